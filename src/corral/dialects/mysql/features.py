@@ -1,0 +1,38 @@
+"""What MariaDB and MySQL (through PyMySQL) can do."""
+
+from corral.sql.features import Features
+
+FEATURES = Features(
+    paramstyle="format",
+    quote_char="`",
+    max_bind_params=65535,
+    insert_returning=True,
+    update_returning=False,
+    delete_returning=True,
+    insert_many_returning=True,
+    insert_returning_ordered=True,
+    savepoints=True,
+    transactional_ddl=False,
+    alter_add_foreign_key=True,
+    for_update=True,
+    for_update_nowait=True,
+    for_update_skip_locked=True,
+    for_update_of=False,
+    for_share=True,
+    write_lock_on_begin=False,
+    native_ilike=False,
+    nulls_ordering=False,
+    concat_operator=False,
+    limit_for_offset_only="18446744073709551615",
+    default_values_insert=False,
+    native_boolean=False,
+    native_uuid=False,
+    native_json=False,
+    native_interval=False,
+    timezone_datetime=False,
+    varchar_default_length=255,
+    isolation_levels=frozenset(
+        {"READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE", "AUTOCOMMIT"}
+    ),
+    default_isolation_level="REPEATABLE READ",
+)

@@ -1,0 +1,36 @@
+"""What SQLite (through the standard library's sqlite3) can do."""
+
+from corral.sql.features import Features
+
+FEATURES = Features(
+    paramstyle="qmark",
+    quote_char="`",
+    max_bind_params=32766,
+    insert_returning=True,
+    update_returning=True,
+    delete_returning=True,
+    insert_many_returning=True,
+    insert_returning_ordered=False,
+    savepoints=True,
+    transactional_ddl=True,
+    alter_add_foreign_key=False,
+    for_update=False,
+    for_update_nowait=False,
+    for_update_skip_locked=False,
+    for_update_of=False,
+    for_share=False,
+    write_lock_on_begin=True,
+    native_ilike=False,
+    nulls_ordering=True,
+    concat_operator=True,
+    limit_for_offset_only="-1",
+    default_values_insert=True,
+    native_boolean=False,
+    native_uuid=False,
+    native_json=False,
+    native_interval=False,
+    timezone_datetime=False,
+    varchar_default_length=None,
+    isolation_levels=frozenset({"SERIALIZABLE", "READ UNCOMMITTED", "AUTOCOMMIT"}),
+    default_isolation_level="SERIALIZABLE",
+)

@@ -1,0 +1,217 @@
+"""corral's one exception hierarchy.
+
+Names follow SQLAlchemy 2.0 where it has them, so ``except`` clauses move over
+unchanged. Database errors wrap the driver's exception as ``.orig`` and carry
+the statement and its parameters, elided past a size so that a failed bulk
+insert does not print megabytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+#: Parameters longer than this many characters (in ``repr``) are elided in messages.
+PARAMS_REPR_LIMIT = 300
+#: At most this many parameter sets of an executemany are shown in messages.
+PARAMS_SETS_SHOWN = 3
+
+
+class CorralError(Exception):
+    """Base of every exception corral raises."""
+
+
+class ArgumentError(CorralError):
+    """A function or constructor was given an argument it cannot use."""
+
+
+class NoSuchColumnError(ArgumentError, KeyError, AttributeError):
+    """A column name that the table, selectable or row does not have."""
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class CompileError(CorralError):
+    """A statement cannot be turned into SQL for the dialect at hand."""
+
+
+class UnsupportedCompilationError(CompileError):
+    """A construct the dialect has no SQL for."""
+
+
+class InvalidRequestError(CorralError):
+    """corral was asked to do something it cannot do in the current state."""
+
+
+class NoResultFound(InvalidRequestError):
+    """A result expected to hold exactly one row held none."""
+
+
+class MultipleResultsFound(InvalidRequestError):
+    """A result expected to hold at most one row held more."""
+
+
+class ResourceClosedError(InvalidRequestError):
+    """A connection, transaction, result or session was used after it was closed."""
+
+
+class PendingRollbackError(InvalidRequestError):
+    """The transaction failed and must be rolled back before the object is used again."""
+
+
+class ConcurrentUseError(InvalidRequestError):
+    """An object meant for one thread at a time was used by two at once."""
+
+
+class TimeoutError(CorralError):  # noqa: A001 - the name SQLAlchemy users catch
+    """The pool had no connection to give within its timeout."""
+
+
+class DisconnectionError(CorralError):
+    """A pooled connection was found dead before use; the pool retries with a new one."""
+
+
+class RetryableError:
+    """Mixin marking an error after which running the whole transaction again may succeed.
+
+    Serialization failures, deadlocks, lock wait timeouts, snapshot conflicts,
+    a busy SQLite database and stale optimistic versions are retryable.
+    """
+
+
+class StatementError(CorralError):
+    """An error raised while executing a statement, carrying the statement and parameters."""
+
+    statement: str | None
+    params: Any
+    orig: BaseException | None
+
+    def __init__(
+        self,
+        message: str,
+        statement: str | None,
+        params: Any,
+        orig: BaseException | None,
+    ) -> None:
+        super().__init__(message)
+        self.statement = statement
+        self.params = params
+        self.orig = orig
+
+    def __str__(self) -> str:
+        parts = [str(self.args[0]) if self.args else ""]
+        if self.statement is not None:
+            parts.append(f"[SQL: {self.statement}]")
+        if self.params is not None and self.params != () and self.params != {}:
+            parts.append(f"[parameters: {describe_params(self.params)}]")
+        return "\n".join(parts)
+
+
+class DBAPIError(StatementError):
+    """A driver (DB-API) exception, wrapped with the statement and parameters that caused it.
+
+    ``connection_invalidated`` is true when the error meant the connection was
+    lost; the pool has then discarded it.
+    """
+
+    connection_invalidated: bool
+    constraint_name: str | None
+
+    def __init__(
+        self,
+        statement: str | None,
+        params: Any,
+        orig: BaseException | None,
+        *,
+        connection_invalidated: bool = False,
+        constraint_name: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        if message is None:
+            name = type(orig).__name__ if orig is not None else type(self).__name__
+            message = f"({name}) {orig}".rstrip()
+        super().__init__(message, statement, params, orig)
+        self.connection_invalidated = connection_invalidated
+        self.constraint_name = constraint_name
+
+
+class InterfaceError(DBAPIError):
+    """The driver's interface failed (not the database itself)."""
+
+
+class DatabaseError(DBAPIError):
+    """The database reported an error."""
+
+
+class DataError(DatabaseError):
+    """A value was out of range, malformed or otherwise unfit for its column."""
+
+
+class OperationalError(DatabaseError):
+    """An error in the database's operation: lost connection, locks, resources."""
+
+
+class IntegrityError(DatabaseError):
+    """A constraint was violated: unique, foreign key, not null or check."""
+
+
+class InternalError(DatabaseError):
+    """The database reported an internal error."""
+
+
+class ProgrammingError(DatabaseError):
+    """The SQL was wrong: syntax, unknown table or column, wrong parameter count."""
+
+
+class NotSupportedError(DatabaseError):
+    """The database does not support the operation."""
+
+
+class SerializationFailure(OperationalError, RetryableError):
+    """The database could not serialize this transaction with a concurrent one; retry it."""
+
+
+class DeadlockDetected(OperationalError, RetryableError):
+    """The database broke a deadlock by failing this transaction; retry it."""
+
+
+class LockTimeout(OperationalError, RetryableError):
+    """A lock was not granted within the database's lock wait timeout; retry it."""
+
+
+class LockNotAvailable(OperationalError, RetryableError):
+    """A ``NOWAIT`` locking read found the row locked; retry later or skip it."""
+
+
+class SnapshotConflict(OperationalError, RetryableError):
+    """The row changed since this transaction's snapshot (MariaDB); retry the transaction."""
+
+
+class DatabaseBusy(OperationalError, RetryableError):
+    """SQLite's database file was locked by another connection; retry the transaction."""
+
+
+class CommitOutcomeUnknownError(OperationalError):
+    """The connection failed while COMMIT was in flight: the data may or may not be saved.
+
+    Never retried automatically: check whether the work is there before doing it again.
+    """
+
+
+def describe_params(params: Any) -> str:
+    """Render statement parameters for a message, elided past ``PARAMS_REPR_LIMIT``."""
+    if isinstance(params, list) and params and isinstance(params[0], Sequence | Mapping):
+        shown = ", ".join(_short_repr(p) for p in params[:PARAMS_SETS_SHOWN])
+        hidden = len(params) - PARAMS_SETS_SHOWN
+        suffix = f" ... and {hidden} more parameter sets" if hidden > 0 else ""
+        return f"[{shown}]{suffix}"
+    return _short_repr(params)
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    if len(text) <= PARAMS_REPR_LIMIT:
+        return text
+    half = PARAMS_REPR_LIMIT // 2
+    return f"{text[:half]} ... ({len(text) - PARAMS_REPR_LIMIT} characters elided) ... {text[-half:]}"

@@ -1,0 +1,1 @@
+"""The compiler: statements to SQL text for one dialect, cached by shape."""

@@ -1,0 +1,141 @@
+"""A compiled statement: SQL text plus the recipe for its positional parameters.
+
+A ``Compiled`` is made once per statement shape and dialect and then reused:
+the values come from the bind parameters of the statement being executed
+(extracted in the same traversal order as when it was compiled) or from the
+parameters passed to ``execute``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from corral import exc
+from corral.sql.type_api import Processor
+
+if TYPE_CHECKING:
+    from corral.sql.elements import BindParameter
+    from corral.sql.schema import Column, Table
+
+StatementKind = Literal["select", "insert", "update", "delete", "text", "ddl"]
+
+_NO_VALUE: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSlot:
+    """One positional placeholder of the SQL text."""
+
+    #: Name by which ``execute(stmt, {name: value})`` supplies the value.
+    key: str
+    #: Index into the statement's extracted bind parameters, or -1 when the
+    #: value can only come from ``execute``'s parameters.
+    bind_index: int
+    #: Converts the Python value for the driver (validation included), or None.
+    processor: Processor | None
+    #: ``"table.column"`` (or the key) for messages about a bad value.
+    label: str
+    #: Whether this slot was given a value when the statement was built.
+    has_value: bool
+
+
+class Compiled:
+    """SQL text for one dialect and how to build its parameters."""
+
+    __slots__ = (
+        "dialect_name",
+        "implicit_returning",
+        "kind",
+        "primary_key",
+        "result_keys",
+        "result_processors",
+        "slots",
+        "sql",
+        "table",
+    )
+
+    def __init__(
+        self,
+        sql: str,
+        slots: Sequence[ParamSlot],
+        *,
+        dialect_name: str,
+        kind: StatementKind,
+        result_keys: Sequence[str] = (),
+        result_processors: Sequence[Processor | None] = (),
+        table: Table | None = None,
+        primary_key: Sequence[Column[Any]] = (),
+        implicit_returning: bool = False,
+    ) -> None:
+        self.sql = sql
+        self.slots = tuple(slots)
+        self.dialect_name = dialect_name
+        self.kind = kind
+        self.result_keys = tuple(result_keys)
+        processors = tuple(result_processors)
+        #: None when no column needs converting, so the engine can skip the work.
+        self.result_processors = processors if any(p is not None for p in processors) else None
+        self.table = table
+        self.primary_key = tuple(primary_key)
+        self.implicit_returning = implicit_returning
+
+    def __repr__(self) -> str:
+        return f"<Compiled {self.kind} {self.sql!r}>"
+
+    def __str__(self) -> str:
+        return self.sql
+
+    @property
+    def param_keys(self) -> tuple[str, ...]:
+        return tuple(slot.key for slot in self.slots)
+
+    def construct_params(
+        self,
+        binds: Sequence[BindParameter[Any]],
+        params: Mapping[str, Any] | None = None,
+    ) -> tuple[Any, ...]:
+        """The positional parameters for one execution."""
+        out = []
+        for slot in self.slots:
+            value = _NO_VALUE
+            if params is not None:
+                value = params.get(slot.key, _NO_VALUE)
+            if value is _NO_VALUE and slot.bind_index >= 0:
+                bind = binds[slot.bind_index]
+                value = bind.effective_value() if bind.has_value() else _NO_VALUE
+            if value is _NO_VALUE:
+                raise self._missing(slot, params)
+            out.append(self._process(slot, value))
+        return tuple(out)
+
+    def construct_params_many(
+        self,
+        binds: Sequence[BindParameter[Any]],
+        params_list: Sequence[Mapping[str, Any]],
+    ) -> list[tuple[Any, ...]]:
+        """The positional parameters for an executemany, one tuple per parameter set."""
+        slots = self.slots
+        if all(slot.processor is None for slot in slots):
+            keys = [slot.key for slot in slots]
+            try:
+                return [tuple([p[k] for k in keys]) for p in params_list]
+            except KeyError:
+                pass  # fall through to the careful path, which names what is missing
+        return [self.construct_params(binds, p) for p in params_list]
+
+    def _process(self, slot: ParamSlot, value: Any) -> Any:
+        if slot.processor is None or value is None:
+            return value
+        try:
+            return slot.processor(value)
+        except exc.ArgumentError as error:
+            raise exc.ArgumentError(f"{error} (for {slot.label} in {self.sql!r})") from None
+
+    def _missing(self, slot: ParamSlot, params: Mapping[str, Any] | None) -> exc.ArgumentError:
+        given = ", ".join(sorted(params)) if params else "none"
+        return exc.ArgumentError(
+            f"No value for the bind parameter {slot.key!r} ({slot.label}) of {self.sql!r}; "
+            f"parameters given: {given}. Pass it in execute(statement, {{{slot.key!r}: ...}})."
+        )

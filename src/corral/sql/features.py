@@ -1,0 +1,69 @@
+"""What a database can do, as data: code and tests consult a dialect's ``Features``.
+
+Each dialect folder declares one instance in ``features.py``; nothing in corral
+asks for a dialect by name to decide what SQL to write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Paramstyle = Literal["qmark", "format"]
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Capabilities of one database and driver pair."""
+
+    #: ``qmark`` (``?``) or ``format`` (``%s``); corral always binds positionally.
+    paramstyle: Paramstyle
+    #: Character that quotes identifiers (SQLite uses a backtick so a misspelled
+    #: quoted name can never degrade to a string literal).
+    quote_char: str
+    #: Most bound parameters one statement may carry.
+    max_bind_params: int
+
+    insert_returning: bool
+    update_returning: bool
+    delete_returning: bool
+    #: INSERT ... RETURNING works with several rows in one statement.
+    insert_many_returning: bool
+    #: A multi-row ``VALUES (...), (...)`` INSERT returns rows in the order given.
+    insert_returning_ordered: bool
+
+    savepoints: bool
+    #: DDL statements take part in transactions (rolled back with them).
+    transactional_ddl: bool
+    #: ALTER TABLE ... ADD CONSTRAINT for foreign keys (used to break cycles).
+    alter_add_foreign_key: bool
+
+    for_update: bool
+    for_update_nowait: bool
+    for_update_skip_locked: bool
+    for_update_of: bool
+    #: ``FOR SHARE`` / ``LOCK IN SHARE MODE`` for ``with_for_update(read=True)``.
+    for_share: bool
+    #: SQLite has no row locks: a locking read takes the write lock with BEGIN IMMEDIATE.
+    write_lock_on_begin: bool
+
+    native_ilike: bool
+    nulls_ordering: bool
+    #: ``||`` is string concatenation (MySQL needs ``concat()``).
+    concat_operator: bool
+    #: ``LIMIT`` must be present when ``OFFSET`` is; the value that means "no limit".
+    limit_for_offset_only: str | None
+    #: ``INSERT INTO t DEFAULT VALUES`` (else ``INSERT INTO t () VALUES ()``).
+    default_values_insert: bool
+
+    native_boolean: bool
+    native_uuid: bool
+    native_json: bool
+    native_interval: bool
+    #: The database stores a time zone offset with timestamps.
+    timezone_datetime: bool
+    #: ``VARCHAR`` needs a length; the length used when ``String()`` has none.
+    varchar_default_length: int | None
+
+    isolation_levels: frozenset[str]
+    default_isolation_level: str
