@@ -24,6 +24,9 @@ class Features:
     #: Most bound parameters one statement may carry.
     max_bind_params: int
 
+    #: The driver reports a generated integer key as ``cursor.lastrowid``;
+    #: without it, single-row INSERTs fetch the key with an implicit RETURNING.
+    lastrowid: bool
     insert_returning: bool
     update_returning: bool
     delete_returning: bool

@@ -6,6 +6,7 @@ FEATURES = Features(
     paramstyle="format",
     quote_char="`",
     max_bind_params=65535,
+    lastrowid=True,
     insert_returning=True,
     update_returning=False,
     delete_returning=True,

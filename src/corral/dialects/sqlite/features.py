@@ -6,6 +6,7 @@ FEATURES = Features(
     paramstyle="qmark",
     quote_char="`",
     max_bind_params=32766,
+    lastrowid=True,
     insert_returning=True,
     update_returning=True,
     delete_returning=True,
