@@ -64,7 +64,7 @@ class ConcurrentUseError(InvalidRequestError):
     """An object meant for one thread at a time was used by two at once."""
 
 
-class TimeoutError(CorralError):  # noqa: A001 - the name SQLAlchemy users catch
+class TimeoutError(CorralError):
     """The pool had no connection to give within its timeout."""
 
 
@@ -103,7 +103,7 @@ class StatementError(CorralError):
         parts = [str(self.args[0]) if self.args else ""]
         if self.statement is not None:
             parts.append(f"[SQL: {self.statement}]")
-        if self.params is not None and self.params != () and self.params != {}:
+        if self.params is not None and self.params not in ((), {}):
             parts.append(f"[parameters: {describe_params(self.params)}]")
         return "\n".join(parts)
 
@@ -214,4 +214,6 @@ def _short_repr(value: Any) -> str:
     if len(text) <= PARAMS_REPR_LIMIT:
         return text
     half = PARAMS_REPR_LIMIT // 2
-    return f"{text[:half]} ... ({len(text) - PARAMS_REPR_LIMIT} characters elided) ... {text[-half:]}"
+    return (
+        f"{text[:half]} ... ({len(text) - PARAMS_REPR_LIMIT} characters elided) ... {text[-half:]}"
+    )

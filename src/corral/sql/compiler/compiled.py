@@ -17,7 +17,7 @@ from corral.sql.type_api import Processor
 
 if TYPE_CHECKING:
     from corral.sql.elements import BindParameter
-    from corral.sql.schema import Column, Table
+    from corral.sql.schema import Column, ColumnDefault, TableClause
 
 StatementKind = Literal["select", "insert", "update", "delete", "text", "ddl"]
 
@@ -39,6 +39,8 @@ class ParamSlot:
     label: str
     #: Whether this slot was given a value when the statement was built.
     has_value: bool
+    #: A column's client-side default, used when no value is given.
+    default: ColumnDefault | None = None
 
 
 class Compiled:
@@ -65,7 +67,7 @@ class Compiled:
         kind: StatementKind,
         result_keys: Sequence[str] = (),
         result_processors: Sequence[Processor | None] = (),
-        table: Table | None = None,
+        table: TableClause | None = None,
         primary_key: Sequence[Column[Any]] = (),
         implicit_returning: bool = False,
     ) -> None:
@@ -106,7 +108,9 @@ class Compiled:
                 bind = binds[slot.bind_index]
                 value = bind.effective_value() if bind.has_value() else _NO_VALUE
             if value is _NO_VALUE:
-                raise self._missing(slot, params)
+                if slot.default is None:
+                    raise self._missing(slot, params)
+                value = slot.default.value()
             out.append(self._process(slot, value))
         return tuple(out)
 
@@ -116,22 +120,27 @@ class Compiled:
         params_list: Sequence[Mapping[str, Any]],
     ) -> list[tuple[Any, ...]]:
         """The positional parameters for an executemany, one tuple per parameter set."""
-        slots = self.slots
-        if all(slot.processor is None for slot in slots):
-            keys = [slot.key for slot in slots]
-            try:
+        recipe = [(slot.key, slot.processor) for slot in self.slots]
+        try:
+            if all(processor is None for _, processor in recipe):
+                keys = [key for key, _ in recipe]
                 return [tuple([p[k] for k in keys]) for p in params_list]
-            except KeyError:
-                pass  # fall through to the careful path, which names what is missing
-        return [self.construct_params(binds, p) for p in params_list]
+            rows = []
+            for p in params_list:
+                row = []
+                for key, processor in recipe:
+                    value = p[key]
+                    row.append(value if processor is None or value is None else processor(value))
+                rows.append(tuple(row))
+            return rows
+        except KeyError:
+            # A parameter set lacks a key: the careful path fills defaults or names what is missing.
+            return [self.construct_params(binds, p) for p in params_list]
 
     def _process(self, slot: ParamSlot, value: Any) -> Any:
         if slot.processor is None or value is None:
             return value
-        try:
-            return slot.processor(value)
-        except exc.ArgumentError as error:
-            raise exc.ArgumentError(f"{error} (for {slot.label} in {self.sql!r})") from None
+        return slot.processor(value)
 
     def _missing(self, slot: ParamSlot, params: Mapping[str, Any] | None) -> exc.ArgumentError:
         given = ", ".join(sorted(params)) if params else "none"

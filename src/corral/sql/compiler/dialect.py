@@ -30,25 +30,11 @@ class SQLDialect:
     statement_compiler: ClassVar[type[StatementCompiler]]
     ddl_compiler: ClassVar[type[DDLCompiler]]
     type_compiler: ClassVar[type[TypeCompiler]]
-    #: Words that must be quoted when used as identifiers.
-    reserved_words: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self) -> None:
         self.compiled_cache: OrderedDict[Hashable, Compiled] = OrderedDict()
         self.compile_count = 0
         self._type_compiler = self.type_compiler(self)
-
-    def quote(self, identifier: str) -> str:
-        """Quote an identifier when it needs it (reserved word, odd characters, upper case)."""
-        if (
-            identifier.isidentifier()
-            and identifier.lower() == identifier
-            and identifier not in self.reserved_words
-            and identifier.isascii()
-        ):
-            return identifier
-        q = self.features.quote_char
-        return f"{q}{identifier.replace(q, q + q)}{q}"
 
     def type_ddl(self, type_: object) -> str:
         """How this dialect spells ``type_`` in CREATE TABLE."""

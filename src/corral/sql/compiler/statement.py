@@ -1,15 +1,685 @@
-"""Compiles SELECT, INSERT, UPDATE, DELETE and text statements (being written)."""
+"""Compiles SELECT, INSERT, UPDATE, DELETE and text statements to SQL for one dialect.
+
+The compiler walks a statement once and produces a ``Compiled``: the SQL
+text with positional placeholders and, for each placeholder, where its value
+comes from. Dialect folders subclass it where their SQL differs; everything
+else is decided by the dialect's ``Features``.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.sql import operators as ops
+from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
+from corral.sql.elements import (
+    _TEXT_BIND,
+    BinaryExpression,
+    BindParameter,
+    BooleanClauseList,
+    Cast,
+    ClauseElement,
+    ClauseList,
+    ColumnClause,
+    ColumnElement,
+    False_,
+    Grouping,
+    Label,
+    Literal,
+    Null,
+    TextClause,
+    True_,
+    UnaryExpression,
+)
+from corral.sql.type_api import NullType, Processor, TypeEngine
 
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
+    from corral.sql.dml import Delete, DMLStatement, Insert, Update
+    from corral.sql.functions import Case, Function
+    from corral.sql.schema import ColumnDefault
+    from corral.sql.selectable import (
+        CTE,
+        Alias,
+        CompoundSelect,
+        Exists,
+        FromClause,
+        Join,
+        ScalarSelect,
+        Select,
+        TableClause,
+    )
+
+_ASSOCIATIVE = frozenset({ops.AND, ops.OR, ops.ADD, ops.MUL, ops.CONCAT})
 
 
 class StatementCompiler:
     """Walks a statement and writes SQL text with positional placeholders."""
 
+    #: Words that must be quoted when used as names (set per dialect).
+    reserved_words: frozenset[str] = frozenset()
+
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
+        self.features = dialect.features
+        self.placeholder = "?" if self.features.paramstyle == "qmark" else "%s"
+        self.slots: list[ParamSlot] = []
+        self.result_columns: list[tuple[str, TypeEngine]] = []
+        self._bind_index: dict[int, int] = {}
+        self._named_binds: set[str] = set()
+        self._keys: tuple[str, ...] | None = None
+        self._anon_names: dict[int, str] = {}
+        self._bind_counters: dict[str, int] = {}
+        self._ctes: dict[int, str] = {}
+        self._kind: StatementKind = "select"
+        self._table: TableClause | None = None
+        self._primary_key: list[Any] = []
+        self._implicit_returning = False
+        self._recursive = False
+
+    # -- entry point ---------------------------------------------------------------------
+
+    def compile(
+        self,
+        statement: ClauseElement,
+        binds: list[BindParameter[Any]],
+        keys: tuple[str, ...] | None = None,
+    ) -> Compiled:
+        for index, bind in enumerate(binds):
+            self._bind_index.setdefault(id(bind), index)
+            if not bind.anonymous and bind.key is not None:
+                self._named_binds.add(bind.key)
+        self._keys = keys
+        sql = self.process(statement, top=True)
+        if self._ctes:
+            recursive = "RECURSIVE " if self._recursive else ""
+            sql = f"WITH {recursive}{', '.join(self._ctes.values())} {sql}"
+        keys_out = [name for name, _ in self.result_columns]
+        processors = [t.result_processor(self.dialect) for _, t in self.result_columns]
+        return Compiled(
+            sql,
+            self.slots,
+            dialect_name=self.dialect.name,
+            kind=self._kind,
+            result_keys=keys_out,
+            result_processors=processors,
+            table=self._table,
+            primary_key=self._primary_key,
+            implicit_returning=self._implicit_returning,
+        )
+
+    def process(self, element: ClauseElement, **kw: Any) -> str:
+        method: Callable[..., str] | None = getattr(self, f"visit_{element.visit_name}", None)
+        if method is None:
+            raise exc.UnsupportedCompilationError(
+                f"{self.dialect.name} cannot compile {type(element).__name__}"
+            )
+        return method(element, **kw)
+
+    # -- names ---------------------------------------------------------------------------
+
+    def quote(self, name: str) -> str:
+        """The identifier, quoted when it needs it (reserved word, capitals, odd characters)."""
+        if (
+            name.isidentifier()
+            and name.isascii()
+            and name.lower() == name
+            and name not in self.reserved_words
+        ):
+            return name
+        q = self.features.quote_char
+        return f"{q}{name.replace(q, q + q)}{q}"
+
+    def _escape_text(self, text: str) -> str:
+        return text.replace("%", "%%") if self.placeholder == "%s" else text
+
+    def _anon(self, element: object, prefix: str = "anon") -> str:
+        name = self._anon_names.get(id(element))
+        if name is None:
+            name = f"{prefix}_{len(self._anon_names) + 1}"
+            self._anon_names[id(element)] = name
+        return name
+
+    def _from_name(self, from_: FromClause) -> str:
+        name = from_.name if from_.name is not None else self._anon(from_)
+        return self.quote(name)
+
+    # -- bind parameters -----------------------------------------------------------------
+
+    def _slot_processor(self, type_: TypeEngine, label: str) -> Processor | None:
+        """Converts a value for the driver after checking that the column's type accepts it."""
+        convert = type_.bind_processor(self.dialect)
+        if isinstance(type_, NullType):
+            return convert
+        accepts = type_.accepts
+        described = type_.describe()
+
+        def process(value: Any) -> Any:
+            if not accepts(value):
+                shown = repr(value)
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                raise exc.ArgumentError(
+                    f"Cannot use {type(value).__name__} {shown} for {label} of type {described}; "
+                    "pass a value of the column's type"
+                )
+            return convert(value) if convert is not None else value
+
+        return process
+
+    def _add_slot(
+        self,
+        key: str,
+        type_: TypeEngine,
+        label: str,
+        *,
+        bind: BindParameter[Any] | None = None,
+        default: ColumnDefault | None = None,
+    ) -> str:
+        index = self._bind_index.get(id(bind), -1) if bind is not None else -1
+        has_value = bind is not None and bind.has_value()
+        self.slots.append(
+            ParamSlot(key, index, self._slot_processor(type_, label), label, has_value, default)
+        )
+        return self.placeholder
+
+    def visit_bindparam(self, bind: BindParameter[Any], **kw: Any) -> str:
+        if kw.get("literal_binds"):
+            return self.render_literal(bind.effective_value())
+        key = bind.key
+        if key is None:
+            base = re.sub(r"\W", "", (bind.origin or "").rpartition(".")[2]) or "param"
+            count = self._bind_counters.get(base, 0) + 1
+            self._bind_counters[base] = count
+            key = f"{base}_{count}"
+        return self._add_slot(key, bind.type, bind.origin or key, bind=bind)
+
+    def render_literal(self, value: Any) -> str:
+        """A value written into SQL text (DDL only, where parameters are not allowed)."""
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return (
+                ("true" if value else "false") if self.features.native_boolean else str(int(value))
+            )
+        if isinstance(value, int | float):
+            return repr(value)
+        if isinstance(value, str):
+            return self._escape_text("'" + value.replace("'", "''") + "'")
+        raise exc.CompileError(
+            f"Cannot write {type(value).__name__} {value!r} into DDL; use text() for it"
+        )
+
+    # -- simple elements -----------------------------------------------------------------
+
+    def visit_literal(self, element: Literal, **kw: Any) -> str:
+        return self.render_literal(element.value)
+
+    def visit_null(self, element: Null, **kw: Any) -> str:
+        return "NULL"
+
+    def visit_true(self, element: True_, **kw: Any) -> str:
+        return "true" if self.features.native_boolean else "1"
+
+    def visit_false(self, element: False_, **kw: Any) -> str:
+        return "false" if self.features.native_boolean else "0"
+
+    def visit_column(self, column: ColumnClause[Any], **kw: Any) -> str:
+        if column.is_literal:
+            return self._escape_text(column.name)
+        name = self.quote(column.name)
+        if column.table is None or not kw.get("include_table", True) or kw.get("names_only"):
+            return name
+        return f"{self._from_name(column.table)}.{name}"
+
+    def visit_text(self, element: TextClause, **kw: Any) -> str:
+        if kw.get("top"):
+            self._kind = "text"
+            self.result_columns = list(element.column_types)
+
+        def replace(match: Any) -> str:
+            name = match.group(1)
+            bind = element.binds.get(name)
+            type_ = bind.type if bind is not None else NullType()
+            return self._add_slot(name, type_, f":{name}", bind=bind)
+
+        pieces = []
+        last = 0
+        for match in _TEXT_BIND.finditer(element.text):
+            pieces.append(self._escape_text(element.text[last : match.start()]))
+            pieces.append(replace(match))
+            last = match.end()
+        pieces.append(self._escape_text(element.text[last:]))
+        return "".join(pieces).replace("\\:", ":")
+
+    def visit_label(self, label: Label[Any], **kw: Any) -> str:
+        if kw.get("in_order_by") and label.name is not None:
+            return self.quote(label.name)
+        inner = self.process(label.element, **_plain(kw))
+        if kw.get("in_columns"):
+            return f"{inner} AS {self.quote(label.name or self._anon(label))}"
+        return inner
+
+    def visit_grouping(self, element: Grouping, **kw: Any) -> str:
+        return f"({self.process(element.element, **_plain(kw))})"
+
+    def visit_clauselist(self, element: ClauseList, **kw: Any) -> str:
+        return element.separator.join(self.process(c, **_plain(kw)) for c in element.clauses)
+
+    def visit_boolean_list(self, element: BooleanClauseList, **kw: Any) -> str:
+        parts = [self._operand(c, element.operator, False, kw) for c in element.clauses]
+        return f" {element.operator.sql} ".join(parts)
+
+    def _operand(
+        self, element: ClauseElement, operator: ops.Operator, right_side: bool, kw: dict[str, Any]
+    ) -> str:
+        sql = self.process(element, **_plain(kw))
+        precedence = element.precedence
+        if precedence < operator.precedence or (
+            right_side and precedence == operator.precedence and operator not in _ASSOCIATIVE
+        ):
+            return f"({sql})"
+        return sql
+
+    def visit_binary(self, element: BinaryExpression[Any], **kw: Any) -> str:
+        op = element.operator
+        if op is ops.CONCAT and not self.features.concat_operator:
+            return (
+                f"concat({self.process(element.left, **_plain(kw))}, "
+                f"{self.process(element.right, **_plain(kw))})"
+            )
+        if op in (ops.ILIKE, ops.NOT_ILIKE) and not self.features.native_ilike:
+            like = "LIKE" if op is ops.ILIKE else "NOT LIKE"
+            left = self.process(element.left, **_plain(kw))
+            right = self.process(element.right, **_plain(kw))
+            sql = f"lower({left}) {like} lower({right})"
+        else:
+            left = self._operand(element.left, op, False, kw)
+            right = self._operand(element.right, op, True, kw)
+            sql = f"{left} {op.sql} {right}"
+        if element.escape is not None:
+            sql += f" ESCAPE {self.render_literal(element.escape)}"
+        return sql
+
+    def visit_unary(self, element: UnaryExpression[Any], **kw: Any) -> str:
+        if element.modifier in ("NULLS FIRST", "NULLS LAST") and not self.features.nulls_ordering:
+            return self._emulate_nulls_order(element, kw)
+        inner = self.process(element.element, **_keep_order(kw))
+        if element.precedence != ops.ATOM and element.element.precedence <= element.precedence:
+            inner = f"({inner})"
+        if element.operator == "-":
+            return f"-{inner}"
+        if element.operator is not None:
+            inner = f"{element.operator} {inner}"
+        if element.modifier is not None:
+            inner = f"{inner} {element.modifier}"
+        return inner
+
+    def _emulate_nulls_order(self, element: UnaryExpression[Any], kw: dict[str, Any]) -> str:
+        ordered = element.element
+        base = ordered
+        if isinstance(ordered, UnaryExpression) and ordered.modifier in ("ASC", "DESC"):
+            base = ordered.element
+        base_sql = self.process(base, **_keep_order(kw))
+        direction = "DESC" if element.modifier == "NULLS FIRST" else "ASC"
+        return f"{base_sql} IS NULL {direction}, {self.process(ordered, **_keep_order(kw))}"
+
+    def visit_cast(self, element: Cast[Any], **kw: Any) -> str:
+        inner = self.process(element.element, **_plain(kw))
+        return f"CAST({inner} AS {self.cast_type(element.type)})"
+
+    def cast_type(self, type_: TypeEngine) -> str:
+        return self.dialect.type_ddl(type_)
+
+    def visit_function(self, element: Function, **kw: Any) -> str:
+        if element.no_parentheses:
+            return element.key.upper()
+        if element.key.lower() == "now" and not element.arguments.clauses:
+            return "CURRENT_TIMESTAMP"
+        args = self.process(element.arguments, **_plain(kw))
+        if not args and element.key.lower() == "count":
+            args = "*"
+        return f"{element.name}({args})"
+
+    def visit_case(self, element: Case, **kw: Any) -> str:
+        parts = ["CASE"]
+        if element.value is not None:
+            parts.append(self.process(element.value, **_plain(kw)))
+        for condition, result in element.whens:
+            parts.append(
+                f"WHEN {self.process(condition, **_plain(kw))} "
+                f"THEN {self.process(result, **_plain(kw))}"
+            )
+        if element.else_ is not None:
+            parts.append(f"ELSE {self.process(element.else_, **_plain(kw))}")
+        parts.append("END")
+        return " ".join(parts)
+
+    def visit_scalar_select(self, element: ScalarSelect, **kw: Any) -> str:
+        return f"({self.process(element.element, **_nested(kw))})"
+
+    def visit_exists(self, element: Exists, **kw: Any) -> str:
+        return f"EXISTS ({self.process(element.element, **_nested(kw))})"
+
+    # -- FROM clauses --------------------------------------------------------------------
+
+    def visit_table(self, table: TableClause, **kw: Any) -> str:
+        return self.quote(table.name or "")
+
+    def visit_alias(self, alias: Alias, **kw: Any) -> str:
+        from corral.sql.selectable import FromClause
+
+        name = self._from_name(alias)
+        if not kw.get("asfrom"):
+            return name
+        if isinstance(alias.element, FromClause):
+            return f"{self.process(alias.element, **kw)} AS {name}"
+        inner = self.process(alias.element, **_nested(kw), in_subquery=True)
+        return f"({inner}) AS {name}"
+
+    def visit_cte(self, cte: CTE, **kw: Any) -> str:
+        name = self._from_name(cte)
+        if id(cte) not in self._ctes:
+            self._ctes[id(cte)] = ""  # reserve the position before compiling the body
+            body = self.process(cte.element, **_nested(kw), in_subquery=True)
+            columns = ""
+            if cte.recursive:
+                names = ", ".join(self.quote(k) for k, _ in cte.element._exported_columns())
+                columns = f"({names})"
+            self._ctes[id(cte)] = f"{name}{columns} AS ({body})"
+            if cte.recursive:
+                self._recursive = True
+        return name
+
+    def visit_join(self, join: Join, **kw: Any) -> str:
+        keyword = self.join_keyword(join)
+        left = self.process(join.left, **kw)
+        right = self.process(join.right, **kw)
+        on = self.process(join.onclause, **_plain(kw))
+        return f"{left} {keyword} {right} ON {on}"
+
+    def join_keyword(self, join: Join) -> str:
+        if join.full:
+            return "FULL OUTER JOIN"
+        return "LEFT OUTER JOIN" if join.isouter else "JOIN"
+
+    # -- SELECT --------------------------------------------------------------------------
+
+    def visit_select(self, select: Select, **kw: Any) -> str:
+        top = kw.get("top", False)
+        correlate: frozenset[int] = kw.get("correlate", frozenset())
+        froms = select._froms(correlate)
+        inner = correlate | {id(x) for f in froms for x in f._covers()}
+        ckw = {"correlate": inner}
+        columns = []
+        for position, (name, column) in enumerate(select._columns_plus_names()):
+            sql = self.process(column, in_columns=True, **ckw)
+            if (kw.get("in_subquery") and not isinstance(column, ColumnClause | Label)) or (
+                isinstance(column, ColumnClause)
+                and kw.get("in_subquery")
+                and column.key != column.name
+                and not column.is_literal
+            ):
+                sql = f"{sql} AS {self.quote(name)}"
+            columns.append(sql)
+            if top:
+                self.result_columns.append((name or f"anon_{position + 1}", column.type))
+        sql = "SELECT "
+        if select._distinct:
+            sql += "DISTINCT "
+        sql += ", ".join(columns)
+        if froms:
+            sql += " FROM " + ", ".join(self.process(f, asfrom=True, **ckw) for f in froms)
+        if select._where:
+            sql += " WHERE " + self._conditions(select._where, ckw)
+        if select._group_by:
+            sql += " GROUP BY " + ", ".join(self.process(g, **ckw) for g in select._group_by)
+        if select._having:
+            sql += " HAVING " + self._conditions(select._having, ckw)
+        sql += self._order_limit(select._order_by, select._limit, select._offset, ckw)
+        if select._for_update is not None:
+            sql += self.for_update_clause(select, ckw)
+        return sql
+
+    def _conditions(self, conditions: list[ColumnElement[Any]], kw: dict[str, Any]) -> str:
+        if len(conditions) == 1:
+            return self.process(conditions[0], **kw)
+        return " AND ".join(self._operand(c, ops.AND, False, kw) for c in conditions)
+
+    def _order_limit(
+        self,
+        order_by: list[ColumnElement[Any]],
+        limit: BindParameter[Any] | None,
+        offset: BindParameter[Any] | None,
+        kw: dict[str, Any],
+    ) -> str:
+        sql = ""
+        if order_by:
+            sql += " ORDER BY " + ", ".join(
+                self.process(o, in_order_by=True, **kw) for o in order_by
+            )
+        if limit is not None:
+            sql += f" LIMIT {self.process(limit)}"
+        elif offset is not None and self.features.limit_for_offset_only is not None:
+            sql += f" LIMIT {self.features.limit_for_offset_only}"
+        if offset is not None:
+            sql += f" OFFSET {self.process(offset)}"
+        return sql
+
+    def for_update_clause(self, select: Select, kw: dict[str, Any]) -> str:
+        lock = select._for_update
+        assert lock is not None
+        features = self.features
+        if not features.for_update:
+            if features.write_lock_on_begin:
+                return ""  # the transaction takes the database's write lock instead
+            raise exc.UnsupportedCompilationError(f"{self.dialect.name} has no FOR UPDATE")
+        unsupported = [
+            what
+            for what, wanted, supported in (
+                ("nowait", lock.nowait, features.for_update_nowait),
+                ("skip_locked", lock.skip_locked, features.for_update_skip_locked),
+                ("of", bool(lock.of), features.for_update_of),
+                ("read", lock.read, features.for_share),
+            )
+            if wanted and not supported
+        ]
+        if unsupported:
+            raise exc.UnsupportedCompilationError(
+                f"{self.dialect.name} does not support with_for_update("
+                f"{', '.join(unsupported)}=...)"
+            )
+        sql = " " + self.share_keyword() if lock.read else " FOR UPDATE"
+        if lock.of:
+            sql += " OF " + ", ".join(self._lock_target(t) for t in lock.of)
+        if lock.nowait:
+            sql += " NOWAIT"
+        if lock.skip_locked:
+            sql += " SKIP LOCKED"
+        return sql
+
+    def share_keyword(self) -> str:
+        return "FOR SHARE"
+
+    def _lock_target(self, target: ClauseElement) -> str:
+        from corral.sql.selectable import FromClause
+
+        if isinstance(target, ColumnClause) and target.table is not None:
+            return self._from_name(target.table)
+        if isinstance(target, FromClause):
+            return self._from_name(target)
+        raise exc.ArgumentError("with_for_update(of=...) takes tables or columns")
+
+    def visit_compound_select(self, compound: CompoundSelect, **kw: Any) -> str:
+        parts = [self.process(s, **{**_nested(kw), "top": False}) for s in compound.selects]
+        if kw.get("top"):
+            for name, column in compound._exported_columns():
+                self.result_columns.append((name, column.type))
+        sql = f" {compound.keyword} ".join(parts)
+        return sql + self._order_limit(
+            compound._order_by, compound._limit, compound._offset, {"names_only": True}
+        )
+
+    # -- INSERT / UPDATE / DELETE --------------------------------------------------------
+
+    def _start_dml(self, statement: DMLStatement, kind: StatementKind) -> None:
+        self._kind = kind
+        self._table = statement.table
+
+    def _returning(self, statement: DMLStatement, supported: bool) -> str:
+        if not statement._returning:
+            return ""
+        if not supported:
+            raise exc.UnsupportedCompilationError(
+                f"{self.dialect.name} has no {self._kind.upper()} ... RETURNING; "
+                "select the rows in the same transaction instead"
+            )
+        columns = []
+        for position, column in enumerate(statement._returning):
+            columns.append(self.process(column, include_table=False))
+            self.result_columns.append((column.key or f"anon_{position + 1}", column.type))
+        return " RETURNING " + ", ".join(columns)
+
+    def _given_keys(self, table: TableClause, consumed: set[str]) -> list[str]:
+        """Keys from ``execute``'s parameters that name columns, checked against the table."""
+        keys = []
+        for key in self._keys or ():
+            if key in consumed:
+                continue
+            if key not in table.columns:
+                if key in self._named_binds:
+                    continue
+                raise exc.NoSuchColumnError(
+                    f"Parameter {key!r} is not a column of table {table.name!r}; its columns "
+                    f"are {', '.join(table.columns.keys())}"
+                )
+            keys.append(key)
+        return keys
+
+    def visit_insert(self, insert: Insert, **kw: Any) -> str:
+        self._start_dml(insert, "insert")
+        table = insert.table
+        name = self.quote(table.name or "")
+        self._primary_key = list(getattr(getattr(table, "primary_key", None), "columns", ()))
+        if insert._from_select is not None:
+            names, select = insert._from_select
+            columns = ", ".join(self.quote(_column_name(table, n)) for n in names)
+            body = self.process(select, **_nested(kw))
+            return f"INSERT INTO {name} ({columns}) {body}" + self._returning(
+                insert, self.features.insert_returning
+            )
+        if insert._multi_values:
+            return self._insert_multi(insert, name)
+        values: dict[str, str] = {}
+        for key, element in insert._values.items():
+            values[key] = self.process(element, include_table=False)
+        for key in self._given_keys(table, set(values)):
+            col = table.columns[key]
+            values[key] = self._add_slot(key, col.type, col.describe())
+        for key, col in table.columns.items():
+            default = getattr(col, "default", None)
+            if key not in values and default is not None:
+                values[key] = self._add_slot(key, col.type, col.describe(), default=default)
+        ordered = [k for k, _ in table.columns.items() if k in values]
+        if ordered:
+            columns = ", ".join(self.quote(_column_name(table, k)) for k in ordered)
+            sql = f"INSERT INTO {name} ({columns}) VALUES ({', '.join(values[k] for k in ordered)})"
+        elif self.features.default_values_insert:
+            sql = f"INSERT INTO {name} DEFAULT VALUES"
+        else:
+            sql = f"INSERT INTO {name} () VALUES ()"
+        returning = self._returning(insert, self.features.insert_returning)
+        if not returning and self._wants_implicit_returning(values):
+            pk = ", ".join(self.quote(c.name) for c in self._primary_key)
+            returning = f" RETURNING {pk}"
+            self._implicit_returning = True
+            self.result_columns = [(c.key or c.name, c.type) for c in self._primary_key]
+        return sql + returning
+
+    def _wants_implicit_returning(self, values: dict[str, str]) -> bool:
+        features = self.features
+        if features.lastrowid or not features.insert_returning or not self._primary_key:
+            return False
+        return any(c.is_autoincrement and c.key not in values for c in self._primary_key)
+
+    def _insert_multi(self, insert: Insert, name: str) -> str:
+        rows = insert._multi_values
+        keys = list(rows[0])
+        for row in rows[1:]:
+            if list(row) != keys:
+                raise exc.ArgumentError(
+                    "insert().values([...]) needs the same keys in every row; "
+                    f"the first row has {', '.join(keys)}, another {', '.join(row)}"
+                )
+        table = insert.table
+        ordered = [k for k, _ in table.columns.items() if k in keys]
+        columns = ", ".join(self.quote(_column_name(table, k)) for k in ordered)
+        groups = []
+        for row in rows:
+            groups.append(
+                "(" + ", ".join(self.process(row[k], include_table=False) for k in ordered) + ")"
+            )
+        sql = f"INSERT INTO {name} ({columns}) VALUES {', '.join(groups)}"
+        return sql + self._returning(insert, self.features.insert_many_returning)
+
+    def visit_update(self, update: Update, **kw: Any) -> str:
+        self._start_dml(update, "update")
+        table = update.table
+        assignments: dict[str, str] = {}
+        for key, element in update._values.items():
+            assignments[key] = self.process(element)
+        for key in self._given_keys(table, set(assignments)):
+            col = table.columns[key]
+            assignments[key] = self._add_slot(key, col.type, col.describe())
+        for key, col in table.columns.items():
+            onupdate = getattr(col, "onupdate", None)
+            if key not in assignments and onupdate is not None:
+                assignments[key] = self._add_slot(key, col.type, col.describe(), default=onupdate)
+        if not assignments:
+            raise exc.ArgumentError(
+                f"update() of table {table.name!r} has no values to SET; use .values(...) "
+                "or pass them to execute()"
+            )
+        ordered = [k for k, _ in table.columns.items() if k in assignments]
+        sets = ", ".join(f"{self.quote(_column_name(table, k))}={assignments[k]}" for k in ordered)
+        sql = f"UPDATE {self.quote(table.name or '')} SET {sets}"
+        if update._where:
+            sql += " WHERE " + self._conditions(update._where, {})
+        return sql + self._returning(update, self.features.update_returning)
+
+    def visit_delete(self, delete: Delete, **kw: Any) -> str:
+        self._start_dml(delete, "delete")
+        sql = f"DELETE FROM {self.quote(delete.table.name or '')}"
+        if delete._where:
+            sql += " WHERE " + self._conditions(delete._where, {})
+        return sql + self._returning(delete, self.features.delete_returning)
+
+
+def _plain(kw: dict[str, Any]) -> dict[str, Any]:
+    """Keyword flags that pass into sub-expressions (not the column-list or ordering ones)."""
+    return {
+        k: v
+        for k, v in kw.items()
+        if k in ("correlate", "literal_binds", "include_table", "names_only")
+    }
+
+
+def _keep_order(kw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v
+        for k, v in kw.items()
+        if k in ("correlate", "literal_binds", "include_table", "in_order_by", "names_only")
+    }
+
+
+def _nested(kw: dict[str, Any]) -> dict[str, Any]:
+    """Flags for a SELECT nested inside another: correlation carries over, nothing else."""
+    return {"correlate": kw.get("correlate", frozenset())}
+
+
+def _column_name(table: TableClause, key: str) -> str:
+    column = table.columns[key]
+    assert isinstance(column, ColumnClause)
+    return column.name

@@ -1,0 +1,60 @@
+"""A dialect for ``str(statement)``: generic SQL, ``?`` placeholders, double-quoted names."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from corral.sql.compiler.ddl import DDLCompiler
+from corral.sql.compiler.dialect import SQLDialect
+from corral.sql.compiler.statement import StatementCompiler
+from corral.sql.compiler.types import TypeCompiler
+from corral.sql.features import Features
+
+GENERIC_FEATURES = Features(
+    paramstyle="qmark",
+    quote_char='"',
+    max_bind_params=32766,
+    lastrowid=True,
+    insert_returning=True,
+    update_returning=True,
+    delete_returning=True,
+    insert_many_returning=True,
+    insert_returning_ordered=False,
+    savepoints=True,
+    transactional_ddl=True,
+    alter_add_foreign_key=True,
+    for_update=True,
+    for_update_nowait=True,
+    for_update_skip_locked=True,
+    for_update_of=True,
+    for_share=True,
+    write_lock_on_begin=False,
+    native_ilike=True,
+    nulls_ordering=True,
+    concat_operator=True,
+    limit_for_offset_only=None,
+    default_values_insert=True,
+    native_boolean=True,
+    native_uuid=True,
+    native_json=True,
+    native_interval=True,
+    timezone_datetime=True,
+    varchar_default_length=None,
+    isolation_levels=frozenset(),
+    default_isolation_level="",
+)
+
+
+class GenericDialect(SQLDialect):
+    """Writes standard SQL for display; not tied to a database."""
+
+    name = "generic"
+    features = GENERIC_FEATURES
+    statement_compiler = StatementCompiler
+    ddl_compiler = DDLCompiler
+    type_compiler = TypeCompiler
+
+
+@cache
+def default_dialect() -> GenericDialect:
+    return GenericDialect()

@@ -1,0 +1,148 @@
+"""DDL statements and creating or dropping a MetaData's tables in foreign-key order."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from corral.sql.elements import BindParameter, ClauseElement, text
+from corral.sql.schema import ForeignKeyConstraint, Index, MetaData, Table
+from corral.util import topological
+
+#: An Engine or a Connection: anything with ``execute`` (a Connection) or ``begin`` (an Engine).
+Bind = Any
+
+
+class DDLElement(ClauseElement):
+    """A DDL statement; compiled by the dialect's DDL compiler, never cached by values."""
+
+    is_ddl = True
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return (type(self).__name__,)
+
+
+class CreateTable(DDLElement):
+    """``CREATE TABLE``; foreign keys in ``skip_foreign_keys`` are added later by ALTER."""
+
+    visit_name = "create_table"
+
+    def __init__(
+        self, table: Table, *, skip_foreign_keys: tuple[ForeignKeyConstraint, ...] = ()
+    ) -> None:
+        self.table = table
+        self.skip_foreign_keys = skip_foreign_keys
+
+
+class DropTable(DDLElement):
+    visit_name = "drop_table"
+
+    def __init__(self, table: Table, *, if_exists: bool = False) -> None:
+        self.table = table
+        self.if_exists = if_exists
+
+
+class CreateIndex(DDLElement):
+    visit_name = "create_index"
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+
+class DropIndex(DDLElement):
+    visit_name = "drop_index"
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+
+class AddConstraint(DDLElement):
+    """``ALTER TABLE ... ADD CONSTRAINT`` for a foreign key (breaks creation cycles)."""
+
+    visit_name = "add_constraint"
+
+    def __init__(self, constraint: ForeignKeyConstraint) -> None:
+        self.constraint = constraint
+
+
+class DropConstraint(DDLElement):
+    """``ALTER TABLE ... DROP CONSTRAINT`` for a foreign key (breaks drop cycles)."""
+
+    visit_name = "drop_constraint"
+
+    def __init__(self, constraint: ForeignKeyConstraint) -> None:
+        self.constraint = constraint
+
+
+def sort_tables(tables: list[Table]) -> tuple[list[Table], list[ForeignKeyConstraint]]:
+    """Tables with referred ones first, and the foreign keys that close a cycle."""
+    names = {t.name: t for t in tables}
+
+    def edges(skip: set[int]) -> list[tuple[str, str]]:
+        return [
+            (fkc.elements[0].target.rpartition(".")[0], table.name)
+            for table in tables
+            for fkc in table.foreign_key_constraints
+            if id(fkc) not in skip
+        ]
+
+    cyclic_fks: list[ForeignKeyConstraint] = [
+        fkc for t in tables for fkc in t.foreign_key_constraints if fkc.use_alter
+    ]
+    ordered, cyclic = topological.sort(list(names), edges({id(f) for f in cyclic_fks}))
+    if cyclic:
+        stuck = set(cyclic)
+        for name in cyclic:
+            for fkc in names[name].foreign_key_constraints:
+                if fkc.elements[0].target.rpartition(".")[0] in stuck and fkc not in cyclic_fks:
+                    cyclic_fks.append(fkc)
+        ordered, _ = topological.sort(list(names), edges({id(f) for f in cyclic_fks}))
+    return [names[n] for n in ordered], cyclic_fks
+
+
+@contextmanager
+def _connection(bind: Bind) -> Iterator[Any]:
+    if hasattr(bind, "execute"):
+        yield bind
+    else:
+        with bind.begin() as connection:
+            yield connection
+
+
+def has_table(connection: Any, name: str) -> bool:
+    """Whether the database behind ``connection`` has a table called ``name``."""
+    query = text(connection.dialect.ddl_compiler.has_table_sql).bindparams(name=name)
+    return connection.execute(query).first() is not None
+
+
+def create_all(metadata: MetaData, bind: Bind, *, checkfirst: bool = True) -> None:
+    tables, cycle_fks = sort_tables(list(metadata.tables.values()))
+    with _connection(bind) as connection:
+        can_alter = connection.dialect.features.alter_add_foreign_key
+        deferred = tuple(cycle_fks) if can_alter else ()
+        created: set[str] = set()
+        for table in tables:
+            if checkfirst and has_table(connection, table.name):
+                continue
+            own = tuple(f for f in deferred if f.table is table)
+            connection.execute(CreateTable(table, skip_foreign_keys=own))
+            for index in table.indexes:
+                connection.execute(CreateIndex(index))
+            created.add(table.name)
+        for fkc in deferred:
+            if fkc.table is not None and fkc.table.name in created:
+                connection.execute(AddConstraint(fkc))
+
+
+def drop_all(metadata: MetaData, bind: Bind, *, checkfirst: bool = True) -> None:
+    tables, cycle_fks = sort_tables(list(metadata.tables.values()))
+    with _connection(bind) as connection:
+        present = [t for t in tables if not checkfirst or has_table(connection, t.name)]
+        names = {t.name for t in present}
+        if connection.dialect.features.alter_add_foreign_key:
+            for fkc in cycle_fks:
+                if fkc.table is not None and fkc.table.name in names:
+                    connection.execute(DropConstraint(fkc))
+        for table in reversed(present):
+            connection.execute(DropTable(table))

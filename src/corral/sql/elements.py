@@ -1,0 +1,795 @@
+"""Expression elements: columns, bound values, operators, text, labels.
+
+Every element can state its *shape* through ``_key(binds)``: a hashable key
+that leaves out bound values and appends the element's bind parameters to
+``binds`` in a fixed traversal order. Equal keys compile to the same SQL, so
+a statement built again with new values reuses its compiled form and takes
+the new values from ``binds`` by position.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from corral import exc
+from corral.sql import operators as ops
+from corral.sql.type_api import (
+    NULLTYPE,
+    NUMERIC_AFFINITIES,
+    NullType,
+    TypeEngine,
+    to_instance,
+)
+
+if TYPE_CHECKING:
+    from corral.sql.compiler.compiled import Compiled
+    from corral.sql.compiler.dialect import SQLDialect
+    from corral.sql.selectable import FromClause, Select
+
+T = TypeVar("T")
+
+_serials = itertools.count(1)
+
+
+def next_serial() -> int:
+    """A number unique to one schema object for the process's life, used in cache keys."""
+    return next(_serials)
+
+
+class ClauseElement:
+    """Base of every SQL construct."""
+
+    visit_name: ClassVar[str] = "clause"
+    #: DDL elements compile with the dialect's DDL compiler.
+    is_ddl: ClassVar[bool] = False
+    precedence: int = ops.ATOM
+
+    __hash__ = object.__hash__
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        """The element's shape; appends its bind parameters to ``binds`` in traversal order."""
+        raise NotImplementedError(f"{type(self).__name__} has no cache key")
+
+    def _from_objects(self) -> list[FromClause]:
+        """The tables and subqueries this element refers to, for a SELECT's FROM list."""
+        return []
+
+    def _compile_for(
+        self, dialect: SQLDialect, keys: tuple[str, ...] | None = None
+    ) -> tuple[Compiled, list[BindParameter[Any]]]:
+        """This statement compiled for ``dialect`` (from the cache when the shape is known)."""
+        binds: list[BindParameter[Any]] = []
+        if self.is_ddl:  # DDL runs rarely and has no values: not worth a cache entry
+            return dialect.ddl_compiler(dialect).compile(self, binds, keys), binds
+        cache_key = (self._key(binds), keys)
+        compiled = dialect.cache_get(cache_key)
+        if compiled is None:
+            compiled = dialect.statement_compiler(dialect).compile(self, binds, keys)
+            dialect.cache_put(cache_key, compiled)
+        return compiled, binds
+
+    def compile(self, dialect: SQLDialect | None = None) -> Compiled:
+        """The SQL for ``dialect`` (a generic one when omitted), e.g. to inspect it."""
+        if dialect is None:
+            from corral.sql.compiler.default import default_dialect
+
+            dialect = default_dialect()
+        return self._compile_for(dialect)[0]
+
+    def __str__(self) -> str:
+        return self.compile().sql
+
+
+class ColumnElement(ClauseElement, Generic[T]):
+    """An expression that has a value and a type: columns, binds, operations, functions."""
+
+    type: TypeEngine = NULLTYPE
+    #: Name under which the value appears in result rows, when it has one.
+    key: str | None = None
+
+    # Defining __eq__ would otherwise make expressions unhashable; they hash by identity.
+    __hash__ = ClauseElement.__hash__
+
+    def describe(self) -> str:
+        """How messages name this expression."""
+        return self.key or type(self).__name__
+
+    # -- comparison -------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> BinaryExpression[bool]:  # type: ignore[override]
+        if other is None:
+            return BinaryExpression(self, Null(), ops.IS)
+        return self._compare(ops.EQ, other)
+
+    def __ne__(self, other: object) -> BinaryExpression[bool]:  # type: ignore[override]
+        if other is None:
+            return BinaryExpression(self, Null(), ops.IS_NOT)
+        return self._compare(ops.NE, other)
+
+    def __lt__(self, other: object) -> BinaryExpression[bool]:
+        return self._compare(ops.LT, other)
+
+    def __le__(self, other: object) -> BinaryExpression[bool]:
+        return self._compare(ops.LE, other)
+
+    def __gt__(self, other: object) -> BinaryExpression[bool]:
+        return self._compare(ops.GT, other)
+
+    def __ge__(self, other: object) -> BinaryExpression[bool]:
+        return self._compare(ops.GE, other)
+
+    def is_(self, other: object) -> BinaryExpression[bool]:
+        return BinaryExpression(self, self._operand(ops.IS, other), ops.IS)
+
+    def is_not(self, other: object) -> BinaryExpression[bool]:
+        return BinaryExpression(self, self._operand(ops.IS_NOT, other), ops.IS_NOT)
+
+    def in_(self, values: Iterable[Any] | ColumnElement[Any] | Select) -> ColumnElement[bool]:
+        return self._in(ops.IN, values)
+
+    def not_in(self, values: Iterable[Any] | ColumnElement[Any] | Select) -> ColumnElement[bool]:
+        return self._in(ops.NOT_IN, values)
+
+    def between(self, lower: object, upper: object) -> BinaryExpression[bool]:
+        bounds = ClauseList(
+            [self._operand(ops.BETWEEN, lower), self._operand(ops.BETWEEN, upper)],
+            separator=" AND ",
+        )
+        return BinaryExpression(self, bounds, ops.BETWEEN)
+
+    # -- strings ------------------------------------------------------------------------
+
+    def like(self, pattern: object, escape: str | None = None) -> BinaryExpression[bool]:
+        return self._string_op(ops.LIKE, pattern, escape)
+
+    def not_like(self, pattern: object, escape: str | None = None) -> BinaryExpression[bool]:
+        return self._string_op(ops.NOT_LIKE, pattern, escape)
+
+    def ilike(self, pattern: object, escape: str | None = None) -> BinaryExpression[bool]:
+        return self._string_op(ops.ILIKE, pattern, escape)
+
+    def not_ilike(self, pattern: object, escape: str | None = None) -> BinaryExpression[bool]:
+        return self._string_op(ops.NOT_ILIKE, pattern, escape)
+
+    def contains(self, other: object, *, autoescape: bool = False) -> BinaryExpression[bool]:
+        return self._pattern(other, "%", "%", autoescape)
+
+    def startswith(self, other: object, *, autoescape: bool = False) -> BinaryExpression[bool]:
+        return self._pattern(other, "", "%", autoescape)
+
+    def endswith(self, other: object, *, autoescape: bool = False) -> BinaryExpression[bool]:
+        return self._pattern(other, "%", "", autoescape)
+
+    def concat(self, other: object) -> BinaryExpression[T]:
+        return self._arithmetic(ops.CONCAT, other)
+
+    # -- arithmetic ---------------------------------------------------------------------
+
+    def __add__(self, other: object) -> BinaryExpression[T]:
+        if self.type.affinity == "string":
+            return self._arithmetic(ops.CONCAT, other)
+        return self._arithmetic(ops.ADD, other)
+
+    def __radd__(self, other: object) -> BinaryExpression[T]:
+        op = ops.CONCAT if self.type.affinity == "string" else ops.ADD
+        return self._arithmetic(op, other, reverse=True)
+
+    def __sub__(self, other: object) -> BinaryExpression[T]:
+        return self._arithmetic(ops.SUB, other)
+
+    def __rsub__(self, other: object) -> BinaryExpression[T]:
+        return self._arithmetic(ops.SUB, other, reverse=True)
+
+    def __mul__(self, other: object) -> BinaryExpression[T]:
+        return self._arithmetic(ops.MUL, other)
+
+    def __rmul__(self, other: object) -> BinaryExpression[T]:
+        return self._arithmetic(ops.MUL, other, reverse=True)
+
+    def __truediv__(self, other: object) -> BinaryExpression[T]:
+        return self._arithmetic(ops.DIV, other)
+
+    def __rtruediv__(self, other: object) -> BinaryExpression[T]:
+        return self._arithmetic(ops.DIV, other, reverse=True)
+
+    def __mod__(self, other: object) -> BinaryExpression[T]:
+        return self._arithmetic(ops.MOD, other)
+
+    def __neg__(self) -> UnaryExpression[T]:
+        self._check_operator(ops.NEG)
+        return UnaryExpression(self, operator="-", type_=self.type, precedence=ops.NEG.precedence)
+
+    # -- boolean ------------------------------------------------------------------------
+
+    def __invert__(self) -> ColumnElement[bool]:
+        return not_(self)
+
+    def __and__(self, other: ColumnElement[Any]) -> ColumnElement[bool]:
+        return and_(self, other)
+
+    def __or__(self, other: ColumnElement[Any]) -> ColumnElement[bool]:
+        return or_(self, other)
+
+    # -- ordering and naming ------------------------------------------------------------
+
+    def label(self, name: str | None) -> Label[T]:
+        return Label(name, self)
+
+    def desc(self) -> UnaryExpression[T]:
+        return UnaryExpression(self, modifier="DESC", type_=self.type)
+
+    def asc(self) -> UnaryExpression[T]:
+        return UnaryExpression(self, modifier="ASC", type_=self.type)
+
+    def nulls_first(self) -> UnaryExpression[T]:
+        return UnaryExpression(self, modifier="NULLS FIRST", type_=self.type)
+
+    def nulls_last(self) -> UnaryExpression[T]:
+        return UnaryExpression(self, modifier="NULLS LAST", type_=self.type)
+
+    def distinct(self) -> UnaryExpression[T]:
+        return UnaryExpression(self, operator="DISTINCT", type_=self.type)
+
+    def cast(self, type_: TypeEngine | type[TypeEngine]) -> Cast[Any]:
+        return Cast(self, type_)
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            f"The truth value of the SQL expression {self.describe()} is not defined; "
+            "combine conditions with and_(), or_() and not_() instead of 'and', 'or', 'not'"
+        )
+
+    # -- operand handling ---------------------------------------------------------------
+
+    def _compare(self, op: ops.Operator, other: object) -> BinaryExpression[bool]:
+        return BinaryExpression(self, self._operand(op, other), op)
+
+    def _operand(self, op: ops.Operator, other: object) -> ColumnElement[Any]:
+        """Turn the right side of an operator into an element, checking a plain value's type."""
+        if isinstance(other, ColumnElement):
+            return other
+        from corral.sql.selectable import Select
+
+        if isinstance(other, Select):
+            return other.scalar_subquery()
+        if isinstance(other, ClauseElement):
+            raise exc.ArgumentError(
+                f"{type(other).__name__} cannot be used as a value with {op.sql} "
+                f"on {self.describe()}"
+            )
+        if other is None:
+            return Null()
+        if not isinstance(self.type, NullType) and not self.type.accepts(other):
+            raise exc.ArgumentError(
+                f"Cannot use {type(other).__name__} {_short(other)} with {op.sql} on "
+                f"{self.describe()} of type {self.type.describe()}: "
+                f"pass a value of the column's type"
+            )
+        return BindParameter(
+            None,
+            other,
+            self.type if not isinstance(self.type, NullType) else None,
+            origin=self.describe(),
+        )
+
+    def _in(self, op: ops.Operator, values: Any) -> ColumnElement[bool]:
+        from corral.sql.selectable import Select
+
+        if isinstance(values, Select):
+            return BinaryExpression(self, Grouping(values), op)
+        if isinstance(values, ColumnElement):
+            return BinaryExpression(self, values, op)
+        if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+            raise exc.ArgumentError(
+                f"{op.name}() on {self.describe()} takes a list of values or a select(), "
+                f"got {type(values).__name__}"
+            )
+        items = [self._operand(op, value) for value in values]
+        if not items:
+            # An empty IN matches nothing and an empty NOT IN matches everything.
+            return BinaryExpression(Literal(1), Literal(1), ops.NE if op is ops.IN else ops.EQ)
+        return BinaryExpression(self, Grouping(ClauseList(items)), op)
+
+    def _string_op(
+        self, op: ops.Operator, pattern: object, escape: str | None
+    ) -> BinaryExpression[bool]:
+        self._check_operator(op)
+        return BinaryExpression(self, self._operand(op, pattern), op, escape=escape)
+
+    def _pattern(
+        self, other: object, prefix: str, suffix: str, autoescape: bool
+    ) -> BinaryExpression[bool]:
+        self._check_operator(ops.LIKE)
+        if autoescape:
+            if not isinstance(other, str):
+                raise exc.ArgumentError("autoescape=True needs a plain string value")
+            other = other.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        right: ColumnElement[Any] = self._operand(ops.LIKE, other)
+        if prefix:
+            right = BinaryExpression(Literal(prefix), right, ops.CONCAT)
+        if suffix:
+            right = BinaryExpression(right, Literal(suffix), ops.CONCAT)
+        return BinaryExpression(self, right, ops.LIKE, escape="/" if autoescape else None)
+
+    def _arithmetic(
+        self, op: ops.Operator, other: object, reverse: bool = False
+    ) -> BinaryExpression[T]:
+        self._check_operator(op, other)
+        operand = self._arithmetic_operand(op, other)
+        left, right = (operand, self) if reverse else (self, operand)
+        return BinaryExpression(left, right, op, type_=self.type)
+
+    def _arithmetic_operand(self, op: ops.Operator, other: object) -> ColumnElement[Any]:
+        if self.type.affinity in ("datetime", "date", "time") and not isinstance(
+            other, ClauseElement
+        ):
+            return BindParameter(None, other, type_for_value(other), origin=self.describe())
+        return self._operand(op, other)
+
+    def _check_operator(self, op: ops.Operator, other: object = None) -> None:
+        """Refuse an operator the expression's type has no meaning for."""
+        affinity = self.type.affinity
+        if affinity == "null":
+            return
+        if op in ops.STRING_OPERATORS and affinity not in ("string", "enum", "json"):
+            raise exc.ArgumentError(
+                f"{op.sql} needs a string expression, but {self.describe()} is "
+                f"{self.type.describe()}; cast it to String first"
+            )
+        if op in ops.ARITHMETIC_OPERATORS:
+            temporal = affinity in ("datetime", "date", "time", "interval") and op in (
+                ops.ADD,
+                ops.SUB,
+            )
+            if affinity not in NUMERIC_AFFINITIES and not temporal:
+                raise exc.ArgumentError(
+                    f"Operator {op.sql} does not apply to {self.describe()} of type "
+                    f"{self.type.describe()}"
+                )
+
+
+def boolean_type() -> TypeEngine:
+    """The type of a condition."""
+    from corral.sql.types import Boolean
+
+    return Boolean()
+
+
+def type_for_value(value: object) -> TypeEngine:
+    """The type a plain Python value binds as."""
+    from corral.sql.types import type_for_value as pick
+
+    return pick(value)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class BindParameter(ColumnElement[T]):
+    """A value sent to the database as a parameter, never spliced into the SQL text."""
+
+    visit_name = "bindparam"
+
+    def __init__(
+        self,
+        key: str | None,
+        value: Any = exc,  # the exc module doubles as a "no value given" marker
+        type_: TypeEngine | type[TypeEngine] | None = None,
+        *,
+        callable_: Any = None,
+        origin: str | None = None,
+    ) -> None:
+        self.key = key
+        self.anonymous = key is None
+        self.value = None if value is exc else value
+        self._has_value = value is not exc or callable_ is not None
+        self.callable = callable_
+        #: Which column the value is compared with or assigned to, for messages.
+        self.origin = origin or key
+        if type_ is None:
+            self.type = type_for_value(self.value) if self._has_value else NULLTYPE
+        else:
+            self.type = to_instance(type_)
+
+    def has_value(self) -> bool:
+        return self._has_value
+
+    def effective_value(self) -> Any:
+        return self.callable() if self.callable is not None else self.value
+
+    def describe(self) -> str:
+        return f"parameter {self.key!r}" if self.key else "a bound value"
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        binds.append(self)
+        return ("bind", self.key, self.type.cache_key())
+
+
+def bindparam(
+    key: str,
+    value: Any = exc,
+    type_: TypeEngine | type[TypeEngine] | None = None,
+    *,
+    callable_: Any = None,
+) -> BindParameter[Any]:
+    """A named parameter whose value comes from ``execute``'s parameters (or ``value``)."""
+    return BindParameter(key, value, type_, callable_=callable_)
+
+
+def literal(value: Any, type_: TypeEngine | type[TypeEngine] | None = None) -> BindParameter[Any]:
+    """A Python value as a bound parameter usable on the left of an operator."""
+    return BindParameter(None, value, type_)
+
+
+class Literal(ColumnElement[Any]):
+    """A constant the compiler writes into the SQL text (only corral's own: '%', 1)."""
+
+    visit_name = "literal"
+
+    def __init__(self, value: str | int) -> None:
+        self.value = value
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("lit", self.value)
+
+
+class Null(ColumnElement[None]):
+    visit_name = "null"
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("null",)
+
+
+class True_(ColumnElement[bool]):
+    visit_name = "true"
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("true",)
+
+
+class False_(ColumnElement[bool]):
+    visit_name = "false"
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("false",)
+
+
+def null() -> Null:
+    return Null()
+
+
+def true() -> True_:
+    return True_()
+
+
+def false() -> False_:
+    return False_()
+
+
+class ColumnClause(ColumnElement[T]):
+    """A named column, optionally of a table; ``literal_column`` is one written as-is."""
+
+    visit_name = "column"
+
+    def __init__(
+        self,
+        name: str,
+        type_: TypeEngine | type[TypeEngine] | None = None,
+        *,
+        table: FromClause | None = None,
+        is_literal: bool = False,
+    ) -> None:
+        self.name = name
+        self.key = name
+        self.type = to_instance(type_)
+        self.table = table
+        self.is_literal = is_literal
+        self._serial = next_serial()
+
+    def describe(self) -> str:
+        table_name = getattr(self.table, "name", None)
+        return f"{table_name}.{self.name}" if table_name else self.name
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        if self.table is None:
+            return ("column", self.name, self.is_literal, self.type.cache_key())
+        return ("column", self._serial)
+
+    def _from_objects(self) -> list[FromClause]:
+        return [self.table] if self.table is not None else []
+
+
+def column(name: str, type_: TypeEngine | type[TypeEngine] | None = None) -> ColumnClause[Any]:
+    """A column by name, not tied to a table object."""
+    return ColumnClause(name, type_)
+
+
+def literal_column(
+    text: str, type_: TypeEngine | type[TypeEngine] | None = None
+) -> ColumnClause[Any]:
+    """A column expression written into the SQL exactly as given."""
+    return ColumnClause(text, type_, is_literal=True)
+
+
+class BinaryExpression(ColumnElement[T]):
+    """``left <operator> right``."""
+
+    visit_name = "binary"
+
+    def __init__(
+        self,
+        left: ColumnElement[Any],
+        right: ColumnElement[Any],
+        operator: ops.Operator,
+        *,
+        type_: TypeEngine | None = None,
+        escape: str | None = None,
+    ) -> None:
+        self.left = left
+        self.right = right
+        self.operator = operator
+        self.escape = escape
+        self.precedence = operator.precedence
+        if type_ is not None:
+            self.type = type_
+        elif operator.kind in ("comparison", "boolean"):
+            self.type = boolean_type()
+
+    def describe(self) -> str:
+        return f"{self.left.describe()} {self.operator.sql} {self.right.describe()}"
+
+    def __bool__(self) -> bool:
+        # Lets ``column in [a, b]`` and dict lookups compare columns by identity.
+        if self.operator is ops.EQ:
+            return self.left is self.right
+        if self.operator is ops.NE:
+            return self.left is not self.right
+        return super().__bool__()
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return (
+            "binary",
+            self.operator.name,
+            self.left._key(binds),
+            self.right._key(binds),
+            self.escape,
+        )
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.left._from_objects() + self.right._from_objects()
+
+
+class UnaryExpression(ColumnElement[T]):
+    """An operator before (``NOT x``, ``-x``, ``DISTINCT x``) or a modifier after (``x DESC``)."""
+
+    visit_name = "unary"
+
+    def __init__(
+        self,
+        element: ClauseElement,
+        *,
+        operator: str | None = None,
+        modifier: str | None = None,
+        type_: TypeEngine | None = None,
+        precedence: int = ops.ATOM,
+    ) -> None:
+        self.element = element
+        self.operator = operator
+        self.modifier = modifier
+        self.type = type_ or NULLTYPE
+        self.precedence = precedence
+
+    def describe(self) -> str:
+        inner = self.element.describe() if isinstance(self.element, ColumnElement) else "..."
+        return " ".join(p for p in (self.operator, inner, self.modifier) if p)
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("unary", self.operator, self.modifier, self.element._key(binds))
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.element._from_objects()
+
+
+class ClauseList(ColumnElement[Any]):
+    """Elements joined by a separator (function arguments, an IN list)."""
+
+    visit_name = "clauselist"
+
+    def __init__(self, clauses: Sequence[ClauseElement], separator: str = ", ") -> None:
+        self.clauses = list(clauses)
+        self.separator = separator
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("list", self.separator, tuple(c._key(binds) for c in self.clauses))
+
+    def _from_objects(self) -> list[FromClause]:
+        return [f for c in self.clauses for f in c._from_objects()]
+
+
+class BooleanClauseList(ColumnElement[bool]):
+    """Conditions joined by AND or OR."""
+
+    visit_name = "boolean_list"
+
+    def __init__(self, operator: ops.Operator, clauses: Sequence[ColumnElement[Any]]) -> None:
+        self.operator = operator
+        self.clauses = list(clauses)
+        self.precedence = operator.precedence
+        self.type = boolean_type()
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("bool", self.operator.name, tuple(c._key(binds) for c in self.clauses))
+
+    def _from_objects(self) -> list[FromClause]:
+        return [f for c in self.clauses for f in c._from_objects()]
+
+
+def _condition(value: object, where: str) -> ColumnElement[Any]:
+    if isinstance(value, ColumnElement):
+        return value
+    if isinstance(value, bool):
+        return True_() if value else False_()
+    if isinstance(value, str):
+        raise exc.ArgumentError(
+            f"{where} got the string {_short(value)}; wrap raw SQL in text(), "
+            "or build the condition from columns"
+        )
+    raise exc.ArgumentError(f"{where} takes SQL expressions, got {type(value).__name__}")
+
+
+def and_(*clauses: ColumnElement[Any] | bool) -> ColumnElement[bool]:
+    """All of the conditions (``true()`` when there are none)."""
+    items = [_condition(c, "and_()") for c in clauses]
+    if not items:
+        return True_()
+    if len(items) == 1:
+        return items[0]
+    return BooleanClauseList(ops.AND, items)
+
+
+def or_(*clauses: ColumnElement[Any] | bool) -> ColumnElement[bool]:
+    """Any of the conditions (``false()`` when there are none)."""
+    items = [_condition(c, "or_()") for c in clauses]
+    if not items:
+        return False_()
+    if len(items) == 1:
+        return items[0]
+    return BooleanClauseList(ops.OR, items)
+
+
+def not_(clause: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The negation of a condition (``!=`` for ``==``, ``NOT IN`` for ``IN``, else ``NOT``)."""
+    element = _condition(clause, "not_()")
+    if isinstance(element, BinaryExpression) and element.operator in ops.NEGATIONS:
+        return BinaryExpression(
+            element.left,
+            element.right,
+            ops.NEGATIONS[element.operator],
+            escape=element.escape,
+        )
+    return UnaryExpression(
+        element, operator="NOT", type_=boolean_type(), precedence=ops.NOT.precedence
+    )
+
+
+class Grouping(ColumnElement[Any]):
+    """Parentheses around an element."""
+
+    visit_name = "grouping"
+
+    def __init__(self, element: ClauseElement) -> None:
+        self.element = element
+        if isinstance(element, ColumnElement):
+            self.type = element.type
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("group", self.element._key(binds))
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.element._from_objects()
+
+
+class Label(ColumnElement[T]):
+    """``expression AS name``."""
+
+    visit_name = "label"
+
+    def __init__(self, name: str | None, element: ColumnElement[T]) -> None:
+        self.name = name
+        self.key = name
+        self.element = element
+        self.type = element.type
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("label", self.name, self.element._key(binds))
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.element._from_objects()
+
+
+class Cast(ColumnElement[T]):
+    """``CAST(expression AS type)``."""
+
+    visit_name = "cast"
+
+    def __init__(self, expression: object, type_: TypeEngine | type[TypeEngine]) -> None:
+        self.type = to_instance(type_)
+        self.element = (
+            expression
+            if isinstance(expression, ColumnElement)
+            else BindParameter(None, expression, None)
+        )
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("cast", self.type.cache_key(), self.element._key(binds))
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.element._from_objects()
+
+
+def cast(expression: object, type_: TypeEngine | type[TypeEngine]) -> Cast[Any]:
+    return Cast(expression, type_)
+
+
+_TEXT_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+class TextClause(ClauseElement):
+    """Literal SQL with ``:name`` parameters; ``\\:`` writes a plain colon."""
+
+    visit_name = "text"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.bind_names = _TEXT_BIND.findall(text)
+        self.binds: dict[str, BindParameter[Any]] = {}
+        self.column_types: list[tuple[str, TypeEngine]] = []
+
+    def bindparams(self, *binds: BindParameter[Any], **values: Any) -> TextClause:
+        """Attach values (or typed ``bindparam``\\ s) to the text's ``:name`` parameters."""
+        clone = TextClause(self.text)
+        clone.binds = dict(self.binds)
+        clone.column_types = list(self.column_types)
+        for bind in binds:
+            clone._attach(bind.key or "", bind)
+        for name, value in values.items():
+            existing = clone.binds.get(name)
+            clone._attach(name, BindParameter(name, value, existing.type if existing else None))
+        return clone
+
+    def _attach(self, name: str, bind: BindParameter[Any]) -> None:
+        if name not in self.bind_names:
+            raise exc.ArgumentError(
+                f"text() has no parameter :{name}; it has "
+                f"{', '.join(':' + n for n in self.bind_names) or 'none'}"
+            )
+        self.binds[name] = bind
+
+    def columns(
+        self, *cols: ColumnClause[Any], **types: TypeEngine | type[TypeEngine]
+    ) -> TextClause:
+        """Declare the result columns' types so values are converted like a select's."""
+        clone = self.bindparams()
+        clone.column_types = [(c.name, c.type) for c in cols] + [
+            (name, to_instance(t)) for name, t in types.items()
+        ]
+        return clone
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        bind_keys = []
+        for name in sorted(self.binds):
+            bind_keys.append((name, self.binds[name]._key(binds)))
+        column_keys = tuple((n, t.cache_key()) for n, t in self.column_types)
+        return ("text", self.text, tuple(bind_keys), column_keys)
+
+
+def text(sql: str) -> TextClause:
+    """Raw SQL with ``:name`` parameters bound safely."""
+    if not isinstance(sql, str):
+        raise exc.ArgumentError(f"text() takes a string of SQL, got {type(sql).__name__}")
+    return TextClause(sql)

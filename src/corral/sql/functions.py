@@ -1,0 +1,161 @@
+"""SQL functions (``func.<name>(...)``) and ``CASE``."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+from corral import exc
+from corral.sql.elements import (
+    BindParameter,
+    ClauseList,
+    ColumnElement,
+    _condition,
+    type_for_value,
+)
+from corral.sql.selectable import FromClause
+from corral.sql.type_api import NULLTYPE, TypeEngine, to_instance
+
+#: Functions whose result type is fixed, by lower-case name (the ``corral.sql.types`` class name).
+_FIXED_RESULT_TYPES = {
+    "count": "Integer",
+    "length": "Integer",
+    "char_length": "Integer",
+    "lower": "String",
+    "upper": "String",
+    "trim": "String",
+    "concat": "String",
+    "now": "DateTime",
+    "current_timestamp": "DateTime",
+    "current_date": "Date",
+    "current_time": "Time",
+}
+#: Functions whose result has the type of their first argument.
+_FIRST_ARGUMENT_TYPED = frozenset({"max", "min", "sum", "abs", "coalesce", "round"})
+#: Functions written without parentheses.
+_NO_PARENTHESES = frozenset({"current_timestamp", "current_date", "current_time"})
+
+
+def _argument(value: object) -> ColumnElement[Any]:
+    if isinstance(value, ColumnElement):
+        return value
+    if isinstance(value, FromClause):
+        raise exc.ArgumentError(f"A function argument cannot be the table {value.describe()}")
+    return BindParameter(None, value, type_for_value(value))
+
+
+class Function(ColumnElement[Any]):
+    """``name(arguments)``; the result type is known for common functions or given."""
+
+    visit_name = "function"
+
+    def __init__(
+        self, name: str, *args: object, type_: TypeEngine | type[TypeEngine] | None = None
+    ) -> None:
+        self.name = name
+        self.key = name.rpartition(".")[2]
+        self.arguments = ClauseList([_argument(a) for a in args])
+        self.type = to_instance(type_) if type_ is not None else self._infer_type()
+
+    def _infer_type(self) -> TypeEngine:
+        lowered = self.key.lower()
+        fixed = _FIXED_RESULT_TYPES.get(lowered)
+        if fixed is not None:
+            from corral.sql import types as sqltypes
+
+            result: TypeEngine = getattr(sqltypes, fixed)()
+            return result
+        if lowered in _FIRST_ARGUMENT_TYPED and self.arguments.clauses:
+            first = self.arguments.clauses[0]
+            if isinstance(first, ColumnElement):
+                return first.type
+        return NULLTYPE
+
+    @property
+    def no_parentheses(self) -> bool:
+        return self.key.lower() in _NO_PARENTHESES and not self.arguments.clauses
+
+    def describe(self) -> str:
+        return f"{self.name}()"
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("func", self.name, self.type.cache_key(), self.arguments._key(binds))
+
+    def _from_objects(self) -> list[FromClause]:
+        return self.arguments._from_objects()
+
+
+class _FunctionGenerator:
+    """``func.count(x)``, ``func.lower(name)``, ``func.pkg.fn()``: any SQL function by name."""
+
+    def __init__(self, names: Sequence[str] = ()) -> None:
+        self._names = tuple(names)
+
+    def __getattr__(self, name: str) -> _FunctionGenerator:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _FunctionGenerator((*self._names, name.rstrip("_")))
+
+    def __call__(
+        self, *args: object, type_: TypeEngine | type[TypeEngine] | None = None
+    ) -> Function:
+        if not self._names:
+            raise exc.ArgumentError("Name the SQL function: func.count(...), func.lower(...)")
+        return Function(".".join(self._names), *args, type_=type_)
+
+
+func = _FunctionGenerator()
+
+
+class Case(ColumnElement[Any]):
+    """``CASE [value] WHEN ... THEN ... [ELSE ...] END``."""
+
+    visit_name = "case"
+
+    def __init__(
+        self,
+        *whens: tuple[object, object] | Mapping[object, object],
+        value: object = None,
+        else_: object = None,
+    ) -> None:
+        pairs: list[tuple[object, object]] = []
+        for when in whens:
+            if isinstance(when, Mapping):
+                pairs.extend(when.items())
+            else:
+                pairs.append(when)
+        if not pairs:
+            raise exc.ArgumentError("case() needs at least one (condition, result) pair")
+        self.value = _argument(value) if value is not None else None
+        self.whens: list[tuple[ColumnElement[Any], ColumnElement[Any]]] = []
+        for condition, result in pairs:
+            if self.value is not None:
+                test = _argument(condition)
+            else:
+                test = _condition(condition, "case()")
+            self.whens.append((test, _argument(result)))
+        self.else_ = _argument(else_) if else_ is not None else None
+        self.type = self.whens[0][1].type
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return (
+            "case",
+            self.value._key(binds) if self.value is not None else None,
+            tuple((w._key(binds), r._key(binds)) for w, r in self.whens),
+            self.else_._key(binds) if self.else_ is not None else None,
+        )
+
+    def _from_objects(self) -> list[FromClause]:
+        froms: list[FromClause] = []
+        for w, r in self.whens:
+            froms += w._from_objects() + r._from_objects()
+        return froms
+
+
+def case(
+    *whens: tuple[object, object] | Mapping[object, object],
+    value: object = None,
+    else_: object = None,
+) -> Case:
+    """``CASE WHEN condition THEN result ... ELSE default END``."""
+    return Case(*whens, value=value, else_=else_)

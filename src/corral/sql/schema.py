@@ -1,0 +1,425 @@
+"""Schema objects: MetaData, Table, Column, foreign keys, constraints and indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.sql.elements import ColumnClause, ColumnElement, TextClause
+from corral.sql.selectable import ColumnCollection, TableClause
+from corral.sql.type_api import TypeEngine, to_instance
+
+if TYPE_CHECKING:
+    from corral.sql.ddl import Bind
+
+
+class ColumnDefault:
+    """A client-side value for a column: a constant, or a callable called per row."""
+
+    __slots__ = ("arg", "is_callable")
+
+    def __init__(self, arg: Any) -> None:
+        self.arg = arg
+        self.is_callable = callable(arg)
+
+    def value(self) -> Any:
+        return self.arg() if self.is_callable else self.arg
+
+
+class Column(ColumnClause[Any]):
+    """A table column with its type, keys, nullability and defaults."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        name: str | None = None
+        type_: TypeEngine | None = None
+        foreign_keys: list[ForeignKey] = []
+        for arg in args:
+            if isinstance(arg, str) and name is None and type_ is None and not foreign_keys:
+                name = arg
+            elif isinstance(arg, TypeEngine) or (
+                isinstance(arg, type) and issubclass(arg, TypeEngine)
+            ):
+                type_ = to_instance(arg)
+            elif isinstance(arg, ForeignKey):
+                foreign_keys.append(arg)
+            else:
+                raise exc.ArgumentError(
+                    f"Column() does not understand the argument {arg!r}; it takes a name, "
+                    "a type, ForeignKey()s and keyword options"
+                )
+        self.primary_key: bool = kwargs.pop("primary_key", False)
+        nullable = kwargs.pop("nullable", None)
+        self.nullable: bool = (not self.primary_key) if nullable is None else bool(nullable)
+        default = kwargs.pop("default", None)
+        self.default = ColumnDefault(default) if default is not None else None
+        self.server_default: str | TextClause | None = kwargs.pop("server_default", None)
+        onupdate = kwargs.pop("onupdate", None)
+        self.onupdate = ColumnDefault(onupdate) if onupdate is not None else None
+        self.server_onupdate: Any = kwargs.pop("server_onupdate", None)
+        self.unique: bool = kwargs.pop("unique", False)
+        self.index: bool = kwargs.pop("index", False)
+        self.autoincrement: bool | str = kwargs.pop("autoincrement", "auto")
+        self.comment: str | None = kwargs.pop("comment", None)
+        key: str | None = kwargs.pop("key", None)
+        if kwargs:
+            raise exc.ArgumentError(
+                f"Column {name!r} got unknown options: {', '.join(sorted(kwargs))}"
+            )
+        super().__init__(name or "", type_)
+        self.key = key or name
+        self.foreign_keys: list[ForeignKey] = []
+        for fk in foreign_keys:
+            fk.parent = self
+            self.foreign_keys.append(fk)
+
+    def __repr__(self) -> str:
+        return f"Column({self.name!r}, {self.type!r}, table={getattr(self.table, 'name', None)!r})"
+
+    @property
+    def is_autoincrement(self) -> bool:
+        """Whether the database generates this column's value (an integer primary key)."""
+        table = self.table
+        if not self.primary_key or self.foreign_keys or not isinstance(table, Table):
+            return False
+        if self.autoincrement is True:
+            return True
+        if self.autoincrement is False or self.type.affinity != "integer":
+            return False
+        return len(table.primary_key.columns) == 1
+
+    def copy_unbound(self) -> Column:
+        """A fresh copy not attached to any table (for declarative inheritance of columns)."""
+        new = Column(
+            self.name,
+            self.type,
+            *[
+                ForeignKey(fk.target, ondelete=fk.ondelete, onupdate=fk.onupdate, name=fk.name)
+                for fk in self.foreign_keys
+            ],
+        )
+        for attr in (
+            "primary_key",
+            "nullable",
+            "default",
+            "server_default",
+            "onupdate",
+            "server_onupdate",
+            "unique",
+            "index",
+            "autoincrement",
+            "comment",
+            "key",
+        ):
+            setattr(new, attr, getattr(self, attr))
+        return new
+
+
+class ForeignKey:
+    """A reference from a column to ``"table.column"`` (or a Column)."""
+
+    def __init__(
+        self,
+        column: str | Column,
+        *,
+        ondelete: str | None = None,
+        onupdate: str | None = None,
+        name: str | None = None,
+        use_alter: bool = False,
+    ) -> None:
+        self._target = column
+        self.ondelete = ondelete
+        self.onupdate = onupdate
+        self.name = name
+        self.use_alter = use_alter
+        self.parent: Column | None = None
+        self.constraint: ForeignKeyConstraint | None = None
+
+    @property
+    def target(self) -> str:
+        if isinstance(self._target, Column):
+            return f"{getattr(self._target.table, 'name', '?')}.{self._target.name}"
+        return self._target
+
+    @property
+    def column(self) -> Column:
+        """The referred column, resolved through the parent table's MetaData."""
+        if isinstance(self._target, Column):
+            return self._target
+        table_name, _, column_name = self._target.rpartition(".")
+        parent_table = self.parent.table if self.parent is not None else None
+        metadata = getattr(parent_table, "metadata", None)
+        if not table_name or metadata is None:
+            raise exc.ArgumentError(
+                f"ForeignKey({self._target!r}) must name 'table.column' and belong to a Table"
+            )
+        target_table = metadata.tables.get(table_name)
+        if target_table is None:
+            raise exc.InvalidRequestError(
+                f"ForeignKey({self._target!r}) on {self.parent.describe() if self.parent else '?'}"
+                f" refers to table {table_name!r}, which this MetaData does not have; "
+                "define that table (in the same MetaData) first"
+            )
+        column = target_table.columns.get(column_name)
+        if not isinstance(column, Column):
+            raise exc.NoSuchColumnError(
+                f"ForeignKey({self._target!r}): table {table_name!r} has no column "
+                f"{column_name!r}; its columns are {', '.join(target_table.columns.keys())}"
+            )
+        return column
+
+    def __repr__(self) -> str:
+        return f"ForeignKey({self.target!r})"
+
+
+class Constraint:
+    """Base of table constraints."""
+
+    def __init__(self, *, name: str | None = None) -> None:
+        self.name = name
+        self.table: Table | None = None
+
+    def _set_table(self, table: Table) -> None:
+        self.table = table
+
+
+class _ColumnsConstraint(Constraint):
+    def __init__(self, *columns: str | Column, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self._column_refs = list(columns)
+        self.columns: list[Column] = []
+
+    def _set_table(self, table: Table) -> None:
+        super()._set_table(table)
+        self.columns = [_resolve(table, ref) for ref in self._column_refs]
+
+
+def _resolve(table: Table, ref: str | Column) -> Column:
+    if isinstance(ref, Column):
+        return ref
+    col = table.columns[ref]
+    assert isinstance(col, Column)
+    return col
+
+
+class PrimaryKeyConstraint(_ColumnsConstraint):
+    """``PRIMARY KEY (columns)``."""
+
+
+class UniqueConstraint(_ColumnsConstraint):
+    """``UNIQUE (columns)``."""
+
+
+class CheckConstraint(Constraint):
+    """``CHECK (condition)``; the condition is SQL text or an expression."""
+
+    def __init__(self, sqltext: str | ColumnElement[Any], *, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.sqltext = sqltext
+
+
+class ForeignKeyConstraint(Constraint):
+    """``FOREIGN KEY (columns) REFERENCES table (columns)``."""
+
+    def __init__(
+        self,
+        columns: Sequence[str | Column],
+        refcolumns: Sequence[str | Column],
+        *,
+        name: str | None = None,
+        ondelete: str | None = None,
+        onupdate: str | None = None,
+        use_alter: bool = False,
+    ) -> None:
+        super().__init__(name=name)
+        if len(columns) != len(refcolumns):
+            raise exc.ArgumentError(
+                "ForeignKeyConstraint needs as many referred columns as columns"
+            )
+        self._column_refs = list(columns)
+        self.elements = [
+            ForeignKey(ref, ondelete=ondelete, onupdate=onupdate, name=name, use_alter=use_alter)
+            for ref in refcolumns
+        ]
+        self.ondelete = ondelete
+        self.onupdate = onupdate
+        self.use_alter = use_alter
+        self.columns: list[Column] = []
+
+    def _set_table(self, table: Table) -> None:
+        super()._set_table(table)
+        self.columns = [_resolve(table, ref) for ref in self._column_refs]
+        for col, fk in zip(self.columns, self.elements, strict=True):
+            fk.parent = col
+            fk.constraint = self
+            if fk not in col.foreign_keys:
+                col.foreign_keys.append(fk)
+
+    @property
+    def referred_table(self) -> Table:
+        table = self.elements[0].column.table
+        assert isinstance(table, Table)
+        return table
+
+
+class Index:
+    """``CREATE [UNIQUE] INDEX name ON table (columns)``."""
+
+    def __init__(self, name: str, *columns: str | Column, unique: bool = False) -> None:
+        self.name = name
+        self._column_refs = list(columns)
+        self.unique = unique
+        self.table: Table | None = None
+        self.columns: list[Column] = []
+        first = next((c for c in columns if isinstance(c, Column)), None)
+        if first is not None and isinstance(first.table, Table):
+            first.table.indexes.append(self)
+            self._set_table(first.table)
+
+    def _set_table(self, table: Table) -> None:
+        self.table = table
+        self.columns = [_resolve(table, ref) for ref in self._column_refs]
+
+
+class Table(TableClause):
+    """A table in a MetaData: columns, primary key, foreign keys, constraints, indexes."""
+
+    def __init__(self, name: str, metadata: MetaData, *items: Any, **kwargs: Any) -> None:
+        if not isinstance(metadata, MetaData):
+            raise exc.ArgumentError(
+                f"Table({name!r}, ...) takes a MetaData as its second argument, "
+                f"got {type(metadata).__name__}"
+            )
+        if name in metadata.tables:
+            raise exc.InvalidRequestError(
+                f"Table {name!r} is already defined in this MetaData; use "
+                f"metadata.tables[{name!r}] to reach it"
+            )
+        self.comment: str | None = kwargs.pop("comment", None)
+        self.dialect_options = {k: kwargs.pop(k) for k in list(kwargs) if "_" in k}
+        if kwargs:
+            raise exc.ArgumentError(f"Table {name!r} got unknown options: {', '.join(kwargs)}")
+        columns = [item for item in items if isinstance(item, Column)]
+        for col in columns:
+            if not col.name:
+                raise exc.ArgumentError(f"A column of table {name!r} has no name")
+            if isinstance(col.table, Table):
+                raise exc.ArgumentError(
+                    f"Column {col.name!r} already belongs to table {col.table.name!r}; "
+                    "give each table its own Column objects"
+                )
+        super().__init__(name, *columns)
+        self.metadata = metadata
+        self.constraints: list[Constraint] = []
+        self.indexes: list[Index] = []
+        pk_columns = [c for c in columns if c.primary_key]
+        explicit_pk = [i for i in items if isinstance(i, PrimaryKeyConstraint)]
+        self.primary_key = explicit_pk[0] if explicit_pk else PrimaryKeyConstraint(*pk_columns)
+        for item in items:
+            if isinstance(item, Column):
+                continue
+            if isinstance(item, Index):
+                item._set_table(self)
+                self.indexes.append(item)
+            elif isinstance(item, Constraint):
+                self.constraints.append(item)
+            else:
+                raise exc.ArgumentError(f"Table {name!r} does not understand the argument {item!r}")
+        self.primary_key._set_table(self)
+        for col in self.primary_key.columns:
+            col.primary_key = True
+            col.nullable = False
+        for constraint in self.constraints:
+            constraint._set_table(self)
+        for col in columns:
+            for fk in col.foreign_keys:
+                if fk.constraint is None:
+                    fkc = ForeignKeyConstraint(
+                        [col],
+                        [fk._target],
+                        name=fk.name,
+                        ondelete=fk.ondelete,
+                        onupdate=fk.onupdate,
+                        use_alter=fk.use_alter,
+                    )
+                    fkc.elements = [fk]
+                    fk.constraint = fkc
+                    fkc.table = self
+                    fkc.columns = [col]
+                    self.constraints.append(fkc)
+            if col.unique:
+                unique = UniqueConstraint(col)
+                unique._set_table(self)
+                self.constraints.append(unique)
+            if col.index:
+                self.indexes.append(Index(f"ix_{name}_{col.name}", col))
+                self.indexes[-1]._set_table(self)
+        metadata.tables[name] = self
+
+    def __repr__(self) -> str:
+        return f"Table({self.name!r})"
+
+    @property
+    def foreign_key_constraints(self) -> list[ForeignKeyConstraint]:
+        return [c for c in self.constraints if isinstance(c, ForeignKeyConstraint)]
+
+    @property
+    def foreign_keys(self) -> list[ForeignKey]:
+        return [fk for c in self.foreign_key_constraints for fk in c.elements]
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(f"Table {self.name!r} is not iterable; iterate table.c for its columns")
+
+
+class MetaData:
+    """A collection of tables, created and dropped together in foreign-key order."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, Table] = {}
+
+    def __repr__(self) -> str:
+        return f"MetaData({', '.join(self.tables)})"
+
+    @property
+    def sorted_tables(self) -> list[Table]:
+        """Tables with every referred table before the tables that refer to it."""
+        from corral.sql.ddl import sort_tables
+
+        return sort_tables(list(self.tables.values()))[0]
+
+    def create_all(self, bind: Bind, *, checkfirst: bool = True) -> None:
+        """CREATE every table (skipping existing ones with ``checkfirst``), then its indexes."""
+        from corral.sql.ddl import create_all
+
+        create_all(self, bind, checkfirst=checkfirst)
+
+    def drop_all(self, bind: Bind, *, checkfirst: bool = True) -> None:
+        """DROP every table, referring tables first."""
+        from corral.sql.ddl import drop_all
+
+        drop_all(self, bind, checkfirst=checkfirst)
+
+    def clear(self) -> None:
+        self.tables.clear()
+
+    def remove(self, table: Table) -> None:
+        self.tables.pop(table.name, None)
+
+
+#: Callables usable as ``Column(default=...)``; listed for readers of the types.
+DefaultCallable = Callable[[], Any]
+
+__all__ = [
+    "CheckConstraint",
+    "Column",
+    "ColumnCollection",
+    "ColumnDefault",
+    "Constraint",
+    "ForeignKey",
+    "ForeignKeyConstraint",
+    "Index",
+    "MetaData",
+    "PrimaryKeyConstraint",
+    "Table",
+    "UniqueConstraint",
+]
