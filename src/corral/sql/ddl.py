@@ -92,10 +92,11 @@ def sort_tables(tables: list[Table]) -> tuple[list[Table], list[ForeignKeyConstr
     ]
     ordered, cyclic = topological.sort(list(names), edges({id(f) for f in cyclic_fks}))
     if cyclic:
-        stuck = set(cyclic)
+        on_cycle = set(topological.cycle_members(list(names), edges({id(f) for f in cyclic_fks})))
         for name in cyclic:
             for fkc in names[name].foreign_key_constraints:
-                if fkc.elements[0].target.rpartition(".")[0] in stuck and fkc not in cyclic_fks:
+                target = fkc.elements[0].target.rpartition(".")[0]
+                if name in on_cycle and target in on_cycle and fkc not in cyclic_fks:
                     cyclic_fks.append(fkc)
         ordered, _ = topological.sort(list(names), edges({id(f) for f in cyclic_fks}))
     return [names[n] for n in ordered], cyclic_fks

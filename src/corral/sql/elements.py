@@ -471,8 +471,12 @@ def false() -> False_:
     return False_()
 
 
-class ColumnClause(ColumnElement[T]):
-    """A named column, optionally of a table; ``literal_column`` is one written as-is."""
+class NamedColumn(ColumnElement[T]):
+    """A named column, optionally of a table: what ``ColumnClause`` and ``Column`` share.
+
+    The two are siblings, not parent and child: Python lets a subclass's ``__eq__``
+    run first, which would write ``alias.c.id == table.c.id`` back to front.
+    """
 
     visit_name = "column"
 
@@ -502,6 +506,10 @@ class ColumnClause(ColumnElement[T]):
 
     def _from_objects(self) -> list[FromClause]:
         return [self.table] if self.table is not None else []
+
+
+class ColumnClause(NamedColumn[T]):
+    """A column by name (``column()``, ``literal_column()``, a subquery's columns)."""
 
 
 def column(name: str, type_: TypeEngine | type[TypeEngine] | None = None) -> ColumnClause[Any]:
@@ -771,7 +779,7 @@ class TextClause(ClauseElement):
         self.binds[name] = bind
 
     def columns(
-        self, *cols: ColumnClause[Any], **types: TypeEngine | type[TypeEngine]
+        self, *cols: NamedColumn[Any], **types: TypeEngine | type[TypeEngine]
     ) -> TextClause:
         """Declare the result columns' types so values are converted like a select's."""
         clone = self.bindparams()

@@ -147,6 +147,9 @@ class Case(ColumnElement[Any]):
 
     def _from_objects(self) -> list[FromClause]:
         froms: list[FromClause] = []
+        for extra in (self.value, self.else_):
+            if extra is not None:
+                froms += extra._from_objects()
         for w, r in self.whens:
             froms += w._from_objects() + r._from_objects()
         return froms

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.sql.elements import ColumnClause, ColumnElement, TextClause
+from corral.sql.elements import ColumnElement, NamedColumn, TextClause
 from corral.sql.selectable import ColumnCollection, TableClause
 from corral.sql.type_api import TypeEngine, to_instance
 
@@ -27,7 +27,7 @@ class ColumnDefault:
         return self.arg() if self.is_callable else self.arg
 
 
-class Column(ColumnClause[Any]):
+class Column(NamedColumn[Any]):
     """A table column with its type, keys, nullability and defaults."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

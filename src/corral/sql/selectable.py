@@ -14,6 +14,7 @@ from corral.sql.elements import (
     ColumnClause,
     ColumnElement,
     Label,
+    NamedColumn,
     _condition,
     and_,
     next_serial,
@@ -129,7 +130,7 @@ class TableClause(FromClause):
 
     visit_name = "table"
 
-    def __init__(self, name: str, *columns: ColumnClause[Any]) -> None:
+    def __init__(self, name: str, *columns: NamedColumn[Any]) -> None:
         self.name = name
         self._columns = ColumnCollection(f"Table {name!r}")
         self._serial = next_serial()
@@ -160,7 +161,7 @@ class TableClause(FromClause):
         return Delete(self)
 
 
-def table(name: str, *columns: ColumnClause[Any]) -> TableClause:
+def table(name: str, *columns: NamedColumn[Any]) -> TableClause:
     """A lightweight table: a name and columns, no metadata."""
     return TableClause(name, *columns)
 
@@ -168,7 +169,7 @@ def table(name: str, *columns: ColumnClause[Any]) -> TableClause:
 def _exported_name(column: ColumnElement[Any], position: int) -> str:
     if column.key:
         return column.key
-    if isinstance(column, ColumnClause):
+    if isinstance(column, NamedColumn):
         return column.name
     return f"anon_{position + 1}"
 

@@ -39,3 +39,18 @@ def sort(nodes: Sequence[N], edges: Iterable[tuple[N, N]]) -> tuple[list[N], lis
                 ready.append(after)
     done = set(ordered)
     return ordered, [node for node in nodes if node not in done]
+
+
+def cycle_members(nodes: Sequence[N], edges: Iterable[tuple[N, N]]) -> list[N]:
+    """The nodes that lie on a cycle (not those merely before or behind one), in order."""
+    edge_list = [(a, b) for a, b in edges if a != b]
+    _, stuck = sort(nodes, edge_list)
+    remaining = set(stuck)
+    # Nodes behind a cycle lead to no other stuck node; peel them off until none are left.
+    while True:
+        leads = {a for a, b in edge_list if a in remaining and b in remaining}
+        peeled = remaining - leads
+        if not peeled:
+            break
+        remaining -= peeled
+    return [node for node in nodes if node in remaining]

@@ -23,12 +23,12 @@ from corral.sql.elements import (
     Cast,
     ClauseElement,
     ClauseList,
-    ColumnClause,
     ColumnElement,
     False_,
     Grouping,
     Label,
     Literal,
+    NamedColumn,
     Null,
     TextClause,
     True_,
@@ -226,7 +226,7 @@ class StatementCompiler:
     def visit_false(self, element: False_, **kw: Any) -> str:
         return "false" if self.features.native_boolean else "0"
 
-    def visit_column(self, column: ColumnClause[Any], **kw: Any) -> str:
+    def visit_column(self, column: NamedColumn[Any], **kw: Any) -> str:
         if column.is_literal:
             return self._escape_text(column.name)
         name = self.quote(column.name)
@@ -416,8 +416,8 @@ class StatementCompiler:
         columns = []
         for position, (name, column) in enumerate(select._columns_plus_names()):
             sql = self.process(column, in_columns=True, **ckw)
-            if (kw.get("in_subquery") and not isinstance(column, ColumnClause | Label)) or (
-                isinstance(column, ColumnClause)
+            if (kw.get("in_subquery") and not isinstance(column, NamedColumn | Label)) or (
+                isinstance(column, NamedColumn)
                 and kw.get("in_subquery")
                 and column.key != column.name
                 and not column.is_literal
@@ -506,7 +506,7 @@ class StatementCompiler:
     def _lock_target(self, target: ClauseElement) -> str:
         from corral.sql.selectable import FromClause
 
-        if isinstance(target, ColumnClause) and target.table is not None:
+        if isinstance(target, NamedColumn) and target.table is not None:
             return self._from_name(target.table)
         if isinstance(target, FromClause):
             return self._from_name(target)
@@ -681,5 +681,5 @@ def _nested(kw: dict[str, Any]) -> dict[str, Any]:
 
 def _column_name(table: TableClause, key: str) -> str:
     column = table.columns[key]
-    assert isinstance(column, ColumnClause)
+    assert isinstance(column, NamedColumn)
     return column.name
