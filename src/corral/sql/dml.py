@@ -12,7 +12,7 @@ from corral.sql.selectable import ColumnCollection, SelectBase, TableClause, _co
 
 def _check_table(table: object, statement: str) -> TableClause:
     if not isinstance(table, TableClause):
-        target = getattr(table, "__corral_table__", None)
+        target = getattr(table, "__table__", None)  # a mapped class
         if isinstance(target, TableClause):
             return target
         raise exc.ArgumentError(f"{statement}() takes a Table, got {type(table).__name__}")
@@ -55,7 +55,7 @@ class DMLStatement(ClauseElement):
                 f"{key!r}, which is not one of its columns: {', '.join(self.table.columns.keys())}"
             )
         if isinstance(value, ColumnElement):
-            return value
+            return value.__clause_element__()
         if isinstance(value, SelectBase):
             return value.scalar_subquery()
         if value is not None and not column.type.accepts(value):

@@ -97,6 +97,10 @@ class ColumnElement(ClauseElement, Generic[T]):
         """How messages name this expression."""
         return self.key or type(self).__name__
 
+    def __clause_element__(self) -> ColumnElement[T]:
+        """The element that goes into a statement (an ORM attribute gives its column)."""
+        return self
+
     # -- comparison -------------------------------------------------------------------
 
     def __eq__(self, other: object) -> BinaryExpression[bool]:  # type: ignore[override]
@@ -250,7 +254,7 @@ class ColumnElement(ClauseElement, Generic[T]):
     def _operand(self, op: ops.Operator, other: object) -> ColumnElement[Any]:
         """Turn the right side of an operator into an element, checking a plain value's type."""
         if isinstance(other, ColumnElement):
-            return other
+            return other.__clause_element__()
         from corral.sql.selectable import Select
 
         if isinstance(other, Select):
@@ -281,7 +285,7 @@ class ColumnElement(ClauseElement, Generic[T]):
         if isinstance(values, Select):
             return BinaryExpression(self, Grouping(values), op)
         if isinstance(values, ColumnElement):
-            return BinaryExpression(self, values, op)
+            return BinaryExpression(self, values.__clause_element__(), op)
         if isinstance(values, str | bytes) or not isinstance(values, Iterable):
             raise exc.ArgumentError(
                 f"{op.name}() on {self.describe()} takes a list of values or a select(), "
@@ -538,8 +542,8 @@ class BinaryExpression(ColumnElement[T]):
         type_: TypeEngine | None = None,
         escape: str | None = None,
     ) -> None:
-        self.left = left
-        self.right = right
+        self.left = left.__clause_element__()
+        self.right = right.__clause_element__()
         self.operator = operator
         self.escape = escape
         self.precedence = operator.precedence
@@ -586,7 +590,9 @@ class UnaryExpression(ColumnElement[T]):
         type_: TypeEngine | None = None,
         precedence: int = ops.ATOM,
     ) -> None:
-        self.element = element
+        self.element = (
+            element.__clause_element__() if isinstance(element, ColumnElement) else element
+        )
         self.operator = operator
         self.modifier = modifier
         self.type = type_ or NULLTYPE
@@ -609,7 +615,9 @@ class ClauseList(ColumnElement[Any]):
     visit_name = "clauselist"
 
     def __init__(self, clauses: Sequence[ClauseElement], separator: str = ", ") -> None:
-        self.clauses = list(clauses)
+        self.clauses = [
+            c.__clause_element__() if isinstance(c, ColumnElement) else c for c in clauses
+        ]
         self.separator = separator
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
@@ -626,7 +634,7 @@ class BooleanClauseList(ColumnElement[bool]):
 
     def __init__(self, operator: ops.Operator, clauses: Sequence[ColumnElement[Any]]) -> None:
         self.operator = operator
-        self.clauses = list(clauses)
+        self.clauses = [c.__clause_element__() for c in clauses]
         self.precedence = operator.precedence
         self.type = boolean_type()
 
@@ -639,7 +647,7 @@ class BooleanClauseList(ColumnElement[bool]):
 
 def _condition(value: object, where: str) -> ColumnElement[Any]:
     if isinstance(value, ColumnElement):
-        return value
+        return value.__clause_element__()
     if isinstance(value, bool):
         return True_() if value else False_()
     if isinstance(value, str):
@@ -691,9 +699,10 @@ class Grouping(ColumnElement[Any]):
     visit_name = "grouping"
 
     def __init__(self, element: ClauseElement) -> None:
-        self.element = element
         if isinstance(element, ColumnElement):
+            element = element.__clause_element__()
             self.type = element.type
+        self.element = element
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("group", self.element._key(binds))
@@ -710,7 +719,7 @@ class Label(ColumnElement[T]):
     def __init__(self, name: str | None, element: ColumnElement[T]) -> None:
         self.name = name
         self.key = name
-        self.element = element
+        self.element = element.__clause_element__()
         self.type = element.type
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
@@ -728,7 +737,7 @@ class Cast(ColumnElement[T]):
     def __init__(self, expression: object, type_: TypeEngine | type[TypeEngine]) -> None:
         self.type = to_instance(type_)
         self.element = (
-            expression
+            expression.__clause_element__()
             if isinstance(expression, ColumnElement)
             else BindParameter(None, expression, None)
         )

@@ -38,7 +38,7 @@ _NO_PARENTHESES = frozenset({"current_timestamp", "current_date", "current_time"
 
 def _argument(value: object) -> ColumnElement[Any]:
     if isinstance(value, ColumnElement):
-        return value
+        return value.__clause_element__()
     if isinstance(value, FromClause):
         raise exc.ArgumentError(f"A function argument cannot be the table {value.describe()}")
     return BindParameter(None, value, type_for_value(value))

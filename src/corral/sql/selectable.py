@@ -354,7 +354,7 @@ class SelectBase(ClauseElement):
 
 def _order_element(value: object) -> ColumnElement[Any]:
     if isinstance(value, ColumnElement):
-        return value
+        return value.__clause_element__()
     if isinstance(value, str):
         raise exc.ArgumentError(
             f"order_by/group_by got the string {value!r}; pass a column (table.c.{value}) or text()"
@@ -378,9 +378,11 @@ class Select(SelectBase):
     visit_name = "select"
 
     def __init__(self, columns: Sequence[Any]) -> None:
-        self._raw_columns: list[ColumnElement[Any] | FromClause] = []
-        for entity in columns:
-            self._raw_columns.append(_column_or_from(entity))
+        #: What the caller selected, as given (the ORM reads mapped classes from here).
+        self._entities: list[Any] = list(columns)
+        self._raw_columns: list[ColumnElement[Any] | FromClause] = [
+            _column_or_from(entity) for entity in columns
+        ]
         self._where: list[ColumnElement[Any]] = []
         self._having: list[ColumnElement[Any]] = []
         self._group_by: list[ColumnElement[Any]] = []
@@ -518,11 +520,13 @@ class Select(SelectBase):
 
     def add_columns(self, *columns: Any) -> Select:
         clone = self._clone()
+        clone._entities.extend(columns)
         clone._raw_columns.extend(_column_or_from(c) for c in columns)
         return clone
 
     def with_only_columns(self, *columns: Any) -> Select:
         clone = self._clone()
+        clone._entities = list(columns)
         clone._raw_columns = [_column_or_from(c) for c in columns]
         return clone
 
@@ -592,12 +596,13 @@ class Select(SelectBase):
 
 
 def _column_or_from(entity: Any) -> ColumnElement[Any] | FromClause:
-    if isinstance(entity, ColumnElement | FromClause):
+    if isinstance(entity, ColumnElement):
+        return entity.__clause_element__()
+    if isinstance(entity, FromClause):
         return entity
-    selectable = getattr(entity, "__corral_selectable__", None)
-    if selectable is not None:
-        result: ColumnElement[Any] | FromClause = selectable()
-        return result
+    mapped_table = getattr(entity, "__table__", None)  # a mapped class selects its table
+    if isinstance(mapped_table, FromClause):
+        return mapped_table
     if isinstance(entity, SelectBase):
         return entity.scalar_subquery()
     if isinstance(entity, str):

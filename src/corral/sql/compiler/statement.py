@@ -506,6 +506,8 @@ class StatementCompiler:
     def _lock_target(self, target: ClauseElement) -> str:
         from corral.sql.selectable import FromClause
 
+        if isinstance(target, ColumnElement):
+            target = target.__clause_element__()
         if isinstance(target, NamedColumn) and target.table is not None:
             return self._from_name(target.table)
         if isinstance(target, FromClause):
