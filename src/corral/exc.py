@@ -64,6 +64,38 @@ class ConcurrentUseError(InvalidRequestError):
     """An object meant for one thread at a time was used by two at once."""
 
 
+class UnmappedError(InvalidRequestError):
+    """An object or class that is not mapped was given where a mapped one is needed."""
+
+
+class UnmappedInstanceError(UnmappedError):
+    """An object of a class that is not mapped."""
+
+
+class UnmappedClassError(UnmappedError):
+    """A class that is not mapped."""
+
+
+class MappingError(ArgumentError):
+    """A class cannot be mapped as declared."""
+
+
+class DetachedInstanceError(InvalidRequestError):
+    """An attribute of an object outside any session needed a load from the database."""
+
+
+class ObjectDeletedError(InvalidRequestError):
+    """The row behind an expired object was deleted, so its attributes cannot be reloaded."""
+
+
+class FlushError(InvalidRequestError):
+    """The unit of work could not flush the session's changes."""
+
+
+class StaleDataError(CorralError, RetryableError):
+    """An UPDATE or DELETE matched no row: the row changed or vanished underneath (retry)."""
+
+
 class TimeoutError(CorralError):
     """The pool had no connection to give within its timeout."""
 

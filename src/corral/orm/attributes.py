@@ -1,0 +1,82 @@
+"""Instrumented attributes: class-level SQL expressions and instance-level tracked values."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
+from corral.orm.instance_state import state_of
+from corral.sql.elements import ColumnElement
+
+if TYPE_CHECKING:
+    from corral.sql.schema import Column
+
+T = TypeVar("T")
+
+#: Statuses in which a change is recorded for the next flush's UPDATE.
+_TRACKED = (ObjectStatus.PERSISTENT, ObjectStatus.DETACHED)
+
+
+class InstrumentedAttribute(ColumnElement[T]):
+    """``User.name``: compares and orders like its column; on an object, the tracked value."""
+
+    def __init__(self, class_: type, key: str, column: Column) -> None:
+        self.class_ = class_
+        self.key = key
+        self.column = column
+        self.type = column.type
+
+    def __clause_element__(self) -> ColumnElement[T]:
+        return self.column
+
+    def describe(self) -> str:
+        return f"{self.class_.__name__}.{self.key}"
+
+    def __repr__(self) -> str:
+        return f"<InstrumentedAttribute {self.describe()}>"
+
+    @overload
+    def __get__(self, instance: None, owner: Any) -> InstrumentedAttribute[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: Any) -> T: ...
+
+    def __get__(self, instance: object | None, owner: Any) -> Any:
+        if instance is None:
+            return self
+        try:
+            return instance.__dict__[self.key]
+        except KeyError:
+            return _load_missing(instance, self.key)
+
+    def __set__(self, instance: object, value: T) -> None:
+        d = instance.__dict__
+        state = d.get(STATE_ATTR)
+        if state is None:
+            state = state_of(instance)
+        if state.status in _TRACKED:
+            state.record_change(instance, self.key, d.get(self.key, NO_VALUE))
+        d[self.key] = value
+
+    def __delete__(self, instance: object) -> None:
+        self.__set__(instance, None)  # type: ignore[arg-type]
+
+
+def _load_missing(instance: object, key: str) -> Any:
+    """The value of an attribute the object does not hold: None if new, else loaded."""
+    state = state_of(instance)
+    if state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
+        return None
+    session = state.session
+    if session is None:
+        from corral import exc
+
+        name = type(instance).__name__
+        raise exc.DetachedInstanceError(
+            f"{name}.{key} is not loaded and the {name} object belongs to no session, so it "
+            "cannot be loaded. Keep values after commit with Session(expire_on_commit=False), "
+            f"call session.refresh(obj) before the session closes, or attach it again with "
+            "session.merge(obj) / session.add(obj)."
+        )
+    session._load_unloaded(instance, state)
+    return instance.__dict__[key]

@@ -1,0 +1,252 @@
+"""Declarative mapping: ``class User(Base)`` with ``Mapped[...]`` annotations becomes a table."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import sys
+import types
+import typing
+import uuid
+from typing import Any, ClassVar, Union, dataclass_transform, get_args, get_origin
+
+from corral import exc
+from corral.orm.attributes import InstrumentedAttribute
+from corral.orm.base import STATE_ATTR, Mapped
+from corral.orm.instance_state import state_of
+from corral.orm.mapped_column import MappedColumn, mapped_column
+from corral.orm.mapper import Mapper
+from corral.sql import types as sqltypes
+from corral.sql.schema import Column, Constraint, Index, MetaData, Table
+from corral.sql.type_api import TypeEngine
+
+#: Python annotation -> SQL type, when the registry's map has no entry.
+DEFAULT_TYPE_MAP: dict[Any, TypeEngine | type[TypeEngine]] = {
+    int: sqltypes.Integer,
+    str: sqltypes.String,
+    bool: sqltypes.Boolean,
+    float: sqltypes.Float,
+    decimal.Decimal: sqltypes.Numeric,
+    datetime.datetime: sqltypes.DateTime,
+    datetime.date: sqltypes.Date,
+    datetime.time: sqltypes.Time,
+    datetime.timedelta: sqltypes.Interval,
+    bytes: sqltypes.LargeBinary,
+    uuid.UUID: sqltypes.Uuid,
+    dict: sqltypes.JSON,
+    list: sqltypes.JSON,
+}
+
+
+class registry:  # noqa: N801 - SQLAlchemy's name
+    """The mappers of one declarative base, its MetaData and its annotation-to-type map."""
+
+    def __init__(
+        self,
+        *,
+        metadata: MetaData | None = None,
+        type_annotation_map: dict[Any, TypeEngine | type[TypeEngine]] | None = None,
+    ) -> None:
+        self.metadata = metadata if metadata is not None else MetaData()
+        self.type_annotation_map = dict(type_annotation_map or {})
+        self.mappers: dict[type, Mapper] = {}
+
+    def sql_type_for(self, python_type: Any, owner: str) -> TypeEngine:
+        for mapping in (self.type_annotation_map, DEFAULT_TYPE_MAP):
+            found = mapping.get(python_type)
+            if found is None and get_origin(python_type) is not None:
+                found = mapping.get(get_origin(python_type))
+            if found is not None:
+                return found() if isinstance(found, type) else found
+        if isinstance(python_type, type) and issubclass(python_type, enum.Enum):
+            return sqltypes.Enum(python_type)
+        raise exc.MappingError(
+            f"{owner}: no SQL type for the annotation {python_type!r}; give one "
+            "(mapped_column(String(50))) or add it to type_annotation_map"
+        )
+
+
+@dataclass_transform(kw_only_default=True)
+class DeclarativeBase:
+    """Subclass once for your models' base; each subclass with ``__tablename__`` is mapped."""
+
+    registry: ClassVar[registry]
+    metadata: ClassVar[MetaData]
+    __table__: ClassVar[Table]
+    __mapper__: ClassVar[Mapper]
+    type_annotation_map: ClassVar[dict[Any, TypeEngine | type[TypeEngine]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if DeclarativeBase in cls.__bases__:
+            _set_up_base(cls)
+        elif not cls.__dict__.get("__abstract__", False):
+            _map_class(cls)
+
+    def __init__(self, **kwargs: Any) -> None:
+        cls = type(self)
+        state_of(self)
+        mapper = cls.__dict__.get("__mapper__") or getattr(cls, "__mapper__", None)
+        allowed = mapper.columns_by_key if mapper is not None else {}
+        for key, value in kwargs.items():
+            if key not in allowed and not hasattr(cls, key):
+                raise TypeError(
+                    f"{key!r} is not an attribute of {cls.__name__}; its mapped attributes are "
+                    f"{', '.join(allowed)}"
+                )
+            setattr(self, key, value)
+
+    def __repr__(self) -> str:
+        mapper = type(self).__mapper__
+        d = self.__dict__
+        shown = ", ".join(f"{k}={d[k]!r}" for k in mapper.column_keys if k in d)
+        return f"{type(self).__name__}({shown})"
+
+
+def _set_up_base(base: type[DeclarativeBase]) -> None:
+    own = base.__dict__
+    metadata = own.get("metadata")
+    type_map = own.get("type_annotation_map")
+    base.registry = own.get("registry") or registry(metadata=metadata, type_annotation_map=type_map)
+    base.metadata = base.registry.metadata
+
+
+def _resolve_annotation(cls: type, name: str, annotation: Any) -> Any:
+    if not isinstance(annotation, str):
+        return annotation
+    module = sys.modules.get(cls.__module__)
+    namespace = dict(vars(module)) if module is not None else {}
+    namespace.setdefault("Mapped", Mapped)
+    namespace.setdefault("Optional", typing.Optional)
+    try:
+        return eval(annotation, namespace, dict(vars(cls)))  # noqa: S307 - annotations are code
+    except Exception as error:
+        raise exc.MappingError(
+            f"{cls.__name__}.{name}: cannot resolve the annotation {annotation!r} ({error}); "
+            "import the names it uses at module level"
+        ) from None
+
+
+def _unwrap_mapped(cls: type, name: str, annotation: Any) -> tuple[Any, bool] | None:
+    """(inner Python type, nullable) for ``Mapped[T]``; None for annotations that are not mapped."""
+    if get_origin(annotation) is ClassVar or annotation is ClassVar:
+        return None
+    if get_origin(annotation) is not Mapped:
+        return None
+    (inner,) = get_args(annotation)
+    nullable = False
+    if get_origin(inner) in (Union, types.UnionType):
+        members = [a for a in get_args(inner) if a is not type(None)]
+        nullable = len(members) < len(get_args(inner))
+        if len(members) != 1:
+            raise exc.MappingError(f"{cls.__name__}.{name}: cannot map the union {inner!r}")
+        inner = members[0]
+    return inner, nullable
+
+
+def _declared_columns(cls: type, base_registry: registry) -> dict[str, Column]:
+    """Columns from the class's (and its mixins') annotations and ``mapped_column()``\\ s."""
+    columns: dict[str, Column] = {}
+    sources = [k for k in reversed(cls.__mro__) if k is cls or not hasattr(k, "__mapper__")]
+    for klass in sources:
+        if klass is object or klass is DeclarativeBase or DeclarativeBase in klass.__bases__:
+            continue
+        annotations = klass.__dict__.get("__annotations__", {})
+        names = list(annotations) + [
+            n for n, v in klass.__dict__.items() if isinstance(v, MappedColumn) and n not in annotations
+        ]
+        for name in names:
+            value = klass.__dict__.get(name)
+            if name.startswith("__") or (value is not None and not isinstance(value, MappedColumn)):
+                continue
+            declared: MappedColumn = value if isinstance(value, MappedColumn) else mapped_column()
+            owner = f"{cls.__name__}.{name}"
+            unwrapped = None
+            if name in annotations:
+                unwrapped = _unwrap_mapped(cls, name, _resolve_annotation(klass, name, annotations[name]))
+            if unwrapped is None and not isinstance(value, MappedColumn):
+                continue
+            nullable: bool | None = None
+            type_ = declared.type
+            if unwrapped is not None:
+                python_type, nullable = unwrapped
+                if type_ is None:
+                    type_ = base_registry.sql_type_for(python_type, owner)
+            if type_ is None:
+                raise exc.MappingError(f"{owner}: give mapped_column() a type or annotate Mapped[...]")
+            columns[name] = declared.make_column(name, type_, nullable)
+    return columns
+
+
+def _table_args(cls: type) -> tuple[list[Any], dict[str, Any]]:
+    args = getattr(cls, "__table_args__", ())
+    if isinstance(args, dict):
+        return [], dict(args)
+    items = list(args)
+    options = items.pop() if items and isinstance(items[-1], dict) else {}
+    for item in items:
+        if not isinstance(item, Constraint | Index):
+            raise exc.MappingError(
+                f"{cls.__name__}.__table_args__ holds {item!r}; it takes constraints, indexes "
+                "and an optional dict of options last"
+            )
+    return items, options
+
+
+def _map_class(cls: type[DeclarativeBase]) -> None:
+    if "__mapper__" in cls.__dict__:
+        return
+    for parent in cls.__mro__[1:]:
+        if "__mapper__" in parent.__dict__:
+            raise exc.MappingError(
+                f"{cls.__name__} subclasses the mapped class {parent.__name__}; inheritance "
+                "mapping is not supported yet. Share columns through a mixin class instead"
+            )
+    base_registry = cls.registry
+    explicit = cls.__dict__.get("__table__")
+    if isinstance(explicit, Table):
+        table = explicit
+        columns = {col.key or col.name: col for col in table.columns if isinstance(col, Column)}
+    else:
+        tablename = cls.__dict__.get("__tablename__")
+        if not tablename:
+            raise exc.MappingError(
+                f"{cls.__name__} needs __tablename__ (or __table__) to be mapped; mark "
+                "base or mixin classes with __abstract__ = True"
+            )
+        columns = _declared_columns(cls, base_registry)
+        extra, options = _table_args(cls)
+        table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
+    mapper_args = dict(getattr(cls, "__mapper_args__", {}))
+    version = mapper_args.pop("version_id_col", None)
+    version_column = _find_version_column(cls, version, columns)
+    generator = mapper_args.pop("version_id_generator", None)
+    if mapper_args:
+        raise exc.MappingError(
+            f"{cls.__name__}.__mapper_args__ has unknown keys: {', '.join(sorted(mapper_args))}"
+        )
+    mapper = Mapper(cls, table, columns, version_id_col=version_column,
+                    version_id_generator=generator)
+    cls.__table__ = table
+    cls.__mapper__ = mapper
+    base_registry.mappers[cls] = mapper
+    for key, column in columns.items():
+        setattr(cls, key, InstrumentedAttribute(cls, key, column))
+
+
+def _find_version_column(cls: type, version: Any, columns: dict[str, Column]) -> Column | None:
+    if version is None:
+        return None
+    for key, column in columns.items():
+        declared = cls.__dict__.get(key)
+        if version is declared or version is column or (
+            isinstance(version, InstrumentedAttribute) and version.column is column
+        ):
+            return column
+    raise exc.MappingError(
+        f"{cls.__name__}.__mapper_args__['version_id_col'] is not one of its mapped columns"
+    )
+
+
+__all__ = ["STATE_ATTR", "DeclarativeBase", "registry"]

@@ -1,0 +1,148 @@
+"""The bookkeeping corral keeps for each mapped object, stored in the object's ``__dict__``.
+
+The state holds no reference back to its object, so loading an object creates
+no reference cycle: the session reaches objects through its identity map and
+collections, and each object reaches its state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.orm.base import NO_VALUE, STATE_ATTR, TRANSITIONS, ObjectStatus
+
+if TYPE_CHECKING:
+    from corral.orm.mapper import Mapper
+    from corral.orm.session import Session
+
+IdentityKey = tuple[Any, tuple[Any, ...]]
+
+
+class InstanceState:
+    """Status, identity, session and change history of one mapped object."""
+
+    __slots__ = ("committed_state", "expired", "key", "mapper", "session", "status")
+
+    def __init__(
+        self,
+        mapper: Mapper,
+        status: ObjectStatus = ObjectStatus.TRANSIENT,
+        key: IdentityKey | None = None,
+        session: Session | None = None,
+    ) -> None:
+        self.mapper = mapper
+        self.status = status
+        self.key = key
+        self.session = session
+        #: Values as loaded from the database, for the attributes changed since.
+        self.committed_state: dict[str, Any] = {}
+        #: Attributes whose values were dropped and reload on next access.
+        self.expired: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"<InstanceState {self.mapper.class_.__name__} {self.status.value} {self.key}>"
+
+    def move(self, status: ObjectStatus) -> None:
+        """Change status along a declared transition."""
+        if status is not self.status and status not in TRANSITIONS[self.status]:
+            raise exc.InvalidRequestError(
+                f"{self.mapper.class_.__name__} cannot go from {self.status.value} to "
+                f"{status.value}"
+            )
+        self.status = status
+
+    @property
+    def modified(self) -> bool:
+        return bool(self.committed_state)
+
+    def record_change(self, obj: object, key: str, old: Any) -> None:
+        """Remember the loaded value of ``key`` before its first change since the last flush."""
+        if key not in self.committed_state:
+            self.committed_state[key] = old
+            if self.session is not None:
+                self.session._note_modified(obj)
+
+    def commit_all(self) -> None:
+        """The current values are now the database's: forget the change history."""
+        self.committed_state = {}
+
+    def expire(self, obj: object, keys: set[str] | None = None) -> None:
+        """Drop loaded values (all column attributes, or ``keys``) so they reload on access."""
+        d = obj.__dict__
+        names = self.mapper.column_keys if keys is None else keys
+        for key in names:
+            d.pop(key, None)
+            self.committed_state.pop(key, None)
+        self.expired.update(names)
+
+    def unloaded(self, obj: object) -> set[str]:
+        """Column attributes with no value in the object."""
+        d = obj.__dict__
+        return {k for k in self.mapper.column_keys if k not in d}
+
+    def history(self, obj: object, key: str) -> History:
+        d = obj.__dict__
+        current = d.get(key, NO_VALUE)
+        if key in self.committed_state:
+            original = self.committed_state[key]
+            added = () if current is NO_VALUE else (current,)
+            deleted = () if original is NO_VALUE else (original,)
+            if added == deleted:
+                return History((), added, ())
+            return History(added, (), deleted)
+        if current is NO_VALUE:
+            return History((), (), ())
+        if self.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
+            return History((current,), (), ())
+        return History((), (current,), ())
+
+
+class History:
+    """An attribute's change since it was loaded: ``added``, ``unchanged``, ``deleted``."""
+
+    __slots__ = ("added", "deleted", "unchanged")
+
+    def __init__(self, added: tuple[Any, ...], unchanged: tuple[Any, ...], deleted: tuple[Any, ...]) -> None:
+        self.added = added
+        self.unchanged = unchanged
+        self.deleted = deleted
+
+    def has_changes(self) -> bool:
+        return bool(self.added or self.deleted)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, tuple):
+            return (list(self.added), list(self.unchanged), list(self.deleted)) == tuple(
+                list(x) for x in other
+            )
+        if isinstance(other, History):
+            return (self.added, self.unchanged, self.deleted) == (
+                other.added,
+                other.unchanged,
+                other.deleted,
+            )
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"History(added={list(self.added)}, unchanged={list(self.unchanged)}, deleted={list(self.deleted)})"
+
+
+def state_of(obj: object) -> InstanceState:
+    """The state of a mapped object (created, transient, on first need)."""
+    try:
+        state: InstanceState = obj.__dict__[STATE_ATTR]
+        return state
+    except (KeyError, AttributeError):
+        pass
+    mapper = getattr(type(obj), "__mapper__", None)
+    if mapper is None:
+        raise exc.UnmappedInstanceError(
+            f"{type(obj).__name__} is not a mapped class; map it by subclassing your "
+            "DeclarativeBase with a __tablename__"
+        )
+    new_state = InstanceState(mapper)
+    obj.__dict__[STATE_ATTR] = new_state
+    return new_state

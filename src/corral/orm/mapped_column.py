@@ -1,0 +1,81 @@
+"""``mapped_column()``: a column declared on a mapped class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corral import exc
+from corral.sql.schema import Column, ForeignKey
+from corral.sql.type_api import TypeEngine, to_instance
+
+
+class MappedColumn:
+    """What ``mapped_column()`` returns: Column arguments waiting for the class to be mapped."""
+
+    __slots__ = ("foreign_keys", "name", "options", "type")
+
+    def __init__(
+        self,
+        name: str | None,
+        type_: TypeEngine | None,
+        foreign_keys: list[ForeignKey],
+        options: dict[str, Any],
+    ) -> None:
+        self.name = name
+        self.type = type_
+        self.foreign_keys = foreign_keys
+        self.options = options
+
+    def make_column(self, attribute: str, type_: TypeEngine, nullable_from_annotation: bool | None) -> Column:
+        """The Column for attribute ``attribute``, its type and nullability filled in."""
+        options = dict(self.options)
+        if "nullable" not in options and nullable_from_annotation is not None:
+            options["nullable"] = nullable_from_annotation
+        return Column(self.name or attribute, type_, *self.foreign_keys, key=attribute, **options)
+
+
+_COLUMN_OPTIONS = frozenset(
+    {
+        "primary_key",
+        "nullable",
+        "default",
+        "server_default",
+        "onupdate",
+        "server_onupdate",
+        "unique",
+        "index",
+        "autoincrement",
+        "comment",
+    }
+)
+
+
+def mapped_column(*args: Any, **kwargs: Any) -> Any:
+    """Declare a mapped column: ``id: Mapped[int] = mapped_column(primary_key=True)``.
+
+    Positional arguments are an optional column name, an optional type and any
+    ``ForeignKey``; keywords are the ``Column`` options. The type and the
+    nullability come from the ``Mapped[...]`` annotation when not given.
+    """
+    name: str | None = kwargs.pop("name", None)
+    type_: TypeEngine | None = None
+    foreign_keys: list[ForeignKey] = []
+    for arg in args:
+        if isinstance(arg, str) and name is None and type_ is None:
+            name = arg
+        elif isinstance(arg, TypeEngine) or (isinstance(arg, type) and issubclass(arg, TypeEngine)):
+            type_ = to_instance(arg)
+        elif isinstance(arg, ForeignKey):
+            foreign_keys.append(arg)
+        else:
+            raise exc.ArgumentError(
+                f"mapped_column() does not understand the argument {arg!r}; it takes a "
+                "column name, a type and ForeignKey()s"
+            )
+    unknown = set(kwargs) - _COLUMN_OPTIONS
+    if unknown:
+        raise exc.ArgumentError(
+            f"mapped_column() got unknown options: {', '.join(sorted(unknown))}; it takes "
+            f"{', '.join(sorted(_COLUMN_OPTIONS))}"
+        )
+    return MappedColumn(name, type_, foreign_keys, kwargs)

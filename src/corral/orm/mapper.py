@@ -1,0 +1,78 @@
+"""The Mapper: how one class maps to one table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from corral import exc
+from corral.orm.instance_state import IdentityKey
+from corral.sql.schema import Column, Table
+
+
+class Mapper:
+    """Columns by attribute, primary key and version column of a mapped class."""
+
+    def __init__(
+        self,
+        class_: type,
+        table: Table,
+        columns: dict[str, Column],
+        *,
+        version_id_col: Column | None = None,
+        version_id_generator: Callable[[Any], Any] | bool | None = None,
+    ) -> None:
+        self.class_ = class_
+        self.table = table
+        self.local_table = table
+        #: Attribute name -> Column, in table order.
+        self.columns_by_key = columns
+        self.column_keys: tuple[str, ...] = tuple(columns)
+        self.primary_key: tuple[Column, ...] = tuple(table.primary_key.columns)
+        if not self.primary_key:
+            raise exc.MappingError(
+                f"{class_.__name__} cannot be mapped: table {table.name!r} has no primary key. "
+                "Mark a column with primary_key=True"
+            )
+        key_of = {id(col): key for key, col in columns.items()}
+        self.primary_key_attrs: tuple[str, ...] = tuple(key_of[id(c)] for c in self.primary_key)
+        self.version_id_col = version_id_col
+        self.version_id_key = key_of[id(version_id_col)] if version_id_col is not None else None
+        if version_id_col is not None and version_id_generator is None:
+            version_id_generator = _next_version
+        self.version_id_generator = version_id_generator
+        self.relationships: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<Mapper {self.class_.__name__} -> {self.table.name}>"
+
+    @property
+    def columns(self) -> Sequence[Column]:
+        return list(self.columns_by_key.values())
+
+    @property
+    def c(self) -> Any:
+        return self.table.c
+
+    @property
+    def attrs(self) -> dict[str, Column]:
+        return dict(self.columns_by_key)
+
+    @property
+    def column_attrs(self) -> dict[str, Column]:
+        return dict(self.columns_by_key)
+
+    def identity_key(self, primary_key: tuple[Any, ...]) -> IdentityKey:
+        return (self.class_, primary_key)
+
+    def identity_key_of(self, obj: object) -> IdentityKey | None:
+        """The identity key from the object's primary key values (None if one is missing)."""
+        d = obj.__dict__
+        values = tuple(d.get(k) for k in self.primary_key_attrs)
+        if any(v is None for v in values):
+            return None
+        return (self.class_, values)
+
+
+def _next_version(current: Any) -> int:
+    return 1 if current is None else int(current) + 1
