@@ -27,6 +27,12 @@ class Features:
     #: The driver reports a generated integer key as ``cursor.lastrowid``;
     #: without it, single-row INSERTs fetch the key with an implicit RETURNING.
     lastrowid: bool
+    #: How a flush learns the keys the database generates for a batch of inserted rows:
+    #: ``lastrowid_range`` (the batch's keys run up to ``lastrowid``: SQLite's single
+    #: writer numbers rows consecutively), ``returning_ordered`` (a multi-row
+    #: INSERT ... RETURNING returns rows in VALUES order), or ``sequence_prefetch``
+    #: (take the keys from the column's sequence first, then insert them).
+    bulk_insert_keys: Literal["lastrowid_range", "returning_ordered", "sequence_prefetch"]
     insert_returning: bool
     update_returning: bool
     delete_returning: bool

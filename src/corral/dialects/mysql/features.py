@@ -7,6 +7,7 @@ FEATURES = Features(
     quote_char="`",
     max_bind_params=65535,
     lastrowid=True,
+    bulk_insert_keys="returning_ordered",
     insert_returning=True,
     update_returning=False,
     delete_returning=True,

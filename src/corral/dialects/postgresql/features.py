@@ -7,6 +7,7 @@ FEATURES = Features(
     quote_char='"',
     max_bind_params=65535,
     lastrowid=False,
+    bulk_insert_keys="sequence_prefetch",
     insert_returning=True,
     update_returning=True,
     delete_returning=True,

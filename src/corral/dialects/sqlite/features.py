@@ -7,6 +7,7 @@ FEATURES = Features(
     quote_char="`",
     max_bind_params=32766,
     lastrowid=True,
+    bulk_insert_keys="lastrowid_range",
     insert_returning=True,
     update_returning=True,
     delete_returning=True,

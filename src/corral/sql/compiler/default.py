@@ -15,6 +15,7 @@ GENERIC_FEATURES = Features(
     quote_char='"',
     max_bind_params=32766,
     lastrowid=True,
+    bulk_insert_keys="returning_ordered",
     insert_returning=True,
     update_returning=True,
     delete_returning=True,
