@@ -4,6 +4,27 @@ A type knows which Python values it accepts, how a dialect spells it in DDL
 (through the dialect's type compiler), and how values are converted on the
 way in (bind processor) and out (result processor). Processors are looked up
 once per compiled statement, never per row.
+
+Where a type's conversion comes from
+------------------------------------
+``bind_processor(dialect)`` and ``result_processor(dialect)`` resolve in two
+steps:
+
+1. The dialect's type compiler class may carry a *driver override* for the
+   type's ``visit_name`` in its ``bind_processors`` / ``result_processors``
+   mappings (see ``corral.sql.compiler.types.TypeCompiler``). Overrides hold
+   what is truly the driver's business, such as SQLite storing dates as text
+   or PyMySQL returning ``timedelta`` for TIME columns. An override is a
+   factory ``(type_, dialect) -> Processor | None`` and usually wraps the
+   type's generic processor.
+2. Otherwise the type's ``generic_bind_processor`` / ``generic_result_processor``
+   decides from ``dialect.features`` alone (``native_boolean``,
+   ``native_uuid``, ``native_json``, ``native_interval``, ``timezone_datetime``),
+   never from the dialect's name.
+
+``None`` means "no conversion": the hot path (Integer, String) has none on
+every dialect. Processors are only called with non-``None`` values on the way
+in; result processors pass ``None`` through.
 """
 
 from __future__ import annotations
@@ -11,10 +32,14 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from corral import exc
+
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
 
 Processor = Callable[[Any], Any]
+#: Builds a dialect's replacement processor for one type instance.
+ProcessorFactory = Callable[["TypeEngine", "SQLDialect"], Processor | None]
 
 #: What family of operators a type takes part in; operators check it.
 Affinity = Literal[
@@ -38,6 +63,9 @@ ORDERED_AFFINITIES: frozenset[str] = frozenset(
     {"integer", "numeric", "string", "datetime", "date", "time", "interval", "enum", "uuid", "null"}
 )
 
+#: Values longer than this (in ``repr``) are cut in validation messages.
+VALUE_REPR_LIMIT = 60
+
 
 class TypeEngine:
     """Base of all SQL types."""
@@ -47,17 +75,47 @@ class TypeEngine:
     affinity: ClassVar[Affinity] = "null"
     #: Name of the type compiler's method that renders it, e.g. ``"integer"`` for ``visit_integer``.
     visit_name: ClassVar[str] = "null"
+    #: What the type wants, for messages: "expected an int for Integer".
+    expected: ClassVar[str] = "a value"
+
+    @property
+    def python_type(self) -> type:
+        """The Python class values of this type come back as."""
+        return self.python_types[0]
 
     def accepts(self, value: object) -> bool:
         """Whether ``value`` may be bound to a column of this type."""
         return value is None or isinstance(value, self.python_types)
 
+    def rejection(self, value: object) -> str:
+        """Why ``value`` is refused, naming what was expected and what was given."""
+        return f"expected {self.expected} for {self.describe()}, got {describe_value(value)}"
+
+    def validate(self, value: object) -> None:
+        """Raise ``ArgumentError`` naming the expected type when ``value`` is not accepted."""
+        if not self.accepts(value):
+            raise exc.ArgumentError(self.rejection(value))
+
     def bind_processor(self, dialect: SQLDialect) -> Processor | None:
         """A function converting a Python value for the driver, or ``None`` when none is needed."""
-        return None
+        factory = dialect.type_compiler.bind_processors.get(self.visit_name)
+        if factory is not None:
+            return factory(self, dialect)
+        return self.generic_bind_processor(dialect)
 
     def result_processor(self, dialect: SQLDialect) -> Processor | None:
         """A function converting a driver value to Python, or ``None`` when none is needed."""
+        factory = dialect.type_compiler.result_processors.get(self.visit_name)
+        if factory is not None:
+            return factory(self, dialect)
+        return self.generic_result_processor(dialect)
+
+    def generic_bind_processor(self, dialect: SQLDialect) -> Processor | None:
+        """The bind conversion ``dialect.features`` call for, before any driver override."""
+        return None
+
+    def generic_result_processor(self, dialect: SQLDialect) -> Processor | None:
+        """The result conversion ``dialect.features`` call for, before any driver override."""
         return None
 
     def cache_key(self) -> Hashable:
@@ -86,3 +144,11 @@ def to_instance(type_: TypeEngine | type[TypeEngine] | None) -> TypeEngine:
     if isinstance(type_, type):
         return type_()
     return type_
+
+
+def describe_value(value: object) -> str:
+    """``str 'abc'``: a value's class and a short ``repr`` of it, for messages."""
+    text = repr(value)
+    if len(text) > VALUE_REPR_LIMIT:
+        text = text[: VALUE_REPR_LIMIT - 3] + "..."
+    return f"{type(value).__name__} {text}"

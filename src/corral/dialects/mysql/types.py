@@ -1,7 +1,71 @@
-"""MySQL's names for SQL types and its value conversions (stub; the types work fills this)."""
+"""MySQL's and MariaDB's names for SQL types and the conversions PyMySQL needs.
+
+Timestamps and times keep microseconds (``DATETIME(6)``, ``TIME(6)``).
+PyMySQL reads a TIME column as a ``timedelta`` (MySQL's TIME is also a
+duration), so a driver override turns it back into a ``datetime.time``; and
+it would write a ``memoryview`` as its ``repr``, so binary values are made
+``bytes`` first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral.sql.compiler.types import TypeCompiler
+from corral.sql.type_api import Processor, ProcessorFactory, TypeEngine
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from corral.sql import types as sqltypes
+    from corral.sql.compiler.dialect import SQLDialect
+
+_MIDNIGHT = dt.datetime(2000, 1, 1)
+
+
+def _timedelta_to_time(value: Any) -> Any:
+    if isinstance(value, dt.timedelta):
+        return (_MIDNIGHT + value).time()
+    return value
+
+
+def _binary_to_bytes(value: Any) -> Any:
+    return value if value is None or type(value) is bytes else bytes(value)
+
+
+def _time_result(type_: TypeEngine, dialect: SQLDialect) -> Processor | None:
+    return _timedelta_to_time
+
+
+def _binary_bind(type_: TypeEngine, dialect: SQLDialect) -> Processor | None:
+    return _binary_to_bytes
 
 
 class MySQLTypeCompiler(TypeCompiler):
-    """Type DDL as MySQL spells it."""
+    """Type DDL as MySQL spells it, and the PyMySQL driver's conversions."""
+
+    bind_processors: ClassVar[Mapping[str, ProcessorFactory]] = {
+        "large_binary": _binary_bind,
+    }
+    result_processors: ClassVar[Mapping[str, ProcessorFactory]] = {
+        "time": _time_result,
+    }
+
+    def visit_boolean(self, type_: sqltypes.Boolean) -> str:
+        return "BOOL"
+
+    def visit_float(self, type_: sqltypes.Float) -> str:
+        return "DOUBLE"
+
+    def visit_datetime(self, type_: sqltypes.DateTime) -> str:
+        return "DATETIME(6)"
+
+    def visit_time(self, type_: sqltypes.Time) -> str:
+        return "TIME(6)"
+
+    def visit_large_binary(self, type_: sqltypes.LargeBinary) -> str:
+        return "LONGBLOB"
+
+    def visit_json(self, type_: sqltypes.JSON) -> str:
+        return "LONGTEXT"

@@ -1,25 +1,110 @@
-"""Renders SQL types as DDL for a dialect (stub; the types work replaces this)."""
+"""Renders SQL types as DDL for a dialect, and holds the dialect's driver overrides.
+
+``TypeCompiler.process(type_)`` calls ``visit_<type_.visit_name>``. The base
+class spells each type the portable way and consults ``dialect.features``
+where a capability decides the spelling (a native UUID or a ``CHAR(32)``);
+each dialect's subclass overrides only the spellings that differ.
+
+The class-level ``bind_processors`` and ``result_processors`` mappings are
+the one place for conversions that belong to a driver rather than to a
+capability: they map a type's ``visit_name`` to a factory
+``(type_, dialect) -> Processor | None`` that replaces the type's generic
+processor (see ``corral.sql.type_api``).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+from corral.exc import CompileError
 
 if TYPE_CHECKING:
+    from corral.sql import types as sqltypes
     from corral.sql.compiler.dialect import SQLDialect
-    from corral.sql.type_api import TypeEngine
+    from corral.sql.type_api import ProcessorFactory, TypeEngine
 
 
 class TypeCompiler:
     """Turns a type into its DDL spelling by calling ``visit_<type.visit_name>``."""
 
+    #: Driver-specific bind conversions by visit name, replacing the type's generic one.
+    bind_processors: ClassVar[Mapping[str, ProcessorFactory]] = {}
+    #: Driver-specific result conversions by visit name, replacing the type's generic one.
+    result_processors: ClassVar[Mapping[str, ProcessorFactory]] = {}
+
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
 
     def process(self, type_: TypeEngine) -> str:
+        """The DDL spelling of ``type_`` on this dialect."""
         method = getattr(self, f"visit_{type_.visit_name}", None)
         if method is None:
-            from corral.exc import CompileError
-
-            raise CompileError(f"{self.dialect.name} has no DDL for the type {type_.describe()}")
+            raise CompileError(
+                f"{self.dialect.name} has no DDL for the type {type_.describe()}; "
+                f"give the column a concrete type"
+            )
         result: str = method(type_)
         return result
+
+    def visit_integer(self, type_: sqltypes.Integer) -> str:
+        return "INTEGER"
+
+    def visit_big_integer(self, type_: sqltypes.BigInteger) -> str:
+        return "BIGINT"
+
+    def visit_small_integer(self, type_: sqltypes.SmallInteger) -> str:
+        return "SMALLINT"
+
+    def visit_string(self, type_: sqltypes.String) -> str:
+        return self._varchar(type_.length)
+
+    def visit_text(self, type_: sqltypes.Text) -> str:
+        return "TEXT"
+
+    def visit_boolean(self, type_: sqltypes.Boolean) -> str:
+        return "BOOLEAN"
+
+    def visit_float(self, type_: sqltypes.Float) -> str:
+        return "DOUBLE PRECISION"
+
+    def visit_numeric(self, type_: sqltypes.Numeric) -> str:
+        if type_.precision is None:
+            return "NUMERIC"
+        if type_.scale is None:
+            return f"NUMERIC({type_.precision})"
+        return f"NUMERIC({type_.precision}, {type_.scale})"
+
+    def visit_date(self, type_: sqltypes.Date) -> str:
+        return "DATE"
+
+    def visit_datetime(self, type_: sqltypes.DateTime) -> str:
+        if type_.timezone and self.dialect.features.timezone_datetime:
+            return "TIMESTAMP WITH TIME ZONE"
+        return "TIMESTAMP"
+
+    def visit_time(self, type_: sqltypes.Time) -> str:
+        return "TIME"
+
+    def visit_interval(self, type_: sqltypes.Interval) -> str:
+        # Without a native interval the value is a count of microseconds.
+        return "INTERVAL" if self.dialect.features.native_interval else "BIGINT"
+
+    def visit_large_binary(self, type_: sqltypes.LargeBinary) -> str:
+        return "BLOB"
+
+    def visit_json(self, type_: sqltypes.JSON) -> str:
+        return "JSON" if self.dialect.features.native_json else "TEXT"
+
+    def visit_uuid(self, type_: sqltypes.Uuid) -> str:
+        # Without a native UUID the value is its 32 hex digits.
+        return "UUID" if self.dialect.features.native_uuid else "CHAR(32)"
+
+    def visit_enum(self, type_: sqltypes.Enum) -> str:
+        # Enums are never native: the member's name, in a VARCHAR that fits the longest.
+        return f"VARCHAR({type_.length})"
+
+    def _varchar(self, length: int | None) -> str:
+        if length is None:
+            length = self.dialect.features.varchar_default_length
+        return "VARCHAR" if length is None else f"VARCHAR({length})"
