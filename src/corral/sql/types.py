@@ -234,6 +234,12 @@ class Float(Numeric):
 
         return float_to_decimal
 
+    def describe(self) -> str:
+        args = [] if self.precision is None else [str(self.precision)]
+        if self.asdecimal:
+            args.append("asdecimal=True")
+        return f"Float({', '.join(args)})" if args else "Float"
+
 
 # --- binary -----------------------------------------------------------------------------
 
