@@ -1,1 +1,26 @@
-"""corral.engine."""
+"""corral.engine: URLs, create_engine, Engine, Connection, transactions and results."""
+
+from corral.engine.base import Connection
+from corral.engine.create import create_engine
+from corral.engine.default import DefaultDialect
+from corral.engine.engine import Engine
+from corral.engine.result import MappingResult, Result, ScalarResult
+from corral.engine.row import Row, RowMapping
+from corral.engine.transaction import NestedTransaction, Transaction
+from corral.engine.url import URL, make_url
+
+__all__ = [
+    "URL",
+    "Connection",
+    "DefaultDialect",
+    "Engine",
+    "MappingResult",
+    "NestedTransaction",
+    "Result",
+    "Row",
+    "RowMapping",
+    "ScalarResult",
+    "Transaction",
+    "create_engine",
+    "make_url",
+]

@@ -1,1 +1,7 @@
-"""corral.dialects.sqlite."""
+"""SQLite, through the standard library's ``sqlite3``."""
+
+from corral.dialects.sqlite.base import SQLiteDialect
+
+dialect = SQLiteDialect
+
+__all__ = ["SQLiteDialect", "dialect"]

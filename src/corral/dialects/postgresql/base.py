@@ -1,0 +1,59 @@
+"""The PostgreSQL dialect, through psycopg 3.
+
+Connections run in psycopg's autocommit mode and corral sends BEGIN itself,
+so a connection outside a corral transaction is never left idle in one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corral.dialects.postgresql import errors
+from corral.dialects.postgresql.compiler import PostgreSQLDDLCompiler, PostgreSQLStatementCompiler
+from corral.dialects.postgresql.features import FEATURES
+from corral.dialects.postgresql.types import PostgreSQLTypeCompiler
+from corral.engine.default import Classification, DefaultDialect
+from corral.engine.url import URL
+
+
+class PostgreSQLDialect(DefaultDialect):
+    """PostgreSQL through psycopg 3."""
+
+    name = "postgresql"
+    driver = "psycopg"
+    driver_extra = "postgresql"
+    features = FEATURES
+    statement_compiler = PostgreSQLStatementCompiler
+    ddl_compiler = PostgreSQLDDLCompiler
+    type_compiler = PostgreSQLTypeCompiler
+
+    def create_connect_args(self, url: URL) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        for key, value in url.query.items():
+            args[key] = value if isinstance(value, str) else value[-1]
+        parts = {
+            "host": url.host,
+            "port": url.port,
+            "user": url.username,
+            "password": url.password,
+            "dbname": url.database,
+        }
+        args.update({key: value for key, value in parts.items() if value is not None})
+        args["autocommit"] = True
+        return args
+
+    def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
+        self.run(
+            dbapi_connection,
+            f"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {level}",
+        )
+
+    def get_isolation_level(self, dbapi_connection: Any) -> str:
+        value = self.fetch_value(dbapi_connection, "SHOW transaction_isolation")
+        return str(value).upper()
+
+    def is_disconnect(self, error: BaseException) -> bool:
+        return errors.is_disconnect(error)
+
+    def classify_error(self, error: BaseException) -> Classification:
+        return errors.classify(error)

@@ -1,0 +1,67 @@
+"""PostgreSQL's errors (from psycopg 3) classified into corral's tree by SQLSTATE."""
+
+from __future__ import annotations
+
+from corral import exc
+from corral.engine.default import Classification, classify_by_dbapi_class
+
+#: SQLSTATEs with a corral class of their own (retryable ones first).
+_BY_SQLSTATE: dict[str, type[exc.DBAPIError]] = {
+    "40001": exc.SerializationFailure,
+    "40P01": exc.DeadlockDetected,
+    "55P03": exc.LockNotAvailable,
+}
+#: SQLSTATE classes (first two characters) and their corral class.
+_BY_CLASS: dict[str, type[exc.DBAPIError]] = {
+    "23": exc.IntegrityError,
+    "22": exc.DataError,
+    "42": exc.ProgrammingError,
+    "08": exc.OperationalError,
+    "53": exc.OperationalError,
+    "57": exc.OperationalError,
+    "0A": exc.NotSupportedError,
+    "XX": exc.InternalError,
+}
+#: SQLSTATEs meaning the server ended the session (admin shutdown, crash, terminate).
+_DISCONNECT_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+_DISCONNECT_MESSAGES = (
+    "server closed the connection",
+    "the connection is closed",
+    "the connection is lost",
+    "connection is bad",
+    "consuming input failed",
+    "terminating connection",
+    "could not receive data from server",
+    "could not send data to server",
+    "ssl syscall error",
+    "connection already closed",
+)
+
+
+def classify(error: BaseException) -> Classification:
+    """The corral class for a psycopg error and the constraint it names, if any."""
+    sqlstate = getattr(error, "sqlstate", None)
+    corral_class: type[exc.DBAPIError] | None = None
+    if isinstance(sqlstate, str):
+        corral_class = _BY_SQLSTATE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2])
+    if corral_class is None:
+        corral_class = classify_by_dbapi_class(error)
+    constraint = None
+    diag = getattr(error, "diag", None)
+    if diag is not None:
+        constraint = getattr(diag, "constraint_name", None)
+    return corral_class, constraint
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """Whether the error means the session with the server is gone."""
+    if getattr(error, "sqlstate", None) in _DISCONNECT_SQLSTATES:
+        return True
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith("08"):
+        return True
+    names = {klass.__name__ for klass in type(error).__mro__}
+    if not names & {"OperationalError", "InterfaceError"}:
+        return False
+    message = str(error).lower()
+    return any(text in message for text in _DISCONNECT_MESSAGES)

@@ -1,0 +1,593 @@
+"""``Connection``: one pooled DB-API connection, its transactions and statement execution.
+
+A connection begins a transaction on first use (autobegin) and keeps it until
+``commit()`` or ``rollback()``. ``Transaction`` objects (``transaction.py``)
+decide what to do; the methods here run the driver calls and turn driver
+errors into corral's, invalidating the pooled connection on a disconnect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+
+from corral import exc
+from corral.engine.log import log_statement, logger
+from corral.engine.result import Result, ScalarResult
+from corral.engine.row import Row, make_row
+from corral.engine.transaction import (
+    NestedTransaction,
+    Transaction,
+    TransactionStack,
+    TransactionState,
+)
+
+if TYPE_CHECKING:
+    from corral.engine.default import DefaultDialect
+    from corral.engine.engine import Engine
+    from corral.sql.compiler.compiled import Compiled
+
+AUTOCOMMIT = "AUTOCOMMIT"
+
+
+class PooledConnection(Protocol):
+    """What a connection needs from a pool checkout (``corral.pool.PoolConnection``)."""
+
+    @property
+    def dbapi_connection(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+    def invalidate(self, exception: BaseException | None = None) -> None: ...
+
+
+class ConnectionState(enum.Enum):
+    """Where a ``Connection`` is in its life."""
+
+    OPEN = "open"
+    #: The DB-API connection was lost; a new one is checked out after rollback().
+    INVALIDATED = "invalidated"
+    CLOSED = "closed"
+
+
+_TRANSITIONS: dict[ConnectionState, frozenset[ConnectionState]] = {
+    ConnectionState.OPEN: frozenset({ConnectionState.INVALIDATED, ConnectionState.CLOSED}),
+    ConnectionState.INVALIDATED: frozenset({ConnectionState.OPEN, ConnectionState.CLOSED}),
+    ConnectionState.CLOSED: frozenset(),
+}
+
+
+class Connection:
+    """A checked-out database connection; use as a context manager to give it back."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect: DefaultDialect = engine.dialect
+        self._state = ConnectionState.OPEN
+        self._stack = TransactionStack()
+        self._execution_options: dict[str, Any] = dict(engine._execution_options)
+        self._autocommit = engine._isolation_level == AUTOCOMMIT
+        #: The level this connection switched to with execution_options(), if any.
+        self._isolation_override: str | None = None
+        self._pooled: PooledConnection | None = None
+        self._dbapi: Any = None
+        self._checkout()
+
+    # -- the DB-API connection ------------------------------------------------
+
+    def _checkout(self) -> None:
+        try:
+            pooled: PooledConnection = self.engine.pool.connect()
+        except Exception as error:
+            if self.dialect.is_dbapi_error(error):
+                raise self.dialect.wrap_error(error, None, None) from error
+            raise
+        self._pooled = pooled
+        self._dbapi = pooled.dbapi_connection
+        level = self._isolation_override
+        if level is not None and level != AUTOCOMMIT:
+            self._run_control(lambda dbapi: self.dialect.set_isolation_level(dbapi, level))
+
+    def _move(self, new: ConnectionState) -> None:
+        if new not in _TRANSITIONS[self._state]:
+            raise exc.InvalidRequestError(
+                f"Connection is {self._state.value} and cannot become {new.value}"
+            )
+        self._state = new
+
+    def _revive(self) -> Any:
+        """The DB-API connection, checking out a fresh one after an invalidation."""
+        if self._state is ConnectionState.CLOSED:
+            raise exc.ResourceClosedError(
+                "This Connection is closed; get a new one with engine.connect()"
+            )
+        root = self._stack.root
+        if root is not None and root.state is TransactionState.DEACTIVATED:
+            raise exc.PendingRollbackError(
+                "The connection was lost inside a transaction; call rollback() before using "
+                "this Connection again (the transaction's work is gone)"
+            )
+        self._checkout()
+        self._move(ConnectionState.OPEN)
+        return self._dbapi
+
+    @property
+    def connection(self) -> Any:
+        """The DB-API connection underneath (checked out again after an invalidation)."""
+        if self._dbapi is None:
+            return self._revive()
+        return self._dbapi
+
+    @property
+    def closed(self) -> bool:
+        return self._state is ConnectionState.CLOSED
+
+    @property
+    def invalidated(self) -> bool:
+        return self._state is ConnectionState.INVALIDATED
+
+    def invalidate(self, exception: BaseException | None = None) -> None:
+        """Discard the DB-API connection; any open transaction must be rolled back."""
+        if self._state is ConnectionState.CLOSED:
+            raise exc.ResourceClosedError("This Connection is closed")
+        pooled, self._pooled, self._dbapi = self._pooled, None, None
+        if pooled is not None:
+            pooled.invalidate(exception)
+        self._stack.deactivate_all()
+        if self._state is ConnectionState.OPEN:
+            self._move(ConnectionState.INVALIDATED)
+
+    def close(self) -> None:
+        """Roll back anything open and give the connection back to the pool."""
+        if self._state is ConnectionState.CLOSED:
+            return
+        stack = self._stack
+        in_transaction = stack.root is not None
+        for savepoint in stack.nested:
+            savepoint.state = TransactionState.ROLLED_BACK
+        if stack.root is not None:
+            stack.root.state = TransactionState.ROLLED_BACK
+        stack.clear()
+        pooled, self._pooled = self._pooled, None
+        dbapi, self._dbapi = self._dbapi, None
+        self._move(ConnectionState.CLOSED)
+        if pooled is None:
+            return
+        if self._isolation_override is not None and not self._restore_isolation(
+            dbapi, in_transaction
+        ):
+            pooled.invalidate(None)
+            return
+        pooled.close()  # the pool rolls back whatever is still open
+
+    def _restore_isolation(self, dbapi: Any, in_transaction: bool) -> bool:
+        """Put the engine's isolation level back before check-in; False if that failed."""
+        level = self.engine._default_isolation_level
+        try:
+            if in_transaction:
+                self.dialect.do_rollback(dbapi)
+            if level is not None and level != AUTOCOMMIT:
+                self.dialect.set_isolation_level(dbapi, level)
+        except Exception:
+            logger.warning("Could not restore the isolation level; discarding the connection")
+            return False
+        return True
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Connection {self._state.value} {self.engine.url}>"
+
+    # -- options and isolation -------------------------------------------------
+
+    def execution_options(self, **options: Any) -> Connection:
+        """Set options on this connection (``isolation_level=``) and return it."""
+        if self._state is ConnectionState.CLOSED:
+            raise exc.ResourceClosedError("This Connection is closed")
+        if "isolation_level" in options:
+            self._set_isolation_level(options["isolation_level"])
+        self._execution_options.update(options)
+        return self
+
+    def get_execution_options(self) -> dict[str, Any]:
+        return dict(self._execution_options)
+
+    def _set_isolation_level(self, level: object) -> None:
+        normalized = self.dialect.normalize_isolation_level(level)
+        if self._stack.root is not None:
+            raise exc.InvalidRequestError(
+                f"Cannot change the isolation level to {normalized} inside a transaction; "
+                "call commit() or rollback() first, or set it right after connect()"
+            )
+        self.engine._remember_default_isolation(self)
+        if normalized != AUTOCOMMIT:
+            self._run_control(lambda dbapi: self.dialect.set_isolation_level(dbapi, normalized))
+        self._autocommit = normalized == AUTOCOMMIT
+        self._isolation_override = normalized
+
+    def get_isolation_level(self) -> str:
+        """The isolation level of this connection as the database reports it."""
+        if self._autocommit:
+            return AUTOCOMMIT
+        return str(self._run_control(self.dialect.get_isolation_level))
+
+    @property
+    def default_isolation_level(self) -> str | None:
+        """The level connections of this engine start with."""
+        return self.engine._default_isolation_level
+
+    # -- transactions ----------------------------------------------------------
+
+    def begin(self) -> Transaction:
+        """Begin the root transaction explicitly (use as a context manager to commit)."""
+        if self._stack.root is not None:
+            raise exc.InvalidRequestError(
+                "A transaction is already begun on this Connection (it autobegins on first "
+                "execute); call commit() or rollback() first, or use begin_nested()"
+            )
+        return self._begin_root()
+
+    def _begin_root(self) -> Transaction:
+        dbapi = self._dbapi if self._dbapi is not None else self._revive()
+        root = Transaction(self)
+        if not self._autocommit:
+            if logger.isEnabledFor(logging.INFO):
+                logger.info("%s", self.dialect.begin_statement)
+            try:
+                self.dialect.do_begin(dbapi)
+            except BaseException as error:
+                raise self._translate(error, self.dialect.begin_statement, None) from error
+        self._stack.root = root
+        return root
+
+    def begin_nested(self) -> NestedTransaction:
+        """Open a SAVEPOINT (beginning the transaction first if needed)."""
+        if self._autocommit:
+            raise exc.InvalidRequestError(
+                "Savepoints need a transaction, and this Connection is in AUTOCOMMIT mode"
+            )
+        root = self._stack.root
+        if root is None:
+            self._begin_root()
+        elif root.state is not TransactionState.ACTIVE:
+            self._raise_inactive()
+        name = self._stack.next_savepoint_name()
+        self._control(f"SAVEPOINT {name}", lambda dbapi: self.dialect.do_savepoint(dbapi, name))
+        savepoint = NestedTransaction(self, name)
+        self._stack.nested.append(savepoint)
+        return savepoint
+
+    def in_transaction(self) -> bool:
+        return self._stack.root is not None
+
+    def in_nested_transaction(self) -> bool:
+        return bool(self._stack.nested)
+
+    def get_transaction(self) -> Transaction | None:
+        return self._stack.root
+
+    def get_nested_transaction(self) -> NestedTransaction | None:
+        return self._stack.nested[-1] if self._stack.nested else None
+
+    def commit(self) -> None:
+        """Commit the current transaction, if any (open savepoints are committed with it)."""
+        if self._state is ConnectionState.CLOSED:
+            raise exc.ResourceClosedError("This Connection is closed")
+        if self._stack.root is not None:
+            self._stack.root.commit()
+
+    def rollback(self) -> None:
+        """Roll back the current transaction, if any."""
+        if self._state is ConnectionState.CLOSED:
+            raise exc.ResourceClosedError("This Connection is closed")
+        if self._stack.root is not None:
+            self._stack.root.rollback()
+
+    def _end_transaction(self, transaction: Transaction, *, commit: bool) -> None:
+        """Emit what ends ``transaction`` and update the bookkeeping (called by Transaction)."""
+        if isinstance(transaction, NestedTransaction):
+            self._end_savepoint(transaction, commit=commit)
+            return
+        stack = self._stack
+        ended = [*reversed(stack.nested), transaction]
+        stack.clear()
+        final = TransactionState.COMMITTED if commit else TransactionState.ROLLED_BACK
+        dbapi = self._dbapi
+        try:
+            if dbapi is not None and not self._autocommit:
+                if commit:
+                    self._commit(dbapi)
+                else:
+                    self._control("ROLLBACK", self.dialect.do_rollback)
+        except BaseException:
+            final = TransactionState.ROLLED_BACK
+            raise
+        finally:
+            for item in ended:
+                if item.state is not final:
+                    item.state = final
+
+    def _commit(self, dbapi: Any) -> None:
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("COMMIT")
+        try:
+            self.dialect.do_commit(dbapi)
+        except BaseException as error:
+            translated = self._translate(error, "COMMIT", None, during_commit=True)
+            if self._dbapi is not None:
+                # The commit failed but the connection lives: make sure nothing stays open.
+                try:
+                    self.dialect.do_rollback(self._dbapi)
+                except Exception as cleanup_error:
+                    self.invalidate(cleanup_error)
+            raise translated from error
+
+    def _end_savepoint(self, savepoint: NestedTransaction, *, commit: bool) -> None:
+        stack = self._stack
+        inner = stack.inner_to(savepoint)
+        stack.pop_to(savepoint)
+        final = TransactionState.COMMITTED if commit else TransactionState.ROLLED_BACK
+        try:
+            if savepoint.state is TransactionState.ACTIVE and self._dbapi is not None:
+                name = savepoint.name
+                if commit:
+                    self._control(
+                        f"RELEASE SAVEPOINT {name}",
+                        lambda dbapi: self.dialect.do_release_savepoint(dbapi, name),
+                    )
+                else:
+                    self._control(
+                        f"ROLLBACK TO SAVEPOINT {name}",
+                        lambda dbapi: self.dialect.do_rollback_to_savepoint(dbapi, name),
+                    )
+        except BaseException:
+            final = TransactionState.ROLLED_BACK
+            raise
+        finally:
+            for item in inner:
+                item.state = final
+
+    def _raise_inactive(self) -> NoReturn:
+        raise exc.PendingRollbackError(
+            "This Connection's transaction is inactive (its connection was lost); "
+            "call rollback() before using it again"
+        )
+
+    # -- running driver calls -------------------------------------------------
+
+    def _control(self, sql: str, action: Any) -> None:
+        """Run a transaction-control call, logging ``sql`` and translating errors."""
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("%s", sql)
+        dbapi = self._dbapi if self._dbapi is not None else self._revive()
+        try:
+            action(dbapi)
+        except BaseException as error:
+            raise self._translate(error, sql, None) from error
+
+    def _run_control(self, action: Any) -> Any:
+        dbapi = self._dbapi if self._dbapi is not None else self._revive()
+        try:
+            return action(dbapi)
+        except BaseException as error:
+            raise self._translate(error, None, None) from error
+
+    def _translate(
+        self,
+        error: BaseException,
+        statement: str | None,
+        params: Any,
+        *,
+        during_commit: bool = False,
+    ) -> BaseException:
+        """``error`` as corral raises it; a disconnect invalidates the pooled connection."""
+        if not isinstance(error, Exception):
+            # Interrupted mid-call (KeyboardInterrupt...): the connection's state is unknown.
+            if self._state is ConnectionState.OPEN:
+                self.invalidate(error)
+            return error
+        dialect = self.dialect
+        if not dialect.is_dbapi_error(error) and not dialect.is_disconnect(error):
+            return error
+        disconnect = dialect.is_disconnect(error)
+        if disconnect and self._state is ConnectionState.OPEN:
+            self.invalidate(error)
+        return dialect.wrap_error(
+            error,
+            statement,
+            params,
+            invalidated=disconnect,
+            during_commit=during_commit,
+        )
+
+    def _prepare(self) -> Any:
+        """The DB-API connection ready for a statement: open, with a transaction begun."""
+        dbapi = self._dbapi
+        if dbapi is None:
+            dbapi = self._revive()
+        root = self._stack.root
+        if root is None:
+            if not self._autocommit:
+                self._begin_root()
+        elif root.state is not TransactionState.ACTIVE:
+            self._raise_inactive()
+        return dbapi
+
+    # -- execution ---------------------------------------------------------------
+
+    def execute(
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> Result:
+        """Execute a statement; a list of parameter dicts runs it once per dict (executemany)."""
+        compile_for = getattr(statement, "_compile_for", None)
+        if compile_for is None:
+            if isinstance(statement, str):
+                raise exc.ArgumentError(
+                    f"execute() takes a statement object, not a string: wrap the SQL in "
+                    f"text(), as in execute(text({statement[:60]!r})), or use exec_driver_sql()"
+                )
+            raise exc.ArgumentError(
+                f"execute() takes a statement (select(), insert(), text(), ...), "
+                f"got {type(statement).__name__}"
+            )
+        many = False
+        if parameters is None:
+            keys = None
+        elif isinstance(parameters, Mapping):
+            keys = tuple(parameters)
+        elif isinstance(parameters, list | tuple) and all(
+            isinstance(p, Mapping) for p in parameters
+        ):
+            many = len(parameters) > 1
+            if not parameters:
+                parameters, keys = None, None
+            else:
+                keys = tuple(parameters[0])
+                if not many:
+                    parameters = parameters[0]
+        else:
+            raise exc.ArgumentError(
+                "execute() parameters must be a dict or a list of dicts, "
+                f"got {type(parameters).__name__}"
+            )
+        compiled, binds = compile_for(self.dialect, keys)
+        if many:
+            assert isinstance(parameters, list | tuple)
+            args: Any = compiled.construct_params_many(binds, parameters)
+        else:
+            assert parameters is None or isinstance(parameters, Mapping)
+            args = compiled.construct_params(binds, parameters)
+        cursor = self._cursor_execute(compiled.sql, args, many)
+        return self._result(cursor, compiled, binds, parameters, args, many)
+
+    def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
+        """Execute SQL text as the driver takes it (its own paramstyle); a list means many."""
+        if self._state is ConnectionState.CLOSED:
+            raise exc.ResourceClosedError("This Connection is closed")
+        many = isinstance(parameters, list) and bool(parameters)
+        if isinstance(parameters, list) and not parameters:
+            parameters = None
+        cursor = self._cursor_execute(statement, parameters, many)
+        description = cursor.description
+        if description is None:
+            rowcount = cursor.rowcount
+            cursor.close()
+            return Result(None, (), rowcount=rowcount)
+        return Result(cursor, [d[0] for d in description], rowcount=cursor.rowcount)
+
+    def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row of the statement's result."""
+        return self.execute(statement, parameters).scalar()
+
+    def scalars(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> ScalarResult:
+        """The statement's result as its first column's values."""
+        return self.execute(statement, parameters).scalars()
+
+    def _cursor_execute(self, sql: str, args: Any, many: bool) -> Any:
+        if self._state is ConnectionState.CLOSED:
+            raise exc.ResourceClosedError(
+                "This Connection is closed; get a new one with engine.connect()"
+            )
+        dbapi = self._prepare()
+        if self.engine.echo or logger.isEnabledFor(logging.INFO):
+            log_statement(sql, args)
+        cursor = dbapi.cursor()
+        try:
+            if many:
+                cursor.executemany(sql, args)
+            else:
+                cursor.execute(sql, args)
+        except BaseException as error:
+            with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
+                cursor.close()
+            raise self._translate(error, sql, args) from error
+        return cursor
+
+    def _result(
+        self,
+        cursor: Any,
+        compiled: Compiled,
+        binds: Sequence[Any],
+        parameters: Any,
+        args: Any,
+        many: bool,
+    ) -> Result:
+        description = cursor.description
+        if compiled.kind == "insert" and not many:
+            return self._insert_result(cursor, compiled, binds, parameters)
+        if description is None:
+            rowcount = cursor.rowcount
+            cursor.close()
+            return Result(None, (), rowcount=rowcount)
+        keys = compiled.result_keys or [d[0] for d in description]
+        return Result(cursor, keys, compiled.result_processors, rowcount=cursor.rowcount)
+
+    def _insert_result(
+        self, cursor: Any, compiled: Compiled, binds: Sequence[Any], parameters: Any
+    ) -> Result:
+        primary_key = compiled.primary_key
+        rowcount = cursor.rowcount
+        if compiled.implicit_returning:
+            try:
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+            values = list(row) if row is not None else [None] * len(primary_key)
+            processors = compiled.result_processors
+            if processors is not None and row is not None:
+                values = _processed(values, processors)
+            pk = make_row([c.key or c.name for c in primary_key], values)
+            return Result(None, (), rowcount=rowcount, inserted_primary_key=pk)
+        pk_row = _given_primary_key(compiled, binds, parameters, cursor) if primary_key else None
+        if cursor.description is not None:
+            keys = compiled.result_keys or [d[0] for d in cursor.description]
+            return Result(
+                cursor,
+                keys,
+                compiled.result_processors,
+                rowcount=rowcount,
+                inserted_primary_key=pk_row,
+            )
+        cursor.close()
+        return Result(None, (), rowcount=rowcount, inserted_primary_key=pk_row)
+
+
+def _given_primary_key(
+    compiled: Compiled, binds: Sequence[Any], parameters: Any, cursor: Any
+) -> Row:
+    """The primary key of a just-inserted row from its parameters, else ``lastrowid``."""
+    given: dict[str, Any] = {}
+    for slot in compiled.slots:
+        if isinstance(parameters, Mapping) and slot.key in parameters:
+            given[slot.key] = parameters[slot.key]
+        elif slot.bind_index >= 0:
+            bind = binds[slot.bind_index]
+            if bind.has_value():
+                given[slot.key] = bind.effective_value()
+    keys = [column.key or column.name for column in compiled.primary_key]
+    values = [given.get(key) for key in keys]
+    if len(values) == 1 and values[0] is None:
+        lastrowid = getattr(cursor, "lastrowid", None)
+        if lastrowid:
+            values[0] = lastrowid
+    return make_row(keys, values)
+
+
+def _processed(values: list[Any], processors: Sequence[Any]) -> list[Any]:
+    """``values`` converted by the column processors that are not None."""
+    return [v if p is None or v is None else p(v) for v, p in zip(values, processors, strict=False)]

@@ -1,0 +1,159 @@
+"""``create_engine``: check the URL and options, pick the dialect and pool, build the Engine."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from corral import exc
+from corral.engine.default import DefaultDialect
+from corral.engine.engine import Engine
+from corral.engine.log import enable_echo
+from corral.engine.url import URL, make_url
+
+#: (database, driver) from a URL -> (module, dialect class); driver None is the URL's default.
+_DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("sqlite", None): ("corral.dialects.sqlite.base", "SQLiteDialect"),
+    ("sqlite", "pysqlite"): ("corral.dialects.sqlite.base", "SQLiteDialect"),
+    ("postgresql", None): ("corral.dialects.postgresql.base", "PostgreSQLDialect"),
+    ("postgresql", "psycopg"): ("corral.dialects.postgresql.base", "PostgreSQLDialect"),
+    ("mysql", None): ("corral.dialects.mysql.base", "MySQLDialect"),
+    ("mysql", "pymysql"): ("corral.dialects.mysql.base", "MySQLDialect"),
+    ("mariadb", None): ("corral.dialects.mysql.base", "MariaDBDialect"),
+    ("mariadb", "pymysql"): ("corral.dialects.mysql.base", "MariaDBDialect"),
+}
+
+_DEFAULTS: dict[str, Any] = {
+    "pool_size": 5,
+    "max_overflow": 10,
+    "pool_timeout": 30.0,
+    "pool_recycle": -1,
+    "pool_pre_ping": False,
+    "pool_use_lifo": False,
+}
+
+
+def dialect_class(url: URL) -> type[DefaultDialect]:
+    """The dialect class a URL names, or an ArgumentError listing the known ones."""
+    entry = _DIALECTS.get((url.backend_name, url.driver))
+    if entry is None:
+        known = sorted({f"{db}+{drv}" if drv else f"{db}" for db, drv in _DIALECTS})
+        what = "driver" if any(db == url.backend_name for db, _ in _DIALECTS) else "dialect"
+        raise exc.ArgumentError(
+            f"Unknown database {what} {url.drivername!r} in URL {url}; "
+            f"corral knows: {', '.join(known)}"
+        )
+    module_name, class_name = entry
+    cls: type[DefaultDialect] = getattr(importlib.import_module(module_name), class_name)
+    return cls
+
+
+def _check(name: str, value: Any, kinds: tuple[type, ...], what: str) -> None:
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+        raise exc.ArgumentError(
+            f"create_engine({name}=...) must be {what}, got {type(value).__name__} {value!r}"
+        )
+
+
+def create_engine(
+    url: str | URL,
+    *,
+    echo: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 30.0,
+    pool_recycle: float = -1,
+    pool_pre_ping: bool = False,
+    pool_use_lifo: bool = False,
+    isolation_level: str | None = None,
+    connect_args: Mapping[str, Any] | None = None,
+    execution_options: Mapping[str, Any] | None = None,
+    poolclass: type[Any] | None = None,
+    **dialect_options: Any,
+) -> Engine:
+    """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``)."""
+    parsed = make_url(url)
+    _check("echo", echo, (bool,), "True or False")
+    _check("pool_size", pool_size, (int,), "an int")
+    _check("max_overflow", max_overflow, (int,), "an int")
+    _check("pool_timeout", pool_timeout, (int, float), "a number of seconds")
+    _check("pool_recycle", pool_recycle, (int, float), "a number of seconds (-1: never)")
+    _check("pool_pre_ping", pool_pre_ping, (bool,), "True or False")
+    _check("pool_use_lifo", pool_use_lifo, (bool,), "True or False")
+    if pool_size < 0:
+        raise exc.ArgumentError(f"create_engine(pool_size=...) must be >= 0, got {pool_size}")
+    if max_overflow < -1:
+        raise exc.ArgumentError(
+            f"create_engine(max_overflow=...) must be >= -1 (-1: unlimited), got {max_overflow}"
+        )
+    if pool_timeout < 0:
+        raise exc.ArgumentError(f"create_engine(pool_timeout=...) must be >= 0, got {pool_timeout}")
+    if connect_args is not None and not isinstance(connect_args, Mapping):
+        raise exc.ArgumentError(
+            f"create_engine(connect_args=...) must be a dict, got {type(connect_args).__name__}"
+        )
+    if execution_options is not None and not isinstance(execution_options, Mapping):
+        raise exc.ArgumentError(
+            "create_engine(execution_options=...) must be a dict, "
+            f"got {type(execution_options).__name__}"
+        )
+    if poolclass is not None and not isinstance(poolclass, type):
+        raise exc.ArgumentError(
+            f"create_engine(poolclass=...) must be a pool class, got {type(poolclass).__name__}"
+        )
+
+    dialect = dialect_class(parsed)(**dialect_options)
+    options = dict(execution_options or {})
+    if isolation_level is None:
+        isolation_level = options.pop("isolation_level", None)
+    level = None if isolation_level is None else dialect.normalize_isolation_level(isolation_level)
+    cparams = dialect.create_connect_args(parsed)
+    cparams.update(connect_args or {})
+
+    def creator() -> Any:
+        dbapi_connection = dialect.connect(cparams)
+        if level is not None and level != "AUTOCOMMIT":
+            try:
+                dialect.set_isolation_level(dbapi_connection, level)
+            except BaseException:
+                dialect.do_close(dbapi_connection)
+                raise
+        return dbapi_connection
+
+    from corral import pool as pools
+
+    memory = dialect.is_memory_database(parsed)
+    if poolclass is None:
+        poolclass = pools.StaticPool if memory else pools.QueuePool
+    logging_name = parsed.render_as_string()
+    if issubclass(poolclass, pools.QueuePool):
+        pool = poolclass(
+            creator,
+            dialect=dialect,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            timeout=float(pool_timeout),
+            recycle=pool_recycle,
+            pre_ping=pool_pre_ping,
+            use_lifo=pool_use_lifo,
+            logging_name=logging_name,
+        )
+    else:
+        pool = poolclass(
+            creator,
+            dialect=dialect,
+            recycle=pool_recycle,
+            pre_ping=pool_pre_ping,
+            logging_name=logging_name,
+        )
+    if echo:
+        enable_echo()
+    return Engine(
+        parsed,
+        dialect,
+        pool,
+        echo=echo,
+        isolation_level=level,
+        execution_options=options,
+    )

@@ -1,0 +1,237 @@
+"""``DefaultDialect``: the driver half of a dialect, shared by the three databases.
+
+A dialect opens DB-API connections, emits transaction control (corral runs
+every driver in autocommit mode and sends BEGIN itself, so savepoints and
+"nothing left idle in a transaction" behave the same on all databases),
+manages isolation levels and turns driver exceptions into corral's.
+The driver module is imported on first connect, never when the dialect is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any, ClassVar
+
+from corral import exc
+from corral.engine.url import URL
+from corral.sql.compiler.dialect import SQLDialect
+
+#: DB-API exception class names, most specific first, and the corral class each becomes.
+_DBAPI_CLASSES: tuple[tuple[str, type[exc.DBAPIError]], ...] = (
+    ("IntegrityError", exc.IntegrityError),
+    ("DataError", exc.DataError),
+    ("OperationalError", exc.OperationalError),
+    ("ProgrammingError", exc.ProgrammingError),
+    ("NotSupportedError", exc.NotSupportedError),
+    ("InternalError", exc.InternalError),
+    ("InterfaceError", exc.InterfaceError),
+    ("DatabaseError", exc.DatabaseError),
+)
+
+Classification = tuple[type[exc.DBAPIError], str | None]
+
+
+def classify_by_dbapi_class(error: BaseException) -> type[exc.DBAPIError]:
+    """The corral class matching the DB-API class of ``error`` (PEP 249 names)."""
+    names = {klass.__name__ for klass in type(error).__mro__}
+    for name, corral_class in _DBAPI_CLASSES:
+        if name in names:
+            return corral_class
+    return exc.DBAPIError
+
+
+def normalize_isolation_level(level: object, supported: frozenset[str]) -> str:
+    """``level`` upper-cased with spaces (``read_committed`` -> ``READ COMMITTED``), checked."""
+    if not isinstance(level, str):
+        raise exc.ArgumentError(
+            f"isolation_level must be a string such as 'READ COMMITTED', got {type(level).__name__}"
+        )
+    normalized = " ".join(level.replace("_", " ").replace("-", " ").upper().split())
+    if normalized not in supported:
+        raise exc.ArgumentError(
+            f"Isolation level {level!r} is not supported here; choose one of "
+            f"{', '.join(sorted(supported))}"
+        )
+    return normalized
+
+
+class DefaultDialect(SQLDialect):
+    """What every driver-backed dialect does; subclasses fill in the driver specifics."""
+
+    #: The DB-API module, imported lazily.
+    driver: ClassVar[str]
+    #: The ``pip install corral[...]`` extra that installs the driver.
+    driver_extra: ClassVar[str | None] = None
+    #: Options ``create_engine`` accepts for this dialect, with their types.
+    dialect_options: ClassVar[Mapping[str, type]] = {}
+    #: Statement that opens a transaction.
+    begin_statement: str = "BEGIN"
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__()
+        for key, value in options.items():
+            expected = self.dialect_options.get(key)
+            if expected is None:
+                raise exc.ArgumentError(
+                    f"Unknown option {key!r} for the {self.name} dialect; "
+                    f"known options: {', '.join(sorted(self.dialect_options)) or 'none'}"
+                )
+            if not isinstance(value, expected):
+                raise exc.ArgumentError(
+                    f"Option {key!r} of the {self.name} dialect must be a "
+                    f"{expected.__name__}, got {type(value).__name__}"
+                )
+        self.options = dict(options)
+        self._dbapi: ModuleType | None = None
+
+    # -- the driver --------------------------------------------------------
+
+    @property
+    def dbapi(self) -> ModuleType:
+        """The DB-API module, imported on first use with a hint naming the extra if missing."""
+        if self._dbapi is None:
+            try:
+                self._dbapi = importlib.import_module(self.driver)
+            except ImportError as error:
+                hint = f"; install it with: pip install corral[{self.driver_extra}]"
+                raise exc.ArgumentError(
+                    f"The {self.name} dialect needs the {self.driver!r} driver, which is not "
+                    f"installed{hint if self.driver_extra else ''}"
+                ) from error
+        return self._dbapi
+
+    def create_connect_args(self, url: URL) -> dict[str, Any]:
+        """Keyword arguments for the driver's ``connect()`` from ``url``."""
+        raise NotImplementedError
+
+    def is_memory_database(self, url: URL) -> bool:
+        """Whether ``url`` names a private in-memory database (served by one shared connection)."""
+        return False
+
+    def connect(self, connect_args: Mapping[str, Any]) -> Any:
+        """A new DB-API connection, prepared by ``on_connect``."""
+        connection = self.dbapi.connect(**connect_args)
+        try:
+            self.on_connect(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def on_connect(self, dbapi_connection: Any) -> None:
+        """Settings applied to each new DB-API connection."""
+
+    # -- running control statements ----------------------------------------
+
+    def run(self, dbapi_connection: Any, sql: str) -> None:
+        """Execute one control statement that returns no rows."""
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
+
+    def fetch_value(self, dbapi_connection: Any, sql: str) -> Any:
+        """Execute a query and return the first column of its first row."""
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(sql)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else row[0]
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        self.run(dbapi_connection, self.begin_statement)
+
+    def do_commit(self, dbapi_connection: Any) -> None:
+        dbapi_connection.commit()
+
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        """Roll back whatever is open; harmless outside a transaction (used by the pool too)."""
+        dbapi_connection.rollback()
+
+    def do_close(self, dbapi_connection: Any) -> None:
+        dbapi_connection.close()
+
+    def do_ping(self, dbapi_connection: Any) -> bool:
+        """Whether the connection still reaches the database."""
+        try:
+            self.fetch_value(dbapi_connection, "SELECT 1")
+        except Exception:
+            return False
+        return True
+
+    # Savepoint names are made by corral (``corral_sp_<n>``) and never need quoting.
+
+    def do_savepoint(self, dbapi_connection: Any, name: str) -> None:
+        self.run(dbapi_connection, f"SAVEPOINT {name}")
+
+    def do_release_savepoint(self, dbapi_connection: Any, name: str) -> None:
+        self.run(dbapi_connection, f"RELEASE SAVEPOINT {name}")
+
+    def do_rollback_to_savepoint(self, dbapi_connection: Any, name: str) -> None:
+        self.run(dbapi_connection, f"ROLLBACK TO SAVEPOINT {name}")
+
+    # -- isolation levels --------------------------------------------------
+
+    def normalize_isolation_level(self, level: object) -> str:
+        return normalize_isolation_level(level, self.features.isolation_levels)
+
+    def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
+        """Make ``level`` (not AUTOCOMMIT, which the engine handles) the session's default."""
+        raise NotImplementedError
+
+    def get_isolation_level(self, dbapi_connection: Any) -> str:
+        """The session's isolation level as the database reports it, e.g. ``READ COMMITTED``."""
+        raise NotImplementedError
+
+    # -- errors ------------------------------------------------------------
+
+    def is_disconnect(self, error: BaseException) -> bool:
+        """Whether ``error`` means the connection is gone."""
+        return False
+
+    def classify_error(self, error: BaseException) -> Classification:
+        """The corral exception class for a driver error, and the constraint it names if any."""
+        return classify_by_dbapi_class(error), None
+
+    def is_dbapi_error(self, error: BaseException) -> bool:
+        """Whether ``error`` comes from the driver (and so should be wrapped)."""
+        if self._dbapi is None:
+            return False
+        base = getattr(self._dbapi, "Error", None)
+        return isinstance(base, type) and isinstance(error, base)
+
+    def wrap_error(
+        self,
+        error: BaseException,
+        statement: str | None,
+        params: Any,
+        *,
+        invalidated: bool = False,
+        during_commit: bool = False,
+    ) -> exc.DBAPIError:
+        """``error`` as a corral exception carrying the statement and parameters."""
+        if during_commit and invalidated:
+            return exc.CommitOutcomeUnknownError(
+                statement,
+                params,
+                error,
+                connection_invalidated=True,
+                message=(
+                    f"The connection failed while COMMIT was in flight, so the transaction "
+                    f"may or may not have been saved; check before doing the work again. "
+                    f"({type(error).__name__}) {error}".rstrip()
+                ),
+            )
+        corral_class, constraint = self.classify_error(error)
+        return corral_class(
+            statement,
+            params,
+            error,
+            connection_invalidated=invalidated,
+            constraint_name=constraint,
+        )

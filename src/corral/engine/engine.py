@@ -1,0 +1,76 @@
+"""``Engine``: a URL, a dialect and a pool of connections to the database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from corral.engine.base import AUTOCOMMIT, Connection
+from corral.engine.default import DefaultDialect
+from corral.engine.url import URL
+
+
+class Engine:
+    """Hands out ``Connection`` objects from its pool; make one with ``create_engine``."""
+
+    def __init__(
+        self,
+        url: URL,
+        dialect: DefaultDialect,
+        pool: Any,
+        *,
+        echo: bool = False,
+        isolation_level: str | None = None,
+        execution_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.url = url
+        self.dialect = dialect
+        self.pool = pool
+        self.echo = echo
+        self._isolation_level = isolation_level
+        self._execution_options = dict(execution_options or {})
+        #: The level connections are put back to; learned from the first connection
+        #: that changes its level when the engine did not set one.
+        self._default_isolation_level = isolation_level
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The dialect's name: ``sqlite``, ``postgresql`` or ``mysql``."""
+        return self.dialect.name
+
+    @property
+    def driver(self) -> str:
+        return self.dialect.driver
+
+    def connect(self) -> Connection:
+        """Check out a connection (give it back with ``close()`` or a ``with`` block)."""
+        return Connection(self)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection in a transaction that commits at the end of the block (or rolls back)."""
+        with self.connect() as connection, connection.begin():
+            yield connection
+
+    def dispose(self) -> None:
+        """Close the pool's idle connections; checked-out ones close when given back."""
+        self.pool.dispose()
+
+    def _remember_default_isolation(self, connection: Connection) -> None:
+        """Learn the database's default level from ``connection`` before it changes it."""
+        if self._default_isolation_level is not None:
+            return
+        level = (
+            AUTOCOMMIT
+            if connection._autocommit
+            else connection._run_control(self.dialect.get_isolation_level)
+        )
+        with self._lock:
+            if self._default_isolation_level is None:
+                self._default_isolation_level = level
+
+    def __repr__(self) -> str:
+        return f"Engine({self.url})"

@@ -1,0 +1,321 @@
+"""Results of executing a statement: ``Result`` and its ``scalars()`` / ``mappings()`` views.
+
+A ``Result`` reads rows from the DB-API cursor as they are asked for and
+closes the cursor once the rows are exhausted. The fetch path is kept lean: a
+raw tuple becomes a ``Row`` by one C-level constructor call, and converters
+run only for the columns that have one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
+from typing import Any, Generic, TypeVar
+
+from corral import exc
+from corral.engine.row import Row, RowMapping, row_class
+from corral.sql.type_api import Processor
+
+T = TypeVar("T")
+
+#: Rows fetched per round when iterating a result.
+ITERATION_BATCH = 500
+
+
+class _CursorSource:
+    """Hands out raw row tuples from a DB-API cursor, closing it when exhausted or closed."""
+
+    __slots__ = ("cursor", "keys", "processed")
+
+    def __init__(
+        self, cursor: Any, keys: tuple[str, ...], processors: Sequence[Processor | None] | None
+    ) -> None:
+        self.cursor = cursor
+        self.keys = keys
+        self.processed = _processing(processors) if processors is not None else None
+
+    def fetchall(self) -> list[Any]:
+        cursor = self.cursor
+        if cursor is None:
+            return []
+        rows = cursor.fetchall()
+        self.close()
+        return rows if self.processed is None else self.processed(rows)
+
+    def fetchmany(self, size: int) -> list[Any]:
+        cursor = self.cursor
+        if cursor is None:
+            return []
+        rows = cursor.fetchmany(size)
+        if len(rows) < size:
+            self.close()
+        return rows if self.processed is None else self.processed(rows)
+
+    def fetchone(self) -> Any:
+        rows = self.fetchmany(1)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        cursor, self.cursor = self.cursor, None
+        if cursor is not None:
+            cursor.close()
+
+
+def _processing(processors: Sequence[Processor | None]) -> Callable[[list[Any]], list[Any]]:
+    """A function converting a batch of raw rows with the columns' result processors."""
+    pairs = [(i, p) for i, p in enumerate(processors) if p is not None]
+
+    def process(rows: list[Any]) -> list[Any]:
+        out = []
+        for raw in rows:
+            values = list(raw)
+            for index, processor in pairs:
+                value = values[index]
+                if value is not None:
+                    values[index] = processor(value)
+            out.append(values)
+        return out
+
+    return process
+
+
+class _ResultView(Generic[T]):
+    """Fetch methods shared by a result and its views; ``_make`` turns a raw row into a T."""
+
+    __slots__ = ("_make", "_seen", "_source")
+
+    _source: _CursorSource
+    _make: Callable[[Any], T]
+    _seen: set[Any] | None
+
+    def _check_rows(self) -> None:
+        if self._source.cursor is None and not self._source.keys:
+            raise exc.ResourceClosedError(
+                "This result does not return rows (the statement was not a SELECT or had "
+                "no RETURNING); use rowcount or inserted_primary_key instead"
+            )
+
+    def _filter(self, items: list[T]) -> list[T]:
+        seen = self._seen
+        if seen is None:
+            return items
+        out = []
+        for item in items:
+            if item not in seen:
+                seen.add(item)
+                out.append(item)
+        return out
+
+    def _unique_in_place(self) -> None:
+        self._seen = set()
+
+    def __iter__(self) -> Iterator[T]:
+        while True:
+            batch = self.fetchmany(ITERATION_BATCH)
+            if not batch:
+                return
+            yield from batch
+
+    def all(self) -> list[T]:
+        """Every remaining row."""
+        self._check_rows()
+        return self._filter(list(map(self._make, self._source.fetchall())))
+
+    def fetchall(self) -> list[T]:
+        """Every remaining row (DB-API spelling of ``all()``)."""
+        return self.all()
+
+    def fetchmany(self, size: int = ITERATION_BATCH) -> list[T]:
+        """Up to ``size`` more rows; an empty list when none remain."""
+        self._check_rows()
+        make = self._make
+        batch = self._filter(list(map(make, self._source.fetchmany(size))))
+        while self._seen is not None and len(batch) < size and self._source.cursor is not None:
+            batch.extend(self._filter(list(map(make, self._source.fetchmany(size - len(batch))))))
+        return batch
+
+    def fetchone(self) -> T | None:
+        """The next row, or None when none remain."""
+        rows = self.fetchmany(1)
+        return rows[0] if rows else None
+
+    def partitions(self, size: int = ITERATION_BATCH) -> Iterator[list[T]]:
+        """The remaining rows in lists of up to ``size``."""
+        while True:
+            batch = self.fetchmany(size)
+            if not batch:
+                return
+            yield batch
+
+    def first(self) -> T | None:
+        """The first row or None, then close the result."""
+        try:
+            return self.fetchone()
+        finally:
+            self._source.close()
+
+    def one_or_none(self) -> T | None:
+        """The only row or None; more than one raises ``MultipleResultsFound``."""
+        try:
+            rows = self.fetchmany(2)
+        finally:
+            self._source.close()
+        if len(rows) > 1:
+            raise exc.MultipleResultsFound(
+                "Expected at most one row from the result, got more; add a filter or use first()"
+            )
+        return rows[0] if rows else None
+
+    def one(self) -> T:
+        """The only row; none raises ``NoResultFound``, several ``MultipleResultsFound``."""
+        try:
+            rows = self.fetchmany(2)
+        finally:
+            self._source.close()
+        if not rows:
+            raise exc.NoResultFound(
+                "Expected exactly one row from the result, got none; use one_or_none() "
+                "when no row is a normal outcome"
+            )
+        if len(rows) > 1:
+            raise exc.MultipleResultsFound(
+                "Expected exactly one row from the result, got more; add a filter or use first()"
+            )
+        return rows[0]
+
+    def close(self) -> None:
+        """Release the cursor; the remaining rows are discarded."""
+        self._source.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._source.cursor is None
+
+
+class ScalarResult(_ResultView[Any]):
+    """A result yielding the first column of each row."""
+
+    __slots__ = ()
+
+    def __init__(self, source: _CursorSource, seen: set[Any] | None, index: int = 0) -> None:
+        self._source = source
+        self._make = _first_column if index == 0 else itemgetter(index)
+        self._seen = seen
+
+    def unique(self) -> ScalarResult:
+        """Skip values already returned."""
+        self._unique_in_place()
+        return self
+
+
+class MappingResult(_ResultView[RowMapping]):
+    """A result yielding each row as a mapping from column name to value."""
+
+    __slots__ = ()
+
+    def __init__(self, source: _CursorSource, seen: set[Any] | None) -> None:
+        self._source = source
+        row = row_class(source.keys)
+        self._make = lambda raw: RowMapping(row(raw))
+        self._seen = seen
+
+    def keys(self) -> list[str]:
+        return list(self._source.keys)
+
+    def unique(self) -> MappingResult:
+        """Skip rows equal to one already returned."""
+        self._unique_in_place()
+        return self
+
+    def _filter(self, items: list[RowMapping]) -> list[RowMapping]:
+        seen = self._seen
+        if seen is None:
+            return items
+        out = []
+        for item in items:
+            identity = item._row
+            if identity not in seen:
+                seen.add(identity)
+                out.append(item)
+        return out
+
+
+def _first_column(raw: Any) -> Any:
+    return raw[0]
+
+
+class Result(_ResultView[Row]):
+    """The outcome of one execution: its rows (if any), rowcount and generated keys."""
+
+    __slots__ = ("_inserted_primary_key", "rowcount")
+
+    def __init__(
+        self,
+        cursor: Any,
+        keys: Sequence[str],
+        processors: Sequence[Processor | None] | None = None,
+        *,
+        rowcount: int = -1,
+        inserted_primary_key: Row | None = None,
+    ) -> None:
+        self._source = _CursorSource(cursor, tuple(keys), processors)
+        self._make = row_class(self._source.keys)
+        self._seen = None
+        #: Rows matched by an UPDATE or DELETE (or inserted), as the driver reports it.
+        self.rowcount = rowcount
+        self._inserted_primary_key = inserted_primary_key
+
+    @property
+    def returns_rows(self) -> bool:
+        """Whether the statement produced rows (a SELECT, or DML with RETURNING)."""
+        return bool(self._source.keys)
+
+    def keys(self) -> list[str]:
+        """The column names of the rows."""
+        return list(self._source.keys)
+
+    @property
+    def inserted_primary_key(self) -> Row:
+        """The primary key of the row a single-row INSERT created."""
+        if self._inserted_primary_key is None:
+            raise exc.InvalidRequestError(
+                "inserted_primary_key is only available after executing a single-row insert()"
+            )
+        return self._inserted_primary_key
+
+    def scalars(self, index: int = 0) -> ScalarResult:
+        """A view of this result yielding one column (the first by default) of each row."""
+        self._check_rows()
+        return ScalarResult(self._source, self._seen, index)
+
+    def mappings(self) -> MappingResult:
+        """A view of this result yielding each row as a mapping."""
+        self._check_rows()
+        return MappingResult(self._source, self._seen)
+
+    def unique(self) -> Result:
+        """Skip rows equal to one already returned."""
+        self._unique_in_place()
+        return self
+
+    def scalar(self) -> Any:
+        """The first column of the first row (None when there is no row), then close."""
+        row = self.first()
+        return None if row is None else row[0]
+
+    def scalar_one(self) -> Any:
+        """The first column of the only row (see ``one()``)."""
+        return self.one()[0]
+
+    def scalar_one_or_none(self) -> Any:
+        """The first column of the only row, or None when there is no row."""
+        row = self.one_or_none()
+        return None if row is None else row[0]
+
+    def tuples(self) -> Result:
+        """This result, typed as plain tuples (rows are tuples already)."""
+        return self
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<Result {state} keys={list(self._source.keys)} rowcount={self.rowcount}>"

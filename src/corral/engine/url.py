@@ -1,0 +1,175 @@
+"""Database URLs: ``dialect[+driver]://user:password@host:port/database?option=value``.
+
+A ``URL`` is immutable and never shows its password: ``repr``, ``str``, log
+lines and error messages all render it as ``***``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
+
+from corral import exc
+
+_URL_PATTERN = re.compile(
+    r"""
+    ^(?P<scheme>[A-Za-z][\w.+-]*)://
+    (?:
+        (?:(?P<username>[^:/@?]*)(?::(?P<password>[^@?]*))?@)?
+        (?P<host>\[[^\]]+\]|[^:/?]*)?
+        (?::(?P<port>[^/?]*))?
+    )?
+    (?:/(?P<database>[^?]*))?
+    (?:\?(?P<query>.*))?$
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_HIDDEN = "***"
+
+
+def _empty_query() -> Mapping[str, str | tuple[str, ...]]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class URL:
+    """The parts of a database URL; build one with ``make_url`` or ``URL.create``."""
+
+    drivername: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    query: Mapping[str, str | tuple[str, ...]] = field(default_factory=_empty_query)
+
+    @classmethod
+    def create(
+        cls,
+        drivername: str,
+        username: str | None = None,
+        password: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        database: str | None = None,
+        query: Mapping[str, str | tuple[str, ...]] | None = None,
+    ) -> URL:
+        """A URL from its parts (nothing is escaped: pass plain values)."""
+        if not isinstance(drivername, str) or not drivername:
+            raise exc.ArgumentError(
+                f"URL drivername must be a non-empty string, got {drivername!r}"
+            )
+        if port is not None and (not isinstance(port, int) or isinstance(port, bool)):
+            raise exc.ArgumentError(f"URL port must be an int, got {type(port).__name__}")
+        return cls(
+            drivername,
+            username,
+            password,
+            host,
+            port,
+            database,
+            MappingProxyType(dict(query or {})),
+        )
+
+    @property
+    def backend_name(self) -> str:
+        """The database part of ``drivername`` (``postgresql`` in ``postgresql+psycopg``)."""
+        return self.drivername.partition("+")[0]
+
+    @property
+    def driver(self) -> str | None:
+        """The driver part of ``drivername``, or None when the URL names no driver."""
+        return self.drivername.partition("+")[2] or None
+
+    def set(self, **parts: Any) -> URL:
+        """A copy with some parts replaced."""
+        if "query" in parts:
+            parts["query"] = MappingProxyType(dict(parts["query"] or {}))
+        return replace(self, **parts)
+
+    def render_as_string(self, hide_password: bool = True) -> str:
+        """The URL as text; the password is shown as ``***`` unless ``hide_password`` is False."""
+        text = f"{self.drivername}://"
+        if self.username is not None:
+            text += quote(self.username, safe="")
+            if self.password is not None:
+                shown = _HIDDEN if hide_password else quote(self.password, safe="")
+                text += f":{shown}"
+            text += "@"
+        if self.host is not None:
+            text += f"[{self.host}]" if ":" in self.host else self.host
+        if self.port is not None:
+            text += f":{self.port}"
+        if self.database is not None:
+            text += f"/{self.database}"
+        if self.query:
+            pairs: list[str] = []
+            for key, value in self.query.items():
+                values = value if isinstance(value, tuple) else (value,)
+                pairs.extend(f"{quote(key, safe='')}={quote(v, safe='')}" for v in values)
+            text += "?" + "&".join(pairs)
+        return text
+
+    def __str__(self) -> str:
+        return self.render_as_string()
+
+    def __repr__(self) -> str:
+        return f"URL({self.render_as_string()!r})"
+
+
+def make_url(name_or_url: str | URL) -> URL:
+    """Parse a database URL string (a ``URL`` is returned unchanged)."""
+    if isinstance(name_or_url, URL):
+        return name_or_url
+    if not isinstance(name_or_url, str):
+        raise exc.ArgumentError(
+            f"A database URL must be a string or a URL, got {type(name_or_url).__name__}"
+        )
+    match = _URL_PATTERN.match(name_or_url.strip())
+    if match is None:
+        raise exc.ArgumentError(
+            f"Could not parse a database URL from {_redact(name_or_url)!r}; "
+            "expected dialect[+driver]://user:password@host:port/database, e.g. "
+            "'sqlite:///file.db' or 'postgresql://user@localhost/db'"
+        )
+    parts = match.groupdict()
+    port: int | None = None
+    if parts["port"]:
+        try:
+            port = int(parts["port"])
+        except ValueError:
+            raise exc.ArgumentError(
+                f"The port in database URL {_redact(name_or_url)!r} is not a number: "
+                f"{parts['port']!r}"
+            ) from None
+    host = parts["host"] or None
+    if host is not None and host.startswith("["):
+        host = host[1:-1]
+    query: dict[str, str | tuple[str, ...]] = {}
+    for key, value in parse_qsl(parts["query"] or "", keep_blank_values=True):
+        previous = query.get(key)
+        if previous is None:
+            query[key] = value
+        else:
+            query[key] = (*(previous if isinstance(previous, tuple) else (previous,)), value)
+    username = parts["username"]
+    password = parts["password"]
+    return URL.create(
+        parts["scheme"].lower(),
+        username=unquote(username) if username else None,
+        password=unquote(password) if password is not None else None,
+        host=unquote(host) if host else None,
+        port=port,
+        database=unquote(parts["database"]) if parts["database"] else None,
+        query=query,
+    )
+
+
+def _redact(text: str) -> str:
+    """``text`` with anything that looks like a URL password replaced by ``***``."""
+    return re.sub(r"(://[^:/@?]*:)[^@?]*@", rf"\g<1>{_HIDDEN}@", text)
