@@ -92,10 +92,6 @@ class FlushError(InvalidRequestError):
     """The unit of work could not flush the session's changes."""
 
 
-class StaleDataError(CorralError, RetryableError):
-    """An UPDATE or DELETE matched no row: the row changed or vanished underneath (retry)."""
-
-
 class TimeoutError(CorralError):
     """The pool had no connection to give within its timeout."""
 
@@ -110,6 +106,10 @@ class RetryableError:
     Serialization failures, deadlocks, lock wait timeouts, snapshot conflicts,
     a busy SQLite database and stale optimistic versions are retryable.
     """
+
+
+class StaleDataError(CorralError, RetryableError):
+    """An UPDATE or DELETE matched no row: the row changed or vanished underneath (retry)."""
 
 
 class StatementError(CorralError):
