@@ -95,7 +95,7 @@ DDL: list[tuple[TypeEngine, str, str, str]] = [
     (Time(), "TIME", "TIME", "TIME(6)"),
     (Interval(), "INTEGER", "INTERVAL", "BIGINT"),
     (LargeBinary(), "BLOB", "BYTEA", "LONGBLOB"),
-    (JSON(), "TEXT", "JSONB", "LONGTEXT"),
+    (JSON(), "TEXT", "JSON", "LONGTEXT"),
     (Uuid(), "CHAR(32)", "UUID", "CHAR(32)"),
     (Enum(Color), "VARCHAR(11)", "VARCHAR(11)", "VARCHAR(11)"),
     (Enum("a", "bcd", length=20), "VARCHAR(20)", "VARCHAR(20)", "VARCHAR(20)"),

@@ -293,7 +293,7 @@ def _load_json(value: Any) -> Any:
 
 
 class JSON(TypeEngine):
-    """A JSON document: ``JSONB`` on PostgreSQL, text elsewhere.
+    """A JSON document: ``JSON`` on PostgreSQL, text elsewhere.
 
     Accepts dicts with str keys, lists, tuples (read back as lists), str,
     int, finite float, bool and ``None`` nested in any way. Values are sent

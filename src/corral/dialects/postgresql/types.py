@@ -3,6 +3,10 @@
 psycopg returns ``Decimal``, ``bytes``, ``uuid.UUID``, ``timedelta`` and
 parsed JSON by itself; what is left (time zones, JSON text on the way in)
 follows from ``Features`` in the types themselves.
+
+``JSON`` is PostgreSQL's ``JSON``, not ``JSONB``: ``JSONB`` stores numbers as
+``numeric`` and prints ``1e+20`` back as ``100000000000000000000``, which
+reads back as an ``int``; ``JSON`` keeps the text, so every value round-trips.
 """
 
 from __future__ import annotations
@@ -23,6 +27,3 @@ class PostgreSQLTypeCompiler(TypeCompiler):
 
     def visit_large_binary(self, type_: sqltypes.LargeBinary) -> str:
         return "BYTEA"
-
-    def visit_json(self, type_: sqltypes.JSON) -> str:
-        return "JSONB"
