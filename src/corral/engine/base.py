@@ -510,6 +510,8 @@ class Connection:
         try:
             if many:
                 cursor.executemany(sql, args)
+            elif args is None:
+                cursor.execute(sql)
             else:
                 cursor.execute(sql, args)
         except BaseException as error:
