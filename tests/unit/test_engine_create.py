@@ -53,19 +53,19 @@ def test_wrong_type_option_is_named(option: str, value: Any, message: str) -> No
 
 def test_unknown_isolation_level_lists_supported() -> None:
     """An isolation level the database lacks lists the supported ones."""
-    with pytest.raises(exc.ArgumentError, match="not supported here.*SERIALIZABLE"):
+    with pytest.raises(exc.ArgumentError, match=r"not supported here.*SERIALIZABLE"):
         create_engine("sqlite://", isolation_level="SNAPSHOT")
 
 
 def test_unknown_keyword_is_refused() -> None:
     """A misspelled keyword is refused, listing the dialect's own options."""
-    with pytest.raises(exc.ArgumentError, match="Unknown option 'pool_sise'.*sqlite_wal"):
+    with pytest.raises(exc.ArgumentError, match=r"Unknown option 'pool_sise'.*sqlite_wal"):
         create_engine("sqlite://", pool_sise=3)
 
 
 def test_dialect_option_type_checked() -> None:
     """A dialect option of the wrong type is refused."""
-    with pytest.raises(exc.ArgumentError, match="sqlite_wal.*must be a bool"):
+    with pytest.raises(exc.ArgumentError, match=r"sqlite_wal.*must be a bool"):
         create_engine("sqlite://", sqlite_wal="on")
 
 

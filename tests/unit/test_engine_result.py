@@ -43,10 +43,10 @@ def test_row_is_a_tuple_with_name_access() -> None:
     row = _result(ROWS).first()
     assert row is not None
     assert isinstance(row, tuple)
-    assert row == (1, "a")
     assert (row.id, row.name, row[1]) == (1, "a", "a")
     assert row._mapping["name"] == "a"
     assert row._asdict() == {"id": 1, "name": "a"}
+    assert row == (1, "a")
 
 
 def test_unknown_row_attribute_names_the_columns() -> None:

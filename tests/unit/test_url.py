@@ -92,7 +92,7 @@ def test_malformed_url_raises_argument_error(text: str) -> None:
 
 def test_non_numeric_port_is_named() -> None:
     """A port that is no number is named in the error."""
-    with pytest.raises(exc.ArgumentError, match="port .* 'abc'"):
+    with pytest.raises(exc.ArgumentError, match=r"port .* 'abc'"):
         make_url("postgresql://h:abc/d")
 
 
