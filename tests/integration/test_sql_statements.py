@@ -197,9 +197,13 @@ def test_update_delete_and_insert_from_select(
     """UPDATE with an expression, DELETE, and INSERT ... SELECT change the right rows."""
     users, posts, archive = tables
     with engine.begin() as conn:
-        result = conn.execute(update(posts).where(posts.c.user_id == 1).values(score=posts.c.score + 1))
+        result = conn.execute(
+            update(posts).where(posts.c.user_id == 1).values(score=posts.c.score + 1)
+        )
         assert result.rowcount == 2
-        conn.execute(insert(archive).from_select(["id", "title"], select(posts.c.id, posts.c.title)))
+        conn.execute(
+            insert(archive).from_select(["id", "title"], select(posts.c.id, posts.c.title))
+        )
         removed = conn.execute(delete(users).where(users.c.id == 2))
         assert removed.rowcount == 1
     assert _rows(engine, select(posts.c.score).order_by(posts.c.id)) == [(6,), (8,)]
@@ -247,7 +251,9 @@ def test_percent_signs_survive_format_paramstyle(
     """A literal % in text() and in LIKE patterns is not taken for a placeholder."""
     _, posts, _ = tables
     assert _rows(engine, text("SELECT '100%' AS pct")) == [("100%",)]
-    assert _rows(engine, select(posts.c.title).where(posts.c.title.like("a%")).order_by(posts.c.id)) == [
+    assert _rows(
+        engine, select(posts.c.title).where(posts.c.title.like("a%")).order_by(posts.c.id)
+    ) == [
         ("a1",),
         ("a2",),
     ]
@@ -270,7 +276,9 @@ def test_for_update_variants_run(engine: Engine, tables: tuple[Table, Table, Tab
             assert [tuple(r) for r in conn.execute(statement)] == [(1,)]
 
 
-def test_misspelled_quoted_column_raises(engine: Engine, tables: tuple[Table, Table, Table]) -> None:
+def test_misspelled_quoted_column_raises(
+    engine: Engine, tables: tuple[Table, Table, Table]
+) -> None:
     """A misspelled quoted column name is an error, never a string literal (SQLite included)."""
     q = engine.dialect.features.quote_char
     with engine.connect() as conn, pytest.raises(exc.DBAPIError):

@@ -20,6 +20,8 @@ _TRACKED = (ObjectStatus.PERSISTENT, ObjectStatus.DETACHED)
 class InstrumentedAttribute(ColumnElement[T]):
     """``User.name``: compares and orders like its column; on an object, the tracked value."""
 
+    key: str
+
     def __init__(self, class_: type, key: str, column: Column) -> None:
         self.class_ = class_
         self.key = key

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import enum
+import inspect
 import sys
 import types
 import typing
@@ -39,7 +40,7 @@ DEFAULT_TYPE_MAP: dict[Any, TypeEngine | type[TypeEngine]] = {
 }
 
 
-class registry:  # noqa: N801 - SQLAlchemy's name
+class registry:
     """The mappers of one declarative base, its MetaData and its annotation-to-type map."""
 
     def __init__(
@@ -120,7 +121,7 @@ def _resolve_annotation(cls: type, name: str, annotation: Any) -> Any:
     namespace.setdefault("Mapped", Mapped)
     namespace.setdefault("Optional", typing.Optional)
     try:
-        return eval(annotation, namespace, dict(vars(cls)))  # noqa: S307 - annotations are code
+        return eval(annotation, namespace, dict(vars(cls)))
     except Exception as error:
         raise exc.MappingError(
             f"{cls.__name__}.{name}: cannot resolve the annotation {annotation!r} ({error}); "
@@ -152,9 +153,11 @@ def _declared_columns(cls: type, base_registry: registry) -> dict[str, Column]:
     for klass in sources:
         if klass is object or klass is DeclarativeBase or DeclarativeBase in klass.__bases__:
             continue
-        annotations = klass.__dict__.get("__annotations__", {})
+        annotations = inspect.get_annotations(klass)
         names = list(annotations) + [
-            n for n, v in klass.__dict__.items() if isinstance(v, MappedColumn) and n not in annotations
+            n
+            for n, v in klass.__dict__.items()
+            if isinstance(v, MappedColumn) and n not in annotations
         ]
         for name in names:
             value = klass.__dict__.get(name)
@@ -164,7 +167,9 @@ def _declared_columns(cls: type, base_registry: registry) -> dict[str, Column]:
             owner = f"{cls.__name__}.{name}"
             unwrapped = None
             if name in annotations:
-                unwrapped = _unwrap_mapped(cls, name, _resolve_annotation(klass, name, annotations[name]))
+                unwrapped = _unwrap_mapped(
+                    cls, name, _resolve_annotation(klass, name, annotations[name])
+                )
             if unwrapped is None and not isinstance(value, MappedColumn):
                 continue
             nullable: bool | None = None
@@ -174,7 +179,9 @@ def _declared_columns(cls: type, base_registry: registry) -> dict[str, Column]:
                 if type_ is None:
                     type_ = base_registry.sql_type_for(python_type, owner)
             if type_ is None:
-                raise exc.MappingError(f"{owner}: give mapped_column() a type or annotate Mapped[...]")
+                raise exc.MappingError(
+                    f"{owner}: give mapped_column() a type or annotate Mapped[...]"
+                )
             columns[name] = declared.make_column(name, type_, nullable)
     return columns
 
@@ -226,8 +233,9 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         raise exc.MappingError(
             f"{cls.__name__}.__mapper_args__ has unknown keys: {', '.join(sorted(mapper_args))}"
         )
-    mapper = Mapper(cls, table, columns, version_id_col=version_column,
-                    version_id_generator=generator)
+    mapper = Mapper(
+        cls, table, columns, version_id_col=version_column, version_id_generator=generator
+    )
     cls.__table__ = table
     cls.__mapper__ = mapper
     base_registry.mappers[cls] = mapper
@@ -240,8 +248,10 @@ def _find_version_column(cls: type, version: Any, columns: dict[str, Column]) ->
         return None
     for key, column in columns.items():
         declared = cls.__dict__.get(key)
-        if version is declared or version is column or (
-            isinstance(version, InstrumentedAttribute) and version.column is column
+        if (
+            version is declared
+            or version is column
+            or (isinstance(version, InstrumentedAttribute) and version.column is column)
         ):
             return column
     raise exc.MappingError(

@@ -103,7 +103,9 @@ class History:
 
     __slots__ = ("added", "deleted", "unchanged")
 
-    def __init__(self, added: tuple[Any, ...], unchanged: tuple[Any, ...], deleted: tuple[Any, ...]) -> None:
+    def __init__(
+        self, added: tuple[Any, ...], unchanged: tuple[Any, ...], deleted: tuple[Any, ...]
+    ) -> None:
         self.added = added
         self.unchanged = unchanged
         self.deleted = deleted
@@ -127,7 +129,8 @@ class History:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"History(added={list(self.added)}, unchanged={list(self.unchanged)}, deleted={list(self.deleted)})"
+        added, unchanged, deleted = list(self.added), list(self.unchanged), list(self.deleted)
+        return f"History(added={added}, unchanged={unchanged}, deleted={deleted})"
 
 
 def state_of(obj: object) -> InstanceState:

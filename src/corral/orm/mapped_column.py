@@ -26,7 +26,9 @@ class MappedColumn:
         self.foreign_keys = foreign_keys
         self.options = options
 
-    def make_column(self, attribute: str, type_: TypeEngine, nullable_from_annotation: bool | None) -> Column:
+    def make_column(
+        self, attribute: str, type_: TypeEngine, nullable_from_annotation: bool | None
+    ) -> Column:
         """The Column for attribute ``attribute``, its type and nullability filled in."""
         options = dict(self.options)
         if "nullable" not in options and nullable_from_annotation is not None:

@@ -15,7 +15,7 @@ class Mapper:
 
     def __init__(
         self,
-        class_: type,
+        class_: type[Any],
         table: Table,
         columns: dict[str, Column],
         *,
@@ -61,6 +61,11 @@ class Mapper:
     @property
     def column_attrs(self) -> dict[str, Column]:
         return dict(self.columns_by_key)
+
+    def new_instance(self) -> Any:
+        """An uninitialised instance of the class (``__init__`` is not run), for loading."""
+        cls: Any = self.class_
+        return cls.__new__(cls)
 
     def identity_key(self, primary_key: tuple[Any, ...]) -> IdentityKey:
         return (self.class_, primary_key)

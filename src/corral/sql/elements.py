@@ -9,6 +9,7 @@ the new values from ``binds`` by position.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import re
 from collections.abc import Hashable, Iterable, Sequence
@@ -237,7 +238,7 @@ class ColumnElement(ClauseElement, Generic[T]):
     def distinct(self) -> UnaryExpression[T]:
         return UnaryExpression(self, operator="DISTINCT", type_=self.type)
 
-    def cast(self, type_: TypeEngine | type[TypeEngine]) -> Cast[Any]:
+    def cast(self, type_: TypeEngine | builtins.type[TypeEngine]) -> Cast[Any]:
         return Cast(self, type_)
 
     def __bool__(self) -> bool:
@@ -481,6 +482,8 @@ class NamedColumn(ColumnElement[T]):
     The two are siblings, not parent and child: Python lets a subclass's ``__eq__``
     run first, which would write ``alias.c.id == table.c.id`` back to front.
     """
+
+    key: str
 
     visit_name = "column"
 

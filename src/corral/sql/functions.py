@@ -48,6 +48,7 @@ class Function(ColumnElement[Any]):
     """``name(arguments)``; the result type is known for common functions or given."""
 
     visit_name = "function"
+    key: str
 
     def __init__(
         self, name: str, *args: object, type_: TypeEngine | type[TypeEngine] | None = None

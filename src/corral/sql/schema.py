@@ -67,7 +67,7 @@ class Column(NamedColumn[Any]):
                 f"Column {name!r} got unknown options: {', '.join(sorted(kwargs))}"
             )
         super().__init__(name or "", type_)
-        self.key = key or name
+        self.key = key or name or ""
         self.foreign_keys: list[ForeignKey] = []
         for fk in foreign_keys:
             fk.parent = self

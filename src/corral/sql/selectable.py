@@ -129,6 +129,7 @@ class TableClause(FromClause):
     """A named table with columns; ``schema.Table`` adds constraints and metadata."""
 
     visit_name = "table"
+    name: str
 
     def __init__(self, name: str, *columns: NamedColumn[Any]) -> None:
         self.name = name
@@ -302,7 +303,7 @@ def _foreign_key_pairs(
         base = source._underlying()
         for key, col in base.columns.items():
             for fk in getattr(col, "foreign_keys", ()):
-                target_col: Column[Any] = fk.column
+                target_col: Column = fk.column
                 holder = targets.get(id(target_col.table))
                 if holder is not None:
                     referred_col = holder.columns[target_col.key]
@@ -342,7 +343,7 @@ class SelectBase(ClauseElement):
     def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
         return CTE(self, name, recursive)  # type: ignore[arg-type]
 
-    def scalar_subquery(self) -> ScalarSelect[Any]:
+    def scalar_subquery(self) -> ScalarSelect:
         return ScalarSelect(self)
 
     def exists(self) -> Exists:

@@ -28,6 +28,11 @@ class PostgreSQLStatementCompiler(StatementCompiler):
 
     reserved_words = RESERVED_WORDS
 
+    #: ``count`` new keys from a column's sequence (for ``sequence_prefetch``).
+    sequence_prefetch_sql = (
+        "SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)"
+    )
+
 
 class PostgreSQLDDLCompiler(PostgreSQLStatementCompiler, DDLCompiler):
     """DDL as PostgreSQL writes it."""

@@ -31,6 +31,9 @@ class SQLiteStatementCompiler(StatementCompiler):
 
     reserved_words = RESERVED_WORDS
 
+    #: The key of the last row this connection inserted (for ``lastrowid_range``).
+    last_insert_id_sql = "SELECT last_insert_rowid()"
+
 
 class SQLiteDDLCompiler(SQLiteStatementCompiler, DDLCompiler):
     """DDL as SQLite writes it."""

@@ -17,7 +17,8 @@ from corral.sql.type_api import Processor
 
 if TYPE_CHECKING:
     from corral.sql.elements import BindParameter
-    from corral.sql.schema import Column, ColumnDefault, TableClause
+    from corral.sql.schema import Column, ColumnDefault
+    from corral.sql.selectable import TableClause
 
 StatementKind = Literal["select", "insert", "update", "delete", "text", "ddl"]
 
@@ -68,7 +69,7 @@ class Compiled:
         result_keys: Sequence[str] = (),
         result_processors: Sequence[Processor | None] = (),
         table: TableClause | None = None,
-        primary_key: Sequence[Column[Any]] = (),
+        primary_key: Sequence[Column] = (),
         implicit_returning: bool = False,
     ) -> None:
         self.sql = sql

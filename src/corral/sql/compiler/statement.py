@@ -61,6 +61,10 @@ class StatementCompiler:
 
     #: Words that must be quoted when used as names (set per dialect).
     reserved_words: frozenset[str] = frozenset()
+    #: SQL returning the last key this connection inserted, where the dialect needs it.
+    last_insert_id_sql: str | None = None
+    #: SQL taking ``:count`` keys from ``:column``'s sequence of ``:table``, where used.
+    sequence_prefetch_sql: str | None = None
 
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
@@ -380,12 +384,15 @@ class StatementCompiler:
         return f"({inner}) AS {name}"
 
     def visit_cte(self, cte: CTE, **kw: Any) -> str:
+        from corral.sql.selectable import FromClause
+
         name = self._from_name(cte)
         if id(cte) not in self._ctes:
             self._ctes[id(cte)] = ""  # reserve the position before compiling the body
             body = self.process(cte.element, **_nested(kw), in_subquery=True)
             columns = ""
             if cte.recursive:
+                assert not isinstance(cte.element, FromClause)
                 names = ", ".join(self.quote(k) for k, _ in cte.element._exported_columns())
                 columns = f"({names})"
             self._ctes[id(cte)] = f"{name}{columns} AS ({body})"

@@ -1,0 +1,145 @@
+"""``corral.inspect``: the state of an object, or the mapper of a class."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, overload
+
+from corral import exc
+from corral.orm.base import ObjectStatus
+from corral.orm.instance_state import History, InstanceState, state_of
+from corral.orm.mapper import Mapper
+
+
+class AttributeState:
+    """``inspect(obj).attrs.name``: the value and change history of one attribute."""
+
+    def __init__(self, obj: object, state: InstanceState, key: str) -> None:
+        self._obj = obj
+        self._state = state
+        self.key = key
+
+    @property
+    def value(self) -> Any:
+        return getattr(self._obj, self.key)
+
+    @property
+    def loaded_value(self) -> Any:
+        from corral.orm.base import NO_VALUE
+
+        return self._obj.__dict__.get(self.key, NO_VALUE)
+
+    @property
+    def history(self) -> History:
+        return self._state.history(self._obj, self.key)
+
+
+class _Attributes(Mapping[str, AttributeState]):
+    def __init__(self, obj: object, state: InstanceState) -> None:
+        self._obj = obj
+        self._state = state
+
+    def __getitem__(self, key: str) -> AttributeState:
+        if key not in self._state.mapper.columns_by_key:
+            raise KeyError(key)
+        return AttributeState(self._obj, self._state, key)
+
+    def __getattr__(self, key: str) -> AttributeState:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._state.mapper.column_keys)
+
+    def __len__(self) -> int:
+        return len(self._state.mapper.column_keys)
+
+
+class InstanceInspection:
+    """What ``corral.inspect(obj)`` tells: status, session, identity and attribute history."""
+
+    def __init__(self, obj: object, state: InstanceState) -> None:
+        self.object = obj
+        self._state = state
+
+    @property
+    def status(self) -> ObjectStatus:
+        return self._state.status
+
+    @property
+    def transient(self) -> bool:
+        return self._state.status is ObjectStatus.TRANSIENT
+
+    @property
+    def pending(self) -> bool:
+        return self._state.status is ObjectStatus.PENDING
+
+    @property
+    def persistent(self) -> bool:
+        return self._state.status is ObjectStatus.PERSISTENT
+
+    @property
+    def deleted(self) -> bool:
+        return self._state.status is ObjectStatus.DELETED
+
+    @property
+    def detached(self) -> bool:
+        return self._state.status is ObjectStatus.DETACHED
+
+    @property
+    def has_identity(self) -> bool:
+        return self._state.key is not None
+
+    @property
+    def identity(self) -> tuple[Any, ...] | None:
+        return self._state.key[1] if self._state.key is not None else None
+
+    @property
+    def identity_key(self) -> Any:
+        return self._state.key
+
+    @property
+    def session(self) -> Any:
+        return self._state.session
+
+    @property
+    def mapper(self) -> Mapper:
+        return self._state.mapper
+
+    @property
+    def expired_attributes(self) -> set[str]:
+        return set(self._state.expired)
+
+    @property
+    def unloaded(self) -> set[str]:
+        return self._state.unloaded(self.object)
+
+    @property
+    def modified(self) -> bool:
+        return self._state.modified
+
+    @property
+    def attrs(self) -> _Attributes:
+        return _Attributes(self.object, self._state)
+
+
+@overload
+def inspect(subject: type) -> Mapper: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def inspect(subject: object) -> InstanceInspection: ...
+
+
+def inspect(subject: Any) -> Any:
+    """The Mapper of a mapped class, or the inspection of a mapped object."""
+    if isinstance(subject, type):
+        mapper = subject.__dict__.get("__mapper__")
+        if not isinstance(mapper, Mapper):
+            raise exc.UnmappedClassError(f"{subject.__name__} is not a mapped class")
+        return mapper
+    if isinstance(subject, Mapper):
+        return subject
+    return InstanceInspection(subject, state_of(subject))

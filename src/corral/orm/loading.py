@@ -1,0 +1,149 @@
+"""Turns result rows into objects through the session's identity map.
+
+The per-row path is kept flat: one identity-map lookup, and for a new object
+one ``__new__``, one ``dict.update`` and one state — no closures per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from corral.engine.result import Result
+from corral.orm.base import STATE_ATTR, ObjectStatus
+from corral.orm.instance_state import InstanceState
+from corral.orm.mapper import Mapper
+
+if TYPE_CHECKING:
+    from corral.orm.session.session import Session
+    from corral.sql.selectable import Select
+
+
+class _Rows:
+    """A list of rows behaving like the small part of a DB-API cursor a Result reads."""
+
+    __slots__ = ("_position", "_rows")
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+        self._position = 0
+
+    def fetchall(self) -> list[Any]:
+        rows = self._rows[self._position :]
+        self._position = len(self._rows)
+        return rows
+
+    def fetchmany(self, size: int) -> list[Any]:
+        start = self._position
+        self._position = min(len(self._rows), start + size)
+        return self._rows[start : self._position]
+
+    def close(self) -> None:
+        self._rows = []
+        self._position = 0
+
+
+def result_from_rows(rows: list[Any], keys: Sequence[str]) -> Result:
+    """A Result over rows already in memory."""
+    return Result(_Rows(rows), keys)
+
+
+def mapped_entities(statement: Select) -> list[Mapper | None]:
+    """For each selected entity, its Mapper when it is a mapped class, else None."""
+    return [getattr(entity, "__mapper__", None) for entity in statement._entities]
+
+
+class EntityLoader:
+    """Builds objects of one mapper from a slice of each row."""
+
+    __slots__ = ("keys", "mapper", "pk_positions", "populate_existing", "session", "start", "stop")
+
+    def __init__(
+        self, session: Session, mapper: Mapper, start: int, populate_existing: bool
+    ) -> None:
+        self.session = session
+        self.mapper = mapper
+        self.keys = mapper.column_keys
+        self.start = start
+        self.stop = start + len(self.keys)
+        positions = {key: start + i for i, key in enumerate(self.keys)}
+        self.pk_positions = tuple(positions[k] for k in mapper.primary_key_attrs)
+        self.populate_existing = populate_existing
+
+    def load(self, row: Sequence[Any]) -> Any:
+        pk = tuple([row[i] for i in self.pk_positions])
+        if None in pk:
+            return None  # no row on this side of an outer join
+        mapper = self.mapper
+        key = (mapper.class_, pk)
+        session = self.session
+        obj = session.identity_map.get(key)
+        values = zip(self.keys, row[self.start : self.stop], strict=True)
+        if obj is None:
+            obj = mapper.new_instance()
+            d = obj.__dict__
+            d.update(values)
+            d[STATE_ATTR] = InstanceState(mapper, ObjectStatus.PERSISTENT, key, session)
+            session.identity_map.add(key, obj)
+            return obj
+        refresh_into(obj, values, self.populate_existing)
+        return obj
+
+
+def refresh_into(obj: object, values: Any, overwrite: bool) -> None:
+    """Put loaded values into an object already in the identity map.
+
+    Unflushed changes win unless ``overwrite`` (populate_existing); attributes
+    that were expired or never loaded take the loaded value.
+    """
+    d = obj.__dict__
+    state: InstanceState = d[STATE_ATTR]
+    if overwrite:
+        d.update(values)
+        state.committed_state = {}
+        state.expired.clear()
+        return
+    changed = state.committed_state
+    for key, value in values:
+        if key not in d and key not in changed:
+            d[key] = value
+    state.expired.difference_update(d)
+
+
+def load_rows(
+    session: Session,
+    statement: Select,
+    rows: list[Any],
+    keys: Sequence[str],
+    populate_existing: bool,
+) -> Result:
+    """Rows of an ORM select, with each mapped entity's columns replaced by its object."""
+    mappers = mapped_entities(statement)
+    plan: list[tuple[str, Any]] = []
+    out_keys: list[str] = []
+    position = 0
+    for entity, mapper, raw in zip(
+        statement._entities, mappers, statement._raw_columns, strict=True
+    ):
+        if mapper is not None:
+            loader = EntityLoader(session, mapper, position, populate_existing)
+            plan.append(("object", loader))
+            out_keys.append(mapper.class_.__name__)
+            position = loader.stop
+        else:
+            width = len(raw.columns) if hasattr(raw, "columns") and not hasattr(raw, "type") else 1
+            for offset in range(width):
+                plan.append(("column", position + offset))
+                out_keys.append(keys[position + offset] if position + offset < len(keys) else "")
+            position += width
+            del entity
+    if len(plan) == 1 and plan[0][0] == "object":
+        single: EntityLoader = plan[0][1]
+        objects = [(single.load(row),) for row in rows]
+        return result_from_rows(objects, out_keys)
+    built = []
+    for row in rows:
+        built.append(
+            tuple(item.load(row) if kind == "object" else row[item] for kind, item in plan)
+        )
+    return result_from_rows(built, out_keys)

@@ -1,0 +1,711 @@
+"""The Session: a holding zone for objects, a unit of work, and a database transaction.
+
+A new Session holds no connection. The first query, ``get``, ``execute`` or
+flush checks one out of the Engine and begins a transaction on it; the
+transaction lasts until ``commit()``, ``rollback()`` or ``close()`` (also when
+it only read), and the connection then goes back to the pool. Using the
+session again begins a new transaction: one session, many transactions, one at
+a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Self, TypeVar
+
+from corral import exc
+from corral.engine.result import Result, ScalarResult
+from corral.orm import loading
+from corral.orm.base import NO_VALUE, ObjectStatus
+from corral.orm.identity_map import IdentityMap
+from corral.orm.instance_state import InstanceState, state_of
+from corral.orm.mapper import Mapper
+from corral.orm.session.guard import OneThreadGuard
+from corral.orm.session.transaction import SessionTransaction, TransactionStatus
+from corral.orm.unit_of_work.execute import execute_plan
+from corral.orm.unit_of_work.plan import FlushPlan, StepKind, plan_flush
+from corral.sql.dml import DMLStatement
+from corral.sql.elements import ClauseElement, and_
+from corral.sql.selectable import Select, select
+
+T = TypeVar("T")
+
+
+class Session:
+    """Tracks objects, flushes their changes in order, and owns one transaction at a time."""
+
+    def __init__(
+        self,
+        bind: Any = None,
+        *,
+        autoflush: bool = True,
+        expire_on_commit: bool = True,
+        autobegin: bool = True,
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        self.bind = bind
+        self.autoflush = autoflush
+        self.expire_on_commit = expire_on_commit
+        self.autobegin = autobegin
+        self.info: dict[str, Any] = info if info is not None else {}
+        self.identity_map = IdentityMap()
+        self._new: dict[int, object] = {}
+        self._deleted: dict[int, object] = {}
+        self._modified: dict[int, object] = {}
+        self._transaction: SessionTransaction | None = None
+        self._connection: Any = None
+        self._flushing = False
+        self._autoflush_suspended = 0
+        self._guard = OneThreadGuard("Session")
+
+    def __repr__(self) -> str:
+        return f"<Session {len(self.identity_map)} objects, transaction={self._transaction}>"
+
+    # -- context manager --------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- transactions -----------------------------------------------------------------
+
+    def begin(self) -> SessionTransaction:
+        """Begin a transaction explicitly (``with session.begin():`` commits at the end)."""
+        with self._guard:
+            if self._transaction is not None:
+                raise exc.InvalidRequestError(
+                    "A transaction is already begun on this Session; commit or roll it back "
+                    "first, or use begin_nested() for a SAVEPOINT"
+                )
+            self._transaction = SessionTransaction(self)
+            return self._transaction
+
+    def begin_nested(self) -> SessionTransaction:
+        """Flush, then open a SAVEPOINT; rolling it back undoes only what was flushed inside."""
+        with self._guard:
+            self.flush()
+            parent = self._active_transaction()
+            connection = self._connection_for_transaction(parent)
+            nested = SessionTransaction(self, parent)
+            nested.database_transaction = connection.begin_nested()
+            self._transaction = nested
+            return nested
+
+    def commit(self) -> None:
+        """Flush, commit the transaction, and return its connection to the pool."""
+        with self._guard:
+            if self._transaction is None:
+                if not self.autobegin:
+                    raise exc.InvalidRequestError("No transaction is begun on this Session")
+                self._autobegin()
+            assert self._transaction is not None
+            root = self._transaction
+            while root.parent is not None:
+                root = root.parent
+            self._commit_transaction(root)
+
+    def rollback(self) -> None:
+        """Roll back the transaction (all of it, savepoints included); always allowed."""
+        with self._guard:
+            if self._transaction is None:
+                return
+            root = self._transaction
+            while root.parent is not None:
+                root = root.parent
+            self._rollback_transaction(root)
+
+    def close(self) -> None:
+        """Roll back what was not committed, give back the connection, detach every object."""
+        with self._guard:
+            if self._transaction is not None:
+                self.rollback()
+            self.expunge_all()
+
+    def in_transaction(self) -> bool:
+        return self._transaction is not None
+
+    def in_nested_transaction(self) -> bool:
+        return self._transaction is not None and self._transaction.nested
+
+    @property
+    def is_active(self) -> bool:
+        """False only while a failed flush waits for ``rollback()``."""
+        return self._transaction is None or self._transaction.status is TransactionStatus.ACTIVE
+
+    def get_transaction(self) -> SessionTransaction | None:
+        return self._transaction
+
+    def _autobegin(self) -> SessionTransaction:
+        if not self.autobegin:
+            raise exc.InvalidRequestError(
+                "This Session has autobegin=False and no transaction; call session.begin()"
+            )
+        self._transaction = SessionTransaction(self)
+        return self._transaction
+
+    def _active_transaction(self) -> SessionTransaction:
+        transaction = self._transaction or self._autobegin()
+        if transaction.status is TransactionStatus.FAILED:
+            raise self._pending_rollback_error(transaction)
+        return transaction
+
+    def _pending_rollback_error(self, transaction: SessionTransaction) -> exc.PendingRollbackError:
+        failure = transaction.failure
+        described = f"{type(failure).__name__}: {failure}" if failure is not None else "an error"
+        return exc.PendingRollbackError(
+            "This Session's transaction was rolled back because a flush failed, and it refuses "
+            "further work until session.rollback() is called. The failure was:\n"
+            f"{described}"
+        )
+
+    def get_bind(self, mapper: Any = None) -> Any:
+        """The Engine (or Connection) this session talks to."""
+        if self.bind is None:
+            raise exc.InvalidRequestError(
+                "This Session has no bind; create it with Session(engine) or "
+                "sessionmaker(bind=engine)"
+            )
+        return self.bind
+
+    def _connection_for_transaction(self, transaction: SessionTransaction) -> Any:
+        if self._connection is None:
+            root = transaction
+            while root.parent is not None:
+                root = root.parent
+            bind = self.get_bind()
+            connection = bind.connect()
+            try:
+                root.database_transaction = connection.begin()
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
+        return self._connection
+
+    def connection(self, execution_options: Mapping[str, Any] | None = None) -> Any:
+        """The Connection of the current transaction, beginning one if needed."""
+        with self._guard:
+            if execution_options and self._connection is None:
+                transaction = self._active_transaction()
+                bind = self.get_bind()
+                connection = bind.connect().execution_options(**execution_options)
+                transaction.database_transaction = connection.begin()
+                self._connection = connection
+                return connection
+            return self._connection_for_transaction(self._active_transaction())
+
+    def _commit_transaction(self, transaction: SessionTransaction) -> None:
+        if transaction is not self._transaction:
+            # Committing an outer transaction commits what is inside it first.
+            while self._transaction is not None and self._transaction is not transaction:
+                self._commit_transaction(self._transaction)
+        if transaction.status is TransactionStatus.FAILED:
+            raise self._pending_rollback_error(transaction)
+        self.flush()
+        if transaction.nested:
+            transaction.database_transaction.commit()
+            transaction.move(TransactionStatus.COMMITTED)
+            transaction.fold_into_parent()
+            self._transaction = transaction.parent
+            return
+        try:
+            if transaction.database_transaction is not None:
+                transaction.database_transaction.commit()
+        finally:
+            self._release_connection()
+        transaction.move(TransactionStatus.COMMITTED)
+        self._transaction = None
+        self._after_commit(transaction)
+
+    def _after_commit(self, transaction: SessionTransaction) -> None:
+        for obj in transaction.deleted.values():
+            state = state_of(obj)
+            state.move(ObjectStatus.DETACHED)
+            state.session = None
+        if self.expire_on_commit:
+            for obj in self.identity_map.values():
+                state_of(obj).expire(obj)
+
+    def _rollback_transaction(self, transaction: SessionTransaction) -> None:
+        while self._transaction is not None and self._transaction is not transaction:
+            self._rollback_transaction(self._transaction)
+        database = transaction.database_transaction
+        try:
+            if database is not None and transaction.status is not TransactionStatus.FAILED:
+                database.rollback()
+        finally:
+            if not transaction.nested:
+                self._release_connection()
+            transaction.status = TransactionStatus.ROLLED_BACK
+            self._transaction = transaction.parent
+            self._restore_after_rollback(transaction)
+
+    def _release_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def _restore_after_rollback(self, transaction: SessionTransaction) -> None:
+        for obj in list(transaction.inserted.values()) + list(transaction.added.values()):
+            self._make_transient(obj)
+        for obj in transaction.deleted.values():
+            state = state_of(obj)
+            state.move(ObjectStatus.PERSISTENT)
+            if state.key is not None:
+                self.identity_map.add(state.key, obj)
+        if transaction.nested:
+            for obj in transaction.touched.values():
+                state = state_of(obj)
+                if state.status is ObjectStatus.PERSISTENT:
+                    state.expire(obj)
+                    self._modified.pop(id(obj), None)
+            return
+        for obj in list(self._new.values()):
+            self._make_transient(obj)
+        self._deleted.clear()
+        self._modified.clear()
+        for obj in self.identity_map.values():
+            state_of(obj).expire(obj)
+
+    def _make_transient(self, obj: object) -> None:
+        state = state_of(obj)
+        self.identity_map.discard(state.key)
+        self._new.pop(id(obj), None)
+        self._modified.pop(id(obj), None)
+        state.key = None
+        state.session = None
+        state.committed_state = {}
+        state.status = ObjectStatus.TRANSIENT
+
+    # -- the holding zone ---------------------------------------------------------------
+
+    def add(self, obj: object) -> None:
+        """Place an object in the session: a new one is INSERTed at the next flush."""
+        with self._guard:
+            self._add(obj)
+
+    def add_all(self, objects: Iterable[object]) -> None:
+        with self._guard:
+            for obj in objects:
+                self._add(obj)
+
+    def _add(self, obj: object) -> None:
+        state = state_of(obj)
+        if state.session is not None and state.session is not self:
+            raise exc.InvalidRequestError(
+                f"{obj!r} is already attached to another Session; expunge it there or "
+                "use session.merge(obj) to copy its state into this one"
+            )
+        if state.status is ObjectStatus.TRANSIENT:
+            state.session = self
+            state.move(ObjectStatus.PENDING)
+            self._new[id(obj)] = obj
+            if self._transaction is not None:
+                self._transaction.added[id(obj)] = obj
+        elif state.status is ObjectStatus.DETACHED:
+            self._attach(obj, state)
+        elif state.status is ObjectStatus.DELETED:
+            raise exc.InvalidRequestError(
+                f"{obj!r} was deleted in this transaction and cannot be added back; "
+                "roll back to restore it"
+            )
+        # pending or persistent in this session already: nothing to do
+
+    def _attach(self, obj: object, state: InstanceState) -> None:
+        assert state.key is not None
+        existing = self.identity_map.get(state.key)
+        if existing is not None and existing is not obj:
+            raise exc.InvalidRequestError(
+                f"Cannot attach {obj!r}: this session already holds another object with the "
+                f"identity {state.key[1]}; use session.merge(obj) instead"
+            )
+        state.session = self
+        state.move(ObjectStatus.PERSISTENT)
+        self.identity_map.add(state.key, obj)
+        if state.committed_state:
+            self._modified[id(obj)] = obj
+
+    def delete(self, obj: object) -> None:
+        """Mark a persistent object for DELETE at the next flush."""
+        with self._guard:
+            state = state_of(obj)
+            if state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
+                raise exc.InvalidRequestError(
+                    f"{obj!r} is not persisted (it is {state.status.value}), so there is no row "
+                    "to delete; use session.expunge(obj) to forget a pending object"
+                )
+            if state.status is ObjectStatus.DETACHED:
+                self._attach(obj, state)
+            elif state.session is not self:
+                raise exc.InvalidRequestError(f"{obj!r} belongs to another Session")
+            if state.status is ObjectStatus.PERSISTENT:
+                self._deleted[id(obj)] = obj
+
+    def expunge(self, obj: object) -> None:
+        """Remove one object from the session (it becomes detached, or transient if new)."""
+        with self._guard:
+            state = state_of(obj)
+            if state.session is not self:
+                raise exc.InvalidRequestError(f"{obj!r} is not in this Session")
+            self._expunge(obj, state)
+
+    def _expunge(self, obj: object, state: InstanceState) -> None:
+        self.identity_map.discard(state.key)
+        self._new.pop(id(obj), None)
+        self._deleted.pop(id(obj), None)
+        self._modified.pop(id(obj), None)
+        state.session = None
+        if state.status is ObjectStatus.PENDING:
+            state.status = ObjectStatus.TRANSIENT
+        elif state.status in (ObjectStatus.PERSISTENT, ObjectStatus.DELETED):
+            state.status = ObjectStatus.DETACHED
+
+    def expunge_all(self) -> None:
+        with self._guard:
+            for obj in self.identity_map.values() + list(self._new.values()):
+                self._expunge(obj, state_of(obj))
+            self.identity_map.clear()
+            self._new.clear()
+            self._deleted.clear()
+            self._modified.clear()
+
+    def _note_modified(self, obj: object) -> None:
+        self._modified[id(obj)] = obj
+
+    @property
+    def new(self) -> list[object]:
+        """Objects added and not yet flushed."""
+        return list(self._new.values())
+
+    @property
+    def deleted(self) -> list[object]:
+        """Objects marked for deletion and not yet flushed."""
+        return list(self._deleted.values())
+
+    @property
+    def dirty(self) -> list[object]:
+        """Persistent objects with attribute changes not yet flushed."""
+        return [
+            obj
+            for obj in self._modified.values()
+            if state_of(obj).status is ObjectStatus.PERSISTENT and id(obj) not in self._deleted
+        ]
+
+    def __contains__(self, obj: object) -> bool:
+        try:
+            state = state_of(obj)
+        except exc.UnmappedInstanceError:
+            return False
+        return state.session is self and state.status in (
+            ObjectStatus.PENDING,
+            ObjectStatus.PERSISTENT,
+        )
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(list(self._new.values()) + self.identity_map.values())
+
+    # -- flushing -------------------------------------------------------------------------
+
+    @property
+    @contextlib.contextmanager
+    def no_autoflush(self) -> Iterator[Session]:
+        """``with session.no_autoflush:`` suspends autoflush inside the block."""
+        self._autoflush_suspended += 1
+        try:
+            yield self
+        finally:
+            self._autoflush_suspended -= 1
+
+    def _autoflush(self) -> None:
+        if self.autoflush and not self._autoflush_suspended and not self._flushing:
+            self.flush()
+
+    def flush(self, objects: Iterable[object] | None = None) -> None:
+        """Write pending changes to the database inside the current transaction."""
+        with self._guard:
+            if self._flushing:
+                raise exc.InvalidRequestError(
+                    "Session is already flushing; flush() was called from inside a flush"
+                )
+            new = list(self._new.values())
+            deleted = list(self._deleted.values())
+            dirty = self.dirty
+            if objects is not None:
+                chosen = {id(o) for o in objects}
+                new = [o for o in new if id(o) in chosen]
+                deleted = [o for o in deleted if id(o) in chosen]
+                dirty = [o for o in dirty if id(o) in chosen]
+            if not (new or deleted or dirty):
+                return
+            self._flushing = True
+            try:
+                self._flush(new, dirty, deleted)
+            finally:
+                self._flushing = False
+
+    def _flush(self, new: list[object], dirty: list[object], deleted: list[object]) -> None:
+        transaction = self._active_transaction()
+        plan = plan_flush(new, dirty, deleted)
+        connection = self._connection_for_transaction(transaction)
+        try:
+            execute_plan(connection, plan)
+        except BaseException as error:
+            self._fail_flush(transaction, error)
+            raise
+        self._finalize_flush(transaction, plan, dirty)
+
+    def _fail_flush(self, transaction: SessionTransaction, error: BaseException) -> None:
+        """Roll back the database work of a failed flush; the session waits for rollback()."""
+        transaction.failure = error
+        try:
+            transaction.database_transaction.rollback()
+        except Exception:
+            pass
+        if not transaction.nested:
+            self._release_connection()
+        transaction.move(TransactionStatus.FAILED)
+
+    def _finalize_flush(
+        self, transaction: SessionTransaction, plan: FlushPlan, dirty: list[object]
+    ) -> None:
+        for step in plan.steps:
+            mapper = step.mapper
+            if step.kind is StepKind.INSERT:
+                for obj, params in zip(step.objects, step.params, strict=True):
+                    self._finish_insert(transaction, mapper, obj, params, step.server_generated)
+            elif step.kind is StepKind.UPDATE:
+                for obj in step.objects:
+                    state_of(obj).commit_all()
+                    transaction.touched[id(obj)] = obj
+            else:
+                for obj in step.objects:
+                    state = state_of(obj)
+                    state.move(ObjectStatus.DELETED)
+                    self.identity_map.discard(state.key)
+                    self._deleted.pop(id(obj), None)
+                    transaction.deleted[id(obj)] = obj
+        for obj in dirty:
+            state_of(obj).commit_all()
+            self._modified.pop(id(obj), None)
+
+    def _finish_insert(
+        self,
+        transaction: SessionTransaction,
+        mapper: Mapper,
+        obj: object,
+        params: dict[str, Any],
+        server_generated: tuple[str, ...],
+    ) -> None:
+        d = obj.__dict__
+        for name in mapper.primary_key_attrs:
+            if name in params:
+                d[name] = params[name]
+        state = state_of(obj)
+        key = mapper.identity_key(tuple(d[k] for k in mapper.primary_key_attrs))
+        state.key = key
+        state.move(ObjectStatus.PERSISTENT)
+        state.commit_all()
+        others = tuple(k for k in server_generated if k not in mapper.primary_key_attrs)
+        if others:
+            state.expire(obj, set(others))
+        self.identity_map.add(key, obj)
+        self._new.pop(id(obj), None)
+        transaction.inserted[id(obj)] = obj
+
+    # -- querying -------------------------------------------------------------------------
+
+    def execute(
+        self,
+        statement: ClauseElement,
+        params: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Result:
+        """Execute a statement in the session's transaction; ORM selects return objects."""
+        with self._guard:
+            options = dict(execution_options or {})
+            self._autoflush()
+            connection = self._connection_for_transaction(self._active_transaction())
+            if isinstance(statement, Select) and any(loading.mapped_entities(statement)):
+                return self._execute_orm_select(connection, statement, params, options)
+            if isinstance(statement, DMLStatement):
+                from corral.orm.sync import execute_dml
+
+                return execute_dml(self, connection, statement, params, options)
+            return connection.execute(statement, params)  # type: ignore[no-any-return]
+
+    def _execute_orm_select(
+        self, connection: Any, statement: Select, params: Any, options: dict[str, Any]
+    ) -> Result:
+        result = connection.execute(statement, params)
+        keys = result.keys()
+        rows = result.all()
+        return loading.load_rows(
+            self, statement, rows, keys, bool(options.get("populate_existing", False))
+        )
+
+    def scalars(self, statement: ClauseElement, params: Any = None, **kw: Any) -> ScalarResult:
+        return self.execute(statement, params, **kw).scalars()
+
+    def scalar(self, statement: ClauseElement, params: Any = None, **kw: Any) -> Any:
+        return self.execute(statement, params, **kw).scalar()
+
+    def get(
+        self,
+        entity: type[T],
+        ident: Any,
+        *,
+        with_for_update: bool | Mapping[str, Any] | None = None,
+        populate_existing: bool = False,
+    ) -> T | None:
+        """The object with this primary key: from the identity map, else one SELECT."""
+        with self._guard:
+            mapper = _mapper_of(entity)
+            pk = _primary_key_tuple(mapper, ident)
+            key = mapper.identity_key(pk)
+            obj = self.identity_map.get(key)
+            if obj is not None and not populate_existing and not with_for_update:
+                state = state_of(obj)
+                if not state.expired:
+                    return obj  # type: ignore[no-any-return]
+            statement = select(entity).where(
+                and_(*(col == value for col, value in zip(mapper.primary_key, pk, strict=True)))
+            )
+            if with_for_update:
+                lock = with_for_update if isinstance(with_for_update, Mapping) else {}
+                statement = statement.with_for_update(**lock)
+            overwrite = populate_existing or bool(with_for_update)
+            result = self.execute(statement, execution_options={"populate_existing": overwrite})
+            found = result.scalars().first()
+            if found is None and obj is not None:
+                self._vanished(obj)
+            return found
+
+    def _vanished(self, obj: object) -> None:
+        """The row behind a persistent object is gone: forget the object."""
+        state = state_of(obj)
+        self.identity_map.discard(state.key)
+        self._modified.pop(id(obj), None)
+        state.session = None
+        state.status = ObjectStatus.DETACHED
+
+    def _load_unloaded(self, obj: object, state: InstanceState) -> None:
+        """Load an object's expired or never-loaded attributes (one SELECT by primary key)."""
+        with self._guard:
+            if state.status is not ObjectStatus.PERSISTENT or state.key is None:
+                raise exc.InvalidRequestError(f"{type(obj).__name__} object is not persistent")
+            mapper = state.mapper
+            statement = select(mapper.class_).where(
+                and_(*(c == v for c, v in zip(mapper.primary_key, state.key[1], strict=True)))
+            )
+            with self.no_autoflush:
+                found = self.execute(statement).scalars().first()
+            if found is None:
+                name = type(obj).__name__
+                self._vanished(obj)
+                raise exc.ObjectDeletedError(
+                    f"The {name} row with primary key {state.key[1]} was deleted, so its "
+                    "attributes cannot be loaded; the object is now detached"
+                )
+
+    def refresh(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
+        """Reload the object's attributes from the database, discarding unflushed changes."""
+        with self._guard:
+            state = state_of(obj)
+            if state.session is not self or state.status is not ObjectStatus.PERSISTENT:
+                raise exc.InvalidRequestError(
+                    f"Cannot refresh {obj!r}: it is not persistent in this Session"
+                )
+            names = set(attribute_names) if attribute_names is not None else None
+            state.expire(obj, names)
+            self._modified.pop(id(obj), None)
+            self._load_unloaded(obj, state)
+
+    def expire(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
+        """Drop loaded values so they reload on next access (unflushed changes are lost)."""
+        with self._guard:
+            state = state_of(obj)
+            if state.session is not self:
+                raise exc.InvalidRequestError(f"{obj!r} is not in this Session")
+            state.expire(obj, set(attribute_names) if attribute_names is not None else None)
+            if not state.committed_state:
+                self._modified.pop(id(obj), None)
+
+    def expire_all(self) -> None:
+        with self._guard:
+            for obj in self.identity_map.values():
+                state_of(obj).expire(obj)
+            self._modified.clear()
+
+    def merge(self, obj: T, *, load: bool = True) -> T:
+        """Copy ``obj``'s state onto the session's object with the same identity, and return it.
+
+        The session's object is found in the identity map, else loaded (when
+        ``load``), else created as a new pending object. ``obj`` itself is not
+        added.
+        """
+        with self._guard:
+            mapper = _mapper_of(type(obj))
+            source = obj.__dict__
+            key = mapper.identity_key_of(obj)
+            target: Any = None
+            if key is not None:
+                target = self.identity_map.get(key)
+                if target is None and load:
+                    target = self.get(mapper.class_, key[1])
+                elif target is None:
+                    state = state_of(obj)
+                    if state.status is ObjectStatus.PENDING:
+                        raise exc.InvalidRequestError("merge(load=False) needs a persistent object")
+                    target = mapper.new_instance()
+                    target.__dict__.update(
+                        {k: source[k] for k in mapper.column_keys if k in source}
+                    )
+                    target.__dict__["_corral_state"] = InstanceState(
+                        mapper, ObjectStatus.PERSISTENT, key, self
+                    )
+                    self.identity_map.add(key, target)
+                    return target  # type: ignore[no-any-return]
+            if target is None:
+                target = mapper.new_instance()
+                state_of(target)
+                for name in mapper.column_keys:
+                    if name in source:
+                        setattr(target, name, source[name])
+                self._add(target)
+                return target  # type: ignore[no-any-return]
+            for name in mapper.column_keys:
+                value = source.get(name, NO_VALUE)
+                if value is not NO_VALUE and target.__dict__.get(name, NO_VALUE) != value:
+                    setattr(target, name, value)
+            return target  # type: ignore[no-any-return]
+
+
+def _mapper_of(entity: Any) -> Mapper:
+    mapper = getattr(entity, "__mapper__", None)
+    if not isinstance(mapper, Mapper):
+        raise exc.UnmappedClassError(
+            f"{getattr(entity, '__name__', entity)!r} is not a mapped class"
+        )
+    return mapper
+
+
+def _primary_key_tuple(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
+    names = mapper.primary_key_attrs
+    if isinstance(ident, Mapping):
+        missing = [n for n in names if n not in ident]
+        if missing:
+            raise exc.InvalidRequestError(
+                f"get({mapper.class_.__name__}, {{...}}) is missing {', '.join(missing)}"
+            )
+        return tuple(ident[n] for n in names)
+    values = tuple(ident) if isinstance(ident, tuple | list) else (ident,)
+    if len(values) != len(names):
+        raise exc.InvalidRequestError(
+            f"{mapper.class_.__name__} has a primary key of {len(names)} column(s) "
+            f"({', '.join(names)}); get() was given {len(values)} value(s)"
+        )
+    return values

@@ -1,0 +1,102 @@
+"""The Session's transaction: its lifecycle and what a rollback must undo."""
+
+from __future__ import annotations
+
+import enum
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+
+if TYPE_CHECKING:
+    from corral.orm.session.session import Session
+
+
+class TransactionStatus(enum.Enum):
+    ACTIVE = "active"
+    #: A flush failed: the database work was rolled back; rollback() must be called.
+    FAILED = "failed"
+    COMMITTED = "committed"
+    ROLLED_BACK = "rolled back"
+
+
+_TRANSITIONS = {
+    TransactionStatus.ACTIVE: frozenset(
+        {TransactionStatus.FAILED, TransactionStatus.COMMITTED, TransactionStatus.ROLLED_BACK}
+    ),
+    TransactionStatus.FAILED: frozenset({TransactionStatus.ROLLED_BACK}),
+    TransactionStatus.COMMITTED: frozenset(),
+    TransactionStatus.ROLLED_BACK: frozenset(),
+}
+
+
+class SessionTransaction:
+    """One transaction (or SAVEPOINT when ``nested``) of a Session.
+
+    It records the objects whose database rows changed inside it, so that a
+    rollback can put the session back: rows inserted here are forgotten (their
+    objects become transient again), rows deleted here come back as persistent
+    objects, and objects changed here are expired.
+    """
+
+    def __init__(self, session: Session, parent: SessionTransaction | None = None) -> None:
+        self.session = session
+        self.parent = parent
+        self.nested = parent is not None
+        self.status = TransactionStatus.ACTIVE
+        self.database_transaction: Any = None
+        self.inserted: dict[int, object] = {}
+        self.deleted: dict[int, object] = {}
+        self.touched: dict[int, object] = {}
+        self.added: dict[int, object] = {}
+        self.failure: BaseException | None = None
+
+    def __repr__(self) -> str:
+        kind = "savepoint" if self.nested else "transaction"
+        return f"<SessionTransaction {kind} {self.status.value}>"
+
+    def move(self, status: TransactionStatus) -> None:
+        if status not in _TRANSITIONS[self.status]:
+            raise exc.InvalidRequestError(
+                f"This {self!r} cannot become {status.value}; it is already {self.status.value}"
+            )
+        self.status = status
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is TransactionStatus.ACTIVE
+
+    def fold_into_parent(self) -> None:
+        """A released SAVEPOINT's changes now belong to the enclosing transaction."""
+        assert self.parent is not None
+        for mine, theirs in (
+            (self.inserted, self.parent.inserted),
+            (self.deleted, self.parent.deleted),
+            (self.touched, self.parent.touched),
+            (self.added, self.parent.added),
+        ):
+            theirs.update(mine)
+
+    # -- context manager: ``with session.begin():`` / ``with session.begin_nested():`` --
+
+    def commit(self) -> None:
+        self.session._commit_transaction(self)
+
+    def rollback(self) -> None:
+        self.session._rollback_transaction(self)
+
+    def __enter__(self) -> SessionTransaction:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.status in (TransactionStatus.COMMITTED, TransactionStatus.ROLLED_BACK):
+            return
+        if exc_type is None and self.status is TransactionStatus.ACTIVE:
+            self.commit()
+        else:
+            self.rollback()

@@ -1,0 +1,1 @@
+"""The unit of work: plan a flush (pure), then execute the plan."""

@@ -1,0 +1,277 @@
+"""Flush planning: what to emit, in which order, in which batches. No I/O.
+
+The pipeline: collect the new, changed and deleted objects; order their tables
+by foreign keys (referred tables first); cut each table's rows into batches of
+one statement shape (same columns), keeping the order the objects were added;
+put deletes last, referring tables first. Within a table, UPDATEs and DELETEs
+go in primary-key order so two sessions take row locks in the same order.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from corral.orm.base import NO_VALUE
+from corral.orm.instance_state import InstanceState
+from corral.orm.mapper import Mapper
+from corral.sql.dml import delete, insert, update
+from corral.sql.elements import ClauseElement, and_, bindparam
+from corral.sql.schema import Table
+from corral.util import topological
+
+#: Prefix of the bind names that carry the old primary key and version in UPDATE/DELETE.
+KEY_PARAM = "corral_pk_"
+VERSION_PARAM = "corral_version"
+
+
+class StepKind(enum.Enum):
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(slots=True)
+class Step:
+    """One statement executed with one or many parameter sets."""
+
+    kind: StepKind
+    mapper: Mapper
+    statement: ClauseElement
+    params: list[dict[str, Any]]
+    objects: list[object]
+    #: Primary-key attributes the database generates for these rows (fetched after).
+    generated_keys: tuple[str, ...] = ()
+    #: Attributes whose values the database decides (server defaults): expired after.
+    server_generated: tuple[str, ...] = ()
+    #: Whether the rowcount must equal the number of parameter sets (version checks).
+    check_rowcount: bool = False
+
+    def describe(self) -> str:
+        return f"{self.kind.value} {self.mapper.table.name} x{len(self.params)}"
+
+
+@dataclass(slots=True)
+class FlushPlan:
+    steps: list[Step] = field(default_factory=list)
+
+    def __iter__(self) -> Any:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+def table_order(mappers: Iterable[Mapper]) -> list[Table]:
+    """Tables of the mappers with referred tables before referring ones."""
+    tables: dict[str, Table] = {}
+    for mapper in mappers:
+        tables.setdefault(mapper.table.name, mapper.table)
+    edges = [
+        (fk.target.rpartition(".")[0], table.name)
+        for table in tables.values()
+        for fk in table.foreign_keys
+    ]
+    ordered, cyclic = topological.sort(list(tables), edges)
+    return [tables[name] for name in ordered + cyclic]
+
+
+def plan_flush(
+    new: Sequence[object], dirty: Sequence[object], deleted: Sequence[object]
+) -> FlushPlan:
+    """The ordered steps that write ``new``, ``dirty`` and ``deleted`` objects."""
+    by_table: dict[str, list[tuple[str, object]]] = {}
+    mappers: dict[str, Mapper] = {}
+    for kind, objects in (("insert", new), ("update", dirty), ("delete", deleted)):
+        for obj in objects:
+            mapper: Mapper = type(obj).__mapper__  # type: ignore[attr-defined]
+            mappers[mapper.table.name] = mapper
+            by_table.setdefault(mapper.table.name, []).append((kind, obj))
+    order = table_order(mappers.values())
+    plan = FlushPlan()
+    for table in order:
+        entries = by_table.get(table.name, [])
+        mapper = mappers[table.name]
+        inserts = [obj for kind, obj in entries if kind == "insert"]
+        updates = [obj for kind, obj in entries if kind == "update"]
+        plan.steps.extend(_insert_steps(mapper, inserts))
+        plan.steps.extend(_update_steps(mapper, updates))
+    for table in reversed(order):
+        entries = by_table.get(table.name, [])
+        deletes = [obj for kind, obj in entries if kind == "delete"]
+        if deletes:
+            plan.steps.extend(_delete_steps(mappers[table.name], deletes))
+    return plan
+
+
+def _insert_row(mapper: Mapper, obj: object) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The INSERT parameters of one object, filling Python-side defaults into the object."""
+    d = obj.__dict__
+    params: dict[str, Any] = {}
+    server_generated: list[str] = []
+    for key, column in mapper.columns_by_key.items():
+        value = d.get(key, NO_VALUE)
+        if value is NO_VALUE or (value is None and column.primary_key):
+            if column.default is not None:
+                value = column.default.value()
+                d[key] = value
+            elif column.server_default is not None or column.primary_key:
+                server_generated.append(key)
+                continue
+            else:
+                d[key] = None
+                value = None
+        params[key] = value
+    if mapper.version_id_key is not None and params.get(mapper.version_id_key) is None:
+        generator = mapper.version_id_generator
+        if callable(generator):
+            value = generator(None)
+            params[mapper.version_id_key] = value
+            d[mapper.version_id_key] = value
+    return params, tuple(server_generated)
+
+
+def _insert_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
+    """Consecutive rows with the same columns share one executemany, in the order added."""
+    steps: list[Step] = []
+    statement = insert(mapper.table)
+    for obj in objects:
+        params, server_generated = _insert_row(mapper, obj)
+        generated = tuple(k for k in server_generated if k in mapper.primary_key_attrs)
+        shape = (tuple(params), server_generated)
+        last = steps[-1] if steps else None
+        if last is not None and (tuple(last.params[0]), last.server_generated) == shape:
+            last.params.append(params)
+            last.objects.append(obj)
+        else:
+            steps.append(
+                Step(
+                    StepKind.INSERT, mapper, statement, [params], [obj], generated, server_generated
+                )
+            )
+    return steps
+
+
+def _key_where(mapper: Mapper) -> list[Any]:
+    return [
+        col == bindparam(KEY_PARAM + key)
+        for key, col in zip(mapper.primary_key_attrs, mapper.primary_key, strict=True)
+    ]
+
+
+def _identity_params(mapper: Mapper, state: InstanceState) -> dict[str, Any]:
+    assert state.key is not None
+    return {KEY_PARAM + k: v for k, v in zip(mapper.primary_key_attrs, state.key[1], strict=True)}
+
+
+def _state(obj: object) -> InstanceState:
+    from corral.orm.instance_state import state_of
+
+    return state_of(obj)
+
+
+def _pk_order(objects: list[object]) -> list[object]:
+    def key(obj: object) -> tuple[Any, ...]:
+        state = _state(obj)
+        return tuple((v is None, str(type(v)), v) for v in (state.key[1] if state.key else ()))
+
+    try:
+        return sorted(objects, key=key)
+    except TypeError:
+        return objects
+
+
+def changed_values(mapper: Mapper, obj: object, state: InstanceState) -> dict[str, Any]:
+    """The columns whose values differ from the loaded ones."""
+    d = obj.__dict__
+    changes: dict[str, Any] = {}
+    for key, original in state.committed_state.items():
+        if key not in mapper.columns_by_key:
+            continue
+        current = d.get(key, NO_VALUE)
+        if current is NO_VALUE or current is original:
+            continue
+        if original is not NO_VALUE and _same(current, original):
+            continue
+        changes[key] = current
+    return changes
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:
+        return False
+
+
+def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
+    groups: dict[tuple[str, ...], Step] = {}
+    version_key = mapper.version_id_key
+    for obj in _pk_order(objects):
+        state = _state(obj)
+        changes = changed_values(mapper, obj, state)
+        if not changes:
+            continue
+        for key, column in mapper.columns_by_key.items():
+            if column.onupdate is not None and key not in changes:
+                value = column.onupdate.value()
+                changes[key] = value
+                obj.__dict__[key] = value
+        params = dict(changes)
+        params.update(_identity_params(mapper, state))
+        if version_key is not None:
+            old_version = _loaded_version(obj, state, version_key)
+            generator = mapper.version_id_generator
+            if callable(generator) and version_key not in changes:
+                new_version = generator(old_version)
+                params[version_key] = new_version
+                obj.__dict__[version_key] = new_version
+            params[VERSION_PARAM] = old_version
+        shape = tuple(sorted(changes)) + ((version_key,) if version_key else ())
+        step = groups.get(shape)
+        if step is None:
+            where = _key_where(mapper)
+            if version_key is not None:
+                where.append(mapper.columns_by_key[version_key] == bindparam(VERSION_PARAM))
+            step = Step(
+                StepKind.UPDATE,
+                mapper,
+                update(mapper.table).where(and_(*where)),
+                [],
+                [],
+                check_rowcount=True,
+            )
+            groups[shape] = step
+        step.params.append(params)
+        step.objects.append(obj)
+    return list(groups.values())
+
+
+def _loaded_version(obj: object, state: InstanceState, key: str) -> Any:
+    if key in state.committed_state:
+        return state.committed_state[key]
+    return obj.__dict__.get(key)
+
+
+def _delete_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
+    where = _key_where(mapper)
+    version_key = mapper.version_id_key
+    if version_key is not None:
+        where.append(mapper.columns_by_key[version_key] == bindparam(VERSION_PARAM))
+    params = []
+    ordered = _pk_order(objects)
+    for obj in ordered:
+        state = _state(obj)
+        row = _identity_params(mapper, state)
+        if version_key is not None:
+            row[VERSION_PARAM] = _loaded_version(obj, state, version_key)
+        params.append(row)
+    statement = delete(mapper.table).where(and_(*where))
+    # Like SQLAlchemy, a vanished row is an error for versioned rows only.
+    versioned = version_key is not None
+    return [Step(StepKind.DELETE, mapper, statement, params, ordered, check_rowcount=versioned)]
+
+
+__all__ = ["KEY_PARAM", "VERSION_PARAM", "FlushPlan", "Step", "StepKind", "plan_flush"]

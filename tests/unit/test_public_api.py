@@ -1,0 +1,38 @@
+"""The top-level package exports exactly the intended public names."""
+
+from __future__ import annotations
+
+import corral
+
+INTENDED = {
+    # SQL: schema, statements, expressions
+    "MetaData", "Table", "Column", "ForeignKey", "ForeignKeyConstraint", "PrimaryKeyConstraint",
+    "UniqueConstraint", "CheckConstraint", "Index", "select", "insert", "update", "delete",
+    "Select", "Insert", "Update", "Delete", "Join", "Alias", "Subquery", "CTE", "CompoundSelect",
+    "Exists", "TextClause", "union", "union_all", "exists", "table", "and_", "or_", "not_",
+    "func", "case", "cast", "literal", "literal_column", "column", "bindparam", "text", "true",
+    "false", "null",
+    # types
+    "Integer", "BigInteger", "SmallInteger", "String", "Text", "Boolean", "Float", "Numeric",
+    "Date", "DateTime", "Time", "Interval", "LargeBinary", "JSON", "Uuid", "Enum",
+    # engine
+    "create_engine", "make_url", "URL", "Engine", "Connection", "Transaction",
+    "NestedTransaction", "Result", "ScalarResult", "MappingResult", "Row", "RowMapping",
+    # ORM
+    "DeclarativeBase", "registry", "Mapped", "mapped_column", "Mapper", "Session",
+    "SessionTransaction", "sessionmaker", "inspect", "ObjectStatus",
+    # the package itself
+    "exc", "__version__",
+}  # fmt: skip
+
+
+def test_all_is_exactly_the_intended_names() -> None:
+    """__all__ lists every intended public name and nothing else."""
+    assert set(corral.__all__) == INTENDED
+    assert len(corral.__all__) == len(set(corral.__all__))
+
+
+def test_every_exported_name_is_importable() -> None:
+    """Each name in __all__ is an attribute of the top-level package."""
+    missing = [name for name in corral.__all__ if not hasattr(corral, name)]
+    assert missing == []
