@@ -460,10 +460,8 @@ class Session:
     def _fail_flush(self, transaction: SessionTransaction, error: BaseException) -> None:
         """Roll back the database work of a failed flush; the session waits for rollback()."""
         transaction.failure = error
-        try:
+        with contextlib.suppress(Exception):  # the flush error is the one to report
             transaction.database_transaction.rollback()
-        except Exception:
-            pass
         if not transaction.nested:
             self._release_connection()
         transaction.move(TransactionStatus.FAILED)
