@@ -1,0 +1,236 @@
+"""Connection and transaction bookkeeping on in-memory SQLite through a minimal stand-in pool."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from corral import exc
+from corral.dialects.sqlite.base import SQLiteDialect
+from corral.engine.base import Connection
+from corral.engine.engine import Engine
+from corral.engine.url import make_url
+
+
+class StandInCheckout:
+    """One checkout from ``StandInPool``: rolls back on close, like the real pool."""
+
+    def __init__(self, pool: StandInPool) -> None:
+        self.pool = pool
+        self.dbapi_connection = pool.dbapi
+        self.info: dict[str, Any] = {}
+
+    def close(self) -> None:
+        self.pool.dialect.do_rollback(self.dbapi_connection)
+        self.pool.checked_out -= 1
+
+    def invalidate(self, exception: BaseException | None = None) -> None:
+        # The shared connection stands in for a fresh one: nothing of the old survives.
+        self.pool.dialect.do_rollback(self.dbapi_connection)
+        self.pool.invalidations += 1
+        self.pool.checked_out -= 1
+
+
+class StandInPool:
+    """Hands out one shared sqlite3 connection and counts checkouts."""
+
+    def __init__(self, dialect: SQLiteDialect) -> None:
+        self.dialect = dialect
+        self.dbapi = dialect.connect(dialect.create_connect_args(make_url("sqlite://")))
+        self.checked_out = 0
+        self.invalidations = 0
+
+    def connect(self) -> StandInCheckout:
+        self.checked_out += 1
+        return StandInCheckout(self)
+
+    def dispose(self) -> None:
+        self.dbapi.close()
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    dialect = SQLiteDialect()
+    pool = StandInPool(dialect)
+    engine = Engine(make_url("sqlite://"), dialect, pool)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+        connection.commit()
+    yield engine
+    engine.dispose()
+
+
+def _count(connection: Connection) -> int:
+    value: int = connection.exec_driver_sql("SELECT count(*) FROM t").scalar_one()
+    return value
+
+
+def test_first_execute_begins_a_transaction(engine: Engine) -> None:
+    """A new connection has no transaction until it executes something."""
+    with engine.connect() as connection:
+        assert not connection.in_transaction()
+        connection.exec_driver_sql("SELECT 1")
+        assert connection.in_transaction()
+        assert connection.connection.in_transaction
+
+
+def test_commit_ends_the_transaction(engine: Engine) -> None:
+    """After commit() the connection is outside a transaction and the row is stored."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES ('a')")
+        connection.commit()
+        assert not connection.in_transaction()
+        assert not connection.connection.in_transaction
+        assert _count(connection) == 1
+
+
+def test_close_rolls_back_uncommitted_work(engine: Engine) -> None:
+    """Work not committed before close() is gone."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES ('a')")
+    with engine.connect() as connection:
+        assert _count(connection) == 0
+
+
+def test_begin_twice_is_refused(engine: Engine) -> None:
+    """begin() inside a transaction raises InvalidRequestError pointing at begin_nested()."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+        with pytest.raises(exc.InvalidRequestError, match="begin_nested"):
+            connection.begin()
+
+
+def test_transaction_context_commits(engine: Engine) -> None:
+    """``with connection.begin():`` commits when the block ends normally."""
+    with engine.connect() as connection:
+        with connection.begin() as transaction:
+            connection.exec_driver_sql("INSERT INTO t (name) VALUES ('a')")
+        assert not transaction.is_active
+        assert not connection.in_transaction()
+    with engine.connect() as connection:
+        assert _count(connection) == 1
+
+
+def test_transaction_context_rolls_back_on_error(engine: Engine) -> None:
+    """An exception in ``with connection.begin():`` rolls back and propagates."""
+    with engine.connect() as connection:
+        with pytest.raises(ZeroDivisionError), connection.begin():
+            connection.exec_driver_sql("INSERT INTO t (name) VALUES ('a')")
+            _ = 1 / 0
+        assert _count(connection) == 0
+
+
+def test_savepoint_rollback_undoes_only_its_work(engine: Engine) -> None:
+    """Rolling back a savepoint keeps the work done before it."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES ('kept')")
+        savepoint = connection.begin_nested()
+        assert connection.in_nested_transaction()
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES ('undone')")
+        savepoint.rollback()
+        assert not connection.in_nested_transaction()
+        connection.commit()
+        names = connection.exec_driver_sql("SELECT name FROM t").scalars().all()
+    assert names == ["kept"]
+
+
+def test_outer_savepoint_rollback_ends_inner_ones(engine: Engine) -> None:
+    """Rolling back an outer savepoint also ends the savepoints opened inside it."""
+    with engine.connect() as connection:
+        outer = connection.begin_nested()
+        inner = connection.begin_nested()
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES ('x')")
+        outer.rollback()
+        assert not inner.is_active
+        assert connection.get_nested_transaction() is None
+        assert _count(connection) == 0
+
+
+def test_closed_connection_refuses_work(engine: Engine) -> None:
+    """A closed connection raises ResourceClosedError on execute."""
+    connection = engine.connect()
+    connection.close()
+    assert connection.closed
+    with pytest.raises(exc.ResourceClosedError, match="closed"):
+        connection.exec_driver_sql("SELECT 1")
+
+
+def test_close_twice_is_harmless(engine: Engine) -> None:
+    """close() on a closed connection does nothing (and checks in once)."""
+    pool = engine.pool
+    connection = engine.connect()
+    connection.close()
+    connection.close()
+    assert pool.checked_out == 0
+
+
+def test_string_statement_is_refused(engine: Engine) -> None:
+    """execute() of a plain string says to wrap it in text()."""
+    with engine.connect() as connection, pytest.raises(exc.ArgumentError, match="text\\("):
+        connection.execute("SELECT 1")
+
+
+def test_failed_statement_leaves_connection_usable(engine: Engine) -> None:
+    """After a failing statement and rollback() the connection runs statements again."""
+    with engine.connect() as connection:
+        with pytest.raises(exc.OperationalError, match="no such table"):
+            connection.exec_driver_sql("SELECT * FROM no_such_table")
+        connection.rollback()
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+
+
+def test_invalidated_connection_needs_rollback_then_reconnects(engine: Engine) -> None:
+    """After invalidate() in a transaction, work waits for rollback(), then checks out anew."""
+    pool = engine.pool
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+        connection.invalidate()
+        assert connection.invalidated
+        with pytest.raises(exc.PendingRollbackError):
+            connection.exec_driver_sql("SELECT 1")
+        connection.rollback()
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    assert pool.invalidations == 1
+    assert pool.checked_out == 0
+
+
+def test_autocommit_runs_without_begin(engine: Engine) -> None:
+    """In AUTOCOMMIT mode statements run outside any transaction and persist at once."""
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES ('a')")
+        assert not connection.in_transaction()
+        assert connection.get_isolation_level() == "AUTOCOMMIT"
+    with engine.connect() as connection:
+        assert _count(connection) == 1
+
+
+def test_isolation_change_inside_transaction_is_refused(engine: Engine) -> None:
+    """Changing the isolation level mid-transaction raises InvalidRequestError."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+        with pytest.raises(exc.InvalidRequestError, match="inside a transaction"):
+            connection.execution_options(isolation_level="SERIALIZABLE")
+
+
+def test_statements_are_logged(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    """With the corral.engine logger at INFO, BEGIN, the statement and parameters are logged."""
+    with caplog.at_level(logging.INFO, logger="corral.engine"), engine.connect() as connection:
+        connection.exec_driver_sql("SELECT ?", (42,))
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages[:3] == ["BEGIN", "SELECT ?", "[parameters: (42,)]"]
+
+
+def test_long_parameter_lists_are_elided_in_logs(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An executemany of many rows logs only the first parameter sets."""
+    rows = [(f"name {i}",) for i in range(100)]
+    with caplog.at_level(logging.INFO, logger="corral.engine"), engine.connect() as connection:
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES (?)", rows)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "97 more parameter sets" in logged
+    assert "name 50" not in logged
