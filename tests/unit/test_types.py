@@ -109,6 +109,40 @@ def test_ddl_spelling(type_: TypeEngine, sqlite: str, postgresql: str, mysql: st
     assert {name: dialect(name).type_ddl(type_) for name in DIALECTS} == expected
 
 
+@pytest.mark.parametrize(
+    ("type_", "target"),
+    [
+        (Integer(), "SIGNED"),
+        (Boolean(), "SIGNED"),
+        (Interval(), "SIGNED"),
+        (Numeric(10, 2), "DECIMAL(10, 2)"),
+        (Float(), "DOUBLE"),
+        (String(10), "CHAR(10)"),
+        (String(), "CHAR"),
+        (Text(), "CHAR"),
+        (JSON(), "CHAR"),
+        (Uuid(), "CHAR(32)"),
+        (Enum("a", "bb"), "CHAR(2)"),
+        (LargeBinary(), "BINARY"),
+        (DateTime(), "DATETIME(6)"),
+        (Date(), "DATE"),
+    ],
+    ids=repr,
+)
+def test_mysql_cast_targets(type_: TypeEngine, target: str) -> None:
+    """MySQL's CAST takes its own type names, not the DDL ones."""
+    compiler = dialect("mysql").type_compiler(dialect("mysql"))
+    assert compiler.process_cast(type_) == target
+
+
+@pytest.mark.parametrize("name", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("type_", [row[0] for row in DDL], ids=repr)
+def test_cast_target_is_ddl_name_elsewhere(name: str, type_: TypeEngine) -> None:
+    """SQLite and PostgreSQL cast to the same names they use in DDL."""
+    compiler = dialect(name).type_compiler(dialect(name))
+    assert compiler.process_cast(type_) == compiler.process(type_)
+
+
 def test_null_type_has_no_ddl() -> None:
     """A column of unknown type cannot be created, and the error says so."""
     with pytest.raises(exc.CompileError, match="no DDL for the type NullType"):

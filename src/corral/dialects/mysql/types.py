@@ -52,6 +52,22 @@ class MySQLTypeCompiler(TypeCompiler):
         "time": _time_result,
     }
 
+    def process_cast(self, type_: TypeEngine) -> str:
+        """MySQL's CAST takes only a few names: SIGNED, DECIMAL, DOUBLE, CHAR, BINARY, dates."""
+        affinity = type_.affinity
+        if affinity in ("integer", "boolean", "interval"):
+            return "SIGNED"
+        if type_.visit_name == "numeric":
+            return self.process(type_).replace("NUMERIC", "DECIMAL")
+        if affinity in ("string", "enum", "json", "uuid"):
+            length = 32 if affinity == "uuid" else getattr(type_, "length", None)
+            if length is None or affinity == "json" or type_.visit_name == "text":
+                return "CHAR"
+            return f"CHAR({length})"
+        if affinity == "binary":
+            return "BINARY"
+        return self.process(type_)
+
     def visit_boolean(self, type_: sqltypes.Boolean) -> str:
         return "BOOL"
 

@@ -47,6 +47,14 @@ class TypeCompiler:
         result: str = method(type_)
         return result
 
+    def process_cast(self, type_: TypeEngine) -> str:
+        """The spelling of ``type_`` as the target of ``CAST(... AS <type>)``.
+
+        The same as the DDL spelling except where the dialect's CAST takes
+        other names (MySQL).
+        """
+        return self.process(type_)
+
     def visit_integer(self, type_: sqltypes.Integer) -> str:
         return "INTEGER"
 
