@@ -8,6 +8,8 @@ run only for the columns that have one.
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
@@ -20,6 +22,48 @@ T = TypeVar("T")
 
 #: Rows fetched per round when iterating a result.
 ITERATION_BATCH = 500
+#: Batches at least this long are converted with the cyclic garbage collector paused.
+GC_PAUSE_ROWS = 2000
+
+
+class _GarbageCollectorPause:
+    """Pauses the cyclic GC while a large batch of rows is built, for every thread at once.
+
+    ``Row`` objects are tuple subclasses, which the collector keeps tracking
+    (plain tuples of scalars it stops tracking), so building tens of thousands
+    of them triggers repeated full collections that scan every live object.
+    None of the new rows can be garbage yet, so pausing the collector only
+    saves work. A depth count under a lock restores the collector exactly once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._was_enabled:
+                gc.enable()
+
+
+_gc_pause = _GarbageCollectorPause()
+
+
+def _build(make: Callable[[Any], T], raw_rows: list[Any]) -> list[T]:
+    """``make`` applied to each raw row."""
+    if len(raw_rows) < GC_PAUSE_ROWS:
+        return list(map(make, raw_rows))
+    with _gc_pause:
+        return list(map(make, raw_rows))
 
 
 class _CursorSource:
@@ -119,7 +163,7 @@ class _ResultView(Generic[T]):
     def all(self) -> list[T]:
         """Every remaining row."""
         self._check_rows()
-        return self._filter(list(map(self._make, self._source.fetchall())))
+        return self._filter(_build(self._make, self._source.fetchall()))
 
     def fetchall(self) -> list[T]:
         """Every remaining row (DB-API spelling of ``all()``)."""
@@ -129,9 +173,9 @@ class _ResultView(Generic[T]):
         """Up to ``size`` more rows; an empty list when none remain."""
         self._check_rows()
         make = self._make
-        batch = self._filter(list(map(make, self._source.fetchmany(size))))
+        batch = self._filter(_build(make, self._source.fetchmany(size)))
         while self._seen is not None and len(batch) < size and self._source.cursor is not None:
-            batch.extend(self._filter(list(map(make, self._source.fetchmany(size - len(batch))))))
+            batch.extend(self._filter(_build(make, self._source.fetchmany(size - len(batch)))))
         return batch
 
     def fetchone(self) -> T | None:
