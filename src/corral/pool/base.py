@@ -1,0 +1,439 @@
+"""What every pool shares: the dialect contract, checkout handles, validation, fork safety.
+
+A subclass decides where idle connections live and how many may exist
+(``_acquire``, ``_check_in``, ``_slot_freed_locked``, ``_take_all_idle_locked``);
+this module decides when a connection must be replaced (recycle, ping,
+invalidation, dispose, fork) and keeps the checked-out set that a checkout
+timeout reports.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Protocol, runtime_checkable
+
+from corral.exc import ArgumentError, DisconnectionError, ResourceClosedError
+from corral.pool.checkout_site import CheckoutSite, capture_site, describe_holders
+from corral.pool.record import ConnectionRecord, RecordState
+
+log = logging.getLogger("corral.pool")
+
+
+@runtime_checkable
+class PoolDialect(Protocol):
+    """The four things a pool asks of a dialect."""
+
+    def do_ping(self, dbapi_connection: Any, /) -> bool:
+        """Return True if the connection is alive (may raise instead of returning False)."""
+        ...
+
+    def do_rollback(self, dbapi_connection: Any, /) -> None:
+        """Roll back the connection's open transaction, if any."""
+        ...
+
+    def do_close(self, dbapi_connection: Any, /) -> None:
+        """Close the connection."""
+        ...
+
+    def is_disconnect(self, error: BaseException, /) -> bool:
+        """Return True if ``error`` means the connection to the database is lost."""
+        ...
+
+
+Creator = Callable[[], Any]
+"""Makes a new DB-API connection."""
+
+
+class CheckoutState(enum.Enum):
+    """The life of one checkout (one ``PoolConnection``)."""
+
+    CHECKED_OUT = "checked out"
+    RETURNED = "returned to the pool"
+    INVALIDATED = "invalidated"
+
+
+def describe_connection(dbapi_connection: Any) -> str:
+    """Name a DB-API connection for logs without its ``repr`` (which may carry a DSN)."""
+    return f"{type(dbapi_connection).__name__}@{id(dbapi_connection):#x}"
+
+
+class PoolConnection:
+    """One checkout of a DB-API connection; ``close()`` gives it back to the pool."""
+
+    __slots__ = ("__weakref__", "_checked_out_at", "_pool", "_record", "_site", "_state")
+
+    _pool: Pool
+    _record: ConnectionRecord
+    _site: CheckoutSite | None
+    _checked_out_at: float
+    _state: CheckoutState
+
+    def __init__(self, pool: Pool, site: CheckoutSite | None) -> None:
+        self._pool = pool
+        self._site = site
+        self._checked_out_at = time.monotonic()
+        self._state = CheckoutState.CHECKED_OUT
+
+    @property
+    def dbapi_connection(self) -> Any:
+        """The DB-API connection this checkout holds."""
+        if self._state is not CheckoutState.CHECKED_OUT:
+            raise ResourceClosedError(
+                f"this pooled connection was {self._state.value}; "
+                "check out a new one with pool.connect()"
+            )
+        return self._record.dbapi_connection
+
+    @property
+    def info(self) -> dict[Any, Any]:
+        """A dict that stays with the DB-API connection across checkouts until it is discarded."""
+        return self._record.info
+
+    @property
+    def is_valid(self) -> bool:
+        """True while this checkout holds a usable connection (not closed, not invalidated)."""
+        return (
+            self._state is CheckoutState.CHECKED_OUT
+            and self._record.state is RecordState.CHECKED_OUT
+        )
+
+    def close(self) -> None:
+        """Check the connection back in (reset first if the pool resets); later calls do nothing."""
+        pool = self._pool
+        pool._leave_parent_connections_if_forked()
+        with pool._lock:
+            if self._state is not CheckoutState.CHECKED_OUT:
+                return
+            self._state = CheckoutState.RETURNED
+            pool._out.pop(self, None)
+        if self._record.state is RecordState.CHECKED_OUT:
+            pool._check_in(self._record)
+
+    def invalidate(self, exception: BaseException | None = None) -> None:
+        """Discard this connection now; older pooled connections get pinged before reuse."""
+        pool = self._pool
+        pool._leave_parent_connections_if_forked()
+        with pool._lock:
+            if self._state is not CheckoutState.CHECKED_OUT:
+                return
+            self._state = CheckoutState.INVALIDATED
+            pool._out.pop(self, None)
+            pool._generation += 1
+            pool._invalidated_at = time.monotonic()
+        log.debug(
+            "%s: invalidating %s (%s); older pooled connections will be pinged before reuse",
+            pool.logging_name,
+            describe_connection(self._record.dbapi_connection),
+            "no exception given"
+            if exception is None
+            else f"{type(exception).__name__}: {exception}",
+        )
+        pool._discard(self._record)
+
+    def __enter__(self) -> PoolConnection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<PoolConnection {self._record!r} {self._state.value}>"
+
+
+def _check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ArgumentError(f"{name} must be True or False, not {value!r}")
+    return value
+
+
+def check_number(name: str, value: object, *, minimum: float) -> float:
+    """Validate a numeric pool argument (bool is refused) and return it as given."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise ArgumentError(f"{name} must be a number >= {minimum}, not {value!r}")
+    return value
+
+
+class Pool(ABC):
+    """Hands out DB-API connections made by ``creator`` and takes them back."""
+
+    def __init__(
+        self,
+        creator: Creator,
+        *,
+        dialect: PoolDialect,
+        recycle: float = -1,
+        pre_ping: bool = False,
+        reset_on_return: bool = True,
+        logging_name: str | None = None,
+        track_checkouts: bool = True,
+    ) -> None:
+        if not callable(creator):
+            raise ArgumentError(
+                f"creator must be a callable returning a DB-API connection, not {creator!r}"
+            )
+        if not isinstance(dialect, PoolDialect):
+            raise ArgumentError(
+                f"dialect {dialect!r} lacks do_ping, do_rollback, do_close or is_disconnect, "
+                "which the pool calls"
+            )
+        if isinstance(recycle, bool) or not isinstance(recycle, int | float):
+            raise ArgumentError(
+                f"recycle must be a number of seconds (-1 to never recycle), not {recycle!r}"
+            )
+        self._creator = creator
+        self._dialect = dialect
+        self._recycle = recycle
+        self._pre_ping = _check_bool("pre_ping", pre_ping)
+        self._reset_on_return = _check_bool("reset_on_return", reset_on_return)
+        self._track_checkouts = _check_bool("track_checkouts", track_checkouts)
+        self.logging_name = logging_name or f"{type(self).__name__}@{id(self):#x}"
+        self._lock = threading.Lock()
+        self._out: dict[PoolConnection, None] = {}
+        # Bumped by every invalidation; records behind it are pinged before reuse.
+        self._generation = 0
+        self._invalidated_at: float | None = None
+        # Bumped by dispose(); records from an older epoch are closed when they come back.
+        self._dispose_epoch = 0
+        self._pid = os.getpid()
+        self._fork_guard = threading.Lock()
+        # The parent's DB-API connections, kept referenced in a forked child so that
+        # garbage collection never closes them (closing would talk on the parent's socket).
+        self._left_to_parent: list[Any] = []
+
+    # -- public API ---------------------------------------------------------
+
+    def connect(self) -> PoolConnection:
+        """Check out a connection, opening, recycling or replacing one as needed."""
+        if self._pid != os.getpid():
+            self._leave_parent_connections()
+        handle = PoolConnection(self, capture_site() if self._track_checkouts else None)
+        record = self._acquire(handle)
+        try:
+            self._prepare(record)
+        except BaseException:
+            with self._lock:
+                handle._state = CheckoutState.INVALIDATED
+                self._out.pop(handle, None)
+            self._discard(record)
+            raise
+        return handle
+
+    def dispose(self) -> None:
+        """Close every idle connection; connections checked out now are closed when they return."""
+        self._leave_parent_connections_if_forked()
+        with self._lock:
+            self._dispose_epoch += 1
+            idle = self._take_all_idle_locked()
+            for record in idle:
+                record.move_to(RecordState.DISCARDED)
+                self._slot_freed_locked(record)
+        for record in idle:
+            self._close_quietly(record)
+        log.debug("%s: disposed, closed %d idle connections", self.logging_name, len(idle))
+
+    def checkedout(self) -> int:
+        """How many checkouts are outstanding."""
+        return len(self._out)
+
+    @abstractmethod
+    def status(self) -> str:
+        """A one-line summary of the pool's counts."""
+
+    def __repr__(self) -> str:
+        return f"<{self.status()}>"
+
+    # -- what subclasses provide ---------------------------------------------
+
+    @abstractmethod
+    def _acquire(self, handle: PoolConnection) -> ConnectionRecord:
+        """Reserve a CHECKED_OUT record, set ``handle._record`` and add ``handle`` to ``_out``."""
+
+    @abstractmethod
+    def _check_in(self, record: ConnectionRecord) -> None:
+        """Take back a record whose checkout just ended (reset it, pool it or close it)."""
+
+    @abstractmethod
+    def _slot_freed_locked(self, record: ConnectionRecord) -> None:
+        """Account for a discarded record; called with ``_lock`` held."""
+
+    @abstractmethod
+    def _take_all_idle_locked(self) -> list[ConnectionRecord]:
+        """Remove and return every idle record; called with ``_lock`` held."""
+
+    @abstractmethod
+    def _forget_all_locked(self) -> None:
+        """Drop every record and reset the counts (the records now belong to a parent process)."""
+
+    def _prepare(self, record: ConnectionRecord) -> None:
+        """Make a freshly acquired record usable; StaticPool does this under its lock instead."""
+        self._make_ready(record)
+
+    # -- validation at checkout ----------------------------------------------
+
+    def _make_ready(self, record: ConnectionRecord) -> None:
+        """Open, recycle or ping-and-replace the record's connection as the settings require."""
+        if record.dbapi_connection is None:
+            self._open(record)
+            return
+        if 0 <= self._recycle < time.monotonic() - record.created_at:
+            log.debug(
+                "%s: recycling %s, older than %s s",
+                self.logging_name,
+                describe_connection(record.dbapi_connection),
+                self._recycle,
+            )
+            self._reopen(record)
+            return
+        if not self._pre_ping and record.generation >= self._generation:
+            return
+        generation = self._generation
+        if self._is_alive(record.dbapi_connection):
+            record.generation = generation
+            return
+        # Connections as old as this one may be dead too: have them pinged before reuse.
+        # (An unlocked increment: losing a concurrent one still leaves the count ahead.)
+        self._generation += 1
+        self._reopen(record)
+        if not self._is_alive(record.dbapi_connection):
+            raise DisconnectionError(
+                f"{self.logging_name}: a pooled connection failed its ping and so did the new "
+                "connection opened to replace it; is the database reachable?"
+            )
+
+    def _is_alive(self, dbapi_connection: Any) -> bool:
+        try:
+            alive = bool(self._dialect.do_ping(dbapi_connection))
+        except Exception as error:
+            log.debug(
+                "%s: ping of %s raised %s: %s",
+                self.logging_name,
+                describe_connection(dbapi_connection),
+                type(error).__name__,
+                error,
+            )
+            return False
+        if not alive:
+            log.debug(
+                "%s: %s failed its ping", self.logging_name, describe_connection(dbapi_connection)
+            )
+        return alive
+
+    def _open(self, record: ConnectionRecord) -> None:
+        generation = self._generation
+        record.dbapi_connection = self._creator()
+        record.created_at = time.monotonic()
+        record.generation = generation
+        log.debug("%s: opened %s", self.logging_name, describe_connection(record.dbapi_connection))
+
+    def _reopen(self, record: ConnectionRecord) -> None:
+        self._close_quietly(record)
+        self._open(record)
+
+    # -- check-in helpers ------------------------------------------------------
+
+    def _reset(self, record: ConnectionRecord) -> bool:
+        """Roll back the connection if the pool resets on return; False if that failed."""
+        if not self._reset_on_return:
+            return True
+        try:
+            self._dialect.do_rollback(record.dbapi_connection)
+        except Exception as error:
+            if self._is_disconnect(error):
+                self._generation += 1
+            log.debug(
+                "%s: reset of %s failed (%s: %s); discarding it",
+                self.logging_name,
+                describe_connection(record.dbapi_connection),
+                type(error).__name__,
+                error,
+            )
+            return False
+        return True
+
+    def _is_disconnect(self, error: BaseException) -> bool:
+        try:
+            return bool(self._dialect.is_disconnect(error))
+        except Exception:
+            return False
+
+    def _discard(self, record: ConnectionRecord) -> None:
+        """Close a record's connection for good and free its slot (no-op if already final)."""
+        with self._lock:
+            if record.state.is_final:
+                return
+            record.move_to(RecordState.DISCARDED)
+            self._slot_freed_locked(record)
+        self._close_quietly(record)
+
+    def _close_quietly(self, record: ConnectionRecord) -> None:
+        """Close the record's DB-API connection, logging any failure; clear ``info``."""
+        connection = record.dbapi_connection
+        record.dbapi_connection = None
+        record.info.clear()
+        if connection is None:
+            return
+        try:
+            self._dialect.do_close(connection)
+        except Exception as error:
+            log.debug(
+                "%s: closing %s failed (%s: %s); dropped it anyway",
+                self.logging_name,
+                describe_connection(connection),
+                type(error).__name__,
+                error,
+            )
+        else:
+            log.debug("%s: closed %s", self.logging_name, describe_connection(connection))
+
+    def _holders_locked(self) -> list[tuple[float, CheckoutSite | None]]:
+        return [(handle._checked_out_at, handle._site) for handle in self._out]
+
+    def _describe_holders_locked(self, now: float) -> str:
+        return describe_holders(self._holders_locked(), now=now)
+
+    # -- fork safety ---------------------------------------------------------
+
+    def _leave_parent_connections_if_forked(self) -> None:
+        if self._pid != os.getpid():
+            self._leave_parent_connections()
+
+    def _leave_parent_connections(self) -> None:
+        """In a forked child: forget the parent's connections without closing them."""
+        with self._fork_guard:
+            if self._pid == os.getpid():
+                return
+            # The parent's lock may have been held by a thread that does not exist here.
+            self._lock = threading.Lock()
+            self._after_fork_new_lock()
+            records = self._take_all_idle_locked()
+            records += [handle._record for handle in self._out if hasattr(handle, "_record")]
+            for record in records:
+                if not record.state.is_final:
+                    record.move_to(RecordState.LEFT_TO_PARENT)
+                if record.dbapi_connection is not None:
+                    self._left_to_parent.append(record.dbapi_connection)
+            self._forget_all_locked()
+            self._out.clear()
+            parent, self._pid = self._pid, os.getpid()
+        log.debug(
+            "%s: process %d forked from %d; left %d connections to the parent, unclosed",
+            self.logging_name,
+            self._pid,
+            parent,
+            len(records),
+        )
+
+    def _after_fork_new_lock(self) -> None:  # noqa: B027 - optional hook, empty by default
+        """Rebuild anything bound to the old ``_lock`` (QueuePool's condition)."""
