@@ -76,3 +76,9 @@ class Features:
 
     isolation_levels: frozenset[str]
     default_isolation_level: str
+
+    #: Unique and foreign key violations name the constraint (SQLite names columns instead).
+    errors_name_constraint: bool = True
+    #: Readers and writers lock rows, so two transactions can deadlock or wait on a row
+    #: lock (SQLite locks the whole database instead and reports it busy).
+    row_locks: bool = True

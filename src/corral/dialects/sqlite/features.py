@@ -35,4 +35,6 @@ FEATURES = Features(
     varchar_default_length=None,
     isolation_levels=frozenset({"SERIALIZABLE", "READ UNCOMMITTED", "AUTOCOMMIT"}),
     default_isolation_level="SERIALIZABLE",
+    errors_name_constraint=False,
+    row_locks=False,
 )
