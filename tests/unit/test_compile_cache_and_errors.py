@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from corral import exc
@@ -168,3 +170,18 @@ def test_misspelled_quoted_name_is_never_a_string_on_sqlite() -> None:
         select(odd).where(odd.c["user name"] == "x")._compile_for(compile_dialect("sqlite"))
     )
     assert compiled.sql == "SELECT odd.`user name` FROM odd WHERE odd.`user name` = ?"
+
+
+def test_values_inside_a_cte_reached_through_its_columns() -> None:
+    """A CTE used only through its columns still takes its values from the new statement."""
+    dialect = compile_dialect("sqlite")
+
+    def build(limit: int) -> Any:
+        high = select(users.c.id).where(users.c.id > limit).cte("high")
+        return select(high.c.id)
+
+    first, first_binds = build(1)._compile_for(dialect)
+    second, second_binds = build(7)._compile_for(dialect)
+    assert second is first
+    assert first.construct_params(first_binds) == (1,)
+    assert second.construct_params(second_binds) == (7,)

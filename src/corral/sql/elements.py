@@ -507,8 +507,12 @@ class NamedColumn(ColumnElement[T]):
         return f"{table_name}.{self.name}" if table_name else self.name
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        if self.table is None:
+        table = self.table
+        if table is None:
             return ("column", self.name, self.is_literal, self.type.cache_key())
+        shape = getattr(table, "shape", None)
+        if shape is not None:  # a column of an alias, subquery or CTE: keyed by their shape
+            return ("alias_column", shape(), self.name)
         return ("column", self._serial)
 
     def _from_objects(self) -> list[FromClause]:

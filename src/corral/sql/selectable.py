@@ -183,7 +183,7 @@ class Alias(FromClause):
     def __init__(self, element: FromClause | Select | CompoundSelect, name: str | None) -> None:
         self.element = element
         self.name = name
-        self._serial = next_serial()
+        self._shape: Hashable | None = None
         owner = f"{type(self).__name__} {name or '(anonymous)'}"
         self._columns = ColumnCollection(owner)
         for key, col in _element_columns(element):
@@ -199,7 +199,13 @@ class Alias(FromClause):
         return self.element._underlying() if isinstance(self.element, FromClause) else self
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return (type(self).__name__, self._serial, self.name, self.element._key(binds))
+        return (type(self).__name__, self.name, self.element._key(binds))
+
+    def shape(self) -> Hashable:
+        """The alias's key without collecting values: how its columns name it in cache keys."""
+        if self._shape is None:
+            self._shape = self._key([])
+        return self._shape
 
 
 class Subquery(Alias):
@@ -220,8 +226,7 @@ class CTE(Alias):
         self.recursive = recursive
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        # The CTE's body is rendered once at the top and keyed there by the compiler.
-        return ("cte", self._serial, self.name, self.recursive, self.element._key(binds))
+        return ("cte", self.name, self.recursive, self.element._key(binds))
 
 
 def _element_columns(
@@ -582,7 +587,9 @@ class Select(SelectBase):
         return (
             "select",
             tuple(c._key(binds) for c in self._raw_columns),
-            tuple(f._key(binds) for f in self._from_obj),
+            # Every FROM, also those reached only through a column (a subquery, a CTE):
+            # their bodies carry bind parameters of their own.
+            tuple(f._key(binds) for f in self._froms()),
             tuple(w._key(binds) for w in self._where),
             tuple(g._key(binds) for g in self._group_by),
             tuple(h._key(binds) for h in self._having),

@@ -586,7 +586,9 @@ class StatementCompiler:
             values[key] = self.process(element, include_table=False)
         for key in self._given_keys(table, set(values)):
             col = table.columns[key]
-            values[key] = self._add_slot(key, col.type, col.describe())
+            # A parameter set that leaves this column out takes its default, if it has one.
+            default = getattr(col, "default", None)
+            values[key] = self._add_slot(key, col.type, col.describe(), default=default)
         for key, col in table.columns.items():
             default = getattr(col, "default", None)
             if key not in values and default is not None:
