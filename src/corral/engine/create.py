@@ -11,6 +11,7 @@ from corral.engine.default import DefaultDialect
 from corral.engine.engine import Engine
 from corral.engine.log import enable_echo
 from corral.engine.url import URL, make_url
+from corral.pool import Pool, QueuePool, StaticPool
 
 #: (database, driver) from a URL -> (module, dialect class); driver None is the URL's default.
 _DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
@@ -69,7 +70,7 @@ def create_engine(
     isolation_level: str | None = None,
     connect_args: Mapping[str, Any] | None = None,
     execution_options: Mapping[str, Any] | None = None,
-    poolclass: type[Any] | None = None,
+    poolclass: type[Pool] | None = None,
     **dialect_options: Any,
 ) -> Engine:
     """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``)."""
@@ -98,9 +99,10 @@ def create_engine(
             "create_engine(execution_options=...) must be a dict, "
             f"got {type(execution_options).__name__}"
         )
-    if poolclass is not None and not isinstance(poolclass, type):
+    if poolclass is not None and not (isinstance(poolclass, type) and issubclass(poolclass, Pool)):
         raise exc.ArgumentError(
-            f"create_engine(poolclass=...) must be a pool class, got {type(poolclass).__name__}"
+            "create_engine(poolclass=...) must be a corral.pool class such as QueuePool, "
+            f"StaticPool or NullPool, got {poolclass!r}"
         )
 
     dialect = dialect_class(parsed)(**dialect_options)
@@ -121,13 +123,12 @@ def create_engine(
                 raise
         return dbapi_connection
 
-    from corral import pool as pools
-
     memory = dialect.is_memory_database(parsed)
     if poolclass is None:
-        poolclass = pools.StaticPool if memory else pools.QueuePool
+        poolclass = StaticPool if memory else QueuePool
     logging_name = parsed.render_as_string()
-    if issubclass(poolclass, pools.QueuePool):
+    pool: Pool
+    if issubclass(poolclass, QueuePool):
         pool = poolclass(
             creator,
             dialect=dialect,

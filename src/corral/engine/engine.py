@@ -10,6 +10,7 @@ from typing import Any
 from corral.engine.base import AUTOCOMMIT, Connection
 from corral.engine.default import DefaultDialect
 from corral.engine.url import URL
+from corral.pool import Pool
 
 
 class Engine:
@@ -19,7 +20,7 @@ class Engine:
         self,
         url: URL,
         dialect: DefaultDialect,
-        pool: Any,
+        pool: Pool,
         *,
         echo: bool = False,
         isolation_level: str | None = None,

@@ -21,6 +21,13 @@ _BY_ERRNO: dict[int, type[exc.DBAPIError]] = {
     1364: exc.IntegrityError,  # field has no default value
     4025: exc.IntegrityError,  # CHECK constraint failed (MariaDB)
     3819: exc.IntegrityError,  # CHECK constraint violated (MySQL)
+    1054: exc.ProgrammingError,  # unknown column
+    1146: exc.ProgrammingError,  # table does not exist
+    1064: exc.ProgrammingError,  # syntax error
+    1050: exc.ProgrammingError,  # table already exists
+    1051: exc.ProgrammingError,  # unknown table
+    1052: exc.ProgrammingError,  # ambiguous column
+    1136: exc.ProgrammingError,  # column count does not match value count
     1264: exc.DataError,  # out of range
     1406: exc.DataError,  # data too long
     1366: exc.DataError,  # incorrect value

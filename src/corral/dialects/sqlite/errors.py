@@ -12,6 +12,19 @@ SQLITE_BUSY = 5
 SQLITE_LOCKED = 6
 
 _CHECK_NAME = re.compile(r"CHECK constraint failed: ([A-Za-z_][\w$]*)$")
+#: sqlite3 raises OperationalError for mistakes in the SQL itself; corral calls them
+#: ProgrammingError on every database.
+_PROGRAMMING_MESSAGES = (
+    "no such table",
+    "no such column",
+    "no such function",
+    "no such index",
+    "syntax error",
+    "already exists",
+    "ambiguous column name",
+    "has no column named",
+    "values for",  # "N values for M columns"
+)
 _DISCONNECT_MESSAGES = (
     "cannot operate on a closed database",
     "cannot operate on a closed cursor",
@@ -27,6 +40,8 @@ def classify(error: BaseException) -> Classification:
     if "database is locked" in message or "database table is locked" in message:
         return exc.DatabaseBusy, None
     corral_class = classify_by_dbapi_class(error)
+    if corral_class is exc.OperationalError and any(m in message for m in _PROGRAMMING_MESSAGES):
+        corral_class = exc.ProgrammingError
     constraint = None
     if corral_class is exc.IntegrityError:
         # SQLite names the constraint only for a named CHECK; unique, not-null and
