@@ -266,3 +266,18 @@ def test_text_result_columns_get_types() -> None:
     """text().columns() gives the result keys and types of a raw query."""
     c = compiled(text("SELECT id, name FROM users").columns(id=Integer, name=String), "sqlite")
     assert c.result_keys == ("id", "name")
+
+
+@pytest.mark.parametrize("dialect", DIALECT_NAMES)
+def test_values_out_of_table_order_bind_to_their_columns(dialect: str) -> None:
+    """Values given in any order reach their own columns (placeholders follow table order)."""
+    d = compile_dialect(dialect)
+    c, binds = insert(users).values(status="s", name="n", id=7)._compile_for(d)
+    columns = c.sql.split("(", 1)[1].split(")", 1)[0].replace("`", "").replace('"', "")
+    assert columns == "id, name, status"
+    assert c.construct_params(binds) == (7, "n", "s")
+    c, binds = insert(users)._compile_for(d, ("status", "name", "id"))
+    assert c.construct_params(binds, {"status": "s", "name": "n", "id": 7}) == (7, "n", "s")
+    c, binds = update(users).values(version=3, name="n").where(users.c.id == 1)._compile_for(d)
+    assert c.sql == translate("UPDATE users SET name=?, version=? WHERE users.id = ?", dialect)
+    assert c.construct_params(binds) == ("n", 3, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 import pytest
 
 from corral.sql.elements import (
@@ -221,7 +222,7 @@ COMMON: dict[str, tuple[Callable[[], ClauseElement], str]] = {
     ),
     "cte": (
         lambda: select(
-            (top := select(users.c.id).where(users.c.active == True).cte("top_users")).c.id  # noqa: E712
+            select(users.c.id).where(users.c.active == True).cte("top_users").c.id  # noqa: E712
         ),
         "WITH top_users AS (SELECT users.id FROM users WHERE users.active = ?) "
         "SELECT top_users.id FROM top_users",

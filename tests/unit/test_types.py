@@ -153,7 +153,7 @@ def test_null_type_has_no_ddl() -> None:
 
 ACCEPTS: list[tuple[TypeEngine, object, bool]] = [
     (Integer(), 5, True),
-    (Integer(), True, True),
+    (Integer(), True, False),  # bool is refused: PostgreSQL rejects it for integers
     (Integer(), "5", False),
     (Integer(), 5.0, False),
     (String(5), "abc", True),

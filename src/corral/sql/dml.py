@@ -60,8 +60,7 @@ class DMLStatement(ClauseElement):
             return value.scalar_subquery()
         if value is not None and not column.type.accepts(value):
             raise exc.ArgumentError(
-                f"Cannot store {type(value).__name__} {value!r:.60} in {column.describe()} "
-                f"of type {column.type.describe()}"
+                f"Bad value for {column.describe()}: {column.type.rejection(value)}"
             )
         return BindParameter(key, value, column.type, origin=column.describe())
 

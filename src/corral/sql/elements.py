@@ -269,9 +269,8 @@ class ColumnElement(ClauseElement, Generic[T]):
             return Null()
         if not isinstance(self.type, NullType) and not self.type.accepts(other):
             raise exc.ArgumentError(
-                f"Cannot use {type(other).__name__} {_short(other)} with {op.sql} on "
-                f"{self.describe()} of type {self.type.describe()}: "
-                f"pass a value of the column's type"
+                f"Bad value to compare with {self.describe()} ({op.sql}): "
+                f"{self.type.rejection(other)}"
             )
         return BindParameter(
             None,

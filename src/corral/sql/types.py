@@ -62,12 +62,19 @@ def _check_length(owner: str, length: int | None) -> None:
 
 
 class Integer(TypeEngine):
-    """A whole number: ``INTEGER``. Accepts ``int`` (``bool`` included); never converted."""
+    """A whole number: ``INTEGER``. Accepts ``int`` but not ``bool``; never converted.
+
+    ``True`` is refused because PostgreSQL rejects a boolean for an integer column:
+    saying so before anything is sent is clearer, and the same on every database.
+    """
 
     python_types = (int,)
     affinity = "integer"
     visit_name = "integer"
     expected = "an int"
+
+    def accepts(self, value: object) -> bool:
+        return value is None or (isinstance(value, int) and not isinstance(value, bool))
 
 
 class BigInteger(Integer):

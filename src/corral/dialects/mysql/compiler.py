@@ -8,7 +8,6 @@ from corral.sql.compiler.statement import StatementCompiler
 from corral.sql.ddl import DropIndex
 from corral.sql.schema import Column, Table
 from corral.sql.selectable import Join
-from corral.sql.type_api import TypeEngine
 
 #: Words MariaDB/MySQL reserve (quoted with backticks when used as names).
 RESERVED_WORDS = frozenset(
@@ -57,17 +56,6 @@ class MySQLStatementCompiler(StatementCompiler):
 
     def share_keyword(self) -> str:
         return "LOCK IN SHARE MODE"
-
-    def cast_type(self, type_: TypeEngine) -> str:
-        # CAST takes its own small set of type names here.
-        affinity = type_.affinity
-        if affinity == "integer":
-            return "SIGNED"
-        if affinity in ("string", "enum", "json", "uuid"):
-            return "CHAR"
-        if affinity == "binary":
-            return "BINARY"
-        return super().cast_type(type_)
 
 
 class MySQLDDLCompiler(MySQLStatementCompiler, DDLCompiler):

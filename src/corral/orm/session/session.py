@@ -118,10 +118,22 @@ class Session:
             self._rollback_transaction(root)
 
     def close(self) -> None:
-        """Roll back what was not committed, give back the connection, detach every object."""
+        """Roll back what was not committed, give back the connection, detach every object.
+
+        Unlike ``rollback()``, closing expires nothing: detached objects keep the values
+        they had loaded. Objects whose INSERT was rolled back become transient.
+        """
         with self._guard:
-            if self._transaction is not None:
-                self.rollback()
+            transaction = self._transaction
+            inserted: list[object] = []
+            while transaction is not None:
+                inserted.extend(transaction.inserted.values())
+                transaction.status = TransactionStatus.ROLLED_BACK
+                transaction = transaction.parent
+            self._transaction = None
+            self._release_connection()  # the pool rolls back what was not committed
+            for obj in inserted:
+                self._make_transient(obj)
             self.expunge_all()
 
     def in_transaction(self) -> bool:

@@ -43,6 +43,13 @@ class SQLDialect:
         assert isinstance(type_, TypeEngine)
         return self._type_compiler.process(type_)
 
+    def cast_ddl(self, type_: object) -> str:
+        """How this dialect spells ``type_`` as the target of CAST."""
+        from corral.sql.type_api import TypeEngine
+
+        assert isinstance(type_, TypeEngine)
+        return self._type_compiler.process_cast(type_)
+
     def cache_get(self, key: Hashable) -> Compiled | None:
         compiled = self.compiled_cache.get(key)
         if compiled is not None:

@@ -9,7 +9,7 @@ else is decided by the dialect's ``Features``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
@@ -159,16 +159,10 @@ class StatementCompiler:
         if isinstance(type_, NullType):
             return convert
         accepts = type_.accepts
-        described = type_.describe()
 
         def process(value: Any) -> Any:
             if not accepts(value):
-                shown = repr(value)
-                shown = shown if len(shown) <= 60 else shown[:57] + "..."
-                raise exc.ArgumentError(
-                    f"Cannot use {type(value).__name__} {shown} for {label} of type {described}; "
-                    "pass a value of the column's type"
-                )
+                raise exc.ArgumentError(f"Bad value for {label}: {type_.rejection(value)}")
             return convert(value) if convert is not None else value
 
         return process
@@ -335,7 +329,7 @@ class StatementCompiler:
         return f"CAST({inner} AS {self.cast_type(element.type)})"
 
     def cast_type(self, type_: TypeEngine) -> str:
-        return self.dialect.type_ddl(type_)
+        return self.dialect.cast_ddl(type_)
 
     def visit_function(self, element: Function, **kw: Any) -> str:
         if element.no_parentheses:
@@ -581,22 +575,10 @@ class StatementCompiler:
             )
         if insert._multi_values:
             return self._insert_multi(insert, name)
-        values: dict[str, str] = {}
-        for key, element in insert._values.items():
-            values[key] = self.process(element, include_table=False)
-        for key in self._given_keys(table, set(values)):
-            col = table.columns[key]
-            # A parameter set that leaves this column out takes its default, if it has one.
-            default = getattr(col, "default", None)
-            values[key] = self._add_slot(key, col.type, col.describe(), default=default)
-        for key, col in table.columns.items():
-            default = getattr(col, "default", None)
-            if key not in values and default is not None:
-                values[key] = self._add_slot(key, col.type, col.describe(), default=default)
-        ordered = [k for k, _ in table.columns.items() if k in values]
-        if ordered:
-            columns = ", ".join(self.quote(_column_name(table, k)) for k in ordered)
-            sql = f"INSERT INTO {name} ({columns}) VALUES ({', '.join(values[k] for k in ordered)})"
+        values = dict(self._assigned_columns(table, insert._values, "default", include_table=False))
+        if values:
+            columns = ", ".join(self.quote(_column_name(table, k)) for k in values)
+            sql = f"INSERT INTO {name} ({columns}) VALUES ({', '.join(values.values())})"
         elif self.features.default_values_insert:
             sql = f"INSERT INTO {name} DEFAULT VALUES"
         else:
@@ -608,6 +590,29 @@ class StatementCompiler:
             self._implicit_returning = True
             self.result_columns = [(c.key or c.name, c.type) for c in self._primary_key]
         return sql + returning
+
+    def _assigned_columns(
+        self,
+        table: TableClause,
+        given: Mapping[str, ClauseElement],
+        default_attribute: str,
+        **kw: Any,
+    ) -> list[tuple[str, str]]:
+        """(column key, rendered value) in table order, so placeholders and slots line up.
+
+        A column's value comes from the statement's ``values()``, else from the keys
+        passed to ``execute``, else from the column's default (``default_attribute``).
+        """
+        from_execute = set(self._given_keys(table, set(given)))
+        assigned = []
+        for key, column in table.columns.items():
+            default = getattr(column, default_attribute, None)
+            if key in given:
+                assigned.append((key, self.process(given[key], **kw)))
+            elif key in from_execute or default is not None:
+                slot = self._add_slot(key, column.type, column.describe(), default=default)
+                assigned.append((key, slot))
+        return assigned
 
     def _wants_implicit_returning(self, values: dict[str, str]) -> bool:
         features = self.features
@@ -638,23 +643,13 @@ class StatementCompiler:
     def visit_update(self, update: Update, **kw: Any) -> str:
         self._start_dml(update, "update")
         table = update.table
-        assignments: dict[str, str] = {}
-        for key, element in update._values.items():
-            assignments[key] = self.process(element)
-        for key in self._given_keys(table, set(assignments)):
-            col = table.columns[key]
-            assignments[key] = self._add_slot(key, col.type, col.describe())
-        for key, col in table.columns.items():
-            onupdate = getattr(col, "onupdate", None)
-            if key not in assignments and onupdate is not None:
-                assignments[key] = self._add_slot(key, col.type, col.describe(), default=onupdate)
+        assignments = self._assigned_columns(table, update._values, "onupdate")
         if not assignments:
             raise exc.ArgumentError(
                 f"update() of table {table.name!r} has no values to SET; use .values(...) "
                 "or pass them to execute()"
             )
-        ordered = [k for k, _ in table.columns.items() if k in assignments]
-        sets = ", ".join(f"{self.quote(_column_name(table, k))}={assignments[k]}" for k in ordered)
+        sets = ", ".join(f"{self.quote(_column_name(table, k))}={v}" for k, v in assignments)
         sql = f"UPDATE {self.quote(table.name or '')} SET {sets}"
         if update._where:
             sql += " WHERE " + self._conditions(update._where, {})
