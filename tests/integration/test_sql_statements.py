@@ -104,7 +104,7 @@ def test_create_all_is_idempotent_and_drop_all_removes(engine: Engine) -> None:
 
 def test_defaults_and_generated_keys(engine: Engine, tables: tuple[Table, Table, Table]) -> None:
     """Python-side defaults fill missing values; generated keys come back."""
-    users, posts, _ = tables
+    _, posts, _ = tables
     with engine.begin() as conn:
         result = conn.execute(insert(posts).values(user_id=3, title="c1"))
         (new_id,) = result.inserted_primary_key
@@ -263,7 +263,7 @@ def test_for_update_variants_run(engine: Engine, tables: tuple[Table, Table, Tab
     """Each locking clause the dialect declares is accepted by the database."""
     users, _, _ = tables
     features = engine.dialect.features
-    variants = [{}]
+    variants: list[dict[str, bool]] = [{}]
     if features.for_update_nowait:
         variants.append({"nowait": True})
     if features.for_update_skip_locked:

@@ -358,6 +358,18 @@ class SelectBase(ClauseElement):
         return self.scalar_subquery().label(name)
 
 
+def _as_from(entity: Any) -> FromClause:
+    """A FROM clause from a table, alias, join or mapped class."""
+    if isinstance(entity, FromClause):
+        return entity
+    mapped_table = getattr(entity, "__table__", None)
+    if isinstance(mapped_table, FromClause):
+        return mapped_table
+    raise exc.ArgumentError(
+        f"Expected a table, alias, subquery or mapped class to select from, got {entity!r}"
+    )
+
+
 def _order_element(value: object) -> ColumnElement[Any]:
     if isinstance(value, ColumnElement):
         return value.__clause_element__()
@@ -465,19 +477,20 @@ class Select(SelectBase):
         clone._distinct = True
         return clone
 
-    def select_from(self, *froms: FromClause) -> Select:
+    def select_from(self, *froms: Any) -> Select:
         clone = self._clone()
-        clone._from_obj.extend(froms)
+        clone._from_obj.extend(_as_from(f) for f in froms)
         return clone
 
     def join(
         self,
-        target: FromClause,
+        target: Any,
         onclause: ColumnElement[Any] | None = None,
         *,
         isouter: bool = False,
         full: bool = False,
     ) -> Select:
+        target = _as_from(target)
         clone = self._clone()
         if clone._from_obj:
             left = clone._from_obj.pop()
@@ -490,21 +503,22 @@ class Select(SelectBase):
         return clone
 
     def outerjoin(
-        self, target: FromClause, onclause: ColumnElement[Any] | None = None, *, full: bool = False
+        self, target: Any, onclause: ColumnElement[Any] | None = None, *, full: bool = False
     ) -> Select:
         return self.join(target, onclause, isouter=True, full=full)
 
     def join_from(
         self,
-        left: FromClause,
-        right: FromClause,
+        left: Any,
+        right: Any,
         onclause: ColumnElement[Any] | None = None,
         *,
         isouter: bool = False,
         full: bool = False,
     ) -> Select:
         clone = self._clone()
-        clone._from_obj.append(Join(left, right, onclause, isouter=isouter, full=full))
+        join = Join(_as_from(left), _as_from(right), onclause, isouter=isouter, full=full)
+        clone._from_obj.append(join)
         return clone
 
     def with_for_update(

@@ -1,0 +1,129 @@
+"""Mapped classes and helpers shared by the Session tests."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Optional
+
+from corral import (
+    DeclarativeBase,
+    Engine,
+    ForeignKey,
+    Integer,
+    Mapped,
+    String,
+    mapped_column,
+)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    nickname: Mapped[Optional[str]] = mapped_column(String(50))  # noqa: UP045 - both spellings mapped
+    status: Mapped[str] = mapped_column(String(10), default="new")
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    email: Mapped[str | None] = mapped_column(String(100))
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class FlushGate:
+    """Holds a flush inside a column default until the test lets it go."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def arm(self) -> None:
+        self.entered.clear()
+        self.release.clear()
+        self.armed = True
+
+    def open(self) -> None:
+        self.armed = False
+        self.release.set()
+
+    def default(self) -> str:
+        if self.armed:
+            self.entered.set()
+            self.release.wait(10)
+        return "gated"
+
+
+GATE = FlushGate()
+
+
+class Gated(Base):
+    __tablename__ = "gated"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(10), default=GATE.default)
+
+
+def create_schema(engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+
+
+_PLACEHOLDER = re.compile(r"%s|\?")
+
+
+def normalize(sql: str) -> str:
+    """A statement in neutral spelling: ``?`` placeholders and no identifier quotes."""
+    return _PLACEHOLDER.sub("?", sql).replace('"', "").replace("`", "")
+
+
+class _Recorder(logging.Handler):
+    def __init__(self, statements: list[str]) -> None:
+        super().__init__(logging.INFO)
+        self.statements = statements
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not message.startswith("["):
+            self.statements.append(normalize(message))
+
+
+@contextmanager
+def recorded_sql() -> Iterator[list[str]]:
+    """Collect the statements the engine sends, in order, while the block runs."""
+    statements: list[str] = []
+    logger = logging.getLogger("corral.engine")
+    handler = _Recorder(statements)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield statements
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+def dml(statements: list[str]) -> list[str]:
+    """Only the SELECT/INSERT/UPDATE/DELETE statements."""
+    return [s for s in statements if s.split(" ", 1)[0] in ("SELECT", "INSERT", "UPDATE", "DELETE")]
