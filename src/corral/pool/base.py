@@ -125,8 +125,7 @@ class PoolConnection:
                 return
             self._state = CheckoutState.INVALIDATED
             pool._out.pop(self, None)
-            pool._generation += 1
-            pool._invalidated_at = time.monotonic()
+        pool._suspect_connections_through(None)
         log.debug(
             "%s: invalidating %s (%s); older pooled connections will be pinged before reuse",
             pool.logging_name,
@@ -201,9 +200,12 @@ class Pool(ABC):
         self.logging_name = logging_name or f"{type(self).__name__}@{id(self):#x}"
         self._lock = threading.Lock()
         self._out: dict[PoolConnection, None] = {}
-        # Bumped by every invalidation; records behind it are pinged before reuse.
+        # Records are stamped with ``_generation`` when opened or pinged; those stamped at or
+        # before ``_suspect_through`` are pinged before their next checkout.
         self._generation = 0
+        self._suspect_through = -1
         self._invalidated_at: float | None = None
+        self._suspicion_lock = threading.Lock()
         # Bumped by dispose(); records from an older epoch are closed when they come back.
         self._dispose_epoch = 0
         self._pid = os.getpid()
@@ -296,21 +298,28 @@ class Pool(ABC):
             )
             self._reopen(record)
             return
-        if not self._pre_ping and record.generation >= self._generation:
+        if not self._pre_ping and record.generation > self._suspect_through:
             return
         generation = self._generation
         if self._is_alive(record.dbapi_connection):
             record.generation = generation
             return
         # Connections as old as this one may be dead too: have them pinged before reuse.
-        # (An unlocked increment: losing a concurrent one still leaves the count ahead.)
-        self._generation += 1
+        self._suspect_connections_through(record.generation)
         self._reopen(record)
         if not self._is_alive(record.dbapi_connection):
             raise DisconnectionError(
                 f"{self.logging_name}: a pooled connection failed its ping and so did the new "
                 "connection opened to replace it; is the database reachable?"
             )
+
+    def _suspect_connections_through(self, generation: int | None) -> None:
+        """Have connections stamped at or before ``generation`` (None: all so far) pinged first."""
+        with self._suspicion_lock:
+            through = self._generation if generation is None else generation
+            self._suspect_through = max(self._suspect_through, through)
+            self._generation += 1
+            self._invalidated_at = time.monotonic()
 
     def _is_alive(self, dbapi_connection: Any) -> bool:
         try:
@@ -351,7 +360,7 @@ class Pool(ABC):
             self._dialect.do_rollback(record.dbapi_connection)
         except Exception as error:
             if self._is_disconnect(error):
-                self._generation += 1
+                self._suspect_connections_through(record.generation)
             log.debug(
                 "%s: reset of %s failed (%s: %s); discarding it",
                 self.logging_name,

@@ -40,11 +40,11 @@ class PoolStateError(RuntimeError):
 class ConnectionRecord:
     """A pool slot: the DB-API connection in it (``None`` until opened) and its bookkeeping.
 
-    ``generation`` is the pool's invalidation count when the connection was
-    opened or last pinged successfully; a record behind the pool's count is
-    pinged before its next checkout. ``dispose_epoch`` is the pool's dispose
-    count when the record was made; a record from before a ``dispose()`` is
-    closed when it comes back.
+    ``generation`` is the pool's event count when the connection was opened or
+    last pinged successfully; after an invalidation the pool pings every record
+    stamped at or before it before that record's next checkout.
+    ``dispose_epoch`` is the pool's dispose count when the record was made; a
+    record from before a ``dispose()`` is closed when it comes back.
     """
 
     __slots__ = ("created_at", "dbapi_connection", "dispose_epoch", "generation", "info", "state")
