@@ -184,7 +184,7 @@ class Constraint:
 
 
 class _ColumnsConstraint(Constraint):
-    def __init__(self, *columns: str | Column, name: str | None = None) -> None:
+    def __init__(self, *columns: ColumnRef, name: str | None = None) -> None:
         super().__init__(name=name)
         self._column_refs = list(columns)
         self.columns: list[Column] = []
@@ -194,11 +194,16 @@ class _ColumnsConstraint(Constraint):
         self.columns = [_resolve(table, ref) for ref in self._column_refs]
 
 
-def _resolve(table: Table, ref: str | Column) -> Column:
-    if isinstance(ref, Column):
-        return ref
-    col = table.columns[ref]
-    assert isinstance(col, Column)
+ColumnRef = str | ColumnElement[Any]
+
+
+def _resolve(table: Table, ref: ColumnRef) -> Column:
+    col = table.columns[ref] if isinstance(ref, str) else ref.__clause_element__()
+    if not isinstance(col, Column):
+        raise exc.ArgumentError(
+            f"Constraints and indexes of table {table.name!r} take its column names or Column "
+            f"objects, got {ref!r}"
+        )
     return col
 
 
@@ -223,7 +228,7 @@ class ForeignKeyConstraint(Constraint):
 
     def __init__(
         self,
-        columns: Sequence[str | Column],
+        columns: Sequence[ColumnRef],
         refcolumns: Sequence[str | Column],
         *,
         name: str | None = None,
@@ -265,13 +270,14 @@ class ForeignKeyConstraint(Constraint):
 class Index:
     """``CREATE [UNIQUE] INDEX name ON table (columns)``."""
 
-    def __init__(self, name: str, *columns: str | Column, unique: bool = False) -> None:
+    def __init__(self, name: str, *columns: ColumnRef, unique: bool = False) -> None:
         self.name = name
         self._column_refs = list(columns)
         self.unique = unique
         self.table: Table | None = None
         self.columns: list[Column] = []
-        first = next((c for c in columns if isinstance(c, Column)), None)
+        given = [c.__clause_element__() for c in columns if isinstance(c, ColumnElement)]
+        first = next((c for c in given if isinstance(c, Column)), None)
         if first is not None and isinstance(first.table, Table):
             first.table.indexes.append(self)
             self._set_table(first.table)
