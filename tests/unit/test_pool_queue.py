@@ -92,6 +92,8 @@ def test_timeout_error_names_the_holders(creator: SqliteCreator, dialect: Sqlite
     message = str(caught.value)
     assert "pool_size=2" in message and "max_overflow=1" in message
     assert "3 checked out" in message
+    assert message.count("by thread 'MainThread'") == 3
+    assert "corral/pool/" not in message  # corral's own frames are skipped
     sites = re.findall(
         r"test_pool_queue\.py:(\d+) in test_timeout_error_names_the_holders", message
     )

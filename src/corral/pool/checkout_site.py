@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from types import FrameType
+from types import CodeType, FrameType
 
 #: Frames from files under this directory are corral's own and are skipped.
 CORRAL_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -21,41 +21,58 @@ FRAMES_KEPT = 3
 #: The walk gives up after this many frames, so deep recursion costs no more.
 FRAMES_SCANNED = 40
 
-Frame = tuple[str, int, str]
-"""One stack frame: file name, line number, function name."""
+Frame = tuple[CodeType, int]
+"""One stack frame as captured: its code object and the offset of its current instruction.
+
+The line number is worked out only when a message needs it; reading
+``f_lineno`` at every checkout would cost as much as the rest of the walk.
+"""
 
 
 class CheckoutSite:
     """The innermost frames outside corral and the thread that checked a connection out."""
 
-    __slots__ = ("frames", "thread_name")
+    __slots__ = ("frames", "thread_id")
 
     frames: tuple[Frame, ...]
-    thread_name: str
+    thread_id: int
 
-    def __init__(self, frames: tuple[Frame, ...], thread_name: str) -> None:
+    def __init__(self, frames: tuple[Frame, ...], thread_id: int) -> None:
         self.frames = frames
-        self.thread_name = thread_name
+        self.thread_id = thread_id
 
     def describe(self) -> str:
         """Render as ``file:line in function <- file:line in caller`` (innermost first)."""
         if not self.frames:
             return "(no frame outside corral)"
-        return " <- ".join(f"{name}:{line} in {function}" for name, line, function in self.frames)
+        return " <- ".join(
+            f"{code.co_filename}:{line_of(code, offset)} in {code.co_name}"
+            for code, offset in self.frames
+        )
+
+
+def line_of(code: CodeType, offset: int) -> int | None:
+    """The source line of the instruction at byte ``offset`` in ``code``."""
+    for start, end, line in code.co_lines():
+        if start <= offset < end:
+            return line
+    return code.co_firstlineno
 
 
 def capture_site() -> CheckoutSite:
     """Record the caller's innermost frames outside corral; cheap enough for every checkout."""
     frame: FrameType | None = sys._getframe(1)
     kept: list[Frame] = []
-    scanned = 0
-    while frame is not None and len(kept) < FRAMES_KEPT and scanned < FRAMES_SCANNED:
+    for _ in range(FRAMES_SCANNED):
+        if frame is None:
+            break
         code = frame.f_code
         if not code.co_filename.startswith(CORRAL_DIR):
-            kept.append((code.co_filename, frame.f_lineno, code.co_name))
+            kept.append((code, frame.f_lasti))
+            if len(kept) == FRAMES_KEPT:
+                break
         frame = frame.f_back
-        scanned += 1
-    return CheckoutSite(tuple(kept), threading.current_thread().name)
+    return CheckoutSite(tuple(kept), threading.get_ident())
 
 
 def describe_holders(
@@ -68,16 +85,17 @@ def describe_holders(
     """
     if now is None:
         now = time.monotonic()
+    thread_names = {thread.ident: thread.name for thread in threading.enumerate()}
     ordered = sorted(holders, key=lambda holder: holder[0])
     lines = []
     for started, site in ordered[:limit]:
         held = f"held {now - started:.2f} s"
         if site is None:
             lines.append(f"  - {held}; checkout site not recorded (track_checkouts=False)")
-        else:
-            lines.append(
-                f"  - {held} by thread {site.thread_name!r}, checked out at {site.describe()}"
-            )
+            continue
+        thread = thread_names.get(site.thread_id)
+        by = f"thread {thread!r}" if thread else f"thread {site.thread_id} (since ended)"
+        lines.append(f"  - {held} by {by}, checked out at {site.describe()}")
     if len(ordered) > limit:
         lines.append(f"  - ... and {len(ordered) - limit} more")
     return "\n".join(lines)

@@ -70,6 +70,7 @@ class QueuePool(Pool):
         # Records that exist (idle, checked out, being opened or being checked in).
         self._total = 0
         self._available = threading.Condition(self._lock)
+        self._waiting = 0  # checkouts blocked in _available.wait()
 
     # -- counts --------------------------------------------------------------
 
@@ -97,7 +98,7 @@ class QueuePool(Pool):
     # -- checkout and check-in ------------------------------------------------
 
     def _acquire(self, handle: PoolConnection) -> ConnectionRecord:
-        with self._available:
+        with self._lock:
             deadline: float | None = None
             while True:
                 record = self._take_idle_locked()
@@ -116,7 +117,11 @@ class QueuePool(Pool):
                     message = self._timeout_message_locked(now)
                     log.debug("%s", message)
                     raise TimeoutError(message)
-                self._available.wait(remaining)
+                self._waiting += 1
+                try:
+                    self._available.wait(remaining)
+                finally:
+                    self._waiting -= 1
             handle._record = record
             self._out[handle] = None
         return record
@@ -139,7 +144,7 @@ class QueuePool(Pool):
             if keep:
                 record.move_to(RecordState.IDLE)
                 self._idle.append(record)
-                self._available.notify()
+                self._wake_one_locked()
                 return
             record.move_to(RecordState.DISCARDED)
             self._slot_freed_locked(record)
@@ -153,7 +158,12 @@ class QueuePool(Pool):
 
     def _slot_freed_locked(self, record: ConnectionRecord) -> None:
         self._total -= 1
-        self._available.notify()
+        self._wake_one_locked()
+
+    def _wake_one_locked(self) -> None:
+        # Condition.notify is Python code; skip it on the common path with nobody waiting.
+        if self._waiting:
+            self._available.notify()
 
     def _take_all_idle_locked(self) -> list[ConnectionRecord]:
         idle = list(self._idle)

@@ -21,15 +21,20 @@ class RecordState(enum.Enum):
         return not _TRANSITIONS[self]
 
 
-_TRANSITIONS: dict[RecordState, frozenset[RecordState]] = {
-    RecordState.IDLE: frozenset(
-        {RecordState.CHECKED_OUT, RecordState.DISCARDED, RecordState.LEFT_TO_PARENT}
+# Tuples, not sets: membership then compares by identity and skips Enum's Python-level hash.
+_TRANSITIONS: dict[RecordState, tuple[RecordState, ...]] = {
+    RecordState.IDLE: (
+        RecordState.CHECKED_OUT,
+        RecordState.DISCARDED,
+        RecordState.LEFT_TO_PARENT,
     ),
-    RecordState.CHECKED_OUT: frozenset(
-        {RecordState.IDLE, RecordState.DISCARDED, RecordState.LEFT_TO_PARENT}
+    RecordState.CHECKED_OUT: (
+        RecordState.IDLE,
+        RecordState.DISCARDED,
+        RecordState.LEFT_TO_PARENT,
     ),
-    RecordState.DISCARDED: frozenset(),
-    RecordState.LEFT_TO_PARENT: frozenset(),
+    RecordState.DISCARDED: (),
+    RecordState.LEFT_TO_PARENT: (),
 }
 
 
