@@ -70,6 +70,8 @@ def test_static_pool_invalidate_replaces_the_connection() -> None:
     first, second = pool.connect(), pool.connect()
     first.invalidate(FakeError("gone"))
     assert creator.made[0].closed and not second.is_valid
+    with pytest.raises(ResourceClosedError, match="another checkout"):
+        _ = second.dbapi_connection
     second.close()
     with pool.connect() as handle:
         assert handle.dbapi_connection is creator.made[1]

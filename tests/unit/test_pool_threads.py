@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from corral.exc import TimeoutError
+from corral.exc import ResourceClosedError, TimeoutError
 from corral.pool import Pool, QueuePool, StaticPool
 from tests.unit.test_pool_helpers import SqliteCreator, SqliteDialect
 
@@ -190,6 +190,14 @@ def child_checks(
         own = handle.dbapi_connection
         if any(own is parent for parent in parents):
             return 1
+    if held.is_valid:
+        return 6
+    try:
+        _ = held.dbapi_connection
+    except ResourceClosedError:
+        pass
+    else:
+        return 7
     held.close()  # a checkout the parent made, returned in the child
     if any(is_closed(parent) for parent in parents):
         return 2

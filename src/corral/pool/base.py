@@ -84,12 +84,26 @@ class PoolConnection:
     @property
     def dbapi_connection(self) -> Any:
         """The DB-API connection this checkout holds."""
+        record = self._record
+        if (
+            self._state is CheckoutState.CHECKED_OUT
+            and record.state is RecordState.CHECKED_OUT
+            and self._pool._pid == os.getpid()
+        ):
+            return record.dbapi_connection
+        raise self._unusable_error()
+
+    def _unusable_error(self) -> ResourceClosedError:
+        self._pool._leave_parent_connections_if_forked()
         if self._state is not CheckoutState.CHECKED_OUT:
-            raise ResourceClosedError(
-                f"this pooled connection was {self._state.value}; "
-                "check out a new one with pool.connect()"
-            )
-        return self._record.dbapi_connection
+            why = f"was {self._state.value}"
+        elif self._record.state is RecordState.LEFT_TO_PARENT:
+            why = "was checked out before os.fork() and belongs to the parent process"
+        else:
+            why = "was discarded (another checkout of the same connection invalidated it)"
+        return ResourceClosedError(
+            f"this pooled connection {why}; check out a new one with pool.connect()"
+        )
 
     @property
     def info(self) -> dict[Any, Any]:
@@ -102,6 +116,7 @@ class PoolConnection:
         return (
             self._state is CheckoutState.CHECKED_OUT
             and self._record.state is RecordState.CHECKED_OUT
+            and self._pool._pid == os.getpid()
         )
 
     def close(self) -> None:
@@ -425,6 +440,7 @@ class Pool(ABC):
                 return
             # The parent's lock may have been held by a thread that does not exist here.
             self._lock = threading.Lock()
+            self._suspicion_lock = threading.Lock()
             self._after_fork_new_lock()
             records = self._take_all_idle_locked()
             records += [handle._record for handle in self._out if hasattr(handle, "_record")]

@@ -173,6 +173,7 @@ class QueuePool(Pool):
     def _forget_all_locked(self) -> None:
         self._idle.clear()
         self._total = 0
+        self._waiting = 0
 
     def _after_fork_new_lock(self) -> None:
         self._available = threading.Condition(self._lock)
