@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from corral import exc
 from corral.engine.log import log_statement, logger
 from corral.engine.result import Result, ScalarResult
-from corral.engine.row import Row, make_row
+from corral.engine.row import Row, make_row, row_class
 from corral.engine.transaction import (
     NestedTransaction,
     Transaction,
@@ -488,7 +488,15 @@ class Connection:
             rowcount = cursor.rowcount
             cursor.close()
             return Result(None, (), rowcount=rowcount)
-        return Result(cursor, [d[0] for d in description], rowcount=cursor.rowcount)
+        keys = tuple(d[0] for d in description)
+        prebuilt = self.dialect.install_row_class(cursor, row_class(keys))
+        return Result(
+            cursor,
+            keys,
+            rowcount=cursor.rowcount,
+            prebuilt=prebuilt,
+            iterate=self.dialect.cursor_iteration_is_cheap,
+        )
 
     def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row of the statement's result."""
@@ -537,7 +545,18 @@ class Connection:
             cursor.close()
             return Result(None, (), rowcount=rowcount)
         keys = compiled.result_keys or [d[0] for d in description]
-        return Result(cursor, keys, compiled.result_processors, rowcount=cursor.rowcount)
+        processors = compiled.result_processors
+        prebuilt = processors is None and self.dialect.install_row_class(
+            cursor, row_class(tuple(keys))
+        )
+        return Result(
+            cursor,
+            keys,
+            processors,
+            rowcount=cursor.rowcount,
+            prebuilt=prebuilt,
+            iterate=self.dialect.cursor_iteration_is_cheap,
+        )
 
     def _insert_result(
         self, cursor: Any, compiled: Compiled, binds: Sequence[Any], parameters: Any

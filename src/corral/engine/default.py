@@ -66,6 +66,8 @@ class DefaultDialect(SQLDialect):
     driver_extra: ClassVar[str | None] = None
     #: Options ``create_engine`` accepts for this dialect, with their types.
     dialect_options: ClassVar[Mapping[str, type]] = {}
+    #: Iterating the driver's cursor costs no more than ``fetchall()`` (a C iterator).
+    cursor_iteration_is_cheap: ClassVar[bool] = False
     #: Statement that opens a transaction.
     begin_statement: str = "BEGIN"
 
@@ -174,6 +176,10 @@ class DefaultDialect(SQLDialect):
 
     def do_rollback_to_savepoint(self, dbapi_connection: Any, name: str) -> None:
         self.run(dbapi_connection, f"ROLLBACK TO SAVEPOINT {name}")
+
+    def install_row_class(self, cursor: Any, row_class: type) -> bool:
+        """Have ``cursor`` build ``row_class`` rows itself; False when the driver cannot."""
+        return False
 
     # -- isolation levels --------------------------------------------------
 

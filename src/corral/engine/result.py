@@ -58,8 +58,10 @@ class _GarbageCollectorPause:
 _gc_pause = _GarbageCollectorPause()
 
 
-def _build(make: Callable[[Any], T], raw_rows: list[Any]) -> list[T]:
-    """``make`` applied to each raw row."""
+def _build(make: Callable[[Any], T] | None, raw_rows: list[Any]) -> list[T]:
+    """``make`` applied to each raw row (the rows themselves when the driver built them)."""
+    if make is None:
+        return raw_rows
     if len(raw_rows) < GC_PAUSE_ROWS:
         return list(map(make, raw_rows))
     with _gc_pause:
@@ -69,14 +71,31 @@ def _build(make: Callable[[Any], T], raw_rows: list[Any]) -> list[T]:
 class _CursorSource:
     """Hands out raw row tuples from a DB-API cursor, closing it when exhausted or closed."""
 
-    __slots__ = ("cursor", "keys", "processed")
+    __slots__ = ("cursor", "iterate", "keys", "processed")
 
     def __init__(
-        self, cursor: Any, keys: tuple[str, ...], processors: Sequence[Processor | None] | None
+        self,
+        cursor: Any,
+        keys: tuple[str, ...],
+        processors: Sequence[Processor | None] | None,
+        iterate: bool = False,
     ) -> None:
         self.cursor = cursor
         self.keys = keys
         self.processed = _processing(processors) if processors is not None else None
+        #: Iterating the cursor is as fast as ``fetchall()`` (a C iterator), so rows can
+        #: be built straight from it without a list of raw tuples in between.
+        self.iterate = iterate
+
+    def fetchall_as(self, make: Callable[[Any], T] | None) -> list[T]:
+        """Every remaining row, each passed through ``make`` unless it is None."""
+        cursor = self.cursor
+        if cursor is not None and make is not None and self.processed is None and self.iterate:
+            with _gc_pause:
+                rows = list(map(make, cursor))
+            self.close()
+            return rows
+        return _build(make, self.fetchall())
 
     def fetchall(self) -> list[Any]:
         cursor = self.cursor
@@ -129,7 +148,8 @@ class _ResultView(Generic[T]):
     __slots__ = ("_make", "_seen", "_source")
 
     _source: _CursorSource
-    _make: Callable[[Any], T]
+    #: None when the driver already returns finished rows.
+    _make: Callable[[Any], T] | None
     _seen: set[Any] | None
 
     def _check_rows(self) -> None:
@@ -163,7 +183,7 @@ class _ResultView(Generic[T]):
     def all(self) -> list[T]:
         """Every remaining row."""
         self._check_rows()
-        return self._filter(_build(self._make, self._source.fetchall()))
+        return self._filter(self._source.fetchall_as(self._make))
 
     def fetchall(self) -> list[T]:
         """Every remaining row (DB-API spelling of ``all()``)."""
@@ -301,9 +321,12 @@ class Result(_ResultView[Row]):
         *,
         rowcount: int = -1,
         inserted_primary_key: Row | None = None,
+        prebuilt: bool = False,
+        iterate: bool = False,
     ) -> None:
-        self._source = _CursorSource(cursor, tuple(keys), processors)
-        self._make = row_class(self._source.keys)
+        self._source = _CursorSource(cursor, tuple(keys), processors, iterate)
+        #: ``prebuilt``: the cursor already yields ``row_class(keys)`` rows.
+        self._make = None if prebuilt else row_class(self._source.keys)
         self._seen = None
         #: Rows matched by an UPDATE or DELETE (or inserted), as the driver reports it.
         self.rowcount = rowcount

@@ -42,6 +42,12 @@ class PostgreSQLDialect(DefaultDialect):
         args["autocommit"] = True
         return args
 
+    def install_row_class(self, cursor: Any, row_class: type) -> bool:
+        # psycopg builds each row by calling the factory's result on the values, in C:
+        # one allocation per row instead of a tuple and then a Row.
+        cursor.row_factory = lambda _cursor: row_class
+        return True
+
     def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
         self.run(
             dbapi_connection,

@@ -63,6 +63,7 @@ class SQLiteDialect(DefaultDialect):
     statement_compiler = SQLiteStatementCompiler
     ddl_compiler = SQLiteDDLCompiler
     type_compiler = SQLiteTypeCompiler
+    cursor_iteration_is_cheap = True
     dialect_options: ClassVar[Mapping[str, type]] = {
         #: Start write transactions with BEGIN IMMEDIATE (take the write lock up front).
         "sqlite_begin_immediate": bool,
