@@ -25,6 +25,8 @@ class QueuePool(Pool):
     A checkout with every connection out waits up to ``timeout`` seconds for one
     to come back, then raises ``corral.exc.TimeoutError`` naming who holds them.
     ``pool_size=0`` or ``max_overflow=-1`` removes the limit on open connections.
+    The checkout sites in that message cost about a microsecond per checkout to
+    record; ``track_checkouts=False`` (on any pool) turns recording off.
     """
 
     def __init__(
