@@ -213,3 +213,54 @@ def test_inserted_primary_key_needs_an_insert() -> None:
     """``inserted_primary_key`` outside an insert raises InvalidRequestError."""
     with pytest.raises(exc.InvalidRequestError, match="single-row insert"):
         _ = _result(ROWS).inserted_primary_key
+
+
+class IterableCursor(FakeCursor):
+    """A fake cursor that can also be iterated, like sqlite3's."""
+
+    def __iter__(self) -> Any:
+        rows, self.rows = self.rows, []
+        return iter(rows)
+
+
+class FailingCursor(FakeCursor):
+    """A fake cursor whose fetches fail as a driver error would."""
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        raise OSError("connection reset")
+
+    def __iter__(self) -> Any:
+        raise OSError("connection reset")
+
+
+def test_rows_built_from_cursor_iterator() -> None:
+    """With ``iterate=True`` rows come straight from the cursor and it is closed after."""
+    cursor = IterableCursor(ROWS)
+    result = Result(cursor, ("id", "name"), iterate=True)
+    rows = result.all()
+    assert [row.name for row in rows] == ["a", "b", "c"]
+    assert cursor.closed
+
+
+def test_prebuilt_rows_are_returned_as_the_driver_made_them() -> None:
+    """With ``prebuilt=True`` the cursor's own row objects are returned unchanged."""
+    made = [make_row(["id", "name"], raw) for raw in ROWS]
+    result = Result(FakeCursor(list(made)), ("id", "name"), prebuilt=True)
+    rows = result.all()
+    assert all(a is b for a, b in zip(rows, made, strict=True))
+
+
+@pytest.mark.parametrize("iterate", [False, True])
+def test_fetch_error_is_translated_and_cursor_released(iterate: bool) -> None:
+    """A driver error while fetching goes through ``on_error`` and releases the cursor."""
+    cursor = FailingCursor(ROWS)
+    result = Result(
+        cursor,
+        ("id", "name"),
+        iterate=iterate,
+        on_error=lambda error: exc.OperationalError("SELECT", None, error),
+    )
+    with pytest.raises(exc.OperationalError, match="connection reset"):
+        result.all()
+    assert cursor.closed
+    assert result.closed

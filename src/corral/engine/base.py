@@ -12,6 +12,7 @@ import contextlib
 import enum
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
@@ -496,6 +497,7 @@ class Connection:
             rowcount=cursor.rowcount,
             prebuilt=prebuilt,
             iterate=self.dialect.cursor_iteration_is_cheap,
+            on_error=partial(self._translate, statement=statement, params=parameters),
         )
 
     def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
@@ -556,6 +558,7 @@ class Connection:
             rowcount=cursor.rowcount,
             prebuilt=prebuilt,
             iterate=self.dialect.cursor_iteration_is_cheap,
+            on_error=partial(self._translate, statement=compiled.sql, params=args),
         )
 
     def _insert_result(

@@ -8,6 +8,7 @@ run only for the columns that have one.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +20,8 @@ from corral.engine.row import Row, RowMapping, row_class
 from corral.sql.type_api import Processor
 
 T = TypeVar("T")
+#: Turns a driver exception into the one to raise (the Connection's error translation).
+ErrorTranslator = Callable[[BaseException], BaseException]
 
 #: Rows fetched per round when iterating a result.
 ITERATION_BATCH = 500
@@ -71,7 +74,7 @@ def _build(make: Callable[[Any], T] | None, raw_rows: list[Any]) -> list[T]:
 class _CursorSource:
     """Hands out raw row tuples from a DB-API cursor, closing it when exhausted or closed."""
 
-    __slots__ = ("cursor", "iterate", "keys", "processed")
+    __slots__ = ("cursor", "iterate", "keys", "on_error", "processed")
 
     def __init__(
         self,
@@ -79,8 +82,11 @@ class _CursorSource:
         keys: tuple[str, ...],
         processors: Sequence[Processor | None] | None,
         iterate: bool = False,
+        on_error: ErrorTranslator | None = None,
     ) -> None:
         self.cursor = cursor
+        #: Turns a driver error raised while fetching into corral's (from the Connection).
+        self.on_error = on_error
         self.keys = keys
         self.processed = _processing(processors) if processors is not None else None
         #: Iterating the cursor is as fast as ``fetchall()`` (a C iterator), so rows can
@@ -91,8 +97,11 @@ class _CursorSource:
         """Every remaining row, each passed through ``make`` unless it is None."""
         cursor = self.cursor
         if cursor is not None and make is not None and self.processed is None and self.iterate:
-            with _gc_pause:
-                rows = list(map(make, cursor))
+            try:
+                with _gc_pause:
+                    rows = list(map(make, cursor))
+            except Exception as error:
+                raise self._failed(error) from error
             self.close()
             return rows
         return _build(make, self.fetchall())
@@ -101,7 +110,10 @@ class _CursorSource:
         cursor = self.cursor
         if cursor is None:
             return []
-        rows = cursor.fetchall()
+        try:
+            rows = cursor.fetchall()
+        except Exception as error:
+            raise self._failed(error) from error
         self.close()
         return rows if self.processed is None else self.processed(rows)
 
@@ -109,7 +121,10 @@ class _CursorSource:
         cursor = self.cursor
         if cursor is None:
             return []
-        rows = cursor.fetchmany(size)
+        try:
+            rows = cursor.fetchmany(size)
+        except Exception as error:
+            raise self._failed(error) from error
         if len(rows) < size:
             self.close()
         return rows if self.processed is None else self.processed(rows)
@@ -122,6 +137,13 @@ class _CursorSource:
         cursor, self.cursor = self.cursor, None
         if cursor is not None:
             cursor.close()
+
+    def _failed(self, error: Exception) -> BaseException:
+        """The error to raise for a failed fetch; the cursor is released first."""
+        with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
+            self.close()
+        self.cursor = None
+        return error if self.on_error is None else self.on_error(error)
 
 
 def _processing(processors: Sequence[Processor | None]) -> Callable[[list[Any]], list[Any]]:
@@ -323,8 +345,9 @@ class Result(_ResultView[Row]):
         inserted_primary_key: Row | None = None,
         prebuilt: bool = False,
         iterate: bool = False,
+        on_error: ErrorTranslator | None = None,
     ) -> None:
-        self._source = _CursorSource(cursor, tuple(keys), processors, iterate)
+        self._source = _CursorSource(cursor, tuple(keys), processors, iterate, on_error)
         #: ``prebuilt``: the cursor already yields ``row_class(keys)`` rows.
         self._make = None if prebuilt else row_class(self._source.keys)
         self._seen = None
