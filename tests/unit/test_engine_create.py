@@ -122,3 +122,24 @@ def test_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(type(dialect), "driver", "corral_no_such_driver_module")
     with pytest.raises(exc.ArgumentError, match=r"pip install corral\[postgresql\]"):
         _ = dialect.dbapi
+
+
+def test_engine_repr_hides_password() -> None:
+    """An engine's repr shows its URL without the password."""
+    engine = create_engine("postgresql://scott:tiger@localhost/app")
+    try:
+        assert "tiger" not in repr(engine)
+        assert "scott:***@localhost" in repr(engine)
+    finally:
+        engine.dispose()
+
+
+def test_memory_sqlite_uses_one_shared_connection() -> None:
+    """A ``sqlite://`` engine gets a StaticPool, so its connections share one database."""
+    from corral.pool import StaticPool
+
+    engine = create_engine("sqlite://")
+    try:
+        assert isinstance(engine.pool, StaticPool)
+    finally:
+        engine.dispose()
