@@ -19,15 +19,18 @@ from corral.engine import (
     make_url,
 )
 from corral.orm import (
+    Backoff,
     DeclarativeBase,
     Mapped,
     Mapper,
     ObjectStatus,
     Session,
+    SessionLeakWarning,
     SessionTransaction,
     inspect,
     mapped_column,
     registry,
+    scoped_session,
     sessionmaker,
 )
 from corral.sql import (
@@ -100,6 +103,7 @@ __all__ = [
     "JSON",
     "URL",
     "Alias",
+    "Backoff",
     "BigInteger",
     "Boolean",
     "CheckConstraint",
@@ -136,6 +140,7 @@ __all__ = [
     "ScalarResult",
     "Select",
     "Session",
+    "SessionLeakWarning",
     "SessionTransaction",
     "SmallInteger",
     "String",
@@ -170,6 +175,7 @@ __all__ = [
     "null",
     "or_",
     "registry",
+    "scoped_session",
     "select",
     "sessionmaker",
     "table",

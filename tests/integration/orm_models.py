@@ -51,6 +51,15 @@ class Counter(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class PlainCounter(Base):
+    """A counter with no version column: the control for lost-update tests."""
+
+    __tablename__ = "plain_counters"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class FlushGate:
     """Holds a flush inside a column default until the test lets it go."""
 

@@ -20,7 +20,8 @@ INTENDED = {
     "NestedTransaction", "Result", "ScalarResult", "MappingResult", "Row", "RowMapping",
     # ORM
     "DeclarativeBase", "registry", "Mapped", "mapped_column", "Mapper", "Session",
-    "SessionTransaction", "sessionmaker", "inspect", "ObjectStatus",
+    "SessionTransaction", "sessionmaker", "inspect", "ObjectStatus", "scoped_session",
+    "SessionLeakWarning", "Backoff",
     # the package itself
     "exc", "__version__",
 }  # fmt: skip

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
+from corral.orm.session.retry import run_transaction
 from corral.orm.session.session import Session
 
 S = TypeVar("S", bound=Session)
+R = TypeVar("R")
+P = ParamSpec("P")
 
 
 class sessionmaker(Generic[S]):
@@ -30,6 +34,42 @@ class sessionmaker(Generic[S]):
         """A new session inside a transaction: committed at the end, rolled back on error."""
         with self() as session, session.begin():
             yield session
+
+    def run_transaction(
+        self,
+        work: Callable[[S], R],
+        *,
+        retries: int = 5,
+        backoff: Callable[[int], float] | None = None,
+        on_retry: Callable[[int, BaseException], object] | None = None,
+    ) -> R:
+        """``work(session)`` in a new session, committed; retried on serialization failures,
+        deadlocks, lock timeouts and stale versions, with jittered exponential backoff."""
+        return run_transaction(
+            self,
+            work,
+            retries=retries,
+            backoff=backoff,
+            on_retry=on_retry,
+        )
+
+    def transactional(
+        self, *, retries: int = 5, backoff: Callable[[int], float] | None = None
+    ) -> Callable[[Callable[Concatenate[S, P], R]], Callable[P, R]]:
+        """Decorator form of ``run_transaction``: the function gets the session first."""
+
+        def decorate(function: Callable[Concatenate[S, P], R]) -> Callable[P, R]:
+            @functools.wraps(function)
+            def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+                return self.run_transaction(
+                    lambda session: function(session, *args, **kwargs),
+                    retries=retries,
+                    backoff=backoff,
+                )
+
+            return wrapper
+
+        return decorate
 
     def __repr__(self) -> str:
         return f"sessionmaker(class_={self.class_.__name__}, {self.kw})"

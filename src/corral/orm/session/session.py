@@ -11,7 +11,7 @@ a time.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Self, TypeVar
 
 from corral import exc
@@ -43,8 +43,11 @@ class Session:
         expire_on_commit: bool = True,
         autobegin: bool = True,
         info: dict[str, Any] | None = None,
+        isolation_level: str | None = None,
     ) -> None:
         self.bind = bind
+        #: The isolation level of this session's transactions (None: the engine's).
+        self.isolation_level = isolation_level
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
         self.autobegin = autobegin
@@ -190,6 +193,8 @@ class Session:
             bind = self.get_bind()
             connection = bind.connect()
             try:
+                if self.isolation_level is not None:
+                    connection = connection.execution_options(isolation_level=self.isolation_level)
                 root.database_transaction = connection.begin()
             except BaseException:
                 connection.close()
@@ -231,6 +236,16 @@ class Session:
         transaction.move(TransactionStatus.COMMITTED)
         self._transaction = None
         self._after_commit(transaction)
+        for callback in transaction.after_commit:
+            callback()
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the current transaction commits (never if it rolls back).
+
+        A callback registered inside a SAVEPOINT that is rolled back is dropped.
+        """
+        with self._guard:
+            self._active_transaction().after_commit.append(callback)
 
     def _after_commit(self, transaction: SessionTransaction) -> None:
         for obj in transaction.deleted.values():

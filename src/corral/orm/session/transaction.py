@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,8 @@ class SessionTransaction:
         self.touched: dict[int, object] = {}
         self.added: dict[int, object] = {}
         self.failure: BaseException | None = None
+        #: Callbacks to run once the outermost transaction has committed.
+        self.after_commit: list[Callable[[], object]] = []
 
     def __repr__(self) -> str:
         kind = "savepoint" if self.nested else "transaction"
@@ -76,6 +79,7 @@ class SessionTransaction:
             (self.added, self.parent.added),
         ):
             theirs.update(mine)
+        self.parent.after_commit.extend(self.after_commit)
 
     # -- context manager: ``with session.begin():`` / ``with session.begin_nested():`` --
 
