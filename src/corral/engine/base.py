@@ -17,9 +17,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
+from corral.engine.inserted import inserted_primary_key
 from corral.engine.log import log_statement, logger
 from corral.engine.result import Result, ScalarResult
-from corral.engine.row import Row, make_row, row_class
+from corral.engine.row import row_class
 from corral.engine.transaction import (
     NestedTransaction,
     Transaction,
@@ -564,54 +565,17 @@ class Connection:
     def _insert_result(
         self, cursor: Any, compiled: Compiled, binds: Sequence[Any], parameters: Any
     ) -> Result:
-        primary_key = compiled.primary_key
         rowcount = cursor.rowcount
-        if compiled.implicit_returning:
-            try:
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-            values = list(row) if row is not None else [None] * len(primary_key)
-            processors = compiled.result_processors
-            if processors is not None and row is not None:
-                values = _processed(values, processors)
-            pk = make_row([c.key or c.name for c in primary_key], values)
-            return Result(None, (), rowcount=rowcount, inserted_primary_key=pk)
-        pk_row = _given_primary_key(compiled, binds, parameters, cursor) if primary_key else None
-        if cursor.description is not None:
+        primary_key = inserted_primary_key(cursor, compiled, binds, parameters)
+        if not compiled.implicit_returning and cursor.description is not None:
             keys = compiled.result_keys or [d[0] for d in cursor.description]
             return Result(
                 cursor,
                 keys,
                 compiled.result_processors,
                 rowcount=rowcount,
-                inserted_primary_key=pk_row,
+                inserted_primary_key=primary_key,
+                on_error=partial(self._translate, statement=compiled.sql, params=None),
             )
         cursor.close()
-        return Result(None, (), rowcount=rowcount, inserted_primary_key=pk_row)
-
-
-def _given_primary_key(
-    compiled: Compiled, binds: Sequence[Any], parameters: Any, cursor: Any
-) -> Row:
-    """The primary key of a just-inserted row from its parameters, else ``lastrowid``."""
-    given: dict[str, Any] = {}
-    for slot in compiled.slots:
-        if isinstance(parameters, Mapping) and slot.key in parameters:
-            given[slot.key] = parameters[slot.key]
-        elif slot.bind_index >= 0:
-            bind = binds[slot.bind_index]
-            if bind.has_value():
-                given[slot.key] = bind.effective_value()
-    keys = [column.key or column.name for column in compiled.primary_key]
-    values = [given.get(key) for key in keys]
-    if len(values) == 1 and values[0] is None:
-        lastrowid = getattr(cursor, "lastrowid", None)
-        if lastrowid:
-            values[0] = lastrowid
-    return make_row(keys, values)
-
-
-def _processed(values: list[Any], processors: Sequence[Any]) -> list[Any]:
-    """``values`` converted by the column processors that are not None."""
-    return [v if p is None or v is None else p(v) for v, p in zip(values, processors, strict=False)]
+        return Result(None, (), rowcount=rowcount, inserted_primary_key=primary_key)

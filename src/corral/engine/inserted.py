@@ -1,0 +1,54 @@
+"""The primary key of a row a single-row INSERT just created."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from corral.engine.row import Row, make_row
+
+if TYPE_CHECKING:
+    from corral.sql.compiler.compiled import Compiled
+
+
+def inserted_primary_key(
+    cursor: Any, compiled: Compiled, binds: Sequence[Any], parameters: Any
+) -> Row | None:
+    """The new row's key: from the implicit RETURNING row, the parameters, or ``lastrowid``.
+
+    With an implicit RETURNING the cursor's one row is read and the cursor closed.
+    """
+    columns = compiled.primary_key
+    if not columns:
+        return None
+    keys = [column.key or column.name for column in columns]
+    if compiled.implicit_returning:
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row is None:
+            return make_row(keys, [None] * len(keys))
+        values = list(row)
+        processors = compiled.result_processors
+        if processors is not None:
+            values = [
+                v if p is None or v is None else p(v)
+                for v, p in zip(values, processors, strict=False)
+            ]
+        return make_row(keys, values)
+    given: dict[str, Any] = {}
+    for slot in compiled.slots:
+        if isinstance(parameters, Mapping) and slot.key in parameters:
+            given[slot.key] = parameters[slot.key]
+        elif slot.bind_index >= 0:
+            bind = binds[slot.bind_index]
+            if bind.has_value():
+                given[slot.key] = bind.effective_value()
+    values = [given.get(key) for key in keys]
+    if len(values) == 1 and values[0] is None:
+        # A single generated key the driver reports (SQLite, MariaDB).
+        lastrowid = getattr(cursor, "lastrowid", None)
+        if lastrowid:
+            values[0] = lastrowid
+    return make_row(keys, values)
