@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,5 +142,15 @@ def test_memory_sqlite_uses_one_shared_connection() -> None:
     engine = create_engine("sqlite://")
     try:
         assert isinstance(engine.pool, StaticPool)
+    finally:
+        engine.dispose()
+
+
+def test_connect_failure_names_the_url_without_password(tmp_path: Path) -> None:
+    """A database that cannot be opened raises OperationalError naming the URL."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    try:
+        with pytest.raises(exc.OperationalError, match="Could not connect to sqlite:///"):
+            engine.connect()
     finally:
         engine.dispose()

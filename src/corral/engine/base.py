@@ -86,7 +86,9 @@ class Connection:
             pooled: PooledConnection = self.engine.pool.connect()
         except Exception as error:
             if self.dialect.is_dbapi_error(error):
-                raise self.dialect.wrap_error(error, None, None) from error
+                wrapped = self.dialect.wrap_error(error, None, None)
+                wrapped.args = (f"Could not connect to {self.engine.url}: {wrapped.args[0]}",)
+                raise wrapped from error
             raise
         self._pooled = pooled
         self._dbapi = pooled.dbapi_connection
