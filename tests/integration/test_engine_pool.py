@@ -65,6 +65,13 @@ def test_pool_has_nothing_out_after_chaotic_use(make_engine: EngineFactory, back
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)"))
         connection.execute(text("INSERT INTO counter (id, n) VALUES (1, 0)"))
+    query = OPEN_TRANSACTIONS.get(backend)
+    if query is not None:
+        # Control: the probe does see a transaction left open.
+        with engine.connect() as forgotten, engine.connect() as probe:
+            forgotten.execute(text("SELECT n FROM counter WHERE id = 1")).scalar()
+            probe.execution_options(isolation_level="AUTOCOMMIT")
+            assert probe.execute(text(query)).scalar() == 1
     failures: list[BaseException] = []
     checkouts_per_thread = 2500
 
@@ -93,7 +100,6 @@ def test_pool_has_nothing_out_after_chaotic_use(make_engine: EngineFactory, back
         thread.join()
     assert failures == []
     assert engine.pool.checkedout() == 0
-    query = OPEN_TRANSACTIONS.get(backend)
     if query is not None:
         with engine.connect() as probe:
             probe.execution_options(isolation_level="AUTOCOMMIT")
