@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from corral import exc
+from corral import Column, Integer, MetaData, Table, exc, select
 from corral.engine import Connection, Engine
 from corral.sql.elements import text
 
@@ -167,3 +167,20 @@ def test_busy_database_raises_database_busy(make_engine: EngineFactory) -> None:
         other.rollback()
         assert other.execute(text("SELECT 1")).scalar() == 1
     assert isinstance(info.value, exc.RetryableError)
+
+
+def test_locking_read_takes_write_lock_without_row_locks(make_engine: EngineFactory) -> None:
+    """Where FOR UPDATE is a database-wide write lock, a locking read blocks other writers."""
+    probe = make_engine()
+    if not probe.dialect.features.write_lock_on_begin:
+        pytest.skip("the database locks rows for FOR UPDATE")
+    metadata = MetaData()
+    table = Table("locked", metadata, Column("id", Integer, primary_key=True))
+    metadata.create_all(probe)
+    engine = make_engine(connect_args={"timeout": 0})
+    with engine.connect() as reader, engine.connect() as writer:
+        reader.execute(select(table).with_for_update()).all()
+        with pytest.raises(exc.DatabaseBusy):
+            writer.execute(text("INSERT INTO locked (id) VALUES (1)"))
+        writer.rollback()
+        reader.rollback()

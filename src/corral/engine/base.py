@@ -244,16 +244,17 @@ class Connection:
             )
         return self._begin_root()
 
-    def _begin_root(self) -> Transaction:
+    def _begin_root(self, write_lock: bool = False) -> Transaction:
         dbapi = self._dbapi if self._dbapi is not None else self._revive()
         root = Transaction(self)
         if not self._autocommit:
+            sql = self.dialect.begin_sql(write_lock)
             if logger.isEnabledFor(logging.INFO):
-                logger.info("%s", self.dialect.begin_statement)
+                logger.info("%s", sql)
             try:
-                self.dialect.do_begin(dbapi)
+                self.dialect.do_begin(dbapi, write_lock)
             except BaseException as error:
-                raise self._translate(error, self.dialect.begin_statement, None) from error
+                raise self._translate(error, sql, None) from error
         self._stack.root = root
         return root
 
@@ -470,6 +471,15 @@ class Connection:
                 f"got {type(parameters).__name__}"
             )
         compiled, binds = compile_for(self.dialect, keys)
+        if (
+            self._stack.root is None
+            and self.dialect.features.write_lock_on_begin
+            and getattr(statement, "_for_update", None) is not None
+            and not self._autocommit
+            and self._state is not ConnectionState.CLOSED
+        ):
+            # No row locks here: a locking read opens the transaction with the write lock.
+            self._begin_root(write_lock=True)
         if many:
             assert isinstance(parameters, list | tuple)
             args: Any = compiled.construct_params_many(binds, parameters)

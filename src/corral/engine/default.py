@@ -145,8 +145,12 @@ class DefaultDialect(SQLDialect):
             cursor.close()
         return None if row is None else row[0]
 
-    def do_begin(self, dbapi_connection: Any) -> None:
-        self.run(dbapi_connection, self.begin_statement)
+    def begin_sql(self, write_lock: bool = False) -> str:
+        """The statement opening a transaction; ``write_lock`` asks for the write lock up front."""
+        return self.begin_statement
+
+    def do_begin(self, dbapi_connection: Any, write_lock: bool = False) -> None:
+        self.run(dbapi_connection, self.begin_sql(write_lock))
 
     def do_commit(self, dbapi_connection: Any) -> None:
         dbapi_connection.commit()

@@ -76,6 +76,10 @@ class SQLiteDialect(DefaultDialect):
         if self.options.get("sqlite_begin_immediate"):
             self.begin_statement = "BEGIN IMMEDIATE"
 
+    def begin_sql(self, write_lock: bool = False) -> str:
+        # A locking read (FOR UPDATE, which SQLite lacks) takes the database's write lock.
+        return "BEGIN IMMEDIATE" if write_lock else self.begin_statement
+
     def create_connect_args(self, url: URL) -> dict[str, Any]:
         if url.host or url.port or url.username or url.password:
             raise exc.ArgumentError(
