@@ -60,6 +60,36 @@ class PlainCounter(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class PlainAccount(Base):
+    """A bank account with no version column."""
+
+    __tablename__ = "plain_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    balance: Mapped[int] = mapped_column(Integer)
+
+
+class VersionedAccount(Base):
+    """A bank account whose updates check a version counter."""
+
+    __tablename__ = "versioned_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    balance: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Job(Base):
+    """A row of a work queue, taken by one worker."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    taken_by: Mapped[str | None] = mapped_column(String(20))
+
+
 class FlushGate:
     """Holds a flush inside a column default until the test lets it go."""
 

@@ -568,9 +568,10 @@ class Session:
         result = connection.execute(statement, params)
         keys = result.keys()
         rows = result.all()
-        return loading.load_rows(
-            self, statement, rows, keys, bool(options.get("populate_existing", False))
-        )
+        # A locking read returns the locked row's values: objects already in the
+        # identity map take them, or the caller would act on stale state under a lock.
+        overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
+        return loading.load_rows(self, statement, rows, keys, overwrite)
 
     def scalars(self, statement: ClauseElement, params: Any = None, **kw: Any) -> ScalarResult:
         return self.execute(statement, params, **kw).scalars()
