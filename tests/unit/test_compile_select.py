@@ -189,6 +189,13 @@ COMMON: dict[str, tuple[Callable[[], ClauseElement], str]] = {
         lambda: select(users.c.name).outerjoin(addresses, addresses.c.user_id == users.c.id),
         "SELECT users.name FROM users LEFT OUTER JOIN addresses ON addresses.user_id = users.id",
     ),
+    "join_target_also_selected": (
+        lambda: select(users.c.name, addresses.c.email).join(
+            users, users.c.id == addresses.c.user_id
+        ),
+        "SELECT users.name, addresses.email FROM addresses JOIN users "
+        "ON users.id = addresses.user_id",
+    ),
     "join_from": (
         lambda: select(addresses.c.email).join_from(users, addresses),
         "SELECT addresses.email FROM users JOIN addresses ON addresses.user_id = users.id",

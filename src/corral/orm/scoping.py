@@ -22,12 +22,14 @@ from corral import exc
 from corral.engine.result import Result, ScalarResult
 from corral.orm.identity_map import IdentityMap
 from corral.orm.session.maker import sessionmaker
+from corral.orm.session.retry import run_transaction
 from corral.orm.session.session import Session
 from corral.orm.session.transaction import SessionTransaction
 from corral.sql.elements import ClauseElement
 
 S = TypeVar("S", bound=Session)
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class SessionLeakWarning(UserWarning):
@@ -234,6 +236,27 @@ class scoped_session(Generic[S]):
         session = self.registry.clear()
         if session is not None:
             session.close()
+
+    def run_transaction(
+        self,
+        work: Callable[[S], R],
+        *,
+        retries: int = 5,
+        backoff: Callable[[int], float] | None = None,
+        on_retry: Callable[[int, BaseException], object] | None = None,
+    ) -> R:
+        """``sessionmaker.run_transaction`` in this scope: each attempt gets a fresh session.
+
+        The session of the attempt that committed stays registered until ``remove()``.
+        """
+
+        def fresh_session() -> S:
+            self.remove()
+            return self.registry()
+
+        return run_transaction(
+            fresh_session, work, retries=retries, backoff=backoff, on_retry=on_retry
+        )
 
     def configure(self, **options: Any) -> None:
         """Change the factory's options; refused (with a warning) while a session exists."""

@@ -492,15 +492,25 @@ class Select(SelectBase):
     ) -> Select:
         target = _as_from(target)
         clone = self._clone()
-        if clone._from_obj:
-            left = clone._from_obj.pop()
-        else:
-            froms = clone._froms()
-            if not froms:
-                raise exc.InvalidRequestError("join() needs a select() that selects from a table")
-            left = froms[0]
+        left = clone._from_obj.pop() if clone._from_obj else clone._join_left_side(target, onclause)
         clone._from_obj.append(Join(left, target, onclause, isouter=isouter, full=full))
         return clone
+
+    def _join_left_side(
+        self, target: FromClause, onclause: ColumnElement[Any] | None
+    ) -> FromClause:
+        """The FROM a join() attaches to: not the target itself, and one the ON clause names."""
+        candidates = [f for f in self._froms() if f is not target]
+        if onclause is not None:
+            named = {id(f) for f in onclause._from_objects()}
+            preferred = [f for f in candidates if id(f) in named]
+            candidates = preferred or candidates
+        if not candidates:
+            raise exc.InvalidRequestError(
+                f"join({target.describe()}) needs something to join from: select a column of "
+                "another table, or use join_from(left, right)"
+            )
+        return candidates[0]
 
     def outerjoin(
         self, target: Any, onclause: ColumnElement[Any] | None = None, *, full: bool = False
