@@ -1,0 +1,100 @@
+"""Django's ORM outside a project: settings configured in code, one model, its manager."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import django
+from django.conf import settings
+
+from corral.cli.benchmark.database import Target
+from corral.cli.benchmark.workloads import UPDATED_SUFFIX, Implementation
+
+# Django has no identity map: ``objects.get`` always queries. It runs in autocommit mode,
+# so single statements commit by themselves; ``transaction.atomic()`` groups work.
+BATCH_SIZE = 500
+
+
+def _database_settings(target: Target) -> dict[str, Any]:
+    if target.kind == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": target.sqlite_path}
+    params = target.params
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": params["database"],
+        "USER": params["user"] or "",
+        "PASSWORD": params["password"] or "",
+        "HOST": params["host"],
+        "PORT": str(params["port"]),
+    }
+
+
+class DjangoOrm(Implementation):
+    """Django's model manager: create, bulk_create, all, values_list, get, bulk_update."""
+
+    def __init__(self, target: Target) -> None:
+        settings.configure(
+            DATABASES={"default": _database_settings(target)},
+            INSTALLED_APPS=[],
+            USE_TZ=True,
+            DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+        )
+        django.setup()
+        from django.db import connection, models, transaction
+
+        class Customer(models.Model):
+            name = models.CharField(max_length=255)
+            description = models.TextField(null=True)
+
+            class Meta:
+                app_label = "corral_bench"
+                db_table = "customer"
+
+        self.customer: Any = Customer
+        self.transaction: Any = transaction
+        self.connection: Any = connection
+
+    def bulk_insert(self, rows: Sequence[tuple[str, str]]) -> None:
+        customer = self.customer
+        objects = [customer(name=name, description=description) for name, description in rows]
+        with self.transaction.atomic():
+            customer.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+
+    def single_inserts(self, rows: Sequence[tuple[str, str]]) -> None:
+        manager = self.customer.objects
+        for name, description in rows:
+            manager.create(name=name, description=description)
+
+    def load_objects(self) -> list[Any]:
+        return list(self.customer.objects.all())
+
+    def load_tuples(self) -> list[Any]:
+        return list(self.customer.objects.values_list("id", "name", "description"))
+
+    def get_by_pk(self, ids: Sequence[int]) -> list[str]:
+        manager = self.customer.objects
+        return [manager.get(pk=customer_id).name for customer_id in ids]
+
+    def update_objects(self) -> None:
+        manager = self.customer.objects
+        with self.transaction.atomic():
+            customers = list(manager.all())
+            for customer in customers:
+                customer.name = customer.name + UPDATED_SUFFIX
+            manager.bulk_update(customers, ["name"], batch_size=BATCH_SIZE)
+
+    def identity_get(self, ids: Sequence[int]) -> list[str]:
+        manager = self.customer.objects
+        with self.transaction.atomic():
+            loaded = list(manager.all())
+            names = [manager.get(pk=customer_id).name for customer_id in ids]
+        assert len(loaded) >= len(ids)
+        return names
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def build(target: Target) -> Implementation:
+    return DjangoOrm(target)

@@ -1,0 +1,180 @@
+"""What the benchmark times: the workloads, their sizes, and the implementations."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The raw driver is the reference every ratio is taken against.
+RAW = "raw"
+
+
+@dataclass(frozen=True)
+class ImplementationInfo:
+    """One library under test: its label, its module here, and what it needs installed."""
+
+    name: str
+    label: str
+    module: str
+    needs: tuple[str, ...] = ()
+    is_peer: bool = True
+
+    def missing(self, database: str) -> list[str]:
+        """The Python packages this implementation needs on ``database`` that aren't installed."""
+        needed = list(self.needs) + list(_DRIVER_NEEDS.get((self.name, database), ()))
+        return [name for name in needed if importlib.util.find_spec(name) is None]
+
+
+# Peers that reach PostgreSQL through psycopg2 rather than psycopg 3.
+_DRIVER_NEEDS: dict[tuple[str, str], tuple[str, ...]] = {
+    (RAW, "postgresql"): ("psycopg",),
+    ("corral", "postgresql"): ("psycopg",),
+    ("sqlalchemy", "postgresql"): ("psycopg",),
+    ("django", "postgresql"): ("psycopg",),
+    ("peewee", "postgresql"): ("psycopg2",),
+    ("pony", "postgresql"): ("psycopg2",),
+}
+
+IMPLEMENTATIONS: tuple[ImplementationInfo, ...] = (
+    ImplementationInfo(RAW, "raw driver", "corral.cli.benchmark.raw_driver", is_peer=False),
+    ImplementationInfo("corral", "corral", "corral.cli.benchmark.corral_orm", is_peer=False),
+    ImplementationInfo(
+        "sqlalchemy", "SQLAlchemy", "corral.cli.benchmark.peer_sqlalchemy", ("sqlalchemy",)
+    ),
+    ImplementationInfo("peewee", "peewee", "corral.cli.benchmark.peer_peewee", ("peewee",)),
+    ImplementationInfo("pony", "Pony", "corral.cli.benchmark.peer_pony", ("pony",)),
+    ImplementationInfo("django", "Django", "corral.cli.benchmark.peer_django", ("django",)),
+)
+IMPLEMENTATIONS_BY_NAME = {info.name: info for info in IMPLEMENTATIONS}
+PEERS = tuple(info.name for info in IMPLEMENTATIONS if info.is_peer)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What one timed run gets: rows to insert, or primary keys to look up."""
+
+    rows: Sequence[tuple[str, str]] = ()
+    ids: Sequence[int] = ()
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One timed task: its full-scale size, how many rows it starts with, and how to run it."""
+
+    name: str
+    description: str
+    full_size: int
+    seeded: bool
+    run: Callable[[Any, Inputs], Any]
+    new_rows: bool = False
+    wants_ids: bool = False
+    measures_memory: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def size(self, scale: float) -> int:
+        """The row or repetition count at ``scale`` (at least one)."""
+        return max(1, round(self.full_size * scale))
+
+
+def customer_row(number: int) -> tuple[str, str]:
+    """The (name, description) of customer ``number``; seeded and inserted rows look alike."""
+    return (f"customer {number}", f"Customer number {number}, created for the benchmark.")
+
+
+UPDATED_SUFFIX = " (renamed)"
+
+
+WORKLOADS: tuple[Workload, ...] = (
+    Workload(
+        "bulk_insert",
+        "20,000 new objects added to one session, one commit",
+        20_000,
+        seeded=False,
+        new_rows=True,
+        run=lambda impl, inputs: impl.bulk_insert(inputs.rows),
+    ),
+    Workload(
+        "single_inserts",
+        "1,000 x (new session, add one object, commit)",
+        1_000,
+        seeded=False,
+        new_rows=True,
+        run=lambda impl, inputs: impl.single_inserts(inputs.rows),
+    ),
+    Workload(
+        "load_objects",
+        "50,000 rows as full objects in a list",
+        50_000,
+        seeded=True,
+        measures_memory=True,
+        run=lambda impl, inputs: impl.load_objects(),
+    ),
+    Workload(
+        "load_tuples",
+        "50,000 rows as column tuples",
+        50_000,
+        seeded=True,
+        run=lambda impl, inputs: impl.load_tuples(),
+    ),
+    Workload(
+        "get_by_pk",
+        "1,000 x (new session, get one row by primary key)",
+        1_000,
+        seeded=True,
+        wants_ids=True,
+        run=lambda impl, inputs: impl.get_by_pk(inputs.ids),
+    ),
+    Workload(
+        "update_objects",
+        "load 10,000 objects, change one attribute on each, commit",
+        10_000,
+        seeded=True,
+        run=lambda impl, inputs: impl.update_objects(),
+    ),
+    Workload(
+        "identity_get",
+        "load 1,000 objects, then get() each again in the same session",
+        1_000,
+        seeded=True,
+        wants_ids=True,
+        run=lambda impl, inputs: impl.identity_get(inputs.ids),
+    ),
+)
+WORKLOADS_BY_NAME = {workload.name: workload for workload in WORKLOADS}
+
+
+class Implementation:
+    """One library's way of doing every workload; the database's table already exists.
+
+    Each method is what a competent user of that library would write. Methods that read
+    rows return what they read, so the worker can check it and nothing is optimised away.
+    """
+
+    def bulk_insert(self, rows: Sequence[tuple[str, str]]) -> None:
+        raise NotImplementedError
+
+    def single_inserts(self, rows: Sequence[tuple[str, str]]) -> None:
+        raise NotImplementedError
+
+    def load_objects(self) -> list[Any]:
+        raise NotImplementedError
+
+    def load_tuples(self) -> list[Any]:
+        raise NotImplementedError
+
+    def get_by_pk(self, ids: Sequence[int]) -> list[str]:
+        """The name of each customer in ``ids``, each read in its own session."""
+        raise NotImplementedError
+
+    def update_objects(self) -> None:
+        """Load every customer and append ``UPDATED_SUFFIX`` to its name, in one commit."""
+        raise NotImplementedError
+
+    def identity_get(self, ids: Sequence[int]) -> list[str]:
+        """Load every customer, then get each of ``ids`` again in the same session."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections."""

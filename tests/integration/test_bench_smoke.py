@@ -1,0 +1,94 @@
+"""The benchmark runs end to end at a tiny scale; no ratio is ever asserted."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from corral.cli.benchmark import worker
+from corral.cli.benchmark.database import Fixture, Target
+from corral.cli.benchmark.worker import CellSpec, run_cell
+from corral.cli.benchmark.workloads import WORKLOADS, Implementation
+from corral.engine import URL
+
+from .conftest import Servers
+
+SCALE = 0.002
+
+
+def test_bench_command_writes_tables(tmp_path: Path) -> None:
+    """`python -m corral bench` on SQLite prints the table and writes Markdown and JSON."""
+    command = [sys.executable, "-m", "corral", "bench", "--scale", str(SCALE), "--repeat", "1"]
+    command += ["--peers", "", "--quiet", "--output", str(tmp_path)]
+    env = {**os.environ, "CORRAL_BENCH_POSTGRESQL_URL": ""}
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, check=False, env=env
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for workload in WORKLOADS:
+        assert workload.name in completed.stdout
+    assert "load_objects peak memory" in completed.stdout
+    data = json.loads((tmp_path / "bench-sqlite.json").read_text())
+    cells = {(r["workload"], r["implementation"]): r for r in data["results"]}
+    assert len(cells) == 2 * len(WORKLOADS)
+    assert all(r["error"] is None and r["ratio_to_raw"] is not None for r in cells.values())
+    assert "| workload | raw driver | corral |" in (tmp_path / "bench-sqlite.md").read_text()
+
+
+def _url(backend: str, servers: Servers, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'bench.db'}"
+    database = servers.get(backend)
+    database.clean()
+    url: URL = database.url
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize("implementation", ["raw", "corral"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_every_workload_checks_out(
+    backend: str, implementation: str, servers: Servers, tmp_path: Path
+) -> None:
+    """Each workload runs and passes the worker's check of the table and the results."""
+    url = _url(backend, servers, tmp_path)
+    fixture = Fixture(Target.from_url(url))
+    fixture.create_table()
+    try:
+        for workload in WORKLOADS:
+            result = run_cell(CellSpec(workload.name, implementation, url, SCALE, 1, memory=True))
+            assert result.error is None, result.detail
+            assert len(result.times) == 1
+            assert (result.peak_memory is not None) == workload.measures_memory
+    finally:
+        fixture.drop_table()
+        fixture.close()
+
+
+class _Broken(Implementation):
+    def get_by_pk(self, ids: Sequence[int]) -> list[str]:
+        return ["somebody else"] * len(ids)
+
+
+def test_a_wrong_result_is_reported_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An implementation that returns the wrong rows gets an error in its cell."""
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    fixture = Fixture(Target.from_url(url))
+    fixture.create_table()
+    fixture.close()
+
+    def broken(name: str, target: Target) -> Implementation:
+        return _Broken()
+
+    monkeypatch.setattr(worker, "load_implementation", broken)
+    result = run_cell(CellSpec("get_by_pk", "corral", url, SCALE, 1))
+    assert result.error is not None
+    assert "wrong result" in result.error
+    assert result.times == []
