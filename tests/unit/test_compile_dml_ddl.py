@@ -204,7 +204,7 @@ def test_create_table_with_foreign_key(dialect: str) -> None:
 
 def test_index_and_drop_statements() -> None:
     """Indexes are created and dropped, MariaDB naming the table in DROP INDEX."""
-    index = parent.indexes[0]
+    (index,) = parent.indexes  # Column(index=True) makes exactly one index
     assert index.name == "ix_parent_qty"
     assert sql(CreateIndex(index), "postgresql") == "CREATE INDEX ix_parent_qty ON parent (qty)"
     assert sql(DropIndex(index), "sqlite") == "DROP INDEX ix_parent_qty"

@@ -145,5 +145,7 @@ def drop_all(metadata: MetaData, bind: Bind, *, checkfirst: bool = True) -> None
             for fkc in cycle_fks:
                 if fkc.table is not None and fkc.table.name in names:
                     connection.execute(DropConstraint(fkc))
+        elif cycle_fks and connection.dialect.ddl_compiler.defer_foreign_keys_sql:
+            connection.execute(text(connection.dialect.ddl_compiler.defer_foreign_keys_sql))
         for table in reversed(present):
             connection.execute(DropTable(table))

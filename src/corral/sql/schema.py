@@ -358,8 +358,7 @@ class Table(TableClause):
                 unique._set_table(self)
                 self.constraints.append(unique)
             if col.index:
-                self.indexes.append(Index(f"ix_{name}_{col.name}", col))
-                self.indexes[-1]._set_table(self)
+                Index(f"ix_{name}_{col.name}", col)  # attaches itself to this table
         metadata.tables[name] = self
 
     def __repr__(self) -> str:

@@ -39,6 +39,7 @@ class SQLiteDDLCompiler(SQLiteStatementCompiler, DDLCompiler):
     """DDL as SQLite writes it."""
 
     has_table_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = :name"
+    defer_foreign_keys_sql = "PRAGMA defer_foreign_keys = ON"
 
     def autoincrement_spec(self, column: Column) -> str:
         # Only a column declared exactly INTEGER with the primary key becomes the rowid,

@@ -45,6 +45,9 @@ class DDLCompiler(StatementCompiler):
 
     #: A query with a ``:name`` parameter returning a row when that table exists.
     has_table_sql: ClassVar[str] = ""
+    #: Where foreign keys cannot be dropped: SQL that defers their checks to COMMIT,
+    #: so that tables referring to each other can be dropped in one transaction.
+    defer_foreign_keys_sql: ClassVar[str | None] = None
 
     def compile(
         self,
