@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import importlib
 import uuid
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 import pytest
@@ -34,28 +32,15 @@ from corral.sql.types import (
     Uuid,
     type_for_value,
 )
+from tests.unit.compile_helpers import compile_dialect
 
 DIALECTS = ("sqlite", "postgresql", "mysql")
-_PREFIX = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL"}
 UTC = dt.UTC
 
 
-@cache
 def dialect(name: str) -> SQLDialect:
     """A compile-only dialect built from the folder's features, compilers and types."""
-    prefix = _PREFIX[name]
-    compiler = importlib.import_module(f"corral.dialects.{name}.compiler")
-    types = importlib.import_module(f"corral.dialects.{name}.types")
-    features = importlib.import_module(f"corral.dialects.{name}.features")
-    namespace: dict[str, Any] = {
-        "name": name,
-        "features": features.FEATURES,
-        "statement_compiler": getattr(compiler, f"{prefix}StatementCompiler"),
-        "ddl_compiler": getattr(compiler, f"{prefix}DDLCompiler"),
-        "type_compiler": getattr(types, f"{prefix}TypeCompiler"),
-    }
-    made: SQLDialect = type(f"{prefix}TypesDialect", (SQLDialect,), namespace)()
-    return made
+    return compile_dialect(name)
 
 
 def bind(type_: TypeEngine, name: str, value: Any) -> Any:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from corral import exc
-from corral.sql.schema import Column, ForeignKey
-from corral.sql.type_api import TypeEngine, to_instance
+from corral.sql.schema import COLUMN_OPTIONS, Column, ForeignKey, split_column_arguments
+from corral.sql.type_api import TypeEngine
 
 
 class MappedColumn:
@@ -36,22 +36,6 @@ class MappedColumn:
         return Column(self.name or attribute, type_, *self.foreign_keys, key=attribute, **options)
 
 
-_COLUMN_OPTIONS = frozenset(
-    {
-        "primary_key",
-        "nullable",
-        "default",
-        "server_default",
-        "onupdate",
-        "server_onupdate",
-        "unique",
-        "index",
-        "autoincrement",
-        "comment",
-    }
-)
-
-
 def mapped_column(*args: Any, **kwargs: Any) -> Any:
     """Declare a mapped column: ``id: Mapped[int] = mapped_column(primary_key=True)``.
 
@@ -59,25 +43,12 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
     ``ForeignKey``; keywords are the ``Column`` options. The type and the
     nullability come from the ``Mapped[...]`` annotation when not given.
     """
-    name: str | None = kwargs.pop("name", None)
-    type_: TypeEngine | None = None
-    foreign_keys: list[ForeignKey] = []
-    for arg in args:
-        if isinstance(arg, str) and name is None and type_ is None:
-            name = arg
-        elif isinstance(arg, TypeEngine) or (isinstance(arg, type) and issubclass(arg, TypeEngine)):
-            type_ = to_instance(arg)
-        elif isinstance(arg, ForeignKey):
-            foreign_keys.append(arg)
-        else:
-            raise exc.ArgumentError(
-                f"mapped_column() does not understand the argument {arg!r}; it takes a "
-                "column name, a type and ForeignKey()s"
-            )
-    unknown = set(kwargs) - _COLUMN_OPTIONS
+    positional_name, type_, foreign_keys = split_column_arguments(args, "mapped_column()")
+    name: str | None = kwargs.pop("name", None) or positional_name
+    unknown = set(kwargs) - COLUMN_OPTIONS
     if unknown:
         raise exc.ArgumentError(
             f"mapped_column() got unknown options: {', '.join(sorted(unknown))}; it takes "
-            f"{', '.join(sorted(_COLUMN_OPTIONS))}"
+            f"{', '.join(sorted(COLUMN_OPTIONS))}"
         )
     return MappedColumn(name, type_, foreign_keys, kwargs)

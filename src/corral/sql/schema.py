@@ -14,6 +14,45 @@ if TYPE_CHECKING:
     from corral.sql.ddl import Bind
 
 
+#: Keyword options of ``Column()`` (and of ``mapped_column()``) besides ``key``.
+COLUMN_OPTIONS = frozenset(
+    {
+        "primary_key",
+        "nullable",
+        "default",
+        "server_default",
+        "onupdate",
+        "server_onupdate",
+        "unique",
+        "index",
+        "autoincrement",
+        "comment",
+    }
+)
+
+
+def split_column_arguments(
+    args: tuple[Any, ...], what: str
+) -> tuple[str | None, TypeEngine | None, list[ForeignKey]]:
+    """A column's positional arguments: an optional name, an optional type, ForeignKeys."""
+    name: str | None = None
+    type_: TypeEngine | None = None
+    foreign_keys: list[ForeignKey] = []
+    for arg in args:
+        if isinstance(arg, str) and name is None and type_ is None and not foreign_keys:
+            name = arg
+        elif isinstance(arg, TypeEngine) or (isinstance(arg, type) and issubclass(arg, TypeEngine)):
+            type_ = to_instance(arg)
+        elif isinstance(arg, ForeignKey):
+            foreign_keys.append(arg)
+        else:
+            raise exc.ArgumentError(
+                f"{what} does not understand the argument {arg!r}; it takes a column name, "
+                "a type, ForeignKey()s and keyword options"
+            )
+    return name, type_, foreign_keys
+
+
 class ColumnDefault:
     """A client-side value for a column: a constant, or a callable called per row."""
 
@@ -31,23 +70,7 @@ class Column(NamedColumn[Any]):
     """A table column with its type, keys, nullability and defaults."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        name: str | None = None
-        type_: TypeEngine | None = None
-        foreign_keys: list[ForeignKey] = []
-        for arg in args:
-            if isinstance(arg, str) and name is None and type_ is None and not foreign_keys:
-                name = arg
-            elif isinstance(arg, TypeEngine) or (
-                isinstance(arg, type) and issubclass(arg, TypeEngine)
-            ):
-                type_ = to_instance(arg)
-            elif isinstance(arg, ForeignKey):
-                foreign_keys.append(arg)
-            else:
-                raise exc.ArgumentError(
-                    f"Column() does not understand the argument {arg!r}; it takes a name, "
-                    "a type, ForeignKey()s and keyword options"
-                )
+        name, type_, foreign_keys = split_column_arguments(args, "Column()")
         self.primary_key: bool = kwargs.pop("primary_key", False)
         nullable = kwargs.pop("nullable", None)
         self.nullable: bool = (not self.primary_key) if nullable is None else bool(nullable)
@@ -64,7 +87,8 @@ class Column(NamedColumn[Any]):
         key: str | None = kwargs.pop("key", None)
         if kwargs:
             raise exc.ArgumentError(
-                f"Column {name!r} got unknown options: {', '.join(sorted(kwargs))}"
+                f"Column {name!r} got unknown options: {', '.join(sorted(kwargs))}; it takes "
+                f"{', '.join(sorted(COLUMN_OPTIONS | {'key'}))}"
             )
         super().__init__(name or "", type_)
         self.key = key or name or ""
@@ -87,32 +111,6 @@ class Column(NamedColumn[Any]):
         if self.autoincrement is False or self.type.affinity != "integer":
             return False
         return len(table.primary_key.columns) == 1
-
-    def copy_unbound(self) -> Column:
-        """A fresh copy not attached to any table (for declarative inheritance of columns)."""
-        new = Column(
-            self.name,
-            self.type,
-            *[
-                ForeignKey(fk.target, ondelete=fk.ondelete, onupdate=fk.onupdate, name=fk.name)
-                for fk in self.foreign_keys
-            ],
-        )
-        for attr in (
-            "primary_key",
-            "nullable",
-            "default",
-            "server_default",
-            "onupdate",
-            "server_onupdate",
-            "unique",
-            "index",
-            "autoincrement",
-            "comment",
-            "key",
-        ):
-            setattr(new, attr, getattr(self, attr))
-        return new
 
 
 class ForeignKey:
