@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from corral import exc
+from corral import Column, Integer, MetaData, Table, exc, select
 from corral.engine.base import Connection
 from corral.engine.create import create_engine
 from corral.engine.engine import Engine
@@ -192,3 +192,28 @@ def test_long_parameter_lists_are_elided_in_logs(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "97 more parameter sets" in logged
     assert "name 50" not in logged
+
+
+def test_begin_is_sent_with_the_first_statement(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """begin() sends nothing; BEGIN goes out with the first statement, COMMIT only after it."""
+    with caplog.at_level(logging.INFO, logger="corral.engine"), engine.connect() as connection:
+        with connection.begin():
+            pass
+        assert [r.getMessage() for r in caplog.records] == []
+        with connection.begin():
+            connection.exec_driver_sql("SELECT 1")
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["BEGIN", "SELECT 1", "[no parameters]", "COMMIT"]
+
+
+def test_locking_read_after_begin_takes_the_write_lock(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On SQLite a FOR UPDATE select as the first statement begins with BEGIN IMMEDIATE."""
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True))
+    with caplog.at_level(logging.INFO, logger="corral.engine"), engine.connect() as connection:
+        connection.begin()
+        connection.execute(select(table).with_for_update()).all()
+    assert caplog.records[0].getMessage() == "BEGIN IMMEDIATE"

@@ -211,7 +211,7 @@ class Connection:
 
     def _set_isolation_level(self, level: object) -> None:
         normalized = self.dialect.normalize_isolation_level(level)
-        if self._stack.root is not None:
+        if self._stack.begun:
             raise exc.InvalidRequestError(
                 f"Cannot change the isolation level to {normalized} inside a transaction; "
                 "call commit() or rollback() first, or set it right after connect()"
@@ -236,17 +236,26 @@ class Connection:
     # -- transactions ----------------------------------------------------------
 
     def begin(self) -> Transaction:
-        """Begin the root transaction explicitly (use as a context manager to commit)."""
+        """Begin the root transaction explicitly (use as a context manager to commit).
+
+        BEGIN itself is sent with the first statement, so a transaction that
+        never runs one costs no round trip, and a first statement that is a
+        locking read can ask for the write lock where the database needs that.
+        """
+        if self._state is ConnectionState.CLOSED:
+            raise exc.ResourceClosedError("This Connection is closed")
         if self._stack.root is not None:
             raise exc.InvalidRequestError(
                 "A transaction is already begun on this Connection (it autobegins on first "
                 "execute); call commit() or rollback() first, or use begin_nested()"
             )
-        return self._begin_root()
-
-    def _begin_root(self, write_lock: bool = False) -> Transaction:
-        dbapi = self._dbapi if self._dbapi is not None else self._revive()
         root = Transaction(self)
+        self._stack.root = root
+        return root
+
+    def _emit_begin(self, write_lock: bool = False) -> None:
+        """Send BEGIN for the root transaction (nothing in AUTOCOMMIT mode)."""
+        dbapi = self._dbapi if self._dbapi is not None else self._revive()
         if not self._autocommit:
             sql = self.dialect.begin_sql(write_lock)
             if logger.isEnabledFor(logging.INFO):
@@ -255,8 +264,7 @@ class Connection:
                 self.dialect.do_begin(dbapi, write_lock)
             except BaseException as error:
                 raise self._translate(error, sql, None) from error
-        self._stack.root = root
-        return root
+        self._stack.begun = True
 
     def begin_nested(self) -> NestedTransaction:
         """Open a SAVEPOINT (beginning the transaction first if needed)."""
@@ -264,11 +272,7 @@ class Connection:
             raise exc.InvalidRequestError(
                 "Savepoints need a transaction, and this Connection is in AUTOCOMMIT mode"
             )
-        root = self._stack.root
-        if root is None:
-            self._begin_root()
-        elif root.state is not TransactionState.ACTIVE:
-            self._raise_inactive()
+        self._prepare()
         name = self._stack.next_savepoint_name()
         self._control(f"SAVEPOINT {name}", lambda dbapi: self.dialect.do_savepoint(dbapi, name))
         savepoint = NestedTransaction(self, name)
@@ -308,11 +312,12 @@ class Connection:
             return
         stack = self._stack
         ended = [*reversed(stack.nested), transaction]
+        begun = stack.begun
         stack.clear()
         final = TransactionState.COMMITTED if commit else TransactionState.ROLLED_BACK
         dbapi = self._dbapi
         try:
-            if dbapi is not None and not self._autocommit:
+            if dbapi is not None and begun and not self._autocommit:
                 if commit:
                     self._commit(dbapi)
                 else:
@@ -418,18 +423,21 @@ class Connection:
             during_commit=during_commit,
         )
 
-    def _prepare(self) -> Any:
+    def _prepare(self, write_lock: bool = False) -> Any:
         """The DB-API connection ready for a statement: open, with a transaction begun."""
-        dbapi = self._dbapi
-        if dbapi is None:
-            dbapi = self._revive()
-        root = self._stack.root
-        if root is None:
-            if not self._autocommit:
-                self._begin_root()
-        elif root.state is not TransactionState.ACTIVE:
+        stack = self._stack
+        root = stack.root
+        if root is not None and root.state is not TransactionState.ACTIVE:
             self._raise_inactive()
-        return dbapi
+        if self._dbapi is None:
+            self._revive()
+        if root is None:
+            if self._autocommit:
+                return self._dbapi
+            stack.root = Transaction(self)
+        if not stack.begun:
+            self._emit_begin(write_lock)
+        return self._dbapi
 
     # -- execution ---------------------------------------------------------------
 
@@ -471,22 +479,19 @@ class Connection:
                 f"got {type(parameters).__name__}"
             )
         compiled, binds = compile_for(self.dialect, keys)
-        if (
-            self._stack.root is None
-            and self.dialect.features.write_lock_on_begin
+        # Without row locks, a locking read that opens the transaction takes the write lock.
+        write_lock = (
+            self.dialect.features.write_lock_on_begin
+            and not self._stack.begun
             and getattr(statement, "_for_update", None) is not None
-            and not self._autocommit
-            and self._state is not ConnectionState.CLOSED
-        ):
-            # No row locks here: a locking read opens the transaction with the write lock.
-            self._begin_root(write_lock=True)
+        )
         if many:
             assert isinstance(parameters, list | tuple)
             args: Any = compiled.construct_params_many(binds, parameters)
         else:
             assert parameters is None or isinstance(parameters, Mapping)
             args = compiled.construct_params(binds, parameters)
-        cursor = self._cursor_execute(compiled.sql, args, many)
+        cursor = self._cursor_execute(compiled.sql, args, many, write_lock)
         return self._result(cursor, compiled, binds, parameters, args, many)
 
     def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
@@ -521,12 +526,12 @@ class Connection:
         """The statement's result as its first column's values."""
         return self.execute(statement, parameters).scalars()
 
-    def _cursor_execute(self, sql: str, args: Any, many: bool) -> Any:
+    def _cursor_execute(self, sql: str, args: Any, many: bool, write_lock: bool = False) -> Any:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError(
                 "This Connection is closed; get a new one with engine.connect()"
             )
-        dbapi = self._prepare()
+        dbapi = self._prepare(write_lock)
         if self.engine.echo or logger.isEnabledFor(logging.INFO):
             log_statement(sql, args)
         cursor = dbapi.cursor()

@@ -134,10 +134,12 @@ class NestedTransaction(Transaction):
 class TransactionStack:
     """The root transaction and the open savepoints of one connection, innermost last."""
 
-    __slots__ = ("_counter", "nested", "root")
+    __slots__ = ("_counter", "begun", "nested", "root")
 
     def __init__(self) -> None:
         self.root: Transaction | None = None
+        #: Whether BEGIN was sent for ``root`` (it goes out with the first statement).
+        self.begun = False
         self.nested: list[NestedTransaction] = []
         self._counter = 0
 
@@ -147,6 +149,7 @@ class TransactionStack:
 
     def clear(self) -> None:
         self.root = None
+        self.begun = False
         self.nested.clear()
 
     def inner_to(self, transaction: NestedTransaction) -> list[NestedTransaction]:
