@@ -20,7 +20,11 @@ OPEN_TRANSACTIONS = {
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
         "AND state LIKE 'idle in transaction%'"
     ),
-    "mysql": "SELECT count(*) FROM information_schema.innodb_trx",
+    "mysql": (
+        "SELECT count(*) FROM information_schema.innodb_trx AS trx "
+        "JOIN information_schema.processlist AS session ON session.id = trx.trx_mysql_thread_id "
+        "WHERE session.db = DATABASE()"
+    ),
 }
 #: A query per server giving this session's id, and the statement that ends another session.
 SESSION_ID = {"postgresql": "SELECT pg_backend_pid()", "mysql": "SELECT connection_id()"}
