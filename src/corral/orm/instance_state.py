@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 
 IdentityKey = tuple[Any, tuple[Any, ...]]
 
+#: Shared by every state with no recorded change (replaced, never mutated, on the first
+#: change): loading an object then allocates no containers for its bookkeeping, which
+#: keeps the cyclic garbage collector from rescanning every loaded object.
+NO_CHANGES: dict[str, Any] = {}
+NOT_EXPIRED: frozenset[str] = frozenset()
+
 
 class InstanceState:
     """Status, identity, session and change history of one mapped object."""
@@ -36,9 +42,9 @@ class InstanceState:
         self.key = key
         self.session = session
         #: Values as loaded from the database, for the attributes changed since.
-        self.committed_state: dict[str, Any] = {}
+        self.committed_state: dict[str, Any] = NO_CHANGES
         #: Attributes whose values were dropped and reload on next access.
-        self.expired: set[str] = set()
+        self.expired: frozenset[str] = NOT_EXPIRED
 
     def __repr__(self) -> str:
         return f"<InstanceState {self.mapper.class_.__name__} {self.status.value} {self.key}>"
@@ -59,13 +65,15 @@ class InstanceState:
     def record_change(self, obj: object, key: str, old: Any) -> None:
         """Remember the loaded value of ``key`` before its first change since the last flush."""
         if key not in self.committed_state:
+            if self.committed_state is NO_CHANGES:
+                self.committed_state = {}
             self.committed_state[key] = old
             if self.session is not None:
                 self.session._note_modified(obj)
 
     def commit_all(self) -> None:
         """The current values are now the database's: forget the change history."""
-        self.committed_state = {}
+        self.committed_state = NO_CHANGES
 
     def expire(self, obj: object, keys: set[str] | None = None) -> None:
         """Drop loaded values (all column attributes, or ``keys``) so they reload on access."""
@@ -73,8 +81,11 @@ class InstanceState:
         names = self.mapper.column_keys if keys is None else keys
         for key in names:
             d.pop(key, None)
-            self.committed_state.pop(key, None)
-        self.expired.update(names)
+        if self.committed_state:
+            self.committed_state = {
+                k: v for k, v in self.committed_state.items() if k not in names
+            } or NO_CHANGES
+        self.expired = self.expired.union(names)
 
     def unloaded(self, obj: object) -> set[str]:
         """Column attributes with no value in the object."""
