@@ -88,6 +88,8 @@ class ServerDatabase:
         self.backend = backend
         self.configured = configured
         self.private = False
+        #: False right after a successful clean-up, so the next test need not clean first.
+        self.dirty = True
         self.url = configured
         self._admin: Any = None
         self.error: BaseException | None = None
@@ -122,6 +124,11 @@ class ServerDatabase:
 
     def clean(self) -> None:
         """Remove everything the test created, first ending any connection it leaked."""
+        self.dirty = True
+        self._clean()
+        self.dirty = False
+
+    def _clean(self) -> None:
         admin = self.admin()
         if self.backend == "postgresql":
             if self.private:
@@ -219,7 +226,8 @@ def db_url(backend: str, servers: Servers, tmp_path: Path) -> Iterator[URL]:
         yield make_url(f"sqlite:///{tmp_path / 'test.db'}")
         return
     database = servers.get(backend)
-    database.clean()
+    if database.dirty:
+        database.clean()
     yield database.url
     database.clean()
 
