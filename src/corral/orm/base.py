@@ -40,6 +40,10 @@ class ObjectStatus(enum.Enum):
     DELETED = "deleted"  # its DELETE was flushed; the transaction has not ended
     DETACHED = "detached"  # has (had) a row, belongs to no session
 
+    # Members are singletons compared by identity: hash them the same way, in C,
+    # instead of Enum's Python-level __hash__ (status checks run once per object).
+    __hash__ = object.__hash__
+
 
 #: Allowed status changes; anything else is a bug in corral, caught by ``InstanceState``.
 TRANSITIONS: dict[ObjectStatus, frozenset[ObjectStatus]] = {
