@@ -217,3 +217,22 @@ def test_locking_read_after_begin_takes_the_write_lock(
         connection.begin()
         connection.execute(select(table).with_for_update()).all()
     assert caplog.records[0].getMessage() == "BEGIN IMMEDIATE"
+
+
+def test_ended_transaction_cannot_commit(engine: Engine) -> None:
+    """A rolled-back transaction refuses commit() (its lifecycle has ended)."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        transaction.rollback()
+        with pytest.raises(exc.InvalidRequestError, match="already rolled back"):
+            transaction.commit()
+
+
+def test_close_ends_open_transactions(engine: Engine) -> None:
+    """Closing the connection marks its transaction and savepoints rolled back."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    savepoint = connection.begin_nested()
+    connection.close()
+    assert not transaction.is_valid
+    assert not savepoint.is_valid

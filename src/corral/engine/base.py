@@ -152,9 +152,9 @@ class Connection:
         stack = self._stack
         in_transaction = stack.root is not None
         for savepoint in stack.nested:
-            savepoint.state = TransactionState.ROLLED_BACK
+            savepoint._finish(TransactionState.ROLLED_BACK)
         if stack.root is not None:
-            stack.root.state = TransactionState.ROLLED_BACK
+            stack.root._finish(TransactionState.ROLLED_BACK)
         stack.clear()
         pooled, self._pooled = self._pooled, None
         dbapi, self._dbapi = self._dbapi, None
@@ -327,8 +327,7 @@ class Connection:
             raise
         finally:
             for item in ended:
-                if item.state is not final:
-                    item.state = final
+                item._finish(final)
 
     def _commit(self, dbapi: Any) -> None:
         if logger.isEnabledFor(logging.INFO):
@@ -368,7 +367,7 @@ class Connection:
             raise
         finally:
             for item in inner:
-                item.state = final
+                item._finish(final)
 
     def _raise_inactive(self) -> NoReturn:
         raise exc.PendingRollbackError(

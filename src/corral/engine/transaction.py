@@ -63,6 +63,11 @@ class Transaction:
     def _noun(self) -> str:
         return "transaction"
 
+    def _finish(self, final: TransactionState) -> None:
+        """Move to the ``final`` state unless already there."""
+        if self.state is not final:
+            self._move(final)
+
     @property
     def is_active(self) -> bool:
         """Whether statements may still run in this transaction."""
