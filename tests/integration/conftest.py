@@ -81,6 +81,29 @@ def _run(connection: Any, sql: str, params: Any = None) -> list[Any]:
         cursor.close()
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _drop_abandoned(admin: Any, backend: str, prefix: str) -> None:
+    """Drop private databases left by test runs whose process is gone (killed runs)."""
+    if backend == "postgresql":
+        query = "SELECT datname FROM pg_database WHERE datname LIKE %s"
+    else:
+        query = "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s"
+    for (name,) in _run(admin, query, (prefix + "%",)):
+        suffix = str(name)[len(prefix) :]
+        if suffix.isdigit() and not _process_alive(int(suffix)):
+            with contextlib.suppress(Exception):  # still in use, or dropped meanwhile
+                _run(admin, f"DROP DATABASE IF EXISTS {name}")
+
+
 class ServerDatabase:
     """One server's database for this test session, with the connection that cleans it."""
 
@@ -100,13 +123,15 @@ class ServerDatabase:
 
     def _start(self) -> None:
         admin = _raw_connect(self.configured)
-        name = f"{self.configured.database or 'test'}_corral_{os.getpid()}"
+        prefix = f"{self.configured.database or 'test'}_corral_"
+        name = f"{prefix}{os.getpid()}"
         try:
             _run(admin, f"DROP DATABASE IF EXISTS {name}")
             _run(admin, f"CREATE DATABASE {name}")
         except Exception:
             self._admin = admin  # no privilege: share the configured database
             return
+        _drop_abandoned(admin, self.backend, prefix)
         admin.close()
         self.private = True
         self.url = self.configured.set(database=name)
