@@ -236,3 +236,11 @@ def test_close_ends_open_transactions(engine: Engine) -> None:
     connection.close()
     assert not transaction.is_valid
     assert not savepoint.is_valid
+
+
+def test_second_transaction_on_shared_memory_database_is_explained(engine: Engine) -> None:
+    """Two Connections of a memory engine cannot both be in a transaction; the error says why."""
+    with engine.connect() as first, engine.connect() as second:
+        first.exec_driver_sql("SELECT 1")
+        with pytest.raises(exc.InvalidRequestError, match="one connection shared"):
+            second.exec_driver_sql("SELECT 1")

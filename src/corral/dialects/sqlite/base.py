@@ -80,6 +80,17 @@ class SQLiteDialect(DefaultDialect):
         # A locking read (FOR UPDATE, which SQLite lacks) takes the database's write lock.
         return "BEGIN IMMEDIATE" if write_lock else self.begin_statement
 
+    def do_begin(self, dbapi_connection: Any, write_lock: bool = False) -> None:
+        if dbapi_connection.in_transaction:
+            raise exc.InvalidRequestError(
+                "This SQLite connection is already in a transaction begun by another "
+                "Connection: a sqlite:// memory database is one connection shared by all of "
+                "the engine's Connections, so only one of them can be in a transaction at a "
+                "time. Finish the other transaction first, or use a file database "
+                "(sqlite:///file.db) for concurrent connections."
+            )
+        super().do_begin(dbapi_connection, write_lock)
+
     def create_connect_args(self, url: URL) -> dict[str, Any]:
         if url.host or url.port or url.username or url.password:
             raise exc.ArgumentError(
