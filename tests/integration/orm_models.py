@@ -90,6 +90,18 @@ class Job(Base):
     taken_by: Mapped[str | None] = mapped_column(String(20))
 
 
+class Seat(Base):
+    """A row whose UPDATEs check the values read instead of a version column."""
+
+    __tablename__ = "seats"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    holder: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(20))
+
+    __mapper_args__ = {"check_read_values": True}
+
+
 class FlushGate:
     """Holds a flush inside a column default until the test lets it go."""
 

@@ -364,3 +364,95 @@ def test_shared_session_raises_every_time(make_engine: EngineFactory, backend: s
         session.rollback()
         session.close()
     assert caught == 10
+
+
+# -- optimistic checks without a version column ----------------------------------------------
+
+
+def test_check_read_values_refuses_to_overwrite_a_concurrent_change(
+    make_engine: EngineFactory, backend: str
+) -> None:
+    """With check_read_values, an UPDATE of a value changed since it was read raises."""
+    from tests.integration.orm_models import Seat
+
+    engine = _engine(make_engine, backend)
+    factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+    with factory.begin() as session:
+        session.add(Seat(id=1, holder=None, note="n"))
+    with factory() as mine:
+        seat = mine.get(Seat, 1)
+        assert seat is not None
+        mine.commit()
+        with factory.begin() as theirs:
+            taken = theirs.get(Seat, 1)
+            assert taken is not None
+            taken.holder = "them"
+        seat.holder = "me"
+        with pytest.raises(exc.StaleDataError, match="Seat"):
+            mine.commit()
+    with factory() as session:
+        assert session.scalar(select(Seat.holder)) == "them"
+
+
+def test_check_read_values_ignores_columns_it_does_not_change(
+    make_engine: EngineFactory, backend: str
+) -> None:
+    """A concurrent change to another column does not block the update."""
+    from tests.integration.orm_models import Seat
+
+    engine = _engine(make_engine, backend)
+    factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+    with factory.begin() as session:
+        session.add(Seat(id=1, holder="a", note="n"))
+    with factory() as mine:
+        seat = mine.get(Seat, 1)
+        assert seat is not None
+        mine.commit()
+        with factory.begin() as theirs:
+            other = theirs.get(Seat, 1)
+            assert other is not None
+            other.note = "changed"
+        seat.holder = "b"
+        mine.commit()
+    with factory() as session:
+        row = session.execute(select(Seat.holder, Seat.note)).one()
+        assert tuple(row) == ("b", "changed")
+
+
+def test_control_without_read_checks_overwrites(make_engine: EngineFactory, backend: str) -> None:
+    """Control: the same interleaving on a plain model silently overwrites the other change."""
+    engine = _engine(make_engine, backend)
+    factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+    with factory.begin() as session:
+        session.add(PlainCounter(id=1, value=0))
+    with factory() as mine:
+        counter = mine.get(PlainCounter, 1)
+        assert counter is not None
+        mine.commit()
+        with factory.begin() as theirs:
+            other = theirs.get(PlainCounter, 1)
+            assert other is not None
+            other.value = 5
+        counter.value = 1
+        mine.commit()  # no error: their 5 is lost
+    with factory() as session:
+        assert session.scalar(select(PlainCounter.value)) == 1
+
+
+def test_check_read_values_sql(make_engine: EngineFactory, backend: str) -> None:
+    """The UPDATE's WHERE compares each changed column with its value as read (NULL too)."""
+    from tests.integration.orm_models import Seat, dml, recorded_sql
+
+    engine = _engine(make_engine, backend)
+    with Session(engine) as session:
+        session.add_all([Seat(id=1, holder=None), Seat(id=2, holder="x")])
+        session.commit()
+        first, second = session.get(Seat, 1), session.get(Seat, 2)
+        assert first is not None and second is not None
+        first.holder, second.holder = "a", "b"
+        with recorded_sql() as sql:
+            session.flush()
+    assert dml(sql) == [  # rows in key order; a NULL read is another statement shape
+        "UPDATE seats SET holder=? WHERE seats.id = ? AND seats.holder IS NULL",
+        "UPDATE seats SET holder=? WHERE seats.id = ? AND seats.holder = ?",
+    ]

@@ -229,12 +229,18 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     version = mapper_args.pop("version_id_col", None)
     version_column = _find_version_column(cls, version, columns)
     generator = mapper_args.pop("version_id_generator", None)
+    check_read_values = bool(mapper_args.pop("check_read_values", False))
     if mapper_args:
         raise exc.MappingError(
             f"{cls.__name__}.__mapper_args__ has unknown keys: {', '.join(sorted(mapper_args))}"
         )
     mapper = Mapper(
-        cls, table, columns, version_id_col=version_column, version_id_generator=generator
+        cls,
+        table,
+        columns,
+        version_id_col=version_column,
+        version_id_generator=generator,
+        check_read_values=check_read_values,
     )
     cls.__table__ = table
     cls.__mapper__ = mapper

@@ -21,6 +21,7 @@ class Mapper:
         *,
         version_id_col: Column | None = None,
         version_id_generator: Callable[[Any], Any] | bool | None = None,
+        check_read_values: bool = False,
     ) -> None:
         self.class_ = class_
         self.table = table
@@ -41,6 +42,8 @@ class Mapper:
         if version_id_col is not None and version_id_generator is None:
             version_id_generator = _next_version
         self.version_id_generator = version_id_generator
+        #: UPDATEs also check that each changed column still holds the value read.
+        self.check_read_values = check_read_values
         self.relationships: dict[str, Any] = {}
 
     def __repr__(self) -> str:

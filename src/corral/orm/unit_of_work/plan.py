@@ -25,6 +25,8 @@ from corral.util import topological
 #: Prefix of the bind names that carry the old primary key and version in UPDATE/DELETE.
 KEY_PARAM = "corral_pk_"
 VERSION_PARAM = "corral_version"
+#: Prefix of the bind names that carry a value as read, for ``check_read_values``.
+READ_PARAM = "corral_read_"
 
 
 class StepKind(enum.Enum):
@@ -207,13 +209,14 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
-    groups: dict[tuple[str, ...], Step] = {}
+    groups: dict[tuple[object, ...], Step] = {}
     version_key = mapper.version_id_key
     for obj in _pk_order(objects):
         state = _state(obj)
         changes = changed_values(mapper, obj, state)
         if not changes:
             continue
+        read_checks = _read_checks(mapper, state, changes)
         for key, column in mapper.columns_by_key.items():
             if column.onupdate is not None and key not in changes:
                 value = column.onupdate.value()
@@ -229,12 +232,26 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
                 params[version_key] = new_version
                 obj.__dict__[version_key] = new_version
             params[VERSION_PARAM] = old_version
-        shape = tuple(sorted(changes)) + ((version_key,) if version_key else ())
+        for key, read in read_checks:
+            if read is not None:
+                params[READ_PARAM + key] = read
+        null_reads = tuple(read is None for _, read in read_checks)
+        shape = (
+            tuple(sorted(changes))
+            + ((version_key,) if version_key else ())
+            + tuple(key for key, _ in read_checks)
+            + null_reads
+        )
         step = groups.get(shape)
         if step is None:
             where = _key_where(mapper)
             if version_key is not None:
                 where.append(mapper.columns_by_key[version_key] == bindparam(VERSION_PARAM))
+            for key, read in read_checks:
+                column = mapper.columns_by_key[key]
+                where.append(
+                    column.is_(None) if read is None else column == bindparam(READ_PARAM + key)
+                )
             step = Step(
                 StepKind.UPDATE,
                 mapper,
@@ -247,6 +264,25 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
         step.params.append(params)
         step.objects.append(obj)
     return list(groups.values())
+
+
+def _read_checks(
+    mapper: Mapper, state: InstanceState, changes: dict[str, Any]
+) -> list[tuple[str, Any]]:
+    """(column, value as read) for each changed column, when the mapper checks reads.
+
+    With ``check_read_values`` the UPDATE only matches a row whose changed columns
+    still hold what this session read: a concurrent change to any of them makes it
+    match nothing, which raises ``StaleDataError`` instead of overwriting it.
+    """
+    if not mapper.check_read_values:
+        return []
+    checks = []
+    for key in sorted(changes):
+        read = state.committed_state.get(key, NO_VALUE)
+        if read is not NO_VALUE:  # never loaded: there is nothing to compare with
+            checks.append((key, read))
+    return checks
 
 
 def _loaded_version(obj: object, state: InstanceState, key: str) -> Any:
