@@ -29,6 +29,14 @@ typecheck: $(VENV)/.installed-dev
 unit: $(VENV)/.installed-dev
 	$(BIN)/pytest -q tests/unit
 
+# DEMO_ARGS passes options, e.g. make demo DEMO_ARGS="--workers 4 --url mysql://root@127.0.0.1/test"
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[postgresql,mysql]'
+	touch $@
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/python -m corral demo $(DEMO_ARGS)
+
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--url postgresql://root@127.0.0.1:5432/test"
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

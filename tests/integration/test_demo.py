@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import random
 
 import pytest
@@ -71,3 +72,28 @@ def test_bad_options_are_refused() -> None:
     parser = argparse.ArgumentParser()
     demo.add_arguments(parser)
     assert demo.run(parser.parse_args(["--workers", "0", "--quiet"])) == 2
+
+
+def test_demo_is_a_listed_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """python -m corral --help lists the demo."""
+    from corral.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    assert "demo" in capsys.readouterr().out
+
+
+def test_progress_lines_without_a_terminal() -> None:
+    """Written to a file, progress is a line per quarter, not a redrawn bar."""
+    stream = io.StringIO()
+    progress = demo.Progress(8, stream)
+    for _ in range(8):
+        progress.advance()
+    lines = stream.getvalue().splitlines()
+    assert [line.split("] ")[1] for line in lines] == [
+        "2/8 requests",
+        "4/8 requests",
+        "6/8 requests",
+        "8/8 requests",
+    ]

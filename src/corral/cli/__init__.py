@@ -29,6 +29,11 @@ class Command:
 #: line here.
 COMMANDS: tuple[Command, ...] = (
     Command(
+        "demo",
+        "sell tickets from many threads and check that no seat is sold twice",
+        "corral.cli.demo",
+    ),
+    Command(
         "bench",
         "time corral against the raw DB-API driver and other ORMs; ratios to the driver",
         "corral.cli.bench",

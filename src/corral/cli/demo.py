@@ -146,24 +146,33 @@ def _note_retry(outcome: Outcome, error: BaseException) -> None:
 
 
 class Progress:
-    """A one-line progress bar on a terminal stream."""
+    """A progress bar redrawn in place on a terminal; elsewhere a line per quarter done."""
 
     def __init__(self, total: int, stream: TextIO | None) -> None:
         self.total = total
         self.done = 0
         self.stream = stream
+        self.terminal = stream is not None and stream.isatty()
         self._lock = threading.Lock()
 
     def advance(self) -> None:
         with self._lock:
             self.done += 1
-            if self.stream is not None and (self.done % 5 == 0 or self.done == self.total):
-                filled = int(30 * self.done / self.total)
-                bar = "#" * filled + "." * (30 - filled)
-                self.stream.write(f"\r  [{bar}] {self.done}/{self.total} requests")
-                if self.done == self.total:
-                    self.stream.write("\n")
-                self.stream.flush()
+            if self.stream is None:
+                return
+            if self.terminal and (self.done % 5 == 0 or self.done == self.total):
+                self.stream.write(f"\r  {self._bar()}")
+                self.stream.write("\n" if self.done == self.total else "")
+            elif (
+                not self.terminal
+                and self.done * 4 // self.total > (self.done - 1) * 4 // self.total
+            ):
+                self.stream.write(f"  {self._bar()}\n")
+            self.stream.flush()
+
+    def _bar(self) -> str:
+        filled = int(30 * self.done / self.total)
+        return f"[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} requests"
 
 
 def _traced_request(
