@@ -6,15 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
+from corral.sql.columns import column, literal_column
 from corral.sql.elements import (
     ClauseElement,
     and_,
     bindparam,
     cast,
-    column,
     false,
     literal,
-    literal_column,
     not_,
     null,
     or_,

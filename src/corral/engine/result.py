@@ -9,8 +9,6 @@ run only for the columns that have one.
 from __future__ import annotations
 
 import contextlib
-import gc
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
@@ -18,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from corral import exc
 from corral.engine.row import Row, RowMapping, row_class
 from corral.sql.type_api import Processor
+from corral.util.gc_pause import PAUSE_AT, collector_pause
 
 T = TypeVar("T")
 #: Turns a driver exception into the one to raise (the Connection's error translation).
@@ -25,49 +24,15 @@ ErrorTranslator = Callable[[BaseException], BaseException]
 
 #: Rows fetched per round when iterating a result.
 ITERATION_BATCH = 500
-#: Batches at least this long are converted with the cyclic garbage collector paused.
-GC_PAUSE_ROWS = 2000
-
-
-class _GarbageCollectorPause:
-    """Pauses the cyclic GC while a large batch of rows is built, for every thread at once.
-
-    ``Row`` objects are tuple subclasses, which the collector keeps tracking
-    (plain tuples of scalars it stops tracking), so building tens of thousands
-    of them triggers repeated full collections that scan every live object.
-    None of the new rows can be garbage yet, so pausing the collector only
-    saves work. A depth count under a lock restores the collector exactly once.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._was_enabled = False
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._depth == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-
-    def __exit__(self, *exc_info: object) -> None:
-        with self._lock:
-            self._depth -= 1
-            if self._depth == 0 and self._was_enabled:
-                gc.enable()
-
-
-_gc_pause = _GarbageCollectorPause()
 
 
 def _build(make: Callable[[Any], T] | None, raw_rows: list[Any]) -> list[T]:
     """``make`` applied to each raw row (the rows themselves when the driver built them)."""
     if make is None:
         return raw_rows
-    if len(raw_rows) < GC_PAUSE_ROWS:
+    if len(raw_rows) < PAUSE_AT:
         return list(map(make, raw_rows))
-    with _gc_pause:
+    with collector_pause:
         return list(map(make, raw_rows))
 
 
@@ -98,7 +63,7 @@ class _CursorSource:
         cursor = self.cursor
         if cursor is not None and make is not None and self.processed is None and self.iterate:
             try:
-                with _gc_pause:
+                with collector_pause:
                     rows = list(map(make, cursor))
             except Exception as error:
                 raise self._failed(error) from error

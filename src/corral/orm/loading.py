@@ -6,15 +6,15 @@ one ``__new__``, one ``dict.update`` and one state — no closures per row.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import contextlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from corral.engine.result import Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
 from corral.orm.mapper import Mapper
+from corral.util.gc_pause import PAUSE_AT, collector_pause
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -140,7 +140,8 @@ def load_rows(
                 out_keys.append(keys[position + offset] if position + offset < len(keys) else "")
             position += width
             del entity
-    with collector_paused(len(rows)):
+    pause = collector_pause if len(rows) >= PAUSE_AT else contextlib.nullcontext()
+    with pause:
         if len(plan) == 1 and plan[0][0] == "object":
             single: EntityLoader = plan[0][1]
             objects = [(single.load(row),) for row in rows]
@@ -151,26 +152,3 @@ def load_rows(
                 tuple(item.load(row) if kind == "object" else row[item] for kind, item in plan)
             )
         return result_from_rows(built, out_keys)
-
-
-#: Loads of more rows than this run with the cyclic garbage collector paused.
-PAUSE_COLLECTOR_ABOVE = 1000
-
-
-@contextmanager
-def collector_paused(rows: int) -> Iterator[None]:
-    """Pause the cyclic garbage collector while many objects are built.
-
-    Every loaded object adds containers the collector tracks, and each collection
-    rescans all of them: without the pause, loading 50,000 rows spends most of its
-    time in the collector, finding no garbage (everything built is kept). The
-    collector's previous state is restored afterwards.
-    """
-    if rows <= PAUSE_COLLECTOR_ABOVE or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

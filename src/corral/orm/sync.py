@@ -18,6 +18,7 @@ from corral.orm.base import NO_VALUE, ObjectStatus
 from corral.orm.instance_state import state_of
 from corral.orm.mapper import Mapper
 from corral.sql import operators as ops
+from corral.sql.columns import NamedColumn
 from corral.sql.dml import Delete, DMLStatement, Update
 from corral.sql.elements import (
     BinaryExpression,
@@ -27,7 +28,6 @@ from corral.sql.elements import (
     ClauseList,
     False_,
     Grouping,
-    NamedColumn,
     Null,
     True_,
     UnaryExpression,

@@ -1,5 +1,6 @@
 """corral.sql: types, schema, expressions, statements and the compiler."""
 
+from corral.sql.columns import column, literal_column
 from corral.sql.ddl import (
     AddConstraint,
     CreateIndex,
@@ -17,10 +18,8 @@ from corral.sql.elements import (
     and_,
     bindparam,
     cast,
-    column,
     false,
     literal,
-    literal_column,
     not_,
     null,
     or_,

@@ -24,6 +24,7 @@ from corral.sql.type_api import (
     TypeEngine,
     to_instance,
 )
+from corral.sql.types import Boolean, type_for_value
 
 if TYPE_CHECKING:
     from corral.sql.compiler.compiled import Compiled
@@ -355,20 +356,6 @@ class ColumnElement(ClauseElement, Generic[T]):
                 )
 
 
-def boolean_type() -> TypeEngine:
-    """The type of a condition."""
-    from corral.sql.types import Boolean
-
-    return Boolean()
-
-
-def type_for_value(value: object) -> TypeEngine:
-    """The type a plain Python value binds as."""
-    from corral.sql.types import type_for_value as pick
-
-    return pick(value)
-
-
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -475,65 +462,6 @@ def false() -> False_:
     return False_()
 
 
-class NamedColumn(ColumnElement[T]):
-    """A named column, optionally of a table: what ``ColumnClause`` and ``Column`` share.
-
-    The two are siblings, not parent and child: Python lets a subclass's ``__eq__``
-    run first, which would write ``alias.c.id == table.c.id`` back to front.
-    """
-
-    key: str
-
-    visit_name = "column"
-
-    def __init__(
-        self,
-        name: str,
-        type_: TypeEngine | type[TypeEngine] | None = None,
-        *,
-        table: FromClause | None = None,
-        is_literal: bool = False,
-    ) -> None:
-        self.name = name
-        self.key = name
-        self.type = to_instance(type_)
-        self.table = table
-        self.is_literal = is_literal
-        self._serial = next_serial()
-
-    def describe(self) -> str:
-        table_name = getattr(self.table, "name", None)
-        return f"{table_name}.{self.name}" if table_name else self.name
-
-    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        table = self.table
-        if table is None:
-            return ("column", self.name, self.is_literal, self.type.cache_key())
-        shape = getattr(table, "shape", None)
-        if shape is not None:  # a column of an alias, subquery or CTE: keyed by their shape
-            return ("alias_column", shape(), self.name)
-        return ("column", self._serial)
-
-    def _from_objects(self) -> list[FromClause]:
-        return [self.table] if self.table is not None else []
-
-
-class ColumnClause(NamedColumn[T]):
-    """A column by name (``column()``, ``literal_column()``, a subquery's columns)."""
-
-
-def column(name: str, type_: TypeEngine | type[TypeEngine] | None = None) -> ColumnClause[Any]:
-    """A column by name, not tied to a table object."""
-    return ColumnClause(name, type_)
-
-
-def literal_column(
-    text: str, type_: TypeEngine | type[TypeEngine] | None = None
-) -> ColumnClause[Any]:
-    """A column expression written into the SQL exactly as given."""
-    return ColumnClause(text, type_, is_literal=True)
-
-
 class BinaryExpression(ColumnElement[T]):
     """``left <operator> right``."""
 
@@ -556,7 +484,7 @@ class BinaryExpression(ColumnElement[T]):
         if type_ is not None:
             self.type = type_
         elif operator.kind in ("comparison", "boolean"):
-            self.type = boolean_type()
+            self.type = Boolean()
 
     def describe(self) -> str:
         return f"{self.left.describe()} {self.operator.sql} {self.right.describe()}"
@@ -642,7 +570,7 @@ class BooleanClauseList(ColumnElement[bool]):
         self.operator = operator
         self.clauses = [c.__clause_element__() for c in clauses]
         self.precedence = operator.precedence
-        self.type = boolean_type()
+        self.type = Boolean()
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("bool", self.operator.name, tuple(c._key(binds) for c in self.clauses))
@@ -694,9 +622,7 @@ def not_(clause: ColumnElement[Any]) -> ColumnElement[bool]:
             ops.NEGATIONS[element.operator],
             escape=element.escape,
         )
-    return UnaryExpression(
-        element, operator="NOT", type_=boolean_type(), precedence=ops.NOT.precedence
-    )
+    return UnaryExpression(element, operator="NOT", type_=Boolean(), precedence=ops.NOT.precedence)
 
 
 class Grouping(ColumnElement[Any]):
@@ -794,11 +720,11 @@ class TextClause(ClauseElement):
         self.binds[name] = bind
 
     def columns(
-        self, *cols: NamedColumn[Any], **types: TypeEngine | type[TypeEngine]
+        self, *cols: ColumnElement[Any], **types: TypeEngine | type[TypeEngine]
     ) -> TextClause:
         """Declare the result columns' types so values are converted like a select's."""
         clone = self.bindparams()
-        clone.column_types = [(c.name, c.type) for c in cols] + [
+        clone.column_types = [(c.key or "", c.type) for c in cols] + [
             (name, to_instance(t)) for name, t in types.items()
         ]
         return clone

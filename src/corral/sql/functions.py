@@ -11,10 +11,10 @@ from corral.sql.elements import (
     ClauseList,
     ColumnElement,
     _condition,
-    type_for_value,
 )
 from corral.sql.selectable import FromClause
 from corral.sql.type_api import NULLTYPE, TypeEngine, to_instance
+from corral.sql.types import type_for_value
 
 #: Functions whose result type is fixed, by lower-case name (the ``corral.sql.types`` class name).
 _FIXED_RESULT_TYPES = {

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.sql.elements import ColumnElement, NamedColumn, TextClause
+from corral.sql.columns import NamedColumn
+from corral.sql.elements import ColumnElement, TextClause
 from corral.sql.selectable import ColumnCollection, TableClause
 from corral.sql.type_api import TypeEngine, to_instance
 

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.sql import operators as ops
+from corral.sql.columns import ColumnClause, NamedColumn
 from corral.sql.elements import (
     BindParameter,
     ClauseElement,
-    ColumnClause,
     ColumnElement,
     Label,
-    NamedColumn,
     _condition,
     and_,
     next_serial,
@@ -733,7 +732,7 @@ class Exists(ColumnElement[bool]):
 
     def __init__(self, element: SelectBase | None = None) -> None:
         if element is None:
-            from corral.sql.elements import literal_column
+            from corral.sql.columns import literal_column
 
             element = Select([literal_column("*")])
         self.element = element

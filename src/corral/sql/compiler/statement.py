@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.sql import operators as ops
+from corral.sql.columns import NamedColumn
 from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
 from corral.sql.elements import (
     _TEXT_BIND,
@@ -28,7 +29,6 @@ from corral.sql.elements import (
     Grouping,
     Label,
     Literal,
-    NamedColumn,
     Null,
     TextClause,
     True_,
