@@ -132,9 +132,11 @@ def _versions(implementations: Sequence[str]) -> dict[str, str]:
 def _machine() -> dict[str, str]:
     processor = platform.processor() or platform.machine()
     cpus = os.cpu_count() or 0
+    # Other work on the machine slows every cell alike only on average: note how busy it was.
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     return {
         "description": f"{platform.system()} {platform.machine()}, {cpus} CPUs, "
-        f"Python {platform.python_version()}",
+        f"Python {platform.python_version()}, load average {load:.1f} at the start",
         "processor": processor,
     }
 
