@@ -147,10 +147,13 @@ def _transfers(
             move = functools.partial(transfer, source=source, target=target, amount=amount)
             factory.run_transaction(move, retries=200, backoff=QUICK)
 
+    def total(session: Session) -> int:
+        return int(session.scalar(select(func.sum(model.balance))) or 0)
+
     def reader() -> None:
+        # Under SERIALIZABLE even a read-only transaction can be the one rolled back.
         while not stop.is_set():
-            with factory() as session:
-                read_totals.append(int(session.scalar(select(func.sum(model.balance))) or 0))
+            read_totals.append(factory.run_transaction(total, retries=200, backoff=QUICK))
             time.sleep(0.002)
 
     reading = threading.Thread(target=reader)
