@@ -128,15 +128,20 @@ class Session:
         """
         with self._guard:
             transaction = self._transaction
-            inserted: list[object] = []
+            inserted: dict[int, object] = {}
+            deleted: dict[int, object] = {}
             while transaction is not None:
-                inserted.extend(transaction.inserted.values())
+                inserted.update(transaction.inserted)
+                deleted.update(transaction.deleted)
                 transaction.status = TransactionStatus.ROLLED_BACK
                 transaction = transaction.parent
             self._transaction = None
             self._release_connection()  # the pool rolls back what was not committed
-            for obj in inserted:
+            for obj in inserted.values():
                 self._make_transient(obj)
+            for key, obj in deleted.items():
+                if key not in inserted:  # its DELETE was rolled back: it has a row again
+                    self._expunge(obj, state_of(obj))
             self.expunge_all()
 
     def in_transaction(self) -> bool:
@@ -276,23 +281,33 @@ class Session:
             connection.close()
 
     def _restore_after_rollback(self, transaction: SessionTransaction) -> None:
-        for obj in list(transaction.inserted.values()) + list(transaction.added.values()):
+        # As in SQLAlchemy, for a SAVEPOINT as for the whole transaction: objects
+        # still pending are expunged, deletions marked but not flushed are
+        # cancelled, and an object both inserted and deleted here never existed.
+        for obj in [
+            *transaction.inserted.values(),
+            *transaction.added.values(),
+            *self._new.values(),
+        ]:
             self._make_transient(obj)
         for obj in transaction.deleted.values():
+            if id(obj) in transaction.inserted:
+                continue
             state = state_of(obj)
             state.move(ObjectStatus.PERSISTENT)
             if state.key is not None:
                 self.identity_map.add(state.key, obj)
+        self._deleted.clear()
         if transaction.nested:
-            for obj in transaction.touched.values():
+            # Only what changed inside the SAVEPOINT expires: objects flushed in it
+            # and objects with changes not flushed yet (SQLAlchemy does the same).
+            changed = [*transaction.touched.values(), *self._modified.values()]
+            for obj in changed:
                 state = state_of(obj)
                 if state.status is ObjectStatus.PERSISTENT:
                     state.expire(obj)
-                    self._modified.pop(id(obj), None)
+                self._modified.pop(id(obj), None)
             return
-        for obj in list(self._new.values()):
-            self._make_transient(obj)
-        self._deleted.clear()
         self._modified.clear()
         for obj in self.identity_map.values():
             state_of(obj).expire(obj)
@@ -515,6 +530,9 @@ class Session:
         for obj in dirty:
             state_of(obj).commit_all()
             self._modified.pop(id(obj), None)
+            # Flushed in this transaction even when no column differed (SQLAlchemy
+            # counts it too): a SAVEPOINT rollback expires it.
+            transaction.touched[id(obj)] = obj
 
     def _finish_insert(
         self,
