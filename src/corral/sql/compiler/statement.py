@@ -9,12 +9,13 @@ else is decided by the dialect's ``Features``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
+from corral.sql.compiler import dml, flags
 from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
 from corral.sql.elements import (
     _TEXT_BIND,
@@ -38,7 +39,7 @@ from corral.sql.type_api import NullType, Processor, TypeEngine
 
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
-    from corral.sql.dml import Delete, DMLStatement, Insert, Update
+    from corral.sql.dml import Delete, Insert, Update
     from corral.sql.functions import Case, Function
     from corral.sql.schema import ColumnDefault
     from corral.sql.selectable import (
@@ -255,16 +256,16 @@ class StatementCompiler:
     def visit_label(self, label: Label[Any], **kw: Any) -> str:
         if kw.get("in_order_by") and label.name is not None:
             return self.quote(label.name)
-        inner = self.process(label.element, **_plain(kw))
+        inner = self.process(label.element, **flags.plain(kw))
         if kw.get("in_columns"):
             return f"{inner} AS {self.quote(label.name or self._anon(label))}"
         return inner
 
     def visit_grouping(self, element: Grouping, **kw: Any) -> str:
-        return f"({self.process(element.element, **_plain(kw))})"
+        return f"({self.process(element.element, **flags.plain(kw))})"
 
     def visit_clauselist(self, element: ClauseList, **kw: Any) -> str:
-        return element.separator.join(self.process(c, **_plain(kw)) for c in element.clauses)
+        return element.separator.join(self.process(c, **flags.plain(kw)) for c in element.clauses)
 
     def visit_boolean_list(self, element: BooleanClauseList, **kw: Any) -> str:
         parts = [self._operand(c, element.operator, False, kw) for c in element.clauses]
@@ -273,7 +274,7 @@ class StatementCompiler:
     def _operand(
         self, element: ClauseElement, operator: ops.Operator, right_side: bool, kw: dict[str, Any]
     ) -> str:
-        sql = self.process(element, **_plain(kw))
+        sql = self.process(element, **flags.plain(kw))
         precedence = element.precedence
         if precedence < operator.precedence or (
             right_side and precedence == operator.precedence and operator not in _ASSOCIATIVE
@@ -285,13 +286,13 @@ class StatementCompiler:
         op = element.operator
         if op is ops.CONCAT and not self.features.concat_operator:
             return (
-                f"concat({self.process(element.left, **_plain(kw))}, "
-                f"{self.process(element.right, **_plain(kw))})"
+                f"concat({self.process(element.left, **flags.plain(kw))}, "
+                f"{self.process(element.right, **flags.plain(kw))})"
             )
         if op in (ops.ILIKE, ops.NOT_ILIKE) and not self.features.native_ilike:
             like = "LIKE" if op is ops.ILIKE else "NOT LIKE"
-            left = self.process(element.left, **_plain(kw))
-            right = self.process(element.right, **_plain(kw))
+            left = self.process(element.left, **flags.plain(kw))
+            right = self.process(element.right, **flags.plain(kw))
             sql = f"lower({left}) {like} lower({right})"
         else:
             left = self._operand(element.left, op, False, kw)
@@ -304,7 +305,7 @@ class StatementCompiler:
     def visit_unary(self, element: UnaryExpression[Any], **kw: Any) -> str:
         if element.modifier in ("NULLS FIRST", "NULLS LAST") and not self.features.nulls_ordering:
             return self._emulate_nulls_order(element, kw)
-        inner = self.process(element.element, **_keep_order(kw))
+        inner = self.process(element.element, **flags.keep_order(kw))
         if element.precedence != ops.ATOM and element.element.precedence <= element.precedence:
             inner = f"({inner})"
         if element.operator == "-":
@@ -320,12 +321,12 @@ class StatementCompiler:
         base = ordered
         if isinstance(ordered, UnaryExpression) and ordered.modifier in ("ASC", "DESC"):
             base = ordered.element
-        base_sql = self.process(base, **_keep_order(kw))
+        base_sql = self.process(base, **flags.keep_order(kw))
         direction = "DESC" if element.modifier == "NULLS FIRST" else "ASC"
-        return f"{base_sql} IS NULL {direction}, {self.process(ordered, **_keep_order(kw))}"
+        return f"{base_sql} IS NULL {direction}, {self.process(ordered, **flags.keep_order(kw))}"
 
     def visit_cast(self, element: Cast[Any], **kw: Any) -> str:
-        inner = self.process(element.element, **_plain(kw))
+        inner = self.process(element.element, **flags.plain(kw))
         return f"CAST({inner} AS {self.cast_type(element.type)})"
 
     def cast_type(self, type_: TypeEngine) -> str:
@@ -336,7 +337,7 @@ class StatementCompiler:
             return element.key.upper()
         if element.key.lower() == "now" and not element.arguments.clauses:
             return "CURRENT_TIMESTAMP"
-        args = self.process(element.arguments, **_plain(kw))
+        args = self.process(element.arguments, **flags.plain(kw))
         if not args and element.key.lower() == "count":
             args = "*"
         return f"{element.name}({args})"
@@ -344,22 +345,22 @@ class StatementCompiler:
     def visit_case(self, element: Case, **kw: Any) -> str:
         parts = ["CASE"]
         if element.value is not None:
-            parts.append(self.process(element.value, **_plain(kw)))
+            parts.append(self.process(element.value, **flags.plain(kw)))
         for condition, result in element.whens:
             parts.append(
-                f"WHEN {self.process(condition, **_plain(kw))} "
-                f"THEN {self.process(result, **_plain(kw))}"
+                f"WHEN {self.process(condition, **flags.plain(kw))} "
+                f"THEN {self.process(result, **flags.plain(kw))}"
             )
         if element.else_ is not None:
-            parts.append(f"ELSE {self.process(element.else_, **_plain(kw))}")
+            parts.append(f"ELSE {self.process(element.else_, **flags.plain(kw))}")
         parts.append("END")
         return " ".join(parts)
 
     def visit_scalar_select(self, element: ScalarSelect, **kw: Any) -> str:
-        return f"({self.process(element.element, **_nested(kw))})"
+        return f"({self.process(element.element, **flags.nested(kw))})"
 
     def visit_exists(self, element: Exists, **kw: Any) -> str:
-        return f"EXISTS ({self.process(element.element, **_nested(kw))})"
+        return f"EXISTS ({self.process(element.element, **flags.nested(kw))})"
 
     # -- FROM clauses --------------------------------------------------------------------
 
@@ -374,7 +375,7 @@ class StatementCompiler:
             return name
         if isinstance(alias.element, FromClause):
             return f"{self.process(alias.element, **kw)} AS {name}"
-        inner = self.process(alias.element, **_nested(kw), in_subquery=True)
+        inner = self.process(alias.element, **flags.nested(kw), in_subquery=True)
         return f"({inner}) AS {name}"
 
     def visit_cte(self, cte: CTE, **kw: Any) -> str:
@@ -383,7 +384,7 @@ class StatementCompiler:
         name = self._from_name(cte)
         if id(cte) not in self._ctes:
             self._ctes[id(cte)] = ""  # reserve the position before compiling the body
-            body = self.process(cte.element, **_nested(kw), in_subquery=True)
+            body = self.process(cte.element, **flags.nested(kw), in_subquery=True)
             columns = ""
             if cte.recursive:
                 assert not isinstance(cte.element, FromClause)
@@ -398,7 +399,7 @@ class StatementCompiler:
         keyword = self.join_keyword(join)
         left = self.process(join.left, **kw)
         right = self.process(join.right, **kw)
-        on = self.process(join.onclause, **_plain(kw))
+        on = self.process(join.onclause, **flags.plain(kw))
         return f"{left} {keyword} {right} ON {on}"
 
     def join_keyword(self, join: Join) -> str:
@@ -516,7 +517,7 @@ class StatementCompiler:
         raise exc.ArgumentError("with_for_update(of=...) takes tables or columns")
 
     def visit_compound_select(self, compound: CompoundSelect, **kw: Any) -> str:
-        parts = [self.process(s, **{**_nested(kw), "top": False}) for s in compound.selects]
+        parts = [self.process(s, **{**flags.nested(kw), "top": False}) for s in compound.selects]
         if kw.get("top"):
             for name, column in compound._exported_columns():
                 self.result_columns.append((name, column.type))
@@ -525,167 +526,13 @@ class StatementCompiler:
             compound._order_by, compound._limit, compound._offset, {"names_only": True}
         )
 
-    # -- INSERT / UPDATE / DELETE --------------------------------------------------------
-
-    def _start_dml(self, statement: DMLStatement, kind: StatementKind) -> None:
-        self._kind = kind
-        self._table = statement.table
-
-    def _returning(self, statement: DMLStatement, supported: bool) -> str:
-        if not statement._returning:
-            return ""
-        if not supported:
-            raise exc.UnsupportedCompilationError(
-                f"{self.dialect.name} has no {self._kind.upper()} ... RETURNING; "
-                "select the rows in the same transaction instead"
-            )
-        columns = []
-        for position, column in enumerate(statement._returning):
-            columns.append(self.process(column, include_table=False))
-            self.result_columns.append((column.key or f"anon_{position + 1}", column.type))
-        return " RETURNING " + ", ".join(columns)
-
-    def _given_keys(self, table: TableClause, consumed: set[str]) -> list[str]:
-        """Keys from ``execute``'s parameters that name columns, checked against the table."""
-        keys = []
-        for key in self._keys or ():
-            if key in consumed:
-                continue
-            if key not in table.columns:
-                if key in self._named_binds:
-                    continue
-                raise exc.NoSuchColumnError(
-                    f"Parameter {key!r} is not a column of table {table.name!r}; its columns "
-                    f"are {', '.join(table.columns.keys())}"
-                )
-            keys.append(key)
-        return keys
+    # -- INSERT / UPDATE / DELETE (written in compiler/dml.py) ----------------------------
 
     def visit_insert(self, insert: Insert, **kw: Any) -> str:
-        self._start_dml(insert, "insert")
-        table = insert.table
-        name = self.quote(table.name or "")
-        self._primary_key = list(getattr(getattr(table, "primary_key", None), "columns", ()))
-        if insert._from_select is not None:
-            names, select = insert._from_select
-            columns = ", ".join(self.quote(_column_name(table, n)) for n in names)
-            body = self.process(select, **_nested(kw))
-            return f"INSERT INTO {name} ({columns}) {body}" + self._returning(
-                insert, self.features.insert_returning
-            )
-        if insert._multi_values:
-            return self._insert_multi(insert, name)
-        values = dict(self._assigned_columns(table, insert._values, "default", include_table=False))
-        if values:
-            columns = ", ".join(self.quote(_column_name(table, k)) for k in values)
-            sql = f"INSERT INTO {name} ({columns}) VALUES ({', '.join(values.values())})"
-        elif self.features.default_values_insert:
-            sql = f"INSERT INTO {name} DEFAULT VALUES"
-        else:
-            sql = f"INSERT INTO {name} () VALUES ()"
-        returning = self._returning(insert, self.features.insert_returning)
-        if not returning and self._wants_implicit_returning(values):
-            pk = ", ".join(self.quote(c.name) for c in self._primary_key)
-            returning = f" RETURNING {pk}"
-            self._implicit_returning = True
-            self.result_columns = [(c.key or c.name, c.type) for c in self._primary_key]
-        return sql + returning
-
-    def _assigned_columns(
-        self,
-        table: TableClause,
-        given: Mapping[str, ClauseElement],
-        default_attribute: str,
-        **kw: Any,
-    ) -> list[tuple[str, str]]:
-        """(column key, rendered value) in table order, so placeholders and slots line up.
-
-        A column's value comes from the statement's ``values()``, else from the keys
-        passed to ``execute``, else from the column's default (``default_attribute``).
-        """
-        from_execute = set(self._given_keys(table, set(given)))
-        assigned = []
-        for key, column in table.columns.items():
-            default = getattr(column, default_attribute, None)
-            if key in given:
-                assigned.append((key, self.process(given[key], **kw)))
-            elif key in from_execute or default is not None:
-                slot = self._add_slot(key, column.type, column.describe(), default=default)
-                assigned.append((key, slot))
-        return assigned
-
-    def _wants_implicit_returning(self, values: dict[str, str]) -> bool:
-        features = self.features
-        if features.lastrowid or not features.insert_returning or not self._primary_key:
-            return False
-        return any(c.is_autoincrement and c.key not in values for c in self._primary_key)
-
-    def _insert_multi(self, insert: Insert, name: str) -> str:
-        rows = insert._multi_values
-        keys = list(rows[0])
-        for row in rows[1:]:
-            if list(row) != keys:
-                raise exc.ArgumentError(
-                    "insert().values([...]) needs the same keys in every row; "
-                    f"the first row has {', '.join(keys)}, another {', '.join(row)}"
-                )
-        table = insert.table
-        ordered = [k for k, _ in table.columns.items() if k in keys]
-        columns = ", ".join(self.quote(_column_name(table, k)) for k in ordered)
-        groups = []
-        for row in rows:
-            groups.append(
-                "(" + ", ".join(self.process(row[k], include_table=False) for k in ordered) + ")"
-            )
-        sql = f"INSERT INTO {name} ({columns}) VALUES {', '.join(groups)}"
-        return sql + self._returning(insert, self.features.insert_many_returning)
+        return dml.compile_insert(self, insert, kw)
 
     def visit_update(self, update: Update, **kw: Any) -> str:
-        self._start_dml(update, "update")
-        table = update.table
-        assignments = self._assigned_columns(table, update._values, "onupdate")
-        if not assignments:
-            raise exc.ArgumentError(
-                f"update() of table {table.name!r} has no values to SET; use .values(...) "
-                "or pass them to execute()"
-            )
-        sets = ", ".join(f"{self.quote(_column_name(table, k))}={v}" for k, v in assignments)
-        sql = f"UPDATE {self.quote(table.name or '')} SET {sets}"
-        if update._where:
-            sql += " WHERE " + self._conditions(update._where, {})
-        return sql + self._returning(update, self.features.update_returning)
+        return dml.compile_update(self, update)
 
     def visit_delete(self, delete: Delete, **kw: Any) -> str:
-        self._start_dml(delete, "delete")
-        sql = f"DELETE FROM {self.quote(delete.table.name or '')}"
-        if delete._where:
-            sql += " WHERE " + self._conditions(delete._where, {})
-        return sql + self._returning(delete, self.features.delete_returning)
-
-
-def _plain(kw: dict[str, Any]) -> dict[str, Any]:
-    """Keyword flags that pass into sub-expressions (not the column-list or ordering ones)."""
-    return {
-        k: v
-        for k, v in kw.items()
-        if k in ("correlate", "literal_binds", "include_table", "names_only")
-    }
-
-
-def _keep_order(kw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: v
-        for k, v in kw.items()
-        if k in ("correlate", "literal_binds", "include_table", "in_order_by", "names_only")
-    }
-
-
-def _nested(kw: dict[str, Any]) -> dict[str, Any]:
-    """Flags for a SELECT nested inside another: correlation carries over, nothing else."""
-    return {"correlate": kw.get("correlate", frozenset())}
-
-
-def _column_name(table: TableClause, key: str) -> str:
-    column = table.columns[key]
-    assert isinstance(column, NamedColumn)
-    return column.name
+        return dml.compile_delete(self, delete)

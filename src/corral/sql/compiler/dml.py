@@ -1,0 +1,173 @@
+"""Compiles INSERT, UPDATE and DELETE for the statement compiler.
+
+Columns are written in table order and each placeholder's slot is made as its
+column is written, so placeholders and parameter slots always line up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.sql.columns import NamedColumn
+from corral.sql.compiler import flags
+from corral.sql.compiler.compiled import StatementKind
+from corral.sql.elements import ClauseElement
+
+if TYPE_CHECKING:
+    from corral.sql.compiler.statement import StatementCompiler
+    from corral.sql.dml import Delete, DMLStatement, Insert, Update
+    from corral.sql.selectable import TableClause
+
+
+def _start(compiler: StatementCompiler, statement: DMLStatement, kind: StatementKind) -> None:
+    compiler._kind = kind
+    compiler._table = statement.table
+
+
+def _returning(compiler: StatementCompiler, statement: DMLStatement, supported: bool) -> str:
+    if not statement._returning:
+        return ""
+    if not supported:
+        raise exc.UnsupportedCompilationError(
+            f"{compiler.dialect.name} has no {compiler._kind.upper()} ... RETURNING; "
+            "select the rows in the same transaction instead"
+        )
+    columns = []
+    for position, column in enumerate(statement._returning):
+        columns.append(compiler.process(column, include_table=False))
+        compiler.result_columns.append((column.key or f"anon_{position + 1}", column.type))
+    return " RETURNING " + ", ".join(columns)
+
+
+def _given_keys(compiler: StatementCompiler, table: TableClause, consumed: set[str]) -> list[str]:
+    """Keys from ``execute``'s parameters that name columns, checked against the table."""
+    keys = []
+    for key in compiler._keys or ():
+        if key in consumed:
+            continue
+        if key not in table.columns:
+            if key in compiler._named_binds:
+                continue
+            raise exc.NoSuchColumnError(
+                f"Parameter {key!r} is not a column of table {table.name!r}; its columns "
+                f"are {', '.join(table.columns.keys())}"
+            )
+        keys.append(key)
+    return keys
+
+
+def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, Any]) -> str:
+    _start(compiler, insert, "insert")
+    table = insert.table
+    name = compiler.quote(table.name or "")
+    compiler._primary_key = list(getattr(getattr(table, "primary_key", None), "columns", ()))
+    if insert._from_select is not None:
+        names, select = insert._from_select
+        columns = ", ".join(compiler.quote(_column_name(table, n)) for n in names)
+        body = compiler.process(select, **flags.nested(kw))
+        return f"INSERT INTO {name} ({columns}) {body}" + _returning(
+            compiler, insert, compiler.features.insert_returning
+        )
+    if insert._multi_values:
+        return _insert_multi(compiler, insert, name)
+    values = dict(
+        _assigned_columns(compiler, table, insert._values, "default", include_table=False)
+    )
+    if values:
+        columns = ", ".join(compiler.quote(_column_name(table, k)) for k in values)
+        sql = f"INSERT INTO {name} ({columns}) VALUES ({', '.join(values.values())})"
+    elif compiler.features.default_values_insert:
+        sql = f"INSERT INTO {name} DEFAULT VALUES"
+    else:
+        sql = f"INSERT INTO {name} () VALUES ()"
+    returning = _returning(compiler, insert, compiler.features.insert_returning)
+    if not returning and _wants_implicit_returning(compiler, values):
+        pk = ", ".join(compiler.quote(c.name) for c in compiler._primary_key)
+        returning = f" RETURNING {pk}"
+        compiler._implicit_returning = True
+        compiler.result_columns = [(c.key or c.name, c.type) for c in compiler._primary_key]
+    return sql + returning
+
+
+def _assigned_columns(
+    compiler: StatementCompiler,
+    table: TableClause,
+    given: Mapping[str, ClauseElement],
+    default_attribute: str,
+    **kw: Any,
+) -> list[tuple[str, str]]:
+    """(column key, rendered value) in table order, so placeholders and slots line up.
+
+    A column's value comes from the statement's ``values()``, else from the keys
+    passed to ``execute``, else from the column's default (``default_attribute``).
+    """
+    from_execute = set(_given_keys(compiler, table, set(given)))
+    assigned = []
+    for key, column in table.columns.items():
+        default = getattr(column, default_attribute, None)
+        if key in given:
+            assigned.append((key, compiler.process(given[key], **kw)))
+        elif key in from_execute or default is not None:
+            slot = compiler._add_slot(key, column.type, column.describe(), default=default)
+            assigned.append((key, slot))
+    return assigned
+
+
+def _wants_implicit_returning(compiler: StatementCompiler, values: dict[str, str]) -> bool:
+    features = compiler.features
+    if features.lastrowid or not features.insert_returning or not compiler._primary_key:
+        return False
+    return any(c.is_autoincrement and c.key not in values for c in compiler._primary_key)
+
+
+def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str:
+    rows = insert._multi_values
+    keys = list(rows[0])
+    for row in rows[1:]:
+        if list(row) != keys:
+            raise exc.ArgumentError(
+                "insert().values([...]) needs the same keys in every row; "
+                f"the first row has {', '.join(keys)}, another {', '.join(row)}"
+            )
+    table = insert.table
+    ordered = [k for k, _ in table.columns.items() if k in keys]
+    columns = ", ".join(compiler.quote(_column_name(table, k)) for k in ordered)
+    groups = []
+    for row in rows:
+        groups.append(
+            "(" + ", ".join(compiler.process(row[k], include_table=False) for k in ordered) + ")"
+        )
+    sql = f"INSERT INTO {name} ({columns}) VALUES {', '.join(groups)}"
+    return sql + _returning(compiler, insert, compiler.features.insert_many_returning)
+
+
+def compile_update(compiler: StatementCompiler, update: Update) -> str:
+    _start(compiler, update, "update")
+    table = update.table
+    assignments = _assigned_columns(compiler, table, update._values, "onupdate")
+    if not assignments:
+        raise exc.ArgumentError(
+            f"update() of table {table.name!r} has no values to SET; use .values(...) "
+            "or pass them to execute()"
+        )
+    sets = ", ".join(f"{compiler.quote(_column_name(table, k))}={v}" for k, v in assignments)
+    sql = f"UPDATE {compiler.quote(table.name or '')} SET {sets}"
+    if update._where:
+        sql += " WHERE " + compiler._conditions(update._where, {})
+    return sql + _returning(compiler, update, compiler.features.update_returning)
+
+
+def compile_delete(compiler: StatementCompiler, delete: Delete) -> str:
+    _start(compiler, delete, "delete")
+    sql = f"DELETE FROM {compiler.quote(delete.table.name or '')}"
+    if delete._where:
+        sql += " WHERE " + compiler._conditions(delete._where, {})
+    return sql + _returning(compiler, delete, compiler.features.delete_returning)
+
+
+def _column_name(table: TableClause, key: str) -> str:
+    column = table.columns[key]
+    assert isinstance(column, NamedColumn)
+    return column.name
