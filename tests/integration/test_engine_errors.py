@@ -8,7 +8,7 @@ import pytest
 
 from corral import Column, Integer, MetaData, Table, exc, select
 from corral.engine import Connection, Engine
-from corral.sql.elements import text
+from corral.sql.text import text
 
 from .conftest import EngineFactory
 

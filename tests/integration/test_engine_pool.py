@@ -10,7 +10,7 @@ import pytest
 
 from corral import exc
 from corral.engine import Connection, Engine
-from corral.sql.elements import text
+from corral.sql.text import text
 
 from .conftest import EngineFactory
 

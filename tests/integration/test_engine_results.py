@@ -20,7 +20,7 @@ from corral import (
     select,
     update,
 )
-from corral.sql.elements import text
+from corral.sql.text import text
 
 from .conftest import EngineFactory
 

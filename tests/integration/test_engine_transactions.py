@@ -6,7 +6,7 @@ import pytest
 
 from corral import exc
 from corral.engine import Connection, Engine, create_engine
-from corral.sql.elements import text
+from corral.sql.text import text
 
 from .conftest import EngineFactory
 

@@ -8,9 +8,9 @@ import pytest
 
 from corral import exc
 from corral.sql.dml import insert, update
-from corral.sql.elements import text
 from corral.sql.schema import Column, ForeignKey, MetaData, Table
 from corral.sql.selectable import select
+from corral.sql.text import text
 from corral.sql.types import Boolean, Integer, String
 from tests.unit.compile_helpers import compile_dialect
 

@@ -14,7 +14,7 @@ from corral.sql.ddl import (
     sort_tables,
 )
 from corral.sql.dml import delete, insert, update
-from corral.sql.elements import bindparam, text
+from corral.sql.elements import bindparam
 from corral.sql.schema import (
     CheckConstraint,
     Column,
@@ -25,6 +25,7 @@ from corral.sql.schema import (
     UniqueConstraint,
 )
 from corral.sql.selectable import select
+from corral.sql.text import text
 from corral.sql.types import BigInteger, Integer, String
 from tests.unit.compile_helpers import DIALECT_NAMES, compile_dialect, compiled, sql, translate
 

@@ -17,12 +17,12 @@ from corral.sql.elements import (
     not_,
     null,
     or_,
-    text,
     true,
 )
 from corral.sql.functions import case, func
 from corral.sql.schema import Column, ForeignKey, MetaData, Table
 from corral.sql.selectable import exists, select, union, union_all
+from corral.sql.text import text
 from corral.sql.types import Boolean, DateTime, Integer, String
 from tests.unit.compile_helpers import DIALECT_NAMES, compile_dialect, compiled, sql, translate
 

@@ -14,7 +14,6 @@ from corral.sql.elements import (
     BindParameter,
     ClauseElement,
     ColumnElement,
-    TextClause,
     and_,
     bindparam,
     cast,
@@ -23,7 +22,6 @@ from corral.sql.elements import (
     not_,
     null,
     or_,
-    text,
     true,
 )
 from corral.sql.functions import case, func
@@ -52,6 +50,7 @@ from corral.sql.selectable import (
     union,
     union_all,
 )
+from corral.sql.text import TextClause, text
 
 __all__ = [
     "CTE",

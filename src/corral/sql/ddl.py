@@ -6,8 +6,9 @@ from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from corral.sql.elements import BindParameter, ClauseElement, text
+from corral.sql.elements import BindParameter, ClauseElement
 from corral.sql.schema import ForeignKeyConstraint, Index, MetaData, Table
+from corral.sql.text import text
 from corral.util import topological
 
 #: An Engine or a Connection: anything with ``execute`` (a Connection) or ``begin`` (an Engine).

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import builtins
 import itertools
-import re
 from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -683,62 +682,3 @@ class Cast(ColumnElement[T]):
 
 def cast(expression: object, type_: TypeEngine | type[TypeEngine]) -> Cast[Any]:
     return Cast(expression, type_)
-
-
-_TEXT_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
-
-
-class TextClause(ClauseElement):
-    """Literal SQL with ``:name`` parameters; ``\\:`` writes a plain colon."""
-
-    visit_name = "text"
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.bind_names = _TEXT_BIND.findall(text)
-        self.binds: dict[str, BindParameter[Any]] = {}
-        self.column_types: list[tuple[str, TypeEngine]] = []
-
-    def bindparams(self, *binds: BindParameter[Any], **values: Any) -> TextClause:
-        """Attach values (or typed ``bindparam``\\ s) to the text's ``:name`` parameters."""
-        clone = TextClause(self.text)
-        clone.binds = dict(self.binds)
-        clone.column_types = list(self.column_types)
-        for bind in binds:
-            clone._attach(bind.key or "", bind)
-        for name, value in values.items():
-            existing = clone.binds.get(name)
-            clone._attach(name, BindParameter(name, value, existing.type if existing else None))
-        return clone
-
-    def _attach(self, name: str, bind: BindParameter[Any]) -> None:
-        if name not in self.bind_names:
-            raise exc.ArgumentError(
-                f"text() has no parameter :{name}; it has "
-                f"{', '.join(':' + n for n in self.bind_names) or 'none'}"
-            )
-        self.binds[name] = bind
-
-    def columns(
-        self, *cols: ColumnElement[Any], **types: TypeEngine | type[TypeEngine]
-    ) -> TextClause:
-        """Declare the result columns' types so values are converted like a select's."""
-        clone = self.bindparams()
-        clone.column_types = [(c.key or "", c.type) for c in cols] + [
-            (name, to_instance(t)) for name, t in types.items()
-        ]
-        return clone
-
-    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        bind_keys = []
-        for name in sorted(self.binds):
-            bind_keys.append((name, self.binds[name]._key(binds)))
-        column_keys = tuple((n, t.cache_key()) for n, t in self.column_types)
-        return ("text", self.text, tuple(bind_keys), column_keys)
-
-
-def text(sql: str) -> TextClause:
-    """Raw SQL with ``:name`` parameters bound safely."""
-    if not isinstance(sql, str):
-        raise exc.ArgumentError(f"text() takes a string of SQL, got {type(sql).__name__}")
-    return TextClause(sql)

@@ -7,7 +7,7 @@ from typing import Any
 from corral import exc
 from corral.orm.unit_of_work.plan import FlushPlan, Step, StepKind
 from corral.sql.dml import insert
-from corral.sql.elements import text
+from corral.sql.text import text
 
 
 def execute_plan(connection: Any, plan: FlushPlan) -> None:

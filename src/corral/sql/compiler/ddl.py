@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral.sql.compiler.compiled import Compiled
 from corral.sql.compiler.statement import StatementCompiler
-from corral.sql.elements import BindParameter, ClauseElement, TextClause
+from corral.sql.elements import BindParameter, ClauseElement
 from corral.sql.schema import (
     CheckConstraint,
     Column,
@@ -19,6 +19,7 @@ from corral.sql.schema import (
     Table,
     UniqueConstraint,
 )
+from corral.sql.text import TextClause
 
 if TYPE_CHECKING:
     from corral.sql.ddl import (

@@ -18,7 +18,6 @@ from corral.sql.columns import NamedColumn
 from corral.sql.compiler import dml, flags
 from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
 from corral.sql.elements import (
-    _TEXT_BIND,
     BinaryExpression,
     BindParameter,
     BooleanClauseList,
@@ -31,10 +30,10 @@ from corral.sql.elements import (
     Label,
     Literal,
     Null,
-    TextClause,
     True_,
     UnaryExpression,
 )
+from corral.sql.text import _TEXT_BIND, TextClause
 from corral.sql.type_api import NullType, Processor, TypeEngine
 
 if TYPE_CHECKING:
