@@ -209,7 +209,13 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
-    groups: dict[tuple[object, ...], Step] = {}
+    """UPDATEs in primary-key order; consecutive rows of the same shape share a step.
+
+    Rows are never regrouped out of key order: two sessions updating the same rows
+    then lock them in the same order, whatever columns each one changed.
+    """
+    steps: list[Step] = []
+    last_shape: tuple[object, ...] | None = None
     version_key = mapper.version_id_key
     for obj in _pk_order(objects):
         state = _state(obj)
@@ -242,7 +248,7 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
             + tuple(key for key, _ in read_checks)
             + null_reads
         )
-        step = groups.get(shape)
+        step = steps[-1] if steps and shape == last_shape else None
         if step is None:
             where = _key_where(mapper)
             if version_key is not None:
@@ -260,10 +266,11 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
                 [],
                 check_rowcount=True,
             )
-            groups[shape] = step
+            steps.append(step)
+            last_shape = shape
         step.params.append(params)
         step.objects.append(obj)
-    return list(groups.values())
+    return steps
 
 
 def _read_checks(
