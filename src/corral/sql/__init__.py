@@ -24,6 +24,7 @@ from corral.sql.elements import (
     or_,
     true,
 )
+from corral.sql.from_clause import CTE, Alias, Join, Subquery, table
 from corral.sql.functions import case, func
 from corral.sql.schema import (
     CheckConstraint,
@@ -36,20 +37,7 @@ from corral.sql.schema import (
     Table,
     UniqueConstraint,
 )
-from corral.sql.selectable import (
-    CTE,
-    Alias,
-    CompoundSelect,
-    Exists,
-    Join,
-    Select,
-    Subquery,
-    exists,
-    select,
-    table,
-    union,
-    union_all,
-)
+from corral.sql.selectable import CompoundSelect, Exists, Select, exists, select, union, union_all
 from corral.sql.text import TextClause, text
 
 __all__ = [

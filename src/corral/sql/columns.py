@@ -9,7 +9,7 @@ from corral.sql.elements import BindParameter, ColumnElement, next_serial
 from corral.sql.type_api import TypeEngine, to_instance
 
 if TYPE_CHECKING:
-    from corral.sql.selectable import FromClause
+    from corral.sql.from_clause import FromClause
 
 T = TypeVar("T")
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from corral import exc
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, _condition
-from corral.sql.selectable import ColumnCollection, SelectBase, TableClause, _column_or_from
+from corral.sql.from_clause import ColumnCollection, TableClause
+from corral.sql.selectable import SelectBase, _column_or_from
 
 
 def _check_table(table: object, statement: str) -> TableClause:

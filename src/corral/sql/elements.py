@@ -28,7 +28,8 @@ from corral.sql.types import Boolean, type_for_value
 if TYPE_CHECKING:
     from corral.sql.compiler.compiled import Compiled
     from corral.sql.compiler.dialect import SQLDialect
-    from corral.sql.selectable import FromClause, Select
+    from corral.sql.from_clause import FromClause
+    from corral.sql.selectable import Select
 
 T = TypeVar("T")
 

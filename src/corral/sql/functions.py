@@ -12,7 +12,7 @@ from corral.sql.elements import (
     ColumnElement,
     _condition,
 )
-from corral.sql.selectable import FromClause
+from corral.sql.from_clause import FromClause
 from corral.sql.type_api import NULLTYPE, TypeEngine, to_instance
 from corral.sql.types import type_for_value
 

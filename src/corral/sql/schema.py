@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.sql.columns import NamedColumn
 from corral.sql.elements import ColumnElement
-from corral.sql.selectable import ColumnCollection, TableClause
+from corral.sql.from_clause import ColumnCollection, TableClause
 from corral.sql.text import TextClause
 from corral.sql.type_api import TypeEngine, to_instance
 

@@ -6,8 +6,8 @@ from corral import exc
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.statement import StatementCompiler
 from corral.sql.ddl import DropIndex
+from corral.sql.from_clause import Join
 from corral.sql.schema import Column, Table
-from corral.sql.selectable import Join
 
 #: Words MariaDB/MySQL reserve (quoted with backticks when used as names).
 RESERVED_WORDS = frozenset(

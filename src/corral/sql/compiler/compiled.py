@@ -17,8 +17,8 @@ from corral.sql.type_api import Processor
 
 if TYPE_CHECKING:
     from corral.sql.elements import BindParameter
+    from corral.sql.from_clause import TableClause
     from corral.sql.schema import Column, ColumnDefault
-    from corral.sql.selectable import TableClause
 
 StatementKind = Literal["select", "insert", "update", "delete", "text", "ddl"]
 

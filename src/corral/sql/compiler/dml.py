@@ -18,7 +18,7 @@ from corral.sql.elements import ClauseElement
 if TYPE_CHECKING:
     from corral.sql.compiler.statement import StatementCompiler
     from corral.sql.dml import Delete, DMLStatement, Insert, Update
-    from corral.sql.selectable import TableClause
+    from corral.sql.from_clause import TableClause
 
 
 def _start(compiler: StatementCompiler, statement: DMLStatement, kind: StatementKind) -> None:

@@ -39,19 +39,10 @@ from corral.sql.type_api import NullType, Processor, TypeEngine
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.dml import Delete, Insert, Update
+    from corral.sql.from_clause import CTE, Alias, FromClause, Join, TableClause
     from corral.sql.functions import Case, Function
     from corral.sql.schema import ColumnDefault
-    from corral.sql.selectable import (
-        CTE,
-        Alias,
-        CompoundSelect,
-        Exists,
-        FromClause,
-        Join,
-        ScalarSelect,
-        Select,
-        TableClause,
-    )
+    from corral.sql.selectable import CompoundSelect, Exists, ScalarSelect, Select
 
 _ASSOCIATIVE = frozenset({ops.AND, ops.OR, ops.ADD, ops.MUL, ops.CONCAT})
 
@@ -367,7 +358,7 @@ class StatementCompiler:
         return self.quote(table.name or "")
 
     def visit_alias(self, alias: Alias, **kw: Any) -> str:
-        from corral.sql.selectable import FromClause
+        from corral.sql.from_clause import FromClause
 
         name = self._from_name(alias)
         if not kw.get("asfrom"):
@@ -378,7 +369,7 @@ class StatementCompiler:
         return f"({inner}) AS {name}"
 
     def visit_cte(self, cte: CTE, **kw: Any) -> str:
-        from corral.sql.selectable import FromClause
+        from corral.sql.from_clause import FromClause
 
         name = self._from_name(cte)
         if id(cte) not in self._ctes:
@@ -505,7 +496,7 @@ class StatementCompiler:
         return "FOR SHARE"
 
     def _lock_target(self, target: ClauseElement) -> str:
-        from corral.sql.selectable import FromClause
+        from corral.sql.from_clause import FromClause
 
         if isinstance(target, ColumnElement):
             target = target.__clause_element__()

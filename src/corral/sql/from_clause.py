@@ -1,0 +1,319 @@
+"""FROM clauses: tables, aliases and subqueries, CTEs, joins, and their column collections."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.sql.columns import ColumnClause, NamedColumn
+from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, next_serial
+
+if TYPE_CHECKING:
+    from corral.sql.schema import Column
+    from corral.sql.selectable import CompoundSelect, Select
+
+
+class ColumnCollection:
+    """The ``.c`` of a table or subquery: columns by key, in order."""
+
+    __slots__ = ("_columns", "_owner")
+
+    def __init__(self, owner: str) -> None:
+        self._columns: dict[str, ColumnElement[Any]] = {}
+        self._owner = owner
+
+    def add(self, key: str, column: ColumnElement[Any]) -> None:
+        self._columns[key] = column
+
+    def __getattr__(self, key: str) -> ColumnElement[Any]:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return self[key]
+
+    def __getitem__(self, key: str) -> ColumnElement[Any]:
+        try:
+            return self._columns[key]
+        except KeyError:
+            raise exc.NoSuchColumnError(
+                f"{self._owner} has no column {key!r}; its columns are "
+                f"{', '.join(self._columns) or '(none)'}"
+            ) from None
+
+    def get(self, key: str) -> ColumnElement[Any] | None:
+        return self._columns.get(key)
+
+    def __iter__(self) -> Iterator[ColumnElement[Any]]:
+        return iter(self._columns.values())
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._columns
+
+    def keys(self) -> list[str]:
+        return list(self._columns)
+
+    def values(self) -> list[ColumnElement[Any]]:
+        return list(self._columns.values())
+
+    def items(self) -> list[tuple[str, ColumnElement[Any]]]:
+        return list(self._columns.items())
+
+    def __repr__(self) -> str:
+        return f"<ColumnCollection {', '.join(self._columns)}>"
+
+
+class FromClause(ClauseElement):
+    """Something a SELECT can select FROM."""
+
+    name: str | None = None
+
+    @property
+    def c(self) -> ColumnCollection:
+        return self.columns
+
+    @property
+    def columns(self) -> ColumnCollection:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return self.name or type(self).__name__.lower()
+
+    def _from_objects(self) -> list[FromClause]:
+        return [self]
+
+    def _underlying(self) -> FromClause:
+        """The table an alias stands for (itself for a table)."""
+        return self
+
+    def _covers(self) -> list[FromClause]:
+        """This FROM and the FROMs inside it (both sides of a join)."""
+        return [self]
+
+    def join(
+        self,
+        right: FromClause,
+        onclause: ColumnElement[Any] | None = None,
+        *,
+        isouter: bool = False,
+        full: bool = False,
+    ) -> Join:
+        return Join(self, right, onclause, isouter=isouter, full=full)
+
+    def outerjoin(
+        self, right: FromClause, onclause: ColumnElement[Any] | None = None, *, full: bool = False
+    ) -> Join:
+        return Join(self, right, onclause, isouter=True, full=full)
+
+    def alias(self, name: str | None = None) -> Alias:
+        return Alias(self, name)
+
+    def select(self) -> Select:
+        from corral.sql.selectable import Select
+
+        return Select([self])
+
+
+class TableClause(FromClause):
+    """A named table with columns; ``schema.Table`` adds constraints and metadata."""
+
+    visit_name = "table"
+    name: str
+
+    def __init__(self, name: str, *columns: NamedColumn[Any]) -> None:
+        self.name = name
+        self._columns = ColumnCollection(f"Table {name!r}")
+        self._serial = next_serial()
+        for col in columns:
+            col.table = self
+            self._columns.add(col.key or col.name, col)
+
+    @property
+    def columns(self) -> ColumnCollection:
+        return self._columns
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("table", self._serial)
+
+    def insert(self) -> Any:
+        from corral.sql.dml import Insert
+
+        return Insert(self)
+
+    def update(self) -> Any:
+        from corral.sql.dml import Update
+
+        return Update(self)
+
+    def delete(self) -> Any:
+        from corral.sql.dml import Delete
+
+        return Delete(self)
+
+
+def table(name: str, *columns: NamedColumn[Any]) -> TableClause:
+    """A lightweight table: a name and columns, no metadata."""
+    return TableClause(name, *columns)
+
+
+def _exported_name(column: ColumnElement[Any], position: int) -> str:
+    if column.key:
+        return column.key
+    if isinstance(column, NamedColumn):
+        return column.name
+    return f"anon_{position + 1}"
+
+
+class Alias(FromClause):
+    """A FROM under another name: ``table AS name`` or ``(SELECT ...) AS name``."""
+
+    visit_name = "alias"
+
+    def __init__(self, element: FromClause | Select | CompoundSelect, name: str | None) -> None:
+        self.element = element
+        self.name = name
+        self._shape: Hashable | None = None
+        owner = f"{type(self).__name__} {name or '(anonymous)'}"
+        self._columns = ColumnCollection(owner)
+        for key, col in _element_columns(element):
+            proxy: ColumnClause[Any] = ColumnClause(key, col.type, table=self)
+            proxy.proxied = col  # type: ignore[attr-defined]
+            self._columns.add(key, proxy)
+
+    @property
+    def columns(self) -> ColumnCollection:
+        return self._columns
+
+    def _underlying(self) -> FromClause:
+        return self.element._underlying() if isinstance(self.element, FromClause) else self
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return (type(self).__name__, self.name, self.element._key(binds))
+
+    def shape(self) -> Hashable:
+        """The alias's key without collecting values: how its columns name it in cache keys."""
+        if self._shape is None:
+            self._shape = self._key([])
+        return self._shape
+
+
+class Subquery(Alias):
+    """A SELECT used as a FROM."""
+
+    visit_name = "alias"
+
+
+class CTE(Alias):
+    """A common table expression: ``WITH name AS (SELECT ...)``."""
+
+    visit_name = "cte"
+
+    def __init__(
+        self, element: Select | CompoundSelect, name: str | None, recursive: bool = False
+    ) -> None:
+        super().__init__(element, name)
+        self.recursive = recursive
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("cte", self.name, self.recursive, self.element._key(binds))
+
+
+def _element_columns(
+    element: FromClause | Select | CompoundSelect,
+) -> list[tuple[str, ColumnElement[Any]]]:
+    if isinstance(element, FromClause):
+        return [(key, col) for key, col in element.columns.items()]
+    return element._exported_columns()
+
+
+class Join(FromClause):
+    """``left [LEFT OUTER | FULL OUTER] JOIN right ON condition``."""
+
+    visit_name = "join"
+
+    def __init__(
+        self,
+        left: FromClause,
+        right: FromClause,
+        onclause: ColumnElement[Any] | None,
+        *,
+        isouter: bool = False,
+        full: bool = False,
+    ) -> None:
+        self.left = left
+        self.right = right
+        self.isouter = isouter or full
+        self.full = full
+        self.onclause = onclause if onclause is not None else infer_join_condition(left, right)
+        self._columns = ColumnCollection("join")
+        for side in (left, right):
+            for key, col in side.columns.items():
+                self._columns.add(f"{side.describe()}_{key}", col)
+
+    @property
+    def columns(self) -> ColumnCollection:
+        return self._columns
+
+    def describe(self) -> str:
+        return f"{self.left.describe()} JOIN {self.right.describe()}"
+
+    def _covers(self) -> list[FromClause]:
+        return [self, *self.left._covers(), *self.right._covers()]
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return (
+            "join",
+            self.isouter,
+            self.full,
+            self.left._key(binds),
+            self.right._key(binds),
+            self.onclause._key(binds),
+        )
+
+
+def infer_join_condition(left: FromClause, right: FromClause) -> ColumnElement[bool]:
+    """The ON clause from the one foreign key between ``left`` and ``right``."""
+    pairs = _foreign_key_pairs(left, right) + _foreign_key_pairs(right, left)
+    if len(pairs) == 1:
+        a, b = pairs[0]
+        return a == b
+    what = "no foreign key" if not pairs else f"{len(pairs)} foreign keys"
+    raise exc.ArgumentError(
+        f"Cannot infer the join condition between {left.describe()} and {right.describe()}: "
+        f"there is {what} between them. Pass the ON clause, e.g. "
+        f".join({right.describe()}, {left.describe()}.c.x == {right.describe()}.c.y)"
+    )
+
+
+def _foreign_key_pairs(
+    referring: FromClause, referred: FromClause
+) -> list[tuple[ColumnElement[Any], ColumnElement[Any]]]:
+    """(referring column, referred column) pairs for foreign keys from one FROM to another."""
+    pairs: list[tuple[ColumnElement[Any], ColumnElement[Any]]] = []
+    targets = {id(t._underlying()): t for t in referred._covers() if not isinstance(t, Join)}
+    for source in referring._covers():
+        if isinstance(source, Join):
+            continue
+        base = source._underlying()
+        for key, col in base.columns.items():
+            for fk in getattr(col, "foreign_keys", ()):
+                target_col: Column = fk.column
+                holder = targets.get(id(target_col.table))
+                if holder is not None:
+                    referred_col = holder.columns[target_col.key]
+                    pairs.append((source.columns[key], referred_col))
+    return pairs
+
+
+def _as_from(entity: Any) -> FromClause:
+    """A FROM clause from a table, alias, join or mapped class."""
+    if isinstance(entity, FromClause):
+        return entity
+    mapped_table = getattr(entity, "__table__", None)
+    if isinstance(mapped_table, FromClause):
+        return mapped_table
+    raise exc.ArgumentError(
+        f"Expected a table, alias, subquery or mapped class to select from, got {entity!r}"
+    )
