@@ -372,6 +372,27 @@ def test_shared_session_raises_every_time(make_engine: EngineFactory, backend: s
 # -- optimistic checks without a version column ----------------------------------------------
 
 
+def _read_then_write(
+    engine: Engine, row: object, theirs: Callable[[Any], None], mine: Callable[[Any], None]
+) -> None:
+    """Insert ``row``; read it in one session; change it in another; then write the read copy.
+
+    The first session commits its read before the rival writes (its values stay
+    loaded), so only the optimistic check can notice the rival's change.
+    """
+    model: Any = type(row)
+    factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+    with factory.begin() as session:
+        session.add(row)
+    with factory() as first:
+        read = first.get(model, 1)
+        first.commit()
+        with factory.begin() as second:
+            theirs(second.get(model, 1))
+        mine(read)
+        first.commit()
+
+
 def test_check_read_values_refuses_to_overwrite_a_concurrent_change(
     make_engine: EngineFactory, backend: str
 ) -> None:
@@ -379,21 +400,14 @@ def test_check_read_values_refuses_to_overwrite_a_concurrent_change(
     from tests.integration.orm_models import Seat
 
     engine = _engine(make_engine, backend)
-    factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
-    with factory.begin() as session:
-        session.add(Seat(id=1, holder=None, note="n"))
-    with factory() as mine:
-        seat = mine.get(Seat, 1)
-        assert seat is not None
-        mine.commit()
-        with factory.begin() as theirs:
-            taken = theirs.get(Seat, 1)
-            assert taken is not None
-            taken.holder = "them"
-        seat.holder = "me"
-        with pytest.raises(exc.StaleDataError, match="Seat"):
-            mine.commit()
-    with factory() as session:
+    with pytest.raises(exc.StaleDataError, match="Seat"):
+        _read_then_write(
+            engine,
+            Seat(id=1, holder=None, note="n"),
+            theirs=lambda seat: setattr(seat, "holder", "them"),
+            mine=lambda seat: setattr(seat, "holder", "me"),
+        )
+    with Session(engine) as session:
         assert session.scalar(select(Seat.holder)) == "them"
 
 
@@ -404,42 +418,27 @@ def test_check_read_values_ignores_columns_it_does_not_change(
     from tests.integration.orm_models import Seat
 
     engine = _engine(make_engine, backend)
-    factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
-    with factory.begin() as session:
-        session.add(Seat(id=1, holder="a", note="n"))
-    with factory() as mine:
-        seat = mine.get(Seat, 1)
-        assert seat is not None
-        mine.commit()
-        with factory.begin() as theirs:
-            other = theirs.get(Seat, 1)
-            assert other is not None
-            other.note = "changed"
-        seat.holder = "b"
-        mine.commit()
-    with factory() as session:
-        row = session.execute(select(Seat.holder, Seat.note)).one()
-        assert tuple(row) == ("b", "changed")
+    _read_then_write(
+        engine,
+        Seat(id=1, holder="a", note="n"),
+        theirs=lambda seat: setattr(seat, "note", "changed"),
+        mine=lambda seat: setattr(seat, "holder", "b"),
+    )
+    with Session(engine) as session:
+        assert tuple(session.execute(select(Seat.holder, Seat.note)).one()) == ("b", "changed")
 
 
 def test_control_without_read_checks_overwrites(make_engine: EngineFactory, backend: str) -> None:
     """Control: the same interleaving on a plain model silently overwrites the other change."""
     engine = _engine(make_engine, backend)
-    factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
-    with factory.begin() as session:
-        session.add(PlainCounter(id=1, value=0))
-    with factory() as mine:
-        counter = mine.get(PlainCounter, 1)
-        assert counter is not None
-        mine.commit()
-        with factory.begin() as theirs:
-            other = theirs.get(PlainCounter, 1)
-            assert other is not None
-            other.value = 5
-        counter.value = 1
-        mine.commit()  # no error: their 5 is lost
-    with factory() as session:
-        assert session.scalar(select(PlainCounter.value)) == 1
+    _read_then_write(
+        engine,
+        PlainCounter(id=1, value=0),
+        theirs=lambda counter: setattr(counter, "value", 5),
+        mine=lambda counter: setattr(counter, "value", 1),
+    )
+    with Session(engine) as session:
+        assert session.scalar(select(PlainCounter.value)) == 1  # their 5 is lost
 
 
 def test_check_read_values_sql(make_engine: EngineFactory, backend: str) -> None:
