@@ -555,3 +555,30 @@ def test_close_detaches_objects_whose_delete_was_flushed(session: Session) -> No
     session.close()
     assert inspect(item).status is ObjectStatus.DETACHED
     assert inspect(item).session is None
+
+
+def test_rollback_keeps_object_loaded_for_same_row(session: Session) -> None:
+    """Rolling back an expunged INSERT does not evict the object later loaded for that row."""
+    inserted = Item(id=1, name="a")
+    session.add(inserted)
+    session.flush()
+    session.expunge(inserted)
+    loaded = session.get(Item, 1)
+    assert loaded is not None and loaded is not inserted
+    session.rollback()
+    assert inspect(inserted).status is ObjectStatus.TRANSIENT
+    assert inspect(loaded).status is ObjectStatus.PERSISTENT
+    assert session.identity_map.get((Item, (1,))) is loaded
+
+
+def test_populate_existing_clears_dirty(session: Session) -> None:
+    """populate_existing overwrites unflushed changes, so the object is no longer dirty."""
+    item = Item(id=1, name="a")
+    session.add(item)
+    session.commit()
+    item.name = "changed"
+    assert session.dirty == [item]
+    with session.no_autoflush:
+        session.execute(select(Item), execution_options={"populate_existing": True}).all()
+    assert item.name == "a"
+    assert session.dirty == []

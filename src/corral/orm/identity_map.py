@@ -26,6 +26,15 @@ class IdentityMap:
         if key is not None:
             self._objects.pop(key, None)
 
+    def discard_object(self, key: IdentityKey | None, obj: object) -> None:
+        """Forget ``obj`` under ``key`` only if it is the object held there.
+
+        A rolled-back or expunged object must not evict another object that was
+        loaded for the same row meanwhile.
+        """
+        if key is not None and self._objects.get(key) is obj:
+            del self._objects[key]
+
     def __contains__(self, key: object) -> bool:
         return key in self._objects
 

@@ -104,6 +104,8 @@ def refresh_into(obj: object, values: Any, overwrite: bool) -> None:
         d.update(values)
         state.committed_state = NO_CHANGES
         state.expired = NOT_EXPIRED
+        if state.session is not None:  # its unflushed changes are gone: no longer dirty
+            state.session._modified.pop(id(obj), None)
         return
     changed = state.committed_state
     for key, value in values:

@@ -314,7 +314,7 @@ class Session:
 
     def _make_transient(self, obj: object) -> None:
         state = state_of(obj)
-        self.identity_map.discard(state.key)
+        self.identity_map.discard_object(state.key, obj)
         self._new.pop(id(obj), None)
         self._modified.pop(id(obj), None)
         state.key = None
@@ -395,7 +395,7 @@ class Session:
             self._expunge(obj, state)
 
     def _expunge(self, obj: object, state: InstanceState) -> None:
-        self.identity_map.discard(state.key)
+        self.identity_map.discard_object(state.key, obj)
         self._new.pop(id(obj), None)
         self._deleted.pop(id(obj), None)
         self._modified.pop(id(obj), None)
