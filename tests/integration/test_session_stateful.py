@@ -93,6 +93,8 @@ class Expected:
     changed: set[str] = field(default_factory=set)
     #: session.delete() was called and not flushed yet.
     marked: bool = False
+    #: Made with the key of an existing row: never added again.
+    duplicate: bool = False
 
 
 @dataclass
@@ -189,7 +191,7 @@ class SessionMachine(RuleBasedStateMachine):
     def _addable(self) -> list[Expected]:
         """Transient objects that still hold a name (one expired before it became
         transient has none, and its INSERT would rightly fail NOT NULL)."""
-        return [e for e in self._with(Status.TRANSIENT) if "name" in e.values]
+        return [e for e in self._with(Status.TRANSIENT) if "name" in e.values and not e.duplicate]
 
     @precondition(lambda self: self._addable())
     @rule(index=PICK)
@@ -237,6 +239,25 @@ class SessionMachine(RuleBasedStateMachine):
             elif e.status is Status.PERSISTENT:
                 e.values = {}
 
+    @precondition(lambda self: self.flushed)
+    @rule(index=PICK)
+    def flush_fails(self, index: int) -> None:
+        """A flush that breaks a unique key fails; the session refuses work until rollback()."""
+        ident = sorted(self.flushed)[index % len(self.flushed)]
+        duplicate = Item(id=ident, name="dup")
+        self.session.add(duplicate)
+        self.objects.append(
+            Expected(duplicate, ident, Status.PENDING, {"id": ident, "name": "dup"}, duplicate=True)
+        )
+        with pytest.raises(exc.IntegrityError):
+            self.session.flush()
+        for e in self._with(Status.PENDING):  # planning put the column defaults in
+            e.values.setdefault("value", 0)
+        assert not self.session.is_active
+        with pytest.raises(exc.PendingRollbackError, match="IntegrityError"):
+            self.session.execute(select(Item))
+        self.rollback()
+
     @rule()
     def rollback(self) -> None:
         """rollback() undoes the whole transaction."""
@@ -246,6 +267,9 @@ class SessionMachine(RuleBasedStateMachine):
             self.session.rollback()
             return
         self.session.rollback()
+        self._model_rollback()
+
+    def _model_rollback(self) -> None:
         while self.savepoints:  # innermost first, as SQLAlchemy unwinds them
             self._model_rollback_savepoint()
         self.flushed = dict(self.committed)
