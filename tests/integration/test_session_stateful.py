@@ -606,3 +606,22 @@ def test_populate_existing_clears_dirty(session: Session) -> None:
         session.execute(select(Item), execution_options={"populate_existing": True}).all()
     assert item.name == "a"
     assert session.dirty == []
+
+
+@pytest.mark.parametrize("change", ["update", "delete"])
+def test_versioned_object_expired_by_commit_flushes(engine: Engine, change: str) -> None:
+    """A versioned object whose version expired at commit is updated or deleted, not stale."""
+    from tests.integration.orm_models import Counter, create_schema
+
+    create_schema(engine)
+    with Session(engine) as session:
+        counter = Counter(id=1)
+        session.add(counter)
+        session.commit()
+        if change == "update":
+            counter.value = 5
+        else:
+            session.delete(counter)
+        session.commit()
+        rows = session.execute(select(Counter.value, Counter.version)).all()
+    assert [tuple(r) for r in rows] == ([(5, 2)] if change == "update" else [])

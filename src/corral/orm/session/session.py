@@ -490,6 +490,7 @@ class Session:
 
     def _flush(self, new: list[object], dirty: list[object], deleted: list[object]) -> None:
         transaction = self._active_transaction()
+        self._load_expired_versions([*dirty, *deleted])
         plan = plan_flush(new, dirty, deleted)
         connection = self._connection_for_transaction(transaction)
         try:
@@ -498,6 +499,18 @@ class Session:
             self._fail_flush(transaction, error)
             raise
         self._finalize_flush(transaction, plan, dirty)
+
+    def _load_expired_versions(self, objects: list[object]) -> None:
+        """Load the version of versioned objects whose version was expired (after a commit).
+
+        UPDATE and DELETE match the version the row was loaded with; without it they
+        would match ``version IS NULL`` and report a stale row that is not stale.
+        """
+        for obj in objects:
+            state = state_of(obj)
+            key = state.mapper.version_id_key
+            if key is not None and key not in obj.__dict__ and key not in state.committed_state:
+                self._load_unloaded(obj, state)
 
     def _fail_flush(self, transaction: SessionTransaction, error: BaseException) -> None:
         """Roll back the database work of a failed flush; the session waits for rollback()."""
