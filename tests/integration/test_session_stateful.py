@@ -625,3 +625,14 @@ def test_versioned_object_expired_by_commit_flushes(engine: Engine, change: str)
         session.commit()
         rows = session.execute(select(Counter.value, Counter.version)).all()
     assert [tuple(r) for r in rows] == ([(5, 2)] if change == "update" else [])
+
+
+def test_expire_refuses_pending_object(session: Session) -> None:
+    """expire() of a pending object is refused instead of dropping the values to insert."""
+    item = Item(id=1, name="a")
+    session.add(item)
+    with pytest.raises(exc.InvalidRequestError, match="pending, not persistent"):
+        session.expire(item)
+    assert item.name == "a"
+    session.commit()
+    assert session.get(Item, 1) is item

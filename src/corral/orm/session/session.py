@@ -687,6 +687,13 @@ class Session:
             state = state_of(obj)
             if state.session is not self:
                 raise exc.InvalidRequestError(f"{obj!r} is not in this Session")
+            if state.status is not ObjectStatus.PERSISTENT:
+                # As in SQLAlchemy: a pending object has no row to reload from, so
+                # expiring it would silently drop the values it is to be inserted with.
+                raise exc.InvalidRequestError(
+                    f"Cannot expire {obj!r}: it is {state.status.value}, not persistent; "
+                    "only objects with a row in this Session can be expired"
+                )
             state.expire(obj, set(attribute_names) if attribute_names is not None else None)
             if not state.committed_state:
                 self._modified.pop(id(obj), None)
