@@ -115,13 +115,14 @@ class SessionMachine(RuleBasedStateMachine):
     """One Session and its model; subclassed per test with the engine to use."""
 
     engine: Engine
+    expire_on_commit: bool = True
 
     def __init__(self) -> None:
         super().__init__()
         with self.engine.connect() as connection:
             connection.execute(delete(Item.__table__))
             connection.commit()
-        self.session = Session(self.engine)
+        self.session = Session(self.engine, expire_on_commit=self.expire_on_commit)
         self.objects: list[Expected] = []
         self.committed: dict[int, Row] = {}
         self.flushed: dict[int, Row] = {}
@@ -236,7 +237,7 @@ class SessionMachine(RuleBasedStateMachine):
         for e in self.objects:
             if e.status is Status.DELETED:
                 e.status = Status.DETACHED
-            elif e.status is Status.PERSISTENT:
+            elif e.status is Status.PERSISTENT and self.expire_on_commit:
                 e.values = {}
 
     @precondition(lambda self: self.flushed)
@@ -491,8 +492,8 @@ class SessionMachine(RuleBasedStateMachine):
 
 # Modest and deterministic, so that the three databases take seconds, not minutes.
 STATEFUL_SETTINGS = settings(
-    max_examples=40,
-    stateful_step_count=30,
+    max_examples=80,
+    stateful_step_count=40,
     deadline=None,
     derandomize=True,
     database=None,
@@ -500,7 +501,8 @@ STATEFUL_SETTINGS = settings(
 )
 
 
-def test_session_agrees_with_model(engine: Engine) -> None:
+@pytest.mark.parametrize("expire_on_commit", [True, False], ids=["expire", "keep"])
+def test_session_agrees_with_model(engine: Engine, expire_on_commit: bool) -> None:
     """After every random step, the database and the session agree with the model."""
     Base.metadata.create_all(engine)
 
@@ -508,6 +510,7 @@ def test_session_agrees_with_model(engine: Engine) -> None:
         pass
 
     Machine.engine = engine
+    Machine.expire_on_commit = expire_on_commit
     run_state_machine_as_test(Machine, settings=STATEFUL_SETTINGS)
 
 
