@@ -49,6 +49,7 @@ from corral import (
     inspect,
     mapped_column,
     select,
+    update,
 )
 
 
@@ -639,3 +640,20 @@ def test_expire_refuses_pending_object(session: Session) -> None:
     assert item.name == "a"
     session.commit()
     assert session.get(Item, 1) is item
+
+
+def test_savepoint_rollback_expires_objects_of_bulk_update(session: Session) -> None:
+    """Objects a bulk UPDATE synchronized inside a rolled-back SAVEPOINT are expired."""
+    item = Item(id=1, name="a")
+    session.add(item)
+    session.commit()
+    assert item.name == "a"
+    nested = session.begin_nested()
+    session.execute(
+        update(Item).where(Item.id == 1).values(name="b"),
+        execution_options={"synchronize_session": "evaluate"},
+    )
+    assert item.name == "b"
+    nested.rollback()
+    assert "name" not in item.__dict__
+    assert item.name == "a"

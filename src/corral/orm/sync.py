@@ -183,9 +183,14 @@ def _matching_objects(
 
 
 def _apply_update(session: Session, statement: Update, objects: list[object]) -> None:
+    transaction = session._transaction
     for obj in objects:
         state = state_of(obj)
         d = obj.__dict__
+        if transaction is not None:
+            # Its row changed in this transaction: a SAVEPOINT rollback must expire it
+            # (SQLAlchemy registers these objects as altered too).
+            transaction.touched[id(obj)] = obj
         for key, element in statement._values.items():
             if isinstance(element, BindParameter) and element.has_value():
                 d[key] = element.effective_value()
