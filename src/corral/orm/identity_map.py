@@ -11,20 +11,21 @@ from corral.orm.instance_state import IdentityKey
 class IdentityMap:
     """Persistent objects of one session by identity key ``(class, primary key tuple)``."""
 
-    __slots__ = ("_objects",)
+    __slots__ = ("objects",)
 
     def __init__(self) -> None:
-        self._objects: dict[IdentityKey, Any] = {}
+        #: The map itself; loading reads and writes it directly on its per-row path.
+        self.objects: dict[IdentityKey, Any] = {}
 
     def get(self, key: IdentityKey) -> Any:
-        return self._objects.get(key)
+        return self.objects.get(key)
 
     def add(self, key: IdentityKey, obj: object) -> None:
-        self._objects[key] = obj
+        self.objects[key] = obj
 
     def discard(self, key: IdentityKey | None) -> None:
         if key is not None:
-            self._objects.pop(key, None)
+            self.objects.pop(key, None)
 
     def discard_object(self, key: IdentityKey | None, obj: object) -> None:
         """Forget ``obj`` under ``key`` only if it is the object held there.
@@ -32,26 +33,26 @@ class IdentityMap:
         A rolled-back or expunged object must not evict another object that was
         loaded for the same row meanwhile.
         """
-        if key is not None and self._objects.get(key) is obj:
-            del self._objects[key]
+        if key is not None and self.objects.get(key) is obj:
+            del self.objects[key]
 
     def __contains__(self, key: object) -> bool:
-        return key in self._objects
+        return key in self.objects
 
     def __len__(self) -> int:
-        return len(self._objects)
+        return len(self.objects)
 
     def __iter__(self) -> Iterator[IdentityKey]:
-        return iter(self._objects)
+        return iter(self.objects)
 
     def keys(self) -> list[IdentityKey]:
-        return list(self._objects)
+        return list(self.objects)
 
     def values(self) -> list[Any]:
-        return list(self._objects.values())
+        return list(self.objects.values())
 
     def items(self) -> list[tuple[IdentityKey, Any]]:
-        return list(self._objects.items())
+        return list(self.objects.items())
 
     def clear(self) -> None:
-        self._objects.clear()
+        self.objects.clear()

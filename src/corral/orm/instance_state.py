@@ -85,7 +85,10 @@ class InstanceState:
             self.committed_state = {
                 k: v for k, v in self.committed_state.items() if k not in names
             } or NO_CHANGES
-        self.expired = self.expired.union(names)
+        if keys is None and not self.expired:
+            self.expired = self.mapper.column_key_set  # shared: expiring all is common
+        else:
+            self.expired = self.expired.union(names)
 
     def unloaded(self, obj: object) -> set[str]:
         """Column attributes with no value in the object."""

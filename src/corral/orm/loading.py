@@ -91,6 +91,37 @@ class EntityLoader:
         refresh_into(obj, values, self.populate_existing)
         return obj
 
+    def load_all(self, rows: list[Any]) -> list[Any]:
+        """``load`` for many rows, with everything the loop needs bound to locals once."""
+        if len(self.pk_positions) != 1:
+            return [self.load(row) for row in rows]
+        (pk_index,) = self.pk_positions
+        mapper, session = self.mapper, self.session
+        cls: Any = mapper.class_
+        new = cls.__new__
+        identity = session.identity_map.objects
+        keys, start, stop = self.keys, self.start, self.stop
+        persistent, overwrite = ObjectStatus.PERSISTENT, self.populate_existing
+        objects: list[Any] = []
+        append = objects.append
+        for row in rows:
+            value = row[pk_index]
+            if value is None:  # no row on this side of an outer join
+                append(None)
+                continue
+            key = (cls, (value,))
+            obj = identity.get(key)
+            if obj is None:
+                obj = new(cls)
+                d = obj.__dict__
+                d.update(zip(keys, row[start:stop], strict=True))
+                d[STATE_ATTR] = InstanceState(mapper, persistent, key, session)
+                identity[key] = obj
+            else:
+                refresh_into(obj, zip(keys, row[start:stop], strict=True), overwrite)
+            append(obj)
+        return objects
+
 
 def refresh_into(obj: object, values: Any, overwrite: bool) -> None:
     """Put loaded values into an object already in the identity map.
@@ -146,7 +177,7 @@ def load_rows(
     with pause:
         if len(plan) == 1 and plan[0][0] == "object":
             single: EntityLoader = plan[0][1]
-            objects = [(single.load(row),) for row in rows]
+            objects = [(obj,) for obj in single.load_all(rows)]
             return result_from_rows(objects, out_keys)
         built = []
         for row in rows:

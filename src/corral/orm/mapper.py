@@ -29,6 +29,8 @@ class Mapper:
         #: Attribute name -> Column, in table order.
         self.columns_by_key = columns
         self.column_keys: tuple[str, ...] = tuple(columns)
+        #: The same names as a set, shared by every object whose columns all expire.
+        self.column_key_set: frozenset[str] = frozenset(columns)
         self.primary_key: tuple[Column, ...] = tuple(table.primary_key.columns)
         if not self.primary_key:
             raise exc.MappingError(
