@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Union, dataclass_transform, get_args, get_orig
 from corral import exc
 from corral.orm.attributes import InstrumentedAttribute
 from corral.orm.base import STATE_ATTR, Mapped
-from corral.orm.instance_state import state_of
+from corral.orm.instance_state import InstanceState
 from corral.orm.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapper import Mapper
 from corral.sql import types as sqltypes
@@ -87,16 +87,24 @@ class DeclarativeBase:
 
     def __init__(self, **kwargs: Any) -> None:
         cls = type(self)
-        state_of(self)
-        mapper = cls.__dict__.get("__mapper__") or getattr(cls, "__mapper__", None)
-        allowed = mapper.columns_by_key if mapper is not None else {}
+        mapper: Mapper | None = getattr(cls, "__mapper__", None)
+        if mapper is None:
+            raise exc.UnmappedClassError(
+                f"{cls.__name__} is not mapped; give it a __tablename__ (or __table__)"
+            )
+        d = self.__dict__
+        d[STATE_ATTR] = InstanceState(mapper)  # transient: no history to record yet
+        columns = mapper.columns_by_key
         for key, value in kwargs.items():
-            if key not in allowed and not hasattr(cls, key):
+            if key in columns:
+                d[key] = value
+            elif hasattr(cls, key):  # a property or plain attribute the class defines
+                setattr(self, key, value)
+            else:
                 raise TypeError(
                     f"{key!r} is not an attribute of {cls.__name__}; its mapped attributes are "
-                    f"{', '.join(allowed)}"
+                    f"{', '.join(columns)}"
                 )
-            setattr(self, key, value)
 
     def __repr__(self) -> str:
         mapper = type(self).__mapper__
