@@ -297,7 +297,7 @@ def test_two_threads_at_once_raise(schema_engine: Engine) -> None:
 
 def test_two_threads_without_the_guard_corrupt_state(schema_engine: Engine) -> None:
     """9. Control: with the guard disabled, the second thread runs inside the first's flush."""
-    from corral.orm.session.guard import OneThreadGuard
+    from corral.util.guard import OneThreadGuard
 
     class NoGuard(OneThreadGuard):
         def __enter__(self) -> None:
@@ -307,7 +307,7 @@ def test_two_threads_without_the_guard_corrupt_state(schema_engine: Engine) -> N
             return None
 
     session = Session(schema_engine)
-    session._guard = NoGuard("Session")
+    session._guard = NoGuard("Session", "")
     session.add(Gated())
     GATE.arm()
     worker = threading.Thread(target=session.flush, name="flusher")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from corral import exc
 from corral.engine.inserted import inserted_primary_key
 from corral.engine.log import log_statement, logger
+from corral.engine.parameters import split_parameters, statement_compiler
 from corral.engine.result import Result, ScalarResult
 from corral.engine.row import row_class
 from corral.engine.transaction import (
@@ -27,6 +28,7 @@ from corral.engine.transaction import (
     TransactionStack,
     TransactionState,
 )
+from corral.util.guard import OneThreadGuard
 
 if TYPE_CHECKING:
     from corral.engine.default import DefaultDialect
@@ -77,7 +79,41 @@ class Connection:
         self._isolation_override: str | None = None
         self._pooled: PooledConnection | None = None
         self._dbapi: Any = None
+        self._guard = OneThreadGuard(
+            "Connection", "give each thread its own connection (engine.connect())"
+        )
         self._checkout()
+
+    # -- the public calls, each checked for use from two threads at once -----------------
+
+    def execute(
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> Result:
+        """Execute a statement; a list of parameter dicts runs it once per dict (executemany)."""
+        with self._guard:
+            return self._execute(statement, parameters)
+
+    def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
+        """Execute SQL text as the driver takes it (its own paramstyle); a list means many."""
+        with self._guard:
+            return self._exec_driver_sql(statement, parameters)
+
+    def commit(self) -> None:
+        """Commit the transaction in progress (nothing to do when there is none)."""
+        with self._guard:
+            self._commit_current()
+
+    def rollback(self) -> None:
+        """Roll back the transaction in progress (nothing to do when there is none)."""
+        with self._guard:
+            self._rollback_current()
+
+    def begin_nested(self) -> NestedTransaction:
+        """Open a SAVEPOINT inside the current transaction."""
+        with self._guard:
+            return self._begin_nested()
 
     # -- the DB-API connection ------------------------------------------------
 
@@ -266,8 +302,7 @@ class Connection:
                 raise self._translate(error, sql, None) from error
         self._stack.begun = True
 
-    def begin_nested(self) -> NestedTransaction:
-        """Open a SAVEPOINT (beginning the transaction first if needed)."""
+    def _begin_nested(self) -> NestedTransaction:
         if self._autocommit:
             raise exc.InvalidRequestError(
                 "Savepoints need a transaction, and this Connection is in AUTOCOMMIT mode"
@@ -291,15 +326,13 @@ class Connection:
     def get_nested_transaction(self) -> NestedTransaction | None:
         return self._stack.nested[-1] if self._stack.nested else None
 
-    def commit(self) -> None:
-        """Commit the current transaction, if any (open savepoints are committed with it)."""
+    def _commit_current(self) -> None:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
         if self._stack.root is not None:
             self._stack.root.commit()
 
-    def rollback(self) -> None:
-        """Roll back the current transaction, if any."""
+    def _rollback_current(self) -> None:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
         if self._stack.root is not None:
@@ -440,43 +473,13 @@ class Connection:
 
     # -- execution ---------------------------------------------------------------
 
-    def execute(
+    def _execute(
         self,
         statement: Any,
         parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Result:
-        """Execute a statement; a list of parameter dicts runs it once per dict (executemany)."""
-        compile_for = getattr(statement, "_compile_for", None)
-        if compile_for is None:
-            if isinstance(statement, str):
-                raise exc.ArgumentError(
-                    f"execute() takes a statement object, not a string: wrap the SQL in "
-                    f"text(), as in execute(text({statement[:60]!r})), or use exec_driver_sql()"
-                )
-            raise exc.ArgumentError(
-                f"execute() takes a statement (select(), insert(), text(), ...), "
-                f"got {type(statement).__name__}"
-            )
-        many = False
-        if parameters is None:
-            keys = None
-        elif isinstance(parameters, Mapping):
-            keys = tuple(parameters)
-        elif isinstance(parameters, list | tuple) and all(
-            isinstance(p, Mapping) for p in parameters
-        ):
-            many = len(parameters) > 1
-            if not parameters:
-                parameters, keys = None, None
-            else:
-                keys = tuple(parameters[0])
-                if not many:
-                    parameters = parameters[0]
-        else:
-            raise exc.ArgumentError(
-                "execute() parameters must be a dict or a list of dicts, "
-                f"got {type(parameters).__name__}"
-            )
+        compile_for = statement_compiler(statement)
+        parameters, keys, many = split_parameters(parameters)
         compiled, binds = compile_for(self.dialect, keys)
         # Without row locks, a locking read that opens the transaction takes the write lock.
         write_lock = (
@@ -493,8 +496,7 @@ class Connection:
         cursor = self._cursor_execute(compiled.sql, args, many, write_lock)
         return self._result(cursor, compiled, binds, parameters, args, many)
 
-    def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
-        """Execute SQL text as the driver takes it (its own paramstyle); a list means many."""
+    def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
         many = isinstance(parameters, list) and bool(parameters)

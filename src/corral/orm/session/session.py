@@ -21,13 +21,13 @@ from corral.orm.base import NO_VALUE, ObjectStatus
 from corral.orm.identity_map import IdentityMap
 from corral.orm.instance_state import InstanceState, state_of
 from corral.orm.mapper import Mapper
-from corral.orm.session.guard import OneThreadGuard
 from corral.orm.session.transaction import SessionTransaction, TransactionStatus
 from corral.orm.unit_of_work.execute import execute_plan
 from corral.orm.unit_of_work.plan import FlushPlan, StepKind, plan_flush
 from corral.sql.dml import DMLStatement
 from corral.sql.elements import ClauseElement, and_
 from corral.sql.selectable import Select, select
+from corral.util.guard import OneThreadGuard
 
 T = TypeVar("T")
 
@@ -60,7 +60,9 @@ class Session:
         self._connection: Any = None
         self._flushing = False
         self._autoflush_suspended = 0
-        self._guard = OneThreadGuard("Session")
+        self._guard = OneThreadGuard(
+            "Session", "give each thread its own session (scoped_session does this)"
+        )
 
     def __repr__(self) -> str:
         return f"<Session {len(self.identity_map)} objects, transaction={self._transaction}>"

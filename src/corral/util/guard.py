@@ -1,0 +1,51 @@
+"""Detects an object meant for one thread at a time (a Session, a Connection) used by two."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from corral import exc
+
+
+class OneThreadGuard:
+    """A re-entrant, non-blocking ownership check around every public call.
+
+    The owning thread may nest calls; another thread entering while a call is
+    in progress gets ``ConcurrentUseError`` at once, naming both threads.
+    Handing the object over between calls is fine. The check is two C calls
+    (a non-blocking lock and the thread id); names are looked up only to report.
+    """
+
+    __slots__ = ("_lock", "_owner", "advice", "what")
+
+    def __init__(self, what: str, advice: str) -> None:
+        self.what = what
+        #: What to do instead, for the error message.
+        self.advice = advice
+        self._lock = threading.RLock()
+        self._owner = 0
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            raise exc.ConcurrentUseError(
+                f"{self.what} is in use by thread {_thread_name(self._owner)!r} and was called "
+                f"from thread {threading.current_thread().name!r} at the same time. "
+                f"A {self.what} is for one thread at a time: {self.advice}."
+            )
+        self._owner = threading.get_ident()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._lock.release()
+
+
+def _thread_name(ident: int) -> str:
+    for thread in threading.enumerate():
+        if thread.ident == ident:
+            return thread.name
+    return f"thread {ident}"
