@@ -7,6 +7,8 @@ from types import TracebackType
 
 from corral import exc
 
+_get_ident = threading.get_ident
+
 
 class OneThreadGuard:
     """A re-entrant, non-blocking ownership check around every public call.
@@ -27,13 +29,13 @@ class OneThreadGuard:
         self._owner = 0
 
     def __enter__(self) -> None:
-        if not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(False):  # positional: the cheaper call on every entry
             raise exc.ConcurrentUseError(
                 f"{self.what} is in use by thread {_thread_name(self._owner)!r} and was called "
                 f"from thread {threading.current_thread().name!r} at the same time. "
                 f"A {self.what} is for one thread at a time: {self.advice}."
             )
-        self._owner = threading.get_ident()
+        self._owner = _get_ident()
 
     def __exit__(
         self,

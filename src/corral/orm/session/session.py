@@ -17,7 +17,7 @@ from typing import Any, Self, TypeVar
 from corral import exc
 from corral.engine.result import Result, ScalarResult
 from corral.orm import loading
-from corral.orm.base import NO_VALUE, ObjectStatus
+from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
 from corral.orm.identity_map import IdentityMap
 from corral.orm.instance_state import InstanceState, state_of
 from corral.orm.mapper import Mapper
@@ -144,7 +144,7 @@ class Session:
             for key, obj in deleted.items():
                 if key not in inserted:  # its DELETE was rolled back: it has a row again
                     self._expunge(obj, state_of(obj))
-            self.expunge_all()
+            self._detach_all()
 
     def in_transaction(self) -> bool:
         return self._transaction is not None
@@ -409,12 +409,24 @@ class Session:
 
     def expunge_all(self) -> None:
         with self._guard:
-            for obj in self.identity_map.values() + list(self._new.values()):
-                self._expunge(obj, state_of(obj))
-            self.identity_map.clear()
-            self._new.clear()
-            self._deleted.clear()
-            self._modified.clear()
+            self._detach_all()
+
+    def _detach_all(self) -> None:
+        """Detach every object at once (the per-object bookkeeping goes with the dicts)."""
+        detached, transient = ObjectStatus.DETACHED, ObjectStatus.TRANSIENT
+        for obj in self.identity_map.objects.values():
+            state = obj.__dict__[STATE_ATTR]
+            state.session = None
+            if state.status is not transient:
+                state.status = detached
+        for obj in self._new.values():
+            state = obj.__dict__[STATE_ATTR]
+            state.session = None
+            state.status = transient
+        self.identity_map.clear()
+        self._new.clear()
+        self._deleted.clear()
+        self._modified.clear()
 
     def _note_modified(self, obj: object) -> None:
         self._modified[id(obj)] = obj
@@ -465,30 +477,33 @@ class Session:
 
     def _autoflush(self) -> None:
         if self.autoflush and not self._autoflush_suspended and not self._flushing:
-            self.flush()
+            self._flush_pending()
 
     def flush(self, objects: Iterable[object] | None = None) -> None:
         """Write pending changes to the database inside the current transaction."""
         with self._guard:
-            if self._flushing:
-                raise exc.InvalidRequestError(
-                    "Session is already flushing; flush() was called from inside a flush"
-                )
-            new = list(self._new.values())
-            deleted = list(self._deleted.values())
-            dirty = self.dirty
-            if objects is not None:
-                chosen = {id(o) for o in objects}
-                new = [o for o in new if id(o) in chosen]
-                deleted = [o for o in deleted if id(o) in chosen]
-                dirty = [o for o in dirty if id(o) in chosen]
-            if not (new or deleted or dirty):
-                return
-            self._flushing = True
-            try:
-                self._flush(new, dirty, deleted)
-            finally:
-                self._flushing = False
+            self._flush_pending(objects)
+
+    def _flush_pending(self, objects: Iterable[object] | None = None) -> None:
+        if self._flushing:
+            raise exc.InvalidRequestError(
+                "Session is already flushing; flush() was called from inside a flush"
+            )
+        new = list(self._new.values())
+        deleted = list(self._deleted.values())
+        dirty = self.dirty
+        if objects is not None:
+            chosen = {id(o) for o in objects}
+            new = [o for o in new if id(o) in chosen]
+            deleted = [o for o in deleted if id(o) in chosen]
+            dirty = [o for o in dirty if id(o) in chosen]
+        if not (new or deleted or dirty):
+            return
+        self._flushing = True
+        try:
+            self._flush(new, dirty, deleted)
+        finally:
+            self._flushing = False
 
     def _flush(self, new: list[object], dirty: list[object], deleted: list[object]) -> None:
         transaction = self._active_transaction()
@@ -584,16 +599,24 @@ class Session:
     ) -> Result:
         """Execute a statement in the session's transaction; ORM selects return objects."""
         with self._guard:
-            options = dict(execution_options or {})
-            self._autoflush()
-            connection = self._connection_for_transaction(self._active_transaction())
-            if isinstance(statement, Select) and any(loading.mapped_entities(statement)):
-                return self._execute_orm_select(connection, statement, params, options)
-            if isinstance(statement, DMLStatement):
-                from corral.orm.sync import execute_dml
+            return self._execute(statement, params, execution_options)
 
-                return execute_dml(self, connection, statement, params, options)
-            return connection.execute(statement, params)  # type: ignore[no-any-return]
+    def _execute(
+        self,
+        statement: ClauseElement,
+        params: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Result:
+        options = dict(execution_options or {})
+        self._autoflush()
+        connection = self._connection_for_transaction(self._active_transaction())
+        if isinstance(statement, Select) and any(loading.mapped_entities(statement)):
+            return self._execute_orm_select(connection, statement, params, options)
+        if isinstance(statement, DMLStatement):
+            from corral.orm.sync import execute_dml
+
+            return execute_dml(self, connection, statement, params, options)
+        return connection.execute(statement, params)  # type: ignore[no-any-return]
 
     def _execute_orm_select(
         self, connection: Any, statement: Select, params: Any, options: dict[str, Any]
@@ -621,6 +644,11 @@ class Session:
         populate_existing: bool = False,
     ) -> T | None:
         """The object with this primary key: from the identity map, else one SELECT."""
+        if not (with_for_update or populate_existing or isinstance(ident, tuple | list | Mapping)):
+            # The common case first: a scalar key already in the map, with nothing expired.
+            hit = self.identity_map.objects.get((entity, (ident,)))
+            if hit is not None and not hit.__dict__[STATE_ATTR].expired:
+                return hit  # type: ignore[no-any-return]
         with self._guard:
             mapper = _mapper_of(entity)
             pk = _primary_key_tuple(mapper, ident)
@@ -637,7 +665,7 @@ class Session:
                 lock = with_for_update if isinstance(with_for_update, Mapping) else {}
                 statement = statement.with_for_update(**lock)
             overwrite = populate_existing or bool(with_for_update)
-            result = self.execute(statement, execution_options={"populate_existing": overwrite})
+            result = self._execute(statement, None, {"populate_existing": overwrite})
             found = result.scalars().first()
             if found is None and obj is not None:
                 self._vanished(obj)
