@@ -283,3 +283,15 @@ def test_misspelled_quoted_column_raises(
     q = engine.dialect.features.quote_char
     with engine.connect() as conn, pytest.raises(exc.DBAPIError):
         conn.execute(text(f"SELECT {q}Display Nmae{q} FROM {q}user{q}"))
+
+
+def test_raw_rows_are_converted_plain_sequences(
+    engine: Engine, tables: tuple[Table, Table, Table]
+) -> None:
+    """raw_rows() gives every row's converted values by position; DML without rows refuses."""
+    users, _, _ = tables
+    with engine.connect() as conn:
+        rows = conn.execute(select(users.c.id, users.c.name).order_by(users.c.id)).raw_rows()
+        assert [tuple(r) for r in rows] == [(1, "ann"), (2, "bob"), (3, "cy")]
+        with pytest.raises(exc.ResourceClosedError):
+            conn.execute(update(users).values(name="x").where(users.c.id == 9)).raw_rows()

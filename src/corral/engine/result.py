@@ -329,6 +329,14 @@ class Result(_ResultView[Row]):
         """The column names of the rows."""
         return list(self._source.keys)
 
+    def raw_rows(self) -> list[Any]:
+        """Every remaining row as converted values in a plain sequence, no ``Row`` built.
+
+        For consumers that read each row once by position, as the ORM's loader does.
+        """
+        self._check_rows()
+        return self._source.fetchall()
+
     @property
     def inserted_primary_key(self) -> Row:
         """The primary key of the row a single-row INSERT created."""

@@ -623,7 +623,7 @@ class Session:
     ) -> Result:
         result = connection.execute(statement, params)
         keys = result.keys()
-        rows = result.all()
+        rows = result.raw_rows()
         # A locking read returns the locked row's values: objects already in the
         # identity map take them, or the caller would act on stale state under a lock.
         overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
