@@ -544,8 +544,9 @@ class Session:
         for step in plan.steps:
             mapper = step.mapper
             if step.kind is StepKind.INSERT:
-                for obj, params in zip(step.objects, step.params, strict=True):
-                    self._finish_insert(transaction, mapper, obj, params, step.server_generated)
+                self._finish_inserts(
+                    transaction, mapper, step.objects, step.params, step.server_generated
+                )
             elif step.kind is StepKind.UPDATE:
                 for obj in step.objects:
                     state_of(obj).commit_all()
@@ -564,29 +565,35 @@ class Session:
             # counts it too): a SAVEPOINT rollback expires it.
             transaction.touched[id(obj)] = obj
 
-    def _finish_insert(
+    def _finish_inserts(
         self,
         transaction: SessionTransaction,
         mapper: Mapper,
-        obj: object,
-        params: dict[str, Any],
+        objects: list[object],
+        rows: list[dict[str, Any]],
         server_generated: tuple[str, ...],
     ) -> None:
-        d = obj.__dict__
-        for name in mapper.primary_key_attrs:
-            if name in params:
-                d[name] = params[name]
-        state = state_of(obj)
-        key = mapper.identity_key(tuple(d[k] for k in mapper.primary_key_attrs))
-        state.key = key
-        state.move(ObjectStatus.PERSISTENT)
-        state.commit_all()
-        others = tuple(k for k in server_generated if k not in mapper.primary_key_attrs)
-        if others:
-            state.expire(obj, set(others))
-        self.identity_map.add(key, obj)
-        self._new.pop(id(obj), None)
-        transaction.inserted[id(obj)] = obj
+        """The inserted objects become persistent: keys assigned, into the identity map."""
+        pk_names = mapper.primary_key_attrs
+        cls = mapper.class_
+        # Values the database decided (server defaults) reload when read; the same for every row.
+        others = {k for k in server_generated if k not in pk_names}
+        identity, new, inserted = self.identity_map.objects, self._new, transaction.inserted
+        for obj, params in zip(objects, rows, strict=True):
+            d = obj.__dict__
+            for name in pk_names:
+                if name in params:
+                    d[name] = params[name]
+            state: InstanceState = d[STATE_ATTR]
+            key = (cls, tuple([d[k] for k in pk_names]))
+            state.key = key
+            state.move(ObjectStatus.PERSISTENT)
+            state.commit_all()
+            if others:
+                state.expire(obj, others)
+            identity[key] = obj
+            new.pop(id(obj), None)
+            inserted[id(obj)] = obj
 
     # -- querying -------------------------------------------------------------------------
 
