@@ -17,16 +17,14 @@ from typing import Any, Self, TypeVar
 from corral import exc
 from corral.engine.result import Result, ScalarResult
 from corral.orm import loading
-from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
+from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.identity_map import IdentityMap
 from corral.orm.instance_state import InstanceState, state_of
-from corral.orm.mapper import Mapper
+from corral.orm.session import flushing, querying
 from corral.orm.session.transaction import SessionTransaction, TransactionStatus
-from corral.orm.unit_of_work.execute import execute_plan
-from corral.orm.unit_of_work.plan import FlushPlan, StepKind, plan_flush
 from corral.sql.dml import DMLStatement
-from corral.sql.elements import ClauseElement, and_
-from corral.sql.selectable import Select, select
+from corral.sql.elements import ClauseElement
+from corral.sql.selectable import Select
 from corral.util.guard import OneThreadGuard
 
 T = TypeVar("T")
@@ -477,123 +475,12 @@ class Session:
 
     def _autoflush(self) -> None:
         if self.autoflush and not self._autoflush_suspended and not self._flushing:
-            self._flush_pending()
+            flushing.flush_pending(self)
 
     def flush(self, objects: Iterable[object] | None = None) -> None:
         """Write pending changes to the database inside the current transaction."""
         with self._guard:
-            self._flush_pending(objects)
-
-    def _flush_pending(self, objects: Iterable[object] | None = None) -> None:
-        if self._flushing:
-            raise exc.InvalidRequestError(
-                "Session is already flushing; flush() was called from inside a flush"
-            )
-        new = list(self._new.values())
-        deleted = list(self._deleted.values())
-        dirty = self.dirty
-        if objects is not None:
-            chosen = {id(o) for o in objects}
-            new = [o for o in new if id(o) in chosen]
-            deleted = [o for o in deleted if id(o) in chosen]
-            dirty = [o for o in dirty if id(o) in chosen]
-        if not (new or deleted or dirty):
-            return
-        self._flushing = True
-        try:
-            self._flush(new, dirty, deleted)
-        finally:
-            self._flushing = False
-
-    def _flush(self, new: list[object], dirty: list[object], deleted: list[object]) -> None:
-        transaction = self._active_transaction()
-        self._load_expired_versions([*dirty, *deleted])
-        plan = plan_flush(new, dirty, deleted)
-        connection = self._connection_for_transaction(transaction)
-        try:
-            execute_plan(connection, plan)
-        except BaseException as error:
-            self._fail_flush(transaction, error)
-            raise
-        self._finalize_flush(transaction, plan, dirty)
-
-    def _load_expired_versions(self, objects: list[object]) -> None:
-        """Load the version of versioned objects whose version was expired (after a commit).
-
-        UPDATE and DELETE match the version the row was loaded with; without it they
-        would match ``version IS NULL`` and report a stale row that is not stale.
-        """
-        for obj in objects:
-            state = state_of(obj)
-            key = state.mapper.version_id_key
-            if key is not None and key not in obj.__dict__ and key not in state.committed_state:
-                self._load_unloaded(obj, state)
-
-    def _fail_flush(self, transaction: SessionTransaction, error: BaseException) -> None:
-        """Roll back the database work of a failed flush; the session waits for rollback()."""
-        transaction.failure = error
-        with contextlib.suppress(Exception):  # the flush error is the one to report
-            transaction.database_transaction.rollback()
-        if not transaction.nested:
-            self._release_connection()
-        transaction.move(TransactionStatus.FAILED)
-
-    def _finalize_flush(
-        self, transaction: SessionTransaction, plan: FlushPlan, dirty: list[object]
-    ) -> None:
-        for step in plan.steps:
-            mapper = step.mapper
-            if step.kind is StepKind.INSERT:
-                self._finish_inserts(
-                    transaction, mapper, step.objects, step.params, step.server_generated
-                )
-            elif step.kind is StepKind.UPDATE:
-                for obj in step.objects:
-                    state_of(obj).commit_all()
-                    transaction.touched[id(obj)] = obj
-            else:
-                for obj in step.objects:
-                    state = state_of(obj)
-                    state.move(ObjectStatus.DELETED)
-                    self.identity_map.discard(state.key)
-                    self._deleted.pop(id(obj), None)
-                    transaction.deleted[id(obj)] = obj
-        for obj in dirty:
-            state_of(obj).commit_all()
-            self._modified.pop(id(obj), None)
-            # Flushed in this transaction even when no column differed (SQLAlchemy
-            # counts it too): a SAVEPOINT rollback expires it.
-            transaction.touched[id(obj)] = obj
-
-    def _finish_inserts(
-        self,
-        transaction: SessionTransaction,
-        mapper: Mapper,
-        objects: list[object],
-        rows: list[dict[str, Any]],
-        server_generated: tuple[str, ...],
-    ) -> None:
-        """The inserted objects become persistent: keys assigned, into the identity map."""
-        pk_names = mapper.primary_key_attrs
-        cls = mapper.class_
-        # Values the database decided (server defaults) reload when read; the same for every row.
-        others = {k for k in server_generated if k not in pk_names}
-        identity, new, inserted = self.identity_map.objects, self._new, transaction.inserted
-        for obj, params in zip(objects, rows, strict=True):
-            d = obj.__dict__
-            for name in pk_names:
-                if name in params:
-                    d[name] = params[name]
-            state: InstanceState = d[STATE_ATTR]
-            key = (cls, tuple([d[k] for k in pk_names]))
-            state.key = key
-            state.move(ObjectStatus.PERSISTENT)
-            state.commit_all()
-            if others:
-                state.expire(obj, others)
-            identity[key] = obj
-            new.pop(id(obj), None)
-            inserted[id(obj)] = obj
+            flushing.flush_pending(self, objects)
 
     # -- querying -------------------------------------------------------------------------
 
@@ -657,53 +544,11 @@ class Session:
             if hit is not None and not hit.__dict__[STATE_ATTR].expired:
                 return hit  # type: ignore[no-any-return]
         with self._guard:
-            mapper = _mapper_of(entity)
-            pk = _primary_key_tuple(mapper, ident)
-            key = mapper.identity_key(pk)
-            obj = self.identity_map.get(key)
-            if obj is not None and not populate_existing and not with_for_update:
-                state = state_of(obj)
-                if not state.expired:
-                    return obj  # type: ignore[no-any-return]
-            statement = select(entity).where(
-                and_(*(col == value for col, value in zip(mapper.primary_key, pk, strict=True)))
-            )
-            if with_for_update:
-                lock = with_for_update if isinstance(with_for_update, Mapping) else {}
-                statement = statement.with_for_update(**lock)
-            overwrite = populate_existing or bool(with_for_update)
-            result = self._execute(statement, None, {"populate_existing": overwrite})
-            found = result.scalars().first()
-            if found is None and obj is not None:
-                self._vanished(obj)
-            return found
-
-    def _vanished(self, obj: object) -> None:
-        """The row behind a persistent object is gone: forget the object."""
-        state = state_of(obj)
-        self.identity_map.discard(state.key)
-        self._modified.pop(id(obj), None)
-        state.session = None
-        state.status = ObjectStatus.DETACHED
+            return querying.get(self, entity, ident, with_for_update, populate_existing)
 
     def _load_unloaded(self, obj: object, state: InstanceState) -> None:
         """Load an object's expired or never-loaded attributes (one SELECT by primary key)."""
-        with self._guard:
-            if state.status is not ObjectStatus.PERSISTENT or state.key is None:
-                raise exc.InvalidRequestError(f"{type(obj).__name__} object is not persistent")
-            mapper = state.mapper
-            statement = select(mapper.class_).where(
-                and_(*(c == v for c, v in zip(mapper.primary_key, state.key[1], strict=True)))
-            )
-            with self.no_autoflush:
-                found = self.execute(statement).scalars().first()
-            if found is None:
-                name = type(obj).__name__
-                self._vanished(obj)
-                raise exc.ObjectDeletedError(
-                    f"The {name} row with primary key {state.key[1]} was deleted, so its "
-                    "attributes cannot be loaded; the object is now detached"
-                )
+        querying.load_unloaded(self, obj, state)
 
     def refresh(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
         """Reload the object's attributes from the database, discarding unflushed changes."""
@@ -748,65 +593,4 @@ class Session:
         ``load``), else created as a new pending object. ``obj`` itself is not
         added.
         """
-        with self._guard:
-            mapper = _mapper_of(type(obj))
-            source = obj.__dict__
-            key = mapper.identity_key_of(obj)
-            target: Any = None
-            if key is not None:
-                target = self.identity_map.get(key)
-                if target is None and load:
-                    target = self.get(mapper.class_, key[1])
-                elif target is None:
-                    state = state_of(obj)
-                    if state.status is ObjectStatus.PENDING:
-                        raise exc.InvalidRequestError("merge(load=False) needs a persistent object")
-                    target = mapper.new_instance()
-                    target.__dict__.update(
-                        {k: source[k] for k in mapper.column_keys if k in source}
-                    )
-                    target.__dict__["_corral_state"] = InstanceState(
-                        mapper, ObjectStatus.PERSISTENT, key, self
-                    )
-                    self.identity_map.add(key, target)
-                    return target  # type: ignore[no-any-return]
-            if target is None:
-                target = mapper.new_instance()
-                state_of(target)
-                for name in mapper.column_keys:
-                    if name in source:
-                        setattr(target, name, source[name])
-                self._add(target)
-                return target  # type: ignore[no-any-return]
-            for name in mapper.column_keys:
-                value = source.get(name, NO_VALUE)
-                if value is not NO_VALUE and target.__dict__.get(name, NO_VALUE) != value:
-                    setattr(target, name, value)
-            return target  # type: ignore[no-any-return]
-
-
-def _mapper_of(entity: Any) -> Mapper:
-    mapper = getattr(entity, "__mapper__", None)
-    if not isinstance(mapper, Mapper):
-        raise exc.UnmappedClassError(
-            f"{getattr(entity, '__name__', entity)!r} is not a mapped class"
-        )
-    return mapper
-
-
-def _primary_key_tuple(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
-    names = mapper.primary_key_attrs
-    if isinstance(ident, Mapping):
-        missing = [n for n in names if n not in ident]
-        if missing:
-            raise exc.InvalidRequestError(
-                f"get({mapper.class_.__name__}, {{...}}) is missing {', '.join(missing)}"
-            )
-        return tuple(ident[n] for n in names)
-    values = tuple(ident) if isinstance(ident, tuple | list) else (ident,)
-    if len(values) != len(names):
-        raise exc.InvalidRequestError(
-            f"{mapper.class_.__name__} has a primary key of {len(names)} column(s) "
-            f"({', '.join(names)}); get() was given {len(values)} value(s)"
-        )
-    return values
+        return querying.merge(self, obj, load=load)

@@ -1,0 +1,140 @@
+"""Flushing a Session: plan the unit of work, run it, and settle the objects' new states.
+
+The plan is computed without I/O (``unit_of_work.plan``) and executed on the
+session's connection (``unit_of_work.execute``); this module ties them to the
+session: which objects go in, what a failure does, and what success changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.orm.base import STATE_ATTR, ObjectStatus
+from corral.orm.instance_state import InstanceState, state_of
+from corral.orm.mapper import Mapper
+from corral.orm.session.transaction import SessionTransaction, TransactionStatus
+from corral.orm.unit_of_work.execute import execute_plan
+from corral.orm.unit_of_work.plan import FlushPlan, StepKind, plan_flush
+
+if TYPE_CHECKING:
+    from corral.orm.session.session import Session
+
+
+def flush_pending(session: Session, objects: Iterable[object] | None = None) -> None:
+    if session._flushing:
+        raise exc.InvalidRequestError(
+            "Session is already flushing; flush() was called from inside a flush"
+        )
+    new = list(session._new.values())
+    deleted = list(session._deleted.values())
+    dirty = session.dirty
+    if objects is not None:
+        chosen = {id(o) for o in objects}
+        new = [o for o in new if id(o) in chosen]
+        deleted = [o for o in deleted if id(o) in chosen]
+        dirty = [o for o in dirty if id(o) in chosen]
+    if not (new or deleted or dirty):
+        return
+    session._flushing = True
+    try:
+        _flush(session, new, dirty, deleted)
+    finally:
+        session._flushing = False
+
+
+def _flush(session: Session, new: list[object], dirty: list[object], deleted: list[object]) -> None:
+    transaction = session._active_transaction()
+    _load_expired_versions(session, [*dirty, *deleted])
+    plan = plan_flush(new, dirty, deleted)
+    connection = session._connection_for_transaction(transaction)
+    try:
+        execute_plan(connection, plan)
+    except BaseException as error:
+        _fail_flush(session, transaction, error)
+        raise
+    _finalize_flush(session, transaction, plan, dirty)
+
+
+def _load_expired_versions(session: Session, objects: list[object]) -> None:
+    """Load the version of versioned objects whose version was expired (after a commit).
+
+    UPDATE and DELETE match the version the row was loaded with; without it they
+    would match ``version IS NULL`` and report a stale row that is not stale.
+    """
+    for obj in objects:
+        state = state_of(obj)
+        key = state.mapper.version_id_key
+        if key is not None and key not in obj.__dict__ and key not in state.committed_state:
+            session._load_unloaded(obj, state)
+
+
+def _fail_flush(session: Session, transaction: SessionTransaction, error: BaseException) -> None:
+    """Roll back the database work of a failed flush; the session waits for rollback()."""
+    transaction.failure = error
+    with contextlib.suppress(Exception):  # the flush error is the one to report
+        transaction.database_transaction.rollback()
+    if not transaction.nested:
+        session._release_connection()
+    transaction.move(TransactionStatus.FAILED)
+
+
+def _finalize_flush(
+    session: Session, transaction: SessionTransaction, plan: FlushPlan, dirty: list[object]
+) -> None:
+    for step in plan.steps:
+        mapper = step.mapper
+        if step.kind is StepKind.INSERT:
+            _finish_inserts(
+                session, transaction, mapper, step.objects, step.params, step.server_generated
+            )
+        elif step.kind is StepKind.UPDATE:
+            for obj in step.objects:
+                state_of(obj).commit_all()
+                transaction.touched[id(obj)] = obj
+        else:
+            for obj in step.objects:
+                state = state_of(obj)
+                state.move(ObjectStatus.DELETED)
+                session.identity_map.discard(state.key)
+                session._deleted.pop(id(obj), None)
+                transaction.deleted[id(obj)] = obj
+    for obj in dirty:
+        state_of(obj).commit_all()
+        session._modified.pop(id(obj), None)
+        # Flushed in this transaction even when no column differed (SQLAlchemy
+        # counts it too): a SAVEPOINT rollback expires it.
+        transaction.touched[id(obj)] = obj
+
+
+def _finish_inserts(
+    session: Session,
+    transaction: SessionTransaction,
+    mapper: Mapper,
+    objects: list[object],
+    rows: list[dict[str, Any]],
+    server_generated: tuple[str, ...],
+) -> None:
+    """The inserted objects become persistent: keys assigned, into the identity map."""
+    pk_names = mapper.primary_key_attrs
+    cls = mapper.class_
+    # Values the database decided (server defaults) reload when read; the same for every row.
+    others = {k for k in server_generated if k not in pk_names}
+    identity, new, inserted = session.identity_map.objects, session._new, transaction.inserted
+    for obj, params in zip(objects, rows, strict=True):
+        d = obj.__dict__
+        for name in pk_names:
+            if name in params:
+                d[name] = params[name]
+        state: InstanceState = d[STATE_ATTR]
+        key = (cls, tuple([d[k] for k in pk_names]))
+        state.key = key
+        state.move(ObjectStatus.PERSISTENT)
+        state.commit_all()
+        if others:
+            state.expire(obj, others)
+        identity[key] = obj
+        new.pop(id(obj), None)
+        inserted[id(obj)] = obj

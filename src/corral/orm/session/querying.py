@@ -1,0 +1,146 @@
+"""Reading through a Session: get() by primary key, loading unloaded attributes, merge()."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from corral import exc
+from corral.orm.base import NO_VALUE, ObjectStatus
+from corral.orm.instance_state import InstanceState, state_of
+from corral.orm.mapper import Mapper
+from corral.sql.elements import and_
+from corral.sql.selectable import select
+
+if TYPE_CHECKING:
+    from corral.orm.session.session import Session
+
+T = TypeVar("T")
+
+
+def get(
+    session: Session,
+    entity: type[T],
+    ident: Any,
+    with_for_update: bool | Mapping[str, Any] | None,
+    populate_existing: bool,
+) -> T | None:
+    """Session.get() past the identity-map fast path: normalise the key, then one SELECT."""
+    mapper = _mapper_of(entity)
+    pk = _primary_key_tuple(mapper, ident)
+    key = mapper.identity_key(pk)
+    obj = session.identity_map.get(key)
+    if obj is not None and not populate_existing and not with_for_update:
+        state = state_of(obj)
+        if not state.expired:
+            return obj  # type: ignore[no-any-return]
+    statement = select(entity).where(
+        and_(*(col == value for col, value in zip(mapper.primary_key, pk, strict=True)))
+    )
+    if with_for_update:
+        lock = with_for_update if isinstance(with_for_update, Mapping) else {}
+        statement = statement.with_for_update(**lock)
+    overwrite = populate_existing or bool(with_for_update)
+    result = session._execute(statement, None, {"populate_existing": overwrite})
+    found = result.scalars().first()
+    if found is None and obj is not None:
+        vanished(session, obj)
+    return found
+
+
+def vanished(session: Session, obj: object) -> None:
+    """The row behind a persistent object is gone: forget the object."""
+    state = state_of(obj)
+    session.identity_map.discard(state.key)
+    session._modified.pop(id(obj), None)
+    state.session = None
+    state.status = ObjectStatus.DETACHED
+
+
+def load_unloaded(session: Session, obj: object, state: InstanceState) -> None:
+    """Load an object's expired or never-loaded attributes (one SELECT by primary key)."""
+    with session._guard:
+        if state.status is not ObjectStatus.PERSISTENT or state.key is None:
+            raise exc.InvalidRequestError(f"{type(obj).__name__} object is not persistent")
+        mapper = state.mapper
+        statement = select(mapper.class_).where(
+            and_(*(c == v for c, v in zip(mapper.primary_key, state.key[1], strict=True)))
+        )
+        with session.no_autoflush:
+            found = session.execute(statement).scalars().first()
+        if found is None:
+            name = type(obj).__name__
+            vanished(session, obj)
+            raise exc.ObjectDeletedError(
+                f"The {name} row with primary key {state.key[1]} was deleted, so its "
+                "attributes cannot be loaded; the object is now detached"
+            )
+
+
+def merge(session: Session, obj: T, *, load: bool = True) -> T:
+    """Copy ``obj``'s state onto the session's object with the same identity, and return it.
+
+    The session's object is found in the identity map, else loaded (when
+    ``load``), else created as a new pending object. ``obj`` itself is not
+    added.
+    """
+    with session._guard:
+        mapper = _mapper_of(type(obj))
+        source = obj.__dict__
+        key = mapper.identity_key_of(obj)
+        target: Any = None
+        if key is not None:
+            target = session.identity_map.get(key)
+            if target is None and load:
+                target = session.get(mapper.class_, key[1])
+            elif target is None:
+                state = state_of(obj)
+                if state.status is ObjectStatus.PENDING:
+                    raise exc.InvalidRequestError("merge(load=False) needs a persistent object")
+                target = mapper.new_instance()
+                target.__dict__.update({k: source[k] for k in mapper.column_keys if k in source})
+                target.__dict__["_corral_state"] = InstanceState(
+                    mapper, ObjectStatus.PERSISTENT, key, session
+                )
+                session.identity_map.add(key, target)
+                return target  # type: ignore[no-any-return]
+        if target is None:
+            target = mapper.new_instance()
+            state_of(target)
+            for name in mapper.column_keys:
+                if name in source:
+                    setattr(target, name, source[name])
+            session._add(target)
+            return target  # type: ignore[no-any-return]
+        for name in mapper.column_keys:
+            value = source.get(name, NO_VALUE)
+            if value is not NO_VALUE and target.__dict__.get(name, NO_VALUE) != value:
+                setattr(target, name, value)
+        return target  # type: ignore[no-any-return]
+
+
+def _mapper_of(entity: Any) -> Mapper:
+    mapper = getattr(entity, "__mapper__", None)
+    if not isinstance(mapper, Mapper):
+        raise exc.UnmappedClassError(
+            f"{getattr(entity, '__name__', entity)!r} is not a mapped class"
+        )
+    return mapper
+
+
+def _primary_key_tuple(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
+    names = mapper.primary_key_attrs
+    if isinstance(ident, Mapping):
+        missing = [n for n in names if n not in ident]
+        if missing:
+            raise exc.InvalidRequestError(
+                f"get({mapper.class_.__name__}, {{...}}) is missing {', '.join(missing)}"
+            )
+        return tuple(ident[n] for n in names)
+    values = tuple(ident) if isinstance(ident, tuple | list) else (ident,)
+    if len(values) != len(names):
+        raise exc.InvalidRequestError(
+            f"{mapper.class_.__name__} has a primary key of {len(names)} column(s) "
+            f"({', '.join(names)}); get() was given {len(values)} value(s)"
+        )
+    return values
