@@ -7,23 +7,14 @@ from collections.abc import Callable
 import pytest
 
 from corral.sql.columns import column, literal_column
-from corral.sql.elements import (
-    ClauseElement,
-    and_,
-    bindparam,
-    cast,
-    false,
-    literal,
-    not_,
-    null,
-    or_,
-    true,
-)
+from corral.sql.conditions import and_, not_, or_
+from corral.sql.elements import ClauseElement, bindparam, false, literal, null, true
 from corral.sql.functions import case, func
 from corral.sql.schema import Column, ForeignKey, MetaData, Table
 from corral.sql.selectable import exists, select, union, union_all
 from corral.sql.text import text
 from corral.sql.types import Boolean, DateTime, Integer, String
+from corral.sql.wrappers import cast
 from tests.unit.compile_helpers import DIALECT_NAMES, compile_dialect, compiled, sql, translate
 
 metadata = MetaData()

@@ -19,21 +19,20 @@ from corral.orm.instance_state import state_of
 from corral.orm.mapper import Mapper
 from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
+from corral.sql.conditions import BooleanClauseList, and_
 from corral.sql.dml import Delete, DMLStatement, Update
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
-    BooleanClauseList,
     ClauseElement,
     ClauseList,
     False_,
-    Grouping,
     Null,
     True_,
     UnaryExpression,
-    and_,
 )
 from corral.sql.selectable import select
+from corral.sql.wrappers import Grouping
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session

@@ -1,6 +1,7 @@
 """corral.sql: types, schema, expressions, statements and the compiler."""
 
 from corral.sql.columns import column, literal_column
+from corral.sql.conditions import and_, not_, or_
 from corral.sql.ddl import (
     AddConstraint,
     CreateIndex,
@@ -14,14 +15,10 @@ from corral.sql.elements import (
     BindParameter,
     ClauseElement,
     ColumnElement,
-    and_,
     bindparam,
-    cast,
     false,
     literal,
-    not_,
     null,
-    or_,
     true,
 )
 from corral.sql.from_clause import CTE, Alias, Join, Subquery, table
@@ -39,6 +36,7 @@ from corral.sql.schema import (
 )
 from corral.sql.selectable import CompoundSelect, Exists, Select, exists, select, union, union_all
 from corral.sql.text import TextClause, text
+from corral.sql.wrappers import cast
 
 __all__ = [
     "CTE",

@@ -6,7 +6,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from corral import exc
-from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, _condition
+from corral.sql.conditions import _condition
+from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
 from corral.sql.from_clause import ColumnCollection, TableClause
 from corral.sql.selectable import SelectBase, _column_or_from
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.from_clause import FromClause
     from corral.sql.selectable import Select
+    from corral.sql.wrappers import Cast, Label
 
 T = TypeVar("T")
 
@@ -211,17 +212,25 @@ class ColumnElement(ClauseElement, Generic[T]):
     # -- boolean ------------------------------------------------------------------------
 
     def __invert__(self) -> ColumnElement[bool]:
+        from corral.sql.conditions import not_
+
         return not_(self)
 
     def __and__(self, other: ColumnElement[Any]) -> ColumnElement[bool]:
+        from corral.sql.conditions import and_
+
         return and_(self, other)
 
     def __or__(self, other: ColumnElement[Any]) -> ColumnElement[bool]:
+        from corral.sql.conditions import or_
+
         return or_(self, other)
 
     # -- ordering and naming ------------------------------------------------------------
 
     def label(self, name: str | None) -> Label[T]:
+        from corral.sql.wrappers import Label
+
         return Label(name, self)
 
     def desc(self) -> UnaryExpression[T]:
@@ -240,6 +249,8 @@ class ColumnElement(ClauseElement, Generic[T]):
         return UnaryExpression(self, operator="DISTINCT", type_=self.type)
 
     def cast(self, type_: TypeEngine | builtins.type[TypeEngine]) -> Cast[Any]:
+        from corral.sql.wrappers import Cast
+
         return Cast(self, type_)
 
     def __bool__(self) -> bool:
@@ -284,6 +295,8 @@ class ColumnElement(ClauseElement, Generic[T]):
         from corral.sql.selectable import Select
 
         if isinstance(values, Select):
+            from corral.sql.wrappers import Grouping
+
             return BinaryExpression(self, Grouping(values), op)
         if isinstance(values, ColumnElement):
             return BinaryExpression(self, values.__clause_element__(), op)
@@ -296,6 +309,8 @@ class ColumnElement(ClauseElement, Generic[T]):
         if not items:
             # An empty IN matches nothing and an empty NOT IN matches everything.
             return BinaryExpression(Literal(1), Literal(1), ops.NE if op is ops.IN else ops.EQ)
+        from corral.sql.wrappers import Grouping
+
         return BinaryExpression(self, Grouping(ClauseList(items)), op)
 
     def _string_op(
@@ -559,127 +574,3 @@ class ClauseList(ColumnElement[Any]):
 
     def _from_objects(self) -> list[FromClause]:
         return [f for c in self.clauses for f in c._from_objects()]
-
-
-class BooleanClauseList(ColumnElement[bool]):
-    """Conditions joined by AND or OR."""
-
-    visit_name = "boolean_list"
-
-    def __init__(self, operator: ops.Operator, clauses: Sequence[ColumnElement[Any]]) -> None:
-        self.operator = operator
-        self.clauses = [c.__clause_element__() for c in clauses]
-        self.precedence = operator.precedence
-        self.type = Boolean()
-
-    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return ("bool", self.operator.name, tuple(c._key(binds) for c in self.clauses))
-
-    def _from_objects(self) -> list[FromClause]:
-        return [f for c in self.clauses for f in c._from_objects()]
-
-
-def _condition(value: object, where: str) -> ColumnElement[Any]:
-    if isinstance(value, ColumnElement):
-        return value.__clause_element__()
-    if isinstance(value, bool):
-        return True_() if value else False_()
-    if isinstance(value, str):
-        raise exc.ArgumentError(
-            f"{where} got the string {_short(value)}; wrap raw SQL in text(), "
-            "or build the condition from columns"
-        )
-    raise exc.ArgumentError(f"{where} takes SQL expressions, got {type(value).__name__}")
-
-
-def and_(*clauses: ColumnElement[Any] | bool) -> ColumnElement[bool]:
-    """All of the conditions (``true()`` when there are none)."""
-    items = [_condition(c, "and_()") for c in clauses]
-    if not items:
-        return True_()
-    if len(items) == 1:
-        return items[0]
-    return BooleanClauseList(ops.AND, items)
-
-
-def or_(*clauses: ColumnElement[Any] | bool) -> ColumnElement[bool]:
-    """Any of the conditions (``false()`` when there are none)."""
-    items = [_condition(c, "or_()") for c in clauses]
-    if not items:
-        return False_()
-    if len(items) == 1:
-        return items[0]
-    return BooleanClauseList(ops.OR, items)
-
-
-def not_(clause: ColumnElement[Any]) -> ColumnElement[bool]:
-    """The negation of a condition (``!=`` for ``==``, ``NOT IN`` for ``IN``, else ``NOT``)."""
-    element = _condition(clause, "not_()")
-    if isinstance(element, BinaryExpression) and element.operator in ops.NEGATIONS:
-        return BinaryExpression(
-            element.left,
-            element.right,
-            ops.NEGATIONS[element.operator],
-            escape=element.escape,
-        )
-    return UnaryExpression(element, operator="NOT", type_=Boolean(), precedence=ops.NOT.precedence)
-
-
-class Grouping(ColumnElement[Any]):
-    """Parentheses around an element."""
-
-    visit_name = "grouping"
-
-    def __init__(self, element: ClauseElement) -> None:
-        if isinstance(element, ColumnElement):
-            element = element.__clause_element__()
-            self.type = element.type
-        self.element = element
-
-    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return ("group", self.element._key(binds))
-
-    def _from_objects(self) -> list[FromClause]:
-        return self.element._from_objects()
-
-
-class Label(ColumnElement[T]):
-    """``expression AS name``."""
-
-    visit_name = "label"
-
-    def __init__(self, name: str | None, element: ColumnElement[T]) -> None:
-        self.name = name
-        self.key = name
-        self.element = element.__clause_element__()
-        self.type = element.type
-
-    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return ("label", self.name, self.element._key(binds))
-
-    def _from_objects(self) -> list[FromClause]:
-        return self.element._from_objects()
-
-
-class Cast(ColumnElement[T]):
-    """``CAST(expression AS type)``."""
-
-    visit_name = "cast"
-
-    def __init__(self, expression: object, type_: TypeEngine | type[TypeEngine]) -> None:
-        self.type = to_instance(type_)
-        self.element = (
-            expression.__clause_element__()
-            if isinstance(expression, ColumnElement)
-            else BindParameter(None, expression, None)
-        )
-
-    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return ("cast", self.type.cache_key(), self.element._key(binds))
-
-    def _from_objects(self) -> list[FromClause]:
-        return self.element._from_objects()
-
-
-def cast(expression: object, type_: TypeEngine | type[TypeEngine]) -> Cast[Any]:
-    return Cast(expression, type_)

@@ -6,12 +6,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from corral import exc
-from corral.sql.elements import (
-    BindParameter,
-    ClauseList,
-    ColumnElement,
-    _condition,
-)
+from corral.sql.conditions import _condition
+from corral.sql.elements import BindParameter, ClauseList, ColumnElement
 from corral.sql.from_clause import FromClause
 from corral.sql.type_api import NULLTYPE, TypeEngine, to_instance
 from corral.sql.types import type_for_value

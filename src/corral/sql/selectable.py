@@ -11,13 +11,8 @@ from typing import Any
 
 from corral import exc
 from corral.sql import operators as ops
-from corral.sql.elements import (
-    BindParameter,
-    ClauseElement,
-    ColumnElement,
-    Label,
-    _condition,
-)
+from corral.sql.conditions import _condition
+from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
 from corral.sql.from_clause import (
     CTE,
     ColumnCollection,
@@ -28,6 +23,7 @@ from corral.sql.from_clause import (
     _exported_name,
 )
 from corral.sql.type_api import TypeEngine
+from corral.sql.wrappers import Label
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from corral import exc
 from corral.orm.base import NO_VALUE, ObjectStatus
 from corral.orm.instance_state import InstanceState, state_of
 from corral.orm.mapper import Mapper
-from corral.sql.elements import and_
+from corral.sql.conditions import and_
 from corral.sql.selectable import select
 
 if TYPE_CHECKING:

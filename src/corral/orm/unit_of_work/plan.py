@@ -17,8 +17,9 @@ from typing import Any
 from corral.orm.base import NO_VALUE
 from corral.orm.instance_state import InstanceState
 from corral.orm.mapper import Mapper
+from corral.sql.conditions import and_
 from corral.sql.dml import delete, insert, update
-from corral.sql.elements import ClauseElement, and_, bindparam
+from corral.sql.elements import ClauseElement, bindparam
 from corral.sql.schema import Table
 from corral.util import topological
 

@@ -17,17 +17,14 @@ from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
 from corral.sql.compiler import dml, flags
 from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
+from corral.sql.conditions import BooleanClauseList
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
-    BooleanClauseList,
-    Cast,
     ClauseElement,
     ClauseList,
     ColumnElement,
     False_,
-    Grouping,
-    Label,
     Literal,
     Null,
     True_,
@@ -35,6 +32,7 @@ from corral.sql.elements import (
 )
 from corral.sql.text import _TEXT_BIND, TextClause
 from corral.sql.type_api import NullType, Processor, TypeEngine
+from corral.sql.wrappers import Cast, Grouping, Label
 
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
