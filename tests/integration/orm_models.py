@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Optional
@@ -100,6 +101,33 @@ class Seat(Base):
     note: Mapped[str | None] = mapped_column(String(20))
 
     __mapper_args__ = {"check_read_values": True}
+
+
+class ServerVersioned(Base):
+    """A row whose version the database bumps itself (a trigger), not corral."""
+
+    __tablename__ = "server_versioned"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class HexVersioned(Base):
+    """A row versioned by a custom generator: a fresh random hex string per change."""
+
+    __tablename__ = "hex_versioned"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(32))
+
+    __mapper_args__ = {
+        "version_id_col": version,
+        "version_id_generator": lambda current: uuid.uuid4().hex,
+    }
 
 
 class FlushGate:

@@ -458,3 +458,89 @@ def test_check_read_values_sql(make_engine: EngineFactory, backend: str) -> None
         "UPDATE seats SET holder=? WHERE seats.id = ? AND seats.holder IS NULL",
         "UPDATE seats SET holder=? WHERE seats.id = ? AND seats.holder = ?",
     ]
+
+
+# -- version generators -----------------------------------------------------------------------
+
+#: A trigger per database that bumps server_versioned.version on every UPDATE.
+BUMP_VERSION = {
+    "sqlite": [
+        "CREATE TRIGGER bump_version AFTER UPDATE OF value ON server_versioned "
+        "BEGIN UPDATE server_versioned SET version = version + 1 WHERE id = NEW.id; END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION bump_version() RETURNS trigger AS $$ "
+        "BEGIN NEW.version := OLD.version + 1; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER bump_version BEFORE UPDATE ON server_versioned "
+        "FOR EACH ROW EXECUTE FUNCTION bump_version()",
+    ],
+    "mysql": [
+        "CREATE TRIGGER bump_version BEFORE UPDATE ON server_versioned "
+        "FOR EACH ROW SET NEW.version = OLD.version + 1"
+    ],
+}
+
+
+def test_server_side_version_is_checked_and_reloaded(
+    make_engine: EngineFactory, backend: str
+) -> None:
+    """version_id_generator=False: the database bumps the version; corral checks and reloads it."""
+    from tests.integration.orm_models import ServerVersioned, dml, recorded_sql
+
+    engine = _engine(make_engine, backend)
+    with engine.begin() as connection:
+        for sql in BUMP_VERSION[backend]:
+            connection.exec_driver_sql(sql)
+    factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+    with factory.begin() as session:
+        session.add(ServerVersioned(id=1, value=0))
+    with factory() as session:
+        row = session.get(ServerVersioned, 1)
+        assert row is not None and row.version == 1
+        row.value = 5
+        with recorded_sql() as sql:
+            session.flush()
+        assert dml(sql)[0] == (
+            "UPDATE server_versioned SET value=? "
+            "WHERE server_versioned.id = ? AND server_versioned.version = ?"
+        )
+        assert row.version == 2  # reloaded: the trigger set it
+        session.commit()
+    with factory() as session:
+        stale = session.get(ServerVersioned, 1)  # read at version 2, kept after commit
+        assert stale is not None
+        session.commit()
+    with factory.begin() as session:
+        rival = session.get(ServerVersioned, 1)
+        assert rival is not None
+        rival.value = 7
+    with factory() as session:
+        session.add(stale)
+        stale.value = 9
+        with pytest.raises(exc.StaleDataError, match="expected version 2"):
+            session.commit()
+
+
+def test_custom_version_generator(make_engine: EngineFactory, backend: str) -> None:
+    """A custom version_id_generator makes each version, and a stale one is refused."""
+    from tests.integration.orm_models import HexVersioned
+
+    engine = _engine(make_engine, backend)
+    factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+    with factory.begin() as session:
+        session.add(HexVersioned(id=1, value=0))
+    with factory() as session:
+        row = session.get(HexVersioned, 1)
+        assert row is not None
+        first = row.version
+        assert len(first) == 32
+        session.commit()
+    with factory.begin() as session:
+        rival = session.get(HexVersioned, 1)
+        assert rival is not None
+        rival.value = 1
+    with factory() as session:
+        session.add(row)
+        row.value = 2
+        with pytest.raises(exc.StaleDataError, match=first):
+            session.commit()

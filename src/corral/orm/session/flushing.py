@@ -91,8 +91,12 @@ def _finalize_flush(
                 session, transaction, mapper, step.objects, step.params, step.server_generated
             )
         elif step.kind is StepKind.UPDATE:
+            reload = set(step.server_generated)
             for obj in step.objects:
-                state_of(obj).commit_all()
+                state = state_of(obj)
+                state.commit_all()
+                if reload:  # values the database wrote (a server-side version) reload on read
+                    state.expire(obj, reload)
                 transaction.touched[id(obj)] = obj
         else:
             for obj in step.objects:

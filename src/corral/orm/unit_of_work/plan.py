@@ -259,12 +259,16 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
                 where.append(
                     column.is_(None) if read is None else column == bindparam(READ_PARAM + key)
                 )
+            # A version the database sets itself (version_id_generator=False) reloads after.
+            server_side = version_key is not None and mapper.version_id_generator is False
+            server_version = (version_key,) if server_side and version_key else ()
             step = Step(
                 StepKind.UPDATE,
                 mapper,
                 update(mapper.table).where(and_(*where)),
                 [],
                 [],
+                server_generated=server_version,
                 check_rowcount=True,
             )
             steps.append(step)
