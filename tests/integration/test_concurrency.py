@@ -489,8 +489,8 @@ def test_server_side_version_is_checked_and_reloaded(
 
     engine = _engine(make_engine, backend)
     with engine.begin() as connection:
-        for sql in BUMP_VERSION[backend]:
-            connection.exec_driver_sql(sql)
+        for trigger in BUMP_VERSION[backend]:
+            connection.exec_driver_sql(trigger)
     factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
     with factory.begin() as session:
         session.add(ServerVersioned(id=1, value=0))
