@@ -161,8 +161,7 @@ class SessionMachine(RuleBasedStateMachine):
             elif e.status is Status.PERSISTENT and e.marked:
                 del self.flushed[e.id]
                 e.status = Status.DELETED
-                e.marked = False
-                e.changed = set()
+                e.marked = False  # unflushed changes stay: the row went, they were never written
                 inside.deleted.add(e.id)
             elif e.status is Status.PERSISTENT and e.changed:
                 name, value = self.flushed[e.id]
@@ -191,9 +190,13 @@ class SessionMachine(RuleBasedStateMachine):
         self.objects.append(Expected(obj, ident, Status.PENDING, values))
 
     def _addable(self) -> list[Expected]:
-        """Transient objects that still hold a name (one expired before it became
-        transient has none, and its INSERT would rightly fail NOT NULL)."""
-        return [e for e in self._with(Status.TRANSIENT) if "name" in e.values and not e.duplicate]
+        """Transient objects that still hold their key and name (one expired before it
+        became transient has neither: its INSERT would get a new key or fail NOT NULL)."""
+        return [
+            e
+            for e in self._with(Status.TRANSIENT)
+            if {"id", "name"} <= e.values.keys() and not e.duplicate
+        ]
 
     @precondition(lambda self: self._addable())
     @rule(index=PICK)
