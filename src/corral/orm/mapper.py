@@ -47,6 +47,8 @@ class Mapper:
         #: UPDATEs also check that each changed column still holds the value read.
         self.check_read_values = check_read_values
         self.relationships: dict[str, Any] = {}
+        #: ``select(cls)`` by primary key with bound parameters, built on the first get().
+        self.get_statement: Any = None
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"

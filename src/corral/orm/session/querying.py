@@ -10,7 +10,8 @@ from corral.orm.base import NO_VALUE, ObjectStatus
 from corral.orm.instance_state import InstanceState, state_of
 from corral.orm.mapper import Mapper
 from corral.sql.conditions import and_
-from corral.sql.selectable import select
+from corral.sql.elements import bindparam
+from corral.sql.selectable import Select, select
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -34,18 +35,38 @@ def get(
         state = state_of(obj)
         if not state.expired:
             return obj  # type: ignore[no-any-return]
-    statement = select(entity).where(
-        and_(*(col == value for col, value in zip(mapper.primary_key, pk, strict=True)))
-    )
+    statement, params = _by_primary_key(mapper, pk)
     if with_for_update:
         lock = with_for_update if isinstance(with_for_update, Mapping) else {}
         statement = statement.with_for_update(**lock)
     overwrite = populate_existing or bool(with_for_update)
-    result = session._execute(statement, None, {"populate_existing": overwrite})
+    result = session._execute(statement, params, {"populate_existing": overwrite})
     found = result.scalars().first()
     if found is None and obj is not None:
         vanished(session, obj)
     return found
+
+
+def _by_primary_key(mapper: Mapper, pk: tuple[Any, ...]) -> tuple[Select, dict[str, Any]]:
+    """The mapper's SELECT by primary key (built once) and the parameters for ``pk``."""
+    statement: Select | None = mapper.__dict__.get("_get_statement")
+    names = [f"corral_pk_{i}" for i in range(len(pk))]
+    if statement is None:
+        condition = and_(
+            *(
+                c == bindparam(n, type_=c.type)
+                for c, n in zip(mapper.primary_key, names, strict=True)
+            )
+        )
+        statement = select(mapper.class_).where(condition)
+        mapper.__dict__["_get_statement"] = statement
+    for column, value in zip(mapper.primary_key, pk, strict=True):
+        if value is not None and not column.type.accepts(value):
+            raise exc.ArgumentError(
+                f"get({mapper.class_.__name__}, ...): bad primary key value for "
+                f"{column.describe()}: {column.type.rejection(value)}"
+            )
+    return statement, dict(zip(names, pk, strict=True))
 
 
 def vanished(session: Session, obj: object) -> None:
