@@ -49,17 +49,12 @@ def get(
 
 def _by_primary_key(mapper: Mapper, pk: tuple[Any, ...]) -> tuple[Select, dict[str, Any]]:
     """The mapper's SELECT by primary key (built once) and the parameters for ``pk``."""
-    statement: Select | None = mapper.__dict__.get("_get_statement")
+    statement: Select | None = mapper.get_statement
     names = [f"corral_pk_{i}" for i in range(len(pk))]
     if statement is None:
-        condition = and_(
-            *(
-                c == bindparam(n, type_=c.type)
-                for c, n in zip(mapper.primary_key, names, strict=True)
-            )
-        )
-        statement = select(mapper.class_).where(condition)
-        mapper.__dict__["_get_statement"] = statement
+        pairs = zip(mapper.primary_key, names, strict=True)
+        condition = and_(*(column == bindparam(n, type_=column.type) for column, n in pairs))
+        statement = mapper.get_statement = select(mapper.class_).where(condition)
     for column, value in zip(mapper.primary_key, pk, strict=True):
         if value is not None and not column.type.accepts(value):
             raise exc.ArgumentError(
