@@ -432,3 +432,10 @@ def test_object_status_transitions(session: Session) -> None:
     assert inspect(user).status is ObjectStatus.DELETED
     session.commit()
     assert inspect(user).status is ObjectStatus.DETACHED
+
+
+def test_get_with_wrong_key_type(session: Session) -> None:
+    """get() with a key of the wrong type is refused before any SQL, naming the column."""
+    with recorded_sql() as sql, pytest.raises(exc.ArgumentError, match=r"users\.id.*got str"):
+        session.get(User, "one")
+    assert dml(sql) == []
