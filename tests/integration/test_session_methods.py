@@ -439,3 +439,14 @@ def test_get_with_wrong_key_type(session: Session) -> None:
     with recorded_sql() as sql, pytest.raises(exc.ArgumentError, match=r"users\.id.*got str"):
         session.get(User, "one")
     assert dml(sql) == []
+
+
+def test_add_begins_the_transaction_so_rollback_expunges(session: Session) -> None:
+    """add() begins the session's transaction (no connection): rollback() expunges the object."""
+    user = User(name="pending")
+    session.add(user)
+    assert session.in_transaction()
+    assert session.get_bind().pool.checkedout() == 0
+    session.rollback()
+    assert inspect(user).transient
+    assert session.new == []

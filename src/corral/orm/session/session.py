@@ -342,11 +342,13 @@ class Session:
                 "use session.merge(obj) to copy its state into this one"
             )
         if state.status is ObjectStatus.TRANSIENT:
+            # As in SQLAlchemy, adding begins the session's transaction (no connection yet),
+            # so a rollback before any flush still expunges what was added.
+            transaction = self._transaction or self._autobegin()
             state.session = self
             state.move(ObjectStatus.PENDING)
             self._new[id(obj)] = obj
-            if self._transaction is not None:
-                self._transaction.added[id(obj)] = obj
+            transaction.added[id(obj)] = obj
         elif state.status is ObjectStatus.DETACHED:
             self._attach(obj, state)
         elif state.status is ObjectStatus.DELETED:
