@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.engine.base import Connection
 from corral.engine.result import Result
 from corral.orm.base import NO_VALUE, ObjectStatus
 from corral.orm.instance_state import state_of
@@ -127,7 +128,7 @@ def _mapper_for(session: Session, statement: DMLStatement) -> Mapper | None:
 
 def execute_dml(
     session: Session,
-    connection: Any,
+    connection: Connection,
     statement: DMLStatement,
     params: Any,
     options: Mapping[str, Any],
@@ -140,7 +141,7 @@ def execute_dml(
         )
     mapper = _mapper_for(session, statement)
     if mode is False or mapper is None or not isinstance(statement, Update | Delete):
-        return connection.execute(statement, params)  # type: ignore[no-any-return]
+        return connection.execute(statement, params)
     if isinstance(params, list):
         raise exc.InvalidRequestError(
             "An ORM bulk UPDATE/DELETE with a list of parameter sets cannot synchronize the "
@@ -152,12 +153,12 @@ def execute_dml(
         _apply_update(session, statement, matching)
     else:
         _apply_delete(session, matching)
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 def _matching_objects(
     session: Session,
-    connection: Any,
+    connection: Connection,
     statement: Update | Delete,
     mapper: Mapper,
     mode: str,
@@ -178,7 +179,12 @@ def _matching_objects(
     if statement._where:
         query = query.where(*statement._where)
     keys = {tuple(row) for row in connection.execute(query, params)}
-    return [o for o in candidates if state_of(o).key is not None and state_of(o).key[1] in keys]  # type: ignore[index]
+    matching = []
+    for candidate in candidates:
+        key = state_of(candidate).key
+        if key is not None and key[1] in keys:
+            matching.append(candidate)
+    return matching
 
 
 def _apply_update(session: Session, statement: Update, objects: list[object]) -> None:

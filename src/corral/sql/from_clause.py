@@ -11,7 +11,7 @@ from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, nex
 
 if TYPE_CHECKING:
     from corral.sql.schema import Column
-    from corral.sql.selectable import CompoundSelect, Select
+    from corral.sql.selectable import Select, SelectBase
 
 
 class ColumnCollection:
@@ -171,16 +171,14 @@ class Alias(FromClause):
 
     visit_name = "alias"
 
-    def __init__(self, element: FromClause | Select | CompoundSelect, name: str | None) -> None:
+    def __init__(self, element: FromClause | SelectBase, name: str | None) -> None:
         self.element = element
         self.name = name
         self._shape: Hashable | None = None
         owner = f"{type(self).__name__} {name or '(anonymous)'}"
         self._columns = ColumnCollection(owner)
         for key, col in _element_columns(element):
-            proxy: ColumnClause[Any] = ColumnClause(key, col.type, table=self)
-            proxy.proxied = col  # type: ignore[attr-defined]
-            self._columns.add(key, proxy)
+            self._columns.add(key, ColumnClause(key, col.type, table=self))
 
     @property
     def columns(self) -> ColumnCollection:
@@ -210,9 +208,7 @@ class CTE(Alias):
 
     visit_name = "cte"
 
-    def __init__(
-        self, element: Select | CompoundSelect, name: str | None, recursive: bool = False
-    ) -> None:
+    def __init__(self, element: SelectBase, name: str | None, recursive: bool = False) -> None:
         super().__init__(element, name)
         self.recursive = recursive
 
@@ -221,7 +217,7 @@ class CTE(Alias):
 
 
 def _element_columns(
-    element: FromClause | Select | CompoundSelect,
+    element: FromClause | SelectBase,
 ) -> list[tuple[str, ColumnElement[Any]]]:
     if isinstance(element, FromClause):
         return [(key, col) for key, col in element.columns.items()]

@@ -50,13 +50,13 @@ class SelectBase(ClauseElement):
         return collection
 
     def subquery(self, name: str | None = None) -> Subquery:
-        return Subquery(self, name)  # type: ignore[arg-type]
+        return Subquery(self, name)
 
     def alias(self, name: str | None = None) -> Subquery:
         return self.subquery(name)
 
     def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
-        return CTE(self, name, recursive)  # type: ignore[arg-type]
+        return CTE(self, name, recursive)
 
     def scalar_subquery(self) -> ScalarSelect:
         return ScalarSelect(self)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from corral import exc
 from corral.orm.base import NO_VALUE, ObjectStatus
@@ -34,7 +34,7 @@ def get(
     if obj is not None and not populate_existing and not with_for_update:
         state = state_of(obj)
         if not state.expired:
-            return obj  # type: ignore[no-any-return]
+            return cast(T, obj)
     statement, params = _by_primary_key(mapper, pk)
     if with_for_update:
         lock = with_for_update if isinstance(with_for_update, Mapping) else {}
@@ -119,7 +119,7 @@ def merge(session: Session, obj: T, *, load: bool = True) -> T:
                     mapper, ObjectStatus.PERSISTENT, key, session
                 )
                 session.identity_map.add(key, target)
-                return target  # type: ignore[no-any-return]
+                return cast(T, target)
         if target is None:
             target = mapper.new_instance()
             state_of(target)
@@ -127,12 +127,12 @@ def merge(session: Session, obj: T, *, load: bool = True) -> T:
                 if name in source:
                     setattr(target, name, source[name])
             session._add(target)
-            return target  # type: ignore[no-any-return]
+            return cast(T, target)
         for name in mapper.column_keys:
             value = source.get(name, NO_VALUE)
             if value is not NO_VALUE and target.__dict__.get(name, NO_VALUE) != value:
                 setattr(target, name, value)
-        return target  # type: ignore[no-any-return]
+        return cast(T, target)
 
 
 def _mapper_of(entity: Any) -> Mapper:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from corral import exc
+from corral.engine.base import Connection
 from corral.engine.result import Result, ScalarResult
 from corral.orm import loading
 from corral.orm.base import STATE_ATTR, ObjectStatus
@@ -55,7 +56,7 @@ class Session:
         self._deleted: dict[int, object] = {}
         self._modified: dict[int, object] = {}
         self._transaction: SessionTransaction | None = None
-        self._connection: Any = None
+        self._connection: Connection | None = None
         self._flushing = False
         self._autoflush_suspended = 0
         self._guard = OneThreadGuard(
@@ -190,7 +191,7 @@ class Session:
             )
         return self.bind
 
-    def _connection_for_transaction(self, transaction: SessionTransaction) -> Any:
+    def _connection_for_transaction(self, transaction: SessionTransaction) -> Connection:
         if self._connection is None:
             root = transaction
             while root.parent is not None:
@@ -207,13 +208,13 @@ class Session:
             self._connection = connection
         return self._connection
 
-    def connection(self, execution_options: Mapping[str, Any] | None = None) -> Any:
+    def connection(self, execution_options: Mapping[str, Any] | None = None) -> Connection:
         """The Connection of the current transaction, beginning one if needed."""
         with self._guard:
             if execution_options and self._connection is None:
                 transaction = self._active_transaction()
                 bind = self.get_bind()
-                connection = bind.connect().execution_options(**execution_options)
+                connection: Connection = bind.connect().execution_options(**execution_options)
                 transaction.database_transaction = connection.begin()
                 self._connection = connection
                 return connection
@@ -512,7 +513,7 @@ class Session:
             from corral.orm.sync import execute_dml
 
             return execute_dml(self, connection, statement, params, options)
-        return connection.execute(statement, params)  # type: ignore[no-any-return]
+        return connection.execute(statement, params)
 
     def _execute_orm_select(
         self, connection: Any, statement: Select, params: Any, options: dict[str, Any]
@@ -544,7 +545,7 @@ class Session:
             # The common case first: a scalar key already in the map, with nothing expired.
             hit = self.identity_map.objects.get((entity, (ident,)))
             if hit is not None and not hit.__dict__[STATE_ATTR].expired:
-                return hit  # type: ignore[no-any-return]
+                return cast(T, hit)
         with self._guard:
             return querying.get(self, entity, ident, with_for_update, populate_existing)
 

@@ -89,7 +89,7 @@ def plan_flush(
     mappers: dict[str, Mapper] = {}
     for kind, objects in (("insert", new), ("update", dirty), ("delete", deleted)):
         for obj in objects:
-            mapper: Mapper = type(obj).__mapper__  # type: ignore[attr-defined]
+            mapper = _state(obj).mapper
             mappers[mapper.table.name] = mapper
             by_table.setdefault(mapper.table.name, []).append((kind, obj))
     order = table_order(mappers.values())
