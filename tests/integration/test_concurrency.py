@@ -22,6 +22,7 @@ from corral import (
     Session,
     exc,
     func,
+    scoped_session,
     select,
     sessionmaker,
 )
@@ -88,11 +89,14 @@ def _increment_all(factory: sessionmaker[Session], model: type[Any], each: int) 
         session.commit()  # the read's transaction ends here
         counter.value = seen + 1  # written in the next one
 
+    registry: scoped_session[Session] = scoped_session(factory)
+
     def worker(index: int) -> None:
-        for _ in range(each):
-            factory.run_transaction(
+        for _ in range(each):  # one request: this thread's scoped session, then remove()
+            registry.run_transaction(
                 increment, retries=200, backoff=QUICK, on_retry=lambda n, e: retried.append(n)
             )
+            registry.remove()
 
     _run_threads(worker)
     return retried
