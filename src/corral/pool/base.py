@@ -219,7 +219,6 @@ class Pool(ABC):
         # before ``_suspect_through`` are pinged before their next checkout.
         self._generation = 0
         self._suspect_through = -1
-        self._invalidated_at: float | None = None
         self._suspicion_lock = threading.Lock()
         # Bumped by dispose(); records from an older epoch are closed when they come back.
         self._dispose_epoch = 0
@@ -334,7 +333,6 @@ class Pool(ABC):
             through = self._generation if generation is None else generation
             self._suspect_through = max(self._suspect_through, through)
             self._generation += 1
-            self._invalidated_at = time.monotonic()
 
     def _is_alive(self, dbapi_connection: Any) -> bool:
         try:

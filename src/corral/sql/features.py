@@ -38,8 +38,6 @@ class Features:
     delete_returning: bool
     #: INSERT ... RETURNING works with several rows in one statement.
     insert_many_returning: bool
-    #: A multi-row ``VALUES (...), (...)`` INSERT returns rows in the order given.
-    insert_returning_ordered: bool
 
     savepoints: bool
     #: DDL statements take part in transactions (rolled back with them).

@@ -12,7 +12,6 @@ FEATURES = Features(
     update_returning=False,
     delete_returning=True,
     insert_many_returning=True,
-    insert_returning_ordered=True,
     savepoints=True,
     transactional_ddl=False,
     alter_add_foreign_key=True,

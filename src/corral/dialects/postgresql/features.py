@@ -12,7 +12,6 @@ FEATURES = Features(
     update_returning=True,
     delete_returning=True,
     insert_many_returning=True,
-    insert_returning_ordered=False,
     savepoints=True,
     transactional_ddl=True,
     alter_add_foreign_key=True,
