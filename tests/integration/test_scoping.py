@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from corral import Engine, Session, SessionLeakWarning, scoped_session, select, sessionmaker
+from corral.orm.scoping import ScopedRegistry, TaskRegistry
 from tests.integration.orm_models import User, create_schema
 
 
@@ -112,7 +113,8 @@ def test_asyncio_tasks_get_their_own_sessions_and_none_outlive_them(
 
     asyncio.run(main())
     assert len({id(s) for s in sessions}) == 200
-    assert len(registry.registry) == 0  # type: ignore[arg-type]
+    assert isinstance(registry.registry, TaskRegistry)
+    assert len(registry.registry) == 0
     assert all(not s.in_transaction() for s in sessions)
 
 
@@ -130,9 +132,9 @@ def test_task_scope_control_without_cleanup_keeps_sessions(
         await asyncio.gather(*(request() for _ in range(20)))
 
     asyncio.run(main())
-    kept = len(registry.registry)  # type: ignore[arg-type]
-    assert kept == 20
-    for session in list(registry.registry._sessions.values()):  # type: ignore[union-attr]
+    assert isinstance(registry.registry, ScopedRegistry)
+    assert len(registry.registry) == 20
+    for session in list(registry.registry._sessions.values()):
         session.close()
 
 
