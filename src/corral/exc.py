@@ -88,6 +88,18 @@ class ObjectDeletedError(InvalidRequestError):
     """The row behind an expired object was deleted, so its attributes cannot be reloaded."""
 
 
+class RaiseLoadError(InvalidRequestError):
+    """A relationship with a ``raise`` loader strategy was read before it was loaded."""
+
+
+class NPlusOneError(InvalidRequestError):
+    """One relationship was lazy-loaded for too many objects in one session (N+1 queries)."""
+
+
+class NPlusOneWarning(UserWarning):
+    """The warning form of ``NPlusOneError`` (``Session(n_plus_one="warn")``)."""
+
+
 class FlushError(InvalidRequestError):
     """The unit of work could not flush the session's changes."""
 

@@ -18,6 +18,7 @@ from corral.orm.base import STATE_ATTR, Mapped
 from corral.orm.instance_state import InstanceState
 from corral.orm.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapper import Mapper
+from corral.orm.relationships import PENDING, Relationship, configure_mappers, try_configure
 from corral.sql import types as sqltypes
 from corral.sql.schema import Column, Constraint, Index, MetaData, Table
 from corral.sql.type_api import TypeEngine
@@ -52,6 +53,8 @@ class registry:
         self.metadata = metadata if metadata is not None else MetaData()
         self.type_annotation_map = dict(type_annotation_map or {})
         self.mappers: dict[type, Mapper] = {}
+        #: Mapped classes by name, for relationship("Address") and string conditions.
+        self.classes_by_name: dict[str, type] = {}
 
     def sql_type_for(self, python_type: Any, owner: str) -> TypeEngine:
         for mapping in (self.type_annotation_map, DEFAULT_TYPE_MAP):
@@ -92,18 +95,21 @@ class DeclarativeBase:
             raise exc.UnmappedClassError(
                 f"{cls.__name__} is not mapped; give it a __tablename__ (or __table__)"
             )
+        if PENDING:
+            configure_mappers()
         d = self.__dict__
         d[STATE_ATTR] = InstanceState(mapper)  # transient: no history to record yet
         columns = mapper.columns_by_key
         for key, value in kwargs.items():
             if key in columns:
                 d[key] = value
-            elif hasattr(cls, key):  # a property or plain attribute the class defines
+            elif hasattr(cls, key):  # a relationship, property or plain class attribute
                 setattr(self, key, value)
             else:
+                names = [*columns, *mapper.relationships]
                 raise TypeError(
                     f"{key!r} is not an attribute of {cls.__name__}; its mapped attributes are "
-                    f"{', '.join(columns)}"
+                    f"{', '.join(names)}"
                 )
 
     def __repr__(self) -> str:
@@ -255,6 +261,15 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))
+    base_registry.classes_by_name[cls.__name__] = cls
+    annotations = inspect.get_annotations(cls)
+    for key, value in list(cls.__dict__.items()):
+        if isinstance(value, Relationship):
+            value.key = key
+            value.annotation = annotations.get(key)
+            mapper.add_relationship(value)
+            PENDING.append(value)
+    try_configure()
 
 
 def _find_version_column(cls: type, version: Any, columns: dict[str, Column]) -> Column | None:

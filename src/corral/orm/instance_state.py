@@ -78,17 +78,22 @@ class InstanceState:
     def expire(self, obj: object, keys: set[str] | None = None) -> None:
         """Drop loaded values (all column attributes, or ``keys``) so they reload on access."""
         d = obj.__dict__
-        names = self.mapper.column_keys if keys is None else keys
+        mapper = self.mapper
+        names = mapper.expire_keys if keys is None else keys
         for key in names:
             d.pop(key, None)
         if self.committed_state:
             self.committed_state = {
                 k: v for k, v in self.committed_state.items() if k not in names
             } or NO_CHANGES
+        # Only columns count as expired (they reload together); relationships reload
+        # through their own loader when read.
         if keys is None and not self.expired:
-            self.expired = self.mapper.column_key_set  # shared: expiring all is common
+            self.expired = mapper.column_key_set  # shared: expiring all is common
+        elif keys is None:
+            self.expired = self.expired.union(mapper.column_key_set)
         else:
-            self.expired = self.expired.union(names)
+            self.expired = self.expired.union(k for k in names if k in mapper.column_key_set)
 
     def unloaded(self, obj: object) -> set[str]:
         """Column attributes with no value in the object."""

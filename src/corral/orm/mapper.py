@@ -7,6 +7,7 @@ from typing import Any
 
 from corral import exc
 from corral.orm.instance_state import IdentityKey
+from corral.orm.relationships import Relationship
 from corral.sql.schema import Column, Table
 
 
@@ -46,7 +47,10 @@ class Mapper:
         self.version_id_generator = version_id_generator
         #: UPDATEs also check that each changed column still holds the value read.
         self.check_read_values = check_read_values
-        self.relationships: dict[str, Any] = {}
+        #: Relationship name -> Relationship (configured on first use; see relationships.py).
+        self.relationships: dict[str, Relationship] = {}
+        #: What expiring every attribute drops: the columns and the relationships.
+        self.expire_keys: tuple[str, ...] = self.column_keys
         #: ``select(cls)`` by primary key with bound parameters, built on the first get().
         self.get_statement: Any = None
 
@@ -68,6 +72,15 @@ class Mapper:
     @property
     def column_attrs(self) -> dict[str, Column]:
         return dict(self.columns_by_key)
+
+    def add_relationship(self, rel: Relationship) -> None:
+        """Attach ``rel`` to this class under ``rel.key``."""
+        from corral.orm.relationship_attribute import RelationshipAttribute
+
+        rel.parent = self
+        self.relationships[rel.key] = rel
+        self.expire_keys = self.column_keys + tuple(self.relationships)
+        setattr(self.class_, rel.key, RelationshipAttribute(rel))
 
     def new_instance(self) -> Any:
         """An uninitialised instance of the class (``__init__`` is not run), for loading."""

@@ -108,6 +108,8 @@ class Select(SelectBase):
         self._offset: BindParameter[Any] | None = None
         self._distinct = False
         self._for_update: ForUpdate | None = None
+        #: ORM loader options (``selectinload(...)``, ``defer(...)``); the ORM reads them.
+        self._with_options: tuple[Any, ...] = ()
 
     def _clone(self) -> Select:
         clone = Select.__new__(Select)
@@ -244,6 +246,18 @@ class Select(SelectBase):
             targets = tuple(of) if isinstance(of, list | tuple) else (of,)
         clone = self._clone()
         clone._for_update = ForUpdate(nowait, read, skip_locked, targets)
+        return clone
+
+    def options(self, *options: Any) -> Select:
+        """ORM loader options: ``select(User).options(selectinload(User.addresses))``."""
+        for option in options:
+            if not hasattr(option, "path"):
+                raise exc.ArgumentError(
+                    f"options() takes loader options such as selectinload(User.addresses) or "
+                    f"defer(User.bio), got {option!r}"
+                )
+        clone = self._clone()
+        clone._with_options = (*self._with_options, *options)
         return clone
 
     def add_columns(self, *columns: Any) -> Select:

@@ -16,6 +16,8 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.instance_state import InstanceState, state_of
 from corral.orm.mapper import Mapper
 from corral.orm.session.transaction import SessionTransaction, TransactionStatus
+from corral.orm import relationships
+from corral.orm.unit_of_work import dependencies, relational_flush
 from corral.orm.unit_of_work.execute import execute_plan
 from corral.orm.unit_of_work.plan import FlushPlan, StepKind, plan_flush
 
@@ -47,6 +49,11 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
 
 def _flush(session: Session, new: list[object], dirty: list[object], deleted: list[object]) -> None:
     transaction = session._active_transaction()
+    if relationships.PENDING:
+        relationships.configure_mappers()
+    if any(cls.__mapper__.relationships for cls in {type(o) for o in (*new, *dirty, *deleted)}):
+        _flush_related(session, transaction, new, dirty, deleted)
+        return
     _load_expired_versions(session, [*dirty, *deleted])
     plan = plan_flush(new, dirty, deleted)
     connection = session._connection_for_transaction(transaction)
@@ -56,6 +63,31 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
         _fail_flush(session, transaction, error)
         raise
     _finalize_flush(session, transaction, plan, dirty)
+
+
+def _flush_related(
+    session: Session,
+    transaction: SessionTransaction,
+    new: list[object],
+    dirty: list[object],
+    deleted: list[object],
+) -> None:
+    """A flush of objects with relationships: tables one at a time, keys copied between."""
+    work = dependencies.presort(session, new, dirty, deleted)
+    _load_expired_versions(session, [*work.dirty, *work.deleted])
+    connection = session._connection_for_transaction(transaction)
+    executed = FlushPlan()
+    assigned: list[tuple[object, str]] = []
+    try:
+        updated = relational_flush.write(connection, work, executed, assigned)
+    except BaseException as error:
+        for obj, key in assigned:  # generated keys of rows that are rolled back
+            obj.__dict__.pop(key, None)
+        _fail_flush(session, transaction, error)
+        raise
+    _finalize_flush(session, transaction, executed, updated)
+    for obj in [*work.new, *updated]:
+        relational_flush.settle_write_only(obj)
 
 
 def _load_expired_versions(session: Session, objects: list[object]) -> None:

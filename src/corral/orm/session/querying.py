@@ -101,38 +101,62 @@ def merge(session: Session, obj: T, *, load: bool = True) -> T:
     added.
     """
     with session._guard:
-        mapper = _mapper_of(type(obj))
-        source = obj.__dict__
-        key = mapper.identity_key_of(obj)
-        target: Any = None
-        if key is not None:
-            target = session.identity_map.get(key)
-            if target is None and load:
-                target = session.get(mapper.class_, key[1])
-            elif target is None:
-                state = state_of(obj)
-                if state.status is ObjectStatus.PENDING:
-                    raise exc.InvalidRequestError("merge(load=False) needs a persistent object")
-                target = mapper.new_instance()
-                target.__dict__.update({k: source[k] for k in mapper.column_keys if k in source})
-                target.__dict__["_corral_state"] = InstanceState(
-                    mapper, ObjectStatus.PERSISTENT, key, session
-                )
-                session.identity_map.add(key, target)
-                return cast(T, target)
-        if target is None:
+        return _merge(session, obj, load, {})
+
+
+def _merge(session: Session, obj: T, load: bool, memo: dict[int, Any]) -> T:
+    if id(obj) in memo:
+        return cast(T, memo[id(obj)])
+    target = _merge_columns(session, obj, load)
+    memo[id(obj)] = target
+    mapper = _mapper_of(type(obj))
+    for rel in mapper.relationships.values():
+        value = obj.__dict__.get(rel.key, NO_VALUE)
+        if not rel.cascade.merge or value is NO_VALUE or rel.lazy == "write_only":
+            continue
+        if rel.uselist:
+            setattr(target, rel.key, [_merge(session, item, load, memo) for item in value])
+        else:
+            merged = None if value is None else _merge(session, value, load, memo)
+            if target.__dict__.get(rel.key, NO_VALUE) is not merged:
+                setattr(target, rel.key, merged)
+    return target
+
+
+def _merge_columns(session: Session, obj: T, load: bool) -> T:
+    """The session's object for ``obj``'s identity, with ``obj``'s column values copied on."""
+    mapper = _mapper_of(type(obj))
+    source = obj.__dict__
+    key = mapper.identity_key_of(obj)
+    target: Any = None
+    if key is not None:
+        target = session.identity_map.get(key)
+        if target is None and load:
+            target = session.get(mapper.class_, key[1])
+        elif target is None:
+            state = state_of(obj)
+            if state.status is ObjectStatus.PENDING:
+                raise exc.InvalidRequestError("merge(load=False) needs a persistent object")
             target = mapper.new_instance()
-            state_of(target)
-            for name in mapper.column_keys:
-                if name in source:
-                    setattr(target, name, source[name])
-            session._add(target)
+            target.__dict__.update({k: source[k] for k in mapper.column_keys if k in source})
+            target.__dict__["_corral_state"] = InstanceState(
+                mapper, ObjectStatus.PERSISTENT, key, session
+            )
+            session.identity_map.add(key, target)
             return cast(T, target)
+    if target is None:
+        target = mapper.new_instance()
+        state_of(target)
         for name in mapper.column_keys:
-            value = source.get(name, NO_VALUE)
-            if value is not NO_VALUE and target.__dict__.get(name, NO_VALUE) != value:
-                setattr(target, name, value)
+            if name in source:
+                setattr(target, name, source[name])
+        session._add(target)
         return cast(T, target)
+    for name in mapper.column_keys:
+        value = source.get(name, NO_VALUE)
+        if value is not NO_VALUE and target.__dict__.get(name, NO_VALUE) != value:
+            setattr(target, name, value)
+    return cast(T, target)
 
 
 def _mapper_of(entity: Any) -> Mapper:

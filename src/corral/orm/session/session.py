@@ -21,8 +21,13 @@ from corral.orm import loading
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.identity_map import IdentityMap
 from corral.orm.instance_state import InstanceState, state_of
-from corral.orm.session import flushing, querying
-from corral.orm.session.transaction import SessionTransaction, TransactionStatus
+from corral.orm.lazy_loading import LazyLoadCounter
+from corral.orm.session import cascades, flushing, querying
+from corral.orm.session.transaction import (
+    SessionTransaction,
+    TransactionStatus,
+    restore_after_rollback,
+)
 from corral.sql.dml import DMLStatement
 from corral.sql.elements import ClauseElement
 from corral.sql.selectable import Select
@@ -43,6 +48,8 @@ class Session:
         autobegin: bool = True,
         info: dict[str, Any] | None = None,
         isolation_level: str | None = None,
+        n_plus_one: str | None = None,
+        n_plus_one_threshold: int = 10,
     ) -> None:
         self.bind = bind
         #: The isolation level of this session's transactions (None: the engine's).
@@ -59,6 +66,8 @@ class Session:
         self._connection: Connection | None = None
         self._flushing = False
         self._autoflush_suspended = 0
+        #: Lazy loads per relationship, for N+1 detection (``n_plus_one="warn" | "raise"``).
+        self._lazy_loads = LazyLoadCounter(n_plus_one, n_plus_one_threshold)
         self._guard = OneThreadGuard(
             "Session", "give each thread its own session (scoped_session does this)"
         )
@@ -282,36 +291,7 @@ class Session:
             connection.close()
 
     def _restore_after_rollback(self, transaction: SessionTransaction) -> None:
-        # As in SQLAlchemy, for a SAVEPOINT as for the whole transaction: objects
-        # still pending are expunged, deletions marked but not flushed are
-        # cancelled, and an object both inserted and deleted here never existed.
-        for obj in [
-            *transaction.inserted.values(),
-            *transaction.added.values(),
-            *self._new.values(),
-        ]:
-            self._make_transient(obj)
-        for obj in transaction.deleted.values():
-            if id(obj) in transaction.inserted:
-                continue
-            state = state_of(obj)
-            state.move(ObjectStatus.PERSISTENT)
-            if state.key is not None:
-                self.identity_map.add(state.key, obj)
-        self._deleted.clear()
-        if transaction.nested:
-            # Only what changed inside the SAVEPOINT expires: objects flushed in it
-            # and objects with changes not flushed yet (SQLAlchemy does the same).
-            changed = [*transaction.touched.values(), *self._modified.values()]
-            for obj in changed:
-                state = state_of(obj)
-                if state.status is ObjectStatus.PERSISTENT:
-                    state.expire(obj)
-                self._modified.pop(id(obj), None)
-            return
-        self._modified.clear()
-        for obj in self.identity_map.values():
-            state_of(obj).expire(obj)
+        restore_after_rollback(self, transaction)
 
     def _make_transient(self, obj: object) -> None:
         state = state_of(obj)
@@ -358,6 +338,8 @@ class Session:
                 "roll back to restore it"
             )
         # pending or persistent in this session already: nothing to do
+        if state.mapper.relationships:
+            cascades.cascade_add(self, obj)
 
     def _attach(self, obj: object, state: InstanceState) -> None:
         assert state.key is not None
@@ -374,20 +356,27 @@ class Session:
             self._modified[id(obj)] = obj
 
     def delete(self, obj: object) -> None:
-        """Mark a persistent object for DELETE at the next flush."""
+        """Mark a persistent object for DELETE at the next flush (and cascade ``delete``)."""
         with self._guard:
-            state = state_of(obj)
-            if state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
-                raise exc.InvalidRequestError(
-                    f"{obj!r} is not persisted (it is {state.status.value}), so there is no row "
-                    "to delete; use session.expunge(obj) to forget a pending object"
-                )
-            if state.status is ObjectStatus.DETACHED:
-                self._attach(obj, state)
-            elif state.session is not self:
-                raise exc.InvalidRequestError(f"{obj!r} belongs to another Session")
-            if state.status is ObjectStatus.PERSISTENT:
-                self._deleted[id(obj)] = obj
+            self._delete(obj)
+
+    def _delete(self, obj: object) -> None:
+        if id(obj) in self._deleted:
+            return
+        state = state_of(obj)
+        if state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
+            raise exc.InvalidRequestError(
+                f"{obj!r} is not persisted (it is {state.status.value}), so there is no row "
+                "to delete; use session.expunge(obj) to forget a pending object"
+            )
+        if state.status is ObjectStatus.DETACHED:
+            self._attach(obj, state)
+        elif state.session is not self:
+            raise exc.InvalidRequestError(f"{obj!r} belongs to another Session")
+        if state.status is ObjectStatus.PERSISTENT:
+            self._deleted[id(obj)] = obj
+            if state.mapper.relationships:
+                cascades.cascade_delete(self, obj)
 
     def expunge(self, obj: object) -> None:
         """Remove one object from the session (it becomes detached, or transient if new)."""
@@ -395,7 +384,10 @@ class Session:
             state = state_of(obj)
             if state.session is not self:
                 raise exc.InvalidRequestError(f"{obj!r} is not in this Session")
-            self._expunge(obj, state)
+            for item in [obj, *cascades.along(obj, "expunge")]:
+                item_state = state_of(item)
+                if item_state.session is self:
+                    self._expunge(item, item_state)
 
     def _expunge(self, obj: object, state: InstanceState) -> None:
         self.identity_map.discard_object(state.key, obj)
@@ -431,6 +423,9 @@ class Session:
 
     def _note_modified(self, obj: object) -> None:
         self._modified[id(obj)] = obj
+
+    def _count_lazy_load(self, rel: Any, obj: object) -> None:
+        self._lazy_loads.count(rel, obj)
 
     @property
     def new(self) -> list[object]:
@@ -562,9 +557,15 @@ class Session:
                     f"Cannot refresh {obj!r}: it is not persistent in this Session"
                 )
             names = set(attribute_names) if attribute_names is not None else None
+            related = cascades.along(obj, "refresh_expire") if names is None else []
             state.expire(obj, names)
             self._modified.pop(id(obj), None)
             self._load_unloaded(obj, state)
+            for item in related:
+                item_state = state_of(item)
+                if item_state.session is self and item_state.status is ObjectStatus.PERSISTENT:
+                    item_state.expire(item)
+                    self._modified.pop(id(item), None)
 
     def expire(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
         """Drop loaded values so they reload on next access (unflushed changes are lost)."""
@@ -579,9 +580,14 @@ class Session:
                     f"Cannot expire {obj!r}: it is {state.status.value}, not persistent; "
                     "only objects with a row in this Session can be expired"
                 )
-            state.expire(obj, set(attribute_names) if attribute_names is not None else None)
-            if not state.committed_state:
-                self._modified.pop(id(obj), None)
+            names = set(attribute_names) if attribute_names is not None else None
+            related = cascades.along(obj, "refresh_expire") if names is None else []
+            for item in [obj, *related]:
+                item_state = state_of(item)
+                if item_state.session is self and item_state.status is ObjectStatus.PERSISTENT:
+                    item_state.expire(item, names)
+                    if not item_state.committed_state:
+                        self._modified.pop(id(item), None)
 
     def expire_all(self) -> None:
         with self._guard:

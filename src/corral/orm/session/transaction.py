@@ -8,6 +8,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.orm.base import ObjectStatus
+from corral.orm.instance_state import state_of
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -104,3 +106,37 @@ class SessionTransaction:
             self.commit()
         else:
             self.rollback()
+
+
+def restore_after_rollback(session: Session, transaction: SessionTransaction) -> None:
+    """What a rollback does to the objects: new ones leave, deleted ones return, the rest expire."""
+    # As in SQLAlchemy, for a SAVEPOINT as for the whole transaction: objects
+    # still pending are expunged, deletions marked but not flushed are
+    # cancelled, and an object both inserted and deleted here never existed.
+    for obj in [
+        *transaction.inserted.values(),
+        *transaction.added.values(),
+        *session._new.values(),
+    ]:
+        session._make_transient(obj)
+    for obj in transaction.deleted.values():
+        if id(obj) in transaction.inserted:
+            continue
+        state = state_of(obj)
+        state.move(ObjectStatus.PERSISTENT)
+        if state.key is not None:
+            session.identity_map.add(state.key, obj)
+    session._deleted.clear()
+    if transaction.nested:
+        # Only what changed inside the SAVEPOINT expires: objects flushed in it
+        # and objects with changes not flushed yet (SQLAlchemy does the same).
+        changed = [*transaction.touched.values(), *session._modified.values()]
+        for obj in changed:
+            state = state_of(obj)
+            if state.status is ObjectStatus.PERSISTENT:
+                state.expire(obj)
+            session._modified.pop(id(obj), None)
+        return
+    session._modified.clear()
+    for obj in session.identity_map.values():
+        state_of(obj).expire(obj)

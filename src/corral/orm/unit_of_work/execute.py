@@ -13,13 +13,18 @@ from corral.sql.text import text
 def execute_plan(connection: Any, plan: FlushPlan) -> None:
     """Execute every step in order; fill generated keys into the rows' parameters."""
     for step in plan.steps:
-        if step.kind is StepKind.INSERT:
-            _insert(connection, step)
-            continue
-        params: Any = step.params[0] if len(step.params) == 1 else step.params
-        result = connection.execute(step.statement, params)
-        if step.check_rowcount:
-            _check_rowcount(step, result.rowcount)
+        execute_step(connection, step)
+
+
+def execute_step(connection: Any, step: Step) -> None:
+    """Execute one step; an INSERT fills generated keys into its rows' parameters."""
+    if step.kind is StepKind.INSERT:
+        _insert(connection, step)
+        return
+    params: Any = step.params[0] if len(step.params) == 1 else step.params
+    result = connection.execute(step.statement, params)
+    if step.check_rowcount:
+        _check_rowcount(step, result.rowcount)
 
 
 def _check_rowcount(step: Step, rowcount: int) -> None:

@@ -67,8 +67,12 @@ class FlushPlan:
         return len(self.steps)
 
 
-def table_order(mappers: Iterable[Mapper]) -> list[Table]:
-    """Tables of the mappers with referred tables before referring ones."""
+def table_order(mappers: Iterable[Mapper], skip: frozenset[int] = frozenset()) -> list[Table]:
+    """Tables of the mappers with referred tables before referring ones.
+
+    Foreign keys whose column's id is in ``skip`` (written by a later UPDATE,
+    ``post_update``) do not order the tables.
+    """
     tables: dict[str, Table] = {}
     for mapper in mappers:
         tables.setdefault(mapper.table.name, mapper.table)
@@ -76,6 +80,7 @@ def table_order(mappers: Iterable[Mapper]) -> list[Table]:
         (fk.target.rpartition(".")[0], table.name)
         for table in tables.values()
         for fk in table.foreign_keys
+        if id(fk.parent) not in skip
     ]
     ordered, cyclic = topological.sort(list(tables), edges)
     return [tables[name] for name in ordered + cyclic]

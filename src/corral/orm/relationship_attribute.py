@@ -1,0 +1,149 @@
+"""``User.addresses``: a relationship on the class (for joins and conditions) and on objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from corral import exc
+from corral.orm import relationship_events as events
+from corral.orm.base import NO_VALUE
+
+if TYPE_CHECKING:
+    from corral.orm.relationships import Relationship
+    from corral.sql.elements import ColumnElement
+
+T = TypeVar("T")
+
+
+class RelationshipAttribute(Generic[T]):
+    """The class attribute of a relationship.
+
+    On an object it is the related object or collection, loaded on first access
+    by the relationship's loader strategy. On the class it builds SQL:
+    ``select(User).join(User.addresses)``, ``User.addresses.any(...)``,
+    ``Address.user.has(...)``, ``User.addresses.contains(a)``, ``Address.user == u``.
+    """
+
+    def __init__(self, rel: Relationship) -> None:
+        self.rel = rel
+        self.key = rel.key
+        self.class_ = rel.parent.class_
+
+    @property
+    def prop(self) -> Relationship:
+        from corral.orm.relationships import configure_mappers
+
+        configure_mappers()
+        return self.rel
+
+    property = prop
+
+    def describe(self) -> str:
+        return f"{self.class_.__name__}.{self.key}"
+
+    def __repr__(self) -> str:
+        return f"<RelationshipAttribute {self.describe()}>"
+
+    @overload
+    def __get__(self, instance: None, owner: Any) -> RelationshipAttribute[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: Any) -> T: ...
+
+    def __get__(self, instance: object | None, owner: Any) -> Any:
+        if instance is None:
+            return self
+        try:
+            return instance.__dict__[self.key]
+        except KeyError:
+            pass
+        from corral.orm.lazy_loading import load_on_access
+
+        return load_on_access(instance, self.prop)
+
+    def __set__(self, instance: object, value: Any) -> None:
+        rel = self.prop
+        if rel.viewonly:
+            raise exc.InvalidRequestError(
+                f"{rel.describe()} is viewonly=True: it is read from the database but never "
+                "written. Change the relationship that owns the foreign key instead"
+            )
+        if rel.lazy == "write_only":
+            raise exc.InvalidRequestError(
+                f"{rel.describe()} is a write-only collection; change it with "
+                f"obj.{rel.key}.add(item) / .remove(item), never by assignment"
+            )
+        if rel.uselist:
+            set_collection(instance, rel, value)
+        else:
+            events.set_scalar(instance, rel, value)
+
+    def __delete__(self, instance: object) -> None:
+        self.__set__(instance, [] if self.prop.uselist else None)
+
+    # -- SQL ---------------------------------------------------------------------------
+
+    def __clause_element__(self) -> ColumnElement[bool]:
+        return self.prop.join_condition()
+
+    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+        from corral.orm import relationship_sql
+
+        return relationship_sql.compare(self.prop, other, negate=False)
+
+    def __ne__(self, other: object) -> Any:  # type: ignore[override]
+        from corral.orm import relationship_sql
+
+        return relationship_sql.compare(self.prop, other, negate=True)
+
+    __hash__ = object.__hash__
+
+    def any(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
+        from corral.orm import relationship_sql
+
+        return relationship_sql.any_(self.prop, criterion, kwargs)
+
+    def has(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
+        from corral.orm import relationship_sql
+
+        return relationship_sql.has(self.prop, criterion, kwargs)
+
+    def contains(self, other: Any) -> ColumnElement[bool]:
+        from corral.orm import relationship_sql
+
+        return relationship_sql.contains(self.prop, other)
+
+    def of_type(self, target: Any) -> Any:
+        from corral.orm import relationship_sql
+
+        return relationship_sql.of_type(self.prop, target)
+
+
+def set_collection(owner: Any, rel: Relationship, value: Any) -> None:
+    """``user.addresses = [...]``: the members that left and joined fire their events."""
+    from corral.orm.collections import new_collection
+
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise exc.ArgumentError(
+            f"{rel.describe()} is a collection; assign a list or set of "
+            f"{rel.mapper.class_.__name__} objects, got {type(value).__name__}"
+        )
+    items = list(value)
+    for item in items:
+        events.check_member(rel, item)
+    old = owner.__dict__.get(rel.key, NO_VALUE)
+    if old is NO_VALUE:
+        old = RelationshipAttribute.__get__(getattr(type(owner), rel.key), owner, type(owner))
+    if old is value:
+        return
+    old_items = list(old) if old is not None else []
+    if old is not None and hasattr(old, "_quiet_append"):
+        events.before_collection_change(owner, rel, old)
+    owner.__dict__[rel.key] = new_collection(owner, rel, items)
+    for item in old_items:
+        if not any(item is new for new in items):
+            events.removed(owner, rel, item)
+    for item in items:
+        if not any(item is previous for previous in old_items):
+            events.appended(owner, rel, item)

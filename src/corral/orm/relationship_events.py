@@ -1,0 +1,180 @@
+"""Keeping both sides of a relationship in step in memory, and cascading ``save-update``.
+
+Every change to a relationship attribute arrives here: a collection's append or
+removal, or a scalar assignment. The change is remembered for the flush (the
+collection's members, or the scalar's value, before the first change), the
+other side of ``back_populates`` / ``backref`` is updated without firing back,
+and a new member joins the owner's session when the relationship cascades
+``save-update``. As in SQLAlchemy 2.0, an object reached only through the
+other side's update is not cascaded into the session.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
+from corral.orm.instance_state import state_of
+
+if TYPE_CHECKING:
+    from corral.orm.relationships import Relationship
+
+#: Statuses whose relationship changes are remembered for the flush (new objects flush whole).
+_TRACKED = (ObjectStatus.PERSISTENT, ObjectStatus.DETACHED)
+_NEW = (ObjectStatus.TRANSIENT, ObjectStatus.PENDING)
+
+
+def check_member(rel: Relationship, item: Any) -> None:
+    if not isinstance(item, rel.mapper.class_):
+        raise exc.ArgumentError(
+            f"{rel.describe()} holds {rel.mapper.class_.__name__} objects; got "
+            f"{type(item).__name__} {item!r}"
+        )
+
+
+def before_collection_change(owner: Any, rel: Relationship, collection: Any) -> None:
+    """Remember the collection's members before its first change since the last flush."""
+    state = state_of(owner)
+    if state.status in _TRACKED and rel.key not in state.committed_state:
+        state.record_change(owner, rel.key, tuple(collection))
+
+
+def _record_scalar(obj: Any, key: str, old: Any) -> None:
+    state = state_of(obj)
+    if state.status in _TRACKED:
+        state.record_change(obj, key, old)
+
+
+def appended(owner: Any, rel: Relationship, item: Any) -> None:
+    """``item`` joined ``owner``'s collection ``rel``."""
+    reverse = rel.reverse
+    if reverse is not None:
+        if reverse.uselist:
+            other = collection_for_update(item, reverse)
+            if other is not None:
+                other._quiet_append(owner)
+        else:
+            _set_quietly(item, reverse, owner, rel)
+    cascade_save(owner, rel, item)
+
+
+def removed(owner: Any, rel: Relationship, item: Any) -> None:
+    """``item`` left ``owner``'s collection ``rel``."""
+    reverse = rel.reverse
+    if reverse is None:
+        return
+    if reverse.uselist:
+        other = loaded_collection(item, reverse)
+        if other is not None:
+            other._quiet_remove(owner)
+    elif item.__dict__.get(reverse.key) is owner:
+        _record_scalar(item, reverse.key, owner)
+        item.__dict__[reverse.key] = None
+
+
+def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
+    """``obj.<rel> = value`` for a relationship holding one object."""
+    if value is not None:
+        check_member(rel, value)
+    d = obj.__dict__
+    old = d.get(rel.key, NO_VALUE)
+    if old is NO_VALUE and state_of(obj).status is ObjectStatus.PERSISTENT:
+        from corral.orm.lazy_loading import current_value
+
+        old = current_value(obj, rel)
+    if old is value:
+        return
+    _record_scalar(obj, rel.key, old)
+    d[rel.key] = value
+    reverse = rel.reverse
+    if reverse is not None:
+        if old is not None and old is not NO_VALUE:
+            if reverse.uselist:
+                previous = loaded_collection(old, reverse)
+                if previous is not None:
+                    previous._quiet_remove(obj)
+            elif old.__dict__.get(reverse.key) is obj:
+                _record_scalar(old, reverse.key, obj)
+                old.__dict__[reverse.key] = None
+        if value is not None:
+            if reverse.uselist:
+                other = collection_for_update(value, reverse)
+                if other is not None:
+                    other._quiet_append(obj)
+            else:
+                _set_quietly(value, reverse, obj, rel)
+    if value is not None:
+        cascade_save(obj, rel, value)
+
+
+def _set_quietly(item: Any, reverse: Relationship, owner: Any, rel: Relationship) -> None:
+    """Point ``item``'s scalar ``reverse`` at ``owner``; ``item`` leaves its previous owner."""
+    d = item.__dict__
+    previous = d.get(reverse.key, NO_VALUE)
+    if previous is owner:
+        return
+    _record_scalar(item, reverse.key, previous)
+    d[reverse.key] = owner
+    if previous is None or previous is NO_VALUE:
+        return
+    if rel.uselist:
+        collection = loaded_collection(previous, rel)
+        if collection is not None:
+            collection._quiet_remove(item)
+    elif previous.__dict__.get(rel.key) is item:
+        _record_scalar(previous, rel.key, item)
+        previous.__dict__[rel.key] = None
+
+
+def loaded_collection(obj: Any, rel: Relationship) -> Any:
+    """``obj``'s collection for ``rel`` if it is in memory, else None (never loads)."""
+    value = obj.__dict__.get(rel.key)
+    return value if hasattr(value, "_quiet_append") else None
+
+
+def collection_for_update(obj: Any, rel: Relationship) -> Any:
+    """The collection a backref change goes into: loaded, or new (empty) on a new object.
+
+    A persistent object's unloaded collection is left alone: it loads from the
+    database (after the flush that writes this change) when it is read.
+    """
+    collection = loaded_collection(obj, rel)
+    if collection is not None or rel.lazy == "write_only":
+        return collection
+    state = state_of(obj)
+    if state.status in _NEW:
+        from corral.orm.collections import new_collection
+
+        collection = new_collection(obj, rel)
+        obj.__dict__[rel.key] = collection
+        return collection
+    return None
+
+
+def cascade_save(owner: Any, rel: Relationship, item: Any) -> None:
+    """``save-update``: a related object joins the session its owner is in."""
+    if not rel.cascade.save_update:
+        return
+    owner_state = owner.__dict__.get(STATE_ATTR)
+    session = owner_state.session if owner_state is not None else None
+    if session is None:
+        return
+    item_state = state_of(item)
+    if item_state.session is None and item_state.status in (
+        ObjectStatus.TRANSIENT,
+        ObjectStatus.DETACHED,
+    ):
+        session._add(item)
+
+
+def related_objects(obj: Any, rel: Relationship) -> list[Any]:
+    """The objects ``obj`` holds in memory through ``rel`` (nothing is loaded)."""
+    value = obj.__dict__.get(rel.key, NO_VALUE)
+    if value is NO_VALUE or value is None:
+        return []
+    if rel.uselist:
+        if hasattr(value, "pending_added"):  # a write-only collection
+            return list(value.pending_added)
+        return list(value)
+    return [value]

@@ -1,0 +1,480 @@
+"""What relationships add to a flush: cascades, orphans, foreign-key copying, association rows.
+
+Before anything is written (``presort``): ``save-update`` brings related new
+objects into the flush; ``delete-orphan`` turns children removed from their
+parent into deletions; deleting a parent deletes its children (``delete``
+cascade) or empties their foreign key. While tables are written in foreign-key
+order (``sync_foreign_keys``), each row takes the key values of the objects it
+points at, which by then have their (possibly just generated) primary keys.
+After every table is written, ``post_update`` foreign keys are set, and
+many-to-many association rows are deleted and inserted (``association_rows``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.orm.base import NO_VALUE, ObjectStatus
+from corral.orm.instance_state import InstanceState, state_of
+from corral.orm.relationship_events import related_objects
+from corral.orm.relationships import Direction, Relationship
+from corral.sql.schema import Column
+
+if TYPE_CHECKING:
+    from corral.orm.session.session import Session
+
+
+@dataclass(slots=True)
+class CollectionChange:
+    """Members that joined and left one object's collection since the last flush."""
+
+    owner: object
+    rel: Relationship
+    added: list[object]
+    removed: list[object]
+
+
+@dataclass(slots=True)
+class FlushWork:
+    """The objects of one flush and the relationship changes among them."""
+
+    new: list[object]
+    dirty: list[object]
+    deleted: list[object]
+    #: One-to-many (and one-to-one) collection changes, by the child table's name.
+    children: dict[str, list[CollectionChange]] = field(default_factory=dict)
+    #: Many-to-many collection changes.
+    associations: list[CollectionChange] = field(default_factory=list)
+    #: Objects whose association rows all go (deleted owners of many-to-many collections).
+    association_owners: list[tuple[object, Relationship]] = field(default_factory=list)
+    deleted_ids: set[int] = field(default_factory=set)
+
+
+def history(obj: object, state: InstanceState, rel: Relationship) -> tuple[list[Any], list[Any]]:
+    """(added, removed) of a relationship since the last flush; a new object's is all added."""
+    d = obj.__dict__
+    current = d.get(rel.key, NO_VALUE)
+    if hasattr(current, "pending_added"):  # write-only: only what was added or removed
+        return list(current.pending_added), list(current.pending_removed)
+    now = [] if current is NO_VALUE or current is None else list(current) if rel.uselist else [current]
+    if state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
+        return now, []
+    before = state.committed_state.get(rel.key, NO_VALUE)
+    if before is NO_VALUE or current is NO_VALUE:
+        if rel.key not in state.committed_state:
+            return [], []
+        return now, []
+    was = list(before) if rel.uselist else ([] if before is None else [before])
+    was_ids = {id(o) for o in was}
+    now_ids = {id(o) for o in now}
+    return [o for o in now if id(o) not in was_ids], [o for o in was if id(o) not in now_ids]
+
+
+def presort(session: Session, new: list[object], dirty: list[object], deleted: list[object]) -> FlushWork:
+    """Cascades and orphans, then the collection changes the writing phase needs."""
+    _cascade_saves(session, [*new, *dirty])
+    new = list(session._new.values())
+    orphans = _orphans(session, [*new, *dirty])
+    for obj in orphans:
+        session._delete(obj)
+    deleted = list(session._deleted.values())
+    dirty = session.dirty
+    work = FlushWork(new, dirty, deleted)
+    work.deleted_ids = {id(o) for o in deleted}
+    for obj in deleted:
+        _release_children(session, work, obj)
+    seen: set[int] = set()
+    for obj in [*work.new, *work.dirty]:
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        state = state_of(obj)
+        for rel in state.mapper.relationships.values():
+            if rel.viewonly or rel.direction is Direction.MANYTOONE:
+                continue
+            added, removed = history(obj, state, rel)
+            if not (added or removed):
+                continue
+            change = CollectionChange(obj, rel, added, removed)
+            if rel.direction is Direction.MANYTOMANY:
+                work.associations.append(change)
+            else:
+                work.children.setdefault(rel.mapper.table.name, []).append(change)
+    for obj in deleted:
+        for rel in state_of(obj).mapper.relationships.values():
+            if rel.direction is Direction.MANYTOMANY and not rel.viewonly:
+                if not rel.passive_deletes:
+                    work.association_owners.append((obj, rel))
+    return work
+
+
+def _cascade_saves(session: Session, objects: Iterable[object]) -> None:
+    """Related objects not yet in the session join it along ``save-update`` relationships."""
+    stack = list(objects)
+    while stack:
+        obj = stack.pop()
+        for rel in state_of(obj).mapper.relationships.values():
+            if not rel.cascade.save_update:
+                continue
+            for item in related_objects(obj, rel):
+                item_state = state_of(item)
+                if item_state.session is None and item_state.status in (
+                    ObjectStatus.TRANSIENT,
+                    ObjectStatus.DETACHED,
+                ):
+                    session._add(item)
+                    stack.append(item)
+
+
+def _orphans(session: Session, objects: Iterable[object]) -> list[object]:
+    """Children removed from a ``delete-orphan`` collection and given no other parent."""
+    orphans: list[object] = []
+    for obj in objects:
+        state = state_of(obj)
+        for rel in state.mapper.relationships.values():
+            if rel.direction is Direction.MANYTOONE and rel.reverse is not None:
+                parent_rel = rel.reverse
+                if parent_rel.cascade.delete_orphan and rel.key in state.committed_state:
+                    if obj.__dict__.get(rel.key) is None and _persistent(obj):
+                        orphans.append(obj)
+                continue
+            if not rel.cascade.delete_orphan:
+                continue
+            _, removed = history(obj, state, rel)
+            for child in removed:
+                if _persistent(child) and not _has_parent(child, rel):
+                    orphans.append(child)
+    return orphans
+
+
+def _persistent(obj: object) -> bool:
+    return state_of(obj).status is ObjectStatus.PERSISTENT
+
+
+def _has_parent(child: object, rel: Relationship) -> bool:
+    """Whether ``child`` was given another parent along ``rel`` (through its other side)."""
+    reverse = rel.reverse
+    if reverse is None or reverse.uselist:
+        return False
+    return child.__dict__.get(reverse.key) not in (None, NO_VALUE)
+
+
+def _release_children(session: Session, work: FlushWork, parent: object) -> None:
+    """A deleted parent's children: their foreign key empties, unless the database does it."""
+    for rel in state_of(parent).mapper.relationships.values():
+        if rel.direction is not Direction.ONETOMANY or rel.viewonly or rel.cascade.delete:
+            continue
+        if rel.passive_deletes:
+            children = related_objects(parent, rel)
+        else:
+            value = getattr(parent, rel.key)
+            children = [] if value is None else list(value) if rel.uselist else [value]
+        removed = [c for c in children if id(c) not in work.deleted_ids]
+        if removed:
+            change = CollectionChange(parent, rel, [], removed)
+            work.children.setdefault(rel.mapper.table.name, []).append(change)
+
+
+def cascade_delete(session: Session, obj: object) -> None:
+    """``session.delete(parent)``: the children along ``delete`` relationships go too."""
+    for rel in state_of(obj).mapper.relationships.values():
+        if not rel.cascade.delete:
+            continue
+        if rel.passive_deletes or rel.lazy == "write_only":
+            children = related_objects(obj, rel)  # the database deletes the rest
+        else:
+            value = getattr(obj, rel.key)
+            children = [] if value is None else list(value) if rel.uselist else [value]
+        for child in children:
+            child_state = state_of(child)
+            if child_state.status is ObjectStatus.PERSISTENT and id(child) not in session._deleted:
+                session._delete(child)
+
+
+# -- the writing phase -------------------------------------------------------------------
+
+
+def _values_of(obj: object, columns: Iterable[Column]) -> list[Any] | None:
+    d = obj.__dict__
+    values = []
+    for column in columns:
+        value = d.get(column.key, NO_VALUE)
+        if value is NO_VALUE:
+            value = getattr(obj, column.key)
+        values.append(value)
+    return values
+
+
+def _assign(obj: object, column: Column, value: Any) -> bool:
+    """Set one foreign-key column; True when a persistent object's row must change."""
+    d = obj.__dict__
+    state = state_of(obj)
+    if state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
+        d[column.key] = value
+        return False
+    current = d.get(column.key, NO_VALUE)
+    if current is NO_VALUE:
+        current = getattr(obj, column.key)
+    if current == value and type(current) is type(value):
+        return False
+    setattr(obj, column.key, value)
+    return True
+
+
+def _require_key(rel: Relationship, target: object, holder: object) -> list[Any]:
+    source = [src for src, _ in rel.synchronize_pairs]
+    values = _values_of(target, source)
+    assert values is not None
+    if any(v is None for v in values) and state_of(target).status is ObjectStatus.PENDING:
+        raise exc.FlushError(
+            f"Cannot flush {type(holder).__name__} along {rel.describe()}: the "
+            f"{type(target).__name__} it refers to has no primary key yet, because the two "
+            "tables refer to each other (a cycle). Set post_update=True on one of the two "
+            "relationships so its foreign key is written by an UPDATE after both INSERTs"
+        )
+    return values
+
+
+def sync_foreign_keys(
+    work: FlushWork,
+    table_name: str,
+    objects: list[object],
+    *,
+    only: set[int] | None = None,
+    skip: set[int] | None = None,
+) -> list[object]:
+    """Copy parents' keys into the foreign keys of rows of one table.
+
+    ``objects`` take the keys of what their many-to-ones point at; children in
+    their parents' collection changes (those in ``only``, or not in ``skip``)
+    take their parent's. Returns persistent objects whose rows must now be
+    updated (they may not have been in the flush before: a child appended to a
+    new parent's collection).
+    """
+    changed: dict[int, object] = {}
+
+    def wanted(child: object) -> bool:
+        if id(child) in work.deleted_ids:
+            return False
+        if only is not None:
+            return id(child) in only
+        return skip is None or id(child) not in skip
+
+    for change in work.children.get(table_name, ()):
+        rel = change.rel
+        if rel.post_update:
+            continue
+        removed = [c for c in change.removed if wanted(c)]
+        added = [c for c in change.added if wanted(c)]
+        if not (removed or added):
+            continue
+        parent_values = _values_of(change.owner, [src for src, _ in rel.synchronize_pairs])
+        assert parent_values is not None
+        for child in removed:
+            fks = [fk for _, fk in rel.synchronize_pairs]
+            if _values_of(child, fks) == parent_values:
+                for column in fks:
+                    if _assign(child, column, None):
+                        changed[id(child)] = child
+        if added:
+            parent_values = _require_key(rel, change.owner, added[0])
+        for child in added:
+            for (_, fk), value in zip(rel.synchronize_pairs, parent_values, strict=True):
+                if _assign(child, fk, value):
+                    changed[id(child)] = child
+    for obj in objects:
+        state = state_of(obj)
+        for rel in state.mapper.relationships.values():
+            if rel.direction is not Direction.MANYTOONE or rel.viewonly or rel.post_update:
+                continue
+            if _assign_many_to_one(obj, state, rel):
+                changed[id(obj)] = obj
+    return list(changed.values())
+
+
+def _assign_many_to_one(obj: object, state: InstanceState, rel: Relationship) -> bool:
+    d = obj.__dict__
+    if rel.key not in d:
+        return False
+    is_new = state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING)
+    if not is_new and rel.key not in state.committed_state:
+        return False
+    target = d[rel.key]
+    if target is None:
+        if is_new:
+            return False  # never pointed anywhere: keep a foreign key set by hand
+        values: list[Any] = [None] * len(rel.synchronize_pairs)
+    else:
+        values = _require_key(rel, target, obj)
+    touched = False
+    for (_, fk), value in zip(rel.synchronize_pairs, values, strict=True):
+        touched = _assign(obj, fk, value) or touched
+    return touched
+
+
+def post_update_rows(work: FlushWork) -> list[tuple[object, Column, Any]]:
+    """(row holder, foreign-key column, value) for ``post_update`` relationships."""
+    rows: list[tuple[object, Column, Any]] = []
+    for obj in [*work.new, *work.dirty]:
+        state = state_of(obj)
+        for rel in state.mapper.relationships.values():
+            if not rel.post_update or rel.viewonly:
+                continue
+            if rel.direction is Direction.MANYTOONE:
+                d = obj.__dict__
+                is_new = state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING)
+                if rel.key not in d or (not is_new and rel.key not in state.committed_state):
+                    continue
+                target = d[rel.key]
+                if target is None and is_new:
+                    continue
+                values = [None] * len(rel.synchronize_pairs)
+                if target is not None:
+                    values = _values_of(target, [s for s, _ in rel.synchronize_pairs]) or values
+                rows.extend((obj, fk, v) for (_, fk), v in zip(rel.synchronize_pairs, values, strict=True))
+            elif rel.direction is Direction.ONETOMANY:
+                added, removed = history(obj, state, rel)
+                parent = _values_of(obj, [s for s, _ in rel.synchronize_pairs]) or []
+                for child in removed:
+                    rows.extend((child, fk, None) for _, fk in rel.synchronize_pairs)
+                for child in added:
+                    rows.extend((child, fk, v) for (_, fk), v in zip(rel.synchronize_pairs, parent, strict=True))
+    return rows
+
+
+def pre_delete_post_updates(work: FlushWork) -> list[tuple[object, Column, Any]]:
+    """Deleted rows holding a ``post_update`` foreign key: emptied before the DELETEs."""
+    rows = []
+    for obj in work.deleted:
+        for rel in state_of(obj).mapper.relationships.values():
+            if rel.post_update and rel.direction is Direction.MANYTOONE:
+                for _, fk in rel.synchronize_pairs:
+                    if obj.__dict__.get(fk.key) is not None:
+                        rows.append((obj, fk, None))
+    return rows
+
+
+def association_rows(
+    work: FlushWork,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """Association rows to delete and to insert, by secondary table name, de-duplicated.
+
+    Both sides of a ``back_populates`` many-to-many record the same change; a row
+    appears once.
+    """
+    to_delete: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+    to_insert: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+    for change in work.associations:
+        rel = change.rel
+        assert rel.secondary is not None
+        for members, out in ((change.removed, to_delete), (change.added, to_insert)):
+            for member in members:
+                if id(member) in work.deleted_ids or id(change.owner) in work.deleted_ids:
+                    continue
+                row = _association_row(rel, change.owner, member)
+                key = (rel.secondary.name, *sorted(row.items()))
+                out[key] = (rel.secondary.name, row)
+    for key in set(to_delete) & set(to_insert):  # removed and added back: no change
+        del to_delete[key], to_insert[key]
+    deletes: dict[str, list[dict[str, Any]]] = {}
+    inserts: dict[str, list[dict[str, Any]]] = {}
+    for name, row in to_delete.values():
+        deletes.setdefault(name, []).append(row)
+    for name, row in to_insert.values():
+        inserts.setdefault(name, []).append(row)
+    return deletes, inserts
+
+
+def _association_row(rel: Relationship, owner: object, member: object) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for source, holder, pairs in ((owner, rel, rel.secondary_pairs), (member, rel, rel.target_pairs)):
+        del holder
+        values = _values_of(source, [col for col, _ in pairs]) or []
+        for (_, secondary_col), value in zip(pairs, values, strict=True):
+            row[secondary_col.key] = value
+    return row
+
+
+def owner_key_params(obj: object, rel: Relationship) -> dict[str, Any]:
+    """The secondary columns naming a deleted owner, with its values."""
+    values = _values_of(obj, [col for col, _ in rel.secondary_pairs]) or []
+    return {sec.key: v for (_, sec), v in zip(rel.secondary_pairs, values, strict=True)}
+
+
+def depth_order(objects: list[object], table_name: str) -> list[list[object]]:
+    """Objects of one table in waves, parents before children along self-referential links."""
+    if len(objects) < 2:
+        return [objects]
+    mapper = state_of(objects[0]).mapper
+    self_refs = [
+        rel
+        for rel in mapper.relationships.values()
+        if rel.mapper.table.name == table_name
+        and rel.direction is not Direction.MANYTOMANY
+        and not rel.post_update
+        and not rel.viewonly
+    ]
+    if not self_refs:
+        return [objects]
+    ids = {id(o) for o in objects}
+    parents: dict[int, set[int]] = {id(o): set() for o in objects}
+    for obj in objects:
+        for rel in self_refs:
+            for other in related_objects(obj, rel):
+                if id(other) not in ids or other is obj:
+                    continue
+                if rel.direction is Direction.MANYTOONE:
+                    parents[id(obj)].add(id(other))
+                else:
+                    parents[id(other)].add(id(obj))
+    waves: list[list[object]] = []
+    placed: set[int] = set()
+    remaining = list(objects)
+    while remaining:
+        wave = [o for o in remaining if parents[id(o)] <= placed]
+        if not wave:
+            raise exc.FlushError(
+                f"Cannot order the rows of {table_name!r}: the objects refer to each other in "
+                "a cycle. Set post_update=True on the relationship that closes the cycle"
+            )
+        waves.append(wave)
+        placed.update(id(o) for o in wave)
+        remaining = [o for o in remaining if id(o) not in placed]
+    return waves
+
+
+def delete_waves(objects: list[object], table_name: str) -> list[list[object]]:
+    """Deleted rows of one table, children before parents along self-referential keys."""
+    if len(objects) < 2:
+        return [objects]
+    mapper = state_of(objects[0]).mapper
+    links = [
+        rel
+        for rel in mapper.relationships.values()
+        if rel.mapper.table.name == table_name and rel.direction is Direction.MANYTOONE
+    ]
+    if not links:
+        return [objects]
+    by_key = {state_of(o).key: o for o in objects}
+    parent_of: dict[int, object] = {}
+    for obj in objects:
+        for rel in links:
+            values = tuple(obj.__dict__.get(fk.key) for _, fk in rel.synchronize_pairs)
+            parent = by_key.get((mapper.class_, values))
+            if parent is not None and parent is not obj:
+                parent_of[id(obj)] = parent
+    depth: dict[int, int] = {}
+
+    def depth_of(obj: object, seen: int = 0) -> int:
+        if id(obj) not in depth:
+            parent = parent_of.get(id(obj))
+            depth[id(obj)] = 0 if parent is None or seen > len(objects) else depth_of(parent, seen + 1) + 1
+        return depth[id(obj)]
+
+    levels: dict[int, list[object]] = {}
+    for obj in objects:
+        levels.setdefault(depth_of(obj), []).append(obj)
+    return [levels[d] for d in sorted(levels, reverse=True)]

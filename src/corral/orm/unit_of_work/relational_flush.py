@@ -1,0 +1,172 @@
+"""Writing a flush whose objects have relationships: one table at a time.
+
+A table's rows are planned only when every table they refer to has been
+written, so the primary keys they copy into their foreign keys exist (even
+those the database just generated). Rows of a self-referential table go in
+waves, parents first. Then ``post_update`` foreign keys, association rows, and
+the deletes, referring rows first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corral.orm.base import NO_VALUE
+from corral.orm.instance_state import state_of
+from corral.orm.mapper import Mapper
+from corral.orm.unit_of_work import dependencies
+from corral.orm.unit_of_work.dependencies import FlushWork
+from corral.orm.unit_of_work.execute import execute_step
+from corral.orm.unit_of_work.plan import (
+    KEY_PARAM,
+    FlushPlan,
+    Step,
+    StepKind,
+    _delete_steps,
+    _insert_steps,
+    _key_where,
+    _update_steps,
+    table_order,
+)
+from corral.sql.conditions import and_
+from corral.sql.dml import delete, insert, update
+from corral.sql.elements import bindparam
+from corral.sql.schema import Column
+
+
+def write(
+    connection: Any, work: FlushWork, executed: FlushPlan, assigned: list[tuple[object, str]]
+) -> list[object]:
+    """Emit the flush; returns the persistent objects whose rows were (or may be) updated."""
+    mappers: dict[str, Mapper] = {}
+    new_by_table: dict[str, list[object]] = {}
+    dirty_by_table: dict[str, list[object]] = {}
+    for objects, grouped in ((work.new, new_by_table), (work.dirty, dirty_by_table)):
+        for obj in objects:
+            mapper = state_of(obj).mapper
+            mappers[mapper.table.name] = mapper
+            grouped.setdefault(mapper.table.name, []).append(obj)
+    for obj in work.deleted:
+        mapper = state_of(obj).mapper
+        mappers[mapper.table.name] = mapper
+    for table_name in work.children:  # children may change without being in the flush
+        for change in work.children[table_name]:
+            mappers.setdefault(table_name, change.rel.mapper)
+    order = table_order(mappers.values(), _post_update_columns(mappers.values()))
+    new_ids = {id(o) for o in work.new}
+    updated: dict[int, object] = {id(o): o for o in work.dirty}
+    for table in order:
+        name = table.name
+        mapper = mappers[name]
+        for wave in dependencies.depth_order(new_by_table.get(name, []), name):
+            dependencies.sync_foreign_keys(work, name, wave, only={id(o) for o in wave})
+            for step in _insert_steps(mapper, wave):
+                _run(connection, step, executed)
+                _assign_keys(step, assigned)
+        dirty = dirty_by_table.get(name, [])
+        changed = dependencies.sync_foreign_keys(work, name, dirty, skip=new_ids)
+        for obj in changed:
+            if id(obj) not in updated:
+                updated[id(obj)] = obj
+                dirty = [*dirty, obj]
+        for step in _update_steps(mapper, dirty):
+            _run(connection, step, executed)
+    _post_updates(connection, dependencies.post_update_rows(work))
+    deletes, inserts = dependencies.association_rows(work)
+    _association_writes(connection, work, deletes, inserts)
+    _post_updates(connection, dependencies.pre_delete_post_updates(work))
+    deleted_by_table: dict[str, list[object]] = {}
+    for obj in work.deleted:
+        deleted_by_table.setdefault(state_of(obj).mapper.table.name, []).append(obj)
+    for table in reversed(order):
+        for wave in dependencies.delete_waves(deleted_by_table.get(table.name, []), table.name):
+            if wave:
+                for step in _delete_steps(mappers[table.name], wave):
+                    _run(connection, step, executed)
+    return list(updated.values())
+
+
+def _run(connection: Any, step: Step, executed: FlushPlan) -> None:
+    execute_step(connection, step)
+    executed.steps.append(step)
+
+
+def _assign_keys(step: Step, assigned: list[tuple[object, str]]) -> None:
+    """Generated primary keys go into the objects now: their children copy them next."""
+    for obj, params in zip(step.objects, step.params, strict=True):
+        d = obj.__dict__
+        for key in step.generated_keys:
+            if d.get(key) is None:
+                d[key] = params[key]
+                assigned.append((obj, key))
+
+
+def _post_update_columns(mappers: Any) -> frozenset[int]:
+    skip: set[int] = set()
+    for mapper in mappers:
+        for rel in mapper.relationships.values():
+            if rel.post_update:
+                skip.update(id(fk) for _, fk in rel.synchronize_pairs)
+    return frozenset(skip)
+
+
+def _post_updates(connection: Any, rows: list[tuple[object, Column, Any]]) -> None:
+    """``UPDATE t SET fk = ? WHERE pk = ?`` per (table, column), executemany."""
+    grouped: dict[tuple[str, str], tuple[Mapper, Column, list[dict[str, Any]]]] = {}
+    for obj, column, value in rows:
+        mapper = state_of(obj).mapper
+        d = obj.__dict__
+        params = {column.key: value}
+        params.update({KEY_PARAM + k: d[k] for k in mapper.primary_key_attrs})
+        d[column.key] = value
+        entry = grouped.setdefault((mapper.table.name, column.key), (mapper, column, []))
+        entry[2].append(params)
+    for mapper, _column, params_list in grouped.values():
+        statement = update(mapper.table).where(and_(*_key_where(mapper)))
+        connection.execute(statement, params_list[0] if len(params_list) == 1 else params_list)
+
+
+def _association_writes(
+    connection: Any,
+    work: FlushWork,
+    deletes: dict[str, list[dict[str, Any]]],
+    inserts: dict[str, list[dict[str, Any]]],
+) -> None:
+    tables = {}
+    for change in work.associations:
+        assert change.rel.secondary is not None
+        tables[change.rel.secondary.name] = change.rel.secondary
+    for obj, rel in work.association_owners:
+        assert rel.secondary is not None
+        tables[rel.secondary.name] = rel.secondary
+    for name, rows in deletes.items():
+        table = tables[name]
+        keys = sorted(rows[0])
+        where = and_(*(table.c[k] == bindparam(f"corral_assoc_{k}") for k in keys))
+        params = [{f"corral_assoc_{k}": row[k] for k in keys} for row in rows]
+        connection.execute(delete(table).where(where), params[0] if len(params) == 1 else params)
+    owners: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for obj, rel in work.association_owners:
+        assert rel.secondary is not None
+        row = dependencies.owner_key_params(obj, rel)
+        owners.setdefault((rel.secondary.name, tuple(sorted(row))), []).append(row)
+    for (name, keys), rows in owners.items():
+        table = tables[name]
+        where = and_(*(table.c[k] == bindparam(f"corral_assoc_{k}") for k in keys))
+        params = [{f"corral_assoc_{k}": row[k] for k in keys} for row in rows]
+        connection.execute(delete(table).where(where), params[0] if len(params) == 1 else params)
+    for name, rows in inserts.items():
+        connection.execute(insert(tables[name]), rows[0] if len(rows) == 1 else rows)
+
+
+def settle_write_only(obj: object) -> None:
+    """After a flush, a write-only collection's pending additions and removals are written."""
+    for rel in state_of(obj).mapper.relationships.values():
+        if rel.lazy == "write_only":
+            collection = obj.__dict__.get(rel.key, NO_VALUE)
+            if collection is not NO_VALUE:
+                collection.pending_added.clear()
+                collection.pending_removed.clear()
+
+
+__all__ = ["StepKind", "settle_write_only", "write"]
