@@ -22,6 +22,10 @@ INTENDED = {
     "DeclarativeBase", "registry", "Mapped", "mapped_column", "Mapper", "Session",
     "SessionTransaction", "sessionmaker", "inspect", "ObjectStatus", "scoped_session",
     "SessionLeakWarning", "Backoff",
+    # relationships and loading
+    "relationship", "backref", "configure_mappers", "selectinload", "joinedload",
+    "subqueryload", "lazyload", "raiseload", "noload", "defaultload", "contains_eager", "defer",
+    "undefer", "load_only", "Load", "WriteOnlyCollection", "WriteOnlyMapped", "NPlusOneWarning",
     # the package itself
     "exc", "__version__",
 }  # fmt: skip

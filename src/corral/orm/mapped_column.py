@@ -12,7 +12,7 @@ from corral.sql.type_api import TypeEngine
 class MappedColumn:
     """What ``mapped_column()`` returns: Column arguments waiting for the class to be mapped."""
 
-    __slots__ = ("foreign_keys", "name", "options", "type")
+    __slots__ = ("column", "foreign_keys", "name", "options", "type")
 
     def __init__(
         self,
@@ -25,6 +25,8 @@ class MappedColumn:
         self.type = type_
         self.foreign_keys = foreign_keys
         self.options = options
+        #: The Column made from this declaration (once its class is mapped).
+        self.column: Column | None = None
 
     def make_column(
         self, attribute: str, type_: TypeEngine, nullable_from_annotation: bool | None
@@ -33,7 +35,8 @@ class MappedColumn:
         options = dict(self.options)
         if "nullable" not in options and nullable_from_annotation is not None:
             options["nullable"] = nullable_from_annotation
-        return Column(self.name or attribute, type_, *self.foreign_keys, key=attribute, **options)
+        self.column = Column(self.name or attribute, type_, *self.foreign_keys, key=attribute, **options)
+        return self.column
 
 
 def mapped_column(*args: Any, **kwargs: Any) -> Any:

@@ -191,6 +191,8 @@ class Relationship:
             self._configure_direct(namespace)
         if self.uselist_argument is not None:
             self.uselist = self.uselist_argument
+        elif self.lazy == "write_only":
+            self.uselist = True
         elif collection is not None:
             self.uselist = True
         elif target is not None:
@@ -265,13 +267,13 @@ class Relationship:
             local, extra = _pairs_from_condition(self, condition, set(self.secondary.columns))
             self.extra_criteria = extra
         else:
-            local = _foreign_key_pairs(parent_table, self.secondary, set())
+            local = _foreign_key_pairs(self.secondary, parent_table, set())
         if self.secondaryjoin_argument is not None:
             condition = _evaluate(self, self.secondaryjoin_argument, namespace, "secondaryjoin")
             remote, extra = _pairs_from_condition(self, condition, set(self.secondary.columns))
             self.extra_criteria += extra
         else:
-            remote = _foreign_key_pairs(target_table, self.secondary, set())
+            remote = _foreign_key_pairs(self.secondary, target_table, set())
         if parent_table is target_table and (
             self.primaryjoin_argument is None or self.secondaryjoin_argument is None
         ):
@@ -434,6 +436,9 @@ def _from_node(rel: Relationship, node: ast.expr, text: str) -> tuple[Any, type 
         name = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
         if name == "Mapped":
             return _from_node(rel, node.slice, text)
+        if name in ("WriteOnlyMapped", "WriteOnlyCollection"):
+            target, _, _ = _from_node(rel, node.slice, text)
+            return target, list, False
         if name in ("list", "List", "set", "Set"):
             target, _, _ = _from_node(rel, node.slice, text)
             return target, list if name.lower() == "list" else set, False

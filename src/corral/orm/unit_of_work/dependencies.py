@@ -179,7 +179,15 @@ def _release_children(session: Session, work: FlushWork, parent: object) -> None
 
 
 def cascade_delete(session: Session, obj: object) -> None:
-    """``session.delete(parent)``: the children along ``delete`` relationships go too."""
+    """``session.delete(parent)``: the children along ``delete`` relationships go too.
+
+    Loading the children must not flush: the parent's DELETE would go first.
+    """
+    with session.no_autoflush:
+        _cascade_delete(session, obj)
+
+
+def _cascade_delete(session: Session, obj: object) -> None:
     for rel in state_of(obj).mapper.relationships.values():
         if not rel.cascade.delete:
             continue

@@ -1,0 +1,116 @@
+"""``lazy="write_only"``: a collection too large to load, changed by add() and remove().
+
+The collection never loads itself. Additions and removals wait for the next
+flush, which writes them like any collection change (foreign keys, association
+rows, orphans); ``select()`` is the query for its members, to run with the
+filters, order and limit the caller needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+
+from corral import exc
+from corral.orm import relationship_events as events
+from corral.orm.base import ObjectStatus
+from corral.orm.instance_state import state_of
+from corral.sql.conditions import and_
+from corral.sql.selectable import Select, select
+
+if TYPE_CHECKING:
+    from corral.orm.relationships import Relationship
+
+T = TypeVar("T")
+
+
+class WriteOnlyCollection(Generic[T]):
+    """``user.events``: ``add()``, ``add_all()``, ``remove()`` and ``select()``."""
+
+    __slots__ = ("_owner", "_rel", "pending_added", "pending_removed")
+
+    def __init__(self, owner: Any, rel: Relationship) -> None:
+        self._owner = owner
+        self._rel = rel
+        self.pending_added: list[Any] = []
+        self.pending_removed: list[Any] = []
+
+    def __repr__(self) -> str:
+        return (
+            f"<WriteOnlyCollection {self._rel.describe()} +{len(self.pending_added)} "
+            f"-{len(self.pending_removed)} pending>"
+        )
+
+    def _changed(self) -> None:
+        state = state_of(self._owner)
+        if state.status in (ObjectStatus.PERSISTENT, ObjectStatus.DETACHED):
+            if self._rel.key not in state.committed_state:
+                state.record_change(self._owner, self._rel.key, ())
+
+    def add(self, item: Any) -> None:
+        """Add ``item`` to the collection at the next flush."""
+        events.check_member(self._rel, item)
+        self._quiet_append(item)
+        events.appended(self._owner, self._rel, item)
+
+    def add_all(self, items: Iterable[Any]) -> None:
+        for item in items:
+            self.add(item)
+
+    def remove(self, item: Any) -> None:
+        """Remove ``item`` from the collection at the next flush."""
+        events.check_member(self._rel, item)
+        self._quiet_remove(item)
+        events.removed(self._owner, self._rel, item)
+
+    def _quiet_append(self, item: Any) -> None:
+        self._changed()
+        kept = [i for i in self.pending_removed if i is not item]
+        if len(kept) != len(self.pending_removed):
+            self.pending_removed[:] = kept
+        elif not any(i is item for i in self.pending_added):
+            self.pending_added.append(item)
+
+    def _quiet_remove(self, item: Any) -> None:
+        self._changed()
+        kept = [i for i in self.pending_added if i is not item]
+        if len(kept) != len(self.pending_added):
+            self.pending_added[:] = kept
+        elif not any(i is item for i in self.pending_removed):
+            self.pending_removed.append(item)
+
+    def select(self) -> Select:
+        """``SELECT`` of the members (as flushed), to refine with where/order_by/limit."""
+        from corral.orm.lazy_loading import lazy_statement
+
+        rel = self._rel
+        state = state_of(self._owner)
+        if state.key is None:
+            raise exc.InvalidRequestError(
+                f"{rel.describe()}.select() needs the {type(self._owner).__name__} to have a "
+                "row; flush the session first"
+            )
+        values = [getattr(self._owner, column.key) for column in rel.local_columns()]
+        statement = lazy_statement(rel)
+        conditions = [
+            column == value for column, value in zip(rel.remote_columns(), values, strict=True)
+        ]
+        base = select(rel.mapper.class_)
+        base._from_obj = list(statement._from_obj)
+        return base.where(and_(*conditions, *rel.extra_criteria)).order_by(*rel.order_by)
+
+    def __iter__(self) -> Iterator[Any]:
+        raise self._refusal()
+
+    def __len__(self) -> NoReturn:
+        raise self._refusal()
+
+    def _refusal(self) -> TypeError:
+        return TypeError(
+            f"{self._rel.describe()} is write-only and never loads whole; query its members "
+            f"with session.scalars(obj.{self._rel.key}.select())"
+        )
+
+
+#: The annotation of a write-only relationship: ``events: WriteOnlyMapped["Event"]``.
+WriteOnlyMapped = WriteOnlyCollection
