@@ -62,7 +62,7 @@ class InstrumentedList(list[Any], _Collection):
         for item in list(items):
             self.append(item)
 
-    def __iadd__(self, items: Iterable[Any]) -> InstrumentedList:  # type: ignore[override,misc]
+    def __iadd__(self, items: Iterable[Any]) -> InstrumentedList:  # type: ignore[misc]
         self.extend(items)
         return self
 
@@ -193,19 +193,19 @@ class InstrumentedSet(set[Any], _Collection):
             else:
                 self.add(item)
 
-    def __ior__(self, other: Any) -> InstrumentedSet:  # type: ignore[override,misc]
+    def __ior__(self, other: Any) -> InstrumentedSet:  # type: ignore[misc]
         self.update(other)
         return self
 
-    def __isub__(self, other: Any) -> InstrumentedSet:  # type: ignore[override,misc]
+    def __isub__(self, other: Any) -> InstrumentedSet:  # type: ignore[misc]
         self.difference_update(other)
         return self
 
-    def __iand__(self, other: Any) -> InstrumentedSet:  # type: ignore[override,misc]
+    def __iand__(self, other: Any) -> InstrumentedSet:  # type: ignore[misc]
         self.intersection_update(other)
         return self
 
-    def __ixor__(self, other: Any) -> InstrumentedSet:  # type: ignore[override,misc]
+    def __ixor__(self, other: Any) -> InstrumentedSet:  # type: ignore[misc]
         self.symmetric_difference_update(other)
         return self
 

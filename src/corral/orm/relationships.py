@@ -10,16 +10,24 @@ sides of ``back_populates`` / ``backref``.
 
 from __future__ import annotations
 
-import ast
 import enum
-import sys
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ForwardRef, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.sql.conditions import BooleanClauseList, and_
-from corral.sql.elements import BinaryExpression, ColumnElement
-from corral.sql import operators as ops
+from corral.orm.relationship_config import (
+    column_set,
+    evaluate,
+    evaluation_namespace,
+    foreign_key_pairs,
+    from_annotation,
+    one_constraint,
+    pairs_from_condition,
+    resolve_mapper,
+    resolve_order_by,
+    resolve_secondary,
+)
+from corral.sql.conditions import and_
+from corral.sql.elements import ColumnElement
 from corral.sql.schema import Column, Table
 
 if TYPE_CHECKING:
@@ -169,7 +177,7 @@ class Relationship:
         return self.mapper.table is self.parent.table
 
     def holder_of_foreign_key(self) -> str:
-        """Which side's row carries the foreign key: ``"parent"``, ``"child"`` or ``"secondary"``."""
+        """Which row carries the foreign key: ``"parent"``, ``"child"`` or ``"secondary"``."""
         if self.direction is Direction.MANYTOMANY:
             return "secondary"
         return "parent" if self.direction is Direction.MANYTOONE else "child"
@@ -180,20 +188,18 @@ class Relationship:
         """Resolve the target and work out the direction and the column pairs."""
         if self.configured:
             return
-        target, collection, optional = _from_annotation(self, classes)
+        target, collection, optional = from_annotation(self, classes)
         argument = self.argument if self.argument is not None else target
-        self.mapper = _resolve_mapper(self, argument, classes)
-        namespace = _namespace(self, classes)
-        self.secondary = _resolve_secondary(self, self.secondary_argument, namespace)
+        self.mapper = resolve_mapper(self, argument, classes)
+        namespace = evaluation_namespace(self, classes)
+        self.secondary = resolve_secondary(self, self.secondary_argument, namespace)
         if self.secondary is not None:
             self._configure_many_to_many(namespace)
         else:
             self._configure_direct(namespace)
         if self.uselist_argument is not None:
             self.uselist = self.uselist_argument
-        elif self.lazy == "write_only":
-            self.uselist = True
-        elif collection is not None:
+        elif self.lazy == "write_only" or collection is not None:
             self.uselist = True
         elif target is not None:
             self.uselist = False  # Mapped["User"] / Mapped[Optional["User"]]: one object
@@ -219,22 +225,22 @@ class Relationship:
                 f"{self.describe()}: delete-orphan cascade belongs on the one-to-many side "
                 f"(the collection), not on the many-to-one {self.describe()}"
             )
-        self.order_by = _resolve_order_by(self, namespace)
+        self.order_by = resolve_order_by(self, namespace)
         self.configured = True
 
     def _configure_direct(self, namespace: dict[str, Any]) -> None:
         parent_table, target_table = self.parent.table, self.mapper.table
-        explicit_fks = _column_set(self, self.foreign_keys_argument, namespace, "foreign_keys")
+        explicit_fks = column_set(self, self.foreign_keys_argument, namespace, "foreign_keys")
         if self.primaryjoin_argument is not None:
-            condition = _evaluate(self, self.primaryjoin_argument, namespace, "primaryjoin")
-            pairs, self.extra_criteria = _pairs_from_condition(self, condition, explicit_fks)
+            condition = evaluate(self, self.primaryjoin_argument, namespace, "primaryjoin")
+            pairs, self.extra_criteria = pairs_from_condition(self, condition, explicit_fks)
         else:
-            pairs = _foreign_key_pairs(parent_table, target_table, explicit_fks) + [
+            pairs = foreign_key_pairs(parent_table, target_table, explicit_fks) + [
                 p
-                for p in _foreign_key_pairs(target_table, parent_table, explicit_fks)
+                for p in foreign_key_pairs(target_table, parent_table, explicit_fks)
                 if target_table is not parent_table
             ]
-            pairs = _one_constraint(self, pairs)
+            pairs = one_constraint(self, pairs)
         if not pairs:
             raise exc.ArgumentError(
                 f"{self.describe()}: no foreign key links {parent_table.name!r} and "
@@ -244,7 +250,7 @@ class Relationship:
         # pairs are (referenced column, foreign-key column)
         fk_tables = {id(fk_col.table) for _, fk_col in pairs}
         if parent_table is target_table:
-            remote = _column_set(self, self.remote_side_argument, namespace, "remote_side")
+            remote = column_set(self, self.remote_side_argument, namespace, "remote_side")
             referenced_remote = any(src in remote for src, _ in pairs) if remote else False
             self.direction = Direction.MANYTOONE if referenced_remote else Direction.ONETOMANY
         elif fk_tables == {id(target_table)}:
@@ -262,18 +268,19 @@ class Relationship:
         assert self.secondary is not None
         parent_table, target_table = self.parent.table, self.mapper.table
         self.direction = Direction.MANYTOMANY
+        secondary_columns = {c for c in self.secondary.columns if isinstance(c, Column)}
         if self.primaryjoin_argument is not None:
-            condition = _evaluate(self, self.primaryjoin_argument, namespace, "primaryjoin")
-            local, extra = _pairs_from_condition(self, condition, set(self.secondary.columns))
+            condition = evaluate(self, self.primaryjoin_argument, namespace, "primaryjoin")
+            local, extra = pairs_from_condition(self, condition, secondary_columns)
             self.extra_criteria = extra
         else:
-            local = _foreign_key_pairs(self.secondary, parent_table, set())
+            local = foreign_key_pairs(self.secondary, parent_table, set())
         if self.secondaryjoin_argument is not None:
-            condition = _evaluate(self, self.secondaryjoin_argument, namespace, "secondaryjoin")
-            remote, extra = _pairs_from_condition(self, condition, set(self.secondary.columns))
+            condition = evaluate(self, self.secondaryjoin_argument, namespace, "secondaryjoin")
+            remote, extra = pairs_from_condition(self, condition, secondary_columns)
             self.extra_criteria += extra
         else:
-            remote = _foreign_key_pairs(self.secondary, target_table, set())
+            remote = foreign_key_pairs(self.secondary, target_table, set())
         if parent_table is target_table and (
             self.primaryjoin_argument is None or self.secondaryjoin_argument is None
         ):
@@ -281,7 +288,10 @@ class Relationship:
                 f"{self.describe()}: a many-to-many from {parent_table.name!r} to itself needs "
                 "primaryjoin= (this side's column) and secondaryjoin= (the other side's)"
             )
-        for what, pairs, table in (("parent", local, parent_table), ("target", remote, target_table)):
+        for what, pairs, table in (
+            ("parent", local, parent_table),
+            ("target", remote, target_table),
+        ):
             if not pairs:
                 raise exc.ArgumentError(
                     f"{self.describe()}: the secondary table {self.secondary.name!r} has no "
@@ -331,7 +341,9 @@ class Relationship:
         return [fk for _, fk in self.synchronize_pairs]
 
     def loader_option_hint(self) -> str:
-        return f"selectinload({self.describe()})" if self.uselist else f"joinedload({self.describe()})"
+        return (
+            f"selectinload({self.describe()})" if self.uselist else f"joinedload({self.describe()})"
+        )
 
 
 def relationship(
@@ -351,266 +363,6 @@ def relationship(
 def backref(name: str, **kwargs: Any) -> tuple[str, dict[str, Any]]:
     """``relationship(..., backref=backref("user", lazy="joined"))``: a backref with options."""
     return (name, kwargs)
-
-
-# -- helpers for configure() -----------------------------------------------------------
-
-
-def _namespace(rel: Relationship, classes: dict[str, type]) -> dict[str, Any]:
-    module = sys.modules.get(rel.parent.class_.__module__)
-    namespace: dict[str, Any] = dict(vars(module)) if module is not None else {}
-    namespace.update(classes)
-    import corral.sql as sql
-
-    for name in ("and_", "or_", "not_", "func", "desc", "asc", "literal"):
-        if hasattr(sql, name):
-            namespace.setdefault(name, getattr(sql, name))
-    namespace.setdefault("foreign", _foreign_marker)
-    namespace.setdefault("remote", lambda column: column)
-    return namespace
-
-
-def _foreign_marker(column: Any) -> Any:
-    return column
-
-
-def _evaluate(rel: Relationship, value: Any, namespace: dict[str, Any], what: str) -> Any:
-    if isinstance(value, str):
-        try:
-            return eval(value, namespace)
-        except Exception as error:
-            raise exc.ArgumentError(
-                f"{rel.describe()}: cannot evaluate {what}={value!r} ({error}); names in it "
-                "must be mapped classes or importable from the module that declares it"
-            ) from None
-    if callable(value) and not isinstance(value, ColumnElement | Table | type):
-        return value()
-    return value
-
-
-def _from_annotation(
-    rel: Relationship, classes: dict[str, type]
-) -> tuple[Any, type | None, bool]:
-    """(target class or name, list/set or None, Optional) read from ``Mapped[...]``."""
-    annotation = rel.annotation
-    if annotation is None:
-        return None, None, False
-    if isinstance(annotation, str):
-        return _from_annotation_text(rel, annotation)
-    if get_origin(annotation) is not None and get_args(annotation):
-        from corral.orm.base import Mapped
-
-        if get_origin(annotation) is Mapped:
-            annotation = get_args(annotation)[0]
-    return _from_type(rel, annotation)
-
-
-def _from_type(rel: Relationship, annotation: Any) -> tuple[Any, type | None, bool]:
-    origin = get_origin(annotation)
-    if origin in (list, set):
-        (inner,) = get_args(annotation)
-        target, _, _ = _from_type(rel, inner)
-        return target, origin, False
-    if origin is Union or type(annotation).__name__ == "UnionType":
-        members = [a for a in get_args(annotation) if a is not type(None)]
-        if len(members) == 1:
-            target, collection, _ = _from_type(rel, members[0])
-            return target, collection, True
-    if isinstance(annotation, ForwardRef):
-        return annotation.__forward_arg__, None, False
-    if isinstance(annotation, str):
-        return _from_annotation_text(rel, annotation)
-    return annotation, None, False
-
-
-def _from_annotation_text(rel: Relationship, text: str) -> tuple[Any, type | None, bool]:
-    try:
-        node = ast.parse(text, mode="eval").body
-    except SyntaxError:
-        raise exc.ArgumentError(f"{rel.describe()}: cannot read the annotation {text!r}") from None
-    return _from_node(rel, node, text)
-
-
-def _from_node(rel: Relationship, node: ast.expr, text: str) -> tuple[Any, type | None, bool]:
-    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name | ast.Attribute):
-        name = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
-        if name == "Mapped":
-            return _from_node(rel, node.slice, text)
-        if name in ("WriteOnlyMapped", "WriteOnlyCollection"):
-            target, _, _ = _from_node(rel, node.slice, text)
-            return target, list, False
-        if name in ("list", "List", "set", "Set"):
-            target, _, _ = _from_node(rel, node.slice, text)
-            return target, list if name.lower() == "list" else set, False
-        if name == "Optional":
-            target, collection, _ = _from_node(rel, node.slice, text)
-            return target, collection, True
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        sides = [n for n in (node.left, node.right) if not _is_none(n)]
-        if len(sides) == 1:
-            target, collection, _ = _from_node(rel, sides[0], text)
-            return target, collection, True
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return _from_annotation_text(rel, node.value)
-    if isinstance(node, ast.Name):
-        return node.id, None, False
-    if isinstance(node, ast.Attribute):
-        return node.attr, None, False
-    raise exc.ArgumentError(
-        f"{rel.describe()}: cannot tell the target class from the annotation {text!r}; write "
-        'Mapped["Target"], Mapped[list["Target"]] or pass the class to relationship()'
-    )
-
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def _resolve_mapper(rel: Relationship, argument: Any, classes: dict[str, type]) -> Mapper:
-    from corral.orm.mapper import Mapper
-
-    if argument is None:
-        raise exc.ArgumentError(
-            f"{rel.describe()}: relationship() needs its target class, as an argument "
-            '(relationship("Address")) or from a Mapped[list["Address"]] annotation'
-        )
-    if isinstance(argument, str):
-        found = classes.get(argument.rpartition(".")[2])
-        if found is None:
-            raise exc.ArgumentError(
-                f"{rel.describe()}: no mapped class named {argument!r} in this registry; "
-                f"the mapped classes are {', '.join(sorted(classes)) or 'none'}"
-            )
-        argument = found
-    elif callable(argument) and not isinstance(argument, type):
-        argument = argument()
-    if isinstance(argument, Mapper):
-        return argument
-    mapper = getattr(argument, "__mapper__", None)
-    if not isinstance(mapper, Mapper):
-        raise exc.ArgumentError(f"{rel.describe()}: {argument!r} is not a mapped class")
-    return mapper
-
-
-def _resolve_secondary(rel: Relationship, value: Any, namespace: dict[str, Any]) -> Table | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        tables = rel.parent.table.metadata.tables
-        if value in tables:
-            return tables[value]
-        value = _evaluate(rel, value, namespace, "secondary")
-    elif callable(value) and not isinstance(value, Table):
-        value = value()
-    if not isinstance(value, Table):
-        raise exc.ArgumentError(f"{rel.describe()}: secondary= must be a Table, got {value!r}")
-    return value
-
-
-def _column_set(
-    rel: Relationship, value: Any, namespace: dict[str, Any], what: str
-) -> set[Column]:
-    if value is None:
-        return set()
-    value = _evaluate(rel, value, namespace, what)
-    items = value if isinstance(value, list | tuple | set) else [value]
-    columns: set[Column] = set()
-    for item in items:
-        column = getattr(item, "column", item)
-        if isinstance(item, str):
-            column = _evaluate(rel, item, namespace, what)
-            column = getattr(column, "column", column)
-        if not isinstance(column, Column):
-            raise exc.ArgumentError(f"{rel.describe()}: {what}= takes columns, got {item!r}")
-        columns.add(column)
-    return columns
-
-
-def _foreign_key_pairs(
-    referring: Table, referred: Table, only: set[Column]
-) -> list[tuple[Column, Column]]:
-    """(referenced column, foreign-key column) for foreign keys of ``referring`` to ``referred``."""
-    pairs = []
-    for column in referring.columns:
-        if only and column not in only:
-            continue
-        for fk in getattr(column, "foreign_keys", ()):
-            target = fk.column
-            if target.table is referred:
-                pairs.append((target, column))
-    return pairs
-
-
-def _one_constraint(rel: Relationship, pairs: list[tuple[Column, Column]]) -> list[tuple[Column, Column]]:
-    """Pairs of a single foreign key (a composite one may have several columns)."""
-    constraints: dict[int, list[tuple[Column, Column]]] = {}
-    for src, fk_col in pairs:
-        fk = next(f for f in fk_col.foreign_keys if f.column is src)
-        group = id(fk.constraint) if fk.constraint is not None else id(fk)
-        constraints.setdefault(group, []).append((src, fk_col))
-    if len(constraints) > 1:
-        names = ", ".join(f"{fk.table.name}.{fk.name}" for _, fk in pairs)
-        raise exc.ArgumentError(
-            f"{rel.describe()}: more than one foreign key could link the tables ({names}); "
-            f"choose one with foreign_keys=[...], e.g. foreign_keys=[{pairs[0][1].table.name}"
-            f".c.{pairs[0][1].key}]"
-        )
-    return pairs
-
-
-def _pairs_from_condition(
-    rel: Relationship, condition: Any, foreign: set[Column]
-) -> tuple[list[tuple[Column, Column]], list[ColumnElement[Any]]]:
-    """Column pairs (referenced, foreign key) of the ``a == b`` terms; the rest as criteria."""
-    condition = getattr(condition, "__clause_element__", lambda: condition)()
-    terms: Iterable[Any]
-    if isinstance(condition, BooleanClauseList) and condition.operator is ops.AND:
-        terms = condition.clauses
-    else:
-        terms = [condition]
-    pairs: list[tuple[Column, Column]] = []
-    extra: list[ColumnElement[Any]] = []
-    for term in terms:
-        pair = _column_pair(term, foreign)
-        if pair is None:
-            extra.append(term)
-        else:
-            pairs.append(pair)
-    if not pairs:
-        raise exc.ArgumentError(
-            f"{rel.describe()}: the join condition {condition.describe()} has no "
-            "column == column term with a foreign key; give foreign_keys= to say which column "
-            "refers to the other"
-        )
-    return pairs, extra
-
-
-def _column_pair(term: Any, foreign: set[Column]) -> tuple[Column, Column] | None:
-    if not (isinstance(term, BinaryExpression) and term.operator is ops.EQ):
-        return None
-    left, right = term.left, term.right
-    if not (isinstance(left, Column) and isinstance(right, Column)):
-        return None
-    if foreign:
-        if left in foreign and right not in foreign:
-            return right, left
-        if right in foreign and left not in foreign:
-            return left, right
-        return None
-    if any(fk.column is right for fk in left.foreign_keys):
-        return right, left
-    if any(fk.column is left for fk in right.foreign_keys):
-        return left, right
-    return None
-
-
-def _resolve_order_by(rel: Relationship, namespace: dict[str, Any]) -> list[ColumnElement[Any]]:
-    value = rel.order_by_argument
-    if value is False or value is None:
-        return []
-    value = _evaluate(rel, value, namespace, "order_by")
-    items = value if isinstance(value, list | tuple) else [value]
-    return [item.__clause_element__() for item in items]
 
 
 # -- configuring every relationship -----------------------------------------------------
@@ -706,7 +458,7 @@ def _make_backref(rel: Relationship, name: str, options: dict[str, Any]) -> Rela
         other.uselist = True
     else:
         other.uselist = other.direction is not Direction.MANYTOONE
-    other.order_by = _resolve_order_by(other, _namespace(other, {}))
+    other.order_by = resolve_order_by(other, evaluation_namespace(other, {}))
     other.configured = True
     return other
 

@@ -1,0 +1,294 @@
+"""Reading a relationship's configuration: annotations, expressions, foreign-key column pairs.
+
+``Relationship.configure()`` asks these helpers to read ``Mapped[...]``
+annotations (target class, list or set), to evaluate string arguments
+(``primaryjoin="Trip.destination_id == City.id"``) in the declaring module, and
+to pair each foreign-key column with the column it refers to. Each error names
+the relationship and the argument that would resolve it.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ForwardRef, Union, get_args, get_origin
+
+from corral import exc
+from corral.sql import operators as ops
+from corral.sql.conditions import BooleanClauseList
+from corral.sql.elements import BinaryExpression, ColumnElement
+from corral.sql.schema import Column, Table
+
+if TYPE_CHECKING:
+    from corral.orm.mapper import Mapper
+    from corral.orm.relationships import Relationship
+
+
+def evaluation_namespace(rel: Relationship, classes: dict[str, type]) -> dict[str, Any]:
+    module = sys.modules.get(rel.parent.class_.__module__)
+    namespace: dict[str, Any] = dict(vars(module)) if module is not None else {}
+    namespace.update(classes)
+    from corral import sql
+
+    for name in ("and_", "or_", "not_", "func", "desc", "asc", "literal"):
+        if hasattr(sql, name):
+            namespace.setdefault(name, getattr(sql, name))
+    namespace.setdefault("foreign", _foreign_marker)
+    namespace.setdefault("remote", lambda column: column)
+    return namespace
+
+
+def _foreign_marker(column: Any) -> Any:
+    return column
+
+
+def evaluate(rel: Relationship, value: Any, namespace: dict[str, Any], what: str) -> Any:
+    if isinstance(value, str):
+        try:
+            return eval(value, namespace)
+        except Exception as error:
+            raise exc.ArgumentError(
+                f"{rel.describe()}: cannot evaluate {what}={value!r} ({error}); names in it "
+                "must be mapped classes or importable from the module that declares it"
+            ) from None
+    if callable(value) and not isinstance(value, ColumnElement | Table | type):
+        return value()
+    return value
+
+
+def from_annotation(rel: Relationship, classes: dict[str, type]) -> tuple[Any, type | None, bool]:
+    """(target class or name, list/set or None, Optional) read from ``Mapped[...]``."""
+    annotation = rel.annotation
+    if annotation is None:
+        return None, None, False
+    if isinstance(annotation, str):
+        return _from_annotation_text(rel, annotation)
+    if get_origin(annotation) is not None and get_args(annotation):
+        from corral.orm.base import Mapped
+
+        if get_origin(annotation) is Mapped:
+            annotation = get_args(annotation)[0]
+    return _from_type(rel, annotation)
+
+
+def _from_type(rel: Relationship, annotation: Any) -> tuple[Any, type | None, bool]:
+    origin = get_origin(annotation)
+    if origin in (list, set):
+        (inner,) = get_args(annotation)
+        target, _, _ = _from_type(rel, inner)
+        return target, origin, False
+    if origin is Union or type(annotation).__name__ == "UnionType":
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            target, collection, _ = _from_type(rel, members[0])
+            return target, collection, True
+    if isinstance(annotation, ForwardRef):
+        return annotation.__forward_arg__, None, False
+    if isinstance(annotation, str):
+        return _from_annotation_text(rel, annotation)
+    return annotation, None, False
+
+
+def _from_annotation_text(rel: Relationship, text: str) -> tuple[Any, type | None, bool]:
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        raise exc.ArgumentError(f"{rel.describe()}: cannot read the annotation {text!r}") from None
+    return _from_node(rel, node, text)
+
+
+def _from_node(rel: Relationship, node: ast.expr, text: str) -> tuple[Any, type | None, bool]:
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name | ast.Attribute):
+        name = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
+        if name == "Mapped":
+            return _from_node(rel, node.slice, text)
+        if name in ("WriteOnlyMapped", "WriteOnlyCollection"):
+            target, _, _ = _from_node(rel, node.slice, text)
+            return target, list, False
+        if name in ("list", "List", "set", "Set"):
+            target, _, _ = _from_node(rel, node.slice, text)
+            return target, list if name.lower() == "list" else set, False
+        if name == "Optional":
+            target, collection, _ = _from_node(rel, node.slice, text)
+            return target, collection, True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        sides = [n for n in (node.left, node.right) if not _is_none(n)]
+        if len(sides) == 1:
+            target, collection, _ = _from_node(rel, sides[0], text)
+            return target, collection, True
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return _from_annotation_text(rel, node.value)
+    if isinstance(node, ast.Name):
+        return node.id, None, False
+    if isinstance(node, ast.Attribute):
+        return node.attr, None, False
+    raise exc.ArgumentError(
+        f"{rel.describe()}: cannot tell the target class from the annotation {text!r}; write "
+        'Mapped["Target"], Mapped[list["Target"]] or pass the class to relationship()'
+    )
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def resolve_mapper(rel: Relationship, argument: Any, classes: dict[str, type]) -> Mapper:
+    from corral.orm.mapper import Mapper
+
+    if argument is None:
+        raise exc.ArgumentError(
+            f"{rel.describe()}: relationship() needs its target class, as an argument "
+            '(relationship("Address")) or from a Mapped[list["Address"]] annotation'
+        )
+    if isinstance(argument, str):
+        found = classes.get(argument.rpartition(".")[2])
+        if found is None:
+            raise exc.ArgumentError(
+                f"{rel.describe()}: no mapped class named {argument!r} in this registry; "
+                f"the mapped classes are {', '.join(sorted(classes)) or 'none'}"
+            )
+        argument = found
+    elif callable(argument) and not isinstance(argument, type):
+        argument = argument()
+    if isinstance(argument, Mapper):
+        return argument
+    mapper = getattr(argument, "__mapper__", None)
+    if not isinstance(mapper, Mapper):
+        raise exc.ArgumentError(f"{rel.describe()}: {argument!r} is not a mapped class")
+    return mapper
+
+
+def resolve_secondary(rel: Relationship, value: Any, namespace: dict[str, Any]) -> Table | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        tables = rel.parent.table.metadata.tables
+        if value in tables:
+            return tables[value]
+        value = evaluate(rel, value, namespace, "secondary")
+    elif callable(value) and not isinstance(value, Table):
+        value = value()
+    if not isinstance(value, Table):
+        raise exc.ArgumentError(f"{rel.describe()}: secondary= must be a Table, got {value!r}")
+    return value
+
+
+def column_set(rel: Relationship, value: Any, namespace: dict[str, Any], what: str) -> set[Column]:
+    if value is None:
+        return set()
+    value = evaluate(rel, value, namespace, what)
+    items = value if isinstance(value, list | tuple | set) else [value]
+    columns: set[Column] = set()
+    for item in items:
+        column = getattr(item, "column", item)
+        if isinstance(item, str):
+            column = evaluate(rel, item, namespace, what)
+            column = getattr(column, "column", column)
+        if not isinstance(column, Column):
+            raise exc.ArgumentError(f"{rel.describe()}: {what}= takes columns, got {item!r}")
+        columns.add(column)
+    return columns
+
+
+def foreign_key_pairs(
+    referring: Table, referred: Table, only: set[Column]
+) -> list[tuple[Column, Column]]:
+    """(referenced column, foreign-key column) for foreign keys of ``referring`` to ``referred``."""
+    pairs: list[tuple[Column, Column]] = []
+    for column in referring.columns:
+        if not isinstance(column, Column) or (only and column not in only):
+            continue
+        for fk in column.foreign_keys:
+            target = fk.column
+            if target.table is referred:
+                pairs.append((target, column))
+    return pairs
+
+
+def one_constraint(
+    rel: Relationship, pairs: list[tuple[Column, Column]]
+) -> list[tuple[Column, Column]]:
+    """Pairs of a single foreign key (a composite one may have several columns)."""
+    constraints: dict[int, list[tuple[Column, Column]]] = {}
+    for src, fk_col in pairs:
+        fk = next(f for f in fk_col.foreign_keys if f.column is src)
+        group = id(fk.constraint) if fk.constraint is not None else id(fk)
+        constraints.setdefault(group, []).append((src, fk_col))
+    if len(constraints) > 1:
+        names = ", ".join(_qualified(fk) for _, fk in pairs)
+        raise exc.ArgumentError(
+            f"{rel.describe()}: more than one foreign key could link the tables ({names}); "
+            f"choose one with foreign_keys=, e.g. foreign_keys=[{_attribute_of(rel, pairs[0][1])}]"
+        )
+    return pairs
+
+
+def _qualified(column: Column) -> str:
+    table = column.table
+    return f"{table.name}.{column.key}" if isinstance(table, Table) else column.key
+
+
+def _attribute_of(rel: Relationship, column: Column) -> str:
+    """``Class.attribute`` for a column of either side's table, else ``table.c.column``."""
+    for mapper in (rel.parent, rel.mapper):
+        if column.table is mapper.table:
+            for key, mapped in mapper.columns_by_key.items():
+                if mapped is column:
+                    return f"{mapper.class_.__name__}.{key}"
+    return f"{column.table.name if isinstance(column.table, Table) else '?'}.c.{column.key}"
+
+
+def pairs_from_condition(
+    rel: Relationship, condition: Any, foreign: set[Column]
+) -> tuple[list[tuple[Column, Column]], list[ColumnElement[Any]]]:
+    """Column pairs (referenced, foreign key) of the ``a == b`` terms; the rest as criteria."""
+    condition = getattr(condition, "__clause_element__", lambda: condition)()
+    terms: Iterable[Any]
+    if isinstance(condition, BooleanClauseList) and condition.operator is ops.AND:
+        terms = condition.clauses
+    else:
+        terms = [condition]
+    pairs: list[tuple[Column, Column]] = []
+    extra: list[ColumnElement[Any]] = []
+    for term in terms:
+        pair = _column_pair(term, foreign)
+        if pair is None:
+            extra.append(term)
+        else:
+            pairs.append(pair)
+    if not pairs:
+        raise exc.ArgumentError(
+            f"{rel.describe()}: the join condition {condition.describe()} has no "
+            "column == column term with a foreign key; give foreign_keys= to say which column "
+            "refers to the other"
+        )
+    return pairs, extra
+
+
+def _column_pair(term: Any, foreign: set[Column]) -> tuple[Column, Column] | None:
+    if not (isinstance(term, BinaryExpression) and term.operator is ops.EQ):
+        return None
+    left, right = term.left, term.right
+    if not (isinstance(left, Column) and isinstance(right, Column)):
+        return None
+    if foreign:
+        if left in foreign and right not in foreign:
+            return right, left
+        if right in foreign and left not in foreign:
+            return left, right
+        return None
+    if any(fk.column is right for fk in left.foreign_keys):
+        return right, left
+    if any(fk.column is left for fk in right.foreign_keys):
+        return left, right
+    return None
+
+
+def resolve_order_by(rel: Relationship, namespace: dict[str, Any]) -> list[ColumnElement[Any]]:
+    value = rel.order_by_argument
+    if value is False or value is None:
+        return []
+    value = evaluate(rel, value, namespace, "order_by")
+    items = value if isinstance(value, list | tuple) else [value]
+    return [item.__clause_element__() for item in items]
