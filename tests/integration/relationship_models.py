@@ -29,7 +29,9 @@ from corral import (
     backref,
     mapped_column,
     relationship,
+    text,
 )
+from tests.integration.orm_models import dml
 
 
 class RelBase(DeclarativeBase):
@@ -246,3 +248,32 @@ def rel_session(engine: Engine, **options: object) -> Iterator[Session]:
     options.setdefault("n_plus_one", "raise")
     with Session(engine, **options) as session:  # type: ignore[arg-type]
         yield session
+
+
+def shape(statements: list[str]) -> list[str]:
+    """``INSERT customer``, ``UPDATE orders``, ``DELETE post_tag``: verb and table of each DML.
+
+    SELECTs that fetch generated keys for a multi-row INSERT, not rows (SQLite's
+    ``last_insert_rowid()``, PostgreSQL's ``nextval()`` ahead of it), are left out.
+    """
+    shapes = []
+    for statement in dml(statements):
+        words = statement.split()
+        if words[0] == "SELECT" and (" FROM " not in statement or "nextval(" in statement):
+            continue
+        verb = words[0]
+        if verb == "INSERT":
+            shapes.append(f"INSERT {words[2]}")
+        elif verb == "UPDATE":
+            shapes.append(f"UPDATE {words[1]}")
+        elif verb == "DELETE":
+            shapes.append(f"DELETE {words[2]}")
+        else:
+            shapes.append("SELECT")
+    return shapes
+
+
+def rows(engine: Engine, sql: str) -> list[tuple[object, ...]]:
+    """The rows of a query, read on a fresh connection (what was committed)."""
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql)).all()]

@@ -68,7 +68,9 @@ def removed(owner: Any, rel: Relationship, item: Any) -> None:
         other = loaded_collection(item, reverse)
         if other is not None:
             other._quiet_remove(owner)
-    elif item.__dict__.get(reverse.key) is owner:
+        return
+    current = item.__dict__.get(reverse.key, NO_VALUE)
+    if current is owner or current is NO_VALUE:  # unloaded: it pointed at owner, whose member it was
         _record_scalar(item, reverse.key, owner)
         item.__dict__[reverse.key] = None
 
@@ -78,12 +80,11 @@ def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
     if value is not None:
         check_member(rel, value)
     d = obj.__dict__
-    old = d.get(rel.key, NO_VALUE)
-    if old is NO_VALUE and state_of(obj).status is ObjectStatus.PERSISTENT:
-        from corral.orm.lazy_loading import current_value
-
-        old = current_value(obj, rel)
-    if old is value:
+    loaded = rel.key in d
+    old = d.get(rel.key, NO_VALUE) if loaded else present_value(obj, rel)
+    if old is value and (loaded or value is not None):
+        # An unloaded many-to-one not in memory reads as None; set to None it must
+        # still be recorded, so the flush empties its foreign key.
         return
     _record_scalar(obj, rel.key, old)
     d[rel.key] = value
@@ -94,7 +95,7 @@ def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
                 previous = loaded_collection(old, reverse)
                 if previous is not None:
                     previous._quiet_remove(obj)
-            elif old.__dict__.get(reverse.key) is obj:
+            elif old.__dict__.get(reverse.key, obj) is obj:  # unloaded: it pointed at obj
                 _record_scalar(old, reverse.key, obj)
                 old.__dict__[reverse.key] = None
         if value is not None:
@@ -111,8 +112,9 @@ def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
 def _set_quietly(item: Any, reverse: Relationship, owner: Any, rel: Relationship) -> None:
     """Point ``item``'s scalar ``reverse`` at ``owner``; ``item`` leaves its previous owner."""
     d = item.__dict__
-    previous = d.get(reverse.key, NO_VALUE)
+    previous = d[reverse.key] if reverse.key in d else present_value(item, reverse)
     if previous is owner:
+        d[reverse.key] = owner
         return
     _record_scalar(item, reverse.key, previous)
     d[reverse.key] = owner
@@ -122,9 +124,25 @@ def _set_quietly(item: Any, reverse: Relationship, owner: Any, rel: Relationship
         collection = loaded_collection(previous, rel)
         if collection is not None:
             collection._quiet_remove(item)
-    elif previous.__dict__.get(rel.key) is item:
+    elif previous.__dict__.get(rel.key, item) is item:  # unloaded: it pointed at item
         _record_scalar(previous, rel.key, item)
         previous.__dict__[rel.key] = None
+
+
+def present_value(obj: Any, rel: Relationship) -> Any:
+    """The value of ``obj``'s unloaded scalar ``rel`` that a change replaces, or NO_VALUE.
+
+    Only a persistent object has one. A many-to-one comes from the identity map
+    (no SQL); a one-to-one seen from its parent loads, without flushing the
+    change half made, since the replaced child's foreign key must change too.
+    """
+    state = state_of(obj)
+    if state.status is not ObjectStatus.PERSISTENT or state.session is None:
+        return NO_VALUE
+    from corral.orm.lazy_loading import current_value
+
+    with state.session.no_autoflush:
+        return current_value(obj, rel)
 
 
 def loaded_collection(obj: Any, rel: Relationship) -> Any:

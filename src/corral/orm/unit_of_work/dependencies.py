@@ -59,7 +59,13 @@ def history(obj: object, state: InstanceState, rel: Relationship) -> tuple[list[
     current = d.get(rel.key, NO_VALUE)
     if hasattr(current, "pending_added"):  # write-only: only what was added or removed
         return list(current.pending_added), list(current.pending_removed)
-    now = [] if current is NO_VALUE or current is None else list(current) if rel.uselist else [current]
+    now = (
+        []
+        if current is NO_VALUE or current is None
+        else list(current)
+        if rel.uselist
+        else [current]
+    )
     if state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
         return now, []
     before = state.committed_state.get(rel.key, NO_VALUE)
@@ -73,7 +79,9 @@ def history(obj: object, state: InstanceState, rel: Relationship) -> tuple[list[
     return [o for o in now if id(o) not in was_ids], [o for o in was if id(o) not in now_ids]
 
 
-def presort(session: Session, new: list[object], dirty: list[object], deleted: list[object]) -> FlushWork:
+def presort(
+    session: Session, new: list[object], dirty: list[object], deleted: list[object]
+) -> FlushWork:
     """Cascades and orphans, then the collection changes the writing phase needs."""
     _cascade_saves(session, [*new, *dirty])
     new = list(session._new.values())
@@ -342,14 +350,19 @@ def post_update_rows(work: FlushWork) -> list[tuple[object, Column, Any]]:
                 values = [None] * len(rel.synchronize_pairs)
                 if target is not None:
                     values = _values_of(target, [s for s, _ in rel.synchronize_pairs]) or values
-                rows.extend((obj, fk, v) for (_, fk), v in zip(rel.synchronize_pairs, values, strict=True))
+                rows.extend(
+                    (obj, fk, v) for (_, fk), v in zip(rel.synchronize_pairs, values, strict=True)
+                )
             elif rel.direction is Direction.ONETOMANY:
                 added, removed = history(obj, state, rel)
                 parent = _values_of(obj, [s for s, _ in rel.synchronize_pairs]) or []
                 for child in removed:
                     rows.extend((child, fk, None) for _, fk in rel.synchronize_pairs)
                 for child in added:
-                    rows.extend((child, fk, v) for (_, fk), v in zip(rel.synchronize_pairs, parent, strict=True))
+                    rows.extend(
+                        (child, fk, v)
+                        for (_, fk), v in zip(rel.synchronize_pairs, parent, strict=True)
+                    )
     return rows
 
 
@@ -398,7 +411,10 @@ def association_rows(
 
 def _association_row(rel: Relationship, owner: object, member: object) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for source, holder, pairs in ((owner, rel, rel.secondary_pairs), (member, rel, rel.target_pairs)):
+    for source, holder, pairs in (
+        (owner, rel, rel.secondary_pairs),
+        (member, rel, rel.target_pairs),
+    ):
         del holder
         values = _values_of(source, [col for col, _ in pairs]) or []
         for (_, secondary_col), value in zip(pairs, values, strict=True):
@@ -479,7 +495,9 @@ def delete_waves(objects: list[object], table_name: str) -> list[list[object]]:
     def depth_of(obj: object, seen: int = 0) -> int:
         if id(obj) not in depth:
             parent = parent_of.get(id(obj))
-            depth[id(obj)] = 0 if parent is None or seen > len(objects) else depth_of(parent, seen + 1) + 1
+            depth[id(obj)] = (
+                0 if parent is None or seen > len(objects) else depth_of(parent, seen + 1) + 1
+            )
         return depth[id(obj)]
 
     levels: dict[int, list[object]] = {}
