@@ -39,7 +39,7 @@ def _build(make: Callable[[Any], T] | None, raw_rows: list[Any]) -> list[T]:
 class _CursorSource:
     """Hands out raw row tuples from a DB-API cursor, closing it when exhausted or closed."""
 
-    __slots__ = ("cursor", "iterate", "keys", "on_error", "processed")
+    __slots__ = ("cursor", "iterate", "keys", "on_error", "processed", "unique_required")
 
     def __init__(
         self,
@@ -57,6 +57,8 @@ class _CursorSource:
         #: Iterating the cursor is as fast as ``fetchall()`` (a C iterator), so rows can
         #: be built straight from it without a list of raw tuples in between.
         self.iterate = iterate
+        #: Why rows must be de-duplicated before they are fetched (joined collections).
+        self.unique_required: str | None = None
 
     def fetchall_as(self, make: Callable[[Any], T] | None) -> list[T]:
         """Every remaining row, each passed through ``make`` unless it is None."""
@@ -167,9 +169,15 @@ class _ResultView(Generic[T]):
                 return
             yield from batch
 
+    def _check_unique(self) -> None:
+        reason = self._source.unique_required
+        if reason is not None and self._seen is None:
+            raise exc.InvalidRequestError(f"Call unique() first: {reason}")
+
     def all(self) -> list[T]:
         """Every remaining row."""
         self._check_rows()
+        self._check_unique()
         return self._filter(self._source.fetchall_as(self._make))
 
     def fetchall(self) -> list[T]:
@@ -179,6 +187,7 @@ class _ResultView(Generic[T]):
     def fetchmany(self, size: int = ITERATION_BATCH) -> list[T]:
         """Up to ``size`` more rows; an empty list when none remain."""
         self._check_rows()
+        self._check_unique()
         make = self._make
         batch = self._filter(_build(make, self._source.fetchmany(size)))
         while self._seen is not None and len(batch) < size and self._source.cursor is not None:
@@ -360,6 +369,10 @@ class Result(_ResultView[Row]):
         """Skip rows equal to one already returned."""
         self._unique_in_place()
         return self
+
+    def require_unique(self, reason: str) -> None:
+        """Refuse to hand out rows until ``unique()`` is called (on this result or a view)."""
+        self._source.unique_required = reason
 
     def scalar(self) -> Any:
         """The first column of the first row (None when there is no row), then close."""

@@ -80,5 +80,5 @@ def _load_missing(instance: object, key: str) -> Any:
             f"call session.refresh(obj) before the session closes, or attach it again with "
             "session.merge(obj) / session.add(obj)."
         )
-    session._load_unloaded(instance, state)
+    session._load_unloaded(instance, state, key)
     return instance.__dict__[key]

@@ -160,7 +160,9 @@ def _unwrap_mapped(cls: type, name: str, annotation: Any) -> tuple[Any, bool] | 
     return inner, nullable
 
 
-def _declared_columns(cls: type, base_registry: registry) -> dict[str, Column]:
+def _declared_columns(
+    cls: type, base_registry: registry, deferred: dict[str, tuple[str | None, bool]]
+) -> dict[str, Column]:
     """Columns from the class's (and its mixins') annotations and ``mapped_column()``\\ s."""
     columns: dict[str, Column] = {}
     sources = [k for k in reversed(cls.__mro__) if k is cls or not hasattr(k, "__mapper__")]
@@ -197,6 +199,8 @@ def _declared_columns(cls: type, base_registry: registry) -> dict[str, Column]:
                     f"{owner}: give mapped_column() a type or annotate Mapped[...]"
                 )
             columns[name] = declared.make_column(name, type_, nullable)
+            if declared.deferred is not None:
+                deferred[name] = declared.deferred
     return columns
 
 
@@ -226,6 +230,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
             )
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
+    deferred: dict[str, tuple[str | None, bool]] = {}
     if isinstance(explicit, Table):
         table = explicit
         columns = {col.key or col.name: col for col in table.columns if isinstance(col, Column)}
@@ -236,7 +241,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
                 f"{cls.__name__} needs __tablename__ (or __table__) to be mapped; mark "
                 "base or mixin classes with __abstract__ = True"
             )
-        columns = _declared_columns(cls, base_registry)
+        columns = _declared_columns(cls, base_registry, deferred)
         extra, options = _table_args(cls)
         table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
     mapper_args = dict(getattr(cls, "__mapper_args__", {}))
@@ -255,6 +260,8 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         version_id_col=version_column,
         version_id_generator=generator,
         check_read_values=check_read_values,
+        deferred={key: group for key, (group, _) in deferred.items()},
+        deferred_raiseload=frozenset(key for key, (_, r) in deferred.items() if r),
     )
     cls.__table__ = table
     cls.__mapper__ = mapper

@@ -88,10 +88,11 @@ class InstanceState:
             } or NO_CHANGES
         # Only columns count as expired (they reload together); relationships reload
         # through their own loader when read.
+        # Deferred columns are not expired either: they load when read, as before.
         if keys is None and not self.expired:
-            self.expired = mapper.column_key_set  # shared: expiring all is common
+            self.expired = mapper.loaded_key_set  # shared: expiring all is common
         elif keys is None:
-            self.expired = self.expired.union(mapper.column_key_set)
+            self.expired = self.expired.union(mapper.loaded_key_set)
         else:
             self.expired = self.expired.union(k for k in names if k in mapper.column_key_set)
 

@@ -30,7 +30,8 @@ from corral.sql.selectable import Select, select
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
 
-#: Entry of an object's ``__dict__`` holding loader strategies set by its query's options.
+#: Entry of an object's ``__dict__`` holding the query's load node, when its options say
+#: how relationships load on access (raiseload, noload, or options further along a path).
 LOADER_ATTR = "_corral_loaders"
 
 _CORRAL_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,9 +43,9 @@ def load_on_access(obj: Any, rel: Relationship) -> Any:
     if rel.lazy == "write_only":
         from corral.orm.write_only import WriteOnlyCollection
 
-        collection = WriteOnlyCollection(obj, rel)
-        obj.__dict__[rel.key] = collection
-        return collection
+        write_only: WriteOnlyCollection[Any] = WriteOnlyCollection(obj, rel)
+        obj.__dict__[rel.key] = write_only
+        return write_only
     if state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
         return _empty(obj, rel, store=rel.uselist)
     strategy = strategy_for(obj, rel)
@@ -71,17 +72,25 @@ def load_on_access(obj: Any, rel: Relationship) -> Any:
     if params is None:  # a NULL foreign key: nothing to load
         return _empty(obj, rel, store=True)
     session._count_lazy_load(rel, obj)
+    node = obj.__dict__.get(LOADER_ATTR)
+    child = node.children.get(rel.key) if node is not None else None
+    options = None if child is None else {"corral_load_node": child}
     with session._guard:
-        rows = session._execute(lazy_statement(rel), params).scalars().all()
-    return set_loaded(obj, rel, rows)
+        rows = session._execute(lazy_statement(rel), params, options).scalars().all()
+        value = set_loaded(obj, rel, rows)
+        if child is not None:  # options set further along this path apply to these objects
+            from corral.orm.eager_loading import finish_node
+
+            finish_node(session, child, rows, False)
+    return value
 
 
 def strategy_for(obj: Any, rel: Relationship) -> str:
     """The loader strategy for reading ``obj.<rel>``: the query's option, else the mapping's."""
-    overrides = obj.__dict__.get(LOADER_ATTR)
-    if overrides is not None:
-        chosen: str | None = overrides.get(rel.key)
-        if chosen is not None:
+    node = obj.__dict__.get(LOADER_ATTR)
+    if node is not None:
+        chosen: str | None = node.explicit.get(rel.key)
+        if chosen is not None and chosen != "default":
             return chosen
     return rel.lazy
 
@@ -165,8 +174,8 @@ def _local_values(obj: Any, rel: Relationship) -> dict[str, Any] | None:
 
 
 def lazy_statement(rel: Relationship) -> Select:
-    """``SELECT target ... WHERE <remote columns> = :corral_lazy_N`` (built once per relationship)."""
-    cached: Select | None = rel.__dict__.get("_lazy_statement")
+    """``SELECT target WHERE <remote columns> = :corral_lazy_N``, built once per relationship."""
+    cached: Select | None = rel.lazy_select
     if cached is not None:
         return cached
     statement = select(rel.mapper.class_)
@@ -181,7 +190,7 @@ def lazy_statement(rel: Relationship) -> Select:
     statement = statement.where(and_(*conditions, *rel.extra_criteria))
     if rel.order_by:
         statement = statement.order_by(*rel.order_by)
-    rel.__dict__["_lazy_statement"] = statement
+    rel.lazy_select = statement
     return statement
 
 
@@ -197,9 +206,9 @@ def _raise_error(obj: Any, rel: Relationship, strategy: str) -> exc.RaiseLoadErr
 
 def call_site() -> str:
     """``file:line in function`` of the innermost caller outside corral."""
-    frame = sys._getframe(1)
+    frame: Any = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_CORRAL_DIR):
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     if frame is None:  # pragma: no cover - corral calling itself with no user frame
         return "an unknown place"
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"

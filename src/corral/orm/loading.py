@@ -17,6 +17,7 @@ from corral.orm.mapper import Mapper
 from corral.util.gc_pause import PAUSE_AT, collector_pause
 
 if TYPE_CHECKING:
+    from corral.orm.query_plan import QueryPlan
     from corral.orm.session.session import Session
     from corral.sql.selectable import Select
 
@@ -61,11 +62,17 @@ class EntityLoader:
     __slots__ = ("keys", "mapper", "pk_positions", "populate_existing", "session", "start", "stop")
 
     def __init__(
-        self, session: Session, mapper: Mapper, start: int, populate_existing: bool
+        self,
+        session: Session,
+        mapper: Mapper,
+        start: int,
+        populate_existing: bool,
+        keys: tuple[str, ...] | None = None,
     ) -> None:
         self.session = session
         self.mapper = mapper
-        self.keys = mapper.column_keys
+        #: The column attributes in the row, in order (fewer than all when some are deferred).
+        self.keys = mapper.column_keys if keys is None else keys
         self.start = start
         self.stop = start + len(self.keys)
         positions = {key: start + i for i, key in enumerate(self.keys)}
@@ -152,36 +159,43 @@ def load_rows(
     rows: list[Any],
     keys: Sequence[str],
     populate_existing: bool,
-) -> Result:
-    """Rows of an ORM select, with each mapped entity's columns replaced by its object."""
+    plan: QueryPlan | None = None,
+) -> tuple[Result, list[list[Any]]]:
+    """Rows of an ORM select, with each mapped entity's columns replaced by its object.
+
+    Also returns, per selected entity, the objects built in row order (empty for
+    a column entity), for the eager loaders to finish.
+    """
     mappers = mapped_entities(statement)
-    plan: list[tuple[str, Any]] = []
+    steps: list[tuple[str, Any]] = []
+    entity_steps: list[int | None] = []  # per entity: the step of its object, if mapped
     out_keys: list[str] = []
     position = 0
-    for entity, mapper, raw in zip(
-        statement._entities, mappers, statement._raw_columns, strict=True
-    ):
+    for index, (mapper, raw) in enumerate(zip(mappers, statement._raw_columns, strict=True)):
         if mapper is not None:
-            loader = EntityLoader(session, mapper, position, populate_existing)
-            plan.append(("object", loader))
+            loaded = plan.layout[index][0] if plan is not None else None
+            loader = EntityLoader(session, mapper, position, populate_existing, loaded)
+            entity_steps.append(len(steps))
+            steps.append(("object", loader))
             out_keys.append(mapper.class_.__name__)
             position = loader.stop
         else:
+            entity_steps.append(None)
             width = len(raw.columns) if hasattr(raw, "columns") and not hasattr(raw, "type") else 1
             for offset in range(width):
-                plan.append(("column", position + offset))
+                steps.append(("column", position + offset))
                 out_keys.append(keys[position + offset] if position + offset < len(keys) else "")
             position += width
-            del entity
     pause = collector_pause if len(rows) >= PAUSE_AT else contextlib.nullcontext()
     with pause:
-        if len(plan) == 1 and plan[0][0] == "object":
-            single: EntityLoader = plan[0][1]
-            objects = [(obj,) for obj in single.load_all(rows)]
-            return result_from_rows(objects, out_keys)
+        if len(steps) == 1 and steps[0][0] == "object":
+            single: EntityLoader = steps[0][1]
+            objects = single.load_all(rows)
+            return result_from_rows([(obj,) for obj in objects], out_keys), [objects]
         built = []
         for row in rows:
             built.append(
-                tuple(item.load(row) if kind == "object" else row[item] for kind, item in plan)
+                tuple(item.load(row) if kind == "object" else row[item] for kind, item in steps)
             )
-        return result_from_rows(built, out_keys)
+        per_entity = [[] if i is None else [row[i] for row in built] for i in entity_steps]
+        return result_from_rows(built, out_keys), per_entity

@@ -12,7 +12,7 @@ from corral.sql.type_api import TypeEngine
 class MappedColumn:
     """What ``mapped_column()`` returns: Column arguments waiting for the class to be mapped."""
 
-    __slots__ = ("column", "foreign_keys", "name", "options", "type")
+    __slots__ = ("column", "deferred", "foreign_keys", "name", "options", "type")
 
     def __init__(
         self,
@@ -27,6 +27,8 @@ class MappedColumn:
         self.options = options
         #: The Column made from this declaration (once its class is mapped).
         self.column: Column | None = None
+        #: ``(group, raiseload)`` when the column is deferred, else None.
+        self.deferred: tuple[str | None, bool] | None = None
 
     def make_column(
         self, attribute: str, type_: TypeEngine, nullable_from_annotation: bool | None
@@ -35,7 +37,9 @@ class MappedColumn:
         options = dict(self.options)
         if "nullable" not in options and nullable_from_annotation is not None:
             options["nullable"] = nullable_from_annotation
-        self.column = Column(self.name or attribute, type_, *self.foreign_keys, key=attribute, **options)
+        self.column = Column(
+            self.name or attribute, type_, *self.foreign_keys, key=attribute, **options
+        )
         return self.column
 
 
@@ -48,10 +52,33 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
     """
     positional_name, type_, foreign_keys = split_column_arguments(args, "mapped_column()")
     name: str | None = kwargs.pop("name", None) or positional_name
+    deferred_flag = bool(kwargs.pop("deferred", False))
+    group: str | None = kwargs.pop("deferred_group", None)
+    raiseload = bool(kwargs.pop("deferred_raiseload", False))
     unknown = set(kwargs) - COLUMN_OPTIONS
     if unknown:
         raise exc.ArgumentError(
             f"mapped_column() got unknown options: {', '.join(sorted(unknown))}; it takes "
             f"{', '.join(sorted(COLUMN_OPTIONS))}"
         )
-    return MappedColumn(name, type_, foreign_keys, kwargs)
+    declared = MappedColumn(name, type_, foreign_keys, kwargs)
+    if deferred_flag or group is not None or raiseload:
+        declared.deferred = (group, raiseload)
+    return declared
+
+
+def deferred(declared: Any = None, *, group: str | None = None, raiseload: bool = False) -> Any:
+    """A column left out of queries until read: ``bio: Mapped[str] = deferred(mapped_column())``.
+
+    Columns of one ``group`` load together; ``raiseload=True`` makes reading an
+    unloaded value an error (load it with ``undefer()`` instead).
+    """
+    if declared is None:
+        declared = mapped_column()
+    if not isinstance(declared, MappedColumn):
+        raise exc.ArgumentError(
+            f"deferred() takes a mapped_column(...), got {declared!r}; or write "
+            "mapped_column(deferred=True)"
+        )
+    declared.deferred = (group, raiseload)
+    return declared

@@ -23,6 +23,8 @@ class Mapper:
         version_id_col: Column | None = None,
         version_id_generator: Callable[[Any], Any] | bool | None = None,
         check_read_values: bool = False,
+        deferred: dict[str, str | None] | None = None,
+        deferred_raiseload: frozenset[str] = frozenset(),
     ) -> None:
         self.class_ = class_
         self.table = table
@@ -47,6 +49,22 @@ class Mapper:
         self.version_id_generator = version_id_generator
         #: UPDATEs also check that each changed column still holds the value read.
         self.check_read_values = check_read_values
+        #: Deferred column attributes -> their group (None: loads alone).
+        self.deferred: dict[str, str | None] = dict(deferred or {})
+        #: Deferred columns that raise when read instead of loading.
+        self.deferred_raiseload = deferred_raiseload
+        #: The column attributes a query loads (all but the deferred), and as a set.
+        self.loaded_keys: tuple[str, ...] = tuple(k for k in columns if k not in self.deferred)
+        self.loaded_key_set: frozenset[str] = frozenset(self.loaded_keys)
+        for key in self.deferred:
+            if key in self.primary_key_attrs:
+                raise exc.MappingError(
+                    f"{class_.__name__}.{key} is part of the primary key and cannot be deferred"
+                )
+        #: Relationships loaded with their parents by default (lazy="selectin"/"joined"/...).
+        self.eager_relationships: tuple[str, ...] = ()
+        #: Whether a query of this class needs a load plan (deferred columns, eager loads).
+        self.needs_plan = bool(self.deferred)
         #: Relationship name -> Relationship (configured on first use; see relationships.py).
         self.relationships: dict[str, Relationship] = {}
         #: What expiring every attribute drops: the columns and the relationships.
@@ -80,6 +98,11 @@ class Mapper:
         rel.parent = self
         self.relationships[rel.key] = rel
         self.expire_keys = self.column_keys + tuple(self.relationships)
+        eager = ("selectin", "joined", "subquery")
+        self.eager_relationships = tuple(
+            key for key, r in self.relationships.items() if r.lazy in eager
+        )
+        self.needs_plan = bool(self.deferred or self.eager_relationships)
         setattr(self.class_, rel.key, RelationshipAttribute(rel))
 
     def new_instance(self) -> Any:

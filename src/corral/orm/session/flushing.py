@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.orm import relationships
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.instance_state import InstanceState, state_of
 from corral.orm.mapper import Mapper
 from corral.orm.session.transaction import SessionTransaction, TransactionStatus
-from corral.orm import relationships
 from corral.orm.unit_of_work import dependencies, relational_flush
 from corral.orm.unit_of_work.execute import execute_plan
 from corral.orm.unit_of_work.plan import FlushPlan, StepKind, plan_flush
@@ -51,7 +51,8 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
     transaction = session._active_transaction()
     if relationships.PENDING:
         relationships.configure_mappers()
-    if any(cls.__mapper__.relationships for cls in {type(o) for o in (*new, *dirty, *deleted)}):
+    classes: set[Any] = {type(o) for o in (*new, *dirty, *deleted)}
+    if any(cls.__mapper__.relationships for cls in classes):
         _flush_related(session, transaction, new, dirty, deleted)
         return
     _load_expired_versions(session, [*dirty, *deleted])

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from corral import exc
+from corral.engine.result import Result
+from corral.orm import eager_loading, loading, query_plan, relationships
 from corral.orm.base import NO_VALUE, ObjectStatus
 from corral.orm.instance_state import InstanceState, state_of
 from corral.orm.mapper import Mapper
@@ -64,6 +66,42 @@ def _by_primary_key(mapper: Mapper, pk: tuple[Any, ...]) -> tuple[Select, dict[s
     return statement, dict(zip(names, pk, strict=True))
 
 
+def execute_orm_select(
+    session: Session, connection: Any, statement: Select, params: Any, options: dict[str, Any]
+) -> Result:
+    """Execute a select of mapped classes: rows become objects, eager loads follow.
+
+    ``corral_load_node`` (set by a selectin/subquery load) gives the load tree
+    of the first entity; that caller finishes its objects itself.
+    """
+    if relationships.PENDING:
+        relationships.configure_mappers()
+    node = options.get("corral_load_node")
+    plan = query_plan.prepare(statement, loading.mapped_entities(statement), node)
+    executed = statement if plan is None else query_plan.rewrite(plan)
+    result = connection.execute(executed, params)
+    keys = result.keys()
+    rows = result.raw_rows()
+    # A locking read returns the locked row's values: objects already in the
+    # identity map take them, or the caller would act on stale state under a lock.
+    overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
+    loaded, objects = loading.load_rows(session, statement, rows, keys, overwrite, plan)
+    if plan is None:
+        return loaded
+    if node is None:
+        eager_loading.finish(session, plan, rows, objects, overwrite)
+        if plan.unique_required:
+            loaded.require_unique(
+                "this result holds one row per member of a collection loaded by joinedload(), "
+                "so each parent appears once per member; call .unique() on the result "
+                "(session.execute(stmt).unique() or session.scalars(stmt).unique()) before "
+                "fetching"
+            )
+    else:
+        eager_loading.finish_joined(session, plan, rows, overwrite)
+    return loaded
+
+
 def vanished(session: Session, obj: object) -> None:
     """The row behind a persistent object is gone: forget the object."""
     state = state_of(obj)
@@ -73,24 +111,53 @@ def vanished(session: Session, obj: object) -> None:
     state.status = ObjectStatus.DETACHED
 
 
-def load_unloaded(session: Session, obj: object, state: InstanceState) -> None:
-    """Load an object's expired or never-loaded attributes (one SELECT by primary key)."""
+def load_unloaded(
+    session: Session, obj: object, state: InstanceState, key: str | None = None
+) -> None:
+    """Load an object's unloaded columns (one SELECT by primary key).
+
+    The columns a query would load come back together; a deferred column loads
+    only when it is ``key``, the one being read (with the rest of its group).
+    Values changed and not flushed are kept.
+    """
     with session._guard:
         if state.status is not ObjectStatus.PERSISTENT or state.key is None:
             raise exc.InvalidRequestError(f"{type(obj).__name__} object is not persistent")
         mapper = state.mapper
-        statement = select(mapper.class_).where(
-            and_(*(c == v for c, v in zip(mapper.primary_key, state.key[1], strict=True)))
-        )
+        d = obj.__dict__
+        wanted = [k for k in mapper.loaded_keys if k not in d]
+        if key is not None and key in mapper.deferred and key not in d:
+            if key in mapper.deferred_raiseload:
+                raise exc.InvalidRequestError(
+                    f"{mapper.class_.__name__}.{key} is deferred with raiseload and was not "
+                    f"loaded; load it with the query: .options(undefer({mapper.class_.__name__}"
+                    f".{key}))"
+                )
+            group = mapper.deferred[key]
+            wanted += [
+                k
+                for k, g in mapper.deferred.items()
+                if (k == key or (group is not None and g == group)) and k not in d
+            ]
+        columns = [mapper.columns_by_key[k] for k in wanted]
+        if not columns:
+            return
+        condition = and_(*(c == v for c, v in zip(mapper.primary_key, state.key[1], strict=True)))
         with session.no_autoflush:
-            found = session.execute(statement).scalars().first()
-        if found is None:
+            row = session.execute(select(*columns).where(condition)).first()
+        if row is None:
             name = type(obj).__name__
             vanished(session, obj)
             raise exc.ObjectDeletedError(
                 f"The {name} row with primary key {state.key[1]} was deleted, so its "
                 "attributes cannot be loaded; the object is now detached"
             )
+        changed = state.committed_state
+        for name, value in zip(wanted, row, strict=True):
+            if name not in d and name not in changed:
+                d[name] = value
+        if state.expired:
+            state.expired = frozenset(k for k in state.expired if k not in d)
 
 
 def merge(session: Session, obj: T, *, load: bool = True) -> T:

@@ -17,11 +17,11 @@ from typing import Any, Self, TypeVar, cast
 from corral import exc
 from corral.engine.base import Connection
 from corral.engine.result import Result, ScalarResult
-from corral.orm import loading
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.identity_map import IdentityMap
 from corral.orm.instance_state import InstanceState, state_of
 from corral.orm.lazy_loading import LazyLoadCounter
+from corral.orm.loading import mapped_entities
 from corral.orm.session import cascades, flushing, querying
 from corral.orm.session.transaction import (
     SessionTransaction,
@@ -502,7 +502,7 @@ class Session:
         options = dict(execution_options or {})
         self._autoflush()
         connection = self._connection_for_transaction(self._active_transaction())
-        if isinstance(statement, Select) and any(loading.mapped_entities(statement)):
+        if isinstance(statement, Select) and any(mapped_entities(statement)):
             return self._execute_orm_select(connection, statement, params, options)
         if isinstance(statement, DMLStatement):
             from corral.orm.sync import execute_dml
@@ -513,13 +513,7 @@ class Session:
     def _execute_orm_select(
         self, connection: Any, statement: Select, params: Any, options: dict[str, Any]
     ) -> Result:
-        result = connection.execute(statement, params)
-        keys = result.keys()
-        rows = result.raw_rows()
-        # A locking read returns the locked row's values: objects already in the
-        # identity map take them, or the caller would act on stale state under a lock.
-        overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
-        return loading.load_rows(self, statement, rows, keys, overwrite)
+        return querying.execute_orm_select(self, connection, statement, params, options)
 
     def scalars(self, statement: ClauseElement, params: Any = None, **kw: Any) -> ScalarResult:
         return self.execute(statement, params, **kw).scalars()
@@ -544,9 +538,9 @@ class Session:
         with self._guard:
             return querying.get(self, entity, ident, with_for_update, populate_existing)
 
-    def _load_unloaded(self, obj: object, state: InstanceState) -> None:
-        """Load an object's expired or never-loaded attributes (one SELECT by primary key)."""
-        querying.load_unloaded(self, obj, state)
+    def _load_unloaded(self, obj: object, state: InstanceState, key: str | None = None) -> None:
+        """Load an object's expired attributes, and ``key`` if deferred (one SELECT)."""
+        querying.load_unloaded(self, obj, state, key)
 
     def refresh(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
         """Reload the object's attributes from the database, discarding unflushed changes."""

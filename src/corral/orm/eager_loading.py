@@ -1,0 +1,260 @@
+"""Loading relationships together with their parents: joined, selectin, subquery.
+
+After the rows of an ORM select become objects, each ``LoadNode`` of the query
+plan is finished here: ``joinedload`` / ``contains_eager`` targets are built
+from the same rows; ``selectinload`` runs one more SELECT per relationship with
+the parents' keys in ``IN (...)`` (in chunks under the dialect's bind-parameter
+limit); ``subqueryload`` runs one more SELECT joined to the original query as a
+subquery. The loaded targets are finished the same way, level by level, so
+chained options load a whole graph in one statement per relationship.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from corral.orm.lazy_loading import LOADER_ATTR, set_loaded
+from corral.orm.loading import EntityLoader
+from corral.orm.query_plan import JoinedLoad, LoadNode, QueryPlan
+from corral.orm.relationships import Direction, Relationship
+from corral.sql.conditions import and_, or_
+from corral.sql.selectable import Select, select
+
+if TYPE_CHECKING:
+    from corral.orm.session.session import Session
+
+#: Largest IN list of one selectin statement, below every dialect's parameter limit.
+SELECTIN_CHUNK = 500
+
+
+def finish(
+    session: Session,
+    plan: QueryPlan,
+    rows: Sequence[Any],
+    objects: list[list[Any]],
+    populate_existing: bool,
+) -> None:
+    """Load what the plan loads eagerly into the objects of each selected entity."""
+    for load in plan.joined:
+        _populate_joined(session, load, rows, populate_existing)
+    for node, loaded in zip(plan.nodes, objects, strict=True):
+        if node is not None:
+            finish_node(session, node, _unique(loaded), populate_existing, plan)
+
+
+def finish_joined(
+    session: Session, plan: QueryPlan, rows: Sequence[Any], populate_existing: bool
+) -> None:
+    """Only the joined loads of a plan (its caller finishes the entity's node itself)."""
+    for load in plan.joined:
+        _populate_joined(session, load, rows, populate_existing)
+
+
+def finish_node(
+    session: Session,
+    node: LoadNode,
+    objects: list[Any],
+    populate_existing: bool,
+    plan: QueryPlan | None = None,
+) -> None:
+    """Option-set strategies, then selectin/subquery loads, for objects loaded at ``node``."""
+    if not objects:
+        return
+    if node.acts_on_access():
+        for obj in objects:
+            obj.__dict__[LOADER_ATTR] = node
+    for rel, strategy in node.eager():
+        if strategy == "selectin":
+            _selectin(session, node, rel, objects, populate_existing)
+        elif strategy == "subquery" and plan is not None:
+            _subquery(session, node, rel, objects, populate_existing, plan)
+        elif strategy == "subquery":  # below a selectin/subquery level: the keys are known
+            _selectin(session, node, rel, objects, populate_existing)
+
+
+def _unique(objects: list[Any]) -> list[Any]:
+    seen: set[int] = set()
+    out = []
+    for obj in objects:
+        if obj is not None and id(obj) not in seen:
+            seen.add(id(obj))
+            out.append(obj)
+    return out
+
+
+# -- joined --------------------------------------------------------------------------------
+
+
+def _populate_joined(
+    session: Session, load: JoinedLoad, rows: Sequence[Any], populate_existing: bool
+) -> None:
+    """Build the targets of a joined load from the rows, grouped under their parents."""
+    parent_loader = _loader(session, load.parent_node, load.parent_position, populate_existing)
+    child_loader = _loader(session, load.node, load.position, populate_existing)
+    rel = load.rel
+    grouped: dict[int, tuple[Any, list[Any]]] = {}
+    children: list[Any] = []
+    child_rows: list[Any] = []
+    for row in rows:
+        parent = parent_loader.load(row)
+        if parent is None:
+            continue
+        entry = grouped.get(id(parent))
+        if entry is None:
+            entry = grouped[id(parent)] = (parent, [])
+        child = child_loader.load(row)
+        if child is not None:
+            child_rows.append(row)
+            if not any(c is child for c in entry[1]):
+                entry[1].append(child)
+                children.append(child)
+    for parent, members in grouped.values():
+        if populate_existing or rel.key not in parent.__dict__:
+            set_loaded(parent, rel, members)
+    for nested in load.nested:
+        _populate_joined(session, nested, child_rows, populate_existing)
+    finish_node(session, load.node, _unique(children), populate_existing)
+
+
+def _loader(session: Session, node: LoadNode, start: int, populate_existing: bool) -> EntityLoader:
+    return EntityLoader(session, node.mapper, start, populate_existing, node.column_keys)
+
+
+# -- selectin and subquery -------------------------------------------------------------------
+
+
+def _parents_to_load(rel: Relationship, objects: list[Any], populate_existing: bool) -> list[Any]:
+    return [o for o in objects if populate_existing or rel.key not in o.__dict__]
+
+
+def _key_of(obj: Any, columns: Sequence[Any]) -> tuple[Any, ...] | None:
+    values = []
+    d = obj.__dict__
+    for column in columns:
+        value = d.get(column.key)
+        if value is None and column.key not in d:
+            value = getattr(obj, column.key)
+        if value is None:
+            return None
+        values.append(value)
+    return tuple(values)
+
+
+def _target_statement(rel: Relationship, node: LoadNode) -> Select:
+    """``SELECT target`` (with the secondary's key columns for a many-to-many)."""
+    remote = rel.remote_columns()
+    on_target = rel.direction is not Direction.MANYTOMANY and all(
+        c.key in node.column_keys for c in remote
+    )
+    statement = select(rel.mapper.class_) if on_target else select(rel.mapper.class_, *remote)
+    if rel.direction is Direction.MANYTOMANY:
+        assert rel.secondary is not None
+        statement = statement.join(rel.secondary, and_(*(t == s for t, s in rel.target_pairs)))
+    if rel.extra_criteria:
+        statement = statement.where(*rel.extra_criteria)
+    if rel.order_by:
+        statement = statement.order_by(*rel.order_by)
+    return statement
+
+
+def _selectin(
+    session: Session,
+    node: LoadNode,
+    rel: Relationship,
+    objects: list[Any],
+    populate_existing: bool,
+) -> None:
+    parents = _parents_to_load(rel, objects, populate_existing)
+    if not parents:
+        return
+    local = rel.local_columns()
+    by_key: dict[tuple[Any, ...], list[Any]] = {}
+    for parent in parents:
+        key = _key_of(parent, local)
+        if key is None:
+            set_loaded(parent, rel, [])
+        else:
+            by_key.setdefault(key, []).append(parent)
+    keys = list(by_key)
+    remote = rel.remote_columns()
+    limit = session.get_bind().dialect.features.max_bind_params // max(1, len(remote))
+    chunk = max(1, min(limit - 10, max(SELECTIN_CHUNK, len(keys))))
+    child = node.child(rel)
+    found: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
+    loaded: list[Any] = []
+    base = _target_statement(rel, child)
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        if len(remote) == 1:
+            condition = remote[0].in_([k[0] for k in part])
+        else:
+            condition = or_(
+                *(and_(*(c == v for c, v in zip(remote, k, strict=True))) for k in part)
+            )
+        _collect(session, rel, base.where(condition), child, found, loaded, populate_existing)
+    for key, members in found.items():
+        for parent in by_key[key]:
+            set_loaded(parent, rel, members)
+    finish_node(session, child, _unique(loaded), populate_existing)
+
+
+def _subquery(
+    session: Session,
+    node: LoadNode,
+    rel: Relationship,
+    objects: list[Any],
+    populate_existing: bool,
+    plan: QueryPlan,
+) -> None:
+    parents = _parents_to_load(rel, objects, populate_existing)
+    if not parents:
+        return
+    local = rel.local_columns()
+    original = plan.statement
+    inner = original.with_only_columns(*local).distinct()
+    inner._with_options = ()
+    if inner._limit is None and inner._offset is None:
+        inner = inner.order_by(None)
+    keys_of = inner.subquery("corral_parents")
+    remote = rel.remote_columns()
+    child = node.child(rel)
+    statement = _target_statement(rel, child)
+    statement = statement.join(
+        keys_of, and_(*(r == keys_of.columns[c.key] for r, c in zip(remote, local, strict=True)))
+    )
+    by_key: dict[tuple[Any, ...], list[Any]] = {}
+    for parent in parents:
+        key = _key_of(parent, local)
+        if key is not None:
+            by_key.setdefault(key, []).append(parent)
+    found: dict[tuple[Any, ...], list[Any]] = {k: [] for k in by_key}
+    loaded: list[Any] = []
+    _collect(session, rel, statement, child, found, loaded, populate_existing)
+    for parent in parents:
+        key = _key_of(parent, local)
+        set_loaded(parent, rel, found.get(key, []) if key is not None else [])
+    finish_node(session, child, _unique(loaded), populate_existing)
+
+
+def _collect(
+    session: Session,
+    rel: Relationship,
+    statement: Select,
+    node: LoadNode,
+    found: dict[tuple[Any, ...], list[Any]],
+    loaded: list[Any],
+    populate_existing: bool,
+) -> None:
+    """Run a target statement; file each target under the parent key in its row."""
+    options = {"populate_existing": populate_existing, "corral_load_node": node}
+    with session.no_autoflush:
+        result = session._execute(statement, None, options)
+    remote = None if len(statement._entities) > 1 else [c.key for c in rel.remote_columns()]
+    for row in result.all():
+        target = row[0]
+        key = tuple(row[1:]) if remote is None else tuple(target.__dict__[k] for k in remote)
+        members = found.get(key)
+        if members is not None and not any(m is target for m in members):
+            members.append(target)
+        loaded.append(target)

@@ -1,0 +1,364 @@
+"""How an ORM select loads: which columns of each class, and which relationships, how.
+
+A ``LoadNode`` says, for the objects of one class at one place in a query (the
+queried class, or the targets of a relationship loaded with it), which columns
+the SELECT reads and which strategy loads each relationship. The tree starts
+from each selected class, takes the mapping's defaults (``lazy=``, deferred
+columns) and is changed by the query's loader options.
+
+``prepare()`` returns None for the common case (no options, no eager defaults,
+no deferred columns) so a plain query pays nothing for this. Otherwise it
+rewrites the statement: the deferred columns leave the column list, and each
+``joinedload`` adds an outer join to an alias of the target table with the
+target's columns (``contains_eager`` only adds the columns).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.orm.relationships import Direction, Relationship
+from corral.orm.strategy_options import DEFAULT, ColumnOption, Load
+from corral.sql.conditions import and_
+from corral.sql.elements import ColumnElement, UnaryExpression
+from corral.sql.from_clause import FromClause, Join
+
+if TYPE_CHECKING:
+    from corral.orm.mapper import Mapper
+    from corral.sql.selectable import Select
+
+#: Strategies that load with the parents' query (the others load on access).
+EAGER = frozenset({"selectin", "joined", "joined_inner", "subquery", "contains_eager"})
+#: How deep default ``lazy="joined"`` goes along self-referential relationships.
+JOIN_DEPTH = 1
+
+
+class LoadNode:
+    """How objects of one mapper load at one place of a query's load tree."""
+
+    __slots__ = ("aliases", "children", "column_keys", "depth", "explicit", "mapper")
+
+    def __init__(self, mapper: Mapper, depth: int = 0) -> None:
+        self.mapper = mapper
+        self.depth = depth
+        #: Column attributes the SELECT reads for these objects.
+        self.column_keys: tuple[str, ...] = mapper.loaded_keys
+        #: Relationship key -> strategy set by an option (absent: the mapping's ``lazy=``).
+        self.explicit: dict[str, str] = {}
+        #: Relationship key -> the node of its targets (made on demand).
+        self.children: dict[str, LoadNode] = {}
+        #: ``contains_eager``: relationship key -> FROM holding the targets' columns.
+        self.aliases: dict[str, Any] = {}
+
+    def strategy(self, rel: Relationship) -> str:
+        chosen = self.explicit.get(rel.key)
+        if chosen is None or chosen == DEFAULT:
+            chosen = rel.lazy
+            if chosen in ("joined", "joined_inner") and rel.mapper is self.mapper:
+                chosen = "joined" if self.depth < JOIN_DEPTH else "select"
+        return chosen
+
+    def child(self, rel: Relationship) -> LoadNode:
+        node = self.children.get(rel.key)
+        if node is None:
+            node = self.children[rel.key] = LoadNode(rel.mapper, self.depth + 1)
+        return node
+
+    def eager(self) -> list[tuple[Relationship, str]]:
+        """The relationships loaded with these objects, and how."""
+        out = []
+        for rel in self.mapper.relationships.values():
+            strategy = self.strategy(rel)
+            if strategy in EAGER:
+                out.append((rel, strategy))
+        return out
+
+    def acts_on_access(self) -> bool:
+        """Whether options decide what reading a not-loaded relationship does.
+
+        A strategy such as raise or noload does, and so does a relationship
+        loaded on access whose targets have options of their own.
+        """
+        for key, strategy in self.explicit.items():
+            if strategy not in EAGER and (strategy != DEFAULT or key in self.children):
+                return True
+        return False
+
+    def is_plain(self) -> bool:
+        """Nothing beyond a plain load: all default columns, no eager or option-set loading."""
+        return (
+            self.column_keys == self.mapper.loaded_keys
+            and not self.explicit
+            and not self.mapper.eager_relationships
+        )
+
+
+@dataclass
+class QueryPlan:
+    """The load tree of each selected class and the statement to execute."""
+
+    statement: Select
+    #: Per selected entity: its LoadNode, or None for a column expression.
+    nodes: list[LoadNode | None]
+    #: Per selected entity: (column keys, first column position) in the executed statement.
+    layout: list[tuple[tuple[str, ...] | None, int, int]] = field(default_factory=list)
+    #: Joined eager loads: (entity index, parent node path, rel, target node, first column).
+    joined: list[JoinedLoad] = field(default_factory=list)
+    unique_required: bool = False
+
+
+@dataclass
+class JoinedLoad:
+    parent_position: int  # where the parent's columns start in the row
+    parent_node: LoadNode
+    rel: Relationship
+    node: LoadNode
+    position: int  # where the target's columns start
+    nested: list[JoinedLoad] = field(default_factory=list)
+
+
+def prepare(
+    statement: Select, mappers: list[Mapper | None], root: LoadNode | None = None
+) -> QueryPlan | None:
+    """The plan of an ORM select, or None when it loads plainly.
+
+    ``root`` is the load node of the first entity when the select loads the
+    targets of a relationship for an eager loader.
+    """
+    options = statement._with_options
+    if root is None and not options and not any(m is not None and m.needs_plan for m in mappers):
+        return None
+    nodes: list[LoadNode | None] = [None if m is None else LoadNode(m) for m in mappers]
+    if root is not None:
+        nodes[0] = root
+    for option in options:
+        _apply(option, statement, mappers, nodes)
+    if all(n is None or n.is_plain() for n in nodes) and root is None:
+        return None
+    return QueryPlan(statement, nodes)
+
+
+def _apply(option: Load, statement: Select, mappers: list[Mapper | None], nodes: list[Any]) -> None:
+    root = option.root
+    index = next(
+        (
+            i
+            for i, m in enumerate(mappers)
+            if m is not None and root is not None and issubclass(m.class_, root)
+        ),
+        None,
+    )
+    if index is None:
+        name = root.__name__ if root is not None else "?"
+        raise exc.ArgumentError(
+            f"Loader option {option!r} starts at {name}, which this query does not select; "
+            f"select({name}) or start the option from a selected class"
+        )
+    node: LoadNode = nodes[index]
+    for step in option.path:
+        rel = step.attribute.prop
+        node.explicit[rel.key] = step.strategy
+        if step.alias is not None:
+            node.aliases[rel.key] = step.alias
+        node = node.child(rel)
+    for column_option in option.columns:
+        _apply_columns(node, column_option)
+
+
+def _apply_columns(node: LoadNode, option: ColumnOption) -> None:
+    mapper = node.mapper
+    keys = [a.key for a in option.attributes]
+    pk = set(mapper.primary_key_attrs)
+    if option.kind == "defer":
+        bad = [k for k in keys if k in pk]
+        if bad:
+            raise exc.ArgumentError(
+                f"defer({', '.join(bad)}): a primary key column of {mapper.class_.__name__} "
+                "cannot be deferred; the object is identified by it"
+            )
+        node.column_keys = tuple(k for k in node.column_keys if k not in keys)
+    elif option.kind == "undefer":
+        wanted = set(node.column_keys) | set(keys)
+        node.column_keys = tuple(k for k in mapper.column_keys if k in wanted)
+    elif option.kind == "load_only":
+        wanted = set(keys) | pk
+        if mapper.version_id_key is not None:
+            wanted.add(mapper.version_id_key)
+        node.column_keys = tuple(k for k in mapper.column_keys if k in wanted)
+
+
+def rewrite(plan: QueryPlan) -> Select:
+    """The statement to execute: chosen columns per entity, joined eager loads added."""
+    original = plan.statement
+    statement = original._clone()
+    statement._with_options = ()
+    raw: list[Any] = []
+    position = 0
+    for entity_raw, node in zip(original._raw_columns, plan.nodes, strict=True):
+        if node is None:
+            width = len(entity_raw.columns) if isinstance(entity_raw, FromClause) else 1
+            raw.append(entity_raw)
+            plan.layout.append((None, position, width))
+            position += width
+            continue
+        table = entity_raw if isinstance(entity_raw, FromClause) else node.mapper.table
+        raw.extend(_columns(table, node))
+        plan.layout.append((node.column_keys, position, len(node.column_keys)))
+        position += len(node.column_keys)
+    statement._raw_columns = raw
+    froms: list[Any] = list(original._raw_columns)
+    if _joins_collections(plan) and (original._limit is not None or original._offset is not None):
+        statement, froms = _limited_inner(plan, statement)
+    # Joined eager loads come after every entity's columns; each adds its target's.
+    for index, node in enumerate(plan.nodes):
+        if node is None:
+            continue
+        table = froms[index]
+        assert isinstance(table, FromClause)
+        start = plan.layout[index][1]
+        position = _add_joins(plan, statement, node, table, start, position, plan.joined)
+    return statement
+
+
+def _joins_collections(plan: QueryPlan) -> bool:
+    def walk(node: LoadNode) -> bool:
+        for rel, strategy in node.eager():
+            if strategy in ("joined", "joined_inner") and (rel.uselist or walk(node.child(rel))):
+                return True
+        return False
+
+    return any(node is not None and walk(node) for node in plan.nodes)
+
+
+def _limited_inner(plan: QueryPlan, statement: Select) -> tuple[Select, list[Any]]:
+    """LIMIT with a joined collection: limit the parents in a subquery, join outside it.
+
+    Otherwise the LIMIT would count parent-and-child rows and cut collections short.
+    """
+    from corral.sql.selectable import select
+
+    if len(plan.nodes) != 1 or plan.nodes[0] is None:
+        raise exc.InvalidRequestError(
+            "joinedload() of a collection with limit()/offset() works on a select of one "
+            "class; use selectinload() for this query"
+        )
+    table = plan.statement._raw_columns[0]
+    inner = statement.subquery("corral_limited")
+    outer = select(*(inner.columns[_key(c)] for c in statement._raw_columns))
+    outer._order_by = [_adapt(o, table, inner) for o in statement._order_by]
+    return outer, [inner]
+
+
+def _columns(table: FromClause, node: LoadNode) -> list[ColumnElement[Any]]:
+    by_key = node.mapper.columns_by_key
+    return [table.columns[by_key[k].key] for k in node.column_keys]
+
+
+def _add_joins(
+    plan: QueryPlan,
+    statement: Select,
+    node: LoadNode,
+    parent_from: FromClause,
+    parent_position: int,
+    position: int,
+    out: list[JoinedLoad],
+) -> int:
+    for rel, strategy in node.eager():
+        if strategy not in ("joined", "joined_inner", "contains_eager"):
+            continue
+        child = node.child(rel)
+        if strategy == "contains_eager":
+            target = node.aliases.get(rel.key)
+            target_from = _contains_eager_from(statement, rel, target)
+        else:
+            target_from = rel.mapper.table.alias()
+            inner = strategy == "joined_inner" or (rel.innerjoin and strategy != "joined")
+            _join_into(statement, rel, parent_from, target_from, isouter=not inner)
+            if rel.uselist:
+                plan.unique_required = True
+            statement._order_by.extend(
+                _adapt(o, rel.mapper.table, target_from) for o in rel.order_by
+            )
+        load = JoinedLoad(parent_position, node, rel, child, position)
+        out.append(load)
+        statement._raw_columns.extend(_columns(target_from, child))
+        position += len(child.column_keys)
+        position = _add_joins(
+            plan, statement, child, target_from, load.position, position, load.nested
+        )
+    return position
+
+
+def _contains_eager_from(statement: Select, rel: Relationship, target: Any) -> FromClause:
+    if target is None:
+        return rel.mapper.table
+    table = getattr(target, "__table__", target)
+    if not isinstance(table, FromClause):
+        raise exc.ArgumentError(
+            f"contains_eager({rel.describe()}, ...) takes the table, alias or aliased class "
+            f"the query joined {rel.mapper.class_.__name__} through, got {target!r}"
+        )
+    return table
+
+
+def _join_into(
+    statement: Select,
+    rel: Relationship,
+    parent_from: FromClause,
+    target_from: FromClause,
+    isouter: bool,
+) -> None:
+    """Attach ``parent_from JOIN target_from`` to the FROM that holds ``parent_from``."""
+    if rel.direction is Direction.MANYTOMANY:
+        assert rel.secondary is not None
+        secondary = rel.secondary.alias()
+        first = and_(
+            *(
+                parent_from.columns[p.key] == secondary.columns[s.key]
+                for p, s in rel.secondary_pairs
+            )
+        )
+        second = and_(
+            *(target_from.columns[t.key] == secondary.columns[s.key] for t, s in rel.target_pairs),
+            *rel.extra_criteria,
+        )
+        steps: list[tuple[FromClause, ColumnElement[Any]]] = [
+            (secondary, first),
+            (target_from, second),
+        ]
+    else:
+        steps = [(target_from, rel.join_condition(parent_from, target_from))]
+    covering = None
+    for i, existing in enumerate(statement._from_obj):
+        if any(f is parent_from for f in existing._covers()):
+            covering = i
+            break
+    current: FromClause = parent_from if covering is None else statement._from_obj[covering]
+    for target, on in steps:
+        current = Join(current, target, on, isouter=isouter)
+    if covering is None:
+        statement._from_obj.append(current)
+    else:
+        statement._from_obj[covering] = current
+
+
+def _key(column: Any) -> str:
+    key: str = column.key
+    return key
+
+
+def _adapt(expression: Any, table: Any, alias: FromClause) -> Any:
+    """A relationship's ORDER BY term moved from the target table onto its alias."""
+    if isinstance(expression, ColumnElement) and getattr(expression, "table", None) is table:
+        return alias.columns[_key(expression)]
+    if (
+        isinstance(expression, UnaryExpression)
+        and getattr(expression.element, "table", None) is table
+    ):
+        adapted = UnaryExpression.__new__(UnaryExpression)
+        adapted.__dict__.update(expression.__dict__)
+        adapted.element = _adapt(expression.element, table, alias)
+        return adapted
+    return expression
