@@ -31,18 +31,17 @@ if TYPE_CHECKING:
 
 #: Strategies that load with the parents' query (the others load on access).
 EAGER = frozenset({"selectin", "joined", "joined_inner", "subquery", "contains_eager"})
-#: How deep default ``lazy="joined"`` goes along self-referential relationships.
-JOIN_DEPTH = 1
 
 
 class LoadNode:
     """How objects of one mapper load at one place of a query's load tree."""
 
-    __slots__ = ("aliases", "children", "column_keys", "depth", "explicit", "mapper")
+    __slots__ = ("aliases", "children", "column_keys", "explicit", "mapper", "path")
 
-    def __init__(self, mapper: Mapper, depth: int = 0) -> None:
+    def __init__(self, mapper: Mapper, path: tuple[Relationship, ...] = ()) -> None:
         self.mapper = mapper
-        self.depth = depth
+        #: The relationships followed from the queried class to reach these objects.
+        self.path = path
         #: Column attributes the SELECT reads for these objects.
         self.column_keys: tuple[str, ...] = mapper.loaded_keys
         #: Relationship key -> strategy set by an option (absent: the mapping's ``lazy=``).
@@ -56,14 +55,16 @@ class LoadNode:
         chosen = self.explicit.get(rel.key)
         if chosen is None or chosen == DEFAULT:
             chosen = rel.lazy
-            if chosen in ("joined", "joined_inner") and rel.mapper is self.mapper:
-                chosen = "joined" if self.depth < JOIN_DEPTH else "select"
+            # A mapping's eager default is not followed again along the same path (or
+            # back along its other side): that would load the same rows in a loop.
+            if chosen in EAGER and (rel in self.path or rel.reverse in self.path):
+                chosen = "select"
         return chosen
 
     def child(self, rel: Relationship) -> LoadNode:
         node = self.children.get(rel.key)
         if node is None:
-            node = self.children[rel.key] = LoadNode(rel.mapper, self.depth + 1)
+            node = self.children[rel.key] = LoadNode(rel.mapper, (*self.path, rel))
         return node
 
     def eager(self) -> list[tuple[Relationship, str]]:
@@ -89,7 +90,7 @@ class LoadNode:
     def is_plain(self) -> bool:
         """Nothing beyond a plain load: all default columns, no eager or option-set loading."""
         return (
-            self.column_keys == self.mapper.loaded_keys
+            self.column_keys == self.mapper.column_keys
             and not self.explicit
             and not self.mapper.eager_relationships
         )
