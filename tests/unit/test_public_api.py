@@ -26,6 +26,7 @@ INTENDED = {
     "relationship", "backref", "configure_mappers", "selectinload", "joinedload",
     "subqueryload", "lazyload", "raiseload", "noload", "defaultload", "contains_eager", "defer",
     "undefer", "load_only", "Load", "WriteOnlyCollection", "WriteOnlyMapped", "NPlusOneWarning",
+    "aliased",
     # the package itself
     "exc", "__version__",
 }  # fmt: skip

@@ -1,5 +1,6 @@
 """corral.orm: mapping, the Session and the unit of work."""
 
+from corral.orm.aliased import aliased
 from corral.orm.base import Mapped, ObjectStatus
 from corral.orm.declarative import DeclarativeBase, registry
 from corral.orm.inspection import inspect
@@ -37,6 +38,7 @@ __all__ = [
     "SessionTransaction",
     "WriteOnlyCollection",
     "WriteOnlyMapped",
+    "aliased",
     "backref",
     "configure_mappers",
     "contains_eager",

@@ -12,6 +12,7 @@ from corral.orm.base import NO_VALUE
 if TYPE_CHECKING:
     from corral.orm.relationships import Relationship
     from corral.sql.elements import ColumnElement
+    from corral.sql.from_clause import FromClause
 
 T = TypeVar("T")
 
@@ -87,12 +88,12 @@ class RelationshipAttribute(Generic[T]):
     def __clause_element__(self) -> ColumnElement[bool]:
         return self.prop.join_condition()
 
-    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+    def __eq__(self, other: object) -> Any:
         from corral.orm import relationship_sql
 
         return relationship_sql.compare(self.prop, other, negate=False)
 
-    def __ne__(self, other: object) -> Any:  # type: ignore[override]
+    def __ne__(self, other: object) -> Any:
         from corral.orm import relationship_sql
 
         return relationship_sql.compare(self.prop, other, negate=True)
@@ -118,6 +119,20 @@ class RelationshipAttribute(Generic[T]):
         from corral.orm import relationship_sql
 
         return relationship_sql.of_type(self.prop, target)
+
+    # The hook Select.join() / join_from() look for (the SQL layer never imports the ORM).
+
+    def _join_parent(self) -> FromClause:
+        from corral.orm import relationship_sql
+
+        return relationship_sql.path(self.prop)._join_parent()
+
+    def _join_steps(
+        self, left: FromClause, target: FromClause | None = None
+    ) -> list[tuple[FromClause, ColumnElement[bool]]]:
+        from corral.orm import relationship_sql
+
+        return relationship_sql.path(self.prop)._join_steps(left, target)
 
 
 def set_collection(owner: Any, rel: Relationship, value: Any) -> None:

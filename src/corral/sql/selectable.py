@@ -185,15 +185,40 @@ class Select(SelectBase):
     def join(
         self,
         target: Any,
-        onclause: ColumnElement[Any] | None = None,
+        onclause: Any = None,
         *,
         isouter: bool = False,
         full: bool = False,
     ) -> Select:
+        path = _relationship_path(target, onclause)
+        if path is not None:
+            return self._join_along(path, None if path is target else target, isouter, full)
         target = _as_from(target)
         clone = self._clone()
         left = clone._from_obj.pop() if clone._from_obj else clone._join_left_side(target, onclause)
         clone._from_obj.append(Join(left, target, onclause, isouter=isouter, full=full))
+        return clone
+
+    def _join_along(self, path: Any, target: Any, isouter: bool, full: bool) -> Select:
+        """Join along a relationship, onto the FROM holding the relationship's parent."""
+        parent: FromClause = path._join_parent()
+        clone = self._clone()
+        index = next(
+            (
+                i
+                for i in reversed(range(len(clone._from_obj)))
+                if any(f is parent for f in clone._from_obj[i]._covers())
+            ),
+            None,
+        )
+        joined = parent if index is None else clone._from_obj[index]
+        right = None if target is None else _as_from(target)
+        for step, on in path._join_steps(joined, right):
+            joined = Join(joined, step, on, isouter=isouter, full=full)
+        if index is None:
+            clone._from_obj.append(joined)
+        else:
+            clone._from_obj[index] = joined
         return clone
 
     def _join_left_side(
@@ -212,21 +237,33 @@ class Select(SelectBase):
             )
         return candidates[0]
 
-    def outerjoin(
-        self, target: Any, onclause: ColumnElement[Any] | None = None, *, full: bool = False
-    ) -> Select:
+    def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Select:
         return self.join(target, onclause, isouter=True, full=full)
 
     def join_from(
         self,
         left: Any,
         right: Any,
-        onclause: ColumnElement[Any] | None = None,
+        onclause: Any = None,
         *,
         isouter: bool = False,
         full: bool = False,
     ) -> Select:
         clone = self._clone()
+        path = _relationship_path(right, onclause)
+        if path is not None:
+            start = _as_from(left)
+            if path._join_parent() is not start:
+                raise exc.ArgumentError(
+                    f"join_from({start.describe()}, ...): the relationship {path.describe()} "
+                    f"starts from {path._join_parent().describe()}; pass that as the left side"
+                )
+            joined: FromClause = start
+            target = None if path is right else _as_from(right)
+            for step, on in path._join_steps(start, target):
+                joined = Join(joined, step, on, isouter=isouter, full=full)
+            clone._from_obj.append(joined)
+            return clone
         join = Join(_as_from(left), _as_from(right), onclause, isouter=isouter, full=full)
         clone._from_obj.append(join)
         return clone
@@ -337,6 +374,25 @@ class Select(SelectBase):
             if f is None
             else (f.nowait, f.read, f.skip_locked, tuple(t._key(binds) for t in f.of)),
         )
+
+
+def _relationship_path(target: Any, onclause: Any) -> Any:
+    """The relationship a join goes along, if any: the ORM's attributes have ``_join_steps``.
+
+    ``join(Customer.orders)`` names it as the target, ``join(Order, Customer.orders)``
+    as the ON clause. Duck-typed so that the SQL layer never imports the ORM.
+    """
+    if hasattr(onclause, "_join_steps"):
+        return onclause
+    if hasattr(target, "_join_steps"):
+        if onclause is not None:
+            raise exc.ArgumentError(
+                f"join({target.describe()}, <ON clause>): a relationship brings its own ON "
+                "clause; pass the target class with the ON clause instead, e.g. "
+                "join(Target, Parent.id == Target.parent_id)"
+            )
+        return target
+    return None
 
 
 def _column_or_from(entity: Any) -> ColumnElement[Any] | FromClause:

@@ -1,0 +1,113 @@
+"""``aliased(Node)``: a mapped class under another name, for self-joins and second joins.
+
+An ``AliasedClass`` selects and loads objects of its class from an alias of the
+class's table (``node AS child``); its attributes are the alias's columns and
+the class's relationships starting from the alias.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any, Generic, TypeVar
+
+from corral import exc
+from corral.orm.mapper import Mapper
+from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, next_serial
+from corral.sql.from_clause import Alias, FromClause
+
+T = TypeVar("T")
+
+
+class EntityAlias(Alias):
+    """An alias of a mapped table; an anonymous one is told apart from its siblings by serial.
+
+    Two unnamed aliases of one table would otherwise share a cache key, so a
+    statement comparing ``a.c.id == b.c.id`` could reuse the SQL of ``a.c.id == a.c.id``.
+    """
+
+    visit_name = "alias"
+
+    def __init__(self, table: FromClause, name: str | None) -> None:
+        self._serial = next_serial()
+        super().__init__(table, name)
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        serial = self._serial if self.name is None else None
+        return ("entity_alias", self.name, serial, self.element._key(binds))
+
+
+class AliasedAttribute(ColumnElement[Any]):
+    """``child.name``: a column of the alias, usable wherever ``Node.name`` is."""
+
+    def __init__(self, entity: AliasedClass[Any], key: str, column: ColumnElement[Any]) -> None:
+        self.entity = entity
+        self.key = key
+        self.column = column
+        self.type = column.type
+
+    def __clause_element__(self) -> ColumnElement[Any]:
+        return self.column
+
+    def describe(self) -> str:
+        return f"{self.entity._describe()}.{self.key}"
+
+    def __repr__(self) -> str:
+        return f"<AliasedAttribute {self.describe()}>"
+
+
+class AliasedClass(Generic[T]):
+    """A mapped class read from an alias of its table: ``select(aliased(Node))`` loads Nodes."""
+
+    def __init__(self, cls: type[T], name: str | None = None) -> None:
+        mapper = getattr(cls, "__mapper__", None)
+        if not isinstance(mapper, Mapper):
+            raise exc.ArgumentError(
+                f"aliased() takes a mapped class (one declared on a DeclarativeBase), got {cls!r}"
+            )
+        self.__mapper__ = mapper
+        self.__table__: FromClause = EntityAlias(mapper.table, name)
+        # Underscored: every plain name may be a mapped attribute of the class.
+        self._class = cls
+        self._name = name
+
+    def _describe(self) -> str:
+        return f"aliased({self._class.__name__}{', ' + repr(self._name) if self._name else ''})"
+
+    def __repr__(self) -> str:
+        return f"<AliasedClass {self._describe()}>"
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        mapper: Mapper = self.__dict__["__mapper__"]
+        column = mapper.columns_by_key.get(key)
+        if column is not None:
+            attribute: Any = AliasedAttribute(self, key, self.__table__.columns[column.key])
+        else:
+            from corral.orm.relationships import configure_mappers
+
+            configure_mappers()
+            rel = mapper.relationships.get(key)
+            if rel is None:
+                names = [*mapper.columns_by_key, *mapper.relationships]
+                raise AttributeError(
+                    f"{self._describe()} has no attribute {key!r}; its mapped attributes are "
+                    f"{', '.join(names)}"
+                )
+            from corral.orm.relationship_sql import RelationshipPath
+
+            attribute = RelationshipPath(rel, parent=self.__table__)
+        self.__dict__[key] = attribute
+        return attribute
+
+
+def aliased(element: type[T], name: str | None = None) -> AliasedClass[T]:
+    """The mapped class ``element`` under an alias (named ``name``, else anonymous)."""
+    given: Any = element
+    if isinstance(given, AliasedClass):
+        return AliasedClass(given._class, name)
+    if isinstance(given, ClauseElement):
+        raise exc.ArgumentError(
+            f"aliased() takes a mapped class; for a table or select use .alias(), got {element!r}"
+        )
+    return AliasedClass(element, name)

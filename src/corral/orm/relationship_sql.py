@@ -1,0 +1,379 @@
+"""SQL along relationships: joins, comparisons with objects, and EXISTS tests.
+
+``select(Customer).join(Customer.orders)`` asks the relationship for the FROMs
+to join and their ON clauses (``_join_parent`` / ``_join_steps``, the duck-typed
+hook ``Select.join`` looks for). ``Order.customer == c`` compares the foreign
+key with ``c``'s key, read when the statement runs (after autoflush);
+``Customer.orders.any(...)`` is an EXISTS correlated to the enclosing query.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.orm.aliased import EntityAlias
+from corral.orm.relationships import Direction
+from corral.sql.columns import NamedColumn, literal_column
+from corral.sql.conditions import _condition, and_, not_, or_
+from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, Null
+from corral.sql.from_clause import FromClause
+from corral.sql.selectable import Exists, SelectBase, select
+
+if TYPE_CHECKING:
+    from corral.orm.mapper import Mapper
+    from corral.orm.relationships import Relationship
+    from corral.sql.schema import Column
+
+
+class RelationshipPath:
+    """A relationship from one FROM (the parent's table or alias) to another (the target's).
+
+    ``Customer.orders`` on the class stands for the path between the two tables;
+    ``aliased(Node).children`` starts from the alias, ``Node.children.of_type(child)``
+    ends at one.
+    """
+
+    def __init__(
+        self,
+        rel: Relationship,
+        *,
+        parent: FromClause | None = None,
+        target: FromClause | None = None,
+        target_entity: Any = None,
+    ) -> None:
+        self.rel = rel
+        self.parent_from: FromClause = parent if parent is not None else rel.parent.table
+        self.target_from: FromClause = target if target is not None else rel.mapper.table
+        self.target_entity: Any = target_entity if target_entity is not None else rel.mapper.class_
+
+    def describe(self) -> str:
+        return self.rel.describe()
+
+    def __repr__(self) -> str:
+        return f"<RelationshipPath {self.describe()}>"
+
+    # -- joins (the hook Select.join / join_from look for) ---------------------------------
+
+    def _join_parent(self) -> FromClause:
+        """The FROM the path starts at: the join attaches to the FROM holding it."""
+        return self.parent_from
+
+    def _join_steps(
+        self, left: FromClause, target: FromClause | None = None
+    ) -> list[tuple[FromClause, ColumnElement[bool]]]:
+        """The FROMs to join after ``left``, each with its ON clause; ``target`` ends the path."""
+        rel = self.rel
+        target_from = self.target_from if target is None else target
+        if target_from._underlying() is not rel.mapper.table:
+            raise exc.ArgumentError(
+                f"join({target_from.describe()}, {self.describe()}): {self.describe()} leads to "
+                f"{rel.mapper.class_.__name__} ({rel.mapper.table.name}), not "
+                f"{target_from.describe()}"
+            )
+        if target_from is self.parent_from:
+            name = rel.mapper.class_.__name__
+            raise exc.InvalidRequestError(
+                f"join({self.describe()}) would join table {rel.mapper.table.name!r} to itself; "
+                f"join an alias instead: child = aliased({name}); "
+                f"select({rel.parent.class_.__name__}).join({self.describe()}.of_type(child))"
+            )
+        if rel.secondary is None:
+            return [(target_from, direct_condition(rel, self.parent_from, target_from))]
+        taken = sum(
+            1 for f in left._covers() if isinstance(f, EntityAlias) and f.element is rel.secondary
+        )
+        secondary = EntityAlias(rel.secondary, f"{rel.secondary.name}_{taken + 1}")
+        to_secondary, to_target = secondary_conditions(
+            rel, self.parent_from, target_from, secondary
+        )
+        return [(secondary, to_secondary), (target_from, to_target)]
+
+    # -- comparisons ------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> Any:
+        return self.compare(other, negate=False)
+
+    def __ne__(self, other: object) -> Any:
+        return self.compare(other, negate=True)
+
+    __hash__ = object.__hash__
+
+    def compare(self, other: object, negate: bool) -> ColumnElement[bool]:
+        """``rel == obj`` / ``rel != obj`` / ``rel == None`` as SQLAlchemy writes them."""
+        rel, parent = self.rel, self.parent_from
+        if other is None or isinstance(other, Null):
+            if rel.direction is Direction.MANYTOONE:
+                columns = [parent.columns[fk.key] for _, fk in rel.synchronize_pairs]
+                if negate:
+                    if len(columns) == 1:
+                        return columns[0] != None  # noqa: E711 (SQL IS NOT NULL)
+                    return not_(and_(*(c == None for c in columns)))  # noqa: E711
+                return and_(*(c == None for c in columns))  # noqa: E711
+            exists = self._exists(None, {})
+            return exists if negate else not_(exists)
+        if rel.uselist:
+            raise exc.ArgumentError(
+                f"{self.describe()} is a collection and cannot be compared with an object; use "
+                f"{self.describe()}.contains(obj) to test membership, or == None / .any()"
+            )
+        self._check_object(other, "==" if not negate else "!=")
+        if negate:
+            if rel.direction is Direction.MANYTOONE:
+                return and_(
+                    *(
+                        or_(parent.columns[fk.key] != bind, parent.columns[fk.key] == None)  # noqa: E711
+                        for fk, bind in self._many_to_one_binds(other)
+                    )
+                )
+            return not_(self._exists(self._is_object(other), {}))
+        if rel.direction is Direction.MANYTOONE:
+            return and_(
+                *(parent.columns[fk.key] == bind for fk, bind in self._many_to_one_binds(other))
+            )
+        return self._reverse_clause(other)
+
+    def contains(self, other: object) -> ColumnElement[bool]:
+        """``Customer.orders.contains(order)``: the parent's key equals the order's foreign key."""
+        if not self.rel.uselist:
+            raise exc.ArgumentError(
+                f"{self.describe()}.contains() is for collections; {self.describe()} holds one "
+                f"object, so compare it: {self.describe()} == obj"
+            )
+        self._check_object(other, "contains()")
+        return self._reverse_clause(other)
+
+    def _many_to_one_binds(self, other: object) -> list[tuple[Column, BindParameter[Any]]]:
+        mapper = self.rel.mapper
+        return [(fk, _value_of(other, mapper, src, fk)) for src, fk in self.rel.synchronize_pairs]
+
+    def _reverse_clause(self, other: object) -> ColumnElement[bool]:
+        """The parent's columns matched with the values ``other`` (a target object) holds."""
+        rel, parent, mapper = self.rel, self.parent_from, self.rel.mapper
+        if rel.direction is Direction.MANYTOMANY:
+            assert rel.secondary is not None
+            secondary = EntityAlias(rel.secondary, None)
+            return and_(
+                *(
+                    parent.columns[p.key] == secondary.columns[s.key]
+                    for p, s in rel.secondary_pairs
+                ),
+                *(
+                    _value_of(other, mapper, t, secondary.columns[s.key])
+                    == secondary.columns[s.key]
+                    for t, s in rel.target_pairs
+                ),
+            )
+        return and_(
+            *(
+                parent.columns[src.key] == _value_of(other, mapper, fk, parent.columns[src.key])
+                for src, fk in rel.synchronize_pairs
+            )
+        )
+
+    def _is_object(self, other: object) -> ColumnElement[bool]:
+        """The target row is ``other``: its primary key columns equal the object's."""
+        mapper = self.rel.mapper
+        return and_(
+            *(
+                self.target_from.columns[col.key] == _value_of(other, mapper, col, col)
+                for col in mapper.primary_key
+            )
+        )
+
+    def _check_object(self, other: object, what: str) -> None:
+        target = self.rel.mapper
+        if getattr(type(other), "__mapper__", None) is not target:
+            name = target.class_.__name__
+            raise exc.ArgumentError(
+                f"{self.describe()} {what} {other!r}: expected a {name} object (or None); to "
+                f"compare a key value, use the foreign-key column instead"
+            )
+
+    # -- EXISTS -----------------------------------------------------------------------------
+
+    def any(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
+        """EXISTS a related row (matching ``criterion`` and ``kwargs``) of the collection."""
+        if not self.rel.uselist:
+            raise exc.ArgumentError(
+                f"{self.describe()} holds one object; use {self.describe()}.has(...) instead "
+                "of .any(...), which is for collections"
+            )
+        return self._exists(criterion, kwargs)
+
+    def has(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
+        """EXISTS the related object (matching ``criterion`` and ``kwargs``)."""
+        if self.rel.uselist:
+            raise exc.ArgumentError(
+                f"{self.describe()} is a collection; use {self.describe()}.any(...) instead of "
+                ".has(...), which is for a relationship to one object"
+            )
+        return self._exists(criterion, kwargs)
+
+    def _exists(self, criterion: Any, kwargs: dict[str, Any]) -> ColumnElement[bool]:
+        rel, parent, target = self.rel, self.parent_from, self.target_from
+        entity = self.target_entity
+        renamed: dict[int, FromClause] = {}
+        if target is parent:  # self-referential: the related rows come from an alias
+            target = EntityAlias(rel.mapper.table, None)
+            renamed[id(rel.mapper.table)] = target
+        terms: list[ColumnElement[Any]] = []
+        if criterion is not None:
+            terms.append(adapt(_condition(criterion, f"{self.describe()}.any()/has()"), renamed))
+        for key, value in kwargs.items():
+            if not hasattr(entity, key):
+                raise exc.ArgumentError(
+                    f"{self.describe()}.any()/has(): {rel.mapper.class_.__name__} has no "
+                    f"attribute {key!r} to filter by"
+                )
+            terms.append(adapt(_condition(getattr(entity, key) == value, "any()/has()"), renamed))
+        froms: list[FromClause]
+        if rel.secondary is None:
+            on = direct_condition(rel, parent, target)
+            froms = [target]
+        else:
+            to_secondary, to_target = secondary_conditions(rel, parent, target, rel.secondary)
+            on = and_(to_secondary, to_target)
+            froms = [rel.secondary, target]
+        inner = select(literal_column("1")).select_from(*froms).where(on, *terms)
+        return Exists(inner)
+
+    def of_type(self, target: Any) -> RelationshipPath:
+        """This relationship ending at ``target`` (an ``aliased()`` of the related class)."""
+        if getattr(target, "__mapper__", None) is not self.rel.mapper:
+            name = self.rel.mapper.class_.__name__
+            raise exc.ArgumentError(
+                f"{self.describe()}.of_type({target!r}): {self.describe()} leads to {name}; "
+                f"pass {name} or aliased({name})"
+            )
+        return RelationshipPath(
+            self.rel, parent=self.parent_from, target=target.__table__, target_entity=target
+        )
+
+
+def _value_of(
+    obj: object, mapper: Mapper, column: Column, compared: ColumnElement[Any]
+) -> BindParameter[Any]:
+    """A parameter holding ``obj``'s value of ``column``, read when the statement runs."""
+    key = next((k for k, c in mapper.columns_by_key.items() if c is column), None)
+    if key is None:
+        raise exc.InvalidRequestError(
+            f"{type(obj).__name__} maps no attribute to column {column.describe()}; "
+            "map it to compare objects through this relationship"
+        )
+    return BindParameter(
+        None, type_=compared.type, callable_=_AttributeReader(obj, key), origin=compared.describe()
+    )
+
+
+class _AttributeReader:
+    """Reads one attribute of an object when a statement's parameters are gathered."""
+
+    __slots__ = ("key", "obj")
+
+    def __init__(self, obj: object, key: str) -> None:
+        self.obj = obj
+        self.key = key
+
+    def __call__(self) -> Any:
+        return getattr(self.obj, self.key)
+
+
+def direct_condition(
+    rel: Relationship, parent: FromClause, target: FromClause
+) -> ColumnElement[bool]:
+    """The ON clause of a one-to-many or many-to-one between two FROMs (tables or aliases)."""
+    terms: list[ColumnElement[Any]] = []
+    for src, fk in rel.synchronize_pairs:
+        if rel.direction is Direction.MANYTOONE:
+            terms.append(target.columns[src.key] == parent.columns[fk.key])
+        else:
+            terms.append(parent.columns[src.key] == target.columns[fk.key])
+    return and_(*terms, *_extra_criteria(rel, parent, target, None))
+
+
+def secondary_conditions(
+    rel: Relationship, parent: FromClause, target: FromClause, secondary: FromClause
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """ON clauses of a many-to-many: parent to the secondary, target to the secondary."""
+    to_secondary = and_(
+        *(parent.columns[p.key] == secondary.columns[s.key] for p, s in rel.secondary_pairs)
+    )
+    to_target = and_(
+        *(target.columns[t.key] == secondary.columns[s.key] for t, s in rel.target_pairs),
+        *_extra_criteria(rel, parent, target, secondary),
+    )
+    return to_secondary, to_target
+
+
+def _extra_criteria(
+    rel: Relationship, parent: FromClause, target: FromClause, secondary: FromClause | None
+) -> list[ColumnElement[Any]]:
+    """``primaryjoin`` conditions beyond the column pairs, moved onto the FROMs used."""
+    renamed: dict[int, FromClause] = {id(rel.parent.table): parent}
+    renamed[id(rel.mapper.table)] = target  # self-referential: the conditions name the target
+    if secondary is not None and rel.secondary is not None:
+        renamed[id(rel.secondary)] = secondary
+    return [adapt(condition, renamed) for condition in rel.extra_criteria]
+
+
+def adapt(element: Any, renamed: dict[int, FromClause]) -> Any:
+    """``element`` with each column of a table in ``renamed`` replaced by the alias's column."""
+    if not renamed:
+        return element
+    if isinstance(element, NamedColumn):
+        table = element.table
+        replacement = renamed.get(id(table)) if table is not None else None
+        if replacement is None or replacement is table:
+            return element
+        return replacement.columns[element.key]
+    if isinstance(element, list | tuple):
+        items = [adapt(item, renamed) for item in element]
+        if all(new is old for new, old in zip(items, element, strict=True)):
+            return element
+        return type(element)(items)
+    if not isinstance(element, ClauseElement) or isinstance(element, FromClause | SelectBase):
+        return element
+    changed = {}
+    for name, value in vars(element).items():
+        if isinstance(value, ClauseElement | list | tuple):
+            new = adapt(value, renamed)
+            if new is not value:
+                changed[name] = new
+    if not changed:
+        return element
+    clone = copy.copy(element)
+    clone.__dict__.update(changed)
+    return clone
+
+
+# -- what RelationshipAttribute delegates to ---------------------------------------------
+
+
+def compare(rel: Relationship, other: object, negate: bool) -> ColumnElement[bool]:
+    return RelationshipPath(rel).compare(other, negate)
+
+
+def any_(rel: Relationship, criterion: Any, kwargs: dict[str, Any]) -> ColumnElement[bool]:
+    return RelationshipPath(rel).any(criterion, **kwargs)
+
+
+def has(rel: Relationship, criterion: Any, kwargs: dict[str, Any]) -> ColumnElement[bool]:
+    return RelationshipPath(rel).has(criterion, **kwargs)
+
+
+def contains(rel: Relationship, other: object) -> ColumnElement[bool]:
+    return RelationshipPath(rel).contains(other)
+
+
+def of_type(rel: Relationship, target: Any) -> RelationshipPath:
+    return RelationshipPath(rel).of_type(target)
+
+
+def path(rel: Relationship) -> RelationshipPath:
+    """The relationship between its parent's and its target's tables."""
+    return RelationshipPath(rel)
+
+
+__all__ = ["RelationshipPath", "adapt", "any_", "compare", "contains", "has", "of_type", "path"]
