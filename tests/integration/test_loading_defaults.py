@@ -16,6 +16,7 @@ from corral import (
     String,
     Text,
     defer,
+    deferred,
     exc,
     lazyload,
     load_only,
@@ -24,7 +25,6 @@ from corral import (
     select,
     undefer,
 )
-from corral.orm.mapped_column import deferred
 from tests.integration.orm_models import dml, recorded_sql
 
 

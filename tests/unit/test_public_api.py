@@ -25,7 +25,8 @@ INTENDED = {
     # relationships and loading
     "relationship", "backref", "configure_mappers", "selectinload", "joinedload",
     "subqueryload", "lazyload", "raiseload", "noload", "defaultload", "contains_eager", "defer",
-    "undefer", "load_only", "Load", "WriteOnlyCollection", "WriteOnlyMapped", "NPlusOneWarning",
+    "undefer", "load_only", "deferred", "Load", "WriteOnlyCollection", "WriteOnlyMapped",
+    "NPlusOneWarning",
     "aliased",
     # the package itself
     "exc", "__version__",

@@ -4,7 +4,7 @@ from corral.orm.aliased import aliased
 from corral.orm.base import Mapped, ObjectStatus
 from corral.orm.declarative import DeclarativeBase, registry
 from corral.orm.inspection import inspect
-from corral.orm.mapped_column import mapped_column
+from corral.orm.mapped_column import deferred, mapped_column
 from corral.orm.mapper import Mapper
 from corral.orm.relationships import backref, configure_mappers, relationship
 from corral.orm.scoping import SessionLeakWarning, scoped_session
@@ -44,6 +44,7 @@ __all__ = [
     "contains_eager",
     "defaultload",
     "defer",
+    "deferred",
     "inspect",
     "joinedload",
     "lazyload",
