@@ -43,9 +43,9 @@ class WriteOnlyCollection(Generic[T]):
 
     def _changed(self) -> None:
         state = state_of(self._owner)
-        if state.status in (ObjectStatus.PERSISTENT, ObjectStatus.DETACHED):
-            if self._rel.key not in state.committed_state:
-                state.record_change(self._owner, self._rel.key, ())
+        tracked = state.status in (ObjectStatus.PERSISTENT, ObjectStatus.DETACHED)
+        if tracked and self._rel.key not in state.committed_state:
+            state.record_change(self._owner, self._rel.key, ())
 
     def add(self, item: Any) -> None:
         """Add ``item`` to the collection at the next flush."""

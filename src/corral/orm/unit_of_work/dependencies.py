@@ -113,9 +113,8 @@ def presort(
                 work.children.setdefault(rel.mapper.table.name, []).append(change)
     for obj in deleted:
         for rel in state_of(obj).mapper.relationships.values():
-            if rel.direction is Direction.MANYTOMANY and not rel.viewonly:
-                if not rel.passive_deletes:
-                    work.association_owners.append((obj, rel))
+            if rel.direction is Direction.MANYTOMANY and not (rel.viewonly or rel.passive_deletes):
+                work.association_owners.append((obj, rel))
     return work
 
 
@@ -144,10 +143,13 @@ def _orphans(session: Session, objects: Iterable[object]) -> list[object]:
         state = state_of(obj)
         for rel in state.mapper.relationships.values():
             if rel.direction is Direction.MANYTOONE and rel.reverse is not None:
-                parent_rel = rel.reverse
-                if parent_rel.cascade.delete_orphan and rel.key in state.committed_state:
-                    if obj.__dict__.get(rel.key) is None and _persistent(obj):
-                        orphans.append(obj)
+                if (
+                    rel.reverse.cascade.delete_orphan
+                    and rel.key in state.committed_state
+                    and obj.__dict__.get(rel.key) is None
+                    and _persistent(obj)
+                ):
+                    orphans.append(obj)
                 continue
             if not rel.cascade.delete_orphan:
                 continue
@@ -175,15 +177,32 @@ def _release_children(session: Session, work: FlushWork, parent: object) -> None
     for rel in state_of(parent).mapper.relationships.values():
         if rel.direction is not Direction.ONETOMANY or rel.viewonly or rel.cascade.delete:
             continue
-        if rel.passive_deletes:
-            children = related_objects(parent, rel)
-        else:
-            value = getattr(parent, rel.key)
-            children = [] if value is None else list(value) if rel.uselist else [value]
+        with session.no_autoflush:  # flushing already: no flush may start inside it
+            children = members_for_delete(session, parent, rel)
         removed = [c for c in children if id(c) not in work.deleted_ids]
         if removed:
             change = CollectionChange(parent, rel, [], removed)
             work.children.setdefault(rel.mapper.table.name, []).append(change)
+
+
+def members_for_delete(session: Session, parent: object, rel: Relationship) -> list[object]:
+    """The members of ``parent``'s ``rel`` that deleting ``parent`` must reach.
+
+    With ``passive_deletes`` only those in memory (the database's ON DELETE does
+    the rest); otherwise all of them, loaded if needed. A write-only collection
+    is queried whole, as in SQLAlchemy: give it ``passive_deletes=True`` to avoid that.
+    """
+    if rel.passive_deletes:
+        return related_objects(parent, rel)
+    value = getattr(parent, rel.key)
+    if rel.lazy == "write_only":
+        pending = list(value.pending_added)
+        if state_of(parent).key is None:
+            return pending
+        left = {id(o) for o in value.pending_removed} | {id(o) for o in pending}
+        stored = [o for o in session.scalars(value.select()) if id(o) not in left]
+        return [*stored, *pending]
+    return [] if value is None else list(value) if rel.uselist else [value]
 
 
 def cascade_delete(session: Session, obj: object) -> None:
@@ -199,12 +218,7 @@ def _cascade_delete(session: Session, obj: object) -> None:
     for rel in state_of(obj).mapper.relationships.values():
         if not rel.cascade.delete:
             continue
-        if rel.passive_deletes or rel.lazy == "write_only":
-            children = related_objects(obj, rel)  # the database deletes the rest
-        else:
-            value = getattr(obj, rel.key)
-            children = [] if value is None else list(value) if rel.uselist else [value]
-        for child in children:
+        for child in members_for_delete(session, obj, rel):
             child_state = state_of(child)
             if child_state.status is ObjectStatus.PERSISTENT and id(child) not in session._deleted:
                 session._delete(child)

@@ -136,7 +136,7 @@ def _association_writes(
     for change in work.associations:
         assert change.rel.secondary is not None
         tables[change.rel.secondary.name] = change.rel.secondary
-    for obj, rel in work.association_owners:
+    for _, rel in work.association_owners:
         assert rel.secondary is not None
         tables[rel.secondary.name] = rel.secondary
     for name, rows in deletes.items():
@@ -150,10 +150,10 @@ def _association_writes(
         assert rel.secondary is not None
         row = dependencies.owner_key_params(obj, rel)
         owners.setdefault((rel.secondary.name, tuple(sorted(row))), []).append(row)
-    for (name, keys), rows in owners.items():
+    for (name, owner_keys), rows in owners.items():
         table = tables[name]
-        where = and_(*(table.c[k] == bindparam(f"corral_assoc_{k}") for k in keys))
-        params = [{f"corral_assoc_{k}": row[k] for k in keys} for row in rows]
+        where = and_(*(table.c[k] == bindparam(f"corral_assoc_{k}") for k in owner_keys))
+        params = [{f"corral_assoc_{k}": row[k] for k in owner_keys} for row in rows]
         connection.execute(delete(table).where(where), params[0] if len(params) == 1 else params)
     for name, rows in inserts.items():
         connection.execute(insert(tables[name]), rows[0] if len(rows) == 1 else rows)
