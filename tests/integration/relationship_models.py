@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from corral import (
     Column,
@@ -75,6 +75,8 @@ class Author(RelBase):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
+    if TYPE_CHECKING:  # made by Book.author's backref
+        books: Mapped[list[Book]] = relationship()
 
 
 class Book(RelBase):
@@ -206,6 +208,8 @@ class City(RelBase):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
+    if TYPE_CHECKING:  # made by Trip.destination's backref
+        arrivals: Mapped[list[Trip]] = relationship()
 
 
 class Trip(RelBase):

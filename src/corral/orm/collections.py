@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
+from corral import exc
 from corral.orm import relationship_events as events
 
 if TYPE_CHECKING:
@@ -33,9 +34,20 @@ class _Collection:
             raise ReferenceError("the object owning this collection no longer exists")
         return owner
 
-    def _before_change(self) -> Any:
+    def _before_change(self, *, quiet: bool = False) -> Any:
+        """The owner, after remembering the members; a viewonly collection refuses changes.
+
+        ``quiet`` changes come from the other side of a relationship, not the user.
+        """
+        rel = self._rel
+        if rel.viewonly and not quiet:
+            raise exc.InvalidRequestError(
+                f"{rel.describe()} is viewonly=True: it is read from the database but never "
+                "written, so it cannot be changed. Change the relationship that owns the "
+                "foreign key instead"
+            )
         owner = self._owner()
-        events.before_collection_change(owner, self._rel, self)
+        events.before_collection_change(owner, rel, self)
         return owner
 
 
@@ -117,13 +129,13 @@ class InstrumentedList(list[Any], _Collection):
 
     def _quiet_append(self, item: Any) -> None:
         if not any(member is item for member in self):
-            self._before_change()
+            self._before_change(quiet=True)
             super().append(item)
 
     def _quiet_remove(self, item: Any) -> None:
         for position, member in enumerate(self):
             if member is item:
-                self._before_change()
+                self._before_change(quiet=True)
                 super().__delitem__(position)
                 return
 
@@ -211,12 +223,12 @@ class InstrumentedSet(set[Any], _Collection):
 
     def _quiet_append(self, item: Any) -> None:
         if item not in self:
-            self._before_change()
+            self._before_change(quiet=True)
             super().add(item)
 
     def _quiet_remove(self, item: Any) -> None:
         if item in self:
-            self._before_change()
+            self._before_change(quiet=True)
             super().remove(item)
 
 

@@ -27,9 +27,11 @@ _NEW = (ObjectStatus.TRANSIENT, ObjectStatus.PENDING)
 
 def check_member(rel: Relationship, item: Any) -> None:
     if not isinstance(item, rel.mapper.class_):
+        target = rel.mapper.class_.__name__
         raise exc.ArgumentError(
-            f"{rel.describe()} holds {rel.mapper.class_.__name__} objects; got "
-            f"{type(item).__name__} {item!r}"
+            f"{rel.describe()} holds {target} objects; got {type(item).__name__} {item!r}. "
+            f"Give it a {target}, or put the {type(item).__name__} in a relationship that "
+            "holds that class"
         )
 
 
@@ -70,7 +72,9 @@ def removed(owner: Any, rel: Relationship, item: Any) -> None:
             other._quiet_remove(owner)
         return
     current = item.__dict__.get(reverse.key, NO_VALUE)
-    if current is owner or current is NO_VALUE:  # unloaded: it pointed at owner, whose member it was
+    if (
+        current is owner or current is NO_VALUE
+    ):  # unloaded: it pointed at owner, whose member it was
         _record_scalar(item, reverse.key, owner)
         item.__dict__[reverse.key] = None
 

@@ -107,7 +107,7 @@ class Relationship:
         remote_side: Any = None,
         order_by: Any = False,
         lazy: Any = "select",
-        cascade: str = "save-update, merge",
+        cascade: str | None = None,
         passive_deletes: bool = False,
         post_update: bool = False,
         collection_class: type | None = None,
@@ -138,7 +138,18 @@ class Relationship:
         self.remote_side_argument = remote_side
         self.order_by_argument = order_by
         self.lazy: str = LAZY_STRATEGIES[lazy]
-        self.cascade = Cascade(cascade)
+        # A viewonly relationship writes nothing, so no persistence cascade follows it.
+        default_cascade = "none" if viewonly else "save-update, merge"
+        self.cascade = Cascade(default_cascade if cascade is None else cascade)
+        writes = self.cascade
+        if viewonly and (
+            writes.save_update or writes.merge or writes.delete or writes.delete_orphan
+        ):
+            raise exc.ArgumentError(
+                f"cascade={cascade!r} cannot go with viewonly=True: save-update, merge, delete "
+                "and delete-orphan write through the relationship, which a viewonly one never "
+                "does. Drop those cascades, or viewonly=True"
+            )
         self.passive_deletes = passive_deletes
         self.post_update = post_update
         self.collection_class_argument = collection_class
@@ -164,6 +175,8 @@ class Relationship:
         self.extra_criteria: list[ColumnElement[Any]] = []
         self.order_by: list[ColumnElement[Any]] = []
         self.reverse: Relationship | None = None
+        #: The lazy loader's SELECT, built on first use (see lazy_loading.lazy_statement).
+        self.lazy_select: Any = None
 
     def __repr__(self) -> str:
         return f"<Relationship {self.describe()}>"
