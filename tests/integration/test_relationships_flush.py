@@ -152,6 +152,24 @@ def test_many_to_many_insert_writes_each_association_row_once(db: Engine) -> Non
     assert rows(db, "SELECT post_id, tag_id FROM post_tag ORDER BY post_id, tag_id") == expected
 
 
+def test_many_to_many_both_loaded_sides_record_one_row(db: Engine) -> None:
+    """post.tags.append(tag) with tag.posts loaded changes both; one association row results."""
+    with rel_session(db) as session:
+        session.add_all([Post(title="p"), Tag(name="t")])
+        session.commit()
+        post = session.scalars(select(Post)).one()
+        tag = session.scalars(select(Tag)).one()
+        assert post.tags == [] and tag.posts == set()
+        post.tags.append(tag)
+        assert tag.posts == {post}
+        with recorded_sql() as sql:
+            session.commit()
+        assert [s for s in sql if s.startswith("INSERT")] == [
+            "INSERT INTO post_tag (post_id, tag_id) VALUES (?, ?)"
+        ]
+    assert rows(db, "SELECT count(*) FROM post_tag") == [(1,)]
+
+
 def test_many_to_many_remove_deletes_the_association_row(db: Engine) -> None:
     """Removing a tag from a post deletes that pair's row only; both objects remain."""
     with rel_session(db) as session:
