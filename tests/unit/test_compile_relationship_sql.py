@@ -267,17 +267,13 @@ def test_contains_many_to_many_binds_the_members_key() -> None:
 
 
 def test_two_anonymous_aliases_do_not_share_compiled_sql() -> None:
-    """Unnamed aliases of one table have distinct cache keys, so each gets its own SQL."""
+    """Unnamed aliases of one table have distinct cache keys, so each statement gets its SQL."""
     a, b = aliased(Node), aliased(Node)
-    same = select(a.id).where(a.id == a.parent_id)
-    other = select(a.id).where(a.id == b.parent_id)
-    assert (
-        sql(same, "sqlite")
-        == "SELECT anon_1.id FROM node AS anon_1 WHERE anon_1.id = anon_1.parent_id"
-    )
-    assert sql(other, "sqlite") == (
-        "SELECT anon_1.id FROM node AS anon_1, node AS anon_2 WHERE anon_1.id = anon_2.parent_id"
-    )
+    same = select(a.id, b.id).where(a.id == a.parent_id)
+    other = select(a.id, b.id).where(a.id == b.parent_id)
+    start = "SELECT anon_1.id, anon_2.id FROM node AS anon_1, node AS anon_2 WHERE anon_1.id = "
+    assert sql(same, "sqlite") == start + "anon_1.parent_id"
+    assert sql(other, "sqlite") == start + "anon_2.parent_id"
 
 
 def test_aliased_attribute_is_usable_as_a_column() -> None:
