@@ -51,6 +51,24 @@ def test_different_shapes_compile_separately() -> None:
     assert len(compiled) == len(shapes)
 
 
+def test_unnamed_aliases_of_one_table_never_share_compiled_sql() -> None:
+    """Two statements joining two unnamed aliases differently each get their own SQL."""
+    dialect = compile_dialect("sqlite")
+    tree = Table(
+        "tree", MetaData(), Column("id", Integer, primary_key=True), Column("parent_id", Integer)
+    )
+    a, b = tree.alias(), tree.alias()
+    own = select(a.c.id, b.c.id).where(a.c.id == a.c.parent_id)
+    cross = select(a.c.id, b.c.id).where(a.c.id == b.c.parent_id)
+    own_sql = own._compile_for(dialect)[0].sql
+    cross_sql = cross._compile_for(dialect)[0].sql
+    assert own_sql.endswith("WHERE anon_1.id = anon_1.parent_id")
+    assert cross_sql.endswith("WHERE anon_1.id = anon_2.parent_id")
+    named = tree.alias("t1")
+    first = select(named.c.id)._compile_for(dialect)[0]
+    assert select(tree.alias("t1").c.id)._compile_for(dialect)[0] is first  # named: shared
+
+
 def test_cache_hit_for_insert_with_same_keys() -> None:
     """Inserts executed with the same parameter keys share one compiled statement."""
     dialect = compile_dialect("mysql")

@@ -108,6 +108,8 @@ class QueryPlan:
     #: Joined eager loads: (entity index, parent node path, rel, target node, first column).
     joined: list[JoinedLoad] = field(default_factory=list)
     unique_required: bool = False
+    #: Aliases made per table name, for naming the next one.
+    alias_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -274,9 +276,9 @@ def _add_joins(
             target = node.aliases.get(rel.key)
             target_from = _contains_eager_from(statement, rel, target)
         else:
-            target_from = rel.mapper.table.alias()
+            target_from = _named_alias(plan, rel.mapper.table)
             inner = strategy == "joined_inner" or (rel.innerjoin and strategy != "joined")
-            _join_into(statement, rel, parent_from, target_from, isouter=not inner)
+            _join_into(plan, statement, rel, parent_from, target_from, isouter=not inner)
             if rel.uselist:
                 plan.unique_required = True
             statement._order_by.extend(
@@ -304,7 +306,17 @@ def _contains_eager_from(statement: Select, rel: Relationship, target: Any) -> F
     return table
 
 
+def _named_alias(plan: QueryPlan, table: Any) -> FromClause:
+    """``table AS table_N``, numbered per statement: the same query gets the same names,
+    so its compiled SQL is reused."""
+    count = plan.alias_counts.get(table.name, 0) + 1
+    plan.alias_counts[table.name] = count
+    alias: FromClause = table.alias(f"{table.name}_{count}")
+    return alias
+
+
 def _join_into(
+    plan: QueryPlan,
     statement: Select,
     rel: Relationship,
     parent_from: FromClause,
@@ -314,7 +326,7 @@ def _join_into(
     """Attach ``parent_from JOIN target_from`` to the FROM that holds ``parent_from``."""
     if rel.direction is Direction.MANYTOMANY:
         assert rel.secondary is not None
-        secondary = rel.secondary.alias()
+        secondary = _named_alias(plan, rel.secondary)
         first = and_(
             *(
                 parent_from.columns[p.key] == secondary.columns[s.key]

@@ -188,7 +188,11 @@ class Alias(FromClause):
         return self.element._underlying() if isinstance(self.element, FromClause) else self
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return (type(self).__name__, self.name, self.element._key(binds))
+        # Two unnamed aliases of one table would otherwise have one key, and a statement
+        # using both could be given another statement's SQL from the cache: an unnamed
+        # alias is only ever equal to itself. Name an alias to share compiled SQL.
+        name: Hashable = self.name if self.name is not None else ("anonymous", id(self))
+        return (type(self).__name__, name, self.element._key(binds))
 
     def shape(self) -> Hashable:
         """The alias's key without collecting values: how its columns name it in cache keys."""
