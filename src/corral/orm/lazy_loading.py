@@ -36,6 +36,10 @@ LOADER_ATTR = "_corral_loaders"
 
 _CORRAL_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+#: The default of ``Session(n_plus_one=...)``: ``CORRAL_N_PLUS_ONE=raise`` (or ``warn``) in
+#: the environment turns detection on for every session a program makes, e.g. in its tests.
+N_PLUS_ONE_DEFAULT = os.environ.get("CORRAL_N_PLUS_ONE") or None
+
 
 def load_on_access(obj: Any, rel: Relationship) -> Any:
     """The value of ``obj.<rel>`` when it is not in memory: load it, or say why not."""
@@ -222,7 +226,8 @@ class LazyLoadCounter:
     def __init__(self, mode: str | None, threshold: int) -> None:
         if mode not in (None, "warn", "raise"):
             raise exc.ArgumentError(
-                f'n_plus_one={mode!r}: choose "warn", "raise" or None (no detection)'
+                f'n_plus_one={mode!r}: choose "warn", "raise" or None (no detection); '
+                "CORRAL_N_PLUS_ONE in the environment sets the default"
             )
         if threshold < 1:
             raise exc.ArgumentError(f"n_plus_one_threshold must be at least 1, got {threshold}")

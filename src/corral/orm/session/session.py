@@ -20,7 +20,7 @@ from corral.engine.result import Result, ScalarResult
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.identity_map import IdentityMap
 from corral.orm.instance_state import InstanceState, state_of
-from corral.orm.lazy_loading import LazyLoadCounter
+from corral.orm.lazy_loading import N_PLUS_ONE_DEFAULT, LazyLoadCounter
 from corral.orm.loading import mapped_entities
 from corral.orm.session import cascades, flushing, querying
 from corral.orm.session.transaction import (
@@ -48,7 +48,7 @@ class Session:
         autobegin: bool = True,
         info: dict[str, Any] | None = None,
         isolation_level: str | None = None,
-        n_plus_one: str | None = None,
+        n_plus_one: str | None = N_PLUS_ONE_DEFAULT,
         n_plus_one_threshold: int = 10,
     ) -> None:
         self.bind = bind
