@@ -319,6 +319,7 @@ def test_n_plus_one_detector_raises_on_a_loop_over_fifty_parents(engine: Engine)
             for customer in customers:
                 _ = customer.orders
         assert len(caught) == 1  # once per relationship per session
+        assert caught[0].filename == __file__  # attributed to the loop, not to corral
     with rel_session(engine) as session, recorded_sql() as sql, warnings.catch_warnings():
         warnings.simplefilter("error")
         customers = session.scalars(select(Customer).options(selectinload(Customer.orders))).all()

@@ -63,6 +63,26 @@ class InstrumentedAttribute(ColumnElement[T]):
     def __delete__(self, instance: object) -> None:
         self.__set__(instance, None)  # type: ignore[arg-type]
 
+    # Relationship operations. ``Mapped[...]`` gives every class attribute this type for
+    # type checkers, so relationships' methods are declared here; a column explains.
+
+    def any(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
+        raise self._not_a_relationship("any()")
+
+    def has(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
+        raise self._not_a_relationship("has()")
+
+    def of_type(self, target: Any) -> Any:
+        raise self._not_a_relationship("of_type()")
+
+    def _not_a_relationship(self, what: str) -> Exception:
+        from corral import exc
+
+        return exc.ArgumentError(
+            f"{what} is for relationships; {self.describe()} is a column. Compare it "
+            f"directly ({self.describe()} == value) or use the relationship that holds it"
+        )
+
 
 def _load_missing(instance: object, key: str) -> Any:
     """The value of an attribute the object does not hold: None if new, else loaded."""

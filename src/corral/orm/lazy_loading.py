@@ -208,14 +208,17 @@ def _raise_error(obj: Any, rel: Relationship, strategy: str) -> exc.RaiseLoadErr
     )
 
 
-def call_site() -> str:
-    """``file:line in function`` of the innermost caller outside corral."""
+def call_site() -> tuple[str, int]:
+    """``file:line in function`` of the innermost caller outside corral, and its stack level
+    as ``warnings.warn`` counts it from here (so a warning is attributed to that line)."""
     frame: Any = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_code.co_filename.startswith(_CORRAL_DIR):
         frame = frame.f_back
+        level += 1
     if frame is None:  # pragma: no cover - corral calling itself with no user frame
-        return "an unknown place"
-    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+        return "an unknown place", 1
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}", level
 
 
 class LazyLoadCounter:
@@ -244,17 +247,19 @@ class LazyLoadCounter:
         self.counts[key] = count
         if count <= self.threshold:
             return
+        site, level = call_site()
         message = (
             f"N+1 loading: {rel.describe()} has been lazy-loaded for {count} "
             f"{type(obj).__name__} objects in this session, one SELECT each (threshold "
-            f"{self.threshold}); the latest at {call_site()}. Load it together with its parents: "
+            f"{self.threshold}); the latest at {site}. Load it together with its parents: "
             f"add .options({rel.loader_option_hint()}) to the query that loads them"
         )
         if self.mode == "raise":
             raise exc.NPlusOneError(message)
         if key not in self.warned:
             self.warned.add(key)
-            warnings.warn(message, exc.NPlusOneWarning, stacklevel=2)
+            # stacklevel counts from warn()'s caller, this method: one more than call_site's.
+            warnings.warn(message, exc.NPlusOneWarning, stacklevel=level)
 
     def reset(self) -> None:
         self.counts.clear()
