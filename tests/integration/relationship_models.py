@@ -111,6 +111,27 @@ class Passport(RelBase):
     holder: Mapped[Optional[Person]] = relationship(back_populates="passport")  # noqa: UP045
 
 
+class Employee(RelBase):
+    """One-to-one without delete-orphan: a replaced desk keeps its row, freed."""
+
+    __tablename__ = "employee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    desk: Mapped[Optional[Desk]] = relationship(back_populates="employee")  # noqa: UP045
+
+
+class Desk(RelBase):
+    __tablename__ = "desk"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(20))
+    employee_id: Mapped[Optional[int]] = mapped_column(  # noqa: UP045
+        ForeignKey("employee.id"), unique=True
+    )
+    employee: Mapped[Optional[Employee]] = relationship(back_populates="desk")  # noqa: UP045
+
+
 post_tag = Table(
     "post_tag",
     RelBase.metadata,

@@ -18,6 +18,8 @@ from tests.integration.relationship_models import (
     Book,
     City,
     Customer,
+    Desk,
+    Employee,
     Entry,
     Order,
     OrderLine,
@@ -133,6 +135,26 @@ def test_replacing_a_one_to_one_deletes_the_orphan(db: Engine) -> None:
             session.commit()
         assert shape(sql) == ["DELETE passport", "INSERT passport"]
     assert rows(db, "SELECT number FROM passport") == [("NEW",)]
+
+
+def test_handing_a_one_to_one_to_a_new_row_in_one_flush(db: Engine) -> None:
+    """Desk.employee_id is UNIQUE: the old desk lets go (UPDATE) before the new desk's INSERT."""
+    with rel_session(db) as session:
+        session.add(Employee(name="ann", desk=Desk(label="A1")))
+        session.commit()
+        employee = session.scalars(select(Employee)).one()
+        old = employee.desk
+        assert old is not None
+        with recorded_sql() as sql:
+            employee.desk = Desk(label="B2")
+            assert old.employee is None
+            session.commit()
+        assert shape(sql) == ["UPDATE desk", "INSERT desk"]
+        employee_id = employee.id
+    assert sorted(rows(db, "SELECT label, employee_id FROM desk")) == [
+        ("A1", None),
+        ("B2", employee_id),
+    ]
 
 
 def test_many_to_many_insert_writes_each_association_row_once(db: Engine) -> None:

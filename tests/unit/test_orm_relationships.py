@@ -12,6 +12,7 @@ from corral import (
     ForeignKey,
     Mapped,
     WriteOnlyMapped,
+    backref,
     configure_mappers,
     exc,
     mapped_column,
@@ -421,3 +422,52 @@ def test_write_only_annotation_infers_a_collection(pending_restored: None) -> No
     configure_mappers()
     rel = _rel(Log, "lines")
     assert (rel.direction, rel.uselist, rel.mapper.class_) == (Direction.ONETOMANY, True, LogLine)
+
+
+def test_write_only_annotation_evaluated_at_class_creation(pending_restored: None) -> None:
+    """Without ``from __future__ import annotations`` the annotation is an object, not text."""
+    namespace: dict[str, object] = {}
+    source = (
+        "from corral import DeclarativeBase, ForeignKey, Mapped, WriteOnlyMapped, "
+        "mapped_column, relationship\n"
+        "class Base(DeclarativeBase):\n    pass\n"
+        "class Ledger(Base):\n    __tablename__ = 'ledger'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    rows: WriteOnlyMapped['LedgerRow'] = relationship(lazy='write_only')\n"
+        "class LedgerRow(Base):\n    __tablename__ = 'ledger_row'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    ledger_id: Mapped[int] = mapped_column(ForeignKey('ledger.id'))\n"
+    )
+    exec(compile(source, "<models>", "exec"), namespace)
+    rel = _rel(namespace["Ledger"], "rows")  # type: ignore[arg-type]
+    assert (rel.uselist, rel.mapper.class_) == (True, namespace["LedgerRow"])
+
+
+def test_backref_order_by_names_classes_of_the_registry(pending_restored: None) -> None:
+    """``backref(order_by=...)`` as text or a lambda finds classes declared in a function."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Shelf(Base):
+        __tablename__ = "shelf_x"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Volume(Base):
+        __tablename__ = "volume_x"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        title: Mapped[str]
+        shelf_id: Mapped[int] = mapped_column(ForeignKey("shelf_x.id"))
+        shelf: Mapped[Shelf] = relationship(backref=backref("volumes", order_by="Volume.title"))
+
+    class Tome(Base):
+        __tablename__ = "tome_x"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        title: Mapped[str]
+        shelf_id: Mapped[int] = mapped_column(ForeignKey("shelf_x.id"))
+        shelf: Mapped[Shelf] = relationship(
+            backref=backref("tomes", order_by=lambda: [Tome.title.desc()])
+        )
+
+    assert [str(c) for c in _rel(Shelf, "volumes").order_by] == ["volume_x.title"]
+    assert [str(c) for c in _rel(Shelf, "tomes").order_by] == ["tome_x.title DESC"]

@@ -194,7 +194,7 @@ def lazy_statement(rel: Relationship) -> Select:
     statement = statement.where(and_(*conditions, *rel.extra_criteria))
     if rel.order_by:
         statement = statement.order_by(*rel.order_by)
-    rel.lazy_select = statement
+    rel.lazy_select = statement.freeze()
     return statement
 
 

@@ -53,7 +53,13 @@ def evaluate(rel: Relationship, value: Any, namespace: dict[str, Any], what: str
                 "must be mapped classes or importable from the module that declares it"
             ) from None
     if callable(value) and not isinstance(value, ColumnElement | Table | type):
-        return value()
+        try:
+            return value()
+        except NameError as error:  # a class not defined yet: configuration waits for it
+            raise exc.ArgumentError(
+                f"{rel.describe()}: cannot evaluate {what} ({error}); the names it uses must "
+                "be defined by the time the classes are first used"
+            ) from None
     return value
 
 
@@ -66,9 +72,13 @@ def from_annotation(rel: Relationship, classes: dict[str, type]) -> tuple[Any, t
         return _from_annotation_text(rel, annotation)
     if get_origin(annotation) is not None and get_args(annotation):
         from corral.orm.base import Mapped
+        from corral.orm.write_only import WriteOnlyCollection
 
         if get_origin(annotation) is Mapped:
             annotation = get_args(annotation)[0]
+        elif get_origin(annotation) is WriteOnlyCollection:  # WriteOnlyMapped["Event"]
+            target, _, _ = _from_type(rel, get_args(annotation)[0])
+            return target, list, False
     return _from_type(rel, annotation)
 
 

@@ -471,7 +471,8 @@ def _make_backref(rel: Relationship, name: str, options: dict[str, Any]) -> Rela
         other.uselist = True
     else:
         other.uselist = other.direction is not Direction.MANYTOONE
-    other.order_by = resolve_order_by(other, evaluation_namespace(other, {}))
+    classes = rel.parent.class_.registry.classes_by_name
+    other.order_by = resolve_order_by(other, evaluation_namespace(other, classes))
     other.configured = True
     return other
 

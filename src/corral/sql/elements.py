@@ -67,7 +67,12 @@ class ClauseElement:
         binds: list[BindParameter[Any]] = []
         if self.is_ddl:  # DDL runs rarely and has no values: not worth a cache entry
             return dialect.ddl_compiler(dialect).compile(self, binds, keys), binds
-        cache_key = (self._key(binds), keys)
+        frozen = self.__dict__.get("_frozen_key")
+        if frozen is not None:  # a statement corral reuses as is (see Select.freeze)
+            shape, binds = frozen
+            cache_key = (shape, keys)
+        else:
+            cache_key = (self._key(binds), keys)
         compiled = dialect.cache_get(cache_key)
         if compiled is None:
             compiled = dialect.statement_compiler(dialect).compile(self, binds, keys)

@@ -116,8 +116,16 @@ class Select(SelectBase):
         clone.__dict__ = {
             key: list(value) if isinstance(value, list) else value
             for key, value in self.__dict__.items()
+            if key != "_frozen_key"
         }
         return clone
+
+    def freeze(self) -> Select:
+        """Compute this statement's cache key once, for a statement executed again and again
+        unchanged (its values given as parameters by name). Derived statements recompute."""
+        binds: list[BindParameter[Any]] = []
+        self.__dict__["_frozen_key"] = (self._key(binds), binds)
+        return self
 
     # -- generative builders -------------------------------------------------------------
 

@@ -56,7 +56,7 @@ def _by_primary_key(mapper: Mapper, pk: tuple[Any, ...]) -> tuple[Select, dict[s
     if statement is None:
         pairs = zip(mapper.primary_key, names, strict=True)
         condition = and_(*(column == bindparam(n, type_=column.type) for column, n in pairs))
-        statement = mapper.get_statement = select(mapper.class_).where(condition)
+        statement = mapper.get_statement = select(mapper.class_).where(condition).freeze()
     for column, value in zip(mapper.primary_key, pk, strict=True):
         if value is not None and not column.type.accepts(value):
             raise exc.ArgumentError(

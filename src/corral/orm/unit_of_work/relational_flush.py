@@ -58,11 +58,12 @@ def write(
     for table in order:
         name = table.name
         mapper = mappers[name]
-        for wave in dependencies.depth_order(new_by_table.get(name, []), name):
-            dependencies.sync_foreign_keys(work, name, wave, only={id(o) for o in wave})
-            for step in _insert_steps(mapper, wave):
-                _run(connection, step, executed)
-                _assign_keys(step, assigned)
+
+        # As SQLAlchemy does, a table's UPDATEs go before its INSERTs: a child handed
+        # over to a new row (one-to-one with a unique key) lets go of its key first. Rows
+        # that may point at new rows of their own table wait for those INSERTs.
+        if _refers_to_itself(mapper):
+            _table_inserts(connection, work, mapper, new_by_table.get(name, []), executed, assigned)
         dirty = dirty_by_table.get(name, [])
         changed = dependencies.sync_foreign_keys(work, name, dirty, skip=new_ids)
         for obj in changed:
@@ -71,6 +72,8 @@ def write(
                 dirty = [*dirty, obj]
         for step in _update_steps(mapper, dirty):
             _run(connection, step, executed)
+        if not _refers_to_itself(mapper):
+            _table_inserts(connection, work, mapper, new_by_table.get(name, []), executed, assigned)
     _post_updates(connection, dependencies.post_update_rows(work))
     deletes, inserts = dependencies.association_rows(work)
     _association_writes(connection, work, deletes, inserts)
@@ -84,6 +87,27 @@ def write(
                 for step in _delete_steps(mappers[table.name], wave):
                     _run(connection, step, executed)
     return list(updated.values())
+
+
+def _table_inserts(
+    connection: Any,
+    work: FlushWork,
+    mapper: Mapper,
+    objects: list[object],
+    executed: FlushPlan,
+    assigned: list[tuple[object, str]],
+) -> None:
+    """INSERT a table's new rows, in waves of parents before children, keys copied in."""
+    name = mapper.table.name
+    for wave in dependencies.depth_order(objects, name):
+        dependencies.sync_foreign_keys(work, name, wave, only={id(o) for o in wave})
+        for step in _insert_steps(mapper, wave):
+            _run(connection, step, executed)
+            _assign_keys(step, assigned)
+
+
+def _refers_to_itself(mapper: Mapper) -> bool:
+    return any(rel.mapper is mapper for rel in mapper.relationships.values())
 
 
 def _run(connection: Any, step: Step, executed: FlushPlan) -> None:
