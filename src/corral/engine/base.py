@@ -57,6 +57,8 @@ class ConnectionState(enum.Enum):
     INVALIDATED = "invalidated"
     CLOSED = "closed"
 
+    __hash__ = object.__hash__  # members are singletons: hash in C, not by name
+
 
 _TRANSITIONS: dict[ConnectionState, frozenset[ConnectionState]] = {
     ConnectionState.OPEN: frozenset({ConnectionState.INVALIDATED, ConnectionState.CLOSED}),

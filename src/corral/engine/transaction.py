@@ -27,6 +27,8 @@ class TransactionState(enum.Enum):
     COMMITTED = "committed"
     ROLLED_BACK = "rolled back"
 
+    __hash__ = object.__hash__  # members are singletons: hash in C, not by name
+
 
 _TRANSITIONS: dict[TransactionState, frozenset[TransactionState]] = {
     TransactionState.ACTIVE: frozenset(

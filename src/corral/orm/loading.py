@@ -156,6 +156,7 @@ def refresh_into(obj: object, values: Any, overwrite: bool) -> None:
 def load_rows(
     session: Session,
     statement: Select,
+    mappers: list[Mapper | None],
     rows: list[Any],
     keys: Sequence[str],
     populate_existing: bool,
@@ -163,10 +164,21 @@ def load_rows(
 ) -> tuple[Result, list[list[Any]]]:
     """Rows of an ORM select, with each mapped entity's columns replaced by its object.
 
-    Also returns, per selected entity, the objects built in row order (empty for
-    a column entity), for the eager loaders to finish.
+    ``mappers`` are the statement's ``mapped_entities``. Also returns, per selected
+    entity, the objects built in row order (empty for a column entity), for the
+    eager loaders to finish.
     """
-    mappers = mapped_entities(statement)
+    if len(mappers) == 1:  # one class selected: the common case, kept short
+        (mapper,) = mappers
+        if mapper is not None:
+            loaded = plan.layout[0][0] if plan is not None else None
+            single = EntityLoader(session, mapper, 0, populate_existing, loaded)
+            pause = collector_pause if len(rows) >= PAUSE_AT else contextlib.nullcontext()
+            with pause:
+                objects = single.load_all(rows)
+            return result_from_rows([(obj,) for obj in objects], (mapper.class_.__name__,)), [
+                objects
+            ]
     steps: list[tuple[str, Any]] = []
     entity_steps: list[int | None] = []  # per entity: the step of its object, if mapped
     out_keys: list[str] = []

@@ -39,6 +39,8 @@ class Direction(enum.Enum):
     MANYTOONE = "many-to-one"
     MANYTOMANY = "many-to-many"
 
+    __hash__ = object.__hash__  # members are singletons: hash in C, not by name
+
 
 #: Strategy names ``lazy=`` accepts, with SQLAlchemy's older spellings mapped on.
 LAZY_STRATEGIES = {

@@ -58,6 +58,8 @@ class CheckoutState(enum.Enum):
     RETURNED = "returned to the pool"
     INVALIDATED = "invalidated"
 
+    __hash__ = object.__hash__  # members are singletons: hash in C, not by name
+
 
 def describe_connection(dbapi_connection: Any) -> str:
     """Name a DB-API connection for logs without its ``repr`` (which may carry a DSN)."""

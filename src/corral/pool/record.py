@@ -20,6 +20,8 @@ class RecordState(enum.Enum):
         """True for the states a record never leaves."""
         return not _TRANSITIONS[self]
 
+    __hash__ = object.__hash__  # members are singletons: hash in C, not by name
+
 
 # Tuples, not sets: membership then compares by identity and skips Enum's Python-level hash.
 _TRANSITIONS: dict[RecordState, tuple[RecordState, ...]] = {

@@ -67,7 +67,12 @@ def _by_primary_key(mapper: Mapper, pk: tuple[Any, ...]) -> tuple[Select, dict[s
 
 
 def execute_orm_select(
-    session: Session, connection: Any, statement: Select, params: Any, options: dict[str, Any]
+    session: Session,
+    connection: Any,
+    statement: Select,
+    params: Any,
+    options: dict[str, Any],
+    mappers: list[Mapper | None],
 ) -> Result:
     """Execute a select of mapped classes: rows become objects, eager loads follow.
 
@@ -77,7 +82,7 @@ def execute_orm_select(
     if relationships.PENDING:
         relationships.configure_mappers()
     node = options.get("corral_load_node")
-    plan = query_plan.prepare(statement, loading.mapped_entities(statement), node)
+    plan = query_plan.prepare(statement, mappers, node)
     executed = statement if plan is None else query_plan.rewrite(plan)
     result = connection.execute(executed, params)
     keys = result.keys()
@@ -85,7 +90,7 @@ def execute_orm_select(
     # A locking read returns the locked row's values: objects already in the
     # identity map take them, or the caller would act on stale state under a lock.
     overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
-    loaded, objects = loading.load_rows(session, statement, rows, keys, overwrite, plan)
+    loaded, objects = loading.load_rows(session, statement, mappers, rows, keys, overwrite, plan)
     if plan is None:
         return loaded
     if node is None:

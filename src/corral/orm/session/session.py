@@ -502,18 +502,17 @@ class Session:
         options = dict(execution_options or {})
         self._autoflush()
         connection = self._connection_for_transaction(self._active_transaction())
-        if isinstance(statement, Select) and any(mapped_entities(statement)):
-            return self._execute_orm_select(connection, statement, params, options)
+        if isinstance(statement, Select):
+            mappers = mapped_entities(statement)
+            if any(mappers):
+                return querying.execute_orm_select(
+                    self, connection, statement, params, options, mappers
+                )
         if isinstance(statement, DMLStatement):
             from corral.orm.sync import execute_dml
 
             return execute_dml(self, connection, statement, params, options)
         return connection.execute(statement, params)
-
-    def _execute_orm_select(
-        self, connection: Any, statement: Select, params: Any, options: dict[str, Any]
-    ) -> Result:
-        return querying.execute_orm_select(self, connection, statement, params, options)
 
     def scalars(self, statement: ClauseElement, params: Any = None, **kw: Any) -> ScalarResult:
         return self.execute(statement, params, **kw).scalars()

@@ -22,6 +22,8 @@ class TransactionStatus(enum.Enum):
     COMMITTED = "committed"
     ROLLED_BACK = "rolled back"
 
+    __hash__ = object.__hash__  # members are singletons: hash in C, not by name
+
 
 _TRANSITIONS = {
     TransactionStatus.ACTIVE: frozenset(

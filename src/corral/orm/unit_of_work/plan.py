@@ -35,6 +35,8 @@ class StepKind(enum.Enum):
     UPDATE = "update"
     DELETE = "delete"
 
+    __hash__ = object.__hash__  # members are singletons: hash in C, not by name
+
 
 @dataclass(slots=True)
 class Step:
