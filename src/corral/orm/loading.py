@@ -200,10 +200,6 @@ def load_rows(
             position += width
     pause = collector_pause if len(rows) >= PAUSE_AT else contextlib.nullcontext()
     with pause:
-        if len(steps) == 1 and steps[0][0] == "object":
-            single: EntityLoader = steps[0][1]
-            objects = single.load_all(rows)
-            return result_from_rows([(obj,) for obj in objects], out_keys), [objects]
         built = []
         for row in rows:
             built.append(
