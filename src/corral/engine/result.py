@@ -63,6 +63,11 @@ class _CursorSource:
     def fetchall_as(self, make: Callable[[Any], T] | None) -> list[T]:
         """Every remaining row, each passed through ``make`` unless it is None."""
         cursor = self.cursor
+        if make is _first_column and hasattr(cursor, "fetchall_first_column"):
+            # Rows of one value each that already hold them in a list (ORM objects).
+            values: list[T] = cursor.fetchall_first_column()
+            self.close()
+            return values
         if cursor is not None and make is not None and self.processed is None and self.iterate:
             try:
                 with collector_pause:

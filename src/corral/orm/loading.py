@@ -46,6 +46,25 @@ class _Rows:
         self._position = 0
 
 
+class _ObjectRows(_Rows):
+    """Rows of one object each, made into 1-tuples only if asked for as rows:
+    ``scalars().all()`` takes the objects as they are."""
+
+    __slots__ = ()
+
+    def fetchall(self) -> list[Any]:
+        objects = super().fetchall()
+        pause = collector_pause if len(objects) >= PAUSE_AT else contextlib.nullcontext()
+        with pause:
+            return [(obj,) for obj in objects]
+
+    def fetchmany(self, size: int) -> list[Any]:
+        return [(obj,) for obj in super().fetchmany(size)]
+
+    def fetchall_first_column(self) -> list[Any]:
+        return super().fetchall()
+
+
 def result_from_rows(rows: list[Any], keys: Sequence[str]) -> Result:
     """A Result over rows already in memory."""
     return Result(_Rows(rows), keys)
@@ -111,6 +130,21 @@ class EntityLoader:
         persistent, overwrite = ObjectStatus.PERSISTENT, self.populate_existing
         objects: list[Any] = []
         append = objects.append
+        if start == 0 and rows and len(rows[0]) == stop:
+            # The rows hold exactly this entity's columns: pair them up without slicing.
+            for row in rows:
+                key = (cls, (row[pk_index],))
+                obj = identity.get(key)
+                if obj is None:
+                    obj = new(cls)
+                    d = obj.__dict__
+                    d.update(zip(keys, row, strict=False))
+                    d[STATE_ATTR] = InstanceState(mapper, persistent, key, session)
+                    identity[key] = obj
+                else:
+                    refresh_into(obj, zip(keys, row, strict=False), overwrite)
+                append(obj)
+            return objects
         for row in rows:
             value = row[pk_index]
             if value is None:  # no row on this side of an outer join
@@ -176,9 +210,7 @@ def load_rows(
             pause = collector_pause if len(rows) >= PAUSE_AT else contextlib.nullcontext()
             with pause:
                 objects = single.load_all(rows)
-            return result_from_rows([(obj,) for obj in objects], (mapper.class_.__name__,)), [
-                objects
-            ]
+            return Result(_ObjectRows(objects), (mapper.class_.__name__,)), [objects]
     steps: list[tuple[str, Any]] = []
     entity_steps: list[int | None] = []  # per entity: the step of its object, if mapped
     out_keys: list[str] = []

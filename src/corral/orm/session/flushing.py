@@ -20,6 +20,7 @@ from corral.orm.session.transaction import SessionTransaction, TransactionStatus
 from corral.orm.unit_of_work import dependencies, relational_flush
 from corral.orm.unit_of_work.execute import execute_plan
 from corral.orm.unit_of_work.plan import FlushPlan, StepKind, plan_flush
+from corral.util.gc_pause import PAUSE_AT, collector_pause
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -41,8 +42,12 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
     if not (new or deleted or dirty):
         return
     session._flushing = True
+    # A large flush allocates per object (parameters, keys) while every object is alive:
+    # without the pause the cyclic collector would rescan them again and again.
+    pause = collector_pause if len(new) + len(dirty) >= PAUSE_AT else contextlib.nullcontext()
     try:
-        _flush(session, new, dirty, deleted)
+        with pause:
+            _flush(session, new, dirty, deleted)
     finally:
         session._flushing = False
 

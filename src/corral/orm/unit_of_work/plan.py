@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from corral.orm.base import NO_VALUE
+from corral.orm.base import NO_VALUE, STATE_ATTR
 from corral.orm.instance_state import InstanceState
 from corral.orm.mapper import Mapper
 from corral.sql.conditions import and_
@@ -92,42 +92,55 @@ def plan_flush(
     new: Sequence[object], dirty: Sequence[object], deleted: Sequence[object]
 ) -> FlushPlan:
     """The ordered steps that write ``new``, ``dirty`` and ``deleted`` objects."""
-    by_table: dict[str, list[tuple[str, object]]] = {}
-    mappers: dict[str, Mapper] = {}
-    for kind, objects in (("insert", new), ("update", dirty), ("delete", deleted)):
+    # Per table name: its mapper, and the objects to insert, update and delete.
+    by_table: dict[str, tuple[Mapper, list[list[object]]]] = {}
+    for kind, objects in enumerate((new, dirty, deleted)):
         for obj in objects:
             mapper = _state(obj).mapper
-            mappers[mapper.table.name] = mapper
-            by_table.setdefault(mapper.table.name, []).append((kind, obj))
-    order = table_order(mappers.values())
+            entry = by_table.get(mapper.table.name)
+            if entry is None:
+                entry = by_table[mapper.table.name] = (mapper, [[], [], []])
+            entry[1][kind].append(obj)
+    order = table_order(mapper for mapper, _ in by_table.values())
     plan = FlushPlan()
     for table in order:
-        entries = by_table.get(table.name, [])
-        mapper = mappers[table.name]
-        inserts = [obj for kind, obj in entries if kind == "insert"]
-        updates = [obj for kind, obj in entries if kind == "update"]
+        mapper, (inserts, updates, _) = by_table[table.name]
         plan.steps.extend(_insert_steps(mapper, inserts))
         plan.steps.extend(_update_steps(mapper, updates))
     for table in reversed(order):
-        entries = by_table.get(table.name, [])
-        deletes = [obj for kind, obj in entries if kind == "delete"]
+        mapper, (_, _, deletes) = by_table[table.name]
         if deletes:
-            plan.steps.extend(_delete_steps(mappers[table.name], deletes))
+            plan.steps.extend(_delete_steps(mapper, deletes))
     return plan
 
 
-def _insert_row(mapper: Mapper, obj: object) -> tuple[dict[str, Any], tuple[str, ...]]:
+#: Per column of an INSERT: attribute, Python default, whether the database may decide
+#: the value when none is given (server default or generated key), primary key or not.
+_ColumnSpec = tuple[str, Any, bool, bool]
+
+
+def _insert_specs(mapper: Mapper) -> list[_ColumnSpec]:
+    return [
+        (key, column.default, column.server_default is not None or column.primary_key,
+         column.primary_key)
+        for key, column in mapper.columns_by_key.items()
+    ]  # fmt: skip
+
+
+def _insert_row(
+    mapper: Mapper, obj: object, specs: list[_ColumnSpec] | None = None
+) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The INSERT parameters of one object, filling Python-side defaults into the object."""
     d = obj.__dict__
     params: dict[str, Any] = {}
     server_generated: list[str] = []
-    for key, column in mapper.columns_by_key.items():
+    for key, default, database_decides, primary_key in specs or _insert_specs(mapper):
         value = d.get(key, NO_VALUE)
-        if value is NO_VALUE or (value is None and column.primary_key):
-            if column.default is not None:
-                value = column.default.value()
+        if value is NO_VALUE or (value is None and primary_key):
+            if default is not None:
+                value = default.value()
                 d[key] = value
-            elif column.server_default is not None or column.primary_key:
+            elif database_decides:
                 server_generated.append(key)
                 continue
             else:
@@ -147,20 +160,22 @@ def _insert_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
     """Consecutive rows with the same columns share one executemany, in the order added."""
     steps: list[Step] = []
     statement = insert(mapper.table)
+    specs = _insert_specs(mapper)
+    last_shape: tuple[object, ...] | None = None
+    step: Step | None = None
     for obj in objects:
-        params, server_generated = _insert_row(mapper, obj)
+        params, server_generated = _insert_row(mapper, obj, specs)
+        shape = (*params, None, *server_generated)
+        if step is not None and shape == last_shape:
+            step.params.append(params)
+            step.objects.append(obj)
+            continue
         generated = tuple(k for k in server_generated if k in mapper.primary_key_attrs)
-        shape = (tuple(params), server_generated)
-        last = steps[-1] if steps else None
-        if last is not None and (tuple(last.params[0]), last.server_generated) == shape:
-            last.params.append(params)
-            last.objects.append(obj)
-        else:
-            steps.append(
-                Step(
-                    StepKind.INSERT, mapper, statement, [params], [obj], generated, server_generated
-                )
-            )
+        step = Step(
+            StepKind.INSERT, mapper, statement, [params], [obj], generated, server_generated
+        )
+        steps.append(step)
+        last_shape = shape
     return steps
 
 
@@ -177,20 +192,27 @@ def _identity_params(mapper: Mapper, state: InstanceState) -> dict[str, Any]:
 
 
 def _state(obj: object) -> InstanceState:
-    from corral.orm.instance_state import state_of
-
-    return state_of(obj)
+    state: InstanceState = obj.__dict__[STATE_ATTR]  # every flushed object has one
+    return state
 
 
 def _pk_order(objects: list[object]) -> list[object]:
-    def key(obj: object) -> tuple[Any, ...]:
-        state = _state(obj)
-        return tuple((v is None, str(type(v)), v) for v in (state.key[1] if state.key else ()))
-
+    """Objects in primary-key order (by plain comparison; mixed types sort by type first)."""
+    keys = [_state(obj).key for obj in objects]
+    order = range(len(objects))
     try:
-        return sorted(objects, key=key)
-    except TypeError:
-        return objects
+        ranked = sorted(order, key=lambda i: keys[i][1])  # type: ignore[index]
+    except TypeError:  # None among values, or values of types that do not compare
+
+        def tolerant(i: int) -> tuple[Any, ...]:
+            key = keys[i]
+            return tuple((v is None, str(type(v)), v) for v in (key[1] if key else ()))
+
+        try:
+            ranked = sorted(order, key=tolerant)
+        except TypeError:
+            return objects
+    return [objects[i] for i in ranked]
 
 
 def changed_values(mapper: Mapper, obj: object, state: InstanceState) -> dict[str, Any]:
@@ -225,19 +247,22 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
     steps: list[Step] = []
     last_shape: tuple[object, ...] | None = None
     version_key = mapper.version_id_key
+    on_update = [(k, c.onupdate) for k, c in mapper.columns_by_key.items() if c.onupdate]
+    key_names = [KEY_PARAM + k for k in mapper.primary_key_attrs]
     for obj in _pk_order(objects):
         state = _state(obj)
         changes = changed_values(mapper, obj, state)
         if not changes:
             continue
         read_checks = _read_checks(mapper, state, changes)
-        for key, column in mapper.columns_by_key.items():
-            if column.onupdate is not None and key not in changes:
-                value = column.onupdate.value()
+        for key, default in on_update:
+            if key not in changes:
+                value = default.value()
                 changes[key] = value
                 obj.__dict__[key] = value
         params = dict(changes)
-        params.update(_identity_params(mapper, state))
+        assert state.key is not None
+        params.update(zip(key_names, state.key[1], strict=True))
         if version_key is not None:
             old_version = _loaded_version(obj, state, version_key)
             generator = mapper.version_id_generator
@@ -249,13 +274,10 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
         for key, read in read_checks:
             if read is not None:
                 params[READ_PARAM + key] = read
-        null_reads = tuple(read is None for _, read in read_checks)
-        shape = (
-            tuple(sorted(changes))
-            + ((version_key,) if version_key else ())
-            + tuple(key for key, _ in read_checks)
-            + null_reads
-        )
+        shape: tuple[object, ...] = tuple(sorted(changes))
+        if read_checks:
+            shape += tuple(key for key, _ in read_checks)
+            shape += tuple(read is None for _, read in read_checks)
         step = steps[-1] if steps and shape == last_shape else None
         if step is None:
             where = _key_where(mapper)
