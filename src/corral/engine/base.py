@@ -81,6 +81,8 @@ class Connection:
         self._isolation_override: str | None = None
         self._pooled: PooledConnection | None = None
         self._dbapi: Any = None
+        #: BEGIN that ``_prepare`` left to go out with the statement being executed.
+        self._unsent_begin: str | None = None
         self._guard = OneThreadGuard(
             "Connection", "give each thread its own connection (engine.connect())"
         )
@@ -457,8 +459,12 @@ class Connection:
             during_commit=during_commit,
         )
 
-    def _prepare(self, write_lock: bool = False) -> Any:
-        """The DB-API connection ready for a statement: open, with a transaction begun."""
+    def _prepare(self, write_lock: bool = False, *, with_statement: bool = False) -> Any:
+        """The DB-API connection ready for a statement: open, with a transaction begun.
+
+        ``with_statement``: where the dialect can send BEGIN together with the
+        statement about to run, BEGIN is left in ``_unsent_begin`` for the caller.
+        """
         stack = self._stack
         root = stack.root
         if root is not None and root.state is not TransactionState.ACTIVE:
@@ -470,7 +476,14 @@ class Connection:
                 return self._dbapi
             stack.root = Transaction(self)
         if not stack.begun:
-            self._emit_begin(write_lock)
+            if with_statement and self.dialect.begin_with_statement and not self._autocommit:
+                sql = self.dialect.begin_sql(write_lock)
+                if logger.isEnabledFor(logging.INFO):
+                    logger.info("%s", sql)
+                self._unsent_begin = sql
+                stack.begun = True
+            else:
+                self._emit_begin(write_lock)
         return self._dbapi
 
     # -- execution ---------------------------------------------------------------
@@ -534,12 +547,15 @@ class Connection:
             raise exc.ResourceClosedError(
                 "This Connection is closed; get a new one with engine.connect()"
             )
-        dbapi = self._prepare(write_lock)
+        dbapi = self._prepare(write_lock, with_statement=True)
+        begin, self._unsent_begin = self._unsent_begin, None
         if self.engine.echo or logger.isEnabledFor(logging.INFO):
             log_statement(sql, args)
         cursor = dbapi.cursor()
         try:
-            if many:
+            if begin is not None:
+                self.dialect.do_execute_after_begin(dbapi, cursor, begin, sql, args, many)
+            elif many:
                 cursor.executemany(sql, args)
             elif args is None:
                 cursor.execute(sql)

@@ -70,6 +70,8 @@ class DefaultDialect(SQLDialect):
     cursor_iteration_is_cheap: ClassVar[bool] = False
     #: Statement that opens a transaction.
     begin_statement: str = "BEGIN"
+    #: Whether BEGIN can travel with the transaction's first statement (one round trip).
+    begin_with_statement: bool = False
 
     def __init__(self, **options: Any) -> None:
         super().__init__()
@@ -151,6 +153,22 @@ class DefaultDialect(SQLDialect):
 
     def do_begin(self, dbapi_connection: Any, write_lock: bool = False) -> None:
         self.run(dbapi_connection, self.begin_sql(write_lock))
+
+    def do_execute(self, cursor: Any, sql: str, args: Any, many: bool) -> None:
+        """Run one statement on ``cursor`` (``args`` a list of parameter sets when ``many``)."""
+        if many:
+            cursor.executemany(sql, args)
+        elif args is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(sql, args)
+
+    def do_execute_after_begin(
+        self, dbapi_connection: Any, cursor: Any, begin_sql: str, sql: str, args: Any, many: bool
+    ) -> None:
+        """BEGIN, then the statement, sent together (dialects with ``begin_with_statement``)."""
+        self.run(dbapi_connection, begin_sql)
+        self.do_execute(cursor, sql, args, many)
 
     def do_commit(self, dbapi_connection: Any) -> None:
         dbapi_connection.commit()

@@ -42,6 +42,23 @@ class PostgreSQLDialect(DefaultDialect):
         args["autocommit"] = True
         return args
 
+    @property
+    def begin_with_statement(self) -> bool:  # type: ignore[override]
+        """psycopg's pipeline mode sends BEGIN and the first statement in one round trip."""
+        supported = self.__dict__.get("_pipeline_supported")
+        if supported is None:
+            supported = self.__dict__["_pipeline_supported"] = bool(
+                self.dbapi.Pipeline.is_supported()
+            )
+        return bool(supported)
+
+    def do_execute_after_begin(
+        self, dbapi_connection: Any, cursor: Any, begin_sql: str, sql: str, args: Any, many: bool
+    ) -> None:
+        with dbapi_connection.pipeline():
+            dbapi_connection.execute(begin_sql)
+            self.do_execute(cursor, sql, args, many)
+
     def install_row_class(self, cursor: Any, row_class: type) -> bool:
         # psycopg builds each row by calling the factory's result on the values, in C:
         # one allocation per row instead of a tuple and then a Row.

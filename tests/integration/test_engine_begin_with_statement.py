@@ -1,0 +1,54 @@
+"""On PostgreSQL, BEGIN travels with a transaction's first statement (one round trip)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from corral import Column, Engine, Integer, MetaData, Table, exc, insert, select
+from tests.integration.orm_models import recorded_sql
+
+metadata = MetaData()
+items = Table("pipelined_items", metadata, Column("id", Integer, primary_key=True))
+
+
+def test_begin_goes_out_with_the_first_statement_only(
+    engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metadata.create_all(engine)
+    dialect: Any = engine.dialect
+    sent: list[tuple[str, str]] = []
+    original = dialect.do_execute_after_begin
+
+    def spy(dbapi: Any, cursor: Any, begin_sql: str, sql: str, args: Any, many: bool) -> None:
+        sent.append((begin_sql, sql.split(maxsplit=1)[0]))
+        original(dbapi, cursor, begin_sql, sql, args, many)
+
+    monkeypatch.setattr(dialect, "do_execute_after_begin", spy)
+    with engine.connect() as connection, recorded_sql() as sql:
+        connection.execute(insert(items), {"id": 1})
+        connection.execute(insert(items), {"id": 2})
+        assert connection.execute(select(items.c.id)).scalars().all() == [1, 2]
+        connection.commit()
+    assert sql[:2] == ["BEGIN", "INSERT INTO pipelined_items (id) VALUES (?)"]
+    if backend == "postgresql":
+        assert sent == [("BEGIN", "INSERT")]  # later statements go out alone
+    else:
+        assert sent == []  # BEGIN is its own call where the driver cannot pipeline
+
+
+def test_a_failing_first_statement_still_leaves_a_transaction_to_roll_back(
+    engine: Engine,
+) -> None:
+    metadata.create_all(engine)
+    with engine.connect() as connection:
+        connection.execute(insert(items), {"id": 1})
+        connection.commit()
+        with pytest.raises(exc.IntegrityError):
+            connection.execute(insert(items), {"id": 1})  # opens the transaction and fails
+        assert connection.in_transaction()
+        connection.rollback()
+        connection.execute(insert(items), {"id": 2})
+        connection.commit()
+        assert connection.execute(select(items.c.id)).scalars().all() == [1, 2]
