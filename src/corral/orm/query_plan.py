@@ -103,10 +103,12 @@ class QueryPlan:
     statement: Select
     #: Per selected entity: its LoadNode, or None for a column expression.
     nodes: list[LoadNode | None]
-    #: Per selected entity: (column keys, first column position) in the executed statement.
+    #: Per selected entity: (its column keys, or None for a column expression; first
+    #: position in the executed statement's rows; number of columns).
     layout: list[tuple[tuple[str, ...] | None, int, int]] = field(default_factory=list)
-    #: Joined eager loads: (entity index, parent node path, rel, target node, first column).
+    #: The joined eager loads of the selected entities (each with its nested ones).
     joined: list[JoinedLoad] = field(default_factory=list)
+    #: A joined collection repeats parents: the result refuses rows until ``unique()``.
     unique_required: bool = False
     #: Aliases made per table name, for naming the next one.
     alias_counts: dict[str, int] = field(default_factory=dict)
@@ -114,6 +116,8 @@ class QueryPlan:
 
 @dataclass
 class JoinedLoad:
+    """A relationship loaded from columns of the same rows (joinedload, contains_eager)."""
+
     parent_position: int  # where the parent's columns start in the row
     parent_node: LoadNode
     rel: Relationship
