@@ -328,3 +328,16 @@ def test_n_plus_one_detector_raises_on_a_loop_over_fifty_parents(engine: Engine)
     with Session(engine, n_plus_one=None) as session:  # the control: detection off, 50 loads
         customers = session.scalars(select(Customer)).all()
         assert sum(len(c.orders) for c in customers) == 50
+
+
+def test_n_plus_one_counts_start_again_when_the_session_closes(shop: Engine) -> None:
+    session = Session(shop, n_plus_one="raise", n_plus_one_threshold=3)
+    for _ in range(3):  # nine lazy loads in all, never more than three between closes
+        customers = session.scalars(select(Customer).where(Customer.name != "empty")).all()
+        assert [len(c.orders) for c in customers] == [2, 2, 2]
+        session.close()
+    customers = session.scalars(select(Customer).order_by(Customer.id)).all()
+    with pytest.raises(exc.NPlusOneError, match="4 Customer objects"):
+        for customer in customers:
+            _ = customer.orders
+    session.close()

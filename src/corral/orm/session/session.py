@@ -153,6 +153,7 @@ class Session:
                 if key not in inserted:  # its DELETE was rolled back: it has a row again
                     self._expunge(obj, state_of(obj))
             self._detach_all()
+            self._lazy_loads.reset()  # N+1 counts are per use of the session, close to close
 
     def in_transaction(self) -> bool:
         return self._transaction is not None
