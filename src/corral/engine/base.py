@@ -555,12 +555,8 @@ class Connection:
         try:
             if begin is not None:
                 self.dialect.do_execute_after_begin(dbapi, cursor, begin, sql, args, many)
-            elif many:
-                cursor.executemany(sql, args)
-            elif args is None:
-                cursor.execute(sql)
             else:
-                cursor.execute(sql, args)
+                self.dialect.do_execute(cursor, sql, args, many)
         except BaseException as error:
             with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
                 cursor.close()

@@ -24,9 +24,6 @@ from corral.sql.selectable import Select, select
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
 
-#: Largest IN list of one selectin statement, below every dialect's parameter limit.
-SELECTIN_CHUNK = 500
-
 
 def finish(
     session: Session,
@@ -158,16 +155,9 @@ def _target_statement(rel: Relationship, node: LoadNode) -> Select:
     return statement
 
 
-def _selectin(
-    session: Session,
-    node: LoadNode,
-    rel: Relationship,
-    objects: list[Any],
-    populate_existing: bool,
-) -> None:
-    parents = _parents_to_load(rel, objects, populate_existing)
-    if not parents:
-        return
+def _by_key(rel: Relationship, parents: list[Any]) -> dict[tuple[Any, ...], list[Any]]:
+    """Parents by the values of their key columns for ``rel``; a parent with a NULL key
+    has nothing to load and gets its empty value now."""
     local = rel.local_columns()
     by_key: dict[tuple[Any, ...], list[Any]] = {}
     for parent in parents:
@@ -176,14 +166,48 @@ def _selectin(
             set_loaded(parent, rel, [])
         else:
             by_key.setdefault(key, []).append(parent)
+    return by_key
+
+
+def _load_into(
+    session: Session,
+    node: LoadNode,
+    rel: Relationship,
+    by_key: dict[tuple[Any, ...], list[Any]],
+    statements: list[Select],
+    populate_existing: bool,
+) -> None:
+    """Run the statements loading ``rel``'s targets; give each parent its own, then finish
+    the targets' own loads."""
+    child = node.child(rel)
+    found: dict[tuple[Any, ...], list[Any]] = {k: [] for k in by_key}
+    loaded: list[Any] = []
+    for statement in statements:
+        _collect(session, rel, statement, child, found, loaded, populate_existing)
+    for key, members in found.items():
+        for parent in by_key[key]:
+            set_loaded(parent, rel, members)
+    finish_node(session, child, _unique(loaded), populate_existing)
+
+
+def _selectin(
+    session: Session,
+    node: LoadNode,
+    rel: Relationship,
+    objects: list[Any],
+    populate_existing: bool,
+) -> None:
+    """``WHERE key IN (...)`` with every parent key, chunked under the parameter limit."""
+    by_key = _by_key(rel, _parents_to_load(rel, objects, populate_existing))
+    if not by_key:
+        return
     keys = list(by_key)
     remote = rel.remote_columns()
-    limit = session.get_bind().dialect.features.max_bind_params // max(1, len(remote))
-    chunk = max(1, min(limit - 10, max(SELECTIN_CHUNK, len(keys))))
-    child = node.child(rel)
-    found: dict[tuple[Any, ...], list[Any]] = {k: [] for k in keys}
-    loaded: list[Any] = []
-    base = _target_statement(rel, child)
+    # A little headroom for the binds of the relationship's own extra criteria.
+    limit = session.get_bind().dialect.features.max_bind_params // len(remote) - 10
+    chunk = max(1, limit)
+    base = _target_statement(rel, node.child(rel))
+    statements = []
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
         if len(remote) == 1:
@@ -192,11 +216,8 @@ def _selectin(
             condition = or_(
                 *(and_(*(c == v for c, v in zip(remote, k, strict=True))) for k in part)
             )
-        _collect(session, rel, base.where(condition), child, found, loaded, populate_existing)
-    for key, members in found.items():
-        for parent in by_key[key]:
-            set_loaded(parent, rel, members)
-    finish_node(session, child, _unique(loaded), populate_existing)
+        statements.append(base.where(condition))
+    _load_into(session, node, rel, by_key, statements, populate_existing)
 
 
 def _subquery(
@@ -207,34 +228,21 @@ def _subquery(
     populate_existing: bool,
     plan: QueryPlan,
 ) -> None:
-    parents = _parents_to_load(rel, objects, populate_existing)
-    if not parents:
+    """The targets joined to the original query's parent keys, as a subquery."""
+    by_key = _by_key(rel, _parents_to_load(rel, objects, populate_existing))
+    if not by_key:
         return
     local = rel.local_columns()
-    original = plan.statement
-    inner = original.with_only_columns(*local).distinct()
+    inner = plan.statement.with_only_columns(*local).distinct()
     inner._with_options = ()
     if inner._limit is None and inner._offset is None:
         inner = inner.order_by(None)
     keys_of = inner.subquery("corral_parents")
     remote = rel.remote_columns()
-    child = node.child(rel)
-    statement = _target_statement(rel, child)
-    statement = statement.join(
+    statement = _target_statement(rel, node.child(rel)).join(
         keys_of, and_(*(r == keys_of.columns[c.key] for r, c in zip(remote, local, strict=True)))
     )
-    by_key: dict[tuple[Any, ...], list[Any]] = {}
-    for parent in parents:
-        key = _key_of(parent, local)
-        if key is not None:
-            by_key.setdefault(key, []).append(parent)
-    found: dict[tuple[Any, ...], list[Any]] = {k: [] for k in by_key}
-    loaded: list[Any] = []
-    _collect(session, rel, statement, child, found, loaded, populate_existing)
-    for parent in parents:
-        key = _key_of(parent, local)
-        set_loaded(parent, rel, found.get(key, []) if key is not None else [])
-    finish_node(session, child, _unique(loaded), populate_existing)
+    _load_into(session, node, rel, by_key, [statement], populate_existing)
 
 
 def _collect(

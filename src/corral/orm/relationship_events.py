@@ -180,14 +180,23 @@ def cascade_save(owner: Any, rel: Relationship, item: Any) -> None:
         return
     owner_state = owner.__dict__.get(STATE_ATTR)
     session = owner_state.session if owner_state is not None else None
-    if session is None:
-        return
-    item_state = state_of(item)
-    if item_state.session is None and item_state.status in (
-        ObjectStatus.TRANSIENT,
-        ObjectStatus.DETACHED,
-    ):
-        session._add(item)
+    if session is not None:
+        join_session(session, item)
+
+
+def join_session(session: Any, item: Any) -> None:
+    """``item`` joins ``session`` unless it belongs to one (it is new, or detached)."""
+    state = state_of(item)
+    if state.session is None and state.status in (ObjectStatus.TRANSIENT, ObjectStatus.DETACHED):
+        session._add(item)  # which cascades on from the item
+
+
+def cascade_saves(session: Any, obj: Any) -> None:
+    """``save-update`` from ``obj``: the objects it holds in memory join its session."""
+    for rel in state_of(obj).mapper.relationships.values():
+        if rel.cascade.save_update:
+            for item in related_objects(obj, rel):
+                join_session(session, item)
 
 
 def related_objects(obj: Any, rel: Relationship) -> list[Any]:

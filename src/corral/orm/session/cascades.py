@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from corral.orm.base import ObjectStatus
 from corral.orm.instance_state import state_of
+from corral.orm.relationship_events import cascade_saves as cascade_add
 from corral.orm.relationship_events import related_objects
 from corral.orm.unit_of_work.dependencies import cascade_delete
 
-if TYPE_CHECKING:
-    from corral.orm.session.session import Session
-
 __all__ = ["along", "cascade_add", "cascade_delete"]
-
-
-def cascade_add(session: Session, obj: object) -> None:
-    """``save-update``: objects held by ``obj`` join the session with it."""
-    for rel in state_of(obj).mapper.relationships.values():
-        if not rel.cascade.save_update:
-            continue
-        for item in related_objects(obj, rel):
-            item_state = state_of(item)
-            if item_state.session is None and item_state.status in (
-                ObjectStatus.TRANSIENT,
-                ObjectStatus.DETACHED,
-            ):
-                session._add(item)
 
 
 def along(obj: object, cascade: str) -> list[Any]:

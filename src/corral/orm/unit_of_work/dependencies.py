@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.orm.base import NO_VALUE, ObjectStatus
 from corral.orm.instance_state import InstanceState, state_of
-from corral.orm.relationship_events import related_objects
+from corral.orm.relationship_events import cascade_saves, related_objects
 from corral.orm.relationships import Direction, Relationship
 from corral.sql.schema import Column
 
@@ -120,20 +120,8 @@ def presort(
 
 def _cascade_saves(session: Session, objects: Iterable[object]) -> None:
     """Related objects not yet in the session join it along ``save-update`` relationships."""
-    stack = list(objects)
-    while stack:
-        obj = stack.pop()
-        for rel in state_of(obj).mapper.relationships.values():
-            if not rel.cascade.save_update:
-                continue
-            for item in related_objects(obj, rel):
-                item_state = state_of(item)
-                if item_state.session is None and item_state.status in (
-                    ObjectStatus.TRANSIENT,
-                    ObjectStatus.DETACHED,
-                ):
-                    session._add(item)
-                    stack.append(item)
+    for obj in objects:
+        cascade_saves(session, obj)
 
 
 def _orphans(session: Session, objects: Iterable[object]) -> list[object]:
