@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from corral import (
     Column,
@@ -268,10 +268,10 @@ class Event(RelBase):
 
 
 @contextmanager
-def rel_session(engine: Engine, **options: object) -> Iterator[Session]:
+def rel_session(engine: Engine, **options: Any) -> Iterator[Session]:
     """A session for the test suite's own fixtures: N+1 loading raises (see the issue)."""
     options.setdefault("n_plus_one", "raise")
-    with Session(engine, **options) as session:  # type: ignore[arg-type]
+    with Session(engine, **options) as session:
         yield session
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -15,6 +15,7 @@ from corral import (
     backref,
     configure_mappers,
     exc,
+    inspect,
     mapped_column,
     relationship,
 )
@@ -47,10 +48,10 @@ def pending_restored() -> Iterator[None]:
     relationships.PENDING[:] = before
 
 
-def _rel(cls: type, key: str) -> Relationship:
+def _rel(cls: Any, key: str) -> Relationship:
     """The configured relationship ``cls.key``."""
     configure_mappers()
-    rel: Relationship = cls.__mapper__.relationships[key]  # type: ignore[attr-defined]
+    rel: Relationship = inspect(cls).relationships[key]
     return rel
 
 
@@ -439,7 +440,7 @@ def test_write_only_annotation_evaluated_at_class_creation(pending_restored: Non
         "    ledger_id: Mapped[int] = mapped_column(ForeignKey('ledger.id'))\n"
     )
     exec(compile(source, "<models>", "exec"), namespace)
-    rel = _rel(namespace["Ledger"], "rows")  # type: ignore[arg-type]
+    rel = _rel(namespace["Ledger"], "rows")
     assert (rel.uselist, rel.mapper.class_) == (True, namespace["LedgerRow"])
 
 

@@ -476,7 +476,7 @@ class Connection:
                 return self._dbapi
             stack.root = Transaction(self)
         if not stack.begun:
-            if with_statement and self.dialect.begin_with_statement and not self._autocommit:
+            if with_statement and self.dialect.begins_with_statement() and not self._autocommit:
                 sql = self.dialect.begin_sql(write_lock)
                 if logger.isEnabledFor(logging.INFO):
                     logger.info("%s", sql)

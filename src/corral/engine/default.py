@@ -70,8 +70,6 @@ class DefaultDialect(SQLDialect):
     cursor_iteration_is_cheap: ClassVar[bool] = False
     #: Statement that opens a transaction.
     begin_statement: str = "BEGIN"
-    #: Whether BEGIN can travel with the transaction's first statement (one round trip).
-    begin_with_statement: bool = False
 
     def __init__(self, **options: Any) -> None:
         super().__init__()
@@ -163,10 +161,14 @@ class DefaultDialect(SQLDialect):
         else:
             cursor.execute(sql, args)
 
+    def begins_with_statement(self) -> bool:
+        """Whether BEGIN can travel with the transaction's first statement (one round trip)."""
+        return False
+
     def do_execute_after_begin(
         self, dbapi_connection: Any, cursor: Any, begin_sql: str, sql: str, args: Any, many: bool
     ) -> None:
-        """BEGIN, then the statement, sent together (dialects with ``begin_with_statement``)."""
+        """BEGIN, then the statement, sent together (where ``begins_with_statement()``)."""
         self.run(dbapi_connection, begin_sql)
         self.do_execute(cursor, sql, args, many)
 

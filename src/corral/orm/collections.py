@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, SupportsIndex
+from typing import TYPE_CHECKING, Any, Self, SupportsIndex
 
 from corral import exc
 from corral.orm import relationship_events as events
@@ -74,7 +74,7 @@ class InstrumentedList(list[Any], _Collection):
         for item in list(items):
             self.append(item)
 
-    def __iadd__(self, items: Iterable[Any]) -> InstrumentedList:  # type: ignore[misc]
+    def __iadd__(self, items: Iterable[Any]) -> Self:  # type: ignore[misc]
         self.extend(items)
         return self
 
@@ -205,19 +205,19 @@ class InstrumentedSet(set[Any], _Collection):
             else:
                 self.add(item)
 
-    def __ior__(self, other: Any) -> InstrumentedSet:  # type: ignore[misc]
+    def __ior__(self, other: Any) -> Self:  # type: ignore[misc]
         self.update(other)
         return self
 
-    def __isub__(self, other: Any) -> InstrumentedSet:  # type: ignore[misc]
+    def __isub__(self, other: Any) -> Self:  # type: ignore[misc]
         self.difference_update(other)
         return self
 
-    def __iand__(self, other: Any) -> InstrumentedSet:  # type: ignore[misc]
+    def __iand__(self, other: Any) -> Self:  # type: ignore[misc]
         self.intersection_update(other)
         return self
 
-    def __ixor__(self, other: Any) -> InstrumentedSet:  # type: ignore[misc]
+    def __ixor__(self, other: Any) -> Self:  # type: ignore[misc]
         self.symmetric_difference_update(other)
         return self
 

@@ -44,15 +44,14 @@ class PostgreSQLDialect(DefaultDialect):
         args["autocommit"] = True
         return args
 
-    @property
-    def begin_with_statement(self) -> bool:  # type: ignore[override]
+    def begins_with_statement(self) -> bool:
         """psycopg's pipeline mode sends BEGIN and the first statement in one round trip."""
-        supported = self.__dict__.get("_pipeline_supported")
+        supported: bool | None = self.__dict__.get("_pipeline_supported")
         if supported is None:
             supported = self.__dict__["_pipeline_supported"] = bool(
                 self.dbapi.Pipeline.is_supported()
             )
-        return bool(supported)
+        return supported
 
     def do_execute_after_begin(
         self, dbapi_connection: Any, cursor: Any, begin_sql: str, sql: str, args: Any, many: bool

@@ -198,15 +198,14 @@ def _state(obj: object) -> InstanceState:
 
 def _pk_order(objects: list[object]) -> list[object]:
     """Objects in primary-key order (by plain comparison; mixed types sort by type first)."""
-    keys = [_state(obj).key for obj in objects]
+    values = [key[1] if (key := _state(obj).key) else () for obj in objects]
     order = range(len(objects))
     try:
-        ranked = sorted(order, key=lambda i: keys[i][1])  # type: ignore[index]
+        ranked = sorted(order, key=values.__getitem__)
     except TypeError:  # None among values, or values of types that do not compare
 
         def tolerant(i: int) -> tuple[Any, ...]:
-            key = keys[i]
-            return tuple((v is None, str(type(v)), v) for v in (key[1] if key else ()))
+            return tuple((v is None, str(type(v)), v) for v in values[i])
 
         try:
             ranked = sorted(order, key=tolerant)
