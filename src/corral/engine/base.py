@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
-from corral.engine.inserted import inserted_primary_key
+from corral.engine.inserted import insert_result
 from corral.engine.log import log_statement, logger
 from corral.engine.parameters import split_parameters, statement_compiler
 from corral.engine.result import Result, ScalarResult
@@ -293,13 +293,21 @@ class Connection:
         self._stack.root = root
         return root
 
-    def _emit_begin(self, write_lock: bool = False) -> None:
-        """Send BEGIN for the root transaction (nothing in AUTOCOMMIT mode)."""
+    def _emit_begin(self, write_lock: bool = False, defer: bool = False) -> None:
+        """Send BEGIN for the root transaction (nothing in AUTOCOMMIT mode).
+
+        ``defer``: where the dialect can send BEGIN together with the statement
+        about to run, leave it in ``_unsent_begin`` for ``_cursor_execute``.
+        """
         dbapi = self._dbapi if self._dbapi is not None else self._revive()
         if not self._autocommit:
             sql = self.dialect.begin_sql(write_lock)
             if logger.isEnabledFor(logging.INFO):
                 logger.info("%s", sql)
+            if defer and self.dialect.begins_with_statement():
+                self._unsent_begin = sql
+                self._stack.begun = True
+                return
             try:
                 self.dialect.do_begin(dbapi, write_lock)
             except BaseException as error:
@@ -460,11 +468,8 @@ class Connection:
         )
 
     def _prepare(self, write_lock: bool = False, *, with_statement: bool = False) -> Any:
-        """The DB-API connection ready for a statement: open, with a transaction begun.
-
-        ``with_statement``: where the dialect can send BEGIN together with the
-        statement about to run, BEGIN is left in ``_unsent_begin`` for the caller.
-        """
+        """The DB-API connection ready for a statement: open, with a transaction begun
+        (``with_statement``: BEGIN may wait to go out with the statement, see _emit_begin)."""
         stack = self._stack
         root = stack.root
         if root is not None and root.state is not TransactionState.ACTIVE:
@@ -476,14 +481,7 @@ class Connection:
                 return self._dbapi
             stack.root = Transaction(self)
         if not stack.begun:
-            if with_statement and self.dialect.begins_with_statement() and not self._autocommit:
-                sql = self.dialect.begin_sql(write_lock)
-                if logger.isEnabledFor(logging.INFO):
-                    logger.info("%s", sql)
-                self._unsent_begin = sql
-                stack.begun = True
-            else:
-                self._emit_begin(write_lock)
+            self._emit_begin(write_lock, defer=with_statement)
         return self._dbapi
 
     # -- execution ---------------------------------------------------------------
@@ -574,7 +572,8 @@ class Connection:
     ) -> Result:
         description = cursor.description
         if compiled.kind == "insert" and not many:
-            return self._insert_result(cursor, compiled, binds, parameters)
+            on_error = partial(self._translate, statement=compiled.sql, params=None)
+            return insert_result(cursor, compiled, binds, parameters, on_error)
         if description is None:
             rowcount = cursor.rowcount
             cursor.close()
@@ -593,21 +592,3 @@ class Connection:
             iterate=self.dialect.cursor_iteration_is_cheap,
             on_error=partial(self._translate, statement=compiled.sql, params=args),
         )
-
-    def _insert_result(
-        self, cursor: Any, compiled: Compiled, binds: Sequence[Any], parameters: Any
-    ) -> Result:
-        rowcount = cursor.rowcount
-        primary_key = inserted_primary_key(cursor, compiled, binds, parameters)
-        if not compiled.implicit_returning and cursor.description is not None:
-            keys = compiled.result_keys or [d[0] for d in cursor.description]
-            return Result(
-                cursor,
-                keys,
-                compiled.result_processors,
-                rowcount=rowcount,
-                inserted_primary_key=primary_key,
-                on_error=partial(self._translate, statement=compiled.sql, params=None),
-            )
-        cursor.close()
-        return Result(None, (), rowcount=rowcount, inserted_primary_key=primary_key)

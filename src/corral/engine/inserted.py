@@ -1,14 +1,39 @@
-"""The primary key of a row a single-row INSERT just created."""
+"""The result of a single-row INSERT, and the primary key of the row it created."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from corral.engine.result import ErrorTranslator, Result
 from corral.engine.row import Row, make_row
 
 if TYPE_CHECKING:
     from corral.sql.compiler.compiled import Compiled
+
+
+def insert_result(
+    cursor: Any,
+    compiled: Compiled,
+    binds: Sequence[Any],
+    parameters: Any,
+    on_error: ErrorTranslator,
+) -> Result:
+    """The Result of a single-row INSERT: its rowcount, the new row's key, RETURNING rows."""
+    rowcount = cursor.rowcount
+    primary_key = inserted_primary_key(cursor, compiled, binds, parameters)
+    if not compiled.implicit_returning and cursor.description is not None:
+        keys = compiled.result_keys or [d[0] for d in cursor.description]
+        return Result(
+            cursor,
+            keys,
+            compiled.result_processors,
+            rowcount=rowcount,
+            inserted_primary_key=primary_key,
+            on_error=on_error,
+        )
+    cursor.close()
+    return Result(None, (), rowcount=rowcount, inserted_primary_key=primary_key)
 
 
 def inserted_primary_key(
