@@ -279,3 +279,12 @@ def make_engine(db_url: URL) -> Iterator[EngineFactory]:
 def engine(make_engine: EngineFactory) -> Engine:
     """An Engine with default options on this test's database."""
     return make_engine()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Engine]:
+    """An engine whose database holds the relationship test models' tables."""
+    from tests.integration.relationship_models import RelBase
+
+    RelBase.metadata.create_all(engine)
+    yield engine

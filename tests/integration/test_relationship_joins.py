@@ -81,14 +81,13 @@ ROWS: list[tuple[Any, list[dict[str, Any]]]] = [
 
 
 @pytest.fixture
-def db(engine: Engine) -> Iterator[Engine]:
-    """The relationship models' tables, filled with a small fixed data set."""
-    RelBase.metadata.create_all(engine)
-    with engine.begin() as connection:
+def db(db: Engine) -> Iterator[Engine]:
+    """The relationship models' tables (conftest's ``db``), filled with a small fixed data set."""
+    with db.begin() as connection:
         for target, rows in ROWS:
             table = getattr(target, "__table__", target)
             connection.execute(insert(table), rows)
-    yield engine
+    yield db
 
 
 def ids(objects: Any) -> list[int]:

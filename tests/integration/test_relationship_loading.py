@@ -34,16 +34,15 @@ from tests.integration.relationship_models import (
     Order,
     OrderLine,
     Post,
-    RelBase,
     Tag,
     rel_session,
 )
 
 
 @pytest.fixture
-def shop(engine: Engine) -> Iterator[Engine]:
+def shop(db: Engine) -> Iterator[Engine]:
     """Three customers with two orders of two lines each; one customer without orders."""
-    RelBase.metadata.create_all(engine)
+    engine = db
     with Session(engine) as session:
         for i in range(3):
             customer = Customer(name=f"c{i}")
@@ -88,8 +87,8 @@ def test_selectinload_chain_emits_one_statement_per_level(shop: Engine) -> None:
     assert "FROM order_line WHERE order_line.order_id IN (?, ?, ?, ?, ?, ?)" in selects[2]
 
 
-def test_selectinload_of_a_thousand_parents_emits_two_statements(engine: Engine) -> None:
-    RelBase.metadata.create_all(engine)
+def test_selectinload_of_a_thousand_parents_emits_two_statements(db: Engine) -> None:
+    engine = db
     with Session(engine) as session:
         for i in range(1000):
             session.add(Customer(name=f"c{i}", orders=[Order(reference=f"o{i}")]))
@@ -104,9 +103,9 @@ def test_selectinload_of_a_thousand_parents_emits_two_statements(engine: Engine)
 
 
 def test_selectinload_chunks_under_the_parameter_limit(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    db: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    RelBase.metadata.create_all(engine)
+    engine = db
     with Session(engine) as session:
         session.add_all(
             [Customer(name=f"c{i}", orders=[Order(reference=f"o{i}")]) for i in range(250)]
@@ -188,8 +187,8 @@ def test_lazy_select_is_one_statement_per_parent_and_none_from_the_identity_map(
         assert _selects(sql) == []  # many-to-one targets were in the identity map
 
 
-def test_many_to_many_and_self_referential_eager_loads(engine: Engine) -> None:
-    RelBase.metadata.create_all(engine)
+def test_many_to_many_and_self_referential_eager_loads(db: Engine) -> None:
+    engine = db
     with Session(engine) as session:
         python, sql_tag = Tag(name="python"), Tag(name="sql")
         session.add_all([Post(title="a", tags=[python, sql_tag]), Post(title="b", tags=[sql_tag])])
@@ -298,8 +297,8 @@ def test_lazy_load_on_a_detached_object_names_class_and_attribute(shop: Engine) 
     assert "Customer.orders" in message and "selectinload(Customer.orders)" in message
 
 
-def test_n_plus_one_detector_raises_on_a_loop_over_fifty_parents(engine: Engine) -> None:
-    RelBase.metadata.create_all(engine)
+def test_n_plus_one_detector_raises_on_a_loop_over_fifty_parents(db: Engine) -> None:
+    engine = db
     with Session(engine) as session:
         session.add_all([Customer(name=f"c{i}", orders=[Order(reference="x")]) for i in range(50)])
         session.commit()

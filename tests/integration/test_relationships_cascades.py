@@ -7,10 +7,6 @@ test checks the statements sent and the rows left.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from corral import Engine, Session, inspect, select, text
 from tests.integration.orm_models import recorded_sql
 from tests.integration.relationship_models import (
@@ -23,18 +19,10 @@ from tests.integration.relationship_models import (
     Folder,
     Order,
     OrderLine,
-    RelBase,
     rel_session,
     rows,
     shape,
 )
-
-
-@pytest.fixture
-def db(engine: Engine) -> Iterator[Engine]:
-    """An engine whose database holds the relationship models' tables."""
-    RelBase.metadata.create_all(engine)
-    yield engine
 
 
 def _customers(engine: Engine) -> None:

@@ -7,8 +7,6 @@ databases (PostgreSQL adds RETURNING to INSERTs; MariaDB does not).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from corral import Engine, exc, select
@@ -26,7 +24,6 @@ from tests.integration.relationship_models import (
     Passport,
     Person,
     Post,
-    RelBase,
     Tag,
     Trip,
     Widget,
@@ -34,13 +31,6 @@ from tests.integration.relationship_models import (
     rows,
     shape,
 )
-
-
-@pytest.fixture
-def db(engine: Engine) -> Iterator[Engine]:
-    """An engine whose database holds the relationship models' tables."""
-    RelBase.metadata.create_all(engine)
-    yield engine
 
 
 def test_many_to_one_copies_the_generated_key(db: Engine) -> None:

@@ -6,10 +6,6 @@ and set collections, one-to-one; on SQLite, PostgreSQL and MariaDB.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from corral import Engine, select
 from corral.orm.collections import InstrumentedList, InstrumentedSet
 from tests.integration.orm_models import recorded_sql
@@ -22,7 +18,6 @@ from tests.integration.relationship_models import (
     Order,
     Person,
     Post,
-    RelBase,
     Tag,
     Trip,
     rel_session,
@@ -31,13 +26,6 @@ from tests.integration.relationship_models import (
 )
 
 DEPTH = 5
-
-
-@pytest.fixture
-def db(engine: Engine) -> Iterator[Engine]:
-    """An engine whose database holds the relationship models' tables."""
-    RelBase.metadata.create_all(engine)
-    yield engine
 
 
 def _tree(name: str, depth: int) -> Node:
