@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from corral import Engine, aliased, insert, select
-from corral.orm.relationship_attribute import RelationshipAttribute
+from corral.orm.relationships.attribute import RelationshipAttribute
 from tests.integration.relationship_models import (
     City,
     Customer,

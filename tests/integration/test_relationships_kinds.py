@@ -7,7 +7,7 @@ and set collections, one-to-one; on SQLite, PostgreSQL and MariaDB.
 from __future__ import annotations
 
 from corral import Engine, select
-from corral.orm.collections import InstrumentedList, InstrumentedSet
+from corral.orm.relationships.collections import InstrumentedList, InstrumentedSet
 from tests.integration.orm_models import recorded_sql
 from tests.integration.relationship_models import (
     Author,

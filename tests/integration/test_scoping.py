@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from corral import Engine, Session, SessionLeakWarning, scoped_session, select, sessionmaker
-from corral.orm.scoping import ScopedRegistry, TaskRegistry
+from corral.orm.session.scoping import ScopedRegistry, TaskRegistry
 from tests.integration.orm_models import User, create_schema
 
 

@@ -8,7 +8,7 @@ from typing import Any, cast
 import pytest
 
 from corral import aliased, exc, select
-from corral.orm.relationship_attribute import RelationshipAttribute
+from corral.orm.relationships.attribute import RelationshipAttribute
 from corral.sql.elements import BindParameter, ClauseElement
 from tests.integration.relationship_models import (
     City,

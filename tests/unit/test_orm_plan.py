@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from corral import ObjectStatus
-from corral.orm.instance_state import state_of
+from corral.orm.mapping.instance_state import state_of
 from corral.orm.unit_of_work.plan import (
     KEY_PARAM,
     VERSION_PARAM,

@@ -19,9 +19,10 @@ from corral import (
     mapped_column,
     relationship,
 )
-from corral.orm import relationships
-from corral.orm.collections import InstrumentedList, InstrumentedSet
-from corral.orm.relationships import Cascade, Direction, Relationship
+from corral.orm.mapping import properties
+from corral.orm.relationships.collections import InstrumentedList, InstrumentedSet
+from corral.orm.relationships.direction import Direction
+from corral.orm.relationships.relationship import Cascade, Relationship
 from tests.integration.relationship_models import (
     Account,
     Author,
@@ -43,9 +44,9 @@ from tests.integration.relationship_models import (
 @pytest.fixture
 def pending_restored() -> Iterator[None]:
     """Relationships a test leaves unconfigurable are forgotten afterwards."""
-    before = list(relationships.PENDING)
+    before = list(properties.PENDING)
     yield
-    relationships.PENDING[:] = before
+    properties.PENDING[:] = before
 
 
 def _rel(cls: Any, key: str) -> Relationship:

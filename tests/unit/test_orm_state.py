@@ -9,7 +9,7 @@ import pytest
 
 from corral import ObjectStatus, exc, inspect
 from corral.orm.base import NO_VALUE, TRANSITIONS
-from corral.orm.instance_state import History, state_of
+from corral.orm.mapping.instance_state import History, state_of
 from tests.integration.orm_models import User
 
 T = TypeVar("T")
@@ -303,5 +303,7 @@ def test_mypy_understands_the_constructor(tmp_path: Path) -> None:
     assert len(errors) == 2, stdout
     assert 'Argument "name" to "User" has incompatible type "int"; expected "str"' in errors[0]
     assert 'Unexpected keyword argument "nmae" for "User"' in errors[1]
-    assert any('"corral.orm.attributes.InstrumentedAttribute[str]"' in line for line in lines)
+    assert any(
+        '"corral.orm.mapping.attributes.InstrumentedAttribute[str]"' in line for line in lines
+    )
     assert any('Revealed type is "str"' in line for line in lines)

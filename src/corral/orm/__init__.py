@@ -1,16 +1,12 @@
-"""corral.orm: mapping, the Session and the unit of work."""
+"""corral.orm: mapping, relationships, loading, the unit of work and the Session.
 
-from corral.orm.aliased import aliased
+Sub-packages, each importing only those before it: ``mapping``, ``relationships``,
+``loading`` and ``unit_of_work`` (independent of each other), ``session``; ``base``
+holds the definitions all of them share. import-linter checks the order (pyproject.toml).
+"""
+
 from corral.orm.base import Mapped, ObjectStatus
-from corral.orm.declarative import DeclarativeBase, registry
-from corral.orm.inspection import inspect
-from corral.orm.mapped_column import deferred, mapped_column
-from corral.orm.mapper import Mapper
-from corral.orm.relationships import backref, configure_mappers, relationship
-from corral.orm.scoping import SessionLeakWarning, scoped_session
-from corral.orm.session import Session, SessionTransaction, sessionmaker
-from corral.orm.session.retry import Backoff
-from corral.orm.strategy_options import (
+from corral.orm.loading.strategy_options import (
     Load,
     contains_eager,
     defaultload,
@@ -24,7 +20,17 @@ from corral.orm.strategy_options import (
     subqueryload,
     undefer,
 )
-from corral.orm.write_only import WriteOnlyCollection, WriteOnlyMapped
+from corral.orm.mapping.aliased import aliased
+from corral.orm.mapping.declarative import DeclarativeBase, registry
+from corral.orm.mapping.inspection import inspect
+from corral.orm.mapping.mapped_column import deferred, mapped_column
+from corral.orm.mapping.mapper import Mapper
+from corral.orm.mapping.properties import configure_mappers
+from corral.orm.relationships.relationship import backref, relationship
+from corral.orm.relationships.write_only import WriteOnlyCollection, WriteOnlyMapped
+from corral.orm.session import Session, SessionTransaction, sessionmaker
+from corral.orm.session.retry import Backoff
+from corral.orm.session.scoping import SessionLeakWarning, scoped_session
 
 __all__ = [
     "Backoff",

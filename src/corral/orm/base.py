@@ -6,7 +6,7 @@ import enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
-    from corral.orm.attributes import InstrumentedAttribute
+    from corral.orm.mapping.attributes import InstrumentedAttribute
 
 T = TypeVar("T")
 

@@ -1,4 +1,5 @@
-"""The Session, its transaction and sessionmaker."""
+"""The Session, its transactions, sessionmaker, scoped sessions, retry and ORM-enabled
+UPDATE/DELETE. The top of the ORM: it may import every other ``orm`` sub-package."""
 
 from corral.orm.session.maker import sessionmaker
 from corral.orm.session.session import Session

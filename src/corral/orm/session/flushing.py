@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.orm import relationships
 from corral.orm.base import STATE_ATTR, ObjectStatus
-from corral.orm.instance_state import InstanceState, state_of
-from corral.orm.mapper import Mapper
+from corral.orm.mapping import properties
+from corral.orm.mapping.instance_state import InstanceState, state_of
+from corral.orm.mapping.mapper import Mapper
 from corral.orm.session.transaction import SessionTransaction, TransactionStatus
 from corral.orm.unit_of_work import dependencies, relational_flush
 from corral.orm.unit_of_work.execute import execute_plan
@@ -54,8 +54,8 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
 
 def _flush(session: Session, new: list[object], dirty: list[object], deleted: list[object]) -> None:
     transaction = session._active_transaction()
-    if relationships.PENDING:
-        relationships.configure_mappers()
+    if properties.PENDING:
+        properties.configure_mappers()
     classes: set[Any] = {type(o) for o in (*new, *dirty, *deleted)}
     if any(cls.__mapper__.relationships for cls in classes):
         _flush_related(session, transaction, new, dirty, deleted)

@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from corral import exc
 from corral.engine.result import Result
-from corral.orm import eager_loading, loading, query_plan, relationships
 from corral.orm.base import NO_VALUE, ObjectStatus
-from corral.orm.instance_state import InstanceState, state_of
-from corral.orm.mapper import Mapper
+from corral.orm.loading import eager as eager_loading
+from corral.orm.loading import entities as loading
+from corral.orm.loading import query_plan
+from corral.orm.mapping import properties
+from corral.orm.mapping.instance_state import InstanceState, state_of
+from corral.orm.mapping.mapper import Mapper
 from corral.sql.conditions import and_
 from corral.sql.elements import bindparam
 from corral.sql.selectable import Select, select
@@ -79,8 +82,8 @@ def execute_orm_select(
     ``corral_load_node`` (set by a selectin/subquery load) gives the load tree
     of the first entity; that caller finishes its objects itself.
     """
-    if relationships.PENDING:
-        relationships.configure_mappers()
+    if properties.PENDING:
+        properties.configure_mappers()
     node = options.get("corral_load_node")
     plan = query_plan.prepare(statement, mappers, node)
     executed = statement if plan is None else query_plan.rewrite(plan)

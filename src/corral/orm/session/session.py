@@ -18,10 +18,10 @@ from corral import exc
 from corral.engine.base import Connection
 from corral.engine.result import Result, ScalarResult
 from corral.orm.base import STATE_ATTR, ObjectStatus
-from corral.orm.identity_map import IdentityMap
-from corral.orm.instance_state import InstanceState, state_of
-from corral.orm.lazy_loading import N_PLUS_ONE_DEFAULT, LazyLoadCounter
-from corral.orm.loading import mapped_entities
+from corral.orm.loading import lazy
+from corral.orm.loading.entities import mapped_entities
+from corral.orm.mapping.identity_map import IdentityMap
+from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.session import cascades, flushing, querying
 from corral.orm.session.transaction import (
     SessionTransaction,
@@ -48,7 +48,7 @@ class Session:
         autobegin: bool = True,
         info: dict[str, Any] | None = None,
         isolation_level: str | None = None,
-        n_plus_one: str | None = N_PLUS_ONE_DEFAULT,
+        n_plus_one: str | None = lazy.N_PLUS_ONE_DEFAULT,
         n_plus_one_threshold: int = 10,
     ) -> None:
         self.bind = bind
@@ -67,7 +67,7 @@ class Session:
         self._flushing = False
         self._autoflush_suspended = 0
         #: Lazy loads per relationship, for N+1 detection (``n_plus_one="warn" | "raise"``).
-        self._lazy_loads = LazyLoadCounter(n_plus_one, n_plus_one_threshold)
+        self._lazy_loads = lazy.LazyLoadCounter(n_plus_one, n_plus_one_threshold)
         self._guard = OneThreadGuard(
             "Session", "give each thread its own session (scoped_session does this)"
         )
@@ -425,8 +425,8 @@ class Session:
     def _note_modified(self, obj: object) -> None:
         self._modified[id(obj)] = obj
 
-    def _count_lazy_load(self, rel: Any, obj: object) -> None:
-        self._lazy_loads.count(rel, obj)
+    def _lazy_load(self, obj: object, rel: Any, params: dict[str, Any]) -> Any:
+        return lazy.load(self, obj, rel, params)  # asked for by relationships.unloaded
 
     @property
     def new(self) -> list[object]:
@@ -510,7 +510,7 @@ class Session:
                     self, connection, statement, params, options, mappers
                 )
         if isinstance(statement, DMLStatement):
-            from corral.orm.sync import execute_dml
+            from corral.orm.session.bulk_dml import execute_dml
 
             return execute_dml(self, connection, statement, params, options)
         return connection.execute(statement, params)

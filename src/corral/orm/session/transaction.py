@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import ObjectStatus
-from corral.orm.instance_state import state_of
+from corral.orm.mapping.instance_state import state_of
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session

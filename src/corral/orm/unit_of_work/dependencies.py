@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import NO_VALUE, ObjectStatus
-from corral.orm.instance_state import InstanceState, state_of
-from corral.orm.relationship_events import cascade_saves, related_objects
-from corral.orm.relationships import Direction, Relationship
+from corral.orm.mapping.instance_state import InstanceState, state_of
+from corral.orm.relationships.direction import Direction
+from corral.orm.relationships.in_memory import cascade_saves, related_objects
+from corral.orm.relationships.relationship import Relationship
 from corral.sql.schema import Column
 
 if TYPE_CHECKING:

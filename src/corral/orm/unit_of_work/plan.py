@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corral.orm.base import NO_VALUE, STATE_ATTR
-from corral.orm.instance_state import InstanceState
-from corral.orm.mapper import Mapper
+from corral.orm.mapping.instance_state import InstanceState
+from corral.orm.mapping.mapper import Mapper
 from corral.sql.conditions import and_
 from corral.sql.dml import delete, insert, update
 from corral.sql.elements import ClauseElement, bindparam

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from corral.orm.base import NO_VALUE
-from corral.orm.instance_state import state_of
-from corral.orm.mapper import Mapper
+from corral.orm.mapping.instance_state import state_of
+from corral.orm.mapping.mapper import Mapper
 from corral.orm.unit_of_work import dependencies
 from corral.orm.unit_of_work.dependencies import FlushWork
 from corral.orm.unit_of_work.execute import execute_step

@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.orm.relationships import Direction, Relationship
-from corral.orm.strategy_options import DEFAULT, ColumnOption, Load
+from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load
+from corral.orm.relationships.direction import Direction
+from corral.orm.relationships.relationship import Relationship
 from corral.sql.conditions import and_
 from corral.sql.elements import ColumnElement, UnaryExpression
 from corral.sql.from_clause import FromClause, Join
 
 if TYPE_CHECKING:
-    from corral.orm.mapper import Mapper
+    from corral.orm.mapping.mapper import Mapper
     from corral.sql.selectable import Select
 
 #: Strategies that load with the parents' query (the others load on access).

@@ -20,7 +20,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from corral import exc
 from corral.engine.result import Result, ScalarResult
-from corral.orm.identity_map import IdentityMap
+from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.session.maker import sessionmaker
 from corral.orm.session.retry import run_transaction
 from corral.orm.session.session import Session

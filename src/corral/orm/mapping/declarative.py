@@ -13,12 +13,12 @@ import uuid
 from typing import Any, ClassVar, Union, dataclass_transform, get_args, get_origin
 
 from corral import exc
-from corral.orm.attributes import InstrumentedAttribute
 from corral.orm.base import STATE_ATTR, Mapped
-from corral.orm.instance_state import InstanceState
-from corral.orm.mapped_column import MappedColumn, mapped_column
-from corral.orm.mapper import Mapper
-from corral.orm.relationships import PENDING, Relationship, configure_mappers, try_configure
+from corral.orm.mapping.attributes import InstrumentedAttribute
+from corral.orm.mapping.instance_state import InstanceState
+from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
+from corral.orm.mapping.mapper import Mapper
+from corral.orm.mapping.properties import PENDING, MapperProperty, configure_mappers, try_configure
 from corral.sql import types as sqltypes
 from corral.sql.schema import Column, Constraint, Index, MetaData, Table
 from corral.sql.type_api import TypeEngine
@@ -271,11 +271,10 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry.classes_by_name[cls.__name__] = cls
     annotations = inspect.get_annotations(cls)
     for key, value in list(cls.__dict__.items()):
-        if isinstance(value, Relationship):
+        if isinstance(value, MapperProperty):
             value.key = key
             value.annotation = annotations.get(key)
-            mapper.add_relationship(value)
-            PENDING.append(value)
+            mapper.add_relationship(value, configured=False)
     try_configure()
 
 

@@ -21,8 +21,8 @@ from corral.sql.elements import BinaryExpression, ColumnElement
 from corral.sql.schema import Column, Table
 
 if TYPE_CHECKING:
-    from corral.orm.mapper import Mapper
-    from corral.orm.relationships import Relationship
+    from corral.orm.mapping.mapper import Mapper
+    from corral.orm.relationships.relationship import Relationship
 
 
 def evaluation_namespace(rel: Relationship, classes: dict[str, type]) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def from_annotation(rel: Relationship, classes: dict[str, type]) -> tuple[Any, t
         return _from_annotation_text(rel, annotation)
     if get_origin(annotation) is not None and get_args(annotation):
         from corral.orm.base import Mapped
-        from corral.orm.write_only import WriteOnlyCollection
+        from corral.orm.relationships.write_only import WriteOnlyCollection
 
         if get_origin(annotation) is Mapped:
             annotation = get_args(annotation)[0]
@@ -144,7 +144,7 @@ def _is_none(node: ast.expr) -> bool:
 
 
 def resolve_mapper(rel: Relationship, argument: Any, classes: dict[str, type]) -> Mapper:
-    from corral.orm.mapper import Mapper
+    from corral.orm.mapping.mapper import Mapper
 
     if argument is None:
         raise exc.ArgumentError(

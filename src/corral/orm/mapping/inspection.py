@@ -7,8 +7,8 @@ from typing import Any, overload
 
 from corral import exc
 from corral.orm.base import ObjectStatus
-from corral.orm.instance_state import History, InstanceState, state_of
-from corral.orm.mapper import Mapper
+from corral.orm.mapping.instance_state import History, InstanceState, state_of
+from corral.orm.mapping.mapper import Mapper
 
 
 class AttributeState:

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from corral import exc
-from corral.orm import relationship_events as events
 from corral.orm.base import NO_VALUE
+from corral.orm.relationships import expressions
+from corral.orm.relationships import in_memory as events
 
 if TYPE_CHECKING:
-    from corral.orm.relationships import Relationship
+    from corral.orm.relationships.relationship import Relationship
     from corral.sql.elements import ColumnElement
     from corral.sql.from_clause import FromClause
 
@@ -33,7 +34,7 @@ class RelationshipAttribute(Generic[T]):
 
     @property
     def prop(self) -> Relationship:
-        from corral.orm.relationships import configure_mappers
+        from corral.orm.mapping.properties import configure_mappers
 
         configure_mappers()
         return self.rel
@@ -59,7 +60,7 @@ class RelationshipAttribute(Generic[T]):
             return instance.__dict__[self.key]
         except KeyError:
             pass
-        from corral.orm.lazy_loading import load_on_access
+        from corral.orm.relationships.unloaded import load_on_access
 
         return load_on_access(instance, self.prop)
 
@@ -89,56 +90,38 @@ class RelationshipAttribute(Generic[T]):
         return self.prop.join_condition()
 
     def __eq__(self, other: object) -> Any:
-        from corral.orm import relationship_sql
-
-        return relationship_sql.compare(self.prop, other, negate=False)
+        return expressions.compare(self.prop, other, negate=False)
 
     def __ne__(self, other: object) -> Any:
-        from corral.orm import relationship_sql
-
-        return relationship_sql.compare(self.prop, other, negate=True)
+        return expressions.compare(self.prop, other, negate=True)
 
     __hash__ = object.__hash__
 
     def any(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
-        from corral.orm import relationship_sql
-
-        return relationship_sql.any_(self.prop, criterion, kwargs)
+        return expressions.any_(self.prop, criterion, kwargs)
 
     def has(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
-        from corral.orm import relationship_sql
-
-        return relationship_sql.has(self.prop, criterion, kwargs)
+        return expressions.has(self.prop, criterion, kwargs)
 
     def contains(self, other: Any) -> ColumnElement[bool]:
-        from corral.orm import relationship_sql
-
-        return relationship_sql.contains(self.prop, other)
+        return expressions.contains(self.prop, other)
 
     def of_type(self, target: Any) -> Any:
-        from corral.orm import relationship_sql
-
-        return relationship_sql.of_type(self.prop, target)
+        return expressions.of_type(self.prop, target)
 
     # The hook Select.join() / join_from() look for (the SQL layer never imports the ORM).
 
     def _join_parent(self) -> FromClause:
-        from corral.orm import relationship_sql
-
-        return relationship_sql.path(self.prop)._join_parent()
+        return expressions.path(self.prop)._join_parent()
 
     def _join_steps(
         self, left: FromClause, target: FromClause | None = None
     ) -> list[tuple[FromClause, ColumnElement[bool]]]:
-        from corral.orm import relationship_sql
-
-        return relationship_sql.path(self.prop)._join_steps(left, target)
+        return expressions.path(self.prop)._join_steps(left, target)
 
 
 def set_collection(owner: Any, rel: Relationship, value: Any) -> None:
     """``user.addresses = [...]``: the members that left and joined fire their events."""
-    from corral.orm.collections import new_collection
-
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise exc.ArgumentError(
             f"{rel.describe()} is a collection; assign a list or set of "
@@ -155,7 +138,7 @@ def set_collection(owner: Any, rel: Relationship, value: Any) -> None:
     old_items = list(old) if old is not None else []
     if old is not None and hasattr(old, "_quiet_append"):
         events.before_collection_change(owner, rel, old)
-    owner.__dict__[rel.key] = new_collection(owner, rel, items)
+    owner.__dict__[rel.key] = rel.new_collection(owner, items)
     for item in old_items:
         if not any(item is new for new in items):
             events.removed(owner, rel, item)

@@ -13,7 +13,7 @@ from corral import exc
 from corral.orm.base import NO_VALUE, STATE_ATTR, TRANSITIONS, ObjectStatus
 
 if TYPE_CHECKING:
-    from corral.orm.mapper import Mapper
+    from corral.orm.mapping.mapper import Mapper
     from corral.orm.session import Session
 
 IdentityKey = tuple[Any, tuple[Any, ...]]

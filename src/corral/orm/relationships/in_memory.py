@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
-from corral.orm.instance_state import state_of
+from corral.orm.mapping.instance_state import state_of
 
 if TYPE_CHECKING:
-    from corral.orm.relationships import Relationship
+    from corral.orm.relationships.relationship import Relationship
 
 #: Statuses whose relationship changes are remembered for the flush (new objects flush whole).
 _TRACKED = (ObjectStatus.PERSISTENT, ObjectStatus.DETACHED)
@@ -143,7 +143,7 @@ def present_value(obj: Any, rel: Relationship) -> Any:
     state = state_of(obj)
     if state.status is not ObjectStatus.PERSISTENT or state.session is None:
         return NO_VALUE
-    from corral.orm.lazy_loading import current_value
+    from corral.orm.relationships.unloaded import current_value
 
     with state.session.no_autoflush:
         return current_value(obj, rel)
@@ -166,9 +166,7 @@ def collection_for_update(obj: Any, rel: Relationship) -> Any:
         return collection
     state = state_of(obj)
     if state.status in _NEW:
-        from corral.orm.collections import new_collection
-
-        collection = new_collection(obj, rel)
+        collection = rel.new_collection(obj)
         obj.__dict__[rel.key] = collection
         return collection
     return None

@@ -135,7 +135,7 @@ class Load:
 
 
 def _relationship_of(attribute: Any, strategy: str) -> Any:
-    from corral.orm.relationship_attribute import RelationshipAttribute
+    from corral.orm.relationships.attribute import RelationshipAttribute
 
     target = getattr(attribute, "_of_type_attribute", attribute)
     if not isinstance(target, RelationshipAttribute):

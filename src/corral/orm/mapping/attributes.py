@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
-from corral.orm.instance_state import state_of
+from corral.orm.mapping.instance_state import state_of
 from corral.sql.elements import ColumnElement
 
 if TYPE_CHECKING:

@@ -12,14 +12,15 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 from corral import exc
-from corral.orm import relationship_events as events
 from corral.orm.base import ObjectStatus
-from corral.orm.instance_state import state_of
+from corral.orm.mapping.instance_state import state_of
+from corral.orm.relationships import in_memory as events
+from corral.orm.relationships.expressions import lazy_statement
 from corral.sql.conditions import and_
 from corral.sql.selectable import Select, select
 
 if TYPE_CHECKING:
-    from corral.orm.relationships import Relationship
+    from corral.orm.relationships.relationship import Relationship
 
 T = TypeVar("T")
 
@@ -81,8 +82,6 @@ class WriteOnlyCollection(Generic[T]):
 
     def select(self) -> Select:
         """``SELECT`` of the members (as flushed), to refine with where/order_by/limit."""
-        from corral.orm.lazy_loading import lazy_statement
-
         rel = self._rel
         state = state_of(self._owner)
         if state.key is None:

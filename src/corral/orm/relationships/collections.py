@@ -1,7 +1,7 @@
 """Collections of related objects that report their changes: ``user.addresses``.
 
 A relationship collection is a ``list`` (or ``set``) subclass. Each change that
-adds or removes a member calls back into ``relationship_events``, which keeps
+adds or removes a member calls back into ``in_memory``, which keeps
 the other side of the relationship in step, cascades the new member into the
 owner's session, and remembers what the collection held before its first change
 (the flush compares the two). The owner is held by weak reference, so a loaded
@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self, SupportsIndex
 
 from corral import exc
-from corral.orm import relationship_events as events
+from corral.orm.relationships import in_memory as events
 
 if TYPE_CHECKING:
-    from corral.orm.relationships import Relationship
+    from corral.orm.relationships.relationship import Relationship
 
 
 class _Collection:
@@ -230,10 +230,3 @@ class InstrumentedSet(set[Any], _Collection):
         if item in self:
             self._before_change(quiet=True)
             super().remove(item)
-
-
-def new_collection(owner: Any, rel: Relationship, items: Iterable[Any] = ()) -> Any:
-    """An instrumented collection of ``rel``'s kind holding ``items`` (no events fired)."""
-    if rel.collection_class is set:
-        return InstrumentedSet(owner, rel, items)
-    return InstrumentedList(owner, rel, items)

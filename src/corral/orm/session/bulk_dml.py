@@ -16,8 +16,8 @@ from corral import exc
 from corral.engine.base import Connection
 from corral.engine.result import Result
 from corral.orm.base import NO_VALUE, ObjectStatus
-from corral.orm.instance_state import state_of
-from corral.orm.mapper import Mapper
+from corral.orm.mapping.instance_state import state_of
+from corral.orm.mapping.mapper import Mapper
 from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
 from corral.sql.conditions import BooleanClauseList, and_

@@ -10,11 +10,12 @@ sides of ``back_populates`` / ``backref``.
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.orm.relationship_config import (
+from corral.orm.mapping.properties import MapperProperty
+from corral.orm.relationships.configuration import (
     column_set,
     evaluate,
     evaluation_namespace,
@@ -26,20 +27,16 @@ from corral.orm.relationship_config import (
     resolve_order_by,
     resolve_secondary,
 )
+from corral.orm.relationships.direction import Direction
 from corral.sql.conditions import and_
 from corral.sql.elements import ColumnElement
 from corral.sql.schema import Column, Table
 
 if TYPE_CHECKING:
-    from corral.orm.mapper import Mapper
-
-
-class Direction(enum.Enum):
-    ONETOMANY = "one-to-many"
-    MANYTOONE = "many-to-one"
-    MANYTOMANY = "many-to-many"
-
-    __hash__ = object.__hash__  # members are singletons: hash in C, not by name
+    from corral.orm.mapping.mapper import Mapper
+    from corral.orm.relationships.expressions import RelationshipPath
+    from corral.orm.relationships.write_only import WriteOnlyCollection
+    from corral.sql.from_clause import FromClause
 
 
 #: Strategy names ``lazy=`` accepts, with SQLAlchemy's older spellings mapped on.
@@ -92,7 +89,7 @@ class Cascade:
         return f"Cascade({', '.join(words)!r})"
 
 
-class Relationship:
+class Relationship(MapperProperty):
     """One side of a relationship between two mapped classes."""
 
     def __init__(
@@ -177,7 +174,7 @@ class Relationship:
         self.extra_criteria: list[ColumnElement[Any]] = []
         self.order_by: list[ColumnElement[Any]] = []
         self.reverse: Relationship | None = None
-        #: The lazy loader's SELECT, built on first use (see lazy_loading.lazy_statement).
+        #: The lazy loader's SELECT, built on first use (see unloaded.lazy_statement).
         self.lazy_select: Any = None
 
     def __repr__(self) -> str:
@@ -242,6 +239,65 @@ class Relationship:
             )
         self.order_by = resolve_order_by(self, namespace)
         self.configured = True
+
+    def link(self, classes: dict[str, type]) -> None:
+        """Connect to the other side: ``back_populates`` names it, ``backref`` creates it."""
+        if self.back_populates is not None:
+            other = self.mapper.relationships.get(self.back_populates)
+            target = self.mapper.class_.__name__
+            if other is None:
+                raise exc.ArgumentError(
+                    f"{self.describe()}: back_populates={self.back_populates!r} names no "
+                    f"relationship of {target}; declare {target}.{self.back_populates} = "
+                    f"relationship(back_populates={self.key!r})"
+                )
+            other.configure(classes)
+            if other.mapper is not self.parent:
+                raise exc.ArgumentError(
+                    f"{self.describe()} and {other.describe()} are declared as two sides of one "
+                    f"relationship but {other.describe()} points at {other.mapper.class_.__name__}"
+                )
+            self.reverse = other
+            other.reverse = self
+        elif self.backref is not None and self.reverse is None:
+            name, options = (self.backref, {}) if isinstance(self.backref, str) else self.backref
+            if name in self.mapper.relationships or name in self.mapper.columns_by_key:
+                raise exc.ArgumentError(
+                    f"{self.describe()}: backref {name!r} clashes with the existing attribute "
+                    f"{self.mapper.class_.__name__}.{name}"
+                )
+            other = _make_backref(self, name, options)
+            self.reverse = other
+            other.reverse = self
+            self.mapper.add_relationship(other)
+
+    def class_attribute(self) -> Any:
+        """``User.addresses``: the descriptor for the class and its objects."""
+        from corral.orm.relationships.attribute import RelationshipAttribute
+
+        return RelationshipAttribute(self)
+
+    def new_collection(self, owner: Any, members: Iterable[Any] = ()) -> Any:
+        """An instrumented collection of this relationship's kind holding ``members`` (no
+        events fired)."""
+        from corral.orm.relationships.collections import InstrumentedList, InstrumentedSet
+
+        if self.collection_class is set:
+            return InstrumentedSet(owner, self, members)
+        return InstrumentedList(owner, self, members)
+
+    def write_only_collection(self, owner: Any) -> WriteOnlyCollection[Any]:
+        """The ``lazy="write_only"`` collection of ``owner``."""
+        from corral.orm.relationships.write_only import WriteOnlyCollection
+
+        return WriteOnlyCollection(owner, self)
+
+    def path_from(self, parent: FromClause) -> RelationshipPath:
+        """This relationship starting from ``parent`` (an alias of its class's table), for
+        ``aliased(User).addresses``."""
+        from corral.orm.relationships.expressions import RelationshipPath
+
+        return RelationshipPath(self, parent=parent)
 
     def _configure_direct(self, namespace: dict[str, Any]) -> None:
         parent_table, target_table = self.parent.table, self.mapper.table
@@ -380,75 +436,6 @@ def backref(name: str, **kwargs: Any) -> tuple[str, dict[str, Any]]:
     return (name, kwargs)
 
 
-# -- configuring every relationship -----------------------------------------------------
-
-#: Relationships declared but not configured yet, across registries.
-PENDING: list[Relationship] = []
-
-
-def configure_mappers() -> None:
-    """Configure every relationship declared so far; errors name the relationship and the fix.
-
-    Runs by itself on first use (creating an object, a query, a flush, reading a
-    relationship); call it directly to check the mappings at start-up.
-    """
-    if PENDING:
-        _configure_pending(strict=True)
-
-
-def try_configure() -> None:
-    """Configure what can be configured now (after each class is mapped); errors wait."""
-    if PENDING:
-        _configure_pending(strict=False)
-
-
-def _configure_pending(strict: bool) -> None:
-    progress = True
-    while PENDING and progress:
-        progress = False
-        for rel in list(PENDING):
-            classes = rel.parent.class_.registry.classes_by_name
-            try:
-                rel.configure(classes)
-                _link_other_side(rel, classes)
-            except exc.ArgumentError:
-                if strict:
-                    raise
-                continue
-            PENDING.remove(rel)
-            progress = True
-
-
-def _link_other_side(rel: Relationship, classes: dict[str, type]) -> None:
-    if rel.back_populates is not None:
-        other = rel.mapper.relationships.get(rel.back_populates)
-        if other is None:
-            raise exc.ArgumentError(
-                f"{rel.describe()}: back_populates={rel.back_populates!r} names no relationship "
-                f"of {rel.mapper.class_.__name__}; declare {rel.mapper.class_.__name__}."
-                f"{rel.back_populates} = relationship(back_populates={rel.key!r})"
-            )
-        other.configure(classes)
-        if other.mapper is not rel.parent:
-            raise exc.ArgumentError(
-                f"{rel.describe()} and {other.describe()} are declared as two sides of one "
-                f"relationship but {other.describe()} points at {other.mapper.class_.__name__}"
-            )
-        rel.reverse = other
-        other.reverse = rel
-    elif rel.backref is not None and rel.reverse is None:
-        name, options = (rel.backref, {}) if isinstance(rel.backref, str) else rel.backref
-        if name in rel.mapper.relationships or name in rel.mapper.columns_by_key:
-            raise exc.ArgumentError(
-                f"{rel.describe()}: backref {name!r} clashes with the existing attribute "
-                f"{rel.mapper.class_.__name__}.{name}"
-            )
-        other = _make_backref(rel, name, options)
-        rel.reverse = other
-        other.reverse = rel
-        rel.mapper.add_relationship(other)
-
-
 def _make_backref(rel: Relationship, name: str, options: dict[str, Any]) -> Relationship:
     """The other side of ``rel``, configured from ``rel``'s own pairs."""
     options = dict(options)
@@ -479,4 +466,4 @@ def _make_backref(rel: Relationship, name: str, options: dict[str, Any]) -> Rela
     return other
 
 
-__all__ = ["Cascade", "Direction", "Relationship", "backref", "configure_mappers", "relationship"]
+__all__ = ["Cascade", "Direction", "Relationship", "backref", "relationship"]

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from corral.engine.result import Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
-from corral.orm.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
-from corral.orm.mapper import Mapper
+from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
+from corral.orm.mapping.mapper import Mapper
 from corral.util.gc_pause import PAUSE_AT, collector_pause
 
 if TYPE_CHECKING:
-    from corral.orm.query_plan import QueryPlan
+    from corral.orm.loading.query_plan import QueryPlan
     from corral.orm.session.session import Session
     from corral.sql.selectable import Select
 

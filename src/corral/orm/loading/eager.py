@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from corral.orm.lazy_loading import LOADER_ATTR, set_loaded
-from corral.orm.loading import EntityLoader
-from corral.orm.query_plan import JoinedLoad, LoadNode, QueryPlan
-from corral.orm.relationships import Direction, Relationship
+from corral.orm.loading.entities import EntityLoader
+from corral.orm.loading.query_plan import JoinedLoad, LoadNode, QueryPlan
+from corral.orm.relationships.direction import Direction
+from corral.orm.relationships.relationship import Relationship
+from corral.orm.relationships.unloaded import LOADER_ATTR, set_loaded
 from corral.sql.conditions import and_, or_
 from corral.sql.selectable import Select, select
 

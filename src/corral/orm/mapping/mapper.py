@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
-from corral.orm.instance_state import IdentityKey
-from corral.orm.relationships import Relationship
+from corral.orm.mapping.instance_state import IdentityKey
+from corral.orm.mapping.properties import PENDING, MapperProperty
 from corral.sql.schema import Column, Table
+
+if TYPE_CHECKING:
+    from corral.orm.relationships.relationship import Relationship
 
 
 class Mapper:
@@ -65,7 +68,7 @@ class Mapper:
         self.eager_relationships: tuple[str, ...] = ()
         #: Whether a query of this class needs a load plan (deferred columns, eager loads).
         self.needs_plan = bool(self.deferred)
-        #: Relationship name -> Relationship (configured on first use; see relationships.py).
+        #: Relationship name -> Relationship (configured on first use; see mapping/properties.py).
         self.relationships: dict[str, Relationship] = {}
         #: What expiring every attribute drops: the columns and the relationships.
         self.expire_keys: tuple[str, ...] = self.column_keys
@@ -91,10 +94,10 @@ class Mapper:
     def column_attrs(self) -> dict[str, Column]:
         return dict(self.columns_by_key)
 
-    def add_relationship(self, rel: Relationship) -> None:
-        """Attach ``rel`` to this class under ``rel.key``."""
-        from corral.orm.relationship_attribute import RelationshipAttribute
-
+    def add_relationship(self, prop: MapperProperty, *, configured: bool = True) -> None:
+        """Attach a relationship to this class under its key; ``configured=False`` queues it
+        for ``configure_mappers()``."""
+        rel = cast("Relationship", prop)  # relationships are the only such properties
         rel.parent = self
         self.relationships[rel.key] = rel
         self.expire_keys = self.column_keys + tuple(self.relationships)
@@ -103,7 +106,9 @@ class Mapper:
             key for key, r in self.relationships.items() if r.lazy in eager
         )
         self.needs_plan = bool(self.deferred or self.eager_relationships)
-        setattr(self.class_, rel.key, RelationshipAttribute(rel))
+        setattr(self.class_, rel.key, rel.class_attribute())
+        if not configured:
+            PENDING.append(rel)
 
     def new_instance(self) -> Any:
         """An uninitialised instance of the class (``__init__`` is not run), for loading."""

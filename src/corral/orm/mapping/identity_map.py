@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from corral.orm.instance_state import IdentityKey
+from corral.orm.mapping.instance_state import IdentityKey
 
 
 class IdentityMap:

@@ -11,7 +11,7 @@ from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
 from corral import exc
-from corral.orm.mapper import Mapper
+from corral.orm.mapping.mapper import Mapper
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, next_serial
 from corral.sql.from_clause import Alias, FromClause
 
@@ -84,7 +84,7 @@ class AliasedClass(Generic[T]):
         if column is not None:
             attribute: Any = AliasedAttribute(self, key, self.__table__.columns[column.key])
         else:
-            from corral.orm.relationships import configure_mappers
+            from corral.orm.mapping.properties import configure_mappers
 
             configure_mappers()
             rel = mapper.relationships.get(key)
@@ -94,9 +94,7 @@ class AliasedClass(Generic[T]):
                     f"{self._describe()} has no attribute {key!r}; its mapped attributes are "
                     f"{', '.join(names)}"
                 )
-            from corral.orm.relationship_sql import RelationshipPath
-
-            attribute = RelationshipPath(rel, parent=self.__table__)
+            attribute = rel.path_from(self.__table__)
         self.__dict__[key] = attribute
         return attribute
 

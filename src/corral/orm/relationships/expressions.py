@@ -13,17 +13,17 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.orm.aliased import EntityAlias
-from corral.orm.relationships import Direction
+from corral.orm.mapping.aliased import EntityAlias
+from corral.orm.relationships.direction import Direction
 from corral.sql.columns import NamedColumn, literal_column
 from corral.sql.conditions import _condition, and_, not_, or_
-from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, Null
+from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, Null, bindparam
 from corral.sql.from_clause import FromClause
-from corral.sql.selectable import Exists, SelectBase, select
+from corral.sql.selectable import Exists, Select, SelectBase, select
 
 if TYPE_CHECKING:
-    from corral.orm.mapper import Mapper
-    from corral.orm.relationships import Relationship
+    from corral.orm.mapping.mapper import Mapper
+    from corral.orm.relationships.relationship import Relationship
     from corral.sql.schema import Column
 
 
@@ -377,3 +377,24 @@ def path(rel: Relationship) -> RelationshipPath:
 
 
 __all__ = ["RelationshipPath", "adapt", "any_", "compare", "contains", "has", "of_type", "path"]
+
+
+def lazy_statement(rel: Relationship) -> Select:
+    """``SELECT target WHERE <remote columns> = :corral_lazy_N``, built once per relationship."""
+    cached: Select | None = rel.lazy_select
+    if cached is not None:
+        return cached
+    statement = select(rel.mapper.class_)
+    if rel.direction is Direction.MANYTOMANY:
+        assert rel.secondary is not None
+        on = and_(*(target == secondary for target, secondary in rel.target_pairs))
+        statement = statement.join(rel.secondary, on)
+    conditions = [
+        column == bindparam(f"corral_lazy_{i}", type_=column.type)
+        for i, column in enumerate(rel.remote_columns())
+    ]
+    statement = statement.where(and_(*conditions, *rel.extra_criteria))
+    if rel.order_by:
+        statement = statement.order_by(*rel.order_by)
+    rel.lazy_select = statement.freeze()
+    return statement
