@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -255,11 +256,12 @@ def test_sqlite_file_database_is_in_wal_mode_by_default(
     if "sqlite_wal" not in make_engine().dialect.dialect_options:
         pytest.skip("a SQLite option")
     modes = []
-    for url, options in (
+    cases: list[tuple[str, dict[str, Any]]] = [
         (f"sqlite:///{tmp_path / 'default.db'}", {}),
         (f"sqlite:///{tmp_path / 'kept.db'}", {"sqlite_wal": False}),
         ("sqlite://", {}),
-    ):
+    ]
+    for url, options in cases:
         engine = create_engine(url, **options)
         with engine.connect() as connection:
             modes.append(connection.exec_driver_sql("PRAGMA journal_mode").scalar())

@@ -48,7 +48,8 @@ def _only_sqlite(backend: str) -> None:
 
 def _value(engine: Engine) -> int | None:
     with Session(engine) as session:
-        return session.scalar(select(Counter.value))
+        value: int | None = session.scalar(select(Counter.value))
+    return value
 
 
 def _write(engine: Engine, value: int) -> list[str]:
