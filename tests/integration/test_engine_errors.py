@@ -158,7 +158,7 @@ def test_busy_database_raises_database_busy(make_engine: EngineFactory) -> None:
     probe = make_engine()
     if probe.dialect.features.row_locks:
         pytest.skip("only a database-wide write lock reports busy")
-    engine = make_engine(connect_args={"timeout": 0}, sqlite_begin_immediate=True)
+    engine = make_engine(connect_args={"timeout": 0}, sqlite_begin="immediate")
     with engine.connect() as writer, engine.connect() as other:
         writer.execute(text("CREATE TABLE t (id INTEGER)"))  # BEGIN IMMEDIATE holds the lock
         with pytest.raises(exc.DatabaseBusy) as info:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from corral import exc
@@ -244,3 +247,23 @@ def test_sqlite_wal_option_sets_journal_mode(make_engine: EngineFactory) -> None
     with engine.connect() as connection:
         mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
     assert mode == "wal"
+
+
+def test_sqlite_file_database_is_in_wal_mode_by_default(
+    make_engine: EngineFactory, tmp_path: Path
+) -> None:
+    """A file database opens in WAL mode unless ``sqlite_wal=False``; memory is left alone."""
+    if "sqlite_wal" not in make_engine().dialect.dialect_options:
+        pytest.skip("a SQLite option")
+    modes = []
+    cases: list[tuple[str, dict[str, Any]]] = [
+        (f"sqlite:///{tmp_path / 'default.db'}", {}),
+        (f"sqlite:///{tmp_path / 'kept.db'}", {"sqlite_wal": False}),
+        ("sqlite://", {}),
+    ]
+    for url, options in cases:
+        engine = create_engine(url, **options)
+        with engine.connect() as connection:
+            modes.append(connection.exec_driver_sql("PRAGMA journal_mode").scalar())
+        engine.dispose()
+    assert modes == ["wal", "delete", "memory"]

@@ -32,9 +32,29 @@ def test_first_execute_begins_a_transaction(engine: Engine) -> None:
     """A new connection has no transaction until it executes something."""
     with engine.connect() as connection:
         assert not connection.in_transaction()
-        connection.exec_driver_sql("SELECT 1")
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES ('a')")
         assert connection.in_transaction()
         assert connection.connection.in_transaction
+
+
+def test_sqlite_read_begins_no_database_transaction(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On SQLite a read begins the Connection's transaction but sends no BEGIN; a write does."""
+    with caplog.at_level(logging.INFO, logger="corral.engine"), engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+        assert connection.in_transaction()
+        assert not connection.connection.in_transaction
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES ('a')")
+        assert connection.connection.in_transaction
+        connection.commit()
+    messages = [r.getMessage() for r in caplog.records]
+    assert [m for m in messages if not m.startswith("[")] == [
+        "SELECT 1",
+        "BEGIN IMMEDIATE",
+        "INSERT INTO t (name) VALUES ('a')",
+        "COMMIT",
+    ]
 
 
 def test_commit_ends_the_transaction(engine: Engine) -> None:
@@ -169,7 +189,7 @@ def test_autocommit_runs_without_begin(engine: Engine) -> None:
 def test_isolation_change_inside_transaction_is_refused(engine: Engine) -> None:
     """Changing the isolation level mid-transaction raises InvalidRequestError."""
     with engine.connect() as connection:
-        connection.exec_driver_sql("SELECT 1")
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES ('a')")
         with pytest.raises(exc.InvalidRequestError, match="inside a transaction"):
             connection.execution_options(isolation_level="SERIALIZABLE")
 
@@ -177,9 +197,13 @@ def test_isolation_change_inside_transaction_is_refused(engine: Engine) -> None:
 def test_statements_are_logged(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     """With the corral.engine logger at INFO, BEGIN, the statement and parameters are logged."""
     with caplog.at_level(logging.INFO, logger="corral.engine"), engine.connect() as connection:
-        connection.exec_driver_sql("SELECT ?", (42,))
+        connection.exec_driver_sql("INSERT INTO t (id) VALUES (?)", (42,))
     messages = [record.getMessage() for record in caplog.records]
-    assert messages[:3] == ["BEGIN", "SELECT ?", "[parameters: (42,)]"]
+    assert messages[:3] == [
+        "BEGIN IMMEDIATE",
+        "INSERT INTO t (id) VALUES (?)",
+        "[parameters: (42,)]",
+    ]
 
 
 def test_long_parameter_lists_are_elided_in_logs(
@@ -203,9 +227,9 @@ def test_begin_is_sent_with_the_first_statement(
             pass
         assert [r.getMessage() for r in caplog.records] == []
         with connection.begin():
-            connection.exec_driver_sql("SELECT 1")
+            connection.exec_driver_sql("DELETE FROM t")
     messages = [r.getMessage() for r in caplog.records]
-    assert messages == ["BEGIN", "SELECT 1", "[no parameters]", "COMMIT"]
+    assert messages == ["BEGIN IMMEDIATE", "DELETE FROM t", "[no parameters]", "COMMIT"]
 
 
 def test_locking_read_after_begin_takes_the_write_lock(
@@ -239,8 +263,18 @@ def test_close_ends_open_transactions(engine: Engine) -> None:
 
 
 def test_second_transaction_on_shared_memory_database_is_explained(engine: Engine) -> None:
-    """Two Connections of a memory engine cannot both be in a transaction; the error says why."""
+    """Two Connections of a memory engine cannot both be in a transaction; the error says why.
+
+    Reads begin no database transaction, so two readers share the connection; a
+    read while another Connection has written (uncommitted) is refused, not dirty.
+    """
     with engine.connect() as first, engine.connect() as second:
         first.exec_driver_sql("SELECT 1")
+        assert second.exec_driver_sql("SELECT 1").scalar() == 1
+        first.exec_driver_sql("INSERT INTO t (name) VALUES ('a')")
         with pytest.raises(exc.InvalidRequestError, match="one connection shared"):
-            second.exec_driver_sql("SELECT 1")
+            second.exec_driver_sql("SELECT count(*) FROM t")
+        with pytest.raises(exc.InvalidRequestError, match="one connection shared"):
+            second.exec_driver_sql("INSERT INTO t (name) VALUES ('b')")
+        first.commit()
+        assert second.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1

@@ -54,6 +54,7 @@ class TraceHandler(logging.Handler):
     def __init__(self, trace: RequestTrace) -> None:
         super().__init__(logging.INFO)
         self.trace = trace
+        self.first = True
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread != self.trace.thread:
@@ -61,8 +62,12 @@ class TraceHandler(logging.Handler):
         message = record.getMessage()
         if message.startswith("["):
             return
-        if message.startswith("BEGIN"):
+        if self.first:
+            self.first = False
             self.trace.note(f"connection checked out ({self.trace.pool_state()})")
+        elif message.startswith("BEGIN"):
+            # SQLite: reads ran without a database transaction; the first write begins it.
+            self.trace.note("first write: the database transaction begins (SQLite's write lock)")
         self.trace.note(f"SQL  {message[:110]}")
 
 

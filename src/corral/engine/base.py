@@ -467,9 +467,9 @@ class Connection:
             during_commit=during_commit,
         )
 
-    def _prepare(self, write_lock: bool = False, *, with_statement: bool = False) -> Any:
-        """The DB-API connection ready for a statement: open, with a transaction begun
-        (``with_statement``: BEGIN may wait to go out with the statement, see _emit_begin)."""
+    def _prepare(self, write_lock: bool = False, *, sql: tuple[str, str] | None = None) -> Any:
+        """The DB-API connection in a transaction, for ``sql`` ((kind, text); None: SAVEPOINT);
+        BEGIN sent, left to go with it (_emit_begin), or held back until a write (dialect)."""
         stack = self._stack
         root = stack.root
         if root is not None and root.state is not TransactionState.ACTIVE:
@@ -480,8 +480,10 @@ class Connection:
             if self._autocommit:
                 return self._dbapi
             stack.root = Transaction(self)
-        if not stack.begun:
-            self._emit_begin(write_lock, defer=with_statement)
+        if not stack.begun and (
+            sql is None or write_lock or not self.dialect.runs_before_begin(self._dbapi, *sql)
+        ):
+            self._emit_begin(write_lock, defer=sql is not None)
         return self._dbapi
 
     # -- execution ---------------------------------------------------------------
@@ -506,7 +508,7 @@ class Connection:
         else:
             assert parameters is None or isinstance(parameters, Mapping)
             args = compiled.construct_params(binds, parameters)
-        cursor = self._cursor_execute(compiled.sql, args, many, write_lock)
+        cursor = self._cursor_execute(compiled.sql, args, many, write_lock, compiled.kind)
         return self._result(cursor, compiled, binds, parameters, args, many)
 
     def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
@@ -540,12 +542,14 @@ class Connection:
         """The statement's result as its first column's values."""
         return self.execute(statement, parameters).scalars()
 
-    def _cursor_execute(self, sql: str, args: Any, many: bool, write_lock: bool = False) -> Any:
+    def _cursor_execute(
+        self, sql: str, args: Any, many: bool, write_lock: bool = False, kind: str = "text"
+    ) -> Any:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError(
                 "This Connection is closed; get a new one with engine.connect()"
             )
-        dbapi = self._prepare(write_lock, with_statement=True)
+        dbapi = self._prepare(write_lock, sql=(kind, sql))
         begin, self._unsent_begin = self._unsent_begin, None
         if self.engine.echo or logger.isEnabledFor(logging.INFO):
             log_statement(sql, args)

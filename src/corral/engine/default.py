@@ -161,6 +161,19 @@ class DefaultDialect(SQLDialect):
         else:
             cursor.execute(sql, args)
 
+    def begins_at_first_write(self) -> bool:
+        """Whether a transaction's BEGIN waits for its first statement that writes.
+
+        Statements that only read run before it on their own, each seeing the
+        latest committed data (the SQLite dialect's default, see its module).
+        """
+        return False
+
+    def runs_before_begin(self, dbapi_connection: Any, kind: str, sql: str) -> bool:
+        """Whether a transaction's first statement (compiled kind, or ``"text"``) runs
+        without BEGIN: only where ``begins_at_first_write()`` and it only reads."""
+        return False
+
     def begins_with_statement(self) -> bool:
         """Whether BEGIN can travel with the transaction's first statement (one round trip)."""
         return False

@@ -4,10 +4,22 @@ The driver runs in autocommit mode (``isolation_level=None``) so that its
 legacy implicit transactions never interfere: corral sends BEGIN (or BEGIN
 IMMEDIATE), SAVEPOINT, RELEASE and ROLLBACK TO itself, and a rolled-back
 savepoint really undoes its work.
+
+SQLite has one writer at a time per file. So that a session that only reads
+never makes another session's commit wait (nor fail with ``DatabaseBusy``), by
+default (``sqlite_begin="on_write"``) a transaction's BEGIN waits for its first
+statement that writes (or a locking read, or a SAVEPOINT) and is then ``BEGIN
+IMMEDIATE``: the transaction takes the write lock, waiting up to the busy
+timeout for another writer, and sees the latest committed data, so a version
+check in its UPDATE finds a concurrent change (``StaleDataError``). Reads
+before it run on their own, each seeing the latest committed data. A file
+database is put in write-ahead-log mode (``sqlite_wal``), where readers and
+the writer never wait for each other.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -53,8 +65,32 @@ def _convert(key: str, value: str | tuple[str, ...]) -> Any:
         ) from None
 
 
+#: ``sqlite_begin`` values: when a transaction sends BEGIN, and which.
+BEGIN_MODES = {
+    "on_write": "BEGIN IMMEDIATE at the first statement that writes; reads before it run alone",
+    "deferred": "BEGIN at the first statement, taking the write lock at the first write",
+    "immediate": "BEGIN IMMEDIATE at the first statement: every transaction takes the write lock",
+}
+#: The first keyword of SQL text that only reads (PRAGMA only without ``=``).
+_READ_KEYWORDS = frozenset({"SELECT", "VALUES", "EXPLAIN", "PRAGMA"})
+_FIRST_KEYWORD = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*(\w+)", re.DOTALL)
+_WRITE_KEYWORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def text_writes(sql: str) -> bool:
+    """Whether SQL text may write: anything but SELECT, VALUES, EXPLAIN, a PRAGMA that
+    sets nothing, and a WITH query naming no INSERT, UPDATE, DELETE or REPLACE."""
+    match = _FIRST_KEYWORD.match(sql)
+    keyword = match.group(1).upper() if match else ""
+    if keyword == "WITH":
+        return _WRITE_KEYWORD.search(sql) is not None
+    if keyword == "PRAGMA":
+        return "=" in sql
+    return keyword not in _READ_KEYWORDS
+
+
 class SQLiteDialect(DefaultDialect):
-    """SQLite through ``sqlite3``: foreign keys on, optional BEGIN IMMEDIATE and WAL."""
+    """SQLite through ``sqlite3``: foreign keys on, WAL for files, BEGIN at the first write."""
 
     name = "sqlite"
     driver = "sqlite3"
@@ -65,31 +101,54 @@ class SQLiteDialect(DefaultDialect):
     type_compiler = SQLiteTypeCompiler
     cursor_iteration_is_cheap = True
     dialect_options: ClassVar[Mapping[str, type]] = {
-        #: Start write transactions with BEGIN IMMEDIATE (take the write lock up front).
-        "sqlite_begin_immediate": bool,
-        #: Put a file database in write-ahead-log mode on connect.
+        #: When a transaction begins: "on_write" (default), "deferred" or "immediate".
+        "sqlite_begin": str,
+        #: Write-ahead-log mode for a file database: on by default; False keeps the file's.
         "sqlite_wal": bool,
     }
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        if self.options.get("sqlite_begin_immediate"):
-            self.begin_statement = "BEGIN IMMEDIATE"
+        mode = self.options.get("sqlite_begin", "on_write")
+        if mode not in BEGIN_MODES:
+            choices = "; ".join(f"{name!r}: {what}" for name, what in BEGIN_MODES.items())
+            raise exc.ArgumentError(f"sqlite_begin={mode!r} is not a choice; use {choices}")
+        self.begin_mode: str = mode
+        self.begin_statement = "BEGIN" if mode == "deferred" else "BEGIN IMMEDIATE"
+        #: Whether on_connect puts the database in WAL mode (decided with the URL).
+        self._wal = False
 
     def begin_sql(self, write_lock: bool = False) -> str:
         # A locking read (FOR UPDATE, which SQLite lacks) takes the database's write lock.
         return "BEGIN IMMEDIATE" if write_lock else self.begin_statement
 
+    def begins_at_first_write(self) -> bool:
+        return self.begin_mode == "on_write"
+
+    def runs_before_begin(self, dbapi_connection: Any, kind: str, sql: str) -> bool:
+        if self.begin_mode != "on_write":
+            return False
+        if kind != "select" and (kind != "text" or text_writes(sql)):
+            return False
+        if dbapi_connection.in_transaction:
+            # Only a shared memory database gets here: a read must not see another
+            # Connection's uncommitted work.
+            self._refuse_shared_transaction()
+        return True
+
     def do_begin(self, dbapi_connection: Any, write_lock: bool = False) -> None:
         if dbapi_connection.in_transaction:
-            raise exc.InvalidRequestError(
-                "This SQLite connection is already in a transaction begun by another "
-                "Connection: a sqlite:// memory database is one connection shared by all of "
-                "the engine's Connections, so only one of them can be in a transaction at a "
-                "time. Finish the other transaction first, or use a file database "
-                "(sqlite:///file.db) for concurrent connections."
-            )
+            self._refuse_shared_transaction()
         super().do_begin(dbapi_connection, write_lock)
+
+    def _refuse_shared_transaction(self) -> None:
+        raise exc.InvalidRequestError(
+            "This SQLite connection is already in a transaction begun by another "
+            "Connection: a sqlite:// memory database is one connection shared by all of "
+            "the engine's Connections, so while one of them is in a transaction the others "
+            "can neither begin one nor read. Finish the other transaction first, or use a "
+            "file database (sqlite:///file.db) for concurrent connections."
+        )
 
     def create_connect_args(self, url: URL) -> dict[str, Any]:
         if url.host or url.port or url.username or url.password:
@@ -101,6 +160,7 @@ class SQLiteDialect(DefaultDialect):
         args["database"] = url.database or ":memory:"
         args["isolation_level"] = None
         args["check_same_thread"] = False
+        self._wal = self.options.get("sqlite_wal", True) and not self.is_memory_database(url)
         return args
 
     def is_memory_database(self, url: URL) -> bool:
@@ -109,8 +169,14 @@ class SQLiteDialect(DefaultDialect):
 
     def on_connect(self, dbapi_connection: Any) -> None:
         self.run(dbapi_connection, "PRAGMA foreign_keys = ON")
-        if self.options.get("sqlite_wal"):
+        if not self._wal:
+            return
+        try:
             self.fetch_value(dbapi_connection, "PRAGMA journal_mode = WAL")
+        except self.dbapi.OperationalError as error:
+            # A read-only file keeps its journal mode unless WAL was asked for by name.
+            if "sqlite_wal" in self.options or "readonly" not in str(error):
+                raise
 
     def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
         flag = 1 if level == "READ UNCOMMITTED" else 0
