@@ -21,6 +21,7 @@ from corral.engine.inserted import insert_result
 from corral.engine.log import log_statement, logger
 from corral.engine.parameters import split_parameters, statement_compiler
 from corral.engine.result import Result, ScalarResult
+from corral.engine.returning_many import execute_returning_many
 from corral.engine.row import row_class
 from corral.engine.transaction import (
     NestedTransaction,
@@ -506,6 +507,8 @@ class Connection:
         else:
             assert parameters is None or isinstance(parameters, Mapping)
             args = compiled.construct_params(binds, parameters)
+        if many and compiled.result_keys and not compiled.implicit_returning:
+            return execute_returning_many(self, compiled, args, write_lock)
         cursor = self._cursor_execute(compiled.sql, args, many, write_lock)
         return self._result(cursor, compiled, binds, parameters, args, many)
 
@@ -540,7 +543,9 @@ class Connection:
         """The statement's result as its first column's values."""
         return self.execute(statement, parameters).scalars()
 
-    def _cursor_execute(self, sql: str, args: Any, many: bool, write_lock: bool = False) -> Any:
+    def _cursor_execute(
+        self, sql: str, args: Any, many: bool, write_lock: bool = False, returning: bool = False
+    ) -> Any:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError(
                 "This Connection is closed; get a new one with engine.connect()"
@@ -552,9 +557,11 @@ class Connection:
         cursor = dbapi.cursor()
         try:
             if begin is not None:
-                self.dialect.do_execute_after_begin(dbapi, cursor, begin, sql, args, many)
+                self.dialect.do_execute_after_begin(
+                    dbapi, cursor, begin, sql, args, many, returning
+                )
             else:
-                self.dialect.do_execute(cursor, sql, args, many)
+                self.dialect.do_execute(cursor, sql, args, many, returning)
         except BaseException as error:
             with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
                 cursor.close()
