@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.engine.base import Connection
 from corral.engine.result import Result
+from corral.orm import bulk_dml
 from corral.orm.base import NO_VALUE, ObjectStatus
 from corral.orm.instance_state import state_of
 from corral.orm.mapper import Mapper
 from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
 from corral.sql.conditions import BooleanClauseList, and_
-from corral.sql.dml import Delete, DMLStatement, Update
+from corral.sql.dml import Delete, DMLStatement, Insert, Update
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
     from corral.orm.session.session import Session
 
 Predicate = Callable[[dict[str, Any]], Any]
-MODES = ("auto", "evaluate", "fetch", False)
+#: None, as in SQLAlchemy, means the same as False.
+MODES = ("auto", "evaluate", "fetch", False, None)
 
 
 class Unevaluatable(Exception):
@@ -139,8 +141,13 @@ def execute_dml(
         raise exc.ArgumentError(
             f"synchronize_session={mode!r}; use one of 'auto', 'evaluate', 'fetch' or False"
         )
+    if statement._entity is not None:  # update(User), insert(User): ORM-enabled
+        if isinstance(statement, Update) and isinstance(params, list) and params:
+            return bulk_dml.bulk_update(session, connection, statement, params, mode)
+        if isinstance(statement, Insert):
+            return bulk_dml.orm_insert(session, connection, statement, params, options)
     mapper = _mapper_for(session, statement)
-    if mode is False or mapper is None or not isinstance(statement, Update | Delete):
+    if not mode or mapper is None or not isinstance(statement, Update | Delete):
         return connection.execute(statement, params)
     if isinstance(params, list):
         raise exc.InvalidRequestError(
