@@ -21,7 +21,7 @@ from corral.engine.inserted import insert_result
 from corral.engine.log import log_statement, logger
 from corral.engine.parameters import split_parameters, statement_compiler
 from corral.engine.result import Result, ScalarResult
-from corral.engine.returning_many import execute_returning_many
+from corral.engine.returning_many import execute_returning_many, wants_rows_per_set
 from corral.engine.row import row_class
 from corral.engine.transaction import (
     NestedTransaction,
@@ -507,7 +507,7 @@ class Connection:
         else:
             assert parameters is None or isinstance(parameters, Mapping)
             args = compiled.construct_params(binds, parameters)
-        if many and compiled.result_keys and not compiled.implicit_returning:
+        if many and wants_rows_per_set(compiled):
             return execute_returning_many(self, compiled, args, write_lock)
         cursor = self._cursor_execute(compiled.sql, args, many, write_lock)
         return self._result(cursor, compiled, binds, parameters, args, many)

@@ -52,6 +52,15 @@ class _BufferedRows:
         self._rows = []
 
 
+def wants_rows_per_set(compiled: Compiled) -> bool:
+    """Whether an executemany of ``compiled`` must keep rows: DML with an explicit RETURNING."""
+    return (
+        compiled.kind in ("insert", "update", "delete")
+        and bool(compiled.result_keys)
+        and not compiled.implicit_returning
+    )
+
+
 def execute_returning_many(
     connection: Connection, compiled: Compiled, args: Sequence[Any], write_lock: bool
 ) -> Result:

@@ -279,8 +279,7 @@ def _objects(session: Session, statement: Insert, result: Result, overwrite: boo
             out_keys.append(keys[position])
             position += 1
     built = [
-        tuple(row[i] if loader is None else loader.load(row) for loader, i in steps)
-        for row in rows
+        tuple(row[i] if loader is None else loader.load(row) for loader, i in steps) for row in rows
     ]
     loaded = result_from_rows(built, out_keys)
     loaded.rowcount = result.rowcount
