@@ -185,3 +185,33 @@ def test_update_returning_with_several_sets_on_the_connection(tables: Engine) ->
         ).all()
         connection.commit()
     assert [tuple(row) for row in rows] == [(2, "B"), (1, "A")]
+
+
+def test_returning_many_failure_raises_corral_error_and_rolls_back(tables: Engine) -> None:
+    """A duplicate key in the middle of the sets raises IntegrityError; rollback undoes all."""
+    from corral import exc
+
+    with tables.connect() as connection:
+        with pytest.raises(exc.IntegrityError):
+            connection.execute(
+                insert(items).returning(items.c.id),
+                [{"id": 1, "name": "a"}, {"id": 1, "name": "dup"}, {"id": 3, "name": "c"}],
+            )
+        connection.rollback()
+        assert connection.execute(select(items.c.id)).all() == []
+        rows = connection.execute(
+            insert(items).returning(items.c.id), [{"id": 5, "name": "e"}, {"id": 6, "name": "f"}]
+        ).all()
+        assert [row[0] for row in rows] == [5, 6]
+        connection.commit()
+
+
+def test_iterating_a_returning_many_result_in_batches(tables: Engine) -> None:
+    """Rows can be read in part (first(), fetchmany) as from any result."""
+    with tables.connect() as connection:
+        result = connection.execute(
+            insert(items).returning(items.c.name), [{"name": f"r{i}"} for i in range(5)]
+        )
+        assert result.fetchmany(2) == [("r0",), ("r1",)]
+        assert [row[0] for row in result] == ["r2", "r3", "r4"]
+        connection.rollback()

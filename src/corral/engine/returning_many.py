@@ -35,21 +35,25 @@ MAX_ROWS_PER_STATEMENT = 1000
 class _BufferedRows:
     """Rows already fetched, read by a Result like a cursor."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_position", "_rows")
 
     def __init__(self, rows: list[Any]) -> None:
         self._rows = rows
+        self._position = 0
 
     def fetchall(self) -> list[Any]:
-        rows, self._rows = self._rows, []
+        rows = self._rows[self._position :]
+        self.close()
         return rows
 
     def fetchmany(self, size: int) -> list[Any]:
-        rows, self._rows = self._rows[:size], self._rows[size:]
-        return rows
+        start = self._position
+        self._position = min(len(self._rows), start + size)
+        return self._rows[start : self._position]
 
     def close(self) -> None:
         self._rows = []
+        self._position = 0
 
 
 def wants_rows_per_set(compiled: Compiled) -> bool:
