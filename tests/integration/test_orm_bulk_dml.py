@@ -278,3 +278,23 @@ def test_bulk_insert_of_versioned_rows_starts_the_version(session: Session) -> N
     session.commit()
     versions = session.execute(select(Ledger.id, Ledger.version).order_by(Ledger.id)).all()
     assert [tuple(row) for row in versions] == [(1, 1), (2, 1), (3, 1)]
+
+
+def test_bulk_update_refuses_a_value_given_twice(session: Session) -> None:
+    """An attribute set both by .values() and by a parameter set raises, naming it."""
+    with pytest.raises(exc.ArgumentError, match="email"):
+        session.execute(update(Member).values(email="v@x"), [{"id": 1, "email": "p@x"}])
+
+
+def test_bulk_update_synchronize_none_means_false(session: Session) -> None:
+    """synchronize_session=None is accepted as in SQLAlchemy and leaves objects alone."""
+    ann = session.get(Member, 1)
+    assert ann is not None
+    session.execute(
+        update(Member).where(Member.email.is_not(None)),
+        [{"id": 1, "name": "A"}],
+        execution_options={"synchronize_session": None},
+    )
+    assert ann.name == "ann"
+    session.commit()
+    assert _members(session.get_bind())[0] == (1, "A", "ann@x")

@@ -62,13 +62,14 @@ def bulk_update(
             "{'synchronize_session': False} (and expire or refresh the objects yourself)"
         )
     rows = [_update_row(mapper, statement, index, given) for index, given in enumerate(params)]
-    total = 0
-    executed = 0
+    total = executed = 0
+    counted = True  # whether the driver reported every rowcount
     for batch_statement, batch in _update_batches(mapper, statement, rows):
         result = connection.execute(batch_statement, batch)
+        counted = counted and result.rowcount >= 0
         total += max(result.rowcount, 0)
         executed += len(batch)
-    if not statement._where and total != executed:
+    if counted and not statement._where and total != executed:
         raise exc.StaleDataError(
             f"Bulk UPDATE of {name} on table {mapper.table.name!r} expected to match "
             f"{executed} row(s) by primary key{' and version' if mapper.version_id_key else ''}"
