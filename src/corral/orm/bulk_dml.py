@@ -205,12 +205,16 @@ def orm_insert(
 ) -> Result:
     """INSERT of a mapped class: keys are attribute names; RETURNING a class gives objects."""
     mapper: Mapper = statement._entity.__mapper__
+    as_given = mapper.version_id_key is None and all(
+        column.key == key for key, column in mapper.columns_by_key.items()
+    )
     if isinstance(params, list) and len(params) > 1:
-        result = _insert_runs(connection, statement, [_insert_params(mapper, p) for p in params])
+        sets = params if as_given else [_insert_params(mapper, p) for p in params]
+        result = _insert_runs(connection, statement, sets)
     else:
         if isinstance(params, list):
             params = params[0] if params else None
-        given = None if params is None else _insert_params(mapper, params)
+        given = params if params is None or as_given else _insert_params(mapper, params)
         result = connection.execute(statement, given)
     if not statement._returning_entities:
         return result
