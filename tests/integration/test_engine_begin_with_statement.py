@@ -21,9 +21,11 @@ def test_begin_goes_out_with_the_first_statement_only(
     sent: list[tuple[str, str]] = []
     original = dialect.do_execute_after_begin
 
-    def spy(dbapi: Any, cursor: Any, begin_sql: str, sql: str, args: Any, many: bool) -> None:
+    def spy(
+        dbapi: Any, cursor: Any, begin_sql: str, sql: str, args: Any, many: bool, *rest: Any
+    ) -> None:
         sent.append((begin_sql, sql.split(maxsplit=1)[0]))
-        original(dbapi, cursor, begin_sql, sql, args, many)
+        original(dbapi, cursor, begin_sql, sql, args, many, *rest)
 
     monkeypatch.setattr(dialect, "do_execute_after_begin", spy)
     with engine.connect() as connection, recorded_sql() as sql:

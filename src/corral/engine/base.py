@@ -17,10 +17,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
-from corral.engine.inserted import insert_result
+from corral.engine.inserted import cursor_result
 from corral.engine.log import log_statement, logger
 from corral.engine.parameters import split_parameters, statement_compiler
 from corral.engine.result import Result, ScalarResult
+from corral.engine.returning_many import execute_returning_many, wants_rows_per_set
 from corral.engine.row import row_class
 from corral.engine.transaction import (
     NestedTransaction,
@@ -33,7 +34,6 @@ from corral.util.guard import OneThreadGuard
 if TYPE_CHECKING:
     from corral.engine.default import DefaultDialect
     from corral.engine.engine import Engine
-    from corral.sql.compiler.compiled import Compiled
 
 AUTOCOMMIT = "AUTOCOMMIT"
 
@@ -508,8 +508,11 @@ class Connection:
         else:
             assert parameters is None or isinstance(parameters, Mapping)
             args = compiled.construct_params(binds, parameters)
+        if many and wants_rows_per_set(compiled):
+            return execute_returning_many(self, compiled, args, write_lock)
         cursor = self._cursor_execute(compiled.sql, args, many, write_lock, compiled.kind)
-        return self._result(cursor, compiled, binds, parameters, args, many)
+        on_error = partial(self._translate, statement=compiled.sql, params=args)
+        return cursor_result(self.dialect, cursor, compiled, binds, parameters, many, on_error)
 
     def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
         if self._state is ConnectionState.CLOSED:
@@ -543,7 +546,13 @@ class Connection:
         return self.execute(statement, parameters).scalars()
 
     def _cursor_execute(
-        self, sql: str, args: Any, many: bool, write_lock: bool = False, kind: str = "text"
+        self,
+        sql: str,
+        args: Any,
+        many: bool,
+        write_lock: bool = False,
+        kind: str = "text",
+        returning: bool = False,
     ) -> Any:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError(
@@ -556,43 +565,13 @@ class Connection:
         cursor = dbapi.cursor()
         try:
             if begin is not None:
-                self.dialect.do_execute_after_begin(dbapi, cursor, begin, sql, args, many)
+                self.dialect.do_execute_after_begin(
+                    dbapi, cursor, begin, sql, args, many, returning
+                )
             else:
-                self.dialect.do_execute(cursor, sql, args, many)
+                self.dialect.do_execute(cursor, sql, args, many, returning)
         except BaseException as error:
             with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
                 cursor.close()
             raise self._translate(error, sql, args) from error
         return cursor
-
-    def _result(
-        self,
-        cursor: Any,
-        compiled: Compiled,
-        binds: Sequence[Any],
-        parameters: Any,
-        args: Any,
-        many: bool,
-    ) -> Result:
-        description = cursor.description
-        if compiled.kind == "insert" and not many:
-            on_error = partial(self._translate, statement=compiled.sql, params=None)
-            return insert_result(cursor, compiled, binds, parameters, on_error)
-        if description is None:
-            rowcount = cursor.rowcount
-            cursor.close()
-            return Result(None, (), rowcount=rowcount)
-        keys = compiled.result_keys or [d[0] for d in description]
-        processors = compiled.result_processors
-        prebuilt = processors is None and self.dialect.install_row_class(
-            cursor, row_class(tuple(keys))
-        )
-        return Result(
-            cursor,
-            keys,
-            processors,
-            rowcount=cursor.rowcount,
-            prebuilt=prebuilt,
-            iterate=self.dialect.cursor_iteration_is_cheap,
-            on_error=partial(self._translate, statement=compiled.sql, params=args),
-        )

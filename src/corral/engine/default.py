@@ -152,9 +152,14 @@ class DefaultDialect(SQLDialect):
     def do_begin(self, dbapi_connection: Any, write_lock: bool = False) -> None:
         self.run(dbapi_connection, self.begin_sql(write_lock))
 
-    def do_execute(self, cursor: Any, sql: str, args: Any, many: bool) -> None:
-        """Run one statement on ``cursor`` (``args`` a list of parameter sets when ``many``)."""
-        if many:
+    def do_execute(
+        self, cursor: Any, sql: str, args: Any, many: bool, returning: bool = False
+    ) -> None:
+        """Run one statement on ``cursor`` (``args`` a list of parameter sets when ``many``;
+        ``returning``: keep each set's RETURNING rows, see ``do_executemany_returning``)."""
+        if many and returning:
+            self.do_executemany_returning(cursor, sql, args)
+        elif many:
             cursor.executemany(sql, args)
         elif args is None:
             cursor.execute(sql)
@@ -174,16 +179,33 @@ class DefaultDialect(SQLDialect):
         without BEGIN: only where ``begins_at_first_write()`` and it only reads."""
         return False
 
+    def do_executemany_returning(self, cursor: Any, sql: str, args: Any) -> None:
+        """An executemany whose every RETURNING result stays readable (``nextset()``).
+
+        Only for dialects whose ``features.executemany_returning`` is ``"driver"``.
+        """
+        raise exc.InvalidRequestError(
+            f"The {self.name} driver cannot keep RETURNING rows of an executemany; its "
+            "features.executemany_returning must not be 'driver'"
+        )
+
     def begins_with_statement(self) -> bool:
         """Whether BEGIN can travel with the transaction's first statement (one round trip)."""
         return False
 
     def do_execute_after_begin(
-        self, dbapi_connection: Any, cursor: Any, begin_sql: str, sql: str, args: Any, many: bool
+        self,
+        dbapi_connection: Any,
+        cursor: Any,
+        begin_sql: str,
+        sql: str,
+        args: Any,
+        many: bool,
+        returning: bool = False,
     ) -> None:
         """BEGIN, then the statement, sent together (where ``begins_with_statement()``)."""
         self.run(dbapi_connection, begin_sql)
-        self.do_execute(cursor, sql, args, many)
+        self.do_execute(cursor, sql, args, many, returning)
 
     def do_commit(self, dbapi_connection: Any) -> None:
         dbapi_connection.commit()

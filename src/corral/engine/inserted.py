@@ -1,4 +1,4 @@
-"""The result of a single-row INSERT, and the primary key of the row it created."""
+"""A statement's Result built from its cursor; for a single-row INSERT, with the key it created."""
 
 from __future__ import annotations
 
@@ -6,10 +6,42 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from corral.engine.result import ErrorTranslator, Result
-from corral.engine.row import Row, make_row
+from corral.engine.row import Row, make_row, row_class
 
 if TYPE_CHECKING:
+    from corral.engine.default import DefaultDialect
     from corral.sql.compiler.compiled import Compiled
+
+
+def cursor_result(
+    dialect: DefaultDialect,
+    cursor: Any,
+    compiled: Compiled,
+    binds: Sequence[Any],
+    parameters: Any,
+    many: bool,
+    on_error: ErrorTranslator,
+) -> Result:
+    """The Result of ``compiled`` just executed on ``cursor``."""
+    if compiled.kind == "insert" and not many:
+        return insert_result(cursor, compiled, binds, parameters, on_error)
+    description = cursor.description
+    if description is None:
+        rowcount = cursor.rowcount
+        cursor.close()
+        return Result(None, (), rowcount=rowcount)
+    keys = compiled.result_keys or [d[0] for d in description]
+    processors = compiled.result_processors
+    prebuilt = processors is None and dialect.install_row_class(cursor, row_class(tuple(keys)))
+    return Result(
+        cursor,
+        keys,
+        processors,
+        rowcount=cursor.rowcount,
+        prebuilt=prebuilt,
+        iterate=dialect.cursor_iteration_is_cheap,
+        on_error=on_error,
+    )
 
 
 def insert_result(

@@ -26,9 +26,13 @@ class DMLStatement(ClauseElement):
 
     kind = "dml"
 
-    def __init__(self, table: TableClause) -> None:
+    def __init__(self, table: TableClause, entity: Any = None) -> None:
         self.table = table
+        #: The mapped class the statement was made from (``update(User)``), else None.
+        self._entity = entity
         self._returning: list[ColumnElement[Any]] = []
+        #: (mapped class, first, stop) for each class in returning(): its columns' positions.
+        self._returning_entities: list[tuple[Any, int, int]] = []
         self._values: dict[str, BindParameter[Any] | ColumnElement[Any]] = {}
 
     def _clone(self) -> Any:
@@ -46,7 +50,10 @@ class DMLStatement(ClauseElement):
             if isinstance(entity, ColumnElement):
                 clone._returning.append(entity)
             else:
+                first = len(clone._returning)
                 clone._returning.extend(entity.columns)
+                if hasattr(col, "__mapper__"):
+                    clone._returning_entities.append((col, first, len(clone._returning)))
         return clone
 
     def _value_element(self, key: str, value: object) -> BindParameter[Any] | ColumnElement[Any]:
@@ -91,8 +98,8 @@ class Insert(DMLStatement):
 
     visit_name = "insert"
 
-    def __init__(self, table: TableClause) -> None:
-        super().__init__(table)
+    def __init__(self, table: TableClause, entity: Any = None) -> None:
+        super().__init__(table, entity)
         self._multi_values: list[dict[str, BindParameter[Any] | ColumnElement[Any]]] = []
         self._from_select: tuple[list[str], SelectBase] | None = None
 
@@ -139,8 +146,8 @@ class Insert(DMLStatement):
 
 
 class _FilteredDML(DMLStatement):
-    def __init__(self, table: TableClause) -> None:
-        super().__init__(table)
+    def __init__(self, table: TableClause, entity: Any = None) -> None:
+        super().__init__(table, entity)
         self._where: list[ColumnElement[Any]] = []
 
     def where(self, *conditions: ColumnElement[Any] | bool) -> Any:
@@ -176,13 +183,18 @@ class Delete(_FilteredDML):
     visit_name = "delete"
 
 
+def _entity(table: Any) -> Any:
+    """The mapped class a statement is made from, or None for a Table."""
+    return table if hasattr(table, "__mapper__") else None
+
+
 def insert(table: Any) -> Insert:
-    return Insert(_check_table(table, "insert"))
+    return Insert(_check_table(table, "insert"), _entity(table))
 
 
 def update(table: Any) -> Update:
-    return Update(_check_table(table, "update"))
+    return Update(_check_table(table, "update"), _entity(table))
 
 
 def delete(table: Any) -> Delete:
-    return Delete(_check_table(table, "delete"))
+    return Delete(_check_table(table, "delete"), _entity(table))

@@ -38,6 +38,14 @@ class Features:
     delete_returning: bool
     #: INSERT ... RETURNING works with several rows in one statement.
     insert_many_returning: bool
+    #: How ``execute(stmt.returning(...), [p1, p2, ...])`` gets one row per parameter set:
+    #: ``driver`` (the driver's executemany keeps every result: psycopg's
+    #: ``returning=True``, pipelined, rows in parameter order), ``multi_values`` (an
+    #: INSERT becomes ``VALUES (...), (...)`` in chunks, one round trip each; rows come
+    #: back in VALUES order, which MariaDB does not document as guaranteed) or
+    #: ``per_row`` (one execution per set, in order; cheap where the database is
+    #: in-process, as SQLite is).
+    executemany_returning: Literal["driver", "multi_values", "per_row"]
 
     savepoints: bool
     #: DDL statements take part in transactions (rolled back with them).

@@ -12,6 +12,7 @@ FEATURES = Features(
     update_returning=False,
     delete_returning=True,
     insert_many_returning=True,
+    executemany_returning="multi_values",
     savepoints=True,
     transactional_ddl=False,
     alter_add_foreign_key=True,

@@ -54,11 +54,23 @@ class PostgreSQLDialect(DefaultDialect):
         return supported
 
     def do_execute_after_begin(
-        self, dbapi_connection: Any, cursor: Any, begin_sql: str, sql: str, args: Any, many: bool
+        self,
+        dbapi_connection: Any,
+        cursor: Any,
+        begin_sql: str,
+        sql: str,
+        args: Any,
+        many: bool,
+        returning: bool = False,
     ) -> None:
         with dbapi_connection.pipeline():
             dbapi_connection.execute(begin_sql)
-            self.do_execute(cursor, sql, args, many)
+            self.do_execute(cursor, sql, args, many, returning)
+
+    def do_executemany_returning(self, cursor: Any, sql: str, args: Any) -> None:
+        """psycopg keeps one result per parameter set, read in order with ``nextset()``;
+        it pipelines the sets, so the batch costs about one round trip."""
+        cursor.executemany(sql, args, returning=True)
 
     def install_row_class(self, cursor: Any, row_class: type) -> bool:
         # psycopg builds each row by calling the factory's result on the values, in C:

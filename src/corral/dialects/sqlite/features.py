@@ -12,6 +12,7 @@ FEATURES = Features(
     update_returning=True,
     delete_returning=True,
     insert_many_returning=True,
+    executemany_returning="per_row",
     savepoints=True,
     transactional_ddl=True,
     alter_add_foreign_key=False,

@@ -1,218 +1,309 @@
-"""Keeping the session's objects in step with a bulk UPDATE or DELETE (``synchronize_session``).
+"""ORM-enabled INSERT and UPDATE of a mapped class executed through a Session.
 
-``"evaluate"`` runs the WHERE clause in Python against the objects in the
-identity map; ``"fetch"`` asks the database which rows match (before the
-statement runs); ``"auto"`` evaluates and falls back to fetching when the
-clause is beyond the evaluator; ``False`` leaves the objects alone.
+``session.execute(update(User), [{"id": 1, "name": "A"}, ...])`` is a bulk
+UPDATE by primary key: the primary-key attributes of each parameter set go in
+the WHERE clause and the other attributes in the SET clause; consecutive sets
+that change the same attributes share one executemany. Every set is checked
+before any SQL is sent. ``.where()`` criteria are added to each row's WHERE;
+``.values()`` are set in every row. Objects of those keys in the identity map
+take the new values (``synchronize_session`` ``"auto"`` / ``"evaluate"``).
+
+``session.execute(insert(User), [...])`` inserts the sets in runs of the same
+keys (attribute names), and ``insert(User).returning(User)`` returns ``User``
+objects, persistent in the session, built from the rows RETURNING gives back.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.engine.base import Connection
 from corral.engine.result import Result
-from corral.orm.base import NO_VALUE, ObjectStatus
-from corral.orm.mapping.instance_state import state_of
+from corral.orm.base import STATE_ATTR
+from corral.orm.loading.entities import EntityLoader, result_from_rows
 from corral.orm.mapping.mapper import Mapper
-from corral.sql import operators as ops
-from corral.sql.columns import NamedColumn
-from corral.sql.conditions import BooleanClauseList, and_
-from corral.sql.dml import Delete, DMLStatement, Update
-from corral.sql.elements import (
-    BinaryExpression,
-    BindParameter,
-    ClauseElement,
-    ClauseList,
-    False_,
-    Null,
-    True_,
-    UnaryExpression,
-)
-from corral.sql.selectable import select
-from corral.sql.wrappers import Grouping
+from corral.sql.dml import Insert, Update
+from corral.sql.elements import BindParameter, bindparam
 
 if TYPE_CHECKING:
+    from corral.engine.base import Connection
     from corral.orm.session.session import Session
 
-Predicate = Callable[[dict[str, Any]], Any]
-MODES = ("auto", "evaluate", "fetch", False)
+#: Prefix of the bind names that carry each row's primary key and expected version.
+KEY_BIND = "corral_bulk_pk_"
+VERSION_BIND = "corral_bulk_version"
 
 
-class Unevaluatable(Exception):
-    """The clause uses something the Python evaluator does not handle."""
-
-
-_COMPARE: dict[ops.Operator, Callable[[Any, Any], Any]] = {
-    ops.EQ: operator.eq,
-    ops.NE: operator.ne,
-    ops.LT: operator.lt,
-    ops.LE: operator.le,
-    ops.GT: operator.gt,
-    ops.GE: operator.ge,
-}
-
-
-def evaluator(clause: ClauseElement, mapper: Mapper) -> Predicate:
-    """A Python function of an object's ``__dict__`` that answers the clause (None = unknown)."""
-    if isinstance(clause, BooleanClauseList):
-        parts = [evaluator(c, mapper) for c in clause.clauses]
-        if clause.operator is ops.AND:
-            return lambda d: all(p(d) for p in parts)
-        return lambda d: any(p(d) for p in parts)
-    if isinstance(clause, UnaryExpression) and clause.operator == "NOT":
-        negated = evaluator(clause.element, mapper)
-        return lambda d: not negated(d)
-    if isinstance(clause, True_):
-        return lambda d: True
-    if isinstance(clause, False_):
-        return lambda d: False
-    if isinstance(clause, BinaryExpression):
-        left = _value(clause.left, mapper)
-        op = clause.operator
-        if op in (ops.IN, ops.NOT_IN):
-            inner = clause.right.element if isinstance(clause.right, Grouping) else None
-            if not isinstance(inner, ClauseList):
-                raise Unevaluatable(op.name)
-            choices = [_value(c, mapper) for c in inner.clauses]
-            negate = op is ops.NOT_IN
-            return lambda d: (left(d) in [c(d) for c in choices]) != negate
-        right = _value(clause.right, mapper)
-        if op is ops.IS:
-            return lambda d: left(d) is right(d)
-        if op is ops.IS_NOT:
-            return lambda d: left(d) is not right(d)
-        compare = _COMPARE.get(op)
-        if compare is None:
-            raise Unevaluatable(op.name)
-
-        def check(d: dict[str, Any]) -> Any:
-            a, b = left(d), right(d)
-            if a is None or b is None:
-                return False
-            return compare(a, b)
-
-        return check
-    raise Unevaluatable(type(clause).__name__)
-
-
-def _value(element: ClauseElement, mapper: Mapper) -> Callable[[dict[str, Any]], Any]:
-    if isinstance(element, BindParameter) and element.has_value():
-        value = element.effective_value()
-        return lambda d: value
-    if isinstance(element, Null):
-        return lambda d: None
-    if isinstance(element, NamedColumn) and element.table is mapper.table:
-        key = element.key or element.name
-
-        def attribute(d: dict[str, Any]) -> Any:
-            value = d.get(key, NO_VALUE)
-            if value is NO_VALUE:
-                raise Unevaluatable(f"{key} is not loaded")
-            return value
-
-        return attribute
-    raise Unevaluatable(type(element).__name__)
-
-
-def _mapper_for(session: Session, statement: DMLStatement) -> Mapper | None:
-    for obj in session.identity_map.values():
-        mapper: Mapper = type(obj).__mapper__
-        if mapper.table is statement.table:
-            return mapper
-    return None
-
-
-def execute_dml(
+def bulk_update(
     session: Session,
     connection: Connection,
-    statement: DMLStatement,
+    statement: Update,
+    params: Sequence[Any],
+    mode: Any,
+) -> Result:
+    """UPDATE each row by the primary key in its parameter set (see the module docstring)."""
+    mapper: Mapper = statement._entity.__mapper__
+    name = mapper.class_.__name__
+    if statement._returning:
+        raise exc.InvalidRequestError(
+            f"update({name}).returning(...) with a list of parameter sets is a bulk UPDATE by "
+            "primary key, which returns no rows; execute one update per row to use RETURNING"
+        )
+    if mode == "fetch":
+        raise exc.InvalidRequestError(
+            f"synchronize_session='fetch' does not apply to a bulk UPDATE of {name} by primary "
+            "key (a list of parameter sets); use 'auto', 'evaluate' or False"
+        )
+    if mode in ("auto", "evaluate") and statement._where:
+        raise exc.InvalidRequestError(
+            f"A bulk UPDATE of {name} by primary key with extra .where() criteria cannot tell "
+            "which objects in the session it changed; pass execution_options="
+            "{'synchronize_session': False} (and expire or refresh the objects yourself)"
+        )
+    rows = [_update_row(mapper, statement, index, given) for index, given in enumerate(params)]
+    total = executed = 0
+    counted = True  # whether the driver reported every rowcount
+    for batch_statement, batch in _update_batches(mapper, statement, rows):
+        result = connection.execute(batch_statement, batch)
+        counted = counted and result.rowcount >= 0
+        total += max(result.rowcount, 0)
+        executed += len(batch)
+    if counted and not statement._where and total != executed:
+        raise exc.StaleDataError(
+            f"Bulk UPDATE of {name} on table {mapper.table.name!r} expected to match "
+            f"{executed} row(s) by primary key{' and version' if mapper.version_id_key else ''}"
+            f" but matched {total}: some rows do not exist (or hold another version). "
+            "Check the keys, or reload the rows and try again."
+        )
+    if mode in ("auto", "evaluate"):
+        _synchronize(session, mapper, statement, params, rows)
+    return Result(None, (), rowcount=total)
+
+
+def _update_row(
+    mapper: Mapper, statement: Update, index: int, given: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(SET values by column key, WHERE values by bind name) of one parameter set, checked."""
+    name = mapper.class_.__name__
+    if not isinstance(given, Mapping):
+        raise exc.ArgumentError(
+            f"Bulk UPDATE of {name}: parameter set {index} is a {type(given).__name__}, not a "
+            "dict of attribute names to values"
+        )
+    missing = [key for key in mapper.primary_key_attrs if given.get(key) is None]
+    if missing:
+        raise exc.InvalidRequestError(
+            f"Bulk UPDATE of {name} by primary key: parameter set {index} has no value for "
+            f"the primary key attribute(s) {', '.join(missing)}. Each dict must hold the full "
+            f"primary key ({', '.join(mapper.primary_key_attrs)}), which selects its row; to "
+            "update rows by other criteria, use update(...).where(...).values(...) instead"
+        )
+    columns = mapper.columns_by_key
+    unknown = [key for key in given if key not in columns]
+    if unknown:
+        by_name = {column.name: key for key, column in columns.items()}
+        hints = [f"{k!r} (the column of attribute {by_name[k]!r})" for k in unknown if k in by_name]
+        raise exc.ArgumentError(
+            f"Bulk UPDATE of {name}: parameter set {index} names {', '.join(map(repr, unknown))}"
+            f", which {'is not a' if len(unknown) == 1 else 'are not'} mapped attribute(s) of "
+            f"{name}; use the attribute names ({', '.join(columns)})"
+            + (f". Column names are not accepted: {', '.join(hints)}" if hints else "")
+        )
+    doubled = [key for key in given if columns[key].key in statement._values]
+    if doubled:
+        raise exc.ArgumentError(
+            f"Bulk UPDATE of {name}: parameter set {index} sets {', '.join(doubled)}, which "
+            "the statement's .values() already sets; give each value in one place"
+        )
+    version_key = mapper.version_id_key
+    where = {KEY_BIND + key: given[key] for key in mapper.primary_key_attrs}
+    values = {columns[k].key: v for k, v in given.items() if k not in mapper.primary_key_attrs}
+    if version_key is not None:
+        if version_key not in given:
+            raise exc.InvalidRequestError(
+                f"Bulk UPDATE of {name}: parameter set {index} has no {version_key!r}; {name} "
+                f"is versioned, so each set must give the version it expects the row to have"
+            )
+        expected = given[version_key]
+        where[VERSION_BIND] = expected
+        generator = mapper.version_id_generator
+        column_key = columns[version_key].key
+        values[column_key] = generator(expected) if callable(generator) else expected
+    return values, where
+
+
+def _update_batches(
+    mapper: Mapper, statement: Update, rows: list[tuple[dict[str, Any], dict[str, Any]]]
+) -> list[tuple[Update, list[dict[str, Any]]]]:
+    """Consecutive rows setting the same columns share one statement (parameter order kept)."""
+    conditions: list[Any] = [
+        column == bindparam(KEY_BIND + key, type_=column.type)
+        for key, column in zip(mapper.primary_key_attrs, mapper.primary_key, strict=True)
+    ]
+    if mapper.version_id_key is not None:
+        column = mapper.columns_by_key[mapper.version_id_key]
+        conditions.append(column == bindparam(VERSION_BIND, type_=column.type))
+    by_primary_key: Update = statement.where(*conditions)
+    batches: list[tuple[Update, list[dict[str, Any]]]] = []
+    last_shape: frozenset[str] | None = None
+    for values, where in rows:
+        if not values and not statement._values:
+            continue  # nothing to set in this row
+        shape = frozenset(values)
+        if shape != last_shape:
+            batches.append((by_primary_key, []))
+            last_shape = shape
+        batches[-1][1].append({**values, **where})
+    return batches
+
+
+def _synchronize(
+    session: Session,
+    mapper: Mapper,
+    statement: Update,
+    params: Sequence[Mapping[str, Any]],
+    rows: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> None:
+    """Objects of the updated keys take the values written; changed attributes expire."""
+    transaction = session._transaction
+    key_of = {column.key: key for key, column in mapper.columns_by_key.items()}
+    constant: dict[str, Any] = {}
+    computed: set[str] = set()
+    for column_key, element in statement._values.items():
+        if isinstance(element, BindParameter) and element.has_value():
+            constant[key_of.get(column_key, column_key)] = element.effective_value()
+        else:
+            computed.add(key_of.get(column_key, column_key))
+    for given, (values, _) in zip(params, rows, strict=True):
+        pk = tuple(given[key] for key in mapper.primary_key_attrs)
+        obj = session.identity_map.get(mapper.identity_key(pk))
+        if obj is None:
+            continue
+        state = obj.__dict__[STATE_ATTR]
+        written = {key_of.get(k, k): v for k, v in values.items()}
+        written.update(constant)
+        d = obj.__dict__
+        stale = set(computed)
+        for key, value in written.items():
+            if key in state.committed_state:
+                stale.add(key)  # changed in memory and not flushed: the row now differs
+            elif key in d:  # an unloaded attribute loads the new value when read
+                d[key] = value
+        if stale:
+            state.expire(obj, stale)
+        if transaction is not None:
+            transaction.touched[id(obj)] = obj  # a rollback must expire it
+
+
+def orm_insert(
+    session: Session,
+    connection: Connection,
+    statement: Insert,
     params: Any,
     options: Mapping[str, Any],
 ) -> Result:
-    """Execute INSERT/UPDATE/DELETE, then bring matching objects in the session up to date."""
-    mode = options.get("synchronize_session", "auto")
-    if mode not in MODES:
-        raise exc.ArgumentError(
-            f"synchronize_session={mode!r}; use one of 'auto', 'evaluate', 'fetch' or False"
-        )
-    mapper = _mapper_for(session, statement)
-    if mode is False or mapper is None or not isinstance(statement, Update | Delete):
-        return connection.execute(statement, params)
-    if isinstance(params, list):
-        raise exc.InvalidRequestError(
-            "An ORM bulk UPDATE/DELETE with a list of parameter sets cannot synchronize the "
-            "session; pass execution_options={'synchronize_session': False}"
-        )
-    matching = _matching_objects(session, connection, statement, mapper, mode, params)
-    result = connection.execute(statement, params)
-    if isinstance(statement, Update):
-        _apply_update(session, statement, matching)
+    """INSERT of a mapped class: keys are attribute names; RETURNING a class gives objects."""
+    mapper: Mapper = statement._entity.__mapper__
+    as_given = mapper.version_id_key is None and all(
+        column.key == key for key, column in mapper.columns_by_key.items()
+    )
+    if isinstance(params, list) and len(params) > 1:
+        sets = params if as_given else [_insert_params(mapper, p) for p in params]
+        result = _insert_runs(connection, statement, sets)
     else:
-        _apply_delete(session, matching)
+        if isinstance(params, list):
+            params = params[0] if params else None
+        given = params if params is None or as_given else _insert_params(mapper, params)
+        result = connection.execute(statement, given)
+    if not statement._returning_entities:
+        return result
+    return _objects(session, statement, result, bool(options.get("populate_existing")))
+
+
+def _insert_params(mapper: Mapper, given: Any) -> Any:
+    """A parameter set by column key (attribute names translated), the version filled in."""
+    if not isinstance(given, Mapping):
+        return given  # the engine names what is wrong with it
+    columns = mapper.columns_by_key
+    out = {columns[k].key if k in columns else k: v for k, v in given.items()}
+    version_key = mapper.version_id_key
+    generator = mapper.version_id_generator
+    if version_key is not None and callable(generator):
+        column_key = columns[version_key].key
+        if out.get(column_key) is None:
+            out[column_key] = generator(None)
+    return out
+
+
+def _insert_runs(connection: Connection, statement: Insert, params: list[Any]) -> Result:
+    """Consecutive sets with the same keys share one executemany, in the order given."""
+    runs: list[list[Any]] = []
+    last: frozenset[str] | None = None
+    for given in params:
+        shape = frozenset(given) if isinstance(given, Mapping) else None
+        if not runs or shape != last or shape is None:
+            runs.append([])
+            last = shape
+        runs[-1].append(given)
+    if len(runs) == 1:
+        return connection.execute(statement, runs[0])
+    rows: list[Any] = []
+    rowcount = 0
+    keys: list[str] = []
+    for run in runs:
+        result = connection.execute(statement, run)
+        rowcount += max(result.rowcount, 0)
+        if result.returns_rows:
+            keys = result.keys()
+            rows.extend(result.raw_rows())
+    if not statement._returning:
+        return Result(None, (), rowcount=rowcount)
+    result = result_from_rows(rows, keys)
+    result.rowcount = rowcount
     return result
 
 
-def _matching_objects(
-    session: Session,
-    connection: Connection,
-    statement: Update | Delete,
-    mapper: Mapper,
-    mode: str,
-    params: Any,
-) -> list[object]:
-    candidates = [o for o in session.identity_map.values() if type(o).__mapper__ is mapper]
-    if mode in ("auto", "evaluate"):
-        try:
-            predicate = evaluator(and_(*statement._where), mapper) if statement._where else None
-            return [o for o in candidates if predicate is None or predicate(o.__dict__)]
-        except Unevaluatable as why:
-            if mode == "evaluate":
-                raise exc.InvalidRequestError(
-                    f"synchronize_session='evaluate' cannot evaluate this WHERE clause in Python "
-                    f"({why}); use synchronize_session='fetch'"
-                ) from None
-    query = select(*mapper.primary_key)
-    if statement._where:
-        query = query.where(*statement._where)
-    keys = {tuple(row) for row in connection.execute(query, params)}
-    matching = []
-    for candidate in candidates:
-        key = state_of(candidate).key
-        if key is not None and key[1] in keys:
-            matching.append(candidate)
-    return matching
+def _objects(session: Session, statement: Insert, result: Result, overwrite: bool) -> Result:
+    """The RETURNING rows with each mapped class's columns replaced by its object."""
+    keys = result.keys()
+    rows = result.raw_rows()
+    spans = {first: (entity, stop) for entity, first, stop in statement._returning_entities}
+    out_keys: list[str] = []
+    steps: list[tuple[EntityLoader | None, int]] = []
+    position = 0
+    while position < len(keys):
+        if position in spans:
+            entity, stop = spans[position]
+            loader = _loader(session, entity.__mapper__, statement, position, stop, overwrite)
+            steps.append((loader, position))
+            out_keys.append(entity.__name__)
+            position = stop
+        else:
+            steps.append((None, position))
+            out_keys.append(keys[position])
+            position += 1
+    built = [
+        tuple(row[i] if loader is None else loader.load(row) for loader, i in steps) for row in rows
+    ]
+    loaded = result_from_rows(built, out_keys)
+    loaded.rowcount = result.rowcount
+    return loaded
 
 
-def _apply_update(session: Session, statement: Update, objects: list[object]) -> None:
-    transaction = session._transaction
-    for obj in objects:
-        state = state_of(obj)
-        d = obj.__dict__
-        if transaction is not None:
-            # Its row changed in this transaction: a SAVEPOINT rollback must expire it
-            # (SQLAlchemy registers these objects as altered too).
-            transaction.touched[id(obj)] = obj
-        for key, element in statement._values.items():
-            if isinstance(element, BindParameter) and element.has_value():
-                d[key] = element.effective_value()
-                state.committed_state.pop(key, None)
-            else:
-                state.expire(obj, {key})
-
-
-def _apply_delete(session: Session, objects: list[object]) -> None:
-    transaction = session._transaction
-    for obj in objects:
-        state = state_of(obj)
-        if state.status is not ObjectStatus.PERSISTENT:
-            continue
-        state.move(ObjectStatus.DELETED)
-        session.identity_map.discard(state.key)
-        session._deleted.pop(id(obj), None)
-        session._modified.pop(id(obj), None)
-        if transaction is not None:
-            transaction.deleted[id(obj)] = obj
+def _loader(
+    session: Session, mapper: Mapper, statement: Insert, first: int, stop: int, overwrite: bool
+) -> EntityLoader:
+    """An EntityLoader for the columns RETURNING gives at ``first:stop``."""
+    key_of = {id(column): key for key, column in mapper.columns_by_key.items()}
+    attributes = []
+    for column in statement._returning[first:stop]:
+        key = key_of.get(id(column))
+        if key is None:
+            raise exc.InvalidRequestError(
+                f"returning({mapper.class_.__name__}): column {column.key!r} of table "
+                f"{mapper.table.name!r} is not mapped by {mapper.class_.__name__}, so its "
+                "objects cannot be built from these rows; return the mapped columns instead"
+            )
+        attributes.append(key)
+    return EntityLoader(session, mapper, first, overwrite, tuple(attributes))

@@ -11,7 +11,7 @@ a time.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Self, TypeVar, cast
 
 from corral import exc
@@ -486,7 +486,7 @@ class Session:
     def execute(
         self,
         statement: ClauseElement,
-        params: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         *,
         execution_options: Mapping[str, Any] | None = None,
     ) -> Result:
@@ -497,7 +497,7 @@ class Session:
     def _execute(
         self,
         statement: ClauseElement,
-        params: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         execution_options: Mapping[str, Any] | None = None,
     ) -> Result:
         options = dict(execution_options or {})
@@ -510,7 +510,7 @@ class Session:
                     self, connection, statement, params, options, mappers
                 )
         if isinstance(statement, DMLStatement):
-            from corral.orm.session.bulk_dml import execute_dml
+            from corral.orm.session.dml import execute_dml
 
             return execute_dml(self, connection, statement, params, options)
         return connection.execute(statement, params)

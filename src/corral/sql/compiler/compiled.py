@@ -57,6 +57,7 @@ class Compiled:
         "slots",
         "sql",
         "table",
+        "values_span",
     )
 
     def __init__(
@@ -71,6 +72,7 @@ class Compiled:
         table: TableClause | None = None,
         primary_key: Sequence[Column] = (),
         implicit_returning: bool = False,
+        values_span: tuple[int, int] | None = None,
     ) -> None:
         self.sql = sql
         self.slots = tuple(slots)
@@ -83,6 +85,9 @@ class Compiled:
         self.table = table
         self.primary_key = tuple(primary_key)
         self.implicit_returning = implicit_returning
+        #: A single-row INSERT: where its ``(...)`` of values is in ``sql``, when every
+        #: placeholder is inside it (so the group can be repeated for several rows).
+        self.values_span = values_span
 
     def __repr__(self) -> str:
         return f"<Compiled {self.kind} {self.sql!r}>"

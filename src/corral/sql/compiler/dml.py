@@ -72,12 +72,17 @@ def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, An
         )
     if insert._multi_values:
         return _insert_multi(compiler, insert, name)
+    first_slot = len(compiler.slots)
     values = dict(
         _assigned_columns(compiler, table, insert._values, "default", include_table=False)
     )
     if values:
         columns = ", ".join(compiler.quote(_column_name(table, k)) for k in values)
-        sql = f"INSERT INTO {name} ({columns}) VALUES ({', '.join(values.values())})"
+        sql = f"INSERT INTO {name} ({columns}) VALUES "
+        group = f"({', '.join(values.values())})"
+        if first_slot == 0:  # where the row's values are, to repeat them for many rows
+            compiler._values_span = (len(sql), len(sql) + len(group), len(compiler.slots))
+        sql += group
     elif compiler.features.default_values_insert:
         sql = f"INSERT INTO {name} DEFAULT VALUES"
     else:

@@ -71,6 +71,8 @@ class StatementCompiler:
         self._table: TableClause | None = None
         self._primary_key: list[Any] = []
         self._implicit_returning = False
+        #: A single-row INSERT's values group: (start, end, slots up to its end).
+        self._values_span: tuple[int, int, int] | None = None
         self._recursive = False
 
     # -- entry point ---------------------------------------------------------------------
@@ -87,6 +89,9 @@ class StatementCompiler:
                 self._named_binds.add(bind.key)
         self._keys = keys
         sql = self.process(statement, top=True)
+        values = self._values_span
+        # Repeatable for many rows only when every placeholder is inside the group.
+        span = values[:2] if values and values[2] == len(self.slots) and not self._ctes else None
         if self._ctes:
             recursive = "RECURSIVE " if self._recursive else ""
             sql = f"WITH {recursive}{', '.join(self._ctes.values())} {sql}"
@@ -102,6 +107,7 @@ class StatementCompiler:
             table=self._table,
             primary_key=self._primary_key,
             implicit_returning=self._implicit_returning,
+            values_span=span,
         )
 
     def process(self, element: ClauseElement, **kw: Any) -> str:

@@ -1,0 +1,149 @@
+"""A statement with RETURNING executed with several parameter sets: one row per set.
+
+A plain DB-API ``executemany`` keeps at most the last set's rows (or none), so
+the connection comes here instead when the statement returns rows. The
+dialect's ``features.executemany_returning`` decides how:
+
+- ``driver``: the driver's own executemany keeps each set's result (psycopg 3,
+  ``returning=True``, pipelined into about one round trip); read in order.
+- ``multi_values``: a single-row INSERT's ``(...)`` group is repeated into
+  ``VALUES (...), (...), ...`` (as many sets as the bind-parameter limit allows
+  per statement), one round trip per chunk. Rows come back in VALUES order on
+  MariaDB, which corral's flush also relies on, though MariaDB's documentation
+  does not promise it. Other statements fall back to ``per_row``.
+- ``per_row``: one execution per set, in parameter order. SQLite runs in the
+  process, so this costs no network round trips; its documentation leaves the
+  order of a multi-row RETURNING unspecified, which is why it is not used there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from corral.engine.result import Result
+
+if TYPE_CHECKING:
+    from corral.engine.base import Connection
+    from corral.sql.compiler.compiled import Compiled
+
+#: Most parameter sets one multi-row INSERT carries, whatever the bind limit allows.
+MAX_ROWS_PER_STATEMENT = 1000
+
+
+class _BufferedRows:
+    """Rows already fetched, read by a Result like a cursor."""
+
+    __slots__ = ("_position", "_rows")
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+        self._position = 0
+
+    def fetchall(self) -> list[Any]:
+        rows = self._rows[self._position :]
+        self.close()
+        return rows
+
+    def fetchmany(self, size: int) -> list[Any]:
+        start = self._position
+        self._position = min(len(self._rows), start + size)
+        return self._rows[start : self._position]
+
+    def close(self) -> None:
+        self._rows = []
+        self._position = 0
+
+
+def wants_rows_per_set(compiled: Compiled) -> bool:
+    """Whether an executemany of ``compiled`` must keep rows: DML with an explicit RETURNING."""
+    return (
+        compiled.kind in ("insert", "update", "delete")
+        and bool(compiled.result_keys)
+        and not compiled.implicit_returning
+    )
+
+
+def execute_returning_many(
+    connection: Connection, compiled: Compiled, args: Sequence[Any], write_lock: bool
+) -> Result:
+    """Execute ``compiled`` once per parameter set in ``args``; a Result of every row."""
+    strategy = connection.dialect.features.executemany_returning
+    if strategy == "driver":
+        rows, rowcount = _driver(connection, compiled.sql, args, write_lock)
+    elif strategy == "multi_values" and compiled.values_span is not None:
+        rows, rowcount = _multi_values(connection, compiled, args, write_lock)
+    else:
+        rows, rowcount = _per_row(connection, compiled.sql, args, write_lock)
+    return Result(
+        _BufferedRows(rows), compiled.result_keys, compiled.result_processors, rowcount=rowcount
+    )
+
+
+def _fetch(connection: Connection, cursor: Any, sql: str, args: Any) -> list[Any]:
+    try:
+        rows: list[Any] = cursor.fetchall()
+    except BaseException as error:
+        with contextlib.suppress(Exception):
+            cursor.close()
+        raise connection._translate(error, sql, args) from error
+    return rows
+
+
+def _driver(
+    connection: Connection, sql: str, args: Sequence[Any], write_lock: bool
+) -> tuple[list[Any], int]:
+    cursor = connection._cursor_execute(sql, args, True, write_lock, returning=True)
+    rows: list[Any] = []
+    try:
+        while True:
+            rows.extend(_fetch(connection, cursor, sql, args))
+            if not cursor.nextset():
+                break
+    finally:
+        cursor.close()
+    return rows, len(args)
+
+
+def _per_row(
+    connection: Connection, sql: str, args: Sequence[Any], write_lock: bool
+) -> tuple[list[Any], int]:
+    rows: list[Any] = []
+    rowcount = 0
+    for one in args:
+        cursor = connection._cursor_execute(sql, one, False, write_lock)
+        try:
+            rows.extend(_fetch(connection, cursor, sql, one))
+            rowcount += max(cursor.rowcount, 0)
+        finally:
+            cursor.close()
+        write_lock = False
+    return rows, rowcount
+
+
+def _multi_values(
+    connection: Connection, compiled: Compiled, args: Sequence[Any], write_lock: bool
+) -> tuple[list[Any], int]:
+    assert compiled.values_span is not None
+    start, end = compiled.values_span
+    sql = compiled.sql
+    head, group, tail = sql[:start], sql[start:end], sql[end:]
+    width = max(1, len(args[0]))
+    per_statement = max(
+        1, min(MAX_ROWS_PER_STATEMENT, connection.dialect.features.max_bind_params // width)
+    )
+    rows: list[Any] = []
+    rowcount = 0
+    for first in range(0, len(args), per_statement):
+        chunk = args[first : first + per_statement]
+        chunk_sql = head + ", ".join([group] * len(chunk)) + tail
+        flat = [value for one in chunk for value in one]
+        cursor = connection._cursor_execute(chunk_sql, flat, False, write_lock, compiled.kind)
+        try:
+            rows.extend(_fetch(connection, cursor, chunk_sql, flat))
+            rowcount += max(cursor.rowcount, 0)
+        finally:
+            cursor.close()
+        write_lock = False
+    return rows, rowcount
