@@ -67,8 +67,8 @@ DDL: list[tuple[TypeEngine, str, str, str]] = [
     (BigInteger(), "BIGINT", "BIGINT", "BIGINT"),
     (SmallInteger(), "SMALLINT", "SMALLINT", "SMALLINT"),
     (String(30), "VARCHAR(30)", "VARCHAR(30)", "VARCHAR(30)"),
-    (String(), "VARCHAR", "VARCHAR", "VARCHAR(255)"),
-    (Text(), "TEXT", "TEXT", "TEXT"),
+    (Text(), "TEXT", "TEXT", "LONGTEXT"),
+    (Text(100), "TEXT", "TEXT", "TEXT(100)"),
     (Boolean(), "BOOLEAN", "BOOLEAN", "BOOL"),
     (Float(), "FLOAT", "DOUBLE PRECISION", "DOUBLE"),
     (Numeric(12, 4), "NUMERIC(12, 4)", "NUMERIC(12, 4)", "NUMERIC(12, 4)"),
@@ -80,6 +80,7 @@ DDL: list[tuple[TypeEngine, str, str, str]] = [
     (Time(), "TIME", "TIME", "TIME(6)"),
     (Interval(), "INTEGER", "INTERVAL", "BIGINT"),
     (LargeBinary(), "BLOB", "BYTEA", "LONGBLOB"),
+    (LargeBinary(1000), "BLOB", "BYTEA", "BLOB(1000)"),
     (JSON(), "TEXT", "JSON", "LONGTEXT"),
     (Uuid(), "CHAR(32)", "UUID", "CHAR(32)"),
     (Enum(Color), "VARCHAR(11)", "VARCHAR(11)", "VARCHAR(11)"),
@@ -92,6 +93,16 @@ def test_ddl_spelling(type_: TypeEngine, sqlite: str, postgresql: str, mysql: st
     """Each dialect spells each type as the table says."""
     expected = {"sqlite": sqlite, "postgresql": postgresql, "mysql": mysql}
     assert {name: dialect(name).type_ddl(type_) for name in DIALECTS} == expected
+
+
+def test_string_without_length_has_no_ddl_on_mysql() -> None:
+    """MySQL's VARCHAR needs a length: String() raises CompileError there, as in SQLAlchemy."""
+    assert dialect("sqlite").type_ddl(String()) == "VARCHAR"
+    assert dialect("postgresql").type_ddl(String()) == "VARCHAR"
+    with pytest.raises(
+        exc.CompileError, match=r"VARCHAR needs a length on mysql.*String\(length\)"
+    ):
+        dialect("mysql").type_ddl(String())
 
 
 @pytest.mark.parametrize(
@@ -290,6 +301,77 @@ def test_sqlite_numeric_binds_whole_decimals_as_integers() -> None:
     assert type(bind(Numeric(10, 2), "sqlite", Decimal("5.00"))) is int
     assert bind(Numeric(10, 2), "sqlite", Decimal("1.25")) == 1.25
     assert bind(Numeric(30, 0), "sqlite", Decimal(2**70)) == float(2**70)
+
+
+def check(type_: TypeEngine, name: str, value: Any, *, stored: bool = True) -> str | None:
+    """Why ``dialect(name)`` would refuse ``value`` for ``type_``, or None."""
+    found = type_.storage_check(dialect(name), stored=stored)
+    return None if found is None else found(value)
+
+
+def test_integer_width_applies_to_stored_values_only() -> None:
+    """A column's width refuses a stored value; a compared value may be wider."""
+    assert check(Integer(), "postgresql", 2**31 - 1) is None
+    assert "signed 32-bit range" in (check(Integer(), "postgresql", 2**31) or "")
+    assert "use BigInteger" in (check(SmallInteger(), "mysql", 2**15) or "")
+    assert "use Numeric" in (check(BigInteger(), "mysql", -(2**63) - 1) or "")
+    assert Integer().storage_check(dialect("postgresql"), stored=False) is None
+
+
+def test_sqlite_integers_hold_64_bits_everywhere() -> None:
+    """On SQLite every integer column holds 64 bits and the driver binds no wider."""
+    assert check(SmallInteger(), "sqlite", 2**62) is None
+    assert "signed 64-bit range" in (check(Integer(), "sqlite", 2**63) or "")
+    assert "signed 64-bit range" in (check(Integer(), "sqlite", -(2**63) - 1, stored=False) or "")
+
+
+@pytest.mark.parametrize(
+    ("name", "nan", "infinity"),
+    [("sqlite", False, True), ("postgresql", True, True), ("mysql", False, False)],
+)
+def test_nan_and_infinity_follow_features(name: str, nan: bool, infinity: bool) -> None:
+    """NaN and infinities are refused exactly where the database would not store them."""
+    for type_ in (Float(), Numeric()):
+        assert (check(type_, name, float("nan")) is None) is nan
+        assert (check(type_, name, Decimal("NaN")) is None) is nan
+        assert (check(type_, name, float("-inf")) is None) is infinity
+        assert (check(type_, name, Decimal("Infinity")) is None) is infinity
+        assert check(type_, name, 1.5) is None
+
+
+def test_sqlite_refuses_decimals_a_real_would_change() -> None:
+    """SQLite keeps decimals as 64-bit integers or REALs: a value either would change is refused."""
+    assert check(Numeric(30, 0), "sqlite", Decimal(2**63 - 1)) is None
+    assert check(Numeric(30, 10), "sqlite", Decimal("0.1")) is None
+    assert check(Numeric(30, 0), "sqlite", Decimal("1E+30")) is None
+    reason = check(Numeric(30, 0), "sqlite", Decimal("123456789012345678901"))
+    assert reason is not None and "would read back as 1.2345678901234568E+20" in reason
+    assert check(Numeric(30, 0), "sqlite", 2**70) is not None
+    assert check(Numeric(30, 0), "postgresql", 2**70) is None
+    assert check(Numeric(30, 0), "sqlite", 2**70, stored=False) is None
+
+
+def test_postgresql_text_refuses_nul() -> None:
+    """PostgreSQL text cannot hold NUL; the other databases store it."""
+    assert "NUL character" in (check(Text(), "postgresql", "a\x00b") or "")
+    assert check(String(5), "sqlite", "a\x00b") is None
+    assert check(String(5), "mysql", "a\x00b") is None
+
+
+def test_interval_as_microseconds_is_range_checked() -> None:
+    """Without a native interval a duration past 64 bits of microseconds is refused."""
+    assert check(Interval(), "postgresql", dt.timedelta(days=999_999_999)) is None
+    reason = check(Interval(), "sqlite", dt.timedelta(days=999_999_999))
+    assert reason is not None and "count of microseconds" in reason
+    assert check(Interval(), "mysql", dt.timedelta(days=100_000)) is None
+
+
+def test_sqlite_numeric_infinity_reads_back_unquantized() -> None:
+    """An infinity read back from a scaled Numeric on SQLite is Decimal('Infinity')."""
+    assert result(Numeric(10, 2), "sqlite", float("inf")) == Decimal("Infinity")
+    assert result(Float(asdecimal=True, decimal_return_scale=2), "sqlite", float("-inf")) == (
+        Decimal("-Infinity")
+    )
 
 
 def test_sqlite_numeric_result_is_quantized_decimal() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from corral.sql.type_api import Processor, TypeEngine
+from corral.sql.type_api import Processor, StorageCheck, TypeEngine, integer_range_check
 
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
@@ -99,13 +99,30 @@ class Interval(TypeEngine):
     """A duration: ``INTERVAL`` where native, else a ``BIGINT`` count of microseconds.
 
     Without a native interval the range is about ±292,000 years (a signed
-    64-bit count of microseconds).
+    64-bit count of microseconds); a longer duration raises ``DataError``
+    naming the column before anything is sent.
     """
 
     python_types = (dt.timedelta,)
     affinity = "interval"
     visit_name = "interval"
     expected = "a datetime.timedelta"
+
+    def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
+        if dialect.features.native_interval:
+            return None
+        count_check = integer_range_check(
+            64,
+            f"{dialect.name} stores an Interval in",
+            "keep durations within about 292,000 years",
+        )
+
+        def microseconds_check(value: Any) -> str | None:
+            count = _interval_to_microseconds(value)
+            reason = count_check(count)
+            return None if reason is None else f"as a count of microseconds ({count}) {reason}"
+
+        return microseconds_check
 
     def generic_bind_processor(self, dialect: SQLDialect) -> Processor | None:
         return None if dialect.features.native_interval else _interval_to_microseconds

@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from corral import exc
 from corral.sql.datetime_types import Date, DateTime, Interval, Time
 from corral.sql.enum_type import Enum
-from corral.sql.type_api import NULLTYPE, NullType, Processor, TypeEngine, describe_value
+from corral.sql.type_api import (
+    NULLTYPE,
+    NullType,
+    Processor,
+    StorageCheck,
+    TypeEngine,
+    describe_value,
+    integer_range_check,
+)
 
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
@@ -62,31 +70,53 @@ def _check_length(owner: str, length: int | None) -> None:
 
 
 class Integer(TypeEngine):
-    """A whole number: ``INTEGER``. Accepts ``int`` but not ``bool``; never converted.
+    """A 32-bit whole number: ``INTEGER``. Accepts ``int`` but not ``bool``; never converted.
 
     ``True`` is refused because PostgreSQL rejects a boolean for an integer column:
     saying so before anything is sent is clearer, and the same on every database.
+    A value written to the column must fit its width (on SQLite every integer
+    column holds 64 bits); one that does not raises ``DataError`` naming the
+    column before anything is sent.
     """
 
     python_types = (int,)
     affinity = "integer"
     visit_name = "integer"
     expected = "an int"
+    #: The width of the column type, two's complement.
+    bits: ClassVar[int] = 32
 
     def accepts(self, value: object) -> bool:
         return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+    def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
+        bits = dialect.features.integer_bits
+        if bits is not None:
+            return integer_range_check(
+                bits, f"{dialect.name} stores and binds", "use Numeric for larger whole numbers"
+            )
+        if not stored:
+            return None
+        wider = "BigInteger" if self.bits < 64 else "Numeric"
+        return integer_range_check(
+            self.bits,
+            f"{self.describe()} holds",
+            f"use {wider} for larger whole numbers",
+        )
 
 
 class BigInteger(Integer):
     """A 64-bit whole number: ``BIGINT``."""
 
     visit_name = "big_integer"
+    bits = 64
 
 
 class SmallInteger(Integer):
     """A 16-bit whole number: ``SMALLINT``."""
 
     visit_name = "small_integer"
+    bits = 16
 
 
 # --- strings ----------------------------------------------------------------------------
@@ -95,8 +125,10 @@ class SmallInteger(Integer):
 class String(TypeEngine):
     """Text of bounded length: ``VARCHAR(length)``. Never converted.
 
-    Without a length, dialects that need one (MySQL) use their
-    ``Features.varchar_default_length``.
+    Without a length, dialects that need one (MySQL) refuse to create the
+    column (``CompileError``), as SQLAlchemy does. PostgreSQL's text cannot
+    hold the NUL character: such a value raises ``DataError`` naming the
+    column before anything is sent.
     """
 
     python_types = (str,)
@@ -108,13 +140,33 @@ class String(TypeEngine):
         _check_length(type(self).__name__, length)
         self.length = length
 
+    def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
+        if dialect.features.text_allows_nul:
+            return None
+        name = dialect.name
+
+        def nul_check(value: Any) -> str | None:
+            if isinstance(value, str) and "\x00" in value:
+                return (
+                    f"{name} text cannot hold the NUL character (\\x00); remove it, or keep "
+                    "such data in a LargeBinary column"
+                )
+            return None
+
+        return nul_check
+
     def describe(self) -> str:
         name = type(self).__name__
         return name if self.length is None else f"{name}({self.length})"
 
 
 class Text(String):
-    """Text of unbounded length: ``TEXT``. ``length`` is kept for compatibility, not rendered."""
+    """Text of unbounded length: ``TEXT``, ``LONGTEXT`` on MySQL.
+
+    ``Text(length)`` is ``TEXT(length)`` on MySQL, where the server picks the
+    smallest text type that holds that many characters (as with SQLAlchemy);
+    other databases ignore the length.
+    """
 
     visit_name = "text"
 
@@ -146,12 +198,70 @@ def _to_float(value: Any) -> Any:
     return value if value is None else float(value)
 
 
+def _special_number(value: Any) -> str | None:
+    """``"NaN"`` or ``"infinity"`` for a float or Decimal that is one, else ``None``."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return "infinity" if math.isinf(value) else None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return "NaN" if value.is_nan() else "infinity"
+    return None
+
+
+def _special_number_check(dialect: SQLDialect) -> StorageCheck | None:
+    """Refuses NaN and infinities the dialect does not store (SQLite reads NaN back as NULL)."""
+    nan, infinity = dialect.features.stores_nan, dialect.features.stores_infinity
+    if nan and infinity:
+        return None
+    name = dialect.name
+
+    def special_check(value: Any) -> str | None:
+        special = _special_number(value)
+        if special is None or (nan if special == "NaN" else infinity):
+            return None
+        return (
+            f"{name} does not store {special} in a number column (it would be refused or "
+            "read back as NULL); use None for a missing value"
+        )
+
+    return special_check
+
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+
+def _inexact_decimal(value: Any) -> str | None:
+    """Why a database without exact decimals would change ``value``, or ``None``.
+
+    Such a database keeps a whole number in 64 bits exactly and anything else
+    as an 8-byte float, read back as the shortest decimal that float prints as.
+    """
+    if isinstance(value, float) or _special_number(value) is not None:
+        return None
+    number = Decimal(value)
+    if number == number.to_integral_value() and _INT64_MIN <= number <= _INT64_MAX:
+        return None
+    read_back = Decimal(repr(float(number)))
+    if read_back == number:
+        return None
+    return (
+        f"this database keeps decimals as 8-byte floats (about 15 significant digits), so it "
+        f"would read back as {read_back}; round it first, or store it as a String"
+    )
+
+
 class Numeric(TypeEngine):
     """An exact decimal number: ``NUMERIC(precision, scale)``, read back as ``Decimal``.
 
     With ``asdecimal=False`` values come back as ``float``. SQLite has no
-    exact decimal storage: values with at most 15 significant digits
-    round-trip, and results are quantized to ``scale``.
+    exact decimal storage: a whole number of up to 64 bits, or a value an
+    8-byte float holds exactly in its shortest form (about 15 significant
+    digits), round-trips; any other value written to the column raises
+    ``DataError`` naming it before anything is sent. Results are quantized to
+    ``scale``. NaN and infinity are stored where the database can (PostgreSQL;
+    infinity on SQLite); elsewhere they raise ``DataError``.
     """
 
     python_types: ClassVar[tuple[type, ...]] = (Decimal, int, float)
@@ -188,6 +298,18 @@ class Numeric(TypeEngine):
     def python_type(self) -> type:
         return Decimal if self.asdecimal else float
 
+    def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
+        special = _special_number_check(dialect)
+        if not stored or dialect.features.exact_decimal or isinstance(self, Float):
+            return special
+        if special is None:
+            return _inexact_decimal
+
+        def number_check(value: Any) -> str | None:
+            return special(value) or _inexact_decimal(value)
+
+        return number_check
+
     def generic_result_processor(self, dialect: SQLDialect) -> Processor | None:
         # Drivers return Decimal for NUMERIC columns.
         return None if self.asdecimal else _to_float
@@ -205,6 +327,9 @@ class Float(Numeric):
 
     ``precision`` is kept for compatibility and not rendered: corral always
     uses the database's 8-byte float so that a Python float round-trips.
+    NaN round-trips on PostgreSQL only and infinity on PostgreSQL and SQLite;
+    elsewhere they raise ``DataError`` naming the column before anything is
+    sent (SQLite would read a NaN back as NULL).
     With ``asdecimal=True`` values come back as ``Decimal`` (rounded to
     ``decimal_return_scale`` when given).
     """
@@ -237,7 +362,9 @@ class Float(Numeric):
                 return None
             # repr() is the shortest text that reads back as the same float.
             number = Decimal(repr(float(value)))
-            return number if exponent is None else number.quantize(exponent)
+            if exponent is None or not number.is_finite():
+                return number
+            return number.quantize(exponent)
 
         return float_to_decimal
 
@@ -252,7 +379,12 @@ class Float(Numeric):
 
 
 class LargeBinary(TypeEngine):
-    """Bytes of any length: ``BLOB`` / ``BYTEA`` / ``LONGBLOB``, read back as ``bytes``."""
+    """Bytes of any length: ``BLOB`` / ``BYTEA`` / ``LONGBLOB``, read back as ``bytes``.
+
+    ``LargeBinary(length)`` is ``BLOB(length)`` on MySQL, where the server picks
+    the smallest binary type that holds that many bytes; elsewhere the length is
+    ignored.
+    """
 
     python_types = (bytes, bytearray, memoryview)
     affinity = "binary"
