@@ -38,6 +38,7 @@ from corral import (
     select,
     text,
 )
+from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
 from corral.sql.features import Features
 from tests.integration.conftest import EngineFactory
 from tests.integration.orm_models import normalize, recorded_sql
@@ -283,6 +284,15 @@ def test_numeric_precision(engine: Engine, table: Table) -> None:
         _assert_refused(engine, table, "wide", WIDE, "would read back as 1.2345678901234569E+27")
 
 
+def test_numeric_without_precision_keeps_fractions(engine: Engine, table: Table) -> None:
+    """Numeric() keeps a fraction; on MySQL (DECIMAL(10, 0)) DataError instead of rounding."""
+    value = Decimal("2.5")
+    if _features(engine).unsized_numeric_is_whole:
+        _assert_refused(engine, table, "exact", value, "would read back as 3", "Numeric(20, 6)")
+    else:
+        _assert_round_trip(engine, table, "exact", value)
+
+
 def test_numeric_values_a_float_holds_round_trip(engine: Engine, table: Table) -> None:
     """Whole 64-bit decimals and short fractions round-trip on every database."""
     for value in (Decimal(2**63 - 1), Decimal(-(2**63)), Decimal("0.1000000000")):
@@ -342,6 +352,46 @@ def test_untyped_int_past_64_bits(engine: Engine) -> None:
         conn.execute(statement, {"x": 2**70})
     assert "[SQL: SELECT ? AS x]" in str(info.value)
     assert isinstance(info.value.orig, OverflowError)
+
+
+class _EdgeBase(DeclarativeBase):
+    pass
+
+
+class Counter(_EdgeBase):
+    __tablename__ = "edge_counters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    total: Mapped[int] = mapped_column(BigInteger)
+
+
+def test_flush_refuses_an_int_past_64_bits(engine: Engine) -> None:
+    """A flush (INSERT, then UPDATE) of an int past 64 bits raises DataError naming the column,
+    sends neither statement, and the row keeps its stored value."""
+    _EdgeBase.metadata.create_all(engine)
+    try:
+        with Session(engine) as session:
+            session.add(Counter(id=1, total=2**63))
+            with recorded_sql() as statements, pytest.raises(exc.DataError) as info:
+                session.flush()
+            assert "cannot be stored in edge_counters.total (BigInteger)" in str(info.value)
+            assert not [s for s in statements if s.startswith("INSERT")]
+            session.rollback()
+            session.add(Counter(id=1, total=5))
+            session.commit()
+            counter = session.get(Counter, 1)
+            assert counter is not None
+            counter.total = -(2**63) - 1
+            with recorded_sql() as statements, pytest.raises(exc.DataError) as info:
+                session.commit()
+            assert "cannot be stored in edge_counters.total (BigInteger)" in str(info.value)
+            assert not [s for s in statements if s.startswith("UPDATE")]
+            session.rollback()
+        with engine.connect() as conn:
+            stored = conn.execute(select(Counter.__table__.c.total)).scalars().all()
+        assert stored == [5]
+    finally:
+        _EdgeBase.metadata.drop_all(engine)
 
 
 # --- durations and timestamps -------------------------------------------------------------

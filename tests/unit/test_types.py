@@ -336,7 +336,7 @@ def test_nan_and_infinity_follow_features(name: str, nan: bool, infinity: bool) 
         assert (check(type_, name, Decimal("NaN")) is None) is nan
         assert (check(type_, name, float("-inf")) is None) is infinity
         assert (check(type_, name, Decimal("Infinity")) is None) is infinity
-        assert check(type_, name, 1.5) is None
+        assert check(type_, name, 2.0) is None
 
 
 def test_sqlite_refuses_decimals_a_real_would_change() -> None:
@@ -349,6 +349,17 @@ def test_sqlite_refuses_decimals_a_real_would_change() -> None:
     assert check(Numeric(30, 0), "sqlite", 2**70) is not None
     assert check(Numeric(30, 0), "postgresql", 2**70) is None
     assert check(Numeric(30, 0), "sqlite", 2**70, stored=False) is None
+
+
+def test_mysql_unsized_numeric_refuses_fractions() -> None:
+    """MySQL's NUMERIC without precision is DECIMAL(10, 0): a fraction is refused, not rounded."""
+    reason = check(Numeric(), "mysql", Decimal("2.5"))
+    assert reason is not None and "would read back as 3" in reason
+    assert check(Numeric(), "mysql", 2.25) is not None
+    assert check(Numeric(), "mysql", Decimal("7.000")) is None
+    assert check(Numeric(10, 2), "mysql", Decimal("2.5")) is None
+    assert check(Numeric(), "postgresql", Decimal("2.5")) is None
+    assert check(Float(), "mysql", 2.5) is None
 
 
 def test_postgresql_text_refuses_nul() -> None:

@@ -95,3 +95,5 @@ class Features:
     exact_decimal: bool = True
     #: Text may hold the NUL character (PostgreSQL's text types refuse it).
     text_allows_nul: bool = True
+    #: ``NUMERIC`` without a precision keeps no fraction (MySQL makes it ``DECIMAL(10, 0)``).
+    unsized_numeric_is_whole: bool = False

@@ -18,7 +18,8 @@ import enum
 import json
 import math
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
@@ -252,6 +253,20 @@ def _inexact_decimal(value: Any) -> str | None:
     )
 
 
+def _fraction_dropped(dialect_name: str, value: Any) -> str | None:
+    """Why a NUMERIC without precision that keeps no fraction (MySQL) would change ``value``."""
+    if _special_number(value) is not None:
+        return None
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if number == number.to_integral_value():
+        return None
+    rounded = number.to_integral_value(ROUND_HALF_UP)
+    return (
+        f"NUMERIC without a precision is DECIMAL(10, 0) on {dialect_name}, so it would read "
+        f"back as {rounded}; give the column a precision and scale, e.g. Numeric(20, 6)"
+    )
+
+
 class Numeric(TypeEngine):
     """An exact decimal number: ``NUMERIC(precision, scale)``, read back as ``Decimal``.
 
@@ -261,7 +276,9 @@ class Numeric(TypeEngine):
     digits), round-trips; any other value written to the column raises
     ``DataError`` naming it before anything is sent. Results are quantized to
     ``scale``. NaN and infinity are stored where the database can (PostgreSQL;
-    infinity on SQLite); elsewhere they raise ``DataError``.
+    infinity on SQLite); elsewhere they raise ``DataError``. On MySQL a
+    ``Numeric()`` without precision is ``DECIMAL(10, 0)``, as with SQLAlchemy:
+    a value with a fraction raises ``DataError`` instead of being rounded.
     """
 
     python_types: ClassVar[tuple[type, ...]] = (Decimal, int, float)
@@ -299,14 +316,23 @@ class Numeric(TypeEngine):
         return Decimal if self.asdecimal else float
 
     def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
-        special = _special_number_check(dialect)
-        if not stored or dialect.features.exact_decimal or isinstance(self, Float):
-            return special
-        if special is None:
-            return _inexact_decimal
+        checks = [_special_number_check(dialect)]
+        if stored and not isinstance(self, Float):
+            features = dialect.features
+            if not features.exact_decimal:
+                checks.append(_inexact_decimal)
+            if features.unsized_numeric_is_whole and self.precision is None:
+                checks.append(partial(_fraction_dropped, dialect.name))
+        found = [check for check in checks if check is not None]
+        if len(found) <= 1:
+            return found[0] if found else None
 
         def number_check(value: Any) -> str | None:
-            return special(value) or _inexact_decimal(value)
+            for check in found:
+                reason = check(value)
+                if reason is not None:
+                    return reason
+            return None
 
         return number_check
 

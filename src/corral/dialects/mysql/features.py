@@ -38,4 +38,5 @@ FEATURES = Features(
     default_isolation_level="REPEATABLE READ",
     stores_nan=False,
     stores_infinity=False,
+    unsized_numeric_is_whole=True,
 )
