@@ -424,6 +424,13 @@ def test_aware_datetime_in_naive_column_is_stored_as_utc(engine: Engine, table: 
     assert _read(engine, table, "stamp") == dt.datetime(2024, 6, 1, 6, 30, 0, 1)
 
 
+def test_aware_datetime_before_year_one_in_utc(engine: Engine, table: Table) -> None:
+    """An aware value before year 1 in UTC raises DataError naming the column (not a bare
+    OverflowError, and not a value PostgreSQL stores but cannot return)."""
+    value = dt.datetime(1, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5)))
+    _assert_refused(engine, table, "stamp_tz", value, "outside years 1 to 9999")
+
+
 def test_aware_datetime_in_timezone_column(engine: Engine, table: Table) -> None:
     """DateTime(timezone=True) reads back aware and at the same instant: in UTC where the
     database keeps no offset, in the session's time zone on PostgreSQL."""

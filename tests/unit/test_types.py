@@ -377,6 +377,16 @@ def test_interval_as_microseconds_is_range_checked() -> None:
     assert check(Interval(), "mysql", dt.timedelta(days=100_000)) is None
 
 
+def test_aware_datetime_leaving_the_range_in_utc_is_refused() -> None:
+    """An aware value outside years 1..9999 in UTC is refused (it could not be read back)."""
+    early = dt.datetime(1, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5)))
+    assert "outside years 1 to 9999" in (check(DateTime(), "sqlite", early) or "")
+    assert "outside years 1 to 9999" in (check(DateTime(timezone=True), "mysql", early) or "")
+    assert "outside years 1 to 9999" in (check(DateTime(), "postgresql", early) or "")
+    assert "outside years 1 to 9999" in (check(DateTime(timezone=True), "postgresql", early) or "")
+    assert check(DateTime(), "sqlite", dt.datetime(1, 1, 1)) is None
+
+
 def test_sqlite_numeric_infinity_reads_back_unquantized() -> None:
     """An infinity read back from a scaled Numeric on SQLite is Decimal('Infinity')."""
     assert result(Numeric(10, 2), "sqlite", float("inf")) == Decimal("Infinity")
