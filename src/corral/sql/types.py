@@ -18,13 +18,14 @@ import enum
 import json
 import math
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
 from corral.sql.datetime_types import Date, DateTime, Interval, Time
 from corral.sql.enum_type import Enum
+from corral.sql.number_storage import fraction_dropped, inexact_decimal, special_number_check
 from corral.sql.type_api import (
     NULLTYPE,
     NullType,
@@ -199,74 +200,6 @@ def _to_float(value: Any) -> Any:
     return value if value is None else float(value)
 
 
-def _special_number(value: Any) -> str | None:
-    """``"NaN"`` or ``"infinity"`` for a float or Decimal that is one, else ``None``."""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        return "infinity" if math.isinf(value) else None
-    if isinstance(value, Decimal) and not value.is_finite():
-        return "NaN" if value.is_nan() else "infinity"
-    return None
-
-
-def _special_number_check(dialect: SQLDialect) -> StorageCheck | None:
-    """Refuses NaN and infinities the dialect does not store (SQLite reads NaN back as NULL)."""
-    nan, infinity = dialect.features.stores_nan, dialect.features.stores_infinity
-    if nan and infinity:
-        return None
-    name = dialect.name
-
-    def special_check(value: Any) -> str | None:
-        special = _special_number(value)
-        if special is None or (nan if special == "NaN" else infinity):
-            return None
-        return (
-            f"{name} does not store {special} in a number column (it would be refused or "
-            "read back as NULL); use None for a missing value"
-        )
-
-    return special_check
-
-
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
-
-
-def _inexact_decimal(value: Any) -> str | None:
-    """Why a database without exact decimals would change ``value``, or ``None``.
-
-    Such a database keeps a whole number in 64 bits exactly and anything else
-    as an 8-byte float, read back as the shortest decimal that float prints as.
-    """
-    if isinstance(value, float) or _special_number(value) is not None:
-        return None
-    number = Decimal(value)
-    if number == number.to_integral_value() and _INT64_MIN <= number <= _INT64_MAX:
-        return None
-    read_back = Decimal(repr(float(number)))
-    if read_back == number:
-        return None
-    return (
-        f"this database keeps decimals as 8-byte floats (about 15 significant digits), so it "
-        f"would read back as {read_back}; round it first, or store it as a String"
-    )
-
-
-def _fraction_dropped(dialect_name: str, value: Any) -> str | None:
-    """Why a NUMERIC without precision that keeps no fraction (MySQL) would change ``value``."""
-    if _special_number(value) is not None:
-        return None
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if number == number.to_integral_value():
-        return None
-    rounded = number.to_integral_value(ROUND_HALF_UP)
-    return (
-        f"NUMERIC without a precision is DECIMAL(10, 0) on {dialect_name}, so it would read "
-        f"back as {rounded}; give the column a precision and scale, e.g. Numeric(20, 6)"
-    )
-
-
 class Numeric(TypeEngine):
     """An exact decimal number: ``NUMERIC(precision, scale)``, read back as ``Decimal``.
 
@@ -316,13 +249,13 @@ class Numeric(TypeEngine):
         return Decimal if self.asdecimal else float
 
     def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
-        checks = [_special_number_check(dialect)]
+        checks = [special_number_check(dialect)]
         if stored and not isinstance(self, Float):
             features = dialect.features
             if not features.exact_decimal:
-                checks.append(_inexact_decimal)
+                checks.append(inexact_decimal)
             if features.unsized_numeric_is_whole and self.precision is None:
-                checks.append(partial(_fraction_dropped, dialect.name))
+                checks.append(partial(fraction_dropped, dialect.name))
         found = [check for check in checks if check is not None]
         if len(found) <= 1:
             return found[0] if found else None
