@@ -67,8 +67,8 @@ DDL: list[tuple[TypeEngine, str, str, str]] = [
     (BigInteger(), "BIGINT", "BIGINT", "BIGINT"),
     (SmallInteger(), "SMALLINT", "SMALLINT", "SMALLINT"),
     (String(30), "VARCHAR(30)", "VARCHAR(30)", "VARCHAR(30)"),
-    (String(), "VARCHAR", "VARCHAR", "VARCHAR(255)"),
-    (Text(), "TEXT", "TEXT", "TEXT"),
+    (Text(), "TEXT", "TEXT", "LONGTEXT"),
+    (Text(100), "TEXT", "TEXT", "TEXT(100)"),
     (Boolean(), "BOOLEAN", "BOOLEAN", "BOOL"),
     (Float(), "FLOAT", "DOUBLE PRECISION", "DOUBLE"),
     (Numeric(12, 4), "NUMERIC(12, 4)", "NUMERIC(12, 4)", "NUMERIC(12, 4)"),
@@ -80,6 +80,7 @@ DDL: list[tuple[TypeEngine, str, str, str]] = [
     (Time(), "TIME", "TIME", "TIME(6)"),
     (Interval(), "INTEGER", "INTERVAL", "BIGINT"),
     (LargeBinary(), "BLOB", "BYTEA", "LONGBLOB"),
+    (LargeBinary(1000), "BLOB", "BYTEA", "BLOB(1000)"),
     (JSON(), "TEXT", "JSON", "LONGTEXT"),
     (Uuid(), "CHAR(32)", "UUID", "CHAR(32)"),
     (Enum(Color), "VARCHAR(11)", "VARCHAR(11)", "VARCHAR(11)"),
@@ -92,6 +93,16 @@ def test_ddl_spelling(type_: TypeEngine, sqlite: str, postgresql: str, mysql: st
     """Each dialect spells each type as the table says."""
     expected = {"sqlite": sqlite, "postgresql": postgresql, "mysql": mysql}
     assert {name: dialect(name).type_ddl(type_) for name in DIALECTS} == expected
+
+
+def test_string_without_length_has_no_ddl_on_mysql() -> None:
+    """MySQL's VARCHAR needs a length: String() raises CompileError there, as in SQLAlchemy."""
+    assert dialect("sqlite").type_ddl(String()) == "VARCHAR"
+    assert dialect("postgresql").type_ddl(String()) == "VARCHAR"
+    with pytest.raises(
+        exc.CompileError, match=r"VARCHAR needs a length on mysql.*String\(length\)"
+    ):
+        dialect("mysql").type_ddl(String())
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,8 @@ from corral.sql.compiler.dialect import SQLDialect
 _DBAPI_CLASSES: tuple[tuple[str, type[exc.DBAPIError]], ...] = (
     ("IntegrityError", exc.IntegrityError),
     ("DataError", exc.DataError),
+    # A driver that cannot bind an int (sqlite3 past 64 bits) raises the built-in one.
+    ("OverflowError", exc.DataError),
     ("OperationalError", exc.OperationalError),
     ("ProgrammingError", exc.ProgrammingError),
     ("NotSupportedError", exc.NotSupportedError),
@@ -267,6 +269,8 @@ class DefaultDialect(SQLDialect):
         """Whether ``error`` comes from the driver (and so should be wrapped)."""
         if self._dbapi is None:
             return False
+        if isinstance(error, OverflowError):
+            return True  # a value the driver could not bind or convert
         base = getattr(self._dbapi, "Error", None)
         return isinstance(base, type) and isinstance(error, base)
 

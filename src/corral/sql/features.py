@@ -77,8 +77,8 @@ class Features:
     native_interval: bool
     #: The database stores a time zone offset with timestamps.
     timezone_datetime: bool
-    #: ``VARCHAR`` needs a length; the length used when ``String()`` has none.
-    varchar_default_length: int | None
+    #: ``VARCHAR`` needs a length: ``String()`` without one cannot be created (MySQL).
+    varchar_needs_length: bool
 
     isolation_levels: frozenset[str]
     default_isolation_level: str
@@ -88,3 +88,20 @@ class Features:
     #: Readers and writers lock rows, so two transactions can deadlock or wait on a row
     #: lock (SQLite locks the whole database instead and reports it busy).
     row_locks: bool = True
+
+    #: What a value may hold and still read back unchanged (see ``TypeEngine.storage_check``).
+    #: A float (or Decimal) NaN is stored as NaN (SQLite turns it into NULL; MySQL refuses it).
+    stores_nan: bool = True
+    #: A float (or Decimal) infinity is stored as infinity (MySQL refuses it).
+    stores_infinity: bool = True
+    #: Every integer column holds this many bits whatever its declared width, and the driver
+    #: binds no wider integer (SQLite: 64). ``None``: a column holds its type's width
+    #: (SMALLINT 16, INTEGER 32, BIGINT 64) and wider values may still be compared with it.
+    integer_bits: int | None = None
+    #: Decimals are stored exactly; without it (SQLite) they become a 64-bit integer or an
+    #: 8-byte float, and a value with more digits than a float keeps would change.
+    exact_decimal: bool = True
+    #: Text may hold the NUL character (PostgreSQL's text types refuse it).
+    text_allows_nul: bool = True
+    #: ``NUMERIC`` without a precision keeps no fraction (MySQL makes it ``DECIMAL(10, 0)``).
+    unsized_numeric_is_whole: bool = False

@@ -25,6 +25,18 @@ steps:
 ``None`` means "no conversion": the hot path (Integer, String) has none on
 every dialect. Processors are only called with non-``None`` values on the way
 in; result processors pass ``None`` through.
+
+Values a database would change
+------------------------------
+``storage_check(dialect, stored=...)`` returns a check that says why a value
+would not read back unchanged (SQLite turns a NaN into NULL, PostgreSQL's
+INTEGER holds 32 bits), or ``None`` when every accepted value is safe. It
+reads ``dialect.features`` only. ``stored`` is true for a value written to a
+column (INSERT values, UPDATE SET): a column's width applies only there, so
+``WHERE small_column < 100000`` stays legal. The statement compiler runs the
+check before the bind processor and the executing connection raises
+``DataError`` naming the column, the statement and the parameters; nothing is
+sent.
 """
 
 from __future__ import annotations
@@ -38,6 +50,8 @@ if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
 
 Processor = Callable[[Any], Any]
+#: Says why a value cannot be stored or bound unchanged, or ``None`` when it can.
+StorageCheck = Callable[[Any], str | None]
 #: Builds a dialect's replacement processor for one type instance.
 ProcessorFactory = Callable[["TypeEngine", "SQLDialect"], Processor | None]
 
@@ -110,6 +124,10 @@ class TypeEngine:
             return factory(self, dialect)
         return self.generic_result_processor(dialect)
 
+    def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
+        """A check refusing values the database would change (see the module docstring)."""
+        return None
+
     def generic_bind_processor(self, dialect: SQLDialect) -> Processor | None:
         """The bind conversion ``dialect.features`` call for, before any driver override."""
         return None
@@ -128,6 +146,11 @@ class TypeEngine:
 
     def __repr__(self) -> str:
         return self.describe()
+
+
+class UnstorableValue(ValueError):
+    """Raised by a bind processor for a value the database would change; the compiled
+    statement turns it into ``DataError`` with the statement and parameters."""
 
 
 class NullType(TypeEngine):
@@ -152,3 +175,17 @@ def describe_value(value: object) -> str:
     if len(text) > VALUE_REPR_LIMIT:
         text = text[: VALUE_REPR_LIMIT - 3] + "..."
     return f"{type(value).__name__} {text}"
+
+
+def integer_range_check(bits: int, holder: str, advice: str) -> StorageCheck:
+    """Refuses ints outside the signed ``bits``-bit range; ``holder`` says what holds them."""
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def range_check(value: Any) -> str | None:
+        if low <= value <= high:
+            return None
+        return (
+            f"it is outside the signed {bits}-bit range ({low} to {high}) that {holder}; {advice}"
+        )
+
+    return range_check

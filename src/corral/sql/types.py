@@ -19,12 +19,22 @@ import json
 import math
 import uuid
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
 from corral.sql.datetime_types import Date, DateTime, Interval, Time
 from corral.sql.enum_type import Enum
-from corral.sql.type_api import NULLTYPE, NullType, Processor, TypeEngine, describe_value
+from corral.sql.number_storage import fraction_dropped, inexact_decimal, special_number_check
+from corral.sql.type_api import (
+    NULLTYPE,
+    NullType,
+    Processor,
+    StorageCheck,
+    TypeEngine,
+    describe_value,
+    integer_range_check,
+)
 
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
@@ -62,31 +72,53 @@ def _check_length(owner: str, length: int | None) -> None:
 
 
 class Integer(TypeEngine):
-    """A whole number: ``INTEGER``. Accepts ``int`` but not ``bool``; never converted.
+    """A 32-bit whole number: ``INTEGER``. Accepts ``int`` but not ``bool``; never converted.
 
     ``True`` is refused because PostgreSQL rejects a boolean for an integer column:
     saying so before anything is sent is clearer, and the same on every database.
+    A value written to the column must fit its width (on SQLite every integer
+    column holds 64 bits); one that does not raises ``DataError`` naming the
+    column before anything is sent.
     """
 
     python_types = (int,)
     affinity = "integer"
     visit_name = "integer"
     expected = "an int"
+    #: The width of the column type, two's complement.
+    bits: ClassVar[int] = 32
 
     def accepts(self, value: object) -> bool:
         return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+    def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
+        bits = dialect.features.integer_bits
+        if bits is not None:
+            return integer_range_check(
+                bits, f"{dialect.name} stores and binds", "use Numeric for larger whole numbers"
+            )
+        if not stored:
+            return None
+        wider = "BigInteger" if self.bits < 64 else "Numeric"
+        return integer_range_check(
+            self.bits,
+            f"{self.describe()} holds",
+            f"use {wider} for larger whole numbers",
+        )
 
 
 class BigInteger(Integer):
     """A 64-bit whole number: ``BIGINT``."""
 
     visit_name = "big_integer"
+    bits = 64
 
 
 class SmallInteger(Integer):
     """A 16-bit whole number: ``SMALLINT``."""
 
     visit_name = "small_integer"
+    bits = 16
 
 
 # --- strings ----------------------------------------------------------------------------
@@ -95,8 +127,10 @@ class SmallInteger(Integer):
 class String(TypeEngine):
     """Text of bounded length: ``VARCHAR(length)``. Never converted.
 
-    Without a length, dialects that need one (MySQL) use their
-    ``Features.varchar_default_length``.
+    Without a length, dialects that need one (MySQL) refuse to create the
+    column (``CompileError``), as SQLAlchemy does. PostgreSQL's text cannot
+    hold the NUL character: such a value raises ``DataError`` naming the
+    column before anything is sent.
     """
 
     python_types = (str,)
@@ -108,13 +142,33 @@ class String(TypeEngine):
         _check_length(type(self).__name__, length)
         self.length = length
 
+    def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
+        if dialect.features.text_allows_nul:
+            return None
+        name = dialect.name
+
+        def nul_check(value: Any) -> str | None:
+            if isinstance(value, str) and "\x00" in value:
+                return (
+                    f"{name} text cannot hold the NUL character (\\x00); remove it, or keep "
+                    "such data in a LargeBinary column"
+                )
+            return None
+
+        return nul_check
+
     def describe(self) -> str:
         name = type(self).__name__
         return name if self.length is None else f"{name}({self.length})"
 
 
 class Text(String):
-    """Text of unbounded length: ``TEXT``. ``length`` is kept for compatibility, not rendered."""
+    """Text of unbounded length: ``TEXT``, ``LONGTEXT`` on MySQL.
+
+    ``Text(length)`` is ``TEXT(length)`` on MySQL, where the server picks the
+    smallest text type that holds that many characters (as with SQLAlchemy);
+    other databases ignore the length.
+    """
 
     visit_name = "text"
 
@@ -150,8 +204,14 @@ class Numeric(TypeEngine):
     """An exact decimal number: ``NUMERIC(precision, scale)``, read back as ``Decimal``.
 
     With ``asdecimal=False`` values come back as ``float``. SQLite has no
-    exact decimal storage: values with at most 15 significant digits
-    round-trip, and results are quantized to ``scale``.
+    exact decimal storage: a whole number of up to 64 bits, or a value an
+    8-byte float holds exactly in its shortest form (about 15 significant
+    digits), round-trips; any other value written to the column raises
+    ``DataError`` naming it before anything is sent. Results are quantized to
+    ``scale``. NaN and infinity are stored where the database can (PostgreSQL;
+    infinity on SQLite); elsewhere they raise ``DataError``. On MySQL a
+    ``Numeric()`` without precision is ``DECIMAL(10, 0)``, as with SQLAlchemy:
+    a value with a fraction raises ``DataError`` instead of being rounded.
     """
 
     python_types: ClassVar[tuple[type, ...]] = (Decimal, int, float)
@@ -188,6 +248,27 @@ class Numeric(TypeEngine):
     def python_type(self) -> type:
         return Decimal if self.asdecimal else float
 
+    def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
+        checks = [special_number_check(dialect)]
+        if stored and not isinstance(self, Float):
+            features = dialect.features
+            if not features.exact_decimal:
+                checks.append(inexact_decimal)
+            if features.unsized_numeric_is_whole and self.precision is None:
+                checks.append(partial(fraction_dropped, dialect.name))
+        found = [check for check in checks if check is not None]
+        if len(found) <= 1:
+            return found[0] if found else None
+
+        def number_check(value: Any) -> str | None:
+            for check in found:
+                reason = check(value)
+                if reason is not None:
+                    return reason
+            return None
+
+        return number_check
+
     def generic_result_processor(self, dialect: SQLDialect) -> Processor | None:
         # Drivers return Decimal for NUMERIC columns.
         return None if self.asdecimal else _to_float
@@ -205,6 +286,9 @@ class Float(Numeric):
 
     ``precision`` is kept for compatibility and not rendered: corral always
     uses the database's 8-byte float so that a Python float round-trips.
+    NaN round-trips on PostgreSQL only and infinity on PostgreSQL and SQLite;
+    elsewhere they raise ``DataError`` naming the column before anything is
+    sent (SQLite would read a NaN back as NULL).
     With ``asdecimal=True`` values come back as ``Decimal`` (rounded to
     ``decimal_return_scale`` when given).
     """
@@ -237,7 +321,9 @@ class Float(Numeric):
                 return None
             # repr() is the shortest text that reads back as the same float.
             number = Decimal(repr(float(value)))
-            return number if exponent is None else number.quantize(exponent)
+            if exponent is None or not number.is_finite():
+                return number
+            return number.quantize(exponent)
 
         return float_to_decimal
 
@@ -252,7 +338,12 @@ class Float(Numeric):
 
 
 class LargeBinary(TypeEngine):
-    """Bytes of any length: ``BLOB`` / ``BYTEA`` / ``LONGBLOB``, read back as ``bytes``."""
+    """Bytes of any length: ``BLOB`` / ``BYTEA`` / ``LONGBLOB``, read back as ``bytes``.
+
+    ``LargeBinary(length)`` is ``BLOB(length)`` on MySQL, where the server picks
+    the smallest binary type that holds that many bytes; elsewhere the length is
+    ignored.
+    """
 
     python_types = (bytes, bytearray, memoryview)
     affinity = "binary"

@@ -3,6 +3,11 @@
 The session runs with the server's autocommit on and corral sends BEGIN
 itself, so work outside a corral transaction never holds locks. ``rowcount``
 counts matched rows (the FOUND_ROWS client flag), as the other databases do.
+
+Each new connection adds ``STRICT_ALL_TABLES`` to its session ``sql_mode``
+(keeping the modes already set): without a strict mode the server cuts a
+value that is too long or out of range to fit, with only a warning. Strict
+mode turns that into an error (``DataError``), for every storage engine.
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ from corral.engine.url import URL
 _INT_OPTIONS = frozenset({"connect_timeout", "read_timeout", "write_timeout", "client_flag"})
 #: The FOUND_ROWS client capability flag (``pymysql.constants.CLIENT.FOUND_ROWS``).
 _CLIENT_FOUND_ROWS = 2
+#: Adds STRICT_ALL_TABLES to the session's sql_mode, keeping the modes already set.
+_STRICT_SQL_MODE = (
+    "SET SESSION sql_mode = IF(FIND_IN_SET('STRICT_ALL_TABLES', @@session.sql_mode) > 0, "
+    "@@session.sql_mode, CONCAT_WS(',', NULLIF(@@session.sql_mode, ''), 'STRICT_ALL_TABLES'))"
+)
 
 
 class MySQLDialect(DefaultDialect):
@@ -60,6 +70,9 @@ class MySQLDialect(DefaultDialect):
         args["autocommit"] = True
         args["binary_prefix"] = False
         return args
+
+    def on_connect(self, dbapi_connection: Any) -> None:
+        self.run(dbapi_connection, _STRICT_SQL_MODE)
 
     def do_ping(self, dbapi_connection: Any) -> bool:
         try:

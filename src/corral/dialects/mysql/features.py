@@ -32,9 +32,12 @@ FEATURES = Features(
     native_json=False,
     native_interval=False,
     timezone_datetime=False,
-    varchar_default_length=255,
+    varchar_needs_length=True,
     isolation_levels=frozenset(
         {"READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE", "AUTOCOMMIT"}
     ),
     default_isolation_level="REPEATABLE READ",
+    stores_nan=False,
+    stores_infinity=False,
+    unsized_numeric_is_whole=True,
 )

@@ -1,6 +1,13 @@
 """MySQL's and MariaDB's names for SQL types and the conversions PyMySQL needs.
 
 Timestamps and times keep microseconds (``DATETIME(6)``, ``TIME(6)``).
+``Text`` and ``LargeBinary`` without a length are ``LONGTEXT`` and
+``LONGBLOB`` (up to 4 GiB; ``TEXT`` and ``BLOB`` stop at 64 KiB); with a
+length they are ``TEXT(n)`` and ``BLOB(n)``, for which the server picks the
+smallest type that holds ``n`` characters or bytes, as with SQLAlchemy.
+``String`` needs a length (``VARCHAR(n)``). The connection adds
+``STRICT_ALL_TABLES`` to the session's ``sql_mode`` (see ``base.py``), so a
+value too long or out of range for its column raises instead of being cut.
 PyMySQL reads a TIME column as a ``timedelta`` (MySQL's TIME is also a
 duration), so a driver override turns it back into a ``datetime.time``; and
 it would write a ``memoryview`` as its ``repr``, so binary values are made
@@ -80,8 +87,11 @@ class MySQLTypeCompiler(TypeCompiler):
     def visit_time(self, type_: sqltypes.Time) -> str:
         return "TIME(6)"
 
+    def visit_text(self, type_: sqltypes.Text) -> str:
+        return "LONGTEXT" if type_.length is None else f"TEXT({type_.length})"
+
     def visit_large_binary(self, type_: sqltypes.LargeBinary) -> str:
-        return "LONGBLOB"
+        return "LONGBLOB" if type_.length is None else f"BLOB({type_.length})"
 
     def visit_json(self, type_: sqltypes.JSON) -> str:
         return "LONGTEXT"

@@ -32,9 +32,10 @@ FEATURES = Features(
     native_json=True,
     native_interval=True,
     timezone_datetime=True,
-    varchar_default_length=None,
+    varchar_needs_length=False,
     isolation_levels=frozenset(
         {"READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE", "AUTOCOMMIT"}
     ),
     default_isolation_level="READ COMMITTED",
+    text_allows_nul=False,
 )

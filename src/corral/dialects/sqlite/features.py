@@ -32,9 +32,12 @@ FEATURES = Features(
     native_json=False,
     native_interval=False,
     timezone_datetime=False,
-    varchar_default_length=None,
+    varchar_needs_length=False,
     isolation_levels=frozenset({"SERIALIZABLE", "READ UNCOMMITTED", "AUTOCOMMIT"}),
     default_isolation_level="SERIALIZABLE",
     errors_name_constraint=False,
     row_locks=False,
+    stores_nan=False,
+    integer_bits=64,
+    exact_decimal=False,
 )

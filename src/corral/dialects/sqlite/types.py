@@ -6,6 +6,12 @@ So the driver overrides below turn dates and times into ISO 8601 text
 (always with microseconds, so text order is time order) and back, and
 decimals into INTEGER or REAL and back, quantized to the column's scale.
 
+What SQLite would change is refused before it is sent (``Features``:
+``stores_nan``, ``integer_bits``, ``exact_decimal``): a NaN (SQLite stores
+NULL), an integer past 64 bits (``sqlite3`` cannot bind it) and a decimal
+with more digits than a REAL keeps raise ``DataError`` naming the column.
+Infinities are stored and read back.
+
 Type names are chosen for SQLite's affinity rules: ``CHAR(32)`` and
 ``VARCHAR`` keep text as text (a UUID's hex digits or an Enum name that looks
 like a number), ``TEXT`` holds JSON, ``NUMERIC(p, s)`` compares numerically.
@@ -33,7 +39,13 @@ _QUANTIZE_CONTEXT = Context(prec=400)
 
 
 def _decimal_to_number(value: Any) -> Any:
-    """A Decimal as an exact INTEGER when it is whole and fits, else as a REAL."""
+    """A Decimal or int as an exact INTEGER when it is whole and fits, else as a REAL.
+
+    A stored value that the REAL would change was refused before this runs
+    (``Numeric.storage_check``); NaN too, since SQLite would store NULL.
+    """
+    if isinstance(value, int):
+        return value if _INT64_MIN <= value <= _INT64_MAX else float(value)
     if not isinstance(value, Decimal):
         return value
     if value.is_finite() and value == value.to_integral_value():
@@ -59,7 +71,7 @@ def _numeric_result(type_: TypeEngine, dialect: SQLDialect) -> Processor | None:
             return None
         # repr() is the shortest text that reads back as the same float.
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if exponent is None:
+        if exponent is None or not number.is_finite():
             return number
         return number.quantize(exponent, context=_QUANTIZE_CONTEXT)
 

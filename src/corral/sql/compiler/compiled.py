@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from corral import exc
-from corral.sql.type_api import Processor
+from corral.sql.type_api import Processor, UnstorableValue
 
 if TYPE_CHECKING:
     from corral.sql.elements import BindParameter
@@ -105,6 +105,16 @@ class Compiled:
         params: Mapping[str, Any] | None = None,
     ) -> tuple[Any, ...]:
         """The positional parameters for one execution."""
+        try:
+            return self._construct(binds, params)
+        except UnstorableValue as error:
+            raise self._unstorable(error, params) from None
+
+    def _construct(
+        self,
+        binds: Sequence[BindParameter[Any]],
+        params: Mapping[str, Any] | None,
+    ) -> tuple[Any, ...]:
         out = []
         for slot in self.slots:
             value = _NO_VALUE
@@ -127,6 +137,7 @@ class Compiled:
     ) -> list[tuple[Any, ...]]:
         """The positional parameters for an executemany, one tuple per parameter set."""
         recipe = [(slot.key, slot.processor) for slot in self.slots]
+        p: Mapping[str, Any] | None = None
         try:
             if all(processor is None for _, processor in recipe):
                 keys = [key for key, _ in recipe]
@@ -142,6 +153,19 @@ class Compiled:
         except KeyError:
             # A parameter set lacks a key: the careful path fills defaults or names what is missing.
             return [self.construct_params(binds, p) for p in params_list]
+        except UnstorableValue as error:
+            raise self._unstorable(error, p) from None
+
+    def _unstorable(
+        self, error: UnstorableValue, params: Mapping[str, Any] | None
+    ) -> exc.DataError:
+        """``DataError`` for a value the database would change, with the statement (not sent)."""
+        return exc.DataError(
+            self.sql,
+            params,
+            None,
+            message=f"{error} (nothing was sent to the database)",
+        )
 
     def _process(self, slot: ParamSlot, value: Any) -> Any:
         if slot.processor is None or value is None:

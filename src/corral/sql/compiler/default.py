@@ -40,7 +40,7 @@ GENERIC_FEATURES = Features(
     native_json=True,
     native_interval=True,
     timezone_datetime=True,
-    varchar_default_length=None,
+    varchar_needs_length=False,
     isolation_levels=frozenset(),
     default_isolation_level="",
 )

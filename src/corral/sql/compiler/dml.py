@@ -13,7 +13,7 @@ from corral import exc
 from corral.sql.columns import NamedColumn
 from corral.sql.compiler import flags
 from corral.sql.compiler.compiled import StatementKind
-from corral.sql.elements import ClauseElement
+from corral.sql.elements import BindParameter, ClauseElement
 
 if TYPE_CHECKING:
     from corral.sql.compiler.statement import StatementCompiler
@@ -113,11 +113,20 @@ def _assigned_columns(
     for key, column in table.columns.items():
         default = getattr(column, default_attribute, None)
         if key in given:
-            assigned.append((key, compiler.process(given[key], **kw)))
+            assigned.append((key, _process_value(compiler, given[key], **kw)))
         elif key in from_execute or default is not None:
-            slot = compiler._add_slot(key, column.type, column.describe(), default=default)
+            slot = compiler._add_slot(
+                key, column.type, column.describe(), default=default, stored=True
+            )
             assigned.append((key, slot))
     return assigned
+
+
+def _process_value(compiler: StatementCompiler, value: ClauseElement, **kw: Any) -> str:
+    """A column's new value; a plain bound value is checked as stored (the column's width)."""
+    if isinstance(value, BindParameter):
+        return compiler.process(value, stored=True, **kw)
+    return compiler.process(value, **kw)
 
 
 def _wants_implicit_returning(compiler: StatementCompiler, values: dict[str, str]) -> bool:
@@ -142,7 +151,9 @@ def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str
     groups = []
     for row in rows:
         groups.append(
-            "(" + ", ".join(compiler.process(row[k], include_table=False) for k in ordered) + ")"
+            "("
+            + ", ".join(_process_value(compiler, row[k], include_table=False) for k in ordered)
+            + ")"
         )
     sql = f"INSERT INTO {name} ({columns}) VALUES {', '.join(groups)}"
     return sql + _returning(compiler, insert, compiler.features.insert_many_returning)

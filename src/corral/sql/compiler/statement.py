@@ -31,7 +31,7 @@ from corral.sql.elements import (
     UnaryExpression,
 )
 from corral.sql.text import _TEXT_BIND, TextClause
-from corral.sql.type_api import NullType, Processor, TypeEngine
+from corral.sql.type_api import NullType, Processor, TypeEngine, UnstorableValue, describe_value
 from corral.sql.wrappers import Cast, Grouping, Label
 
 if TYPE_CHECKING:
@@ -148,16 +148,28 @@ class StatementCompiler:
 
     # -- bind parameters -----------------------------------------------------------------
 
-    def _slot_processor(self, type_: TypeEngine, label: str) -> Processor | None:
-        """Converts a value for the driver after checking that the column's type accepts it."""
+    def _slot_processor(self, type_: TypeEngine, label: str, stored: bool) -> Processor | None:
+        """Converts a value for the driver after checking that the column's type accepts it
+        and that the database would not change it (``stored``: the value is written to
+        the column)."""
         convert = type_.bind_processor(self.dialect)
         if isinstance(type_, NullType):
             return convert
         accepts = type_.accepts
+        check = type_.storage_check(self.dialect, stored=stored)
+        dialect_name = self.dialect.name
 
         def process(value: Any) -> Any:
             if not accepts(value):
                 raise exc.ArgumentError(f"Bad value for {label}: {type_.rejection(value)}")
+            if check is not None:
+                reason = check(value)
+                if reason is not None:
+                    raise UnstorableValue(
+                        f"{describe_value(value)} cannot be "
+                        f"{'stored in' if stored else 'bound for'} {label} "
+                        f"({type_.describe()}) on {dialect_name}: {reason}"
+                    )
             return convert(value) if convert is not None else value
 
         return process
@@ -170,12 +182,12 @@ class StatementCompiler:
         *,
         bind: BindParameter[Any] | None = None,
         default: ColumnDefault | None = None,
+        stored: bool = False,
     ) -> str:
         index = self._bind_index.get(id(bind), -1) if bind is not None else -1
         has_value = bind is not None and bind.has_value()
-        self.slots.append(
-            ParamSlot(key, index, self._slot_processor(type_, label), label, has_value, default)
-        )
+        processor = self._slot_processor(type_, label, stored)
+        self.slots.append(ParamSlot(key, index, processor, label, has_value, default))
         return self.placeholder
 
     def visit_bindparam(self, bind: BindParameter[Any], **kw: Any) -> str:
@@ -187,7 +199,8 @@ class StatementCompiler:
             count = self._bind_counters.get(base, 0) + 1
             self._bind_counters[base] = count
             key = f"{base}_{count}"
-        return self._add_slot(key, bind.type, bind.origin or key, bind=bind)
+        stored = bool(kw.get("stored"))
+        return self._add_slot(key, bind.type, bind.origin or key, bind=bind, stored=stored)
 
     def render_literal(self, value: Any) -> str:
         """A value written into SQL text (DDL only, where parameters are not allowed)."""

@@ -113,6 +113,11 @@ class TypeCompiler:
         return f"VARCHAR({type_.length})"
 
     def _varchar(self, length: int | None) -> str:
-        if length is None:
-            length = self.dialect.features.varchar_default_length
-        return "VARCHAR" if length is None else f"VARCHAR({length})"
+        if length is not None:
+            return f"VARCHAR({length})"
+        if self.dialect.features.varchar_needs_length:
+            raise CompileError(
+                f"VARCHAR needs a length on {self.dialect.name}: give the column "
+                f"String(length), or use Text for text of any length"
+            )
+        return "VARCHAR"
