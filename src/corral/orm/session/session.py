@@ -323,10 +323,10 @@ class Session:
                 f"{obj!r} is already attached to another Session; expunge it there or "
                 "use session.merge(obj) to copy its state into this one"
             )
+        # As in SQLAlchemy, adding begins the session's transaction (no connection yet),
+        # so a rollback before any flush still expunges what was added.
+        transaction = self._transaction or self._autobegin()
         if state.status is ObjectStatus.TRANSIENT:
-            # As in SQLAlchemy, adding begins the session's transaction (no connection yet),
-            # so a rollback before any flush still expunges what was added.
-            transaction = self._transaction or self._autobegin()
             state.session = self
             state.move(ObjectStatus.PENDING)
             self._new[id(obj)] = obj
@@ -370,10 +370,12 @@ class Session:
                 f"{obj!r} is not persisted (it is {state.status.value}), so there is no row "
                 "to delete; use session.expunge(obj) to forget a pending object"
             )
+        if state.session is not None and state.session is not self:
+            raise exc.InvalidRequestError(f"{obj!r} belongs to another Session")
+        if self._transaction is None:  # a rollback() before the flush cancels the delete
+            self._autobegin()
         if state.status is ObjectStatus.DETACHED:
             self._attach(obj, state)
-        elif state.session is not self:
-            raise exc.InvalidRequestError(f"{obj!r} belongs to another Session")
         if state.status is ObjectStatus.PERSISTENT:
             self._deleted[id(obj)] = obj
             if state.mapper.relationships:
@@ -423,6 +425,9 @@ class Session:
         self._modified.clear()
 
     def _note_modified(self, obj: object) -> None:
+        """A change to an object begins the transaction a rollback() will discard it with."""
+        if self._transaction is None:
+            self._autobegin()
         self._modified[id(obj)] = obj
 
     def _count_lazy_load(self, rel: Any, obj: object) -> None:
