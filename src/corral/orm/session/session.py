@@ -184,13 +184,7 @@ class Session:
         return transaction
 
     def _pending_rollback_error(self, transaction: SessionTransaction) -> exc.PendingRollbackError:
-        failure = transaction.failure
-        described = f"{type(failure).__name__}: {failure}" if failure is not None else "an error"
-        return exc.PendingRollbackError(
-            "This Session's transaction was rolled back because a flush failed, and it refuses "
-            "further work until session.rollback() is called. The failure was:\n"
-            f"{described}"
-        )
+        return transaction.pending_rollback_error()
 
     def get_bind(self, mapper: Any = None) -> Any:
         """The Engine (or Connection) this session talks to."""
