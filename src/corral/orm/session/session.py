@@ -22,7 +22,7 @@ from corral.orm.identity_map import IdentityMap
 from corral.orm.instance_state import InstanceState, state_of
 from corral.orm.lazy_loading import N_PLUS_ONE_DEFAULT, LazyLoadCounter
 from corral.orm.loading import mapped_entities
-from corral.orm.session import cascades, flushing, querying
+from corral.orm.session import cascades, flushing, merging, querying
 from corral.orm.session.transaction import (
     SessionTransaction,
     TransactionStatus,
@@ -589,10 +589,5 @@ class Session:
             self._modified.clear()
 
     def merge(self, obj: T, *, load: bool = True) -> T:
-        """Copy ``obj``'s state onto the session's object with the same identity, and return it.
-
-        The session's object is found in the identity map, else loaded (when
-        ``load``), else created as a new pending object. ``obj`` itself is not
-        added.
-        """
-        return querying.merge(self, obj, load=load)
+        """Copy ``obj``'s state onto this session's object of the same identity (see merge.py)."""
+        return merging.merge(self, obj, load=load)
