@@ -34,6 +34,8 @@ _TRANSITIONS = {
     TransactionStatus.ROLLED_BACK: frozenset(),
 }
 
+_ROLLBACK_ALLOWED = frozenset({TransactionStatus.ACTIVE, TransactionStatus.FAILED})
+
 
 class SessionTransaction:
     """One transaction (or SAVEPOINT when ``nested``) of a Session.
@@ -130,7 +132,7 @@ class SessionTransaction:
                 # As in SQLAlchemy: a commit that fails at the end of the block (its flush
                 # raised, say) rolls back this transaction only. For a SAVEPOINT that means
                 # the enclosing transaction carries on, without what the block added.
-                if self.status is not TransactionStatus.ROLLED_BACK:
+                if self.status in _ROLLBACK_ALLOWED:  # not when the COMMIT itself went out
                     self.rollback()
                 raise
         else:
