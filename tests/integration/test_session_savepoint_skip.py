@@ -108,12 +108,14 @@ def test_explicit_savepoint_commit_failure(schema_engine: Engine) -> None:
     with Session(schema_engine) as session:
         session.add(User(id=3, name="cy"))
         savepoint = session.begin_nested()
-        session.add(User(id=1, name="dup"))
+        duplicate = User(id=1, name="dup")
+        session.add(duplicate)
         with pytest.raises(exc.IntegrityError):
             savepoint.commit()
         assert session.in_nested_transaction()
+        assert inspect(duplicate).transient  # put back when the flush failed, as in SQLAlchemy
         with pytest.raises(exc.PendingRollbackError, match=r"begin_nested\(\) returned"):
-            session.flush()
+            session.execute(select(User))
         with recorded_sql() as sql:
             savepoint.rollback()
             assert not session.in_nested_transaction()
@@ -136,3 +138,29 @@ def test_begin_block_commit_failure_rolls_back(schema_engine: Engine) -> None:
             session.commit()
         assert _transaction_sql(sql) == ["BEGIN", INSERT_USER, "COMMIT"]
     assert _names(schema_engine) == [(1, "ann"), (2, "bob"), (5, "eve")]
+
+
+def test_failed_flush_puts_objects_back_at_once(schema_engine: Engine) -> None:
+    """When a flush fails its new objects leave and changed ones expire before rollback()."""
+    with Session(schema_engine) as session:
+        ann = session.get(User, 1)
+        assert ann is not None
+        ann.nickname = "lost"
+        duplicate = User(id=2, name="dup")
+        session.add(duplicate)
+        with pytest.raises(exc.IntegrityError):
+            session.flush()
+        assert inspect(duplicate).transient
+        assert "nickname" not in ann.__dict__
+        assert session.new == [] and session.dirty == []
+        with pytest.raises(exc.PendingRollbackError):
+            session.execute(select(User))
+        with recorded_sql() as sql:
+            session.rollback()
+            assert ann.nickname is None
+        assert _transaction_sql(sql) == [
+            "BEGIN",
+            "SELECT users.id, users.name, users.nickname, users.status FROM users "
+            "WHERE users.id = ?",
+        ]
+    assert _names(schema_engine) == [(1, "ann"), (2, "bob")]
