@@ -589,5 +589,5 @@ class Session:
             self._modified.clear()
 
     def merge(self, obj: T, *, load: bool = True) -> T:
-        """Copy ``obj``'s state onto this session's object of the same identity (see merge.py)."""
+        """Copy ``obj``'s state onto this session's object of its identity; return that object."""
         return merging.merge(self, obj, load=load)
