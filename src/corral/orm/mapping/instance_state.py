@@ -65,11 +65,12 @@ class InstanceState:
     def record_change(self, obj: object, key: str, old: Any) -> None:
         """Remember the loaded value of ``key`` before its first change since the last flush."""
         if key not in self.committed_state:
+            if self.session is not None:
+                # First: the session may begin its transaction here, or refuse the change.
+                self.session._note_modified(obj)
             if self.committed_state is NO_CHANGES:
                 self.committed_state = {}
             self.committed_state[key] = old
-            if self.session is not None:
-                self.session._note_modified(obj)
 
     def commit_all(self) -> None:
         """The current values are now the database's: forget the change history."""

@@ -16,7 +16,11 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
-from corral.orm.session.transaction import SessionTransaction, TransactionStatus
+from corral.orm.session.transaction import (
+    SessionTransaction,
+    TransactionStatus,
+    restore_after_rollback,
+)
 from corral.orm.unit_of_work import dependencies, relational_flush
 from corral.orm.unit_of_work.execute import execute_plan
 from corral.orm.unit_of_work.plan import FlushPlan, StepKind, plan_flush
@@ -110,13 +114,19 @@ def _load_expired_versions(session: Session, objects: list[object]) -> None:
 
 
 def _fail_flush(session: Session, transaction: SessionTransaction, error: BaseException) -> None:
-    """Roll back the database work of a failed flush; the session waits for rollback()."""
+    """Roll back the database work of a failed flush; the session waits for rollback().
+
+    The objects are put back at once, as SQLAlchemy does when a flush fails: objects
+    new in the failed transaction (or SAVEPOINT) leave the session, deletions are
+    cancelled, and changed objects expire. rollback() then ends the transaction.
+    """
     transaction.failure = error
     with contextlib.suppress(Exception):  # the flush error is the one to report
         transaction.database_transaction.rollback()
     if not transaction.nested:
         session._release_connection()
     transaction.move(TransactionStatus.FAILED)
+    restore_after_rollback(session, transaction)
 
 
 def _finalize_flush(

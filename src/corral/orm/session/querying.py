@@ -1,4 +1,4 @@
-"""Reading through a Session: get() by primary key, loading unloaded attributes, merge()."""
+"""Reading through a Session: get() by primary key, loading unloaded attributes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from corral import exc
 from corral.engine.result import Result
-from corral.orm.base import NO_VALUE, ObjectStatus
+from corral.orm.base import ObjectStatus
 from corral.orm.loading import eager as eager_loading
 from corral.orm.loading import entities as loading
 from corral.orm.loading import query_plan
@@ -166,72 +166,6 @@ def load_unloaded(
                 d[name] = value
         if state.expired:
             state.expired = frozenset(k for k in state.expired if k not in d)
-
-
-def merge(session: Session, obj: T, *, load: bool = True) -> T:
-    """Copy ``obj``'s state onto the session's object with the same identity, and return it.
-
-    The session's object is found in the identity map, else loaded (when
-    ``load``), else created as a new pending object. ``obj`` itself is not
-    added.
-    """
-    with session._guard:
-        return _merge(session, obj, load, {})
-
-
-def _merge(session: Session, obj: T, load: bool, memo: dict[int, Any]) -> T:
-    if id(obj) in memo:
-        return cast(T, memo[id(obj)])
-    target = _merge_columns(session, obj, load)
-    memo[id(obj)] = target
-    mapper = _mapper_of(type(obj))
-    for rel in mapper.relationships.values():
-        value = obj.__dict__.get(rel.key, NO_VALUE)
-        if not rel.cascade.merge or value is NO_VALUE or rel.lazy == "write_only":
-            continue
-        if rel.uselist:
-            setattr(target, rel.key, [_merge(session, item, load, memo) for item in value])
-        else:
-            merged = None if value is None else _merge(session, value, load, memo)
-            if target.__dict__.get(rel.key, NO_VALUE) is not merged:
-                setattr(target, rel.key, merged)
-    return target
-
-
-def _merge_columns(session: Session, obj: T, load: bool) -> T:
-    """The session's object for ``obj``'s identity, with ``obj``'s column values copied on."""
-    mapper = _mapper_of(type(obj))
-    source = obj.__dict__
-    key = mapper.identity_key_of(obj)
-    target: Any = None
-    if key is not None:
-        target = session.identity_map.get(key)
-        if target is None and load:
-            target = session.get(mapper.class_, key[1])
-        elif target is None:
-            state = state_of(obj)
-            if state.status is ObjectStatus.PENDING:
-                raise exc.InvalidRequestError("merge(load=False) needs a persistent object")
-            target = mapper.new_instance()
-            target.__dict__.update({k: source[k] for k in mapper.column_keys if k in source})
-            target.__dict__["_corral_state"] = InstanceState(
-                mapper, ObjectStatus.PERSISTENT, key, session
-            )
-            session.identity_map.add(key, target)
-            return cast(T, target)
-    if target is None:
-        target = mapper.new_instance()
-        state_of(target)
-        for name in mapper.column_keys:
-            if name in source:
-                setattr(target, name, source[name])
-        session._add(target)
-        return cast(T, target)
-    for name in mapper.column_keys:
-        value = source.get(name, NO_VALUE)
-        if value is not NO_VALUE and target.__dict__.get(name, NO_VALUE) != value:
-            setattr(target, name, value)
-    return cast(T, target)
 
 
 def _mapper_of(entity: Any) -> Mapper:

@@ -22,7 +22,7 @@ from corral.orm.loading import lazy
 from corral.orm.loading.entities import mapped_entities
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
-from corral.orm.session import cascades, flushing, querying
+from corral.orm.session import cascades, flushing, merging, querying
 from corral.orm.session.transaction import (
     SessionTransaction,
     TransactionStatus,
@@ -184,13 +184,7 @@ class Session:
         return transaction
 
     def _pending_rollback_error(self, transaction: SessionTransaction) -> exc.PendingRollbackError:
-        failure = transaction.failure
-        described = f"{type(failure).__name__}: {failure}" if failure is not None else "an error"
-        return exc.PendingRollbackError(
-            "This Session's transaction was rolled back because a flush failed, and it refuses "
-            "further work until session.rollback() is called. The failure was:\n"
-            f"{described}"
-        )
+        return transaction.pending_rollback_error()
 
     def get_bind(self, mapper: Any = None) -> Any:
         """The Engine (or Connection) this session talks to."""
@@ -323,10 +317,10 @@ class Session:
                 f"{obj!r} is already attached to another Session; expunge it there or "
                 "use session.merge(obj) to copy its state into this one"
             )
+        # As in SQLAlchemy, adding begins the session's transaction (no connection yet),
+        # so a rollback before any flush still expunges what was added.
+        transaction = self._transaction or self._autobegin()
         if state.status is ObjectStatus.TRANSIENT:
-            # As in SQLAlchemy, adding begins the session's transaction (no connection yet),
-            # so a rollback before any flush still expunges what was added.
-            transaction = self._transaction or self._autobegin()
             state.session = self
             state.move(ObjectStatus.PENDING)
             self._new[id(obj)] = obj
@@ -370,10 +364,12 @@ class Session:
                 f"{obj!r} is not persisted (it is {state.status.value}), so there is no row "
                 "to delete; use session.expunge(obj) to forget a pending object"
             )
+        if state.session is not None and state.session is not self:
+            raise exc.InvalidRequestError(f"{obj!r} belongs to another Session")
+        if self._transaction is None:  # a rollback() before the flush cancels the delete
+            self._autobegin()
         if state.status is ObjectStatus.DETACHED:
             self._attach(obj, state)
-        elif state.session is not self:
-            raise exc.InvalidRequestError(f"{obj!r} belongs to another Session")
         if state.status is ObjectStatus.PERSISTENT:
             self._deleted[id(obj)] = obj
             if state.mapper.relationships:
@@ -423,6 +419,9 @@ class Session:
         self._modified.clear()
 
     def _note_modified(self, obj: object) -> None:
+        """A change to an object begins the transaction a rollback() will discard it with."""
+        if self._transaction is None:
+            self._autobegin()
         self._modified[id(obj)] = obj
 
     def _lazy_load(self, obj: object, rel: Any, params: dict[str, Any]) -> Any:
@@ -590,10 +589,5 @@ class Session:
             self._modified.clear()
 
     def merge(self, obj: T, *, load: bool = True) -> T:
-        """Copy ``obj``'s state onto the session's object with the same identity, and return it.
-
-        The session's object is found in the identity map, else loaded (when
-        ``load``), else created as a new pending object. ``obj`` itself is not
-        added.
-        """
-        return querying.merge(self, obj, load=load)
+        """Copy ``obj``'s state onto this session's object of its identity; return that object."""
+        return merging.merge(self, obj, load=load)

@@ -34,6 +34,8 @@ _TRANSITIONS = {
     TransactionStatus.ROLLED_BACK: frozenset(),
 }
 
+_ROLLBACK_ALLOWED = frozenset({TransactionStatus.ACTIVE, TransactionStatus.FAILED})
+
 
 class SessionTransaction:
     """One transaction (or SAVEPOINT when ``nested``) of a Session.
@@ -73,6 +75,25 @@ class SessionTransaction:
     def is_active(self) -> bool:
         return self.status is TransactionStatus.ACTIVE
 
+    def pending_rollback_error(self) -> exc.PendingRollbackError:
+        """The error for work asked of a transaction whose flush failed."""
+        failure = self.failure
+        described = f"{type(failure).__name__}: {failure}" if failure is not None else "an error"
+        if self.nested:
+            what = (
+                "This Session's SAVEPOINT (begin_nested()) was rolled back because a flush "
+                "failed, and the session refuses further work until it is rolled back: call "
+                "rollback() on the transaction begin_nested() returned to go on with the "
+                "enclosing transaction (a `with session.begin_nested():` block does this "
+                "itself), or session.rollback() to roll back all of it."
+            )
+        else:
+            what = (
+                "This Session's transaction was rolled back because a flush failed, and it "
+                "refuses further work until session.rollback() is called."
+            )
+        return exc.PendingRollbackError(f"{what} The failure was:\n{described}")
+
     def fold_into_parent(self) -> None:
         """A released SAVEPOINT's changes now belong to the enclosing transaction."""
         assert self.parent is not None
@@ -105,7 +126,15 @@ class SessionTransaction:
         if self.status in (TransactionStatus.COMMITTED, TransactionStatus.ROLLED_BACK):
             return
         if exc_type is None and self.status is TransactionStatus.ACTIVE:
-            self.commit()
+            try:
+                self.commit()
+            except BaseException:
+                # As in SQLAlchemy: a commit that fails at the end of the block (its flush
+                # raised, say) rolls back this transaction only. For a SAVEPOINT that means
+                # the enclosing transaction carries on, without what the block added.
+                if self.status in _ROLLBACK_ALLOWED:  # not when the COMMIT itself went out
+                    self.rollback()
+                raise
         else:
             self.rollback()
 
