@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from corral.sql.elements import BindParameter, ClauseElement
-from corral.sql.schema import ForeignKeyConstraint, Index, MetaData, Table
+from corral.sql.schema import Column, ForeignKeyConstraint, Index, MetaData, Table
 from corral.sql.text import text
 from corral.util import topological
 
@@ -56,6 +56,27 @@ class DropIndex(DDLElement):
 
     def __init__(self, index: Index) -> None:
         self.index = index
+
+
+class CommentOn(DDLElement):
+    """``COMMENT ON TABLE`` / ``COMMENT ON COLUMN``, where comments are separate statements."""
+
+    visit_name = "comment_on"
+
+    def __init__(self, table: Table, column: Column | None = None) -> None:
+        self.table = table
+        self.column = column
+
+
+def comment_statements(table: Table) -> list[CommentOn]:
+    """The COMMENT ON statements for a table's comment and its columns' comments."""
+    statements = [CommentOn(table)] if table.comment is not None else []
+    statements.extend(
+        CommentOn(table, column)
+        for column in table.columns
+        if isinstance(column, Column) and column.comment is not None
+    )
+    return statements
 
 
 class AddConstraint(DDLElement):
@@ -129,6 +150,9 @@ def create_all(metadata: MetaData, bind: Bind, *, checkfirst: bool = True) -> No
                 continue
             own = tuple(f for f in deferred if f.table is table)
             connection.execute(CreateTable(table, skip_foreign_keys=own))
+            if connection.dialect.ddl_compiler.comments == "statement":
+                for comment in comment_statements(table):
+                    connection.execute(comment)
             for index in table.indexes:
                 connection.execute(CreateIndex(index))
             created.add(table.name)
