@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from corral import Column, Engine, Index, Integer, MetaData, String, Table, exc, insert, text
+from corral import (
+    Column,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    exc,
+    insert,
+    text,
+)
+from corral.sql.ddl import has_table
 from corral.sql.schema import UniqueConstraint
 from tests.integration.orm_models import recorded_sql
 
@@ -197,3 +210,50 @@ def test_autoload_with_is_refused(engine: Engine) -> None:
     Table("existing", metadata, Column("id", Integer, primary_key=True)).metadata.create_all(engine)
     with pytest.raises(exc.ArgumentError, match=r"autoload_with= .*reflection.*not support"):
         Table("existing", MetaData(), autoload_with=engine)
+
+
+def test_deferrable_foreign_key_is_checked_at_commit(engine: Engine, backend: str) -> None:
+    """ForeignKey(deferrable=True, initially='DEFERRED') lets a child precede its parent."""
+    metadata = MetaData()
+    parents = Table("parents", metadata, Column("id", Integer, primary_key=True))
+    children = Table(
+        "children",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "parent_id",
+            Integer,
+            ForeignKey("parents.id", deferrable=True, initially="DEFERRED"),
+        ),
+    )
+    if backend == "mysql":
+        with pytest.raises(exc.CompileError, match="mysql cannot defer a foreign key"):
+            metadata.create_all(engine)
+        return
+    with recorded_sql() as statements:
+        metadata.create_all(engine)
+    assert _ddl(statements)[-1].endswith(
+        "FOREIGN KEY(parent_id) REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    with engine.begin() as conn:
+        conn.execute(insert(children).values(id=1, parent_id=7))  # no parent yet: deferred
+        conn.execute(insert(parents).values(id=7))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT parent_id FROM children")).scalar() == 7
+    with pytest.raises(exc.IntegrityError), engine.begin() as conn:  # checked at commit
+        conn.execute(insert(children).values(id=2, parent_id=8))
+
+
+def test_create_all_with_tables_creates_only_those(engine: Engine) -> None:
+    """create_all(engine, tables=[...]) creates the tables named and no other."""
+    metadata = MetaData()
+    first = Table("first", metadata, Column("id", Integer, primary_key=True))
+    Table("second", metadata, Column("id", Integer, primary_key=True))
+    with recorded_sql() as statements:
+        metadata.create_all(engine, tables=[first])
+    assert [s.split(" (")[0] for s in _ddl(statements)] == ["CREATE TABLE first"]
+    with engine.connect() as conn:
+        assert has_table(conn, "first")
+        assert not has_table(conn, "second")
+    with pytest.raises(exc.ArgumentError, match="not a table of this MetaData"):
+        MetaData().create_all(engine, tables=[first])

@@ -100,6 +100,10 @@ REFUSED: dict[str, tuple[Callable[[], object], str]] = {
         lambda: Column("x", Integer, sqlite_on_conflict_not_null="SKIP"),
         r"sqlite_on_conflict_not_null: expected one of ROLLBACK, ABORT, FAIL, IGNORE, REPLACE",
     ),
+    "column-autoincrement-bad": (
+        lambda: Column("x", Integer, autoincrement="yes"),
+        r"autoincrement= takes True, False, 'auto' or 'ignore_fk'",
+    ),
     "column-quote": (lambda: Column("x", Integer, quote=True), r"quote= is not supported"),
     "column-system": (lambda: Column("ctid", Integer, system=True), r"system=True"),
     "column-two-defaults": (
@@ -282,3 +286,19 @@ def test_mapped_column_passes_dialect_options_to_the_column() -> None:
     column = Thing.__table__.c.name
     assert isinstance(column, Column)
     assert column.dialect_options == {"sqlite": {"on_conflict_not_null": "IGNORE"}}
+
+
+def test_autoincrement_ignore_fk_numbers_a_key_that_is_also_a_foreign_key() -> None:
+    """autoincrement='ignore_fk' makes an integer key with a ForeignKey database-numbered."""
+    metadata = MetaData()
+    Table("parent", metadata, Column("id", Integer, primary_key=True))
+    child = Table(
+        "child",
+        metadata,
+        Column("id", Integer, ForeignKey("parent.id"), primary_key=True, autoincrement="ignore_fk"),
+    )
+    plain = Table(
+        "plain", metadata, Column("id", Integer, ForeignKey("parent.id"), primary_key=True)
+    )
+    keys = [child.c.id, plain.c.id]
+    assert [isinstance(c, Column) and c.is_autoincrement for c in keys] == [True, False]

@@ -99,6 +99,11 @@ class Column(NamedColumn[Any]):
         self.unique: bool = kwargs.pop("unique", False)
         self.index: bool = kwargs.pop("index", False)
         self.autoincrement: bool | str = kwargs.pop("autoincrement", "auto")
+        if self.autoincrement not in (True, False, "auto", "ignore_fk"):
+            raise exc.ArgumentError(
+                f"Column {name!r}: autoincrement= takes True, False, 'auto' or 'ignore_fk', "
+                f"got {self.autoincrement!r}"
+            )
         self.comment: str | None = keywords.comment(kwargs, f"Column {name!r}")
         self.info: dict[Any, Any] = keywords.info(kwargs, f"Column {name!r}")
         self.doc: str | None = kwargs.pop("doc", None)
@@ -130,7 +135,9 @@ class Column(NamedColumn[Any]):
     def is_autoincrement(self) -> bool:
         """Whether the database generates this column's value (an integer primary key)."""
         table = self.table
-        if not self.primary_key or self.foreign_keys or not isinstance(table, Table):
+        if not isinstance(table, Table) or not self.primary_key:
+            return False
+        if self.foreign_keys and self.autoincrement != "ignore_fk":
             return False
         if self.autoincrement is True:
             return True
@@ -538,17 +545,22 @@ class MetaData:
 
         return sort_tables(list(self.tables.values()))[0]
 
-    def create_all(self, bind: Bind, *, checkfirst: bool = True) -> None:
-        """CREATE every table (skipping existing ones with ``checkfirst``), then its indexes."""
+    def create_all(
+        self, bind: Bind, tables: Sequence[Table] | None = None, checkfirst: bool = True
+    ) -> None:
+        """CREATE every table (or those in ``tables``), skipping existing ones with
+        ``checkfirst``, each followed by its indexes."""
         from corral.sql.ddl import create_all
 
-        create_all(self, bind, checkfirst=checkfirst)
+        create_all(self, bind, tables=tables, checkfirst=checkfirst)
 
-    def drop_all(self, bind: Bind, *, checkfirst: bool = True) -> None:
-        """DROP every table, referring tables first."""
+    def drop_all(
+        self, bind: Bind, tables: Sequence[Table] | None = None, checkfirst: bool = True
+    ) -> None:
+        """DROP every table (or those in ``tables``), referring tables first."""
         from corral.sql.ddl import drop_all
 
-        drop_all(self, bind, checkfirst=checkfirst)
+        drop_all(self, bind, tables=tables, checkfirst=checkfirst)
 
     def clear(self) -> None:
         self.tables.clear()
