@@ -13,12 +13,14 @@ from corral import (
     MetaData,
     String,
     Table,
+    Text,
     exc,
     insert,
     text,
 )
-from corral.sql.ddl import has_table
+from corral.sql.ddl import CreateIndex, CreateTable, has_table
 from corral.sql.schema import UniqueConstraint
+from tests.integration.conftest import EngineFactory
 from tests.integration.orm_models import recorded_sql
 
 
@@ -257,3 +259,69 @@ def test_create_all_with_tables_creates_only_those(engine: Engine) -> None:
         assert not has_table(conn, "second")
     with pytest.raises(exc.ArgumentError, match="not a table of this MetaData"):
         MetaData().create_all(engine, tables=[first])
+
+
+def test_more_index_and_table_options_take_effect(make_engine: EngineFactory, backend: str) -> None:
+    """PostgreSQL INCLUDE/ops/WITH/CONCURRENTLY, MariaDB FULLTEXT, SQLite STRICT/WITHOUT ROWID."""
+    metadata = MetaData()
+    docs = Table(
+        "docs",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("body", Text),
+        Column("title", Text),  # STRICT tables take INTEGER, REAL, TEXT, BLOB, ANY only
+        sqlite_strict=True,
+        sqlite_with_rowid=False,
+    )
+    index = Index(
+        "ix_docs_title",
+        docs.c.title,
+        postgresql_include=["id"],
+        postgresql_ops={"title": "text_pattern_ops"},
+        postgresql_with={"fillfactor": 70},
+        postgresql_concurrently=True,
+        mysql_length=10,
+    )
+    fulltext = Index("ix_docs_body", docs.c.body, mysql_prefix="FULLTEXT")
+    engine = make_engine()
+    with engine.begin() as conn:
+        conn.execute(CreateTable(docs))
+        if backend == "mysql":
+            conn.execute(CreateIndex(fulltext))
+    with (
+        recorded_sql() as statements,
+        make_engine(isolation_level="AUTOCOMMIT").connect() as conn,
+    ):
+        conn.execute(CreateIndex(index))  # CONCURRENTLY needs to run outside a transaction
+    expected = {
+        "sqlite": "CREATE INDEX ix_docs_title ON docs (title)",
+        "postgresql": "CREATE INDEX CONCURRENTLY ix_docs_title ON docs (title text_pattern_ops) "
+        "INCLUDE (id) WITH (fillfactor = 70)",
+        "mysql": "CREATE INDEX ix_docs_title ON docs (title(10))",
+    }
+    assert _ddl(statements) == [expected[backend]]
+    with engine.connect() as conn:
+        if backend == "postgresql":
+            definition, options = conn.execute(
+                text(
+                    "SELECT i.indexdef, c.reloptions FROM pg_indexes i JOIN pg_class c "
+                    "ON c.relname = i.indexname WHERE i.indexname = 'ix_docs_title'"
+                )
+            ).one()
+            assert "text_pattern_ops" in definition and "INCLUDE (id)" in definition
+            assert options == ["fillfactor=70"]
+        elif backend == "mysql":
+            kind = conn.execute(
+                text(
+                    "SELECT index_type FROM information_schema.statistics WHERE table_schema = "
+                    "DATABASE() AND index_name = 'ix_docs_body'"
+                )
+            ).scalar()
+            assert kind == "FULLTEXT"
+        else:
+            strict, without_rowid = conn.execute(
+                text("SELECT strict, wr FROM pragma_table_list WHERE name = 'docs'")
+            ).one()
+            assert (strict, without_rowid) == (1, 1)
+            with pytest.raises(exc.IntegrityError):  # STRICT refuses text in an INTEGER column
+                conn.execute(text("INSERT INTO docs (id, body) VALUES ('x', 'y')"))
