@@ -125,9 +125,9 @@ class MySQLDDLCompiler(MySQLStatementCompiler, DDLCompiler):
             options.append(f"PARTITIONS {partitions}")
         return " " + " ".join(options)
 
-    def primary_key_spec(self, constraint: PrimaryKeyConstraint) -> str:
+    def primary_key_options(self, constraint: PrimaryKeyConstraint) -> str:
         using = self.option(constraint, "using")
-        return super().primary_key_spec(constraint) + (f" USING {using}" if using else "")
+        return f" USING {using}" if using else ""
 
     def index_column(self, index: Index, column: Column) -> str:
         length = self.option(index, "length")

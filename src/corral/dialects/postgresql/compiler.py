@@ -94,11 +94,8 @@ class PostgreSQLDDLCompiler(PostgreSQLStatementCompiler, DDLCompiler):
         columns = [self.table_column(table, ref, what) for ref in include]
         return f" INCLUDE ({self._names(columns)})"
 
-    def primary_key_spec(self, constraint: PrimaryKeyConstraint) -> str:
-        include = self._include(constraint, constraint.table, "postgresql_include")
-        spec = super().primary_key_spec(constraint)
-        suffix = self.constraint_suffix(constraint)
-        return spec[: len(spec) - len(suffix)] + include + suffix
+    def primary_key_options(self, constraint: PrimaryKeyConstraint) -> str:
+        return self._include(constraint, constraint.table, "postgresql_include")
 
     def unique_spec(self, constraint: UniqueConstraint) -> str:
         nulls = " NULLS NOT DISTINCT" if self.option(constraint, "nulls_not_distinct") else ""

@@ -50,7 +50,7 @@ class SQLiteDDLCompiler(SQLiteStatementCompiler, DDLCompiler):
     def autoincrement_spec(self, column: Column) -> str:
         # Only a column declared exactly INTEGER with the primary key becomes the rowid,
         # which SQLite numbers itself; BIGINT would not.
-        spec = f"{self.quote(column.name)} INTEGER NOT NULL"
+        spec = f"{self.quote(column.name)} INTEGER NOT NULL" + self.not_null_suffix(column)
         if isinstance(column.table, Table) and self.primary_key_inline(column.table):
             # AUTOINCREMENT (never reuse a deleted row's key) exists only on an inline key.
             conflict = self._conflict(column.table.primary_key, column, "on_conflict_primary_key")
@@ -87,10 +87,9 @@ class SQLiteDDLCompiler(SQLiteStatementCompiler, DDLCompiler):
                 )
         return ""
 
-    def primary_key_spec(self, constraint: PrimaryKeyConstraint) -> str:
+    def primary_key_options(self, constraint: PrimaryKeyConstraint) -> str:
         only = constraint.columns[0] if len(constraint.columns) == 1 else None
-        conflict = self._conflict(constraint, only, "on_conflict_primary_key")
-        return super().primary_key_spec(constraint) + conflict
+        return self._conflict(constraint, only, "on_conflict_primary_key")
 
     def unique_spec(self, constraint: UniqueConstraint) -> str:
         only = constraint.columns[0] if len(constraint.columns) == 1 else None

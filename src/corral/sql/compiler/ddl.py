@@ -205,8 +205,13 @@ class DDLCompiler(StatementCompiler):
         return (
             self._named(constraint.name)
             + f"PRIMARY KEY ({self._names(constraint.columns)})"
+            + self.primary_key_options(constraint)
             + self.constraint_suffix(constraint)
         )
+
+    def primary_key_options(self, constraint: PrimaryKeyConstraint) -> str:
+        """What a dialect's options add after ``PRIMARY KEY (columns)``."""
+        return ""
 
     def foreign_key_spec(self, constraint: ForeignKeyConstraint) -> str:
         referred = constraint.referred_table
