@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from corral import exc
 from corral.sql.elements import BindParameter, ClauseElement
-from corral.sql.schema import ForeignKeyConstraint, Index, MetaData, Table
+from corral.sql.schema import Column, ForeignKeyConstraint, Index, MetaData, Table
 from corral.sql.text import text
 from corral.util import topological
 
@@ -58,6 +59,27 @@ class DropIndex(DDLElement):
         self.index = index
 
 
+class CommentOn(DDLElement):
+    """``COMMENT ON TABLE`` / ``COMMENT ON COLUMN``, where comments are separate statements."""
+
+    visit_name = "comment_on"
+
+    def __init__(self, table: Table, column: Column | None = None) -> None:
+        self.table = table
+        self.column = column
+
+
+def comment_statements(table: Table) -> list[CommentOn]:
+    """The COMMENT ON statements for a table's comment and its columns' comments."""
+    statements = [CommentOn(table)] if table.comment is not None else []
+    statements.extend(
+        CommentOn(table, column)
+        for column in table.columns
+        if isinstance(column, Column) and column.comment is not None
+    )
+    return statements
+
+
 class AddConstraint(DDLElement):
     """``ALTER TABLE ... ADD CONSTRAINT`` for a foreign key (breaks creation cycles)."""
 
@@ -82,10 +104,11 @@ def sort_tables(tables: list[Table]) -> tuple[list[Table], list[ForeignKeyConstr
 
     def edges(skip: set[int]) -> list[tuple[str, str]]:
         return [
-            (fkc.elements[0].target.rpartition(".")[0], table.name)
+            (target, table.name)
             for table in tables
             for fkc in table.foreign_key_constraints
             if id(fkc) not in skip
+            and (target := fkc.elements[0].target.rpartition(".")[0]) in names
         ]
 
     cyclic_fks: list[ForeignKeyConstraint] = [
@@ -118,8 +141,27 @@ def has_table(connection: Any, name: str) -> bool:
     return connection.execute(query).first() is not None
 
 
-def create_all(metadata: MetaData, bind: Bind, *, checkfirst: bool = True) -> None:
-    tables, cycle_fks = sort_tables(list(metadata.tables.values()))
+def _chosen(metadata: MetaData, tables: Sequence[Table] | None) -> list[Table]:
+    """The MetaData's tables, or those of ``tables`` (which must belong to it)."""
+    if tables is None:
+        return list(metadata.tables.values())
+    for table in tables:
+        if metadata.tables.get(table.name) is not table:
+            raise exc.ArgumentError(
+                f"tables= holds {table!r}, which is not a table of this MetaData; pass "
+                "tables of the MetaData whose create_all/drop_all you call"
+            )
+    return list(tables)
+
+
+def create_all(
+    metadata: MetaData,
+    bind: Bind,
+    *,
+    tables: Sequence[Table] | None = None,
+    checkfirst: bool = True,
+) -> None:
+    tables, cycle_fks = sort_tables(_chosen(metadata, tables))
     with _connection(bind) as connection:
         can_alter = connection.dialect.features.alter_add_foreign_key
         deferred = tuple(cycle_fks) if can_alter else ()
@@ -129,6 +171,9 @@ def create_all(metadata: MetaData, bind: Bind, *, checkfirst: bool = True) -> No
                 continue
             own = tuple(f for f in deferred if f.table is table)
             connection.execute(CreateTable(table, skip_foreign_keys=own))
+            if connection.dialect.ddl_compiler.comments == "statement":
+                for comment in comment_statements(table):
+                    connection.execute(comment)
             for index in table.indexes:
                 connection.execute(CreateIndex(index))
             created.add(table.name)
@@ -137,8 +182,14 @@ def create_all(metadata: MetaData, bind: Bind, *, checkfirst: bool = True) -> No
                 connection.execute(AddConstraint(fkc))
 
 
-def drop_all(metadata: MetaData, bind: Bind, *, checkfirst: bool = True) -> None:
-    tables, cycle_fks = sort_tables(list(metadata.tables.values()))
+def drop_all(
+    metadata: MetaData,
+    bind: Bind,
+    *,
+    tables: Sequence[Table] | None = None,
+    checkfirst: bool = True,
+) -> None:
+    tables, cycle_fks = sort_tables(_chosen(metadata, tables))
     with _connection(bind) as connection:
         present = [t for t in tables if not checkfirst or has_table(connection, t.name)]
         names = {t.name for t in present}

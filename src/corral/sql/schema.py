@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.sql import schema_keywords as keywords
 from corral.sql.columns import NamedColumn
+from corral.sql.dialect_options import flat as flat_dialect_options
 from corral.sql.elements import ColumnElement
 from corral.sql.from_clause import ColumnCollection, TableClause
 from corral.sql.text import TextClause
@@ -16,12 +18,14 @@ if TYPE_CHECKING:
     from corral.sql.ddl import Bind
 
 
-#: Keyword options of ``Column()`` (and of ``mapped_column()``) besides ``key``.
+#: Keyword options of ``Column()`` (and of ``mapped_column()``) besides ``key``, ``name``
+#: and ``type_``; dialect options (``sqlite_on_conflict_not_null=...``) come on top.
 COLUMN_OPTIONS = frozenset(
     {
         "primary_key",
         "nullable",
         "default",
+        "insert_default",
         "server_default",
         "onupdate",
         "server_onupdate",
@@ -29,6 +33,10 @@ COLUMN_OPTIONS = frozenset(
         "index",
         "autoincrement",
         "comment",
+        "info",
+        "doc",
+        "quote",
+        "system",
     }
 )
 
@@ -73,10 +81,16 @@ class Column(NamedColumn[Any]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         name, type_, foreign_keys = split_column_arguments(args, "Column()")
+        name = keywords.positional_or_keyword(name, kwargs.pop("name", None), "Column", "name")
+        given_type = kwargs.pop("type_", None)
+        if given_type is not None:
+            if type_ is not None:
+                raise exc.ArgumentError(f"Column {name!r} got a type twice; give it once")
+            _, type_, _ = split_column_arguments((given_type,), f"Column {name!r}, type_=")
         self.primary_key: bool = kwargs.pop("primary_key", False)
         nullable = kwargs.pop("nullable", None)
         self.nullable: bool = (not self.primary_key) if nullable is None else bool(nullable)
-        default = kwargs.pop("default", None)
+        default = keywords.default_or_insert_default(kwargs, f"Column {name!r}")
         self.default = ColumnDefault(default) if default is not None else None
         self.server_default: str | TextClause | None = kwargs.pop("server_default", None)
         onupdate = kwargs.pop("onupdate", None)
@@ -85,19 +99,34 @@ class Column(NamedColumn[Any]):
         self.unique: bool = kwargs.pop("unique", False)
         self.index: bool = kwargs.pop("index", False)
         self.autoincrement: bool | str = kwargs.pop("autoincrement", "auto")
-        self.comment: str | None = kwargs.pop("comment", None)
-        key: str | None = kwargs.pop("key", None)
-        if kwargs:
+        if self.autoincrement not in (True, False, "auto", "ignore_fk"):
             raise exc.ArgumentError(
-                f"Column {name!r} got unknown options: {', '.join(sorted(kwargs))}; it takes "
-                f"{', '.join(sorted(COLUMN_OPTIONS | {'key'}))}"
+                f"Column {name!r}: autoincrement= takes True, False, 'auto' or 'ignore_fk', "
+                f"got {self.autoincrement!r}"
             )
+        self.comment: str | None = keywords.comment(kwargs, f"Column {name!r}")
+        self.info: dict[Any, Any] = keywords.info(kwargs, f"Column {name!r}")
+        self.doc: str | None = kwargs.pop("doc", None)
+        keywords.refuse_quote(kwargs, f"Column {name!r}")
+        if kwargs.pop("system", False):
+            raise exc.ArgumentError(
+                f"Column {name!r}: system=True (a column the database provides, such as "
+                "PostgreSQL's ctid) is not supported; select it with literal_column() instead"
+            )
+        key: str | None = kwargs.pop("key", None)
+        self.dialect_options = keywords.dialect_options(
+            "column", kwargs, f"Column {name!r}", COLUMN_OPTIONS | {"key", "name", "type_"}
+        )
         super().__init__(name or "", type_)
         self.key = key or name or ""
         self.foreign_keys: list[ForeignKey] = []
         for fk in foreign_keys:
             fk.parent = self
             self.foreign_keys.append(fk)
+
+    @property
+    def dialect_kwargs(self) -> dict[str, Any]:
+        return flat_dialect_options(self.dialect_options)
 
     def __repr__(self) -> str:
         return f"Column({self.name!r}, {self.type!r}, table={getattr(self.table, 'name', None)!r})"
@@ -106,7 +135,9 @@ class Column(NamedColumn[Any]):
     def is_autoincrement(self) -> bool:
         """Whether the database generates this column's value (an integer primary key)."""
         table = self.table
-        if not self.primary_key or self.foreign_keys or not isinstance(table, Table):
+        if not isinstance(table, Table) or not self.primary_key:
+            return False
+        if self.foreign_keys and self.autoincrement != "ignore_fk":
             return False
         if self.autoincrement is True:
             return True
@@ -126,12 +157,29 @@ class ForeignKey:
         onupdate: str | None = None,
         name: str | None = None,
         use_alter: bool = False,
+        deferrable: bool | None = None,
+        initially: str | None = None,
+        match: str | None = None,
+        link_to_name: bool = False,
+        info: dict[Any, Any] | None = None,
+        comment: str | None = None,
+        **dialect_kw: Any,
     ) -> None:
+        what = f"ForeignKey({column!r})" if isinstance(column, str) else "ForeignKey"
+        keywords.refuse_link_to_name(link_to_name, what)
+        keywords.refuse_constraint_comment(comment, what)
         self._target = column
         self.ondelete = ondelete
         self.onupdate = onupdate
         self.name = name
         self.use_alter = use_alter
+        self.deferrable = deferrable
+        self.initially = keywords.initially(initially, what)
+        self.match = keywords.match(match, what)
+        self.info: dict[Any, Any] = keywords.info({"info": info}, what)
+        self.dialect_options = keywords.dialect_options(
+            "foreign_key", dialect_kw, what, keywords.FOREIGN_KEY_OPTIONS
+        )
         self.parent: Column | None = None
         self.constraint: ForeignKeyConstraint | None = None
 
@@ -173,19 +221,42 @@ class ForeignKey:
 
 
 class Constraint:
-    """Base of table constraints."""
+    """Base of table constraints: a name, deferrability, ``info`` and dialect options."""
 
-    def __init__(self, *, name: str | None = None) -> None:
+    kind: keywords.ConstraintKind = "check"
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
+        info: dict[Any, Any] | None = None,
+        comment: str | None = None,
+        **dialect_kw: Any,
+    ) -> None:
+        what = f"{type(self).__name__}({name!r})" if name else type(self).__name__
+        keywords.refuse_constraint_comment(comment, what)
         self.name = name
+        self.deferrable = deferrable
+        self.initially = keywords.initially(initially, what)
+        self.info: dict[Any, Any] = keywords.info({"info": info}, what)
+        self.dialect_options = keywords.dialect_options(
+            self.kind, dialect_kw, what, keywords.CONSTRAINT_OPTIONS
+        )
         self.table: Table | None = None
+
+    @property
+    def dialect_kwargs(self) -> dict[str, Any]:
+        return flat_dialect_options(self.dialect_options)
 
     def _set_table(self, table: Table) -> None:
         self.table = table
 
 
 class _ColumnsConstraint(Constraint):
-    def __init__(self, *columns: ColumnRef, name: str | None = None) -> None:
-        super().__init__(name=name)
+    def __init__(self, *columns: ColumnRef, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._column_refs = list(columns)
         self.columns: list[Column] = []
 
@@ -210,21 +281,34 @@ def _resolve(table: Table, ref: ColumnRef) -> Column:
 class PrimaryKeyConstraint(_ColumnsConstraint):
     """``PRIMARY KEY (columns)``."""
 
+    kind = "primary_key"
+
 
 class UniqueConstraint(_ColumnsConstraint):
     """``UNIQUE (columns)``."""
+
+    kind = "unique"
 
 
 class CheckConstraint(Constraint):
     """``CHECK (condition)``; the condition is SQL text or an expression."""
 
-    def __init__(self, sqltext: str | ColumnElement[Any], *, name: str | None = None) -> None:
-        super().__init__(name=name)
+    kind = "check"
+
+    def __init__(self, sqltext: str | ColumnElement[Any], **kwargs: Any) -> None:
+        if kwargs.get("deferrable") or kwargs.get("initially") is not None:
+            raise exc.ArgumentError(
+                f"CheckConstraint({sqltext!r}): CHECK constraints cannot be deferred on "
+                "SQLite, PostgreSQL or MariaDB; drop deferrable=/initially="
+            )
+        super().__init__(**kwargs)
         self.sqltext = sqltext
 
 
 class ForeignKeyConstraint(Constraint):
     """``FOREIGN KEY (columns) REFERENCES table (columns)``."""
+
+    kind = "foreign_key"
 
     def __init__(
         self,
@@ -235,8 +319,12 @@ class ForeignKeyConstraint(Constraint):
         ondelete: str | None = None,
         onupdate: str | None = None,
         use_alter: bool = False,
+        match: str | None = None,
+        link_to_name: bool = False,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(name=name)
+        keywords.refuse_link_to_name(link_to_name, "ForeignKeyConstraint")
+        super().__init__(name=name, **kwargs)
         if len(columns) != len(refcolumns):
             raise exc.ArgumentError(
                 "ForeignKeyConstraint needs as many referred columns as columns"
@@ -249,7 +337,32 @@ class ForeignKeyConstraint(Constraint):
         self.ondelete = ondelete
         self.onupdate = onupdate
         self.use_alter = use_alter
+        self.match = keywords.match(match, "ForeignKeyConstraint")
         self.columns: list[Column] = []
+
+    @classmethod
+    def _from_foreign_key(
+        cls, fk: ForeignKey, column: Column, table: Table
+    ) -> ForeignKeyConstraint:
+        """The one-column constraint a ``ForeignKey`` on a column stands for."""
+        constraint = cls(
+            [column],
+            [fk._target],
+            name=fk.name,
+            ondelete=fk.ondelete,
+            onupdate=fk.onupdate,
+            use_alter=fk.use_alter,
+            deferrable=fk.deferrable,
+            initially=fk.initially,
+            match=fk.match,
+            info=fk.info,
+        )
+        constraint.dialect_options = fk.dialect_options
+        constraint.elements = [fk]
+        fk.constraint = constraint
+        constraint.table = table
+        constraint.columns = [column]
+        return constraint
 
     def _set_table(self, table: Table) -> None:
         super()._set_table(table)
@@ -270,10 +383,24 @@ class ForeignKeyConstraint(Constraint):
 class Index:
     """``CREATE [UNIQUE] INDEX name ON table (columns)``."""
 
-    def __init__(self, name: str, *columns: ColumnRef, unique: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        *columns: ColumnRef,
+        unique: bool = False,
+        quote: bool | None = None,
+        info: dict[Any, Any] | None = None,
+        **dialect_kw: Any,
+    ) -> None:
+        what = f"Index({name!r})"
+        keywords.refuse_quote({"quote": quote}, what)
         self.name = name
         self._column_refs = list(columns)
         self.unique = unique
+        self.info: dict[Any, Any] = keywords.info({"info": info}, what)
+        self.dialect_options = keywords.dialect_options(
+            "index", dialect_kw, what, keywords.INDEX_OPTIONS
+        )
         self.table: Table | None = None
         self.columns: list[Column] = []
         given = [c.__clause_element__() for c in columns if isinstance(c, ColumnElement)]
@@ -281,6 +408,10 @@ class Index:
         if first is not None and isinstance(first.table, Table):
             first.table.indexes.append(self)
             self._set_table(first.table)
+
+    @property
+    def dialect_kwargs(self) -> dict[str, Any]:
+        return flat_dialect_options(self.dialect_options)
 
     def _set_table(self, table: Table) -> None:
         self.table = table
@@ -290,7 +421,19 @@ class Index:
 class Table(TableClause):
     """A table in a MetaData: columns, primary key, foreign keys, constraints, indexes."""
 
+    def __new__(cls, name: str, metadata: MetaData, *items: Any, **kwargs: Any) -> Table:
+        existing = metadata.tables.get(name) if isinstance(metadata, MetaData) else None
+        if existing is not None and keywords.reuses_existing(name, items, kwargs):
+            return existing
+        if existing is None and kwargs.get("must_exist"):
+            raise exc.InvalidRequestError(
+                f"Table {name!r} is not defined in this MetaData (must_exist=True); define it first"
+            )
+        return super().__new__(cls)
+
     def __init__(self, name: str, metadata: MetaData, *items: Any, **kwargs: Any) -> None:
+        if getattr(self, "metadata", None) is metadata and metadata.tables.get(name) is self:
+            return  # Table(name, metadata) again: the existing table, unchanged
         if not isinstance(metadata, MetaData):
             raise exc.ArgumentError(
                 f"Table({name!r}, ...) takes a MetaData as its second argument, "
@@ -299,12 +442,17 @@ class Table(TableClause):
         if name in metadata.tables:
             raise exc.InvalidRequestError(
                 f"Table {name!r} is already defined in this MetaData; use "
-                f"metadata.tables[{name!r}] to reach it"
+                f"metadata.tables[{name!r}] to reach it (or pass keep_existing=True)"
             )
-        self.comment: str | None = kwargs.pop("comment", None)
-        self.dialect_options = {k: kwargs.pop(k) for k in list(kwargs) if "_" in k}
-        if kwargs:
-            raise exc.ArgumentError(f"Table {name!r} got unknown options: {', '.join(kwargs)}")
+        what = f"Table {name!r}"
+        options = keywords.table_keywords(kwargs, what)
+        self.comment: str | None = options.comment
+        self.info: dict[Any, Any] = options.info
+        self.prefixes: tuple[str, ...] = options.prefixes
+        self.implicit_returning = True
+        self.dialect_options = keywords.dialect_options(
+            "table", kwargs, what, keywords.TABLE_OPTIONS
+        )
         columns = [item for item in items if isinstance(item, Column)]
         for col in columns:
             if not col.name:
@@ -340,19 +488,7 @@ class Table(TableClause):
         for col in columns:
             for fk in col.foreign_keys:
                 if fk.constraint is None:
-                    fkc = ForeignKeyConstraint(
-                        [col],
-                        [fk._target],
-                        name=fk.name,
-                        ondelete=fk.ondelete,
-                        onupdate=fk.onupdate,
-                        use_alter=fk.use_alter,
-                    )
-                    fkc.elements = [fk]
-                    fk.constraint = fkc
-                    fkc.table = self
-                    fkc.columns = [col]
-                    self.constraints.append(fkc)
+                    self.constraints.append(ForeignKeyConstraint._from_foreign_key(fk, col, self))
             if col.unique:
                 unique = UniqueConstraint(col)
                 unique._set_table(self)
@@ -360,6 +496,10 @@ class Table(TableClause):
             if col.index:
                 Index(f"ix_{name}_{col.name}", col)  # attaches itself to this table
         metadata.tables[name] = self
+
+    @property
+    def dialect_kwargs(self) -> dict[str, Any]:
+        return flat_dialect_options(self.dialect_options)
 
     def __repr__(self) -> str:
         return f"Table({self.name!r})"
@@ -379,7 +519,20 @@ class Table(TableClause):
 class MetaData:
     """A collection of tables, created and dropped together in foreign-key order."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        schema: str | None = None,
+        quote_schema: bool | None = None,
+        naming_convention: dict[str, Any] | None = None,
+        info: dict[Any, Any] | None = None,
+    ) -> None:
+        keywords.refuse_schema(schema, quote_schema, "MetaData()")
+        if naming_convention is not None:
+            raise exc.ArgumentError(
+                "MetaData(naming_convention=...) is not supported yet; give constraints and "
+                "indexes their names (name=...) instead"
+            )
+        self.info: dict[Any, Any] = keywords.info({"info": info}, "MetaData()")
         self.tables: dict[str, Table] = {}
 
     def __repr__(self) -> str:
@@ -392,17 +545,22 @@ class MetaData:
 
         return sort_tables(list(self.tables.values()))[0]
 
-    def create_all(self, bind: Bind, *, checkfirst: bool = True) -> None:
-        """CREATE every table (skipping existing ones with ``checkfirst``), then its indexes."""
+    def create_all(
+        self, bind: Bind, tables: Sequence[Table] | None = None, checkfirst: bool = True
+    ) -> None:
+        """CREATE every table (or those in ``tables``), skipping existing ones with
+        ``checkfirst``, each followed by its indexes."""
         from corral.sql.ddl import create_all
 
-        create_all(self, bind, checkfirst=checkfirst)
+        create_all(self, bind, tables=tables, checkfirst=checkfirst)
 
-    def drop_all(self, bind: Bind, *, checkfirst: bool = True) -> None:
-        """DROP every table, referring tables first."""
+    def drop_all(
+        self, bind: Bind, tables: Sequence[Table] | None = None, checkfirst: bool = True
+    ) -> None:
+        """DROP every table (or those in ``tables``), referring tables first."""
         from corral.sql.ddl import drop_all
 
-        drop_all(self, bind, checkfirst=checkfirst)
+        drop_all(self, bind, tables=tables, checkfirst=checkfirst)
 
     def clear(self) -> None:
         self.tables.clear()

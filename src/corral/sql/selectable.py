@@ -108,6 +108,11 @@ class Select(SelectBase):
         self._offset: BindParameter[Any] | None = None
         self._distinct = False
         self._for_update: ForUpdate | None = None
+        #: Correlation: FROMs named by correlate() / correlate_except(), and whether the
+        #: FROMs of the statement immediately enclosing this one are left out by themselves.
+        self._correlate: tuple[FromClause, ...] = ()
+        self._correlate_except: tuple[FromClause, ...] | None = None
+        self._auto_correlate = True
         #: ORM loader options (``selectinload(...)``, ``defer(...)``); the ORM reads them.
         self._with_options: tuple[Any, ...] = ()
 
@@ -293,6 +298,31 @@ class Select(SelectBase):
         clone._for_update = ForUpdate(nowait, read, skip_locked, targets)
         return clone
 
+    def correlate(self, *froms: Any) -> Select:
+        """Leave these FROMs out when an enclosing statement has them; ``correlate(None)``
+        turns correlation off. Either way the automatic correlation stops."""
+        clone = self._clone()
+        clone._auto_correlate = False
+        if not froms or froms[0] is None or froms[0] is False:
+            clone._correlate = ()
+        else:
+            clone._correlate = (*self._correlate, *(_as_from(f) for f in froms))
+        return clone
+
+    def correlate_except(self, *froms: Any) -> Select:
+        """Leave out every FROM an enclosing statement has, except these;
+        ``correlate_except(None)`` leaves out all of them."""
+        clone = self._clone()
+        clone._auto_correlate = False
+        if not froms or froms[0] is None or froms[0] is False:
+            clone._correlate_except = ()
+        else:
+            clone._correlate_except = (
+                *(self._correlate_except or ()),
+                *(_as_from(f) for f in froms),
+            )
+        return clone
+
     def options(self, *options: Any) -> Select:
         """ORM loader options: ``select(User).options(selectinload(User.addresses))``."""
         for option in options:
@@ -337,8 +367,15 @@ class Select(SelectBase):
     def _exported_columns(self) -> list[tuple[str, ColumnElement[Any]]]:
         return self._columns_plus_names()
 
-    def _froms(self, correlate: frozenset[int] = frozenset()) -> list[FromClause]:
-        """The FROM list: explicit FROMs and joins, then tables the columns and WHERE mention."""
+    def _froms(
+        self, correlate: frozenset[int] = frozenset(), enclosing: frozenset[int] = frozenset()
+    ) -> list[FromClause]:
+        """The FROM list: explicit FROMs and joins, then tables the columns and WHERE mention.
+
+        ``correlate`` holds the FROMs of the statement immediately enclosing this one
+        (left out automatically), ``enclosing`` those of every enclosing statement
+        (left out only when named by ``correlate()`` / ``correlate_except()``).
+        """
         froms: list[FromClause] = []
         covered: set[int] = set()
         for f in self._from_obj:
@@ -349,18 +386,28 @@ class Select(SelectBase):
             implicit.extend(raw._from_objects())
         for condition in self._where:
             implicit.extend(condition._from_objects())
-        dropped = False
         for f in implicit:
-            if id(f) in covered:
-                continue
-            covered.add(id(f))
-            if id(f) in correlate:
-                dropped = True
-                continue
-            froms.append(f)
-        if dropped and not froms:
-            # Correlating every table away would leave no FROM; keep them (as SQLAlchemy does).
-            return self._froms()
+            if id(f) not in covered:
+                covered.add(id(f))
+                froms.append(f)
+        if self._correlate:
+            named = {id(f) for f in self._correlate}
+            froms = [f for f in froms if not (id(f) in enclosing and id(f) in named)]
+        if self._correlate_except is not None:
+            kept = {id(f) for f in self._correlate_except}
+            froms = [f for f in froms if id(f) not in enclosing or id(f) in kept]
+        if self._auto_correlate and correlate and len(froms) > 1:
+            # A single FROM is never correlated away; several all correlated is ambiguous.
+            remaining = [f for f in froms if id(f) not in correlate]
+            if not remaining:
+                raise exc.InvalidRequestError(
+                    "A subquery reading from "
+                    f"{', '.join(f.describe() for f in froms)} would have no FROM left: "
+                    "every one of them is also in the enclosing statement, so all would be "
+                    "correlated to it. Say which to correlate with .correlate(table), or "
+                    "none with .correlate(None)"
+                )
+            froms = remaining
         return froms
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
@@ -378,6 +425,11 @@ class Select(SelectBase):
             self._limit._key(binds) if self._limit is not None else None,
             self._offset._key(binds) if self._offset is not None else None,
             self._distinct,
+            self._auto_correlate,
+            tuple(c._key(binds) for c in self._correlate),
+            None
+            if self._correlate_except is None
+            else tuple(c._key(binds) for c in self._correlate_except),
             None
             if f is None
             else (f.nowait, f.read, f.skip_locked, tuple(t._key(binds) for t in f.of)),

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from corral import exc
+from corral.dialects.mysql.options import (
+    CHARSET_OPTIONS,
+    COLLATE_OPTIONS,
+    TABLE_NAME_OPTIONS,
+    TABLE_NUMBER_OPTIONS,
+    TABLE_STRING_OPTIONS,
+)
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.statement import StatementCompiler
-from corral.sql.ddl import DropIndex
+from corral.sql.ddl import CreateIndex, DropIndex
 from corral.sql.from_clause import Join
-from corral.sql.schema import Column, Table
+from corral.sql.schema import Column, Index, PrimaryKeyConstraint, Table
 
 #: Words MariaDB/MySQL reserve (quoted with backticks when used as names).
 RESERVED_WORDS = frozenset(
@@ -59,12 +68,14 @@ class MySQLStatementCompiler(StatementCompiler):
 
 
 class MySQLDDLCompiler(MySQLStatementCompiler, DDLCompiler):
-    """DDL as MariaDB/MySQL write it."""
+    """DDL as MariaDB/MySQL write it, with the ``mysql_`` / ``mariadb_`` options."""
 
     has_table_sql = (
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = DATABASE() AND table_name = :name"
     )
+    option_prefixes = ("mysql", "mariadb")
+    comments = "inline"
 
     def autoincrement_spec(self, column: Column) -> str:
         return (
@@ -72,8 +83,89 @@ class MySQLDDLCompiler(MySQLStatementCompiler, DDLCompiler):
             "NOT NULL AUTO_INCREMENT"
         )
 
+    def _one_of(self, table: Table, spellings: tuple[str, ...]) -> str | None:
+        """The value of an option that has several spellings (charset, character_set...)."""
+        given = {name: self.option(table, name) for name in spellings}
+        values = {value for value in given.values() if value is not None}
+        if len(values) > 1:
+            named = ", ".join(f"mysql_{k}={v!r}" for k, v in given.items() if v is not None)
+            raise exc.CompileError(f"Table {table.name!r} got {named}; give one of them")
+        return values.pop() if values else None
+
     def table_options(self, table: Table) -> str:
-        return " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        options = [f"ENGINE={self.option(table, 'engine') or 'InnoDB'}"]
+        charset = self._one_of(table, CHARSET_OPTIONS)
+        collate = self._one_of(table, COLLATE_OPTIONS)
+        if charset is not None or collate is None:
+            # A collation alone names its character set; utf8mb4 is corral's default.
+            options.append(f"DEFAULT CHARSET={charset or 'utf8mb4'}")
+        if collate is not None:
+            options.append(f"COLLATE={collate}")
+        for name in TABLE_NAME_OPTIONS[1:] + TABLE_NUMBER_OPTIONS:
+            value = self.option(table, name)
+            if value is not None:
+                options.append(f"{name.upper()}={value}")
+        for name in TABLE_STRING_OPTIONS:
+            value = self.option(table, name)
+            if value is not None:
+                keyword = name.upper().replace("_", " ")
+                options.append(f"{keyword}={self.render_literal(value)}")
+        if table.comment is not None:
+            options.append(f"COMMENT={self.render_literal(table.comment)}")
+        partition_by = self.option(table, "partition_by")
+        partitions = self.option(table, "partitions")
+        if partitions is not None and partition_by is None:
+            raise exc.CompileError(
+                f"Table {table.name!r} got mysql_partitions without mysql_partition_by; "
+                "say how to partition (for example mysql_partition_by='HASH(id)')"
+            )
+        if partition_by is not None:
+            options.append(f"PARTITION BY {self._escape_text(partition_by)}")
+        if partitions is not None:
+            options.append(f"PARTITIONS {partitions}")
+        return " " + " ".join(options)
+
+    def primary_key_options(self, constraint: PrimaryKeyConstraint) -> str:
+        using = self.option(constraint, "using")
+        return f" USING {using}" if using else ""
+
+    def index_column(self, index: Index, column: Column) -> str:
+        length = self.option(index, "length")
+        if isinstance(length, dict):
+            length = length.get(column.key, length.get(column.name))
+        name = self.quote(column.name)
+        return f"{name}({length})" if length is not None else name
+
+    def visit_create_index(self, create: CreateIndex, **kw: Any) -> str:
+        index = create.index
+        length = self.option(index, "length")
+        if isinstance(length, dict):
+            known = {name for c in index.columns for name in (c.name, c.key)}
+            unknown = sorted(set(length) - known)
+            if unknown:
+                raise exc.CompileError(
+                    f"mysql_length of Index {index.name!r} names {', '.join(unknown)}, not "
+                    f"among its columns ({', '.join(c.name for c in index.columns)})"
+                )
+        prefix = self.option(index, "prefix")
+        if prefix is not None and index.unique:
+            raise exc.CompileError(
+                f"Index {index.name!r} is unique and mysql_prefix={prefix!r}; a "
+                f"{prefix} index cannot be unique, so give one of them"
+            )
+        kind = "UNIQUE " if index.unique else f"{prefix} " if prefix else ""
+        table = index.table.name if index.table is not None else ""
+        sql = (
+            f"CREATE {kind}INDEX {self.quote(index.name)} ON {self.quote(table or '')} "
+            f"({self.index_columns(index)})"
+        )
+        using = self.option(index, "using")
+        if using is not None:
+            sql += f" USING {using}"
+        parser = self.option(index, "with_parser")
+        if parser is not None:
+            sql += f" WITH PARSER {parser}"
+        return sql
 
     def visit_drop_index(self, drop: DropIndex, **kw: object) -> str:
         table = drop.index.table.name if drop.index.table is not None else ""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from corral import exc
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.statement import StatementCompiler
-from corral.sql.schema import Column
+from corral.sql.ddl import CreateIndex
+from corral.sql.schema import Column, PrimaryKeyConstraint, Table, UniqueConstraint
 
 #: Words SQLite reserves (quoted with backticks when used as names).
 RESERVED_WORDS = frozenset(
@@ -36,12 +40,79 @@ class SQLiteStatementCompiler(StatementCompiler):
 
 
 class SQLiteDDLCompiler(SQLiteStatementCompiler, DDLCompiler):
-    """DDL as SQLite writes it."""
+    """DDL as SQLite writes it, with the ``sqlite_`` options of schema objects."""
 
     has_table_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = :name"
     defer_foreign_keys_sql = "PRAGMA defer_foreign_keys = ON"
+    option_prefixes = ("sqlite",)
+    deferrable_kinds = frozenset({"foreign_key"})
 
     def autoincrement_spec(self, column: Column) -> str:
         # Only a column declared exactly INTEGER with the primary key becomes the rowid,
         # which SQLite numbers itself; BIGINT would not.
-        return f"{self.quote(column.name)} INTEGER NOT NULL"
+        spec = f"{self.quote(column.name)} INTEGER NOT NULL" + self.not_null_suffix(column)
+        if isinstance(column.table, Table) and self.primary_key_inline(column.table):
+            # AUTOINCREMENT (never reuse a deleted row's key) exists only on an inline key.
+            conflict = self._conflict(column.table.primary_key, column, "on_conflict_primary_key")
+            spec += f" PRIMARY KEY{conflict} AUTOINCREMENT"
+        return spec
+
+    def primary_key_inline(self, table: Table) -> bool:
+        if not self.option(table, "autoincrement"):
+            return False
+        columns = table.primary_key.columns
+        if len(columns) != 1 or not columns[0].is_autoincrement:
+            raise exc.CompileError(
+                f"sqlite_autoincrement=True on table {table.name!r} needs a single integer "
+                "primary key column that the database numbers; this table's primary key is "
+                f"({', '.join(c.name for c in columns)})"
+            )
+        return True
+
+    def not_null_suffix(self, column: Column) -> str:
+        return self._conflict(None, column, "on_conflict_not_null")
+
+    def column_suffix(self, column: Column) -> str:
+        for name, applies in (
+            ("on_conflict_primary_key", column.primary_key),
+            ("on_conflict_not_null", not column.nullable),
+            ("on_conflict_unique", column.unique),
+        ):
+            if self.option(column, name) is not None and not applies:
+                flag = {"on_conflict_primary_key": "primary_key=True"}.get(
+                    name, "nullable=False" if name == "on_conflict_not_null" else "unique=True"
+                )
+                raise exc.CompileError(
+                    f"sqlite_{name} on {column.describe()} needs {flag} on that column"
+                )
+        return ""
+
+    def primary_key_options(self, constraint: PrimaryKeyConstraint) -> str:
+        only = constraint.columns[0] if len(constraint.columns) == 1 else None
+        return self._conflict(constraint, only, "on_conflict_primary_key")
+
+    def unique_spec(self, constraint: UniqueConstraint) -> str:
+        only = constraint.columns[0] if len(constraint.columns) == 1 else None
+        return super().unique_spec(constraint) + self._conflict(
+            constraint, only, "on_conflict_unique"
+        )
+
+    def _conflict(self, constraint: Any, column: Column | None, column_option: str) -> str:
+        """`` ON CONFLICT x`` from the constraint's option, else its single column's."""
+        value = self.option(constraint, "on_conflict") if constraint is not None else None
+        if value is None and column is not None:
+            value = self.option(column, column_option)
+        return f" ON CONFLICT {value}" if value is not None else ""
+
+    def table_options(self, table: Table) -> str:
+        options = []
+        if self.option(table, "with_rowid") is False:
+            options.append("WITHOUT ROWID")
+        if self.option(table, "strict"):
+            options.append("STRICT")
+        return " " + ", ".join(options) if options else ""
+
+    def visit_create_index(self, create: CreateIndex, **kw: Any) -> str:
+        sql = super().visit_create_index(create, **kw)
+        where = self.option(create.index, "where")
+        return sql if where is None else f"{sql} WHERE {self.condition(where)}"

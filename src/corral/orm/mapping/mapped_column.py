@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from corral import exc
+from corral.sql.dialect_options import take_dialect_options
 from corral.sql.schema import COLUMN_OPTIONS, Column, ForeignKey, split_column_arguments
 from corral.sql.type_api import TypeEngine
 
@@ -55,12 +56,13 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
     deferred_flag = bool(kwargs.pop("deferred", False))
     group: str | None = kwargs.pop("deferred_group", None)
     raiseload = bool(kwargs.pop("deferred_raiseload", False))
-    unknown = set(kwargs) - COLUMN_OPTIONS
-    if unknown:
-        raise exc.ArgumentError(
-            f"mapped_column() got unknown options: {', '.join(sorted(unknown))}; it takes "
-            f"{', '.join(sorted(COLUMN_OPTIONS))}"
-        )
+    # Anything not a Column option must be a dialect option (checked now, raising otherwise).
+    take_dialect_options(
+        "column",
+        {k: v for k, v in kwargs.items() if k not in COLUMN_OPTIONS},
+        "mapped_column()",
+        COLUMN_OPTIONS | {"name", "deferred", "deferred_group", "deferred_raiseload"},
+    )
     declared = MappedColumn(name, type_, foreign_keys, kwargs)
     if deferred_flag or group is not None or raiseload:
         declared.deferred = (group, raiseload)

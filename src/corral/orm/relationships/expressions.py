@@ -236,7 +236,12 @@ class RelationshipPath:
             to_secondary, to_target = secondary_conditions(rel, parent, target, rel.secondary)
             on = and_(to_secondary, to_target)
             froms = [rel.secondary, target]
-        inner = select(literal_column("1")).select_from(*froms).where(on, *terms)
+        inner = (
+            select(literal_column("1"))
+            .select_from(*froms)
+            .where(on, *terms)
+            .correlate_except(*froms)  # the related rows are always the subquery's own
+        )
         return Exists(inner)
 
     def of_type(self, target: Any) -> RelationshipPath:

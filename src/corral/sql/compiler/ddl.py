@@ -6,15 +6,19 @@ written into the text as literals, escaped.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from corral import exc
 from corral.sql.compiler.compiled import Compiled
 from corral.sql.compiler.statement import StatementCompiler
+from corral.sql.dialect_options import option_value
 from corral.sql.elements import BindParameter, ClauseElement
 from corral.sql.schema import (
     CheckConstraint,
     Column,
+    Constraint,
     ForeignKeyConstraint,
+    Index,
     PrimaryKeyConstraint,
     Table,
     UniqueConstraint,
@@ -24,6 +28,7 @@ from corral.sql.text import TextClause
 if TYPE_CHECKING:
     from corral.sql.ddl import (
         AddConstraint,
+        CommentOn,
         CreateIndex,
         CreateTable,
         DropConstraint,
@@ -49,6 +54,15 @@ class DDLCompiler(StatementCompiler):
     #: Where foreign keys cannot be dropped: SQL that defers their checks to COMMIT,
     #: so that tables referring to each other can be dropped in one transaction.
     defer_foreign_keys_sql: ClassVar[str | None] = None
+    #: Keyword prefixes of the dialect options this DDL applies (``mysql``, ``mariadb``).
+    option_prefixes: ClassVar[tuple[str, ...]] = ()
+    #: Where table and column comments go: inside CREATE TABLE, in COMMENT ON statements
+    #: run after it, or nowhere (the database keeps none; they stay in the MetaData).
+    comments: ClassVar[Literal["inline", "statement", "none"]] = "none"
+    #: Kinds of constraint the database can defer (DEFERRABLE / INITIALLY).
+    deferrable_kinds: ClassVar[frozenset[str]] = frozenset()
+    #: The database enforces a foreign key's MATCH FULL / PARTIAL / SIMPLE.
+    foreign_key_match: ClassVar[bool] = False
 
     def compile(
         self,
@@ -59,33 +73,89 @@ class DDLCompiler(StatementCompiler):
         sql = self.process(statement)
         return Compiled(sql, (), dialect_name=self.dialect.name, kind="ddl")
 
+    def option(self, item: Any, name: str) -> Any:
+        """The value of this dialect's option ``name`` on a schema item, or None."""
+        return option_value(item.dialect_options, self.option_prefixes, name)
+
     def visit_create_table(self, create: CreateTable, **kw: Any) -> str:
         table = create.table
         parts = [self.column_spec(col) for col in table.columns if isinstance(col, Column)]
-        if table.primary_key.columns:
+        if table.primary_key.columns and not self.primary_key_inline(table):
             parts.append(self.primary_key_spec(table.primary_key))
         for constraint in table.constraints:
             if isinstance(constraint, UniqueConstraint):
-                parts.append(
-                    self._named(constraint.name)
-                    + "UNIQUE ("
-                    + self._names(constraint.columns)
-                    + ")"
-                )
+                parts.append(self._named(constraint.name) + self.unique_spec(constraint))
             elif isinstance(constraint, CheckConstraint):
-                parts.append(self._named(constraint.name) + f"CHECK ({self._check(constraint)})")
+                parts.append(self._named(constraint.name) + self.check_spec(constraint))
             elif (
                 isinstance(constraint, ForeignKeyConstraint)
                 and constraint not in create.skip_foreign_keys
             ):
                 parts.append(self._named(constraint.name) + self.foreign_key_spec(constraint))
+        prefixes = "".join(f"{p.upper()} " for p in table.prefixes)
         return (
-            f"CREATE TABLE {self.quote(table.name or '')} ({', '.join(parts)})"
+            f"CREATE {prefixes}TABLE {self.quote(table.name or '')} ({', '.join(parts)})"
             + self.table_options(table)
         )
 
     def table_options(self, table: Table) -> str:
         return ""
+
+    def primary_key_inline(self, table: Table) -> bool:
+        """Whether a column's spec carries the primary key (no table-level constraint)."""
+        return False
+
+    def unique_spec(self, constraint: UniqueConstraint) -> str:
+        return f"UNIQUE ({self._names(constraint.columns)})" + self.constraint_suffix(constraint)
+
+    def check_spec(self, constraint: CheckConstraint) -> str:
+        return f"CHECK ({self._check(constraint)})" + self.constraint_suffix(constraint)
+
+    def constraint_suffix(self, constraint: Constraint) -> str:
+        """``DEFERRABLE`` / ``INITIALLY`` after a constraint, where the database has them."""
+        if constraint.deferrable is None and constraint.initially is None:
+            return ""
+        if constraint.kind not in self.deferrable_kinds:
+            kind = constraint.kind.replace("_", " ")
+            raise exc.CompileError(
+                f"{self.dialect.name} cannot defer a {kind} constraint (deferrable=/"
+                f"initially= on {type(constraint).__name__} of table "
+                f"{getattr(constraint.table, 'name', '?')!r}); leave them out for this database"
+            )
+        sql = ""
+        if constraint.deferrable is not None:
+            sql += " DEFERRABLE" if constraint.deferrable else " NOT DEFERRABLE"
+        if constraint.initially is not None:
+            sql += f" INITIALLY {constraint.initially}"
+        return sql
+
+    def condition(self, condition: Any) -> str:
+        """A condition written into DDL (an index's WHERE): text as is, values as literals."""
+        if isinstance(condition, str):
+            return self._escape_text(condition)
+        return self.process(condition, literal_binds=True, include_table=False)
+
+    def table_column(self, table: Table | None, ref: Any, what: str) -> Column:
+        """A column of ``table`` named by an option (by name, key or as the Column)."""
+        column = ref.__clause_element__() if hasattr(ref, "__clause_element__") else None
+        if column is None and table is not None:
+            column = next(
+                (c for c in table.columns if isinstance(c, Column) and ref in (c.name, c.key)),
+                None,
+            )
+        if not isinstance(column, Column) or column.table is not table:
+            names = ", ".join(table.columns.keys()) if table is not None else ""
+            raise exc.CompileError(
+                f"{what} names {ref!r}, which is not a column of table "
+                f"{getattr(table, 'name', '?')!r} (its columns: {names})"
+            )
+        return column
+
+    def index_columns(self, index: Index) -> str:
+        return ", ".join(self.index_column(index, column) for column in index.columns)
+
+    def index_column(self, index: Index, column: Column) -> str:
+        return self.quote(column.name)
 
     def _named(self, name: str | None) -> str:
         return f"CONSTRAINT {self.quote(name)} " if name else ""
@@ -100,14 +170,23 @@ class DDLCompiler(StatementCompiler):
 
     def column_spec(self, column: Column) -> str:
         if column.is_autoincrement:
-            return self.autoincrement_spec(column)
+            return self.autoincrement_spec(column) + self.column_suffix(column)
         spec = f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)}"
         default = self.server_default(column)
         if default is not None:
             spec += f" DEFAULT {default}"
         if not column.nullable:
-            spec += " NOT NULL"
-        return spec
+            spec += " NOT NULL" + self.not_null_suffix(column)
+        return spec + self.column_suffix(column)
+
+    def not_null_suffix(self, column: Column) -> str:
+        return ""
+
+    def column_suffix(self, column: Column) -> str:
+        """What follows a column's spec (an inline comment, where the database has them)."""
+        if self.comments == "inline" and column.comment is not None:
+            return f" COMMENT {self.render_literal(column.comment)}"
+        return ""
 
     def autoincrement_spec(self, column: Column) -> str:
         return f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)} NOT NULL"
@@ -123,7 +202,16 @@ class DDLCompiler(StatementCompiler):
         return self.render_literal(default)
 
     def primary_key_spec(self, constraint: PrimaryKeyConstraint) -> str:
-        return self._named(constraint.name) + f"PRIMARY KEY ({self._names(constraint.columns)})"
+        return (
+            self._named(constraint.name)
+            + f"PRIMARY KEY ({self._names(constraint.columns)})"
+            + self.primary_key_options(constraint)
+            + self.constraint_suffix(constraint)
+        )
+
+    def primary_key_options(self, constraint: PrimaryKeyConstraint) -> str:
+        """What a dialect's options add after ``PRIMARY KEY (columns)``."""
+        return ""
 
     def foreign_key_spec(self, constraint: ForeignKeyConstraint) -> str:
         referred = constraint.referred_table
@@ -136,7 +224,15 @@ class DDLCompiler(StatementCompiler):
             spec += f" ON DELETE {_action(constraint.ondelete)}"
         if constraint.onupdate:
             spec += f" ON UPDATE {_action(constraint.onupdate)}"
-        return spec
+        if constraint.match is not None:
+            if not self.foreign_key_match:
+                raise exc.CompileError(
+                    f"{self.dialect.name} does not enforce MATCH {constraint.match} on foreign "
+                    f"keys (match= on a foreign key of table "
+                    f"{getattr(constraint.table, 'name', '?')!r}); leave match= out"
+                )
+            spec += f" MATCH {constraint.match}"
+        return spec + self.constraint_suffix(constraint)
 
     def visit_drop_table(self, drop: DropTable, **kw: Any) -> str:
         exists = "IF EXISTS " if drop.if_exists else ""
@@ -148,7 +244,17 @@ class DDLCompiler(StatementCompiler):
         table = index.table.name if index.table is not None else ""
         return (
             f"CREATE {unique}INDEX {self.quote(index.name)} ON {self.quote(table or '')} "
-            f"({self._names(index.columns)})"
+            f"({self.index_columns(index)})"
+        )
+
+    def visit_comment_on(self, comment: CommentOn, **kw: Any) -> str:
+        target = self.quote(comment.table.name or "")
+        text = comment.table.comment
+        if comment.column is not None:
+            target += f".{self.quote(comment.column.name)}"
+            text = comment.column.comment
+        return f"COMMENT ON {'COLUMN' if comment.column is not None else 'TABLE'} {target} IS " + (
+            self.render_literal(text)
         )
 
     def visit_drop_index(self, drop: DropIndex, **kw: Any) -> str:
@@ -180,8 +286,6 @@ _ACTIONS = frozenset({"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTI
 def _action(value: str) -> str:
     action = value.upper()
     if action not in _ACTIONS:
-        from corral import exc
-
         raise exc.ArgumentError(
             f"Unknown foreign key action {value!r}; use one of {', '.join(sorted(_ACTIONS))}"
         )

@@ -162,7 +162,8 @@ def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str
 def compile_update(compiler: StatementCompiler, update: Update) -> str:
     _start(compiler, update, "update")
     table = update.table
-    assignments = _assigned_columns(compiler, table, update._values, "onupdate")
+    correlated = _correlated_to(table)
+    assignments = _assigned_columns(compiler, table, update._values, "onupdate", **correlated)
     if not assignments:
         raise exc.ArgumentError(
             f"update() of table {table.name!r} has no values to SET; use .values(...) "
@@ -171,7 +172,7 @@ def compile_update(compiler: StatementCompiler, update: Update) -> str:
     sets = ", ".join(f"{compiler.quote(_column_name(table, k))}={v}" for k, v in assignments)
     sql = f"UPDATE {compiler.quote(table.name or '')} SET {sets}"
     if update._where:
-        sql += " WHERE " + compiler._conditions(update._where, {})
+        sql += " WHERE " + compiler._conditions(update._where, correlated)
     return sql + _returning(compiler, update, compiler.features.update_returning)
 
 
@@ -179,8 +180,18 @@ def compile_delete(compiler: StatementCompiler, delete: Delete) -> str:
     _start(compiler, delete, "delete")
     sql = f"DELETE FROM {compiler.quote(delete.table.name or '')}"
     if delete._where:
-        sql += " WHERE " + compiler._conditions(delete._where, {})
+        sql += " WHERE " + compiler._conditions(delete._where, _correlated_to(delete.table))
     return sql + _returning(compiler, delete, compiler.features.delete_returning)
+
+
+def _correlated_to(table: TableClause) -> dict[str, Any]:
+    """Flags under which subqueries in SET and WHERE correlate to the statement's table.
+
+    As in a SELECT, a subquery reading from the table and others leaves the table out
+    of its FROM (it refers to the row being changed); INSERT ... VALUES correlates to
+    nothing, since no row of the table is at hand there.
+    """
+    return flags.correlating(frozenset(id(f) for f in table._covers()), frozenset())
 
 
 def _column_name(table: TableClause, key: str) -> str:

@@ -382,7 +382,7 @@ class StatementCompiler:
             return name
         if isinstance(alias.element, FromClause):
             return f"{self.process(alias.element, **kw)} AS {name}"
-        inner = self.process(alias.element, **flags.nested(kw), in_subquery=True)
+        inner = self.process(alias.element, **flags.in_from(kw), in_subquery=True)
         return f"({inner}) AS {name}"
 
     def visit_cte(self, cte: CTE, **kw: Any) -> str:
@@ -391,7 +391,7 @@ class StatementCompiler:
         name = self._from_name(cte)
         if id(cte) not in self._ctes:
             self._ctes[id(cte)] = ""  # reserve the position before compiling the body
-            body = self.process(cte.element, **flags.nested(kw), in_subquery=True)
+            body = self.process(cte.element, in_subquery=True)  # a CTE correlates to nothing
             columns = ""
             if cte.recursive:
                 assert not isinstance(cte.element, FromClause)
@@ -418,10 +418,10 @@ class StatementCompiler:
 
     def visit_select(self, select: Select, **kw: Any) -> str:
         top = kw.get("top", False)
-        correlate: frozenset[int] = kw.get("correlate", frozenset())
-        froms = select._froms(correlate)
-        inner = correlate | {id(x) for f in froms for x in f._covers()}
-        ckw = {"correlate": inner}
+        enclosing: frozenset[int] = kw.get("enclosing", frozenset())
+        froms = select._froms(kw.get("correlate", frozenset()), enclosing)
+        own = frozenset(id(x) for f in froms for x in f._covers())
+        ckw = flags.correlating(own, enclosing)
         columns = []
         for position, (name, column) in enumerate(select._columns_plus_names()):
             sql = self.process(column, in_columns=True, **ckw)
