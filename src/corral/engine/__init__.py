@@ -8,9 +8,12 @@ from corral.engine.result import MappingResult, Result, ScalarResult
 from corral.engine.row import Row, RowMapping
 from corral.engine.transaction import NestedTransaction, Transaction
 from corral.engine.url import URL, make_url
+from corral.sql.compiler.compiled import Compiled
+from corral.sql.compiler.types import TypeCompiler
 
 __all__ = [
     "URL",
+    "Compiled",
     "Connection",
     "DefaultDialect",
     "Engine",
@@ -21,6 +24,7 @@ __all__ = [
     "RowMapping",
     "ScalarResult",
     "Transaction",
+    "TypeCompiler",
     "create_engine",
     "make_url",
 ]
