@@ -67,7 +67,7 @@ MODULES = (
 
 #: Why a SQLAlchemy module has no corral namesake yet; shown on the page.
 ABSENT_BECAUSE = {
-    "sqlalchemy.ext.declarative": "corral has no `declarative_base()` yet; `DeclarativeBase` "
+    "sqlalchemy.ext.declarative": "`declarative_base()` is not written yet; `DeclarativeBase` "
     "from `corral.orm` declares mapped classes",
     "sqlalchemy.orm.attributes": "instrumented attributes live in `corral.orm.mapping`, and "
     "its helpers (`flag_modified`, `set_committed_value`, ...) are not written yet",
@@ -82,6 +82,14 @@ ABSENT_BECAUSE = {
     "sqlalchemy.ext.hybrid": "hybrid attributes have their own issue",
     "sqlalchemy.ext.associationproxy": "association proxies have their own issue",
     "sqlalchemy.ext.horizontal_shard": "horizontal sharding has its own issue",
+}
+
+
+#: What a reader of a present module's section should know; shown on the page.
+NOTES = {
+    f"sqlalchemy.dialects.{name}": "The dialect's own `insert()` and its SQL types are not "
+    "written yet; the types of `corral.types` work on every dialect."
+    for name in ("postgresql", "sqlite", "mysql")
 }
 
 
@@ -258,6 +266,8 @@ def render_page(modules: list[ModuleCoverage], version: str) -> str:
         if not module.present:
             reason = ABSENT_BECAUSE.get(module.sqlalchemy_path, "not written yet")
             lines += [f"corral has no `{module.path}`: {reason}.", ""]
+        elif module.sqlalchemy_path in NOTES:
+            lines += [NOTES[module.sqlalchemy_path], ""]
         lines += [
             f"Covered by `{module.path}` ({len(module.covered)}): {_names(module.covered)}.",
             "",

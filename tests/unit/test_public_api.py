@@ -23,7 +23,8 @@ INTENDED = {
     "Date", "DateTime", "Time", "Interval", "LargeBinary", "JSON", "Uuid", "Enum",
     # engine
     "create_engine", "make_url", "URL", "Engine", "Connection", "Transaction",
-    "NestedTransaction", "Result", "ScalarResult", "MappingResult", "Row", "RowMapping",
+    "NestedTransaction", "Result", "CursorResult", "ScalarResult", "MappingResult", "Row",
+    "RowMapping",
     # pool
     "Pool", "QueuePool", "StaticPool", "NullPool",
     # ORM

@@ -30,6 +30,7 @@ FACADES = [
     for m in PRESENT
     if not m.sqlalchemy_path.startswith(("sqlalchemy.dialects.", "sqlalchemy.ext."))
 ]
+#: SQLAlchemy's hub modules; a name listed in one of them and in another module is one object.
 HUBS = ("sqlalchemy", "sqlalchemy.orm", "sqlalchemy.exc")
 #: The ORM's join() also takes mapped classes and relationships; the Core one does not.
 DIFFERENT_IN_ORM = {"join", "outerjoin"}
@@ -80,8 +81,7 @@ def test_a_missing_module_fails_to_import(module: surface.ModuleCoverage) -> Non
 
 @pytest.mark.parametrize("sqlalchemy_path", FACADES)
 def test_a_name_is_one_object_in_every_module(sqlalchemy_path: str) -> None:
-    """A name corral exports from ``corral``, ``corral.orm`` or ``corral.exc`` that SQLAlchemy
-    also exports from this module is exported here too, as the same object, and the reverse."""
+    """A name SQLAlchemy has here and in a hub module, corral exports from both or neither."""
     corral_module = _module(sqlalchemy_path)
     for hub in HUBS:
         if hub == sqlalchemy_path:
@@ -127,8 +127,7 @@ def test_relationship_property_is_the_class_relationship_returns() -> None:
 
 
 def test_public_names_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tool counts definitions and marked re-exports, not private, typing-only or module
-    names, and takes ``__all__`` as it is when there is one."""
+    """The tool counts definitions and marked re-exports, or takes ``__all__`` when given."""
     source = textwrap.dedent(
         """
         import json

@@ -11,10 +11,15 @@ from corral.engine.url import URL, make_url
 from corral.sql.compiler.compiled import Compiled
 from corral.sql.compiler.types import TypeCompiler
 
+#: SQLAlchemy's name for the result of executing a statement on a cursor: corral's ``Result``
+#: (rows, ``rowcount``, ``inserted_primary_key``), named so for annotations written against it.
+CursorResult = Result
+
 __all__ = [
     "URL",
     "Compiled",
     "Connection",
+    "CursorResult",
     "DefaultDialect",
     "Engine",
     "MappingResult",
