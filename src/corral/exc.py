@@ -11,6 +11,52 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+__all__ = [
+    "ArgumentError",
+    "CommitOutcomeUnknownError",
+    "CompileError",
+    "ConcurrentUseError",
+    "CorralError",
+    "DBAPIError",
+    "DataError",
+    "DatabaseBusy",
+    "DatabaseError",
+    "DeadlockDetected",
+    "DetachedInstanceError",
+    "DisconnectionError",
+    "FlushError",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "InvalidRequestError",
+    "LockNotAvailable",
+    "LockTimeout",
+    "MappingError",
+    "MultipleResultsFound",
+    "NPlusOneError",
+    "NPlusOneWarning",
+    "NoResultFound",
+    "NoSuchColumnError",
+    "NotSupportedError",
+    "ObjectDeletedError",
+    "OperationalError",
+    "PendingRollbackError",
+    "ProgrammingError",
+    "RaiseLoadError",
+    "ResourceClosedError",
+    "RetryableError",
+    "SQLAlchemyError",
+    "SerializationFailure",
+    "SnapshotConflict",
+    "StaleDataError",
+    "StatementError",
+    "TimeoutError",
+    "UnmappedClassError",
+    "UnmappedError",
+    "UnmappedInstanceError",
+    "UnsupportedCompilationError",
+]
+
 #: Parameters longer than this many characters (in ``repr``) are elided in messages.
 PARAMS_REPR_LIMIT = 300
 #: At most this many parameter sets of an executemany are shown in messages.
@@ -19,6 +65,10 @@ PARAMS_SETS_SHOWN = 3
 
 class CorralError(Exception):
     """Base of every exception corral raises."""
+
+
+#: SQLAlchemy's name for the base class, so ``except SQLAlchemyError`` moves over unchanged.
+SQLAlchemyError = CorralError
 
 
 class ArgumentError(CorralError):

@@ -12,18 +12,28 @@ INTENDED = {
     "Exists", "TextClause", "union", "union_all", "exists", "table", "and_", "or_", "not_",
     "func", "case", "cast", "literal", "literal_column", "column", "bindparam", "text", "true",
     "false", "null",
+    # SQL: the element classes SQLAlchemy exports from its top level
+    "ClauseElement", "ColumnElement", "BinaryExpression", "UnaryExpression", "BindParameter",
+    "BooleanClauseList", "ClauseList", "ColumnClause", "ColumnCollection", "Case", "Cast",
+    "Function", "Grouping", "Label", "Null", "True_", "False_", "FromClause", "TableClause",
+    "SelectBase", "ScalarSelect", "ColumnDefault", "Constraint", "DDLElement", "Compiled",
+    "TypeCompiler",
     # types
     "Integer", "BigInteger", "SmallInteger", "String", "Text", "Boolean", "Float", "Numeric",
     "Date", "DateTime", "Time", "Interval", "LargeBinary", "JSON", "Uuid", "Enum",
     # engine
     "create_engine", "make_url", "URL", "Engine", "Connection", "Transaction",
-    "NestedTransaction", "Result", "ScalarResult", "MappingResult", "Row", "RowMapping",
+    "NestedTransaction", "Result", "CursorResult", "ScalarResult", "MappingResult", "Row",
+    "RowMapping",
+    # pool
+    "Pool", "QueuePool", "StaticPool", "NullPool",
     # ORM
     "DeclarativeBase", "registry", "Mapped", "mapped_column", "Mapper", "Session",
     "SessionTransaction", "sessionmaker", "inspect", "ObjectStatus", "scoped_session",
-    "SessionLeakWarning", "Backoff",
+    "SessionLeakWarning", "Backoff", "AttributeState", "MappedColumn", "MapperProperty",
     # relationships and loading
-    "relationship", "backref", "configure_mappers", "selectinload", "joinedload",
+    "relationship", "backref", "Relationship", "RelationshipProperty", "configure_mappers",
+    "selectinload", "joinedload",
     "subqueryload", "lazyload", "raiseload", "noload", "defaultload", "contains_eager", "defer",
     "undefer", "load_only", "deferred", "Load", "WriteOnlyCollection", "WriteOnlyMapped",
     "NPlusOneWarning",

@@ -8,10 +8,18 @@ from corral.engine.result import MappingResult, Result, ScalarResult
 from corral.engine.row import Row, RowMapping
 from corral.engine.transaction import NestedTransaction, Transaction
 from corral.engine.url import URL, make_url
+from corral.sql.compiler.compiled import Compiled
+from corral.sql.compiler.types import TypeCompiler
+
+#: SQLAlchemy's name for the result of executing a statement on a cursor: corral's ``Result``
+#: (rows, ``rowcount``, ``inserted_primary_key``), named so for annotations written against it.
+CursorResult = Result
 
 __all__ = [
     "URL",
+    "Compiled",
     "Connection",
+    "CursorResult",
     "DefaultDialect",
     "Engine",
     "MappingResult",
@@ -21,6 +29,7 @@ __all__ = [
     "RowMapping",
     "ScalarResult",
     "Transaction",
+    "TypeCompiler",
     "create_engine",
     "make_url",
 ]

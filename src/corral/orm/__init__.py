@@ -22,10 +22,11 @@ from corral.orm.loading.strategy_options import (
 )
 from corral.orm.mapping.aliased import aliased
 from corral.orm.mapping.declarative import DeclarativeBase, registry
-from corral.orm.mapping.inspection import inspect
-from corral.orm.mapping.mapped_column import deferred, mapped_column
+from corral.orm.mapping.inspection import AttributeState, inspect
+from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.mapper import Mapper
-from corral.orm.mapping.properties import configure_mappers
+from corral.orm.mapping.properties import MapperProperty, configure_mappers
+from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.relationship import backref, relationship
 from corral.orm.relationships.write_only import WriteOnlyCollection, WriteOnlyMapped
 from corral.orm.session import Session, SessionTransaction, sessionmaker
@@ -33,12 +34,17 @@ from corral.orm.session.retry import Backoff
 from corral.orm.session.scoping import SessionLeakWarning, scoped_session
 
 __all__ = [
+    "AttributeState",
     "Backoff",
     "DeclarativeBase",
     "Load",
     "Mapped",
+    "MappedColumn",
     "Mapper",
+    "MapperProperty",
     "ObjectStatus",
+    "Relationship",
+    "RelationshipProperty",
     "Session",
     "SessionLeakWarning",
     "SessionTransaction",
