@@ -37,6 +37,16 @@ def _nickname(user: User) -> str | None:
     return user.nickname
 
 
+def _begin(engine: Engine) -> list[str]:
+    """The BEGIN a write transaction sends (SQLite: BEGIN IMMEDIATE at the first write)."""
+    return [engine.dialect.begin_sql()]
+
+
+def _read_begin(engine: Engine) -> list[str]:
+    """The BEGIN a read sends: none on SQLite, whose database transaction waits for a write."""
+    return [] if engine.dialect.begins_at_first_write() else _begin(engine)
+
+
 def _transaction_sql(statements: list[str]) -> list[str]:
     """The statements with savepoint names replaced by ``sp``."""
     out = []
@@ -67,7 +77,7 @@ def test_skip_duplicates_with_begin_nested(schema_engine: Engine) -> None:
         assert inspect(records[0]).persistent
         assert inspect(records[2]).persistent
     assert _transaction_sql(sql) == [
-        "BEGIN",
+        *_begin(schema_engine),
         "SAVEPOINT sp",
         INSERT_USER,
         "RELEASE SAVEPOINT sp",
@@ -141,7 +151,7 @@ def test_begin_block_commit_failure_rolls_back(schema_engine: Engine) -> None:
         with recorded_sql() as sql:
             session.add(User(id=5, name="eve"))
             session.commit()
-        assert _transaction_sql(sql) == ["BEGIN", INSERT_USER, "COMMIT"]
+        assert _transaction_sql(sql) == [*_begin(schema_engine), INSERT_USER, "COMMIT"]
     assert _names(schema_engine) == [(1, "ann"), (2, "bob"), (5, "eve")]
 
 
@@ -164,7 +174,7 @@ def test_failed_flush_puts_objects_back_at_once(schema_engine: Engine) -> None:
             session.rollback()
             assert _nickname(ann) is None  # reloaded: the change was discarded
         assert _transaction_sql(sql) == [
-            "BEGIN",
+            *_read_begin(schema_engine),
             "SELECT users.id, users.name, users.nickname, users.status FROM users "
             "WHERE users.id = ?",
         ]
