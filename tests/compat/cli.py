@@ -90,6 +90,13 @@ def main(argv: list[str] | None = None) -> int:
         passing.save()
         print(f"known-pass list rewritten: {known_module.KNOWN_PASS}")
         return 0
+    ran_groups = {g.name for g in groups}
+    ran_examples = {e.path for e in runnable}
+    known = known_module.KnownPass(
+        known.sqlalchemy,
+        {g: pages for g, pages in known.blocks.items() if g in ran_groups},
+        [e for e in known.examples if e.removeprefix("examples/") in ran_examples],
+    )
     regressions = known_module.check(known, passing, present)
     for label in regressions.stale:
         print(f"stale (no longer in the docs; rewrite the list with --update): {label}")
@@ -247,9 +254,10 @@ def merge(
     examples: set[str],
 ) -> known_module.KnownPass:
     """The known list with only the groups and examples run this time replaced."""
-    blocks = {g: pages for g, pages in known.blocks.items() if g not in groups}
-    blocks.update(passing.blocks)
-    kept = [e for e in known.examples if e not in examples]
+    merged = {g: pages for g, pages in known.blocks.items() if g not in groups}
+    merged.update(passing.blocks)
+    blocks = {g.name: merged[g.name] for g in plan.DOC_GROUPS if g.name in merged}
+    kept = [e for e in known.examples if e.removeprefix("examples/") not in examples]
     return known_module.KnownPass(passing.sqlalchemy, blocks, kept + passing.examples)
 
 
