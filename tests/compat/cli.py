@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from tests.compat import known as known_module
 from tests.compat import plan, source
+from tests.compat.causes import Failure, root_causes
 from tests.compat.compare import Outcome, cause, judge, runs_on_reference
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -53,6 +54,7 @@ class Result:
     same: bool
     reason: str
     cause: str
+    root_cause: str = ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,6 +156,13 @@ def run_all(
                     cause=cause(reference, candidate, verdict),
                 )
             )
+    for group in {result.group for result in results}:
+        in_group = [r for r in results if r.group == group and r.on_reference]
+        failures = [
+            Failure(r.source, not r.same, r.cause, r.candidate.error_message) for r in in_group
+        ]
+        for result, first_cause in zip(in_group, root_causes(failures), strict=True):
+            result.root_cause = first_cause
     return results
 
 
@@ -290,10 +299,18 @@ def summary(results: list[Result], version: str, skipped: list[str]) -> str:
 
 
 def causes(results: list[Result], limit: int) -> str:
-    """The most frequent reasons corral differs, over blocks that run on SQLAlchemy."""
-    counter = Counter(r.cause[:160] for r in results if r.on_reference and not r.same)
-    lines = [f"top {limit} reasons corral differs (blocks):"]
-    lines.extend(f"{count:>5}  {reason}" for reason, count in counter.most_common(limit))
+    """The most frequent reasons corral differs, over blocks that run on SQLAlchemy.
+
+    Each reason counts the blocks that failed for it directly and those that failed after it
+    because a name it should have defined was missing.
+    """
+    failing = [r for r in results if r.on_reference and not r.same]
+    direct = Counter(r.cause[:160] for r in failing if r.root_cause == r.cause)
+    total = Counter(r.root_cause[:160] for r in failing)
+    lines = [f"top {limit} reasons corral differs (blocks in all, of which directly):"]
+    lines.extend(
+        f"{count:>5} {direct[reason]:>5}  {reason}" for reason, count in total.most_common(limit)
+    )
     return "\n".join(lines)
 
 
@@ -307,6 +324,8 @@ def failure_listing(results: list[Result]) -> str:
             f"=== {r.group}: {r.page} block {r.block_id} (line {r.lineno})",
             f"reason: {r.reason}",
         ]
+        if r.root_cause != r.cause:
+            chunk.append(f"follows from: {r.root_cause}")
         if r.candidate.error_where:
             chunk.append(f"raised at: {r.candidate.error_where}")
         if r.source:

@@ -107,7 +107,7 @@ def judge(reference: Outcome, candidate: Outcome) -> Verdict:
     return Verdict(True)
 
 
-SQL_TEXT = re.compile(r"^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|DROP)\b|:\w+_\d+\b")
+SQL_TEXT = re.compile(r"^[\s(]*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|DROP)\b|:\w+_\d+\b")
 
 
 def cause(reference: Outcome, candidate: Outcome, verdict: Verdict) -> str:

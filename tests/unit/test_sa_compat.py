@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.compat import child, known
+from tests.compat.causes import Failure, bound_names, root_causes
 from tests.compat.compare import (
     Outcome,
     Status,
@@ -310,3 +311,41 @@ def test_import_hook_makes_sqlalchemy_modules_corral_modules() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_bound_names_lists_what_a_block_defines() -> None:
+    """Assignments, classes, functions and imports bind names; uses do not."""
+    source = "class A(B):\n    x = 1\nimport os.path\nfrom m import n as k\ny, z = f(w)\n"
+    assert {"A", "os", "k", "y", "z"} <= bound_names(source)
+    assert "w" not in bound_names(source)
+    assert bound_names("not python (") == set()
+
+
+def test_later_failures_count_under_the_failure_they_follow_from() -> None:
+    """A NameError or a missing mapped class points back to the block that should have bound it."""
+    blocks = [
+        Failure("class Address(Base): ...", True, "mapping error", "no type"),
+        Failure("a = select(Address)", True, "NameError", "name 'Address' is not defined"),
+        Failure("print(a)", True, "NameError", "name 'a' is not defined"),
+        Failure("class User(Base): ...", True, "argument", "no mapped class named 'Address'"),
+        Failure("x = 1", False, "", ""),
+        Failure("print(q)", True, "NameError", "name 'q' is not defined"),
+    ]
+    assert root_causes(blocks) == [
+        "mapping error",
+        "mapping error",
+        "mapping error",
+        "mapping error",
+        "",
+        "NameError",
+    ]
+
+
+def test_a_name_bound_again_by_a_passing_block_is_no_longer_a_cascade() -> None:
+    """Once a later block defines the name successfully, its earlier failure stops counting."""
+    blocks = [
+        Failure("a = broken()", True, "broken", "boom"),
+        Failure("a = 1", False, "", ""),
+        Failure("b = a.missing", True, "AttributeError", "no attribute"),
+    ]
+    assert root_causes(blocks) == ["broken", "", "AttributeError"]

@@ -1,0 +1,62 @@
+"""Attribute each failing block to the failure that caused it.
+
+A block that fails on corral often leaves a name undefined (a class whose mapping raised, a
+variable whose statement raised), and later blocks fail only for that. Counting those later
+blocks under the first failure's cause shows what to build next. Later blocks are tied to an
+earlier failure through the names the earlier block's source binds: a ``NameError`` for a name,
+or an error message naming a mapped class (``no mapped class named 'Address'``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+MISSING_NAME = re.compile(r"name '(\w+)' is not defined|no mapped class named '(\w+)'")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One block of a run in order: its source, whether it differed, why, and the message."""
+
+    source: str
+    failed: bool
+    cause: str
+    message: str
+
+
+def bound_names(source: str) -> set[str]:
+    """The names a block's source binds at top level (assignments, classes, defs, imports)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
+
+
+def root_causes(blocks: list[Failure]) -> list[str]:
+    """For each block in run order, the cause of the first failure it follows from ("" if ok)."""
+    cause_of_name: dict[str, str] = {}
+    roots: list[str] = []
+    for block in blocks:
+        if not block.failed:
+            roots.append("")
+            for name in bound_names(block.source):
+                cause_of_name.pop(name, None)
+            continue
+        match = MISSING_NAME.search(block.message)
+        missing = (match[1] or match[2]) if match else ""
+        root = cause_of_name.get(missing, block.cause) if missing else block.cause
+        roots.append(root)
+        for name in bound_names(block.source):
+            cause_of_name[name] = root
+    return roots
