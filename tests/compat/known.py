@@ -1,8 +1,9 @@
 """The known-pass list: per group and page, the ids of the blocks corral runs the same as
 SQLAlchemy, and the example programs it runs with the same output.
 
-A block's id is ``index:digest`` (see ``extract.Block.block_id``). A known id whose block is
-gone from the page (the docs changed) is reported as stale, not as a regression; rewriting the
+A block's id is ``index:digest`` (see ``extract.Block.block_id``). A known id whose index moved
+(blocks added or removed before it) is found again by its digest. A known id whose block is gone
+from the page (the docs changed it) is reported as stale, not as a regression; rewriting the
 list (``--update``) drops it.
 """
 
@@ -64,16 +65,43 @@ def check(known: KnownPass, passing: KnownPass, present: KnownPass) -> Regressio
     for group, pages in known.blocks.items():
         for page, ids in pages.items():
             now_passing = set(passing.block_ids(group, page))
-            now_present = set(present.block_ids(group, page))
+            moved = _moved(ids, present.block_ids(group, page))
             for block_id in ids:
                 label = f"{group}: {page} block {block_id}"
-                if block_id not in now_present:
+                current = moved.get(block_id)
+                if current is None:
                     stale.append(label)
-                elif block_id not in now_passing:
-                    failing.append(label)
+                elif current not in now_passing:
+                    failing.append(label if current == block_id else f"{label} (now {current})")
     for example in known.examples:
         if example not in present.examples:
             stale.append(example)
         elif example not in passing.examples:
             failing.append(example)
     return Regressions(failing, stale)
+
+
+def _moved(known_ids: list[str], present_ids: list[str]) -> dict[str, str]:
+    """Where each known id is now: itself, or the block with the same digest nearest its index.
+
+    Blocks inserted or removed earlier on a page shift the indexes after them; the digest still
+    finds the block, so a shift neither hides a regression nor reports a passing block as gone.
+    """
+    present = set(present_ids)
+    unclaimed: dict[str, list[int]] = {}
+    for block_id in present_ids:
+        index, digest = block_id.split(":", 1)
+        if block_id not in known_ids:
+            unclaimed.setdefault(digest, []).append(int(index))
+    found: dict[str, str] = {}
+    for block_id in known_ids:
+        if block_id in present:
+            found[block_id] = block_id
+            continue
+        index, digest = block_id.split(":", 1)
+        candidates = unclaimed.get(digest, [])
+        if candidates:
+            nearest = min(candidates, key=lambda other: abs(other - int(index)))
+            candidates.remove(nearest)
+            found[block_id] = f"{nearest}:{digest}"
+    return found

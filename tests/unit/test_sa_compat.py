@@ -349,3 +349,12 @@ def test_a_name_bound_again_by_a_passing_block_is_no_longer_a_cascade() -> None:
         Failure("b = a.missing", True, "AttributeError", "no attribute"),
     ]
     assert root_causes(blocks) == ["broken", "", "AttributeError"]
+
+
+def test_known_pass_check_follows_a_block_whose_index_moved() -> None:
+    """A block shifted by an insertion earlier on the page is found by its digest."""
+    listed = known.KnownPass(blocks={"g": {"p.rst": ["0:aa", "1:bb", "2:cc"]}})
+    passing, present = present_and_passing(["0:aa", "1:new", "2:bb", "3:cc"], ["0:aa", "2:bb"])
+    result = known.check(listed, passing, present)
+    assert result.failing == ["g: p.rst block 2:cc (now 3:cc)"]
+    assert result.stale == []
