@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from tests.compat import known as known_module
 from tests.compat import plan, source
 from tests.compat.causes import Failure, root_causes
-from tests.compat.compare import Outcome, cause, judge, runs_on_reference
+from tests.compat.compare import PRINTED_DIFFERS, Outcome, cause, judge, runs_on_reference
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CACHE = REPOSITORY / ".cache" / "sa_compat"
@@ -277,23 +277,28 @@ def count_blocks(known: known_module.KnownPass) -> int:
 
 
 def summary(results: list[Result], version: str, skipped: list[str]) -> str:
-    """The per-page table: blocks, how many run on SQLAlchemy, how many of those on corral."""
+    """The per-page table: blocks; how many run on SQLAlchemy; of those, how many run the same on
+    corral, and how many at least raise (or not) as on SQLAlchemy, whatever they print."""
     rows: dict[tuple[str, str], list[int]] = {}
     for result in results:
-        row = rows.setdefault((result.group, result.page), [0, 0, 0])
+        row = rows.setdefault((result.group, result.page), [0, 0, 0, 0])
         row[0] += result.reference.status.value != "skipped"
         row[1] += result.on_reference
         row[2] += result.same
+        row[3] += result.on_reference and (result.same or result.reason == PRINTED_DIFFERS)
     width = max([len(f"{g}: {p}") for g, p in rows] + [10])
+    header = ("blocks", "SQLAlchemy", "corral", "no error")
     lines = [
         f"SQLAlchemy {version} documentation and examples, run on SQLAlchemy and on corral",
-        f"{'page':<{width}}  {'blocks':>6}  {'SQLAlchemy':>10}  {'corral':>6}",
+        f"{'page':<{width}}  " + "  ".join(header),
     ]
-    totals = [0, 0, 0]
-    for (group, page), row in rows.items():
-        lines.append(f"{group + ': ' + page:<{width}}  {row[0]:>6}  {row[1]:>10}  {row[2]:>6}")
-        totals = [a + b for a, b in zip(totals, row, strict=True)]
-    lines.append(f"{'total':<{width}}  {totals[0]:>6}  {totals[1]:>10}  {totals[2]:>6}")
+    totals = [0, 0, 0, 0]
+    for (group, page), row in [*rows.items(), (("total", ""), totals)]:
+        if group != "total":
+            totals[:] = [a + b for a, b in zip(totals, row, strict=True)]
+        label = f"{group}: {page}" if page else group
+        cells = "  ".join(f"{n:>{len(h)}}" for n, h in zip(row, header, strict=True))
+        lines.append(f"{label:<{width}}  {cells}")
     lines.extend(f"skipped (no PostgreSQL): {path}" for path in skipped)
     return "\n".join(lines)
 
@@ -330,7 +335,7 @@ def failure_listing(results: list[Result]) -> str:
             chunk.append(f"raised at: {r.candidate.error_where}")
         if r.source:
             chunk.append("source:\n" + r.source.rstrip())
-        if r.reason == "printed output differs":
+        if r.reason == PRINTED_DIFFERS:
             chunk.append("SQLAlchemy printed:\n" + r.reference.printed.rstrip())
             chunk.append("corral printed:\n" + r.candidate.printed.rstrip())
         chunks.append("\n".join(chunk))

@@ -20,6 +20,7 @@ ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 OBJECT_REPR = re.compile(r"<(?:[\w.]+\.)?(\w+) object at 0x[0-9a-fA-F]+>")
 LIBRARY_PATH = re.compile(r"\b(?:sqlalchemy|corral)(?:\.\w+)*\.(\w+)")
 ENGINE_REPR = re.compile(r"\bEngine\([^()]*\)")
+PRINTED_DIFFERS = "printed output differs"
 
 
 class Status(StrEnum):
@@ -103,7 +104,7 @@ def judge(reference: Outcome, candidate: Outcome) -> Verdict:
             f"raised {candidate.error_type} where SQLAlchemy raised {reference.error_type}",
         )
     if normalise(reference.printed) != normalise(candidate.printed):
-        return Verdict(False, "printed output differs")
+        return Verdict(False, PRINTED_DIFFERS)
     return Verdict(True)
 
 
@@ -116,7 +117,7 @@ def cause(reference: Outcome, candidate: Outcome, verdict: Verdict) -> str:
         return ""
     if candidate.error_type == "NameError":
         return "NameError: a name an earlier failing block should have defined"
-    if verdict.reason == "printed output differs":
+    if verdict.reason == PRINTED_DIFFERS:
         if SQL_TEXT.search(reference.printed):
             return "printed SQL differs (str() of a statement or expression)"
         return "printed value differs (repr or results)"
