@@ -4,7 +4,9 @@ A block that fails on corral often leaves a name undefined (a class whose mappin
 variable whose statement raised), and later blocks fail only for that. Counting those later
 blocks under the first failure's cause shows what to build next. Later blocks are tied to an
 earlier failure through the names the earlier block's source binds: a ``NameError`` for a name,
-or an error message naming a mapped class (``no mapped class named 'Address'``).
+an error message naming a mapped class (``no mapped class named 'Address'``), or a block that
+printed something else while reading a name whose last binding failed (it saw a stale value,
+e.g. ``print(stmt)`` after the block that should have built a new ``stmt`` raised).
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ class Failure:
     failed: bool
     cause: str
     message: str
+    printed_only: bool = False
+    """True when the block raised as on SQLAlchemy but printed something else."""
 
 
-def bound_names(source: str) -> set[str]:
-    """The names a block's source binds at top level (assignments, classes, defs, imports)."""
+def bound_names(source: str, imports: bool = True) -> set[str]:
+    """The names a block's source binds (assignments, classes, defs and, if asked, imports)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -38,25 +42,52 @@ def bound_names(source: str) -> set[str]:
             names.add(node.id)
         elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             names.add(node.name)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
+        elif imports and isinstance(node, ast.Import | ast.ImportFrom):
             names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
     return names
+
+
+def used_names(source: str) -> list[str]:
+    """The names a block's source reads, in order of first use."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    seen: dict[str, None] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            seen.setdefault(node.id, None)
+    return list(seen)
 
 
 def root_causes(blocks: list[Failure]) -> list[str]:
     """For each block in run order, the cause of the first failure it follows from ("" if ok)."""
     cause_of_name: dict[str, str] = {}
+    stale_cause: dict[str, str] = {}
     roots: list[str] = []
     for block in blocks:
         if not block.failed:
             roots.append("")
             for name in bound_names(block.source):
                 cause_of_name.pop(name, None)
+                stale_cause.pop(name, None)
             continue
         match = MISSING_NAME.search(block.message)
         missing = (match[1] or match[2]) if match else ""
-        root = cause_of_name.get(missing, block.cause) if missing else block.cause
+        # A block that raised has a reason of its own, and a failed import leaves the name's
+        # earlier value, which is usually the same object: neither counts as a stale value.
+        stale = [name for name in used_names(block.source) if name in stale_cause]
+        if not block.printed_only:
+            stale = []
+        if missing in cause_of_name:
+            root = cause_of_name[missing]
+        elif stale:
+            root = stale_cause[stale[0]]
+        else:
+            root = block.cause
         roots.append(root)
         for name in bound_names(block.source):
             cause_of_name[name] = root
+        for name in bound_names(block.source, imports=False):
+            stale_cause[name] = root
     return roots

@@ -159,7 +159,14 @@ def run_all(
     for group in {result.group for result in results}:
         in_group = [r for r in results if r.group == group and r.on_reference]
         failures = [
-            Failure(r.source, not r.same, r.cause, r.candidate.error_message) for r in in_group
+            Failure(
+                r.source,
+                not r.same,
+                r.cause,
+                r.candidate.error_message,
+                printed_only=r.reason == PRINTED_DIFFERS,
+            )
+            for r in in_group
         ]
         for result, first_cause in zip(in_group, root_causes(failures), strict=True):
             result.root_cause = first_cause

@@ -358,3 +358,14 @@ def test_known_pass_check_follows_a_block_whose_index_moved() -> None:
     result = known.check(listed, passing, present)
     assert result.failing == ["g: p.rst block 2:cc (now 3:cc)"]
     assert result.stale == []
+
+
+def test_a_failure_reading_a_stale_name_follows_from_the_failed_binding() -> None:
+    """Printing a stale value counts under the failed binding; raising keeps its own reason."""
+    blocks = [
+        Failure("stmt = select(a)", False, "", ""),
+        Failure("stmt = select(b).lateral()", True, "no lateral", "no attribute 'lateral'"),
+        Failure("print(stmt)", True, "printed SQL differs", "", printed_only=True),
+        Failure("stmt.lateral()", True, "no lateral again", "no attribute 'lateral'"),
+    ]
+    assert root_causes(blocks) == ["", "no lateral", "no lateral", "no lateral again"]
