@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="child interpreters at once")
     options = parser.parse_args(argv)
 
-    root = options.source or source.unpack(source.download(CACHE))
+    root = (options.source or source.unpack(source.download(CACHE))).resolve()
     version = source.version_of(root) if options.source is None else str(options.source)
     groups = [g for g in plan.DOC_GROUPS if not options.only or g.name in options.only]
     examples = [e for e in plan.EXAMPLES if not options.only or e.path in options.only]
