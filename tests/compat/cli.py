@@ -28,6 +28,8 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 CACHE = REPOSITORY / ".cache" / "sa_compat"
 CHILD_SECONDS = 600
 DEFAULT_POSTGRESQL = "postgresql://root@127.0.0.1:5432/test"
+CHILD_CRASHED = "ChildCrashed"
+"""The error type of the one record a child interpreter that died (or timed out) stands for."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         skipped = [e.path for e in examples if e not in runnable]
         results = run_all(root, groups, runnable, databases, options.jobs)
 
+    crashed = [r for r in results if r.reference.error_type == CHILD_CRASHED]
+    for result in crashed:
+        print(f"the SQLAlchemy run of {result.group} failed: {result.reference.error_message}")
     print(summary(results, version, skipped))
     print(causes(results, options.causes))
     if options.failures:
@@ -85,8 +90,11 @@ def main(argv: list[str] | None = None) -> int:
 
     passing, present = tally(results)
     known = known_module.KnownPass.load()
+    if crashed:
+        return 1
     if options.update:
         passing.sqlalchemy = version
+        passing.examples += [e for e in known.examples if e.removeprefix("examples/") in skipped]
         if options.only:
             passing = merge(known, passing, {g.name for g in groups}, {e.path for e in examples})
         passing.save()
@@ -198,7 +206,8 @@ def run_child(root: Path, job: Job, databases: dict[str, str]) -> list[dict[str,
         except subprocess.TimeoutExpired:
             return [_crash_record(f"{job} ran past {CHILD_SECONDS} s")]
         if done.returncode != 0 or not out.exists():
-            return [_crash_record(f"{job} exited {done.returncode}: {done.stderr[-1500:]}")]
+            output = (done.stdout[-500:] + done.stderr[-1500:]).strip()
+            return [_crash_record(f"{job} exited {done.returncode}: {output}")]
         records: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
         return records
 
@@ -207,7 +216,7 @@ def _crash_record(message: str) -> dict[str, Any]:
     """A record standing for a child interpreter that died."""
     return {
         "crash": True, "page": "", "index": -1, "digest": "", "lineno": 0, "source": "",
-        "expects_error": False, "status": "error", "error_type": "ChildCrashed",
+        "expects_error": False, "status": "error", "error_type": CHILD_CRASHED,
         "error_message": message,
     }  # fmt: skip
 
