@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint typecheck imports unit demo bench clean
+.PHONY: test lint typecheck imports unit compat demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ imports: $(VENV)/.installed-dev
 unit: $(VENV)/.installed-dev
 	$(BIN)/pytest -q tests/unit
 
+# SQLAlchemy 2.0's doctests and examples on SQLAlchemy and on corral; fails on a regression from
+# tests/compat/known_pass.json. COMPAT_ARGS passes options, e.g. COMPAT_ARGS=--update after an
+# improvement, or COMPAT_ARGS="--failures /tmp/compat.txt" to list every difference.
+compat: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.compat $(COMPAT_ARGS)
+
 # DEMO_ARGS passes options, e.g. make demo DEMO_ARGS="--workers 4 --url mysql://root@127.0.0.1/test"
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[postgresql,mysql]'
@@ -50,4 +56,4 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m corral bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .cache

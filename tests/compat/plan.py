@@ -1,0 +1,74 @@
+"""Which documentation pages run together in one namespace, and which example programs run.
+
+Groups follow how SQLAlchemy's own doctest runner chains the pages: the Unified Tutorial's
+pages build on each other and run as one sequence; the query guide's select and API pages run
+after the ``_plain_setup`` page; the columns and DML pages include their own setup. The
+relationship-loading page is not run by SQLAlchemy's runner; its text says its examples assume
+the ``_plain_setup`` mapping, so here it runs after that page. Every page's blocks are counted
+and reported, setup pages included: when setup fails on corral, what follows fails too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DocGroup:
+    """Pages (relative to ``doc/build``) run in order in one namespace."""
+
+    name: str
+    pages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A program under ``examples/``; ``postgresql_url`` is the URL its source hard-codes."""
+
+    path: str
+    postgresql_url: str = ""
+
+
+TUTORIAL = "tutorial/"
+QUERYGUIDE = "orm/queryguide/"
+
+DOC_GROUPS: tuple[DocGroup, ...] = (
+    DocGroup("quickstart", ("orm/quickstart.rst",)),
+    DocGroup(
+        "tutorial",
+        tuple(
+            TUTORIAL + page + ".rst"
+            for page in (
+                "index",
+                "engine",
+                "dbapi_transactions",
+                "metadata",
+                "data",
+                "data_insert",
+                "data_select",
+                "data_update",
+                "orm_data_manipulation",
+                "orm_related_objects",
+            )
+        ),
+    ),
+    DocGroup(
+        "queryguide-select",
+        tuple(QUERYGUIDE + page for page in ("_plain_setup.rst", "select.rst", "api.rst")),
+    ),
+    DocGroup("queryguide-columns", (QUERYGUIDE + "columns.rst",)),
+    DocGroup("queryguide-dml", (QUERYGUIDE + "dml.rst",)),
+    DocGroup(
+        "queryguide-relationships",
+        (QUERYGUIDE + "_plain_setup.rst", QUERYGUIDE + "relationships.rst"),
+    ),
+)
+
+EXAMPLES: tuple[Example, ...] = (
+    Example("association/basic_association.py"),
+    Example("graphs/directed_graph.py"),
+    Example(
+        "materialized_paths/materialized_paths.py",
+        postgresql_url="postgresql+psycopg2://scott:tiger@localhost/test",
+    ),
+)
