@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.sql.columns import NamedColumn
 from corral.sql.elements import ColumnElement
+from corral.sql.foreign_key_types import adopt_referred_types
 from corral.sql.from_clause import ColumnCollection, TableClause
 from corral.sql.text import TextClause
 from corral.sql.type_api import TypeEngine, to_instance
@@ -360,6 +361,7 @@ class Table(TableClause):
             if col.index:
                 Index(f"ix_{name}_{col.name}", col)  # attaches itself to this table
         metadata.tables[name] = self
+        adopt_referred_types(self)
 
     def __repr__(self) -> str:
         return f"Table({self.name!r})"
