@@ -7,12 +7,13 @@ column's type, as in SQLAlchemy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from corral.sql.type_api import NullType
 
 if TYPE_CHECKING:
-    from corral.sql.schema import Column, Table
+    from corral.sql.elements import ColumnElement
+    from corral.sql.schema import ForeignKey, Table
 
 
 def adopt_referred_types(table: Table) -> None:
@@ -27,8 +28,9 @@ def adopt_referred_types(table: Table) -> None:
                     changed = True
 
 
-def _adopt(column: Column, tables: dict[str, Table]) -> bool:
-    for fk in getattr(column, "foreign_keys", ()):
+def _adopt(column: ColumnElement[Any], tables: dict[str, Table]) -> bool:
+    foreign_keys: list[ForeignKey] = getattr(column, "foreign_keys", [])
+    for fk in foreign_keys:
         table_name, _, column_name = fk.target.rpartition(".")
         target_table = tables.get(table_name)
         target = target_table.columns.get(column_name) if target_table is not None else None
