@@ -324,7 +324,7 @@ def test_union_of_two_types_is_refused() -> None:
 
 def test_unknown_mapped_column_option_is_refused() -> None:
     """A misspelt mapped_column() option is named, with the accepted ones."""
-    with pytest.raises(exc.ArgumentError, match=r"unknown options: primry_key.*primary_key"):
+    with pytest.raises(exc.ArgumentError, match=r"the keyword primry_key.*primary_key"):
         mapped_column(primry_key=True)
 
 

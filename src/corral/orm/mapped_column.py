@@ -7,6 +7,26 @@ from typing import Any
 from corral import exc
 from corral.sql.schema import COLUMN_OPTIONS, Column, ForeignKey, split_column_arguments
 from corral.sql.type_api import TypeEngine
+from corral.util.arguments import refuse_unknown
+
+_DATACLASS = "a dataclass option, and corral has no MappedAsDataclass; remove it"
+
+#: SQLAlchemy's mapped_column() keywords corral does not implement, with what to do instead.
+UNSUPPORTED_MAPPED_COLUMN_OPTIONS: dict[str, str] = {
+    "info": "columns carry no info dictionary yet; keep that data elsewhere",
+    "doc": "columns carry no docstring yet; use a comment= for the database, or remove it",
+    "type_": "give the type as a positional argument: mapped_column(String(50))",
+    "active_history": "corral does not implement it yet; remove it",
+    "use_existing_column": "corral has no single-table inheritance; remove it",
+    "sort_order": "columns follow the order of the class body (mixins first); remove it",
+    "system": "corral does not implement it yet; remove it",
+    "quote": "corral quotes names that need it by itself; remove it",
+    "key": "the attribute name is the key; remove it",
+    **dict.fromkeys(
+        ("init", "repr", "default_factory", "compare", "kw_only", "hash", "dataclass_metadata"),
+        _DATACLASS,
+    ),
+}
 
 
 class MappedColumn:
@@ -55,12 +75,15 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
     deferred_flag = bool(kwargs.pop("deferred", False))
     group: str | None = kwargs.pop("deferred_group", None)
     raiseload = bool(kwargs.pop("deferred_raiseload", False))
-    unknown = set(kwargs) - COLUMN_OPTIONS
-    if unknown:
-        raise exc.ArgumentError(
-            f"mapped_column() got unknown options: {', '.join(sorted(unknown))}; it takes "
-            f"{', '.join(sorted(COLUMN_OPTIONS))}"
-        )
+    if "insert_default" in kwargs:
+        if "default" in kwargs:
+            raise exc.ArgumentError(
+                "mapped_column() takes default or insert_default (the same thing without "
+                "dataclasses), not both"
+            )
+        kwargs["default"] = kwargs.pop("insert_default")
+    known = COLUMN_OPTIONS | {"name", "deferred", "deferred_group", "deferred_raiseload"}
+    refuse_unknown("mapped_column()", kwargs, known, UNSUPPORTED_MAPPED_COLUMN_OPTIONS)
     declared = MappedColumn(name, type_, foreign_keys, kwargs)
     if deferred_flag or group is not None or raiseload:
         declared.deferred = (group, raiseload)

@@ -7,6 +7,7 @@ counts matched rows (the FOUND_ROWS client flag), as the other databases do.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from corral import exc
@@ -60,6 +61,16 @@ class MySQLDialect(DefaultDialect):
         args["autocommit"] = True
         args["binary_prefix"] = False
         return args
+
+    def connect_keywords(self) -> frozenset[str] | None:
+        try:
+            import pymysql
+        except ImportError:  # the missing driver is reported when connecting
+            return None
+        parameters = inspect.signature(pymysql.connections.Connection.__init__).parameters
+        if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            return None  # this PyMySQL takes any keyword: let it judge when connecting
+        return frozenset(name for name in parameters if name != "self")
 
     def do_ping(self, dbapi_connection: Any) -> bool:
         try:

@@ -8,6 +8,7 @@ savepoint really undoes its work.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -26,6 +27,12 @@ _QUERY_CONVERTERS: dict[str, type] = {
     "cached_statements": int,
     "uri": bool,
 }
+#: The keyword arguments of ``sqlite3.connect``.
+_CONNECT_KEYWORDS = frozenset(
+    {"database", "timeout", "detect_types", "isolation_level", "check_same_thread"}
+    | {"factory", "cached_statements", "uri"}
+    | ({"autocommit"} if sys.version_info >= (3, 12) else set())
+)
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -102,6 +109,9 @@ class SQLiteDialect(DefaultDialect):
         args["isolation_level"] = None
         args["check_same_thread"] = False
         return args
+
+    def connect_keywords(self) -> frozenset[str]:
+        return _CONNECT_KEYWORDS
 
     def is_memory_database(self, url: URL) -> bool:
         database = url.database or ":memory:"

@@ -23,6 +23,7 @@ from corral.orm.instance_state import InstanceState, state_of
 from corral.orm.lazy_loading import N_PLUS_ONE_DEFAULT, LazyLoadCounter
 from corral.orm.loading import mapped_entities
 from corral.orm.session import cascades, flushing, querying
+from corral.orm.session.options import check_session_options, execute_options
 from corral.orm.session.transaction import (
     SessionTransaction,
     TransactionStatus,
@@ -50,7 +51,9 @@ class Session:
         isolation_level: str | None = None,
         n_plus_one: str | None = N_PLUS_ONE_DEFAULT,
         n_plus_one_threshold: int = 10,
+        **unsupported: Any,
     ) -> None:
+        check_session_options(type(self), unsupported, f"{type(self).__name__}()")
         self.bind = bind
         #: The isolation level of this session's transactions (None: the engine's).
         self.isolation_level = isolation_level
@@ -489,18 +492,20 @@ class Session:
         params: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
         *,
         execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
     ) -> Result:
         """Execute a statement in the session's transaction; ORM selects return objects."""
         with self._guard:
-            return self._execute(statement, params, execution_options)
+            return self._execute(statement, params, execution_options, bind_arguments)
 
     def _execute(
         self,
         statement: ClauseElement,
         params: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
         execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
     ) -> Result:
-        options = dict(execution_options or {})
+        options = execute_options(statement, execution_options, bind_arguments)
         self._autoflush()
         connection = self._connection_for_transaction(self._active_transaction())
         if isinstance(statement, Select):
