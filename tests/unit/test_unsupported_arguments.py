@@ -389,3 +389,26 @@ def test_backref_collection_class_is_used(pending_restored: None) -> None:
     configure_mappers()
     shelf: Any = Shelf()
     assert isinstance(shelf.jars, set)
+
+
+def test_session_connection_options_apply_to_an_existing_connection(memory: Engine) -> None:
+    """Session.connection(execution_options=...) after the first query applies them, not drops."""
+    with Session(memory) as session:
+        session.execute(select(Owner))
+        connection = session.connection(execution_options={"request_id": 7})
+        assert connection.get_execution_options()["request_id"] == 7
+        with pytest.raises(exc.InvalidRequestError, match="inside a transaction"):
+            session.connection(execution_options={"isolation_level": "READ UNCOMMITTED"})
+
+
+def test_session_connection_options_keep_the_session_isolation_level(tmp_path: Path) -> None:
+    """Options given to the first connection() add to Session(isolation_level=...), not replace."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'level.db'}")
+    with Session(engine, isolation_level="READ UNCOMMITTED") as session:
+        connection = session.connection(execution_options={"request_id": 7})
+        assert connection.get_execution_options() == {
+            "isolation_level": "READ UNCOMMITTED",
+            "request_id": 7,
+        }
+        assert connection.get_isolation_level() == "READ UNCOMMITTED"
+    engine.dispose()

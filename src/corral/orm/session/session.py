@@ -204,16 +204,19 @@ class Session:
             )
         return self.bind
 
-    def _connection_for_transaction(self, transaction: SessionTransaction) -> Connection:
+    def _connection_for_transaction(
+        self, transaction: SessionTransaction, options: Mapping[str, Any] | None = None
+    ) -> Connection:
         if self._connection is None:
             root = transaction
             while root.parent is not None:
                 root = root.parent
-            bind = self.get_bind()
-            connection = bind.connect()
+            connection = self.get_bind().connect()
+            level = (
+                {} if self.isolation_level is None else {"isolation_level": self.isolation_level}
+            )
             try:
-                if self.isolation_level is not None:
-                    connection = connection.execution_options(isolation_level=self.isolation_level)
+                connection.execution_options(**{**level, **(options or {})})
                 root.database_transaction = connection.begin()
             except BaseException:
                 connection.close()
@@ -224,14 +227,12 @@ class Session:
     def connection(self, execution_options: Mapping[str, Any] | None = None) -> Connection:
         """The Connection of the current transaction, beginning one if needed."""
         with self._guard:
-            if execution_options and self._connection is None:
-                transaction = self._active_transaction()
-                bind = self.get_bind()
-                connection: Connection = bind.connect().execution_options(**execution_options)
-                transaction.database_transaction = connection.begin()
-                self._connection = connection
-                return connection
-            return self._connection_for_transaction(self._active_transaction())
+            if self._connection is None:
+                return self._connection_for_transaction(
+                    self._active_transaction(), execution_options
+                )
+            # Later options apply from now on (a new isolation level mid-transaction raises).
+            return self._connection.execution_options(**execution_options or {})
 
     def _commit_transaction(self, transaction: SessionTransaction) -> None:
         if transaction is not self._transaction:
