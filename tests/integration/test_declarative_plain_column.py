@@ -17,6 +17,8 @@ from corral import (
     Mapped,
     Session,
     String,
+    Text,
+    deferred,
     mapped_column,
     select,
     text,
@@ -170,3 +172,30 @@ def test_class_of_plain_columns_only(engine: Engine) -> None:
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT reading_value FROM sensor ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [(5,), (6,)]
+
+
+def test_deferred_plain_column_loads_when_read(engine: Engine) -> None:
+    """``deferred(Column(Text))`` is written, left out of the SELECT, and loaded when read."""
+
+    class DeferredColumns(DeclarativeBase):
+        pass
+
+    class Memo(DeferredColumns):
+        __tablename__ = "memo"
+
+        id = Column(Integer, primary_key=True)
+        body = deferred(Column(Text))
+
+    DeferredColumns.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Memo(id=1, body="long text"))
+        session.commit()
+    with Session(engine) as session, recorded_sql() as statements:
+        memo = session.scalars(select(Memo)).one()
+        assert "body" not in memo.__dict__
+        assert memo.body == "long text"
+    selects = [_words(s) for s in statements if s.startswith("SELECT")]
+    assert selects[0].startswith("SELECT memo.id FROM memo")
+    assert selects[1].startswith("SELECT memo.body FROM memo WHERE memo.id =")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT body FROM memo")).scalar_one() == "long text"

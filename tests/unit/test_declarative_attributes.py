@@ -16,6 +16,7 @@ from corral import (
     String,
     Table,
     UniqueConstraint,
+    deferred,
     exc,
     mapped_column,
 )
@@ -298,3 +299,20 @@ def test_mixin_foreign_key_column_is_copied_with_its_key() -> None:
     assert car.foreign_keys[0].column is Owner.__table__.c.id
     assert isinstance(car.type, Integer)
     assert Owned.__dict__["owner_id"].table is None
+
+
+def test_deferred_plain_column() -> None:
+    """``deferred(Column(...))`` maps the Column and defers it, with its group."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Thing(Base):
+        __tablename__ = "thing"
+        id = Column(Integer, primary_key=True)
+        notes = deferred(Column(String(50)), group="text")
+
+    mapper = Thing.__mapper__
+    assert mapper.column_keys == ("id", "notes")
+    assert mapper.deferred == {"notes": "text"}
+    assert isinstance(mapper.columns_by_key["notes"].type, String)

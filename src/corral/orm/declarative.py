@@ -198,6 +198,9 @@ def _declared_columns(
             if name.startswith("__"):
                 continue
             owner = f"{cls.__name__}.{name}"
+            if isinstance(value, MappedColumn) and value.plain is not None:
+                deferred[name] = value.deferred or (None, False)  # deferred(Column(...))
+                value = value.plain
             if isinstance(value, Column):
                 column = value if klass is cls else copy_mixin_column(value, owner)
                 columns[name] = plain_column(column, name, owner, columns)

@@ -32,7 +32,7 @@ UNSUPPORTED_MAPPED_COLUMN_OPTIONS: dict[str, str] = {
 class MappedColumn:
     """What ``mapped_column()`` returns: Column arguments waiting for the class to be mapped."""
 
-    __slots__ = ("column", "deferred", "foreign_keys", "name", "options", "type")
+    __slots__ = ("column", "deferred", "foreign_keys", "name", "options", "plain", "type")
 
     def __init__(
         self,
@@ -49,6 +49,8 @@ class MappedColumn:
         self.column: Column | None = None
         #: ``(group, raiseload)`` when the column is deferred, else None.
         self.deferred: tuple[str | None, bool] | None = None
+        #: The plain ``Column`` this declares, for ``deferred(Column(...))``.
+        self.plain: Column | None = None
 
     def make_column(
         self, attribute: str, type_: TypeEngine, nullable_from_annotation: bool | None
@@ -93,15 +95,20 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
 def deferred(declared: Any = None, *, group: str | None = None, raiseload: bool = False) -> Any:
     """A column left out of queries until read: ``bio: Mapped[str] = deferred(mapped_column())``.
 
+    It also takes a plain ``Column(...)``, as older SQLAlchemy code writes it.
     Columns of one ``group`` load together; ``raiseload=True`` makes reading an
     unloaded value an error (load it with ``undefer()`` instead).
     """
     if declared is None:
         declared = mapped_column()
+    if isinstance(declared, Column):
+        column = declared
+        declared = MappedColumn(None, None, [], {})
+        declared.plain = column
     if not isinstance(declared, MappedColumn):
         raise exc.ArgumentError(
-            f"deferred() takes a mapped_column(...), got {declared!r}; or write "
-            "mapped_column(deferred=True)"
+            f"deferred() takes a mapped_column(...) or a Column(...), got {declared!r}; or "
+            "write mapped_column(deferred=True)"
         )
     declared.deferred = (group, raiseload)
     return declared
