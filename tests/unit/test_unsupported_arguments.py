@@ -80,6 +80,11 @@ def _session_execute(engine: Engine, **kw: Any) -> None:
         session.execute(select(Owner), **kw)
 
 
+def _session_execute_statement(engine: Engine, statement: Any) -> None:
+    with Session(engine) as session:
+        session.execute(statement)
+
+
 def _connection_execute(engine: Engine, **kw: Any) -> None:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"), **kw)
@@ -245,6 +250,14 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
         lambda: select(Owner).options(Owner.name),
         exc.ArgumentError,
         r"options\(\) takes loader options",
+    ),
+    (
+        "loader option on a column-only select",
+        lambda e: _session_execute_statement(
+            e, select(Owner.name).options(selectinload(Owner.pets))
+        ),
+        exc.ArgumentError,
+        r"selects only columns and expressions",
     ),
     (
         "selectinload keyword",
