@@ -313,6 +313,12 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
         exc.ArgumentError,
         r"overlaps",
     ),
+    (
+        "relationship passive_deletes='all'",
+        lambda: relationship("Pet", passive_deletes="all"),
+        exc.ArgumentError,
+        r"passive_deletes='all' .* is not supported yet",
+    ),
     ("backref unknown", lambda: backref("x", bogus=1), exc.ArgumentError, r"keyword bogus"),
     (
         "backref join",
@@ -345,6 +351,7 @@ def test_entry_point_refuses_unknown_keyword(
 def test_application_keys_are_kept_where_readable(memory: Engine) -> None:
     """Keys corral does not act on stay readable on the engine's connections and statements."""
     engine = create_engine("sqlite://", execution_options={"tenant": "a"})
+    assert engine.get_execution_options() == {"tenant": "a"}
     with engine.connect() as connection:
         assert connection.get_execution_options() == {"tenant": "a"}
         connection.execution_options(request_id=7)

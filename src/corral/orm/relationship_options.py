@@ -66,7 +66,20 @@ def check_relationship_options(options: Mapping[str, Any]) -> Mapping[str, Any]:
     refuse_unknown(
         "relationship()", rest, relationship_keywords(), UNSUPPORTED_RELATIONSHIP_OPTIONS
     )
+    _check_passive_deletes(rest, "relationship()")
     return rest
+
+
+def _check_passive_deletes(options: Mapping[str, Any], what: str) -> None:
+    value = options.get("passive_deletes", False)
+    if value == "all":
+        raise exc.ArgumentError(
+            f"{what}: passive_deletes='all' (never set the children's key to NULL) is not "
+            "supported yet; use passive_deletes=True, which leaves unloaded children to the "
+            "database's ON DELETE but still updates those in memory"
+        )
+    if not isinstance(value, bool):
+        raise exc.ArgumentError(f"{what}: passive_deletes must be True or False, got {value!r}")
 
 
 def check_backref_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -78,6 +91,7 @@ def check_backref_options(options: Mapping[str, Any]) -> dict[str, Any]:
     join = "a backref's join comes from its relationship; declare both sides with back_populates"
     advice.update(dict.fromkeys(_JOIN_OPTIONS, join))
     refuse_unknown("backref()", rest, known, advice)
+    _check_passive_deletes(rest, "backref()")
     collection = options.get("collection_class")
     if collection is not None and collection not in (list, set):
         raise exc.ArgumentError(
