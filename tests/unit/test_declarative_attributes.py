@@ -19,6 +19,7 @@ from corral import (
     deferred,
     exc,
     mapped_column,
+    relationship,
 )
 
 
@@ -316,3 +317,24 @@ def test_deferred_plain_column() -> None:
     assert mapper.column_keys == ("id", "notes")
     assert mapper.deferred == {"notes": "text"}
     assert isinstance(mapper.columns_by_key["notes"].type, String)
+
+
+def test_relationship_on_a_mixin_is_refused() -> None:
+    """A relationship() inherited from a mixin is refused instead of being left unmapped."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Owner(Base):
+        __tablename__ = "owner"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Owned:
+        owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"))
+        owner: Mapped[Owner] = relationship()
+
+    with pytest.raises(exc.MappingError, match=r"Owned\.owner: a relationship\(\) on a mixin"):
+
+        class Car(Owned, Base):
+            __tablename__ = "car"
+            id: Mapped[int] = mapped_column(primary_key=True)

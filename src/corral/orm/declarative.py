@@ -327,6 +327,15 @@ def _refuse_unsupported_hooks(cls: type) -> None:
                     f"{klass.__name__}.{name} is not supported by corral's declarative mapping "
                     f"(it would be ignored); {advice}"
                 )
+        if klass is cls:
+            continue
+        for name, value in klass.__dict__.items():
+            if isinstance(value, Relationship):
+                raise exc.MappingError(
+                    f"{klass.__name__}.{name}: a relationship() on a mixin or base class is not "
+                    f"mapped onto {cls.__name__} (SQLAlchemy needs @declared_attr, which corral "
+                    "does not have yet); declare it on each mapped class"
+                )
 
 
 def _map_class(cls: type[DeclarativeBase]) -> None:
