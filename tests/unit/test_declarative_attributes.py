@@ -338,3 +338,22 @@ def test_relationship_on_a_mixin_is_refused() -> None:
         class Car(Owned, Base):
             __tablename__ = "car"
             id: Mapped[int] = mapped_column(primary_key=True)
+
+
+def test_untyped_mapped_column_with_foreign_key_takes_target_type() -> None:
+    """``mapped_column(ForeignKey(...))`` with no type nor annotation adopts the target's type."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Child(Base):
+        __tablename__ = "child"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        parent_id = mapped_column(ForeignKey("parent.id"))
+
+    class Parent(Base):
+        __tablename__ = "parent"
+        id = Column(String(8), primary_key=True)
+
+    column = Child.__mapper__.columns_by_key["parent_id"]
+    assert column.type is Parent.__mapper__.columns_by_key["id"].type

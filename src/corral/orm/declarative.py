@@ -22,7 +22,7 @@ from corral.orm.mapper import Mapper
 from corral.orm.relationships import PENDING, Relationship, configure_mappers, try_configure
 from corral.sql import types as sqltypes
 from corral.sql.schema import Column, Constraint, Index, MetaData, Table
-from corral.sql.type_api import TypeEngine
+from corral.sql.type_api import NullType, TypeEngine
 
 _ABSENT: Any = object()
 
@@ -231,6 +231,8 @@ def _declared_columns(
                 python_type, nullable = unwrapped
                 if type_ is None:
                     type_ = base_registry.sql_type_for(python_type, owner)
+            if type_ is None and declared.foreign_keys:
+                type_ = NullType()  # takes the referred column's type once both are known
             if type_ is None:
                 raise exc.MappingError(
                     f"{owner}: give mapped_column() a type or annotate Mapped[...]"
