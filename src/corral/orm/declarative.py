@@ -321,7 +321,7 @@ UNSUPPORTED_HOOKS = {
 }
 
 
-def _refuse_unsupported_hooks(cls: type) -> None:
+def _refuse_what_would_be_ignored(cls: type) -> None:
     for klass in cls.__mro__:
         for name, advice in UNSUPPORTED_HOOKS.items():
             if name in klass.__dict__:
@@ -349,7 +349,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
                 f"{cls.__name__} subclasses the mapped class {parent.__name__}; inheritance "
                 "mapping is not supported yet. Share columns through a mixin class instead"
             )
-    _refuse_unsupported_hooks(cls)
+    _refuse_what_would_be_ignored(cls)
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
     deferred: dict[str, tuple[str | None, bool]] = {}
@@ -367,8 +367,9 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         columns = _declared_columns(cls, base_registry, deferred)
         extra, options = _table_args(cls)
         for item in extra:
-            if isinstance(item, Column):
+            if isinstance(item, Column):  # a column given in __table_args__ is mapped too
                 columns[item.key or item.name] = item
+        extra = [item for item in extra if not isinstance(item, Column)]
         table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
     mapper_args = dict(getattr(cls, "__mapper_args__", {}))
     version = mapper_args.pop("version_id_col", None)
