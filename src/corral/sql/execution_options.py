@@ -83,6 +83,8 @@ def _takes(known: Iterable[str], app_keys: bool) -> str:
 def check_connection_options(options: Mapping[str, Any], what: str) -> None:
     """Options for a Connection or an Engine's defaults: isolation_level and the app's keys."""
     refused = [k for k in options if k in UNSUPPORTED or k in ORM_OPTIONS]
+    if not refused:
+        return
     orm = "an ORM option: pass it to Session.execute(execution_options=...) or the statement"
     notes = {**UNSUPPORTED, **dict.fromkeys(ORM_OPTIONS, orm)}
     refuse_unknown(what, refused, (), notes, takes=_takes(CONNECTION_OPTIONS, True))
@@ -91,6 +93,8 @@ def check_connection_options(options: Mapping[str, Any], what: str) -> None:
 def check_statement_options(options: Mapping[str, Any], what: str) -> None:
     """Options set on a statement: the ORM's, and the app's keys (not isolation_level)."""
     refused = [k for k in options if k in UNSUPPORTED or k == "isolation_level"]
+    if not refused:
+        return
     notes = {**UNSUPPORTED, "isolation_level": _ISOLATION}
     refuse_unknown(what, refused, (), notes, takes=_takes(ORM_OPTIONS, True))
 
@@ -101,6 +105,8 @@ def check_call_options(options: Mapping[str, Any], what: str, known: Iterable[st
         return
     accepted = frozenset(known)
     given = [k for k in options if k not in accepted and k not in INTERNAL_OPTIONS]
+    if not given:
+        return
     notes = {**UNSUPPORTED, "isolation_level": _ISOLATION}
     notes.update({k: _PER_CALL_KEY for k in given if k not in notes})
     refuse_unknown(what, given, (), notes, takes=_takes(accepted, False))
