@@ -59,8 +59,10 @@ def test_unknown_isolation_level_lists_supported() -> None:
 
 
 def test_unknown_keyword_is_refused() -> None:
-    """A misspelled keyword is refused, listing the dialect's own options."""
-    with pytest.raises(exc.ArgumentError, match=r"Unknown option 'pool_sise'.*sqlite_wal"):
+    """A misspelled keyword is refused, listing create_engine()'s and the dialect's options."""
+    with pytest.raises(
+        exc.ArgumentError, match=r"the keyword pool_sise\. It takes: .*pool_size.*sqlite_wal"
+    ):
         create_engine("sqlite://", pool_sise=3)
 
 

@@ -29,6 +29,7 @@ from corral.engine.transaction import (
     TransactionStack,
     TransactionState,
 )
+from corral.sql.execution_options import check_call_options, check_connection_options
 from corral.util.guard import OneThreadGuard
 
 if TYPE_CHECKING:
@@ -94,8 +95,11 @@ class Connection:
         self,
         statement: Any,
         parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
     ) -> Result:
         """Execute a statement; a list of parameter dicts runs it once per dict (executemany)."""
+        check_call_options(execution_options or {}, "Connection.execute(execution_options=)", ())
         with self._guard:
             return self._execute(statement, parameters)
 
@@ -241,6 +245,7 @@ class Connection:
         """Set options on this connection (``isolation_level=``) and return it."""
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
+        check_connection_options(options, "Connection.execution_options()")
         if "isolation_level" in options:
             self._set_isolation_level(options["isolation_level"])
         self._execution_options.update(options)
@@ -251,7 +256,7 @@ class Connection:
 
     def _set_isolation_level(self, level: object) -> None:
         normalized = self.dialect.normalize_isolation_level(level)
-        if self._stack.begun:
+        if self._stack.root is not None:  # begun, or waiting for a write to send BEGIN
             raise exc.InvalidRequestError(
                 f"Cannot change the isolation level to {normalized} inside a transaction; "
                 "call commit() or rollback() first, or set it right after connect()"

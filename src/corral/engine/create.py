@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
 from corral import exc
 from corral.engine.default import DefaultDialect
 from corral.engine.engine import Engine
+from corral.engine.engine_options import check_engine_options
 from corral.engine.log import enable_echo
 from corral.engine.url import URL, make_url
 from corral.pool import Pool, QueuePool, StaticPool
+from corral.sql.execution_options import check_connection_options
 
 #: (database, driver) from a URL -> (module, dialect class); driver None is the URL's default.
 _DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
@@ -105,13 +108,16 @@ def create_engine(
             f"StaticPool or NullPool, got {poolclass!r}"
         )
 
-    dialect = dialect_class(parsed)(**dialect_options)
+    cls = dialect_class(parsed)
+    dialect = cls(**check_engine_options(dialect_options, _ENGINE_KEYWORDS, cls))
     options = dict(execution_options or {})
+    check_connection_options(options, "create_engine(execution_options=)")
     if isolation_level is None:
         isolation_level = options.pop("isolation_level", None)
     level = None if isolation_level is None else dialect.normalize_isolation_level(isolation_level)
     cparams = dialect.create_connect_args(parsed)
     cparams.update(connect_args or {})
+    dialect.check_connect_args(cparams)
 
     def creator() -> Any:
         dbapi_connection = dialect.connect(cparams)
@@ -158,3 +164,11 @@ def create_engine(
         isolation_level=level,
         execution_options=options,
     )
+
+
+#: The keywords create_engine() itself takes (the dialect's own come on top).
+_ENGINE_KEYWORDS = tuple(
+    name
+    for name, parameter in inspect.signature(create_engine).parameters.items()
+    if parameter.kind is parameter.KEYWORD_ONLY
+)

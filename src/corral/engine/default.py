@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from corral import exc
 from corral.engine.url import URL
 from corral.sql.compiler.dialect import SQLDialect
+from corral.util.arguments import refuse_unknown
 
 #: DB-API exception class names, most specific first, and the corral class each becomes.
 _DBAPI_CLASSES: tuple[tuple[str, type[exc.DBAPIError]], ...] = (
@@ -109,6 +110,18 @@ class DefaultDialect(SQLDialect):
     def create_connect_args(self, url: URL) -> dict[str, Any]:
         """Keyword arguments for the driver's ``connect()`` from ``url``."""
         raise NotImplementedError
+
+    def connect_keywords(self) -> frozenset[str] | None:
+        """The keyword arguments the driver's ``connect()`` takes (None: not known here)."""
+        return None
+
+    def check_connect_args(self, args: Mapping[str, Any]) -> None:
+        """Refuse, before any connection, a URL query option or connect_args key the driver
+        does not take."""
+        known = self.connect_keywords()
+        if known is not None:
+            what = f"The {self.driver} driver's connect() (URL query options and connect_args)"
+            refuse_unknown(what, args, known)
 
     def is_memory_database(self, url: URL) -> bool:
         """Whether ``url`` names a private in-memory database (served by one shared connection)."""

@@ -46,6 +46,10 @@ class Engine:
     def driver(self) -> str:
         return self.dialect.driver
 
+    def get_execution_options(self) -> dict[str, Any]:
+        """The options each new Connection starts with (create_engine's execution_options)."""
+        return dict(self._execution_options)
+
     def connect(self) -> Connection:
         """Check out a connection (give it back with ``close()`` or a ``with`` block)."""
         return Connection(self)

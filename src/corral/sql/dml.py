@@ -8,6 +8,7 @@ from typing import Any
 from corral import exc
 from corral.sql.conditions import _condition
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
+from corral.sql.execution_options import HasExecutionOptions
 from corral.sql.from_clause import ColumnCollection, TableClause
 from corral.sql.selectable import SelectBase, _column_or_from
 
@@ -21,7 +22,7 @@ def _check_table(table: object, statement: str) -> TableClause:
     return table
 
 
-class DMLStatement(ClauseElement):
+class DMLStatement(ClauseElement, HasExecutionOptions):
     """What INSERT, UPDATE and DELETE share: a table, RETURNING and value binding."""
 
     kind = "dml"

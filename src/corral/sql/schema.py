@@ -10,6 +10,7 @@ from corral.sql import schema_keywords as keywords
 from corral.sql.columns import NamedColumn
 from corral.sql.dialect_options import flat as flat_dialect_options
 from corral.sql.elements import ColumnElement
+from corral.sql.foreign_key_types import adopt_referred_types
 from corral.sql.from_clause import ColumnCollection, TableClause
 from corral.sql.text import TextClause
 from corral.sql.type_api import TypeEngine, to_instance
@@ -496,6 +497,7 @@ class Table(TableClause):
             if col.index:
                 Index(f"ix_{name}_{col.name}", col)  # attaches itself to this table
         metadata.tables[name] = self
+        adopt_referred_types(self)
 
     @property
     def dialect_kwargs(self) -> dict[str, Any]:

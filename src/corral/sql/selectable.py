@@ -13,6 +13,7 @@ from corral import exc
 from corral.sql import operators as ops
 from corral.sql.conditions import _condition
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
+from corral.sql.execution_options import HasExecutionOptions
 from corral.sql.from_clause import (
     CTE,
     ColumnCollection,
@@ -88,7 +89,7 @@ def _limit_bind(value: int | None, what: str) -> BindParameter[Any] | None:
     return BindParameter(f"param_{what}", value, Integer())
 
 
-class Select(SelectBase):
+class Select(SelectBase, HasExecutionOptions):
     """``SELECT columns FROM ... WHERE ... GROUP BY ... HAVING ... ORDER BY ... LIMIT``."""
 
     visit_name = "select"

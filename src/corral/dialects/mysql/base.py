@@ -12,6 +12,7 @@ mode turns that into an error (``DataError``), for every storage engine.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from corral import exc
@@ -73,6 +74,16 @@ class MySQLDialect(DefaultDialect):
 
     def on_connect(self, dbapi_connection: Any) -> None:
         self.run(dbapi_connection, _STRICT_SQL_MODE)
+
+    def connect_keywords(self) -> frozenset[str] | None:
+        try:
+            import pymysql
+        except ImportError:  # the missing driver is reported when connecting
+            return None
+        parameters = inspect.signature(pymysql.connections.Connection.__init__).parameters
+        if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            return None  # this PyMySQL takes any keyword: let it judge when connecting
+        return frozenset(name for name in parameters if name != "self")
 
     def do_ping(self, dbapi_connection: Any) -> bool:
         try:

@@ -8,14 +8,21 @@ mode), so it costs no round trip of its own.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from corral import exc
 from corral.dialects.postgresql import errors
 from corral.dialects.postgresql.compiler import PostgreSQLDDLCompiler, PostgreSQLStatementCompiler
 from corral.dialects.postgresql.features import FEATURES
 from corral.dialects.postgresql.types import PostgreSQLTypeCompiler
 from corral.engine.default import Classification, DefaultDialect
 from corral.engine.url import URL
+
+#: ``psycopg.connect()`` keywords that are not libpq connection options.
+_PSYCOPG_CONNECT_KEYWORDS = frozenset(
+    {"conninfo", "autocommit", "prepare_threshold", "context", "row_factory", "cursor_factory"}
+)
 
 
 class PostgreSQLDialect(DefaultDialect):
@@ -43,6 +50,21 @@ class PostgreSQLDialect(DefaultDialect):
         args.update({key: value for key, value in parts.items() if value is not None})
         args["autocommit"] = True
         return args
+
+    def check_connect_args(self, args: Mapping[str, Any]) -> None:
+        try:
+            from psycopg import ProgrammingError
+            from psycopg.conninfo import make_conninfo
+        except ImportError:  # the missing driver is reported when connecting
+            return
+        conninfo = {k: v for k, v in args.items() if k not in _PSYCOPG_CONNECT_KEYWORDS}
+        try:
+            make_conninfo("", **conninfo)
+        except ProgrammingError as error:
+            raise exc.ArgumentError(
+                "The psycopg driver refuses a URL query option or connect_args key: "
+                f"{str(error).strip()}"
+            ) from None
 
     def begins_with_statement(self) -> bool:
         """psycopg's pipeline mode sends BEGIN and the first statement in one round trip."""

@@ -20,6 +20,7 @@ the writer never wait for each other.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -38,6 +39,12 @@ _QUERY_CONVERTERS: dict[str, type] = {
     "cached_statements": int,
     "uri": bool,
 }
+#: The keyword arguments of ``sqlite3.connect``.
+_CONNECT_KEYWORDS = frozenset(
+    {"database", "timeout", "detect_types", "isolation_level", "check_same_thread"}
+    | {"factory", "cached_statements", "uri"}
+    | ({"autocommit"} if sys.version_info >= (3, 12) else set())
+)
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -162,6 +169,9 @@ class SQLiteDialect(DefaultDialect):
         args["check_same_thread"] = False
         self._wal = self.options.get("sqlite_wal", True) and not self.is_memory_database(url)
         return args
+
+    def connect_keywords(self) -> frozenset[str]:
+        return _CONNECT_KEYWORDS
 
     def is_memory_database(self, url: URL) -> bool:
         database = url.database or ":memory:"

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from corral import exc
 from corral.engine.result import Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
@@ -71,8 +72,19 @@ def result_from_rows(rows: list[Any], keys: Sequence[str]) -> Result:
 
 
 def mapped_entities(statement: Select) -> list[Mapper | None]:
-    """For each selected entity, its Mapper when it is a mapped class, else None."""
-    return [getattr(entity, "__mapper__", None) for entity in statement._entities]
+    """For each selected entity, its Mapper when it is a mapped class, else None.
+
+    Loader options on a statement that selects no mapped class are refused:
+    they would have nothing to load.
+    """
+    mappers = [getattr(entity, "__mapper__", None) for entity in statement._entities]
+    if statement._with_options and not any(mappers):
+        raise exc.ArgumentError(
+            f"Loader options {', '.join(map(repr, statement._with_options))} cannot apply: "
+            "the statement selects only columns and expressions. Select the class "
+            "(select(User)) or drop the options"
+        )
+    return mappers
 
 
 class EntityLoader:

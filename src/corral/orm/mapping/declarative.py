@@ -15,13 +15,16 @@ from typing import Any, ClassVar, Union, dataclass_transform, get_args, get_orig
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
 from corral.orm.mapping.attributes import InstrumentedAttribute
+from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.instance_state import InstanceState
 from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import PENDING, MapperProperty, configure_mappers, try_configure
 from corral.sql import types as sqltypes
 from corral.sql.schema import Column, Constraint, Index, MetaData, Table
-from corral.sql.type_api import TypeEngine
+from corral.sql.type_api import NullType, TypeEngine
+
+_ABSENT: Any = object()
 
 #: Python annotation -> SQL type, when the registry's map has no entry.
 DEFAULT_TYPE_MAP: dict[Any, TypeEngine | type[TypeEngine]] = {
@@ -57,6 +60,11 @@ class registry:
         self.classes_by_name: dict[str, type] = {}
 
     def sql_type_for(self, python_type: Any, owner: str) -> TypeEngine:
+        if _names_a_class(python_type):
+            raise exc.MappingError(
+                f"{owner}: Mapped[{python_type!r}] names a class, which is a relationship, "
+                "not a column; declare it with relationship()"
+            )
         for mapping in (self.type_annotation_map, DEFAULT_TYPE_MAP):
             found = mapping.get(python_type)
             if found is None and get_origin(python_type) is not None:
@@ -69,6 +77,20 @@ class registry:
             f"{owner}: no SQL type for the annotation {python_type!r}; give one "
             "(mapped_column(String(50))) or add it to type_annotation_map"
         )
+
+
+def _names_a_class(python_type: Any) -> bool:
+    """Whether an annotation's type is, or collects, a mapped class (or a forward name)."""
+    origin = get_origin(python_type)
+    if origin is typing.Literal:
+        return False
+    if origin is typing.Annotated:
+        return _names_a_class(get_args(python_type)[0])
+    if origin is not None:
+        return any(_names_a_class(arg) for arg in get_args(python_type))
+    if isinstance(python_type, str | typing.ForwardRef):
+        return True
+    return isinstance(python_type, type) and issubclass(python_type, DeclarativeBase)
 
 
 @dataclass_transform(kw_only_default=True)
@@ -134,6 +156,7 @@ def _resolve_annotation(cls: type, name: str, annotation: Any) -> Any:
     namespace = dict(vars(module)) if module is not None else {}
     namespace.setdefault("Mapped", Mapped)
     namespace.setdefault("Optional", typing.Optional)
+    namespace.setdefault("ClassVar", ClassVar)
     try:
         return eval(annotation, namespace, dict(vars(cls)))
     except Exception as error:
@@ -145,8 +168,6 @@ def _resolve_annotation(cls: type, name: str, annotation: Any) -> Any:
 
 def _unwrap_mapped(cls: type, name: str, annotation: Any) -> tuple[Any, bool] | None:
     """(inner Python type, nullable) for ``Mapped[T]``; None for annotations that are not mapped."""
-    if get_origin(annotation) is ClassVar or annotation is ClassVar:
-        return None
     if get_origin(annotation) is not Mapped:
         return None
     (inner,) = get_args(annotation)
@@ -163,37 +184,55 @@ def _unwrap_mapped(cls: type, name: str, annotation: Any) -> tuple[Any, bool] | 
 def _declared_columns(
     cls: type, base_registry: registry, deferred: dict[str, tuple[str | None, bool]]
 ) -> dict[str, Column]:
-    """Columns from the class's (and its mixins') annotations and ``mapped_column()``\\ s."""
+    """Columns from the class's (and its mixins') annotations, ``mapped_column()``\\ s and
+    plain ``Column``\\ s; an annotation that maps nothing is refused."""
     columns: dict[str, Column] = {}
+    allow_unmapped = bool(getattr(cls, "__allow_unmapped__", False))
     sources = [k for k in reversed(cls.__mro__) if k is cls or not hasattr(k, "__mapper__")]
     for klass in sources:
         if klass is object or klass is DeclarativeBase or DeclarativeBase in klass.__bases__:
             continue
         annotations = inspect.get_annotations(klass)
-        names = list(annotations) + [
-            n
-            for n, v in klass.__dict__.items()
-            if isinstance(v, MappedColumn) and n not in annotations
-        ]
-        for name in names:
-            value = klass.__dict__.get(name)
-            if name.startswith("__") or (value is not None and not isinstance(value, MappedColumn)):
+        for name in _declaration_order(klass, annotations):
+            value = klass.__dict__.get(name, _ABSENT)
+            if name.startswith("__"):
                 continue
-            declared: MappedColumn = value if isinstance(value, MappedColumn) else mapped_column()
             owner = f"{cls.__name__}.{name}"
+            if isinstance(value, MappedColumn) and value.plain is not None:
+                deferred[name] = value.deferred or (None, False)  # deferred(Column(...))
+                value = value.plain
+            if isinstance(value, Column):
+                column = value if klass is cls else copy_mixin_column(value, owner)
+                columns[name] = plain_column(column, name, owner, columns)
+                continue
+            if value is not _ABSENT and not isinstance(value, MappedColumn):
+                continue  # a plain class attribute, a relationship, a method...
             unwrapped = None
             if name in annotations:
-                unwrapped = _unwrap_mapped(
-                    cls, name, _resolve_annotation(klass, name, annotations[name])
-                )
-            if unwrapped is None and not isinstance(value, MappedColumn):
-                continue
+                annotation = _resolve_annotation(klass, name, annotations[name])
+                if _is_class_var(annotation):
+                    continue
+                unwrapped = _unwrap_mapped(cls, name, annotation)
+                if unwrapped is None and not allow_unmapped:
+                    raise exc.MappingError(
+                        f"{owner}: the annotation {annotations[name]!r} is not Mapped[...], so "
+                        "corral cannot tell whether to map it. Write Mapped[...] to map a "
+                        "column, ClassVar[...] for a class variable, or set "
+                        "__allow_unmapped__ = True on the class to leave such annotations alone"
+                    )
+            if not isinstance(value, MappedColumn):
+                if unwrapped is None:
+                    continue  # __allow_unmapped__: a plain annotation maps nothing
+                value = mapped_column()
+            declared = value
             nullable: bool | None = None
             type_ = declared.type
             if unwrapped is not None:
                 python_type, nullable = unwrapped
                 if type_ is None:
                     type_ = base_registry.sql_type_for(python_type, owner)
+            if type_ is None and declared.foreign_keys:
+                type_ = NullType()  # takes the referred column's type once both are known
             if type_ is None:
                 raise exc.MappingError(
                     f"{owner}: give mapped_column() a type or annotate Mapped[...]"
@@ -204,19 +243,101 @@ def _declared_columns(
     return columns
 
 
+def _declaration_order(klass: type, annotations: dict[str, Any]) -> list[str]:
+    """Annotated names and column-valued names in the order the class body wrote them."""
+    pending = list(annotations)  # annotation-only names have no place in __dict__
+    order: list[str] = []
+    for name, value in klass.__dict__.items():
+        if name in annotations:
+            while pending:
+                before = pending.pop(0)
+                order.append(before)
+                if before == name:
+                    break
+        elif isinstance(value, MappedColumn | Column):
+            order.append(name)
+    return order + pending
+
+
+def _is_class_var(annotation: Any) -> bool:
+    return annotation is ClassVar or get_origin(annotation) is ClassVar
+
+
 def _table_args(cls: type) -> tuple[list[Any], dict[str, Any]]:
-    args = getattr(cls, "__table_args__", ())
+    args = getattr(cls, "__table_args__", None)
+    if args is None:
+        return [], {}
     if isinstance(args, dict):
         return [], dict(args)
+    if not isinstance(args, tuple):
+        raise exc.MappingError(
+            f"{cls.__name__}.__table_args__ must be a tuple (constraints, indexes, columns and "
+            f"an optional dict of Table options last), a dict or None; got {args!r}"
+        )
     items = list(args)
     options = items.pop() if items and isinstance(items[-1], dict) else {}
     for item in items:
-        if not isinstance(item, Constraint | Index):
+        if not isinstance(item, Constraint | Index | Column):
             raise exc.MappingError(
-                f"{cls.__name__}.__table_args__ holds {item!r}; it takes constraints, indexes "
-                "and an optional dict of options last"
+                f"{cls.__name__}.__table_args__ holds {item!r}; it takes constraints, indexes, "
+                "columns and an optional dict of Table options last"
             )
     return items, options
+
+
+def _check_explicit_table(cls: type, table: Table) -> None:
+    """Refuse what a class mapping ``__table__`` declares besides that table."""
+    keys = {col.key for col in table.columns}
+    own = cls.__dict__
+    extra = [n for n, v in own.items() if isinstance(v, MappedColumn | Column)]
+    if "__table_args__" in own:
+        extra.append("__table_args__")
+    for name, annotation in inspect.get_annotations(cls).items():
+        if name.startswith("__") or name in own or name in keys or name in extra:
+            continue
+        resolved = _resolve_annotation(cls, name, annotation)
+        if not _is_class_var(resolved) and (
+            get_origin(resolved) is Mapped or not getattr(cls, "__allow_unmapped__", False)
+        ):
+            extra.append(name)
+    if extra:
+        raise exc.MappingError(
+            f"{cls.__name__} maps the table {table.name!r} given as __table__, which has no "
+            f"{', '.join(extra)}: with __table__ every column and Table option belongs in that "
+            "Table (annotate only its columns, or use ClassVar[...] for class variables)"
+        )
+
+
+#: ``__mapper_args__`` keys corral understands.
+MAPPER_ARGS = ("check_read_values", "version_id_col", "version_id_generator")
+
+#: Declarative hooks SQLAlchemy reads that corral has no equivalent for, with what to do instead.
+UNSUPPORTED_HOOKS = {
+    "__declare_first__": "call your code before configure_mappers() instead",
+    "__declare_last__": "call your code after configure_mappers() instead",
+    "__mapper_cls__": "corral has one Mapper class; remove it",
+    "__table_cls__": "corral builds a corral Table; remove it and pass Table options in "
+    "__table_args__",
+}
+
+
+def _refuse_what_would_be_ignored(cls: type) -> None:
+    for klass in cls.__mro__:
+        for name, advice in UNSUPPORTED_HOOKS.items():
+            if name in klass.__dict__:
+                raise exc.MappingError(
+                    f"{klass.__name__}.{name} is not supported by corral's declarative mapping "
+                    f"(it would be ignored); {advice}"
+                )
+        if klass is cls:
+            continue
+        for name, value in klass.__dict__.items():
+            if isinstance(value, MapperProperty):
+                raise exc.MappingError(
+                    f"{klass.__name__}.{name}: a relationship() on a mixin or base class is not "
+                    f"mapped onto {cls.__name__} (SQLAlchemy needs @declared_attr, which corral "
+                    "does not have yet); declare it on each mapped class"
+                )
 
 
 def _map_class(cls: type[DeclarativeBase]) -> None:
@@ -228,11 +349,13 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
                 f"{cls.__name__} subclasses the mapped class {parent.__name__}; inheritance "
                 "mapping is not supported yet. Share columns through a mixin class instead"
             )
+    _refuse_what_would_be_ignored(cls)
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
     deferred: dict[str, tuple[str | None, bool]] = {}
     if isinstance(explicit, Table):
         table = explicit
+        _check_explicit_table(cls, table)
         columns = {col.key or col.name: col for col in table.columns if isinstance(col, Column)}
     else:
         tablename = cls.__dict__.get("__tablename__")
@@ -243,6 +366,10 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
             )
         columns = _declared_columns(cls, base_registry, deferred)
         extra, options = _table_args(cls)
+        for item in extra:
+            if isinstance(item, Column):  # a column given in __table_args__ is mapped too
+                columns[item.key or item.name] = item
+        extra = [item for item in extra if not isinstance(item, Column)]
         table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
     mapper_args = dict(getattr(cls, "__mapper_args__", {}))
     version = mapper_args.pop("version_id_col", None)
@@ -251,7 +378,8 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     check_read_values = bool(mapper_args.pop("check_read_values", False))
     if mapper_args:
         raise exc.MappingError(
-            f"{cls.__name__}.__mapper_args__ has unknown keys: {', '.join(sorted(mapper_args))}"
+            f"{cls.__name__}.__mapper_args__ has keys corral does not support: "
+            f"{', '.join(sorted(mapper_args))}; it takes {', '.join(MAPPER_ARGS)}"
         )
     mapper = Mapper(
         cls,

@@ -28,6 +28,7 @@ from corral.orm.relationships.configuration import (
     resolve_secondary,
 )
 from corral.orm.relationships.direction import Direction
+from corral.orm.relationships.options import check_backref_options, check_relationship_options
 from corral.sql.conditions import and_
 from corral.sql.elements import ColumnElement
 from corral.sql.schema import Column, Table
@@ -428,12 +429,12 @@ def relationship(
     with a ``Mapped[...]`` annotation it may be left out. ``secondary`` names the
     association table of a many-to-many.
     """
-    return Relationship(argument, secondary, **kwargs)
+    return Relationship(argument, secondary, **check_relationship_options(kwargs))
 
 
 def backref(name: str, **kwargs: Any) -> tuple[str, dict[str, Any]]:
     """``relationship(..., backref=backref("user", lazy="joined"))``: a backref with options."""
-    return (name, kwargs)
+    return (name, check_backref_options(kwargs))
 
 
 def _make_backref(rel: Relationship, name: str, options: dict[str, Any]) -> Relationship:
@@ -454,6 +455,8 @@ def _make_backref(rel: Relationship, name: str, options: dict[str, Any]) -> Rela
         Direction.MANYTOONE: Direction.ONETOMANY,
         Direction.MANYTOMANY: Direction.MANYTOMANY,
     }[rel.direction]
+    if other.collection_class_argument is not None:
+        other.collection_class = other.collection_class_argument
     if uselist is not None:
         other.uselist = uselist
     elif other.direction is Direction.ONETOMANY and not rel.uselist:

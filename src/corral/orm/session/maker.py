@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
+from corral.orm.session.options import check_session_options
 from corral.orm.session.retry import run_transaction
 from corral.orm.session.session import Session
 
@@ -20,6 +21,7 @@ class sessionmaker(Generic[S]):
 
     def __init__(self, bind: Any = None, *, class_: type[S] = Session, **options: Any) -> None:  # type: ignore[assignment]
         self.class_ = class_
+        check_session_options(class_, options, "sessionmaker()")
         self.kw: dict[str, Any] = {"bind": bind, **options}
 
     def __call__(self, **local_options: Any) -> S:
@@ -27,6 +29,7 @@ class sessionmaker(Generic[S]):
 
     def configure(self, **options: Any) -> None:
         """Change the options of sessions made from now on."""
+        check_session_options(self.class_, options, "sessionmaker.configure()")
         self.kw.update(options)
 
     @contextmanager

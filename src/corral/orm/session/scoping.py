@@ -22,6 +22,7 @@ from corral import exc
 from corral.engine.result import Result, ScalarResult
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.session.maker import sessionmaker
+from corral.orm.session.options import check_session_options
 from corral.orm.session.retry import run_transaction
 from corral.orm.session.session import Session
 from corral.orm.session.transaction import SessionTransaction
@@ -260,6 +261,9 @@ class scoped_session(Generic[S]):
 
     def configure(self, **options: Any) -> None:
         """Change the factory's options; refused (with a warning) while a session exists."""
+        factory = self.session_factory
+        if isinstance(factory, sessionmaker):
+            check_session_options(factory.class_, options, "scoped_session.configure()")
         if self.registry.has():
             warnings.warn(
                 "configure() was refused: this scope already has a session, which the new "
@@ -268,7 +272,6 @@ class scoped_session(Generic[S]):
                 stacklevel=2,
             )
             return
-        factory = self.session_factory
         if not isinstance(factory, sessionmaker):
             raise exc.InvalidRequestError("configure() needs a sessionmaker as the factory")
         factory.configure(**options)
@@ -305,8 +308,11 @@ class scoped_session(Generic[S]):
         params: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
         *,
         execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
     ) -> Result:
-        return self.registry().execute(statement, params, execution_options=execution_options)
+        return self.registry().execute(
+            statement, params, execution_options=execution_options, bind_arguments=bind_arguments
+        )
 
     def expire(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
         self.registry().expire(obj, attribute_names)

@@ -23,6 +23,7 @@ from corral.orm.loading.entities import mapped_entities
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.session import cascades, flushing, merging, querying
+from corral.orm.session.options import check_session_options, execute_options
 from corral.orm.session.transaction import (
     SessionTransaction,
     TransactionStatus,
@@ -50,7 +51,9 @@ class Session:
         isolation_level: str | None = None,
         n_plus_one: str | None = lazy.N_PLUS_ONE_DEFAULT,
         n_plus_one_threshold: int = 10,
+        **unsupported: Any,
     ) -> None:
+        check_session_options(type(self), unsupported, f"{type(self).__name__}()")
         self.bind = bind
         #: The isolation level of this session's transactions (None: the engine's).
         self.isolation_level = isolation_level
@@ -195,16 +198,19 @@ class Session:
             )
         return self.bind
 
-    def _connection_for_transaction(self, transaction: SessionTransaction) -> Connection:
+    def _connection_for_transaction(
+        self, transaction: SessionTransaction, options: Mapping[str, Any] | None = None
+    ) -> Connection:
         if self._connection is None:
             root = transaction
             while root.parent is not None:
                 root = root.parent
-            bind = self.get_bind()
-            connection = bind.connect()
+            connection = self.get_bind().connect()
+            level = (
+                {} if self.isolation_level is None else {"isolation_level": self.isolation_level}
+            )
             try:
-                if self.isolation_level is not None:
-                    connection = connection.execution_options(isolation_level=self.isolation_level)
+                connection.execution_options(**{**level, **(options or {})})
                 root.database_transaction = connection.begin()
             except BaseException:
                 connection.close()
@@ -215,14 +221,12 @@ class Session:
     def connection(self, execution_options: Mapping[str, Any] | None = None) -> Connection:
         """The Connection of the current transaction, beginning one if needed."""
         with self._guard:
-            if execution_options and self._connection is None:
-                transaction = self._active_transaction()
-                bind = self.get_bind()
-                connection: Connection = bind.connect().execution_options(**execution_options)
-                transaction.database_transaction = connection.begin()
-                self._connection = connection
-                return connection
-            return self._connection_for_transaction(self._active_transaction())
+            if self._connection is None:
+                return self._connection_for_transaction(
+                    self._active_transaction(), execution_options
+                )
+            # Later options apply from now on (a new isolation level mid-transaction raises).
+            return self._connection.execution_options(**execution_options or {})
 
     def _commit_transaction(self, transaction: SessionTransaction) -> None:
         if transaction is not self._transaction:
@@ -488,18 +492,20 @@ class Session:
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         *,
         execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
     ) -> Result:
         """Execute a statement in the session's transaction; ORM selects return objects."""
         with self._guard:
-            return self._execute(statement, params, execution_options)
+            return self._execute(statement, params, execution_options, bind_arguments)
 
     def _execute(
         self,
         statement: ClauseElement,
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
     ) -> Result:
-        options = dict(execution_options or {})
+        options = execute_options(statement, execution_options, bind_arguments)
         self._autoflush()
         connection = self._connection_for_transaction(self._active_transaction())
         if isinstance(statement, Select):

@@ -1,0 +1,53 @@
+"""What ``Session()``, ``sessionmaker()`` and ``Session.execute()`` accept; the rest is refused."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from corral.sql.execution_options import ORM_OPTIONS, check_bind_arguments, check_call_options
+from corral.util.arguments import refuse_unknown
+
+#: SQLAlchemy's Session options corral does not have, with what to do instead.
+UNSUPPORTED_SESSION_OPTIONS: dict[str, str] = {
+    "binds": "a corral Session has one bind; make one Session per database",
+    "twophase": "corral has no two-phase commit; commit each database's session on its own",
+    "join_transaction_mode": "corral does not join an outer Connection's transaction; give "
+    "the Session an Engine",
+    "close_resets_only": "close() always resets the Session, which can be used again; remove it",
+    "query_cls": "corral has no legacy Query; use select() with Session.execute()",
+    "enable_baked_queries": "corral caches compiled statements by itself; remove it",
+    "autocommit": "removed in SQLAlchemy 2.0; use 'with Session(engine).begin():' or commit()",
+    "future": "corral is 2.0-style only; remove it",
+}
+
+
+def session_options(class_: type) -> frozenset[str]:
+    """The keyword arguments ``class_`` (a Session class) names in its ``__init__``\\ s."""
+    names: set[str] = set()
+    for klass in class_.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass is object:
+            continue
+        for parameter in inspect.signature(init).parameters.values():
+            if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
+                names.add(parameter.name)
+    names.discard("self")
+    return frozenset(names)
+
+
+def check_session_options(class_: type, given: Iterable[str], what: str) -> None:
+    """Refuse a Session option ``class_`` does not take, naming it and what it takes."""
+    refuse_unknown(what, given, session_options(class_), UNSUPPORTED_SESSION_OPTIONS)
+
+
+def execute_options(
+    statement: Any, execution_options: Mapping[str, Any] | None, bind_arguments: Any = None
+) -> dict[str, Any]:
+    """One ``Session.execute()``'s options, checked, over those its statement carries."""
+    check_bind_arguments(bind_arguments, "Session.execute()")
+    given = dict(execution_options or {})
+    check_call_options(given, "Session.execute(execution_options=)", ORM_OPTIONS)
+    carried: Mapping[str, Any] | None = getattr(statement, "_execution_options", None)
+    return {**carried, **given} if carried else given

@@ -1,0 +1,140 @@
+"""Execution options: which corral acts on, where each may be set, and what it refuses.
+
+SQLAlchemy accepts any key as an execution option: its own names change how a
+statement runs, other keys are the application's, read back with
+``get_execution_options()`` (or by event handlers, which corral does not have
+yet). corral's rule, so that nothing is silently ignored:
+
+- an option corral implements is accepted where it takes effect;
+- an option SQLAlchemy defines and corral does not implement is refused
+  everywhere, with what to do instead (ignoring it would change the result);
+- any other key is the application's: accepted where ``get_execution_options()``
+  reads it back (a Connection, the Engine's defaults, a statement), refused
+  where nothing could ever read it (the ``execution_options=`` of one
+  ``Session.execute()`` or ``Connection.execute()`` call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, Self, cast
+
+from corral import exc
+from corral.util.arguments import refuse_unknown
+
+#: What corral does with ``isolation_level``, and where it may be set.
+_ISOLATION = (
+    "set it on a connection: Connection.execution_options(isolation_level=...), "
+    "create_engine(isolation_level=...) or Session(isolation_level=...)"
+)
+
+#: The options corral implements on a Connection (and as an Engine's defaults).
+CONNECTION_OPTIONS = frozenset({"isolation_level"})
+
+#: The options the ORM implements on ``Session.execute()`` and ORM statements.
+ORM_OPTIONS = frozenset({"populate_existing", "synchronize_session"})
+
+#: Options the ORM passes itself between its own queries.
+INTERNAL_OPTIONS = frozenset({"corral_load_node"})
+
+_NOT_YET = "corral does not implement it yet; remove it"
+
+#: SQLAlchemy's execution options corral does not implement, with what to do instead.
+UNSUPPORTED: dict[str, str] = {
+    "stream_results": "corral has no server-side cursors yet; page through large results "
+    "with limit()/offset() or a WHERE on the last key seen",
+    "max_row_buffer": "it tunes stream_results, which corral does not have; remove it",
+    "yield_per": "corral loads a whole result at once; page with limit()/offset() or a WHERE "
+    "on the last key seen",
+    "schema_translate_map": "corral has no schema translation; name the schema in each Table",
+    "no_parameters": "corral always sends parameters to the driver; remove it",
+    "compiled_cache": "corral keeps its own cache of compiled statements; remove it",
+    "logging_token": "corral's log has no per-connection tokens; remove it",
+    "insertmanyvalues_page_size": "corral sends a batch of rows with executemany; remove it",
+    "preserve_rowcount": "Result.rowcount already holds the driver's count; remove it",
+    "driver_column_names": _NOT_YET,
+    "autocommit": "removed in SQLAlchemy 2.0; use isolation_level='AUTOCOMMIT' on the "
+    "connection, or commit()",
+    "autoflush": "use 'with session.no_autoflush:' around the call instead",
+    "dml_strategy": "corral chooses the strategy from the statement and its parameters; remove it",
+    "is_delete_using": _NOT_YET,
+    "is_update_from": _NOT_YET,
+    "identity_token": "corral has no horizontal sharding; remove it",
+    "render_nulls": _NOT_YET,
+    "sa_top_level_orm_context": "an internal SQLAlchemy option; remove it",
+}
+
+#: What to say when one call's options hold a key nothing could read back.
+_PER_CALL_KEY = (
+    "an application key passed with one call could never be read back (corral has no "
+    "events yet); set it with Connection.execution_options() or on the statement, where "
+    "get_execution_options() returns it"
+)
+
+
+def _takes(known: Iterable[str], app_keys: bool) -> str:
+    names = ", ".join(sorted(known)) or "none"
+    if app_keys:
+        return f"corral acts on: {names}; any other key is kept for get_execution_options()"
+    return f"corral acts on: {names}"
+
+
+def check_connection_options(options: Mapping[str, Any], what: str) -> None:
+    """Options for a Connection or an Engine's defaults: isolation_level and the app's keys."""
+    refused = [k for k in options if k in UNSUPPORTED or k in ORM_OPTIONS]
+    if not refused:
+        return
+    orm = "an ORM option: pass it to Session.execute(execution_options=...) or the statement"
+    notes = {**UNSUPPORTED, **dict.fromkeys(ORM_OPTIONS, orm)}
+    refuse_unknown(what, refused, (), notes, takes=_takes(CONNECTION_OPTIONS, True))
+
+
+def check_statement_options(options: Mapping[str, Any], what: str) -> None:
+    """Options set on a statement: the ORM's, and the app's keys (not isolation_level)."""
+    refused = [k for k in options if k in UNSUPPORTED or k == "isolation_level"]
+    if not refused:
+        return
+    notes = {**UNSUPPORTED, "isolation_level": _ISOLATION}
+    refuse_unknown(what, refused, (), notes, takes=_takes(ORM_OPTIONS, True))
+
+
+def check_call_options(options: Mapping[str, Any], what: str, known: Iterable[str]) -> None:
+    """Options for one ``execute()`` call: only those that take effect there."""
+    if not options:
+        return
+    accepted = frozenset(known)
+    given = [k for k in options if k not in accepted and k not in INTERNAL_OPTIONS]
+    if not given:
+        return
+    notes = {**UNSUPPORTED, "isolation_level": _ISOLATION}
+    notes.update({k: _PER_CALL_KEY for k in given if k not in notes})
+    refuse_unknown(what, given, (), notes, takes=_takes(accepted, False))
+
+
+def check_bind_arguments(bind_arguments: Mapping[str, Any] | None, what: str) -> None:
+    """corral has one bind per Session, so ``bind_arguments`` can only be refused."""
+    if bind_arguments:
+        raise exc.ArgumentError(
+            f"{what} does not support bind_arguments ({', '.join(sorted(bind_arguments))}): a "
+            "corral Session has one bind; make a Session(bind=...) for the other database"
+        )
+
+
+class HasExecutionOptions:
+    """``statement.execution_options(...)``: options carried by a statement to its execution."""
+
+    _execution_options: Mapping[str, Any] = MappingProxyType({})
+
+    def _clone(self) -> Any:
+        raise NotImplementedError
+
+    def execution_options(self, **options: Any) -> Self:
+        """A copy of this statement carrying ``options`` (the ORM's, or the application's)."""
+        check_statement_options(options, f"{type(self).__name__}.execution_options()")
+        clone = self._clone()
+        clone._execution_options = MappingProxyType({**self._execution_options, **options})
+        return cast(Self, clone)
+
+    def get_execution_options(self) -> dict[str, Any]:
+        return dict(self._execution_options)
