@@ -439,3 +439,17 @@ def test_expressions_are_not_iterable() -> None:
     """Iterating a column raises instead of looping over __getitem__."""
     with pytest.raises(TypeError, match="not iterable"):
         list(c.data)
+
+
+def test_compile_takes_an_engine_or_a_dialect() -> None:
+    """compile(engine) uses the engine's dialect; a dialect (class or instance) works too."""
+    from corral import create_engine
+    from corral.dialects import postgresql
+
+    statement = select(c.id).where(c.id == 1)
+    engine = create_engine("sqlite://")
+    assert str(statement.compile(engine)) == "SELECT t.id FROM t WHERE t.id = ?"
+    for dialect in (postgresql.dialect, postgresql.dialect()):
+        assert str(statement.compile(dialect=dialect)) == "SELECT t.id FROM t WHERE t.id = %s"
+    with pytest.raises(exc.ArgumentError, match="corral dialect"):
+        statement.compile(dialect="postgresql")  # type: ignore[arg-type]

@@ -83,7 +83,7 @@ class ClauseElement:
     def compile(
         self,
         bind: Any = None,
-        dialect: SQLDialect | None = None,
+        dialect: SQLDialect | builtins.type[SQLDialect] | None = None,
         *,
         compile_kwargs: dict[str, Any] | None = None,
     ) -> Compiled:

@@ -19,7 +19,12 @@ COMPILE_KWARGS = frozenset({"literal_binds"})
 def _dialect_of(bind: Any, dialect: Any) -> SQLDialect:
     from corral.sql.compiler.dialect import SQLDialect
 
-    if dialect is None and bind is not None:
+    given_a_dialect = isinstance(bind, SQLDialect) or (
+        isinstance(bind, type) and issubclass(bind, SQLDialect)
+    )
+    if dialect is None and given_a_dialect:
+        dialect = bind  # compile(dialect) positionally, as corral took it before
+    elif dialect is None and bind is not None:
         dialect = getattr(bind, "dialect", None)
         if dialect is None:
             raise exc.ArgumentError(
