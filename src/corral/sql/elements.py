@@ -87,8 +87,7 @@ class ClauseElement:
         *,
         compile_kwargs: dict[str, Any] | None = None,
     ) -> Compiled:
-        """The SQL for ``dialect`` (or ``bind``'s; a generic one when neither), with its
-        ``params``; ``compile_kwargs={"literal_binds": True}`` writes the values inline."""
+        """The SQL for ``dialect`` or ``bind``'s (generic when neither); see compile_api."""
         from corral.sql.compiler.compile_api import compile_element
 
         return compile_element(self, bind, dialect, compile_kwargs)
