@@ -453,3 +453,20 @@ def test_compile_takes_an_engine_or_a_dialect() -> None:
         assert str(statement.compile(dialect=dialect)) == "SELECT t.id FROM t WHERE t.id = %s"
     with pytest.raises(exc.ArgumentError, match="corral dialect"):
         statement.compile(dialect="postgresql")  # type: ignore[arg-type]
+
+
+def test_subquery_column_subcollection() -> None:
+    """c["a", "b"] on a subquery gives those columns, in that order."""
+    sub = select(c.id, c.name, c.x).subquery("s")
+    assert sql(select(*sub.c["x", "id"]), "postgresql") == (
+        "SELECT s.x, s.id FROM (SELECT t.id, t.name, t.x FROM t) AS s"
+    )
+
+
+def test_literal_binds_cover_text_in_lists_and_limits() -> None:
+    """literal_binds writes text() parameters, IN lists and LIMIT values inline too."""
+    statement = select(c.id).where(text("name = :n").bindparams(n="a'b"), c.x.in_([1, 2])).limit(5)
+    written = statement.compile(
+        dialect=compile_dialect("sqlite"), compile_kwargs={"literal_binds": True}
+    )
+    assert str(written) == "SELECT t.id FROM t WHERE name = 'a''b' AND t.x IN (1, 2) LIMIT 5"
