@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.sql import operators as ops
@@ -23,8 +23,12 @@ from corral.sql.from_clause import (
     _as_from,
     _exported_name,
 )
+from corral.sql.text import LabelReference, TextClause, TextColumn
 from corral.sql.type_api import TypeEngine
 from corral.sql.wrappers import Label
+
+if TYPE_CHECKING:
+    from corral.sql.table_valued import Lateral
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,12 @@ class SelectBase(ClauseElement):
     def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
         return CTE(self, name, recursive)
 
+    def lateral(self, name: str | None = None) -> Lateral:
+        """This SELECT as a ``LATERAL`` subquery: it may refer to the FROMs before it."""
+        from corral.sql.table_valued import Lateral
+
+        return Lateral(self, name)
+
     def scalar_subquery(self) -> ScalarSelect:
         return ScalarSelect(self)
 
@@ -73,9 +83,9 @@ def _order_element(value: object) -> ColumnElement[Any]:
     if isinstance(value, ColumnElement):
         return value.__clause_element__()
     if isinstance(value, str):
-        raise exc.ArgumentError(
-            f"order_by/group_by got the string {value!r}; pass a column (table.c.{value}) or text()"
-        )
+        return LabelReference(value)  # a selected column's label or name, resolved at compile
+    if isinstance(value, TextClause):
+        return TextColumn(value)
     raise exc.ArgumentError(f"Expected a column expression, got {type(value).__name__}")
 
 
@@ -135,7 +145,7 @@ class Select(SelectBase, HasExecutionOptions):
 
     # -- generative builders -------------------------------------------------------------
 
-    def where(self, *conditions: ColumnElement[Any] | bool) -> Select:
+    def where(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Select:
         clone = self._clone()
         clone._where.extend(_condition(c, "where()") for c in conditions)
         return clone
@@ -158,7 +168,7 @@ class Select(SelectBase, HasExecutionOptions):
             raise exc.InvalidRequestError("filter_by() needs a select() with a table to filter")
         return froms[0]
 
-    def having(self, *conditions: ColumnElement[Any] | bool) -> Select:
+    def having(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Select:
         clone = self._clone()
         clone._having.extend(_condition(c, "having()") for c in conditions)
         return clone
@@ -466,6 +476,8 @@ def _column_or_from(entity: Any) -> ColumnElement[Any] | FromClause:
         return mapped_table
     if isinstance(entity, SelectBase):
         return entity.scalar_subquery()
+    if isinstance(entity, TextClause):
+        return TextColumn(entity)
     if isinstance(entity, str):
         raise exc.ArgumentError(
             f"select() got the string {entity!r}; pass table.c.{entity}, "
@@ -567,7 +579,7 @@ class Exists(ColumnElement[bool]):
             element = Select([literal_column("*")])
         self.element = element
 
-    def where(self, *conditions: ColumnElement[Any] | bool) -> Exists:
+    def where(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Exists:
         if not isinstance(self.element, Select):
             raise exc.InvalidRequestError("where() on exists() needs a plain select()")
         return Exists(self.element.where(*conditions))

@@ -40,4 +40,10 @@ FEATURES = Features(
     stores_nan=False,
     stores_infinity=False,
     unsized_numeric_is_whole=True,
+    aggregate_filter=False,
+    within_group_needs_over=True,
+    lateral=False,
+    table_functions=False,
+    is_boolean_keyword=True,
+    backslash_escapes=True,
 )
