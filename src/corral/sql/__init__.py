@@ -58,7 +58,8 @@ from corral.sql.schema import (
     Table,
     UniqueConstraint,
 )
-from corral.sql.selectable import CompoundSelect, Exists, Select, exists, select, union, union_all
+from corral.sql.select_values import Exists, exists
+from corral.sql.selectable import CompoundSelect, Select, select, union, union_all
 from corral.sql.table_valued import lateral
 from corral.sql.text import TextClause, text
 from corral.sql.window import funcfilter, over, within_group

@@ -50,13 +50,11 @@ from corral.sql.from_clause import (
     table,
 )
 from corral.sql.functions import Case, Function, case, func
+from corral.sql.select_values import Exists, ScalarSelect, exists
 from corral.sql.selectable import (
     CompoundSelect,
-    Exists,
-    ScalarSelect,
     Select,
     SelectBase,
-    exists,
     select,
     union,
     union_all,

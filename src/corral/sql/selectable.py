@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.sql import operators as ops
 from corral.sql.conditions import _condition
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
 from corral.sql.execution_options import HasExecutionOptions
@@ -24,10 +23,10 @@ from corral.sql.from_clause import (
     _exported_name,
 )
 from corral.sql.text import LabelReference, TextClause, TextColumn
-from corral.sql.type_api import TypeEngine
 from corral.sql.wrappers import Label
 
 if TYPE_CHECKING:
+    from corral.sql.select_values import Exists, ScalarSelect
     from corral.sql.table_valued import Lateral
 
 
@@ -70,9 +69,13 @@ class SelectBase(ClauseElement):
         return Lateral(self, name)
 
     def scalar_subquery(self) -> ScalarSelect:
+        from corral.sql.select_values import ScalarSelect
+
         return ScalarSelect(self)
 
     def exists(self) -> Exists:
+        from corral.sql.select_values import Exists
+
         return Exists(self)
 
     def label(self, name: str) -> Label[Any]:
@@ -546,48 +549,3 @@ def union(*selects: SelectBase) -> CompoundSelect:
 
 def union_all(*selects: SelectBase) -> CompoundSelect:
     return CompoundSelect("UNION ALL", selects)
-
-
-class ScalarSelect(ColumnElement[Any]):
-    """A one-column SELECT used as a value: ``(SELECT ...)``."""
-
-    visit_name = "scalar_select"
-
-    def __init__(self, element: SelectBase) -> None:
-        self.element = element
-        columns = element._exported_columns()
-        if len(columns) != 1:
-            raise exc.ArgumentError(
-                f"scalar_subquery() needs a select() of exactly one column, got {len(columns)}"
-            )
-        self.type: TypeEngine = columns[0][1].type
-
-    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return ("scalar", self.element._key(binds))
-
-
-class Exists(ColumnElement[bool]):
-    """``EXISTS (SELECT ...)``."""
-
-    visit_name = "exists"
-    precedence = ops.ATOM
-
-    def __init__(self, element: SelectBase | None = None) -> None:
-        if element is None:
-            from corral.sql.columns import literal_column
-
-            element = Select([literal_column("*")])
-        self.element = element
-
-    def where(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Exists:
-        if not isinstance(self.element, Select):
-            raise exc.InvalidRequestError("where() on exists() needs a plain select()")
-        return Exists(self.element.where(*conditions))
-
-    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return ("exists", self.element._key(binds))
-
-
-def exists(element: SelectBase | None = None) -> Exists:
-    """``EXISTS`` of a select, or of ``SELECT *`` refined with ``.where()``."""
-    return Exists(element)

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from corral.sql.from_clause import CTE, Alias, FromClause, Join, TableClause
     from corral.sql.functions import Case, Function
     from corral.sql.schema import ColumnDefault
-    from corral.sql.selectable import CompoundSelect, Exists, ScalarSelect, Select
+    from corral.sql.select_values import Exists, ScalarSelect
+    from corral.sql.selectable import CompoundSelect, Select
 
 _ASSOCIATIVE = frozenset({ops.AND, ops.OR, ops.ADD, ops.MUL, ops.CONCAT})
 
