@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -23,6 +24,7 @@ UNSUPPORTED_SESSION_OPTIONS: dict[str, str] = {
 }
 
 
+@functools.cache
 def session_options(class_: type) -> frozenset[str]:
     """The keyword arguments ``class_`` (a Session class) names in its ``__init__``\\ s."""
     names: set[str] = set()

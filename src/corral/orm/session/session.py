@@ -53,7 +53,8 @@ class Session:
         n_plus_one_threshold: int = 10,
         **unsupported: Any,
     ) -> None:
-        check_session_options(type(self), unsupported, f"{type(self).__name__}()")
+        if unsupported:  # checked only when there is something to refuse (a hot path)
+            check_session_options(type(self), unsupported, f"{type(self).__name__}()")
         self.bind = bind
         #: The isolation level of this session's transactions (None: the engine's).
         self.isolation_level = isolation_level
