@@ -175,6 +175,8 @@ class Compiled:
         """The positional parameters for an executemany, one tuple per parameter set."""
         recipe = [(slot.key, slot.processor) for slot in self.slots]
         p: Mapping[str, Any] | None = None
+        if max(map(len, params_list)) > len(params_list[0]):
+            self._refuse_extra_keys(params_list)
         try:
             if all(processor is None for _, processor in recipe):
                 keys = [key for key, _ in recipe]
@@ -188,10 +190,27 @@ class Compiled:
                 rows.append(tuple(row))
             return rows
         except KeyError:
-            # A parameter set lacks a key: the careful path fills defaults or names what is missing.
+            # A parameter set lacks a key (and may have another instead): the careful path
+            # refuses keys the first set lacks, fills defaults or names what is missing.
+            self._refuse_extra_keys(params_list)
             return [self.construct_params(binds, p) for p in params_list]
         except UnstorableValue as error:
             raise self._unstorable(error, p) from None
+
+    def _refuse_extra_keys(self, params_list: Sequence[Mapping[str, Any]]) -> None:
+        """An executemany is compiled from its first parameter set's keys: a later set's key
+        beyond them would be dropped, so it is refused (nothing is sent)."""
+        first = params_list[0].keys()
+        for index, params in enumerate(params_list):
+            extra = sorted(params.keys() - first)
+            if extra:
+                raise exc.ArgumentError(
+                    f"Parameter set {index} of an executemany has {', '.join(map(repr, extra))}, "
+                    f"which the first set lacks; the statement {self.sql!r} is built from the "
+                    "first set's keys, so these values would be dropped. Give every set the "
+                    "same keys, or execute the sets with different keys separately "
+                    "(nothing was sent to the database)"
+                )
 
     def _unstorable(
         self, error: UnstorableValue, params: Mapping[str, Any] | None
