@@ -43,6 +43,7 @@ from corral.orm import (
     backref,
     configure_mappers,
     contains_eager,
+    declarative_base,
     defaultload,
     defer,
     deferred,
@@ -62,7 +63,7 @@ from corral.orm import (
     undefer,
 )
 from corral.pool import NullPool, Pool, QueuePool, StaticPool
-from corral.schema import ColumnDefault, Constraint, DDLElement
+from corral.schema import ColumnDefault, Constraint, DDLElement, Identity
 from corral.sql import (
     CTE,
     Alias,
@@ -130,6 +131,7 @@ from corral.sql.expression import (
     True_,
     UnaryExpression,
 )
+from corral.sql.type_decorator import TypeDecorator
 from corral.sql.types import (
     JSON,
     BigInteger,
@@ -146,6 +148,8 @@ from corral.sql.types import (
     String,
     Text,
     Time,
+    Unicode,
+    UnicodeText,
     Uuid,
 )
 
@@ -193,6 +197,7 @@ __all__ = [
     "FromClause",
     "Function",
     "Grouping",
+    "Identity",
     "Index",
     "Insert",
     "Integer",
@@ -240,7 +245,10 @@ __all__ = [
     "Transaction",
     "True_",
     "TypeCompiler",
+    "TypeDecorator",
     "UnaryExpression",
+    "Unicode",
+    "UnicodeText",
     "UniqueConstraint",
     "Update",
     "Uuid",
@@ -257,6 +265,7 @@ __all__ = [
     "configure_mappers",
     "contains_eager",
     "create_engine",
+    "declarative_base",
     "defaultload",
     "defer",
     "deferred",

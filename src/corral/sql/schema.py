@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.sql import schema_keywords as keywords
 from corral.sql.columns import NamedColumn
+from corral.sql.defaults import ColumnDefault, Identity
 from corral.sql.dialect_options import flat as flat_dialect_options
 from corral.sql.elements import ColumnElement
 from corral.sql.foreign_key_types import adopt_referred_types
@@ -54,27 +55,14 @@ def split_column_arguments(
             name = arg
         elif isinstance(arg, TypeEngine) or (isinstance(arg, type) and issubclass(arg, TypeEngine)):
             type_ = to_instance(arg)
-        elif isinstance(arg, ForeignKey):
-            foreign_keys.append(arg)
+        elif isinstance(arg, ForeignKey | Identity):
+            foreign_keys.append(arg)  # type: ignore[arg-type]  # Identity: Column takes it out
         else:
             raise exc.ArgumentError(
                 f"{what} does not understand the argument {arg!r}; it takes a column name, "
                 "a type, ForeignKey()s and keyword options"
             )
     return name, type_, foreign_keys
-
-
-class ColumnDefault:
-    """A client-side value for a column: a constant, or a callable called per row."""
-
-    __slots__ = ("arg", "is_callable")
-
-    def __init__(self, arg: Any) -> None:
-        self.arg = arg
-        self.is_callable = callable(arg)
-
-    def value(self) -> Any:
-        return self.arg() if self.is_callable else self.arg
 
 
 class Column(NamedColumn[Any]):
@@ -120,8 +108,15 @@ class Column(NamedColumn[Any]):
         )
         super().__init__(name or "", type_)
         self.key = key or name or ""
+        identities = [item for item in foreign_keys if isinstance(item, Identity)]
+        if len(identities) > 1:
+            raise exc.ArgumentError(f"Column {name!r} got more than one Identity(); give one")
+        #: ``Identity()`` given as an argument: the database numbers this column.
+        self.identity: Identity | None = identities[0] if identities else None
         self.foreign_keys: list[ForeignKey] = []
         for fk in foreign_keys:
+            if isinstance(fk, Identity):
+                continue
             fk.parent = self
             self.foreign_keys.append(fk)
 
@@ -140,7 +135,7 @@ class Column(NamedColumn[Any]):
             return False
         if self.foreign_keys and self.autoincrement != "ignore_fk":
             return False
-        if self.autoincrement is True:
+        if self.autoincrement is True or self.identity is not None:
             return True
         if self.autoincrement is False or self.type.affinity != "integer":
             return False
@@ -517,6 +512,14 @@ class Table(TableClause):
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(f"Table {self.name!r} is not iterable; iterate table.c for its columns")
 
+    def create(self, bind: Bind, checkfirst: bool = False) -> None:
+        """CREATE this table and its indexes (with ``checkfirst``, only when it is absent)."""
+        self.metadata.create_all(bind, tables=[self], checkfirst=checkfirst)
+
+    def drop(self, bind: Bind, checkfirst: bool = False) -> None:
+        """DROP this table (with ``checkfirst``, only when it exists)."""
+        self.metadata.drop_all(bind, tables=[self], checkfirst=checkfirst)
+
 
 class MetaData:
     """A collection of tables, created and dropped together in foreign-key order."""
@@ -582,6 +585,7 @@ __all__ = [
     "Constraint",
     "ForeignKey",
     "ForeignKeyConstraint",
+    "Identity",
     "Index",
     "MetaData",
     "PrimaryKeyConstraint",

@@ -117,8 +117,11 @@ class TypeEngine:
             return factory(self, dialect)
         return self.generic_bind_processor(dialect)
 
-    def result_processor(self, dialect: SQLDialect) -> Processor | None:
-        """A function converting a driver value to Python, or ``None`` when none is needed."""
+    def result_processor(self, dialect: SQLDialect, coltype: object = None) -> Processor | None:
+        """A function converting a driver value to Python, or ``None`` when none is needed.
+
+        ``coltype`` is the driver's type code for the column, when known (SQLAlchemy's
+        signature; corral's own types do not need it)."""
         factory = dialect.type_compiler.result_processors.get(self.visit_name)
         if factory is not None:
             return factory(self, dialect)
@@ -127,6 +130,19 @@ class TypeEngine:
     def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
         """A check refusing values the database would change (see the module docstring)."""
         return None
+
+    def dialect_impl(self, dialect: SQLDialect) -> TypeEngine:
+        """The type whose DDL spelling ``dialect`` writes for this one (itself, except for a
+        ``TypeDecorator``)."""
+        return self
+
+    def coerce_compared_value(self, op: object, value: Any) -> TypeEngine:
+        """The type a plain ``value`` compared with an expression of this type is bound as."""
+        return self
+
+    def literal_value(self, value: Any, dialect: SQLDialect) -> Any:
+        """``value`` as it is written into SQL text (``literal_binds``)."""
+        return value
 
     def generic_bind_processor(self, dialect: SQLDialect) -> Processor | None:
         """The bind conversion ``dialect.features`` call for, before any driver override."""

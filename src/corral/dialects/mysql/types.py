@@ -61,6 +61,7 @@ class MySQLTypeCompiler(TypeCompiler):
 
     def process_cast(self, type_: TypeEngine) -> str:
         """MySQL's CAST takes only a few names: SIGNED, DECIMAL, DOUBLE, CHAR, BINARY, dates."""
+        type_ = type_.dialect_impl(self.dialect)
         affinity = type_.affinity
         if affinity in ("integer", "boolean", "interval"):
             return "SIGNED"

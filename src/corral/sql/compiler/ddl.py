@@ -169,7 +169,7 @@ class DDLCompiler(StatementCompiler):
         return self.process(constraint.sqltext, literal_binds=True, include_table=False)
 
     def column_spec(self, column: Column) -> str:
-        if column.is_autoincrement:
+        if column.is_autoincrement or column.identity is not None:
             return self.autoincrement_spec(column) + self.column_suffix(column)
         spec = f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)}"
         default = self.server_default(column)
@@ -189,7 +189,26 @@ class DDLCompiler(StatementCompiler):
         return ""
 
     def autoincrement_spec(self, column: Column) -> str:
+        self.plain_identity_only(column, "numbers the integer primary key itself")
         return f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)} NOT NULL"
+
+    def plain_identity_only(self, column: Column, numbering: str) -> None:
+        """Refuse an ``Identity`` this dialect cannot honour: one with options, ``always``,
+        or on a column other than the table's one generated integer key."""
+        identity = column.identity
+        if identity is None:
+            return
+        where = f"{self.dialect.name} has no identity columns (it {numbering})"
+        if not column.is_autoincrement:
+            raise exc.CompileError(
+                f"Identity() on {column.describe()}: {where}, so only the table's single "
+                "integer primary key can be numbered; remove Identity() from this column"
+            )
+        if identity.always or identity.options():
+            raise exc.CompileError(
+                f"{identity!r} on {column.describe()}: {where}, so its options cannot be "
+                "honoured; write Identity() without options, or leave it out"
+            )
 
     def server_default(self, column: Column) -> str | None:
         default = column.server_default

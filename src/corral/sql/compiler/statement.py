@@ -96,7 +96,7 @@ class StatementCompiler:
             recursive = "RECURSIVE " if self._recursive else ""
             sql = f"WITH {recursive}{', '.join(self._ctes.values())} {sql}"
         keys_out = [name for name, _ in self.result_columns]
-        processors = [t.result_processor(self.dialect) for _, t in self.result_columns]
+        processors = [t.result_processor(self.dialect, None) for _, t in self.result_columns]
         return Compiled(
             sql,
             self.slots,
@@ -192,7 +192,9 @@ class StatementCompiler:
 
     def visit_bindparam(self, bind: BindParameter[Any], **kw: Any) -> str:
         if kw.get("literal_binds"):
-            return self.render_literal(bind.effective_value())
+            return self.render_literal(
+                bind.type.literal_value(bind.effective_value(), self.dialect)
+            )
         key = bind.key
         if key is None:
             base = re.sub(r"\W", "", (bind.origin or "").rpartition(".")[2]) or "param"

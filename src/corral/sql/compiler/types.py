@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from corral.sql import types as sqltypes
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.type_api import ProcessorFactory, TypeEngine
+    from corral.sql.type_decorator import UserDefinedType
 
 
 class TypeCompiler:
@@ -38,6 +39,7 @@ class TypeCompiler:
 
     def process(self, type_: TypeEngine) -> str:
         """The DDL spelling of ``type_`` on this dialect."""
+        type_ = type_.dialect_impl(self.dialect)
         method = getattr(self, f"visit_{type_.visit_name}", None)
         if method is None:
             raise CompileError(
@@ -107,6 +109,9 @@ class TypeCompiler:
     def visit_uuid(self, type_: sqltypes.Uuid) -> str:
         # Without a native UUID the value is its 32 hex digits.
         return "UUID" if self.dialect.features.native_uuid else "CHAR(32)"
+
+    def visit_user_defined(self, type_: UserDefinedType) -> str:
+        return type_.get_col_spec()
 
     def visit_enum(self, type_: sqltypes.Enum) -> str:
         # Enums are never native: the member's name, in a VARCHAR that fits the longest.
