@@ -323,3 +323,21 @@ def test_type_decorator_copy_and_attributes() -> None:
             pass
 
         NoImpl()
+
+
+def test_type_decorator_output_is_checked_by_its_impl() -> None:
+    """A value process_bind_param returns that its impl refuses raises, naming the type."""
+
+    class Broken(TypeDecorator):
+        impl = String
+        cache_ok = True
+
+        def process_bind_param(self, value: Any, dialect: SQLDialect) -> Any:
+            return 5
+
+    table = Table("broken", MetaData(), Column("name", Broken(10)))
+    compiled = (table.c.name == "x")._compile_for(compile_dialect("postgresql"))[0]
+    processor = compiled.slots[0].processor
+    assert processor is not None
+    with pytest.raises(exc.ArgumentError, match=r"Broken.process_bind_param\(\) returned"):
+        processor("x")
