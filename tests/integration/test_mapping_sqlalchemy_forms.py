@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import enum
 import re
 from typing import Annotated, Any
+
+import pytest
 
 from corral import (
     Column,
     Engine,
+    Enum,
     Identity,
     Integer,
     MetaData,
@@ -17,6 +21,7 @@ from corral import (
     Table,
     Unicode,
     UnicodeText,
+    exc,
     func,
     insert,
     select,
@@ -266,3 +271,76 @@ def test_user_types_convert_in_orm_core_and_where(engine: Engine) -> None:
     assert tuple(row) == ("WORLD", ["d", "e"])
     assert tuple(raw) == ("world", "d,e")
     assert Tagged.__table__.c.name.type.describe() == "LowerCase(String(30))"
+
+
+# --- Enum options -------------------------------------------------------------------------
+
+
+class Mood(enum.Enum):
+    HAPPY = "h"
+    SAD = "s"
+
+
+def _mood_table(metadata: MetaData) -> Table:
+    return Table(
+        "moods",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("by_name", Enum(Mood)),
+        Column("by_value", Enum(Mood, values_callable=lambda c: [m.value for m in c], name="mv")),
+        Column("checked", Enum("x", "yy", native_enum=False, create_constraint=True, name="ck")),
+    )
+
+
+def test_enum_options_store_and_read_back(engine: Engine) -> None:
+    """Members store their names or values_callable's strings; both read back as members."""
+    metadata = MetaData()
+    table = _mood_table(metadata)
+    with recorded_sql() as statements:
+        metadata.create_all(engine)
+    created = [_words(s) for s in statements if s.startswith(("CREATE TYPE", "CREATE TABLE"))]
+    if engine.dialect.name == "postgresql":
+        assert created[:2] == [
+            "CREATE TYPE mood AS ENUM ('HAPPY', 'SAD')",
+            "CREATE TYPE mv AS ENUM ('h', 's')",
+        ]
+    assert "CONSTRAINT ck CHECK (checked IN ('x', 'yy'))" in created[-1]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table), {"id": 1, "by_name": Mood.SAD, "by_value": Mood.SAD, "checked": "yy"}
+        )
+        row = connection.execute(select(table.c.by_name, table.c.by_value, table.c.checked)).one()
+        raw = connection.execute(text("SELECT by_name, by_value FROM moods")).one()
+        found = connection.execute(select(table.c.id).where(table.c.by_value == Mood.SAD))
+        assert found.scalar() == 1
+    assert tuple(row) == (Mood.SAD, Mood.SAD, "yy")
+    assert tuple(raw) == ("SAD", "s")
+
+
+def test_enum_types_and_checks_hold_in_the_database(engine: Engine) -> None:
+    """A native enum (PostgreSQL, MariaDB) and create_constraint's CHECK refuse other strings."""
+    metadata = MetaData()
+    _mood_table(metadata)
+    metadata.create_all(engine)
+    attempts = ["INSERT INTO moods (id, checked) VALUES (1, 'zz')"]
+    if engine.dialect.features.native_enum is not None:
+        attempts.append("INSERT INTO moods (id, by_name) VALUES (2, 'ANGRY')")
+    for sql in attempts:
+        with pytest.raises(exc.DBAPIError), engine.begin() as connection:
+            connection.execute(text(sql))
+
+
+def test_drop_all_drops_named_enum_types(engine: Engine) -> None:
+    """drop_all removes PostgreSQL's enum types after the tables; create_all is repeatable."""
+    metadata = MetaData()
+    _mood_table(metadata)
+    metadata.create_all(engine)
+    with recorded_sql() as statements:
+        metadata.drop_all(engine)
+    dropped = [_words(s) for s in statements if s.startswith("DROP")]
+    if engine.dialect.name == "postgresql":
+        assert dropped == ["DROP TABLE moods", "DROP TYPE mood", "DROP TYPE mv"]
+    else:
+        assert dropped == ["DROP TABLE moods"]
+    metadata.create_all(engine)
+    metadata.create_all(engine)  # checkfirst: nothing is created twice

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import enum
 from typing import Annotated, Any, Optional
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from corral import (
     Column,
     DateTime,
+    Enum,
     Identity,
     Integer,
     MetaData,
@@ -341,3 +343,98 @@ def test_type_decorator_output_is_checked_by_its_impl() -> None:
     assert processor is not None
     with pytest.raises(exc.ArgumentError, match=r"Broken.process_bind_param\(\) returned"):
         processor("x")
+
+
+# --- Enum options -------------------------------------------------------------------------
+
+
+class Mood(enum.Enum):
+    HAPPY = "h"
+    SAD = "s"
+    GLAD = "h"  # an alias of HAPPY
+
+
+def _enum_table() -> Table:
+    return Table(
+        "moods",
+        MetaData(),
+        Column("a", Enum(Mood)),
+        Column("b", Enum(Mood, values_callable=lambda c: [m.value for m in c], name="mood_v")),
+        Column("c", Enum("x", "yy", native_enum=False, create_constraint=True, name="ck_c")),
+        Column("d", Enum("p", "q", native_enum=False, length=8)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("dialect", "expected"),
+    [
+        (
+            "sqlite",
+            "CREATE TABLE moods (a VARCHAR(5), b VARCHAR(1), c VARCHAR(2), d VARCHAR(8), "
+            "CONSTRAINT ck_c CHECK (c IN ('x', 'yy')))",
+        ),
+        (
+            "postgresql",
+            "CREATE TABLE moods (a mood, b mood_v, c VARCHAR(2), d VARCHAR(8), "
+            "CONSTRAINT ck_c CHECK (c IN ('x', 'yy')))",
+        ),
+        (
+            "mysql",
+            "CREATE TABLE moods (a ENUM('HAPPY','SAD'), b ENUM('h','s'), c VARCHAR(2), "
+            "d VARCHAR(8), CONSTRAINT ck_c CHECK (c IN ('x', 'yy'))) "
+            "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+        ),
+    ],
+)
+def test_enum_options_ddl(dialect: str, expected: str) -> None:
+    """native_enum, values_callable, length and create_constraint shape CREATE TABLE."""
+    assert ddl(_enum_table(), dialect) == expected
+
+
+def test_enum_create_constraint_on_a_native_enum_where_there_is_none() -> None:
+    """create_constraint=True on a native Enum is a CHECK only where no enum type exists."""
+    table = Table("t", MetaData(), Column("a", Enum(Mood, create_constraint=True)))
+    assert ddl(table, "sqlite") == (
+        "CREATE TABLE t (a VARCHAR(5), CONSTRAINT mood CHECK (a IN ('HAPPY', 'SAD')))"
+    )
+    assert ddl(table, "postgresql") == "CREATE TABLE t (a mood)"
+
+
+def test_postgresql_named_enum_type_statements() -> None:
+    """CREATE TYPE ... AS ENUM / DROP TYPE spell the type's name and strings."""
+    from corral.sql.enum_ddl import CreateEnumType, DropEnumType
+
+    pg = compile_dialect("postgresql")
+    mood = Enum(Mood)
+    assert str(CreateEnumType(mood).compile(dialect=pg)) == (
+        "CREATE TYPE mood AS ENUM ('HAPPY', 'SAD')"
+    )
+    assert str(DropEnumType(mood).compile(dialect=pg)) == "DROP TYPE mood"
+    unnamed = Table("t", MetaData(), Column("a", Enum("x", "y")))
+    with pytest.raises(exc.CompileError, match="has no name"):
+        ddl(unnamed, "postgresql")
+
+
+def test_enum_values_callable_and_aliases() -> None:
+    """values_callable chooses the stored strings; aliases bind as their canonical member."""
+    by_value = Enum(Mood, values_callable=lambda c: [m.value for m in c])
+    assert by_value.enums == ("h", "s") and by_value.length == 1
+    pg = compile_dialect("postgresql")
+    bind = by_value.bind_processor(pg)
+    result = by_value.result_processor(pg)
+    assert bind is not None and result is not None
+    assert [bind(v) for v in (Mood.HAPPY, Mood.GLAD, "s")] == ["h", "h", "s"]
+    assert result("h") is Mood.HAPPY
+    assert Enum(Mood).enums == ("HAPPY", "SAD")
+    assert Enum(Mood, omit_aliases=False).enums == ("HAPPY", "SAD", "GLAD")
+    assert Enum("a", validate_strings=True).accepts("a")
+
+
+def test_enum_refuses_options_it_would_ignore() -> None:
+    """Enum(schema=...) and a values_callable without a class raise instead of ignoring."""
+    with pytest.raises(exc.ArgumentError, match=r"Enum\(schema=\.\.\.\) is not supported"):
+        Enum(Mood, schema="other")
+    with pytest.raises(exc.ArgumentError, match=r"needs an enum\.Enum class"):
+        Enum("a", values_callable=lambda c: ["a"])
+    with pytest.raises(exc.ArgumentError, match="one string per member"):
+        Enum(Mood, values_callable=lambda c: ["only one"])

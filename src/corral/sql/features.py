@@ -105,3 +105,7 @@ class Features:
     text_allows_nul: bool = True
     #: ``NUMERIC`` without a precision keeps no fraction (MySQL makes it ``DECIMAL(10, 0)``).
     unsized_numeric_is_whole: bool = False
+    #: How ``Enum(native_enum=True)`` is spelled: ``named`` (a type created apart,
+    #: ``CREATE TYPE ... AS ENUM``: PostgreSQL), ``inline`` (``ENUM('a','b')`` in the
+    #: column: MySQL) or None (no enum type: a ``VARCHAR``).
+    native_enum: Literal["named", "inline"] | None = None

@@ -51,6 +51,8 @@ class DDLCompiler(StatementCompiler):
 
     #: A query with a ``:name`` parameter returning a row when that table exists.
     has_table_sql: ClassVar[str] = ""
+    #: The same for a named enum type (where ``features.native_enum == "named"``).
+    has_enum_type_sql: ClassVar[str] = ""
     #: Where foreign keys cannot be dropped: SQL that defers their checks to COMMIT,
     #: so that tables referring to each other can be dropped in one transaction.
     defer_foreign_keys_sql: ClassVar[str | None] = None
@@ -92,6 +94,7 @@ class DDLCompiler(StatementCompiler):
                 and constraint not in create.skip_foreign_keys
             ):
                 parts.append(self._named(constraint.name) + self.foreign_key_spec(constraint))
+        parts.extend(self.enum_checks(table))
         prefixes = "".join(f"{p.upper()} " for p in table.prefixes)
         return (
             f"CREATE {prefixes}TABLE {self.quote(table.name or '')} ({', '.join(parts)})"
@@ -100,6 +103,35 @@ class DDLCompiler(StatementCompiler):
 
     def table_options(self, table: Table) -> str:
         return ""
+
+    def enum_checks(self, table: Table) -> list[str]:
+        """``CHECK (column IN (...))`` for each ``Enum(create_constraint=True)`` column that
+        is not of a native enum type here."""
+        from corral.sql.enum_ddl import column_enum
+
+        checks = []
+        for column in table.columns:
+            if not isinstance(column, Column):
+                continue
+            enum = column_enum(column, self.dialect)
+            if enum is None or not enum.create_constraint:
+                continue
+            if enum.native_enum and self.features.native_enum is not None:
+                continue  # the type itself holds only its strings
+            strings = ", ".join(self.render_literal(text) for text in enum.enums)
+            checks.append(
+                self._named(enum.name) + f"CHECK ({self.quote(column.name)} IN ({strings}))"
+            )
+        return checks
+
+    def visit_create_enum_type(self, create: Any, **kw: Any) -> str:
+        type_compiler = self.dialect.type_compiler(self.dialect)
+        strings = ", ".join(self.render_literal(text) for text in create.type.enums)
+        return f"CREATE TYPE {type_compiler.enum_type_name(create.type)} AS ENUM ({strings})"
+
+    def visit_drop_enum_type(self, drop: Any, **kw: Any) -> str:
+        type_compiler = self.dialect.type_compiler(self.dialect)
+        return f"DROP TYPE {type_compiler.enum_type_name(drop.type)}"
 
     def primary_key_inline(self, table: Table) -> bool:
         """Whether a column's spec carries the primary key (no table-level constraint)."""
