@@ -127,20 +127,24 @@ def test_sql_expression_defaults_are_evaluated_by_the_database(engine: Engine) -
         with recorded_sql() as statements:
             session.add(stamped)
             session.flush()
-        insert_sql = _words(dml(statements)[0])
+        (insert_sql,) = [_words(s) for s in dml(statements)]
         assert insert_sql.startswith("INSERT INTO stamped (title, created, counted) VALUES (?, ")
         assert "(SELECT count(*) FROM counted)" in insert_sql
-        # The database decided these: they are expired, and load on first read.
-        assert "created" not in stamped.__dict__
-        assert isinstance(stamped.created, datetime.datetime)
-        assert isinstance(stamped.server_stamp, datetime.datetime)
-        assert (stamped.counted, stamped.note) == (2, "hello")
+        # The database decided these values; they come back with the row (RETURNING).
+        assert insert_sql.endswith("RETURNING id, created, server_stamp, counted, note")
+        with recorded_sql() as statements:
+            assert isinstance(stamped.created, datetime.datetime)
+            assert isinstance(stamped.server_stamp, datetime.datetime)
+            assert (stamped.counted, stamped.note) == (2, "hello")
+        assert statements == []
         stamped.title = "b"
         with recorded_sql() as statements:
             session.flush()
         assert _words(dml(statements)[0]).startswith(
             "UPDATE stamped SET title=?, counted=length('abcd') WHERE stamped.id = ?"
         )
+        # An UPDATE's expression value is expired, and loads on first read.
+        assert "counted" not in stamped.__dict__
         assert stamped.counted == 4
         session.commit()
     with engine.connect() as connection:
