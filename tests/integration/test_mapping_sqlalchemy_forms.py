@@ -14,6 +14,7 @@ from corral import (
     Engine,
     Enum,
     Identity,
+    Index,
     Integer,
     MetaData,
     Session,
@@ -348,3 +349,27 @@ def test_drop_all_drops_named_enum_types(engine: Engine) -> None:
         assert dropped == ["DROP TABLE moods"]
     metadata.create_all(engine)
     metadata.create_all(engine)  # checkfirst: nothing is created twice
+
+
+def test_index_create_and_drop(engine: Engine) -> None:
+    """Index.create()/drop() emit CREATE INDEX / DROP INDEX on an existing table."""
+    metadata = MetaData()
+    table = Table(
+        "indexed", metadata, Column("id", Integer, primary_key=True), Column("n", Integer)
+    )
+    table.create(engine)
+    index = Index("ix_indexed_n", table.c.n, unique=True)
+    with recorded_sql() as statements:
+        index.create(engine)
+    assert [_words(s) for s in statements if s.startswith("CREATE")] == [
+        "CREATE UNIQUE INDEX ix_indexed_n ON indexed (n)"
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(table), {"id": 1, "n": 5})
+    with pytest.raises(exc.IntegrityError), engine.begin() as connection:
+        connection.execute(insert(table), {"id": 2, "n": 5})
+    index.drop(engine)
+    with engine.begin() as connection:  # the unique index is gone
+        connection.execute(insert(table), {"id": 2, "n": 5})
+    with pytest.raises(exc.ArgumentError, match="checkfirst=True"):
+        index.create(engine, checkfirst=True)

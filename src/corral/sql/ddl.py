@@ -147,6 +147,21 @@ def has_enum_type(connection: Any, name: str) -> bool:
     return connection.execute(text(sql).bindparams(name=name)).first() is not None
 
 
+def index_ddl(bind: Bind, index: Index, action: str, checkfirst: bool) -> None:
+    """``Index.create()`` / ``.drop()``: one CREATE INDEX or DROP INDEX, at once."""
+    if checkfirst:
+        raise exc.ArgumentError(
+            f"Index({index.name!r}).{action}(checkfirst=True) is not supported: corral does "
+            "not look indexes up in the database; call it without checkfirst"
+        )
+    if index.table is None:
+        raise exc.InvalidRequestError(
+            f"Index({index.name!r}) belongs to no table yet; give it a table's columns"
+        )
+    with _connection(bind) as connection:
+        connection.execute(CreateIndex(index) if action == "create" else DropIndex(index))
+
+
 def _chosen(metadata: MetaData, tables: Sequence[Table] | None) -> list[Table]:
     """The MetaData's tables, or those of ``tables`` (which must belong to it)."""
     if tables is None:

@@ -413,6 +413,18 @@ class Index:
         self.table = table
         self.columns = [_resolve(table, ref) for ref in self._column_refs]
 
+    def create(self, bind: Bind, checkfirst: bool = False) -> None:
+        """CREATE this index on its table (now, not with ``create_all``)."""
+        from corral.sql.ddl import index_ddl
+
+        index_ddl(bind, self, "create", checkfirst)
+
+    def drop(self, bind: Bind, checkfirst: bool = False) -> None:
+        """DROP this index."""
+        from corral.sql.ddl import index_ddl
+
+        index_ddl(bind, self, "drop", checkfirst)
+
 
 class Table(TableClause):
     """A table in a MetaData: columns, primary key, foreign keys, constraints, indexes."""
