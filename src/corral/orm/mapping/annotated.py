@@ -63,11 +63,14 @@ def merged(template: MappedColumn, own: MappedColumn | None) -> MappedColumn:
 
 
 def _copies(foreign_keys: list[Any]) -> list[Any]:
-    """Each use of a shared template gets its own ForeignKey objects."""
+    """Each use of a shared template gets its own ForeignKey objects (an Identity, which
+    holds only its options, is shared)."""
     from corral.sql.schema import ForeignKey
 
     return [
-        ForeignKey(
+        fk
+        if not isinstance(fk, ForeignKey)
+        else ForeignKey(
             fk._target,
             ondelete=fk.ondelete,
             onupdate=fk.onupdate,

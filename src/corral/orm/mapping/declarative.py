@@ -21,7 +21,7 @@ from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import PENDING, MapperProperty, configure_mappers, try_configure
 from corral.sql import types as sqltypes
-from corral.sql.schema import Column, Constraint, Index, MetaData, Table
+from corral.sql.schema import Column, Constraint, ForeignKey, Index, MetaData, Table
 from corral.sql.type_api import NullType, TypeEngine
 
 _ABSENT: Any = object()
@@ -232,7 +232,7 @@ def _declared_columns(
                 python_type, _, nullable = unwrapped
                 if type_ is None:
                     type_ = base_registry.sql_type_for(python_type, owner)
-            if type_ is None and declared.foreign_keys:
+            if type_ is None and any(isinstance(k, ForeignKey) for k in declared.foreign_keys):
                 type_ = NullType()  # takes the referred column's type once both are known
             if type_ is None:
                 raise exc.MappingError(
