@@ -489,3 +489,26 @@ def test_type_decorator_coerce_compared_value_chooses_the_bind_type() -> None:
     cents, plain = as_cents.slots[0].processor, as_int.slots[0].processor
     assert cents is not None and cents(1.5) == 150
     assert plain is not None and plain(7) == 7
+
+
+def test_type_and_column_reprs_read_as_sqlalchemy_writes_them() -> None:
+    """repr() of types, columns and the primary key match SQLAlchemy's spelling."""
+    assert [repr(t) for t in (Integer(), String(30), DateTime(timezone=True))] == [
+        "Integer()",
+        "String(length=30)",
+        "DateTime(timezone=True)",
+    ]
+    assert repr(Enum(Mood)) == "Enum('HAPPY', 'SAD', name='mood')"
+    assert repr(Enum("a", "b", native_enum=False)) == "Enum('a', 'b', native_enum=False)"
+    assert repr(LowerCase(30)) == "LowerCase(length=30)"
+    table = Table(
+        "users",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("name", String(30), nullable=False),
+    )
+    assert repr(table.c.name) == "Column('name', String(length=30), table=<users>, nullable=False)"
+    assert repr(table.primary_key) == (
+        "PrimaryKeyConstraint(Column('id', Integer(), table=<users>, primary_key=True, "
+        "nullable=False))"
+    )

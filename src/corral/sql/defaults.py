@@ -109,3 +109,12 @@ class Identity:
     def __repr__(self) -> str:
         given = {k: v for k, v in vars(self).items() if v not in (None, False)}
         return f"Identity({', '.join(f'{k}={v!r}' for k, v in given.items())})"
+
+
+def take_identity(items: list[Any], what: str) -> Identity | None:
+    """Remove the ``Identity()`` from a column's positional arguments and return it."""
+    identities = [item for item in items if isinstance(item, Identity)]
+    if len(identities) > 1:
+        raise exc.ArgumentError(f"{what} got more than one Identity(); give one")
+    items[:] = [item for item in items if not isinstance(item, Identity)]
+    return identities[0] if identities else None

@@ -201,6 +201,17 @@ class Enum(TypeEngine):
             self.create_constraint,
         )
 
+    def __repr__(self) -> str:
+        shown = [repr(text) for text in self.enums]
+        if self.name is not None:
+            shown.append(f"name={self.name!r}")
+        for option, default in (("native_enum", True), ("create_constraint", False)):
+            if getattr(self, option) != default:
+                shown.append(f"{option}={getattr(self, option)!r}")
+        if self.length != max(len(text) for text in self.enums):
+            shown.append(f"length={self.length!r}")
+        return f"Enum({', '.join(shown)})"
+
     def describe(self) -> str:
         if self.enum_class is not None:
             return f"Enum({self.enum_class.__name__})"

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.sql import schema_keywords as keywords
 from corral.sql.columns import NamedColumn
-from corral.sql.defaults import ColumnDefault, Identity
+from corral.sql.defaults import ColumnDefault, Identity, take_identity
 from corral.sql.dialect_options import flat as flat_dialect_options
 from corral.sql.elements import ColumnElement
 from corral.sql.foreign_key_types import adopt_referred_types
 from corral.sql.from_clause import ColumnCollection, TableClause
+from corral.sql.schema_repr import column_repr, index_ddl
 from corral.sql.text import TextClause
 from corral.sql.type_api import TypeEngine, to_instance
 
@@ -108,15 +109,10 @@ class Column(NamedColumn[Any]):
         )
         super().__init__(name or "", type_)
         self.key = key or name or ""
-        identities = [item for item in foreign_keys if isinstance(item, Identity)]
-        if len(identities) > 1:
-            raise exc.ArgumentError(f"Column {name!r} got more than one Identity(); give one")
         #: ``Identity()`` given as an argument: the database numbers this column.
-        self.identity: Identity | None = identities[0] if identities else None
+        self.identity: Identity | None = take_identity(foreign_keys, f"Column {name!r}")
         self.foreign_keys: list[ForeignKey] = []
         for fk in foreign_keys:
-            if isinstance(fk, Identity):
-                continue
             fk.parent = self
             self.foreign_keys.append(fk)
 
@@ -125,7 +121,7 @@ class Column(NamedColumn[Any]):
         return flat_dialect_options(self.dialect_options)
 
     def __repr__(self) -> str:
-        return f"Column({self.name!r}, {self.type!r}, table={getattr(self.table, 'name', None)!r})"
+        return column_repr(self)
 
     @property
     def is_autoincrement(self) -> bool:
@@ -279,6 +275,9 @@ class PrimaryKeyConstraint(_ColumnsConstraint):
 
     kind = "primary_key"
 
+    def __repr__(self) -> str:
+        return f"PrimaryKeyConstraint({', '.join(repr(c) for c in self.columns)})"
+
 
 class UniqueConstraint(_ColumnsConstraint):
     """``UNIQUE (columns)``."""
@@ -415,14 +414,10 @@ class Index:
 
     def create(self, bind: Bind, checkfirst: bool = False) -> None:
         """CREATE this index on its table (now, not with ``create_all``)."""
-        from corral.sql.ddl import index_ddl
-
         index_ddl(bind, self, "create", checkfirst)
 
     def drop(self, bind: Bind, checkfirst: bool = False) -> None:
         """DROP this index."""
-        from corral.sql.ddl import index_ddl
-
         index_ddl(bind, self, "drop", checkfirst)
 
 

@@ -41,6 +41,7 @@ sent.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -161,7 +162,35 @@ class TypeEngine:
         return type(self).__name__
 
     def __repr__(self) -> str:
-        return self.describe()
+        return constructor_repr(self)
+
+
+def constructor_repr(type_: object, source: object | None = None) -> str:
+    """``String(length=30)``: the class name and the constructor arguments that differ from
+    their defaults, read from ``source``'s attributes (``type_``'s by default), as
+    SQLAlchemy's reprs are."""
+    source = type_ if source is None else source
+    try:
+        parameters = list(inspect.signature(type(source).__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        parameters = []
+    shown = []
+    for parameter in parameters:
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if not hasattr(source, parameter.name):
+            continue
+        value = getattr(source, parameter.name)
+        if parameter.default is parameter.empty:
+            shown.append(repr(value))
+            continue
+        try:
+            same = bool(value == parameter.default)
+        except Exception:
+            same = False
+        if not same:
+            shown.append(f"{parameter.name}={value!r}")
+    return f"{type(type_).__name__}({', '.join(shown)})"
 
 
 class UnstorableValue(ValueError):

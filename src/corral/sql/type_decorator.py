@@ -15,7 +15,13 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
-from corral.sql.type_api import Processor, StorageCheck, TypeEngine, to_instance
+from corral.sql.type_api import (
+    Processor,
+    StorageCheck,
+    TypeEngine,
+    constructor_repr,
+    to_instance,
+)
 
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
@@ -175,6 +181,9 @@ class TypeDecorator(TypeEngine):
 
     def describe(self) -> str:
         return f"{type(self).__name__}({self._impl.describe()})"
+
+    def __repr__(self) -> str:
+        return constructor_repr(self, self._impl)
 
 
 class UserDefinedType(TypeEngine):
