@@ -67,8 +67,6 @@ MODULES = (
 
 #: Why a SQLAlchemy module has no corral namesake yet; shown on the page.
 ABSENT_BECAUSE = {
-    "sqlalchemy.ext.declarative": "`declarative_base()` is not written yet; `DeclarativeBase` "
-    "from `corral.orm` declares mapped classes",
     "sqlalchemy.orm.attributes": "instrumented attributes live in `corral.orm.mapping`, and "
     "its helpers (`flag_modified`, `set_committed_value`, ...) are not written yet",
     "sqlalchemy.orm.collections": "collections live in `corral.orm.relationships`; keyed "

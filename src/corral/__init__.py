@@ -43,6 +43,7 @@ from corral.orm import (
     backref,
     configure_mappers,
     contains_eager,
+    declarative_base,
     defaultload,
     defer,
     deferred,
@@ -62,7 +63,7 @@ from corral.orm import (
     undefer,
 )
 from corral.pool import NullPool, Pool, QueuePool, StaticPool
-from corral.schema import ColumnDefault, Constraint, DDLElement
+from corral.schema import ColumnDefault, Constraint, DDLElement, Identity
 from corral.sql import (
     CTE,
     Alias,
@@ -152,6 +153,7 @@ from corral.sql.expression import (
     UnaryExpression,
     WithinGroup,
 )
+from corral.sql.type_decorator import TypeDecorator
 from corral.sql.types import (
     JSON,
     BigInteger,
@@ -168,6 +170,8 @@ from corral.sql.types import (
     String,
     Text,
     Time,
+    Unicode,
+    UnicodeText,
     Uuid,
 )
 
@@ -217,6 +221,7 @@ __all__ = [
     "Function",
     "FunctionFilter",
     "Grouping",
+    "Identity",
     "Index",
     "Insert",
     "Integer",
@@ -269,7 +274,10 @@ __all__ = [
     "Tuple",
     "TypeCoerce",
     "TypeCompiler",
+    "TypeDecorator",
     "UnaryExpression",
+    "Unicode",
+    "UnicodeText",
     "UniqueConstraint",
     "Update",
     "Uuid",
@@ -290,6 +298,7 @@ __all__ = [
     "configure_mappers",
     "contains_eager",
     "create_engine",
+    "declarative_base",
     "defaultload",
     "defer",
     "deferred",

@@ -5,6 +5,7 @@ re-exports them so that ``from sqlalchemy.types import ...`` moves over by renam
 """
 
 from corral.sql.type_api import NULLTYPE, NullType, TypeEngine, to_instance
+from corral.sql.type_decorator import TypeDecorator, UserDefinedType
 from corral.sql.types import (
     JSON,
     BigInteger,
@@ -21,6 +22,8 @@ from corral.sql.types import (
     String,
     Text,
     Time,
+    Unicode,
+    UnicodeText,
     Uuid,
 )
 
@@ -42,7 +45,11 @@ __all__ = [
     "String",
     "Text",
     "Time",
+    "TypeDecorator",
     "TypeEngine",
+    "Unicode",
+    "UnicodeText",
+    "UserDefinedType",
     "Uuid",
     "to_instance",
 ]

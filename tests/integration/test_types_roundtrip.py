@@ -116,7 +116,7 @@ VALUES: dict[str, tuple[Any, list[Any]]] = {
     "uuid": (Uuid(), [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1), uuid.uuid4()]),
     "uuid_text": (Uuid(as_uuid=False), [str(uuid.uuid4()), str(uuid.UUID(int=1))]),
     "color": (Enum(Color), [Color.RED, Color.GREEN, Color.ULTRAVIOLET]),
-    "status": (Enum("draft", "published", "1"), ["draft", "published", "1"]),
+    "status": (Enum("draft", "published", "1", name="status"), ["draft", "published", "1"]),
 }
 
 ROW_COUNT = max(len(values) for _, values in VALUES.values())

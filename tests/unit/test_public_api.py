@@ -26,6 +26,7 @@ INTENDED = {
     # types
     "Integer", "BigInteger", "SmallInteger", "String", "Text", "Boolean", "Float", "Numeric",
     "Date", "DateTime", "Time", "Interval", "LargeBinary", "JSON", "Uuid", "Enum",
+    "Unicode", "UnicodeText", "TypeDecorator", "Identity", "declarative_base",
     # engine
     "create_engine", "make_url", "URL", "Engine", "Connection", "Transaction",
     "NestedTransaction", "Result", "CursorResult", "ScalarResult", "MappingResult", "Row",

@@ -83,8 +83,9 @@ DDL: list[tuple[TypeEngine, str, str, str]] = [
     (LargeBinary(1000), "BLOB", "BYTEA", "BLOB(1000)"),
     (JSON(), "TEXT", "JSON", "LONGTEXT"),
     (Uuid(), "CHAR(32)", "UUID", "CHAR(32)"),
-    (Enum(Color), "VARCHAR(11)", "VARCHAR(11)", "VARCHAR(11)"),
-    (Enum("a", "bcd", length=20), "VARCHAR(20)", "VARCHAR(20)", "VARCHAR(20)"),
+    (Enum(Color), "VARCHAR(11)", "color", "ENUM('RED','GREEN','ULTRAVIOLET')"),
+    (Enum("a", "bcd", name="Abc"), "VARCHAR(3)", '"Abc"', "ENUM('a','bcd')"),
+    (Enum("a", "bcd", length=20, native_enum=False), "VARCHAR(20)", "VARCHAR(20)", "VARCHAR(20)"),
 ]
 
 

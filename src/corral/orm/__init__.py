@@ -22,6 +22,7 @@ from corral.orm.loading.strategy_options import (
 )
 from corral.orm.mapping.aliased import aliased
 from corral.orm.mapping.declarative import DeclarativeBase, registry
+from corral.orm.mapping.declarative_base import declarative_base
 from corral.orm.mapping.inspection import AttributeState, inspect
 from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.mapper import Mapper
@@ -54,6 +55,7 @@ __all__ = [
     "backref",
     "configure_mappers",
     "contains_eager",
+    "declarative_base",
     "defaultload",
     "defer",
     "deferred",

@@ -141,6 +141,27 @@ def has_table(connection: Any, name: str) -> bool:
     return connection.execute(query).first() is not None
 
 
+def has_enum_type(connection: Any, name: str) -> bool:
+    """Whether the database behind ``connection`` has a named enum type ``name``."""
+    sql = connection.dialect.ddl_compiler.has_enum_type_sql
+    return connection.execute(text(sql).bindparams(name=name)).first() is not None
+
+
+def index_ddl(bind: Bind, index: Index, action: str, checkfirst: bool) -> None:
+    """``Index.create()`` / ``.drop()``: one CREATE INDEX or DROP INDEX, at once."""
+    if checkfirst:
+        raise exc.ArgumentError(
+            f"Index({index.name!r}).{action}(checkfirst=True) is not supported: corral does "
+            "not look indexes up in the database; call it without checkfirst"
+        )
+    if index.table is None:
+        raise exc.InvalidRequestError(
+            f"Index({index.name!r}) belongs to no table yet; give it a table's columns"
+        )
+    with _connection(bind) as connection:
+        connection.execute(CreateIndex(index) if action == "create" else DropIndex(index))
+
+
 def _chosen(metadata: MetaData, tables: Sequence[Table] | None) -> list[Table]:
     """The MetaData's tables, or those of ``tables`` (which must belong to it)."""
     if tables is None:
@@ -165,10 +186,12 @@ def create_all(
     with _connection(bind) as connection:
         can_alter = connection.dialect.features.alter_add_foreign_key
         deferred = tuple(cycle_fks) if can_alter else ()
+        from corral.sql.enum_ddl import create_enum_types
+
         created: set[str] = set()
+        tables = [t for t in tables if not checkfirst or not has_table(connection, t.name)]
+        create_enum_types(connection, tables)
         for table in tables:
-            if checkfirst and has_table(connection, table.name):
-                continue
             own = tuple(f for f in deferred if f.table is table)
             connection.execute(CreateTable(table, skip_foreign_keys=own))
             if connection.dialect.ddl_compiler.comments == "statement":
@@ -201,3 +224,6 @@ def drop_all(
             connection.execute(text(connection.dialect.ddl_compiler.defer_foreign_keys_sql))
         for table in reversed(present):
             connection.execute(DropTable(table))
+        from corral.sql.enum_ddl import drop_enum_types
+
+        drop_enum_types(connection, present)

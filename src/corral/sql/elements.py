@@ -312,7 +312,9 @@ class ColumnElement(ClauseElement, Generic[T]):
         return BindParameter(
             None,
             other,
-            self.type if not isinstance(self.type, NullType) else None,
+            self.type.coerce_compared_value(op, other)
+            if not isinstance(self.type, NullType)
+            else None,
             origin=self.describe(),
         )
 

@@ -121,3 +121,7 @@ class Features:
     is_boolean_keyword: bool = False
     #: A backslash in a string literal is an escape character, so it is doubled (MySQL).
     backslash_escapes: bool = False
+    #: How ``Enum(native_enum=True)`` is spelled: ``named`` (a type created apart,
+    #: ``CREATE TYPE ... AS ENUM``: PostgreSQL), ``inline`` (``ENUM('a','b')`` in the
+    #: column: MySQL) or None (no enum type: a ``VARCHAR``).
+    native_enum: Literal["named", "inline"] | None = None

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.sql import schema_keywords as keywords
 from corral.sql.columns import NamedColumn
+from corral.sql.defaults import ColumnDefault, Identity, take_identity
 from corral.sql.dialect_options import flat as flat_dialect_options
 from corral.sql.elements import ColumnElement
 from corral.sql.foreign_key_types import adopt_referred_types
 from corral.sql.from_clause import ColumnCollection, TableClause
+from corral.sql.schema_repr import column_repr, index_ddl
 from corral.sql.text import TextClause
 from corral.sql.type_api import TypeEngine, to_instance
 
@@ -54,27 +56,14 @@ def split_column_arguments(
             name = arg
         elif isinstance(arg, TypeEngine) or (isinstance(arg, type) and issubclass(arg, TypeEngine)):
             type_ = to_instance(arg)
-        elif isinstance(arg, ForeignKey):
-            foreign_keys.append(arg)
+        elif isinstance(arg, ForeignKey | Identity):
+            foreign_keys.append(arg)  # type: ignore[arg-type]  # Identity: Column takes it out
         else:
             raise exc.ArgumentError(
                 f"{what} does not understand the argument {arg!r}; it takes a column name, "
                 "a type, ForeignKey()s and keyword options"
             )
     return name, type_, foreign_keys
-
-
-class ColumnDefault:
-    """A client-side value for a column: a constant, or a callable called per row."""
-
-    __slots__ = ("arg", "is_callable")
-
-    def __init__(self, arg: Any) -> None:
-        self.arg = arg
-        self.is_callable = callable(arg)
-
-    def value(self) -> Any:
-        return self.arg() if self.is_callable else self.arg
 
 
 class Column(NamedColumn[Any]):
@@ -120,6 +109,8 @@ class Column(NamedColumn[Any]):
         )
         super().__init__(name or "", type_)
         self.key = key or name or ""
+        #: ``Identity()`` given as an argument: the database numbers this column.
+        self.identity: Identity | None = take_identity(foreign_keys, f"Column {name!r}")
         self.foreign_keys: list[ForeignKey] = []
         for fk in foreign_keys:
             fk.parent = self
@@ -130,7 +121,7 @@ class Column(NamedColumn[Any]):
         return flat_dialect_options(self.dialect_options)
 
     def __repr__(self) -> str:
-        return f"Column({self.name!r}, {self.type!r}, table={getattr(self.table, 'name', None)!r})"
+        return column_repr(self)
 
     @property
     def is_autoincrement(self) -> bool:
@@ -140,7 +131,7 @@ class Column(NamedColumn[Any]):
             return False
         if self.foreign_keys and self.autoincrement != "ignore_fk":
             return False
-        if self.autoincrement is True:
+        if self.autoincrement is True or self.identity is not None:
             return True
         if self.autoincrement is False or self.type.affinity != "integer":
             return False
@@ -284,6 +275,9 @@ class PrimaryKeyConstraint(_ColumnsConstraint):
 
     kind = "primary_key"
 
+    def __repr__(self) -> str:
+        return f"PrimaryKeyConstraint({', '.join(repr(c) for c in self.columns)})"
+
 
 class UniqueConstraint(_ColumnsConstraint):
     """``UNIQUE (columns)``."""
@@ -418,6 +412,14 @@ class Index:
         self.table = table
         self.columns = [_resolve(table, ref) for ref in self._column_refs]
 
+    def create(self, bind: Bind, checkfirst: bool = False) -> None:
+        """CREATE this index on its table (now, not with ``create_all``)."""
+        index_ddl(bind, self, "create", checkfirst)
+
+    def drop(self, bind: Bind, checkfirst: bool = False) -> None:
+        """DROP this index."""
+        index_ddl(bind, self, "drop", checkfirst)
+
 
 class Table(TableClause):
     """A table in a MetaData: columns, primary key, foreign keys, constraints, indexes."""
@@ -517,6 +519,14 @@ class Table(TableClause):
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(f"Table {self.name!r} is not iterable; iterate table.c for its columns")
 
+    def create(self, bind: Bind, checkfirst: bool = False) -> None:
+        """CREATE this table and its indexes (with ``checkfirst``, only when it is absent)."""
+        self.metadata.create_all(bind, tables=[self], checkfirst=checkfirst)
+
+    def drop(self, bind: Bind, checkfirst: bool = False) -> None:
+        """DROP this table (with ``checkfirst``, only when it exists)."""
+        self.metadata.drop_all(bind, tables=[self], checkfirst=checkfirst)
+
 
 class MetaData:
     """A collection of tables, created and dropped together in foreign-key order."""
@@ -582,6 +592,7 @@ __all__ = [
     "Constraint",
     "ForeignKey",
     "ForeignKeyConstraint",
+    "Identity",
     "Index",
     "MetaData",
     "PrimaryKeyConstraint",

@@ -41,6 +41,7 @@ sent.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -117,8 +118,11 @@ class TypeEngine:
             return factory(self, dialect)
         return self.generic_bind_processor(dialect)
 
-    def result_processor(self, dialect: SQLDialect) -> Processor | None:
-        """A function converting a driver value to Python, or ``None`` when none is needed."""
+    def result_processor(self, dialect: SQLDialect, coltype: object = None) -> Processor | None:
+        """A function converting a driver value to Python, or ``None`` when none is needed.
+
+        ``coltype`` is the driver's type code for the column, when known (SQLAlchemy's
+        signature; corral's own types do not need it)."""
         factory = dialect.type_compiler.result_processors.get(self.visit_name)
         if factory is not None:
             return factory(self, dialect)
@@ -127,6 +131,19 @@ class TypeEngine:
     def storage_check(self, dialect: SQLDialect, *, stored: bool) -> StorageCheck | None:
         """A check refusing values the database would change (see the module docstring)."""
         return None
+
+    def dialect_impl(self, dialect: SQLDialect) -> TypeEngine:
+        """The type whose DDL spelling ``dialect`` writes for this one (itself, except for a
+        ``TypeDecorator``)."""
+        return self
+
+    def coerce_compared_value(self, op: object, value: Any) -> TypeEngine:
+        """The type a plain ``value`` compared with an expression of this type is bound as."""
+        return self
+
+    def literal_value(self, value: Any, dialect: SQLDialect) -> Any:
+        """``value`` as it is written into SQL text (``literal_binds``)."""
+        return value
 
     def generic_bind_processor(self, dialect: SQLDialect) -> Processor | None:
         """The bind conversion ``dialect.features`` call for, before any driver override."""
@@ -145,7 +162,35 @@ class TypeEngine:
         return type(self).__name__
 
     def __repr__(self) -> str:
-        return self.describe()
+        return constructor_repr(self)
+
+
+def constructor_repr(type_: object, source: object | None = None) -> str:
+    """``String(length=30)``: the class name and the constructor arguments that differ from
+    their defaults, read from ``source``'s attributes (``type_``'s by default), as
+    SQLAlchemy's reprs are."""
+    source = type_ if source is None else source
+    try:
+        parameters = list(inspect.signature(type(source).__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        parameters = []
+    shown = []
+    for parameter in parameters:
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if not hasattr(source, parameter.name):
+            continue
+        value = getattr(source, parameter.name)
+        if parameter.default is parameter.empty:
+            shown.append(repr(value))
+            continue
+        try:
+            same = bool(value == parameter.default)
+        except Exception:
+            same = False
+        if not same:
+            shown.append(f"{parameter.name}={value!r}")
+    return f"{type(type_).__name__}({', '.join(shown)})"
 
 
 class UnstorableValue(ValueError):

@@ -56,6 +56,8 @@ __all__ = [
     "String",
     "Text",
     "Time",
+    "Unicode",
+    "UnicodeText",
     "Uuid",
     "type_for_value",
 ]
@@ -171,6 +173,15 @@ class Text(String):
     """
 
     visit_name = "text"
+
+
+class Unicode(String):
+    """Text of bounded length kept as Unicode: ``VARCHAR(length)`` (every corral dialect
+    stores text as Unicode)."""
+
+
+class UnicodeText(Text):
+    """Text of unbounded length kept as Unicode: ``TEXT`` (``LONGTEXT`` on MySQL)."""
 
 
 # --- booleans ---------------------------------------------------------------------------

@@ -100,6 +100,7 @@ class MySQLDDLCompiler(MySQLStatementCompiler, DDLCompiler):
     comments = "inline"
 
     def autoincrement_spec(self, column: Column) -> str:
+        self.plain_identity_only(column, "numbers a key with AUTO_INCREMENT")
         return (
             f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)} "
             "NOT NULL AUTO_INCREMENT"

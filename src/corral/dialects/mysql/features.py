@@ -30,6 +30,7 @@ FEATURES = Features(
     native_boolean=False,
     native_uuid=False,
     native_json=False,
+    native_enum="inline",
     native_interval=False,
     timezone_datetime=False,
     varchar_needs_length=True,

@@ -59,8 +59,13 @@ class MySQLTypeCompiler(TypeCompiler):
         "time": _time_result,
     }
 
+    def string_literal(self, text: str) -> str:
+        # MySQL reads a backslash in a string literal as an escape.
+        return super().string_literal(text.replace("\\", "\\\\"))
+
     def process_cast(self, type_: TypeEngine) -> str:
         """MySQL's CAST takes only a few names: SIGNED, DECIMAL, DOUBLE, CHAR, BINARY, dates."""
+        type_ = type_.dialect_impl(self.dialect)
         affinity = type_.affinity
         if affinity in ("integer", "boolean", "interval"):
             return "SIGNED"

@@ -30,6 +30,7 @@ FEATURES = Features(
     native_boolean=True,
     native_uuid=True,
     native_json=True,
+    native_enum="named",
     native_interval=True,
     timezone_datetime=True,
     varchar_needs_length=False,

@@ -76,6 +76,7 @@ class SQLiteDDLCompiler(SQLiteStatementCompiler, DDLCompiler):
     def autoincrement_spec(self, column: Column) -> str:
         # Only a column declared exactly INTEGER with the primary key becomes the rowid,
         # which SQLite numbers itself; BIGINT would not.
+        self.plain_identity_only(column, "numbers an INTEGER PRIMARY KEY as its rowid")
         spec = f"{self.quote(column.name)} INTEGER NOT NULL" + self.not_null_suffix(column)
         if isinstance(column.table, Table) and self.primary_key_inline(column.table):
             # AUTOINCREMENT (never reuse a deleted row's key) exists only on an inline key.

@@ -7,13 +7,13 @@ import decimal
 import enum
 import inspect
 import sys
-import types
 import typing
 import uuid
-from typing import Any, ClassVar, Union, dataclass_transform, get_args, get_origin
+from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_origin
 
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
+from corral.orm.mapping.annotated import merged, split_annotated
 from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.instance_state import InstanceState
@@ -21,7 +21,7 @@ from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import PENDING, MapperProperty, configure_mappers, try_configure
 from corral.sql import types as sqltypes
-from corral.sql.schema import Column, Constraint, Index, MetaData, Table
+from corral.sql.schema import Column, Constraint, ForeignKey, Index, MetaData, Table
 from corral.sql.type_api import NullType, TypeEngine
 
 _ABSENT: Any = object()
@@ -71,6 +71,8 @@ class registry:
                 found = mapping.get(get_origin(python_type))
             if found is not None:
                 return found() if isinstance(found, type) else found
+        if get_origin(python_type) is Annotated:  # not a key itself: its base type may be
+            return self.sql_type_for(get_args(python_type)[0], owner)
         if isinstance(python_type, type) and issubclass(python_type, enum.Enum):
             return sqltypes.Enum(python_type)
         raise exc.MappingError(
@@ -166,19 +168,15 @@ def _resolve_annotation(cls: type, name: str, annotation: Any) -> Any:
         ) from None
 
 
-def _unwrap_mapped(cls: type, name: str, annotation: Any) -> tuple[Any, bool] | None:
-    """(inner Python type, nullable) for ``Mapped[T]``; None for annotations that are not mapped."""
+def _unwrap_mapped(
+    cls: type, name: str, annotation: Any
+) -> tuple[Any, MappedColumn | None, bool] | None:
+    """(inner Python type, the mapped_column() inside an ``Annotated``, nullable) for
+    ``Mapped[T]``; None for annotations that are not mapped."""
     if get_origin(annotation) is not Mapped:
         return None
     (inner,) = get_args(annotation)
-    nullable = False
-    if get_origin(inner) in (Union, types.UnionType):
-        members = [a for a in get_args(inner) if a is not type(None)]
-        nullable = len(members) < len(get_args(inner))
-        if len(members) != 1:
-            raise exc.MappingError(f"{cls.__name__}.{name}: cannot map the union {inner!r}")
-        inner = members[0]
-    return inner, nullable
+    return split_annotated(f"{cls.__name__}.{name}", inner)
 
 
 def _declared_columns(
@@ -223,15 +221,18 @@ def _declared_columns(
             if not isinstance(value, MappedColumn):
                 if unwrapped is None:
                     continue  # __allow_unmapped__: a plain annotation maps nothing
-                value = mapped_column()
-            declared = value
+                value = None
+            template = unwrapped[1] if unwrapped is not None else None
+            if template is not None:
+                value = merged(template, value)
+            declared = value if value is not None else mapped_column()
             nullable: bool | None = None
             type_ = declared.type
             if unwrapped is not None:
-                python_type, nullable = unwrapped
+                python_type, _, nullable = unwrapped
                 if type_ is None:
                     type_ = base_registry.sql_type_for(python_type, owner)
-            if type_ is None and declared.foreign_keys:
+            if type_ is None and any(isinstance(k, ForeignKey) for k in declared.foreign_keys):
                 type_ = NullType()  # takes the referred column's type once both are known
             if type_ is None:
                 raise exc.MappingError(

@@ -175,11 +175,16 @@ def _finish_inserts(
     # Values the database decided (server defaults) reload when read; the same for every row.
     others = {k for k in server_generated if k not in pk_names}
     identity, new, inserted = session.identity_map.objects, session._new, transaction.inserted
+    # Those fetched with the row (INSERT ... RETURNING) are set, not expired.
+    fetched = [k for k in others if rows and k in rows[0]]
+    others -= set(fetched)
     for obj, params in zip(objects, rows, strict=True):
         d = obj.__dict__
         for name in pk_names:
             if name in params:
                 d[name] = params[name]
+        for name in fetched:
+            d[name] = params[name]
         state: InstanceState = d[STATE_ATTR]
         key = (cls, tuple([d[k] for k in pk_names]))
         state.key = key

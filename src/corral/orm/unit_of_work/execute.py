@@ -54,6 +54,12 @@ def _check_rowcount(step: Step, rowcount: int) -> None:
 def _insert(connection: Any, step: Step) -> None:
     mapper = step.mapper
     generated = step.generated_keys
+    decided = [k for k in step.server_generated if k not in mapper.primary_key_attrs]
+    if decided and connection.dialect.features.insert_returning:
+        # Values the database decided (server defaults, SQL expressions) come back with
+        # the row, as SQLAlchemy's eager_defaults="auto" fetches them: no later SELECT.
+        _insert_fetching(connection, step, [*generated, *decided])
+        return
     if not generated:
         params: Any = step.params[0] if len(step.params) == 1 else step.params
         connection.execute(step.statement, params)
@@ -111,3 +117,13 @@ def _insert_returning(connection: Any, step: Step, key: str) -> None:
         values = connection.execute(statement).scalars().all()
         for row, value in zip(chunk, values, strict=True):
             row[key] = value
+
+
+def _insert_fetching(connection: Any, step: Step, keys: list[str]) -> None:
+    """INSERT ... RETURNING the columns in ``keys``; their values go into the rows' params."""
+    columns = [step.mapper.columns_by_key[k] for k in keys]
+    statement = insert(step.mapper.table).returning(*columns)
+    params: Any = step.params[0] if len(step.params) == 1 else step.params
+    rows = connection.execute(statement, params).all()
+    for row_params, row in zip(step.params, rows, strict=True):
+        row_params.update(zip(keys, row, strict=True))

@@ -120,11 +120,19 @@ _ColumnSpec = tuple[str, Any, bool, bool]
 
 
 def _insert_specs(mapper: Mapper) -> list[_ColumnSpec]:
-    return [
-        (key, column.default, column.server_default is not None or column.primary_key,
-         column.primary_key)
-        for key, column in mapper.columns_by_key.items()
-    ]  # fmt: skip
+    specs: list[_ColumnSpec] = []
+    for key, column in mapper.columns_by_key.items():
+        default = column.default
+        # A SQL expression default is evaluated by the database in the INSERT.
+        in_sql = default is not None and default.is_clause_element
+        database_decides = (
+            in_sql
+            or column.server_default is not None
+            or column.identity is not None
+            or column.primary_key
+        )
+        specs.append((key, None if in_sql else default, database_decides, column.primary_key))
+    return specs
 
 
 def _insert_row(
@@ -247,6 +255,9 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
     last_shape: tuple[object, ...] | None = None
     version_key = mapper.version_id_key
     on_update = [(k, c.onupdate) for k, c in mapper.columns_by_key.items() if c.onupdate]
+    # SQL expression onupdates are written into the UPDATE; their values reload when read.
+    in_sql = tuple(k for k, default in on_update if default.is_clause_element)
+    on_update = [(k, default) for k, default in on_update if not default.is_clause_element]
     key_names = [KEY_PARAM + k for k in mapper.primary_key_attrs]
     for obj in _pk_order(objects):
         state = _state(obj)
@@ -289,7 +300,8 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
                 )
             # A version the database sets itself (version_id_generator=False) reloads after.
             server_side = version_key is not None and mapper.version_id_generator is False
-            server_version = (version_key,) if server_side and version_key else ()
+            server_version: tuple[str, ...] = (version_key,) if server_side and version_key else ()
+            server_version += tuple(k for k in in_sql if k not in changes)
             step = Step(
                 StepKind.UPDATE,
                 mapper,

@@ -51,6 +51,8 @@ class DDLCompiler(StatementCompiler):
 
     #: A query with a ``:name`` parameter returning a row when that table exists.
     has_table_sql: ClassVar[str] = ""
+    #: The same for a named enum type (where ``features.native_enum == "named"``).
+    has_enum_type_sql: ClassVar[str] = ""
     #: Where foreign keys cannot be dropped: SQL that defers their checks to COMMIT,
     #: so that tables referring to each other can be dropped in one transaction.
     defer_foreign_keys_sql: ClassVar[str | None] = None
@@ -92,6 +94,7 @@ class DDLCompiler(StatementCompiler):
                 and constraint not in create.skip_foreign_keys
             ):
                 parts.append(self._named(constraint.name) + self.foreign_key_spec(constraint))
+        parts.extend(self.enum_checks(table))
         prefixes = "".join(f"{p.upper()} " for p in table.prefixes)
         return (
             f"CREATE {prefixes}TABLE {self.quote(table.name or '')} ({', '.join(parts)})"
@@ -100,6 +103,35 @@ class DDLCompiler(StatementCompiler):
 
     def table_options(self, table: Table) -> str:
         return ""
+
+    def enum_checks(self, table: Table) -> list[str]:
+        """``CHECK (column IN (...))`` for each ``Enum(create_constraint=True)`` column that
+        is not of a native enum type here."""
+        from corral.sql.enum_ddl import column_enum
+
+        checks = []
+        for column in table.columns:
+            if not isinstance(column, Column):
+                continue
+            enum = column_enum(column, self.dialect)
+            if enum is None or not enum.create_constraint:
+                continue
+            if enum.native_enum and self.features.native_enum is not None:
+                continue  # the type itself holds only its strings
+            strings = ", ".join(self.render_literal(text) for text in enum.enums)
+            checks.append(
+                self._named(enum.name) + f"CHECK ({self.quote(column.name)} IN ({strings}))"
+            )
+        return checks
+
+    def visit_create_enum_type(self, create: Any, **kw: Any) -> str:
+        type_compiler = self.dialect.type_compiler(self.dialect)
+        strings = ", ".join(self.render_literal(text) for text in create.type.enums)
+        return f"CREATE TYPE {type_compiler.enum_type_name(create.type)} AS ENUM ({strings})"
+
+    def visit_drop_enum_type(self, drop: Any, **kw: Any) -> str:
+        type_compiler = self.dialect.type_compiler(self.dialect)
+        return f"DROP TYPE {type_compiler.enum_type_name(drop.type)}"
 
     def primary_key_inline(self, table: Table) -> bool:
         """Whether a column's spec carries the primary key (no table-level constraint)."""
@@ -169,7 +201,7 @@ class DDLCompiler(StatementCompiler):
         return self.process(constraint.sqltext, literal_binds=True, include_table=False)
 
     def column_spec(self, column: Column) -> str:
-        if column.is_autoincrement:
+        if column.is_autoincrement or column.identity is not None:
             return self.autoincrement_spec(column) + self.column_suffix(column)
         spec = f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)}"
         default = self.server_default(column)
@@ -189,7 +221,26 @@ class DDLCompiler(StatementCompiler):
         return ""
 
     def autoincrement_spec(self, column: Column) -> str:
+        self.plain_identity_only(column, "numbers the integer primary key itself")
         return f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)} NOT NULL"
+
+    def plain_identity_only(self, column: Column, numbering: str) -> None:
+        """Refuse an ``Identity`` this dialect cannot honour: one with options, ``always``,
+        or on a column other than the table's one generated integer key."""
+        identity = column.identity
+        if identity is None:
+            return
+        where = f"{self.dialect.name} has no identity columns (it {numbering})"
+        if not column.is_autoincrement:
+            raise exc.CompileError(
+                f"Identity() on {column.describe()}: {where}, so only the table's single "
+                "integer primary key can be numbered; remove Identity() from this column"
+            )
+        if identity.always or identity.options():
+            raise exc.CompileError(
+                f"{identity!r} on {column.describe()}: {where}, so its options cannot be "
+                "honoured; write Identity() without options, or leave it out"
+            )
 
     def server_default(self, column: Column) -> str | None:
         default = column.server_default

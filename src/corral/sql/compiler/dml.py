@@ -114,7 +114,14 @@ def _assigned_columns(
         default = getattr(column, default_attribute, None)
         if key in given:
             assigned.append((key, _process_value(compiler, given[key], **kw)))
+        elif key not in from_execute and default is not None and default.is_clause_element:
+            # A SQL expression default (func.now(), select(...)): the database evaluates it.
+            # It is not part of the statement's tree, so its values are written inline.
+            clause = default.clause()
+            assigned.append((key, compiler.process(clause, **{**kw, "literal_binds": True})))
         elif key in from_execute or default is not None:
+            if default is not None and default.is_clause_element:
+                default = None  # a value was given: the expression is not needed
             slot = compiler._add_slot(
                 key, column.type, column.describe(), default=default, stored=True
             )

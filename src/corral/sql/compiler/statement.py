@@ -104,7 +104,7 @@ class StatementCompiler(ConstructCompiler):
             recursive = "RECURSIVE " if self._recursive else ""
             sql = f"WITH {recursive}{', '.join(self._ctes.values())} {sql}"
         keys_out = [name for name, _ in self.result_columns]
-        processors = [t.result_processor(self.dialect) for _, t in self.result_columns]
+        processors = [t.result_processor(self.dialect, None) for _, t in self.result_columns]
         return Compiled(
             sql,
             self.slots,
@@ -205,7 +205,9 @@ class StatementCompiler(ConstructCompiler):
                     f"literal_binds: the bind parameter {bind.key!r} has no value to write; "
                     "give it one with bindparam(key, value)"
                 )
-            return self.render_literal(bind.effective_value())
+            return self.render_literal(
+                bind.type.literal_value(bind.effective_value(), self.dialect)
+            )
         if (
             kw.get("function_argument")
             and self.function_string_cast is not None

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from corral.sql import types as sqltypes
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.type_api import ProcessorFactory, TypeEngine
+    from corral.sql.type_decorator import UserDefinedType
 
 
 class TypeCompiler:
@@ -38,6 +39,7 @@ class TypeCompiler:
 
     def process(self, type_: TypeEngine) -> str:
         """The DDL spelling of ``type_`` on this dialect."""
+        type_ = type_.dialect_impl(self.dialect)
         method = getattr(self, f"visit_{type_.visit_name}", None)
         if method is None:
             raise CompileError(
@@ -108,9 +110,31 @@ class TypeCompiler:
         # Without a native UUID the value is its 32 hex digits.
         return "UUID" if self.dialect.features.native_uuid else "CHAR(32)"
 
+    def visit_user_defined(self, type_: UserDefinedType) -> str:
+        return type_.get_col_spec()
+
     def visit_enum(self, type_: sqltypes.Enum) -> str:
-        # Enums are never native: the member's name, in a VARCHAR that fits the longest.
+        native = self.dialect.features.native_enum if type_.native_enum else None
+        if native == "inline":
+            return f"ENUM({','.join(self.string_literal(text) for text in type_.enums)})"
+        if native == "named":
+            return self.enum_type_name(type_)
+        # No enum type: the stored string, in a VARCHAR that fits the longest.
         return f"VARCHAR({type_.length})"
+
+    def enum_type_name(self, type_: sqltypes.Enum) -> str:
+        """The quoted name of a named enum type; an Enum of strings needs ``name=``."""
+        if not type_.name:
+            raise CompileError(
+                f"{type_.describe()} becomes a named type on {self.dialect.name}, and has no "
+                "name: give it one (Enum(..., name='status')) or pass native_enum=False"
+            )
+        return self.dialect.ddl_compiler(self.dialect).quote(type_.name)
+
+    def string_literal(self, text: str) -> str:
+        """``text`` as a quoted SQL string inside DDL (which the driver still formats)."""
+        quoted = "'" + text.replace("'", "''") + "'"
+        return quoted.replace("%", "%%") if self.dialect.features.paramstyle == "format" else quoted
 
     def _varchar(self, length: int | None) -> str:
         if length is not None:

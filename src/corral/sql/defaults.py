@@ -1,0 +1,120 @@
+"""What a column holds when a row is written without a value for it.
+
+``ColumnDefault`` is the client side: a constant, a Python callable (called per
+row), or a SQL expression (``func.now()``, ``select(...)``, ``text(...)``) written
+into the INSERT or UPDATE statement for the database to evaluate. ``Identity``
+makes the database number the column (``GENERATED ... AS IDENTITY``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corral import exc
+from corral.sql.elements import ClauseElement
+
+
+class ColumnDefault:
+    """A client-side value for a column: a constant, a callable called per row, or a SQL
+    expression evaluated by the database in the statement."""
+
+    __slots__ = ("arg", "is_callable", "is_clause_element")
+
+    def __init__(self, arg: Any) -> None:
+        self.arg = arg
+        self.is_clause_element = isinstance(arg, ClauseElement)
+        self.is_callable = callable(arg) and not self.is_clause_element
+
+    def value(self) -> Any:
+        if self.is_clause_element:
+            raise exc.InvalidRequestError(
+                f"The default {self.arg!r} is a SQL expression, which the database evaluates; "
+                "it has no Python value"
+            )
+        return self.arg() if self.is_callable else self.arg
+
+    def clause(self) -> ClauseElement:
+        """The SQL expression to write into the statement (a subquery for a SELECT)."""
+        from corral.sql.selectable import SelectBase
+
+        arg = self.arg
+        if isinstance(arg, SelectBase):
+            return arg.scalar_subquery()
+        assert isinstance(arg, ClauseElement)
+        return arg
+
+    def __repr__(self) -> str:
+        return f"ColumnDefault({self.arg!r})"
+
+
+class Identity:
+    """``GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY (...)``: the database numbers the column.
+
+    PostgreSQL writes every option. MariaDB/MySQL and SQLite have no identity
+    columns: there a plain ``Identity()`` on the integer primary key means their
+    own numbering (``AUTO_INCREMENT``, the rowid), and anything more raises
+    ``CompileError`` rather than being ignored.
+    """
+
+    def __init__(
+        self,
+        always: bool = False,
+        on_null: bool | None = None,
+        start: int | None = None,
+        increment: int | None = None,
+        minvalue: int | None = None,
+        maxvalue: int | None = None,
+        nominvalue: bool | None = None,
+        nomaxvalue: bool | None = None,
+        cycle: bool | None = None,
+        cache: int | None = None,
+        order: bool | None = None,
+    ) -> None:
+        if on_null is not None or order is not None:
+            raise exc.ArgumentError(
+                "Identity(on_null=..., order=...) are Oracle options, and corral has no Oracle "
+                "dialect; remove them"
+            )
+        self.always = always
+        self.start = start
+        self.increment = increment
+        self.minvalue = minvalue
+        self.maxvalue = maxvalue
+        self.nominvalue = nominvalue
+        self.nomaxvalue = nomaxvalue
+        self.cycle = cycle
+        self.cache = cache
+
+    def options(self) -> list[str]:
+        """The parenthesised options as PostgreSQL writes them, in its order."""
+        spelled = []
+        if self.start is not None:
+            spelled.append(f"START WITH {int(self.start)}")
+        if self.increment is not None:
+            spelled.append(f"INCREMENT BY {int(self.increment)}")
+        if self.minvalue is not None:
+            spelled.append(f"MINVALUE {int(self.minvalue)}")
+        if self.maxvalue is not None:
+            spelled.append(f"MAXVALUE {int(self.maxvalue)}")
+        if self.nominvalue:
+            spelled.append("NO MINVALUE")
+        if self.nomaxvalue:
+            spelled.append("NO MAXVALUE")
+        if self.cache is not None:
+            spelled.append(f"CACHE {int(self.cache)}")
+        if self.cycle is not None:
+            spelled.append("CYCLE" if self.cycle else "NO CYCLE")
+        return spelled
+
+    def __repr__(self) -> str:
+        given = {k: v for k, v in vars(self).items() if v not in (None, False)}
+        return f"Identity({', '.join(f'{k}={v!r}' for k, v in given.items())})"
+
+
+def take_identity(items: list[Any], what: str) -> Identity | None:
+    """Remove the ``Identity()`` from a column's positional arguments and return it."""
+    identities = [item for item in items if isinstance(item, Identity)]
+    if len(identities) > 1:
+        raise exc.ArgumentError(f"{what} got more than one Identity(); give one")
+    items[:] = [item for item in items if not isinstance(item, Identity)]
+    return identities[0] if identities else None
