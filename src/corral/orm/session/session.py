@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Literal, Self, TypeVar, cast
 
 from corral import exc
 from corral.engine.base import Connection
@@ -22,7 +22,7 @@ from corral.orm.loading import lazy
 from corral.orm.loading.entities import mapped_entities
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
-from corral.orm.session import cascades, flushing, merging, querying
+from corral.orm.session import binding, cascades, flushing, merging, querying
 from corral.orm.session.options import check_session_options, execute_options
 from corral.orm.session.transaction import (
     SessionTransaction,
@@ -51,10 +51,19 @@ class Session:
         isolation_level: str | None = None,
         n_plus_one: str | None = lazy.N_PLUS_ONE_DEFAULT,
         n_plus_one_threshold: int = 10,
+        join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
+        autocommit: Literal[False] = False,
+        future: Literal[True] = True,
         **unsupported: Any,
     ) -> None:
-        check_session_options(type(self), unsupported, f"{type(self).__name__}()")
+        check_session_options(
+            type(self),
+            {"autocommit": autocommit, "future": future, **unsupported},
+            f"{type(self).__name__}()",
+        )
         self.bind = bind
+        #: How the session takes part in a transaction its Connection is already in.
+        self.join_transaction_mode = binding.check_join_transaction_mode(join_transaction_mode)
         #: The isolation level of this session's transactions (None: the engine's).
         self.isolation_level = isolation_level
         self.autoflush = autoflush
@@ -67,6 +76,8 @@ class Session:
         self._modified: dict[int, object] = {}
         self._transaction: SessionTransaction | None = None
         self._connection: Connection | None = None
+        #: Whether the session checked ``_connection`` out (else it was given one to use).
+        self._owns_connection = True
         self._flushing = False
         self._autoflush_suspended = 0
         #: Lazy loads per relationship, for N+1 detection (``n_plus_one="warn" | "raise"``).
@@ -143,13 +154,16 @@ class Session:
             transaction = self._transaction
             inserted: dict[int, object] = {}
             deleted: dict[int, object] = {}
+            unfinished = []
             while transaction is not None:
                 inserted.update(transaction.inserted)
                 deleted.update(transaction.deleted)
+                if transaction.status is TransactionStatus.ACTIVE:
+                    unfinished.append(transaction)
                 transaction.status = TransactionStatus.ROLLED_BACK
                 transaction = transaction.parent
             self._transaction = None
-            self._release_connection()  # the pool rolls back what was not committed
+            self._release_connection(unfinished)  # roll back what was not committed
             for obj in inserted.values():
                 self._make_transient(obj)
             for key, obj in deleted.items():
@@ -205,17 +219,7 @@ class Session:
             root = transaction
             while root.parent is not None:
                 root = root.parent
-            connection = self.get_bind().connect()
-            level = (
-                {} if self.isolation_level is None else {"isolation_level": self.isolation_level}
-            )
-            try:
-                connection.execution_options(**{**level, **(options or {})})
-                root.database_transaction = connection.begin()
-            except BaseException:
-                connection.close()
-                raise
-            self._connection = connection
+            self._connection, self._owns_connection = binding.open_connection(self, root, options)
         return self._connection
 
     def connection(self, execution_options: Mapping[str, Any] | None = None) -> Connection:
@@ -243,7 +247,7 @@ class Session:
             self._transaction = transaction.parent
             return
         try:
-            if transaction.database_transaction is not None:
+            if transaction.database_transaction is not None and transaction.commits_database:
                 transaction.database_transaction.commit()
         finally:
             self._release_connection()
@@ -284,10 +288,16 @@ class Session:
             self._transaction = transaction.parent
             self._restore_after_rollback(transaction)
 
-    def _release_connection(self) -> None:
+    def _release_connection(self, unfinished: Sequence[SessionTransaction] = ()) -> None:
+        """Close a connection the session checked out (the pool rolls back what is open);
+        on a Connection it was given, roll back only what it began there (``unfinished``)."""
         connection, self._connection = self._connection, None
-        if connection is not None:
+        if connection is None:
+            return
+        if self._owns_connection:
             connection.close()
+        else:
+            binding.end_on_given_connection(list(unfinished))
 
     def _restore_after_rollback(self, transaction: SessionTransaction) -> None:
         restore_after_rollback(self, transaction)
