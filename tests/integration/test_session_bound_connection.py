@@ -121,7 +121,7 @@ def test_default_mode_joins_an_outer_transaction_without_committing_it(
 
 
 def test_rollback_only_rollback_ends_the_outer_transaction(conn: Connection) -> None:
-    """"rollback_only": the session's rollback() rolls the outer transaction back."""
+    """ "rollback_only": the session's rollback() rolls the outer transaction back."""
     outer = conn.begin()
     conn.execute(User.__table__.insert(), {"id": 1, "name": "ann", "status": "new"})
     session = Session(conn, join_transaction_mode="rollback_only")
@@ -165,7 +165,7 @@ def test_default_mode_inside_a_savepoint_uses_savepoints(conn: Connection) -> No
 
 
 def test_create_savepoint_test_fixture_pattern(conn: Connection) -> None:
-    """The test-suite pattern: the code's commits are SAVEPOINTs, the fixture's rollback undoes all."""
+    """Test-suite pattern: the code's commits are SAVEPOINTs; the fixture's rollback undoes all."""
     engine = conn.engine
     outer = conn.begin()
     session = Session(bind=conn, join_transaction_mode="create_savepoint")
@@ -189,8 +189,7 @@ def test_create_savepoint_test_fixture_pattern(conn: Connection) -> None:
         INSERT_USER,
         "RELEASE SAVEPOINT sp",
         "SAVEPOINT sp",
-        "SELECT users.id, users.name, users.nickname, users.status FROM users "
-        "WHERE users.id = ?",
+        "SELECT users.id, users.name, users.nickname, users.status FROM users WHERE users.id = ?",
         "UPDATE users SET name=? WHERE users.id = ?",
         "RELEASE SAVEPOINT sp",
         "SAVEPOINT sp",
@@ -206,7 +205,7 @@ def test_create_savepoint_test_fixture_pattern(conn: Connection) -> None:
 
 
 def test_control_fully_commits_the_outer_transaction(conn: Connection) -> None:
-    """"control_fully": the session's commit() commits the transaction it joined."""
+    """ "control_fully": the session's commit() commits the transaction it joined."""
     outer = conn.begin()
     session = Session(conn, join_transaction_mode="control_fully")
     with recorded_sql() as sql:
@@ -218,7 +217,7 @@ def test_control_fully_commits_the_outer_transaction(conn: Connection) -> None:
 
 
 def test_control_fully_close_rolls_back_the_outer_transaction(conn: Connection) -> None:
-    """"control_fully": close() rolls back the transaction the session took over."""
+    """ "control_fully": close() rolls back the transaction the session took over."""
     outer = conn.begin()
     session = Session(conn, join_transaction_mode="control_fully")
     with recorded_sql() as sql:
@@ -231,7 +230,7 @@ def test_control_fully_close_rolls_back_the_outer_transaction(conn: Connection) 
 
 
 def test_rollback_only_close_leaves_the_outer_transaction(conn: Connection) -> None:
-    """"rollback_only": close() neither commits nor rolls back the outer transaction."""
+    """ "rollback_only": close() neither commits nor rolls back the outer transaction."""
     outer = conn.begin()
     with Session(conn, join_transaction_mode="rollback_only") as session:
         session.add(User(id=1, name="ann"))

@@ -22,7 +22,15 @@ from corral.orm.loading import lazy
 from corral.orm.loading.entities import mapped_entities
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
-from corral.orm.session import binding, cascades, flushing, merging, querying
+from corral.orm.session import (
+    binding,
+    cascades,
+    expiring,
+    flushing,
+    merging,
+    object_states,
+    querying,
+)
 from corral.orm.session.options import check_session_options, execute_options
 from corral.orm.session.transaction import (
     SessionTransaction,
@@ -169,7 +177,7 @@ class Session:
             for key, obj in deleted.items():
                 if key not in inserted:  # its DELETE was rolled back: it has a row again
                     self._expunge(obj, state_of(obj))
-            self._detach_all()
+            object_states.detach_all(self)
             self._lazy_loads.reset()  # N+1 counts are per use of the session, close to close
 
     def in_transaction(self) -> bool:
@@ -413,24 +421,7 @@ class Session:
 
     def expunge_all(self) -> None:
         with self._guard:
-            self._detach_all()
-
-    def _detach_all(self) -> None:
-        """Detach every object at once (the per-object bookkeeping goes with the dicts)."""
-        detached, transient = ObjectStatus.DETACHED, ObjectStatus.TRANSIENT
-        for obj in self.identity_map.objects.values():
-            state = obj.__dict__[STATE_ATTR]
-            state.session = None
-            if state.status is not transient:
-                state.status = detached
-        for obj in self._new.values():
-            state = obj.__dict__[STATE_ATTR]
-            state.session = None
-            state.status = transient
-        self.identity_map.clear()
-        self._new.clear()
-        self._deleted.clear()
-        self._modified.clear()
+            object_states.detach_all(self)
 
     def _note_modified(self, obj: object) -> None:
         """A change to an object begins the transaction a rollback() will discard it with."""
@@ -553,6 +544,25 @@ class Session:
         with self._guard:
             return querying.get(self, entity, ident, with_for_update, populate_existing)
 
+    def get_one(
+        self,
+        entity: type[T],
+        ident: Any,
+        *,
+        with_for_update: bool | Mapping[str, Any] | None = None,
+        populate_existing: bool = False,
+    ) -> T:
+        """Like ``get()``, but raises ``NoResultFound`` instead of returning None."""
+        found = self.get(
+            entity, ident, with_for_update=with_for_update, populate_existing=populate_existing
+        )
+        if found is None:
+            raise exc.NoResultFound(
+                f"No {getattr(entity, '__name__', entity)} has the primary key {ident!r}; "
+                "get_one() requires one (get() returns None instead)"
+            )
+        return found
+
     def _load_unloaded(self, obj: object, state: InstanceState, key: str | None = None) -> None:
         """Load an object's expired attributes, and ``key`` if deferred (one SELECT)."""
         querying.load_unloaded(self, obj, state, key)
@@ -560,49 +570,23 @@ class Session:
     def refresh(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
         """Reload the object's attributes from the database, discarding unflushed changes."""
         with self._guard:
-            state = state_of(obj)
-            if state.session is not self or state.status is not ObjectStatus.PERSISTENT:
-                raise exc.InvalidRequestError(
-                    f"Cannot refresh {obj!r}: it is not persistent in this Session"
-                )
-            names = set(attribute_names) if attribute_names is not None else None
-            related = cascades.along(obj, "refresh_expire") if names is None else []
-            state.expire(obj, names)
-            self._modified.pop(id(obj), None)
-            self._load_unloaded(obj, state)
-            for item in related:
-                item_state = state_of(item)
-                if item_state.session is self and item_state.status is ObjectStatus.PERSISTENT:
-                    item_state.expire(item)
-                    self._modified.pop(id(item), None)
+            expiring.refresh(self, obj, attribute_names)
 
     def expire(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
         """Drop loaded values so they reload on next access (unflushed changes are lost)."""
         with self._guard:
-            state = state_of(obj)
-            if state.session is not self:
-                raise exc.InvalidRequestError(f"{obj!r} is not in this Session")
-            if state.status is not ObjectStatus.PERSISTENT:
-                # As in SQLAlchemy: a pending object has no row to reload from, so
-                # expiring it would silently drop the values it is to be inserted with.
-                raise exc.InvalidRequestError(
-                    f"Cannot expire {obj!r}: it is {state.status.value}, not persistent; "
-                    "only objects with a row in this Session can be expired"
-                )
-            names = set(attribute_names) if attribute_names is not None else None
-            related = cascades.along(obj, "refresh_expire") if names is None else []
-            for item in [obj, *related]:
-                item_state = state_of(item)
-                if item_state.session is self and item_state.status is ObjectStatus.PERSISTENT:
-                    item_state.expire(item, names)
-                    if not item_state.committed_state:
-                        self._modified.pop(id(item), None)
+            expiring.expire(self, obj, attribute_names)
 
     def expire_all(self) -> None:
         with self._guard:
             for obj in self.identity_map.values():
                 state_of(obj).expire(obj)
             self._modified.clear()
+
+    def is_modified(self, instance: object, include_collections: bool = True) -> bool:
+        """Whether ``instance`` has attribute changes a flush would write (net changes only:
+        a value set back to what was loaded is no change); collections unless told not to."""
+        return object_states.is_modified(instance, include_collections)
 
     def merge(self, obj: T, *, load: bool = True) -> T:
         """Copy ``obj``'s state onto this session's object of its identity; return that object."""
