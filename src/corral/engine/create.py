@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from corral import exc
@@ -74,9 +75,15 @@ def create_engine(
     connect_args: Mapping[str, Any] | None = None,
     execution_options: Mapping[str, Any] | None = None,
     poolclass: type[Pool] | None = None,
+    creator: Callable[[], Any] | None = None,
     **dialect_options: Any,
 ) -> Engine:
-    """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``)."""
+    """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``).
+
+    ``creator``: a function returning a new DB-API connection of the URL's driver; the pool
+    calls it instead of connecting with the URL's host, database and options (the URL then
+    only names the dialect), as in SQLAlchemy.
+    """
     parsed = make_url(url)
     _check("echo", echo, (bool,), "True or False")
     _check("pool_size", pool_size, (int,), "an int")
@@ -102,6 +109,17 @@ def create_engine(
             "create_engine(execution_options=...) must be a dict, "
             f"got {type(execution_options).__name__}"
         )
+    if creator is not None and not callable(creator):
+        raise exc.ArgumentError(
+            f"create_engine(creator=...) must be a function returning a DB-API connection, "
+            f"got {creator!r}"
+        )
+    if creator is not None and connect_args:
+        raise exc.ArgumentError(
+            "create_engine() got both creator= and connect_args=; the creator opens the "
+            "connections, so connect_args would never be used: pass them to the driver's "
+            "connect() inside the creator"
+        )
     if poolclass is not None and not (isinstance(poolclass, type) and issubclass(poolclass, Pool)):
         raise exc.ArgumentError(
             "create_engine(poolclass=...) must be a corral.pool class such as QueuePool, "
@@ -117,10 +135,24 @@ def create_engine(
     level = None if isolation_level is None else dialect.normalize_isolation_level(isolation_level)
     cparams = dialect.create_connect_args(parsed)
     cparams.update(connect_args or {})
-    dialect.check_connect_args(cparams)
+    if creator is None:
+        dialect.check_connect_args(cparams)
 
-    def creator() -> Any:
-        dbapi_connection = dialect.connect(cparams)
+    def connect() -> Any:
+        if creator is None:
+            return dialect.connect(cparams)
+        dbapi_connection = creator()
+        try:
+            dialect.adopt_connection(dbapi_connection)
+            dialect.on_connect(dbapi_connection)
+        except BaseException:
+            with contextlib.suppress(Exception):  # not a connection at all, perhaps
+                dbapi_connection.close()
+            raise
+        return dbapi_connection
+
+    def open_connection() -> Any:
+        dbapi_connection = connect()
         if level is not None and level != "AUTOCOMMIT":
             try:
                 dialect.set_isolation_level(dbapi_connection, level)
@@ -136,7 +168,7 @@ def create_engine(
     pool: Pool
     if issubclass(poolclass, QueuePool):
         pool = poolclass(
-            creator,
+            open_connection,
             dialect=dialect,
             pool_size=pool_size,
             max_overflow=max_overflow,
@@ -148,7 +180,7 @@ def create_engine(
         )
     else:
         pool = poolclass(
-            creator,
+            open_connection,
             dialect=dialect,
             recycle=pool_recycle,
             pre_ping=pool_pre_ping,
