@@ -40,3 +40,10 @@ def test_engine_execution_options_chain() -> None:
     assert engine.get_execution_options() == {}
     with copy.connect() as connection:
         assert connection.get_execution_options() == {"a": 1, "b": 2}
+
+
+def test_create_engine_future_true_is_accepted() -> None:
+    """create_engine(future=True), SQLAlchemy 1.4's opt-in to 2.0 behaviour, is accepted."""
+    engine = create_engine("sqlite://", future=True)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
