@@ -162,3 +162,27 @@ def test_mysql_creator_without_found_rows_is_refused(db_url: URL, backend: str) 
     with pytest.raises(exc.ArgumentError, match="FOUND_ROWS"):
         engine.connect()
     assert engine.pool.checkedout() == 0
+
+
+@pytest.mark.parametrize("poolclass", [QueuePool, StaticPool])
+def test_engine_on_a_pool_made_by_hand(
+    db_url: URL, backend: str, poolclass: type[QueuePool] | type[StaticPool]
+) -> None:
+    """create_engine(url, pool=StaticPool(creator)): the engine's dialect adopts the pool's
+    connections and runs its transactions on them."""
+    pool = poolclass(_driver_connect(db_url))
+    engine = create_engine(f"{db_url.drivername}://", pool=pool)
+    try:
+        assert engine.pool is pool
+        create_schema(engine)
+        with recorded_sql() as sql, Session(engine) as session:
+            session.add(User(id=1, name="ann"))
+            session.commit()
+        assert sql == [engine.dialect.begin_sql(), INSERT_USER, "COMMIT"]
+        with engine.connect() as connection:
+            assert _driver_settings(backend, connection.connection) == EXPECTED_SETTINGS[backend]
+        assert _names(engine) == ["ann"]
+    finally:
+        engine.dispose()
+    with pytest.raises(exc.ArgumentError, match="already serves an Engine"):
+        create_engine(f"{db_url.drivername}://", pool=pool)

@@ -47,3 +47,44 @@ def test_create_engine_future_true_is_accepted() -> None:
     engine = create_engine("sqlite://", future=True)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+
+
+def test_pool_with_pool_arguments_is_refused() -> None:
+    """create_engine(pool=...) with poolclass=, creator= or pool sizes: refused, naming them."""
+    from corral.pool import QueuePool, StaticPool
+
+    pool = StaticPool(lambda: sqlite3.connect(":memory:"))
+    with pytest.raises(exc.ArgumentError, match=r"got poolclass, pool_size too"):
+        create_engine("sqlite://", pool=pool, poolclass=QueuePool, pool_size=2)
+    with pytest.raises(exc.ArgumentError, match=r"must be a corral.pool Pool"):
+        create_engine("sqlite://", pool="not a pool")  # type: ignore[arg-type]
+
+
+def test_pool_that_opened_connections_is_refused() -> None:
+    """A pool that already opened connections (not prepared by the engine) is refused."""
+    from corral.pool import StaticPool
+
+    pool = StaticPool(lambda: sqlite3.connect(":memory:"))
+    pool.connect().close()
+    with pytest.raises(exc.ArgumentError, match="has opened connections already"):
+        create_engine("sqlite://", pool=pool)
+
+
+def test_pool_without_dialect_uses_the_dbapi() -> None:
+    """A pool made without a dialect rolls back, pings and closes with DB-API calls."""
+    from corral.pool import QueuePool
+
+    made: list[sqlite3.Connection] = []
+
+    def creator() -> sqlite3.Connection:
+        made.append(sqlite3.connect(":memory:"))
+        return made[-1]
+
+    pool = QueuePool(creator, pool_size=1, pre_ping=True)
+    checkout = pool.connect()
+    checkout.dbapi_connection.execute("CREATE TABLE t (x INTEGER)")
+    checkout.close()
+    again = pool.connect()
+    assert again.dbapi_connection is made[0] and len(made) == 1
+    again.close()
+    pool.dispose()
