@@ -5,7 +5,7 @@ flush checks one out of the Engine and begins a transaction on it; the
 transaction lasts until ``commit()``, ``rollback()`` or ``close()`` (also when
 it only read), and the connection then goes back to the pool. Using the
 session again begins a new transaction: one session, many transactions, one at
-a time.
+a time. A Session given a Connection instead uses that one (``binding.py``).
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ class Session:
         return transaction.pending_rollback_error()
 
     def get_bind(self, mapper: Any = None) -> Any:
-        """The Engine (or Connection) this session talks to."""
+        """The Engine or Connection this session was given."""
         if self.bind is None:
             raise exc.InvalidRequestError(
                 "This Session has no bind; create it with Session(engine) or "
