@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from corral import exc
@@ -74,9 +75,18 @@ def create_engine(
     connect_args: Mapping[str, Any] | None = None,
     execution_options: Mapping[str, Any] | None = None,
     poolclass: type[Pool] | None = None,
+    creator: Callable[[], Any] | None = None,
+    pool: Pool | None = None,
     **dialect_options: Any,
 ) -> Engine:
-    """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``)."""
+    """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``).
+
+    ``creator``: a function returning a new DB-API connection of the URL's driver; the pool
+    calls it instead of connecting with the URL's host, database and options (the URL then
+    only names the dialect), as in SQLAlchemy. ``pool``: a pool you made
+    (``StaticPool(creator)``, ``QueuePool(creator, pool_size=...)``), never used before,
+    instead of one made here; the engine's dialect then looks after its connections.
+    """
     parsed = make_url(url)
     _check("echo", echo, (bool,), "True or False")
     _check("pool_size", pool_size, (int,), "an int")
@@ -102,6 +112,29 @@ def create_engine(
             "create_engine(execution_options=...) must be a dict, "
             f"got {type(execution_options).__name__}"
         )
+    if creator is not None and not callable(creator):
+        raise exc.ArgumentError(
+            f"create_engine(creator=...) must be a function returning a DB-API connection, "
+            f"got {creator!r}"
+        )
+    if creator is not None and connect_args:
+        raise exc.ArgumentError(
+            "create_engine() got both creator= and connect_args=; the creator opens the "
+            "connections, so connect_args would never be used: pass them to the driver's "
+            "connect() inside the creator"
+        )
+    settings = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": pool_timeout,
+        "pool_recycle": pool_recycle,
+        "pool_pre_ping": pool_pre_ping,
+        "pool_use_lifo": pool_use_lifo,
+    }
+    if pool is not None:
+        _check_given_pool(
+            pool, settings, poolclass=poolclass, creator=creator, connect_args=connect_args
+        )
     if poolclass is not None and not (isinstance(poolclass, type) and issubclass(poolclass, Pool)):
         raise exc.ArgumentError(
             "create_engine(poolclass=...) must be a corral.pool class such as QueuePool, "
@@ -115,45 +148,10 @@ def create_engine(
     if isolation_level is None:
         isolation_level = options.pop("isolation_level", None)
     level = None if isolation_level is None else dialect.normalize_isolation_level(isolation_level)
-    cparams = dialect.create_connect_args(parsed)
-    cparams.update(connect_args or {})
-    dialect.check_connect_args(cparams)
-
-    def creator() -> Any:
-        dbapi_connection = dialect.connect(cparams)
-        if level is not None and level != "AUTOCOMMIT":
-            try:
-                dialect.set_isolation_level(dbapi_connection, level)
-            except BaseException:
-                dialect.do_close(dbapi_connection)
-                raise
-        return dbapi_connection
-
-    memory = dialect.is_memory_database(parsed)
-    if poolclass is None:
-        poolclass = StaticPool if memory else QueuePool
-    logging_name = parsed.render_as_string()
-    pool: Pool
-    if issubclass(poolclass, QueuePool):
-        pool = poolclass(
-            creator,
-            dialect=dialect,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            timeout=float(pool_timeout),
-            recycle=pool_recycle,
-            pre_ping=pool_pre_ping,
-            use_lifo=pool_use_lifo,
-            logging_name=logging_name,
-        )
+    if pool is not None:
+        pool.serve_engine(dialect, _preparer(dialect, level))
     else:
-        pool = poolclass(
-            creator,
-            dialect=dialect,
-            recycle=pool_recycle,
-            pre_ping=pool_pre_ping,
-            logging_name=logging_name,
-        )
+        pool = _make_pool(parsed, dialect, poolclass, creator, connect_args, level, settings)
     if echo:
         enable_echo()
     return Engine(
@@ -164,6 +162,97 @@ def create_engine(
         isolation_level=level,
         execution_options=options,
     )
+
+
+def _preparer(dialect: DefaultDialect, level: str | None) -> Callable[[Any], Any]:
+    """What makes a connection from a creator ready: the dialect adopts it, runs its
+    on_connect settings, and sets the engine's isolation level."""
+
+    def prepare(dbapi_connection: Any) -> Any:
+        try:
+            dialect.adopt_connection(dbapi_connection)
+            dialect.on_connect(dbapi_connection)
+            _set_level(dialect, level, dbapi_connection)
+        except BaseException:
+            with contextlib.suppress(Exception):  # not a connection at all, perhaps
+                dbapi_connection.close()
+            raise
+        return dbapi_connection
+
+    return prepare
+
+
+def _set_level(dialect: DefaultDialect, level: str | None, dbapi_connection: Any) -> None:
+    if level is not None and level != "AUTOCOMMIT":
+        dialect.set_isolation_level(dbapi_connection, level)
+
+
+def _make_pool(
+    url: URL,
+    dialect: DefaultDialect,
+    poolclass: type[Pool] | None,
+    creator: Callable[[], Any] | None,
+    connect_args: Mapping[str, Any] | None,
+    level: str | None,
+    given: Mapping[str, Any],
+) -> Pool:
+    """The engine's pool: of ``poolclass`` (default by URL), opening connections by ``creator``
+    or from the URL and ``connect_args``."""
+    if creator is not None:
+        user_creator, prepare = creator, _preparer(dialect, level)
+
+        def open_connection() -> Any:
+            return prepare(user_creator())
+    else:
+        cparams = dialect.create_connect_args(url)
+        cparams.update(connect_args or {})
+        dialect.check_connect_args(cparams)
+
+        def open_connection() -> Any:
+            dbapi_connection = dialect.connect(cparams)
+            try:
+                _set_level(dialect, level, dbapi_connection)
+            except BaseException:
+                dialect.do_close(dbapi_connection)
+                raise
+            return dbapi_connection
+
+    if poolclass is None:
+        poolclass = StaticPool if dialect.is_memory_database(url) else QueuePool
+    logging_name = url.render_as_string()
+    common = {
+        "dialect": dialect,
+        "recycle": given["pool_recycle"],
+        "pre_ping": given["pool_pre_ping"],
+        "logging_name": logging_name,
+    }
+    if issubclass(poolclass, QueuePool):
+        return poolclass(
+            open_connection,
+            pool_size=given["pool_size"],
+            max_overflow=given["max_overflow"],
+            timeout=float(given["pool_timeout"]),
+            use_lifo=given["pool_use_lifo"],
+            **common,
+        )
+    return poolclass(open_connection, **common)
+
+
+def _check_given_pool(pool: object, settings: Mapping[str, Any], **others: Any) -> None:
+    """``create_engine(pool=...)``: a Pool, without the arguments that would make another."""
+    if not isinstance(pool, Pool):
+        raise exc.ArgumentError(
+            f"create_engine(pool=...) must be a corral.pool Pool such as StaticPool(creator), "
+            f"got {pool!r}"
+        )
+    unused = [name for name, value in others.items() if value is not None]
+    unused += [name for name, default in _DEFAULTS.items() if settings[name] != default]
+    if unused:
+        raise exc.ArgumentError(
+            f"create_engine(pool=...) got {', '.join(unused)} too, which only configure a pool "
+            "create_engine makes; give them to the pool you made (its creator, sizes and "
+            "options), or leave pool= out"
+        )
 
 
 #: The keywords create_engine() itself takes (the dialect's own come on top).

@@ -140,6 +140,17 @@ class DefaultDialect(SQLDialect):
     def on_connect(self, dbapi_connection: Any) -> None:
         """Settings applied to each new DB-API connection."""
 
+    def adopt_connection(self, dbapi_connection: Any) -> None:
+        """Check a DB-API connection made by ``create_engine(creator=...)`` and put it in the
+        mode ``connect()`` opens connections in (``on_connect`` runs after this)."""
+        connection_class = getattr(self.dbapi, "Connection", None)
+        if connection_class is not None and not isinstance(dbapi_connection, connection_class):
+            raise exc.ArgumentError(
+                f"create_engine(creator=...) returned {type(dbapi_connection).__name__} "
+                f"{dbapi_connection!r}; the {self.name} dialect drives {self.driver} "
+                f"connections: return {self.driver}.connect(...) from the creator"
+            )
+
     # -- running control statements ----------------------------------------
 
     def run(self, dbapi_connection: Any, sql: str) -> None:

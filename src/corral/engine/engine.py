@@ -11,6 +11,7 @@ from corral.engine.base import AUTOCOMMIT, Connection
 from corral.engine.default import DefaultDialect
 from corral.engine.url import URL
 from corral.pool import Pool
+from corral.sql.execution_options import check_connection_options
 
 
 class Engine:
@@ -54,6 +55,16 @@ class Engine:
         """Check out a connection (give it back with ``close()`` or a ``with`` block)."""
         return Connection(self)
 
+    def execution_options(self, **options: Any) -> OptionEngine:
+        """A copy of this Engine, sharing its pool, whose connections carry ``options`` too
+        (``isolation_level=`` is set on each connection it hands out, and put back on return)."""
+        check_connection_options(options, "Engine.execution_options()")
+        if "isolation_level" in options:
+            options["isolation_level"] = self.dialect.normalize_isolation_level(
+                options["isolation_level"]
+            )
+        return OptionEngine(self, options)
+
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A connection in a transaction that commits at the end of the block (or rolls back)."""
@@ -79,3 +90,37 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"Engine({self.url})"
+
+
+class OptionEngine(Engine):
+    """What ``Engine.execution_options()`` returns: the same database, dialect and pool,
+    with more execution options for its connections (SQLAlchemy's class of the name)."""
+
+    def __init__(self, proxied: Engine, options: dict[str, Any]) -> None:
+        # Deliberately not Engine.__init__: the pool, and the isolation level learned from
+        # the database, belong to the engine this copies.
+        self._proxied = proxied
+        self.url = proxied.url
+        self.dialect = proxied.dialect
+        self.pool = proxied.pool
+        self.echo = proxied.echo
+        self._isolation_level = proxied._isolation_level
+        self._execution_options = {**proxied._execution_options, **options}
+
+    @property
+    def _default_isolation_level(self) -> str | None:  # type: ignore[override]
+        return self._proxied._default_isolation_level
+
+    def _remember_default_isolation(self, connection: Connection) -> None:
+        self._proxied._remember_default_isolation(connection)
+
+    def connect(self) -> Connection:
+        connection = Connection(self)
+        level = self._execution_options.get("isolation_level")
+        if level is not None and level != self._isolation_level:
+            try:
+                connection.execution_options(isolation_level=level)
+            except BaseException:
+                connection.close()
+                raise
+        return connection

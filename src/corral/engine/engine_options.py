@@ -20,8 +20,6 @@ UNSUPPORTED_ENGINE_OPTIONS: dict[str, str] = {
     "pool_reset_on_return": "a corral pool always rolls back a connection given back; remove it",
     "json_serializer": "JSON columns use the json module; convert values yourself and remove it",
     "json_deserializer": "JSON columns use the json module; convert values yourself and remove it",
-    "creator": "corral opens connections from the URL; pass driver arguments in connect_args={...}",
-    "pool": "give the pool class with poolclass= and its sizes with pool_size=, max_overflow=",
     "paramstyle": "each dialect uses its driver's parameter style; remove it",
     "query_cache_size": "corral sizes its compiled-statement cache itself; remove it",
     "plugins": "corral has no engine plugins; remove it",

@@ -30,7 +30,14 @@ from corral.orm.mapping.properties import MapperProperty, configure_mappers
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.relationship import backref, relationship
 from corral.orm.relationships.write_only import WriteOnlyCollection, WriteOnlyMapped
-from corral.orm.session import Session, SessionTransaction, sessionmaker
+from corral.orm.session import (
+    Session,
+    SessionTransaction,
+    make_transient,
+    make_transient_to_detached,
+    object_session,
+    sessionmaker,
+)
 from corral.orm.session.retry import Backoff
 from corral.orm.session.scoping import SessionLeakWarning, scoped_session
 
@@ -63,8 +70,11 @@ __all__ = [
     "joinedload",
     "lazyload",
     "load_only",
+    "make_transient",
+    "make_transient_to_detached",
     "mapped_column",
     "noload",
+    "object_session",
     "raiseload",
     "registry",
     "relationship",

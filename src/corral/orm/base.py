@@ -47,7 +47,9 @@ class ObjectStatus(enum.Enum):
 
 #: Allowed status changes; anything else is a bug in corral, caught by ``InstanceState``.
 TRANSITIONS: dict[ObjectStatus, frozenset[ObjectStatus]] = {
-    ObjectStatus.TRANSIENT: frozenset({ObjectStatus.PENDING, ObjectStatus.PERSISTENT}),
+    ObjectStatus.TRANSIENT: frozenset(
+        {ObjectStatus.PENDING, ObjectStatus.PERSISTENT, ObjectStatus.DETACHED}
+    ),  # add; load; make_transient_to_detached
     ObjectStatus.PENDING: frozenset(
         {ObjectStatus.PERSISTENT, ObjectStatus.TRANSIENT}  # flush; expunge or rollback
     ),
@@ -57,7 +59,9 @@ TRANSITIONS: dict[ObjectStatus, frozenset[ObjectStatus]] = {
     ObjectStatus.DELETED: frozenset(
         {ObjectStatus.DETACHED, ObjectStatus.PERSISTENT}  # commit; rollback restores
     ),
-    ObjectStatus.DETACHED: frozenset({ObjectStatus.PERSISTENT}),  # add / merge
+    ObjectStatus.DETACHED: frozenset(
+        {ObjectStatus.PERSISTENT, ObjectStatus.TRANSIENT}  # add / merge; make_transient
+    ),
 }
 
 

@@ -51,6 +51,31 @@ Creator = Callable[[], Any]
 """Makes a new DB-API connection."""
 
 
+class GenericDBAPI:
+    """What a pool made without a dialect does: the DB-API's own calls (``SELECT 1`` to ping).
+
+    ``create_engine(url, pool=...)`` replaces it with the engine's dialect.
+    """
+
+    def do_ping(self, dbapi_connection: Any, /) -> bool:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+        finally:
+            cursor.close()
+        return True
+
+    def do_rollback(self, dbapi_connection: Any, /) -> None:
+        dbapi_connection.rollback()
+
+    def do_close(self, dbapi_connection: Any, /) -> None:
+        dbapi_connection.close()
+
+    def is_disconnect(self, error: BaseException, /) -> bool:
+        return False
+
+
 class CheckoutState(enum.Enum):
     """The life of one checkout (one ``PoolConnection``)."""
 
@@ -188,7 +213,7 @@ class Pool(ABC):
         self,
         creator: Creator,
         *,
-        dialect: PoolDialect,
+        dialect: PoolDialect | None = None,
         recycle: float = -1,
         pre_ping: bool = False,
         reset_on_return: bool = True,
@@ -199,6 +224,8 @@ class Pool(ABC):
             raise ArgumentError(
                 f"creator must be a callable returning a DB-API connection, not {creator!r}"
             )
+        if dialect is None:
+            dialect = GenericDBAPI()
         if not isinstance(dialect, PoolDialect):
             raise ArgumentError(
                 f"dialect {dialect!r} lacks do_ping, do_rollback, do_close or is_disconnect, "
@@ -210,6 +237,9 @@ class Pool(ABC):
             )
         self._creator = creator
         self._dialect = dialect
+        #: Whether an Engine uses this pool (create_engine(pool=...) or its own).
+        self._serves_engine = False
+        self._opened_any = False
         self._recycle = recycle
         self._pre_ping = _check_bool("pre_ping", pre_ping)
         self._reset_on_return = _check_bool("reset_on_return", reset_on_return)
@@ -271,6 +301,24 @@ class Pool(ABC):
 
     def __repr__(self) -> str:
         return f"<{self.status()}>"
+
+    def serve_engine(self, dialect: PoolDialect, prepare: Callable[[Any], Any]) -> None:
+        """Let one Engine use this pool: its dialect pings, resets and closes connections,
+        and ``prepare(creator())`` makes each new one (``create_engine(url, pool=...)``)."""
+        if self._serves_engine:
+            raise ArgumentError(
+                f"{self.logging_name} already serves an Engine; make a new pool for this one, "
+                "or share the Engine (engine.execution_options() makes copies that share it)"
+            )
+        if self._opened_any:
+            raise ArgumentError(
+                f"{self.logging_name} has opened connections already, which the Engine did "
+                "not prepare; give create_engine(pool=...) a pool that was never used"
+            )
+        creator = self._creator
+        self._creator = lambda: prepare(creator())
+        self._dialect = dialect
+        self._serves_engine = True
 
     # -- what subclasses provide ---------------------------------------------
 
@@ -356,6 +404,7 @@ class Pool(ABC):
 
     def _open(self, record: ConnectionRecord) -> None:
         generation = self._generation
+        self._opened_any = True
         record.dbapi_connection = self._creator()
         record.created_at = time.monotonic()
         record.generation = generation

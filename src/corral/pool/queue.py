@@ -33,7 +33,7 @@ class QueuePool(Pool):
         self,
         creator: Creator,
         *,
-        dialect: PoolDialect,
+        dialect: PoolDialect | None = None,
         pool_size: int = 5,
         max_overflow: int = 10,
         timeout: float = 30.0,

@@ -72,6 +72,18 @@ class MySQLDialect(DefaultDialect):
         args["binary_prefix"] = False
         return args
 
+    def adopt_connection(self, dbapi_connection: Any) -> None:
+        super().adopt_connection(dbapi_connection)
+        if not getattr(dbapi_connection, "client_flag", 0) & _CLIENT_FOUND_ROWS:
+            # Without it an UPDATE that changes nothing counts no row, and a flush would
+            # report the row as gone (StaleDataError).
+            raise exc.ArgumentError(
+                "create_engine(creator=...) returned a pymysql connection without the "
+                "FOUND_ROWS flag, which corral needs to count the rows an UPDATE matched; "
+                "connect with client_flag=pymysql.constants.CLIENT.FOUND_ROWS"
+            )
+        dbapi_connection.autocommit(True)  # corral sends BEGIN itself
+
     def on_connect(self, dbapi_connection: Any) -> None:
         self.run(dbapi_connection, _STRICT_SQL_MODE)
 

@@ -51,6 +51,10 @@ class PostgreSQLDialect(DefaultDialect):
         args["autocommit"] = True
         return args
 
+    def adopt_connection(self, dbapi_connection: Any) -> None:
+        super().adopt_connection(dbapi_connection)
+        dbapi_connection.autocommit = True  # corral sends BEGIN itself
+
     def check_connect_args(self, args: Mapping[str, Any]) -> None:
         try:
             from psycopg import ProgrammingError

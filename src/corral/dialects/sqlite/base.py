@@ -177,6 +177,13 @@ class SQLiteDialect(DefaultDialect):
         database = url.database or ":memory:"
         return database == ":memory:" or "mode=memory" in database
 
+    def adopt_connection(self, dbapi_connection: Any) -> None:
+        super().adopt_connection(dbapi_connection)
+        # corral sends BEGIN and SAVEPOINT itself: the driver must not open transactions.
+        if getattr(dbapi_connection, "autocommit", None) is False:
+            dbapi_connection.autocommit = True
+        dbapi_connection.isolation_level = None
+
     def on_connect(self, dbapi_connection: Any) -> None:
         self.run(dbapi_connection, "PRAGMA foreign_keys = ON")
         if not self._wal:

@@ -2,7 +2,20 @@
 UPDATE/DELETE. The top of the ORM: it may import every other ``orm`` sub-package."""
 
 from corral.orm.session.maker import sessionmaker
+from corral.orm.session.object_states import (
+    make_transient,
+    make_transient_to_detached,
+    object_session,
+)
 from corral.orm.session.session import Session
 from corral.orm.session.transaction import SessionTransaction, TransactionStatus
 
-__all__ = ["Session", "SessionTransaction", "TransactionStatus", "sessionmaker"]
+__all__ = [
+    "Session",
+    "SessionTransaction",
+    "TransactionStatus",
+    "make_transient",
+    "make_transient_to_detached",
+    "object_session",
+    "sessionmaker",
+]

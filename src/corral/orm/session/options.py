@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from corral import exc
 from corral.sql.execution_options import ORM_OPTIONS, check_bind_arguments, check_call_options
 from corral.util.arguments import refuse_unknown
 
@@ -14,13 +15,24 @@ from corral.util.arguments import refuse_unknown
 UNSUPPORTED_SESSION_OPTIONS: dict[str, str] = {
     "binds": "a corral Session has one bind; make one Session per database",
     "twophase": "corral has no two-phase commit; commit each database's session on its own",
-    "join_transaction_mode": "corral does not join an outer Connection's transaction; give "
-    "the Session an Engine",
     "close_resets_only": "close() always resets the Session, which can be used again; remove it",
     "query_cls": "corral has no legacy Query; use select() with Session.execute()",
     "enable_baked_queries": "corral caches compiled statements by itself; remove it",
-    "autocommit": "removed in SQLAlchemy 2.0; use 'with Session(engine).begin():' or commit()",
-    "future": "corral is 2.0-style only; remove it",
+}
+
+#: Flags SQLAlchemy 2.0 keeps for old code, accepted at their only value, with why.
+_FIXED_FLAGS: dict[str, tuple[bool, str]] = {
+    "autocommit": (
+        False,
+        "a Session in autocommit mode was removed in SQLAlchemy 2.0 (and corral never had "
+        "it): a Session always works in a transaction; commit it with session.commit() or "
+        "'with Session(engine).begin():'. Pass autocommit=False or leave it out",
+    ),
+    "future": (
+        True,
+        "SQLAlchemy 1.x behaviour is gone in 2.0 (and corral never had it); pass future=True "
+        "or leave it out",
+    ),
 }
 
 
@@ -39,9 +51,14 @@ def session_options(class_: type) -> frozenset[str]:
     return frozenset(names)
 
 
-def check_session_options(class_: type, given: Iterable[str], what: str) -> None:
-    """Refuse a Session option ``class_`` does not take, naming it and what it takes."""
-    refuse_unknown(what, given, session_options(class_), UNSUPPORTED_SESSION_OPTIONS)
+def check_session_options(class_: type, given: Mapping[str, Any], what: str) -> None:
+    """Refuse a Session option ``class_`` does not take, naming it and what it takes, and
+    ``autocommit`` / ``future`` at any value but the one SQLAlchemy 2.0 allows."""
+    for name, (allowed, why) in _FIXED_FLAGS.items():
+        if name in given and given[name] is not allowed:
+            raise exc.ArgumentError(f"{what} does not support {name}={given[name]!r}: {why}")
+    names = [name for name in given if name not in _FIXED_FLAGS]
+    refuse_unknown(what, names, session_options(class_), UNSUPPORTED_SESSION_OPTIONS)
 
 
 def execute_options(

@@ -341,8 +341,23 @@ class scoped_session(Generic[S]):
             entity, ident, with_for_update=with_for_update, populate_existing=populate_existing
         )
 
+    def get_one(
+        self,
+        entity: type[T],
+        ident: Any,
+        *,
+        with_for_update: bool | Mapping[str, Any] | None = None,
+        populate_existing: bool = False,
+    ) -> T:
+        return self.registry().get_one(
+            entity, ident, with_for_update=with_for_update, populate_existing=populate_existing
+        )
+
     def get_bind(self, mapper: Any = None) -> Any:
         return self.registry().get_bind(mapper)
+
+    def is_modified(self, instance: object, include_collections: bool = True) -> bool:
+        return self.registry().is_modified(instance, include_collections)
 
     def get_transaction(self) -> SessionTransaction | None:
         return self.registry().get_transaction()

@@ -5,14 +5,14 @@ flush checks one out of the Engine and begins a transaction on it; the
 transaction lasts until ``commit()``, ``rollback()`` or ``close()`` (also when
 it only read), and the connection then goes back to the pool. Using the
 session again begins a new transaction: one session, many transactions, one at
-a time.
+a time. A Session given a Connection instead uses that one (``binding.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Literal, Self, TypeVar, cast
 
 from corral import exc
 from corral.engine.base import Connection
@@ -22,7 +22,15 @@ from corral.orm.loading import lazy
 from corral.orm.loading.entities import mapped_entities
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
-from corral.orm.session import cascades, flushing, merging, querying
+from corral.orm.session import (
+    binding,
+    cascades,
+    expiring,
+    flushing,
+    merging,
+    object_states,
+    querying,
+)
 from corral.orm.session.options import check_session_options, execute_options
 from corral.orm.session.transaction import (
     SessionTransaction,
@@ -51,11 +59,20 @@ class Session:
         isolation_level: str | None = None,
         n_plus_one: str | None = lazy.N_PLUS_ONE_DEFAULT,
         n_plus_one_threshold: int = 10,
+        join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
+        autocommit: Literal[False] = False,
+        future: Literal[True] = True,
         **unsupported: Any,
     ) -> None:
-        if unsupported:  # checked only when there is something to refuse (a hot path)
-            check_session_options(type(self), unsupported, f"{type(self).__name__}()")
+        if unsupported or autocommit is not False or future is not True:  # a hot path
+            check_session_options(
+                type(self),
+                {"autocommit": autocommit, "future": future, **unsupported},
+                f"{type(self).__name__}()",
+            )
         self.bind = bind
+        #: How the session takes part in a transaction its Connection is already in.
+        self.join_transaction_mode = binding.check_join_transaction_mode(join_transaction_mode)
         #: The isolation level of this session's transactions (None: the engine's).
         self.isolation_level = isolation_level
         self.autoflush = autoflush
@@ -68,6 +85,8 @@ class Session:
         self._modified: dict[int, object] = {}
         self._transaction: SessionTransaction | None = None
         self._connection: Connection | None = None
+        #: Whether the session checked ``_connection`` out (else it was given one to use).
+        self._owns_connection = True
         self._flushing = False
         self._autoflush_suspended = 0
         #: Lazy loads per relationship, for N+1 detection (``n_plus_one="warn" | "raise"``).
@@ -144,19 +163,22 @@ class Session:
             transaction = self._transaction
             inserted: dict[int, object] = {}
             deleted: dict[int, object] = {}
+            unfinished = []
             while transaction is not None:
                 inserted.update(transaction.inserted)
                 deleted.update(transaction.deleted)
+                if transaction.status is TransactionStatus.ACTIVE:
+                    unfinished.append(transaction)
                 transaction.status = TransactionStatus.ROLLED_BACK
                 transaction = transaction.parent
             self._transaction = None
-            self._release_connection()  # the pool rolls back what was not committed
+            self._release_connection(unfinished)  # roll back what was not committed
             for obj in inserted.values():
                 self._make_transient(obj)
             for key, obj in deleted.items():
                 if key not in inserted:  # its DELETE was rolled back: it has a row again
                     self._expunge(obj, state_of(obj))
-            self._detach_all()
+            object_states.detach_all(self)
             self._lazy_loads.reset()  # N+1 counts are per use of the session, close to close
 
     def in_transaction(self) -> bool:
@@ -191,7 +213,7 @@ class Session:
         return transaction.pending_rollback_error()
 
     def get_bind(self, mapper: Any = None) -> Any:
-        """The Engine (or Connection) this session talks to."""
+        """The Engine or Connection this session was given."""
         if self.bind is None:
             raise exc.InvalidRequestError(
                 "This Session has no bind; create it with Session(engine) or "
@@ -206,17 +228,7 @@ class Session:
             root = transaction
             while root.parent is not None:
                 root = root.parent
-            connection = self.get_bind().connect()
-            level = (
-                {} if self.isolation_level is None else {"isolation_level": self.isolation_level}
-            )
-            try:
-                connection.execution_options(**{**level, **(options or {})})
-                root.database_transaction = connection.begin()
-            except BaseException:
-                connection.close()
-                raise
-            self._connection = connection
+            self._connection, self._owns_connection = binding.open_connection(self, root, options)
         return self._connection
 
     def connection(self, execution_options: Mapping[str, Any] | None = None) -> Connection:
@@ -244,7 +256,7 @@ class Session:
             self._transaction = transaction.parent
             return
         try:
-            if transaction.database_transaction is not None:
+            if transaction.database_transaction is not None and transaction.commits_database:
                 transaction.database_transaction.commit()
         finally:
             self._release_connection()
@@ -285,10 +297,16 @@ class Session:
             self._transaction = transaction.parent
             self._restore_after_rollback(transaction)
 
-    def _release_connection(self) -> None:
+    def _release_connection(self, unfinished: Sequence[SessionTransaction] = ()) -> None:
+        """Close a connection the session checked out (the pool rolls back what is open);
+        on a Connection it was given, roll back only what it began there (``unfinished``)."""
         connection, self._connection = self._connection, None
-        if connection is not None:
+        if connection is None:
+            return
+        if self._owns_connection:
             connection.close()
+        else:
+            binding.end_on_given_connection(list(unfinished))
 
     def _restore_after_rollback(self, transaction: SessionTransaction) -> None:
         restore_after_rollback(self, transaction)
@@ -404,24 +422,7 @@ class Session:
 
     def expunge_all(self) -> None:
         with self._guard:
-            self._detach_all()
-
-    def _detach_all(self) -> None:
-        """Detach every object at once (the per-object bookkeeping goes with the dicts)."""
-        detached, transient = ObjectStatus.DETACHED, ObjectStatus.TRANSIENT
-        for obj in self.identity_map.objects.values():
-            state = obj.__dict__[STATE_ATTR]
-            state.session = None
-            if state.status is not transient:
-                state.status = detached
-        for obj in self._new.values():
-            state = obj.__dict__[STATE_ATTR]
-            state.session = None
-            state.status = transient
-        self.identity_map.clear()
-        self._new.clear()
-        self._deleted.clear()
-        self._modified.clear()
+            object_states.detach_all(self)
 
     def _note_modified(self, obj: object) -> None:
         """A change to an object begins the transaction a rollback() will discard it with."""
@@ -544,6 +545,25 @@ class Session:
         with self._guard:
             return querying.get(self, entity, ident, with_for_update, populate_existing)
 
+    def get_one(
+        self,
+        entity: type[T],
+        ident: Any,
+        *,
+        with_for_update: bool | Mapping[str, Any] | None = None,
+        populate_existing: bool = False,
+    ) -> T:
+        """Like ``get()``, but raises ``NoResultFound`` instead of returning None."""
+        found = self.get(
+            entity, ident, with_for_update=with_for_update, populate_existing=populate_existing
+        )
+        if found is None:
+            raise exc.NoResultFound(
+                f"No {getattr(entity, '__name__', entity)} has the primary key {ident!r}; "
+                "get_one() requires one (get() returns None instead)"
+            )
+        return found
+
     def _load_unloaded(self, obj: object, state: InstanceState, key: str | None = None) -> None:
         """Load an object's expired attributes, and ``key`` if deferred (one SELECT)."""
         querying.load_unloaded(self, obj, state, key)
@@ -551,49 +571,23 @@ class Session:
     def refresh(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
         """Reload the object's attributes from the database, discarding unflushed changes."""
         with self._guard:
-            state = state_of(obj)
-            if state.session is not self or state.status is not ObjectStatus.PERSISTENT:
-                raise exc.InvalidRequestError(
-                    f"Cannot refresh {obj!r}: it is not persistent in this Session"
-                )
-            names = set(attribute_names) if attribute_names is not None else None
-            related = cascades.along(obj, "refresh_expire") if names is None else []
-            state.expire(obj, names)
-            self._modified.pop(id(obj), None)
-            self._load_unloaded(obj, state)
-            for item in related:
-                item_state = state_of(item)
-                if item_state.session is self and item_state.status is ObjectStatus.PERSISTENT:
-                    item_state.expire(item)
-                    self._modified.pop(id(item), None)
+            expiring.refresh(self, obj, attribute_names)
 
     def expire(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
         """Drop loaded values so they reload on next access (unflushed changes are lost)."""
         with self._guard:
-            state = state_of(obj)
-            if state.session is not self:
-                raise exc.InvalidRequestError(f"{obj!r} is not in this Session")
-            if state.status is not ObjectStatus.PERSISTENT:
-                # As in SQLAlchemy: a pending object has no row to reload from, so
-                # expiring it would silently drop the values it is to be inserted with.
-                raise exc.InvalidRequestError(
-                    f"Cannot expire {obj!r}: it is {state.status.value}, not persistent; "
-                    "only objects with a row in this Session can be expired"
-                )
-            names = set(attribute_names) if attribute_names is not None else None
-            related = cascades.along(obj, "refresh_expire") if names is None else []
-            for item in [obj, *related]:
-                item_state = state_of(item)
-                if item_state.session is self and item_state.status is ObjectStatus.PERSISTENT:
-                    item_state.expire(item, names)
-                    if not item_state.committed_state:
-                        self._modified.pop(id(item), None)
+            expiring.expire(self, obj, attribute_names)
 
     def expire_all(self) -> None:
         with self._guard:
             for obj in self.identity_map.values():
                 state_of(obj).expire(obj)
             self._modified.clear()
+
+    def is_modified(self, instance: object, include_collections: bool = True) -> bool:
+        """Whether ``instance`` has attribute changes a flush would write (net changes only:
+        a value set back to what was loaded is no change); collections unless told not to."""
+        return object_states.is_modified(instance, include_collections)
 
     def merge(self, obj: T, *, load: bool = True) -> T:
         """Copy ``obj``'s state onto this session's object of its identity; return that object."""

@@ -52,6 +52,9 @@ class SessionTransaction:
         self.nested = parent is not None
         self.status = TransactionStatus.ACTIVE
         self.database_transaction: Any = None
+        #: False when the Session joined a Connection's transaction in "rollback_only" mode:
+        #: its commit then leaves that transaction to its owner.
+        self.commits_database = True
         self.inserted: dict[int, object] = {}
         self.deleted: dict[int, object] = {}
         self.touched: dict[int, object] = {}

@@ -1,0 +1,55 @@
+"""Expiring and refreshing objects: dropping loaded values so they reload from the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from corral import exc
+from corral.orm.base import ObjectStatus
+from corral.orm.mapping.instance_state import state_of
+from corral.orm.session import cascades
+
+if TYPE_CHECKING:
+    from corral.orm.session.session import Session
+
+
+def refresh(session: Session, obj: object, attribute_names: Iterable[str] | None) -> None:
+    """Session.refresh(): expire ``obj`` (and what cascades ``refresh-expire``), reload it."""
+    state = state_of(obj)
+    if state.session is not session or state.status is not ObjectStatus.PERSISTENT:
+        raise exc.InvalidRequestError(
+            f"Cannot refresh {obj!r}: it is not persistent in this Session"
+        )
+    names = set(attribute_names) if attribute_names is not None else None
+    related = cascades.along(obj, "refresh_expire") if names is None else []
+    state.expire(obj, names)
+    session._modified.pop(id(obj), None)
+    session._load_unloaded(obj, state)
+    for item in related:
+        item_state = state_of(item)
+        if item_state.session is session and item_state.status is ObjectStatus.PERSISTENT:
+            item_state.expire(item)
+            session._modified.pop(id(item), None)
+
+
+def expire(session: Session, obj: object, attribute_names: Iterable[str] | None) -> None:
+    """Session.expire(): drop ``obj``'s loaded values (and of what cascades to it)."""
+    state = state_of(obj)
+    if state.session is not session:
+        raise exc.InvalidRequestError(f"{obj!r} is not in this Session")
+    if state.status is not ObjectStatus.PERSISTENT:
+        # As in SQLAlchemy: a pending object has no row to reload from, so
+        # expiring it would silently drop the values it is to be inserted with.
+        raise exc.InvalidRequestError(
+            f"Cannot expire {obj!r}: it is {state.status.value}, not persistent; "
+            "only objects with a row in this Session can be expired"
+        )
+    names = set(attribute_names) if attribute_names is not None else None
+    related = cascades.along(obj, "refresh_expire") if names is None else []
+    for item in [obj, *related]:
+        item_state = state_of(item)
+        if item_state.session is session and item_state.status is ObjectStatus.PERSISTENT:
+            item_state.expire(item, names)
+            if not item_state.committed_state:
+                session._modified.pop(id(item), None)
