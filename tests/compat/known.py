@@ -16,6 +16,13 @@ from typing import Any
 
 KNOWN_PASS = Path(__file__).with_name("known_pass.json")
 
+#: Blocks whose printed output depends on the moment they run (a timestamp the database
+#: generates): they pass or fail by the clock, so the list never records them.
+#: (group, page, digest of the block)
+UNSTABLE: frozenset[tuple[str, str, str]] = frozenset(
+    {("queryguide-dml", "orm/queryguide/dml.rst", "bcdd309eca")}
+)
+
 
 @dataclass
 class KnownPass:
@@ -45,8 +52,16 @@ class KnownPass:
         )
 
     def save(self, path: Path = KNOWN_PASS) -> None:
-        """Write the list, one id per line so diffs show which blocks changed."""
-        data = {"sqlalchemy": self.sqlalchemy, "blocks": self.blocks, "examples": self.examples}
+        """Write the list (less the UNSTABLE blocks), one id per line so diffs show which
+        blocks changed."""
+        blocks = {
+            group: {
+                page: [i for i in ids if (group, page, i.partition(":")[2]) not in UNSTABLE]
+                for page, ids in pages.items()
+            }
+            for group, pages in self.blocks.items()
+        }
+        data = {"sqlalchemy": self.sqlalchemy, "blocks": blocks, "examples": self.examples}
         path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
 
 
