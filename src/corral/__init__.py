@@ -25,6 +25,7 @@ from corral.exc import NPlusOneWarning
 from corral.orm import (
     AttributeState,
     Backoff,
+    Bundle,
     DeclarativeBase,
     Load,
     Mapped,
@@ -60,6 +61,7 @@ from corral.orm import (
     sessionmaker,
     subqueryload,
     undefer,
+    with_parent,
 )
 from corral.pool import NullPool, Pool, QueuePool, StaticPool
 from corral.schema import ColumnDefault, Constraint, DDLElement
@@ -84,6 +86,7 @@ from corral.sql import (
     TextClause,
     UniqueConstraint,
     Update,
+    Values,
     and_,
     bindparam,
     case,
@@ -106,6 +109,7 @@ from corral.sql import (
     union,
     union_all,
     update,
+    values,
 )
 from corral.sql.expression import (
     BinaryExpression,
@@ -159,6 +163,7 @@ __all__ = [
     "AttributeState",
     "Backoff",
     "BigInteger",
+    "Bundle",
     "BinaryExpression",
     "BindParameter",
     "Boolean",
@@ -243,6 +248,7 @@ __all__ = [
     "UnaryExpression",
     "UniqueConstraint",
     "Update",
+    "Values",
     "Uuid",
     "WriteOnlyCollection",
     "WriteOnlyMapped",
@@ -290,7 +296,9 @@ __all__ = [
     "text",
     "true",
     "undefer",
+    "with_parent",
     "union",
     "union_all",
     "update",
+    "values",
 ]

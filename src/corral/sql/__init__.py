@@ -48,6 +48,7 @@ from corral.sql.schema import (
 )
 from corral.sql.selectable import CompoundSelect, Exists, Select, exists, select, union, union_all
 from corral.sql.text import TextClause, text
+from corral.sql.values import Values, values
 from corral.sql.wrappers import cast
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "True_",
     "UniqueConstraint",
     "Update",
+    "Values",
     "and_",
     "bindparam",
     "case",
@@ -108,4 +110,5 @@ __all__ = [
     "union",
     "union_all",
     "update",
+    "values",
 ]

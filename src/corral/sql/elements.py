@@ -85,7 +85,16 @@ class ClauseElement:
             from corral.sql.compiler.default import default_dialect
 
             dialect = default_dialect()
-        return self._compile_for(dialect)[0]
+        shown = self._for_display()
+        return shown._compile_for(dialect, shown._display_keys())[0]
+
+    def _for_display(self) -> ClauseElement:
+        """The statement ``compile()`` / ``str()`` shows: the one that would run."""
+        return self
+
+    def _display_keys(self) -> tuple[str, ...] | None:
+        """The parameter keys to compile with when no execution gives them (``str()``)."""
+        return None
 
     def __str__(self) -> str:
         return self.compile().sql

@@ -8,6 +8,7 @@ A facade over the modules of ``corral.sql`` that define them, so that
 from corral.sql.columns import ColumnClause, column, literal_column
 from corral.sql.conditions import BooleanClauseList, and_, not_, or_
 from corral.sql.dml import Delete, Insert, Update, delete, insert, update
+from corral.sql.values import Values, values
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
@@ -82,6 +83,7 @@ __all__ = [
     "True_",
     "UnaryExpression",
     "Update",
+    "Values",
     "and_",
     "bindparam",
     "case",
@@ -104,4 +106,5 @@ __all__ = [
     "union",
     "union_all",
     "update",
+    "values",
 ]

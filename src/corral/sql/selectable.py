@@ -5,9 +5,9 @@ The FROM clauses a select reads from are in ``from_clause``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from corral import exc
 from corral.sql import operators as ops
@@ -93,6 +93,10 @@ class Select(SelectBase, HasExecutionOptions):
     """``SELECT columns FROM ... WHERE ... GROUP BY ... HAVING ... ORDER BY ... LIMIT``."""
 
     visit_name = "select"
+
+    #: Set by ``corral.orm``: the statement an ORM select runs (its loader options and
+    #: deferred columns applied), so ``str(select(User).options(...))`` shows that SQL.
+    _orm_statement: ClassVar[Callable[[Select], Select] | None] = None
 
     def __init__(self, columns: Sequence[Any]) -> None:
         #: What the caller selected, as given (the ORM reads mapped classes from here).
@@ -227,7 +231,13 @@ class Select(SelectBase, HasExecutionOptions):
         )
         joined = parent if index is None else clone._from_obj[index]
         right = None if target is None else _as_from(target)
-        for step, on in path._join_steps(joined, right):
+        steps = path._join_steps(joined, right)
+        if index is None:
+            # select(Address).select_from(User).join(Address.user): the join brings in
+            # the FROM named by select_from(); listing it again would cross-join it.
+            arriving = {id(step) for step, _ in steps}
+            clone._from_obj = [f for f in clone._from_obj if id(f) not in arriving]
+        for step, on in steps:
             joined = Join(joined, step, on, isouter=isouter, full=full)
         if index is None:
             clone._from_obj.append(joined)
@@ -336,6 +346,13 @@ class Select(SelectBase, HasExecutionOptions):
         clone._with_options = (*self._with_options, *options)
         return clone
 
+    def from_statement(self, statement: Any) -> Any:
+        """The selected classes loaded from the rows of ``statement`` (``text()`` or
+        ``select()``), its columns matched to theirs by name."""
+        from corral.sql.from_statement import FromStatement
+
+        return FromStatement(list(self._entities), statement, self._with_options)
+
     def add_columns(self, *columns: Any) -> Select:
         clone = self._clone()
         clone._entities.extend(columns)
@@ -355,6 +372,10 @@ class Select(SelectBase, HasExecutionOptions):
         return CompoundSelect("UNION ALL", [self, *others])
 
     # -- introspection -------------------------------------------------------------------
+
+    def _for_display(self) -> ClauseElement:
+        rewrite = Select._orm_statement
+        return self if rewrite is None else rewrite(self)
 
     def _columns_plus_names(self) -> list[tuple[str, ColumnElement[Any]]]:
         out: list[tuple[str, ColumnElement[Any]]] = []
@@ -555,27 +576,51 @@ class ScalarSelect(ColumnElement[Any]):
 
 
 class Exists(ColumnElement[bool]):
-    """``EXISTS (SELECT ...)``."""
+    """``EXISTS (SELECT ...)``: true or false, as a condition or a selected column."""
 
     visit_name = "exists"
     precedence = ops.ATOM
 
-    def __init__(self, element: SelectBase | None = None) -> None:
+    def __init__(self, element: Any = None, *more: Any) -> None:
+        from corral.sql.types import Boolean
+
         if element is None:
             from corral.sql.columns import literal_column
 
             element = Select([literal_column("*")])
+        elif not isinstance(element, SelectBase):
+            element = Select([element, *more])  # exists(User.id): EXISTS (SELECT id FROM ...)
+        elif more:
+            raise exc.ArgumentError("exists() takes one select(), or columns to select")
         self.element = element
+        self.type: TypeEngine = Boolean()
+
+    def _refine(self, method: str, *args: Any) -> Exists:
+        if not isinstance(self.element, Select):
+            raise exc.InvalidRequestError(f"{method}() on exists() needs a plain select()")
+        return Exists(getattr(self.element, method)(*args))
 
     def where(self, *conditions: ColumnElement[Any] | bool) -> Exists:
-        if not isinstance(self.element, Select):
-            raise exc.InvalidRequestError("where() on exists() needs a plain select()")
-        return Exists(self.element.where(*conditions))
+        return self._refine("where", *conditions)
+
+    def select_from(self, *froms: Any) -> Exists:
+        return self._refine("select_from", *froms)
+
+    def correlate(self, *froms: Any) -> Exists:
+        return self._refine("correlate", *froms)
+
+    def correlate_except(self, *froms: Any) -> Exists:
+        return self._refine("correlate_except", *froms)
+
+    def select(self) -> Select:
+        """``SELECT EXISTS (...)``: one row, one true-or-false column."""
+        return Select([self])
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("exists", self.element._key(binds))
 
 
-def exists(element: SelectBase | None = None) -> Exists:
-    """``EXISTS`` of a select, or of ``SELECT *`` refined with ``.where()``."""
-    return Exists(element)
+def exists(element: Any = None, *more: Any) -> Exists:
+    """``EXISTS`` of a select, of columns (``exists(User.id)``), or of ``SELECT *`` refined
+    with ``.where()``."""
+    return Exists(element, *more)

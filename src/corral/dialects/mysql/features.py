@@ -40,4 +40,7 @@ FEATURES = Features(
     stores_nan=False,
     stores_infinity=False,
     unsized_numeric_is_whole=True,
+    multi_table_update="comma",
+    multi_table_delete="using_all",
+    values_derived_columns=False,
 )

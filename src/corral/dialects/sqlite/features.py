@@ -40,4 +40,6 @@ FEATURES = Features(
     stores_nan=False,
     integer_bits=64,
     exact_decimal=False,
+    multi_table_delete=None,
+    values_derived_columns=False,
 )

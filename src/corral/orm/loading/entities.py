@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.engine.result import Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
+from corral.orm.loading.bundle import Bundle
 from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
 from corral.orm.mapping.mapper import Mapper
 from corral.util.gc_pause import PAUSE_AT, collector_pause
@@ -85,6 +86,11 @@ def mapped_entities(statement: Select) -> list[Mapper | None]:
             "(select(User)) or drop the options"
         )
     return mappers
+
+
+def loads_entities(statement: Select, mappers: list[Mapper | None]) -> bool:
+    """Whether rows need the ORM: a mapped class or a ``Bundle`` is selected."""
+    return any(mappers) or any(isinstance(e, Bundle) for e in statement._entities)
 
 
 class EntityLoader:
@@ -235,6 +241,11 @@ def load_rows(
             steps.append(("object", loader))
             out_keys.append(mapper.class_.__name__)
             position = loader.stop
+        elif isinstance(raw, Bundle):
+            entity_steps.append(None)
+            steps.append(("value", raw._row_processor(statement, position)))
+            out_keys.append(raw.name or "")
+            position += len(raw.columns)
         else:
             entity_steps.append(None)
             width = len(raw.columns) if hasattr(raw, "columns") and not hasattr(raw, "type") else 1
@@ -247,7 +258,14 @@ def load_rows(
         built = []
         for row in rows:
             built.append(
-                tuple(item.load(row) if kind == "object" else row[item] for kind, item in steps)
+                tuple(
+                    item.load(row)
+                    if kind == "object"
+                    else item(row)
+                    if kind == "value"
+                    else row[item]
+                    for kind, item in steps
+                )
             )
         per_entity = [[] if i is None else [row[i] for row in built] for i in entity_steps]
         return result_from_rows(built, out_keys), per_entity

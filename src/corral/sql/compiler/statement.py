@@ -385,6 +385,19 @@ class StatementCompiler:
         inner = self.process(alias.element, **flags.in_from(kw), in_subquery=True)
         return f"({inner}) AS {name}"
 
+    def visit_values(self, element: Any, **kw: Any) -> str:
+        from corral.sql.compiler.values import compile_values
+
+        return compile_values(self, element, kw)
+
+    def visit_from_statement(self, statement: Any, **kw: Any) -> str:
+        """``select(User).from_statement(stmt)`` runs ``stmt`` as written."""
+        return self.process(statement.element, **kw)
+
+    def visit_entity_view(self, view: Any, **kw: Any) -> str:
+        """A subquery or CTE standing for a mapped class (``aliased(User, subq)``)."""
+        return self.process(view.selectable, **kw)
+
     def visit_cte(self, cte: CTE, **kw: Any) -> str:
         from corral.sql.from_clause import FromClause
 
