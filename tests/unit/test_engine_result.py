@@ -66,7 +66,7 @@ def test_unknown_mapping_key_raises_no_such_column() -> None:
 def test_column_named_count_or_index_is_the_attribute() -> None:
     """As in SQLAlchemy 2.0, a column called ``count`` / ``index`` is ``row.count`` /
     ``row.index``; without such a column they are the sequence methods."""
-    row = make_row(["count", "index", "other"], [7, 3, 7])
+    row: Any = make_row(["count", "index", "other"], [7, 3, 7])  # typed as a tuple's methods
     assert (row.count, row.index) == (7, 3)
     assert row._mapping["count"] == 7
     plain = make_row(["a", "b"], [7, 7])

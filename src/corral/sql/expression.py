@@ -8,7 +8,6 @@ A facade over the modules of ``corral.sql`` that define them, so that
 from corral.sql.columns import ColumnClause, column, literal_column
 from corral.sql.conditions import BooleanClauseList, and_, not_, or_
 from corral.sql.dml import Delete, Insert, Update, delete, insert, update
-from corral.sql.values import Values, values
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
@@ -48,6 +47,7 @@ from corral.sql.selectable import (
     union_all,
 )
 from corral.sql.text import TextClause, text
+from corral.sql.values import Values, values
 from corral.sql.wrappers import Cast, Grouping, Label, cast
 
 __all__ = [

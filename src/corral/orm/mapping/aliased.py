@@ -55,7 +55,9 @@ class EntityView(FromClause):
         self.selectable = selectable
         self.name = selectable.name
         self._table = mapper.table
-        self._columns = ColumnCollection(f"aliased({mapper.class_.__name__}, {selectable.describe()})")
+        self._columns = ColumnCollection(
+            f"aliased({mapper.class_.__name__}, {selectable.describe()})"
+        )
         missing = []
         for column in mapper.columns_by_key.values():
             found = corresponding_column(selectable, column)
@@ -195,9 +197,11 @@ def aliased(
             f"aliased({getattr(element, '__name__', element)}, {alias!r}): the second argument "
             f"is a subquery or CTE; to name the alias write name={alias!r}"
         )
-    selectable = alias.subquery() if hasattr(alias, "subquery") and not isinstance(
-        alias, FromClause
-    ) else alias
+    selectable = (
+        alias.subquery()
+        if hasattr(alias, "subquery") and not isinstance(alias, FromClause)
+        else alias
+    )
     if not isinstance(selectable, FromClause):
         raise exc.ArgumentError(
             f"aliased(): the second argument is a subquery, CTE or table alias, got {alias!r}"

@@ -146,10 +146,10 @@ def execute_from_statement(
             continue
         attributes = []
         for attribute, column in mapper.columns_by_key.items():
-            position = where.get(column.key, where.get(column.name))
-            if position is not None:
+            found = where.get(column.key, where.get(column.name))
+            if found is not None:
                 attributes.append(attribute)
-                picked.append(position)
+                picked.append(found)
         missing = [k for k in mapper.primary_key_attrs if k not in attributes]
         if missing:
             raise exc.InvalidRequestError(

@@ -20,7 +20,6 @@ from corral.engine.result import Result, ScalarResult
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import lazy
 from corral.orm.loading.entities import loads_entities, mapped_entities
-from corral.sql.from_statement import FromStatement
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.session import cascades, flushing, merging, querying
@@ -32,6 +31,7 @@ from corral.orm.session.transaction import (
 )
 from corral.sql.dml import DMLStatement
 from corral.sql.elements import ClauseElement
+from corral.sql.from_statement import FromStatement
 from corral.sql.selectable import Select
 from corral.util.guard import OneThreadGuard
 

@@ -165,6 +165,7 @@ def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str
                 continue
             column = table.columns[key]
             default = getattr(column, "default", None)
+            assert default is not None  # chosen above for having one
             if isinstance(default.arg, ClauseElement):
                 values.append(compiler.process(default.arg, include_table=False))
             else:

@@ -28,7 +28,9 @@ def compile_values(compiler: StatementCompiler, values: Values, kw: dict[str, An
         if derived:
             rows.append(f"({', '.join(parts)})")
         elif index == 0:  # the first SELECT names the columns
-            rows.append("SELECT " + ", ".join(f"{p} AS {n}" for p, n in zip(parts, names)))
+            rows.append(
+                "SELECT " + ", ".join(f"{p} AS {n}" for p, n in zip(parts, names, strict=True))
+            )
         else:
             rows.append("SELECT " + ", ".join(parts))
     body = "VALUES " + ", ".join(rows) if derived else " UNION ALL ".join(rows)
