@@ -89,10 +89,30 @@ def test_update_values_keyed_by_column_and_attribute(dialect: str) -> None:
     assert sql(by_attribute, dialect) == expected
 
 
-def test_values_keyed_by_another_tables_column_is_refused() -> None:
-    """A key naming another table's column raises, naming both tables."""
-    with pytest.raises(exc.ArgumentError, match="another table"):
-        update(person).values({mail.c.email: "x"})
+def test_multi_table_update_sets_columns_of_both_tables_on_mariadb() -> None:
+    """MariaDB's multi-table UPDATE sets another table's columns, those first (as SQLAlchemy)."""
+    stmt = (
+        update(person)
+        .where(person.c.id == mail.c.person_id)
+        .values({person.c.name: "n", mail.c.email: "e"})
+    )
+    assert sql(stmt, "mysql") == (
+        "UPDATE person, mail SET mail.email=%s, person.name=%s WHERE person.id = mail.person_id"
+    )
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_setting_another_tables_column_is_refused_elsewhere(dialect: str) -> None:
+    """Where UPDATE cannot set two tables, a value for another table's column is refused."""
+    stmt = (
+        update(person)
+        .where(person.c.id == mail.c.person_id)
+        .values({person.c.name: "n", mail.c.email: "e"})
+    )
+    with pytest.raises(exc.UnsupportedCompilationError, match="other tables"):
+        sql(stmt, dialect)
+    with pytest.raises(exc.UnsupportedCompilationError, match="not a multi-table UPDATE"):
+        sql(update(person).values({mail.c.email: "e"}), "mysql")
 
 
 @pytest.mark.parametrize("dialect", DIALECT_NAMES)
@@ -247,11 +267,37 @@ def test_aliased_entity_over_a_subquery_joins_by_foreign_key() -> None:
     )
 
 
+def test_subquery_of_two_tables_names_a_repeated_column_uniquely() -> None:
+    """Two columns named id in a subquery become id and id_1, in its SQL and its .c."""
+    subq = select(Person.id, Mail.id, Mail.email).join_from(Person, Mail).subquery("s")
+    assert subq.c.keys() == ["id", "id_1", "email"]
+    assert str(select(subq)) == (
+        "SELECT s.id, s.id_1, s.email FROM (SELECT person.id, mail.id AS id_1, mail.email "
+        "FROM person JOIN mail ON mail.person_id = person.id) AS s"
+    )
+
+
+def test_two_entities_aliased_over_one_subquery_read_it_once() -> None:
+    """aliased(Person, subq) and aliased(Mail, subq) select from the one subquery; a class
+    column the subquery lacks (Mail.person_id) is left out, to load when read."""
+    subq = select(Person.id, Person.name, Mail.id, Mail.email).join_from(Person, Mail).subquery()
+    p = aliased(Person, subq, name="p")
+    m = aliased(Mail, subq, name="m")
+    assert str(select(p, m).where(p.name == "x")) == (
+        "SELECT anon_1.id, anon_1.name, anon_1.id_1, anon_1.email FROM (SELECT person.id, "
+        "person.name, mail.id AS id_1, mail.email FROM person JOIN mail "
+        "ON mail.person_id = person.id) AS anon_1 WHERE anon_1.name = ?"
+    )
+
+
 def test_aliased_adapt_on_names_matches_computed_columns_by_name() -> None:
     """adapt_on_names=True takes a column of the class's name when no column selects it."""
     subq = select(Person.id, (Person.name + "!").label("name"), Person.status).subquery("s")
-    with pytest.raises(exc.ArgumentError, match="adapt_on_names"):
-        aliased(Person, subq)
+    inner = "(SELECT person.id, person.name || ? AS name, person.status FROM person) AS s"
+    assert str(select(aliased(Person, subq))) == f"SELECT s.id, s.status FROM {inner}"
+    keyless = select(Person.name).subquery()
+    with pytest.raises(exc.ArgumentError, match="primary key id"):
+        aliased(Person, keyless)
     p = aliased(Person, subq, adapt_on_names=True)
     assert str(select(p)) == (
         "SELECT s.id, s.name, s.status FROM (SELECT person.id, person.name || ? AS name, "

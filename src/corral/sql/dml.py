@@ -6,6 +6,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from corral import exc
+from corral.sql.columns import NamedColumn
 from corral.sql.conditions import _condition
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
 from corral.sql.execution_options import HasExecutionOptions
@@ -233,6 +234,8 @@ class Update(_FilteredDML):
         super().__init__(table, entity)
         #: SET lists the values in the order given (ordered_values()), not the table's.
         self._ordered = False
+        #: Values for columns of other tables: MariaDB/MySQL's multi-table UPDATE sets them.
+        self._other_values: list[tuple[NamedColumn[Any], ColumnElement[Any]]] = []
 
     def values(self, *args: Mapping[Any, Any], **kwargs: Any) -> Update:
         """The SET values: a dict keyed by column name, column or attribute, or keywords."""
@@ -248,9 +251,28 @@ class Update(_FilteredDML):
                     f"update().values() takes dicts or keywords, got {type(mapping).__name__}; "
                     "for SET in a given order use ordered_values((column, value), ...)"
                 )
-            clone._set_values(mapping)
+            own = {}
+            for key, value in mapping.items():
+                column = key.__clause_element__() if isinstance(key, ColumnElement) else None
+                table = getattr(column, "table", None)
+                if (
+                    isinstance(column, NamedColumn)
+                    and table is not None
+                    and (table is not self.table and table._underlying() is not self.table)
+                ):
+                    clone._other_values.append((column, clone._other_value(column, value)))
+                else:
+                    own[key] = value
+            clone._set_values(own)
         clone._set_values(kwargs)
         return clone
+
+    def _other_value(self, column: NamedColumn[Any], value: object) -> ColumnElement[Any]:
+        if isinstance(value, ColumnElement):
+            return value.__clause_element__()
+        if isinstance(value, SelectBase):
+            return value.scalar_subquery()
+        return BindParameter(None, value, column.type, origin=column.describe())
 
     def ordered_values(self, *pairs: tuple[Any, Any]) -> Update:
         """SET values as ``(column, value)`` pairs, written in this order."""
@@ -270,7 +292,8 @@ class Update(_FilteredDML):
         return clone
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return (super()._key(binds), self._ordered)
+        others = tuple((c._key(binds), v._key(binds)) for c, v in self._other_values)
+        return (super()._key(binds), self._ordered, others)
 
 
 class Delete(_FilteredDML):

@@ -387,7 +387,18 @@ class Select(SelectBase, HasExecutionOptions):
         return out
 
     def _exported_columns(self) -> list[tuple[str, ColumnElement[Any]]]:
-        return self._columns_plus_names()
+        """The columns by the names a subquery of this select gives them: a name taken by
+        an earlier column gets a suffix (``id``, ``id_1``), as in SQLAlchemy."""
+        out: list[tuple[str, ColumnElement[Any]]] = []
+        taken: set[str] = set()
+        for name, column in self._columns_plus_names():
+            unique, suffix = name, 0
+            while unique in taken:
+                suffix += 1
+                unique = f"{name}_{suffix}"
+            taken.add(unique)
+            out.append((unique, column))
+        return out
 
     def _froms(
         self, correlate: frozenset[int] = frozenset(), enclosing: frozenset[int] = frozenset()

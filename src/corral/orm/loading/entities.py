@@ -88,6 +88,12 @@ def mapped_entities(statement: Select) -> list[Mapper | None]:
     return mappers
 
 
+def _entity_key(entity: Any, mapper: Mapper) -> str:
+    """An entity's name in result rows: an aliased class's name when it has one."""
+    name = getattr(entity, "_name", None) if not isinstance(entity, type) else None
+    return name if isinstance(name, str) else mapper.class_.__name__
+
+
 def loads_entities(statement: Select, mappers: list[Mapper | None]) -> bool:
     """Whether rows need the ORM: a mapped class or a ``Bundle`` is selected."""
     return any(mappers) or any(isinstance(e, Bundle) for e in statement._entities)
@@ -228,7 +234,8 @@ def load_rows(
             pause = collector_pause if len(rows) >= PAUSE_AT else contextlib.nullcontext()
             with pause:
                 objects = single.load_all(rows)
-            return Result(_ObjectRows(objects), (mapper.class_.__name__,)), [objects]
+            key = _entity_key(statement._entities[0], mapper)
+            return Result(_ObjectRows(objects), (key,)), [objects]
     steps: list[tuple[str, Any]] = []
     entity_steps: list[int | None] = []  # per entity: the step of its object, if mapped
     out_keys: list[str] = []
@@ -239,7 +246,7 @@ def load_rows(
             loader = EntityLoader(session, mapper, position, populate_existing, loaded)
             entity_steps.append(len(steps))
             steps.append(("object", loader))
-            out_keys.append(mapper.class_.__name__)
+            out_keys.append(_entity_key(statement._entities[index], mapper))
             position = loader.stop
         elif isinstance(raw, Bundle):
             entity_steps.append(None)

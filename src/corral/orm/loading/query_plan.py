@@ -137,9 +137,21 @@ def prepare(
     targets of a relationship for an eager loader.
     """
     options = statement._with_options
-    if root is None and not options and not any(m is not None and m.needs_plan for m in mappers):
+    # aliased(C, subquery) of a subquery lacking some of C's columns loads only the others.
+    partial = [
+        getattr(getattr(e, "__table__", None), "partial_keys", None) for e in statement._entities
+    ]
+    if (
+        root is None
+        and not options
+        and not any(partial)
+        and not any(m is not None and m.needs_plan for m in mappers)
+    ):
         return None
     nodes: list[LoadNode | None] = [None if m is None else LoadNode(m) for m in mappers]
+    for node, keys in zip(nodes, partial, strict=True):
+        if node is not None and keys is not None:
+            node.column_keys = tuple(k for k in node.column_keys if k in keys)
     if root is not None:
         nodes[0] = root
     for option in options:

@@ -58,22 +58,27 @@ class EntityView(FromClause):
         self._columns = ColumnCollection(
             f"aliased({mapper.class_.__name__}, {selectable.describe()})"
         )
-        missing = []
-        for column in mapper.columns_by_key.values():
+        found_keys = []
+        for key, column in mapper.columns_by_key.items():
             found = corresponding_column(selectable, column)
             if found is None and adapt_on_names:
                 found = selectable.columns.get(column.name)
-            if found is None:
-                missing.append(column.name)
-            else:
+            if found is not None:
                 self._columns.add(column.key, found)
+                found_keys.append(key)
+        missing = [k for k in mapper.primary_key_attrs if k not in found_keys]
         if missing:
             hint = "" if adapt_on_names else ", or pass adapt_on_names=True to match by name"
             raise exc.ArgumentError(
                 f"aliased({mapper.class_.__name__}, {selectable.describe()}): the selectable has "
-                f"no column for {', '.join(missing)} of table {mapper.table.name!r}; select "
-                f"those columns in it{hint}"
+                f"no column for the primary key {', '.join(missing)} of {mapper.class_.__name__},"
+                f" which identifies each object; select it in the subquery{hint}"
             )
+        #: The attributes loaded from the selectable when it lacks some (the others load
+        #: when first read, as deferred columns do); None when it has them all.
+        self.partial_keys: tuple[str, ...] | None = (
+            None if len(found_keys) == len(mapper.columns_by_key) else tuple(found_keys)
+        )
 
     @property
     def columns(self) -> ColumnCollection:
@@ -130,6 +135,8 @@ class AliasedClass(Generic[T]):
                 f"aliased() takes a mapped class (one declared on a DeclarativeBase), got {cls!r}"
             )
         self.__mapper__ = mapper
+        # Over a subquery or CTE the name keys the entity in result rows (row.name); the
+        # selectable keeps its own name in SQL.
         self.__table__: FromClause = (
             EntityAlias(mapper.table, name)
             if selectable is None
@@ -206,4 +213,4 @@ def aliased(
         raise exc.ArgumentError(
             f"aliased(): the second argument is a subquery, CTE or table alias, got {alias!r}"
         )
-    return AliasedClass(element, None, selectable, adapt_on_names)
+    return AliasedClass(element, name, selectable, adapt_on_names)

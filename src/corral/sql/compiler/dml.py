@@ -189,17 +189,23 @@ def compile_update(compiler: StatementCompiler, update: Update) -> str:
     if comma_style:  # UPDATE t, other SET t.x=... (the FROMs come first in the text)
         name = ", ".join([name, *(compiler.process(f, asfrom=True, **correlated) for f in extra)])
     order = list(update._values) if update._ordered else None
+    # Other tables' columns come first in SET (as SQLAlchemy writes it); their
+    # placeholders are made first so that slots follow the text.
+    others = _other_tables_sets(compiler, update, extra, comma_style, correlated)
     assignments = _assigned_columns(
         compiler, table, update._values, "onupdate", order=order, **correlated
     )
-    if not assignments:
+    if not assignments and not others:
         raise exc.ArgumentError(
             f"update() of table {table.name!r} has no values to SET; use .values(...) "
             "or pass them to execute()"
         )
     prefix = compiler.quote(table.name or "") + "." if comma_style else ""
     sets = ", ".join(
-        f"{prefix}{compiler.quote(_column_name(table, k))}={v}" for k, v in assignments
+        [
+            *others,
+            *(f"{prefix}{compiler.quote(_column_name(table, k))}={v}" for k, v in assignments),
+        ]
     )
     sql = f"UPDATE {name} SET {sets}"
     if extra and not comma_style:
@@ -207,6 +213,35 @@ def compile_update(compiler: StatementCompiler, update: Update) -> str:
     if update._where:
         sql += " WHERE " + compiler._conditions(update._where, correlated)
     return sql + _returning(compiler, update, compiler.features.update_returning)
+
+
+def _other_tables_sets(
+    compiler: StatementCompiler,
+    update: Update,
+    extra: list[FromClause],
+    comma_style: bool,
+    kw: dict[str, Any],
+) -> list[str]:
+    """``other.column=value`` for values given to columns of other tables (MariaDB/MySQL)."""
+    if not update._other_values:
+        return []
+    tables = ", ".join(sorted({c.table.describe() for c, _ in update._other_values if c.table}))
+    if not comma_style:
+        if extra and compiler.features.multi_table_update == "from":
+            raise exc.UnsupportedCompilationError(
+                f"{compiler.dialect.name} cannot SET columns of other tables ({tables}) in an "
+                f"UPDATE of {update.table.name!r}; update each table with its own statement"
+            )
+        raise exc.UnsupportedCompilationError(
+            f"update() of {update.table.name!r} sets columns of {tables}, which its WHERE "
+            "does not name, so it is not a multi-table UPDATE; add the join condition to .where()"
+        )
+    sets = []
+    for column, value in update._other_values:
+        assert column.table is not None
+        target = f"{compiler._from_name(column.table)}.{compiler.quote(column.name)}"
+        sets.append(f"{target}={_process_value(compiler, value, **kw)}")
+    return sets
 
 
 def compile_delete(compiler: StatementCompiler, delete: Delete) -> str:

@@ -436,12 +436,15 @@ class StatementCompiler:
         own = frozenset(id(x) for f in froms for x in f._covers())
         ckw = flags.correlating(own, enclosing)
         columns = []
-        for position, (name, column) in enumerate(select._columns_plus_names()):
+        in_subquery = kw.get("in_subquery")
+        # A subquery names its columns as its FROM exposes them (duplicates made unique).
+        named = select._exported_columns() if in_subquery else select._columns_plus_names()
+        for position, (name, column) in enumerate(named):
             sql = self.process(column, in_columns=True, **ckw)
-            if (kw.get("in_subquery") and not isinstance(column, NamedColumn | Label)) or (
+            if (in_subquery and not isinstance(column, NamedColumn | Label)) or (
                 isinstance(column, NamedColumn)
-                and kw.get("in_subquery")
-                and column.key != column.name
+                and in_subquery
+                and name != column.name
                 and not column.is_literal
             ):
                 sql = f"{sql} AS {self.quote(name)}"
