@@ -9,7 +9,8 @@ from corral.orm import DeclarativeBase, Mapped, mapped_column
 from corral.sql.dml import delete, insert, update
 from corral.sql.functions import func
 from corral.sql.schema import Column, ForeignKey, MetaData, Table
-from corral.sql.selectable import exists, select
+from corral.sql.select_values import exists
+from corral.sql.selectable import select
 from corral.sql.types import Integer, String
 from tests.unit.compile_helpers import DIALECT_NAMES, sql, translate
 
@@ -197,4 +198,44 @@ def test_correlate_names_which_table_to_leave_out() -> None:
         "ON orders.address_id = addresses.id WHERE addresses.user_id = users.id AND "
         "EXISTS (SELECT addresses.id, orders.id FROM addresses "
         "WHERE addresses.id = orders.address_id))"
+    )
+
+
+def test_scalar_subquery_correlate_except_keeps_its_own_table() -> None:
+    """``scalar_subquery().correlate_except(t)`` in a SELECT of both tables keeps ``t``."""
+    count = (
+        select(func.count(addresses.c.id))
+        .where(users.c.id == addresses.c.user_id)
+        .scalar_subquery()
+        .correlate_except(addresses)
+    )
+    statement = select(users.c.email, addresses.c.email, count.label("n")).join_from(
+        users, addresses
+    )
+    assert sql(statement, "sqlite") == (
+        "SELECT users.email, addresses.email, (SELECT count(addresses.id) "
+        "FROM addresses WHERE users.id = addresses.user_id) AS n "
+        "FROM users JOIN addresses ON addresses.user_id = users.id"
+    )
+
+
+def test_scalar_subquery_without_correlate_except_is_ambiguous() -> None:
+    """Without it, every FROM of the subquery is in the enclosing SELECT: an error says so."""
+    count = (
+        select(func.count(addresses.c.id))
+        .where(users.c.id == addresses.c.user_id)
+        .scalar_subquery()
+    )
+    statement = select(users.c.email, count.label("n")).join_from(users, addresses)
+    with pytest.raises(exc.InvalidRequestError, match=r"correlate\(table\)"):
+        sql(statement, "sqlite")
+
+
+def test_exists_correlate_names_the_outer_table() -> None:
+    """``exists().correlate(users)`` leaves ``users`` to the enclosing statement."""
+    has_address = exists().where(addresses.c.user_id == users.c.id).correlate(users)
+    statement = select(users.c.id).where(has_address)
+    assert sql(statement, "sqlite") == (
+        "SELECT users.id FROM users WHERE EXISTS (SELECT * FROM addresses "
+        "WHERE addresses.user_id = users.id)"
     )

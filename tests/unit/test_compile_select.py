@@ -11,7 +11,8 @@ from corral.sql.conditions import and_, not_, or_
 from corral.sql.elements import ClauseElement, bindparam, false, literal, null, true
 from corral.sql.functions import case, func
 from corral.sql.schema import Column, ForeignKey, MetaData, Table
-from corral.sql.selectable import exists, select, union, union_all
+from corral.sql.select_values import exists
+from corral.sql.selectable import select, union, union_all
 from corral.sql.text import text
 from corral.sql.types import Boolean, DateTime, Integer, String
 from corral.sql.wrappers import cast

@@ -13,6 +13,11 @@ INTENDED = {
     "Exists", "TextClause", "union", "union_all", "exists", "table", "and_", "or_", "not_",
     "func", "case", "cast", "literal", "literal_column", "column", "bindparam", "text", "true",
     "false", "null",
+    # SQL: expression constructs
+    "asc", "desc", "distinct", "between", "collate", "extract", "nulls_first", "nulls_last",
+    "tuple_", "type_coerce", "over", "within_group", "funcfilter", "lateral", "Over",
+    "WithinGroup", "FunctionFilter", "Tuple", "Extract", "TypeCoerce", "Lateral",
+    "TableValuedAlias",
     # SQL: the element classes SQLAlchemy exports from its top level
     "ClauseElement", "ColumnElement", "BinaryExpression", "UnaryExpression", "BindParameter",
     "BooleanClauseList", "ClauseList", "ColumnClause", "ColumnCollection", "Case", "Cast",

@@ -2,6 +2,18 @@
 
 from corral.sql.columns import column, literal_column
 from corral.sql.conditions import and_, not_, or_
+from corral.sql.constructs import (
+    asc,
+    between,
+    collate,
+    desc,
+    distinct,
+    extract,
+    nulls_first,
+    nulls_last,
+    tuple_,
+    type_coerce,
+)
 from corral.sql.ddl import (
     AddConstraint,
     CreateIndex,
@@ -46,9 +58,12 @@ from corral.sql.schema import (
     Table,
     UniqueConstraint,
 )
-from corral.sql.selectable import CompoundSelect, Exists, Select, exists, select, union, union_all
+from corral.sql.select_values import Exists, exists
+from corral.sql.selectable import CompoundSelect, Select, select, union, union_all
+from corral.sql.table_valued import lateral
 from corral.sql.text import TextClause, text
 from corral.sql.values import Values, values
+from corral.sql.window import funcfilter, over, within_group
 from corral.sql.wrappers import cast
 
 __all__ = [
@@ -89,26 +104,40 @@ __all__ = [
     "Update",
     "Values",
     "and_",
+    "asc",
+    "between",
     "bindparam",
     "case",
     "cast",
+    "collate",
     "column",
     "delete",
+    "desc",
+    "distinct",
     "exists",
+    "extract",
     "false",
     "func",
+    "funcfilter",
     "insert",
+    "lateral",
     "literal",
     "literal_column",
     "not_",
     "null",
+    "nulls_first",
+    "nulls_last",
     "or_",
+    "over",
     "select",
     "table",
     "text",
     "true",
+    "tuple_",
+    "type_coerce",
     "union",
     "union_all",
     "update",
     "values",
+    "within_group",
 ]

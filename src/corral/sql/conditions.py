@@ -16,6 +16,7 @@ from corral.sql.elements import (
     UnaryExpression,
     _short,
 )
+from corral.sql.text import TextClause, TextColumn
 from corral.sql.types import Boolean
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ def _condition(value: object, where: str) -> ColumnElement[Any]:
         return value.__clause_element__()
     if isinstance(value, bool):
         return True_() if value else False_()
+    if isinstance(value, TextClause):
+        return TextColumn(value)
     if isinstance(value, str):
         raise exc.ArgumentError(
             f"{where} got the string {_short(value)}; wrap raw SQL in text(), "
@@ -53,7 +56,7 @@ def _condition(value: object, where: str) -> ColumnElement[Any]:
     raise exc.ArgumentError(f"{where} takes SQL expressions, got {type(value).__name__}")
 
 
-def and_(*clauses: ColumnElement[Any] | bool) -> ColumnElement[bool]:
+def and_(*clauses: ColumnElement[Any] | TextClause | bool) -> ColumnElement[bool]:
     """All of the conditions (``true()`` when there are none)."""
     items = [_condition(c, "and_()") for c in clauses]
     if not items:
@@ -63,7 +66,7 @@ def and_(*clauses: ColumnElement[Any] | bool) -> ColumnElement[bool]:
     return BooleanClauseList(ops.AND, items)
 
 
-def or_(*clauses: ColumnElement[Any] | bool) -> ColumnElement[bool]:
+def or_(*clauses: ColumnElement[Any] | TextClause | bool) -> ColumnElement[bool]:
     """Any of the conditions (``false()`` when there are none)."""
     items = [_condition(c, "or_()") for c in clauses]
     if not items:

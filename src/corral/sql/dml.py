@@ -12,6 +12,7 @@ from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
 from corral.sql.execution_options import HasExecutionOptions
 from corral.sql.from_clause import ColumnCollection, FromClause, TableClause
 from corral.sql.selectable import SelectBase, _column_or_from
+from corral.sql.text import TextClause
 
 
 def _check_table(table: object, statement: str) -> TableClause:
@@ -194,7 +195,7 @@ class _FilteredDML(DMLStatement):
         super().__init__(table, entity)
         self._where: list[ColumnElement[Any]] = []
 
-    def where(self, *conditions: ColumnElement[Any] | bool) -> Any:
+    def where(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Any:
         clone = self._clone()
         clone._where.extend(_condition(c, "where()") for c in conditions)
         return clone

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from corral.sql.compiler.compiled import Compiled
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.from_clause import FromClause
+    from corral.sql.json_ops import JSONIndex
     from corral.sql.selectable import Select
     from corral.sql.wrappers import Cast, Label
 
@@ -79,14 +80,17 @@ class ClauseElement:
             dialect.cache_put(cache_key, compiled)
         return compiled, binds
 
-    def compile(self, dialect: SQLDialect | None = None) -> Compiled:
-        """The SQL for ``dialect`` (a generic one when omitted), e.g. to inspect it."""
-        if dialect is None:
-            from corral.sql.compiler.default import default_dialect
+    def compile(
+        self,
+        bind: Any = None,
+        dialect: SQLDialect | builtins.type[SQLDialect] | None = None,
+        *,
+        compile_kwargs: dict[str, Any] | None = None,
+    ) -> Compiled:
+        """The SQL for ``dialect`` or ``bind``'s (generic when neither); see compile_api."""
+        from corral.sql.compiler.compile_api import compile_element
 
-            dialect = default_dialect()
-        shown = self._for_display()
-        return shown._compile_for(dialect, shown._display_keys())[0]
+        return compile_element(self, bind, dialect, compile_kwargs)
 
     def _for_display(self) -> ClauseElement:
         """The statement ``compile()`` / ``str()`` shows: the one that would run."""
@@ -143,10 +147,25 @@ class ColumnElement(ClauseElement, Generic[T]):
         return self._compare(ops.GE, other)
 
     def is_(self, other: object) -> BinaryExpression[bool]:
-        return BinaryExpression(self, self._operand(ops.IS, other), ops.IS)
+        right = (True_() if other else False_()) if isinstance(other, bool) else other
+        return BinaryExpression(self, self._operand(ops.IS, right), ops.IS)
 
     def is_not(self, other: object) -> BinaryExpression[bool]:
-        return BinaryExpression(self, self._operand(ops.IS_NOT, other), ops.IS_NOT)
+        right = (True_() if other else False_()) if isinstance(other, bool) else other
+        return BinaryExpression(self, self._operand(ops.IS_NOT, right), ops.IS_NOT)
+
+    def collate(self, collation: str) -> ColumnElement[Any]:
+        from corral.sql.constructs import Collate
+
+        return Collate(self, collation)
+
+    def __getitem__(self, key: object) -> JSONIndex:
+        from corral.sql.json_ops import json_index
+
+        return json_index(self, key)
+
+    def __iter__(self) -> Any:
+        raise TypeError(f"The SQL expression {self.describe()} is not iterable")
 
     def in_(self, values: Iterable[Any] | ColumnElement[Any] | Select) -> ColumnElement[bool]:
         return self._in(ops.IN, values)

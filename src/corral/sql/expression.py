@@ -7,6 +7,21 @@ A facade over the modules of ``corral.sql`` that define them, so that
 
 from corral.sql.columns import ColumnClause, column, literal_column
 from corral.sql.conditions import BooleanClauseList, and_, not_, or_
+from corral.sql.constructs import (
+    Extract,
+    Tuple,
+    TypeCoerce,
+    asc,
+    between,
+    collate,
+    desc,
+    distinct,
+    extract,
+    nulls_first,
+    nulls_last,
+    tuple_,
+    type_coerce,
+)
 from corral.sql.dml import Delete, Insert, Update, delete, insert, update
 from corral.sql.elements import (
     BinaryExpression,
@@ -35,19 +50,26 @@ from corral.sql.from_clause import (
     table,
 )
 from corral.sql.functions import Case, Function, case, func
+from corral.sql.select_values import Exists, ScalarSelect, exists
 from corral.sql.selectable import (
     CompoundSelect,
-    Exists,
-    ScalarSelect,
     Select,
     SelectBase,
-    exists,
     select,
     union,
     union_all,
 )
+from corral.sql.table_valued import Lateral, TableValuedAlias, lateral
 from corral.sql.text import TextClause, text
 from corral.sql.values import Values, values
+from corral.sql.window import (
+    FunctionFilter,
+    Over,
+    WithinGroup,
+    funcfilter,
+    over,
+    within_group,
+)
 from corral.sql.wrappers import Cast, Grouping, Label, cast
 
 __all__ = [
@@ -66,45 +88,67 @@ __all__ = [
     "CompoundSelect",
     "Delete",
     "Exists",
+    "Extract",
     "False_",
     "FromClause",
     "Function",
+    "FunctionFilter",
     "Grouping",
     "Insert",
     "Join",
     "Label",
+    "Lateral",
     "Null",
+    "Over",
     "ScalarSelect",
     "Select",
     "SelectBase",
     "Subquery",
     "TableClause",
+    "TableValuedAlias",
     "TextClause",
     "True_",
+    "Tuple",
+    "TypeCoerce",
     "UnaryExpression",
     "Update",
     "Values",
+    "WithinGroup",
     "and_",
+    "asc",
+    "between",
     "bindparam",
     "case",
     "cast",
+    "collate",
     "column",
     "delete",
+    "desc",
+    "distinct",
     "exists",
+    "extract",
     "false",
     "func",
+    "funcfilter",
     "insert",
+    "lateral",
     "literal",
     "literal_column",
     "not_",
     "null",
+    "nulls_first",
+    "nulls_last",
     "or_",
+    "over",
     "select",
     "table",
     "text",
     "true",
+    "tuple_",
+    "type_coerce",
     "union",
     "union_all",
     "update",
     "values",
+    "within_group",
 ]

@@ -117,3 +117,19 @@ class Features:
     #: (PostgreSQL). Without it (SQLite, MariaDB) ``values()`` is written as SELECTs
     #: joined by UNION ALL, the first naming the columns.
     values_derived_columns: bool = True
+
+    #: SQL expression constructs (see ``compiler/constructs.py``).
+    #: ``aggregate FILTER (WHERE ...)`` (MariaDB has none).
+    aggregate_filter: bool = True
+    #: ``WITHIN GROUP (ORDER BY ...)`` for ordered-set aggregates (not SQLite).
+    within_group: bool = True
+    #: ... and only as a window function, ``WITHIN GROUP (...) OVER (...)`` (MariaDB).
+    within_group_needs_over: bool = False
+    #: ``LATERAL`` subqueries (neither SQLite nor MariaDB).
+    lateral: bool = True
+    #: Functions returning rows in FROM, ``json_each(x) AS t`` (MariaDB has only JSON_TABLE).
+    table_functions: bool = True
+    #: ``x IS true`` is written with the keyword though booleans are stored as integers.
+    is_boolean_keyword: bool = False
+    #: A backslash in a string literal is an escape character, so it is doubled (MySQL).
+    backslash_escapes: bool = False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from corral import exc
 from corral.sql.columns import ColumnClause, NamedColumn
@@ -31,7 +31,18 @@ class ColumnCollection:
             raise AttributeError(key)
         return self[key]
 
-    def __getitem__(self, key: str) -> ColumnElement[Any]:
+    @overload
+    def __getitem__(self, key: str) -> ColumnElement[Any]: ...
+
+    @overload
+    def __getitem__(self, key: tuple[str, ...]) -> ColumnCollection: ...
+
+    def __getitem__(self, key: str | tuple[str, ...]) -> ColumnElement[Any] | ColumnCollection:
+        if isinstance(key, tuple):  # c["a", "b"]: a collection of just those columns
+            subset = ColumnCollection(self._owner)
+            for name in key:
+                subset.add(name, self[name])
+            return subset
         try:
             return self._columns[key]
         except KeyError:

@@ -9,8 +9,10 @@ from corral import exc
 from corral.sql.conditions import _condition
 from corral.sql.elements import BindParameter, ClauseList, ColumnElement
 from corral.sql.from_clause import FromClause
+from corral.sql.table_valued import TableValuedAlias, table_valued_columns
 from corral.sql.type_api import NULLTYPE, TypeEngine, to_instance
 from corral.sql.types import type_for_value
+from corral.sql.window import FunctionFilter, WindowCapable, WithinGroup
 
 #: Functions whose result type is fixed, by lower-case name (the ``corral.sql.types`` class name).
 _FIXED_RESULT_TYPES = {
@@ -40,7 +42,7 @@ def _argument(value: object) -> ColumnElement[Any]:
     return BindParameter(None, value, type_for_value(value))
 
 
-class Function(ColumnElement[Any]):
+class Function(WindowCapable):
     """``name(arguments)``; the result type is known for common functions or given."""
 
     visit_name = "function"
@@ -51,6 +53,9 @@ class Function(ColumnElement[Any]):
     ) -> None:
         self.name = name
         self.key = name.rpartition(".")[2]
+        count_star = len(args) == 1 and isinstance(args[0], str) and args[0] == "*"
+        if count_star and self.key.lower() == "count":
+            args = ()  # count("*") is count(*), not a count of the string '*'
         self.arguments = ClauseList([_argument(a) for a in args])
         self.type = to_instance(type_) if type_ is not None else self._infer_type()
 
@@ -75,11 +80,45 @@ class Function(ColumnElement[Any]):
     def describe(self) -> str:
         return f"{self.name}()"
 
+    def filter(self, *criterion: object) -> FunctionFilter:
+        """The aggregate over the rows matching ``criterion``: ``FILTER (WHERE ...)``."""
+        return FunctionFilter(self, *criterion)
+
+    def within_group(self, *order_by: object) -> WithinGroup:
+        """An ordered-set aggregate: ``percentile_cont(0.5) WITHIN GROUP (ORDER BY x)``."""
+        return WithinGroup(self, *order_by)
+
+    def table_valued(
+        self, *names: object, name: str | None = None, **options: Any
+    ) -> TableValuedAlias:
+        """The function as a FROM clause with these columns: ``json_each(x) AS anon_1``."""
+        _refuse_options(options, "table_valued", {"joins_implicitly"})
+        return TableValuedAlias(self, table_valued_columns(names, "table_valued"), name)
+
+    def column_valued(self, name: str | None = None, **options: Any) -> ColumnElement[Any]:
+        """The function's single result column, selected from ``function(...) AS name``."""
+        _refuse_options(options, "column_valued", {"joins_implicitly"})
+        return TableValuedAlias(self, [], name or "anon_1").column
+
+    def alias(self, name: str | None = None, **options: Any) -> TableValuedAlias:
+        """The function as a FROM clause named ``name``, with no named columns."""
+        _refuse_options(options, "alias", {"joins_implicitly"})
+        return TableValuedAlias(self, [], name)
+
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("func", self.name, self.type.cache_key(), self.arguments._key(binds))
 
     def _from_objects(self) -> list[FromClause]:
         return self.arguments._from_objects()
+
+
+def _refuse_options(options: dict[str, Any], method: str, accepted: set[str]) -> None:
+    """Refuse keyword options corral does not implement (``with_ordinality``, ...)."""
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise exc.ArgumentError(
+            f"{method}() got {', '.join(unknown)}, which corral does not support"
+        )
 
 
 class _FunctionGenerator:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
-from corral.sql import operators as ops
 from corral.sql.conditions import _condition
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
 from corral.sql.execution_options import HasExecutionOptions
@@ -23,8 +22,12 @@ from corral.sql.from_clause import (
     _as_from,
     _exported_name,
 )
-from corral.sql.type_api import TypeEngine
+from corral.sql.text import LabelReference, TextClause, TextColumn
 from corral.sql.wrappers import Label
+
+if TYPE_CHECKING:
+    from corral.sql.select_values import Exists, ScalarSelect
+    from corral.sql.table_valued import Lateral
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +62,20 @@ class SelectBase(ClauseElement):
     def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
         return CTE(self, name, recursive)
 
+    def lateral(self, name: str | None = None) -> Lateral:
+        """This SELECT as a ``LATERAL`` subquery: it may refer to the FROMs before it."""
+        from corral.sql.table_valued import Lateral
+
+        return Lateral(self, name)
+
     def scalar_subquery(self) -> ScalarSelect:
+        from corral.sql.select_values import ScalarSelect
+
         return ScalarSelect(self)
 
     def exists(self) -> Exists:
+        from corral.sql.select_values import Exists
+
         return Exists(self)
 
     def label(self, name: str) -> Label[Any]:
@@ -73,9 +86,9 @@ def _order_element(value: object) -> ColumnElement[Any]:
     if isinstance(value, ColumnElement):
         return value.__clause_element__()
     if isinstance(value, str):
-        raise exc.ArgumentError(
-            f"order_by/group_by got the string {value!r}; pass a column (table.c.{value}) or text()"
-        )
+        return LabelReference(value)  # a selected column's label or name, resolved at compile
+    if isinstance(value, TextClause):
+        return TextColumn(value)
     raise exc.ArgumentError(f"Expected a column expression, got {type(value).__name__}")
 
 
@@ -139,7 +152,7 @@ class Select(SelectBase, HasExecutionOptions):
 
     # -- generative builders -------------------------------------------------------------
 
-    def where(self, *conditions: ColumnElement[Any] | bool) -> Select:
+    def where(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Select:
         clone = self._clone()
         clone._where.extend(_condition(c, "where()") for c in conditions)
         return clone
@@ -162,7 +175,7 @@ class Select(SelectBase, HasExecutionOptions):
             raise exc.InvalidRequestError("filter_by() needs a select() with a table to filter")
         return froms[0]
 
-    def having(self, *conditions: ColumnElement[Any] | bool) -> Select:
+    def having(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Select:
         clone = self._clone()
         clone._having.extend(_condition(c, "having()") for c in conditions)
         return clone
@@ -498,6 +511,8 @@ def _column_or_from(entity: Any) -> ColumnElement[Any] | FromClause:
         return mapped_table
     if isinstance(entity, SelectBase):
         return entity.scalar_subquery()
+    if isinstance(entity, TextClause):
+        return TextColumn(entity)
     if isinstance(entity, str):
         raise exc.ArgumentError(
             f"select() got the string {entity!r}; pass table.c.{entity}, "
@@ -566,72 +581,3 @@ def union(*selects: SelectBase) -> CompoundSelect:
 
 def union_all(*selects: SelectBase) -> CompoundSelect:
     return CompoundSelect("UNION ALL", selects)
-
-
-class ScalarSelect(ColumnElement[Any]):
-    """A one-column SELECT used as a value: ``(SELECT ...)``."""
-
-    visit_name = "scalar_select"
-
-    def __init__(self, element: SelectBase) -> None:
-        self.element = element
-        columns = element._exported_columns()
-        if len(columns) != 1:
-            raise exc.ArgumentError(
-                f"scalar_subquery() needs a select() of exactly one column, got {len(columns)}"
-            )
-        self.type: TypeEngine = columns[0][1].type
-
-    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return ("scalar", self.element._key(binds))
-
-
-class Exists(ColumnElement[bool]):
-    """``EXISTS (SELECT ...)``: true or false, as a condition or a selected column."""
-
-    visit_name = "exists"
-    precedence = ops.ATOM
-
-    def __init__(self, element: Any = None, *more: Any) -> None:
-        from corral.sql.types import Boolean
-
-        if element is None:
-            from corral.sql.columns import literal_column
-
-            element = Select([literal_column("*")])
-        elif not isinstance(element, SelectBase):
-            element = Select([element, *more])  # exists(User.id): EXISTS (SELECT id FROM ...)
-        elif more:
-            raise exc.ArgumentError("exists() takes one select(), or columns to select")
-        self.element = element
-        self.type: TypeEngine = Boolean()
-
-    def _refine(self, method: str, *args: Any) -> Exists:
-        if not isinstance(self.element, Select):
-            raise exc.InvalidRequestError(f"{method}() on exists() needs a plain select()")
-        return Exists(getattr(self.element, method)(*args))
-
-    def where(self, *conditions: ColumnElement[Any] | bool) -> Exists:
-        return self._refine("where", *conditions)
-
-    def select_from(self, *froms: Any) -> Exists:
-        return self._refine("select_from", *froms)
-
-    def correlate(self, *froms: Any) -> Exists:
-        return self._refine("correlate", *froms)
-
-    def correlate_except(self, *froms: Any) -> Exists:
-        return self._refine("correlate_except", *froms)
-
-    def select(self) -> Select:
-        """``SELECT EXISTS (...)``: one row, one true-or-false column."""
-        return Select([self])
-
-    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return ("exists", self.element._key(binds))
-
-
-def exists(element: Any = None, *more: Any) -> Exists:
-    """``EXISTS`` of a select, of columns (``exists(User.id)``), or of ``SELECT *`` refined
-    with ``.where()``."""
-    return Exists(element, *more)

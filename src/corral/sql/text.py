@@ -67,3 +67,36 @@ def text(sql: str) -> TextClause:
     if not isinstance(sql, str):
         raise exc.ArgumentError(f"text() takes a string of SQL, got {type(sql).__name__}")
     return TextClause(sql)
+
+
+class TextColumn(ColumnElement[Any]):
+    """A ``text()`` fragment used where an expression goes: a selected column, a
+    ``where()`` condition, an ORDER BY term."""
+
+    visit_name = "text_column"
+
+    def __init__(self, clause: TextClause) -> None:
+        self.clause = clause
+        self.key = clause.text
+
+    def describe(self) -> str:
+        return f"text({self.clause.text!r})"
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("text_column", self.clause._key(binds))
+
+
+class LabelReference(ColumnElement[Any]):
+    """A name given to ``order_by()`` / ``group_by()`` as a string: the label of a selected
+    column, or a selected column's name. Resolved when the statement compiles."""
+
+    visit_name = "label_reference"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def describe(self) -> str:
+        return repr(self.name)
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("label_reference", self.name)

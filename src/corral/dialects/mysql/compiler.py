@@ -12,10 +12,12 @@ from corral.dialects.mysql.options import (
     TABLE_NUMBER_OPTIONS,
     TABLE_STRING_OPTIONS,
 )
+from corral.sql.compiler import flags
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.statement import StatementCompiler
 from corral.sql.ddl import CreateIndex, DropIndex
 from corral.sql.from_clause import Join
+from corral.sql.json_ops import JSONIndex
 from corral.sql.schema import Column, Index, PrimaryKeyConstraint, Table
 
 #: Words MariaDB/MySQL reserve (quoted with backticks when used as names).
@@ -65,6 +67,26 @@ class MySQLStatementCompiler(StatementCompiler):
 
     def share_keyword(self) -> str:
         return "LOCK IN SHARE MODE"
+
+    def json_index_sql(self, element: JSONIndex, kw: dict[str, Any]) -> str:
+        def extract() -> str:  # each use of the path is its own placeholder
+            document = self.process(element.element, **flags.plain(kw))
+            path = self.process(element.dollar_path, **flags.plain(kw))
+            return f"JSON_EXTRACT({document}, {path})"
+
+        if element.read_as == "json":
+            return extract()
+        # A JSON null extracts as the text 'null': read it as SQL NULL.
+        test = extract()
+        if element.read_as == "boolean":
+            return f"CASE {test} WHEN 'true' THEN true WHEN 'false' THEN false END"
+        if element.read_as == "string":
+            read = f"JSON_UNQUOTE({extract()})"
+        elif element.read_as == "float":
+            read = f"{extract()}+0.0000000000000000000000"
+        else:
+            read = f"CAST({extract()} AS {self.cast_type(element.type)})"
+        return f"CASE {test} WHEN 'null' THEN NULL ELSE {read} END"
 
 
 class MySQLDDLCompiler(MySQLStatementCompiler, DDLCompiler):

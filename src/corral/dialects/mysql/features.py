@@ -43,4 +43,10 @@ FEATURES = Features(
     multi_table_update="comma",
     multi_table_delete="using_all",
     values_derived_columns=False,
+    aggregate_filter=False,
+    within_group_needs_over=True,
+    lateral=False,
+    table_functions=False,
+    is_boolean_keyword=True,
+    backslash_escapes=True,
 )

@@ -39,6 +39,8 @@ class PostgreSQLStatementCompiler(StatementCompiler):
     """Statements as PostgreSQL writes them."""
 
     reserved_words = RESERVED_WORDS
+    #: psycopg sends a str untyped; ``concat(%s, %s)`` would leave PostgreSQL guessing.
+    function_string_cast = "VARCHAR"
 
     #: ``count`` new keys from a column's sequence (for ``sequence_prefetch``).
     sequence_prefetch_sql = (

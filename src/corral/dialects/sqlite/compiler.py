@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from corral import exc
+from corral.sql.compiler import flags
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.statement import StatementCompiler
 from corral.sql.ddl import CreateIndex
+from corral.sql.json_ops import JSONIndex
 from corral.sql.schema import Column, PrimaryKeyConstraint, Table, UniqueConstraint
 
 #: Words SQLite reserves (quoted with backticks when used as names).
@@ -29,6 +31,20 @@ RESERVED_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
+#: ``extract()`` fields as ``strftime`` formats.
+_STRFTIME = {
+    "year": "%Y",
+    "month": "%m",
+    "day": "%d",
+    "hour": "%H",
+    "minute": "%M",
+    "second": "%S",
+    "dow": "%w",
+    "doy": "%j",
+    "week": "%W",
+    "epoch": "%s",
+}
+
 
 class SQLiteStatementCompiler(StatementCompiler):
     """Statements as SQLite writes them."""
@@ -37,6 +53,16 @@ class SQLiteStatementCompiler(StatementCompiler):
 
     #: The key of the last row this connection inserted (for ``lastrowid_range``).
     last_insert_id_sql = "SELECT last_insert_rowid()"
+
+    def extract_sql(self, field: str, expression: str) -> str:
+        return f"CAST(STRFTIME('{_STRFTIME[field]}', {expression}) AS INTEGER)"
+
+    def json_index_sql(self, element: JSONIndex, kw: dict[str, Any]) -> str:
+        document = self.process(element.element, **flags.plain(kw))
+        path = self.process(element.dollar_path, **flags.plain(kw))
+        value = f"JSON_EXTRACT({document}, {path})"
+        # JSON_QUOTE keeps a string a JSON string ("x"), so the JSON type reads it back.
+        return f"JSON_QUOTE({value})" if element.read_as == "json" else value
 
 
 class SQLiteDDLCompiler(SQLiteStatementCompiler, DDLCompiler):

@@ -42,4 +42,6 @@ FEATURES = Features(
     exact_decimal=False,
     multi_table_delete=None,
     values_derived_columns=False,
+    lateral=False,
+    within_group=False,
 )

@@ -19,7 +19,8 @@ from corral.sql.columns import NamedColumn, literal_column
 from corral.sql.conditions import _condition, and_, not_, or_
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, Null, bindparam
 from corral.sql.from_clause import FromClause
-from corral.sql.selectable import Exists, Select, SelectBase, select
+from corral.sql.select_values import Exists
+from corral.sql.selectable import Select, SelectBase, select
 
 if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper

@@ -8,6 +8,7 @@ parameters passed to ``execute``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -48,6 +49,7 @@ class Compiled:
     """SQL text for one dialect and how to build its parameters."""
 
     __slots__ = (
+        "_binds",
         "dialect_name",
         "implicit_returning",
         "kind",
@@ -88,6 +90,41 @@ class Compiled:
         #: A single-row INSERT: where its ``(...)`` of values is in ``sql``, when every
         #: placeholder is inside it (so the group can be repeated for several rows).
         self.values_span = values_span
+        #: The bound values of the statement ``compile()`` was called on (see ``params``).
+        self._binds: tuple[BindParameter[Any], ...] = ()
+
+    def with_binds(self, binds: Sequence[BindParameter[Any]]) -> Compiled:
+        """A copy that knows one statement's values (the cached original stays shared)."""
+        clone = copy.copy(self)
+        clone._binds = tuple(binds)
+        return clone
+
+    @property
+    def string(self) -> str:
+        """The SQL text (SQLAlchemy's name for it)."""
+        return self.sql
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The statement's values by parameter name (None where a value is still to come)."""
+        out: dict[str, Any] = {}
+        for slot in self.slots:
+            value = None
+            if 0 <= slot.bind_index < len(self._binds):
+                bind = self._binds[slot.bind_index]
+                value = bind.effective_value() if bind.has_value() else None
+            out[slot.key] = value
+        return out
+
+    @property
+    def positional(self) -> bool:
+        """True: corral writes positional placeholders (``?`` or ``%s``) on every dialect."""
+        return True
+
+    @property
+    def positiontup(self) -> list[str]:
+        """The parameter names in the order their placeholders appear."""
+        return [slot.key for slot in self.slots]
 
     def __repr__(self) -> str:
         return f"<Compiled {self.kind} {self.sql!r}>"

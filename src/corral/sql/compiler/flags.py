@@ -19,7 +19,15 @@ def keep_order(kw: dict[str, Any]) -> dict[str, Any]:
         k: v
         for k, v in kw.items()
         if k
-        in ("correlate", "enclosing", "literal_binds", "include_table", "in_order_by", "names_only")
+        in (
+            "correlate",
+            "enclosing",
+            "literal_binds",
+            "include_table",
+            "in_order_by",
+            "names_only",
+            "label_scope",
+        )
     }
 
 

@@ -17,6 +17,8 @@ from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
 from corral.sql.compiler import dml, flags
 from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
+from corral.sql.compiler.constructs import ConstructCompiler
+from corral.sql.compiler.literals import literal_sql
 from corral.sql.conditions import BooleanClauseList
 from corral.sql.elements import (
     BinaryExpression,
@@ -40,12 +42,13 @@ if TYPE_CHECKING:
     from corral.sql.from_clause import CTE, Alias, FromClause, Join, TableClause
     from corral.sql.functions import Case, Function
     from corral.sql.schema import ColumnDefault
-    from corral.sql.selectable import CompoundSelect, Exists, ScalarSelect, Select
+    from corral.sql.select_values import Exists, ScalarSelect
+    from corral.sql.selectable import CompoundSelect, Select
 
 _ASSOCIATIVE = frozenset({ops.AND, ops.OR, ops.ADD, ops.MUL, ops.CONCAT})
 
 
-class StatementCompiler:
+class StatementCompiler(ConstructCompiler):
     """Walks a statement and writes SQL text with positional placeholders."""
 
     #: Words that must be quoted when used as names (set per dialect).
@@ -54,6 +57,9 @@ class StatementCompiler:
     last_insert_id_sql: str | None = None
     #: SQL taking ``:count`` keys from ``:column``'s sequence of ``:table``, where used.
     sequence_prefetch_sql: str | None = None
+    #: The type a string value passed to a SQL function is cast to, where the driver sends
+    #: strings untyped and the database could not tell the function's argument type.
+    function_string_cast: str | None = None
 
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
@@ -74,6 +80,8 @@ class StatementCompiler:
         #: A single-row INSERT's values group: (start, end, slots up to its end).
         self._values_span: tuple[int, int, int] | None = None
         self._recursive = False
+        #: Write every bound value into the SQL text (``compile_kwargs={"literal_binds": True}``).
+        self.literal_binds = False
 
     # -- entry point ---------------------------------------------------------------------
 
@@ -191,8 +199,21 @@ class StatementCompiler:
         return self.placeholder
 
     def visit_bindparam(self, bind: BindParameter[Any], **kw: Any) -> str:
-        if kw.get("literal_binds"):
+        if kw.get("literal_binds") or self.literal_binds:
+            if not bind.has_value():
+                raise exc.CompileError(
+                    f"literal_binds: the bind parameter {bind.key!r} has no value to write; "
+                    "give it one with bindparam(key, value)"
+                )
             return self.render_literal(bind.effective_value())
+        if (
+            kw.get("function_argument")
+            and self.function_string_cast is not None
+            and bind.type.affinity == "string"
+            and isinstance(bind.value, str)
+        ):
+            placeholder = self.visit_bindparam(bind)
+            return f"CAST({placeholder} AS {self.function_string_cast})"
         key = bind.key
         if key is None:
             base = re.sub(r"\W", "", (bind.origin or "").rpartition(".")[2]) or "param"
@@ -203,20 +224,8 @@ class StatementCompiler:
         return self._add_slot(key, bind.type, bind.origin or key, bind=bind, stored=stored)
 
     def render_literal(self, value: Any) -> str:
-        """A value written into SQL text (DDL only, where parameters are not allowed)."""
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return (
-                ("true" if value else "false") if self.features.native_boolean else str(int(value))
-            )
-        if isinstance(value, int | float):
-            return repr(value)
-        if isinstance(value, str):
-            return self._escape_text("'" + value.replace("'", "''") + "'")
-        raise exc.CompileError(
-            f"Cannot write {type(value).__name__} {value!r} into DDL; use text() for it"
-        )
+        """A value written into SQL text (DDL, and statements compiled with literal_binds)."""
+        return self._escape_text(literal_sql(value, self.features))
 
     # -- simple elements -----------------------------------------------------------------
 
@@ -248,6 +257,8 @@ class StatementCompiler:
         def replace(match: Any) -> str:
             name = match.group(1)
             bind = element.binds.get(name)
+            if self.literal_binds and bind is not None and bind.has_value():
+                return self.render_literal(bind.effective_value())
             type_ = bind.type if bind is not None else NullType()
             return self._add_slot(name, type_, f":{name}", bind=bind)
 
@@ -301,6 +312,12 @@ class StatementCompiler:
             left = self.process(element.left, **flags.plain(kw))
             right = self.process(element.right, **flags.plain(kw))
             sql = f"lower({left}) {like} lower({right})"
+        elif op in (ops.IS, ops.IS_NOT) and isinstance(element.right, True_ | False_):
+            left = self._operand(element.left, op, False, kw)
+            keyword = self.features.native_boolean or self.features.is_boolean_keyword
+            value = isinstance(element.right, True_)
+            right = ("true" if value else "false") if keyword else str(int(value))
+            sql = f"{left} {op.sql} {right}"
         else:
             left = self._operand(element.left, op, False, kw)
             right = self._operand(element.right, op, True, kw)
@@ -344,7 +361,10 @@ class StatementCompiler:
             return element.key.upper()
         if element.key.lower() == "now" and not element.arguments.clauses:
             return "CURRENT_TIMESTAMP"
-        args = self.process(element.arguments, **flags.plain(kw))
+        args = ", ".join(
+            self.process(a, function_argument=True, **flags.plain(kw))
+            for a in element.arguments.clauses
+        )
         if not args and element.key.lower() == "count":
             args = "*"
         return f"{element.name}({args})"
@@ -459,11 +479,14 @@ class StatementCompiler:
             sql += " FROM " + ", ".join(self.process(f, asfrom=True, **ckw) for f in froms)
         if select._where:
             sql += " WHERE " + self._conditions(select._where, ckw)
+        scope = {"label_scope": select._columns_plus_names()}
         if select._group_by:
-            sql += " GROUP BY " + ", ".join(self.process(g, **ckw) for g in select._group_by)
+            sql += " GROUP BY " + ", ".join(
+                self.process(g, **ckw, **scope) for g in select._group_by
+            )
         if select._having:
             sql += " HAVING " + self._conditions(select._having, ckw)
-        sql += self._order_limit(select._order_by, select._limit, select._offset, ckw)
+        sql += self._order_limit(select._order_by, select._limit, select._offset, {**ckw, **scope})
         if select._for_update is not None:
             sql += self.for_update_clause(select, ckw)
         return sql
@@ -545,8 +568,9 @@ class StatementCompiler:
             for name, column in compound._exported_columns():
                 self.result_columns.append((name, column.type))
         sql = f" {compound.keyword} ".join(parts)
+        scope = {"label_scope": compound._exported_columns()}
         return sql + self._order_limit(
-            compound._order_by, compound._limit, compound._offset, {"names_only": True}
+            compound._order_by, compound._limit, compound._offset, {"names_only": True, **scope}
         )
 
     # -- INSERT / UPDATE / DELETE (written in compiler/dml.py) ----------------------------

@@ -1,0 +1,196 @@
+"""How the statement compiler writes the expression constructs of ``sql/constructs.py``,
+``sql/window.py``, ``sql/table_valued.py``, ``sql/json_ops.py`` and ``text()`` used as an
+expression. A base of ``StatementCompiler``; dialects override the ``*_sql`` hooks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.sql.compiler import flags
+from corral.sql.elements import ClauseElement, ColumnElement
+from corral.sql.wrappers import Label
+
+if TYPE_CHECKING:
+    from corral.sql.compiler.dialect import SQLDialect
+    from corral.sql.constructs import Collate, Extract, Tuple, TypeCoerce
+    from corral.sql.features import Features
+    from corral.sql.json_ops import JSONIndex
+    from corral.sql.table_valued import Lateral, TableValuedAlias, TableValuedColumn
+    from corral.sql.text import LabelReference, TextColumn
+    from corral.sql.window import FrameBound, FunctionFilter, Over, WithinGroup
+
+
+class ConstructCompiler:
+    """Visit methods for the constructs above (``StatementCompiler`` provides the rest)."""
+
+    dialect: SQLDialect
+    features: Features
+
+    def process(self, element: ClauseElement, **kw: Any) -> str:
+        raise NotImplementedError
+
+    def quote(self, name: str) -> str:
+        raise NotImplementedError
+
+    def _from_name(self, from_: Any) -> str:
+        raise NotImplementedError
+
+    def cast_type(self, type_: Any) -> str:
+        raise NotImplementedError
+
+    def _unsupported(self, what: str, instead: str) -> exc.UnsupportedCompilationError:
+        return exc.UnsupportedCompilationError(
+            f"{self.dialect.name} does not support {what}; {instead}"
+        )
+
+    # -- standalone constructs -----------------------------------------------------------
+
+    def visit_collate(self, element: Collate, **kw: Any) -> str:
+        inner = self.process(element.element, **flags.plain(kw))
+        if element.element.precedence < element.precedence:
+            inner = f"({inner})"
+        return f"{inner} COLLATE {self.quote(element.collation)}"
+
+    def visit_tuple(self, element: Tuple, **kw: Any) -> str:
+        return "(" + ", ".join(self.process(c, **flags.plain(kw)) for c in element.clauses) + ")"
+
+    def visit_extract(self, element: Extract, **kw: Any) -> str:
+        return self.extract_sql(element.field, self.process(element.expression, **flags.plain(kw)))
+
+    def extract_sql(self, field: str, expression: str) -> str:
+        return f"EXTRACT({field} FROM {expression})"
+
+    def visit_type_coerce(self, element: TypeCoerce[Any], **kw: Any) -> str:
+        return self.process(element.element, **kw)
+
+    def visit_text_column(self, element: TextColumn, **kw: Any) -> str:
+        return self.process(element.clause, **flags.plain(kw))
+
+    def visit_label_reference(self, element: LabelReference, **kw: Any) -> str:
+        scope: list[tuple[str, ColumnElement[Any]]] | None = kw.get("label_scope")
+        for _name, column in scope or ():
+            if isinstance(column, Label) and column.name == element.name:
+                return self.quote(element.name)
+        for name, column in scope or ():
+            if name == element.name:
+                return self.process(column, **flags.keep_order(kw))
+        raise exc.CompileError(
+            f"order_by() / group_by() got the string {element.name!r}, which is neither the "
+            "label nor the name of a selected column; pass the column, or text() for raw SQL"
+        )
+
+    # -- function modifiers ---------------------------------------------------------------
+
+    def visit_over(self, element: Over, **kw: Any) -> str:
+        plain = flags.plain(kw)
+        parts = []
+        if element.partition_by:
+            parts.append(
+                "PARTITION BY " + ", ".join(self.process(p, **plain) for p in element.partition_by)
+            )
+        if element.order_by:
+            parts.append(
+                "ORDER BY "
+                + ", ".join(self.process(o, **flags.keep_order(plain)) for o in element.order_by)
+            )
+        for keyword, frame in (("ROWS", element.rows), ("RANGE", element.range_)):
+            if frame is not None:
+                start, end = frame
+                parts.append(
+                    f"{keyword} BETWEEN {self._frame_bound(start, 'PRECEDING')} "
+                    f"AND {self._frame_bound(end, 'FOLLOWING')}"
+                )
+        inner = self.process(element.element, **plain, window_function=True)
+        return f"{inner} OVER ({' '.join(parts)})"
+
+    def _frame_bound(self, bound: FrameBound, unbounded: str) -> str:
+        if bound is None:
+            return f"UNBOUNDED {unbounded}"
+        if bound == 0:
+            return "CURRENT ROW"
+        return f"{abs(bound)} {'PRECEDING' if bound < 0 else 'FOLLOWING'}"
+
+    def visit_within_group(self, element: WithinGroup, **kw: Any) -> str:
+        if not self.features.within_group:
+            raise self._unsupported(
+                "WITHIN GROUP (ORDER BY ...) (func.x(...).within_group(...))",
+                "compute the ordered-set aggregate in Python or with a window function",
+            )
+        if self.features.within_group_needs_over and not kw.get("window_function"):
+            raise self._unsupported(
+                "WITHIN GROUP as a plain aggregate",
+                "add .over(partition_by=...) to compute it per partition as a window function",
+            )
+        plain = flags.plain(kw)
+        order = ", ".join(self.process(o, **flags.keep_order(plain)) for o in element.order_by)
+        return f"{self.process(element.element, **plain)} WITHIN GROUP (ORDER BY {order})"
+
+    def visit_function_filter(self, element: FunctionFilter, **kw: Any) -> str:
+        if not self.features.aggregate_filter:
+            raise self._unsupported(
+                "FILTER (WHERE ...) on aggregates (func.x(...).filter(...))",
+                "aggregate a CASE instead, e.g. func.count(case((condition, column)))",
+            )
+        plain = flags.plain(kw)
+        return (
+            f"{self.process(element.element, **plain)} "
+            f"FILTER (WHERE {self.process(element.criterion, **plain)})"
+        )
+
+    # -- FROM clauses ---------------------------------------------------------------------
+
+    def visit_lateral(self, lateral: Lateral, **kw: Any) -> str:
+        if not self.features.lateral:
+            raise self._unsupported(
+                "LATERAL subqueries (select(...).lateral())",
+                "use a correlated scalar subquery, or a join to a grouped subquery",
+            )
+        name = self._from_name(lateral)
+        if not kw.get("asfrom"):
+            return name
+        # Unlike a plain subquery, a lateral one sees the FROMs of the statement it is in.
+        inner = self.process(lateral.element, **flags.nested(kw), in_subquery=True)
+        return f"LATERAL ({inner}) AS {name}"
+
+    def visit_table_valued(self, element: TableValuedAlias, **kw: Any) -> str:
+        if not self.features.table_functions:
+            raise self._unsupported(
+                f"functions in FROM ({element.function.describe()} as table_valued() or "
+                "column_valued())",
+                "MariaDB reads JSON rows only with JSON_TABLE, which corral does not build; "
+                "use text() for it",
+            )
+        name = self._from_name(element)
+        if not kw.get("asfrom"):
+            return name
+        sql = f"{self.process(element.function, **flags.plain(kw))} AS {name}"
+        if element.derived:
+            columns = []
+            for column in element.columns:
+                spec = self.quote(column.key or "")
+                if element.with_types:
+                    spec += f" {self.cast_type(column.type)}"
+                columns.append(spec)
+            sql += f"({', '.join(columns)})"
+        return sql
+
+    def visit_table_valued_column(self, element: TableValuedColumn, **kw: Any) -> str:
+        return self._from_name(element.source)
+
+    # -- JSON -----------------------------------------------------------------------------
+
+    def visit_json_index(self, element: JSONIndex, **kw: Any) -> str:
+        return self.json_index_sql(element, kw)
+
+    def json_index_sql(self, element: JSONIndex, kw: dict[str, Any]) -> str:
+        """PostgreSQL's spelling (also the generic one): ``->``, ``#>``, ``->>``, ``#>>``."""
+        document = self.process(element.element, **flags.plain(kw))
+        path = self.process(element.native_path, **flags.plain(kw))
+        arrow = "#>" if element.is_path else "->"
+        if element.read_as == "json":
+            return f"{document} {arrow} {path}"
+        text = f"{document} {arrow}> {path}"
+        if element.read_as == "string":
+            return f"({text})"
+        return f"CAST(({text}) AS {self.cast_type(element.type)})"
