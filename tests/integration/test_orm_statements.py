@@ -103,6 +103,20 @@ def test_from_statement_loads_objects_from_text_and_select(engine: Engine) -> No
     )
 
 
+def test_aliased_entity_over_a_textual_subquery_loads_objects(engine: Engine) -> None:
+    """aliased(C, text(...).columns(...).subquery()) filters and loads C objects."""
+    _seed(engine)
+    raw = text("SELECT id, name FROM st_person").columns(Person.id, Person.name)
+    named = aliased(Person, raw.subquery())
+    with Session(engine) as session, recorded_sql() as statements:
+        found = session.scalars(select(named).where(named.name != "bob").order_by(named.id))
+        assert [(p.id, p.name) for p in found] == [(1, "ann"), (3, "cy")]
+    assert normalize(dml(statements)[0]) == (
+        "SELECT anon_1.id, anon_1.name FROM (SELECT id, name FROM st_person) AS anon_1 "
+        "WHERE anon_1.name != ? ORDER BY anon_1.id"
+    )
+
+
 def test_aliased_entity_over_subquery_and_cte_loads_objects(engine: Engine) -> None:
     """aliased(Mail, subquery) joined by foreign key, and aliased(Mail, cte), give Mails."""
     _seed(engine)
@@ -261,6 +275,29 @@ def test_update_from_another_table(engine: Engine) -> None:
             "AND st_mail.email = ?"
         )
     assert _names(engine) == {1: "has x", 2: "bob", 3: "cy"}
+
+
+def test_orm_update_from_another_table_refreshes_session_objects(engine: Engine) -> None:
+    """session.execute(update(C).where(<other table>)) updates the rows and the objects."""
+    _seed(engine)
+    with Session(engine) as session:
+        ann, bob = session.get(Person, 1), session.get(Person, 2)
+        assert ann is not None and bob is not None
+        with recorded_sql() as statements:
+            result = session.execute(
+                update(Person)
+                .where(Person.id == Mail.person_id)
+                .where(Mail.email == "x")
+                .values(status="has x")
+            )
+        assert result.rowcount == 1
+        assert (ann.status, bob.status) == ("has x", "new")
+        session.commit()
+    updates = [normalize(s) for s in dml(statements) if s.startswith("UPDATE")]
+    assert len(updates) == 1 and "st_mail" in updates[0].split(" WHERE ")[0]
+    with engine.connect() as conn:
+        statuses = conn.execute(select(person.c.status).order_by(person.c.id)).scalars().all()
+    assert statuses == ["has x", "new", "new"]
 
 
 def test_update_set_from_another_tables_column(engine: Engine) -> None:

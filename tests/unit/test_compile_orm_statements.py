@@ -365,6 +365,17 @@ def test_from_statement_compiles_as_its_statement() -> None:
         select(Person).options(load_only(Person.name)).from_statement(raw)
 
 
+def test_aliased_entity_over_a_textual_subquery() -> None:
+    """aliased(C, text(...).columns(C.id, ...).subquery()) reads C from the text."""
+    raw = text("SELECT id, name FROM person").columns(Person.id, Person.name)
+    p = aliased(Person, raw.subquery("t"))
+    assert str(select(p).where(p.name == "a")) == (
+        "SELECT t.id, t.name FROM (SELECT id, name FROM person) AS t WHERE t.name = ?"
+    )
+    with pytest.raises(exc.ArgumentError, match="columns"):
+        text("SELECT 1").subquery()
+
+
 def test_str_of_orm_select_applies_load_only() -> None:
     """str(select(C).options(load_only(...))) shows the columns it would load."""
     stmt = select(Person).options(load_only(Person.name))
