@@ -25,6 +25,7 @@ from corral.exc import NPlusOneWarning
 from corral.orm import (
     AttributeState,
     Backoff,
+    Bundle,
     DeclarativeBase,
     Load,
     Mapped,
@@ -61,6 +62,7 @@ from corral.orm import (
     sessionmaker,
     subqueryload,
     undefer,
+    with_parent,
 )
 from corral.pool import NullPool, Pool, QueuePool, StaticPool
 from corral.schema import ColumnDefault, Constraint, DDLElement, Identity
@@ -85,6 +87,7 @@ from corral.sql import (
     TextClause,
     UniqueConstraint,
     Update,
+    Values,
     and_,
     asc,
     between,
@@ -120,6 +123,7 @@ from corral.sql import (
     union,
     union_all,
     update,
+    values,
     within_group,
 )
 from corral.sql.expression import (
@@ -189,6 +193,7 @@ __all__ = [
     "BindParameter",
     "Boolean",
     "BooleanClauseList",
+    "Bundle",
     "Case",
     "Cast",
     "CheckConstraint",
@@ -281,6 +286,7 @@ __all__ = [
     "UniqueConstraint",
     "Update",
     "Uuid",
+    "Values",
     "WithinGroup",
     "WriteOnlyCollection",
     "WriteOnlyMapped",
@@ -345,5 +351,7 @@ __all__ = [
     "union",
     "union_all",
     "update",
+    "values",
+    "with_parent",
     "within_group",
 ]

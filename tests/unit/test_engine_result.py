@@ -63,11 +63,15 @@ def test_unknown_mapping_key_raises_no_such_column() -> None:
         _ = row._mapping["nope"]
 
 
-def test_column_named_like_tuple_method_is_reachable_by_mapping() -> None:
-    """A column called ``count`` is read through ``_mapping`` (the tuple method keeps the name)."""
-    row = make_row(["count"], [7])
+def test_column_named_count_or_index_is_the_attribute() -> None:
+    """As in SQLAlchemy 2.0, a column called ``count`` / ``index`` is ``row.count`` /
+    ``row.index``; without such a column they are the sequence methods."""
+    row: Any = make_row(["count", "index", "other"], [7, 3, 7])  # typed as a tuple's methods
+    assert (row.count, row.index) == (7, 3)
     assert row._mapping["count"] == 7
-    assert row.count(7) == 1
+    plain = make_row(["a", "b"], [7, 7])
+    assert plain.count(7) == 2
+    assert plain.index(7) == 0
 
 
 def test_ambiguous_name_raises() -> None:

@@ -9,6 +9,7 @@ INTENDED = {
     "MetaData", "Table", "Column", "ForeignKey", "ForeignKeyConstraint", "PrimaryKeyConstraint",
     "UniqueConstraint", "CheckConstraint", "Index", "select", "insert", "update", "delete",
     "Select", "Insert", "Update", "Delete", "Join", "Alias", "Subquery", "CTE", "CompoundSelect",
+    "Values", "values",
     "Exists", "TextClause", "union", "union_all", "exists", "table", "and_", "or_", "not_",
     "func", "case", "cast", "literal", "literal_column", "column", "bindparam", "text", "true",
     "false", "null",
@@ -43,7 +44,7 @@ INTENDED = {
     "subqueryload", "lazyload", "raiseload", "noload", "defaultload", "contains_eager", "defer",
     "undefer", "load_only", "deferred", "Load", "WriteOnlyCollection", "WriteOnlyMapped",
     "NPlusOneWarning",
-    "aliased",
+    "aliased", "Bundle", "with_parent",
     # the package itself
     "exc", "__version__",
 }  # fmt: skip

@@ -63,7 +63,11 @@ class _CursorSource:
     def fetchall_as(self, make: Callable[[Any], T] | None) -> list[T]:
         """Every remaining row, each passed through ``make`` unless it is None."""
         cursor = self.cursor
-        if make is _first_column and hasattr(cursor, "fetchall_first_column"):
+        if (
+            make is _first_column
+            and self.processed is None
+            and hasattr(cursor, "fetchall_first_column")
+        ):
             # Rows of one value each that already hold them in a list (ORM objects).
             values: list[T] = cursor.fetchall_first_column()
             self.close()
@@ -396,6 +400,43 @@ class Result(_ResultView[Row]):
     def tuples(self) -> Result:
         """This result, typed as plain tuples (rows are tuples already)."""
         return self
+
+    def columns(self, *columns: str | int) -> Result:
+        """This result with only the given columns (by name or position), in that order."""
+        self._check_rows()
+        keys = self._source.keys
+        positions = [self._position_of(column) for column in columns]
+        picked = itemgetter(*positions) if len(positions) != 1 else None
+        only = positions[0] if picked is None else -1
+
+        def project_rows(rows: list[Any]) -> list[Any]:
+            if picked is None:
+                return [(row[only],) for row in rows]
+            return [picked(row) for row in rows]
+
+        before = self._source.processed
+        self._source.processed = (
+            project_rows if before is None else lambda rows: project_rows(before(rows))
+        )
+        self._source.iterate = False
+        self._source.keys = tuple(keys[p] for p in positions)
+        self._make = row_class(self._source.keys)
+        return self
+
+    def _position_of(self, column: str | int) -> int:
+        keys = self._source.keys
+        if isinstance(column, int) and not isinstance(column, bool):
+            if not -len(keys) <= column < len(keys):
+                raise exc.NoSuchColumnError(
+                    f"columns({column}): the rows have {len(keys)} columns ({', '.join(keys)})"
+                )
+            return column % len(keys)
+        key = getattr(column, "key", column)  # a Column or attribute names its key
+        if key not in keys:
+            raise exc.NoSuchColumnError(
+                f"columns({column!r}): no column of that name; the rows have {', '.join(keys)}"
+            )
+        return keys.index(key)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"

@@ -15,6 +15,9 @@ from corral import exc
 
 #: Sentinel index for a name shared by two columns (e.g. ``id`` in a join).
 _AMBIGUOUS = -1
+#: Tuple methods a column of the same name replaces, as in SQLAlchemy: ``row.count`` is
+#: the column ``count`` when the row has one, else the sequence method.
+_COLUMN_OVER_METHOD = frozenset({"count", "index"})
 
 
 class Row(tuple[Any, ...]):
@@ -99,7 +102,9 @@ def row_class(fields: tuple[str, ...]) -> type[Row]:
     namespace: dict[str, Any] = {"__slots__": (), "_fields": fields, "_index": index}
     for name, position in index.items():
         # Fast attribute access for plain names that shadow nothing a tuple or Row has.
-        if position != _AMBIGUOUS and name.isidentifier() and not hasattr(Row, name):
+        if position == _AMBIGUOUS or not name.isidentifier():
+            continue
+        if name in _COLUMN_OVER_METHOD or not hasattr(Row, name):
             namespace[name] = property(itemgetter(position))
     return type("Row", (Row,), namespace)
 

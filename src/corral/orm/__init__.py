@@ -6,6 +6,7 @@ holds the definitions all of them share. import-linter checks the order (pyproje
 """
 
 from corral.orm.base import Mapped, ObjectStatus
+from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.strategy_options import (
     Load,
     contains_eager,
@@ -29,6 +30,7 @@ from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.relationship import backref, relationship
+from corral.orm.relationships.with_parent import with_parent
 from corral.orm.relationships.write_only import WriteOnlyCollection, WriteOnlyMapped
 from corral.orm.session import (
     Session,
@@ -40,11 +42,14 @@ from corral.orm.session import (
 )
 from corral.orm.session.retry import Backoff
 from corral.orm.session.scoping import SessionLeakWarning, scoped_session
+from corral.sql.from_statement import FromStatement
 
 __all__ = [
     "AttributeState",
     "Backoff",
+    "Bundle",
     "DeclarativeBase",
+    "FromStatement",
     "Load",
     "Mapped",
     "MappedColumn",
@@ -83,4 +88,5 @@ __all__ = [
     "sessionmaker",
     "subqueryload",
     "undefer",
+    "with_parent",
 ]

@@ -62,6 +62,7 @@ from corral.sql.select_values import Exists, exists
 from corral.sql.selectable import CompoundSelect, Select, select, union, union_all
 from corral.sql.table_valued import lateral
 from corral.sql.text import TextClause, text
+from corral.sql.values import Values, values
 from corral.sql.window import funcfilter, over, within_group
 from corral.sql.wrappers import cast
 
@@ -101,6 +102,7 @@ __all__ = [
     "True_",
     "UniqueConstraint",
     "Update",
+    "Values",
     "and_",
     "asc",
     "between",
@@ -136,5 +138,6 @@ __all__ = [
     "union",
     "union_all",
     "update",
+    "values",
     "within_group",
 ]

@@ -6,10 +6,11 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from corral import exc
+from corral.sql.columns import NamedColumn
 from corral.sql.conditions import _condition
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
 from corral.sql.execution_options import HasExecutionOptions
-from corral.sql.from_clause import ColumnCollection, TableClause
+from corral.sql.from_clause import ColumnCollection, FromClause, TableClause
 from corral.sql.selectable import SelectBase, _column_or_from
 from corral.sql.text import TextClause
 
@@ -36,6 +37,10 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
         #: (mapped class, first, stop) for each class in returning(): its columns' positions.
         self._returning_entities: list[tuple[Any, int, int]] = []
         self._values: dict[str, BindParameter[Any] | ColumnElement[Any]] = {}
+        #: Whether values() (or ordered_values()) was called, even with nothing.
+        self._values_given = False
+        #: RETURNING rows of an executemany come back in parameter order (asked for).
+        self._sort_by_parameter_order = False
 
     def _clone(self) -> Any:
         clone = type(self).__new__(type(self))
@@ -45,8 +50,14 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
         }
         return clone
 
-    def returning(self, *columns: Any) -> Any:
+    def returning(self, *columns: Any, sort_by_parameter_order: bool = False) -> Any:
+        """Columns (or mapped classes) the statement returns. ``sort_by_parameter_order``:
+        with several parameter sets, rows come back in the order of the sets; corral's
+        executemany with RETURNING always keeps that order (see engine/returning_many.py)."""
         clone = self._clone()
+        clone._sort_by_parameter_order = clone._sort_by_parameter_order or bool(
+            sort_by_parameter_order
+        )
         for col in columns:
             entity = _column_or_from(col)
             if isinstance(entity, ColumnElement):
@@ -57,6 +68,25 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
                 if hasattr(col, "__mapper__"):
                     clone._returning_entities.append((col, first, len(clone._returning)))
         return clone
+
+    def _column_key(self, key: object) -> str:
+        """The table's key for a column named by key, by Column or by mapped attribute."""
+        if isinstance(key, str):
+            return key
+        column = key.__clause_element__() if isinstance(key, ColumnElement) else None
+        table = getattr(column, "table", None)
+        if column is not None and column.key is not None and table is not None:
+            if table is self.table or table._underlying() is self.table:
+                return column.key
+            raise exc.ArgumentError(
+                f"{type(self).__name__.lower()}() on table {self.table.name!r} got a value for "
+                f"{column.describe()} of {table.describe()}, another table; name columns of "
+                f"{self.table.name!r} only"
+            )
+        raise exc.ArgumentError(
+            f"{type(self).__name__.lower()}().values() takes column names, columns or mapped "
+            f"attributes as keys, got {key!r}"
+        )
 
     def _value_element(self, key: str, value: object) -> BindParameter[Any] | ColumnElement[Any]:
         column = self.table.columns.get(key)
@@ -75,9 +105,16 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
             )
         return BindParameter(key, value, column.type, origin=column.describe())
 
-    def _set_values(self, values: Mapping[str, Any]) -> None:
-        for key, value in values.items():
+    def _set_values(self, values: Mapping[Any, Any]) -> None:
+        self._values_given = True
+        for given, value in values.items():
+            key = self._column_key(given)
             self._values[key] = self._value_element(key, value)
+
+    def _display_keys(self) -> tuple[str, ...] | None:
+        # Printed without values(), a statement shows every column as a parameter
+        # (executed without parameters, it sets only the columns with defaults).
+        return None if self._values_given else tuple(self.table.columns.keys())
 
     @property
     def exported_columns(self) -> ColumnCollection:
@@ -92,6 +129,7 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
             self.table._key(binds),
             tuple((k, v._key(binds)) for k, v in self._values.items()),
             tuple(r._key(binds) for r in self._returning),
+            self._values_given,
         )
 
 
@@ -108,12 +146,16 @@ class Insert(DMLStatement):
     def values(self, *args: Any, **kwargs: Any) -> Insert:
         """Values for one row (a dict or keywords) or many rows (a list of dicts)."""
         clone: Insert = self._clone()
+        clone._values_given = True
         if args and isinstance(args[0], list | tuple) and len(args) == 1:
             rows = args[0]
             if not rows or not all(isinstance(r, Mapping) for r in rows):
                 raise exc.ArgumentError("insert().values([...]) takes a non-empty list of dicts")
             for row in rows:
-                clone._multi_values.append({k: clone._value_element(k, v) for k, v in row.items()})
+                keys = [clone._column_key(k) for k in row]
+                clone._multi_values.append(
+                    {k: clone._value_element(k, v) for k, v in zip(keys, row.values(), strict=True)}
+                )
             return clone
         if args:
             if len(args) != 1 or not isinstance(args[0], Mapping):
@@ -133,6 +175,7 @@ class Insert(DMLStatement):
                     f"from_select(): table {self.table.name!r} has no column {name!r}"
                 )
         clone._from_select = (list(names), select)
+        clone._values_given = True
         return clone
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
@@ -162,8 +205,25 @@ class _FilteredDML(DMLStatement):
     def filter_by(self, **values: Any) -> Any:
         return self.where(*(self.table.columns[k] == v for k, v in values.items()))
 
+    def _extra_froms(self) -> list[FromClause]:
+        """The FROMs other than the target table that the WHERE names: ``UPDATE ... FROM``
+        / multi-table ``DELETE``, as SQLAlchemy writes them."""
+        covered = {id(f) for f in self.table._covers()}
+        extra: list[FromClause] = []
+        for condition in self._where:
+            for from_ in condition._from_objects():
+                if id(from_) not in covered:
+                    covered.update(id(f) for f in from_._covers())
+                    extra.append(from_)
+        return extra
+
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return (*self._base_key(binds), tuple(w._key(binds) for w in self._where))
+        # The extra FROMs come first: their values are written before the WHERE's.
+        return (
+            *self._base_key(binds),
+            tuple(f._key(binds) for f in self._extra_froms()),
+            tuple(w._key(binds) for w in self._where),
+        )
 
 
 class Update(_FilteredDML):
@@ -171,18 +231,79 @@ class Update(_FilteredDML):
 
     visit_name = "update"
 
-    def values(self, *args: Mapping[str, Any], **kwargs: Any) -> Update:
+    def __init__(self, table: TableClause, entity: Any = None) -> None:
+        super().__init__(table, entity)
+        #: SET lists the values in the order given (ordered_values()), not the table's.
+        self._ordered = False
+        #: Values for columns of other tables: MariaDB/MySQL's multi-table UPDATE sets them.
+        self._other_values: list[tuple[NamedColumn[Any], ColumnElement[Any]]] = []
+
+    def values(self, *args: Mapping[Any, Any], **kwargs: Any) -> Update:
+        """The SET values: a dict keyed by column name, column or attribute, or keywords."""
+        if self._ordered:
+            raise exc.ArgumentError(
+                "update(): this statement's SET order comes from ordered_values(); give every "
+                "value there instead of adding some with values()"
+            )
         clone: Update = self._clone()
         for mapping in args:
-            clone._set_values(mapping)
+            if not isinstance(mapping, Mapping):
+                raise exc.ArgumentError(
+                    f"update().values() takes dicts or keywords, got {type(mapping).__name__}; "
+                    "for SET in a given order use ordered_values((column, value), ...)"
+                )
+            own = {}
+            for key, value in mapping.items():
+                column = key.__clause_element__() if isinstance(key, ColumnElement) else None
+                table = getattr(column, "table", None)
+                if (
+                    isinstance(column, NamedColumn)
+                    and table is not None
+                    and (table is not self.table and table._underlying() is not self.table)
+                ):
+                    clone._other_values.append((column, clone._other_value(column, value)))
+                else:
+                    own[key] = value
+            clone._set_values(own)
         clone._set_values(kwargs)
         return clone
+
+    def _other_value(self, column: NamedColumn[Any], value: object) -> ColumnElement[Any]:
+        if isinstance(value, ColumnElement):
+            return value.__clause_element__()
+        if isinstance(value, SelectBase):
+            return value.scalar_subquery()
+        return BindParameter(None, value, column.type, origin=column.describe())
+
+    def ordered_values(self, *pairs: tuple[Any, Any]) -> Update:
+        """SET values as ``(column, value)`` pairs, written in this order."""
+        if self._values:
+            raise exc.ArgumentError(
+                "update(): ordered_values() cannot follow values(); give every value in "
+                "ordered_values() so the SET order is yours"
+            )
+        clone: Update = self._clone()
+        for pair in pairs:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise exc.ArgumentError(
+                    f"ordered_values() takes (column, value) pairs, got {pair!r}"
+                )
+        clone._set_values(dict(pairs))
+        clone._ordered = True
+        return clone
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        others = tuple((c._key(binds), v._key(binds)) for c, v in self._other_values)
+        return (super()._key(binds), self._ordered, others)
 
 
 class Delete(_FilteredDML):
     """``DELETE FROM table WHERE ...``."""
 
     visit_name = "delete"
+
+    def _display_keys(self) -> tuple[str, ...] | None:
+        return None
 
 
 def _entity(table: Any) -> Any:

@@ -92,6 +92,14 @@ class ClauseElement:
 
         return compile_element(self, bind, dialect, compile_kwargs)
 
+    def _for_display(self) -> ClauseElement:
+        """The statement ``compile()`` / ``str()`` shows: the one that would run."""
+        return self
+
+    def _display_keys(self) -> tuple[str, ...] | None:
+        """The parameter keys to compile with when no execution gives them (``str()``)."""
+        return None
+
     def __str__(self) -> str:
         return self.compile().sql
 

@@ -61,6 +61,7 @@ from corral.sql.selectable import (
 )
 from corral.sql.table_valued import Lateral, TableValuedAlias, lateral
 from corral.sql.text import TextClause, text
+from corral.sql.values import Values, values
 from corral.sql.window import (
     FunctionFilter,
     Over,
@@ -111,6 +112,7 @@ __all__ = [
     "TypeCoerce",
     "UnaryExpression",
     "Update",
+    "Values",
     "WithinGroup",
     "and_",
     "asc",
@@ -147,5 +149,6 @@ __all__ = [
     "union",
     "union_all",
     "update",
+    "values",
     "within_group",
 ]

@@ -105,6 +105,18 @@ class Features:
     text_allows_nul: bool = True
     #: ``NUMERIC`` without a precision keeps no fraction (MySQL makes it ``DECIMAL(10, 0)``).
     unsized_numeric_is_whole: bool = False
+    #: How an UPDATE whose WHERE names other tables lists them: ``from``
+    #: (``UPDATE t SET ... FROM other WHERE``: PostgreSQL, SQLite 3.33+) or ``comma``
+    #: (``UPDATE t, other SET t.x=... WHERE``: MariaDB/MySQL's multi-table UPDATE).
+    multi_table_update: Literal["from", "comma"] = "from"
+    #: Likewise for DELETE: ``using`` (``DELETE FROM t USING other``: PostgreSQL),
+    #: ``using_all`` (``DELETE FROM t USING t, other``: MariaDB/MySQL) or None (SQLite
+    #: has no multi-table DELETE).
+    multi_table_delete: Literal["using", "using_all"] | None = "using"
+    #: A derived table's columns may be named after its alias: ``(VALUES ...) AS v (a, b)``
+    #: (PostgreSQL). Without it (SQLite, MariaDB) ``values()`` is written as SELECTs
+    #: joined by UNION ALL, the first naming the columns.
+    values_derived_columns: bool = True
 
     #: SQL expression constructs (see ``compiler/constructs.py``).
     #: ``aggregate FILTER (WHERE ...)`` (MariaDB has none).

@@ -188,8 +188,11 @@ class Alias(FromClause):
         self._shape: Hashable | None = None
         owner = f"{type(self).__name__} {name or '(anonymous)'}"
         self._columns = ColumnCollection(owner)
+        #: Each column's source in the aliased element, to trace it back to a table column.
+        self._origins: dict[str, ColumnElement[Any]] = {}
         for key, col in _element_columns(element):
             self._columns.add(key, ColumnClause(key, col.type, table=self))
+            self._origins[key] = col
 
     @property
     def columns(self) -> ColumnCollection:
@@ -301,21 +304,59 @@ def infer_join_condition(left: FromClause, right: FromClause) -> ColumnElement[b
 def _foreign_key_pairs(
     referring: FromClause, referred: FromClause
 ) -> list[tuple[ColumnElement[Any], ColumnElement[Any]]]:
-    """(referring column, referred column) pairs for foreign keys from one FROM to another."""
+    """(referring column, referred column) pairs for foreign keys from one FROM to another.
+
+    Columns of aliases, subqueries and CTEs count as the table columns they select, so
+    ``select(User).join(subquery_of_addresses)`` finds its ON clause as SQLAlchemy does.
+    """
     pairs: list[tuple[ColumnElement[Any], ColumnElement[Any]]] = []
-    targets = {id(t._underlying()): t for t in referred._covers() if not isinstance(t, Join)}
+    seen: set[tuple[int, int]] = set()
+    targets = [t for t in referred._covers() if not isinstance(t, Join)]
     for source in referring._covers():
         if isinstance(source, Join):
             continue
-        base = source._underlying()
-        for key, col in base.columns.items():
-            for fk in getattr(col, "foreign_keys", ()):
+        for col in source.columns:
+            origin = origin_column(col)
+            for fk in getattr(origin, "foreign_keys", ()):
                 target_col: Column = fk.column
-                holder = targets.get(id(target_col.table))
-                if holder is not None:
-                    referred_col = holder.columns[target_col.key]
-                    pairs.append((source.columns[key], referred_col))
+                for holder in targets:
+                    referred_col = corresponding_column(holder, target_col)
+                    if referred_col is not None:
+                        if (id(col), id(referred_col)) not in seen:
+                            seen.add((id(col), id(referred_col)))
+                            pairs.append((col, referred_col))
+                        break
     return pairs
+
+
+def origin_column(column: ColumnElement[Any]) -> ColumnElement[Any] | None:
+    """The table column that ``column`` (of a table, alias, subquery or CTE) selects."""
+    from corral.sql.wrappers import Label
+
+    for _ in range(64):  # nested subqueries, each one step
+        column = column.__clause_element__()
+        if isinstance(column, Label):
+            column = column.element
+            continue
+        table = getattr(column, "table", None)
+        if isinstance(table, Alias):
+            origin = table._origins.get(column.key or "")
+            if origin is None:
+                return None
+            column = origin
+            continue
+        return column if isinstance(table, TableClause) else None
+    return None
+
+
+def corresponding_column(
+    from_: FromClause, table_column: ColumnElement[Any]
+) -> ColumnElement[Any] | None:
+    """The column of ``from_`` that selects ``table_column``, if one does."""
+    for column in from_.columns:
+        if column is table_column or origin_column(column) is table_column:
+            return column
+    return None
 
 
 def _as_from(entity: Any) -> FromClause:

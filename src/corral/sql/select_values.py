@@ -50,15 +50,22 @@ class ScalarSelect(ColumnElement[Any]):
 
 
 class Exists(ColumnElement[bool]):
-    """``EXISTS (SELECT ...)``."""
+    """``EXISTS (SELECT ...)``: true or false, as a condition or a selected column."""
 
     visit_name = "exists"
     precedence = ops.ATOM
 
-    def __init__(self, element: SelectBase | None = None) -> None:
+    def __init__(self, element: Any = None, *more: Any) -> None:
+        from corral.sql.types import Boolean
+
         if element is None:
             element = Select([literal_column("*")])
+        elif not isinstance(element, SelectBase):
+            element = Select([element, *more])  # exists(User.id): EXISTS (SELECT id FROM ...)
+        elif more:
+            raise exc.ArgumentError("exists() takes one select(), or columns to select")
         self.element = element
+        self.type: TypeEngine = Boolean()
 
     def _select(self, method: str) -> Select:
         if not isinstance(self.element, Select):
@@ -68,6 +75,10 @@ class Exists(ColumnElement[bool]):
     def where(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Exists:
         return Exists(self._select("where").where(*conditions))
 
+    def select_from(self, *froms: Any) -> Exists:
+        """The same EXISTS reading FROM these too."""
+        return Exists(self._select("select_from").select_from(*froms))
+
     def correlate(self, *froms: Any) -> Exists:
         """The same EXISTS with ``Select.correlate(*froms)``."""
         return Exists(self._select("correlate").correlate(*froms))
@@ -76,10 +87,15 @@ class Exists(ColumnElement[bool]):
         """The same EXISTS with ``Select.correlate_except(*froms)``."""
         return Exists(self._select("correlate_except").correlate_except(*froms))
 
+    def select(self) -> Select:
+        """``SELECT EXISTS (...)``: one row, one true-or-false column."""
+        return Select([self])
+
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("exists", self.element._key(binds))
 
 
-def exists(element: SelectBase | None = None) -> Exists:
-    """``EXISTS`` of a select, or of ``SELECT *`` refined with ``.where()``."""
-    return Exists(element)
+def exists(element: Any = None, *more: Any) -> Exists:
+    """``EXISTS`` of a select, of columns (``exists(User.id)``), or of ``SELECT *`` refined
+    with ``.where()``."""
+    return Exists(element, *more)

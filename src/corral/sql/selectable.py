@@ -5,9 +5,9 @@ The FROM clauses a select reads from are in ``from_clause``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
 from corral.sql.conditions import _condition
@@ -106,6 +106,10 @@ class Select(SelectBase, HasExecutionOptions):
     """``SELECT columns FROM ... WHERE ... GROUP BY ... HAVING ... ORDER BY ... LIMIT``."""
 
     visit_name = "select"
+
+    #: Set by ``corral.orm``: the statement an ORM select runs (its loader options and
+    #: deferred columns applied), so ``str(select(User).options(...))`` shows that SQL.
+    _orm_statement: ClassVar[Callable[[Select], Select] | None] = None
 
     def __init__(self, columns: Sequence[Any]) -> None:
         #: What the caller selected, as given (the ORM reads mapped classes from here).
@@ -240,7 +244,13 @@ class Select(SelectBase, HasExecutionOptions):
         )
         joined = parent if index is None else clone._from_obj[index]
         right = None if target is None else _as_from(target)
-        for step, on in path._join_steps(joined, right):
+        steps = path._join_steps(joined, right)
+        if index is None:
+            # select(Address).select_from(User).join(Address.user): the join brings in
+            # the FROM named by select_from(); listing it again would cross-join it.
+            arriving = {id(step) for step, _ in steps}
+            clone._from_obj = [f for f in clone._from_obj if id(f) not in arriving]
+        for step, on in steps:
             joined = Join(joined, step, on, isouter=isouter, full=full)
         if index is None:
             clone._from_obj.append(joined)
@@ -349,6 +359,13 @@ class Select(SelectBase, HasExecutionOptions):
         clone._with_options = (*self._with_options, *options)
         return clone
 
+    def from_statement(self, statement: Any) -> Any:
+        """The selected classes loaded from the rows of ``statement`` (``text()`` or
+        ``select()``), its columns matched to theirs by name."""
+        from corral.sql.from_statement import FromStatement
+
+        return FromStatement(list(self._entities), statement, self._with_options)
+
     def add_columns(self, *columns: Any) -> Select:
         clone = self._clone()
         clone._entities.extend(columns)
@@ -369,6 +386,10 @@ class Select(SelectBase, HasExecutionOptions):
 
     # -- introspection -------------------------------------------------------------------
 
+    def _for_display(self) -> ClauseElement:
+        rewrite = Select._orm_statement
+        return self if rewrite is None else rewrite(self)
+
     def _columns_plus_names(self) -> list[tuple[str, ColumnElement[Any]]]:
         out: list[tuple[str, ColumnElement[Any]]] = []
         for raw in self._raw_columns:
@@ -379,7 +400,18 @@ class Select(SelectBase, HasExecutionOptions):
         return out
 
     def _exported_columns(self) -> list[tuple[str, ColumnElement[Any]]]:
-        return self._columns_plus_names()
+        """The columns by the names a subquery of this select gives them: a name taken by
+        an earlier column gets a suffix (``id``, ``id_1``), as in SQLAlchemy."""
+        out: list[tuple[str, ColumnElement[Any]]] = []
+        taken: set[str] = set()
+        for name, column in self._columns_plus_names():
+            unique, suffix = name, 0
+            while unique in taken:
+                suffix += 1
+                unique = f"{name}_{suffix}"
+            taken.add(unique)
+            out.append((unique, column))
+        return out
 
     def _froms(
         self, correlate: frozenset[int] = frozenset(), enclosing: frozenset[int] = frozenset()

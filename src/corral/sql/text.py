@@ -23,12 +23,15 @@ class TextClause(ClauseElement):
         self.bind_names = _TEXT_BIND.findall(text)
         self.binds: dict[str, BindParameter[Any]] = {}
         self.column_types: list[tuple[str, TypeEngine]] = []
+        #: The columns given to ``columns()``, as a subquery of the text exposes them.
+        self.column_elements: list[tuple[str, ColumnElement[Any]]] = []
 
     def bindparams(self, *binds: BindParameter[Any], **values: Any) -> TextClause:
         """Attach values (or typed ``bindparam``\\ s) to the text's ``:name`` parameters."""
         clone = TextClause(self.text)
         clone.binds = dict(self.binds)
         clone.column_types = list(self.column_types)
+        clone.column_elements = list(self.column_elements)
         for bind in binds:
             clone._attach(bind.key or "", bind)
         for name, value in values.items():
@@ -52,7 +55,27 @@ class TextClause(ClauseElement):
         clone.column_types = [(c.key or "", c.type) for c in cols] + [
             (name, to_instance(t)) for name, t in types.items()
         ]
+        from corral.sql.columns import ColumnClause
+
+        clone.column_elements = [(c.key or "", c.__clause_element__()) for c in cols] + [
+            (name, ColumnClause(name, t)) for name, t in types.items()
+        ]
         return clone
+
+    def _exported_columns(self) -> list[tuple[str, ColumnElement[Any]]]:
+        return list(self.column_elements)
+
+    def subquery(self, name: str | None = None) -> Any:
+        """``(text) AS name``, its columns those given to ``columns()``."""
+        if not self.column_elements:
+            raise exc.ArgumentError(
+                "text().subquery() needs the text's columns: text(...).columns(User.id, ...) "
+                "or .columns(name=String)"
+            )
+        from corral.sql.from_clause import Subquery
+
+        element: Any = self
+        return Subquery(element, name)
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         bind_keys = []

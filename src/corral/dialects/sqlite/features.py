@@ -40,6 +40,8 @@ FEATURES = Features(
     stores_nan=False,
     integer_bits=64,
     exact_decimal=False,
+    multi_table_delete=None,
+    values_derived_columns=False,
     lateral=False,
     within_group=False,
 )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.engine.result import Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
+from corral.orm.loading.bundle import Bundle
 from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
 from corral.orm.mapping.mapper import Mapper
 from corral.util.gc_pause import PAUSE_AT, collector_pause
@@ -85,6 +86,17 @@ def mapped_entities(statement: Select) -> list[Mapper | None]:
             "(select(User)) or drop the options"
         )
     return mappers
+
+
+def _entity_key(entity: Any, mapper: Mapper) -> str:
+    """An entity's name in result rows: an aliased class's name when it has one."""
+    name = getattr(entity, "_name", None) if not isinstance(entity, type) else None
+    return name if isinstance(name, str) else mapper.class_.__name__
+
+
+def loads_entities(statement: Select, mappers: list[Mapper | None]) -> bool:
+    """Whether rows need the ORM: a mapped class or a ``Bundle`` is selected."""
+    return any(mappers) or any(isinstance(e, Bundle) for e in statement._entities)
 
 
 class EntityLoader:
@@ -222,7 +234,8 @@ def load_rows(
             pause = collector_pause if len(rows) >= PAUSE_AT else contextlib.nullcontext()
             with pause:
                 objects = single.load_all(rows)
-            return Result(_ObjectRows(objects), (mapper.class_.__name__,)), [objects]
+            key = _entity_key(statement._entities[0], mapper)
+            return Result(_ObjectRows(objects), (key,)), [objects]
     steps: list[tuple[str, Any]] = []
     entity_steps: list[int | None] = []  # per entity: the step of its object, if mapped
     out_keys: list[str] = []
@@ -233,8 +246,13 @@ def load_rows(
             loader = EntityLoader(session, mapper, position, populate_existing, loaded)
             entity_steps.append(len(steps))
             steps.append(("object", loader))
-            out_keys.append(mapper.class_.__name__)
+            out_keys.append(_entity_key(statement._entities[index], mapper))
             position = loader.stop
+        elif isinstance(raw, Bundle):
+            entity_steps.append(None)
+            steps.append(("value", raw._row_processor(statement, position)))
+            out_keys.append(raw.name or "")
+            position += len(raw.columns)
         else:
             entity_steps.append(None)
             width = len(raw.columns) if hasattr(raw, "columns") and not hasattr(raw, "type") else 1
@@ -247,7 +265,14 @@ def load_rows(
         built = []
         for row in rows:
             built.append(
-                tuple(item.load(row) if kind == "object" else row[item] for kind, item in steps)
+                tuple(
+                    item.load(row)
+                    if kind == "object"
+                    else item(row)
+                    if kind == "value"
+                    else row[item]
+                    for kind, item in steps
+                )
             )
         per_entity = [[] if i is None else [row[i] for row in built] for i in entity_steps]
         return result_from_rows(built, out_keys), per_entity

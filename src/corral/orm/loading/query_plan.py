@@ -20,15 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load
+from corral.orm.mapping import properties
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.relationship import Relationship
 from corral.sql.conditions import and_
 from corral.sql.elements import ColumnElement, UnaryExpression
 from corral.sql.from_clause import FromClause, Join
+from corral.sql.selectable import Select
 
 if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper
-    from corral.sql.selectable import Select
 
 #: Strategies that load with the parents' query (the others load on access).
 EAGER = frozenset({"selectin", "joined", "joined_inner", "subquery", "contains_eager"})
@@ -136,9 +137,21 @@ def prepare(
     targets of a relationship for an eager loader.
     """
     options = statement._with_options
-    if root is None and not options and not any(m is not None and m.needs_plan for m in mappers):
+    # aliased(C, subquery) of a subquery lacking some of C's columns loads only the others.
+    partial = [
+        getattr(getattr(e, "__table__", None), "partial_keys", None) for e in statement._entities
+    ]
+    if (
+        root is None
+        and not options
+        and not any(partial)
+        and not any(m is not None and m.needs_plan for m in mappers)
+    ):
         return None
     nodes: list[LoadNode | None] = [None if m is None else LoadNode(m) for m in mappers]
+    for node, keys in zip(nodes, partial, strict=True):
+        if node is not None and keys is not None:
+            node.column_keys = tuple(k for k in node.column_keys if k in keys)
     if root is not None:
         nodes[0] = root
     for option in options:
@@ -380,3 +393,18 @@ def _adapt(expression: Any, table: Any, alias: FromClause) -> Any:
         adapted.element = _adapt(expression.element, table, alias)
         return adapted
     return expression
+
+
+def statement_to_run(statement: Select) -> Select:
+    """The SQL an ORM select runs (loader options, deferred columns, joined eager loads
+    applied), for ``str(statement)``; the statement itself when it selects no class."""
+    mappers = [getattr(entity, "__mapper__", None) for entity in statement._entities]
+    if not any(mappers):
+        return statement
+    if properties.PENDING:
+        properties.configure_mappers()
+    plan = prepare(statement, mappers)
+    return statement if plan is None else rewrite(plan)
+
+
+Select._orm_statement = statement_to_run

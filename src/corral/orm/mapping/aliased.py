@@ -13,7 +13,12 @@ from typing import Any, Generic, TypeVar
 from corral import exc
 from corral.orm.mapping.mapper import Mapper
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, next_serial
-from corral.sql.from_clause import Alias, FromClause
+from corral.sql.from_clause import (
+    Alias,
+    ColumnCollection,
+    FromClause,
+    corresponding_column,
+)
 
 T = TypeVar("T")
 
@@ -34,6 +39,65 @@ class EntityAlias(Alias):
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         serial = self._serial if self.name is None else None
         return ("entity_alias", self.name, serial, self.element._key(binds))
+
+
+class EntityView(FromClause):
+    """A subquery or CTE seen as a mapped class's table: ``aliased(User, subquery)``.
+
+    Its columns are the selectable's, keyed and ordered as the class's table, so the
+    class's objects load from it; it compiles as the selectable itself and stands for
+    it in a FROM list.
+    """
+
+    visit_name = "entity_view"
+
+    def __init__(self, mapper: Mapper, selectable: FromClause, adapt_on_names: bool) -> None:
+        self.selectable = selectable
+        self.name = selectable.name
+        self._table = mapper.table
+        self._columns = ColumnCollection(
+            f"aliased({mapper.class_.__name__}, {selectable.describe()})"
+        )
+        found_keys = []
+        for key, column in mapper.columns_by_key.items():
+            found = corresponding_column(selectable, column)
+            if found is None and adapt_on_names:
+                found = selectable.columns.get(column.name)
+            if found is not None:
+                self._columns.add(column.key, found)
+                found_keys.append(key)
+        missing = [k for k in mapper.primary_key_attrs if k not in found_keys]
+        if missing:
+            hint = "" if adapt_on_names else ", or pass adapt_on_names=True to match by name"
+            raise exc.ArgumentError(
+                f"aliased({mapper.class_.__name__}, {selectable.describe()}): the selectable has "
+                f"no column for the primary key {', '.join(missing)} of {mapper.class_.__name__},"
+                f" which identifies each object; select it in the subquery{hint}"
+            )
+        #: The attributes loaded from the selectable when it lacks some (the others load
+        #: when first read, as deferred columns do); None when it has them all.
+        self.partial_keys: tuple[str, ...] | None = (
+            None if len(found_keys) == len(mapper.columns_by_key) else tuple(found_keys)
+        )
+
+    @property
+    def columns(self) -> ColumnCollection:
+        return self._columns
+
+    def describe(self) -> str:
+        return self.selectable.describe()
+
+    def _from_objects(self) -> list[FromClause]:
+        return [self.selectable]
+
+    def _covers(self) -> list[FromClause]:
+        return [self, *self.selectable._covers()]
+
+    def _underlying(self) -> FromClause:
+        return self._table
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("entity_view", self.selectable._key(binds), tuple(self._columns.keys()))
 
 
 class AliasedAttribute(ColumnElement[Any]):
@@ -58,14 +122,26 @@ class AliasedAttribute(ColumnElement[Any]):
 class AliasedClass(Generic[T]):
     """A mapped class read from an alias of its table: ``select(aliased(Node))`` loads Nodes."""
 
-    def __init__(self, cls: type[T], name: str | None = None) -> None:
+    def __init__(
+        self,
+        cls: type[T],
+        name: str | None = None,
+        selectable: FromClause | None = None,
+        adapt_on_names: bool = False,
+    ) -> None:
         mapper = getattr(cls, "__mapper__", None)
         if not isinstance(mapper, Mapper):
             raise exc.ArgumentError(
                 f"aliased() takes a mapped class (one declared on a DeclarativeBase), got {cls!r}"
             )
         self.__mapper__ = mapper
-        self.__table__: FromClause = EntityAlias(mapper.table, name)
+        # Over a subquery or CTE the name keys the entity in result rows (row.name); the
+        # selectable keeps its own name in SQL.
+        self.__table__: FromClause = (
+            EntityAlias(mapper.table, name)
+            if selectable is None
+            else EntityView(mapper, selectable, adapt_on_names)
+        )
         # Underscored: every plain name may be a mapped attribute of the class.
         self._class = cls
         self._name = name
@@ -99,13 +175,42 @@ class AliasedClass(Generic[T]):
         return attribute
 
 
-def aliased(element: type[T], name: str | None = None) -> AliasedClass[T]:
-    """The mapped class ``element`` under an alias (named ``name``, else anonymous)."""
+def aliased(
+    element: type[T],
+    alias: Any = None,
+    name: str | None = None,
+    flat: bool = False,
+    adapt_on_names: bool = False,
+) -> AliasedClass[T]:
+    """The mapped class ``element`` under an alias of its table (named ``name``, else
+    anonymous), or read from ``alias``: a subquery, CTE or table alias whose columns
+    select the class's columns (matched by name too with ``adapt_on_names``)."""
     given: Any = element
     if isinstance(given, AliasedClass):
-        return AliasedClass(given._class, name)
-    if isinstance(given, ClauseElement):
+        element = given._class
+    elif isinstance(given, ClauseElement):
         raise exc.ArgumentError(
             f"aliased() takes a mapped class; for a table or select use .alias(), got {element!r}"
         )
-    return AliasedClass(element, name)
+    if alias is None:
+        if adapt_on_names:
+            raise exc.ArgumentError(
+                "aliased(..., adapt_on_names=True) matches the columns of a subquery or CTE by "
+                "name; pass that selectable as the second argument"
+            )
+        return AliasedClass(element, name)  # flat only changes joined inheritance: none here
+    if isinstance(alias, str):
+        raise exc.ArgumentError(
+            f"aliased({getattr(element, '__name__', element)}, {alias!r}): the second argument "
+            f"is a subquery or CTE; to name the alias write name={alias!r}"
+        )
+    selectable = (
+        alias.subquery()
+        if hasattr(alias, "subquery") and not isinstance(alias, FromClause)
+        else alias
+    )
+    if not isinstance(selectable, FromClause):
+        raise exc.ArgumentError(
+            f"aliased(): the second argument is a subquery, CTE or table alias, got {alias!r}"
+        )
+    return AliasedClass(element, name, selectable, adapt_on_names)

@@ -20,6 +20,7 @@ from corral.sql.selectable import Select, select
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
+    from corral.sql.from_statement import FromStatement
 
 T = TypeVar("T")
 
@@ -107,6 +108,67 @@ def execute_orm_select(
             )
     else:
         eager_loading.finish_joined(session, plan, rows, overwrite)
+    return loaded
+
+
+def execute_from_statement(
+    session: Session,
+    connection: Any,
+    statement: FromStatement,
+    params: Any,
+    options: dict[str, Any],
+) -> Result:
+    """``select(User).from_statement(stmt)``: run ``stmt``, read its columns by name."""
+    if properties.PENDING:
+        properties.configure_mappers()
+    result = connection.execute(statement.element, params)
+    keys = result.keys()
+    rows = result.raw_rows()
+    where: dict[str, int] = {}
+    for position, key in enumerate(keys):
+        where.setdefault(key, position)
+    picked: list[int] = []
+    loaders: list[tuple[loading.EntityLoader | None, int]] = []
+    out_keys: list[str] = []
+    overwrite = bool(options.get("populate_existing"))
+    for entity in statement._entities:
+        mapper = getattr(entity, "__mapper__", None)
+        if not isinstance(mapper, Mapper):
+            name = getattr(entity, "key", None) or getattr(entity, "name", None)
+            if name not in where:
+                raise exc.InvalidRequestError(
+                    f"from_statement(): the statement's columns ({', '.join(keys)}) include "
+                    f"none named {name!r} for the selected {entity!r}"
+                )
+            loaders.append((None, len(picked)))
+            picked.append(where[str(name)])
+            out_keys.append(str(name))
+            continue
+        attributes = []
+        for attribute, column in mapper.columns_by_key.items():
+            found = where.get(column.key, where.get(column.name))
+            if found is not None:
+                attributes.append(attribute)
+                picked.append(found)
+        missing = [k for k in mapper.primary_key_attrs if k not in attributes]
+        if missing:
+            raise exc.InvalidRequestError(
+                f"from_statement(): the statement's columns ({', '.join(keys)}) lack the "
+                f"primary key {', '.join(missing)} of {mapper.class_.__name__}, which identifies "
+                "each object; select it (by its column name)"
+            )
+        start = len(picked) - len(attributes)
+        loader = loading.EntityLoader(session, mapper, start, overwrite, tuple(attributes))
+        loaders.append((loader, start))
+        out_keys.append(mapper.class_.__name__)
+    built = []
+    for row in rows:
+        values = [row[p] for p in picked]
+        built.append(
+            tuple(values[i] if loader is None else loader.load(values) for loader, i in loaders)
+        )
+    loaded = loading.result_from_rows(built, out_keys)
+    loaded.rowcount = result.rowcount
     return loaded
 
 

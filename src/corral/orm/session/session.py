@@ -19,7 +19,7 @@ from corral.engine.base import Connection
 from corral.engine.result import Result, ScalarResult
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import lazy
-from corral.orm.loading.entities import mapped_entities
+from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.session import (
@@ -39,6 +39,7 @@ from corral.orm.session.transaction import (
 )
 from corral.sql.dml import DMLStatement
 from corral.sql.elements import ClauseElement
+from corral.sql.from_statement import FromStatement
 from corral.sql.selectable import Select
 from corral.util.guard import OneThreadGuard
 
@@ -512,10 +513,12 @@ class Session:
         connection = self._connection_for_transaction(self._active_transaction())
         if isinstance(statement, Select):
             mappers = mapped_entities(statement)
-            if any(mappers):
+            if loads_entities(statement, mappers):
                 return querying.execute_orm_select(
                     self, connection, statement, params, options, mappers
                 )
+        if isinstance(statement, FromStatement):
+            return querying.execute_from_statement(self, connection, statement, params, options)
         if isinstance(statement, DMLStatement):
             from corral.orm.session.dml import execute_dml
 

@@ -59,6 +59,10 @@ def compile_element(
             f"compile(compile_kwargs=...) got {', '.join(unknown)}, which corral does not "
             f"support; it takes {', '.join(sorted(COMPILE_KWARGS))}"
         )
+    # What would run (an ORM select with its loader options applied), compiled as str()
+    # shows it: a DML statement without values() lists every column.
+    element = element._for_display()
+    keys = element._display_keys()
     binds: list[BindParameter[Any]]
     if options.get("literal_binds") and not element.is_ddl:
         # Values are part of the text: compiled afresh, never cached.
@@ -66,7 +70,7 @@ def compile_element(
         element._key(binds)
         compiler = target.statement_compiler(target)
         compiler.literal_binds = True
-        compiled = compiler.compile(element, binds)
+        compiled = compiler.compile(element, binds, keys)
     else:
-        compiled, binds = element._compile_for(target)
+        compiled, binds = element._compile_for(target, keys)
     return compiled.with_binds(binds)

@@ -18,7 +18,7 @@ from corral.sql.elements import BindParameter, ClauseElement
 if TYPE_CHECKING:
     from corral.sql.compiler.statement import StatementCompiler
     from corral.sql.dml import Delete, DMLStatement, Insert, Update
-    from corral.sql.from_clause import TableClause
+    from corral.sql.from_clause import FromClause, TableClause
 
 
 def _start(compiler: StatementCompiler, statement: DMLStatement, kind: StatementKind) -> None:
@@ -101,16 +101,21 @@ def _assigned_columns(
     table: TableClause,
     given: Mapping[str, ClauseElement],
     default_attribute: str,
+    order: list[str] | None = None,
     **kw: Any,
 ) -> list[tuple[str, str]]:
-    """(column key, rendered value) in table order, so placeholders and slots line up.
+    """(column key, rendered value) in table order (or ``order`` first, then the table's),
+    so placeholders and slots line up.
 
     A column's value comes from the statement's ``values()``, else from the keys
     passed to ``execute``, else from the column's default (``default_attribute``).
     """
     from_execute = set(_given_keys(compiler, table, set(given)))
     assigned = []
-    for key, column in table.columns.items():
+    items = table.columns.items()
+    if order is not None:
+        items = [(k, table.columns[k]) for k in order] + [i for i in items if i[0] not in order]
+    for key, column in items:
         default = getattr(column, default_attribute, None)
         if key in given:
             assigned.append((key, _process_value(compiler, given[key], **kw)))
@@ -153,15 +158,30 @@ def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str
                 f"the first row has {', '.join(keys)}, another {', '.join(row)}"
             )
     table = insert.table
-    ordered = [k for k, _ in table.columns.items() if k in keys]
+    # A column no row gives takes its Python-side default in every row, computed per row.
+    ordered = [
+        k for k, c in table.columns.items() if k in keys or getattr(c, "default", None) is not None
+    ]
     columns = ", ".join(compiler.quote(_column_name(table, k)) for k in ordered)
     groups = []
     for row in rows:
-        groups.append(
-            "("
-            + ", ".join(_process_value(compiler, row[k], include_table=False) for k in ordered)
-            + ")"
-        )
+        values = []
+        for key in ordered:
+            if key in row:
+                values.append(_process_value(compiler, row[key], include_table=False))
+                continue
+            column = table.columns[key]
+            default = getattr(column, "default", None)
+            assert default is not None  # chosen above for having one
+            if isinstance(default.arg, ClauseElement):
+                values.append(compiler.process(default.arg, include_table=False))
+            else:
+                values.append(
+                    compiler._add_slot(
+                        key, column.type, column.describe(), default=default, stored=True
+                    )
+                )
+        groups.append("(" + ", ".join(values) + ")")
     sql = f"INSERT INTO {name} ({columns}) VALUES {', '.join(groups)}"
     return sql + _returning(compiler, insert, compiler.features.insert_many_returning)
 
@@ -169,36 +189,99 @@ def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str
 def compile_update(compiler: StatementCompiler, update: Update) -> str:
     _start(compiler, update, "update")
     table = update.table
-    correlated = _correlated_to(table)
-    assignments = _assigned_columns(compiler, table, update._values, "onupdate", **correlated)
-    if not assignments:
+    extra = update._extra_froms()
+    correlated = _correlated_to(table, extra)
+    name = compiler.quote(table.name or "")
+    comma_style = bool(extra) and compiler.features.multi_table_update == "comma"
+    if comma_style:  # UPDATE t, other SET t.x=... (the FROMs come first in the text)
+        name = ", ".join([name, *(compiler.process(f, asfrom=True, **correlated) for f in extra)])
+    order = list(update._values) if update._ordered else None
+    # Other tables' columns come first in SET (as SQLAlchemy writes it); their
+    # placeholders are made first so that slots follow the text.
+    others = _other_tables_sets(compiler, update, extra, comma_style, correlated)
+    assignments = _assigned_columns(
+        compiler, table, update._values, "onupdate", order=order, **correlated
+    )
+    if not assignments and not others:
         raise exc.ArgumentError(
             f"update() of table {table.name!r} has no values to SET; use .values(...) "
             "or pass them to execute()"
         )
-    sets = ", ".join(f"{compiler.quote(_column_name(table, k))}={v}" for k, v in assignments)
-    sql = f"UPDATE {compiler.quote(table.name or '')} SET {sets}"
+    prefix = compiler.quote(table.name or "") + "." if comma_style else ""
+    sets = ", ".join(
+        [
+            *others,
+            *(f"{prefix}{compiler.quote(_column_name(table, k))}={v}" for k, v in assignments),
+        ]
+    )
+    sql = f"UPDATE {name} SET {sets}"
+    if extra and not comma_style:
+        sql += " FROM " + ", ".join(compiler.process(f, asfrom=True, **correlated) for f in extra)
     if update._where:
         sql += " WHERE " + compiler._conditions(update._where, correlated)
     return sql + _returning(compiler, update, compiler.features.update_returning)
 
 
+def _other_tables_sets(
+    compiler: StatementCompiler,
+    update: Update,
+    extra: list[FromClause],
+    comma_style: bool,
+    kw: dict[str, Any],
+) -> list[str]:
+    """``other.column=value`` for values given to columns of other tables (MariaDB/MySQL)."""
+    if not update._other_values:
+        return []
+    tables = ", ".join(sorted({c.table.describe() for c, _ in update._other_values if c.table}))
+    if not comma_style:
+        if extra and compiler.features.multi_table_update == "from":
+            raise exc.UnsupportedCompilationError(
+                f"{compiler.dialect.name} cannot SET columns of other tables ({tables}) in an "
+                f"UPDATE of {update.table.name!r}; update each table with its own statement"
+            )
+        raise exc.UnsupportedCompilationError(
+            f"update() of {update.table.name!r} sets columns of {tables}, which its WHERE "
+            "does not name, so it is not a multi-table UPDATE; add the join condition to .where()"
+        )
+    sets = []
+    for column, value in update._other_values:
+        assert column.table is not None
+        target = f"{compiler._from_name(column.table)}.{compiler.quote(column.name)}"
+        sets.append(f"{target}={_process_value(compiler, value, **kw)}")
+    return sets
+
+
 def compile_delete(compiler: StatementCompiler, delete: Delete) -> str:
     _start(compiler, delete, "delete")
-    sql = f"DELETE FROM {compiler.quote(delete.table.name or '')}"
+    name = compiler.quote(delete.table.name or "")
+    extra = delete._extra_froms()
+    correlated = _correlated_to(delete.table, extra)
+    sql = f"DELETE FROM {name}"
+    if extra:
+        style = compiler.features.multi_table_delete
+        if style is None:
+            raise exc.UnsupportedCompilationError(
+                f"{compiler.dialect.name} has no multi-table DELETE, and the WHERE of this "
+                f"delete() from {delete.table.name!r} names "
+                f"{', '.join(f.describe() for f in extra)}; select the rows with a subquery "
+                "instead, e.g. .where(table.c.id.in_(select(...)))"
+            )
+        using = [compiler.process(f, asfrom=True, **correlated) for f in extra]
+        sql += " USING " + ", ".join([name, *using] if style == "using_all" else using)
     if delete._where:
-        sql += " WHERE " + compiler._conditions(delete._where, _correlated_to(delete.table))
+        sql += " WHERE " + compiler._conditions(delete._where, correlated)
     return sql + _returning(compiler, delete, compiler.features.delete_returning)
 
 
-def _correlated_to(table: TableClause) -> dict[str, Any]:
-    """Flags under which subqueries in SET and WHERE correlate to the statement's table.
+def _correlated_to(table: TableClause, extra: list[FromClause] | None = None) -> dict[str, Any]:
+    """Flags under which subqueries in SET and WHERE correlate to the statement's tables.
 
     As in a SELECT, a subquery reading from the table and others leaves the table out
     of its FROM (it refers to the row being changed); INSERT ... VALUES correlates to
     nothing, since no row of the table is at hand there.
     """
-    return flags.correlating(frozenset(id(f) for f in table._covers()), frozenset())
+    froms = [*table._covers(), *(f for e in extra or () for f in e._covers())]
+    return flags.correlating(frozenset(id(f) for f in froms), frozenset())
 
 
 def _column_name(table: TableClause, key: str) -> str:

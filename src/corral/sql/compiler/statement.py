@@ -407,6 +407,19 @@ class StatementCompiler(ConstructCompiler):
         inner = self.process(alias.element, **flags.in_from(kw), in_subquery=True)
         return f"({inner}) AS {name}"
 
+    def visit_values(self, element: Any, **kw: Any) -> str:
+        from corral.sql.compiler.values import compile_values
+
+        return compile_values(self, element, kw)
+
+    def visit_from_statement(self, statement: Any, **kw: Any) -> str:
+        """``select(User).from_statement(stmt)`` runs ``stmt`` as written."""
+        return self.process(statement.element, **kw)
+
+    def visit_entity_view(self, view: Any, **kw: Any) -> str:
+        """A subquery or CTE standing for a mapped class (``aliased(User, subq)``)."""
+        return self.process(view.selectable, **kw)
+
     def visit_cte(self, cte: CTE, **kw: Any) -> str:
         from corral.sql.from_clause import FromClause
 
@@ -445,12 +458,15 @@ class StatementCompiler(ConstructCompiler):
         own = frozenset(id(x) for f in froms for x in f._covers())
         ckw = flags.correlating(own, enclosing)
         columns = []
-        for position, (name, column) in enumerate(select._columns_plus_names()):
+        in_subquery = kw.get("in_subquery")
+        # A subquery names its columns as its FROM exposes them (duplicates made unique).
+        named = select._exported_columns() if in_subquery else select._columns_plus_names()
+        for position, (name, column) in enumerate(named):
             sql = self.process(column, in_columns=True, **ckw)
-            if (kw.get("in_subquery") and not isinstance(column, NamedColumn | Label)) or (
+            if (in_subquery and not isinstance(column, NamedColumn | Label)) or (
                 isinstance(column, NamedColumn)
-                and kw.get("in_subquery")
-                and column.key != column.name
+                and in_subquery
+                and name != column.name
                 and not column.is_literal
             ):
                 sql = f"{sql} AS {self.quote(name)}"
