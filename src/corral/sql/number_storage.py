@@ -38,6 +38,8 @@ def special_number_check(dialect: SQLDialect) -> StorageCheck | None:
     name = dialect.name
 
     def special_check(value: Any) -> str | None:
+        if type(value) is float and math.isfinite(value):  # the common case, decided in C
+            return None
         special = special_number(value)
         if special is None or (nan if special == "NaN" else infinity):
             return None

@@ -167,20 +167,29 @@ class StatementCompiler(ConstructCompiler):
         check = type_.storage_check(self.dialect, stored=stored)
         dialect_name = self.dialect.name
 
+        def refuse(value: Any, reason: str) -> UnstorableValue:
+            return UnstorableValue(
+                f"{describe_value(value)} cannot be {'stored in' if stored else 'bound for'} "
+                f"{label} ({type_.describe()}) on {dialect_name}: {reason}"
+            )
+
         def process(value: Any) -> Any:
             if not accepts(value):
                 raise exc.ArgumentError(f"Bad value for {label}: {type_.rejection(value)}")
-            if check is not None:
-                reason = check(value)
-                if reason is not None:
-                    raise UnstorableValue(
-                        f"{describe_value(value)} cannot be "
-                        f"{'stored in' if stored else 'bound for'} {label} "
-                        f"({type_.describe()}) on {dialect_name}: {reason}"
-                    )
             return convert(value) if convert is not None else value
 
-        return process
+        if check is None:  # most columns: nothing the database would change
+            return process
+
+        def process_checked(value: Any) -> Any:
+            if not accepts(value):
+                raise exc.ArgumentError(f"Bad value for {label}: {type_.rejection(value)}")
+            reason = check(value)
+            if reason is not None:
+                raise refuse(value, reason)
+            return convert(value) if convert is not None else value
+
+        return process_checked
 
     def _add_slot(
         self,
