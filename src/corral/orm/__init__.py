@@ -5,6 +5,7 @@ Sub-packages, each importing only those before it: ``mapping``, ``relationships`
 holds the definitions all of them share. import-linter checks the order (pyproject.toml).
 """
 
+from corral.exc import SessionLeakWarning
 from corral.orm.base import Mapped, ObjectStatus
 from corral.orm.loading.strategy_options import (
     Load,
@@ -31,7 +32,7 @@ from corral.orm.relationships.relationship import backref, relationship
 from corral.orm.relationships.write_only import WriteOnlyCollection, WriteOnlyMapped
 from corral.orm.session import Session, SessionTransaction, sessionmaker
 from corral.orm.session.retry import Backoff
-from corral.orm.session.scoping import SessionLeakWarning, scoped_session
+from corral.orm.session.scoping import scoped_session
 
 __all__ = [
     "AttributeState",
