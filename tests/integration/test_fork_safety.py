@@ -34,10 +34,10 @@ def fork_and_report(child: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         try:
             os.close(read_end)
             try:
-                report = child()
+                outcome = child()
             except BaseException as error:
-                report = {"child crashed": f"{type(error).__name__}: {error}"}
-            os.write(write_end, json.dumps(report).encode())
+                outcome = {"child crashed": f"{type(error).__name__}: {error}"}
+            os.write(write_end, json.dumps(outcome).encode())
         except BaseException:
             code = 1
         finally:
@@ -172,7 +172,6 @@ def test_control_without_the_check_the_child_commits_the_parents_transaction(
         connection = session._connection
         assert connection is not None
         connection._forks = forking.generation  # test-only: what corral did before the check
-        connection._reclaimer.fork_generation = forking.generation
         session.add(User(id=2, name="child"))
         with recorded_sql() as sql:
             committed = attempt(session.commit)
