@@ -188,3 +188,19 @@ def test_closed_session_and_connection_do_not_warn(users: Engine) -> None:
     del session, connection, unused
     gc.collect()  # a warning here would be an error (pytest runs with -W error)
     assert users.pool.checkedout() == 0
+
+
+def test_dropped_connection_with_a_changed_isolation_level_is_closed(users: Engine) -> None:
+    """A leaked Connection whose isolation level was changed is closed, not pooled with that
+    level, and its lock goes with it."""
+    connection = users.connect()
+    connection.execution_options(isolation_level="SERIALIZABLE")
+    connection.execute(text("UPDATE users SET name = 'leaked' WHERE id = 1"))
+    idle_before = users.pool.checkedin()  # type: ignore[attr-defined]
+    with pytest.warns(exc.ConnectionLeakWarning):
+        del connection
+        gc.collect()
+    assert users.pool.checkedout() == 0
+    assert users.pool.checkedin() == idle_before  # type: ignore[attr-defined]
+    assert rename(users, "second") == "ok"
+    assert committed_name(users) == "second"

@@ -262,6 +262,8 @@ class Pool(ABC):
         """
         close = _check_bool("close", close)
         self._leave_parent_connections_if_forked()
+        if self._orphans:
+            self._reclaim_orphans()
         with self._lock:
             self._dispose_epoch += 1
             idle = self._take_all_idle_locked()
