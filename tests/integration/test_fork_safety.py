@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -201,3 +204,56 @@ def test_dispose_close_argument(engine: Engine, close: bool) -> None:
         dbapi.close()
     with pytest.raises(exc.ArgumentError, match="close must be True or False"):
         engine.dispose(close="no")  # type: ignore[arg-type]
+
+
+CHILD_EXITS_NORMALLY = """
+import gc, os, sys
+from corral import create_engine, text
+from corral.orm import Session
+
+engine = create_engine(sys.argv[1])
+session = Session(engine)
+session.execute(text("INSERT INTO users (id, name, status) VALUES (1, 'parent', 'new')"))
+pid = os.fork()
+if pid == 0:
+    try:
+        session.execute(text("SELECT 1"))
+    except Exception as error:
+        print(type(error).__name__, flush=True)
+    del session
+    gc.collect()
+    sys.exit(0)  # a normal exit: atexit, module teardown, garbage collection of everything
+os.waitpid(pid, 0)
+session.execute(text("INSERT INTO users (id, name, status) VALUES (2, 'parent again', 'new')"))
+session.commit()
+session.close()
+engine.dispose()
+print("parent committed", flush=True)
+"""
+
+
+def test_child_exiting_normally_leaves_the_parents_connection_working(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A child that drops the inherited session and exits normally (garbage collection and
+    interpreter teardown included) neither closes nor warns about the parent's connection:
+    the parent goes on in the same transaction and commits both rows."""
+    create_schema(engine)
+    script = tmp_path / "child_exits.py"
+    script.write_text(CHILD_EXITS_NORMALLY)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    url = engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        # psycopg's own ResourceWarning for an unclosed connection object (the parent's,
+        # forgotten in the child) is ignored: psycopg does not end the parent's session then.
+        [sys.executable, "-W", "error", "-W", "ignore::ResourceWarning", str(script), url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n") == ["ForkedConnectionError", "parent committed", ""]
+    assert done.stderr == ""
+    assert names(engine) == ["parent", "parent again"]
