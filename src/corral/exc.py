@@ -16,6 +16,7 @@ __all__ = [
     "CommitOutcomeUnknownError",
     "CompileError",
     "ConcurrentUseError",
+    "ConnectionLeakWarning",
     "CorralError",
     "DBAPIError",
     "DataError",
@@ -25,6 +26,7 @@ __all__ = [
     "DetachedInstanceError",
     "DisconnectionError",
     "FlushError",
+    "ForkedConnectionError",
     "IntegrityError",
     "InterfaceError",
     "InternalError",
@@ -47,6 +49,7 @@ __all__ = [
     "RetryableError",
     "SQLAlchemyError",
     "SerializationFailure",
+    "SessionLeakWarning",
     "SnapshotConflict",
     "StaleDataError",
     "StatementError",
@@ -106,6 +109,13 @@ class ResourceClosedError(InvalidRequestError):
     """A connection, transaction, result or session was used after it was closed."""
 
 
+class ForkedConnectionError(ResourceClosedError):
+    """A connection (or the Session using it) made before ``os.fork()`` was used in the child.
+
+    It still holds the parent's socket and transaction; the child must make its own.
+    """
+
+
 class PendingRollbackError(InvalidRequestError):
     """The transaction failed and must be rolled back before the object is used again."""
 
@@ -148,6 +158,18 @@ class NPlusOneError(InvalidRequestError):
 
 class NPlusOneWarning(UserWarning):
     """The warning form of ``NPlusOneError`` (``Session(n_plus_one="warn")``)."""
+
+
+class ConnectionLeakWarning(UserWarning):
+    """A Connection was garbage collected without ``close()``; corral gave its connection back.
+
+    A ``UserWarning`` rather than a ``ResourceWarning`` (which Python hides by
+    default): a leaked transaction holds locks other programs wait on.
+    """
+
+
+class SessionLeakWarning(ConnectionLeakWarning):
+    """A Session was dropped (or its scoped thread ended) with a transaction open; rolled back."""
 
 
 class FlushError(InvalidRequestError):

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
+from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
 from corral.engine.inserted import cursor_result
 from corral.engine.log import log_statement, logger
 from corral.engine.parameters import split_parameters, statement_compiler
@@ -29,6 +30,7 @@ from corral.engine.transaction import (
     TransactionStack,
     TransactionState,
 )
+from corral.pool import forking
 from corral.sql.execution_options import check_call_options, check_connection_options
 from corral.util.guard import OneThreadGuard
 
@@ -87,6 +89,8 @@ class Connection:
         self._guard = OneThreadGuard(
             "Connection", "give each thread its own connection (engine.connect())"
         )
+        self._forks = forking.generation  # a forked child refuses it (checkout_guard.py)
+        self._reclaimer = CheckoutReclaimer(self._forks)
         self._checkout()
 
     # -- the public calls, each checked for use from two threads at once -----------------
@@ -134,7 +138,7 @@ class Connection:
                 wrapped.args = (f"Could not connect to {self.engine.url}: {wrapped.args[0]}",)
                 raise wrapped from error
             raise
-        self._pooled = pooled
+        self._pooled = self._reclaimer.pooled = pooled  # type: ignore[assignment]
         self._dbapi = pooled.dbapi_connection
         level = self._isolation_override
         if level is not None and level != AUTOCOMMIT:
@@ -166,6 +170,8 @@ class Connection:
     @property
     def connection(self) -> Any:
         """The DB-API connection underneath (checked out again after an invalidation)."""
+        if self._forks != forking.generation:
+            refuse_inherited(self)
         if self._dbapi is None:
             return self._revive()
         return self._dbapi
@@ -183,6 +189,7 @@ class Connection:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
         pooled, self._pooled, self._dbapi = self._pooled, None, None
+        self._reclaimer.pooled = None
         if pooled is not None:
             pooled.invalidate(exception)
         self._stack.deactivate_all()
@@ -202,8 +209,12 @@ class Connection:
         stack.clear()
         pooled, self._pooled = self._pooled, None
         dbapi, self._dbapi = self._dbapi, None
+        self._reclaimer.pooled = None
         self._move(ConnectionState.CLOSED)
         if pooled is None:
+            return
+        if self._forks != forking.generation:
+            pooled.close()  # in a forked child the pool forgets it, leaving it to the parent
             return
         if self._isolation_override is not None and not self._restore_isolation(
             dbapi, in_transaction
@@ -266,6 +277,7 @@ class Connection:
             self._run_control(lambda dbapi: self.dialect.set_isolation_level(dbapi, normalized))
         self._autocommit = normalized == AUTOCOMMIT
         self._isolation_override = normalized
+        self._reclaimer.discard = True  # if leaked, close it rather than pool a changed level
 
     def get_isolation_level(self) -> str:
         """The isolation level of this connection as the database reports it."""
@@ -357,6 +369,8 @@ class Connection:
 
     def _end_transaction(self, transaction: Transaction, *, commit: bool) -> None:
         """Emit what ends ``transaction`` and update the bookkeeping (called by Transaction)."""
+        if self._forks != forking.generation:
+            refuse_inherited(self)
         if isinstance(transaction, NestedTransaction):
             self._end_savepoint(transaction, commit=commit)
             return
@@ -438,6 +452,8 @@ class Connection:
             raise self._translate(error, sql, None) from error
 
     def _run_control(self, action: Any) -> Any:
+        if self._forks != forking.generation:
+            refuse_inherited(self)
         dbapi = self._dbapi if self._dbapi is not None else self._revive()
         try:
             return action(dbapi)
@@ -475,6 +491,8 @@ class Connection:
     def _prepare(self, write_lock: bool = False, *, sql: tuple[str, str] | None = None) -> Any:
         """The DB-API connection in a transaction, for ``sql`` ((kind, text); None: SAVEPOINT);
         BEGIN sent, left to go with it (_emit_begin), or held back until a write (dialect)."""
+        if self._forks != forking.generation:
+            refuse_inherited(self)
         stack = self._stack
         root = stack.root
         if root is not None and root.state is not TransactionState.ACTIVE:

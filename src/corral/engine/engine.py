@@ -71,9 +71,13 @@ class Engine:
         with self.connect() as connection, connection.begin():
             yield connection
 
-    def dispose(self) -> None:
-        """Close the pool's idle connections; checked-out ones close when given back."""
-        self.pool.dispose()
+    def dispose(self, close: bool = True) -> None:
+        """Close the pool's idle connections; checked-out ones close when given back.
+
+        ``close=False`` forgets them unclosed instead: call it first thing in a
+        forked child, whose inherited connections belong to the parent.
+        """
+        self.pool.dispose(close)
 
     def _remember_default_isolation(self, connection: Connection) -> None:
         """Learn the database's default level from ``connection`` before it changes it."""

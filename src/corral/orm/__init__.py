@@ -5,6 +5,7 @@ Sub-packages, each importing only those before it: ``mapping``, ``relationships`
 holds the definitions all of them share. import-linter checks the order (pyproject.toml).
 """
 
+from corral.exc import SessionLeakWarning
 from corral.orm.base import Mapped, ObjectStatus
 from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.strategy_options import (
@@ -41,7 +42,7 @@ from corral.orm.session import (
     sessionmaker,
 )
 from corral.orm.session.retry import Backoff
-from corral.orm.session.scoping import SessionLeakWarning, scoped_session
+from corral.orm.session.scoping import scoped_session
 from corral.sql.from_statement import FromStatement
 
 __all__ = [

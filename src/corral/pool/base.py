@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
@@ -259,6 +260,9 @@ class Pool(ABC):
         # The parent's DB-API connections, kept referenced in a forked child so that
         # garbage collection never closes them (closing would talk on the parent's socket).
         self._left_to_parent: list[Any] = []
+        # Checkouts whose owner was garbage collected while this thread may have held
+        # ``_lock``: given back at the next connect() (see ``reclaim``).
+        self._orphans: deque[tuple[PoolConnection, bool]] = deque()
 
     # -- public API ---------------------------------------------------------
 
@@ -266,6 +270,8 @@ class Pool(ABC):
         """Check out a connection, opening, recycling or replacing one as needed."""
         if self._pid != os.getpid():
             self._leave_parent_connections()
+        if self._orphans:
+            self._reclaim_orphans()
         handle = PoolConnection(self, capture_site() if self._track_checkouts else None)
         record = self._acquire(handle)
         try:
@@ -278,9 +284,16 @@ class Pool(ABC):
             raise
         return handle
 
-    def dispose(self) -> None:
-        """Close every idle connection; connections checked out now are closed when they return."""
+    def dispose(self, close: bool = True) -> None:
+        """Close every idle connection; connections checked out now are closed when they return.
+
+        ``close=False`` forgets the idle connections without closing them (in a
+        forked child, the parent's connections are forgotten unclosed either way).
+        """
+        close = _check_bool("close", close)
         self._leave_parent_connections_if_forked()
+        if self._orphans:
+            self._reclaim_orphans()
         with self._lock:
             self._dispose_epoch += 1
             idle = self._take_all_idle_locked()
@@ -288,11 +301,56 @@ class Pool(ABC):
                 record.move_to(RecordState.DISCARDED)
                 self._slot_freed_locked(record)
         for record in idle:
-            self._close_quietly(record)
-        log.debug("%s: disposed, closed %d idle connections", self.logging_name, len(idle))
+            if close:
+                self._close_quietly(record)
+            else:
+                record.dbapi_connection = None
+        log.debug(
+            "%s: disposed, %s %d idle connections",
+            self.logging_name,
+            "closed" if close else "forgot (unclosed)",
+            len(idle),
+        )
+
+    def reclaim(self, handle: PoolConnection, *, discard: bool = False) -> None:
+        """Take back a checkout whose owner was garbage collected without giving it back.
+
+        Called from a finalizer, so from any thread, possibly one interrupted
+        while holding ``_lock``: then the checkout waits for the next connect().
+        The connection is rolled back (the pool's reset, or here when the pool
+        does not reset) and kept, or closed if that fails or ``discard`` is set.
+        """
+        if self._pid != os.getpid():
+            return  # a checkout of the parent process's: never touched here
+        if not self._lock.acquire(blocking=False):
+            self._orphans.append((handle, discard))
+            return
+        self._lock.release()
+        self._give_back(handle, discard)
+
+    def _reclaim_orphans(self) -> None:
+        while self._orphans:
+            try:
+                handle, discard = self._orphans.popleft()
+            except IndexError:
+                return
+            self._give_back(handle, discard)
+
+    def _give_back(self, handle: PoolConnection, discard: bool) -> None:
+        if discard:
+            handle.invalidate(None)
+            return
+        if not self._reset_on_return and handle.is_valid:
+            try:
+                self._dialect.do_rollback(handle._record.dbapi_connection)
+            except Exception as error:
+                handle.invalidate(error)
+                return
+        handle.close()
 
     def checkedout(self) -> int:
-        """How many checkouts are outstanding."""
+        """How many checkouts are outstanding (none in a forked child: the parent's are not)."""
+        self._leave_parent_connections_if_forked()
         return len(self._out)
 
     @abstractmethod

@@ -30,16 +30,34 @@ The line number is worked out only when a message needs it; reading
 
 
 class CheckoutSite:
-    """The innermost frames outside corral and the thread that checked a connection out."""
+    """The innermost frames outside corral and the thread that checked a connection out.
 
-    __slots__ = ("frames", "thread_id")
+    ``entry`` is the corral function the caller called (``Session.execute``,
+    ``Engine.connect``...), when the checkout happened inside one.
+    """
+
+    __slots__ = ("entry", "frames", "thread_id")
 
     frames: tuple[Frame, ...]
     thread_id: int
+    entry: CodeType | None
 
-    def __init__(self, frames: tuple[Frame, ...], thread_id: int) -> None:
+    def __init__(
+        self, frames: tuple[Frame, ...], thread_id: int, entry: CodeType | None = None
+    ) -> None:
         self.frames = frames
         self.thread_id = thread_id
+        self.entry = entry
+
+    def entry_name(self) -> str | None:
+        """The qualified name of ``entry`` (``Session.get``), or None."""
+        return None if self.entry is None else self.entry.co_qualname
+
+    def entered_through(self, package: str) -> bool:
+        """Whether ``entry`` lies in corral's sub-package ``package`` (``"orm"``, ``"ext"``)."""
+        return self.entry is not None and self.entry.co_filename.startswith(
+            f"{CORRAL_DIR}{package}{os.sep}"
+        )
 
     def describe(self) -> str:
         """Render as ``file:line in function <- file:line in caller`` (innermost first)."""
@@ -63,6 +81,7 @@ def capture_site() -> CheckoutSite:
     """Record the caller's innermost frames outside corral; cheap enough for every checkout."""
     frame: FrameType | None = sys._getframe(1)
     kept: list[Frame] = []
+    entry: CodeType | None = None
     for _ in range(FRAMES_SCANNED):
         if frame is None:
             break
@@ -71,8 +90,10 @@ def capture_site() -> CheckoutSite:
             kept.append((code, frame.f_lasti))
             if len(kept) == FRAMES_KEPT:
                 break
+        elif not kept:
+            entry = code  # the outermost corral frame so far below the caller's code
         frame = frame.f_back
-    return CheckoutSite(tuple(kept), threading.get_ident())
+    return CheckoutSite(tuple(kept), threading.get_ident(), entry)
 
 
 def describe_holders(

@@ -20,6 +20,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from corral import exc
 from corral.engine.result import Result, ScalarResult
+from corral.exc import SessionLeakWarning
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.session.maker import sessionmaker
 from corral.orm.session.options import check_session_options
@@ -31,10 +32,6 @@ from corral.sql.elements import ClauseElement
 S = TypeVar("S", bound=Session)
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class SessionLeakWarning(UserWarning):
-    """A scoped session still held a transaction when its thread ended; it was rolled back."""
 
 
 def _creation_site() -> str:
