@@ -36,6 +36,30 @@ def _build(make: Callable[[Any], T] | None, raw_rows: list[Any]) -> list[T]:
         return list(map(make, raw_rows))
 
 
+class BufferedRows:
+    """Rows already fetched, read by a Result as it reads a DB-API cursor."""
+
+    __slots__ = ("_position", "_rows")
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+        self._position = 0
+
+    def fetchall(self) -> list[Any]:
+        rows = self._rows[self._position :]
+        self._position = len(self._rows)
+        return rows
+
+    def fetchmany(self, size: int) -> list[Any]:
+        start = self._position
+        self._position = min(len(self._rows), start + size)
+        return self._rows[start : self._position]
+
+    def close(self) -> None:
+        self._rows = []
+        self._position = 0
+
+
 class _CursorSource:
     """Hands out raw row tuples from a DB-API cursor, closing it when exhausted or closed."""
 

@@ -22,7 +22,7 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from corral.engine.result import Result
+from corral.engine.result import BufferedRows, Result
 
 if TYPE_CHECKING:
     from corral.engine.base import Connection
@@ -30,30 +30,6 @@ if TYPE_CHECKING:
 
 #: Most parameter sets one multi-row INSERT carries, whatever the bind limit allows.
 MAX_ROWS_PER_STATEMENT = 1000
-
-
-class _BufferedRows:
-    """Rows already fetched, read by a Result like a cursor."""
-
-    __slots__ = ("_position", "_rows")
-
-    def __init__(self, rows: list[Any]) -> None:
-        self._rows = rows
-        self._position = 0
-
-    def fetchall(self) -> list[Any]:
-        rows = self._rows[self._position :]
-        self.close()
-        return rows
-
-    def fetchmany(self, size: int) -> list[Any]:
-        start = self._position
-        self._position = min(len(self._rows), start + size)
-        return self._rows[start : self._position]
-
-    def close(self) -> None:
-        self._rows = []
-        self._position = 0
 
 
 def wants_rows_per_set(compiled: Compiled) -> bool:
@@ -77,7 +53,7 @@ def execute_returning_many(
     else:
         rows, rowcount = _per_row(connection, compiled.sql, args, write_lock)
     return Result(
-        _BufferedRows(rows), compiled.result_keys, compiled.result_processors, rowcount=rowcount
+        BufferedRows(rows), compiled.result_keys, compiled.result_processors, rowcount=rowcount
     )
 
 

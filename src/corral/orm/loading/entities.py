@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.engine.result import Result
+from corral.engine.result import BufferedRows, Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading.bundle import Bundle
 from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
@@ -24,31 +24,7 @@ if TYPE_CHECKING:
     from corral.sql.selectable import Select
 
 
-class _Rows:
-    """A list of rows behaving like the small part of a DB-API cursor a Result reads."""
-
-    __slots__ = ("_position", "_rows")
-
-    def __init__(self, rows: list[Any]) -> None:
-        self._rows = rows
-        self._position = 0
-
-    def fetchall(self) -> list[Any]:
-        rows = self._rows[self._position :]
-        self._position = len(self._rows)
-        return rows
-
-    def fetchmany(self, size: int) -> list[Any]:
-        start = self._position
-        self._position = min(len(self._rows), start + size)
-        return self._rows[start : self._position]
-
-    def close(self) -> None:
-        self._rows = []
-        self._position = 0
-
-
-class _ObjectRows(_Rows):
+class _ObjectRows(BufferedRows):
     """Rows of one object each, made into 1-tuples only if asked for as rows:
     ``scalars().all()`` takes the objects as they are."""
 
@@ -69,7 +45,7 @@ class _ObjectRows(_Rows):
 
 def result_from_rows(rows: list[Any], keys: Sequence[str]) -> Result:
     """A Result over rows already in memory."""
-    return Result(_Rows(rows), keys)
+    return Result(BufferedRows(rows), keys)
 
 
 def mapped_entities(statement: Select) -> list[Mapper | None]:
