@@ -14,7 +14,7 @@ import threading
 import traceback
 import warnings
 import weakref
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Generic, Literal, TypeVar
 
@@ -302,7 +302,7 @@ class scoped_session(Generic[S]):
     def execute(
         self,
         statement: ClauseElement,
-        params: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         *,
         execution_options: Mapping[str, Any] | None = None,
         bind_arguments: Mapping[str, Any] | None = None,
