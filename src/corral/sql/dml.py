@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.sql.columns import NamedColumn
@@ -13,6 +13,9 @@ from corral.sql.execution_options import HasExecutionOptions
 from corral.sql.from_clause import ColumnCollection, FromClause, TableClause
 from corral.sql.selectable import SelectBase, _column_or_from
 from corral.sql.text import TextClause
+
+if TYPE_CHECKING:
+    from corral.sql.upsert import UpsertClause
 
 
 def _check_table(table: object, statement: str) -> TableClause:
@@ -137,6 +140,8 @@ class Insert(DMLStatement):
     """``INSERT INTO table (columns) VALUES (...)``, many rows, or ``... SELECT``."""
 
     visit_name = "insert"
+    #: What the INSERT does on a key collision (a dialect's ``insert()`` sets it).
+    _upsert: UpsertClause | None = None
 
     def __init__(self, table: TableClause, entity: Any = None) -> None:
         super().__init__(table, entity)
@@ -187,7 +192,8 @@ class Insert(DMLStatement):
             if self._from_select
             else None
         )
-        return (*self._base_key(binds), multi, from_select)
+        upsert = self._upsert._key(binds) if self._upsert is not None else None
+        return (*self._base_key(binds), multi, from_select, upsert)
 
 
 class _FilteredDML(DMLStatement):

@@ -159,10 +159,42 @@ class ColumnElement(ClauseElement, Generic[T]):
 
         return Collate(self, collation)
 
-    def __getitem__(self, key: object) -> JSONIndex:
+    def __getitem__(self, key: object) -> ColumnElement[Any]:
+        if self.type.affinity == "array":
+            from corral.sql.array_type import array_index
+
+            return array_index(self, key)
         from corral.sql.json_ops import json_index
 
         return json_index(self, key)
+
+    def _array_only(self, method: str) -> None:
+        if self.type.affinity != "array":
+            raise exc.ArgumentError(
+                f"{self.describe()}.{method}() compares array elements, but "
+                f"{self.describe()} is {self.type.describe()}, not an ARRAY"
+            )
+
+    def any(self, other: object) -> ColumnElement[bool]:
+        """``other = ANY (array)``: whether an element of this ARRAY equals ``other``."""
+        from corral.sql.array_type import any_
+
+        self._array_only("any")
+        return any_(self, other)
+
+    def contained_by(self, other: object) -> ColumnElement[bool]:
+        """``array <@ other``: every element of this ARRAY is in ``other``."""
+        from corral.sql.array_type import array_compare
+
+        self._array_only("contained_by")
+        return array_compare(self, "<@", other)
+
+    def overlap(self, other: object) -> ColumnElement[bool]:
+        """``array && other``: this ARRAY and ``other`` share an element."""
+        from corral.sql.array_type import array_compare
+
+        self._array_only("overlap")
+        return array_compare(self, "&&", other)
 
     def __iter__(self) -> Any:
         raise TypeError(f"The SQL expression {self.describe()} is not iterable")
@@ -194,7 +226,11 @@ class ColumnElement(ClauseElement, Generic[T]):
     def not_ilike(self, pattern: object, escape: str | None = None) -> BinaryExpression[bool]:
         return self._string_op(ops.NOT_ILIKE, pattern, escape)
 
-    def contains(self, other: object, *, autoescape: bool = False) -> BinaryExpression[bool]:
+    def contains(self, other: object, *, autoescape: bool = False) -> ColumnElement[bool]:
+        if self.type.affinity == "array":  # ``array @> other``, as SQLAlchemy's ARRAY
+            from corral.sql.array_type import array_compare
+
+            return array_compare(self, "@>", other)
         return self._pattern(other, "%", "%", autoescape)
 
     def startswith(self, other: object, *, autoescape: bool = False) -> BinaryExpression[bool]:
