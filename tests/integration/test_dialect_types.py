@@ -28,7 +28,7 @@ from corral.dialects import mysql, postgresql, sqlite
 from tests.integration.orm_models import dml, recorded_sql
 
 
-def _table(name: str, *columns: Column[Any]) -> Table:
+def _table(name: str, *columns: Column) -> Table:
     return Table(name, MetaData(), Column("id", Integer, primary_key=True), *columns)
 
 
@@ -62,9 +62,7 @@ def test_postgresql_array_core(engine: Engine) -> None:
         with recorded_sql() as sql:
             second = conn.scalars(select(table.c.nums[2]).where(table.c.id == 1)).one()
             has_seven = conn.scalars(select(table.c.id).where(table.c.nums.any(7))).all()
-            superset = conn.scalars(
-                select(table.c.id).where(table.c.nums.contains([1, 3]))
-            ).all()
+            superset = conn.scalars(select(table.c.id).where(table.c.nums.contains([1, 3]))).all()
         everything = [tuple(r) for r in conn.execute(select(table).order_by(table.c.id))]
     assert dml(sql) == [
         "SELECT dialect_arrays.nums[?] FROM dialect_arrays WHERE dialect_arrays.id = ?",
@@ -79,9 +77,8 @@ def test_postgresql_array_core(engine: Engine) -> None:
 def test_postgresql_array_cast_unnest(engine: Engine) -> None:
     """CAST(... AS INTEGER[]) and unnest() of it, as the materialized-paths example uses them."""
     if engine.dialect.name != "postgresql":
-        with pytest.raises(exc.CompileError, match="ARRAY"):
-            with engine.connect() as conn:
-                conn.execute(select(func.cast_probe().cast(postgresql.ARRAY(Integer))))
+        with pytest.raises(exc.CompileError, match="ARRAY"), engine.connect() as conn:
+            conn.execute(select(func.cast_probe().cast(postgresql.ARRAY(Integer))))
         return
     from corral import cast
 
@@ -103,9 +100,7 @@ def test_postgresql_array_and_jsonb_orm(engine: Engine) -> None:
         tagged = session.scalars(select(Tagged)).one()
         assert (tagged.tags, tagged.doc) == (["a", "b"], {"k": "v", "n": [1, 2]})
         assert session.scalars(select(Tagged.doc["k"].as_string())).one() == "v"
-        assert session.scalars(select(Tagged.id).where(Tagged.tags.any("b"))).all() == [
-            tagged.id
-        ]
+        assert session.scalars(select(Tagged.id).where(Tagged.tags.any("b"))).all() == [tagged.id]
 
 
 def test_postgresql_network_uuid_enum(engine: Engine) -> None:
@@ -129,9 +124,7 @@ def test_postgresql_network_uuid_enum(engine: Engine) -> None:
                 {"id": 1, "addr": "192.168.0.1", "net": "10.0.0.0/8", "key": key, "mood": "sad"},
             )
             row = conn.execute(select(table.c.addr, table.c.net, table.c.key, table.c.mood)).one()
-            enum_type = conn.scalar(
-                select(func.pg_typeof(table.c.mood).cast(String))
-            )
+            enum_type = conn.scalar(select(func.pg_typeof(table.c.mood).cast(String)))
     finally:
         table.metadata.drop_all(engine)
     assert tuple(row) == ("192.168.0.1", "10.0.0.0/8", key, "sad")
@@ -170,14 +163,11 @@ def test_mysql_types(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(table.insert(), values)
         row = conn.execute(select(table)).one()
-        collation = conn.scalar(
-            select(func.collation(table.c.code))
-        )
+        collation = conn.scalar(select(func.collation(table.c.code)))
     assert row._asdict() == {**values, "real": Decimal("1.5")}
     assert collation == "utf8mb4_bin"
-    with pytest.raises(exc.DataError, match="8-bit"):
-        with engine.begin() as conn:
-            conn.execute(table.insert(), {"id": 2, "small": 300})
+    with pytest.raises(exc.DataError, match="8-bit"), engine.begin() as conn:
+        conn.execute(table.insert(), {"id": 2, "small": 300})
 
 
 def test_sqlite_json(engine: Engine) -> None:

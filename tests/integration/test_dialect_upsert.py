@@ -86,7 +86,7 @@ def test_on_conflict_do_update_executemany(db: Engine) -> None:
             [{"id": 5, "name": "a", "hits": 10}, {"id": 2, "name": "b", "hits": 3}],
         )
     assert dml(sql) == [
-        f"INSERT INTO upsert_counters (id, name, hits) VALUES (?, ?, ?) ON CONFLICT (name) "
+        "INSERT INTO upsert_counters (id, name, hits) VALUES (?, ?, ?) ON CONFLICT (name) "
         "DO UPDATE SET hits = upsert_counters.hits + excluded.hits"
     ]
     assert _rows(db) == [(1, "a", 11), (2, "b", 3)]
@@ -114,9 +114,9 @@ def test_on_conflict_do_nothing_with_returning(db: Engine) -> None:
             .returning(counters.c.id)
         ).all()
     assert dml(sql) == [
-        f"INSERT INTO upsert_counters (id, name, hits) VALUES (?, ?, ?) "
+        "INSERT INTO upsert_counters (id, name, hits) VALUES (?, ?, ?) "
         "ON CONFLICT (name) DO NOTHING RETURNING id",
-        f"INSERT INTO upsert_counters (id, name, hits) VALUES (?, ?, ?) "
+        "INSERT INTO upsert_counters (id, name, hits) VALUES (?, ?, ?) "
         "ON CONFLICT DO NOTHING RETURNING id",
     ]
     assert (skipped, [tuple(r) for r in added]) == ([], [(8,)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from corral import exc
 from corral.sql.columns import NamedColumn
@@ -148,9 +148,9 @@ class Insert(DMLStatement):
         self._multi_values: list[dict[str, BindParameter[Any] | ColumnElement[Any]]] = []
         self._from_select: tuple[list[str], SelectBase] | None = None
 
-    def values(self, *args: Any, **kwargs: Any) -> Insert:
+    def values(self, *args: Any, **kwargs: Any) -> Self:
         """Values for one row (a dict or keywords) or many rows (a list of dicts)."""
-        clone: Insert = self._clone()
+        clone: Self = self._clone()
         clone._values_given = True
         if args and isinstance(args[0], list | tuple) and len(args) == 1:
             rows = args[0]
@@ -171,9 +171,9 @@ class Insert(DMLStatement):
         clone._set_values(kwargs)
         return clone
 
-    def from_select(self, names: Sequence[str], select: SelectBase) -> Insert:
+    def from_select(self, names: Sequence[str], select: SelectBase) -> Self:
         """``INSERT INTO table (names) SELECT ...``."""
-        clone: Insert = self._clone()
+        clone: Self = self._clone()
         for name in names:
             if name not in self.table.columns:
                 raise exc.NoSuchColumnError(

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from corral.sql.compiler.compiled import Compiled
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.from_clause import FromClause
-    from corral.sql.json_ops import JSONIndex
     from corral.sql.selectable import Select
     from corral.sql.wrappers import Cast, Label
 
@@ -159,7 +158,8 @@ class ColumnElement(ClauseElement, Generic[T]):
 
         return Collate(self, collation)
 
-    def __getitem__(self, key: object) -> ColumnElement[Any]:
+    def __getitem__(self, key: object) -> Any:
+        # Any: a JSONIndex (with .as_string() ...) or an ArrayIndex, by the type.
         if self.type.affinity == "array":
             from corral.sql.array_type import array_index
 
@@ -175,11 +175,18 @@ class ColumnElement(ClauseElement, Generic[T]):
                 f"{self.describe()} is {self.type.describe()}, not an ARRAY"
             )
 
-    def any(self, other: object) -> ColumnElement[bool]:
-        """``other = ANY (array)``: whether an element of this ARRAY equals ``other``."""
+    def any(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
+        """``other = ANY (array)``: whether an element of this ARRAY equals ``other`` (given
+        positionally or as ``other=``, SQLAlchemy's name; relationships share the method)."""
         from corral.sql.array_type import any_
 
         self._array_only("any")
+        other = kwargs.pop("other", criterion)
+        if kwargs:
+            raise exc.ArgumentError(
+                f"{self.describe()}.any() takes the value to look for, not "
+                f"{', '.join(sorted(kwargs))}"
+            )
         return any_(self, other)
 
     def contained_by(self, other: object) -> ColumnElement[bool]:

@@ -116,7 +116,9 @@ def _target_key(insert: Insert, key: object, where: str) -> str:
     return insert._column_key(key)
 
 
-def assignments(insert: Insert, values: Mapping[Any, Any], where: str) -> dict[str, ColumnElement[Any]]:
+def assignments(
+    insert: Insert, values: Mapping[Any, Any], where: str
+) -> dict[str, ColumnElement[Any]]:
     """The SET list of an upsert by column key: plain values become typed parameters."""
     out: dict[str, ColumnElement[Any]] = {}
     for given, value in values.items():
@@ -129,8 +131,7 @@ def assignments(insert: Insert, values: Mapping[Any, Any], where: str) -> dict[s
         else:
             if value is not None and not column.type.accepts(value):
                 raise exc.ArgumentError(
-                    f"Bad value for {column.describe()} in {where}: "
-                    f"{column.type.rejection(value)}"
+                    f"Bad value for {column.describe()} in {where}: {column.type.rejection(value)}"
                 )
             out[key] = BindParameter(None, value, column.type, origin=column.describe())
     return out
@@ -190,7 +191,8 @@ class OnConflictClause(UpsertClause):
             elements: list[ColumnElement[Any] | str] = []
             for element in index_elements:
                 if isinstance(element, str):
-                    elements.append(insert.table.columns[_target_key(insert, element, self.method)].name)
+                    column = insert.table.columns[_target_key(insert, element, self.method)]
+                    elements.append(column.name if isinstance(column, NamedColumn) else element)
                 elif isinstance(element, ColumnElement):
                     elements.append(element.__clause_element__())
                 else:
@@ -250,22 +252,24 @@ class OnConflictDoUpdate(OnConflictClause):
                 "on_conflict_do_update() needs the key it resolves: give index_elements= "
                 "(the columns of a unique index) or constraint= (its name)"
             )
-        if not isinstance(set_, Mapping) and not hasattr(set_, "keys"):
+        if isinstance(set_, ProposedRow):  # stmt.excluded: every column to its proposed value
+            pairs: dict[Any, Any] = {column.key: column for column in set_}
+        elif isinstance(set_, Mapping):
+            pairs = dict(set_)
+        else:
             raise exc.ArgumentError(
                 "on_conflict_do_update(set_=...) takes a dict of columns (or column names) to "
                 f"new values, got {type(set_).__name__}"
             )
-        if isinstance(set_, Mapping):
-            pairs = dict(set_)
-        else:  # a column collection such as stmt.excluded: each column to itself
-            pairs = {key: set_[key] for key in set_.keys()}
         if not pairs:
             raise exc.ArgumentError(
                 "on_conflict_do_update(set_={}) sets nothing; give the columns to update, "
                 "or use on_conflict_do_nothing()"
             )
         self.set_ = assignments(insert, pairs, "on_conflict_do_update(set_=...)")
-        self.where = _condition(where, "on_conflict_do_update(where=...)") if where is not None else None
+        self.where = (
+            _condition(where, "on_conflict_do_update(where=...)") if where is not None else None
+        )
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return (
@@ -308,8 +312,8 @@ class OnDuplicateClause(UpsertClause):
                 self.ordered = True
             elif isinstance(value, Mapping):
                 given = value
-            elif hasattr(value, "keys"):  # stmt.inserted: every column to its proposed value
-                given = {key: value[key] for key in value.keys()}
+            elif isinstance(value, ProposedRow):  # stmt.inserted: every column to its own
+                given = {column.key: column for column in value}
             else:
                 raise exc.ArgumentError(
                     "on_duplicate_key_update() takes a dict, a list of (column, value) pairs or "

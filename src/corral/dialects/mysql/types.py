@@ -68,7 +68,9 @@ class _CharsetText:
     charset: str | None
     collation: str | None
 
-    def _set_charset(self, charset: str | None, collation: str | None, extra: dict[str, Any]) -> None:
+    def _set_charset(
+        self, charset: str | None, collation: str | None, extra: dict[str, Any]
+    ) -> None:
         if extra:
             raise exc.ArgumentError(
                 f"mysql.{type(self).__name__}() got {', '.join(sorted(extra))}, which corral "
@@ -87,7 +89,9 @@ class TINYTEXT(_CharsetText, sqltypes.Text):
 
     visit_name = "tinytext"
 
-    def __init__(self, charset: str | None = None, collation: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, charset: str | None = None, collation: str | None = None, **extra: Any
+    ) -> None:
         super().__init__()
         self._set_charset(charset, collation, extra)
 
@@ -266,8 +270,10 @@ class MySQLTypeCompiler(TypeCompiler):
 
     def visit_tinyint(self, type_: TINYINT) -> str:
         width = f"({type_.display_width})" if type_.display_width is not None else ""
-        return f"TINYINT{width}" + (" UNSIGNED" if type_.unsigned else "") + (
-            " ZEROFILL" if type_.zerofill else ""
+        return (
+            f"TINYINT{width}"
+            + (" UNSIGNED" if type_.unsigned else "")
+            + (" ZEROFILL" if type_.zerofill else "")
         )
 
     def visit_double(self, type_: DOUBLE) -> str:

@@ -22,7 +22,7 @@ from corral import exc
 from corral.sql import types as sqltypes
 from corral.sql.array_type import ARRAY as _GenericARRAY
 from corral.sql.compiler.types import TypeCompiler
-from corral.sql.type_api import Processor
+from corral.sql.type_api import Processor, TypeEngine
 
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
@@ -61,7 +61,7 @@ def _address_text(value: Any) -> Any:
     return value if value is None or isinstance(value, str) else str(value)
 
 
-class _NetworkAddress(sqltypes.TypeEngine):
+class _NetworkAddress(TypeEngine):
     python_types = (str, *_ADDRESS_TYPES)
     affinity = "string"
     expected = "an IP address or network (str or an ipaddress object)"

@@ -35,8 +35,7 @@ class Insert(dml.Insert):
     def _with_conflict(self, clause: OnConflictDoNothing | OnConflictDoUpdate) -> Insert:
         if self._upsert is not None:
             raise exc.InvalidRequestError(
-                f"This INSERT already has an ON CONFLICT clause; {clause.method} cannot add "
-                "another"
+                f"This INSERT already has an ON CONFLICT clause; {clause.method} cannot add another"
             )
         clause.dialect_name = "sqlite"
         clone: Insert = self._clone()

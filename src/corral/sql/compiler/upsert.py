@@ -61,7 +61,10 @@ def upsert_sql(compiler: StatementCompiler, insert: Insert) -> str:
 
 
 def _set_list(
-    compiler: StatementCompiler, insert: Insert, values: dict[str, ColumnElement[Any]], order: list[str]
+    compiler: StatementCompiler,
+    insert: Insert,
+    values: dict[str, ColumnElement[Any]],
+    order: list[str],
 ) -> str:
     table = insert.table
     pairs = []
@@ -72,7 +75,7 @@ def _set_list(
 
 
 def _table_order(insert: Insert, values: dict[str, Any]) -> list[str]:
-    return [key for key in insert.table.columns.keys() if key in values]
+    return [key for key, _ in insert.table.columns.items() if key in values]
 
 
 class OnConflictCompiler:
