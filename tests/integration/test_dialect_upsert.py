@@ -237,3 +237,23 @@ def test_orm_upsert_returning_objects(db: Engine) -> None:
             ("sandy", "Sandy C."),
         ]
         assert all(p in session for p in players)
+
+
+def test_upsert_executemany_returning(db: Engine) -> None:
+    """Each database's own upsert with several parameter sets and RETURNING gives one row per
+    set, in order: the updated row's id and the new row's."""
+    if db.dialect.name == "mysql":
+        stmt = mysql.insert(counters)
+        stmt = stmt.on_duplicate_key_update(hits=stmt.inserted.hits)
+    else:
+        stmt = _on_conflict_module(db).insert(counters)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["name"], set_={"hits": stmt.excluded.hits}
+        )
+    with db.begin() as conn:
+        rows = conn.execute(
+            stmt.returning(counters.c.id, counters.c.hits),
+            [{"id": 5, "name": "a", "hits": 9}, {"id": 2, "name": "b", "hits": 3}],
+        ).all()
+    assert [tuple(r) for r in rows] == [(1, 9), (2, 3)]
+    assert _rows(db) == [(1, "a", 9), (2, "b", 3)]
