@@ -88,7 +88,8 @@ def test_postgresql_array_cast_unnest(engine: Engine) -> None:
 
 
 def test_postgresql_array_and_jsonb_orm(engine: Engine) -> None:
-    """ARRAY and JSONB attributes round-trip through the ORM, and JSONB indexes like JSON."""
+    """ARRAY and JSONB attributes round-trip through the ORM; JSONB indexes like JSON and
+    contains() / contained_by() compare documents (@> / <@)."""
     if engine.dialect.name != "postgresql":
         _refused(engine, TypesBase.metadata.tables["dialect_tagged"], "ARRAY")
         return
@@ -132,8 +133,8 @@ def test_postgresql_network_uuid_enum(engine: Engine) -> None:
 
 
 def test_mysql_types(engine: Engine) -> None:
-    """MySQL's LONGTEXT, MEDIUMTEXT, TINYTEXT, LONGBLOB, MEDIUMBLOB, TINYINT, DOUBLE and
-    VARCHAR(charset=, collation=) round-trip on MariaDB; the others refuse them."""
+    """MySQL's LONGTEXT, MEDIUMTEXT, TINYTEXT, LONGBLOB, MEDIUMBLOB, TINYINT, DOUBLE,
+    VARCHAR(charset=, collation=) and SET round-trip on MariaDB; the others refuse them."""
     table = _table(
         "dialect_mysql_types",
         Column("long", mysql.LONGTEXT),
@@ -144,6 +145,7 @@ def test_mysql_types(engine: Engine) -> None:
         Column("small", mysql.TINYINT),
         Column("real", mysql.DOUBLE),
         Column("code", mysql.VARCHAR(10, charset="utf8mb4", collation="utf8mb4_bin")),
+        Column("flags", mysql.SET("red", "green", "blue")),
     )
     if engine.dialect.name != "mysql":
         _refused(engine, table, "LONGTEXT")
@@ -159,6 +161,7 @@ def test_mysql_types(engine: Engine) -> None:
         "small": -5,
         "real": 1.5,
         "code": "Ab",
+        "flags": {"blue", "red"},
     }
     with engine.begin() as conn:
         conn.execute(table.insert(), values)

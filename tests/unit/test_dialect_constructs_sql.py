@@ -192,12 +192,13 @@ def test_mysql_types_ddl() -> None:
         Column("f", mysql.TINYINT(unsigned=True)),
         Column("g", mysql.DOUBLE),
         Column("h", mysql.VARCHAR(10, charset="latin1", collation="latin1_bin")),
+        Column("i", mysql.SET("a", "b")),
     )
     ddl = CreateTable(table)._compile_for(compile_dialect("mysql"))[0].sql
     assert ddl == (
         "CREATE TABLE my_types (a LONGTEXT, b MEDIUMTEXT CHARACTER SET utf8mb4, c TINYTEXT, "
         "d LONGBLOB, e MEDIUMBLOB, f TINYINT UNSIGNED, g DOUBLE, "
-        "h VARCHAR(10) CHARACTER SET latin1 COLLATE latin1_bin) "
+        "h VARCHAR(10) CHARACTER SET latin1 COLLATE latin1_bin, i SET('a','b')) "
         "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
     )
     with pytest.raises(exc.CompileError, match="LONGTEXT"):
@@ -206,3 +207,6 @@ def test_mysql_types_ddl() -> None:
         mysql.LONGTEXT(national=True)
     with pytest.raises(exc.ArgumentError, match="Numeric"):
         mysql.DOUBLE(10, 2)
+    with pytest.raises(exc.ArgumentError, match="without commas"):
+        mysql.SET("a,b")
+    assert not mysql.SET("a", "b").accepts({"c"})

@@ -30,6 +30,8 @@ def _to_list(value: Any) -> Any:
 class ARRAY(TypeEngine):
     """A one- or more-dimensional array of ``item_type`` values (``INTEGER[]``)."""
 
+    #: ``contains()`` / ``contained_by()`` compare contents (``@>`` / ``<@``), not text.
+    containment = True
     python_types = (list, tuple)
     affinity = "array"
     visit_name = "array"
@@ -181,8 +183,7 @@ def _operand(array: ColumnElement[Any], other: object, as_array: bool) -> Column
     if isinstance(other, ColumnElement):
         return other.__clause_element__()
     type_ = array.type
-    assert isinstance(type_, ARRAY)
-    target = type_ if as_array else type_.item_type
+    target = type_ if as_array or not isinstance(type_, ARRAY) else type_.item_type
     if other is not None and not target.accepts(other):
         raise exc.ArgumentError(
             f"Bad value compared with {array.describe()}: {target.rejection(other)}"
@@ -196,5 +197,6 @@ def any_(array: ColumnElement[Any], other: object) -> ArrayOperation:
 
 
 def array_compare(array: ColumnElement[Any], operator: str, other: object) -> ArrayOperation:
-    """``array @> other`` (contains), ``<@`` (contained_by) or ``&&`` (overlap)."""
+    """``array @> other`` (contains), ``<@`` (contained_by) or ``&&`` (overlap); also
+    ``@>`` / ``<@`` of a JSONB document."""
     return ArrayOperation(operator, array, _operand(array, other, as_array=True))

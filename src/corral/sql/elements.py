@@ -190,10 +190,11 @@ class ColumnElement(ClauseElement, Generic[T]):
         return any_(self, other)
 
     def contained_by(self, other: object) -> ColumnElement[bool]:
-        """``array <@ other``: every element of this ARRAY is in ``other``."""
+        """``array <@ other``: every element of this ARRAY (or JSONB) is in ``other``."""
         from corral.sql.array_type import array_compare
 
-        self._array_only("contained_by")
+        if not getattr(self.type, "containment", False):
+            self._array_only("contained_by")
         return array_compare(self, "<@", other)
 
     def overlap(self, other: object) -> ColumnElement[bool]:
@@ -234,7 +235,7 @@ class ColumnElement(ClauseElement, Generic[T]):
         return self._string_op(ops.NOT_ILIKE, pattern, escape)
 
     def contains(self, other: object, *, autoescape: bool = False) -> ColumnElement[bool]:
-        if self.type.affinity == "array":  # ``array @> other``, as SQLAlchemy's ARRAY
+        if getattr(self.type, "containment", False):  # ARRAY, JSONB: ``@>``, as SQLAlchemy's
             from corral.sql.array_type import array_compare
 
             return array_compare(self, "@>", other)

@@ -35,6 +35,7 @@ __all__ = [
     "LONGTEXT",
     "MEDIUMBLOB",
     "MEDIUMTEXT",
+    "SET",
     "TINYBLOB",
     "TINYINT",
     "TINYTEXT",
@@ -192,6 +193,60 @@ class DOUBLE(sqltypes.Float):
         super().__init__(asdecimal=asdecimal, decimal_return_scale=decimal_return_scale)
 
 
+def _set_to_text(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else ",".join(sorted(value))
+
+
+def _text_to_set(value: Any) -> Any:
+    if value is None or isinstance(value, set):
+        return value
+    if isinstance(value, bytes):
+        value = value.decode()
+    return set(value.split(",")) if value else set()
+
+
+class SET(sqltypes.String):
+    """MySQL's ``SET('a', 'b', ...)``: a Python ``set`` of some of the given strings."""
+
+    python_types: ClassVar[tuple[type, ...]] = (set, frozenset, list, tuple)
+    visit_name = "mysql_set"
+    expected = "a set of the SET's values"
+
+    def __init__(self, *values: str, retrieve_as_bitwise: bool = False) -> None:
+        if retrieve_as_bitwise:
+            raise exc.ArgumentError(
+                "mysql.SET(retrieve_as_bitwise=True) is not supported; values come back as sets"
+            )
+        bad = [v for v in values if not isinstance(v, str) or "," in v]
+        if not values or bad:
+            raise exc.ArgumentError(
+                "mysql.SET() takes the allowed values as strings without commas"
+                + (f", got {bad[0]!r}" if bad else "")
+            )
+        super().__init__(length=max(len(v) for v in values))
+        self.values = values
+
+    @property
+    def python_type(self) -> type:
+        return set
+
+    def accepts(self, value: object) -> bool:
+        if value is None:
+            return True
+        if not isinstance(value, set | frozenset | list | tuple):
+            return False
+        return all(item in self.values for item in value)
+
+    def generic_bind_processor(self, dialect: SQLDialect) -> Processor | None:
+        return _set_to_text
+
+    def generic_result_processor(self, dialect: SQLDialect) -> Processor | None:
+        return _text_to_set
+
+    def describe(self) -> str:
+        return f"SET({', '.join(map(repr, self.values))})"
+
+
 class MySQLTypeCompiler(TypeCompiler):
     """Type DDL as MySQL spells it, and the PyMySQL driver's conversions."""
 
@@ -278,3 +333,6 @@ class MySQLTypeCompiler(TypeCompiler):
 
     def visit_double(self, type_: DOUBLE) -> str:
         return "DOUBLE"
+
+    def visit_mysql_set(self, type_: SET) -> str:
+        return f"SET({','.join(self.string_literal(v) for v in type_.values)})"

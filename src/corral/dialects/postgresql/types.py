@@ -48,9 +48,11 @@ class JSON(sqltypes.JSON):
 
 
 class JSONB(sqltypes.JSON):
-    """PostgreSQL's binary ``JSONB``; indexes like ``JSON`` (``col["k"]``, ``.as_string()``)."""
+    """PostgreSQL's binary ``JSONB``; indexes like ``JSON`` (``col["k"]``, ``.as_string()``);
+    ``contains()`` / ``contained_by()`` are ``@>`` / ``<@``."""
 
     visit_name = "jsonb"
+    containment = True
 
 
 class UUID(sqltypes.Uuid):
