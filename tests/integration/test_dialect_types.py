@@ -181,3 +181,28 @@ def test_sqlite_json(engine: Engine) -> None:
         conn.execute(table.insert(), {"id": 1, "doc": {"a": [1, {"b": "c"}]}})
         assert conn.scalar(select(table.c.doc)) == {"a": [1, {"b": "c"}]}
         assert conn.scalar(select(table.c.doc[("a", 1, "b")].as_string())) == "c"
+
+
+def test_postgresql_enum_create_type_false(engine: Engine) -> None:
+    """ENUM(create_type=False) uses an existing type: drop_all leaves it in place (and the
+    enum is a VARCHAR on databases without named enum types)."""
+    mood = postgresql.ENUM("up", "down", name="dialect_kept_mood", create_type=False)
+    table = _table("dialect_kept", Column("mood", mood))
+    if engine.dialect.name != "postgresql":
+        table.metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(table.insert(), {"id": 1, "mood": "up"})
+            assert conn.scalar(select(table.c.mood)) == "up"
+        return
+    from corral import text
+
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TYPE dialect_kept_mood AS ENUM ('up', 'down')"))
+    table.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(table.insert(), {"id": 1, "mood": "down"})
+        assert conn.scalar(select(table.c.mood)) == "down"
+    table.metadata.drop_all(engine)
+    with engine.connect() as conn:
+        kept = conn.scalar(text("SELECT count(*) FROM pg_type WHERE typname = 'dialect_kept_mood'"))
+    assert kept == 1

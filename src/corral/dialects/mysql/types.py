@@ -205,10 +205,11 @@ def _text_to_set(value: Any) -> Any:
     return set(value.split(",")) if value else set()
 
 
-class SET(sqltypes.String):
+class SET(TypeEngine):
     """MySQL's ``SET('a', 'b', ...)``: a Python ``set`` of some of the given strings."""
 
-    python_types: ClassVar[tuple[type, ...]] = (set, frozenset, list, tuple)
+    python_types = (set, frozenset, list, tuple)
+    affinity = "string"
     visit_name = "mysql_set"
     expected = "a set of the SET's values"
 
@@ -223,7 +224,7 @@ class SET(sqltypes.String):
                 "mysql.SET() takes the allowed values as strings without commas"
                 + (f", got {bad[0]!r}" if bad else "")
             )
-        super().__init__(length=max(len(v) for v in values))
+        self.length = max(len(v) for v in values)
         self.values = values
 
     @property
