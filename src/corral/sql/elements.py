@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from corral import exc
 from corral.sql import operators as ops
+from corral.sql.container_comparators import ContainerComparators
 from corral.sql.type_api import (
     NULLTYPE,
     NUMERIC_AFFINITIES,
@@ -103,7 +104,7 @@ class ClauseElement:
         return self.compile().sql
 
 
-class ColumnElement(ClauseElement, Generic[T]):
+class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
     """An expression that has a value and a type: columns, binds, operations, functions."""
 
     type: TypeEngine = NULLTYPE
@@ -167,42 +168,6 @@ class ColumnElement(ClauseElement, Generic[T]):
         from corral.sql.json_ops import json_index
 
         return json_index(self, key)
-
-    def _array_only(self, method: str) -> None:
-        if self.type.affinity != "array":
-            raise exc.ArgumentError(
-                f"{self.describe()}.{method}() compares array elements, but "
-                f"{self.describe()} is {self.type.describe()}, not an ARRAY"
-            )
-
-    def any(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
-        """``other = ANY (array)``: whether an element of this ARRAY equals ``other`` (given
-        positionally or as ``other=``, SQLAlchemy's name; relationships share the method)."""
-        from corral.sql.array_type import any_
-
-        self._array_only("any")
-        other = kwargs.pop("other", criterion)
-        if kwargs:
-            raise exc.ArgumentError(
-                f"{self.describe()}.any() takes the value to look for, not "
-                f"{', '.join(sorted(kwargs))}"
-            )
-        return any_(self, other)
-
-    def contained_by(self, other: object) -> ColumnElement[bool]:
-        """``array <@ other``: every element of this ARRAY (or JSONB) is in ``other``."""
-        from corral.sql.array_type import array_compare
-
-        if not getattr(self.type, "containment", False):
-            self._array_only("contained_by")
-        return array_compare(self, "<@", other)
-
-    def overlap(self, other: object) -> ColumnElement[bool]:
-        """``array && other``: this ARRAY and ``other`` share an element."""
-        from corral.sql.array_type import array_compare
-
-        self._array_only("overlap")
-        return array_compare(self, "&&", other)
 
     def __iter__(self) -> Any:
         raise TypeError(f"The SQL expression {self.describe()} is not iterable")
