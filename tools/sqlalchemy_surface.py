@@ -85,8 +85,11 @@ ABSENT_BECAUSE = {
 
 #: What a reader of a present module's section should know; shown on the page.
 NOTES = {
-    f"sqlalchemy.dialects.{name}": "The dialect's own `insert()` and its SQL types are not "
-    "written yet; the types of `corral.types` work on every dialect."
+    f"sqlalchemy.dialects.{name}": "The dialect's own `insert()` (with its upsert clause) "
+    "and its own types are here, refused with an error naming them on the other databases "
+    "(`JSON` and `UUID`, the generic types under this module's name, work everywhere). Most "
+    "uppercase names of generic types (`INTEGER`, `TEXT`, ...) are not: use the types of "
+    "`corral.types`, which work on every dialect."
     for name in ("postgresql", "sqlite", "mysql")
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from corral import exc
 from corral.sql.columns import NamedColumn
@@ -13,6 +13,9 @@ from corral.sql.execution_options import HasExecutionOptions
 from corral.sql.from_clause import ColumnCollection, FromClause, TableClause
 from corral.sql.selectable import SelectBase, _column_or_from
 from corral.sql.text import TextClause
+
+if TYPE_CHECKING:
+    from corral.sql.upsert import UpsertClause
 
 
 def _check_table(table: object, statement: str) -> TableClause:
@@ -137,15 +140,17 @@ class Insert(DMLStatement):
     """``INSERT INTO table (columns) VALUES (...)``, many rows, or ``... SELECT``."""
 
     visit_name = "insert"
+    #: What the INSERT does on a key collision (a dialect's ``insert()`` sets it).
+    _upsert: UpsertClause | None = None
 
     def __init__(self, table: TableClause, entity: Any = None) -> None:
         super().__init__(table, entity)
         self._multi_values: list[dict[str, BindParameter[Any] | ColumnElement[Any]]] = []
         self._from_select: tuple[list[str], SelectBase] | None = None
 
-    def values(self, *args: Any, **kwargs: Any) -> Insert:
+    def values(self, *args: Any, **kwargs: Any) -> Self:
         """Values for one row (a dict or keywords) or many rows (a list of dicts)."""
-        clone: Insert = self._clone()
+        clone: Self = self._clone()
         clone._values_given = True
         if args and isinstance(args[0], list | tuple) and len(args) == 1:
             rows = args[0]
@@ -166,9 +171,9 @@ class Insert(DMLStatement):
         clone._set_values(kwargs)
         return clone
 
-    def from_select(self, names: Sequence[str], select: SelectBase) -> Insert:
+    def from_select(self, names: Sequence[str], select: SelectBase) -> Self:
         """``INSERT INTO table (names) SELECT ...``."""
-        clone: Insert = self._clone()
+        clone: Self = self._clone()
         for name in names:
             if name not in self.table.columns:
                 raise exc.NoSuchColumnError(
@@ -187,7 +192,8 @@ class Insert(DMLStatement):
             if self._from_select
             else None
         )
-        return (*self._base_key(binds), multi, from_select)
+        upsert = self._upsert._key(binds) if self._upsert is not None else None
+        return (*self._base_key(binds), multi, from_select, upsert)
 
 
 class _FilteredDML(DMLStatement):

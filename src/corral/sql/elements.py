@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from corral import exc
 from corral.sql import operators as ops
+from corral.sql.container_comparators import ContainerComparators
 from corral.sql.type_api import (
     NULLTYPE,
     NUMERIC_AFFINITIES,
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from corral.sql.compiler.compiled import Compiled
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.from_clause import FromClause
-    from corral.sql.json_ops import JSONIndex
     from corral.sql.selectable import Select
     from corral.sql.wrappers import Cast, Label
 
@@ -104,7 +104,7 @@ class ClauseElement:
         return self.compile().sql
 
 
-class ColumnElement(ClauseElement, Generic[T]):
+class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
     """An expression that has a value and a type: columns, binds, operations, functions."""
 
     type: TypeEngine = NULLTYPE
@@ -159,7 +159,12 @@ class ColumnElement(ClauseElement, Generic[T]):
 
         return Collate(self, collation)
 
-    def __getitem__(self, key: object) -> JSONIndex:
+    def __getitem__(self, key: object) -> Any:
+        # Any: a JSONIndex (with .as_string() ...) or an ArrayIndex, by the type.
+        if self.type.affinity == "array":
+            from corral.sql.array_type import array_index
+
+            return array_index(self, key)
         from corral.sql.json_ops import json_index
 
         return json_index(self, key)
@@ -194,7 +199,11 @@ class ColumnElement(ClauseElement, Generic[T]):
     def not_ilike(self, pattern: object, escape: str | None = None) -> BinaryExpression[bool]:
         return self._string_op(ops.NOT_ILIKE, pattern, escape)
 
-    def contains(self, other: object, *, autoescape: bool = False) -> BinaryExpression[bool]:
+    def contains(self, other: object, *, autoescape: bool = False) -> ColumnElement[bool]:
+        if getattr(self.type, "containment", False):  # ARRAY, JSONB: ``@>``, as SQLAlchemy's
+            from corral.sql.array_type import array_compare
+
+            return array_compare(self, "@>", other)
         return self._pattern(other, "%", "%", autoescape)
 
     def startswith(self, other: object, *, autoescape: bool = False) -> BinaryExpression[bool]:

@@ -63,12 +63,12 @@ def named_enum_types(tables: Iterable[Table], dialect: Any) -> list[Enum]:
 def create_enum_types(connection: Any, tables: Iterable[Table]) -> None:
     """CREATE the named enum types the tables need and the database lacks."""
     for enum in named_enum_types(tables, connection.dialect):
-        if not has_enum_type(connection, enum.name or ""):
+        if getattr(enum, "create_type", True) and not has_enum_type(connection, enum.name or ""):
             connection.execute(CreateEnumType(enum))
 
 
 def drop_enum_types(connection: Any, tables: Iterable[Table]) -> None:
     """DROP the named enum types of tables just dropped, where they exist."""
     for enum in named_enum_types(tables, connection.dialect):
-        if has_enum_type(connection, enum.name or ""):
+        if getattr(enum, "create_type", True) and has_enum_type(connection, enum.name or ""):
             connection.execute(DropEnumType(enum))

@@ -70,6 +70,7 @@ Affinity = Literal[
     "json",
     "uuid",
     "enum",
+    "array",
     "null",
 ]
 

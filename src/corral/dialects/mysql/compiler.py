@@ -15,6 +15,7 @@ from corral.dialects.mysql.options import (
 from corral.sql.compiler import flags
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.statement import StatementCompiler
+from corral.sql.compiler.upsert import OnDuplicateKeyCompiler
 from corral.sql.ddl import CreateIndex, DropIndex
 from corral.sql.from_clause import Join
 from corral.sql.json_ops import JSONIndex
@@ -53,7 +54,7 @@ RESERVED_WORDS = frozenset(
 )
 
 
-class MySQLStatementCompiler(StatementCompiler):
+class MySQLStatementCompiler(OnDuplicateKeyCompiler, StatementCompiler):
     """Statements as MariaDB/MySQL write them."""
 
     reserved_words = RESERVED_WORDS

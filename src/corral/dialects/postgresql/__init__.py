@@ -1,7 +1,22 @@
-"""PostgreSQL, through psycopg 3 (``pip install corral[postgresql]``)."""
+"""PostgreSQL, through psycopg 3 (``pip install corral[postgresql]``): the dialect, its
+``insert()`` with ``ON CONFLICT``, and its types."""
 
 from corral.dialects.postgresql.base import PostgreSQLDialect
+from corral.dialects.postgresql.dml import Insert, insert
+from corral.dialects.postgresql.types import ARRAY, CIDR, ENUM, INET, JSON, JSONB, UUID
 
 dialect = PostgreSQLDialect
 
-__all__ = ["PostgreSQLDialect", "dialect"]
+__all__ = [
+    "ARRAY",
+    "CIDR",
+    "ENUM",
+    "INET",
+    "JSON",
+    "JSONB",
+    "UUID",
+    "Insert",
+    "PostgreSQLDialect",
+    "dialect",
+    "insert",
+]

@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from corral import exc
+from corral.sql import operators as ops
+from corral.sql.array_type import ArrayIndex, ArrayOperation
+from corral.sql.compiler import flags
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.statement import StatementCompiler
+from corral.sql.compiler.upsert import OnConflictCompiler
 from corral.sql.ddl import CreateIndex
+from corral.sql.elements import BindParameter
 from corral.sql.schema import (
     CheckConstraint,
     Column,
@@ -35,12 +40,33 @@ RESERVED_WORDS = frozenset(
 )
 
 
-class PostgreSQLStatementCompiler(StatementCompiler):
+class PostgreSQLStatementCompiler(OnConflictCompiler, StatementCompiler):
     """Statements as PostgreSQL writes them."""
 
     reserved_words = RESERVED_WORDS
     #: psycopg sends a str untyped; ``concat(%s, %s)`` would leave PostgreSQL guessing.
     function_string_cast = "VARCHAR"
+
+    def visit_array_index(self, element: ArrayIndex, **kw: Any) -> str:
+        array = self.process(element.array, **flags.plain(kw))
+        if element.array.precedence < ops.ATOM:
+            array = f"({array})"
+        index = self.process(element.index, **flags.plain(kw))
+        if element.upper is not None:
+            index += ":" + self.process(element.upper, **flags.plain(kw))
+        return f"{array}[{index}]"
+
+    def visit_array_operation(self, element: ArrayOperation, **kw: Any) -> str:
+        left = self.process(element.left, **flags.plain(kw))
+        right = self.process(element.right, **flags.plain(kw))
+        if isinstance(element.right, BindParameter):
+            # psycopg types a list by its values (smallint[] for small ints): name the type.
+            target = element.right.type if element.operator != "any" else None
+            if target is not None:
+                right = f"CAST({right} AS {self.cast_type(target)})"
+        if element.operator == "any":
+            return f"{right} = ANY ({left})"
+        return f"{left} {element.operator} {right}"
 
     #: ``count`` new keys from a column's sequence (for ``sequence_prefetch``).
     sequence_prefetch_sql = (

@@ -8,6 +8,7 @@ from corral import exc
 from corral.sql.compiler import flags
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.statement import StatementCompiler
+from corral.sql.compiler.upsert import OnConflictCompiler
 from corral.sql.ddl import CreateIndex
 from corral.sql.json_ops import JSONIndex
 from corral.sql.schema import Column, PrimaryKeyConstraint, Table, UniqueConstraint
@@ -46,8 +47,11 @@ _STRFTIME = {
 }
 
 
-class SQLiteStatementCompiler(StatementCompiler):
+class SQLiteStatementCompiler(OnConflictCompiler, StatementCompiler):
     """Statements as SQLite writes them."""
+
+    #: SQLite's ON CONFLICT names columns only.
+    conflict_on_constraint = False
 
     reserved_words = RESERVED_WORDS
 

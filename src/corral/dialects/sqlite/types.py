@@ -27,6 +27,8 @@ from corral.sql import types as sqltypes
 from corral.sql.compiler.types import TypeCompiler
 from corral.sql.type_api import Processor, ProcessorFactory, TypeEngine
 
+__all__ = ["JSON"]
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -130,6 +132,10 @@ def _fixed(processor: Processor) -> ProcessorFactory:
         return processor
 
     return factory
+
+
+class JSON(sqltypes.JSON):
+    """SQLite's JSON: the document kept as text, read with ``JSON_EXTRACT``."""
 
 
 class SQLiteTypeCompiler(TypeCompiler):

@@ -67,6 +67,8 @@ class InstrumentedAttribute(ColumnElement[T]):
     # type checkers, so relationships' methods are declared here; a column explains.
 
     def any(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:
+        if self.type.affinity == "array" and not kwargs:  # ARRAY's ``value = ANY (col)``
+            return super().any(criterion)
         raise self._not_a_relationship("any()")
 
     def has(self, criterion: Any = None, **kwargs: Any) -> ColumnElement[bool]:

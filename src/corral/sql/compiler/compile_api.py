@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
@@ -44,6 +45,14 @@ def _dialect_of(bind: Any, dialect: Any) -> SQLDialect:
     return dialect
 
 
+def _stringify_dialect(element: ClauseElement) -> Any:
+    name = getattr(element, "stringify_dialect", None)
+    if not name:
+        return None
+    module = importlib.import_module(f"corral.dialects.{name}")
+    return module.dialect()
+
+
 def compile_element(
     element: ClauseElement,
     bind: Any,
@@ -51,6 +60,9 @@ def compile_element(
     compile_kwargs: dict[str, Any] | None,
 ) -> Compiled:
     """``element`` compiled for the dialect, with its values attached (``Compiled.params``)."""
+    if bind is None and dialect is None:
+        # A dialect's own construct (postgresql.insert()) shows in that dialect's SQL.
+        dialect = _stringify_dialect(element)
     target = _dialect_of(bind, dialect)
     options = dict(compile_kwargs or {})
     unknown = sorted(set(options) - COMPILE_KWARGS)

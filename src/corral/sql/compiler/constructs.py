@@ -12,6 +12,7 @@ from corral.sql.elements import ClauseElement, ColumnElement
 from corral.sql.wrappers import Label
 
 if TYPE_CHECKING:
+    from corral.sql.array_type import ArrayIndex, ArrayOperation
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.constructs import Collate, Extract, Tuple, TypeCoerce
     from corral.sql.features import Features
@@ -177,6 +178,18 @@ class ConstructCompiler:
 
     def visit_table_valued_column(self, element: TableValuedColumn, **kw: Any) -> str:
         return self._from_name(element.source)
+
+    # -- ARRAY ----------------------------------------------------------------------------
+
+    def visit_array_index(self, element: ArrayIndex, **kw: Any) -> str:
+        raise self._unsupported(
+            f"arrays ({element.array.describe()}[...])", "store the values in a related table"
+        )
+
+    def visit_array_operation(self, element: ArrayOperation, **kw: Any) -> str:
+        raise self._unsupported(
+            f"arrays ({element.describe()})", "store the values in a related table"
+        )
 
     # -- JSON -----------------------------------------------------------------------------
 

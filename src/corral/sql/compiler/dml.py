@@ -13,6 +13,7 @@ from corral import exc
 from corral.sql.columns import NamedColumn
 from corral.sql.compiler import flags
 from corral.sql.compiler.compiled import StatementKind
+from corral.sql.compiler.upsert import upsert_sql
 from corral.sql.elements import BindParameter, ClauseElement
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ def _given_keys(compiler: StatementCompiler, table: TableClause, consumed: set[s
 
 def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, Any]) -> str:
     _start(compiler, insert, "insert")
+    compiler._upsert_statement = insert
     table = insert.table
     name = compiler.quote(table.name or "")
     compiler._primary_key = list(getattr(getattr(table, "primary_key", None), "columns", ()))
@@ -67,8 +69,10 @@ def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, An
         names, select = insert._from_select
         columns = ", ".join(compiler.quote(_column_name(table, n)) for n in names)
         body = compiler.process(select, **flags.nested(kw))
-        return f"INSERT INTO {name} ({columns}) {body}" + _returning(
-            compiler, insert, compiler.features.insert_returning
+        return (
+            f"INSERT INTO {name} ({columns}) {body}"
+            + upsert_sql(compiler, insert)
+            + _returning(compiler, insert, compiler.features.insert_returning)
         )
     if insert._multi_values:
         return _insert_multi(compiler, insert, name)
@@ -87,6 +91,7 @@ def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, An
         sql = f"INSERT INTO {name} DEFAULT VALUES"
     else:
         sql = f"INSERT INTO {name} () VALUES ()"
+    sql += upsert_sql(compiler, insert)
     returning = _returning(compiler, insert, compiler.features.insert_returning)
     if not returning and _wants_implicit_returning(compiler, values):
         pk = ", ".join(compiler.quote(c.name) for c in compiler._primary_key)
@@ -183,6 +188,7 @@ def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str
                 )
         groups.append("(" + ", ".join(values) + ")")
     sql = f"INSERT INTO {name} ({columns}) VALUES {', '.join(groups)}"
+    sql += upsert_sql(compiler, insert)
     return sql + _returning(compiler, insert, compiler.features.insert_many_returning)
 
 

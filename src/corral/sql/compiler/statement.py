@@ -77,6 +77,8 @@ class StatementCompiler(ConstructCompiler):
         self._table: TableClause | None = None
         self._primary_key: list[Any] = []
         self._implicit_returning = False
+        #: The INSERT whose upsert clause is being written (see compiler/upsert.py).
+        self._upsert_statement: Any = None
         #: A single-row INSERT's values group: (start, end, slots up to its end).
         self._values_span: tuple[int, int, int] | None = None
         self._recursive = False
