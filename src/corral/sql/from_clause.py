@@ -201,6 +201,12 @@ class Alias(FromClause):
     def _underlying(self) -> FromClause:
         return self.element._underlying() if isinstance(self.element, FromClause) else self
 
+    def _for_display(self) -> ClauseElement:
+        """``str(subquery)`` shows the SELECT it names."""
+        if isinstance(self.element, FromClause):
+            return self
+        return self.element._for_display()
+
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         # Two unnamed aliases of one table would otherwise have one key, and a statement
         # using both could be given another statement's SQL from the cache: an unnamed
@@ -229,6 +235,9 @@ class CTE(Alias):
     def __init__(self, element: SelectBase, name: str | None, recursive: bool = False) -> None:
         super().__init__(element, name)
         self.recursive = recursive
+
+    def _for_display(self) -> ClauseElement:
+        return self
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("cte", self.name, self.recursive, self.element._key(binds))
@@ -260,6 +269,8 @@ class Join(FromClause):
         self.right = right
         self.isouter = isouter or full
         self.full = full
+        #: The ON clause was inferred from a foreign key (``referring = referred``).
+        self.inferred = onclause is None
         self.onclause = onclause if onclause is not None else infer_join_condition(left, right)
         self._columns = ColumnCollection("join")
         for side in (left, right):

@@ -57,6 +57,9 @@ class Function(WindowCapable):
         if count_star and self.key.lower() == "count":
             args = ()  # count("*") is count(*), not a count of the string '*'
         self.arguments = ClauseList([_argument(a) for a in args])
+        for argument in self.arguments.clauses:
+            if isinstance(argument, BindParameter) and argument.anonymous:
+                argument.display_name = self.key
         self.type = to_instance(type_) if type_ is not None else self._infer_type()
 
     def _infer_type(self) -> TypeEngine:

@@ -115,7 +115,9 @@ class JSONIndex(ColumnElement[Any]):
     def _key_bind(self) -> BindParameter[Any]:
         """The single key or index, as its own type (PostgreSQL's ``->``)."""
         step = self.path[0]
-        return BindParameter(None, step, Integer() if isinstance(step, int) else String())
+        bind = BindParameter(None, step, Integer() if isinstance(step, int) else String())
+        bind.display_name = self.element.key or "param"
+        return bind
 
     def _text_path_bind(self) -> BindParameter[Any]:
         """The steps as text (PostgreSQL's ``#>`` takes ``text[]``)."""

@@ -99,7 +99,9 @@ def _limit_bind(value: int | None, what: str) -> BindParameter[Any] | None:
         raise exc.ArgumentError(f"{what}() takes a non-negative int, got {value!r}")
     from corral.sql.types import Integer
 
-    return BindParameter(f"param_{what}", value, Integer())
+    bind: BindParameter[Any] = BindParameter(f"param_{what}", value, Integer())
+    bind.display_name = "param"  # str() numbers it as SQLAlchemy does: LIMIT :param_1
+    return bind
 
 
 class Select(SelectBase, HasExecutionOptions):

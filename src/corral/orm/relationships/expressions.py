@@ -268,9 +268,11 @@ def _value_of(
             f"{type(obj).__name__} maps no attribute to column {column.describe()}; "
             "map it to compare objects through this relationship"
         )
-    return BindParameter(
+    bind: BindParameter[Any] = BindParameter(
         None, type_=compared.type, callable_=_AttributeReader(obj, key), origin=compared.describe()
     )
+    bind.display_name = "param"  # str() shows an object's key as SQLAlchemy does: :param_1
+    return bind
 
 
 class _AttributeReader:

@@ -1,4 +1,5 @@
-"""A dialect for ``str(statement)``: generic SQL, ``?`` placeholders, double-quoted names."""
+"""A dialect for ``str(statement)``: generic SQL as SQLAlchemy prints it (named parameters,
+double-quoted names); see ``display.py``."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from functools import cache
 
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.dialect import SQLDialect
-from corral.sql.compiler.statement import StatementCompiler
+from corral.sql.compiler.display import DisplayStatementCompiler
 from corral.sql.compiler.types import TypeCompiler
 from corral.sql.features import Features
 
 GENERIC_FEATURES = Features(
-    paramstyle="qmark",
+    paramstyle="named",
     quote_char='"',
     max_bind_params=32766,
     lastrowid=True,
@@ -33,7 +34,7 @@ GENERIC_FEATURES = Features(
     native_ilike=True,
     nulls_ordering=True,
     concat_operator=True,
-    limit_for_offset_only=None,
+    limit_for_offset_only="-1",
     default_values_insert=True,
     native_boolean=True,
     native_uuid=True,
@@ -51,7 +52,7 @@ class GenericDialect(SQLDialect):
 
     name = "generic"
     features = GENERIC_FEATURES
-    statement_compiler = StatementCompiler
+    statement_compiler = DisplayStatementCompiler
     ddl_compiler = DDLCompiler
     type_compiler = TypeCompiler
 

@@ -60,6 +60,14 @@ class StatementCompiler(ConstructCompiler):
     #: The type a string value passed to a SQL function is cast to, where the driver sends
     #: strings untyped and the database could not tell the function's argument type.
     function_string_cast: str | None = None
+    #: What comes before FROM, WHERE and HAVING in a SELECT, and before LIMIT (a line
+    #: break in ``str()``, as SQLAlchemy shows statements).
+    clause_break: str = " "
+    limit_break: str = " "
+    #: RETURNING names columns with their table (``RETURNING t.id``).
+    returning_include_table: bool = False
+    #: An expression assigned in UPDATE ... SET is parenthesized (``x=(y + :y_1)``).
+    group_assigned_expressions: bool = False
 
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
@@ -102,7 +110,7 @@ class StatementCompiler(ConstructCompiler):
         span = values[:2] if values and values[2] == len(self.slots) and not self._ctes else None
         if self._ctes:
             recursive = "RECURSIVE " if self._recursive else ""
-            sql = f"WITH {recursive}{', '.join(self._ctes.values())} {sql}"
+            sql = f"WITH {recursive}{', '.join(self._ctes.values())}{self.limit_break}{sql}"
         keys_out = [name for name, _ in self.result_columns]
         processors = [t.result_processor(self.dialect, None) for _, t in self.result_columns]
         return Compiled(
@@ -116,6 +124,7 @@ class StatementCompiler(ConstructCompiler):
             primary_key=self._primary_key,
             implicit_returning=self._implicit_returning,
             values_span=span,
+            named=self.features.paramstyle == "named",
         )
 
     def process(self, element: ClauseElement, **kw: Any) -> str:
@@ -196,7 +205,7 @@ class StatementCompiler(ConstructCompiler):
         has_value = bind is not None and bind.has_value()
         processor = self._slot_processor(type_, label, stored)
         self.slots.append(ParamSlot(key, index, processor, label, has_value, default))
-        return self.placeholder
+        return f":{key}" if self.features.paramstyle == "named" else self.placeholder
 
     def visit_bindparam(self, bind: BindParameter[Any], **kw: Any) -> str:
         if kw.get("literal_binds") or self.literal_binds:
@@ -432,7 +441,7 @@ class StatementCompiler(ConstructCompiler):
                 assert not isinstance(cte.element, FromClause)
                 names = ", ".join(self.quote(k) for k, _ in cte.element._exported_columns())
                 columns = f"({names})"
-            self._ctes[id(cte)] = f"{name}{columns} AS ({body})"
+            self._ctes[id(cte)] = f"{name}{columns} AS{self.clause_break}({body})"
             if cte.recursive:
                 self._recursive = True
         return name
@@ -441,8 +450,10 @@ class StatementCompiler(ConstructCompiler):
         keyword = self.join_keyword(join)
         left = self.process(join.left, **kw)
         right = self.process(join.right, **kw)
-        on = self.process(join.onclause, **flags.plain(kw))
-        return f"{left} {keyword} {right} ON {on}"
+        return f"{left} {keyword} {right} ON {self.join_condition(join, kw)}"
+
+    def join_condition(self, join: Join, kw: dict[str, Any]) -> str:
+        return self.process(join.onclause, **flags.plain(kw))
 
     def join_keyword(self, join: Join) -> str:
         if join.full:
@@ -457,8 +468,33 @@ class StatementCompiler(ConstructCompiler):
         froms = select._froms(kw.get("correlate", frozenset()), enclosing)
         own = frozenset(id(x) for f in froms for x in f._covers())
         ckw = flags.correlating(own, enclosing)
+        columns = self._select_columns(select, bool(kw.get("in_subquery")), top, ckw)
+        sql = "SELECT "
+        if select._distinct:
+            sql += "DISTINCT "
+        sql += ", ".join(columns)
+        brk = self.clause_break
+        if froms:
+            sql += f"{brk}FROM " + ", ".join(self.process(f, asfrom=True, **ckw) for f in froms)
+        if select._where:
+            sql += f"{brk}WHERE " + self._conditions(select._where, ckw)
+        scope = {"label_scope": select._columns_plus_names()}
+        if select._group_by:
+            sql += " GROUP BY " + ", ".join(
+                self.process(g, **ckw, **scope) for g in select._group_by
+            )
+        if select._having:
+            sql += f"{brk}HAVING " + self._conditions(select._having, ckw)
+        sql += self._order_limit(select._order_by, select._limit, select._offset, {**ckw, **scope})
+        if select._for_update is not None:
+            sql += self.for_update_clause(select, ckw)
+        return sql
+
+    def _select_columns(
+        self, select: Select, in_subquery: bool, top: bool, ckw: dict[str, Any]
+    ) -> list[str]:
+        """The SELECT list, each column written with the label it needs."""
         columns = []
-        in_subquery = kw.get("in_subquery")
         # A subquery names its columns as its FROM exposes them (duplicates made unique).
         named = select._exported_columns() if in_subquery else select._columns_plus_names()
         for position, (name, column) in enumerate(named):
@@ -473,25 +509,7 @@ class StatementCompiler(ConstructCompiler):
             columns.append(sql)
             if top:
                 self.result_columns.append((name or f"anon_{position + 1}", column.type))
-        sql = "SELECT "
-        if select._distinct:
-            sql += "DISTINCT "
-        sql += ", ".join(columns)
-        if froms:
-            sql += " FROM " + ", ".join(self.process(f, asfrom=True, **ckw) for f in froms)
-        if select._where:
-            sql += " WHERE " + self._conditions(select._where, ckw)
-        scope = {"label_scope": select._columns_plus_names()}
-        if select._group_by:
-            sql += " GROUP BY " + ", ".join(
-                self.process(g, **ckw, **scope) for g in select._group_by
-            )
-        if select._having:
-            sql += " HAVING " + self._conditions(select._having, ckw)
-        sql += self._order_limit(select._order_by, select._limit, select._offset, {**ckw, **scope})
-        if select._for_update is not None:
-            sql += self.for_update_clause(select, ckw)
-        return sql
+        return columns
 
     def _conditions(self, conditions: list[ColumnElement[Any]], kw: dict[str, Any]) -> str:
         if len(conditions) == 1:
@@ -511,9 +529,9 @@ class StatementCompiler(ConstructCompiler):
                 self.process(o, in_order_by=True, **kw) for o in order_by
             )
         if limit is not None:
-            sql += f" LIMIT {self.process(limit)}"
+            sql += f"{self.limit_break}LIMIT {self.process(limit)}"
         elif offset is not None and self.features.limit_for_offset_only is not None:
-            sql += f" LIMIT {self.features.limit_for_offset_only}"
+            sql += f"{self.limit_break}LIMIT {self.features.limit_for_offset_only}"
         if offset is not None:
             sql += f" OFFSET {self.process(offset)}"
         return sql
