@@ -115,7 +115,9 @@ class JSONIndex(ColumnElement[Any]):
     def _key_bind(self) -> BindParameter[Any]:
         """The single key or index, as its own type (PostgreSQL's ``->``)."""
         step = self.path[0]
-        bind = BindParameter(None, step, Integer() if isinstance(step, int) else String())
+        bind: BindParameter[Any] = BindParameter(
+            None, step, Integer() if isinstance(step, int) else String()
+        )
         bind.display_name = self.element.key or "param"
         return bind
 

@@ -56,9 +56,9 @@ class Compiled:
         "primary_key",
         "result_keys",
         "result_processors",
-        "sql_named",
         "slots",
         "sql",
+        "sql_named",
         "table",
         "values_span",
     )
@@ -124,7 +124,6 @@ class Compiled:
         """True: corral writes positional placeholders (``?`` or ``%s``) on every dialect;
         False only for ``str()``'s named ``:name`` form, which is never executed."""
         return not self.sql_named
-
 
     @property
     def positiontup(self) -> list[str] | None:

@@ -22,7 +22,6 @@ from corral.sql.conditions import BooleanClauseList
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
-    ClauseElement,
     ClauseList,
     ColumnElement,
     UnaryExpression,
@@ -131,19 +130,18 @@ class DisplayStatementCompiler(StatementCompiler):
 
         Named before the column is written, so the label takes its number first."""
         if isinstance(column, Label):
-            name = column.name if column.name is not None else self._anon(column)
-            used.add(name)
+            used.add(column.name if column.name is not None else self._anon(column))
             return None
         if isinstance(column, UnaryExpression | TextColumn) or _is_literal(column):
             return None
-        name = _natural_name(column)
-        if name is None:
+        natural = _natural_name(column)
+        if natural is None:
             prefix = column.key if isinstance(column, Function) else "anon"
             return self._anon_name(key, prefix or "anon")
-        if name in used:
-            return self._anon_name(key, name)
-        used.add(name)
-        return None if isinstance(column, NamedColumn) else name
+        if natural in used:
+            return self._anon_name(key, natural)
+        used.add(natural)
+        return None if isinstance(column, NamedColumn) else natural
 
     # -- clauses written differently -----------------------------------------------------
 
@@ -199,4 +197,3 @@ def _bind_prefix(bind: BindParameter[Any]) -> str:
         return "param"
     name = _NOT_A_NAME.sub("", origin.rpartition(".")[2])
     return name or "param"
-

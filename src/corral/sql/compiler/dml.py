@@ -36,9 +36,7 @@ def _returning(compiler: StatementCompiler, statement: DMLStatement, supported: 
         )
     columns = []
     for position, column in enumerate(statement._returning):
-        columns.append(
-            compiler.process(column, include_table=compiler.returning_include_table)
-        )
+        columns.append(compiler.process(column, include_table=compiler.returning_include_table))
         compiler.result_columns.append((column.key or f"anon_{position + 1}", column.type))
     return " RETURNING " + ", ".join(columns)
 
