@@ -3,6 +3,7 @@ statement: each case is built with both libraries and the two strings compared."
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -246,6 +247,131 @@ def cte(m: ModuleType) -> Any:
 def scalar_subquery_compared(m: ModuleType) -> Any:
     t, p = tables(m)
     return m.select(m.func.count(p.c.id)).where(p.c.team_id == t.c.id).scalar_subquery() == 2
+
+
+# -- more spellings --------------------------------------------------------------------------
+
+
+@case
+def count_of_star_string(m: ModuleType) -> Any:
+    t, _ = tables(m)
+    return m.select(m.func.count("*")).select_from(t)
+
+
+@case
+def now_function(m: ModuleType) -> Any:
+    return m.select(m.func.now())
+
+
+@case
+def ilike_lowered(m: ModuleType) -> Any:
+    t, _ = tables(m)
+    return t.c.city.ilike("os%")
+
+
+@case
+def tuple_in(m: ModuleType) -> Any:
+    t, _ = tables(m)
+    return m.tuple_(t.c.id, t.c.city).in_([(1, "a"), (2, "b")])
+
+
+@case
+def insert_rows_numbered(m: ModuleType) -> Any:
+    t, _ = tables(m)
+    return m.insert(t).values([{"city": "a"}, {"city": "b"}])
+
+
+@case
+def type_coerce_keeps_column_name(m: ModuleType) -> Any:
+    t, _ = tables(m)
+    return m.select(m.type_coerce(t.c.id, m.String))
+
+
+# -- ORM statements ---------------------------------------------------------------------------
+
+
+def mapped(m: ModuleType) -> tuple[Any, Any, Any]:
+    orm = importlib.import_module(f"{m.__name__}.orm")
+    declarative_base: Any = orm.DeclarativeBase
+
+    class Base(declarative_base):  # type: ignore[misc]
+        pass
+
+    class Team(Base):
+        __tablename__ = "team"
+        id = orm.mapped_column(m.Integer, primary_key=True)
+        title = orm.mapped_column(m.String(40))
+        players = orm.relationship("Player", back_populates="team")
+
+    class Player(Base):
+        __tablename__ = "player"
+        id = orm.mapped_column(m.Integer, primary_key=True)
+        team_id = orm.mapped_column(m.ForeignKey("team.id"))
+        nick = orm.mapped_column(m.String(40))
+        team = orm.relationship("Team", back_populates="players")
+
+    return orm, Team, Player
+
+
+@case
+def orm_aliased_entity(m: ModuleType) -> Any:
+    orm, team, _ = mapped(m)
+    other = orm.aliased(team)
+    return m.select(other).order_by(other.id)
+
+
+@case
+def orm_two_entities_joined(m: ModuleType) -> Any:
+    _, team, player = mapped(m)
+    return m.select(team, player).join(team.players).where(player.nick == "x")
+
+
+@case
+def orm_join_to_aliases(m: ModuleType) -> Any:
+    orm, team, player = mapped(m)
+    first, second = orm.aliased(player), orm.aliased(player)
+    return (
+        m.select(team)
+        .join(team.players.of_type(first))
+        .join(team.players.of_type(second))
+        .where(first.nick == "a", second.nick == "b")
+    )
+
+
+@case
+def orm_joinedload(m: ModuleType) -> Any:
+    orm, _, player = mapped(m)
+    return m.select(player).options(orm.joinedload(player.team)).order_by(player.id)
+
+
+@case
+def orm_many_to_one_equals_object(m: ModuleType) -> Any:
+    _, team, player = mapped(m)
+    return m.select(player).where(player.team == team(id=5))
+
+
+@case
+def orm_many_to_one_not_equal_object(m: ModuleType) -> Any:
+    _, team, player = mapped(m)
+    return m.select(player).where(player.team != team(id=5))
+
+
+@case
+def orm_collection_contains(m: ModuleType) -> Any:
+    _, team, player = mapped(m)
+    return m.select(team).where(team.players.contains(player(id=7, team_id=5)))
+
+
+@case
+def orm_with_parent(m: ModuleType) -> Any:
+    orm, team, player = mapped(m)
+    return m.select(player).where(orm.with_parent(team(id=5), team.players))
+
+
+@case
+def orm_any(m: ModuleType) -> Any:
+    _, team, player = mapped(m)
+    return m.select(team).where(team.players.any(player.nick == "x"))
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -525,6 +525,9 @@ class BinaryExpression(ColumnElement[T]):
     """``left <operator> right``."""
 
     visit_name = "binary"
+    #: ``str()`` writes the right side first, as SQLAlchemy shows this condition (an inferred
+    #: join's referred column, an object's key compared with a foreign key); run as built.
+    shown_reversed: bool = False
 
     def __init__(
         self,

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any, overload
 
 from corral import exc
 from corral.sql.columns import ColumnClause, NamedColumn
-from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, next_serial
+from corral.sql.elements import (
+    BinaryExpression,
+    BindParameter,
+    ClauseElement,
+    ColumnElement,
+    next_serial,
+)
 
 if TYPE_CHECKING:
     from corral.sql.schema import Column
@@ -269,8 +275,6 @@ class Join(FromClause):
         self.right = right
         self.isouter = isouter or full
         self.full = full
-        #: The ON clause was inferred from a foreign key (``referring = referred``).
-        self.inferred = onclause is None
         self.onclause = onclause if onclause is not None else infer_join_condition(left, right)
         self._columns = ColumnCollection("join")
         for side in (left, right):
@@ -303,7 +307,10 @@ def infer_join_condition(left: FromClause, right: FromClause) -> ColumnElement[b
     pairs = _foreign_key_pairs(left, right) + _foreign_key_pairs(right, left)
     if len(pairs) == 1:
         a, b = pairs[0]
-        return a == b
+        condition = a == b
+        if isinstance(condition, BinaryExpression):
+            condition.shown_reversed = True  # str(): referred = referring, as SQLAlchemy shows it
+        return condition
     what = "no foreign key" if not pairs else f"{len(pairs)} foreign keys"
     raise exc.ArgumentError(
         f"Cannot infer the join condition between {left.describe()} and {right.describe()}: "

@@ -3,8 +3,10 @@ double-quoted names); see ``display.py``."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from functools import cache
 
+from corral.sql.compiler.compiled import Compiled
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.dialect import SQLDialect
 from corral.sql.compiler.display import DisplayStatementCompiler
@@ -31,7 +33,7 @@ GENERIC_FEATURES = Features(
     for_update_of=True,
     for_share=True,
     write_lock_on_begin=False,
-    native_ilike=True,
+    native_ilike=False,
     nulls_ordering=True,
     concat_operator=True,
     limit_for_offset_only="-1",
@@ -55,6 +57,14 @@ class GenericDialect(SQLDialect):
     statement_compiler = DisplayStatementCompiler
     ddl_compiler = DDLCompiler
     type_compiler = TypeCompiler
+
+    def cache_get(self, key: Hashable) -> Compiled | None:
+        # Compiled afresh each time: what str() shows (parameter names, the side written
+        # first) depends on more than the statement's shape, which the cache is keyed by.
+        return None
+
+    def cache_put(self, key: Hashable, compiled: Compiled) -> None:
+        self.compile_count += 1
 
 
 @cache

@@ -19,9 +19,11 @@ from corral.sql.columns import NamedColumn
 from corral.sql.compiler import flags
 from corral.sql.compiler.statement import StatementCompiler
 from corral.sql.conditions import BooleanClauseList
+from corral.sql.constructs import TypeCoerce
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
+    ClauseElement,
     ClauseList,
     ColumnElement,
     UnaryExpression,
@@ -31,7 +33,7 @@ from corral.sql.text import TextColumn
 from corral.sql.wrappers import Cast, Grouping, Label
 
 if TYPE_CHECKING:
-    from corral.sql.from_clause import FromClause, Join
+    from corral.sql.from_clause import FromClause
     from corral.sql.functions import Case
     from corral.sql.json_ops import JSONIndex
     from corral.sql.selectable import Select
@@ -46,6 +48,7 @@ class DisplayStatementCompiler(StatementCompiler):
     limit_break = "\n "
     returning_include_table = True
     group_assigned_expressions = True
+    now_as_current_timestamp = False
 
     def __init__(self, dialect: Any) -> None:
         super().__init__(dialect)
@@ -79,6 +82,10 @@ class DisplayStatementCompiler(StatementCompiler):
     def visit_bindparam(self, bind: BindParameter[Any], **kw: Any) -> str:
         if kw.get("literal_binds") or self.literal_binds:
             return super().visit_bindparam(bind, **kw)
+        row = kw.get("row_number")
+        if not bind.anonymous and row is not None:  # insert().values([...]): one name per row
+            key = f"{bind.key}_m{row}"
+            return self._add_slot(key, bind.type, bind.origin or key, bind=bind)
         if not bind.anonymous and bind.display_name is None:
             return super().visit_bindparam(bind, **kw)
         key = self._anon_name(id(bind), _bind_prefix(bind))
@@ -90,15 +97,20 @@ class DisplayStatementCompiler(StatementCompiler):
             element.operator in (ops.IN, ops.NOT_IN)
             and isinstance(right, Grouping)
             and isinstance(right.element, ClauseList)
-            and all(isinstance(c, BindParameter) for c in right.element.clauses)
+            and all(_is_value(c) for c in right.element.clauses)
         ):
             # One expanding parameter, as SQLAlchemy shows an in_() of values.
             left = self._operand(element.left, element.operator, False, kw)
             first = right.element.clauses[0]
-            assert isinstance(first, BindParameter)
-            key = self._anon_name(id(first), _bind_prefix(first))
+            prefix = _bind_prefix(first) if isinstance(first, BindParameter) else "param"
+            key = self._anon_name(id(first), prefix)
             sql = f"{left} {element.operator.sql} (__[POSTCOMPILE_{key}])"
             return f"({sql})" if element.operator is ops.NOT_IN else sql
+        if element.shown_reversed:
+            shown: BinaryExpression[Any] = BinaryExpression(
+                element.right, element.left, element.operator
+            )
+            return super().visit_binary(shown, **kw)
         return super().visit_binary(element, **kw)
 
     # -- SELECT list ---------------------------------------------------------------------
@@ -145,14 +157,11 @@ class DisplayStatementCompiler(StatementCompiler):
 
     # -- clauses written differently -----------------------------------------------------
 
-    def join_condition(self, join: Join, kw: dict[str, Any]) -> str:
-        onclause = join.onclause
-        if join.inferred and isinstance(onclause, BinaryExpression):
-            # The referred column first, as SQLAlchemy writes an inferred condition.
-            referred = self.process(onclause.right, **flags.plain(kw))
-            referring = self.process(onclause.left, **flags.plain(kw))
-            return f"{referred} {onclause.operator.sql} {referring}"
-        return super().join_condition(join, kw)
+    def visit_function(self, element: Function, **kw: Any) -> str:
+        star = element.star_argument
+        if star is not None:
+            return f"{element.name}({self.process(star)})"
+        return super().visit_function(element, **kw)
 
     def visit_case(self, element: Case, **kw: Any) -> str:
         parts = ["CASE"]
@@ -177,9 +186,17 @@ def _is_literal(column: ColumnElement[Any]) -> bool:
     return isinstance(column, NamedColumn) and column.is_literal
 
 
+def _is_value(element: ClauseElement) -> bool:
+    """A bound value, or a row of them (``tuple_(a, b).in_([(1, 2)])``)."""
+    if isinstance(element, Grouping) and isinstance(element.element, ClauseList):
+        return all(isinstance(c, BindParameter) for c in element.element.clauses)
+    return isinstance(element, BindParameter)
+
+
 def _natural_name(column: ColumnElement[Any]) -> str | None:
-    """The name a column has of itself: a table column's, or the one a CAST wraps."""
-    if isinstance(column, Cast):
+    """The name a column has of itself: a table column's, or the one a CAST (or
+    ``type_coerce()``) wraps."""
+    if isinstance(column, Cast | TypeCoerce):
         inner = column.element
         return inner.name if isinstance(inner, NamedColumn) and not inner.is_literal else None
     if isinstance(column, NamedColumn):

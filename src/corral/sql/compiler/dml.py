@@ -167,11 +167,13 @@ def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str
     ]
     columns = ", ".join(compiler.quote(_column_name(table, k)) for k in ordered)
     groups = []
-    for row in rows:
+    for index, row in enumerate(rows):
         values = []
         for key in ordered:
             if key in row:
-                values.append(_process_value(compiler, row[key], include_table=False))
+                values.append(
+                    _process_value(compiler, row[key], include_table=False, row_number=index)
+                )
                 continue
             column = table.columns[key]
             default = getattr(column, "default", None)

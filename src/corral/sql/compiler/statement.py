@@ -68,11 +68,13 @@ class StatementCompiler(ConstructCompiler):
     returning_include_table: bool = False
     #: An expression assigned in UPDATE ... SET is parenthesized (``x=(y + :y_1)``).
     group_assigned_expressions: bool = False
+    #: ``func.now()`` is written ``CURRENT_TIMESTAMP``, which every database corral runs on reads.
+    now_as_current_timestamp: bool = True
 
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
         self.features = dialect.features
-        self.placeholder = "?" if self.features.paramstyle == "qmark" else "%s"
+        self.placeholder = {"qmark": "?", "format": "%s"}.get(self.features.paramstyle, ":")
         self.slots: list[ParamSlot] = []
         self.result_columns: list[tuple[str, TypeEngine]] = []
         self._bind_index: dict[int, int] = {}
@@ -370,7 +372,11 @@ class StatementCompiler(ConstructCompiler):
     def visit_function(self, element: Function, **kw: Any) -> str:
         if element.no_parentheses:
             return element.key.upper()
-        if element.key.lower() == "now" and not element.arguments.clauses:
+        if (
+            self.now_as_current_timestamp
+            and element.key.lower() == "now"
+            and not element.arguments.clauses
+        ):
             return "CURRENT_TIMESTAMP"
         args = ", ".join(
             self.process(a, function_argument=True, **flags.plain(kw))
