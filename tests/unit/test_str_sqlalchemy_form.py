@@ -153,6 +153,19 @@ def table_aliases(m: ModuleType) -> Any:
     return m.select(a.c.title, b.c.title).join_from(a, b, a.c.id < b.c.id)
 
 
+@case
+def join_from_same_left_twice(m: ModuleType) -> Any:
+    t, p = tables(m)
+    a, b = p.alias(), p.alias()
+    return m.select(t.c.title).join_from(t, a).join_from(t, b).where(a.c.nick == b.c.nick)
+
+
+@case
+def select_from_table_then_join_holding_it(m: ModuleType) -> Any:
+    t, p = tables(m)
+    return m.select(p.c.id).select_from(t).select_from(p.join(t, t.c.id == p.c.team_id))
+
+
 # -- labels: unnamed columns numbered, the label before the parameters inside it ---------------
 
 

@@ -21,6 +21,7 @@ from corral.sql.from_clause import (
     Subquery,
     _as_from,
     _exported_name,
+    infer_join_condition,
 )
 from corral.sql.text import LabelReference, TextClause, TextColumn
 from corral.sql.wrappers import Label
@@ -297,15 +298,32 @@ class Select(SelectBase, HasExecutionOptions):
                     f"join_from({start.describe()}, ...): the relationship {path.describe()} "
                     f"starts from {path._join_parent().describe()}; pass that as the left side"
                 )
-            joined: FromClause = start
+            index, joined = clone._from_holding(start)
             target = None if path is right else _as_from(right)
             for step, on in path._join_steps(start, target):
                 joined = Join(joined, step, on, isouter=isouter, full=full)
-            clone._from_obj.append(joined)
+            clone._put_from(index, joined)
             return clone
-        join = Join(_as_from(left), _as_from(right), onclause, isouter=isouter, full=full)
-        clone._from_obj.append(join)
+        start, target = _as_from(left), _as_from(right)
+        if onclause is None:
+            onclause = infer_join_condition(start, target)
+        index, joined = clone._from_holding(start)
+        clone._put_from(index, Join(joined, target, onclause, isouter=isouter, full=full))
         return clone
+
+    def _from_holding(self, start: FromClause) -> tuple[int | None, FromClause]:
+        """The explicit FROM that already includes ``start`` (a join of it), to join onto, as
+        SQLAlchemy extends it: ``join_from(User, a1).join_from(User, a2)`` is one chain."""
+        for index in reversed(range(len(self._from_obj))):
+            if any(f is start for f in self._from_obj[index]._covers()):
+                return index, self._from_obj[index]
+        return None, start
+
+    def _put_from(self, index: int | None, joined: FromClause) -> None:
+        if index is None:
+            self._from_obj.append(joined)
+        else:
+            self._from_obj[index] = joined
 
     def with_for_update(
         self,
@@ -426,7 +444,12 @@ class Select(SelectBase, HasExecutionOptions):
         """
         froms: list[FromClause] = []
         covered: set[int] = set()
+        # An explicit FROM that a join among the others includes is not listed again
+        # (select_from(user).select_from(user.join(address)) reads FROM the join only).
+        inside_joins = {id(x) for f in self._from_obj for x in f._covers() if x is not f}
         for f in self._from_obj:
+            if id(f) in inside_joins:
+                continue
             froms.append(f)
             covered.update(id(x) for x in f._covers())
         implicit: list[FromClause] = []
