@@ -302,6 +302,16 @@ class Join(FromClause):
         )
 
 
+def holding_from(froms: list[FromClause], start: FromClause) -> tuple[int | None, FromClause]:
+    """The FROM in ``froms`` that already includes ``start`` (a join of it), to join onto as
+    SQLAlchemy extends it (``join_from(User, a1).join_from(User, a2)`` is one chain), with its
+    index; else ``start`` itself, to add."""
+    for index in reversed(range(len(froms))):
+        if any(f is start for f in froms[index]._covers()):
+            return index, froms[index]
+    return None, start
+
+
 def infer_join_condition(left: FromClause, right: FromClause) -> ColumnElement[bool]:
     """The ON clause from the one foreign key between ``left`` and ``right``."""
     pairs = _foreign_key_pairs(left, right) + _foreign_key_pairs(right, left)

@@ -21,6 +21,7 @@ from corral.sql.from_clause import (
     Subquery,
     _as_from,
     _exported_name,
+    holding_from,
     infer_join_condition,
 )
 from corral.sql.text import LabelReference, TextClause, TextColumn
@@ -298,32 +299,20 @@ class Select(SelectBase, HasExecutionOptions):
                     f"join_from({start.describe()}, ...): the relationship {path.describe()} "
                     f"starts from {path._join_parent().describe()}; pass that as the left side"
                 )
-            index, joined = clone._from_holding(start)
             target = None if path is right else _as_from(right)
-            for step, on in path._join_steps(start, target):
-                joined = Join(joined, step, on, isouter=isouter, full=full)
-            clone._put_from(index, joined)
-            return clone
-        start, target = _as_from(left), _as_from(right)
-        if onclause is None:
-            onclause = infer_join_condition(start, target)
-        index, joined = clone._from_holding(start)
-        clone._put_from(index, Join(joined, target, onclause, isouter=isouter, full=full))
-        return clone
-
-    def _from_holding(self, start: FromClause) -> tuple[int | None, FromClause]:
-        """The explicit FROM that already includes ``start`` (a join of it), to join onto, as
-        SQLAlchemy extends it: ``join_from(User, a1).join_from(User, a2)`` is one chain."""
-        for index in reversed(range(len(self._from_obj))):
-            if any(f is start for f in self._from_obj[index]._covers()):
-                return index, self._from_obj[index]
-        return None, start
-
-    def _put_from(self, index: int | None, joined: FromClause) -> None:
-        if index is None:
-            self._from_obj.append(joined)
+            steps = path._join_steps(start, target)
         else:
-            self._from_obj[index] = joined
+            start, target = _as_from(left), _as_from(right)
+            inferred = onclause is None
+            steps = [(target, infer_join_condition(start, target) if inferred else onclause)]
+        index, joined = holding_from(clone._from_obj, start)
+        for step, on in steps:
+            joined = Join(joined, step, on, isouter=isouter, full=full)
+        if index is None:
+            clone._from_obj.append(joined)
+        else:
+            clone._from_obj[index] = joined
+        return clone
 
     def with_for_update(
         self,

@@ -4,7 +4,8 @@ compiled without a dialect, so a program's printed SQL reads the same on corral.
 Nothing compiled here is executed. Parameters are named (``:name``, ``:name_1``,
 ``:param_1``); anonymous names count per prefix, shared between labels, aliases and
 parameters (``count(:count_2) AS count_1``); every unnamed expression in a SELECT list gets a
-label; an inferred join condition names the referred column first; IN takes one expanding
+label; a condition marked ``shown_reversed`` (an inferred join's, an object compared with a
+foreign key) is written right side first; IN takes one expanding
 parameter (``IN (__[POSTCOMPILE_id_1])``); JSON is indexed with brackets.
 """
 

@@ -60,15 +60,13 @@ class StatementCompiler(ConstructCompiler):
     #: The type a string value passed to a SQL function is cast to, where the driver sends
     #: strings untyped and the database could not tell the function's argument type.
     function_string_cast: str | None = None
-    #: What comes before FROM, WHERE and HAVING in a SELECT, and before LIMIT (a line
-    #: break in ``str()``, as SQLAlchemy shows statements).
+    #: Spelling choices ``str()`` makes differently (``compiler/display.py``): what comes
+    #: before FROM / WHERE / HAVING and before LIMIT; ``RETURNING t.id``; ``SET x=(y + 1)``;
+    #: ``func.now()`` as ``CURRENT_TIMESTAMP``, which every database corral runs on reads.
     clause_break: str = " "
     limit_break: str = " "
-    #: RETURNING names columns with their table (``RETURNING t.id``).
     returning_include_table: bool = False
-    #: An expression assigned in UPDATE ... SET is parenthesized (``x=(y + :y_1)``).
     group_assigned_expressions: bool = False
-    #: ``func.now()`` is written ``CURRENT_TIMESTAMP``, which every database corral runs on reads.
     now_as_current_timestamp: bool = True
 
     def __init__(self, dialect: SQLDialect) -> None:
@@ -372,11 +370,8 @@ class StatementCompiler(ConstructCompiler):
     def visit_function(self, element: Function, **kw: Any) -> str:
         if element.no_parentheses:
             return element.key.upper()
-        if (
-            self.now_as_current_timestamp
-            and element.key.lower() == "now"
-            and not element.arguments.clauses
-        ):
+        now = element.key.lower() == "now" and not element.arguments.clauses
+        if now and self.now_as_current_timestamp:
             return "CURRENT_TIMESTAMP"
         args = ", ".join(
             self.process(a, function_argument=True, **flags.plain(kw))
@@ -456,10 +451,8 @@ class StatementCompiler(ConstructCompiler):
         keyword = self.join_keyword(join)
         left = self.process(join.left, **kw)
         right = self.process(join.right, **kw)
-        return f"{left} {keyword} {right} ON {self.join_condition(join, kw)}"
-
-    def join_condition(self, join: Join, kw: dict[str, Any]) -> str:
-        return self.process(join.onclause, **flags.plain(kw))
+        on = self.process(join.onclause, **flags.plain(kw))
+        return f"{left} {keyword} {right} ON {on}"
 
     def join_keyword(self, join: Join) -> str:
         if join.full:
