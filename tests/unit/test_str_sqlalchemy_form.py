@@ -257,6 +257,34 @@ def cte(m: ModuleType) -> Any:
 
 
 @case
+def union_as_subquery(m: ModuleType) -> Any:
+    t, p = tables(m)
+    both = m.union_all(m.select(t.c.id), m.select(p.c.id)).subquery()
+    return m.select(both.c.id)
+
+
+@case
+def two_ctes(m: ModuleType) -> Any:
+    t, p = tables(m)
+    teams, players = m.select(t.c.id).cte("teams"), m.select(p.c.team_id).cte("players")
+    return m.select(teams.c.id).join(players, teams.c.id == players.c.team_id)
+
+
+@case
+def values_rows(m: ModuleType) -> Any:
+    rows = m.values(m.column("id", m.Integer), m.column("nick", m.String), name="v")
+    return m.select(rows.data([(1, "a"), (2, "b")]))
+
+
+@case
+def json_path_brackets(m: ModuleType) -> Any:
+    doc = m.Table(
+        "doc", m.MetaData(), m.Column("id", m.Integer, primary_key=True), m.Column("body", m.JSON)
+    )
+    return m.select(doc.c.body[("a", 1)], doc.c.body["b"].as_string())
+
+
+@case
 def scalar_subquery_compared(m: ModuleType) -> Any:
     t, p = tables(m)
     return m.select(m.func.count(p.c.id)).where(p.c.team_id == t.c.id).scalar_subquery() == 2

@@ -136,6 +136,10 @@ class DisplayStatementCompiler(StatementCompiler):
             out.append(sql if label is None else f"{sql} AS {self.quote(label)}")
         return out
 
+    def compound_part_flags(self, kw: dict[str, Any]) -> dict[str, Any]:
+        # The SELECTs of a UNION used as a subquery label their columns as one would.
+        return {"in_subquery": True} if kw.get("in_subquery") else {}
+
     def _column_label(
         self, column: ColumnElement[Any], key: Hashable, used: set[str]
     ) -> str | None:

@@ -110,7 +110,8 @@ class StatementCompiler(ConstructCompiler):
         span = values[:2] if values and values[2] == len(self.slots) and not self._ctes else None
         if self._ctes:
             recursive = "RECURSIVE " if self._recursive else ""
-            sql = f"WITH {recursive}{', '.join(self._ctes.values())}{self.limit_break}{sql}"
+            ctes = f",{self.clause_break}".join(self._ctes.values())
+            sql = f"WITH {recursive}{ctes}{self.limit_break}{sql}"
         keys_out = [name for name, _ in self.result_columns]
         processors = [t.result_processor(self.dialect, None) for _, t in self.result_columns]
         return Compiled(
@@ -582,7 +583,8 @@ class StatementCompiler(ConstructCompiler):
         raise exc.ArgumentError("with_for_update(of=...) takes tables or columns")
 
     def visit_compound_select(self, compound: CompoundSelect, **kw: Any) -> str:
-        parts = [self.process(s, **{**flags.nested(kw), "top": False}) for s in compound.selects]
+        part_kw = {**flags.nested(kw), "top": False, **self.compound_part_flags(kw)}
+        parts = [self.process(s, **part_kw) for s in compound.selects]
         if kw.get("top"):
             for name, column in compound._exported_columns():
                 self.result_columns.append((name, column.type))
@@ -591,6 +593,10 @@ class StatementCompiler(ConstructCompiler):
         return sql + self._order_limit(
             compound._order_by, compound._limit, compound._offset, {"names_only": True, **scope}
         )
+
+    def compound_part_flags(self, kw: dict[str, Any]) -> dict[str, Any]:
+        """Flags passed from a UNION (or other compound) to each SELECT in it."""
+        return {}
 
     # -- INSERT / UPDATE / DELETE (written in compiler/dml.py) ----------------------------
 
