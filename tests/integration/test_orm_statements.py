@@ -393,7 +393,7 @@ def test_bare_insert_executes_with_defaults_only(engine: Engine) -> None:
     """insert(t) executed without values inserts a row of defaults (str() lists every column)."""
     Base.metadata.create_all(engine)
     assert str(insert(person)) == (
-        "INSERT INTO st_person (id, name, status, ticket) VALUES (?, ?, ?, ?)"
+        "INSERT INTO st_person (id, name, status, ticket) VALUES (:id, :name, :status, :ticket)"
     )
     with engine.begin() as conn, recorded_sql() as statements:
         conn.execute(insert(person))

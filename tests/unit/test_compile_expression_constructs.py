@@ -415,7 +415,12 @@ def test_compiled_params_and_positional() -> None:
     assert result.params == {"id_1": 5, "name_1": "x", "param_limit": 2}
     assert result.positional is True
     assert result.positiontup == ["id_1", "name_1", "param_limit"]
-    assert str(statement) == "SELECT t.id FROM t WHERE t.id = ? AND t.name = ? LIMIT ?"
+    assert str(statement) == (
+        "SELECT t.id \nFROM t \nWHERE t.id = :id_1 AND t.name = :name_1\n LIMIT :param_1"
+    )
+    shown = statement.compile()
+    assert shown.positional is False
+    assert shown.params == {"id_1": 5, "name_1": "x", "param_1": 2}
 
 
 def test_compile_refuses_unknown_compile_kwargs() -> None:

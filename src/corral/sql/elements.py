@@ -326,7 +326,7 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
                 f"Bad value to compare with {self.describe()} ({op.sql}): "
                 f"{self.type.rejection(other)}"
             )
-        return BindParameter(
+        bind: BindParameter[Any] = BindParameter(
             None,
             other,
             self.type.coerce_compared_value(op, other)
@@ -334,6 +334,8 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
             else None,
             origin=self.describe(),
         )
+        bind.display_name = self.key or "param"
+        return bind
 
     def _in(self, op: ops.Operator, values: Any) -> ColumnElement[bool]:
         from corral.sql.selectable import Select
@@ -390,7 +392,11 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
         if self.type.affinity in ("datetime", "date", "time") and not isinstance(
             other, ClauseElement
         ):
-            return BindParameter(None, other, type_for_value(other), origin=self.describe())
+            bind: BindParameter[Any] = BindParameter(
+                None, other, type_for_value(other), origin=self.describe()
+            )
+            bind.display_name = self.key or "param"
+            return bind
         return self._operand(op, other)
 
     def _check_operator(self, op: ops.Operator, other: object = None) -> None:
@@ -424,6 +430,9 @@ class BindParameter(ColumnElement[T]):
     """A value sent to the database as a parameter, never spliced into the SQL text."""
 
     visit_name = "bindparam"
+    #: What ``str()`` numbers this value's parameter from (``name_1``): the key of what it
+    #: is compared with or passed to; None where the key (or the origin) is the name.
+    display_name: str | None = None
 
     def __init__(
         self,
@@ -525,6 +534,9 @@ class BinaryExpression(ColumnElement[T]):
     """``left <operator> right``."""
 
     visit_name = "binary"
+    #: ``str()`` writes the right side first, as SQLAlchemy shows this condition (an inferred
+    #: join's referred column, an object's key compared with a foreign key); run as built.
+    shown_reversed: bool = False
 
     def __init__(
         self,

@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Paramstyle = Literal["qmark", "format"]
+Paramstyle = Literal["qmark", "format", "named"]
 
 
 @dataclass(frozen=True, slots=True)
 class Features:
     """Capabilities of one database and driver pair."""
 
-    #: ``qmark`` (``?``) or ``format`` (``%s``); corral always binds positionally.
+    #: ``qmark`` (``?``) or ``format`` (``%s``), by which corral binds positionally; ``named``
+    #: (``:name``) only for ``str(statement)``, which is never executed.
     paramstyle: Paramstyle
     #: Character that quotes identifiers (SQLite uses a backtick so a misspelled
     #: quoted name can never degrade to a string literal).

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any, overload
 
 from corral import exc
 from corral.sql.columns import ColumnClause, NamedColumn
-from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, next_serial
+from corral.sql.elements import (
+    BinaryExpression,
+    BindParameter,
+    ClauseElement,
+    ColumnElement,
+    next_serial,
+)
 
 if TYPE_CHECKING:
     from corral.sql.schema import Column
@@ -201,6 +207,12 @@ class Alias(FromClause):
     def _underlying(self) -> FromClause:
         return self.element._underlying() if isinstance(self.element, FromClause) else self
 
+    def _for_display(self) -> ClauseElement:
+        """``str(subquery)`` shows the SELECT it names."""
+        if isinstance(self.element, FromClause):
+            return self
+        return self.element._for_display()
+
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         # Two unnamed aliases of one table would otherwise have one key, and a statement
         # using both could be given another statement's SQL from the cache: an unnamed
@@ -229,6 +241,9 @@ class CTE(Alias):
     def __init__(self, element: SelectBase, name: str | None, recursive: bool = False) -> None:
         super().__init__(element, name)
         self.recursive = recursive
+
+    def _for_display(self) -> ClauseElement:
+        return self
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("cte", self.name, self.recursive, self.element._key(binds))
@@ -287,12 +302,25 @@ class Join(FromClause):
         )
 
 
+def holding_from(froms: list[FromClause], start: FromClause) -> tuple[int | None, FromClause]:
+    """The FROM in ``froms`` that already includes ``start`` (a join of it), to join onto as
+    SQLAlchemy extends it (``join_from(User, a1).join_from(User, a2)`` is one chain), with its
+    index; else ``start`` itself, to add."""
+    for index in reversed(range(len(froms))):
+        if any(f is start for f in froms[index]._covers()):
+            return index, froms[index]
+    return None, start
+
+
 def infer_join_condition(left: FromClause, right: FromClause) -> ColumnElement[bool]:
     """The ON clause from the one foreign key between ``left`` and ``right``."""
     pairs = _foreign_key_pairs(left, right) + _foreign_key_pairs(right, left)
     if len(pairs) == 1:
         a, b = pairs[0]
-        return a == b
+        condition = a == b
+        if isinstance(condition, BinaryExpression):
+            condition.shown_reversed = True  # str(): referred = referring, as SQLAlchemy shows it
+        return condition
     what = "no foreign key" if not pairs else f"{len(pairs)} foreign keys"
     raise exc.ArgumentError(
         f"Cannot infer the join condition between {left.describe()} and {right.describe()}: "

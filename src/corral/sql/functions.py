@@ -54,9 +54,17 @@ class Function(WindowCapable):
         self.name = name
         self.key = name.rpartition(".")[2]
         count_star = len(args) == 1 and isinstance(args[0], str) and args[0] == "*"
+        #: ``count("*")``: run as ``count(*)``; ``str()`` shows the string as a parameter, as
+        #: SQLAlchemy prints it.
+        self.star_argument: BindParameter[Any] | None = None
         if count_star and self.key.lower() == "count":
             args = ()  # count("*") is count(*), not a count of the string '*'
+            self.star_argument = BindParameter(None, "*", type_for_value("*"))
+            self.star_argument.display_name = self.key
         self.arguments = ClauseList([_argument(a) for a in args])
+        for argument in self.arguments.clauses:
+            if isinstance(argument, BindParameter) and argument.anonymous:
+                argument.display_name = self.key
         self.type = to_instance(type_) if type_ is not None else self._infer_type()
 
     def _infer_type(self) -> TypeEngine:
@@ -106,7 +114,8 @@ class Function(WindowCapable):
         return TableValuedAlias(self, [], name)
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
-        return ("func", self.name, self.type.cache_key(), self.arguments._key(binds))
+        star = self.star_argument._key(binds) if self.star_argument is not None else None
+        return ("func", self.name, self.type.cache_key(), self.arguments._key(binds), star)
 
     def _from_objects(self) -> list[FromClause]:
         return self.arguments._from_objects()

@@ -115,11 +115,17 @@ class JSONIndex(ColumnElement[Any]):
     def _key_bind(self) -> BindParameter[Any]:
         """The single key or index, as its own type (PostgreSQL's ``->``)."""
         step = self.path[0]
-        return BindParameter(None, step, Integer() if isinstance(step, int) else String())
+        bind: BindParameter[Any] = BindParameter(
+            None, step, Integer() if isinstance(step, int) else String()
+        )
+        bind.display_name = self.element.key or "param"
+        return bind
 
     def _text_path_bind(self) -> BindParameter[Any]:
         """The steps as text (PostgreSQL's ``#>`` takes ``text[]``)."""
-        return BindParameter(None, [str(step) for step in self.path], NULLTYPE)
+        bind: BindParameter[Any] = BindParameter(None, [str(s) for s in self.path], NULLTYPE)
+        bind.display_name = self.element.key or "param"
+        return bind
 
     def _dollar_path_bind(self) -> BindParameter[Any]:
         """The path as SQLite and MariaDB write it: ``$."a"[1]``."""

@@ -21,6 +21,8 @@ from corral.sql.from_clause import (
     Subquery,
     _as_from,
     _exported_name,
+    holding_from,
+    infer_join_condition,
 )
 from corral.sql.text import LabelReference, TextClause, TextColumn
 from corral.sql.wrappers import Label
@@ -99,7 +101,9 @@ def _limit_bind(value: int | None, what: str) -> BindParameter[Any] | None:
         raise exc.ArgumentError(f"{what}() takes a non-negative int, got {value!r}")
     from corral.sql.types import Integer
 
-    return BindParameter(f"param_{what}", value, Integer())
+    bind: BindParameter[Any] = BindParameter(f"param_{what}", value, Integer())
+    bind.display_name = "param"  # str() numbers it as SQLAlchemy does: LIMIT :param_1
+    return bind
 
 
 class Select(SelectBase, HasExecutionOptions):
@@ -295,14 +299,19 @@ class Select(SelectBase, HasExecutionOptions):
                     f"join_from({start.describe()}, ...): the relationship {path.describe()} "
                     f"starts from {path._join_parent().describe()}; pass that as the left side"
                 )
-            joined: FromClause = start
             target = None if path is right else _as_from(right)
-            for step, on in path._join_steps(start, target):
-                joined = Join(joined, step, on, isouter=isouter, full=full)
+            steps = path._join_steps(start, target)
+        else:
+            start, target = _as_from(left), _as_from(right)
+            inferred = onclause is None
+            steps = [(target, infer_join_condition(start, target) if inferred else onclause)]
+        index, joined = holding_from(clone._from_obj, start)
+        for step, on in steps:
+            joined = Join(joined, step, on, isouter=isouter, full=full)
+        if index is None:
             clone._from_obj.append(joined)
-            return clone
-        join = Join(_as_from(left), _as_from(right), onclause, isouter=isouter, full=full)
-        clone._from_obj.append(join)
+        else:
+            clone._from_obj[index] = joined
         return clone
 
     def with_for_update(
@@ -424,7 +433,12 @@ class Select(SelectBase, HasExecutionOptions):
         """
         froms: list[FromClause] = []
         covered: set[int] = set()
+        # An explicit FROM that a join among the others includes is not listed again
+        # (select_from(user).select_from(user.join(address)) reads FROM the join only).
+        inside_joins = {id(x) for f in self._from_obj for x in f._covers() if x is not f}
         for f in self._from_obj:
+            if id(f) in inside_joins:
+                continue
             froms.append(f)
             covered.update(id(x) for x in f._covers())
         implicit: list[FromClause] = []

@@ -63,10 +63,7 @@ class Values(FromClause):
                     f"({', '.join(self._columns.keys())}), got {row!r}"
                 )
             clone.rows.append(
-                [
-                    BindParameter(None, value, col.type, origin=col.describe())
-                    for col, value in zip(columns, row, strict=True)
-                ]
+                [_value_bind(col, value) for col, value in zip(columns, row, strict=True)]
             )
         return clone
 
@@ -91,3 +88,9 @@ def values(
 ) -> Values:
     """A FROM of literal rows with these columns; add the rows with ``.data([...])``."""
     return Values(*columns, name=name, literal_binds=literal_binds)
+
+
+def _value_bind(column: Any, value: object) -> BindParameter[Any]:
+    bind: BindParameter[Any] = BindParameter(None, value, column.type, origin=column.describe())
+    bind.display_name = "param"  # str() numbers VALUES parameters as SQLAlchemy does
+    return bind

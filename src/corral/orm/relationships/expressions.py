@@ -17,7 +17,14 @@ from corral.orm.mapping.aliased import EntityAlias
 from corral.orm.relationships.direction import Direction
 from corral.sql.columns import NamedColumn, literal_column
 from corral.sql.conditions import _condition, and_, not_, or_
-from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, Null, bindparam
+from corral.sql.elements import (
+    BinaryExpression,
+    BindParameter,
+    ClauseElement,
+    ColumnElement,
+    Null,
+    bindparam,
+)
 from corral.sql.from_clause import FromClause
 from corral.sql.select_values import Exists
 from corral.sql.selectable import Select, SelectBase, select
@@ -125,13 +132,16 @@ class RelationshipPath:
                 return and_(
                     *(
                         or_(parent.columns[fk.key] != bind, parent.columns[fk.key] == None)  # noqa: E711
-                        for fk, bind in self._many_to_one_binds(other)
+                        for fk, bind in self._many_to_one_binds(other, named_by_column=True)
                     )
                 )
             return not_(self._exists(self._is_object(other), {}))
         if rel.direction is Direction.MANYTOONE:
             return and_(
-                *(parent.columns[fk.key] == bind for fk, bind in self._many_to_one_binds(other))
+                *(
+                    _shown_reversed(parent.columns[fk.key] == bind)
+                    for fk, bind in self._many_to_one_binds(other)
+                )
             )
         return self._reverse_clause(other)
 
@@ -145,9 +155,15 @@ class RelationshipPath:
         self._check_object(other, "contains()")
         return self._reverse_clause(other)
 
-    def _many_to_one_binds(self, other: object) -> list[tuple[Column, BindParameter[Any]]]:
+    def _many_to_one_binds(
+        self, other: object, named_by_column: bool = False
+    ) -> list[tuple[Column, BindParameter[Any]]]:
         mapper = self.rel.mapper
-        return [(fk, _value_of(other, mapper, src, fk)) for src, fk in self.rel.synchronize_pairs]
+        pairs = [(fk, _value_of(other, mapper, src, fk)) for src, fk in self.rel.synchronize_pairs]
+        for fk, bind in pairs:
+            if named_by_column:  # str() shows rel != obj as SQLAlchemy does: fk != :user_id_1
+                bind.display_name = fk.key
+        return pairs
 
     def _reverse_clause(self, other: object) -> ColumnElement[bool]:
         """The parent's columns matched with the values ``other`` (a target object) holds."""
@@ -268,9 +284,18 @@ def _value_of(
             f"{type(obj).__name__} maps no attribute to column {column.describe()}; "
             "map it to compare objects through this relationship"
         )
-    return BindParameter(
+    bind: BindParameter[Any] = BindParameter(
         None, type_=compared.type, callable_=_AttributeReader(obj, key), origin=compared.describe()
     )
+    bind.display_name = "param"  # str() shows an object's key as SQLAlchemy does: :param_1
+    return bind
+
+
+def _shown_reversed(condition: Any) -> Any:
+    """``condition``, shown by ``str()`` with its value first (``:param_1 = t.fk``)."""
+    if isinstance(condition, BinaryExpression):
+        condition.shown_reversed = True
+    return condition
 
 
 class _AttributeReader:

@@ -11,7 +11,7 @@ from typing import Any
 
 from corral import exc
 from corral.orm.relationships.direction import Direction
-from corral.orm.relationships.expressions import RelationshipPath, _value_of
+from corral.orm.relationships.expressions import RelationshipPath, _shown_reversed, _value_of
 from corral.sql.conditions import and_
 from corral.sql.elements import ColumnElement
 from corral.sql.from_clause import FromClause
@@ -59,5 +59,5 @@ def with_parent(instance: object, prop: Any, from_entity: Any = None) -> ColumnE
             terms.append(column == _value_of(instance, parent_mapper, fk, column))
         else:  # the targets' FK holds the parent's key
             column = target.columns[fk.key]
-            terms.append(column == _value_of(instance, parent_mapper, src, column))
+            terms.append(_shown_reversed(column == _value_of(instance, parent_mapper, src, column)))
     return and_(*terms)

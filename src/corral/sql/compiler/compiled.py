@@ -58,6 +58,7 @@ class Compiled:
         "result_processors",
         "slots",
         "sql",
+        "sql_named",
         "table",
         "values_span",
     )
@@ -75,8 +76,10 @@ class Compiled:
         primary_key: Sequence[Column] = (),
         implicit_returning: bool = False,
         values_span: tuple[int, int] | None = None,
+        named: bool = False,
     ) -> None:
         self.sql = sql
+        self.sql_named = named
         self.slots = tuple(slots)
         self.dialect_name = dialect_name
         self.kind = kind
@@ -118,13 +121,14 @@ class Compiled:
 
     @property
     def positional(self) -> bool:
-        """True: corral writes positional placeholders (``?`` or ``%s``) on every dialect."""
-        return True
+        """True: corral writes positional placeholders (``?`` or ``%s``) on every dialect;
+        False only for ``str()``'s named ``:name`` form, which is never executed."""
+        return not self.sql_named
 
     @property
-    def positiontup(self) -> list[str]:
-        """The parameter names in the order their placeholders appear."""
-        return [slot.key for slot in self.slots]
+    def positiontup(self) -> list[str] | None:
+        """The parameter names in the order their placeholders appear (None when named)."""
+        return None if self.sql_named else [slot.key for slot in self.slots]
 
     def __repr__(self) -> str:
         return f"<Compiled {self.kind} {self.sql!r}>"

@@ -1,17 +1,20 @@
-"""A dialect for ``str(statement)``: generic SQL, ``?`` placeholders, double-quoted names."""
+"""A dialect for ``str(statement)``: generic SQL as SQLAlchemy prints it (named parameters,
+double-quoted names); see ``display.py``."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from functools import cache
 
+from corral.sql.compiler.compiled import Compiled
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.dialect import SQLDialect
-from corral.sql.compiler.statement import StatementCompiler
+from corral.sql.compiler.display import DisplayStatementCompiler
 from corral.sql.compiler.types import TypeCompiler
 from corral.sql.features import Features
 
 GENERIC_FEATURES = Features(
-    paramstyle="qmark",
+    paramstyle="named",
     quote_char='"',
     max_bind_params=32766,
     lastrowid=True,
@@ -30,10 +33,10 @@ GENERIC_FEATURES = Features(
     for_update_of=True,
     for_share=True,
     write_lock_on_begin=False,
-    native_ilike=True,
+    native_ilike=False,
     nulls_ordering=True,
     concat_operator=True,
-    limit_for_offset_only=None,
+    limit_for_offset_only="-1",
     default_values_insert=True,
     native_boolean=True,
     native_uuid=True,
@@ -51,9 +54,17 @@ class GenericDialect(SQLDialect):
 
     name = "generic"
     features = GENERIC_FEATURES
-    statement_compiler = StatementCompiler
+    statement_compiler = DisplayStatementCompiler
     ddl_compiler = DDLCompiler
     type_compiler = TypeCompiler
+
+    def cache_get(self, key: Hashable) -> Compiled | None:
+        # Compiled afresh each time: what str() shows (parameter names, the side written
+        # first) depends on more than the statement's shape, which the cache is keyed by.
+        return None
+
+    def cache_put(self, key: Hashable, compiled: Compiled) -> None:
+        self.compile_count += 1
 
 
 @cache

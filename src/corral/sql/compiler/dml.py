@@ -14,7 +14,7 @@ from corral.sql.columns import NamedColumn
 from corral.sql.compiler import flags
 from corral.sql.compiler.compiled import StatementKind
 from corral.sql.compiler.upsert import upsert_sql
-from corral.sql.elements import BindParameter, ClauseElement
+from corral.sql.elements import BinaryExpression, BindParameter, ClauseElement
 
 if TYPE_CHECKING:
     from corral.sql.compiler.statement import StatementCompiler
@@ -37,7 +37,7 @@ def _returning(compiler: StatementCompiler, statement: DMLStatement, supported: 
         )
     columns = []
     for position, column in enumerate(statement._returning):
-        columns.append(compiler.process(column, include_table=False))
+        columns.append(compiler.process(column, include_table=compiler.returning_include_table))
         compiler.result_columns.append((column.key or f"anon_{position + 1}", column.type))
     return " RETURNING " + ", ".join(columns)
 
@@ -143,7 +143,10 @@ def _process_value(compiler: StatementCompiler, value: ClauseElement, **kw: Any)
     """A column's new value; a plain bound value is checked as stored (the column's width)."""
     if isinstance(value, BindParameter):
         return compiler.process(value, stored=True, **kw)
-    return compiler.process(value, **kw)
+    sql = compiler.process(value, **kw)
+    if compiler.group_assigned_expressions and isinstance(value, BinaryExpression):
+        return f"({sql})"
+    return sql
 
 
 def _wants_implicit_returning(compiler: StatementCompiler, values: dict[str, str]) -> bool:
@@ -169,11 +172,13 @@ def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str
     ]
     columns = ", ".join(compiler.quote(_column_name(table, k)) for k in ordered)
     groups = []
-    for row in rows:
+    for index, row in enumerate(rows):
         values = []
         for key in ordered:
             if key in row:
-                values.append(_process_value(compiler, row[key], include_table=False))
+                values.append(
+                    _process_value(compiler, row[key], include_table=False, row_number=index)
+                )
                 continue
             column = table.columns[key]
             default = getattr(column, "default", None)

@@ -60,11 +60,19 @@ class StatementCompiler(ConstructCompiler):
     #: The type a string value passed to a SQL function is cast to, where the driver sends
     #: strings untyped and the database could not tell the function's argument type.
     function_string_cast: str | None = None
+    #: Spelling choices ``str()`` makes differently (``compiler/display.py``): what comes
+    #: before FROM / WHERE / HAVING and before LIMIT; ``RETURNING t.id``; ``SET x=(y + 1)``;
+    #: ``func.now()`` as ``CURRENT_TIMESTAMP``, which every database corral runs on reads.
+    clause_break: str = " "
+    limit_break: str = " "
+    returning_include_table: bool = False
+    group_assigned_expressions: bool = False
+    now_as_current_timestamp: bool = True
 
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
         self.features = dialect.features
-        self.placeholder = "?" if self.features.paramstyle == "qmark" else "%s"
+        self.placeholder = {"qmark": "?", "format": "%s"}.get(self.features.paramstyle, ":")
         self.slots: list[ParamSlot] = []
         self.result_columns: list[tuple[str, TypeEngine]] = []
         self._bind_index: dict[int, int] = {}
@@ -104,7 +112,8 @@ class StatementCompiler(ConstructCompiler):
         span = values[:2] if values and values[2] == len(self.slots) and not self._ctes else None
         if self._ctes:
             recursive = "RECURSIVE " if self._recursive else ""
-            sql = f"WITH {recursive}{', '.join(self._ctes.values())} {sql}"
+            ctes = f",{self.clause_break}".join(self._ctes.values())
+            sql = f"WITH {recursive}{ctes}{self.limit_break}{sql}"
         keys_out = [name for name, _ in self.result_columns]
         processors = [t.result_processor(self.dialect, None) for _, t in self.result_columns]
         return Compiled(
@@ -118,6 +127,7 @@ class StatementCompiler(ConstructCompiler):
             primary_key=self._primary_key,
             implicit_returning=self._implicit_returning,
             values_span=span,
+            named=self.features.paramstyle == "named",
         )
 
     def process(self, element: ClauseElement, **kw: Any) -> str:
@@ -207,7 +217,7 @@ class StatementCompiler(ConstructCompiler):
         has_value = bind is not None and bind.has_value()
         processor = self._slot_processor(type_, label, stored)
         self.slots.append(ParamSlot(key, index, processor, label, has_value, default))
-        return self.placeholder
+        return f":{key}" if self.features.paramstyle == "named" else self.placeholder
 
     def visit_bindparam(self, bind: BindParameter[Any], **kw: Any) -> str:
         if kw.get("literal_binds") or self.literal_binds:
@@ -372,7 +382,8 @@ class StatementCompiler(ConstructCompiler):
     def visit_function(self, element: Function, **kw: Any) -> str:
         if element.no_parentheses:
             return element.key.upper()
-        if element.key.lower() == "now" and not element.arguments.clauses:
+        now = element.key.lower() == "now" and not element.arguments.clauses
+        if now and self.now_as_current_timestamp:
             return "CURRENT_TIMESTAMP"
         args = ", ".join(
             self.process(a, function_argument=True, **flags.plain(kw))
@@ -443,7 +454,7 @@ class StatementCompiler(ConstructCompiler):
                 assert not isinstance(cte.element, FromClause)
                 names = ", ".join(self.quote(k) for k, _ in cte.element._exported_columns())
                 columns = f"({names})"
-            self._ctes[id(cte)] = f"{name}{columns} AS ({body})"
+            self._ctes[id(cte)] = f"{name}{columns} AS{self.clause_break}({body})"
             if cte.recursive:
                 self._recursive = True
         return name
@@ -468,8 +479,33 @@ class StatementCompiler(ConstructCompiler):
         froms = select._froms(kw.get("correlate", frozenset()), enclosing)
         own = frozenset(id(x) for f in froms for x in f._covers())
         ckw = flags.correlating(own, enclosing)
+        columns = self._select_columns(select, bool(kw.get("in_subquery")), top, ckw)
+        sql = "SELECT "
+        if select._distinct:
+            sql += "DISTINCT "
+        sql += ", ".join(columns)
+        brk = self.clause_break
+        if froms:
+            sql += f"{brk}FROM " + ", ".join(self.process(f, asfrom=True, **ckw) for f in froms)
+        if select._where:
+            sql += f"{brk}WHERE " + self._conditions(select._where, ckw)
+        scope = {"label_scope": select._columns_plus_names()}
+        if select._group_by:
+            sql += " GROUP BY " + ", ".join(
+                self.process(g, **ckw, **scope) for g in select._group_by
+            )
+        if select._having:
+            sql += f"{brk}HAVING " + self._conditions(select._having, ckw)
+        sql += self._order_limit(select._order_by, select._limit, select._offset, {**ckw, **scope})
+        if select._for_update is not None:
+            sql += self.for_update_clause(select, ckw)
+        return sql
+
+    def _select_columns(
+        self, select: Select, in_subquery: bool, top: bool, ckw: dict[str, Any]
+    ) -> list[str]:
+        """The SELECT list, each column written with the label it needs."""
         columns = []
-        in_subquery = kw.get("in_subquery")
         # A subquery names its columns as its FROM exposes them (duplicates made unique).
         named = select._exported_columns() if in_subquery else select._columns_plus_names()
         for position, (name, column) in enumerate(named):
@@ -484,25 +520,7 @@ class StatementCompiler(ConstructCompiler):
             columns.append(sql)
             if top:
                 self.result_columns.append((name or f"anon_{position + 1}", column.type))
-        sql = "SELECT "
-        if select._distinct:
-            sql += "DISTINCT "
-        sql += ", ".join(columns)
-        if froms:
-            sql += " FROM " + ", ".join(self.process(f, asfrom=True, **ckw) for f in froms)
-        if select._where:
-            sql += " WHERE " + self._conditions(select._where, ckw)
-        scope = {"label_scope": select._columns_plus_names()}
-        if select._group_by:
-            sql += " GROUP BY " + ", ".join(
-                self.process(g, **ckw, **scope) for g in select._group_by
-            )
-        if select._having:
-            sql += " HAVING " + self._conditions(select._having, ckw)
-        sql += self._order_limit(select._order_by, select._limit, select._offset, {**ckw, **scope})
-        if select._for_update is not None:
-            sql += self.for_update_clause(select, ckw)
-        return sql
+        return columns
 
     def _conditions(self, conditions: list[ColumnElement[Any]], kw: dict[str, Any]) -> str:
         if len(conditions) == 1:
@@ -522,9 +540,9 @@ class StatementCompiler(ConstructCompiler):
                 self.process(o, in_order_by=True, **kw) for o in order_by
             )
         if limit is not None:
-            sql += f" LIMIT {self.process(limit)}"
+            sql += f"{self.limit_break}LIMIT {self.process(limit)}"
         elif offset is not None and self.features.limit_for_offset_only is not None:
-            sql += f" LIMIT {self.features.limit_for_offset_only}"
+            sql += f"{self.limit_break}LIMIT {self.features.limit_for_offset_only}"
         if offset is not None:
             sql += f" OFFSET {self.process(offset)}"
         return sql
@@ -576,7 +594,8 @@ class StatementCompiler(ConstructCompiler):
         raise exc.ArgumentError("with_for_update(of=...) takes tables or columns")
 
     def visit_compound_select(self, compound: CompoundSelect, **kw: Any) -> str:
-        parts = [self.process(s, **{**flags.nested(kw), "top": False}) for s in compound.selects]
+        part_kw = {**flags.nested(kw), "top": False, **self.compound_part_flags(kw)}
+        parts = [self.process(s, **part_kw) for s in compound.selects]
         if kw.get("top"):
             for name, column in compound._exported_columns():
                 self.result_columns.append((name, column.type))
@@ -585,6 +604,10 @@ class StatementCompiler(ConstructCompiler):
         return sql + self._order_limit(
             compound._order_by, compound._limit, compound._offset, {"names_only": True, **scope}
         )
+
+    def compound_part_flags(self, kw: dict[str, Any]) -> dict[str, Any]:
+        """Flags passed from a UNION (or other compound) to each SELECT in it."""
+        return {}
 
     # -- INSERT / UPDATE / DELETE (written in compiler/dml.py) ----------------------------
 

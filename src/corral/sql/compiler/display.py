@@ -1,0 +1,221 @@
+"""The compiler behind ``str(statement)``: SQL written as SQLAlchemy 2.0 prints a statement
+compiled without a dialect, so a program's printed SQL reads the same on corral.
+
+Nothing compiled here is executed. Parameters are named (``:name``, ``:name_1``,
+``:param_1``); anonymous names count per prefix, shared between labels, aliases and
+parameters (``count(:count_2) AS count_1``); every unnamed expression in a SELECT list gets a
+label; a condition marked ``shown_reversed`` (an inferred join's, an object compared with a
+foreign key) is written right side first; IN takes one expanding
+parameter (``IN (__[POSTCOMPILE_id_1])``); JSON is indexed with brackets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+from corral.sql import operators as ops
+from corral.sql.columns import NamedColumn
+from corral.sql.compiler import flags
+from corral.sql.compiler.statement import StatementCompiler
+from corral.sql.conditions import BooleanClauseList
+from corral.sql.constructs import TypeCoerce
+from corral.sql.elements import (
+    BinaryExpression,
+    BindParameter,
+    ClauseElement,
+    ClauseList,
+    ColumnElement,
+    UnaryExpression,
+)
+from corral.sql.functions import Function
+from corral.sql.text import TextColumn
+from corral.sql.wrappers import Cast, Grouping, Label
+
+if TYPE_CHECKING:
+    from corral.sql.from_clause import FromClause
+    from corral.sql.functions import Case
+    from corral.sql.json_ops import JSONIndex
+    from corral.sql.selectable import Select
+
+_NOT_A_NAME = re.compile(r"\W")
+
+
+class DisplayStatementCompiler(StatementCompiler):
+    """Writes statements for reading, in SQLAlchemy's default string form."""
+
+    clause_break = " \n"
+    limit_break = "\n "
+    returning_include_table = True
+    group_assigned_expressions = True
+    now_as_current_timestamp = False
+
+    def __init__(self, dialect: Any) -> None:
+        super().__init__(dialect)
+        self._anon_keys: dict[Hashable, str] = {}
+
+    # -- anonymous names -----------------------------------------------------------------
+
+    def _anon(self, element: object, prefix: str = "anon") -> str:
+        return self._anon_name(id(element), prefix)
+
+    def _anon_name(self, key: Hashable, prefix: str) -> str:
+        """``prefix_N``: N counts the names made from ``prefix`` in this statement."""
+        name = self._anon_keys.get(key)
+        if name is None:
+            count = self._bind_counters.get(prefix, 0) + 1
+            self._bind_counters[prefix] = count
+            name = self._anon_keys[key] = f"{prefix}_{count}"
+        return name
+
+    def _from_name(self, from_: FromClause) -> str:
+        from corral.sql.from_clause import Alias, TableClause
+
+        if from_.name is None and isinstance(from_, Alias):
+            inner = from_.element
+            if isinstance(inner, TableClause) and inner.name:
+                return self.quote(self._anon(from_, inner.name))
+        return super()._from_name(from_)
+
+    # -- bound parameters ----------------------------------------------------------------
+
+    def visit_bindparam(self, bind: BindParameter[Any], **kw: Any) -> str:
+        if kw.get("literal_binds") or self.literal_binds:
+            return super().visit_bindparam(bind, **kw)
+        row = kw.get("row_number")
+        if not bind.anonymous and row is not None:  # insert().values([...]): one name per row
+            key = f"{bind.key}_m{row}"
+            return self._add_slot(key, bind.type, bind.origin or key, bind=bind)
+        if not bind.anonymous and bind.display_name is None:
+            return super().visit_bindparam(bind, **kw)
+        key = self._anon_name(id(bind), _bind_prefix(bind))
+        return self._add_slot(key, bind.type, bind.origin or key, bind=bind)
+
+    def visit_binary(self, element: BinaryExpression[Any], **kw: Any) -> str:
+        right = element.right
+        if (
+            element.operator in (ops.IN, ops.NOT_IN)
+            and isinstance(right, Grouping)
+            and isinstance(right.element, ClauseList)
+            and all(_is_value(c) for c in right.element.clauses)
+        ):
+            # One expanding parameter, as SQLAlchemy shows an in_() of values.
+            left = self._operand(element.left, element.operator, False, kw)
+            first = right.element.clauses[0]
+            prefix = _bind_prefix(first) if isinstance(first, BindParameter) else "param"
+            key = self._anon_name(id(first), prefix)
+            sql = f"{left} {element.operator.sql} (__[POSTCOMPILE_{key}])"
+            return f"({sql})" if element.operator is ops.NOT_IN else sql
+        if element.shown_reversed:
+            shown: BinaryExpression[Any] = BinaryExpression(
+                element.right, element.left, element.operator
+            )
+            return super().visit_binary(shown, **kw)
+        return super().visit_binary(element, **kw)
+
+    # -- SELECT list ---------------------------------------------------------------------
+
+    def _select_columns(
+        self, select: Select, in_subquery: bool, top: bool, ckw: dict[str, Any]
+    ) -> list[str]:
+        if in_subquery:
+            # Every column is labelled with the name the subquery exports it under.
+            out = []
+            for name, column in select._exported_columns():
+                sql = self.process(column, in_columns=True, **ckw)
+                if not isinstance(column, Label) and not _is_literal(column):
+                    sql = f"{sql} AS {self.quote(name)}"
+                out.append(sql)
+            return out
+        out = []
+        used: set[str] = set()
+        for position, (_name, column) in enumerate(select._columns_plus_names()):
+            label = self._column_label(column, (id(select), position), used)
+            sql = self.process(column, in_columns=True, **ckw)
+            out.append(sql if label is None else f"{sql} AS {self.quote(label)}")
+        return out
+
+    def compound_part_flags(self, kw: dict[str, Any]) -> dict[str, Any]:
+        # The SELECTs of a UNION used as a subquery label their columns as one would.
+        return {"in_subquery": True} if kw.get("in_subquery") else {}
+
+    def _column_label(
+        self, column: ColumnElement[Any], key: Hashable, used: set[str]
+    ) -> str | None:
+        """The label a top-level SELECT gives ``column`` (None: it is written bare).
+
+        Named before the column is written, so the label takes its number first."""
+        if isinstance(column, Label):
+            used.add(column.name if column.name is not None else self._anon(column))
+            return None
+        if isinstance(column, UnaryExpression | TextColumn) or _is_literal(column):
+            return None
+        natural = _natural_name(column)
+        if natural is None:
+            prefix = column.key if isinstance(column, Function) else "anon"
+            return self._anon_name(key, prefix or "anon")
+        if natural in used:
+            return self._anon_name(key, natural)
+        used.add(natural)
+        return None if isinstance(column, NamedColumn) else natural
+
+    # -- clauses written differently -----------------------------------------------------
+
+    def visit_function(self, element: Function, **kw: Any) -> str:
+        star = element.star_argument
+        if star is not None:
+            return f"{element.name}({self.process(star)})"
+        return super().visit_function(element, **kw)
+
+    def visit_case(self, element: Case, **kw: Any) -> str:
+        parts = ["CASE"]
+        if element.value is not None:
+            parts.append(self.process(element.value, **flags.plain(kw)))
+        for condition, result in element.whens:
+            when = self.process(condition, **flags.plain(kw))
+            if isinstance(condition, BinaryExpression | BooleanClauseList):
+                when = f"({when})"
+            parts.append(f"WHEN {when} THEN {self.process(result, **flags.plain(kw))}")
+        if element.else_ is not None:
+            parts.append(f"ELSE {self.process(element.else_, **flags.plain(kw))}")
+        parts.append("END")
+        return " ".join(parts)
+
+    def json_index_sql(self, element: JSONIndex, kw: dict[str, Any]) -> str:
+        document = self.process(element.element, **flags.plain(kw))
+        return f"{document}[{self.process(element.native_path, **flags.plain(kw))}]"
+
+
+def _is_literal(column: ColumnElement[Any]) -> bool:
+    return isinstance(column, NamedColumn) and column.is_literal
+
+
+def _is_value(element: ClauseElement) -> bool:
+    """A bound value, or a row of them (``tuple_(a, b).in_([(1, 2)])``)."""
+    if isinstance(element, Grouping) and isinstance(element.element, ClauseList):
+        return all(isinstance(c, BindParameter) for c in element.element.clauses)
+    return isinstance(element, BindParameter)
+
+
+def _natural_name(column: ColumnElement[Any]) -> str | None:
+    """The name a column has of itself: a table column's, or the one a CAST (or
+    ``type_coerce()``) wraps."""
+    if isinstance(column, Cast | TypeCoerce):
+        inner = column.element
+        return inner.name if isinstance(inner, NamedColumn) and not inner.is_literal else None
+    if isinstance(column, NamedColumn):
+        return column.name
+    return None
+
+
+def _bind_prefix(bind: BindParameter[Any]) -> str:
+    """The name an anonymous parameter is numbered from: the column or function it is
+    compared with or passed to, else ``param``."""
+    if bind.display_name is not None:
+        return bind.display_name
+    origin = bind.origin or ""
+    if not origin or " " in origin or "(" in origin:
+        return "param"
+    name = _NOT_A_NAME.sub("", origin.rpartition(".")[2])
+    return name or "param"
