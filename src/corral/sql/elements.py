@@ -244,6 +244,12 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
     def __rtruediv__(self, other: object) -> BinaryExpression[T]:
         return self._arithmetic(ops.DIV, other, reverse=True)
 
+    def __floordiv__(self, other: object) -> BinaryExpression[T]:
+        return self._arithmetic(ops.FLOORDIV, other)
+
+    def __rfloordiv__(self, other: object) -> BinaryExpression[T]:
+        return self._arithmetic(ops.FLOORDIV, other, reverse=True)
+
     def __mod__(self, other: object) -> BinaryExpression[T]:
         return self._arithmetic(ops.MOD, other)
 
@@ -386,7 +392,12 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
         self._check_operator(op, other)
         operand = self._arithmetic_operand(op, other)
         left, right = (operand, self) if reverse else (self, operand)
-        return BinaryExpression(left, right, op, type_=self.type)
+        type_ = self.type
+        if op is ops.DIV and type_.affinity == "integer":
+            from corral.sql.types import Numeric
+
+            type_ = Numeric()  # ``/`` divides exactly, as in Python 3 and SQLAlchemy 2.0
+        return BinaryExpression(left, right, op, type_=type_)
 
     def _arithmetic_operand(self, op: ops.Operator, other: object) -> ColumnElement[Any]:
         if self.type.affinity in ("datetime", "date", "time") and not isinstance(

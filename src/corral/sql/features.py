@@ -67,6 +67,10 @@ class Features:
     nulls_ordering: bool
     #: ``||`` is string concatenation (MySQL needs ``concat()``).
     concat_operator: bool
+    #: How ``a / b`` divides exactly where ``/`` of two integers rounds down: ``cast_numeric``
+    #: (``a / CAST(b AS NUMERIC)``), ``add_float`` (``a / (b + 0.0)``: SQLite), or None where
+    #: ``/`` already divides exactly (MySQL).
+    true_division: Literal["cast_numeric", "add_float"] | None
     #: ``LIMIT`` must be present when ``OFFSET`` is; the value that means "no limit".
     limit_for_offset_only: str | None
     #: ``INSERT INTO t DEFAULT VALUES`` (else ``INSERT INTO t () VALUES ()``).

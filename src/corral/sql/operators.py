@@ -45,6 +45,8 @@ ADD = Operator("add", "+", 7, "arithmetic")
 SUB = Operator("sub", "-", 7, "arithmetic")
 MUL = Operator("mul", "*", 8, "arithmetic")
 DIV = Operator("div", "/", 8, "arithmetic")
+#: ``//``: rounds down; the compiler writes ``FLOOR(a / b)`` unless integers divide so already.
+FLOORDIV = Operator("floordiv", "/", 8, "arithmetic")
 MOD = Operator("mod", "%", 8, "arithmetic")
 NEG = Operator("neg", "-", 9, "arithmetic")
 
@@ -73,4 +75,4 @@ NEGATIONS: dict[Operator, Operator] = {
 #: Operators that only make sense on string-like operands.
 STRING_OPERATORS = frozenset({LIKE, NOT_LIKE, ILIKE, NOT_ILIKE, CONCAT})
 #: Operators that only make sense on numbers (and, for + and -, dates with intervals).
-ARITHMETIC_OPERATORS = frozenset({ADD, SUB, MUL, DIV, MOD, NEG})
+ARITHMETIC_OPERATORS = frozenset({ADD, SUB, MUL, DIV, FLOORDIV, MOD, NEG})

@@ -25,6 +25,7 @@ FEATURES = Features(
     native_ilike=False,
     nulls_ordering=False,
     concat_operator=False,
+    true_division=None,
     limit_for_offset_only="18446744073709551615",
     default_values_insert=False,
     native_boolean=False,

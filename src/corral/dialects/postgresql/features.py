@@ -25,6 +25,7 @@ FEATURES = Features(
     native_ilike=True,
     nulls_ordering=True,
     concat_operator=True,
+    true_division="cast_numeric",
     limit_for_offset_only=None,
     default_values_insert=True,
     native_boolean=True,

@@ -25,6 +25,7 @@ FEATURES = Features(
     native_ilike=False,
     nulls_ordering=True,
     concat_operator=True,
+    true_division="add_float",
     limit_for_offset_only="-1",
     default_values_insert=True,
     native_boolean=False,

@@ -36,6 +36,7 @@ GENERIC_FEATURES = Features(
     native_ilike=False,
     nulls_ordering=True,
     concat_operator=True,
+    true_division="cast_numeric",
     limit_for_offset_only="-1",
     default_values_insert=True,
     native_boolean=True,

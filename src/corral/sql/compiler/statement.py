@@ -335,6 +335,8 @@ class StatementCompiler(ConstructCompiler):
             left = self.process(element.left, **flags.plain(kw))
             right = self.process(element.right, **flags.plain(kw))
             sql = f"lower({left}) {like} lower({right})"
+        elif op is ops.DIV or op is ops.FLOORDIV:
+            sql = self._division(element, kw)
         elif op in (ops.IS, ops.IS_NOT) and isinstance(element.right, True_ | False_):
             left = self._operand(element.left, op, False, kw)
             keyword = self.features.native_boolean or self.features.is_boolean_keyword
@@ -348,6 +350,23 @@ class StatementCompiler(ConstructCompiler):
         if element.escape is not None:
             sql += f" ESCAPE {self.render_literal(element.escape)}"
         return sql
+
+    def _division(self, element: BinaryExpression[Any], kw: dict[str, Any]) -> str:
+        """``/`` divides exactly and ``//`` rounds down on every database, as in SQLAlchemy 2.0."""
+        op, exact = element.operator, self.features.true_division
+        left = self._operand(element.left, op, False, kw)
+        if op is ops.FLOORDIV:
+            right = self._operand(element.right, op, True, kw)
+            integers = element.left.type.affinity == element.right.type.affinity == "integer"
+            if exact is not None and integers:  # integers already divide rounding down
+                return f"{left} / {right}"
+            return f"FLOOR({left} / {right})"
+        if exact is None or element.right.type.affinity == "numeric":
+            return f"{left} / {self._operand(element.right, op, True, kw)}"
+        right = self.process(element.right, **flags.plain(kw))
+        if exact == "add_float":
+            return f"{left} / ({right} + 0.0)"
+        return f"{left} / CAST({right} AS NUMERIC)"
 
     def visit_unary(self, element: UnaryExpression[Any], **kw: Any) -> str:
         if element.modifier in ("NULLS FIRST", "NULLS LAST") and not self.features.nulls_ordering:
