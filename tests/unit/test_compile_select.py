@@ -106,8 +106,8 @@ COMMON: dict[str, tuple[Callable[[], ClauseElement], str]] = {
         "SELECT users.id FROM users WHERE users.id BETWEEN ? AND ?",
     ),
     "arithmetic_with_precedence": (
-        lambda: select((users.c.id + 1) * 2, users.c.id - 3, users.c.id / 4, -users.c.id),
-        "SELECT (users.id + ?) * ?, users.id - ?, users.id / ?, -users.id FROM users",
+        lambda: select((users.c.id + 1) * 2, users.c.id - 3, -users.c.id),
+        "SELECT (users.id + ?) * ?, users.id - ?, -users.id FROM users",
     ),
     "label_and_order": (
         lambda: select(users.c.name.label("n")).order_by(users.c.name.asc(), users.c.id.desc()),
