@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from corral import Engine, Session, String, create_engine, exc, select, sessionmaker, text
 from corral.engine import reconnect
 from corral.orm import DeclarativeBase, Mapped, mapped_column
+from corral.pool import QueuePool
 from tests.integration.private_servers import PrivateServer
 
 REPLACED = "dead before its transaction did anything"
@@ -49,19 +51,25 @@ def make_engine(server: PrivateServer) -> Iterator[MakeEngine]:
     """Engines on the private server with a pool holding two live connections."""
     made: list[Engine] = []
 
-    def make(**options: object) -> Engine:
+    def make(**options: Any) -> Engine:
         engine = create_engine(server.url, pool_size=2, max_overflow=0, **options)
         made.append(engine)
         first, second = engine.connect(), engine.connect()
         for connection in (first, second):
             connection.execute(text("SELECT 1"))
             connection.close()
-        assert engine.pool.checkedin() == 2
+        assert _idle(engine) == 2
         return engine
 
     yield make
     for engine in made:
         engine.dispose()
+
+
+def _idle(engine: Engine) -> int:
+    """How many connections the engine's QueuePool holds idle."""
+    assert isinstance(engine.pool, QueuePool)
+    return engine.pool.checkedin()
 
 
 def _names(engine: Engine) -> list[tuple[int, str]]:
