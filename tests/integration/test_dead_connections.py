@@ -7,7 +7,9 @@ Each test restarts a private server (``private_servers.py``), never the shared o
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -230,3 +232,39 @@ def test_control_without_replacement_the_restart_surfaces(
             connection.execute(text("INSERT INTO items (id, name) VALUES (2, 'b')"))
     assert not isinstance(lost.value, exc.RetryableError)
     assert _names(engine) == []
+
+
+def test_autocommit_statement_after_restart_is_not_replayed(
+    server: PrivateServer, make_engine: MakeEngine
+) -> None:
+    """In AUTOCOMMIT mode a statement on a dead connection is not run again (it may have
+    taken effect): its OperationalError surfaces, not retryable, and nothing was inserted."""
+    engine = make_engine(isolation_level="AUTOCOMMIT")
+    server.restart()
+    with engine.connect() as connection, pytest.raises(exc.OperationalError) as info:
+        connection.execute(text("INSERT INTO items (id, name) VALUES (1, 'a')"))
+    assert info.value.connection_invalidated
+    assert not isinstance(info.value, exc.RetryableError)
+    assert _names(engine) == []
+
+
+def test_replacement_happens_once_per_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the new connection fails as well, the statement is not tried a third time."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'once.db'}")
+    dialect = engine.dialect
+    calls: list[str] = []
+
+    def dead(cursor: object, sql: str, *args: object) -> None:
+        calls.append(sql)
+        raise sqlite3.OperationalError("the connection is gone")
+
+    monkeypatch.setattr(dialect, "is_disconnect", lambda error: True)
+    monkeypatch.setattr(dialect, "do_execute", dead)
+    with engine.connect() as connection:
+        with pytest.raises(exc.TransactionLostError):
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.rollback()
+    assert calls == ["CREATE TABLE t (x INTEGER)"] * 2
+    engine.dispose()

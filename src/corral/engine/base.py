@@ -87,8 +87,10 @@ class Connection:
         self._dbapi: Any = None
         #: BEGIN that ``_prepare`` left to go out with the statement being executed.
         self._unsent_begin: str | None = None
-        #: A statement of the current transaction reached the server (reconnect.py).
+        #: A statement of the current transaction reached the server; the transaction
+        #: whose dead connection was replaced already (once each: reconnect.py).
         self._work_done = False
+        self._replaced_for: Transaction | None = None
         self._guard = OneThreadGuard(
             "Connection", "give each thread its own connection (engine.connect())"
         )
@@ -585,7 +587,6 @@ class Connection:
         write_lock: bool = False,
         kind: str = "text",
         returning: bool = False,
-        replay: bool = True,
     ) -> Any:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError(
@@ -606,8 +607,8 @@ class Connection:
         except BaseException as error:
             with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
                 cursor.close()
-            if replay and reconnect.replace_dead(self, error):  # dead before anything was done
-                return self._cursor_execute(sql, args, many, write_lock, kind, returning, False)
+            if reconnect.replace_dead(self, error):  # dead before anything was done
+                return self._cursor_execute(sql, args, many, write_lock, kind, returning)
             self._work_done = True
             raise self._translate(error, sql, args) from error
         self._work_done = True

@@ -7,7 +7,8 @@ pool only finds out when one is used (or pinged, with ``pool_pre_ping=True``).
 work (its ``BEGIN``, or the ``BEGIN`` pipelined with its first statement, or a
 first statement after a ``BEGIN`` that reported nothing), the server never
 saw any of it: the dead connection is discarded, a fresh one is checked out
-and the call runs again on it, once, without the caller seeing anything.
+and the call runs again on it without the caller seeing anything (once per
+transaction: if the new connection dies too, the error surfaces).
 
 *Work done.* When statements of the transaction had already run, their effects
 died with the server's session: the error is a ``TransactionLostError``,
@@ -48,9 +49,13 @@ def replace_dead(connection: Connection, error: BaseException) -> bool:
     nothing yet; True when the caller should run its call again on it."""
     if not ENABLED or connection._autocommit or connection._work_done:
         return False
+    root = connection._stack.root
+    if root is None or connection._replaced_for is root:  # once per transaction
+        return False
     pooled = connection._pooled
     if pooled is None or not _is_disconnect(connection, error):
         return False
+    connection._replaced_for = root
     connection._pooled = connection._reclaimer.pooled = None
     connection._dbapi = None
     pooled.invalidate(error)
