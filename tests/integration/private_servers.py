@@ -74,12 +74,13 @@ class PrivateServer:
     def start(self) -> None:
         raise NotImplementedError
 
-    def stop(self) -> None:
+    def stop(self, *, crash: bool = False) -> None:
+        """Shut down cleanly, or with ``crash`` kill the server without a word to clients."""
         raise NotImplementedError
 
-    def restart(self) -> None:
+    def restart(self, *, crash: bool = False) -> None:
         """Stop the server (dropping every connection to it) and start it again."""
-        self.stop()
+        self.stop(crash=crash)
         self.start()
 
 
@@ -109,8 +110,9 @@ class PrivatePostgreSQL(PrivateServer):
         log = str(self.folder / "server.log")
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
 
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+    def stop(self, *, crash: bool = False) -> None:
+        mode = "immediate" if crash else "fast"
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
 
 class PrivateMariaDB(PrivateServer):
@@ -166,11 +168,11 @@ class PrivateMariaDB(PrivateServer):
             self._process = subprocess.Popen(command, stdout=log, stderr=log)
         _wait_until(lambda: _accepts(self.port), "the private MariaDB")
 
-    def stop(self) -> None:
+    def stop(self, *, crash: bool = False) -> None:
         process, self._process = self._process, None
         if process is None:
             return
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGKILL if crash else signal.SIGTERM)
         try:
             process.wait(STARTUP_LIMIT)
         except subprocess.TimeoutExpired:

@@ -109,17 +109,20 @@ def _assert_no_dead_connection_left(engine: Engine, monkeypatch: pytest.MonkeyPa
 
 @pytest.mark.parametrize("pre_ping", [False, True], ids=["no_pre_ping", "pre_ping"])
 @pytest.mark.parametrize("api", ["connection", "session"])
+@pytest.mark.parametrize("crash", [False, True], ids=["shutdown", "crash"])
 def test_fresh_transaction_after_restart_runs_without_error(
     server: PrivateServer,
     make_engine: MakeEngine,
     api: str,
     pre_ping: bool,
+    crash: bool,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A transaction's first statement on a connection killed by a restart runs on a new one."""
+    """A transaction's first statement on a connection killed by a restart (clean shutdown,
+    or a crash: PostgreSQL's immediate stop, MariaDB killed) runs on a new one."""
     engine = make_engine(pool_pre_ping=pre_ping)
-    server.restart()
+    server.restart(crash=crash)
     caplog.set_level(logging.INFO, logger="corral.engine")
     if api == "connection":
         with engine.connect() as connection:
