@@ -153,7 +153,8 @@ def test_transaction_with_work_lost_in_restart_is_retryable(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A restart after the transaction did work raises TransactionLostError, retryable."""
+    """A restart after the transaction did work raises TransactionLostError, retryable;
+    after rollback the same Connection or Session works again."""
     engine = make_engine()
     caplog.set_level(logging.INFO, logger="corral.engine")
     if api == "connection":
@@ -163,6 +164,8 @@ def test_transaction_with_work_lost_in_restart_is_retryable(
             with pytest.raises(exc.TransactionLostError) as info:
                 connection.execute(text("INSERT INTO items (id, name) VALUES (2, 'b')"))
             connection.rollback()
+            connection.execute(text("INSERT INTO items (id, name) VALUES (3, 'c')"))
+            connection.commit()
     else:
         with Session(engine) as session:
             session.add(Item(id=1, name="a"))
@@ -172,6 +175,8 @@ def test_transaction_with_work_lost_in_restart_is_retryable(
             with pytest.raises(exc.TransactionLostError) as info:
                 session.commit()
             session.rollback()
+            session.add(Item(id=3, name="c"))
+            session.commit()
     error = info.value
     assert isinstance(error, exc.RetryableError)
     assert isinstance(error, exc.OperationalError)
@@ -179,7 +184,9 @@ def test_transaction_with_work_lost_in_restart_is_retryable(
     assert "run the whole transaction again" in str(error)
     assert "(id, name) VALUES" in (error.statement or "")
     assert _replacements(caplog) == 0
-    assert _names(engine) == []  # the first INSERT died with the server's session
+    # The first INSERT died with the server's session; after rollback the same
+    # Connection or Session works again, on a new connection.
+    assert _names(engine) == [(3, "c")]
     _assert_no_dead_connection_left(engine, monkeypatch)
 
 
