@@ -54,6 +54,7 @@ __all__ = [
     "StaleDataError",
     "StatementError",
     "TimeoutError",
+    "TransactionLostError",
     "UnmappedClassError",
     "UnmappedError",
     "UnmappedInstanceError",
@@ -312,6 +313,15 @@ class CommitOutcomeUnknownError(OperationalError):
     """The connection failed while COMMIT was in flight: the data may or may not be saved.
 
     Never retried automatically: check whether the work is there before doing it again.
+    """
+
+
+class TransactionLostError(OperationalError, RetryableError):
+    """The connection died inside a transaction that had already done work; that work is gone.
+
+    The database rolled the transaction back when the connection ended. Run the
+    whole transaction again (``run_transaction`` does so); the pool has already
+    discarded the dead connection.
     """
 
 

@@ -24,6 +24,9 @@ from typing import Any
 import pytest
 
 from corral.engine import URL, Engine, create_engine, make_url
+from tests.integration.private_servers import private_mariadb, private_postgresql
+
+__all__ = ["private_mariadb", "private_postgresql"]  # fixtures: servers tests may restart
 
 BACKENDS = ("sqlite", "postgresql", "mysql")
 SERVER_URL_DEFAULTS = {

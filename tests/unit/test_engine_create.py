@@ -11,6 +11,7 @@ from corral import exc
 from corral.dialects.postgresql.base import PostgreSQLDialect
 from corral.dialects.sqlite.base import SQLiteDialect
 from corral.engine.create import create_engine, dialect_class
+from corral.engine.network import TCP_DEFAULTS
 from corral.engine.url import make_url
 
 
@@ -99,6 +100,8 @@ def test_postgresql_connect_args_come_from_url() -> None:
         "dbname": "d",
         "sslmode": "disable",
         "autocommit": True,
+        "connect_timeout": 10,
+        **TCP_DEFAULTS,  # keepalives and tcp_user_timeout (corral.engine.network)
     }
 
 

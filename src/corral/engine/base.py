@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
+from corral.engine import reconnect
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
 from corral.engine.inserted import cursor_result
 from corral.engine.log import log_statement, logger
@@ -86,6 +87,10 @@ class Connection:
         self._dbapi: Any = None
         #: BEGIN that ``_prepare`` left to go out with the statement being executed.
         self._unsent_begin: str | None = None
+        #: A statement of the current transaction reached the server; the transaction
+        #: whose dead connection was replaced already (once each: reconnect.py).
+        self._work_done = False
+        self._replaced_for: Transaction | None = None
         self._guard = OneThreadGuard(
             "Connection", "give each thread its own connection (engine.connect())"
         )
@@ -321,6 +326,7 @@ class Connection:
             sql = self.dialect.begin_sql(write_lock)
             if logger.isEnabledFor(logging.INFO):
                 logger.info("%s", sql)
+            self._work_done = False
             if defer and self.dialect.begins_with_statement():
                 self._unsent_begin = sql
                 self._stack.begun = True
@@ -328,6 +334,9 @@ class Connection:
             try:
                 self.dialect.do_begin(dbapi, write_lock)
             except BaseException as error:
+                if reconnect.replace_dead(self, error):  # dead before anything was done
+                    self._emit_begin(write_lock, defer)
+                    return
                 raise self._translate(error, sql, None) from error
         self._stack.begun = True
 
@@ -478,15 +487,17 @@ class Connection:
         if not dialect.is_dbapi_error(error) and not dialect.is_disconnect(error):
             return error
         disconnect = dialect.is_disconnect(error)
+        lost = disconnect and not during_commit and reconnect.lost_in_transaction(self)
         if disconnect and self._state is ConnectionState.OPEN:
             self.invalidate(error)
-        return dialect.wrap_error(
+        wrapped = dialect.wrap_error(
             error,
             statement,
             params,
             invalidated=disconnect,
             during_commit=during_commit,
         )
+        return reconnect.transaction_lost(wrapped, error) if lost else wrapped
 
     def _prepare(self, write_lock: bool = False, *, sql: tuple[str, str] | None = None) -> Any:
         """The DB-API connection in a transaction, for ``sql`` ((kind, text); None: SAVEPOINT);
@@ -596,5 +607,9 @@ class Connection:
         except BaseException as error:
             with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
                 cursor.close()
+            if reconnect.replace_dead(self, error):  # dead before anything was done
+                return self._cursor_execute(sql, args, many, write_lock, kind, returning)
+            self._work_done = True
             raise self._translate(error, sql, args) from error
+        self._work_done = True
         return cursor

@@ -13,6 +13,7 @@ mode turns that into an error (``DataError``), for every storage engine.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import Any
 
 from corral import exc
@@ -21,10 +22,18 @@ from corral.dialects.mysql.compiler import MySQLDDLCompiler, MySQLStatementCompi
 from corral.dialects.mysql.features import FEATURES
 from corral.dialects.mysql.types import MySQLTypeCompiler
 from corral.engine.default import Classification, DefaultDialect
+from corral.engine.network import (
+    TCP_DEFAULTS,
+    apply_tcp_settings,
+    pop_tcp_settings,
+    with_tcp_defaults,
+)
 from corral.engine.url import URL
 
 #: PyMySQL ``connect()`` options that take a number, when given in the URL query.
-_INT_OPTIONS = frozenset({"connect_timeout", "read_timeout", "write_timeout", "client_flag"})
+_INT_OPTIONS = frozenset(
+    {"connect_timeout", "read_timeout", "write_timeout", "client_flag", *TCP_DEFAULTS}
+)
 #: The FOUND_ROWS client capability flag (``pymysql.constants.CLIENT.FOUND_ROWS``).
 _CLIENT_FOUND_ROWS = 2
 #: Adds STRICT_ALL_TABLES to the session's sql_mode, keeping the modes already set.
@@ -70,7 +79,20 @@ class MySQLDialect(DefaultDialect):
         args["client_flag"] = args.get("client_flag", 0) | _CLIENT_FOUND_ROWS
         args["autocommit"] = True
         args["binary_prefix"] = False
-        return args
+        # No read_timeout by default: it would cut off a legitimately long query.
+        return with_tcp_defaults(args)
+
+    def connect(self, connect_args: Mapping[str, Any]) -> Any:
+        """A PyMySQL connection with corral's keepalive and user-timeout settings on its socket."""
+        args = dict(connect_args)
+        settings = pop_tcp_settings(args)
+        connection = super().connect(args)
+        try:
+            apply_tcp_settings(getattr(connection, "_sock", None), settings)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
 
     def adopt_connection(self, dbapi_connection: Any) -> None:
         super().adopt_connection(dbapi_connection)
@@ -95,7 +117,7 @@ class MySQLDialect(DefaultDialect):
         parameters = inspect.signature(pymysql.connections.Connection.__init__).parameters
         if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
             return None  # this PyMySQL takes any keyword: let it judge when connecting
-        return frozenset(name for name in parameters if name != "self")
+        return frozenset(name for name in parameters if name != "self") | set(TCP_DEFAULTS)
 
     def do_ping(self, dbapi_connection: Any) -> bool:
         try:

@@ -17,12 +17,17 @@ from corral.dialects.postgresql.compiler import PostgreSQLDDLCompiler, PostgreSQ
 from corral.dialects.postgresql.features import FEATURES
 from corral.dialects.postgresql.types import PostgreSQLTypeCompiler
 from corral.engine.default import Classification, DefaultDialect
+from corral.engine.network import with_tcp_defaults
 from corral.engine.url import URL
 
 #: ``psycopg.connect()`` keywords that are not libpq connection options.
 _PSYCOPG_CONNECT_KEYWORDS = frozenset(
     {"conninfo", "autocommit", "prepare_threshold", "context", "row_factory", "cursor_factory"}
 )
+
+
+#: Seconds libpq waits for a connection by default (its own default is forever), as PyMySQL.
+CONNECT_TIMEOUT = 10
 
 
 class PostgreSQLDialect(DefaultDialect):
@@ -49,7 +54,8 @@ class PostgreSQLDialect(DefaultDialect):
         }
         args.update({key: value for key, value in parts.items() if value is not None})
         args["autocommit"] = True
-        return args
+        args.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        return with_tcp_defaults(args)  # libpq's keepalives and tcp_user_timeout (network.py)
 
     def adopt_connection(self, dbapi_connection: Any) -> None:
         super().adopt_connection(dbapi_connection)

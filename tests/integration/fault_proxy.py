@@ -1,0 +1,135 @@
+"""A loopback TCP proxy that injects network faults between a client and a database.
+
+``FaultProxy(target_port)`` listens on a free 127.0.0.1 port and forwards every
+connection to ``127.0.0.1:target_port``. Its ``mode`` can change at any time:
+
+- ``"pass"``: forward both ways;
+- ``"blackhole"``: stop forwarding and stop reading, keeping every socket
+  open, as a silent network does (the client hears nothing, not even a reset;
+  once the proxy's buffers are full, its writes stall too);
+- ``"reset"``: close every connection abruptly (RST), and each new one at once;
+- ``"delay"``: forward, but hold each chunk ``delay`` seconds first.
+
+It only ever touches the sockets it made, and ``close()`` ends it all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+import struct
+import threading
+import time
+
+MODES = ("pass", "blackhole", "reset", "delay")
+#: Bytes the proxy buffers per socket while it does not read: small, so writes stall soon.
+BLACKHOLE_BUFFER = 4096
+
+
+class FaultProxy:
+    """Forwards 127.0.0.1:``port`` to 127.0.0.1:``target_port``; see the module docstring."""
+
+    def __init__(self, target_port: int, *, delay: float = 0.5) -> None:
+        self.target_port = target_port
+        self.delay = delay
+        self.mode = "pass"
+        self._listener = socket.socket()
+        # Accepted sockets inherit small buffers, so a blackhole soon stops the sender too.
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BLACKHOLE_BUFFER)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen()
+        self.port: int = self._listener.getsockname()[1]
+        self._peers: dict[socket.socket, socket.socket] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._listener, selectors.EVENT_READ)
+        self._thread = threading.Thread(target=self._run, name="fault-proxy", daemon=True)
+        self._thread.start()
+
+    def set_mode(self, mode: str) -> None:
+        """Switch to ``mode`` (one of MODES); ``"reset"`` drops every open connection now."""
+        if mode not in MODES:
+            raise ValueError(f"unknown fault proxy mode {mode!r}; use one of {MODES}")
+        self.mode = mode
+        if mode == "reset":
+            with self._lock:
+                sockets = list(self._peers)
+            for sock in sockets:
+                self._drop(sock)
+
+    def close(self) -> None:
+        """Stop the proxy and close every socket it made."""
+        self._closed = True
+        self._thread.join(5)
+        with self._lock:
+            sockets = list(self._peers)
+        for sock in sockets:
+            self._drop(sock)
+        self._selector.close()
+        self._listener.close()
+
+    def _run(self) -> None:
+        while not self._closed:
+            for key, _ in self._selector.select(timeout=0.05):
+                sock = key.fileobj
+                assert isinstance(sock, socket.socket)
+                if sock is self._listener:
+                    self._accept()
+                elif self.mode == "blackhole":
+                    time.sleep(0.01)  # read nothing: let the kernel buffers fill
+                else:
+                    self._forward(sock)
+
+    def _accept(self) -> None:
+        client, _ = self._listener.accept()
+        if self.mode == "reset":
+            _abort(client)
+            return
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BLACKHOLE_BUFFER)
+        server.connect(("127.0.0.1", self.target_port))
+        with self._lock:
+            self._peers[client], self._peers[server] = server, client
+        self._selector.register(client, selectors.EVENT_READ)
+        self._selector.register(server, selectors.EVENT_READ)
+
+    def _forward(self, sock: socket.socket) -> None:
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(sock)
+            return
+        if self.mode == "delay":
+            time.sleep(self.delay)
+        peer = self._peers.get(sock)
+        if peer is None:
+            return
+        try:
+            peer.sendall(data)
+        except OSError:
+            self._drop(sock)
+
+    def _drop(self, sock: socket.socket) -> None:
+        """Close ``sock`` and its peer with a reset."""
+        with self._lock:
+            peer = self._peers.pop(sock, None)
+            if peer is not None:
+                self._peers.pop(peer, None)
+        for item in (sock, peer):
+            if item is None:
+                continue
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self._selector.unregister(item)
+            _abort(item)
+
+
+def _abort(sock: socket.socket) -> None:
+    """Close with RST rather than FIN (SO_LINGER 0), as a reset network does."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        sock.close()
