@@ -9,7 +9,6 @@ errors into corral's, invalidating the pooled connection on a disconnect.
 from __future__ import annotations
 
 import contextlib
-import enum
 import logging
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from corral import exc
 from corral.engine import reconnect
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
+from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.inserted import cursor_result
 from corral.engine.log import log_statement, logger
 from corral.engine.parameters import split_parameters, statement_compiler
@@ -31,6 +31,7 @@ from corral.engine.transaction import (
     TransactionStack,
     TransactionState,
 )
+from corral.engine.translate import translate_error
 from corral.pool import forking
 from corral.sql.execution_options import check_call_options, check_connection_options
 from corral.util.guard import OneThreadGuard
@@ -51,24 +52,6 @@ class PooledConnection(Protocol):
     def close(self) -> None: ...
 
     def invalidate(self, exception: BaseException | None = None) -> None: ...
-
-
-class ConnectionState(enum.Enum):
-    """Where a ``Connection`` is in its life."""
-
-    OPEN = "open"
-    #: The DB-API connection was lost; a new one is checked out after rollback().
-    INVALIDATED = "invalidated"
-    CLOSED = "closed"
-
-    __hash__ = object.__hash__  # members are singletons: hash in C, not by name
-
-
-_TRANSITIONS: dict[ConnectionState, frozenset[ConnectionState]] = {
-    ConnectionState.OPEN: frozenset({ConnectionState.INVALIDATED, ConnectionState.CLOSED}),
-    ConnectionState.INVALIDATED: frozenset({ConnectionState.OPEN, ConnectionState.CLOSED}),
-    ConnectionState.CLOSED: frozenset(),
-}
 
 
 class Connection:
@@ -150,7 +133,7 @@ class Connection:
             self._run_control(lambda dbapi: self.dialect.set_isolation_level(dbapi, level))
 
     def _move(self, new: ConnectionState) -> None:
-        if new not in _TRANSITIONS[self._state]:
+        if new not in TRANSITIONS[self._state]:
             raise exc.InvalidRequestError(
                 f"Connection is {self._state.value} and cannot become {new.value}"
             )
@@ -478,26 +461,7 @@ class Connection:
         during_commit: bool = False,
     ) -> BaseException:
         """``error`` as corral raises it; a disconnect invalidates the pooled connection."""
-        if not isinstance(error, Exception):
-            # Interrupted mid-call (KeyboardInterrupt...): the connection's state is unknown.
-            if self._state is ConnectionState.OPEN:
-                self.invalidate(error)
-            return error
-        dialect = self.dialect
-        if not dialect.is_dbapi_error(error) and not dialect.is_disconnect(error):
-            return error
-        disconnect = dialect.is_disconnect(error)
-        lost = disconnect and not during_commit and reconnect.lost_in_transaction(self)
-        if disconnect and self._state is ConnectionState.OPEN:
-            self.invalidate(error)
-        wrapped = dialect.wrap_error(
-            error,
-            statement,
-            params,
-            invalidated=disconnect,
-            during_commit=during_commit,
-        )
-        return reconnect.transaction_lost(wrapped, error) if lost else wrapped
+        return translate_error(self, error, statement, params, during_commit=during_commit)
 
     def _prepare(self, write_lock: bool = False, *, sql: tuple[str, str] | None = None) -> Any:
         """The DB-API connection in a transaction, for ``sql`` ((kind, text); None: SAVEPOINT);

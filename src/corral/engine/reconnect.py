@@ -24,6 +24,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.engine.connection_state import ConnectionState
 
 if TYPE_CHECKING:
     from corral.engine.base import Connection
@@ -69,8 +70,6 @@ def replace_dead(connection: Connection, error: BaseException) -> bool:
     try:
         connection._checkout()
     except BaseException:
-        from corral.engine.base import ConnectionState
-
         connection._stack.deactivate_all()
         connection._move(ConnectionState.INVALIDATED)
         raise
