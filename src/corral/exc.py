@@ -27,10 +27,13 @@ __all__ = [
     "DisconnectionError",
     "FlushError",
     "ForkedConnectionError",
+    "IdleInTransactionAbortedError",
+    "IdleInTransactionWarning",
     "IntegrityError",
     "InterfaceError",
     "InternalError",
     "InvalidRequestError",
+    "LargeSessionWarning",
     "LockNotAvailable",
     "LockTimeout",
     "MappingError",
@@ -120,6 +123,14 @@ class PendingRollbackError(InvalidRequestError):
     """The transaction failed and must be rolled back before the object is used again."""
 
 
+class IdleInTransactionAbortedError(PendingRollbackError):
+    """The idle-in-transaction watchdog rolled this transaction back; call ``rollback()``.
+
+    Raised on the next use of a Session or Connection whose transaction stayed
+    idle for ``create_engine(idle_in_transaction_abort=...)`` seconds.
+    """
+
+
 class ConcurrentUseError(InvalidRequestError):
     """An object meant for one thread at a time was used by two at once."""
 
@@ -170,6 +181,15 @@ class ConnectionLeakWarning(UserWarning):
 
 class SessionLeakWarning(ConnectionLeakWarning):
     """A Session was dropped (or its scoped thread ended) with a transaction open; rolled back."""
+
+
+class IdleInTransactionWarning(UserWarning):
+    """A transaction stayed open without a statement past ``idle_in_transaction_warn``
+    (or was rolled back past ``idle_in_transaction_abort``); names where it was checked out."""
+
+
+class LargeSessionWarning(UserWarning):
+    """A Session's identity map grew past its ``identity_map_warn`` size (warned once)."""
 
 
 class FlushError(InvalidRequestError):
