@@ -216,12 +216,21 @@ class StaleDataError(CorralError, RetryableError):
     """An UPDATE or DELETE matched no row: the row changed or vanished underneath (retry)."""
 
 
+#: What messages and log lines show instead of parameters under ``hide_parameters=True``.
+PARAMETERS_HIDDEN = "[SQL parameters hidden: create_engine(hide_parameters=True)]"
+
+
 class StatementError(CorralError):
-    """An error raised while executing a statement, carrying the statement and parameters."""
+    """An error raised while executing a statement, carrying the statement and parameters.
+
+    With ``create_engine(hide_parameters=True)`` the message leaves the
+    parameters out (``params`` still holds them, for the program's own use).
+    """
 
     statement: str | None
     params: Any
     orig: BaseException | None
+    hide_parameters: bool = False
 
     def __init__(
         self,
@@ -239,7 +248,9 @@ class StatementError(CorralError):
         parts = [str(self.args[0]) if self.args else ""]
         if self.statement is not None:
             parts.append(f"[SQL: {self.statement}]")
-        if self.params is not None and self.params not in ((), {}):
+        if self.hide_parameters:
+            parts.append(PARAMETERS_HIDDEN)
+        elif self.params is not None and self.params not in ((), {}):
             parts.append(f"[parameters: {describe_params(self.params)}]")
         return "\n".join(parts)
 
@@ -263,6 +274,7 @@ class DBAPIError(StatementError):
         connection_invalidated: bool = False,
         constraint_name: str | None = None,
         message: str | None = None,
+        hide_parameters: bool = False,
     ) -> None:
         if message is None:
             name = type(orig).__name__ if orig is not None else type(self).__name__
@@ -270,6 +282,8 @@ class DBAPIError(StatementError):
         super().__init__(message, statement, params, orig)
         self.connection_invalidated = connection_invalidated
         self.constraint_name = constraint_name
+        if hide_parameters:
+            self.hide_parameters = True
 
 
 class InterfaceError(DBAPIError):

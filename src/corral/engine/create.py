@@ -78,6 +78,7 @@ def create_engine(
     poolclass: type[Pool] | None = None,
     creator: Callable[[], Any] | None = None,
     pool: Pool | None = None,
+    hide_parameters: bool = False,
     idle_in_transaction_warn: float | None = None,
     idle_in_transaction_abort: float | None = None,
     **dialect_options: Any,
@@ -89,6 +90,7 @@ def create_engine(
     only names the dialect), as in SQLAlchemy. ``pool``: a pool you made
     (``StaticPool(creator)``, ``QueuePool(creator, pool_size=...)``), never used before,
     instead of one made here; the engine's dialect then looks after its connections.
+    ``hide_parameters``: error messages and log lines show no statement parameters.
     ``idle_in_transaction_warn`` / ``idle_in_transaction_abort``: seconds a transaction may
     stay open without a statement before corral warns / rolls it back (``watchdog.py``).
     """
@@ -101,6 +103,7 @@ def create_engine(
     _check("pool_recycle", pool_recycle, (int, float), "a number of seconds (-1: never)")
     _check("pool_pre_ping", pool_pre_ping, (bool,), "True or False")
     _check("pool_use_lifo", pool_use_lifo, (bool,), "True or False")
+    _check("hide_parameters", hide_parameters, (bool,), "True or False")
     if pool_size < 0:
         raise exc.ArgumentError(f"create_engine(pool_size=...) must be >= 0, got {pool_size}")
     if max_overflow < -1:
@@ -149,6 +152,7 @@ def create_engine(
 
     cls = dialect_class(parsed)
     dialect = cls(**check_engine_options(dialect_options, _ENGINE_KEYWORDS, cls))
+    dialect.hide_parameters = hide_parameters  # errors and log lines leave parameters out
     options = dict(execution_options or {})
     check_connection_options(options, "create_engine(execution_options=)")
     if isolation_level is None:

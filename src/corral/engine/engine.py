@@ -51,6 +51,11 @@ class Engine:
         return self.dialect.name
 
     @property
+    def hide_parameters(self) -> bool:
+        """Whether errors and log lines leave statement parameters out (create_engine's)."""
+        return self.dialect.hide_parameters
+
+    @property
     def driver(self) -> str:
         return self.dialect.driver
 
