@@ -37,6 +37,7 @@ from corral import exc
 from corral.engine.base import Connection, ConnectionState
 from corral.engine.checkout_guard import describe_site
 from corral.engine.transaction import Transaction, TransactionState
+from corral.pool import forking
 
 if TYPE_CHECKING:
     from corral.engine.engine import Engine
@@ -139,16 +140,28 @@ class IdleWatchdog:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        #: The fork generation the lock, the set and the thread belong to.
+        self._forks = forking.generation
 
     def connect(self, engine: Engine) -> Connection:
         """A new connection of ``engine`` under watch (``Engine.connect`` with the option set)."""
         return WatchedConnection(engine, self)
 
     def watch(self, connection: WatchedConnection) -> None:
+        if self._forks != forking.generation:
+            self._after_fork()
         with self._lock:
             self._connections.add(connection)
             if self._thread is None:
                 self._start_locked()
+
+    def _after_fork(self) -> None:
+        """In a forked child: the parent's thread is gone and its lock may look held; start
+        afresh, leaving the parent's connections (which the child must not touch) unwatched."""
+        self._lock = threading.Lock()
+        self._connections = weakref.WeakSet()
+        self._thread = None
+        self._forks = forking.generation
 
     def _start_locked(self) -> None:
         self._stop = threading.Event()
@@ -185,6 +198,8 @@ class IdleWatchdog:
             connections = list(self._connections)
         now = _monotonic()
         for connection in connections:
+            if connection._forks != forking.generation:
+                continue  # the parent's, inherited across fork
             root = connection._stack.root
             if root is None or root.state is not TransactionState.ACTIVE:
                 continue

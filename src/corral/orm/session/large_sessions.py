@@ -1,7 +1,7 @@
 """``Session(identity_map_warn=N)``: one warning when a session holds more than N objects.
 
 A session keeps every object it loaded until it is closed (corral's identity
-map holds them strongly; see docs/session.md), so a long-lived session that
+map holds them strongly; see docs/sessions.md), so a long-lived session that
 reads in a loop grows without bound. With the option set, the session records
 where it was created and, the first time its identity map holds more than N
 objects after a query or a flush, warns with the count and that place
