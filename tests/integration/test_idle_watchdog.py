@@ -141,6 +141,8 @@ def test_abort_on_a_plain_connection(
         connection.execute(text("SELECT 1"))
     with pytest.raises(exc.IdleInTransactionAbortedError):
         connection.commit()
+    with pytest.raises(exc.IdleInTransactionAbortedError):
+        connection.connection  # noqa: B018 - the DB-API connection is not handed out either
     connection.rollback()
     assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 1
     connection.close()
@@ -210,3 +212,46 @@ def test_the_thread_stops_on_dispose_and_with_the_engine(db_url: URL) -> None:
     assert thread is not None
     thread.join(timeout=BOUND)
     assert not thread.is_alive()
+
+
+def test_busy_threads_race_the_watchdog(
+    make_engine: EngineFactory, record: list[warnings.WarningMessage]
+) -> None:
+    """Four threads commit increments with pauses around the abort threshold: each transaction
+    either commits or gets IdleInTransactionAbortedError (then rolls back); no other error, the
+    committed count is exactly the sum in the database, and no connection stays out."""
+    engine = make_engine(idle_in_transaction_abort=0.03, pool_size=8)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE tally (id INTEGER PRIMARY KEY, n INTEGER)")
+        for i in range(4):
+            connection.exec_driver_sql(f"INSERT INTO tally VALUES ({i}, 0)")
+    outcomes: list[str] = []
+    pauses = (0, 0, 0.001, 0.02, 0.05)
+
+    def work(i: int) -> None:
+        with Session(engine) as session:
+            for step in range(40):
+                try:
+                    session.execute(text("UPDATE tally SET n = n + 1 WHERE id = :i"), {"i": i})
+                    time.sleep(pauses[(i + step) % len(pauses)])
+                    session.execute(text("SELECT n FROM tally WHERE id = :i"), {"i": i})
+                    session.commit()
+                    outcomes.append("commit")
+                except exc.IdleInTransactionAbortedError:
+                    outcomes.append("aborted")
+                    session.rollback()
+                except Exception as error:  # anything else is a failure of the test
+                    outcomes.append(repr(error))
+                    session.rollback()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(BOUND * 4)
+    assert set(outcomes) <= {"commit", "aborted"}, [o for o in outcomes if len(o) > 7][:3]
+    assert len(outcomes) == 160 and "aborted" in outcomes
+    with engine.connect() as connection:
+        total = connection.execute(text("SELECT sum(n) FROM tally")).scalar()
+    assert total == outcomes.count("commit")
+    assert engine.pool.checkedout() == 0

@@ -108,6 +108,12 @@ class WatchedConnection(Connection):
         super()._checkout()
         self._used_at = _monotonic()
 
+    def _revive(self) -> Any:
+        root = self._stack.root
+        if root is not None and root is self._aborted:
+            raise aborted_error(self)
+        return super()._revive()
+
     def _raise_inactive(self) -> NoReturn:
         root = self._stack.root
         if root is not None and root is self._aborted:
