@@ -27,10 +27,13 @@ __all__ = [
     "DisconnectionError",
     "FlushError",
     "ForkedConnectionError",
+    "IdleInTransactionAbortedError",
+    "IdleInTransactionWarning",
     "IntegrityError",
     "InterfaceError",
     "InternalError",
     "InvalidRequestError",
+    "LargeSessionWarning",
     "LockNotAvailable",
     "LockTimeout",
     "MappingError",
@@ -121,6 +124,14 @@ class PendingRollbackError(InvalidRequestError):
     """The transaction failed and must be rolled back before the object is used again."""
 
 
+class IdleInTransactionAbortedError(PendingRollbackError):
+    """The idle-in-transaction watchdog rolled this transaction back; call ``rollback()``.
+
+    Raised on the next use of a Session or Connection whose transaction stayed
+    idle for ``create_engine(idle_in_transaction_abort=...)`` seconds.
+    """
+
+
 class ConcurrentUseError(InvalidRequestError):
     """An object meant for one thread at a time was used by two at once."""
 
@@ -173,6 +184,15 @@ class SessionLeakWarning(ConnectionLeakWarning):
     """A Session was dropped (or its scoped thread ended) with a transaction open; rolled back."""
 
 
+class IdleInTransactionWarning(UserWarning):
+    """A transaction stayed open without a statement past ``idle_in_transaction_warn``
+    (or was rolled back past ``idle_in_transaction_abort``); names where it was checked out."""
+
+
+class LargeSessionWarning(UserWarning):
+    """A Session's identity map grew past its ``identity_map_warn`` size (warned once)."""
+
+
 class FlushError(InvalidRequestError):
     """The unit of work could not flush the session's changes."""
 
@@ -197,12 +217,21 @@ class StaleDataError(CorralError, RetryableError):
     """An UPDATE or DELETE matched no row: the row changed or vanished underneath (retry)."""
 
 
+#: What messages and log lines show instead of parameters under ``hide_parameters=True``.
+PARAMETERS_HIDDEN = "[SQL parameters hidden: create_engine(hide_parameters=True)]"
+
+
 class StatementError(CorralError):
-    """An error raised while executing a statement, carrying the statement and parameters."""
+    """An error raised while executing a statement, carrying the statement and parameters.
+
+    With ``create_engine(hide_parameters=True)`` the message leaves the
+    parameters out (``params`` still holds them, for the program's own use).
+    """
 
     statement: str | None
     params: Any
     orig: BaseException | None
+    hide_parameters: bool = False
 
     def __init__(
         self,
@@ -220,7 +249,9 @@ class StatementError(CorralError):
         parts = [str(self.args[0]) if self.args else ""]
         if self.statement is not None:
             parts.append(f"[SQL: {self.statement}]")
-        if self.params is not None and self.params not in ((), {}):
+        if self.hide_parameters:
+            parts.append(PARAMETERS_HIDDEN)
+        elif self.params is not None and self.params not in ((), {}):
             parts.append(f"[parameters: {describe_params(self.params)}]")
         return "\n".join(parts)
 
@@ -244,6 +275,7 @@ class DBAPIError(StatementError):
         connection_invalidated: bool = False,
         constraint_name: str | None = None,
         message: str | None = None,
+        hide_parameters: bool = False,
     ) -> None:
         if message is None:
             name = type(orig).__name__ if orig is not None else type(self).__name__
@@ -251,6 +283,8 @@ class DBAPIError(StatementError):
         super().__init__(message, statement, params, orig)
         self.connection_invalidated = connection_invalidated
         self.constraint_name = constraint_name
+        if hide_parameters:
+            self.hide_parameters = True
 
 
 class InterfaceError(DBAPIError):

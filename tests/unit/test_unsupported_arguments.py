@@ -100,9 +100,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ("create_engine unknown", _engine_with(pool_sise=1), exc.ArgumentError, r"pool_sise"),
     (
         "create_engine SQLAlchemy-only",
-        _engine_with(hide_parameters=True),
+        _engine_with(json_serializer=repr),
         exc.ArgumentError,
-        r"hide_parameters: corral has no switch",
+        r"json_serializer: JSON columns use the json module",
     ),
     ("create_engine future=False", _engine_with(future=False), exc.ArgumentError, r"future"),
     (

@@ -107,3 +107,19 @@ def test_non_string_url_is_refused() -> None:
     """A URL that is neither text nor URL names the type given."""
     with pytest.raises(exc.ArgumentError, match="int"):
         make_url(42)  # type: ignore[arg-type]
+
+
+def test_password_query_options_are_hidden() -> None:
+    """A password given as a query option (?password=, ?sslpassword=, ?passwd=) shows as ***
+    in str, repr and parse errors; other options and render_as_string(False) keep it."""
+    url = make_url(
+        "postgresql://u:pw@h/db?password=S3cr%21t&sslpassword=X&passwd=Y&sslmode=require"
+    )
+    for text in (str(url), repr(url)):
+        assert "S3cr" not in text and "=X" not in text and "=Y" not in text and ":pw@" not in text
+        assert "password=***&sslpassword=***&passwd=***&sslmode=require" in text
+    assert "password=S3cr%21t" in url.render_as_string(hide_password=False)
+    assert url.query["password"] == "S3cr!t"
+    with pytest.raises(exc.ArgumentError) as refused:
+        make_url("postgresql://u@h:port/db?password=S3cret")
+    assert "S3cret" not in str(refused.value) and "password=***" in str(refused.value)

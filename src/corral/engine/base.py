@@ -559,7 +559,7 @@ class Connection:
         dbapi = self._prepare(write_lock, sql=(kind, sql))
         begin, self._unsent_begin = self._unsent_begin, None
         if self.engine.echo or logger.isEnabledFor(logging.INFO):
-            log_statement(sql, args)
+            log_statement(sql, args, self.dialect.hide_parameters)
         cursor = dbapi.cursor()
         try:
             if begin is not None:

@@ -91,8 +91,21 @@ def leak_category(pooled: PoolConnection) -> type[exc.ConnectionLeakWarning]:
 
 def leak_message(pooled: PoolConnection) -> str:
     """Who leaked the checkout, what was done about it and where it was checked out."""
-    site = pooled._site
     held = time.monotonic() - pooled._checked_out_at
+    owner, where = describe_site(pooled)
+    return (
+        f"{owner} was garbage collected without close() while holding a pooled connection "
+        f"(checked out {held:.2f} s before); corral rolled back what it left open and gave "
+        "the connection back to the pool (closing it instead if the rollback failed). Close "
+        "sessions and connections when done (a `with` block does it). The connection was "
+        "checked out at: "
+        f"{where}"
+    )
+
+
+def describe_site(pooled: PoolConnection) -> tuple[str, str]:
+    """``("A Session" or "A Connection", where and by which thread it was checked out)``."""
+    site = pooled._site
     if site is None:
         where = "(checkout site not recorded: the pool has track_checkouts=False)"
         owner = "A Connection or Session"
@@ -103,11 +116,4 @@ def leak_message(pooled: PoolConnection) -> str:
         via = site.entry_name()
         where = f"{site.describe()}" + (f" (via {via})" if via else "") + f", by {by}"
         owner = "A Session" if leak_category(pooled) is exc.SessionLeakWarning else "A Connection"
-    return (
-        f"{owner} was garbage collected without close() while holding a pooled connection "
-        f"(checked out {held:.2f} s before); corral rolled back what it left open and gave "
-        "the connection back to the pool (closing it instead if the rollback failed). Close "
-        "sessions and connections when done (a `with` block does it). The connection was "
-        "checked out at: "
-        f"{where}"
-    )
+    return owner, where

@@ -14,6 +14,7 @@ from corral.engine.engine import Engine
 from corral.engine.engine_options import check_engine_options
 from corral.engine.log import enable_echo
 from corral.engine.url import URL, make_url
+from corral.engine.watchdog import check_thresholds
 from corral.pool import Pool, QueuePool, StaticPool
 from corral.sql.execution_options import check_connection_options
 
@@ -77,6 +78,9 @@ def create_engine(
     poolclass: type[Pool] | None = None,
     creator: Callable[[], Any] | None = None,
     pool: Pool | None = None,
+    hide_parameters: bool = False,
+    idle_in_transaction_warn: float | None = None,
+    idle_in_transaction_abort: float | None = None,
     **dialect_options: Any,
 ) -> Engine:
     """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``).
@@ -86,8 +90,12 @@ def create_engine(
     only names the dialect), as in SQLAlchemy. ``pool``: a pool you made
     (``StaticPool(creator)``, ``QueuePool(creator, pool_size=...)``), never used before,
     instead of one made here; the engine's dialect then looks after its connections.
+    ``hide_parameters``: error messages and log lines show no statement parameters.
+    ``idle_in_transaction_warn`` / ``idle_in_transaction_abort``: seconds a transaction may
+    stay open without a statement before corral warns / rolls it back (``watchdog.py``).
     """
     parsed = make_url(url)
+    idle_in_transaction = check_thresholds(idle_in_transaction_warn, idle_in_transaction_abort)
     _check("echo", echo, (bool,), "True or False")
     _check("pool_size", pool_size, (int,), "an int")
     _check("max_overflow", max_overflow, (int,), "an int")
@@ -95,6 +103,7 @@ def create_engine(
     _check("pool_recycle", pool_recycle, (int, float), "a number of seconds (-1: never)")
     _check("pool_pre_ping", pool_pre_ping, (bool,), "True or False")
     _check("pool_use_lifo", pool_use_lifo, (bool,), "True or False")
+    _check("hide_parameters", hide_parameters, (bool,), "True or False")
     if pool_size < 0:
         raise exc.ArgumentError(f"create_engine(pool_size=...) must be >= 0, got {pool_size}")
     if max_overflow < -1:
@@ -143,6 +152,7 @@ def create_engine(
 
     cls = dialect_class(parsed)
     dialect = cls(**check_engine_options(dialect_options, _ENGINE_KEYWORDS, cls))
+    dialect.hide_parameters = hide_parameters  # errors and log lines leave parameters out
     options = dict(execution_options or {})
     check_connection_options(options, "create_engine(execution_options=)")
     if isolation_level is None:
@@ -161,6 +171,7 @@ def create_engine(
         echo=echo,
         isolation_level=level,
         execution_options=options,
+        idle_in_transaction=idle_in_transaction,
     )
 
 

@@ -73,6 +73,8 @@ class DefaultDialect(SQLDialect):
     cursor_iteration_is_cheap: ClassVar[bool] = False
     #: Statement that opens a transaction.
     begin_statement: str = "BEGIN"
+    #: create_engine(hide_parameters=True): errors and log lines show no parameters.
+    hide_parameters: bool = False
 
     def __init__(self, **options: Any) -> None:
         super().__init__()
@@ -314,6 +316,7 @@ class DefaultDialect(SQLDialect):
                 params,
                 error,
                 connection_invalidated=True,
+                hide_parameters=self.hide_parameters,
                 message=(
                     f"The connection failed while COMMIT was in flight, so the transaction "
                     f"may or may not have been saved; check before doing the work again. "
@@ -327,4 +330,5 @@ class DefaultDialect(SQLDialect):
             error,
             connection_invalidated=invalidated,
             constraint_name=constraint,
+            hide_parameters=self.hide_parameters,
         )

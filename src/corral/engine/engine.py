@@ -10,12 +10,16 @@ from typing import Any
 from corral.engine.base import AUTOCOMMIT, Connection
 from corral.engine.default import DefaultDialect
 from corral.engine.url import URL
+from corral.engine.watchdog import IdleWatchdog
 from corral.pool import Pool
 from corral.sql.execution_options import check_connection_options
 
 
 class Engine:
     """Hands out ``Connection`` objects from its pool; make one with ``create_engine``."""
+
+    #: The idle-in-transaction watchdog (``watchdog.py``); None unless an option set it.
+    _watchdog: IdleWatchdog | None = None
 
     def __init__(
         self,
@@ -26,6 +30,7 @@ class Engine:
         echo: bool = False,
         isolation_level: str | None = None,
         execution_options: dict[str, Any] | None = None,
+        idle_in_transaction: tuple[float | None, float | None] = (None, None),
     ) -> None:
         self.url = url
         self.dialect = dialect
@@ -37,11 +42,18 @@ class Engine:
         #: that changes its level when the engine did not set one.
         self._default_isolation_level = isolation_level
         self._lock = threading.Lock()
+        if idle_in_transaction != (None, None):
+            self._watchdog = IdleWatchdog(self, *idle_in_transaction)
 
     @property
     def name(self) -> str:
         """The dialect's name: ``sqlite``, ``postgresql`` or ``mysql``."""
         return self.dialect.name
+
+    @property
+    def hide_parameters(self) -> bool:
+        """Whether errors and log lines leave statement parameters out (create_engine's)."""
+        return self.dialect.hide_parameters
 
     @property
     def driver(self) -> str:
@@ -53,7 +65,9 @@ class Engine:
 
     def connect(self) -> Connection:
         """Check out a connection (give it back with ``close()`` or a ``with`` block)."""
-        return Connection(self)
+        if self._watchdog is None:
+            return Connection(self)
+        return self._watchdog.connect(self)
 
     def execution_options(self, **options: Any) -> OptionEngine:
         """A copy of this Engine, sharing its pool, whose connections carry ``options`` too
@@ -78,6 +92,8 @@ class Engine:
         forked child, whose inherited connections belong to the parent.
         """
         self.pool.dispose(close)
+        if self._watchdog is not None:
+            self._watchdog.stop()  # the next checkout starts it again
 
     def _remember_default_isolation(self, connection: Connection) -> None:
         """Learn the database's default level from ``connection`` before it changes it."""
@@ -110,6 +126,7 @@ class OptionEngine(Engine):
         self.echo = proxied.echo
         self._isolation_level = proxied._isolation_level
         self._execution_options = {**proxied._execution_options, **options}
+        self._watchdog = proxied._watchdog
 
     @property
     def _default_isolation_level(self) -> str | None:  # type: ignore[override]
@@ -119,7 +136,7 @@ class OptionEngine(Engine):
         self._proxied._remember_default_isolation(connection)
 
     def connect(self) -> Connection:
-        connection = Connection(self)
+        connection = Engine.connect(self)
         level = self._execution_options.get("isolation_level")
         if level is not None and level != self._isolation_level:
             try:

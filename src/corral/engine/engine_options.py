@@ -12,8 +12,6 @@ _NOT_YET = "corral does not implement it yet; remove it"
 _REMOVED = "removed in SQLAlchemy 2.0; remove it"
 
 UNSUPPORTED_ENGINE_OPTIONS: dict[str, str] = {
-    "hide_parameters": "corral has no switch to keep parameters out of its log and errors "
-    "yet (it elides long ones); leave echo off and remove it",
     "logging_name": _NOT_YET,
     "pool_logging_name": _NOT_YET,
     "echo_pool": "corral's pool does not log; remove it",

@@ -6,13 +6,25 @@ import logging
 import sys
 from typing import Any
 
-from corral.exc import describe_params
+from corral.exc import PARAMETERS_HIDDEN, describe_params
 
 logger = logging.getLogger("corral.engine")
 
 
 class _EchoHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The handler ``echo=True`` installs when nobody configured the logger."""
+    """The handler ``echo=True`` installs when nobody configured the logger.
+
+    It writes to whatever ``sys.stdout`` is at the time of each line, so that
+    redirecting stdout (``contextlib.redirect_stdout``, a test's capture) after
+    the first echoing engine neither loses lines nor writes to a closed stream.
+    """
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
 
 
 def enable_echo() -> None:
@@ -20,15 +32,17 @@ def enable_echo() -> None:
     if logger.level == logging.NOTSET or logger.level > logging.INFO:
         logger.setLevel(logging.INFO)
     if not logger.handlers:
-        handler = _EchoHandler(sys.stdout)
+        handler = _EchoHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
 
 
-def log_statement(statement: str, params: Any) -> None:
-    """Log one statement and its parameters (long parameter lists elided)."""
+def log_statement(statement: str, params: Any, hide: bool = False) -> None:
+    """Log one statement and its parameters (long parameter lists elided; none if ``hide``)."""
     logger.info("%s", statement)
-    if params is not None and params not in ((), {}):
+    if hide:
+        logger.info("%s", PARAMETERS_HIDDEN)
+    elif params is not None and params not in ((), {}):
         logger.info("[parameters: %s]", describe_params(params))
     else:
         logger.info("[no parameters]")

@@ -83,6 +83,8 @@ class Transaction:
     def commit(self) -> None:
         """Commit the transaction (releasing a savepoint, for a nested one)."""
         if self.state is TransactionState.DEACTIVATED:
+            if not self.is_nested:
+                self.connection._raise_inactive()  # it says why (lost, or the watchdog)
             raise exc.PendingRollbackError(
                 f"This {self._noun()} is inactive (its connection was lost or an enclosing "
                 "savepoint rolled back); call rollback() before using the connection again"

@@ -93,7 +93,11 @@ class URL:
         return replace(self, **parts)
 
     def render_as_string(self, hide_password: bool = True) -> str:
-        """The URL as text; the password is shown as ``***`` unless ``hide_password`` is False."""
+        """The URL as text; the password is shown as ``***`` unless ``hide_password`` is False.
+
+        So is the value of a query option that is a password (``?password=``,
+        ``?sslpassword=``, ``?passwd=``: see ``is_secret_option``).
+        """
         text = f"{self.drivername}://"
         if self.username is not None:
             text += quote(self.username, safe="")
@@ -111,7 +115,10 @@ class URL:
             pairs: list[str] = []
             for key, value in self.query.items():
                 values = value if isinstance(value, tuple) else (value,)
-                pairs.extend(f"{quote(key, safe='')}={quote(v, safe='')}" for v in values)
+                if hide_password and is_secret_option(key):
+                    pairs.extend(f"{quote(key, safe='')}={_HIDDEN}" for _ in values)
+                else:
+                    pairs.extend(f"{quote(key, safe='')}={quote(v, safe='')}" for v in values)
             text += "?" + "&".join(pairs)
         return text
 
@@ -170,6 +177,12 @@ def make_url(name_or_url: str | URL) -> URL:
     )
 
 
+def is_secret_option(key: str) -> bool:
+    """Whether a URL query option or connect argument named ``key`` holds a password."""
+    return "passw" in key.lower()
+
+
 def _redact(text: str) -> str:
     """``text`` with anything that looks like a URL password replaced by ``***``."""
-    return re.sub(r"(://[^:/@?]*:)[^@?]*@", rf"\g<1>{_HIDDEN}@", text)
+    text = re.sub(r"(://[^:/@?]*:)[^@?]*@", rf"\g<1>{_HIDDEN}@", text)
+    return re.sub(r"([?&][^=&]*[pP][aA][sS][sS][wW][^=&]*=)[^&]*", rf"\g<1>{_HIDDEN}", text)

@@ -19,7 +19,7 @@ class OneThreadGuard:
     (a non-blocking lock and the thread id); names are looked up only to report.
     """
 
-    __slots__ = ("_lock", "_owner", "advice", "what")
+    __slots__ = ("_lock", "_owner", "_yielding", "advice", "what")
 
     def __init__(self, what: str, advice: str) -> None:
         self.what = what
@@ -27,15 +27,38 @@ class OneThreadGuard:
         self.advice = advice
         self._lock = threading.RLock()
         self._owner = 0
+        #: Set while a watchdog holds, or is about to hold, the guard (``hold_if_free``).
+        self._yielding = False
 
     def __enter__(self) -> None:
         if not self._lock.acquire(False):  # positional: the cheaper call on every entry
+            if self._yielding:  # a watchdog holds it for a moment: wait for it
+                self._lock.acquire()
+                self._owner = _get_ident()
+                return
             raise exc.ConcurrentUseError(
                 f"{self.what} is in use by thread {_thread_name(self._owner)!r} and was called "
                 f"from thread {threading.current_thread().name!r} at the same time. "
                 f"A {self.what} is for one thread at a time: {self.advice}."
             )
         self._owner = _get_ident()
+
+    def hold_if_free(self) -> bool:
+        """For a watchdog thread: take the guard if no call is in progress, never waiting.
+
+        While held, an owner's call waits (briefly) instead of raising
+        ``ConcurrentUseError``. Give it back with ``release_hold()``.
+        """
+        self._yielding = True
+        if self._lock.acquire(False):
+            return True
+        self._yielding = False
+        return False
+
+    def release_hold(self) -> None:
+        """Give back a guard taken with ``hold_if_free()``."""
+        self._lock.release()
+        self._yielding = False
 
     def __exit__(
         self,

@@ -16,6 +16,7 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
+from corral.orm.session.large_sessions import check_size
 from corral.orm.session.transaction import (
     SessionTransaction,
     TransactionStatus,
@@ -54,6 +55,7 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
             _flush(session, new, dirty, deleted)
     finally:
         session._flushing = False
+    check_size(session)
 
 
 def _flush(session: Session, new: list[object], dirty: list[object], deleted: list[object]) -> None:

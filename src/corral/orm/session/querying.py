@@ -14,6 +14,7 @@ from corral.orm.loading import query_plan
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
+from corral.orm.session.large_sessions import check_size
 from corral.sql.conditions import and_
 from corral.sql.elements import bindparam
 from corral.sql.selectable import Select, select
@@ -95,6 +96,7 @@ def execute_orm_select(
     # identity map take them, or the caller would act on stale state under a lock.
     overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
     loaded, objects = loading.load_rows(session, statement, mappers, rows, keys, overwrite, plan)
+    check_size(session)
     if plan is None:
         return loaded
     if node is None:
@@ -169,6 +171,7 @@ def execute_from_statement(
         )
     loaded = loading.result_from_rows(built, out_keys)
     loaded.rowcount = result.rowcount
+    check_size(session)
     return loaded
 
 

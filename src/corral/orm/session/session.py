@@ -27,6 +27,7 @@ from corral.orm.session import (
     cascades,
     expiring,
     flushing,
+    large_sessions,
     merging,
     object_states,
     querying,
@@ -61,6 +62,7 @@ class Session:
         n_plus_one: str | None = lazy.N_PLUS_ONE_DEFAULT,
         n_plus_one_threshold: int = 10,
         join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
+        identity_map_warn: int | None = None,
         autocommit: Literal[False] = False,
         future: Literal[True] = True,
         **unsupported: Any,
@@ -95,6 +97,7 @@ class Session:
         self._guard = OneThreadGuard(
             "Session", "give each thread its own session (scoped_session does this)"
         )
+        self._size_watch = large_sessions.watch_for(identity_map_warn)  # None when not set
 
     def __repr__(self) -> str:
         return f"<Session {len(self.identity_map)} objects, transaction={self._transaction}>"

@@ -1,0 +1,76 @@
+"""``Session(identity_map_warn=N)``: one warning when a session holds more than N objects.
+
+A session keeps every object it loaded until it is closed (corral's identity
+map holds them strongly; see docs/sessions.md), so a long-lived session that
+reads in a loop grows without bound. With the option set, the session records
+where it was created and, the first time its identity map holds more than N
+objects after a query or a flush, warns with the count and that place
+(``LargeSessionWarning``). Without it, nothing is recorded or checked.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import TYPE_CHECKING
+
+from corral import exc
+from corral.pool.checkout_site import CORRAL_DIR, CheckoutSite, capture_site
+
+if TYPE_CHECKING:
+    from corral.orm.session.session import Session
+
+
+class SizeWatch:
+    """The threshold, the creation site and whether the warning was given (once)."""
+
+    __slots__ = ("limit", "site", "warned")
+
+    def __init__(self, limit: object) -> None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise exc.ArgumentError(
+                f"Session(identity_map_warn=...) must be a number of objects >= 1 (or None: "
+                f"no warning), got {limit!r}"
+            )
+        self.limit = limit
+        self.site: CheckoutSite = capture_site()
+        self.warned = False
+
+    def check(self, session: Session) -> None:
+        """Warn the first time the session's identity map holds more than ``limit`` objects."""
+        count = len(session.identity_map)
+        if count <= self.limit or self.warned:
+            return
+        self.warned = True
+        warnings.warn(
+            f"This Session holds {count} objects in its identity map, more than "
+            f"identity_map_warn={self.limit}. A session keeps every object it loaded until "
+            "close(), expunge() or expunge_all(), so a long session that keeps reading grows "
+            "without bound: use one session per unit of work, or expunge_all() between "
+            "batches (warned once per session). The session was created at: "
+            f"{self.site.describe()}",
+            exc.LargeSessionWarning,
+            stacklevel=_caller_level(),
+        )
+
+
+def watch_for(limit: int | None) -> SizeWatch | None:
+    """What ``Session(identity_map_warn=limit)`` keeps: nothing when ``limit`` is None."""
+    return None if limit is None else SizeWatch(limit)
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside corral."""
+    frame = sys._getframe(2)  # warnings.warn's caller is level 1
+    level = 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(CORRAL_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def check_size(session: Session) -> None:
+    """After a load or a flush: the size check, when the session has one."""
+    watch = session._size_watch
+    if watch is not None:
+        watch.check(session)
