@@ -20,6 +20,8 @@ from corral.orm.loading.strategy_options import (
     selectinload,
     subqueryload,
     undefer,
+    undefer_group,
+    with_expression,
 )
 from corral.orm.mapping.aliased import aliased
 from corral.orm.mapping.declarative import DeclarativeBase, registry
@@ -28,6 +30,7 @@ from corral.orm.mapping.inspection import AttributeState, inspect
 from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
+from corral.orm.mapping.query_expression import query_expression
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.relationship import backref, relationship
 from corral.orm.relationships.with_parent import with_parent
@@ -80,6 +83,7 @@ __all__ = [
     "mapped_column",
     "noload",
     "object_session",
+    "query_expression",
     "raiseload",
     "registry",
     "relationship",
@@ -88,5 +92,7 @@ __all__ = [
     "sessionmaker",
     "subqueryload",
     "undefer",
+    "undefer_group",
+    "with_expression",
     "with_parent",
 ]

@@ -74,6 +74,8 @@ class Mapper:
         self.expire_keys: tuple[str, ...] = self.column_keys
         #: ``select(cls)`` by primary key with bound parameters, built on the first get().
         self.get_statement: Any = None
+        #: ``query_expression()`` attributes -> their default SQL expression (or None).
+        self.query_expressions: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"
@@ -105,10 +107,19 @@ class Mapper:
         self.eager_relationships = tuple(
             key for key, r in self.relationships.items() if r.lazy in eager
         )
-        self.needs_plan = bool(self.deferred or self.eager_relationships)
+        self.needs_plan = bool(self.deferred or self.eager_relationships or self._default_exprs())
         setattr(self.class_, rel.key, rel.class_attribute())
         if not configured:
             PENDING.append(rel)
+
+    def add_query_expression(self, key: str, default_expr: Any) -> None:
+        """Map a ``query_expression()`` attribute (loaded by ``with_expression()``)."""
+        self.query_expressions[key] = default_expr
+        if default_expr is not None:
+            self.needs_plan = True
+
+    def _default_exprs(self) -> bool:
+        return any(e is not None for e in self.query_expressions.values())
 
     def new_instance(self) -> Any:
         """An uninitialised instance of the class (``__init__`` is not run), for loading."""
