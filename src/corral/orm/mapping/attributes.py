@@ -75,6 +75,9 @@ class InstrumentedAttribute(ColumnElement[T]):
     def of_type(self, target: Any) -> Any:
         raise self._not_a_relationship("of_type()")
 
+    def and_(self, *criteria: Any) -> Any:
+        raise self._not_a_relationship("and_()")
+
     def _not_a_relationship(self, what: str) -> Exception:
         from corral import exc
 
