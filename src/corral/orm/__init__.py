@@ -6,6 +6,7 @@ holds the definitions all of them share. import-linter checks the order (pyproje
 """
 
 from corral.orm.base import Mapped, ObjectStatus
+from corral.orm.loading import descriptions as _descriptions  # noqa: F401 (the SQL hooks)
 from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.strategy_options import (
     Load,

@@ -505,8 +505,9 @@ class Table(TableClause):
     def dialect_kwargs(self) -> dict[str, Any]:
         return flat_dialect_options(self.dialect_options)
 
-    def __repr__(self) -> str:
-        return f"Table({self.name!r})"
+    def __repr__(self) -> str:  # as SQLAlchemy's, which programs print
+        parts = [repr(self.name), repr(self.metadata), *(repr(c) for c in self.columns)]
+        return f"Table({', '.join(parts)}, schema=None)"  # corral has no schemas yet
 
     @property
     def foreign_key_constraints(self) -> list[ForeignKeyConstraint]:
@@ -547,8 +548,8 @@ class MetaData:
         self.info: dict[Any, Any] = keywords.info({"info": info}, "MetaData()")
         self.tables: dict[str, Table] = {}
 
-    def __repr__(self) -> str:
-        return f"MetaData({', '.join(self.tables)})"
+    def __repr__(self) -> str:  # as SQLAlchemy's, which programs print
+        return "MetaData()"
 
     @property
     def sorted_tables(self) -> list[Table]:

@@ -34,8 +34,7 @@ class InstrumentedAttribute(ColumnElement[T]):
     def describe(self) -> str:
         return f"{self.class_.__name__}.{self.key}"
 
-    def __repr__(self) -> str:
-        return f"<InstrumentedAttribute {self.describe()}>"
+    # repr: the default object repr, as SQLAlchemy's (programs print column_descriptions).
 
     @overload
     def __get__(self, instance: None, owner: Any) -> InstrumentedAttribute[T]: ...
