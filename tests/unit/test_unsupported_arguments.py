@@ -154,9 +154,15 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Connection.execution_options SQLAlchemy-only",
+        lambda e: _connection_options(e, stream_results=True),
+        exc.ArgumentError,
+        r"Connection.execution_options\(\) does not support stream_results",
+    ),
+    (
+        "Connection.execution_options yield_per",
         lambda e: _connection_options(e, yield_per=10),
         exc.ArgumentError,
-        r"Connection.execution_options\(\) does not support yield_per",
+        r"yield_per: corral implements it for ORM selects",
     ),
     (
         "Connection.execution_options ORM",
@@ -204,9 +210,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Session.execute execution_options SQLAlchemy-only",
-        lambda e: _session_execute(e, execution_options={"yield_per": 100}),
+        lambda e: _session_execute(e, execution_options={"stream_results": True}),
         exc.ArgumentError,
-        r"yield_per: corral loads a whole result",
+        r"stream_results: corral has no server-side cursors",
     ),
     (
         "Session.execute execution_options app key",

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from corral import exc
 from corral.engine.result import Result
 from corral.orm.base import ObjectStatus
+from corral.orm.loading import batches, query_plan
 from corral.orm.loading import eager as eager_loading
 from corral.orm.loading import entities as loading
-from corral.orm.loading import query_plan
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
@@ -89,12 +89,18 @@ def execute_orm_select(
     node = options.get("corral_load_node")
     plan = query_plan.prepare(statement, mappers, node)
     executed = statement if plan is None else query_plan.rewrite(plan)
+    yield_per = options.get("yield_per")
+    if yield_per is not None and node is None:
+        batches.check_yield_per(yield_per)
+        batches.refuse_buffering_loads(plan)
     result = connection.execute(executed, params)
     keys = result.keys()
-    rows = result.raw_rows()
     # A locking read returns the locked row's values: objects already in the
     # identity map take them, or the caller would act on stale state under a lock.
     overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
+    if yield_per is not None and node is None:
+        return _in_batches(session, statement, mappers, plan, result, overwrite, yield_per)
+    rows = result.raw_rows()
     loaded, objects = loading.load_rows(session, statement, mappers, rows, keys, overwrite, plan)
     if plan is None:
         if overwrite:  # reloaded without options: the last query's no longer apply
@@ -115,6 +121,34 @@ def execute_orm_select(
     else:
         eager_loading.finish_joined(session, plan, rows, overwrite)
     return loaded
+
+
+def _in_batches(
+    session: Session,
+    statement: Select,
+    mappers: list[Mapper | None],
+    plan: query_plan.QueryPlan | None,
+    result: Result,
+    overwrite: bool,
+    size: int,
+) -> Result:
+    """``yield_per``: a Result building its objects ``size`` rows at a time."""
+    keys = result.keys()
+
+    def build(rows: list[Any]) -> list[Any]:
+        with session._guard:
+            loaded, objects = loading.load_rows(
+                session, statement, mappers, rows, keys, overwrite, plan
+            )
+            if plan is not None:
+                eager_loading.finish(session, plan, rows, objects, overwrite)
+            return loaded.raw_rows()
+
+    out_keys = loading.load_rows(session, statement, mappers, [], keys, overwrite, plan)[0].keys()
+    batched = Result(batches.BatchedRows(result, size, build), out_keys)
+    batched.refuse_unique(batches.NO_UNIQUE)
+    batched.yield_per(size)
+    return batched
 
 
 def execute_from_statement(

@@ -509,7 +509,8 @@ class Session:
         bind_arguments: Mapping[str, Any] | None = None,
     ) -> Result:
         options = execute_options(statement, execution_options, bind_arguments)
-        self._autoflush()
+        if options.get("autoflush", True):
+            self._autoflush()
         connection = self._connection_for_transaction(self._active_transaction())
         if isinstance(statement, Select):
             mappers = mapped_entities(statement)

@@ -1,0 +1,214 @@
+"""The ORM querying API on three databases: yield_per batches, the autoflush execution
+option, and statements describing what they select (column_descriptions and friends)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from corral import (
+    DeclarativeBase,
+    Engine,
+    ForeignKey,
+    Integer,
+    Mapped,
+    Session,
+    String,
+    aliased,
+    exc,
+    inspect,
+    joinedload,
+    mapped_column,
+    relationship,
+    select,
+    selectinload,
+    subqueryload,
+    update,
+)
+from tests.integration.orm_models import dml, recorded_sql
+
+
+class ApiBase(DeclarativeBase):
+    pass
+
+
+class Member(ApiBase):
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    posts: Mapped[list[Post]] = relationship(back_populates="member", order_by="Post.id")
+
+
+class Post(ApiBase):
+    __tablename__ = "post"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    body: Mapped[str] = mapped_column(String(50))
+    member: Mapped[Member] = relationship(back_populates="posts")
+
+
+@pytest.fixture
+def forum(engine: Engine) -> Iterator[Engine]:
+    ApiBase.metadata.create_all(engine)
+    with Session(engine) as session:
+        for i in range(1, 8):
+            session.add(Member(id=i, name=f"m{i}", posts=[Post(body=f"p{i}")]))
+        session.commit()
+    yield engine
+
+
+def _selects(statements: list[str]) -> list[str]:
+    return [s for s in dml(statements) if s.startswith("SELECT")]
+
+
+def test_yield_per_builds_objects_batch_by_batch(forum: Engine) -> None:
+    """yield_per=3: one SELECT; objects are built (and selectin-loaded) 3 rows at a time,
+    and partitions() hands out lists of 3."""
+    stmt = (
+        select(Member)
+        .options(selectinload(Member.posts))
+        .order_by(Member.id)
+        .execution_options(yield_per=3)
+    )
+    with Session(forum) as session, recorded_sql() as sql:
+        result = session.scalars(stmt)
+        assert len(_selects(sql)) == 1  # the members' SELECT; nothing built yet
+        assert session.identity_map.get((Member, (1,))) is None
+        parts = list(result.partitions())
+        assert [[m.name for m in part] for part in parts] == [
+            ["m1", "m2", "m3"],
+            ["m4", "m5", "m6"],
+            ["m7"],
+        ]
+        assert [p.body for part in parts for m in part for p in m.posts] == [
+            f"p{i}" for i in range(1, 8)
+        ]
+    selects = _selects(sql)
+    assert len(selects) == 4  # the members, then the posts of each batch
+    assert selects[0].startswith("SELECT member.id, member.name FROM member ORDER BY member.id")
+    assert all(
+        s.startswith("SELECT post.id, post.member_id, post.body FROM post WHERE")
+        for s in selects[1:]
+    )
+
+
+def test_yield_per_iterates_rows_of_several_entities(forum: Engine) -> None:
+    """yield_per with a class and a column: rows come in order, each with its object."""
+    stmt = select(Member, Member.name).order_by(Member.id).execution_options(yield_per=2)
+    with Session(forum) as session:
+        rows = [(m.id, name) for m, name in session.execute(stmt)]
+    assert rows == [(i, f"m{i}") for i in range(1, 8)]
+
+
+def test_result_yield_per_sets_the_partition_size(forum: Engine) -> None:
+    """Result.yield_per(n) / ScalarResult.yield_per(n): partitions() of n rows."""
+    with Session(forum) as session:
+        parts = list(
+            session.scalars(select(Member.id).order_by(Member.id)).yield_per(4).partitions()
+        )
+    assert parts == [[1, 2, 3, 4], [5, 6, 7]]
+
+
+def test_yield_per_refuses_loads_needing_every_row(forum: Engine) -> None:
+    """Joined collections, subqueryload and unique() cannot work batch by batch: refused."""
+    with Session(forum) as session:
+        for option in (joinedload(Member.posts), subqueryload(Member.posts)):
+            stmt = select(Member).options(option).execution_options(yield_per=2)
+            with pytest.raises(exc.InvalidRequestError, match="selectinload"):
+                session.scalars(stmt)
+        result = session.scalars(select(Member).execution_options(yield_per=2))
+        with pytest.raises(exc.InvalidRequestError, match="yield_per"):
+            result.unique()
+        with pytest.raises(exc.ArgumentError, match="positive integer"):
+            session.scalars(select(Member).execution_options(yield_per=0))
+        # A joined many-to-one is fine: its rows are complete one by one.
+        stmt = select(Post).options(joinedload(Post.member)).execution_options(yield_per=2)
+        assert sorted(p.member.name for p in session.scalars(stmt)) == [
+            f"m{i}" for i in range(1, 8)
+        ]
+
+
+def test_autoflush_execution_option(forum: Engine) -> None:
+    """execution_options(autoflush=False) runs the query without flushing pending objects."""
+    with Session(forum) as session, recorded_sql() as sql:
+        session.add(Member(id=50, name="pending"))
+        stmt = select(Member).where(Member.name == "pending")
+        assert session.scalars(stmt.execution_options(autoflush=False)).all() == []
+        assert not [s for s in dml(sql) if s.startswith("INSERT")]
+        assert [m.id for m in session.scalars(stmt)] == [50]
+        assert [s for s in dml(sql) if s.startswith("INSERT")]
+        session.rollback()
+
+
+def test_column_descriptions_of_orm_and_core_selects(forum: Engine) -> None:
+    """column_descriptions describes each selected item as SQLAlchemy does."""
+    alias = aliased(Member, name="m2")
+    described = select(Member, Member.id, alias).column_descriptions
+    assert described == [
+        {"aliased": False, "entity": Member, "expr": Member, "name": "Member", "type": Member},
+        {
+            "aliased": False,
+            "entity": Member,
+            "expr": Member.id,
+            "name": "id",
+            "type": Member.__table__.c.id.type,
+        },
+        {"aliased": True, "entity": alias, "expr": alias, "name": "m2", "type": Member},
+    ]
+    member, post = Member.__table__, Post.__table__
+    core = select(member, post.c.id).column_descriptions
+    assert [d["name"] for d in core] == ["id", "name", "id_1"]
+    assert all(set(d) == {"expr", "name", "type"} for d in core)
+    assert core[2]["expr"] is post.c.id and isinstance(core[2]["type"], Integer)
+    with Session(forum) as session:  # the statement described is the one that runs
+        assert session.execute(select(Member, Member.id, alias).limit(1)).keys() == [
+            "Member",
+            "id",
+            "m2",
+        ]
+
+
+def test_dml_entity_and_returning_descriptions(forum: Engine) -> None:
+    """update(Member).entity_description and returning_column_descriptions."""
+    stmt = update(Member).values(name="x").returning(Member.id)
+    assert stmt.entity_description == {
+        "entity": Member,
+        "expr": Member,
+        "name": "Member",
+        "table": Member.__table__,
+        "type": Member,
+    }
+    returning: list[dict[str, Any]] = stmt.returning_column_descriptions
+    assert returning == [
+        {
+            "aliased": False,
+            "entity": Member,
+            "expr": Member.id,
+            "name": "id",
+            "type": Member.__table__.c.id.type,
+        }
+    ]
+    table = Member.__table__
+    assert update(table).entity_description == {"name": "member", "table": table}
+
+
+def test_inspect_identity_key_and_mapper_collections(forum: Engine) -> None:
+    """inspect(obj).key is (class, primary key, None); the mapper's collections are keyed."""
+    with Session(forum) as session:
+        member = session.get(Member, 3)
+        assert member is not None
+        info = inspect(member)
+        assert info.key == info.identity_key == (Member, (3,), None)
+        assert info.identity == (3,)
+    mapper = inspect(Member)
+    assert mapper.columns["name"] is Member.__table__.c.name
+    assert mapper.c.name is Member.__table__.c.name
+    assert [c.key for c in mapper.columns] == ["id", "name"]
+    assert list(mapper.attrs.keys()) == ["posts", "id", "name"]
+    assert mapper.attrs.name.columns == [Member.__table__.c.name]
+    assert mapper.attrs["posts"] is mapper.relationships["posts"]
+    assert [p.key for p in mapper.column_attrs] == ["id", "name"]
