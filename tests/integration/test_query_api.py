@@ -212,3 +212,28 @@ def test_inspect_identity_key_and_mapper_collections(forum: Engine) -> None:
     assert mapper.attrs.name.columns == [Member.__table__.c.name]
     assert mapper.attrs["posts"] is mapper.relationships["posts"]
     assert [p.key for p in mapper.column_attrs] == ["id", "name"]
+
+
+def test_update_returning_a_class_gives_objects(forum: Engine) -> None:
+    """update(Member)...returning(Member) gives Member objects, the session's own when loaded."""
+    with Session(forum) as session, recorded_sql() as sql:
+        loaded = session.get(Member, 2)
+        stmt = (
+            update(Member)
+            .where(Member.name.in_(["m2", "m3"]))
+            .values(name=Member.name + "!")
+            .returning(Member, Member.id)
+        )
+        stmt = stmt.execution_options(synchronize_session="fetch")
+        if forum.dialect.name == "mysql":  # MariaDB has no UPDATE ... RETURNING
+            with pytest.raises(exc.UnsupportedCompilationError, match="RETURNING"):
+                session.execute(stmt)
+            return
+        rows = session.execute(stmt).all()
+        assert sorted((m.id, m.name, i) for m, i in rows) == [(2, "m2!", 2), (3, "m3!", 3)]
+        assert any(m is loaded for m, _ in rows)
+        session.commit()
+    assert any(s.startswith("UPDATE member SET name=") and "RETURNING" in s for s in dml(sql))
+    with Session(forum) as session:
+        names = session.scalars(select(Member.name).where(Member.id.in_([2, 3])))
+        assert sorted(names) == ["m2!", "m3!"]

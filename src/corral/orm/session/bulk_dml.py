@@ -23,7 +23,7 @@ from corral.engine.result import Result
 from corral.orm.base import STATE_ATTR
 from corral.orm.loading.entities import EntityLoader, result_from_rows
 from corral.orm.mapping.mapper import Mapper
-from corral.sql.dml import Insert, Update
+from corral.sql.dml import DMLStatement, Insert, Update
 from corral.sql.elements import BindParameter, bindparam
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ def orm_insert(
         result = connection.execute(statement, given)
     if not statement._returning_entities:
         return result
-    return _objects(session, statement, result, bool(options.get("populate_existing")))
+    return returned_objects(session, statement, result, bool(options.get("populate_existing")))
 
 
 def _insert_params(mapper: Mapper, given: Any) -> Any:
@@ -264,7 +264,9 @@ def _insert_runs(connection: Connection, statement: Insert, params: list[Any]) -
     return result
 
 
-def _objects(session: Session, statement: Insert, result: Result, overwrite: bool) -> Result:
+def returned_objects(
+    session: Session, statement: DMLStatement, result: Result, overwrite: bool
+) -> Result:
     """The RETURNING rows with each mapped class's columns replaced by its object."""
     keys = result.keys()
     rows = result.raw_rows()
@@ -292,7 +294,12 @@ def _objects(session: Session, statement: Insert, result: Result, overwrite: boo
 
 
 def _loader(
-    session: Session, mapper: Mapper, statement: Insert, first: int, stop: int, overwrite: bool
+    session: Session,
+    mapper: Mapper,
+    statement: DMLStatement,
+    first: int,
+    stop: int,
+    overwrite: bool,
 ) -> EntityLoader:
     """An EntityLoader for the columns RETURNING gives at ``first:stop``."""
     key_of = {id(column): key for key, column in mapper.columns_by_key.items()}
