@@ -299,3 +299,46 @@ def test_joined_collection_without_rows_needs_no_unique(shelf: Engine) -> None:
         assert session.scalars(stmt.where(Writer.name == "nobody")).all() == []
         with pytest.raises(exc.InvalidRequestError, match="unique"):
             session.scalars(stmt).all()
+
+
+class Branch(OptBase):
+    __tablename__ = "branch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("branch.id"))  # noqa: UP045
+    children: Mapped[list[Branch]] = relationship(lazy="raise", order_by="Branch.id")
+
+
+def _levels(branch: Branch) -> int:
+    """How many levels below ``branch`` are loaded (a not-loaded collection raises)."""
+    try:
+        children = branch.children
+    except exc.InvalidRequestError:
+        return 0
+    return 1 + max((_levels(c) for c in children), default=0)
+
+
+@pytest.mark.parametrize(("depth", "levels", "selects"), [(1, 2, 3), (2, 3, 4), (-1, 5, 6)])
+def test_selectinload_recursion_depth(shelf: Engine, depth: int, levels: int, selects: int) -> None:
+    """selectinload(..., recursion_depth=n) loads n levels below the first, -1 every level;
+    one SELECT per level (the last finds nothing when all levels are loaded)."""
+    with Session(shelf) as session:
+        chain = Branch(id=1)
+        tip = chain
+        for i in range(2, 6):
+            child = Branch(id=i)
+            tip.children.append(child)
+            tip = child
+        session.add(chain)
+        session.commit()
+    stmt = (
+        select(Branch)
+        .where(Branch.id == 1)
+        .options(selectinload(Branch.children, recursion_depth=depth))
+    )
+    with Session(shelf) as session, recorded_sql() as sql:
+        root = session.scalars(stmt).one()
+        assert _levels(root) == levels
+    found = _selects(sql)
+    assert len(found) == selects
+    assert all("WHERE branch.parent_id IN (" in s for s in found[1:])

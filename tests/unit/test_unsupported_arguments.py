@@ -265,10 +265,10 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
         r"selects only columns and expressions",
     ),
     (
-        "selectinload keyword",
+        "selectinload recursion_depth on a relationship to another class",
         lambda: selectinload(Owner.pets, recursion_depth=2),
         exc.ArgumentError,
-        r"recursion_depth=\.\.\.\) is not supported",
+        r"recursion_depth=\.\.\.\) is for a relationship from a class to itself",
     ),
     (
         "mapped_column unknown",

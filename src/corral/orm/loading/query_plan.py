@@ -49,6 +49,7 @@ class LoadNode:
         "mapper",
         "path",
         "raise_keys",
+        "recursive",
         "wildcard",
     )
 
@@ -74,6 +75,9 @@ class LoadNode:
         }
         #: ``raiseload("*")`` and friends: the strategy of relationships no option names.
         self.wildcard: str | None = None
+        #: ``selectinload(Node.children, recursion_depth=n)``: relationship key ->
+        #: (strategy, levels left including this one; -1: no end) for the levels below.
+        self.recursive: dict[str, tuple[str, int]] = {}
 
     def strategy(self, rel: Relationship) -> str:
         chosen = self.explicit.get(rel.key)
@@ -91,7 +95,16 @@ class LoadNode:
         node = self.children.get(rel.key)
         if node is None:
             node = self.children[rel.key] = LoadNode(rel.mapper, (*self.path, rel))
+            self.recurse_into(rel, node)
         return node
+
+    def recurse_into(self, rel: Relationship, node: LoadNode) -> None:
+        """``recursion_depth``: the level below loads ``rel`` the same way, one level less."""
+        recursive = self.recursive.get(rel.key)
+        if recursive is not None and recursive[1] != 1:
+            strategy, levels = recursive
+            node.explicit[rel.key] = strategy
+            node.recursive[rel.key] = (strategy, levels - 1 if levels > 0 else -1)
 
     def eager(self) -> list[tuple[Relationship, str]]:
         """The relationships loaded with these objects, and how."""
@@ -233,6 +246,12 @@ def _apply_from(option: Load, node: LoadNode) -> None:
             node.aliases[rel.key] = step.alias
         if step.criteria:
             node.criteria[rel.key] = step.criteria
+        if step.recursion_depth is not None:
+            # As SQLAlchemy counts: recursion_depth=n loads the level asked and n below it.
+            depth = step.recursion_depth
+            node.recursive[rel.key] = (step.strategy, depth + 1 if depth > 0 else -1)
+            if rel.key in node.children:
+                node.recurse_into(rel, node.children[rel.key])
         node = node.child(rel)
     for column_option in option.columns:
         if column_option.kind == "expression" and node.path:

@@ -28,6 +28,8 @@ class PathStep:
     alias: Any = None
     #: ``User.addresses.and_(...)``: extra conditions on the related rows.
     criteria: tuple[Any, ...] = ()
+    #: ``selectinload(Node.children, recursion_depth=n)``: levels to load (-1: all).
+    recursion_depth: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,9 @@ class Load:
 
     # -- chaining ----------------------------------------------------------------------
 
-    def _step(self, attribute: Any, strategy: str, alias: Any = None) -> Load:
+    def _step(
+        self, attribute: Any, strategy: str, alias: Any = None, recursion_depth: int | None = None
+    ) -> Load:
         if self.columns:
             raise exc.ArgumentError(
                 f"{self!r}: column options (defer, undefer, load_only) end a loader path; "
@@ -101,8 +105,11 @@ class Load:
                 f"{expected.__name__}: {attribute.describe()} belongs to "
                 f"{rel.parent.class_.__name__}"
             )
+        if recursion_depth is not None:
+            _check_recursion(rel, recursion_depth)
         root = self.root if self.root is not None else rel.parent.class_
-        return Load(root, (*self.path, PathStep(attribute, strategy, alias, criteria)))
+        step = PathStep(attribute, strategy, alias, criteria, recursion_depth)
+        return Load(root, (*self.path, step))
 
     def _end_class(self) -> type | None:
         if self.path and _is_wildcard(self.path[-1].attribute):
@@ -150,8 +157,8 @@ class Load:
         )
         return Load(root, self.path, (*self.columns, option))
 
-    def selectinload(self, attribute: Any) -> Load:
-        return self._step(attribute, "selectin")
+    def selectinload(self, attribute: Any, *, recursion_depth: int | None = None) -> Load:
+        return self._step(attribute, "selectin", recursion_depth=recursion_depth)
 
     def joinedload(self, attribute: Any, *, innerjoin: bool = False) -> Load:
         return self._step(attribute, "joined_inner" if innerjoin else "joined")
@@ -215,6 +222,19 @@ class Load:
         return Load(root, self.path, (*self.columns, option))
 
 
+def _check_recursion(rel: Any, depth: Any) -> None:
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth == 0 or depth < -1:
+        raise exc.ArgumentError(
+            f"selectinload({rel.describe()}, recursion_depth={depth!r}): give the number of "
+            "levels to load, or -1 for every level"
+        )
+    if rel.mapper is not rel.parent:
+        raise exc.ArgumentError(
+            f"selectinload({rel.describe()}, recursion_depth=...) is for a relationship from a "
+            f"class to itself; {rel.describe()} leads to {rel.mapper.class_.__name__}"
+        )
+
+
 def _is_wildcard(attribute: Any) -> bool:
     return isinstance(attribute, str) and attribute == WILDCARD
 
@@ -253,12 +273,7 @@ def _option_name(strategy: str) -> str:
 
 def selectinload(attribute: Any, *, recursion_depth: int | None = None) -> Load:
     """Load the relationship for all parents with one more SELECT ... WHERE key IN (...)."""
-    if recursion_depth is not None:
-        raise exc.ArgumentError(
-            "selectinload(recursion_depth=...) is not supported by corral yet; chain "
-            "selectinload() once per level instead"
-        )
-    return Load(None).selectinload(attribute)
+    return Load(None).selectinload(attribute, recursion_depth=recursion_depth)
 
 
 def joinedload(attribute: Any, *, innerjoin: bool = False) -> Load:
