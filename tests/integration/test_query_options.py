@@ -18,6 +18,7 @@ from corral import (
     String,
     Text,
     aliased,
+    contains_eager,
     defer,
     exc,
     func,
@@ -342,3 +343,22 @@ def test_selectinload_recursion_depth(shelf: Engine, depth: int, levels: int, se
     found = _selects(sql)
     assert len(found) == selects
     assert all("WHERE branch.parent_id IN (" in s for s in found[1:])
+
+
+def test_contains_eager_of_type_reads_the_alias(shelf: Engine) -> None:
+    """contains_eager(Writer.books.of_type(alias)) fills the collection from the alias's
+    columns, i.e. only the rows the query's join matched."""
+    novel = aliased(Novel)
+    stmt = (
+        select(Writer)
+        .join(Writer.books.of_type(novel))
+        .where(novel.title.in_(["a2", "b1"]))
+        .options(contains_eager(Writer.books.of_type(novel)))
+        .order_by(Writer.id)
+    )
+    with Session(shelf) as session, recorded_sql() as sql:
+        loaded = [(w.name, [b.title for b in w.books]) for w in session.scalars(stmt).unique()]
+    assert loaded == [("ann", ["a2"]), ("bob", ["b1"])]
+    selects = _selects(sql)
+    assert len(selects) == 1
+    assert " FROM writer JOIN novel AS " in selects[0] and ", novel " not in selects[0]

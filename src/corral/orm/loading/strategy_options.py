@@ -98,6 +98,9 @@ class Load:
             return Load(self.root, (*self.path, PathStep(WILDCARD, strategy, alias)))
         rel = _relationship_of(attribute, strategy)
         criteria = tuple(getattr(attribute, "criteria", ()))
+        target = getattr(attribute, "target_entity", None)
+        if strategy == "contains_eager" and alias is None and target is not rel.mapper.class_:
+            alias = target  # contains_eager(User.addresses.of_type(a)): the rows are a's
         expected = self._end_class()
         if expected is not None and not issubclass(expected, rel.parent.class_):
             raise exc.ArgumentError(
