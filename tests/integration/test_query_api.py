@@ -4,7 +4,7 @@ option, and statements describing what they select (column_descriptions and frie
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
@@ -18,6 +18,7 @@ from corral import (
     String,
     aliased,
     exc,
+    insert,
     inspect,
     joinedload,
     mapped_column,
@@ -237,3 +238,40 @@ def test_update_returning_a_class_gives_objects(forum: Engine) -> None:
     with Session(forum) as session:
         names = session.scalars(select(Member.name).where(Member.id.in_([2, 3])))
         assert sorted(names) == ["m2!", "m3!"]
+
+
+class Pet(ApiBase):
+    __tablename__ = "pet"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    species: Mapped[Optional[str]] = mapped_column(String(20), server_default="fish")  # noqa: UP045
+    kind: Mapped[Optional[str]] = mapped_column(String(20), default="k")  # noqa: UP045
+
+
+def test_orm_insert_leaves_out_none_values_unless_render_nulls(forum: Engine) -> None:
+    """insert(Pet) with a None value leaves that column out of the row, so its default
+    applies (rows batched by the columns they give); render_nulls=True sends NULL."""
+    rows: list[dict[str, Any]] = [
+        {"name": "a", "species": None, "kind": None},
+        {"name": "b", "species": "cat", "kind": "y"},
+        {"name": "c", "species": "dog", "kind": "z"},
+    ]
+    with Session(forum) as session, recorded_sql() as sql:
+        session.execute(insert(Pet), rows)
+        session.execute(
+            insert(Pet).execution_options(render_nulls=True),
+            [{"name": "d"}, {"name": "e", "species": None, "kind": None}],
+        )
+        found = session.execute(select(Pet.name, Pet.species, Pet.kind).order_by(Pet.name)).all()
+        session.commit()
+    assert found == [
+        ("a", "fish", "k"),
+        ("b", "cat", "y"),
+        ("c", "dog", "z"),
+        ("d", "fish", "k"),
+        ("e", None, None),
+    ]
+    inserts = [s for s in dml(sql) if s.startswith("INSERT")]
+    assert inserts[0].startswith("INSERT INTO pet (name, kind) VALUES")
+    assert inserts[1].startswith("INSERT INTO pet (name, species, kind) VALUES")

@@ -33,7 +33,9 @@ _ISOLATION = (
 CONNECTION_OPTIONS = frozenset({"isolation_level"})
 
 #: The options the ORM implements on ``Session.execute()`` and ORM statements.
-ORM_OPTIONS = frozenset({"autoflush", "populate_existing", "synchronize_session", "yield_per"})
+ORM_OPTIONS = frozenset(
+    {"autoflush", "populate_existing", "render_nulls", "synchronize_session", "yield_per"}
+)
 
 #: Options the ORM passes itself between its own queries.
 INTERNAL_OPTIONS = frozenset({"corral_load_node"})
@@ -58,7 +60,6 @@ UNSUPPORTED: dict[str, str] = {
     "is_delete_using": _NOT_YET,
     "is_update_from": _NOT_YET,
     "identity_token": "corral has no horizontal sharding; remove it",
-    "render_nulls": _NOT_YET,
     "sa_top_level_orm_context": "an internal SQLAlchemy option; remove it",
 }
 

@@ -208,6 +208,11 @@ def orm_insert(
     as_given = mapper.version_id_key is None and all(
         column.key == key for key, column in mapper.columns_by_key.items()
     )
+    if not options.get("render_nulls"):
+        # As SQLAlchemy's ORM INSERT: a None value leaves its column out of that row, so the
+        # column's default applies (rows then run in batches of the same columns);
+        # execution_options(render_nulls=True) sends NULL instead.
+        params = _without_nones(params)
     if isinstance(params, list) and len(params) > 1:
         sets = params if as_given else [_insert_params(mapper, p) for p in params]
         result = _insert_runs(connection, statement, sets)
@@ -219,6 +224,19 @@ def orm_insert(
     if not statement._returning_entities:
         return result
     return returned_objects(session, statement, result, bool(options.get("populate_existing")))
+
+
+def _without_nones(params: Any) -> Any:
+    """Each parameter set without its keys whose value is None."""
+
+    def strip(given: Any) -> Any:
+        if isinstance(given, Mapping) and any(v is None for v in given.values()):
+            return {k: v for k, v in given.items() if v is not None}
+        return given
+
+    if isinstance(params, list):
+        return [strip(p) for p in params]
+    return strip(params)
 
 
 def _insert_params(mapper: Mapper, given: Any) -> Any:
