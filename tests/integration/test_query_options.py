@@ -362,3 +362,24 @@ def test_contains_eager_of_type_reads_the_alias(shelf: Engine) -> None:
     selects = _selects(sql)
     assert len(selects) == 1
     assert " FROM writer JOIN novel AS " in selects[0] and ", novel " not in selects[0]
+
+
+def test_expired_query_expression_reads_none_until_loaded_again(shelf: Engine) -> None:
+    """Expiring an object drops its with_expression() value, as SQLAlchemy; the next query
+    with the option fills it again."""
+    stmt = select(Writer).where(Writer.name == "ann")
+    with Session(shelf) as session, recorded_sql() as sql:
+        writer = session.scalars(
+            stmt.options(with_expression(Writer.book_count, func.length(Writer.name)))
+        ).one()
+        assert writer.book_count == 3
+        session.expire(writer)
+        assert writer.book_count is None
+        session.commit()
+        again = session.scalars(
+            stmt.options(with_expression(Writer.book_count, func.length(Writer.name) + 1))
+        ).one()
+        assert again is writer and writer.book_count == 4
+    selects = _selects(sql)
+    assert len(selects) == 2
+    assert "length(writer.name) + ? AS book_count" in selects[1]

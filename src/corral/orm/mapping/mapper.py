@@ -118,7 +118,7 @@ class Mapper:
         rel = cast("Relationship", prop)  # relationships are the only such properties
         rel.parent = self
         self.relationships[rel.key] = rel
-        self.expire_keys = self.column_keys + tuple(self.relationships)
+        self.expire_keys = (*self.column_keys, *self.relationships, *self.query_expressions)
         eager = ("selectin", "joined", "subquery")
         self.eager_relationships = tuple(
             key for key, r in self.relationships.items() if r.lazy in eager
@@ -131,6 +131,7 @@ class Mapper:
     def add_query_expression(self, key: str, default_expr: Any) -> None:
         """Map a ``query_expression()`` attribute (loaded by ``with_expression()``)."""
         self.query_expressions[key] = default_expr
+        self.expire_keys = (*self.column_keys, *self.relationships, *self.query_expressions)
         if default_expr is not None:
             self.needs_plan = True
 
