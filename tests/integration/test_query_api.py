@@ -275,3 +275,28 @@ def test_orm_insert_leaves_out_none_values_unless_render_nulls(forum: Engine) ->
     inserts = [s for s in dml(sql) if s.startswith("INSERT")]
     assert inserts[0].startswith("INSERT INTO pet (name, kind) VALUES")
     assert inserts[1].startswith("INSERT INTO pet (name, species, kind) VALUES")
+
+
+def test_session_new_dirty_deleted_are_identity_sets(forum: Engine) -> None:
+    """Session.new / dirty / deleted print as SQLAlchemy's IdentitySet and hold objects by
+    identity; a flush empties them."""
+    with Session(forum) as session, recorded_sql() as sql:
+        old = session.get(Member, 1)
+        gone = session.get(Post, 7)
+        assert old is not None and gone is not None
+        fresh = Member(id=60, name="fresh")
+        session.add(fresh)
+        old.name = "changed"
+        session.delete(gone)
+        assert repr(session.new) == f"IdentitySet([{fresh!r}])"
+        assert fresh in session.new and old in session.dirty and gone in session.deleted
+        assert session.dirty == [old] and len(session.deleted) == 1
+        session.flush()
+        assert repr(session.new) == "IdentitySet([])" and not session.dirty
+        session.commit()
+    statements = dml(sql)
+    assert any(s.startswith("INSERT INTO member") for s in statements)
+    assert any(s.startswith("UPDATE member SET name=") for s in statements)
+    with Session(forum) as session:
+        assert session.get(Member, 60) is not None
+        assert session.get(Post, 7) is None
