@@ -146,7 +146,7 @@ class Load:
             owner = getattr(attribute, "class_", None)
             if getattr(attribute, "column", None) is None or owner is None:
                 raise exc.ArgumentError(
-                    f"{kind}() takes column attributes such as User.name, got {attribute!r}"
+                    f"{kind}() takes column attributes such as User.name, got {_named(attribute)}"
                 )
             if end is not None and not issubclass(owner, end) and not issubclass(end, owner):
                 raise exc.ArgumentError(
@@ -205,7 +205,7 @@ class Load:
         if not isinstance(attribute, QueryExpressionAttribute):
             raise exc.ArgumentError(
                 f"with_expression() takes an attribute mapped with query_expression(), got "
-                f"{attribute!r}; declare it as attr: Mapped[T] = query_expression()"
+                f"{_named(attribute)}; declare it as attr: Mapped[T] = query_expression()"
             )
         element = getattr(expression, "__clause_element__", None)
         expression = element() if element is not None else expression
@@ -238,6 +238,14 @@ def _check_recursion(rel: Any, depth: Any) -> None:
         )
 
 
+def _named(value: Any) -> str:
+    """An attribute's ``Class.attr`` name for a message; anything else's repr."""
+    owner, key = getattr(value, "class_", None), getattr(value, "key", None)
+    if isinstance(owner, type) and isinstance(key, str) and not isinstance(value, type):
+        return f"{owner.__name__}.{key}"
+    return repr(value)
+
+
 def _is_wildcard(attribute: Any) -> bool:
     return isinstance(attribute, str) and attribute == WILDCARD
 
@@ -254,7 +262,7 @@ def _relationship_of(attribute: Any, strategy: str) -> Any:
     if not isinstance(target, RelationshipAttribute | RelationshipPath):
         raise exc.ArgumentError(
             f"{_option_name(strategy)}() takes a relationship attribute such as User.addresses, "
-            f"got {attribute!r}"
+            f"got {_named(attribute)}"
         )
     return target.prop
 
