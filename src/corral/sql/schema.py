@@ -13,7 +13,7 @@ from corral.sql.dialect_options import flat as flat_dialect_options
 from corral.sql.elements import ColumnElement
 from corral.sql.foreign_key_types import adopt_referred_types
 from corral.sql.from_clause import ColumnCollection, TableClause
-from corral.sql.schema_repr import column_repr, index_ddl
+from corral.sql.schema_repr import column_repr, index_ddl, table_repr
 from corral.sql.text import TextClause
 from corral.sql.type_api import TypeEngine, to_instance
 
@@ -505,9 +505,8 @@ class Table(TableClause):
     def dialect_kwargs(self) -> dict[str, Any]:
         return flat_dialect_options(self.dialect_options)
 
-    def __repr__(self) -> str:  # as SQLAlchemy's, which programs print
-        parts = [repr(self.name), repr(self.metadata), *(repr(c) for c in self.columns)]
-        return f"Table({', '.join(parts)}, schema=None)"  # corral has no schemas yet
+    def __repr__(self) -> str:
+        return table_repr(self)
 
     @property
     def foreign_key_constraints(self) -> list[ForeignKeyConstraint]:
