@@ -54,6 +54,7 @@ from corral.orm import (
     load_only,
     mapped_column,
     noload,
+    query_expression,
     raiseload,
     registry,
     relationship,
@@ -62,6 +63,8 @@ from corral.orm import (
     sessionmaker,
     subqueryload,
     undefer,
+    undefer_group,
+    with_expression,
     with_parent,
 )
 from corral.pool import NullPool, Pool, QueuePool, StaticPool
@@ -334,6 +337,7 @@ __all__ = [
     "nulls_last",
     "or_",
     "over",
+    "query_expression",
     "raiseload",
     "registry",
     "relationship",
@@ -348,10 +352,12 @@ __all__ = [
     "tuple_",
     "type_coerce",
     "undefer",
+    "undefer_group",
     "union",
     "union_all",
     "update",
     "values",
+    "with_expression",
     "with_parent",
     "within_group",
 ]

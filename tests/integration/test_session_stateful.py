@@ -489,7 +489,7 @@ class SessionMachine(RuleBasedStateMachine):
             in_session = e.status in (Status.PENDING, Status.PERSISTENT, Status.DELETED)
             assert (state.session is session) is in_session, (e.id, e.status)
             if e.status in (Status.PERSISTENT, Status.DELETED, Status.DETACHED):
-                assert state.identity_key == (Item, (e.id,))
+                assert state.identity_key == (Item, (e.id,), None)
             loaded = {k: e.obj.__dict__[k] for k in COLUMNS if k in e.obj.__dict__}
             assert loaded == e.values, (e.id, e.status)
 

@@ -34,7 +34,7 @@ def test_plain_column_maps_with_attribute_as_key() -> None:
         id = Column(Integer, primary_key=True)
         label = Column("label_text", String(10))
 
-    columns = Thing.__mapper__.columns
+    columns: list[Any] = list(Thing.__mapper__.columns)
     assert [(c.key, c.name) for c in columns] == [("id", "id"), ("label", "label_text")]
     assert Thing.__mapper__.column_keys == ("id", "label")
     thing: Any = Thing(label="a")

@@ -233,7 +233,7 @@ def test_inspect_persistent_object() -> None:
     info = inspect(loaded_user())
     assert info.persistent
     assert info.identity == (1,)
-    assert info.identity_key == (User, (1,))
+    assert info.identity_key == (User, (1,), None)
     assert info.mapper is inspect(User)
 
 

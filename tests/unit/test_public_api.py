@@ -42,7 +42,8 @@ INTENDED = {
     "relationship", "backref", "Relationship", "RelationshipProperty", "configure_mappers",
     "selectinload", "joinedload",
     "subqueryload", "lazyload", "raiseload", "noload", "defaultload", "contains_eager", "defer",
-    "undefer", "load_only", "deferred", "Load", "WriteOnlyCollection", "WriteOnlyMapped",
+    "undefer", "undefer_group", "query_expression", "with_expression",
+    "load_only", "deferred", "Load", "WriteOnlyCollection", "WriteOnlyMapped",
     "NPlusOneWarning",
     "aliased", "Bundle", "with_parent",
     # the package itself

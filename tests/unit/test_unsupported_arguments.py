@@ -18,7 +18,6 @@ from corral import (
     backref,
     configure_mappers,
     create_engine,
-    defer,
     deferred,
     exc,
     mapped_column,
@@ -155,9 +154,15 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Connection.execution_options SQLAlchemy-only",
+        lambda e: _connection_options(e, stream_results=True),
+        exc.ArgumentError,
+        r"Connection.execution_options\(\) does not support stream_results",
+    ),
+    (
+        "Connection.execution_options yield_per",
         lambda e: _connection_options(e, yield_per=10),
         exc.ArgumentError,
-        r"Connection.execution_options\(\) does not support yield_per",
+        r"yield_per: corral implements it for ORM selects",
     ),
     (
         "Connection.execution_options ORM",
@@ -205,9 +210,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Session.execute execution_options SQLAlchemy-only",
-        lambda e: _session_execute(e, execution_options={"yield_per": 100}),
+        lambda e: _session_execute(e, execution_options={"stream_results": True}),
         exc.ArgumentError,
-        r"yield_per: corral loads a whole result",
+        r"stream_results: corral has no server-side cursors",
     ),
     (
         "Session.execute execution_options app key",
@@ -260,16 +265,10 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
         r"selects only columns and expressions",
     ),
     (
-        "selectinload keyword",
-        lambda: selectinload(Owner.pets, recursion_depth=2),  # type: ignore[call-arg]
-        TypeError,
-        r"recursion_depth",
-    ),
-    (
-        "defer keyword",
-        lambda: defer(Owner.bio, raiseload=True),  # type: ignore[call-arg]
-        TypeError,
-        r"raiseload",
+        "selectinload recursion_depth on a relationship to another class",
+        lambda: selectinload(Owner.pets, recursion_depth=2),
+        exc.ArgumentError,
+        r"recursion_depth=\.\.\.\) is for a relationship from a class to itself",
     ),
     (
         "mapped_column unknown",

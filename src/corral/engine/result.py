@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from corral import exc
 from corral.engine.row import Row, RowMapping, row_class
@@ -63,7 +63,16 @@ class BufferedRows:
 class _CursorSource:
     """Hands out raw row tuples from a DB-API cursor, closing it when exhausted or closed."""
 
-    __slots__ = ("cursor", "iterate", "keys", "on_error", "processed", "unique_required")
+    __slots__ = (
+        "cursor",
+        "iterate",
+        "keys",
+        "on_error",
+        "processed",
+        "unique_refused",
+        "unique_required",
+        "yield_per",
+    )
 
     def __init__(
         self,
@@ -83,6 +92,10 @@ class _CursorSource:
         self.iterate = iterate
         #: Why rows must be de-duplicated before they are fetched (joined collections).
         self.unique_required: str | None = None
+        #: Why ``unique()`` is refused (the ORM's yield_per builds objects batch by batch).
+        self.unique_refused: str | None = None
+        #: ``yield_per(n)``: rows fetched per round when iterating or partitioning.
+        self.yield_per: int | None = None
 
     def fetchall_as(self, make: Callable[[Any], T] | None) -> list[T]:
         """Every remaining row, each passed through ``make`` unless it is None."""
@@ -193,11 +206,22 @@ class _ResultView(Generic[T]):
         return out
 
     def _unique_in_place(self) -> None:
+        refused = self._source.unique_refused
+        if refused is not None:
+            raise exc.InvalidRequestError(f"unique() cannot be used here: {refused}")
         self._seen = set()
 
+    def yield_per(self, num: int) -> Self:
+        """Fetch ``num`` rows at a time when iterating (and by default in ``partitions()``)."""
+        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+            raise exc.ArgumentError(f"yield_per() takes a positive number of rows, got {num!r}")
+        self._source.yield_per = num
+        return self
+
     def __iter__(self) -> Iterator[T]:
+        size = self._source.yield_per or ITERATION_BATCH
         while True:
-            batch = self.fetchmany(ITERATION_BATCH)
+            batch = self.fetchmany(size)
             if not batch:
                 return
             yield from batch
@@ -232,8 +256,11 @@ class _ResultView(Generic[T]):
         rows = self.fetchmany(1)
         return rows[0] if rows else None
 
-    def partitions(self, size: int = ITERATION_BATCH) -> Iterator[list[T]]:
-        """The remaining rows in lists of up to ``size``."""
+    def partitions(self, size: int | None = None) -> Iterator[list[T]]:
+        """The remaining rows in lists of up to ``size`` (by default the ``yield_per`` size,
+        else a fixed batch)."""
+        if size is None:
+            size = self._source.yield_per or ITERATION_BATCH
         while True:
             batch = self.fetchmany(size)
             if not batch:
@@ -402,6 +429,15 @@ class Result(_ResultView[Row]):
         """Skip rows equal to one already returned."""
         self._unique_in_place()
         return self
+
+    def refuse_unique(self, reason: str) -> None:
+        """Refuse ``unique()`` on this result and its views, saying why."""
+        self._source.unique_refused = reason
+
+    def raw_batch(self, size: int) -> list[Any]:
+        """Up to ``size`` more rows as converted values in plain sequences (see ``raw_rows``)."""
+        self._check_rows()
+        return self._source.fetchmany(size)
 
     def require_unique(self, reason: str) -> None:
         """Refuse to hand out rows until ``unique()`` is called (on this result or a view)."""

@@ -7,6 +7,7 @@ holds the definitions all of them share. import-linter checks the order (pyproje
 
 from corral.exc import SessionLeakWarning
 from corral.orm.base import Mapped, ObjectStatus
+from corral.orm.loading import descriptions as _descriptions  # noqa: F401 (the SQL hooks)
 from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.strategy_options import (
     Load,
@@ -21,6 +22,8 @@ from corral.orm.loading.strategy_options import (
     selectinload,
     subqueryload,
     undefer,
+    undefer_group,
+    with_expression,
 )
 from corral.orm.mapping.aliased import aliased
 from corral.orm.mapping.declarative import DeclarativeBase, registry
@@ -29,6 +32,7 @@ from corral.orm.mapping.inspection import AttributeState, inspect
 from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
+from corral.orm.mapping.query_expression import query_expression
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.relationship import backref, relationship
 from corral.orm.relationships.with_parent import with_parent
@@ -81,6 +85,7 @@ __all__ = [
     "mapped_column",
     "noload",
     "object_session",
+    "query_expression",
     "raiseload",
     "registry",
     "relationship",
@@ -89,5 +94,7 @@ __all__ = [
     "sessionmaker",
     "subqueryload",
     "undefer",
+    "undefer_group",
+    "with_expression",
     "with_parent",
 ]

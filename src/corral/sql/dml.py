@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Self
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from corral import exc
 from corral.sql.columns import NamedColumn
@@ -37,6 +37,8 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
         #: The mapped class the statement was made from (``update(User)``), else None.
         self._entity = entity
         self._returning: list[ColumnElement[Any]] = []
+        #: The items given to returning(), as given (for returning_column_descriptions).
+        self._returning_given: list[Any] = []
         #: (mapped class, first, stop) for each class in returning(): its columns' positions.
         self._returning_entities: list[tuple[Any, int, int]] = []
         self._values: dict[str, BindParameter[Any] | ColumnElement[Any]] = {}
@@ -61,6 +63,7 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
         clone._sort_by_parameter_order = clone._sort_by_parameter_order or bool(
             sort_by_parameter_order
         )
+        clone._returning_given.extend(columns)
         for col in columns:
             entity = _column_or_from(col)
             if isinstance(entity, ColumnElement):
@@ -71,6 +74,27 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
                 if hasattr(col, "__mapper__"):
                     clone._returning_entities.append((col, first, len(clone._returning)))
         return clone
+
+    #: Set by ``corral.orm``: ``entity_description`` / ``returning_column_descriptions``.
+    _describe_entity: ClassVar[Callable[[DMLStatement], dict[str, Any]] | None] = None
+    _describe_returning: ClassVar[Callable[[DMLStatement], list[dict[str, Any]]] | None] = None
+
+    @property
+    def entity_description(self) -> dict[str, Any]:
+        """The statement's target: ``name`` and ``table`` (and for a mapped class,
+        ``entity``, ``expr`` and ``type``)."""
+        describe = DMLStatement._describe_entity
+        if describe is None:  # pragma: no cover - corral.orm is imported with corral
+            raise NotImplementedError("entity_description needs corral.orm")
+        return describe(self)
+
+    @property
+    def returning_column_descriptions(self) -> list[dict[str, Any]]:
+        """One dict per item of ``returning()``, as ``Select.column_descriptions``."""
+        describe = DMLStatement._describe_returning
+        if describe is None:  # pragma: no cover - corral.orm is imported with corral
+            raise NotImplementedError("returning_column_descriptions needs corral.orm")
+        return describe(self)
 
     def _column_key(self, key: object) -> str:
         """The table's key for a column named by key, by Column or by mapped attribute."""

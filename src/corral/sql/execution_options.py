@@ -33,7 +33,9 @@ _ISOLATION = (
 CONNECTION_OPTIONS = frozenset({"isolation_level"})
 
 #: The options the ORM implements on ``Session.execute()`` and ORM statements.
-ORM_OPTIONS = frozenset({"populate_existing", "synchronize_session"})
+ORM_OPTIONS = frozenset(
+    {"autoflush", "populate_existing", "render_nulls", "synchronize_session", "yield_per"}
+)
 
 #: Options the ORM passes itself between its own queries.
 INTERNAL_OPTIONS = frozenset({"corral_load_node"})
@@ -45,8 +47,6 @@ UNSUPPORTED: dict[str, str] = {
     "stream_results": "corral has no server-side cursors yet; page through large results "
     "with limit()/offset() or a WHERE on the last key seen",
     "max_row_buffer": "it tunes stream_results, which corral does not have; remove it",
-    "yield_per": "corral loads a whole result at once; page with limit()/offset() or a WHERE "
-    "on the last key seen",
     "schema_translate_map": "corral has no schema translation; name the schema in each Table",
     "no_parameters": "corral always sends parameters to the driver; remove it",
     "compiled_cache": "corral keeps its own cache of compiled statements; remove it",
@@ -56,12 +56,10 @@ UNSUPPORTED: dict[str, str] = {
     "driver_column_names": _NOT_YET,
     "autocommit": "removed in SQLAlchemy 2.0; use isolation_level='AUTOCOMMIT' on the "
     "connection, or commit()",
-    "autoflush": "use 'with session.no_autoflush:' around the call instead",
     "dml_strategy": "corral chooses the strategy from the statement and its parameters; remove it",
     "is_delete_using": _NOT_YET,
     "is_update_from": _NOT_YET,
     "identity_token": "corral has no horizontal sharding; remove it",
-    "render_nulls": _NOT_YET,
     "sa_top_level_orm_context": "an internal SQLAlchemy option; remove it",
 }
 
@@ -87,6 +85,10 @@ def check_connection_options(options: Mapping[str, Any], what: str) -> None:
         return
     orm = "an ORM option: pass it to Session.execute(execution_options=...) or the statement"
     notes = {**UNSUPPORTED, **dict.fromkeys(ORM_OPTIONS, orm)}
+    notes["yield_per"] = (
+        "corral implements it for ORM selects only (objects built batch by batch): pass it "
+        "to Session.execute(execution_options=...) or the statement"
+    )
     refuse_unknown(what, refused, (), notes, takes=_takes(CONNECTION_OPTIONS, True))
 
 

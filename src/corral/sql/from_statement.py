@@ -20,7 +20,10 @@ class FromStatement(ClauseElement, HasExecutionOptions):
     visit_name = "from_statement"
 
     def __init__(self, entities: list[Any], element: ClauseElement, options: tuple[Any, ...]):
-        if options:
+        # with_expression() options name a column of the statement; nothing else applies.
+        refused = [o for o in options if not _reads_a_column(o)]
+        if refused:
+            options = tuple(refused)
             raise exc.InvalidRequestError(
                 f"from_statement() runs its statement as written, so the loader options "
                 f"{', '.join(map(repr, options))} cannot change it; drop them (relationships "
@@ -32,6 +35,7 @@ class FromStatement(ClauseElement, HasExecutionOptions):
             )
         self._entities = entities
         self.element = element
+        self._with_options = options
 
     def _clone(self) -> FromStatement:
         clone = FromStatement.__new__(FromStatement)
@@ -39,11 +43,23 @@ class FromStatement(ClauseElement, HasExecutionOptions):
         return clone
 
     def options(self, *options: Any) -> FromStatement:
-        """Refused: loader options cannot change a statement that runs as written."""
-        return FromStatement(self._entities, self.element, options)
+        """Only ``with_expression()``, reading a column of the statement by its name;
+        other loader options cannot change a statement that runs as written."""
+        return FromStatement(self._entities, self.element, (*self._with_options, *options))
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("from_statement", self.element._key(binds))
 
     def __repr__(self) -> str:
         return f"<FromStatement {self.element!r}>"
+
+
+def _reads_a_column(option: Any) -> bool:
+    """A ``with_expression()`` option with no relationship path (duck-typed: the SQL layer
+    does not import the ORM)."""
+    columns: tuple[Any, ...] = getattr(option, "columns", None) or ()
+    return (
+        not getattr(option, "path", True)
+        and bool(columns)
+        and all(getattr(c, "kind", None) == "expression" for c in columns)
+    )

@@ -13,7 +13,7 @@ from corral.sql.dialect_options import flat as flat_dialect_options
 from corral.sql.elements import ColumnElement
 from corral.sql.foreign_key_types import adopt_referred_types
 from corral.sql.from_clause import ColumnCollection, TableClause
-from corral.sql.schema_repr import column_repr, index_ddl
+from corral.sql.schema_repr import column_repr, index_ddl, table_repr
 from corral.sql.text import TextClause
 from corral.sql.type_api import TypeEngine, to_instance
 
@@ -506,7 +506,7 @@ class Table(TableClause):
         return flat_dialect_options(self.dialect_options)
 
     def __repr__(self) -> str:
-        return f"Table({self.name!r})"
+        return table_repr(self)
 
     @property
     def foreign_key_constraints(self) -> list[ForeignKeyConstraint]:
@@ -547,8 +547,8 @@ class MetaData:
         self.info: dict[Any, Any] = keywords.info({"info": info}, "MetaData()")
         self.tables: dict[str, Table] = {}
 
-    def __repr__(self) -> str:
-        return f"MetaData({', '.join(self.tables)})"
+    def __repr__(self) -> str:  # as SQLAlchemy's, which programs print
+        return "MetaData()"
 
     @property
     def sorted_tables(self) -> list[Table]:

@@ -32,3 +32,10 @@ def index_ddl(bind: Any, index: Index, action: str, checkfirst: bool) -> None:
     from corral.sql.ddl import index_ddl as run
 
     run(bind, index, action, checkfirst)
+
+
+def table_repr(table: Any) -> str:
+    """``Table('name', MetaData(), Column(...), ..., schema=None)``, as SQLAlchemy shows a
+    table (programs print it); corral has no schemas yet."""
+    parts = [repr(table.name), repr(table.metadata), *(repr(c) for c in table.columns)]
+    return f"Table({', '.join(parts)}, schema=None)"

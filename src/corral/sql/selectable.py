@@ -114,6 +114,17 @@ class Select(SelectBase, HasExecutionOptions):
     #: Set by ``corral.orm``: the statement an ORM select runs (its loader options and
     #: deferred columns applied), so ``str(select(User).options(...))`` shows that SQL.
     _orm_statement: ClassVar[Callable[[Select], Select] | None] = None
+    #: Set by ``corral.orm``: ``column_descriptions`` (it knows mapped classes).
+    _describe_columns: ClassVar[Callable[[Select], list[dict[str, Any]]] | None] = None
+
+    @property
+    def column_descriptions(self) -> list[dict[str, Any]]:
+        """One dict per selected item: its ``name``, ``type`` and ``expr`` (and, when the
+        select names mapped classes, ``entity`` and ``aliased``)."""
+        describe = Select._describe_columns
+        if describe is None:  # pragma: no cover - corral.orm is imported with corral
+            raise NotImplementedError("column_descriptions needs corral.orm")
+        return describe(self)
 
     def __init__(self, columns: Sequence[Any]) -> None:
         #: What the caller selected, as given (the ORM reads mapped classes from here).

@@ -62,6 +62,9 @@ def finish_node(
     if node.acts_on_access():
         for obj in objects:
             obj.__dict__[LOADER_ATTR] = node
+    elif populate_existing:  # reloaded without options: the last query's no longer apply
+        for obj in objects:
+            obj.__dict__.pop(LOADER_ATTR, None)
     for rel, strategy in node.eager():
         if strategy == "selectin":
             _selectin(session, node, rel, objects, populate_existing)
@@ -139,7 +142,7 @@ def _key_of(obj: Any, columns: Sequence[Any]) -> tuple[Any, ...] | None:
     return tuple(values)
 
 
-def _target_statement(rel: Relationship, node: LoadNode) -> Select:
+def _target_statement(rel: Relationship, node: LoadNode, criteria: tuple[Any, ...] = ()) -> Select:
     """``SELECT target`` (with the secondary's key columns for a many-to-many)."""
     remote = rel.remote_columns()
     on_target = rel.direction is not Direction.MANYTOMANY and all(
@@ -151,6 +154,8 @@ def _target_statement(rel: Relationship, node: LoadNode) -> Select:
         statement = statement.join(rel.secondary, and_(*(t == s for t, s in rel.target_pairs)))
     if rel.extra_criteria:
         statement = statement.where(*rel.extra_criteria)
+    if criteria:  # selectinload(User.addresses.and_(...))
+        statement = statement.where(*criteria)
     if rel.order_by:
         statement = statement.order_by(*rel.order_by)
     return statement
@@ -207,7 +212,7 @@ def _selectin(
     # A little headroom for the binds of the relationship's own extra criteria.
     limit = session.get_bind().dialect.features.max_bind_params // len(remote) - 10
     chunk = max(1, limit)
-    base = _target_statement(rel, node.child(rel))
+    base = _target_statement(rel, node.child(rel), node.criteria.get(rel.key, ()))
     statements = []
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
@@ -240,7 +245,7 @@ def _subquery(
         inner = inner.order_by(None)
     keys_of = inner.subquery("corral_parents")
     remote = rel.remote_columns()
-    statement = _target_statement(rel, node.child(rel)).join(
+    statement = _target_statement(rel, node.child(rel), node.criteria.get(rel.key, ())).join(
         keys_of, and_(*(r == keys_of.columns[c.key] for r, c in zip(remote, local, strict=True)))
     )
     _load_into(session, node, rel, by_key, [statement], populate_existing)

@@ -41,7 +41,11 @@ def load(session: Session, obj: Any, rel: Relationship, params: dict[str, Any]) 
     child = node.children.get(rel.key) if node is not None else None
     options = None if child is None else {"corral_load_node": child}
     with session._guard:
-        rows = session._execute(lazy_statement(rel), params, options).scalars().all()
+        statement = lazy_statement(rel)
+        criteria = node.criteria.get(rel.key) if node is not None else None
+        if criteria:  # lazyload(User.addresses.and_(...))
+            statement = statement.where(*criteria)
+        rows = session._execute(statement, params, options).scalars().all()
         value = set_loaded(obj, rel, rows)
         if child is not None:  # options set further along this path apply to these objects
             finish_node(session, child, rows, False)

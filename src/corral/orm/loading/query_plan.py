@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load
+from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
 from corral.orm.mapping import properties
 from corral.orm.relationships.direction import Direction
+from corral.orm.relationships.expressions import adapt
 from corral.orm.relationships.relationship import Relationship
 from corral.sql.conditions import and_
 from corral.sql.elements import ColumnElement, UnaryExpression
@@ -38,7 +39,19 @@ EAGER = frozenset({"selectin", "joined", "joined_inner", "subquery", "contains_e
 class LoadNode:
     """How objects of one mapper load at one place of a query's load tree."""
 
-    __slots__ = ("aliases", "children", "column_keys", "explicit", "mapper", "path")
+    __slots__ = (
+        "aliases",
+        "children",
+        "column_keys",
+        "criteria",
+        "explicit",
+        "expressions",
+        "mapper",
+        "path",
+        "raise_keys",
+        "recursive",
+        "wildcard",
+    )
 
     def __init__(self, mapper: Mapper, path: tuple[Relationship, ...] = ()) -> None:
         self.mapper = mapper
@@ -52,9 +65,24 @@ class LoadNode:
         self.children: dict[str, LoadNode] = {}
         #: ``contains_eager``: relationship key -> FROM holding the targets' columns.
         self.aliases: dict[str, Any] = {}
+        #: ``selectinload(User.addresses.and_(...))``: relationship key -> extra conditions.
+        self.criteria: dict[str, tuple[Any, ...]] = {}
+        #: Column attributes left out that raise when read (``defer(..., raiseload=True)``).
+        self.raise_keys: frozenset[str] = frozenset()
+        #: ``query_expression()`` attributes loaded, each with its SQL expression.
+        self.expressions: dict[str, Any] = {
+            k: e for k, e in mapper.query_expressions.items() if e is not None
+        }
+        #: ``raiseload("*")`` and friends: the strategy of relationships no option names.
+        self.wildcard: str | None = None
+        #: ``selectinload(Node.children, recursion_depth=n)``: relationship key ->
+        #: (strategy, levels left including this one; -1: no end) for the levels below.
+        self.recursive: dict[str, tuple[str, int]] = {}
 
     def strategy(self, rel: Relationship) -> str:
         chosen = self.explicit.get(rel.key)
+        if (chosen is None or chosen == DEFAULT) and self.wildcard is not None:
+            return self.wildcard
         if chosen is None or chosen == DEFAULT:
             chosen = rel.lazy
             # A mapping's eager default is not followed again along the same path (or
@@ -67,7 +95,16 @@ class LoadNode:
         node = self.children.get(rel.key)
         if node is None:
             node = self.children[rel.key] = LoadNode(rel.mapper, (*self.path, rel))
+            self.recurse_into(rel, node)
         return node
+
+    def recurse_into(self, rel: Relationship, node: LoadNode) -> None:
+        """``recursion_depth``: the level below loads ``rel`` the same way, one level less."""
+        recursive = self.recursive.get(rel.key)
+        if recursive is not None and recursive[1] != 1:
+            strategy, levels = recursive
+            node.explicit[rel.key] = strategy
+            node.recursive[rel.key] = (strategy, levels - 1 if levels > 0 else -1)
 
     def eager(self) -> list[tuple[Relationship, str]]:
         """The relationships loaded with these objects, and how."""
@@ -84,6 +121,8 @@ class LoadNode:
         A strategy such as raise or noload does, and so does a relationship
         loaded on access whose targets have options of their own.
         """
+        if self.raise_keys or (self.wildcard is not None and self.wildcard not in EAGER):
+            return True
         for key, strategy in self.explicit.items():
             if strategy not in EAGER and (strategy != DEFAULT or key in self.children):
                 return True
@@ -95,6 +134,9 @@ class LoadNode:
             self.column_keys == self.mapper.column_keys
             and not self.explicit
             and not self.mapper.eager_relationships
+            and not self.raise_keys
+            and not self.expressions
+            and self.wildcard is None
         )
 
 
@@ -163,6 +205,19 @@ def prepare(
 
 def _apply(option: Load, statement: Select, mappers: list[Mapper | None], nodes: list[Any]) -> None:
     root = option.root
+    if root is None:  # raiseload("*"), undefer_group("g"): every selected class
+        targets = [n for n in nodes if n is not None]
+        for node in targets:
+            _apply_from(option, node)
+        groups = [c.group for c in option.columns if c.kind == "undefer_group"]
+        for group in groups:
+            if not any(group in n.mapper.deferred.values() for n in targets):
+                raise exc.ArgumentError(
+                    f"undefer_group({group!r}): no selected class has deferred columns in "
+                    f"group {group!r}; name the group given to deferred(group=...) or "
+                    "mapped_column(deferred_group=...)"
+                )
+        return
     index = next(
         (
             i
@@ -177,14 +232,33 @@ def _apply(option: Load, statement: Select, mappers: list[Mapper | None], nodes:
             f"Loader option {option!r} starts at {name}, which this query does not select; "
             f"select({name}) or start the option from a selected class"
         )
-    node: LoadNode = nodes[index]
+    _apply_from(option, nodes[index])
+
+
+def _apply_from(option: Load, node: LoadNode) -> None:
     for step in option.path:
+        if _is_wildcard(step.attribute):
+            node.wildcard = step.strategy
+            return
         rel = step.attribute.prop
         node.explicit[rel.key] = step.strategy
         if step.alias is not None:
             node.aliases[rel.key] = step.alias
+        if step.criteria:
+            node.criteria[rel.key] = step.criteria
+        if step.recursion_depth is not None:
+            # As SQLAlchemy counts: recursion_depth=n loads the level asked and n below it.
+            depth = step.recursion_depth
+            node.recursive[rel.key] = (step.strategy, depth + 1 if depth > 0 else -1)
+            if rel.key in node.children:
+                node.recurse_into(rel, node.children[rel.key])
         node = node.child(rel)
     for column_option in option.columns:
+        if column_option.kind == "expression" and node.path:
+            raise exc.ArgumentError(
+                f"with_expression() along a relationship path ({option!r}) is not supported "
+                "by corral; apply it to a selected class"
+            )
         _apply_columns(node, column_option)
 
 
@@ -200,14 +274,30 @@ def _apply_columns(node: LoadNode, option: ColumnOption) -> None:
                 "cannot be deferred; the object is identified by it"
             )
         node.column_keys = tuple(k for k in node.column_keys if k not in keys)
+        if option.raiseload:
+            node.raise_keys = node.raise_keys | frozenset(keys)
     elif option.kind == "undefer":
+        if option.wildcard:
+            keys = list(mapper.column_keys)
         wanted = set(node.column_keys) | set(keys)
         node.column_keys = tuple(k for k in mapper.column_keys if k in wanted)
+        node.raise_keys = node.raise_keys - frozenset(keys)
+    elif option.kind == "undefer_group":
+        group = [k for k, g in mapper.deferred.items() if g == option.group]
+        wanted = set(node.column_keys) | set(group)
+        node.column_keys = tuple(k for k in mapper.column_keys if k in wanted)
+        node.raise_keys = node.raise_keys - frozenset(group)
     elif option.kind == "load_only":
         wanted = set(keys) | pk
         if mapper.version_id_key is not None:
             wanted.add(mapper.version_id_key)
         node.column_keys = tuple(k for k in mapper.column_keys if k in wanted)
+        if option.raiseload:
+            node.raise_keys = node.raise_keys | frozenset(
+                k for k in mapper.column_keys if k not in wanted
+            )
+    elif option.kind == "expression":
+        node.expressions = {**node.expressions, keys[0]: option.expression}
 
 
 def rewrite(plan: QueryPlan) -> Select:
@@ -226,8 +316,12 @@ def rewrite(plan: QueryPlan) -> Select:
             continue
         table = entity_raw if isinstance(entity_raw, FromClause) else node.mapper.table
         raw.extend(_columns(table, node))
-        plan.layout.append((node.column_keys, position, len(node.column_keys)))
-        position += len(node.column_keys)
+        keys = node.column_keys
+        if node.expressions:  # with_expression(): loaded as if columns of the entity
+            raw.extend(_labelled(e, k) for k, e in node.expressions.items())
+            keys = (*keys, *node.expressions)
+        plan.layout.append((keys, position, len(keys)))
+        position += len(keys)
     statement._raw_columns = raw
     froms: list[Any] = list(original._raw_columns)
     if _joins_collections(plan) and (original._limit is not None or original._offset is not None):
@@ -296,7 +390,13 @@ def _add_joins(
         else:
             target_from = _named_alias(plan, rel.mapper.table)
             inner = strategy == "joined_inner" or (rel.innerjoin and strategy != "joined")
-            _join_into(plan, statement, rel, parent_from, target_from, isouter=not inner)
+            criteria = node.criteria.get(rel.key, ())
+            if criteria:  # joinedload(User.addresses.and_(...)): on the alias joined
+                renamed = {id(rel.mapper.table): target_from}
+                criteria = tuple(adapt(c, renamed) for c in criteria)
+            _join_into(
+                plan, statement, rel, parent_from, target_from, isouter=not inner, extra=criteria
+            )
             if rel.uselist:
                 plan.unique_required = True
             statement._order_by.extend(
@@ -340,6 +440,7 @@ def _join_into(
     parent_from: FromClause,
     target_from: FromClause,
     isouter: bool,
+    extra: tuple[Any, ...] = (),
 ) -> None:
     """Attach ``parent_from JOIN target_from`` to the FROM that holds ``parent_from``."""
     if rel.direction is Direction.MANYTOMANY:
@@ -354,13 +455,15 @@ def _join_into(
         second = and_(
             *(target_from.columns[t.key] == secondary.columns[s.key] for t, s in rel.target_pairs),
             *rel.extra_criteria,
+            *extra,
         )
         steps: list[tuple[FromClause, ColumnElement[Any]]] = [
             (secondary, first),
             (target_from, second),
         ]
     else:
-        steps = [(target_from, rel.join_condition(parent_from, target_from))]
+        on = rel.join_condition(parent_from, target_from)
+        steps = [(target_from, and_(on, *extra) if extra else on)]
     covering = None
     for i, existing in enumerate(statement._from_obj):
         if any(f is parent_from for f in existing._covers()):
@@ -373,6 +476,10 @@ def _join_into(
         statement._from_obj.append(current)
     else:
         statement._from_obj[covering] = current
+
+
+def _labelled(expression: Any, key: str) -> Any:
+    return expression.label(key)
 
 
 def _key(column: Any) -> str:

@@ -22,18 +22,35 @@ DEFAULT = "default"
 class PathStep:
     """One relationship on an option's path and how to load it."""
 
-    attribute: Any  # a RelationshipAttribute
+    attribute: Any  # a RelationshipAttribute, or WILDCARD for every relationship
     strategy: str
     #: ``contains_eager``: the FROM (table or alias) whose columns hold the related rows.
     alias: Any = None
+    #: ``User.addresses.and_(...)``: extra conditions on the related rows.
+    criteria: tuple[Any, ...] = ()
+    #: ``selectinload(Node.children, recursion_depth=n)``: levels to load (-1: all).
+    recursion_depth: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ColumnOption:
     """``defer`` / ``undefer`` / ``load_only`` of columns of the class at the path's end."""
 
-    kind: str  # "defer", "undefer", "load_only", "raiseload"
+    kind: str  # "defer", "undefer", "load_only", "undefer_group", "expression"
     attributes: tuple[Any, ...]
+    #: ``defer(..., raiseload=True)`` / ``load_only(..., raiseload=True)``: the columns
+    #: left out raise when read instead of loading.
+    raiseload: bool = False
+    #: ``undefer("*")``: every column of the class.
+    wildcard: bool = False
+    #: ``undefer_group(name)``: the deferred columns of that group.
+    group: str | None = None
+    #: ``with_expression(User.attr, expression)``: the SQL expression to load.
+    expression: Any = None
+
+
+#: The ``"*"`` of ``raiseload("*")`` / ``undefer("*")``: every relationship (or column).
+WILDCARD = "*"
 
 
 class Load:
@@ -53,19 +70,37 @@ class Load:
         self.columns = columns
 
     def __repr__(self) -> str:
-        steps = ".".join(f"{s.strategy}({s.attribute.describe()})" for s in self.path)
+        steps = ".".join(f"{s.strategy}({_describe(s.attribute)})" for s in self.path)
         cols = ", ".join(f"{c.kind}({len(c.attributes)})" for c in self.columns)
         return f"<Load {steps}{' ' + cols if cols else ''}>"
 
     # -- chaining ----------------------------------------------------------------------
 
-    def _step(self, attribute: Any, strategy: str, alias: Any = None) -> Load:
+    def _step(
+        self, attribute: Any, strategy: str, alias: Any = None, recursion_depth: int | None = None
+    ) -> Load:
         if self.columns:
             raise exc.ArgumentError(
                 f"{self!r}: column options (defer, undefer, load_only) end a loader path; "
                 "start a new option for another relationship"
             )
+        if self.path and _is_wildcard(self.path[-1].attribute):
+            raise exc.ArgumentError(
+                f"{self!r}: a '*' option applies to every relationship and ends its path; "
+                "start a new option for another relationship"
+            )
+        if _is_wildcard(attribute):
+            if strategy == "contains_eager":
+                raise exc.ArgumentError(
+                    "contains_eager('*') is not supported: name the relationship the query "
+                    "joined, e.g. contains_eager(User.addresses)"
+                )
+            return Load(self.root, (*self.path, PathStep(WILDCARD, strategy, alias)))
         rel = _relationship_of(attribute, strategy)
+        criteria = tuple(getattr(attribute, "criteria", ()))
+        target = getattr(attribute, "target_entity", None)
+        if strategy == "contains_eager" and alias is None and target is not rel.mapper.class_:
+            alias = target  # contains_eager(User.addresses.of_type(a)): the rows are a's
         expected = self._end_class()
         if expected is not None and not issubclass(expected, rel.parent.class_):
             raise exc.ArgumentError(
@@ -73,23 +108,45 @@ class Load:
                 f"{expected.__name__}: {attribute.describe()} belongs to "
                 f"{rel.parent.class_.__name__}"
             )
+        if recursion_depth is not None:
+            _check_recursion(rel, recursion_depth)
         root = self.root if self.root is not None else rel.parent.class_
-        return Load(root, (*self.path, PathStep(attribute, strategy, alias)))
+        step = PathStep(attribute, strategy, alias, criteria, recursion_depth)
+        return Load(root, (*self.path, step))
 
     def _end_class(self) -> type | None:
+        if self.path and _is_wildcard(self.path[-1].attribute):
+            return None
         if self.path:
             rel = self.path[-1].attribute.prop
             cls: type = rel.mapper.class_
             return cls
         return self.root
 
-    def _column_option(self, kind: str, attributes: Sequence[Any]) -> Load:
+    def _column_option(
+        self,
+        kind: str,
+        attributes: Sequence[Any],
+        *,
+        raiseload: bool = False,
+        group: str | None = None,
+        expression: Any = None,
+    ) -> Load:
+        if self.path and _is_wildcard(self.path[-1].attribute):
+            raise exc.ArgumentError(
+                f"{kind}() cannot follow a '*' relationship option; start a new option"
+            )
+        if kind == "undefer" and any(_is_wildcard(a) for a in attributes):
+            if len(attributes) != 1:
+                raise exc.ArgumentError("undefer('*') takes no other attributes")
+            option = ColumnOption(kind, (), wildcard=True)
+            return Load(self.root, self.path, (*self.columns, option))
         end = self._end_class()
         for attribute in attributes:
             owner = getattr(attribute, "class_", None)
             if getattr(attribute, "column", None) is None or owner is None:
                 raise exc.ArgumentError(
-                    f"{kind}() takes column attributes such as User.name, got {attribute!r}"
+                    f"{kind}() takes column attributes such as User.name, got {_named(attribute)}"
                 )
             if end is not None and not issubclass(owner, end) and not issubclass(end, owner):
                 raise exc.ArgumentError(
@@ -98,10 +155,13 @@ class Load:
         root = self.root
         if root is None and attributes:
             root = attributes[0].class_
-        return Load(root, self.path, (*self.columns, ColumnOption(kind, tuple(attributes))))
+        option = ColumnOption(
+            kind, tuple(attributes), raiseload=raiseload, group=group, expression=expression
+        )
+        return Load(root, self.path, (*self.columns, option))
 
-    def selectinload(self, attribute: Any) -> Load:
-        return self._step(attribute, "selectin")
+    def selectinload(self, attribute: Any, *, recursion_depth: int | None = None) -> Load:
+        return self._step(attribute, "selectin", recursion_depth=recursion_depth)
 
     def joinedload(self, attribute: Any, *, innerjoin: bool = False) -> Load:
         return self._step(attribute, "joined_inner" if innerjoin else "joined")
@@ -124,24 +184,85 @@ class Load:
     def contains_eager(self, attribute: Any, alias: Any = None) -> Load:
         return self._step(attribute, "contains_eager", alias)
 
-    def defer(self, *attributes: Any) -> Load:
-        return self._column_option("defer", attributes)
+    def defer(self, *attributes: Any, raiseload: bool = False) -> Load:
+        return self._column_option("defer", attributes, raiseload=raiseload)
 
     def undefer(self, *attributes: Any) -> Load:
         return self._column_option("undefer", attributes)
 
-    def load_only(self, *attributes: Any) -> Load:
-        return self._column_option("load_only", attributes)
+    def load_only(self, *attributes: Any, raiseload: bool = False) -> Load:
+        return self._column_option("load_only", attributes, raiseload=raiseload)
+
+    def undefer_group(self, name: str) -> Load:
+        if not isinstance(name, str):
+            raise exc.ArgumentError(f"undefer_group() takes a group name, got {name!r}")
+        option = ColumnOption("undefer_group", (), group=name)
+        return Load(self.root, self.path, (*self.columns, option))
+
+    def with_expression(self, attribute: Any, expression: Any) -> Load:
+        from corral.orm.mapping.query_expression import QueryExpressionAttribute
+
+        if not isinstance(attribute, QueryExpressionAttribute):
+            raise exc.ArgumentError(
+                f"with_expression() takes an attribute mapped with query_expression(), got "
+                f"{_named(attribute)}; declare it as attr: Mapped[T] = query_expression()"
+            )
+        element = getattr(expression, "__clause_element__", None)
+        expression = element() if element is not None else expression
+        if not hasattr(expression, "_compile_for") and not hasattr(expression, "type"):
+            raise exc.ArgumentError(
+                f"with_expression({attribute.describe()}, ...) takes a SQL expression, got "
+                f"{expression!r}"
+            )
+        end = self._end_class()
+        owner = attribute.class_
+        if end is not None and not issubclass(owner, end) and not issubclass(end, owner):
+            raise exc.ArgumentError(
+                f"with_expression({attribute.describe()}): the option's path ends at {end.__name__}"
+            )
+        root = self.root if self.root is not None else owner
+        option = ColumnOption("expression", (attribute,), expression=expression)
+        return Load(root, self.path, (*self.columns, option))
+
+
+def _check_recursion(rel: Any, depth: Any) -> None:
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth == 0 or depth < -1:
+        raise exc.ArgumentError(
+            f"selectinload({rel.describe()}, recursion_depth={depth!r}): give the number of "
+            "levels to load, or -1 for every level"
+        )
+    if rel.mapper is not rel.parent:
+        raise exc.ArgumentError(
+            f"selectinload({rel.describe()}, recursion_depth=...) is for a relationship from a "
+            f"class to itself; {rel.describe()} leads to {rel.mapper.class_.__name__}"
+        )
+
+
+def _named(value: Any) -> str:
+    """An attribute's ``Class.attr`` name for a message; anything else's repr."""
+    owner, key = getattr(value, "class_", None), getattr(value, "key", None)
+    if isinstance(owner, type) and isinstance(key, str) and not isinstance(value, type):
+        return f"{owner.__name__}.{key}"
+    return repr(value)
+
+
+def _is_wildcard(attribute: Any) -> bool:
+    return isinstance(attribute, str) and attribute == WILDCARD
+
+
+def _describe(attribute: Any) -> str:
+    return "'*'" if _is_wildcard(attribute) else str(attribute.describe())
 
 
 def _relationship_of(attribute: Any, strategy: str) -> Any:
     from corral.orm.relationships.attribute import RelationshipAttribute
+    from corral.orm.relationships.expressions import RelationshipPath
 
-    target = getattr(attribute, "_of_type_attribute", attribute)
-    if not isinstance(target, RelationshipAttribute):
+    target = attribute
+    if not isinstance(target, RelationshipAttribute | RelationshipPath):
         raise exc.ArgumentError(
             f"{_option_name(strategy)}() takes a relationship attribute such as User.addresses, "
-            f"got {attribute!r}"
+            f"got {_named(attribute)}"
         )
     return target.prop
 
@@ -161,9 +282,9 @@ def _option_name(strategy: str) -> str:
     }.get(strategy, strategy)
 
 
-def selectinload(attribute: Any) -> Load:
+def selectinload(attribute: Any, *, recursion_depth: int | None = None) -> Load:
     """Load the relationship for all parents with one more SELECT ... WHERE key IN (...)."""
-    return Load(None).selectinload(attribute)
+    return Load(None).selectinload(attribute, recursion_depth=recursion_depth)
 
 
 def joinedload(attribute: Any, *, innerjoin: bool = False) -> Load:
@@ -201,9 +322,10 @@ def contains_eager(attribute: Any, alias: Any = None) -> Load:
     return Load(None).contains_eager(attribute, alias)
 
 
-def defer(*attributes: Any) -> Load:
-    """Leave these columns out of the SELECT; they load on first access."""
-    return Load(None).defer(*attributes)
+def defer(*attributes: Any, raiseload: bool = False) -> Load:
+    """Leave these columns out of the SELECT; they load on first access
+    (``raiseload=True``: reading them raises instead)."""
+    return Load(None).defer(*attributes, raiseload=raiseload)
 
 
 def undefer(*attributes: Any) -> Load:
@@ -211,9 +333,20 @@ def undefer(*attributes: Any) -> Load:
     return Load(None).undefer(*attributes)
 
 
-def load_only(*attributes: Any) -> Load:
-    """Load only these columns (and the primary key); the others are deferred."""
-    return Load(None).load_only(*attributes)
+def load_only(*attributes: Any, raiseload: bool = False) -> Load:
+    """Load only these columns (and the primary key); the others are deferred
+    (``raiseload=True``: reading them raises instead of loading)."""
+    return Load(None).load_only(*attributes, raiseload=raiseload)
+
+
+def undefer_group(name: str) -> Load:
+    """Load the deferred columns of group ``name`` with the rest, for every selected class."""
+    return Load(None).undefer_group(name)
+
+
+def with_expression(attribute: Any, expression: Any) -> Load:
+    """Load ``expression`` into the ``query_expression()`` attribute ``attribute``."""
+    return Load(None).with_expression(attribute, expression)
 
 
 __all__ = [
@@ -229,4 +362,6 @@ __all__ = [
     "selectinload",
     "subqueryload",
     "undefer",
+    "undefer_group",
+    "with_expression",
 ]

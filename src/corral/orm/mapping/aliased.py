@@ -149,8 +149,8 @@ class AliasedClass(Generic[T]):
     def _describe(self) -> str:
         return f"aliased({self._class.__name__}{', ' + repr(self._name) if self._name else ''})"
 
-    def __repr__(self) -> str:
-        return f"<AliasedClass {self._describe()}>"
+    def __repr__(self) -> str:  # as SQLAlchemy's, which programs print
+        return f"<AliasedClass at {id(self):#x}; {self._class.__name__}>"
 
     def __getattr__(self, key: str) -> Any:
         if key.startswith("__"):

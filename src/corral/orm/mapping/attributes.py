@@ -34,8 +34,7 @@ class InstrumentedAttribute(ColumnElement[T]):
     def describe(self) -> str:
         return f"{self.class_.__name__}.{self.key}"
 
-    def __repr__(self) -> str:
-        return f"<InstrumentedAttribute {self.describe()}>"
+    # repr: the default object repr, as SQLAlchemy's (programs print column_descriptions).
 
     @overload
     def __get__(self, instance: None, owner: Any) -> InstrumentedAttribute[T]: ...
@@ -76,6 +75,9 @@ class InstrumentedAttribute(ColumnElement[T]):
 
     def of_type(self, target: Any) -> Any:
         raise self._not_a_relationship("of_type()")
+
+    def and_(self, *criteria: Any) -> Any:
+        raise self._not_a_relationship("and_()")
 
     def _not_a_relationship(self, what: str) -> Exception:
         from corral import exc

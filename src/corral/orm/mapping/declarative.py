@@ -20,6 +20,7 @@ from corral.orm.mapping.instance_state import InstanceState
 from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import PENDING, MapperProperty, configure_mappers, try_configure
+from corral.orm.mapping.query_expression import QueryExpression, QueryExpressionAttribute
 from corral.sql import types as sqltypes
 from corral.sql.schema import Column, Constraint, ForeignKey, Index, MetaData, Table
 from corral.sql.type_api import NullType, TypeEngine
@@ -397,6 +398,11 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))
+    for klass in reversed(cls.__mro__):
+        for key, value in list(klass.__dict__.items()):
+            if isinstance(value, QueryExpression):
+                mapper.add_query_expression(key, value.default_expr)
+                setattr(cls, key, QueryExpressionAttribute(cls, key, value.default_expr))
     base_registry.classes_by_name[cls.__name__] = cls
     annotations = inspect.get_annotations(cls)
     for key, value in list(cls.__dict__.items()):

@@ -98,7 +98,15 @@ class InstanceInspection:
 
     @property
     def identity_key(self) -> Any:
-        return self._state.key
+        """``(class, primary key tuple, None)`` as SQLAlchemy's (the last item is its
+        identity token, for sharding, which corral does not have)."""
+        key = self._state.key
+        return None if key is None else (key[0], key[1], None)
+
+    @property
+    def key(self) -> Any:
+        """The same as ``identity_key``."""
+        return self.identity_key
 
     @property
     def session(self) -> Any:

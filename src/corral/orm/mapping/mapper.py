@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
 from corral.orm.mapping.instance_state import IdentityKey
 from corral.orm.mapping.properties import PENDING, MapperProperty
+from corral.sql.from_clause import ColumnCollection
 from corral.sql.schema import Column, Table
 
 if TYPE_CHECKING:
@@ -74,25 +75,42 @@ class Mapper:
         self.expire_keys: tuple[str, ...] = self.column_keys
         #: ``select(cls)`` by primary key with bound parameters, built on the first get().
         self.get_statement: Any = None
+        #: ``query_expression()`` attributes -> their default SQL expression (or None).
+        self.query_expressions: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"
 
     @property
-    def columns(self) -> Sequence[Column]:
-        return list(self.columns_by_key.values())
+    def columns(self) -> ColumnCollection:
+        """The mapped columns keyed by attribute name (``mapper.columns.name``); iterating
+        gives the columns."""
+        collection = ColumnCollection(f"the columns of {self.class_.__name__}")
+        for key, column in self.columns_by_key.items():
+            collection.add(key, column)
+        return collection
 
     @property
-    def c(self) -> Any:
-        return self.table.c
+    def c(self) -> ColumnCollection:
+        """The same as ``columns``."""
+        return self.columns
 
     @property
-    def attrs(self) -> dict[str, Column]:
-        return dict(self.columns_by_key)
+    def column_attrs(self) -> ReadOnlyProperties:
+        """A ``ColumnProperty`` per mapped column, by attribute name."""
+        return ReadOnlyProperties(
+            {key: ColumnProperty(self, key, col) for key, col in self.columns_by_key.items()}
+        )
 
     @property
-    def column_attrs(self) -> dict[str, Column]:
-        return dict(self.columns_by_key)
+    def attrs(self) -> ReadOnlyProperties:
+        """Every mapped attribute's property by name: relationships, then columns."""
+        from corral.orm.mapping.properties import configure_mappers
+
+        configure_mappers()
+        found: dict[str, Any] = dict(self.relationships)
+        found.update(self.column_attrs.items())
+        return ReadOnlyProperties(found)
 
     def add_relationship(self, prop: MapperProperty, *, configured: bool = True) -> None:
         """Attach a relationship to this class under its key; ``configured=False`` queues it
@@ -100,15 +118,25 @@ class Mapper:
         rel = cast("Relationship", prop)  # relationships are the only such properties
         rel.parent = self
         self.relationships[rel.key] = rel
-        self.expire_keys = self.column_keys + tuple(self.relationships)
+        self.expire_keys = (*self.column_keys, *self.relationships, *self.query_expressions)
         eager = ("selectin", "joined", "subquery")
         self.eager_relationships = tuple(
             key for key, r in self.relationships.items() if r.lazy in eager
         )
-        self.needs_plan = bool(self.deferred or self.eager_relationships)
+        self.needs_plan = bool(self.deferred or self.eager_relationships or self._default_exprs())
         setattr(self.class_, rel.key, rel.class_attribute())
         if not configured:
             PENDING.append(rel)
+
+    def add_query_expression(self, key: str, default_expr: Any) -> None:
+        """Map a ``query_expression()`` attribute (loaded by ``with_expression()``)."""
+        self.query_expressions[key] = default_expr
+        self.expire_keys = (*self.column_keys, *self.relationships, *self.query_expressions)
+        if default_expr is not None:
+            self.needs_plan = True
+
+    def _default_exprs(self) -> bool:
+        return any(e is not None for e in self.query_expressions.values())
 
     def new_instance(self) -> Any:
         """An uninitialised instance of the class (``__init__`` is not run), for loading."""
@@ -125,6 +153,61 @@ class Mapper:
         if any(v is None for v in values):
             return None
         return (self.class_, values)
+
+
+class ColumnProperty:
+    """``inspect(User).attrs.name``: a mapped column attribute, as the mapper describes it."""
+
+    def __init__(self, parent: Mapper, key: str, column: Column) -> None:
+        self.parent = parent
+        self.key = key
+        self.columns = [column]
+        self.expression = column
+
+    @property
+    def class_attribute(self) -> Any:
+        return getattr(self.parent.class_, self.key)
+
+    def __repr__(self) -> str:  # as SQLAlchemy's
+        return f"<ColumnProperty at {id(self):#x}; {self.key}>"
+
+
+class ReadOnlyProperties(Mapping[str, Any]):
+    """Properties by name, also as attributes (``mapper.attrs.name``); iterating gives the
+    properties, as SQLAlchemy's collection does."""
+
+    __slots__ = ("_data",)
+    _data: dict[str, Any]
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        object.__setattr__(self, "_data", data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._data[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._data.values()))
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def keys(self) -> KeysView[str]:
+        return self._data.keys()
+
+    def values(self) -> ValuesView[Any]:
+        return self._data.values()
+
+    def items(self) -> ItemsView[str, Any]:
+        return self._data.items()
 
 
 def _next_version(current: Any) -> int:

@@ -109,6 +109,11 @@ class RelationshipAttribute(Generic[T]):
     def of_type(self, target: Any) -> Any:
         return expressions.of_type(self.prop, target)
 
+    def and_(self, *criteria: Any) -> Any:
+        """This relationship with more conditions on the related rows, for a join or a
+        loader option: ``select(User).join(User.addresses.and_(Address.email == e))``."""
+        return expressions.path(self.prop).and_(*criteria)
+
     # The hook Select.join() / join_from() look for (the SQL layer never imports the ORM).
 
     def _join_parent(self) -> FromClause:

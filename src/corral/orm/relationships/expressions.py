@@ -50,11 +50,40 @@ class RelationshipPath:
         parent: FromClause | None = None,
         target: FromClause | None = None,
         target_entity: Any = None,
+        criteria: tuple[ColumnElement[bool], ...] = (),
     ) -> None:
         self.rel = rel
         self.parent_from: FromClause = parent if parent is not None else rel.parent.table
         self.target_from: FromClause = target if target is not None else rel.mapper.table
         self.target_entity: Any = target_entity if target_entity is not None else rel.mapper.class_
+        #: ``.and_(...)``: conditions on the related rows added to the ON clause (or, in a
+        #: loader option, to the loading SELECT).
+        self.criteria = criteria
+
+    @property
+    def prop(self) -> Relationship:
+        from corral.orm.mapping.properties import configure_mappers
+
+        configure_mappers()
+        return self.rel
+
+    @property
+    def class_(self) -> Any:
+        return self.rel.parent.class_
+
+    def and_(self, *criteria: Any) -> RelationshipPath:
+        """This relationship with more conditions on the related rows:
+        ``join(User.addresses.and_(Address.email.like("%@x")))``."""
+        if not criteria:
+            raise exc.ArgumentError(f"{self.describe()}.and_() needs at least one condition")
+        terms = tuple(_condition(c, f"{self.describe()}.and_()") for c in criteria)
+        return RelationshipPath(
+            self.rel,
+            parent=self.parent_from,
+            target=self.target_from,
+            target_entity=self.target_entity,
+            criteria=(*self.criteria, *terms),
+        )
 
     def describe(self) -> str:
         return self.rel.describe()
@@ -87,8 +116,10 @@ class RelationshipPath:
                 f"join an alias instead: child = aliased({name}); "
                 f"select({rel.parent.class_.__name__}).join({self.describe()}.of_type(child))"
             )
+        extra = self._criteria_on(target_from)
         if rel.secondary is None:
-            return [(target_from, direct_condition(rel, self.parent_from, target_from))]
+            on = direct_condition(rel, self.parent_from, target_from)
+            return [(target_from, and_(on, *extra) if extra else on)]
         taken = sum(
             1 for f in left._covers() if isinstance(f, EntityAlias) and f.element is rel.secondary
         )
@@ -96,7 +127,16 @@ class RelationshipPath:
         to_secondary, to_target = secondary_conditions(
             rel, self.parent_from, target_from, secondary
         )
+        if extra:
+            to_target = and_(to_target, *extra)
         return [(secondary, to_secondary), (target_from, to_target)]
+
+    def _criteria_on(self, target_from: FromClause) -> list[ColumnElement[bool]]:
+        """The ``.and_()`` conditions, moved onto ``target_from`` when it is another alias."""
+        if target_from is self.target_from:
+            return list(self.criteria)
+        renamed = {id(self.target_from): target_from}
+        return [adapt(c, renamed) for c in self.criteria]
 
     # -- comparisons ------------------------------------------------------------------------
 
@@ -269,8 +309,13 @@ class RelationshipPath:
                 f"{self.describe()}.of_type({target!r}): {self.describe()} leads to {name}; "
                 f"pass {name} or aliased({name})"
             )
+        renamed = {id(self.target_from): target.__table__}
         return RelationshipPath(
-            self.rel, parent=self.parent_from, target=target.__table__, target_entity=target
+            self.rel,
+            parent=self.parent_from,
+            target=target.__table__,
+            target_entity=target,
+            criteria=tuple(adapt(c, renamed) for c in self.criteria),
         )
 
 

@@ -64,6 +64,8 @@ def strategy_for(obj: Any, rel: Relationship) -> str:
     node = obj.__dict__.get(LOADER_ATTR)
     if node is not None:
         chosen: str | None = node.explicit.get(rel.key)
+        if chosen is None or chosen == "default":
+            chosen = node.wildcard  # raiseload("*") / lazyload("*") / noload("*")
         if chosen is not None and chosen != "default":
             return chosen
     return rel.lazy

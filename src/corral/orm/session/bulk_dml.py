@@ -23,7 +23,7 @@ from corral.engine.result import Result
 from corral.orm.base import STATE_ATTR
 from corral.orm.loading.entities import EntityLoader, result_from_rows
 from corral.orm.mapping.mapper import Mapper
-from corral.sql.dml import Insert, Update
+from corral.sql.dml import DMLStatement, Insert, Update
 from corral.sql.elements import BindParameter, bindparam
 
 if TYPE_CHECKING:
@@ -208,6 +208,11 @@ def orm_insert(
     as_given = mapper.version_id_key is None and all(
         column.key == key for key, column in mapper.columns_by_key.items()
     )
+    if not options.get("render_nulls"):
+        # As SQLAlchemy's ORM INSERT: a None value leaves its column out of that row, so the
+        # column's default applies (rows then run in batches of the same columns);
+        # execution_options(render_nulls=True) sends NULL instead.
+        params = _without_nones(params)
     if isinstance(params, list) and len(params) > 1:
         sets = params if as_given else [_insert_params(mapper, p) for p in params]
         result = _insert_runs(connection, statement, sets)
@@ -218,7 +223,20 @@ def orm_insert(
         result = connection.execute(statement, given)
     if not statement._returning_entities:
         return result
-    return _objects(session, statement, result, bool(options.get("populate_existing")))
+    return returned_objects(session, statement, result, bool(options.get("populate_existing")))
+
+
+def _without_nones(params: Any) -> Any:
+    """Each parameter set without its keys whose value is None."""
+
+    def strip(given: Any) -> Any:
+        if isinstance(given, Mapping) and any(v is None for v in given.values()):
+            return {k: v for k, v in given.items() if v is not None}
+        return given
+
+    if isinstance(params, list):
+        return [strip(p) for p in params]
+    return strip(params)
 
 
 def _insert_params(mapper: Mapper, given: Any) -> Any:
@@ -264,7 +282,9 @@ def _insert_runs(connection: Connection, statement: Insert, params: list[Any]) -
     return result
 
 
-def _objects(session: Session, statement: Insert, result: Result, overwrite: bool) -> Result:
+def returned_objects(
+    session: Session, statement: DMLStatement, result: Result, overwrite: bool
+) -> Result:
     """The RETURNING rows with each mapped class's columns replaced by its object."""
     keys = result.keys()
     rows = result.raw_rows()
@@ -292,7 +312,12 @@ def _objects(session: Session, statement: Insert, result: Result, overwrite: boo
 
 
 def _loader(
-    session: Session, mapper: Mapper, statement: Insert, first: int, stop: int, overwrite: bool
+    session: Session,
+    mapper: Mapper,
+    statement: DMLStatement,
+    first: int,
+    stop: int,
+    overwrite: bool,
 ) -> EntityLoader:
     """An EntityLoader for the columns RETURNING gives at ``first:stop``."""
     key_of = {id(column): key for key, column in mapper.columns_by_key.items()}

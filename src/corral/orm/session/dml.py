@@ -148,7 +148,7 @@ def execute_dml(
             return bulk_dml.orm_insert(session, connection, statement, params, options)
     mapper = _mapper_for(session, statement)
     if not mode or mapper is None or not isinstance(statement, Update | Delete):
-        return connection.execute(statement, params)
+        return _returned_objects(session, statement, connection.execute(statement, params), options)
     if isinstance(params, list):
         raise exc.InvalidRequestError(
             "An ORM bulk UPDATE/DELETE with a list of parameter sets cannot synchronize the "
@@ -160,7 +160,19 @@ def execute_dml(
         _apply_update(session, statement, matching)
     else:
         _apply_delete(session, matching)
-    return result
+    return _returned_objects(session, statement, result, options)
+
+
+def _returned_objects(
+    session: Session, statement: DMLStatement, result: Result, options: Mapping[str, Any]
+) -> Result:
+    """``update(User)...returning(User)``: the RETURNING rows as objects (through the
+    identity map), as for an INSERT."""
+    if not statement._returning_entities or not result.returns_rows:
+        return result
+    return bulk_dml.returned_objects(
+        session, statement, result, bool(options.get("populate_existing"))
+    )
 
 
 def _matching_objects(

@@ -38,7 +38,7 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
         )
     new = list(session._new.values())
     deleted = list(session._deleted.values())
-    dirty = session.dirty
+    dirty: list[object] = session.dirty
     if objects is not None:
         chosen = {id(o) for o in objects}
         new = [o for o in new if id(o) in chosen]

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from corral import exc
 from corral.engine.result import Result
 from corral.orm.base import ObjectStatus
+from corral.orm.loading import batches, query_plan
 from corral.orm.loading import eager as eager_loading
 from corral.orm.loading import entities as loading
-from corral.orm.loading import query_plan
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
+from corral.orm.relationships.unloaded import LOADER_ATTR
 from corral.orm.session.large_sessions import check_size
 from corral.sql.conditions import and_
 from corral.sql.elements import bindparam
@@ -89,19 +90,30 @@ def execute_orm_select(
     node = options.get("corral_load_node")
     plan = query_plan.prepare(statement, mappers, node)
     executed = statement if plan is None else query_plan.rewrite(plan)
+    yield_per = options.get("yield_per")
+    if yield_per is not None and node is None:
+        batches.check_yield_per(yield_per)
+        batches.refuse_buffering_loads(plan)
     result = connection.execute(executed, params)
     keys = result.keys()
-    rows = result.raw_rows()
     # A locking read returns the locked row's values: objects already in the
     # identity map take them, or the caller would act on stale state under a lock.
     overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
+    if yield_per is not None and node is None:
+        return _in_batches(session, statement, mappers, plan, result, overwrite, yield_per)
+    rows = result.raw_rows()
     loaded, objects = loading.load_rows(session, statement, mappers, rows, keys, overwrite, plan)
     check_size(session)
     if plan is None:
+        if overwrite:  # reloaded without options: the last query's no longer apply
+            for entity_objects in objects:
+                for obj in entity_objects:
+                    if obj is not None:
+                        obj.__dict__.pop(LOADER_ATTR, None)
         return loaded
     if node is None:
         eager_loading.finish(session, plan, rows, objects, overwrite)
-        if plan.unique_required:
+        if plan.unique_required and rows:  # as SQLAlchemy: refused once there is a row
             loaded.require_unique(
                 "this result holds one row per member of a collection loaded by joinedload(), "
                 "so each parent appears once per member; call .unique() on the result "
@@ -111,6 +123,34 @@ def execute_orm_select(
     else:
         eager_loading.finish_joined(session, plan, rows, overwrite)
     return loaded
+
+
+def _in_batches(
+    session: Session,
+    statement: Select,
+    mappers: list[Mapper | None],
+    plan: query_plan.QueryPlan | None,
+    result: Result,
+    overwrite: bool,
+    size: int,
+) -> Result:
+    """``yield_per``: a Result building its objects ``size`` rows at a time."""
+    keys = result.keys()
+
+    def build(rows: list[Any]) -> list[Any]:
+        with session._guard:
+            loaded, objects = loading.load_rows(
+                session, statement, mappers, rows, keys, overwrite, plan
+            )
+            if plan is not None:
+                eager_loading.finish(session, plan, rows, objects, overwrite)
+            return loaded.raw_rows()
+
+    out_keys = loading.load_rows(session, statement, mappers, [], keys, overwrite, plan)[0].keys()
+    batched = Result(batches.BatchedRows(result, size, build), out_keys)
+    batched.refuse_unique(batches.NO_UNIQUE)
+    batched.yield_per(size)
+    return batched
 
 
 def execute_from_statement(
@@ -152,6 +192,16 @@ def execute_from_statement(
             if found is not None:
                 attributes.append(attribute)
                 picked.append(found)
+        for key, name in _expression_columns(statement, mapper):
+            found = where.get(name)
+            if found is None:
+                raise exc.InvalidRequestError(
+                    f"from_statement(): with_expression({mapper.class_.__name__}.{key}, ...) "
+                    f"reads the statement's column {name!r}, which it does not have (its "
+                    f"columns: {', '.join(keys)})"
+                )
+            attributes.append(key)
+            picked.append(found)
         missing = [k for k in mapper.primary_key_attrs if k not in attributes]
         if missing:
             raise exc.InvalidRequestError(
@@ -173,6 +223,25 @@ def execute_from_statement(
     loaded.rowcount = result.rowcount
     check_size(session)
     return loaded
+
+
+def _expression_columns(statement: FromStatement, mapper: Mapper) -> list[tuple[str, str]]:
+    """``(attribute, column name)`` of each with_expression() option for ``mapper``'s class."""
+    out = []
+    for option in statement._with_options:
+        for column_option in option.columns:
+            (attribute,) = column_option.attributes
+            if not issubclass(mapper.class_, attribute.class_):
+                continue
+            expression = column_option.expression
+            name = getattr(expression, "key", None) or getattr(expression, "name", None)
+            if not isinstance(name, str):
+                raise exc.ArgumentError(
+                    f"from_statement(): with_expression({attribute.describe()}, {expression!r}) "
+                    "must name a column of the statement, e.g. stmt.selected_columns.total"
+                )
+            out.append((attribute.key, name))
+    return out
 
 
 def vanished(session: Session, obj: object) -> None:
@@ -198,6 +267,15 @@ def load_unloaded(
             raise exc.InvalidRequestError(f"{type(obj).__name__} object is not persistent")
         mapper = state.mapper
         d = obj.__dict__
+        if key is not None and key not in d:
+            node = d.get(LOADER_ATTR)
+            if node is not None and key in node.raise_keys:
+                name = mapper.class_.__name__
+                raise exc.InvalidRequestError(
+                    f"{name}.{key} was left out by the query's raiseload=True option and "
+                    f"cannot be loaded now; load it with the query: "
+                    f".options(undefer({name}.{key}))"
+                )
         wanted = [k for k in mapper.loaded_keys if k not in d]
         if key is not None and key in mapper.deferred and key not in d:
             if key in mapper.deferred_raiseload:

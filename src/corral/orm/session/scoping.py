@@ -28,6 +28,7 @@ from corral.orm.session.retry import run_transaction
 from corral.orm.session.session import Session
 from corral.orm.session.transaction import SessionTransaction
 from corral.sql.elements import ClauseElement
+from corral.util.identity_set import IdentitySet
 
 S = TypeVar("S", bound=Session)
 T = TypeVar("T")
@@ -392,15 +393,15 @@ class scoped_session(Generic[S]):
         return self.registry().bind
 
     @property
-    def deleted(self) -> list[object]:
+    def deleted(self) -> IdentitySet:
         return self.registry().deleted
 
     @property
-    def dirty(self) -> list[object]:
+    def dirty(self) -> IdentitySet:
         return self.registry().dirty
 
     @property
-    def new(self) -> list[object]:
+    def new(self) -> IdentitySet:
         return self.registry().new
 
     @property

@@ -43,6 +43,7 @@ from corral.sql.elements import ClauseElement
 from corral.sql.from_statement import FromStatement
 from corral.sql.selectable import Select
 from corral.util.guard import OneThreadGuard
+from corral.util.identity_set import IdentitySet
 
 T = TypeVar("T")
 
@@ -438,23 +439,23 @@ class Session:
         return lazy.load(self, obj, rel, params)  # asked for by relationships.unloaded
 
     @property
-    def new(self) -> list[object]:
+    def new(self) -> IdentitySet:
         """Objects added and not yet flushed."""
-        return list(self._new.values())
+        return IdentitySet(self._new.values())
 
     @property
-    def deleted(self) -> list[object]:
+    def deleted(self) -> IdentitySet:
         """Objects marked for deletion and not yet flushed."""
-        return list(self._deleted.values())
+        return IdentitySet(self._deleted.values())
 
     @property
-    def dirty(self) -> list[object]:
+    def dirty(self) -> IdentitySet:
         """Persistent objects with attribute changes not yet flushed."""
-        return [
+        return IdentitySet(
             obj
             for obj in self._modified.values()
             if state_of(obj).status is ObjectStatus.PERSISTENT and id(obj) not in self._deleted
-        ]
+        )
 
     def __contains__(self, obj: object) -> bool:
         try:
@@ -512,7 +513,8 @@ class Session:
         bind_arguments: Mapping[str, Any] | None = None,
     ) -> Result:
         options = execute_options(statement, execution_options, bind_arguments)
-        self._autoflush()
+        if options.get("autoflush", True):
+            self._autoflush()
         connection = self._connection_for_transaction(self._active_transaction())
         if isinstance(statement, Select):
             mappers = mapped_entities(statement)
