@@ -77,6 +77,7 @@ def create_engine(
     poolclass: type[Pool] | None = None,
     creator: Callable[[], Any] | None = None,
     pool: Pool | None = None,
+    slow_statement_threshold: float | None = None,
     **dialect_options: Any,
 ) -> Engine:
     """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``).
@@ -86,6 +87,8 @@ def create_engine(
     only names the dialect), as in SQLAlchemy. ``pool``: a pool you made
     (``StaticPool(creator)``, ``QueuePool(creator, pool_size=...)``), never used before,
     instead of one made here; the engine's dialect then looks after its connections.
+    ``slow_statement_threshold``: seconds; a statement taking at least that long is logged
+    to the ``corral.engine.slow`` logger at WARNING (``docs/statistics.md``).
     """
     parsed = make_url(url)
     _check("echo", echo, (bool,), "True or False")
@@ -101,6 +104,13 @@ def create_engine(
         raise exc.ArgumentError(
             f"create_engine(max_overflow=...) must be >= -1 (-1: unlimited), got {max_overflow}"
         )
+    if slow_statement_threshold is not None:
+        _check("slow_statement_threshold", slow_statement_threshold, (int, float), "seconds")
+        if slow_statement_threshold < 0:
+            raise exc.ArgumentError(
+                "create_engine(slow_statement_threshold=...) must be >= 0 seconds (None: off), "
+                f"got {slow_statement_threshold}"
+            )
     if pool_timeout < 0:
         raise exc.ArgumentError(f"create_engine(pool_timeout=...) must be >= 0, got {pool_timeout}")
     if connect_args is not None and not isinstance(connect_args, Mapping):
@@ -161,6 +171,7 @@ def create_engine(
         echo=echo,
         isolation_level=level,
         execution_options=options,
+        slow_statement_threshold=slow_statement_threshold,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from corral.engine.base import AUTOCOMMIT, Connection
 from corral.engine.default import DefaultDialect
+from corral.engine.stats import EngineStats
 from corral.engine.url import URL
 from corral.pool import Pool
 from corral.sql.execution_options import check_connection_options
@@ -26,6 +27,7 @@ class Engine:
         echo: bool = False,
         isolation_level: str | None = None,
         execution_options: dict[str, Any] | None = None,
+        slow_statement_threshold: float | None = None,
     ) -> None:
         self.url = url
         self.dialect = dialect
@@ -37,6 +39,10 @@ class Engine:
         #: that changes its level when the engine did not set one.
         self._default_isolation_level = isolation_level
         self._lock = threading.Lock()
+        #: Statements, round trips, rows, time in the database... (``docs/statistics.md``).
+        self.stats = EngineStats()
+        #: Statements taking at least this many seconds are logged to ``corral.engine.slow``.
+        self.slow_statement_threshold = slow_statement_threshold
 
     @property
     def name(self) -> str:
@@ -108,6 +114,8 @@ class OptionEngine(Engine):
         self.dialect = proxied.dialect
         self.pool = proxied.pool
         self.echo = proxied.echo
+        self.stats = proxied.stats
+        self.slow_statement_threshold = proxied.slow_statement_threshold
         self._isolation_level = proxied._isolation_level
         self._execution_options = {**proxied._execution_options, **options}
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from corral import exc
 from corral.engine.row import Row, RowMapping, row_class
 from corral.sql.type_api import Processor
 from corral.util.gc_pause import PAUSE_AT, collector_pause
+
+if TYPE_CHECKING:
+    from corral.engine.meter import Meter
 
 T = TypeVar("T")
 #: Turns a driver exception into the one to raise (the Connection's error translation).
@@ -39,7 +42,15 @@ def _build(make: Callable[[Any], T] | None, raw_rows: list[Any]) -> list[T]:
 class _CursorSource:
     """Hands out raw row tuples from a DB-API cursor, closing it when exhausted or closed."""
 
-    __slots__ = ("cursor", "iterate", "keys", "on_error", "processed", "unique_required")
+    __slots__ = (
+        "cursor",
+        "iterate",
+        "keys",
+        "meter",
+        "on_error",
+        "processed",
+        "unique_required",
+    )
 
     def __init__(
         self,
@@ -48,8 +59,11 @@ class _CursorSource:
         processors: Sequence[Processor | None] | None,
         iterate: bool = False,
         on_error: ErrorTranslator | None = None,
+        meter: Meter | None = None,
     ) -> None:
         self.cursor = cursor
+        #: Counts the rows read for the stats (the Connection's).
+        self.meter = meter
         #: Turns a driver error raised while fetching into corral's (from the Connection).
         self.on_error = on_error
         self.keys = keys
@@ -71,6 +85,8 @@ class _CursorSource:
             # Rows of one value each that already hold them in a list (ORM objects).
             values: list[T] = cursor.fetchall_first_column()
             self.close()
+            if self.meter is not None:
+                self.meter.rows(len(values))
             return values
         if cursor is not None and make is not None and self.processed is None and self.iterate:
             try:
@@ -79,6 +95,8 @@ class _CursorSource:
             except Exception as error:
                 raise self._failed(error) from error
             self.close()
+            if self.meter is not None:
+                self.meter.rows(len(rows))
             return rows
         return _build(make, self.fetchall())
 
@@ -91,6 +109,8 @@ class _CursorSource:
         except Exception as error:
             raise self._failed(error) from error
         self.close()
+        if self.meter is not None:
+            self.meter.rows(len(rows))
         return rows if self.processed is None else self.processed(rows)
 
     def fetchmany(self, size: int) -> list[Any]:
@@ -103,6 +123,8 @@ class _CursorSource:
             raise self._failed(error) from error
         if len(rows) < size:
             self.close()
+        if self.meter is not None:
+            self.meter.rows(len(rows))
         return rows if self.processed is None else self.processed(rows)
 
     def fetchone(self) -> Any:
@@ -119,7 +141,8 @@ class _CursorSource:
         with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
             self.close()
         self.cursor = None
-        return error if self.on_error is None else self.on_error(error)
+        translated = error if self.on_error is None else self.on_error(error)
+        return translated if self.meter is None else self.meter.failed(translated)
 
 
 def _processing(processors: Sequence[Processor | None]) -> Callable[[list[Any]], list[Any]]:
@@ -329,8 +352,9 @@ class Result(_ResultView[Row]):
         prebuilt: bool = False,
         iterate: bool = False,
         on_error: ErrorTranslator | None = None,
+        meter: Meter | None = None,
     ) -> None:
-        self._source = _CursorSource(cursor, tuple(keys), processors, iterate, on_error)
+        self._source = _CursorSource(cursor, tuple(keys), processors, iterate, on_error, meter)
         #: ``prebuilt``: the cursor already yields ``row_class(keys)`` rows.
         self._make = None if prebuilt else row_class(self._source.keys)
         self._seen = None

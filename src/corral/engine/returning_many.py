@@ -77,7 +77,11 @@ def execute_returning_many(
     else:
         rows, rowcount = _per_row(connection, compiled.sql, args, write_lock)
     return Result(
-        _BufferedRows(rows), compiled.result_keys, compiled.result_processors, rowcount=rowcount
+        _BufferedRows(rows),
+        compiled.result_keys,
+        compiled.result_processors,
+        rowcount=rowcount,
+        meter=connection._meter,
     )
 
 

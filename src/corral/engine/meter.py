@@ -1,0 +1,249 @@
+"""Each Connection's meter: counts and times what reaches the driver, logs slow statements,
+and turns a session's deadline into the database's own statement timeout.
+
+The Connection calls the meter around every driver call; the meter adds to the
+engine's counters (``stats.py``) and to the session's, when a Session is using
+the connection. What counts as a round trip:
+
+- each ``execute`` / ``executemany`` on a cursor is one (PyMySQL runs an
+  executemany that is not a multi-row INSERT once per parameter set: that many);
+- BEGIN, COMMIT, ROLLBACK, SAVEPOINT and isolation-level statements are one each,
+  and so is the ROLLBACK the pool sends when a connection in a transaction is
+  given back;
+- on PostgreSQL BEGIN travels with the transaction's first statement in one
+  pipeline: two statements, one round trip.
+
+Slow statements: ``create_engine(slow_statement_threshold=seconds)`` logs each
+statement that took at least that long to the ``corral.engine.slow`` logger, at
+WARNING, with its parameters elided past a size.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+from corral.exc import describe_params
+
+if TYPE_CHECKING:
+    from corral.engine.base import Connection
+    from corral.engine.engine import Engine
+    from corral.engine.stats import Counters, EngineStats, SessionStats
+
+slow_logger = logging.getLogger("corral.engine.slow")
+perf_counter = time.perf_counter
+
+
+class Meter:
+    """Counting and time limits for one Connection."""
+
+    __slots__ = ("_armed", "_waited", "deadline", "engine_stats", "session", "slow")
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine_stats: EngineStats = engine.stats
+        self.slow: float | None = engine.slow_statement_threshold
+        #: The stats of the Session using this connection, if any.
+        self.session: SessionStats | None = None
+        #: ``perf_counter()`` time by which every statement must be done (a Session's).
+        self.deadline: float | None = None
+        #: The SQLite connection our progress handler is installed on.
+        self._armed: Any = None
+        #: The wait at checkout, for the Session that attaches next.
+        self._waited = 0.0
+
+    # -- a Session using the connection -------------------------------------------
+
+    def attach(self, stats: SessionStats, deadline: float | None) -> None:
+        self.session = stats
+        self.deadline = deadline
+        if self._waited:  # the session asked for this connection, and waited for it
+            stats.pool_waits += 1
+            stats.pool_wait_time += self._waited
+            self._waited = 0.0
+
+    def detach(self) -> None:
+        self.session = None
+        self.deadline = None
+        self._disarm()
+
+    # -- counting -----------------------------------------------------------------------
+
+    def _count(self, counters: Counters, statements: int, trips: int, elapsed: float) -> None:
+        counters.statements += statements
+        counters.round_trips += trips
+        counters.db_time += elapsed
+
+    def checked_out(self, pooled: Any) -> None:
+        """Count a wait for a free connection at checkout (set by the pool)."""
+        waited: float = getattr(pooled, "waited", 0.0)
+        if waited:
+            if self.session is None:
+                self._waited = waited
+            for counters in self._targets():
+                counters.pool_waits += 1
+                counters.pool_wait_time += waited
+
+    def _targets(self) -> list[Counters]:
+        mine = self.engine_stats.mine()
+        return [mine] if self.session is None else [mine, self.session]
+
+    def control(self, action: Any, *args: Any) -> Any:
+        """Run one control call (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, isolation): one trip."""
+        started = perf_counter()
+        try:
+            return action(*args)
+        finally:
+            elapsed = perf_counter() - started
+            self._count(self.engine_stats.mine(), 1, 1, elapsed)
+            if self.session is not None:
+                self._count(self.session, 1, 1, elapsed)
+
+    def closing(self, dbapi: Any, rolls_back: bool) -> None:
+        """The connection goes back to the pool; ``rolls_back``: the pool's reset will send
+        ROLLBACK for the transaction left open."""
+        self._disarm()
+        if rolls_back:
+            self._count(self.engine_stats.mine(), 1, 1, 0.0)
+            if self.session is not None:
+                self._count(self.session, 1, 1, 0.0)
+
+    def rows(self, count: int) -> None:
+        self.engine_stats.mine().rows_fetched += count
+        if self.session is not None:
+            self.session.rows_fetched += count
+
+    # -- statements ---------------------------------------------------------------------
+
+    def execute(
+        self,
+        connection: Connection,
+        dbapi: Any,
+        cursor: Any,
+        begin: str | None,
+        sql: str,
+        args: Any,
+        many: bool,
+        returning: bool,
+    ) -> None:
+        """Run one statement on ``cursor`` (with the BEGIN left to go with it), counted."""
+        dialect = connection.dialect
+        statements = trips = 1
+        if many and not returning:
+            trips = dialect.executemany_round_trips(sql, len(args))
+        if begin is not None:
+            statements = 2  # pipelined with it: no round trip of its own
+        if self.deadline is not None:
+            extra = self._limit(connection, dbapi, cursor, begin, sql, args, many, returning)
+            if extra is not None:
+                return
+        started = perf_counter()
+        try:
+            if begin is not None:
+                dialect.do_execute_after_begin(dbapi, cursor, begin, sql, args, many, returning)
+            else:
+                dialect.do_execute(cursor, sql, args, many, returning)
+        finally:
+            elapsed = perf_counter() - started
+            self._count(self.engine_stats.mine(), statements, trips, elapsed)
+            if self.session is not None:
+                self._count(self.session, statements, trips, elapsed)
+            if self.slow is not None and elapsed >= self.slow:
+                self._log_slow(sql, args, elapsed)
+
+    def _log_slow(self, sql: str, args: Any, elapsed: float) -> None:
+        for counters in self._targets():
+            counters.slow_statements += 1
+        if slow_logger.isEnabledFor(logging.WARNING):
+            slow_logger.warning(
+                "slow statement (%.3f s, threshold %.3f s): %s [parameters: %s]",
+                elapsed,
+                self.slow,
+                sql,
+                "none" if args is None or args in ((), {}) else describe_params(args),
+            )
+
+    def failed(self, error: BaseException) -> BaseException:
+        """``error`` (already translated), as DeadlineExceeded when our time limit caused it."""
+        if self.deadline is None or isinstance(error, exc.DeadlineExceeded):
+            return error
+        if self._armed is not None and isinstance(error, exc.OperationalError):
+            if "interrupted" in str(error.orig) and perf_counter() >= self.deadline:
+                return exc.DeadlineExceeded(
+                    error.statement,
+                    error.params,
+                    error.orig,
+                    message=_expired_message(self.deadline, "SQLite interrupted the statement"),
+                )
+        return error
+
+    # -- deadlines ----------------------------------------------------------------------
+
+    def _limit(
+        self,
+        connection: Connection,
+        dbapi: Any,
+        cursor: Any,
+        begin: str | None,
+        sql: str,
+        args: Any,
+        many: bool,
+        returning: bool,
+    ) -> Any:
+        """Apply the deadline to the statement about to run: raise when no time is left;
+        run it here (and return True) when the dialect needs a different call, else None."""
+        assert self.deadline is not None
+        left = self.deadline - perf_counter()
+        if left <= 0:
+            raise exc.DeadlineExceeded(
+                sql,
+                args,
+                None,
+                message=_expired_message(self.deadline, "the statement was not sent"),
+            )
+        if connection._autocommit:
+            raise exc.InvalidRequestError(
+                "Session(deadline=...) needs a transaction to scope the database's statement "
+                "timeout to, and this connection is in AUTOCOMMIT mode; drop the deadline or "
+                "the AUTOCOMMIT isolation level"
+            )
+        from corral.engine import deadline as limits
+
+        name = connection.dialect.name
+        if name == "sqlite":
+            if self._armed is not dbapi:
+                limits.arm_sqlite(dbapi, self.deadline)
+                self._armed = dbapi
+            return None
+        plan = limits.postgresql if name == "postgresql" else limits.mysql
+        statements, trips, extra, run = plan(
+            connection, dbapi, cursor, begin, sql, args, many, returning, left
+        )
+        started = perf_counter()
+        try:
+            run()
+        finally:
+            elapsed = perf_counter() - started
+            # ``extra``: round trips of the deadline's own (SET statements not pipelined).
+            for counters in self._targets():
+                self._count(counters, statements, trips, elapsed)
+                counters.deadline_round_trips += extra
+            if self.slow is not None and elapsed >= self.slow:
+                self._log_slow(sql, args, elapsed)
+        return True
+
+    def _disarm(self) -> None:
+        armed, self._armed = self._armed, None
+        if armed is not None:
+            from corral.engine import deadline as limits
+
+            limits.disarm_sqlite(armed)
+
+
+def _expired_message(deadline: float, what: str) -> str:
+    over = perf_counter() - deadline
+    return (
+        f"The session's deadline passed {max(over, 0.0):.3f} s ago ({what}); roll the "
+        "session back, and give the work a new Session with a fresh deadline"
+    )
