@@ -218,7 +218,10 @@ def test_engine_stats_add_up_over_threads(engine: Engine, backend: str) -> None:
     assert failures == []
     statements, trips = GET_THEN_CLOSE[backend]
     counts = engine.stats.as_dict()
-    assert (counts["statements"], counts["round_trips"]) == (8 * per_thread * statements, 8 * per_thread * trips)
+    assert (counts["statements"], counts["round_trips"]) == (
+        8 * per_thread * statements,
+        8 * per_thread * trips,
+    )
     assert counts["rows_fetched"] == 8 * per_thread
 
 

@@ -330,7 +330,7 @@ class Connection:
                 self._stack.begun = True
                 return
             try:
-                self._meter.control(self.dialect.do_begin, dbapi, write_lock)
+                self._meter.begin(self.dialect.do_begin, dbapi, write_lock)
             except BaseException as error:
                 raise self._translate(error, sql, None) from error
         self._stack.begun = True

@@ -100,6 +100,14 @@ class Meter:
             if self.session is not None:
                 self._count(self.session, 1, 1, elapsed)
 
+    def begin(self, action: Any, *args: Any) -> Any:
+        """Send BEGIN on its own (``control``), unless the session's deadline has passed."""
+        if self.deadline is not None and perf_counter() >= self.deadline:
+            raise exc.DeadlineExceeded(
+                "BEGIN", None, None, message=_expired_message(self.deadline, "BEGIN was not sent")
+            )
+        return self.control(action, *args)
+
     def closing(self, dbapi: Any, rolls_back: bool) -> None:
         """The connection goes back to the pool; ``rolls_back``: the pool's reset will send
         ROLLBACK for the transaction left open."""
@@ -168,14 +176,19 @@ class Meter:
         """``error`` (already translated), as DeadlineExceeded when our time limit caused it."""
         if self.deadline is None or isinstance(error, exc.DeadlineExceeded):
             return error
-        if self._armed is not None and isinstance(error, exc.OperationalError):
-            if "interrupted" in str(error.orig) and perf_counter() >= self.deadline:
-                return exc.DeadlineExceeded(
-                    error.statement,
-                    error.params,
-                    error.orig,
-                    message=_expired_message(self.deadline, "SQLite interrupted the statement"),
-                )
+        interrupted = (
+            self._armed is not None
+            and isinstance(error, exc.OperationalError)
+            and "interrupted" in str(error.orig)
+        )
+        if interrupted and perf_counter() >= self.deadline:
+            assert isinstance(error, exc.OperationalError)
+            return exc.DeadlineExceeded(
+                error.statement,
+                error.params,
+                error.orig,
+                message=_expired_message(self.deadline, "SQLite interrupted the statement"),
+            )
         return error
 
     # -- deadlines ----------------------------------------------------------------------

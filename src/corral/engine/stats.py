@@ -38,14 +38,31 @@ _ZEROS = tuple(0.0 if name.endswith("time") else 0 for name in _NUMBERS)
 class Counters:
     """The database-side counts of one thread (engine) or one session."""
 
-    __slots__ = (*_NUMBERS, "retries", "retry_causes")
+    __slots__ = (
+        "db_time",
+        "deadline_round_trips",
+        "pool_wait_time",
+        "pool_waits",
+        "retries",
+        "retry_causes",
+        "round_trips",
+        "rows_fetched",
+        "slow_statements",
+        "statements",
+    )
 
     def __init__(self) -> None:
         self.clear()
 
     def clear(self) -> None:
-        for name, zero in zip(_NUMBERS, _ZEROS, strict=True):
-            setattr(self, name, zero)
+        self.statements = 0
+        self.round_trips = 0
+        self.rows_fetched = 0
+        self.db_time = 0.0
+        self.pool_waits = 0
+        self.pool_wait_time = 0.0
+        self.slow_statements = 0
+        self.deadline_round_trips = 0
         #: Transactions run again by ``run_transaction``, and the errors that caused them.
         self.retries = 0
         self.retry_causes: dict[str, int] = {}
