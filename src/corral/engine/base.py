@@ -141,7 +141,6 @@ class Connection:
                 raise wrapped from error
             raise
         self._pooled = self._reclaimer.pooled = pooled  # type: ignore[assignment]
-        self._meter.checked_out(pooled)
         self._dbapi = pooled.dbapi_connection
         level = self._isolation_override
         if level is not None and level != AUTOCOMMIT:

@@ -40,7 +40,7 @@ class Engine:
         self._default_isolation_level = isolation_level
         self._lock = threading.Lock()
         #: Statements, round trips, rows, time in the database... (``docs/statistics.md``).
-        self.stats = EngineStats()
+        self.stats = EngineStats(pool)
         #: Statements taking at least this many seconds are logged to ``corral.engine.slow``.
         self.slow_statement_threshold = slow_statement_threshold
 

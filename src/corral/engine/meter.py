@@ -39,7 +39,7 @@ perf_counter = time.perf_counter
 class Meter:
     """Counting and time limits for one Connection."""
 
-    __slots__ = ("_armed", "_waited", "deadline", "engine_stats", "session", "slow")
+    __slots__ = ("_armed", "deadline", "engine_stats", "session", "slow")
 
     def __init__(self, engine: Engine) -> None:
         self.engine_stats: EngineStats = engine.stats
@@ -50,43 +50,37 @@ class Meter:
         self.deadline: float | None = None
         #: The SQLite connection our progress handler is installed on.
         self._armed: Any = None
-        #: The wait at checkout, for the Session that attaches next.
-        self._waited = 0.0
 
     # -- a Session using the connection -------------------------------------------
 
-    def attach(self, stats: SessionStats, deadline: float | None) -> None:
+    def attach(self, stats: SessionStats, deadline: float | None, pooled: Any) -> None:
+        """A Session uses the connection (``pooled``: the checkout it made for it, whose
+        wait for a free connection is the session's; the pool counts it for the engine)."""
         self.session = stats
         self.deadline = deadline
-        if self._waited:  # the session asked for this connection, and waited for it
+        waited = 0.0 if pooled is None else pooled.waited
+        if waited:
             stats.pool_waits += 1
-            stats.pool_wait_time += self._waited
-            self._waited = 0.0
+            stats.pool_wait_time += waited
 
     def detach(self) -> None:
         self.session = None
         self.deadline = None
-        self._disarm()
+        if self._armed is not None:
+            self._disarm()
 
     # -- counting -----------------------------------------------------------------------
 
-    def _count(self, counters: Counters, statements: int, trips: int, elapsed: float) -> None:
-        counters.statements += statements
-        counters.round_trips += trips
-        counters.db_time += elapsed
-
-    def checked_out(self, pooled: Any) -> None:
-        """Count a wait for a free connection at checkout (set by the pool)."""
-        waited: float = getattr(pooled, "waited", 0.0)
-        if waited:
-            if self.session is None:
-                self._waited = waited
-            for counters in self._targets():
-                counters.pool_waits += 1
-                counters.pool_wait_time += waited
+    def _mine(self) -> Counters:
+        """This thread's counters of the engine (``EngineStats.mine``, inlined)."""
+        try:
+            counters: Counters = self.engine_stats._local.counters
+        except AttributeError:
+            counters = self.engine_stats.mine()
+        return counters
 
     def _targets(self) -> list[Counters]:
-        mine = self.engine_stats.mine()
+        mine = self._mine()
         return [mine] if self.session is None else [mine, self.session]
 
     def control(self, action: Any, *args: Any) -> Any:
@@ -96,9 +90,10 @@ class Meter:
             return action(*args)
         finally:
             elapsed = perf_counter() - started
-            self._count(self.engine_stats.mine(), 1, 1, elapsed)
-            if self.session is not None:
-                self._count(self.session, 1, 1, elapsed)
+            for counters in self._targets():
+                counters.statements += 1
+                counters.round_trips += 1
+                counters.db_time += elapsed
 
     def begin(self, action: Any, *args: Any) -> Any:
         """Send BEGIN on its own (``control``), unless the session's deadline has passed."""
@@ -109,18 +104,29 @@ class Meter:
         return self.control(action, *args)
 
     def closing(self, dbapi: Any, rolls_back: bool) -> None:
-        """The connection goes back to the pool; ``rolls_back``: the pool's reset will send
-        ROLLBACK for the transaction left open."""
-        self._disarm()
+        """The connection goes back to the pool (and the Session lets go of it);
+        ``rolls_back``: the pool's reset will send ROLLBACK for the transaction left open."""
+        if self._armed is not None:
+            self._disarm()
+        self.deadline = None
         if rolls_back:
-            self._count(self.engine_stats.mine(), 1, 1, 0.0)
-            if self.session is not None:
-                self._count(self.session, 1, 1, 0.0)
+            counters = self._mine()
+            counters.statements += 1
+            counters.round_trips += 1
+            session = self.session
+            if session is not None:
+                session.statements += 1
+                session.round_trips += 1
+        self.session = None
 
     def rows(self, count: int) -> None:
-        self.engine_stats.mine().rows_fetched += count
-        if self.session is not None:
-            self.session.rows_fetched += count
+        try:
+            self.engine_stats._local.counters.rows_fetched += count
+        except AttributeError:
+            self.engine_stats.mine().rows_fetched += count
+        session = self.session
+        if session is not None:
+            session.rows_fetched += count
 
     # -- statements ---------------------------------------------------------------------
 
@@ -137,26 +143,33 @@ class Meter:
     ) -> None:
         """Run one statement on ``cursor`` (with the BEGIN left to go with it), counted."""
         dialect = connection.dialect
-        statements = trips = 1
-        if many and not returning:
-            trips = dialect.executemany_round_trips(sql, len(args))
-        if begin is not None:
-            statements = 2  # pipelined with it: no round trip of its own
-        if self.deadline is not None:
-            extra = self._limit(connection, dbapi, cursor, begin, sql, args, many, returning)
-            if extra is not None:
-                return
+        if self.deadline is not None and self._limit(
+            connection, dbapi, cursor, begin, sql, args, many, returning
+        ):
+            return
         started = perf_counter()
         try:
-            if begin is not None:
-                dialect.do_execute_after_begin(dbapi, cursor, begin, sql, args, many, returning)
-            else:
+            if begin is None:
                 dialect.do_execute(cursor, sql, args, many, returning)
+            else:
+                dialect.do_execute_after_begin(dbapi, cursor, begin, sql, args, many, returning)
         finally:
             elapsed = perf_counter() - started
-            self._count(self.engine_stats.mine(), statements, trips, elapsed)
-            if self.session is not None:
-                self._count(self.session, statements, trips, elapsed)
+            # BEGIN pipelined with the statement is one more statement, no more round trips.
+            statements = 1 if begin is None else 2
+            trips = dialect.executemany_round_trips(sql, len(args)) if many else 1
+            try:
+                counters: Counters = self.engine_stats._local.counters
+            except AttributeError:
+                counters = self.engine_stats.mine()
+            counters.statements += statements
+            counters.round_trips += trips
+            counters.db_time += elapsed
+            session = self.session
+            if session is not None:
+                session.statements += statements
+                session.round_trips += trips
+                session.db_time += elapsed
             if self.slow is not None and elapsed >= self.slow:
                 self._log_slow(sql, args, elapsed)
 
@@ -240,7 +253,9 @@ class Meter:
             elapsed = perf_counter() - started
             # ``extra``: round trips of the deadline's own (SET statements not pipelined).
             for counters in self._targets():
-                self._count(counters, statements, trips, elapsed)
+                counters.statements += statements
+                counters.round_trips += trips
+                counters.db_time += elapsed
                 counters.deadline_round_trips += extra
             if self.slow is not None and elapsed >= self.slow:
                 self._log_slow(sql, args, elapsed)

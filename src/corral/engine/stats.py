@@ -52,9 +52,6 @@ class Counters:
     )
 
     def __init__(self) -> None:
-        self.clear()
-
-    def clear(self) -> None:
         self.statements = 0
         self.round_trips = 0
         self.rows_fetched = 0
@@ -76,9 +73,15 @@ class Counters:
             causes[cause] = causes.get(cause, 0) + count
 
     def note_retry(self, error: BaseException) -> None:
+        if self.retry_causes is _NONE_YET:
+            self.retry_causes = {}
         self.retries += 1
         cause = type(error).__name__
         self.retry_causes[cause] = self.retry_causes.get(cause, 0) + 1
+
+
+#: The dict a new SessionStats starts with: read-only, replaced on first count.
+_NONE_YET: dict[str, int] = {}
 
 
 def _empty() -> dict[str, Any]:
@@ -99,18 +102,17 @@ class SessionStats(Counters):
     __slots__ = ("_identity_map_size", "flushes", "lazy_loads", "objects_loaded")
 
     def __init__(self, identity_map_size: Callable[[], int]) -> None:
+        # Made with every Session: assigned flat, the dicts shared until first written to.
+        self.statements = self.round_trips = self.rows_fetched = 0
+        self.db_time = self.pool_wait_time = 0.0
+        self.pool_waits = self.slow_statements = self.deadline_round_trips = 0
+        self.retries = self.objects_loaded = self.flushes = 0
+        self.retry_causes = self.lazy_loads = _NONE_YET
         self._identity_map_size = identity_map_size
-        super().__init__()
-
-    def clear(self) -> None:
-        super().clear()
-        self.objects_loaded = 0
-        self.flushes = 0
-        self.lazy_loads: dict[str, int] = {}
 
     def reset(self) -> None:
         """Start every count again from zero."""
-        self.clear()
+        self.__init__(self._identity_map_size)  # type: ignore[misc]
 
     @property
     def identity_map_size(self) -> int:
@@ -122,6 +124,8 @@ class SessionStats(Counters):
         return sum(self.lazy_loads.values())
 
     def note_lazy_load(self, name: str) -> None:
+        if self.lazy_loads is _NONE_YET:
+            self.lazy_loads = {}
         self.lazy_loads[name] = self.lazy_loads.get(name, 0) + 1
 
     def as_dict(self) -> dict[str, Any]:
@@ -141,9 +145,11 @@ class SessionStats(Counters):
 class EngineStats:
     """What an Engine's connections cost, over all threads, since it was made or reset."""
 
-    __slots__ = ("_all", "_baseline", "_local", "_lock", "_retired")
+    __slots__ = ("_all", "_baseline", "_local", "_lock", "_pool", "_retired")
 
-    def __init__(self) -> None:
+    def __init__(self, pool: Any = None) -> None:
+        #: The engine's pool, which counts the waits for a connection itself (under its lock).
+        self._pool = pool
         self._local = threading.local()
         self._lock = threading.Lock()
         #: Each live thread's counters, with the thread (dead threads' are folded in).
@@ -175,6 +181,8 @@ class EngineStats:
                 total[name] = dict(value) if isinstance(value, dict) else value
             for _, counters in alive:
                 counters.add_into(total)
+        total["pool_waits"] += getattr(self._pool, "waits", 0)
+        total["pool_wait_time"] += getattr(self._pool, "wait_time", 0.0)
         return total
 
     def as_dict(self) -> dict[str, Any]:

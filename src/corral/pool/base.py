@@ -258,6 +258,9 @@ class Pool(ABC):
         self.logging_name = logging_name or f"{type(self).__name__}@{id(self):#x}"
         self._lock = threading.Lock()
         self._out: dict[PoolConnection, None] = {}
+        #: Checkouts that waited for a connection to be given back, and the seconds waited.
+        self.waits = 0
+        self.wait_time = 0.0
         # Records are stamped with ``_generation`` when opened or pinged; those stamped at or
         # before ``_suspect_through`` are pinged before their next checkout.
         self._generation = 0

@@ -125,7 +125,9 @@ class QueuePool(Pool):
                 finally:
                     self._waiting -= 1
             if deadline is not None:  # it had to wait for a connection to come back
-                handle.waited = time.monotonic() - (deadline - self._timeout)
+                handle.waited = waited = time.monotonic() - (deadline - self._timeout)
+                self.waits += 1
+                self.wait_time += waited
             handle._record = record
             self._out[handle] = None
         return record

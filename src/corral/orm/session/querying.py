@@ -95,7 +95,7 @@ def execute_orm_select(
     # identity map take them, or the caller would act on stale state under a lock.
     overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
     loaded, objects = loading.load_rows(session, statement, mappers, rows, keys, overwrite, plan)
-    session.stats.objects_loaded += sum(map(len, objects))
+    session.stats.objects_loaded += len(objects[0]) if len(objects) == 1 else sum(map(len, objects))
     if plan is None:
         return loaded
     if node is None:

@@ -85,7 +85,8 @@ class Session:
         self.info: dict[str, Any] = info if info is not None else {}
         self.identity_map = IdentityMap()
         #: What this session cost (docs/statistics.md); ``deadline``: its time budget.
-        self.stats, self._deadline = SessionStats(self.identity_map.__len__), deadline_at(deadline)
+        self.stats = SessionStats(self.identity_map.__len__)
+        self._deadline = None if deadline is None else deadline_at(deadline)
         self._new: dict[int, object] = {}
         self._deleted: dict[int, object] = {}
         self._modified: dict[int, object] = {}
@@ -313,7 +314,7 @@ class Session:
             connection.close()
         else:
             binding.end_on_given_connection(list(unfinished))
-        connection._meter.detach()
+            connection._meter.detach()  # (close() detaches a connection it checked out)
 
     def _restore_after_rollback(self, transaction: SessionTransaction) -> None:
         restore_after_rollback(self, transaction)
