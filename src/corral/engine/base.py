@@ -204,7 +204,7 @@ class Connection:
             return
         stack = self._stack
         in_transaction = stack.root is not None
-        self._meter.closing(self._dbapi, stack.begun and not self._autocommit)
+        self._meter.closing(stack.begun and not self._autocommit)
         for savepoint in stack.nested:
             savepoint._finish(TransactionState.ROLLED_BACK)
         if stack.root is not None:

@@ -25,6 +25,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.engine import deadline as limits
 from corral.exc import describe_params
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ class Meter:
             )
         return self.control(action, *args)
 
-    def closing(self, dbapi: Any, rolls_back: bool) -> None:
+    def closing(self, rolls_back: bool) -> None:
         """The connection goes back to the pool (and the Session lets go of it);
         ``rolls_back``: the pool's reset will send ROLLBACK for the transaction left open."""
         if self._armed is not None:
@@ -216,9 +217,9 @@ class Meter:
         args: Any,
         many: bool,
         returning: bool,
-    ) -> Any:
+    ) -> bool:
         """Apply the deadline to the statement about to run: raise when no time is left;
-        run it here (and return True) when the dialect needs a different call, else None."""
+        run it here (and return True) when the dialect needs a different call, else False."""
         assert self.deadline is not None
         left = self.deadline - perf_counter()
         if left <= 0:
@@ -234,14 +235,12 @@ class Meter:
                 "timeout to, and this connection is in AUTOCOMMIT mode; drop the deadline or "
                 "the AUTOCOMMIT isolation level"
             )
-        from corral.engine import deadline as limits
-
         name = connection.dialect.name
         if name == "sqlite":
             if self._armed is not dbapi:
                 limits.arm_sqlite(dbapi, self.deadline)
                 self._armed = dbapi
-            return None
+            return False
         plan = limits.postgresql if name == "postgresql" else limits.mysql
         statements, trips, extra, run = plan(
             connection, dbapi, cursor, begin, sql, args, many, returning, left
@@ -264,8 +263,6 @@ class Meter:
     def _disarm(self) -> None:
         armed, self._armed = self._armed, None
         if armed is not None:
-            from corral.engine import deadline as limits
-
             limits.disarm_sqlite(armed)
 
 
