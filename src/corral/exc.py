@@ -22,6 +22,7 @@ __all__ = [
     "DataError",
     "DatabaseBusy",
     "DatabaseError",
+    "DeadlineExceeded",
     "DeadlockDetected",
     "DetachedInstanceError",
     "DisconnectionError",
@@ -341,6 +342,14 @@ class SnapshotConflict(OperationalError, RetryableError):
 
 class DatabaseBusy(OperationalError, RetryableError):
     """SQLite's database file was locked by another connection; retry the transaction."""
+
+
+class DeadlineExceeded(OperationalError):
+    """The session's time budget (``Session(deadline=...)``) ran out, or the database's own
+    statement timeout cancelled a statement; roll the session back before using it again.
+
+    Not retryable: running the same work again would need the time that is already spent.
+    """
 
 
 class CommitOutcomeUnknownError(OperationalError):

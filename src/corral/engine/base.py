@@ -21,6 +21,7 @@ from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.inserted import cursor_result
 from corral.engine.log import log_statement, logger
+from corral.engine.meter import Meter
 from corral.engine.parameters import split_parameters, statement_compiler
 from corral.engine.result import Result, ScalarResult
 from corral.engine.returning_many import execute_returning_many, wants_rows_per_set
@@ -79,6 +80,7 @@ class Connection:
         )
         self._forks = forking.generation  # a forked child refuses it (checkout_guard.py)
         self._reclaimer = CheckoutReclaimer(self._forks)
+        self._meter = Meter(engine)  # counts for the stats; the session's deadline
         self._checkout()
 
     # -- the public calls, each checked for use from two threads at once -----------------
@@ -190,6 +192,7 @@ class Connection:
             return
         stack = self._stack
         in_transaction = stack.root is not None
+        self._meter.closing(stack.begun and not self._autocommit)
         for savepoint in stack.nested:
             savepoint._finish(TransactionState.ROLLED_BACK)
         if stack.root is not None:
@@ -315,7 +318,7 @@ class Connection:
                 self._stack.begun = True
                 return
             try:
-                self.dialect.do_begin(dbapi, write_lock)
+                self._meter.begin(self.dialect.do_begin, dbapi, write_lock)
             except BaseException as error:
                 if reconnect.replace_dead(self, error):  # dead before anything was done
                     self._emit_begin(write_lock, defer)
@@ -389,7 +392,7 @@ class Connection:
         if logger.isEnabledFor(logging.INFO):
             logger.info("COMMIT")
         try:
-            self.dialect.do_commit(dbapi)
+            self._meter.control(self.dialect.do_commit, dbapi)
         except BaseException as error:
             translated = self._translate(error, "COMMIT", None, during_commit=True)
             if self._dbapi is not None:
@@ -439,7 +442,7 @@ class Connection:
             logger.info("%s", sql)
         dbapi = self._dbapi if self._dbapi is not None else self._revive()
         try:
-            action(dbapi)
+            self._meter.control(action, dbapi)
         except BaseException as error:
             raise self._translate(error, sql, None) from error
 
@@ -448,7 +451,7 @@ class Connection:
             refuse_inherited(self)
         dbapi = self._dbapi if self._dbapi is not None else self._revive()
         try:
-            return action(dbapi)
+            return self._meter.control(action, dbapi)
         except BaseException as error:
             raise self._translate(error, None, None) from error
 
@@ -510,7 +513,9 @@ class Connection:
             return execute_returning_many(self, compiled, args, write_lock)
         cursor = self._cursor_execute(compiled.sql, args, many, write_lock, compiled.kind)
         on_error = partial(self._translate, statement=compiled.sql, params=args)
-        return cursor_result(self.dialect, cursor, compiled, binds, parameters, many, on_error)
+        return cursor_result(
+            self.dialect, cursor, compiled, binds, parameters, many, on_error, self._meter
+        )
 
     def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
         if self._state is ConnectionState.CLOSED:
@@ -533,6 +538,7 @@ class Connection:
             prebuilt=prebuilt,
             iterate=self.dialect.cursor_iteration_is_cheap,
             on_error=partial(self._translate, statement=statement, params=parameters),
+            meter=self._meter,
         )
 
     def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
@@ -561,19 +567,14 @@ class Connection:
         if self.engine.echo or logger.isEnabledFor(logging.INFO):
             log_statement(sql, args, self.dialect.hide_parameters)
         cursor = dbapi.cursor()
-        try:
-            if begin is not None:
-                self.dialect.do_execute_after_begin(
-                    dbapi, cursor, begin, sql, args, many, returning
-                )
-            else:
-                self.dialect.do_execute(cursor, sql, args, many, returning)
+        try:  # the meter counts and times it, and applies a session's deadline
+            self._meter.execute(self, dbapi, cursor, begin, sql, args, many, returning)
         except BaseException as error:
             with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
                 cursor.close()
             if reconnect.replace_dead(self, error):  # dead before anything was done
                 return self._cursor_execute(sql, args, many, write_lock, kind, returning)
             self._work_done = True
-            raise self._translate(error, sql, args) from error
+            raise self._meter.failed(self._translate(error, sql, args)) from error
         self._work_done = True
         return cursor

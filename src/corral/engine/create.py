@@ -81,6 +81,7 @@ def create_engine(
     hide_parameters: bool = False,
     idle_in_transaction_warn: float | None = None,
     idle_in_transaction_abort: float | None = None,
+    slow_statement_threshold: float | None = None,
     **dialect_options: Any,
 ) -> Engine:
     """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``).
@@ -93,6 +94,8 @@ def create_engine(
     ``hide_parameters``: error messages and log lines show no statement parameters.
     ``idle_in_transaction_warn`` / ``idle_in_transaction_abort``: seconds a transaction may
     stay open without a statement before corral warns / rolls it back (``watchdog.py``).
+    ``slow_statement_threshold``: seconds; a statement taking at least that long is logged
+    to the ``corral.engine.slow`` logger at WARNING (``docs/statistics.md``).
     """
     parsed = make_url(url)
     idle_in_transaction = check_thresholds(idle_in_transaction_warn, idle_in_transaction_abort)
@@ -110,6 +113,13 @@ def create_engine(
         raise exc.ArgumentError(
             f"create_engine(max_overflow=...) must be >= -1 (-1: unlimited), got {max_overflow}"
         )
+    if slow_statement_threshold is not None:
+        _check("slow_statement_threshold", slow_statement_threshold, (int, float), "seconds")
+        if slow_statement_threshold < 0:
+            raise exc.ArgumentError(
+                "create_engine(slow_statement_threshold=...) must be >= 0 seconds (None: off), "
+                f"got {slow_statement_threshold}"
+            )
     if pool_timeout < 0:
         raise exc.ArgumentError(f"create_engine(pool_timeout=...) must be >= 0, got {pool_timeout}")
     if connect_args is not None and not isinstance(connect_args, Mapping):
@@ -172,6 +182,7 @@ def create_engine(
         isolation_level=level,
         execution_options=options,
         idle_in_transaction=idle_in_transaction,
+        slow_statement_threshold=slow_statement_threshold,
     )
 
 

@@ -194,6 +194,10 @@ class DefaultDialect(SQLDialect):
         else:
             cursor.execute(sql, args)
 
+    def executemany_round_trips(self, sql: str, sets: int) -> int:
+        """Round trips an executemany of ``sets`` parameter sets costs (for the stats)."""
+        return 1
+
     def begins_at_first_write(self) -> bool:
         """Whether a transaction's BEGIN waits for its first statement that writes.
 

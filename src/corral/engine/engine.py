@@ -9,6 +9,7 @@ from typing import Any
 
 from corral.engine.base import AUTOCOMMIT, Connection
 from corral.engine.default import DefaultDialect
+from corral.engine.stats import EngineStats
 from corral.engine.url import URL
 from corral.engine.watchdog import IdleWatchdog
 from corral.pool import Pool
@@ -31,6 +32,7 @@ class Engine:
         isolation_level: str | None = None,
         execution_options: dict[str, Any] | None = None,
         idle_in_transaction: tuple[float | None, float | None] = (None, None),
+        slow_statement_threshold: float | None = None,
     ) -> None:
         self.url = url
         self.dialect = dialect
@@ -44,6 +46,10 @@ class Engine:
         self._lock = threading.Lock()
         if idle_in_transaction != (None, None):
             self._watchdog = IdleWatchdog(self, *idle_in_transaction)
+        #: Statements, round trips, rows, time in the database... (``docs/statistics.md``).
+        self.stats = EngineStats(pool)
+        #: Statements taking at least this many seconds are logged to ``corral.engine.slow``.
+        self.slow_statement_threshold = slow_statement_threshold
 
     @property
     def name(self) -> str:
@@ -124,6 +130,8 @@ class OptionEngine(Engine):
         self.dialect = proxied.dialect
         self.pool = proxied.pool
         self.echo = proxied.echo
+        self.stats = proxied.stats
+        self.slow_statement_threshold = proxied.slow_statement_threshold
         self._isolation_level = proxied._isolation_level
         self._execution_options = {**proxied._execution_options, **options}
         self._watchdog = proxied._watchdog

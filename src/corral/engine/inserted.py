@@ -10,6 +10,7 @@ from corral.engine.row import Row, make_row, row_class
 
 if TYPE_CHECKING:
     from corral.engine.default import DefaultDialect
+    from corral.engine.meter import Meter
     from corral.sql.compiler.compiled import Compiled
 
 
@@ -21,10 +22,11 @@ def cursor_result(
     parameters: Any,
     many: bool,
     on_error: ErrorTranslator,
+    meter: Meter | None = None,
 ) -> Result:
-    """The Result of ``compiled`` just executed on ``cursor``."""
+    """The Result of ``compiled`` just executed on ``cursor`` (``meter`` counts its rows)."""
     if compiled.kind == "insert" and not many:
-        return insert_result(cursor, compiled, binds, parameters, on_error)
+        return insert_result(cursor, compiled, binds, parameters, on_error, meter)
     description = cursor.description
     if description is None:
         rowcount = cursor.rowcount
@@ -41,6 +43,7 @@ def cursor_result(
         prebuilt=prebuilt,
         iterate=dialect.cursor_iteration_is_cheap,
         on_error=on_error,
+        meter=meter,
     )
 
 
@@ -50,9 +53,12 @@ def insert_result(
     binds: Sequence[Any],
     parameters: Any,
     on_error: ErrorTranslator,
+    meter: Meter | None = None,
 ) -> Result:
     """The Result of a single-row INSERT: its rowcount, the new row's key, RETURNING rows."""
     rowcount = cursor.rowcount
+    if meter is not None and compiled.implicit_returning:
+        meter.rows(1)  # the new key, read here
     primary_key = inserted_primary_key(cursor, compiled, binds, parameters)
     if not compiled.implicit_returning and cursor.description is not None:
         keys = compiled.result_keys or [d[0] for d in cursor.description]
@@ -63,6 +69,7 @@ def insert_result(
             rowcount=rowcount,
             inserted_primary_key=primary_key,
             on_error=on_error,
+            meter=meter,
         )
     cursor.close()
     return Result(None, (), rowcount=rowcount, inserted_primary_key=primary_key)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from corral import exc
 from corral.engine.row import Row, RowMapping, row_class
 from corral.sql.type_api import Processor
 from corral.util.gc_pause import PAUSE_AT, collector_pause
+
+if TYPE_CHECKING:
+    from corral.engine.meter import Meter
 
 T = TypeVar("T")
 #: Turns a driver exception into the one to raise (the Connection's error translation).
@@ -67,6 +70,7 @@ class _CursorSource:
         "cursor",
         "iterate",
         "keys",
+        "meter",
         "on_error",
         "processed",
         "unique_refused",
@@ -81,8 +85,11 @@ class _CursorSource:
         processors: Sequence[Processor | None] | None,
         iterate: bool = False,
         on_error: ErrorTranslator | None = None,
+        meter: Meter | None = None,
     ) -> None:
         self.cursor = cursor
+        #: Counts the rows read for the stats (the Connection's).
+        self.meter = meter
         #: Turns a driver error raised while fetching into corral's (from the Connection).
         self.on_error = on_error
         self.keys = keys
@@ -108,6 +115,8 @@ class _CursorSource:
             # Rows of one value each that already hold them in a list (ORM objects).
             values: list[T] = cursor.fetchall_first_column()
             self.close()
+            if self.meter is not None:
+                self.meter.rows(len(values))
             return values
         if cursor is not None and make is not None and self.processed is None and self.iterate:
             try:
@@ -116,6 +125,8 @@ class _CursorSource:
             except Exception as error:
                 raise self._failed(error) from error
             self.close()
+            if self.meter is not None:
+                self.meter.rows(len(rows))
             return rows
         return _build(make, self.fetchall())
 
@@ -128,6 +139,8 @@ class _CursorSource:
         except Exception as error:
             raise self._failed(error) from error
         self.close()
+        if self.meter is not None:
+            self.meter.rows(len(rows))
         return rows if self.processed is None else self.processed(rows)
 
     def fetchmany(self, size: int) -> list[Any]:
@@ -140,6 +153,8 @@ class _CursorSource:
             raise self._failed(error) from error
         if len(rows) < size:
             self.close()
+        if self.meter is not None:
+            self.meter.rows(len(rows))
         return rows if self.processed is None else self.processed(rows)
 
     def fetchone(self) -> Any:
@@ -156,7 +171,8 @@ class _CursorSource:
         with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
             self.close()
         self.cursor = None
-        return error if self.on_error is None else self.on_error(error)
+        translated = error if self.on_error is None else self.on_error(error)
+        return translated if self.meter is None else self.meter.failed(translated)
 
 
 def _processing(processors: Sequence[Processor | None]) -> Callable[[list[Any]], list[Any]]:
@@ -380,8 +396,9 @@ class Result(_ResultView[Row]):
         prebuilt: bool = False,
         iterate: bool = False,
         on_error: ErrorTranslator | None = None,
+        meter: Meter | None = None,
     ) -> None:
-        self._source = _CursorSource(cursor, tuple(keys), processors, iterate, on_error)
+        self._source = _CursorSource(cursor, tuple(keys), processors, iterate, on_error, meter)
         #: ``prebuilt``: the cursor already yields ``row_class(keys)`` rows.
         self._make = None if prebuilt else row_class(self._source.keys)
         self._seen = None

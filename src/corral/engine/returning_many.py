@@ -53,7 +53,11 @@ def execute_returning_many(
     else:
         rows, rowcount = _per_row(connection, compiled.sql, args, write_lock)
     return Result(
-        BufferedRows(rows), compiled.result_keys, compiled.result_processors, rowcount=rowcount
+        BufferedRows(rows),
+        compiled.result_keys,
+        compiled.result_processors,
+        rowcount=rowcount,
+        meter=connection._meter,
     )
 
 

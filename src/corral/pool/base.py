@@ -95,7 +95,15 @@ def describe_connection(dbapi_connection: Any) -> str:
 class PoolConnection:
     """One checkout of a DB-API connection; ``close()`` gives it back to the pool."""
 
-    __slots__ = ("__weakref__", "_checked_out_at", "_pool", "_record", "_site", "_state")
+    __slots__ = (
+        "__weakref__",
+        "_checked_out_at",
+        "_pool",
+        "_record",
+        "_site",
+        "_state",
+        "waited",
+    )
 
     _pool: Pool
     _record: ConnectionRecord
@@ -108,6 +116,8 @@ class PoolConnection:
         self._site = site
         self._checked_out_at = time.monotonic()
         self._state = CheckoutState.CHECKED_OUT
+        #: Seconds this checkout waited for a connection to be given back (0.0: none).
+        self.waited = 0.0
 
     @property
     def dbapi_connection(self) -> Any:
@@ -248,6 +258,9 @@ class Pool(ABC):
         self.logging_name = logging_name or f"{type(self).__name__}@{id(self):#x}"
         self._lock = threading.Lock()
         self._out: dict[PoolConnection, None] = {}
+        #: Checkouts that waited for a connection to be given back, and the seconds waited.
+        self.waits = 0
+        self.wait_time = 0.0
         # Records are stamped with ``_generation`` when opened or pinged; those stamped at or
         # before ``_suspect_through`` are pinged before their next checkout.
         self._generation = 0

@@ -124,6 +124,10 @@ class QueuePool(Pool):
                     self._available.wait(remaining)
                 finally:
                     self._waiting -= 1
+            if deadline is not None:  # it had to wait for a connection to come back
+                handle.waited = waited = time.monotonic() - (deadline - self._timeout)
+                self.waits += 1
+                self.wait_time += waited
             handle._record = record
             self._out[handle] = None
         return record

@@ -36,6 +36,8 @@ _INT_OPTIONS = frozenset(
 )
 #: The FOUND_ROWS client capability flag (``pymysql.constants.CLIENT.FOUND_ROWS``).
 _CLIENT_FOUND_ROWS = 2
+#: The server status bit saying a transaction is open (``SERVER_STATUS_IN_TRANS``).
+_SERVER_STATUS_IN_TRANS = 1
 #: Adds STRICT_ALL_TABLES to the session's sql_mode, keeping the modes already set.
 _STRICT_SQL_MODE = (
     "SET SESSION sql_mode = IF(FIND_IN_SET('STRICT_ALL_TABLES', @@session.sql_mode) > 0, "
@@ -118,6 +120,19 @@ class MySQLDialect(DefaultDialect):
         if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
             return None  # this PyMySQL takes any keyword: let it judge when connecting
         return frozenset(name for name in parameters if name != "self") | set(TCP_DEFAULTS)
+
+    def executemany_round_trips(self, sql: str, sets: int) -> int:
+        """PyMySQL sends an INSERT's rows as one multi-row statement, anything else once
+        per parameter set."""
+        import pymysql.cursors
+
+        return 1 if pymysql.cursors.RE_INSERT_VALUES.match(sql) else sets
+
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        """ROLLBACK only when the server says a transaction is open (PyMySQL would send it
+        anyway: a round trip each time the pool takes back a connection)."""
+        if dbapi_connection.server_status & _SERVER_STATUS_IN_TRANS:
+            dbapi_connection.rollback()
 
     def do_ping(self, dbapi_connection: Any) -> bool:
         try:

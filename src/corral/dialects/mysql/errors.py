@@ -11,6 +11,8 @@ from corral.engine.default import Classification, classify_by_dbapi_class
 _BY_ERRNO: dict[int, type[exc.DBAPIError]] = {
     1213: exc.DeadlockDetected,  # ER_LOCK_DEADLOCK
     1205: exc.LockTimeout,  # ER_LOCK_WAIT_TIMEOUT
+    1969: exc.DeadlineExceeded,  # ER_STATEMENT_TIMEOUT: max_statement_time (MariaDB)
+    3024: exc.DeadlineExceeded,  # ER_QUERY_TIMEOUT: max_execution_time (MySQL)
     1020: exc.SnapshotConflict,  # ER_CHECKREAD: record changed since last read (MariaDB)
     3572: exc.LockNotAvailable,  # ER_LOCK_NOWAIT (MySQL 8)
     1062: exc.IntegrityError,  # duplicate key

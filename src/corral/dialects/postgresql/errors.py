@@ -44,6 +44,8 @@ def classify(error: BaseException) -> Classification:
     corral_class: type[exc.DBAPIError] | None = None
     if isinstance(sqlstate, str):
         corral_class = _BY_SQLSTATE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2])
+    if sqlstate == "57014" and "statement timeout" in str(error):
+        corral_class = exc.DeadlineExceeded  # statement_timeout (a Session's deadline)
     if corral_class is None:
         corral_class = classify_by_dbapi_class(error)
     constraint = None

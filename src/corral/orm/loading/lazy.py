@@ -37,6 +37,7 @@ N_PLUS_ONE_DEFAULT = os.environ.get("CORRAL_N_PLUS_ONE") or None
 def load(session: Session, obj: Any, rel: Relationship, params: dict[str, Any]) -> Any:
     """Run ``rel``'s lazy SELECT for ``obj`` with the key ``params``, and store the result."""
     session._lazy_loads.count(rel, obj)
+    session.stats.note_lazy_load(rel.describe())
     node = obj.__dict__.get(LOADER_ATTR)
     child = node.children.get(rel.key) if node is not None else None
     options = None if child is None else {"corral_load_node": child}

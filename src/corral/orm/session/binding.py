@@ -55,8 +55,10 @@ def open_connection(
     whether the session checked it out (and so closes it when the transaction ends)."""
     bind = session.get_bind()
     if isinstance(bind, Connection):
+        bind._meter.attach(session.stats, session._deadline, None)
         return _join(session, bind, root, options), False
     connection: Connection = bind.connect()
+    connection._meter.attach(session.stats, session._deadline, connection._pooled)
     level = {} if session.isolation_level is None else {"isolation_level": session.isolation_level}
     try:
         connection.execution_options(**{**level, **(options or {})})

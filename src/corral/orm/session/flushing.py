@@ -46,6 +46,7 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
         dirty = [o for o in dirty if id(o) in chosen]
     if not (new or deleted or dirty):
         return
+    session.stats.flushes += 1
     session._flushing = True
     # A large flush allocates per object (parameters, keys) while every object is alive:
     # without the pause the cyclic collector would rescan them again and again.

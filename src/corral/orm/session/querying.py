@@ -103,6 +103,7 @@ def execute_orm_select(
         return _in_batches(session, statement, mappers, plan, result, overwrite, yield_per)
     rows = result.raw_rows()
     loaded, objects = loading.load_rows(session, statement, mappers, rows, keys, overwrite, plan)
+    session.stats.objects_loaded += len(objects[0]) if len(objects) == 1 else sum(map(len, objects))
     check_size(session)
     if plan is None:
         if overwrite:  # reloaded without options: the last query's no longer apply

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 from corral import exc
 
 if TYPE_CHECKING:
+    from corral.engine.stats import EngineStats
     from corral.orm.session.session import Session
 
 R = TypeVar("R")
@@ -44,6 +45,17 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, exc.RetryableError)
 
 
+def _note_retry(session: Session, error: BaseException) -> None:
+    """Count a retry, and its cause, in the stats of the engine ``session`` is bound to."""
+    try:
+        bind = session.get_bind()
+    except exc.CorralError:  # bound per mapper only: no one engine to count it for
+        return
+    stats: EngineStats | None = getattr(getattr(bind, "engine", bind), "stats", None)
+    if stats is not None:
+        stats.mine().note_retry(error)
+
+
 def run_transaction(
     make_session: Callable[[], S],
     work: Callable[[S], R],
@@ -62,9 +74,12 @@ def run_transaction(
         raise exc.ArgumentError(f"retries must be 0 or more, got {retries}")
     wait = backoff if backoff is not None else Backoff()
     attempt = 0
+    causes: list[BaseException] = []
     while True:
         attempt += 1
         session = make_session()
+        for cause in causes:  # this attempt's stats say what made the earlier ones fail
+            session.stats.note_retry(cause)
         try:
             result = work(session)
             session.commit()
@@ -76,6 +91,8 @@ def run_transaction(
                     error.attempts = attempt  # type: ignore[attr-defined]
                     error.add_note(f"corral: gave up after {attempt} attempts")
                 raise
+            causes.append(error)
+            _note_retry(session, error)
             if on_retry is not None:
                 on_retry(attempt, error)
         finally:

@@ -16,7 +16,9 @@ from typing import Any, Literal, Self, TypeVar, cast
 
 from corral import exc
 from corral.engine.base import Connection
+from corral.engine.deadline import deadline_at
 from corral.engine.result import Result, ScalarResult
+from corral.engine.stats import SessionStats
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import lazy
 from corral.orm.loading.entities import loads_entities, mapped_entities
@@ -64,6 +66,7 @@ class Session:
         n_plus_one_threshold: int = 10,
         join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
         identity_map_warn: int | None = None,
+        deadline: float | None = None,
         autocommit: Literal[False] = False,
         future: Literal[True] = True,
         **unsupported: Any,
@@ -84,6 +87,9 @@ class Session:
         self.autobegin = autobegin
         self.info: dict[str, Any] = info if info is not None else {}
         self.identity_map = IdentityMap()
+        #: What this session cost (docs/statistics.md); ``deadline``: its time budget.
+        self.stats = SessionStats(self.identity_map.__len__)
+        self._deadline = None if deadline is None else deadline_at(deadline)
         self._new: dict[int, object] = {}
         self._deleted: dict[int, object] = {}
         self._modified: dict[int, object] = {}
@@ -312,6 +318,7 @@ class Session:
             connection.close()
         else:
             binding.end_on_given_connection(list(unfinished))
+            connection._meter.detach()  # (close() detaches a connection it checked out)
 
     def _restore_after_rollback(self, transaction: SessionTransaction) -> None:
         restore_after_rollback(self, transaction)
