@@ -35,6 +35,17 @@ SERVER_URL_DEFAULTS = {
 }
 #: Seconds to wait for a server before calling it unreachable.
 CONNECT_TIMEOUT = 3
+#: Lines the fault soak (test_fault_soak.py) adds for pytest's terminal summary.
+SOAK_SUMMARY = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Show the fault soak's figures, when it ran, even under ``-q``."""
+    lines = config.stash.get(SOAK_SUMMARY, [])
+    if lines:
+        terminalreporter.section("fault soak")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def servers_required() -> bool:

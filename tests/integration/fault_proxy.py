@@ -10,12 +10,17 @@ connection to ``127.0.0.1:target_port``. Its ``mode`` can change at any time:
 - ``"reset"``: close every connection abruptly (RST), and each new one at once;
 - ``"delay"``: forward, but hold each chunk ``delay`` seconds first.
 
-It only ever touches the sockets it made, and ``close()`` ends it all.
+``drop_one()`` closes a single connection, picked at random, with a reset,
+leaving the others alone. A server that refuses connections (it is
+restarting) gets each new client connection reset. ``faults`` counts what was
+injected, by kind. It only ever touches the sockets it made, and ``close()``
+ends it all.
 """
 
 from __future__ import annotations
 
 import contextlib
+import random
 import selectors
 import socket
 import struct
@@ -43,6 +48,8 @@ class FaultProxy:
         self._peers: dict[socket.socket, socket.socket] = {}
         self._lock = threading.Lock()
         self._closed = False
+        #: Faults injected so far, by kind (``set_mode`` and ``drop_one`` count them).
+        self.faults: dict[str, int] = {}
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._listener, selectors.EVENT_READ)
         self._thread = threading.Thread(target=self._run, name="fault-proxy", daemon=True)
@@ -53,11 +60,23 @@ class FaultProxy:
         if mode not in MODES:
             raise ValueError(f"unknown fault proxy mode {mode!r}; use one of {MODES}")
         self.mode = mode
+        if mode != "pass":
+            self.faults[mode] = self.faults.get(mode, 0) + 1
         if mode == "reset":
             with self._lock:
                 sockets = list(self._peers)
             for sock in sockets:
                 self._drop(sock)
+
+    def drop_one(self) -> bool:
+        """Reset one open connection picked at random; False when none was open."""
+        with self._lock:
+            sockets = list(self._peers)
+        if not sockets:
+            return False
+        self.faults["drop"] = self.faults.get("drop", 0) + 1
+        self._drop(random.choice(sockets))
+        return True
 
     def close(self) -> None:
         """Stop the proxy and close every socket it made."""
@@ -72,7 +91,11 @@ class FaultProxy:
 
     def _run(self) -> None:
         while not self._closed:
-            for key, _ in self._selector.select(timeout=0.05):
+            try:
+                ready = self._selector.select(timeout=0.05)
+            except (OSError, ValueError):  # a socket closed by another thread meanwhile
+                continue
+            for key, _ in ready:
                 sock = key.fileobj
                 assert isinstance(sock, socket.socket)
                 if sock is self._listener:
@@ -83,13 +106,23 @@ class FaultProxy:
                     self._forward(sock)
 
     def _accept(self) -> None:
-        client, _ = self._listener.accept()
+        try:
+            client, _ = self._listener.accept()
+        except OSError:
+            return
         if self.mode == "reset":
             _abort(client)
             return
         server = socket.socket()
         server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BLACKHOLE_BUFFER)
-        server.connect(("127.0.0.1", self.target_port))
+        server.settimeout(5)
+        try:
+            server.connect(("127.0.0.1", self.target_port))
+        except OSError:  # the server is down: the client sees its connection reset
+            _abort(server)
+            _abort(client)
+            return
+        server.settimeout(None)
         with self._lock:
             self._peers[client], self._peers[server] = server, client
         self._selector.register(client, selectors.EVENT_READ)
