@@ -178,6 +178,21 @@ def test_mariadb_sqlalchemy_url_options_reach_the_ssl_settings(
     )
 
 
+def test_mariadb_host_name_checked_unless_turned_off(
+    tls_mariadb: PrivateServer, engines: list[Engine]
+) -> None:
+    """?ssl_ca= checks the host name: 127.1 (127.0.0.1, a name the certificate does not list)
+    fails, saying so; ssl_check_hostname=false keeps the CA check and drops the name's."""
+    ca = str(certificates(tls_mariadb).ca)
+    unlisted = tls_mariadb.url.set(host="127.1")
+    engines.append(create_engine(with_query(unlisted, ssl_ca=ca)))
+    message = str(connect_error(engines[-1]))
+    assert "Hostname mismatch" in message
+    assert "certificate does not name the host connected to" in message
+    engines.append(create_engine(with_query(unlisted, ssl_ca=ca, ssl_check_hostname="false")))
+    assert mariadb_cipher(engines[-1])
+
+
 def test_mariadb_controls_without_verification(
     tls_mariadb: PrivateServer, engines: list[Engine]
 ) -> None:

@@ -117,14 +117,14 @@ def check_tls_args(args: Mapping[str, Any]) -> None:
 def verify_failure_hint(error: BaseException) -> str | None:
     """What to check when ``error`` (failing to connect) is a refused server certificate."""
     text = str(error).lower()
+    if "mismatch, certificate is not valid for" in text:  # checked before the general case
+        return (
+            "the server's TLS certificate does not name the host connected to: connect with a "
+            "host name the certificate lists, or check ssl_verify_identity / ssl_check_hostname"
+        )
     if "certificate verify failed" in text:
         return (
             "the server's TLS certificate could not be verified: check that ssl_ca names the "
             "file of the CA that signed the server's certificate"
-        )
-    if "hostname mismatch" in text or "doesn't match" in text:
-        return (
-            "the server's TLS certificate does not name the host connected to: connect with a "
-            "host name the certificate lists, or check ssl_verify_identity / ssl_check_hostname"
         )
     return None
