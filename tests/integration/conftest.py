@@ -24,9 +24,15 @@ from typing import Any
 import pytest
 
 from corral.engine import URL, Engine, create_engine, make_url
-from tests.integration.private_servers import private_mariadb, private_postgresql
+from tests.integration.private_servers import (
+    private_mariadb,
+    private_postgresql,
+    tls_mariadb,
+    tls_postgresql,
+)
 
-__all__ = ["private_mariadb", "private_postgresql"]  # fixtures: servers tests may restart
+# Fixtures: private servers tests may restart, and their TLS-serving variants.
+__all__ = ["private_mariadb", "private_postgresql", "tls_mariadb", "tls_postgresql"]
 
 BACKENDS = ("sqlite", "postgresql", "mysql")
 SERVER_URL_DEFAULTS = {

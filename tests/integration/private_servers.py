@@ -6,6 +6,10 @@ directory in a temporary folder, a free loopback port, trust authentication,
 started once per test session and removed at the end. Startup takes about a
 second each (``initdb --no-sync`` / ``mariadb-install-db``, then the server).
 
+The ``tls_postgresql`` and ``tls_mariadb`` variants also serve TLS with a server
+certificate signed by a CA made at test time (``openssl``, see ``Certificates``); only
+the TLS tests use them.
+
 Missing server binaries skip the tests that need them, with the reason; with
 ``CORRAL_REQUIRE_SERVERS=1`` (CI) they fail instead.
 """
@@ -70,6 +74,8 @@ class PrivateServer:
     backend: str
     url: URL
     startup_seconds: float
+    #: The TLS variants' certificates (None: the server does not serve TLS).
+    tls: Certificates | None = None
 
     def start(self) -> None:
         raise NotImplementedError
@@ -89,8 +95,9 @@ class PrivatePostgreSQL(PrivateServer):
 
     backend = "postgresql"
 
-    def __init__(self, bindir: str, folder: Path) -> None:
+    def __init__(self, bindir: str, folder: Path, tls: Certificates | None = None) -> None:
         self.bindir = bindir
+        self.tls = tls
         self.folder = folder
         self.port = free_port()
         self.data = folder / "data"
@@ -98,6 +105,8 @@ class PrivatePostgreSQL(PrivateServer):
         self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self._as:
             shutil.chown(folder, "postgres")
+            if tls is not None:  # the server reads its key as itself, and only from a 0600 file
+                shutil.chown(tls.server_key, "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "root", "--no-sync")
         self.start()
 
@@ -107,6 +116,11 @@ class PrivatePostgreSQL(PrivateServer):
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        if self.tls is not None:
+            options += (
+                f" -c ssl=on -c ssl_cert_file={self.tls.server_cert}"
+                f" -c ssl_key_file={self.tls.server_key}"
+            )
         log = str(self.folder / "server.log")
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
 
@@ -120,8 +134,11 @@ class PrivateMariaDB(PrivateServer):
 
     backend = "mysql"
 
-    def __init__(self, install: str, server: str, folder: Path) -> None:
+    def __init__(
+        self, install: str, server: str, folder: Path, tls: Certificates | None = None
+    ) -> None:
         self.server = server
+        self.tls = tls
         self.folder = folder
         self.port = free_port()
         self.url = make_url(f"mysql://root@127.0.0.1:{self.port}/test")
@@ -143,7 +160,9 @@ class PrivateMariaDB(PrivateServer):
         self.start()
         import pymysql
 
-        connection = pymysql.connect(host="127.0.0.1", port=self.port, user="root")
+        connection = pymysql.connect(
+            host="127.0.0.1", port=self.port, user="root", ssl_disabled=True
+        )
         with connection.cursor() as cursor:
             cursor.execute("CREATE DATABASE test")
         connection.close()
@@ -164,6 +183,12 @@ class PrivateMariaDB(PrivateServer):
             "--innodb-buffer-pool-size=16M",
             *user,
         ]
+        if self.tls is not None:
+            command += [
+                f"--ssl-ca={self.tls.ca}",
+                f"--ssl-cert={self.tls.server_cert}",
+                f"--ssl-key={self.tls.server_key}",
+            ]
         with open(folder / "server.log", "ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=log)
         _wait_until(lambda: _accepts(self.port), "the private MariaDB")
@@ -178,6 +203,58 @@ class PrivateMariaDB(PrivateServer):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class Certificates:
+    """A test CA, a server certificate it signed for 127.0.0.1 and localhost, and a second,
+    unrelated CA (``wrong_ca``) that did not sign it; made with the ``openssl`` command."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir()
+        self.ca = folder / "ca.pem"
+        self.wrong_ca = folder / "wrong-ca.pem"
+        self.server_cert = folder / "server.pem"
+        self.server_key = folder / "server.key"
+        self._make_ca("corral test CA", self.ca, folder / "ca.key")
+        self._make_ca("corral unrelated CA", self.wrong_ca, folder / "wrong-ca.key")
+        request = folder / "server.csr"
+        self._openssl("req", "-new", *self._new_key(self.server_key), "-subj", "/CN=localhost",
+                      "-out", str(request))  # fmt: skip
+        extensions = folder / "server.ext"
+        extensions.write_text(
+            "subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+            "basicConstraints = critical, CA:FALSE\n"
+            "keyUsage = critical, digitalSignature, keyEncipherment\n"
+            "extendedKeyUsage = serverAuth\n"
+            "authorityKeyIdentifier = keyid\n"
+            "subjectKeyIdentifier = hash\n"
+        )
+        self._openssl("x509", "-req", "-in", str(request), "-CA", str(self.ca),
+                      "-CAkey", str(folder / "ca.key"), "-CAcreateserial", "-days", "2",
+                      "-extfile", str(extensions), "-out", str(self.server_cert))  # fmt: skip
+        self.server_key.chmod(0o600)
+
+    @staticmethod
+    def _new_key(path: Path) -> list[str]:
+        """openssl req options making a new P-256 key (fast) without a passphrase at ``path``."""
+        key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        return [*key, "-keyout", str(path)]
+
+    def _make_ca(self, name: str, cert: Path, key: Path) -> None:
+        self._openssl("req", "-x509", *self._new_key(key), "-subj", f"/CN={name}", "-days", "2",
+                      "-addext", "basicConstraints = critical, CA:TRUE",
+                      "-addext", "keyUsage = critical, keyCertSign, cRLSign",
+                      "-out", str(cert))  # fmt: skip
+
+    @staticmethod
+    def _openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=STARTUP_LIMIT)
+
+
+def _certificates(folder: Path) -> Certificates:
+    if shutil.which("openssl") is None:
+        _missing("The openssl command (to make the TLS tests' certificates)")
+    return Certificates(folder / "tls")
 
 
 def _postgresql_bindir() -> str | None:
@@ -215,8 +292,18 @@ def private_postgresql() -> Iterator[PrivateServer]:
 
 
 @pytest.fixture(scope="session")
-def private_mariadb() -> Iterator[PrivateServer]:
-    """A MariaDB server of this test session's own, which tests may restart."""
+def tls_postgresql() -> Iterator[PrivateServer]:
+    """A private PostgreSQL serving TLS with a certificate of ``server.tls`` (``Certificates``)."""
+    bindir = _postgresql_bindir()
+    if bindir is None or (os.geteuid() == 0 and shutil.which("runuser") is None):
+        _missing("PostgreSQL's server (initdb, pg_ctl)")
+    pytest.importorskip("psycopg")
+    yield from _private(
+        lambda folder: PrivatePostgreSQL(str(bindir), folder, tls=_certificates(folder))
+    )
+
+
+def _mariadb_binaries() -> tuple[str, str]:
     install = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
     server = shutil.which("mariadbd") or (
         "/usr/sbin/mariadbd" if os.path.exists("/usr/sbin/mariadbd") else None
@@ -224,4 +311,20 @@ def private_mariadb() -> Iterator[PrivateServer]:
     if install is None or server is None:
         _missing("MariaDB's server (mariadb-install-db, mariadbd)")
     pytest.importorskip("pymysql")
-    yield from _private(lambda folder: PrivateMariaDB(str(install), str(server), folder))
+    return str(install), str(server)
+
+
+@pytest.fixture(scope="session")
+def private_mariadb() -> Iterator[PrivateServer]:
+    """A MariaDB server of this test session's own, which tests may restart."""
+    install, server = _mariadb_binaries()
+    yield from _private(lambda folder: PrivateMariaDB(install, server, folder))
+
+
+@pytest.fixture(scope="session")
+def tls_mariadb() -> Iterator[PrivateServer]:
+    """A private MariaDB serving TLS with a certificate of ``server.tls`` (``Certificates``)."""
+    install, server = _mariadb_binaries()
+    yield from _private(
+        lambda folder: PrivateMariaDB(install, server, folder, tls=_certificates(folder))
+    )

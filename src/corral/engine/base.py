@@ -125,7 +125,9 @@ class Connection:
         except Exception as error:
             if self.dialect.is_dbapi_error(error):
                 wrapped = self.dialect.wrap_error(error, None, None)
-                wrapped.args = (f"Could not connect to {self.engine.url}: {wrapped.args[0]}",)
+                hint = self.dialect.connect_error_hint(error)
+                message = f"Could not connect to {self.engine.url}: {wrapped.args[0]}"
+                wrapped.args = (f"{message}\n({hint})" if hint else message,)
                 raise wrapped from error
             raise
         self._pooled = self._reclaimer.pooled = pooled  # type: ignore[assignment]

@@ -125,6 +125,10 @@ class DefaultDialect(SQLDialect):
             what = f"The {self.driver} driver's connect() (URL query options and connect_args)"
             refuse_unknown(what, args, known)
 
+    def connect_error_hint(self, error: BaseException) -> str | None:
+        """What to check, when failing to connect raised ``error`` (None: nothing to add)."""
+        return None
+
     def is_memory_database(self, url: URL) -> bool:
         """Whether ``url`` names a private in-memory database (served by one shared connection)."""
         return False

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from corral import exc
-from corral.dialects.mysql import errors
+from corral.dialects.mysql import errors, tls
 from corral.dialects.mysql.compiler import MySQLDDLCompiler, MySQLStatementCompiler
 from corral.dialects.mysql.features import FEATURES
 from corral.dialects.mysql.types import MySQLTypeCompiler
@@ -57,9 +57,9 @@ class MySQLDialect(DefaultDialect):
     type_compiler = MySQLTypeCompiler
 
     def create_connect_args(self, url: URL) -> dict[str, Any]:
-        args: dict[str, Any] = {}
-        for key, value in url.query.items():
-            text = value if isinstance(value, str) else value[-1]
+        query = {key: v if isinstance(v, str) else v[-1] for key, v in url.query.items()}
+        args: dict[str, Any] = tls.pop_url_tls(query)  # ssl_ca=... -> PyMySQL's ssl settings
+        for key, text in query.items():
             if key in _INT_OPTIONS:
                 try:
                     args[key] = int(text)
@@ -133,6 +133,13 @@ class MySQLDialect(DefaultDialect):
         anyway: a round trip each time the pool takes back a connection)."""
         if dbapi_connection.server_status & _SERVER_STATUS_IN_TRANS:
             dbapi_connection.rollback()
+
+    def check_connect_args(self, args: Mapping[str, Any]) -> None:
+        super().check_connect_args(args)
+        tls.check_tls_args(args)
+
+    def connect_error_hint(self, error: BaseException) -> str | None:
+        return tls.verify_failure_hint(error)
 
     def do_ping(self, dbapi_connection: Any) -> bool:
         try:

@@ -76,6 +76,9 @@ class PostgreSQLDialect(DefaultDialect):
                 f"{str(error).strip()}"
             ) from None
 
+    def connect_error_hint(self, error: BaseException) -> str | None:
+        return errors.tls_failure_hint(error)
+
     def begins_with_statement(self) -> bool:
         """psycopg's pipeline mode sends BEGIN and the first statement in one round trip."""
         supported: bool | None = self.__dict__.get("_pipeline_supported")

@@ -67,3 +67,21 @@ def is_disconnect(error: BaseException) -> bool:
         return False
     message = str(error).lower()
     return any(text in message for text in _DISCONNECT_MESSAGES)
+
+
+def tls_failure_hint(error: BaseException) -> str | None:
+    """What to check when ``error`` (failing to connect) comes from TLS settings (libpq's)."""
+    message = str(error).lower()
+    if "certificate verify failed" in message:
+        return (
+            "the server's TLS certificate could not be verified: check that sslrootcert names "
+            "the file of the CA that signed the server's certificate, and sslmode"
+        )
+    if "does not match host name" in message:
+        return (
+            "the server's TLS certificate does not name the host connected to: with "
+            "sslmode=verify-full the URL's host must be one the certificate lists"
+        )
+    if "root certificate file" in message:
+        return "check the sslrootcert file (sslmode=verify-ca and verify-full need one)"
+    return None
