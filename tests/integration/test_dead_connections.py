@@ -124,6 +124,7 @@ def test_fresh_transaction_after_restart_runs_without_error(
     engine = make_engine(pool_pre_ping=pre_ping)
     server.restart(crash=crash)
     caplog.set_level(logging.INFO, logger="corral.engine")
+    caplog.clear()  # only what this transaction sends (echo may have logged the setup)
     if api == "connection":
         with engine.connect() as connection:
             connection.execute(text("INSERT INTO items (id, name) VALUES (1, 'a')"))
@@ -157,6 +158,7 @@ def test_transaction_with_work_lost_in_restart_is_retryable(
     after rollback the same Connection or Session works again."""
     engine = make_engine()
     caplog.set_level(logging.INFO, logger="corral.engine")
+    caplog.clear()  # only what this transaction sends (echo may have logged the setup)
     if api == "connection":
         with engine.connect() as connection:
             connection.execute(text("INSERT INTO items (id, name) VALUES (1, 'a')"))
