@@ -25,6 +25,7 @@ from corral.engine.parameters import split_parameters, statement_compiler
 from corral.engine.result import Result, ScalarResult
 from corral.engine.returning_many import execute_returning_many, wants_rows_per_set
 from corral.engine.row import row_class
+from corral.engine.streaming import row_buffer
 from corral.engine.transaction import (
     NestedTransaction,
     Transaction,
@@ -508,9 +509,15 @@ class Connection:
             args = compiled.construct_params(binds, parameters)
         if many and wants_rows_per_set(compiled):
             return execute_returning_many(self, compiled, args, write_lock)
-        cursor = self._cursor_execute(compiled.sql, args, many, write_lock, compiled.kind)
+        buffer = row_buffer(self._execution_options, statement)
+        cursor = self._cursor_execute(
+            compiled.sql, args, many, write_lock, compiled.kind, stream=buffer is not None
+        )
         on_error = partial(self._translate, statement=compiled.sql, params=args)
-        return cursor_result(self.dialect, cursor, compiled, binds, parameters, many, on_error)
+        result = cursor_result(self.dialect, cursor, compiled, binds, parameters, many, on_error)
+        if buffer is not None:
+            result._source.yield_per = buffer
+        return result
 
     def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
         if self._state is ConnectionState.CLOSED:
@@ -551,6 +558,7 @@ class Connection:
         write_lock: bool = False,
         kind: str = "text",
         returning: bool = False,
+        stream: bool = False,
     ) -> Any:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError(
@@ -560,9 +568,12 @@ class Connection:
         begin, self._unsent_begin = self._unsent_begin, None
         if self.engine.echo or logger.isEnabledFor(logging.INFO):
             log_statement(sql, args, self.dialect.hide_parameters)
-        cursor = dbapi.cursor()
+        cursor = self.dialect.streaming_cursor(dbapi) if stream else dbapi.cursor()
         try:
-            if begin is not None:
+            if begin is not None and stream:  # BEGIN on its own: no pipelining a named cursor
+                self.dialect.run(dbapi, begin)
+                self.dialect.do_execute(cursor, sql, args, many, returning)
+            elif begin is not None:
                 self.dialect.do_execute_after_begin(
                     dbapi, cursor, begin, sql, args, many, returning
                 )
@@ -572,7 +583,7 @@ class Connection:
             with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
                 cursor.close()
             if reconnect.replace_dead(self, error):  # dead before anything was done
-                return self._cursor_execute(sql, args, many, write_lock, kind, returning)
+                return self._cursor_execute(sql, args, many, write_lock, kind, returning, stream)
             self._work_done = True
             raise self._translate(error, sql, args) from error
         self._work_done = True

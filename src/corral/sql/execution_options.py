@@ -30,7 +30,13 @@ _ISOLATION = (
 )
 
 #: The options corral implements on a Connection (and as an Engine's defaults).
-CONNECTION_OPTIONS = frozenset({"isolation_level"})
+CONNECTION_OPTIONS = frozenset({"isolation_level", "max_row_buffer", "stream_results"})
+
+#: Options that act where the statement runs: on a statement or a Connection, not per call.
+_STREAMING = (
+    "set it on the statement (stmt.execution_options(stream_results=True)) or the "
+    "Connection (conn.execution_options(stream_results=True))"
+)
 
 #: The options the ORM implements on ``Session.execute()`` and ORM statements.
 ORM_OPTIONS = frozenset(
@@ -44,9 +50,6 @@ _NOT_YET = "corral does not implement it yet; remove it"
 
 #: SQLAlchemy's execution options corral does not implement, with what to do instead.
 UNSUPPORTED: dict[str, str] = {
-    "stream_results": "corral has no server-side cursors yet; page through large results "
-    "with limit()/offset() or a WHERE on the last key seen",
-    "max_row_buffer": "it tunes stream_results, which corral does not have; remove it",
     "schema_translate_map": "corral has no schema translation; name the schema in each Table",
     "no_parameters": "corral always sends parameters to the driver; remove it",
     "compiled_cache": "corral keeps its own cache of compiled statements; remove it",
@@ -110,6 +113,7 @@ def check_call_options(options: Mapping[str, Any], what: str, known: Iterable[st
     if not given:
         return
     notes = {**UNSUPPORTED, "isolation_level": _ISOLATION}
+    notes.update(dict.fromkeys(("stream_results", "max_row_buffer"), _STREAMING))
     notes.update({k: _PER_CALL_KEY for k in given if k not in notes})
     refuse_unknown(what, given, (), notes, takes=_takes(accepted, False))
 

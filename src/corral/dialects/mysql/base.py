@@ -119,6 +119,13 @@ class MySQLDialect(DefaultDialect):
             return None  # this PyMySQL takes any keyword: let it judge when connecting
         return frozenset(name for name in parameters if name != "self") | set(TCP_DEFAULTS)
 
+    def streaming_cursor(self, dbapi_connection: Any) -> Any:
+        """PyMySQL's unbuffered cursor: rows come off the socket as they are fetched. Until
+        the result is read to its end (or closed) the connection runs nothing else."""
+        import pymysql.cursors
+
+        return dbapi_connection.cursor(pymysql.cursors.SSCursor)
+
     def do_ping(self, dbapi_connection: Any) -> bool:
         try:
             dbapi_connection.ping(reconnect=False)
