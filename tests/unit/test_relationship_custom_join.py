@@ -159,3 +159,24 @@ def test_foreign_refuses_a_non_column() -> None:
     """foreign() of a non-column expression says to wrap the column itself."""
     with pytest.raises(exc.ArgumentError, match=r"foreign\(\) marks a column"):
         foreign(func.lower(Account.code))
+
+
+def test_backref_of_a_custom_condition_is_refused(pending_restored: None) -> None:
+    """backref= on a LIKE relationship is refused: the condition cannot be turned around."""
+
+    class Other(DeclarativeBase):
+        pass
+
+    class Node(Other):
+        __tablename__ = "node"
+        id = Column(Integer, primary_key=True)
+        path = Column(String(100))
+        below = relationship(
+            "Node",
+            viewonly=True,
+            backref="above",
+            primaryjoin=remote(foreign(path)).like(path.concat("/%")),
+        )
+
+    with pytest.raises(exc.ArgumentError, match=r"Node\.below: backref= cannot"):
+        configure_mappers()

@@ -271,6 +271,12 @@ class Relationship(MapperProperty):
             self.reverse = other
             other.reverse = self
         elif self.backref is not None and self.reverse is None:
+            if self.custom_join is not None:
+                raise exc.ArgumentError(
+                    f"{self.describe()}: backref= cannot turn the condition "
+                    f"{self.custom_join.describe()} around; declare the other side's "
+                    "relationship with its own primaryjoin= (viewonly=True)"
+                )
             name, options = (self.backref, {}) if isinstance(self.backref, str) else self.backref
             if name in self.mapper.relationships or name in self.mapper.columns_by_key:
                 raise exc.ArgumentError(
