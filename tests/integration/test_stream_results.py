@@ -19,6 +19,7 @@ from corral import (
     exc,
     mapped_column,
     select,
+    text,
 )
 from tests.integration.orm_models import recorded_sql
 
@@ -132,3 +133,32 @@ def test_max_row_buffer_alone_is_refused(readings: Engine) -> None:
             session.execute(
                 select(Reading).execution_options(stream_results=True, max_row_buffer=0)
             )
+
+
+def test_per_call_options_stream_too(readings: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Session.execute(execution_options=...) and Connection.execute(execution_options=...)
+    stream like the statement's own options; text() there is refused, naming the fix."""
+    made: list[str] = []
+    make = readings.dialect.streaming_cursor
+
+    def spy(dbapi_connection: Any) -> Any:
+        cursor = make(dbapi_connection)
+        made.append(type(cursor).__name__)
+        return cursor
+
+    monkeypatch.setattr(readings.dialect, "streaming_cursor", spy)
+    streaming = {"stream_results": True, "max_row_buffer": 4}
+    with Session(readings) as session:
+        ids = session.scalars(
+            select(Reading.id).order_by(Reading.id), execution_options=streaming
+        ).all()
+    assert ids == list(range(1, 24))
+    with readings.connect() as connection:
+        result = connection.execute(
+            select(Reading.__table__.c.id).order_by(Reading.__table__.c.id),
+            execution_options=streaming,
+        )
+        assert [len(p) for p in result.partitions()] == [4, 4, 4, 4, 4, 3]
+        with pytest.raises(exc.ArgumentError, match=r"not to TextClause.*Connection"):
+            connection.execute(text("SELECT 1"), execution_options=streaming)
+    assert made == [STREAMING_CURSOR[readings.dialect.name]] * 2

@@ -210,9 +210,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Session.execute execution_options SQLAlchemy-only",
-        lambda e: _session_execute(e, execution_options={"stream_results": True}),
+        lambda e: _session_execute(e, execution_options={"compiled_cache": {}}),
         exc.ArgumentError,
-        r"stream_results: set it on the statement",
+        r"compiled_cache: corral keeps its own cache",
     ),
     (
         "Session.execute execution_options app key",

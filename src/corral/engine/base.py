@@ -34,7 +34,12 @@ from corral.engine.transaction import (
 )
 from corral.engine.translate import translate_error
 from corral.pool import forking
-from corral.sql.execution_options import check_call_options, check_connection_options
+from corral.sql.execution_options import (
+    STREAMING_OPTIONS,
+    carry_streaming,
+    check_call_options,
+    check_connection_options,
+)
 from corral.util.guard import OneThreadGuard
 
 if TYPE_CHECKING:
@@ -92,7 +97,10 @@ class Connection:
         execution_options: Mapping[str, Any] | None = None,
     ) -> Result:
         """Execute a statement; a list of parameter dicts runs it once per dict (executemany)."""
-        check_call_options(execution_options or {}, "Connection.execute(execution_options=)", ())
+        check_call_options(
+            execution_options or {}, "Connection.execute(execution_options=)", STREAMING_OPTIONS
+        )
+        statement = carry_streaming(statement, execution_options or {}, "Connection.execute()")
         with self._guard:
             return self._execute(statement, parameters)
 

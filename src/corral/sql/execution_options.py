@@ -32,11 +32,9 @@ _ISOLATION = (
 #: The options corral implements on a Connection (and as an Engine's defaults).
 CONNECTION_OPTIONS = frozenset({"isolation_level", "max_row_buffer", "stream_results"})
 
-#: Options that act where the statement runs: on a statement or a Connection, not per call.
-_STREAMING = (
-    "set it on the statement (stmt.execution_options(stream_results=True)) or the "
-    "Connection (conn.execution_options(stream_results=True))"
-)
+#: Options read where the statement runs; given to one execute() call, they are moved
+#: onto the statement (see ``carry_streaming``).
+STREAMING_OPTIONS = frozenset({"max_row_buffer", "stream_results"})
 
 #: The options the ORM implements on ``Session.execute()`` and ORM statements.
 ORM_OPTIONS = frozenset(
@@ -113,9 +111,23 @@ def check_call_options(options: Mapping[str, Any], what: str, known: Iterable[st
     if not given:
         return
     notes = {**UNSUPPORTED, "isolation_level": _ISOLATION}
-    notes.update(dict.fromkeys(("stream_results", "max_row_buffer"), _STREAMING))
     notes.update({k: _PER_CALL_KEY for k in given if k not in notes})
     refuse_unknown(what, given, (), notes, takes=_takes(accepted, False))
+
+
+def carry_streaming(statement: Any, options: Mapping[str, Any], what: str) -> Any:
+    """``statement`` carrying one call's ``stream_results`` / ``max_row_buffer``, where the
+    Connection reads them when it runs the statement."""
+    given = {k: options[k] for k in STREAMING_OPTIONS if k in options}
+    if not given:
+        return statement
+    if not isinstance(statement, HasExecutionOptions):
+        raise exc.ArgumentError(
+            f"{what}: {', '.join(sorted(given))} apply to select(), insert(), update() and "
+            f"delete() statements, not to {type(statement).__name__}; set them on the "
+            "connection instead: Connection.execution_options(stream_results=True)"
+        )
+    return statement.execution_options(**given)
 
 
 def check_bind_arguments(bind_arguments: Mapping[str, Any] | None, what: str) -> None:
