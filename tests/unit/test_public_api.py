@@ -39,7 +39,8 @@ INTENDED = {
     "SessionTransaction", "sessionmaker", "inspect", "ObjectStatus", "scoped_session",
     "SessionLeakWarning", "Backoff", "AttributeState", "MappedColumn", "MapperProperty",
     # relationships and loading
-    "relationship", "backref", "Relationship", "RelationshipProperty", "configure_mappers",
+    "relationship", "backref", "foreign", "remote", "Relationship", "RelationshipProperty",
+    "configure_mappers",
     "selectinload", "joinedload",
     "subqueryload", "lazyload", "raiseload", "noload", "defaultload", "contains_eager", "defer",
     "undefer", "undefer_group", "query_expression", "with_expression",
@@ -47,6 +48,7 @@ INTENDED = {
     "NPlusOneWarning",
     "aliased", "Bundle", "with_parent",
     # the package itself
+    "join", "outerjoin",
     "exc", "__version__",
 }  # fmt: skip
 

@@ -106,9 +106,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ("create_engine future=False", _engine_with(future=False), exc.ArgumentError, r"future"),
     (
         "create_engine execution_options",
-        _engine_with(execution_options={"stream_results": True}),
+        _engine_with(execution_options={"schema_translate_map": {}}),
         exc.ArgumentError,
-        r"stream_results: corral has no server-side cursors",
+        r"schema_translate_map: corral has no schema translation",
     ),
     (
         "create_engine execution_options ORM",
@@ -154,9 +154,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Connection.execution_options SQLAlchemy-only",
-        lambda e: _connection_options(e, stream_results=True),
+        lambda e: _connection_options(e, schema_translate_map={}),
         exc.ArgumentError,
-        r"Connection.execution_options\(\) does not support stream_results",
+        r"Connection.execution_options\(\) does not support schema_translate_map",
     ),
     (
         "Connection.execution_options yield_per",
@@ -210,9 +210,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Session.execute execution_options SQLAlchemy-only",
-        lambda e: _session_execute(e, execution_options={"stream_results": True}),
+        lambda e: _session_execute(e, execution_options={"compiled_cache": {}}),
         exc.ArgumentError,
-        r"stream_results: corral has no server-side cursors",
+        r"compiled_cache: corral keeps its own cache",
     ),
     (
         "Session.execute execution_options app key",
@@ -234,9 +234,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Select.execution_options",
-        lambda: select(Owner).execution_options(stream_results=True),
+        lambda: select(Owner).execution_options(schema_translate_map={}),
         exc.ArgumentError,
-        r"Select.execution_options\(\) does not support stream_results",
+        r"Select.execution_options\(\) does not support schema_translate_map",
     ),
     (
         "Select.execution_options isolation_level",

@@ -26,6 +26,7 @@ from corral.engine.parameters import split_parameters, statement_compiler
 from corral.engine.result import Result, ScalarResult
 from corral.engine.returning_many import execute_returning_many, wants_rows_per_set
 from corral.engine.row import row_class
+from corral.engine.streaming import row_buffer
 from corral.engine.transaction import (
     NestedTransaction,
     Transaction,
@@ -34,7 +35,12 @@ from corral.engine.transaction import (
 )
 from corral.engine.translate import translate_error
 from corral.pool import forking
-from corral.sql.execution_options import check_call_options, check_connection_options
+from corral.sql.execution_options import (
+    STREAMING_OPTIONS,
+    carry_streaming,
+    check_call_options,
+    check_connection_options,
+)
 from corral.util.guard import OneThreadGuard
 
 if TYPE_CHECKING:
@@ -93,7 +99,10 @@ class Connection:
         execution_options: Mapping[str, Any] | None = None,
     ) -> Result:
         """Execute a statement; a list of parameter dicts runs it once per dict (executemany)."""
-        check_call_options(execution_options or {}, "Connection.execute(execution_options=)", ())
+        check_call_options(
+            execution_options or {}, "Connection.execute(execution_options=)", STREAMING_OPTIONS
+        )
+        statement = carry_streaming(statement, execution_options or {}, "Connection.execute()")
         with self._guard:
             return self._execute(statement, parameters)
 
@@ -513,11 +522,17 @@ class Connection:
             args = compiled.construct_params(binds, parameters)
         if many and wants_rows_per_set(compiled):
             return execute_returning_many(self, compiled, args, write_lock)
-        cursor = self._cursor_execute(compiled.sql, args, many, write_lock, compiled.kind)
+        buffer = row_buffer(self._execution_options, statement)
+        cursor = self._cursor_execute(
+            compiled.sql, args, many, write_lock, compiled.kind, stream=buffer is not None
+        )
         on_error = partial(self._translate, statement=compiled.sql, params=args)
-        return cursor_result(
+        result = cursor_result(
             self.dialect, cursor, compiled, binds, parameters, many, on_error, self._meter
         )
+        if buffer is not None:
+            result._source.yield_per = buffer
+        return result
 
     def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
         if self._state is ConnectionState.CLOSED:
@@ -559,6 +574,7 @@ class Connection:
         write_lock: bool = False,
         kind: str = "text",
         returning: bool = False,
+        stream: bool = False,
     ) -> Any:
         if self._state is ConnectionState.CLOSED:
             raise exc.ResourceClosedError(
@@ -568,14 +584,17 @@ class Connection:
         begin, self._unsent_begin = self._unsent_begin, None
         if self.engine.echo or logger.isEnabledFor(logging.INFO):
             log_statement(sql, args, self.dialect.hide_parameters)
-        cursor = dbapi.cursor()
+        cursor = self.dialect.streaming_cursor(dbapi) if stream else dbapi.cursor()
         try:  # the meter counts and times it, and applies a session's deadline
+            if begin is not None and stream:  # BEGIN on its own: no pipelining a named cursor
+                self._meter.begin(self.dialect.run, dbapi, begin)
+                begin = None
             self._meter.execute(self, dbapi, cursor, begin, sql, args, many, returning)
         except BaseException as error:
             with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
                 cursor.close()
             if reconnect.replace_dead(self, error):  # dead before anything was done
-                return self._cursor_execute(sql, args, many, write_lock, kind, returning)
+                return self._cursor_execute(sql, args, many, write_lock, kind, returning, stream)
             self._work_done = True
             raise self._meter.failed(self._translate(error, sql, args)) from error
         self._work_done = True

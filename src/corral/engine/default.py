@@ -272,6 +272,11 @@ class DefaultDialect(SQLDialect):
     def do_rollback_to_savepoint(self, dbapi_connection: Any, name: str) -> None:
         self.run(dbapi_connection, f"ROLLBACK TO SAVEPOINT {name}")
 
+    def streaming_cursor(self, dbapi_connection: Any) -> Any:
+        """A cursor that reads rows from the database as they are fetched
+        (``stream_results=True``); the driver's plain cursor where that already holds."""
+        return dbapi_connection.cursor()
+
     def install_row_class(self, cursor: Any, row_class: type) -> bool:
         """Have ``cursor`` build ``row_class`` rows itself; False when the driver cannot."""
         return False

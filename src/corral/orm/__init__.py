@@ -34,6 +34,7 @@ from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
 from corral.orm.mapping.query_expression import query_expression
 from corral.orm.relationships import Relationship, RelationshipProperty
+from corral.orm.relationships.annotations import foreign, remote
 from corral.orm.relationships.relationship import backref, relationship
 from corral.orm.relationships.with_parent import with_parent
 from corral.orm.relationships.write_only import WriteOnlyCollection, WriteOnlyMapped
@@ -76,6 +77,7 @@ __all__ = [
     "defaultload",
     "defer",
     "deferred",
+    "foreign",
     "inspect",
     "joinedload",
     "lazyload",
@@ -89,6 +91,7 @@ __all__ = [
     "raiseload",
     "registry",
     "relationship",
+    "remote",
     "scoped_session",
     "selectinload",
     "sessionmaker",

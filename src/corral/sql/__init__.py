@@ -44,6 +44,8 @@ from corral.sql.from_clause import (
     Join,
     Subquery,
     TableClause,
+    join,
+    outerjoin,
     table,
 )
 from corral.sql.functions import case, func
@@ -120,6 +122,7 @@ __all__ = [
     "func",
     "funcfilter",
     "insert",
+    "join",
     "lateral",
     "literal",
     "literal_column",
@@ -128,6 +131,7 @@ __all__ = [
     "nulls_first",
     "nulls_last",
     "or_",
+    "outerjoin",
     "over",
     "select",
     "table",

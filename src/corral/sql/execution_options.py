@@ -30,7 +30,11 @@ _ISOLATION = (
 )
 
 #: The options corral implements on a Connection (and as an Engine's defaults).
-CONNECTION_OPTIONS = frozenset({"isolation_level"})
+CONNECTION_OPTIONS = frozenset({"isolation_level", "max_row_buffer", "stream_results"})
+
+#: Options read where the statement runs; given to one execute() call, they are moved
+#: onto the statement (see ``carry_streaming``).
+STREAMING_OPTIONS = frozenset({"max_row_buffer", "stream_results"})
 
 #: The options the ORM implements on ``Session.execute()`` and ORM statements.
 ORM_OPTIONS = frozenset(
@@ -44,9 +48,6 @@ _NOT_YET = "corral does not implement it yet; remove it"
 
 #: SQLAlchemy's execution options corral does not implement, with what to do instead.
 UNSUPPORTED: dict[str, str] = {
-    "stream_results": "corral has no server-side cursors yet; page through large results "
-    "with limit()/offset() or a WHERE on the last key seen",
-    "max_row_buffer": "it tunes stream_results, which corral does not have; remove it",
     "schema_translate_map": "corral has no schema translation; name the schema in each Table",
     "no_parameters": "corral always sends parameters to the driver; remove it",
     "compiled_cache": "corral keeps its own cache of compiled statements; remove it",
@@ -112,6 +113,21 @@ def check_call_options(options: Mapping[str, Any], what: str, known: Iterable[st
     notes = {**UNSUPPORTED, "isolation_level": _ISOLATION}
     notes.update({k: _PER_CALL_KEY for k in given if k not in notes})
     refuse_unknown(what, given, (), notes, takes=_takes(accepted, False))
+
+
+def carry_streaming(statement: Any, options: Mapping[str, Any], what: str) -> Any:
+    """``statement`` carrying one call's ``stream_results`` / ``max_row_buffer``, where the
+    Connection reads them when it runs the statement."""
+    given = {k: options[k] for k in STREAMING_OPTIONS if k in options}
+    if not given:
+        return statement
+    if not isinstance(statement, HasExecutionOptions):
+        raise exc.ArgumentError(
+            f"{what}: {', '.join(sorted(given))} apply to select(), insert(), update() and "
+            f"delete() statements, not to {type(statement).__name__}; set them on the "
+            "connection instead: Connection.execution_options(stream_results=True)"
+        )
+    return statement.execution_options(**given)
 
 
 def check_bind_arguments(bind_arguments: Mapping[str, Any] | None, what: str) -> None:

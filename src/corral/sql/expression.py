@@ -47,6 +47,8 @@ from corral.sql.from_clause import (
     Join,
     Subquery,
     TableClause,
+    join,
+    outerjoin,
     table,
 )
 from corral.sql.functions import Case, Function, case, func
@@ -131,6 +133,7 @@ __all__ = [
     "func",
     "funcfilter",
     "insert",
+    "join",
     "lateral",
     "literal",
     "literal_column",
@@ -139,6 +142,7 @@ __all__ = [
     "nulls_first",
     "nulls_last",
     "or_",
+    "outerjoin",
     "over",
     "select",
     "table",

@@ -397,3 +397,22 @@ def _as_from(entity: Any) -> FromClause:
     raise exc.ArgumentError(
         f"Expected a table, alias, subquery or mapped class to select from, got {entity!r}"
     )
+
+
+def join(
+    left: Any,
+    right: Any,
+    onclause: ColumnElement[Any] | None = None,
+    isouter: bool = False,
+    full: bool = False,
+) -> Join:
+    """``join(a, b, onclause)``: the same as ``a.join(b, onclause)``; tables, aliases,
+    subqueries and mapped classes are accepted on either side."""
+    return Join(_as_from(left), _as_from(right), onclause, isouter=isouter, full=full)
+
+
+def outerjoin(
+    left: Any, right: Any, onclause: ColumnElement[Any] | None = None, full: bool = False
+) -> Join:
+    """``outerjoin(a, b, onclause)``: ``a LEFT OUTER JOIN b`` (``full=True``: FULL OUTER)."""
+    return Join(_as_from(left), _as_from(right), onclause, isouter=True, full=full)

@@ -127,6 +127,7 @@ class Select(SelectBase, HasExecutionOptions):
         return describe(self)
 
     def __init__(self, columns: Sequence[Any]) -> None:
+        columns = _expand_collections(columns)
         #: What the caller selected, as given (the ORM reads mapped classes from here).
         self._entities: list[Any] = list(columns)
         self._raw_columns: list[ColumnElement[Any] | FromClause] = [
@@ -387,12 +388,14 @@ class Select(SelectBase, HasExecutionOptions):
         return FromStatement(list(self._entities), statement, self._with_options)
 
     def add_columns(self, *columns: Any) -> Select:
+        columns = _expand_collections(columns)
         clone = self._clone()
         clone._entities.extend(columns)
         clone._raw_columns.extend(_column_or_from(c) for c in columns)
         return clone
 
     def with_only_columns(self, *columns: Any) -> Select:
+        columns = _expand_collections(columns)
         clone = self._clone()
         clone._entities = list(columns)
         clone._raw_columns = [_column_or_from(c) for c in columns]
@@ -524,6 +527,18 @@ def _relationship_path(target: Any, onclause: Any) -> Any:
             )
         return target
     return None
+
+
+def _expand_collections(entities: Sequence[Any]) -> tuple[Any, ...]:
+    """``select(table.c)`` / ``select(table.c["a", "b"])``: a ``.c`` collection stands for
+    each of its columns, in order."""
+    expanded: list[Any] = []
+    for entity in entities:
+        if isinstance(entity, ColumnCollection):
+            expanded.extend(entity)
+        else:
+            expanded.append(entity)
+    return tuple(expanded)
 
 
 def _column_or_from(entity: Any) -> ColumnElement[Any] | FromClause:

@@ -141,6 +141,13 @@ class MySQLDialect(DefaultDialect):
     def connect_error_hint(self, error: BaseException) -> str | None:
         return tls.verify_failure_hint(error)
 
+    def streaming_cursor(self, dbapi_connection: Any) -> Any:
+        """PyMySQL's unbuffered cursor: rows come off the socket as they are fetched. Until
+        the result is read to its end (or closed) the connection runs nothing else."""
+        import pymysql.cursors
+
+        return dbapi_connection.cursor(pymysql.cursors.SSCursor)
+
     def do_ping(self, dbapi_connection: Any) -> bool:
         try:
             dbapi_connection.ping(reconnect=False)

@@ -8,6 +8,7 @@ mode), so it costs no round trip of its own.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,10 @@ _PSYCOPG_CONNECT_KEYWORDS = frozenset(
 
 #: Seconds libpq waits for a connection by default (its own default is forever), as PyMySQL.
 CONNECT_TIMEOUT = 10
+
+
+#: Names of server-side cursors, unique in the process (one connection holds several).
+_stream_names = itertools.count(1)
 
 
 class PostgreSQLDialect(DefaultDialect):
@@ -106,6 +111,12 @@ class PostgreSQLDialect(DefaultDialect):
         """psycopg keeps one result per parameter set, read in order with ``nextset()``;
         it pipelines the sets, so the batch costs about one round trip."""
         cursor.executemany(sql, args, returning=True)
+
+    def streaming_cursor(self, dbapi_connection: Any) -> Any:
+        """A psycopg server-side cursor: ``DECLARE`` on execute, ``FETCH`` per round. Outside
+        a transaction (AUTOCOMMIT) it is declared ``WITH HOLD`` so that it outlives one."""
+        name = f"corral_stream_{next(_stream_names)}"
+        return dbapi_connection.cursor(name=name, withhold=bool(dbapi_connection.autocommit))
 
     def install_row_class(self, cursor: Any, row_class: type) -> bool:
         # psycopg builds each row by calling the factory's result on the values, in C:

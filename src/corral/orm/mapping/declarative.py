@@ -246,19 +246,38 @@ def _declared_columns(
 
 
 def _declaration_order(klass: type, annotations: dict[str, Any]) -> list[str]:
-    """Annotated names and column-valued names in the order the class body wrote them."""
-    pending = list(annotations)  # annotation-only names have no place in __dict__
-    order: list[str] = []
-    for name, value in klass.__dict__.items():
-        if name in annotations:
-            while pending:
-                before = pending.pop(0)
-                order.append(before)
-                if before == name:
-                    break
-        elif isinstance(value, MappedColumn | Column):
-            order.append(name)
-    return order + pending
+    """Annotated names and column-valued names, as near the class body's order as can be told.
+
+    ``__dict__`` lacks the annotation-only names and ``__annotations__`` the unannotated
+    ones; the two orders are interleaved the way SQLAlchemy does it, so that columns come
+    out in the same order (``name: Mapped[str]`` before a later ``x = mapped_column()``).
+    """
+    valued = [
+        name
+        for name, value in klass.__dict__.items()
+        if name in annotations or isinstance(value, MappedColumn | Column)
+    ]
+    return _interleave(valued, list(annotations))
+
+
+def _interleave(first: list[str], second: list[str]) -> list[str]:
+    """Walk one list; on a name both share, carry on in the other list from where it stood
+    (the shared name is written when that list reaches it); when the walked list ends,
+    the rest of the other follows."""
+    unseen_shared = set(first) & set(second)
+    walkers = [iter(first), iter(second)]
+    side = 0
+    merged: list[str] = []
+    while True:
+        for name in walkers[side]:
+            if name in unseen_shared:
+                unseen_shared.discard(name)
+                side = 1 - side
+                break
+            merged.append(name)
+        else:
+            merged.extend(walkers[1 - side])
+            return merged
 
 
 def _is_class_var(annotation: Any) -> bool:

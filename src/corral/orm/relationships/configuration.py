@@ -12,12 +12,14 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ForwardRef, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, ForwardRef, Union, cast, get_args, get_origin
 
 from corral import exc
 from corral.sql import operators as ops
+from corral.sql.columns import NamedColumn
 from corral.sql.conditions import BooleanClauseList
 from corral.sql.elements import BinaryExpression, ColumnElement
+from corral.sql.from_clause import FromClause, Subquery
 from corral.sql.schema import Column, Table
 
 if TYPE_CHECKING:
@@ -169,7 +171,9 @@ def resolve_mapper(rel: Relationship, argument: Any, classes: dict[str, type]) -
     return mapper
 
 
-def resolve_secondary(rel: Relationship, value: Any, namespace: dict[str, Any]) -> Table | None:
+def resolve_secondary(
+    rel: Relationship, value: Any, namespace: dict[str, Any]
+) -> FromClause | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -177,10 +181,13 @@ def resolve_secondary(rel: Relationship, value: Any, namespace: dict[str, Any]) 
         if value in tables:
             return tables[value]
         value = evaluate(rel, value, namespace, "secondary")
-    elif callable(value) and not isinstance(value, Table):
+    elif callable(value) and not isinstance(value, FromClause):
         value = value()
-    if not isinstance(value, Table):
-        raise exc.ArgumentError(f"{rel.describe()}: secondary= must be a Table, got {value!r}")
+    if not isinstance(value, Table | Subquery):
+        raise exc.ArgumentError(
+            f"{rel.describe()}: secondary= must be a Table or a subquery "
+            f"(select(...).alias()), got {value!r}"
+        )
     return value
 
 
@@ -250,7 +257,7 @@ def _attribute_of(rel: Relationship, column: Column) -> str:
 
 
 def pairs_from_condition(
-    rel: Relationship, condition: Any, foreign: set[Column]
+    rel: Relationship, condition: Any, foreign: set[Any]
 ) -> tuple[list[tuple[Column, Column]], list[ColumnElement[Any]]]:
     """Column pairs (referenced, foreign key) of the ``a == b`` terms; the rest as criteria."""
     condition = getattr(condition, "__clause_element__", lambda: condition)()
@@ -276,21 +283,32 @@ def pairs_from_condition(
     return pairs, extra
 
 
-def _column_pair(term: Any, foreign: set[Column]) -> tuple[Column, Column] | None:
+def has_column_pair(condition: Any, foreign: set[Any]) -> bool:
+    """Whether ``condition`` has a ``column == column`` term that makes a foreign-key pair."""
+    condition = getattr(condition, "__clause_element__", lambda: condition)()
+    if isinstance(condition, BooleanClauseList) and condition.operator is ops.AND:
+        return any(_column_pair(term, foreign) is not None for term in condition.clauses)
+    return _column_pair(condition, foreign) is not None
+
+
+def _column_pair(term: Any, foreign: set[Any]) -> tuple[Column, Column] | None:
+    # Columns of a subquery ``secondary=`` (viewonly) are ColumnClauses, never written to.
     if not (isinstance(term, BinaryExpression) and term.operator is ops.EQ):
         return None
-    left, right = term.left, term.right
-    if not (isinstance(left, Column) and isinstance(right, Column)):
+    if not (isinstance(term.left, NamedColumn) and isinstance(term.right, NamedColumn)):
         return None
+    # Typed as Columns: where they are not, they belong to a viewonly subquery secondary,
+    # whose pairs are only read (never written through).
+    left, right = cast("tuple[Column, Column]", (term.left, term.right))
     if foreign:
         if left in foreign and right not in foreign:
             return right, left
         if right in foreign and left not in foreign:
             return left, right
         return None
-    if any(fk.column is right for fk in left.foreign_keys):
+    if any(fk.column is right for fk in getattr(left, "foreign_keys", ())):
         return right, left
-    if any(fk.column is left for fk in right.foreign_keys):
+    if any(fk.column is left for fk in getattr(right, "foreign_keys", ())):
         return left, right
     return None
 

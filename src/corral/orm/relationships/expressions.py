@@ -360,6 +360,8 @@ def direct_condition(
     rel: Relationship, parent: FromClause, target: FromClause
 ) -> ColumnElement[bool]:
     """The ON clause of a one-to-many or many-to-one between two FROMs (tables or aliases)."""
+    if rel.custom_join is not None:
+        return rel.join_condition(parent, target)
     terms: list[ColumnElement[Any]] = []
     for src, fk in rel.synchronize_pairs:
         if rel.direction is Direction.MANYTOONE:
@@ -461,6 +463,17 @@ def lazy_statement(rel: Relationship) -> Select:
     if cached is not None:
         return cached
     statement = select(rel.mapper.class_)
+    if rel.custom_join is not None:  # the parent's values in place of its columns
+        slots = {
+            id(column): bindparam(f"corral_lazy_{i}", type_=column.type)
+            for i, column in enumerate(rel.custom_join.local_columns)
+        }
+        condition = rel.custom_join.render(lambda c: slots[id(c)], lambda c: c)
+        statement = statement.where(condition)
+        if rel.order_by:
+            statement = statement.order_by(*rel.order_by)
+        rel.lazy_select = statement.freeze()
+        return statement
     if rel.direction is Direction.MANYTOMANY:
         assert rel.secondary is not None
         on = and_(*(target == secondary for target, secondary in rel.target_pairs))

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.mapping.properties import MapperProperty
+from corral.orm.relationships.annotations import CustomJoin, unmark
 from corral.orm.relationships.configuration import (
     column_set,
     evaluate,
     evaluation_namespace,
     foreign_key_pairs,
     from_annotation,
+    has_column_pair,
     one_constraint,
     pairs_from_condition,
     resolve_mapper,
@@ -165,7 +167,7 @@ class Relationship(MapperProperty):
         self.direction = Direction.ONETOMANY
         self.uselist = True
         self.collection_class: type = list
-        self.secondary: Table | None = None
+        self.secondary: FromClause | None = None
         #: (column the value comes from, foreign-key column it is copied into).
         self.synchronize_pairs: list[tuple[Column, Column]] = []
         #: Many-to-many: (parent column, secondary column) and (target column, secondary column).
@@ -173,6 +175,8 @@ class Relationship(MapperProperty):
         self.target_pairs: list[tuple[Column, Column]] = []
         #: Conditions of ``primaryjoin`` beyond the column pairs, applied to loads and joins.
         self.extra_criteria: list[ColumnElement[Any]] = []
+        #: A ``primaryjoin`` kept whole, when it has no column pairs (viewonly only).
+        self.custom_join: CustomJoin | None = None
         self.order_by: list[ColumnElement[Any]] = []
         self.reverse: Relationship | None = None
         #: The lazy loader's SELECT, built on first use (see unloaded.lazy_statement).
@@ -184,6 +188,12 @@ class Relationship(MapperProperty):
     def describe(self) -> str:
         owner = self.parent.class_.__name__ if self.parent is not None else "?"
         return f"{owner}.{self.key}"
+
+    @property
+    def secondary_table(self) -> Table:
+        """The association table of a many-to-many that writes rows into it."""
+        assert isinstance(self.secondary, Table), "a subquery secondary is viewonly"
+        return self.secondary
 
     @property
     def is_self_referential(self) -> bool:
@@ -261,6 +271,12 @@ class Relationship(MapperProperty):
             self.reverse = other
             other.reverse = self
         elif self.backref is not None and self.reverse is None:
+            if self.custom_join is not None:
+                raise exc.ArgumentError(
+                    f"{self.describe()}: backref= cannot turn the condition "
+                    f"{self.custom_join.describe()} around; declare the other side's "
+                    "relationship with its own primaryjoin= (viewonly=True)"
+                )
             name, options = (self.backref, {}) if isinstance(self.backref, str) else self.backref
             if name in self.mapper.relationships or name in self.mapper.columns_by_key:
                 raise exc.ArgumentError(
@@ -303,8 +319,15 @@ class Relationship(MapperProperty):
     def _configure_direct(self, namespace: dict[str, Any]) -> None:
         parent_table, target_table = self.parent.table, self.mapper.table
         explicit_fks = column_set(self, self.foreign_keys_argument, namespace, "foreign_keys")
+        remote = column_set(self, self.remote_side_argument, namespace, "remote_side")
         if self.primaryjoin_argument is not None:
-            condition = evaluate(self, self.primaryjoin_argument, namespace, "primaryjoin")
+            marked = evaluate(self, self.primaryjoin_argument, namespace, "primaryjoin")
+            condition, marked_foreign, marked_remote = unmark(marked)
+            explicit_fks |= marked_foreign
+            remote |= marked_remote
+            if not has_column_pair(condition, explicit_fks):
+                self._configure_custom(marked)
+                return
             pairs, self.extra_criteria = pairs_from_condition(self, condition, explicit_fks)
         else:
             pairs = foreign_key_pairs(parent_table, target_table, explicit_fks) + [
@@ -322,7 +345,6 @@ class Relationship(MapperProperty):
         # pairs are (referenced column, foreign-key column)
         fk_tables = {id(fk_col.table) for _, fk_col in pairs}
         if parent_table is target_table:
-            remote = column_set(self, self.remote_side_argument, namespace, "remote_side")
             referenced_remote = any(src in remote for src, _ in pairs) if remote else False
             self.direction = Direction.MANYTOONE if referenced_remote else Direction.ONETOMANY
         elif fk_tables == {id(target_table)}:
@@ -336,23 +358,56 @@ class Relationship(MapperProperty):
             )
         self.synchronize_pairs = pairs
 
+    def _configure_custom(self, condition: Any) -> None:
+        """A ``primaryjoin`` with no ``column == column`` term (``remote(foreign(path))
+        .like(...)``): kept whole; only reading along it is possible."""
+        custom = CustomJoin(condition, self.parent.table, self.mapper.table)
+        if not self.viewonly:
+            raise exc.ArgumentError(
+                f"{self.describe()}: primaryjoin {custom.describe()} has no "
+                "column == column term, so there is no foreign-key value to copy when "
+                "objects are added; declare it with viewonly=True (read only)"
+            )
+        if not custom.local_columns:
+            raise exc.ArgumentError(
+                f"{self.describe()}: primaryjoin {custom.describe()} names no "
+                f"column of {self.parent.table.name!r} outside remote(); mark the related "
+                "rows' columns with remote() and leave this side's unmarked"
+            )
+        self.custom_join = custom
+        self.direction = (
+            Direction.MANYTOONE
+            if custom.foreign_is_local and not custom.foreign_is_remote
+            else Direction.ONETOMANY
+        )
+
     def _configure_many_to_many(self, namespace: dict[str, Any]) -> None:
         assert self.secondary is not None
         parent_table, target_table = self.parent.table, self.mapper.table
         self.direction = Direction.MANYTOMANY
-        secondary_columns = {c for c in self.secondary.columns if isinstance(c, Column)}
+        secondary_columns: set[Any] = set(self.secondary.columns)
+        if not isinstance(self.secondary, Table) and not (
+            self.viewonly
+            and self.primaryjoin_argument is not None
+            and self.secondaryjoin_argument is not None
+        ):
+            raise exc.ArgumentError(
+                f"{self.describe()}: secondary= is a subquery, which can only be read through "
+                "(nothing can be inserted into it) and has no foreign keys to follow; declare "
+                "the relationship viewonly=True with primaryjoin= and secondaryjoin="
+            )
         if self.primaryjoin_argument is not None:
             condition = evaluate(self, self.primaryjoin_argument, namespace, "primaryjoin")
             local, extra = pairs_from_condition(self, condition, secondary_columns)
             self.extra_criteria = extra
         else:
-            local = foreign_key_pairs(self.secondary, parent_table, set())
+            local = foreign_key_pairs(self.secondary_table, parent_table, set())
         if self.secondaryjoin_argument is not None:
             condition = evaluate(self, self.secondaryjoin_argument, namespace, "secondaryjoin")
             remote, extra = pairs_from_condition(self, condition, secondary_columns)
             self.extra_criteria += extra
         else:
-            remote = foreign_key_pairs(self.secondary, target_table, set())
+            remote = foreign_key_pairs(self.secondary_table, target_table, set())
         if parent_table is target_table and (
             self.primaryjoin_argument is None or self.secondaryjoin_argument is None
         ):
@@ -379,6 +434,11 @@ class Relationship(MapperProperty):
         """The ON clause from the parent's FROM to the target's (tables or their aliases)."""
         parent_from = parent if parent is not None else self.parent.table
         target_from = target if target is not None else self.mapper.table
+        if self.custom_join is not None:
+            condition: ColumnElement[bool] = self.custom_join.render(
+                lambda c: parent_from.columns[c.key], lambda c: target_from.columns[c.key]
+            )
+            return condition
 
         def on(column: Column) -> Any:
             if column.table is self.parent.table and (
@@ -398,6 +458,8 @@ class Relationship(MapperProperty):
 
     def local_columns(self) -> list[Column]:
         """The parent's columns whose values identify its related rows."""
+        if self.custom_join is not None:
+            return list(self.custom_join.local_columns)
         if self.direction is Direction.MANYTOMANY:
             return [p for p, _ in self.secondary_pairs]
         if self.direction is Direction.MANYTOONE:
@@ -406,6 +468,12 @@ class Relationship(MapperProperty):
 
     def remote_columns(self) -> list[Column]:
         """The columns on the other side matched against ``local_columns()``."""
+        if self.custom_join is not None:
+            raise exc.InvalidRequestError(
+                f"{self.describe()} joins by {self.custom_join.describe()}, not by "
+                "matching columns; load it lazily or with joinedload() "
+                "(selectinload() and IN-based loads need column == column terms)"
+            )
         if self.direction is Direction.MANYTOMANY:
             return [s for _, s in self.secondary_pairs]
         if self.direction is Direction.MANYTOONE:

@@ -110,7 +110,7 @@ def current_value(obj: Any, rel: Relationship) -> Any:
 
 def _identity_map_target(session: Session, obj: Any, rel: Relationship) -> Any:
     """A many-to-one's target straight from the identity map, or NO_VALUE to query it."""
-    if rel.direction is not Direction.MANYTOONE or rel.extra_criteria:
+    if rel.direction is not Direction.MANYTOONE or rel.extra_criteria or rel.custom_join:
         return NO_VALUE
     target = rel.mapper
     by_source = {id(src): fk for src, fk in rel.synchronize_pairs}

@@ -8,7 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from corral import exc
-from corral.sql.execution_options import ORM_OPTIONS, check_bind_arguments, check_call_options
+from corral.sql.execution_options import (
+    ORM_OPTIONS,
+    STREAMING_OPTIONS,
+    check_bind_arguments,
+    check_call_options,
+)
 from corral.util.arguments import refuse_unknown
 
 #: SQLAlchemy's Session options corral does not have, with what to do instead.
@@ -67,6 +72,8 @@ def execute_options(
     """One ``Session.execute()``'s options, checked, over those its statement carries."""
     check_bind_arguments(bind_arguments, "Session.execute()")
     given = dict(execution_options or {})
-    check_call_options(given, "Session.execute(execution_options=)", ORM_OPTIONS)
+    check_call_options(
+        given, "Session.execute(execution_options=)", ORM_OPTIONS | STREAMING_OPTIONS
+    )
     carried: Mapping[str, Any] | None = getattr(statement, "_execution_options", None)
     return {**carried, **given} if carried else given

@@ -42,6 +42,7 @@ from corral.orm.session.transaction import (
 )
 from corral.sql.dml import DMLStatement
 from corral.sql.elements import ClauseElement
+from corral.sql.execution_options import carry_streaming
 from corral.sql.from_statement import FromStatement
 from corral.sql.selectable import Select
 from corral.util.guard import OneThreadGuard
@@ -520,6 +521,7 @@ class Session:
         bind_arguments: Mapping[str, Any] | None = None,
     ) -> Result:
         options = execute_options(statement, execution_options, bind_arguments)
+        statement = carry_streaming(statement, execution_options or {}, "Session.execute()")
         if options.get("autoflush", True):
             self._autoflush()
         connection = self._connection_for_transaction(self._active_transaction())

@@ -399,8 +399,8 @@ def association_rows(
                 if id(member) in work.deleted_ids or id(change.owner) in work.deleted_ids:
                     continue
                 row = _association_row(rel, change.owner, member)
-                key = (rel.secondary.name, *sorted(row.items()))
-                out[key] = (rel.secondary.name, row)
+                key = (rel.secondary_table.name, *sorted(row.items()))
+                out[key] = (rel.secondary_table.name, row)
     for key in set(to_delete) & set(to_insert):  # removed and added back: no change
         del to_delete[key], to_insert[key]
     deletes: dict[str, list[dict[str, Any]]] = {}

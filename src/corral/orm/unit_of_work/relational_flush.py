@@ -159,10 +159,10 @@ def _association_writes(
     tables = {}
     for change in work.associations:
         assert change.rel.secondary is not None
-        tables[change.rel.secondary.name] = change.rel.secondary
+        tables[change.rel.secondary_table.name] = change.rel.secondary
     for _, rel in work.association_owners:
         assert rel.secondary is not None
-        tables[rel.secondary.name] = rel.secondary
+        tables[rel.secondary_table.name] = rel.secondary
     for name, rows in deletes.items():
         table = tables[name]
         keys = sorted(rows[0])
@@ -173,7 +173,7 @@ def _association_writes(
     for obj, rel in work.association_owners:
         assert rel.secondary is not None
         row = dependencies.owner_key_params(obj, rel)
-        owners.setdefault((rel.secondary.name, tuple(sorted(row))), []).append(row)
+        owners.setdefault((rel.secondary_table.name, tuple(sorted(row))), []).append(row)
     for (name, owner_keys), rows in owners.items():
         table = tables[name]
         where = and_(*(table.c[k] == bindparam(f"corral_assoc_{k}") for k in owner_keys))

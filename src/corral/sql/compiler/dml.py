@@ -158,15 +158,12 @@ def _wants_implicit_returning(compiler: StatementCompiler, values: dict[str, str
 
 def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str:
     rows = insert._multi_values
-    keys = list(rows[0])
-    for row in rows[1:]:
-        if list(row) != keys:
-            raise exc.ArgumentError(
-                "insert().values([...]) needs the same keys in every row; "
-                f"the first row has {', '.join(keys)}, another {', '.join(row)}"
-            )
     table = insert.table
-    # A column no row gives takes its Python-side default in every row, computed per row.
+    # The columns are those any row names (SQLAlchemy would take only the first row's and
+    # drop the others' extra keys); a row that leaves one out gets its Python-side default,
+    # else NULL. A column no row gives takes its Python-side default in every row.
+    keys = {k for row in rows for k in row}
+    _check_partial_server_defaults(table, rows, keys)
     ordered = [
         k for k, c in table.columns.items() if k in keys or getattr(c, "default", None) is not None
     ]
@@ -182,8 +179,9 @@ def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str
                 continue
             column = table.columns[key]
             default = getattr(column, "default", None)
-            assert default is not None  # chosen above for having one
-            if isinstance(default.arg, ClauseElement):
+            if default is None:  # another row gives this column; this one leaves it NULL
+                values.append("NULL")
+            elif isinstance(default.arg, ClauseElement):
                 values.append(compiler.process(default.arg, include_table=False))
             else:
                 values.append(
@@ -195,6 +193,21 @@ def _insert_multi(compiler: StatementCompiler, insert: Insert, name: str) -> str
     sql = f"INSERT INTO {name} ({columns}) VALUES {', '.join(groups)}"
     sql += upsert_sql(compiler, insert)
     return sql + _returning(compiler, insert, compiler.features.insert_many_returning)
+
+
+def _check_partial_server_defaults(table: Any, rows: list[dict[str, Any]], keys: set[str]) -> None:
+    """A server default applies to a column left out of the INSERT, so not to some rows only."""
+    for key in sorted(keys):
+        column = table.columns[key]
+        if getattr(column, "server_default", None) is None or getattr(column, "default", None):
+            continue
+        if any(key not in row for row in rows):
+            raise exc.ArgumentError(
+                f"insert().values([...]): some rows give {table.name}.{key} and others leave it "
+                "out, but one multi-row INSERT cannot apply its server_default to only some "
+                f"rows (they would get NULL); give {key} in every row or in none, or insert "
+                "those rows separately"
+            )
 
 
 def compile_update(compiler: StatementCompiler, update: Update) -> str:
