@@ -21,6 +21,8 @@ DEFAULT_ROW_BUFFER = 1000
 def row_buffer(connection_options: Mapping[str, Any], statement: Any) -> int | None:
     """The rows per fetch when the statement's result streams; None when it does not."""
     carried: Mapping[str, Any] = getattr(statement, "_execution_options", None) or {}
+    if not carried and not connection_options:  # the usual case: nothing to merge or check
+        return None
     options = {**connection_options, **carried}
     size = options.get("max_row_buffer")
     if not options.get("stream_results"):

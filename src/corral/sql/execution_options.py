@@ -118,6 +118,8 @@ def check_call_options(options: Mapping[str, Any], what: str, known: Iterable[st
 def carry_streaming(statement: Any, options: Mapping[str, Any], what: str) -> Any:
     """``statement`` carrying one call's ``stream_results`` / ``max_row_buffer``, where the
     Connection reads them when it runs the statement."""
+    if not options:
+        return statement
     given = {k: options[k] for k in STREAMING_OPTIONS if k in options}
     if not given:
         return statement
