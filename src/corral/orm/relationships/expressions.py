@@ -9,25 +9,24 @@ key with ``c``'s key, read when the statement runs (after autoflush);
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.mapping.aliased import EntityAlias
+from corral.orm.relationships.annotations import substitute
 from corral.orm.relationships.direction import Direction
 from corral.sql.columns import NamedColumn, literal_column
 from corral.sql.conditions import _condition, and_, not_, or_
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
-    ClauseElement,
     ColumnElement,
     Null,
     bindparam,
 )
 from corral.sql.from_clause import FromClause
 from corral.sql.select_values import Exists
-from corral.sql.selectable import Select, SelectBase, select
+from corral.sql.selectable import Select, select
 
 if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper
@@ -400,30 +399,15 @@ def adapt(element: Any, renamed: dict[int, FromClause]) -> Any:
     """``element`` with each column of a table in ``renamed`` replaced by the alias's column."""
     if not renamed:
         return element
-    if isinstance(element, NamedColumn):
-        table = element.table
+
+    def aliased_column(column: NamedColumn[Any]) -> Any:
+        table = column.table
         replacement = renamed.get(id(table)) if table is not None else None
         if replacement is None or replacement is table:
-            return element
-        return replacement.columns[element.key]
-    if isinstance(element, list | tuple):
-        items = [adapt(item, renamed) for item in element]
-        if all(new is old for new, old in zip(items, element, strict=True)):
-            return element
-        return type(element)(items)
-    if not isinstance(element, ClauseElement) or isinstance(element, FromClause | SelectBase):
-        return element
-    changed = {}
-    for name, value in vars(element).items():
-        if isinstance(value, ClauseElement | list | tuple):
-            new = adapt(value, renamed)
-            if new is not value:
-                changed[name] = new
-    if not changed:
-        return element
-    clone = copy.copy(element)
-    clone.__dict__.update(changed)
-    return clone
+            return column
+        return replacement.columns[column.key]
+
+    return substitute(element, aliased_column)
 
 
 # -- what RelationshipAttribute delegates to ---------------------------------------------
