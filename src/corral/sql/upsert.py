@@ -13,9 +13,10 @@ was made for, and ``compile_insert`` refuses it on any other dialect.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from corral import exc
+from corral.sql import dml
 from corral.sql.columns import NamedColumn
 from corral.sql.conditions import _condition
 from corral.sql.dialect_options import option_value
@@ -334,3 +335,27 @@ class OnDuplicateClause(UpsertClause):
             self.ordered,
             tuple((k, v._key(binds)) for k, v in self.update.items()),
         )
+
+
+class OnConflictInsert(dml.Insert):
+    """What PostgreSQL's and SQLite's ``insert()`` share: the proposed row (``excluded``) and
+    at most one ``ON CONFLICT`` clause, compiled only by the dialect named
+    ``stringify_dialect``."""
+
+    #: The dialect whose compiler writes this INSERT (and ``str()`` shows it as).
+    stringify_dialect: str
+
+    @property
+    def excluded(self) -> ProposedRow:
+        """The row the INSERT proposed, for ``set_`` and ``where``: ``excluded.column``."""
+        return ProposedRow(self.table, "excluded")
+
+    def _with_conflict(self, clause: OnConflictClause) -> Self:
+        if self._upsert is not None:
+            raise exc.InvalidRequestError(
+                f"This INSERT already has an ON CONFLICT clause; {clause.method} cannot add another"
+            )
+        clause.dialect_name = self.stringify_dialect
+        clone: Self = self._clone()
+        clone._upsert = clause
+        return clone

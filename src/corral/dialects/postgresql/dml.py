@@ -4,30 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from corral import exc
 from corral.sql import dml
-from corral.sql.upsert import OnConflictDoNothing, OnConflictDoUpdate, ProposedRow
+from corral.sql.upsert import OnConflictDoNothing, OnConflictDoUpdate, OnConflictInsert
 
 
-class Insert(dml.Insert):
+class Insert(OnConflictInsert):
     """An INSERT that may say what to do when a row collides with a unique key."""
 
     stringify_dialect = "postgresql"
-
-    @property
-    def excluded(self) -> ProposedRow:
-        """The row the INSERT proposed, for ``set_`` and ``where``: ``excluded.column``."""
-        return ProposedRow(self.table, "excluded")
-
-    def _with_conflict(self, clause: OnConflictDoNothing | OnConflictDoUpdate) -> Insert:
-        if self._upsert is not None:
-            raise exc.InvalidRequestError(
-                f"This INSERT already has an ON CONFLICT clause; {clause.method} cannot add another"
-            )
-        clause.dialect_name = "postgresql"
-        clone: Insert = self._clone()
-        clone._upsert = clause
-        return clone
 
     def on_conflict_do_nothing(
         self, constraint: Any = None, index_elements: Any = None, index_where: Any = None
