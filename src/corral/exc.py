@@ -41,7 +41,9 @@ __all__ = [
     "MultipleResultsFound",
     "NPlusOneError",
     "NPlusOneWarning",
+    "NoInspectionAvailable",
     "NoResultFound",
+    "NoSuchTableError",
     "NoSuchColumnError",
     "NotSupportedError",
     "ObjectDeletedError",
@@ -100,6 +102,14 @@ class UnsupportedCompilationError(CompileError):
 
 class InvalidRequestError(CorralError):
     """corral was asked to do something it cannot do in the current state."""
+
+
+class NoInspectionAvailable(InvalidRequestError):
+    """``inspect()`` was given an object it has nothing to say about."""
+
+
+class NoSuchTableError(InvalidRequestError):
+    """Reflection was asked for a table the database does not have."""
 
 
 class NoResultFound(InvalidRequestError):

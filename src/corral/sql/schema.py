@@ -436,7 +436,9 @@ class Table(TableClause):
 
     def __init__(self, name: str, metadata: MetaData, *items: Any, **kwargs: Any) -> None:
         if getattr(self, "metadata", None) is metadata and metadata.tables.get(name) is self:
-            return  # Table(name, metadata) again: the existing table, unchanged
+            if kwargs.get("extend_existing") and kwargs.get("autoload_with") is not None:
+                self._reflect(keywords.reflection(dict(kwargs), f"Table {name!r}"))
+            return  # Table(name, metadata) again: the existing table (extended when asked)
         if not isinstance(metadata, MetaData):
             raise exc.ArgumentError(
                 f"Table({name!r}, ...) takes a MetaData as its second argument, "
@@ -499,7 +501,21 @@ class Table(TableClause):
             if col.index:
                 Index(f"ix_{name}_{col.name}", col)  # attaches itself to this table
         metadata.tables[name] = self
+        if options.reflection is not None:
+            try:
+                self._reflect(options.reflection)
+            except BaseException:
+                del metadata.tables[name]
+                raise
         adopt_referred_types(self)
+
+    def _reflect(self, reflection: keywords.Reflection | None) -> None:
+        """Add what the database has for this table (``autoload_with=``) to it."""
+        from corral.inspection import inspect
+
+        if reflection is not None:
+            inspector = inspect(reflection.bind)
+            inspector.reflect_table(self, reflection.include_columns, (), reflection.resolve_fks)
 
     @property
     def dialect_kwargs(self) -> dict[str, Any]:
@@ -573,6 +589,27 @@ class MetaData:
         from corral.sql.ddl import drop_all
 
         drop_all(self, bind, tables=tables, checkfirst=checkfirst)
+
+    def reflect(
+        self,
+        bind: Bind,
+        schema: str | None = None,
+        views: bool = False,
+        only: Sequence[str] | Callable[[str, MetaData], bool] | None = None,
+        extend_existing: bool = False,
+        autoload_replace: bool = True,
+        resolve_fks: bool = True,
+        **dialect_kwargs: Any,
+    ) -> None:
+        """Add a Table for each table (and view, with ``views``) of the database, or those
+        in ``only``, read from it; tables this MetaData has stay (``extend_existing``
+        adds what they lack)."""
+        from corral.sql.reflect import reflect_metadata
+
+        keywords.refuse_schema(schema, None, "MetaData.reflect()")
+        reflect_metadata(
+            self, bind, views, only, extend_existing, autoload_replace, resolve_fks, dialect_kwargs
+        )
 
     def clear(self) -> None:
         self.tables.clear()
