@@ -126,7 +126,7 @@ def test_reflecting_what_create_all_made_gives_the_same_tables(engine: Engine) -
     keeps_comments = dialect.ddl_compiler.comments != "none"
     for name, table in original.tables.items():
         copy = reflected.tables[name]
-        assert [c.name for c in copy.columns] == [c.name for c in table.columns]
+        assert copy.columns.keys() == table.columns.keys()
         for column in table.columns:
             assert isinstance(column, SchemaColumn)
             read = copy.c[column.name]
@@ -215,10 +215,10 @@ def test_autoload_keeps_given_columns_and_include_columns_limits(engine: Engine)
     metadata = MetaData()
     authors = Table("authors", metadata, Column("bio", String(10)), autoload_with=engine)
     assert isinstance(authors.c.bio.type, String) and authors.c.bio.type.length == 10
-    assert [c.name for c in authors.columns][0] == "bio"
+    assert authors.columns.keys()[0] == "bio"
     assert "email" in authors.c
     partial = Table("books", MetaData(), autoload_with=engine, include_columns=["id", "title"])
-    assert [c.name for c in partial.columns] == ["id", "title"]
+    assert partial.columns.keys() == ["id", "title"]
     assert partial.foreign_key_constraints == []
 
 
@@ -247,17 +247,17 @@ def test_metadata_reflect_only_views_and_existing_tables(engine: Engine) -> None
     assert sorted(metadata.tables) == ["authors", "books", "editions"]
     assert "titles" not in metadata.tables
     metadata.reflect(engine, views=True, only=["titles"])
-    assert [c.name for c in metadata.tables["titles"].columns] == ["id", "title"]
+    assert metadata.tables["titles"].columns.keys() == ["id", "title"]
     assert inspect(engine).get_view_names() == ["titles"]
     with pytest.raises(exc.InvalidRequestError, match="no table nothing"):
         metadata.reflect(engine, only=["nothing"])
     kept = MetaData()
     small = Table("authors", kept, Column("id", Integer, primary_key=True))
     kept.reflect(engine, only=["authors"])
-    assert kept.tables["authors"] is small and [c.name for c in small.columns] == ["id"]
+    assert kept.tables["authors"] is small and small.columns.keys() == ["id"]
     kept.reflect(engine, only=["authors"], extend_existing=True)
     assert kept.tables["authors"] is small
-    assert [c.name for c in small.columns] == ["id", "name", "email", "born", "bio"]
+    assert small.columns.keys() == ["id", "name", "email", "born", "bio"]
     assert len(_unique_sets(small)) == 1
 
 
@@ -267,7 +267,7 @@ def test_connection_inspector_sees_its_transaction(engine: Engine) -> None:
         connection.exec_driver_sql("CREATE TABLE scratch (id INTEGER PRIMARY KEY)")
         assert inspect(connection).get_table_names() == ["scratch"]
         table = Table("scratch", MetaData(), autoload_with=connection)
-        assert [c.name for c in table.columns] == ["id"]
+        assert table.columns.keys() == ["id"]
         connection.commit()
 
 

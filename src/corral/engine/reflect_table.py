@@ -66,7 +66,7 @@ def fill_table(
 ) -> None:
     """Add what the database has for ``table`` to it (see the module's docstring)."""
     name = table.name
-    given = {column.name for column in table.columns}
+    given = {column.name for column in table.columns if isinstance(column, Column)}
     for reflected in inspector.get_columns(name):
         column_name = reflected["name"]
         if include_columns is not None and column_name not in include_columns:
@@ -100,7 +100,7 @@ def fill_table(
         _add_constraint(
             table,
             ForeignKeyConstraint(
-                [present[c] for c in columns],
+                list(columns),
                 [f"{referred}.{c}" for c in fk["referred_columns"]],
                 name=fk["name"],
                 ondelete=options.get("ondelete"),
@@ -110,11 +110,10 @@ def fill_table(
 
     for unique in inspector.get_unique_constraints(name):
         if all(c in present for c in unique["column_names"]):
-            columns = [present[c] for c in unique["column_names"]]
-            _add_constraint(table, UniqueConstraint(*columns, name=unique["name"]))
+            _add_constraint(table, UniqueConstraint(*unique["column_names"], name=unique["name"]))
 
     for check in inspector.get_check_constraints(name):
-        _add_constraint(table, CheckConstraint(text(check["sqltext"]), name=check["name"]))
+        _add_constraint(table, CheckConstraint(check["sqltext"], name=check["name"]))
 
     known_indexes = {index.name for index in table.indexes}
     for index in inspector.get_indexes(name):

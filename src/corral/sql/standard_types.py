@@ -91,7 +91,7 @@ class DOUBLE(Float):
     """``DOUBLE``: an 8-byte floating point number."""
 
 
-class DOUBLE_PRECISION(Float):  # noqa: N801  (SQLAlchemy's name)
+class DOUBLE_PRECISION(Float):
     """``DOUBLE PRECISION``: an 8-byte floating point number."""
 
 

@@ -92,10 +92,21 @@ def column_type(column_type: str) -> TypeEngine:
     if kind is None:
         return NULLTYPE
     if kind in (std.VARCHAR, std.CHAR) and numbers:
-        return kind(numbers[0])  # type: ignore[call-arg]
+        return kind(numbers[0])
     if kind in (std.DECIMAL, std.NUMERIC) and numbers:
         return kind(*numbers)  # type: ignore[arg-type]
     return kind()
+
+
+def _default_sql(written: str | None, extra: str, data_type: str, mariadb: bool) -> str | None:
+    """A column's default as SQL text. MariaDB writes SQL ("NULL" for no default on a
+    nullable column); MySQL writes a string default's bare value."""
+    if written is None or (mariadb and written == "NULL"):
+        return None
+    textual = data_type in ("char", "varchar", "text", "enum", "set")
+    if not mariadb and textual and "DEFAULT_GENERATED" not in extra:
+        return "'" + written.replace("'", "''") + "'"
+    return written
 
 
 class MySQLReflection(DialectReflection):
@@ -155,14 +166,10 @@ class MySQLReflection(DialectReflection):
         )
         mariadb = self._is_mariadb(connection)
         columns: list[ReflectedColumn] = []
-        for name, type_text, nullable, default, extra, comment, data_type in self.rows(
+        for name, type_text, nullable, written, extra, comment, data_type in self.rows(
             connection, sql, table=table, schema=schema
         ):
-            if mariadb and default == "NULL":
-                default = None  # MariaDB writes "no default" on a nullable column so
-            elif not mariadb and default is not None and "DEFAULT_GENERATED" not in extra:
-                if data_type in ("char", "varchar", "text", "enum", "set"):
-                    default = "'" + default.replace("'", "''") + "'"
+            default = _default_sql(written, extra, data_type, mariadb)
             columns.append(
                 {
                     "name": name,
@@ -240,7 +247,9 @@ class MySQLReflection(DialectReflection):
             found.setdefault(name, (not int(non_unique), []))[1].append(column)
         return found
 
-    def _foreign_key_names(self, connection: Connection, table: str, schema: str | None) -> set[str]:
+    def _foreign_key_names(
+        self, connection: Connection, table: str, schema: str | None
+    ) -> set[str]:
         rows = self._key_columns(connection, table, schema, "k.referenced_table_name IS NOT NULL")
         return {row[0] for row in rows}
 

@@ -77,7 +77,7 @@ def column_type(formatted: str, enum_labels: list[str] | None, type_name: str) -
     if match is None:
         return NULLTYPE
     name, first, second, zone = match.groups()
-    if name == "timestamp" or zone == " with time zone" and name.startswith("timestamp"):
+    if name == "timestamp" or (zone == " with time zone" and name.startswith("timestamp")):
         return std.TIMESTAMP(timezone=zone == " with time zone")
     if zone is not None:
         name += zone
@@ -85,7 +85,7 @@ def column_type(formatted: str, enum_labels: list[str] | None, type_name: str) -
     if kind is None:
         return NULLTYPE
     if kind in (std.VARCHAR, std.CHAR) and first is not None:
-        return kind(int(first))  # type: ignore[call-arg]
+        return kind(int(first))
     if kind is std.NUMERIC and first is not None:
         return std.NUMERIC(int(first), int(second) if second is not None else None)
     return kind()
@@ -250,7 +250,8 @@ class PostgreSQLReflection(DialectReflection):
     ) -> list[ReflectedIndex]:
         sql = (
             "SELECT ic.relname, i.indisunique, "
-            "ARRAY(SELECT a.attname FROM unnest(CAST(i.indkey AS int2[])) WITH ORDINALITY k(num, ord) "
+            "ARRAY(SELECT a.attname "
+            "FROM unnest(CAST(i.indkey AS int2[])) WITH ORDINALITY k(num, ord) "
             "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num "
             "ORDER BY k.ord) "
             "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "

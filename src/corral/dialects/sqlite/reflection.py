@@ -101,8 +101,8 @@ def column_type(declared: str) -> TypeEngine:
         if any(word in name for word in ("REAL", "FLOA", "DOUB")):
             return std.REAL()
         return std.NUMERIC()
-    if issubclass(kind, std.String | std.BLOB) and numbers:
-        return kind(numbers[0])  # type: ignore[call-arg]
+    if issubclass(kind, std.VARCHAR | std.CHAR | std.TEXT | std.BLOB) and numbers:
+        return kind(numbers[0])
     if issubclass(kind, std.NUMERIC | std.DECIMAL) and numbers:
         return kind(*numbers)  # type: ignore[arg-type]
     return kind()
@@ -198,8 +198,10 @@ class SQLiteReflection(DialectReflection):
     def pk_constraint(
         self, connection: Connection, table: str, schema: str | None
     ) -> ReflectedPrimaryKeyConstraint:
-        rows = sorted((r for r in self._pragma(connection, "table_xinfo", table, schema) if r[5]),
-                      key=lambda r: r[5])
+        rows = sorted(
+            (r for r in self._pragma(connection, "table_xinfo", table, schema) if r[5]),
+            key=lambda r: r[5],
+        )
         found = re.search(
             rf"CONSTRAINT\s+{_NAME}\s+PRIMARY\s+KEY", self._sql(connection, table, schema), re.I
         )

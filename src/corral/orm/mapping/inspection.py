@@ -149,7 +149,7 @@ def _inspect_mapped(subject: Any) -> Any:
 
 
 @overload
-def inspect(subject: Engine | Connection, raiseerr: bool = True) -> Inspector: ...
+def inspect(subject: Engine | Connection, raiseerr: bool = True) -> Inspector: ...  # type: ignore[overload-overlap]
 
 
 @overload

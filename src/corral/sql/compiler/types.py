@@ -80,6 +80,7 @@ class TypeCompiler:
 
     def visit_float(self, type_: sqltypes.Float) -> str:
         return "DOUBLE PRECISION"
+
     def visit_numeric(self, type_: sqltypes.Numeric) -> str:
         if type_.precision is None:
             return "NUMERIC"
