@@ -49,11 +49,16 @@ def inspect(subject: Any, raiseerr: bool = True) -> Any:
     """What corral knows about ``subject``: an ``Inspector`` for an Engine or Connection,
     the Mapper of a mapped class, the state of a mapped object.
 
-    With ``raiseerr=False`` an object nothing is known about gives None instead of
-    ``NoInspectionAvailable``.
+    With ``raiseerr=False`` an object nothing is known about (an unmapped class or
+    object too) gives None instead of raising.
     """
     function = lookup(subject)
-    result = function(subject) if function is not None else None
+    try:
+        result = function(subject) if function is not None else None
+    except (exc.NoInspectionAvailable, exc.UnmappedError):
+        if raiseerr:
+            raise
+        return None
     if result is None and raiseerr:
         raise exc.NoInspectionAvailable(
             f"inspect() knows nothing about {type(subject).__name__} objects; it takes an "

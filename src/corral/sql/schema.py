@@ -513,9 +513,18 @@ class Table(TableClause):
         """Add what the database has for this table (``autoload_with=``) to it."""
         from corral.inspection import inspect
 
-        if reflection is not None:
+        if reflection is None:
+            return
+        try:
             inspector = inspect(reflection.bind)
-            inspector.reflect_table(self, reflection.include_columns, (), reflection.resolve_fks)
+        except exc.InvalidRequestError:
+            inspector = None
+        if not hasattr(inspector, "reflect_table"):
+            raise exc.ArgumentError(
+                f"Table {self.name!r}: autoload_with= takes an Engine or a Connection, got "
+                f"{type(reflection.bind).__name__}"
+            )
+        inspector.reflect_table(self, reflection.include_columns, (), reflection.resolve_fks)
 
     @property
     def dialect_kwargs(self) -> dict[str, Any]:

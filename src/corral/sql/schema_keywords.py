@@ -183,10 +183,17 @@ def reflection(kwargs: dict[str, Any], what: str) -> Reflection | None:
     resolve_fks = kwargs.pop("resolve_fks", True)
     autoload_replace = kwargs.pop("autoload_replace", True)
     if bind is None:
-        if autoload or include is not None:
+        given = {
+            "autoload": bool(autoload),
+            "include_columns": include is not None,
+            "resolve_fks": resolve_fks is not True,
+            "autoload_replace": autoload_replace is not True,
+        }
+        if any(given.values()):
+            named = ", ".join(f"{key}=" for key, wanted in given.items() if wanted)
             raise exc.ArgumentError(
-                f"{what}: autoload=True and include_columns= read the table from the database, "
-                "which needs to know which one: pass autoload_with=engine (or a connection)"
+                f"{what}: {named} only mean something when reading the table from the "
+                "database (reflection): pass autoload_with=engine (or a connection) too"
             )
         return None
     if autoload_replace is not True:

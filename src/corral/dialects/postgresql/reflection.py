@@ -72,7 +72,10 @@ def column_type(formatted: str, enum_labels: list[str] | None, type_name: str) -
         return ENUM(*enum_labels, name=type_name)
     if formatted.endswith("[]"):
         item = column_type(formatted.rstrip("[]"), None, "")
-        return ARRAY(item, dimensions=formatted.count("[]")) if item is not NULLTYPE else NULLTYPE
+        if item is NULLTYPE:
+            return NULLTYPE
+        dimensions = formatted.count("[]")
+        return ARRAY(item, dimensions=dimensions) if dimensions > 1 else ARRAY(item)
     match = _FORMAT.match(formatted)
     if match is None:
         return NULLTYPE

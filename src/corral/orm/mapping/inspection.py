@@ -164,9 +164,4 @@ def inspect(subject: Any, raiseerr: bool = True) -> Any:
     """``corral.inspect``: an ``Inspector`` of the database behind an Engine or Connection,
     the Mapper of a mapped class, or the inspection of a mapped object (see
     ``corral.inspection``). With ``raiseerr=False`` an unmapped subject gives None."""
-    try:
-        return inspection.inspect(subject)
-    except (exc.UnmappedError, exc.NoInspectionAvailable):
-        if raiseerr:
-            raise
-        return None
+    return inspection.inspect(subject, raiseerr)
