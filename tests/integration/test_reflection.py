@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from corral import (
+    JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -14,21 +16,30 @@ from corral import (
     DateTime,
     Engine,
     Enum,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
+    Interval,
+    LargeBinary,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Table,
     Text,
+    Time,
+    Unicode,
+    UnicodeText,
     UniqueConstraint,
+    Uuid,
     exc,
     insert,
     inspect,
     select,
     text,
+    true,
 )
 from corral.engine.reflection import Inspector
 from corral.sql.schema import Column as SchemaColumn
@@ -82,6 +93,24 @@ def _library() -> MetaData:
             ["book_id", "edition"], ["editions.book_id", "editions.number"], name="fk_reviews_ed"
         ),
         Index("ix_reviews_stars_book", "stars", "book_id", unique=True),
+    )
+    Table(
+        "samples",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("big", BigInteger),
+        Column("small", SmallInteger),
+        Column("ratio", Float),
+        Column("label", Unicode(30)),
+        Column("notes", UnicodeText),
+        Column("at", DateTime(timezone=True)),
+        Column("clock", Time),
+        Column("duration", Interval),
+        Column("payload", LargeBinary),
+        Column("document", JSON),
+        Column("token", Uuid),
+        Column("kind", Enum("aa", "bbb", native_enum=False)),
+        Column("flag", Boolean, nullable=False, server_default=true()),
     )
     return metadata
 
@@ -156,7 +185,7 @@ def test_inspector_reads_columns_keys_and_constraints(engine: Engine) -> None:
     _library().create_all(engine)
     inspector = inspect(engine)
     assert isinstance(inspector, Inspector)
-    assert inspector.get_table_names() == ["authors", "books", "editions", "reviews"]
+    assert inspector.get_table_names() == ["authors", "books", "editions", "reviews", "samples"]
     columns = {c["name"]: c for c in inspector.get_columns("books")}
     assert list(columns) == [
         "id", "author_id", "title", "price", "in_print", "status", "added", "stock"

@@ -49,13 +49,15 @@ class ReflectedIndex(TypedDict):
     column_names: list[str]
     unique: bool
     dialect_options: dict[str, Any]
-    #: The UNIQUE constraint this index is (MariaDB, where they are one thing).
+    #: The UNIQUE constraint this index was made for (or is, on MariaDB).
     duplicates_constraint: NotRequired[str]
 
 
 class ReflectedUniqueConstraint(TypedDict):
     name: str | None
     column_names: list[str]
+    #: The unique index this constraint is (MariaDB, where they are one thing).
+    duplicates_index: NotRequired[str]
 
 
 class ReflectedCheckConstraint(TypedDict):

@@ -172,7 +172,8 @@ class Inspector:
     def get_indexes(
         self, table_name: str, schema: str | None = None, **kw: Any
     ) -> list[ReflectedIndex]:
-        """The table's indexes other than its primary key and UNIQUE constraints."""
+        """The table's indexes other than its primary key's; one a UNIQUE constraint made
+        is marked ``duplicates_constraint`` (PostgreSQL, MariaDB)."""
         return self._table("indexes", table_name, schema, kw, self._reflection.indexes)
 
     def get_unique_constraints(

@@ -5,7 +5,9 @@ A name without ``schema=`` is looked up in the connection's database
 ``tinyint(1)`` (what ``Boolean`` creates) is ``BOOLEAN``, ``enum('a','b')`` an
 ``Enum``, the TEXT and BLOB sizes the dialect's own types. UNIQUE constraints are
 unique indexes here: ``get_unique_constraints()`` lists them, and ``get_indexes()``
-lists them too, marked ``duplicates_constraint``, as SQLAlchemy does.
+lists them too, marked ``duplicates_constraint``. The index MariaDB makes by itself
+for a foreign key (named as the constraint) is left out, so that a table
+``create_all`` made reads back with the indexes it was given.
 """
 
 from __future__ import annotations
@@ -276,7 +278,7 @@ class MySQLReflection(DialectReflection):
         self, connection: Connection, table: str, schema: str | None
     ) -> list[ReflectedUniqueConstraint]:
         return [
-            {"name": name, "column_names": columns}
+            {"name": name, "column_names": columns, "duplicates_index": name}
             for name, (unique, columns) in self._statistics(connection, table, schema).items()
             if unique
         ]

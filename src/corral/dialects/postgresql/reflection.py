@@ -190,7 +190,7 @@ class PostgreSQLReflection(DialectReflection):
             "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num "
             "ORDER BY k.ord), "
             "rc.relname, rn.nspname, con.confupdtype, con.confdeltype, "
-            "pg_catalog.pg_get_constraintdef(con.oid), rn.nspname = current_schema() "
+            "pg_catalog.pg_get_constraintdef(con.oid, true), rn.nspname = current_schema() "
             "FROM pg_catalog.pg_constraint con "
             "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -256,19 +256,29 @@ class PostgreSQLReflection(DialectReflection):
             "ARRAY(SELECT a.attname "
             "FROM unnest(CAST(i.indkey AS int2[])) WITH ORDINALITY k(num, ord) "
             "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num "
-            "ORDER BY k.ord) "
+            "ORDER BY k.ord), con.conname "
             "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
             "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+            "LEFT JOIN pg_catalog.pg_constraint con "
+            "ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x') "
             f"WHERE c.relname = :table AND {self._schema(schema)} AND NOT i.indisprimary "
-            "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con "
-            "WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')) "
-            "ORDER BY ic.relname"
+            "AND (con.contype IS NULL OR con.contype = 'u') ORDER BY ic.relname"
         )
-        return [
-            {"name": name, "column_names": list(columns), "unique": unique, "dialect_options": {}}
-            for name, unique, columns in self.rows(connection, sql, table=table, schema=schema)
-        ]
+        result: list[ReflectedIndex] = []
+        for name, unique, columns, constraint in self.rows(
+            connection, sql, table=table, schema=schema
+        ):
+            index: ReflectedIndex = {
+                "name": name,
+                "column_names": list(columns),
+                "unique": unique,
+                "dialect_options": {},
+            }
+            if constraint is not None:
+                index["duplicates_constraint"] = constraint
+            result.append(index)
+        return result
 
     def table_comment(
         self, connection: Connection, table: str, schema: str | None
