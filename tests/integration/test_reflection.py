@@ -309,3 +309,33 @@ def test_missing_table_raises_no_such_table(engine: Engine) -> None:
     assert "ghosts" not in metadata.tables
     with pytest.raises(exc.NoSuchTableError):
         inspect(engine).get_columns("ghosts")
+
+
+def test_schema_argument_names_the_default_schema(engine: Engine) -> None:
+    """schema= with the connection's own schema (database on MariaDB, main on SQLite) gives
+    what the calls without it give; an unknown schema has no tables."""
+    _library().create_all(engine)
+    inspector = inspect(engine)
+    schema = inspector.default_schema_name
+    assert schema is not None and inspector.has_schema(schema)
+    assert schema in inspector.get_schema_names()
+    assert inspector.get_table_names(schema=schema) == inspector.get_table_names()
+    named = inspector.get_columns("books", schema=schema)
+    assert [c["name"] for c in named] == [c["name"] for c in inspector.get_columns("books")]
+    assert not inspector.has_table("books", schema="no_such_schema")
+
+
+def test_a_view_reflects_with_a_primary_key_given(engine: Engine) -> None:
+    """A view has no keys of its own: a column given as primary key makes it mappable."""
+    _library().create_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE VIEW short_books AS SELECT id, title FROM books")
+    view = Table(
+        "short_books",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        autoload_with=engine,
+    )
+    assert view.columns.keys() == ["id", "title"]
+    assert [c.name for c in view.primary_key.columns] == ["id"]
+    assert "select" in inspect(engine).get_view_definition("short_books").lower()

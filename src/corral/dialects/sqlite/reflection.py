@@ -169,6 +169,8 @@ class SQLiteReflection(DialectReflection):
         return self._sql(connection, view, schema)
 
     def has_table(self, connection: Connection, table: str, schema: str | None) -> bool:
+        if schema is not None and schema not in self.schema_names(connection):
+            return False
         sql = (
             f"SELECT name FROM {self._prefix(schema)}sqlite_master "
             "WHERE type IN ('table', 'view') AND name = :name"
