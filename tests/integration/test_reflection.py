@@ -339,3 +339,49 @@ def test_a_view_reflects_with_a_primary_key_given(engine: Engine) -> None:
     assert view.columns.keys() == ["id", "title"]
     assert [c.name for c in view.primary_key.columns] == ["id"]
     assert "select" in inspect(engine).get_view_definition("short_books").lower()
+
+
+def test_tables_of_another_schema(engine: Engine, backend: str) -> None:
+    """schema= reads another schema's tables; reflecting a table whose foreign key refers
+    into another schema raises naming it, and include_columns leaves that key out."""
+    with engine.connect() as connection:
+        own = inspect(connection).default_schema_name
+        other = f"{own}_other" if backend == "mysql" else "other"
+        create = {
+            "sqlite": "ATTACH DATABASE ':memory:' AS other",
+            "postgresql": "CREATE SCHEMA other",
+            "mysql": f"CREATE DATABASE {other}",
+        }
+        drop = {
+            "sqlite": "DETACH DATABASE other",
+            "postgresql": "DROP SCHEMA other CASCADE",
+            "mysql": f"DROP DATABASE {other}",
+        }
+        connection.exec_driver_sql(create[backend])
+        connection.commit()
+        try:
+            connection.exec_driver_sql(f"CREATE TABLE {other}.parents (id INTEGER PRIMARY KEY)")
+            inspector = inspect(connection)
+            assert other in inspector.get_schema_names()
+            assert inspector.get_table_names(schema=other) == ["parents"]
+            assert inspector.get_columns("parents", schema=other)[0]["name"] == "id"
+            assert not inspector.has_table("parents")
+            if backend != "sqlite":  # SQLite keys cannot refer to another database
+                connection.exec_driver_sql(
+                    "CREATE TABLE children (id INTEGER PRIMARY KEY, "
+                    f"parent_id INTEGER REFERENCES {other}.parents (id))"
+                )
+                (fk,) = inspect(connection).get_foreign_keys("children")
+                assert (fk["referred_schema"], fk["referred_table"]) == (other, "parents")
+                with pytest.raises(exc.NoSuchTableError, match=f"refers to {other}.parents"):
+                    Table("children", MetaData(), autoload_with=connection)
+                children = Table(
+                    "children", MetaData(), autoload_with=connection, include_columns=["id"]
+                )
+                assert children.columns.keys() == ["id"]
+                connection.exec_driver_sql("DROP TABLE children")
+            connection.commit()
+        finally:
+            connection.rollback()
+            connection.exec_driver_sql(drop[backend])
+            connection.commit()

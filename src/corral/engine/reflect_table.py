@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from corral import exc
 from corral.engine.reflected import ReflectedColumn
 from corral.sql.schema import (
     CheckConstraint,
@@ -94,6 +95,12 @@ def fill_table(
         if not all(c in present for c in columns):
             continue
         referred = fk["referred_table"]
+        if fk["referred_schema"] is not None:
+            raise exc.NoSuchTableError(
+                f"Table {name!r}: its foreign key {fk['name'] or columns!r} refers to "
+                f"{fk['referred_schema']}.{referred}, in another schema, which corral's "
+                "Tables cannot name yet; leave its columns out with include_columns=[...]"
+            )
         if resolve_fks and referred not in metadata.tables:
             Table(referred, metadata, autoload_with=inspector.bind)
         options = fk["options"]
