@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from corral import exc, inspection
 from corral.engine.base import Connection
 from corral.engine.engine import Engine
+from corral.engine.reflect_table import fill_table
 from corral.engine.reflected import (
     DialectReflection,
     ReflectedCheckConstraint,
@@ -207,9 +208,12 @@ class Inspector:
         """Add to ``table`` the columns, primary key, foreign keys, indexes, constraints
         and comment the database has for it, keeping the columns it already has."""
         _refuse_keywords(kw, "reflect_table")
-        from corral.engine.reflect_table import fill_table
-
-        fill_table(self, table, include_columns, exclude_columns, resolve_fks)
+        if isinstance(self.bind, Connection):
+            fill_table(self, table, include_columns, exclude_columns, resolve_fks)
+            return
+        with self.engine.connect() as connection:  # one connection for every question
+            inspector = Inspector(connection)
+            fill_table(inspector, table, include_columns, exclude_columns, resolve_fks)
 
 
 @inspection.inspects(Engine, Connection)
