@@ -157,3 +157,13 @@ def test_autoload_on_a_table_the_metadata_has_returns_it() -> None:
     metadata = MetaData()
     users = Table("users", metadata, corral.Column("id", corral.Integer, primary_key=True))
     assert Table("users", metadata, autoload_with=create_engine("sqlite://")) is users
+
+
+def test_str_of_a_type_is_its_generic_ddl() -> None:
+    """str() of a type (as programs print a reflected column's type) is its DDL spelling;
+    compile(dialect) gives a dialect's."""
+    assert str(VARCHAR(30)) == "VARCHAR(30)"
+    assert str(INTEGER()) == "INTEGER"
+    assert str(NUMERIC(10, 2)) == "NUMERIC(10, 2)"
+    assert corral.Float().compile(create_engine("sqlite://").dialect) == "FLOAT"
+    assert str(NullType()) == "NullType()"
