@@ -131,4 +131,5 @@ def fill_table(
             # An Index given the table's Column objects attaches itself to the table.
             Index(index["name"], *(present[c] for c in names), unique=index["unique"])
 
-    table.comment = inspector.get_table_comment(name)["text"]
+    if table.comment is None:  # a comment given to Table() stays
+        table.comment = inspector.get_table_comment(name)["text"]

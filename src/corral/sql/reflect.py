@@ -1,4 +1,4 @@
-"""``MetaData.reflect()``: a Table for each table the database has, read from it.
+"""``Table(..., autoload_with=)`` and ``MetaData.reflect()``: Tables read from the database.
 
 The questions go to the ``Inspector`` that ``corral.inspection.inspect(bind)`` gives
 (the engine registers it); this layer only chooses the names and builds the Tables.
@@ -13,7 +13,24 @@ from corral import exc
 from corral.inspection import inspect
 
 if TYPE_CHECKING:
-    from corral.sql.schema import MetaData
+    from corral.sql.schema import MetaData, Table
+    from corral.sql.schema_keywords import Reflection
+
+
+def reflect_table(table: Table, reflection: Reflection | None) -> None:
+    """Fill ``table`` from the database ``reflection.bind`` reaches (``autoload_with=``)."""
+    if reflection is None:
+        return
+    try:
+        inspector = inspect(reflection.bind)
+    except exc.InvalidRequestError:
+        inspector = None
+    if not hasattr(inspector, "reflect_table"):
+        raise exc.ArgumentError(
+            f"Table {table.name!r}: autoload_with= takes an Engine or a Connection, got "
+            f"{type(reflection.bind).__name__}"
+        )
+    inspector.reflect_table(table, reflection.include_columns, (), reflection.resolve_fks)
 
 
 def reflect_metadata(

@@ -13,6 +13,7 @@ from corral.sql.dialect_options import flat as flat_dialect_options
 from corral.sql.elements import ColumnElement
 from corral.sql.foreign_key_types import adopt_referred_types
 from corral.sql.from_clause import ColumnCollection, TableClause
+from corral.sql.reflect import reflect_metadata, reflect_table
 from corral.sql.schema_repr import column_repr, index_ddl, table_repr
 from corral.sql.text import TextClause
 from corral.sql.type_api import TypeEngine, to_instance
@@ -437,7 +438,7 @@ class Table(TableClause):
     def __init__(self, name: str, metadata: MetaData, *items: Any, **kwargs: Any) -> None:
         if getattr(self, "metadata", None) is metadata and metadata.tables.get(name) is self:
             if kwargs.get("extend_existing") and kwargs.get("autoload_with") is not None:
-                self._reflect(keywords.reflection(dict(kwargs), f"Table {name!r}"))
+                reflect_table(self, keywords.reflection(dict(kwargs), f"Table {name!r}"))
             return  # Table(name, metadata) again: the existing table (extended when asked)
         if not isinstance(metadata, MetaData):
             raise exc.ArgumentError(
@@ -503,28 +504,11 @@ class Table(TableClause):
         metadata.tables[name] = self
         if options.reflection is not None:
             try:
-                self._reflect(options.reflection)
+                reflect_table(self, options.reflection)
             except BaseException:
                 del metadata.tables[name]
                 raise
         adopt_referred_types(self)
-
-    def _reflect(self, reflection: keywords.Reflection | None) -> None:
-        """Add what the database has for this table (``autoload_with=``) to it."""
-        from corral.inspection import inspect
-
-        if reflection is None:
-            return
-        try:
-            inspector = inspect(reflection.bind)
-        except exc.InvalidRequestError:
-            inspector = None
-        if not hasattr(inspector, "reflect_table"):
-            raise exc.ArgumentError(
-                f"Table {self.name!r}: autoload_with= takes an Engine or a Connection, got "
-                f"{type(reflection.bind).__name__}"
-            )
-        inspector.reflect_table(self, reflection.include_columns, (), reflection.resolve_fks)
 
     @property
     def dialect_kwargs(self) -> dict[str, Any]:
@@ -613,8 +597,6 @@ class MetaData:
         """Add a Table for each table (and view, with ``views``) of the database, or those
         in ``only``, read from it; tables this MetaData has stay (``extend_existing``
         adds what they lack)."""
-        from corral.sql.reflect import reflect_metadata
-
         keywords.refuse_schema(schema, None, "MetaData.reflect()")
         reflect_metadata(
             self, bind, views, only, extend_existing, autoload_replace, resolve_fks, dialect_kwargs
