@@ -246,6 +246,8 @@ def test_autoload_keeps_given_columns_and_include_columns_limits(engine: Engine)
     assert isinstance(authors.c.bio.type, String) and authors.c.bio.type.length == 10
     assert authors.columns.keys()[0] == "bio"
     assert "email" in authors.c
+    commented = Table("authors", MetaData(), comment="mine", autoload_with=engine)
+    assert commented.comment == "mine"
     partial = Table("books", MetaData(), autoload_with=engine, include_columns=["id", "title"])
     assert partial.columns.keys() == ["id", "title"]
     assert partial.foreign_key_constraints == []
@@ -288,6 +290,9 @@ def test_metadata_reflect_only_views_and_existing_tables(engine: Engine) -> None
     assert kept.tables["authors"] is small
     assert small.columns.keys() == ["id", "name", "email", "born", "bio"]
     assert len(_unique_sets(small)) == 1
+    counts = (len(small.constraints), len(small.indexes))
+    kept.reflect(engine, only=["authors"], extend_existing=True)  # again: nothing twice
+    assert (len(small.constraints), len(small.indexes)) == counts
 
 
 def test_connection_inspector_sees_its_transaction(engine: Engine) -> None:
