@@ -164,4 +164,17 @@ def inspect(subject: Any, raiseerr: bool = True) -> Any:
     """``corral.inspect``: an ``Inspector`` of the database behind an Engine or Connection,
     the Mapper of a mapped class, or the inspection of a mapped object (see
     ``corral.inspection``). With ``raiseerr=False`` an unmapped subject gives None."""
-    return inspection.inspect(subject, raiseerr)
+    try:
+        if not isinstance(subject, _NOT_INSTANCES):  # the common case first: an object
+            return InstanceInspection(subject, state_of(subject))
+        if isinstance(subject, Engine | Connection):
+            return Inspector(subject)
+        return _inspect_mapped(subject)
+    except exc.UnmappedError:
+        if raiseerr:
+            raise
+        return None
+
+
+#: What ``inspect()`` does not take for a mapped object.
+_NOT_INSTANCES = (type, Mapper, Engine, Connection)
