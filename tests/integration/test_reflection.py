@@ -390,3 +390,21 @@ def test_tables_of_another_schema(engine: Engine, backend: str) -> None:
             connection.rollback()
             connection.exec_driver_sql(drop[backend])
             connection.commit()
+
+
+def test_get_enums_lists_named_enum_types(engine: Engine) -> None:
+    """get_enums() lists PostgreSQL's named enum types with their labels in order; where
+    the database has none (features.native_enum is not "named") it raises saying so."""
+    _library().create_all(engine)
+    inspector = inspect(engine)
+    if engine.dialect.features.native_enum != "named":
+        with pytest.raises(exc.InvalidRequestError, match="has no named enum types"):
+            inspector.get_enums()
+        return
+    (status,) = inspector.get_enums()
+    assert (status["name"], status["labels"]) == (
+        "book_status",
+        ["draft", "published", "withdrawn"],
+    )
+    assert status["visible"] is True
+    assert status in inspector.get_enums(schema="*")

@@ -69,6 +69,16 @@ class ReflectedTableComment(TypedDict):
     text: str | None
 
 
+class ReflectedEnum(TypedDict):
+    """A named enum type (PostgreSQL): its name, schema, whether the search path finds
+    it (``visible``) and its labels in order."""
+
+    name: str
+    schema: str
+    visible: bool
+    labels: list[str]
+
+
 def foreign_key_options(ondelete: str | None, onupdate: str | None) -> dict[str, Any]:
     """The ``options`` of a reflected foreign key: the ON DELETE / ON UPDATE actions that
     are not the default (NO ACTION), upper case, as SQLAlchemy reports them."""
@@ -140,6 +150,10 @@ class DialectReflection:
     def table_comment(
         self, connection: Connection, table: str, schema: str | None
     ) -> ReflectedTableComment:
+        raise NotImplementedError
+
+    def enums(self, connection: Connection, schema: str | None) -> list[ReflectedEnum]:
+        """The named enum types; only dialects whose ``features.native_enum`` is "named"."""
         raise NotImplementedError
 
     def require_table(self, connection: Connection, table: str, schema: str | None) -> None:

@@ -22,6 +22,7 @@ from corral.engine.reflected import (
     DialectReflection,
     ReflectedCheckConstraint,
     ReflectedColumn,
+    ReflectedEnum,
     ReflectedForeignKeyConstraint,
     ReflectedIndex,
     ReflectedPrimaryKeyConstraint,
@@ -134,6 +135,18 @@ class Inspector:
     ) -> bool:
         _refuse_keywords(kw, "has_index")
         return any(ix["name"] == index_name for ix in self.get_indexes(table_name, schema))
+
+    def get_enums(self, schema: str | None = None, **kw: Any) -> list[ReflectedEnum]:
+        """The named enum types of ``schema`` (``"*"``: of every schema), on a database
+        that has them (PostgreSQL), as SQLAlchemy's PostgreSQL Inspector lists them."""
+        _refuse_keywords(kw, "get_enums")
+        if self.dialect.features.native_enum != "named":
+            raise exc.InvalidRequestError(
+                f"Inspector.get_enums(): {self.dialect.name} has no named enum types (an "
+                "Enum column's values are in its type, see get_columns())"
+            )
+        ask = self._reflection.enums
+        return list(self._cached(("enums", schema), lambda c: ask(c, schema)))
 
     # -- one table ----------------------------------------------------------------------
 

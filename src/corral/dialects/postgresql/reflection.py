@@ -19,6 +19,7 @@ from corral.engine.reflected import (
     DialectReflection,
     ReflectedCheckConstraint,
     ReflectedColumn,
+    ReflectedEnum,
     ReflectedForeignKeyConstraint,
     ReflectedIndex,
     ReflectedPrimaryKeyConstraint,
@@ -144,6 +145,20 @@ class PostgreSQLReflection(DialectReflection):
         for type_oid, label in self.rows(connection, sql):
             labels.setdefault(type_oid, []).append(label)
         return labels
+
+    def enums(self, connection: Connection, schema: str | None) -> list[ReflectedEnum]:
+        where = "" if schema == "*" else f"AND {self._schema(schema)} "
+        sql = (
+            "SELECT t.typname, n.nspname, pg_catalog.pg_type_is_visible(t.oid), "
+            "ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid "
+            "ORDER BY e.enumsortorder) "
+            "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+            f"WHERE t.typtype = 'e' {where}ORDER BY n.nspname, t.typname"
+        )
+        return [
+            {"name": name, "schema": nsp, "visible": visible, "labels": list(labels)}
+            for name, nsp, visible, labels in self.rows(connection, sql, schema=schema)
+        ]
 
     def columns(
         self, connection: Connection, table: str, schema: str | None
