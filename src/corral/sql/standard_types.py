@@ -2,10 +2,10 @@
 
 Each is the generic type of the same meaning under the name a database spells,
 as SQLAlchemy has them: reflection gives these back (a column read from the
-database shows as ``Column('x', INTEGER(), ...)``), and a program may use them
-to ask for a spelling. They behave as their generic type: the same conversions,
-the same checks, and the same DDL
-(except ``CHAR``, created as ``CHAR(length)``).
+database shows as ``Column('x', INTEGER(), ...)``). Each behaves as its generic
+type, with the same conversions, checks and DDL (``TIMESTAMP`` is a ``DateTime``,
+``REAL`` a ``Float``, created as corral's 8-byte float); only ``CHAR`` has DDL of
+its own, ``CHAR(length)``.
 """
 
 from __future__ import annotations
