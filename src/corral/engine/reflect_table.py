@@ -85,9 +85,8 @@ def fill_table(
         constraint = PrimaryKeyConstraint(*pk_columns, name=primary_key["name"])
         constraint._set_table(table)
         table.primary_key = constraint
-        for column in pk_columns:
+        for column in pk_columns:  # nullable stays as the database reports it
             column.primary_key = True
-            column.nullable = False
 
     metadata = table.metadata
     for fk in inspector.get_foreign_keys(name):
