@@ -12,12 +12,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
 from corral.engine.url import URL
 from corral.sql.compiler.dialect import SQLDialect
 from corral.util.arguments import refuse_unknown
+
+if TYPE_CHECKING:
+    from corral.engine.reflected import DialectReflection
 
 #: DB-API exception class names, most specific first, and the corral class each becomes.
 _DBAPI_CLASSES: tuple[tuple[str, type[exc.DBAPIError]], ...] = (
@@ -75,6 +78,8 @@ class DefaultDialect(SQLDialect):
     begin_statement: str = "BEGIN"
     #: create_engine(hide_parameters=True): errors and log lines show no parameters.
     hide_parameters: bool = False
+    #: The catalog queries behind ``inspect(engine)`` (``dialects/<db>/reflection.py``).
+    reflection: ClassVar[DialectReflection]
 
     def __init__(self, **options: Any) -> None:
         super().__init__()
