@@ -69,7 +69,7 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
         return
     _load_expired_versions(session, [*dirty, *deleted])
     plan = plan_flush(new, dirty, deleted)
-    connection = session._connection_for_transaction(transaction)
+    connection = _connection(session, transaction)
     try:
         execute_plan(connection, plan)
     except BaseException as error:
@@ -88,7 +88,7 @@ def _flush_related(
     """A flush of objects with relationships: tables one at a time, keys copied between."""
     work = dependencies.presort(session, new, dirty, deleted)
     _load_expired_versions(session, [*work.dirty, *work.deleted])
-    connection = session._connection_for_transaction(transaction)
+    connection = _connection(session, transaction)
     executed = FlushPlan()
     assigned: list[tuple[object, str]] = []
     try:
@@ -101,6 +101,15 @@ def _flush_related(
     _finalize_flush(session, transaction, executed, updated)
     for obj in [*work.new, *updated]:
         relational_flush.settle_write_only(obj)
+
+
+def _connection(session: Session, transaction: SessionTransaction) -> Any:
+    """The session's connection; a router over its binds when the session routes."""
+    if session._routes:
+        from corral.orm.session.binds import FlushRouter
+
+        return FlushRouter(session, transaction)
+    return session._connection_for_transaction(transaction)
 
 
 def _load_expired_versions(session: Session, objects: list[object]) -> None:
