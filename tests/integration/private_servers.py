@@ -95,8 +95,12 @@ class PrivatePostgreSQL(PrivateServer):
 
     backend = "postgresql"
 
-    def __init__(self, bindir: str, folder: Path, tls: Certificates | None = None) -> None:
+    def __init__(
+        self, bindir: str, folder: Path, tls: Certificates | None = None, settings: str = ""
+    ) -> None:
         self.bindir = bindir
+        #: Extra ``-c name=value`` server settings (``max_prepared_transactions=10``, say).
+        self.settings = settings
         self.tls = tls
         self.folder = folder
         self.port = free_port()
@@ -116,6 +120,7 @@ class PrivatePostgreSQL(PrivateServer):
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options += self.settings
         if self.tls is not None:
             options += (
                 f" -c ssl=on -c ssl_cert_file={self.tls.server_cert}"
@@ -289,6 +294,20 @@ def private_postgresql() -> Iterator[PrivateServer]:
         _missing("PostgreSQL's server (initdb, pg_ctl)")
     pytest.importorskip("psycopg")
     yield from _private(lambda folder: PrivatePostgreSQL(str(bindir), folder))
+
+
+@pytest.fixture(scope="session")
+def twophase_postgresql() -> Iterator[PrivateServer]:
+    """A private PostgreSQL that allows prepared transactions (the shared one may not)."""
+    bindir = _postgresql_bindir()
+    if bindir is None or (os.geteuid() == 0 and shutil.which("runuser") is None):
+        _missing("PostgreSQL's server (initdb, pg_ctl)")
+    pytest.importorskip("psycopg")
+    yield from _private(
+        lambda folder: PrivatePostgreSQL(
+            str(bindir), folder, settings=" -c max_prepared_transactions=10"
+        )
+    )
 
 
 @pytest.fixture(scope="session")
