@@ -78,7 +78,16 @@ def loads_entities(statement: Select, mappers: list[Mapper | None]) -> bool:
 class EntityLoader:
     """Builds objects of one mapper from a slice of each row."""
 
-    __slots__ = ("keys", "mapper", "pk_positions", "populate_existing", "session", "start", "stop")
+    __slots__ = (
+        "keys",
+        "mapper",
+        "pk_positions",
+        "populate_existing",
+        "session",
+        "start",
+        "stop",
+        "token",
+    )
 
     def __init__(
         self,
@@ -97,13 +106,15 @@ class EntityLoader:
         positions = {key: start + i for i, key in enumerate(self.keys)}
         self.pk_positions = tuple(positions[k] for k in mapper.primary_key_attrs)
         self.populate_existing = populate_existing
+        #: The identity token of the objects (a sharded session's shard), else None.
+        self.token = session._load_token
 
     def load(self, row: Sequence[Any]) -> Any:
         pk = tuple([row[i] for i in self.pk_positions])
         if None in pk:
             return None  # no row on this side of an outer join
         mapper = self.mapper
-        key = (mapper.class_, pk)
+        key = (mapper.class_, pk) if self.token is None else (mapper.class_, pk, self.token)
         session = self.session
         obj = session.identity_map.get(key)
         values = zip(self.keys, row[self.start : self.stop], strict=True)
@@ -119,7 +130,7 @@ class EntityLoader:
 
     def load_all(self, rows: list[Any]) -> list[Any]:
         """``load`` for many rows, with everything the loop needs bound to locals once."""
-        if len(self.pk_positions) != 1:
+        if len(self.pk_positions) != 1 or self.token is not None:
             return [self.load(row) for row in rows]
         (pk_index,) = self.pk_positions
         mapper, session = self.mapper, self.session

@@ -190,6 +190,7 @@ def _finish_inserts(
     # Those fetched with the row (INSERT ... RETURNING) are set, not expired.
     fetched = [k for k in others if rows and k in rows[0]]
     others -= set(fetched)
+    token = session._load_token  # a sharded session's shard: part of the identity key
     for obj, params in zip(objects, rows, strict=True):
         d = obj.__dict__
         for name in pk_names:
@@ -199,6 +200,8 @@ def _finish_inserts(
             d[name] = params[name]
         state: InstanceState = d[STATE_ATTR]
         key = (cls, tuple([d[k] for k in pk_names]))
+        if token is not None:
+            key = (*key, token)
         state.key = key
         state.move(ObjectStatus.PERSISTENT)
         state.commit_all()

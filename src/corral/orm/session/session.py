@@ -55,6 +55,10 @@ T = TypeVar("T")
 class Session:
     """Tracks objects, flushes their changes in order, and owns one transaction at a time."""
 
+    #: The identity token objects loaded or inserted now get (the shard, for a sharded
+    #: session): their identity keys are ``(class, primary key, token)``. None: no token.
+    _load_token: Any = None
+
     def __init__(
         self,
         bind: Any = None,
