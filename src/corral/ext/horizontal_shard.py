@@ -287,7 +287,7 @@ class ShardedSession(Session):
         with self._running_on(_shard_of(state)):
             super()._load_unloaded(obj, state, key)
 
-    def get(  # type: ignore[override]
+    def get(
         self,
         entity: type[T],
         ident: Any,

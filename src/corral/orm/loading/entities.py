@@ -14,7 +14,12 @@ from corral import exc
 from corral.engine.result import BufferedRows, Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading.bundle import Bundle
-from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
+from corral.orm.mapping.instance_state import (
+    NO_CHANGES,
+    NOT_EXPIRED,
+    IdentityKey,
+    InstanceState,
+)
 from corral.orm.mapping.mapper import Mapper
 from corral.util.gc_pause import PAUSE_AT, collector_pause
 
@@ -114,7 +119,9 @@ class EntityLoader:
         if None in pk:
             return None  # no row on this side of an outer join
         mapper = self.mapper
-        key = (mapper.class_, pk) if self.token is None else (mapper.class_, pk, self.token)
+        key: IdentityKey = (
+            (mapper.class_, pk) if self.token is None else (mapper.class_, pk, self.token)
+        )
         session = self.session
         obj = session.identity_map.get(key)
         values = zip(self.keys, row[self.start : self.stop], strict=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping import properties
-from corral.orm.mapping.instance_state import InstanceState, state_of
+from corral.orm.mapping.instance_state import IdentityKey, InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.session.large_sessions import check_size
 from corral.orm.session.transaction import (
@@ -199,9 +199,8 @@ def _finish_inserts(
         for name in fetched:
             d[name] = params[name]
         state: InstanceState = d[STATE_ATTR]
-        key = (cls, tuple([d[k] for k in pk_names]))
-        if token is not None:
-            key = (*key, token)
+        pk = tuple([d[k] for k in pk_names])
+        key: IdentityKey = (cls, pk) if token is None else (cls, pk, token)
         state.key = key
         state.move(ObjectStatus.PERSISTENT)
         state.commit_all()
