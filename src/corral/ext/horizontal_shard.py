@@ -202,9 +202,6 @@ class ShardedSession(Session):
             self._flush_by_shard(None)
 
     def _flush_by_shard(self, objects: Iterable[object] | None) -> None:
-        if self._shard_now is not None:  # a flush from a load on one shard: all goes there
-            flushing.flush_pending(self, objects)
-            return
         pending = [*self._new.values(), *self.dirty, *self._deleted.values()]
         if objects is not None:
             chosen = {id(o) for o in objects}
@@ -335,6 +332,35 @@ class ShardedSession(Session):
             if found is not None:
                 return found
         return None
+
+    def get_one(
+        self,
+        entity: type[T],
+        ident: Any,
+        *,
+        with_for_update: bool | Mapping[str, Any] | None = None,
+        populate_existing: bool = False,
+        identity_token: Any = None,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> T:
+        """Like ``get()``, but raises ``NoResultFound`` when no shard has the key."""
+        found = self.get(
+            entity,
+            ident,
+            with_for_update=with_for_update,
+            populate_existing=populate_existing,
+            identity_token=identity_token,
+            execution_options=execution_options,
+            bind_arguments=bind_arguments,
+        )
+        if found is None:
+            where = "" if identity_token is None else f" on shard {identity_token!r}"
+            raise exc.NoResultFound(
+                f"No {getattr(entity, '__name__', entity)} has the primary key {ident!r}"
+                f"{where}; get_one() requires one (get() returns None instead)"
+            )
+        return found
 
 
 class _OnShard:
