@@ -1,4 +1,4 @@
-"""ShardedSession: rows of the same tables spread over two databases (corral.ext.horizontal_shard)."""
+"""ShardedSession: rows of the same tables spread over two databases (ext.horizontal_shard)."""
 
 from __future__ import annotations
 
@@ -246,7 +246,7 @@ def test_missing_choosers_and_unknown_shards_are_refused(shards: dict[str, Engin
     raises naming the shards there are."""
     with pytest.raises(exc.ArgumentError, match="needs identity_chooser="):
         ShardedSession(shard_chooser=shard_chooser, execute_chooser=execute_chooser)
-    with pytest.raises(exc.ArgumentError, match="id_chooser=.*pass identity_chooser="):
+    with pytest.raises(exc.ArgumentError, match=r"id_chooser=.*pass identity_chooser="):
         ShardedSession(
             shard_chooser=shard_chooser,
             id_chooser=lambda q, i: [],
@@ -258,6 +258,6 @@ def test_missing_choosers_and_unknown_shards_are_refused(shards: dict[str, Engin
         execute_chooser=execute_chooser,
         shards=shards,
     )
-    with pytest.raises(exc.InvalidRequestError, match="no shard 'north'.*'east', 'west'"):
+    with pytest.raises(exc.InvalidRequestError, match=r"no shard 'north'.*'east', 'west'"):
         session.execute(select(Store), bind_arguments={"shard_id": "north"})
     session.close()
