@@ -620,3 +620,17 @@ def test_aggregates_take_their_arguments_type() -> None:
     price = column("price", Numeric(10, 2))
     for name in ("max", "min", "sum", "coalesce"):
         assert getattr(func, name)(price).type is price.type
+
+
+def test_untyped_expression_takes_plus_meaning_from_other_side() -> None:
+    """``func.upper(x) + " suffix"`` concatenates (String), ``func.abs(n) + 5`` adds (Integer)."""
+    from corral import column, func, select
+
+    joined = func.upper("lowercase") + " suffix"
+    assert type(joined.type) is String
+    assert str(select(joined)) == "SELECT upper(:upper_1) || :upper_2 AS anon_1"
+    prefixed = "pre" + func.upper("x")
+    assert str(select(prefixed)) == "SELECT :upper_1 || upper(:upper_2) AS anon_1"
+    added = func.abs(column("q", Integer)) + 5
+    assert type(added.type) is Integer
+    assert str(select(added)) == "SELECT abs(q) + :abs_1 AS anon_1"

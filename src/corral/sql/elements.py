@@ -391,8 +391,14 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
     ) -> BinaryExpression[T]:
         self._check_operator(op, other)
         operand = self._arithmetic_operand(op, other)
-        left, right = (operand, self) if reverse else (self, operand)
         type_ = self.type
+        if type_.affinity == "null" and op in (ops.ADD, ops.MUL):
+            # An untyped expression (``func.upper(x)``) takes a commutative operator's
+            # meaning from the other side, as in SQLAlchemy: ``+ " suffix"`` concatenates.
+            type_ = operand.type
+            if op is ops.ADD and type_.affinity == "string":
+                op = ops.CONCAT
+        left, right = (operand, self) if reverse else (self, operand)
         if op is ops.DIV and type_.affinity == "integer":
             from corral.sql.types import Numeric
 
