@@ -203,10 +203,6 @@ COMMON: dict[str, tuple[Callable[[], ClauseElement], str]] = {
         lambda: select(users.c.name, func.count()).group_by(users.c.name).having(func.count() > 1),
         "SELECT users.name, count(*) FROM users GROUP BY users.name HAVING count(*) > ?",
     ),
-    "limit_offset": (
-        lambda: select(users.c.id).order_by(users.c.id).limit(10).offset(20),
-        "SELECT users.id FROM users ORDER BY users.id LIMIT ? OFFSET ?",
-    ),
     "subquery": (
         lambda: select(
             (sub := select(users.c.id, func.count().label("n")).group_by(users.c.id).subquery()).c.n
@@ -273,6 +269,14 @@ def test_common_constructs(case_name: str, dialect: str) -> None:
 
 
 DIFFERING: dict[str, tuple[Callable[[], ClauseElement], dict[str, str]]] = {
+    "limit_offset": (
+        lambda: select(users.c.id).order_by(users.c.id).limit(10).offset(20),
+        {
+            "sqlite": "SELECT users.id FROM users ORDER BY users.id LIMIT ? OFFSET ?",
+            "postgresql": "SELECT users.id FROM users ORDER BY users.id LIMIT %s OFFSET %s",
+            "mysql": "SELECT users.id FROM users ORDER BY users.id LIMIT %s, %s",
+        },
+    ),
     "ilike": (
         lambda: select(users.c.id).where(users.c.name.ilike("a%")),
         {
@@ -329,7 +333,7 @@ DIFFERING: dict[str, tuple[Callable[[], ClauseElement], dict[str, str]]] = {
         {
             "sqlite": "SELECT users.id FROM users LIMIT -1 OFFSET ?",
             "postgresql": "SELECT users.id FROM users OFFSET %s",
-            "mysql": "SELECT users.id FROM users LIMIT 18446744073709551615 OFFSET %s",
+            "mysql": "SELECT users.id FROM users LIMIT %s, 18446744073709551615",
         },
     ),
     "for_update": (

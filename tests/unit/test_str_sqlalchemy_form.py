@@ -429,6 +429,10 @@ def test_executed_sql_keeps_positional_placeholders() -> None:
     assert str(statement) == (
         "SELECT count(*) AS count_1 \nFROM team \nWHERE team.city = :city_1\n LIMIT :param_1"
     )
-    executed = statement.compile(dialect=compile_dialect("sqlite"))
+    executed = statement._compile_for(compile_dialect("sqlite"))[0]
     assert str(executed) == "SELECT count(*) FROM team WHERE team.city = ? LIMIT ?"
     assert executed.positional is True
+    printed = statement.compile(dialect=compile_dialect("sqlite"))
+    assert str(printed) == (
+        "SELECT count(*) AS count_1 \nFROM team \nWHERE team.city = ?\n LIMIT ?"
+    )

@@ -54,6 +54,7 @@ class SQLiteStatementCompiler(OnConflictCompiler, StatementCompiler):
     conflict_on_constraint = False
 
     reserved_words = RESERVED_WORDS
+    shown_now_as_current_timestamp = True
 
     #: The key of the last row this connection inserted (for ``lastrowid_range``).
     last_insert_id_sql = "SELECT last_insert_rowid()"

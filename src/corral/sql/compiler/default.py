@@ -15,6 +15,7 @@ from corral.sql.features import Features
 
 GENERIC_FEATURES = Features(
     paramstyle="named",
+    shown_paramstyle=None,
     quote_char='"',
     max_bind_params=32766,
     lastrowid=True,
@@ -38,6 +39,7 @@ GENERIC_FEATURES = Features(
     concat_operator=True,
     true_division="cast_numeric",
     limit_for_offset_only="-1",
+    limit_offset_comma=False,
     default_values_insert=True,
     native_boolean=True,
     native_uuid=True,

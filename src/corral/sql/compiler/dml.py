@@ -94,7 +94,10 @@ def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, An
     sql += upsert_sql(compiler, insert)
     returning = _returning(compiler, insert, compiler.features.insert_returning)
     if not returning and _wants_implicit_returning(compiler, values):
-        pk = ", ".join(compiler.quote(c.name) for c in compiler._primary_key)
+        include_table = compiler.returning_include_table
+        pk = ", ".join(
+            compiler.process(c, include_table=include_table) for c in compiler._primary_key
+        )
         returning = f" RETURNING {pk}"
         compiler._implicit_returning = True
         compiler.result_columns = [(c.key or c.name, c.type) for c in compiler._primary_key]

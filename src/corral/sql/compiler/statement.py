@@ -39,6 +39,7 @@ from corral.sql.wrappers import Cast, Grouping, Label
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.dml import Delete, Insert, Update
+    from corral.sql.features import Paramstyle
     from corral.sql.from_clause import CTE, Alias, FromClause, Join, TableClause
     from corral.sql.functions import Case, Function
     from corral.sql.schema import ColumnDefault
@@ -68,11 +69,21 @@ class StatementCompiler(ConstructCompiler):
     returning_include_table: bool = False
     group_assigned_expressions: bool = False
     now_as_current_timestamp: bool = True
+    #: How printed SQL (``compile(dialect=...)``) shows ``func.now()``: SQLAlchemy writes
+    #: ``now()`` except where a dialect spells it ``CURRENT_TIMESTAMP`` (SQLite, Oracle).
+    shown_now_as_current_timestamp: bool = False
+    #: Parameters written in the dialect's ``shown_paramstyle`` (printed SQL, never executed).
+    shows_paramstyle: bool = False
 
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
         self.features = dialect.features
-        self.placeholder = {"qmark": "?", "format": "%s"}.get(self.features.paramstyle, ":")
+        style = self.features.paramstyle
+        if self.shows_paramstyle and self.features.shown_paramstyle is not None:
+            style = self.features.shown_paramstyle
+        self.paramstyle: Paramstyle = style
+        #: The placeholder of a positional style (None: each is written with its name).
+        self.placeholder = {"qmark": "?", "format": "%s"}.get(style)
         self.slots: list[ParamSlot] = []
         self.result_columns: list[tuple[str, TypeEngine]] = []
         self._bind_index: dict[int, int] = {}
@@ -127,7 +138,7 @@ class StatementCompiler(ConstructCompiler):
             primary_key=self._primary_key,
             implicit_returning=self._implicit_returning,
             values_span=span,
-            named=self.features.paramstyle == "named",
+            named=self.placeholder is None,
         )
 
     def process(self, element: ClauseElement, **kw: Any) -> str:
@@ -153,7 +164,7 @@ class StatementCompiler(ConstructCompiler):
         return f"{q}{name.replace(q, q + q)}{q}"
 
     def _escape_text(self, text: str) -> str:
-        return text.replace("%", "%%") if self.placeholder == "%s" else text
+        return text.replace("%", "%%") if self.paramstyle in ("format", "pyformat") else text
 
     def _anon(self, element: object, prefix: str = "anon") -> str:
         name = self._anon_names.get(id(element))
@@ -217,7 +228,9 @@ class StatementCompiler(ConstructCompiler):
         has_value = bind is not None and bind.has_value()
         processor = self._slot_processor(type_, label, stored)
         self.slots.append(ParamSlot(key, index, processor, label, has_value, default))
-        return f":{key}" if self.features.paramstyle == "named" else self.placeholder
+        if self.placeholder is not None:
+            return self.placeholder
+        return f"%({key})s" if self.paramstyle == "pyformat" else f":{key}"
 
     def visit_bindparam(self, bind: BindParameter[Any], **kw: Any) -> str:
         if kw.get("literal_binds") or self.literal_binds:
@@ -558,6 +571,12 @@ class StatementCompiler(ConstructCompiler):
             sql += " ORDER BY " + ", ".join(
                 self.process(o, in_order_by=True, **kw) for o in order_by
             )
+        if offset is not None and self.features.limit_offset_comma:
+            skip = self.process(offset)  # its placeholder comes first
+            count = (
+                self.process(limit) if limit is not None else self.features.limit_for_offset_only
+            )
+            return sql + f"{self.limit_break}LIMIT {skip}, {count}"
         if limit is not None:
             sql += f"{self.limit_break}LIMIT {self.process(limit)}"
         elif offset is not None and self.features.limit_for_offset_only is not None:
