@@ -74,6 +74,10 @@ class StatementCompiler(ConstructCompiler):
     shown_now_as_current_timestamp: bool = False
     #: Parameters written in the dialect's ``shown_paramstyle`` (printed SQL, never executed).
     shows_paramstyle: bool = False
+    #: What comes between a subquery (or aliased table) in FROM and its name (Oracle: a space).
+    alias_keyword: str = " AS "
+    #: Written after a SELECT that has no FROM (Oracle's ``FROM DUAL``).
+    from_nothing: str = ""
 
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
@@ -457,9 +461,9 @@ class StatementCompiler(ConstructCompiler):
         if not kw.get("asfrom"):
             return name
         if isinstance(alias.element, FromClause):
-            return f"{self.process(alias.element, **kw)} AS {name}"
+            return f"{self.process(alias.element, **kw)}{self.alias_keyword}{name}"
         inner = self.process(alias.element, **flags.in_from(kw), in_subquery=True)
-        return f"({inner}) AS {name}"
+        return f"({inner}){self.alias_keyword}{name}"
 
     def visit_values(self, element: Any, **kw: Any) -> str:
         from corral.sql.compiler.values import compile_values
@@ -519,6 +523,8 @@ class StatementCompiler(ConstructCompiler):
         brk = self.clause_break
         if froms:
             sql += f"{brk}FROM " + ", ".join(self.process(f, asfrom=True, **ckw) for f in froms)
+        else:
+            sql += self.from_nothing
         if select._where:
             sql += f"{brk}WHERE " + self._conditions(select._where, ckw)
         scope = {"label_scope": select._columns_plus_names()}
@@ -571,12 +577,19 @@ class StatementCompiler(ConstructCompiler):
             sql += " ORDER BY " + ", ".join(
                 self.process(o, in_order_by=True, **kw) for o in order_by
             )
+        return sql + self.limit_offset(limit, offset)
+
+    def limit_offset(
+        self, limit: BindParameter[Any] | None, offset: BindParameter[Any] | None
+    ) -> str:
+        """``LIMIT n OFFSET m`` (or what the dialect writes instead), after ORDER BY."""
+        sql = ""
         if offset is not None and self.features.limit_offset_comma:
             skip = self.process(offset)  # its placeholder comes first
             count = (
                 self.process(limit) if limit is not None else self.features.limit_for_offset_only
             )
-            return sql + f"{self.limit_break}LIMIT {skip}, {count}"
+            return f"{self.limit_break}LIMIT {skip}, {count}"
         if limit is not None:
             sql += f"{self.limit_break}LIMIT {self.process(limit)}"
         elif offset is not None and self.features.limit_for_offset_only is not None:
