@@ -127,11 +127,15 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
     def __eq__(self, other: object) -> BinaryExpression[bool]:  # type: ignore[override]
         if other is None:
             return BinaryExpression(self, Null(), ops.IS)
+        if isinstance(other, bool):  # ``x = true`` (``= 1`` without booleans), as SQLAlchemy
+            return BinaryExpression(self, True_() if other else False_(), ops.EQ)
         return self._compare(ops.EQ, other)
 
     def __ne__(self, other: object) -> BinaryExpression[bool]:  # type: ignore[override]
         if other is None:
             return BinaryExpression(self, Null(), ops.IS_NOT)
+        if isinstance(other, bool):
+            return BinaryExpression(self, True_() if other else False_(), ops.NE)
         return self._compare(ops.NE, other)
 
     def __lt__(self, other: object) -> BinaryExpression[bool]:

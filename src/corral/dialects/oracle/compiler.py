@@ -4,7 +4,8 @@ ROWS ONLY``, aliases without ``AS``, ``mod()``, ``TABLE (f(...)) name`` with
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from corral.sql import operators as ops
 from corral.sql.compiler import flags
@@ -35,7 +36,7 @@ class OracleStatementCompiler(StatementCompiler):
     reserved_words = RESERVED_WORDS
     alias_keyword = " "
     from_nothing = " FROM DUAL"
-    shown_now_as_current_timestamp = True
+    shown_as: ClassVar[Mapping[str, object]] = {"now_as_current_timestamp": True}
 
     def visit_binary(self, element: BinaryExpression[Any], **kw: Any) -> str:
         if element.operator is ops.MOD:

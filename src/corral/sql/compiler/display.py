@@ -54,6 +54,7 @@ class DisplayForm(StatementCompiler):
     limit_break = "\n "
     returning_include_table = True
     group_assigned_expressions = True
+    now_as_current_timestamp = False
     shows_paramstyle = True
     #: Printed SQL shows a function's string argument as the parameter it is.
     function_string_cast = None
@@ -61,7 +62,6 @@ class DisplayForm(StatementCompiler):
     def __init__(self, dialect: Any) -> None:
         super().__init__(dialect)
         self._anon_keys: dict[Hashable, str] = {}
-        self.now_as_current_timestamp = self.shown_now_as_current_timestamp
 
     # -- anonymous names -----------------------------------------------------------------
 
@@ -220,7 +220,8 @@ def display_compiler(base: type[StatementCompiler]) -> type[StatementCompiler]:
     combined = _display_compilers.get(base)
     if combined is None:
         doc = f"{base.__name__}, as SQLAlchemy prints its SQL."
-        combined = type(f"Display{base.__name__}", (DisplayForm, base), {"__doc__": doc})
+        namespace = {"__doc__": doc, **base.shown_as}
+        combined = type(f"Display{base.__name__}", (DisplayForm, base), namespace)
         _display_compilers[base] = combined
     return combined
 

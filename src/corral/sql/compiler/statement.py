@@ -9,8 +9,8 @@ else is decided by the dialect's ``Features``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
 from corral.sql import operators as ops
@@ -69,9 +69,10 @@ class StatementCompiler(ConstructCompiler):
     returning_include_table: bool = False
     group_assigned_expressions: bool = False
     now_as_current_timestamp: bool = True
-    #: How printed SQL (``compile(dialect=...)``) shows ``func.now()``: SQLAlchemy writes
-    #: ``now()`` except where a dialect spells it ``CURRENT_TIMESTAMP`` (SQLite, Oracle).
-    shown_now_as_current_timestamp: bool = False
+    #: Spelling choices above that printed SQL (``compile(dialect=...)``) makes differently
+    #: for this dialect than ``str()`` does, as SQLAlchemy prints them: e.g. SQLite's
+    #: ``CURRENT_TIMESTAMP`` for ``func.now()`` and ``RETURNING id`` (see display.py).
+    shown_as: ClassVar[Mapping[str, object]] = {}
     #: Parameters written in the dialect's ``shown_paramstyle`` (printed SQL, never executed).
     shows_paramstyle: bool = False
     #: What comes between a subquery (or aliased table) in FROM and its name (Oracle: a space).
@@ -276,10 +277,12 @@ class StatementCompiler(ConstructCompiler):
         return "NULL"
 
     def visit_true(self, element: True_, **kw: Any) -> str:
-        return "true" if self.features.native_boolean else "1"
+        keyword = self.features.native_boolean or self.features.is_boolean_keyword
+        return "true" if keyword else "1"
 
     def visit_false(self, element: False_, **kw: Any) -> str:
-        return "false" if self.features.native_boolean else "0"
+        keyword = self.features.native_boolean or self.features.is_boolean_keyword
+        return "false" if keyword else "0"
 
     def visit_column(self, column: NamedColumn[Any], **kw: Any) -> str:
         if column.is_literal:
