@@ -418,11 +418,11 @@ def test_compiled_params_and_positional() -> None:
     values = {"id_1": 5, "name_1": "x", "param_1": 2}
     pg = statement.compile(dialect=compile_dialect("postgresql"))
     assert str(pg) == (
-        "SELECT t.id \nFROM t \nWHERE t.id = %(id_1)s AND t.name = %(name_1)s\n LIMIT %(param_1)s"
+        "SELECT t.id \nFROM t \nWHERE t.id = %(id_1)s AND t.name = %(name_1)s \n LIMIT %(param_1)s"
     )
     assert (pg.params, pg.positional, pg.positiontup) == (values, False, None)
     mysql = statement.compile(dialect=compile_dialect("mysql"))
-    assert str(mysql) == "SELECT t.id \nFROM t \nWHERE t.id = %s AND t.name = %s\n LIMIT %s"
+    assert str(mysql) == "SELECT t.id \nFROM t \nWHERE t.id = %s AND t.name = %s \n LIMIT %s"
     assert (mysql.params, mysql.positional) == (values, True)
     assert mysql.positiontup == ["id_1", "name_1", "param_1"]
     assert str(statement) == (

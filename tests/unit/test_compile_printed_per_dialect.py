@@ -113,7 +113,7 @@ def test_positional_dialects_report_the_parameter_order() -> None:
     """MySQL (%s) and SQLite (?) are positional, with positiontup in placeholder order."""
     statement = select(users.c.id).where(users.c.name == "x").limit(3).offset(2)
     my = printed(statement, "mysql")
-    assert str(my).endswith("WHERE user_account.name = %s\n LIMIT %s, %s")
+    assert str(my).endswith("WHERE user_account.name = %s \n LIMIT %s, %s")
     assert my.positiontup == ["name_1", "param_1", "param_2"]
     assert my.params == {"name_1": "x", "param_1": 2, "param_2": 3}
     lite = printed(statement, "sqlite")

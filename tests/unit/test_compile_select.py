@@ -305,7 +305,7 @@ DIFFERING: dict[str, tuple[Callable[[], ClauseElement], dict[str, str]]] = {
             "postgresql": "SELECT users.id FROM users WHERE users.name LIKE '%%' || %s || '%%' "
             "AND users.name LIKE %s || '%%' AND users.name LIKE '%%' || %s",
             "mysql": "SELECT users.id FROM users WHERE users.name LIKE "
-            "concat(concat('%%', %s), '%%') AND users.name LIKE concat(%s, '%%') "
+            "concat('%%', %s, '%%') AND users.name LIKE concat(%s, '%%') "
             "AND users.name LIKE concat('%%', %s)",
         },
     ),

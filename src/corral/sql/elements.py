@@ -388,7 +388,11 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
             right = BinaryExpression(Literal(prefix), right, ops.CONCAT)
         if suffix:
             right = BinaryExpression(right, Literal(suffix), ops.CONCAT)
-        return BinaryExpression(self, right, ops.LIKE, escape="/" if autoescape else None)
+        like: BinaryExpression[bool] = BinaryExpression(
+            self, right, ops.LIKE, escape="/" if autoescape else None
+        )
+        like.shown_grouped = True
+        return like
 
     def _arithmetic(
         self, op: ops.Operator, other: object, reverse: bool = False
@@ -558,6 +562,8 @@ class BinaryExpression(ColumnElement[T]):
     #: ``str()`` writes the right side first, as SQLAlchemy shows this condition (an inferred
     #: join's referred column, an object's key compared with a foreign key); run as built.
     shown_reversed: bool = False
+    #: Printed in parentheses, as SQLAlchemy prints ``contains()`` / ``startswith()``.
+    shown_grouped: bool = False
 
     def __init__(
         self,

@@ -165,6 +165,12 @@ class TypeEngine:
     def __repr__(self) -> str:
         return constructor_repr(self)
 
+    def __str__(self) -> str:
+        """The type's SQL name with no dialect (``VARCHAR(30)``), as SQLAlchemy prints it."""
+        from corral.sql.compiler.default import default_dialect
+
+        return default_dialect().type_ddl(self)
+
 
 def constructor_repr(type_: object, source: object | None = None) -> str:
     """``String(length=30)``: the class name and the constructor arguments that differ from

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Hashable
 from functools import cache
 
+from corral.sql import types as sqltypes
 from corral.sql.compiler.compiled import Compiled
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.dialect import SQLDialect
 from corral.sql.compiler.display import DisplayStatementCompiler
 from corral.sql.compiler.types import TypeCompiler
 from corral.sql.features import Features
+from corral.sql.type_api import TypeEngine
 
 GENERIC_FEATURES = Features(
     paramstyle="named",
@@ -52,6 +54,26 @@ GENERIC_FEATURES = Features(
 )
 
 
+class DisplayTypeCompiler(TypeCompiler):
+    """Types as SQLAlchemy prints them with no dialect (``str(Column.type)``, ``str()`` of
+    CREATE TABLE): ``DATETIME``, ``FLOAT``, ``NULL`` for an unknown type."""
+
+    def visit_null(self, type_: TypeEngine) -> str:
+        return "NULL"
+
+    def visit_float(self, type_: sqltypes.Float) -> str:
+        return "FLOAT"
+
+    def visit_datetime(self, type_: sqltypes.DateTime) -> str:
+        return "DATETIME"
+
+    def visit_interval(self, type_: sqltypes.Interval) -> str:
+        return "DATETIME"  # an Interval is stored as a datetime where there is no native one
+
+    def visit_uuid(self, type_: sqltypes.Uuid) -> str:
+        return "CHAR(32)"
+
+
 class GenericDialect(SQLDialect):
     """Writes standard SQL for display; not tied to a database."""
 
@@ -59,7 +81,7 @@ class GenericDialect(SQLDialect):
     features = GENERIC_FEATURES
     statement_compiler = DisplayStatementCompiler
     ddl_compiler = DDLCompiler
-    type_compiler = TypeCompiler
+    type_compiler = DisplayTypeCompiler
 
     def cache_get(self, key: Hashable) -> Compiled | None:
         # Compiled afresh each time: what str() shows (parameter names, the side written

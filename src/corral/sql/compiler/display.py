@@ -52,6 +52,7 @@ class DisplayForm(StatementCompiler):
 
     clause_break = " \n"
     limit_break = "\n "
+    after_with_break = "\n "
     returning_include_table = True
     group_assigned_expressions = True
     now_as_current_timestamp = False
@@ -123,6 +124,8 @@ class DisplayForm(StatementCompiler):
                 element.right, element.left, element.operator
             )
             return super().visit_binary(shown, **kw)
+        if element.shown_grouped:
+            return f"({super().visit_binary(element, **kw)})"
         return super().visit_binary(element, **kw)
 
     def _expanded_row(self, value: ClauseElement) -> int | tuple[int, ...]:

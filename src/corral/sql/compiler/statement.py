@@ -66,6 +66,7 @@ class StatementCompiler(ConstructCompiler):
     #: ``func.now()`` as ``CURRENT_TIMESTAMP``, which every database corral runs on reads.
     clause_break: str = " "
     limit_break: str = " "
+    after_with_break: str = " "
     returning_include_table: bool = False
     group_assigned_expressions: bool = False
     now_as_current_timestamp: bool = True
@@ -75,6 +76,8 @@ class StatementCompiler(ConstructCompiler):
     shown_as: ClassVar[Mapping[str, object]] = {}
     #: Parameters written in the dialect's ``shown_paramstyle`` (printed SQL, never executed).
     shows_paramstyle: bool = False
+    #: How an inner join is written (SQLAlchemy prints ``INNER JOIN`` for MySQL).
+    inner_join_keyword: str = "JOIN"
     #: What comes between a subquery (or aliased table) in FROM and its name (Oracle: a space).
     alias_keyword: str = " AS "
     #: Written after a SELECT that has no FROM (Oracle's ``FROM DUAL``).
@@ -129,7 +132,7 @@ class StatementCompiler(ConstructCompiler):
         if self._ctes:
             recursive = "RECURSIVE " if self._recursive else ""
             ctes = f",{self.clause_break}".join(self._ctes.values())
-            sql = f"WITH {recursive}{ctes}{self.limit_break}{sql}"
+            sql = f"WITH {recursive}{ctes}{self.after_with_break}{sql}"
         keys_out = [name for name, _ in self.result_columns]
         processors = [t.result_processor(self.dialect, None) for _, t in self.result_columns]
         return Compiled(
@@ -346,10 +349,8 @@ class StatementCompiler(ConstructCompiler):
     def visit_binary(self, element: BinaryExpression[Any], **kw: Any) -> str:
         op = element.operator
         if op is ops.CONCAT and not self.features.concat_operator:
-            return (
-                f"concat({self.process(element.left, **flags.plain(kw))}, "
-                f"{self.process(element.right, **flags.plain(kw))})"
-            )
+            parts = ", ".join(self.process(p, **flags.plain(kw)) for p in _concatenated(element))
+            return f"concat({parts})"
         if op in (ops.ILIKE, ops.NOT_ILIKE) and not self.features.native_ilike:
             like = "LIKE" if op is ops.ILIKE else "NOT LIKE"
             left = self.process(element.left, **flags.plain(kw))
@@ -366,7 +367,7 @@ class StatementCompiler(ConstructCompiler):
         else:
             left = self._operand(element.left, op, False, kw)
             right = self._operand(element.right, op, True, kw)
-            sql = f"{left} {op.sql} {right}"
+            sql = f"{left} {self._escape_text(op.sql)} {right}"  # ``%`` is ``%%`` with %s
         if element.escape is not None:
             sql += f" ESCAPE {self.render_literal(element.escape)}"
         return sql
@@ -508,7 +509,7 @@ class StatementCompiler(ConstructCompiler):
     def join_keyword(self, join: Join) -> str:
         if join.full:
             return "FULL OUTER JOIN"
-        return "LEFT OUTER JOIN" if join.isouter else "JOIN"
+        return "LEFT OUTER JOIN" if join.isouter else self.inner_join_keyword
 
     # -- SELECT --------------------------------------------------------------------------
 
@@ -673,3 +674,10 @@ class StatementCompiler(ConstructCompiler):
 
     def visit_delete(self, delete: Delete, **kw: Any) -> str:
         return dml.compile_delete(self, delete)
+
+
+def _concatenated(element: ClauseElement) -> list[ClauseElement]:
+    """The operands of a chain of ``||`` (``a || b || c``), in order, for one ``concat()``."""
+    if isinstance(element, BinaryExpression) and element.operator is ops.CONCAT:
+        return [*_concatenated(element.left), *_concatenated(element.right)]
+    return [element]
