@@ -201,3 +201,17 @@ def test_oracle_cannot_make_an_engine() -> None:
     for url in ("oracle://scott@localhost/xe", "oracle+oracledb://scott@localhost/xe"):
         with pytest.raises(exc.ArgumentError, match="cannot connect to Oracle Database"):
             create_engine(url)
+
+
+def test_oracle_returning_goes_into_out_parameters() -> None:
+    """Oracle prints RETURNING ... INTO :ret_0, implicit for a generated key, as SQLAlchemy."""
+    compiled = printed(insert(users).values(name="a"), "oracle")
+    assert str(compiled) == (
+        "INSERT INTO user_account (name) VALUES (:name) RETURNING user_account.id INTO :ret_0"
+    )
+    assert compiled.params == {"name": "a", "ret_0": None}
+    explicit = printed(update(users).values(name="b").returning(users.c.id, users.c.name), "oracle")
+    assert str(explicit) == (
+        "UPDATE user_account SET name=:name RETURNING user_account.id, user_account.name "
+        "INTO :ret_0, :ret_1"
+    )

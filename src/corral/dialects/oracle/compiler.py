@@ -13,6 +13,7 @@ from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.statement import StatementCompiler
 from corral.sql.elements import BinaryExpression, BindParameter
 from corral.sql.table_valued import TableValuedColumn
+from corral.sql.type_api import TypeEngine
 
 #: Oracle Database's reserved words (quoted when used as names).
 RESERVED_WORDS = frozenset(
@@ -59,6 +60,11 @@ class OracleStatementCompiler(StatementCompiler):
     def _row_count(self, bind: BindParameter[Any]) -> str:
         placeholder = self.process(bind)
         return f"__[POSTCOMPILE_{placeholder[1:]}]" if placeholder.startswith(":") else placeholder
+
+    def returning_sql(self, columns: list[str], types: list[TypeEngine]) -> str:
+        # Oracle returns the values into out-parameters, one per column.
+        targets = [self._add_slot(f"ret_{i}", t, f"ret_{i}") for i, t in enumerate(types)]
+        return f" RETURNING {', '.join(columns)} INTO {', '.join(targets)}"
 
     def table_function(self, function: str, name: str) -> str:
         return f"TABLE ({function}) {name}"

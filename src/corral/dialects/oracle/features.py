@@ -9,10 +9,10 @@ FEATURES = Features(
     max_bind_params=65535,
     lastrowid=False,
     bulk_insert_keys="sequence_prefetch",
-    # Oracle's RETURNING ... INTO needs out-parameters, which corral does not write.
-    insert_returning=False,
-    update_returning=False,
-    delete_returning=False,
+    # RETURNING ... INTO out-parameters (printed; corral never runs Oracle's SQL).
+    insert_returning=True,
+    update_returning=True,
+    delete_returning=True,
     insert_many_returning=False,
     executemany_returning="per_row",
     savepoints=True,

@@ -666,6 +666,10 @@ class StatementCompiler(ConstructCompiler):
 
     # -- INSERT / UPDATE / DELETE (written in compiler/dml.py) ----------------------------
 
+    def returning_sql(self, columns: list[str], types: list[TypeEngine]) -> str:
+        """The RETURNING clause for the columns (written) of the given types."""
+        return " RETURNING " + ", ".join(columns)
+
     def visit_insert(self, insert: Insert, **kw: Any) -> str:
         return dml.compile_insert(self, insert, kw)
 
