@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
 from corral.orm.mapping.instance_state import IdentityKey
+from corral.orm.mapping import events
 from corral.orm.mapping.properties import PENDING, MapperProperty
 from corral.sql.from_clause import ColumnCollection
 from corral.sql.schema import Column, Table
@@ -77,6 +78,9 @@ class Mapper:
         self.get_statement: Any = None
         #: ``query_expression()`` attributes -> their default SQL expression (or None).
         self.query_expressions: dict[str, Any] = {}
+        #: Listeners of MapperEvents and InstanceEvents for this class (mapping/events.py).
+        self.dispatch = events.mapper_dispatch(self)
+        events.mapper_constructed(self)
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"
