@@ -9,6 +9,8 @@ from typing import Any
 
 from corral.engine.base import AUTOCOMMIT, Connection
 from corral.engine.default import DefaultDialect
+from corral.event.dispatch import Dispatch
+from corral.engine.events import CONNECTION_EVENTS
 from corral.engine.stats import EngineStats
 from corral.engine.url import URL
 from corral.engine.watchdog import IdleWatchdog
@@ -21,6 +23,8 @@ class Engine:
 
     #: The idle-in-transaction watchdog (``watchdog.py``); None unless an option set it.
     _watchdog: IdleWatchdog | None = None
+    #: The listeners of ConnectionEvents (events.py): of the class or of this engine.
+    dispatch: Dispatch = Dispatch(CONNECTION_EVENTS)
 
     def __init__(
         self,
@@ -126,6 +130,8 @@ class OptionEngine(Engine):
         # Deliberately not Engine.__init__: the pool, and the isolation level learned from
         # the database, belong to the engine this copies.
         self._proxied = proxied
+        if isinstance(proxied.__dict__.get("dispatch"), Dispatch):  # its listeners apply here
+            self.dispatch = proxied.dispatch.child(self)
         self.url = proxied.url
         self.dialect = proxied.dialect
         self.pool = proxied.pool
