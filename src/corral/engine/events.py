@@ -96,35 +96,39 @@ class ConnectionEvents(Events):
 
     @classmethod
     def dispatch_for(cls, target: Any) -> Dispatch | None:
-        from corral.engine.base import Connection
-        from corral.engine.engine import Engine, OptionEngine
-
-        if isinstance(target, type) and issubclass(target, Engine):
-            return class_dispatch(Engine, CONNECTION_EVENTS)
-        if isinstance(target, OptionEngine):
+        if not _is_engine_side(target):
+            return None
+        if isinstance(target, type):
+            return class_dispatch(target, CONNECTION_EVENTS)
+        proxied = target.__dict__.get("_proxied")  # an OptionEngine: under its engine's
+        if proxied is not None:
             own = target.__dict__.get("dispatch")
             if own is None or own.owner_id != id(target):
-                parent = instance_dispatch(target._proxied, CONNECTION_EVENTS)
+                parent = instance_dispatch(proxied, CONNECTION_EVENTS)
                 target.__dict__["dispatch"] = parent.child(target)
             dispatch: Dispatch = target.__dict__["dispatch"]
             return dispatch
-        if isinstance(target, Engine | Connection):
-            return instance_dispatch(target, CONNECTION_EVENTS)
-        return None
+        return instance_dispatch(target, CONNECTION_EVENTS)
 
 
 CONNECTION_EVENTS = ConnectionEvents.event_names()
 
 
+def _is_engine_side(target: Any) -> bool:
+    """An Engine or Connection, or one of their classes (they carry this family's dispatch;
+    this module sits below ``engine.py`` and ``base.py`` and cannot name them)."""
+    dispatch = getattr(target, "dispatch", None)
+    return isinstance(dispatch, Dispatch) and dispatch.names == CONNECTION_EVENTS
+
+
 def _pool_of(target: Any) -> Any:
-    from corral.engine.engine import Engine
     from corral.pool.base import Pool
 
-    if isinstance(target, Engine):
-        return target.pool
-    if isinstance(target, type) and issubclass(target, Engine):
+    if not _is_engine_side(target):
+        return None
+    if isinstance(target, type):
         return Pool
-    return None
+    return getattr(target, "pool", None)  # an Engine (a Connection is not a pool target)
 
 
 pool_events.POOL_OF.append(_pool_of)

@@ -6,5 +6,6 @@ defined next to its layer. Imports only ``corral.exc``.
 """
 
 from corral.event.api import contains, listen, listens_for, remove
+from corral.event.families import Events
 
-__all__ = ["contains", "listen", "listens_for", "remove"]
+__all__ = ["Events", "contains", "listen", "listens_for", "remove"]

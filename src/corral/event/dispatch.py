@@ -51,6 +51,11 @@ class Dispatch:
         return f"<Dispatch listening to {', '.join(active) or 'nothing'}>"
 
     @property
+    def names(self) -> frozenset[str]:
+        """The events this dispatch holds listeners for."""
+        return self._names
+
+    @property
     def parent(self) -> Dispatch | None:
         return self._parent
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
 from corral.orm.mapping import properties
 from corral.orm.relationships.direction import Direction
@@ -197,7 +198,8 @@ def prepare(
     if root is not None:
         nodes[0] = root
     for option in options:
-        _apply(option, statement, mappers, nodes)
+        if not isinstance(option, UserDefinedOption):  # the application's, for events
+            _apply(option, statement, mappers, nodes)
     if all(n is None or n.is_plain() for n in nodes) and root is None:
         return None
     return QueryPlan(statement, nodes)

@@ -228,7 +228,7 @@ class ORMExecuteState:
     @property
     def user_defined_options(self) -> list[Any]:
         """The statement's ``UserDefinedOption`` objects."""
-        from corral.orm.loading.criteria import UserDefinedOption
+        from corral.orm.loading.user_options import UserDefinedOption
 
         options = getattr(self.statement, "_with_options", ())
         return [o for o in options if isinstance(o, UserDefinedOption)]
