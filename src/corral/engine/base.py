@@ -315,6 +315,8 @@ class Connection:
             )
         root = Transaction(self)
         self._stack.root = root
+        if self.dispatch.begin:
+            events.fire(self, "begin")
         return root
 
     def _emit_begin(self, write_lock: bool = False, defer: bool = False) -> None:
@@ -324,8 +326,6 @@ class Connection:
         about to run, leave it in ``_unsent_begin`` for ``_cursor_execute``.
         """
         dbapi = self._dbapi if self._dbapi is not None else self._revive()
-        if self.dispatch.begin:
-            events.fire(self, "begin")
         if not self._autocommit:
             sql = self.dialect.begin_sql(write_lock)
             if logger.isEnabledFor(logging.INFO):
@@ -506,6 +506,8 @@ class Connection:
             if self._autocommit:
                 return self._dbapi
             stack.root = Transaction(self)
+            if self.dispatch.begin:
+                events.fire(self, "begin")
         if not stack.begun and (
             sql is None or write_lock or not self.dialect.runs_before_begin(self._dbapi, *sql)
         ):

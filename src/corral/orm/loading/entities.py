@@ -14,6 +14,7 @@ from corral import exc
 from corral.engine.result import BufferedRows, Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading.bundle import Bundle
+from corral.orm.mapping.events import fire_load
 from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
 from corral.orm.mapping.mapper import Mapper
 from corral.util.gc_pause import PAUSE_AT, collector_pause
@@ -113,13 +114,15 @@ class EntityLoader:
             d.update(values)
             d[STATE_ATTR] = InstanceState(mapper, ObjectStatus.PERSISTENT, key, session)
             session.identity_map.add(key, obj)
+            if mapper.dispatch.load:
+                fire_load(session, obj)
             return obj
         refresh_into(obj, values, self.populate_existing)
         return obj
 
     def load_all(self, rows: list[Any]) -> list[Any]:
         """``load`` for many rows, with everything the loop needs bound to locals once."""
-        if len(self.pk_positions) != 1:
+        if len(self.pk_positions) != 1 or self.mapper.dispatch.load:
             return [self.load(row) for row in rows]
         (pk_index,) = self.pk_positions
         mapper, session = self.mapper, self.session

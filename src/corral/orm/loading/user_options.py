@@ -12,6 +12,8 @@ class UserDefinedOption:
 
     #: Whether the option also applies to the loads the statement's objects trigger later.
     propagate_to_loaders = False
+    #: Statements take as options what has a ``path`` (a loader option's); this has none.
+    path: tuple[object, ...] = ()
 
     def __init__(self, payload: Any = None) -> None:
         self.payload = payload

@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_
 
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
+from corral.orm.mapping import events
 from corral.orm.mapping.annotated import merged, split_annotated
 from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
@@ -124,6 +125,8 @@ class DeclarativeBase:
             configure_mappers()
         d = self.__dict__
         d[STATE_ATTR] = InstanceState(mapper)  # transient: no history to record yet
+        if mapper.dispatch.init:  # listeners may change kwargs (mapping/events.py)
+            events.fire_init(mapper, self, kwargs)
         columns = mapper.columns_by_key
         for key, value in kwargs.items():
             if key in columns:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.event.dispatch import Dispatch, Listener
 from corral.event.families import FAMILIES, Events
+from corral.orm.base import STATE_ATTR
 from corral.orm.mapping import properties
 
 if TYPE_CHECKING:
@@ -299,6 +300,29 @@ def announce() -> None:
         listener()
 
 
+class LoadContext:
+    """What ``load`` listeners receive as ``context``: the session loading the object."""
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+
+def fire_load(session: Any, obj: object) -> None:
+    """Run the ``load`` listeners of a new object made from a row."""
+    dispatch = obj.__dict__[STATE_ATTR].mapper.dispatch
+    context = LoadContext(session)
+    for listener in dispatch.load:
+        listener(obj, context)
+
+
+def fire_init(mapper: Mapper, obj: object, kwargs: dict[str, Any]) -> None:
+    """Run the ``init`` listeners before the default constructor sets ``kwargs``."""
+    for listener in mapper.dispatch.init:
+        listener(obj, (), kwargs)
+
+
 def _raw(name: str, fn: Callable[..., Any], options: dict[str, Any], position: int) -> Callable[..., Any]:
     """``raw=True``: the listener receives the object's InstanceState instead of it."""
     if not options.get("raw") or name in CONFIGURE_EVENTS or name == "after_mapper_constructed":
@@ -318,7 +342,10 @@ __all__ = [
     "CLASS_EVENTS",
     "InstanceEvents",
     "MapperEvents",
+    "LoadContext",
     "announce",
+    "fire_init",
+    "fire_load",
     "mapper",
     "mapper_constructed",
     "mapper_dispatch",
