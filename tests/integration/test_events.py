@@ -73,9 +73,7 @@ def test_before_flush_changes_are_flushed(db: Engine) -> None:
     with session, recorded_sql() as sql:
         session.add(Note(text="a"))
         session.commit()
-    assert [s for s in dml(sql) if s.startswith("INSERT")] == [
-        "INSERT INTO event_notes (text, stamp) VALUES (?, ?)"
-    ]
+    assert len([s for s in dml(sql) if s.startswith("INSERT INTO event_notes")]) == 1
     assert sorted(_texts(db)) == [("a", "stamped"), ("extra", "stamped")]
 
 
@@ -369,8 +367,11 @@ def test_mapper_configured_and_after_configured(listening: list[tuple[Any, str, 
 
     assert log == []  # nothing until the mappers are used or configured
     configure_mappers()
+    assert "configured Configured" in log
+    assert log[-1] == "after_configured" and log.count("after_configured") == 1
+    log.clear()
     configure_mappers()
-    assert log == ["configured Configured", "after_configured"]
+    assert log == []  # announced once
 
 
 # -- a listener that raises -----------------------------------------------------------------
