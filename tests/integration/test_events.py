@@ -91,9 +91,7 @@ def test_flush_and_transaction_events_in_order(db: Engine) -> None:
         event.listen(session, name, lambda *args, name=name: log.append(name))
     event.listen(session, "after_begin", lambda s, t, c: log.append("after_begin"))
     event.listen(session, "before_flush", lambda s, c, i: log.append("before_flush"))
-    event.listen(
-        session, "after_flush", lambda s, c: log.append(f"after_flush new={len(s.new)}")
-    )
+    event.listen(session, "after_flush", lambda s, c: log.append(f"after_flush new={len(s.new)}"))
     event.listen(
         session,
         "after_flush_postexec",
@@ -164,8 +162,8 @@ def test_listen_on_sessionmaker_scoped_session_and_class(
     """Listeners on a sessionmaker reach its sessions only; on scoped_session, its factory's;
     on the Session class, every session."""
     log: list[str] = []
-    maker = sessionmaker(db)
-    scoped = scoped_session(sessionmaker(db))
+    maker: sessionmaker[Session] = sessionmaker(db)
+    scoped: scoped_session[Session] = scoped_session(sessionmaker(db))
 
     def on_maker(session: Session) -> None:
         log.append("maker")
@@ -199,7 +197,9 @@ def test_do_orm_execute_filters_and_reads_options(db: Engine) -> None:
 
     @event.listens_for(session, "do_orm_execute")
     def only_a(state: ORMExecuteState) -> None:
-        seen.append((state.is_select, state.is_update, [o.payload for o in state.user_defined_options]))
+        seen.append(
+            (state.is_select, state.is_update, [o.payload for o in state.user_defined_options])
+        )
         if state.is_select and not state.execution_options.get("all_notes"):
             state.statement = state.statement.where(Note.text == "a")
             state.update_execution_options(populate_existing=True)
@@ -356,7 +356,9 @@ def test_mapper_configured_and_after_configured(listening: list[tuple[Any, str, 
 
     event.listen(Mapper, "mapper_configured", configured)
     event.listen(Mapper, "after_configured", after)
-    listening.extend([(Mapper, "mapper_configured", configured), (Mapper, "after_configured", after)])
+    listening.extend(
+        [(Mapper, "mapper_configured", configured), (Mapper, "after_configured", after)]
+    )
 
     class ConfBase(DeclarativeBase):
         pass
@@ -401,7 +403,7 @@ def test_listener_raising_mid_flush_rolls_back(
         with pytest.raises(exc.PendingRollbackError):
             session.commit()
         session.rollback()
-        assert session.new == set() or len(session.new) == 0
+        assert len(session.new) == 0
     assert _texts(db) == []
 
 

@@ -44,7 +44,7 @@ def test_instance_listener_stays_on_the_instance() -> None:
 
 def test_maker_listener_reaches_only_its_sessions() -> None:
     """A sessionmaker's listener is on the sessions it makes, and not on other sessions."""
-    maker = sessionmaker()
+    maker: sessionmaker[Session] = sessionmaker()
     event.listen(maker, "before_commit", lambda s: None)
     assert maker().dispatch.before_commit
     assert not Session().dispatch.before_commit

@@ -9,11 +9,11 @@ from typing import Any
 
 from corral.engine.base import AUTOCOMMIT, Connection
 from corral.engine.default import DefaultDialect
-from corral.event.dispatch import Dispatch
 from corral.engine.events import CONNECTION_EVENTS
 from corral.engine.stats import EngineStats
 from corral.engine.url import URL
 from corral.engine.watchdog import IdleWatchdog
+from corral.event.dispatch import Dispatch
 from corral.pool import Pool
 from corral.sql.execution_options import check_connection_options
 

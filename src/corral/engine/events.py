@@ -182,9 +182,7 @@ def execute(
     params = parameters if isinstance(parameters, Mapping) else {}
     given = dict(options or {})
     for listener in dispatch.before_execute:
-        statement, multiparams, params = listener(
-            connection, statement, multiparams, params, given
-        )
+        statement, multiparams, params = listener(connection, statement, multiparams, params, given)
     parameters = list(multiparams) if multiparams else (params or None)
     result = connection._execute(statement, parameters)
     for listener in dispatch.after_execute:

@@ -98,7 +98,9 @@ def _describe(fn: Callable[..., Any]) -> str:
     return f"{module}.{name}" if module else name
 
 
-def _naming_errors(call: Callable[..., Any], fn: Callable[..., Any], event: str) -> Callable[..., Any]:
+def _naming_errors(
+    call: Callable[..., Any], fn: Callable[..., Any], event: str
+) -> Callable[..., Any]:
     """Errors raised by the listener carry a note naming it and the event."""
     note = f"raised by listener {_describe(fn)} of event {event}"
 

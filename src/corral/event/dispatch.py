@@ -18,9 +18,11 @@ from typing import Any
 class Listener:
     """One registration: the user's function and the callable the dispatch runs."""
 
-    __slots__ = ("fn", "name", "call", "propagate")
+    __slots__ = ("call", "fn", "name", "propagate")
 
-    def __init__(self, fn: Callable[..., Any], name: str, call: Callable[..., Any], propagate: bool):
+    def __init__(
+        self, fn: Callable[..., Any], name: str, call: Callable[..., Any], propagate: bool
+    ):
         self.fn = fn
         self.name = name
         self.call = call

@@ -77,7 +77,9 @@ class Events:
         return dispatch is not None and dispatch.contains(fn, name)
 
     @classmethod
-    def adapt(cls, name: str, fn: Callable[..., Any], options: dict[str, Any]) -> Callable[..., Any]:
+    def adapt(
+        cls, name: str, fn: Callable[..., Any], options: dict[str, Any]
+    ) -> Callable[..., Any]:
         """The callable to run for ``fn`` given the family's own options (``raw=``...)."""
         return fn
 

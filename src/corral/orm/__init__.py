@@ -9,7 +9,6 @@ from corral.exc import SessionLeakWarning
 from corral.orm.base import Mapped, ObjectStatus
 from corral.orm.loading import descriptions as _descriptions  # noqa: F401 (the SQL hooks)
 from corral.orm.loading.bundle import Bundle
-from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.loading.strategy_options import (
     Load,
     contains_eager,
@@ -26,13 +25,14 @@ from corral.orm.loading.strategy_options import (
     undefer_group,
     with_expression,
 )
+from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping.aliased import aliased
 from corral.orm.mapping.declarative import DeclarativeBase, registry
 from corral.orm.mapping.declarative_base import declarative_base
-from corral.orm.mapping.inspection import AttributeState, inspect
-from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.events import InstanceEvents, MapperEvents
 from corral.orm.mapping.events import mapper as mapper
+from corral.orm.mapping.inspection import AttributeState, inspect
+from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
 from corral.orm.mapping.query_expression import query_expression
@@ -41,7 +41,6 @@ from corral.orm.relationships.annotations import foreign, remote
 from corral.orm.relationships.relationship import backref, relationship
 from corral.orm.relationships.with_parent import with_parent
 from corral.orm.relationships.write_only import WriteOnlyCollection, WriteOnlyMapped
-from corral.orm.session.events import ORMExecuteState, SessionEvents
 from corral.orm.session import (
     Session,
     SessionTransaction,
@@ -50,32 +49,33 @@ from corral.orm.session import (
     object_session,
     sessionmaker,
 )
+from corral.orm.session.events import ORMExecuteState, SessionEvents
 from corral.orm.session.retry import Backoff
 from corral.orm.session.scoping import scoped_session
 from corral.sql.from_statement import FromStatement
 
 __all__ = [
-    "UserDefinedOption",
-    "SessionEvents",
-    "ORMExecuteState",
-    "MapperEvents",
-    "InstanceEvents",
     "AttributeState",
     "Backoff",
     "Bundle",
     "DeclarativeBase",
     "FromStatement",
+    "InstanceEvents",
     "Load",
     "Mapped",
     "MappedColumn",
     "Mapper",
+    "MapperEvents",
     "MapperProperty",
+    "ORMExecuteState",
     "ObjectStatus",
     "Relationship",
     "RelationshipProperty",
     "Session",
+    "SessionEvents",
     "SessionLeakWarning",
     "SessionTransaction",
+    "UserDefinedOption",
     "WriteOnlyCollection",
     "WriteOnlyMapped",
     "aliased",

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
-from corral.exc import ArgumentError, DisconnectionError, ResourceClosedError
 from corral.event.dispatch import Dispatch
-from corral.pool.events import POOL_EVENTS, ResetState, fire
+from corral.exc import ArgumentError, DisconnectionError, ResourceClosedError
 from corral.pool.checkout_site import CheckoutSite, capture_site, describe_holders
+from corral.pool.events import POOL_EVENTS, ResetState, fire
 from corral.pool.record import ConnectionRecord, RecordState
 
 log = logging.getLogger("corral.pool")
@@ -192,7 +192,9 @@ class PoolConnection:
             else f"{type(exception).__name__}: {exception}",
         )
         if pool.dispatch.invalidate:
-            fire(pool.dispatch, "invalidate", self._record.dbapi_connection, self._record, exception)
+            fire(
+                pool.dispatch, "invalidate", self._record.dbapi_connection, self._record, exception
+            )
         pool._discard(self._record)
 
     def __enter__(self) -> PoolConnection:

@@ -25,7 +25,9 @@ class PoolEvents(Events):
     def first_connect(self, dbapi_connection: Any, connection_record: Any) -> None:
         """The pool's first DB-API connection was just opened (once per pool)."""
 
-    def checkout(self, dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    def checkout(
+        self, dbapi_connection: Any, connection_record: Any, connection_proxy: Any
+    ) -> None:
         """A connection is checked out of the pool."""
 
     def checkin(self, dbapi_connection: Any, connection_record: Any) -> None:

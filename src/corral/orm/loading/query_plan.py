@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
+from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping import properties
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.expressions import adapt

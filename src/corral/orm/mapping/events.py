@@ -79,7 +79,9 @@ class MapperEvents(Events):
         return _remove(target, fn, name)
 
     @classmethod
-    def adapt(cls, name: str, fn: Callable[..., Any], options: dict[str, Any]) -> Callable[..., Any]:
+    def adapt(
+        cls, name: str, fn: Callable[..., Any], options: dict[str, Any]
+    ) -> Callable[..., Any]:
         return _raw(name, fn, options, 2)
 
 
@@ -109,7 +111,9 @@ class InstanceEvents(Events):
         return _remove(target, fn, name)
 
     @classmethod
-    def adapt(cls, name: str, fn: Callable[..., Any], options: dict[str, Any]) -> Callable[..., Any]:
+    def adapt(
+        cls, name: str, fn: Callable[..., Any], options: dict[str, Any]
+    ) -> Callable[..., Any]:
         return _raw(name, fn, options, 0)
 
 
@@ -193,9 +197,7 @@ def _subclasses(cls: type[Any]) -> list[type[Any]]:
 
 
 def _add(family: type[Events], target: Any, listener: Listener, insert: bool) -> None:
-    if listener.name in {"before_configured", "after_configured"} and not _is_mapper_target(
-        target
-    ):
+    if listener.name in {"before_configured", "after_configured"} and not _is_mapper_target(target):
         raise exc.InvalidRequestError(
             f"{listener.name} fires once for all mappers; listen on Mapper, not {target!r}"
         )
@@ -251,9 +253,14 @@ def mapper_constructed(new: Mapper) -> None:
 
 
 def _listening_to_configure() -> bool:
-    return bool(ALL_MAPPERS.before_configured or ALL_MAPPERS.after_configured) or any(
-        r[1].name in CONFIGURE_EVENTS for r in _for_classes
-    ) or any(m.dispatch.mapper_configured or m.dispatch.before_mapper_configured for m in _unannounced)
+    return (
+        bool(ALL_MAPPERS.before_configured or ALL_MAPPERS.after_configured)
+        or any(r[1].name in CONFIGURE_EVENTS for r in _for_classes)
+        or any(
+            m.dispatch.mapper_configured or m.dispatch.before_mapper_configured
+            for m in _unannounced
+        )
+    )
 
 
 class _Announcement(properties.MapperProperty):
@@ -323,7 +330,9 @@ def fire_init(mapper: Mapper, obj: object, kwargs: dict[str, Any]) -> None:
         listener(obj, (), kwargs)
 
 
-def _raw(name: str, fn: Callable[..., Any], options: dict[str, Any], position: int) -> Callable[..., Any]:
+def _raw(
+    name: str, fn: Callable[..., Any], options: dict[str, Any], position: int
+) -> Callable[..., Any]:
     """``raw=True``: the listener receives the object's InstanceState instead of it."""
     if not options.get("raw") or name in CONFIGURE_EVENTS or name == "after_mapper_constructed":
         return fn
@@ -341,8 +350,8 @@ __all__ = [
     "ALL_MAPPERS",
     "CLASS_EVENTS",
     "InstanceEvents",
-    "MapperEvents",
     "LoadContext",
+    "MapperEvents",
     "announce",
     "fire_init",
     "fire_load",

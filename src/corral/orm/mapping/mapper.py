@@ -6,8 +6,8 @@ from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Va
 from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
-from corral.orm.mapping.instance_state import IdentityKey
 from corral.orm.mapping import events
+from corral.orm.mapping.instance_state import IdentityKey
 from corral.orm.mapping.properties import PENDING, MapperProperty
 from corral.sql.from_clause import ColumnCollection
 from corral.sql.schema import Column, Table

@@ -296,9 +296,9 @@ def orm_execute(
 
 
 __all__ = [
+    "SESSION_EVENTS",
     "FlushContext",
     "ORMExecuteState",
-    "SESSION_EVENTS",
     "SessionEvents",
     "fire_object",
     "fire_transaction_end",

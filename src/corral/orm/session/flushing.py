@@ -125,9 +125,7 @@ def _flush_related(
         _finalize_flush(session, transaction, executed, updated)
     else:
         try:
-            with flush_events.after_writes(
-                session, connection, work.new, work.dirty, work.deleted
-            ):
+            with flush_events.after_writes(session, connection, work.new, work.dirty, work.deleted):
                 _finalize_flush(session, transaction, executed, updated)
         except BaseException as error:
             _fail_flush(session, transaction, error)
