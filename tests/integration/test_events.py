@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from corral import Engine, String, event, exc, select, text, update
+from corral import Engine, ForeignKey, String, event, exc, select, text, update
 from corral.orm import (
     DeclarativeBase,
     Mapped,
@@ -16,6 +16,7 @@ from corral.orm import (
     Session,
     UserDefinedOption,
     mapped_column,
+    relationship,
     scoped_session,
     sessionmaker,
 )
@@ -515,4 +516,88 @@ def test_pool_events_on_engine(make_engine: Any) -> None:
         "checkout",
         "checkin",
         "close",
+    ]
+
+
+# -- attribute events -----------------------------------------------------------------------
+
+
+class Shelf(EventBase):
+    __tablename__ = "event_shelves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(50))
+    books: Mapped[list[Book]] = relationship(back_populates="shelf")
+
+
+class Book(EventBase):
+    __tablename__ = "event_books"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelf_id: Mapped[int | None] = mapped_column(ForeignKey("event_shelves.id"))
+    shelf: Mapped[Shelf | None] = relationship(back_populates="books")
+
+
+def test_attribute_set_retval_changes_the_value_written(
+    db: Engine, listening: list[tuple[Any, str, Any]]
+) -> None:
+    """A set listener with retval=True replaces the value, in the constructor and on
+    assignment; the flush writes the replaced value."""
+    seen: list[Any] = []
+
+    def upper(target: Shelf, value: str, oldvalue: Any, initiator: Any) -> str:
+        seen.append((value, initiator.op))
+        return value.upper()
+
+    event.listen(Shelf.label, "set", upper, retval=True)
+    listening.append((Shelf.label, "set", upper))
+    with Session(db) as session:
+        shelf = Shelf(label="fiction")
+        session.add(shelf)
+        session.commit()
+        shelf.label = "poetry"
+        session.commit()
+        assert session.scalars(select(Shelf.label)).all() == ["POETRY"]
+    assert seen == [("fiction", "set"), ("poetry", "set")]
+
+
+def test_attribute_collection_events(db: Engine, listening: list[tuple[Any, str, Any]]) -> None:
+    """append and remove fire for a relationship collection, set for its many-to-one,
+    modified after each; the flush still writes the change."""
+    log: list[str] = []
+
+    def appended(target: Shelf, value: Book, initiator: Any) -> None:
+        log.append("append")
+
+    def removed(target: Shelf, value: Book, initiator: Any) -> None:
+        log.append("remove")
+
+    def modified(target: Shelf, initiator: Any) -> None:
+        log.append(f"modified {initiator.op}")
+
+    def shelf_set(target: Book, value: Any, oldvalue: Any, initiator: Any) -> None:
+        log.append("set shelf")
+
+    registrations: list[tuple[Any, str, Callable[..., Any]]] = [
+        (Shelf.books, "append", appended),
+        (Shelf.books, "remove", removed),
+        (Shelf.books, "modified", modified),
+        (Book.shelf, "set", shelf_set),
+    ]
+    for target, name, fn in registrations:
+        event.listen(target, name, fn)
+        listening.append((target, name, fn))
+    with Session(db) as session:
+        shelf, book = Shelf(label="a"), Book()
+        shelf.books.append(book)
+        session.add(shelf)
+        session.commit()
+        shelf.books.remove(book)
+        book.shelf = shelf
+        session.commit()
+        assert session.scalars(select(Book.shelf_id)).all() == [shelf.id]
+    assert log == [
+        "append",
+        "modified append",
+        "remove",
+        "modified remove",
+        "set shelf",
     ]

@@ -53,9 +53,9 @@ def test_maker_listener_reaches_only_its_sessions() -> None:
 def test_class_listener_added_later_reaches_existing_children() -> None:
     """A listener added to the parent dispatch reaches a child made before it."""
     parent = Dispatch({"ping"})
-    child = parent.child()
+    child = parent._child()
     assert not child.ping
-    parent.add(_listener("ping", lambda: "parent"))
+    parent._add_listener(_listener("ping", lambda: "parent"))
     assert [call() for call in child.ping] == ["parent"]
 
 

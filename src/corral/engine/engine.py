@@ -131,7 +131,7 @@ class OptionEngine(Engine):
         # the database, belong to the engine this copies.
         self._proxied = proxied
         if isinstance(proxied.__dict__.get("dispatch"), Dispatch):  # its listeners apply here
-            self.dispatch = proxied.dispatch.child(self)
+            self.dispatch = proxied.dispatch._child(self)
         self.url = proxied.url
         self.dialect = proxied.dialect
         self.pool = proxied.pool

@@ -95,7 +95,7 @@ class ConnectionEvents(Events):
         """A SAVEPOINT is released."""
 
     @classmethod
-    def dispatch_for(cls, target: Any) -> Dispatch | None:
+    def _dispatch_for(cls, target: Any) -> Dispatch | None:
         if not _is_engine_side(target):
             return None
         if isinstance(target, type):
@@ -105,7 +105,7 @@ class ConnectionEvents(Events):
             own = target.__dict__.get("dispatch")
             if own is None or own.owner_id != id(target):
                 parent = instance_dispatch(proxied, CONNECTION_EVENTS)
-                target.__dict__["dispatch"] = parent.child(target)
+                target.__dict__["dispatch"] = parent._child(target)
             dispatch: Dispatch = target.__dict__["dispatch"]
             return dispatch
         return instance_dispatch(target, CONNECTION_EVENTS)

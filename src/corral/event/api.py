@@ -30,7 +30,7 @@ def listen(target: Any, identifier: str, fn: Callable[..., Any], *args: Any, **k
             f"{family.family_name}.{identifier}; it takes "
             f"{', '.join(sorted(COMMON_OPTIONS | family.options))}"
         )
-    call = family.adapt(identifier, fn, kw)
+    call = family._adapt(identifier, fn, kw)
     if kw.get("named"):
         call = _named(call, family.argument_names(identifier))
     unchanged = family.retval_events.get(identifier)
@@ -46,7 +46,7 @@ def listen(target: Any, identifier: str, fn: Callable[..., Any], *args: Any, **k
         )
     call = _naming_errors(call, fn, f"{family.family_name}.{identifier}")
     listener = Listener(fn, identifier, call, bool(kw.get("propagate")))
-    family.add(target, listener, bool(kw.get("insert")))
+    family._add(target, listener, bool(kw.get("insert")))
 
 
 def listens_for(target: Any, identifier: str, *args: Any, **kw: Any) -> Callable[[F], F]:
@@ -62,7 +62,7 @@ def listens_for(target: Any, identifier: str, *args: Any, **kw: Any) -> Callable
 def remove(target: Any, identifier: str, fn: Callable[..., Any]) -> None:
     """Remove a listener added with ``listen()`` (the same target, event and function)."""
     family = _family(target, identifier)
-    if not family.remove(target, fn, identifier):
+    if not family._remove(target, fn, identifier):
         raise exc.InvalidRequestError(
             f"No listener {_describe(fn)} for event {identifier!r} on {target!r}; "
             "remove() takes the target, event and function given to listen()"
@@ -72,11 +72,11 @@ def remove(target: Any, identifier: str, fn: Callable[..., Any]) -> None:
 def contains(target: Any, identifier: str, fn: Callable[..., Any]) -> bool:
     """Whether ``fn`` listens to ``identifier`` on ``target``."""
     family = _family(target, identifier)
-    return family.contains(target, fn, identifier)
+    return family._contains(target, fn, identifier)
 
 
 def _family(target: Any, identifier: str) -> type[Events]:
-    accepting = [family for family in FAMILIES if family.accepts(target)]
+    accepting = [family for family in FAMILIES if family._accepts(target)]
     for family in accepting:
         if identifier in family.event_names():
             return family

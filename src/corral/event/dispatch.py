@@ -30,7 +30,11 @@ class Listener:
 
 
 class Dispatch:
-    """One target's listeners; ``dispatch.<event>`` is the tuple of callables to run."""
+    """One target's listeners; ``dispatch.<event>`` is the tuple of callables to run.
+
+    The event names are its public attributes (``remove``, ``close``, ``append`` among
+    them), so its own methods carry a leading underscore.
+    """
 
     def __init__(
         self, names: Iterable[str], parent: Dispatch | None = None, owner: object = None
@@ -61,11 +65,11 @@ class Dispatch:
     def parent(self) -> Dispatch | None:
         return self._parent
 
-    def child(self, owner: object = None) -> Dispatch:
+    def _child(self, owner: object = None) -> Dispatch:
         """A dispatch for one target (``owner``) that also runs this one's listeners."""
         return Dispatch(self._names, self, owner)
 
-    def add(self, listener: Listener, *, insert: bool = False) -> None:
+    def _add_listener(self, listener: Listener, *, insert: bool = False) -> None:
         own = self._own.setdefault(listener.name, [])
         if insert:
             own.insert(0, listener)
@@ -73,7 +77,7 @@ class Dispatch:
             own.append(listener)
         self._refresh(listener.name)
 
-    def remove(self, fn: Callable[..., Any], name: str) -> bool:
+    def _remove_listener(self, fn: Callable[..., Any], name: str) -> bool:
         """Remove ``fn``'s registration for ``name``; whether there was one."""
         own = self._own.get(name, [])
         kept = [entry for entry in own if entry.fn is not fn]
@@ -83,17 +87,17 @@ class Dispatch:
         self._refresh(name)
         return True
 
-    def discard(self, listener: Listener) -> None:
+    def _discard_listener(self, listener: Listener) -> None:
         """Remove one registration (a ``once=True`` listener after its call)."""
         own = self._own.get(listener.name, [])
         if listener in own:
             own.remove(listener)
             self._refresh(listener.name)
 
-    def contains(self, fn: Callable[..., Any], name: str) -> bool:
+    def _contains_listener(self, fn: Callable[..., Any], name: str) -> bool:
         return any(entry.fn is fn for entry in self._own.get(name, ()))
 
-    def own(self, name: str) -> list[Listener]:
+    def _own_listeners(self, name: str) -> list[Listener]:
         return list(self._own.get(name, ()))
 
     def _refresh(self, name: str) -> None:

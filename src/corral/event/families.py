@@ -52,32 +52,32 @@ class Events:
     # -- targets: subclasses say which they accept and where the listeners go --------------
 
     @classmethod
-    def dispatch_for(cls, target: Any) -> Dispatch | None:
+    def _dispatch_for(cls, target: Any) -> Dispatch | None:
         """The dispatch that holds this target's listeners, or None: not a target of ours."""
         raise NotImplementedError
 
     @classmethod
-    def accepts(cls, target: Any) -> bool:
-        return cls.dispatch_for(target) is not None
+    def _accepts(cls, target: Any) -> bool:
+        return cls._dispatch_for(target) is not None
 
     @classmethod
-    def add(cls, target: Any, listener: Listener, insert: bool) -> None:
-        dispatch = cls.dispatch_for(target)
+    def _add(cls, target: Any, listener: Listener, insert: bool) -> None:
+        dispatch = cls._dispatch_for(target)
         assert dispatch is not None
-        dispatch.add(listener, insert=insert)
+        dispatch._add_listener(listener, insert=insert)
 
     @classmethod
-    def remove(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:
-        dispatch = cls.dispatch_for(target)
-        return dispatch is not None and dispatch.remove(fn, name)
+    def _remove(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:
+        dispatch = cls._dispatch_for(target)
+        return dispatch is not None and dispatch._remove_listener(fn, name)
 
     @classmethod
-    def contains(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:
-        dispatch = cls.dispatch_for(target)
-        return dispatch is not None and dispatch.contains(fn, name)
+    def _contains(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:
+        dispatch = cls._dispatch_for(target)
+        return dispatch is not None and dispatch._contains_listener(fn, name)
 
     @classmethod
-    def adapt(
+    def _adapt(
         cls, name: str, fn: Callable[..., Any], options: dict[str, Any]
     ) -> Callable[..., Any]:
         """The callable to run for ``fn`` given the family's own options (``raw=``...)."""
@@ -111,7 +111,7 @@ def instance_dispatch(target: Any, names: frozenset[str], attribute: str = "disp
         return current
     if not isinstance(current, Dispatch):
         current = class_dispatch(type(target), names, attribute)
-    dispatch = current.child(target)
+    dispatch = current._child(target)
     target.__dict__[attribute] = dispatch
     return dispatch
 

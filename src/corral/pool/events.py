@@ -43,7 +43,7 @@ class PoolEvents(Events):
         """A DB-API connection is about to be closed."""
 
     @classmethod
-    def dispatch_for(cls, target: Any) -> Dispatch | None:
+    def _dispatch_for(cls, target: Any) -> Dispatch | None:
         from corral.pool.base import Pool
 
         if isinstance(target, type) and issubclass(target, Pool):
@@ -53,7 +53,7 @@ class PoolEvents(Events):
         for resolve in POOL_OF:
             pool = resolve(target)
             if pool is not None:
-                return cls.dispatch_for(pool)
+                return cls._dispatch_for(pool)
         return None
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from corral.event.dispatch import Dispatch
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
+from corral.orm.mapping.attribute_events import NO_LISTENERS, fire_set
 from corral.orm.mapping.instance_state import state_of
 from corral.sql.elements import ColumnElement
 
@@ -21,6 +23,8 @@ class InstrumentedAttribute(ColumnElement[T]):
     """``User.name``: compares and orders like its column; on an object, the tracked value."""
 
     key: str
+    #: AttributeEvents listeners (attribute_events.py); this attribute's own once listened to.
+    dispatch: Dispatch = NO_LISTENERS
 
     def __init__(self, class_: type, key: str, column: Column) -> None:
         self.class_ = class_
@@ -55,6 +59,8 @@ class InstrumentedAttribute(ColumnElement[T]):
         state = d.get(STATE_ATTR)
         if state is None:
             state = state_of(instance)
+        if self.dispatch.listening:
+            value = fire_set(self, instance, value, d.get(self.key, NO_VALUE))
         if state.status in _TRACKED:
             state.record_change(instance, self.key, d.get(self.key, NO_VALUE))
         d[self.key] = value

@@ -127,14 +127,15 @@ class DeclarativeBase:
         d[STATE_ATTR] = InstanceState(mapper)  # transient: no history to record yet
         if mapper.dispatch.init:  # listeners may change kwargs (mapping/events.py)
             events.fire_init(mapper, self, kwargs)
-        columns = mapper.columns_by_key
+        # With attribute listeners, every value goes through setattr so that they run.
+        columns = {} if mapper.attribute_listeners else mapper.columns_by_key
         for key, value in kwargs.items():
             if key in columns:
                 d[key] = value
             elif hasattr(cls, key):  # a relationship, property or plain class attribute
                 setattr(self, key, value)
             else:
-                names = [*columns, *mapper.relationships]
+                names = [*mapper.columns_by_key, *mapper.relationships]
                 raise TypeError(
                     f"{key!r} is not an attribute of {cls.__name__}; its mapped attributes are "
                     f"{', '.join(names)}"

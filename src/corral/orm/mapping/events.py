@@ -67,15 +67,15 @@ class MapperEvents(Events):
         """``configure_mappers()`` configured new mappers (on ``Mapper`` only)."""
 
     @classmethod
-    def dispatch_for(cls, target: Any) -> Dispatch | None:
+    def _dispatch_for(cls, target: Any) -> Dispatch | None:
         return _dispatch_for(target)
 
     @classmethod
-    def add(cls, target: Any, listener: Listener, insert: bool) -> None:
+    def _add(cls, target: Any, listener: Listener, insert: bool) -> None:
         _add(cls, target, listener, insert)
 
     @classmethod
-    def remove(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:
+    def _remove(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:
         return _remove(target, fn, name)
 
     @classmethod
@@ -99,15 +99,15 @@ class InstanceEvents(Events):
         """An object was created from a row (not when the identity map already held it)."""
 
     @classmethod
-    def dispatch_for(cls, target: Any) -> Dispatch | None:
+    def _dispatch_for(cls, target: Any) -> Dispatch | None:
         return _dispatch_for(target)
 
     @classmethod
-    def add(cls, target: Any, listener: Listener, insert: bool) -> None:
+    def _add(cls, target: Any, listener: Listener, insert: bool) -> None:
         _add(cls, target, listener, insert)
 
     @classmethod
-    def remove(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:
+    def _remove(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:
         return _remove(target, fn, name)
 
     @classmethod
@@ -170,7 +170,7 @@ def _user_class(target: type[Any]) -> bool:
     """A class of the application that may be (or be the base of) a mapped class: not
     one another family takes (a Session or Engine subclass)."""
     others = [f for f in FAMILIES if f not in (MapperEvents, InstanceEvents)]
-    return not any(f.accepts(target) for f in others)
+    return not any(f._accepts(target) for f in others)
 
 
 def _class_mappers(cls: type[Any], propagate: bool) -> list[Mapper]:
@@ -206,10 +206,10 @@ def _add(family: type[Events], target: Any, listener: Listener, insert: bool) ->
     if not isinstance(target, type) or _is_mapper_target(target):
         dispatch = _dispatch_for(target)
         assert dispatch is not None
-        dispatch.add(listener, insert=insert)
+        dispatch._add_listener(listener, insert=insert)
         return
     for each in _class_mappers(target, listener.propagate):
-        each.dispatch.add(listener, insert=insert)
+        each.dispatch._add_listener(listener, insert=insert)
     if listener.propagate or "__mapper__" not in target.__dict__:
         _for_classes.append((target, listener, insert))
 
@@ -217,12 +217,12 @@ def _add(family: type[Events], target: Any, listener: Listener, insert: bool) ->
 def _remove(target: Any, fn: Callable[..., Any], name: str) -> bool:
     if not isinstance(target, type) or _is_mapper_target(target):
         dispatch = _dispatch_for(target)
-        return dispatch is not None and dispatch.remove(fn, name)
+        return dispatch is not None and dispatch._remove_listener(fn, name)
     removed = False
     for each in _class_mappers(target, propagate=True):
-        for entry in each.dispatch.own(name):
+        for entry in each.dispatch._own_listeners(name):
             if entry.fn is fn and _reaches(target, entry, each.class_):
-                each.dispatch.discard(entry)
+                each.dispatch._discard_listener(entry)
                 removed = True
     kept = [r for r in _for_classes if not (r[0] is target and r[1].fn is fn and r[1].name == name)]
     removed = removed or len(kept) != len(_for_classes)
@@ -236,10 +236,10 @@ def _reaches(target: type[Any], listener: Listener, cls: type[Any]) -> bool:
 
 def mapper_dispatch(new: Mapper) -> Dispatch:
     """A new mapper's dispatch, with the listeners given beforehand on its class or bases."""
-    dispatch = ALL_MAPPERS.child(new)
+    dispatch = ALL_MAPPERS._child(new)
     for cls, listener, insert in _for_classes:
         if _reaches(cls, listener, new.class_):
-            dispatch.add(listener, insert=insert)
+            dispatch._add_listener(listener, insert=insert)
     return dispatch
 
 

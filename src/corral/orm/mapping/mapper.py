@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 class Mapper:
     """Columns by attribute, primary key and version column of a mapped class."""
 
+    #: Whether an attribute of the class has AttributeEvents listeners (the constructor
+    #: then sets every value through the attribute).
+    attribute_listeners = False
+
     def __init__(
         self,
         class_: type[Any],

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
+from corral.orm.mapping.attribute_events import fire_collection
 from corral.orm.mapping.instance_state import state_of
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ def _record_scalar(obj: Any, key: str, old: Any) -> None:
 
 def appended(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` joined ``owner``'s collection ``rel``."""
+    if rel.dispatch.append or rel.dispatch.modified:
+        fire_collection(rel.dispatch, getattr(type(owner), rel.key), "append", owner, item)
     reverse = rel.reverse
     if reverse is not None:
         if reverse.uselist:
@@ -63,6 +66,8 @@ def appended(owner: Any, rel: Relationship, item: Any) -> None:
 
 def removed(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` left ``owner``'s collection ``rel``."""
+    if rel.dispatch.remove or rel.dispatch.modified:
+        fire_collection(rel.dispatch, getattr(type(owner), rel.key), "remove", owner, item)
     reverse = rel.reverse
     if reverse is None:
         return

@@ -85,7 +85,7 @@ class SessionEvents(Events):
         or return a Result to use instead."""
 
     @classmethod
-    def dispatch_for(cls, target: Any) -> Dispatch | None:
+    def _dispatch_for(cls, target: Any) -> Dispatch | None:
         from corral.orm.session.maker import sessionmaker
         from corral.orm.session.scoping import scoped_session
         from corral.orm.session.session import Session
@@ -114,7 +114,7 @@ def maker_dispatch(maker: Any) -> Dispatch:
     """The dispatch the sessions of one sessionmaker share (created on first listen)."""
     dispatch: Dispatch | None = maker.__dict__.get("dispatch")
     if dispatch is None:
-        dispatch = class_dispatch(maker.class_, SESSION_EVENTS).child(maker)
+        dispatch = class_dispatch(maker.class_, SESSION_EVENTS)._child(maker)
         maker.__dict__["dispatch"] = dispatch
     return dispatch
 

@@ -1,0 +1,150 @@
+"""Attribute events (SQLAlchemy's ``AttributeEvents``): values set on a mapped attribute,
+objects appended to and removed from a relationship's collection.
+
+Listeners attach to a class attribute: ``User.name`` (a column) or
+``User.addresses`` (a relationship); ``propagate=True`` also reaches the same
+attribute of the subclasses mapped so far. The attribute checks
+``self.dispatch.<event>`` before doing anything for listeners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from corral.event.dispatch import Dispatch, Listener
+from corral.event.families import Events, instance_dispatch
+
+
+class AttributeEvents(Events):
+    """Changes to one mapped attribute of objects."""
+
+    family_name = "AttributeEvents"
+    options = frozenset({"raw", "active_history"})
+    retval_events = {"set": lambda args: args[1]}
+
+    def set(self, target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
+        """A value is being set; with ``retval=True`` return the value to set instead."""
+
+    def append(self, target: Any, value: Any, initiator: Any) -> None:
+        """An object joined the collection (after it was added)."""
+
+    def remove(self, target: Any, value: Any, initiator: Any) -> None:
+        """An object left the collection."""
+
+    def bulk_replace(self, target: Any, values: Any, initiator: Any) -> None:
+        """The collection is being replaced by assignment; ``values`` is the new list,
+        which the listener may change in place."""
+
+    def modified(self, target: Any, initiator: Any) -> None:
+        """The attribute changed (after set, append or remove)."""
+
+    @classmethod
+    def _dispatch_for(cls, target: Any) -> Dispatch | None:
+        if isinstance(target, type) or not isinstance(
+            type(target).__dict__.get("dispatch"), Dispatch
+        ):
+            return None
+        if type(target).__dict__["dispatch"].names != ATTRIBUTE_EVENTS:
+            return None
+        return _own(target)
+
+    @classmethod
+    def _add(cls, target: Any, listener: Listener, insert: bool) -> None:
+        for attribute in _reached(target, listener.propagate):
+            _own(attribute)._add_listener(listener, insert=insert)
+            mapper = attribute.class_.__dict__.get("__mapper__")
+            if mapper is not None:
+                mapper.attribute_listeners = True
+
+    @classmethod
+    def _remove(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:
+        removed = False
+        for attribute in _reached(target, True):
+            removed = _own(attribute)._remove_listener(fn, name) or removed
+        return removed
+
+    @classmethod
+    def _adapt(
+        cls, name: str, fn: Callable[..., Any], options: dict[str, Any]
+    ) -> Callable[..., Any]:
+        if not options.get("raw"):
+            return fn
+        from corral.orm.mapping.instance_state import state_of
+
+        def run(target: Any, *rest: Any) -> Any:
+            return fn(state_of(target), *rest)
+
+        return run
+
+
+ATTRIBUTE_EVENTS = AttributeEvents.event_names()
+
+#: The dispatch of attributes nothing listens to (each gets its own on the first listen).
+NO_LISTENERS = Dispatch(ATTRIBUTE_EVENTS)
+
+
+def _own(attribute: Any) -> Dispatch:
+    dispatch = instance_dispatch(attribute, ATTRIBUTE_EVENTS)
+    rel = attribute.__dict__.get("rel")
+    if rel is not None:  # a relationship: its collections find the listeners on it
+        rel.dispatch = dispatch
+    return dispatch
+
+
+def _reached(attribute: Any, propagate: bool) -> list[Any]:
+    """The attribute, and with ``propagate`` the same attribute of mapped subclasses."""
+    found = [attribute]
+    if propagate:
+        for cls in type.__subclasses__(attribute.class_):
+            other = cls.__dict__.get(attribute.key)
+            if other is not None and other is not attribute:
+                found.extend(_reached(other, True))
+    return found
+
+
+class AttributeEventToken:
+    """The ``initiator`` listeners receive: which attribute and which operation."""
+
+    __slots__ = ("key", "op", "parent_token")
+
+    def __init__(self, attribute: Any, op: str) -> None:
+        self.key = attribute.key
+        self.op = op
+        self.parent_token = attribute
+
+    def __repr__(self) -> str:
+        return f"<AttributeEventToken {self.key} {self.op}>"
+
+
+def fire_set(attribute: Any, target: Any, value: Any, old: Any) -> Any:
+    """Run the ``set`` listeners; the value to set (theirs with retval=True)."""
+    dispatch = attribute.dispatch
+    initiator = AttributeEventToken(attribute, "set")
+    for listener in dispatch.set:
+        value = listener(target, value, old, initiator)
+    for listener in dispatch.modified:
+        listener(target, initiator)
+    return value
+
+
+def fire_collection(
+    dispatch: Dispatch, attribute: Any, event: str, target: Any, value: Any
+) -> None:
+    """Run the ``append`` / ``remove`` / ``bulk_replace`` listeners of a relationship."""
+    initiator = AttributeEventToken(attribute, event)
+    for listener in getattr(dispatch, event):
+        listener(target, value, initiator)
+    if event != "bulk_replace":
+        for listener in dispatch.modified:
+            listener(target, initiator)
+
+
+__all__ = [
+    "ATTRIBUTE_EVENTS",
+    "NO_LISTENERS",
+    "AttributeEventToken",
+    "AttributeEvents",
+    "fire_collection",
+    "fire_set",
+]
