@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from corral import Engine, ForeignKey, String, event, exc, select, text, update
+from corral import Engine, ForeignKey, String, event, exc, false, select, text, update
 from corral.orm import (
     DeclarativeBase,
     Mapped,
@@ -15,10 +15,12 @@ from corral.orm import (
     ORMExecuteState,
     Session,
     UserDefinedOption,
+    aliased,
     mapped_column,
     relationship,
     scoped_session,
     sessionmaker,
+    with_loader_criteria,
 )
 from tests.integration.orm_models import dml, recorded_sql
 
@@ -601,3 +603,63 @@ def test_attribute_collection_events(db: Engine, listening: list[tuple[Any, str,
         "modified remove",
         "set shelf",
     ]
+
+
+# -- with_loader_criteria ---------------------------------------------------------------------
+
+
+class SoftDeleted:
+    hidden: Mapped[bool] = mapped_column(default=False)
+
+
+class Memo(SoftDeleted, EventBase):
+    __tablename__ = "event_memos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(String(50))
+
+
+def _soft_delete_session(engine: Engine) -> Session:
+    session = Session(engine)
+
+    @event.listens_for(session, "do_orm_execute")
+    def hide(state: ORMExecuteState) -> None:
+        if state.is_select and not state.execution_options.get("include_hidden"):
+            state.statement = state.statement.options(
+                with_loader_criteria(
+                    SoftDeleted, lambda cls: cls.hidden == false(), include_aliases=True
+                )
+            )
+
+    return session
+
+
+def test_with_loader_criteria_soft_delete(db: Engine) -> None:
+    """A do_orm_execute listener adding with_loader_criteria() on a mixin filters every
+    select of its mapped subclasses (entities, columns, aliases) until asked not to."""
+    with _soft_delete_session(db) as session:
+        gone = Memo(body="gone")
+        gone.hidden = True
+        session.add_all([Memo(body="shown"), gone])
+        session.commit()
+        assert [m.body for m in session.scalars(select(Memo))] == ["shown"]
+        assert session.scalars(select(Memo.body)).all() == ["shown"]
+        alias = aliased(Memo)
+        assert [m.body for m in session.scalars(select(alias))] == ["shown"]
+        everything = select(Memo.body).order_by(Memo.body).execution_options(include_hidden=True)
+        assert session.scalars(everything).all() == ["gone", "shown"]
+
+
+def test_with_loader_criteria_expression_and_refusals(db: Engine) -> None:
+    """A plain expression works for the class itself; aliases need a lambda and
+    loader_only=True is refused, each naming the fix."""
+    with Session(db) as session:
+        session.add_all([Memo(body="a"), Memo(body="b")])
+        session.commit()
+        only_a = with_loader_criteria(Memo, Memo.body == "a")
+        assert session.scalars(select(Memo.body).options(only_a)).all() == ["a"]
+        with pytest.raises(exc.ArgumentError, match="as a lambda"):
+            aliased_memo = aliased(Memo)
+            option = with_loader_criteria(Memo, Memo.body == "a", include_aliases=True)
+            session.scalars(select(aliased_memo).options(option)).all()
+    with pytest.raises(exc.ArgumentError, match="loader_only"):
+        with_loader_criteria(Memo, Memo.body == "a", loader_only=True)

@@ -9,6 +9,7 @@ from corral.exc import SessionLeakWarning
 from corral.orm.base import Mapped, ObjectStatus
 from corral.orm.loading import descriptions as _descriptions  # noqa: F401 (the SQL hooks)
 from corral.orm.loading.bundle import Bundle
+from corral.orm.loading.loader_criteria import with_loader_criteria
 from corral.orm.loading.strategy_options import (
     Load,
     contains_eager,
@@ -108,5 +109,6 @@ __all__ = [
     "undefer",
     "undefer_group",
     "with_expression",
+    "with_loader_criteria",
     "with_parent",
 ]

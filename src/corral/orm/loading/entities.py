@@ -14,6 +14,8 @@ from corral import exc
 from corral.engine.result import BufferedRows, Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading.bundle import Bundle
+from corral.orm.loading.loader_criteria import LoaderCriteriaOption
+from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping.events import fire_load
 from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
 from corral.orm.mapping.mapper import Mapper
@@ -56,7 +58,8 @@ def mapped_entities(statement: Select) -> list[Mapper | None]:
     they would have nothing to load.
     """
     mappers = [getattr(entity, "__mapper__", None) for entity in statement._entities]
-    if statement._with_options and not any(mappers):
+    events_only = (UserDefinedOption, LoaderCriteriaOption)  # options for listeners
+    if not any(mappers) and any(not isinstance(o, events_only) for o in statement._with_options):
         raise exc.ArgumentError(
             f"Loader options {', '.join(map(repr, statement._with_options))} cannot apply: "
             "the statement selects only columns and expressions. Select the class "

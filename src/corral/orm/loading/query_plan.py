@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.orm.loading.loader_criteria import LoaderCriteriaOption
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
 from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping import properties
@@ -198,7 +199,7 @@ def prepare(
     if root is not None:
         nodes[0] = root
     for option in options:
-        if not isinstance(option, UserDefinedOption):  # the application's, for events
+        if not isinstance(option, UserDefinedOption | LoaderCriteriaOption):  # for events
             _apply(option, statement, mappers, nodes)
     if all(n is None or n.is_plain() for n in nodes) and root is None:
         return None

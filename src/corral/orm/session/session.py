@@ -23,6 +23,7 @@ from corral.event.dispatch import Dispatch
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import lazy
 from corral.orm.loading.entities import loads_entities, mapped_entities
+from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.session import (
@@ -585,6 +586,8 @@ class Session:
             self._autoflush()
         connection = self._connection_for_transaction(self._active_transaction())
         if isinstance(statement, Select):
+            if statement._with_options:  # with_loader_criteria() conditions join the WHERE
+                statement = apply_criteria(statement)
             mappers = mapped_entities(statement)
             if loads_entities(statement, mappers):
                 return querying.execute_orm_select(
