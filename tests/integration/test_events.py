@@ -159,6 +159,28 @@ def test_object_state_events(db: Engine) -> None:
     ]
 
 
+def test_flush_state_transition_events(db: Engine) -> None:
+    """A flush moves objects pending -> persistent and persistent -> deleted, firing the
+    transition events after after_flush."""
+    log: list[str] = []
+    session = Session(db, expire_on_commit=False)
+    event.listen(session, "after_flush", lambda s, c: log.append("after_flush"))
+    for name in ("pending_to_persistent", "persistent_to_deleted"):
+        event.listen(session, name, lambda s, obj, name=name: log.append(f"{name} {obj.id}"))
+    with session:
+        note = Note(text="a")
+        session.add(note)
+        session.commit()
+        session.delete(note)
+        session.commit()
+    assert log == [
+        "after_flush",
+        f"pending_to_persistent {note.id}",
+        "after_flush",
+        f"persistent_to_deleted {note.id}",
+    ]
+
+
 def test_listen_on_sessionmaker_scoped_session_and_class(
     db: Engine, listening: list[tuple[Any, str, Any]]
 ) -> None:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from corral.orm.mapping.instance_state import state_of
-from corral.orm.session.events import FlushContext
+from corral.orm.session.events import FlushContext, fire_object
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -21,7 +21,12 @@ if TYPE_CHECKING:
 def listening(session: Session, classes: Iterable[Any]) -> bool:
     """Whether a listener waits on this flush (the session's or a flushed class's)."""
     dispatch = session.dispatch
-    if dispatch.after_flush or dispatch.after_flush_postexec:
+    if (
+        dispatch.after_flush
+        or dispatch.after_flush_postexec
+        or dispatch.pending_to_persistent
+        or dispatch.persistent_to_deleted
+    ):
         return True
     return any(cls.__mapper__.dispatch.listening for cls in classes)
 
@@ -62,6 +67,10 @@ def after_writes(
     context = FlushContext(session)
     if dispatch.after_flush:
         _with_flushed_views(session, before, context)
+    for obj in new if dispatch.pending_to_persistent else ():
+        fire_object(session, "pending_to_persistent", obj)
+    for obj in deleted if dispatch.persistent_to_deleted else ():
+        fire_object(session, "persistent_to_deleted", obj)
     for listener in dispatch.after_flush_postexec:
         listener(session, context)
 
