@@ -619,11 +619,14 @@ def test_attribute_collection_events(db: Engine, listening: list[tuple[Any, str,
         session.commit()
         assert session.scalars(select(Book.shelf_id)).all() == [shelf.id]
     assert log == [
-        "append",
+        "append",  # shelf.books.append(book) ...
         "modified append",
+        "set shelf",  # ... and its backref, book.shelf
         "remove",
         "modified remove",
-        "set shelf",
+        "set shelf",  # book.shelf = shelf ...
+        "append",  # ... and its backref, shelf.books
+        "modified append",
     ]
 
 
@@ -685,3 +688,49 @@ def test_with_loader_criteria_expression_and_refusals(db: Engine) -> None:
             session.scalars(select(aliased_memo).options(option)).all()
     with pytest.raises(exc.ArgumentError, match="loader_only"):
         with_loader_criteria(Memo, Memo.body == "a", loader_only=True)
+
+
+def test_instrumentation_backref_and_delete_events(db: Engine) -> None:
+    """attribute_instrument on a base hears each attribute of classes mapped under it;
+    a backref's other side fires its own events; ``del obj.column`` fires ``remove``."""
+    log: list[str] = []
+
+    class Base(DeclarativeBase):
+        pass
+
+    def instrument(cls: type, key: str, inst: Any) -> None:
+        event.listen(inst, "set", lambda t, v, o, i: log.append(f"set {key}={v!r} was {o}"))
+        event.listen(inst, "append", lambda t, v, i: log.append(f"append {key}"))
+        event.listen(inst, "remove", lambda t, v, i: log.append(f"remove {key}={v!r}"))
+
+    event.listen(Base, "attribute_instrument", instrument)
+
+    class Box(Base):
+        __tablename__ = "event_boxes"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        items: Mapped[list[Item]] = relationship(back_populates="box")
+
+    class Item(Base):
+        __tablename__ = "event_items"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str | None] = mapped_column(String(20))
+        box_id: Mapped[int | None] = mapped_column(ForeignKey("event_boxes.id"))
+        box: Mapped[Box | None] = relationship(back_populates="items")
+
+    Base.metadata.create_all(db)
+    try:
+        box, item = Box(), Item(name="a")
+        box.items.append(item)
+        del item.name
+        with Session(db) as session:
+            session.add(box)
+            session.commit()
+            assert session.scalars(select(Item.name)).all() == [None]
+    finally:
+        Base.metadata.drop_all(db)
+    assert log == [
+        "set name='a' was LoaderCallableStatus.NO_VALUE",
+        "append items",
+        f"set box={box!r} was LoaderCallableStatus.NO_VALUE",
+        "remove name='a'",
+    ]

@@ -30,6 +30,9 @@ class Events:
     retval_events: ClassVar[dict[str, Callable[[tuple[Any, ...]], Any]]] = {}
     #: ``listen()`` keywords this family accepts besides once/insert/named/retval.
     options: ClassVar[frozenset[str]] = frozenset()
+    #: Whether the family's targets are the application's model classes (which then are
+    #: any class no other family claims: a declarative base, a mixin).
+    on_models: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)

@@ -9,6 +9,7 @@ attribute of the subclasses mapped so far. The attribute checks
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ class AttributeEvents(Events):
     """Changes to one mapped attribute of objects."""
 
     family_name = "AttributeEvents"
+    on_models = True
     options = frozenset({"raw", "active_history"})
     retval_events = {"set": lambda args: args[1]}
 
@@ -38,6 +40,8 @@ class AttributeEvents(Events):
 
     def modified(self, target: Any, initiator: Any) -> None:
         """The attribute changed (after set, append or remove)."""
+
+    # ``remove`` also fires for ``del obj.column`` (the value removed).
 
     @classmethod
     def _dispatch_for(cls, target: Any) -> Dispatch | None:
@@ -80,6 +84,61 @@ class AttributeEvents(Events):
 
 ATTRIBUTE_EVENTS = AttributeEvents.event_names()
 
+
+class InstrumentationEvents(Events):
+    """Classes and their attributes being instrumented; a listener on a class also hears
+    about its subclasses."""
+
+    family_name = "InstrumentationEvents"
+    on_models = True
+
+    def attribute_instrument(self, cls: Any, key: Any, inst: Any) -> None:
+        """An attribute was set up on a mapped class (a column or a relationship)."""
+
+    def class_instrument(self, cls: Any) -> None:
+        """A class was mapped."""
+
+    @classmethod
+    def _accepts(cls, target: Any) -> bool:
+        return isinstance(target, type) and _is_model_class(target)
+
+    @classmethod
+    def _dispatch_for(cls, target: Any) -> Dispatch | None:
+        if isinstance(target, type) and _is_model_class(target):
+            own = _instrumented_bases.get(target)
+            if own is None:
+                own = _instrumented_bases[target] = Dispatch(INSTRUMENTATION_EVENTS, owner=target)
+            return own
+        return None
+
+
+INSTRUMENTATION_EVENTS = InstrumentationEvents.event_names()
+#: Classes with InstrumentationEvents listeners (few: usually one declarative base).
+_instrumented_bases: dict[type[Any], Dispatch] = {}
+
+
+def _is_model_class(target: type[Any]) -> bool:
+    """A class of the application's models: a declarative base, mapped class or mixin."""
+    from corral.event.families import FAMILIES
+
+    return not any(f._accepts(target) for f in FAMILIES if not f.on_models)
+
+
+def attribute_instrumented(cls: type[Any], key: str, attribute: Any) -> None:
+    """Run the attribute_instrument listeners of ``cls``'s bases (none: nothing to do)."""
+    for base, dispatch in _instrumented_bases.items():
+        if issubclass(cls, base):
+            for listener in dispatch.attribute_instrument:
+                listener(cls, key, attribute)
+
+
+def class_instrumented(cls: type[Any]) -> None:
+    for base, dispatch in _instrumented_bases.items():
+        if issubclass(cls, base):
+            for listener in dispatch.class_instrument:
+                listener(cls)
+
+
 #: The dispatch of attributes nothing listens to (each gets its own on the first listen).
 NO_LISTENERS = Dispatch(ATTRIBUTE_EVENTS)
 
@@ -103,6 +162,19 @@ def _reached(attribute: Any, propagate: bool) -> list[Any]:
     return found
 
 
+class LoaderCallableStatus(enum.Enum):
+    """What ``oldvalue`` is when the attribute held no value (as SQLAlchemy passes it)."""
+
+    NO_VALUE = 1
+    NEVER_SET = 2
+
+
+def _old(value: Any) -> Any:
+    from corral.orm.base import NO_VALUE
+
+    return LoaderCallableStatus.NO_VALUE if value is NO_VALUE else value
+
+
 class AttributeEventToken:
     """The ``initiator`` listeners receive: which attribute and which operation."""
 
@@ -121,11 +193,21 @@ def fire_set(attribute: Any, target: Any, value: Any, old: Any) -> Any:
     """Run the ``set`` listeners; the value to set (theirs with retval=True)."""
     dispatch = attribute.dispatch
     initiator = AttributeEventToken(attribute, "set")
+    old = _old(old)
     for listener in dispatch.set:
         value = listener(target, value, old, initiator)
     for listener in dispatch.modified:
         listener(target, initiator)
     return value
+
+
+def fire_remove(attribute: Any, target: Any, value: Any) -> None:
+    """``del obj.attr``: run the ``remove`` and ``modified`` listeners."""
+    initiator = AttributeEventToken(attribute, "remove")
+    for listener in attribute.dispatch.remove:
+        listener(target, value, initiator)
+    for listener in attribute.dispatch.modified:
+        listener(target, initiator)
 
 
 def fire_collection(
@@ -145,6 +227,11 @@ __all__ = [
     "NO_LISTENERS",
     "AttributeEventToken",
     "AttributeEvents",
+    "InstrumentationEvents",
+    "LoaderCallableStatus",
+    "attribute_instrumented",
+    "class_instrumented",
     "fire_collection",
+    "fire_remove",
     "fire_set",
 ]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from corral.event.dispatch import Dispatch
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
-from corral.orm.mapping.attribute_events import NO_LISTENERS, fire_set
+from corral.orm.mapping.attribute_events import NO_LISTENERS, fire_remove, fire_set
 from corral.orm.mapping.instance_state import state_of
 from corral.sql.elements import ColumnElement
 
@@ -66,7 +66,16 @@ class InstrumentedAttribute(ColumnElement[T]):
         d[self.key] = value
 
     def __delete__(self, instance: object) -> None:
-        self.__set__(instance, None)  # type: ignore[arg-type]
+        """``del obj.attr``: the value becomes None (listeners hear ``remove``, not ``set``)."""
+        d = instance.__dict__
+        if self.dispatch.listening:
+            fire_remove(self, instance, d.get(self.key))
+        state = d.get(STATE_ATTR)
+        if state is None:
+            state = state_of(instance)
+        if state.status in _TRACKED:
+            state.record_change(instance, self.key, d.get(self.key, NO_VALUE))
+        d[self.key] = None
 
     # Relationship operations. ``Mapped[...]`` gives every class attribute this type for
     # type checkers, so relationships' methods are declared here; a column explains.

@@ -15,6 +15,7 @@ from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
 from corral.orm.mapping import events
 from corral.orm.mapping.annotated import merged, split_annotated
+from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.instance_state import InstanceState
@@ -421,6 +422,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))
+        attribute_instrumented(cls, key, cls.__dict__[key])  # InstrumentationEvents
     for klass in reversed(cls.__mro__):
         for key, value in list(klass.__dict__.items()):
             if isinstance(value, QueryExpression):

@@ -22,6 +22,7 @@ from corral.event.dispatch import Dispatch, Listener
 from corral.event.families import FAMILIES, Events
 from corral.orm.base import STATE_ATTR
 from corral.orm.mapping import properties
+from corral.orm.mapping.attribute_events import class_instrumented
 
 if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper
@@ -31,6 +32,7 @@ class MapperEvents(Events):
     """What the flush does to a mapped class's rows, and mappers being configured."""
 
     family_name = "MapperEvents"
+    on_models = True
     options = frozenset({"raw"})
 
     def before_insert(self, mapper: Any, connection: Any, target: Any) -> None:
@@ -89,6 +91,7 @@ class InstanceEvents(Events):
     """What happens to instances of a mapped class: construction and loading."""
 
     family_name = "InstanceEvents"
+    on_models = True
     options = frozenset({"raw", "restore_load_context"})
 
     def init(self, target: Any, args: Any, kwargs: Any) -> None:
@@ -169,8 +172,7 @@ def _dispatch_for(target: Any) -> Dispatch | None:
 def _user_class(target: type[Any]) -> bool:
     """A class of the application that may be (or be the base of) a mapped class: not
     one another family takes (a Session or Engine subclass)."""
-    others = [f for f in FAMILIES if f not in (MapperEvents, InstanceEvents)]
-    return not any(f._accepts(target) for f in others)
+    return not any(f._accepts(target) for f in FAMILIES if not f.on_models)
 
 
 def _class_mappers(cls: type[Any], propagate: bool) -> list[Mapper]:
@@ -246,6 +248,7 @@ def mapper_dispatch(new: Mapper) -> Dispatch:
 def mapper_constructed(new: Mapper) -> None:
     """A Mapper was built: queue it for the configure events, fire after_mapper_constructed."""
     _unannounced.append(new)
+    class_instrumented(new.class_)
     if _listening_to_configure():
         _ensure_announcement()
     for listener in new.dispatch.after_mapper_constructed:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
 from corral.orm.mapping import events
+from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.instance_state import IdentityKey
 from corral.orm.mapping.properties import PENDING, MapperProperty
 from corral.sql.from_clause import ColumnCollection
@@ -133,6 +134,7 @@ class Mapper:
         )
         self.needs_plan = bool(self.deferred or self.eager_relationships or self._default_exprs())
         setattr(self.class_, rel.key, rel.class_attribute())
+        attribute_instrumented(self.class_, rel.key, self.class_.__dict__[rel.key])
         if not configured:
             PENDING.append(rel)
 
