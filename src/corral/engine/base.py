@@ -107,7 +107,7 @@ class Connection:
         )
         statement = carry_streaming(statement, execution_options or {}, "Connection.execute()")
         with self._guard:
-            if self.dispatch.before_execute or self.dispatch.after_execute:
+            if self.dispatch.listening:  # before_execute / after_execute, if any
                 return events.execute(self, statement, parameters, execution_options)  # type: ignore[no-any-return]
             return self._execute(statement, parameters)
 
@@ -602,7 +602,7 @@ class Connection:
             log_statement(sql, args, self.dialect.hide_parameters)
         cursor = self.dialect.streaming_cursor(dbapi) if stream else dbapi.cursor()
         context = None
-        if self.dispatch.before_cursor_execute:
+        if self.dispatch.listening:  # before_cursor_execute, if any; the context for after
             sql, args, context = events.before_cursor(self, cursor, sql, args, many)
         try:  # the meter counts and times it, and applies a session's deadline
             if begin is not None and stream:  # BEGIN on its own: no pipelining a named cursor
@@ -620,6 +620,6 @@ class Connection:
                 failure = events.handle_error(self, error, failure, sql, args, cursor)
             raise failure from error
         self._work_done = True
-        if self.dispatch.after_cursor_execute:
+        if context is not None and self.dispatch.after_cursor_execute:
             events.after_cursor(self, cursor, sql, args, many, context)
         return cursor

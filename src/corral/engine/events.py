@@ -206,10 +206,8 @@ def after_cursor(
     sql: str,
     args: Any,
     many: bool,
-    context: ExecutionContext | None,
+    context: ExecutionContext,
 ) -> None:
-    if context is None:
-        context = ExecutionContext(connection, cursor, sql, args)
     for listener in connection.dispatch.after_cursor_execute:
         listener(connection, cursor, sql, args, context, many)
 

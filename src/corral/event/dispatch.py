@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class Listener:
@@ -110,8 +110,10 @@ class Dispatch:
         for child in list(self._children):
             child._refresh(name)
 
-    def __getattr__(self, name: str) -> Any:  # only reached for a name no family defines
-        raise AttributeError(f"no event named {name!r} on this dispatch")
+    if TYPE_CHECKING:  # the event tuples are set per name; a real __getattr__ would slow
+        # down every lookup of them (CPython then routes all attribute reads through it).
+
+        def __getattr__(self, name: str) -> tuple[Callable[..., Any], ...]: ...
 
 
 __all__ = ["Dispatch", "Listener"]

@@ -59,7 +59,11 @@ def mapped_entities(statement: Select) -> list[Mapper | None]:
     """
     mappers = [getattr(entity, "__mapper__", None) for entity in statement._entities]
     events_only = (UserDefinedOption, LoaderCriteriaOption)  # options for listeners
-    if not any(mappers) and any(not isinstance(o, events_only) for o in statement._with_options):
+    if (
+        statement._with_options
+        and not any(mappers)
+        and any(not isinstance(o, events_only) for o in statement._with_options)
+    ):
         raise exc.ArgumentError(
             f"Loader options {', '.join(map(repr, statement._with_options))} cannot apply: "
             "the statement selects only columns and expressions. Select the class "

@@ -145,6 +145,7 @@ NO_LISTENERS = Dispatch(ATTRIBUTE_EVENTS)
 
 def _own(attribute: Any) -> Dispatch:
     dispatch = instance_dispatch(attribute, ATTRIBUTE_EVENTS)
+    attribute.has_listeners = True
     rel = attribute.__dict__.get("rel")
     if rel is not None:  # a relationship: its collections find the listeners on it
         rel.dispatch = dispatch

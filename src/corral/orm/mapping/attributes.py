@@ -31,6 +31,8 @@ class InstrumentedAttribute(ColumnElement[T]):
         self.key = key
         self.column = column
         self.type = column.type
+        #: Whether any listener was added to ``dispatch`` (one check in ``__set__``).
+        self.has_listeners = False
 
     def __clause_element__(self) -> ColumnElement[T]:
         return self.column
@@ -59,7 +61,7 @@ class InstrumentedAttribute(ColumnElement[T]):
         state = d.get(STATE_ATTR)
         if state is None:
             state = state_of(instance)
-        if self.dispatch.listening:
+        if self.has_listeners:
             value = fire_set(self, instance, value, d.get(self.key, NO_VALUE))
         if state.status in _TRACKED:
             state.record_change(instance, self.key, d.get(self.key, NO_VALUE))
@@ -68,7 +70,7 @@ class InstrumentedAttribute(ColumnElement[T]):
     def __delete__(self, instance: object) -> None:
         """``del obj.attr``: the value becomes None (listeners hear ``remove``, not ``set``)."""
         d = instance.__dict__
-        if self.dispatch.listening:
+        if self.has_listeners:
             fire_remove(self, instance, d.get(self.key))
         state = d.get(STATE_ATTR)
         if state is None:

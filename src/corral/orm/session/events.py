@@ -262,11 +262,12 @@ class ORMExecuteState:
             if result is not None:
                 return result
             self._position += 1
-        return self.session._execute_statement(
+        return self.session._execute(
             self.statement,
             self.parameters,
             self.local_execution_options or None,
             self.bind_arguments or None,
+            events=False,
         )
 
 

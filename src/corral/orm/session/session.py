@@ -184,18 +184,16 @@ class Session:
         they had loaded. Objects whose INSERT was rolled back become transient.
         """
         with self._guard:
-            transaction = self._transaction
+            transaction = ending = self._transaction
             inserted: dict[int, object] = {}
             deleted: dict[int, object] = {}
             unfinished = []
-            ended = []
             while transaction is not None:
                 inserted.update(transaction.inserted)
                 deleted.update(transaction.deleted)
                 if transaction.status is TransactionStatus.ACTIVE:
                     unfinished.append(transaction)
                 transaction.status = TransactionStatus.ROLLED_BACK
-                ended.append(transaction)
                 transaction = transaction.parent
             self._transaction = None
             self._release_connection(unfinished)  # roll back what was not committed
@@ -206,9 +204,9 @@ class Session:
                     self._expunge(obj, state_of(obj))
             object_states.detach_all(self)
             self._lazy_loads.reset()  # N+1 counts are per use of the session, close to close
-            if self.dispatch.after_transaction_end:
-                for transaction in ended:
-                    fire_transaction_end(self, transaction)
+            while ending is not None and self.dispatch.after_transaction_end:
+                fire_transaction_end(self, ending)
+                ending = ending.parent
 
     def in_transaction(self) -> bool:
         return self._transaction is not None
@@ -566,20 +564,12 @@ class Session:
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         execution_options: Mapping[str, Any] | None = None,
         bind_arguments: Mapping[str, Any] | None = None,
+        events: bool = True,
     ) -> Result:
-        if self.dispatch.do_orm_execute:  # listeners may change or replace the execution
+        if events and self.dispatch.do_orm_execute:  # listeners may change or replace it
             return cast(
                 Result, orm_execute(self, statement, params, execution_options, bind_arguments)
             )
-        return self._execute_statement(statement, params, execution_options, bind_arguments)
-
-    def _execute_statement(
-        self,
-        statement: ClauseElement,
-        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
-        execution_options: Mapping[str, Any] | None = None,
-        bind_arguments: Mapping[str, Any] | None = None,
-    ) -> Result:
         options = execute_options(statement, execution_options, bind_arguments)
         statement = carry_streaming(statement, execution_options or {}, "Session.execute()")
         if options.get("autoflush", True):
