@@ -59,7 +59,7 @@ class AttributeEvents(Events):
             _own(attribute)._add_listener(listener, insert=insert)
             mapper = attribute.class_.__dict__.get("__mapper__")
             if mapper is not None:
-                mapper.attribute_listeners = True
+                mapper.constructor_events = True
 
     @classmethod
     def _remove(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:

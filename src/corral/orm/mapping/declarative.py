@@ -126,10 +126,10 @@ class DeclarativeBase:
             configure_mappers()
         d = self.__dict__
         d[STATE_ATTR] = InstanceState(mapper)  # transient: no history to record yet
-        if mapper.dispatch.init:  # listeners may change kwargs (mapping/events.py)
+        columns = mapper.columns_by_key
+        if mapper.constructor_events:  # init listeners may change kwargs (mapping/events.py)
             events.fire_init(mapper, self, kwargs)
-        # With attribute listeners, every value goes through setattr so that they run.
-        columns = {} if mapper.attribute_listeners else mapper.columns_by_key
+            columns = {}  # every value through setattr, for attribute listeners
         for key, value in kwargs.items():
             if key in columns:
                 d[key] = value

@@ -14,6 +14,7 @@ the last time.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -132,6 +133,9 @@ ALL_MAPPERS = Dispatch(CLASS_EVENTS)
 #: insert). With ``propagate=True`` they reach its subclasses, else only the class itself.
 _for_classes: list[tuple[type[Any], Listener, bool]] = []
 
+#: Every mapper (for listeners on ``Mapper`` that a mapper records as a flag).
+_all_mappers: weakref.WeakSet[Mapper] = weakref.WeakSet()
+
 #: Mappers created since ``configure_mappers()`` last announced any.
 _unannounced: list[Mapper] = []
 
@@ -209,9 +213,11 @@ def _add(family: type[Events], target: Any, listener: Listener, insert: bool) ->
         dispatch = _dispatch_for(target)
         assert dispatch is not None
         dispatch._add_listener(listener, insert=insert)
+        _note_constructor_events(list(_all_mappers) if dispatch is ALL_MAPPERS else [target])
         return
     for each in _class_mappers(target, listener.propagate):
         each.dispatch._add_listener(listener, insert=insert)
+        _note_constructor_events([each])
     if listener.propagate or "__mapper__" not in target.__dict__:
         _for_classes.append((target, listener, insert))
 
@@ -245,8 +251,16 @@ def mapper_dispatch(new: Mapper) -> Dispatch:
     return dispatch
 
 
+def _note_constructor_events(mappers: list[Mapper]) -> None:
+    for each in mappers:
+        if each.dispatch.init:
+            each.constructor_events = True
+
+
 def mapper_constructed(new: Mapper) -> None:
     """A Mapper was built: queue it for the configure events, fire after_mapper_constructed."""
+    _all_mappers.add(new)
+    _note_constructor_events([new])
     _unannounced.append(new)
     class_instrumented(new.class_)
     if _listening_to_configure():

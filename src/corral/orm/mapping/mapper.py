@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 class Mapper:
     """Columns by attribute, primary key and version column of a mapped class."""
 
-    #: Whether an attribute of the class has AttributeEvents listeners (the constructor
-    #: then sets every value through the attribute).
-    attribute_listeners = False
+    #: Whether the constructor has listeners to run: ``init``, or an attribute's (it then
+    #: sets every value through the attribute). One check for the default constructor.
+    constructor_events = False
 
     def __init__(
         self,
