@@ -734,3 +734,26 @@ def test_instrumentation_backref_and_delete_events(db: Engine) -> None:
         f"set box={box!r} was LoaderCallableStatus.NO_VALUE",
         "remove name='a'",
     ]
+
+
+def test_init_scalar_gives_defaults_to_new_objects(
+    db: Engine, listening: list[tuple[Any, str, Any]]
+) -> None:
+    """init_scalar on a mapper's column property: reading an unset attribute of a new
+    object returns the listener's value; stored in dict_, it is INSERTed."""
+
+    def default_stamp(target: Note, value: Any, dict_: dict[str, Any]) -> str:
+        dict_["stamp"] = "default"
+        return "default"
+
+    prop = Note.__mapper__.column_attrs["stamp"]
+    event.listen(prop, "init_scalar", default_stamp, retval=True)
+    listening.append((Note.stamp, "init_scalar", default_stamp))
+    note = Note(text="a")
+    assert note.stamp == "default"
+    with Session(db) as session:
+        session.add(note)
+        session.commit()
+        loaded = session.scalars(select(Note)).one()
+        assert loaded.stamp == "default"
+    assert _texts(db) == [("a", "default")]

@@ -23,10 +23,15 @@ class AttributeEvents(Events):
     family_name = "AttributeEvents"
     on_models = True
     options = frozenset({"raw", "active_history"})
-    retval_events = {"set": lambda args: args[1]}
+    retval_events = {"set": lambda args: args[1], "init_scalar": lambda args: args[1]}
 
     def set(self, target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
         """A value is being set; with ``retval=True`` return the value to set instead."""
+
+    def init_scalar(self, target: Any, value: Any, dict_: Any) -> Any:
+        """A column attribute with no value is read on a new (transient or pending) object;
+        with ``retval=True`` the listener's value is what the read returns (store it in
+        ``dict_`` to keep it and have it INSERTed)."""
 
     def append(self, target: Any, value: Any, initiator: Any) -> None:
         """An object joined the collection (after it was added)."""
@@ -45,17 +50,12 @@ class AttributeEvents(Events):
 
     @classmethod
     def _dispatch_for(cls, target: Any) -> Dispatch | None:
-        if isinstance(target, type) or not isinstance(
-            type(target).__dict__.get("dispatch"), Dispatch
-        ):
-            return None
-        if type(target).__dict__["dispatch"].names != ATTRIBUTE_EVENTS:
-            return None
-        return _own(target)
+        attribute = _attribute_of(target)
+        return None if attribute is None else _own(attribute)
 
     @classmethod
     def _add(cls, target: Any, listener: Listener, insert: bool) -> None:
-        for attribute in _reached(target, listener.propagate):
+        for attribute in _reached(_attribute_of(target), listener.propagate):
             _own(attribute)._add_listener(listener, insert=insert)
             mapper = attribute.class_.__dict__.get("__mapper__")
             if mapper is not None:
@@ -64,7 +64,7 @@ class AttributeEvents(Events):
     @classmethod
     def _remove(cls, target: Any, fn: Callable[..., Any], name: str) -> bool:
         removed = False
-        for attribute in _reached(target, True):
+        for attribute in _reached(_attribute_of(target), True):
             removed = _own(attribute)._remove_listener(fn, name) or removed
         return removed
 
@@ -143,6 +143,23 @@ def class_instrumented(cls: type[Any]) -> None:
 NO_LISTENERS = Dispatch(ATTRIBUTE_EVENTS)
 
 
+def _attribute_of(target: Any) -> Any:
+    """The class attribute a target stands for: itself, or for a property of a mapper
+    (``mapper.column_attrs[...]``), its class's attribute of that name; else None."""
+    if isinstance(target, type):
+        return None
+    dispatch = type(target).__dict__.get("dispatch")
+    if isinstance(dispatch, Dispatch) and dispatch.names == ATTRIBUTE_EVENTS:
+        return target
+    parent_class = getattr(getattr(target, "parent", None), "class_", None)
+    key = getattr(target, "key", None)
+    if isinstance(parent_class, type) and isinstance(key, str):
+        attribute = parent_class.__dict__.get(key)
+        if attribute is not None and attribute is not target:
+            return _attribute_of(attribute)
+    return None
+
+
 def _own(attribute: Any) -> Dispatch:
     dispatch = instance_dispatch(attribute, ATTRIBUTE_EVENTS)
     attribute.has_listeners = True
@@ -202,6 +219,15 @@ def fire_set(attribute: Any, target: Any, value: Any, old: Any) -> Any:
     return value
 
 
+def fire_init_scalar(attribute: Any, target: Any) -> Any:
+    """Run the ``init_scalar`` listeners: the value a read of an unset attribute returns."""
+    value = None
+    d = target.__dict__
+    for listener in attribute.dispatch.init_scalar:
+        value = listener(target, value, d)
+    return value
+
+
 def fire_remove(attribute: Any, target: Any, value: Any) -> None:
     """``del obj.attr``: run the ``remove`` and ``modified`` listeners."""
     initiator = AttributeEventToken(attribute, "remove")
@@ -233,6 +259,7 @@ __all__ = [
     "attribute_instrumented",
     "class_instrumented",
     "fire_collection",
+    "fire_init_scalar",
     "fire_remove",
     "fire_set",
 ]

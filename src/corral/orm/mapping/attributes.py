@@ -6,7 +6,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from corral.event.dispatch import Dispatch
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
-from corral.orm.mapping.attribute_events import NO_LISTENERS, fire_remove, fire_set
+from corral.orm.mapping.attribute_events import (
+    NO_LISTENERS,
+    fire_init_scalar,
+    fire_remove,
+    fire_set,
+)
 from corral.orm.mapping.instance_state import state_of
 from corral.sql.elements import ColumnElement
 
@@ -54,6 +59,8 @@ class InstrumentedAttribute(ColumnElement[T]):
         try:
             return instance.__dict__[self.key]
         except KeyError:
+            if self.has_listeners and self.dispatch.init_scalar and _is_new(instance):
+                return fire_init_scalar(self, instance)
             return _load_missing(instance, self.key)
 
     def __set__(self, instance: object, value: T) -> None:
@@ -103,6 +110,10 @@ class InstrumentedAttribute(ColumnElement[T]):
             f"{what} is for relationships; {self.describe()} is a column. Compare it "
             f"directly ({self.describe()} == value) or use the relationship that holds it"
         )
+
+
+def _is_new(instance: object) -> bool:
+    return state_of(instance).status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING)
 
 
 def _load_missing(instance: object, key: str) -> Any:
