@@ -239,6 +239,24 @@ def test_do_orm_execute_filters_and_reads_options(db: Engine) -> None:
     assert seen == [(True, False, ["x"]), (True, False, []), (False, True, [])]
 
 
+def test_after_bulk_update_and_delete(db: Engine) -> None:
+    """ORM-enabled update() and delete() fire after_bulk_update / after_bulk_delete with
+    the statement and its row count."""
+    from corral import delete
+
+    log: list[tuple[str, int]] = []
+    session = Session(db)
+    event.listen(session, "after_bulk_update", lambda c: log.append(("update", c.rowcount)))
+    event.listen(session, "after_bulk_delete", lambda c: log.append(("delete", c.rowcount)))
+    with session:
+        session.add_all([Note(text="a"), Note(text="b")])
+        session.commit()
+        session.execute(update(Note).where(Note.text == "a").values(stamp="x"))
+        session.execute(delete(Note))
+        session.commit()
+    assert log == [("update", 1), ("delete", 2)]
+
+
 def test_do_orm_execute_invoke_statement_result(db: Engine) -> None:
     """A listener may run the statement with invoke_statement() and return its Result."""
     session = Session(db)

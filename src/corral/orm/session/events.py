@@ -80,6 +80,12 @@ class SessionEvents(Events):
     def detached_to_persistent(self, session: Any, instance: Any) -> None:
         """A detached object was added back to the session."""
 
+    def after_bulk_update(self, update_context: Any) -> None:
+        """An ORM-enabled ``update()`` ran through ``Session.execute()``."""
+
+    def after_bulk_delete(self, delete_context: Any) -> None:
+        """An ORM-enabled ``delete()`` ran through ``Session.execute()``."""
+
     def do_orm_execute(self, orm_execute_state: Any) -> None:
         """``Session.execute()`` is about to run a statement; the listener may change it,
         or return a Result to use instead."""
@@ -132,6 +138,36 @@ def fire_object(session: Session, event: str, instance: object) -> None:
     """Run the listeners of an object event (attach, state transitions)."""
     for listener in getattr(session.dispatch, event):
         listener(session, instance)
+
+
+class BulkContext:
+    """What after_bulk_update / after_bulk_delete listeners receive."""
+
+    def __init__(self, session: Session, statement: Any, params: Any, result: Any) -> None:
+        self.session = session
+        self.statement = statement
+        self.parameters = params
+        self.result = result
+        self.mapper = getattr(getattr(statement, "_entity", None), "__mapper__", None)
+
+    @property
+    def rowcount(self) -> int:
+        return int(self.result.rowcount)
+
+
+def fire_bulk(session: Session, statement: Any, params: Any, result: Any) -> None:
+    """Run after_bulk_update / after_bulk_delete for an UPDATE or DELETE just executed."""
+    from corral.sql.dml import Delete, Update
+
+    if isinstance(statement, Update):
+        event = "after_bulk_update"
+    elif isinstance(statement, Delete):
+        event = "after_bulk_delete"
+    else:
+        return
+    context = BulkContext(session, statement, params, result)
+    for listener in getattr(session.dispatch, event):
+        listener(context)
 
 
 def fire_transaction_end(session: Session, transaction: SessionTransaction) -> None:
@@ -298,9 +334,11 @@ def orm_execute(
 
 __all__ = [
     "SESSION_EVENTS",
+    "BulkContext",
     "FlushContext",
     "ORMExecuteState",
     "SessionEvents",
+    "fire_bulk",
     "fire_object",
     "fire_transaction_end",
     "maker_dispatch",

@@ -38,6 +38,7 @@ from corral.orm.session import (
 )
 from corral.orm.session.events import (
     SESSION_EVENTS,
+    fire_bulk,
     fire_object,
     fire_transaction_end,
     orm_execute,
@@ -588,7 +589,10 @@ class Session:
         if isinstance(statement, DMLStatement):
             from corral.orm.session.dml import execute_dml
 
-            return execute_dml(self, connection, statement, params, options)
+            result = execute_dml(self, connection, statement, params, options)
+            if self.dispatch.after_bulk_update or self.dispatch.after_bulk_delete:
+                fire_bulk(self, statement, params, result)
+            return result
         return connection.execute(statement, params)
 
     def scalars(self, statement: ClauseElement, params: Any = None, **kw: Any) -> ScalarResult:
