@@ -28,6 +28,7 @@ from corral.orm.loading.strategy_options import (
 )
 from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping.aliased import aliased
+from corral.orm.mapping.attribute_events import AttributeEvents, InstrumentationEvents
 from corral.orm.mapping.declarative import DeclarativeBase, registry
 from corral.orm.mapping.declarative_base import declarative_base
 from corral.orm.mapping.events import InstanceEvents, MapperEvents
@@ -56,12 +57,14 @@ from corral.orm.session.scoping import scoped_session
 from corral.sql.from_statement import FromStatement
 
 __all__ = [
+    "AttributeEvents",
     "AttributeState",
     "Backoff",
     "Bundle",
     "DeclarativeBase",
     "FromStatement",
     "InstanceEvents",
+    "InstrumentationEvents",
     "Load",
     "Mapped",
     "MappedColumn",
