@@ -19,6 +19,7 @@ from corral.orm import (
     mapped_column,
     relationship,
     scoped_session,
+    selectinload,
     sessionmaker,
     with_loader_criteria,
 )
@@ -775,3 +776,47 @@ def test_init_scalar_gives_defaults_to_new_objects(
         loaded = session.scalars(select(Note)).one()
         assert loaded.stamp == "default"
     assert _texts(db) == [("a", "default")]
+
+
+class Folder(SoftDeleted, EventBase):
+    __tablename__ = "event_folders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    files: Mapped[list[Paper]] = relationship()
+
+
+class Paper(SoftDeleted, EventBase):
+    __tablename__ = "event_papers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    folder_id: Mapped[int] = mapped_column(ForeignKey("event_folders.id"))
+
+
+def test_loader_criteria_reach_relationship_loads(db: Engine) -> None:
+    """with_loader_criteria() added to the query by a listener that skips relationship
+    loads still filters the selectin and lazy loads of the objects it loaded
+    (propagate_to_loaders), and Session.get() of a hidden row finds nothing."""
+    seen: list[bool] = []
+    session = Session(db)
+
+    @event.listens_for(session, "do_orm_execute")
+    def hide(state: ORMExecuteState) -> None:
+        seen.append(state.is_relationship_load)
+        if state.is_select and not state.is_relationship_load:
+            state.statement = state.statement.options(
+                with_loader_criteria(SoftDeleted, lambda cls: cls.hidden == false())
+            )
+
+    with session:
+        hidden = Paper(id=2)
+        hidden.hidden = True
+        gone = Folder(id=2)
+        gone.hidden = True
+        session.add_all([Folder(id=1, files=[Paper(id=1), hidden]), gone])
+        session.commit()
+        session.expunge_all()
+        assert session.get(Folder, 2) is None
+        folder = session.get(Folder, 1)
+        assert folder is not None and [p.id for p in folder.files] == [1]  # lazy
+        session.expunge_all()
+        loaded = session.scalars(select(Folder).options(selectinload(Folder.files))).all()
+        assert [[p.id for p in f.files] for f in loaded] == [[1]]
+    assert seen == [False, False, True, False, True]

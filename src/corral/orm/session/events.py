@@ -237,8 +237,10 @@ class ORMExecuteState:
 
     @property
     def is_relationship_load(self) -> bool:
-        """Whether corral runs this statement to load a relationship (selectin/subquery)."""
-        return "corral_load_node" in self.execution_options
+        """Whether corral runs this statement to load a relationship (lazy, selectin,
+        subquery)."""
+        options = self.execution_options
+        return "corral_load_node" in options or "corral_lazy_load" in options
 
     @property
     def is_column_load(self) -> bool:
