@@ -3,8 +3,10 @@ mapped subclasses of a mixin) that a statement loads: the soft-delete or
 multi-tenant filter, usually added by a ``do_orm_execute`` listener.
 
 corral applies it to the entities the statement selects (to aliased ones with
-``include_aliases=True``); the loads of relationships and of expired attributes
-that follow do not carry it yet.
+``include_aliases=True``) and, with ``propagate_to_loaders``, to the lazy,
+selectin and subquery loads of the objects loaded (the load tree carries it:
+``LoadNode.propagated``); joined eager loads and reloads of expired attributes
+do not carry it yet.
 """
 
 from __future__ import annotations
