@@ -9,6 +9,7 @@ from corral.exc import SessionLeakWarning
 from corral.orm.base import Mapped, ObjectStatus
 from corral.orm.loading import descriptions as _descriptions  # noqa: F401 (the SQL hooks)
 from corral.orm.loading.bundle import Bundle
+from corral.orm.loading.loader_criteria import with_loader_criteria
 from corral.orm.loading.strategy_options import (
     Load,
     contains_eager,
@@ -25,9 +26,13 @@ from corral.orm.loading.strategy_options import (
     undefer_group,
     with_expression,
 )
+from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping.aliased import aliased
+from corral.orm.mapping.attribute_events import AttributeEvents, InstrumentationEvents
 from corral.orm.mapping.declarative import DeclarativeBase, registry
 from corral.orm.mapping.declarative_base import declarative_base
+from corral.orm.mapping.events import InstanceEvents, MapperEvents
+from corral.orm.mapping.events import mapper as mapper
 from corral.orm.mapping.inspection import AttributeState, inspect
 from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.mapper import Mapper
@@ -46,27 +51,35 @@ from corral.orm.session import (
     object_session,
     sessionmaker,
 )
+from corral.orm.session.events import ORMExecuteState, SessionEvents
 from corral.orm.session.retry import Backoff
 from corral.orm.session.scoping import scoped_session
 from corral.sql.from_statement import FromStatement
 
 __all__ = [
+    "AttributeEvents",
     "AttributeState",
     "Backoff",
     "Bundle",
     "DeclarativeBase",
     "FromStatement",
+    "InstanceEvents",
+    "InstrumentationEvents",
     "Load",
     "Mapped",
     "MappedColumn",
     "Mapper",
+    "MapperEvents",
     "MapperProperty",
+    "ORMExecuteState",
     "ObjectStatus",
     "Relationship",
     "RelationshipProperty",
     "Session",
+    "SessionEvents",
     "SessionLeakWarning",
     "SessionTransaction",
+    "UserDefinedOption",
     "WriteOnlyCollection",
     "WriteOnlyMapped",
     "aliased",
@@ -99,5 +112,6 @@ __all__ = [
     "undefer",
     "undefer_group",
     "with_expression",
+    "with_loader_criteria",
     "with_parent",
 ]

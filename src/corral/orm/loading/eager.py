@@ -262,6 +262,8 @@ def _collect(
 ) -> None:
     """Run a target statement; file each target under the parent key in its row."""
     options = {"populate_existing": populate_existing, "corral_load_node": node}
+    if node.propagated:  # with_loader_criteria() of the query that loaded the parents
+        statement = statement.options(*node.propagated)
     with session.no_autoflush:
         result = session._execute(statement, None, options)
     remote = None if len(statement._entities) > 1 else [c.key for c in rel.remote_columns()]

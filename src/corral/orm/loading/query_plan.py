@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.orm.loading.loader_criteria import LoaderCriteriaOption
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
+from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping import properties
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.expressions import adapt
@@ -48,6 +50,7 @@ class LoadNode:
         "expressions",
         "mapper",
         "path",
+        "propagated",
         "raise_keys",
         "recursive",
         "wildcard",
@@ -67,6 +70,9 @@ class LoadNode:
         self.aliases: dict[str, Any] = {}
         #: ``selectinload(User.addresses.and_(...))``: relationship key -> extra conditions.
         self.criteria: dict[str, tuple[Any, ...]] = {}
+        #: ``with_loader_criteria(..., propagate_to_loaders=True)`` options of the query,
+        #: added to the relationship loads of these objects and those below them.
+        self.propagated: tuple[Any, ...] = ()
         #: Column attributes left out that raise when read (``defer(..., raiseload=True)``).
         self.raise_keys: frozenset[str] = frozenset()
         #: ``query_expression()`` attributes loaded, each with its SQL expression.
@@ -95,6 +101,7 @@ class LoadNode:
         node = self.children.get(rel.key)
         if node is None:
             node = self.children[rel.key] = LoadNode(rel.mapper, (*self.path, rel))
+            node.propagated = self.propagated
             self.recurse_into(rel, node)
         return node
 
@@ -121,7 +128,11 @@ class LoadNode:
         A strategy such as raise or noload does, and so does a relationship
         loaded on access whose targets have options of their own.
         """
-        if self.raise_keys or (self.wildcard is not None and self.wildcard not in EAGER):
+        if (
+            self.raise_keys
+            or self.propagated
+            or (self.wildcard is not None and self.wildcard not in EAGER)
+        ):
             return True
         for key, strategy in self.explicit.items():
             if strategy not in EAGER and (strategy != DEFAULT or key in self.children):
@@ -137,6 +148,7 @@ class LoadNode:
             and not self.raise_keys
             and not self.expressions
             and self.wildcard is None
+            and not self.propagated
         )
 
 
@@ -191,13 +203,20 @@ def prepare(
     ):
         return None
     nodes: list[LoadNode | None] = [None if m is None else LoadNode(m) for m in mappers]
+    propagated = tuple(
+        o for o in options if isinstance(o, LoaderCriteriaOption) and o.propagate_to_loaders
+    )
+    for node in nodes if propagated else ():
+        if node is not None:
+            node.propagated = propagated
     for node, keys in zip(nodes, partial, strict=True):
         if node is not None and keys is not None:
             node.column_keys = tuple(k for k in node.column_keys if k in keys)
     if root is not None:
         nodes[0] = root
     for option in options:
-        _apply(option, statement, mappers, nodes)
+        if not isinstance(option, UserDefinedOption | LoaderCriteriaOption):  # for events
+            _apply(option, statement, mappers, nodes)
     if all(n is None or n.is_plain() for n in nodes) and root is None:
         return None
     return QueryPlan(statement, nodes)

@@ -13,7 +13,9 @@ from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_
 
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
+from corral.orm.mapping import events
 from corral.orm.mapping.annotated import merged, split_annotated
+from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.instance_state import InstanceState
@@ -125,13 +127,16 @@ class DeclarativeBase:
         d = self.__dict__
         d[STATE_ATTR] = InstanceState(mapper)  # transient: no history to record yet
         columns = mapper.columns_by_key
+        if mapper.constructor_events:  # init listeners may change kwargs (mapping/events.py)
+            events.fire_init(mapper, self, kwargs)
+            columns = {}  # every value through setattr, for attribute listeners
         for key, value in kwargs.items():
             if key in columns:
                 d[key] = value
             elif hasattr(cls, key):  # a relationship, property or plain class attribute
                 setattr(self, key, value)
             else:
-                names = [*columns, *mapper.relationships]
+                names = [*mapper.columns_by_key, *mapper.relationships]
                 raise TypeError(
                     f"{key!r} is not an attribute of {cls.__name__}; its mapped attributes are "
                     f"{', '.join(names)}"
@@ -417,6 +422,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))
+        attribute_instrumented(cls, key, cls.__dict__[key])  # InstrumentationEvents
     for klass in reversed(cls.__mro__):
         for key, value in list(klass.__dict__.items()):
             if isinstance(value, QueryExpression):

@@ -6,6 +6,8 @@ from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Va
 from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
+from corral.orm.mapping import events
+from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.instance_state import IdentityKey
 from corral.orm.mapping.properties import PENDING, MapperProperty
 from corral.sql.from_clause import ColumnCollection
@@ -17,6 +19,10 @@ if TYPE_CHECKING:
 
 class Mapper:
     """Columns by attribute, primary key and version column of a mapped class."""
+
+    #: Whether the constructor has listeners to run: ``init``, or an attribute's (it then
+    #: sets every value through the attribute). One check for the default constructor.
+    constructor_events = False
 
     def __init__(
         self,
@@ -77,6 +83,9 @@ class Mapper:
         self.get_statement: Any = None
         #: ``query_expression()`` attributes -> their default SQL expression (or None).
         self.query_expressions: dict[str, Any] = {}
+        #: Listeners of MapperEvents and InstanceEvents for this class (mapping/events.py).
+        self.dispatch = events.mapper_dispatch(self)
+        events.mapper_constructed(self)
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"
@@ -125,6 +134,7 @@ class Mapper:
         )
         self.needs_plan = bool(self.deferred or self.eager_relationships or self._default_exprs())
         setattr(self.class_, rel.key, rel.class_attribute())
+        attribute_instrumented(self.class_, rel.key, self.class_.__dict__[rel.key])
         if not configured:
             PENDING.append(rel)
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.event.dispatch import Dispatch
+from corral.orm.mapping.attribute_events import NO_LISTENERS
 from corral.orm.mapping.properties import MapperProperty
 from corral.orm.relationships.annotations import CustomJoin, unmark
 from corral.orm.relationships.configuration import (
@@ -94,6 +96,9 @@ class Cascade:
 
 class Relationship(MapperProperty):
     """One side of a relationship between two mapped classes."""
+
+    #: AttributeEvents listeners of its class attribute (mapping/attribute_events.py).
+    dispatch: Dispatch = NO_LISTENERS
 
     def __init__(
         self,
