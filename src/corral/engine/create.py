@@ -28,6 +28,12 @@ _DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("mysql", "pymysql"): ("corral.dialects.mysql.base", "MySQLDialect"),
     ("mariadb", None): ("corral.dialects.mysql.base", "MariaDBDialect"),
     ("mariadb", "pymysql"): ("corral.dialects.mysql.base", "MariaDBDialect"),
+    # asyncio drivers: their dialects tell create_engine() users to use create_async_engine().
+    ("sqlite", "aiosqlite"): ("corral.dialects.sqlite.asyncio", "AiosqliteDialect"),
+    ("postgresql", "asyncpg"): ("corral.dialects.postgresql.asyncio", "AsyncpgDialect"),
+    ("postgresql", "psycopg_async"): ("corral.dialects.postgresql.asyncio", "PsycopgAsyncDialect"),
+    ("mysql", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlDialect"),
+    ("mariadb", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlMariaDBDialect"),
 }
 
 _DEFAULTS: dict[str, Any] = {

@@ -1,0 +1,460 @@
+"""``create_async_engine``, ``AsyncEngine``, ``AsyncConnection`` and ``AsyncTransaction``.
+
+An ``AsyncEngine`` owns an ``AsyncPool`` of the asyncio driver's connections
+and a plain ``Engine`` (``sync_engine``) over it (``corral.engine.async_bridge``).
+Each ``AsyncConnection`` checks a connection out on the loop, wraps it in a
+sync ``Connection`` (``sync_connection``) and runs that connection's calls in a
+worker thread (``runner.py``): the same compiler, transactions, errors and
+results as the sync engine; only the I/O differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import Any, TypeVar
+
+from corral import exc
+from corral.engine.async_bridge import RESERVED, LoopPool, Reservation
+from corral.engine.async_dialect import AsyncDialect
+from corral.engine.base import Connection
+from corral.engine.engine import Engine
+from corral.engine.result import Result, ScalarResult
+from corral.engine.url import URL, make_url
+from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
+from corral.ext.asyncio.runner import run_in_worker
+from corral.pool.asyncio import AsyncPool
+
+T = TypeVar("T")
+
+#: (database, driver) -> (module, dialect class); driver None is the URL's default.
+ASYNC_DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("postgresql", None): ("corral.dialects.postgresql.asyncio", "PsycopgAsyncDialect"),
+    ("postgresql", "psycopg"): ("corral.dialects.postgresql.asyncio", "PsycopgAsyncDialect"),
+    ("postgresql", "psycopg_async"): ("corral.dialects.postgresql.asyncio", "PsycopgAsyncDialect"),
+    ("postgresql", "asyncpg"): ("corral.dialects.postgresql.asyncio", "AsyncpgDialect"),
+    ("mysql", None): ("corral.dialects.mysql.asyncio", "AiomysqlDialect"),
+    ("mysql", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlDialect"),
+    ("mariadb", None): ("corral.dialects.mysql.asyncio", "AiomysqlMariaDBDialect"),
+    ("mariadb", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlMariaDBDialect"),
+    ("sqlite", None): ("corral.dialects.sqlite.asyncio", "AiosqliteDialect"),
+    ("sqlite", "aiosqlite"): ("corral.dialects.sqlite.asyncio", "AiosqliteDialect"),
+}
+
+_ACCEPTED = frozenset(
+    {
+        "echo",
+        "pool_size",
+        "max_overflow",
+        "pool_timeout",
+        "pool_recycle",
+        "pool_pre_ping",
+        "pool_use_lifo",
+        "isolation_level",
+        "execution_options",
+        "connect_args",
+        "hide_parameters",
+        "future",
+    }
+)
+
+
+def async_dialect_class(url: URL) -> type[Any]:
+    entry = ASYNC_DIALECTS.get((url.backend_name, url.driver))
+    if entry is None:
+        known = sorted(f"{db}+{drv}" for db, drv in ASYNC_DIALECTS if drv)
+        raise exc.ArgumentError(
+            f"create_async_engine() needs an asyncio driver; {url.drivername!r} in {url} is not "
+            f"one corral knows. Use one of: {', '.join(known)}"
+        )
+    module, name = entry
+    cls: type[Any] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def create_async_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An ``AsyncEngine`` for ``url``, whose driver must be an asyncio one (psycopg's async
+    connection for ``postgresql://``, asyncpg, aiomysql, aiosqlite)."""
+    unknown = sorted(set(kwargs) - _ACCEPTED)
+    if unknown:
+        raise exc.ArgumentError(
+            f"create_async_engine() does not support {', '.join(unknown)}; it takes "
+            f"{', '.join(sorted(_ACCEPTED))}"
+        )
+    if kwargs.get("future", True) is not True:
+        raise exc.ArgumentError("create_async_engine(future=False) is not supported")
+    parsed = make_url(url) if isinstance(url, str) else url
+    cls = async_dialect_class(parsed)
+    dialect = cls()
+    dialect.hide_parameters = bool(kwargs.get("hide_parameters", False))
+    connect_args = {**dialect.create_connect_args(parsed), **kwargs.get("connect_args", {})}
+    options = dict(kwargs.get("execution_options") or {})
+    level = kwargs.get("isolation_level", options.pop("isolation_level", None))
+    if level is not None:
+        level = dialect.normalize_isolation_level(level)
+    memory = dialect.is_memory_database(parsed)
+    pool_size = 1 if memory else int(kwargs.get("pool_size", 5))
+    max_overflow = 0 if memory else int(kwargs.get("max_overflow", 10))
+    executor = ThreadPoolExecutor(
+        max_workers=max(8, pool_size + max_overflow + 4) if max_overflow >= 0 else 64,
+        thread_name_prefix="corral-async",
+    )
+    holder: dict[str, Any] = {}
+
+    async def open_connection() -> Any:
+        connection = await dialect.connect_async(connect_args)
+        try:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(executor, _prepare, holder["bridge"], dialect, level, connection)
+        except BaseException:
+            connection.terminate()
+            raise
+        return connection
+
+    async def reset(connection: Any) -> None:
+        await connection.rollback()
+
+    pool = AsyncPool(
+        open_connection,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        timeout=float(kwargs.get("pool_timeout", 30.0)),
+        recycle=float(kwargs.get("pool_recycle", -1)),
+        pre_ping=bool(kwargs.get("pool_pre_ping", False)),
+        use_lifo=bool(kwargs.get("pool_use_lifo", False)),
+        reset=reset,
+    )
+    return AsyncEngine(
+        parsed, dialect, pool, executor, holder, echo=bool(kwargs.get("echo", False)),
+        isolation_level=level, execution_options=options,
+    )
+
+
+def _prepare(bridge: Any, dialect: Any, level: str | None, connection: Any) -> None:
+    """A new connection's on_connect settings and isolation level (in a worker thread)."""
+    from corral.engine.async_bridge import BridgedConnection
+
+    facade = BridgedConnection(connection, bridge)
+    dialect.on_connect(facade)
+    if level is not None and level != "AUTOCOMMIT":
+        dialect.set_isolation_level(facade, level)
+
+
+class AsyncEngine:
+    """An engine whose connections are awaited; ``sync_engine`` is the Engine underneath."""
+
+    def __init__(
+        self,
+        url: URL,
+        dialect: AsyncDialect,
+        pool: AsyncPool,
+        executor: ThreadPoolExecutor,
+        holder: dict[str, Any],
+        *,
+        echo: bool,
+        isolation_level: str | None,
+        execution_options: dict[str, Any],
+    ) -> None:
+        self.url = url
+        self.dialect = dialect
+        self.pool = pool
+        self._executor = executor
+        self._holder = holder
+        self._echo = echo
+        self._level = isolation_level
+        self._options = execution_options
+        self._sync_engine: Engine | None = None
+
+    @property
+    def sync_engine(self) -> Engine:
+        """The Engine whose Connections run in worker threads (made on the first use)."""
+        if self._sync_engine is None:
+            loop = asyncio.get_running_loop()
+            loop_pool = LoopPool(self.pool, loop)
+            self._holder["bridge"] = loop_pool.bridge
+            self._sync_engine = Engine(
+                self.url,
+                self.dialect,  # type: ignore[arg-type]
+                loop_pool,  # type: ignore[arg-type]
+                echo=self._echo,
+                isolation_level=self._level,
+                execution_options=self._options,
+            )
+        return self._sync_engine
+
+    @property
+    def name(self) -> str:
+        return self.dialect.name
+
+    @property
+    def driver(self) -> str:
+        return self.dialect.driver
+
+    @property
+    def echo(self) -> bool:
+        return self.sync_engine.echo
+
+    @echo.setter
+    def echo(self, value: bool) -> None:
+        self.sync_engine.echo = value
+
+    def connect(self) -> AsyncConnection:
+        """An ``AsyncConnection``: ``async with engine.connect() as conn`` (or ``await``)."""
+        return AsyncConnection(self)
+
+    def begin(self) -> _EngineBegin:
+        """``async with engine.begin() as conn``: a connection in a transaction committed
+        at the end of the block (rolled back on an error)."""
+        return _EngineBegin(self)
+
+    async def dispose(self, close: bool = True) -> None:
+        """Close the pool's idle connections (checked-out ones close when given back)."""
+        await self.pool.dispose()
+
+    def execution_options(self, **options: Any) -> AsyncEngine:
+        clone = object.__new__(AsyncEngine)
+        clone.__dict__.update(self.__dict__)
+        clone._options = {**self._options, **options}
+        clone._sync_engine = self.sync_engine.execution_options(**options)  # type: ignore[assignment]
+        return clone
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await run_in_worker(fn, *args, executor=self._executor, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"AsyncEngine({self.url})"
+
+
+class _EngineBegin:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._connection = AsyncConnection(engine)
+        self._transaction: AsyncTransaction | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        await self._connection.start()
+        self._transaction = await self._connection.begin()
+        return self._connection
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            assert self._transaction is not None
+            await self._transaction.__aexit__(kind, error, traceback)
+        finally:
+            await self._connection.close()
+
+
+class AsyncConnection:
+    """One checked-out connection; its calls are awaited."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sync_engine = engine.sync_engine
+        self.sync_connection: Connection | None = None
+
+    @property
+    def dialect(self) -> Any:
+        return self.engine.dialect
+
+    async def start(self) -> AsyncConnection:
+        """Check the connection out (``await engine.connect()`` does this)."""
+        if self.sync_connection is not None:
+            raise exc.InvalidRequestError("This AsyncConnection is already started")
+        record = await self.engine.pool.acquire()
+        reservation = Reservation(self.engine.pool, record)
+        token = RESERVED.set(reservation)
+        try:
+            self.sync_connection = self.sync_engine.connect()  # takes the reserved one
+        except BaseException:
+            self.engine.pool.release(record)
+            raise
+        finally:
+            RESERVED.reset(token)
+        return self
+
+    def __await__(self) -> Any:
+        return self.start().__await__()
+
+    async def __aenter__(self) -> AsyncConnection:
+        if self.sync_connection is None:
+            await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await asyncio.shield(self.close())
+
+    def _sync(self) -> Connection:
+        if self.sync_connection is None:
+            raise exc.InvalidRequestError(
+                "This AsyncConnection is not started: use `async with engine.connect() as "
+                "conn` or `conn = await engine.connect()`"
+            )
+        return self.sync_connection
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        connection = self._sync()
+
+        def after_cancel() -> None:
+            connection.rollback()
+            connection.close()
+
+        return await self.engine._run(fn, *args, on_cancel=after_cancel, **kwargs)
+
+    @property
+    def closed(self) -> bool:
+        return self.sync_connection is None or self.sync_connection.closed
+
+    @property
+    def invalidated(self) -> bool:
+        return self.sync_connection is not None and self.sync_connection.invalidated
+
+    async def close(self) -> None:
+        """Roll back anything open and give the connection back to the pool."""
+        connection = self.sync_connection
+        if connection is None or connection.closed:
+            return
+        await self.engine._run(connection.close)
+
+    async def invalidate(self, exception: BaseException | None = None) -> None:
+        await self._run(self._sync().invalidate, exception)
+
+    async def execute(
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Result:
+        """Execute a statement; the rows come back read in full (``stream()`` for an
+        ``AsyncResult``)."""
+        return await self._run(
+            self._sync().execute, statement, parameters, execution_options=execution_options
+        )
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
+        return await self._run(self._sync().exec_driver_sql, statement, parameters)
+
+    async def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+        result = await self.execute(statement, parameters)
+        return result.scalar()
+
+    async def scalars(
+        self, statement: Any, parameters: Mapping[str, Any] | None = None
+    ) -> ScalarResult:
+        result = await self.execute(statement, parameters)
+        return result.scalars()
+
+    async def stream(
+        self, statement: Any, parameters: Mapping[str, Any] | None = None
+    ) -> AsyncResult:
+        """The statement's result to read with ``async for`` / ``await result.fetchmany()``."""
+        return AsyncResult(await self.execute(statement, parameters))
+
+    async def stream_scalars(
+        self, statement: Any, parameters: Mapping[str, Any] | None = None
+    ) -> AsyncScalarResult:
+        return (await self.stream(statement, parameters)).scalars()
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(sync_connection, *args)`` in a worker thread; its I/O runs on the loop.
+
+        Synchronous code (``metadata.create_all``, a function written for the
+        sync API) works as is.
+        """
+        return await self._run(fn, self._sync(), *args, **kwargs)
+
+    async def commit(self) -> None:
+        await self._run(self._sync().commit)
+
+    async def rollback(self) -> None:
+        await self._run(self._sync().rollback)
+
+    def begin(self) -> AsyncTransaction:
+        """``async with conn.begin():`` or ``await conn.begin()``."""
+        return AsyncTransaction(self, nested=False)
+
+    def begin_nested(self) -> AsyncTransaction:
+        """A SAVEPOINT: ``async with conn.begin_nested():``."""
+        return AsyncTransaction(self, nested=True)
+
+    def in_transaction(self) -> bool:
+        return self._sync().in_transaction()
+
+    def in_nested_transaction(self) -> bool:
+        return self._sync().in_nested_transaction()
+
+    def get_transaction(self) -> Any:
+        return self._sync().get_transaction()
+
+    async def get_raw_connection(self) -> Any:
+        return self._sync().connection
+
+    async def execution_options(self, **options: Any) -> AsyncConnection:
+        await self._run(self._sync().execution_options, **options)
+        return self
+
+    def __repr__(self) -> str:
+        return f"<AsyncConnection {self.engine.url}>"
+
+
+class AsyncTransaction:
+    """A transaction (or savepoint) of an ``AsyncConnection``."""
+
+    def __init__(self, connection: AsyncConnection, *, nested: bool) -> None:
+        self.connection = connection
+        self.nested = nested
+        self.sync_transaction: Any = None
+
+    async def start(self) -> AsyncTransaction:
+        sync = self.connection._sync()
+        begin = sync.begin_nested if self.nested else sync.begin
+        self.sync_transaction = await self.connection._run(begin)
+        return self
+
+    def __await__(self) -> Any:
+        return self.start().__await__()
+
+    @property
+    def is_active(self) -> bool:
+        return self.sync_transaction is not None and self.sync_transaction.is_active
+
+    async def commit(self) -> None:
+        await self.connection._run(self.sync_transaction.commit)
+
+    async def rollback(self) -> None:
+        await self.connection._run(self.sync_transaction.rollback)
+
+    async def __aenter__(self) -> AsyncTransaction:
+        if self.sync_transaction is None:
+            await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self.is_active:
+            return
+        if error is None:
+            await self.commit()
+        else:
+            await asyncio.shield(self.rollback())
+
+
+async def _aiter(result: AsyncResult) -> AsyncIterator[Any]:
+    async for row in result:
+        yield row
