@@ -197,7 +197,15 @@ RESERVED: contextvars.ContextVar[Reservation | None] = contextvars.ContextVar(
 class BridgedCheckout:
     """One checkout of the sync engine's ``LoopPool``: what a ``Connection`` holds."""
 
-    __slots__ = ("_checked_out_at", "_pool", "_site", "dbapi_connection", "info", "record")
+    __slots__ = (
+        "_checked_out_at",
+        "_pool",
+        "_site",
+        "dbapi_connection",
+        "info",
+        "record",
+        "waited",
+    )
 
     def __init__(self, pool: LoopPool, record: AsyncPooledConnection, site: CheckoutSite) -> None:
         self._pool = pool
@@ -205,6 +213,8 @@ class BridgedCheckout:
         self._site = site
         self._checked_out_at = time.monotonic()
         self.info: dict[Any, Any] = {}
+        #: Seconds spent waiting for the pool (the wait happened on the loop, not counted).
+        self.waited = 0.0
         self.dbapi_connection = BridgedConnection(record.connection, pool.bridge)  # type: ignore[arg-type]
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ the event loop (``runner.py``, ``corral.engine.async_bridge``); no greenlet.
 May import every layer below ``ext``.
 """
 
+from corral.ext.asyncio.attrs import AsyncAttrs
 from corral.ext.asyncio.engine import (
     AsyncConnection,
     AsyncEngine,
@@ -12,13 +13,22 @@ from corral.ext.asyncio.engine import (
     create_async_engine,
 )
 from corral.ext.asyncio.result import AsyncMappingResult, AsyncResult, AsyncScalarResult
+from corral.ext.asyncio.retry import run_transaction
+from corral.ext.asyncio.scoping import async_scoped_session
+from corral.ext.asyncio.session import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 __all__ = [
+    "AsyncAttrs",
     "AsyncConnection",
     "AsyncEngine",
     "AsyncMappingResult",
     "AsyncResult",
     "AsyncScalarResult",
+    "AsyncSession",
+    "AsyncSessionTransaction",
     "AsyncTransaction",
+    "async_scoped_session",
+    "async_sessionmaker",
     "create_async_engine",
+    "run_transaction",
 ]
