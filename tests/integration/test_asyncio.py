@@ -95,7 +95,9 @@ def test_core_execute_scalar_stream_and_run_sync(async_url: URL) -> None:
     async def body(engine: AsyncEngine) -> None:
         table = Parent.__table__
         async with engine.begin() as connection:
-            await connection.execute(table.insert(), [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+            await connection.execute(
+                table.insert(), [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
+            )
         async with engine.connect() as connection:
             rows = (await connection.execute(select(table).order_by(table.c.id))).all()
             assert [tuple(r) for r in rows] == [(1, "a"), (2, "b")]
@@ -189,7 +191,9 @@ def test_one_session_used_by_two_tasks_is_refused(async_url: URL) -> None:
         async with AsyncSession(engine) as session:
             first = asyncio.ensure_future(session.execute(select(Parent)))
             await asyncio.sleep(0)
-            with pytest.raises(exc.ConcurrentUseError, match=r"AsyncSession\.execute.*AsyncSession\.get"):
+            with pytest.raises(
+                exc.ConcurrentUseError, match=r"AsyncSession\.execute.*AsyncSession\.get"
+            ):
                 await session.get(Parent, 1)
             await first
 
@@ -287,9 +291,7 @@ def test_scoped_session_per_task_warns_on_uncommitted_work(async_url: URL) -> No
     a task ends with flushed, uncommitted work."""
 
     async def body(engine: AsyncEngine) -> None:
-        registry = async_scoped_session(
-            async_sessionmaker(engine), scopefunc=asyncio.current_task
-        )
+        registry = async_scoped_session(async_sessionmaker(engine), scopefunc=asyncio.current_task)
 
         async def task_work() -> AsyncSession:
             session = registry()

@@ -17,6 +17,7 @@ caller reserved before leaving the loop when there is one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import time
 from abc import ABC, abstractmethod
@@ -260,10 +261,8 @@ class LoopPool:
 
     def reclaim(self, checkout: BridgedCheckout, *, discard: bool = False) -> None:
         """A checkout whose Connection was collected unclosed (``checkout_guard``)."""
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing to give back to
             self.give_back(checkout, discard=True)
-        except RuntimeError:  # the loop is closed: nothing to give back to
-            pass
 
     def dispose(self, close: bool = True) -> None:
         if _running_loop() is self.bridge.loop:

@@ -19,8 +19,6 @@ from corral.engine.async_bridge import AsyncDriverConnection
 class AsyncDialect:
     """Mixin for the dialect of an asyncio driver."""
 
-    name: str
-    driver: str
     is_async = True
 
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
@@ -28,10 +26,11 @@ class AsyncDialect:
         raise NotImplementedError
 
     def connect(self, connect_args: Mapping[str, Any]) -> Any:
+        driver = getattr(self, "driver_extra", None) or getattr(self, "driver", "")
         raise exc.ArgumentError(
-            f"{self.driver} is an asyncio driver: create the engine with "
+            f"{driver} is an asyncio driver: create the engine with "
             "corral.ext.asyncio.create_async_engine(url) and use it with await, or pick a "
-            f"synchronous driver for create_engine() (e.g. drop '+{self.driver}' from the URL)"
+            f"synchronous driver for create_engine() (e.g. drop '+{driver}' from the URL)"
         )
 
     def begins_with_statement(self) -> bool:

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from corral import exc
 from corral.pool.checkout_site import CheckoutSite, capture_site
@@ -263,4 +263,3 @@ class AsyncPool:
             "longest first:\n" + "\n".join(lines) + "\nClose connections (or sessions) when "
             "done with them (async with ...), or raise pool_size, max_overflow or pool_timeout."
         )
-

@@ -68,7 +68,7 @@ class AiomysqlDialect(AsyncDialect, MySQLDialect):
         return None  # aiomysql judges its keywords when connecting
 
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
-        import aiomysql
+        import aiomysql  # type: ignore[import-untyped]
 
         args = dict(connect_args)
         pop_tcp_settings(args)

@@ -164,7 +164,7 @@ class AsyncpgDialect(AsyncDialect, PostgreSQLDialect):
     @property
     def dbapi(self) -> types.ModuleType:
         if self._dbapi is None:
-            import asyncpg
+            import asyncpg  # type: ignore[import-untyped]
 
             module = types.ModuleType("corral_asyncpg_errors")
             module.Error = (asyncpg.PostgresError, asyncpg.InterfaceError)  # type: ignore[attr-defined]

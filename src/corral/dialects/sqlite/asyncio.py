@@ -52,7 +52,7 @@ class AiosqliteDialect(AsyncDialect, SQLiteDialect):
     """SQLite through aiosqlite (``sqlite+aiosqlite://``)."""
 
     driver = "sqlite3"
-    driver_extra = "aiosqlite"
+    driver_extra = "aiosqlite"  # type: ignore[assignment]
 
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
         import aiosqlite

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 from corral import exc
 from corral.engine.async_bridge import RESERVED, LoopPool, Reservation
-from corral.engine.async_dialect import AsyncDialect
 from corral.engine.base import Connection
 from corral.engine.engine import Engine
 from corral.engine.result import Result, ScalarResult
@@ -108,7 +107,9 @@ def create_async_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         connection = await dialect.connect_async(connect_args)
         try:
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(executor, _prepare, holder["bridge"], dialect, level, connection)
+            await loop.run_in_executor(
+                executor, _prepare, holder["bridge"], dialect, level, connection
+            )
         except BaseException:
             connection.terminate()
             raise
@@ -128,8 +129,14 @@ def create_async_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         reset=reset,
     )
     return AsyncEngine(
-        parsed, dialect, pool, executor, holder, echo=bool(kwargs.get("echo", False)),
-        isolation_level=level, execution_options=options,
+        parsed,
+        dialect,
+        pool,
+        executor,
+        holder,
+        echo=bool(kwargs.get("echo", False)),
+        isolation_level=level,
+        execution_options=options,
     )
 
 
@@ -149,7 +156,7 @@ class AsyncEngine:
     def __init__(
         self,
         url: URL,
-        dialect: AsyncDialect,
+        dialect: Any,
         pool: AsyncPool,
         executor: ThreadPoolExecutor,
         holder: dict[str, Any],
@@ -177,7 +184,7 @@ class AsyncEngine:
             self._holder["bridge"] = loop_pool.bridge
             self._sync_engine = Engine(
                 self.url,
-                self.dialect,  # type: ignore[arg-type]
+                self.dialect,
                 loop_pool,  # type: ignore[arg-type]
                 echo=self._echo,
                 isolation_level=self._level,
@@ -187,11 +194,11 @@ class AsyncEngine:
 
     @property
     def name(self) -> str:
-        return self.dialect.name
+        return str(self.dialect.name)
 
     @property
     def driver(self) -> str:
-        return self.dialect.driver
+        return str(self.dialect.driver)
 
     @property
     def echo(self) -> bool:
@@ -218,7 +225,7 @@ class AsyncEngine:
         clone = object.__new__(AsyncEngine)
         clone.__dict__.update(self.__dict__)
         clone._options = {**self._options, **options}
-        clone._sync_engine = self.sync_engine.execution_options(**options)  # type: ignore[assignment]
+        clone._sync_engine = self.sync_engine.execution_options(**options)
         return clone
 
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from corral import exc
-from corral.ext.asyncio.session import AsyncSession, async_sessionmaker
 from corral.ext.asyncio.runner import run_in_worker
+from corral.ext.asyncio.session import AsyncSession, async_sessionmaker
 
 
 def _creation_site() -> str:
@@ -24,7 +24,7 @@ def _creation_site() -> str:
     return "".join(traceback.format_list(frames[-3:])).rstrip()
 
 
-class async_scoped_session:  # noqa: N801 - SQLAlchemy's name
+class async_scoped_session:
     """A registry of AsyncSessions by ``scopefunc()``; calling it gives the current one."""
 
     def __init__(

@@ -20,7 +20,6 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
-from corral.engine.async_bridge import refuse_on_loop
 from corral.engine.result import Result, ScalarResult
 from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine
 from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
@@ -41,7 +40,7 @@ def _refuse_load(obj: object, key: str | None, relationship: bool) -> None:
         fixes = (
             f"load it with the query (select({name}).options(selectinload({name}.{key}))), "
             f"await it with `await obj.awaitable_attrs.{key}` (AsyncAttrs), or declare "
-            "it lazy=\"raise\" to catch such reads early"
+            'it lazy="raise" to catch such reads early'
         )
     else:
         fixes = (
@@ -349,7 +348,7 @@ class AsyncSessionTransaction:
             await asyncio.shield(self.rollback())
 
 
-class async_sessionmaker:  # noqa: N801 - SQLAlchemy's name
+class async_sessionmaker:
     """A factory of AsyncSessions with fixed arguments (``async_sessionmaker(engine)``)."""
 
     def __init__(
@@ -400,5 +399,3 @@ class _BeginSession:
             await self.transaction.__aexit__(kind, error, traceback)
         finally:
             await self.session.close()
-
-

@@ -58,9 +58,10 @@ class OneTaskGuard:
             site = call_site()
             held = self._site or "(unknown)"
             raise exc.ConcurrentUseError(
-                f"This {self.what} is in use by task {_task_name(self._task)!r} (awaiting {held}) "
-                f"and was called from task {_task_name(task)!r} ({site}) at the same time. An {self.what} is for one task at a "
-                "time (asyncio.gather of statements on one session included): give each task "
+                f"This {self.what} is in use by task {_task_name(self._task)!r} "
+                f"(awaiting {held}) and was called from task {_task_name(task)!r} ({site}) "
+                f"at the same time. An {self.what} is for one task at a time (asyncio.gather "
+                "of statements on one session included): give each task "
                 "its own session (async_sessionmaker()), or await the calls one after another."
             )
         if not self._depth:
