@@ -12,10 +12,22 @@ from corral.ext.asyncio.engine import (
     AsyncTransaction,
     create_async_engine,
 )
-from corral.ext.asyncio.result import AsyncMappingResult, AsyncResult, AsyncScalarResult
+from corral.ext.asyncio.result import (
+    AsyncMappingResult,
+    AsyncResult,
+    AsyncScalarResult,
+    AsyncTupleResult,
+)
 from corral.ext.asyncio.retry import run_transaction
 from corral.ext.asyncio.scoping import async_scoped_session
-from corral.ext.asyncio.session import AsyncSession, AsyncSessionTransaction, async_sessionmaker
+from corral.ext.asyncio.session import (
+    AsyncSession,
+    AsyncSessionTransaction,
+    async_object_session,
+    async_session,
+    async_sessionmaker,
+    close_all_sessions,
+)
 
 __all__ = [
     "AsyncAttrs",
@@ -27,8 +39,12 @@ __all__ = [
     "AsyncSession",
     "AsyncSessionTransaction",
     "AsyncTransaction",
+    "AsyncTupleResult",
+    "async_object_session",
     "async_scoped_session",
+    "async_session",
     "async_sessionmaker",
+    "close_all_sessions",
     "create_async_engine",
     "run_transaction",
 ]

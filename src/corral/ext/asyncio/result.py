@@ -131,3 +131,7 @@ class AsyncMappingResult(_AsyncView[MappingResult]):
     def unique(self) -> AsyncMappingResult:
         self._result = self._result.unique()
         return self
+
+
+#: ``AsyncResult.tuples()`` returns the result itself: its rows are already tuples.
+AsyncTupleResult = AsyncResult

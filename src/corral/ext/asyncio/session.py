@@ -56,6 +56,9 @@ def _refuse_load(obj: object, key: str | None, relationship: bool) -> None:
 class AsyncBackedSession(Session):
     """The sync session of an AsyncSession: refuses to load attributes on the loop."""
 
+    #: The AsyncSession this session serves (``async_session()``).
+    async_owner: AsyncSession | None = None
+
     def _lazy_load(self, obj: object, rel: Any, params: dict[str, Any]) -> Any:
         if _running_loop() is not None:
             _refuse_load(obj, rel.key, True)
@@ -101,6 +104,7 @@ class AsyncSession:
             cls = type(f"AsyncBacked{cls.__name__}", (AsyncBackedSession, cls), {})
         self.bind = bind
         self.sync_session: Session = cls(_sync_bind(bind), **kw)
+        self.sync_session.async_owner = self  # type: ignore[attr-defined]
         self._async_engine = (
             bind if isinstance(bind, AsyncEngine) else bind.engine if bind is not None else None
         )
@@ -399,3 +403,25 @@ class _BeginSession:
             await self.transaction.__aexit__(kind, error, traceback)
         finally:
             await self.session.close()
+
+
+def async_session(session: Session) -> AsyncSession | None:
+    """The AsyncSession whose ``sync_session`` is ``session``, if any."""
+    owner = getattr(session, "async_owner", None)
+    return owner if isinstance(owner, AsyncSession) else None
+
+
+def async_object_session(obj: object) -> AsyncSession | None:
+    """The AsyncSession ``obj`` belongs to, if any."""
+    from corral.orm import object_session
+
+    session = object_session(obj)
+    return None if session is None else async_session(session)
+
+
+async def close_all_sessions() -> None:
+    """Not supported: corral keeps no registry of sessions."""
+    raise exc.InvalidRequestError(
+        "close_all_sessions() is not supported: corral keeps no global registry of sessions; "
+        "close each AsyncSession (async with ...) or use async_scoped_session.remove()"
+    )
