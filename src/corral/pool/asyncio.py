@@ -246,6 +246,14 @@ class AsyncPool:
             except Exception:
                 record.connection.terminate()
 
+    def forget_idle(self) -> None:
+        """Drop the idle connections without awaiting (their event loop is gone)."""
+        self._generation += 1
+        idle, self._idle = list(self._idle), collections.deque()
+        for record in idle:
+            with contextlib.suppress(Exception):
+                record.connection.terminate()
+
     def _timeout_message(self) -> str:
         now = time.monotonic()
         holders = sorted(self._out, key=lambda record: record.checked_out_at)

@@ -177,20 +177,35 @@ class AsyncEngine:
 
     @property
     def sync_engine(self) -> Engine:
-        """The Engine whose Connections run in worker threads (made on the first use)."""
-        if self._sync_engine is None:
-            loop = asyncio.get_running_loop()
-            loop_pool = LoopPool(self.pool, loop)
-            self._holder["bridge"] = loop_pool.bridge
-            self._sync_engine = Engine(
-                self.url,
-                self.dialect,
-                loop_pool,  # type: ignore[arg-type]
-                echo=self._echo,
-                isolation_level=self._level,
-                execution_options=self._options,
-            )
+        """The Engine whose Connections run in worker threads, bound to the running loop."""
+        engine = self._sync_engine
+        if engine is not None:
+            loop_pool: LoopPool = engine.pool  # type: ignore[assignment]
+            if loop_pool.bridge.loop is asyncio.get_running_loop():
+                return engine
+            self._leave_old_loop()
+        loop_pool = LoopPool(self.pool, asyncio.get_running_loop())
+        self._holder["bridge"] = loop_pool.bridge
+        self._sync_engine = Engine(
+            self.url,
+            self.dialect,
+            loop_pool,  # type: ignore[arg-type]
+            echo=self._echo,
+            isolation_level=self._level,
+            execution_options=self._options,
+        )
         return self._sync_engine
+
+    def _leave_old_loop(self) -> None:
+        """Used from a new event loop (a second asyncio.run): the old loop's connections
+        cannot serve it; drop the idle ones, refuse if some are still checked out."""
+        if self.pool.checkedout():
+            raise exc.InvalidRequestError(
+                f"This AsyncEngine has {self.pool.checkedout()} connection(s) checked out on "
+                "another event loop; close them there (and await engine.dispose()) before "
+                "using the engine from a new loop"
+            )
+        self.pool.forget_idle()
 
     @property
     def name(self) -> str:
