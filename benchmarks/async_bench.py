@@ -6,7 +6,6 @@ raw driver for: 1,000 gets by primary key from 50 concurrent tasks (each get in 
 session), and loading 50,000 rows as objects.
 """
 
-
 import asyncio
 import sys
 import time
@@ -58,11 +57,16 @@ async def raw_asyncpg(dsn: str) -> tuple[float, float]:
 
     async def get(i: int) -> Any:
         async with pool.acquire() as connection:
-            return await connection.fetchrow("SELECT id, name, description FROM async_customer WHERE id = $1", i)
+            return await connection.fetchrow(
+                "SELECT id, name, description FROM async_customer WHERE id = $1", i
+            )
 
     async def load() -> Any:
         async with pool.acquire() as connection:
-            return [tuple(r) for r in await connection.fetch("SELECT id, name, description FROM async_customer")]
+            return [
+                tuple(r)
+                for r in await connection.fetch("SELECT id, name, description FROM async_customer")
+            ]
 
     result = (await best(lambda: fan_out(get)), await best(load))
     await pool.close()
@@ -104,15 +108,25 @@ def main(url: str) -> None:
     dsn = url
     rows = {
         "raw asyncpg": asyncio.run(raw_asyncpg(dsn)),
-        "corral (psycopg async)": asyncio.run(orm("corral", url.replace("postgresql://", "postgresql+psycopg://"))),
-        "corral (asyncpg)": asyncio.run(orm("corral", url.replace("postgresql://", "postgresql+asyncpg://"))),
-        "SQLAlchemy (psycopg async)": asyncio.run(orm("sqlalchemy", url.replace("postgresql://", "postgresql+psycopg://"))),
-        "SQLAlchemy (asyncpg)": asyncio.run(orm("sqlalchemy", url.replace("postgresql://", "postgresql+asyncpg://"))),
+        "corral (psycopg async)": asyncio.run(
+            orm("corral", url.replace("postgresql://", "postgresql+psycopg://"))
+        ),
+        "corral (asyncpg)": asyncio.run(
+            orm("corral", url.replace("postgresql://", "postgresql+asyncpg://"))
+        ),
+        "SQLAlchemy (psycopg async)": asyncio.run(
+            orm("sqlalchemy", url.replace("postgresql://", "postgresql+psycopg://"))
+        ),
+        "SQLAlchemy (asyncpg)": asyncio.run(
+            orm("sqlalchemy", url.replace("postgresql://", "postgresql+asyncpg://"))
+        ),
     }
     raw_get, raw_load = rows["raw asyncpg"]
     print(f"{'':28} {'get_by_pk x1000/50 tasks':>26} {'load 50k objects':>22}")
     for name, (get, load) in rows.items():
-        print(f"{name:28} {get:9.3f} s ({get / raw_get:5.2f}x) {load:12.3f} s ({load / raw_load:5.2f}x)")
+        print(
+            f"{name:28} {get:9.3f} s ({get / raw_get:5.2f}x) {load:12.3f} s ({load / raw_load:5.2f}x)"
+        )
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("DROP TABLE IF EXISTS async_customer")
 

@@ -53,6 +53,11 @@ class AsyncDriverConnection(ABC):
     @abstractmethod
     async def execute(self, sql: str, args: Any, many: bool) -> CursorData: ...
 
+    async def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> CursorData:
+        """BEGIN, then the statement; a driver that can pipeline sends both at once."""
+        await self.execute(begin, None, False)
+        return await self.execute(sql, args, many)
+
     @abstractmethod
     async def commit(self) -> None: ...
 
@@ -122,6 +127,10 @@ class BridgedCursor:
 
     def execute(self, sql: str, args: Any = None) -> None:
         self._take(self._conn._call(self._conn.driver.execute(sql, args, False)))
+
+    def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> None:
+        driver = self._conn.driver
+        self._take(self._conn._call(driver.execute_after_begin(begin, sql, args, many)))
 
     def executemany(self, sql: str, args: Any) -> None:
         self._take(self._conn._call(self._conn.driver.execute(sql, list(args), True)))

@@ -44,6 +44,22 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
         finally:
             await cursor.close()
 
+    async def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> CursorData:
+        """BEGIN and the statement in one round trip (psycopg's pipeline mode)."""
+        cursor = self.raw.cursor()
+        try:
+            async with self.raw.pipeline():
+                await self.raw.execute(begin)
+                if many:
+                    await cursor.executemany(sql, args)
+                else:
+                    await cursor.execute(sql, args)
+            description = cursor.description
+            rows = await cursor.fetchall() if description is not None else []
+            return CursorData(description, rows, cursor.rowcount)
+        finally:
+            await cursor.close()
+
     async def commit(self) -> None:
         await self.raw.commit()
 
@@ -62,6 +78,21 @@ class PsycopgAsyncDialect(AsyncDialect, PostgreSQLDialect):
 
     driver = "psycopg"
     features = ASYNC_FEATURES
+
+    def begins_with_statement(self) -> bool:
+        return True
+
+    def do_execute_after_begin(
+        self,
+        dbapi_connection: Any,
+        cursor: Any,
+        begin_sql: str,
+        sql: str,
+        args: Any,
+        many: bool,
+        returning: bool = False,
+    ) -> None:
+        cursor.execute_after_begin(begin_sql, sql, args, many)
 
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
         import psycopg
@@ -128,7 +159,7 @@ class AsyncpgConnection(AsyncDriverConnection):
             await statement.executemany([tuple(a) for a in args])
             return CursorData()
         records = await statement.fetch(*(args or ()))
-        rows = [tuple(record) for record in records]
+        rows = records  # asyncpg Records index and unpack like tuples
         return CursorData(description, rows, _rowcount(statement.get_statusmsg(), len(rows)))
 
     async def commit(self) -> None:
