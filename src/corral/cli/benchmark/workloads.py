@@ -154,7 +154,7 @@ WORKLOADS: tuple[Workload, ...] = (
         run=lambda impl, inputs: impl.async_get_by_pk(inputs.ids),
     ),
     Workload(
-        "async_load",
+        "async_load_objects",
         "50,000 rows as full objects through asyncio",
         50_000,
         seeded=True,
