@@ -25,7 +25,7 @@ from corral.ext.asyncio import (
     run_transaction,
 )
 from corral.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
-from tests.integration.conftest import Servers, servers_required
+from tests.integration.conftest import Servers, _raw_connect, _run, servers_required
 
 DRIVERS = [
     ("sqlite", "aiosqlite", "aiosqlite"),
@@ -70,6 +70,33 @@ def async_url(request: pytest.FixtureRequest, servers: Servers, tmp_path: Path) 
         database.clean()
     yield database.url.set(drivername=f"{backend}+{driver}")
     database.clean()
+
+
+def server_connections(url: URL, expected: int | None = None) -> int | None:
+    """Connections the server has open to this test's database (None on SQLite); waits
+    briefly for closed ones to go down to ``expected``."""
+    if url.backend_name == "sqlite":
+        return None
+    if url.backend_name == "postgresql":
+        sql = (
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    else:
+        sql = (
+            "SELECT count(*) FROM information_schema.processlist "
+            "WHERE db = DATABASE() AND id <> CONNECTION_ID()"
+        )
+    admin = _raw_connect(url.set(drivername=url.backend_name))
+    try:
+        for _ in range(40):
+            count = int(_run(admin, sql)[0][0])
+            if expected is None or count <= expected:
+                break
+            time.sleep(0.05)
+        return count
+    finally:
+        admin.close()
 
 
 def run(url: URL, body: Callable[[AsyncEngine], Awaitable[Any]], **options: Any) -> Any:
@@ -251,7 +278,10 @@ def test_cancellation_never_leaks_a_connection(async_url: URL, stage: str) -> No
             assert found == []
         del blocker
 
-    run(async_url, body, pool_size=2, max_overflow=0)
+    before = server_connections(async_url)  # the test fixture's own connection
+    run(async_url, body, pool_size=2, max_overflow=0, pool_timeout=5)
+    after = server_connections(async_url, before)
+    assert after == before, f"{after} connections open on the server after, {before} before"
 
 
 def test_two_hundred_tasks_on_a_pool_of_five_never_stall_the_loop(async_url: URL) -> None:
