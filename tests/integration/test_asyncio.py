@@ -371,3 +371,50 @@ def test_sync_create_engine_refuses_an_asyncio_driver() -> None:
     engine = create_engine("sqlite+aiosqlite://")
     with pytest.raises(exc.ArgumentError, match="create_async_engine"):
         engine.connect()
+
+
+def test_session_merge_delete_stream_nested_and_connection(async_url: URL) -> None:
+    """merge, delete, stream_scalars, begin_nested, connection() and async_object_session."""
+    from corral.ext.asyncio import async_object_session
+
+    async def body(engine: AsyncEngine) -> None:
+        async with AsyncSession(engine) as session:
+            async with session.begin():
+                merged = await session.merge(Parent(id=1, name="merged"))
+                session.add(Parent(id=2, name="doomed"))
+            assert async_object_session(merged) is session
+            async with session.begin():
+                await session.delete(await session.get_one(Parent, 2))
+                async with session.begin_nested():
+                    session.add(Parent(id=3, name="kept in savepoint"))
+                connection = await session.connection()
+                assert connection.dialect.name == engine.dialect.name
+            streamed = await session.stream_scalars(select(Parent.name).order_by(Parent.id))
+            assert [name async for name in streamed] == ["merged", "kept in savepoint"]
+            result = await session.stream(select(Parent.id).order_by(Parent.id))
+            assert [list(p) async for p in result.partitions(1)] == [[(1,)], [(3,)]]
+            mapped = await (await session.stream(select(Parent.id, Parent.name))).mappings().all()
+            assert {row["id"] for row in mapped} == {1, 3}
+            await session.rollback()
+
+    run(async_url, body)
+
+
+def test_exec_driver_sql_fetchmany_and_invalidate(async_url: URL) -> None:
+    """exec_driver_sql runs driver SQL; AsyncResult.fetchmany pages; invalidate() discards."""
+
+    async def body(engine: AsyncEngine) -> None:
+        table = Parent.__table__
+        async with engine.begin() as connection:
+            await connection.execute(
+                table.insert(), [{"id": i, "name": f"n{i}"} for i in range(1, 6)]
+            )
+        async with engine.connect() as connection:
+            result = await connection.exec_driver_sql("SELECT count(*) FROM async_parent")
+            assert result.scalar() == 5
+            stream = await connection.stream(select(table.c.id).order_by(table.c.id))
+            assert [tuple(r) for r in await stream.fetchmany(2)] == [(1,), (2,)]
+            await connection.invalidate()
+            assert connection.invalidated
+
+    run(async_url, body)

@@ -68,7 +68,8 @@ class AsyncDriverConnection(ABC):
     async def close(self) -> None: ...
 
     @abstractmethod
-    def terminate(self) -> None: ...
+    def terminate(self) -> Any:
+        """Close without waiting; may return an awaitable to finish the close on the loop."""
 
     async def ping(self) -> bool:
         try:

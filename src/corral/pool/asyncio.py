@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from corral import exc
 from corral.pool.checkout_site import CheckoutSite, capture_site
@@ -32,7 +32,8 @@ class AsyncDriverConnection(Protocol):
 
     async def close(self) -> None: ...
 
-    def terminate(self) -> None: ...
+    def terminate(self) -> Any:
+        """Close without waiting; may return an awaitable the pool awaits on dispose()."""
 
 
 class AsyncPooledConnection:
@@ -91,6 +92,17 @@ class AsyncPool:
         self._closed = False
         #: Bumped by dispose(): connections of an older generation are dropped on return.
         self._generation = 0
+        #: Closes started by _terminate(), awaited by dispose().
+        self._terminating: set[asyncio.Future[Any]] = set()
+
+    def _terminate(self, connection: AsyncDriverConnection) -> None:
+        """Drop a connection; a close the driver must finish on the loop is awaited by
+        dispose()."""
+        pending = connection.terminate()
+        if pending is not None:
+            task = asyncio.ensure_future(pending)
+            self._terminating.add(task)
+            task.add_done_callback(self._terminating.discard)
 
     # -- counts ---------------------------------------------------------------
 
@@ -185,12 +197,12 @@ class AsyncPool:
                 record.connection = await self._open()
                 record.created_at = time.monotonic()
             elif self.pre_ping and not await record.connection.ping():
-                record.connection.terminate()
+                self._terminate(record.connection)
                 record.connection = await self._open()
                 record.created_at = time.monotonic()
         except BaseException:
             self._out.discard(record)
-            record.connection.terminate()
+            self._terminate(record.connection)
             self._wake_one(None)
             raise
         return True
@@ -201,7 +213,7 @@ class AsyncPool:
             return
         self._out.discard(record)
         if discard or self._closed or record.generation != self._generation:
-            record.connection.terminate()
+            self._terminate(record.connection)
             self._wake_one(None)
             return
         self._check_in(record)
@@ -224,7 +236,7 @@ class AsyncPool:
                 waiter.set_result(record)
                 return
         if len(self._idle) >= self.pool_size:
-            record.connection.terminate()  # overflow: closed on return
+            self._terminate(record.connection)  # overflow: closed on return
             return
         self._idle.append(record)
 
@@ -244,7 +256,9 @@ class AsyncPool:
             try:
                 await record.connection.close()
             except Exception:
-                record.connection.terminate()
+                self._terminate(record.connection)
+        if self._terminating:
+            await asyncio.gather(*self._terminating, return_exceptions=True)
 
     def forget_idle(self) -> None:
         """Drop the idle connections without awaiting (their event loop is gone)."""
@@ -252,7 +266,7 @@ class AsyncPool:
         idle, self._idle = list(self._idle), collections.deque()
         for record in idle:
             with contextlib.suppress(Exception):
-                record.connection.terminate()
+                self._terminate(record.connection)
 
     def _timeout_message(self) -> str:
         now = time.monotonic()

@@ -7,6 +7,7 @@ gives it a pool of one.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,8 +45,15 @@ class AiosqliteConnection(AsyncDriverConnection):
     async def close(self) -> None:
         await self.raw.close()
 
-    def terminate(self) -> None:
-        self.raw.stop()  # closes the sqlite3 connection in aiosqlite's thread
+    def terminate(self) -> Any:
+        """On the loop: the close, for the pool to await (aiosqlite's thread answers on the
+        loop, which must still run); elsewhere, stop aiosqlite's thread."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self.raw.stop()
+            return None
+        return self.raw.close()
 
 
 class AiosqliteDialect(AsyncDialect, SQLiteDialect):

@@ -1,0 +1,55 @@
+"""The asyncio drivers' pure helpers: asyncpg placeholders and row counts, URL to dialect."""
+
+from __future__ import annotations
+
+import pytest
+
+from corral import exc
+from corral.dialects.postgresql.asyncio import _rowcount, dollar_placeholders
+from corral.engine import make_url
+from corral.ext.asyncio.engine import async_dialect_class
+
+
+def test_format_placeholders_become_numbered() -> None:
+    """%s placeholders are numbered $1, $2 in order and %% becomes a literal %."""
+    sql = "SELECT a FROM t WHERE a = %s AND b LIKE 'x%%' AND c = %s"
+    assert dollar_placeholders(sql) == "SELECT a FROM t WHERE a = $1 AND b LIKE 'x%' AND c = $2"
+
+
+def test_rowcount_is_read_from_the_command_tag() -> None:
+    """UPDATE 3 and INSERT 0 1 give their counts; a SELECT tag falls back to the rows read."""
+    assert _rowcount("UPDATE 3", 0) == 3
+    assert _rowcount("INSERT 0 1", 0) == 1
+    assert _rowcount("", 7) == 7
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("postgresql://u@h/db", "PsycopgAsyncDialect"),
+        ("postgresql+psycopg://u@h/db", "PsycopgAsyncDialect"),
+        ("postgresql+asyncpg://u@h/db", "AsyncpgDialect"),
+        ("mysql+aiomysql://u@h/db", "AiomysqlDialect"),
+        ("mariadb+aiomysql://u@h/db", "AiomysqlMariaDBDialect"),
+        ("sqlite+aiosqlite://", "AiosqliteDialect"),
+    ],
+)
+def test_urls_pick_the_asyncio_driver(url: str, name: str) -> None:
+    """Each async URL picks its asyncio dialect; postgresql:// means psycopg's async one."""
+    assert async_dialect_class(make_url(url)).__name__ == name
+
+
+def test_a_sync_driver_url_is_refused_by_create_async_engine() -> None:
+    """create_async_engine() names the asyncio drivers when given a sync-only one."""
+    from corral.ext.asyncio import create_async_engine
+
+    with pytest.raises(exc.ArgumentError, match=r"asyncio driver.*asyncpg"):
+        create_async_engine("mysql+pymysql://u@h/db")
+
+
+def test_unsupported_create_async_engine_arguments_are_named() -> None:
+    """An argument create_async_engine does not support is refused by name."""
+    from corral.ext.asyncio import create_async_engine
+
+    with pytest.raises(exc.ArgumentError, match="poolclass"):
+        create_async_engine("sqlite+aiosqlite://", poolclass=object)
