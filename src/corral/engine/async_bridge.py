@@ -215,6 +215,7 @@ class BridgedCheckout:
         "dbapi_connection",
         "info",
         "record",
+        "released",
         "waited",
     )
 
@@ -226,6 +227,8 @@ class BridgedCheckout:
         self.info: dict[Any, Any] = {}
         #: Seconds spent waiting for the pool (the wait happened on the loop, not counted).
         self.waited = 0.0
+        #: Given back on the loop: the task resetting it and returning it to the pool.
+        self.released: asyncio.Task[None] | None = None
         self.dbapi_connection = BridgedConnection(record.connection, pool.bridge)  # type: ignore[arg-type]
 
     def close(self) -> None:
@@ -266,6 +269,7 @@ class LoopPool:
             task = self.bridge.loop.create_task(pool.release_after_reset(record))
             _background.add(task)
             task.add_done_callback(_background.discard)
+            checkout.released = task
         else:
             self.bridge.call(pool.release_after_reset(record))
 

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
+from corral.engine.async_bridge import BridgedCheckout
 from corral.engine.result import Result, ScalarResult
 from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine
 from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
@@ -170,10 +171,26 @@ class AsyncSession:
 
     async def close(self) -> None:
         """Roll back, give the connection back, expunge every object (the session stays usable)."""
-        if self.sync_session._connection is None and self.sync_session._transaction is None:
-            self.sync_session.close()  # nothing to give back: no need to leave the loop
+        sync = self.sync_session
+        connection = sync._connection
+        if connection is None and sync._transaction is None:
+            sync.close()  # nothing to give back: no need to leave the loop
             return
-        await asyncio.shield(self._run(self.sync_session.close))
+        checkout = getattr(connection, "_pooled", None)
+        if (
+            connection is not None
+            and sync._owns_connection
+            and connection._isolation_override is None
+            and isinstance(checkout, BridgedCheckout)
+        ):
+            # Closing is bookkeeping plus the pool's rollback, which runs on the loop: no
+            # worker thread needed. Wait for the connection to be back in the pool.
+            with self._guard:
+                sync.close()
+            if checkout.released is not None:
+                await asyncio.shield(checkout.released)
+            return
+        await asyncio.shield(self._run(sync.close))
 
     async def reset(self) -> None:
         await self.close()
