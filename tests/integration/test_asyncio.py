@@ -418,3 +418,37 @@ def test_exec_driver_sql_fetchmany_and_invalidate(async_url: URL) -> None:
             assert connection.invalidated
 
     run(async_url, body)
+
+
+def test_session_bound_to_a_connection_joins_its_transaction(async_url: URL) -> None:
+    """AsyncSession(bind=connection) works inside the connection's transaction, which the
+    connection's rollback then undoes (the test-fixture pattern)."""
+
+    async def body(engine: AsyncEngine) -> None:
+        async with engine.connect() as connection:
+            await connection.begin()
+            session = AsyncSession(bind=connection)
+            session.add(Parent(id=1, name="inside"))
+            await session.commit()
+            await session.close()
+            assert await connection.scalar(select(Parent.name)) == "inside"
+            await connection.rollback()
+        async with engine.connect() as connection:
+            assert (await connection.scalars(select(Parent.id))).all() == []
+
+    run(async_url, body)
+
+
+def test_sync_engine_is_available_before_the_loop_runs(async_url: URL) -> None:
+    """engine.sync_engine can be read at module level, before any loop; it binds to the first
+    loop that uses the engine."""
+    engine = create_async_engine(async_url)
+    assert engine.sync_engine.dialect is engine.dialect
+
+    async def main() -> int:
+        async with engine.connect() as connection:
+            value = await connection.scalar(text("SELECT 1"))
+        await engine.dispose()
+        return int(value)
+
+    assert asyncio.run(main()) == 1

@@ -95,13 +95,20 @@ class LoopBridge:
 
     __slots__ = ("loop",)
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        #: Set when the engine is first used on a loop (None while made outside one).
         self.loop = loop
 
     def call(self, coro: Coroutine[Any, Any, T], what: str = "This database call") -> T:
         if _running_loop() is not None:
             coro.close()
             refuse_on_loop(what)
+        if self.loop is None:
+            coro.close()
+            raise exc.InvalidRequestError(
+                "This AsyncEngine has not been used on an event loop yet; await its "
+                "connect() / an AsyncSession call in a coroutine first"
+            )
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
 
@@ -242,7 +249,7 @@ class BridgedCheckout:
 class LoopPool:
     """The sync engine's pool: checkouts of an ``AsyncPool`` running on one event loop."""
 
-    def __init__(self, pool: AsyncPool, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, pool: AsyncPool, loop: asyncio.AbstractEventLoop | None) -> None:
         self.async_pool = pool
         self.bridge = LoopBridge(loop)
         self.logging_name = "asyncio"
@@ -262,11 +269,13 @@ class LoopPool:
     def give_back(self, checkout: BridgedCheckout, *, discard: bool) -> None:
         record = checkout.record
         pool = self.async_pool
+        loop = self.bridge.loop
+        assert loop is not None  # a checkout exists, so the engine was used on a loop
         if discard:
-            self.bridge.loop.call_soon_threadsafe(lambda: pool.release(record, discard=True))
-        elif _running_loop() is self.bridge.loop:
+            loop.call_soon_threadsafe(lambda: pool.release(record, discard=True))
+        elif _running_loop() is loop:
             # Given back on the loop (a connection closed there): reset it in a task.
-            task = self.bridge.loop.create_task(pool.release_after_reset(record))
+            task = loop.create_task(pool.release_after_reset(record))
             _background.add(task)
             task.add_done_callback(_background.discard)
             checkout.released = task
@@ -279,8 +288,11 @@ class LoopPool:
             self.give_back(checkout, discard=True)
 
     def dispose(self, close: bool = True) -> None:
-        if _running_loop() is self.bridge.loop:
-            task = self.bridge.loop.create_task(self.async_pool.dispose())
+        loop = self.bridge.loop
+        if loop is None:
+            return  # never used on a loop: nothing was opened
+        if _running_loop() is loop:
+            task = loop.create_task(self.async_pool.dispose())
             _background.add(task)
             task.add_done_callback(_background.discard)
         else:

@@ -177,14 +177,23 @@ class AsyncEngine:
 
     @property
     def sync_engine(self) -> Engine:
-        """The Engine whose Connections run in worker threads, bound to the running loop."""
+        """The Engine whose Connections run in worker threads, bound to the running loop
+        (to the first loop that uses it when made outside one)."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
         engine = self._sync_engine
         if engine is not None:
             loop_pool: LoopPool = engine.pool  # type: ignore[assignment]
-            if loop_pool.bridge.loop is asyncio.get_running_loop():
+            bridge = loop_pool.bridge
+            if loop is None or bridge.loop is loop:
+                return engine
+            if bridge.loop is None:
+                bridge.loop = loop
                 return engine
             self._leave_old_loop()
-        loop_pool = LoopPool(self.pool, asyncio.get_running_loop())
+        loop_pool = LoopPool(self.pool, loop)
         self._holder["bridge"] = loop_pool.bridge
         self._sync_engine = Engine(
             self.url,
