@@ -227,6 +227,38 @@ def test_one_session_used_by_two_tasks_is_refused(async_url: URL) -> None:
     run(async_url, body)
 
 
+def test_one_connection_used_by_two_tasks_is_refused(async_url: URL) -> None:
+    """Two tasks awaiting calls on one AsyncConnection at once: the second is refused."""
+
+    async def body(engine: AsyncEngine) -> None:
+        async with engine.connect() as connection:
+            first = asyncio.ensure_future(connection.execute(select(Parent)))
+            await asyncio.sleep(0)
+            with pytest.raises(exc.ConcurrentUseError, match=r"AsyncConnection is in use"):
+                await connection.execute(select(Parent))
+            await first
+
+    run(async_url, body)
+
+
+def test_sessionmaker_run_transaction(async_url: URL) -> None:
+    """async_sessionmaker.run_transaction commits the work's session and returns its value."""
+
+    async def body(engine: AsyncEngine) -> None:
+        maker = async_sessionmaker(engine)
+
+        async def work(session: AsyncSession) -> int:
+            session.add(Parent(id=5, name="five"))
+            await session.flush()
+            return 5
+
+        assert await maker.run_transaction(work) == 5
+        async with maker() as session:
+            assert (await session.get_one(Parent, 5)).name == "five"
+
+    run(async_url, body)
+
+
 def test_pool_timeout_names_the_holding_task(async_url: URL) -> None:
     """With the pool exhausted, a checkout times out naming the task that holds it."""
 

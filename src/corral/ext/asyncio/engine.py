@@ -25,6 +25,7 @@ from corral.engine.result import Result, ScalarResult
 from corral.engine.url import URL, make_url
 from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
 from corral.ext.asyncio.runner import run_in_worker
+from corral.ext.asyncio.task_guard import OneTaskGuard
 from corral.pool.asyncio import AsyncPool
 
 T = TypeVar("T")
@@ -289,6 +290,7 @@ class AsyncConnection:
         self.engine = engine
         self.sync_engine = engine.sync_engine
         self.sync_connection: Connection | None = None
+        self._guard = OneTaskGuard("AsyncConnection")
 
     @property
     def dialect(self) -> Any:
@@ -341,7 +343,8 @@ class AsyncConnection:
             connection.rollback()
             connection.close()
 
-        return await self.engine._run(fn, *args, on_cancel=after_cancel, **kwargs)
+        with self._guard:
+            return await self.engine._run(fn, *args, on_cancel=after_cancel, **kwargs)
 
     @property
     def closed(self) -> bool:

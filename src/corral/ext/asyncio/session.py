@@ -15,7 +15,7 @@ raises ``AwaitRequired`` at once, naming it and the fixes.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -391,6 +391,22 @@ class async_sessionmaker:
     def begin(self) -> _BeginSession:
         """``async with maker.begin() as session``: committed at the end, then closed."""
         return _BeginSession(self())
+
+    async def run_transaction(
+        self,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        retries: int = 5,
+        backoff: Callable[[int], float] | None = None,
+        on_retry: Callable[[int, BaseException], object] | None = None,
+    ) -> T:
+        """``await work(session)`` in a new session, committed; retried on serialization
+        failures, deadlocks, lock timeouts and stale versions (``sessionmaker.run_transaction``)."""
+        from corral.ext.asyncio.retry import run_transaction
+
+        return await run_transaction(
+            self, work, retries=retries, backoff=backoff, on_retry=on_retry
+        )
 
     def configure(self, **kw: Any) -> None:
         if "bind" in kw:
