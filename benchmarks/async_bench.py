@@ -125,7 +125,8 @@ def main(url: str) -> None:
     print(f"{'':28} {'get_by_pk x1000/50 tasks':>26} {'load 50k objects':>22}")
     for name, (get, load) in rows.items():
         print(
-            f"{name:28} {get:9.3f} s ({get / raw_get:5.2f}x) {load:12.3f} s ({load / raw_load:5.2f}x)"
+            f"{name:28} {get:9.3f} s ({get / raw_get:5.2f}x) "
+            f"{load:12.3f} s ({load / raw_load:5.2f}x)"
         )
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("DROP TABLE IF EXISTS async_customer")
