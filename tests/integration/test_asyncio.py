@@ -484,3 +484,23 @@ def test_sync_engine_is_available_before_the_loop_runs(async_url: URL) -> None:
         return int(value)
 
     assert asyncio.run(main()) == 1
+
+
+def test_driver_errors_become_corrals_classified_errors(async_url: URL) -> None:
+    """A duplicate key raises corral's IntegrityError (classified as for the sync driver),
+    and the session then needs a rollback as usual."""
+
+    async def body(engine: AsyncEngine) -> None:
+        async with AsyncSession(engine) as session:
+            session.add(Parent(id=1, name="first"))
+            await session.commit()
+            session.add(Parent(id=1, name="duplicate"))
+            with pytest.raises(exc.IntegrityError) as caught:
+                await session.flush()
+            assert "async_parent" in str(caught.value) or caught.value.orig is not None
+            with pytest.raises(exc.PendingRollbackError):
+                await session.execute(select(Parent))
+            await session.rollback()
+            assert (await session.scalars(select(Parent.name))).all() == ["first"]
+
+    run(async_url, body)

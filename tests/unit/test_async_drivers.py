@@ -53,3 +53,20 @@ def test_unsupported_create_async_engine_arguments_are_named() -> None:
 
     with pytest.raises(exc.ArgumentError, match="poolclass"):
         create_async_engine("sqlite+aiosqlite://", poolclass=object)
+
+
+def test_a_missing_asyncio_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """create_async_engine() without the URL's driver installed says which extra installs it."""
+    import importlib.util
+
+    from corral.engine import async_dialect
+    from corral.ext.asyncio import create_async_engine
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        async_dialect.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "asyncpg" else real(name, *a),
+    )
+    with pytest.raises(exc.ArgumentError, match=r"pip install corral\[asyncpg\]"):
+        create_async_engine("postgresql+asyncpg://u@h/db")

@@ -9,6 +9,7 @@ specialities (pipelines, server-side cursors, C row factories) are off.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,19 @@ class AsyncDialect:
     """Mixin for the dialect of an asyncio driver."""
 
     is_async = True
+    #: The asyncio driver's module, and the extra that installs it.
+    async_driver = ""
+    async_extra = ""
+
+    def check_async_driver(self) -> None:
+        """Refuse with the extra to install when the asyncio driver is missing; load the
+        module whose exception classes mark driver errors."""
+        if importlib.util.find_spec(self.async_driver) is None:
+            raise exc.ArgumentError(
+                f"The URL names the {self.async_driver} asyncio driver, which is not "
+                f"installed; install it with: pip install corral[{self.async_extra}]"
+            )
+        self.dbapi  # type: ignore[attr-defined]  # noqa: B018 - loads the error classes
 
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
         """A new connection of the driver, in corral's autocommit-plus-BEGIN mode."""

@@ -63,6 +63,8 @@ class AiomysqlDialect(AsyncDialect, MySQLDialect):
 
     driver = "pymysql"  # its errors and converters are PyMySQL's
     driver_extra = "aiomysql"
+    async_driver = "aiomysql"
+    async_extra = "aiomysql"
 
     def connect_keywords(self) -> frozenset[str] | None:
         return None  # aiomysql judges its keywords when connecting
@@ -84,6 +86,8 @@ class AiomysqlMariaDBDialect(AsyncDialect, MariaDBDialect):
 
     driver = "pymysql"
     driver_extra = "aiomysql"
+    async_driver = "aiomysql"
+    async_extra = "aiomysql"
 
     def connect_keywords(self) -> frozenset[str] | None:
         return None

@@ -78,6 +78,8 @@ class PsycopgAsyncDialect(AsyncDialect, PostgreSQLDialect):
 
     driver = "psycopg"
     features = ASYNC_FEATURES
+    async_driver = "psycopg"
+    async_extra = "asyncio"
 
     def begins_with_statement(self) -> bool:
         return True
@@ -191,6 +193,8 @@ class AsyncpgDialect(AsyncDialect, PostgreSQLDialect):
     driver = "asyncpg"
     driver_extra = "asyncpg"
     features = ASYNC_FEATURES
+    async_driver = "asyncpg"
+    async_extra = "asyncpg"
 
     @property
     def dbapi(self) -> types.ModuleType:

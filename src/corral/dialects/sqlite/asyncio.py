@@ -61,6 +61,8 @@ class AiosqliteDialect(AsyncDialect, SQLiteDialect):
 
     driver = "sqlite3"
     driver_extra = "aiosqlite"  # type: ignore[assignment]
+    async_driver = "aiosqlite"
+    async_extra = "aiosqlite"
 
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
         import aiosqlite

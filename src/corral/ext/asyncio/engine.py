@@ -89,6 +89,7 @@ def create_async_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url) if isinstance(url, str) else url
     cls = async_dialect_class(parsed)
     dialect = cls()
+    dialect.check_async_driver()
     dialect.hide_parameters = bool(kwargs.get("hide_parameters", False))
     connect_args = {**dialect.create_connect_args(parsed), **kwargs.get("connect_args", {})}
     options = dict(kwargs.get("execution_options") or {})
