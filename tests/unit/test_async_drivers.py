@@ -59,12 +59,11 @@ def test_a_missing_asyncio_driver_names_the_extra(monkeypatch: pytest.MonkeyPatc
     """create_async_engine() without the URL's driver installed says which extra installs it."""
     import importlib.util
 
-    from corral.engine import async_dialect
     from corral.ext.asyncio import create_async_engine
 
     real = importlib.util.find_spec
     monkeypatch.setattr(
-        async_dialect.importlib.util,
+        importlib.util,
         "find_spec",
         lambda name, *a: None if name == "asyncpg" else real(name, *a),
     )
