@@ -504,3 +504,27 @@ def test_driver_errors_become_corrals_classified_errors(async_url: URL) -> None:
             assert (await session.scalars(select(Parent.name))).all() == ["first"]
 
     run(async_url, body)
+
+
+def test_isolation_levels_of_the_engine_and_of_one_connection(async_url: URL) -> None:
+    """create_async_engine(isolation_level=) sets new connections' level; a connection's
+    execution_options(isolation_level=) changes its own."""
+    from corral.ext.asyncio.engine import async_dialect_class
+
+    levels = async_dialect_class(async_url).features.isolation_levels
+    if not {"SERIALIZABLE", "READ COMMITTED"} <= levels:
+        pytest.skip("the database lacks SERIALIZABLE or READ COMMITTED (its features say)")
+
+    async def body(engine: AsyncEngine) -> None:
+        async with engine.connect() as connection:
+            level = await connection.run_sync(lambda sync: sync.get_isolation_level())
+            assert level == "SERIALIZABLE"
+            await connection.execution_options(isolation_level="READ COMMITTED")
+            level = await connection.run_sync(lambda sync: sync.get_isolation_level())
+            assert level == "READ COMMITTED"
+        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        async with autocommit.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            assert not connection.in_transaction()
+
+    run(async_url, body, isolation_level="SERIALIZABLE")

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
-from corral.engine.async_bridge import RESERVED, LoopPool, Reservation
+from corral.engine.async_bridge import LoopPool
 from corral.engine.base import Connection
 from corral.engine.engine import Engine
 from corral.engine.result import Result, ScalarResult
@@ -301,16 +301,18 @@ class AsyncConnection:
         """Check the connection out (``await engine.connect()`` does this)."""
         if self.sync_connection is not None:
             raise exc.InvalidRequestError("This AsyncConnection is already started")
-        record = await self.engine.pool.acquire()
-        reservation = Reservation(self.engine.pool, record)
-        token = RESERVED.set(reservation)
-        try:
-            self.sync_connection = self.sync_engine.connect()  # takes the reserved one
-        except BaseException:
-            self.engine.pool.release(record)
-            raise
-        finally:
-            RESERVED.reset(token)
+        sync_engine = self.sync_engine
+
+        def open_connection() -> None:
+            # Takes the connection reserved on the loop; in a worker thread because an
+            # engine with an isolation level sets it on the connection (I/O).
+            self.sync_connection = sync_engine.connect()
+
+        def close_if_opened() -> None:
+            if self.sync_connection is not None:
+                self.sync_connection.close()
+
+        await self.engine._run(open_connection, reserve=self.engine.pool, on_cancel=close_if_opened)
         return self
 
     def __await__(self) -> Any:
