@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
-from corral.engine.async_bridge import LoopPool
+from corral.engine.async_bridge import BridgedCheckout, LoopPool
 from corral.engine.base import Connection
 from corral.engine.engine import Engine
 from corral.engine.result import Result, ScalarResult
@@ -361,6 +361,14 @@ class AsyncConnection:
         """Roll back anything open and give the connection back to the pool."""
         connection = self.sync_connection
         if connection is None or connection.closed:
+            return
+        checkout = connection._pooled
+        if connection._isolation_override is None and isinstance(checkout, BridgedCheckout):
+            # Bookkeeping, then the pool's rollback on the loop: no worker thread needed.
+            with self._guard:
+                connection.close()
+            if checkout.released is not None:
+                await asyncio.shield(checkout.released)
             return
         await self.engine._run(connection.close)
 
