@@ -69,3 +69,32 @@ def test_a_missing_asyncio_driver_names_the_extra(monkeypatch: pytest.MonkeyPatc
     )
     with pytest.raises(exc.ArgumentError, match=r"pip install corral\[asyncpg\]"):
         create_async_engine("postgresql+asyncpg://u@h/db")
+
+
+def test_option_types_are_checked() -> None:
+    """A pool option of the wrong type is refused by name, not converted silently."""
+    from corral.ext.asyncio import create_async_engine
+
+    with pytest.raises(exc.ArgumentError, match=r"pool_size='5' must be int"):
+        create_async_engine("sqlite+aiosqlite://", pool_size="5")
+
+
+def test_engine_from_config_converts_text_options() -> None:
+    """async_engine_from_config reads <prefix>url and converts text option values."""
+    from corral.ext.asyncio import async_engine_from_config
+
+    engine = async_engine_from_config(
+        {"db.url": "sqlite+aiosqlite:///x.db", "db.pool_size": "3", "db.pool_pre_ping": "true"},
+        prefix="db.",
+    )
+    assert engine.pool.pool_size == 3 and engine.pool.pre_ping is True
+    with pytest.raises(exc.ArgumentError, match="pool_size='many'"):
+        async_engine_from_config({"db.url": "sqlite+aiosqlite://", "db.pool_size": "many"}, "db.")
+
+
+def test_pool_from_url() -> None:
+    """create_async_pool_from_url makes the pool create_async_engine would make."""
+    from corral.ext.asyncio import create_async_pool_from_url
+
+    pool = create_async_pool_from_url("postgresql+asyncpg://u@h/db", pool_size=2, max_overflow=1)
+    assert (pool.pool_size, pool.max_overflow) == (2, 1)

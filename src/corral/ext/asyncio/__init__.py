@@ -10,7 +10,9 @@ from corral.ext.asyncio.engine import (
     AsyncConnection,
     AsyncEngine,
     AsyncTransaction,
+    async_engine_from_config,
     create_async_engine,
+    create_async_pool_from_url,
 )
 from corral.ext.asyncio.result import (
     AsyncMappingResult,
@@ -40,11 +42,13 @@ __all__ = [
     "AsyncSessionTransaction",
     "AsyncTransaction",
     "AsyncTupleResult",
+    "async_engine_from_config",
     "async_object_session",
     "async_scoped_session",
     "async_session",
     "async_sessionmaker",
     "close_all_sessions",
     "create_async_engine",
+    "create_async_pool_from_url",
     "run_transaction",
 ]
