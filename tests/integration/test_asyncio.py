@@ -509,7 +509,7 @@ def test_driver_errors_become_corrals_classified_errors(async_url: URL) -> None:
 def test_isolation_levels_of_the_engine_and_of_one_connection(async_url: URL) -> None:
     """create_async_engine(isolation_level=) sets new connections' level; a connection's
     execution_options(isolation_level=) changes its own."""
-    from corral.ext.asyncio.engine import async_dialect_class
+    from corral.ext.asyncio.create import async_dialect_class
 
     levels = async_dialect_class(async_url).features.isolation_levels
     if not {"SERIALIZABLE", "READ COMMITTED"} <= levels:

@@ -7,7 +7,7 @@ import pytest
 from corral import exc
 from corral.dialects.postgresql.asyncio import _rowcount, dollar_placeholders
 from corral.engine import make_url
-from corral.ext.asyncio.engine import async_dialect_class
+from corral.ext.asyncio.create import async_dialect_class
 
 
 def test_format_placeholders_become_numbered() -> None:

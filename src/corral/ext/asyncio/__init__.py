@@ -6,14 +6,12 @@ May import every layer below ``ext``.
 """
 
 from corral.ext.asyncio.attrs import AsyncAttrs
-from corral.ext.asyncio.engine import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncTransaction,
+from corral.ext.asyncio.create import (
     async_engine_from_config,
     create_async_engine,
     create_async_pool_from_url,
 )
+from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine, AsyncTransaction
 from corral.ext.asyncio.result import (
     AsyncMappingResult,
     AsyncResult,
