@@ -31,6 +31,12 @@ _DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("oracle", None): ("corral.dialects.oracle.base", "OracleDialect"),
     ("oracle", "oracledb"): ("corral.dialects.oracle.base", "OracleDialect"),
     ("oracle", "cx_oracle"): ("corral.dialects.oracle.base", "OracleDialect"),
+    # asyncio drivers: their dialects tell create_engine() users to use create_async_engine().
+    ("sqlite", "aiosqlite"): ("corral.dialects.sqlite.asyncio", "AiosqliteDialect"),
+    ("postgresql", "asyncpg"): ("corral.dialects.postgresql.asyncio", "AsyncpgDialect"),
+    ("postgresql", "psycopg_async"): ("corral.dialects.postgresql.asyncio", "PsycopgAsyncDialect"),
+    ("mysql", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlDialect"),
+    ("mariadb", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlMariaDBDialect"),
 }
 
 _DEFAULTS: dict[str, Any] = {
