@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.engine.result import BufferedRows, Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
+from corral.orm.loading import polymorphic
 from corral.orm.loading.bundle import Bundle
 from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
 from corral.orm.mapping.mapper import Mapper
@@ -103,6 +104,8 @@ class EntityLoader:
         if None in pk:
             return None  # no row on this side of an outer join
         mapper = self.mapper
+        if mapper.inheritance is not None:
+            return polymorphic.load_rows(self, [row])[0]
         key = (mapper.class_, pk)
         session = self.session
         obj = session.identity_map.get(key)
@@ -119,6 +122,8 @@ class EntityLoader:
 
     def load_all(self, rows: list[Any]) -> list[Any]:
         """``load`` for many rows, with everything the loop needs bound to locals once."""
+        if self.mapper.inheritance is not None:
+            return polymorphic.load_rows(self, rows)
         if len(self.pk_positions) != 1:
             return [self.load(row) for row in rows]
         (pk_index,) = self.pk_positions

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.orm.loading import polymorphic
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
 from corral.orm.mapping import properties
 from corral.orm.relationships.direction import Direction
@@ -58,7 +59,11 @@ class LoadNode:
         #: The relationships followed from the queried class to reach these objects.
         self.path = path
         #: Column attributes the SELECT reads for these objects.
-        self.column_keys: tuple[str, ...] = mapper.loaded_keys
+        self.column_keys: tuple[str, ...] = (
+            mapper.loaded_keys
+            if mapper.inheritance is None
+            else polymorphic.subclass_columns(mapper, mapper.loaded_keys)
+        )
         #: Relationship key -> strategy set by an option (absent: the mapping's ``lazy=``).
         self.explicit: dict[str, str] = {}
         #: Relationship key -> the node of its targets (made on demand).
@@ -132,6 +137,7 @@ class LoadNode:
         """Nothing beyond a plain load: all default columns, no eager or option-set loading."""
         return (
             self.column_keys == self.mapper.column_keys
+            and (self.mapper.inheritance is None or not self.mapper.inheritance.needs_plan)
             and not self.explicit
             and not self.mapper.eager_relationships
             and not self.raise_keys
@@ -316,6 +322,10 @@ def rewrite(plan: QueryPlan) -> Select:
             continue
         table = entity_raw if isinstance(entity_raw, FromClause) else node.mapper.table
         raw.extend(_columns(table, node))
+        if node.mapper.inheritance is not None:  # a single-table subclass: its rows only
+            criteria = node.mapper.inheritance.single_criteria(table)
+            if criteria is not None:
+                statement._where.append(criteria)
         keys = node.column_keys
         if node.expressions:  # with_expression(): loaded as if columns of the entity
             raw.extend(_labelled(e, k) for k, e in node.expressions.items())
@@ -368,6 +378,8 @@ def _limited_inner(plan: QueryPlan, statement: Select) -> tuple[Select, list[Any
 
 def _columns(table: FromClause, node: LoadNode) -> list[ColumnElement[Any]]:
     by_key = node.mapper.columns_by_key
+    if node.mapper.inheritance is not None:  # subclasses' columns may load inline too
+        by_key = node.mapper.inheritance.all_columns()
     return [table.columns[by_key[k].key] for k in node.column_keys]
 
 

@@ -39,6 +39,8 @@ def get(
     pk = _primary_key_tuple(mapper, ident)
     key = mapper.identity_key(pk)
     obj = session.identity_map.get(key)
+    if obj is not None and mapper.inheritance is not None and not isinstance(obj, entity):
+        return None  # the row is another class of the hierarchy
     if obj is not None and not populate_existing and not with_for_update:
         state = state_of(obj)
         if not state.expired:
@@ -295,8 +297,11 @@ def load_unloaded(
         if not columns:
             return
         condition = and_(*(c == v for c, v in zip(mapper.primary_key, state.key[1], strict=True)))
+        statement = select(*columns).where(condition)
+        if mapper.flush_views[0] is not mapper:  # joined inheritance: the tables joined
+            statement = statement.select_from(mapper.table)
         with session.no_autoflush:
-            row = session.execute(select(*columns).where(condition)).first()
+            row = session.execute(statement).first()
         if row is None:
             name = type(obj).__name__
             vanished(session, obj)

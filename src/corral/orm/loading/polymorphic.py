@@ -1,0 +1,84 @@
+"""Loading rows of an inheritance hierarchy: each row becomes the class its discriminator names.
+
+The identity key is the hierarchy's base class and the primary key, so a row
+loaded through the base and again through a subclass is one object. A row
+whose discriminator names a subclass builds that subclass; the subclass's own
+columns not in the row load when first read (or with the query, by
+``polymorphic_load="inline"`` / ``"selectin"`` or ``selectin_polymorphic()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from corral.orm.base import STATE_ATTR, ObjectStatus
+from corral.orm.mapping.instance_state import InstanceState
+
+if TYPE_CHECKING:
+    from corral.orm.loading.entities import EntityLoader
+    from corral.orm.mapping.mapper import Mapper
+
+
+def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
+    """Objects of ``loader``'s mapper (or the subclasses their rows name), in row order."""
+    from corral.orm.loading.entities import refresh_into
+
+    mapper = loader.mapper
+    info = mapper.inheritance
+    assert info is not None
+    keys, start, stop = loader.keys, loader.start, loader.stop
+    discriminator = info.polymorphic_on
+    position = keys.index(discriminator) + start if discriminator in keys else None
+    identities = info.identities
+    identity = loader.session.identity_map.objects
+    session = loader.session
+    cls = mapper.identity_class
+    persistent, overwrite = ObjectStatus.PERSISTENT, loader.populate_existing
+    pk_positions = loader.pk_positions
+    objects: list[Any] = []
+    for row in rows:
+        pk = tuple([row[i] for i in pk_positions])
+        if None in pk:  # no row on this side of an outer join
+            objects.append(None)
+            continue
+        key = (cls, pk)
+        values = list(zip(keys, row[start:stop], strict=True))
+        obj = identity.get(key)
+        if obj is None:
+            target = mapper
+            if position is not None:
+                target = identities.get(row[position], mapper)
+            obj = target.new_instance()
+            d = obj.__dict__
+            if target is mapper:
+                d.update(values)
+            else:
+                own = target.column_key_set
+                d.update((k, v) for k, v in values if k in own)
+            d[STATE_ATTR] = InstanceState(target, persistent, key, session)
+            identity[key] = obj
+        else:
+            own = type(obj).__mapper__.column_key_set
+            refresh_into(obj, [(k, v) for k, v in values if k in own], overwrite)
+        objects.append(obj)
+    return objects
+
+
+def subclass_columns(mapper: Mapper, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The column keys a query of ``mapper`` loads: its own, then those of subclasses with
+    ``polymorphic_load="inline"`` that live in the same selectable."""
+    info = mapper.inheritance
+    if info is None:
+        return keys
+    extra: list[str] = []
+    for sub in info.descendants():
+        sub_info = sub.inheritance
+        assert sub_info is not None
+        if sub_info.load != "inline" or sub.local_table is not mapper.local_table:
+            continue
+        extra.extend(k for k in sub.loaded_keys if k not in keys and k not in extra)
+    return (*keys, *extra) if extra else keys
+
+
+__all__ = ["load_rows", "subclass_columns"]
