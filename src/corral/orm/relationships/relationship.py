@@ -317,7 +317,7 @@ class Relationship(MapperProperty):
         return RelationshipPath(self, parent=parent)
 
     def _configure_direct(self, namespace: dict[str, Any]) -> None:
-        parent_table, target_table = self.parent.table, self.mapper.table
+        parent_table, target_table = self.parent.local_table, self.mapper.local_table
         explicit_fks = column_set(self, self.foreign_keys_argument, namespace, "foreign_keys")
         remote = column_set(self, self.remote_side_argument, namespace, "remote_side")
         if self.primaryjoin_argument is not None:
@@ -383,7 +383,7 @@ class Relationship(MapperProperty):
 
     def _configure_many_to_many(self, namespace: dict[str, Any]) -> None:
         assert self.secondary is not None
-        parent_table, target_table = self.parent.table, self.mapper.table
+        parent_table, target_table = self.parent.local_table, self.mapper.local_table
         self.direction = Direction.MANYTOMANY
         secondary_columns: set[Any] = set(self.secondary.columns)
         if not isinstance(self.secondary, Table) and not (
