@@ -18,6 +18,7 @@ from corral.orm.mapping.instance_state import InstanceState
 if TYPE_CHECKING:
     from corral.orm.loading.entities import EntityLoader
     from corral.orm.mapping.mapper import Mapper
+    from corral.orm.session.session import Session
 
 
 def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
@@ -65,6 +66,46 @@ def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
     return objects
 
 
+def load_subclasses(
+    session: Session, mapper: Mapper, chosen: tuple[Mapper, ...], objects: list[Any]
+) -> None:
+    """After a query of ``mapper``: load the columns of the subclasses ``chosen`` (by
+    ``selectin_polymorphic()``) or mapped with ``polymorphic_load="selectin"``, one SELECT
+    by primary key per subclass, for the objects of that subclass."""
+    info = mapper.inheritance
+    assert info is not None
+    wanted = list(chosen)
+    for sub in info.descendants():
+        assert sub.inheritance is not None
+        if sub.inheritance.load == "selectin" and sub not in wanted:
+            wanted.append(sub)
+    if not wanted:
+        return
+    from corral.sql.selectable import select
+
+    # Deepest classes first: their SELECT loads their parents' columns too.
+    wanted.sort(key=lambda m: -len(m.class_.__mro__))
+    for sub in wanted:
+        missing = [
+            obj
+            for obj in objects
+            if isinstance(obj, sub.class_) and any(k not in obj.__dict__ for k in sub.loaded_keys)
+        ]
+        if not missing:
+            continue
+        pk = sub.primary_key
+        if len(pk) == 1:
+            values = [o.__dict__[sub.primary_key_attrs[0]] for o in missing]
+            condition = pk[0].in_(values)
+        else:
+            from corral.sql.constructs import tuple_
+
+            rows = [tuple(o.__dict__[k] for k in sub.primary_key_attrs) for o in missing]
+            condition = tuple_(*pk).in_(rows)
+        with session.no_autoflush:
+            session.execute(select(sub.class_).where(condition)).scalars().all()
+
+
 def subclass_columns(mapper: Mapper, keys: tuple[str, ...]) -> tuple[str, ...]:
     """The column keys a query of ``mapper`` loads: its own, then those of subclasses with
     ``polymorphic_load="inline"`` that live in the same selectable."""
@@ -81,4 +122,4 @@ def subclass_columns(mapper: Mapper, keys: tuple[str, ...]) -> tuple[str, ...]:
     return (*keys, *extra) if extra else keys
 
 
-__all__ = ["load_rows", "subclass_columns"]
+__all__ = ["load_rows", "load_subclasses", "subclass_columns"]

@@ -49,8 +49,10 @@ class LoadNode:
         "expressions",
         "mapper",
         "path",
+        "polymorphic",
         "raise_keys",
         "recursive",
+        "subclass_nodes",
         "wildcard",
     )
 
@@ -83,6 +85,19 @@ class LoadNode:
         #: ``selectinload(Node.children, recursion_depth=n)``: relationship key ->
         #: (strategy, levels left including this one; -1: no end) for the levels below.
         self.recursive: dict[str, tuple[str, int]] = {}
+        #: ``selectin_polymorphic()``: subclasses whose columns load by a second SELECT.
+        self.polymorphic: tuple[Mapper, ...] = ()
+        #: Options for the objects of one subclass (``selectinload(Manager.reports)`` in a
+        #: query of ``Employee``): subclass mapper -> its node.
+        self.subclass_nodes: dict[Mapper, LoadNode] = {}
+
+    def for_subclass(self, mapper: Mapper) -> LoadNode:
+        """The node holding options for this node's objects of the subclass ``mapper``."""
+        node = self.subclass_nodes.get(mapper)
+        if node is None:
+            node = self.subclass_nodes[mapper] = LoadNode(mapper, self.path)
+            node.column_keys = mapper.loaded_keys
+        return node
 
     def strategy(self, rel: Relationship) -> str:
         chosen = self.explicit.get(rel.key)
@@ -143,6 +158,8 @@ class LoadNode:
             and not self.raise_keys
             and not self.expressions
             and self.wildcard is None
+            and not self.polymorphic
+            and not self.subclass_nodes
         )
 
 
@@ -203,7 +220,8 @@ def prepare(
     if root is not None:
         nodes[0] = root
     for option in options:
-        _apply(option, statement, mappers, nodes)
+        for part in option.parts():
+            _apply(part, statement, mappers, nodes)
     if all(n is None or n.is_plain() for n in nodes) and root is None:
         return None
     return QueryPlan(statement, nodes)
@@ -232,6 +250,12 @@ def _apply(option: Load, statement: Select, mappers: list[Mapper | None], nodes:
         ),
         None,
     )
+    if index is None and root is not None:  # an option for a subclass of a selected class
+        for i, m in enumerate(mappers):
+            sub = getattr(root, "__mapper__", None)
+            if m is not None and sub is not None and issubclass(root, m.class_):
+                _apply_from(option, nodes[i].for_subclass(sub))
+                return
     if index is None:
         name = root.__name__ if root is not None else "?"
         raise exc.ArgumentError(
@@ -247,6 +271,8 @@ def _apply_from(option: Load, node: LoadNode) -> None:
             node.wildcard = step.strategy
             return
         rel = step.attribute.prop
+        if rel.parent is not node.mapper and issubclass(rel.parent.class_, node.mapper.class_):
+            node = node.for_subclass(rel.parent)  # a subclass's relationship
         node.explicit[rel.key] = step.strategy
         if step.alias is not None:
             node.aliases[rel.key] = step.alias
@@ -302,6 +328,9 @@ def _apply_columns(node: LoadNode, option: ColumnOption) -> None:
             node.raise_keys = node.raise_keys | frozenset(
                 k for k in mapper.column_keys if k not in wanted
             )
+    elif option.kind == "selectin_polymorphic":
+        found = [a.__mapper__ for a in option.attributes]
+        node.polymorphic = (*node.polymorphic, *(m for m in found if m not in node.polymorphic))
     elif option.kind == "expression":
         node.expressions = {**node.expressions, keys[0]: option.expression}
 

@@ -321,6 +321,12 @@ def set_up(
         view.column_keys = tuple(view.columns_by_key)
         mapper.flush_views = (*others, view)
         mapper.table = parent.table
+    if info.load is not None:  # the queries of every class above load this one too
+        above = parent
+        while above is not None and above.inheritance is not None:
+            above.inheritance.needs_plan = True
+            above.needs_plan = True
+            above = above.inheritance.parent
     mapper.needs_plan = mapper.needs_plan or info.needs_plan
 
 
