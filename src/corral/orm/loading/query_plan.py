@@ -296,6 +296,10 @@ def _apply_from(option: Load, node: LoadNode) -> None:
 
 def _apply_columns(node: LoadNode, option: ColumnOption) -> None:
     mapper = node.mapper
+    if option.kind == "selectin_polymorphic":
+        found = [a.__mapper__ for a in option.attributes]
+        node.polymorphic = (*node.polymorphic, *(m for m in found if m not in node.polymorphic))
+        return
     keys = [a.key for a in option.attributes]
     pk = set(mapper.primary_key_attrs)
     if option.kind == "defer":
@@ -328,9 +332,6 @@ def _apply_columns(node: LoadNode, option: ColumnOption) -> None:
             node.raise_keys = node.raise_keys | frozenset(
                 k for k in mapper.column_keys if k not in wanted
             )
-    elif option.kind == "selectin_polymorphic":
-        found = [a.__mapper__ for a in option.attributes]
-        node.polymorphic = (*node.polymorphic, *(m for m in found if m not in node.polymorphic))
     elif option.kind == "expression":
         node.expressions = {**node.expressions, keys[0]: option.expression}
 
