@@ -68,6 +68,7 @@ from corral.orm import (
     undefer,
     undefer_group,
     with_expression,
+    with_polymorphic,
     with_parent,
 )
 from corral.pool import NullPool, Pool, QueuePool, StaticPool
@@ -368,6 +369,7 @@ __all__ = [
     "update",
     "values",
     "with_expression",
+    "with_polymorphic",
     "with_parent",
     "within_group",
 ]

@@ -27,6 +27,7 @@ from corral.orm.loading.strategy_options import (
     with_expression,
 )
 from corral.orm.mapping.aliased import aliased
+from corral.orm.mapping.with_polymorphic import with_polymorphic
 from corral.orm.mapping.declarative import DeclarativeBase, registry
 from corral.orm.mapping.declarative_base import declarative_base
 from corral.orm.mapping.inspection import AttributeState, inspect
@@ -101,5 +102,6 @@ __all__ = [
     "undefer",
     "undefer_group",
     "with_expression",
+    "with_polymorphic",
     "with_parent",
 ]

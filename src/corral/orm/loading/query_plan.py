@@ -206,10 +206,13 @@ def prepare(
     partial = [
         getattr(getattr(e, "__table__", None), "partial_keys", None) for e in statement._entities
     ]
+    # with_polymorphic(): the base class with its subclasses' columns.
+    wide = [getattr(e, "_polymorphic_keys", None) for e in statement._entities]
     if (
         root is None
         and not options
         and not any(partial)
+        and not any(wide)
         and not any(m is not None and m.needs_plan for m in mappers)
     ):
         return None
@@ -217,6 +220,9 @@ def prepare(
     for node, keys in zip(nodes, partial, strict=True):
         if node is not None and keys is not None:
             node.column_keys = tuple(k for k in node.column_keys if k in keys)
+    for node, keys in zip(nodes, wide, strict=True):
+        if node is not None and keys:
+            node.column_keys = keys
     if root is not None:
         nodes[0] = root
     for option in options:

@@ -130,9 +130,15 @@ class InheritanceJoin(Join):
     """``parent JOIN child`` selected for a joined subclass, its columns keyed by attribute."""
 
     def __init__(
-        self, left: FromClause, right: Table, onclause: Any, columns: dict[str, Column]
+        self,
+        left: FromClause,
+        right: Table,
+        onclause: Any,
+        columns: dict[str, Column],
+        *,
+        isouter: bool = False,
     ) -> None:
-        super().__init__(left, right, onclause)
+        super().__init__(left, right, onclause, isouter=isouter)
         self.name = right.name
         self.local_table = right
         self._columns = ColumnCollection(f"the columns of {right.name}")

@@ -1,0 +1,143 @@
+"""``with_polymorphic(Employee, [Manager, Engineer])``: the base class loaded with the
+columns of some subclasses in the same SELECT.
+
+For joined-table classes the subclasses' tables are LEFT OUTER JOINed to the
+base's (a row of another class has NULLs there); for single-table classes the
+columns are already in the base's table. The entity's attributes are the base
+class's (``poly.name``), and each subclass is reached by its name
+(``poly.Manager.manager_name``) for criteria on its columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from corral import exc
+from corral.orm.mapping.inheritance import InheritanceJoin
+from corral.orm.mapping.mapper import Mapper
+from corral.sql.from_clause import FromClause
+from corral.sql.schema import Column
+
+
+class WithPolymorphic:
+    """The base class of a hierarchy, selected with the columns of the chosen subclasses."""
+
+    def __init__(self, base: type, classes: list[type], selectable: FromClause) -> None:
+        mapper: Mapper = base.__mapper__  # type: ignore[attr-defined]
+        self.__mapper__ = mapper
+        self.__table__ = selectable
+        self._class = base
+        self._classes = classes
+        self._name: str | None = None
+        #: The column attributes its rows hold: the base's, then the subclasses'.
+        self._polymorphic_keys: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:  # as SQLAlchemy's, which programs print
+        return f"<AliasedClass at {id(self):#x}; {self._class.__name__}>"
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        for cls in self.__dict__["_classes"]:
+            if cls.__name__ == key:
+                return cls
+        return getattr(self.__dict__["_class"], key)
+
+
+def with_polymorphic(
+    base: Any,
+    classes: Sequence[Any] | str,
+    selectable: Any = False,
+    flat: bool = False,
+    polymorphic_on: Any = None,
+    aliased: bool = False,
+    innerjoin: bool = False,
+    adapt_on_names: bool = False,
+    name: str | None = None,
+) -> Any:
+    """``base`` selected with the columns of ``classes`` (``"*"``: every subclass)."""
+    mapper = getattr(base, "__mapper__", None)
+    info = mapper.inheritance if isinstance(mapper, Mapper) else None
+    if info is None:
+        raise exc.ArgumentError(
+            f"with_polymorphic() takes the base class of a mapped inheritance hierarchy, "
+            f"got {base!r}"
+        )
+    refused = {
+        "selectable": selectable is not False and selectable is not None,
+        "aliased": aliased,
+        "polymorphic_on": polymorphic_on is not None,
+        "innerjoin": innerjoin,
+        "adapt_on_names": adapt_on_names,
+        "name": name is not None,
+    }
+    for option, given in refused.items():
+        if given:
+            raise exc.ArgumentError(
+                f"with_polymorphic({option}=...) is not supported by corral yet; select the "
+                "base class and load subclass columns with selectin_polymorphic(), or use "
+                "with_polymorphic() without it"
+            )
+    del flat  # without aliased=True, flat changes nothing
+    below = info.descendants()
+    if classes == "*":
+        chosen = below
+    elif isinstance(classes, str):
+        raise exc.ArgumentError(f"with_polymorphic() takes a list of classes or '*', got {classes!r}")
+    else:
+        chosen = []
+        for cls in classes:
+            sub = getattr(cls, "__mapper__", None)
+            if sub is mapper:
+                continue
+            if sub not in below:
+                raise exc.ArgumentError(
+                    f"with_polymorphic({base.__name__}, ...): {cls!r} is not a mapped subclass "
+                    f"of {base.__name__}"
+                )
+            chosen.append(sub)
+        # A class in the list brings the classes between it and the base.
+        for sub in list(chosen):
+            above = sub.inheritance.parent if sub.inheritance else None
+            while above is not None and above is not mapper and above not in chosen:
+                chosen.append(above)
+                above = above.inheritance.parent if above.inheritance else None
+        chosen.sort(key=below.index)
+    columns: dict[str, Column] = dict(mapper.columns_by_key)
+    selectable_from: FromClause = mapper.table
+    joined = False
+    for sub in chosen:
+        for key, column in sub.columns_by_key.items():
+            columns.setdefault(key, column)
+        local = sub.local_table
+        if all(view.table is not local for view in mapper.flush_views) and not any(
+            local is c.local_table for c in chosen[: chosen.index(sub)]
+        ):
+            assert isinstance(sub.table, InheritanceJoin)
+            selectable_from = InheritanceJoin(
+                selectable_from, local, sub.table.onclause, {}, isouter=True
+            )
+            joined = True
+    if joined:
+        selectable_from = InheritanceJoin(
+            selectable_from.left,  # type: ignore[attr-defined]
+            selectable_from.right,  # type: ignore[attr-defined]
+            selectable_from.onclause,  # type: ignore[attr-defined]
+            columns,
+            isouter=True,
+        )
+    entity = WithPolymorphic(base, [m.class_ for m in chosen], selectable_from)
+    loaded = _loaded(mapper, chosen)
+    entity._polymorphic_keys = tuple(k for k in columns if k in loaded)
+    return entity
+
+
+def _loaded(mapper: Mapper, chosen: list[Mapper]) -> set[str]:
+    keys = set(mapper.loaded_keys)
+    for sub in chosen:
+        keys.update(sub.loaded_keys)
+    return keys
+
+
+__all__ = ["WithPolymorphic", "with_polymorphic"]
