@@ -358,6 +358,10 @@ def rewrite(plan: QueryPlan) -> Select:
             continue
         table = entity_raw if isinstance(entity_raw, FromClause) else node.mapper.table
         raw.extend(_columns(table, node))
+        if isinstance(table, Join) and not any(
+            table is f for existing in statement._from_obj for f in existing._covers()
+        ):  # a joined subclass's tables: their columns alone would not join them
+            statement._from_obj.insert(0, table)
         if node.mapper.inheritance is not None:  # a single-table subclass: its rows only
             criteria = node.mapper.inheritance.single_criteria(table)
             if criteria is not None:
