@@ -43,7 +43,7 @@ INTENDED = {
     "configure_mappers",
     "selectinload", "joinedload",
     "subqueryload", "lazyload", "raiseload", "noload", "defaultload", "contains_eager", "defer",
-    "undefer", "undefer_group", "query_expression", "with_expression",
+    "undefer", "undefer_group", "query_expression", "with_expression", "with_polymorphic", "selectin_polymorphic",
     "load_only", "deferred", "Load", "WriteOnlyCollection", "WriteOnlyMapped",
     "NPlusOneWarning",
     "aliased", "Bundle", "with_parent",
