@@ -1,0 +1,291 @@
+"""Inheritance mapping on SQLite, PostgreSQL and MariaDB: what a flush sends, in which
+order, what the tables hold, and which classes loading builds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from corral import Engine, exc, or_, select
+from corral.orm import (
+    Session,
+    joinedload,
+    selectin_polymorphic,
+    selectinload,
+    with_polymorphic,
+)
+from tests.integration.inheritance_models import (
+    Car,
+    Company,
+    Digger,
+    Employee,
+    Engineer,
+    InheritanceBase,
+    Machine,
+    Manager,
+    Paperwork,
+    Truck,
+    Vehicle,
+)
+from tests.integration.orm_models import recorded_sql
+from tests.integration.relationship_models import rows, shape
+
+
+@pytest.fixture
+def idb(engine: Engine) -> Iterator[Engine]:
+    """An engine whose database holds the inheritance models' tables."""
+    InheritanceBase.metadata.create_all(engine)
+    yield engine
+
+
+def _staff(engine: Engine) -> dict[str, int]:
+    """A company with a manager (two papers), two engineers and a plain employee."""
+    with Session(engine) as session:
+        company = Company(name="Krusty Krab")
+        krabs = Manager(name="krabs", manager_name="Eugene", company=company)
+        krabs.paperwork = [Paperwork(document_name="plan"), Paperwork(document_name="budget")]
+        bob = Engineer(name="bob", engineer_info="fry cook", company=company)
+        squid = Engineer(name="squid", engineer_info="cashier", company=company)
+        plain = Employee(name="plankton", company=company)
+        session.add_all([company, krabs, bob, squid, plain])
+        session.commit()
+        return {"krabs": krabs.id, "bob": bob.id, "squid": squid.id, "plain": plain.id}
+
+
+def test_joined_insert_writes_the_base_row_first_and_copies_its_key(idb: Engine) -> None:
+    """A new Manager is an employee row, then a manager row with the employee's new key."""
+    with Session(idb) as session:
+        session.add(Manager(name="krabs", manager_name="Eugene"))
+        with recorded_sql() as sql:
+            session.commit()
+    assert shape(sql) == ["INSERT employee", "INSERT manager"]
+    ((employee_id, kind),) = rows(idb, "SELECT id, type FROM employee")
+    assert kind == "manager"
+    assert rows(idb, "SELECT id, manager_name FROM manager") == [(employee_id, "Eugene")]
+
+
+def test_joined_insert_of_mixed_classes_batches_each_table(idb: Engine) -> None:
+    """Managers and engineers: the employee rows first, then each subclass table's rows."""
+    with Session(idb) as session:
+        session.add_all(
+            [
+                Manager(name="a", manager_name="A"),
+                Engineer(name="b", engineer_info="B"),
+                Engineer(name="c", engineer_info="C"),
+            ]
+        )
+        with recorded_sql() as sql:
+            session.commit()
+    assert shape(sql)[0] == "INSERT employee"
+    assert sorted(shape(sql)[-2:]) == ["INSERT engineer", "INSERT manager"]
+    assert rows(idb, "SELECT name, type FROM employee ORDER BY name") == [
+        ("a", "manager"),
+        ("b", "engineer"),
+        ("c", "engineer"),
+    ]
+    joined = "SELECT e.name, g.engineer_info FROM employee e JOIN engineer g ON g.id = e.id"
+    assert sorted(rows(idb, joined)) == [("b", "B"), ("c", "C")]
+
+
+def test_joined_delete_removes_the_subclass_row_first(idb: Engine) -> None:
+    """Deleting a Manager deletes its manager row, then its employee row."""
+    ids = _staff(idb)
+    with Session(idb) as session:
+        krabs = session.get(Manager, ids["krabs"])
+        assert krabs is not None
+        for paper in krabs.paperwork:
+            session.delete(paper)
+        session.flush()
+        session.delete(krabs)
+        with recorded_sql() as sql:
+            session.commit()
+    assert shape(sql) == ["DELETE manager", "DELETE employee"]
+    assert rows(idb, "SELECT id FROM manager") == []
+    assert (ids["krabs"],) not in rows(idb, "SELECT id FROM employee")
+
+
+def test_joined_update_writes_only_the_tables_whose_columns_changed(idb: Engine) -> None:
+    """A change to a base column and a subclass column: one UPDATE per table, base first."""
+    ids = _staff(idb)
+    with Session(idb) as session:
+        krabs = session.get(Manager, ids["krabs"])
+        assert krabs is not None
+        krabs.manager_name = "Mr. Krabs"
+        with recorded_sql() as sql:
+            session.commit()
+        assert shape(sql) == ["UPDATE manager"]
+        krabs.name = "eugene"
+        krabs.manager_name = "Eugene H."
+        with recorded_sql() as sql:
+            session.commit()
+    assert shape(sql) == ["UPDATE employee", "UPDATE manager"]
+    assert rows(idb, f"SELECT manager_name FROM manager WHERE id = {ids['krabs']}") == [
+        ("Eugene H.",)
+    ]
+
+
+def test_querying_the_base_builds_each_rows_class(idb: Engine) -> None:
+    """select(Employee) gives a Manager, Engineers and an Employee, per discriminator."""
+    _staff(idb)
+    with Session(idb) as session:
+        found = session.scalars(select(Employee).order_by(Employee.id)).all()
+        assert [type(o) for o in found] == [Manager, Engineer, Engineer, Employee]
+        assert found[0].manager_name == "Eugene"  # loaded on access
+
+
+def test_identity_is_keyed_by_the_base_class(idb: Engine) -> None:
+    """The row loaded through Employee and through Manager is one object; get() of
+    another subclass for that key gives None."""
+    ids = _staff(idb)
+    with Session(idb) as session:
+        through_base = session.scalars(select(Employee).where(Employee.name == "krabs")).one()
+        through_sub = session.scalars(select(Manager)).one()
+        assert through_base is through_sub
+        assert session.get(Employee, ids["krabs"]) is through_base
+        assert session.get(Engineer, ids["krabs"]) is None
+        assert isinstance(through_base, Manager)
+
+
+def test_selecting_a_joined_subclass_reads_both_tables_in_one_select(idb: Engine) -> None:
+    """select(Engineer) joins employee to engineer: every column loaded by that SELECT."""
+    _staff(idb)
+    with Session(idb) as session, recorded_sql() as sql:
+        engineers = session.scalars(select(Engineer).order_by(Engineer.id)).all()
+        infos = [(e.name, e.engineer_info) for e in engineers]
+    assert infos == [("bob", "fry cook"), ("squid", "cashier")]
+    assert len(sql) == 1 and "JOIN engineer" in sql[0]
+
+
+def test_selectin_polymorphic_loads_subclass_columns_after_the_query(idb: Engine) -> None:
+    """selectin_polymorphic(): one SELECT per subclass; reading their columns sends nothing."""
+    _staff(idb)
+    with Session(idb) as session:
+        option = selectin_polymorphic(Employee, [Manager, Engineer])
+        with recorded_sql() as sql:
+            found = session.scalars(select(Employee).order_by(Employee.id).options(option)).all()
+        assert len(sql) == 3
+        with recorded_sql() as after:
+            assert found[0].manager_name == "Eugene"
+            assert [f.engineer_info for f in found[1:3]] == ["fry cook", "cashier"]
+        assert after == []
+
+
+def test_with_polymorphic_selects_subclass_columns_in_one_select(idb: Engine) -> None:
+    """with_polymorphic(): outer joins to the subclass tables; criteria on their columns."""
+    _staff(idb)
+    with Session(idb) as session:
+        poly = with_polymorphic(Employee, [Manager, Engineer])
+        stmt = (
+            select(poly)
+            .where(or_(poly.Manager.manager_name == "Eugene", poly.Engineer.engineer_info == "cashier"))
+            .order_by(poly.id)
+        )
+        with recorded_sql() as sql:
+            found = session.scalars(stmt).all()
+            names = [(type(o).__name__, o.name) for o in found]
+            assert found[0].manager_name == "Eugene"
+        assert names == [("Manager", "krabs"), ("Engineer", "squid")]
+        assert len(sql) == 1 and "LEFT OUTER JOIN" in sql[0]
+
+
+def test_of_type_joins_to_the_subclass_table(idb: Engine) -> None:
+    """join(Company.employees.of_type(Engineer)) joins employee and engineer to company."""
+    _staff(idb)
+    with Session(idb) as session:
+        stmt = (
+            select(Company.name, Engineer.name)
+            .join(Company.employees.of_type(Engineer))
+            .where(Engineer.engineer_info == "cashier")
+        )
+        assert session.execute(stmt).all() == [("Krusty Krab", "squid")]
+
+
+def test_selectinload_of_a_polymorphic_collection(idb: Engine) -> None:
+    """selectinload(Company.employees) fills the collection with each row's class, and a
+    subclass relationship loads through options for that subclass."""
+    _staff(idb)
+    with Session(idb) as session:
+        stmt = select(Company).options(
+            selectinload(Company.employees).options(
+                selectin_polymorphic(Employee, [Manager]), selectinload(Manager.paperwork)
+            )
+        )
+        company = session.scalars(stmt).one()
+        with recorded_sql() as sql:
+            kinds = [type(e).__name__ for e in company.employees]
+            papers = [p.document_name for p in company.employees[0].paperwork]
+        assert sql == []
+    assert kinds == ["Manager", "Engineer", "Engineer", "Employee"]
+    assert papers == ["plan", "budget"]
+
+
+def test_joinedload_of_a_polymorphic_collection(idb: Engine) -> None:
+    """joinedload(Company.employees) builds the subclass each joined row names."""
+    _staff(idb)
+    with Session(idb) as session:
+        stmt = select(Company).options(joinedload(Company.employees))
+        company = session.scalars(stmt).unique().one()
+        kinds = [type(e).__name__ for e in company.employees]
+    assert kinds == ["Manager", "Engineer", "Engineer", "Employee"]
+
+
+def test_single_table_insert_sets_the_discriminator(idb: Engine) -> None:
+    """Single-table classes write one table, each row's kind its class's identity."""
+    with Session(idb) as session:
+        car = Car(name="mini", seats=4)
+        assert car.kind == "car"  # set when the object is made
+        session.add_all([car, Truck(name="volvo", payload=20), Vehicle(name="cart")])
+        with recorded_sql() as sql:
+            session.commit()
+    assert set(shape(sql)) == {"INSERT vehicle"}
+    assert rows(idb, "SELECT name, kind, seats, payload FROM vehicle ORDER BY name") == [
+        ("cart", "vehicle", None, None),
+        ("mini", "car", 4, None),
+        ("volvo", "truck", None, 20),
+    ]
+
+
+def test_single_table_subclass_query_adds_the_discriminator_criteria(idb: Engine) -> None:
+    """select(Car) reads only the rows whose kind is car; select(Vehicle) reads all."""
+    with Session(idb) as session:
+        session.add_all([Car(name="mini", seats=4), Truck(name="volvo", payload=20)])
+        session.commit()
+        assert [c.name for c in session.scalars(select(Car))] == ["mini"]
+        everything = session.scalars(select(Vehicle).order_by(Vehicle.name)).all()
+        assert [type(v) for v in everything] == [Car, Truck]
+    assert "vehicle.kind IN" in str(select(Car))
+
+
+def test_inline_polymorphic_load_reads_the_subclass_column_with_the_base(idb: Engine) -> None:
+    """polymorphic_load='inline' (Truck): select(Vehicle) reads payload in the same row."""
+    with Session(idb) as session:
+        session.add(Truck(name="volvo", payload=20))
+        session.commit()
+        with recorded_sql() as sql:
+            (truck,) = session.scalars(select(Vehicle)).all()
+            assert truck.payload == 20
+        assert len(sql) == 1 and "payload" in sql[0]
+
+
+def test_polymorphic_abstract_class_cannot_be_made(idb: Engine) -> None:
+    """An abstract class of the hierarchy is refused; its subclasses work."""
+    with pytest.raises(exc.InvalidRequestError, match="polymorphic_abstract"):
+        Machine(name="x")
+    with Session(idb) as session:
+        session.add(Digger(name="cat", bucket=3))
+        session.commit()
+        assert [type(v) for v in session.scalars(select(Machine))] == [Digger]
+
+
+def test_deleting_a_single_table_subclass_deletes_its_row(idb: Engine) -> None:
+    """A single-table subclass is one row: one DELETE."""
+    with Session(idb) as session:
+        car = Car(name="mini", seats=4)
+        session.add(car)
+        session.commit()
+        session.delete(car)
+        with recorded_sql() as sql:
+            session.commit()
+    assert shape(sql) == ["DELETE vehicle"]
+    assert rows(idb, "SELECT id FROM vehicle") == []
