@@ -39,6 +39,11 @@ def idb(engine: Engine) -> Iterator[Engine]:
     yield engine
 
 
+def _selects(statements: list[str]) -> list[str]:
+    """The SELECTs among recorded statements (servers also log BEGIN)."""
+    return [s for s in statements if s.startswith("SELECT")]
+
+
 def _staff(engine: Engine) -> dict[str, int]:
     """A company with a manager (two papers), two engineers and a plain employee."""
     with Session(engine) as session:
@@ -154,7 +159,7 @@ def test_selecting_a_joined_subclass_reads_both_tables_in_one_select(idb: Engine
         engineers = session.scalars(select(Engineer).order_by(Engineer.id)).all()
         infos = [(e.name, e.engineer_info) for e in engineers]
     assert infos == [("bob", "fry cook"), ("squid", "cashier")]
-    assert len(sql) == 1 and "JOIN engineer" in sql[0]
+    assert len(_selects(sql)) == 1 and "JOIN engineer" in _selects(sql)[0]
 
 
 def test_selectin_polymorphic_loads_subclass_columns_after_the_query(idb: Engine) -> None:
@@ -164,7 +169,7 @@ def test_selectin_polymorphic_loads_subclass_columns_after_the_query(idb: Engine
         option = selectin_polymorphic(Employee, [Manager, Engineer])
         with recorded_sql() as sql:
             found = session.scalars(select(Employee).order_by(Employee.id).options(option)).all()
-        assert len(sql) == 3
+        assert len(_selects(sql)) == 3
         with recorded_sql() as after:
             assert found[0].manager_name == "Eugene"
             assert [f.engineer_info for f in found[1:3]] == ["fry cook", "cashier"]
@@ -186,7 +191,7 @@ def test_with_polymorphic_selects_subclass_columns_in_one_select(idb: Engine) ->
             names = [(type(o).__name__, o.name) for o in found]
             assert found[0].manager_name == "Eugene"
         assert names == [("Manager", "krabs"), ("Engineer", "squid")]
-        assert len(sql) == 1 and "LEFT OUTER JOIN" in sql[0]
+        assert len(_selects(sql)) == 1 and "LEFT OUTER JOIN" in _selects(sql)[0]
 
 
 def test_of_type_joins_to_the_subclass_table(idb: Engine) -> None:
@@ -265,7 +270,7 @@ def test_inline_polymorphic_load_reads_the_subclass_column_with_the_base(idb: En
         with recorded_sql() as sql:
             (truck,) = session.scalars(select(Vehicle)).all()
             assert truck.payload == 20
-        assert len(sql) == 1 and "payload" in sql[0]
+        assert len(_selects(sql)) == 1 and "payload" in _selects(sql)[0]
 
 
 def test_polymorphic_abstract_class_cannot_be_made(idb: Engine) -> None:
