@@ -68,8 +68,8 @@ from corral.orm import (
     undefer,
     undefer_group,
     with_expression,
-    with_polymorphic,
     with_parent,
+    with_polymorphic,
 )
 from corral.pool import NullPool, Pool, QueuePool, StaticPool
 from corral.schema import ColumnDefault, Constraint, DDLElement, Identity
@@ -369,7 +369,7 @@ __all__ = [
     "update",
     "values",
     "with_expression",
-    "with_polymorphic",
     "with_parent",
+    "with_polymorphic",
     "within_group",
 ]

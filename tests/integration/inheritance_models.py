@@ -9,6 +9,8 @@ table; a ``Company`` has employees, a ``Manager`` has paperwork. Single:
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from corral import ForeignKey, String
 from corral.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -63,7 +65,10 @@ class Vehicle(InheritanceBase):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
     kind: Mapped[str] = mapped_column(String(20))
-    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "vehicle"}
+    __mapper_args__: ClassVar[dict[str, Any]] = {
+        "polymorphic_on": "kind",
+        "polymorphic_identity": "vehicle",
+    }
 
 
 class Car(Vehicle):

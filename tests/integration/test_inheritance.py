@@ -183,7 +183,9 @@ def test_with_polymorphic_selects_subclass_columns_in_one_select(idb: Engine) ->
         poly = with_polymorphic(Employee, [Manager, Engineer])
         stmt = (
             select(poly)
-            .where(or_(poly.Manager.manager_name == "Eugene", poly.Engineer.engineer_info == "cashier"))
+            .where(
+                or_(poly.Manager.manager_name == "Eugene", poly.Engineer.engineer_info == "cashier")
+            )
             .order_by(poly.id)
         )
         with recorded_sql() as sql:
@@ -258,7 +260,8 @@ def test_single_table_subclass_query_adds_the_discriminator_criteria(idb: Engine
         session.commit()
         assert [c.name for c in session.scalars(select(Car))] == ["mini"]
         everything = session.scalars(select(Vehicle).order_by(Vehicle.name)).all()
-        assert [type(v) for v in everything] == [Car, Truck]
+        expected: list[type] = [Car, Truck]
+        assert [type(v) for v in everything] == expected
     assert "vehicle.kind IN" in str(select(Car))
 
 

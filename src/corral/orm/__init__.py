@@ -27,7 +27,6 @@ from corral.orm.loading.strategy_options import (
     with_expression,
 )
 from corral.orm.mapping.aliased import aliased
-from corral.orm.mapping.with_polymorphic import with_polymorphic
 from corral.orm.mapping.declarative import DeclarativeBase, registry
 from corral.orm.mapping.declarative_base import declarative_base
 from corral.orm.mapping.inspection import AttributeState, inspect
@@ -35,6 +34,7 @@ from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_colu
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
 from corral.orm.mapping.query_expression import query_expression
+from corral.orm.mapping.with_polymorphic import with_polymorphic
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.annotations import foreign, remote
 from corral.orm.relationships.relationship import backref, relationship
@@ -102,6 +102,6 @@ __all__ = [
     "undefer",
     "undefer_group",
     "with_expression",
-    "with_polymorphic",
     "with_parent",
+    "with_polymorphic",
 ]

@@ -216,12 +216,15 @@ class Load:
             if not isinstance(option, Load):
                 raise exc.ArgumentError(f"Load.options() takes loader options, got {option!r}")
             root = option.root
-            if root is not None and end is not None and root is not end:
-                if not (issubclass(root, end) or issubclass(end, root)):
-                    raise exc.ArgumentError(
-                        f"Load.options(): {option!r} starts at {root.__name__}, not at "
-                        f"{end.__name__} where this option's path ends"
-                    )
+            if (
+                root is not None
+                and end is not None
+                and not (issubclass(root, end) or issubclass(end, root))
+            ):
+                raise exc.ArgumentError(
+                    f"Load.options(): {option!r} starts at {root.__name__}, not at "
+                    f"{end.__name__} where this option's path ends"
+                )
             for part in option.parts():
                 parts.append(Load(self.root, (*self.path, *part.path), part.columns))
         return LoadGroup(parts)
@@ -409,9 +412,8 @@ def with_expression(attribute: Any, expression: Any) -> Load:
 
 
 __all__ = [
-    "LoadGroup",
-    "selectin_polymorphic",
     "Load",
+    "LoadGroup",
     "contains_eager",
     "defaultload",
     "defer",
@@ -420,6 +422,7 @@ __all__ = [
     "load_only",
     "noload",
     "raiseload",
+    "selectin_polymorphic",
     "selectinload",
     "subqueryload",
     "undefer",

@@ -21,7 +21,7 @@ through the base builds the subclass the discriminator names.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
 from corral.sql.conditions import and_
@@ -191,7 +191,9 @@ def take_mapper_args(cls: type, args: dict[str, Any]) -> dict[str, Any]:
 def add_to_table(table: Table, columns: dict[str, Column], owner: str) -> None:
     """A single-table subclass's own columns join its parent's table."""
     for key, column in columns.items():
-        if key in table.columns.keys() or column.name in {c.name for c in table.columns}:
+        if table.columns.get(key) is not None or column.name in {
+            getattr(c, "name", None) for c in table.columns
+        }:
             raise exc.MappingError(
                 f"{owner}.{key}: table {table.name!r} already has a column {column.name!r}; "
                 "a single-table subclass adds new columns only (declare shared ones on the "
@@ -316,7 +318,7 @@ def set_up(
         assert parent is not None
         condition = join_condition(parent, local, args.get("inherit_condition"))
         join = InheritanceJoin(parent.table, local, condition, mapper.columns_by_key)
-        mapper.table = join
+        mapper.table = cast(Any, join)  # selected (and named) like a table: see the class
         mapper.flush_views = (*parent.flush_views, _local_view(mapper, local, own))
     if kind == SINGLE and parent is not None and len(parent.flush_views) > 1:
         # A single-table subclass of a joined class: its columns go into the last table.

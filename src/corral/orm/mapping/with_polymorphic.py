@@ -59,7 +59,7 @@ def with_polymorphic(
     """``base`` selected with the columns of ``classes`` (``"*"``: every subclass)."""
     mapper = getattr(base, "__mapper__", None)
     info = mapper.inheritance if isinstance(mapper, Mapper) else None
-    if info is None:
+    if info is None or not isinstance(mapper, Mapper):
         raise exc.ArgumentError(
             f"with_polymorphic() takes the base class of a mapped inheritance hierarchy, "
             f"got {base!r}"
@@ -72,6 +72,7 @@ def with_polymorphic(
         "adapt_on_names": adapt_on_names,
         "name": name is not None,
     }
+    base_mapper: Mapper = mapper
     for option, given in refused.items():
         if given:
             raise exc.ArgumentError(
@@ -84,12 +85,14 @@ def with_polymorphic(
     if classes == "*":
         chosen = below
     elif isinstance(classes, str):
-        raise exc.ArgumentError(f"with_polymorphic() takes a list of classes or '*', got {classes!r}")
+        raise exc.ArgumentError(
+            f"with_polymorphic() takes a list of classes or '*', got {classes!r}"
+        )
     else:
         chosen = []
         for cls in classes:
             sub = getattr(cls, "__mapper__", None)
-            if sub is mapper:
+            if sub is base_mapper:
                 continue
             if sub not in below:
                 raise exc.ArgumentError(
@@ -100,35 +103,29 @@ def with_polymorphic(
         # A class in the list brings the classes between it and the base.
         for sub in list(chosen):
             above = sub.inheritance.parent if sub.inheritance else None
-            while above is not None and above is not mapper and above not in chosen:
+            while above is not None and above is not base_mapper and above not in chosen:
                 chosen.append(above)
                 above = above.inheritance.parent if above.inheritance else None
         chosen.sort(key=below.index)
-    columns: dict[str, Column] = dict(mapper.columns_by_key)
-    selectable_from: FromClause = mapper.table
-    joined = False
+    columns: dict[str, Column] = dict(base_mapper.columns_by_key)
+    selectable_from: FromClause = base_mapper.table
+    last: InheritanceJoin | None = None
     for sub in chosen:
         for key, column in sub.columns_by_key.items():
             columns.setdefault(key, column)
         local = sub.local_table
-        if all(view.table is not local for view in mapper.flush_views) and not any(
+        if all(view.table is not local for view in base_mapper.flush_views) and not any(
             local is c.local_table for c in chosen[: chosen.index(sub)]
         ):
             assert isinstance(sub.table, InheritanceJoin)
-            selectable_from = InheritanceJoin(
-                selectable_from, local, sub.table.onclause, {}, isouter=True
-            )
-            joined = True
-    if joined:
+            last = InheritanceJoin(selectable_from, local, sub.table.onclause, {}, isouter=True)
+            selectable_from = last
+    if last is not None:  # the outermost join exposes every chosen class's columns
         selectable_from = InheritanceJoin(
-            selectable_from.left,  # type: ignore[attr-defined]
-            selectable_from.right,  # type: ignore[attr-defined]
-            selectable_from.onclause,  # type: ignore[attr-defined]
-            columns,
-            isouter=True,
+            last.left, last.local_table, last.onclause, columns, isouter=True
         )
     entity = WithPolymorphic(base, [m.class_ for m in chosen], selectable_from)
-    loaded = _loaded(mapper, chosen)
+    loaded = _loaded(base_mapper, chosen)
     entity._polymorphic_keys = tuple(k for k in columns if k in loaded)
     return entity
 

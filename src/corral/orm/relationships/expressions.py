@@ -320,6 +320,7 @@ class RelationshipPath:
         renamed = {id(self.target_from): target.__table__}
         criteria = tuple(adapt(c, renamed) for c in self.criteria)
         if subclass:  # a single-table subclass: its rows only
+            assert target_mapper is not None and target_mapper.inheritance is not None
             only = target_mapper.inheritance.single_criteria(target.__table__)
             if only is not None:
                 criteria = (*criteria, only)

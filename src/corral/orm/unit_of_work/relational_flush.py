@@ -110,8 +110,8 @@ def _table_inserts(
     name = mapper.table.name
     for wave in dependencies.depth_order(objects, name):
         dependencies.sync_foreign_keys(work, name, wave, only={id(o) for o in wave})
-        for view, objects in _by_view(wave, name):
-            for step in _insert_steps(view, objects):
+        for view, run in _by_view(wave, name):
+            for step in _insert_steps(view, run):
                 _run(connection, step, executed)
                 _assign_keys(step, assigned)
 
