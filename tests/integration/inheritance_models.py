@@ -88,3 +88,26 @@ class Machine(Vehicle):
 class Digger(Machine):
     bucket: Mapped[int | None]
     __mapper_args__ = {"polymorphic_identity": "digger"}
+
+
+class Worker(InheritanceBase):
+    __tablename__ = "worker"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_on": "kind"}
+
+
+class Welder(Worker):
+    """Has its own ``status`` column, as ``Painter`` does: two columns, one name."""
+
+    __tablename__ = "welder"
+    id: Mapped[int] = mapped_column(ForeignKey("worker.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "welder"}
+
+
+class Painter(Worker):
+    __tablename__ = "painter"
+    id: Mapped[int] = mapped_column(ForeignKey("worker.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "painter"}

@@ -24,9 +24,12 @@ from tests.integration.inheritance_models import (
     InheritanceBase,
     Machine,
     Manager,
+    Painter,
     Paperwork,
     Truck,
     Vehicle,
+    Welder,
+    Worker,
 )
 from tests.integration.orm_models import recorded_sql
 from tests.integration.relationship_models import rows, shape
@@ -194,6 +197,20 @@ def test_with_polymorphic_selects_subclass_columns_in_one_select(idb: Engine) ->
             assert found[0].manager_name == "Eugene"
         assert names == [("Manager", "krabs"), ("Engineer", "squid")]
         assert len(_selects(sql)) == 1 and "LEFT OUTER JOIN" in _selects(sql)[0]
+
+
+def test_with_polymorphic_tells_apart_sibling_columns_of_one_name(idb: Engine) -> None:
+    """Two subclasses with their own ``status`` columns: each object gets its own table's."""
+    with Session(idb) as session:
+        session.add_all([Welder(status="hot"), Painter(status="wet")])
+        session.commit()
+    with Session(idb) as session:
+        poly = with_polymorphic(Worker, "*")
+        found = session.scalars(select(poly).order_by(poly.id)).all()
+        assert [(type(w).__name__, w.status) for w in found] == [
+            ("Welder", "hot"),
+            ("Painter", "wet"),
+        ]
 
 
 def test_of_type_joins_to_the_subclass_table(idb: Engine) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping.instance_state import InstanceState
+from corral.orm.mapping.with_polymorphic import OWNED
 
 if TYPE_CHECKING:
     from corral.orm.loading.entities import EntityLoader
@@ -37,6 +38,7 @@ def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
     cls = mapper.identity_class
     persistent, overwrite = ObjectStatus.PERSISTENT, loader.populate_existing
     pk_positions = loader.pk_positions
+    owned = any(OWNED in k for k in keys)  # with_polymorphic() of same-named columns
     objects: list[Any] = []
     for row in rows:
         pk = tuple([row[i] for i in pk_positions])
@@ -52,18 +54,33 @@ def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
                 target = identities.get(row[position], mapper)
             obj = target.new_instance()
             d = obj.__dict__
-            if target is mapper:
+            if target is mapper and not owned:
                 d.update(values)
             else:
-                own = target.column_key_set
-                d.update((k, v) for k, v in values if k in own)
+                d.update(_values_for(target, values, owned))
             d[STATE_ATTR] = InstanceState(target, persistent, key, session)
             identity[key] = obj
         else:
-            own = type(obj).__mapper__.column_key_set
-            refresh_into(obj, [(k, v) for k, v in values if k in own], overwrite)
+            refresh_into(obj, _values_for(type(obj).__mapper__, values, owned), overwrite)
         objects.append(obj)
     return objects
+
+
+def _values_for(
+    target: Mapper, values: list[tuple[str, Any]], owned: bool
+) -> list[tuple[str, Any]]:
+    """The row's values of ``target``'s attributes; a value keyed ``name@Class`` (a column
+    of that class's own under a name another class also uses) goes to that class's objects."""
+    own = target.column_key_set
+    if not owned:
+        return [(k, v) for k, v in values if k in own]
+    found = {k: v for k, v in values if k in own}
+    lineage = {klass.__name__ for klass in target.class_.__mro__}
+    for k, v in values:
+        name, _, owner = k.partition(OWNED)
+        if owner and owner in lineage and name in own:
+            found[name] = v  # the class's own column wins over a sibling's of that name
+    return list(found.items())
 
 
 def load_subclasses(

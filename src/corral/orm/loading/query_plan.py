@@ -420,6 +420,7 @@ def _columns(table: FromClause, node: LoadNode) -> list[ColumnElement[Any]]:
     by_key = node.mapper.columns_by_key
     if node.mapper.inheritance is not None:  # subclasses' columns may load inline too
         by_key = node.mapper.inheritance.all_columns()
+        return [table.columns[k if k not in by_key else by_key[k].key] for k in node.column_keys]
     return [table.columns[by_key[k].key] for k in node.column_keys]
 
 

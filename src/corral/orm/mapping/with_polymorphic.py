@@ -20,6 +20,11 @@ from corral.sql.from_clause import FromClause
 from corral.sql.schema import Column
 
 
+#: Joins an attribute name and its class's name in a row key when two subclasses each have
+#: their own column under that name (``status@Manager``); loading gives it to that class.
+OWNED = "@"
+
+
 class WithPolymorphic:
     """The base class of a hierarchy, selected with the columns of the chosen subclasses."""
 
@@ -112,7 +117,11 @@ def with_polymorphic(
     last: InheritanceJoin | None = None
     for sub in chosen:
         for key, column in sub.columns_by_key.items():
-            columns.setdefault(key, column)
+            taken = columns.get(key)
+            if taken is None:
+                columns[key] = column
+            elif taken is not column:  # siblings' own columns of one name: told apart
+                columns[f"{key}{OWNED}{sub.class_.__name__}"] = column
         local = sub.local_table
         if all(view.table is not local for view in base_mapper.flush_views) and not any(
             local is c.local_table for c in chosen[: chosen.index(sub)]
@@ -134,6 +143,7 @@ def _loaded(mapper: Mapper, chosen: list[Mapper]) -> set[str]:
     keys = set(mapper.loaded_keys)
     for sub in chosen:
         keys.update(sub.loaded_keys)
+        keys.update(f"{k}{OWNED}{sub.class_.__name__}" for k in sub.loaded_keys)
     return keys
 
 
