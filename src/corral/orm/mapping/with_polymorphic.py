@@ -19,7 +19,6 @@ from corral.orm.mapping.mapper import Mapper
 from corral.sql.from_clause import FromClause
 from corral.sql.schema import Column
 
-
 #: Joins an attribute name and its class's name in a row key when two subclasses each have
 #: their own column under that name (``status@Manager``); loading gives it to that class.
 OWNED = "@"
