@@ -433,6 +433,8 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))
+    for key, column in inheritance.own_expressions(mapper, own).items():
+        setattr(cls, key, InstrumentedAttribute(cls, key, column))
     for klass in reversed(cls.__mro__):
         for key, value in list(klass.__dict__.items()):
             if isinstance(value, QueryExpression):

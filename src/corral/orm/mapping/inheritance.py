@@ -404,6 +404,18 @@ def _attribute_of(mapper: Mapper, on: Any) -> str:
     )
 
 
+def own_expressions(mapper: Mapper, own: dict[str, Column]) -> dict[str, Column]:
+    """A joined subclass's attributes that also name a parent column (its primary key):
+    in SQL they stand for the subclass table's column (``Manager.id`` is ``manager.id``),
+    as in SQLAlchemy, so statements on the subclass's table can use them."""
+    info = mapper.inheritance
+    if info is None or info.kind != JOINED:
+        return {}
+    return {
+        key: column for key, column in own.items() if mapper.columns_by_key.get(key) is not column
+    }
+
+
 def stamp_identity(mapper: Mapper, obj: object) -> None:
     """Set a new object's discriminator to its class's polymorphic_identity."""
     info = mapper.inheritance
@@ -434,6 +446,7 @@ __all__ = [
     "base_table",
     "joined_columns",
     "mapped_parent",
+    "own_expressions",
     "set_up",
     "stamp_identity",
     "take_mapper_args",
