@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from corral import Engine, exc, or_, select
+from corral import Engine, delete, exc, insert, or_, select, update
 from corral.orm import (
     Session,
     joinedload,
@@ -314,3 +314,56 @@ def test_deleting_a_single_table_subclass_deletes_its_row(idb: Engine) -> None:
             session.commit()
     assert shape(sql) == ["DELETE vehicle"]
     assert rows(idb, "SELECT id FROM vehicle") == []
+
+
+def test_orm_insert_of_a_joined_class_writes_each_table(idb: Engine) -> None:
+    """insert(Manager) with parameter sets: employee rows first, then manager rows with
+    their keys; returning(Manager) gives the new objects in order."""
+    with Session(idb) as session:
+        with recorded_sql() as sql:
+            managers = session.scalars(
+                insert(Manager).returning(Manager),
+                [{"name": "sandy", "manager_name": "S"}, {"name": "krabs", "manager_name": "K"}],
+            ).all()
+        assert [(m.name, m.manager_name, m.type) for m in managers] == [
+            ("sandy", "S", "manager"),
+            ("krabs", "K", "manager"),
+        ]
+        assert [s for s in shape(sql) if s.startswith("INSERT")] == [
+            "INSERT employee",
+            "INSERT employee",
+            "INSERT manager",
+        ]
+        session.commit()
+    joined = "SELECT e.name, e.type, m.manager_name FROM employee e JOIN manager m ON m.id = e.id"
+    assert sorted(rows(idb, joined)) == [("krabs", "manager", "K"), ("sandy", "manager", "S")]
+
+
+def test_orm_bulk_update_of_a_joined_class_updates_each_table(idb: Engine) -> None:
+    """update(Manager) with sets by key: each table with columns to set gets an UPDATE."""
+    ids = _staff(idb)
+    with Session(idb) as session:
+        with recorded_sql() as sql:
+            session.execute(
+                update(Manager), [{"id": ids["krabs"], "name": "eugene", "manager_name": "E"}]
+            )
+        assert shape(sql) == ["UPDATE employee", "UPDATE manager"]
+        session.commit()
+    assert rows(idb, f"SELECT name FROM employee WHERE id = {ids['krabs']}") == [("eugene",)]
+    assert rows(idb, "SELECT manager_name FROM manager") == [("E",)]
+
+
+def test_orm_update_and_delete_with_criteria_write_the_subclass_table(idb: Engine) -> None:
+    """update(Manager).where(Manager.id == k) writes manager; delete(Manager) deletes there."""
+    ids = _staff(idb)
+    with Session(idb) as session:
+        session.execute(delete(Paperwork))
+        stmt = update(Manager).where(Manager.id == ids["krabs"]).values(manager_name="Boss")
+        with recorded_sql() as sql:
+            session.execute(stmt)
+        # (a SELECT may come first: the session finds the objects the criteria match)
+        assert [s for s in shape(sql) if s != "SELECT"] == ["UPDATE manager"]
+        session.execute(delete(Manager).where(Manager.id == ids["krabs"]))
+        session.commit()
+    assert rows(idb, "SELECT id FROM manager") == []
+    assert (ids["krabs"],) in rows(idb, "SELECT id FROM employee")

@@ -42,9 +42,7 @@ def joined_insert(
     mapper: Mapper = statement._entity.__mapper__
     name = mapper.class_.__name__
     given_sets = params if isinstance(params, list) else [params or {}]
-    if statement._values or (
-        statement._returning and len(statement._returning_entities) != 1
-    ):
+    if statement._values or (statement._returning and len(statement._returning_entities) != 1):
         raise exc.InvalidRequestError(
             f"insert({name}) writes several tables; corral takes its rows as parameter sets "
             f"and returning({name}) only (not .values() or returning(columns))"
