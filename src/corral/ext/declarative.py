@@ -1,5 +1,6 @@
 """corral.ext.declarative: ``declarative_base()`` under the module path SQLAlchemy gives it."""
 
 from corral.orm.mapping.declarative_base import declarative_base
+from corral.orm.mapping.inheritance import AbstractConcreteBase, ConcreteBase
 
-__all__ = ["declarative_base"]
+__all__ = ["AbstractConcreteBase", "ConcreteBase", "declarative_base"]

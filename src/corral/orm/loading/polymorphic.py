@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from corral.orm.loading.entities import EntityLoader
     from corral.orm.mapping.mapper import Mapper
     from corral.orm.session.session import Session
+    from corral.sql.selectable import Select
 
 
 def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
@@ -45,13 +46,14 @@ def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
         if None in pk:  # no row on this side of an outer join
             objects.append(None)
             continue
-        key = (cls, pk)
+        target = mapper
+        if position is not None:
+            target = identities.get(row[position], mapper)
+        # A concrete class keys its own identities (its table numbers its own rows).
+        key = (cls if target.identity_class is cls else target.identity_class, pk)
         values = list(zip(keys, row[start:stop], strict=True))
         obj = identity.get(key)
         if obj is None:
-            target = mapper
-            if position is not None:
-                target = identities.get(row[position], mapper)
             obj = target.new_instance()
             d = obj.__dict__
             if target is mapper and not owned:
@@ -123,12 +125,31 @@ def load_subclasses(
             session.execute(select(sub.class_).where(condition)).scalars().all()
 
 
+def adapt_to_unions(statement: Select) -> Select:
+    """A select joining a concrete hierarchy's UNION (``of_type(with_polymorphic(...))``)
+    with criteria on its tables' columns: those criteria read the UNION's columns."""
+    renamed: dict[int, Any] = {}
+    for joined in statement._from_obj:
+        for f in joined._covers():
+            renamed.update(getattr(f, "concrete_renamed", None) or {})
+    if not renamed:
+        return statement
+    from corral.orm.relationships.expressions import adapt
+
+    adapted = statement._clone()
+    adapted._where = [adapt(w, renamed) for w in statement._where]
+    adapted._order_by = [adapt(o, renamed) for o in statement._order_by]
+    return adapted
+
+
 def subclass_columns(mapper: Mapper, keys: tuple[str, ...]) -> tuple[str, ...]:
     """The column keys a query of ``mapper`` loads: its own, then those of subclasses with
     ``polymorphic_load="inline"`` that live in the same selectable."""
     info = mapper.inheritance
     if info is None:
         return keys
+    if info.union_keys:  # a concrete base: every class's columns, from the UNION
+        return info.union_keys
     extra: list[str] = []
     for sub in info.descendants():
         sub_info = sub.inheritance
@@ -139,4 +160,4 @@ def subclass_columns(mapper: Mapper, keys: tuple[str, ...]) -> tuple[str, ...]:
     return (*keys, *extra) if extra else keys
 
 
-__all__ = ["load_rows", "load_subclasses", "subclass_columns"]
+__all__ = ["adapt_to_unions", "load_rows", "load_subclasses", "subclass_columns"]

@@ -22,6 +22,7 @@ from corral import exc
 from corral.orm.loading import polymorphic
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
 from corral.orm.mapping import properties
+from corral.orm.mapping.inheritance import concrete_tables
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.expressions import adapt
 from corral.orm.relationships.relationship import Relationship
@@ -373,6 +374,13 @@ def rewrite(plan: QueryPlan) -> Select:
         plan.layout.append((keys, position, len(keys)))
         position += len(keys)
     statement._raw_columns = raw
+    renamed: dict[int, Any] = {}
+    for node in plan.nodes:
+        if node is not None and node.mapper.inheritance is not None:
+            renamed.update(concrete_tables(node.mapper))
+    if renamed:  # a concrete base reads its UNION: criteria on its tables move onto it
+        statement._where = [adapt(w, renamed) for w in statement._where]
+        statement._order_by = [adapt(o, renamed) for o in statement._order_by]
     froms: list[Any] = list(original._raw_columns)
     if _joins_collections(plan) and (original._limit is not None or original._offset is not None):
         statement, froms = _limited_inner(plan, statement)

@@ -404,7 +404,8 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
     if parent is not None and table is not parent.local_table:  # joined-table inheritance
         own = columns
-        columns = inheritance.joined_columns(parent, table, own)
+        if not inheritance.is_concrete(cls):  # a concrete class maps its own table alone
+            columns = inheritance.joined_columns(parent, table, own)
     mapper_args = dict(getattr(cls, "__mapper_args__", {}))
     inherited = inheritance.take_mapper_args(cls, mapper_args)
     version = mapper_args.pop("version_id_col", None)
@@ -418,7 +419,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         )
     mapper = Mapper(
         cls,
-        table if parent is None else inheritance.base_table(parent),
+        table if parent is None or own is columns else inheritance.base_table(parent),
         columns,
         version_id_col=version_column,
         version_id_generator=generator,

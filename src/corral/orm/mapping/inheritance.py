@@ -38,12 +38,11 @@ INHERITANCE_ARGS = (
     "polymorphic_abstract",
     "polymorphic_load",
     "inherit_condition",
+    "concrete",
 )
 
 #: Keys SQLAlchemy takes that corral does not implement yet, with what to do instead.
 UNSUPPORTED_ARGS = {
-    "concrete": "concrete table inheritance is not supported by corral yet; map the classes "
-    "separately (sharing columns through a mixin) or use joined-table inheritance",
     "with_polymorphic": "load subclass columns per query with selectinload()/joinedload() or "
     "read them on access; with_polymorphic in __mapper_args__ is not supported yet",
     "inherits": "corral takes the parent from the class's bases; remove it",
@@ -53,6 +52,24 @@ UNSUPPORTED_ARGS = {
 SINGLE = "single"
 JOINED = "joined"
 BASE = "base"
+CONCRETE = "concrete"
+#: The discriminator column of a concrete hierarchy's UNION (as SQLAlchemy names it).
+CONCRETE_DISCRIMINATOR = "type"
+
+
+class ConcreteBase:
+    """Mixin for the base class of a concrete-table hierarchy: each subclass (mapped with
+    ``"concrete": True``) has a complete table of its own, and querying the base reads
+    the UNION ALL of every class's table (``pjoin``), with a ``type`` column saying which
+    class each row is."""
+
+    __corral_concrete_base__ = True
+
+
+class AbstractConcreteBase(ConcreteBase):
+    """SQLAlchemy's abstract concrete base; corral refuses it when mapped (not supported)."""
+
+    __corral_abstract_concrete__ = True
 
 
 class Inheritance:
@@ -85,9 +102,23 @@ class Inheritance:
         #: Whether selecting this class needs a load plan: its table's columns are not all
         #: its own (single-table hierarchies) or subclasses load with it.
         self.needs_plan = kind == SINGLE
+        #: The base of a concrete hierarchy (``ConcreteBase``): queried through a UNION.
+        self.concrete_base = False
+        #: That UNION's column keys (the attributes of every class, then ``type``).
+        self.union_keys: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"<Inheritance {self.mapper.class_.__name__} {self.kind}>"
+
+    def inheriting_descendants(self) -> list[Mapper]:
+        """The mappers below that inherit this one's relationships (not concrete ones)."""
+        out: list[Mapper] = []
+        for child in self.children:
+            assert child.inheritance is not None
+            if child.inheritance.kind != CONCRETE:
+                out.append(child)
+                out.extend(child.inheritance.inheriting_descendants())
+        return out
 
     def descendants(self) -> list[Mapper]:
         """Every mapper below this one, depth first."""
@@ -215,6 +246,12 @@ def add_to_table(table: Table, columns: dict[str, Column], owner: str) -> None:
             )
 
 
+def is_concrete(cls: type) -> bool:
+    """Whether ``cls`` is mapped with ``"concrete": True`` (a complete table of its own)."""
+    args = cls.__dict__.get("__mapper_args__") or {}
+    return bool(args.get("concrete"))
+
+
 def base_table(parent: Mapper) -> Table:
     """The table holding the hierarchy's primary key: its base class's."""
     root = parent.inheritance.base if parent.inheritance is not None else parent
@@ -270,8 +307,15 @@ def set_up(
 ) -> None:
     """Attach ``mapper`` to its hierarchy (``parent`` None: it is a polymorphic base)."""
     cls = mapper.class_
+    if getattr(cls, "__corral_abstract_concrete__", False):
+        raise exc.MappingError(
+            f"{cls.__name__}: AbstractConcreteBase is not supported by corral yet; use "
+            "ConcreteBase on a mapped base class (with its own table)"
+        )
     if parent is None:
         kind = BASE
+    elif args.get("concrete"):
+        kind = CONCRETE
     elif local is parent.local_table:
         kind = SINGLE
     else:
@@ -281,7 +325,14 @@ def set_up(
     info = Inheritance(mapper, parent, kind)
     mapper.inheritance = info
     mapper.local_table = local
-    if parent is not None:
+    if kind == BASE and getattr(cls, "__corral_concrete_base__", False):
+        info.concrete_base = True
+        info.polymorphic_on = CONCRETE_DISCRIMINATOR
+        mapper.flush_views = (_table_view(mapper, local),)
+    if kind == CONCRETE:
+        assert parent is not None and parent.inheritance is not None
+        parent.inheritance.children.append(mapper)
+    elif parent is not None:
         assert parent.inheritance is not None
         parent.inheritance.children.append(mapper)
         mapper.identity_class = parent.identity_class
@@ -329,6 +380,8 @@ def set_up(
         view.column_keys = tuple(view.columns_by_key)
         mapper.flush_views = (*others, view)
         mapper.table = parent.table
+    if kind == CONCRETE:
+        _rebuild_union(info.base)
     if info.load is not None:  # the queries of every class above load this one too
         above = parent
         while above is not None and above.inheritance is not None:
@@ -336,6 +389,83 @@ def set_up(
             above.needs_plan = True
             above = above.inheritance.parent
     mapper.needs_plan = mapper.needs_plan or info.needs_plan
+
+
+def _table_view(mapper: Mapper, table: Table) -> Mapper:
+    """The mapper as a flush of its own table sees it (its ``table`` being a UNION)."""
+    view = copy.copy(mapper)
+    view.table = table
+    view.flush_views = (view,)
+    return view
+
+
+def _rebuild_union(base: Mapper) -> None:
+    """The concrete base's UNION ALL of its own and every concrete subclass's table."""
+    from corral.sql.elements import literal, null
+    from corral.sql.selectable import select, union_all
+    from corral.sql.wrappers import cast as sql_cast
+
+    info = base.inheritance
+    assert info is not None
+    if not info.concrete_base:
+        raise exc.MappingError(
+            f"{base.class_.__name__}: a concrete subclass needs its base class to derive from "
+            "ConcreteBase (from corral.orm import ConcreteBase), which queries the UNION"
+        )
+    members = [base] + [
+        m for m in info.descendants() if m.inheritance and m.inheritance.kind == CONCRETE
+    ]
+    columns: dict[str, Column] = {}
+    for member in members:
+        for key, column in member.columns_by_key.items():
+            columns.setdefault(key, column)
+    selects = []
+    for member in members:
+        items: list[Any] = []
+        for key, first in columns.items():
+            column = member.columns_by_key.get(key)
+            items.append(
+                column.label(key) if column is not None else sql_cast(null(), first.type).label(key)
+            )
+        assert member.inheritance is not None
+        items.append(literal(member.inheritance.identity).label(CONCRETE_DISCRIMINATOR))
+        selects.append(select(*items))
+    union = union_all(*selects).subquery("pjoin")
+    union.local_table = base.local_table  # type: ignore[attr-defined]
+    # Criteria written on the member tables' columns are moved onto the UNION (of_type()).
+    union.concrete_renamed = {id(m.local_table): union for m in members}  # type: ignore[attr-defined]
+    info.union_keys = (*columns, CONCRETE_DISCRIMINATOR)
+    info.needs_plan = True
+    base.needs_plan = True
+    base.table = cast(Any, union)  # selected (and named) like a table, as a joined class's
+    base.class_.__table__ = union
+    base.get_statement = None
+
+
+def flush_table_names(mapper: Mapper) -> list[str]:
+    """The tables a flush writes objects of ``mapper`` (or, for a concrete base, of any
+    class of its hierarchy) into, by name: where their foreign keys are copied."""
+    info = mapper.inheritance
+    if info is None or not info.concrete_base:
+        return [mapper.table.name]
+    return [mapper.local_table.name] + [
+        sub.local_table.name
+        for sub in info.descendants()
+        if sub.inheritance is not None and sub.inheritance.kind == CONCRETE
+    ]
+
+
+def concrete_tables(mapper: Mapper) -> dict[int, FromClause]:
+    """For a query of a concrete base: each member table's id -> the UNION (to adapt
+    criteria written on the tables' columns onto it); empty for other mappers."""
+    info = mapper.inheritance
+    if info is None or not info.concrete_base or not info.union_keys:
+        return {}
+    found: dict[int, FromClause] = {id(mapper.local_table): mapper.table}
+    for sub in info.descendants():
+        if sub.inheritance is not None and sub.inheritance.kind == CONCRETE:
+            found[id(sub.local_table)] = mapper.table
+    return found
 
 
 def _mark_single(mapper: Mapper) -> None:
@@ -426,7 +556,11 @@ def stamp_identity(mapper: Mapper, obj: object) -> None:
             f"{mapper.class_.__name__} is polymorphic_abstract: it cannot be instantiated or "
             "flushed; create one of its subclasses instead"
         )
-    if info.identity is not None and obj.__dict__.get(info.polymorphic_on) is None:
+    if (
+        info.identity is not None
+        and info.polymorphic_on in mapper.columns_by_key  # not a concrete UNION's column
+        and obj.__dict__.get(info.polymorphic_on) is None
+    ):
         obj.__dict__[info.polymorphic_on] = info.identity
 
 
@@ -440,10 +574,15 @@ def view_for(mapper: Mapper, table_name: str) -> Mapper | None:
 
 __all__ = [
     "INHERITANCE_ARGS",
+    "AbstractConcreteBase",
+    "ConcreteBase",
     "Inheritance",
+    "concrete_tables",
+    "flush_table_names",
     "InheritanceJoin",
     "add_to_table",
     "base_table",
+    "is_concrete",
     "joined_columns",
     "mapped_parent",
     "own_expressions",

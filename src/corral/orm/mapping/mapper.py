@@ -126,7 +126,7 @@ class Mapper:
         rel.parent = self
         self._take_relationship(rel)
         if self.inheritance is not None:  # subclasses inherit it
-            for sub in self.inheritance.descendants():
+            for sub in self.inheritance.inheriting_descendants():
                 sub._take_relationship(rel)
         setattr(self.class_, rel.key, rel.class_attribute())
         if not configured:

@@ -111,6 +111,10 @@ def with_polymorphic(
                 chosen.append(above)
                 above = above.inheritance.parent if above.inheritance else None
         chosen.sort(key=below.index)
+    if info.concrete_base:  # the UNION of every class's table already holds them all
+        entity = WithPolymorphic(base, [m.class_ for m in chosen], base_mapper.table)
+        entity._polymorphic_keys = info.union_keys
+        return entity
     columns: dict[str, Column] = dict(base_mapper.columns_by_key)
     selectable_from: FromClause = base_mapper.table
     last: InheritanceJoin | None = None

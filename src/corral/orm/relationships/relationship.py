@@ -263,13 +263,17 @@ class Relationship(MapperProperty):
                     f"relationship(back_populates={self.key!r})"
                 )
             other.configure(classes)
-            if other.mapper is not self.parent:
+            # (A subclass's relationship may name one that points at its base class.)
+            if other.mapper is not self.parent and not issubclass(
+                self.parent.class_, other.mapper.class_
+            ):
                 raise exc.ArgumentError(
                     f"{self.describe()} and {other.describe()} are declared as two sides of one "
                     f"relationship but {other.describe()} points at {other.mapper.class_.__name__}"
                 )
             self.reverse = other
-            other.reverse = self
+            if other.reverse is None or other.mapper is self.parent:
+                other.reverse = self
         elif self.backref is not None and self.reverse is None:
             if self.custom_join is not None:
                 raise exc.ArgumentError(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from corral import exc
 from corral.engine.result import Result
 from corral.orm.base import ObjectStatus
-from corral.orm.loading import batches, query_plan
+from corral.orm.loading import batches, polymorphic, query_plan
 from corral.orm.loading import eager as eager_loading
 from corral.orm.loading import entities as loading
 from corral.orm.mapping import properties
@@ -90,6 +90,8 @@ def execute_orm_select(
     if properties.PENDING:
         properties.configure_mappers()
     node = options.get("corral_load_node")
+    if statement._from_obj:
+        statement = polymorphic.adapt_to_unions(statement)
     plan = query_plan.prepare(statement, mappers, node)
     executed = statement if plan is None else query_plan.rewrite(plan)
     yield_per = options.get("yield_per")

@@ -122,7 +122,8 @@ def _by_view(objects: list[object], table_name: str) -> list[tuple[Mapper, list[
     runs: list[tuple[Mapper, list[object]]] = []
     for obj in objects:
         mapper = state_of(obj).mapper
-        view = mapper if len(mapper.flush_views) == 1 else view_for(mapper, table_name)
+        views = mapper.flush_views
+        view = views[0] if len(views) == 1 else view_for(mapper, table_name)
         assert view is not None
         if runs and runs[-1][0] is view:
             runs[-1][1].append(obj)
