@@ -71,6 +71,7 @@ from corral.orm import (
     with_parent,
     with_polymorphic,
 )
+from corral.orm.mapping.inheritance import AbstractConcreteBase, ConcreteBase
 from corral.pool import NullPool, Pool, QueuePool, StaticPool
 from corral.schema import ColumnDefault, Constraint, DDLElement, Identity
 from corral.sql import (
@@ -194,6 +195,7 @@ __all__ = [
     "CTE",
     "JSON",
     "URL",
+    "AbstractConcreteBase",
     "Alias",
     "AttributeState",
     "Backoff",
@@ -215,6 +217,7 @@ __all__ = [
     "ColumnElement",
     "Compiled",
     "CompoundSelect",
+    "ConcreteBase",
     "Connection",
     "Constraint",
     "CursorResult",

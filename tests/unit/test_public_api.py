@@ -44,7 +44,7 @@ INTENDED = {
     "selectinload", "joinedload",
     "subqueryload", "lazyload", "raiseload", "noload", "defaultload", "contains_eager", "defer",
     "undefer", "undefer_group", "query_expression", "with_expression", "with_polymorphic",
-    "selectin_polymorphic",
+    "selectin_polymorphic", "ConcreteBase", "AbstractConcreteBase",
     "load_only", "deferred", "Load", "WriteOnlyCollection", "WriteOnlyMapped",
     "NPlusOneWarning",
     "aliased", "Bundle", "with_parent",

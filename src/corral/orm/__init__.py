@@ -29,7 +29,6 @@ from corral.orm.loading.strategy_options import (
 from corral.orm.mapping.aliased import aliased
 from corral.orm.mapping.declarative import DeclarativeBase, registry
 from corral.orm.mapping.declarative_base import declarative_base
-from corral.orm.mapping.inheritance import AbstractConcreteBase, ConcreteBase
 from corral.orm.mapping.inspection import AttributeState, inspect
 from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.mapper import Mapper
@@ -54,8 +53,6 @@ from corral.orm.session.scoping import scoped_session
 from corral.sql.from_statement import FromStatement
 
 __all__ = [
-    "AbstractConcreteBase",
-    "ConcreteBase",
     "AttributeState",
     "Backoff",
     "Bundle",

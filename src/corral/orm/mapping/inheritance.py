@@ -423,9 +423,9 @@ def _rebuild_union(base: Mapper) -> None:
     for member in members:
         items: list[Any] = []
         for key, first in columns.items():
-            column = member.columns_by_key.get(key)
+            own = member.columns_by_key.get(key)
             items.append(
-                column.label(key) if column is not None else sql_cast(null(), first.type).label(key)
+                own.label(key) if own is not None else sql_cast(null(), first.type).label(key)
             )
         assert member.inheritance is not None
         items.append(literal(member.inheritance.identity).label(CONCRETE_DISCRIMINATOR))
@@ -577,11 +577,11 @@ __all__ = [
     "AbstractConcreteBase",
     "ConcreteBase",
     "Inheritance",
-    "concrete_tables",
-    "flush_table_names",
     "InheritanceJoin",
     "add_to_table",
     "base_table",
+    "concrete_tables",
+    "flush_table_names",
     "is_concrete",
     "joined_columns",
     "mapped_parent",
