@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from corral import ForeignKey, String
+from corral import ConcreteBase, ForeignKey, String
 from corral.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -111,3 +111,34 @@ class Painter(Worker):
     id: Mapped[int] = mapped_column(ForeignKey("worker.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(20))
     __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "painter"}
+
+
+class Shop(InheritanceBase):
+    __tablename__ = "shop"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    staff: Mapped[list[Clerk]] = relationship(back_populates="shop")
+
+
+class Clerk(ConcreteBase, InheritanceBase):
+    """Concrete: every class has a complete table; the base is queried through a UNION."""
+
+    __tablename__ = "clerk"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id"))
+    shop: Mapped[Shop | None] = relationship(back_populates="staff")
+    __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "clerk"}
+
+
+class Cashier(Clerk):
+    __tablename__ = "cashier"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    till: Mapped[int] = mapped_column()
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id"))
+    shop: Mapped[Shop | None] = relationship(back_populates="staff")
+    __mapper_args__: ClassVar[dict[str, Any]] = {
+        "polymorphic_identity": "cashier",
+        "concrete": True,
+    }

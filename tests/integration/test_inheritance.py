@@ -17,6 +17,8 @@ from corral.orm import (
 )
 from tests.integration.inheritance_models import (
     Car,
+    Cashier,
+    Clerk,
     Company,
     Digger,
     Employee,
@@ -26,6 +28,7 @@ from tests.integration.inheritance_models import (
     Manager,
     Painter,
     Paperwork,
+    Shop,
     Truck,
     Vehicle,
     Welder,
@@ -367,3 +370,45 @@ def test_orm_update_and_delete_with_criteria_write_the_subclass_table(idb: Engin
         session.commit()
     assert rows(idb, "SELECT id FROM manager") == []
     assert (ids["krabs"],) in rows(idb, "SELECT id FROM employee")
+
+
+def test_concrete_classes_write_their_own_tables_and_load_through_the_union(idb: Engine) -> None:
+    """Each concrete class is one row in its own table; the base reads them all (UNION),
+    each row as its class; the same key in two tables is two objects."""
+    with Session(idb) as session:
+        shop = Shop(name="corner", staff=[Clerk(name="ann"), Cashier(name="bob", till=3)])
+        session.add(shop)
+        with recorded_sql() as sql:
+            session.commit()
+        assert sorted(s for s in shape(sql) if s.startswith("INSERT")) == [
+            "INSERT cashier",
+            "INSERT clerk",
+            "INSERT shop",
+        ]
+    assert rows(idb, "SELECT name FROM clerk") == [("ann",)]
+    assert rows(idb, "SELECT name, till FROM cashier") == [("bob", 3)]
+    with Session(idb) as session:
+        everyone = session.scalars(select(Clerk).order_by(Clerk.name)).all()
+        assert [(type(c).__name__, c.name) for c in everyone] == [
+            ("Clerk", "ann"),
+            ("Cashier", "bob"),
+        ]
+        assert everyone[0].id == everyone[1].id  # both tables numbered from 1
+        assert session.scalars(select(Cashier)).one() is everyone[1]
+        shop = session.scalars(select(Shop)).one()
+        assert sorted(c.name for c in shop.staff) == ["ann", "bob"]
+        assert session.scalars(select(Clerk).where(Clerk.name == "bob")).one().till == 3
+
+
+def test_concrete_delete_removes_the_row_from_its_class_table(idb: Engine) -> None:
+    """Deleting a concrete subclass's object deletes from its table only."""
+    with Session(idb) as session:
+        cashier = Cashier(name="bob", till=1)
+        session.add_all([cashier, Clerk(name="ann")])
+        session.commit()
+        session.delete(cashier)
+        with recorded_sql() as sql:
+            session.commit()
+    assert shape(sql) == ["DELETE cashier"]
+    assert rows(idb, "SELECT name FROM clerk") == [("ann",)]
+    assert rows(idb, "SELECT name FROM cashier") == []
