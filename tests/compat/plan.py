@@ -70,6 +70,9 @@ DOC_GROUPS: tuple[DocGroup, ...] = (
 
 EXAMPLES: tuple[Example, ...] = (
     Example("association/basic_association.py"),
+    Example("inheritance/joined.py"),
+    Example("inheritance/single.py"),
+    Example("inheritance/concrete.py"),
     Example("graphs/directed_graph.py"),
     Example(
         "materialized_paths/materialized_paths.py",
