@@ -427,7 +427,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         deferred={key: group for key, (group, _) in deferred.items()},
         deferred_raiseload=frozenset(key for key, (_, r) in deferred.items() if r),
     )
-    if parent is not None or inherited:
+    if parent is not None or inherited or getattr(cls, "__corral_concrete_base__", False):
         inheritance.set_up(mapper, parent, table, own, inherited)
     cls.__table__ = mapper.table if parent is not None else table
     cls.__mapper__ = mapper

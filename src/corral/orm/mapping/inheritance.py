@@ -322,6 +322,7 @@ def set_up(
         kind = JOINED
     if parent is not None and parent.inheritance is None:
         parent.inheritance = Inheritance(parent, None, BASE)
+    _check_args(mapper, parent, kind, args)  # before anything changes: a refusal leaves none
     info = Inheritance(mapper, parent, kind)
     mapper.inheritance = info
     mapper.local_table = local
@@ -389,6 +390,36 @@ def set_up(
             above.needs_plan = True
             above = above.inheritance.parent
     mapper.needs_plan = mapper.needs_plan or info.needs_plan
+
+
+def _check_args(mapper: Mapper, parent: Mapper | None, kind: str, args: dict[str, Any]) -> None:
+    """Refuse a discriminator, identity or concrete mapping the hierarchy cannot take."""
+    cls = mapper.class_
+    above = parent.inheritance if parent is not None else None
+    if args.get("polymorphic_on") is not None:
+        if above is not None and above.polymorphic_on is not None:
+            raise exc.MappingError(
+                f"{cls.__name__}.__mapper_args__['polymorphic_on']: the hierarchy's "
+                f"discriminator is already {above.polymorphic_on!r}, set on its base class"
+            )
+        _attribute_of(mapper, args["polymorphic_on"])
+    identity = args.get("polymorphic_identity")
+    taken = above.identities.get(identity) if above is not None and identity is not None else None
+    if taken is not None and taken.class_ is not cls:
+        raise exc.MappingError(
+            f"{cls.__name__}: polymorphic_identity {identity!r} is already "
+            f"{taken.class_.__name__}'s; give each class its own value"
+        )
+    if kind == CONCRETE and (
+        above is None or not above.base.inheritance or not (above.base.inheritance.concrete_base)
+    ):
+        base = above.base if above is not None else parent
+        name = base.class_.__name__ if base is not None else "?"
+        raise exc.MappingError(
+            f"{cls.__name__} is concrete, so its base class {name} must derive from "
+            "ConcreteBase (from corral import ConcreteBase), which queries the UNION of "
+            "their tables"
+        )
 
 
 def _table_view(mapper: Mapper, table: Table) -> Mapper:
