@@ -202,6 +202,23 @@ def test_with_polymorphic_selects_subclass_columns_in_one_select(idb: Engine) ->
         assert len(_selects(sql)) == 1 and "LEFT OUTER JOIN" in _selects(sql)[0]
 
 
+def test_aliased_with_polymorphic_joins_the_hierarchy_to_itself(idb: Engine) -> None:
+    """Two aliased with_polymorphic() entities in one SELECT: managers and engineers of
+    the same company, each row two objects of their classes."""
+    _staff(idb)
+    with Session(idb) as session:
+        managers = with_polymorphic(Employee, [Manager], aliased=True, flat=True)
+        engineers = with_polymorphic(Employee, [Engineer], aliased=True, flat=True)
+        stmt = (
+            select(managers, engineers)
+            .join(engineers, engineers.company_id == managers.company_id)
+            .where(managers.Manager.manager_name == "Eugene", engineers.type == "engineer")
+            .order_by(engineers.name)
+        )
+        pairs = [(m.name, type(e).__name__, e.name) for m, e in session.execute(stmt)]
+    assert pairs == [("krabs", "Engineer", "bob"), ("krabs", "Engineer", "squid")]
+
+
 def test_with_polymorphic_tells_apart_sibling_columns_of_one_name(idb: Engine) -> None:
     """Two subclasses with their own ``status`` columns: each object gets its own table's."""
     with Session(idb) as session:

@@ -146,9 +146,9 @@ def test_concrete_subclass_needs_a_concrete_base() -> None:
 
 
 def test_with_polymorphic_refuses_what_it_does_not_support() -> None:
-    """with_polymorphic(aliased=True) and a class outside a hierarchy are refused."""
-    with pytest.raises(exc.ArgumentError, match=r"with_polymorphic\(aliased=...\)"):
-        with_polymorphic(Animal, [Dog], aliased=True)
+    """with_polymorphic(innerjoin=True) and a class outside a hierarchy are refused."""
+    with pytest.raises(exc.ArgumentError, match=r"with_polymorphic\(innerjoin=...\)"):
+        with_polymorphic(Animal, [Dog], innerjoin=True)
 
     class Other(DeclarativeBase):
         pass
@@ -167,6 +167,14 @@ def test_with_polymorphic_outer_joins_the_subclass_tables() -> None:
     sql = str(select(poly).where(poly.Dog.bark == "woof"))
     assert "FROM animal LEFT OUTER JOIN dog ON animal.id = dog.id" in sql
     assert "dog.bark" in sql
+
+
+def test_aliased_with_polymorphic_aliases_every_table() -> None:
+    """aliased=True joins aliases of the tables; its attributes read the aliases."""
+    poly = with_polymorphic(Animal, [Dog], aliased=True, flat=True)
+    sql = str(select(poly).where(poly.Dog.bark == "woof", poly.kind == "dog"))
+    assert "FROM animal AS animal_1 LEFT OUTER JOIN dog AS dog_1 ON animal_1.id = dog_1.id" in sql
+    assert "dog_1.bark = " in sql and "animal_1.kind = " in sql
 
 
 def test_selectin_polymorphic_takes_subclasses_only() -> None:

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from corral import exc
-from corral.orm.mapping.inheritance import InheritanceJoin
+from corral.orm.mapping.aliased import AliasedAttribute, EntityAlias
+from corral.orm.mapping.inheritance import InheritanceJoin, _fk_target
 from corral.orm.mapping.mapper import Mapper
-from corral.sql.from_clause import FromClause
-from corral.sql.schema import Column
+from corral.sql.conditions import and_
+from corral.sql.from_clause import FromClause, Join
+from corral.sql.schema import Column, Table
 
 #: Joins an attribute name and its class's name in a row key when two subclasses each have
 #: their own column under that name (``status@Manager``); loading gives it to that class.
@@ -36,6 +38,11 @@ class WithPolymorphic:
         self._name: str | None = None
         #: The column attributes its rows hold: the base's, then the subclasses'.
         self._polymorphic_keys: tuple[str, ...] = ()
+        #: ``aliased=True``: row key -> the aliased column (attributes read these).
+        self._aliased_columns: dict[str, Any] | None = None
+
+    def _describe(self) -> str:
+        return f"with_polymorphic({self._class.__name__})"
 
     def __repr__(self) -> str:  # as SQLAlchemy's, which programs print
         return f"<AliasedClass at {id(self):#x}; {self._class.__name__}>"
@@ -43,10 +50,36 @@ class WithPolymorphic:
     def __getattr__(self, key: str) -> Any:
         if key.startswith("__"):
             raise AttributeError(key)
+        aliased_columns = self.__dict__.get("_aliased_columns")
         for cls in self.__dict__["_classes"]:
             if cls.__name__ == key:
-                return cls
+                return cls if aliased_columns is None else _AliasedSubclass(self, cls)
+        if aliased_columns is not None:
+            return self._aliased_attribute(key, self.__dict__["_class"])
         return getattr(self.__dict__["_class"], key)
+
+    def _aliased_attribute(self, key: str, cls: type) -> Any:
+        columns = self.__dict__["_aliased_columns"]
+        column = columns.get(f"{key}{OWNED}{cls.__name__}", columns.get(key))
+        if column is None or key not in cls.__mapper__.columns_by_key:  # type: ignore[attr-defined]
+            raise AttributeError(
+                f"{self._describe()} has no column attribute {key!r} of {cls.__name__} "
+                "(relationships of an aliased with_polymorphic() are not supported yet)"
+            )
+        return AliasedAttribute(self, key, column)  # type: ignore[arg-type]
+
+
+class _AliasedSubclass:
+    """``poly.Manager`` of an aliased with_polymorphic(): Manager's columns on the aliases."""
+
+    def __init__(self, entity: WithPolymorphic, cls: type) -> None:
+        self._entity = entity
+        self._cls = cls
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return self._entity._aliased_attribute(key, self._cls)
 
 
 def with_polymorphic(
@@ -70,7 +103,6 @@ def with_polymorphic(
         )
     refused = {
         "selectable": selectable is not False and selectable is not None,
-        "aliased": aliased,
         "polymorphic_on": polymorphic_on is not None,
         "innerjoin": innerjoin,
         "adapt_on_names": adapt_on_names,
@@ -111,6 +143,8 @@ def with_polymorphic(
                 chosen.append(above)
                 above = above.inheritance.parent if above.inheritance else None
         chosen.sort(key=below.index)
+    if aliased and not info.concrete_base:
+        return _aliased(base, base_mapper, chosen)
     if info.concrete_base:  # the UNION of every class's table already holds them all
         entity = WithPolymorphic(base, [m.class_ for m in chosen], base_mapper.table)
         entity._polymorphic_keys = info.union_keys
@@ -138,6 +172,62 @@ def with_polymorphic(
         )
     entity = WithPolymorphic(base, [m.class_ for m in chosen], selectable_from)
     loaded = _loaded(base_mapper, chosen)
+    entity._polymorphic_keys = tuple(k for k in columns if k in loaded)
+    return entity
+
+
+def _aliased(base: type, mapper: Mapper, chosen: list[Mapper]) -> WithPolymorphic:
+    """``with_polymorphic(..., aliased=True)``: every table of the hierarchy aliased (as
+    ``flat=True`` does), so the entity can be joined to the same tables again."""
+    aliases: dict[int, FromClause] = {}
+
+    def alias_of(table: Any) -> FromClause:
+        found = aliases.get(id(table))
+        if found is None:
+            found = aliases[id(table)] = EntityAlias(table, None)
+        return found
+
+    base_table = mapper.local_table
+    selectable: FromClause = alias_of(base_table)
+    last: tuple[FromClause, Any, Any] | None = None
+    for sub in chosen:
+        local = sub.local_table
+        if local is base_table or id(local) in aliases:
+            continue  # single-table: its columns are in a table already joined
+        pairs = []
+        for fk in local.foreign_keys:
+            for table_id in list(aliases):
+                parent_alias = aliases[table_id]
+                element = getattr(parent_alias, "element", None)
+                if isinstance(element, Table):
+                    target = _fk_target(fk, element)
+                    referring = fk.parent
+                    if target is not None and referring is not None:
+                        pairs.append((parent_alias.columns[target.key], referring.key))
+        if not pairs:
+            raise exc.ArgumentError(
+                f"with_polymorphic(..., aliased=True): cannot join {local.name!r} to the tables "
+                "above it by foreign key (an inherit_condition cannot be aliased by corral yet)"
+            )
+        right = alias_of(local)
+        on = and_(*(left_col == right.columns[key] for left_col, key in pairs))
+        last = (selectable, right, on)
+        selectable = Join(selectable, right, on, isouter=True)
+    columns: dict[str, Any] = {}
+    for owner in [mapper, *chosen]:
+        for key, column in owner.columns_by_key.items():
+            aliased_column = alias_of(column.table).columns[column.key]
+            taken = columns.get(key)
+            if taken is None:
+                columns[key] = aliased_column
+            elif taken is not aliased_column:
+                columns[f"{key}{OWNED}{owner.class_.__name__}"] = aliased_column
+    if last is not None:
+        left, right, on = last
+        selectable = InheritanceJoin(left, right, on, columns, isouter=True)
+    entity = WithPolymorphic(base, [m.class_ for m in chosen], selectable)
+    entity._aliased_columns = columns
+    loaded = _loaded(mapper, chosen)
     entity._polymorphic_keys = tuple(k for k in columns if k in loaded)
     return entity
 
