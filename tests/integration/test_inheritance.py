@@ -429,3 +429,19 @@ def test_concrete_delete_removes_the_row_from_its_class_table(idb: Engine) -> No
     assert shape(sql) == ["DELETE cashier"]
     assert rows(idb, "SELECT name FROM clerk") == [("ann",)]
     assert rows(idb, "SELECT name FROM cashier") == []
+
+
+def test_orm_dml_of_a_single_table_subclass_reaches_its_rows_only(idb: Engine) -> None:
+    """insert(Car) rows get kind 'car'; update(Car) and delete(Car) add the kind criteria,
+    so the truck in the same table is untouched."""
+    with Session(idb) as session:
+        session.execute(insert(Car), [{"name": "a", "seats": 2}, {"name": "b", "seats": 4}])
+        session.execute(insert(Truck), [{"name": "t", "payload": 1}])
+        assert session.execute(update(Vehicle).values(name="any")).rowcount == 3
+        assert session.execute(update(Car).values(name="car")).rowcount == 2
+        assert session.execute(delete(Car).where(Car.seats == 2)).rowcount == 1
+        session.commit()
+    assert rows(idb, "SELECT name, kind FROM vehicle ORDER BY id") == [
+        ("car", "car"),
+        ("any", "truck"),
+    ]

@@ -144,6 +144,8 @@ def execute_dml(
         raise exc.ArgumentError(
             f"synchronize_session={mode!r}; use one of 'auto', 'evaluate', 'fetch' or False"
         )
+    if statement._entity is not None and statement._entity.__mapper__.inheritance is not None:
+        statement, params = inheritance_dml.for_single_table(statement, params)
     if statement._entity is not None and inheritance_dml.writes_several_tables(statement):
         if isinstance(statement, Update) and isinstance(params, list) and params:
             return inheritance_dml.joined_bulk_update(session, connection, statement, params, mode)

@@ -35,6 +35,32 @@ def writes_several_tables(statement: Any) -> bool:
     return isinstance(mapper, Mapper) and len(mapper.flush_views) > 1
 
 
+def for_single_table(statement: Any, params: Any) -> tuple[Any, Any]:
+    """A single-table subclass's ORM statement: an INSERT's rows get the class's
+    discriminator; an UPDATE or DELETE with criteria reaches that class's rows only."""
+    mapper = getattr(statement._entity, "__mapper__", None)
+    info = mapper.inheritance if isinstance(mapper, Mapper) else None
+    if info is None or info.polymorphic_on is None:
+        return statement, params
+    if isinstance(statement, Insert):
+        key, identity = info.polymorphic_on, info.identity
+        if identity is None or key not in mapper.columns_by_key:  # type: ignore[union-attr]
+            return statement, params
+
+        def stamped(given: Any) -> Any:
+            if isinstance(given, Mapping) and given.get(key) is None:
+                return {**given, key: identity}
+            return given
+
+        if isinstance(params, list):
+            return statement, [stamped(p) for p in params]
+        return statement, stamped(params if params is not None else {})
+    criteria = info.single_criteria(statement.table)
+    if criteria is not None and not isinstance(params, list):
+        return statement.where(criteria), params
+    return statement, params
+
+
 def joined_insert(
     session: Session, connection: Connection, statement: Insert, params: Any
 ) -> Result:
@@ -128,4 +154,4 @@ def joined_bulk_update(
     return Result(None, (), rowcount=total)
 
 
-__all__ = ["joined_bulk_update", "joined_insert", "writes_several_tables"]
+__all__ = ["for_single_table", "joined_bulk_update", "joined_insert", "writes_several_tables"]
