@@ -21,6 +21,7 @@ from corral.engine import (
     create_engine,
     make_url,
 )
+from corral.engine.reflection import Inspector
 from corral.exc import NPlusOneWarning
 from corral.orm import (
     AttributeState,
@@ -167,6 +168,26 @@ from corral.sql.expression import (
     UnaryExpression,
     WithinGroup,
 )
+from corral.sql.standard_types import (
+    BIGINT,
+    BLOB,
+    BOOLEAN,
+    CHAR,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DOUBLE,
+    DOUBLE_PRECISION,
+    FLOAT,
+    INTEGER,
+    NUMERIC,
+    REAL,
+    SMALLINT,
+    TEXT,
+    TIME,
+    TIMESTAMP,
+    VARCHAR,
+)
 from corral.sql.type_decorator import TypeDecorator
 from corral.sql.types import (
     JSON,
@@ -192,9 +213,27 @@ from corral.sql.types import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BIGINT",
+    "BLOB",
+    "BOOLEAN",
+    "CHAR",
     "CTE",
+    "DATE",
+    "DATETIME",
+    "DECIMAL",
+    "DOUBLE",
+    "DOUBLE_PRECISION",
+    "FLOAT",
+    "INTEGER",
     "JSON",
+    "NUMERIC",
+    "REAL",
+    "SMALLINT",
+    "TEXT",
+    "TIME",
+    "TIMESTAMP",
     "URL",
+    "VARCHAR",
     "AbstractConcreteBase",
     "Alias",
     "AttributeState",
@@ -241,6 +280,7 @@ __all__ = [
     "Identity",
     "Index",
     "Insert",
+    "Inspector",
     "Integer",
     "Interval",
     "Join",

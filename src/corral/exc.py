@@ -41,8 +41,10 @@ __all__ = [
     "MultipleResultsFound",
     "NPlusOneError",
     "NPlusOneWarning",
+    "NoInspectionAvailable",
     "NoResultFound",
     "NoSuchColumnError",
+    "NoSuchTableError",
     "NotSupportedError",
     "ObjectDeletedError",
     "OperationalError",
@@ -100,6 +102,14 @@ class UnsupportedCompilationError(CompileError):
 
 class InvalidRequestError(CorralError):
     """corral was asked to do something it cannot do in the current state."""
+
+
+class NoInspectionAvailable(InvalidRequestError):
+    """``inspect()`` was given an object it has nothing to say about."""
+
+
+class NoSuchTableError(InvalidRequestError):
+    """Reflection was asked for a table the database does not have."""
 
 
 class NoResultFound(InvalidRequestError):

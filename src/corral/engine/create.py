@@ -28,6 +28,9 @@ _DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("mysql", "pymysql"): ("corral.dialects.mysql.base", "MySQLDialect"),
     ("mariadb", None): ("corral.dialects.mysql.base", "MariaDBDialect"),
     ("mariadb", "pymysql"): ("corral.dialects.mysql.base", "MariaDBDialect"),
+    ("oracle", None): ("corral.dialects.oracle.base", "OracleDialect"),
+    ("oracle", "oracledb"): ("corral.dialects.oracle.base", "OracleDialect"),
+    ("oracle", "cx_oracle"): ("corral.dialects.oracle.base", "OracleDialect"),
 }
 
 _DEFAULTS: dict[str, Any] = {
@@ -52,6 +55,8 @@ def dialect_class(url: URL) -> type[DefaultDialect]:
         )
     module_name, class_name = entry
     cls: type[DefaultDialect] = getattr(importlib.import_module(module_name), class_name)
+    if cls.cannot_connect is not None:
+        raise exc.ArgumentError(f"create_engine({str(url)!r}): {cls.cannot_connect}")
     return cls
 
 

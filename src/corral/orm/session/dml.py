@@ -107,6 +107,9 @@ def _value(element: ClauseElement, mapper: Mapper) -> Callable[[dict[str, Any]],
         return lambda d: value
     if isinstance(element, Null):
         return lambda d: None
+    if isinstance(element, True_ | False_):
+        constant = isinstance(element, True_)
+        return lambda d: constant
     if isinstance(element, NamedColumn) and element.table is mapper.table:
         key = element.key or element.name
 
