@@ -142,3 +142,15 @@ class Cashier(Clerk):
         "polymorphic_identity": "cashier",
         "concrete": True,
     }
+
+
+class Plumber(Worker):
+    """Loaded with every query of Worker by a second SELECT (polymorphic_load="selectin")."""
+
+    __tablename__ = "plumber"
+    id: Mapped[int] = mapped_column(ForeignKey("worker.id"), primary_key=True)
+    pipes: Mapped[int] = mapped_column()
+    __mapper_args__: ClassVar[dict[str, Any]] = {
+        "polymorphic_identity": "plumber",
+        "polymorphic_load": "selectin",
+    }

@@ -28,6 +28,7 @@ from tests.integration.inheritance_models import (
     Manager,
     Painter,
     Paperwork,
+    Plumber,
     Shop,
     Truck,
     Vehicle,
@@ -445,3 +446,32 @@ def test_orm_dml_of_a_single_table_subclass_reaches_its_rows_only(idb: Engine) -
         ("car", "car"),
         ("any", "truck"),
     ]
+
+
+def test_selectin_polymorphic_load_follows_every_query_of_the_base(idb: Engine) -> None:
+    """polymorphic_load='selectin' (Plumber): select(Worker) is followed by one SELECT of
+    the plumbers' columns; reading them sends nothing more."""
+    with Session(idb) as session:
+        session.add_all([Plumber(pipes=7), Welder(status="hot")])
+        session.commit()
+    with Session(idb) as session:
+        with recorded_sql() as sql:
+            found = session.scalars(select(Worker).order_by(Worker.id)).all()
+        assert len(_selects(sql)) == 2 and "plumber" in _selects(sql)[1]
+        with recorded_sql() as after:
+            assert found[0].pipes == 7
+        assert after == []
+
+
+def test_of_type_in_a_loader_option(idb: Engine) -> None:
+    """selectinload(Company.employees.of_type(with_polymorphic(...))) loads the subclass
+    columns with the collection."""
+    _staff(idb)
+    with Session(idb) as session:
+        poly = with_polymorphic(Employee, "*")
+        stmt = select(Company).options(selectinload(Company.employees.of_type(poly)))
+        company = session.scalars(stmt).one()
+        with recorded_sql() as sql:
+            infos = [getattr(e, "engineer_info", None) for e in company.employees]
+        assert _selects(sql) == []
+    assert infos == [None, "fry cook", "cashier", None]

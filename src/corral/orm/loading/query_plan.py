@@ -292,6 +292,8 @@ def _apply_from(option: Load, node: LoadNode) -> None:
             if rel.key in node.children:
                 node.recurse_into(rel, node.children[rel.key])
         node = node.child(rel)
+        if step.strategy != "contains_eager":
+            _of_type_subclasses(node, getattr(step.attribute, "target_entity", None))
     for column_option in option.columns:
         if column_option.kind == "expression" and node.path:
             raise exc.ArgumentError(
@@ -299,6 +301,22 @@ def _apply_from(option: Load, node: LoadNode) -> None:
                 "by corral; apply it to a selected class"
             )
         _apply_columns(node, column_option)
+
+
+def _of_type_subclasses(node: LoadNode, target: Any) -> None:
+    """``selectinload(A.bs.of_type(Sub))`` or ``of_type(with_polymorphic(B, ...))``: the
+    subclasses' columns load with the related objects (as ``selectin_polymorphic()``)."""
+    if target is None or node.mapper.inheritance is None:
+        return
+    classes = getattr(target, "_classes", None)
+    if classes is None:
+        classes = [target] if isinstance(target, type) else []
+    found = [
+        c.__mapper__
+        for c in classes
+        if getattr(c, "__mapper__", None) is not node.mapper and issubclass(c, node.mapper.class_)
+    ]
+    node.polymorphic = (*node.polymorphic, *(m for m in found if m not in node.polymorphic))
 
 
 def _apply_columns(node: LoadNode, option: ColumnOption) -> None:
