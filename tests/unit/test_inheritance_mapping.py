@@ -72,6 +72,7 @@ def test_new_object_gets_its_discriminator() -> None:
         ({"polymorphic_load": "eager"}, r"polymorphic_load.*'inline' or 'selectin'"),
         ({"polymorphic_identity": "dog"}, r"already Dog's"),
         ({"polymorphic_on": "missing"}, r"discriminator is already 'kind'"),
+        ({"polymorphic_load": "inline"}, r"polymorphic_load='inline' on a class with its own"),
     ],
 )
 def test_inheritance_arguments_are_checked(args: dict[str, Any], message: str) -> None:

@@ -403,6 +403,12 @@ def _check_args(mapper: Mapper, parent: Mapper | None, kind: str, args: dict[str
                 f"discriminator is already {above.polymorphic_on!r}, set on its base class"
             )
         _attribute_of(mapper, args["polymorphic_on"])
+    if args.get("polymorphic_load") == "inline" and kind in (JOINED, CONCRETE):
+        raise exc.MappingError(
+            f"{cls.__name__}: polymorphic_load='inline' on a class with its own table is not "
+            "supported by corral yet; use polymorphic_load='selectin' (one more SELECT after "
+            "each query of the base) or with_polymorphic() in the query"
+        )
     identity = args.get("polymorphic_identity")
     taken = above.identities.get(identity) if above is not None and identity is not None else None
     if taken is not None and taken.class_ is not cls:
