@@ -20,6 +20,7 @@ from corral.orm.loading.strategy_options import (
     load_only,
     noload,
     raiseload,
+    selectin_polymorphic,
     selectinload,
     subqueryload,
     undefer,
@@ -38,6 +39,7 @@ from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_colu
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
 from corral.orm.mapping.query_expression import query_expression
+from corral.orm.mapping.with_polymorphic import with_polymorphic
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.annotations import foreign, remote
 from corral.orm.relationships.relationship import backref, relationship
@@ -106,6 +108,7 @@ __all__ = [
     "relationship",
     "remote",
     "scoped_session",
+    "selectin_polymorphic",
     "selectinload",
     "sessionmaker",
     "subqueryload",
@@ -114,4 +117,5 @@ __all__ = [
     "with_expression",
     "with_loader_criteria",
     "with_parent",
+    "with_polymorphic",
 ]

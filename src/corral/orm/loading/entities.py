@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.engine.result import BufferedRows, Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
+from corral.orm.loading import polymorphic
 from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.loader_criteria import LoaderCriteriaOption
 from corral.orm.loading.user_options import UserDefinedOption
@@ -111,6 +112,8 @@ class EntityLoader:
         if None in pk:
             return None  # no row on this side of an outer join
         mapper = self.mapper
+        if mapper.inheritance is not None:
+            return polymorphic.load_rows(self, [row])[0]
         key = (mapper.class_, pk)
         session = self.session
         obj = session.identity_map.get(key)
@@ -129,6 +132,8 @@ class EntityLoader:
 
     def load_all(self, rows: list[Any]) -> list[Any]:
         """``load`` for many rows, with everything the loop needs bound to locals once."""
+        if self.mapper.inheritance is not None:
+            return polymorphic.load_rows(self, rows)
         if len(self.pk_positions) != 1 or self.mapper.dispatch.load:
             return [self.load(row) for row in rows]
         (pk_index,) = self.pk_positions

@@ -67,7 +67,9 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
     if properties.PENDING:
         properties.configure_mappers()
     classes: set[Any] = {type(o) for o in (*new, *dirty, *deleted)}
-    if any(cls.__mapper__.relationships for cls in classes):
+    if any(
+        cls.__mapper__.relationships or cls.__mapper__.inheritance is not None for cls in classes
+    ):
         _flush_related(session, transaction, new, dirty, deleted)
         return
     _load_expired_versions(session, [*dirty, *deleted])
@@ -205,7 +207,7 @@ def _finish_inserts(
 ) -> None:
     """The inserted objects become persistent: keys assigned, into the identity map."""
     pk_names = mapper.primary_key_attrs
-    cls = mapper.class_
+    cls = mapper.identity_class
     # Values the database decided (server defaults) reload when read; the same for every row.
     others = {k for k in server_generated if k not in pk_names}
     identity, new, inserted = session.identity_map.objects, session._new, transaction.inserted

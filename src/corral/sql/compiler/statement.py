@@ -503,6 +503,8 @@ class StatementCompiler(ConstructCompiler):
         keyword = self.join_keyword(join)
         left = self.process(join.left, **kw)
         right = self.process(join.right, **kw)
+        if join.right.visit_name == "join":  # a join joined on the right: its own ON first
+            right = f"({right})"
         on = self.process(join.onclause, **flags.plain(kw))
         return f"{left} {keyword} {right} ON {on}"
 
