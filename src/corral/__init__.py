@@ -62,6 +62,7 @@ from corral.orm import (
     relationship,
     remote,
     scoped_session,
+    selectin_polymorphic,
     selectinload,
     sessionmaker,
     subqueryload,
@@ -69,7 +70,9 @@ from corral.orm import (
     undefer_group,
     with_expression,
     with_parent,
+    with_polymorphic,
 )
+from corral.orm.mapping.inheritance import AbstractConcreteBase, ConcreteBase
 from corral.pool import NullPool, Pool, QueuePool, StaticPool
 from corral.schema import ColumnDefault, Constraint, DDLElement, Identity
 from corral.sql import (
@@ -231,6 +234,7 @@ __all__ = [
     "TIMESTAMP",
     "URL",
     "VARCHAR",
+    "AbstractConcreteBase",
     "Alias",
     "AttributeState",
     "Backoff",
@@ -252,6 +256,7 @@ __all__ = [
     "ColumnElement",
     "Compiled",
     "CompoundSelect",
+    "ConcreteBase",
     "Connection",
     "Constraint",
     "CursorResult",
@@ -391,6 +396,7 @@ __all__ = [
     "remote",
     "scoped_session",
     "select",
+    "selectin_polymorphic",
     "selectinload",
     "sessionmaker",
     "subqueryload",
@@ -407,5 +413,6 @@ __all__ = [
     "values",
     "with_expression",
     "with_parent",
+    "with_polymorphic",
     "within_group",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "ArgumentError",
+    "AwaitRequired",
     "CommitOutcomeUnknownError",
     "CompileError",
     "ConcurrentUseError",
@@ -38,6 +39,7 @@ __all__ = [
     "LockNotAvailable",
     "LockTimeout",
     "MappingError",
+    "MissingGreenlet",
     "MultipleResultsFound",
     "NPlusOneError",
     "NPlusOneWarning",
@@ -174,6 +176,15 @@ class DetachedInstanceError(InvalidRequestError):
 
 class ObjectDeletedError(InvalidRequestError):
     """The row behind an expired object was deleted, so its attributes cannot be reloaded."""
+
+
+class AwaitRequired(InvalidRequestError):
+    """Database I/O was asked for from the event loop's thread without ``await``
+    (a lazy load or an expired attribute read in async code, a sync call on the loop)."""
+
+
+#: SQLAlchemy's name for the same mistake (it needs greenlet; corral has no greenlet).
+MissingGreenlet = AwaitRequired
 
 
 class RaiseLoadError(InvalidRequestError):

@@ -166,4 +166,4 @@ def test_str_of_a_type_is_its_generic_ddl() -> None:
     assert str(INTEGER()) == "INTEGER"
     assert str(NUMERIC(10, 2)) == "NUMERIC(10, 2)"
     assert corral.Float().compile(create_engine("sqlite://").dialect) == "FLOAT"
-    assert str(NullType()) == "NullType()"
+    assert str(NullType()) == "NULL"

@@ -70,6 +70,9 @@ class DefaultDialect(SQLDialect):
     driver: ClassVar[str]
     #: The ``pip install corral[...]`` extra that installs the driver.
     driver_extra: ClassVar[str | None] = None
+    #: Set for a dialect corral only compiles SQL for (printing): why it cannot connect and
+    #: what to do instead; create_engine refuses the dialect with it.
+    cannot_connect: ClassVar[str | None] = None
     #: Options ``create_engine`` accepts for this dialect, with their types.
     dialect_options: ClassVar[Mapping[str, type]] = {}
     #: Iterating the driver's cursor costs no more than ``fetchall()`` (a C iterator).

@@ -26,6 +26,7 @@ from corral.orm.loading.entities import result_from_rows
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.session import flushing
+from corral.orm.session.events import ORMExecuteState
 from corral.orm.session.session import Session
 from corral.sql.dml import DMLStatement
 from corral.sql.elements import ClauseElement
@@ -61,9 +62,10 @@ class set_shard_id:
         return f"set_shard_id({self.shard_id!r})"
 
 
-class ShardExecuteState:
-    """What ``execute_chooser`` is given: the statement and how it is being executed
-    (the parts of SQLAlchemy's ORMExecuteState a chooser reads)."""
+class ShardExecuteState(ORMExecuteState):
+    """What ``execute_chooser`` is given: SQLAlchemy's ORMExecuteState (the statement,
+    ``execution_options``, ``bind_arguments``, ``is_select``...) and ``lazy_loaded_from``,
+    the state of the object whose lazy load this is (None otherwise)."""
 
     def __init__(
         self,
@@ -74,33 +76,8 @@ class ShardExecuteState:
         bind_arguments: Mapping[str, Any],
         lazy_loaded_from: InstanceState | None,
     ) -> None:
-        self.session = session
-        self.statement = statement
-        self.parameters = parameters
-        self.execution_options = execution_options
-        self.bind_arguments = bind_arguments
-        #: The state of the object whose lazy load this is (None otherwise).
+        super().__init__(session, statement, parameters, execution_options, bind_arguments, ())
         self.lazy_loaded_from = lazy_loaded_from
-
-    @property
-    def is_select(self) -> bool:
-        return isinstance(self.statement, Select)
-
-    @property
-    def is_update(self) -> bool:
-        return getattr(self.statement, "kind", None) == "dml" and _verb(self.statement) == "update"
-
-    @property
-    def is_delete(self) -> bool:
-        return getattr(self.statement, "kind", None) == "dml" and _verb(self.statement) == "delete"
-
-    @property
-    def is_insert(self) -> bool:
-        return getattr(self.statement, "kind", None) == "dml" and _verb(self.statement) == "insert"
-
-
-def _verb(statement: Any) -> str:
-    return type(statement).__name__.lower()
 
 
 class ShardedSession(Session):
@@ -241,7 +218,10 @@ class ShardedSession(Session):
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         execution_options: Mapping[str, Any] | None = None,
         bind_arguments: Mapping[str, Any] | None = None,
+        events: bool = True,
     ) -> Result:
+        if events and self.dispatch.do_orm_execute:  # the listeners first; they come back
+            return super()._execute(statement, params, execution_options, bind_arguments)
         options = dict(execution_options or {})
         arguments = dict(bind_arguments or {})
         shard_id = options.pop("_sa_shard_id", None)
@@ -255,7 +235,8 @@ class ShardedSession(Session):
         run = super()._execute
         if shard_id is not None:
             with self._running_on(shard_id):
-                return run(statement, params, options, {**arguments, "shard_id": shard_id})
+                arguments["shard_id"] = shard_id
+                return run(statement, params, options, arguments, events=False)
         if not isinstance(statement, Select | DMLStatement):
             raise exc.InvalidRequestError(
                 f"ShardedSession cannot tell which shard runs {type(statement).__name__} "
@@ -265,7 +246,8 @@ class ShardedSession(Session):
         results = []
         for chosen in self.execute_chooser(state):
             with self._running_on(chosen):
-                results.append(run(statement, params, options, {**arguments, "shard_id": chosen}))
+                on_shard = {**arguments, "shard_id": chosen}
+                results.append(run(statement, params, options, on_shard, events=False))
         return _merge(results)
 
     #: The object whose lazy load is running (for execute_chooser and identity_chooser).

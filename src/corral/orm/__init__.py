@@ -9,6 +9,7 @@ from corral.exc import SessionLeakWarning
 from corral.orm.base import Mapped, ObjectStatus
 from corral.orm.loading import descriptions as _descriptions  # noqa: F401 (the SQL hooks)
 from corral.orm.loading.bundle import Bundle
+from corral.orm.loading.loader_criteria import with_loader_criteria
 from corral.orm.loading.strategy_options import (
     Load,
     contains_eager,
@@ -19,20 +20,26 @@ from corral.orm.loading.strategy_options import (
     load_only,
     noload,
     raiseload,
+    selectin_polymorphic,
     selectinload,
     subqueryload,
     undefer,
     undefer_group,
     with_expression,
 )
+from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping.aliased import aliased
+from corral.orm.mapping.attribute_events import AttributeEvents, InstrumentationEvents
 from corral.orm.mapping.declarative import DeclarativeBase, registry
 from corral.orm.mapping.declarative_base import declarative_base
+from corral.orm.mapping.events import InstanceEvents, MapperEvents
+from corral.orm.mapping.events import mapper as mapper
 from corral.orm.mapping.inspection import AttributeState, inspect
 from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
 from corral.orm.mapping.query_expression import query_expression
+from corral.orm.mapping.with_polymorphic import with_polymorphic
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.annotations import foreign, remote
 from corral.orm.relationships.relationship import backref, relationship
@@ -46,27 +53,35 @@ from corral.orm.session import (
     object_session,
     sessionmaker,
 )
+from corral.orm.session.events import ORMExecuteState, SessionEvents
 from corral.orm.session.retry import Backoff
 from corral.orm.session.scoping import scoped_session
 from corral.sql.from_statement import FromStatement
 
 __all__ = [
+    "AttributeEvents",
     "AttributeState",
     "Backoff",
     "Bundle",
     "DeclarativeBase",
     "FromStatement",
+    "InstanceEvents",
+    "InstrumentationEvents",
     "Load",
     "Mapped",
     "MappedColumn",
     "Mapper",
+    "MapperEvents",
     "MapperProperty",
+    "ORMExecuteState",
     "ObjectStatus",
     "Relationship",
     "RelationshipProperty",
     "Session",
+    "SessionEvents",
     "SessionLeakWarning",
     "SessionTransaction",
+    "UserDefinedOption",
     "WriteOnlyCollection",
     "WriteOnlyMapped",
     "aliased",
@@ -93,11 +108,14 @@ __all__ = [
     "relationship",
     "remote",
     "scoped_session",
+    "selectin_polymorphic",
     "selectinload",
     "sessionmaker",
     "subqueryload",
     "undefer",
     "undefer_group",
     "with_expression",
+    "with_loader_criteria",
     "with_parent",
+    "with_polymorphic",
 ]

@@ -79,5 +79,6 @@ class _NoValue:
 
 NO_VALUE: Any = _NoValue()
 
-#: Name of the instance dictionary entry that holds an object's ``InstanceState``.
-STATE_ATTR = "_corral_state"
+#: Name of the instance dictionary entry that holds an object's ``InstanceState``: SQLAlchemy's
+#: name, since programs read ``obj._sa_instance_state`` and print ``obj.__dict__``.
+STATE_ATTR = "_sa_instance_state"

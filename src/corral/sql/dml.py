@@ -23,6 +23,10 @@ def _check_table(table: object, statement: str) -> TableClause:
         target = getattr(table, "__table__", None)  # a mapped class
         if isinstance(target, TableClause):
             return target
+        # A joined-inheritance subclass selects from a join; its statements write its own table.
+        local = getattr(target, "local_table", None)
+        if isinstance(local, TableClause):
+            return local
         raise exc.ArgumentError(f"{statement}() takes a Table, got {type(table).__name__}")
     return table
 

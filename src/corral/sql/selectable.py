@@ -462,7 +462,7 @@ class Select(SelectBase, HasExecutionOptions):
             implicit.extend(condition._from_objects())
         for f in implicit:
             if id(f) not in covered:
-                covered.add(id(f))
+                covered.update(id(x) for x in f._covers())  # a join selected covers its tables
                 froms.append(f)
         if self._correlate:
             named = {id(f) for f in self._correlate}

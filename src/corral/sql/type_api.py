@@ -175,7 +175,7 @@ class TypeEngine:
 
     def __str__(self) -> str:
         """``VARCHAR(30)``: the type's generic DDL spelling, as SQLAlchemy prints a type
-        (its repr where it has none, such as NullType)."""
+        (its repr for a type no DDL can spell)."""
         try:
             return self.compile()
         except exc.CompileError:

@@ -13,7 +13,9 @@ from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_
 
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
+from corral.orm.mapping import events, inheritance
 from corral.orm.mapping.annotated import merged, split_annotated
+from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.instance_state import InstanceState
@@ -125,17 +127,22 @@ class DeclarativeBase:
         d = self.__dict__
         d[STATE_ATTR] = InstanceState(mapper)  # transient: no history to record yet
         columns = mapper.columns_by_key
+        if mapper.constructor_events:  # init listeners may change kwargs (mapping/events.py)
+            events.fire_init(mapper, self, kwargs)
+            columns = {}  # every value through setattr, for attribute listeners
         for key, value in kwargs.items():
             if key in columns:
                 d[key] = value
             elif hasattr(cls, key):  # a relationship, property or plain class attribute
                 setattr(self, key, value)
             else:
-                names = [*columns, *mapper.relationships]
+                names = [*mapper.columns_by_key, *mapper.relationships]
                 raise TypeError(
                     f"{key!r} is not an attribute of {cls.__name__}; its mapped attributes are "
                     f"{', '.join(names)}"
                 )
+        if mapper.inheritance is not None:
+            inheritance.stamp_identity(mapper, self)
 
     def __repr__(self) -> str:
         mapper = type(self).__mapper__
@@ -330,7 +337,12 @@ def _check_explicit_table(cls: type, table: Table) -> None:
 
 
 #: ``__mapper_args__`` keys corral understands.
-MAPPER_ARGS = ("check_read_values", "version_id_col", "version_id_generator")
+MAPPER_ARGS = (
+    "check_read_values",
+    "version_id_col",
+    "version_id_generator",
+    *inheritance.INHERITANCE_ARGS,
+)
 
 #: Declarative hooks SQLAlchemy reads that corral has no equivalent for, with what to do instead.
 UNSUPPORTED_HOOKS = {
@@ -364,17 +376,19 @@ def _refuse_what_would_be_ignored(cls: type) -> None:
 def _map_class(cls: type[DeclarativeBase]) -> None:
     if "__mapper__" in cls.__dict__:
         return
-    for parent in cls.__mro__[1:]:
-        if "__mapper__" in parent.__dict__:
-            raise exc.MappingError(
-                f"{cls.__name__} subclasses the mapped class {parent.__name__}; inheritance "
-                "mapping is not supported yet. Share columns through a mixin class instead"
-            )
+    parent = inheritance.mapped_parent(cls)
     _refuse_what_would_be_ignored(cls)
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
     deferred: dict[str, tuple[str | None, bool]] = {}
-    if isinstance(explicit, Table):
+    own: dict[str, Column] = {}
+    if parent is not None and not explicit and not cls.__dict__.get("__tablename__"):
+        # Single-table inheritance: the subclass's columns go into its parent's table.
+        own = _declared_columns(cls, base_registry, deferred)
+        table = parent.local_table
+        inheritance.add_to_table(table, own, cls.__name__)
+        columns = {**parent.columns_by_key, **own}
+    elif isinstance(explicit, Table):
         table = explicit
         _check_explicit_table(cls, table)
         columns = {col.key or col.name: col for col in table.columns if isinstance(col, Column)}
@@ -392,7 +406,12 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
                 columns[item.key or item.name] = item
         extra = [item for item in extra if not isinstance(item, Column)]
         table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
+    if parent is not None and table is not parent.local_table:  # joined-table inheritance
+        own = columns
+        if not inheritance.is_concrete(cls):  # a concrete class maps its own table alone
+            columns = inheritance.joined_columns(parent, table, own)
     mapper_args = dict(getattr(cls, "__mapper_args__", {}))
+    inherited = inheritance.take_mapper_args(cls, mapper_args)
     version = mapper_args.pop("version_id_col", None)
     version_column = _find_version_column(cls, version, columns)
     generator = mapper_args.pop("version_id_generator", None)
@@ -404,7 +423,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         )
     mapper = Mapper(
         cls,
-        table,
+        table if parent is None or own is columns else inheritance.base_table(parent),
         columns,
         version_id_col=version_column,
         version_id_generator=generator,
@@ -412,11 +431,17 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         deferred={key: group for key, (group, _) in deferred.items()},
         deferred_raiseload=frozenset(key for key, (_, r) in deferred.items() if r),
     )
-    cls.__table__ = table
+    if parent is not None or inherited or getattr(cls, "__corral_concrete_base__", False):
+        inheritance.set_up(mapper, parent, table, own, inherited)
+    cls.__table__ = mapper.table if parent is not None else table
     cls.__mapper__ = mapper
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))
+        attribute_instrumented(cls, key, cls.__dict__[key])  # InstrumentationEvents
+    for key, column in inheritance.own_expressions(mapper, own).items():
+        setattr(cls, key, InstrumentedAttribute(cls, key, column))
+        attribute_instrumented(cls, key, cls.__dict__[key])
     for klass in reversed(cls.__mro__):
         for key, value in list(klass.__dict__.items()):
             if isinstance(value, QueryExpression):

@@ -6,17 +6,24 @@ from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Va
 from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
+from corral.orm.mapping import events
+from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.instance_state import IdentityKey
 from corral.orm.mapping.properties import PENDING, MapperProperty
 from corral.sql.from_clause import ColumnCollection
 from corral.sql.schema import Column, Table
 
 if TYPE_CHECKING:
+    from corral.orm.mapping.inheritance import Inheritance
     from corral.orm.relationships.relationship import Relationship
 
 
 class Mapper:
     """Columns by attribute, primary key and version column of a mapped class."""
+
+    #: Whether the constructor has listeners to run: ``init``, or an attribute's (it then
+    #: sets every value through the attribute). One check for the default constructor.
+    constructor_events = False
 
     def __init__(
         self,
@@ -77,6 +84,15 @@ class Mapper:
         self.get_statement: Any = None
         #: ``query_expression()`` attributes -> their default SQL expression (or None).
         self.query_expressions: dict[str, Any] = {}
+        #: Inheritance mapping (see mapping/inheritance.py); None for a class mapped alone.
+        self.inheritance: Inheritance | None = None
+        #: The class identity keys name: the hierarchy's base class (one key per row).
+        self.identity_class: type[Any] = class_
+        #: What a flush writes per table for this class: itself, or one view per table.
+        self.flush_views: tuple[Mapper, ...] = (self,)
+        #: Listeners of MapperEvents and InstanceEvents for this class (mapping/events.py).
+        self.dispatch = events.mapper_dispatch(self)
+        events.mapper_constructed(self)
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"
@@ -117,16 +133,28 @@ class Mapper:
         for ``configure_mappers()``."""
         rel = cast("Relationship", prop)  # relationships are the only such properties
         rel.parent = self
+        self._take_relationship(rel)
+        if self.inheritance is not None:  # subclasses inherit it
+            for sub in self.inheritance.inheriting_descendants():
+                sub._take_relationship(rel)
+        setattr(self.class_, rel.key, rel.class_attribute())
+        attribute_instrumented(self.class_, rel.key, self.class_.__dict__[rel.key])
+        if not configured:
+            PENDING.append(rel)
+
+    def _take_relationship(self, rel: Relationship) -> None:
         self.relationships[rel.key] = rel
         self.expire_keys = (*self.column_keys, *self.relationships, *self.query_expressions)
         eager = ("selectin", "joined", "subquery")
         self.eager_relationships = tuple(
             key for key, r in self.relationships.items() if r.lazy in eager
         )
-        self.needs_plan = bool(self.deferred or self.eager_relationships or self._default_exprs())
-        setattr(self.class_, rel.key, rel.class_attribute())
-        if not configured:
-            PENDING.append(rel)
+        self.needs_plan = bool(
+            self.deferred
+            or self.eager_relationships
+            or self._default_exprs()
+            or (self.inheritance is not None and self.inheritance.needs_plan)
+        )
 
     def add_query_expression(self, key: str, default_expr: Any) -> None:
         """Map a ``query_expression()`` attribute (loaded by ``with_expression()``)."""
@@ -144,7 +172,7 @@ class Mapper:
         return cls.__new__(cls)
 
     def identity_key(self, primary_key: tuple[Any, ...]) -> IdentityKey:
-        return (self.class_, primary_key)
+        return (self.identity_class, primary_key)
 
     def identity_key_of(self, obj: object) -> IdentityKey | None:
         """The identity key from the object's primary key values (None if one is missing)."""
@@ -152,7 +180,7 @@ class Mapper:
         values = tuple(d.get(k) for k in self.primary_key_attrs)
         if any(v is None for v in values):
             return None
-        return (self.class_, values)
+        return (self.identity_class, values)
 
 
 class ColumnProperty:

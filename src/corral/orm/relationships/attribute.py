@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from corral import exc
+from corral.event.dispatch import Dispatch
 from corral.orm.base import NO_VALUE
+from corral.orm.mapping.attribute_events import NO_LISTENERS, fire_collection, fire_set
 from corral.orm.relationships import expressions
 from corral.orm.relationships import in_memory as events
 
@@ -26,6 +28,9 @@ class RelationshipAttribute(Generic[T]):
     ``select(User).join(User.addresses)``, ``User.addresses.any(...)``,
     ``Address.user.has(...)``, ``User.addresses.contains(a)``, ``Address.user == u``.
     """
+
+    #: AttributeEvents listeners (mapping/attribute_events.py), shared with ``rel``.
+    dispatch: Dispatch = NO_LISTENERS
 
     def __init__(self, rel: Relationship) -> None:
         self.rel = rel
@@ -77,8 +82,14 @@ class RelationshipAttribute(Generic[T]):
                 f"obj.{rel.key}.add(item) / .remove(item), never by assignment"
             )
         if rel.uselist:
+            if self.dispatch.bulk_replace:
+                value = list(value)
+                fire_collection(self.dispatch, self, "bulk_replace", instance, value)
             set_collection(instance, rel, value)
         else:
+            if self.dispatch.set or self.dispatch.modified:
+                old = instance.__dict__.get(self.key, NO_VALUE)
+                value = fire_set(self, instance, value, old)
             events.set_scalar(instance, rel, value)
 
     def __delete__(self, instance: object) -> None:

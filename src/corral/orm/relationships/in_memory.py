@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
+from corral.orm.mapping.attribute_events import fire_collection, fire_set
 from corral.orm.mapping.instance_state import state_of
 
 if TYPE_CHECKING:
@@ -50,12 +51,16 @@ def _record_scalar(obj: Any, key: str, old: Any) -> None:
 
 def appended(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` joined ``owner``'s collection ``rel``."""
+    if rel.dispatch.append or rel.dispatch.modified:
+        fire_collection(rel.dispatch, getattr(type(owner), rel.key), "append", owner, item)
     reverse = rel.reverse
     if reverse is not None:
         if reverse.uselist:
             other = collection_for_update(item, reverse)
             if other is not None:
                 other._quiet_append(owner)
+                if reverse.dispatch.listening:
+                    _backref_event(item, reverse, "append", owner)
         else:
             _set_quietly(item, reverse, owner, rel)
     cascade_save(owner, rel, item)
@@ -63,6 +68,8 @@ def appended(owner: Any, rel: Relationship, item: Any) -> None:
 
 def removed(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` left ``owner``'s collection ``rel``."""
+    if rel.dispatch.remove or rel.dispatch.modified:
+        fire_collection(rel.dispatch, getattr(type(owner), rel.key), "remove", owner, item)
     reverse = rel.reverse
     if reverse is None:
         return
@@ -107,6 +114,8 @@ def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
                 other = collection_for_update(value, reverse)
                 if other is not None:
                     other._quiet_append(obj)
+                    if reverse.dispatch.listening:
+                        _backref_event(value, reverse, "append", obj)
             else:
                 _set_quietly(value, reverse, obj, rel)
     if value is not None:
@@ -116,6 +125,8 @@ def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
 def _set_quietly(item: Any, reverse: Relationship, owner: Any, rel: Relationship) -> None:
     """Point ``item``'s scalar ``reverse`` at ``owner``; ``item`` leaves its previous owner."""
     d = item.__dict__
+    if reverse.dispatch.listening:
+        _backref_event(item, reverse, "set", owner, d.get(reverse.key, NO_VALUE))
     previous = d[reverse.key] if reverse.key in d else present_value(item, reverse)
     if previous is owner:
         d[reverse.key] = owner
@@ -131,6 +142,15 @@ def _set_quietly(item: Any, reverse: Relationship, owner: Any, rel: Relationship
     elif previous.__dict__.get(rel.key, item) is item:  # unloaded: it pointed at item
         _record_scalar(previous, rel.key, item)
         previous.__dict__[rel.key] = None
+
+
+def _backref_event(target: Any, rel: Relationship, event: str, value: Any, old: Any = None) -> None:
+    """The other side of a relationship changed with this one: its listeners hear it."""
+    attribute = getattr(type(target), rel.key)
+    if event == "set":
+        fire_set(attribute, target, value, old)
+    else:
+        fire_collection(rel.dispatch, attribute, event, target, value)
 
 
 def present_value(obj: Any, rel: Relationship) -> Any:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.event.dispatch import Dispatch
+from corral.orm.mapping.attribute_events import NO_LISTENERS
 from corral.orm.mapping.properties import MapperProperty
 from corral.orm.relationships.annotations import CustomJoin, unmark
 from corral.orm.relationships.configuration import (
@@ -94,6 +96,9 @@ class Cascade:
 
 class Relationship(MapperProperty):
     """One side of a relationship between two mapped classes."""
+
+    #: AttributeEvents listeners of its class attribute (mapping/attribute_events.py).
+    dispatch: Dispatch = NO_LISTENERS
 
     def __init__(
         self,
@@ -263,13 +268,17 @@ class Relationship(MapperProperty):
                     f"relationship(back_populates={self.key!r})"
                 )
             other.configure(classes)
-            if other.mapper is not self.parent:
+            # (A subclass's relationship may name one that points at its base class.)
+            if other.mapper is not self.parent and not issubclass(
+                self.parent.class_, other.mapper.class_
+            ):
                 raise exc.ArgumentError(
                     f"{self.describe()} and {other.describe()} are declared as two sides of one "
                     f"relationship but {other.describe()} points at {other.mapper.class_.__name__}"
                 )
             self.reverse = other
-            other.reverse = self
+            if other.reverse is None or other.mapper is self.parent:
+                other.reverse = self
         elif self.backref is not None and self.reverse is None:
             if self.custom_join is not None:
                 raise exc.ArgumentError(
@@ -317,7 +326,7 @@ class Relationship(MapperProperty):
         return RelationshipPath(self, parent=parent)
 
     def _configure_direct(self, namespace: dict[str, Any]) -> None:
-        parent_table, target_table = self.parent.table, self.mapper.table
+        parent_table, target_table = self.parent.local_table, self.mapper.local_table
         explicit_fks = column_set(self, self.foreign_keys_argument, namespace, "foreign_keys")
         remote = column_set(self, self.remote_side_argument, namespace, "remote_side")
         if self.primaryjoin_argument is not None:
@@ -383,7 +392,7 @@ class Relationship(MapperProperty):
 
     def _configure_many_to_many(self, namespace: dict[str, Any]) -> None:
         assert self.secondary is not None
-        parent_table, target_table = self.parent.table, self.mapper.table
+        parent_table, target_table = self.parent.local_table, self.mapper.local_table
         self.direction = Direction.MANYTOMANY
         secondary_columns: set[Any] = set(self.secondary.columns)
         if not isinstance(self.secondary, Table) and not (

@@ -19,9 +19,11 @@ from corral.engine.base import Connection
 from corral.engine.deadline import deadline_at
 from corral.engine.result import Result, ScalarResult
 from corral.engine.stats import SessionStats
+from corral.event.dispatch import Dispatch
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import lazy
 from corral.orm.loading.entities import loads_entities, mapped_entities
+from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.session import (
@@ -35,6 +37,13 @@ from corral.orm.session import (
     querying,
 )
 from corral.orm.session import binds as routing
+from corral.orm.session.events import (
+    SESSION_EVENTS,
+    fire_bulk,
+    fire_object,
+    fire_transaction_end,
+    orm_execute,
+)
 from corral.orm.session.options import check_session_options, execute_options
 from corral.orm.session.transaction import (
     SessionTransaction,
@@ -55,6 +64,9 @@ T = TypeVar("T")
 class Session:
     """Tracks objects, flushes their changes in order, and owns one transaction at a time."""
 
+    #: The listeners of SessionEvents (orm/session/events.py): of the class, of the
+    #: sessionmaker that made the session, or of this session.
+    dispatch: Dispatch = Dispatch(SESSION_EVENTS)
     #: The identity token objects loaded or inserted now get (the shard, for a sharded
     #: session): their identity keys are ``(class, primary key, token)``. None: no token.
     _load_token: Any = None
@@ -191,7 +203,7 @@ class Session:
         they had loaded. Objects whose INSERT was rolled back become transient.
         """
         with self._guard:
-            transaction = self._transaction
+            transaction = ending = self._transaction
             inserted: dict[int, object] = {}
             deleted: dict[int, object] = {}
             unfinished = []
@@ -211,6 +223,9 @@ class Session:
                     self._expunge(obj, state_of(obj))
             object_states.detach_all(self)
             self._lazy_loads.reset()  # N+1 counts are per use of the session, close to close
+            while ending is not None and self.dispatch.after_transaction_end:
+                fire_transaction_end(self, ending)
+                ending = ending.parent
 
     def in_transaction(self) -> bool:
         return self._transaction is not None
@@ -282,6 +297,8 @@ class Session:
             self._connection, self._owns_connection = binding.open_connection(
                 self, root, options, bind
             )
+            for listener in self.dispatch.after_begin:
+                listener(self, root, self._connection)
             return self._connection
         if bind is None or bind is self._connection_bind:
             return connection
@@ -296,6 +313,8 @@ class Session:
             )
         extra = routing.ExtraConnection(self, bind)
         self._extra.append(extra)
+        for listener in self.dispatch.after_begin:
+            listener(self, transaction, extra.connection)
         return extra.connection
 
     def connection(
@@ -323,12 +342,15 @@ class Session:
                 self._commit_transaction(self._transaction)
         if transaction.status is TransactionStatus.FAILED:
             raise self._pending_rollback_error(transaction)
+        for listener in self.dispatch.before_commit:
+            listener(self)
         self.flush()
         if transaction.nested:
             transaction.database_transaction.commit()
             transaction.move(TransactionStatus.COMMITTED)
             transaction.fold_into_parent()
             self._transaction = transaction.parent
+            self._ended(transaction, "after_commit")
             return
         try:
             if transaction.database_transaction is not None and transaction.commits_database:
@@ -341,6 +363,7 @@ class Session:
         transaction.move(TransactionStatus.COMMITTED)
         self._transaction = None
         self._after_commit(transaction)
+        self._ended(transaction, "after_commit")
         for callback in transaction.after_commit:
             callback()
 
@@ -351,6 +374,13 @@ class Session:
         """
         with self._guard:
             self._active_transaction().after_commit.append(callback)
+
+    def _ended(self, transaction: SessionTransaction, event: str) -> None:
+        """Run the listeners of a transaction's end (``event``: after_commit/_rollback)."""
+        for listener in getattr(self.dispatch, event):
+            listener(self)
+        if self.dispatch.after_transaction_end:
+            fire_transaction_end(self, transaction)
 
     def _after_commit(self, transaction: SessionTransaction) -> None:
         for obj in transaction.deleted.values():
@@ -374,6 +404,9 @@ class Session:
             transaction.status = TransactionStatus.ROLLED_BACK
             self._transaction = transaction.parent
             self._restore_after_rollback(transaction)
+        self._ended(transaction, "after_rollback")
+        for listener in self.dispatch.after_soft_rollback:
+            listener(self, transaction)
 
     def _release_connection(self, unfinished: Sequence[SessionTransaction] = ()) -> None:
         """Close a connection the session checked out (the pool rolls back what is open);
@@ -428,10 +461,15 @@ class Session:
         # so a rollback before any flush still expunges what was added.
         transaction = self._transaction or self._autobegin()
         if state.status is ObjectStatus.TRANSIENT:
+            if self.dispatch.before_attach:
+                fire_object(self, "before_attach", obj)
             state.session = self
             state.move(ObjectStatus.PENDING)
             self._new[id(obj)] = obj
             transaction.added[id(obj)] = obj
+            if self.dispatch.transient_to_pending or self.dispatch.after_attach:
+                fire_object(self, "transient_to_pending", obj)
+                fire_object(self, "after_attach", obj)
         elif state.status is ObjectStatus.DETACHED:
             self._attach(obj, state)
         elif state.status is ObjectStatus.DELETED:
@@ -451,11 +489,16 @@ class Session:
                 f"Cannot attach {obj!r}: this session already holds another object with the "
                 f"identity {state.key[1]}; use session.merge(obj) instead"
             )
+        if self.dispatch.before_attach:
+            fire_object(self, "before_attach", obj)
         state.session = self
         state.move(ObjectStatus.PERSISTENT)
         self.identity_map.add(state.key, obj)
         if state.committed_state:
             self._modified[id(obj)] = obj
+        if self.dispatch.detached_to_persistent or self.dispatch.after_attach:
+            fire_object(self, "detached_to_persistent", obj)
+            fire_object(self, "after_attach", obj)
 
     def delete(self, obj: object) -> None:
         """Mark a persistent object for DELETE at the next flush (and cascade ``delete``)."""
@@ -501,8 +544,12 @@ class Session:
         state.session = None
         if state.status is ObjectStatus.PENDING:
             state.status = ObjectStatus.TRANSIENT
+            if self.dispatch.pending_to_transient:
+                fire_object(self, "pending_to_transient", obj)
         elif state.status in (ObjectStatus.PERSISTENT, ObjectStatus.DELETED):
             state.status = ObjectStatus.DETACHED
+            if self.dispatch.persistent_to_detached:
+                fire_object(self, "persistent_to_detached", obj)
 
     def expunge_all(self) -> None:
         with self._guard:
@@ -590,7 +637,12 @@ class Session:
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         execution_options: Mapping[str, Any] | None = None,
         bind_arguments: Mapping[str, Any] | None = None,
+        events: bool = True,
     ) -> Result:
+        if events and self.dispatch.do_orm_execute:  # listeners may change or replace it
+            return cast(
+                Result, orm_execute(self, statement, params, execution_options, bind_arguments)
+            )
         options = execute_options(statement, execution_options, bind_arguments)
         statement = carry_streaming(statement, execution_options or {}, "Session.execute()")
         if options.get("autoflush", True):
@@ -602,6 +654,8 @@ class Session:
         else:
             connection = self._connection_for_transaction(self._active_transaction())
         if isinstance(statement, Select):
+            if statement._with_options:  # with_loader_criteria() conditions join the WHERE
+                statement = apply_criteria(statement)
             mappers = mapped_entities(statement)
             if loads_entities(statement, mappers):
                 return querying.execute_orm_select(
@@ -612,7 +666,10 @@ class Session:
         if isinstance(statement, DMLStatement):
             from corral.orm.session.dml import execute_dml
 
-            return execute_dml(self, connection, statement, params, options)
+            result = execute_dml(self, connection, statement, params, options)
+            if self.dispatch.after_bulk_update or self.dispatch.after_bulk_delete:
+                fire_bulk(self, statement, params, result)
+            return result
         return connection.execute(statement, params)
 
     def scalars(self, statement: ClauseElement, params: Any = None, **kw: Any) -> ScalarResult:
