@@ -26,13 +26,18 @@ from corral.orm.loading.strategy_options import (
     with_expression,
 )
 from corral.orm.mapping.aliased import aliased
+from corral.orm.mapping.column_property import column_property
 from corral.orm.mapping.declarative import DeclarativeBase, registry
 from corral.orm.mapping.declarative_base import declarative_base
+from corral.orm.mapping.declared_attr import declared_attr
 from corral.orm.mapping.inspection import AttributeState, inspect
 from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.mapper import Mapper
+from corral.orm.mapping.mapper_lookup import class_mapper, clear_mappers, object_mapper
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
 from corral.orm.mapping.query_expression import query_expression
+from corral.orm.mapping.synonym import Synonym, synonym
+from corral.orm.mapping.validates import validates
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.annotations import foreign, remote
 from corral.orm.relationships.relationship import backref, relationship
@@ -67,13 +72,18 @@ __all__ = [
     "Session",
     "SessionLeakWarning",
     "SessionTransaction",
+    "Synonym",
     "WriteOnlyCollection",
     "WriteOnlyMapped",
     "aliased",
     "backref",
+    "class_mapper",
+    "clear_mappers",
+    "column_property",
     "configure_mappers",
     "contains_eager",
     "declarative_base",
+    "declared_attr",
     "defaultload",
     "defer",
     "deferred",
@@ -86,6 +96,7 @@ __all__ = [
     "make_transient_to_detached",
     "mapped_column",
     "noload",
+    "object_mapper",
     "object_session",
     "query_expression",
     "raiseload",
@@ -96,8 +107,10 @@ __all__ = [
     "selectinload",
     "sessionmaker",
     "subqueryload",
+    "synonym",
     "undefer",
     "undefer_group",
+    "validates",
     "with_expression",
     "with_parent",
 ]

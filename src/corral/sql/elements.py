@@ -327,6 +327,9 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
             )
         if other is None:
             return Null()
+        if hasattr(type(other), "__clause_element__"):  # e.g. a mapped_column() in a class body
+            element: ColumnElement[Any] = other.__clause_element__()  # type: ignore[attr-defined]
+            return element
         if not isinstance(self.type, NullType) and not self.type.accepts(other):
             raise exc.ArgumentError(
                 f"Bad value to compare with {self.describe()} ({op.sql}): "

@@ -15,12 +15,16 @@ from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
 from corral.orm.mapping.annotated import merged, split_annotated
 from corral.orm.mapping.attributes import InstrumentedAttribute
+from corral.orm.mapping.declared_attr import resolve_declared_attrs
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.instance_state import InstanceState
+from corral.orm.mapping.instrumentation_hooks import after_mapped
 from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapping.mapper import Mapper
+from corral.orm.mapping.mapper_lookup import REGISTRIES, dispose
 from corral.orm.mapping.properties import PENDING, MapperProperty, configure_mappers, try_configure
-from corral.orm.mapping.query_expression import QueryExpression, QueryExpressionAttribute
+from corral.orm.mapping.query_expression import QueryExpression
+from corral.orm.mapping.validates import install_validators
 from corral.sql import types as sqltypes
 from corral.sql.schema import Column, Constraint, ForeignKey, Index, MetaData, Table
 from corral.sql.type_api import NullType, TypeEngine
@@ -59,6 +63,11 @@ class registry:
         self.mappers: dict[type, Mapper] = {}
         #: Mapped classes by name, for relationship("Address") and string conditions.
         self.classes_by_name: dict[str, type] = {}
+        REGISTRIES.add(self)
+
+    def dispose(self) -> None:
+        """Un-map every class mapped by this registry."""
+        dispose(self)
 
     def sql_type_for(self, python_type: Any, owner: str) -> TypeEngine:
         if _names_a_class(python_type):
@@ -124,14 +133,14 @@ class DeclarativeBase:
             configure_mappers()
         d = self.__dict__
         d[STATE_ATTR] = InstanceState(mapper)  # transient: no history to record yet
-        columns = mapper.columns_by_key
+        direct = mapper.direct_set_keys
         for key, value in kwargs.items():
-            if key in columns:
+            if key in direct:
                 d[key] = value
             elif hasattr(cls, key):  # a relationship, property or plain class attribute
                 setattr(self, key, value)
             else:
-                names = [*columns, *mapper.relationships]
+                names = [*mapper.columns_by_key, *mapper.relationships]
                 raise TypeError(
                     f"{key!r} is not an attribute of {cls.__name__}; its mapped attributes are "
                     f"{', '.join(names)}"
@@ -356,8 +365,9 @@ def _refuse_what_would_be_ignored(cls: type) -> None:
             if isinstance(value, MapperProperty):
                 raise exc.MappingError(
                     f"{klass.__name__}.{name}: a relationship() on a mixin or base class is not "
-                    f"mapped onto {cls.__name__} (SQLAlchemy needs @declared_attr, which corral "
-                    "does not have yet); declare it on each mapped class"
+                    f"mapped onto {cls.__name__}; make it a @declared_attr method returning the "
+                    "relationship() (each mapped class gets its own), or declare it on each "
+                    "mapped class"
                 )
 
 
@@ -370,6 +380,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
                 f"{cls.__name__} subclasses the mapped class {parent.__name__}; inheritance "
                 "mapping is not supported yet. Share columns through a mixin class instead"
             )
+    resolve_declared_attrs(cls, _not_a_mixin)
     _refuse_what_would_be_ignored(cls)
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
@@ -421,7 +432,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         for key, value in list(klass.__dict__.items()):
             if isinstance(value, QueryExpression):
                 mapper.add_query_expression(key, value.default_expr)
-                setattr(cls, key, QueryExpressionAttribute(cls, key, value.default_expr))
+                setattr(cls, key, value.attribute(cls, key))
     base_registry.classes_by_name[cls.__name__] = cls
     annotations = inspect.get_annotations(cls)
     for key, value in list(cls.__dict__.items()):
@@ -429,7 +440,14 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
             value.key = key
             value.annotation = annotations.get(key)
             mapper.add_relationship(value, configured=False)
+    install_validators(cls, mapper)
+    after_mapped(cls, mapper)
     try_configure()
+
+
+def _not_a_mixin(klass: type) -> bool:
+    """Whether a class of the MRO is corral's base or a mapped class (not a mixin)."""
+    return klass is object or klass is DeclarativeBase or "__mapper__" in klass.__dict__
 
 
 def _find_version_column(cls: type, version: Any, columns: dict[str, Column]) -> Column | None:

@@ -77,6 +77,11 @@ class Mapper:
         self.get_statement: Any = None
         #: ``query_expression()`` attributes -> their default SQL expression (or None).
         self.query_expressions: dict[str, Any] = {}
+        #: ``@validates`` methods by the attribute they validate.
+        self.validators: dict[str, Callable[[Any, str, Any], Any]] = {}
+        #: Column attributes the constructor stores directly (the others go through their
+        #: descriptor: validated or mutable-tracked values).
+        self.direct_set_keys: frozenset[str] = self.column_key_set
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"

@@ -21,6 +21,10 @@ class QueryExpression:
     def __init__(self, default_expr: Any) -> None:
         self.default_expr = default_expr
 
+    def attribute(self, class_: type, key: str) -> QueryExpressionAttribute:
+        """The descriptor the mapped class gets under ``key``."""
+        return QueryExpressionAttribute(class_, key, self.default_expr)
+
 
 class QueryExpressionAttribute:
     """``User.book_count``: names the attribute for ``with_expression()``; on an object, the

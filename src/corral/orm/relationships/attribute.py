@@ -132,9 +132,7 @@ def set_collection(owner: Any, rel: Relationship, value: Any) -> None:
             f"{rel.describe()} is a collection; assign a list or set of "
             f"{rel.mapper.class_.__name__} objects, got {type(value).__name__}"
         )
-    items = list(value)
-    for item in items:
-        events.check_member(rel, item)
+    items = [events.validated(owner, rel, item) for item in value]
     old = owner.__dict__.get(rel.key, NO_VALUE)
     if old is NO_VALUE:
         old = RelationshipAttribute.__get__(getattr(type(owner), rel.key), owner, type(owner))

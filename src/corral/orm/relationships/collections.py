@@ -66,7 +66,7 @@ class InstrumentedList(list[Any], _Collection):
 
     def append(self, item: Any) -> None:
         owner = self._before_change()
-        events.check_member(self._rel, item)
+        item = events.validated(owner, self._rel, item)
         super().append(item)
         events.appended(owner, self._rel, item)
 
@@ -80,7 +80,7 @@ class InstrumentedList(list[Any], _Collection):
 
     def insert(self, index: SupportsIndex, item: Any) -> None:
         owner = self._before_change()
-        events.check_member(self._rel, item)
+        item = events.validated(owner, self._rel, item)
         super().insert(index, item)
         events.appended(owner, self._rel, item)
 
@@ -157,7 +157,7 @@ class InstrumentedSet(set[Any], _Collection):
         if item in self:
             return
         owner = self._before_change()
-        events.check_member(self._rel, item)
+        item = events.validated(owner, self._rel, item)
         super().add(item)
         events.appended(owner, self._rel, item)
 

@@ -35,6 +35,13 @@ def check_member(rel: Relationship, item: Any) -> None:
         )
 
 
+def validated(owner: Any, rel: Relationship, item: Any) -> Any:
+    """``item`` checked as a member, through the relationship's ``@validates`` method if any."""
+    check_member(rel, item)
+    validator = rel.parent.validators.get(rel.key)
+    return item if validator is None else validator(owner, rel.key, item)
+
+
 def before_collection_change(owner: Any, rel: Relationship, collection: Any) -> None:
     """Remember the collection's members before its first change since the last flush."""
     state = state_of(owner)
@@ -82,7 +89,7 @@ def removed(owner: Any, rel: Relationship, item: Any) -> None:
 def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
     """``obj.<rel> = value`` for a relationship holding one object."""
     if value is not None:
-        check_member(rel, value)
+        value = validated(obj, rel, value)
     d = obj.__dict__
     loaded = rel.key in d
     old = d.get(rel.key, NO_VALUE) if loaded else present_value(obj, rel)
