@@ -217,7 +217,7 @@ class AssociationProxyInstance:
             return self._outer(self.remote_attr.contains(other))
         return self._outer(self.remote_attr == other)
 
-    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+    def __eq__(self, other: object) -> Any:
         if other is None and self.scalar:
             return self._relationship.has(self.remote_attr.is_(None)) | (
                 self._relationship == None  # noqa: E711 - SQL, not a Python test
