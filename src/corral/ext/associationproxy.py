@@ -3,7 +3,8 @@
 ``keywords = association_proxy("user_keywords", "keyword")`` on ``User`` makes
 ``user.keywords`` the ``keyword`` of each object in ``user.user_keywords``: a
 live list (or set, or dict) view. Adding a value creates the intermediate
-object with ``creator(value)`` (default: ``TargetClass(keyword=value)``). On a
+object with ``creator(value)`` (``creator(key, value)`` for a dict; default: the
+target class, called so, which therefore needs an ``__init__`` taking them). On a
 relationship holding one object, the proxy reads and writes that object's
 attribute, creating the object on first write. On the class, ``User.keywords``
 builds SQL: ``.any()``, ``.has()``, ``.contains()``, ``==``.
@@ -141,7 +142,7 @@ class AssociationProxy(Generic[T]):
         """A new intermediate object holding ``values`` (through ``creator`` if given)."""
         if self.creator is not None:
             return self.creator(*values)
-        return self.target_class(owner)(**{self.value_attr: values[-1]})
+        return self.target_class(owner)(*values)  # its constructor takes them positionally
 
 
 def association_proxy(target_collection: str, attr: str, **kwargs: Any) -> AssociationProxy[Any]:
@@ -334,6 +335,31 @@ class _AssociationSet(_AssociationCollection, MutableSetABC[Any]):
             if self._get(member) == value:
                 self._target.discard(member)
                 return
+
+    def update(self, *others: Iterable[Any]) -> None:
+        for other in others:
+            for value in other:
+                self.add(value)
+
+    def difference_update(self, *others: Iterable[Any]) -> None:
+        for other in others:
+            for value in other:
+                self.discard(value)
+
+    def intersection_update(self, *others: Iterable[Any]) -> None:
+        keep = set(self).intersection(*others)
+        for value in set(self) - keep:
+            self.discard(value)
+
+    def symmetric_difference_update(self, other: Iterable[Any]) -> None:
+        for value in set(other):
+            if value in self:
+                self.discard(value)
+            else:
+                self.add(value)
+
+    def copy(self) -> set[Any]:
+        return set(self)
 
     def replace(self, values: Iterable[Any]) -> None:
         values = list(values)

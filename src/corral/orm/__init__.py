@@ -40,6 +40,12 @@ from corral.orm.mapping.synonym import Synonym, synonym
 from corral.orm.mapping.validates import validates
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.annotations import foreign, remote
+from corral.orm.relationships.keyed_collections import (
+    KeyFuncDict,
+    attribute_keyed_dict,
+    column_keyed_dict,
+    keyfunc_mapping,
+)
 from corral.orm.relationships.relationship import backref, relationship
 from corral.orm.relationships.with_parent import with_parent
 from corral.orm.relationships.write_only import WriteOnlyCollection, WriteOnlyMapped
@@ -61,6 +67,7 @@ __all__ = [
     "Bundle",
     "DeclarativeBase",
     "FromStatement",
+    "KeyFuncDict",
     "Load",
     "Mapped",
     "MappedColumn",
@@ -76,9 +83,11 @@ __all__ = [
     "WriteOnlyCollection",
     "WriteOnlyMapped",
     "aliased",
+    "attribute_keyed_dict",
     "backref",
     "class_mapper",
     "clear_mappers",
+    "column_keyed_dict",
     "column_property",
     "configure_mappers",
     "contains_eager",
@@ -90,6 +99,7 @@ __all__ = [
     "foreign",
     "inspect",
     "joinedload",
+    "keyfunc_mapping",
     "lazyload",
     "load_only",
     "make_transient",

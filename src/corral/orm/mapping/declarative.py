@@ -198,7 +198,7 @@ def _declared_columns(
     allow_unmapped = bool(getattr(cls, "__allow_unmapped__", False))
     sources = [k for k in reversed(cls.__mro__) if k is cls or not hasattr(k, "__mapper__")]
     for klass in sources:
-        if klass is object or klass is DeclarativeBase or DeclarativeBase in klass.__bases__:
+        if klass is object or klass is DeclarativeBase:
             continue
         annotations = inspect.get_annotations(klass)
         for name in _declaration_order(klass, annotations):

@@ -125,6 +125,23 @@ class RelationshipAttribute(Generic[T]):
         return expressions.path(self.prop)._join_steps(left, target)
 
 
+class KeyedRelationshipAttribute(RelationshipAttribute[T]):
+    """The class attribute of a dict collection: on objects, a dict view of the members."""
+
+    def __get__(self, instance: object | None, owner: Any) -> Any:
+        members = super().__get__(instance, owner)
+        if instance is None:
+            return members
+        from corral.orm.relationships.keyed_collections import dict_view
+
+        return dict_view(instance, self.rel, members)
+
+    def __set__(self, instance: object, value: Any) -> None:
+        from corral.orm.relationships.keyed_collections import members_of
+
+        super().__set__(instance, members_of(self.rel, value))
+
+
 def set_collection(owner: Any, rel: Relationship, value: Any) -> None:
     """``user.addresses = [...]``: the members that left and joined fire their events."""
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):

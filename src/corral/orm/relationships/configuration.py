@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, ForwardRef, Union, cast, get_args, get_origin
 
 from corral import exc
@@ -90,6 +90,9 @@ def _from_type(rel: Relationship, annotation: Any) -> tuple[Any, type | None, bo
         (inner,) = get_args(annotation)
         target, _, _ = _from_type(rel, inner)
         return target, origin, False
+    if origin in (dict, Mapping, MutableMapping) and len(get_args(annotation)) == 2:
+        target, _, _ = _from_type(rel, get_args(annotation)[1])  # dict[str, "Note"]
+        return target, dict, False
     if origin is Union or type(annotation).__name__ == "UnionType":
         members = [a for a in get_args(annotation) if a is not type(None)]
         if len(members) == 1:
@@ -118,6 +121,11 @@ def _from_node(rel: Relationship, node: ast.expr, text: str) -> tuple[Any, type 
         if name in ("WriteOnlyMapped", "WriteOnlyCollection"):
             target, _, _ = _from_node(rel, node.slice, text)
             return target, list, False
+        if name in ("dict", "Dict", "Mapping", "MutableMapping") and isinstance(
+            node.slice, ast.Tuple
+        ):
+            target, _, _ = _from_node(rel, node.slice.elts[-1], text)
+            return target, dict, False
         if name in ("list", "List", "set", "Set"):
             target, _, _ = _from_node(rel, node.slice, text)
             return target, list if name.lower() == "list" else set, False

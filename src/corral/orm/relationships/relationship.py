@@ -30,6 +30,7 @@ from corral.orm.relationships.configuration import (
     resolve_secondary,
 )
 from corral.orm.relationships.direction import Direction
+from corral.orm.relationships.keyed_collections import dict_factory
 from corral.orm.relationships.options import check_backref_options, check_relationship_options
 from corral.sql.conditions import and_
 from corral.sql.elements import ColumnElement
@@ -155,6 +156,8 @@ class Relationship(MapperProperty):
         self.passive_deletes = passive_deletes
         self.post_update = post_update
         self.collection_class_argument = collection_class
+        #: Makes the dict ``obj.<key>`` returns, for dict collections (None: list or set).
+        self.dict_factory = dict_factory(collection_class)
         self.viewonly = viewonly
         self.innerjoin = innerjoin
         # Set when the owning class is mapped:
@@ -229,8 +232,15 @@ class Relationship(MapperProperty):
         else:
             self.uselist = self.direction is not Direction.MANYTOONE
         del optional
-        if self.collection_class_argument is not None:
+        if self.dict_factory is not None:
+            self.collection_class = list  # the members; the dict is a view of them
+        elif self.collection_class_argument is not None:
             self.collection_class = self.collection_class_argument
+        elif collection is dict:
+            raise exc.ArgumentError(
+                f"{self.describe()}: a dict collection needs its keys; give "
+                "collection_class=attribute_keyed_dict('name') (or column_keyed_dict())"
+            )
         elif collection is not None:
             self.collection_class = collection
         if self.collection_class not in (list, set):
@@ -290,8 +300,13 @@ class Relationship(MapperProperty):
 
     def class_attribute(self) -> Any:
         """``User.addresses``: the descriptor for the class and its objects."""
-        from corral.orm.relationships.attribute import RelationshipAttribute
+        from corral.orm.relationships.attribute import (
+            KeyedRelationshipAttribute,
+            RelationshipAttribute,
+        )
 
+        if self.dict_factory is not None:
+            return KeyedRelationshipAttribute(self)
         return RelationshipAttribute(self)
 
     def new_collection(self, owner: Any, members: Iterable[Any] = ()) -> Any:
