@@ -236,12 +236,6 @@ def test_viewonly_cascades_nothing_and_refuses_write_cascades() -> None:
         relationship("X", viewonly=True, cascade="all")
 
 
-def test_dynamic_loading_points_at_write_only() -> None:
-    """lazy="dynamic" is refused with the write-only replacement named."""
-    with pytest.raises(exc.ArgumentError, match="write_only"):
-        relationship("X", lazy="dynamic")
-
-
 def test_back_populates_and_backref_together_are_refused() -> None:
     """Either side declared on the other class, or made by backref; not both."""
     with pytest.raises(exc.ArgumentError, match="not both"):

@@ -40,6 +40,7 @@ from corral.orm.mapping.synonym import Synonym, synonym
 from corral.orm.mapping.validates import validates
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.annotations import foreign, remote
+from corral.orm.relationships.dynamic import AppenderQuery, dynamic_loader
 from corral.orm.relationships.keyed_collections import (
     KeyFuncDict,
     attribute_keyed_dict,
@@ -62,6 +63,7 @@ from corral.orm.session.scoping import scoped_session
 from corral.sql.from_statement import FromStatement
 
 __all__ = [
+    "AppenderQuery",
     "AttributeState",
     "Backoff",
     "Bundle",
@@ -96,6 +98,7 @@ __all__ = [
     "defaultload",
     "defer",
     "deferred",
+    "dynamic_loader",
     "foreign",
     "inspect",
     "joinedload",

@@ -71,6 +71,11 @@ class RelationshipAttribute(Generic[T]):
                 f"{rel.describe()} is viewonly=True: it is read from the database but never "
                 "written. Change the relationship that owns the foreign key instead"
             )
+        if rel.lazy == "write_only" and rel.dynamic:
+            raise exc.InvalidRequestError(
+                f"{rel.describe()} is a dynamic collection; change it with "
+                f"obj.{rel.key}.append(item) / .remove(item), not by assignment"
+            )
         if rel.lazy == "write_only":
             raise exc.InvalidRequestError(
                 f"{rel.describe()} is a write-only collection; change it with "

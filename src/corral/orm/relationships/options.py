@@ -28,7 +28,7 @@ UNSUPPORTED_RELATIONSHIP_OPTIONS: dict[str, str] = {
     "comparator_factory": _NOT_YET,
     "omit_join": _NOT_YET,
     "raiseload": "use lazy='raise' (or lazy='raise_on_sql')",
-    "query_class": "lazy='dynamic' is not supported; use lazy='write_only'",
+    "query_class": "lazy='dynamic' collections are corral's AppenderQuery; remove it",
     "info": "relationships carry no info dictionary yet; keep that data elsewhere",
     "doc": "relationships carry no docstring yet; remove it",
     "bake_queries": "it has no effect in SQLAlchemy 2.0; remove it",

@@ -56,6 +56,7 @@ LAZY_STRATEGIES = {
     "noload": "noload",
     None: "noload",
     "write_only": "write_only",
+    "dynamic": "write_only",  # the same collection, which also answers queries
 }
 
 CASCADE_WORDS = ("save-update", "merge", "refresh-expire", "expunge", "delete", "delete-orphan")
@@ -123,11 +124,6 @@ class Relationship(MapperProperty):
                 "a relationship declared on the other class, backref creates it"
             )
         if lazy not in LAZY_STRATEGIES:
-            if lazy == "dynamic":
-                raise exc.ArgumentError(
-                    "lazy='dynamic' is not supported; use lazy='write_only' (add(), remove() "
-                    "and select() on a collection that is never loaded whole)"
-                )
             names = ", ".join(repr(k) for k in LAZY_STRATEGIES if isinstance(k, str))
             raise exc.ArgumentError(f"Unknown lazy={lazy!r}; the loader strategies are {names}")
         self.argument = argument
@@ -141,6 +137,8 @@ class Relationship(MapperProperty):
         self.remote_side_argument = remote_side
         self.order_by_argument = order_by
         self.lazy: str = LAZY_STRATEGIES[lazy]
+        #: ``lazy="dynamic"``: the write-only collection is an AppenderQuery.
+        self.dynamic = lazy == "dynamic"
         # A viewonly relationship writes nothing, so no persistence cascade follows it.
         default_cascade = "none" if viewonly else "save-update, merge"
         self.cascade = Cascade(default_cascade if cascade is None else cascade)
@@ -322,6 +320,10 @@ class Relationship(MapperProperty):
         """The ``lazy="write_only"`` collection of ``owner``."""
         from corral.orm.relationships.write_only import WriteOnlyCollection
 
+        if self.dynamic:
+            from corral.orm.relationships.dynamic import AppenderQuery
+
+            return AppenderQuery(owner, self)
         return WriteOnlyCollection(owner, self)
 
     def path_from(self, parent: FromClause) -> RelationshipPath:
