@@ -27,6 +27,7 @@ from corral.orm.loading.strategy_options import (
 )
 from corral.orm.mapping.aliased import aliased
 from corral.orm.mapping.column_property import column_property
+from corral.orm.mapping.dataclasses import MappedAsDataclass
 from corral.orm.mapping.declarative import DeclarativeBase, registry
 from corral.orm.mapping.declarative_base import declarative_base
 from corral.orm.mapping.declared_attr import declared_attr
@@ -72,6 +73,7 @@ __all__ = [
     "KeyFuncDict",
     "Load",
     "Mapped",
+    "MappedAsDataclass",
     "MappedColumn",
     "Mapper",
     "MapperProperty",

@@ -6,12 +6,11 @@ import sys
 from typing import Any
 
 from corral import exc
+from corral.orm.mapping.dataclass_fields import take_dataclass_options
 from corral.sql.dialect_options import take_dialect_options
 from corral.sql.schema import COLUMN_OPTIONS, Column, ForeignKey, split_column_arguments
 from corral.sql.type_api import TypeEngine
 from corral.util.arguments import refuse_unknown
-
-_DATACLASS = "a dataclass option, and corral has no MappedAsDataclass; remove it"
 
 #: SQLAlchemy's mapped_column() keywords corral does not implement, with what to do instead.
 UNSUPPORTED_MAPPED_COLUMN_OPTIONS: dict[str, str] = {
@@ -20,10 +19,6 @@ UNSUPPORTED_MAPPED_COLUMN_OPTIONS: dict[str, str] = {
     "use_existing_column": "corral has no single-table inheritance; remove it",
     "sort_order": "columns follow the order of the class body (mixins first); remove it",
     "key": "the attribute name is the key; remove it",
-    **dict.fromkeys(
-        ("init", "repr", "default_factory", "compare", "kw_only", "hash", "dataclass_metadata"),
-        _DATACLASS,
-    ),
 }
 
 
@@ -32,6 +27,7 @@ class MappedColumn:
 
     __slots__ = (
         "column",
+        "dataclass_options",
         "deferred",
         "foreign_keys",
         "name",
@@ -60,6 +56,8 @@ class MappedColumn:
         self.plain: Column | None = None
         #: A Column SQL in the class body was built on, made the mapped one when mapped.
         self.stand_in: Column | None = None
+        #: ``init=``, ``default_factory=``... for ``MappedAsDataclass`` (see dataclass_fields).
+        self.dataclass_options: dict[str, Any] = {}
 
     def make_column(
         self, attribute: str, type_: TypeEngine, nullable_from_annotation: bool | None
@@ -153,6 +151,7 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
     ``ForeignKey``; keywords are the ``Column`` options. The type and the
     nullability come from the ``Mapped[...]`` annotation when not given.
     """
+    dataclass_options = take_dataclass_options(kwargs)
     positional_name, type_, foreign_keys = split_column_arguments(args, "mapped_column()")
     name: str | None = kwargs.pop("name", None) or positional_name
     deferred_flag = bool(kwargs.pop("deferred", False))
@@ -169,6 +168,7 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
         "column", {k: v for k, v in kwargs.items() if k not in known}, "mapped_column()", known
     )
     declared = MappedColumn(name, type_, foreign_keys, kwargs)
+    declared.dataclass_options = dataclass_options
     if deferred_flag or group is not None or raiseload:
         declared.deferred = (group, raiseload)
     return declared

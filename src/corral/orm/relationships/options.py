@@ -11,7 +11,6 @@ from corral import exc
 from corral.util.arguments import refuse_unknown
 
 _NOT_YET = "corral does not implement it yet; remove it"
-_DATACLASS = "a dataclass option, and corral has no MappedAsDataclass; remove it"
 
 #: SQLAlchemy's relationship() keywords corral does not implement, with what to do instead.
 UNSUPPORTED_RELATIONSHIP_OPTIONS: dict[str, str] = {
@@ -33,9 +32,6 @@ UNSUPPORTED_RELATIONSHIP_OPTIONS: dict[str, str] = {
     "doc": "relationships carry no docstring yet; remove it",
     "bake_queries": "it has no effect in SQLAlchemy 2.0; remove it",
     "cascade_backrefs": "removed in SQLAlchemy 2.0; remove it",
-    **dict.fromkeys(
-        ("init", "repr", "default", "default_factory", "compare", "kw_only", "hash"), _DATACLASS
-    ),
 }
 
 #: What configures a relationship's join: a backref takes it from the forward side.

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.orm.mapping.dataclass_fields import take_dataclass_options
 from corral.orm.mapping.properties import MapperProperty
 from corral.orm.relationships.annotations import CustomJoin, unmark
 from corral.orm.relationships.configuration import (
@@ -139,6 +140,8 @@ class Relationship(MapperProperty):
         self.lazy: str = LAZY_STRATEGIES[lazy]
         #: ``lazy="dynamic"``: the write-only collection is an AppenderQuery.
         self.dynamic = lazy == "dynamic"
+        #: ``init=``, ``default_factory=``... for ``MappedAsDataclass`` (see dataclass_fields).
+        self.dataclass_options: dict[str, Any] = {}
         # A viewonly relationship writes nothing, so no persistence cascade follows it.
         default_cascade = "none" if viewonly else "save-update, merge"
         self.cascade = Cascade(default_cascade if cascade is None else cascade)
@@ -514,7 +517,10 @@ def relationship(
     with a ``Mapped[...]`` annotation it may be left out. ``secondary`` names the
     association table of a many-to-many.
     """
-    return Relationship(argument, secondary, **check_relationship_options(kwargs))
+    dataclass_options = take_dataclass_options(kwargs, with_default=True)
+    rel = Relationship(argument, secondary, **check_relationship_options(kwargs))
+    rel.dataclass_options = dataclass_options
+    return rel
 
 
 def backref(name: str, **kwargs: Any) -> tuple[str, dict[str, Any]]:
