@@ -7,6 +7,7 @@ holds the definitions all of them share. import-linter checks the order (pyproje
 
 from corral.exc import SessionLeakWarning
 from corral.orm.base import Mapped, ObjectStatus
+from corral.orm.loading import composite_bundle as _composite_bundle  # noqa: F401 (a hook)
 from corral.orm.loading import descriptions as _descriptions  # noqa: F401 (the SQL hooks)
 from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.strategy_options import (
@@ -27,6 +28,7 @@ from corral.orm.loading.strategy_options import (
 )
 from corral.orm.mapping.aliased import aliased
 from corral.orm.mapping.column_property import column_property
+from corral.orm.mapping.composite import composite
 from corral.orm.mapping.dataclasses import MappedAsDataclass
 from corral.orm.mapping.declarative import DeclarativeBase, registry
 from corral.orm.mapping.declarative_base import declarative_base
@@ -93,6 +95,7 @@ __all__ = [
     "clear_mappers",
     "column_keyed_dict",
     "column_property",
+    "composite",
     "configure_mappers",
     "contains_eager",
     "declarative_base",

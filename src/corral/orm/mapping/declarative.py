@@ -15,6 +15,7 @@ from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
 from corral.orm.mapping.annotated import merged, split_annotated
 from corral.orm.mapping.attributes import InstrumentedAttribute
+from corral.orm.mapping.composite import expand_composites
 from corral.orm.mapping.dataclass_fields import refuse_outside_dataclass
 from corral.orm.mapping.declared_attr import resolve_declared_attrs
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
@@ -383,6 +384,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
             )
     resolve_declared_attrs(cls, _not_a_mixin)
     refuse_outside_dataclass(cls)
+    expand_composites(cls, cls.registry.sql_type_for)
     _refuse_what_would_be_ignored(cls)
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
