@@ -88,10 +88,15 @@ class hybrid_property(Generic[T]):
         self.custom_comparator = custom_comparator
         self.update_expr = update_expr
         self.__name__ = getattr(fget, "__name__", "hybrid")
+        self._named = False
         self.__doc__ = fget.__doc__
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.__name__ = name
+        # The first name wins: with ``@x.inplace.setter def _x_setter`` the hybrid is also
+        # bound under the setter's name, later in the class body.
+        if not self.__dict__.get("_named"):
+            self.__name__ = name
+            self._named = True
 
     def __get__(self, instance: object | None, owner: type | None = None) -> Any:
         if instance is None:
@@ -124,6 +129,7 @@ class hybrid_property(Generic[T]):
 
     def _copy(self, **changes: Any) -> hybrid_property[T]:
         other = copy.copy(self)
+        other._named = False
         other.__dict__.update({name: _function(f) for name, f in changes.items()})
         return other
 

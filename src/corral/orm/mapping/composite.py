@@ -63,9 +63,16 @@ def composite(class_: Any = None, *attrs: Any, **kwargs: Any) -> Any:
 def expand_composites(cls: type, sql_type_for: Callable[[Any, str], Any]) -> None:
     """Before ``cls`` is mapped: map each composite's columns as attributes of the class and
     put its descriptor in place of the declaration."""
+    found = False
+    annotations = inspect.get_annotations(cls)
     for name, value in list(cls.__dict__.items()):
         if not isinstance(value, CompositeDeclaration):
+            if found and (name in annotations or isinstance(value, MappedColumn | Column)):
+                # Set again so that it comes after the composite's columns, as declared.
+                type.__delattr__(cls, name)
+                type.__setattr__(cls, name, value)
             continue
+        found = True
         owner = f"{cls.__name__}.{name}"
         class_ = value.class_ or _class_from_annotation(cls, name)
         field_types = _field_types(class_)

@@ -1,0 +1,572 @@
+"""Mapping extensions without a database: hybrids, declared_attr, column_property, synonym,
+validates, composite, dict collections, association proxies, dataclass mapping, lookups."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+from corral import ForeignKey, Integer, String, exc, func, select, update
+from corral.ext.associationproxy import AssociationProxy, association_proxy
+from corral.ext.hybrid import Comparator, hybrid_method, hybrid_property
+from corral.orm import (
+    DeclarativeBase,
+    KeyFuncDict,
+    Mapped,
+    MappedAsDataclass,
+    Synonym,
+    attribute_keyed_dict,
+    class_mapper,
+    column_keyed_dict,
+    column_property,
+    composite,
+    declared_attr,
+    dynamic_loader,
+    keyfunc_mapping,
+    mapped_column,
+    object_mapper,
+    registry,
+    relationship,
+    synonym,
+    validates,
+)
+from corral.orm import collections as orm_collections
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Interval(Base):
+    __tablename__ = "ext_interval"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start: Mapped[int] = mapped_column()
+    end: Mapped[int] = mapped_column()
+
+    @hybrid_property
+    def length(self) -> int:
+        return self.end - self.start
+
+    @length.inplace.setter
+    def _length_setter(self, value: int) -> None:
+        self.end = self.start + value
+
+    @length.inplace.deleter
+    def _length_deleter(self) -> None:
+        self.end = self.start
+
+    @hybrid_method
+    def contains(self, point: int) -> Any:
+        return (self.start <= point) & (point <= self.end)
+
+    @hybrid_property
+    def radius(self) -> float:
+        half: float = abs(self.length) / 2
+        return half
+
+    @radius.inplace.expression
+    @classmethod
+    def _radius_expression(cls) -> Any:
+        return func.abs(cls.length) / 2
+
+
+class LowerComparator(Comparator[str]):
+    def __eq__(self, other: object) -> Any:
+        return func.lower(self.__clause_element__()) == func.lower(other)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+class Person(Base):
+    __tablename__ = "ext_person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first: Mapped[str] = mapped_column(String(20))
+    last: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(50), default="")
+    fullname: Mapped[str] = column_property(first + " " + last)
+    surname: Mapped[str] = synonym("last")
+
+    @hybrid_property
+    def name_ci(self) -> str:
+        return self.first.lower()
+
+    @name_ci.inplace.comparator
+    @classmethod
+    def _name_ci_comparator(cls) -> LowerComparator:
+        return LowerComparator(cls.first)
+
+    @validates("email")
+    def _check_email(self, key: str, value: str) -> str:
+        if "@" not in value:
+            raise ValueError(f"{key}: {value!r} is not an address")
+        return value.lower()
+
+
+class HasOwner:
+    """A mixin whose foreign key and relationship each mapped class gets its own copy of."""
+
+    owner_id: Mapped[int] = mapped_column(ForeignKey("ext_owner.id"))
+
+    @declared_attr
+    def owner(cls) -> Mapped[Owner]:
+        built: Mapped[Owner] = relationship("Owner")
+        return built
+
+    @declared_attr.directive
+    @classmethod
+    def __tablename__(cls) -> str:
+        return "ext_" + cls.__name__.lower()
+
+
+class Owner(Base):
+    __tablename__ = "ext_owner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Car(HasOwner, Base):
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Boat(HasOwner, Base):
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+class Vertex(Base):
+    __tablename__ = "ext_vertex"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start: Mapped[Point] = composite(mapped_column("x1"), mapped_column("y1"))
+    x2: Mapped[int] = mapped_column()
+    y2: Mapped[int] = mapped_column()
+    end: Mapped[Point] = composite(Point, "x2", "y2")
+
+
+class Note(Base):
+    __tablename__ = "ext_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_id: Mapped[int] = mapped_column(ForeignKey("ext_doc.id"))
+    keyword: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(String(50), default="")
+
+
+class Doc(Base):
+    __tablename__ = "ext_doc"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notes: Mapped[dict[str, Note]] = relationship(collection_class=attribute_keyed_dict("keyword"))
+    texts: AssociationProxy[dict[str, str]] = association_proxy(
+        "notes", "text", creator=lambda k, v: Note(keyword=k, text=v)
+    )
+    keywords = association_proxy("note_list", "keyword", creator=lambda k: Note(keyword=k))
+    note_list: Mapped[list[Note]] = relationship(viewonly=False, overlaps="notes")
+
+
+def test_hybrid_property_reads_python_on_objects_and_sql_on_the_class() -> None:
+    """The same function gives an int on an object and an expression on the class."""
+    interval = Interval(start=2, end=7)
+    assert interval.length == 5
+    sql = str(select(Interval.id).where(Interval.length > 3))
+    assert "ext_interval.end - ext_interval.start > :param_1" in sql
+
+
+def test_hybrid_setter_and_deleter_write_through_the_functions() -> None:
+    """``obj.length = n`` runs the setter; ``del obj.length`` the deleter."""
+    interval = Interval(start=2, end=7)
+    interval.length = 10
+    assert interval.end == 12
+    del interval.length
+    assert interval.end == 2
+
+
+def test_hybrid_without_setter_refuses_assignment_naming_it() -> None:
+    """Assigning a hybrid with no setter names the hybrid and the fix."""
+    with pytest.raises(AttributeError, match=r"Interval.radius has no setter"):
+        Interval(start=1, end=2).radius = 3
+
+
+def test_hybrid_expression_replaces_the_class_level_sql() -> None:
+    """``.expression`` (given as a classmethod via inplace) builds the class's SQL."""
+    assert Interval(start=0, end=-4).radius == 2
+    assert "abs(ext_interval.end - ext_interval.start) / " in str(select(Interval.radius))
+
+
+def test_hybrid_method_takes_arguments_on_objects_and_class() -> None:
+    """A hybrid method is a method on objects and builds a condition on the class."""
+    assert Interval(start=1, end=5).contains(3)
+    sql = str(select(Interval.id).where(Interval.contains(3)))
+    assert "ext_interval.start <= :start_1 AND ext_interval.end >= :end_1" in sql
+
+
+def test_hybrid_comparator_redefines_the_operators() -> None:
+    """A Comparator subclass's ``__eq__`` makes the class-level comparison SQL."""
+    sql = str(select(Person.id).where(Person.name_ci == "Ada"))
+    assert "lower(ext_person.first) = lower(:lower_1)" in sql
+    assert Person(first="ADA", last="L", email="a@b").name_ci == "ada"
+
+
+def test_hybrid_copies_leave_the_original_unchanged() -> None:
+    """``.setter`` returns a new hybrid (SQLAlchemy 2.0), unlike ``.inplace.setter``."""
+
+    def getter(self: Any) -> int:
+        return 1
+
+    original: hybrid_property[int] = hybrid_property(getter)
+    copy = original.setter(lambda self, value: None)
+    assert original.fset is None and copy.fset is not None
+    assert original.update_expr is None
+
+
+def test_column_property_is_selected_with_the_class_and_usable_in_sql() -> None:
+    """The expression is a column of ``select(Person)`` and compares in WHERE."""
+    sql = str(select(Person).where(Person.fullname == "a b"))
+    assert "ext_person.first || :param_1 || ext_person.last AS fullname" in sql
+    assert "WHERE ext_person.first || :param_1 || ext_person.last = " in sql
+    assert Person(first="a", last="b", email="x@y").fullname is None  # not loaded yet
+
+
+def test_column_property_refuses_unknown_options() -> None:
+    """Options column_property() does not have are refused by name."""
+    with pytest.raises(exc.ArgumentError, match="does not support comparator_factory"):
+        column_property(Person.first, comparator_factory=object)
+
+
+def test_synonym_reads_writes_and_compares_as_its_target() -> None:
+    """A synonym is its target on objects and in SQL; the constructor takes it."""
+    person = Person(first="a", surname="b", email="x@y")
+    assert person.last == "b" and person.surname == "b"
+    person.surname = "c"
+    assert person.last == "c"
+    assert isinstance(Person.__dict__["surname"], Synonym)
+    assert "WHERE ext_person.last = " in str(select(Person.id).where(Person.surname == "x"))
+
+
+def test_synonym_refuses_map_column() -> None:
+    """map_column=True is refused with what to write instead."""
+    with pytest.raises(exc.ArgumentError, match=r"map_column=True\) is not supported"):
+        synonym("x", map_column=True)
+
+
+def test_validates_runs_in_the_constructor_and_on_assignment() -> None:
+    """The validator's result is stored; a ValueError it raises propagates."""
+    person = Person(first="a", last="b", email="A@B.ORG")
+    assert person.email == "a@b.org"
+    person.email = "C@D"
+    assert person.email == "c@d"
+    with pytest.raises(ValueError, match="not an address"):
+        person.email = "nope"
+    with pytest.raises(ValueError, match="not an address"):
+        Person(first="a", last="b", email="nope")
+
+
+def test_validates_refuses_an_unknown_attribute() -> None:
+    """A validator of a name the class does not map is refused at mapping time."""
+    with pytest.raises(exc.MappingError, match="validates 'nothing'"):
+
+        class Bad(Base):
+            __tablename__ = "ext_bad_validates"
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+            @validates("nothing")
+            def _check(self, key: str, value: Any) -> Any:
+                return value
+
+
+def test_validates_include_removes_is_refused() -> None:
+    """include_removes=True is refused rather than ignored."""
+    with pytest.raises(exc.ArgumentError, match=r"include_removes=True\) is not supported"):
+        validates("x", include_removes=True)
+
+
+def test_declared_attr_gives_each_class_its_own_relationship_and_table_name() -> None:
+    """The mixin's relationship and __tablename__ are built per class."""
+    assert Car.__table__.name == "ext_car" and Boat.__table__.name == "ext_boat"
+    assert Car.owner is not Boat.owner
+    assert Car.__table__.c.owner_id is not Boat.__table__.c.owner_id
+    sql = str(select(Car.id).where(Car.owner.has(Owner.id == 1)))  # type: ignore[attr-defined]
+    assert "FROM ext_owner" in sql and "ext_owner.id = ext_car.owner_id" in sql
+
+
+def test_relationship_on_a_mixin_without_declared_attr_is_refused() -> None:
+    """A plain relationship() on a mixin names declared_attr as the fix."""
+
+    class Mixin:
+        owner = relationship("Owner")
+
+    with pytest.raises(exc.MappingError, match="make it a @declared_attr method"):
+
+        class Bad(Mixin, Base):
+            __tablename__ = "ext_bad_mixin"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            owner_id: Mapped[int] = mapped_column(ForeignKey("ext_owner.id"))
+
+
+def test_declared_attr_cascading_is_refused() -> None:
+    """declared_attr.cascading is refused rather than run differently."""
+    with pytest.raises(exc.ArgumentError, match="cascading is not supported"):
+        declared_attr.cascading(lambda cls: None)
+
+
+def test_composite_maps_its_columns_and_builds_the_value_object() -> None:
+    """Inline columns are mapped (typed from Point), read and written as one Point."""
+    assert list(Vertex.__table__.c.keys()) == ["id", "x1", "y1", "x2", "y2"]
+    assert isinstance(Vertex.__table__.c.x1.type, Integer)
+    vertex = Vertex(start=Point(1, 2), end=Point(3, 4))
+    assert (vertex.x1, vertex.y1, vertex.x2, vertex.y2) == (1, 2, 3, 4)  # type: ignore[attr-defined]
+    assert vertex.start == Point(1, 2) and vertex.end == Point(3, 4)
+    vertex.start = Point(5, 6)
+    assert vertex.x1 == 5  # type: ignore[attr-defined]
+
+
+def test_composite_compares_every_column() -> None:
+    """``==`` is an AND of each column; ``!=`` an OR."""
+    sql = str(select(Vertex.id).where(Vertex.start == Point(1, 2)))
+    assert "ext_vertex.x1 = :x1_1 AND ext_vertex.y1 = :y1_1" in sql
+    sql = str(select(Vertex.id).where(Vertex.end != Point(1, 2)))
+    assert "ext_vertex.x2 != :x2_1 OR ext_vertex.y2 != :y2_1" in sql
+
+
+def test_keyed_dict_holds_members_under_their_attribute() -> None:
+    """attribute_keyed_dict keys members; setting and deleting keys changes the members."""
+    doc = Doc()
+    note = Note(keyword="a")
+    doc.notes["a"] = note
+    assert doc.notes == {"a": note}
+    doc.notes = {"b": Note(keyword="b")}
+    assert list(doc.notes) == ["b"]
+    del doc.notes["b"]
+    assert doc.notes == {}
+    with pytest.raises(exc.ArgumentError, match="is a dict collection; assign a dict"):
+        doc.notes = [note]  # type: ignore[assignment]
+
+
+def test_keyfunc_dict_set_and_remove_use_the_key_function() -> None:
+    """KeyFuncDict.set() stores under keyfunc(value); remove() checks the key holds it."""
+    holder: KeyFuncDict[str, Note] = keyfunc_mapping(lambda n: n.keyword.upper())()
+    note = Note(keyword="x")
+    holder.set(note)
+    assert holder == {"X": note}
+    with pytest.raises(exc.InvalidRequestError, match="holds another object"):
+        holder.remove(Note(keyword="x"))
+    holder.remove(note)
+    assert holder == {}
+
+
+def test_column_keyed_dict_and_legacy_names() -> None:
+    """column_keyed_dict keys by a column attribute; the 1.x names are the same functions."""
+    holder = column_keyed_dict(Note.keyword)()
+    holder.set(Note(keyword="k"))
+    assert list(holder) == ["k"]
+    assert orm_collections.attribute_mapped_collection is attribute_keyed_dict
+    assert orm_collections.MappedCollection is KeyFuncDict
+
+
+def test_unsupported_collection_class_is_refused() -> None:
+    """A list subclass or a non-dict factory is refused naming what works."""
+    with pytest.raises(exc.ArgumentError, match="list or set subclass"):
+        relationship("X", collection_class=type("L", (list,), {}))
+    with pytest.raises(exc.ArgumentError, match="collection_class must be list, set or a dict"):
+        relationship("X", collection_class=lambda: [])
+
+
+def test_association_proxy_on_a_list_creates_intermediates() -> None:
+    """Appending to the proxy creates a Note through creator; reading gives keywords."""
+    doc = Doc()
+    doc.keywords.append("x")
+    doc.keywords += ["y"]
+    assert doc.keywords == ["x", "y"]
+    assert [n.keyword for n in doc.note_list] == ["x", "y"]
+    doc.keywords.remove("x")
+    assert doc.keywords == ["y"]
+    doc.keywords = ["z"]
+    assert [n.keyword for n in doc.note_list] == ["z"]
+
+
+def test_association_proxy_on_a_dict_sets_the_member_attribute() -> None:
+    """A dict proxy reads and writes the members' attribute under their keys."""
+    doc = Doc()
+    doc.texts["a"] = "first"
+    assert doc.notes["a"].text == "first"
+    doc.texts["a"] = "second"
+    assert doc.texts == {"a": "second"} and len(doc.notes) == 1
+
+
+def test_association_proxy_sql_goes_through_the_relationship() -> None:
+    """``contains`` / ``any`` / ``==`` become EXISTS over the relationship."""
+    sql = str(select(Doc.id).where(Doc.keywords.contains("x")))
+    assert "EXISTS (SELECT 1" in sql and "ext_note.keyword = :keyword_1" in sql
+    assert "EXISTS" in str(select(Doc.id).where(Doc.keywords.any()))
+
+
+def test_association_proxy_refuses_factories() -> None:
+    """proxy_factory= and friends are refused by name."""
+    with pytest.raises(exc.ArgumentError, match="proxy_factory"):
+        association_proxy("a", "b", proxy_factory=list)
+
+
+class DataBase(MappedAsDataclass, DeclarativeBase):
+    pass
+
+
+class Item(DataBase):
+    __tablename__ = "ext_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True, init=False)
+    name: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(default=1)
+    tags: Mapped[list[Tag]] = relationship(default_factory=list, repr=False)
+    secret: Mapped[str | None] = mapped_column(String(20), default=None, repr=False, kw_only=True)
+
+
+class Tag(DataBase):
+    __tablename__ = "ext_tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True, init=False)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("ext_item.id"), init=False)
+    label: Mapped[str] = mapped_column(String(20))
+
+
+def test_mapped_as_dataclass_makes_init_repr_and_eq() -> None:
+    """Positional __init__ in body order, defaults, factories, repr=False and kw_only."""
+    item = Item("box", 3, secret="s")
+    assert (item.name, item.size, item.tags, item.secret) == ("box", 3, [], "s")
+    assert repr(item) == "Item(id=None, name='box', size=3)"
+    assert Item("a") == Item("a") and Item("a") != Item("b")
+    assert Item("a").size == 1
+    assert dataclasses.is_dataclass(Item)
+    with pytest.raises(TypeError):
+        Item(id=5, name="x")  # type: ignore[call-arg]
+
+
+def test_mapped_as_dataclass_fields_are_instrumented() -> None:
+    """The dataclass __init__ sets mapped attributes, so relationships keep both sides."""
+    tag = Tag("t")
+    item = Item("box", tags=[tag])
+    assert item.tags == [tag]
+    assert isinstance(Item.__dict__["name"], object) and "name" in Item.__mapper__.columns_by_key
+
+
+def test_mapped_as_dataclass_class_options() -> None:
+    """Class keywords reach dataclasses.dataclass (here: no __eq__, keyword-only)."""
+
+    class Loose(DataBase, eq=False, kw_only=True):
+        __tablename__ = "ext_loose"
+        id: Mapped[int] = mapped_column(primary_key=True, init=False)
+        name: Mapped[str] = mapped_column(String(20))
+
+    assert Loose(name="a") != Loose(name="a")
+    with pytest.raises(TypeError):
+        Loose("a")  # type: ignore[call-arg]
+
+
+def test_dataclass_options_outside_dataclass_mapping_are_refused() -> None:
+    """init= on a class not mapped as a dataclass is refused naming MappedAsDataclass."""
+    with pytest.raises(exc.MappingError, match="not mapped as a dataclass"):
+
+        class Plain(Base):
+            __tablename__ = "ext_plain_dc"
+            id: Mapped[int] = mapped_column(primary_key=True, init=False)
+
+
+def test_object_mapper_and_class_mapper() -> None:
+    """Both find the Mapper; unmapped classes and objects raise the Unmapped errors."""
+    assert class_mapper(Person) is Person.__mapper__
+    assert object_mapper(Person(first="a", last="b", email="a@b")) is Person.__mapper__
+    with pytest.raises(exc.UnmappedClassError, match="'int' is not mapped"):
+        class_mapper(int)
+    with pytest.raises(exc.UnmappedInstanceError, match="'str' is not mapped"):
+        object_mapper("text")
+
+
+def test_registry_dispose_unmaps_its_classes_only() -> None:
+    """registry.dispose() un-maps the classes of that registry and leaves the others."""
+    own = registry()
+
+    class Local(DeclarativeBase):
+        registry = own
+
+    class Thing(Local):
+        __tablename__ = "ext_thing"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    own.dispose()
+    with pytest.raises(exc.UnmappedClassError):
+        class_mapper(Thing)
+    assert class_mapper(Person) is Person.__mapper__
+
+
+def test_clear_mappers_unmaps_every_class() -> None:
+    """clear_mappers() un-maps every mapped class (run apart: it affects the process)."""
+    program = textwrap.dedent(
+        """
+        from corral.orm import DeclarativeBase, Mapped, mapped_column, clear_mappers
+        from corral.orm import class_mapper
+        from corral import exc
+
+        class Base(DeclarativeBase):
+            pass
+
+        class A(Base):
+            __tablename__ = "a"
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+        clear_mappers()
+        try:
+            class_mapper(A)
+        except exc.UnmappedClassError:
+            print("unmapped")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "unmapped"
+
+
+def test_dynamic_relationship_refuses_assignment() -> None:
+    """A dynamic collection is changed by append()/remove(), not assignment."""
+
+    class Shelf(Base):
+        __tablename__ = "ext_shelf"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        books = dynamic_loader("Book")
+
+    class Book(Base):
+        __tablename__ = "ext_book"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        shelf_id: Mapped[int] = mapped_column(ForeignKey("ext_shelf.id"))
+
+    shelf = Shelf()
+    with pytest.raises(exc.InvalidRequestError, match="dynamic collection"):
+        shelf.books = []
+    with pytest.raises(TypeError, match=r"count\(\)"):
+        len(shelf.books)
+
+
+def test_hybrid_update_expression_gives_the_pairs() -> None:
+    """update_expression's function turns a value into (column, value) pairs."""
+
+    def getter(self: Any) -> Any:
+        return self.first
+
+    split: hybrid_property[Any] = hybrid_property(getter)
+    split = split.update_expression(lambda cls, value: [(cls.first, value.upper())])
+    assert split.update_pairs(Person, "x") == [(Person.first, "X")]
+    assert "UPDATE ext_person SET first" in str(
+        update(Person).values(dict(split.update_pairs(Person, "x")))
+    )
