@@ -43,7 +43,7 @@ from corral.orm.mapping.synonym import Synonym, synonym
 from corral.orm.mapping.validates import validates
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.annotations import foreign, remote
-from corral.orm.relationships.dynamic import AppenderQuery, dynamic_loader
+from corral.orm.relationships.dynamic import AppenderQuery, DynamicMapped, dynamic_loader
 from corral.orm.relationships.keyed_collections import (
     KeyFuncDict,
     attribute_keyed_dict,
@@ -71,6 +71,7 @@ __all__ = [
     "Backoff",
     "Bundle",
     "DeclarativeBase",
+    "DynamicMapped",
     "FromStatement",
     "KeyFuncDict",
     "Load",

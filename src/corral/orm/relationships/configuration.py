@@ -74,11 +74,13 @@ def from_annotation(rel: Relationship, classes: dict[str, type]) -> tuple[Any, t
         return _from_annotation_text(rel, annotation)
     if get_origin(annotation) is not None and get_args(annotation):
         from corral.orm.base import Mapped
+        from corral.orm.relationships.dynamic import AppenderQuery
         from corral.orm.relationships.write_only import WriteOnlyCollection
 
         if get_origin(annotation) is Mapped:
             annotation = get_args(annotation)[0]
-        elif get_origin(annotation) is WriteOnlyCollection:  # WriteOnlyMapped["Event"]
+        elif get_origin(annotation) in (WriteOnlyCollection, AppenderQuery):
+            # WriteOnlyMapped["Event"], DynamicMapped["Event"]
             target, _, _ = _from_type(rel, get_args(annotation)[0])
             return target, list, False
     return _from_type(rel, annotation)
@@ -118,7 +120,7 @@ def _from_node(rel: Relationship, node: ast.expr, text: str) -> tuple[Any, type 
         name = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
         if name == "Mapped":
             return _from_node(rel, node.slice, text)
-        if name in ("WriteOnlyMapped", "WriteOnlyCollection"):
+        if name in ("WriteOnlyMapped", "WriteOnlyCollection", "DynamicMapped", "AppenderQuery"):
             target, _, _ = _from_node(rel, node.slice, text)
             return target, list, False
         if name in ("dict", "Dict", "Mapping", "MutableMapping") and isinstance(

@@ -179,6 +179,10 @@ class AppenderQuery(WriteOnlyCollection[T], DynamicQuery):
         return f"<AppenderQuery {self._rel.describe()}>"
 
 
+#: The annotation of a dynamic relationship: ``entries: DynamicMapped["Entry"]``.
+DynamicMapped = AppenderQuery
+
+
 def dynamic_loader(argument: Any = None, **kwargs: Any) -> Any:
     """``relationship(argument, lazy="dynamic", ...)``."""
     from corral.orm.relationships.relationship import relationship
@@ -186,4 +190,4 @@ def dynamic_loader(argument: Any = None, **kwargs: Any) -> Any:
     return relationship(argument, lazy="dynamic", **kwargs)
 
 
-__all__ = ["AppenderQuery", "DynamicQuery", "dynamic_loader"]
+__all__ = ["AppenderQuery", "DynamicMapped", "DynamicQuery", "dynamic_loader"]
