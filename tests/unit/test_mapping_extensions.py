@@ -33,6 +33,7 @@ from corral.orm import (
     registry,
     relationship,
     synonym,
+    synonym_for,
     validates,
 )
 from corral.orm import collections as orm_collections
@@ -254,6 +255,22 @@ def test_synonym_reads_writes_and_compares_as_its_target() -> None:
     assert person.last == "c"
     assert isinstance(Person.__dict__["surname"], Synonym)
     assert "WHERE ext_person.last = " in str(select(Person.id).where(Person.surname == "x"))
+
+
+def test_synonym_for_reads_through_the_getter_and_queries_the_column() -> None:
+    """synonym_for's getter runs on objects; on the class it is the named column."""
+
+    class Label(Base):
+        __tablename__ = "ext_label_syn"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        text: Mapped[str] = mapped_column(String(20))
+
+        @synonym_for("text")
+        def shout(self) -> str:
+            return self.text.upper()
+
+    assert Label(text="hi").shout == "HI"
+    assert "WHERE ext_label_syn.text = " in str(select(Label.id).where(Label.shout == "x"))
 
 
 def test_synonym_refuses_map_column() -> None:

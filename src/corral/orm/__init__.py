@@ -39,16 +39,20 @@ from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.mapper_lookup import class_mapper, clear_mappers, object_mapper
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
 from corral.orm.mapping.query_expression import query_expression
-from corral.orm.mapping.synonym import Synonym, synonym
+from corral.orm.mapping.synonym import Synonym, synonym, synonym_for
 from corral.orm.mapping.validates import validates
 from corral.orm.relationships import Relationship, RelationshipProperty
 from corral.orm.relationships.annotations import foreign, remote
 from corral.orm.relationships.dynamic import AppenderQuery, DynamicMapped, dynamic_loader
 from corral.orm.relationships.keyed_collections import (
     KeyFuncDict,
+    MappedCollection,
     attribute_keyed_dict,
+    attribute_mapped_collection,
     column_keyed_dict,
+    column_mapped_collection,
     keyfunc_mapping,
+    mapped_collection,
 )
 from corral.orm.relationships.relationship import backref, relationship
 from corral.orm.relationships.with_parent import with_parent
@@ -77,6 +81,7 @@ __all__ = [
     "Load",
     "Mapped",
     "MappedAsDataclass",
+    "MappedCollection",
     "MappedColumn",
     "Mapper",
     "MapperProperty",
@@ -91,10 +96,12 @@ __all__ = [
     "WriteOnlyMapped",
     "aliased",
     "attribute_keyed_dict",
+    "attribute_mapped_collection",
     "backref",
     "class_mapper",
     "clear_mappers",
     "column_keyed_dict",
+    "column_mapped_collection",
     "column_property",
     "composite",
     "configure_mappers",
@@ -113,6 +120,7 @@ __all__ = [
     "load_only",
     "make_transient",
     "make_transient_to_detached",
+    "mapped_collection",
     "mapped_column",
     "noload",
     "object_mapper",
@@ -127,6 +135,7 @@ __all__ = [
     "sessionmaker",
     "subqueryload",
     "synonym",
+    "synonym_for",
     "undefer",
     "undefer_group",
     "validates",

@@ -6,16 +6,14 @@ same functions.
 
 from corral.orm.relationships.keyed_collections import (
     KeyFuncDict,
+    MappedCollection,
     attribute_keyed_dict,
+    attribute_mapped_collection,
     column_keyed_dict,
+    column_mapped_collection,
     keyfunc_mapping,
+    mapped_collection,
 )
-
-#: SQLAlchemy 1.x names.
-MappedCollection = KeyFuncDict
-attribute_mapped_collection = attribute_keyed_dict
-column_mapped_collection = column_keyed_dict
-mapped_collection = keyfunc_mapping
 
 __all__ = [
     "KeyFuncDict",

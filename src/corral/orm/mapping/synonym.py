@@ -8,6 +8,7 @@ attribute still stands for the mapped one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from corral import exc
@@ -76,4 +77,13 @@ def synonym(
     return Synonym(name, descriptor, doc)
 
 
-__all__ = ["Synonym", "synonym"]
+def synonym_for(name: str, map_column: bool = False) -> Callable[[Callable[[Any], Any]], Any]:
+    """Decorate a getter: ``synonym(name, descriptor=property(getter))``."""
+
+    def make(getter: Callable[[Any], Any]) -> Any:
+        return synonym(name, map_column=map_column, descriptor=property(getter))
+
+    return make
+
+
+__all__ = ["Synonym", "synonym", "synonym_for"]

@@ -159,6 +159,13 @@ def _refuse_ignore(flag: bool, name: str) -> None:
         )
 
 
+#: SQLAlchemy 1.x names of the same things.
+MappedCollection = KeyFuncDict
+attribute_mapped_collection = attribute_keyed_dict
+column_mapped_collection = column_keyed_dict
+mapped_collection = keyfunc_mapping
+
+
 def dict_factory(collection_class: Any) -> Callable[[], KeyFuncDict[Any, Any]] | None:
     """The factory of dict views when ``collection_class`` makes a ``KeyFuncDict``; None
     for list and set; an error for anything else."""
@@ -208,10 +215,14 @@ def members_of(rel: Relationship, value: Any) -> Iterable[Any]:
 
 __all__ = [
     "KeyFuncDict",
+    "MappedCollection",
     "attribute_keyed_dict",
+    "attribute_mapped_collection",
     "column_keyed_dict",
+    "column_mapped_collection",
     "dict_factory",
     "dict_view",
     "keyfunc_mapping",
+    "mapped_collection",
     "members_of",
 ]
