@@ -43,7 +43,10 @@ class DynamicQuery:
     @property
     def statement(self) -> Select:
         """The SELECT this query runs."""
-        return self._statement if self._statement is not None else self._base()
+        if self._statement is not None:
+            return self._statement
+        self._session()  # a pending owner gets its row first
+        return self._base()
 
     def _refined(self, statement: Select) -> DynamicQuery:
         return DynamicQuery(self._owner, self._rel, statement)
@@ -67,9 +70,15 @@ class DynamicQuery:
         return self._refined(self.statement.offset(offset))
 
     def _session(self) -> Any:
+        """The owner's session, once the owner has a row (a pending owner is autoflushed
+        first, as the query's autoflush would); None before."""
         state = state_of(self._owner)
-        if state.key is None or state.session is None:
+        if state.session is None:
             return None
+        if state.key is None:
+            state.session._autoflush()
+            if state.key is None:  # autoflush is off
+                return None
         return state.session
 
     def _pending(self) -> list[Any]:
