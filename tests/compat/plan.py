@@ -62,10 +62,21 @@ DOC_GROUPS: tuple[DocGroup, ...] = (
         "queryguide-relationships",
         (QUERYGUIDE + "_plain_setup.rst", QUERYGUIDE + "relationships.rst"),
     ),
+    # The mapping extensions (issue 15): each page sets up its own mapping.
+    DocGroup("ext-associationproxy", ("orm/extensions/associationproxy.rst",)),
+    DocGroup("orm-composites", ("orm/composites.rst",)),
+    DocGroup("orm-mapped-attributes", ("orm/mapped_attributes.rst",)),
+    DocGroup("orm-collection-api", ("orm/collection_api.rst",)),
+    DocGroup("orm-declarative-mixins", ("orm/declarative_mixins.rst",)),
+    DocGroup("orm-dataclasses", ("orm/dataclasses.rst",)),
+    DocGroup("orm-large-collections", ("orm/large_collections.rst",)),
 )
 
 EXAMPLES: tuple[Example, ...] = (
     Example("association/basic_association.py"),
+    Example("association/proxied_association.py"),
+    Example("association/dict_of_sets_with_default.py"),
+    Example("adjacency_list/adjacency_list.py"),
     Example("graphs/directed_graph.py"),
     Example(
         "materialized_paths/materialized_paths.py",

@@ -9,7 +9,19 @@ from typing import Any
 
 import pytest
 
-from corral import JSON, Engine, ForeignKey, Session, String, func, select, text
+from corral import (
+    JSON,
+    Column,
+    Engine,
+    ForeignKey,
+    Session,
+    String,
+    Table,
+    exc,
+    func,
+    select,
+    text,
+)
 from corral.ext.associationproxy import AssociationProxy, association_proxy
 from corral.ext.hybrid import hybrid_method, hybrid_property
 from corral.ext.mutable import MutableDict, MutableList
@@ -18,6 +30,8 @@ from corral.orm import (
     DynamicMapped,
     Mapped,
     MappedAsDataclass,
+    WriteOnlyCollection,
+    WriteOnlyMapped,
     attribute_keyed_dict,
     column_property,
     composite,
@@ -97,6 +111,33 @@ class Label(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("mx_account.id"))
     text: Mapped[str] = mapped_column(String(20))
+
+
+class Ledger(Base):
+    __tablename__ = "mx_ledger"
+    __mapper_args__ = {"eager_defaults": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The annotation alone makes these write-only / dynamic, as in SQLAlchemy.
+    lines: WriteOnlyMapped[Line] = relationship(order_by="Line.id")
+    audited: WriteOnlyMapped[Line] = relationship(secondary="mx_ledger_audit", viewonly=False)
+    recent: DynamicMapped[Line] = relationship(viewonly=True)
+
+
+class Line(Base):
+    __tablename__ = "mx_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledger_id: Mapped[int | None] = mapped_column(ForeignKey("mx_ledger.id"))
+    text: Mapped[str] = mapped_column(String(30))
+
+
+ledger_audit = Table(
+    "mx_ledger_audit",
+    Base.metadata,
+    Column("ledger_id", ForeignKey("mx_ledger.id"), primary_key=True),
+    Column("line_id", ForeignKey("mx_line.id"), primary_key=True),
+)
 
 
 class Owned:
@@ -358,3 +399,41 @@ def test_mapped_dataclass_round_trips(db: Engine) -> None:
         assert (loaded.title, loaded.pages) == ("dune", 100)
         assert [c.name for c in loaded.chapters] == ["one", "two"]
         assert repr(loaded) == f"Book(id={book_id}, title='dune', pages=100)"
+
+
+def test_write_only_collection_assigned_before_the_owner_has_a_row(db: Engine) -> None:
+    """WriteOnlyMapped alone makes the collection write-only; a new owner may be given its
+    members, which the flush INSERTs."""
+    with Session(db) as session:
+        ledger = Ledger(lines=[Line(text="a"), Line(text="b")])  # type: ignore[arg-type]
+        assert isinstance(ledger.lines, WriteOnlyCollection)
+        assert isinstance(ledger.recent, AppenderQuery)
+        session.add(ledger)
+        session.commit()
+        texts = session.scalars(ledger.lines.select()).all()
+        assert [line.text for line in texts] == ["a", "b"]
+        with pytest.raises(exc.InvalidRequestError, match="never by assignment"):
+            ledger.lines = []  # type: ignore[assignment]
+
+
+def test_write_only_insert_update_delete_statements(db: Engine) -> None:
+    """insert() fills the owner's key; update()/delete() reach only the members' rows,
+    through the association table too."""
+    with Session(db) as session:
+        ledger, other = Ledger(), Ledger()
+        session.add_all([ledger, other])
+        session.flush()
+        session.execute(ledger.lines.insert(), [{"text": "x"}, {"text": "y"}])
+        session.execute(other.lines.insert(), [{"text": "z"}])
+        assert "WHERE :param_1 = mx_line.ledger_id" in str(ledger.lines.select())
+        session.execute(ledger.lines.update().values(text=Line.text + "!"))
+        rows = session.execute(select(Line.ledger_id, Line.text).order_by(Line.id)).all()
+        assert [tuple(r) for r in rows] == [(ledger.id, "x!"), (ledger.id, "y!"), (other.id, "z")]
+        z = session.scalars(select(Line).where(Line.text == "z")).one()
+        ledger.audited.add(z)
+        session.flush()
+        session.execute(ledger.audited.update().values(text="audited"))
+        assert session.scalar(select(Line.text).where(Line.id == z.id)) == "audited"
+        session.execute(ledger.lines.delete())
+        assert session.scalars(select(Line.text)).all() == ["audited"]
+        assert [line.text for line in other.recent] == ["audited"]

@@ -28,6 +28,7 @@ from corral.orm import (
     declared_attr,
     dynamic_loader,
     keyfunc_mapping,
+    make_transient_to_detached,
     mapped_column,
     object_mapper,
     registry,
@@ -556,7 +557,8 @@ def test_clear_mappers_unmaps_every_class() -> None:
 
 
 def test_dynamic_relationship_refuses_assignment() -> None:
-    """A dynamic collection is changed by append()/remove(), not assignment."""
+    """A dynamic collection of an object with a row is changed by append()/remove(), not
+    assignment."""
 
     class Shelf(Base):
         __tablename__ = "ext_shelf"
@@ -568,7 +570,8 @@ def test_dynamic_relationship_refuses_assignment() -> None:
         id: Mapped[int] = mapped_column(primary_key=True)
         shelf_id: Mapped[int] = mapped_column(ForeignKey("ext_shelf.id"))
 
-    shelf = Shelf()
+    shelf = Shelf(id=1)
+    make_transient_to_detached(shelf)
     with pytest.raises(exc.InvalidRequestError, match="dynamic collection"):
         shelf.books = []
     with pytest.raises(TypeError, match=r"count\(\)"):

@@ -341,7 +341,7 @@ def _check_explicit_table(cls: type, table: Table) -> None:
 
 
 #: ``__mapper_args__`` keys corral understands.
-MAPPER_ARGS = ("check_read_values", "version_id_col", "version_id_generator")
+MAPPER_ARGS = ("check_read_values", "eager_defaults", "version_id_col", "version_id_generator")
 
 #: Declarative hooks SQLAlchemy reads that corral has no equivalent for, with what to do instead.
 UNSUPPORTED_HOOKS = {
@@ -412,6 +412,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     version_column = _find_version_column(cls, version, columns)
     generator = mapper_args.pop("version_id_generator", None)
     check_read_values = bool(mapper_args.pop("check_read_values", False))
+    _check_eager_defaults(cls, mapper_args.pop("eager_defaults", "auto"))
     if mapper_args:
         raise exc.MappingError(
             f"{cls.__name__}.__mapper_args__ has keys corral does not support: "
@@ -452,6 +453,17 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
 def _not_a_mixin(klass: type) -> bool:
     """Whether a class of the MRO is corral's base or a mapped class (not a mixin)."""
     return klass is object or klass is DeclarativeBase or "__mapper__" in klass.__dict__
+
+
+def _check_eager_defaults(cls: type, value: Any) -> None:
+    """``eager_defaults``: corral always reads server-decided values back with the INSERT
+    where the database has RETURNING (SQLAlchemy's "auto"), else on first access; True and
+    False change only when that SELECT happens, so they are accepted."""
+    if value not in (True, False, "auto"):
+        raise exc.MappingError(
+            f"{cls.__name__}.__mapper_args__['eager_defaults'] takes True, False or 'auto', "
+            f"got {value!r}"
+        )
 
 
 def _find_version_column(cls: type, version: Any, columns: dict[str, Column]) -> Column | None:

@@ -71,16 +71,9 @@ class RelationshipAttribute(Generic[T]):
                 f"{rel.describe()} is viewonly=True: it is read from the database but never "
                 "written. Change the relationship that owns the foreign key instead"
             )
-        if rel.lazy == "write_only" and rel.dynamic:
-            raise exc.InvalidRequestError(
-                f"{rel.describe()} is a dynamic collection; change it with "
-                f"obj.{rel.key}.append(item) / .remove(item), not by assignment"
-            )
         if rel.lazy == "write_only":
-            raise exc.InvalidRequestError(
-                f"{rel.describe()} is a write-only collection; change it with "
-                f"obj.{rel.key}.add(item) / .remove(item), never by assignment"
-            )
+            _fill_write_only(instance, rel, value)
+            return
         if rel.uselist:
             set_collection(instance, rel, value)
         else:
@@ -145,6 +138,31 @@ class KeyedRelationshipAttribute(RelationshipAttribute[T]):
         from corral.orm.relationships.keyed_collections import members_of
 
         super().__set__(instance, members_of(self.rel, value))
+
+
+def _fill_write_only(owner: Any, rel: Relationship, value: Any) -> None:
+    """``Account(transactions=[...])``: a write-only (or dynamic) collection is assigned only
+    before its owner has a row; it then holds those objects, added at the flush."""
+    from corral.orm.mapping.instance_state import state_of
+
+    if state_of(owner).key is not None:
+        if rel.dynamic:
+            raise exc.InvalidRequestError(
+                f"{rel.describe()} is a dynamic collection; change it with "
+                f"obj.{rel.key}.append(item) / .remove(item), not by assignment"
+            )
+        raise exc.InvalidRequestError(
+            f"{rel.describe()} is a write-only collection; change it with "
+            f"obj.{rel.key}.add(item) / .remove(item), never by assignment"
+        )
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise exc.ArgumentError(
+            f"{rel.describe()} is a collection; assign a list of "
+            f"{rel.mapper.class_.__name__} objects, got {type(value).__name__}"
+        )
+    collection = rel.write_only_collection(owner)
+    owner.__dict__[rel.key] = collection
+    collection.add_all(list(value))
 
 
 def set_collection(owner: Any, rel: Relationship, value: Any) -> None:

@@ -86,6 +86,22 @@ def from_annotation(rel: Relationship, classes: dict[str, type]) -> tuple[Any, t
     return _from_type(rel, annotation)
 
 
+def lazy_from_annotation(rel: Relationship) -> str | None:
+    """``"write_only"`` / ``"dynamic"`` when annotated ``WriteOnlyMapped[...]`` /
+    ``DynamicMapped[...]`` (which choose the collection's kind), else None."""
+    annotation = rel.annotation
+    if isinstance(annotation, str):
+        name = annotation.split("[", 1)[0].strip().rpartition(".")[2]
+    else:
+        origin = get_origin(annotation)
+        name = getattr(origin, "__name__", "")
+    if name in ("WriteOnlyMapped", "WriteOnlyCollection"):
+        return "write_only"
+    if name in ("DynamicMapped", "AppenderQuery"):
+        return "dynamic"
+    return None
+
+
 def _from_type(rel: Relationship, annotation: Any) -> tuple[Any, type | None, bool]:
     origin = get_origin(annotation)
     if origin in (list, set):

@@ -24,6 +24,7 @@ from corral.orm.relationships.configuration import (
     foreign_key_pairs,
     from_annotation,
     has_column_pair,
+    lazy_from_annotation,
     one_constraint,
     pairs_from_condition,
     resolve_mapper,
@@ -216,6 +217,14 @@ class Relationship(MapperProperty):
         if self.configured:
             return
         target, collection, optional = from_annotation(self, classes)
+        implied = lazy_from_annotation(self)
+        if implied is not None and self.lazy != "write_only":
+            if self.lazy != "select":
+                raise exc.ArgumentError(
+                    f"{self.describe()} is annotated as a {implied} collection but has "
+                    f"lazy={self.lazy!r}; remove lazy= (the annotation chooses)"
+                )
+            self.lazy, self.dynamic = "write_only", implied == "dynamic"
         argument = self.argument if self.argument is not None else target
         self.mapper = resolve_mapper(self, argument, classes)
         namespace = evaluation_namespace(self, classes)
