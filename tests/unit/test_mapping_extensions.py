@@ -590,3 +590,115 @@ def test_hybrid_update_expression_gives_the_pairs() -> None:
     assert "UPDATE ext_person SET first" in str(
         update(Person).values(dict(split.update_pairs(Person, "x")))
     )
+
+
+class Profile(Base):
+    __tablename__ = "ext_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("ext_owner_p.id"))
+    nickname: Mapped[str] = mapped_column(String(20))
+
+
+class OwnerWithProfile(Base):
+    __tablename__ = "ext_owner_p"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile: Mapped[Profile | None] = relationship()
+    nickname: AssociationProxy[str | None] = association_proxy(
+        "profile", "nickname", creator=lambda value: Profile(nickname=value)
+    )
+
+
+def test_association_proxy_on_one_object_creates_it_on_first_write() -> None:
+    """A scalar proxy reads None without the object, creates it on write, then sets it."""
+    owner = OwnerWithProfile()
+    assert owner.nickname is None
+    owner.nickname = "ace"
+    first = owner.profile
+    assert first is not None and first.nickname == "ace"
+    owner.nickname = "king"
+    assert owner.profile is first and first.nickname == "king"
+    sql = str(select(OwnerWithProfile.id).where(OwnerWithProfile.nickname == "ace"))
+    assert "EXISTS (SELECT 1" in sql and "ext_profile.nickname = :nickname_1" in sql
+
+
+class Span:
+    """A value class that is not a dataclass: taken apart by __composite_values__."""
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def __composite_values__(self) -> tuple[int, int]:
+        return self.low, self.high
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and (self.low, self.high) == (other.low, other.high)
+
+    def __hash__(self) -> int:
+        return hash((self.low, self.high))
+
+
+class Window(Base):
+    __tablename__ = "ext_window"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    low: Mapped[int] = mapped_column()
+    high: Mapped[int] = mapped_column()
+    span: Mapped[Span] = composite(Span, "low", "high")
+
+
+def test_composite_of_a_class_with_composite_values() -> None:
+    """__composite_values__ gives the columns; None sets them all to None."""
+    window = Window(span=Span(1, 9))
+    assert (window.low, window.high) == (1, 9)
+    assert window.span == Span(1, 9)
+    window.span = None  # type: ignore[assignment]
+    cleared: Any = window.span
+    assert cleared is None and window.__dict__["low"] is None
+
+
+def test_declared_attr_builds_table_args_and_mapper_args_per_class() -> None:
+    """Directives from a mixin are called with each class."""
+    from corral import Index
+
+    class Indexed:
+        @declared_attr.directive
+        @classmethod
+        def __table_args__(cls) -> tuple[Any, ...]:
+            return (Index(f"ix_{cls.__tablename__}_code", "code"),)  # type: ignore[attr-defined]
+
+    class Coded(Indexed, Base):
+        __tablename__ = "ext_coded"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        code: Mapped[str] = mapped_column(String(10))
+
+    assert [index.name for index in Coded.__table__.indexes] == ["ix_ext_coded_code"]
+
+
+def test_mutable_associate_with_tracks_every_column_of_a_type() -> None:
+    """associate_with(JSON) wraps values of JSON columns mapped afterwards."""
+    from corral import JSON
+    from corral.ext.mutable import MutableDict, MutableSet
+
+    class Settings(MutableDict[str, Any]):
+        pass
+
+    Settings.associate_with(JSON)
+    try:
+
+        class Configured(Base):
+            __tablename__ = "ext_configured"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    finally:
+        from corral.ext import mutable
+
+        mutable._BY_TYPE_CLASS.clear()
+    obj = Configured(data={"a": 1})
+    assert isinstance(obj.data, Settings)
+    with pytest.raises(ValueError, match="cannot hold list"):
+        obj.data = []  # type: ignore[assignment]
+    tags = MutableSet.coerce("tags", {1})
+    assert isinstance(tags, MutableSet) and tags == {1}
