@@ -327,10 +327,12 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
             )
         if other is None:
             return Null()
-        if hasattr(type(other), "__clause_element__"):  # e.g. a mapped_column() in a class body
+        untyped = isinstance(self.type, NullType)
+        if (untyped or not self.type.accepts(other)) and hasattr(type(other), "__clause_element__"):
+            # Not a value but SQL (a mapped_column() used in the class body declaring it).
             element: ColumnElement[Any] = other.__clause_element__()  # type: ignore[attr-defined]
             return element
-        if not isinstance(self.type, NullType) and not self.type.accepts(other):
+        if not untyped and not self.type.accepts(other):
             raise exc.ArgumentError(
                 f"Bad value to compare with {self.describe()} ({op.sql}): "
                 f"{self.type.rejection(other)}"
