@@ -21,6 +21,7 @@ from corral import (
     func,
     select,
     text,
+    update,
 )
 from corral.ext.associationproxy import AssociationProxy, association_proxy
 from corral.ext.hybrid import hybrid_method, hybrid_property
@@ -79,6 +80,16 @@ class Account(Base):
     @hybrid_method
     def owes_more_than(self, amount: int) -> Any:
         return self.balance < -amount
+
+    @hybrid_property
+    def display(self) -> str:
+        return self.first + " " + self.last
+
+    @display.inplace.update_expression
+    @classmethod
+    def _display_update(cls, value: str) -> list[tuple[Any, Any]]:
+        first, last = value.split(" ", 1)
+        return [(cls.first, first), (cls.last, last)]
 
     @validates("labels")
     def _check_label(self, key: str, label: Label) -> Label:
@@ -437,3 +448,18 @@ def test_write_only_insert_update_delete_statements(db: Engine) -> None:
         session.execute(ledger.lines.delete())
         assert session.scalars(select(Line.text)).all() == ["audited"]
         assert [line.text for line in other.recent] == ["audited"]
+
+
+def test_hybrid_update_expression_in_an_update_statement(db: Engine) -> None:
+    """update().values({Account.display: ...}) writes the two columns it stands for."""
+    with Session(db) as session:
+        account = _account(session)
+        session.commit()
+        session.execute(
+            update(Account).where(Account.id == account.id).values({Account.display: "Ada Byron"})
+        )
+        session.commit()
+        assert (account.first, account.last) == ("Ada", "Byron")
+        assert session.scalars(select(Account.id).where(Account.display == "Ada Byron")).all() == [
+            account.id
+        ]

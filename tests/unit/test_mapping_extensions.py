@@ -578,18 +578,40 @@ def test_dynamic_relationship_refuses_assignment() -> None:
         len(shelf.books)
 
 
-def test_hybrid_update_expression_gives_the_pairs() -> None:
-    """update_expression's function turns a value into (column, value) pairs."""
+def test_hybrid_update_expression_sets_its_columns_in_update() -> None:
+    """update().values({Cls.hybrid: v}) SETs the columns update_expression returns."""
+
+    class Named(Base):
+        __tablename__ = "ext_named"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        first: Mapped[str] = mapped_column(String(20))
+        last: Mapped[str] = mapped_column(String(20))
+
+        @hybrid_property
+        def fullname(self) -> str:
+            return self.first + " " + self.last
+
+        @fullname.inplace.update_expression
+        @classmethod
+        def _fullname_update(cls, value: str) -> list[tuple[Any, Any]]:
+            first, last = value.split(" ", 1)
+            return [(cls.first, first), (cls.last, last)]
+
+    statement = update(Named).values({Named.fullname: "Ada Lovelace"})
+    assert str(statement) == "UPDATE ext_named SET first=:first, last=:last"
+    hybrid = Named.__dict__["fullname"]
+    assert hybrid.update_pairs(Named, "a b") == [(Named.first, "a"), (Named.last, "b")]
+
+
+def test_hybrid_without_update_expression_is_refused_in_update() -> None:
+    """A hybrid with no update_expression names the decorator to add."""
 
     def getter(self: Any) -> Any:
         return self.first
 
-    split: hybrid_property[Any] = hybrid_property(getter)
-    split = split.update_expression(lambda cls, value: [(cls.first, value.upper())])
-    assert split.update_pairs(Person, "x") == [(Person.first, "X")]
-    assert "UPDATE ext_person SET first" in str(
-        update(Person).values(dict(split.update_pairs(Person, "x")))
-    )
+    plain: hybrid_property[Any] = hybrid_property(getter)
+    with pytest.raises(exc.InvalidRequestError, match="update_expression"):
+        plain.update_pairs(Person, "x")
 
 
 class Profile(Base):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import functools
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -122,10 +123,17 @@ class hybrid_property(Generic[T]):
         self.fdel(instance)
 
     def _class_level(self, owner: type) -> Any:
+        expression: Any
         if self.custom_comparator is not None:
-            return self.custom_comparator(owner)
-        build = self.expr if self.expr is not None else self.fget
-        return build(owner)
+            expression = self.custom_comparator(owner)
+        else:
+            build = self.expr if self.expr is not None else self.fget
+            expression = build(owner)
+        if self.update_expr is not None and not hasattr(type(expression), "__get__"):
+            # ``update(Cls).values({Cls.hybrid: v})`` asks the expression for its pairs (a
+            # new expression each time; a shared class attribute is left alone).
+            expression._update_pairs = functools.partial(self.update_pairs, owner)
+        return expression
 
     def _copy(self, **changes: Any) -> hybrid_property[T]:
         other = copy.copy(self)
