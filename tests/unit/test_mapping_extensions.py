@@ -38,6 +38,7 @@ from corral.orm import (
     validates,
 )
 from corral.orm import collections as orm_collections
+from corral.orm.relationships.collections import InstrumentedList
 
 
 class Base(DeclarativeBase):
@@ -395,11 +396,42 @@ def test_column_keyed_dict_and_legacy_names() -> None:
 
 
 def test_unsupported_collection_class_is_refused() -> None:
-    """A list subclass or a non-dict factory is refused naming what works."""
-    with pytest.raises(exc.ArgumentError, match="list or set subclass"):
-        relationship("X", collection_class=type("L", (list,), {}))
-    with pytest.raises(exc.ArgumentError, match="collection_class must be list, set or a dict"):
+    """A factory that makes neither a list/set subclass nor a dict collection is refused."""
+    with pytest.raises(exc.ArgumentError, match=r"collection_class must be list, set \(or a"):
         relationship("X", collection_class=lambda: [])
+
+
+class NoteList(list[Any]):
+    """A list subclass with a method of its own, used as a collection_class."""
+
+    def keywords(self) -> list[str]:
+        return [note.keyword for note in self]
+
+
+class Binder(Base):
+    __tablename__ = "ext_binder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notes: Mapped[list[BinderNote]] = relationship(collection_class=NoteList)
+
+
+class BinderNote(Base):
+    __tablename__ = "ext_binder_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    binder_id: Mapped[int] = mapped_column(ForeignKey("ext_binder.id"))
+    keyword: Mapped[str] = mapped_column(String(20))
+
+
+def test_list_subclass_collection_keeps_its_methods_and_instrumentation() -> None:
+    """collection_class=NoteList gives a NoteList that is also an instrumented list."""
+    binder = Binder()
+    note = BinderNote(keyword="k")
+    binder.notes.append(note)
+    assert isinstance(binder.notes, NoteList)
+    assert binder.notes.keywords() == ["k"]
+    assert isinstance(binder.notes, InstrumentedList)
+    assert Binder.__mapper__.relationships["notes"].collection_class is NoteList
 
 
 def test_association_proxy_on_a_list_creates_intermediates() -> None:

@@ -169,22 +169,19 @@ mapped_collection = keyfunc_mapping
 def dict_factory(collection_class: Any) -> Callable[[], KeyFuncDict[Any, Any]] | None:
     """The factory of dict views when ``collection_class`` makes a ``KeyFuncDict``; None
     for list and set; an error for anything else."""
-    if collection_class in (list, set, None):
+    if collection_class is None:
         return None
     if isinstance(collection_class, type) and issubclass(collection_class, list | set):
-        raise exc.ArgumentError(
-            f"collection_class={collection_class.__name__} (a list or set subclass) is not "
-            "supported; use list or set, or a dict collection (attribute_keyed_dict())"
-        )
+        return None  # list, set or a subclass: instrumented as such
     try:
         probe = collection_class()
     except TypeError:
         probe = None
     if not isinstance(probe, KeyFuncDict):
         raise exc.ArgumentError(
-            f"collection_class must be list, set or a dict collection (attribute_keyed_dict(), "
-            f"column_keyed_dict(), keyfunc_mapping() or a KeyFuncDict factory); got "
-            f"{collection_class!r}"
+            "collection_class must be list, set (or a subclass) or a dict collection "
+            "(attribute_keyed_dict(), column_keyed_dict(), keyfunc_mapping() or a KeyFuncDict "
+            f"factory); got {collection_class!r}"
         )
     factory: Callable[[], KeyFuncDict[Any, Any]] = collection_class
     return factory

@@ -253,10 +253,13 @@ class Relationship(MapperProperty):
             )
         elif collection is not None:
             self.collection_class = collection
-        if self.collection_class not in (list, set):
+        if not (
+            isinstance(self.collection_class, type)
+            and issubclass(self.collection_class, list | set)
+        ):
             raise exc.ArgumentError(
-                f"{self.describe()}: collection_class must be list or set, got "
-                f"{self.collection_class!r}"
+                f"{self.describe()}: collection_class must be list, set (or a subclass) or a "
+                f"dict collection, got {self.collection_class!r}"
             )
         if self.lazy == "write_only" and not self.uselist:
             raise exc.ArgumentError(
@@ -322,11 +325,18 @@ class Relationship(MapperProperty):
     def new_collection(self, owner: Any, members: Iterable[Any] = ()) -> Any:
         """An instrumented collection of this relationship's kind holding ``members`` (no
         events fired)."""
-        from corral.orm.relationships.collections import InstrumentedList, InstrumentedSet
+        from corral.orm.relationships.collections import (
+            InstrumentedList,
+            InstrumentedSet,
+            instrumented_subclass,
+        )
 
-        if self.collection_class is set:
+        kind = self.collection_class
+        if kind is set:
             return InstrumentedSet(owner, self, members)
-        return InstrumentedList(owner, self, members)
+        if kind is list:
+            return InstrumentedList(owner, self, members)
+        return instrumented_subclass(kind)(owner, self, members)
 
     def write_only_collection(self, owner: Any) -> WriteOnlyCollection[Any]:
         """The ``lazy="write_only"`` collection of ``owner``."""
