@@ -241,7 +241,8 @@ def test_hybrid_property_and_method_filter_rows(db: Engine) -> None:
 
 
 def test_column_property_loads_with_the_row_and_reloads_after_commit(db: Engine) -> None:
-    """The expression is in the SELECT; expired by commit, it loads again by itself."""
+    """The expression is in the SELECT; expired by a commit or an UPDATE of the row, it
+    loads again by itself."""
     with Session(db) as session:
         account = _account(session)
         session.commit()
@@ -256,6 +257,13 @@ def test_column_property_loads_with_the_row_and_reloads_after_commit(db: Engine)
         (query,) = dml(statements)
         assert "AS fullname" in query
         assert session.scalar(select(Account.fullname)) == "ada lovelace"
+        found.last = "byron"
+        session.flush()
+        assert "fullname" not in found.__dict__  # the UPDATE expired it
+        with recorded_sql() as statements:
+            assert found.fullname == "ada byron"
+        (reload,) = dml(statements)
+        assert reload.startswith("SELECT")
 
 
 def test_synonym_filters_like_its_column(db: Engine) -> None:

@@ -5,14 +5,14 @@ expression with every query of the class, as ``query_expression(default_expr)``
 does; on the class, ``User.fullname`` is that expression for ``select()`` and
 ``where()``. An object that never loaded it (new, or expired by a commit) runs
 one SELECT of the expression by primary key on first access. A flush does not
-write it, and a change to the columns it reads shows after the next commit or
-``session.refresh()``. ``column_property(Column(...))`` maps a plain column, as
-older code writes it.
+write it; a flush that UPDATEs the row expires it, so that it loads again when
+read. ``column_property(Column(...))`` maps a plain column, as older code
+writes it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import ObjectStatus
@@ -21,6 +21,9 @@ from corral.orm.mapping.mapped_column import MappedColumn, deferred
 from corral.orm.mapping.query_expression import QueryExpression, QueryExpressionAttribute
 from corral.sql.elements import ColumnElement
 from corral.sql.schema import Column
+
+if TYPE_CHECKING:
+    from corral.orm.mapping.mapper import Mapper
 
 #: Keyword arguments SQLAlchemy's column_property() takes that change nothing corral does.
 _ACCEPTED = frozenset({"doc", "info", "repr", "expire_on_flush", "active_history", "compare"})
@@ -33,6 +36,8 @@ class ColumnPropertyDeclaration(QueryExpression):
     __slots__ = ()
 
     def attribute(self, class_: type, key: str) -> ColumnPropertyAttribute:
+        mapper: Mapper = class_.__mapper__  # type: ignore[attr-defined]
+        mapper.expire_on_flush = mapper.expire_on_flush | {key}
         return ColumnPropertyAttribute(class_, key, self.default_expr)
 
 

@@ -77,6 +77,8 @@ class Mapper:
         self.get_statement: Any = None
         #: ``query_expression()`` attributes -> their default SQL expression (or None).
         self.query_expressions: dict[str, Any] = {}
+        #: Attributes an UPDATE of the row makes stale (``column_property`` expressions).
+        self.expire_on_flush: frozenset[str] = frozenset()
         #: ``@validates`` methods by the attribute they validate.
         self.validators: dict[str, Callable[[Any, str, Any], Any]] = {}
         #: Column attributes the constructor stores directly (the others go through their
