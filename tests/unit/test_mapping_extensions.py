@@ -7,7 +7,7 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -260,6 +260,46 @@ def test_validates_runs_in_the_constructor_and_on_assignment() -> None:
         person.email = "nope"
     with pytest.raises(ValueError, match="not an address"):
         Person(first="a", last="b", email="nope")
+
+
+class Team(Base):
+    __tablename__ = "ext_team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    players: Mapped[list[Player]] = relationship(back_populates="team")
+    seen: ClassVar[list[str]] = []
+
+    @validates("players")
+    def _check_player(self, key: str, player: Player) -> Player:
+        Team.seen.append(player.name)
+        return player
+
+
+class Player(Base):
+    __tablename__ = "ext_player"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("ext_team.id"))
+    name: Mapped[str] = mapped_column(String(20))
+    team: Mapped[Team | None] = relationship(back_populates="players")
+    teams_seen: ClassVar[list[Any]] = []
+
+    @validates("team", include_backrefs=False)
+    def _check_team(self, key: str, team: Team) -> Team:
+        Player.teams_seen.append(team)
+        return team
+
+
+def test_validates_runs_for_changes_made_from_the_other_side() -> None:
+    """Setting player.team runs the team's collection validator (include_backrefs=True);
+    appending to team.players does not run the player's (include_backrefs=False)."""
+    Team.seen.clear()
+    Player.teams_seen.clear()
+    team = Team()
+    Player(name="ann").team = team
+    assert Team.seen == ["ann"] and len(Player.teams_seen) == 1
+    team.players.append(Player(name="bo"))
+    assert Team.seen == ["ann", "bo"] and len(Player.teams_seen) == 1
 
 
 def test_validates_refuses_an_unknown_attribute() -> None:

@@ -2,8 +2,10 @@
 
 The method runs as ``validator(obj, key, value)`` whenever a column attribute
 is set (in the constructor too) and whenever an object is set on a relationship
-or added to its collection; what it returns is what the attribute holds. Values
-loaded from the database are not validated.
+or added to its collection; what it returns is what the attribute holds. A
+change made by the other side of a bidirectional relationship runs it too
+(unless ``include_backrefs=False``), its return value unused. Values loaded from
+the database are not validated.
 """
 
 from __future__ import annotations
@@ -20,7 +22,19 @@ if TYPE_CHECKING:
 #: The attribute a validator method carries: the names it validates.
 MARKER = "__corral_validates__"
 
-Validator = Callable[[Any, str, Any], Any]
+
+class Validator:
+    """A ``@validates`` method as attached to an attribute."""
+
+    __slots__ = ("__name__", "include_backrefs", "method")
+
+    def __init__(self, method: Callable[..., Any], include_backrefs: bool) -> None:
+        self.method = method
+        self.include_backrefs = include_backrefs
+        self.__name__ = getattr(method, "__name__", "validator")
+
+    def __call__(self, obj: Any, key: str, value: Any) -> Any:
+        return self.method(obj, key, value)
 
 
 def validates(
@@ -36,7 +50,7 @@ def validates(
         raise exc.ArgumentError("validates() needs the names of the attributes it validates")
 
     def mark(method: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(method, MARKER, names)
+        setattr(method, MARKER, (names, include_backrefs))
         return method
 
     return mark
@@ -57,14 +71,15 @@ def install_validators(cls: type, mapper: Mapper) -> None:
     """Find the class's ``@validates`` methods and attach each to its attributes."""
     for klass in reversed(cls.__mro__):
         for method_name, method in klass.__dict__.items():
-            names = getattr(method, MARKER, None)
-            if names is None:
+            marked = getattr(method, MARKER, None)
+            if marked is None:
                 continue
+            names, include_backrefs = marked
             for key in names:
-                _attach(cls, mapper, key, method_name, method)
+                _attach(cls, mapper, key, method_name, Validator(method, include_backrefs))
 
 
-def _attach(cls: type, mapper: Mapper, key: str, method_name: str, method: Any) -> None:
+def _attach(cls: type, mapper: Mapper, key: str, method_name: str, method: Validator) -> None:
     if key in mapper.validators:
         raise exc.MappingError(
             f"{cls.__name__}.{key} has two validators ({mapper.validators[key].__name__} and "

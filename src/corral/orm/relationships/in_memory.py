@@ -55,10 +55,18 @@ def _record_scalar(obj: Any, key: str, old: Any) -> None:
         state.record_change(obj, key, old)
 
 
+def _validate_other_side(item: Any, reverse: Relationship, owner: Any) -> None:
+    """The other side's ``@validates`` method sees ``owner`` arrive (include_backrefs)."""
+    validator = reverse.parent.validators.get(reverse.key)
+    if validator is not None and getattr(validator, "include_backrefs", True):
+        validator(item, reverse.key, owner)
+
+
 def appended(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` joined ``owner``'s collection ``rel``."""
     reverse = rel.reverse
     if reverse is not None:
+        _validate_other_side(item, reverse, owner)
         if reverse.uselist:
             other = collection_for_update(item, reverse)
             if other is not None:
@@ -110,6 +118,7 @@ def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
                 _record_scalar(old, reverse.key, obj)
                 old.__dict__[reverse.key] = None
         if value is not None:
+            _validate_other_side(value, reverse, obj)
             if reverse.uselist:
                 other = collection_for_update(value, reverse)
                 if other is not None:
