@@ -369,6 +369,15 @@ def test_composite_compares_every_column() -> None:
     assert "ext_vertex.x2 != :x2_1 OR ext_vertex.y2 != :y2_1" in sql
 
 
+def test_all_orm_descriptors_lists_every_kind_of_mapped_attribute() -> None:
+    """Columns, column_property, synonyms, hybrids and relationships are all listed."""
+    descriptors = class_mapper(Person).all_orm_descriptors
+    assert {"id", "first", "fullname", "surname", "name_ci"} <= set(descriptors.keys())
+    assert descriptors["name_ci"] is Person.__dict__["name_ci"]
+    assert "owner" in class_mapper(Car).all_orm_descriptors
+    assert {"start", "end"} <= set(class_mapper(Vertex).all_orm_descriptors.keys())
+
+
 def test_object_mapper_and_class_mapper() -> None:
     """Both find the Mapper; unmapped classes and objects raise the Unmapped errors."""
     assert class_mapper(Person) is Person.__mapper__

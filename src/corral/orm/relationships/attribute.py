@@ -27,6 +27,9 @@ class RelationshipAttribute(Generic[T]):
     ``Address.user.has(...)``, ``User.addresses.contains(a)``, ``Address.user == u``.
     """
 
+    #: An ORM attribute (``Mapper.all_orm_descriptors`` lists it).
+    is_attribute = True
+
     def __init__(self, rel: Relationship) -> None:
         self.rel = rel
         self.key = rel.key
