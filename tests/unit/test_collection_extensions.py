@@ -238,3 +238,42 @@ def test_mutable_associate_with_tracks_every_column_of_a_type() -> None:
         obj.data = []  # type: ignore[assignment]
     tags = MutableSet.coerce("tags", {1})
     assert isinstance(tags, MutableSet) and tags == {1}
+
+
+class Member(Base):
+    __tablename__ = "ext_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    memberships: Mapped[list[Membership]] = relationship()
+    # A proxy of a proxy: each Membership's club_name is itself proxied.
+    club_names: AssociationProxy[list[str]] = association_proxy("memberships", "club_name")
+
+
+class Membership(Base):
+    __tablename__ = "ext_membership"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("ext_member.id"), primary_key=True)
+    # The club table is declared below: configuring Member.memberships waits for it.
+    club_id: Mapped[int] = mapped_column(ForeignKey("ext_club.id"), primary_key=True)
+    club: Mapped[Club] = relationship()
+    club_name: AssociationProxy[str] = association_proxy("club", "name")
+
+
+class Club(Base):
+    __tablename__ = "ext_club"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+
+
+def test_a_proxy_of_a_proxy_nests_its_exists() -> None:
+    """any() through two proxies is an EXISTS inside an EXISTS, each correlated."""
+    sql = str(select(Member.id).where(Member.club_names.any(Club.name == "chess")))
+    assert "FROM ext_membership \nWHERE ext_member.id = ext_membership.member_id AND " in sql
+    assert "FROM ext_club \nWHERE ext_club.id = ext_membership.club_id AND " in sql
+    assert sql.count("EXISTS (SELECT 1") == 2
+
+
+def test_a_relationship_waits_for_a_table_its_target_refers_to() -> None:
+    """Member.memberships configures once ext_club, named by a foreign key, exists."""
+    assert Member.memberships.prop.mapper.class_ is Membership  # type: ignore[attr-defined]

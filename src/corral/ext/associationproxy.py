@@ -200,8 +200,10 @@ class AssociationProxyInstance:
     def any(self, criterion: Any = None, **kwargs: Any) -> Any:
         """Parents with an intermediate object matching (its proxied relationship's
         ``any()``/``has()`` when the proxied attribute is a relationship)."""
+        inner = self.remote_attr
+        if isinstance(inner, AssociationProxyInstance):  # a proxy of a proxy
+            return self._outer(inner.any(criterion, **kwargs))
         if self._inner_is_relationship():
-            inner = self.remote_attr
             target = inner.any if inner.prop.uselist else inner.has
             return self._outer(target(criterion, **kwargs))
         if self.scalar:
@@ -214,6 +216,8 @@ class AssociationProxyInstance:
 
     def contains(self, other: Any) -> Any:
         """Parents whose proxied collection holds ``other``."""
+        if isinstance(self.remote_attr, AssociationProxyInstance):
+            return self._outer(self.remote_attr.contains(other))
         if self._inner_is_relationship() and self.remote_attr.prop.uselist:
             return self._outer(self.remote_attr.contains(other))
         return self._outer(self.remote_attr == other)
