@@ -76,3 +76,37 @@ def test_dataclass_options_outside_dataclass_mapping_are_refused() -> None:
         class Plain(Base):
             __tablename__ = "ext_plain_dc"
             id: Mapped[int] = mapped_column(primary_key=True, init=False)
+
+
+def test_column_property_and_query_expression_are_not_init_fields() -> None:
+    """With init=False, read-only attributes stay out of __init__; without a default they
+    leave no value that would hide a load."""
+    from corral.orm import column_property, query_expression
+
+    class Shape(DataBase):
+        __tablename__ = "ext_shape"
+        id: Mapped[int] = mapped_column(primary_key=True, init=False)
+        width: Mapped[int] = mapped_column()
+        height: Mapped[int] = mapped_column()
+        area: Mapped[int] = column_property(width * height, init=False, repr=False)
+        score: Mapped[int | None] = query_expression(init=False, default=None)
+
+    shape = Shape(2, 3)
+    assert "area" not in shape.__dict__ and shape.score is None
+    assert repr(shape).endswith("Shape(id=None, width=2, height=3, score=None)")
+    with pytest.raises(TypeError):
+        Shape(2, 3, 6)  # type: ignore[call-arg]  # too many positional arguments
+
+
+def test_column_property_expire_on_flush_false_is_kept() -> None:
+    """expire_on_flush=False leaves the attribute out of what an UPDATE expires."""
+    from corral.orm import column_property
+
+    class Box(Base):
+        __tablename__ = "ext_box"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        side: Mapped[int] = mapped_column()
+        volume: Mapped[int] = column_property(side * side * side, expire_on_flush=False)
+        double: Mapped[int] = column_property(side * 2)
+
+    assert Box.__mapper__.expire_on_flush == frozenset({"double"})

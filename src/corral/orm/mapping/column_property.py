@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import ObjectStatus
+from corral.orm.mapping.dataclass_fields import take_dataclass_options
 from corral.orm.mapping.instance_state import state_of
 from corral.orm.mapping.mapped_column import MappedColumn, deferred
 from corral.orm.mapping.query_expression import QueryExpression, QueryExpressionAttribute
@@ -25,19 +26,27 @@ from corral.sql.schema import Column
 if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper
 
-#: Keyword arguments SQLAlchemy's column_property() takes that change nothing corral does.
-_ACCEPTED = frozenset({"doc", "info", "repr", "expire_on_flush", "active_history", "compare"})
+#: Keyword arguments SQLAlchemy's column_property() takes that change nothing here (the
+#: attribute is read-only, so there is no history to keep active).
+_ACCEPTED = frozenset({"doc", "active_history"})
 
 
 class ColumnPropertyDeclaration(QueryExpression):
     """What ``column_property(expression)`` returns in the class body: a query expression
     always selected, whose class attribute is the expression itself."""
 
-    __slots__ = ()
+    __slots__ = ("expire_on_flush",)
+
+    def __init__(
+        self, default_expr: Any, dataclass_options: dict[str, Any], expire_on_flush: bool
+    ) -> None:
+        super().__init__(default_expr, dataclass_options)
+        self.expire_on_flush = expire_on_flush
 
     def attribute(self, class_: type, key: str) -> ColumnPropertyAttribute:
-        mapper: Mapper = class_.__mapper__  # type: ignore[attr-defined]
-        mapper.expire_on_flush = mapper.expire_on_flush | {key}
+        if self.expire_on_flush:
+            mapper: Mapper = class_.__mapper__  # type: ignore[attr-defined]
+            mapper.expire_on_flush = mapper.expire_on_flush | {key}
         return ColumnPropertyAttribute(class_, key, self.default_expr)
 
 
@@ -92,17 +101,26 @@ def column_property(
     deferred: bool = False,
     group: str | None = None,
     raiseload: bool = False,
+    expire_on_flush: bool = True,
     **kwargs: Any,
 ) -> Any:
-    """A read-only attribute holding a SQL expression of the row (or maps a ``Column``)."""
+    """A read-only attribute holding a SQL expression of the row (or maps a ``Column``);
+    ``expire_on_flush=False`` keeps the value loaded when a flush UPDATEs the row."""
+    dataclass_options = take_dataclass_options(kwargs, with_default=True)
     unknown = sorted(set(kwargs) - _ACCEPTED)
     if unknown or more:
         extra = ", ".join(unknown) or "more than one column"
         raise exc.ArgumentError(
             f"column_property() does not support {extra}; it takes one expression (or "
-            "Column) and deferred=, group=, raiseload=, doc=, info="
+            "Column) and deferred=, group=, raiseload=, expire_on_flush=, doc= and the "
+            "dataclass options"
         )
     if isinstance(expression, Column | MappedColumn):
+        if dataclass_options or not expire_on_flush:
+            raise exc.ArgumentError(
+                "column_property(Column(...)) takes no dataclass options or expire_on_flush; "
+                "write mapped_column(..., init=...) instead"
+            )
         if deferred or group is not None or raiseload:
             return _deferred(expression, group, raiseload)
         return expression
@@ -117,7 +135,7 @@ def column_property(
             "column_property(expression, deferred=True) is not supported; use "
             "query_expression() and load it with with_expression() when wanted"
         )
-    return ColumnPropertyDeclaration(expression)
+    return ColumnPropertyDeclaration(expression, dataclass_options, expire_on_flush)
 
 
 def _deferred(column: Any, group: str | None, raiseload: bool) -> Any:

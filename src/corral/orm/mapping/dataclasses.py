@@ -107,10 +107,11 @@ def _field_for(value: Any) -> Any:
     options = getattr(value, "dataclass_options", None)
     if isinstance(value, MappedColumn):
         return _field(options or {}, value.options.get("default", _MISSING))
+    if isinstance(value, QueryExpression):  # query_expression(), column_property()
+        given = value.dataclass_options  # as SQLAlchemy: write init=False to leave it out
+        return _field(given, given.get("default", _MISSING))
     if options is not None:  # a relationship
         return _field(options, options.get("default", _MISSING))
-    if isinstance(value, QueryExpression):
-        return dataclasses.field(default=None, init=False, compare=False)
     if isinstance(value, Synonym):
         return dataclasses.field(init=False, repr=False, compare=False)
     return None
