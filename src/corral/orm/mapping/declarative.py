@@ -155,11 +155,6 @@ class DeclarativeBase:
         if mapper.inheritance is not None:
             inheritance.stamp_identity(mapper, self)
 
-    def __repr__(self) -> str:
-        mapper = type(self).__mapper__
-        d = self.__dict__
-        shown = ", ".join(f"{k}={d[k]!r}" for k in mapper.column_keys if k in d)
-        return f"{type(self).__name__}({shown})"
 
 
 def _set_up_base(base: type[DeclarativeBase]) -> None:
