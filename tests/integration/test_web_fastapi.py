@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from corral import exc, func, select
+from corral import exc, select
 from corral.engine import Engine
 from corral.ext.asgi import SessionMiddleware, request_session
 from corral.ext.fastapi import session_depends

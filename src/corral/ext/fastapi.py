@@ -18,7 +18,6 @@ was lost. (``Depends(session_dependency(sessions))`` without it commits after th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-
 from typing import Any
 
 from fastapi import Depends, Request
