@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app, g, request
+from flask.cli import with_appcontext
 
 from corral import exc
 from corral.engine import Engine, create_engine
@@ -109,6 +110,7 @@ class Corral:
 
     def _command(self, name: str, method: str) -> click.Command:
         @click.command(name, help=f"Run MetaData.{method}() on the app's database.")
+        @with_appcontext
         def command() -> None:
             metadata = self.metadata
             if metadata is None:
