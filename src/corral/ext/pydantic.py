@@ -25,11 +25,11 @@ from corral.inspection import inspect
 
 __all__ = ["LoadedOnly", "loaded_only", "validate"]
 
-M = TypeVar("M", covariant=True)
+M_co = TypeVar("M_co", covariant=True)
 
 
-class _ValidatingModel(Protocol[M]):
-    def model_validate(self, obj: Any, *, from_attributes: bool | None = None) -> M: ...
+class _ValidatingModel(Protocol[M_co]):
+    def model_validate(self, obj: Any, *, from_attributes: bool | None = None) -> M_co: ...
 
 
 def _relationships(cls: type) -> Mapping[str, Any] | None:
@@ -81,6 +81,6 @@ def loaded_only(value: Any) -> Any:
     return value
 
 
-def validate(model: _ValidatingModel[M], obj: Any) -> M:
+def validate(model: _ValidatingModel[M_co], obj: Any) -> M_co:
     """``model.model_validate(loaded_only(obj), from_attributes=True)``."""
     return model.model_validate(loaded_only(obj), from_attributes=True)
