@@ -36,6 +36,7 @@ from corral.sql.schema import (
     Table,
     UniqueConstraint,
 )
+from corral.sql.elements import ClauseElement
 from corral.sql.text import TextClause
 from corral.sql.type_decorator import TypeDecorator
 
@@ -92,9 +93,11 @@ def _server_default(value: Any) -> Any:
         return value
     if isinstance(value, TextClause):
         return sa.text(value.text)
+    if isinstance(value, ClauseElement):  # func.now(), ...: its SQL, as corral prints it
+        return sa.text(str(value))
     raise exc.ArgumentError(
-        f"corral.ext.alembic cannot copy the server default {value!r}; write it as a string "
-        f"or text('...')"
+        f"corral.ext.alembic cannot copy the server default {value!r}; write it as a string, "
+        f"text('...') or a SQL expression such as func.now()"
     )
 
 
