@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from corral import exc
 from corral.engine import make_url
 from corral.sql import MetaData
+from corral.sql.elements import ClauseElement
 from corral.sql.schema import (
     CheckConstraint,
     Column,
@@ -36,7 +37,6 @@ from corral.sql.schema import (
     Table,
     UniqueConstraint,
 )
-from corral.sql.elements import ClauseElement
 from corral.sql.text import TextClause
 from corral.sql.type_decorator import TypeDecorator
 
