@@ -4,9 +4,10 @@ functions also run, on SQLite in memory, so the file cannot rot."""
 
 from __future__ import annotations
 
-from typing import assert_type
+from typing import Any, assert_type
 
-from corral import ForeignKey, String, create_engine, select
+from corral import ForeignKey, Select, String, create_engine, select, text
+from corral.engine import Row
 from corral.orm import (
     DeclarativeBase,
     Mapped,
@@ -63,5 +64,26 @@ def test_session_results_are_typed() -> None:
         assert_type(found, Author | None)
         assert found is not None and found.name == "ann"
         names = session.scalars(select(Author.name)).all()
+        assert_type(names, list[str])
         assert names == ["ann"]
+        assert_type(session.scalars(select(Author)).one(), Author)
+        assert_type(session.scalar(select(Author.id)), int | None)
+
+
+def test_select_rows_are_typed_by_what_they_select() -> None:
+    """select(A.x, A.y) is a Select[tuple[X, Y]] and its rows Row[tuple[X, Y]], through the
+    generative methods; an untyped select stays Select[tuple[Any, ...]]."""
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Author(name="ann"))
+        session.commit()
+        statement = select(Author.id, Author.name).where(Author.name == "ann").order_by(Author.id)
+        assert_type(statement, Select[tuple[int, str]])
+        row = session.execute(statement).one()
+        assert_type(row, Row[tuple[int, str]])
+        assert tuple(row) == (1, "ann")
+        assert_type(select(Author, Book.id), Select[tuple[Author, int]])
+        assert_type(select(text("1")), Select[tuple[Any, ...]])
+    engine.dispose()
     engine.dispose()
