@@ -117,6 +117,11 @@ def starlette_app(sessions: RequestSessions) -> SessionMiddleware:
         session.flush()
         return JSONResponse({"created": name}, status_code=409 if name == "taken" else 201)
 
+    def create_twice(request: Request) -> JSONResponse:
+        name = request.path_params["name"]
+        request_session(request.scope).add_all([Customer(name=name), Customer(name=name)])
+        return JSONResponse({"created": name})  # the commit, as the response starts, fails
+
     def fail(request: Request) -> JSONResponse:
         request_session(request.scope).add(Customer(name="never"))
         raise RuntimeError("endpoint failed")
@@ -124,6 +129,7 @@ def starlette_app(sessions: RequestSessions) -> SessionMiddleware:
     routes = [
         Route("/customers/{name}", create, methods=["POST"]),
         Route("/fail", fail, methods=["POST"]),
+        Route("/twice/{name}", create_twice, methods=["POST"]),
     ]
     return SessionMiddleware(Starlette(routes=routes), sessions)
 
@@ -144,6 +150,17 @@ def test_asgi_middleware_commits_below_400_and_rolls_back_otherwise(tables: Engi
         "POST /fail",
     ]
     assert isinstance(reports[2].error, RuntimeError)
+
+
+def test_asgi_failing_commit_is_a_server_error(tables: Engine) -> None:
+    """The middleware commits before the response starts: a failing commit is a 500."""
+    reports: list[RequestReport] = []
+    client = TestClient(
+        starlette_app(make_sessions(tables, reports)), raise_server_exceptions=False
+    )
+    assert client.post("/twice/dee").status_code == 500
+    assert names(tables) == []
+    assert isinstance(reports[0].error, exc.IntegrityError)
 
 
 def test_request_without_the_middleware_says_how_to_add_it() -> None:
