@@ -149,3 +149,35 @@ def test_plugin_fixtures_are_opt_in(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="def test_plain(): pass\n")
     _run(pytester, f"--basetemp={pytester.path / 'tmp'}").assert_outcomes(passed=1)
     assert not list((pytester.path / "tmp").rglob("*.db"))
+
+
+CONFTEST_OVERRIDES = """
+import pytest
+from corral import Column, Integer, MetaData, Table
+
+metadata = MetaData()
+Table("plugin_note", metadata, Column("id", Integer, primary_key=True))
+
+@pytest.fixture(scope="session")
+def corral_metadata():
+    return metadata
+
+@pytest.fixture(scope="session")
+def corral_engine_options():
+    return {"pool_size": 2}
+"""
+
+OVERRIDE_TESTS = """
+from corral import inspect
+
+def test_tables_and_options_from_conftest(corral_engine, corral_connection):
+    assert "plugin_note" in inspect(corral_connection).get_table_names()
+    assert corral_engine.pool.size() == 2
+"""
+
+
+def test_conftest_fixtures_give_tables_and_engine_options(pytester: pytest.Pytester) -> None:
+    """A suite may give the tables and create_engine() options as fixtures in conftest.py."""
+    pytester.makeconftest(CONFTEST_OVERRIDES)
+    pytester.makepyfile(test_override=OVERRIDE_TESTS)
+    _run(pytester).assert_outcomes(passed=1)
