@@ -156,7 +156,6 @@ class DeclarativeBase:
             inheritance.stamp_identity(mapper, self)
 
 
-
 def _set_up_base(base: type[DeclarativeBase]) -> None:
     own = base.__dict__
     metadata = own.get("metadata")
