@@ -3,7 +3,8 @@ order, what the tables hold, and which classes loading builds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
 import pytest
 
@@ -141,7 +142,7 @@ def test_querying_the_base_builds_each_rows_class(idb: Engine) -> None:
     """select(Employee) gives a Manager, Engineers and an Employee, per discriminator."""
     _staff(idb)
     with Session(idb) as session:
-        found = session.scalars(select(Employee).order_by(Employee.id)).all()
+        found: Sequence[Any] = session.scalars(select(Employee).order_by(Employee.id)).all()
         assert [type(o) for o in found] == [Manager, Engineer, Engineer, Employee]
         assert found[0].manager_name == "Eugene"  # loaded on access
 
@@ -175,7 +176,9 @@ def test_selectin_polymorphic_loads_subclass_columns_after_the_query(idb: Engine
     with Session(idb) as session:
         option = selectin_polymorphic(Employee, [Manager, Engineer])
         with recorded_sql() as sql:
-            found = session.scalars(select(Employee).order_by(Employee.id).options(option)).all()
+            found: Sequence[Any] = session.scalars(
+                select(Employee).order_by(Employee.id).options(option)
+            ).all()
         assert len(_selects(sql)) == 3
         with recorded_sql() as after:
             assert found[0].manager_name == "Eugene"
@@ -259,7 +262,7 @@ def test_selectinload_of_a_polymorphic_collection(idb: Engine) -> None:
         company = session.scalars(stmt).one()
         with recorded_sql() as sql:
             kinds = [type(e).__name__ for e in company.employees]
-            papers = [p.document_name for p in company.employees[0].paperwork]
+            papers = [p.document_name for p in cast(Any, company.employees[0]).paperwork]
         assert sql == []
     assert kinds == ["Manager", "Engineer", "Engineer", "Employee"]
     assert papers == ["plan", "budget"]
@@ -309,7 +312,7 @@ def test_inline_polymorphic_load_reads_the_subclass_column_with_the_base(idb: En
         session.add(Truck(name="volvo", payload=20))
         session.commit()
         with recorded_sql() as sql:
-            (truck,) = session.scalars(select(Vehicle)).all()
+            (truck,) = cast(Any, session.scalars(select(Vehicle)).all())
             assert truck.payload == 20
         assert len(_selects(sql)) == 1 and "payload" in _selects(sql)[0]
 
@@ -415,7 +418,7 @@ def test_concrete_classes_write_their_own_tables_and_load_through_the_union(idb:
         assert session.scalars(select(Cashier)).one() is everyone[1]
         shop = session.scalars(select(Shop)).one()
         assert sorted(c.name for c in shop.staff) == ["ann", "bob"]
-        assert session.scalars(select(Clerk).where(Clerk.name == "bob")).one().till == 3
+        assert cast(Any, session.scalars(select(Clerk).where(Clerk.name == "bob")).one()).till == 3
 
 
 def test_concrete_delete_removes_the_row_from_its_class_table(idb: Engine) -> None:
@@ -456,7 +459,7 @@ def test_selectin_polymorphic_load_follows_every_query_of_the_base(idb: Engine) 
         session.commit()
     with Session(idb) as session:
         with recorded_sql() as sql:
-            found = session.scalars(select(Worker).order_by(Worker.id)).all()
+            found: Sequence[Any] = session.scalars(select(Worker).order_by(Worker.id)).all()
         assert len(_selects(sql)) == 2 and "plumber" in _selects(sql)[1]
         with recorded_sql() as after:
             assert found[0].pipes == 7

@@ -430,6 +430,8 @@ def test_init_takes_no_positional_arguments() -> None:
         Note("t")  # type: ignore[call-arg, arg-type]
 
 
-def test_repr_shows_loaded_columns() -> None:
-    """repr() shows the class and the loaded column values, in column order."""
-    assert repr(Note(text="t", id=3)) == "Note(id=3, text='t')"
+def test_repr_is_the_default_object_repr() -> None:
+    """A mapped class without its own __repr__ prints as any Python object, as in SQLAlchemy
+    (programs and examples print objects; a repr of corral's own would change their output)."""
+    note = Note(text="t", id=3)
+    assert repr(note) == object.__repr__(note)

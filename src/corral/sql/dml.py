@@ -288,6 +288,10 @@ class Update(_FilteredDML):
                 )
             own = {}
             for key, value in mapping.items():
+                expand = getattr(key, "_update_pairs", None)
+                if expand is not None:  # a hybrid property with an update_expression
+                    own.update(expand(value))
+                    continue
                 column = key.__clause_element__() if isinstance(key, ColumnElement) else None
                 table = getattr(column, "table", None)
                 if (

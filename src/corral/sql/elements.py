@@ -338,7 +338,12 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
             )
         if other is None:
             return Null()
-        if not isinstance(self.type, NullType) and not self.type.accepts(other):
+        untyped = isinstance(self.type, NullType)
+        if (untyped or not self.type.accepts(other)) and hasattr(type(other), "__clause_element__"):
+            # Not a value but SQL (a mapped_column() used in the class body declaring it).
+            element: ColumnElement[Any] = other.__clause_element__()  # type: ignore[attr-defined]
+            return element
+        if not untyped and not self.type.accepts(other):
             raise exc.ArgumentError(
                 f"Bad value to compare with {self.describe()} ({op.sql}): "
                 f"{self.type.rejection(other)}"

@@ -197,7 +197,8 @@ class ForeignKey:
         target_table = metadata.tables.get(table_name)
         if target_table is None:
             raise exc.InvalidRequestError(
-                f"ForeignKey({self._target!r}) on {self.parent.describe() if self.parent else '?'}"
+                f"ForeignKey({self._target!r}) on "
+                f"{self.parent.describe() if self.parent is not None else '?'}"
                 f" refers to table {table_name!r}, which this MetaData does not have; "
                 "define that table (in the same MetaData) first"
             )

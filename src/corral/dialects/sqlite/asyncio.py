@@ -7,7 +7,7 @@ gives it a pool of one.
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,15 +45,14 @@ class AiosqliteConnection(AsyncDriverConnection):
     async def close(self) -> None:
         await self.raw.close()
 
-    def terminate(self) -> Any:
-        """On the loop: the close, for the pool to await (aiosqlite's thread answers on the
-        loop, which must still run); elsewhere, stop aiosqlite's thread."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            self.raw.stop()
-            return None
-        return self.raw.close()
+    def terminate(self) -> None:
+        """Stop aiosqlite's thread, which closes the connection there. ``stop()`` is called
+        from a short-lived thread with no event loop, so aiosqlite's thread has no future to
+        answer: the loop that would get the answer may be closed by then (a connection
+        dropped when a second ``asyncio.run`` takes the engine over)."""
+        stopper = threading.Thread(target=self.raw.stop, name="corral-aiosqlite-stop")
+        stopper.start()
+        stopper.join()
 
 
 class AiosqliteDialect(AsyncDialect, SQLiteDialect):

@@ -90,6 +90,13 @@ class Mapper:
         self.identity_class: type[Any] = class_
         #: What a flush writes per table for this class: itself, or one view per table.
         self.flush_views: tuple[Mapper, ...] = (self,)
+        #: Attributes an UPDATE of the row makes stale (``column_property`` expressions).
+        self.expire_on_flush: frozenset[str] = frozenset()
+        #: ``@validates`` methods by the attribute they validate.
+        self.validators: dict[str, Callable[[Any, str, Any], Any]] = {}
+        #: Column attributes the constructor stores directly (the others go through their
+        #: descriptor: validated or mutable-tracked values).
+        self.direct_set_keys: frozenset[str] = self.column_key_set
         #: Listeners of MapperEvents and InstanceEvents for this class (mapping/events.py).
         self.dispatch = events.mapper_dispatch(self)
         events.mapper_constructed(self)
@@ -126,6 +133,18 @@ class Mapper:
         configure_mappers()
         found: dict[str, Any] = dict(self.relationships)
         found.update(self.column_attrs.items())
+        return ReadOnlyProperties(found)
+
+    @property
+    def all_orm_descriptors(self) -> ReadOnlyProperties:
+        """Every attribute the ORM put on the class or its bases, by name: columns,
+        relationships, ``column_property`` / ``query_expression``, synonyms, composites,
+        hybrids and association proxies (the class-level descriptors themselves)."""
+        found: dict[str, Any] = {}
+        for klass in reversed(self.class_.__mro__):
+            for name, value in vars(klass).items():
+                if _is_orm_descriptor(value):
+                    found[name] = value
         return ReadOnlyProperties(found)
 
     def add_relationship(self, prop: MapperProperty, *, configured: bool = True) -> None:
@@ -236,6 +255,21 @@ class ReadOnlyProperties(Mapping[str, Any]):
 
     def items(self) -> ItemsView[str, Any]:
         return self._data.items()
+
+
+def _is_orm_descriptor(value: Any) -> bool:
+    """Whether a class attribute is one the ORM or its extensions made."""
+    from corral.orm.mapping.attributes import InstrumentedAttribute
+    from corral.orm.mapping.composite import CompositeAttribute
+    from corral.orm.mapping.query_expression import QueryExpressionAttribute
+    from corral.orm.mapping.synonym import Synonym
+
+    if isinstance(value, InstrumentedAttribute | QueryExpressionAttribute | Synonym):
+        return True
+    if isinstance(value, CompositeAttribute):
+        return True
+    # Relationships (a layer above) and extensions (hybrids, association proxies) say so.
+    return bool(getattr(type(value), "is_attribute", False))
 
 
 def _next_version(current: Any) -> int:

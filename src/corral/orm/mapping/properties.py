@@ -71,7 +71,8 @@ def _configure_pending(strict: bool) -> None:
             try:
                 prop.configure(classes)
                 prop.link(classes)
-            except exc.ArgumentError:
+            except (exc.ArgumentError, exc.InvalidRequestError):
+                # Not yet: a class or table it names may be declared further down.
                 if strict:
                     raise
                 continue

@@ -36,6 +36,13 @@ def check_member(rel: Relationship, item: Any) -> None:
         )
 
 
+def validated(owner: Any, rel: Relationship, item: Any) -> Any:
+    """``item`` checked as a member, through the relationship's ``@validates`` method if any."""
+    check_member(rel, item)
+    validator = rel.parent.validators.get(rel.key)
+    return item if validator is None else validator(owner, rel.key, item)
+
+
 def before_collection_change(owner: Any, rel: Relationship, collection: Any) -> None:
     """Remember the collection's members before its first change since the last flush."""
     state = state_of(owner)
@@ -49,12 +56,20 @@ def _record_scalar(obj: Any, key: str, old: Any) -> None:
         state.record_change(obj, key, old)
 
 
+def _validate_other_side(item: Any, reverse: Relationship, owner: Any) -> None:
+    """The other side's ``@validates`` method sees ``owner`` arrive (include_backrefs)."""
+    validator = reverse.parent.validators.get(reverse.key)
+    if validator is not None and getattr(validator, "include_backrefs", True):
+        validator(item, reverse.key, owner)
+
+
 def appended(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` joined ``owner``'s collection ``rel``."""
     if rel.dispatch.append or rel.dispatch.modified:
         fire_collection(rel.dispatch, getattr(type(owner), rel.key), "append", owner, item)
     reverse = rel.reverse
     if reverse is not None:
+        _validate_other_side(item, reverse, owner)
         if reverse.uselist:
             other = collection_for_update(item, reverse)
             if other is not None:
@@ -89,7 +104,7 @@ def removed(owner: Any, rel: Relationship, item: Any) -> None:
 def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
     """``obj.<rel> = value`` for a relationship holding one object."""
     if value is not None:
-        check_member(rel, value)
+        value = validated(obj, rel, value)
     d = obj.__dict__
     loaded = rel.key in d
     old = d.get(rel.key, NO_VALUE) if loaded else present_value(obj, rel)
@@ -110,6 +125,7 @@ def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
                 _record_scalar(old, reverse.key, obj)
                 old.__dict__[reverse.key] = None
         if value is not None:
+            _validate_other_side(value, reverse, obj)
             if reverse.uselist:
                 other = collection_for_update(value, reverse)
                 if other is not None:

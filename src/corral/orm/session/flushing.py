@@ -184,11 +184,13 @@ def _finalize_flush(
                 session, transaction, mapper, step.objects, step.params, step.server_generated
             )
         elif step.kind is StepKind.UPDATE:
-            reload = set(step.server_generated)
+            # Values the database wrote (a server-side version), and column_property
+            # expressions of the changed row, reload on read.
+            reload = set(step.server_generated) | mapper.expire_on_flush
             for obj in step.objects:
                 state = state_of(obj)
                 state.commit_all()
-                if reload:  # values the database wrote (a server-side version) reload on read
+                if reload:
                     state.expire(obj, reload)
                 transaction.touched[id(obj)] = obj
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, Self, TypeVar, cast
+from typing import Any, Literal, Self, TypeVar, cast, overload
 
 from corral import exc
 from corral.engine.base import Connection
@@ -57,6 +57,7 @@ from corral.sql.from_statement import FromStatement
 from corral.sql.selectable import Select
 from corral.util.guard import OneThreadGuard
 from corral.util.identity_set import IdentitySet
+from corral.util.row_typing import TP_co
 
 T = TypeVar("T")
 
@@ -619,6 +620,24 @@ class Session:
 
     # -- querying -------------------------------------------------------------------------
 
+    @overload
+    def execute(
+        self,
+        statement: Select[TP_co],
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Result[TP_co]: ...
+    @overload
+    def execute(
+        self,
+        statement: ClauseElement,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Result: ...
     def execute(
         self,
         statement: ClauseElement,
@@ -672,9 +691,19 @@ class Session:
             return result
         return connection.execute(statement, params)
 
+    @overload
+    def scalars(
+        self, statement: Select[tuple[T]], params: Any = None, **kw: Any
+    ) -> ScalarResult[T]: ...
+    @overload
+    def scalars(self, statement: ClauseElement, params: Any = None, **kw: Any) -> ScalarResult: ...
     def scalars(self, statement: ClauseElement, params: Any = None, **kw: Any) -> ScalarResult:
         return self.execute(statement, params, **kw).scalars()
 
+    @overload
+    def scalar(self, statement: Select[tuple[T]], params: Any = None, **kw: Any) -> T | None: ...
+    @overload
+    def scalar(self, statement: ClauseElement, params: Any = None, **kw: Any) -> Any: ...
     def scalar(self, statement: ClauseElement, params: Any = None, **kw: Any) -> Any:
         return self.execute(statement, params, **kw).scalar()
 

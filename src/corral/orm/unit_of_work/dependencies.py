@@ -186,7 +186,8 @@ def members_for_delete(session: Session, parent: object, rel: Relationship) -> l
     """
     if rel.passive_deletes:
         return related_objects(parent, rel)
-    value = getattr(parent, rel.key)
+    getattr(parent, rel.key)  # loads it; the stored value is the members (a dict is a view)
+    value: Any = parent.__dict__.get(rel.key)
     if rel.lazy == "write_only":
         pending = list(value.pending_added)
         if state_of(parent).key is None:
