@@ -27,6 +27,7 @@ from corral.engine import URL, Engine, create_engine, make_url
 from tests.integration.private_servers import (
     private_mariadb,
     private_postgresql,
+    replicated_postgresql,
     tls_mariadb,
     tls_postgresql,
     twophase_postgresql,
@@ -36,6 +37,7 @@ from tests.integration.private_servers import (
 __all__ = [
     "private_mariadb",
     "private_postgresql",
+    "replicated_postgresql",
     "tls_mariadb",
     "tls_postgresql",
     "twophase_postgresql",

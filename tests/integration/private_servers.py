@@ -134,6 +134,29 @@ class PrivatePostgreSQL(PrivateServer):
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
 
+class PrivatePostgreSQLReplica(PrivatePostgreSQL):
+    """A streaming replica of a private PostgreSQL: ``pg_basebackup -R`` of its data into a
+    directory of its own, started on another port (read-only until ``promote()``)."""
+
+    def __init__(self, primary: PrivatePostgreSQL, folder: Path) -> None:
+        self.bindir = primary.bindir
+        self.settings = " -c hot_standby=on"
+        self.folder = folder
+        self.port = free_port()
+        self.data = folder / "data"
+        self.url = make_url(f"postgresql://root@127.0.0.1:{self.port}/postgres")
+        self._as = primary._as
+        if self._as:
+            shutil.chown(folder, "postgres")
+        host = ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "root"]
+        self._run("pg_basebackup", *host, "-D", str(self.data), "-R", "-X", "stream")
+        self.start()
+
+    def promote(self) -> None:
+        """Make the replica a primary (it stops following and accepts writes)."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "promote")
+
+
 class PrivateMariaDB(PrivateServer):
     """MariaDB in a temporary data directory, root without a password, database ``test``."""
 
@@ -308,6 +331,20 @@ def twophase_postgresql() -> Iterator[PrivateServer]:
             str(bindir), folder, settings=" -c max_prepared_transactions=10"
         )
     )
+
+
+@pytest.fixture(scope="session")
+def replicated_postgresql() -> Iterator[tuple[PrivateServer, PrivatePostgreSQLReplica]]:
+    """A private PostgreSQL primary and a streaming replica of it (``pg_basebackup``)."""
+    bindir = _postgresql_bindir()
+    if bindir is None or (os.geteuid() == 0 and shutil.which("runuser") is None):
+        _missing("PostgreSQL's server (initdb, pg_ctl, pg_basebackup)")
+    pytest.importorskip("psycopg")
+    for primary in _private(lambda folder: PrivatePostgreSQL(str(bindir), folder)):
+        assert isinstance(primary, PrivatePostgreSQL)
+        for replica in _private(lambda folder: PrivatePostgreSQLReplica(primary, folder)):
+            assert isinstance(replica, PrivatePostgreSQLReplica)
+            yield primary, replica
 
 
 @pytest.fixture(scope="session")
