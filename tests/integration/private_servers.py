@@ -17,6 +17,7 @@ Missing server binaries skip the tests that need them, with the reason; with
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import os
 import shutil
@@ -342,7 +343,8 @@ def replicated_postgresql() -> Iterator[tuple[PrivateServer, PrivatePostgreSQLRe
     pytest.importorskip("psycopg")
     for primary in _private(lambda folder: PrivatePostgreSQL(str(bindir), folder)):
         assert isinstance(primary, PrivatePostgreSQL)
-        for replica in _private(lambda folder: PrivatePostgreSQLReplica(primary, folder)):
+        make = functools.partial(PrivatePostgreSQLReplica, primary)
+        for replica in _private(make):
             assert isinstance(replica, PrivatePostgreSQLReplica)
             yield primary, replica
 

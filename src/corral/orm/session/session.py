@@ -328,7 +328,8 @@ class Session:
         (``bind_arguments``: get_bind()'s ``mapper=`` / ``clause=`` / ``bind=``, for one of
         several databases)."""
         with self._guard:
-            bind = self.get_bind(**bind_arguments) if bind_arguments else None
+            routed = bind_arguments or self._routes
+            bind = self.get_bind(**(bind_arguments or {})) if routed else None
             if self._connection is None or (bind is not None and bind is not self._connection_bind):
                 return self._connection_for_transaction(
                     self._active_transaction(), execution_options, bind
