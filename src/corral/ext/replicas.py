@@ -165,7 +165,6 @@ class ReplicaSession(Session):
         if self._writes:
             return replicas.primary
         if self._reading_from is not None:
-            replicas._count(self._reading_from)
             return self._reading_from
         chosen = replicas._next_replica()
         if chosen is None:
@@ -173,11 +172,16 @@ class ReplicaSession(Session):
         token = self.commit_token
         if token is not None and not replicas._caught_up(chosen, token):
             replicas.stats.fallbacks += 1
-            replicas._count(replicas.primary)
-            return replicas.primary
+            chosen = replicas.primary
         self._reading_from = chosen
-        replicas._count(chosen)
         return chosen
+
+    def _bind_for(self, statement: Any, bind_arguments: Mapping[str, Any] | None) -> Any:
+        """get_bind() for a statement, counted as a read when it is one."""
+        bind = super()._bind_for(statement, bind_arguments)
+        if not self._writes:
+            self.replica_set._count(bind)
+        return bind
 
     def _connection_for_transaction(
         self,
