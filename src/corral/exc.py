@@ -173,6 +173,11 @@ class NPlusOneWarning(UserWarning):
     """The warning form of ``NPlusOneError`` (``Session(n_plus_one="warn")``)."""
 
 
+class LegacyAPIWarning(DeprecationWarning):
+    """A legacy API SQLAlchemy 2.0 keeps for 1.x code was used (``Query.get()``); the
+    message names its 2.0 replacement."""
+
+
 class ConnectionLeakWarning(UserWarning):
     """A Connection was garbage collected without ``close()``; corral gave its connection back.
 
