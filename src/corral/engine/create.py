@@ -16,6 +16,7 @@ from corral.engine.log import enable_echo
 from corral.engine.url import URL, make_url
 from corral.engine.watchdog import check_thresholds
 from corral.pool import Pool, QueuePool, StaticPool
+from corral.sql.compiler.dialect import COMPILED_CACHE_SIZE
 from corral.sql.execution_options import check_connection_options
 
 #: (database, driver) from a URL -> (module, dialect class); driver None is the URL's default.
@@ -82,6 +83,7 @@ def create_engine(
     idle_in_transaction_warn: float | None = None,
     idle_in_transaction_abort: float | None = None,
     slow_statement_threshold: float | None = None,
+    query_cache_size: int = COMPILED_CACHE_SIZE,
     **dialect_options: Any,
 ) -> Engine:
     """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``).
@@ -96,6 +98,8 @@ def create_engine(
     stay open without a statement before corral warns / rolls it back (``watchdog.py``).
     ``slow_statement_threshold``: seconds; a statement taking at least that long is logged
     to the ``corral.engine.slow`` logger at WARNING (``docs/statistics.md``).
+    ``query_cache_size``: how many compiled statements the engine keeps (0: compile every
+    statement each time it runs).
     """
     parsed = make_url(url)
     idle_in_transaction = check_thresholds(idle_in_transaction_warn, idle_in_transaction_abort)
@@ -120,6 +124,11 @@ def create_engine(
                 "create_engine(slow_statement_threshold=...) must be >= 0 seconds (None: off), "
                 f"got {slow_statement_threshold}"
             )
+    _check("query_cache_size", query_cache_size, (int,), "an int")
+    if query_cache_size < 0:
+        raise exc.ArgumentError(
+            f"create_engine(query_cache_size=...) must be >= 0 (0: no cache), got {query_cache_size}"
+        )
     if pool_timeout < 0:
         raise exc.ArgumentError(f"create_engine(pool_timeout=...) must be >= 0, got {pool_timeout}")
     if connect_args is not None and not isinstance(connect_args, Mapping):
@@ -163,6 +172,7 @@ def create_engine(
     cls = dialect_class(parsed)
     dialect = cls(**check_engine_options(dialect_options, _ENGINE_KEYWORDS, cls))
     dialect.hide_parameters = hide_parameters  # errors and log lines leave parameters out
+    dialect.compiled_cache_size = query_cache_size
     options = dict(execution_options or {})
     check_connection_options(options, "create_engine(execution_options=)")
     if isolation_level is None:

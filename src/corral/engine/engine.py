@@ -13,6 +13,7 @@ from corral.engine.stats import EngineStats
 from corral.engine.url import URL
 from corral.engine.watchdog import IdleWatchdog
 from corral.pool import Pool
+from corral.pool.base import PoolConnection
 from corral.sql.execution_options import check_connection_options
 
 
@@ -74,6 +75,11 @@ class Engine:
         if self._watchdog is None:
             return Connection(self)
         return self._watchdog.connect(self)
+
+    def raw_connection(self) -> PoolConnection:
+        """A DB-API connection checked out of the pool (``cursor()``, ``commit()``);
+        ``close()`` gives it back."""
+        return self.pool.connect()
 
     def execution_options(self, **options: Any) -> OptionEngine:
         """A copy of this Engine, sharing its pool, whose connections carry ``options`` too

@@ -157,6 +157,18 @@ class PoolConnection:
             and self._pool._pid == os.getpid()
         )
 
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        """A cursor of the DB-API connection (as SQLAlchemy's pooled connection proxies it)."""
+        return self.dbapi_connection.cursor(*args, **kwargs)
+
+    def commit(self) -> None:
+        """Commit on the DB-API connection."""
+        self.dbapi_connection.commit()
+
+    def rollback(self) -> None:
+        """Roll back on the DB-API connection."""
+        self.dbapi_connection.rollback()
+
     def close(self) -> None:
         """Check the connection back in (reset first if the pool resets); later calls do nothing."""
         pool = self._pool
