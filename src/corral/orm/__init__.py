@@ -46,6 +46,7 @@ from corral.orm.session import (
     object_session,
     sessionmaker,
 )
+from corral.orm.session.query import Query
 from corral.orm.session.retry import Backoff
 from corral.orm.session.scoping import scoped_session
 from corral.sql.from_statement import FromStatement
@@ -62,6 +63,7 @@ __all__ = [
     "Mapper",
     "MapperProperty",
     "ObjectStatus",
+    "Query",
     "Relationship",
     "RelationshipProperty",
     "Session",
