@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
@@ -184,7 +185,7 @@ def create_engine(
         pool = _make_pool(parsed, dialect, poolclass, creator, connect_args, level, settings)
     if echo:
         enable_echo()
-    return Engine(
+    engine = Engine(
         parsed,
         dialect,
         pool,
@@ -194,6 +195,8 @@ def create_engine(
         idle_in_transaction=idle_in_transaction,
         slow_statement_threshold=slow_statement_threshold,
     )
+    engine._prepare_connection = _preparer(dialect, level)  # for a pool assigned later
+    return engine
 
 
 def _preparer(dialect: DefaultDialect, level: str | None) -> Callable[[Any], Any]:
@@ -230,6 +233,7 @@ def _make_pool(
 ) -> Pool:
     """The engine's pool: of ``poolclass`` (default by URL), opening connections by ``creator``
     or from the URL and ``connect_args``."""
+    cparams: dict[str, Any] = {}
     if creator is not None:
         user_creator, prepare = creator, _preparer(dialect, level)
 
@@ -259,7 +263,7 @@ def _make_pool(
         "logging_name": logging_name,
     }
     if issubclass(poolclass, QueuePool):
-        return poolclass(
+        made: Pool = poolclass(
             open_connection,
             pool_size=given["pool_size"],
             max_overflow=given["max_overflow"],
@@ -267,7 +271,12 @@ def _make_pool(
             use_lifo=given["pool_use_lifo"],
             **common,
         )
-    return poolclass(open_connection, **common)
+    else:
+        made = poolclass(open_connection, **common)
+    # What SQLAlchemy's pool._creator is: a DB-API connection as the driver makes it, not
+    # yet in the mode corral runs connections in (prepared when the pool opens one).
+    made._creator = creator or partial(dialect.connect_as_driver_does, cparams)
+    return made
 
 
 def _check_given_pool(pool: object, settings: Mapping[str, Any], **others: Any) -> None:

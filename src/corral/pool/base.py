@@ -258,7 +258,10 @@ class Pool(ABC):
             raise ArgumentError(
                 f"recycle must be a number of seconds (-1 to never recycle), not {recycle!r}"
             )
+        #: The function given (SQLAlchemy programs call ``pool._creator()`` for a DB-API
+        #: connection of the driver's own making); ``_open_new`` is what the pool opens with.
         self._creator = creator
+        self._open_new: Creator = creator
         self._dialect = dialect
         #: Whether an Engine uses this pool (create_engine(pool=...) or its own).
         self._serves_engine = False
@@ -398,8 +401,8 @@ class Pool(ABC):
                 f"{self.logging_name} has opened connections already, which the Engine did "
                 "not prepare; give create_engine(pool=...) a pool that was never used"
             )
-        creator = self._creator
-        self._creator = lambda: prepare(creator())
+        creator = self._open_new
+        self._open_new = lambda: prepare(creator())
         self._dialect = dialect
         self._serves_engine = True
 
@@ -488,7 +491,7 @@ class Pool(ABC):
     def _open(self, record: ConnectionRecord) -> None:
         generation = self._generation
         self._opened_any = True
-        record.dbapi_connection = self._creator()
+        record.dbapi_connection = self._open_new()
         record.created_at = time.monotonic()
         record.generation = generation
         log.debug("%s: opened %s", self.logging_name, describe_connection(record.dbapi_connection))

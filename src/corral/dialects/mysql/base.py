@@ -48,6 +48,8 @@ _STRICT_SQL_MODE = (
 class MySQLDialect(DefaultDialect):
     """MariaDB and MySQL through PyMySQL, utf8mb4, autocommit session with explicit BEGIN."""
 
+    corral_mode_args = frozenset({"autocommit"})
+
     name = "mysql"
     driver = "pymysql"
     driver_extra = "mysql"
