@@ -35,6 +35,7 @@ __all__ = [
     "InternalError",
     "InvalidRequestError",
     "LargeSessionWarning",
+    "LegacyAPIWarning",
     "LockNotAvailable",
     "LockTimeout",
     "MappingError",
