@@ -72,7 +72,13 @@ def run_one(
     command += [suite, "--test", test, "--num", str(num), "--dburl", dburl]
     try:
         done = subprocess.run(
-            command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
+            command,
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return Outcome(None, f"timed out after {timeout:.0f} s")

@@ -294,7 +294,7 @@ def test_a_query_without_a_session_says_how_to_give_one() -> None:
 def test_scoped_session_query_and_query_property(engine: Engine) -> None:
     """scoped_session.query() proxies; query_property() gives Class.query per scope."""
     QueryBase.metadata.create_all(engine)
-    registry = scoped_session(sessionmaker(engine))
+    registry: scoped_session[Session] = scoped_session(sessionmaker(engine))
     try:
         registry.add(Author(id=7, name="dee", rank=5))
         registry.commit()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from functools import partial
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from corral import exc
@@ -128,7 +128,8 @@ def create_engine(
     _check("query_cache_size", query_cache_size, (int,), "an int")
     if query_cache_size < 0:
         raise exc.ArgumentError(
-            f"create_engine(query_cache_size=...) must be >= 0 (0: no cache), got {query_cache_size}"
+            "create_engine(query_cache_size=...) must be >= 0 (0: no cache), "
+            f"got {query_cache_size}"
         )
     if pool_timeout < 0:
         raise exc.ArgumentError(f"create_engine(pool_timeout=...) must be >= 0, got {pool_timeout}")

@@ -65,7 +65,7 @@ class ClauseElement:
         self,
         dialect: SQLDialect,
         keys: tuple[str, ...] | None = None,
-        cache: MutableMapping[Hashable, Compiled] | None | bool = True,
+        cache: MutableMapping[Hashable, Compiled] | bool | None = True,
     ) -> tuple[Compiled, list[BindParameter[Any]]]:
         """This statement compiled for ``dialect`` (from the cache when the shape is known).
 

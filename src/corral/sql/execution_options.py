@@ -108,9 +108,7 @@ def check_connection_options(options: Mapping[str, Any], what: str) -> None:
 
 def check_statement_options(options: Mapping[str, Any], what: str) -> None:
     """Options set on a statement: the ORM's, and the app's keys (not isolation_level)."""
-    refused = [
-        k for k in options if k in UNSUPPORTED or k in ("isolation_level", "compiled_cache")
-    ]
+    refused = [k for k in options if k in UNSUPPORTED or k in ("isolation_level", "compiled_cache")]
     if not refused:
         return
     notes = {**UNSUPPORTED, "isolation_level": _ISOLATION, "compiled_cache": _COMPILED_CACHE}

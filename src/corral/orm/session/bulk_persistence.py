@@ -108,9 +108,7 @@ def bulk_update_mappings(
     mapper = _mapper(entity, "bulk_update_mappings")
     given = [dict(m) for m in mappings]
     if given:
-        session._execute(
-            update(mapper.class_), given, {"synchronize_session": False}
-        )
+        session._execute(update(mapper.class_), given, {"synchronize_session": False})
 
 
 def bulk_save_objects(

@@ -11,6 +11,7 @@ a joined eager load of a collection makes the rows unique by itself.
 
 from __future__ import annotations
 
+import builtins
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -23,10 +24,10 @@ from corral.orm.relationships.annotations import substitute
 from corral.sql.columns import literal_column
 from corral.sql.dml import delete, update
 from corral.sql.elements import ClauseElement, ColumnElement
+from corral.sql.from_clause import CTE, Subquery
 from corral.sql.from_statement import FromStatement
 from corral.sql.functions import func
 from corral.sql.select_values import Exists
-from corral.sql.from_clause import CTE, Subquery
 from corral.sql.selectable import CompoundSelect, Select, SelectBase, select
 
 if TYPE_CHECKING:
@@ -210,7 +211,9 @@ class Query(Generic[T]):
                 "(FOR UPDATE locks more strongly than FOR NO KEY UPDATE / FOR KEY SHARE)"
             )
         return self._with(
-            self._statement.with_for_update(read=read, nowait=nowait, of=of, skip_locked=skip_locked)
+            self._statement.with_for_update(
+                read=read, nowait=nowait, of=of, skip_locked=skip_locked
+            )
         )
 
     def add_columns(self, *columns: Any) -> Query[Any]:
@@ -330,11 +333,14 @@ class Query(Generic[T]):
     as_scalar = scalar_subquery
 
     def exists(self) -> Exists:
-        """``EXISTS (SELECT 1 FROM ... WHERE ...)``: use in criteria or ``session.query(q.exists())``."""
+        """``EXISTS (SELECT 1 FROM ... WHERE ...)``: for criteria, or selected on its own."""
         statement = self._plain_select()
         froms = statement._froms()
         inner = statement.with_only_columns(literal_column("1"))
-        inner._from_obj = [*statement._from_obj, *(f for f in froms if f not in statement._from_obj)]
+        inner._from_obj = [
+            *statement._from_obj,
+            *(f for f in froms if f not in statement._from_obj),
+        ]
         return inner.exists()
 
     def union(self, *queries: Query[Any]) -> Query[T]:
@@ -362,7 +368,7 @@ class Query(Generic[T]):
             else:
                 entities.append(exported.get(name, column))
                 pairs.append((entity, entities[-1]))
-        query = Query(entities, self.session)
+        query: Query[T] = Query(entities, self.session)
         query._single = self._single
         query._execution_options = dict(self._execution_options)
         query._params = {**self._params, **{k: v for q in queries for k, v in q._params.items()}}
@@ -428,9 +434,9 @@ class Query(Generic[T]):
             return None
         return found[0] if isinstance(found, Row) else found
 
-    def __getitem__(self, item: int | slice) -> Any:
+    def __getitem__(self, item: int | builtins.slice) -> Any:
         """``query[2]``: one object by position; ``query[10:20]``: a list (OFFSET/LIMIT)."""
-        if isinstance(item, slice):
+        if isinstance(item, builtins.slice):
             start, stop, step = item.start, item.stop, item.step
             if isinstance(start, int) and isinstance(stop, int) and stop - start <= 0:
                 return []
@@ -440,7 +446,10 @@ class Query(Generic[T]):
             return found if step is None else found[::step]
         if item < 0:
             raise IndexError("A Query takes no negative index or slice bound (SQL has none)")
-        return list(self.slice(item, item + 1))[0]
+        found = list(self.slice(item, item + 1))
+        if not found:
+            raise IndexError(f"The query returns fewer than {item + 1} rows")
+        return found[0]
 
     def count(self) -> int:
         """``SELECT count(*) FROM (the query)``: how many rows it returns."""
@@ -478,7 +487,7 @@ class Query(Generic[T]):
         if statement._for_update is not None:
             lock = statement._for_update
             for_update = {"read": lock.read, "nowait": lock.nowait, "skip_locked": lock.skip_locked}
-        return self._session().get(  # type: ignore[no-any-return]
+        return self._session().get(
             entity,
             ident,
             populate_existing=bool(options.get("populate_existing")),
@@ -565,9 +574,11 @@ def _entity_columns(statement: Select) -> list[tuple[str, Any]]:
     exported = statement._exported_columns()
     position = 0
     for raw in statement._raw_columns:
-        width = len(raw.columns) if hasattr(raw, "columns") and not isinstance(
-            raw, ColumnElement
-        ) else 1
+        width = (
+            len(raw.columns)
+            if hasattr(raw, "columns") and not isinstance(raw, ColumnElement)
+            else 1
+        )
         out.append(exported[position])
         position += width
     return out
