@@ -86,6 +86,11 @@ class MySQLDialect(DefaultDialect):
         # No read_timeout by default: it would cut off a legitimately long query.
         return with_tcp_defaults(args)
 
+    def connect_as_driver_does(self, connect_args: Mapping[str, Any]) -> Any:
+        args = dict(connect_args)
+        pop_tcp_settings(args)  # corral's socket settings, not PyMySQL keywords
+        return super().connect_as_driver_does(args)
+
     def connect(self, connect_args: Mapping[str, Any]) -> Any:
         """A PyMySQL connection with corral's keepalive and user-timeout settings on its socket."""
         args = dict(connect_args)
