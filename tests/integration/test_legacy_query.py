@@ -16,6 +16,7 @@ from corral import (
     Mapped,
     Session,
     String,
+    aliased,
     bindparam,
     exc,
     func,
@@ -99,6 +100,13 @@ def test_join_by_relationship_then_filter_by_the_joined_class(session: Session) 
     assert names(query.all()) == ["bob"]
     outer = session.query(Author.name, Book.title).outerjoin(Book).order_by(Author.id, Book.id)
     assert [tuple(r) for r in outer] == [("ann", "a1"), ("ann", "a2"), ("bob", "b1"), ("cid", None)]
+
+
+def test_filter_by_after_joining_an_alias_reads_the_alias(session: Session) -> None:
+    """After join(Author.books.of_type(alias)), filter_by() names the alias's attributes."""
+    book = aliased(Book)
+    query = session.query(Author).join(Author.books.of_type(book)).filter_by(title="a2")
+    assert names(query.all()) == ["ann"]
 
 
 def test_group_by_having_and_distinct(session: Session) -> None:

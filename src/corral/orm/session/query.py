@@ -561,7 +561,7 @@ def _joined_entity(target: Any) -> Any:
     """What ``filter_by()`` reads after a join: the joined class (of a relationship too)."""
     if _is_entity(target):
         return target
-    entity = getattr(target, "entity", None)  # a relationship attribute's target
+    entity = getattr(target, "target_entity", None)  # a path: .of_type(alias), .and_(...)
     if entity is not None and _is_entity(entity):
         return entity
     mapper = getattr(getattr(target, "property", None), "mapper", None)
