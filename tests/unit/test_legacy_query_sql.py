@@ -81,3 +81,10 @@ def test_from_statement_refuses_further_criteria() -> None:
     query: Query[Owner] = Query(Owner).from_statement(select(Owner))
     with pytest.raises(exc.InvalidRequestError, match="from_statement"):
         query.filter(Owner.id == 1)
+
+
+def test_from_statement_query_is_not_used_inside_another_statement() -> None:
+    """subquery() of a from_statement() Query raises, naming the statement to use."""
+    query: Query[Owner] = Query(Owner).from_statement(select(Owner))
+    with pytest.raises(exc.InvalidRequestError, match="from_statement"):
+        query.subquery()

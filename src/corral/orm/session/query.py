@@ -299,6 +299,12 @@ class Query(Generic[T]):
 
     def _plain_select(self) -> Select:
         """The statement without loader options, for use inside another statement."""
+        if self._from_statement is not None:
+            raise exc.InvalidRequestError(
+                "A from_statement() Query cannot be counted or used inside another statement "
+                "(count(), subquery(), cte(), exists(), union()); use the statement given to "
+                "from_statement() itself"
+            )
         statement = self._statement
         if statement._with_options:
             statement = statement._clone()
