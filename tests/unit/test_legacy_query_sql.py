@@ -88,3 +88,10 @@ def test_from_statement_query_is_not_used_inside_another_statement() -> None:
     query: Query[Owner] = Query(Owner).from_statement(select(Owner))
     with pytest.raises(exc.InvalidRequestError, match="from_statement"):
         query.subquery()
+
+
+def test_union_criteria_keep_columns_of_other_tables() -> None:
+    """Criteria after union() keep columns of tables outside the union as they are."""
+    union: Query[Owner] = Query(Owner).union(Query(Owner).filter(Owner.id == 2))
+    text = sql(union.filter(Owner.id == Pet.owner_id))
+    assert text.endswith("WHERE anon_1.id = pets.owner_id")

@@ -19,16 +19,15 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from corral import exc
 from corral.engine.result import Result
 from corral.engine.row import Row
-from corral.orm.mapping.aliased import aliased
-from corral.orm.relationships.annotations import substitute
+from corral.orm.session import compound_query
 from corral.sql.columns import literal_column
 from corral.sql.dml import delete, update
-from corral.sql.elements import ClauseElement, ColumnElement
+from corral.sql.elements import ColumnElement
 from corral.sql.from_clause import CTE, Subquery
 from corral.sql.from_statement import FromStatement
 from corral.sql.functions import func
 from corral.sql.select_values import Exists
-from corral.sql.selectable import CompoundSelect, Select, SelectBase, select
+from corral.sql.selectable import CompoundSelect, Select, select
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -38,9 +37,7 @@ T = TypeVar("T")
 _SynchronizeSession = Literal["auto", "evaluate", "fetch", False]
 
 
-def _is_entity(entity: Any) -> bool:
-    """Whether ``entity`` is a mapped class (or an alias of one): a Query of it yields objects."""
-    return getattr(entity, "__mapper__", None) is not None
+_is_entity = compound_query.is_entity
 
 
 class Query(Generic[T]):
@@ -82,7 +79,7 @@ class Query(Generic[T]):
         """Criteria written against the classes, moved onto the subquery a union reads."""
         if not self._adapt:
             return tuple(items)
-        return tuple(_adapt(item, self._adapt) for item in items)
+        return tuple(compound_query.adapt(item, self._adapt) for item in items)
 
     def filter(self, *criterion: Any) -> Query[T]:
         """Add WHERE criteria (joined by AND)."""
@@ -358,22 +355,10 @@ class Query(Generic[T]):
         return self._compound("union_all", queries)
 
     def _compound(self, keyword: str, queries: Sequence[Query[Any]]) -> Query[T]:
-        first = self._plain_select()
-        compound: CompoundSelect = getattr(first, keyword)(*(q._plain_select() for q in queries))
-        subquery = compound.subquery()
-        entities: list[Any] = []
-        pairs: list[tuple[Any, Any]] = []
-        exported = dict(subquery.columns.items())
-        for entity, (name, column) in zip(
-            self._statement._entities, _entity_columns(first), strict=False
-        ):
-            if _is_entity(entity):
-                alias = aliased(entity, subquery)
-                entities.append(alias)
-                pairs.append((entity, alias))
-            else:
-                entities.append(exported.get(name, column))
-                pairs.append((entity, entities[-1]))
+        compound: CompoundSelect = getattr(self._plain_select(), keyword)(
+            *(q._plain_select() for q in queries)
+        )
+        entities, pairs = compound_query.entities_over(self._statement, compound.subquery())
         query: Query[T] = Query(entities, self.session)
         query._single = self._single
         query._execution_options = dict(self._execution_options)
@@ -572,40 +557,3 @@ def _joined_entity(target: Any) -> Any:
         return entity
     mapper = getattr(getattr(target, "property", None), "mapper", None)
     return getattr(mapper, "class_", None)
-
-
-def _entity_columns(statement: Select) -> list[tuple[str, Any]]:
-    """One (exported name, column) per selected entity: a class counts as its first column."""
-    out: list[tuple[str, Any]] = []
-    exported = statement._exported_columns()
-    position = 0
-    for raw in statement._raw_columns:
-        width = (
-            len(raw.columns)
-            if hasattr(raw, "columns") and not isinstance(raw, ColumnElement)
-            else 1
-        )
-        out.append(exported[position])
-        position += width
-    return out
-
-
-def _adapt(item: Any, pairs: list[tuple[Any, Any]]) -> Any:
-    """``item`` with attributes of the classes (and columns) in ``pairs`` moved onto their
-    counterparts over a subquery."""
-    replacements: dict[int, Any] = {}
-    for original, replacement in pairs:
-        mapper = getattr(original, "__mapper__", None)
-        if mapper is not None:
-            for key, column in mapper.columns_by_key.items():
-                replacements[id(column)] = getattr(replacement, key).__clause_element__()
-        elif isinstance(original, ClauseElement):
-            replacements[id(_column_of(original))] = replacement
-    if isinstance(item, SelectBase) or not isinstance(item, ClauseElement):
-        return item
-    return substitute(item, lambda element: replacements.get(id(element)))
-
-
-def _column_of(element: Any) -> Any:
-    clause = getattr(element, "__clause_element__", None)
-    return clause() if clause is not None else element
