@@ -40,8 +40,9 @@ compat: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.compat $(COMPAT_ARGS)
 
 # DEMO_ARGS passes options, e.g. make demo DEMO_ARGS="--workers 4 --url mysql://root@127.0.0.1/test"
+# (--asyncio sells from asyncio tasks through the database's asyncio driver)
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[postgresql,mysql]'
+	$(BIN)/python -m pip install --quiet -e '.[postgresql,mysql,asyncio,aiomysql,aiosqlite]'
 	touch $@
 
 demo: $(VENV)/.installed-demo

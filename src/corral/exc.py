@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "ArgumentError",
+    "AwaitRequired",
     "CommitOutcomeUnknownError",
     "CompileError",
     "ConcurrentUseError",
@@ -39,11 +40,14 @@ __all__ = [
     "LockNotAvailable",
     "LockTimeout",
     "MappingError",
+    "MissingGreenlet",
     "MultipleResultsFound",
     "NPlusOneError",
     "NPlusOneWarning",
+    "NoInspectionAvailable",
     "NoResultFound",
     "NoSuchColumnError",
+    "NoSuchTableError",
     "NotSupportedError",
     "ObjectDeletedError",
     "OperationalError",
@@ -103,6 +107,14 @@ class InvalidRequestError(CorralError):
     """corral was asked to do something it cannot do in the current state."""
 
 
+class NoInspectionAvailable(InvalidRequestError):
+    """``inspect()`` was given an object it has nothing to say about."""
+
+
+class NoSuchTableError(InvalidRequestError):
+    """Reflection was asked for a table the database does not have."""
+
+
 class NoResultFound(InvalidRequestError):
     """A result expected to hold exactly one row held none."""
 
@@ -160,6 +172,15 @@ class DetachedInstanceError(InvalidRequestError):
 
 class ObjectDeletedError(InvalidRequestError):
     """The row behind an expired object was deleted, so its attributes cannot be reloaded."""
+
+
+class AwaitRequired(InvalidRequestError):
+    """Database I/O was asked for from the event loop's thread without ``await``
+    (a lazy load or an expired attribute read in async code, a sync call on the loop)."""
+
+
+#: SQLAlchemy's name for the same mistake (it needs greenlet; corral has no greenlet).
+MissingGreenlet = AwaitRequired
 
 
 class RaiseLoadError(InvalidRequestError):

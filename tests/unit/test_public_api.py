@@ -28,10 +28,13 @@ INTENDED = {
     "Integer", "BigInteger", "SmallInteger", "String", "Text", "Boolean", "Float", "Numeric",
     "Date", "DateTime", "Time", "Interval", "LargeBinary", "JSON", "Uuid", "Enum",
     "Unicode", "UnicodeText", "TypeDecorator", "Identity", "declarative_base",
+    "BIGINT", "BLOB", "BOOLEAN", "CHAR", "DATE", "DATETIME", "DECIMAL", "DOUBLE",
+    "DOUBLE_PRECISION", "FLOAT", "INTEGER", "NUMERIC", "REAL", "SMALLINT", "TEXT", "TIME",
+    "TIMESTAMP", "VARCHAR",
     # engine
     "create_engine", "make_url", "URL", "Engine", "Connection", "Transaction",
     "NestedTransaction", "Result", "CursorResult", "ScalarResult", "MappingResult", "Row",
-    "RowMapping",
+    "RowMapping", "Inspector",
     # pool
     "Pool", "QueuePool", "StaticPool", "NullPool",
     # ORM
@@ -44,7 +47,8 @@ INTENDED = {
     "configure_mappers",
     "selectinload", "joinedload",
     "subqueryload", "lazyload", "raiseload", "noload", "defaultload", "contains_eager", "defer",
-    "undefer", "undefer_group", "query_expression", "with_expression",
+    "undefer", "undefer_group", "query_expression", "with_expression", "with_polymorphic",
+    "selectin_polymorphic", "ConcreteBase", "AbstractConcreteBase",
     "load_only", "deferred", "Load", "WriteOnlyCollection", "WriteOnlyMapped",
     "NPlusOneWarning",
     "aliased", "Bundle", "with_parent",

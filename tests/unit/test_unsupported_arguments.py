@@ -283,12 +283,6 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
         r"sort_order: columns follow the order of the class body",
     ),
     (
-        "mapped_column dataclass option",
-        lambda: mapped_column(default_factory=list),
-        exc.ArgumentError,
-        r"default_factory: a dataclass option",
-    ),
-    (
         "deferred keyword",
         lambda: deferred(mapped_column(), grop="a"),  # type: ignore[call-arg]
         TypeError,

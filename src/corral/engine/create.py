@@ -30,6 +30,15 @@ _DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("mysql", "pymysql"): ("corral.dialects.mysql.base", "MySQLDialect"),
     ("mariadb", None): ("corral.dialects.mysql.base", "MariaDBDialect"),
     ("mariadb", "pymysql"): ("corral.dialects.mysql.base", "MariaDBDialect"),
+    ("oracle", None): ("corral.dialects.oracle.base", "OracleDialect"),
+    ("oracle", "oracledb"): ("corral.dialects.oracle.base", "OracleDialect"),
+    ("oracle", "cx_oracle"): ("corral.dialects.oracle.base", "OracleDialect"),
+    # asyncio drivers: their dialects tell create_engine() users to use create_async_engine().
+    ("sqlite", "aiosqlite"): ("corral.dialects.sqlite.asyncio", "AiosqliteDialect"),
+    ("postgresql", "asyncpg"): ("corral.dialects.postgresql.asyncio", "AsyncpgDialect"),
+    ("postgresql", "psycopg_async"): ("corral.dialects.postgresql.asyncio", "PsycopgAsyncDialect"),
+    ("mysql", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlDialect"),
+    ("mariadb", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlMariaDBDialect"),
 }
 
 _DEFAULTS: dict[str, Any] = {
@@ -54,6 +63,8 @@ def dialect_class(url: URL) -> type[DefaultDialect]:
         )
     module_name, class_name = entry
     cls: type[DefaultDialect] = getattr(importlib.import_module(module_name), class_name)
+    if cls.cannot_connect is not None:
+        raise exc.ArgumentError(f"create_engine({str(url)!r}): {cls.cannot_connect}")
     return cls
 
 

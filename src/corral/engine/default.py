@@ -12,12 +12,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
 from corral.engine.url import URL
 from corral.sql.compiler.dialect import SQLDialect
 from corral.util.arguments import refuse_unknown
+
+if TYPE_CHECKING:
+    from corral.engine.reflected import DialectReflection
 
 #: DB-API exception class names, most specific first, and the corral class each becomes.
 _DBAPI_CLASSES: tuple[tuple[str, type[exc.DBAPIError]], ...] = (
@@ -67,6 +70,9 @@ class DefaultDialect(SQLDialect):
     driver: ClassVar[str]
     #: The ``pip install corral[...]`` extra that installs the driver.
     driver_extra: ClassVar[str | None] = None
+    #: Set for a dialect corral only compiles SQL for (printing): why it cannot connect and
+    #: what to do instead; create_engine refuses the dialect with it.
+    cannot_connect: ClassVar[str | None] = None
     #: Options ``create_engine`` accepts for this dialect, with their types.
     dialect_options: ClassVar[Mapping[str, type]] = {}
     #: Iterating the driver's cursor costs no more than ``fetchall()`` (a C iterator).
@@ -75,6 +81,8 @@ class DefaultDialect(SQLDialect):
     begin_statement: str = "BEGIN"
     #: create_engine(hide_parameters=True): errors and log lines show no parameters.
     hide_parameters: bool = False
+    #: The catalog queries behind ``inspect(engine)`` (``dialects/<db>/reflection.py``).
+    reflection: ClassVar[DialectReflection]
 
     def __init__(self, **options: Any) -> None:
         super().__init__()

@@ -9,9 +9,11 @@ from typing import Any
 
 from corral.engine.base import AUTOCOMMIT, Connection
 from corral.engine.default import DefaultDialect
+from corral.engine.events import CONNECTION_EVENTS
 from corral.engine.stats import EngineStats
 from corral.engine.url import URL
 from corral.engine.watchdog import IdleWatchdog
+from corral.event.dispatch import Dispatch
 from corral.pool import Pool
 from corral.pool.base import PoolConnection
 from corral.sql.execution_options import check_connection_options
@@ -22,6 +24,8 @@ class Engine:
 
     #: The idle-in-transaction watchdog (``watchdog.py``); None unless an option set it.
     _watchdog: IdleWatchdog | None = None
+    #: The listeners of ConnectionEvents (events.py): of the class or of this engine.
+    dispatch: Dispatch = Dispatch(CONNECTION_EVENTS)
 
     def __init__(
         self,
@@ -147,6 +151,8 @@ class OptionEngine(Engine):
         # Deliberately not Engine.__init__: the pool, and the isolation level learned from
         # the database, belong to the engine this copies.
         self._proxied = proxied
+        if isinstance(proxied.__dict__.get("dispatch"), Dispatch):  # its listeners apply here
+            self.dispatch = proxied.dispatch._child(self)
         self.url = proxied.url
         self.dialect = proxied.dialect
         self._pool = proxied._pool

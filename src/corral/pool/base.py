@@ -20,8 +20,10 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
+from corral.event.dispatch import Dispatch
 from corral.exc import ArgumentError, DisconnectionError, ResourceClosedError
 from corral.pool.checkout_site import CheckoutSite, capture_site, describe_holders
+from corral.pool.events import POOL_EVENTS, ResetState, fire
 from corral.pool.record import ConnectionRecord, RecordState
 
 log = logging.getLogger("corral.pool")
@@ -179,6 +181,8 @@ class PoolConnection:
             self._state = CheckoutState.RETURNED
             pool._out.pop(self, None)
         if self._record.state is RecordState.CHECKED_OUT:
+            if pool.dispatch.checkin:
+                fire(pool.dispatch, "checkin", self._record.dbapi_connection, self._record)
             pool._check_in(self._record)
 
     def invalidate(self, exception: BaseException | None = None) -> None:
@@ -199,6 +203,10 @@ class PoolConnection:
             if exception is None
             else f"{type(exception).__name__}: {exception}",
         )
+        if pool.dispatch.invalidate:
+            fire(
+                pool.dispatch, "invalidate", self._record.dbapi_connection, self._record, exception
+            )
         pool._discard(self._record)
 
     def __enter__(self) -> PoolConnection:
@@ -231,6 +239,9 @@ def check_number(name: str, value: object, *, minimum: float) -> float:
 
 class Pool(ABC):
     """Hands out DB-API connections made by ``creator`` and takes them back."""
+
+    #: The listeners of PoolEvents (pool/events.py): of the class or of this pool.
+    dispatch: Dispatch = Dispatch(POOL_EVENTS)
 
     def __init__(
         self,
@@ -304,6 +315,8 @@ class Pool(ABC):
         record = self._acquire(handle)
         try:
             self._prepare(record)
+            if self.dispatch.checkout:
+                fire(self.dispatch, "checkout", record.dbapi_connection, record, handle)
         except BaseException:
             with self._lock:
                 handle._state = CheckoutState.INVALIDATED
@@ -490,10 +503,14 @@ class Pool(ABC):
 
     def _open(self, record: ConnectionRecord) -> None:
         generation = self._generation
-        self._opened_any = True
+        first, self._opened_any = not self._opened_any, True
         record.dbapi_connection = self._open_new()
         record.created_at = time.monotonic()
         record.generation = generation
+        if self.dispatch.connect or self.dispatch.first_connect:
+            if first:
+                fire(self.dispatch, "first_connect", record.dbapi_connection, record)
+            fire(self.dispatch, "connect", record.dbapi_connection, record)
         log.debug("%s: opened %s", self.logging_name, describe_connection(record.dbapi_connection))
 
     def _reopen(self, record: ConnectionRecord) -> None:
@@ -507,6 +524,8 @@ class Pool(ABC):
         if not self._reset_on_return:
             return True
         try:
+            if self.dispatch.reset:
+                fire(self.dispatch, "reset", record.dbapi_connection, record, ResetState())
             self._dialect.do_rollback(record.dbapi_connection)
         except Exception as error:
             if self._is_disconnect(error):
@@ -544,6 +563,8 @@ class Pool(ABC):
         if connection is None:
             return
         try:
+            if self.dispatch.close:
+                fire(self.dispatch, "close", connection, record)
             self._dialect.do_close(connection)
         except Exception as error:
             log.debug(

@@ -154,11 +154,15 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
     def __eq__(self, other: object) -> BinaryExpression[bool]:  # type: ignore[override]
         if other is None:
             return BinaryExpression(self, Null(), ops.IS)
+        if isinstance(other, bool):  # ``x = true`` (``= 1`` without booleans), as SQLAlchemy
+            return BinaryExpression(self, True_() if other else False_(), ops.EQ)
         return self._compare(ops.EQ, other)
 
     def __ne__(self, other: object) -> BinaryExpression[bool]:  # type: ignore[override]
         if other is None:
             return BinaryExpression(self, Null(), ops.IS_NOT)
+        if isinstance(other, bool):
+            return BinaryExpression(self, True_() if other else False_(), ops.NE)
         return self._compare(ops.NE, other)
 
     def __lt__(self, other: object) -> BinaryExpression[bool]:
@@ -354,7 +358,12 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
             )
         if other is None:
             return Null()
-        if not isinstance(self.type, NullType) and not self.type.accepts(other):
+        untyped = isinstance(self.type, NullType)
+        if (untyped or not self.type.accepts(other)) and hasattr(type(other), "__clause_element__"):
+            # Not a value but SQL (a mapped_column() used in the class body declaring it).
+            element: ColumnElement[Any] = other.__clause_element__()  # type: ignore[attr-defined]
+            return element
+        if not untyped and not self.type.accepts(other):
             raise exc.ArgumentError(
                 f"Bad value to compare with {self.describe()} ({op.sql}): "
                 f"{self.type.rejection(other)}"
@@ -411,15 +420,25 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
             right = BinaryExpression(Literal(prefix), right, ops.CONCAT)
         if suffix:
             right = BinaryExpression(right, Literal(suffix), ops.CONCAT)
-        return BinaryExpression(self, right, ops.LIKE, escape="/" if autoescape else None)
+        like: BinaryExpression[bool] = BinaryExpression(
+            self, right, ops.LIKE, escape="/" if autoescape else None
+        )
+        like.shown_grouped = True
+        return like
 
     def _arithmetic(
         self, op: ops.Operator, other: object, reverse: bool = False
     ) -> BinaryExpression[T]:
         self._check_operator(op, other)
         operand = self._arithmetic_operand(op, other)
-        left, right = (operand, self) if reverse else (self, operand)
         type_ = self.type
+        if type_.affinity == "null" and op in (ops.ADD, ops.MUL):
+            # An untyped expression (``func.upper(x)``) takes a commutative operator's
+            # meaning from the other side, as in SQLAlchemy: ``+ " suffix"`` concatenates.
+            type_ = operand.type
+            if op is ops.ADD and type_.affinity == "string":
+                op = ops.CONCAT
+        left, right = (operand, self) if reverse else (self, operand)
         if op is ops.DIV and type_.affinity == "integer":
             from corral.sql.types import Numeric
 
@@ -575,6 +594,8 @@ class BinaryExpression(ColumnElement[T]):
     #: ``str()`` writes the right side first, as SQLAlchemy shows this condition (an inferred
     #: join's referred column, an object's key compared with a foreign key); run as built.
     shown_reversed: bool = False
+    #: Printed in parentheses, as SQLAlchemy prints ``contains()`` / ``startswith()``.
+    shown_grouped: bool = False
 
     def __init__(
         self,

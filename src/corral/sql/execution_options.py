@@ -50,7 +50,7 @@ ORM_OPTIONS = frozenset(
 )
 
 #: Options the ORM passes itself between its own queries.
-INTERNAL_OPTIONS = frozenset({"corral_load_node"})
+INTERNAL_OPTIONS = frozenset({"corral_load_node", "corral_lazy_load"})
 
 _NOT_YET = "corral does not implement it yet; remove it"
 

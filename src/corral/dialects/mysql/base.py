@@ -20,6 +20,7 @@ from corral import exc
 from corral.dialects.mysql import errors, tls
 from corral.dialects.mysql.compiler import MySQLDDLCompiler, MySQLStatementCompiler
 from corral.dialects.mysql.features import FEATURES
+from corral.dialects.mysql.reflection import MySQLReflection
 from corral.dialects.mysql.types import MySQLTypeCompiler
 from corral.engine.default import Classification, DefaultDialect
 from corral.engine.network import (
@@ -57,6 +58,7 @@ class MySQLDialect(DefaultDialect):
     statement_compiler = MySQLStatementCompiler
     ddl_compiler = MySQLDDLCompiler
     type_compiler = MySQLTypeCompiler
+    reflection = MySQLReflection()
 
     def create_connect_args(self, url: URL) -> dict[str, Any]:
         query = {key: v if isinstance(v, str) else v[-1] for key, v in url.query.items()}

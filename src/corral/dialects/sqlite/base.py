@@ -28,6 +28,7 @@ from corral import exc
 from corral.dialects.sqlite import errors
 from corral.dialects.sqlite.compiler import SQLiteDDLCompiler, SQLiteStatementCompiler
 from corral.dialects.sqlite.features import FEATURES
+from corral.dialects.sqlite.reflection import SQLiteReflection
 from corral.dialects.sqlite.types import SQLiteTypeCompiler
 from corral.engine.default import Classification, DefaultDialect
 from corral.engine.url import URL
@@ -108,6 +109,7 @@ class SQLiteDialect(DefaultDialect):
     statement_compiler = SQLiteStatementCompiler
     ddl_compiler = SQLiteDDLCompiler
     type_compiler = SQLiteTypeCompiler
+    reflection = SQLiteReflection()
     cursor_iteration_is_cheap = True
     dialect_options: ClassVar[Mapping[str, type]] = {
         #: When a transaction begins: "on_write" (default), "deferred" or "immediate".

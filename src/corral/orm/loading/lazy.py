@@ -40,12 +40,16 @@ def load(session: Session, obj: Any, rel: Relationship, params: dict[str, Any]) 
     session.stats.note_lazy_load(rel.describe())
     node = obj.__dict__.get(LOADER_ATTR)
     child = node.children.get(rel.key) if node is not None else None
-    options = None if child is None else {"corral_load_node": child}
+    options: dict[str, Any] = {"corral_lazy_load": True}
+    if child is not None:
+        options["corral_load_node"] = child
     with session._guard:
         statement = lazy_statement(rel)
         criteria = node.criteria.get(rel.key) if node is not None else None
         if criteria:  # lazyload(User.addresses.and_(...))
             statement = statement.where(*criteria)
+        if node is not None and node.propagated:  # with_loader_criteria() of the query
+            statement = statement.options(*node.propagated)
         rows = session._execute(statement, params, options).scalars().all()
         value = set_loaded(obj, rel, rows)
         if child is not None:  # options set further along this path apply to these objects
