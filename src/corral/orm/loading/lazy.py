@@ -31,7 +31,17 @@ _CORRAL_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__
 
 #: The default of ``Session(n_plus_one=...)``: ``CORRAL_N_PLUS_ONE=raise`` (or ``warn``) in
 #: the environment turns detection on for every session a program makes, e.g. in its tests.
-N_PLUS_ONE_DEFAULT = os.environ.get("CORRAL_N_PLUS_ONE") or None
+#: The variable is read when the first Session is made, not when corral is imported, so that
+#: a program (or a conftest, after pytest plugins imported corral) may set it before then.
+FROM_ENVIRONMENT: Any = "CORRAL_N_PLUS_ONE"
+_environment_mode: list[str | None] = []
+
+
+def environment_mode() -> str | None:
+    """``CORRAL_N_PLUS_ONE`` as read at the first call."""
+    if not _environment_mode:
+        _environment_mode.append(os.environ.get("CORRAL_N_PLUS_ONE") or None)
+    return _environment_mode[0]
 
 
 def load(session: Session, obj: Any, rel: Relationship, params: dict[str, Any]) -> Any:
@@ -76,6 +86,8 @@ class LazyLoadCounter:
     __slots__ = ("counts", "mode", "threshold", "warned")
 
     def __init__(self, mode: str | None, threshold: int) -> None:
+        if mode is FROM_ENVIRONMENT:
+            mode = environment_mode()
         if mode not in (None, "warn", "raise"):
             raise exc.ArgumentError(
                 f'n_plus_one={mode!r}: choose "warn", "raise" or None (no detection); '

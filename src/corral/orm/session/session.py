@@ -79,7 +79,7 @@ class Session:
         autobegin: bool = True,
         info: dict[str, Any] | None = None,
         isolation_level: str | None = None,
-        n_plus_one: str | None = lazy.N_PLUS_ONE_DEFAULT,
+        n_plus_one: str | None = lazy.FROM_ENVIRONMENT,
         n_plus_one_threshold: int = 10,
         join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
         identity_map_warn: int | None = None,
