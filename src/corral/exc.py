@@ -36,6 +36,7 @@ __all__ = [
     "InternalError",
     "InvalidRequestError",
     "LargeSessionWarning",
+    "LegacyAPIWarning",
     "LockNotAvailable",
     "LockTimeout",
     "MappingError",
@@ -197,6 +198,11 @@ class NPlusOneError(InvalidRequestError):
 
 class NPlusOneWarning(UserWarning):
     """The warning form of ``NPlusOneError`` (``Session(n_plus_one="warn")``)."""
+
+
+class LegacyAPIWarning(DeprecationWarning):
+    """A legacy API SQLAlchemy 2.0 keeps for 1.x code was used (``Query.get()``); the
+    message names its 2.0 replacement."""
 
 
 class ConnectionLeakWarning(UserWarning):

@@ -83,6 +83,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("association/dict_of_sets_with_default.py"),
     Example("adjacency_list/adjacency_list.py"),
     Example("graphs/directed_graph.py"),
+    Example("extending_query/temporal_range.py"),
     Example(
         "materialized_paths/materialized_paths.py",
         postgresql_url="postgresql+psycopg2://scott:tiger@localhost/test",

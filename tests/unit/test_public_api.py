@@ -41,6 +41,7 @@ INTENDED = {
     "DeclarativeBase", "registry", "Mapped", "mapped_column", "Mapper", "Session",
     "SessionTransaction", "sessionmaker", "inspect", "ObjectStatus", "scoped_session",
     "SessionLeakWarning", "Backoff", "AttributeState", "MappedColumn", "MapperProperty",
+    "Query",
     # relationships and loading
     "relationship", "backref", "foreign", "remote", "Relationship", "RelationshipProperty",
     "configure_mappers",

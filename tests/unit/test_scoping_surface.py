@@ -7,7 +7,15 @@ import inspect as pyinspect
 from corral import Session, scoped_session
 
 # Registry management of scoped_session itself, not proxies.
-OWN = {"configure", "has", "remove", "registry", "session_factory", "run_transaction"}
+OWN = {
+    "configure",
+    "has",
+    "remove",
+    "registry",
+    "session_factory",
+    "run_transaction",
+    "query_property",
+}
 # Instance attributes of Session, set in __init__ (not visible on the class).
 INSTANCE_ATTRIBUTES = {"autoflush", "bind", "identity_map", "info"}
 

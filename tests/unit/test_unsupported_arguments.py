@@ -217,7 +217,7 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
         "Session.execute execution_options SQLAlchemy-only",
         lambda e: _session_execute(e, execution_options={"compiled_cache": {}}),
         exc.ArgumentError,
-        r"compiled_cache: corral keeps its own cache",
+        r"compiled_cache: set it on the connection or engine",
     ),
     (
         "Session.execute execution_options app key",

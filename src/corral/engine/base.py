@@ -523,7 +523,8 @@ class Connection:
     ) -> Result:
         compile_for = statement_compiler(statement)
         parameters, keys, many = split_parameters(parameters)
-        compiled, binds = compile_for(self.dialect, keys)
+        cache = self._execution_options.get("compiled_cache", True)
+        compiled, binds = compile_for(self.dialect, keys, cache)
         # Without row locks, a locking read that opens the transaction takes the write lock.
         write_lock = (
             self.dialect.features.write_lock_on_begin

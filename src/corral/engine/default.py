@@ -151,6 +151,16 @@ class DefaultDialect(SQLDialect):
             raise
         return connection
 
+    #: Connect arguments that put a connection in corral's mode (the driver leaves
+    #: transactions to corral); ``adopt_connection`` sets the same on a connection.
+    corral_mode_args: ClassVar[frozenset[str]] = frozenset()
+
+    def connect_as_driver_does(self, connect_args: Mapping[str, Any]) -> Any:
+        """A new DB-API connection in the driver's default mode (what SQLAlchemy programs
+        get from ``engine.pool._creator()``); the pool prepares the ones it opens."""
+        driver_args = {k: v for k, v in connect_args.items() if k not in self.corral_mode_args}
+        return self.dbapi.connect(**driver_args)
+
     def on_connect(self, dbapi_connection: Any) -> None:
         """Settings applied to each new DB-API connection."""
 

@@ -73,6 +73,7 @@ from corral.orm.session import (
     sessionmaker,
 )
 from corral.orm.session.events import ORMExecuteState, SessionEvents
+from corral.orm.session.query import Query
 from corral.orm.session.retry import Backoff
 from corral.orm.session.scoping import scoped_session
 from corral.sql.from_statement import FromStatement
@@ -99,6 +100,7 @@ __all__ = [
     "MapperProperty",
     "ORMExecuteState",
     "ObjectStatus",
+    "Query",
     "Relationship",
     "RelationshipProperty",
     "Session",

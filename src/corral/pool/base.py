@@ -159,6 +159,18 @@ class PoolConnection:
             and self._pool._pid == os.getpid()
         )
 
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        """A cursor of the DB-API connection (as SQLAlchemy's pooled connection proxies it)."""
+        return self.dbapi_connection.cursor(*args, **kwargs)
+
+    def commit(self) -> None:
+        """Commit on the DB-API connection."""
+        self.dbapi_connection.commit()
+
+    def rollback(self) -> None:
+        """Roll back on the DB-API connection."""
+        self.dbapi_connection.rollback()
+
     def close(self) -> None:
         """Check the connection back in (reset first if the pool resets); later calls do nothing."""
         pool = self._pool
@@ -257,7 +269,10 @@ class Pool(ABC):
             raise ArgumentError(
                 f"recycle must be a number of seconds (-1 to never recycle), not {recycle!r}"
             )
+        #: The function given (SQLAlchemy programs call ``pool._creator()`` for a DB-API
+        #: connection of the driver's own making); ``_open_new`` is what the pool opens with.
         self._creator = creator
+        self._open_new: Creator = creator
         self._dialect = dialect
         #: Whether an Engine uses this pool (create_engine(pool=...) or its own).
         self._serves_engine = False
@@ -399,8 +414,8 @@ class Pool(ABC):
                 f"{self.logging_name} has opened connections already, which the Engine did "
                 "not prepare; give create_engine(pool=...) a pool that was never used"
             )
-        creator = self._creator
-        self._creator = lambda: prepare(creator())
+        creator = self._open_new
+        self._open_new = lambda: prepare(creator())
         self._dialect = dialect
         self._serves_engine = True
 
@@ -489,7 +504,7 @@ class Pool(ABC):
     def _open(self, record: ConnectionRecord) -> None:
         generation = self._generation
         first, self._opened_any = not self._opened_any, True
-        record.dbapi_connection = self._creator()
+        record.dbapi_connection = self._open_new()
         record.created_at = time.monotonic()
         record.generation = generation
         if self.dispatch.connect or self.dispatch.first_connect:

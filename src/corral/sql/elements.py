@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from corral import exc
@@ -62,9 +62,15 @@ class ClauseElement:
         return []
 
     def _compile_for(
-        self, dialect: SQLDialect, keys: tuple[str, ...] | None = None
+        self,
+        dialect: SQLDialect,
+        keys: tuple[str, ...] | None = None,
+        cache: MutableMapping[Hashable, Compiled] | bool | None = True,
     ) -> tuple[Compiled, list[BindParameter[Any]]]:
-        """This statement compiled for ``dialect`` (from the cache when the shape is known)."""
+        """This statement compiled for ``dialect`` (from the cache when the shape is known).
+
+        ``cache``: True for the dialect's own; a dict to keep compiled statements in
+        instead (the ``compiled_cache`` execution option); None to compile afresh."""
         binds: list[BindParameter[Any]] = []
         if self.is_ddl:  # DDL runs rarely and has no values: not worth a cache entry
             return dialect.ddl_compiler(dialect).compile(self, binds, keys), binds
@@ -74,11 +80,32 @@ class ClauseElement:
             cache_key = (shape, keys)
         else:
             cache_key = (self._key(binds), keys)
+        if cache is not True:
+            given = None if isinstance(cache, bool) else cache
+            return self._compile_in(dialect, keys, binds, cache_key, given), binds
         compiled = dialect.cache_get(cache_key)
         if compiled is None:
             compiled = dialect.statement_compiler(dialect).compile(self, binds, keys)
             dialect.cache_put(cache_key, compiled)
         return compiled, binds
+
+    def _compile_in(
+        self,
+        dialect: SQLDialect,
+        keys: tuple[str, ...] | None,
+        binds: list[BindParameter[Any]],
+        cache_key: Hashable,
+        cache: MutableMapping[Hashable, Compiled] | None,
+    ) -> Compiled:
+        """Compiled through a cache the caller gave (None: no cache at all)."""
+        found = None if cache is None else cache.get((dialect.name, cache_key))
+        if found is not None:
+            return found
+        compiled = dialect.statement_compiler(dialect).compile(self, binds, keys)
+        dialect.compile_count += 1
+        if cache is not None:
+            cache[(dialect.name, cache_key)] = compiled
+        return compiled
 
     def compile(
         self,

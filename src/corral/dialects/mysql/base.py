@@ -49,6 +49,8 @@ _STRICT_SQL_MODE = (
 class MySQLDialect(DefaultDialect):
     """MariaDB and MySQL through PyMySQL, utf8mb4, autocommit session with explicit BEGIN."""
 
+    corral_mode_args = frozenset({"autocommit"})
+
     name = "mysql"
     driver = "pymysql"
     driver_extra = "mysql"
@@ -85,6 +87,11 @@ class MySQLDialect(DefaultDialect):
         args["binary_prefix"] = False
         # No read_timeout by default: it would cut off a legitimately long query.
         return with_tcp_defaults(args)
+
+    def connect_as_driver_does(self, connect_args: Mapping[str, Any]) -> Any:
+        args = dict(connect_args)
+        pop_tcp_settings(args)  # corral's socket settings, not PyMySQL keywords
+        return super().connect_as_driver_does(args)
 
     def connect(self, connect_args: Mapping[str, Any]) -> Any:
         """A PyMySQL connection with corral's keepalive and user-timeout settings on its socket."""

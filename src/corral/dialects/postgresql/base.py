@@ -39,6 +39,8 @@ _stream_names = itertools.count(1)
 class PostgreSQLDialect(DefaultDialect):
     """PostgreSQL through psycopg 3."""
 
+    corral_mode_args = frozenset({"autocommit"})
+
     name = "postgresql"
     driver = "psycopg"
     driver_extra = "postgresql"

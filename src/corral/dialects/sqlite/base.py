@@ -100,6 +100,8 @@ def text_writes(sql: str) -> bool:
 class SQLiteDialect(DefaultDialect):
     """SQLite through ``sqlite3``: foreign keys on, WAL for files, BEGIN at the first write."""
 
+    corral_mode_args = frozenset({"isolation_level"})
+
     name = "sqlite"
     driver = "sqlite3"
     driver_extra = None

@@ -19,7 +19,7 @@ from corral.util.arguments import refuse_unknown
 #: SQLAlchemy's Session options corral does not have, with what to do instead.
 UNSUPPORTED_SESSION_OPTIONS: dict[str, str] = {
     "close_resets_only": "close() always resets the Session, which can be used again; remove it",
-    "query_cls": "corral has no legacy Query; use select() with Session.execute()",
+    "query_cls": "Session.query() makes corral's Query, which cannot be replaced; remove it",
     "enable_baked_queries": "corral caches compiled statements by itself; remove it",
 }
 

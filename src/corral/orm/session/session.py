@@ -28,6 +28,7 @@ from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.session import (
     binding,
+    bulk_persistence,
     cascades,
     expiring,
     flushing,
@@ -45,6 +46,7 @@ from corral.orm.session.events import (
     orm_execute,
 )
 from corral.orm.session.options import check_session_options, execute_options
+from corral.orm.session.query import Query
 from corral.orm.session.transaction import (
     SessionTransaction,
     TransactionStatus,
@@ -707,6 +709,45 @@ class Session:
     def scalar(self, statement: ClauseElement, params: Any = None, **kw: Any) -> Any: ...
     def scalar(self, statement: ClauseElement, params: Any = None, **kw: Any) -> Any:
         return self.execute(statement, params, **kw).scalar()
+
+    def query(self, *entities: Any, **unsupported: Any) -> Query[Any]:
+        """Legacy (SQLAlchemy 1.x style): a ``Query`` of ``entities`` run by this session."""
+        if unsupported:
+            raise exc.ArgumentError(
+                f"Session.query() takes entities only, not {', '.join(unsupported)}"
+            )
+        return Query(entities, self)
+
+    def bulk_save_objects(
+        self,
+        objects: Iterable[object],
+        return_defaults: bool = False,
+        update_changed_only: bool = True,
+        preserve_order: bool = True,
+    ) -> None:
+        """Legacy: INSERT/UPDATE the objects in batches, without adding them to the session."""
+        with self._guard:
+            bulk_persistence.bulk_save_objects(
+                self, objects, return_defaults, update_changed_only, preserve_order
+            )
+
+    def bulk_insert_mappings(
+        self,
+        mapper: Any,
+        mappings: Iterable[Mapping[str, Any]],
+        return_defaults: bool = False,
+        render_nulls: bool = False,
+    ) -> None:
+        """Legacy: INSERT one row per dict of attribute values, in batches."""
+        with self._guard:
+            bulk_persistence.bulk_insert_mappings(
+                self, mapper, mappings, return_defaults, render_nulls
+            )
+
+    def bulk_update_mappings(self, mapper: Any, mappings: Iterable[Mapping[str, Any]]) -> None:
+        """Legacy: UPDATE one row per dict, by the primary key it holds."""
+        with self._guard:
+            bulk_persistence.bulk_update_mappings(self, mapper, mappings)
 
     def get(
         self,
