@@ -261,3 +261,15 @@ def test_missing_choosers_and_unknown_shards_are_refused(shards: dict[str, Engin
     with pytest.raises(exc.InvalidRequestError, match=r"no shard 'north'.*'east', 'west'"):
         session.execute(select(Store), bind_arguments={"shard_id": "north"})
     session.close()
+
+
+def test_legacy_query_runs_across_shards_and_set_shard_picks_one(
+    maker: sessionmaker[ShardedSession],
+) -> None:
+    """session.query() runs on every shard; ShardedQuery.set_shard() on one."""
+    _seed(maker)
+    with maker() as session:
+        assert sorted(s.name for s in session.query(Store)) == ["Boston", "Denver", "Reno"]
+        west = session.query(Store).set_shard("west").order_by(Store.name).all()
+        assert [s.name for s in west] == ["Denver", "Reno"]
+        assert session.query(Store).filter(Store.region == "east").count() == 1

@@ -27,12 +27,13 @@ from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.session import flushing
 from corral.orm.session.events import ORMExecuteState
+from corral.orm.session.query import Query
 from corral.orm.session.session import Session
 from corral.sql.dml import DMLStatement
 from corral.sql.elements import ClauseElement
 from corral.sql.selectable import Select
 
-__all__ = ["ShardExecuteState", "ShardedSession", "set_shard_id"]
+__all__ = ["ShardExecuteState", "ShardedQuery", "ShardedSession", "set_shard_id"]
 
 T = TypeVar("T")
 
@@ -60,6 +61,14 @@ class set_shard_id:
 
     def __repr__(self) -> str:
         return f"set_shard_id({self.shard_id!r})"
+
+
+class ShardedQuery(Query[T]):
+    """The legacy ``Query`` of a ShardedSession: ``session.query(X).set_shard("eu")``."""
+
+    def set_shard(self, shard_id: Any) -> ShardedQuery[T]:
+        """Run this query on one shard only (its loaders too), as ``set_shard_id``."""
+        return self.options(set_shard_id(shard_id))  # type: ignore[return-value]
 
 
 class ShardExecuteState(ORMExecuteState):
@@ -120,6 +129,14 @@ class ShardedSession(Session):
         self._pending_shards: dict[int, Any] = {}
         for shard_id, bind in (shards or {}).items():
             self.bind_shard(shard_id, bind)
+
+    def query(self, *entities: Any, **unsupported: Any) -> ShardedQuery[Any]:
+        """A legacy ``ShardedQuery`` (``Query`` with ``set_shard()``) of ``entities``."""
+        if unsupported:
+            raise exc.ArgumentError(
+                f"Session.query() takes entities only, not {', '.join(unsupported)}"
+            )
+        return ShardedQuery(entities, self)
 
     def bind_shard(self, shard_id: Any, bind: Any) -> None:
         """Add (or replace) a shard: its id and the Engine (or Connection) holding it."""
