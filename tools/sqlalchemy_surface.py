@@ -78,7 +78,6 @@ ABSENT_BECAUSE = {
     "sqlalchemy.ext.asyncio": "asyncio has its own issue",
     "sqlalchemy.ext.hybrid": "hybrid attributes have their own issue",
     "sqlalchemy.ext.associationproxy": "association proxies have their own issue",
-    "sqlalchemy.ext.horizontal_shard": "horizontal sharding has its own issue",
 }
 
 

@@ -64,6 +64,7 @@ __all__ = [
     "StatementError",
     "TimeoutError",
     "TransactionLostError",
+    "UnboundExecutionError",
     "UnmappedClassError",
     "UnmappedError",
     "UnmappedInstanceError",
@@ -113,6 +114,10 @@ class NoInspectionAvailable(InvalidRequestError):
 
 class NoSuchTableError(InvalidRequestError):
     """Reflection was asked for a table the database does not have."""
+
+
+class UnboundExecutionError(InvalidRequestError):
+    """A statement needs a database and nothing names one: no bind covers it."""
 
 
 class NoResultFound(InvalidRequestError):

@@ -27,12 +27,21 @@ from corral.engine import URL, Engine, create_engine, make_url
 from tests.integration.private_servers import (
     private_mariadb,
     private_postgresql,
+    replicated_postgresql,
     tls_mariadb,
     tls_postgresql,
+    twophase_postgresql,
 )
 
 # Fixtures: private servers tests may restart, and their TLS-serving variants.
-__all__ = ["private_mariadb", "private_postgresql", "tls_mariadb", "tls_postgresql"]
+__all__ = [
+    "private_mariadb",
+    "private_postgresql",
+    "replicated_postgresql",
+    "tls_mariadb",
+    "tls_postgresql",
+    "twophase_postgresql",
+]
 
 BACKENDS = ("sqlite", "postgresql", "mysql")
 SERVER_URL_DEFAULTS = {

@@ -17,6 +17,7 @@ Missing server binaries skip the tests that need them, with the reason; with
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import os
 import shutil
@@ -95,8 +96,12 @@ class PrivatePostgreSQL(PrivateServer):
 
     backend = "postgresql"
 
-    def __init__(self, bindir: str, folder: Path, tls: Certificates | None = None) -> None:
+    def __init__(
+        self, bindir: str, folder: Path, tls: Certificates | None = None, settings: str = ""
+    ) -> None:
         self.bindir = bindir
+        #: Extra ``-c name=value`` server settings (``max_prepared_transactions=10``, say).
+        self.settings = settings
         self.tls = tls
         self.folder = folder
         self.port = free_port()
@@ -116,6 +121,7 @@ class PrivatePostgreSQL(PrivateServer):
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options += self.settings
         if self.tls is not None:
             options += (
                 f" -c ssl=on -c ssl_cert_file={self.tls.server_cert}"
@@ -127,6 +133,29 @@ class PrivatePostgreSQL(PrivateServer):
     def stop(self, *, crash: bool = False) -> None:
         mode = "immediate" if crash else "fast"
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+
+class PrivatePostgreSQLReplica(PrivatePostgreSQL):
+    """A streaming replica of a private PostgreSQL: ``pg_basebackup -R`` of its data into a
+    directory of its own, started on another port (read-only until ``promote()``)."""
+
+    def __init__(self, primary: PrivatePostgreSQL, folder: Path) -> None:
+        self.bindir = primary.bindir
+        self.settings = " -c hot_standby=on"
+        self.folder = folder
+        self.port = free_port()
+        self.data = folder / "data"
+        self.url = make_url(f"postgresql://root@127.0.0.1:{self.port}/postgres")
+        self._as = primary._as
+        if self._as:
+            shutil.chown(folder, "postgres")
+        host = ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "root"]
+        self._run("pg_basebackup", *host, "-D", str(self.data), "-R", "-X", "stream")
+        self.start()
+
+    def promote(self) -> None:
+        """Make the replica a primary (it stops following and accepts writes)."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "promote")
 
 
 class PrivateMariaDB(PrivateServer):
@@ -289,6 +318,35 @@ def private_postgresql() -> Iterator[PrivateServer]:
         _missing("PostgreSQL's server (initdb, pg_ctl)")
     pytest.importorskip("psycopg")
     yield from _private(lambda folder: PrivatePostgreSQL(str(bindir), folder))
+
+
+@pytest.fixture(scope="session")
+def twophase_postgresql() -> Iterator[PrivateServer]:
+    """A private PostgreSQL that allows prepared transactions (the shared one may not)."""
+    bindir = _postgresql_bindir()
+    if bindir is None or (os.geteuid() == 0 and shutil.which("runuser") is None):
+        _missing("PostgreSQL's server (initdb, pg_ctl)")
+    pytest.importorskip("psycopg")
+    yield from _private(
+        lambda folder: PrivatePostgreSQL(
+            str(bindir), folder, settings=" -c max_prepared_transactions=10"
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def replicated_postgresql() -> Iterator[tuple[PrivateServer, PrivatePostgreSQLReplica]]:
+    """A private PostgreSQL primary and a streaming replica of it (``pg_basebackup``)."""
+    bindir = _postgresql_bindir()
+    if bindir is None or (os.geteuid() == 0 and shutil.which("runuser") is None):
+        _missing("PostgreSQL's server (initdb, pg_ctl, pg_basebackup)")
+    pytest.importorskip("psycopg")
+    for primary in _private(lambda folder: PrivatePostgreSQL(str(bindir), folder)):
+        assert isinstance(primary, PrivatePostgreSQL)
+        make = functools.partial(PrivatePostgreSQLReplica, primary)
+        for replica in _private(make):
+            assert isinstance(replica, PrivatePostgreSQLReplica)
+            yield primary, replica
 
 
 @pytest.fixture(scope="session")

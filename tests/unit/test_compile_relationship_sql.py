@@ -243,7 +243,7 @@ def test_relationship_sql(case: str, dialect: str) -> None:
 
 def _values(statement: ClauseElement) -> list[Any]:
     _, binds = statement._compile_for(compile_dialect("sqlite"))
-    return [b.effective_value() for b in binds]
+    return [b.effective_value for b in binds]
 
 
 def test_object_comparison_reads_the_key_when_the_statement_runs() -> None:

@@ -56,7 +56,7 @@ def test_unknown_join_transaction_mode_is_refused() -> None:
         Session(join_transaction_mode="savepoint")  # type: ignore[arg-type]
 
 
-def test_binds_is_still_refused() -> None:
-    """Session(binds=...) stays refused with its advice."""
-    with pytest.raises(exc.ArgumentError, match="binds: a corral Session has one bind"):
-        Session(binds={})
+def test_binds_key_that_is_not_a_class_or_table_is_refused() -> None:
+    """Session(binds=...) refuses a key that is not a class, Mapper or Table, saying what is."""
+    with pytest.raises(exc.ArgumentError, match="'users' is not a class, Mapper or Table"):
+        Session(binds={"users": None})

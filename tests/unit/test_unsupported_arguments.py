@@ -185,11 +185,16 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ("Session unknown", lambda: Session(autoflsh=False), exc.ArgumentError, r"autoflsh"),
     (
         "Session SQLAlchemy-only",
-        lambda: Session(twophase=True),
+        lambda: Session(close_resets_only=False),
         exc.ArgumentError,
-        r"twophase: corral has no two-phase commit",
+        r"close_resets_only: close\(\) always resets",
     ),
-    ("sessionmaker", lambda: sessionmaker(binds={}), exc.ArgumentError, r"binds: a corral"),
+    (
+        "sessionmaker",
+        lambda: sessionmaker(enable_baked_queries=True),
+        exc.ArgumentError,
+        r"enable_baked_queries: corral caches",
+    ),
     (
         "sessionmaker.configure",
         lambda: sessionmaker().configure(query_cls=object),
@@ -228,9 +233,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Session.execute bind_arguments",
-        lambda e: _session_execute(e, bind_arguments={"mapper": Owner}),
+        lambda e: _session_execute(e, bind_arguments=["mapper"]),
         exc.ArgumentError,
-        r"bind_arguments \(mapper\)",
+        r"bind_arguments must be a dict of Session.get_bind\(\) keywords",
     ),
     (
         "Select.execution_options",

@@ -151,8 +151,11 @@ class OptionEngine(Engine):
         # Deliberately not Engine.__init__: the pool, and the isolation level learned from
         # the database, belong to the engine this copies.
         self._proxied = proxied
-        if isinstance(proxied.__dict__.get("dispatch"), Dispatch):  # its listeners apply here
-            self.dispatch = proxied.dispatch._child(self)
+        # Its engine's listeners apply here, also those added to that engine later (as the
+        # separate_tables sharding example does): that engine gets its own dispatch now.
+        from corral.event.families import instance_dispatch
+
+        self.dispatch = instance_dispatch(proxied, type(proxied).dispatch.names)._child(self)
         self.url = proxied.url
         self.dialect = proxied.dialect
         self._pool = proxied._pool

@@ -145,6 +145,11 @@ class ExecutionContext:
         self.engine = connection.engine
         self.dialect = connection.dialect
 
+    @property
+    def execution_options(self) -> dict[str, Any]:
+        """The connection's execution options (its engine's, and those set on it)."""
+        return self.connection.get_execution_options()
+
 
 class ExceptionContext:
     """What ``handle_error`` listeners receive (SQLAlchemy's ``ExceptionContext``)."""

@@ -108,7 +108,7 @@ def inserted_primary_key(
         elif slot.bind_index >= 0:
             bind = binds[slot.bind_index]
             if bind.has_value():
-                given[slot.key] = bind.effective_value()
+                given[slot.key] = bind.effective_value
     values = [given.get(key) for key in keys]
     if len(values) == 1 and values[0] is None:
         # A single generated key the driver reports (SQLite, MariaDB).

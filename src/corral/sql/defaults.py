@@ -8,6 +8,8 @@ makes the database number the column (``GENERATED ... AS IDENTITY``).
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping
 from typing import Any
 
 from corral import exc
@@ -18,19 +20,25 @@ class ColumnDefault:
     """A client-side value for a column: a constant, a callable called per row, or a SQL
     expression evaluated by the database in the statement."""
 
-    __slots__ = ("arg", "is_callable", "is_clause_element")
+    __slots__ = ("arg", "is_callable", "is_clause_element", "takes_context")
 
     def __init__(self, arg: Any) -> None:
         self.arg = arg
         self.is_clause_element = isinstance(arg, ClauseElement)
         self.is_callable = callable(arg) and not self.is_clause_element
+        #: A callable taking one argument gets the row's context, as in SQLAlchemy.
+        self.takes_context = self.is_callable and _takes_one_argument(arg)
 
-    def value(self) -> Any:
+    def value(self, parameters: Mapping[str, Any] | None = None) -> Any:
+        """The value for a row; ``parameters``: the row's other values, which a callable
+        taking a context reads with ``context.get_current_parameters()``."""
         if self.is_clause_element:
             raise exc.InvalidRequestError(
                 f"The default {self.arg!r} is a SQL expression, which the database evaluates; "
                 "it has no Python value"
             )
+        if self.takes_context:
+            return self.arg(DefaultContext(parameters))
         return self.arg() if self.is_callable else self.arg
 
     def clause(self) -> ClauseElement:
@@ -45,6 +53,33 @@ class ColumnDefault:
 
     def __repr__(self) -> str:
         return f"ColumnDefault({self.arg!r})"
+
+
+class DefaultContext:
+    """What a column default callable taking one argument is given: the row being written
+    (``get_current_parameters()``, ``current_parameters``)."""
+
+    __slots__ = ("current_parameters",)
+
+    def __init__(self, parameters: Mapping[str, Any] | None) -> None:
+        self.current_parameters: dict[str, Any] = dict(parameters or {})
+
+    def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict[str, Any]:
+        return self.current_parameters
+
+
+def _takes_one_argument(function: Any) -> bool:
+    """Whether ``function`` requires a positional argument (SQLAlchemy passes it the context)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: called with none
+        return False
+    positional = [
+        p
+        for p in parameters
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return len(positional) >= 1
 
 
 class Identity:

@@ -145,6 +145,13 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
         """How messages name this expression."""
         return self.key or type(self).__name__
 
+    def shares_lineage(self, other: Any) -> bool:
+        """Whether this and ``other`` are the same column (``User.name`` and
+        ``users.c.name`` are)."""
+        mine = self.__clause_element__()
+        theirs = other.__clause_element__() if hasattr(other, "__clause_element__") else other
+        return mine is theirs
+
     def __clause_element__(self) -> ColumnElement[T]:
         """The element that goes into a statement (an ORM attribute gives its column)."""
         return self
@@ -515,7 +522,9 @@ class BindParameter(ColumnElement[T]):
     def has_value(self) -> bool:
         return self._has_value
 
+    @property
     def effective_value(self) -> Any:
+        """The value sent: ``callable_()``'s result when one was given, else ``value``."""
         return self.callable() if self.callable is not None else self.value
 
     def describe(self) -> str:

@@ -146,11 +146,11 @@ def carry_streaming(statement: Any, options: Mapping[str, Any], what: str) -> An
 
 
 def check_bind_arguments(bind_arguments: Mapping[str, Any] | None, what: str) -> None:
-    """corral has one bind per Session, so ``bind_arguments`` can only be refused."""
-    if bind_arguments:
+    """``bind_arguments`` go to ``Session.get_bind()`` as keywords: they must be a mapping."""
+    if bind_arguments is not None and not isinstance(bind_arguments, Mapping):
         raise exc.ArgumentError(
-            f"{what} does not support bind_arguments ({', '.join(sorted(bind_arguments))}): a "
-            "corral Session has one bind; make a Session(bind=...) for the other database"
+            f"{what}: bind_arguments must be a dict of Session.get_bind() keywords "
+            f"(mapper=, clause=, bind=), not {type(bind_arguments).__name__}"
         )
 
 

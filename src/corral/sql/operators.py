@@ -76,3 +76,22 @@ NEGATIONS: dict[Operator, Operator] = {
 STRING_OPERATORS = frozenset({LIKE, NOT_LIKE, ILIKE, NOT_ILIKE, CONCAT})
 #: Operators that only make sense on numbers (and, for + and -, dates with intervals).
 ARITHMETIC_OPERATORS = frozenset({ADD, SUB, MUL, DIV, FLOORDIV, MOD, NEG})
+
+
+# SQLAlchemy's names for the operators an expression's ``operator`` is compared with
+# (``binary.operator == operators.eq``), as a visitor of a WHERE clause does.
+eq = EQ
+ne = NE
+lt = LT
+le = LE
+gt = GT
+ge = GE
+in_op = IN
+not_in_op = NOT_IN
+like_op = LIKE
+not_like_op = NOT_LIKE
+ilike_op = ILIKE
+not_ilike_op = NOT_ILIKE
+is_ = IS
+is_not = IS_NOT
+between_op = BETWEEN

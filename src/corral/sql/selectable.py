@@ -183,6 +183,15 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
 
     # -- generative builders -------------------------------------------------------------
 
+    @property
+    def whereclause(self) -> ColumnElement[Any] | None:
+        """The WHERE conditions joined with AND (None when there are none)."""
+        if not self._where:
+            return None
+        from corral.sql.conditions import and_
+
+        return self._where[0] if len(self._where) == 1 else and_(*self._where)
+
     def where(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Select[TP_co]:
         clone = self._clone()
         clone._where.extend(_condition(c, "where()") for c in conditions)

@@ -18,7 +18,12 @@ from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.loader_criteria import LoaderCriteriaOption
 from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping.events import fire_load
-from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
+from corral.orm.mapping.instance_state import (
+    NO_CHANGES,
+    NOT_EXPIRED,
+    IdentityKey,
+    InstanceState,
+)
 from corral.orm.mapping.mapper import Mapper
 from corral.util.gc_pause import PAUSE_AT, collector_pause
 
@@ -87,7 +92,16 @@ def loads_entities(statement: Select, mappers: list[Mapper | None]) -> bool:
 class EntityLoader:
     """Builds objects of one mapper from a slice of each row."""
 
-    __slots__ = ("keys", "mapper", "pk_positions", "populate_existing", "session", "start", "stop")
+    __slots__ = (
+        "keys",
+        "mapper",
+        "pk_positions",
+        "populate_existing",
+        "session",
+        "start",
+        "stop",
+        "token",
+    )
 
     def __init__(
         self,
@@ -106,6 +120,8 @@ class EntityLoader:
         positions = {key: start + i for i, key in enumerate(self.keys)}
         self.pk_positions = tuple(positions[k] for k in mapper.primary_key_attrs)
         self.populate_existing = populate_existing
+        #: The identity token of the objects (a sharded session's shard), else None.
+        self.token = session._load_token
 
     def load(self, row: Sequence[Any]) -> Any:
         pk = tuple([row[i] for i in self.pk_positions])
@@ -114,7 +130,9 @@ class EntityLoader:
         mapper = self.mapper
         if mapper.inheritance is not None:
             return polymorphic.load_rows(self, [row])[0]
-        key = (mapper.class_, pk)
+        key: IdentityKey = (
+            (mapper.class_, pk) if self.token is None else (mapper.class_, pk, self.token)
+        )
         session = self.session
         obj = session.identity_map.get(key)
         values = zip(self.keys, row[self.start : self.stop], strict=True)
@@ -134,7 +152,7 @@ class EntityLoader:
         """``load`` for many rows, with everything the loop needs bound to locals once."""
         if self.mapper.inheritance is not None:
             return polymorphic.load_rows(self, rows)
-        if len(self.pk_positions) != 1 or self.mapper.dispatch.load:
+        if len(self.pk_positions) != 1 or self.mapper.dispatch.load or self.token is not None:
             return [self.load(row) for row in rows]
         (pk_index,) = self.pk_positions
         mapper, session = self.mapper, self.session

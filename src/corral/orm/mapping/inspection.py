@@ -100,10 +100,18 @@ class InstanceInspection:
 
     @property
     def identity_key(self) -> Any:
-        """``(class, primary key tuple, None)`` as SQLAlchemy's (the last item is its
-        identity token, for sharding, which corral does not have)."""
+        """``(class, primary key tuple, identity token)`` as SQLAlchemy's; the token is the
+        shard the object came from in a ShardedSession, else None."""
         key = self._state.key
-        return None if key is None else (key[0], key[1], None)
+        if key is None:
+            return None
+        return key if len(key) > 2 else (key[0], key[1], None)
+
+    @property
+    def identity_token(self) -> Any:
+        """The shard a ShardedSession's object came from (None outside sharding)."""
+        key = self._state.key
+        return key[2] if key is not None and len(key) > 2 else None
 
     @property
     def key(self) -> Any:

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper
     from corral.orm.session import Session
 
-IdentityKey = tuple[Any, tuple[Any, ...]]
+#: ``(class, primary key)``, or ``(class, primary key, identity token)`` in a ShardedSession.
+IdentityKey = tuple[Any, tuple[Any, ...]] | tuple[Any, tuple[Any, ...], Any]
 
 #: Shared by every state with no recorded change (replaced, never mutated, on the first
 #: change): loading an object then allocates no containers for its bookkeeping, which

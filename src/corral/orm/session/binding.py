@@ -49,11 +49,10 @@ def check_join_transaction_mode(mode: object) -> JoinTransactionMode:
 
 
 def open_connection(
-    session: Session, root: SessionTransaction, options: Mapping[str, Any] | None
+    session: Session, root: SessionTransaction, options: Mapping[str, Any] | None, bind: Any
 ) -> tuple[Connection, bool]:
     """The connection for ``root`` with its database transaction set on ``root``, and
     whether the session checked it out (and so closes it when the transaction ends)."""
-    bind = session.get_bind()
     if isinstance(bind, Connection):
         bind._meter.attach(session.stats, session._deadline, None)
         return _join(session, bind, root, options), False
@@ -62,7 +61,12 @@ def open_connection(
     level = {} if session.isolation_level is None else {"isolation_level": session.isolation_level}
     try:
         connection.execution_options(**{**level, **(options or {})})
-        root.database_transaction = connection.begin()
+        if session.twophase:
+            from corral.orm.session.binds import TwoPhaseTransaction
+
+            root.database_transaction = TwoPhaseTransaction(connection)
+        else:
+            root.database_transaction = connection.begin()
     except BaseException:
         connection.close()
         raise

@@ -172,7 +172,7 @@ def _synchronize(
     computed: set[str] = set()
     for column_key, element in statement._values.items():
         if isinstance(element, BindParameter) and element.has_value():
-            constant[key_of.get(column_key, column_key)] = element.effective_value()
+            constant[key_of.get(column_key, column_key)] = element.effective_value
         else:
             computed.add(key_of.get(column_key, column_key))
     for given, (values, _) in zip(params, rows, strict=True):

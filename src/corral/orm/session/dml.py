@@ -103,7 +103,7 @@ def evaluator(clause: ClauseElement, mapper: Mapper) -> Predicate:
 
 def _value(element: ClauseElement, mapper: Mapper) -> Callable[[dict[str, Any]], Any]:
     if isinstance(element, BindParameter) and element.has_value():
-        value = element.effective_value()
+        value = element.effective_value
         return lambda d: value
     if isinstance(element, Null):
         return lambda d: None
@@ -230,7 +230,7 @@ def _apply_update(session: Session, statement: Update, objects: list[object]) ->
             transaction.touched[id(obj)] = obj
         for key, element in statement._values.items():
             if isinstance(element, BindParameter) and element.has_value():
-                d[key] = element.effective_value()
+                d[key] = element.effective_value
                 state.committed_state.pop(key, None)
             else:
                 state.expire(obj, {key})

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping import properties
-from corral.orm.mapping.instance_state import InstanceState, state_of
+from corral.orm.mapping.instance_state import IdentityKey, InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.session import flush_events
 from corral.orm.session.large_sessions import check_size
@@ -82,7 +82,7 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
             _fail_flush(session, transaction, error)
             raise
     plan = plan_flush(new, dirty, deleted)
-    connection = session._connection_for_transaction(transaction)
+    connection = _connection(session, transaction)
     try:
         execute_plan(connection, plan)
     except BaseException as error:
@@ -109,7 +109,7 @@ def _flush_related(
     """A flush of objects with relationships: tables one at a time, keys copied between."""
     work = dependencies.presort(session, new, dirty, deleted)
     _load_expired_versions(session, [*work.dirty, *work.deleted])
-    connection = session._connection_for_transaction(transaction)
+    connection = _connection(session, transaction)
     executed = FlushPlan()
     assigned: list[tuple[object, str]] = []
     classes: set[Any] = {type(o) for o in (*work.new, *work.dirty, *work.deleted)}
@@ -134,6 +134,15 @@ def _flush_related(
             raise
     for obj in [*work.new, *updated]:
         relational_flush.settle_write_only(obj)
+
+
+def _connection(session: Session, transaction: SessionTransaction) -> Any:
+    """The session's connection; a router over its binds when the session routes."""
+    if session._routes:
+        from corral.orm.session.binds import FlushRouter
+
+        return FlushRouter(session, transaction)
+    return session._connection_for_transaction(transaction)
 
 
 def _load_expired_versions(session: Session, objects: list[object]) -> None:
@@ -216,6 +225,7 @@ def _finish_inserts(
     # Those fetched with the row (INSERT ... RETURNING) are set, not expired.
     fetched = [k for k in others if rows and k in rows[0]]
     others -= set(fetched)
+    token = session._load_token  # a sharded session's shard: part of the identity key
     for obj, params in zip(objects, rows, strict=True):
         d = obj.__dict__
         for name in pk_names:
@@ -224,7 +234,8 @@ def _finish_inserts(
         for name in fetched:
             d[name] = params[name]
         state: InstanceState = d[STATE_ATTR]
-        key = (cls, tuple([d[k] for k in pk_names]))
+        pk = tuple([d[k] for k in pk_names])
+        key: IdentityKey = (cls, pk) if token is None else (cls, pk, token)
         state.key = key
         state.move(ObjectStatus.PERSISTENT)
         state.commit_all()

@@ -305,8 +305,13 @@ class scoped_session(Generic[S]):
     def commit(self) -> None:
         self.registry().commit()
 
-    def connection(self, execution_options: Mapping[str, Any] | None = None) -> Any:
-        return self.registry().connection(execution_options)
+    def connection(
+        self,
+        execution_options: Mapping[str, Any] | None = None,
+        *,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Any:
+        return self.registry().connection(execution_options, bind_arguments=bind_arguments)
 
     def delete(self, obj: object) -> None:
         self.registry().delete(obj)
@@ -362,8 +367,10 @@ class scoped_session(Generic[S]):
             entity, ident, with_for_update=with_for_update, populate_existing=populate_existing
         )
 
-    def get_bind(self, mapper: Any = None) -> Any:
-        return self.registry().get_bind(mapper)
+    def get_bind(
+        self, mapper: Any = None, *, clause: Any = None, bind: Any = None, **kw: Any
+    ) -> Any:
+        return self.registry().get_bind(mapper, clause=clause, bind=bind, **kw)
 
     def is_modified(self, instance: object, include_collections: bool = True) -> bool:
         return self.registry().is_modified(instance, include_collections)

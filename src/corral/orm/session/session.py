@@ -37,6 +37,7 @@ from corral.orm.session import (
     object_states,
     querying,
 )
+from corral.orm.session import binds as routing
 from corral.orm.session.events import (
     SESSION_EVENTS,
     fire_bulk,
@@ -69,6 +70,9 @@ class Session:
     #: The listeners of SessionEvents (orm/session/events.py): of the class, of the
     #: sessionmaker that made the session, or of this session.
     dispatch: Dispatch = Dispatch(SESSION_EVENTS)
+    #: The identity token objects loaded or inserted now get (the shard, for a sharded
+    #: session): their identity keys are ``(class, primary key, token)``. None: no token.
+    _load_token: Any = None
 
     def __init__(
         self,
@@ -84,6 +88,8 @@ class Session:
         join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
         identity_map_warn: int | None = None,
         deadline: float | None = None,
+        binds: Mapping[Any, Any] | None = None,
+        twophase: bool = False,
         autocommit: Literal[False] = False,
         future: Literal[True] = True,
         **unsupported: Any,
@@ -95,6 +101,13 @@ class Session:
                 f"{type(self).__name__}()",
             )
         self.bind = bind
+        #: Engines per class, base class or table (binds.py); ``twophase``: prepare, then commit.
+        self._binds = routing.bind_map(binds) if binds else {}
+        self.twophase = twophase
+        #: Whether statements pick their connection by get_bind() (several binds, or an override).
+        self._routes = bool(binds) or type(self).get_bind is not Session.get_bind
+        self._connection_bind: Any = None
+        self._extra: list[routing.ExtraConnection] = []
         #: How the session takes part in a transaction its Connection is already in.
         self.join_transaction_mode = binding.check_join_transaction_mode(join_transaction_mode)
         #: The isolation level of this session's transactions (None: the engine's).
@@ -151,6 +164,11 @@ class Session:
         """Flush, then open a SAVEPOINT; rolling it back undoes only what was flushed inside."""
         with self._guard:
             self.flush()
+            if self._extra:
+                raise exc.InvalidRequestError(
+                    "begin_nested() on a Session using several databases is not supported: a "
+                    "SAVEPOINT would cover only one of them. Use one Session per database"
+                )
             parent = self._active_transaction()
             connection = self._connection_for_transaction(parent)
             nested = SessionTransaction(self, parent)
@@ -243,33 +261,80 @@ class Session:
     def _pending_rollback_error(self, transaction: SessionTransaction) -> exc.PendingRollbackError:
         return transaction.pending_rollback_error()
 
-    def get_bind(self, mapper: Any = None) -> Any:
-        """The Engine or Connection this session was given."""
-        if self.bind is None:
-            raise exc.InvalidRequestError(
-                "This Session has no bind; create it with Session(engine) or "
-                "sessionmaker(bind=engine)"
-            )
-        return self.bind
+    def get_bind(
+        self, mapper: Any = None, *, clause: Any = None, bind: Any = None, **kw: Any
+    ) -> Any:
+        """The Engine or Connection for ``mapper`` (a class or Mapper) or ``clause``.
+
+        Resolved from ``binds`` by the class, then its bases, then the statement's tables,
+        and else the Session's ``bind``; subclasses override it to route (sharding).
+        """
+        if bind is not None:
+            return bind
+        if not self._binds and self.bind is not None:
+            return self.bind
+        return routing.resolve(self, mapper, clause)
+
+    def _bind_for(self, statement: Any, bind_arguments: Mapping[str, Any] | None) -> Any:
+        """get_bind() for a statement executed with ``bind_arguments``."""
+        arguments = dict(bind_arguments or {})
+        if "mapper" not in arguments:
+            arguments["mapper"] = routing.statement_mapper(statement)
+        arguments.setdefault("clause", statement)
+        return self.get_bind(**arguments)
 
     def _connection_for_transaction(
-        self, transaction: SessionTransaction, options: Mapping[str, Any] | None = None
+        self,
+        transaction: SessionTransaction,
+        options: Mapping[str, Any] | None = None,
+        bind: Any = None,
     ) -> Connection:
-        if self._connection is None:
+        connection = self._connection
+        if connection is None:
             root = transaction
             while root.parent is not None:
                 root = root.parent
-            self._connection, self._owns_connection = binding.open_connection(self, root, options)
+            if bind is None:
+                bind = self.get_bind()
+            self._connection_bind = bind
+            self._connection, self._owns_connection = binding.open_connection(
+                self, root, options, bind
+            )
             for listener in self.dispatch.after_begin:
                 listener(self, root, self._connection)
-        return self._connection
+            return self._connection
+        if bind is None or bind is self._connection_bind:
+            return connection
+        for extra in self._extra:
+            if extra.bind is bind:
+                return extra.connection
+        if transaction.nested:
+            raise exc.InvalidRequestError(
+                "This Session's SAVEPOINT (begin_nested()) is on its first database only; a "
+                f"statement for {bind!r} would run outside it. Reach that database before "
+                "begin_nested(), or use one Session per database"
+            )
+        extra = routing.ExtraConnection(self, bind)
+        self._extra.append(extra)
+        for listener in self.dispatch.after_begin:
+            listener(self, transaction, extra.connection)
+        return extra.connection
 
-    def connection(self, execution_options: Mapping[str, Any] | None = None) -> Connection:
-        """The Connection of the current transaction, beginning one if needed."""
+    def connection(
+        self,
+        execution_options: Mapping[str, Any] | None = None,
+        *,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Connection:
+        """The Connection of the current transaction, beginning one if needed
+        (``bind_arguments``: get_bind()'s ``mapper=`` / ``clause=`` / ``bind=``, for one of
+        several databases)."""
         with self._guard:
-            if self._connection is None:
+            routed = bind_arguments or self._routes
+            bind = self.get_bind(**(bind_arguments or {})) if routed else None
+            if self._connection is None or (bind is not None and bind is not self._connection_bind):
                 return self._connection_for_transaction(
-                    self._active_transaction(), execution_options
+                    self._active_transaction(), execution_options, bind
                 )
             # Later options apply from now on (a new isolation level mid-transaction raises).
             return self._connection.execution_options(**execution_options or {})
@@ -293,7 +358,10 @@ class Session:
             return
         try:
             if transaction.database_transaction is not None and transaction.commits_database:
-                transaction.database_transaction.commit()
+                if self._extra or self.twophase:
+                    routing.commit_all(transaction.database_transaction, self._extra)
+                else:
+                    transaction.database_transaction.commit()
         finally:
             self._release_connection()
         transaction.move(TransactionStatus.COMMITTED)
@@ -348,6 +416,11 @@ class Session:
         """Close a connection the session checked out (the pool rolls back what is open);
         on a Connection it was given, roll back only what it began there (``unfinished``)."""
         connection, self._connection = self._connection, None
+        if self.twophase:
+            routing.abandon(t.database_transaction for t in unfinished)
+        if self._extra:
+            extras, self._extra = self._extra, []
+            routing.release_all(extras)
         if connection is None:
             return
         if self._owns_connection:
@@ -596,7 +669,12 @@ class Session:
         statement = carry_streaming(statement, execution_options or {}, "Session.execute()")
         if options.get("autoflush", True):
             self._autoflush()
-        connection = self._connection_for_transaction(self._active_transaction())
+        if self._routes or bind_arguments:
+            connection = self._connection_for_transaction(
+                self._active_transaction(), None, self._bind_for(statement, bind_arguments)
+            )
+        else:
+            connection = self._connection_for_transaction(self._active_transaction())
         if isinstance(statement, Select):
             if statement._with_options:  # with_loader_criteria() conditions join the WHERE
                 statement = apply_criteria(statement)

@@ -18,6 +18,9 @@ def execute_plan(connection: Any, plan: FlushPlan) -> None:
 
 def execute_step(connection: Any, step: Step) -> None:
     """Execute one step; an INSERT fills generated keys into its rows' parameters."""
+    route = getattr(connection, "route", None)  # a Session over several databases
+    if route is not None:
+        connection = route(step.mapper)
     if step.kind is StepKind.INSERT:
         _insert(connection, step)
         return

@@ -146,7 +146,7 @@ def _insert_row(
         value = d.get(key, NO_VALUE)
         if value is NO_VALUE or (value is None and primary_key):
             if default is not None:
-                value = default.value()
+                value = default.value(params)
                 d[key] = value
             elif database_decides:
                 server_generated.append(key)
@@ -267,7 +267,7 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
         read_checks = _read_checks(mapper, state, changes)
         for key, default in on_update:
             if key not in changes:
-                value = default.value()
+                value = default.value(changes)
                 changes[key] = value
                 obj.__dict__[key] = value
         params = dict(changes)

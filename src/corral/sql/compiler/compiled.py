@@ -120,7 +120,7 @@ class Compiled:
                 value = [self._value_at(place) for place in slot.expanding]
             elif 0 <= slot.bind_index < len(self._binds):
                 bind = self._binds[slot.bind_index]
-                value = bind.effective_value() if bind.has_value() else None
+                value = bind.effective_value if bind.has_value() else None
             out[slot.key] = value
         return out
 
@@ -130,7 +130,7 @@ class Compiled:
         if not 0 <= place < len(self._binds):
             return None
         bind = self._binds[place]
-        return bind.effective_value() if bind.has_value() else None
+        return bind.effective_value if bind.has_value() else None
 
     @property
     def positional(self) -> bool:
@@ -177,11 +177,11 @@ class Compiled:
                 value = params.get(slot.key, _NO_VALUE)
             if value is _NO_VALUE and slot.bind_index >= 0:
                 bind = binds[slot.bind_index]
-                value = bind.effective_value() if bind.has_value() else _NO_VALUE
+                value = bind.effective_value if bind.has_value() else _NO_VALUE
             if value is _NO_VALUE:
                 if slot.default is None:
                     raise self._missing(slot, params)
-                value = slot.default.value()
+                value = slot.default.value(params)
             out.append(self._process(slot, value))
         return tuple(out)
 

@@ -247,9 +247,7 @@ class StatementCompiler(ConstructCompiler):
                     f"literal_binds: the bind parameter {bind.key!r} has no value to write; "
                     "give it one with bindparam(key, value)"
                 )
-            return self.render_literal(
-                bind.type.literal_value(bind.effective_value(), self.dialect)
-            )
+            return self.render_literal(bind.type.literal_value(bind.effective_value, self.dialect))
         if (
             kw.get("function_argument")
             and self.function_string_cast is not None
@@ -304,7 +302,7 @@ class StatementCompiler(ConstructCompiler):
             name = match.group(1)
             bind = element.binds.get(name)
             if self.literal_binds and bind is not None and bind.has_value():
-                return self.render_literal(bind.effective_value())
+                return self.render_literal(bind.effective_value)
             type_ = bind.type if bind is not None else NullType()
             return self._add_slot(name, type_, f":{name}", bind=bind)
 
