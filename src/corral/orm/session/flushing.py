@@ -36,6 +36,8 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
         raise exc.InvalidRequestError(
             "Session is already flushing; flush() was called from inside a flush"
         )
+    if not (session._new or session._deleted or session._modified):
+        return  # nothing pending (an autoflush before most reads): no lists to build
     new = list(session._new.values())
     deleted = list(session._deleted.values())
     dirty: list[object] = session.dirty

@@ -355,6 +355,8 @@ def _mapper_of(entity: Any) -> Mapper:
 
 def _primary_key_tuple(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
     names = mapper.primary_key_attrs
+    if len(names) == 1 and (type(ident) is int or type(ident) is str):
+        return (ident,)  # the usual key, before the checks of the other forms
     if isinstance(ident, Mapping):
         missing = [n for n in names if n not in ident]
         if missing:
