@@ -133,8 +133,8 @@ class Connection:
             pooled: PooledConnection = self.engine.pool.connect()
         except Exception as error:
             if self.dialect.is_dbapi_error(error):
-                wrapped = self.dialect.wrap_error(error, None, None)
-                hint = self.dialect.connect_error_hint(error)
+                wrapped = reconnect.connect_error(self.dialect, error)
+                hint = self.dialect.connect_error_hint(error) or reconnect.unavailable_hint(wrapped)
                 message = f"Could not connect to {self.engine.url}: {wrapped.args[0]}"
                 wrapped.args = (f"{message}\n({hint})" if hint else message,)
                 raise wrapped from error
