@@ -77,9 +77,9 @@ def line_of(code: CodeType, offset: int) -> int | None:
     return code.co_firstlineno
 
 
-#: How deep (in frames above ``capture_site``) the last walk found the outermost corral
-#: frame; the next capture looks there first (see ``capture_site``).
-_entry_depth = 0
+#: Where the last walk found the outermost corral frame: how deep (in frames above
+#: ``capture_site``) and its code. The next capture looks there first (``capture_site``).
+_last_entry: tuple[int, CodeType | None] = (0, None)
 
 
 def capture_site() -> CheckoutSite:
@@ -88,31 +88,31 @@ def capture_site() -> CheckoutSite:
     Each frame looked at costs a frame object, and a checkout is usually ten corral
     frames deep. Checkouts mostly come the same way as the last one (Session.get,
     Session.execute, engine.connect), so the frame where the last walk left corral is
-    tried first: if it is still corral's and its caller is not, the capture starts at
-    that caller, looking at two frames instead of every corral frame in between. Else
-    (another way in) the full walk runs and remembers where it left corral.
+    tried first: if it runs the same corral function and its caller is outside corral,
+    the capture starts at that caller, looking at two frames instead of every corral
+    frame in between. Else (another way in) the full walk runs and remembers where it
+    left corral.
     """
-    depth = _entry_depth
-    if depth:
+    depth, expected = _last_entry
+    if expected is not None:
         try:
             entry = sys._getframe(depth)
         except ValueError:  # a shallower stack than last time
             pass
         else:
             caller = entry.f_back
-            code = entry.f_code
             if (
-                caller is not None
-                and code.co_filename.startswith(CORRAL_DIR)
+                entry.f_code is expected
+                and caller is not None
                 and not caller.f_code.co_filename.startswith(CORRAL_DIR)
             ):
-                return CheckoutSite(_outside(caller), threading.get_ident(), code)
+                return CheckoutSite(_outside(caller), threading.get_ident(), expected)
     return _walk()
 
 
 def _walk() -> CheckoutSite:
     """``capture_site`` the long way: every frame from its caller's caller outwards."""
-    global _entry_depth
+    global _last_entry
     frame: FrameType | None = sys._getframe(2)
     kept: list[Frame] = []
     entry: CodeType | None = None
@@ -129,7 +129,7 @@ def _walk() -> CheckoutSite:
             entry = code  # the outermost corral frame so far below the caller's code
             depth = index
         frame = frame.f_back
-    _entry_depth = depth
+    _last_entry = (depth, entry)
     return CheckoutSite(tuple(kept), threading.get_ident(), entry)
 
 
