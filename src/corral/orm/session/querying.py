@@ -69,7 +69,11 @@ def _load_plainly(
     rows = connection.execute(statement, params).raw_rows()
     if not rows:
         return None
-    obj = loading.EntityLoader(session, mapper, 0, overwrite).load(rows[0])
+    row = rows[0]  # mapper.column_keys in order (get_statement, or it FOR UPDATE)
+    key = (mapper.class_, tuple([row[i] for i in mapper.get_key_positions]))
+    obj = loading.load_object(
+        session, mapper, key, zip(mapper.column_keys, row, strict=True), overwrite
+    )
     session.stats.objects_loaded += 1
     check_size(session)
     if overwrite:  # reloaded without options: the last query's no longer apply
@@ -84,7 +88,10 @@ def _by_primary_key(mapper: Mapper, pk: tuple[Any, ...]) -> tuple[Select, dict[s
         names = [f"corral_pk_{i}" for i in range(len(pk))]
         pairs = zip(mapper.primary_key, names, strict=True)
         condition = and_(*(column == bindparam(n, type_=column.type) for column, n in pairs))
-        statement = mapper.get_statement = select(mapper.class_).where(condition).freeze()
+        statement = select(mapper.class_).where(condition).freeze()
+        keys = mapper.column_keys
+        mapper.get_key_positions = tuple(keys.index(k) for k in mapper.primary_key_attrs)
+        mapper.get_statement = statement
     columns = mapper.primary_key
     if len(pk) == 1:  # the usual case, without the loops
         value = pk[0]
