@@ -20,6 +20,9 @@ import tempfile
 from pathlib import Path
 
 
+VALGRIND = ("valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null")
+
+
 def _gets(count: int) -> None:
     from corral import Integer, String, create_engine
     from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -46,8 +49,7 @@ def _gets(count: int) -> None:
 
 def _instructions(count: int) -> int:
     run = subprocess.run(
-        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
-        + [sys.executable, __file__, "--run", str(count)],
+        [*VALGRIND, sys.executable, __file__, "--run", str(count)],
         capture_output=True,
         text=True,
         check=True,
