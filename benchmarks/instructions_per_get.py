@@ -19,7 +19,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 VALGRIND = ("valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null")
 
 
