@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint typecheck imports unit compat demo bench clean
+.PHONY: test lint typecheck imports unit compat demo bench bench-sa clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,9 @@ compat: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.compat $(COMPAT_ARGS)
 
 # DEMO_ARGS passes options, e.g. make demo DEMO_ARGS="--workers 4 --url mysql://root@127.0.0.1/test"
+# (--asyncio sells from asyncio tasks through the database's asyncio driver)
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[postgresql,mysql]'
+	$(BIN)/python -m pip install --quiet -e '.[postgresql,mysql,asyncio,aiomysql,aiosqlite]'
 	touch $@
 
 demo: $(VENV)/.installed-demo
@@ -54,6 +55,11 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m corral bench $(BENCH_ARGS)
+
+# SQLAlchemy's own examples/performance suite on SQLAlchemy and on corral (benchmarks/README.md);
+# SA_BENCH_ARGS passes options, e.g. SA_BENCH_ARGS="--dburl postgresql+psycopg://root@127.0.0.1/bench"
+bench-sa: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/sa_performance.py $(SA_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .cache

@@ -8,6 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# pytester runs corral's pytest plugin (corral.testing) the way a user's suite does.
+pytest_plugins = ["pytester"]
+
 # Every Session the tests make refuses N+1 loading unless a test says otherwise
 # (Session(n_plus_one=None)): corral's own code and fixtures must not lazy-load in loops.
 os.environ.setdefault("CORRAL_N_PLUS_ONE", "raise")

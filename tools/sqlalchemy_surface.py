@@ -75,7 +75,6 @@ ABSENT_BECAUSE = {
     "sqlalchemy.orm.decl_api": "import `DeclarativeBase` and `registry` from `corral.orm`",
     "sqlalchemy.orm.properties": "import `MapperProperty` and `Relationship` from `corral.orm`",
     "sqlalchemy.orm.query": "the legacy `Query` API has its own issue",
-    "sqlalchemy.event": "events have their own issue",
     "sqlalchemy.ext.asyncio": "asyncio has its own issue",
     "sqlalchemy.ext.hybrid": "hybrid attributes have their own issue",
     "sqlalchemy.ext.associationproxy": "association proxies have their own issue",

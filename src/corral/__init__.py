@@ -21,6 +21,7 @@ from corral.engine import (
     create_engine,
     make_url,
 )
+from corral.engine.reflection import Inspector
 from corral.exc import NPlusOneWarning
 from corral.orm import (
     AttributeState,
@@ -33,6 +34,7 @@ from corral.orm import (
     Mapper,
     MapperProperty,
     ObjectStatus,
+    Query,
     Relationship,
     RelationshipProperty,
     Session,
@@ -61,6 +63,7 @@ from corral.orm import (
     relationship,
     remote,
     scoped_session,
+    selectin_polymorphic,
     selectinload,
     sessionmaker,
     subqueryload,
@@ -68,7 +71,9 @@ from corral.orm import (
     undefer_group,
     with_expression,
     with_parent,
+    with_polymorphic,
 )
+from corral.orm.mapping.inheritance import AbstractConcreteBase, ConcreteBase
 from corral.pool import NullPool, Pool, QueuePool, StaticPool
 from corral.schema import ColumnDefault, Constraint, DDLElement, Identity
 from corral.sql import (
@@ -164,6 +169,26 @@ from corral.sql.expression import (
     UnaryExpression,
     WithinGroup,
 )
+from corral.sql.standard_types import (
+    BIGINT,
+    BLOB,
+    BOOLEAN,
+    CHAR,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DOUBLE,
+    DOUBLE_PRECISION,
+    FLOAT,
+    INTEGER,
+    NUMERIC,
+    REAL,
+    SMALLINT,
+    TEXT,
+    TIME,
+    TIMESTAMP,
+    VARCHAR,
+)
 from corral.sql.type_decorator import TypeDecorator
 from corral.sql.types import (
     JSON,
@@ -189,9 +214,28 @@ from corral.sql.types import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BIGINT",
+    "BLOB",
+    "BOOLEAN",
+    "CHAR",
     "CTE",
+    "DATE",
+    "DATETIME",
+    "DECIMAL",
+    "DOUBLE",
+    "DOUBLE_PRECISION",
+    "FLOAT",
+    "INTEGER",
     "JSON",
+    "NUMERIC",
+    "REAL",
+    "SMALLINT",
+    "TEXT",
+    "TIME",
+    "TIMESTAMP",
     "URL",
+    "VARCHAR",
+    "AbstractConcreteBase",
     "Alias",
     "AttributeState",
     "Backoff",
@@ -213,6 +257,7 @@ __all__ = [
     "ColumnElement",
     "Compiled",
     "CompoundSelect",
+    "ConcreteBase",
     "Connection",
     "Constraint",
     "CursorResult",
@@ -236,6 +281,7 @@ __all__ = [
     "Identity",
     "Index",
     "Insert",
+    "Inspector",
     "Integer",
     "Interval",
     "Join",
@@ -258,6 +304,7 @@ __all__ = [
     "Over",
     "Pool",
     "PrimaryKeyConstraint",
+    "Query",
     "QueuePool",
     "Relationship",
     "RelationshipProperty",
@@ -351,6 +398,7 @@ __all__ = [
     "remote",
     "scoped_session",
     "select",
+    "selectin_polymorphic",
     "selectinload",
     "sessionmaker",
     "subqueryload",
@@ -367,5 +415,6 @@ __all__ = [
     "values",
     "with_expression",
     "with_parent",
+    "with_polymorphic",
     "within_group",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "ArgumentError",
+    "AwaitRequired",
     "CommitOutcomeUnknownError",
     "CompileError",
     "ConcurrentUseError",
@@ -36,14 +37,18 @@ __all__ = [
     "InternalError",
     "InvalidRequestError",
     "LargeSessionWarning",
+    "LegacyAPIWarning",
     "LockNotAvailable",
     "LockTimeout",
     "MappingError",
+    "MissingGreenlet",
     "MultipleResultsFound",
     "NPlusOneError",
     "NPlusOneWarning",
+    "NoInspectionAvailable",
     "NoResultFound",
     "NoSuchColumnError",
+    "NoSuchTableError",
     "NotSupportedError",
     "ObjectDeletedError",
     "OperationalError",
@@ -101,6 +106,14 @@ class UnsupportedCompilationError(CompileError):
 
 class InvalidRequestError(CorralError):
     """corral was asked to do something it cannot do in the current state."""
+
+
+class NoInspectionAvailable(InvalidRequestError):
+    """``inspect()`` was given an object it has nothing to say about."""
+
+
+class NoSuchTableError(InvalidRequestError):
+    """Reflection was asked for a table the database does not have."""
 
 
 class NoResultFound(InvalidRequestError):
@@ -162,6 +175,15 @@ class ObjectDeletedError(InvalidRequestError):
     """The row behind an expired object was deleted, so its attributes cannot be reloaded."""
 
 
+class AwaitRequired(InvalidRequestError):
+    """Database I/O was asked for from the event loop's thread without ``await``
+    (a lazy load or an expired attribute read in async code, a sync call on the loop)."""
+
+
+#: SQLAlchemy's name for the same mistake (it needs greenlet; corral has no greenlet).
+MissingGreenlet = AwaitRequired
+
+
 class RaiseLoadError(InvalidRequestError):
     """A relationship with a ``raise`` loader strategy was read before it was loaded."""
 
@@ -172,6 +194,11 @@ class NPlusOneError(InvalidRequestError):
 
 class NPlusOneWarning(UserWarning):
     """The warning form of ``NPlusOneError`` (``Session(n_plus_one="warn")``)."""
+
+
+class LegacyAPIWarning(DeprecationWarning):
+    """A legacy API SQLAlchemy 2.0 keeps for 1.x code was used (``Query.get()``); the
+    message names its 2.0 replacement."""
 
 
 class ConnectionLeakWarning(UserWarning):

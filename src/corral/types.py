@@ -4,6 +4,26 @@ A facade: the types live in ``corral.sql.types`` (and its neighbours); this modu
 re-exports them so that ``from sqlalchemy.types import ...`` moves over by renaming.
 """
 
+from corral.sql.standard_types import (
+    BIGINT,
+    BLOB,
+    BOOLEAN,
+    CHAR,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DOUBLE,
+    DOUBLE_PRECISION,
+    FLOAT,
+    INTEGER,
+    NUMERIC,
+    REAL,
+    SMALLINT,
+    TEXT,
+    TIME,
+    TIMESTAMP,
+    VARCHAR,
+)
 from corral.sql.type_api import NULLTYPE, NullType, TypeEngine, to_instance
 from corral.sql.type_decorator import TypeDecorator, UserDefinedType
 from corral.sql.types import (
@@ -28,8 +48,26 @@ from corral.sql.types import (
 )
 
 __all__ = [
+    "BIGINT",
+    "BLOB",
+    "BOOLEAN",
+    "CHAR",
+    "DATE",
+    "DATETIME",
+    "DECIMAL",
+    "DOUBLE",
+    "DOUBLE_PRECISION",
+    "FLOAT",
+    "INTEGER",
     "JSON",
     "NULLTYPE",
+    "NUMERIC",
+    "REAL",
+    "SMALLINT",
+    "TEXT",
+    "TIME",
+    "TIMESTAMP",
+    "VARCHAR",
     "BigInteger",
     "Boolean",
     "Date",

@@ -91,3 +91,14 @@ def test_progress_lines_without_a_terminal() -> None:
         "6/8 requests",
         "8/8 requests",
     ]
+
+
+def test_asyncio_mode_holds_the_invariants(db_url: URL, capsys: pytest.CaptureFixture[str]) -> None:
+    """--asyncio sells from tasks through AsyncSession and keeps every invariant."""
+    status = demo.run(_args(db_url, "--workers", "4", "--orders", "60", "--asyncio"))
+    report = capsys.readouterr().out
+    assert status == 0
+    assert "[ok] no event is oversold" in report
+    assert "[ok] orders placed equal orders stored" in report
+    assert "FAILED" not in report
+    assert "asyncio: 4 tasks; the loop's worst stall" in report

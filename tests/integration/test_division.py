@@ -39,3 +39,10 @@ def test_floor_division_rounds_down(schema_engine: Engine) -> None:
     with schema_engine.connect() as connection:
         row = connection.execute(select(numbers.c.x // 2, numbers.c.f // 2)).one()
     assert (int(row[0]), int(row[1])) == (7 // 2, int(-7.5 // 2))
+
+
+def test_modulo_runs_where_percent_marks_parameters(schema_engine: Engine) -> None:
+    """x % 3 is 1 on every database: ``%`` is written ``%%`` where the driver takes ``%s``."""
+    with schema_engine.connect() as connection:
+        value = connection.execute(select(numbers.c.x % 3).where(numbers.c.x > 2)).scalar()
+    assert value == 1

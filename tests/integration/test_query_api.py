@@ -127,8 +127,8 @@ def test_yield_per_refuses_loads_needing_every_row(forum: Engine) -> None:
         with pytest.raises(exc.ArgumentError, match="positive integer"):
             session.scalars(select(Member).execution_options(yield_per=0))
         # A joined many-to-one is fine: its rows are complete one by one.
-        stmt = select(Post).options(joinedload(Post.member)).execution_options(yield_per=2)
-        assert sorted(p.member.name for p in session.scalars(stmt)) == [
+        posts = select(Post).options(joinedload(Post.member)).execution_options(yield_per=2)
+        assert sorted(p.member.name for p in session.scalars(posts)) == [
             f"m{i}" for i in range(1, 8)
         ]
 

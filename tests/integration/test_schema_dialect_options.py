@@ -206,14 +206,6 @@ def test_comments_reach_the_database(engine: Engine, backend: str) -> None:
             )
 
 
-def test_autoload_with_is_refused(engine: Engine) -> None:
-    """Table(..., autoload_with=engine) raises: corral cannot reflect a table yet."""
-    metadata = MetaData()
-    Table("existing", metadata, Column("id", Integer, primary_key=True)).metadata.create_all(engine)
-    with pytest.raises(exc.ArgumentError, match=r"autoload_with= .*reflection.*not support"):
-        Table("existing", MetaData(), autoload_with=engine)
-
-
 def test_deferrable_foreign_key_is_checked_at_commit(engine: Engine, backend: str) -> None:
     """ForeignKey(deferrable=True, initially='DEFERRED') lets a child precede its parent."""
     metadata = MetaData()

@@ -39,6 +39,13 @@ def compiled(
     return statement._compile_for(compile_dialect(dialect), keys)[0]
 
 
+def executed_sql(statement: ClauseElement, dialect: str) -> str:
+    """The SQL ``dialect`` runs for ``statement`` (ORM options applied, as ``compile()`` applies
+    them); ``compile()`` itself shows the statement as SQLAlchemy prints it."""
+    shown = statement._for_display()
+    return shown._compile_for(compile_dialect(dialect), shown._display_keys())[0].sql
+
+
 def sql(statement: ClauseElement, dialect: str, keys: tuple[str, ...] | None = None) -> str:
     return compiled(statement, dialect, keys).sql
 

@@ -162,3 +162,12 @@ def test_report_markdown_and_json_carry_the_same_numbers() -> None:
     corral = next(r for r in data["results"] if r["implementation"] == "corral")
     assert corral["ratio_to_raw"] == 2.0
     assert corral["peak_memory_bytes"] == 3 * 2**20
+
+
+def test_asyncio_workloads_run_only_where_there_is_an_asyncio_api() -> None:
+    """The asyncio workloads are measured for the raw driver, corral and SQLAlchemy only."""
+    from corral.cli.benchmark.workloads import ASYNCIO_IMPLEMENTATIONS
+
+    asyncio_workloads = {w.name for w in WORKLOADS if w.asyncio}
+    assert asyncio_workloads == {"async_get_by_pk", "async_load_objects"}
+    assert frozenset({RAW, "corral", "sqlalchemy"}) == ASYNCIO_IMPLEMENTATIONS

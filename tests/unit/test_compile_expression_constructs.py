@@ -394,11 +394,14 @@ def test_literal_binds_quote_and_escape_per_dialect() -> None:
         )
         for d in DIALECT_NAMES
     }
-    values = "NULL, {b}, 1.50, '2020-01-02', '2020-01-02 03:04:05', 1.5 FROM t WHERE t.id = 3"
+    values = (
+        "NULL AS anon_2, {b} AS anon_3, 1.50 AS anon_4, '2020-01-02' AS anon_5, "
+        "'2020-01-02 03:04:05' AS anon_6, 1.5 AS anon_7 \nFROM t \nWHERE t.id = 3"
+    )
     assert written == {
-        "sqlite": "SELECT 'it''s \\ 50%', " + values.format(b="1"),
-        "postgresql": "SELECT 'it''s \\ 50%%', " + values.format(b="true"),
-        "mysql": "SELECT 'it''s \\\\ 50%%', " + values.format(b="true"),
+        "sqlite": "SELECT 'it''s \\ 50%' AS anon_1, " + values.format(b="1"),
+        "postgresql": "SELECT 'it''s \\ 50%%' AS anon_1, " + values.format(b="true"),
+        "mysql": "SELECT 'it''s \\\\ 50%%' AS anon_1, " + values.format(b="true"),
     }
 
 
@@ -409,18 +412,41 @@ def test_literal_binds_refuse_values_without_a_literal_form() -> None:
 
 
 def test_compiled_params_and_positional() -> None:
-    """Compiled.params maps parameter names to the statement's values; corral is positional."""
+    """Compiled.params maps parameter names to the statement's values; positional and
+    positiontup follow the paramstyle SQLAlchemy prints for the dialect."""
     statement = select(c.id).where(c.id == 5, c.name == "x").limit(2)
-    result = statement.compile(dialect=compile_dialect("postgresql"))
-    assert result.params == {"id_1": 5, "name_1": "x", "param_limit": 2}
-    assert result.positional is True
-    assert result.positiontup == ["id_1", "name_1", "param_limit"]
+    values = {"id_1": 5, "name_1": "x", "param_1": 2}
+    pg = statement.compile(dialect=compile_dialect("postgresql"))
+    assert str(pg) == (
+        "SELECT t.id \nFROM t \nWHERE t.id = %(id_1)s AND t.name = %(name_1)s \n LIMIT %(param_1)s"
+    )
+    assert (pg.params, pg.positional, pg.positiontup) == (values, False, None)
+    mysql = statement.compile(dialect=compile_dialect("mysql"))
+    assert str(mysql) == "SELECT t.id \nFROM t \nWHERE t.id = %s AND t.name = %s \n LIMIT %s"
+    assert (mysql.params, mysql.positional) == (values, True)
+    assert mysql.positiontup == ["id_1", "name_1", "param_1"]
     assert str(statement) == (
         "SELECT t.id \nFROM t \nWHERE t.id = :id_1 AND t.name = :name_1\n LIMIT :param_1"
     )
     shown = statement.compile()
-    assert shown.positional is False
-    assert shown.params == {"id_1": 5, "name_1": "x", "param_1": 2}
+    assert (shown.params, shown.positional, shown.positiontup) == (values, False, None)
+
+
+def test_compiled_params_give_an_expanding_in_its_list() -> None:
+    """An in_() of values is one parameter in printed SQL; params give its list of values."""
+    statement = select(c.id).where(c.id.in_([1, 2]), tuple_(c.id, c.x).in_([(1, 2), (3, 4)]))
+    shown = statement.compile(dialect=compile_dialect("sqlite"))
+    assert "t.id IN (__[POSTCOMPILE_id_1])" in str(shown)
+    assert shown.params == {"id_1": [1, 2], "param_1": [(1, 2), (3, 4)]}
+    assert shown.positiontup == ["id_1", "param_1"]
+
+
+def test_executed_sql_stays_positional_and_compact() -> None:
+    """What runs is compiled apart from what compile() prints: positional, one line."""
+    statement = select(c.id).where(c.id == 5).limit(2)
+    executed = statement._compile_for(compile_dialect("postgresql"))[0]
+    assert executed.sql == "SELECT t.id FROM t WHERE t.id = %s LIMIT %s"
+    assert executed.positional is True
 
 
 def test_compile_refuses_unknown_compile_kwargs() -> None:
@@ -453,9 +479,10 @@ def test_compile_takes_an_engine_or_a_dialect() -> None:
 
     statement = select(c.id).where(c.id == 1)
     engine = create_engine("sqlite://")
-    assert str(statement.compile(engine)) == "SELECT t.id FROM t WHERE t.id = ?"
+    assert str(statement.compile(engine)) == "SELECT t.id \nFROM t \nWHERE t.id = ?"
     for dialect in (postgresql.dialect, postgresql.dialect()):
-        assert str(statement.compile(dialect=dialect)) == "SELECT t.id FROM t WHERE t.id = %s"
+        shown = str(statement.compile(dialect=dialect))
+        assert shown == "SELECT t.id \nFROM t \nWHERE t.id = %(id_1)s"
     with pytest.raises(exc.ArgumentError, match="corral dialect"):
         statement.compile(dialect="postgresql")  # type: ignore[arg-type]
 
@@ -474,4 +501,4 @@ def test_literal_binds_cover_text_in_lists_and_limits() -> None:
     written = statement.compile(
         dialect=compile_dialect("sqlite"), compile_kwargs={"literal_binds": True}
     )
-    assert str(written) == "SELECT t.id FROM t WHERE name = 'a''b' AND t.x IN (1, 2) LIMIT 5"
+    assert str(written) == "SELECT t.id \nFROM t \nWHERE name = 'a''b' AND t.x IN (1, 2)\n LIMIT 5"

@@ -31,8 +31,8 @@ from corral import (
 from corral.engine.row import make_row
 from tests.unit.compile_helpers import (
     DIALECT_NAMES,
-    compile_dialect,
     compiled,
+    executed_sql,
     sql,
     translate,
 )
@@ -40,7 +40,7 @@ from tests.unit.compile_helpers import (
 
 def one_line(statement: Any) -> str:
     """The SQL SQLite would run for ``statement`` (ORM options applied), as one line."""
-    return str(statement.compile(dialect=compile_dialect("sqlite")))
+    return executed_sql(statement, "sqlite")
 
 
 class Base(DeclarativeBase):

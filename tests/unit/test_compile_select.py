@@ -203,10 +203,6 @@ COMMON: dict[str, tuple[Callable[[], ClauseElement], str]] = {
         lambda: select(users.c.name, func.count()).group_by(users.c.name).having(func.count() > 1),
         "SELECT users.name, count(*) FROM users GROUP BY users.name HAVING count(*) > ?",
     ),
-    "limit_offset": (
-        lambda: select(users.c.id).order_by(users.c.id).limit(10).offset(20),
-        "SELECT users.id FROM users ORDER BY users.id LIMIT ? OFFSET ?",
-    ),
     "subquery": (
         lambda: select(
             (sub := select(users.c.id, func.count().label("n")).group_by(users.c.id).subquery()).c.n
@@ -219,10 +215,8 @@ COMMON: dict[str, tuple[Callable[[], ClauseElement], str]] = {
         "SELECT u2.name FROM users AS u2, users WHERE u2.id = users.id",
     ),
     "cte": (
-        lambda: select(
-            select(users.c.id).where(users.c.active == True).cte("top_users").c.id  # noqa: E712
-        ),
-        "WITH top_users AS (SELECT users.id FROM users WHERE users.active = ?) "
+        lambda: select(select(users.c.id).where(users.c.id > 5).cte("top_users").c.id),
+        "WITH top_users AS (SELECT users.id FROM users WHERE users.id > ?) "
         "SELECT top_users.id FROM top_users",
     ),
     "union_and_union_all": (
@@ -273,6 +267,26 @@ def test_common_constructs(case_name: str, dialect: str) -> None:
 
 
 DIFFERING: dict[str, tuple[Callable[[], ClauseElement], dict[str, str]]] = {
+    "equals_a_bool": (
+        lambda: select(users.c.id).where(users.c.active == True, users.c.active != False),  # noqa: E712
+        {
+            "sqlite": "SELECT users.id FROM users WHERE users.active = 1 AND users.active != 0",
+            "postgresql": (
+                "SELECT users.id FROM users WHERE users.active = true AND users.active != false"
+            ),
+            "mysql": (
+                "SELECT users.id FROM users WHERE users.active = true AND users.active != false"
+            ),
+        },
+    ),
+    "limit_offset": (
+        lambda: select(users.c.id).order_by(users.c.id).limit(10).offset(20),
+        {
+            "sqlite": "SELECT users.id FROM users ORDER BY users.id LIMIT ? OFFSET ?",
+            "postgresql": "SELECT users.id FROM users ORDER BY users.id LIMIT %s OFFSET %s",
+            "mysql": "SELECT users.id FROM users ORDER BY users.id LIMIT %s, %s",
+        },
+    ),
     "ilike": (
         lambda: select(users.c.id).where(users.c.name.ilike("a%")),
         {
@@ -291,7 +305,7 @@ DIFFERING: dict[str, tuple[Callable[[], ClauseElement], dict[str, str]]] = {
             "postgresql": "SELECT users.id FROM users WHERE users.name LIKE '%%' || %s || '%%' "
             "AND users.name LIKE %s || '%%' AND users.name LIKE '%%' || %s",
             "mysql": "SELECT users.id FROM users WHERE users.name LIKE "
-            "concat(concat('%%', %s), '%%') AND users.name LIKE concat(%s, '%%') "
+            "concat('%%', %s, '%%') AND users.name LIKE concat(%s, '%%') "
             "AND users.name LIKE concat('%%', %s)",
         },
     ),
@@ -308,7 +322,7 @@ DIFFERING: dict[str, tuple[Callable[[], ClauseElement], dict[str, str]]] = {
         {
             "sqlite": "SELECT users.id FROM users WHERE 1 OR 0",
             "postgresql": "SELECT users.id FROM users WHERE true OR false",
-            "mysql": "SELECT users.id FROM users WHERE 1 OR 0",
+            "mysql": "SELECT users.id FROM users WHERE true OR false",
         },
     ),
     "nulls_first_last": (
@@ -329,7 +343,7 @@ DIFFERING: dict[str, tuple[Callable[[], ClauseElement], dict[str, str]]] = {
         {
             "sqlite": "SELECT users.id FROM users LIMIT -1 OFFSET ?",
             "postgresql": "SELECT users.id FROM users OFFSET %s",
-            "mysql": "SELECT users.id FROM users LIMIT 18446744073709551615 OFFSET %s",
+            "mysql": "SELECT users.id FROM users LIMIT %s, 18446744073709551615",
         },
     ),
     "for_update": (

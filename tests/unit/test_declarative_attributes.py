@@ -246,11 +246,11 @@ def test_unknown_mapper_args_name_the_supported_ones() -> None:
     class Base(DeclarativeBase):
         pass
 
-    with pytest.raises(exc.MappingError, match=r"polymorphic_on; it takes check_read_values"):
+    with pytest.raises(exc.MappingError, match=r"batch; it takes check_read_values"):
 
         class Thing(Base):
             __tablename__ = "thing"
-            __mapper_args__ = {"polymorphic_on": "kind"}
+            __mapper_args__ = {"batch": False}
             id: Mapped[int] = mapped_column(primary_key=True)
 
 

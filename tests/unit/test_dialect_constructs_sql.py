@@ -54,7 +54,9 @@ def test_postgresql_on_conflict_do_update_sql() -> None:
         "INSERT INTO users (id, name, count) VALUES (%s, %s, %s) ON CONFLICT (name) DO UPDATE "
         "SET name = %s, count = users.count + excluded.count WHERE users.count < %s RETURNING id"
     )
-    assert str(upsert).startswith("INSERT INTO users (id, name, count) VALUES (%s, %s, %s)")
+    assert str(upsert).startswith(
+        "INSERT INTO users (id, name, count) VALUES (%(id)s, %(name)s, %(count)s)"
+    )
 
 
 def test_sqlite_on_conflict_sql_and_multi_values() -> None:

@@ -23,8 +23,8 @@ def test_malformed_url_is_refused() -> None:
 
 def test_unknown_dialect_is_named() -> None:
     """An unknown database name is named with the known ones listed."""
-    with pytest.raises(exc.ArgumentError, match=r"Unknown database dialect 'oracle'.*sqlite"):
-        create_engine("oracle://scott@host/db")
+    with pytest.raises(exc.ArgumentError, match=r"Unknown database dialect 'mssql'.*sqlite"):
+        create_engine("mssql://scott@host/db")
 
 
 def test_unknown_driver_is_named() -> None:

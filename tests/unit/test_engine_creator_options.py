@@ -27,8 +27,8 @@ def test_creator_must_be_callable() -> None:
 def test_engine_execution_options_refuses_what_corral_lacks() -> None:
     """Engine.execution_options() refuses an option corral does not implement, naming it."""
     engine = create_engine("sqlite://")
-    with pytest.raises(exc.ArgumentError, match=r"Engine.execution_options\(\) .*compiled_cache"):
-        engine.execution_options(compiled_cache={})
+    with pytest.raises(exc.ArgumentError, match=r"Engine.execution_options\(\) .*logging_token"):
+        engine.execution_options(logging_token="x")
 
 
 def test_engine_execution_options_chain() -> None:

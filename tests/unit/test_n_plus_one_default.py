@@ -33,3 +33,17 @@ def test_environment_sets_the_default_and_an_argument_wins() -> None:
 def test_a_bad_mode_names_the_choices() -> None:
     with pytest.raises(exc.ArgumentError, match="CORRAL_N_PLUS_ONE"):
         Session(n_plus_one="loud")
+
+
+def test_environment_set_after_import_still_counts() -> None:
+    """The variable is read at the first Session, so setting it after ``import corral`` (as a
+    conftest does once a pytest plugin has imported corral) still takes effect."""
+    program = (
+        "import os; import corral; os.environ['CORRAL_N_PLUS_ONE'] = 'warn'; "
+        "print(corral.Session()._lazy_loads.mode)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CORRAL_N_PLUS_ONE"}
+    done = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "warn"

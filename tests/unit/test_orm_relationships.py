@@ -19,6 +19,7 @@ from corral import (
     mapped_column,
     relationship,
 )
+from corral.orm import make_transient_to_detached
 from corral.orm.mapping import properties
 from corral.orm.relationships.collections import InstrumentedList, InstrumentedSet
 from corral.orm.relationships.direction import Direction
@@ -236,12 +237,6 @@ def test_viewonly_cascades_nothing_and_refuses_write_cascades() -> None:
         relationship("X", viewonly=True, cascade="all")
 
 
-def test_dynamic_loading_points_at_write_only() -> None:
-    """lazy="dynamic" is refused with the write-only replacement named."""
-    with pytest.raises(exc.ArgumentError, match="write_only"):
-        relationship("X", lazy="dynamic")
-
-
 def test_back_populates_and_backref_together_are_refused() -> None:
     """Either side declared on the other class, or made by backref; not both."""
     with pytest.raises(exc.ArgumentError, match="not both"):
@@ -394,13 +389,19 @@ def test_viewonly_refuses_assignment_and_changes(pending_restored: None) -> None
 
 
 def test_write_only_refuses_assignment_and_iteration() -> None:
-    """A write-only collection is changed by add()/remove() and queried by select() only."""
+    """A write-only collection is changed by add()/remove() and queried by select() only;
+    it is assigned only before its owner has a row (as SQLAlchemy allows)."""
     account = Account(name="a")
     event = Event(kind="k")
     account.events.add(event)
     assert event.account is account
     with pytest.raises(TypeError, match="select"):
         list(account.events)
+    other = Event(kind="other")
+    account.events = [other]  # type: ignore[assignment]
+    assert account.events.pending_added == [other]
+    account.id = 1
+    make_transient_to_detached(account)
     with pytest.raises(exc.InvalidRequestError, match="add"):
         account.events = []  # type: ignore[assignment]
 

@@ -307,3 +307,19 @@ def test_mypy_understands_the_constructor(tmp_path: Path) -> None:
         '"corral.orm.mapping.attributes.InstrumentedAttribute[str]"' in line for line in lines
     )
     assert any('Revealed type is "str"' in line for line in lines)
+
+
+# -- SQLAlchemy's spelling ---------------------------------------------------------------
+
+
+def test_state_is_kept_under_sqlalchemys_instance_dict_key() -> None:
+    """The state lives in ``obj.__dict__['_sa_instance_state']``, where SQLAlchemy code reads it."""
+    user = User(id=1, name="ann", nickname=None, status="new")
+    assert user._sa_instance_state is state_of(user)  # type: ignore[attr-defined]
+    assert "_corral_state" not in user.__dict__
+
+
+def test_state_repr_is_the_default_object_form() -> None:
+    """``repr(state)`` is ``<...InstanceState object at 0x...>``, as SQLAlchemy shows it."""
+    text = repr(state_of(loaded_user()))
+    assert text.startswith("<corral.orm.mapping.instance_state.InstanceState object at 0x")

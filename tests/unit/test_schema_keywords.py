@@ -63,17 +63,23 @@ REFUSED: dict[str, tuple[Callable[[], object], str]] = {
         lambda: _table(mysql_engine="InnoDB", mariadb_engine="Aria"),
         r"mysql_engine='InnoDB' and mariadb_engine='Aria'",
     ),
-    "table-autoload_with": (
+    "table-autoload_with-not-a-bind": (
         lambda: Table("t", MetaData(), autoload_with=object()),
-        r"autoload_with= asks to read the table from the database \(reflection\), which "
-        r"corral does not support yet; declare the table's columns",
+        r"Table 't': autoload_with= takes an Engine or a Connection, got object",
     ),
-    "table-autoload": (lambda: _table(autoload=True), r"autoload= .*reflection"),
+    "table-autoload": (
+        lambda: _table(autoload=True),
+        r"autoload= only mean something when reading .* pass autoload_with=engine",
+    ),
     "table-include_columns": (
         lambda: _table(include_columns=["id"]),
-        r"include_columns= .*reflection",
+        r"include_columns= only mean something .*reflection",
     ),
-    "table-resolve_fks": (lambda: _table(resolve_fks=True), r"resolve_fks= .*reflection"),
+    "table-resolve_fks": (lambda: _table(resolve_fks=False), r"resolve_fks= only mean"),
+    "table-autoload_replace": (
+        lambda: Table("t", MetaData(), autoload_with=object(), autoload_replace=False),
+        r"autoload_replace=False is not supported",
+    ),
     "table-schema": (lambda: _table(schema="other"), r"schema='other' is not supported yet"),
     "table-quote_schema": (lambda: _table(quote_schema=True), r"quote_schema="),
     "table-quote": (lambda: _table(quote=True), r"quote= is not supported"),

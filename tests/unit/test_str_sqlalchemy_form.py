@@ -415,6 +415,45 @@ def orm_any(m: ModuleType) -> Any:
     return m.select(team).where(team.players.any(player.nick == "x"))
 
 
+@case
+def pattern_operators_grouped(m: ModuleType) -> Any:
+    team, _ = tables(m)
+    return m.select(team.c.id).where(
+        team.c.title.contains("a"), team.c.city.startswith("b") | team.c.city.endswith("c")
+    )
+
+
+@case
+def untyped_function_plus_string(m: ModuleType) -> Any:
+    return m.select(m.func.upper("lowercase") + " suffix", m.func.lower("X"))
+
+
+@case
+def equals_a_bool(m: ModuleType) -> Any:
+    flags = m.Table("flags", m.MetaData(), m.Column("active", m.Boolean))
+    return m.select(flags.c.active).where(flags.c.active == True, flags.c.active != False)  # noqa: E712
+
+
+@case
+def type_names(m: ModuleType) -> Any:
+    types = [
+        m.Integer(),
+        m.String(30),
+        m.Text(),
+        m.Float(),
+        m.Numeric(10, 2),
+        m.DateTime(timezone=True),
+        m.Date(),
+        m.Boolean(),
+        m.LargeBinary(),
+        m.JSON(),
+        m.Uuid(),
+        m.func.upper("x").type,
+        m.func.now().type,
+    ]
+    return " ".join(str(t) for t in types)
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_str_reads_as_sqlalchemy_prints_it(name: str) -> None:
     """corral's str() of the statement equals SQLAlchemy 2.0's for the same statement."""
@@ -429,6 +468,57 @@ def test_executed_sql_keeps_positional_placeholders() -> None:
     assert str(statement) == (
         "SELECT count(*) AS count_1 \nFROM team \nWHERE team.city = :city_1\n LIMIT :param_1"
     )
-    executed = statement.compile(dialect=compile_dialect("sqlite"))
+    executed = statement._compile_for(compile_dialect("sqlite"))[0]
     assert str(executed) == "SELECT count(*) FROM team WHERE team.city = ? LIMIT ?"
     assert executed.positional is True
+    printed = statement.compile(dialect=compile_dialect("sqlite"))
+    assert str(printed) == (
+        "SELECT count(*) AS count_1 \nFROM team \nWHERE team.city = ?\n LIMIT ?"
+    )
+
+
+def _printing_cases(m: ModuleType) -> dict[str, Any]:
+    team, player = tables(m)
+    return {
+        "now": m.select(m.func.now()),
+        "where_in_limit": m.select(team.c.id)
+        .where(team.c.city == "x", team.c.id.in_([1, 2]))
+        .order_by(team.c.id)
+        .limit(3)
+        .offset(2),
+        "labels": m.select(m.func.count(player.c.id), team.c.title + "!", m.literal(1)).join_from(
+            team, player
+        ),
+        "insert": m.insert(team).values(title="a"),
+        "update_returning": m.update(team).values(city="c").returning(team.c.id, team.c.city),
+        "update": m.update(team).where(team.c.id == 5).values(city="b"),
+        "subquery": m.select(m.select(team.c.id).where(team.c.id > 1).subquery().c.id),
+        "exists": m.select(m.exists().where(player.c.team_id == team.c.id)),
+        "mod_cast": m.select(team.c.id % 2, m.cast(team.c.id, m.String(10))),
+        "cte": m.select(m.select(team.c.id).cte("c").c.id).order_by("id"),
+        "outer_join": m.select(team.c.id).outerjoin(player).where(player.c.nick.contains("x")),
+    }
+
+
+#: What corral compiles differently, on purpose: MariaDB and MySQL cannot run UPDATE ...
+#: RETURNING, so corral refuses to write it where SQLAlchemy prints it.
+_KNOWN_DIFFERENCES = {("mysql", "update_returning")}
+
+
+@pytest.mark.parametrize(
+    ("dialect", "name"),
+    [
+        (dialect, name)
+        for dialect in ("postgresql", "mysql", "sqlite", "oracle")
+        for name in _printing_cases(corral)
+        if (dialect, name) not in _KNOWN_DIFFERENCES
+    ],
+)
+def test_compile_for_a_dialect_prints_as_sqlalchemy(dialect: str, name: str) -> None:
+    """compile(dialect=...) prints the SQL, params and positional SQLAlchemy does."""
+    printed = []
+    for m in (corral, sqlalchemy):
+        dialect_module = importlib.import_module(f"{m.__name__}.dialects.{dialect}")
+        compiled = _printing_cases(m)[name].compile(dialect=dialect_module.dialect())
+        printed.append((str(compiled), compiled.params, compiled.positional))
+    assert printed[0] == printed[1]

@@ -579,3 +579,58 @@ class Level(enum.IntEnum):
 def test_type_for_value(value: object, expected: TypeEngine) -> None:
     """A literal Python value binds as the matching type."""
     assert type_for_value(value).cache_key() == expected.cache_key()
+
+
+# -- the types of SQL functions -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("count", Integer),
+        ("char_length", Integer),
+        ("rank", Integer),
+        ("percent_rank", Numeric),
+        ("concat", String),
+        ("now", DateTime),
+        ("current_date", Date),
+        ("localtimestamp", DateTime),
+    ],
+)
+def test_generic_functions_have_their_fixed_type(name: str, expected: type[TypeEngine]) -> None:
+    """The functions SQLAlchemy types (count, now, concat, ...) have that type."""
+    from corral import func
+
+    assert type(getattr(func, name)("x").type) is expected
+
+
+@pytest.mark.parametrize("name", ["upper", "lower", "length", "trim", "abs", "round", "my_fn"])
+def test_other_functions_are_untyped(name: str) -> None:
+    """Any other function is ``NullType()`` unless given ``type_=``, as in SQLAlchemy."""
+    from corral import func
+
+    assert repr(getattr(func, name)("lowercase").type) == "NullType()"
+    assert type(getattr(func, name)("x", type_=String).type) is String
+
+
+def test_aggregates_take_their_arguments_type() -> None:
+    """max, min, sum and coalesce have the type of their first argument."""
+    from corral import column, func
+
+    price = column("price", Numeric(10, 2))
+    for name in ("max", "min", "sum", "coalesce"):
+        assert getattr(func, name)(price).type is price.type
+
+
+def test_untyped_expression_takes_plus_meaning_from_other_side() -> None:
+    """``func.upper(x) + " suffix"`` concatenates (String), ``func.abs(n) + 5`` adds (Integer)."""
+    from corral import column, func, select
+
+    joined = func.upper("lowercase") + " suffix"
+    assert type(joined.type) is String
+    assert str(select(joined)) == "SELECT upper(:upper_1) || :upper_2 AS anon_1"
+    prefixed = "pre" + func.upper("x")
+    assert str(select(prefixed)) == "SELECT :upper_1 || upper(:upper_2) AS anon_1"
+    added = func.abs(column("q", Integer)) + 5
+    assert type(added.type) is Integer
+    assert str(select(added)) == "SELECT abs(q) + :abs_1 AS anon_1"

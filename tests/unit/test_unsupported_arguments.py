@@ -212,7 +212,7 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
         "Session.execute execution_options SQLAlchemy-only",
         lambda e: _session_execute(e, execution_options={"compiled_cache": {}}),
         exc.ArgumentError,
-        r"compiled_cache: corral keeps its own cache",
+        r"compiled_cache: set it on the connection or engine",
     ),
     (
         "Session.execute execution_options app key",
@@ -281,12 +281,6 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
         lambda: mapped_column(sort_order=1),
         exc.ArgumentError,
         r"sort_order: columns follow the order of the class body",
-    ),
-    (
-        "mapped_column dataclass option",
-        lambda: mapped_column(default_factory=list),
-        exc.ArgumentError,
-        r"default_factory: a dataclass option",
     ),
     (
         "deferred keyword",

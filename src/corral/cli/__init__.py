@@ -38,6 +38,11 @@ COMMANDS: tuple[Command, ...] = (
         "time corral against the raw DB-API driver and other ORMs; ratios to the driver",
         "corral.cli.bench",
     ),
+    Command(
+        "migrations",
+        "write an Alembic environment whose env.py compares the database with corral's models",
+        "corral.cli.migrations",
+    ),
 )
 
 

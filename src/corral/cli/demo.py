@@ -46,6 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--orders", type=int, default=400, help="orders to attempt (default 400)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, only the verdict")
+    parser.add_argument(
+        "--asyncio",
+        action="store_true",
+        help="sell from asyncio tasks through AsyncSession (the asyncio driver of the database)",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--db", help="SQLite file to keep (default: a temporary one)")
     where.add_argument(
@@ -262,6 +267,10 @@ def run(args: argparse.Namespace) -> int:
         options["sqlite_wal"] = True
     engine = create_engine(url, **options)
     try:
+        if args.asyncio:
+            from corral.cli import demo_asyncio
+
+            return demo_asyncio.run(engine, url, args, rng, out)
         return _run(engine, args, rng, out)
     finally:
         engine.dispose()

@@ -4,6 +4,7 @@ from corral.engine.base import Connection
 from corral.engine.create import create_engine
 from corral.engine.default import DefaultDialect
 from corral.engine.engine import Engine
+from corral.engine.reflection import Inspector
 from corral.engine.result import MappingResult, Result, ScalarResult
 from corral.engine.row import Row, RowMapping
 from corral.engine.transaction import NestedTransaction, Transaction
@@ -22,6 +23,7 @@ __all__ = [
     "CursorResult",
     "DefaultDialect",
     "Engine",
+    "Inspector",
     "MappingResult",
     "NestedTransaction",
     "Result",

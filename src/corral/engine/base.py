@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
-from corral.engine import reconnect
+from corral.engine import events, reconnect
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.inserted import cursor_result
@@ -88,7 +88,10 @@ class Connection:
         self._forks = forking.generation  # a forked child refuses it (checkout_guard.py)
         self._reclaimer = CheckoutReclaimer(self._forks)
         self._meter = Meter(engine)  # counts for the stats; the session's deadline
+        self.dispatch = engine.dispatch  # ConnectionEvents listeners (events.py)
         self._checkout()
+        if self.dispatch.engine_connect:
+            events.fire(self, "engine_connect")
 
     # -- the public calls, each checked for use from two threads at once -----------------
 
@@ -106,6 +109,8 @@ class Connection:
             )
             statement = carry_streaming(statement, execution_options, "Connection.execute()")
         with self._guard:
+            if self.dispatch.listening:  # before_execute / after_execute, if any
+                return events.execute(self, statement, parameters, execution_options)  # type: ignore[no-any-return]
             return self._execute(statement, parameters)
 
     def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
@@ -312,6 +317,8 @@ class Connection:
             )
         root = Transaction(self)
         self._stack.root = root
+        if self.dispatch.begin:
+            events.fire(self, "begin")
         return root
 
     def _emit_begin(self, write_lock: bool = False, defer: bool = False) -> None:
@@ -346,6 +353,8 @@ class Connection:
             )
         self._prepare()
         name = self._stack.next_savepoint_name()
+        if self.dispatch.savepoint:
+            events.fire(self, "savepoint", name)
         self._control(f"SAVEPOINT {name}", lambda dbapi: self.dialect.do_savepoint(dbapi, name))
         savepoint = NestedTransaction(self, name)
         self._stack.nested.append(savepoint)
@@ -388,6 +397,8 @@ class Connection:
         stack.clear()
         final = TransactionState.COMMITTED if commit else TransactionState.ROLLED_BACK
         dbapi = self._dbapi
+        if self.dispatch.commit or self.dispatch.rollback:
+            events.fire(self, "commit" if commit else "rollback")
         try:
             if dbapi is not None and begun and not self._autocommit:
                 if commit:
@@ -424,6 +435,9 @@ class Connection:
         try:
             if savepoint.state is TransactionState.ACTIVE and self._dbapi is not None:
                 name = savepoint.name
+                if self.dispatch.release_savepoint or self.dispatch.rollback_savepoint:
+                    event = "release_savepoint" if commit else "rollback_savepoint"
+                    events.fire(self, event, name, None)
                 if commit:
                     self._control(
                         f"RELEASE SAVEPOINT {name}",
@@ -494,6 +508,8 @@ class Connection:
             if self._autocommit:
                 return self._dbapi
             stack.root = Transaction(self)
+            if self.dispatch.begin:
+                events.fire(self, "begin")
         if not stack.begun and (
             sql is None or write_lock or not self.dialect.runs_before_begin(self._dbapi, *sql)
         ):
@@ -509,7 +525,8 @@ class Connection:
     ) -> Result:
         compile_for = statement_compiler(statement)
         parameters, keys, many = split_parameters(parameters)
-        compiled, binds = compile_for(self.dialect, keys)
+        cache = self._execution_options.get("compiled_cache", True)
+        compiled, binds = compile_for(self.dialect, keys, cache)
         # Without row locks, a locking read that opens the transaction takes the write lock.
         write_lock = (
             self.dialect.features.write_lock_on_begin
@@ -587,6 +604,9 @@ class Connection:
         if self.engine.echo or logger.isEnabledFor(logging.INFO):
             log_statement(sql, args, self.dialect.hide_parameters)
         cursor = self.dialect.streaming_cursor(dbapi) if stream else dbapi.cursor()
+        context = None
+        if self.dispatch.listening:  # before_cursor_execute, if any; the context for after
+            sql, args, context = events.before_cursor(self, cursor, sql, args, many)
         try:  # the meter counts and times it, and applies a session's deadline
             if begin is not None and stream:  # BEGIN on its own: no pipelining a named cursor
                 self._meter.begin(self.dialect.run, dbapi, begin)
@@ -598,6 +618,11 @@ class Connection:
             if reconnect.replace_dead(self, error):  # dead before anything was done
                 return self._cursor_execute(sql, args, many, write_lock, kind, returning, stream)
             self._work_done = True
-            raise self._meter.failed(self._translate(error, sql, args)) from error
+            failure = self._meter.failed(self._translate(error, sql, args))
+            if self.dispatch.handle_error:
+                failure = events.handle_error(self, error, failure, sql, args, cursor)
+            raise failure from error
         self._work_done = True
+        if context is not None and self.dispatch.after_cursor_execute:
+            events.after_cursor(self, cursor, sql, args, many, context)
         return cursor

@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from corral import exc
@@ -16,6 +17,7 @@ from corral.engine.log import enable_echo
 from corral.engine.url import URL, make_url
 from corral.engine.watchdog import check_thresholds
 from corral.pool import Pool, QueuePool, StaticPool
+from corral.sql.compiler.dialect import COMPILED_CACHE_SIZE
 from corral.sql.execution_options import check_connection_options
 
 #: (database, driver) from a URL -> (module, dialect class); driver None is the URL's default.
@@ -28,6 +30,15 @@ _DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("mysql", "pymysql"): ("corral.dialects.mysql.base", "MySQLDialect"),
     ("mariadb", None): ("corral.dialects.mysql.base", "MariaDBDialect"),
     ("mariadb", "pymysql"): ("corral.dialects.mysql.base", "MariaDBDialect"),
+    ("oracle", None): ("corral.dialects.oracle.base", "OracleDialect"),
+    ("oracle", "oracledb"): ("corral.dialects.oracle.base", "OracleDialect"),
+    ("oracle", "cx_oracle"): ("corral.dialects.oracle.base", "OracleDialect"),
+    # asyncio drivers: their dialects tell create_engine() users to use create_async_engine().
+    ("sqlite", "aiosqlite"): ("corral.dialects.sqlite.asyncio", "AiosqliteDialect"),
+    ("postgresql", "asyncpg"): ("corral.dialects.postgresql.asyncio", "AsyncpgDialect"),
+    ("postgresql", "psycopg_async"): ("corral.dialects.postgresql.asyncio", "PsycopgAsyncDialect"),
+    ("mysql", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlDialect"),
+    ("mariadb", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlMariaDBDialect"),
 }
 
 _DEFAULTS: dict[str, Any] = {
@@ -52,6 +63,8 @@ def dialect_class(url: URL) -> type[DefaultDialect]:
         )
     module_name, class_name = entry
     cls: type[DefaultDialect] = getattr(importlib.import_module(module_name), class_name)
+    if cls.cannot_connect is not None:
+        raise exc.ArgumentError(f"create_engine({str(url)!r}): {cls.cannot_connect}")
     return cls
 
 
@@ -82,6 +95,7 @@ def create_engine(
     idle_in_transaction_warn: float | None = None,
     idle_in_transaction_abort: float | None = None,
     slow_statement_threshold: float | None = None,
+    query_cache_size: int = COMPILED_CACHE_SIZE,
     **dialect_options: Any,
 ) -> Engine:
     """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``).
@@ -96,6 +110,8 @@ def create_engine(
     stay open without a statement before corral warns / rolls it back (``watchdog.py``).
     ``slow_statement_threshold``: seconds; a statement taking at least that long is logged
     to the ``corral.engine.slow`` logger at WARNING (``docs/statistics.md``).
+    ``query_cache_size``: how many compiled statements the engine keeps (0: compile every
+    statement each time it runs).
     """
     parsed = make_url(url)
     idle_in_transaction = check_thresholds(idle_in_transaction_warn, idle_in_transaction_abort)
@@ -120,6 +136,12 @@ def create_engine(
                 "create_engine(slow_statement_threshold=...) must be >= 0 seconds (None: off), "
                 f"got {slow_statement_threshold}"
             )
+    _check("query_cache_size", query_cache_size, (int,), "an int")
+    if query_cache_size < 0:
+        raise exc.ArgumentError(
+            "create_engine(query_cache_size=...) must be >= 0 (0: no cache), "
+            f"got {query_cache_size}"
+        )
     if pool_timeout < 0:
         raise exc.ArgumentError(f"create_engine(pool_timeout=...) must be >= 0, got {pool_timeout}")
     if connect_args is not None and not isinstance(connect_args, Mapping):
@@ -163,6 +185,7 @@ def create_engine(
     cls = dialect_class(parsed)
     dialect = cls(**check_engine_options(dialect_options, _ENGINE_KEYWORDS, cls))
     dialect.hide_parameters = hide_parameters  # errors and log lines leave parameters out
+    dialect.compiled_cache_size = query_cache_size
     options = dict(execution_options or {})
     check_connection_options(options, "create_engine(execution_options=)")
     if isolation_level is None:
@@ -174,7 +197,7 @@ def create_engine(
         pool = _make_pool(parsed, dialect, poolclass, creator, connect_args, level, settings)
     if echo:
         enable_echo()
-    return Engine(
+    engine = Engine(
         parsed,
         dialect,
         pool,
@@ -184,6 +207,8 @@ def create_engine(
         idle_in_transaction=idle_in_transaction,
         slow_statement_threshold=slow_statement_threshold,
     )
+    engine._prepare_connection = _preparer(dialect, level)  # for a pool assigned later
+    return engine
 
 
 def _preparer(dialect: DefaultDialect, level: str | None) -> Callable[[Any], Any]:
@@ -220,6 +245,7 @@ def _make_pool(
 ) -> Pool:
     """The engine's pool: of ``poolclass`` (default by URL), opening connections by ``creator``
     or from the URL and ``connect_args``."""
+    cparams: dict[str, Any] = {}
     if creator is not None:
         user_creator, prepare = creator, _preparer(dialect, level)
 
@@ -249,7 +275,7 @@ def _make_pool(
         "logging_name": logging_name,
     }
     if issubclass(poolclass, QueuePool):
-        return poolclass(
+        made: Pool = poolclass(
             open_connection,
             pool_size=given["pool_size"],
             max_overflow=given["max_overflow"],
@@ -257,7 +283,12 @@ def _make_pool(
             use_lifo=given["pool_use_lifo"],
             **common,
         )
-    return poolclass(open_connection, **common)
+    else:
+        made = poolclass(open_connection, **common)
+    # What SQLAlchemy's pool._creator is: a DB-API connection as the driver makes it, not
+    # yet in the mode corral runs connections in (prepared when the pool opens one).
+    made._creator = creator or partial(dialect.connect_as_driver_does, cparams)
+    return made
 
 
 def _check_given_pool(pool: object, settings: Mapping[str, Any], **others: Any) -> None:

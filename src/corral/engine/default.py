@@ -12,12 +12,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
 from corral.engine.url import URL
 from corral.sql.compiler.dialect import SQLDialect
 from corral.util.arguments import refuse_unknown
+
+if TYPE_CHECKING:
+    from corral.engine.reflected import DialectReflection
 
 #: DB-API exception class names, most specific first, and the corral class each becomes.
 _DBAPI_CLASSES: tuple[tuple[str, type[exc.DBAPIError]], ...] = (
@@ -67,6 +70,9 @@ class DefaultDialect(SQLDialect):
     driver: ClassVar[str]
     #: The ``pip install corral[...]`` extra that installs the driver.
     driver_extra: ClassVar[str | None] = None
+    #: Set for a dialect corral only compiles SQL for (printing): why it cannot connect and
+    #: what to do instead; create_engine refuses the dialect with it.
+    cannot_connect: ClassVar[str | None] = None
     #: Options ``create_engine`` accepts for this dialect, with their types.
     dialect_options: ClassVar[Mapping[str, type]] = {}
     #: Iterating the driver's cursor costs no more than ``fetchall()`` (a C iterator).
@@ -75,6 +81,8 @@ class DefaultDialect(SQLDialect):
     begin_statement: str = "BEGIN"
     #: create_engine(hide_parameters=True): errors and log lines show no parameters.
     hide_parameters: bool = False
+    #: The catalog queries behind ``inspect(engine)`` (``dialects/<db>/reflection.py``).
+    reflection: ClassVar[DialectReflection]
 
     def __init__(self, **options: Any) -> None:
         super().__init__()
@@ -147,6 +155,16 @@ class DefaultDialect(SQLDialect):
             connection.close()
             raise
         return connection
+
+    #: Connect arguments that put a connection in corral's mode (the driver leaves
+    #: transactions to corral); ``adopt_connection`` sets the same on a connection.
+    corral_mode_args: ClassVar[frozenset[str]] = frozenset()
+
+    def connect_as_driver_does(self, connect_args: Mapping[str, Any]) -> Any:
+        """A new DB-API connection in the driver's default mode (what SQLAlchemy programs
+        get from ``engine.pool._creator()``); the pool prepares the ones it opens."""
+        driver_args = {k: v for k, v in connect_args.items() if k not in self.corral_mode_args}
+        return self.dbapi.connect(**driver_args)
 
     def on_connect(self, dbapi_connection: Any) -> None:
         """Settings applied to each new DB-API connection."""

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from corral.engine.base import AUTOCOMMIT, Connection
 from corral.engine.default import DefaultDialect
+from corral.engine.events import CONNECTION_EVENTS
 from corral.engine.stats import EngineStats
 from corral.engine.url import URL
 from corral.engine.watchdog import IdleWatchdog
+from corral.event.dispatch import Dispatch
 from corral.pool import Pool
+from corral.pool.base import PoolConnection
 from corral.sql.execution_options import check_connection_options
 
 
@@ -21,6 +24,8 @@ class Engine:
 
     #: The idle-in-transaction watchdog (``watchdog.py``); None unless an option set it.
     _watchdog: IdleWatchdog | None = None
+    #: The listeners of ConnectionEvents (events.py): of the class or of this engine.
+    dispatch: Dispatch = Dispatch(CONNECTION_EVENTS)
 
     def __init__(
         self,
@@ -36,7 +41,9 @@ class Engine:
     ) -> None:
         self.url = url
         self.dialect = dialect
-        self.pool = pool
+        self._pool = pool
+        #: How create_engine() prepares a new connection (for a pool assigned later).
+        self._prepare_connection: Callable[[Any], Any] | None = None
         self.echo = echo
         self._isolation_level = isolation_level
         self._execution_options = dict(execution_options or {})
@@ -74,6 +81,24 @@ class Engine:
         if self._watchdog is None:
             return Connection(self)
         return self._watchdog.connect(self)
+
+    @property
+    def pool(self) -> Pool:
+        """The pool the engine checks connections out of."""
+        return self._pool
+
+    @pool.setter
+    def pool(self, pool: Pool) -> None:
+        # SQLAlchemy programs swap it: ``engine.pool = StaticPool(creator=...)``. The new
+        # pool's connections are then prepared as the engine's own are.
+        if not pool._serves_engine and self._prepare_connection is not None:
+            pool.serve_engine(self.dialect, self._prepare_connection)
+        self._pool = pool
+
+    def raw_connection(self) -> PoolConnection:
+        """A DB-API connection checked out of the pool (``cursor()``, ``commit()``);
+        ``close()`` gives it back."""
+        return self.pool.connect()
 
     def execution_options(self, **options: Any) -> OptionEngine:
         """A copy of this Engine, sharing its pool, whose connections carry ``options`` too
@@ -126,9 +151,12 @@ class OptionEngine(Engine):
         # Deliberately not Engine.__init__: the pool, and the isolation level learned from
         # the database, belong to the engine this copies.
         self._proxied = proxied
+        if isinstance(proxied.__dict__.get("dispatch"), Dispatch):  # its listeners apply here
+            self.dispatch = proxied.dispatch._child(self)
         self.url = proxied.url
         self.dialect = proxied.dialect
-        self.pool = proxied.pool
+        self._pool = proxied._pool
+        self._prepare_connection = proxied._prepare_connection
         self.echo = proxied.echo
         self.stats = proxied.stats
         self.slow_statement_threshold = proxied.slow_statement_threshold

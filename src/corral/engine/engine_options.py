@@ -19,7 +19,6 @@ UNSUPPORTED_ENGINE_OPTIONS: dict[str, str] = {
     "json_serializer": "JSON columns use the json module; convert values yourself and remove it",
     "json_deserializer": "JSON columns use the json module; convert values yourself and remove it",
     "paramstyle": "each dialect uses its driver's parameter style; remove it",
-    "query_cache_size": "corral sizes its compiled-statement cache itself; remove it",
     "plugins": "corral has no engine plugins; remove it",
     "label_length": _NOT_YET,
     "max_identifier_length": _NOT_YET,

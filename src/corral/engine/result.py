@@ -17,6 +17,7 @@ from corral import exc
 from corral.engine.row import Row, RowMapping, row_class
 from corral.sql.type_api import Processor
 from corral.util.gc_pause import PAUSE_AT, collector_pause
+from corral.util.row_typing import TV, TP_co
 
 if TYPE_CHECKING:
     from corral.engine.meter import Meter
@@ -328,7 +329,7 @@ class _ResultView(Generic[T]):
         return self._source.cursor is None
 
 
-class ScalarResult(_ResultView[Any]):
+class ScalarResult(_ResultView[TV]):
     """A result yielding the first column of each row."""
 
     __slots__ = ()
@@ -338,7 +339,7 @@ class ScalarResult(_ResultView[Any]):
         self._make = _first_column if index == 0 else itemgetter(index)
         self._seen = seen
 
-    def unique(self) -> ScalarResult:
+    def unique(self) -> ScalarResult[TV]:
         """Skip values already returned."""
         self._unique_in_place()
         return self
@@ -380,7 +381,7 @@ def _first_column(raw: Any) -> Any:
     return raw[0]
 
 
-class Result(_ResultView[Row]):
+class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
     """The outcome of one execution: its rows (if any), rowcount and generated keys."""
 
     __slots__ = ("_inserted_primary_key", "rowcount")
@@ -400,7 +401,8 @@ class Result(_ResultView[Row]):
     ) -> None:
         self._source = _CursorSource(cursor, tuple(keys), processors, iterate, on_error, meter)
         #: ``prebuilt``: the cursor already yields ``row_class(keys)`` rows.
-        self._make = None if prebuilt else row_class(self._source.keys)
+        # Rows hold what the statement selected; TP_co only names it for type checkers.
+        self._make = None if prebuilt else row_class(self._source.keys)  # type: ignore[assignment]
         self._seen = None
         #: Rows matched by an UPDATE or DELETE (or inserted), as the driver reports it.
         self.rowcount = rowcount
@@ -442,7 +444,7 @@ class Result(_ResultView[Row]):
         self._check_rows()
         return MappingResult(self._source, self._seen)
 
-    def unique(self) -> Result:
+    def unique(self) -> Result[TP_co]:
         """Skip rows equal to one already returned."""
         self._unique_in_place()
         return self
@@ -497,7 +499,7 @@ class Result(_ResultView[Row]):
         )
         self._source.iterate = False
         self._source.keys = tuple(keys[p] for p in positions)
-        self._make = row_class(self._source.keys)
+        self._make = row_class(self._source.keys)  # type: ignore[assignment]
         return self
 
     def _position_of(self, column: str | int) -> int:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic
 
 from corral import exc
+from corral.util.row_typing import TP_co
 
 #: Sentinel index for a name shared by two columns (e.g. ``id`` in a join).
 _AMBIGUOUS = -1
@@ -20,7 +21,7 @@ _AMBIGUOUS = -1
 _COLUMN_OVER_METHOD = frozenset({"count", "index"})
 
 
-class Row(tuple[Any, ...]):
+class Row(tuple[Any, ...], Generic[TP_co]):
     """A result row: a tuple with ``row.name``, ``row._mapping["name"]``, ``row._asdict()``."""
 
     __slots__ = ()

@@ -1,5 +1,8 @@
-"""corral.ext.declarative: ``declarative_base()`` under the module path SQLAlchemy gives it."""
+"""corral.ext.declarative: ``declarative_base()`` and ``DeferredReflection`` under the module
+path SQLAlchemy gives them."""
 
+from corral.ext.deferred_reflection import DeferredReflection
 from corral.orm.mapping.declarative_base import declarative_base
+from corral.orm.mapping.inheritance import AbstractConcreteBase, ConcreteBase
 
-__all__ = ["declarative_base"]
+__all__ = ["AbstractConcreteBase", "ConcreteBase", "DeferredReflection", "declarative_base"]

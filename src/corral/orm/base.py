@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
     from corral.orm.mapping.attributes import InstrumentedAttribute
+    from corral.sql.elements import ColumnElement
 
 T = TypeVar("T")
 
@@ -29,6 +30,18 @@ class Mapped(Generic[T]):
         def __get__(self, instance: object | None, owner: Any) -> Any: ...
 
         def __set__(self, instance: Any, value: T) -> None: ...
+
+        # In the class body, SQL built from the columns declared above it:
+        # ``fullname: Mapped[str] = column_property(first + " " + last)``.
+        def __add__(self, other: Any) -> ColumnElement[Any]: ...
+
+        def __radd__(self, other: Any) -> ColumnElement[Any]: ...
+
+        def __sub__(self, other: Any) -> ColumnElement[Any]: ...
+
+        def __mul__(self, other: Any) -> ColumnElement[Any]: ...
+
+        def __truediv__(self, other: Any) -> ColumnElement[Any]: ...
 
 
 class ObjectStatus(enum.Enum):
@@ -79,5 +92,6 @@ class _NoValue:
 
 NO_VALUE: Any = _NoValue()
 
-#: Name of the instance dictionary entry that holds an object's ``InstanceState``.
-STATE_ATTR = "_corral_state"
+#: Name of the instance dictionary entry that holds an object's ``InstanceState``: SQLAlchemy's
+#: name, since programs read ``obj._sa_instance_state`` and print ``obj.__dict__``.
+STATE_ATTR = "_sa_instance_state"

@@ -20,9 +20,11 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
+from corral.event.dispatch import Dispatch
 from corral.exc import ArgumentError, DisconnectionError, ResourceClosedError
 from corral.pool import forking
 from corral.pool.checkout_site import CheckoutSite, capture_site, describe_holders
+from corral.pool.events import POOL_EVENTS, ResetState, fire
 from corral.pool.record import ConnectionRecord, RecordState
 
 log = logging.getLogger("corral.pool")
@@ -158,6 +160,18 @@ class PoolConnection:
             and self._pool._pid == os.getpid()
         )
 
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        """A cursor of the DB-API connection (as SQLAlchemy's pooled connection proxies it)."""
+        return self.dbapi_connection.cursor(*args, **kwargs)
+
+    def commit(self) -> None:
+        """Commit on the DB-API connection."""
+        self.dbapi_connection.commit()
+
+    def rollback(self) -> None:
+        """Roll back on the DB-API connection."""
+        self.dbapi_connection.rollback()
+
     def close(self) -> None:
         """Check the connection back in (reset first if the pool resets); later calls do nothing."""
         pool = self._pool
@@ -169,6 +183,8 @@ class PoolConnection:
             self._state = CheckoutState.RETURNED
             pool._out.pop(self, None)
         if self._record.state is RecordState.CHECKED_OUT:
+            if pool.dispatch.checkin:
+                fire(pool.dispatch, "checkin", self._record.dbapi_connection, self._record)
             pool._check_in(self._record)
 
     def invalidate(self, exception: BaseException | None = None) -> None:
@@ -189,6 +205,10 @@ class PoolConnection:
             if exception is None
             else f"{type(exception).__name__}: {exception}",
         )
+        if pool.dispatch.invalidate:
+            fire(
+                pool.dispatch, "invalidate", self._record.dbapi_connection, self._record, exception
+            )
         pool._discard(self._record)
 
     def __enter__(self) -> PoolConnection:
@@ -222,6 +242,9 @@ def check_number(name: str, value: object, *, minimum: float) -> float:
 class Pool(ABC):
     """Hands out DB-API connections made by ``creator`` and takes them back."""
 
+    #: The listeners of PoolEvents (pool/events.py): of the class or of this pool.
+    dispatch: Dispatch = Dispatch(POOL_EVENTS)
+
     def __init__(
         self,
         creator: Creator,
@@ -248,7 +271,10 @@ class Pool(ABC):
             raise ArgumentError(
                 f"recycle must be a number of seconds (-1 to never recycle), not {recycle!r}"
             )
+        #: The function given (SQLAlchemy programs call ``pool._creator()`` for a DB-API
+        #: connection of the driver's own making); ``_open_new`` is what the pool opens with.
         self._creator = creator
+        self._open_new: Creator = creator
         self._dialect = dialect
         #: Whether an Engine uses this pool (create_engine(pool=...) or its own).
         self._serves_engine = False
@@ -294,6 +320,8 @@ class Pool(ABC):
         record = self._acquire(handle)
         try:
             self._prepare(record)
+            if self.dispatch.checkout:
+                fire(self.dispatch, "checkout", record.dbapi_connection, record, handle)
         except BaseException:
             with self._lock:
                 handle._state = CheckoutState.INVALIDATED
@@ -391,8 +419,8 @@ class Pool(ABC):
                 f"{self.logging_name} has opened connections already, which the Engine did "
                 "not prepare; give create_engine(pool=...) a pool that was never used"
             )
-        creator = self._creator
-        self._creator = lambda: prepare(creator())
+        creator = self._open_new
+        self._open_new = lambda: prepare(creator())
         self._dialect = dialect
         self._serves_engine = True
 
@@ -480,10 +508,14 @@ class Pool(ABC):
 
     def _open(self, record: ConnectionRecord) -> None:
         generation = self._generation
-        self._opened_any = True
-        record.dbapi_connection = self._creator()
+        first, self._opened_any = not self._opened_any, True
+        record.dbapi_connection = self._open_new()
         record.created_at = time.monotonic()
         record.generation = generation
+        if self.dispatch.connect or self.dispatch.first_connect:
+            if first:
+                fire(self.dispatch, "first_connect", record.dbapi_connection, record)
+            fire(self.dispatch, "connect", record.dbapi_connection, record)
         log.debug("%s: opened %s", self.logging_name, describe_connection(record.dbapi_connection))
 
     def _reopen(self, record: ConnectionRecord) -> None:
@@ -497,6 +529,8 @@ class Pool(ABC):
         if not self._reset_on_return:
             return True
         try:
+            if self.dispatch.reset:
+                fire(self.dispatch, "reset", record.dbapi_connection, record, ResetState())
             self._dialect.do_rollback(record.dbapi_connection)
         except Exception as error:
             if self._is_disconnect(error):
@@ -534,6 +568,8 @@ class Pool(ABC):
         if connection is None:
             return
         try:
+            if self.dispatch.close:
+                fire(self.dispatch, "close", connection, record)
             self._dialect.do_close(connection)
         except Exception as error:
             log.debug(

@@ -23,6 +23,10 @@ def _check_table(table: object, statement: str) -> TableClause:
         target = getattr(table, "__table__", None)  # a mapped class
         if isinstance(target, TableClause):
             return target
+        # A joined-inheritance subclass selects from a join; its statements write its own table.
+        local = getattr(target, "local_table", None)
+        if isinstance(local, TableClause):
+            return local
         raise exc.ArgumentError(f"{statement}() takes a Table, got {type(table).__name__}")
     return table
 
@@ -284,6 +288,10 @@ class Update(_FilteredDML):
                 )
             own = {}
             for key, value in mapping.items():
+                expand = getattr(key, "_update_pairs", None)
+                if expand is not None:  # a hybrid property with an update_expression
+                    own.update(expand(value))
+                    continue
                 column = key.__clause_element__() if isinstance(key, ColumnElement) else None
                 table = getattr(column, "table", None)
                 if (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from corral import exc
@@ -62,9 +62,15 @@ class ClauseElement:
         return []
 
     def _compile_for(
-        self, dialect: SQLDialect, keys: tuple[str, ...] | None = None
+        self,
+        dialect: SQLDialect,
+        keys: tuple[str, ...] | None = None,
+        cache: MutableMapping[Hashable, Compiled] | bool | None = True,
     ) -> tuple[Compiled, list[BindParameter[Any]]]:
-        """This statement compiled for ``dialect`` (from the cache when the shape is known)."""
+        """This statement compiled for ``dialect`` (from the cache when the shape is known).
+
+        ``cache``: True for the dialect's own; a dict to keep compiled statements in
+        instead (the ``compiled_cache`` execution option); None to compile afresh."""
         binds: list[BindParameter[Any]] = []
         if self.is_ddl:  # DDL runs rarely and has no values: not worth a cache entry
             return dialect.ddl_compiler(dialect).compile(self, binds, keys), binds
@@ -74,11 +80,32 @@ class ClauseElement:
             cache_key = (shape, keys)
         else:
             cache_key = (self._key(binds), keys)
+        if cache is not True:
+            given = None if isinstance(cache, bool) else cache
+            return self._compile_in(dialect, keys, binds, cache_key, given), binds
         compiled = dialect.cache_get(cache_key)
         if compiled is None:
             compiled = dialect.statement_compiler(dialect).compile(self, binds, keys)
             dialect.cache_put(cache_key, compiled)
         return compiled, binds
+
+    def _compile_in(
+        self,
+        dialect: SQLDialect,
+        keys: tuple[str, ...] | None,
+        binds: list[BindParameter[Any]],
+        cache_key: Hashable,
+        cache: MutableMapping[Hashable, Compiled] | None,
+    ) -> Compiled:
+        """Compiled through a cache the caller gave (None: no cache at all)."""
+        found = None if cache is None else cache.get((dialect.name, cache_key))
+        if found is not None:
+            return found
+        compiled = dialect.statement_compiler(dialect).compile(self, binds, keys)
+        dialect.compile_count += 1
+        if cache is not None:
+            cache[(dialect.name, cache_key)] = compiled
+        return compiled
 
     def compile(
         self,
@@ -127,11 +154,15 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
     def __eq__(self, other: object) -> BinaryExpression[bool]:  # type: ignore[override]
         if other is None:
             return BinaryExpression(self, Null(), ops.IS)
+        if isinstance(other, bool):  # ``x = true`` (``= 1`` without booleans), as SQLAlchemy
+            return BinaryExpression(self, True_() if other else False_(), ops.EQ)
         return self._compare(ops.EQ, other)
 
     def __ne__(self, other: object) -> BinaryExpression[bool]:  # type: ignore[override]
         if other is None:
             return BinaryExpression(self, Null(), ops.IS_NOT)
+        if isinstance(other, bool):
+            return BinaryExpression(self, True_() if other else False_(), ops.NE)
         return self._compare(ops.NE, other)
 
     def __lt__(self, other: object) -> BinaryExpression[bool]:
@@ -327,7 +358,12 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
             )
         if other is None:
             return Null()
-        if not isinstance(self.type, NullType) and not self.type.accepts(other):
+        untyped = isinstance(self.type, NullType)
+        if (untyped or not self.type.accepts(other)) and hasattr(type(other), "__clause_element__"):
+            # Not a value but SQL (a mapped_column() used in the class body declaring it).
+            element: ColumnElement[Any] = other.__clause_element__()  # type: ignore[attr-defined]
+            return element
+        if not untyped and not self.type.accepts(other):
             raise exc.ArgumentError(
                 f"Bad value to compare with {self.describe()} ({op.sql}): "
                 f"{self.type.rejection(other)}"
@@ -384,15 +420,25 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
             right = BinaryExpression(Literal(prefix), right, ops.CONCAT)
         if suffix:
             right = BinaryExpression(right, Literal(suffix), ops.CONCAT)
-        return BinaryExpression(self, right, ops.LIKE, escape="/" if autoescape else None)
+        like: BinaryExpression[bool] = BinaryExpression(
+            self, right, ops.LIKE, escape="/" if autoescape else None
+        )
+        like.shown_grouped = True
+        return like
 
     def _arithmetic(
         self, op: ops.Operator, other: object, reverse: bool = False
     ) -> BinaryExpression[T]:
         self._check_operator(op, other)
         operand = self._arithmetic_operand(op, other)
-        left, right = (operand, self) if reverse else (self, operand)
         type_ = self.type
+        if type_.affinity == "null" and op in (ops.ADD, ops.MUL):
+            # An untyped expression (``func.upper(x)``) takes a commutative operator's
+            # meaning from the other side, as in SQLAlchemy: ``+ " suffix"`` concatenates.
+            type_ = operand.type
+            if op is ops.ADD and type_.affinity == "string":
+                op = ops.CONCAT
+        left, right = (operand, self) if reverse else (self, operand)
         if op is ops.DIV and type_.affinity == "integer":
             from corral.sql.types import Numeric
 
@@ -548,6 +594,8 @@ class BinaryExpression(ColumnElement[T]):
     #: ``str()`` writes the right side first, as SQLAlchemy shows this condition (an inferred
     #: join's referred column, an object's key compared with a foreign key); run as built.
     shown_reversed: bool = False
+    #: Printed in parentheses, as SQLAlchemy prints ``contains()`` / ``startswith()``.
+    shown_grouped: bool = False
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ yet). corral's rule, so that nothing is silently ignored:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from types import MappingProxyType
 from typing import Any, Self, cast
 
@@ -30,7 +30,15 @@ _ISOLATION = (
 )
 
 #: The options corral implements on a Connection (and as an Engine's defaults).
-CONNECTION_OPTIONS = frozenset({"isolation_level", "max_row_buffer", "stream_results"})
+CONNECTION_OPTIONS = frozenset(
+    {"compiled_cache", "isolation_level", "max_row_buffer", "stream_results"}
+)
+
+#: Where ``compiled_cache`` is read: by the connection that compiles the statement.
+_COMPILED_CACHE = (
+    "set it on the connection or engine: Connection.execution_options(compiled_cache={}) or "
+    "Engine.execution_options(compiled_cache={}) (None: compile every time)"
+)
 
 #: Options read where the statement runs; given to one execute() call, they are moved
 #: onto the statement (see ``carry_streaming``).
@@ -42,7 +50,7 @@ ORM_OPTIONS = frozenset(
 )
 
 #: Options the ORM passes itself between its own queries.
-INTERNAL_OPTIONS = frozenset({"corral_load_node"})
+INTERNAL_OPTIONS = frozenset({"corral_load_node", "corral_lazy_load"})
 
 _NOT_YET = "corral does not implement it yet; remove it"
 
@@ -50,7 +58,6 @@ _NOT_YET = "corral does not implement it yet; remove it"
 UNSUPPORTED: dict[str, str] = {
     "schema_translate_map": "corral has no schema translation; name the schema in each Table",
     "no_parameters": "corral always sends parameters to the driver; remove it",
-    "compiled_cache": "corral keeps its own cache of compiled statements; remove it",
     "logging_token": "corral's log has no per-connection tokens; remove it",
     "insertmanyvalues_page_size": "corral sends a batch of rows with executemany; remove it",
     "preserve_rowcount": "Result.rowcount already holds the driver's count; remove it",
@@ -81,6 +88,12 @@ def _takes(known: Iterable[str], app_keys: bool) -> str:
 
 def check_connection_options(options: Mapping[str, Any], what: str) -> None:
     """Options for a Connection or an Engine's defaults: isolation_level and the app's keys."""
+    cache = options.get("compiled_cache")
+    if cache is not None and not isinstance(cache, MutableMapping):
+        raise exc.ArgumentError(
+            f"{what}: compiled_cache must be a dict (the compiled statements are kept in it) "
+            f"or None (compile every time), got {type(cache).__name__}"
+        )
     refused = [k for k in options if k in UNSUPPORTED or k in ORM_OPTIONS]
     if not refused:
         return
@@ -95,10 +108,10 @@ def check_connection_options(options: Mapping[str, Any], what: str) -> None:
 
 def check_statement_options(options: Mapping[str, Any], what: str) -> None:
     """Options set on a statement: the ORM's, and the app's keys (not isolation_level)."""
-    refused = [k for k in options if k in UNSUPPORTED or k == "isolation_level"]
+    refused = [k for k in options if k in UNSUPPORTED or k in ("isolation_level", "compiled_cache")]
     if not refused:
         return
-    notes = {**UNSUPPORTED, "isolation_level": _ISOLATION}
+    notes = {**UNSUPPORTED, "isolation_level": _ISOLATION, "compiled_cache": _COMPILED_CACHE}
     refuse_unknown(what, refused, (), notes, takes=_takes(ORM_OPTIONS, True))
 
 
@@ -110,7 +123,7 @@ def check_call_options(options: Mapping[str, Any], what: str, known: Iterable[st
     given = [k for k in options if k not in accepted and k not in INTERNAL_OPTIONS]
     if not given:
         return
-    notes = {**UNSUPPORTED, "isolation_level": _ISOLATION}
+    notes = {**UNSUPPORTED, "isolation_level": _ISOLATION, "compiled_cache": _COMPILED_CACHE}
     notes.update({k: _PER_CALL_KEY for k in given if k not in notes})
     refuse_unknown(what, given, (), notes, takes=_takes(accepted, False))
 

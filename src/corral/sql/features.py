@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Paramstyle = Literal["qmark", "format", "named"]
+Paramstyle = Literal["qmark", "format", "named", "pyformat"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,8 +17,13 @@ class Features:
     """Capabilities of one database and driver pair."""
 
     #: ``qmark`` (``?``) or ``format`` (``%s``), by which corral binds positionally; ``named``
-    #: (``:name``) only for ``str(statement)``, which is never executed.
+    #: (``:name``) only for SQL that is never executed (``str(statement)``, Oracle's).
     paramstyle: Paramstyle
+    #: How printed SQL (``statement.compile(dialect=...)``) writes parameters, when not as
+    #: ``paramstyle``: the style of SQLAlchemy's default driver for the database
+    #: (``pyformat``, ``%(name)s``, for psycopg2), so that printed SQL reads the same.
+    #: Executed SQL always uses ``paramstyle``.
+    shown_paramstyle: Paramstyle | None
     #: Character that quotes identifiers (SQLite uses a backtick so a misspelled
     #: quoted name can never degrade to a string literal).
     quote_char: str
@@ -73,6 +78,9 @@ class Features:
     true_division: Literal["cast_numeric", "add_float"] | None
     #: ``LIMIT`` must be present when ``OFFSET`` is; the value that means "no limit".
     limit_for_offset_only: str | None
+    #: LIMIT and OFFSET are written ``LIMIT offset, count`` (MySQL's form, as SQLAlchemy
+    #: writes it there).
+    limit_offset_comma: bool
     #: ``INSERT INTO t DEFAULT VALUES`` (else ``INSERT INTO t () VALUES ()``).
     default_values_insert: bool
 

@@ -14,22 +14,33 @@ from corral.sql.type_api import NULLTYPE, TypeEngine, to_instance
 from corral.sql.types import type_for_value
 from corral.sql.window import FunctionFilter, WindowCapable, WithinGroup
 
-#: Functions whose result type is fixed, by lower-case name (the ``corral.sql.types`` class name).
+#: Functions whose result type is fixed, by lower-case name (the ``corral.sql.types`` class
+#: name): the generic functions SQLAlchemy types. Any other function (``lower``, ``length``,
+#: ``abs``) has ``NullType`` unless given ``type_=``, as there, and its values come back as
+#: the driver returns them.
 _FIXED_RESULT_TYPES = {
     "count": "Integer",
-    "length": "Integer",
     "char_length": "Integer",
-    "lower": "String",
-    "upper": "String",
-    "trim": "String",
+    "rank": "Integer",
+    "dense_rank": "Integer",
+    "next_value": "Integer",
+    "percent_rank": "Numeric",
+    "cume_dist": "Numeric",
     "concat": "String",
+    "aggregate_strings": "String",
+    "current_user": "String",
+    "session_user": "String",
+    "user": "String",
     "now": "DateTime",
     "current_timestamp": "DateTime",
+    "localtime": "DateTime",
+    "localtimestamp": "DateTime",
+    "sysdate": "DateTime",
     "current_date": "Date",
     "current_time": "Time",
 }
 #: Functions whose result has the type of their first argument.
-_FIRST_ARGUMENT_TYPED = frozenset({"max", "min", "sum", "abs", "coalesce", "round"})
+_FIRST_ARGUMENT_TYPED = frozenset({"max", "min", "sum", "coalesce"})
 #: Functions written without parentheses.
 _NO_PARENTHESES = frozenset({"current_timestamp", "current_date", "current_time"})
 

@@ -13,6 +13,7 @@ from corral.sql.dialect_options import flat as flat_dialect_options
 from corral.sql.elements import ColumnElement
 from corral.sql.foreign_key_types import adopt_referred_types
 from corral.sql.from_clause import ColumnCollection, TableClause
+from corral.sql.reflect import reflect_metadata, reflect_table
 from corral.sql.schema_repr import column_repr, index_ddl, table_repr
 from corral.sql.text import TextClause
 from corral.sql.type_api import TypeEngine, to_instance
@@ -196,7 +197,8 @@ class ForeignKey:
         target_table = metadata.tables.get(table_name)
         if target_table is None:
             raise exc.InvalidRequestError(
-                f"ForeignKey({self._target!r}) on {self.parent.describe() if self.parent else '?'}"
+                f"ForeignKey({self._target!r}) on "
+                f"{self.parent.describe() if self.parent is not None else '?'}"
                 f" refers to table {table_name!r}, which this MetaData does not have; "
                 "define that table (in the same MetaData) first"
             )
@@ -436,7 +438,9 @@ class Table(TableClause):
 
     def __init__(self, name: str, metadata: MetaData, *items: Any, **kwargs: Any) -> None:
         if getattr(self, "metadata", None) is metadata and metadata.tables.get(name) is self:
-            return  # Table(name, metadata) again: the existing table, unchanged
+            if kwargs.get("extend_existing") and kwargs.get("autoload_with") is not None:
+                reflect_table(self, keywords.reflection(dict(kwargs), f"Table {name!r}"))
+            return  # Table(name, metadata) again: the existing table (extended when asked)
         if not isinstance(metadata, MetaData):
             raise exc.ArgumentError(
                 f"Table({name!r}, ...) takes a MetaData as its second argument, "
@@ -499,6 +503,12 @@ class Table(TableClause):
             if col.index:
                 Index(f"ix_{name}_{col.name}", col)  # attaches itself to this table
         metadata.tables[name] = self
+        if options.reflection is not None:
+            try:
+                reflect_table(self, options.reflection)
+            except BaseException:
+                del metadata.tables[name]
+                raise
         adopt_referred_types(self)
 
     @property
@@ -573,6 +583,25 @@ class MetaData:
         from corral.sql.ddl import drop_all
 
         drop_all(self, bind, tables=tables, checkfirst=checkfirst)
+
+    def reflect(
+        self,
+        bind: Bind,
+        schema: str | None = None,
+        views: bool = False,
+        only: Sequence[str] | Callable[[str, MetaData], bool] | None = None,
+        extend_existing: bool = False,
+        autoload_replace: bool = True,
+        resolve_fks: bool = True,
+        **dialect_kwargs: Any,
+    ) -> None:
+        """Add a Table for each table (and view, with ``views``) of the database, or those
+        in ``only``, read from it; tables this MetaData has stay (``extend_existing``
+        adds what they lack)."""
+        keywords.refuse_schema(schema, None, "MetaData.reflect()")
+        reflect_metadata(
+            self, bind, views, only, extend_existing, autoload_replace, resolve_fks, dialect_kwargs
+        )
 
     def clear(self) -> None:
         self.tables.clear()

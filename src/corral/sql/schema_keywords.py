@@ -39,12 +39,8 @@ FOREIGN_KEY_OPTIONS = frozenset(
 )
 
 #: Table keywords that only mean something when reading a table from the database.
-_REFLECTION_KEYWORDS = (
-    "autoload_with",
-    "autoload",
-    "autoload_replace",
-    "include_columns",
-    "resolve_fks",
+REFLECTION_KEYWORDS = frozenset(
+    {"autoload_with", "autoload", "autoload_replace", "include_columns", "resolve_fks"}
 )
 
 
@@ -151,6 +147,8 @@ def reuses_existing(name: str, items: tuple[Any, ...], kwargs: dict[str, Any]) -
     if keep:
         return True
     others = set(kwargs) - {"extend_existing", "must_exist"}
+    if not items and kwargs.get("autoload_with") is not None and others <= REFLECTION_KEYWORDS:
+        return True  # the existing table; with extend_existing, reflected again into it
     if extend and (items or others):
         raise exc.ArgumentError(
             f"Table {name!r}: extend_existing=True, adding to a table this MetaData already "
@@ -161,22 +159,56 @@ def reuses_existing(name: str, items: tuple[Any, ...], kwargs: dict[str, Any]) -
 
 
 @dataclass(frozen=True)
+class Reflection:
+    """``Table(..., autoload_with=bind)``: where to read the table and which columns."""
+
+    bind: Any
+    include_columns: tuple[str, ...] | None
+    resolve_fks: bool
+
+
+@dataclass(frozen=True)
 class TableKeywords:
     comment: str | None
     info: dict[Any, Any]
     prefixes: tuple[str, ...]
+    reflection: Reflection | None
+
+
+def reflection(kwargs: dict[str, Any], what: str) -> Reflection | None:
+    """Take the reflection keywords out of ``kwargs``: None when none asks to reflect."""
+    bind = kwargs.pop("autoload_with", None)
+    autoload = kwargs.pop("autoload", None)
+    include = kwargs.pop("include_columns", None)
+    resolve_fks = kwargs.pop("resolve_fks", True)
+    autoload_replace = kwargs.pop("autoload_replace", True)
+    if bind is None:
+        given = {
+            "autoload": bool(autoload),
+            "include_columns": include is not None,
+            "resolve_fks": resolve_fks is not True,
+            "autoload_replace": autoload_replace is not True,
+        }
+        if any(given.values()):
+            named = ", ".join(f"{key}=" for key, wanted in given.items() if wanted)
+            raise exc.ArgumentError(
+                f"{what}: {named} only mean something when reading the table from the "
+                "database (reflection): pass autoload_with=engine (or a connection) too"
+            )
+        return None
+    if autoload_replace is not True:
+        raise exc.ArgumentError(
+            f"{what}: autoload_replace=False is not supported; columns given explicitly "
+            "always take the place of the reflected ones of the same name, so leave it out"
+        )
+    if isinstance(include, str):
+        raise exc.ArgumentError(f"{what}: include_columns= takes a list of column names")
+    return Reflection(bind, tuple(include) if include is not None else None, bool(resolve_fks))
 
 
 def table_keywords(kwargs: dict[str, Any], what: str) -> TableKeywords:
     """Take Table's own keywords out of ``kwargs``: honoured ones returned, others refused."""
-    for key in _REFLECTION_KEYWORDS:
-        if key in kwargs and kwargs[key] not in (None, False):
-            raise exc.ArgumentError(
-                f"{what}: {key}= asks to read the table from the database (reflection), which "
-                "corral does not support yet; declare the table's columns in Table(...) "
-                "(or the mapped class) instead"
-            )
-        kwargs.pop(key, None)
+    reflect = reflection(kwargs, what)
     refuse_schema(kwargs.pop("schema", None), kwargs.pop("quote_schema", None), what)
     refuse_quote(kwargs, what)
     if kwargs.pop("listeners", None):
@@ -203,5 +235,8 @@ def table_keywords(kwargs: dict[str, Any], what: str) -> TableKeywords:
             f"{what}: prefixes= takes a list of words, such as ['TEMPORARY'], got {prefixes!r}"
         )
     return TableKeywords(
-        comment=comment(kwargs, what), info=info(kwargs, what), prefixes=tuple(prefixes)
+        comment=comment(kwargs, what),
+        info=info(kwargs, what),
+        prefixes=tuple(prefixes),
+        reflection=reflect,
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, overload
+from typing import TypeVar as _TypeVar
 
 from corral import exc
 from corral.sql.conditions import _condition
@@ -26,10 +27,24 @@ from corral.sql.from_clause import (
 )
 from corral.sql.text import LabelReference, TextClause, TextColumn
 from corral.sql.wrappers import Label
+from corral.util.row_typing import TP_co
+
+_T = _TypeVar("_T")
+_T1 = _TypeVar("_T1")
+_T2 = _TypeVar("_T2")
+_T3 = _TypeVar("_T3")
+_T4 = _TypeVar("_T4")
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from corral.sql.select_values import Exists, ScalarSelect
     from corral.sql.table_valued import Lateral
+
+    class _TypedColumn(Protocol[_T]):
+        """A column, attribute or expression whose values are ``_T``s."""
+
+        def __clause_element__(self) -> ColumnElement[_T]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +121,7 @@ def _limit_bind(value: int | None, what: str) -> BindParameter[Any] | None:
     return bind
 
 
-class Select(SelectBase, HasExecutionOptions):
+class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     """``SELECT columns FROM ... WHERE ... GROUP BY ... HAVING ... ORDER BY ... LIMIT``."""
 
     visit_name = "select"
@@ -150,7 +165,7 @@ class Select(SelectBase, HasExecutionOptions):
         #: ORM loader options (``selectinload(...)``, ``defer(...)``); the ORM reads them.
         self._with_options: tuple[Any, ...] = ()
 
-    def _clone(self) -> Select:
+    def _clone(self) -> Select[TP_co]:
         clone = Select.__new__(Select)
         clone.__dict__ = {
             key: list(value) if isinstance(value, list) else value
@@ -159,7 +174,7 @@ class Select(SelectBase, HasExecutionOptions):
         }
         return clone
 
-    def freeze(self) -> Select:
+    def freeze(self) -> Select[TP_co]:
         """Compute this statement's cache key once, for a statement executed again and again
         unchanged (its values given as parameters by name). Derived statements recompute."""
         binds: list[BindParameter[Any]] = []
@@ -168,14 +183,14 @@ class Select(SelectBase, HasExecutionOptions):
 
     # -- generative builders -------------------------------------------------------------
 
-    def where(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Select:
+    def where(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Select[TP_co]:
         clone = self._clone()
         clone._where.extend(_condition(c, "where()") for c in conditions)
         return clone
 
     filter = where
 
-    def filter_by(self, **values: Any) -> Select:
+    def filter_by(self, **values: Any) -> Select[TP_co]:
         """Equality conditions by column name on the last FROM joined (or the first selected)."""
         target = self._filter_by_target()
         return self.where(*(target.columns[name] == value for name, value in values.items()))
@@ -191,17 +206,17 @@ class Select(SelectBase, HasExecutionOptions):
             raise exc.InvalidRequestError("filter_by() needs a select() with a table to filter")
         return froms[0]
 
-    def having(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Select:
+    def having(self, *conditions: ColumnElement[Any] | TextClause | bool) -> Select[TP_co]:
         clone = self._clone()
         clone._having.extend(_condition(c, "having()") for c in conditions)
         return clone
 
-    def group_by(self, *columns: Any) -> Select:
+    def group_by(self, *columns: Any) -> Select[TP_co]:
         clone = self._clone()
         clone._group_by.extend(_order_element(c) for c in columns)
         return clone
 
-    def order_by(self, *columns: Any) -> Select:
+    def order_by(self, *columns: Any) -> Select[TP_co]:
         clone = self._clone()
         if len(columns) == 1 and columns[0] is None:
             clone._order_by = []
@@ -209,22 +224,22 @@ class Select(SelectBase, HasExecutionOptions):
             clone._order_by.extend(_order_element(c) for c in columns)
         return clone
 
-    def limit(self, limit: int | None) -> Select:
+    def limit(self, limit: int | None) -> Select[TP_co]:
         clone = self._clone()
         clone._limit = _limit_bind(limit, "limit")
         return clone
 
-    def offset(self, offset: int | None) -> Select:
+    def offset(self, offset: int | None) -> Select[TP_co]:
         clone = self._clone()
         clone._offset = _limit_bind(offset, "offset")
         return clone
 
-    def distinct(self) -> Select:
+    def distinct(self) -> Select[TP_co]:
         clone = self._clone()
         clone._distinct = True
         return clone
 
-    def select_from(self, *froms: Any) -> Select:
+    def select_from(self, *froms: Any) -> Select[TP_co]:
         clone = self._clone()
         clone._from_obj.extend(_as_from(f) for f in froms)
         return clone
@@ -236,7 +251,7 @@ class Select(SelectBase, HasExecutionOptions):
         *,
         isouter: bool = False,
         full: bool = False,
-    ) -> Select:
+    ) -> Select[TP_co]:
         path = _relationship_path(target, onclause)
         if path is not None:
             return self._join_along(path, None if path is target else target, isouter, full)
@@ -246,7 +261,7 @@ class Select(SelectBase, HasExecutionOptions):
         clone._from_obj.append(Join(left, target, onclause, isouter=isouter, full=full))
         return clone
 
-    def _join_along(self, path: Any, target: Any, isouter: bool, full: bool) -> Select:
+    def _join_along(self, path: Any, target: Any, isouter: bool, full: bool) -> Select[TP_co]:
         """Join along a relationship, onto the FROM holding the relationship's parent."""
         parent: FromClause = path._join_parent()
         clone = self._clone()
@@ -290,7 +305,7 @@ class Select(SelectBase, HasExecutionOptions):
             )
         return candidates[0]
 
-    def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Select:
+    def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Select[TP_co]:
         return self.join(target, onclause, isouter=True, full=full)
 
     def join_from(
@@ -301,7 +316,7 @@ class Select(SelectBase, HasExecutionOptions):
         *,
         isouter: bool = False,
         full: bool = False,
-    ) -> Select:
+    ) -> Select[TP_co]:
         clone = self._clone()
         path = _relationship_path(right, onclause)
         if path is not None:
@@ -333,7 +348,7 @@ class Select(SelectBase, HasExecutionOptions):
         read: bool = False,
         skip_locked: bool = False,
         of: Any = None,
-    ) -> Select:
+    ) -> Select[TP_co]:
         if nowait and skip_locked:
             raise exc.ArgumentError("with_for_update() takes nowait or skip_locked, not both")
         targets: tuple[ClauseElement, ...] = ()
@@ -343,7 +358,7 @@ class Select(SelectBase, HasExecutionOptions):
         clone._for_update = ForUpdate(nowait, read, skip_locked, targets)
         return clone
 
-    def correlate(self, *froms: Any) -> Select:
+    def correlate(self, *froms: Any) -> Select[TP_co]:
         """Leave these FROMs out when an enclosing statement has them; ``correlate(None)``
         turns correlation off. Either way the automatic correlation stops."""
         clone = self._clone()
@@ -354,7 +369,7 @@ class Select(SelectBase, HasExecutionOptions):
             clone._correlate = (*self._correlate, *(_as_from(f) for f in froms))
         return clone
 
-    def correlate_except(self, *froms: Any) -> Select:
+    def correlate_except(self, *froms: Any) -> Select[TP_co]:
         """Leave out every FROM an enclosing statement has, except these;
         ``correlate_except(None)`` leaves out all of them."""
         clone = self._clone()
@@ -368,7 +383,7 @@ class Select(SelectBase, HasExecutionOptions):
             )
         return clone
 
-    def options(self, *options: Any) -> Select:
+    def options(self, *options: Any) -> Select[TP_co]:
         """ORM loader options: ``select(User).options(selectinload(User.addresses))``."""
         for option in options:
             if not hasattr(option, "path"):
@@ -462,7 +477,7 @@ class Select(SelectBase, HasExecutionOptions):
             implicit.extend(condition._from_objects())
         for f in implicit:
             if id(f) not in covered:
-                covered.add(id(f))
+                covered.update(id(x) for x in f._covers())  # a join selected covers its tables
                 froms.append(f)
         if self._correlate:
             named = {id(f) for f in self._correlate}
@@ -561,8 +576,32 @@ def _column_or_from(entity: Any) -> ColumnElement[Any] | FromClause:
     raise exc.ArgumentError(f"select() cannot select {type(entity).__name__} {entity!r}")
 
 
-def select(*entities: Any) -> Select:
-    """A SELECT of columns, tables or expressions."""
+@overload
+def select(e1: _TypedColumn[_T1] | type[_T1], /) -> Select[tuple[_T1]]: ...
+@overload
+def select(
+    e1: _TypedColumn[_T1] | type[_T1], e2: _TypedColumn[_T2] | type[_T2], /
+) -> Select[tuple[_T1, _T2]]: ...
+@overload
+def select(
+    e1: _TypedColumn[_T1] | type[_T1],
+    e2: _TypedColumn[_T2] | type[_T2],
+    e3: _TypedColumn[_T3] | type[_T3],
+    /,
+) -> Select[tuple[_T1, _T2, _T3]]: ...
+@overload
+def select(
+    e1: _TypedColumn[_T1] | type[_T1],
+    e2: _TypedColumn[_T2] | type[_T2],
+    e3: _TypedColumn[_T3] | type[_T3],
+    e4: _TypedColumn[_T4] | type[_T4],
+    /,
+) -> Select[tuple[_T1, _T2, _T3, _T4]]: ...
+@overload
+def select(*entities: Any) -> Select[tuple[Any, ...]]: ...
+def select(*entities: Any) -> Select[Any]:
+    """A SELECT of columns, tables or expressions (typed: ``select(User.id, User.name)`` is
+    a ``Select[tuple[int, str]]``, ``select(User)`` a ``Select[tuple[User]]``)."""
     if len(entities) == 1 and isinstance(entities[0], list | tuple):
         entities = tuple(entities[0])
     return Select(entities)

@@ -165,6 +165,22 @@ class TypeEngine:
     def __repr__(self) -> str:
         return constructor_repr(self)
 
+    def compile(self, dialect: Any = None) -> str:
+        """The DDL spelling of this type on ``dialect`` (a generic one by default)."""
+        if dialect is None:
+            from corral.sql.compiler.default import default_dialect
+
+            dialect = default_dialect()
+        return str(dialect.type_ddl(self))
+
+    def __str__(self) -> str:
+        """``VARCHAR(30)``: the type's generic DDL spelling, as SQLAlchemy prints a type
+        (its repr for a type no DDL can spell)."""
+        try:
+            return self.compile()
+        except exc.CompileError:
+            return repr(self)
+
 
 def constructor_repr(type_: object, source: object | None = None) -> str:
     """``String(length=30)``: the class name and the constructor arguments that differ from

@@ -9,4 +9,4 @@ from corral.cli.benchmark.workloads import Implementation
 
 
 def build(target: Target) -> Implementation:
-    return SessionOrm(corral, target.corral_url)
+    return SessionOrm(corral, target.corral_url, target.async_url)

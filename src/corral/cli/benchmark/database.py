@@ -66,6 +66,13 @@ class Target:
             return self.url
         return "postgresql+psycopg://" + self.url.split("://", 1)[1]
 
+    @property
+    def async_url(self) -> str:
+        """The URL for ``create_async_engine`` (aiosqlite; psycopg 3's async connection)."""
+        if self.kind == "sqlite":
+            return "sqlite+aiosqlite://" + self.url.split("://", 1)[1]
+        return self.corral_url
+
 
 class Fixture:
     """Creates, fills and checks the ``customer`` table through the raw driver."""

@@ -21,8 +21,9 @@ API = SimpleNamespace(
     Text=sqlalchemy.Text,
     create_engine=sqlalchemy.create_engine,
     select=sqlalchemy.select,
+    package="sqlalchemy",
 )
 
 
 def build(target: Target) -> Implementation:
-    return SessionOrm(API, target.corral_url)
+    return SessionOrm(API, target.corral_url, target.async_url)

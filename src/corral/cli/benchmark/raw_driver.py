@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from corral.cli.benchmark.database import Target
-from corral.cli.benchmark.workloads import UPDATED_SUFFIX, Implementation
+from corral.cli.benchmark.workloads import (
+    ASYNC_POOL_SIZE,
+    ASYNC_TASKS,
+    UPDATED_SUFFIX,
+    Implementation,
+)
 
 
 class RawDriver(Implementation):
     """What a program without an ORM writes: SQL strings, cursors, tuples."""
 
     def __init__(self, target: Target) -> None:
+        self.target = target
         self.connection: Any
         self.returning = target.kind == "postgresql"
         if target.kind == "sqlite":
@@ -84,6 +91,56 @@ class RawDriver(Implementation):
         self.connection.rollback()
         cursor.close()
         return names
+
+    async def _async_connect(self) -> Any:
+        """An asyncio connection of the driver corral's async engine uses for this database."""
+        if self.target.kind == "sqlite":
+            import aiosqlite
+
+            return await aiosqlite.connect(self.target.sqlite_path)
+        import psycopg
+
+        return await psycopg.AsyncConnection.connect(self.target.libpq_url)
+
+    def async_get_by_pk(self, ids: Sequence[int]) -> list[str]:
+        async def main() -> list[str]:
+            idle: asyncio.Queue[Any] = asyncio.Queue()
+            for _ in range(ASYNC_POOL_SIZE):
+                idle.put_nowait(await self._async_connect())
+            names: dict[int, str] = {}
+
+            async def worker(part: Sequence[int]) -> None:
+                for customer_id in part:
+                    connection = await idle.get()
+                    try:
+                        cursor = await connection.execute(self.select_one, (customer_id,))
+                        row = await cursor.fetchone()
+                        names[customer_id] = row[1]
+                        await connection.rollback()
+                    finally:
+                        idle.put_nowait(connection)
+
+            try:
+                await asyncio.gather(*(worker(ids[k::ASYNC_TASKS]) for k in range(ASYNC_TASKS)))
+            finally:
+                while not idle.empty():
+                    await idle.get_nowait().close()
+            return [names[customer_id] for customer_id in ids]
+
+        return asyncio.run(main())
+
+    def async_load_objects(self) -> list[Any]:
+        async def main() -> list[Any]:
+            connection = await self._async_connect()
+            try:
+                cursor = await connection.execute(self.select_all)
+                rows: list[Any] = list(await cursor.fetchall())
+                await connection.rollback()
+                return rows
+            finally:
+                await connection.close()
+
+        return asyncio.run(main())
 
     def close(self) -> None:
         self.connection.close()

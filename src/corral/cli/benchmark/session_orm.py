@@ -7,10 +7,17 @@ for SQLAlchemy's ORM runs on corral by changing the import.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Sequence
 from typing import Any
 
-from corral.cli.benchmark.workloads import UPDATED_SUFFIX, Implementation
+from corral.cli.benchmark.workloads import (
+    ASYNC_POOL_SIZE,
+    ASYNC_TASKS,
+    UPDATED_SUFFIX,
+    Implementation,
+)
 
 
 def customer_model(api: Any) -> Any:
@@ -36,8 +43,9 @@ def customer_model(api: Any) -> Any:
 class SessionOrm(Implementation):
     """The workloads through a SQLAlchemy-style API: ``api`` provides its names."""
 
-    def __init__(self, api: Any, url: str) -> None:
+    def __init__(self, api: Any, url: str, async_url: str | None = None) -> None:
         self.api = api
+        self.async_url = async_url
         self.engine = api.create_engine(url)
         Customer = customer_model(api)
         self.Customer = Customer
@@ -92,6 +100,46 @@ class SessionOrm(Implementation):
                 names.append(customer.name)
             assert len(loaded) >= len(ids)
             return names
+
+    def _async_api(self) -> Any:
+        package = getattr(self.api, "package", None) or self.api.__name__
+        return importlib.import_module(f"{package}.ext.asyncio")
+
+    def async_get_by_pk(self, ids: Sequence[int]) -> list[str]:
+        async def main() -> list[str]:
+            api = self._async_api()
+            engine = api.create_async_engine(
+                self.async_url, pool_size=ASYNC_POOL_SIZE, max_overflow=0
+            )
+            maker = api.async_sessionmaker(engine)
+            names: dict[int, str] = {}
+
+            async def worker(part: Sequence[int]) -> None:
+                for customer_id in part:
+                    async with maker() as session:
+                        customer = await session.get(self.Customer, customer_id)
+                        assert customer is not None
+                        names[customer_id] = customer.name
+
+            try:
+                await asyncio.gather(*(worker(ids[k::ASYNC_TASKS]) for k in range(ASYNC_TASKS)))
+            finally:
+                await engine.dispose()
+            return [names[customer_id] for customer_id in ids]
+
+        return asyncio.run(main())
+
+    def async_load_objects(self) -> list[Any]:
+        async def main() -> list[Any]:
+            api = self._async_api()
+            engine = api.create_async_engine(self.async_url)
+            try:
+                async with api.AsyncSession(engine) as session:
+                    return list((await session.scalars(self.api.select(self.Customer))).all())
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(main())
 
     def close(self) -> None:
         self.engine.dispose()

@@ -72,6 +72,9 @@ class Workload:
     wants_ids: bool = False
     measures_memory: bool = False
     notes: list[str] = field(default_factory=list)
+    #: Only the implementations with an asyncio API run it (the raw driver, corral,
+    #: SQLAlchemy).
+    asyncio: bool = False
 
     def size(self, scale: float) -> int:
         """The row or repetition count at ``scale`` (at least one)."""
@@ -141,7 +144,29 @@ WORKLOADS: tuple[Workload, ...] = (
         wants_ids=True,
         run=lambda impl, inputs: impl.identity_get(inputs.ids),
     ),
+    Workload(
+        "async_get_by_pk",
+        "1,000 gets by primary key from 50 asyncio tasks, each get in a new session",
+        1_000,
+        seeded=True,
+        wants_ids=True,
+        asyncio=True,
+        run=lambda impl, inputs: impl.async_get_by_pk(inputs.ids),
+    ),
+    Workload(
+        "async_load_objects",
+        "50,000 rows as full objects through asyncio",
+        50_000,
+        seeded=True,
+        asyncio=True,
+        run=lambda impl, inputs: impl.async_load_objects(),
+    ),
 )
+#: Implementations with an asyncio API.
+ASYNCIO_IMPLEMENTATIONS = frozenset({RAW, "corral", "sqlalchemy"})
+#: Concurrent tasks of ``async_get_by_pk``, sharing a pool of this many connections.
+ASYNC_TASKS = 50
+ASYNC_POOL_SIZE = 5
 WORKLOADS_BY_NAME = {workload.name: workload for workload in WORKLOADS}
 
 
@@ -174,6 +199,15 @@ class Implementation:
 
     def identity_get(self, ids: Sequence[int]) -> list[str]:
         """Load every customer, then get each of ``ids`` again in the same session."""
+        raise NotImplementedError
+
+    def async_get_by_pk(self, ids: Sequence[int]) -> list[str]:
+        """The name of each customer in ``ids`` read by ``ASYNC_TASKS`` asyncio tasks, each
+        get in its own session on a pool of ``ASYNC_POOL_SIZE`` connections."""
+        raise NotImplementedError
+
+    def async_load_objects(self) -> list[Any]:
+        """Every customer as an object, read through the library's asyncio API."""
         raise NotImplementedError
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from corral import exc
 from corral.dialects.mysql import errors, tls
 from corral.dialects.mysql.compiler import MySQLDDLCompiler, MySQLStatementCompiler
 from corral.dialects.mysql.features import FEATURES
+from corral.dialects.mysql.reflection import MySQLReflection
 from corral.dialects.mysql.types import MySQLTypeCompiler
 from corral.engine.default import Classification, DefaultDialect
 from corral.engine.network import (
@@ -48,6 +49,8 @@ _STRICT_SQL_MODE = (
 class MySQLDialect(DefaultDialect):
     """MariaDB and MySQL through PyMySQL, utf8mb4, autocommit session with explicit BEGIN."""
 
+    corral_mode_args = frozenset({"autocommit"})
+
     name = "mysql"
     driver = "pymysql"
     driver_extra = "mysql"
@@ -55,6 +58,7 @@ class MySQLDialect(DefaultDialect):
     statement_compiler = MySQLStatementCompiler
     ddl_compiler = MySQLDDLCompiler
     type_compiler = MySQLTypeCompiler
+    reflection = MySQLReflection()
 
     def create_connect_args(self, url: URL) -> dict[str, Any]:
         query = {key: v if isinstance(v, str) else v[-1] for key, v in url.query.items()}
@@ -83,6 +87,11 @@ class MySQLDialect(DefaultDialect):
         args["binary_prefix"] = False
         # No read_timeout by default: it would cut off a legitimately long query.
         return with_tcp_defaults(args)
+
+    def connect_as_driver_does(self, connect_args: Mapping[str, Any]) -> Any:
+        args = dict(connect_args)
+        pop_tcp_settings(args)  # corral's socket settings, not PyMySQL keywords
+        return super().connect_as_driver_does(args)
 
     def connect(self, connect_args: Mapping[str, Any]) -> Any:
         """A PyMySQL connection with corral's keepalive and user-timeout settings on its socket."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from corral import exc
 from corral.dialects.mysql.options import (
@@ -58,6 +59,10 @@ class MySQLStatementCompiler(OnDuplicateKeyCompiler, StatementCompiler):
     """Statements as MariaDB/MySQL write them."""
 
     reserved_words = RESERVED_WORDS
+    shown_as: ClassVar[Mapping[str, object]] = {
+        "inner_join_keyword": "INNER JOIN",
+        "limit_break": " \n ",
+    }
 
     def join_keyword(self, join: Join) -> str:
         if join.full:

@@ -4,6 +4,7 @@ from corral.sql.features import Features
 
 FEATURES = Features(
     paramstyle="format",
+    shown_paramstyle=None,
     quote_char="`",
     max_bind_params=65535,
     lastrowid=True,
@@ -27,6 +28,7 @@ FEATURES = Features(
     concat_operator=False,
     true_division=None,
     limit_for_offset_only="18446744073709551615",
+    limit_offset_comma=True,
     default_values_insert=False,
     native_boolean=False,
     native_uuid=False,

@@ -16,6 +16,7 @@ from corral import exc
 from corral.dialects.postgresql import errors
 from corral.dialects.postgresql.compiler import PostgreSQLDDLCompiler, PostgreSQLStatementCompiler
 from corral.dialects.postgresql.features import FEATURES
+from corral.dialects.postgresql.reflection import PostgreSQLReflection
 from corral.dialects.postgresql.types import PostgreSQLTypeCompiler
 from corral.engine.default import Classification, DefaultDialect
 from corral.engine.network import with_tcp_defaults
@@ -38,6 +39,8 @@ _stream_names = itertools.count(1)
 class PostgreSQLDialect(DefaultDialect):
     """PostgreSQL through psycopg 3."""
 
+    corral_mode_args = frozenset({"autocommit"})
+
     name = "postgresql"
     driver = "psycopg"
     driver_extra = "postgresql"
@@ -45,6 +48,7 @@ class PostgreSQLDialect(DefaultDialect):
     statement_compiler = PostgreSQLStatementCompiler
     ddl_compiler = PostgreSQLDDLCompiler
     type_compiler = PostgreSQLTypeCompiler
+    reflection = PostgreSQLReflection()
 
     def create_connect_args(self, url: URL) -> dict[str, Any]:
         args: dict[str, Any] = {}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from corral import exc
 from corral.sql import operators as ops
@@ -44,6 +45,7 @@ class PostgreSQLStatementCompiler(OnConflictCompiler, StatementCompiler):
     """Statements as PostgreSQL writes them."""
 
     reserved_words = RESERVED_WORDS
+    shown_as: ClassVar[Mapping[str, object]] = {"limit_break": " \n "}
     #: psycopg sends a str untyped; ``concat(%s, %s)`` would leave PostgreSQL guessing.
     function_string_cast = "VARCHAR"
 

@@ -4,6 +4,7 @@ from corral.sql.features import Features
 
 FEATURES = Features(
     paramstyle="format",
+    shown_paramstyle="pyformat",
     quote_char='"',
     max_bind_params=65535,
     lastrowid=False,
@@ -27,6 +28,7 @@ FEATURES = Features(
     concat_operator=True,
     true_division="cast_numeric",
     limit_for_offset_only=None,
+    limit_offset_comma=False,
     default_values_insert=True,
     native_boolean=True,
     native_uuid=True,

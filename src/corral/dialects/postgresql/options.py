@@ -28,7 +28,8 @@ OPTIONS = DialectOptions(
             "nulls_not_distinct": boolean,
         },
         "table": {
-            # Only reflection reads it, and corral refuses reflection (autoload_with).
+            # Only reflection reads it; corral reflects tables without a schema, so either
+            # way a foreign key names the table it refers to without one.
             "ignore_search_path": boolean,
             "tablespace": word,
             "partition_by": sql_text,

@@ -28,6 +28,7 @@ from corral import exc
 from corral.dialects.sqlite import errors
 from corral.dialects.sqlite.compiler import SQLiteDDLCompiler, SQLiteStatementCompiler
 from corral.dialects.sqlite.features import FEATURES
+from corral.dialects.sqlite.reflection import SQLiteReflection
 from corral.dialects.sqlite.types import SQLiteTypeCompiler
 from corral.engine.default import Classification, DefaultDialect
 from corral.engine.url import URL
@@ -99,6 +100,8 @@ def text_writes(sql: str) -> bool:
 class SQLiteDialect(DefaultDialect):
     """SQLite through ``sqlite3``: foreign keys on, WAL for files, BEGIN at the first write."""
 
+    corral_mode_args = frozenset({"isolation_level"})
+
     name = "sqlite"
     driver = "sqlite3"
     driver_extra = None
@@ -106,6 +109,7 @@ class SQLiteDialect(DefaultDialect):
     statement_compiler = SQLiteStatementCompiler
     ddl_compiler = SQLiteDDLCompiler
     type_compiler = SQLiteTypeCompiler
+    reflection = SQLiteReflection()
     cursor_iteration_is_cheap = True
     dialect_options: ClassVar[Mapping[str, type]] = {
         #: When a transaction begins: "on_write" (default), "deferred" or "immediate".

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from corral import exc
 from corral.sql.compiler import flags
@@ -54,6 +55,10 @@ class SQLiteStatementCompiler(OnConflictCompiler, StatementCompiler):
     conflict_on_constraint = False
 
     reserved_words = RESERVED_WORDS
+    shown_as: ClassVar[Mapping[str, object]] = {
+        "now_as_current_timestamp": True,
+        "returning_include_table": False,
+    }
 
     #: The key of the last row this connection inserted (for ``lastrowid_range``).
     last_insert_id_sql = "SELECT last_insert_rowid()"

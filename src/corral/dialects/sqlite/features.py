@@ -4,6 +4,7 @@ from corral.sql.features import Features
 
 FEATURES = Features(
     paramstyle="qmark",
+    shown_paramstyle=None,
     quote_char="`",
     max_bind_params=32766,
     lastrowid=True,
@@ -27,6 +28,7 @@ FEATURES = Features(
     concat_operator=True,
     true_division="add_float",
     limit_for_offset_only="-1",
+    limit_offset_comma=False,
     default_values_insert=True,
     native_boolean=False,
     native_uuid=False,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from corral.orm.loading import polymorphic
 from corral.orm.loading.entities import EntityLoader
 from corral.orm.loading.query_plan import JoinedLoad, LoadNode, QueryPlan
 from corral.orm.relationships.direction import Direction
@@ -59,6 +60,11 @@ def finish_node(
     """Option-set strategies, then selectin/subquery loads, for objects loaded at ``node``."""
     if not objects:
         return
+    if node.mapper.inheritance is not None:
+        polymorphic.load_subclasses(session, node.mapper, node.polymorphic, objects)
+        for mapper, sub_node in node.subclass_nodes.items():
+            of_class = [o for o in objects if isinstance(o, mapper.class_)]
+            finish_node(session, sub_node, of_class, populate_existing)
     if node.acts_on_access():
         for obj in objects:
             obj.__dict__[LOADER_ATTR] = node
@@ -262,6 +268,8 @@ def _collect(
 ) -> None:
     """Run a target statement; file each target under the parent key in its row."""
     options = {"populate_existing": populate_existing, "corral_load_node": node}
+    if node.propagated:  # with_loader_criteria() of the query that loaded the parents
+        statement = statement.options(*node.propagated)
     with session.no_autoflush:
         result = session._execute(statement, None, options)
     remote = None if len(statement._entities) > 1 else [c.key for c in rel.remote_columns()]

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.engine.result import BufferedRows, Result
 from corral.orm.base import STATE_ATTR, ObjectStatus
+from corral.orm.loading import polymorphic
 from corral.orm.loading.bundle import Bundle
+from corral.orm.loading.loader_criteria import LoaderCriteriaOption
+from corral.orm.loading.user_options import UserDefinedOption
+from corral.orm.mapping.events import fire_load
 from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, InstanceState
 from corral.orm.mapping.mapper import Mapper
 from corral.util.gc_pause import PAUSE_AT, collector_pause
@@ -55,7 +59,12 @@ def mapped_entities(statement: Select) -> list[Mapper | None]:
     they would have nothing to load.
     """
     mappers = [getattr(entity, "__mapper__", None) for entity in statement._entities]
-    if statement._with_options and not any(mappers):
+    events_only = (UserDefinedOption, LoaderCriteriaOption)  # options for listeners
+    if (
+        statement._with_options
+        and not any(mappers)
+        and any(not isinstance(o, events_only) for o in statement._with_options)
+    ):
         raise exc.ArgumentError(
             f"Loader options {', '.join(map(repr, statement._with_options))} cannot apply: "
             "the statement selects only columns and expressions. Select the class "
@@ -103,6 +112,8 @@ class EntityLoader:
         if None in pk:
             return None  # no row on this side of an outer join
         mapper = self.mapper
+        if mapper.inheritance is not None:
+            return polymorphic.load_rows(self, [row])[0]
         key = (mapper.class_, pk)
         session = self.session
         obj = session.identity_map.get(key)
@@ -113,13 +124,17 @@ class EntityLoader:
             d.update(values)
             d[STATE_ATTR] = InstanceState(mapper, ObjectStatus.PERSISTENT, key, session)
             session.identity_map.add(key, obj)
+            if mapper.dispatch.load:
+                fire_load(session, obj)
             return obj
         refresh_into(obj, values, self.populate_existing)
         return obj
 
     def load_all(self, rows: list[Any]) -> list[Any]:
         """``load`` for many rows, with everything the loop needs bound to locals once."""
-        if len(self.pk_positions) != 1:
+        if self.mapper.inheritance is not None:
+            return polymorphic.load_rows(self, rows)
+        if len(self.pk_positions) != 1 or self.mapper.dispatch.load:
             return [self.load(row) for row in rows]
         (pk_index,) = self.pk_positions
         mapper, session = self.mapper, self.session

@@ -31,7 +31,17 @@ _CORRAL_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__
 
 #: The default of ``Session(n_plus_one=...)``: ``CORRAL_N_PLUS_ONE=raise`` (or ``warn``) in
 #: the environment turns detection on for every session a program makes, e.g. in its tests.
-N_PLUS_ONE_DEFAULT = os.environ.get("CORRAL_N_PLUS_ONE") or None
+#: The variable is read when the first Session is made, not when corral is imported, so that
+#: a program (or a conftest, after pytest plugins imported corral) may set it before then.
+FROM_ENVIRONMENT: Any = "CORRAL_N_PLUS_ONE"
+_environment_mode: list[str | None] = []
+
+
+def environment_mode() -> str | None:
+    """``CORRAL_N_PLUS_ONE`` as read at the first call."""
+    if not _environment_mode:
+        _environment_mode.append(os.environ.get("CORRAL_N_PLUS_ONE") or None)
+    return _environment_mode[0]
 
 
 def load(session: Session, obj: Any, rel: Relationship, params: dict[str, Any]) -> Any:
@@ -40,12 +50,16 @@ def load(session: Session, obj: Any, rel: Relationship, params: dict[str, Any]) 
     session.stats.note_lazy_load(rel.describe())
     node = obj.__dict__.get(LOADER_ATTR)
     child = node.children.get(rel.key) if node is not None else None
-    options = None if child is None else {"corral_load_node": child}
+    options: dict[str, Any] = {"corral_lazy_load": True}
+    if child is not None:
+        options["corral_load_node"] = child
     with session._guard:
         statement = lazy_statement(rel)
         criteria = node.criteria.get(rel.key) if node is not None else None
         if criteria:  # lazyload(User.addresses.and_(...))
             statement = statement.where(*criteria)
+        if node is not None and node.propagated:  # with_loader_criteria() of the query
+            statement = statement.options(*node.propagated)
         rows = session._execute(statement, params, options).scalars().all()
         value = set_loaded(obj, rel, rows)
         if child is not None:  # options set further along this path apply to these objects
@@ -72,6 +86,8 @@ class LazyLoadCounter:
     __slots__ = ("counts", "mode", "threshold", "warned")
 
     def __init__(self, mode: str | None, threshold: int) -> None:
+        if mode is FROM_ENVIRONMENT:
+            mode = environment_mode()
         if mode not in (None, "warn", "raise"):
             raise exc.ArgumentError(
                 f'n_plus_one={mode!r}: choose "warn", "raise" or None (no detection); '

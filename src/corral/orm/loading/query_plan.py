@@ -19,8 +19,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.orm.loading import polymorphic
+from corral.orm.loading.loader_criteria import LoaderCriteriaOption
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
+from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping import properties
+from corral.orm.mapping.inheritance import concrete_tables
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.expressions import adapt
 from corral.orm.relationships.relationship import Relationship
@@ -48,8 +52,11 @@ class LoadNode:
         "expressions",
         "mapper",
         "path",
+        "polymorphic",
+        "propagated",
         "raise_keys",
         "recursive",
+        "subclass_nodes",
         "wildcard",
     )
 
@@ -58,7 +65,11 @@ class LoadNode:
         #: The relationships followed from the queried class to reach these objects.
         self.path = path
         #: Column attributes the SELECT reads for these objects.
-        self.column_keys: tuple[str, ...] = mapper.loaded_keys
+        self.column_keys: tuple[str, ...] = (
+            mapper.loaded_keys
+            if mapper.inheritance is None
+            else polymorphic.subclass_columns(mapper, mapper.loaded_keys)
+        )
         #: Relationship key -> strategy set by an option (absent: the mapping's ``lazy=``).
         self.explicit: dict[str, str] = {}
         #: Relationship key -> the node of its targets (made on demand).
@@ -67,6 +78,9 @@ class LoadNode:
         self.aliases: dict[str, Any] = {}
         #: ``selectinload(User.addresses.and_(...))``: relationship key -> extra conditions.
         self.criteria: dict[str, tuple[Any, ...]] = {}
+        #: ``with_loader_criteria(..., propagate_to_loaders=True)`` options of the query,
+        #: added to the relationship loads of these objects and those below them.
+        self.propagated: tuple[Any, ...] = ()
         #: Column attributes left out that raise when read (``defer(..., raiseload=True)``).
         self.raise_keys: frozenset[str] = frozenset()
         #: ``query_expression()`` attributes loaded, each with its SQL expression.
@@ -78,6 +92,19 @@ class LoadNode:
         #: ``selectinload(Node.children, recursion_depth=n)``: relationship key ->
         #: (strategy, levels left including this one; -1: no end) for the levels below.
         self.recursive: dict[str, tuple[str, int]] = {}
+        #: ``selectin_polymorphic()``: subclasses whose columns load by a second SELECT.
+        self.polymorphic: tuple[Mapper, ...] = ()
+        #: Options for the objects of one subclass (``selectinload(Manager.reports)`` in a
+        #: query of ``Employee``): subclass mapper -> its node.
+        self.subclass_nodes: dict[Mapper, LoadNode] = {}
+
+    def for_subclass(self, mapper: Mapper) -> LoadNode:
+        """The node holding options for this node's objects of the subclass ``mapper``."""
+        node = self.subclass_nodes.get(mapper)
+        if node is None:
+            node = self.subclass_nodes[mapper] = LoadNode(mapper, self.path)
+            node.column_keys = mapper.loaded_keys
+        return node
 
     def strategy(self, rel: Relationship) -> str:
         chosen = self.explicit.get(rel.key)
@@ -95,6 +122,7 @@ class LoadNode:
         node = self.children.get(rel.key)
         if node is None:
             node = self.children[rel.key] = LoadNode(rel.mapper, (*self.path, rel))
+            node.propagated = self.propagated
             self.recurse_into(rel, node)
         return node
 
@@ -121,7 +149,11 @@ class LoadNode:
         A strategy such as raise or noload does, and so does a relationship
         loaded on access whose targets have options of their own.
         """
-        if self.raise_keys or (self.wildcard is not None and self.wildcard not in EAGER):
+        if (
+            self.raise_keys
+            or self.propagated
+            or (self.wildcard is not None and self.wildcard not in EAGER)
+        ):
             return True
         for key, strategy in self.explicit.items():
             if strategy not in EAGER and (strategy != DEFAULT or key in self.children):
@@ -132,11 +164,15 @@ class LoadNode:
         """Nothing beyond a plain load: all default columns, no eager or option-set loading."""
         return (
             self.column_keys == self.mapper.column_keys
+            and (self.mapper.inheritance is None or not self.mapper.inheritance.needs_plan)
             and not self.explicit
             and not self.mapper.eager_relationships
             and not self.raise_keys
             and not self.expressions
             and self.wildcard is None
+            and not self.propagated
+            and not self.polymorphic
+            and not self.subclass_nodes
         )
 
 
@@ -183,21 +219,36 @@ def prepare(
     partial = [
         getattr(getattr(e, "__table__", None), "partial_keys", None) for e in statement._entities
     ]
+    # with_polymorphic(): the base class with its subclasses' columns.
+    wide = [getattr(e, "_polymorphic_keys", None) for e in statement._entities]
     if (
         root is None
         and not options
         and not any(partial)
+        and not any(wide)
         and not any(m is not None and m.needs_plan for m in mappers)
     ):
         return None
     nodes: list[LoadNode | None] = [None if m is None else LoadNode(m) for m in mappers]
+    propagated = tuple(
+        o for o in options if isinstance(o, LoaderCriteriaOption) and o.propagate_to_loaders
+    )
+    for node in nodes if propagated else ():
+        if node is not None:
+            node.propagated = propagated
     for node, keys in zip(nodes, partial, strict=True):
         if node is not None and keys is not None:
             node.column_keys = tuple(k for k in node.column_keys if k in keys)
+    for node, keys in zip(nodes, wide, strict=True):
+        if node is not None and keys:
+            node.column_keys = keys
     if root is not None:
         nodes[0] = root
     for option in options:
-        _apply(option, statement, mappers, nodes)
+        if isinstance(option, UserDefinedOption | LoaderCriteriaOption):  # for events
+            continue
+        for part in option.parts():
+            _apply(part, statement, mappers, nodes)
     if all(n is None or n.is_plain() for n in nodes) and root is None:
         return None
     return QueryPlan(statement, nodes)
@@ -226,6 +277,12 @@ def _apply(option: Load, statement: Select, mappers: list[Mapper | None], nodes:
         ),
         None,
     )
+    if index is None and root is not None:  # an option for a subclass of a selected class
+        for i, m in enumerate(mappers):
+            sub = getattr(root, "__mapper__", None)
+            if m is not None and sub is not None and issubclass(root, m.class_):
+                _apply_from(option, nodes[i].for_subclass(sub))
+                return
     if index is None:
         name = root.__name__ if root is not None else "?"
         raise exc.ArgumentError(
@@ -241,6 +298,8 @@ def _apply_from(option: Load, node: LoadNode) -> None:
             node.wildcard = step.strategy
             return
         rel = step.attribute.prop
+        if rel.parent is not node.mapper and issubclass(rel.parent.class_, node.mapper.class_):
+            node = node.for_subclass(rel.parent)  # a subclass's relationship
         node.explicit[rel.key] = step.strategy
         if step.alias is not None:
             node.aliases[rel.key] = step.alias
@@ -253,6 +312,8 @@ def _apply_from(option: Load, node: LoadNode) -> None:
             if rel.key in node.children:
                 node.recurse_into(rel, node.children[rel.key])
         node = node.child(rel)
+        if step.strategy != "contains_eager":
+            _of_type_subclasses(node, getattr(step.attribute, "target_entity", None))
     for column_option in option.columns:
         if column_option.kind == "expression" and node.path:
             raise exc.ArgumentError(
@@ -262,8 +323,28 @@ def _apply_from(option: Load, node: LoadNode) -> None:
         _apply_columns(node, column_option)
 
 
+def _of_type_subclasses(node: LoadNode, target: Any) -> None:
+    """``selectinload(A.bs.of_type(Sub))`` or ``of_type(with_polymorphic(B, ...))``: the
+    subclasses' columns load with the related objects (as ``selectin_polymorphic()``)."""
+    if target is None or node.mapper.inheritance is None:
+        return
+    classes = getattr(target, "_classes", None)
+    if classes is None:
+        classes = [target] if isinstance(target, type) else []
+    found = [
+        c.__mapper__
+        for c in classes
+        if getattr(c, "__mapper__", None) is not node.mapper and issubclass(c, node.mapper.class_)
+    ]
+    node.polymorphic = (*node.polymorphic, *(m for m in found if m not in node.polymorphic))
+
+
 def _apply_columns(node: LoadNode, option: ColumnOption) -> None:
     mapper = node.mapper
+    if option.kind == "selectin_polymorphic":
+        found = [a.__mapper__ for a in option.attributes]
+        node.polymorphic = (*node.polymorphic, *(m for m in found if m not in node.polymorphic))
+        return
     keys = [a.key for a in option.attributes]
     pk = set(mapper.primary_key_attrs)
     if option.kind == "defer":
@@ -316,6 +397,14 @@ def rewrite(plan: QueryPlan) -> Select:
             continue
         table = entity_raw if isinstance(entity_raw, FromClause) else node.mapper.table
         raw.extend(_columns(table, node))
+        if isinstance(table, Join) and not any(
+            table is f for existing in statement._from_obj for f in existing._covers()
+        ):  # a joined subclass's tables: their columns alone would not join them
+            statement._from_obj.insert(0, table)
+        if node.mapper.inheritance is not None:  # a single-table subclass: its rows only
+            criteria = node.mapper.inheritance.single_criteria(table)
+            if criteria is not None:
+                statement._where.append(criteria)
         keys = node.column_keys
         if node.expressions:  # with_expression(): loaded as if columns of the entity
             raw.extend(_labelled(e, k) for k, e in node.expressions.items())
@@ -323,6 +412,13 @@ def rewrite(plan: QueryPlan) -> Select:
         plan.layout.append((keys, position, len(keys)))
         position += len(keys)
     statement._raw_columns = raw
+    renamed: dict[int, Any] = {}
+    for node in plan.nodes:
+        if node is not None and node.mapper.inheritance is not None:
+            renamed.update(concrete_tables(node.mapper))
+    if renamed:  # a concrete base reads its UNION: criteria on its tables move onto it
+        statement._where = [adapt(w, renamed) for w in statement._where]
+        statement._order_by = [adapt(o, renamed) for o in statement._order_by]
     froms: list[Any] = list(original._raw_columns)
     if _joins_collections(plan) and (original._limit is not None or original._offset is not None):
         statement, froms = _limited_inner(plan, statement)
@@ -368,6 +464,9 @@ def _limited_inner(plan: QueryPlan, statement: Select) -> tuple[Select, list[Any
 
 def _columns(table: FromClause, node: LoadNode) -> list[ColumnElement[Any]]:
     by_key = node.mapper.columns_by_key
+    if node.mapper.inheritance is not None:  # subclasses' columns may load inline too
+        by_key = node.mapper.inheritance.all_columns()
+        return [table.columns[k if k not in by_key else by_key[k].key] for k in node.column_keys]
     return [table.columns[by_key[k].key] for k in node.column_keys]
 
 

@@ -193,6 +193,46 @@ class Load:
     def load_only(self, *attributes: Any, raiseload: bool = False) -> Load:
         return self._column_option("load_only", attributes, raiseload=raiseload)
 
+    def selectin_polymorphic(self, classes: Sequence[Any]) -> Load:
+        """Load the columns of these subclasses of the path's end class with a second
+        SELECT (by primary key) for the objects of each, after the query."""
+        end = self._end_class()
+        for cls in classes:
+            mapper = getattr(cls, "__mapper__", None)
+            if mapper is None or (end is not None and not issubclass(cls, end)):
+                raise exc.ArgumentError(
+                    f"selectin_polymorphic() takes mapped subclasses of "
+                    f"{getattr(end, '__name__', '?')}, got {_named(cls)}"
+                )
+        option = ColumnOption("selectin_polymorphic", tuple(classes))
+        return Load(self.root, self.path, (*self.columns, option))
+
+    def options(self, *options: Load) -> Load:
+        """Options continuing from this option's end class: ``selectinload(A.bs).options(
+        selectinload(B.cs), defer(B.x))``."""
+        end = self._end_class()
+        parts: list[Load] = [self]
+        for option in options:
+            if not isinstance(option, Load):
+                raise exc.ArgumentError(f"Load.options() takes loader options, got {option!r}")
+            root = option.root
+            if (
+                root is not None
+                and end is not None
+                and not (issubclass(root, end) or issubclass(end, root))
+            ):
+                raise exc.ArgumentError(
+                    f"Load.options(): {option!r} starts at {root.__name__}, not at "
+                    f"{end.__name__} where this option's path ends"
+                )
+            for part in option.parts():
+                parts.append(Load(self.root, (*self.path, *part.path), part.columns))
+        return LoadGroup(parts)
+
+    def parts(self) -> tuple[Load, ...]:
+        """The single options this one stands for (itself, or those ``options()`` joined)."""
+        return (self,)
+
     def undefer_group(self, name: str) -> Load:
         if not isinstance(name, str):
             raise exc.ArgumentError(f"undefer_group() takes a group name, got {name!r}")
@@ -223,6 +263,20 @@ class Load:
         root = self.root if self.root is not None else owner
         option = ColumnOption("expression", (attribute,), expression=expression)
         return Load(root, self.path, (*self.columns, option))
+
+
+class LoadGroup(Load):
+    """Options made by ``Load.options()``: applied one after the other."""
+
+    __slots__ = ("members",)
+
+    def __init__(self, members: list[Load]) -> None:
+        first = members[0]
+        super().__init__(first.root, first.path, first.columns)
+        self.members = tuple(members)
+
+    def parts(self) -> tuple[Load, ...]:
+        return self.members
 
 
 def _check_recursion(rel: Any, depth: Any) -> None:
@@ -344,6 +398,14 @@ def undefer_group(name: str) -> Load:
     return Load(None).undefer_group(name)
 
 
+def selectin_polymorphic(base: Any, classes: Sequence[Any]) -> Load:
+    """Load the columns of the subclasses ``classes`` of ``base`` with one SELECT per
+    subclass after the query, for the objects of that subclass it returned."""
+    if getattr(base, "__mapper__", None) is None:
+        raise exc.ArgumentError(f"selectin_polymorphic() takes a mapped class first, got {base!r}")
+    return Load(base).selectin_polymorphic(classes)
+
+
 def with_expression(attribute: Any, expression: Any) -> Load:
     """Load ``expression`` into the ``query_expression()`` attribute ``attribute``."""
     return Load(None).with_expression(attribute, expression)
@@ -351,6 +413,7 @@ def with_expression(attribute: Any, expression: Any) -> Load:
 
 __all__ = [
     "Load",
+    "LoadGroup",
     "contains_eager",
     "defaultload",
     "defer",
@@ -359,6 +422,7 @@ __all__ = [
     "load_only",
     "noload",
     "raiseload",
+    "selectin_polymorphic",
     "selectinload",
     "subqueryload",
     "undefer",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from corral.event.dispatch import Dispatch
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
+from corral.orm.mapping.attribute_events import (
+    NO_LISTENERS,
+    fire_init_scalar,
+    fire_remove,
+    fire_set,
+)
 from corral.orm.mapping.instance_state import state_of
 from corral.sql.elements import ColumnElement
 
@@ -21,12 +28,16 @@ class InstrumentedAttribute(ColumnElement[T]):
     """``User.name``: compares and orders like its column; on an object, the tracked value."""
 
     key: str
+    #: AttributeEvents listeners (attribute_events.py); this attribute's own once listened to.
+    dispatch: Dispatch = NO_LISTENERS
 
     def __init__(self, class_: type, key: str, column: Column) -> None:
         self.class_ = class_
         self.key = key
         self.column = column
         self.type = column.type
+        #: Whether any listener was added to ``dispatch`` (one check in ``__set__``).
+        self.has_listeners = False
 
     def __clause_element__(self) -> ColumnElement[T]:
         return self.column
@@ -48,6 +59,8 @@ class InstrumentedAttribute(ColumnElement[T]):
         try:
             return instance.__dict__[self.key]
         except KeyError:
+            if self.has_listeners and self.dispatch.init_scalar and _is_new(instance):
+                return fire_init_scalar(self, instance)
             return _load_missing(instance, self.key)
 
     def __set__(self, instance: object, value: T) -> None:
@@ -55,12 +68,23 @@ class InstrumentedAttribute(ColumnElement[T]):
         state = d.get(STATE_ATTR)
         if state is None:
             state = state_of(instance)
+        if self.has_listeners:
+            value = fire_set(self, instance, value, d.get(self.key, NO_VALUE))
         if state.status in _TRACKED:
             state.record_change(instance, self.key, d.get(self.key, NO_VALUE))
         d[self.key] = value
 
     def __delete__(self, instance: object) -> None:
-        self.__set__(instance, None)  # type: ignore[arg-type]
+        """``del obj.attr``: the value becomes None (listeners hear ``remove``, not ``set``)."""
+        d = instance.__dict__
+        if self.has_listeners:
+            fire_remove(self, instance, d.get(self.key))
+        state = d.get(STATE_ATTR)
+        if state is None:
+            state = state_of(instance)
+        if state.status in _TRACKED:
+            state.record_change(instance, self.key, d.get(self.key, NO_VALUE))
+        d[self.key] = None
 
     # Relationship operations. ``Mapped[...]`` gives every class attribute this type for
     # type checkers, so relationships' methods are declared here; a column explains.
@@ -86,6 +110,10 @@ class InstrumentedAttribute(ColumnElement[T]):
             f"{what} is for relationships; {self.describe()} is a column. Compare it "
             f"directly ({self.describe()} == value) or use the relationship that holds it"
         )
+
+
+def _is_new(instance: object) -> bool:
+    return state_of(instance).status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING)
 
 
 def _load_missing(instance: object, key: str) -> Any:

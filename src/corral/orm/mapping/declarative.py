@@ -13,14 +13,22 @@ from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_
 
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
+from corral.orm.mapping import events, inheritance
 from corral.orm.mapping.annotated import merged, split_annotated
+from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.attributes import InstrumentedAttribute
+from corral.orm.mapping.composite import expand_composites
+from corral.orm.mapping.dataclass_fields import refuse_outside_dataclass
+from corral.orm.mapping.declared_attr import resolve_declared_attrs
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.instance_state import InstanceState
+from corral.orm.mapping.instrumentation_hooks import after_mapped
 from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapping.mapper import Mapper
+from corral.orm.mapping.mapper_lookup import REGISTRIES, dispose
 from corral.orm.mapping.properties import PENDING, MapperProperty, configure_mappers, try_configure
-from corral.orm.mapping.query_expression import QueryExpression, QueryExpressionAttribute
+from corral.orm.mapping.query_expression import QueryExpression
+from corral.orm.mapping.validates import install_validators
 from corral.sql import types as sqltypes
 from corral.sql.schema import Column, Constraint, ForeignKey, Index, MetaData, Table
 from corral.sql.type_api import NullType, TypeEngine
@@ -59,6 +67,11 @@ class registry:
         self.mappers: dict[type, Mapper] = {}
         #: Mapped classes by name, for relationship("Address") and string conditions.
         self.classes_by_name: dict[str, type] = {}
+        REGISTRIES.add(self)
+
+    def dispose(self) -> None:
+        """Un-map every class mapped by this registry."""
+        dispose(self)
 
     def sql_type_for(self, python_type: Any, owner: str) -> TypeEngine:
         if _names_a_class(python_type):
@@ -124,24 +137,23 @@ class DeclarativeBase:
             configure_mappers()
         d = self.__dict__
         d[STATE_ATTR] = InstanceState(mapper)  # transient: no history to record yet
-        columns = mapper.columns_by_key
+        direct = mapper.direct_set_keys
+        if mapper.constructor_events:  # init listeners may change kwargs (mapping/events.py)
+            events.fire_init(mapper, self, kwargs)
+            direct = frozenset()  # every value through setattr, for attribute listeners
         for key, value in kwargs.items():
-            if key in columns:
+            if key in direct:
                 d[key] = value
             elif hasattr(cls, key):  # a relationship, property or plain class attribute
                 setattr(self, key, value)
             else:
-                names = [*columns, *mapper.relationships]
+                names = [*mapper.columns_by_key, *mapper.relationships]
                 raise TypeError(
                     f"{key!r} is not an attribute of {cls.__name__}; its mapped attributes are "
                     f"{', '.join(names)}"
                 )
-
-    def __repr__(self) -> str:
-        mapper = type(self).__mapper__
-        d = self.__dict__
-        shown = ", ".join(f"{k}={d[k]!r}" for k in mapper.column_keys if k in d)
-        return f"{type(self).__name__}({shown})"
+        if mapper.inheritance is not None:
+            inheritance.stamp_identity(mapper, self)
 
 
 def _set_up_base(base: type[DeclarativeBase]) -> None:
@@ -189,7 +201,7 @@ def _declared_columns(
     allow_unmapped = bool(getattr(cls, "__allow_unmapped__", False))
     sources = [k for k in reversed(cls.__mro__) if k is cls or not hasattr(k, "__mapper__")]
     for klass in sources:
-        if klass is object or klass is DeclarativeBase or DeclarativeBase in klass.__bases__:
+        if klass is object or klass is DeclarativeBase:
             continue
         annotations = inspect.get_annotations(klass)
         for name in _declaration_order(klass, annotations):
@@ -330,7 +342,13 @@ def _check_explicit_table(cls: type, table: Table) -> None:
 
 
 #: ``__mapper_args__`` keys corral understands.
-MAPPER_ARGS = ("check_read_values", "version_id_col", "version_id_generator")
+MAPPER_ARGS = (
+    "check_read_values",
+    "eager_defaults",
+    "version_id_col",
+    "version_id_generator",
+    *inheritance.INHERITANCE_ARGS,
+)
 
 #: Declarative hooks SQLAlchemy reads that corral has no equivalent for, with what to do instead.
 UNSUPPORTED_HOOKS = {
@@ -356,25 +374,31 @@ def _refuse_what_would_be_ignored(cls: type) -> None:
             if isinstance(value, MapperProperty):
                 raise exc.MappingError(
                     f"{klass.__name__}.{name}: a relationship() on a mixin or base class is not "
-                    f"mapped onto {cls.__name__} (SQLAlchemy needs @declared_attr, which corral "
-                    "does not have yet); declare it on each mapped class"
+                    f"mapped onto {cls.__name__}; make it a @declared_attr method returning the "
+                    "relationship() (each mapped class gets its own), or declare it on each "
+                    "mapped class"
                 )
 
 
 def _map_class(cls: type[DeclarativeBase]) -> None:
     if "__mapper__" in cls.__dict__:
         return
-    for parent in cls.__mro__[1:]:
-        if "__mapper__" in parent.__dict__:
-            raise exc.MappingError(
-                f"{cls.__name__} subclasses the mapped class {parent.__name__}; inheritance "
-                "mapping is not supported yet. Share columns through a mixin class instead"
-            )
+    parent = inheritance.mapped_parent(cls)
+    resolve_declared_attrs(cls, _not_a_mixin)
+    refuse_outside_dataclass(cls)
+    expand_composites(cls, cls.registry.sql_type_for)
     _refuse_what_would_be_ignored(cls)
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
     deferred: dict[str, tuple[str | None, bool]] = {}
-    if isinstance(explicit, Table):
+    own: dict[str, Column] = {}
+    if parent is not None and not explicit and not cls.__dict__.get("__tablename__"):
+        # Single-table inheritance: the subclass's columns go into its parent's table.
+        own = _declared_columns(cls, base_registry, deferred)
+        table = parent.local_table
+        inheritance.add_to_table(table, own, cls.__name__)
+        columns = {**parent.columns_by_key, **own}
+    elif isinstance(explicit, Table):
         table = explicit
         _check_explicit_table(cls, table)
         columns = {col.key or col.name: col for col in table.columns if isinstance(col, Column)}
@@ -392,11 +416,17 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
                 columns[item.key or item.name] = item
         extra = [item for item in extra if not isinstance(item, Column)]
         table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
+    if parent is not None and table is not parent.local_table:  # joined-table inheritance
+        own = columns
+        if not inheritance.is_concrete(cls):  # a concrete class maps its own table alone
+            columns = inheritance.joined_columns(parent, table, own)
     mapper_args = dict(getattr(cls, "__mapper_args__", {}))
+    inherited = inheritance.take_mapper_args(cls, mapper_args)
     version = mapper_args.pop("version_id_col", None)
     version_column = _find_version_column(cls, version, columns)
     generator = mapper_args.pop("version_id_generator", None)
     check_read_values = bool(mapper_args.pop("check_read_values", False))
+    _check_eager_defaults(cls, mapper_args.pop("eager_defaults", "auto"))
     if mapper_args:
         raise exc.MappingError(
             f"{cls.__name__}.__mapper_args__ has keys corral does not support: "
@@ -404,7 +434,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         )
     mapper = Mapper(
         cls,
-        table,
+        table if parent is None or own is columns else inheritance.base_table(parent),
         columns,
         version_id_col=version_column,
         version_id_generator=generator,
@@ -412,16 +442,22 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         deferred={key: group for key, (group, _) in deferred.items()},
         deferred_raiseload=frozenset(key for key, (_, r) in deferred.items() if r),
     )
-    cls.__table__ = table
+    if parent is not None or inherited or getattr(cls, "__corral_concrete_base__", False):
+        inheritance.set_up(mapper, parent, table, own, inherited)
+    cls.__table__ = mapper.table if parent is not None else table
     cls.__mapper__ = mapper
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))
+        attribute_instrumented(cls, key, cls.__dict__[key])  # InstrumentationEvents
+    for key, column in inheritance.own_expressions(mapper, own).items():
+        setattr(cls, key, InstrumentedAttribute(cls, key, column))
+        attribute_instrumented(cls, key, cls.__dict__[key])
     for klass in reversed(cls.__mro__):
         for key, value in list(klass.__dict__.items()):
             if isinstance(value, QueryExpression):
                 mapper.add_query_expression(key, value.default_expr)
-                setattr(cls, key, QueryExpressionAttribute(cls, key, value.default_expr))
+                setattr(cls, key, value.attribute(cls, key))
     base_registry.classes_by_name[cls.__name__] = cls
     annotations = inspect.get_annotations(cls)
     for key, value in list(cls.__dict__.items()):
@@ -429,7 +465,25 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
             value.key = key
             value.annotation = annotations.get(key)
             mapper.add_relationship(value, configured=False)
+    install_validators(cls, mapper)
+    after_mapped(cls, mapper)
     try_configure()
+
+
+def _not_a_mixin(klass: type) -> bool:
+    """Whether a class of the MRO is corral's base or a mapped class (not a mixin)."""
+    return klass is object or klass is DeclarativeBase or "__mapper__" in klass.__dict__
+
+
+def _check_eager_defaults(cls: type, value: Any) -> None:
+    """``eager_defaults``: corral always reads server-decided values back with the INSERT
+    where the database has RETURNING (SQLAlchemy's "auto"), else on first access; True and
+    False change only when that SELECT happens, so they are accepted."""
+    if value not in (True, False, "auto"):
+        raise exc.MappingError(
+            f"{cls.__name__}.__mapper_args__['eager_defaults'] takes True, False or 'auto', "
+            f"got {value!r}"
+        )
 
 
 def _find_version_column(cls: type, version: Any, columns: dict[str, Column]) -> Column | None:

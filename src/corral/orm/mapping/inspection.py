@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, overload
 
-from corral import exc
+from corral import exc, inspection
+from corral.engine import Connection, Engine
+from corral.engine.reflection import Inspector
 from corral.orm.base import ObjectStatus
 from corral.orm.mapping.instance_state import History, InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
@@ -133,15 +135,8 @@ class InstanceInspection:
         return _Attributes(self.object, self._state)
 
 
-@overload
-def inspect(subject: type) -> Mapper: ...  # type: ignore[overload-overlap]
-
-
-@overload
-def inspect(subject: object) -> InstanceInspection: ...
-
-
-def inspect(subject: Any) -> Any:
+@inspection.inspects(object)
+def _inspect_mapped(subject: Any) -> Any:
     """The Mapper of a mapped class, or the inspection of a mapped object."""
     if isinstance(subject, type):
         mapper = subject.__dict__.get("__mapper__")
@@ -151,3 +146,35 @@ def inspect(subject: Any) -> Any:
     if isinstance(subject, Mapper):
         return subject
     return InstanceInspection(subject, state_of(subject))
+
+
+@overload
+def inspect(subject: Engine | Connection, raiseerr: bool = True) -> Inspector: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def inspect(subject: type, raiseerr: bool = True) -> Mapper: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def inspect(subject: object, raiseerr: bool = True) -> InstanceInspection: ...
+
+
+def inspect(subject: Any, raiseerr: bool = True) -> Any:
+    """``corral.inspect``: an ``Inspector`` of the database behind an Engine or Connection,
+    the Mapper of a mapped class, or the inspection of a mapped object (see
+    ``corral.inspection``). With ``raiseerr=False`` an unmapped subject gives None."""
+    try:
+        if not isinstance(subject, _NOT_INSTANCES):  # the common case first: an object
+            return InstanceInspection(subject, state_of(subject))
+        if isinstance(subject, Engine | Connection):
+            return Inspector(subject)
+        return _inspect_mapped(subject)
+    except exc.UnmappedError:
+        if raiseerr:
+            raise
+        return None
+
+
+#: What ``inspect()`` does not take for a mapped object.
+_NOT_INSTANCES = (type, Mapper, Engine, Connection)

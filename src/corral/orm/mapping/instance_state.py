@@ -46,9 +46,6 @@ class InstanceState:
         #: Attributes whose values were dropped and reload on next access.
         self.expired: frozenset[str] = NOT_EXPIRED
 
-    def __repr__(self) -> str:
-        return f"<InstanceState {self.mapper.class_.__name__} {self.status.value} {self.key}>"
-
     def move(self, status: ObjectStatus) -> None:
         """Change status along a declared transition."""
         if status is not self.status and status not in TRANSITIONS[self.status]:

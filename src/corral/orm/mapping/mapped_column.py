@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from corral import exc
+from corral.orm.mapping.dataclass_fields import take_dataclass_options
 from corral.sql.dialect_options import take_dialect_options
 from corral.sql.schema import COLUMN_OPTIONS, Column, ForeignKey, split_column_arguments
 from corral.sql.type_api import TypeEngine
 from corral.util.arguments import refuse_unknown
-
-_DATACLASS = "a dataclass option, and corral has no MappedAsDataclass; remove it"
 
 #: SQLAlchemy's mapped_column() keywords corral does not implement, with what to do instead.
 UNSUPPORTED_MAPPED_COLUMN_OPTIONS: dict[str, str] = {
@@ -19,17 +19,23 @@ UNSUPPORTED_MAPPED_COLUMN_OPTIONS: dict[str, str] = {
     "use_existing_column": "corral has no single-table inheritance; remove it",
     "sort_order": "columns follow the order of the class body (mixins first); remove it",
     "key": "the attribute name is the key; remove it",
-    **dict.fromkeys(
-        ("init", "repr", "default_factory", "compare", "kw_only", "hash", "dataclass_metadata"),
-        _DATACLASS,
-    ),
 }
 
 
 class MappedColumn:
     """What ``mapped_column()`` returns: Column arguments waiting for the class to be mapped."""
 
-    __slots__ = ("column", "deferred", "foreign_keys", "name", "options", "plain", "type")
+    __slots__ = (
+        "column",
+        "dataclass_options",
+        "deferred",
+        "foreign_keys",
+        "name",
+        "options",
+        "plain",
+        "stand_in",
+        "type",
+    )
 
     def __init__(
         self,
@@ -48,6 +54,10 @@ class MappedColumn:
         self.deferred: tuple[str | None, bool] | None = None
         #: The plain ``Column`` this declares, for ``deferred(Column(...))``.
         self.plain: Column | None = None
+        #: A Column SQL in the class body was built on, made the mapped one when mapped.
+        self.stand_in: Column | None = None
+        #: ``init=``, ``default_factory=``... for ``MappedAsDataclass`` (see dataclass_fields).
+        self.dataclass_options: dict[str, Any] = {}
 
     def make_column(
         self, attribute: str, type_: TypeEngine, nullable_from_annotation: bool | None
@@ -56,10 +66,82 @@ class MappedColumn:
         options = dict(self.options)
         if "nullable" not in options and nullable_from_annotation is not None:
             options["nullable"] = nullable_from_annotation
-        self.column = Column(
-            self.name or attribute, type_, *self.foreign_keys, key=attribute, **options
-        )
+        arguments = (self.name or attribute, type_, *self.foreign_keys)
+        if self.stand_in is not None:  # SQL built in the class body refers to this object
+            self.column, self.stand_in = self.stand_in, None
+            Column.__init__(self.column, *arguments, key=attribute, **options)
+        else:
+            self.column = Column(*arguments, key=attribute, **options)
         return self.column
+
+    # In the class body, ``column_property(first + " " + last)`` and correlated
+    # subqueries (``Address.user_id == id``) use the column before the class is mapped:
+    # they get a stand-in Column, which make_column() fills in once the name is known.
+
+    def __clause_element__(self) -> Column:
+        if self.column is not None:
+            return self.column
+        if self.stand_in is None:
+            type_ = self.type if self.type is not None else _type_in_class_body(self)
+            named = (self.name, type_) if self.name is not None else (type_,)
+            self.stand_in = Column(*named, *self.foreign_keys)
+        return self.stand_in
+
+    def __add__(self, other: Any) -> Any:
+        return self.__clause_element__() + other
+
+    def __radd__(self, other: Any) -> Any:
+        return other + self.__clause_element__()
+
+    def __sub__(self, other: Any) -> Any:
+        return self.__clause_element__() - other
+
+    def __mul__(self, other: Any) -> Any:
+        return self.__clause_element__() * other
+
+    def __truediv__(self, other: Any) -> Any:
+        return self.__clause_element__() / other
+
+    def label(self, name: str | None) -> Any:
+        return self.__clause_element__().label(name)
+
+
+def _type_in_class_body(declared: MappedColumn) -> TypeEngine:
+    """The SQL type the class body being executed annotates ``declared`` with (``Mapped[str]``
+    gives String), so that SQL built in the body types its operators; NullType if unknown."""
+    from typing import get_args, get_origin
+
+    from corral.orm.base import Mapped
+    from corral.orm.mapping.declarative import DEFAULT_TYPE_MAP
+    from corral.sql.type_api import NullType
+
+    frame: Any = sys._getframe(1)
+    for _ in range(6):
+        frame = frame.f_back
+        if frame is None:
+            break
+        namespace = frame.f_locals
+        if "__qualname__" not in namespace or "__module__" not in namespace:
+            continue
+        annotations = namespace.get("__annotations__", {})
+        for name, value in namespace.items():
+            if value is declared and name in annotations:
+                annotation = annotations[name]
+                if isinstance(annotation, str):
+                    try:
+                        scope = {"Mapped": Mapped, **frame.f_globals}
+                        annotation = eval(annotation, scope, dict(namespace))
+                    except Exception:
+                        return NullType()
+                if get_origin(annotation) is Mapped:
+                    (inner,) = get_args(annotation)
+                    args = [a for a in get_args(inner) if a is not type(None)]
+                    inner = args[0] if get_origin(inner) is not None and args else inner
+                    found = DEFAULT_TYPE_MAP.get(inner)
+                    if found is not None:
+                        return found() if isinstance(found, type) else found
+        break
+    return NullType()
 
 
 def mapped_column(*args: Any, **kwargs: Any) -> Any:
@@ -69,6 +151,7 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
     ``ForeignKey``; keywords are the ``Column`` options. The type and the
     nullability come from the ``Mapped[...]`` annotation when not given.
     """
+    dataclass_options = take_dataclass_options(kwargs)
     positional_name, type_, foreign_keys = split_column_arguments(args, "mapped_column()")
     name: str | None = kwargs.pop("name", None) or positional_name
     deferred_flag = bool(kwargs.pop("deferred", False))
@@ -85,6 +168,7 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
         "column", {k: v for k, v in kwargs.items() if k not in known}, "mapped_column()", known
     )
     declared = MappedColumn(name, type_, foreign_keys, kwargs)
+    declared.dataclass_options = dataclass_options
     if deferred_flag or group is not None or raiseload:
         declared.deferred = (group, raiseload)
     return declared

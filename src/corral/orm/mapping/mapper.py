@@ -6,17 +6,24 @@ from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Va
 from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
+from corral.orm.mapping import events
+from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.instance_state import IdentityKey
 from corral.orm.mapping.properties import PENDING, MapperProperty
 from corral.sql.from_clause import ColumnCollection
 from corral.sql.schema import Column, Table
 
 if TYPE_CHECKING:
+    from corral.orm.mapping.inheritance import Inheritance
     from corral.orm.relationships.relationship import Relationship
 
 
 class Mapper:
     """Columns by attribute, primary key and version column of a mapped class."""
+
+    #: Whether the constructor has listeners to run: ``init``, or an attribute's (it then
+    #: sets every value through the attribute). One check for the default constructor.
+    constructor_events = False
 
     def __init__(
         self,
@@ -79,6 +86,22 @@ class Mapper:
         self.get_key_positions: tuple[int, ...] = ()
         #: ``query_expression()`` attributes -> their default SQL expression (or None).
         self.query_expressions: dict[str, Any] = {}
+        #: Inheritance mapping (see mapping/inheritance.py); None for a class mapped alone.
+        self.inheritance: Inheritance | None = None
+        #: The class identity keys name: the hierarchy's base class (one key per row).
+        self.identity_class: type[Any] = class_
+        #: What a flush writes per table for this class: itself, or one view per table.
+        self.flush_views: tuple[Mapper, ...] = (self,)
+        #: Attributes an UPDATE of the row makes stale (``column_property`` expressions).
+        self.expire_on_flush: frozenset[str] = frozenset()
+        #: ``@validates`` methods by the attribute they validate.
+        self.validators: dict[str, Callable[[Any, str, Any], Any]] = {}
+        #: Column attributes the constructor stores directly (the others go through their
+        #: descriptor: validated or mutable-tracked values).
+        self.direct_set_keys: frozenset[str] = self.column_key_set
+        #: Listeners of MapperEvents and InstanceEvents for this class (mapping/events.py).
+        self.dispatch = events.mapper_dispatch(self)
+        events.mapper_constructed(self)
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"
@@ -114,21 +137,45 @@ class Mapper:
         found.update(self.column_attrs.items())
         return ReadOnlyProperties(found)
 
+    @property
+    def all_orm_descriptors(self) -> ReadOnlyProperties:
+        """Every attribute the ORM put on the class or its bases, by name: columns,
+        relationships, ``column_property`` / ``query_expression``, synonyms, composites,
+        hybrids and association proxies (the class-level descriptors themselves)."""
+        found: dict[str, Any] = {}
+        for klass in reversed(self.class_.__mro__):
+            for name, value in vars(klass).items():
+                if _is_orm_descriptor(value):
+                    found[name] = value
+        return ReadOnlyProperties(found)
+
     def add_relationship(self, prop: MapperProperty, *, configured: bool = True) -> None:
         """Attach a relationship to this class under its key; ``configured=False`` queues it
         for ``configure_mappers()``."""
         rel = cast("Relationship", prop)  # relationships are the only such properties
         rel.parent = self
+        self._take_relationship(rel)
+        if self.inheritance is not None:  # subclasses inherit it
+            for sub in self.inheritance.inheriting_descendants():
+                sub._take_relationship(rel)
+        setattr(self.class_, rel.key, rel.class_attribute())
+        attribute_instrumented(self.class_, rel.key, self.class_.__dict__[rel.key])
+        if not configured:
+            PENDING.append(rel)
+
+    def _take_relationship(self, rel: Relationship) -> None:
         self.relationships[rel.key] = rel
         self.expire_keys = (*self.column_keys, *self.relationships, *self.query_expressions)
         eager = ("selectin", "joined", "subquery")
         self.eager_relationships = tuple(
             key for key, r in self.relationships.items() if r.lazy in eager
         )
-        self.needs_plan = bool(self.deferred or self.eager_relationships or self._default_exprs())
-        setattr(self.class_, rel.key, rel.class_attribute())
-        if not configured:
-            PENDING.append(rel)
+        self.needs_plan = bool(
+            self.deferred
+            or self.eager_relationships
+            or self._default_exprs()
+            or (self.inheritance is not None and self.inheritance.needs_plan)
+        )
 
     def add_query_expression(self, key: str, default_expr: Any) -> None:
         """Map a ``query_expression()`` attribute (loaded by ``with_expression()``)."""
@@ -146,7 +193,7 @@ class Mapper:
         return cls.__new__(cls)
 
     def identity_key(self, primary_key: tuple[Any, ...]) -> IdentityKey:
-        return (self.class_, primary_key)
+        return (self.identity_class, primary_key)
 
     def identity_key_of(self, obj: object) -> IdentityKey | None:
         """The identity key from the object's primary key values (None if one is missing)."""
@@ -154,7 +201,7 @@ class Mapper:
         values = tuple(d.get(k) for k in self.primary_key_attrs)
         if any(v is None for v in values):
             return None
-        return (self.class_, values)
+        return (self.identity_class, values)
 
 
 class ColumnProperty:
@@ -210,6 +257,21 @@ class ReadOnlyProperties(Mapping[str, Any]):
 
     def items(self) -> ItemsView[str, Any]:
         return self._data.items()
+
+
+def _is_orm_descriptor(value: Any) -> bool:
+    """Whether a class attribute is one the ORM or its extensions made."""
+    from corral.orm.mapping.attributes import InstrumentedAttribute
+    from corral.orm.mapping.composite import CompositeAttribute
+    from corral.orm.mapping.query_expression import QueryExpressionAttribute
+    from corral.orm.mapping.synonym import Synonym
+
+    if isinstance(value, InstrumentedAttribute | QueryExpressionAttribute | Synonym):
+        return True
+    if isinstance(value, CompositeAttribute):
+        return True
+    # Relationships (a layer above) and extensions (hybrids, association proxies) say so.
+    return bool(getattr(type(value), "is_attribute", False))
 
 
 def _next_version(current: Any) -> int:

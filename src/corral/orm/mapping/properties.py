@@ -64,11 +64,15 @@ def _configure_pending(strict: bool) -> None:
     while PENDING and progress:
         progress = False
         for prop in list(PENDING):
+            # The configure events (mapping/events.py) wait for every other property.
+            if getattr(prop, "last", False) and (not strict or len(PENDING) > 1):
+                continue
             classes = prop.parent.class_.registry.classes_by_name
             try:
                 prop.configure(classes)
                 prop.link(classes)
-            except exc.ArgumentError:
+            except (exc.ArgumentError, exc.InvalidRequestError):
+                # Not yet: a class or table it names may be declared further down.
                 if strict:
                     raise
                 continue

@@ -11,15 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 from corral import exc
+from corral.orm.mapping.dataclass_fields import take_dataclass_options
 
 
 class QueryExpression:
     """What ``query_expression()`` returns, in the class body until the class is mapped."""
 
-    __slots__ = ("default_expr",)
+    __slots__ = ("dataclass_options", "default_expr")
 
-    def __init__(self, default_expr: Any) -> None:
+    def __init__(self, default_expr: Any, dataclass_options: dict[str, Any] | None = None) -> None:
         self.default_expr = default_expr
+        #: ``init=``, ``default=``... for ``MappedAsDataclass`` (see dataclass_fields).
+        self.dataclass_options = dataclass_options or {}
+
+    def attribute(self, class_: type, key: str) -> QueryExpressionAttribute:
+        """The descriptor the mapped class gets under ``key``."""
+        return QueryExpressionAttribute(class_, key, self.default_expr)
 
 
 class QueryExpressionAttribute:
@@ -50,6 +57,7 @@ class QueryExpressionAttribute:
 def query_expression(default_expr: Any = None, *, repr: bool = True, **kwargs: Any) -> Any:
     """An attribute filled by ``with_expression()`` at query time (``None`` otherwise, or
     ``default_expr`` selected with each query of the class)."""
+    dataclass_options = take_dataclass_options(kwargs, with_default=True)
     if kwargs:
         raise exc.ArgumentError(
             f"query_expression() does not support {', '.join(sorted(kwargs))}; it takes "
@@ -58,7 +66,7 @@ def query_expression(default_expr: Any = None, *, repr: bool = True, **kwargs: A
     if default_expr is not None:
         element = getattr(default_expr, "__clause_element__", None)
         default_expr = element() if element is not None else default_expr
-    return QueryExpression(default_expr)
+    return QueryExpression(default_expr, dataclass_options)
 
 
 __all__ = ["QueryExpression", "QueryExpressionAttribute", "query_expression"]

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from corral import exc
+from corral.event.dispatch import Dispatch
 from corral.orm.base import NO_VALUE
+from corral.orm.mapping.attribute_events import NO_LISTENERS, fire_collection, fire_set
 from corral.orm.relationships import expressions
 from corral.orm.relationships import in_memory as events
 
@@ -26,6 +28,11 @@ class RelationshipAttribute(Generic[T]):
     ``select(User).join(User.addresses)``, ``User.addresses.any(...)``,
     ``Address.user.has(...)``, ``User.addresses.contains(a)``, ``Address.user == u``.
     """
+
+    #: AttributeEvents listeners (mapping/attribute_events.py), shared with ``rel``.
+    dispatch: Dispatch = NO_LISTENERS
+    #: An ORM attribute (``Mapper.all_orm_descriptors`` lists it).
+    is_attribute = True
 
     def __init__(self, rel: Relationship) -> None:
         self.rel = rel
@@ -72,13 +79,17 @@ class RelationshipAttribute(Generic[T]):
                 "written. Change the relationship that owns the foreign key instead"
             )
         if rel.lazy == "write_only":
-            raise exc.InvalidRequestError(
-                f"{rel.describe()} is a write-only collection; change it with "
-                f"obj.{rel.key}.add(item) / .remove(item), never by assignment"
-            )
+            _fill_write_only(instance, rel, value)
+            return
         if rel.uselist:
+            if self.dispatch.bulk_replace:
+                value = list(value)
+                fire_collection(self.dispatch, self, "bulk_replace", instance, value)
             set_collection(instance, rel, value)
         else:
+            if self.dispatch.set or self.dispatch.modified:
+                old = instance.__dict__.get(self.key, NO_VALUE)
+                value = fire_set(self, instance, value, old)
             events.set_scalar(instance, rel, value)
 
     def __delete__(self, instance: object) -> None:
@@ -125,6 +136,48 @@ class RelationshipAttribute(Generic[T]):
         return expressions.path(self.prop)._join_steps(left, target)
 
 
+class KeyedRelationshipAttribute(RelationshipAttribute[T]):
+    """The class attribute of a dict collection: on objects, a dict view of the members."""
+
+    def __get__(self, instance: object | None, owner: Any) -> Any:
+        members = super().__get__(instance, owner)
+        if instance is None:
+            return members
+        from corral.orm.relationships.keyed_collections import dict_view
+
+        return dict_view(instance, self.rel, members)
+
+    def __set__(self, instance: object, value: Any) -> None:
+        from corral.orm.relationships.keyed_collections import members_of
+
+        super().__set__(instance, members_of(self.rel, value))
+
+
+def _fill_write_only(owner: Any, rel: Relationship, value: Any) -> None:
+    """``Account(transactions=[...])``: a write-only (or dynamic) collection is assigned only
+    before its owner has a row; it then holds those objects, added at the flush."""
+    from corral.orm.mapping.instance_state import state_of
+
+    if state_of(owner).key is not None:
+        if rel.dynamic:
+            raise exc.InvalidRequestError(
+                f"{rel.describe()} is a dynamic collection; change it with "
+                f"obj.{rel.key}.append(item) / .remove(item), not by assignment"
+            )
+        raise exc.InvalidRequestError(
+            f"{rel.describe()} is a write-only collection; change it with "
+            f"obj.{rel.key}.add(item) / .remove(item), never by assignment"
+        )
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise exc.ArgumentError(
+            f"{rel.describe()} is a collection; assign a list of "
+            f"{rel.mapper.class_.__name__} objects, got {type(value).__name__}"
+        )
+    collection = rel.write_only_collection(owner)
+    owner.__dict__[rel.key] = collection
+    collection.add_all(list(value))
+
+
 def set_collection(owner: Any, rel: Relationship, value: Any) -> None:
     """``user.addresses = [...]``: the members that left and joined fire their events."""
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -132,9 +185,7 @@ def set_collection(owner: Any, rel: Relationship, value: Any) -> None:
             f"{rel.describe()} is a collection; assign a list or set of "
             f"{rel.mapper.class_.__name__} objects, got {type(value).__name__}"
         )
-    items = list(value)
-    for item in items:
-        events.check_member(rel, item)
+    items = [events.validated(owner, rel, item) for item in value]
     old = owner.__dict__.get(rel.key, NO_VALUE)
     if old is NO_VALUE:
         old = RelationshipAttribute.__get__(getattr(type(owner), rel.key), owner, type(owner))

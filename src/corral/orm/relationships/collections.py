@@ -66,7 +66,7 @@ class InstrumentedList(list[Any], _Collection):
 
     def append(self, item: Any) -> None:
         owner = self._before_change()
-        events.check_member(self._rel, item)
+        item = events.validated(owner, self._rel, item)
         super().append(item)
         events.appended(owner, self._rel, item)
 
@@ -80,7 +80,7 @@ class InstrumentedList(list[Any], _Collection):
 
     def insert(self, index: SupportsIndex, item: Any) -> None:
         owner = self._before_change()
-        events.check_member(self._rel, item)
+        item = events.validated(owner, self._rel, item)
         super().insert(index, item)
         events.appended(owner, self._rel, item)
 
@@ -157,7 +157,7 @@ class InstrumentedSet(set[Any], _Collection):
         if item in self:
             return
         owner = self._before_change()
-        events.check_member(self._rel, item)
+        item = events.validated(owner, self._rel, item)
         super().add(item)
         events.appended(owner, self._rel, item)
 
@@ -230,3 +230,18 @@ class InstrumentedSet(set[Any], _Collection):
         if item in self:
             self._before_change(quiet=True)
             super().remove(item)
+
+
+#: ``collection_class=MyList``: the instrumented collection class made for each.
+_SUBCLASSES: dict[type, type] = {}
+
+
+def instrumented_subclass(user_class: type) -> type:
+    """An instrumented collection that is also a ``user_class`` (a list or set subclass):
+    its own methods are there, and the list/set changes are instrumented."""
+    made = _SUBCLASSES.get(user_class)
+    if made is None:
+        base = InstrumentedSet if issubclass(user_class, set) else InstrumentedList
+        made = type(f"Instrumented{user_class.__name__}", (base, user_class), {"__slots__": ()})
+        _SUBCLASSES[user_class] = made
+    return made

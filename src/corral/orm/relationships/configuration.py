@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, ForwardRef, Union, cast, get_args, get_origin
 
 from corral import exc
@@ -74,14 +74,32 @@ def from_annotation(rel: Relationship, classes: dict[str, type]) -> tuple[Any, t
         return _from_annotation_text(rel, annotation)
     if get_origin(annotation) is not None and get_args(annotation):
         from corral.orm.base import Mapped
+        from corral.orm.relationships.dynamic import AppenderQuery
         from corral.orm.relationships.write_only import WriteOnlyCollection
 
         if get_origin(annotation) is Mapped:
             annotation = get_args(annotation)[0]
-        elif get_origin(annotation) is WriteOnlyCollection:  # WriteOnlyMapped["Event"]
+        elif get_origin(annotation) in (WriteOnlyCollection, AppenderQuery):
+            # WriteOnlyMapped["Event"], DynamicMapped["Event"]
             target, _, _ = _from_type(rel, get_args(annotation)[0])
             return target, list, False
     return _from_type(rel, annotation)
+
+
+def lazy_from_annotation(rel: Relationship) -> str | None:
+    """``"write_only"`` / ``"dynamic"`` when annotated ``WriteOnlyMapped[...]`` /
+    ``DynamicMapped[...]`` (which choose the collection's kind), else None."""
+    annotation = rel.annotation
+    if isinstance(annotation, str):
+        name = annotation.split("[", 1)[0].strip().rpartition(".")[2]
+    else:
+        origin = get_origin(annotation)
+        name = getattr(origin, "__name__", "")
+    if name in ("WriteOnlyMapped", "WriteOnlyCollection"):
+        return "write_only"
+    if name in ("DynamicMapped", "AppenderQuery"):
+        return "dynamic"
+    return None
 
 
 def _from_type(rel: Relationship, annotation: Any) -> tuple[Any, type | None, bool]:
@@ -90,6 +108,9 @@ def _from_type(rel: Relationship, annotation: Any) -> tuple[Any, type | None, bo
         (inner,) = get_args(annotation)
         target, _, _ = _from_type(rel, inner)
         return target, origin, False
+    if origin in (dict, Mapping, MutableMapping) and len(get_args(annotation)) == 2:
+        target, _, _ = _from_type(rel, get_args(annotation)[1])  # dict[str, "Note"]
+        return target, dict, False
     if origin is Union or type(annotation).__name__ == "UnionType":
         members = [a for a in get_args(annotation) if a is not type(None)]
         if len(members) == 1:
@@ -115,9 +136,14 @@ def _from_node(rel: Relationship, node: ast.expr, text: str) -> tuple[Any, type 
         name = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
         if name == "Mapped":
             return _from_node(rel, node.slice, text)
-        if name in ("WriteOnlyMapped", "WriteOnlyCollection"):
+        if name in ("WriteOnlyMapped", "WriteOnlyCollection", "DynamicMapped", "AppenderQuery"):
             target, _, _ = _from_node(rel, node.slice, text)
             return target, list, False
+        if name in ("dict", "Dict", "Mapping", "MutableMapping") and isinstance(
+            node.slice, ast.Tuple
+        ):
+            target, _, _ = _from_node(rel, node.slice.elts[-1], text)
+            return target, dict, False
         if name in ("list", "List", "set", "Set"):
             target, _, _ = _from_node(rel, node.slice, text)
             return target, list if name.lower() == "list" else set, False

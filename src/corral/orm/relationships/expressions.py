@@ -102,7 +102,9 @@ class RelationshipPath:
         """The FROMs to join after ``left``, each with its ON clause; ``target`` ends the path."""
         rel = self.rel
         target_from = self.target_from if target is None else target
-        if target_from._underlying() is not rel.mapper.table:
+        if target_from._underlying() is not rel.mapper.table and not any(
+            f is rel.mapper.table for f in target_from._covers()
+        ):  # (a subclass's join, or with_polymorphic()'s, holds the related table)
             raise exc.ArgumentError(
                 f"join({target_from.describe()}, {self.describe()}): {self.describe()} leads to "
                 f"{rel.mapper.class_.__name__} ({rel.mapper.table.name}), not "
@@ -302,19 +304,32 @@ class RelationshipPath:
 
     def of_type(self, target: Any) -> RelationshipPath:
         """This relationship ending at ``target`` (an ``aliased()`` of the related class)."""
-        if getattr(target, "__mapper__", None) is not self.rel.mapper:
+        target_mapper = getattr(target, "__mapper__", None)
+        subclass = (
+            target_mapper is not None
+            and target_mapper is not self.rel.mapper
+            and target_mapper.inheritance is not None
+            and issubclass(target_mapper.class_, self.rel.mapper.class_)
+        )
+        if target_mapper is not self.rel.mapper and not subclass:
             name = self.rel.mapper.class_.__name__
             raise exc.ArgumentError(
                 f"{self.describe()}.of_type({target!r}): {self.describe()} leads to {name}; "
-                f"pass {name} or aliased({name})"
+                f"pass {name}, a mapped subclass of it, aliased({name}) or with_polymorphic()"
             )
         renamed = {id(self.target_from): target.__table__}
+        criteria = tuple(adapt(c, renamed) for c in self.criteria)
+        if subclass:  # a single-table subclass: its rows only
+            assert target_mapper is not None and target_mapper.inheritance is not None
+            only = target_mapper.inheritance.single_criteria(target.__table__)
+            if only is not None:
+                criteria = (*criteria, only)
         return RelationshipPath(
             self.rel,
             parent=self.parent_from,
             target=target.__table__,
             target_entity=target,
-            criteria=tuple(adapt(c, renamed) for c in self.criteria),
+            criteria=criteria,
         )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
+from corral.orm.mapping.attribute_events import fire_collection, fire_set
 from corral.orm.mapping.instance_state import state_of
 
 if TYPE_CHECKING:
@@ -35,6 +36,13 @@ def check_member(rel: Relationship, item: Any) -> None:
         )
 
 
+def validated(owner: Any, rel: Relationship, item: Any) -> Any:
+    """``item`` checked as a member, through the relationship's ``@validates`` method if any."""
+    check_member(rel, item)
+    validator = rel.parent.validators.get(rel.key)
+    return item if validator is None else validator(owner, rel.key, item)
+
+
 def before_collection_change(owner: Any, rel: Relationship, collection: Any) -> None:
     """Remember the collection's members before its first change since the last flush."""
     state = state_of(owner)
@@ -48,14 +56,26 @@ def _record_scalar(obj: Any, key: str, old: Any) -> None:
         state.record_change(obj, key, old)
 
 
+def _validate_other_side(item: Any, reverse: Relationship, owner: Any) -> None:
+    """The other side's ``@validates`` method sees ``owner`` arrive (include_backrefs)."""
+    validator = reverse.parent.validators.get(reverse.key)
+    if validator is not None and getattr(validator, "include_backrefs", True):
+        validator(item, reverse.key, owner)
+
+
 def appended(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` joined ``owner``'s collection ``rel``."""
+    if rel.dispatch.append or rel.dispatch.modified:
+        fire_collection(rel.dispatch, getattr(type(owner), rel.key), "append", owner, item)
     reverse = rel.reverse
     if reverse is not None:
+        _validate_other_side(item, reverse, owner)
         if reverse.uselist:
             other = collection_for_update(item, reverse)
             if other is not None:
                 other._quiet_append(owner)
+                if reverse.dispatch.listening:
+                    _backref_event(item, reverse, "append", owner)
         else:
             _set_quietly(item, reverse, owner, rel)
     cascade_save(owner, rel, item)
@@ -63,6 +83,8 @@ def appended(owner: Any, rel: Relationship, item: Any) -> None:
 
 def removed(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` left ``owner``'s collection ``rel``."""
+    if rel.dispatch.remove or rel.dispatch.modified:
+        fire_collection(rel.dispatch, getattr(type(owner), rel.key), "remove", owner, item)
     reverse = rel.reverse
     if reverse is None:
         return
@@ -82,7 +104,7 @@ def removed(owner: Any, rel: Relationship, item: Any) -> None:
 def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
     """``obj.<rel> = value`` for a relationship holding one object."""
     if value is not None:
-        check_member(rel, value)
+        value = validated(obj, rel, value)
     d = obj.__dict__
     loaded = rel.key in d
     old = d.get(rel.key, NO_VALUE) if loaded else present_value(obj, rel)
@@ -103,10 +125,13 @@ def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
                 _record_scalar(old, reverse.key, obj)
                 old.__dict__[reverse.key] = None
         if value is not None:
+            _validate_other_side(value, reverse, obj)
             if reverse.uselist:
                 other = collection_for_update(value, reverse)
                 if other is not None:
                     other._quiet_append(obj)
+                    if reverse.dispatch.listening:
+                        _backref_event(value, reverse, "append", obj)
             else:
                 _set_quietly(value, reverse, obj, rel)
     if value is not None:
@@ -116,6 +141,8 @@ def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
 def _set_quietly(item: Any, reverse: Relationship, owner: Any, rel: Relationship) -> None:
     """Point ``item``'s scalar ``reverse`` at ``owner``; ``item`` leaves its previous owner."""
     d = item.__dict__
+    if reverse.dispatch.listening:
+        _backref_event(item, reverse, "set", owner, d.get(reverse.key, NO_VALUE))
     previous = d[reverse.key] if reverse.key in d else present_value(item, reverse)
     if previous is owner:
         d[reverse.key] = owner
@@ -131,6 +158,15 @@ def _set_quietly(item: Any, reverse: Relationship, owner: Any, rel: Relationship
     elif previous.__dict__.get(rel.key, item) is item:  # unloaded: it pointed at item
         _record_scalar(previous, rel.key, item)
         previous.__dict__[rel.key] = None
+
+
+def _backref_event(target: Any, rel: Relationship, event: str, value: Any, old: Any = None) -> None:
+    """The other side of a relationship changed with this one: its listeners hear it."""
+    attribute = getattr(type(target), rel.key)
+    if event == "set":
+        fire_set(attribute, target, value, old)
+    else:
+        fire_collection(rel.dispatch, attribute, event, target, value)
 
 
 def present_value(obj: Any, rel: Relationship) -> Any:

@@ -11,7 +11,6 @@ from corral import exc
 from corral.util.arguments import refuse_unknown
 
 _NOT_YET = "corral does not implement it yet; remove it"
-_DATACLASS = "a dataclass option, and corral has no MappedAsDataclass; remove it"
 
 #: SQLAlchemy's relationship() keywords corral does not implement, with what to do instead.
 UNSUPPORTED_RELATIONSHIP_OPTIONS: dict[str, str] = {
@@ -28,14 +27,11 @@ UNSUPPORTED_RELATIONSHIP_OPTIONS: dict[str, str] = {
     "comparator_factory": _NOT_YET,
     "omit_join": _NOT_YET,
     "raiseload": "use lazy='raise' (or lazy='raise_on_sql')",
-    "query_class": "lazy='dynamic' is not supported; use lazy='write_only'",
+    "query_class": "lazy='dynamic' collections are corral's AppenderQuery; remove it",
     "info": "relationships carry no info dictionary yet; keep that data elsewhere",
     "doc": "relationships carry no docstring yet; remove it",
     "bake_queries": "it has no effect in SQLAlchemy 2.0; remove it",
     "cascade_backrefs": "removed in SQLAlchemy 2.0; remove it",
-    **dict.fromkeys(
-        ("init", "repr", "default", "default_factory", "compare", "kw_only", "hash"), _DATACLASS
-    ),
 }
 
 #: What configures a relationship's join: a backref takes it from the forward side.

@@ -14,6 +14,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.event.dispatch import Dispatch
+from corral.orm.mapping.attribute_events import NO_LISTENERS
+from corral.orm.mapping.dataclass_fields import take_dataclass_options
 from corral.orm.mapping.properties import MapperProperty
 from corral.orm.relationships.annotations import CustomJoin, unmark
 from corral.orm.relationships.configuration import (
@@ -23,6 +26,7 @@ from corral.orm.relationships.configuration import (
     foreign_key_pairs,
     from_annotation,
     has_column_pair,
+    lazy_from_annotation,
     one_constraint,
     pairs_from_condition,
     resolve_mapper,
@@ -30,6 +34,7 @@ from corral.orm.relationships.configuration import (
     resolve_secondary,
 )
 from corral.orm.relationships.direction import Direction
+from corral.orm.relationships.keyed_collections import dict_factory
 from corral.orm.relationships.options import check_backref_options, check_relationship_options
 from corral.sql.conditions import and_
 from corral.sql.elements import ColumnElement
@@ -55,6 +60,7 @@ LAZY_STRATEGIES = {
     "noload": "noload",
     None: "noload",
     "write_only": "write_only",
+    "dynamic": "write_only",  # the same collection, which also answers queries
 }
 
 CASCADE_WORDS = ("save-update", "merge", "refresh-expire", "expunge", "delete", "delete-orphan")
@@ -95,6 +101,9 @@ class Cascade:
 class Relationship(MapperProperty):
     """One side of a relationship between two mapped classes."""
 
+    #: AttributeEvents listeners of its class attribute (mapping/attribute_events.py).
+    dispatch: Dispatch = NO_LISTENERS
+
     def __init__(
         self,
         argument: Any = None,
@@ -122,11 +131,6 @@ class Relationship(MapperProperty):
                 "a relationship declared on the other class, backref creates it"
             )
         if lazy not in LAZY_STRATEGIES:
-            if lazy == "dynamic":
-                raise exc.ArgumentError(
-                    "lazy='dynamic' is not supported; use lazy='write_only' (add(), remove() "
-                    "and select() on a collection that is never loaded whole)"
-                )
             names = ", ".join(repr(k) for k in LAZY_STRATEGIES if isinstance(k, str))
             raise exc.ArgumentError(f"Unknown lazy={lazy!r}; the loader strategies are {names}")
         self.argument = argument
@@ -140,6 +144,10 @@ class Relationship(MapperProperty):
         self.remote_side_argument = remote_side
         self.order_by_argument = order_by
         self.lazy: str = LAZY_STRATEGIES[lazy]
+        #: ``lazy="dynamic"``: the write-only collection is an AppenderQuery.
+        self.dynamic = lazy == "dynamic"
+        #: ``init=``, ``default_factory=``... for ``MappedAsDataclass`` (see dataclass_fields).
+        self.dataclass_options: dict[str, Any] = {}
         # A viewonly relationship writes nothing, so no persistence cascade follows it.
         default_cascade = "none" if viewonly else "save-update, merge"
         self.cascade = Cascade(default_cascade if cascade is None else cascade)
@@ -155,6 +163,8 @@ class Relationship(MapperProperty):
         self.passive_deletes = passive_deletes
         self.post_update = post_update
         self.collection_class_argument = collection_class
+        #: Makes the dict ``obj.<key>`` returns, for dict collections (None: list or set).
+        self.dict_factory = dict_factory(collection_class)
         self.viewonly = viewonly
         self.innerjoin = innerjoin
         # Set when the owning class is mapped:
@@ -212,6 +222,14 @@ class Relationship(MapperProperty):
         if self.configured:
             return
         target, collection, optional = from_annotation(self, classes)
+        implied = lazy_from_annotation(self)
+        if implied is not None and self.lazy != "write_only":
+            if self.lazy != "select":
+                raise exc.ArgumentError(
+                    f"{self.describe()} is annotated as a {implied} collection but has "
+                    f"lazy={self.lazy!r}; remove lazy= (the annotation chooses)"
+                )
+            self.lazy, self.dynamic = "write_only", implied == "dynamic"
         argument = self.argument if self.argument is not None else target
         self.mapper = resolve_mapper(self, argument, classes)
         namespace = evaluation_namespace(self, classes)
@@ -229,14 +247,24 @@ class Relationship(MapperProperty):
         else:
             self.uselist = self.direction is not Direction.MANYTOONE
         del optional
-        if self.collection_class_argument is not None:
+        if self.dict_factory is not None:
+            self.collection_class = list  # the members; the dict is a view of them
+        elif self.collection_class_argument is not None:
             self.collection_class = self.collection_class_argument
+        elif collection is dict:
+            raise exc.ArgumentError(
+                f"{self.describe()}: a dict collection needs its keys; give "
+                "collection_class=attribute_keyed_dict('name') (or column_keyed_dict())"
+            )
         elif collection is not None:
             self.collection_class = collection
-        if self.collection_class not in (list, set):
+        if not (
+            isinstance(self.collection_class, type)
+            and issubclass(self.collection_class, list | set)
+        ):
             raise exc.ArgumentError(
-                f"{self.describe()}: collection_class must be list or set, got "
-                f"{self.collection_class!r}"
+                f"{self.describe()}: collection_class must be list, set (or a subclass) or a "
+                f"dict collection, got {self.collection_class!r}"
             )
         if self.lazy == "write_only" and not self.uselist:
             raise exc.ArgumentError(
@@ -263,13 +291,17 @@ class Relationship(MapperProperty):
                     f"relationship(back_populates={self.key!r})"
                 )
             other.configure(classes)
-            if other.mapper is not self.parent:
+            # (A subclass's relationship may name one that points at its base class.)
+            if other.mapper is not self.parent and not issubclass(
+                self.parent.class_, other.mapper.class_
+            ):
                 raise exc.ArgumentError(
                     f"{self.describe()} and {other.describe()} are declared as two sides of one "
                     f"relationship but {other.describe()} points at {other.mapper.class_.__name__}"
                 )
             self.reverse = other
-            other.reverse = self
+            if other.reverse is None or other.mapper is self.parent:
+                other.reverse = self
         elif self.backref is not None and self.reverse is None:
             if self.custom_join is not None:
                 raise exc.ArgumentError(
@@ -290,23 +322,39 @@ class Relationship(MapperProperty):
 
     def class_attribute(self) -> Any:
         """``User.addresses``: the descriptor for the class and its objects."""
-        from corral.orm.relationships.attribute import RelationshipAttribute
+        from corral.orm.relationships.attribute import (
+            KeyedRelationshipAttribute,
+            RelationshipAttribute,
+        )
 
+        if self.dict_factory is not None:
+            return KeyedRelationshipAttribute(self)
         return RelationshipAttribute(self)
 
     def new_collection(self, owner: Any, members: Iterable[Any] = ()) -> Any:
         """An instrumented collection of this relationship's kind holding ``members`` (no
         events fired)."""
-        from corral.orm.relationships.collections import InstrumentedList, InstrumentedSet
+        from corral.orm.relationships.collections import (
+            InstrumentedList,
+            InstrumentedSet,
+            instrumented_subclass,
+        )
 
-        if self.collection_class is set:
+        kind = self.collection_class
+        if kind is set:
             return InstrumentedSet(owner, self, members)
-        return InstrumentedList(owner, self, members)
+        if kind is list:
+            return InstrumentedList(owner, self, members)
+        return instrumented_subclass(kind)(owner, self, members)
 
     def write_only_collection(self, owner: Any) -> WriteOnlyCollection[Any]:
         """The ``lazy="write_only"`` collection of ``owner``."""
         from corral.orm.relationships.write_only import WriteOnlyCollection
 
+        if self.dynamic:
+            from corral.orm.relationships.dynamic import AppenderQuery
+
+            return AppenderQuery(owner, self)
         return WriteOnlyCollection(owner, self)
 
     def path_from(self, parent: FromClause) -> RelationshipPath:
@@ -317,7 +365,7 @@ class Relationship(MapperProperty):
         return RelationshipPath(self, parent=parent)
 
     def _configure_direct(self, namespace: dict[str, Any]) -> None:
-        parent_table, target_table = self.parent.table, self.mapper.table
+        parent_table, target_table = self.parent.local_table, self.mapper.local_table
         explicit_fks = column_set(self, self.foreign_keys_argument, namespace, "foreign_keys")
         remote = column_set(self, self.remote_side_argument, namespace, "remote_side")
         if self.primaryjoin_argument is not None:
@@ -383,7 +431,7 @@ class Relationship(MapperProperty):
 
     def _configure_many_to_many(self, namespace: dict[str, Any]) -> None:
         assert self.secondary is not None
-        parent_table, target_table = self.parent.table, self.mapper.table
+        parent_table, target_table = self.parent.local_table, self.mapper.local_table
         self.direction = Direction.MANYTOMANY
         secondary_columns: set[Any] = set(self.secondary.columns)
         if not isinstance(self.secondary, Table) and not (
@@ -497,7 +545,10 @@ def relationship(
     with a ``Mapped[...]`` annotation it may be left out. ``secondary`` names the
     association table of a many-to-many.
     """
-    return Relationship(argument, secondary, **check_relationship_options(kwargs))
+    dataclass_options = take_dataclass_options(kwargs, with_default=True)
+    rel = Relationship(argument, secondary, **check_relationship_options(kwargs))
+    rel.dataclass_options = dataclass_options
+    return rel
 
 
 def backref(name: str, **kwargs: Any) -> tuple[str, dict[str, Any]]:

@@ -17,6 +17,8 @@ from corral.orm.mapping.instance_state import state_of
 from corral.orm.relationships import in_memory as events
 from corral.orm.relationships.expressions import lazy_statement
 from corral.sql.conditions import and_
+from corral.sql.dml import Delete, Insert, Update, delete, insert, update
+from corral.sql.elements import literal
 from corral.sql.selectable import Select, select
 
 if TYPE_CHECKING:
@@ -83,20 +85,69 @@ class WriteOnlyCollection(Generic[T]):
     def select(self) -> Select:
         """``SELECT`` of the members (as flushed), to refine with where/order_by/limit."""
         rel = self._rel
+        statement = lazy_statement(rel)
+        base = select(rel.mapper.class_)
+        base._from_obj = list(statement._from_obj)
+        return base.where(self._criteria("select()")).order_by(*rel.order_by)
+
+    def _criteria(self, what: str) -> Any:
+        """The members' rows: the owner's key values bound as SQLAlchemy writes them
+        (``:param_1 = child.parent_id``)."""
+        rel = self._rel
         state = state_of(self._owner)
         if state.key is None:
             raise exc.InvalidRequestError(
-                f"{rel.describe()}.select() needs the {type(self._owner).__name__} to have a "
+                f"{rel.describe()}.{what} needs the {type(self._owner).__name__} to have a "
                 "row; flush the session first"
             )
         values = [getattr(self._owner, column.key) for column in rel.local_columns()]
-        statement = lazy_statement(rel)
         conditions = [
-            column == value for column, value in zip(rel.remote_columns(), values, strict=True)
+            literal(value, column.type) == column
+            for column, value in zip(rel.remote_columns(), values, strict=True)
         ]
-        base = select(rel.mapper.class_)
-        base._from_obj = list(statement._from_obj)
-        return base.where(and_(*conditions, *rel.extra_criteria)).order_by(*rel.order_by)
+        return and_(*conditions, *rel.extra_criteria)
+
+    def _row_criteria(self, what: str) -> Any:
+        """``_criteria`` and, through an association table, its join to the members."""
+        rel = self._rel
+        criteria = self._criteria(what)
+        if rel.secondary is None:
+            return criteria
+        joined = [target == secondary for target, secondary in rel.target_pairs]
+        return and_(criteria, *joined)
+
+    def _direct(self, what: str) -> Relationship:
+        rel = self._rel
+        if rel.secondary is not None:
+            raise exc.InvalidRequestError(
+                f"{rel.describe()}.{what} is for one-to-many collections; this one goes "
+                "through an association table. Write the statement against the tables"
+            )
+        return rel
+
+    def insert(self) -> Insert:
+        """``INSERT`` of new members, with the owner's foreign key values filled in."""
+        rel = self._direct("insert()")
+        if state_of(self._owner).key is None:
+            raise exc.InvalidRequestError(
+                f"{rel.describe()}.insert() needs the {type(self._owner).__name__} to have a "
+                "row; flush the session first"
+            )
+        values = {
+            remote.key: getattr(self._owner, local.key)
+            for local, remote in zip(rel.local_columns(), rel.remote_columns(), strict=True)
+        }
+        return insert(rel.mapper.class_).values(values)
+
+    def update(self) -> Update:
+        """``UPDATE`` of the members' rows, to complete with ``.values()``."""
+        statement: Update = update(self._rel.mapper.class_).where(self._row_criteria("update()"))
+        return statement
+
+    def delete(self) -> Delete:
+        """``DELETE`` of the members' rows."""
+        statement: Delete = delete(self._rel.mapper.class_).where(self._row_criteria("delete()"))
+        return statement
 
     def __iter__(self) -> Iterator[Any]:
         raise self._refusal()

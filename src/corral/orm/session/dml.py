@@ -18,7 +18,7 @@ from corral.engine.result import Result
 from corral.orm.base import NO_VALUE, ObjectStatus
 from corral.orm.mapping.instance_state import state_of
 from corral.orm.mapping.mapper import Mapper
-from corral.orm.session import bulk_dml
+from corral.orm.session import bulk_dml, inheritance_dml
 from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
 from corral.sql.conditions import BooleanClauseList, and_
@@ -107,6 +107,9 @@ def _value(element: ClauseElement, mapper: Mapper) -> Callable[[dict[str, Any]],
         return lambda d: value
     if isinstance(element, Null):
         return lambda d: None
+    if isinstance(element, True_ | False_):
+        constant = isinstance(element, True_)
+        return lambda d: constant
     if isinstance(element, NamedColumn) and element.table is mapper.table:
         key = element.key or element.name
 
@@ -121,6 +124,9 @@ def _value(element: ClauseElement, mapper: Mapper) -> Callable[[dict[str, Any]],
 
 
 def _mapper_for(session: Session, statement: DMLStatement) -> Mapper | None:
+    entity_mapper = getattr(statement._entity, "__mapper__", None)
+    if isinstance(entity_mapper, Mapper) and entity_mapper.inheritance is not None:
+        return entity_mapper
     for obj in session.identity_map.values():
         mapper: Mapper = type(obj).__mapper__
         if mapper.table is statement.table:
@@ -141,6 +147,13 @@ def execute_dml(
         raise exc.ArgumentError(
             f"synchronize_session={mode!r}; use one of 'auto', 'evaluate', 'fetch' or False"
         )
+    if statement._entity is not None and statement._entity.__mapper__.inheritance is not None:
+        statement, params = inheritance_dml.for_single_table(statement, params)
+    if statement._entity is not None and inheritance_dml.writes_several_tables(statement):
+        if isinstance(statement, Update) and isinstance(params, list) and params:
+            return inheritance_dml.joined_bulk_update(session, connection, statement, params, mode)
+        if isinstance(statement, Insert):
+            return inheritance_dml.joined_insert(session, connection, statement, params)
     if statement._entity is not None:  # update(User), insert(User): ORM-enabled
         if isinstance(statement, Update) and isinstance(params, list) and params:
             return bulk_dml.bulk_update(session, connection, statement, params, mode)

@@ -16,6 +16,7 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
+from corral.orm.session import flush_events
 from corral.orm.session.large_sessions import check_size
 from corral.orm.session.transaction import (
     SessionTransaction,
@@ -37,7 +38,9 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
             "Session is already flushing; flush() was called from inside a flush"
         )
     if not (session._new or session._deleted or session._modified):
-        return  # nothing pending (an autoflush before most reads): no lists to build
+        return  # nothing pending (an autoflush before most reads): no lists, no events
+    if session.dispatch.before_flush and (session._new or session._deleted or session.dirty):
+        flush_events.before_flush(session, objects)  # may add, change or delete objects
     new = list(session._new.values())
     deleted = list(session._deleted.values())
     dirty: list[object] = session.dirty
@@ -66,10 +69,20 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
     if properties.PENDING:
         properties.configure_mappers()
     classes: set[Any] = {type(o) for o in (*new, *dirty, *deleted)}
-    if any(cls.__mapper__.relationships for cls in classes):
+    if any(
+        cls.__mapper__.relationships or cls.__mapper__.inheritance is not None for cls in classes
+    ):
         _flush_related(session, transaction, new, dirty, deleted)
         return
     _load_expired_versions(session, [*dirty, *deleted])
+    listening = flush_events.listening(session, classes)
+    if listening:
+        connection = session._connection_for_transaction(transaction)
+        try:
+            flush_events.before_writes(connection, new, dirty, deleted)
+        except BaseException as error:
+            _fail_flush(session, transaction, error)
+            raise
     plan = plan_flush(new, dirty, deleted)
     connection = session._connection_for_transaction(transaction)
     try:
@@ -77,7 +90,15 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
     except BaseException as error:
         _fail_flush(session, transaction, error)
         raise
-    _finalize_flush(session, transaction, plan, dirty)
+    if not listening:
+        _finalize_flush(session, transaction, plan, dirty)
+        return
+    try:
+        with flush_events.after_writes(session, connection, new, dirty, deleted):
+            _finalize_flush(session, transaction, plan, dirty)
+    except BaseException as error:
+        _fail_flush(session, transaction, error)
+        raise
 
 
 def _flush_related(
@@ -93,14 +114,26 @@ def _flush_related(
     connection = session._connection_for_transaction(transaction)
     executed = FlushPlan()
     assigned: list[tuple[object, str]] = []
+    classes: set[Any] = {type(o) for o in (*work.new, *work.dirty, *work.deleted)}
+    listening = flush_events.listening(session, classes)
     try:
+        if listening:
+            flush_events.before_writes(connection, work.new, work.dirty, work.deleted)
         updated = relational_flush.write(connection, work, executed, assigned)
     except BaseException as error:
         for obj, key in assigned:  # generated keys of rows that are rolled back
             obj.__dict__.pop(key, None)
         _fail_flush(session, transaction, error)
         raise
-    _finalize_flush(session, transaction, executed, updated)
+    if not listening:
+        _finalize_flush(session, transaction, executed, updated)
+    else:
+        try:
+            with flush_events.after_writes(session, connection, work.new, work.dirty, work.deleted):
+                _finalize_flush(session, transaction, executed, updated)
+        except BaseException as error:
+            _fail_flush(session, transaction, error)
+            raise
     for obj in [*work.new, *updated]:
         relational_flush.settle_write_only(obj)
 
@@ -144,11 +177,13 @@ def _finalize_flush(
                 session, transaction, mapper, step.objects, step.params, step.server_generated
             )
         elif step.kind is StepKind.UPDATE:
-            reload = set(step.server_generated)
+            # Values the database wrote (a server-side version), and column_property
+            # expressions of the changed row, reload on read.
+            reload = set(step.server_generated) | mapper.expire_on_flush
             for obj in step.objects:
                 state = state_of(obj)
                 state.commit_all()
-                if reload:  # values the database wrote (a server-side version) reload on read
+                if reload:
                     state.expire(obj, reload)
                 transaction.touched[id(obj)] = obj
         else:
@@ -176,7 +211,7 @@ def _finish_inserts(
 ) -> None:
     """The inserted objects become persistent: keys assigned, into the identity map."""
     pk_names = mapper.primary_key_attrs
-    cls = mapper.class_
+    cls = mapper.identity_class
     # Values the database decided (server defaults) reload when read; the same for every row.
     others = {k for k in server_generated if k not in pk_names}
     identity, new, inserted = session.identity_map.objects, session._new, transaction.inserted

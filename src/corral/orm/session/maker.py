@@ -25,7 +25,11 @@ class sessionmaker(Generic[S]):
         self.kw: dict[str, Any] = {"bind": bind, **options}
 
     def __call__(self, **local_options: Any) -> S:
-        return self.class_(**{**self.kw, **local_options})
+        session = self.class_(**{**self.kw, **local_options})
+        dispatch = self.__dict__.get("dispatch")  # listeners on this maker (events.py)
+        if dispatch is not None:
+            session.dispatch = dispatch
+        return session
 
     def configure(self, **options: Any) -> None:
         """Change the options of sessions made from now on."""

@@ -11,6 +11,7 @@ from corral import exc
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
 from corral.orm.mapping.instance_state import NO_CHANGES, NOT_EXPIRED, state_of
 from corral.orm.relationships.write_only import WriteOnlyCollection
+from corral.orm.session.events import fire_object
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -115,6 +116,11 @@ def _collection_changed(original: Any, current: Any) -> bool:
 def detach_all(session: Session) -> None:
     """Detach every object of ``session`` at once (its bookkeeping goes with the dicts)."""
     detached, transient = ObjectStatus.DETACHED, ObjectStatus.TRANSIENT
+    dispatch = session.dispatch
+    if dispatch.persistent_to_detached or dispatch.pending_to_transient:
+        leaving = [*session.identity_map.objects.values()], [*session._new.values()]
+    else:
+        leaving = None
     for obj in session.identity_map.objects.values():
         state = obj.__dict__[STATE_ATTR]
         state.session = None
@@ -128,3 +134,9 @@ def detach_all(session: Session) -> None:
     session._new.clear()
     session._deleted.clear()
     session._modified.clear()
+    if leaving is not None:
+        for obj in leaving[0]:
+            if obj.__dict__[STATE_ATTR].status is detached:
+                fire_object(session, "persistent_to_detached", obj)
+        for obj in leaving[1]:
+            fire_object(session, "pending_to_transient", obj)

@@ -21,7 +21,7 @@ UNSUPPORTED_SESSION_OPTIONS: dict[str, str] = {
     "binds": "a corral Session has one bind; make one Session per database",
     "twophase": "corral has no two-phase commit; commit each database's session on its own",
     "close_resets_only": "close() always resets the Session, which can be used again; remove it",
-    "query_cls": "corral has no legacy Query; use select() with Session.execute()",
+    "query_cls": "Session.query() makes corral's Query, which cannot be replaced; remove it",
     "enable_baked_queries": "corral caches compiled statements by itself; remove it",
 }
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from corral import exc
 from corral.engine.result import Result
 from corral.orm.base import ObjectStatus
-from corral.orm.loading import batches, query_plan
+from corral.orm.loading import batches, polymorphic, query_plan
 from corral.orm.loading import eager as eager_loading
 from corral.orm.loading import entities as loading
 from corral.orm.mapping import properties
@@ -39,6 +39,8 @@ def get(
     pk = _primary_key_tuple(mapper, ident)
     key = mapper.identity_key(pk)
     obj = session.identity_map.get(key)
+    if obj is not None and mapper.inheritance is not None and not isinstance(obj, entity):
+        return None  # the row is another class of the hierarchy
     if obj is not None and not populate_existing and not with_for_update:
         state = state_of(obj)
         if not state.expired:
@@ -48,7 +50,12 @@ def get(
         lock = with_for_update if isinstance(with_for_update, Mapping) else {}
         statement = statement.with_for_update(**lock)
     overwrite = populate_existing or bool(with_for_update)
-    if properties.PENDING or mapper.needs_plan:  # deferred columns, eager loads: the full way
+    if (  # deferred columns, eager loads, a hierarchy, do_orm_execute listeners: the full way
+        properties.PENDING
+        or mapper.needs_plan
+        or mapper.inheritance is not None
+        or session.dispatch.do_orm_execute
+    ):
         result = session._execute(statement, params, {"populate_existing": overwrite})
         found = result.scalars().first()
     else:
@@ -127,6 +134,8 @@ def execute_orm_select(
     if properties.PENDING:
         properties.configure_mappers()
     node = options.get("corral_load_node")
+    if statement._from_obj:
+        statement = polymorphic.adapt_to_unions(statement)
     plan = query_plan.prepare(statement, mappers, node)
     executed = statement if plan is None else query_plan.rewrite(plan)
     yield_per = options.get("yield_per")
@@ -334,8 +343,11 @@ def load_unloaded(
         if not columns:
             return
         condition = and_(*(c == v for c, v in zip(mapper.primary_key, state.key[1], strict=True)))
+        statement = select(*columns).where(condition)
+        if mapper.flush_views[0] is not mapper:  # joined inheritance: the tables joined
+            statement = statement.select_from(mapper.table)
         with session.no_autoflush:
-            row = session.execute(select(*columns).where(condition)).first()
+            row = session.execute(statement).first()
         if row is None:
             name = type(obj).__name__
             vanished(session, obj)

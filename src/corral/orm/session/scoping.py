@@ -24,6 +24,7 @@ from corral.exc import SessionLeakWarning
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.session.maker import sessionmaker
 from corral.orm.session.options import check_session_options
+from corral.orm.session.query import Query
 from corral.orm.session.retry import run_transaction
 from corral.orm.session.session import Session
 from corral.orm.session.transaction import SessionTransaction
@@ -186,6 +187,16 @@ class TaskRegistry(Generic[S]):
 
     def __len__(self) -> int:
         return len(self._by_task)
+
+
+class _QueryProperty:
+    """``Class.query``: a Query of the class on its scoped_session's current session."""
+
+    def __init__(self, scoped: scoped_session[Any]) -> None:
+        self.scoped = scoped
+
+    def __get__(self, instance: object, owner: type[Any]) -> Query[Any]:
+        return Query(owner, self.scoped())
 
 
 class scoped_session(Generic[S]):
@@ -374,6 +385,41 @@ class scoped_session(Generic[S]):
 
     def refresh(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
         self.registry().refresh(obj, attribute_names)
+
+    def query(self, *entities: Any, **unsupported: Any) -> Query[Any]:
+        return self.registry().query(*entities, **unsupported)
+
+    def query_property(self, query_cls: type[Query[Any]] | None = None) -> Any:
+        """A class attribute giving ``Query(cls)`` on the current scope's session
+        (``User.query.filter_by(name="ann").all()``)."""
+        if query_cls is not None and query_cls is not Query:
+            raise exc.ArgumentError(
+                "query_property(query_cls=...) takes only corral's Query; leave it out"
+            )
+        return _QueryProperty(self)
+
+    def bulk_save_objects(
+        self,
+        objects: Iterable[object],
+        return_defaults: bool = False,
+        update_changed_only: bool = True,
+        preserve_order: bool = True,
+    ) -> None:
+        self.registry().bulk_save_objects(
+            objects, return_defaults, update_changed_only, preserve_order
+        )
+
+    def bulk_insert_mappings(
+        self,
+        mapper: Any,
+        mappings: Iterable[Mapping[str, Any]],
+        return_defaults: bool = False,
+        render_nulls: bool = False,
+    ) -> None:
+        self.registry().bulk_insert_mappings(mapper, mappings, return_defaults, render_nulls)
+
+    def bulk_update_mappings(self, mapper: Any, mappings: Iterable[Mapping[str, Any]]) -> None:
+        self.registry().bulk_update_mappings(mapper, mappings)
 
     def rollback(self) -> None:
         self.registry().rollback()

@@ -12,20 +12,23 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, Self, TypeVar, cast
+from typing import Any, Literal, Self, TypeVar, cast, overload
 
 from corral import exc
 from corral.engine.base import Connection
 from corral.engine.deadline import deadline_at
 from corral.engine.result import Result, ScalarResult
 from corral.engine.stats import SessionStats
+from corral.event.dispatch import Dispatch
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import lazy
 from corral.orm.loading.entities import loads_entities, mapped_entities
+from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.mapping.identity_map import IdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.session import (
     binding,
+    bulk_persistence,
     cascades,
     expiring,
     flushing,
@@ -34,7 +37,15 @@ from corral.orm.session import (
     object_states,
     querying,
 )
+from corral.orm.session.events import (
+    SESSION_EVENTS,
+    fire_bulk,
+    fire_object,
+    fire_transaction_end,
+    orm_execute,
+)
 from corral.orm.session.options import check_session_options, execute_options
+from corral.orm.session.query import Query
 from corral.orm.session.transaction import (
     SessionTransaction,
     TransactionStatus,
@@ -47,12 +58,17 @@ from corral.sql.from_statement import FromStatement
 from corral.sql.selectable import Select
 from corral.util.guard import OneThreadGuard
 from corral.util.identity_set import IdentitySet
+from corral.util.row_typing import TP_co
 
 T = TypeVar("T")
 
 
 class Session:
     """Tracks objects, flushes their changes in order, and owns one transaction at a time."""
+
+    #: The listeners of SessionEvents (orm/session/events.py): of the class, of the
+    #: sessionmaker that made the session, or of this session.
+    dispatch: Dispatch = Dispatch(SESSION_EVENTS)
 
     def __init__(
         self,
@@ -63,7 +79,7 @@ class Session:
         autobegin: bool = True,
         info: dict[str, Any] | None = None,
         isolation_level: str | None = None,
-        n_plus_one: str | None = lazy.N_PLUS_ONE_DEFAULT,
+        n_plus_one: str | None = lazy.FROM_ENVIRONMENT,
         n_plus_one_threshold: int = 10,
         join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
         identity_map_warn: int | None = None,
@@ -172,7 +188,7 @@ class Session:
         they had loaded. Objects whose INSERT was rolled back become transient.
         """
         with self._guard:
-            transaction = self._transaction
+            transaction = ending = self._transaction
             inserted: dict[int, object] = {}
             deleted: dict[int, object] = {}
             unfinished = []
@@ -192,6 +208,9 @@ class Session:
                     self._expunge(obj, state_of(obj))
             object_states.detach_all(self)
             self._lazy_loads.reset()  # N+1 counts are per use of the session, close to close
+            while ending is not None and self.dispatch.after_transaction_end:
+                fire_transaction_end(self, ending)
+                ending = ending.parent
 
     def in_transaction(self) -> bool:
         return self._transaction is not None
@@ -241,6 +260,8 @@ class Session:
             while root.parent is not None:
                 root = root.parent
             self._connection, self._owns_connection = binding.open_connection(self, root, options)
+            for listener in self.dispatch.after_begin:
+                listener(self, root, self._connection)
         return self._connection
 
     def connection(self, execution_options: Mapping[str, Any] | None = None) -> Connection:
@@ -260,12 +281,15 @@ class Session:
                 self._commit_transaction(self._transaction)
         if transaction.status is TransactionStatus.FAILED:
             raise self._pending_rollback_error(transaction)
+        for listener in self.dispatch.before_commit:
+            listener(self)
         self.flush()
         if transaction.nested:
             transaction.database_transaction.commit()
             transaction.move(TransactionStatus.COMMITTED)
             transaction.fold_into_parent()
             self._transaction = transaction.parent
+            self._ended(transaction, "after_commit")
             return
         try:
             if transaction.database_transaction is not None and transaction.commits_database:
@@ -275,6 +299,7 @@ class Session:
         transaction.move(TransactionStatus.COMMITTED)
         self._transaction = None
         self._after_commit(transaction)
+        self._ended(transaction, "after_commit")
         for callback in transaction.after_commit:
             callback()
 
@@ -285,6 +310,13 @@ class Session:
         """
         with self._guard:
             self._active_transaction().after_commit.append(callback)
+
+    def _ended(self, transaction: SessionTransaction, event: str) -> None:
+        """Run the listeners of a transaction's end (``event``: after_commit/_rollback)."""
+        for listener in getattr(self.dispatch, event):
+            listener(self)
+        if self.dispatch.after_transaction_end:
+            fire_transaction_end(self, transaction)
 
     def _after_commit(self, transaction: SessionTransaction) -> None:
         for obj in transaction.deleted.values():
@@ -308,6 +340,9 @@ class Session:
             transaction.status = TransactionStatus.ROLLED_BACK
             self._transaction = transaction.parent
             self._restore_after_rollback(transaction)
+        self._ended(transaction, "after_rollback")
+        for listener in self.dispatch.after_soft_rollback:
+            listener(self, transaction)
 
     def _release_connection(self, unfinished: Sequence[SessionTransaction] = ()) -> None:
         """Close a connection the session checked out (the pool rolls back what is open);
@@ -357,10 +392,15 @@ class Session:
         # so a rollback before any flush still expunges what was added.
         transaction = self._transaction or self._autobegin()
         if state.status is ObjectStatus.TRANSIENT:
+            if self.dispatch.before_attach:
+                fire_object(self, "before_attach", obj)
             state.session = self
             state.move(ObjectStatus.PENDING)
             self._new[id(obj)] = obj
             transaction.added[id(obj)] = obj
+            if self.dispatch.transient_to_pending or self.dispatch.after_attach:
+                fire_object(self, "transient_to_pending", obj)
+                fire_object(self, "after_attach", obj)
         elif state.status is ObjectStatus.DETACHED:
             self._attach(obj, state)
         elif state.status is ObjectStatus.DELETED:
@@ -380,11 +420,16 @@ class Session:
                 f"Cannot attach {obj!r}: this session already holds another object with the "
                 f"identity {state.key[1]}; use session.merge(obj) instead"
             )
+        if self.dispatch.before_attach:
+            fire_object(self, "before_attach", obj)
         state.session = self
         state.move(ObjectStatus.PERSISTENT)
         self.identity_map.add(state.key, obj)
         if state.committed_state:
             self._modified[id(obj)] = obj
+        if self.dispatch.detached_to_persistent or self.dispatch.after_attach:
+            fire_object(self, "detached_to_persistent", obj)
+            fire_object(self, "after_attach", obj)
 
     def delete(self, obj: object) -> None:
         """Mark a persistent object for DELETE at the next flush (and cascade ``delete``)."""
@@ -430,8 +475,12 @@ class Session:
         state.session = None
         if state.status is ObjectStatus.PENDING:
             state.status = ObjectStatus.TRANSIENT
+            if self.dispatch.pending_to_transient:
+                fire_object(self, "pending_to_transient", obj)
         elif state.status in (ObjectStatus.PERSISTENT, ObjectStatus.DELETED):
             state.status = ObjectStatus.DETACHED
+            if self.dispatch.persistent_to_detached:
+                fire_object(self, "persistent_to_detached", obj)
 
     def expunge_all(self) -> None:
         with self._guard:
@@ -501,6 +550,24 @@ class Session:
 
     # -- querying -------------------------------------------------------------------------
 
+    @overload
+    def execute(
+        self,
+        statement: Select[TP_co],
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Result[TP_co]: ...
+    @overload
+    def execute(
+        self,
+        statement: ClauseElement,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        bind_arguments: Mapping[str, Any] | None = None,
+    ) -> Result: ...
     def execute(
         self,
         statement: ClauseElement,
@@ -519,13 +586,20 @@ class Session:
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         execution_options: Mapping[str, Any] | None = None,
         bind_arguments: Mapping[str, Any] | None = None,
+        events: bool = True,
     ) -> Result:
+        if events and self.dispatch.do_orm_execute:  # listeners may change or replace it
+            return cast(
+                Result, orm_execute(self, statement, params, execution_options, bind_arguments)
+            )
         options = execute_options(statement, execution_options, bind_arguments)
         statement = carry_streaming(statement, execution_options or {}, "Session.execute()")
         if options.get("autoflush", True):
             self._autoflush()
         connection = self._connection_for_transaction(self._active_transaction())
         if isinstance(statement, Select):
+            if statement._with_options:  # with_loader_criteria() conditions join the WHERE
+                statement = apply_criteria(statement)
             mappers = mapped_entities(statement)
             if loads_entities(statement, mappers):
                 return querying.execute_orm_select(
@@ -536,14 +610,66 @@ class Session:
         if isinstance(statement, DMLStatement):
             from corral.orm.session.dml import execute_dml
 
-            return execute_dml(self, connection, statement, params, options)
+            result = execute_dml(self, connection, statement, params, options)
+            if self.dispatch.after_bulk_update or self.dispatch.after_bulk_delete:
+                fire_bulk(self, statement, params, result)
+            return result
         return connection.execute(statement, params)
 
+    @overload
+    def scalars(
+        self, statement: Select[tuple[T]], params: Any = None, **kw: Any
+    ) -> ScalarResult[T]: ...
+    @overload
+    def scalars(self, statement: ClauseElement, params: Any = None, **kw: Any) -> ScalarResult: ...
     def scalars(self, statement: ClauseElement, params: Any = None, **kw: Any) -> ScalarResult:
         return self.execute(statement, params, **kw).scalars()
 
+    @overload
+    def scalar(self, statement: Select[tuple[T]], params: Any = None, **kw: Any) -> T | None: ...
+    @overload
+    def scalar(self, statement: ClauseElement, params: Any = None, **kw: Any) -> Any: ...
     def scalar(self, statement: ClauseElement, params: Any = None, **kw: Any) -> Any:
         return self.execute(statement, params, **kw).scalar()
+
+    def query(self, *entities: Any, **unsupported: Any) -> Query[Any]:
+        """Legacy (SQLAlchemy 1.x style): a ``Query`` of ``entities`` run by this session."""
+        if unsupported:
+            raise exc.ArgumentError(
+                f"Session.query() takes entities only, not {', '.join(unsupported)}"
+            )
+        return Query(entities, self)
+
+    def bulk_save_objects(
+        self,
+        objects: Iterable[object],
+        return_defaults: bool = False,
+        update_changed_only: bool = True,
+        preserve_order: bool = True,
+    ) -> None:
+        """Legacy: INSERT/UPDATE the objects in batches, without adding them to the session."""
+        with self._guard:
+            bulk_persistence.bulk_save_objects(
+                self, objects, return_defaults, update_changed_only, preserve_order
+            )
+
+    def bulk_insert_mappings(
+        self,
+        mapper: Any,
+        mappings: Iterable[Mapping[str, Any]],
+        return_defaults: bool = False,
+        render_nulls: bool = False,
+    ) -> None:
+        """Legacy: INSERT one row per dict of attribute values, in batches."""
+        with self._guard:
+            bulk_persistence.bulk_insert_mappings(
+                self, mapper, mappings, return_defaults, render_nulls
+            )
+
+    def bulk_update_mappings(self, mapper: Any, mappings: Iterable[Mapping[str, Any]]) -> None:
+        """Legacy: UPDATE one row per dict, by the primary key it holds."""
+        with self._guard:
+            bulk_persistence.bulk_update_mappings(self, mapper, mappings)
 
     def get(
         self,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import NO_VALUE, ObjectStatus
+from corral.orm.mapping.inheritance import flush_table_names
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.in_memory import cascade_saves, related_objects
@@ -111,7 +112,8 @@ def presort(
             if rel.direction is Direction.MANYTOMANY:
                 work.associations.append(change)
             else:
-                work.children.setdefault(rel.mapper.table.name, []).append(change)
+                for name in flush_table_names(rel.mapper):
+                    work.children.setdefault(name, []).append(change)
     for obj in deleted:
         for rel in state_of(obj).mapper.relationships.values():
             if rel.direction is Direction.MANYTOMANY and not (rel.viewonly or rel.passive_deletes):
@@ -171,7 +173,8 @@ def _release_children(session: Session, work: FlushWork, parent: object) -> None
         removed = [c for c in children if id(c) not in work.deleted_ids]
         if removed:
             change = CollectionChange(parent, rel, [], removed)
-            work.children.setdefault(rel.mapper.table.name, []).append(change)
+            for name in flush_table_names(rel.mapper):
+                work.children.setdefault(name, []).append(change)
 
 
 def members_for_delete(session: Session, parent: object, rel: Relationship) -> list[object]:
@@ -183,7 +186,8 @@ def members_for_delete(session: Session, parent: object, rel: Relationship) -> l
     """
     if rel.passive_deletes:
         return related_objects(parent, rel)
-    value = getattr(parent, rel.key)
+    getattr(parent, rel.key)  # loads it; the stored value is the members (a dict is a view)
+    value: Any = parent.__dict__.get(rel.key)
     if rel.lazy == "write_only":
         pending = list(value.pending_added)
         if state_of(parent).key is None:

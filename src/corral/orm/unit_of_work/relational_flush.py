@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from corral.orm.base import NO_VALUE
+from corral.orm.mapping import inheritance
+from corral.orm.mapping.inheritance import view_for
 from corral.orm.mapping.instance_state import state_of
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.unit_of_work import dependencies
@@ -43,12 +45,17 @@ def write(
     dirty_by_table: dict[str, list[object]] = {}
     for objects, grouped in ((work.new, new_by_table), (work.dirty, dirty_by_table)):
         for obj in objects:
-            mapper = state_of(obj).mapper
-            mappers[mapper.table.name] = mapper
-            grouped.setdefault(mapper.table.name, []).append(obj)
-    for obj in work.deleted:
+            # One view per table the object's row spans (itself unless it inherits).
+            for view in state_of(obj).mapper.flush_views:
+                mappers.setdefault(view.table.name, view)
+                grouped.setdefault(view.table.name, []).append(obj)
+    for obj in work.new:
         mapper = state_of(obj).mapper
-        mappers[mapper.table.name] = mapper
+        if mapper.inheritance is not None:
+            inheritance.stamp_identity(mapper, obj)
+    for obj in work.deleted:
+        for view in state_of(obj).mapper.flush_views:
+            mappers.setdefault(view.table.name, view)
     for table_name in work.children:  # children may change without being in the flush
         for change in work.children[table_name]:
             mappers.setdefault(table_name, change.rel.mapper)
@@ -70,8 +77,9 @@ def write(
             if id(obj) not in updated:
                 updated[id(obj)] = obj
                 dirty = [*dirty, obj]
-        for step in _update_steps(mapper, dirty):
-            _run(connection, step, executed)
+        for view, objects in _by_view(dirty, name):
+            for step in _update_steps(view, objects):
+                _run(connection, step, executed)
         if not _refers_to_itself(mapper):
             _table_inserts(connection, work, mapper, new_by_table.get(name, []), executed, assigned)
     _post_updates(connection, dependencies.post_update_rows(work))
@@ -80,11 +88,12 @@ def write(
     _post_updates(connection, dependencies.pre_delete_post_updates(work))
     deleted_by_table: dict[str, list[object]] = {}
     for obj in work.deleted:
-        deleted_by_table.setdefault(state_of(obj).mapper.table.name, []).append(obj)
+        for view in state_of(obj).mapper.flush_views:
+            deleted_by_table.setdefault(view.table.name, []).append(obj)
     for table in reversed(order):
         for wave in dependencies.delete_waves(deleted_by_table.get(table.name, []), table.name):
-            if wave:
-                for step in _delete_steps(mappers[table.name], wave):
+            for view, objects in _by_view(wave, table.name):
+                for step in _delete_steps(view, objects):
                     _run(connection, step, executed)
     return list(updated.values())
 
@@ -101,9 +110,26 @@ def _table_inserts(
     name = mapper.table.name
     for wave in dependencies.depth_order(objects, name):
         dependencies.sync_foreign_keys(work, name, wave, only={id(o) for o in wave})
-        for step in _insert_steps(mapper, wave):
-            _run(connection, step, executed)
-            _assign_keys(step, assigned)
+        for view, run in _by_view(wave, name):
+            for step in _insert_steps(view, run):
+                _run(connection, step, executed)
+                _assign_keys(step, assigned)
+
+
+def _by_view(objects: list[object], table_name: str) -> list[tuple[Mapper, list[object]]]:
+    """Consecutive runs of objects written through the same view of one table (classes of
+    a single-table hierarchy share the table but not their columns)."""
+    runs: list[tuple[Mapper, list[object]]] = []
+    for obj in objects:
+        mapper = state_of(obj).mapper
+        views = mapper.flush_views
+        view = views[0] if len(views) == 1 else view_for(mapper, table_name)
+        assert view is not None
+        if runs and runs[-1][0] is view:
+            runs[-1][1].append(obj)
+        else:
+            runs.append((view, [obj]))
+    return runs
 
 
 def _refers_to_itself(mapper: Mapper) -> bool:

@@ -7,6 +7,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.sql.compiler.display import display_compiler
 
 if TYPE_CHECKING:
     from corral.sql.compiler.compiled import Compiled
@@ -76,13 +77,14 @@ def compile_element(
     element = element._for_display()
     keys = element._display_keys()
     binds: list[BindParameter[Any]]
-    if options.get("literal_binds") and not element.is_ddl:
-        # Values are part of the text: compiled afresh, never cached.
-        binds = []
-        element._key(binds)
-        compiler = target.statement_compiler(target)
-        compiler.literal_binds = True
-        compiled = compiler.compile(element, binds, keys)
-    else:
+    if element.is_ddl:
         compiled, binds = element._compile_for(target, keys)
-    return compiled.with_binds(binds)
+        return compiled.with_binds(binds)
+    # Compiled afresh, never cached, by the dialect's compiler writing SQL as SQLAlchemy
+    # prints it (named parameters, labels, line breaks; see display.py). What runs is
+    # compiled apart (``_compile_for``) and may be spelled more compactly.
+    binds = []
+    element._key(binds)
+    compiler = display_compiler(target.statement_compiler)(target)
+    compiler.literal_binds = bool(options.get("literal_binds"))
+    return compiler.compile(element, binds, keys).with_binds(binds)

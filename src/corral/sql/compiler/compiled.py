@@ -43,6 +43,9 @@ class ParamSlot:
     has_value: bool
     #: A column's client-side default, used when no value is given.
     default: ColumnDefault | None = None
+    #: Printed SQL's expanding IN parameter (``IN (__[POSTCOMPILE_id_1])``): where each of
+    #: its values is among the bind parameters (a tuple of places for a row of values).
+    expanding: tuple[int | tuple[int, ...], ...] | None = None
 
 
 class Compiled:
@@ -113,16 +116,27 @@ class Compiled:
         out: dict[str, Any] = {}
         for slot in self.slots:
             value = None
-            if 0 <= slot.bind_index < len(self._binds):
+            if slot.expanding is not None:
+                value = [self._value_at(place) for place in slot.expanding]
+            elif 0 <= slot.bind_index < len(self._binds):
                 bind = self._binds[slot.bind_index]
                 value = bind.effective_value() if bind.has_value() else None
             out[slot.key] = value
         return out
 
+    def _value_at(self, place: int | tuple[int, ...]) -> Any:
+        if isinstance(place, tuple):
+            return tuple(self._value_at(p) for p in place)
+        if not 0 <= place < len(self._binds):
+            return None
+        bind = self._binds[place]
+        return bind.effective_value() if bind.has_value() else None
+
     @property
     def positional(self) -> bool:
-        """True: corral writes positional placeholders (``?`` or ``%s``) on every dialect;
-        False only for ``str()``'s named ``:name`` form, which is never executed."""
+        """Whether placeholders are positional (``?``, ``%s``) rather than named (``:name``,
+        ``%(name)s``): executed SQL is positional on every dialect; printed SQL is written
+        in the paramstyle SQLAlchemy's default driver uses, named for PostgreSQL."""
         return not self.sql_named
 
     @property

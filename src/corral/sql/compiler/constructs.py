@@ -27,6 +27,7 @@ class ConstructCompiler:
 
     dialect: SQLDialect
     features: Features
+    alias_keyword: str
 
     def process(self, element: ClauseElement, **kw: Any) -> str:
         raise NotImplementedError
@@ -152,7 +153,7 @@ class ConstructCompiler:
             return name
         # Unlike a plain subquery, a lateral one sees the FROMs of the statement it is in.
         inner = self.process(lateral.element, **flags.nested(kw), in_subquery=True)
-        return f"LATERAL ({inner}) AS {name}"
+        return f"LATERAL ({inner}){self.alias_keyword}{name}"
 
     def visit_table_valued(self, element: TableValuedAlias, **kw: Any) -> str:
         if not self.features.table_functions:
@@ -165,7 +166,7 @@ class ConstructCompiler:
         name = self._from_name(element)
         if not kw.get("asfrom"):
             return name
-        sql = f"{self.process(element.function, **flags.plain(kw))} AS {name}"
+        sql = self.table_function(self.process(element.function, **flags.plain(kw)), name)
         if element.derived:
             columns = []
             for column in element.columns:
@@ -175,6 +176,10 @@ class ConstructCompiler:
                 columns.append(spec)
             sql += f"({', '.join(columns)})"
         return sql
+
+    def table_function(self, function: str, name: str) -> str:
+        """A function returning rows, in FROM under ``name``."""
+        return f"{function}{self.alias_keyword}{name}"
 
     def visit_table_valued_column(self, element: TableValuedColumn, **kw: Any) -> str:
         return self._from_name(element.source)

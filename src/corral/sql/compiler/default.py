@@ -6,15 +6,18 @@ from __future__ import annotations
 from collections.abc import Hashable
 from functools import cache
 
+from corral.sql import types as sqltypes
 from corral.sql.compiler.compiled import Compiled
 from corral.sql.compiler.ddl import DDLCompiler
 from corral.sql.compiler.dialect import SQLDialect
 from corral.sql.compiler.display import DisplayStatementCompiler
 from corral.sql.compiler.types import TypeCompiler
 from corral.sql.features import Features
+from corral.sql.type_api import TypeEngine
 
 GENERIC_FEATURES = Features(
     paramstyle="named",
+    shown_paramstyle=None,
     quote_char='"',
     max_bind_params=32766,
     lastrowid=True,
@@ -38,6 +41,7 @@ GENERIC_FEATURES = Features(
     concat_operator=True,
     true_division="cast_numeric",
     limit_for_offset_only="-1",
+    limit_offset_comma=False,
     default_values_insert=True,
     native_boolean=True,
     native_uuid=True,
@@ -50,6 +54,26 @@ GENERIC_FEATURES = Features(
 )
 
 
+class DisplayTypeCompiler(TypeCompiler):
+    """Types as SQLAlchemy prints them with no dialect (``str(Column.type)``, ``str()`` of
+    CREATE TABLE): ``DATETIME``, ``FLOAT``, ``NULL`` for an unknown type."""
+
+    def visit_null(self, type_: TypeEngine) -> str:
+        return "NULL"
+
+    def visit_float(self, type_: sqltypes.Float) -> str:
+        return "FLOAT"
+
+    def visit_datetime(self, type_: sqltypes.DateTime) -> str:
+        return "DATETIME"
+
+    def visit_interval(self, type_: sqltypes.Interval) -> str:
+        return "DATETIME"  # an Interval is stored as a datetime where there is no native one
+
+    def visit_uuid(self, type_: sqltypes.Uuid) -> str:
+        return "CHAR(32)"
+
+
 class GenericDialect(SQLDialect):
     """Writes standard SQL for display; not tied to a database."""
 
@@ -57,7 +81,7 @@ class GenericDialect(SQLDialect):
     features = GENERIC_FEATURES
     statement_compiler = DisplayStatementCompiler
     ddl_compiler = DDLCompiler
-    type_compiler = TypeCompiler
+    type_compiler = DisplayTypeCompiler
 
     def cache_get(self, key: Hashable) -> Compiled | None:
         # Compiled afresh each time: what str() shows (parameter names, the side written

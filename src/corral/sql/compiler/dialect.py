@@ -33,6 +33,8 @@ class SQLDialect:
 
     def __init__(self) -> None:
         self.compiled_cache: OrderedDict[Hashable, Compiled] = OrderedDict()
+        #: How many compiled statements ``compiled_cache`` keeps (0: none).
+        self.compiled_cache_size = COMPILED_CACHE_SIZE
         self.compile_count = 0
         self._type_compiler = self.type_compiler(self)
 
@@ -59,5 +61,5 @@ class SQLDialect:
     def cache_put(self, key: Hashable, compiled: Compiled) -> None:
         self.compile_count += 1
         self.compiled_cache[key] = compiled
-        if len(self.compiled_cache) > COMPILED_CACHE_SIZE:
+        if len(self.compiled_cache) > self.compiled_cache_size:
             self.compiled_cache.popitem(last=False)

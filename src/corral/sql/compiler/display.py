@@ -1,12 +1,15 @@
-"""The compiler behind ``str(statement)``: SQL written as SQLAlchemy 2.0 prints a statement
-compiled without a dialect, so a program's printed SQL reads the same on corral.
+"""The compilers behind ``str(statement)`` and ``statement.compile(dialect=...)``: SQL written as
+SQLAlchemy 2.0 prints a statement, so a program's printed SQL reads the same on corral.
 
-Nothing compiled here is executed. Parameters are named (``:name``, ``:name_1``,
-``:param_1``); anonymous names count per prefix, shared between labels, aliases and
-parameters (``count(:count_2) AS count_1``); every unnamed expression in a SELECT list gets a
-label; a condition marked ``shown_reversed`` (an inferred join's, an object compared with a
-foreign key) is written right side first; IN takes one expanding
-parameter (``IN (__[POSTCOMPILE_id_1])``); JSON is indexed with brackets.
+Nothing compiled here is executed. ``DisplayForm`` is the printed form over any dialect's
+compiler (``display_compiler()`` combines them; the dialect's SQL stays written once):
+parameters are named (``:name``, ``:name_1``, ``:param_1``; in the dialect's
+``shown_paramstyle``, e.g. ``%(name_1)s`` for PostgreSQL); anonymous names count per prefix,
+shared between labels, aliases and parameters (``count(:count_2) AS count_1``); every unnamed
+expression in a SELECT list gets a label; a condition marked ``shown_reversed`` (an inferred
+join's, an object compared with a foreign key) is written right side first; IN takes one
+expanding parameter (``IN (__[POSTCOMPILE_id_1])``). ``DisplayStatementCompiler`` is
+``str()``'s, for no dialect: JSON is indexed with brackets.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
 from corral.sql.compiler import flags
+from corral.sql.compiler.compiled import ParamSlot
 from corral.sql.compiler.statement import StatementCompiler
 from corral.sql.conditions import BooleanClauseList
 from corral.sql.constructs import TypeCoerce
@@ -42,14 +46,19 @@ if TYPE_CHECKING:
 _NOT_A_NAME = re.compile(r"\W")
 
 
-class DisplayStatementCompiler(StatementCompiler):
-    """Writes statements for reading, in SQLAlchemy's default string form."""
+class DisplayForm(StatementCompiler):
+    """Writes statements for reading, as SQLAlchemy prints them; put before a dialect's
+    compiler (see ``display_compiler``)."""
 
     clause_break = " \n"
     limit_break = "\n "
+    after_with_break = "\n "
     returning_include_table = True
     group_assigned_expressions = True
     now_as_current_timestamp = False
+    shows_paramstyle = True
+    #: Printed SQL shows a function's string argument as the parameter it is.
+    function_string_cast = None
 
     def __init__(self, dialect: Any) -> None:
         super().__init__(dialect)
@@ -99,12 +108,15 @@ class DisplayStatementCompiler(StatementCompiler):
             and isinstance(right, Grouping)
             and isinstance(right.element, ClauseList)
             and all(_is_value(c) for c in right.element.clauses)
+            and not (kw.get("literal_binds") or self.literal_binds)
         ):
             # One expanding parameter, as SQLAlchemy shows an in_() of values.
             left = self._operand(element.left, element.operator, False, kw)
             first = right.element.clauses[0]
             prefix = _bind_prefix(first) if isinstance(first, BindParameter) else "param"
             key = self._anon_name(id(first), prefix)
+            rows = tuple(self._expanded_row(c) for c in right.element.clauses)
+            self.slots.append(ParamSlot(key, -1, None, key, True, expanding=rows))
             sql = f"{left} {element.operator.sql} (__[POSTCOMPILE_{key}])"
             return f"({sql})" if element.operator is ops.NOT_IN else sql
         if element.shown_reversed:
@@ -112,7 +124,16 @@ class DisplayStatementCompiler(StatementCompiler):
                 element.right, element.left, element.operator
             )
             return super().visit_binary(shown, **kw)
+        if element.shown_grouped:
+            return f"({super().visit_binary(element, **kw)})"
         return super().visit_binary(element, **kw)
+
+    def _expanded_row(self, value: ClauseElement) -> int | tuple[int, ...]:
+        """Where one value of an expanding IN is among the statement's binds (a tuple of
+        them for a row of values)."""
+        if isinstance(value, Grouping) and isinstance(value.element, ClauseList):
+            return tuple(self._bind_index.get(id(c), -1) for c in value.element.clauses)
+        return self._bind_index.get(id(value), -1)
 
     # -- SELECT list ---------------------------------------------------------------------
 
@@ -182,9 +203,30 @@ class DisplayStatementCompiler(StatementCompiler):
         parts.append("END")
         return " ".join(parts)
 
+
+class DisplayStatementCompiler(DisplayForm):
+    """``str(statement)``: SQLAlchemy's default string form, for no database."""
+
     def json_index_sql(self, element: JSONIndex, kw: dict[str, Any]) -> str:
         document = self.process(element.element, **flags.plain(kw))
         return f"{document}[{self.process(element.native_path, **flags.plain(kw))}]"
+
+
+#: The display form of each dialect compiler, made once.
+_display_compilers: dict[type[StatementCompiler], type[StatementCompiler]] = {}
+
+
+def display_compiler(base: type[StatementCompiler]) -> type[StatementCompiler]:
+    """``base`` (a dialect's compiler) writing SQL as SQLAlchemy prints it for that dialect."""
+    if issubclass(base, DisplayForm):
+        return base
+    combined = _display_compilers.get(base)
+    if combined is None:
+        doc = f"{base.__name__}, as SQLAlchemy prints its SQL."
+        namespace = {"__doc__": doc, **base.shown_as}
+        combined = type(f"Display{base.__name__}", (DisplayForm, base), namespace)
+        _display_compilers[base] = combined
+    return combined
 
 
 def _is_literal(column: ColumnElement[Any]) -> bool:

@@ -39,7 +39,7 @@ def _returning(compiler: StatementCompiler, statement: DMLStatement, supported: 
     for position, column in enumerate(statement._returning):
         columns.append(compiler.process(column, include_table=compiler.returning_include_table))
         compiler.result_columns.append((column.key or f"anon_{position + 1}", column.type))
-    return " RETURNING " + ", ".join(columns)
+    return compiler.returning_sql(columns, [column.type for column in statement._returning])
 
 
 def _given_keys(compiler: StatementCompiler, table: TableClause, consumed: set[str]) -> list[str]:
@@ -94,8 +94,10 @@ def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, An
     sql += upsert_sql(compiler, insert)
     returning = _returning(compiler, insert, compiler.features.insert_returning)
     if not returning and _wants_implicit_returning(compiler, values):
-        pk = ", ".join(compiler.quote(c.name) for c in compiler._primary_key)
-        returning = f" RETURNING {pk}"
+        include_table = compiler.returning_include_table
+        keys = compiler._primary_key
+        pk = [compiler.process(c, include_table=include_table) for c in keys]
+        returning = compiler.returning_sql(pk, [c.type for c in keys])
         compiler._implicit_returning = True
         compiler.result_columns = [(c.key or c.name, c.type) for c in compiler._primary_key]
     return sql + returning

@@ -9,8 +9,8 @@ else is decided by the dialect's ``Features``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
 from corral.sql import operators as ops
@@ -39,6 +39,7 @@ from corral.sql.wrappers import Cast, Grouping, Label
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.dml import Delete, Insert, Update
+    from corral.sql.features import Paramstyle
     from corral.sql.from_clause import CTE, Alias, FromClause, Join, TableClause
     from corral.sql.functions import Case, Function
     from corral.sql.schema import ColumnDefault
@@ -65,14 +66,32 @@ class StatementCompiler(ConstructCompiler):
     #: ``func.now()`` as ``CURRENT_TIMESTAMP``, which every database corral runs on reads.
     clause_break: str = " "
     limit_break: str = " "
+    after_with_break: str = " "
     returning_include_table: bool = False
     group_assigned_expressions: bool = False
     now_as_current_timestamp: bool = True
+    #: Spelling choices above that printed SQL (``compile(dialect=...)``) makes differently
+    #: for this dialect than ``str()`` does, as SQLAlchemy prints them: e.g. SQLite's
+    #: ``CURRENT_TIMESTAMP`` for ``func.now()`` and ``RETURNING id`` (see display.py).
+    shown_as: ClassVar[Mapping[str, object]] = {}
+    #: Parameters written in the dialect's ``shown_paramstyle`` (printed SQL, never executed).
+    shows_paramstyle: bool = False
+    #: How an inner join is written (SQLAlchemy prints ``INNER JOIN`` for MySQL).
+    inner_join_keyword: str = "JOIN"
+    #: What comes between a subquery (or aliased table) in FROM and its name (Oracle: a space).
+    alias_keyword: str = " AS "
+    #: Written after a SELECT that has no FROM (Oracle's ``FROM DUAL``).
+    from_nothing: str = ""
 
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
         self.features = dialect.features
-        self.placeholder = {"qmark": "?", "format": "%s"}.get(self.features.paramstyle, ":")
+        style = self.features.paramstyle
+        if self.shows_paramstyle and self.features.shown_paramstyle is not None:
+            style = self.features.shown_paramstyle
+        self.paramstyle: Paramstyle = style
+        #: The placeholder of a positional style (None: each is written with its name).
+        self.placeholder = {"qmark": "?", "format": "%s"}.get(style)
         self.slots: list[ParamSlot] = []
         self.result_columns: list[tuple[str, TypeEngine]] = []
         self._bind_index: dict[int, int] = {}
@@ -113,7 +132,7 @@ class StatementCompiler(ConstructCompiler):
         if self._ctes:
             recursive = "RECURSIVE " if self._recursive else ""
             ctes = f",{self.clause_break}".join(self._ctes.values())
-            sql = f"WITH {recursive}{ctes}{self.limit_break}{sql}"
+            sql = f"WITH {recursive}{ctes}{self.after_with_break}{sql}"
         keys_out = [name for name, _ in self.result_columns]
         processors = [t.result_processor(self.dialect, None) for _, t in self.result_columns]
         return Compiled(
@@ -127,7 +146,7 @@ class StatementCompiler(ConstructCompiler):
             primary_key=self._primary_key,
             implicit_returning=self._implicit_returning,
             values_span=span,
-            named=self.features.paramstyle == "named",
+            named=self.placeholder is None,
         )
 
     def process(self, element: ClauseElement, **kw: Any) -> str:
@@ -153,7 +172,7 @@ class StatementCompiler(ConstructCompiler):
         return f"{q}{name.replace(q, q + q)}{q}"
 
     def _escape_text(self, text: str) -> str:
-        return text.replace("%", "%%") if self.placeholder == "%s" else text
+        return text.replace("%", "%%") if self.paramstyle in ("format", "pyformat") else text
 
     def _anon(self, element: object, prefix: str = "anon") -> str:
         name = self._anon_names.get(id(element))
@@ -217,7 +236,9 @@ class StatementCompiler(ConstructCompiler):
         has_value = bind is not None and bind.has_value()
         processor = self._slot_processor(type_, label, stored)
         self.slots.append(ParamSlot(key, index, processor, label, has_value, default))
-        return f":{key}" if self.features.paramstyle == "named" else self.placeholder
+        if self.placeholder is not None:
+            return self.placeholder
+        return f"%({key})s" if self.paramstyle == "pyformat" else f":{key}"
 
     def visit_bindparam(self, bind: BindParameter[Any], **kw: Any) -> str:
         if kw.get("literal_binds") or self.literal_binds:
@@ -259,10 +280,12 @@ class StatementCompiler(ConstructCompiler):
         return "NULL"
 
     def visit_true(self, element: True_, **kw: Any) -> str:
-        return "true" if self.features.native_boolean else "1"
+        keyword = self.features.native_boolean or self.features.is_boolean_keyword
+        return "true" if keyword else "1"
 
     def visit_false(self, element: False_, **kw: Any) -> str:
-        return "false" if self.features.native_boolean else "0"
+        keyword = self.features.native_boolean or self.features.is_boolean_keyword
+        return "false" if keyword else "0"
 
     def visit_column(self, column: NamedColumn[Any], **kw: Any) -> str:
         if column.is_literal:
@@ -326,10 +349,8 @@ class StatementCompiler(ConstructCompiler):
     def visit_binary(self, element: BinaryExpression[Any], **kw: Any) -> str:
         op = element.operator
         if op is ops.CONCAT and not self.features.concat_operator:
-            return (
-                f"concat({self.process(element.left, **flags.plain(kw))}, "
-                f"{self.process(element.right, **flags.plain(kw))})"
-            )
+            parts = ", ".join(self.process(p, **flags.plain(kw)) for p in _concatenated(element))
+            return f"concat({parts})"
         if op in (ops.ILIKE, ops.NOT_ILIKE) and not self.features.native_ilike:
             like = "LIKE" if op is ops.ILIKE else "NOT LIKE"
             left = self.process(element.left, **flags.plain(kw))
@@ -346,7 +367,7 @@ class StatementCompiler(ConstructCompiler):
         else:
             left = self._operand(element.left, op, False, kw)
             right = self._operand(element.right, op, True, kw)
-            sql = f"{left} {op.sql} {right}"
+            sql = f"{left} {self._escape_text(op.sql)} {right}"  # ``%`` is ``%%`` with %s
         if element.escape is not None:
             sql += f" ESCAPE {self.render_literal(element.escape)}"
         return sql
@@ -444,9 +465,9 @@ class StatementCompiler(ConstructCompiler):
         if not kw.get("asfrom"):
             return name
         if isinstance(alias.element, FromClause):
-            return f"{self.process(alias.element, **kw)} AS {name}"
+            return f"{self.process(alias.element, **kw)}{self.alias_keyword}{name}"
         inner = self.process(alias.element, **flags.in_from(kw), in_subquery=True)
-        return f"({inner}) AS {name}"
+        return f"({inner}){self.alias_keyword}{name}"
 
     def visit_values(self, element: Any, **kw: Any) -> str:
         from corral.sql.compiler.values import compile_values
@@ -482,13 +503,15 @@ class StatementCompiler(ConstructCompiler):
         keyword = self.join_keyword(join)
         left = self.process(join.left, **kw)
         right = self.process(join.right, **kw)
+        if join.right.visit_name == "join":  # a join joined on the right: its own ON first
+            right = f"({right})"
         on = self.process(join.onclause, **flags.plain(kw))
         return f"{left} {keyword} {right} ON {on}"
 
     def join_keyword(self, join: Join) -> str:
         if join.full:
             return "FULL OUTER JOIN"
-        return "LEFT OUTER JOIN" if join.isouter else "JOIN"
+        return "LEFT OUTER JOIN" if join.isouter else self.inner_join_keyword
 
     # -- SELECT --------------------------------------------------------------------------
 
@@ -506,6 +529,8 @@ class StatementCompiler(ConstructCompiler):
         brk = self.clause_break
         if froms:
             sql += f"{brk}FROM " + ", ".join(self.process(f, asfrom=True, **ckw) for f in froms)
+        else:
+            sql += self.from_nothing
         if select._where:
             sql += f"{brk}WHERE " + self._conditions(select._where, ckw)
         scope = {"label_scope": select._columns_plus_names()}
@@ -558,6 +583,19 @@ class StatementCompiler(ConstructCompiler):
             sql += " ORDER BY " + ", ".join(
                 self.process(o, in_order_by=True, **kw) for o in order_by
             )
+        return sql + self.limit_offset(limit, offset)
+
+    def limit_offset(
+        self, limit: BindParameter[Any] | None, offset: BindParameter[Any] | None
+    ) -> str:
+        """``LIMIT n OFFSET m`` (or what the dialect writes instead), after ORDER BY."""
+        sql = ""
+        if offset is not None and self.features.limit_offset_comma:
+            skip = self.process(offset)  # its placeholder comes first
+            count = (
+                self.process(limit) if limit is not None else self.features.limit_for_offset_only
+            )
+            return f"{self.limit_break}LIMIT {skip}, {count}"
         if limit is not None:
             sql += f"{self.limit_break}LIMIT {self.process(limit)}"
         elif offset is not None and self.features.limit_for_offset_only is not None:
@@ -630,6 +668,10 @@ class StatementCompiler(ConstructCompiler):
 
     # -- INSERT / UPDATE / DELETE (written in compiler/dml.py) ----------------------------
 
+    def returning_sql(self, columns: list[str], types: list[TypeEngine]) -> str:
+        """The RETURNING clause for the columns (written) of the given types."""
+        return " RETURNING " + ", ".join(columns)
+
     def visit_insert(self, insert: Insert, **kw: Any) -> str:
         return dml.compile_insert(self, insert, kw)
 
@@ -638,3 +680,10 @@ class StatementCompiler(ConstructCompiler):
 
     def visit_delete(self, delete: Delete, **kw: Any) -> str:
         return dml.compile_delete(self, delete)
+
+
+def _concatenated(element: ClauseElement) -> list[ClauseElement]:
+    """The operands of a chain of ``||`` (``a || b || c``), in order, for one ``concat()``."""
+    if isinstance(element, BinaryExpression) and element.operator is ops.CONCAT:
+        return [*_concatenated(element.left), *_concatenated(element.right)]
+    return [element]

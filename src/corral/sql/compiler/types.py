@@ -72,6 +72,9 @@ class TypeCompiler:
     def visit_text(self, type_: sqltypes.Text) -> str:
         return "TEXT"
 
+    def visit_char(self, type_: sqltypes.String) -> str:
+        return "CHAR" if type_.length is None else f"CHAR({type_.length})"
+
     def visit_boolean(self, type_: sqltypes.Boolean) -> str:
         return "BOOLEAN"
 

@@ -38,4 +38,4 @@ def compile_values(compiler: StatementCompiler, values: Values, kw: dict[str, An
         compiler.result_columns.extend((c.key or "", c.type) for c in values.columns)
         return body
     columns = f" ({', '.join(names)})" if derived else ""
-    return f"({body}) AS {compiler._from_name(values)}{columns}"
+    return f"({body}){compiler.alias_keyword}{compiler._from_name(values)}{columns}"

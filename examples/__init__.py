@@ -1,0 +1,1 @@
+"""Example applications built on corral (each one started and exercised by the tests)."""

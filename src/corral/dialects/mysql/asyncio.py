@@ -1,0 +1,95 @@
+"""MariaDB/MySQL through aiomysql (PyMySQL's protocol code driven by asyncio).
+
+Errors are PyMySQL's classes, so the sync dialect's classification applies
+as is. The connection runs in autocommit mode; corral sends BEGIN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from corral.dialects.mysql.base import MariaDBDialect, MySQLDialect
+from corral.engine.async_bridge import AsyncDriverConnection, CursorData
+from corral.engine.async_dialect import AsyncDialect
+from corral.engine.network import pop_tcp_settings
+
+#: PyMySQL's SERVER_STATUS_IN_TRANS flag.
+_IN_TRANSACTION = 1
+
+
+class AiomysqlConnection(AsyncDriverConnection):
+    """An ``aiomysql.Connection``."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    async def execute(self, sql: str, args: Any, many: bool) -> CursorData:
+        cursor = await self.raw.cursor()
+        try:
+            if many:
+                await cursor.executemany(sql, args)
+            else:
+                await cursor.execute(sql, args)
+            description = cursor.description
+            rows = list(await cursor.fetchall()) if description is not None else []
+            return CursorData(description, rows, cursor.rowcount, cursor.lastrowid)
+        finally:
+            await cursor.close()
+
+    async def commit(self) -> None:
+        await self.raw.commit()
+
+    async def rollback(self) -> None:
+        if self.raw.server_status & _IN_TRANSACTION:
+            await self.raw.rollback()
+
+    async def close(self) -> None:
+        await self.raw.ensure_closed()
+
+    def terminate(self) -> None:
+        self.raw.close()
+
+    async def ping(self) -> bool:
+        try:
+            await self.raw.ping(reconnect=False)
+        except Exception:
+            return False
+        return True
+
+
+class AiomysqlDialect(AsyncDialect, MySQLDialect):
+    """MySQL through aiomysql (``mysql+aiomysql://``)."""
+
+    driver = "pymysql"  # its errors and converters are PyMySQL's
+    driver_extra = "aiomysql"
+    async_driver = "aiomysql"
+    async_extra = "aiomysql"
+
+    def connect_keywords(self) -> frozenset[str] | None:
+        return None  # aiomysql judges its keywords when connecting
+
+    async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
+        import aiomysql  # type: ignore[import-untyped]
+
+        args = dict(connect_args)
+        pop_tcp_settings(args)
+        if "database" in args:
+            args["db"] = args.pop("database")
+        args.pop("binary_prefix", None)
+        args["autocommit"] = True
+        return AiomysqlConnection(await aiomysql.connect(**args))
+
+
+class AiomysqlMariaDBDialect(AsyncDialect, MariaDBDialect):
+    """MariaDB through aiomysql (``mariadb+aiomysql://``)."""
+
+    driver = "pymysql"
+    driver_extra = "aiomysql"
+    async_driver = "aiomysql"
+    async_extra = "aiomysql"
+
+    def connect_keywords(self) -> frozenset[str] | None:
+        return None
+
+    connect_async = AiomysqlDialect.connect_async

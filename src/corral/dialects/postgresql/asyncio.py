@@ -1,0 +1,235 @@
+"""PostgreSQL through asyncio drivers: psycopg 3's ``AsyncConnection`` and asyncpg.
+
+Both keep the connection in autocommit mode and let corral send BEGIN, as the
+sync dialect does. asyncpg takes ``$1`` placeholders: the ``%s`` ones corral
+compiles for PostgreSQL are rewritten once per statement text and cached,
+with the prepared statement, per connection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from corral.dialects.postgresql.base import PostgreSQLDialect
+from corral.dialects.postgresql.features import FEATURES
+from corral.engine.async_bridge import AsyncDriverConnection, CursorData
+from corral.engine.async_dialect import AsyncDialect
+
+#: Without psycopg's pipelined executemany, RETURNING rows of many sets come from one
+#: multi-row INSERT.
+ASYNC_FEATURES = dataclasses.replace(FEATURES, executemany_returning="multi_values")
+
+
+class PsycopgAsyncConnection(AsyncDriverConnection):
+    """A ``psycopg.AsyncConnection``."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    async def execute(self, sql: str, args: Any, many: bool) -> CursorData:
+        cursor = self.raw.cursor()
+        try:
+            if many:
+                await cursor.executemany(sql, args)
+            else:
+                await cursor.execute(sql, args)
+            description = cursor.description
+            rows = await cursor.fetchall() if description is not None else []
+            return CursorData(description, rows, cursor.rowcount)
+        finally:
+            await cursor.close()
+
+    async def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> CursorData:
+        """BEGIN and the statement in one round trip (psycopg's pipeline mode)."""
+        cursor = self.raw.cursor()
+        try:
+            async with self.raw.pipeline():
+                await self.raw.execute(begin)
+                if many:
+                    await cursor.executemany(sql, args)
+                else:
+                    await cursor.execute(sql, args)
+            description = cursor.description
+            rows = await cursor.fetchall() if description is not None else []
+            return CursorData(description, rows, cursor.rowcount)
+        finally:
+            await cursor.close()
+
+    async def commit(self) -> None:
+        await self.raw.commit()
+
+    async def rollback(self) -> None:
+        await self.raw.rollback()
+
+    async def close(self) -> None:
+        await self.raw.close()
+
+    def terminate(self) -> None:
+        self.raw.pgconn.finish()
+
+
+class PsycopgAsyncDialect(AsyncDialect, PostgreSQLDialect):
+    """PostgreSQL through psycopg 3's asyncio connection (``postgresql+psycopg_async://``)."""
+
+    driver = "psycopg"
+    features = ASYNC_FEATURES
+    async_driver = "psycopg"
+    async_extra = "asyncio"
+
+    def begins_with_statement(self) -> bool:
+        return True
+
+    def do_execute_after_begin(
+        self,
+        dbapi_connection: Any,
+        cursor: Any,
+        begin_sql: str,
+        sql: str,
+        args: Any,
+        many: bool,
+        returning: bool = False,
+    ) -> None:
+        cursor.execute_after_begin(begin_sql, sql, args, many)
+
+    async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
+        import psycopg
+
+        args = dict(connect_args)
+        args["autocommit"] = True
+        return PsycopgAsyncConnection(await psycopg.AsyncConnection.connect(**args))
+
+
+_PLACEHOLDER = re.compile(r"%s|%%")
+#: Statements asyncpg runs with its simple protocol (no prepare, no parameters).
+_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET|START)\b", re.I)
+#: Prepared statements kept per connection.
+STATEMENT_CACHE_SIZE = 200
+
+
+def dollar_placeholders(sql: str) -> str:
+    """``%s`` placeholders numbered ``$1, $2...``; ``%%`` back to ``%``."""
+    count = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group() == "%%":
+            return "%"
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(replace, sql)
+
+
+class AsyncpgConnection(AsyncDriverConnection):
+    """An ``asyncpg.Connection``, with its prepared statements cached by SQL text."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self._statements: OrderedDict[str, tuple[Any, tuple[tuple[Any, ...], ...] | None]] = (
+            OrderedDict()
+        )
+
+    async def _prepared(self, sql: str) -> tuple[Any, tuple[tuple[Any, ...], ...] | None]:
+        entry = self._statements.get(sql)
+        if entry is not None:
+            self._statements.move_to_end(sql)
+            return entry
+        statement = await self.raw.prepare(dollar_placeholders(sql))
+        attributes = statement.get_attributes()
+        description = (
+            tuple((a.name, a.type.oid, None, None, None, None, None) for a in attributes)
+            if attributes
+            else None
+        )
+        entry = (statement, description)
+        self._statements[sql] = entry
+        if len(self._statements) > STATEMENT_CACHE_SIZE:
+            self._statements.popitem(last=False)
+        return entry
+
+    async def execute(self, sql: str, args: Any, many: bool) -> CursorData:
+        if not args and not many and _CONTROL.match(sql):
+            await self.raw.execute(sql.replace("%%", "%"))
+            return CursorData()
+        statement, description = await self._prepared(sql)
+        if many:
+            await statement.executemany([tuple(a) for a in args])
+            return CursorData()
+        records = await statement.fetch(*(args or ()))
+        rows = records  # asyncpg Records index and unpack like tuples
+        return CursorData(description, rows, _rowcount(statement.get_statusmsg(), len(rows)))
+
+    async def commit(self) -> None:
+        if self.raw.is_in_transaction():
+            await self.raw.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        if self.raw.is_in_transaction():
+            await self.raw.execute("ROLLBACK")
+
+    async def close(self) -> None:
+        await self.raw.close()
+
+    def terminate(self) -> None:
+        self.raw.terminate()
+
+
+def _rowcount(status: str | None, rows: int) -> int:
+    """The row count in a command tag (``UPDATE 3``, ``INSERT 0 1``), else the rows read."""
+    if not status:
+        return rows
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else rows
+
+
+class AsyncpgDialect(AsyncDialect, PostgreSQLDialect):
+    """PostgreSQL through asyncpg (``postgresql+asyncpg://``)."""
+
+    driver = "asyncpg"
+    driver_extra = "asyncpg"
+    features = ASYNC_FEATURES
+    async_driver = "asyncpg"
+    async_extra = "asyncpg"
+
+    @property
+    def dbapi(self) -> types.ModuleType:
+        if self._dbapi is None:
+            import asyncpg  # type: ignore[import-untyped]
+
+            module = types.ModuleType("corral_asyncpg_errors")
+            module.Error = (asyncpg.PostgresError, asyncpg.InterfaceError)  # type: ignore[attr-defined]
+            self._dbapi = module
+        return self._dbapi
+
+    def is_dbapi_error(self, error: BaseException) -> bool:
+        if isinstance(error, OverflowError | ConnectionError):
+            return True
+        return isinstance(error, self.dbapi.Error)
+
+    def check_connect_args(self, args: Mapping[str, Any]) -> None:
+        """asyncpg checks its own keywords when connecting."""
+
+    async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
+        import asyncpg
+
+        args = dict(connect_args)
+        translated: dict[str, Any] = {
+            "host": args.pop("host", None),
+            "port": args.pop("port", None),
+            "user": args.pop("user", None),
+            "password": args.pop("password", None),
+            "database": args.pop("dbname", None),
+            "timeout": float(args.pop("connect_timeout", 10)),
+        }
+        args.pop("autocommit", None)
+        for key in [k for k in args if k.startswith(("keepalives", "tcp_"))]:
+            args.pop(key)  # libpq socket options; asyncpg has its own defaults
+        translated.update(args)
+        return AsyncpgConnection(
+            await asyncpg.connect(**{k: v for k, v in translated.items() if v is not None})
+        )

@@ -1,0 +1,312 @@
+"""The bridge from corral's synchronous engine to an asyncio driver on an event loop.
+
+An ``AsyncEngine`` keeps a plain ``Engine`` (its ``sync_engine``) whose DB-API
+connections are ``BridgedConnection`` façades: each driver call they make is
+a coroutine of the asyncio driver, submitted to the event loop and awaited
+there while the calling (worker) thread waits. So corral's compiler,
+transactions, error translation, results and the ORM run unchanged in a
+worker thread, and all I/O happens on the loop, which never blocks.
+
+Called from the loop's own thread (code that forgot an ``await``, a lazy load
+in async code), a façade refuses at once with ``AwaitRequired`` instead of
+blocking the loop. ``LoopPool`` is the sync engine's pool: it hands out
+connections of the asyncio-native ``AsyncPool``, taking the one the async
+caller reserved before leaving the loop when there is one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from corral import exc
+from corral.pool.asyncio import AsyncPool, AsyncPooledConnection
+from corral.pool.checkout_site import CheckoutSite, capture_site
+
+T = TypeVar("T")
+
+_running_loop = asyncio._get_running_loop
+
+
+@dataclass(slots=True)
+class CursorData:
+    """What one statement returned: rows already read, and the cursor's counters."""
+
+    description: Sequence[tuple[Any, ...]] | None = None
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rowcount: int = -1
+    lastrowid: int | None = None
+
+
+class AsyncDriverConnection(ABC):
+    """One connection of an asyncio driver, behind the calls corral needs."""
+
+    #: The driver's own connection object.
+    raw: Any
+
+    @abstractmethod
+    async def execute(self, sql: str, args: Any, many: bool) -> CursorData: ...
+
+    async def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> CursorData:
+        """BEGIN, then the statement; a driver that can pipeline sends both at once."""
+        await self.execute(begin, None, False)
+        return await self.execute(sql, args, many)
+
+    @abstractmethod
+    async def commit(self) -> None: ...
+
+    @abstractmethod
+    async def rollback(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def terminate(self) -> Any:
+        """Close without waiting; may return an awaitable to finish the close on the loop."""
+
+    async def ping(self) -> bool:
+        try:
+            await self.execute("SELECT 1", None, False)
+        except Exception:
+            return False
+        return True
+
+
+def refuse_on_loop(what: str) -> None:
+    """Raise ``AwaitRequired`` when called from a thread running an event loop."""
+    if _running_loop() is not None:
+        raise exc.AwaitRequired(
+            f"{what} needs the database, and was called from the event loop's thread without "
+            "await: corral will not block the loop. In async code await the AsyncSession / "
+            "AsyncConnection method instead, or run synchronous code with "
+            "`await session.run_sync(fn)` / `await connection.run_sync(fn)`."
+        )
+
+
+class LoopBridge:
+    """Runs a driver coroutine on ``loop`` from a worker thread and waits for its result."""
+
+    __slots__ = ("loop",)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        #: Set when the engine is first used on a loop (None while made outside one).
+        self.loop = loop
+
+    def call(self, coro: Coroutine[Any, Any, T], what: str = "This database call") -> T:
+        if _running_loop() is not None:
+            coro.close()
+            refuse_on_loop(what)
+        if self.loop is None:
+            coro.close()
+            raise exc.InvalidRequestError(
+                "This AsyncEngine has not been used on an event loop yet; await its "
+                "connect() / an AsyncSession call in a coroutine first"
+            )
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+
+class BridgedCursor:
+    """A DB-API cursor whose statements run on the loop; rows are read there in full."""
+
+    __slots__ = ("_conn", "_position", "_rows", "arraysize", "description", "lastrowid", "rowcount")
+
+    def __init__(self, connection: BridgedConnection) -> None:
+        self._conn = connection
+        self._rows: list[tuple[Any, ...]] = []
+        self._position = 0
+        self.description: Sequence[tuple[Any, ...]] | None = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+
+    def _take(self, data: CursorData) -> None:
+        self.description = data.description
+        self._rows = data.rows
+        self._position = 0
+        self.rowcount = data.rowcount
+        self.lastrowid = data.lastrowid
+
+    def execute(self, sql: str, args: Any = None) -> None:
+        self._take(self._conn._call(self._conn.driver.execute(sql, args, False)))
+
+    def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> None:
+        driver = self._conn.driver
+        self._take(self._conn._call(driver.execute_after_begin(begin, sql, args, many)))
+
+    def executemany(self, sql: str, args: Any) -> None:
+        self._take(self._conn._call(self._conn.driver.execute(sql, list(args), True)))
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        if self._position >= len(self._rows):
+            return None
+        row = self._rows[self._position]
+        self._position += 1
+        return row
+
+    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        size = self.arraysize if size is None else size
+        start = self._position
+        self._position = min(len(self._rows), start + size)
+        return self._rows[start : self._position]
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        start, self._position = self._position, len(self._rows)
+        return self._rows[start:] if start else self._rows
+
+    def __iter__(self) -> Any:
+        return iter(self.fetchall())
+
+    def nextset(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._rows = []
+
+
+class BridgedConnection:
+    """A DB-API connection over an ``AsyncDriverConnection``, for the sync engine."""
+
+    def __init__(self, driver: AsyncDriverConnection, bridge: LoopBridge) -> None:
+        self.driver = driver
+        self.bridge = bridge
+
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.bridge.call(coro)
+
+    def cursor(self, *args: Any, **kwargs: Any) -> BridgedCursor:
+        return BridgedCursor(self)
+
+    def commit(self) -> None:
+        self._call(self.driver.commit())
+
+    def rollback(self) -> None:
+        self._call(self.driver.rollback())
+
+    def close(self) -> None:
+        self._call(self.driver.close())
+
+    def __getattr__(self, name: str) -> Any:
+        # Flags the dialects read without I/O (sqlite3's in_transaction, PyMySQL's
+        # server_status) come from the driver's connection.
+        return getattr(self.driver.raw, name)
+
+
+@dataclass(slots=True)
+class Reservation:
+    """A pooled connection checked out on the loop for the next call made in a worker thread."""
+
+    pool: AsyncPool
+    record: AsyncPooledConnection | None
+
+
+#: Set (in a copied context) around a call run in a worker thread: the connection to use.
+RESERVED: contextvars.ContextVar[Reservation | None] = contextvars.ContextVar(
+    "corral_reserved_connection", default=None
+)
+
+
+class BridgedCheckout:
+    """One checkout of the sync engine's ``LoopPool``: what a ``Connection`` holds."""
+
+    __slots__ = (
+        "_checked_out_at",
+        "_pool",
+        "_site",
+        "dbapi_connection",
+        "info",
+        "record",
+        "released",
+        "waited",
+    )
+
+    def __init__(self, pool: LoopPool, record: AsyncPooledConnection, site: CheckoutSite) -> None:
+        self._pool = pool
+        self.record = record
+        self._site = site
+        self._checked_out_at = time.monotonic()
+        self.info: dict[Any, Any] = {}
+        #: Seconds spent waiting for the pool (the wait happened on the loop, not counted).
+        self.waited = 0.0
+        #: Given back on the loop: the task resetting it and returning it to the pool.
+        self.released: asyncio.Task[None] | None = None
+        self.dbapi_connection = BridgedConnection(record.connection, pool.bridge)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Roll back and give the connection back to the async pool."""
+        self._pool.give_back(self, discard=False)
+
+    def invalidate(self, exception: BaseException | None = None) -> None:
+        self._pool.give_back(self, discard=True)
+
+
+class LoopPool:
+    """The sync engine's pool: checkouts of an ``AsyncPool`` running on one event loop."""
+
+    def __init__(self, pool: AsyncPool, loop: asyncio.AbstractEventLoop | None) -> None:
+        self.async_pool = pool
+        self.bridge = LoopBridge(loop)
+        self.logging_name = "asyncio"
+
+    def connect(self) -> BridgedCheckout:
+        site = capture_site()
+        reservation = RESERVED.get()
+        if reservation is not None and reservation.pool is self.async_pool:
+            record = reservation.record
+            if record is not None:
+                reservation.record = None
+                return BridgedCheckout(self, record, site)
+        refuse_on_loop("Checking out a connection")
+        record = self.bridge.call(self.async_pool.acquire(site))
+        return BridgedCheckout(self, record, site)
+
+    def give_back(self, checkout: BridgedCheckout, *, discard: bool) -> None:
+        record = checkout.record
+        pool = self.async_pool
+        loop = self.bridge.loop
+        assert loop is not None  # a checkout exists, so the engine was used on a loop
+        if discard:
+            loop.call_soon_threadsafe(lambda: pool.release(record, discard=True))
+        elif _running_loop() is loop:
+            # Given back on the loop (a connection closed there): reset it in a task.
+            task = loop.create_task(pool.release_after_reset(record))
+            _background.add(task)
+            task.add_done_callback(_background.discard)
+            checkout.released = task
+        else:
+            self.bridge.call(pool.release_after_reset(record))
+
+    def reclaim(self, checkout: BridgedCheckout, *, discard: bool = False) -> None:
+        """A checkout whose Connection was collected unclosed (``checkout_guard``)."""
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing to give back to
+            self.give_back(checkout, discard=True)
+
+    def dispose(self, close: bool = True) -> None:
+        loop = self.bridge.loop
+        if loop is None:
+            return  # never used on a loop: nothing was opened
+        if _running_loop() is loop:
+            task = loop.create_task(self.async_pool.dispose())
+            _background.add(task)
+            task.add_done_callback(_background.discard)
+        else:
+            self.bridge.call(self.async_pool.dispose())
+
+    def checkedout(self) -> int:
+        return self.async_pool.checkedout()
+
+    def status(self) -> str:
+        return self.async_pool.status()
+
+    def __repr__(self) -> str:
+        return f"<LoopPool {self.async_pool.status()}>"
+
+
+#: Tasks started from synchronous code on the loop, kept until done.
+_background: set[asyncio.Task[Any]] = set()

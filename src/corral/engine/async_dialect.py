@@ -1,0 +1,60 @@
+"""``AsyncDialect``: what a dialect for an asyncio driver changes in its sync dialect.
+
+Mixed in before the database's dialect class (``class X(AsyncDialect,
+PostgreSQLDialect)``): the compiler, types, features and error classification
+stay the database's; connecting becomes a coroutine returning an
+``AsyncDriverConnection`` (``async_bridge.py``), and the sync-driver
+specialities (pipelines, server-side cursors, C row factories) are off.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from typing import Any
+
+from corral import exc
+from corral.engine.async_bridge import AsyncDriverConnection
+
+
+class AsyncDialect:
+    """Mixin for the dialect of an asyncio driver."""
+
+    is_async = True
+    #: The asyncio driver's module, and the extra that installs it.
+    async_driver = ""
+    async_extra = ""
+
+    def check_async_driver(self) -> None:
+        """Refuse with the extra to install when the asyncio driver is missing; load the
+        module whose exception classes mark driver errors."""
+        if importlib.util.find_spec(self.async_driver) is None:
+            raise exc.ArgumentError(
+                f"The URL names the {self.async_driver} asyncio driver, which is not "
+                f"installed; install it with: pip install corral[{self.async_extra}]"
+            )
+        self.dbapi  # type: ignore[attr-defined]  # noqa: B018 - loads the error classes
+
+    async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
+        """A new connection of the driver, in corral's autocommit-plus-BEGIN mode."""
+        raise NotImplementedError
+
+    def connect(self, connect_args: Mapping[str, Any]) -> Any:
+        driver = getattr(self, "driver_extra", None) or getattr(self, "driver", "")
+        raise exc.ArgumentError(
+            f"{driver} is an asyncio driver: create the engine with "
+            "corral.ext.asyncio.create_async_engine(url) and use it with await, or pick a "
+            f"synchronous driver for create_engine() (e.g. drop '+{driver}' from the URL)"
+        )
+
+    def begins_with_statement(self) -> bool:
+        return False
+
+    def install_row_class(self, cursor: Any, row_class: type) -> bool:
+        return False
+
+    def streaming_cursor(self, dbapi_connection: Any) -> Any:
+        return dbapi_connection.cursor()
+
+    def adopt_connection(self, dbapi_connection: Any) -> None:
+        """Driver connections are put in autocommit mode by ``connect_async``."""

@@ -1,0 +1,227 @@
+"""Making async engines: ``create_async_engine``, ``async_engine_from_config``,
+``create_async_pool_from_url``; the URL picks the asyncio driver's dialect."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from corral import exc
+from corral.engine.async_bridge import LoopBridge
+from corral.engine.url import URL, make_url
+from corral.ext.asyncio.engine import AsyncEngine
+from corral.ext.asyncio.runner import shared_executor
+from corral.pool.asyncio import AsyncPool
+
+#: (database, driver) -> (module, dialect class); driver None is the URL's default.
+ASYNC_DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("postgresql", None): ("corral.dialects.postgresql.asyncio", "PsycopgAsyncDialect"),
+    ("postgresql", "psycopg"): ("corral.dialects.postgresql.asyncio", "PsycopgAsyncDialect"),
+    ("postgresql", "psycopg_async"): ("corral.dialects.postgresql.asyncio", "PsycopgAsyncDialect"),
+    ("postgresql", "asyncpg"): ("corral.dialects.postgresql.asyncio", "AsyncpgDialect"),
+    ("mysql", None): ("corral.dialects.mysql.asyncio", "AiomysqlDialect"),
+    ("mysql", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlDialect"),
+    ("mariadb", None): ("corral.dialects.mysql.asyncio", "AiomysqlMariaDBDialect"),
+    ("mariadb", "aiomysql"): ("corral.dialects.mysql.asyncio", "AiomysqlMariaDBDialect"),
+    ("sqlite", None): ("corral.dialects.sqlite.asyncio", "AiosqliteDialect"),
+    ("sqlite", "aiosqlite"): ("corral.dialects.sqlite.asyncio", "AiosqliteDialect"),
+}
+
+_ACCEPTED = frozenset(
+    {
+        "echo",
+        "pool_size",
+        "max_overflow",
+        "pool_timeout",
+        "pool_recycle",
+        "pool_pre_ping",
+        "pool_use_lifo",
+        "isolation_level",
+        "execution_options",
+        "connect_args",
+        "hide_parameters",
+        "future",
+    }
+)
+
+
+def async_dialect_class(url: URL) -> type[Any]:
+    entry = ASYNC_DIALECTS.get((url.backend_name, url.driver))
+    if entry is None:
+        known = sorted(f"{db}+{drv}" for db, drv in ASYNC_DIALECTS if drv)
+        raise exc.ArgumentError(
+            f"create_async_engine() needs an asyncio driver; {url.drivername!r} in {url} is not "
+            f"one corral knows. Use one of: {', '.join(known)}"
+        )
+    module, name = entry
+    cls: type[Any] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def _check_options(kwargs: Mapping[str, Any], what: str) -> None:
+    unknown = sorted(set(kwargs) - _ACCEPTED)
+    if unknown:
+        raise exc.ArgumentError(
+            f"{what} does not support {', '.join(unknown)}; it takes {', '.join(sorted(_ACCEPTED))}"
+        )
+    if kwargs.get("future", True) is not True:
+        raise exc.ArgumentError(f"{what}: future=False is not supported")
+    for name, kinds in _OPTION_TYPES.items():
+        value = kwargs.get(name)
+        if value is not None and (
+            not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
+        ):
+            raise exc.ArgumentError(
+                f"{what}: {name}={value!r} must be {' or '.join(k.__name__ for k in kinds)}"
+            )
+
+
+#: The types the numeric and flag options take (async_engine_from_config converts text).
+_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "pool_size": (int,),
+    "max_overflow": (int,),
+    "pool_timeout": (int, float),
+    "pool_recycle": (int, float),
+    "pool_pre_ping": (bool,),
+    "pool_use_lifo": (bool,),
+    "echo": (bool,),
+    "hide_parameters": (bool,),
+}
+
+
+def _dialect_for(parsed: URL, kwargs: Mapping[str, Any]) -> Any:
+    dialect = async_dialect_class(parsed)()
+    dialect.check_async_driver()
+    dialect.hide_parameters = bool(kwargs.get("hide_parameters", False))
+    return dialect
+
+
+def _make_pool(
+    parsed: URL,
+    dialect: Any,
+    kwargs: Mapping[str, Any],
+    level: str | None,
+    executor: ThreadPoolExecutor | None,
+) -> AsyncPool:
+    """The AsyncPool of ``parsed``'s driver; new connections get the dialect's settings."""
+    connect_args = {**dialect.create_connect_args(parsed), **kwargs.get("connect_args", {})}
+    memory = dialect.is_memory_database(parsed)
+
+    async def open_connection() -> Any:
+        connection = await dialect.connect_async(connect_args)
+        try:
+            loop = asyncio.get_running_loop()
+            bridge = LoopBridge(loop)
+            await loop.run_in_executor(
+                executor or shared_executor(), _prepare, bridge, dialect, level, connection
+            )
+        except BaseException:
+            pending = connection.terminate()
+            if pending is not None:
+                await pending
+            raise
+        return connection
+
+    async def reset(connection: Any) -> None:
+        await connection.rollback()
+
+    return AsyncPool(
+        open_connection,
+        pool_size=1 if memory else kwargs.get("pool_size", 5),
+        max_overflow=0 if memory else kwargs.get("max_overflow", 10),
+        timeout=float(kwargs.get("pool_timeout", 30.0)),
+        recycle=float(kwargs.get("pool_recycle", -1)),
+        pre_ping=kwargs.get("pool_pre_ping", False),
+        use_lifo=kwargs.get("pool_use_lifo", False),
+        reset=reset,
+    )
+
+
+def create_async_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An ``AsyncEngine`` for ``url``, whose driver must be an asyncio one (psycopg's async
+    connection for ``postgresql://``, asyncpg, aiomysql, aiosqlite)."""
+    _check_options(kwargs, "create_async_engine()")
+    parsed = make_url(url) if isinstance(url, str) else url
+    dialect = _dialect_for(parsed, kwargs)
+    options = dict(kwargs.get("execution_options") or {})
+    level = kwargs.get("isolation_level", options.pop("isolation_level", None))
+    if level is not None:
+        level = dialect.normalize_isolation_level(level)
+    size = kwargs.get("pool_size", 5) + max(0, kwargs.get("max_overflow", 10))
+    executor = ThreadPoolExecutor(
+        max_workers=max(8, size + 4) if kwargs.get("max_overflow", 10) >= 0 else 64,
+        thread_name_prefix="corral-async",
+    )
+    pool = _make_pool(parsed, dialect, kwargs, level, executor)
+    return AsyncEngine(
+        parsed,
+        dialect,
+        pool,
+        executor,
+        echo=bool(kwargs.get("echo", False)),
+        isolation_level=level,
+        execution_options=options,
+    )
+
+
+def create_async_pool_from_url(url: str | URL, **kwargs: Any) -> AsyncPool:
+    """The ``AsyncPool`` ``create_async_engine(url, **kwargs)`` would make, on its own."""
+    _check_options(kwargs, "create_async_pool_from_url()")
+    parsed = make_url(url) if isinstance(url, str) else url
+    dialect = _dialect_for(parsed, kwargs)
+    level = kwargs.get("isolation_level")
+    if level is not None:
+        level = dialect.normalize_isolation_level(level)
+    return _make_pool(parsed, dialect, kwargs, level, None)
+
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+def _from_text(name: str, value: Any) -> Any:
+    kinds = _OPTION_TYPES.get(name)
+    if kinds is None or not isinstance(value, str):
+        return value
+    text = value.strip().lower()
+    if bool in kinds:
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+    elif int in kinds and text.lstrip("-").isdigit():
+        return int(text)
+    elif float in kinds:
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    raise exc.ArgumentError(f"async_engine_from_config: {name}={value!r} is not a valid value")
+
+
+def async_engine_from_config(
+    configuration: Mapping[str, Any], prefix: str = "sqlalchemy.", **kwargs: Any
+) -> AsyncEngine:
+    """``create_async_engine`` from a mapping such as an ini file's section: ``<prefix>url``
+    and ``<prefix><option>`` keys (text values converted); ``kwargs`` override them."""
+    options = {
+        key[len(prefix) :]: _from_text(key[len(prefix) :], value)
+        for key, value in configuration.items()
+        if key.startswith(prefix)
+    }
+    options.update(kwargs)
+    url = options.pop("url", None)
+    if url is None:
+        raise exc.ArgumentError(f"async_engine_from_config: the configuration has no {prefix}url")
+    return create_async_engine(url, **options)
+
+
+def _prepare(bridge: Any, dialect: Any, level: str | None, connection: Any) -> None:
+    """A new connection's on_connect settings and isolation level (in a worker thread)."""
+    from corral.engine.async_bridge import BridgedConnection
+
+    facade = BridgedConnection(connection, bridge)
+    dialect.on_connect(facade)
+    if level is not None and level != "AUTOCOMMIT":
+        dialect.set_isolation_level(facade, level)

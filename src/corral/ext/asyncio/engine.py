@@ -1,0 +1,380 @@
+"""``AsyncEngine``, ``AsyncConnection`` and ``AsyncTransaction`` (made by ``create.py``).
+
+An ``AsyncEngine`` owns an ``AsyncPool`` of the asyncio driver's connections
+and a plain ``Engine`` (``sync_engine``) over it (``corral.engine.async_bridge``).
+Each ``AsyncConnection`` checks a connection out on the loop, wraps it in a
+sync ``Connection`` (``sync_connection``) and runs that connection's calls in a
+worker thread (``runner.py``): the same compiler, transactions, errors and
+results as the sync engine; only the I/O differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import Any, TypeVar
+
+from corral import exc
+from corral.engine.async_bridge import BridgedCheckout, LoopPool
+from corral.engine.base import Connection
+from corral.engine.engine import Engine
+from corral.engine.result import Result, ScalarResult
+from corral.engine.url import URL
+from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
+from corral.ext.asyncio.runner import run_in_worker
+from corral.ext.asyncio.task_guard import OneTaskGuard
+from corral.pool.asyncio import AsyncPool
+
+T = TypeVar("T")
+
+
+class AsyncEngine:
+    """An engine whose connections are awaited; ``sync_engine`` is the Engine underneath."""
+
+    def __init__(
+        self,
+        url: URL,
+        dialect: Any,
+        pool: AsyncPool,
+        executor: ThreadPoolExecutor,
+        *,
+        echo: bool,
+        isolation_level: str | None,
+        execution_options: dict[str, Any],
+    ) -> None:
+        self.url = url
+        self.dialect = dialect
+        self.pool = pool
+        self._executor = executor
+        self._echo = echo
+        self._level = isolation_level
+        self._options = execution_options
+        self._sync_engine: Engine | None = None
+
+    @property
+    def sync_engine(self) -> Engine:
+        """The Engine whose Connections run in worker threads, bound to the running loop
+        (to the first loop that uses it when made outside one)."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        engine = self._sync_engine
+        if engine is not None:
+            loop_pool: LoopPool = engine.pool  # type: ignore[assignment]
+            bridge = loop_pool.bridge
+            if loop is None or bridge.loop is loop:
+                return engine
+            if bridge.loop is None:
+                bridge.loop = loop
+                return engine
+            self._leave_old_loop()
+        loop_pool = LoopPool(self.pool, loop)
+        self._sync_engine = Engine(
+            self.url,
+            self.dialect,
+            loop_pool,  # type: ignore[arg-type]
+            echo=self._echo,
+            isolation_level=self._level,
+            execution_options=self._options,
+        )
+        return self._sync_engine
+
+    def _leave_old_loop(self) -> None:
+        """Used from a new event loop (a second asyncio.run): the old loop's connections
+        cannot serve it; drop the idle ones, refuse if some are still checked out."""
+        if self.pool.checkedout():
+            raise exc.InvalidRequestError(
+                f"This AsyncEngine has {self.pool.checkedout()} connection(s) checked out on "
+                "another event loop; close them there (and await engine.dispose()) before "
+                "using the engine from a new loop"
+            )
+        self.pool.forget_idle()
+
+    @property
+    def name(self) -> str:
+        return str(self.dialect.name)
+
+    @property
+    def driver(self) -> str:
+        return str(self.dialect.driver)
+
+    @property
+    def echo(self) -> bool:
+        return self.sync_engine.echo
+
+    @echo.setter
+    def echo(self, value: bool) -> None:
+        self.sync_engine.echo = value
+
+    def connect(self) -> AsyncConnection:
+        """An ``AsyncConnection``: ``async with engine.connect() as conn`` (or ``await``)."""
+        return AsyncConnection(self)
+
+    def begin(self) -> _EngineBegin:
+        """``async with engine.begin() as conn``: a connection in a transaction committed
+        at the end of the block (rolled back on an error)."""
+        return _EngineBegin(self)
+
+    async def dispose(self, close: bool = True) -> None:
+        """Close the pool's idle connections (checked-out ones close when given back)."""
+        await self.pool.dispose()
+
+    def execution_options(self, **options: Any) -> AsyncEngine:
+        clone = object.__new__(AsyncEngine)
+        clone.__dict__.update(self.__dict__)
+        clone._options = {**self._options, **options}
+        clone._sync_engine = self.sync_engine.execution_options(**options)
+        return clone
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await run_in_worker(fn, *args, executor=self._executor, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"AsyncEngine({self.url})"
+
+
+class _EngineBegin:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._connection = AsyncConnection(engine)
+        self._transaction: AsyncTransaction | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        await self._connection.start()
+        self._transaction = await self._connection.begin()
+        return self._connection
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            assert self._transaction is not None
+            await self._transaction.__aexit__(kind, error, traceback)
+        finally:
+            await self._connection.close()
+
+
+class AsyncConnection:
+    """One checked-out connection; its calls are awaited."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sync_engine = engine.sync_engine
+        self.sync_connection: Connection | None = None
+        self._guard = OneTaskGuard("AsyncConnection")
+
+    @property
+    def dialect(self) -> Any:
+        return self.engine.dialect
+
+    async def start(self) -> AsyncConnection:
+        """Check the connection out (``await engine.connect()`` does this)."""
+        if self.sync_connection is not None:
+            raise exc.InvalidRequestError("This AsyncConnection is already started")
+        sync_engine = self.sync_engine
+
+        def open_connection() -> None:
+            # Takes the connection reserved on the loop; in a worker thread because an
+            # engine with an isolation level sets it on the connection (I/O).
+            self.sync_connection = sync_engine.connect()
+
+        def close_if_opened() -> None:
+            if self.sync_connection is not None:
+                self.sync_connection.close()
+
+        await self.engine._run(open_connection, reserve=self.engine.pool, on_cancel=close_if_opened)
+        return self
+
+    def __await__(self) -> Any:
+        return self.start().__await__()
+
+    async def __aenter__(self) -> AsyncConnection:
+        if self.sync_connection is None:
+            await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await asyncio.shield(self.close())
+
+    def _sync(self) -> Connection:
+        if self.sync_connection is None:
+            raise exc.InvalidRequestError(
+                "This AsyncConnection is not started: use `async with engine.connect() as "
+                "conn` or `conn = await engine.connect()`"
+            )
+        return self.sync_connection
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        connection = self._sync()
+
+        def after_cancel() -> None:
+            connection.rollback()
+            connection.close()
+
+        with self._guard:
+            return await self.engine._run(fn, *args, on_cancel=after_cancel, **kwargs)
+
+    @property
+    def closed(self) -> bool:
+        return self.sync_connection is None or self.sync_connection.closed
+
+    @property
+    def invalidated(self) -> bool:
+        return self.sync_connection is not None and self.sync_connection.invalidated
+
+    async def close(self) -> None:
+        """Roll back anything open and give the connection back to the pool."""
+        connection = self.sync_connection
+        if connection is None or connection.closed:
+            return
+        checkout = connection._pooled
+        if connection._isolation_override is None and isinstance(checkout, BridgedCheckout):
+            # Bookkeeping, then the pool's rollback on the loop: no worker thread needed.
+            with self._guard:
+                connection.close()
+            if checkout.released is not None:
+                await asyncio.shield(checkout.released)
+            return
+        await self.engine._run(connection.close)
+
+    async def invalidate(self, exception: BaseException | None = None) -> None:
+        await self._run(self._sync().invalidate, exception)
+
+    async def execute(
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Result:
+        """Execute a statement; the rows come back read in full (``stream()`` for an
+        ``AsyncResult``)."""
+        return await self._run(
+            self._sync().execute, statement, parameters, execution_options=execution_options
+        )
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
+        return await self._run(self._sync().exec_driver_sql, statement, parameters)
+
+    async def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+        result = await self.execute(statement, parameters)
+        return result.scalar()
+
+    async def scalars(
+        self, statement: Any, parameters: Mapping[str, Any] | None = None
+    ) -> ScalarResult:
+        result = await self.execute(statement, parameters)
+        return result.scalars()
+
+    async def stream(
+        self, statement: Any, parameters: Mapping[str, Any] | None = None
+    ) -> AsyncResult:
+        """The statement's result to read with ``async for`` / ``await result.fetchmany()``."""
+        return AsyncResult(await self.execute(statement, parameters))
+
+    async def stream_scalars(
+        self, statement: Any, parameters: Mapping[str, Any] | None = None
+    ) -> AsyncScalarResult:
+        return (await self.stream(statement, parameters)).scalars()
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(sync_connection, *args)`` in a worker thread; its I/O runs on the loop.
+
+        Synchronous code (``metadata.create_all``, a function written for the
+        sync API) works as is.
+        """
+        return await self._run(fn, self._sync(), *args, **kwargs)
+
+    async def commit(self) -> None:
+        await self._run(self._sync().commit)
+
+    async def rollback(self) -> None:
+        await self._run(self._sync().rollback)
+
+    def begin(self) -> AsyncTransaction:
+        """``async with conn.begin():`` or ``await conn.begin()``."""
+        return AsyncTransaction(self, nested=False)
+
+    def begin_nested(self) -> AsyncTransaction:
+        """A SAVEPOINT: ``async with conn.begin_nested():``."""
+        return AsyncTransaction(self, nested=True)
+
+    def in_transaction(self) -> bool:
+        return self._sync().in_transaction()
+
+    def in_nested_transaction(self) -> bool:
+        return self._sync().in_nested_transaction()
+
+    def get_transaction(self) -> Any:
+        return self._sync().get_transaction()
+
+    async def get_raw_connection(self) -> Any:
+        return self._sync().connection
+
+    async def execution_options(self, **options: Any) -> AsyncConnection:
+        await self._run(self._sync().execution_options, **options)
+        return self
+
+    def __repr__(self) -> str:
+        return f"<AsyncConnection {self.engine.url}>"
+
+
+class AsyncTransaction:
+    """A transaction (or savepoint) of an ``AsyncConnection``."""
+
+    def __init__(self, connection: AsyncConnection, *, nested: bool) -> None:
+        self.connection = connection
+        self.nested = nested
+        self.sync_transaction: Any = None
+
+    async def start(self) -> AsyncTransaction:
+        sync = self.connection._sync()
+        begin = sync.begin_nested if self.nested else sync.begin
+        self.sync_transaction = await self.connection._run(begin)
+        return self
+
+    def __await__(self) -> Any:
+        return self.start().__await__()
+
+    @property
+    def is_active(self) -> bool:
+        return self.sync_transaction is not None and self.sync_transaction.is_active
+
+    async def commit(self) -> None:
+        await self.connection._run(self.sync_transaction.commit)
+
+    async def rollback(self) -> None:
+        await self.connection._run(self.sync_transaction.rollback)
+
+    async def __aenter__(self) -> AsyncTransaction:
+        if self.sync_transaction is None:
+            await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self.is_active:
+            return
+        if error is None:
+            await self.commit()
+        else:
+            await asyncio.shield(self.rollback())
+
+
+async def _aiter(result: AsyncResult) -> AsyncIterator[Any]:
+    async for row in result:
+        yield row

@@ -1,0 +1,460 @@
+"""``AsyncSession``, ``AsyncSessionTransaction`` and ``async_sessionmaker``.
+
+An AsyncSession holds a plain ``Session`` (``sync_session``): its identity
+map, unit of work (the I/O-free flush plan and its executor) and loaders are
+the sync ones. Each method that talks to the database runs the sync method in
+a worker thread (``runner.py``) with the connection checked out on the loop
+beforehand; its I/O is awaited on the loop. ``add``, ``expunge``, ``expire``
+and the other in-memory methods stay plain.
+
+Under asyncio an attribute that is not loaded (a lazy relationship, an
+expired column) cannot load itself without blocking the loop: reading it
+raises ``AwaitRequired`` at once, naming it and the fixes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+
+from corral import exc
+from corral.engine.async_bridge import BridgedCheckout
+from corral.engine.result import Result, ScalarResult
+from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine
+from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
+from corral.ext.asyncio.runner import run_in_worker
+from corral.ext.asyncio.task_guard import OneTaskGuard
+from corral.orm.session.session import Session
+from corral.pool.asyncio import AsyncPool
+
+T = TypeVar("T")
+
+_running_loop = asyncio._get_running_loop
+
+
+def _refuse_load(obj: object, key: str | None, relationship: bool) -> None:
+    name = type(obj).__name__
+    what = f"{name}.{key}" if key else f"the expired attributes of {name}"
+    if relationship:
+        fixes = (
+            f"load it with the query (select({name}).options(selectinload({name}.{key}))), "
+            f"await it with `await obj.awaitable_attrs.{key}` (AsyncAttrs), or declare "
+            'it lazy="raise" to catch such reads early'
+        )
+    else:
+        fixes = (
+            "keep values after commit with async_sessionmaker(expire_on_commit=False), "
+            f"`await session.refresh(obj)` first, or `await obj.awaitable_attrs.{key or 'name'}`"
+        )
+    raise exc.AwaitRequired(
+        f"{what} is not loaded, and loading it needs the database: under asyncio an "
+        f"attribute read cannot do I/O without blocking the event loop. Instead, {fixes}."
+    )
+
+
+class AsyncBackedSession(Session):
+    """The sync session of an AsyncSession: refuses to load attributes on the loop."""
+
+    #: The AsyncSession this session serves (``async_session()``).
+    async_owner: AsyncSession | None = None
+
+    def _lazy_load(self, obj: object, rel: Any, params: dict[str, Any]) -> Any:
+        if _running_loop() is not None:
+            _refuse_load(obj, rel.key, True)
+        return super()._lazy_load(obj, rel, params)
+
+    def _load_unloaded(self, obj: object, state: Any, key: str | None = None) -> None:
+        if _running_loop() is not None:
+            _refuse_load(obj, key, False)
+        super()._load_unloaded(obj, state, key)
+
+
+def _sync_bind(bind: Any) -> Any:
+    if isinstance(bind, AsyncEngine):
+        return bind.sync_engine
+    if isinstance(bind, AsyncConnection):
+        return bind._sync()
+    if bind is None:
+        return None
+    raise exc.ArgumentError(
+        f"AsyncSession(bind=...) takes an AsyncEngine or AsyncConnection, got {bind!r}; "
+        "make one with create_async_engine(url)"
+    )
+
+
+class AsyncSession:
+    """A Session whose database calls are awaited (``sqlalchemy.ext.asyncio.AsyncSession``)."""
+
+    sync_session_class: type[Session] = AsyncBackedSession
+
+    def __init__(
+        self,
+        bind: AsyncEngine | AsyncConnection | None = None,
+        *,
+        sync_session_class: type[Session] | None = None,
+        **kw: Any,
+    ) -> None:
+        if "binds" in kw:
+            raise exc.ArgumentError(
+                "AsyncSession(binds=...) is not supported: bind the session to one AsyncEngine"
+            )
+        cls = sync_session_class or self.sync_session_class
+        if not issubclass(cls, AsyncBackedSession):
+            cls = type(f"AsyncBacked{cls.__name__}", (AsyncBackedSession, cls), {})
+        self.bind = bind
+        self.sync_session: Session = cls(_sync_bind(bind), **kw)
+        self.sync_session.async_owner = self  # type: ignore[attr-defined]
+        self._async_engine = (
+            bind if isinstance(bind, AsyncEngine) else bind.engine if bind is not None else None
+        )
+        self._guard = OneTaskGuard("AsyncSession")
+
+    # -- running sync calls ------------------------------------------------
+
+    def _pool_to_reserve(self) -> AsyncPool | None:
+        if self.sync_session._connection is not None or not isinstance(self.bind, AsyncEngine):
+            return None
+        return self.bind.pool
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with self._guard:
+            engine = self._async_engine
+            return await run_in_worker(
+                fn,
+                *args,
+                executor=engine._executor if engine is not None else None,
+                reserve=self._pool_to_reserve(),
+                on_cancel=self.sync_session.rollback,
+                **kwargs,
+            )
+
+    # -- database calls ----------------------------------------------------
+
+    async def execute(
+        self, statement: Any, params: Any = None, *, execution_options: Any = None, **kw: Any
+    ) -> Result:
+        if execution_options is not None:
+            kw["execution_options"] = execution_options
+        return await self._run(self.sync_session.execute, statement, params, **kw)
+
+    async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        return await self._run(self.sync_session.scalar, statement, params, **kw)
+
+    async def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult:
+        return await self._run(self.sync_session.scalars, statement, params, **kw)
+
+    async def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
+        return await self._run(self.sync_session.get, entity, ident, **kw)
+
+    async def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
+        return await self._run(self.sync_session.get_one, entity, ident, **kw)
+
+    async def stream(self, statement: Any, params: Any = None, **kw: Any) -> AsyncResult:
+        """The result to read with ``async for`` (its rows are read before it is returned)."""
+        return AsyncResult(await self.execute(statement, params, **kw))
+
+    async def stream_scalars(
+        self, statement: Any, params: Any = None, **kw: Any
+    ) -> AsyncScalarResult:
+        return (await self.stream(statement, params, **kw)).scalars()
+
+    async def flush(self, objects: Iterable[object] | None = None) -> None:
+        await self._run(self.sync_session.flush, objects)
+
+    async def commit(self) -> None:
+        await self._run(self.sync_session.commit)
+
+    async def rollback(self) -> None:
+        await self._run(self.sync_session.rollback)
+
+    async def close(self) -> None:
+        """Roll back, give the connection back, expunge every object (the session stays usable)."""
+        sync = self.sync_session
+        connection = sync._connection
+        if connection is None and sync._transaction is None:
+            sync.close()  # nothing to give back: no need to leave the loop
+            return
+        checkout = getattr(connection, "_pooled", None)
+        if (
+            connection is not None
+            and sync._owns_connection
+            and connection._isolation_override is None
+            and isinstance(checkout, BridgedCheckout)
+        ):
+            # Closing is bookkeeping plus the pool's rollback, which runs on the loop: no
+            # worker thread needed. Wait for the connection to be back in the pool.
+            with self._guard:
+                sync.close()
+            if checkout.released is not None:
+                await asyncio.shield(checkout.released)
+            return
+        await asyncio.shield(self._run(sync.close))
+
+    async def reset(self) -> None:
+        await self.close()
+
+    async def invalidate(self) -> None:
+        connection = self.sync_session._connection
+        if connection is not None:
+            await self._run(connection.invalidate)
+        await self.close()
+
+    async def refresh(
+        self, obj: object, attribute_names: Iterable[str] | None = None, **kw: Any
+    ) -> None:
+        await self._run(self.sync_session.refresh, obj, attribute_names, **kw)
+
+    async def merge(self, obj: T, *, load: bool = True) -> T:
+        return await self._run(self.sync_session.merge, obj, load=load)
+
+    async def delete(self, obj: object) -> None:
+        await self._run(self.sync_session.delete, obj)
+
+    async def connection(self, execution_options: Mapping[str, Any] | None = None) -> Any:
+        """The sync ``Connection`` of the current transaction (begun if needed)."""
+        return await self._run(self.sync_session.connection, execution_options)
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(sync_session, *args, **kwargs)`` in a worker thread, its I/O on the loop:
+        code written for the sync Session (lazy loads included) runs as is."""
+        return await self._run(fn, self.sync_session, *args, **kwargs)
+
+    def begin(self) -> AsyncSessionTransaction:
+        """``async with session.begin():`` commits at the end of the block."""
+        return AsyncSessionTransaction(self, nested=False)
+
+    def begin_nested(self) -> AsyncSessionTransaction:
+        """``async with session.begin_nested():`` a SAVEPOINT."""
+        return AsyncSessionTransaction(self, nested=True)
+
+    # -- in memory: plain methods ------------------------------------------
+
+    def add(self, obj: object, _warn: bool = True) -> None:
+        self.sync_session.add(obj)
+
+    def add_all(self, objects: Iterable[object]) -> None:
+        self.sync_session.add_all(objects)
+
+    def expunge(self, obj: object) -> None:
+        self.sync_session.expunge(obj)
+
+    def expunge_all(self) -> None:
+        self.sync_session.expunge_all()
+
+    def expire(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
+        self.sync_session.expire(obj, attribute_names)
+
+    def expire_all(self) -> None:
+        self.sync_session.expire_all()
+
+    def is_modified(self, instance: object, include_collections: bool = True) -> bool:
+        return self.sync_session.is_modified(instance, include_collections)
+
+    def in_transaction(self) -> bool:
+        return self.sync_session.in_transaction()
+
+    def in_nested_transaction(self) -> bool:
+        return self.sync_session.in_nested_transaction()
+
+    def get_transaction(self) -> Any:
+        return self.sync_session.get_transaction()
+
+    def get_bind(self, mapper: Any = None) -> Any:
+        return self.sync_session.get_bind(mapper)
+
+    @property
+    def no_autoflush(self) -> Any:
+        return self.sync_session.no_autoflush
+
+    @property
+    def is_active(self) -> bool:
+        return self.sync_session.is_active
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return self.sync_session.info
+
+    @property
+    def identity_map(self) -> Any:
+        return self.sync_session.identity_map
+
+    @property
+    def new(self) -> Any:
+        return self.sync_session.new
+
+    @property
+    def dirty(self) -> Any:
+        return self.sync_session.dirty
+
+    @property
+    def deleted(self) -> Any:
+        return self.sync_session.deleted
+
+    def __contains__(self, obj: object) -> bool:
+        return obj in self.sync_session
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self.sync_session)
+
+    async def __aenter__(self) -> AsyncSession:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await asyncio.shield(self.close())
+
+    @classmethod
+    async def close_all(cls) -> None:
+        """Not supported: corral keeps no registry of sessions (close each one)."""
+        raise exc.InvalidRequestError(
+            "AsyncSession.close_all() is not supported: corral keeps no global registry of "
+            "sessions; close each session (async with ...) or use async_scoped_session.remove()"
+        )
+
+    def __repr__(self) -> str:
+        return f"<AsyncSession bind={self.bind!r}>"
+
+
+class AsyncSessionTransaction:
+    """A transaction (or savepoint) of an AsyncSession; commits at the end of its block."""
+
+    def __init__(self, session: AsyncSession, *, nested: bool) -> None:
+        self.session = session
+        self.nested = nested
+        self.sync_transaction: Any = None
+
+    async def start(self) -> AsyncSessionTransaction:
+        sync = self.session.sync_session
+        if self.nested:
+            self.sync_transaction = await self.session._run(sync.begin_nested)
+        else:
+            self.sync_transaction = sync.begin()  # no I/O: the connection comes on first use
+        return self
+
+    def __await__(self) -> Any:
+        return self.start().__await__()
+
+    @property
+    def is_active(self) -> bool:
+        return self.sync_transaction is not None and self.sync_transaction.is_active
+
+    async def commit(self) -> None:
+        await self.session._run(self.sync_transaction.commit)
+
+    async def rollback(self) -> None:
+        await self.session._run(self.sync_transaction.rollback)
+
+    async def __aenter__(self) -> AsyncSessionTransaction:
+        if self.sync_transaction is None:
+            await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self.is_active:
+            return
+        if error is None:
+            await self.commit()
+        else:
+            await asyncio.shield(self.rollback())
+
+
+class async_sessionmaker:
+    """A factory of AsyncSessions with fixed arguments (``async_sessionmaker(engine)``)."""
+
+    def __init__(
+        self,
+        bind: AsyncEngine | AsyncConnection | None = None,
+        *,
+        class_: type[AsyncSession] = AsyncSession,
+        **kw: Any,
+    ) -> None:
+        self.bind = bind
+        self.class_ = class_
+        self.kw = kw
+
+    def __call__(self, **local_kw: Any) -> AsyncSession:
+        kw = {**self.kw, **local_kw}
+        bind = kw.pop("bind", self.bind)
+        return self.class_(bind, **kw)
+
+    def begin(self) -> _BeginSession:
+        """``async with maker.begin() as session``: committed at the end, then closed."""
+        return _BeginSession(self())
+
+    async def run_transaction(
+        self,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        retries: int = 5,
+        backoff: Callable[[int], float] | None = None,
+        on_retry: Callable[[int, BaseException], object] | None = None,
+    ) -> T:
+        """``await work(session)`` in a new session, committed; retried on serialization
+        failures, deadlocks, lock timeouts and stale versions (``sessionmaker.run_transaction``)."""
+        from corral.ext.asyncio.retry import run_transaction
+
+        return await run_transaction(
+            self, work, retries=retries, backoff=backoff, on_retry=on_retry
+        )
+
+    def configure(self, **kw: Any) -> None:
+        if "bind" in kw:
+            self.bind = kw.pop("bind")
+        self.kw.update(kw)
+
+    def __repr__(self) -> str:
+        return f"async_sessionmaker(bind={self.bind!r}, class_={self.class_.__name__})"
+
+
+class _BeginSession:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.transaction = session.begin()
+
+    async def __aenter__(self) -> AsyncSession:
+        await self.transaction.start()
+        return self.session
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            await self.transaction.__aexit__(kind, error, traceback)
+        finally:
+            await self.session.close()
+
+
+def async_session(session: Session) -> AsyncSession | None:
+    """The AsyncSession whose ``sync_session`` is ``session``, if any."""
+    owner = getattr(session, "async_owner", None)
+    return owner if isinstance(owner, AsyncSession) else None
+
+
+def async_object_session(obj: object) -> AsyncSession | None:
+    """The AsyncSession ``obj`` belongs to, if any."""
+    from corral.orm import object_session
+
+    session = object_session(obj)
+    return None if session is None else async_session(session)
+
+
+async def close_all_sessions() -> None:
+    """Not supported: corral keeps no registry of sessions."""
+    raise exc.InvalidRequestError(
+        "close_all_sessions() is not supported: corral keeps no global registry of sessions; "
+        "close each AsyncSession (async with ...) or use async_scoped_session.remove()"
+    )

@@ -1,0 +1,630 @@
+"""Inheritance mapping: a mapped class whose subclasses are mapped too.
+
+Three ways to store a hierarchy, as SQLAlchemy names them:
+
+* **single table**: a subclass without a table of its own adds its columns to
+  its parent's table; a discriminator column (``polymorphic_on``) says which
+  class each row is, and selecting the subclass adds ``WHERE type IN (...)``.
+* **joined table**: a subclass with its own table holds only its own columns
+  there, its primary key a foreign key to the parent's. The class selects from
+  ``parent JOIN child`` (its ``__table__`` is that join, exposing the mapped
+  columns by attribute name), and a flush writes one row per table: parent
+  first on INSERT (its generated key is copied into the child's row), child
+  first on DELETE.
+* **concrete**: not supported yet (refused by name).
+
+Every class of a hierarchy keys its identity map entries by the base class,
+so one row is one object whichever class it was loaded through, and loading
+through the base builds the subclass the discriminator names.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any, cast
+
+from corral import exc
+from corral.sql.conditions import and_
+from corral.sql.from_clause import ColumnCollection, FromClause, Join
+from corral.sql.schema import Column, ForeignKeyConstraint, Table, UniqueConstraint
+
+if TYPE_CHECKING:
+    from corral.orm.mapping.mapper import Mapper
+
+#: ``__mapper_args__`` keys of inheritance mapping that corral implements.
+INHERITANCE_ARGS = (
+    "polymorphic_on",
+    "polymorphic_identity",
+    "polymorphic_abstract",
+    "polymorphic_load",
+    "inherit_condition",
+    "concrete",
+)
+
+#: Keys SQLAlchemy takes that corral does not implement yet, with what to do instead.
+UNSUPPORTED_ARGS = {
+    "with_polymorphic": "load subclass columns per query with selectinload()/joinedload() or "
+    "read them on access; with_polymorphic in __mapper_args__ is not supported yet",
+    "inherits": "corral takes the parent from the class's bases; remove it",
+    "polymorphic_map": "corral builds the map from each class's polymorphic_identity; remove it",
+}
+
+SINGLE = "single"
+JOINED = "joined"
+BASE = "base"
+CONCRETE = "concrete"
+#: The discriminator column of a concrete hierarchy's UNION (as SQLAlchemy names it).
+CONCRETE_DISCRIMINATOR = "type"
+
+
+class ConcreteBase:
+    """Mixin for the base class of a concrete-table hierarchy: each subclass (mapped with
+    ``"concrete": True``) has a complete table of its own, and querying the base reads
+    the UNION ALL of every class's table (``pjoin``), with a ``type`` column saying which
+    class each row is."""
+
+    __corral_concrete_base__ = True
+
+
+class AbstractConcreteBase(ConcreteBase):
+    """SQLAlchemy's abstract concrete base; corral refuses it when mapped (not supported)."""
+
+    __corral_abstract_concrete__ = True
+
+
+class Inheritance:
+    """Where one mapper stands in its hierarchy: parent, children, discriminator value."""
+
+    def __init__(self, mapper: Mapper, parent: Mapper | None, kind: str) -> None:
+        self.mapper = mapper
+        self.parent = parent
+        self.kind = kind
+        parent_info = parent.inheritance if parent is not None else None
+        #: The root of the hierarchy.
+        self.base: Mapper = parent_info.base if parent_info is not None else mapper
+        #: The attribute holding the discriminator (shared by the hierarchy), if any.
+        self.polymorphic_on: str | None = (
+            parent_info.polymorphic_on if parent_info is not None else None
+        )
+        #: Discriminator value -> mapper, one dict shared by the whole hierarchy.
+        self.identities: dict[Any, Mapper] = (
+            parent_info.identities if parent_info is not None else {}
+        )
+        #: This class's discriminator value (None: not set; such rows load as the base).
+        self.identity: Any = None
+        #: ``polymorphic_abstract=True``: never instantiated, only its subclasses are.
+        self.abstract = False
+        #: ``polymorphic_load=``: "inline" (the base query selects this class's columns) or
+        #: "selectin" (loaded by a second SELECT after the base query), else None.
+        self.load: str | None = None
+        #: The mappers of the direct subclasses.
+        self.children: list[Mapper] = []
+        #: Whether selecting this class needs a load plan: its table's columns are not all
+        #: its own (single-table hierarchies) or subclasses load with it.
+        self.needs_plan = kind == SINGLE
+        #: The base of a concrete hierarchy (``ConcreteBase``): queried through a UNION.
+        self.concrete_base = False
+        #: That UNION's column keys (the attributes of every class, then ``type``).
+        self.union_keys: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<Inheritance {self.mapper.class_.__name__} {self.kind}>"
+
+    def inheriting_descendants(self) -> list[Mapper]:
+        """The mappers below that inherit this one's relationships (not concrete ones)."""
+        out: list[Mapper] = []
+        for child in self.children:
+            assert child.inheritance is not None
+            if child.inheritance.kind != CONCRETE:
+                out.append(child)
+                out.extend(child.inheritance.inheriting_descendants())
+        return out
+
+    def descendants(self) -> list[Mapper]:
+        """Every mapper below this one, depth first."""
+        out: list[Mapper] = []
+        for child in self.children:
+            out.append(child)
+            assert child.inheritance is not None
+            out.extend(child.inheritance.descendants())
+        return out
+
+    def identities_below(self) -> list[Any]:
+        """The discriminator values of this class and every class below it."""
+        found = [] if self.identity is None else [self.identity]
+        for sub in self.descendants():
+            assert sub.inheritance is not None
+            if sub.inheritance.identity is not None:
+                found.append(sub.inheritance.identity)
+        return found
+
+    def all_columns(self) -> dict[str, Column]:
+        """This class's columns and those of every class below it, by attribute."""
+        found = dict(self.mapper.columns_by_key)
+        for sub in self.descendants():
+            for key, column in sub.columns_by_key.items():
+                found.setdefault(key, column)
+        return found
+
+    def single_criteria(self, selectable: FromClause) -> Any:
+        """``type IN (...)`` on ``selectable`` for a single-table subclass, else None."""
+        if self.kind != SINGLE or self.polymorphic_on is None:
+            return None
+        column = self.mapper.columns_by_key[self.polymorphic_on]
+        target = selectable.columns.get(column.key) if selectable is not None else None
+        if target is None:
+            target = column
+        return target.in_(self.identities_below())
+
+
+class InheritanceJoin(Join):
+    """``parent JOIN child`` selected for a joined subclass, its columns keyed by attribute."""
+
+    def __init__(
+        self,
+        left: FromClause,
+        right: Table,
+        onclause: Any,
+        columns: dict[str, Column],
+        *,
+        isouter: bool = False,
+    ) -> None:
+        super().__init__(left, right, onclause, isouter=isouter)
+        self.name = right.name
+        self.local_table = right
+        self._columns = ColumnCollection(f"the columns of {right.name}")
+        for key, column in columns.items():
+            self._columns.add(key, column)
+
+    @property
+    def foreign_keys(self) -> list[Any]:
+        found: list[Any] = []
+        for table in self._covers():
+            if isinstance(table, Table):
+                found.extend(table.foreign_keys)
+        return found
+
+    @property
+    def primary_key(self) -> Any:
+        base = self.left
+        while isinstance(base, Join):
+            base = base.left
+        return getattr(base, "primary_key", None)
+
+
+def mapped_parent(cls: type) -> Mapper | None:
+    """The mapper of the nearest mapped class ``cls`` derives from, if any."""
+    for parent in cls.__mro__[1:]:
+        mapper = parent.__dict__.get("__mapper__")
+        if mapper is not None:
+            found: Mapper = mapper
+            return found
+    return None
+
+
+def take_mapper_args(cls: type, args: dict[str, Any]) -> dict[str, Any]:
+    """Remove the inheritance keys from ``__mapper_args__``; refuse the unsupported ones."""
+    for key, advice in UNSUPPORTED_ARGS.items():
+        if key in args:
+            raise exc.MappingError(
+                f"{cls.__name__}.__mapper_args__[{key!r}] is not supported: {advice}"
+            )
+    taken = {key: args.pop(key) for key in INHERITANCE_ARGS if key in args}
+    load = taken.get("polymorphic_load")
+    if load not in (None, "inline", "selectin"):
+        raise exc.MappingError(
+            f"{cls.__name__}.__mapper_args__['polymorphic_load'] is {load!r}; it takes "
+            "'inline' or 'selectin'"
+        )
+    return taken
+
+
+def add_to_table(table: Table, columns: dict[str, Column], owner: str) -> None:
+    """A single-table subclass's own columns join its parent's table."""
+    for key, column in columns.items():
+        if table.columns.get(key) is not None or column.name in {
+            getattr(c, "name", None) for c in table.columns
+        }:
+            raise exc.MappingError(
+                f"{owner}.{key}: table {table.name!r} already has a column {column.name!r}; "
+                "a single-table subclass adds new columns only (declare shared ones on the "
+                "base class)"
+            )
+        column.table = table
+        table._columns.add(column.key or column.name, column)
+        for fk in column.foreign_keys:
+            if fk.constraint is None:
+                table.constraints.append(ForeignKeyConstraint._from_foreign_key(fk, column, table))
+        if column.unique:
+            unique = UniqueConstraint(column)
+            unique._set_table(table)
+            table.constraints.append(unique)
+        if column.primary_key:
+            raise exc.MappingError(
+                f"{owner}.{key}: a single-table subclass cannot add primary key columns; "
+                "the primary key is the base class's"
+            )
+
+
+def is_concrete(cls: type) -> bool:
+    """Whether ``cls`` is mapped with ``"concrete": True`` (a complete table of its own)."""
+    args = cls.__dict__.get("__mapper_args__") or {}
+    return bool(args.get("concrete"))
+
+
+def base_table(parent: Mapper) -> Table:
+    """The table holding the hierarchy's primary key: its base class's."""
+    root = parent.inheritance.base if parent.inheritance is not None else parent
+    return root.local_table
+
+
+def joined_columns(parent: Mapper, local: Table, own: dict[str, Column]) -> dict[str, Column]:
+    """A joined subclass's mapped columns: the parent's, then its own (a column with the
+    name of an inherited attribute, such as the key referring to the parent's, maps under
+    the parent's attribute and is written through the subclass table's view)."""
+    columns = dict(parent.columns_by_key)
+    for key, column in own.items():
+        if key not in columns:
+            columns[key] = column
+    return columns
+
+
+def join_condition(parent: Mapper, local: Table, given: Any) -> Any:
+    """The ON clause of ``parent JOIN local``: given, or from the foreign keys between them."""
+    if given is not None:
+        return given
+    parent_tables = [view.table for view in parent.flush_views]
+    pairs = []
+    for fk in local.foreign_keys:
+        for table in parent_tables:
+            target = _fk_target(fk, table)
+            if target is not None:
+                pairs.append(target == fk.parent)
+    if not pairs:
+        raise exc.MappingError(
+            f"Table {local.name!r} has no foreign key to {parent.local_table.name!r}, so it "
+            "cannot be joined to its parent class's table; give its primary key "
+            f"ForeignKey('{parent.local_table.name}.id') (or set inherit_condition in "
+            "__mapper_args__)"
+        )
+    return pairs[0] if len(pairs) == 1 else and_(*pairs)
+
+
+def _fk_target(fk: Any, table: Table) -> Column | None:
+    table_name, _, column_name = fk.target.rpartition(".")
+    if table_name != table.name:
+        return None
+    found: Column | None = table.columns.get(column_name)  # type: ignore[assignment]
+    return found
+
+
+def set_up(
+    mapper: Mapper,
+    parent: Mapper | None,
+    local: Table,
+    own: dict[str, Column],
+    args: dict[str, Any],
+) -> None:
+    """Attach ``mapper`` to its hierarchy (``parent`` None: it is a polymorphic base)."""
+    cls = mapper.class_
+    if getattr(cls, "__corral_abstract_concrete__", False):
+        raise exc.MappingError(
+            f"{cls.__name__}: AbstractConcreteBase is not supported by corral yet; use "
+            "ConcreteBase on a mapped base class (with its own table)"
+        )
+    if parent is None:
+        kind = BASE
+    elif args.get("concrete"):
+        kind = CONCRETE
+    elif local is parent.local_table:
+        kind = SINGLE
+    else:
+        kind = JOINED
+    if parent is not None and parent.inheritance is None:
+        parent.inheritance = Inheritance(parent, None, BASE)
+    _check_args(mapper, parent, kind, args)  # before anything changes: a refusal leaves none
+    info = Inheritance(mapper, parent, kind)
+    mapper.inheritance = info
+    mapper.local_table = local
+    if kind == BASE and getattr(cls, "__corral_concrete_base__", False):
+        info.concrete_base = True
+        info.polymorphic_on = CONCRETE_DISCRIMINATOR
+        mapper.flush_views = (_table_view(mapper, local),)
+    if kind == CONCRETE:
+        assert parent is not None and parent.inheritance is not None
+        parent.inheritance.children.append(mapper)
+    elif parent is not None:
+        assert parent.inheritance is not None
+        parent.inheritance.children.append(mapper)
+        mapper.identity_class = parent.identity_class
+        mapper.relationships.update(parent.relationships)
+        mapper.eager_relationships = parent.eager_relationships
+        mapper.expire_keys = (*mapper.column_keys, *mapper.relationships)
+        if mapper.version_id_col is None and parent.version_id_col is not None:
+            mapper.version_id_col = parent.version_id_col
+            mapper.version_id_key = parent.version_id_key
+            mapper.version_id_generator = parent.version_id_generator
+    on = args.get("polymorphic_on")
+    if on is not None:
+        if parent is not None and info.polymorphic_on is not None:
+            raise exc.MappingError(
+                f"{cls.__name__}.__mapper_args__['polymorphic_on']: the hierarchy's "
+                f"discriminator is already {info.polymorphic_on!r}, set on its base class"
+            )
+        info.polymorphic_on = _attribute_of(mapper, on)
+    identity = args.get("polymorphic_identity")
+    info.abstract = bool(args.get("polymorphic_abstract", False))
+    info.load = args.get("polymorphic_load")
+    if identity is not None:
+        taken = info.identities.get(identity)
+        if taken is not None and taken.class_ is not cls:
+            raise exc.MappingError(
+                f"{cls.__name__}: polymorphic_identity {identity!r} is already "
+                f"{taken.class_.__name__}'s; give each class its own value"
+            )
+        info.identity = identity
+        info.identities[identity] = mapper
+    if kind == SINGLE:
+        _mark_single(mapper)
+    elif kind == JOINED:
+        assert parent is not None
+        condition = join_condition(parent, local, args.get("inherit_condition"))
+        join = InheritanceJoin(parent.table, local, condition, mapper.columns_by_key)
+        mapper.table = cast(Any, join)  # selected (and named) like a table: see the class
+        mapper.flush_views = (*parent.flush_views, _local_view(mapper, local, own))
+    if kind == SINGLE and parent is not None and len(parent.flush_views) > 1:
+        # A single-table subclass of a joined class: its columns go into the last table.
+        *others, last = parent.flush_views
+        view = copy.copy(last)
+        view.class_ = cls
+        view.columns_by_key = {**last.columns_by_key, **own}
+        view.column_keys = tuple(view.columns_by_key)
+        mapper.flush_views = (*others, view)
+        mapper.table = parent.table
+    if kind == CONCRETE:
+        _rebuild_union(info.base)
+    if info.load is not None:  # the queries of every class above load this one too
+        above = parent
+        while above is not None and above.inheritance is not None:
+            above.inheritance.needs_plan = True
+            above.needs_plan = True
+            above = above.inheritance.parent
+    mapper.needs_plan = mapper.needs_plan or info.needs_plan
+
+
+def _check_args(mapper: Mapper, parent: Mapper | None, kind: str, args: dict[str, Any]) -> None:
+    """Refuse a discriminator, identity or concrete mapping the hierarchy cannot take."""
+    cls = mapper.class_
+    above = parent.inheritance if parent is not None else None
+    if args.get("polymorphic_on") is not None:
+        if above is not None and above.polymorphic_on is not None:
+            raise exc.MappingError(
+                f"{cls.__name__}.__mapper_args__['polymorphic_on']: the hierarchy's "
+                f"discriminator is already {above.polymorphic_on!r}, set on its base class"
+            )
+        _attribute_of(mapper, args["polymorphic_on"])
+    if args.get("polymorphic_load") == "inline" and kind in (JOINED, CONCRETE):
+        raise exc.MappingError(
+            f"{cls.__name__}: polymorphic_load='inline' on a class with its own table is not "
+            "supported by corral yet; use polymorphic_load='selectin' (one more SELECT after "
+            "each query of the base) or with_polymorphic() in the query"
+        )
+    identity = args.get("polymorphic_identity")
+    taken = above.identities.get(identity) if above is not None and identity is not None else None
+    if taken is not None and taken.class_ is not cls:
+        raise exc.MappingError(
+            f"{cls.__name__}: polymorphic_identity {identity!r} is already "
+            f"{taken.class_.__name__}'s; give each class its own value"
+        )
+    if kind == CONCRETE and (
+        above is None or not above.base.inheritance or not (above.base.inheritance.concrete_base)
+    ):
+        base = above.base if above is not None else parent
+        name = base.class_.__name__ if base is not None else "?"
+        raise exc.MappingError(
+            f"{cls.__name__} is concrete, so its base class {name} must derive from "
+            "ConcreteBase (from corral import ConcreteBase), which queries the UNION of "
+            "their tables"
+        )
+
+
+def _table_view(mapper: Mapper, table: Table) -> Mapper:
+    """The mapper as a flush of its own table sees it (its ``table`` being a UNION)."""
+    view = copy.copy(mapper)
+    view.table = table
+    view.flush_views = (view,)
+    return view
+
+
+def _rebuild_union(base: Mapper) -> None:
+    """The concrete base's UNION ALL of its own and every concrete subclass's table."""
+    from corral.sql.elements import literal, null
+    from corral.sql.selectable import select, union_all
+    from corral.sql.wrappers import cast as sql_cast
+
+    info = base.inheritance
+    assert info is not None
+    if not info.concrete_base:
+        raise exc.MappingError(
+            f"{base.class_.__name__}: a concrete subclass needs its base class to derive from "
+            "ConcreteBase (from corral.orm import ConcreteBase), which queries the UNION"
+        )
+    members = [base] + [
+        m for m in info.descendants() if m.inheritance and m.inheritance.kind == CONCRETE
+    ]
+    columns: dict[str, Column] = {}
+    for member in members:
+        for key, column in member.columns_by_key.items():
+            columns.setdefault(key, column)
+    selects = []
+    for member in members:
+        items: list[Any] = []
+        for key, first in columns.items():
+            own = member.columns_by_key.get(key)
+            items.append(
+                own.label(key) if own is not None else sql_cast(null(), first.type).label(key)
+            )
+        assert member.inheritance is not None
+        items.append(literal(member.inheritance.identity).label(CONCRETE_DISCRIMINATOR))
+        selects.append(select(*items))
+    union = union_all(*selects).subquery("pjoin")
+    union.local_table = base.local_table  # type: ignore[attr-defined]
+    # Criteria written on the member tables' columns are moved onto the UNION (of_type()).
+    union.concrete_renamed = {id(m.local_table): union for m in members}  # type: ignore[attr-defined]
+    info.union_keys = (*columns, CONCRETE_DISCRIMINATOR)
+    info.needs_plan = True
+    base.needs_plan = True
+    base.table = cast(Any, union)  # selected (and named) like a table, as a joined class's
+    base.class_.__table__ = union
+    base.get_statement = None
+
+
+def flush_table_names(mapper: Mapper) -> list[str]:
+    """The tables a flush writes objects of ``mapper`` (or, for a concrete base, of any
+    class of its hierarchy) into, by name: where their foreign keys are copied."""
+    info = mapper.inheritance
+    if info is None or not info.concrete_base:
+        return [mapper.table.name]
+    return [mapper.local_table.name] + [
+        sub.local_table.name
+        for sub in info.descendants()
+        if sub.inheritance is not None and sub.inheritance.kind == CONCRETE
+    ]
+
+
+def concrete_tables(mapper: Mapper) -> dict[int, FromClause]:
+    """For a query of a concrete base: each member table's id -> the UNION (to adapt
+    criteria written on the tables' columns onto it); empty for other mappers."""
+    info = mapper.inheritance
+    if info is None or not info.concrete_base or not info.union_keys:
+        return {}
+    found: dict[int, FromClause] = {id(mapper.local_table): mapper.table}
+    for sub in info.descendants():
+        if sub.inheritance is not None and sub.inheritance.kind == CONCRETE:
+            found[id(sub.local_table)] = mapper.table
+    return found
+
+
+def _mark_single(mapper: Mapper) -> None:
+    """Every class sharing the table selects only its own columns from it: all need a plan."""
+    info = mapper.inheritance
+    assert info is not None
+    table = mapper.local_table
+    for other in [info.base, *info.base.inheritance.descendants()] if info.base.inheritance else []:
+        if other.local_table is table and other.inheritance is not None:
+            other.inheritance.needs_plan = True
+            other.needs_plan = True
+
+
+def _local_view(mapper: Mapper, local: Table, own: dict[str, Column]) -> Mapper:
+    """The joined subclass as its own table's flush sees it: that table's columns only,
+    keyed by the attribute each one is written from."""
+    view = copy.copy(mapper)
+    by_column = {id(col): key for key, col in own.items()}
+    columns: dict[str, Column] = {}
+    for column in local.columns:
+        assert isinstance(column, Column)
+        key = by_column.get(id(column), column.key or column.name)
+        if key not in own and key not in mapper.columns_by_key:
+            continue
+        columns[key] = column
+    view.table = local
+    view.local_table = local
+    view.columns_by_key = columns
+    view.column_keys = tuple(columns)
+    view.primary_key = tuple(local.primary_key.columns)
+    key_of = {id(c): k for k, c in columns.items()}
+    missing = [c.name for c in view.primary_key if id(c) not in key_of]
+    if missing:
+        raise exc.MappingError(
+            f"{mapper.class_.__name__}: the primary key column(s) {', '.join(missing)} of "
+            f"table {local.name!r} are not mapped; declare them on the class"
+        )
+    view.primary_key_attrs = tuple(key_of[id(c)] for c in view.primary_key)
+    if mapper.version_id_col is not None and id(mapper.version_id_col) not in key_of:
+        view.version_id_col = None
+        view.version_id_key = None
+    view.flush_views = (view,)
+    return view
+
+
+def _attribute_of(mapper: Mapper, on: Any) -> str:
+    """The attribute key of a ``polymorphic_on`` given as name, column or attribute."""
+    if isinstance(on, str):
+        if on in mapper.columns_by_key:
+            return on
+        for key, column in mapper.columns_by_key.items():
+            if column.name == on:
+                return key
+    for klass in mapper.class_.__mro__:  # a mapped_column() from a class body
+        for key, value in klass.__dict__.items():
+            if value is on and key in mapper.columns_by_key:
+                return key
+    target = getattr(on, "column", on)  # an InstrumentedAttribute
+    for key, column in mapper.columns_by_key.items():
+        if column is target:
+            return key
+    raise exc.MappingError(
+        f"{mapper.class_.__name__}.__mapper_args__['polymorphic_on'] is {on!r}, which is not "
+        "one of its mapped columns; name the discriminator column's attribute "
+        "(polymorphic_on='type') or pass the column itself"
+    )
+
+
+def own_expressions(mapper: Mapper, own: dict[str, Column]) -> dict[str, Column]:
+    """A joined subclass's attributes that also name a parent column (its primary key):
+    in SQL they stand for the subclass table's column (``Manager.id`` is ``manager.id``),
+    as in SQLAlchemy, so statements on the subclass's table can use them."""
+    info = mapper.inheritance
+    if info is None or info.kind != JOINED:
+        return {}
+    return {
+        key: column for key, column in own.items() if mapper.columns_by_key.get(key) is not column
+    }
+
+
+def stamp_identity(mapper: Mapper, obj: object) -> None:
+    """Set a new object's discriminator to its class's polymorphic_identity."""
+    info = mapper.inheritance
+    if info is None or info.polymorphic_on is None:
+        return
+    if info.abstract:
+        raise exc.InvalidRequestError(
+            f"{mapper.class_.__name__} is polymorphic_abstract: it cannot be instantiated or "
+            "flushed; create one of its subclasses instead"
+        )
+    if (
+        info.identity is not None
+        and info.polymorphic_on in mapper.columns_by_key  # not a concrete UNION's column
+        and obj.__dict__.get(info.polymorphic_on) is None
+    ):
+        obj.__dict__[info.polymorphic_on] = info.identity
+
+
+def view_for(mapper: Mapper, table_name: str) -> Mapper | None:
+    """The flush view of ``mapper`` for the table named ``table_name`` (None: not its)."""
+    for view in mapper.flush_views:
+        if view.table.name == table_name:
+            return view
+    return None
+
+
+__all__ = [
+    "INHERITANCE_ARGS",
+    "AbstractConcreteBase",
+    "ConcreteBase",
+    "Inheritance",
+    "InheritanceJoin",
+    "add_to_table",
+    "base_table",
+    "concrete_tables",
+    "flush_table_names",
+    "is_concrete",
+    "joined_columns",
+    "mapped_parent",
+    "own_expressions",
+    "set_up",
+    "stamp_identity",
+    "take_mapper_args",
+    "view_for",
+]

@@ -1,0 +1,287 @@
+"""``AsyncPool``: a pool of asyncio driver connections that waits on the event loop.
+
+The same options and diagnostics as ``QueuePool`` (size, overflow, timeout,
+pre-ping, recycle, LIFO, the holders named when a checkout times out), but a
+task waiting for a connection awaits a future: the loop keeps running every
+other task meanwhile. All methods run on the loop's thread; nothing here takes
+a thread lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from corral import exc
+from corral.pool.checkout_site import CheckoutSite, capture_site
+
+logger = logging.getLogger("corral.pool")
+
+
+class AsyncDriverConnection(Protocol):
+    """What the pool needs from a connection of an asyncio driver."""
+
+    async def ping(self) -> bool: ...
+
+    async def rollback(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def terminate(self) -> Any:
+        """Close without waiting; may return an awaitable the pool awaits on dispose()."""
+
+
+class AsyncPooledConnection:
+    """One open driver connection and its checkout bookkeeping."""
+
+    __slots__ = ("checked_out_at", "connection", "created_at", "generation", "site", "task_name")
+
+    def __init__(self, connection: AsyncDriverConnection, generation: int) -> None:
+        self.connection = connection
+        self.generation = generation
+        self.created_at = time.monotonic()
+        self.checked_out_at = 0.0
+        self.site: CheckoutSite | None = None
+        self.task_name = ""
+
+
+def _task_name() -> str:
+    task = asyncio.current_task()
+    return task.get_name() if task is not None else "(no task)"
+
+
+class AsyncPool:
+    """Up to ``pool_size`` idle connections kept, ``max_overflow`` more opened under load."""
+
+    def __init__(
+        self,
+        open_connection: Callable[[], Awaitable[AsyncDriverConnection]],
+        *,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        timeout: float = 30.0,
+        recycle: float = -1,
+        pre_ping: bool = False,
+        use_lifo: bool = False,
+        reset: Callable[[AsyncDriverConnection], Awaitable[None]] | None = None,
+    ) -> None:
+        if pool_size < 0 or (max_overflow < 0 and max_overflow != -1) or timeout < 0:
+            raise exc.ArgumentError(
+                f"AsyncPool needs pool_size >= 0, max_overflow >= 0 (or -1: unlimited) and "
+                f"timeout >= 0; got {pool_size}, {max_overflow}, {timeout}"
+            )
+        self._open = open_connection
+        self._reset = reset
+        self.pool_size = pool_size
+        self.max_overflow = max_overflow
+        self.timeout = timeout
+        self.recycle = recycle
+        self.pre_ping = pre_ping
+        self.use_lifo = use_lifo
+        self._idle: collections.deque[AsyncPooledConnection] = collections.deque()
+        self._out: set[AsyncPooledConnection] = set()
+        self._opening = 0
+        self._waiters: collections.deque[asyncio.Future[AsyncPooledConnection | None]] = (
+            collections.deque()
+        )
+        self._closed = False
+        #: Bumped by dispose(): connections of an older generation are dropped on return.
+        self._generation = 0
+        #: Closes started by _terminate(), awaited by dispose().
+        self._terminating: set[asyncio.Future[Any]] = set()
+
+    def _terminate(self, connection: AsyncDriverConnection) -> None:
+        """Drop a connection; a close the driver must finish on the loop is awaited by
+        dispose()."""
+        pending = connection.terminate()
+        if pending is not None:
+            task = asyncio.ensure_future(pending)
+            self._terminating.add(task)
+            task.add_done_callback(self._terminating.discard)
+
+    # -- counts ---------------------------------------------------------------
+
+    def size(self) -> int:
+        return self.pool_size
+
+    def checkedout(self) -> int:
+        return len(self._out)
+
+    def checkedin(self) -> int:
+        return len(self._idle)
+
+    def overflow(self) -> int:
+        return len(self._out) + len(self._idle) + self._opening - self.pool_size
+
+    def status(self) -> str:
+        return (
+            f"AsyncPool size: {self.pool_size}  Connections in pool: {len(self._idle)} "
+            f"Current Overflow: {self.overflow()} Current Checked out connections: "
+            f"{len(self._out)}"
+        )
+
+    def _may_open(self) -> bool:
+        total = len(self._out) + len(self._idle) + self._opening
+        return self.max_overflow == -1 or total < self.pool_size + self.max_overflow
+
+    # -- checkout and check-in --------------------------------------------------
+
+    async def acquire(self, site: CheckoutSite | None = None) -> AsyncPooledConnection:
+        """A ready connection; waits (on the loop) up to ``timeout`` seconds for one."""
+        if site is None:
+            site = capture_site()
+        while True:
+            record = await self._take(site)
+            if record is None:
+                continue
+            if await self._ready(record):
+                record.site = site
+                record.task_name = _task_name()
+                record.checked_out_at = time.monotonic()
+                return record
+
+    async def _take(self, site: CheckoutSite) -> AsyncPooledConnection | None:
+        if self._closed:
+            raise exc.InvalidRequestError("This AsyncPool was disposed; create a new engine")
+        if self._idle:
+            record = self._idle.pop() if self.use_lifo else self._idle.popleft()
+            self._out.add(record)
+            return record
+        if self._may_open():
+            return await self._open_record()
+        waiter: asyncio.Future[AsyncPooledConnection | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await waiter
+        except TimeoutError:
+            raise exc.TimeoutError(self._timeout_message()) from None
+        except BaseException:
+            # Cancelled (or timed out) just as a connection was handed over: pass it on.
+            if waiter.done() and not waiter.cancelled():
+                handed = waiter.result()
+                if handed is not None:
+                    self._out.discard(handed)
+                    self._check_in(handed)
+            raise
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+
+    async def _open_record(self) -> AsyncPooledConnection:
+        self._opening += 1
+        try:
+            connection = await self._open()
+        except BaseException:
+            self._opening -= 1
+            self._wake_one(None)  # a slot stays free: let a waiter try to open one
+            raise
+        self._opening -= 1
+        record = AsyncPooledConnection(connection, self._generation)
+        self._out.add(record)
+        return record
+
+    async def _ready(self, record: AsyncPooledConnection) -> bool:
+        """Recycle an old connection, ping if asked; False if it had to be dropped."""
+        try:
+            if self.recycle >= 0 and time.monotonic() - record.created_at > self.recycle:
+                with contextlib.suppress(Exception):
+                    await record.connection.close()
+                record.connection = await self._open()
+                record.created_at = time.monotonic()
+            elif self.pre_ping and not await record.connection.ping():
+                self._terminate(record.connection)
+                record.connection = await self._open()
+                record.created_at = time.monotonic()
+        except BaseException:
+            self._out.discard(record)
+            self._terminate(record.connection)
+            self._wake_one(None)
+            raise
+        return True
+
+    def release(self, record: AsyncPooledConnection, *, discard: bool = False) -> None:
+        """Give a connection back (already reset by the caller), or drop it (``discard``)."""
+        if record not in self._out:
+            return
+        self._out.discard(record)
+        if discard or self._closed or record.generation != self._generation:
+            self._terminate(record.connection)
+            self._wake_one(None)
+            return
+        self._check_in(record)
+
+    async def release_after_reset(self, record: AsyncPooledConnection) -> None:
+        """Roll back whatever is open, then give back; a connection that fails is dropped."""
+        try:
+            if self._reset is not None:
+                await self._reset(record.connection)
+        except BaseException:
+            self.release(record, discard=True)
+            raise
+        self.release(record)
+
+    def _check_in(self, record: AsyncPooledConnection) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self._out.add(record)
+                waiter.set_result(record)
+                return
+        if len(self._idle) >= self.pool_size:
+            self._terminate(record.connection)  # overflow: closed on return
+            return
+        self._idle.append(record)
+
+    def _wake_one(self, value: AsyncPooledConnection | None) -> None:
+        """Tell a waiter to try again (a slot was freed without a connection to hand over)."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(value)
+                return
+
+    async def dispose(self) -> None:
+        """Close the idle connections; checked-out ones are closed when given back."""
+        self._generation += 1
+        idle, self._idle = list(self._idle), collections.deque()
+        for record in idle:
+            try:
+                await record.connection.close()
+            except Exception:
+                self._terminate(record.connection)
+        if self._terminating:
+            await asyncio.gather(*self._terminating, return_exceptions=True)
+
+    def forget_idle(self) -> None:
+        """Drop the idle connections without awaiting (their event loop is gone)."""
+        self._generation += 1
+        idle, self._idle = list(self._idle), collections.deque()
+        for record in idle:
+            with contextlib.suppress(Exception):
+                self._terminate(record.connection)
+
+    def _timeout_message(self) -> str:
+        now = time.monotonic()
+        holders = sorted(self._out, key=lambda record: record.checked_out_at)
+        lines = []
+        for record in holders[:20]:
+            where = record.site.describe() if record.site is not None else "(not recorded)"
+            lines.append(
+                f"  - held {now - record.checked_out_at:.2f} s by task "
+                f"{record.task_name!r}, checked out at {where}"
+            )
+        overflow = "unlimited" if self.max_overflow == -1 else str(self.max_overflow)
+        return (
+            f"AsyncPool (pool_size={self.pool_size}, max_overflow={overflow}) had no connection "
+            f"to give within timeout={self.timeout} s: {len(self._out)} checked out. Holders, "
+            "longest first:\n" + "\n".join(lines) + "\nClose connections (or sessions) when "
+            "done with them (async with ...), or raise pool_size, max_overflow or pool_timeout."
+        )

@@ -1,0 +1,148 @@
+"""Alembic on corral's models (corral.ext.alembic, `python -m corral migrations init`):
+autogenerate, upgrade and downgrade on SQLite (batch mode), PostgreSQL and MariaDB."""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+
+from corral import inspect
+from corral.cli import main
+from corral.engine import URL, Engine
+
+MODELS_V1 = """
+from corral import Integer, String
+from corral.orm import DeclarativeBase, Mapped, mapped_column
+
+class Base(DeclarativeBase):
+    pass
+
+class Customer(Base):
+    __tablename__ = "mig_customer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    old_code: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(10), server_default="new")
+
+class Order(Base):
+    __tablename__ = "mig_order"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer)
+"""
+
+MODELS_V2 = """
+from corral import ForeignKey, String
+from corral.orm import DeclarativeBase, Mapped, mapped_column
+
+class Base(DeclarativeBase):
+    pass
+
+class Customer(Base):
+    __tablename__ = "mig_customer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    status: Mapped[str] = mapped_column(String(10), server_default="active")
+    email: Mapped[str | None] = mapped_column(String(120), comment="where receipts go")
+
+class Order(Base):
+    __tablename__ = "mig_order"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("mig_customer.id", name="fk_order_customer")
+    )
+
+class Shipment(Base):
+    __tablename__ = "mig_shipment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("mig_order.id", name="fk_shipment_order"))
+    carrier: Mapped[str] = mapped_column(String(20))
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A project directory with two versions of its models, as the working directory."""
+    (tmp_path / "models_v1.py").write_text(textwrap.dedent(MODELS_V1))
+    (tmp_path / "models_v2.py").write_text(textwrap.dedent(MODELS_V2))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+    for name in ("models_v1", "models_v2"):
+        sys.modules.pop(name, None)
+
+
+def script_of(project: Path, message: str) -> str:
+    [script] = [p for p in (project / "migrations" / "versions").glob("*.py") if message in p.name]
+    return script.read_text()
+
+
+def test_autogenerate_upgrade_and_downgrade(project: Path, engine: Engine, db_url: URL) -> None:
+    """`migrations init` writes an env.py with which Alembic autogenerates, from corral's
+    models, a new table, new and dropped columns, a type change, a new index, a new foreign
+    key and a changed server default; upgrade applies them and downgrade undoes them."""
+    url = db_url.render_as_string(hide_password=False)
+    assert (
+        main(["migrations", "init", "migrations", "--metadata", "models_v1:Base", "--url", url])
+        == 0
+    )
+    config = Config(str(project / "alembic.ini"))
+    command.revision(config, message="first", autogenerate=True)
+    assert "op.create_table('mig_customer'" in script_of(project, "first")
+    command.upgrade(config, "head")
+    assert {"mig_customer", "mig_order"} <= set(inspect(engine).get_table_names())
+
+    config.set_main_option("corral_metadata", "models_v2:Base")
+    command.revision(config, message="second", autogenerate=True)
+    script = script_of(project, "second")
+    for expected in (  # batch mode (SQLite) leaves out the table name: (?:'mig_\w+', )?
+        r"create_table\('mig_shipment'",
+        r"add_column\((?:'mig_customer', )?sa\.Column\('email', sa\.String\(length=120\)",
+        r"drop_column\((?:'mig_customer', )?'old_code'\)",
+        r"alter_column\((?:'mig_customer', )?'name',"
+        r"(?:(?!alter_column)[\s\S])*type_=sa\.String\(length=80\)",
+        r"create_index\('ix_mig_customer_name'",
+        r"create_foreign_key\('fk_order_customer', (?:'mig_order', )?'mig_customer', "
+        r"\['customer_id'\], \['id'\]",
+        r"alter_column\((?:'mig_customer', )?'status',"
+        r"(?:(?!alter_column)[\s\S])*server_default='active'",
+    ):
+        assert re.search(expected, script), (expected, script)
+    if engine.dialect.name == "sqlite":
+        assert "batch_alter_table" in script
+    command.upgrade(config, "head")
+    after = inspect(engine)
+    assert "mig_shipment" in after.get_table_names()
+    customer = {c["name"]: c for c in after.get_columns("mig_customer")}
+    assert "email" in customer and "old_code" not in customer
+    assert "active" in str(customer["status"]["default"])
+    assert getattr(customer["name"]["type"], "length", None) == 80
+    assert [fk["referred_table"] for fk in after.get_foreign_keys("mig_order")] == ["mig_customer"]
+    assert "ix_mig_customer_name" in {i["name"] for i in after.get_indexes("mig_customer")}
+
+    command.downgrade(config, "-1")
+    back = inspect(engine)
+    assert "mig_shipment" not in back.get_table_names()
+    customer = {c["name"]: c for c in back.get_columns("mig_customer")}
+    assert "old_code" in customer and "email" not in customer
+    assert getattr(customer["name"]["type"], "length", None) == 40
+    assert back.get_foreign_keys("mig_order") == []
+    command.downgrade(config, "base")
+    assert not {"mig_customer", "mig_order"} & set(inspect(engine).get_table_names())
+
+
+def test_offline_sql(project: Path, db_url: URL, capsys: pytest.CaptureFixture[str]) -> None:
+    """`alembic upgrade head --sql` writes the CREATE TABLE statements without a database."""
+    url = db_url.render_as_string(hide_password=False)
+    main(["migrations", "init", "migrations", "--metadata", "models_v1:Base", "--url", url])
+    config = Config(str(project / "alembic.ini"))
+    command.revision(config, message="first", autogenerate=True)
+    capsys.readouterr()
+    command.upgrade(config, "head", sql=True)
+    assert "CREATE TABLE mig_customer" in capsys.readouterr().out.replace("`", "")

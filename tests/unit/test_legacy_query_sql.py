@@ -1,0 +1,97 @@
+"""The SQL a legacy Query builds, without a database: it is the select() it wraps."""
+
+from __future__ import annotations
+
+import pytest
+
+from corral import DeclarativeBase, ForeignKey, Mapped, String, exc, mapped_column, select
+from corral.orm import Query
+from corral.orm.query import Query as QueryByPath
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Owner(Base):
+    __tablename__ = "owners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+
+
+class Pet(Base):
+    __tablename__ = "pets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id"))
+
+
+def sql(element: object) -> str:
+    return " ".join(str(element).split())
+
+
+def test_module_path_of_sqlalchemy_gives_the_same_class() -> None:
+    """corral.orm.query.Query is corral.orm.Query (SQLAlchemy's module path)."""
+    assert QueryByPath is Query
+
+
+def test_query_renders_the_select_it_wraps() -> None:
+    """A Query's SQL is that of the equivalent select()."""
+    query: Query[Owner] = Query(Owner).filter(Owner.name == "x").order_by(Owner.id).limit(2)
+    expected = select(Owner).where(Owner.name == "x").order_by(Owner.id).limit(2)
+    assert sql(query) == sql(expected)
+
+
+def test_join_and_filter_by_target_the_joined_class() -> None:
+    """After join(Pet), filter_by() names Pet's attributes."""
+    query: Query[Owner] = Query(Owner).join(Pet).filter_by(id=5)
+    assert sql(query) == (
+        "SELECT owners.id, owners.name FROM owners JOIN pets ON owners.id = pets.owner_id "
+        "WHERE pets.id = :id_1"
+    )
+
+
+def test_exists_selects_one_from_the_same_froms() -> None:
+    """exists() is EXISTS (SELECT 1 FROM ... WHERE ...)."""
+    assert sql(Query(Owner).filter(Owner.id == 1).exists()) == (
+        "EXISTS (SELECT 1 FROM owners WHERE owners.id = :id_1)"
+    )
+
+
+def test_union_selects_from_the_compound_and_moves_criteria_onto_it() -> None:
+    """union() reads from (q1 UNION q2) AS anon_1; later criteria name its columns."""
+    union: Query[Owner] = (
+        Query(Owner).filter(Owner.id == 1).union(Query(Owner).filter(Owner.id == 2))
+    )
+    text = sql(union.filter(Owner.name == "x"))
+    assert text.startswith("SELECT anon_1.id, anon_1.name FROM (SELECT owners.id")
+    assert text.endswith("WHERE anon_1.name = :name_1")
+
+
+def test_slice_combines_with_an_existing_offset_and_limit() -> None:
+    """slice() on a query with OFFSET/LIMIT narrows within them."""
+    query: Query[Owner] = Query(Owner).offset(10).limit(5).slice(1, 10)
+    statement = query.statement
+    assert (statement._offset.value, statement._limit.value) == (11, 4)
+
+
+def test_from_statement_refuses_further_criteria() -> None:
+    """filter() on a from_statement() Query raises, saying where criteria go."""
+    query: Query[Owner] = Query(Owner).from_statement(select(Owner))
+    with pytest.raises(exc.InvalidRequestError, match="from_statement"):
+        query.filter(Owner.id == 1)
+
+
+def test_from_statement_query_is_not_used_inside_another_statement() -> None:
+    """subquery() of a from_statement() Query raises, naming the statement to use."""
+    query: Query[Owner] = Query(Owner).from_statement(select(Owner))
+    with pytest.raises(exc.InvalidRequestError, match="from_statement"):
+        query.subquery()
+
+
+def test_union_criteria_keep_columns_of_other_tables() -> None:
+    """Criteria after union() keep columns of tables outside the union as they are."""
+    union: Query[Owner] = Query(Owner).union(Query(Owner).filter(Owner.id == 2))
+    text = sql(union.filter(Owner.id == Pet.owner_id))
+    assert text.endswith("WHERE anon_1.id = pets.owner_id")
