@@ -23,6 +23,7 @@ __all__ = [
     "DataError",
     "DatabaseBusy",
     "DatabaseError",
+    "DatabaseUnavailable",
     "DeadlineExceeded",
     "DeadlockDetected",
     "DetachedInstanceError",
@@ -388,6 +389,17 @@ class CommitOutcomeUnknownError(OperationalError):
     """The connection failed while COMMIT was in flight: the data may or may not be saved.
 
     Never retried automatically: check whether the work is there before doing it again.
+    """
+
+
+class DatabaseUnavailable(OperationalError, RetryableError):
+    """No connection could be made: the server refused it, could not be reached, or is
+    starting up or shutting down (a restart, a failover).
+
+    Nothing of the transaction ran, so running it again is safe: ``run_transaction``
+    retries it, with its backoff, within its ``retries``. A connect that fails for
+    another reason (a wrong password, an unknown database, a TLS certificate) is a
+    plain ``OperationalError``, never retried.
     """
 
 

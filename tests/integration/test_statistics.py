@@ -129,6 +129,20 @@ def test_short_transactions_take_at_most_two_round_trips(
     assert session.stats.round_trips <= 2
 
 
+def test_control_without_the_pipeline_a_get_takes_three_round_trips(
+    engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Control for the bound above: with BEGIN sent on its own on PostgreSQL (no pipeline),
+    the same get-then-close counts three round trips, so the check of two is not vacuous."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL is where BEGIN travels with the first statement")
+    _shelves(engine)
+    monkeypatch.setattr(type(engine.dialect), "begins_with_statement", lambda self: False)
+    with Session(engine) as session:
+        assert session.get(Shelf, 1) is not None
+    assert _pair(session.stats.as_dict()) == (3, 3)
+
+
 def test_round_trips_match_the_servers_own_count(make_engine: Callable[..., Engine]) -> None:
     """On MariaDB the server counts the statements it received: the same as round_trips."""
     engine = make_engine(pool_size=1, max_overflow=0)

@@ -39,6 +39,8 @@ def engines() -> Iterator[list[Engine]]:
 def connect_error(engine: Engine) -> exc.OperationalError:
     with pytest.raises(exc.OperationalError) as caught, engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+    # A certificate refused is no outage: never retried as DatabaseUnavailable.
+    assert not isinstance(caught.value, exc.RetryableError)
     return caught.value
 
 

@@ -69,7 +69,8 @@ class Connection:
         self.dialect: DefaultDialect = engine.dialect
         self._state = ConnectionState.OPEN
         self._stack = TransactionStack()
-        self._execution_options: dict[str, Any] = dict(engine._execution_options)
+        #: The engine's own dict until execution_options() replaces it (never updated in place).
+        self._execution_options: dict[str, Any] = engine._execution_options
         self._autocommit = engine._isolation_level == AUTOCOMMIT
         #: The level this connection switched to with execution_options(), if any.
         self._isolation_override: str | None = None
@@ -102,10 +103,11 @@ class Connection:
         execution_options: Mapping[str, Any] | None = None,
     ) -> Result:
         """Execute a statement; a list of parameter dicts runs it once per dict (executemany)."""
-        check_call_options(
-            execution_options or {}, "Connection.execute(execution_options=)", STREAMING_OPTIONS
-        )
-        statement = carry_streaming(statement, execution_options or {}, "Connection.execute()")
+        if execution_options:
+            check_call_options(
+                execution_options, "Connection.execute(execution_options=)", STREAMING_OPTIONS
+            )
+            statement = carry_streaming(statement, execution_options, "Connection.execute()")
         with self._guard:
             if self.dispatch.listening:  # before_execute / after_execute, if any
                 return events.execute(self, statement, parameters, execution_options)  # type: ignore[no-any-return]
@@ -138,8 +140,8 @@ class Connection:
             pooled: PooledConnection = self.engine.pool.connect()
         except Exception as error:
             if self.dialect.is_dbapi_error(error):
-                wrapped = self.dialect.wrap_error(error, None, None)
-                hint = self.dialect.connect_error_hint(error)
+                wrapped = reconnect.connect_error(self.dialect, error)
+                hint = self.dialect.connect_error_hint(error) or reconnect.unavailable_hint(wrapped)
                 message = f"Could not connect to {self.engine.url}: {wrapped.args[0]}"
                 wrapped.args = (f"{message}\n({hint})" if hint else message,)
                 raise wrapped from error
@@ -266,7 +268,7 @@ class Connection:
         check_connection_options(options, "Connection.execution_options()")
         if "isolation_level" in options:
             self._set_isolation_level(options["isolation_level"])
-        self._execution_options.update(options)
+        self._execution_options = {**self._execution_options, **options}
         return self
 
     def get_execution_options(self) -> dict[str, Any]:

@@ -133,6 +133,11 @@ class DefaultDialect(SQLDialect):
             what = f"The {self.driver} driver's connect() (URL query options and connect_args)"
             refuse_unknown(what, args, known)
 
+    def is_unreachable(self, error: BaseException) -> bool:
+        """Whether failing to connect raised ``error`` because the server refused, could not
+        be reached, or was starting up or shutting down (``DatabaseUnavailable``)."""
+        return False
+
     def connect_error_hint(self, error: BaseException) -> str | None:
         """What to check, when failing to connect raised ``error`` (None: nothing to add)."""
         return None

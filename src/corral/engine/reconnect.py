@@ -16,6 +16,11 @@ retryable, so ``run_transaction`` runs the whole transaction again.
 
 Neither applies in AUTOCOMMIT mode, where a statement cut off mid-flight may
 or may not have been committed: that error surfaces as it is.
+
+*No connection at all.* While the server is down (or starting up), making a new
+connection fails. When the dialect says the server refused or could not be
+reached, the error is a ``DatabaseUnavailable``, retryable: nothing of the
+transaction ran, so ``run_transaction`` tries again after its backoff.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from corral.engine.connection_state import ConnectionState
 
 if TYPE_CHECKING:
     from corral.engine.base import Connection
+    from corral.engine.default import DefaultDialect
 
 log = logging.getLogger("corral.engine")
 
@@ -102,4 +108,23 @@ def transaction_lost(wrapped: exc.DBAPIError, orig: BaseException) -> exc.Transa
             f"transaction again (run_transaction() does that). ({type(orig).__name__}) "
             f"{str(orig).strip()}"
         ),
+    )
+
+
+def connect_error(dialect: DefaultDialect, error: BaseException) -> exc.DBAPIError:
+    """A failed connect's driver ``error`` as corral raises it: ``DatabaseUnavailable``
+    (retryable) when the server refused or could not be reached, else as classified."""
+    if ENABLED and dialect.is_unreachable(error):
+        return exc.DatabaseUnavailable(None, None, error, hide_parameters=dialect.hide_parameters)
+    return dialect.wrap_error(error, None, None)
+
+
+def unavailable_hint(error: exc.DBAPIError) -> str | None:
+    """What a ``DatabaseUnavailable`` message adds (None for any other connect error)."""
+    if not isinstance(error, exc.DatabaseUnavailable):
+        return None
+    return (
+        "the server refused the connection or could not be reached: down, restarting or "
+        "unreachable. Nothing was sent, so the transaction can be run again; "
+        "run_transaction() retries it"
     )

@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from corral.event.dispatch import Dispatch
 from corral.exc import ArgumentError, DisconnectionError, ResourceClosedError
+from corral.pool import forking
 from corral.pool.checkout_site import CheckoutSite, capture_site, describe_holders
 from corral.pool.events import POOL_EVENTS, ResetState, fire
 from corral.pool.record import ConnectionRecord, RecordState
@@ -128,7 +129,7 @@ class PoolConnection:
         if (
             self._state is CheckoutState.CHECKED_OUT
             and record.state is RecordState.CHECKED_OUT
-            and self._pool._pid == os.getpid()
+            and self._pool._forks == forking.generation  # (connect() compares process ids)
         ):
             return record.dbapi_connection
         raise self._unusable_error()
@@ -174,7 +175,8 @@ class PoolConnection:
     def close(self) -> None:
         """Check the connection back in (reset first if the pool resets); later calls do nothing."""
         pool = self._pool
-        pool._leave_parent_connections_if_forked()
+        if pool._forks != forking.generation:  # no system call on the way back
+            pool._leave_parent_connections()
         with pool._lock:
             if self._state is not CheckoutState.CHECKED_OUT:
                 return
@@ -295,6 +297,9 @@ class Pool(ABC):
         # Bumped by dispose(); records from an older epoch are closed when they come back.
         self._dispose_epoch = 0
         self._pid = os.getpid()
+        #: ``forking.generation`` in ``_pid``: comparing it costs no system call (every
+        #: checkout still compares process ids, for forks that skip Python's fork hooks).
+        self._forks = forking.generation
         self._fork_guard = threading.Lock()
         # The parent's DB-API connections, kept referenced in a forked child so that
         # garbage collection never closes them (closing would talk on the parent's socket).
@@ -593,6 +598,7 @@ class Pool(ABC):
         """In a forked child: forget the parent's connections without closing them."""
         with self._fork_guard:
             if self._pid == os.getpid():
+                self._forks = forking.generation
                 return
             # The parent's lock may have been held by a thread that does not exist here.
             self._lock = threading.Lock()
@@ -608,6 +614,7 @@ class Pool(ABC):
             self._forget_all_locked()
             self._out.clear()
             parent, self._pid = self._pid, os.getpid()
+            self._forks = forking.generation
         log.debug(
             "%s: process %d forked from %d; left %d connections to the parent, unclosed",
             self.logging_name,

@@ -77,12 +77,47 @@ def line_of(code: CodeType, offset: int) -> int | None:
     return code.co_firstlineno
 
 
+#: Where the last walk found the outermost corral frame: how deep (in frames above
+#: ``capture_site``) and its code. The next capture looks there first (``capture_site``).
+_last_entry: tuple[int, CodeType | None] = (0, None)
+
+
 def capture_site() -> CheckoutSite:
-    """Record the caller's innermost frames outside corral; cheap enough for every checkout."""
-    frame: FrameType | None = sys._getframe(1)
+    """Record the caller's innermost frames outside corral; cheap enough for every checkout.
+
+    Each frame looked at costs a frame object, and a checkout is usually ten corral
+    frames deep. Checkouts mostly come the same way as the last one (Session.get,
+    Session.execute, engine.connect), so the frame where the last walk left corral is
+    tried first: if it runs the same corral function and its caller is outside corral,
+    the capture starts at that caller, looking at two frames instead of every corral
+    frame in between. Else (another way in) the full walk runs and remembers where it
+    left corral.
+    """
+    depth, expected = _last_entry
+    if expected is not None:
+        try:
+            entry = sys._getframe(depth)
+        except ValueError:  # a shallower stack than last time
+            pass
+        else:
+            caller = entry.f_back
+            if (
+                entry.f_code is expected
+                and caller is not None
+                and not caller.f_code.co_filename.startswith(CORRAL_DIR)
+            ):
+                return CheckoutSite(_outside(caller), threading.get_ident(), expected)
+    return _walk()
+
+
+def _walk() -> CheckoutSite:
+    """``capture_site`` the long way: every frame from its caller's caller outwards."""
+    global _last_entry
+    frame: FrameType | None = sys._getframe(2)
     kept: list[Frame] = []
     entry: CodeType | None = None
-    for _ in range(FRAMES_SCANNED):
+    depth = 0
+    for index in range(1, FRAMES_SCANNED + 1):
         if frame is None:
             break
         code = frame.f_code
@@ -92,8 +127,25 @@ def capture_site() -> CheckoutSite:
                 break
         elif not kept:
             entry = code  # the outermost corral frame so far below the caller's code
+            depth = index
         frame = frame.f_back
+    _last_entry = (depth, entry)
     return CheckoutSite(tuple(kept), threading.get_ident(), entry)
+
+
+def _outside(frame: FrameType | None) -> tuple[Frame, ...]:
+    """Up to ``FRAMES_KEPT`` frames outside corral from ``frame`` (outside corral) outwards."""
+    kept: list[Frame] = []
+    for _ in range(FRAMES_SCANNED):
+        if frame is None:
+            break
+        code = frame.f_code
+        if not code.co_filename.startswith(CORRAL_DIR):
+            kept.append((code, frame.f_lasti))
+            if len(kept) == FRAMES_KEPT:
+                break
+        frame = frame.f_back
+    return tuple(kept)
 
 
 def describe_holders(

@@ -147,6 +147,9 @@ class MySQLDialect(DefaultDialect):
         super().check_connect_args(args)
         tls.check_tls_args(args)
 
+    def is_unreachable(self, error: BaseException) -> bool:
+        return errors.is_unreachable(error)
+
     def connect_error_hint(self, error: BaseException) -> str | None:
         return tls.verify_failure_hint(error)
 

@@ -48,6 +48,9 @@ _DISCONNECT_ERRNOS = frozenset(
         4031,  # disconnected by the server for inactivity
     }
 )
+#: Error numbers of a connect the server refused, never answered or cut off (2002, 2003:
+#: can't connect; 2006, 2013: lost during the handshake; 1053: shutting down).
+_UNREACHABLE_ERRNOS = frozenset({1053, 2002, 2003, 2006, 2013})
 _CONSTRAINT_PATTERNS = (
     re.compile(r"for key '(?:[^'.]*\.)?([^']+)'"),  # 1062: MySQL 8 writes 'table.key'
     re.compile(r"CONSTRAINT `([^`]+)`"),  # 1451, 1452, 4025, 3819
@@ -77,6 +80,17 @@ def classify(error: BaseException) -> Classification:
                 constraint = match.group(1)
                 break
     return corral_class, constraint
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether a failed connect means the server could not be reached or take it now
+    (PyMySQL reports a failed TLS handshake as 2003 too: that is no outage)."""
+    if isinstance(error, ConnectionError):
+        return True
+    if _errno(error) not in _UNREACHABLE_ERRNOS:
+        return False
+    message = str(error).lower()
+    return "ssl" not in message and "certificate" not in message
 
 
 def is_disconnect(error: BaseException) -> bool:

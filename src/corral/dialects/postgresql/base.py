@@ -85,6 +85,9 @@ class PostgreSQLDialect(DefaultDialect):
                 f"{str(error).strip()}"
             ) from None
 
+    def is_unreachable(self, error: BaseException) -> bool:
+        return errors.is_unreachable(error)
+
     def connect_error_hint(self, error: BaseException) -> str | None:
         return errors.tls_failure_hint(error)
 

@@ -69,6 +69,33 @@ def is_disconnect(error: BaseException) -> bool:
     return any(text in message for text in _DISCONNECT_MESSAGES)
 
 
+#: libpq's words for a server that refused, could not be reached, or takes no connections
+#: now (psycopg's connect errors carry no SQLSTATE, only this message).
+_UNREACHABLE_MESSAGES = (
+    "connection refused",
+    "no route to host",
+    "network is unreachable",
+    "timeout expired",
+    "server closed the connection unexpectedly",
+    "connection reset by peer",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "the database system is not yet accepting connections",
+)
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether a failed connect means the server could not be reached or take it now."""
+    if getattr(error, "sqlstate", None) == "57P03":  # cannot_connect_now
+        return True
+    names = {klass.__name__ for klass in type(error).__mro__}
+    if "OperationalError" not in names:
+        return False
+    message = str(error).lower()
+    return any(text in message for text in _UNREACHABLE_MESSAGES)
+
+
 def tls_failure_hint(error: BaseException) -> str | None:
     """What to check when ``error`` (failing to connect) comes from TLS settings (libpq's)."""
     message = str(error).lower()

@@ -197,6 +197,22 @@ class EntityLoader:
         return objects
 
 
+def load_object(session: Session, mapper: Mapper, key: Any, values: Any, overwrite: bool) -> object:
+    """The object of identity ``key``, from the identity map (``values`` refreshing it) or
+    new with ``values`` (``(attribute, value)`` pairs): one row of a get() by primary key."""
+    identity = session.identity_map.objects
+    obj = identity.get(key)
+    if obj is None:
+        obj = mapper.new_instance()
+        d = obj.__dict__
+        d.update(values)
+        d[STATE_ATTR] = InstanceState(mapper, ObjectStatus.PERSISTENT, key, session)
+        identity[key] = obj
+    else:
+        refresh_into(obj, values, overwrite)
+    return obj
+
+
 def refresh_into(obj: object, values: Any, overwrite: bool) -> None:
     """Put loaded values into an object already in the identity map.
 

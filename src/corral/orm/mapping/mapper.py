@@ -82,6 +82,8 @@ class Mapper:
         self.expire_keys: tuple[str, ...] = self.column_keys
         #: ``select(cls)`` by primary key with bound parameters, built on the first get().
         self.get_statement: Any = None
+        #: Where the primary key sits in a row of ``get_statement`` (set with it).
+        self.get_key_positions: tuple[int, ...] = ()
         #: ``query_expression()`` attributes -> their default SQL expression (or None).
         self.query_expressions: dict[str, Any] = {}
         #: Inheritance mapping (see mapping/inheritance.py); None for a class mapped alone.

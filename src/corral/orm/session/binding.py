@@ -58,9 +58,12 @@ def open_connection(
         return _join(session, bind, root, options), False
     connection: Connection = bind.connect()
     connection._meter.attach(session.stats, session._deadline, connection._pooled)
-    level = {} if session.isolation_level is None else {"isolation_level": session.isolation_level}
+    level = session.isolation_level
     try:
-        connection.execution_options(**{**level, **(options or {})})
+        if level is not None or options:
+            connection.execution_options(
+                **({} if level is None else {"isolation_level": level}), **(options or {})
+            )
         if session.twophase:
             from corral.orm.session.binds import TwoPhaseTransaction
 

@@ -37,6 +37,8 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
         raise exc.InvalidRequestError(
             "Session is already flushing; flush() was called from inside a flush"
         )
+    if not (session._new or session._deleted or session._modified):
+        return  # nothing pending (an autoflush before most reads): no lists, no events
     if session.dispatch.before_flush and (session._new or session._deleted or session.dirty):
         flush_events.before_flush(session, objects)  # may add, change or delete objects
     new = list(session._new.values())

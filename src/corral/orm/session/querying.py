@@ -50,28 +50,72 @@ def get(
         lock = with_for_update if isinstance(with_for_update, Mapping) else {}
         statement = statement.with_for_update(**lock)
     overwrite = populate_existing or bool(with_for_update)
-    result = session._execute(statement, params, {"populate_existing": overwrite})
-    found = result.scalars().first()
+    if (  # deferred columns, eager loads, a hierarchy, do_orm_execute listeners: the full way
+        properties.PENDING
+        or mapper.needs_plan
+        or mapper.inheritance is not None
+        or session.dispatch.do_orm_execute
+    ):
+        result = session._execute(statement, params, {"populate_existing": overwrite})
+        found = result.scalars().first()
+    else:
+        found = _load_plainly(session, mapper, statement, params, overwrite)
     if found is None and obj is not None:
         vanished(session, obj)
     return found
 
 
+def _load_plainly(
+    session: Session, mapper: Mapper, statement: Select, params: Any, overwrite: bool
+) -> Any:
+    """get()'s SELECT of a mapper without a load plan: what ``Session._execute`` and
+    ``execute_orm_select`` would do with it, without the steps such a statement skips
+    (no options to check or merge, one entity, no eager loads, at most one row)."""
+    session._autoflush()
+    connection = session._connection_for_transaction(session._active_transaction())
+    rows = connection.execute(statement, params).raw_rows()
+    if not rows:
+        return None
+    row = rows[0]  # mapper.column_keys in order (get_statement, or it FOR UPDATE)
+    key = (mapper.class_, tuple([row[i] for i in mapper.get_key_positions]))
+    obj = loading.load_object(
+        session, mapper, key, zip(mapper.column_keys, row, strict=True), overwrite
+    )
+    session.stats.objects_loaded += 1
+    check_size(session)
+    if overwrite:  # reloaded without options: the last query's no longer apply
+        obj.__dict__.pop(LOADER_ATTR, None)
+    return obj
+
+
 def _by_primary_key(mapper: Mapper, pk: tuple[Any, ...]) -> tuple[Select, dict[str, Any]]:
     """The mapper's SELECT by primary key (built once) and the parameters for ``pk``."""
     statement: Select | None = mapper.get_statement
-    names = [f"corral_pk_{i}" for i in range(len(pk))]
     if statement is None:
+        names = [f"corral_pk_{i}" for i in range(len(pk))]
         pairs = zip(mapper.primary_key, names, strict=True)
         condition = and_(*(column == bindparam(n, type_=column.type) for column, n in pairs))
-        statement = mapper.get_statement = select(mapper.class_).where(condition).freeze()
-    for column, value in zip(mapper.primary_key, pk, strict=True):
+        statement = select(mapper.class_).where(condition).freeze()
+        keys = mapper.column_keys
+        mapper.get_key_positions = tuple(keys.index(k) for k in mapper.primary_key_attrs)
+        mapper.get_statement = statement
+    columns = mapper.primary_key
+    if len(pk) == 1:  # the usual case, without the loops
+        value = pk[0]
+        if value is not None and not columns[0].type.accepts(value):
+            _bad_key(mapper, columns[0], value)
+        return statement, {"corral_pk_0": value}
+    for column, value in zip(columns, pk, strict=True):
         if value is not None and not column.type.accepts(value):
-            raise exc.ArgumentError(
-                f"get({mapper.class_.__name__}, ...): bad primary key value for "
-                f"{column.describe()}: {column.type.rejection(value)}"
-            )
-    return statement, dict(zip(names, pk, strict=True))
+            _bad_key(mapper, column, value)
+    return statement, {f"corral_pk_{i}": value for i, value in enumerate(pk)}
+
+
+def _bad_key(mapper: Mapper, column: Any, value: Any) -> None:
+    raise exc.ArgumentError(
+        f"get({mapper.class_.__name__}, ...): bad primary key value for "
+        f"{column.describe()}: {column.type.rejection(value)}"
+    )
 
 
 def execute_orm_select(
@@ -330,6 +374,8 @@ def _mapper_of(entity: Any) -> Mapper:
 
 def _primary_key_tuple(mapper: Mapper, ident: Any) -> tuple[Any, ...]:
     names = mapper.primary_key_attrs
+    if len(names) == 1 and (type(ident) is int or type(ident) is str):
+        return (ident,)  # the usual key, before the checks of the other forms
     if isinstance(ident, Mapping):
         missing = [n for n in names if n not in ident]
         if missing:

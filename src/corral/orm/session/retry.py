@@ -3,7 +3,9 @@
 Serialization failures, deadlocks, lock timeouts, snapshot conflicts, a busy
 SQLite database and stale optimistic versions all mean the same thing: the
 work was sound but collided with another transaction, and running it again
-from the start, in a fresh session, may succeed. A "commit outcome unknown"
+from the start, in a fresh session, may succeed. So do a transaction lost with
+its connection and a server that refused to connect (down or restarting): the
+backoff gives it time to come back, within the ``retries`` budget. A "commit outcome unknown"
 error is never retried: the first attempt may have been saved.
 """
 

@@ -758,7 +758,9 @@ class Session:
         populate_existing: bool = False,
     ) -> T | None:
         """The object with this primary key: from the identity map, else one SELECT."""
-        if not (with_for_update or populate_existing or isinstance(ident, tuple | list | Mapping)):
+        if not (with_for_update or populate_existing) and (
+            type(ident) is int or not isinstance(ident, tuple | list | Mapping)
+        ):
             # The common case first: a scalar key already in the map, with nothing expired.
             hit = self.identity_map.objects.get((entity, (ident,)))
             if hit is not None and not hit.__dict__[STATE_ATTR].expired:
