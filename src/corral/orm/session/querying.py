@@ -50,11 +50,12 @@ def get(
         lock = with_for_update if isinstance(with_for_update, Mapping) else {}
         statement = statement.with_for_update(**lock)
     overwrite = populate_existing or bool(with_for_update)
-    if (  # deferred columns, eager loads, a hierarchy, do_orm_execute listeners: the full way
+    if (  # deferred columns, eager loads, a hierarchy, listeners, several binds: the full way
         properties.PENDING
         or mapper.needs_plan
         or mapper.inheritance is not None
         or session.dispatch.do_orm_execute
+        or session._routes
     ):
         result = session._execute(statement, params, {"populate_existing": overwrite})
         found = result.scalars().first()
