@@ -38,7 +38,13 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
             "Session is already flushing; flush() was called from inside a flush"
         )
     if session.dispatch.before_flush and (session._new or session._deleted or session.dirty):
-        flush_events.before_flush(session, objects)  # may add, change or delete objects
+        # It may add, change or delete objects; what it reads must not autoflush (the
+        # flush it is part of would start again from inside itself).
+        session._autoflush_suspended += 1
+        try:
+            flush_events.before_flush(session, objects)
+        finally:
+            session._autoflush_suspended -= 1
     new = list(session._new.values())
     deleted = list(session._deleted.values())
     dirty: list[object] = session.dirty
