@@ -25,6 +25,14 @@ class ColumnDefault:
         self.is_clause_element = isinstance(arg, ClauseElement)
         self.is_callable = callable(arg) and not self.is_clause_element
 
+    @property
+    def is_scalar(self) -> bool:
+        """A constant (not a callable nor a SQL expression)."""
+        return not (self.is_callable or self.is_clause_element)
+
+    is_sequence = False
+    is_server_default = False
+
     def value(self) -> Any:
         if self.is_clause_element:
             raise exc.InvalidRequestError(

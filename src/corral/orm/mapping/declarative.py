@@ -192,6 +192,13 @@ def _unwrap_mapped(
     return split_annotated(f"{cls.__name__}.{name}", inner)
 
 
+def _single_table(cls: type) -> object:
+    """The table a class without a table of its own shares with its mapped parent."""
+    if "__tablename__" in cls.__dict__ or "__table__" in cls.__dict__:
+        return None
+    return getattr(cls, "__table__", None)
+
+
 def _declared_columns(
     cls: type, base_registry: registry, deferred: dict[str, tuple[str | None, bool]]
 ) -> dict[str, Column]:
@@ -214,7 +221,7 @@ def _declared_columns(
                 value = value.plain
             if isinstance(value, Column):
                 column = value if klass is cls else copy_mixin_column(value, owner)
-                columns[name] = plain_column(column, name, owner, columns)
+                columns[name] = plain_column(column, name, owner, columns, _single_table(cls))
                 continue
             if value is not _ABSENT and not isinstance(value, MappedColumn):
                 continue  # a plain class attribute, a relationship, a method...
