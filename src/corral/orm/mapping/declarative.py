@@ -19,6 +19,7 @@ from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.composite import expand_composites
 from corral.orm.mapping.dataclass_fields import refuse_outside_dataclass
+from corral.orm.mapping.declare_hooks import install_declare_hooks
 from corral.orm.mapping.declared_attr import resolve_declared_attrs
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.instance_state import InstanceState
@@ -359,8 +360,6 @@ MAPPER_ARGS = (
 
 #: Declarative hooks SQLAlchemy reads that corral has no equivalent for, with what to do instead.
 UNSUPPORTED_HOOKS = {
-    "__declare_first__": "call your code before configure_mappers() instead",
-    "__declare_last__": "call your code after configure_mappers() instead",
     "__mapper_cls__": "corral has one Mapper class; remove it",
     "__table_cls__": "corral builds a corral Table; remove it and pass Table options in "
     "__table_args__",
@@ -395,6 +394,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     refuse_outside_dataclass(cls)
     expand_composites(cls, cls.registry.sql_type_for)
     _refuse_what_would_be_ignored(cls)
+    install_declare_hooks(cls)
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
     deferred: dict[str, tuple[str | None, bool]] = {}
