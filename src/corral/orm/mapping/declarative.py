@@ -195,7 +195,7 @@ def _unwrap_mapped(
 
 def _single_table(cls: type) -> object:
     """The table a class without a table of its own shares with its mapped parent."""
-    if "__tablename__" in cls.__dict__ or "__table__" in cls.__dict__:
+    if cls.__dict__.get("__tablename__") or cls.__dict__.get("__table__") is not None:
         return None
     return getattr(cls, "__table__", None)
 
@@ -208,6 +208,10 @@ def _declared_columns(
     columns: dict[str, Column] = {}
     allow_unmapped = bool(getattr(cls, "__allow_unmapped__", False))
     sources = [k for k in reversed(cls.__mro__) if k is cls or not hasattr(k, "__mapper__")]
+    if _single_table(cls) is not None:
+        # The mixins (and base) of the mapped parent gave their columns to the shared table.
+        parent = next(k for k in cls.__mro__[1:] if hasattr(k, "__mapper__"))
+        sources = [k for k in sources if k is cls or k not in parent.__mro__]
     for klass in sources:
         if klass is object or klass is DeclarativeBase:
             continue
