@@ -254,9 +254,7 @@ def test_unknown_mapper_args_name_the_supported_ones() -> None:
             id: Mapped[int] = mapped_column(primary_key=True)
 
 
-@pytest.mark.parametrize(
-    "hook", ["__mapper_cls__", "__table_cls__"]
-)
+@pytest.mark.parametrize("hook", ["__mapper_cls__", "__table_cls__"])
 def test_unsupported_declarative_hooks_are_refused(hook: str) -> None:
     """SQLAlchemy's declarative hooks that corral would not call are refused by name."""
 

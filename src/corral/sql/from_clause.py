@@ -57,9 +57,7 @@ class ColumnCollection:
                 f"{', '.join(self._columns) or '(none)'}"
             ) from None
 
-    def get(
-        self, key: str, default: ColumnElement[Any] | None = None
-    ) -> ColumnElement[Any] | None:
+    def get(self, key: str, default: ColumnElement[Any] | None = None) -> ColumnElement[Any] | None:
         return self._columns.get(key, default)
 
     def __iter__(self) -> Iterator[ColumnElement[Any]]:

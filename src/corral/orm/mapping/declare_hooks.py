@@ -1,4 +1,4 @@
-"""``__declare_first__`` / ``__declare_last__``: class methods declarative calls around configuration.
+"""``__declare_first__`` / ``__declare_last__``: class methods called around configuration.
 
 A mapped class (or a mixin it uses) may define either; the first runs before the
 mappers are configured, the last after, each as a ``before_configured`` /

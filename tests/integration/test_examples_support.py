@@ -1,0 +1,247 @@
+"""What SQLAlchemy's example programs need, on a real database: corral.orm.attributes
+(history, committed values), before_flush listeners that read, single-table subclasses
+sharing a column, __declare_last__ and do_orm_execute with retval=True."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from corral import Column, Engine, ForeignKey, String, event, func, select
+from corral.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    attributes,
+    column_property,
+    declared_attr,
+    make_transient,
+    mapped_column,
+    relationship,
+)
+from tests.integration.orm_models import dml, recorded_sql
+
+
+class ExBase(DeclarativeBase):
+    pass
+
+
+class Shelf(ExBase):
+    __tablename__ = "ex_shelf"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(30))
+    books: Mapped[list[Book]] = relationship(back_populates="shelf", order_by="Book.id")
+
+
+class Book(ExBase):
+    __tablename__ = "ex_book"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelf_id: Mapped[int | None] = mapped_column(ForeignKey("ex_shelf.id"))
+    title: Mapped[str] = mapped_column(String(30))
+    shelf: Mapped[Shelf | None] = relationship(back_populates="books")
+
+
+class Gadget(ExBase):
+    __tablename__ = "ex_gadget"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "gadget"}
+
+
+class Phone(Gadget):
+    @declared_attr
+    def color(cls) -> Mapped[str]:
+        return Gadget.__table__.c.get("color", mapped_column(String(20)))  # type: ignore[return-value]
+
+    __mapper_args__ = {"polymorphic_identity": "phone"}
+
+
+class Tablet(Gadget):
+    @declared_attr
+    def color(cls) -> Mapped[str]:
+        return Gadget.__table__.c.get("color", mapped_column(String(20)))  # type: ignore[return-value]
+
+    __mapper_args__ = {"polymorphic_identity": "tablet"}
+
+
+class Revision(ExBase):
+    __tablename__ = "ex_revision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+
+    @classmethod
+    def __declare_last__(cls) -> None:
+        newer = cls.__table__.alias()
+        cls.latest = column_property(  # type: ignore[attr-defined]
+            select(func.max(newer.c.version)).where(newer.c.id == cls.id).scalar_subquery()
+        )
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Engine]:
+    ExBase.metadata.create_all(engine)
+    yield engine
+    ExBase.metadata.drop_all(engine)
+
+
+def _shelf(db: Engine) -> int:
+    with Session(db) as session:
+        shelf = Shelf(label="a", books=[Book(title="one"), Book(title="two")])
+        session.add(shelf)
+        session.commit()
+        return shelf.id
+
+
+def test_get_history_of_a_column_after_a_change(db: Engine) -> None:
+    """get_history() gives (added, unchanged, deleted) of a column; it unpacks as a tuple."""
+    shelf_id = _shelf(db)
+    with Session(db) as session:
+        shelf = session.get(Shelf, shelf_id)
+        assert shelf is not None
+        assert attributes.get_history(shelf, "label") == ((), ["a"], ())
+        shelf.label = "b"
+        added, unchanged, deleted = attributes.get_history(shelf, "label")
+        assert (added, unchanged, deleted) == (("b",), (), ("a",))
+
+
+def test_get_history_loads_an_expired_column_unless_passive(db: Engine) -> None:
+    """PASSIVE_OFF loads an expired attribute (one SELECT); PASSIVE_NO_INITIALIZE does not."""
+    shelf_id = _shelf(db)
+    with Session(db) as session:
+        shelf = session.get(Shelf, shelf_id)
+        assert shelf is not None
+        session.expire(shelf)
+        with recorded_sql() as statements:
+            passive = attributes.get_history(shelf, "label", attributes.PASSIVE_NO_INITIALIZE)
+        assert passive.empty() and dml(statements) == []
+        with recorded_sql() as statements:
+            loaded = attributes.get_history(shelf, "label")
+        assert loaded.unchanged == ("a",)
+        assert [s.split(" ", 1)[0] for s in dml(statements)] == ["SELECT"]
+
+
+def test_get_history_of_a_collection_names_members_added_kept_removed(db: Engine) -> None:
+    """A collection's history lists the members added, kept and removed, by identity."""
+    shelf_id = _shelf(db)
+    with Session(db) as session:
+        shelf = session.get(Shelf, shelf_id)
+        assert shelf is not None
+        one, two = shelf.books
+        assert attributes.get_history(shelf, "books") == ((), [one, two], ())
+        three = Book(title="three")
+        shelf.books.remove(one)
+        shelf.books.append(three)
+        history = attributes.get_history(shelf, "books")
+        assert history == ([three], [two], [one])
+        assert history.has_changes()
+
+
+def test_set_committed_value_leaves_nothing_to_flush(db: Engine) -> None:
+    """set_committed_value() stores a value as loaded: the flush writes nothing, the row keeps
+    its value."""
+    shelf_id = _shelf(db)
+    with Session(db) as session:
+        shelf = session.get(Shelf, shelf_id)
+        assert shelf is not None
+        attributes.set_committed_value(shelf, "label", "in memory")
+        attributes.set_committed_value(shelf, "books", [])
+        assert attributes.get_history(shelf, "label") == ((), ["in memory"], ())
+        assert attributes.get_history(shelf, "books") == ((), [], ())
+        assert not session.dirty
+        with recorded_sql() as statements:
+            session.flush()
+        assert dml(statements) == []
+        session.rollback()
+    with db.connect() as connection:
+        assert connection.scalar(select(Shelf.label)) == "a"
+        assert connection.scalar(select(func.count()).select_from(Book.__table__)) == 2
+
+
+def test_instance_state_and_flag_modified(db: Engine) -> None:
+    """instance_state() is inspect(obj); flag_modified() makes the flush write the column."""
+    shelf_id = _shelf(db)
+    with Session(db) as session:
+        shelf = session.get(Shelf, shelf_id)
+        assert shelf is not None
+        assert attributes.instance_state(shelf).has_identity
+        attributes.flag_modified(shelf, "label")
+        with recorded_sql() as statements:
+            session.flush()
+        assert [s.split(" ", 1)[0] for s in dml(statements)] == ["UPDATE"]
+
+
+def test_before_flush_listener_reads_without_autoflushing(db: Engine) -> None:
+    """A before_flush listener that queries (or lazy-loads) does not start the flush again:
+    the new row version it makes is inserted once."""
+    shelf_id = _shelf(db)
+    seen: list[int] = []
+
+    def new_version(session: Session, context: Any, instances: Any) -> None:
+        for obj in list(session.dirty):
+            if isinstance(obj, Book) and session.is_modified(obj):
+                seen.append(len(obj.shelf.books) if obj.shelf else 0)  # lazy loads
+                make_transient(obj)
+                obj.id = None  # type: ignore[assignment]
+                session.add(obj)
+
+    with Session(db) as session:
+        event.listen(session, "before_flush", new_version)
+        book = session.scalars(select(Book).order_by(Book.id)).first()
+        assert book is not None
+        book.title = "one, again"
+        with recorded_sql() as statements:
+            session.commit()
+        assert seen == [2]
+        # the shelf and its books (lazy loads inside the listener), then the new row
+        assert [s.split(" ", 1)[0] for s in dml(statements)] == ["SELECT", "SELECT", "INSERT"]
+    with db.connect() as connection:
+        titles = connection.scalars(select(Book.title).order_by(Book.id)).all()
+        assert titles == ["one", "two", "one, again"]
+    assert shelf_id
+
+
+def test_single_table_siblings_share_a_column(db: Engine) -> None:
+    """Two single-table subclasses map one column (the second reuses the first's); the base
+    class does not map it."""
+    assert Phone.__table__ is Tablet.__table__ is Gadget.__table__
+    color = Gadget.__table__.c.color
+    assert isinstance(color, Column) and color.nullable  # the declared_attr's annotation is unused
+    with Session(db) as session:
+        colors: dict[str, Any] = {"color": "red"}
+        session.add_all([Phone(**colors), Tablet(**{**colors, "color": "blue"}), Gadget()])
+        session.commit()
+    with Session(db) as session:
+        found = session.scalars(select(Gadget).order_by(Gadget.id)).all()
+        assert [(type(g).__name__, getattr(g, "color", None)) for g in found] == [
+            ("Phone", "red"),
+            ("Tablet", "blue"),
+            ("Gadget", None),
+        ]
+
+
+def test_declare_last_maps_a_column_property(db: Engine) -> None:
+    """__declare_last__ runs after configuration; the column_property it sets loads with
+    the object."""
+    with Session(db) as session:
+        session.add_all([Revision(id=1, version=1), Revision(id=1, version=2)])
+        session.commit()
+    with Session(db) as session:
+        rows = session.scalars(select(Revision).order_by(Revision.version)).all()
+        assert [(r.version, r.latest) for r in rows] == [(1, 2), (2, 2)]  # type: ignore[attr-defined]
+
+
+def test_do_orm_execute_accepts_retval(db: Engine) -> None:
+    """do_orm_execute listeners registered with retval=True run; returning None executes."""
+    _shelf(db)
+    calls: list[bool] = []
+
+    def listener(state: ORMExecuteState) -> None:
+        calls.append(state.is_select)
+
+    with Session(db) as session:
+        event.listen(session, "do_orm_execute", listener, retval=True)
+        assert session.scalars(select(Shelf.label)).all() == ["a"]
+    assert calls == [True]
