@@ -12,7 +12,7 @@ import enum
 from typing import Any
 
 from corral import exc
-from corral.orm.base import NO_VALUE, ObjectStatus
+from corral.orm.base import NO_VALUE, Mapped, ObjectStatus
 from corral.orm.mapping.inspection import InstanceInspection
 from corral.orm.mapping.instance_state import History, state_of
 from corral.orm.mapping.modified_flags import flag_modified
@@ -116,6 +116,7 @@ __all__ = [
     "PASSIVE_NO_INITIALIZE",
     "PASSIVE_OFF",
     "History",
+    "Mapped",
     "PassiveFlag",
     "flag_modified",
     "get_history",
