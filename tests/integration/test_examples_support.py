@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
-from corral import Column, Engine, ForeignKey, String, event, func, select
+from corral import Column, Engine, ForeignKey, String, cast, event, func, select
+from corral.ext.hybrid import hybrid_property
 from corral.orm import (
     DeclarativeBase,
     Mapped,
     ORMExecuteState,
+    PropComparator,
     Session,
     attributes,
     column_property,
@@ -245,3 +247,48 @@ def test_do_orm_execute_accepts_retval(db: Engine) -> None:
         event.listen(session, "do_orm_execute", listener, retval=True)
         assert session.scalars(select(Shelf.label)).all() == ["a"]
     assert calls == [True]
+
+
+class Setting(ExBase):
+    __tablename__ = "ex_setting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int | None] = mapped_column()
+    word: Mapped[str | None] = mapped_column(String(20))
+
+    @hybrid_property
+    def value(self) -> Any:
+        return self.number if self.number is not None else self.word
+
+    @value.inplace.comparator
+    @classmethod
+    def _value_comparator(cls) -> PropComparator:
+        return _EitherColumn(cls)
+
+
+class _EitherColumn(PropComparator):
+    """Compares with the number or the word, whichever column the row fills."""
+
+    __hash__ = None
+
+    def __init__(self, cls: type[Setting]) -> None:
+        self.cls = cls
+
+    def __clause_element__(self) -> Any:
+        return func.coalesce(cast(self.cls.number, String(20)), self.cls.word)
+
+    def __eq__(self, other: object) -> Any:
+        return self.__clause_element__() == cast(other, String(20))
+
+
+def test_prop_comparator_subclass_builds_the_sql(db: Engine) -> None:
+    """A PropComparator subclass redefines == ; an operator it leaves (like) applies to its
+    __clause_element__()."""
+    with Session(db) as session:
+        session.add_all([Setting(number=5), Setting(word="five"), Setting(word="fifty")])
+        session.commit()
+        found = session.scalars(select(Setting).where(Setting.value == 5)).all()
+        assert [s.number for s in found] == [5]
+        words = session.scalars(
+            select(Setting.word).where(Setting.value.like("fi%")).order_by(Setting.word)
+        ).all()
+        assert words == ["fifty", "five"]
