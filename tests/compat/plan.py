@@ -92,7 +92,6 @@ EXAMPLES: tuple[Example, ...] = (
     Example("versioned_rows/versioned_rows.py"),
     Example("versioned_rows/versioned_rows_w_versionid.py"),
     Example("vertical/dictlike.py"),
-    Example("vertical/dictlike-polymorphic.py"),
     Example(
         "materialized_paths/materialized_paths.py",
         postgresql_url="postgresql+psycopg2://scott:tiger@localhost/test",
