@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from corral import Column, Engine, ForeignKey, String, cast, event, func, select
+from corral import Column, Engine, ForeignKey, String, cast, event, exc, func, select
 from corral.ext.hybrid import hybrid_property
 from corral.orm import (
     DeclarativeBase,
     Mapped,
+    Mapper,
     ORMExecuteState,
     PropComparator,
     Session,
@@ -292,3 +293,46 @@ def test_prop_comparator_subclass_builds_the_sql(db: Engine) -> None:
             select(Setting.word).where(Setting.value.like("fi%")).order_by(Setting.word)
         ).all()
         assert words == ["fifty", "five"]
+
+
+class Ticket(ExBase):
+    __tablename__ = "ex_ticket"
+    __mapper_args__ = {"batch": False}
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seen_before: Mapped[int] = mapped_column()
+
+
+def test_batch_false_fires_each_before_insert_right_before_its_insert(db: Engine) -> None:
+    """With batch=False each before_insert sees the rows inserted for the objects before it
+    (one INSERT per object, each after its listener's SELECT)."""
+
+    def count_rows(mapper: Mapper, connection: Any, target: Ticket) -> None:
+        table = mapper.mapped_table
+        target.seen_before = connection.scalar(select(func.count()).select_from(table))
+
+    event.listen(Ticket, "before_insert", count_rows)
+    try:
+        with Session(db) as session:
+            session.add_all([Ticket(id=1), Ticket(id=2), Ticket(id=3)])
+            with recorded_sql() as statements:
+                session.commit()
+        assert [s.split(" ", 1)[0] for s in dml(statements)] == ["SELECT", "INSERT"] * 3
+        with db.connect() as connection:
+            rows = connection.execute(select(Ticket.id, Ticket.seen_before).order_by(Ticket.id))
+            assert [tuple(r) for r in rows] == [(1, 0), (2, 1), (3, 2)]
+    finally:
+        event.remove(Ticket, "before_insert", count_rows)
+
+
+def test_batch_must_be_a_bool() -> None:
+    """__mapper_args__['batch'] other than True/False is refused by name."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    with pytest.raises(exc.MappingError, match=r"\['batch'\] takes True or False"):
+
+        class Odd(Base):
+            __tablename__ = "odd"
+            __mapper_args__ = {"batch": "no"}
+            id: Mapped[int] = mapped_column(primary_key=True)

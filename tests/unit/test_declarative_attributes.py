@@ -246,11 +246,11 @@ def test_unknown_mapper_args_name_the_supported_ones() -> None:
     class Base(DeclarativeBase):
         pass
 
-    with pytest.raises(exc.MappingError, match=r"batch; it takes check_read_values"):
+    with pytest.raises(exc.MappingError, match=r"always_refresh; it takes batch"):
 
         class Thing(Base):
             __tablename__ = "thing"
-            __mapper_args__ = {"batch": False}
+            __mapper_args__ = {"always_refresh": False}
             id: Mapped[int] = mapped_column(primary_key=True)
 
 

@@ -355,6 +355,7 @@ def _check_explicit_table(cls: type, table: Table) -> None:
 
 #: ``__mapper_args__`` keys corral understands.
 MAPPER_ARGS = (
+    "batch",
     "check_read_values",
     "eager_defaults",
     "version_id_col",
@@ -437,6 +438,11 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     version_column = _find_version_column(cls, version, columns)
     generator = mapper_args.pop("version_id_generator", None)
     check_read_values = bool(mapper_args.pop("check_read_values", False))
+    batch = mapper_args.pop("batch", True)
+    if not isinstance(batch, bool):
+        raise exc.MappingError(
+            f"{cls.__name__}.__mapper_args__['batch'] takes True or False, got {batch!r}"
+        )
     _check_eager_defaults(cls, mapper_args.pop("eager_defaults", "auto"))
     if mapper_args:
         raise exc.MappingError(
@@ -453,6 +459,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         deferred={key: group for key, (group, _) in deferred.items()},
         deferred_raiseload=frozenset(key for key, (_, r) in deferred.items() if r),
     )
+    mapper.batch = batch
     if parent is not None or inherited or getattr(cls, "__corral_concrete_base__", False):
         inheritance.set_up(mapper, parent, table, own, inherited)
     cls.__table__ = mapper.table if parent is not None else table

@@ -16,7 +16,7 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
-from corral.orm.session import flush_events
+from corral.orm.session import flush_events, unbatched
 from corral.orm.session.large_sessions import check_size
 from corral.orm.session.transaction import (
     SessionTransaction,
@@ -80,6 +80,16 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
         return
     _load_expired_versions(session, [*dirty, *deleted])
     listening = flush_events.listening(session, classes)
+    if listening and unbatched.wants_one_by_one(classes):
+        connection = session._connection_for_transaction(transaction)
+        try:
+            plan = unbatched.write_one_by_one(connection, new, dirty, deleted)
+        except BaseException as error:
+            _fail_flush(session, transaction, error)
+            raise
+        with flush_events.after_writes(session, connection, new, dirty, deleted):
+            _finalize_flush(session, transaction, plan, dirty)
+        return
     if listening:
         connection = session._connection_for_transaction(transaction)
         try:
@@ -113,6 +123,11 @@ def _flush_related(
     deleted: list[object],
 ) -> None:
     """A flush of objects with relationships: tables one at a time, keys copied between."""
+    if unbatched.wants_one_by_one({type(o) for o in (*new, *dirty, *deleted)}):
+        raise exc.InvalidRequestError(
+            "__mapper_args__ batch=False is supported for classes without relationships or "
+            "inheritance; remove batch=False, or do the per-row work in before_flush"
+        )
     work = dependencies.presort(session, new, dirty, deleted)
     _load_expired_versions(session, [*work.dirty, *work.deleted])
     connection = session._connection_for_transaction(transaction)
