@@ -91,6 +91,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("generic_associations/table_per_related.py"),
     Example("versioned_rows/versioned_rows.py"),
     Example("versioned_rows/versioned_rows_w_versionid.py"),
+    Example("versioned_rows/versioned_map.py"),
     Example("vertical/dictlike.py"),
     Example(
         "materialized_paths/materialized_paths.py",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from corral import Column, Engine, ForeignKey, String, cast, event, exc, func, select
+from corral import Column, Engine, ForeignKey, String, bindparam, cast, event, exc, func, select
 from corral.ext.hybrid import hybrid_property
 from corral.orm import (
     DeclarativeBase,
@@ -336,3 +336,53 @@ def test_batch_must_be_a_bool() -> None:
             __tablename__ = "odd"
             __mapper_args__ = {"batch": "no"}
             id: Mapped[int] = mapped_column(primary_key=True)
+
+
+def test_make_transient_keeps_the_change_history(db: Engine) -> None:
+    """After make_transient() get_history() still gives the change made before it, and
+    adding the object again INSERTs it as a new row with its current values."""
+    shelf_id = _shelf(db)
+    with Session(db) as session:
+        shelf = session.get(Shelf, shelf_id)
+        assert shelf is not None
+        shelf.label = "b"
+        make_transient(shelf)
+        assert attributes.get_history(shelf, "label") == (("b",), (), ("a",))
+        shelf.id = None  # type: ignore[assignment]
+        session.add(shelf)
+        with recorded_sql() as statements:
+            session.commit()
+        assert [s.split(" ", 1)[0] for s in dml(statements)] == ["INSERT"]
+    with db.connect() as connection:
+        assert connection.scalars(select(Shelf.label).order_by(Shelf.id)).all() == ["a", "b"]
+
+
+class Crate(ExBase):
+    __tablename__ = "ex_crate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jars: Mapped[list[Jar]] = relationship(lazy="subquery", order_by="Jar.id")
+
+
+class Jar(ExBase):
+    __tablename__ = "ex_jar"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crate_id: Mapped[int] = mapped_column(ForeignKey("ex_crate.id"))
+    crate: Mapped[Crate] = relationship()
+
+
+def test_subquery_load_repeats_the_query_parameters(db: Engine) -> None:
+    """A lazy="subquery" collection loads under a query with bound parameters (a lazy load,
+    or bindparam() values given to execute): the subquery runs with the same values."""
+    with Session(db) as session:
+        session.add_all([Crate(id=1, jars=[Jar(id=1), Jar(id=2)]), Crate(id=2, jars=[Jar(id=3)])])
+        session.commit()
+    with Session(db) as session:
+        jar = session.get(Jar, 3)
+        assert jar is not None
+        with recorded_sql() as statements:
+            assert [j.id for j in jar.crate.jars] == [3]  # lazy load, then its subquery load
+        assert len(dml(statements)) == 2
+    with Session(db) as session:
+        statement = select(Crate).where(Crate.id == bindparam("wanted"))
+        crate = session.scalars(statement, {"wanted": 1}).one()
+        assert [j.id for j in crate.__dict__["jars"]] == [1, 2]
