@@ -24,6 +24,7 @@ from corral.orm import (
     make_transient,
     mapped_column,
     relationship,
+    with_loader_criteria,
 )
 from tests.integration.orm_models import dml, recorded_sql
 
@@ -386,3 +387,49 @@ def test_subquery_load_repeats_the_query_parameters(db: Engine) -> None:
         statement = select(Crate).where(Crate.id == bindparam("wanted"))
         crate = session.scalars(statement, {"wanted": 1}).one()
         assert [j.id for j in crate.__dict__["jars"]] == [1, 2]
+
+
+class Span(ExBase):
+    __tablename__ = "ex_span"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    live: Mapped[bool] = mapped_column(default=True)
+    holder_n: Mapped[int | None] = mapped_column()
+    # foreign() inside a string primaryjoin, without importing it in this module
+    held: Mapped[Span | None] = relationship(
+        primaryjoin="remote(Span.id) == foreign(Span.holder_n)", viewonly=False
+    )
+
+
+def test_string_primaryjoin_marks_foreign_and_remote(db: Engine) -> None:
+    """foreign()/remote() in a string primaryjoin mark the columns (a many-to-one along a
+    column with no ForeignKey); the flush copies the key into it."""
+    assert Span.held.property.direction.name == "MANYTOONE"  # type: ignore[attr-defined]
+    with Session(db) as session:
+        target = Span(id=1)
+        session.add(Span(id=2, held=target))
+        session.commit()
+    with db.connect() as connection:
+        rows = connection.execute(select(Span.id, Span.holder_n).order_by(Span.id)).all()
+        assert [tuple(r) for r in rows] == [(1, None), (2, 1)]
+
+
+def test_loader_criteria_reaches_a_joined_table(db: Engine) -> None:
+    """with_loader_criteria() filters a class the statement only joins to: in the ON clause
+    when it is joined, in WHERE when the join starts from it."""
+    with Session(db) as session:
+        session.add_all(
+            [
+                Shelf(label="open", books=[Book(title="a")]),
+                Shelf(label="hidden", books=[Book(title="b")]),
+            ]
+        )
+        session.commit()
+    hide = with_loader_criteria(Shelf, Shelf.label != "hidden")
+    with Session(db) as session:
+        joined = select(Book.title).join(Book.shelf).order_by(Book.title)
+        assert session.scalars(joined).all() == ["a", "b"]
+        with recorded_sql() as statements:
+            assert session.scalars(joined.options(hide)).all() == ["a"]
+        assert "!=" in dml(statements)[0].split(" WHERE ")[0].split(" ON ")[1]
+        from_shelf = select(Book.title).select_from(Shelf).join(Shelf.books)
+        assert session.scalars(from_shelf.options(hide).order_by(Book.title)).all() == ["a"]

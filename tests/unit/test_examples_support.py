@@ -95,3 +95,26 @@ def test_get_history_refuses_an_unknown_passive_flag_and_attribute() -> None:
         get_history(thing, "id", True)  # type: ignore[arg-type]
     with pytest.raises(Exception, match="not a mapped column"):
         get_history(thing, "nope")
+
+
+def test_table_columns_put_the_class_own_before_its_mixins() -> None:
+    """A mapped class's table lists its own columns (body order) and then its mixins', a
+    column the class redeclares taking the class's place, as SQLAlchemy orders them."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Stamped:
+        created = Column(Integer)
+        note = Column(Integer)
+
+    class Tagged:
+        tag: Mapped[str] = mapped_column(String(10))
+
+    class Entry(Stamped, Tagged, Base):
+        __tablename__ = "entry_order"
+        id = Column(Integer, primary_key=True)
+        body = Column(String(20))
+        note = Column(String(20))
+
+    assert Entry.__table__.c.keys() == ["id", "body", "note", "created", "tag"]

@@ -266,7 +266,20 @@ def _declared_columns(
             columns[name] = declared.make_column(name, type_, nullable)
             if declared.deferred is not None:
                 deferred[name] = declared.deferred
-    return columns
+    return _class_first(columns, sources)
+
+
+def _class_first(columns: dict[str, Column], sources: list[type]) -> dict[str, Column]:
+    """The columns in SQLAlchemy's table order: the class's own (in body order), then each
+    mixin's in MRO order (the base class last)."""
+    order: dict[str, None] = {}
+    for klass in reversed(sources):
+        for name in _declaration_order(klass, inspect.get_annotations(klass)):
+            if name in columns:
+                order.setdefault(name)
+    if list(order) == list(columns) or len(order) != len(columns):
+        return columns
+    return {name: columns[name] for name in order}
 
 
 def _declaration_order(klass: type, annotations: dict[str, Any]) -> list[str]:
