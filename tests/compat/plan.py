@@ -92,6 +92,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("versioned_rows/versioned_rows.py"),
     Example("versioned_rows/versioned_rows_w_versionid.py"),
     Example("versioned_rows/versioned_map.py"),
+    Example("versioned_rows/versioned_update_old_row.py"),
     Example("vertical/dictlike.py"),
     Example(
         "materialized_paths/materialized_paths.py",

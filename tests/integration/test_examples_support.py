@@ -4,12 +4,26 @@ sharing a column, __declare_last__ and do_orm_execute with retval=True."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from corral import Column, Engine, ForeignKey, String, bindparam, cast, event, exc, func, select
+from corral import (
+    Column,
+    Engine,
+    ForeignKey,
+    String,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    exc,
+    func,
+    select,
+    text,
+)
 from corral.ext.hybrid import hybrid_property
 from corral.orm import (
     DeclarativeBase,
@@ -433,3 +447,21 @@ def test_loader_criteria_reaches_a_joined_table(db: Engine) -> None:
         assert "!=" in dml(statements)[0].split(" WHERE ")[0].split(" ON ")[1]
         from_shelf = select(Book.title).select_from(Shelf).join(Shelf.books)
         assert session.scalars(from_shelf.options(hide).order_by(Book.title)).all() == ["a"]
+
+
+def test_echo_debug_logs_the_rows_returned(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """create_engine(echo="debug") logs each statement and, at DEBUG, the rows it returns;
+    fetching still gives every row."""
+    debug = create_engine(engine.url, echo="debug")
+    previous = logging.getLogger("corral.engine").level
+    try:
+        with caplog.at_level(logging.DEBUG, logger="corral.engine"), debug.connect() as connection:
+            rows = connection.execute(text("SELECT 41 + 1 AS answer")).all()
+            assert [tuple(r) for r in rows] == [(42,)]
+    finally:
+        debug.dispose()
+        logging.getLogger("corral.engine").setLevel(previous)
+    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert messages == ["Col ('answer',)", "Row (42,)"]

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
-from corral.engine import events, reconnect
+from corral.engine import events, reconnect, row_logging
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.inserted import cursor_result
@@ -623,4 +623,6 @@ class Connection:
         self._work_done = True
         if context is not None and self.dispatch.after_cursor_execute:
             events.after_cursor(self, cursor, sql, args, many, context)
+        if self.engine.echo == "debug":
+            return row_logging.wrap(cursor)
         return cursor
