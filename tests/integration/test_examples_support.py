@@ -465,3 +465,27 @@ def test_echo_debug_logs_the_rows_returned(
         logging.getLogger("corral.engine").setLevel(previous)
     messages = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert messages == ["Col ('answer',)", "Row (42,)"]
+
+
+class Drawer(ExBase):
+    __tablename__ = "ex_drawer"
+    __mapper_args__ = {"batch": False}
+    id: Mapped[int] = mapped_column(primary_key=True)
+    socks: Mapped[list[Sock]] = relationship()
+
+
+class Sock(ExBase):
+    __tablename__ = "ex_sock"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawer_id: Mapped[int] = mapped_column(ForeignKey("ex_drawer.id"))
+
+
+def test_batch_false_with_relationships_is_refused(db: Engine) -> None:
+    """A batch=False class with relationships is refused at flush with the fix named; nothing
+    is written."""
+    with Session(db) as session:
+        session.add(Drawer(id=1, socks=[Sock(id=1)]))
+        with pytest.raises(exc.InvalidRequestError, match="batch=False is supported for"):
+            session.flush()
+    with db.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Drawer.__table__)) == 0

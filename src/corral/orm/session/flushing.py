@@ -123,17 +123,17 @@ def _flush_related(
     deleted: list[object],
 ) -> None:
     """A flush of objects with relationships: tables one at a time, keys copied between."""
-    if unbatched.wants_one_by_one({type(o) for o in (*new, *dirty, *deleted)}):
+    work = dependencies.presort(session, new, dirty, deleted)
+    classes: set[Any] = {type(o) for o in (*work.new, *work.dirty, *work.deleted)}
+    if unbatched.wants_one_by_one(classes):
         raise exc.InvalidRequestError(
             "__mapper_args__ batch=False is supported for classes without relationships or "
             "inheritance; remove batch=False, or do the per-row work in before_flush"
         )
-    work = dependencies.presort(session, new, dirty, deleted)
     _load_expired_versions(session, [*work.dirty, *work.deleted])
     connection = session._connection_for_transaction(transaction)
     executed = FlushPlan()
     assigned: list[tuple[object, str]] = []
-    classes: set[Any] = {type(o) for o in (*work.new, *work.dirty, *work.deleted)}
     listening = flush_events.listening(session, classes)
     try:
         if listening:
