@@ -599,7 +599,8 @@ class Connection:
             )
         dbapi = self._prepare(write_lock, sql=(kind, sql))
         begin, self._unsent_begin = self._unsent_begin, None
-        if self.engine.echo or logger.isEnabledFor(logging.INFO):
+        echo = self.engine.echo
+        if echo or logger.isEnabledFor(logging.INFO):
             log_statement(sql, args, self.dialect.hide_parameters)
         cursor = self.dialect.streaming_cursor(dbapi) if stream else dbapi.cursor()
         context = None
@@ -623,6 +624,6 @@ class Connection:
         self._work_done = True
         if context is not None and self.dispatch.after_cursor_execute:
             events.after_cursor(self, cursor, sql, args, many, context)
-        if self.engine.echo == "debug":
+        if echo and echo == "debug":
             return row_logging.wrap(cursor)
         return cursor
