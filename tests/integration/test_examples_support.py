@@ -489,3 +489,23 @@ def test_batch_false_with_relationships_is_refused(db: Engine) -> None:
             session.flush()
     with db.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Drawer.__table__)) == 0
+
+
+def test_query_count_takes_listener_criteria_and_execution_options(db: Engine) -> None:
+    """Query.count() counts through with_loader_criteria() a do_orm_execute listener adds,
+    and the listener sees the query's execution_options()."""
+    with Session(db) as session:
+        session.add_all([Shelf(label="open"), Shelf(label="hidden"), Shelf(label="open too")])
+        session.commit()
+
+    def hide(state: ORMExecuteState) -> None:
+        if not state.execution_options.get("everything"):
+            state.statement = state.statement.options(
+                with_loader_criteria(Shelf, lambda cls: cls.label != "hidden")
+            )
+
+    with Session(db) as session:
+        event.listen(session, "do_orm_execute", hide)
+        assert session.query(Shelf).count() == 2
+        assert session.query(Shelf).execution_options(everything=True).count() == 3
+        assert session.query(Shelf).filter(Shelf.label.like("open%")).count() == 2

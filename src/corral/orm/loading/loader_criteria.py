@@ -17,7 +17,7 @@ from typing import Any
 
 from corral import exc
 from corral.sql.conditions import and_
-from corral.sql.from_clause import Join
+from corral.sql.from_clause import Join, Subquery
 from corral.sql.schema import Table
 from corral.sql.selectable import Select
 
@@ -119,7 +119,17 @@ def _apply_to_joined(
                     found.append(condition)
         return found
 
+    # select(func.count()).select_from(select(User).subquery()) (Query.count()): nothing
+    # outside refers to the subquery's columns, so its SELECT can take the criteria.
+    counting = (
+        not any(getattr(e, "_from_objects", lambda: [])() for e in statement._entities)
+        and not statement._where
+    )
+
     def rebuilt(from_: Any) -> Any:
+        if counting and isinstance(from_, Subquery) and isinstance(from_.element, Select):
+            inner = apply_criteria(from_.element.options(*options))
+            return from_ if inner is from_.element else inner.subquery(from_.name)
         if not isinstance(from_, Join):
             return from_
         left = rebuilt(from_.left)
