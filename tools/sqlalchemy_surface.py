@@ -67,8 +67,6 @@ MODULES = (
 
 #: Why a SQLAlchemy module has no corral namesake yet; shown on the page.
 ABSENT_BECAUSE = {
-    "sqlalchemy.orm.attributes": "instrumented attributes live in `corral.orm.mapping`, and "
-    "its helpers (`flag_modified`, `set_committed_value`, ...) are not written yet",
     "sqlalchemy.orm.collections": "collections live in `corral.orm.relationships`; keyed "
     "collections are not written yet",
     "sqlalchemy.orm.strategy_options": "import the loader options from `corral.orm`",

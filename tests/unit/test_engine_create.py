@@ -43,7 +43,7 @@ def test_unknown_driver_is_named() -> None:
         ("max_overflow", None, "max_overflow=...\\) must be an int"),
         ("pool_timeout", "30", "pool_timeout=...\\) must be a number"),
         ("pool_pre_ping", 1, "pool_pre_ping=...\\) must be True or False"),
-        ("echo", "yes", "echo=...\\) must be True or False"),
+        ("echo", "yes", 'echo=...\\) must be True, False or "debug"'),
         ("connect_args", [1], "connect_args=...\\) must be a dict"),
     ],
 )

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
-from corral.engine import events, reconnect
+from corral.engine import events, reconnect, row_logging
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.inserted import cursor_result
@@ -601,7 +601,8 @@ class Connection:
             )
         dbapi = self._prepare(write_lock, sql=(kind, sql))
         begin, self._unsent_begin = self._unsent_begin, None
-        if self.engine.echo or logger.isEnabledFor(logging.INFO):
+        echo = self.engine.echo
+        if echo or logger.isEnabledFor(logging.INFO):
             log_statement(sql, args, self.dialect.hide_parameters)
         cursor = self.dialect.streaming_cursor(dbapi) if stream else dbapi.cursor()
         context = None
@@ -625,4 +626,6 @@ class Connection:
         self._work_done = True
         if context is not None and self.dispatch.after_cursor_execute:
             events.after_cursor(self, cursor, sql, args, many, context)
+        if echo and echo == "debug":
+            return row_logging.wrap(cursor)
         return cursor

@@ -7,7 +7,7 @@ import importlib
 import inspect
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from corral import exc
 from corral.engine.default import DefaultDialect
@@ -78,7 +78,7 @@ def _check(name: str, value: Any, kinds: tuple[type, ...], what: str) -> None:
 def create_engine(
     url: str | URL,
     *,
-    echo: bool = False,
+    echo: bool | Literal["debug"] = False,
     pool_size: int = 5,
     max_overflow: int = 10,
     pool_timeout: float = 30.0,
@@ -115,7 +115,8 @@ def create_engine(
     """
     parsed = make_url(url)
     idle_in_transaction = check_thresholds(idle_in_transaction_warn, idle_in_transaction_abort)
-    _check("echo", echo, (bool,), "True or False")
+    if echo != "debug":  # "debug" logs the rows returned too
+        _check("echo", echo, (bool,), 'True, False or "debug"')
     _check("pool_size", pool_size, (int,), "an int")
     _check("max_overflow", max_overflow, (int,), "an int")
     _check("pool_timeout", pool_timeout, (int, float), "a number of seconds")
@@ -196,7 +197,7 @@ def create_engine(
     else:
         pool = _make_pool(parsed, dialect, poolclass, creator, connect_args, level, settings)
     if echo:
-        enable_echo()
+        enable_echo(debug=echo == "debug")
     engine = Engine(
         parsed,
         dialect,

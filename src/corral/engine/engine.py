@@ -33,7 +33,7 @@ class Engine:
         dialect: DefaultDialect,
         pool: Pool,
         *,
-        echo: bool = False,
+        echo: bool | str = False,
         isolation_level: str | None = None,
         execution_options: dict[str, Any] | None = None,
         idle_in_transaction: tuple[float | None, float | None] = (None, None),

@@ -27,10 +27,12 @@ class _EchoHandler(logging.StreamHandler):  # type: ignore[type-arg]
         return sys.stdout
 
 
-def enable_echo() -> None:
-    """Make ``corral.engine`` log statements at INFO to stdout unless it is configured already."""
-    if logger.level == logging.NOTSET or logger.level > logging.INFO:
-        logger.setLevel(logging.INFO)
+def enable_echo(debug: bool = False) -> None:
+    """Make ``corral.engine`` log statements at INFO (and rows at DEBUG with ``debug``) to
+    stdout unless it is configured already."""
+    level = logging.DEBUG if debug else logging.INFO
+    if logger.level == logging.NOTSET or logger.level > level:
+        logger.setLevel(level)
     if not logger.handlers:
         handler = _EchoHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))

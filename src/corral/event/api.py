@@ -39,7 +39,7 @@ def listen(target: Any, identifier: str, fn: Callable[..., Any], *args: Any, **k
     if unchanged is not None:
         if not kw.get("retval"):
             call = _passing_through(call, unchanged)
-    elif kw.get("retval"):
+    elif kw.get("retval") and identifier not in family.returning_events:
         raise exc.ArgumentError(
             f"retval=True: {family.family_name}.{identifier} does not use a listener's return "
             "value; drop retval=True"

@@ -28,6 +28,9 @@ class Events:
     #: Events whose listeners may return a replacement with ``retval=True``: for each,
     #: the value to use when the listener was registered without it (from the arguments).
     retval_events: ClassVar[dict[str, Callable[[tuple[Any, ...]], Any]]] = {}
+    #: Events whose listeners' return values are always used (``retval=True`` is accepted
+    #: and changes nothing), e.g. ``do_orm_execute`` returning a Result.
+    returning_events: ClassVar[frozenset[str]] = frozenset()
     #: ``listen()`` keywords this family accepts besides once/insert/named/retval.
     options: ClassVar[frozenset[str]] = frozenset()
     #: Whether the family's targets are the application's model classes (which then are

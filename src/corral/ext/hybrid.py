@@ -79,7 +79,7 @@ class hybrid_property(Generic[T]):
         fset: Callable[[Any, Any], None] | None = None,
         fdel: Callable[[Any], None] | None = None,
         expr: Callable[[Any], Any] | None = None,
-        custom_comparator: Callable[[Any], Comparator[Any]] | None = None,
+        custom_comparator: Callable[[Any], Any] | None = None,
         update_expr: Callable[[Any, Any], list[tuple[Any, Any]]] | None = None,
     ) -> None:
         self.fget = fget
@@ -157,7 +157,7 @@ class hybrid_property(Generic[T]):
         """A copy whose class-level value is ``expr(cls)`` instead of ``fget(cls)``."""
         return self._copy(expr=expr)
 
-    def comparator(self, comparator: Callable[[Any], Comparator[Any]]) -> hybrid_property[T]:
+    def comparator(self, comparator: Callable[[Any], Any]) -> hybrid_property[T]:
         """A copy whose class-level value is the :class:`Comparator` ``comparator(cls)``."""
         return self._copy(custom_comparator=comparator)
 
@@ -219,7 +219,7 @@ class _InPlace(Generic[T]):
     def expression(self, expr: Callable[[Any], Any]) -> hybrid_property[T]:
         return self._set("expr", expr)
 
-    def comparator(self, comparator: Callable[[Any], Comparator[Any]]) -> hybrid_property[T]:
+    def comparator(self, comparator: Callable[[Any], Any]) -> hybrid_property[T]:
         return self._set("custom_comparator", comparator)
 
     def update_expression(

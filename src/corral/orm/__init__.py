@@ -43,6 +43,7 @@ from corral.orm.mapping.inspection import AttributeState, inspect
 from corral.orm.mapping.mapped_column import MappedColumn, deferred, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.mapper_lookup import class_mapper, clear_mappers, object_mapper
+from corral.orm.mapping.prop_comparator import PropComparator
 from corral.orm.mapping.properties import MapperProperty, configure_mappers
 from corral.orm.mapping.query_expression import query_expression
 from corral.orm.mapping.synonym import Synonym, synonym, synonym_for
@@ -100,6 +101,7 @@ __all__ = [
     "MapperProperty",
     "ORMExecuteState",
     "ObjectStatus",
+    "PropComparator",
     "Query",
     "Relationship",
     "RelationshipProperty",

@@ -29,6 +29,14 @@ class ColumnDefault:
         #: A callable taking one argument gets the row's context, as in SQLAlchemy.
         self.takes_context = self.is_callable and _takes_one_argument(arg)
 
+    @property
+    def is_scalar(self) -> bool:
+        """A constant (not a callable nor a SQL expression)."""
+        return not (self.is_callable or self.is_clause_element)
+
+    is_sequence = False
+    is_server_default = False
+
     def value(self, parameters: Mapping[str, Any] | None = None) -> Any:
         """The value for a row; ``parameters``: the row's other values, which a callable
         taking a context reads with ``context.get_current_parameters()``."""

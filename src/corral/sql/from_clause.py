@@ -57,8 +57,8 @@ class ColumnCollection:
                 f"{', '.join(self._columns) or '(none)'}"
             ) from None
 
-    def get(self, key: str) -> ColumnElement[Any] | None:
-        return self._columns.get(key)
+    def get(self, key: str, default: ColumnElement[Any] | None = None) -> ColumnElement[Any] | None:
+        return self._columns.get(key, default)
 
     def __iter__(self) -> Iterator[ColumnElement[Any]]:
         return iter(self._columns.values())

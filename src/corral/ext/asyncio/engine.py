@@ -102,7 +102,7 @@ class AsyncEngine:
         return str(self.dialect.driver)
 
     @property
-    def echo(self) -> bool:
+    def echo(self) -> bool | str:
         return self.sync_engine.echo
 
     @echo.setter

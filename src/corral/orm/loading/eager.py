@@ -33,13 +33,15 @@ def finish(
     rows: Sequence[Any],
     objects: list[list[Any]],
     populate_existing: bool,
+    params: Any = None,
 ) -> None:
-    """Load what the plan loads eagerly into the objects of each selected entity."""
+    """Load what the plan loads eagerly into the objects of each selected entity
+    (``params``: the query's parameters, which a subquery load repeats)."""
     for load in plan.joined:
         _populate_joined(session, load, rows, populate_existing)
     for node, loaded in zip(plan.nodes, objects, strict=True):
         if node is not None:
-            finish_node(session, node, _unique(loaded), populate_existing, plan)
+            finish_node(session, node, _unique(loaded), populate_existing, plan, params)
 
 
 def finish_joined(
@@ -56,6 +58,7 @@ def finish_node(
     objects: list[Any],
     populate_existing: bool,
     plan: QueryPlan | None = None,
+    params: Any = None,
 ) -> None:
     """Option-set strategies, then selectin/subquery loads, for objects loaded at ``node``."""
     if not objects:
@@ -75,7 +78,7 @@ def finish_node(
         if strategy == "selectin":
             _selectin(session, node, rel, objects, populate_existing)
         elif strategy == "subquery" and plan is not None:
-            _subquery(session, node, rel, objects, populate_existing, plan)
+            _subquery(session, node, rel, objects, populate_existing, plan, params)
         elif strategy == "subquery":  # below a selectin/subquery level: the keys are known
             _selectin(session, node, rel, objects, populate_existing)
 
@@ -188,6 +191,7 @@ def _load_into(
     by_key: dict[tuple[Any, ...], list[Any]],
     statements: list[Select],
     populate_existing: bool,
+    params: Any = None,
 ) -> None:
     """Run the statements loading ``rel``'s targets; give each parent its own, then finish
     the targets' own loads."""
@@ -195,7 +199,7 @@ def _load_into(
     found: dict[tuple[Any, ...], list[Any]] = {k: [] for k in by_key}
     loaded: list[Any] = []
     for statement in statements:
-        _collect(session, rel, statement, child, found, loaded, populate_existing)
+        _collect(session, rel, statement, child, found, loaded, populate_existing, params)
     for key, members in found.items():
         for parent in by_key[key]:
             set_loaded(parent, rel, members)
@@ -239,8 +243,10 @@ def _subquery(
     objects: list[Any],
     populate_existing: bool,
     plan: QueryPlan,
+    params: Any = None,
 ) -> None:
-    """The targets joined to the original query's parent keys, as a subquery."""
+    """The targets joined to the original query's parent keys, as a subquery (run with the
+    original query's parameters)."""
     by_key = _by_key(rel, _parents_to_load(rel, objects, populate_existing))
     if not by_key:
         return
@@ -254,7 +260,7 @@ def _subquery(
     statement = _target_statement(rel, node.child(rel), node.criteria.get(rel.key, ())).join(
         keys_of, and_(*(r == keys_of.columns[c.key] for r, c in zip(remote, local, strict=True)))
     )
-    _load_into(session, node, rel, by_key, [statement], populate_existing)
+    _load_into(session, node, rel, by_key, [statement], populate_existing, params)
 
 
 def _collect(
@@ -265,13 +271,14 @@ def _collect(
     found: dict[tuple[Any, ...], list[Any]],
     loaded: list[Any],
     populate_existing: bool,
+    params: Any = None,
 ) -> None:
     """Run a target statement; file each target under the parent key in its row."""
     options = {"populate_existing": populate_existing, "corral_load_node": node}
     if node.propagated:  # with_loader_criteria() of the query that loaded the parents
         statement = statement.options(*node.propagated)
     with session.no_autoflush:
-        result = session._execute(statement, None, options)
+        result = session._execute(statement, params, options)
     remote = None if len(statement._entities) > 1 else [c.key for c in rel.remote_columns()]
     for row in result.all():
         target = row[0]

@@ -12,6 +12,7 @@ writes it.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
@@ -22,6 +23,7 @@ from corral.orm.mapping.mapped_column import MappedColumn, deferred
 from corral.orm.mapping.query_expression import QueryExpression, QueryExpressionAttribute
 from corral.sql.elements import ColumnElement
 from corral.sql.schema import Column
+from corral.sql.selectable import SelectBase
 
 if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper
@@ -126,6 +128,14 @@ def column_property(
         return expression
     element = getattr(expression, "__clause_element__", None)
     expression = element() if element is not None else expression
+    if isinstance(expression, SelectBase):
+        warnings.warn(
+            "column_property() was given a SELECT; it is used as its scalar subquery. "
+            "Call .scalar_subquery() on it to say so",
+            UserWarning,
+            stacklevel=2,
+        )
+        expression = expression.scalar_subquery()
     if not isinstance(expression, ColumnElement):
         raise exc.ArgumentError(
             f"column_property() takes a SQL expression or a Column, got {expression!r}"

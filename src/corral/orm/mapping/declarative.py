@@ -19,6 +19,7 @@ from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.composite import expand_composites
 from corral.orm.mapping.dataclass_fields import refuse_outside_dataclass
+from corral.orm.mapping.declare_hooks import install_declare_hooks
 from corral.orm.mapping.declared_attr import resolve_declared_attrs
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.instance_state import InstanceState
@@ -192,6 +193,13 @@ def _unwrap_mapped(
     return split_annotated(f"{cls.__name__}.{name}", inner)
 
 
+def _single_table(cls: type) -> object:
+    """The table a class without a table of its own shares with its mapped parent."""
+    if cls.__dict__.get("__tablename__") or cls.__dict__.get("__table__") is not None:
+        return None
+    return getattr(cls, "__table__", None)
+
+
 def _declared_columns(
     cls: type, base_registry: registry, deferred: dict[str, tuple[str | None, bool]]
 ) -> dict[str, Column]:
@@ -200,6 +208,10 @@ def _declared_columns(
     columns: dict[str, Column] = {}
     allow_unmapped = bool(getattr(cls, "__allow_unmapped__", False))
     sources = [k for k in reversed(cls.__mro__) if k is cls or not hasattr(k, "__mapper__")]
+    if _single_table(cls) is not None:
+        # The mixins (and base) of the mapped parent gave their columns to the shared table.
+        parent = next(k for k in cls.__mro__[1:] if hasattr(k, "__mapper__"))
+        sources = [k for k in sources if k is cls or k not in parent.__mro__]
     for klass in sources:
         if klass is object or klass is DeclarativeBase:
             continue
@@ -214,7 +226,7 @@ def _declared_columns(
                 value = value.plain
             if isinstance(value, Column):
                 column = value if klass is cls else copy_mixin_column(value, owner)
-                columns[name] = plain_column(column, name, owner, columns)
+                columns[name] = plain_column(column, name, owner, columns, _single_table(cls))
                 continue
             if value is not _ABSENT and not isinstance(value, MappedColumn):
                 continue  # a plain class attribute, a relationship, a method...
@@ -254,7 +266,20 @@ def _declared_columns(
             columns[name] = declared.make_column(name, type_, nullable)
             if declared.deferred is not None:
                 deferred[name] = declared.deferred
-    return columns
+    return _class_first(columns, sources)
+
+
+def _class_first(columns: dict[str, Column], sources: list[type]) -> dict[str, Column]:
+    """The columns in SQLAlchemy's table order: the class's own (in body order), then each
+    mixin's in MRO order (the base class last)."""
+    order: dict[str, None] = {}
+    for klass in reversed(sources):
+        for name in _declaration_order(klass, inspect.get_annotations(klass)):
+            if name in columns:
+                order.setdefault(name)
+    if list(order) == list(columns) or len(order) != len(columns):
+        return columns
+    return {name: columns[name] for name in order}
 
 
 def _declaration_order(klass: type, annotations: dict[str, Any]) -> list[str]:
@@ -343,6 +368,7 @@ def _check_explicit_table(cls: type, table: Table) -> None:
 
 #: ``__mapper_args__`` keys corral understands.
 MAPPER_ARGS = (
+    "batch",
     "check_read_values",
     "eager_defaults",
     "version_id_col",
@@ -352,8 +378,6 @@ MAPPER_ARGS = (
 
 #: Declarative hooks SQLAlchemy reads that corral has no equivalent for, with what to do instead.
 UNSUPPORTED_HOOKS = {
-    "__declare_first__": "call your code before configure_mappers() instead",
-    "__declare_last__": "call your code after configure_mappers() instead",
     "__mapper_cls__": "corral has one Mapper class; remove it",
     "__table_cls__": "corral builds a corral Table; remove it and pass Table options in "
     "__table_args__",
@@ -388,6 +412,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     refuse_outside_dataclass(cls)
     expand_composites(cls, cls.registry.sql_type_for)
     _refuse_what_would_be_ignored(cls)
+    install_declare_hooks(cls)
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
     deferred: dict[str, tuple[str | None, bool]] = {}
@@ -426,6 +451,11 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     version_column = _find_version_column(cls, version, columns)
     generator = mapper_args.pop("version_id_generator", None)
     check_read_values = bool(mapper_args.pop("check_read_values", False))
+    batch = mapper_args.pop("batch", True)
+    if not isinstance(batch, bool):
+        raise exc.MappingError(
+            f"{cls.__name__}.__mapper_args__['batch'] takes True or False, got {batch!r}"
+        )
     _check_eager_defaults(cls, mapper_args.pop("eager_defaults", "auto"))
     if mapper_args:
         raise exc.MappingError(
@@ -442,6 +472,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         deferred={key: group for key, (group, _) in deferred.items()},
         deferred_raiseload=frozenset(key for key, (_, r) in deferred.items() if r),
     )
+    mapper.batch = batch
     if parent is not None or inherited or getattr(cls, "__corral_concrete_base__", False):
         inheritance.set_up(mapper, parent, table, own, inherited)
     cls.__table__ = mapper.table if parent is not None else table

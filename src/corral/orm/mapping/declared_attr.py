@@ -79,7 +79,9 @@ def resolve_declared_attrs(cls: type, stop: Callable[[type], bool]) -> None:
             if klass is not cls and name in cls.__dict__:
                 continue  # the class overrides the mixin's attribute
             built[name] = value.fget(cls)
-            annotation = value.return_annotation()
+            # A mixin's function gives its return annotation to the attribute; one in the
+            # class body does not (as in SQLAlchemy: its result maps as it is).
+            annotation = value.return_annotation() if klass is not cls else None
             if annotation is not None and not name.startswith("__"):
                 annotations[name] = annotation
     if not built:

@@ -9,9 +9,21 @@ from corral.sql.elements import next_serial
 from corral.sql.schema import Column
 
 
-def plain_column(column: Column, attribute: str, owner: str, taken: dict[str, Column]) -> Column:
-    """``column`` ready to be the mapped attribute ``attribute``: named, keyed, not shared."""
+def plain_column(
+    column: Column,
+    attribute: str,
+    owner: str,
+    taken: dict[str, Column],
+    inherited_table: object = None,
+) -> Column:
+    """``column`` ready to be the mapped attribute ``attribute``: named, keyed, not shared.
+
+    A single-table subclass may name a column its table already has (one that a sibling
+    subclass added): ``inherited_table`` is that table, and the column maps as it is.
+    """
     table = column.table
+    if table is not None and table is inherited_table and column.key == attribute:
+        return column
     if table is not None:
         raise exc.MappingError(
             f"{owner} is the column {column.name!r} of table {getattr(table, 'name', table)!r}; "

@@ -222,6 +222,8 @@ def take_mapper_args(cls: type, args: dict[str, Any]) -> dict[str, Any]:
 def add_to_table(table: Table, columns: dict[str, Column], owner: str) -> None:
     """A single-table subclass's own columns join its parent's table."""
     for key, column in columns.items():
+        if column.table is table:
+            continue  # already the table's (a sibling subclass added it)
         if table.columns.get(key) is not None or column.name in {
             getattr(c, "name", None) for c in table.columns
         }:

@@ -7,6 +7,7 @@ collections, and each object reaches its state.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
@@ -131,6 +132,23 @@ class History:
 
     def has_changes(self) -> bool:
         return bool(self.added or self.deleted)
+
+    def empty(self) -> bool:
+        """No value at all: nothing added, kept or deleted."""
+        return not (self.added or self.unchanged or self.deleted)
+
+    def non_deleted(self) -> tuple[Any, ...]:
+        return self.added + self.unchanged
+
+    def non_added(self) -> tuple[Any, ...]:
+        return self.unchanged + self.deleted
+
+    def sum(self) -> tuple[Any, ...]:
+        return self.added + self.unchanged + self.deleted
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        """``added, unchanged, deleted = history`` unpacks it like a tuple."""
+        return iter((self.added, self.unchanged, self.deleted))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, tuple):

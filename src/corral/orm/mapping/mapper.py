@@ -60,6 +60,8 @@ class Mapper:
         self.version_id_generator = version_id_generator
         #: UPDATEs also check that each changed column still holds the value read.
         self.check_read_values = check_read_values
+        #: False: each object's before_insert/update/delete fires right before its SQL.
+        self.batch = True
         #: Deferred column attributes -> their group (None: loads alone).
         self.deferred: dict[str, str | None] = dict(deferred or {})
         #: Deferred columns that raise when read instead of loading.
@@ -114,6 +116,16 @@ class Mapper:
         for key, column in self.columns_by_key.items():
             collection.add(key, column)
         return collection
+
+    @property
+    def persist_selectable(self) -> Table:
+        """The table rows are written to (the base table, for single-table inheritance)."""
+        return self.table
+
+    @property
+    def mapped_table(self) -> Table:
+        """SQLAlchemy 1.x's name for ``persist_selectable``."""
+        return self.table
 
     @property
     def c(self) -> ColumnCollection:

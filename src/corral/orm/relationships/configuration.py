@@ -36,13 +36,12 @@ def evaluation_namespace(rel: Relationship, classes: dict[str, type]) -> dict[st
     for name in ("and_", "or_", "not_", "func", "desc", "asc", "literal"):
         if hasattr(sql, name):
             namespace.setdefault(name, getattr(sql, name))
-    namespace.setdefault("foreign", _foreign_marker)
-    namespace.setdefault("remote", lambda column: column)
+    from corral.orm.relationships.annotations import foreign, remote
+
+    # A string primaryjoin may mark columns without importing the markers, as in SQLAlchemy.
+    namespace.setdefault("foreign", foreign)
+    namespace.setdefault("remote", remote)
     return namespace
-
-
-def _foreign_marker(column: Any) -> Any:
-    return column
 
 
 def evaluate(rel: Relationship, value: Any, namespace: dict[str, Any], what: str) -> Any:

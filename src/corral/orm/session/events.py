@@ -24,6 +24,7 @@ class SessionEvents(Events):
     """What a Session does: flushes, transactions, objects changing state, executions."""
 
     family_name = "SessionEvents"
+    returning_events = frozenset({"do_orm_execute"})  # a Result returned replaces execution
 
     def before_flush(self, session: Any, flush_context: Any, instances: Any) -> None:
         """Before a flush computes its work: objects added or changed here are flushed too."""

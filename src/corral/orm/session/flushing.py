@@ -16,7 +16,7 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import IdentityKey, InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
-from corral.orm.session import flush_events
+from corral.orm.session import flush_events, unbatched
 from corral.orm.session.large_sessions import check_size
 from corral.orm.session.transaction import (
     SessionTransaction,
@@ -40,7 +40,13 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
     if not (session._new or session._deleted or session._modified):
         return  # nothing pending (an autoflush before most reads): no lists, no events
     if session.dispatch.before_flush and (session._new or session._deleted or session.dirty):
-        flush_events.before_flush(session, objects)  # may add, change or delete objects
+        # It may add, change or delete objects; what it reads must not autoflush (the
+        # flush it is part of would start again from inside itself).
+        session._autoflush_suspended += 1
+        try:
+            flush_events.before_flush(session, objects)
+        finally:
+            session._autoflush_suspended -= 1
     new = list(session._new.values())
     deleted = list(session._deleted.values())
     dirty: list[object] = session.dirty
@@ -76,6 +82,16 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
         return
     _load_expired_versions(session, [*dirty, *deleted])
     listening = flush_events.listening(session, classes)
+    if listening and unbatched.wants_one_by_one(classes):
+        connection = session._connection_for_transaction(transaction)
+        try:
+            plan = unbatched.write_one_by_one(connection, new, dirty, deleted)
+        except BaseException as error:
+            _fail_flush(session, transaction, error)
+            raise
+        with flush_events.after_writes(session, connection, new, dirty, deleted):
+            _finalize_flush(session, transaction, plan, dirty)
+        return
     if listening:
         connection = session._connection_for_transaction(transaction)
         try:
@@ -110,11 +126,16 @@ def _flush_related(
 ) -> None:
     """A flush of objects with relationships: tables one at a time, keys copied between."""
     work = dependencies.presort(session, new, dirty, deleted)
+    classes: set[Any] = {type(o) for o in (*work.new, *work.dirty, *work.deleted)}
+    if unbatched.wants_one_by_one(classes):
+        raise exc.InvalidRequestError(
+            "__mapper_args__ batch=False is supported for classes without relationships or "
+            "inheritance; remove batch=False, or do the per-row work in before_flush"
+        )
     _load_expired_versions(session, [*work.dirty, *work.deleted])
     connection = _connection(session, transaction)
     executed = FlushPlan()
     assigned: list[tuple[object, str]] = []
-    classes: set[Any] = {type(o) for o in (*work.new, *work.dirty, *work.deleted)}
     listening = flush_events.listening(session, classes)
     try:
         if listening:

@@ -37,7 +37,8 @@ def make_transient(instance: object) -> None:
         session._expunge(instance, state)
     state.key = None
     state.expired = NOT_EXPIRED
-    state.committed_state = NO_CHANGES
+    # The change history stays (as in SQLAlchemy): get_history() still tells what changed,
+    # e.g. to copy a row into a new version; an INSERT writes the current values anyway.
     if state.status is not ObjectStatus.TRANSIENT:
         state.move(ObjectStatus.TRANSIENT)
 

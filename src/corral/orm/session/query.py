@@ -445,6 +445,8 @@ class Query(Generic[T]):
     def count(self) -> int:
         """``SELECT count(*) FROM (the query)``: how many rows it returns."""
         counted = select(func.count()).select_from(self._plain_select().subquery())
+        if self._execution_options:  # do_orm_execute listeners see the query's options
+            counted = counted.execution_options(**self._execution_options)
         return int(self._session().execute(counted, self._params or None).scalar() or 0)
 
     def get(self, ident: Any) -> T | None:

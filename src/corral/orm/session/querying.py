@@ -162,7 +162,7 @@ def execute_orm_select(
                         obj.__dict__.pop(LOADER_ATTR, None)
         return loaded
     if node is None:
-        eager_loading.finish(session, plan, rows, objects, overwrite)
+        eager_loading.finish(session, plan, rows, objects, overwrite, params)
         if plan.unique_required and rows:  # as SQLAlchemy: refused once there is a row
             loaded.require_unique(
                 "this result holds one row per member of a collection loaded by joinedload(), "
