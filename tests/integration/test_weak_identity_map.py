@@ -4,6 +4,7 @@ long read-only session stays bounded; objects with unflushed changes stay until 
 from __future__ import annotations
 
 import gc
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -254,3 +255,20 @@ def test_sessionmaker_and_scoped_session_take_the_option(filled: Engine) -> None
     registry.remove()
     with pytest.raises(exc.ArgumentError, match=r"weak_identity_map=.*got 'yes'"):
         Session(filled, weak_identity_map="yes")  # type: ignore[arg-type]
+
+
+def test_identity_map_warn_counts_only_what_is_held(filled: Engine) -> None:
+    """With identity_map_warn, a weak session that drops each batch never warns; one that
+    keeps its objects warns once, saying the map is weak and what holds the objects."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Session(filled, weak_identity_map=True, identity_map_warn=BATCH) as session:
+            read_in_batches(session)
+        assert [w for w in caught if w.category is exc.LargeSessionWarning] == []
+        with Session(filled, weak_identity_map=True, identity_map_warn=BATCH) as session:
+            kept = session.scalars(select(Shelf).limit(BATCH + 1)).all()
+            assert len(kept) == BATCH + 1
+        messages = [str(w.message) for w in caught if w.category is exc.LargeSessionWarning]
+    assert len(messages) == 1
+    assert f"holds {BATCH + 1} objects" in messages[0]
+    assert "weak_identity_map=True" in messages[0] and "still referenced" in messages[0]

@@ -47,12 +47,24 @@ class SizeWatch:
         if count <= self.limit or self.warned:
             return
         self.warned = True
+        if session.identity_map.weak:
+            why = (
+                "Its map is weak (weak_identity_map=True), so these objects are still "
+                "referenced by your program or have changes not yet committed: drop the "
+                "references you no longer need, or commit more often"
+            )
+        else:
+            why = (
+                "A session keeps every object it loaded until close(), expunge() or "
+                "expunge_all(), so a long session that keeps reading grows without bound: use "
+                "one session per unit of work, expunge_all() between batches, or "
+                "Session(weak_identity_map=True), which lets go of unchanged objects you no "
+                "longer reference"
+            )
         warnings.warn(
             f"This Session holds {count} objects in its identity map, more than "
-            f"identity_map_warn={self.limit}. A session keeps every object it loaded until "
-            "close(), expunge() or expunge_all(), so a long session that keeps reading grows "
-            "without bound: use one session per unit of work, or expunge_all() between "
-            "batches (warned once per session). The session was created at: "
+            f"identity_map_warn={self.limit}. {why} (warned once per session). The session "
+            "was created at: "
             f"{self.site.describe()}",
             exc.LargeSessionWarning,
             stacklevel=_caller_level(),
