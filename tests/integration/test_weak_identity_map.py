@@ -3,9 +3,11 @@ long read-only session stays bounded; objects with unflushed changes stay until 
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,7 @@ from corral import (
     selectinload,
     sessionmaker,
 )
+from corral.ext.asyncio import AsyncSession, create_async_engine
 from corral.orm import DeclarativeBase
 from tests.integration.orm_models import dml, recorded_sql
 
@@ -272,3 +275,25 @@ def test_identity_map_warn_counts_only_what_is_held(filled: Engine) -> None:
     assert len(messages) == 1
     assert f"holds {BATCH + 1} objects" in messages[0]
     assert "weak_identity_map=True" in messages[0] and "still referenced" in messages[0]
+
+
+def test_async_session_takes_the_option(tmp_path: Path) -> None:
+    """AsyncSession(weak_identity_map=True) gives its sync session a weak map that lets go of
+    the objects a read dropped (aiosqlite)."""
+    pytest.importorskip("aiosqlite")
+
+    async def run() -> tuple[bool, int]:
+        engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'weak.db'}")
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        async with AsyncSession(engine, weak_identity_map=True) as session:
+            session.add_all([Shelf(id=i, name=f"s{i}") for i in range(1, 4)])
+            await session.commit()
+            names = [shelf.name for shelf in (await session.scalars(select(Shelf))).all()]
+            assert names == ["s1", "s2", "s3"]
+            gc.collect()
+            result = session.sync_session.identity_map.weak, len(session.identity_map)
+        await engine.dispose()
+        return result
+
+    assert asyncio.run(run()) == (True, 0)
