@@ -50,6 +50,7 @@ def test_loading_past_the_limit_warns_once(
     messages = large(record)
     assert len(messages) == 1
     assert "holds 12 objects" in messages[0] and "identity_map_warn=10" in messages[0]
+    assert "Session(weak_identity_map=True)" in messages[0]  # the way out it offers
     assert site in messages[0]
     assert record[0].filename == __file__  # pointed at the caller's line
     session.scalars(select(User)).all()

@@ -1,8 +1,19 @@
-"""The identity map: one object per primary key per session."""
+"""The identity map: one object per primary key per session.
+
+By default the map is a plain dict and holds every object until the session lets go
+of it (close, expunge). ``Session(weak_identity_map=True)`` makes it a
+``weakref.WeakValueDictionary`` instead: an object nobody else references leaves the
+map when it is collected. Objects with unflushed changes stay alive regardless,
+because the session holds them strongly in its ``_new``, ``_deleted`` and
+``_modified`` dicts (every change goes through ``InstanceState.record_change``,
+which registers the object there) until the flush that writes them, and flushed
+objects until the transaction ends (a rollback must expire them).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 from corral.orm.mapping.instance_state import IdentityKey
@@ -13,9 +24,17 @@ class IdentityMap:
 
     __slots__ = ("objects",)
 
-    def __init__(self) -> None:
-        #: The map itself; loading reads and writes it directly on its per-row path.
-        self.objects: dict[IdentityKey, Any] = {}
+    def __init__(self, weak: bool = False) -> None:
+        #: The map itself; loading reads and writes it directly on its per-row path (a
+        #: dict, or a WeakValueDictionary: both take the same get / [key] = obj / pop).
+        self.objects: MutableMapping[IdentityKey, Any] = (
+            weakref.WeakValueDictionary() if weak else {}
+        )
+
+    @property
+    def weak(self) -> bool:
+        """Whether unreferenced unchanged objects leave the map (weak_identity_map=True)."""
+        return type(self.objects) is not dict
 
     def get(self, key: IdentityKey) -> Any:
         return self.objects.get(key)

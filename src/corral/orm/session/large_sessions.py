@@ -1,4 +1,5 @@
-"""``Session(identity_map_warn=N)``: one warning when a session holds more than N objects.
+"""Long sessions: ``Session(identity_map_warn=N)``, one warning when a session holds more
+than N objects, and ``Session(weak_identity_map=True)``, a map that lets go of objects.
 
 A session keeps every object it loaded until it is closed (corral's identity
 map holds them strongly; see docs/sessions.md), so a long-lived session that
@@ -6,6 +7,9 @@ reads in a loop grows without bound. With the option set, the session records
 where it was created and, the first time its identity map holds more than N
 objects after a query or a flush, warns with the count and that place
 (``LargeSessionWarning``). Without it, nothing is recorded or checked.
+
+With ``weak_identity_map=True`` the map holds unchanged persistent objects weakly
+(mapping/identity_map.py), so a read loop that drops its references stays bounded.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from corral import exc
+from corral.orm.mapping.identity_map import IdentityMap
 from corral.pool.checkout_site import CORRAL_DIR, CheckoutSite, capture_site
 
 if TYPE_CHECKING:
@@ -42,16 +47,37 @@ class SizeWatch:
         if count <= self.limit or self.warned:
             return
         self.warned = True
+        if session.identity_map.weak:
+            why = (
+                "Its map is weak (weak_identity_map=True), so these objects are still "
+                "referenced by your program or have changes not yet committed: drop the "
+                "references you no longer need, or commit more often"
+            )
+        else:
+            why = (
+                "A session keeps every object it loaded until close(), expunge() or "
+                "expunge_all(), so a long session that keeps reading grows without bound: use "
+                "one session per unit of work, expunge_all() between batches, or "
+                "Session(weak_identity_map=True), which lets go of unchanged objects you no "
+                "longer reference"
+            )
         warnings.warn(
             f"This Session holds {count} objects in its identity map, more than "
-            f"identity_map_warn={self.limit}. A session keeps every object it loaded until "
-            "close(), expunge() or expunge_all(), so a long session that keeps reading grows "
-            "without bound: use one session per unit of work, or expunge_all() between "
-            "batches (warned once per session). The session was created at: "
+            f"identity_map_warn={self.limit}. {why} (warned once per session). The session "
+            "was created at: "
             f"{self.site.describe()}",
             exc.LargeSessionWarning,
             stacklevel=_caller_level(),
         )
+
+
+def weak_map(flag: object) -> IdentityMap:
+    """The identity map of ``Session(weak_identity_map=flag)`` when ``flag`` is not False."""
+    if flag is not True:
+        raise exc.ArgumentError(
+            f"Session(weak_identity_map=...) must be True or False, got {flag!r}"
+        )
+    return IdentityMap(weak=True)
 
 
 def watch_for(limit: int | None) -> SizeWatch | None:

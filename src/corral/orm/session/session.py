@@ -87,6 +87,7 @@ class Session:
         n_plus_one_threshold: int = 10,
         join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
         identity_map_warn: int | None = None,
+        weak_identity_map: bool = False,
         deadline: float | None = None,
         binds: Mapping[Any, Any] | None = None,
         twophase: bool = False,
@@ -116,7 +117,11 @@ class Session:
         self.expire_on_commit = expire_on_commit
         self.autobegin = autobegin
         self.info: dict[str, Any] = info if info is not None else {}
-        self.identity_map = IdentityMap()
+        self.identity_map = (  # weak: unchanged objects nobody references leave the map
+            IdentityMap()
+            if weak_identity_map is False
+            else large_sessions.weak_map(weak_identity_map)
+        )
         #: What this session cost (docs/statistics.md); ``deadline``: its time budget.
         self.stats = SessionStats(self.identity_map.__len__)
         self._deadline = None if deadline is None else deadline_at(deadline)
