@@ -14,6 +14,7 @@ from corral import (
     Integer,
     String,
     create_engine,
+    event,
     exc,
     select,
     text,
@@ -107,6 +108,40 @@ def test_flush_writes_each_class_to_the_engine_of_its_base(
         assert connection.execute(text("SELECT what FROM bind_audit")).scalar_one() == (
             "added Le Guin"
         )
+
+
+def test_mapper_listeners_get_the_connection_of_their_class(
+    main_engine: Engine, audit_engine: Engine
+) -> None:
+    """With binds and no default bind, before_insert / after_insert listeners run and each
+    receives the connection of its own class's engine (the flush's listener path routes)."""
+    seen: list[tuple[str, str, Any]] = []
+
+    def record(when: str) -> Any:
+        def listener(mapper: Any, connection: Any, target: Any) -> None:
+            seen.append((when, mapper.class_.__name__, connection.engine))
+
+        return listener
+
+    listeners = [
+        (Author, "before_insert", record("before")),
+        (AuditEntry, "after_insert", record("after")),
+    ]
+    for target, name, fn in listeners:
+        event.listen(target, name, fn)
+    try:
+        session = Session(binds={Users: main_engine, AuditEntry: audit_engine})
+        session.add_all([Author(name="Butler"), AuditEntry(what="added Butler")])
+        session.commit()
+    finally:
+        for target, name, fn in listeners:
+            event.remove(target, name, fn)
+    assert sorted(seen, key=lambda s: s[0]) == [
+        ("after", "AuditEntry", audit_engine),
+        ("before", "Author", main_engine),
+    ]
+    assert _count(main_engine, "bind_author") == 1
+    assert _count(audit_engine, "bind_audit") == 1
 
 
 def test_queries_get_and_lazy_loads_use_the_bound_engine(

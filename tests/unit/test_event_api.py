@@ -165,3 +165,34 @@ def test_pool_event_on_engine_goes_to_its_pool() -> None:
     event.listen(engine, "checkout", lambda *args: None)
     assert engine.pool.dispatch.checkout
     assert not create_engine("sqlite://").pool.dispatch.checkout
+
+
+def test_a_configure_listener_on_mapper_leaves_flushes_on_their_plain_path() -> None:
+    """A listener for a configure-time event on every mapper (``Mapper``) makes no flush take
+    the listener path; a before_insert listener on the class does."""
+    from corral import Integer
+    from corral.orm import DeclarativeBase, Mapped, Mapper, mapped_column
+    from corral.orm.session import flush_events
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Plain(Base):
+        __tablename__ = "plain_flush_path"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    def configured(*args: Any) -> None:
+        pass
+
+    def before_insert(*args: Any) -> None:
+        pass
+
+    session = Session()
+    event.listen(Mapper, "mapper_configured", configured)
+    try:
+        assert not flush_events.listening(session, [Plain])
+        event.listen(Plain, "before_insert", before_insert)
+        assert flush_events.listening(session, [Plain])
+        event.remove(Plain, "before_insert", before_insert)
+    finally:
+        event.remove(Mapper, "mapper_configured", configured)

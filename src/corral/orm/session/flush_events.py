@@ -28,7 +28,23 @@ def listening(session: Session, classes: Iterable[Any]) -> bool:
         or dispatch.persistent_to_deleted
     ):
         return True
-    return any(cls.__mapper__.dispatch.listening for cls in classes)
+    for cls in classes:
+        dispatch = cls.__mapper__.dispatch
+        if dispatch.listening and any(getattr(dispatch, name) for name in WRITE_EVENTS):
+            return True
+    return False
+
+
+#: The mapper events a flush fires (a configure-time listener on ``Mapper`` makes every
+#: mapper's dispatch "listening" without asking anything of a flush).
+WRITE_EVENTS = (
+    "before_insert",
+    "after_insert",
+    "before_update",
+    "after_update",
+    "before_delete",
+    "after_delete",
+)
 
 
 def before_flush(session: Session, objects: Iterable[object] | None) -> None:
@@ -76,10 +92,14 @@ def after_writes(
 
 
 def _fire(connection: Any, event: str, objects: Iterable[object]) -> None:
+    route = getattr(connection, "route", None)  # a Session over several databases
     for obj in objects:
         mapper = state_of(obj).mapper
-        for listener in getattr(mapper.dispatch, event):
-            listener(mapper, connection, obj)
+        listeners = getattr(mapper.dispatch, event)
+        if listeners:
+            target = connection if route is None else route(mapper)  # the mapper's own
+            for listener in listeners:
+                listener(mapper, target, obj)
 
 
 def _with_flushed_views(

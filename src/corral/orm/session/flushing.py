@@ -83,7 +83,7 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
     _load_expired_versions(session, [*dirty, *deleted])
     listening = flush_events.listening(session, classes)
     if listening and unbatched.wants_one_by_one(classes):
-        connection = session._connection_for_transaction(transaction)
+        connection = _connection(session, transaction)
         try:
             plan = unbatched.write_one_by_one(connection, new, dirty, deleted)
         except BaseException as error:
@@ -93,14 +93,15 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
             _finalize_flush(session, transaction, plan, dirty)
         return
     if listening:
-        connection = session._connection_for_transaction(transaction)
+        connection = _connection(session, transaction)
         try:
             flush_events.before_writes(connection, new, dirty, deleted)
         except BaseException as error:
             _fail_flush(session, transaction, error)
             raise
     plan = plan_flush(new, dirty, deleted)
-    connection = _connection(session, transaction)
+    if not listening:
+        connection = _connection(session, transaction)
     try:
         execute_plan(connection, plan)
     except BaseException as error:
