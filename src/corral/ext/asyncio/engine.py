@@ -329,19 +329,17 @@ class AsyncConnection:
         return f"<AsyncConnection {self.engine.url}>"
 
 
-class AsyncTransaction:
-    """A transaction (or savepoint) of an ``AsyncConnection``."""
+class AsyncTransactionBase:
+    """What an async transaction (or savepoint) does once begun: commit, roll back, and end
+    with its ``async with`` block. ``_run`` is its owner's: a connection's or a session's."""
 
-    def __init__(self, connection: AsyncConnection, *, nested: bool) -> None:
-        self.connection = connection
-        self.nested = nested
-        self.sync_transaction: Any = None
+    sync_transaction: Any = None
 
-    async def start(self) -> AsyncTransaction:
-        sync = self.connection._sync()
-        begin = sync.begin_nested if self.nested else sync.begin
-        self.sync_transaction = await self.connection._run(begin)
-        return self
+    async def _run(self, fn: Callable[..., Any]) -> Any:
+        raise NotImplementedError
+
+    async def start(self) -> Any:
+        raise NotImplementedError
 
     def __await__(self) -> Any:
         return self.start().__await__()
@@ -351,12 +349,12 @@ class AsyncTransaction:
         return self.sync_transaction is not None and self.sync_transaction.is_active
 
     async def commit(self) -> None:
-        await self.connection._run(self.sync_transaction.commit)
+        await self._run(self.sync_transaction.commit)
 
     async def rollback(self) -> None:
-        await self.connection._run(self.sync_transaction.rollback)
+        await self._run(self.sync_transaction.rollback)
 
-    async def __aenter__(self) -> AsyncTransaction:
+    async def __aenter__(self) -> Any:
         if self.sync_transaction is None:
             await self.start()
         return self
@@ -373,6 +371,23 @@ class AsyncTransaction:
             await self.commit()
         else:
             await asyncio.shield(self.rollback())
+
+
+class AsyncTransaction(AsyncTransactionBase):
+    """A transaction (or savepoint) of an ``AsyncConnection``."""
+
+    def __init__(self, connection: AsyncConnection, *, nested: bool) -> None:
+        self.connection = connection
+        self.nested = nested
+
+    async def _run(self, fn: Callable[..., Any]) -> Any:
+        return await self.connection._run(fn)
+
+    async def start(self) -> AsyncTransaction:
+        sync = self.connection._sync()
+        begin = sync.begin_nested if self.nested else sync.begin
+        self.sync_transaction = await self.connection._run(begin)
+        return self
 
 
 async def _aiter(result: AsyncResult) -> AsyncIterator[Any]:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from corral import exc
 from corral.engine.async_bridge import BridgedCheckout
 from corral.engine.result import Result, ScalarResult
-from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine
+from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine, AsyncTransactionBase
 from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
 from corral.ext.asyncio.runner import run_in_worker
 from corral.ext.asyncio.task_guard import OneTaskGuard
@@ -321,13 +321,15 @@ class AsyncSession:
         return f"<AsyncSession bind={self.bind!r}>"
 
 
-class AsyncSessionTransaction:
+class AsyncSessionTransaction(AsyncTransactionBase):
     """A transaction (or savepoint) of an AsyncSession; commits at the end of its block."""
 
     def __init__(self, session: AsyncSession, *, nested: bool) -> None:
         self.session = session
         self.nested = nested
-        self.sync_transaction: Any = None
+
+    async def _run(self, fn: Callable[..., Any]) -> Any:
+        return await self.session._run(fn)
 
     async def start(self) -> AsyncSessionTransaction:
         sync = self.session.sync_session
@@ -336,37 +338,6 @@ class AsyncSessionTransaction:
         else:
             self.sync_transaction = sync.begin()  # no I/O: the connection comes on first use
         return self
-
-    def __await__(self) -> Any:
-        return self.start().__await__()
-
-    @property
-    def is_active(self) -> bool:
-        return self.sync_transaction is not None and self.sync_transaction.is_active
-
-    async def commit(self) -> None:
-        await self.session._run(self.sync_transaction.commit)
-
-    async def rollback(self) -> None:
-        await self.session._run(self.sync_transaction.rollback)
-
-    async def __aenter__(self) -> AsyncSessionTransaction:
-        if self.sync_transaction is None:
-            await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if not self.is_active:
-            return
-        if error is None:
-            await self.commit()
-        else:
-            await asyncio.shield(self.rollback())
 
 
 class async_sessionmaker:
