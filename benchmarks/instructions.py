@@ -1,0 +1,169 @@
+"""Instructions the CPU runs per ORM operation on SQLite, counted by valgrind.
+
+CPU time on a shared machine varies by 10-30% from run to run; an instruction count
+varies by well under 1%, so it shows a change of a few percent on a hot path, whatever
+else the machine is doing. Each workload runs under ``valgrind --tool=cachegrind``
+twice, with 0 and ``N`` operations after the same setup; the difference divided by
+``N`` is the cost of one operation:
+
+    PYTHONPATH=src python benchmarks/instructions.py [--count N] [WORKLOAD ...]
+
+Workloads (default all):
+
+- ``get``: a new Session, ``get()`` of one row by primary key, close;
+- ``insert``: one object added, flushed and committed in a new Session;
+- ``load``: one object of a 2,000-row ``select()`` (the whole load divided by 2,000);
+- ``update``: one changed attribute flushed (2,000 objects changed, one commit);
+- ``tuples``: one row of a 2,000-row ``select()`` of columns.
+
+Compare two source trees by running it with each on ``PYTHONPATH`` (it needs valgrind).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+VALGRIND = ("valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null")
+ROWS = 2000
+
+
+def _setup(folder: str) -> tuple[Any, Any, Any]:
+    from corral import Integer, String, create_engine
+    from corral.orm import DeclarativeBase, Mapped, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Item(Base):
+        __tablename__ = "item"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        name: Mapped[str] = mapped_column(String(50))
+
+    engine = create_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
+    Base.metadata.create_all(engine)
+    return engine, Item, Base
+
+
+def _fill(engine: Any, item: Any) -> None:
+    from corral.orm import Session
+
+    with Session(engine) as session:
+        session.add_all([item(id=i, name=f"n{i}") for i in range(1, ROWS + 1)])
+        session.commit()
+
+
+def _get(engine: Any, item: Any, count: int) -> None:
+    from corral.orm import Session
+
+    _fill(engine, item)
+    for i in range(count):
+        with Session(engine) as session:
+            session.get(item, i % ROWS + 1)
+
+
+def _insert(engine: Any, item: Any, count: int) -> None:
+    from corral.orm import Session
+
+    for i in range(count):
+        with Session(engine) as session:
+            session.add(item(id=i + 1, name=f"n{i}"))
+            session.commit()
+
+
+def _load(engine: Any, item: Any, count: int) -> None:
+    from corral import select
+    from corral.orm import Session
+
+    _fill(engine, item)
+    with Session(engine) as session:
+        # a fresh identity map per load, so each load builds every object
+        for _ in range(count // ROWS):
+            session.scalars(select(item)).all()
+            session.expunge_all()
+
+
+def _update(engine: Any, item: Any, count: int) -> None:
+    from corral import select
+    from corral.orm import Session
+
+    _fill(engine, item)
+    with Session(engine) as session:
+        objects = session.scalars(select(item).order_by(item.id)).all()
+        for obj in objects[:count]:
+            obj.name = obj.name + "x"
+        session.commit()
+
+
+def _tuples(engine: Any, item: Any, count: int) -> None:
+    from corral import select
+    from corral.orm import Session
+
+    _fill(engine, item)
+    with Session(engine) as session:
+        for _ in range(count // ROWS):
+            session.execute(select(item.id, item.name)).all()
+
+
+WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
+    "get": _get,
+    "insert": _insert,
+    "load": _load,
+    "update": _update,
+    "tuples": _tuples,
+}
+# load and tuples run whole 2,000-row selects: their counts are in rows, rounded to a multiple
+BATCHED = {"load", "tuples"}
+
+
+def _run(workload: str, count: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        engine, item, _ = _setup(folder)
+        WORKLOADS[workload](engine, item, count)
+        engine.dispose()
+
+
+def _instructions(workload: str, count: int) -> int:
+    run = subprocess.run(
+        [*VALGRIND, sys.executable, __file__, "--run", workload, str(count)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ,
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
+    if found is None:
+        raise SystemExit(f"valgrind printed no instruction count for {workload}:\n{run.stderr}")
+    return int(found.group(1).replace(",", ""))
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=ROWS, help="operations per workload")
+    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD", help=", ".join(WORKLOADS))
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.workloads if name not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload {', '.join(unknown)}: choose from {', '.join(WORKLOADS)}")
+    for workload in args.workloads or list(WORKLOADS):
+        count = args.count
+        if workload in BATCHED:
+            count = max(ROWS, count - count % ROWS)
+        if workload == "update":
+            count = min(count, ROWS)
+        per_op = (_instructions(workload, count) - _instructions(workload, 0)) // count
+        print(f"{workload:8} {per_op:>10,} instructions per operation (SQLite, {count} ops)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--run"]:
+        _run(sys.argv[2], int(sys.argv[3]))
+    else:
+        main(sys.argv[1:])
