@@ -41,7 +41,7 @@ $(PYRIGHT):
 
 pyright: $(VENV)/.installed-dev
 	@if command -v npm >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory $(PYRIGHT) && $(PYRIGHT) --pythonpath $(BIN)/python; \
+		$(MAKE) --no-print-directory $(PYRIGHT) && $(PYRIGHT) --project pyproject.toml --pythonpath $(BIN)/python; \
 	elif [ "$${CI:-}" = true ] || [ "$${CORRAL_REQUIRE_SERVERS:-}" = 1 ]; then \
 		echo "pyright needs Node.js and npm (apt-get install nodejs npm)" >&2; exit 1; \
 	else \
