@@ -35,13 +35,11 @@ typecheck: $(VENV)/.installed-dev
 PYRIGHT_VERSION := 1.1.414
 PYRIGHT := .cache/pyright-$(PYRIGHT_VERSION)/node_modules/.bin/pyright
 
-$(PYRIGHT):
-	npm install --silent --no-audit --no-fund --prefix .cache/pyright-$(PYRIGHT_VERSION) \
-		pyright@$(PYRIGHT_VERSION)
-
 pyright: $(VENV)/.installed-dev
 	@if command -v npm >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory $(PYRIGHT) && $(PYRIGHT) --project pyproject.toml --pythonpath $(BIN)/python; \
+		[ -x $(PYRIGHT) ] || npm install --silent --no-audit --no-fund \
+			--prefix .cache/pyright-$(PYRIGHT_VERSION) pyright@$(PYRIGHT_VERSION) || exit 1; \
+		$(PYRIGHT) --project pyproject.toml --pythonpath $(BIN)/python; \
 	elif [ "$${CI:-}" = true ] || [ "$${CORRAL_REQUIRE_SERVERS:-}" = 1 ]; then \
 		echo "pyright needs Node.js and npm (apt-get install nodejs npm)" >&2; exit 1; \
 	else \
