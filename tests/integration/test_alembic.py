@@ -18,6 +18,7 @@ from alembic.util import CommandError
 
 from corral import inspect
 from corral.cli import main
+from corral.cli.migrations import ENV_PY
 from corral.engine import URL, Engine
 
 MODELS_V1 = """
@@ -260,3 +261,22 @@ def test_offline_sql_through_branches_and_a_merge(
     assert sql.count("INSERT INTO alembic_version") == 2
     assert sql.count("DELETE FROM alembic_version") == 1
     assert "UPDATE alembic_version SET version_num='m001'" in sql
+
+
+def test_example_env_py_is_what_init_writes() -> None:
+    """examples/shop's env.py is the one `migrations init` writes (which pyright checks
+    there, strictly, in `make test`)."""
+    shop_env = Path(__file__).resolve().parents[2] / "examples/shop/migrations/env.py"
+    assert shop_env.read_text() == ENV_PY
+
+
+def test_env_py_without_its_settings_says_which_to_set(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An alembic.ini missing corral_metadata stops Alembic with what to set, where."""
+    main(["migrations", "init", "migrations", "--metadata", "models_v1:Base"])
+    config = Config(str(project / "alembic.ini"))
+    config.set_main_option("corral_metadata", "")
+    monkeypatch.delenv("CORRAL_DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit, match=r"alembic\.ini: set sqlalchemy\.url .* corral_metadata"):
+        command.upgrade(config, "head", sql=True)
