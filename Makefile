@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint typecheck imports unit compat demo bench bench-sa clean
+.PHONY: test lint typecheck pyright imports unit compat demo bench bench-sa clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests tools
 	$(BIN)/ruff format --check src tests tools
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory pyright
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
@@ -26,6 +27,24 @@ lint: $(VENV)/.installed-dev
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
+
+# pyright over the typing tests ([tool.pyright] in pyproject.toml), as a user's project with
+# no plugin would run it. Pinned, and installed from the npm registry into .cache/ on first use:
+# it needs Node.js and npm. Without them it is skipped, except in CI (CI=true) or under
+# CORRAL_REQUIRE_SERVERS=1, where it fails.
+PYRIGHT_VERSION := 1.1.414
+PYRIGHT := .cache/pyright-$(PYRIGHT_VERSION)/node_modules/.bin/pyright
+
+pyright: $(VENV)/.installed-dev
+	@if command -v npm >/dev/null 2>&1; then \
+		[ -x $(PYRIGHT) ] || npm install --silent --no-audit --no-fund \
+			--prefix .cache/pyright-$(PYRIGHT_VERSION) pyright@$(PYRIGHT_VERSION) || exit 1; \
+		$(PYRIGHT) --project pyproject.toml --pythonpath $(BIN)/python; \
+	elif [ "$${CI:-}" = true ] || [ "$${CORRAL_REQUIRE_SERVERS:-}" = 1 ]; then \
+		echo "pyright needs Node.js and npm (apt-get install nodejs npm)" >&2; exit 1; \
+	else \
+		echo "pyright skipped: Node.js and npm are not installed (apt-get install nodejs npm)"; \
+	fi
 
 imports: $(VENV)/.installed-dev
 	$(BIN)/lint-imports

@@ -1,7 +1,8 @@
 """The shop's HTTP API (FastAPI), one corral Session per request.
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
-runtime, and ``DbSession`` is local to ``create_app``.
+runtime, and ``db``, the dependency, is local to ``create_app``. (It is written into each
+signature, ``Annotated[Session, db]``: a type alias cannot be local to a function.)
 """
 
 import os
@@ -44,11 +45,11 @@ class UserOut(BaseModel):
 def create_app(engine: Engine, reports: list[RequestReport] | None = None) -> FastAPI:
     """The API on ``engine``; each request's report is appended to ``reports`` if given."""
     sessions = RequestSessions(engine, on_request=None if reports is None else reports.append)
-    DbSession = Annotated[Session, session_depends(sessions)]
+    db = session_depends(sessions)
     api = FastAPI(title="corral shop")
 
     @api.post("/users", status_code=201)
-    def create_user(new: NewUser, session: DbSession) -> dict[str, int]:
+    def create_user(new: NewUser, session: Annotated[Session, db]) -> dict[str, int]:
         if session.scalar(select(User.id).where(User.email == new.email)) is not None:
             raise HTTPException(status_code=409, detail=f"{new.email} is registered already")
         user = User(email=new.email, name=new.name)
@@ -57,7 +58,7 @@ def create_app(engine: Engine, reports: list[RequestReport] | None = None) -> Fa
         return {"id": user.id}
 
     @api.post("/users/{user_id}/orders", status_code=201)
-    def place_order(user_id: int, new: NewOrder, session: DbSession) -> dict[str, int]:
+    def place_order(user_id: int, new: NewOrder, session: Annotated[Session, db]) -> dict[str, int]:
         if session.get(User, user_id) is None:
             raise HTTPException(status_code=404, detail=f"no user {user_id}")
         order = Order(user_id=user_id, total_cents=new.total_cents)
@@ -66,7 +67,7 @@ def create_app(engine: Engine, reports: list[RequestReport] | None = None) -> Fa
         return {"id": order.id}
 
     @api.get("/users/{user_id}")
-    def get_user(user_id: int, session: DbSession) -> UserOut:
+    def get_user(user_id: int, session: Annotated[Session, db]) -> UserOut:
         user = session.scalars(
             select(User)
             .where(User.id == user_id)

@@ -1,5 +1,6 @@
 """Alembic on corral's models (corral.ext.alembic, `python -m corral migrations init`):
-autogenerate, upgrade and downgrade on SQLite (batch mode), PostgreSQL and MariaDB."""
+autogenerate, upgrade and downgrade, offline SQL, and branches (two heads, a merge) on SQLite
+(batch mode), PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
 from corral import inspect
 from corral.cli import main
+from corral.cli.migrations import ENV_PY
 from corral.engine import URL, Engine
 
 MODELS_V1 = """
@@ -146,3 +150,133 @@ def test_offline_sql(project: Path, db_url: URL, capsys: pytest.CaptureFixture[s
     capsys.readouterr()
     command.upgrade(config, "head", sql=True)
     assert "CREATE TABLE mig_customer" in capsys.readouterr().out.replace("`", "")
+
+
+# Two branches off the first revision, written by hand, as a team's parallel changes are.
+BRANCH_A = """
+def upgrade() -> None:
+    with op.batch_alter_table("mig_customer") as batch:
+        batch.add_column(sa.Column("phone", sa.String(20)))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("mig_customer") as batch:
+        batch.drop_column("phone")
+"""
+
+BRANCH_B = """
+def upgrade() -> None:
+    op.create_table(
+        "mig_note",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("body", sa.String(100)),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("mig_note")
+"""
+
+
+def branch(config: Config, rev_id: str, body: str) -> None:
+    """A revision on top of 0001 (a second head once the other exists) doing ``body``."""
+    script = command.revision(
+        config, message=f"branch {rev_id}", rev_id=rev_id, head="0001", splice=True
+    )
+    assert script is not None and not isinstance(script, list)
+    path = Path(script.path)
+    text = path.read_text()
+    path.write_text(text[: text.index("\ndef upgrade()")] + body)
+
+
+def versions(engine: Engine) -> set[str]:
+    """What the database's alembic_version table holds: one row per applied head."""
+    with engine.connect() as connection:
+        return set(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+
+
+def test_branches_heads_and_a_merge(project: Path, engine: Engine, db_url: URL) -> None:
+    """Two revisions off the same parent are two heads: `upgrade head` refuses them, `upgrade
+    heads` applies both; a merge revision joins them into one head again, and downgrade
+    back to a branch's head undoes the merge, and down to the parent undoes both branches."""
+    url = db_url.render_as_string(hide_password=False)
+    main(["migrations", "init", "migrations", "--metadata", "models_v1:Base", "--url", url])
+    config = Config(str(project / "alembic.ini"))
+    command.revision(config, message="first", autogenerate=True, rev_id="0001")
+    command.upgrade(config, "head")
+    branch(config, "a001", BRANCH_A)
+    branch(config, "b001", BRANCH_B)
+    script = ScriptDirectory.from_config(config)
+    assert set(script.get_heads()) == {"a001", "b001"}
+
+    with pytest.raises(CommandError, match="Multiple head revisions"):
+        command.upgrade(config, "head")
+    assert versions(engine) == {"0001"}
+    command.upgrade(config, "heads")
+    assert versions(engine) == {"a001", "b001"}
+    after = inspect(engine)
+    assert "phone" in {c["name"] for c in after.get_columns("mig_customer")}
+    assert "mig_note" in after.get_table_names()
+
+    command.merge(config, "heads", message="join", rev_id="m001")
+    assert ScriptDirectory.from_config(config).get_heads() == ["m001"]
+    command.upgrade(config, "head")
+    assert versions(engine) == {"m001"}
+
+    # Down to a branch's head undoes the merge only: the other branch is no descendant of it.
+    command.downgrade(config, "a001")
+    assert versions(engine) == {"a001", "b001"}
+    assert "mig_note" in inspect(engine).get_table_names()
+    command.downgrade(config, "0001")
+    assert versions(engine) == {"0001"}
+    back = inspect(engine)
+    assert "phone" not in {c["name"] for c in back.get_columns("mig_customer")}
+    assert "mig_note" not in back.get_table_names()
+    command.downgrade(config, "base")
+    assert not {"mig_customer", "mig_order"} & set(inspect(engine).get_table_names())
+
+
+def test_offline_sql_through_branches_and_a_merge(
+    project: Path, db_url: URL, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`alembic upgrade head --sql` through two branches and their merge writes each branch's
+    DDL once, and the version bookkeeping of two heads becoming one."""
+    url = db_url.render_as_string(hide_password=False)
+    main(["migrations", "init", "migrations", "--metadata", "models_v1:Base", "--url", url])
+    config = Config(str(project / "alembic.ini"))
+    command.revision(config, message="first", autogenerate=True, rev_id="0001")
+    branch(config, "a001", BRANCH_A)
+    branch(config, "b001", BRANCH_B)
+    command.merge(config, "heads", message="join", rev_id="m001")
+    capsys.readouterr()
+    command.upgrade(config, "head", sql=True)
+    sql = capsys.readouterr().out.replace("`", "").replace('"', "")
+    assert sql.count("CREATE TABLE mig_customer") == 1
+    assert sql.count("CREATE TABLE mig_note") == 1
+    assert re.search(r"ALTER TABLE mig_customer ADD (COLUMN )?phone VARCHAR\(20\)", sql), sql
+    for step in ("0001 -> a001", "0001 -> b001", "a001, b001 -> m001"):
+        assert f"-- Running upgrade {step}" in sql, (step, sql)
+    # 0001 is inserted; one branch updates it, the other inserts a second row; the merge
+    # deletes one row and updates the other to m001.
+    assert sql.count("INSERT INTO alembic_version") == 2
+    assert sql.count("DELETE FROM alembic_version") == 1
+    assert "UPDATE alembic_version SET version_num='m001'" in sql
+
+
+def test_example_env_py_is_what_init_writes() -> None:
+    """examples/shop's env.py is the one `migrations init` writes (which pyright checks
+    there, strictly, in `make test`)."""
+    shop_env = Path(__file__).resolve().parents[2] / "examples/shop/migrations/env.py"
+    assert shop_env.read_text() == ENV_PY
+
+
+def test_env_py_without_its_settings_says_which_to_set(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An alembic.ini missing corral_metadata stops Alembic with what to set, where."""
+    main(["migrations", "init", "migrations", "--metadata", "models_v1:Base"])
+    config = Config(str(project / "alembic.ini"))
+    config.set_main_option("corral_metadata", "")
+    monkeypatch.delenv("CORRAL_DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit, match=r"alembic\.ini: set sqlalchemy\.url .* corral_metadata"):
+        command.upgrade(config, "head", sql=True)

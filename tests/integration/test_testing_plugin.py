@@ -6,8 +6,9 @@ import textwrap
 
 import pytest
 
-from corral import inspect
+from corral import exc, inspect
 from corral.engine import URL, create_engine
+from corral.testing.plugin import async_url_of
 
 MODELS = """
 from corral import ForeignKey, String
@@ -181,3 +182,71 @@ def test_conftest_fixtures_give_tables_and_engine_options(pytester: pytest.Pytes
     pytester.makeconftest(CONFTEST_OVERRIDES)
     pytester.makepyfile(test_override=OVERRIDE_TESTS)
     _run(pytester).assert_outcomes(passed=1)
+
+
+ASYNC_USER_TESTS = """
+import pytest
+from corral import func, select
+from corral.ext.asyncio import AsyncSession
+from models import Customer
+
+pytestmark = pytest.mark.anyio
+
+async def count(session):
+    return await session.scalar(select(func.count()).select_from(Customer))
+
+async def test_commit_in_an_async_test(corral_async_session):
+    assert isinstance(corral_async_session, AsyncSession)
+    corral_async_session.add(Customer(name="ann"))
+    await corral_async_session.commit()
+    assert await count(corral_async_session) == 1
+
+async def test_previous_async_test_left_nothing(corral_async_session):
+    assert await count(corral_async_session) == 0
+
+async def test_application_async_sessions_join(corral_async_sessionmaker, corral_async_session):
+    async with corral_async_sessionmaker() as app_session:
+        app_session.add(Customer(name="bo"))
+        await app_session.commit()
+    assert await count(corral_async_session) == 1
+
+async def test_application_rollback_keeps_the_test_transaction(
+    corral_async_sessionmaker, corral_async_session
+):
+    corral_async_session.add(Customer(name="cy"))
+    await corral_async_session.commit()
+    async with corral_async_sessionmaker() as app_session:
+        app_session.add(Customer(name="dee"))
+        await app_session.flush()
+        await app_session.rollback()
+    assert await count(corral_async_session) == 1
+
+async def test_async_connection_in_a_transaction(corral_async_connection):
+    assert corral_async_connection.in_transaction()
+
+def test_sync_fixtures_see_nothing_either(corral_session):
+    assert corral_session.scalar(select(func.count()).select_from(Customer)) == 0
+"""
+
+
+def test_async_fixtures_roll_back_each_async_test(pytester: pytest.Pytester, db_url: URL) -> None:
+    """The async fixtures, run by anyio's pytest plugin, give each async test a transaction
+    through the database's asyncio driver; commits by the test and by AsyncSessions joining
+    it are gone in the next test, async or not."""
+    pytester.makepyfile(models=MODELS, test_async_user=ASYNC_USER_TESTS)
+    pytester.makeini("[pytest]\npythonpath = .\ncorral_metadata = models:Base\n")
+    result = _run(pytester, f"--corral-url={db_url.render_as_string(hide_password=False)}")
+    result.assert_outcomes(passed=6)
+
+
+def test_async_url_names_the_asyncio_driver() -> None:
+    """The async fixtures reach corral_url's database through its asyncio driver, and refuse
+    a database that a second engine could not see."""
+    assert str(async_url_of("sqlite:///t.db")) == "sqlite+aiosqlite:///t.db"
+    assert async_url_of("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert async_url_of("postgresql+asyncpg://u@h/db").drivername == "postgresql+asyncpg"
+    assert async_url_of("mysql+pymysql://u@h/db").drivername == "mysql+aiomysql"
+    with pytest.raises(exc.ArgumentError, match="in-memory SQLite"):
+        async_url_of("sqlite://")
+    with pytest.raises(exc.ArgumentError, match="override the corral_async_url fixture"):
+        async_url_of("oracle://u@h/db")

@@ -1,10 +1,15 @@
-"""What mypy infers for mapped classes, statements and sessions, checked by ``mypy`` (which
-``make test`` runs over tests/): each ``assert_type`` below is a typing test. The test
+"""What type checkers infer for mapped classes, statements and sessions, with no plugin:
+``make test`` runs mypy (over tests/) and pyright (strict, ``[tool.pyright]`` in
+pyproject.toml) on this file, and each ``assert_type`` below is a typing test for both. A
+``# type: ignore[...]`` marks an error the checkers must find: an unneeded one fails them
+(mypy's ``warn_unused_ignores``, pyright's ``reportUnnecessaryTypeIgnoreComment``). The test
 functions also run, on SQLite in memory, so the file cannot rot."""
 
 from __future__ import annotations
 
 from typing import Any, assert_type
+
+import pytest
 
 from corral import ForeignKey, Select, String, create_engine, select, text
 from corral.engine import Row
@@ -47,6 +52,17 @@ def test_instance_attributes_have_their_mapped_types() -> None:
     assert author.name == "ann"
 
 
+def test_constructor_takes_the_mapped_attributes_as_typed_keywords() -> None:
+    """The declarative base is a PEP 681 dataclass_transform: a checker refuses an unknown
+    keyword, a value of the wrong type and a positional argument (corral refuses the first
+    and the last at runtime too)."""
+    with pytest.raises(TypeError, match="'nme' is not an attribute of Author"):
+        Author(nme="ann")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="positional"):
+        Author("ann")  # type: ignore[call-arg, arg-type]
+    Author(name=3)  # type: ignore[arg-type]
+
+
 def test_class_attributes_are_instrumented() -> None:
     """Mapped[T] reads as InstrumentedAttribute[T] on the class, for building statements."""
     assert_type(Author.name, InstrumentedAttribute[str])
@@ -83,6 +99,10 @@ def test_select_rows_are_typed_by_what_they_select() -> None:
         row = session.execute(statement).one()
         assert_type(row, Row[tuple[int, str]])
         assert tuple(row) == (1, "ann")
+        assert_type(row._t, tuple[int, str])
+        author_id, name = row._tuple()
+        assert_type(name, str)
+        assert (author_id, name) == (1, "ann")
         assert_type(select(Author, Book.id), Select[tuple[Author, int]])
         assert_type(select(text("1")), Select[tuple[Any, ...]])
     engine.dispose()

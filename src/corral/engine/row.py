@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, ClassVar, Generic
+from typing import Any, ClassVar, Generic, cast
 
 from corral import exc
 from corral.util.row_typing import TP_co
@@ -51,9 +51,15 @@ class Row(tuple[Any, ...], Generic[TP_co]):
         """The row as a new dict from column name to value."""
         return dict(zip(self._fields, self, strict=False))
 
-    def _tuple(self) -> tuple[Any, ...]:
-        """The row as a plain tuple."""
-        return tuple(self)
+    def _tuple(self) -> TP_co:
+        """The row as a plain tuple, typed as what the statement selects (``tuple[int, str]``
+        for ``select(User.id, User.name)``): unpacking it gives typed values."""
+        return cast("TP_co", tuple(self))
+
+    @property
+    def _t(self) -> TP_co:
+        """The row as a plain tuple, typed (as ``_tuple()``)."""
+        return cast("TP_co", tuple(self))
 
     def __repr__(self) -> str:
         return repr(tuple(self))

@@ -14,24 +14,37 @@ fixture the suite defines in its conftest.py.
 ``corral_bind`` take part in it through SAVEPOINTs (``join_transaction_mode=
 "create_savepoint"``), so the code under test may ``commit()`` and nothing it writes outlives
 the test.
+
+The asyncio fixtures do the same for ``async def`` tests: ``corral_async_connection``,
+``corral_async_session`` and ``corral_async_sessionmaker`` run on an AsyncEngine
+(``corral_async_engine``, one per test: its connections belong to the test's event loop) over
+the same database, reached through its asyncio driver (``corral_async_url``). They are async
+fixtures, run by an async test plugin: anyio's (installed with Starlette and httpx; mark the
+tests ``@pytest.mark.anyio``) or pytest-asyncio's in auto mode.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from corral import exc
-from corral.engine import Connection, Engine, create_engine
+from corral.engine import URL, Connection, Engine, create_engine, make_url
 from corral.orm import Session, scoped_session, sessionmaker
 from corral.sql import MetaData
 from corral.testing.factory import ModelFactory
 
+if TYPE_CHECKING:
+    from corral.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
 URL_VARIABLE = "CORRAL_TEST_URL"
+
+#: The asyncio driver the async fixtures use for a database whose URL names a sync one.
+ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "psycopg", "mysql": "aiomysql"}
 
 #: A factory handed to ``corral_bind``: a sessionmaker or a scoped_session.
 SessionFactory = sessionmaker[Any] | scoped_session[Any]
@@ -183,3 +196,83 @@ def corral_bind(corral_connection: Connection) -> Iterator[Callable[[SessionFact
 def corral_factory(corral_session: Session) -> ModelFactory:
     """A ModelFactory adding to corral_session: ``corral_factory(User, name="ann")``."""
     return ModelFactory(corral_session)
+
+
+def async_url_of(url: str | URL) -> URL:
+    """``url`` with its database's asyncio driver (``sqlite+aiosqlite`` for ``sqlite``); a URL
+    naming an asyncio driver already is kept."""
+    parsed = make_url(url)
+    backend = "mysql" if parsed.backend_name == "mariadb" else parsed.backend_name
+    if backend not in ASYNC_DRIVERS:
+        raise exc.ArgumentError(
+            f"corral's async fixtures know no asyncio driver for {parsed.drivername!r}; "
+            "override the corral_async_url fixture to name one"
+        )
+    if parsed.driver in {"aiosqlite", "asyncpg", "aiomysql"} or (
+        backend == "postgresql" and parsed.driver == "psycopg"
+    ):
+        return parsed
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise exc.ArgumentError(
+            f"{url!s} is an in-memory SQLite database, private to each engine: the async "
+            "fixtures could not see corral_engine's tables; use a file (sqlite:///test.db)"
+        )
+    return parsed.set(drivername=f"{backend}+{ASYNC_DRIVERS[backend]}")
+
+
+@pytest.fixture(scope="session")
+def corral_async_url(corral_url: str) -> URL:
+    """corral_url's database through its asyncio driver; override this fixture to choose it."""
+    return async_url_of(corral_url)
+
+
+@pytest.fixture
+async def corral_async_engine(
+    corral_engine: Engine, corral_async_url: URL, corral_engine_options: dict[str, Any]
+) -> AsyncIterator[AsyncEngine]:
+    """An AsyncEngine on the test database (whose tables corral_engine created), made on the
+    test's event loop and disposed at its end."""
+    from corral.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(corral_async_url, **corral_engine_options)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def corral_async_connection(
+    corral_async_engine: AsyncEngine,
+) -> AsyncIterator[AsyncConnection]:
+    """An AsyncConnection inside a transaction that is rolled back when the test ends."""
+    async with corral_async_engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            if transaction.is_active:
+                await transaction.rollback()
+
+
+@pytest.fixture
+def corral_async_sessionmaker(corral_async_connection: AsyncConnection) -> async_sessionmaker:
+    """An async_sessionmaker whose AsyncSessions join the test's transaction through
+    SAVEPOINTs."""
+    from corral.ext.asyncio import async_sessionmaker
+
+    return async_sessionmaker(
+        bind=corral_async_connection, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture
+async def corral_async_session(
+    corral_async_sessionmaker: async_sessionmaker,
+) -> AsyncIterator[AsyncSession]:
+    """An AsyncSession in the test's transaction; its commit() releases a SAVEPOINT."""
+    session = corral_async_sessionmaker()
+    try:
+        yield session
+    finally:
+        await session.close()
