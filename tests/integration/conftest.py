@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from corral.engine import URL, Engine, create_engine, make_url
+from tests.integration.galera_cluster import galera_cluster
 from tests.integration.private_servers import (
     private_mariadb,
     private_postgresql,
@@ -35,6 +36,7 @@ from tests.integration.private_servers import (
 
 # Fixtures: private servers tests may restart, and their TLS-serving variants.
 __all__ = [
+    "galera_cluster",
     "private_mariadb",
     "private_postgresql",
     "replicated_postgresql",
