@@ -77,45 +77,6 @@ class PostgreSQLDialect(DefaultDialect):
         super().adopt_connection(dbapi_connection)
         dbapi_connection.autocommit = True  # corral sends BEGIN itself
 
-
-def libpq_hosts(url: URL) -> dict[str, str]:
-    """libpq's ``host`` and ``port`` from the URL query's ``host`` / ``port`` options, for a
-    URL listing several hosts: ``?host=h1:5432&host=h2:5433`` (what ``make_url`` makes of
-    ``h1:5432,h2:5433``) or ``?host=h1,h2&port=5432,5433``, as comma-separated lists."""
-    hosts = url.query.get("host")
-    ports = url.query.get("port")
-    if hosts is None:
-        if ports is None:
-            return {}
-        return {"port": ports if isinstance(ports, str) else ",".join(ports)}
-    if url.host is not None:
-        raise exc.ArgumentError(
-            f"The URL {url} names host {url.host!r} and ?host= too: give the hosts in one place"
-        )
-    tokens = (hosts,) if isinstance(hosts, str) else hosts
-    with_ports = not isinstance(hosts, str) or (":" in hosts and "," not in hosts)
-    if not with_ports:  # ?host=h1,h2&port=p1,p2: libpq's own lists
-        args = {"host": hosts}
-        if ports is not None:
-            args["port"] = ports if isinstance(ports, str) else ",".join(ports)
-        return args
-    if ports is not None:
-        raise exc.ArgumentError(
-            f"The URL {url} gives ports both as ?host=host:port and as ?port=: use "
-            "?host=h1:p1&host=h2:p2, or ?host=h1,h2&port=p1,p2"
-        )
-    names, numbers = [], []
-    for token in tokens:
-        name, _, port = token.partition(":")
-        if port and not port.isdigit():
-            raise exc.ArgumentError(f"The port of host {token!r} in the URL {url} is not a number")
-        names.append(name)
-        numbers.append(port)
-    args = {"host": ",".join(names)}
-    if any(numbers):
-        args["port"] = ",".join(numbers)
-    return args
-
     def check_connect_args(self, args: Mapping[str, Any]) -> None:
         try:
             from psycopg import ProgrammingError
@@ -192,3 +153,42 @@ def libpq_hosts(url: URL) -> dict[str, str]:
 
     def classify_error(self, error: BaseException) -> Classification:
         return errors.classify(error)
+
+
+def libpq_hosts(url: URL) -> dict[str, str]:
+    """libpq's ``host`` and ``port`` from the URL query's ``host`` / ``port`` options, for a
+    URL listing several hosts: ``?host=h1:5432&host=h2:5433`` (what ``make_url`` makes of
+    ``h1:5432,h2:5433``) or ``?host=h1,h2&port=5432,5433``, as comma-separated lists."""
+    hosts = url.query.get("host")
+    ports = url.query.get("port")
+    if hosts is None:
+        if ports is None:
+            return {}
+        return {"port": ports if isinstance(ports, str) else ",".join(ports)}
+    if url.host is not None:
+        raise exc.ArgumentError(
+            f"The URL {url} names host {url.host!r} and ?host= too: give the hosts in one place"
+        )
+    tokens = (hosts,) if isinstance(hosts, str) else hosts
+    with_ports = not isinstance(hosts, str) or (":" in hosts and "," not in hosts)
+    if not with_ports:  # ?host=h1,h2&port=p1,p2: libpq's own lists
+        args = {"host": hosts}
+        if ports is not None:
+            args["port"] = ports if isinstance(ports, str) else ",".join(ports)
+        return args
+    if ports is not None:
+        raise exc.ArgumentError(
+            f"The URL {url} gives ports both as ?host=host:port and as ?port=: use "
+            "?host=h1:p1&host=h2:p2, or ?host=h1,h2&port=p1,p2"
+        )
+    names, numbers = [], []
+    for token in tokens:
+        name, _, port = token.partition(":")
+        if port and not port.isdigit():
+            raise exc.ArgumentError(f"The port of host {token!r} in the URL {url} is not a number")
+        names.append(name)
+        numbers.append(port)
+    args = {"host": ",".join(names)}
+    if any(numbers):
+        args["port"] = ",".join(numbers)
+    return args
