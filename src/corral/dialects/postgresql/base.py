@@ -171,8 +171,8 @@ def libpq_hosts(url: URL) -> dict[str, str]:
         )
     tokens = (hosts,) if isinstance(hosts, str) else hosts
     with_ports = not isinstance(hosts, str) or (":" in hosts and "," not in hosts)
-    if not with_ports:  # ?host=h1,h2&port=p1,p2: libpq's own lists
-        args = {"host": hosts}
+    if isinstance(hosts, str) and not with_ports:  # ?host=h1,h2&port=p1,p2: libpq's lists
+        args: dict[str, str] = {"host": hosts}
         if ports is not None:
             args["port"] = ports if isinstance(ports, str) else ",".join(ports)
         return args
@@ -181,7 +181,8 @@ def libpq_hosts(url: URL) -> dict[str, str]:
             f"The URL {url} gives ports both as ?host=host:port and as ?port=: use "
             "?host=h1:p1&host=h2:p2, or ?host=h1,h2&port=p1,p2"
         )
-    names, numbers = [], []
+    names: list[str] = []
+    numbers: list[str] = []
     for token in tokens:
         name, _, port = token.partition(":")
         if port and not port.isdigit():
