@@ -161,7 +161,7 @@ class PrivatePostgreSQLReplica(PrivatePostgreSQL):
         if self._as:
             shutil.chown(folder, "postgres")
         host = ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "root"]
-        self._run("pg_basebackup", *host, "-D", str(self.data), "-R", "-X", "stream")
+        self._run("pg_basebackup", *host, "-D", str(self.data), "-R", "-X", "stream", "-c", "fast")
         self.start()
 
     def promote(self) -> None:

@@ -145,10 +145,10 @@ def test_new_transactions_reach_the_promoted_replica_and_none_is_lost(
         engine.dispose()
 
 
-def test_a_multi_host_url_skips_a_standby_for_read_write(failover_postgresql: Any) -> None:
+def test_a_multi_host_url_skips_a_standby_for_read_write(replicated_postgresql: Any) -> None:
     """With the replica listed first, ``target_session_attrs=read-write`` makes libpq pass
     over it to the primary; ``any`` takes the first that answers."""
-    primary, replica = failover_postgresql
+    primary, replica = replicated_postgresql
     hosts = f"127.0.0.1:{replica.port},127.0.0.1:{primary.port}"
     for attrs, expected in (("read-write", primary.port), ("any", replica.port)):
         engine = create_engine(f"postgresql://root@{hosts}/postgres?target_session_attrs={attrs}")
