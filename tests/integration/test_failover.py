@@ -4,6 +4,8 @@ to the new primary; no acknowledged commit is lost and no failure is silent."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import threading
 import time
 from typing import Any
@@ -158,3 +160,28 @@ def test_a_multi_host_url_skips_a_standby_for_read_write(replicated_postgresql: 
                 assert port == expected
         finally:
             engine.dispose()
+
+
+def test_asyncio_drivers_take_a_multi_host_url(replicated_postgresql: Any) -> None:
+    """psycopg's async connection and asyncpg (host and port lists) also skip the standby
+    listed first for ``target_session_attrs=read-write``."""
+    from corral.ext.asyncio import create_async_engine
+
+    primary, replica = replicated_postgresql
+    hosts = f"127.0.0.1:{replica.port},127.0.0.1:{primary.port}"
+
+    async def server_port(driver: str) -> object:
+        engine = create_async_engine(
+            f"postgresql+{driver}://root@{hosts}/postgres?target_session_attrs=read-write"
+        )
+        try:
+            async with engine.connect() as connection:
+                return (await connection.execute(text("SELECT inet_server_port()"))).scalar()
+        finally:
+            await engine.dispose()
+
+    drivers = ["psycopg"]
+    if importlib.util.find_spec("asyncpg") is not None:
+        drivers.append("asyncpg")
+    for driver in drivers:
+        assert asyncio.run(server_port(driver)) == primary.port, driver
