@@ -4,6 +4,7 @@ against the same reads on the primary alone.
 Three set-ups, each timed on the same table, the same reads and the same thread count:
 
 - ``primary``: plain ``Session(primary)`` (the baseline);
+- ``replica, plain Session``: ``Session(replica)``, the replica server without the routing;
 - ``replica``: ``ReplicaSession(ReplicaSet(primary, [replica]))``: every read on the replica;
 - ``primary+replica``: ``ReplicaSet(primary, [replica, primary_reader])``, the primary
   serving reads too (a second engine on it), so reads alternate between the two servers.
@@ -153,6 +154,7 @@ def main() -> None:
             both = ReplicaSet(primary, [replica, reader])
             setups: dict[str, Callable[[], Session]] = {
                 "primary": lambda: Session(primary),
+                "replica, plain Session": lambda: Session(replica),
                 "replica": lambda: ReplicaSession(replica_only),
                 "primary+replica": lambda: ReplicaSession(both),
             }
