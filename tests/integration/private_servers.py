@@ -134,6 +134,17 @@ class PrivatePostgreSQL(PrivateServer):
         mode = "immediate" if crash else "fast"
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
+    def replicate_synchronously(self) -> None:
+        """Have every commit wait until a replica has flushed it (``synchronous_standby_names
+        = '*'``), so that a replica promoted after a crash holds every acknowledged commit."""
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="root", dbname="postgres", autocommit=True
+        ) as connection:
+            connection.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
+            connection.execute("SELECT pg_reload_conf()")
+
 
 class PrivatePostgreSQLReplica(PrivatePostgreSQL):
     """A streaming replica of a private PostgreSQL: ``pg_basebackup -R`` of its data into a
@@ -150,7 +161,7 @@ class PrivatePostgreSQLReplica(PrivatePostgreSQL):
         if self._as:
             shutil.chown(folder, "postgres")
         host = ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "root"]
-        self._run("pg_basebackup", *host, "-D", str(self.data), "-R", "-X", "stream")
+        self._run("pg_basebackup", *host, "-D", str(self.data), "-R", "-X", "stream", "-c", "fast")
         self.start()
 
     def promote(self) -> None:
@@ -346,6 +357,24 @@ def replicated_postgresql() -> Iterator[tuple[PrivateServer, PrivatePostgreSQLRe
         make = functools.partial(PrivatePostgreSQLReplica, primary)
         for replica in _private(make):
             assert isinstance(replica, PrivatePostgreSQLReplica)
+            yield primary, replica
+
+
+@pytest.fixture
+def failover_postgresql() -> Iterator[tuple[PrivatePostgreSQL, PrivatePostgreSQLReplica]]:
+    """A private PostgreSQL primary and a replica it replicates to synchronously (a commit
+    returns once the replica has it), for a test to crash the one and promote the other:
+    made afresh for each test that asks (about 3 s)."""
+    bindir = _postgresql_bindir()
+    if bindir is None or (os.geteuid() == 0 and shutil.which("runuser") is None):
+        _missing("PostgreSQL's server (initdb, pg_ctl, pg_basebackup)")
+    pytest.importorskip("psycopg")
+    for primary in _private(lambda folder: PrivatePostgreSQL(str(bindir), folder)):
+        assert isinstance(primary, PrivatePostgreSQL)
+        make = functools.partial(PrivatePostgreSQLReplica, primary)
+        for replica in _private(make):
+            assert isinstance(replica, PrivatePostgreSQLReplica)
+            primary.replicate_synchronously()
             yield primary, replica
 
 

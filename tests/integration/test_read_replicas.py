@@ -3,15 +3,18 @@ and a session never reads its own commit stale."""
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from corral import Engine, String, create_engine, select, text
+from corral import Engine, String, create_engine, exc, func, select, text
 from corral.ext.replicas import ReplicaSession, ReplicaSet
-from corral.orm import DeclarativeBase, Mapped, mapped_column
+from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
 from tests.integration.orm_models import recorded_sql
+from tests.integration.private_servers import PrivatePostgreSQLReplica, _private
 
 
 class Base(DeclarativeBase):
@@ -136,3 +139,91 @@ def test_reads_spread_over_replicas_and_skip_one_that_is_down(
     assert with_dead.stats.down == 1
     second.dispose()
     dead.dispose()
+
+
+@pytest.fixture(scope="module")
+def second_replica(replicated_postgresql: Any) -> Iterator[PrivatePostgreSQLReplica]:
+    """Another streaming replica of the same primary, for choosing between two."""
+    primary_server, _ = replicated_postgresql
+    for server in _private(functools.partial(PrivatePostgreSQLReplica, primary_server)):
+        assert isinstance(server, PrivatePostgreSQLReplica)
+        yield server
+
+
+def _fall_behind(primary: Engine, replica: Engine, limit: float) -> None:
+    """Pause ``replica``'s WAL replay and commit on the primary until the replica reports
+    a lag above ``limit`` seconds (it received the commit but does not replay it)."""
+    with replica.connect() as connection:
+        connection.execute(text("SELECT pg_wal_replay_pause()"))
+    lag_of = ReplicaSet(primary, [replica], max_lag=0, lag_check_interval=0)
+    deadline = time.monotonic() + 30
+    n = 0
+    while (lag_of._lag_of(0) or 0.0) <= limit:
+        assert time.monotonic() < deadline, "the paused replica never reported a lag"
+        with Session(primary) as session:
+            n += 1
+            session.add(Note(id=-n, body="while paused"))
+            session.commit()
+        time.sleep(0.05)
+
+
+def test_least_lag_reads_from_the_replica_furthest_along(
+    engines: tuple[Engine, Engine], second_replica: PrivatePostgreSQLReplica
+) -> None:
+    """With one replica's replay paused behind, least_lag sends every read to the other; once
+    both have caught up, reads spread over the two again."""
+    primary, behind = engines
+    ahead = create_engine(second_replica.url)
+    try:
+        _fall_behind(primary, behind, 0.05)
+        replicas = ReplicaSet(primary, [behind, ahead], choice="least_lag", lag_check_interval=0)
+        with ReplicaSession(replicas) as session:
+            for _ in range(20):
+                session.scalars(select(Note)).all()
+                session.commit()
+        assert replicas.stats.replica_reads == {str(ahead.url): 20}
+        assert replicas.stats.lag[str(behind.url)] > replicas.stats.lag[str(ahead.url)]
+
+        with behind.connect() as connection:
+            connection.execute(text("SELECT pg_wal_replay_resume()"))
+        waiting = ReplicaSet(primary, [behind, ahead], max_wait=10)
+        token = waiting._commit_token()
+        assert waiting._caught_up(behind, token) and waiting._caught_up(ahead, token)
+        even = ReplicaSet(primary, [behind, ahead], choice="least_lag", lag_check_interval=0)
+        with ReplicaSession(even) as session:
+            for _ in range(20):
+                session.scalars(select(Note)).all()
+                session.commit()
+        assert set(even.stats.replica_reads) == {str(behind.url), str(ahead.url)}
+    finally:
+        ahead.dispose()
+
+
+def test_a_replica_beyond_max_lag_is_passed_over(engines: tuple[Engine, Engine]) -> None:
+    """Round-robin with max_lag: a replica further behind than the limit serves nothing;
+    the primary serves the reads (current data), and stats count the replica as lagging."""
+    primary, replica = engines
+    _fall_behind(primary, replica, 0.2)
+    replicas = ReplicaSet(primary, [replica], max_lag=0.2, lag_check_interval=0)
+    with ReplicaSession(replicas) as session:
+        for _ in range(5):
+            assert session.scalar(select(func.count()).select_from(Note)) > 0  # not stale
+            session.commit()
+    assert replicas.stats.replica_reads == {}
+    assert replicas.stats.primary_reads == 5
+    assert replicas.stats.lagging == 5
+    assert replicas.stats.lag[str(replica.url)] > 0.2
+
+
+def test_lag_choices_are_checked(engines: tuple[Engine, Engine]) -> None:
+    """An unknown choice, a negative max_lag and lag measured on a database corral cannot
+    read it from are refused, naming what to do."""
+    primary, replica = engines
+    with pytest.raises(exc.ArgumentError, match="'round_robin' or 'least_lag'"):
+        ReplicaSet(primary, [replica], choice="fastest")  # type: ignore[arg-type]
+    with pytest.raises(exc.ArgumentError, match="must be 0 or more"):
+        ReplicaSet(primary, [replica], max_lag=-1)
+    sqlite = create_engine("sqlite://")
+    with pytest.raises(exc.ArgumentError, match="PostgreSQL replicas only"):
+        ReplicaSet(primary, [sqlite], choice="least_lag")
+    assert ReplicaSet(primary, [sqlite]).choice == "round_robin"

@@ -1,5 +1,10 @@
 """Database URLs: ``dialect[+driver]://user:password@host:port/database?option=value``.
 
+A URL may list several hosts, as libpq does (``postgresql://u@h1:5432,h2:5433/db``):
+they are kept as the query's ``host`` values (``?host=h1:5432&host=h2:5433``), the form
+SQLAlchemy documents for the same thing, and the PostgreSQL dialect hands them to libpq,
+which tries them in turn (``target_session_attrs`` says which one it wants).
+
 A ``URL`` is immutable and never shows its password: ``repr``, ``str``, log
 lines and error messages all render it as ``***``.
 """
@@ -145,6 +150,15 @@ def make_url(name_or_url: str | URL) -> URL:
             "'sqlite:///file.db' or 'postgresql://user@localhost/db'"
         )
     parts = match.groupdict()
+    query: dict[str, str | tuple[str, ...]] = {}
+    for key, value in parse_qsl(parts["query"] or "", keep_blank_values=True):
+        previous = query.get(key)
+        if previous is None:
+            query[key] = value
+        else:
+            query[key] = (*(previous if isinstance(previous, tuple) else (previous,)), value)
+    if parts["port"] and "," in parts["port"]:
+        _move_hosts_to_query(name_or_url, parts, query)
     port: int | None = None
     if parts["port"]:
         try:
@@ -157,13 +171,6 @@ def make_url(name_or_url: str | URL) -> URL:
     host = parts["host"] or None
     if host is not None and host.startswith("["):
         host = host[1:-1]
-    query: dict[str, str | tuple[str, ...]] = {}
-    for key, value in parse_qsl(parts["query"] or "", keep_blank_values=True):
-        previous = query.get(key)
-        if previous is None:
-            query[key] = value
-        else:
-            query[key] = (*(previous if isinstance(previous, tuple) else (previous,)), value)
     username = parts["username"]
     password = parts["password"]
     return URL.create(
@@ -175,6 +182,30 @@ def make_url(name_or_url: str | URL) -> URL:
         database=unquote(parts["database"]) if parts["database"] else None,
         query=query,
     )
+
+
+def _move_hosts_to_query(
+    text: str, parts: dict[str, str | None], query: dict[str, str | tuple[str, ...]]
+) -> None:
+    """A multi-host URL (``h1:5432,h2:5433``, as libpq takes): its hosts become the query's
+    ``host`` values (``?host=h1:5432&host=h2:5433``, the form SQLAlchemy documents), and
+    the URL itself names no host or port."""
+    if "host" in query or "port" in query:
+        raise exc.ArgumentError(
+            f"Database URL {_redact(text)!r} lists several hosts both before the database "
+            "and in ?host= / ?port=: name them in one place only"
+        )
+    hosts = f"{parts['host'] or ''}:{parts['port']}".split(",")
+    for token in hosts:
+        host, _, port = token.rpartition(":") if ":" in token else (token, "", "")
+        if not host or (port and not port.isdigit()):
+            raise exc.ArgumentError(
+                f"Could not read host {token!r} of the multi-host database URL "
+                f"{_redact(text)!r}: each host is written host or host:port, separated "
+                "by commas"
+            )
+    query["host"] = tuple(unquote(token) for token in hosts)
+    parts["host"] = parts["port"] = None
 
 
 def is_secret_option(key: str) -> bool:

@@ -11,9 +11,17 @@ the primary instead. On other databases, reads after a commit that wrote go to t
 
 The position travels as ``session.commit_token``: pass it to another session
 (``ReplicaSession(replicas, after=token)``, in the next request of the same user, say)
-for that session to see the commit too. Replicas are taken in turn (round-robin); one that
-cannot be reached is skipped for ``retry_down_after`` seconds. ``replica_set.stats`` counts
-the reads each replica served, those the primary served, and the fallbacks.
+for that session to see the commit too.
+
+Each transaction that reads picks a replica: in turn (``choice="round_robin"``, the default)
+or the one furthest along (``choice="least_lag"``). With ``max_lag`` (seconds) a replica
+further behind than that is passed over, and when none is left the primary serves the read.
+Lag is measured on PostgreSQL replicas (the time since the last replayed commit, 0 when
+the replica has replayed all it received), at most once every ``lag_check_interval``
+seconds per replica. A replica that cannot be reached is skipped for ``retry_down_after``
+seconds. ``replica_set.stats`` counts the reads each replica served, those the primary
+served, the fallbacks, the replicas found down or passed over for lag, and the last lag
+measured on each.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from corral import exc
 from corral.engine.base import Connection
@@ -34,7 +42,19 @@ from corral.sql.dml import DMLStatement
 from corral.sql.selectable import Select
 from corral.sql.text import text
 
-__all__ = ["CommitToken", "ReplicaSession", "ReplicaSet", "ReplicaStats"]
+__all__ = ["CommitToken", "ReplicaChoice", "ReplicaSession", "ReplicaSet", "ReplicaStats"]
+
+#: How a ReplicaSet picks the replica for a transaction.
+ReplicaChoice = Literal["round_robin", "least_lag"]
+_CHOICES = ("round_robin", "least_lag")
+#: A PostgreSQL replica's lag in seconds: 0 when it has replayed everything it received (or
+#: is no replica), else the time since the commit it replayed last.
+_LAG_SQL = (
+    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 "
+    "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    "ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0) "
+    "END"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +69,17 @@ class CommitToken:
 
 @dataclass
 class ReplicaStats:
-    """What a ReplicaSet served: reads per replica (by URL), reads the primary served, and
-    how often a replica was skipped for lag (``fallbacks``) or for being down (``down``)."""
+    """What a ReplicaSet served: reads per replica (by URL), reads the primary served, how
+    often a read after a commit found no replica caught up in time (``fallbacks``), how often
+    a replica was found down (``down``) or passed over for lagging beyond ``max_lag``
+    (``lagging``), and the lag last measured on each replica, in seconds (``lag``)."""
 
     replica_reads: dict[str, int] = field(default_factory=dict)
     primary_reads: int = 0
     fallbacks: int = 0
     down: int = 0
+    lagging: int = 0
+    lag: dict[str, float] = field(default_factory=dict)
 
 
 class ReplicaSet:
@@ -69,30 +93,89 @@ class ReplicaSet:
         max_wait: float = 0.5,
         poll_interval: float = 0.002,
         retry_down_after: float = 5.0,
+        choice: ReplicaChoice = "round_robin",
+        max_lag: float | None = None,
+        lag_check_interval: float = 1.0,
     ) -> None:
         if not replicas:
             raise exc.ArgumentError(
                 "ReplicaSet() needs at least one replica engine; with none, use Session(primary)"
+            )
+        if choice not in _CHOICES:
+            raise exc.ArgumentError(
+                f"ReplicaSet(choice={choice!r}) is not a choice: use 'round_robin' or 'least_lag'"
+            )
+        if max_lag is not None and max_lag < 0:
+            raise exc.ArgumentError(f"ReplicaSet(max_lag=...) must be 0 or more, got {max_lag}")
+        self.measures_lag = choice == "least_lag" or max_lag is not None
+        unmeasured = [str(r.url) for r in replicas if r.dialect.name != "postgresql"]
+        if self.measures_lag and unmeasured:
+            raise exc.ArgumentError(
+                f"ReplicaSet(choice={choice!r}, max_lag={max_lag!r}) measures each replica's "
+                f"lag, which corral reads on PostgreSQL replicas only; {', '.join(unmeasured)} "
+                "is not one: use choice='round_robin' without max_lag"
             )
         self.primary = primary
         self.replicas = list(replicas)
         self.max_wait = max_wait
         self.poll_interval = poll_interval
         self.retry_down_after = retry_down_after
+        self.choice = choice
+        self.max_lag = max_lag
+        self.lag_check_interval = lag_check_interval
         self.stats = ReplicaStats()
         self._turn = itertools.cycle(range(len(self.replicas)))
         self._down_until: dict[int, float] = {}
+        #: Each replica's last measured lag and when it was measured (``time.monotonic()``).
+        self._lag: dict[int, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
     def _next_replica(self) -> Engine | None:
-        """The next replica in turn that is not marked down (None: all are)."""
+        """The replica for a new transaction: the next in turn that is up (and within
+        max_lag), or with least_lag the least behind of those, the turn breaking ties
+        (None: no replica will do)."""
         now = time.monotonic()
         with self._lock:
-            for _ in range(len(self.replicas)):
-                index = next(self._turn)
-                if self._down_until.get(index, 0.0) <= now:
-                    return self.replicas[index]
-        return None
+            start = next(self._turn)
+            count = len(self.replicas)
+            order = [(start + step) % count for step in range(count)]
+            up = [index for index in order if self._down_until.get(index, 0.0) <= now]
+        if not self.measures_lag:
+            return self.replicas[up[0]] if up else None
+        best: tuple[float, int] | None = None
+        for index in up:
+            lag = self._lag_of(index)
+            if lag is None:
+                continue  # found down just now
+            if self.max_lag is not None and lag > self.max_lag:
+                with self._lock:
+                    self.stats.lagging += 1
+                continue
+            if self.choice == "round_robin":
+                return self.replicas[index]
+            if best is None or lag < best[0]:
+                best = (lag, index)
+        return self.replicas[best[1]] if best is not None else None
+
+    def _lag_of(self, index: int) -> float | None:
+        """Replica ``index``'s lag in seconds, measured at most every lag_check_interval
+        (None: it could not be reached, and is marked down)."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._lag.get(index)
+        if cached is not None and now - cached[1] < self.lag_check_interval:
+            return cached[0]
+        replica = self.replicas[index]
+        try:
+            with replica.connect() as connection:
+                lag = float(connection.execute(text(_LAG_SQL)).scalar() or 0.0)
+        except exc.OperationalError:
+            self._mark_down(replica)
+            return None
+        with self._lock:
+            self._lag[index] = (lag, now)
+            self.stats.lag[str(replica.url)] = lag
+        return lag
 
     def _mark_down(self, replica: Engine) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from corral.dialects.mysql import galera
 from corral.dialects.mysql.base import MariaDBDialect, MySQLDialect
 from corral.engine.async_bridge import AsyncDriverConnection, CursorData
 from corral.engine.async_dialect import AsyncDialect
@@ -74,6 +75,7 @@ class AiomysqlDialect(AsyncDialect, MySQLDialect):
 
         args = dict(connect_args)
         pop_tcp_settings(args)
+        galera.apply_sync_wait(args)
         if "database" in args:
             args["db"] = args.pop("database")
         args.pop("binary_prefix", None)

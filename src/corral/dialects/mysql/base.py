@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from corral import exc
-from corral.dialects.mysql import errors, tls
+from corral.dialects.mysql import errors, galera, tls
 from corral.dialects.mysql.compiler import MySQLDDLCompiler, MySQLStatementCompiler
 from corral.dialects.mysql.features import FEATURES
 from corral.dialects.mysql.reflection import MySQLReflection
@@ -33,7 +33,14 @@ from corral.engine.url import URL
 
 #: PyMySQL ``connect()`` options that take a number, when given in the URL query.
 _INT_OPTIONS = frozenset(
-    {"connect_timeout", "read_timeout", "write_timeout", "client_flag", *TCP_DEFAULTS}
+    {
+        "connect_timeout",
+        "read_timeout",
+        "write_timeout",
+        "client_flag",
+        galera.SYNC_WAIT,
+        *TCP_DEFAULTS,
+    }
 )
 #: The FOUND_ROWS client capability flag (``pymysql.constants.CLIENT.FOUND_ROWS``).
 _CLIENT_FOUND_ROWS = 2
@@ -61,6 +68,11 @@ class MySQLDialect(DefaultDialect):
     reflection = MySQLReflection()
 
     def create_connect_args(self, url: URL) -> dict[str, Any]:
+        if not isinstance(url.query.get("host", ""), str) or "," in (url.host or ""):
+            raise exc.ArgumentError(
+                f"The URL {url} lists several hosts; PyMySQL connects to one. For a Galera "
+                "cluster, give each node an engine of its own (or put a proxy in front)"
+            )
         query = {key: v if isinstance(v, str) else v[-1] for key, v in url.query.items()}
         args: dict[str, Any] = tls.pop_url_tls(query)  # ssl_ca=... -> PyMySQL's ssl settings
         for key, text in query.items():
@@ -91,12 +103,14 @@ class MySQLDialect(DefaultDialect):
     def connect_as_driver_does(self, connect_args: Mapping[str, Any]) -> Any:
         args = dict(connect_args)
         pop_tcp_settings(args)  # corral's socket settings, not PyMySQL keywords
+        galera.apply_sync_wait(args)
         return super().connect_as_driver_does(args)
 
     def connect(self, connect_args: Mapping[str, Any]) -> Any:
         """A PyMySQL connection with corral's keepalive and user-timeout settings on its socket."""
         args = dict(connect_args)
         settings = pop_tcp_settings(args)
+        galera.apply_sync_wait(args)
         connection = super().connect(args)
         try:
             apply_tcp_settings(getattr(connection, "_sock", None), settings)
@@ -128,7 +142,10 @@ class MySQLDialect(DefaultDialect):
         parameters = inspect.signature(pymysql.connections.Connection.__init__).parameters
         if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
             return None  # this PyMySQL takes any keyword: let it judge when connecting
-        return frozenset(name for name in parameters if name != "self") | set(TCP_DEFAULTS)
+        return frozenset(name for name in parameters if name != "self") | {
+            *TCP_DEFAULTS,
+            galera.SYNC_WAIT,
+        }
 
     def executemany_round_trips(self, sql: str, sets: int) -> int:
         """PyMySQL sends an INSERT's rows as one multi-row statement, anything else once
@@ -146,6 +163,7 @@ class MySQLDialect(DefaultDialect):
     def check_connect_args(self, args: Mapping[str, Any]) -> None:
         super().check_connect_args(args)
         tls.check_tls_args(args)
+        galera.check_sync_wait(dict(args))
 
     def is_unreachable(self, error: BaseException) -> bool:
         return errors.is_unreachable(error)

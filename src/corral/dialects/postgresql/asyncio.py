@@ -227,9 +227,21 @@ class AsyncpgDialect(AsyncDialect, PostgreSQLDialect):
             "timeout": float(args.pop("connect_timeout", 10)),
         }
         args.pop("autocommit", None)
+        _split_host_lists(translated)
         for key in [k for k in args if k.startswith(("keepalives", "tcp_"))]:
             args.pop(key)  # libpq socket options; asyncpg has its own defaults
         translated.update(args)
         return AsyncpgConnection(
             await asyncpg.connect(**{k: v for k, v in translated.items() if v is not None})
         )
+
+
+def _split_host_lists(args: dict[str, Any]) -> None:
+    """libpq's comma-separated ``host`` and ``port`` lists (a multi-host URL) as the lists
+    asyncpg takes; an empty port is PostgreSQL's default, 5432."""
+    host, port = args.get("host"), args.get("port")
+    if isinstance(host, str) and "," in host:
+        args["host"] = host.split(",")
+    if isinstance(port, str):
+        ports = [int(p) if p else 5432 for p in port.split(",")]
+        args["port"] = ports if len(ports) > 1 else ports[0]

@@ -51,9 +51,16 @@ class PostgreSQLDialect(DefaultDialect):
     reflection = PostgreSQLReflection()
 
     def create_connect_args(self, url: URL) -> dict[str, Any]:
-        args: dict[str, Any] = {}
+        args: dict[str, Any] = libpq_hosts(url)
         for key, value in url.query.items():
-            args[key] = value if isinstance(value, str) else value[-1]
+            if key in ("host", "port"):
+                continue
+            if not isinstance(value, str):
+                raise exc.ArgumentError(
+                    f"The PostgreSQL URL gives option {key!r} {len(value)} times "
+                    f"({', '.join(map(repr, value))}); libpq takes one value"
+                )
+            args[key] = value
         parts = {
             "host": url.host,
             "port": url.port,
@@ -146,3 +153,43 @@ class PostgreSQLDialect(DefaultDialect):
 
     def classify_error(self, error: BaseException) -> Classification:
         return errors.classify(error)
+
+
+def libpq_hosts(url: URL) -> dict[str, str]:
+    """libpq's ``host`` and ``port`` from the URL query's ``host`` / ``port`` options, for a
+    URL listing several hosts: ``?host=h1:5432&host=h2:5433`` (what ``make_url`` makes of
+    ``h1:5432,h2:5433``) or ``?host=h1,h2&port=5432,5433``, as comma-separated lists."""
+    hosts = url.query.get("host")
+    ports = url.query.get("port")
+    if hosts is None:
+        if ports is None:
+            return {}
+        return {"port": ports if isinstance(ports, str) else ",".join(ports)}
+    if url.host is not None:
+        raise exc.ArgumentError(
+            f"The URL {url} names host {url.host!r} and ?host= too: give the hosts in one place"
+        )
+    tokens = (hosts,) if isinstance(hosts, str) else hosts
+    with_ports = not isinstance(hosts, str) or (":" in hosts and "," not in hosts)
+    if isinstance(hosts, str) and not with_ports:  # ?host=h1,h2&port=p1,p2: libpq's lists
+        args: dict[str, str] = {"host": hosts}
+        if ports is not None:
+            args["port"] = ports if isinstance(ports, str) else ",".join(ports)
+        return args
+    if ports is not None:
+        raise exc.ArgumentError(
+            f"The URL {url} gives ports both as ?host=host:port and as ?port=: use "
+            "?host=h1:p1&host=h2:p2, or ?host=h1,h2&port=p1,p2"
+        )
+    names: list[str] = []
+    numbers: list[str] = []
+    for token in tokens:
+        name, _, port = token.partition(":")
+        if port and not port.isdigit():
+            raise exc.ArgumentError(f"The port of host {token!r} in the URL {url} is not a number")
+        names.append(name)
+        numbers.append(port)
+    args = {"host": ",".join(names)}
+    if any(numbers):
+        args["port"] = ",".join(numbers)
+    return args
