@@ -199,15 +199,25 @@ def _record(block: Block, outcome: Outcome) -> dict[str, Any]:
 def run_example(
     root: Path, example: plan.Example, postgresql_url: str, stdout: SplitStdout
 ) -> list[dict[str, Any]]:
-    """Run an example program as ``__main__``; one record for the whole program."""
+    """Run an example program as ``__main__``; one record for the whole program.
+
+    It runs as SQLAlchemy runs its examples, ``python -m examples.<folder>.<program>``: a
+    module of the package ``examples.<folder>``, so relative imports of its siblings work
+    (``vertical/dictlike-polymorphic.py`` imports ``.dictlike``), and its folder is not on
+    ``sys.path``, where a sibling could shadow a standard module (``sharding/asyncio.py``).
+    """
     path = root / "examples" / example.path
     source = path.read_text(encoding="utf-8")
     if example.postgresql_url:
         source = source.replace(example.postgresql_url, postgresql_url)
+    examples = ModuleType("examples")  # the package, without importing anything else at root
+    examples.__path__ = [str(root / "examples")]
+    sys.modules["examples"] = examples
+    package = ".".join(["examples", *Path(example.path).parent.parts])
     module = ModuleType("__main__")
     module.__file__ = str(path)
+    module.__package__ = package
     sys.modules["__main__"] = module  # annotations are resolved through the class's module
-    sys.path.insert(0, str(path.parent))
     outcome = run_code(compile(source, str(path), "exec"), module.__dict__, stdout)
     return [
         {

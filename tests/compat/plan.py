@@ -94,6 +94,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("versioned_rows/versioned_map.py"),
     Example("versioned_rows/versioned_update_old_row.py"),
     Example("vertical/dictlike.py"),
+    Example("vertical/dictlike-polymorphic.py"),
     Example(
         "materialized_paths/materialized_paths.py",
         postgresql_url="postgresql+psycopg2://scott:tiger@localhost/test",
