@@ -89,6 +89,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("generic_associations/discriminator_on_association.py"),
     Example("generic_associations/table_per_association.py"),
     Example("generic_associations/table_per_related.py"),
+    Example("generic_associations/generic_fk.py"),
     Example("versioned_rows/versioned_rows.py"),
     Example("versioned_rows/versioned_rows_w_versionid.py"),
     Example("versioned_rows/versioned_map.py"),
