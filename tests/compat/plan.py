@@ -83,6 +83,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("association/dict_of_sets_with_default.py"),
     Example("adjacency_list/adjacency_list.py"),
     Example("graphs/directed_graph.py"),
+    Example("nested_sets/nested_sets.py"),
     Example("extending_query/temporal_range.py"),
     Example("custom_attributes/active_column_defaults.py"),
     Example("custom_attributes/listen_for_events.py"),
