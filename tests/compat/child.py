@@ -11,12 +11,14 @@ from __future__ import annotations
 import __future__
 
 import builtins
+import contextlib
 import io
 import json
 import logging
 import signal
 import sys
 import traceback
+import unittest
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -218,7 +220,11 @@ def run_example(
     module.__file__ = str(path)
     module.__package__ = package
     sys.modules["__main__"] = module  # annotations are resolved through the class's module
-    outcome = run_code(compile(source, str(path), "exec"), module.__dict__, stdout)
+    code = compile(source, str(path), "exec")
+    if example.unittest:
+        outcome = run_code(*_test_run(code, module), stdout)
+    else:
+        outcome = run_code(code, module.__dict__, stdout)
     return [
         {
             "page": "examples/" + example.path,
@@ -230,6 +236,43 @@ def run_example(
             **outcome.to_json(),
         }
     ]
+
+
+def _test_run(code: CodeType, module: ModuleType) -> tuple[str, dict[str, Any]]:
+    """Code, and its namespace, that runs a test module's tests and prints one line per test.
+
+    The module's code runs (without its ``unittest.main()``: its ``__name__`` is not
+    ``"__main__"``) and its tests run under ``unittest``; what they print and the runner's
+    report are discarded. Each line is a test's id and its outcome: ``ok``, ``FAIL`` (an
+    assertion failed) or the class of the error it raised.
+    """
+    module.__dict__["__name__"] = "__compat_tests__"
+    sys.modules["__compat_tests__"] = module  # its classes' module, for their annotations
+    return "_run_tests(code, module)", {"_run_tests": _run_tests, "code": code, "module": module}
+
+
+def _run_tests(code: CodeType, module: ModuleType) -> None:
+    exec(code, module.__dict__)
+    suite = unittest.defaultTestLoader.loadTestsFromModule(module)
+    outcomes = {test.id(): "ok" for test in _tests_of(suite)}  # (a run drops its tests)
+    result = unittest.TestResult()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        suite.run(result)
+    for test, _ in result.failures:
+        outcomes[test.id()] = "FAIL"
+    for test, text in result.errors:
+        # The class name only: ``sqlalchemy.exc.X`` and ``corral.exc.X`` are one outcome.
+        outcomes[test.id()] = text.rstrip().splitlines()[-1].split(":", 1)[0].rsplit(".")[-1]
+    for test_id, outcome in sorted(outcomes.items()):
+        print(f"{test_id.removeprefix('__compat_tests__.')}: {outcome}")
+
+
+def _tests_of(suite: unittest.TestSuite) -> Iterator[unittest.TestCase]:
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            yield from _tests_of(test)
+        else:
+            yield test
 
 
 def main(argv: list[str]) -> int:

@@ -23,10 +23,16 @@ class DocGroup:
 
 @dataclass(frozen=True)
 class Example:
-    """A program under ``examples/``; ``postgresql_url`` is the URL its source hard-codes."""
+    """A program under ``examples/``; ``postgresql_url`` is the URL its source hard-codes.
+
+    ``unittest``: the program is a test module (SQLAlchemy runs it under its test runner);
+    it is run with ``unittest`` and what is compared is each test's outcome (passed, failed
+    with an assertion, or the error's class), not what the tests print along the way.
+    """
 
     path: str
     postgresql_url: str = ""
+    unittest: bool = False
 
 
 TUTORIAL = "tutorial/"
@@ -97,6 +103,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("versioned_rows/versioned_update_old_row.py"),
     Example("vertical/dictlike.py"),
     Example("vertical/dictlike-polymorphic.py"),
+    Example("versioned_history/test_versioning.py", unittest=True),
     Example(
         "materialized_paths/materialized_paths.py",
         postgresql_url="postgresql+psycopg2://scott:tiger@localhost/test",
