@@ -255,16 +255,28 @@ def _run_tests(code: CodeType, module: ModuleType) -> None:
     exec(code, module.__dict__)
     suite = unittest.defaultTestLoader.loadTestsFromModule(module)
     outcomes = {test.id(): "ok" for test in _tests_of(suite)}  # (a run drops its tests)
-    result = unittest.TestResult()
+    result = _OutcomeResult(outcomes)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         suite.run(result)
-    for test, _ in result.failures:
-        outcomes[test.id()] = "FAIL"
-    for test, text in result.errors:
-        # The class name only: ``sqlalchemy.exc.X`` and ``corral.exc.X`` are one outcome.
-        outcomes[test.id()] = text.rstrip().splitlines()[-1].split(":", 1)[0].rsplit(".")[-1]
     for test_id, outcome in sorted(outcomes.items()):
         print(f"{test_id.removeprefix('__compat_tests__.')}: {outcome}")
+
+
+class _OutcomeResult(unittest.TestResult):
+    """Records ``FAIL`` for a failed assertion, the error's class name for an error (only the
+    name: ``sqlalchemy.exc.X`` and ``corral.exc.X`` are one outcome)."""
+
+    def __init__(self, outcomes: dict[str, str]) -> None:
+        super().__init__()
+        self.outcomes = outcomes
+
+    def addFailure(self, test: unittest.TestCase, err: Any) -> None:
+        super().addFailure(test, err)
+        self.outcomes[test.id()] = "FAIL"
+
+    def addError(self, test: unittest.TestCase, err: Any) -> None:
+        super().addError(test, err)
+        self.outcomes[test.id()] = err[0].__name__
 
 
 def _tests_of(suite: unittest.TestSuite) -> Iterator[unittest.TestCase]:
