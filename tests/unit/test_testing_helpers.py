@@ -161,6 +161,7 @@ def test_mapper_hierarchy_names() -> None:
     assert puppy.base_mapper is animal and animal.base_mapper is animal
     assert puppy.single and not dog.single and not animal.single
     assert puppy.polymorphic_identity == "puppy"
+    assert puppy.polymorphic_on is animal.polymorphic_on is Animal.__table__.c.kind
     assert list(puppy.iterate_to_root()) == [puppy, dog, animal]
 
 

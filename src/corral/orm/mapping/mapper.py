@@ -222,6 +222,14 @@ class Mapper:
         )
 
     @property
+    def polymorphic_on(self) -> Column | None:
+        """The hierarchy's discriminator column (None when it has none)."""
+        inheritance = self.inheritance
+        if inheritance is None or inheritance.polymorphic_on is None:
+            return None
+        return self.columns_by_key.get(inheritance.polymorphic_on)
+
+    @property
     def polymorphic_identity(self) -> Any:
         """This class's discriminator value (None when it has none)."""
         return self.inheritance.identity if self.inheritance is not None else None
