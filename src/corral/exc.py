@@ -67,6 +67,7 @@ __all__ = [
     "TransactionLostError",
     "UnboundExecutionError",
     "UnmappedClassError",
+    "UnmappedColumnError",
     "UnmappedError",
     "UnmappedInstanceError",
     "UnsupportedCompilationError",
@@ -166,6 +167,10 @@ class UnmappedInstanceError(UnmappedError):
 
 class UnmappedClassError(UnmappedError):
     """A class that is not mapped."""
+
+
+class UnmappedColumnError(InvalidRequestError):
+    """A column that the mapper given maps to no attribute."""
 
 
 class MappingError(ArgumentError):

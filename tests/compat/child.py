@@ -11,12 +11,14 @@ from __future__ import annotations
 import __future__
 
 import builtins
+import contextlib
 import io
 import json
 import logging
 import signal
 import sys
 import traceback
+import unittest
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -199,16 +201,30 @@ def _record(block: Block, outcome: Outcome) -> dict[str, Any]:
 def run_example(
     root: Path, example: plan.Example, postgresql_url: str, stdout: SplitStdout
 ) -> list[dict[str, Any]]:
-    """Run an example program as ``__main__``; one record for the whole program."""
+    """Run an example program as ``__main__``; one record for the whole program.
+
+    It runs as SQLAlchemy runs its examples, ``python -m examples.<folder>.<program>``: a
+    module of the package ``examples.<folder>``, so relative imports of its siblings work
+    (``vertical/dictlike-polymorphic.py`` imports ``.dictlike``), and its folder is not on
+    ``sys.path``, where a sibling could shadow a standard module (``sharding/asyncio.py``).
+    """
     path = root / "examples" / example.path
     source = path.read_text(encoding="utf-8")
     if example.postgresql_url:
         source = source.replace(example.postgresql_url, postgresql_url)
+    examples = ModuleType("examples")  # the package, without importing anything else at root
+    examples.__path__ = [str(root / "examples")]
+    sys.modules["examples"] = examples
+    package = ".".join(["examples", *Path(example.path).parent.parts])
     module = ModuleType("__main__")
     module.__file__ = str(path)
+    module.__package__ = package
     sys.modules["__main__"] = module  # annotations are resolved through the class's module
-    sys.path.insert(0, str(path.parent))
-    outcome = run_code(compile(source, str(path), "exec"), module.__dict__, stdout)
+    code = compile(source, str(path), "exec")
+    if example.unittest:
+        outcome = run_code(*_test_run(code, module), stdout)
+    else:
+        outcome = run_code(code, module.__dict__, stdout)
     return [
         {
             "page": "examples/" + example.path,
@@ -220,6 +236,55 @@ def run_example(
             **outcome.to_json(),
         }
     ]
+
+
+def _test_run(code: CodeType, module: ModuleType) -> tuple[str, dict[str, Any]]:
+    """Code, and its namespace, that runs a test module's tests and prints one line per test.
+
+    The module's code runs (without its ``unittest.main()``: its ``__name__`` is not
+    ``"__main__"``) and its tests run under ``unittest``; what they print and the runner's
+    report are discarded. Each line is a test's id and its outcome: ``ok``, ``FAIL`` (an
+    assertion failed) or the class of the error it raised.
+    """
+    module.__dict__["__name__"] = "__compat_tests__"
+    sys.modules["__compat_tests__"] = module  # its classes' module, for their annotations
+    return "_run_tests(code, module)", {"_run_tests": _run_tests, "code": code, "module": module}
+
+
+def _run_tests(code: CodeType, module: ModuleType) -> None:
+    exec(code, module.__dict__)
+    suite = unittest.defaultTestLoader.loadTestsFromModule(module)
+    outcomes = {test.id(): "ok" for test in _tests_of(suite)}  # (a run drops its tests)
+    result = _OutcomeResult(outcomes)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        suite.run(result)
+    for test_id, outcome in sorted(outcomes.items()):
+        print(f"{test_id.removeprefix('__compat_tests__.')}: {outcome}")
+
+
+class _OutcomeResult(unittest.TestResult):
+    """Records ``FAIL`` for a failed assertion, the error's class name for an error (only the
+    name: ``sqlalchemy.exc.X`` and ``corral.exc.X`` are one outcome)."""
+
+    def __init__(self, outcomes: dict[str, str]) -> None:
+        super().__init__()
+        self.outcomes = outcomes
+
+    def addFailure(self, test: unittest.TestCase, err: Any) -> None:
+        super().addFailure(test, err)
+        self.outcomes[test.id()] = "FAIL"
+
+    def addError(self, test: unittest.TestCase, err: Any) -> None:
+        super().addError(test, err)
+        self.outcomes[test.id()] = err[0].__name__
+
+
+def _tests_of(suite: unittest.TestSuite) -> Iterator[unittest.TestCase]:
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            yield from _tests_of(test)
+        else:
+            yield test
 
 
 def main(argv: list[str]) -> int:

@@ -23,10 +23,16 @@ class DocGroup:
 
 @dataclass(frozen=True)
 class Example:
-    """A program under ``examples/``; ``postgresql_url`` is the URL its source hard-codes."""
+    """A program under ``examples/``; ``postgresql_url`` is the URL its source hard-codes.
+
+    ``unittest``: the program is a test module (SQLAlchemy runs it under its test runner);
+    it is run with ``unittest`` and what is compared is each test's outcome (passed, failed
+    with an assertion, or the error's class), not what the tests print along the way.
+    """
 
     path: str
     postgresql_url: str = ""
+    unittest: bool = False
 
 
 TUTORIAL = "tutorial/"
@@ -83,17 +89,21 @@ EXAMPLES: tuple[Example, ...] = (
     Example("association/dict_of_sets_with_default.py"),
     Example("adjacency_list/adjacency_list.py"),
     Example("graphs/directed_graph.py"),
+    Example("nested_sets/nested_sets.py"),
     Example("extending_query/temporal_range.py"),
     Example("custom_attributes/active_column_defaults.py"),
     Example("custom_attributes/listen_for_events.py"),
     Example("generic_associations/discriminator_on_association.py"),
     Example("generic_associations/table_per_association.py"),
     Example("generic_associations/table_per_related.py"),
+    Example("generic_associations/generic_fk.py"),
     Example("versioned_rows/versioned_rows.py"),
     Example("versioned_rows/versioned_rows_w_versionid.py"),
     Example("versioned_rows/versioned_map.py"),
     Example("versioned_rows/versioned_update_old_row.py"),
     Example("vertical/dictlike.py"),
+    Example("vertical/dictlike-polymorphic.py"),
+    Example("versioned_history/test_versioning.py", unittest=True),
     Example(
         "materialized_paths/materialized_paths.py",
         postgresql_url="postgresql+psycopg2://scott:tiger@localhost/test",

@@ -93,7 +93,7 @@ class Revision(ExBase):
     @classmethod
     def __declare_last__(cls) -> None:
         newer = cls.__table__.alias()
-        cls.latest = column_property(  # type: ignore[attr-defined]
+        cls.latest = column_property(
             select(func.max(newer.c.version)).where(newer.c.id == cls.id).scalar_subquery()
         )
 

@@ -307,7 +307,7 @@ def test_scoped_session_query_and_query_property(engine: Engine) -> None:
         registry.add(Author(id=7, name="dee", rank=5))
         registry.commit()
         assert registry.query(Author.name).scalar() == "dee"
-        Author.query = registry.query_property()  # type: ignore[attr-defined]
+        Author.query = registry.query_property()
         try:
             assert isinstance(Author.query, Query)  # type: ignore[attr-defined]
             assert Author.query.filter_by(name="dee").one().id == 7  # type: ignore[attr-defined]

@@ -319,10 +319,10 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     ("backref unknown", lambda: backref("x", bogus=1), exc.ArgumentError, r"keyword bogus"),
     (
-        "backref join",
-        lambda: backref("x", primaryjoin="a == b"),
+        "backref secondary",
+        lambda: backref("x", secondary="a_b"),
         exc.ArgumentError,
-        r"primaryjoin: a backref's join comes from its relationship",
+        r"secondary: a backref shares its relationship's secondary table",
     ),
     (
         "backref collection_class",

@@ -602,12 +602,12 @@ class Connection:
         dbapi = self._prepare(write_lock, sql=(kind, sql))
         begin, self._unsent_begin = self._unsent_begin, None
         echo = self.engine.echo
-        if echo or logger.isEnabledFor(logging.INFO):
-            log_statement(sql, args, self.dialect.hide_parameters)
         cursor = self.dialect.streaming_cursor(dbapi) if stream else dbapi.cursor()
         context = None
         if self.dispatch.listening:  # before_cursor_execute, if any; the context for after
             sql, args, context = events.before_cursor(self, cursor, sql, args, many)
+        if echo or logger.isEnabledFor(logging.INFO):  # what is sent, after any listener
+            log_statement(sql, args, self.dialect.hide_parameters)
         try:  # the meter counts and times it, and applies a session's deadline
             if begin is not None and stream:  # BEGIN on its own: no pipelining a named cursor
                 self._meter.begin(self.dialect.run, dbapi, begin)

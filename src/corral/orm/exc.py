@@ -12,6 +12,7 @@ from corral.exc import (
     ObjectDeletedError,
     StaleDataError,
     UnmappedClassError,
+    UnmappedColumnError,
     UnmappedError,
     UnmappedInstanceError,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "ObjectDeletedError",
     "StaleDataError",
     "UnmappedClassError",
+    "UnmappedColumnError",
     "UnmappedError",
     "UnmappedInstanceError",
 ]

@@ -25,6 +25,11 @@ class NamedColumn(ColumnElement[T]):
 
     visit_name = "column"
 
+    #: A declarative class named the column apart from its attribute (``left =
+    #: Column("lft", ...)``): corral keys it by the attribute, SQLAlchemy by the name, and
+    #: a ``.c`` collection and DML ``values()`` accept the name too (see ColumnCollection).
+    keyed_by_attribute = False
+
     def __init__(
         self,
         name: str,

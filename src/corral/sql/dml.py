@@ -103,7 +103,7 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
     def _column_key(self, key: object) -> str:
         """The table's key for a column named by key, by Column or by mapped attribute."""
         if isinstance(key, str):
-            return key
+            return self.table.columns.key_for(key)  # a declarative column also by its name
         column = key.__clause_element__() if isinstance(key, ColumnElement) else None
         table = getattr(column, "table", None)
         if column is not None and column.key is not None and table is not None:

@@ -52,13 +52,39 @@ class ColumnCollection:
         try:
             return self._columns[key]
         except KeyError:
+            found = self._by_declared_name(key)
+            if found is not None:
+                return found
             raise exc.NoSuchColumnError(
                 f"{self._owner} has no column {key!r}; its columns are "
                 f"{', '.join(self._columns) or '(none)'}"
             ) from None
 
     def get(self, key: str, default: ColumnElement[Any] | None = None) -> ColumnElement[Any] | None:
-        return self._columns.get(key, default)
+        found = self._columns.get(key)
+        if found is None:
+            found = self._by_declared_name(key)
+        return default if found is None else found
+
+    def key_for(self, name: str) -> str:
+        """The key of the column ``name`` names: ``name`` itself, or the key of a declarative
+        column by that name (see ``_by_declared_name``)."""
+        if name in self._columns:
+            return name
+        found = self._by_declared_name(name)
+        return name if found is None else found.key
+
+    def _by_declared_name(self, name: object) -> NamedColumn[Any] | None:
+        """A column a declarative class keyed by its attribute (``left = Column("lft")``),
+        found by its name: SQLAlchemy's key for it, so ``table.c.lft`` works as there."""
+        for column in self._columns.values():
+            if (
+                isinstance(column, NamedColumn)
+                and column.keyed_by_attribute
+                and column.name == name
+            ):
+                return column
+        return None
 
     def __iter__(self) -> Iterator[ColumnElement[Any]]:
         return iter(self._columns.values())
@@ -67,7 +93,7 @@ class ColumnCollection:
         return len(self._columns)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._columns
+        return key in self._columns or self._by_declared_name(key) is not None
 
     def keys(self) -> list[str]:
         return list(self._columns)
@@ -197,7 +223,16 @@ class Alias(FromClause):
         #: Each column's source in the aliased element, to trace it back to a table column.
         self._origins: dict[str, ColumnElement[Any]] = {}
         for key, col in _element_columns(element):
-            self._columns.add(key, ColumnClause(key, col.type, table=self))
+            # A table's column keeps its name under the alias (``Column("lft", key="left")``
+            # is ``alias.lft`` in SQL), and its key. (A join's columns are named by key.)
+            of_table = isinstance(element, FromClause) and not isinstance(element, Join)
+            named = col if isinstance(col, NamedColumn) and of_table else None
+            column: ColumnClause[Any] = ColumnClause(
+                key if named is None else named.name, col.type, table=self
+            )
+            column.key = key
+            column.keyed_by_attribute = named is not None and named.keyed_by_attribute
+            self._columns.add(key, column)
             self._origins[key] = col
 
     @property

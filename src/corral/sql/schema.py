@@ -529,6 +529,21 @@ class Table(TableClause):
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(f"Table {self.name!r} is not iterable; iterate table.c for its columns")
 
+    def to_metadata(
+        self, metadata: MetaData, schema: Any = None, name: str | None = None, **unsupported: Any
+    ) -> Table:
+        """A copy of this table (new columns, constraints and indexes) in ``metadata``, named
+        ``name`` (this table's name by default): see table_copy.py."""
+        from corral.sql.table_copy import copy_table
+
+        if schema is not None or unsupported:
+            given = ", ".join(sorted([*unsupported, *(["schema"] if schema is not None else [])]))
+            raise exc.ArgumentError(
+                f"Table.to_metadata() does not support {given}: corral tables have no schema "
+                "(use schema_translate_map); it takes metadata and name="
+            )
+        return copy_table(self, metadata, name)
+
     def create(self, bind: Bind, checkfirst: bool = False) -> None:
         """CREATE this table and its indexes (with ``checkfirst``, only when it is absent)."""
         self.metadata.create_all(bind, tables=[self], checkfirst=checkfirst)

@@ -70,9 +70,11 @@ class PostgreSQLStatementCompiler(OnConflictCompiler, StatementCompiler):
             return f"{right} = ANY ({left})"
         return f"{left} {element.operator} {right}"
 
-    #: ``count`` new keys from a column's sequence (for ``sequence_prefetch``).
+    #: ``count`` new keys from a column's sequence (for ``sequence_prefetch``). The table
+    #: name is written into the SQL, as in every other statement on the table, so a
+    #: ``before_cursor_execute`` listener rewriting table names reaches it too.
     sequence_prefetch_sql = (
-        "SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)"
+        "SELECT nextval(pg_get_serial_sequence('{table}', :column)) FROM generate_series(1, :count)"
     )
 
 

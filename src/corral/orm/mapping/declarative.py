@@ -24,6 +24,7 @@ from corral.orm.mapping.declared_attr import resolve_declared_attrs
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.instance_state import InstanceState
 from corral.orm.mapping.instrumentation_hooks import after_mapped
+from corral.orm.mapping.late_attributes import DeclarativeAttributeIntercept
 from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.mapper_lookup import REGISTRIES, dispose
@@ -111,7 +112,7 @@ def _names_a_class(python_type: Any) -> bool:
 
 
 @dataclass_transform(kw_only_default=True)
-class DeclarativeBase:
+class DeclarativeBase(metaclass=DeclarativeAttributeIntercept):
     """Subclass once for your models' base; each subclass with ``__tablename__`` is mapped."""
 
     registry: ClassVar[registry]

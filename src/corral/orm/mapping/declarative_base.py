@@ -15,7 +15,8 @@ UNSUPPORTED_OPTIONS = {
     "class_registry": "corral keeps the classes by name in the base's registry; remove it",
     "constructor": "corral's base gives every mapped class a keyword constructor; define "
     "__init__ on your classes to change it",
-    "metaclass": "corral's base needs no metaclass; remove it",
+    "metaclass": "corral's base has its own metaclass (which maps relationships assigned "
+    "to a mapped class); remove it",
 }
 
 

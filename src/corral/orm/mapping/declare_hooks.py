@@ -3,8 +3,8 @@
 A mapped class (or a mixin it uses) may define either; the first runs before the
 mappers are configured, the last after, each as a ``before_configured`` /
 ``after_configured`` listener, called with the mapped class. A ``column_property()`` or
-``query_expression()`` the hook sets on the class is mapped (the class has no metaclass
-to notice assignments in general).
+``query_expression()`` the hook sets on the class is mapped (the base's metaclass notices
+only relationships assigned to a mapped class: see late_attributes.py).
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ def plain_column(
         column.name = attribute
     # The ORM finds an attribute's value under its column's key, as for mapped_column().
     column.key = attribute
+    column.keyed_by_attribute = column.name != attribute
     return column
 
 

@@ -72,6 +72,7 @@ class MappedColumn:
             Column.__init__(self.column, *arguments, key=attribute, **options)
         else:
             self.column = Column(*arguments, key=attribute, **options)
+        self.column.keyed_by_attribute = self.column.name != attribute
         return self.column
 
     # In the class body, ``column_property(first + " " + last)`` and correlated

@@ -199,6 +199,65 @@ class Mapper:
     def _default_exprs(self) -> bool:
         return any(e is not None for e in self.query_expressions.values())
 
+    # -- the hierarchy and the properties, under SQLAlchemy's inspection names --------------
+
+    @property
+    def inherits(self) -> Mapper | None:
+        """The mapper of the mapped class this class derives from (None for a root class)."""
+        return self.inheritance.parent if self.inheritance is not None else None
+
+    @property
+    def base_mapper(self) -> Mapper:
+        """The mapper of the hierarchy's root class (this one when it is the root)."""
+        return self.inheritance.base if self.inheritance is not None else self
+
+    @property
+    def single(self) -> bool:
+        """Whether this class shares its parent class's table (single-table inheritance)."""
+        inheritance = self.inheritance
+        return (
+            inheritance is not None
+            and inheritance.parent is not None
+            and (inheritance.parent.table is self.table)
+        )
+
+    @property
+    def polymorphic_on(self) -> Column | None:
+        """The hierarchy's discriminator column (None when it has none)."""
+        inheritance = self.inheritance
+        if inheritance is None or inheritance.polymorphic_on is None:
+            return None
+        return self.columns_by_key.get(inheritance.polymorphic_on)
+
+    @property
+    def polymorphic_identity(self) -> Any:
+        """This class's discriminator value (None when it has none)."""
+        return self.inheritance.identity if self.inheritance is not None else None
+
+    def iterate_to_root(self) -> Iterator[Mapper]:
+        """This mapper, then each mapper it inherits from, up to the root."""
+        mapper: Mapper | None = self
+        while mapper is not None:
+            yield mapper
+            mapper = mapper.inherits
+
+    @property
+    def iterate_properties(self) -> Iterator[Any]:
+        """Every mapped property: relationships, then column attributes."""
+        return iter(self.attrs)
+
+    def get_property_by_column(self, column: Any) -> ColumnProperty:
+        """The column attribute mapping ``column``; UnmappedColumnError when none does."""
+        for key, mapped in self.columns_by_key.items():
+            if mapped is column:
+                return ColumnProperty(self, key, mapped)
+        table = getattr(column, "table", None)
+        where = f"{table.name}.{column.name}" if isinstance(table, Table) else column.name
+        raise exc.UnmappedColumnError(
+            f"{self.class_.__name__} maps no attribute to column {where}; its mapped columns "
+            "are in inspect(cls).columns"
+        )
+
     def new_instance(self) -> Any:
         """An uninitialised instance of the class (``__init__`` is not run), for loading."""
         cls: Any = self.class_

@@ -66,6 +66,11 @@ def check_relationship_options(options: Mapping[str, Any]) -> Mapping[str, Any]:
     return rest
 
 
+def has_own_join(options: Mapping[str, Any]) -> bool:
+    """Whether backref() options configure the backref's join themselves."""
+    return any(options.get(name) is not None for name in _JOIN_OPTIONS)
+
+
 def _check_passive_deletes(options: Mapping[str, Any], what: str) -> None:
     value = options.get("passive_deletes", False)
     if value == "all":
@@ -79,13 +84,13 @@ def _check_passive_deletes(options: Mapping[str, Any], what: str) -> None:
 
 
 def check_backref_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """``options`` without ``overlaps``, refusing what a backref cannot take: its join (taken
-    from its forward side) and unknown keywords."""
+    """``options`` without ``overlaps``, refusing unknown keywords. Without ``primaryjoin=``
+    (and the other join keywords) a backref's join is its forward side's, turned around;
+    with them it is configured from its own, as a relationship() is."""
     rest = {k: v for k, v in options.items() if k != "overlaps"}
-    known = relationship_keywords() - {"back_populates", "backref", *_JOIN_OPTIONS}
+    known = relationship_keywords() - {"back_populates", "backref", "secondary"}
     advice = dict(UNSUPPORTED_RELATIONSHIP_OPTIONS)
-    join = "a backref's join comes from its relationship; declare both sides with back_populates"
-    advice.update(dict.fromkeys(_JOIN_OPTIONS, join))
+    advice["secondary"] = "a backref shares its relationship's secondary table; leave it out"
     refuse_unknown("backref()", rest, known, advice)
     _check_passive_deletes(rest, "backref()")
     collection = options.get("collection_class")

@@ -303,19 +303,9 @@ class Relationship(MapperProperty):
             if other.reverse is None or other.mapper is self.parent:
                 other.reverse = self
         elif self.backref is not None and self.reverse is None:
-            if self.custom_join is not None:
-                raise exc.ArgumentError(
-                    f"{self.describe()}: backref= cannot turn the condition "
-                    f"{self.custom_join.describe()} around; declare the other side's "
-                    "relationship with its own primaryjoin= (viewonly=True)"
-                )
-            name, options = (self.backref, {}) if isinstance(self.backref, str) else self.backref
-            if name in self.mapper.relationships or name in self.mapper.columns_by_key:
-                raise exc.ArgumentError(
-                    f"{self.describe()}: backref {name!r} clashes with the existing attribute "
-                    f"{self.mapper.class_.__name__}.{name}"
-                )
-            other = _make_backref(self, name, options)
+            from corral.orm.relationships.backref import make_backref
+
+            other = make_backref(self, classes)
             self.reverse = other
             other.reverse = self
             self.mapper.add_relationship(other)
@@ -554,38 +544,6 @@ def relationship(
 def backref(name: str, **kwargs: Any) -> tuple[str, dict[str, Any]]:
     """``relationship(..., backref=backref("user", lazy="joined"))``: a backref with options."""
     return (name, check_backref_options(kwargs))
-
-
-def _make_backref(rel: Relationship, name: str, options: dict[str, Any]) -> Relationship:
-    """The other side of ``rel``, configured from ``rel``'s own pairs."""
-    options = dict(options)
-    uselist = options.pop("uselist", None)
-    other = Relationship(rel.parent.class_, **options)
-    other.key = name
-    other.parent = rel.mapper
-    other.mapper = rel.parent
-    other.secondary = rel.secondary
-    other.synchronize_pairs = list(rel.synchronize_pairs)
-    other.secondary_pairs = list(rel.target_pairs)
-    other.target_pairs = list(rel.secondary_pairs)
-    other.extra_criteria = list(rel.extra_criteria)
-    other.direction = {
-        Direction.ONETOMANY: Direction.MANYTOONE,
-        Direction.MANYTOONE: Direction.ONETOMANY,
-        Direction.MANYTOMANY: Direction.MANYTOMANY,
-    }[rel.direction]
-    if other.collection_class_argument is not None:
-        other.collection_class = other.collection_class_argument
-    if uselist is not None:
-        other.uselist = uselist
-    elif other.direction is Direction.ONETOMANY and not rel.uselist:
-        other.uselist = True
-    else:
-        other.uselist = other.direction is not Direction.MANYTOONE
-    classes = rel.parent.class_.registry.classes_by_name
-    other.order_by = resolve_order_by(other, evaluation_namespace(other, classes))
-    other.configured = True
-    return other
 
 
 __all__ = ["Cascade", "Direction", "Relationship", "backref", "relationship"]

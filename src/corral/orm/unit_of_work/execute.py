@@ -101,9 +101,9 @@ def _prefetch_keys(connection: Any, step: Step, key: str) -> None:
     dialect = connection.dialect
     column = step.mapper.columns_by_key[key]
     quote = dialect.statement_compiler(dialect).quote
-    query = text(dialect.statement_compiler.sequence_prefetch_sql).bindparams(
-        table=quote(step.mapper.table.name), column=column.name, count=len(step.params)
-    )
+    table = quote(step.mapper.table.name).replace("'", "''")  # inside a string literal
+    sql = dialect.statement_compiler.sequence_prefetch_sql.format(table=table)
+    query = text(sql).bindparams(column=column.name, count=len(step.params))
     keys = connection.execute(query).scalars().all()
     for row, value in zip(step.params, keys, strict=True):
         row[key] = value

@@ -73,8 +73,11 @@ def table_order(mappers: Iterable[Mapper], skip: frozenset[int] = frozenset()) -
     """Tables of the mappers with referred tables before referring ones.
 
     Foreign keys whose column's id is in ``skip`` (written by a later UPDATE,
-    ``post_update``) do not order the tables.
+    ``post_update``) do not order the tables. A relationship that copies a key into a
+    column with no ForeignKey (``foreign()`` in its ``primaryjoin``) orders them as one
+    would.
     """
+    mappers = list(mappers)
     tables: dict[str, Table] = {}
     for mapper in mappers:
         tables.setdefault(mapper.table.name, mapper.table)
@@ -83,6 +86,16 @@ def table_order(mappers: Iterable[Mapper], skip: frozenset[int] = frozenset()) -
         for table in tables.values()
         for fk in table.foreign_keys
         if id(fk.parent) not in skip
+    ]
+    edges += [
+        (source.table.name, target.table.name)
+        for mapper in mappers
+        for rel in mapper.relationships.values()
+        if not rel.viewonly and not rel.post_update
+        for source, target in rel.synchronize_pairs
+        if not target.foreign_keys
+        and isinstance(source.table, Table)
+        and isinstance(target.table, Table)
     ]
     ordered, cyclic = topological.sort(list(tables), edges)
     return [tables[name] for name in ordered + cyclic]
