@@ -40,6 +40,7 @@ from corral.sql.execution_options import (
     carry_streaming,
     check_call_options,
     check_connection_options,
+    schema_map_of,
 )
 from corral.util.guard import OneThreadGuard
 
@@ -273,6 +274,16 @@ class Connection:
 
     def get_execution_options(self) -> dict[str, Any]:
         return dict(self._execution_options)
+
+    def schema_for_object(self, obj: Any) -> str | None:
+        """The schema ``obj`` (a Table) is in for this connection: its own ``schema`` as
+        this connection's ``schema_translate_map`` translates it (None: the default)."""
+        schema = getattr(obj, "schema", None)
+        schema_map = self._execution_options.get("schema_translate_map")
+        if schema_map and schema in schema_map:
+            translated: str | None = schema_map[schema]
+            return translated
+        return schema
 
     def _set_isolation_level(self, level: object) -> None:
         normalized = self.dialect.normalize_isolation_level(level)
@@ -525,8 +536,13 @@ class Connection:
     ) -> Result:
         compile_for = statement_compiler(statement)
         parameters, keys, many = split_parameters(parameters)
-        cache = self._execution_options.get("compiled_cache", True)
-        compiled, binds = compile_for(self.dialect, keys, cache)
+        options = self._execution_options
+        cache = options.get("compiled_cache", True)
+        schema_map = schema_map_of(options, statement)
+        if schema_map is None:
+            compiled, binds = compile_for(self.dialect, keys, cache)
+        else:  # compiled (and cached) once per map
+            compiled, binds = compile_for(self.dialect, keys, cache, schema_map)
         # Without row locks, a locking read that opens the transaction takes the write lock.
         write_lock = (
             self.dialect.features.write_lock_on_begin

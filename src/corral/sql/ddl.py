@@ -135,8 +135,13 @@ def _connection(bind: Bind) -> Iterator[Any]:
             yield connection
 
 
-def has_table(connection: Any, name: str) -> bool:
-    """Whether the database behind ``connection`` has a table called ``name``."""
+def has_table(connection: Any, table: Table | str) -> bool:
+    """Whether the database behind ``connection`` has ``table`` (a Table: in the schema the
+    connection's ``schema_translate_map`` puts it in; a name: in the default schema)."""
+    name = table if isinstance(table, str) else table.name
+    schema = None if isinstance(table, str) else connection.schema_for_object(table)
+    if schema is not None:
+        return bool(connection.dialect.reflection.has_table(connection, name, schema))
     query = text(connection.dialect.ddl_compiler.has_table_sql).bindparams(name=name)
     return connection.execute(query).first() is not None
 
@@ -189,7 +194,7 @@ def create_all(
         from corral.sql.enum_ddl import create_enum_types
 
         created: set[str] = set()
-        tables = [t for t in tables if not checkfirst or not has_table(connection, t.name)]
+        tables = [t for t in tables if not checkfirst or not has_table(connection, t)]
         create_enum_types(connection, tables)
         for table in tables:
             own = tuple(f for f in deferred if f.table is table)
@@ -214,7 +219,7 @@ def drop_all(
 ) -> None:
     tables, cycle_fks = sort_tables(_chosen(metadata, tables))
     with _connection(bind) as connection:
-        present = [t for t in tables if not checkfirst or has_table(connection, t.name)]
+        present = [t for t in tables if not checkfirst or has_table(connection, t)]
         names = {t.name for t in present}
         if connection.dialect.features.alter_add_foreign_key:
             for fkc in cycle_fks:

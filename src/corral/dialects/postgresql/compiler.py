@@ -171,8 +171,7 @@ class PostgreSQLDDLCompiler(PostgreSQLStatementCompiler, DDLCompiler):
         sql = "CREATE UNIQUE INDEX " if index.unique else "CREATE INDEX "
         if self.option(index, "concurrently"):
             sql += "CONCURRENTLY "
-        table = index.table.name if index.table is not None else ""
-        sql += f"{self.quote(index.name)} ON {self.quote(table or '')} "
+        sql += f"{self.quote(index.name)} ON {self.index_table(index)} "
         using = self.option(index, "using")
         if using is not None:
             sql += f"USING {using} "

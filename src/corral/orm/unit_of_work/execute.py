@@ -100,9 +100,12 @@ def _insert(connection: Any, step: Step) -> None:
 def _prefetch_keys(connection: Any, step: Step, key: str) -> None:
     dialect = connection.dialect
     column = step.mapper.columns_by_key[key]
-    quote = dialect.statement_compiler(dialect).quote
+    compiler = dialect.statement_compiler(dialect)
+    compiler.schema_map = connection.get_execution_options().get("schema_translate_map")
     query = text(dialect.statement_compiler.sequence_prefetch_sql).bindparams(
-        table=quote(step.mapper.table.name), column=column.name, count=len(step.params)
+        table=compiler.table_name(step.mapper.table),
+        column=column.name,
+        count=len(step.params),
     )
     keys = connection.execute(query).scalars().all()
     for row, value in zip(step.params, keys, strict=True):

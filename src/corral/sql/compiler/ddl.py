@@ -97,7 +97,7 @@ class DDLCompiler(StatementCompiler):
         parts.extend(self.enum_checks(table))
         prefixes = "".join(f"{p.upper()} " for p in table.prefixes)
         return (
-            f"CREATE {prefixes}TABLE {self.quote(table.name or '')} ({', '.join(parts)})"
+            f"CREATE {prefixes}TABLE {self.table_name(table)} ({', '.join(parts)})"
             + self.table_options(table)
         )
 
@@ -269,7 +269,7 @@ class DDLCompiler(StatementCompiler):
         targets = ", ".join(self.quote(fk.column.name) for fk in constraint.elements)
         spec = (
             f"FOREIGN KEY({self._names(constraint.columns)}) "
-            f"REFERENCES {self.quote(referred.name or '')} ({targets})"
+            f"REFERENCES {self.referred_name(referred)} ({targets})"
         )
         if constraint.ondelete:
             spec += f" ON DELETE {_action(constraint.ondelete)}"
@@ -287,19 +287,36 @@ class DDLCompiler(StatementCompiler):
 
     def visit_drop_table(self, drop: DropTable, **kw: Any) -> str:
         exists = "IF EXISTS " if drop.if_exists else ""
-        return f"DROP TABLE {exists}{self.quote(drop.table.name or '')}"
+        return f"DROP TABLE {exists}{self.table_name(drop.table)}"
 
     def visit_create_index(self, create: CreateIndex, **kw: Any) -> str:
         index = create.index
         unique = "UNIQUE " if index.unique else ""
-        table = index.table.name if index.table is not None else ""
         return (
-            f"CREATE {unique}INDEX {self.quote(index.name)} ON {self.quote(table or '')} "
+            f"CREATE {unique}INDEX {self.created_index_name(index)} ON {self.index_table(index)} "
             f"({self.index_columns(index)})"
         )
 
+    def index_table(self, index: Index) -> str:
+        """The table an index is on, as CREATE INDEX ... ON names it."""
+        return self.table_name(index.table) if index.table is not None else self.quote("")
+
+    def created_index_name(self, index: Index) -> str:
+        """The index as CREATE INDEX names it (SQLite puts the schema here, not on the table)."""
+        return self.quote(index.name)
+
+    def index_name(self, index: Index) -> str:
+        """The index as DROP INDEX names it: in its table's schema."""
+        schema = self.schema_of(index.table) if index.table is not None else None
+        name = self.quote(index.name)
+        return f"{self.quote(schema)}.{name}" if schema else name
+
+    def referred_name(self, table: Table) -> str:
+        """The table a foreign key refers to, as REFERENCES names it."""
+        return self.table_name(table)
+
     def visit_comment_on(self, comment: CommentOn, **kw: Any) -> str:
-        target = self.quote(comment.table.name or "")
+        target = self.table_name(comment.table)
         text = comment.table.comment
         if comment.column is not None:
             target += f".{self.quote(comment.column.name)}"
@@ -309,21 +326,21 @@ class DDLCompiler(StatementCompiler):
         )
 
     def visit_drop_index(self, drop: DropIndex, **kw: Any) -> str:
-        return f"DROP INDEX {self.quote(drop.index.name)}"
+        return f"DROP INDEX {self.index_name(drop.index)}"
 
     def visit_add_constraint(self, add: AddConstraint, **kw: Any) -> str:
         constraint = add.constraint
-        table = constraint.table.name if constraint.table is not None else ""
+        table = self.table_name(constraint.table) if constraint.table is not None else ""
         return (
-            f"ALTER TABLE {self.quote(table or '')} ADD CONSTRAINT "
+            f"ALTER TABLE {table} ADD CONSTRAINT "
             f"{self.quote(foreign_key_name(constraint))} {self.foreign_key_spec(constraint)}"
         )
 
     def visit_drop_constraint(self, drop: DropConstraint, **kw: Any) -> str:
         constraint = drop.constraint
-        table = constraint.table.name if constraint.table is not None else ""
+        table = self.table_name(constraint.table) if constraint.table is not None else ""
         return (
-            f"ALTER TABLE {self.quote(table or '')} "
+            f"ALTER TABLE {table} "
             f"{self.drop_foreign_key_keyword()} {self.quote(foreign_key_name(constraint))}"
         )
 
