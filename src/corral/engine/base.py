@@ -34,7 +34,8 @@ from corral.engine.transaction import (
     TransactionState,
 )
 from corral.engine.translate import translate_error
-from corral.pool import forking
+from corral.pool import StaticPool, forking
+from corral.pool.shared import SharedTransaction
 from corral.sql.execution_options import (
     STREAMING_OPTIONS,
     carry_streaming,
@@ -88,6 +89,14 @@ class Connection:
         )
         self._forks = forking.generation  # a forked child refuses it (checkout_guard.py)
         self._reclaimer = CheckoutReclaimer(self._forks)
+        #: The transaction of a StaticPool's one connection, shared with the other
+        #: Connections using it (pool/shared.py); None for a pool of separate connections.
+        pool = engine.pool
+        self._shared: SharedTransaction | None = (
+            pool.transaction if isinstance(pool, StaticPool) else None
+        )
+        #: Why the transaction became inactive, when not because the connection was lost.
+        self._inactive_reason: str | None = None
         self._meter = Meter(engine)  # counts for the stats; the session's deadline
         self.dispatch = engine.dispatch  # ConnectionEvents listeners (events.py)
         self._checkout()
@@ -201,6 +210,8 @@ class Connection:
         self._reclaimer.pooled = None
         if pooled is not None:
             pooled.invalidate(exception)
+        if self._shared is not None:
+            self._shared.forget()
         self._stack.deactivate_all()
         if self._state is ConnectionState.OPEN:
             self._move(ConnectionState.INVALIDATED)
@@ -211,6 +222,8 @@ class Connection:
             return
         stack = self._stack
         in_transaction = stack.root is not None
+        if self._shared is not None and self._shared.end_rolling_back(self):
+            self._roll_back_shared()
         self._meter.closing(stack.begun and not self._autocommit)
         for savepoint in stack.nested:
             savepoint._finish(TransactionState.ROLLED_BACK)
@@ -339,6 +352,9 @@ class Connection:
         about to run, leave it in ``_unsent_begin`` for ``_cursor_execute``.
         """
         dbapi = self._dbapi if self._dbapi is not None else self._revive()
+        if not self._autocommit and self._shared is not None and not self._shared.join(self):
+            self._stack.begun = True  # it takes part in the transaction open on the connection
+            return
         if not self._autocommit:
             sql = self.dialect.begin_sql(write_lock)
             if logger.isEnabledFor(logging.INFO):
@@ -351,6 +367,8 @@ class Connection:
             try:
                 self._meter.begin(self.dialect.do_begin, dbapi, write_lock)
             except BaseException as error:
+                if self._shared is not None:
+                    self._shared.end_rolling_back(self)
                 if reconnect.replace_dead(self, error):  # dead before anything was done
                     self._emit_begin(write_lock, defer)
                     return
@@ -412,9 +430,11 @@ class Connection:
             events.fire(self, "commit" if commit else "rollback")
         try:
             if dbapi is not None and begun and not self._autocommit:
+                shared = self._shared
                 if commit:
-                    self._commit(dbapi)
-                else:
+                    if shared is None or shared.leave_committing(self):
+                        self._commit(dbapi)
+                elif shared is None or shared.end_rolling_back(self):
                     self._control("ROLLBACK", self.dialect.do_rollback)
         except BaseException:
             final = TransactionState.ROLLED_BACK
@@ -467,10 +487,28 @@ class Connection:
                 item._finish(final)
 
     def _raise_inactive(self) -> NoReturn:
+        reason = self._inactive_reason or "its connection was lost"
         raise exc.PendingRollbackError(
-            "This Connection's transaction is inactive (its connection was lost); "
+            f"This Connection's transaction is inactive ({reason}); "
             "call rollback() before using it again"
         )
+
+    def _shared_rolled_back(self) -> None:
+        """Another Connection sharing the one database connection rolled back the
+        transaction this one took part in (pool/shared.py)."""
+        self._inactive_reason = (
+            "another Connection sharing this engine's one database connection rolled back "
+            "the transaction both took part in, undoing this one's work too"
+        )
+        self._stack.deactivate_all()
+
+    def _roll_back_shared(self) -> None:
+        """Closing without committing: roll back the shared transaction for everyone."""
+        if self._dbapi is not None and self._stack.begun and not self._autocommit:
+            try:
+                self.dialect.do_rollback(self._dbapi)
+            except Exception:
+                logger.warning("Could not roll back the shared transaction on close")
 
     # -- running driver calls -------------------------------------------------
 
@@ -513,6 +551,8 @@ class Connection:
         root = stack.root
         if root is not None and root.state is not TransactionState.ACTIVE:
             self._raise_inactive()
+        if self._shared is not None and not stack.begun:
+            self._shared.check_thread("run a statement")
         if self._dbapi is None:
             self._revive()
         if root is None:

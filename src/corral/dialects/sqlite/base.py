@@ -141,10 +141,8 @@ class SQLiteDialect(DefaultDialect):
             return False
         if kind != "select" and (kind != "text" or text_writes(sql)):
             return False
-        if dbapi_connection.in_transaction:
-            # Only a shared memory database gets here: a read must not see another
-            # Connection's uncommitted work.
-            self._refuse_shared_transaction()
+        # On a shared memory database, another Connection of this thread may have a
+        # transaction open: the read runs in it (the Connection refused other threads).
         return True
 
     def do_begin(self, dbapi_connection: Any, write_lock: bool = False) -> None:
