@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
-from corral.engine import events, reconnect, row_logging
+from corral.engine import events, reconnect, row_logging, shared_connection
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.inserted import cursor_result
@@ -34,8 +34,7 @@ from corral.engine.transaction import (
     TransactionState,
 )
 from corral.engine.translate import translate_error
-from corral.pool import StaticPool, forking
-from corral.pool.shared import SharedTransaction
+from corral.pool import forking
 from corral.sql.execution_options import (
     STREAMING_OPTIONS,
     carry_streaming,
@@ -91,10 +90,7 @@ class Connection:
         self._reclaimer = CheckoutReclaimer(self._forks)
         #: The transaction of a StaticPool's one connection, shared with the other
         #: Connections using it (pool/shared.py); None for a pool of separate connections.
-        pool = engine.pool
-        self._shared: SharedTransaction | None = (
-            pool.transaction if isinstance(pool, StaticPool) else None
-        )
+        self._shared = shared_connection.of(engine.pool)
         #: Why the transaction became inactive, when not because the connection was lost.
         self._inactive_reason: str | None = None
         self._meter = Meter(engine)  # counts for the stats; the session's deadline
@@ -222,8 +218,10 @@ class Connection:
             return
         stack = self._stack
         in_transaction = stack.root is not None
-        if self._shared is not None and self._shared.end_rolling_back(self):
-            self._roll_back_shared()
+        if self._shared is not None:
+            undone = self._shared.end_rolling_back(self)
+            if undone is not None:
+                shared_connection.roll_back_on_close(self, undone)
         self._meter.closing(stack.begun and not self._autocommit)
         for savepoint in stack.nested:
             savepoint._finish(TransactionState.ROLLED_BACK)
@@ -434,8 +432,13 @@ class Connection:
                 if commit:
                     if shared is None or shared.leave_committing(self):
                         self._commit(dbapi)
-                elif shared is None or shared.end_rolling_back(self):
+                elif shared is None:
                     self._control("ROLLBACK", self.dialect.do_rollback)
+                else:
+                    undone = shared.end_rolling_back(self)
+                    if undone is not None:
+                        shared_connection.warn_undone(undone)
+                        self._control("ROLLBACK", self.dialect.do_rollback)
         except BaseException:
             final = TransactionState.ROLLED_BACK
             raise
@@ -501,16 +504,6 @@ class Connection:
             "the transaction both took part in, undoing this one's work too"
         )
         self._stack.deactivate_all()
-
-    def _roll_back_shared(self) -> None:
-        """Closing without committing: roll back the shared transaction for everyone."""
-        if self._dbapi is not None and self._stack.begun and not self._autocommit:
-            try:
-                self.dialect.do_rollback(self._dbapi)
-            except Exception:
-                logger.warning("Could not roll back the shared transaction on close")
-
-    # -- running driver calls -------------------------------------------------
 
     def _control(self, sql: str, action: Any) -> None:
         """Run a transaction-control call, logging ``sql`` and translating errors."""

@@ -6,7 +6,8 @@ at a time whichever Connection began it. The rule (``docs/engine.md``):
 - in the thread that began it, a Connection that begins while it is open takes part
   in it instead of sending BEGIN; reads run in it;
 - it commits when the last Connection taking part commits (earlier commits only
-  leave it), so no Connection's COMMIT ends another's work half-way;
+  leave it), so no Connection's COMMIT ends another's work half-way; what an earlier
+  one committed is undone if a later one rolls back (logged as a warning);
 - a rollback by any of them, or closing one without committing, rolls all of it
   back; the others' transactions become inactive (they must call ``rollback()``);
 - a Connection of another thread may neither begin nor read while it is open: it
@@ -32,7 +33,7 @@ class Member(Protocol):
 class SharedTransaction:
     """Who takes part in the transaction open on the shared connection, if any."""
 
-    __slots__ = ("_lock", "members", "thread")
+    __slots__ = ("_lock", "committed", "members", "thread")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -40,6 +41,8 @@ class SharedTransaction:
         self.thread: int | None = None
         #: The Connections taking part, in the order they joined (the first sent BEGIN).
         self.members: list[Member] = []
+        #: How many Connections committed into the open transaction and left it.
+        self.committed = 0
 
     def check_thread(self, what: str) -> None:
         """Raise if the open transaction belongs to another thread."""
@@ -72,27 +75,32 @@ class SharedTransaction:
         with self._lock:
             self._remove(member)
             if self.members:
+                self.committed += 1
                 return False
             self.thread = None
+            self.committed = 0
             return True
 
-    def end_rolling_back(self, member: Member) -> bool:
-        """``member`` rolls back: True when it took part (send ROLLBACK now); every other
-        member's transaction is then over too and is told so."""
+    def end_rolling_back(self, member: Member) -> int | None:
+        """``member`` rolls back: None when it takes no part (send nothing); else send
+        ROLLBACK now, which undoes the returned number of other Connections' commits.
+        Every other member's transaction is then over too and is told so."""
         with self._lock:
             if not self.takes_part(member):
-                return False
+                return None
             others = [m for m in self.members if m is not member]
+            undone, self.committed = self.committed, 0
             self.members = []
             self.thread = None
         for other in others:
             other._shared_rolled_back()
-        return True
+        return undone
 
     def forget(self) -> None:
         """The connection was lost or replaced: no transaction is open on it any more."""
         with self._lock:
             others, self.members, self.thread = self.members, [], None
+            self.committed = 0
         for other in others:
             other._shared_rolled_back()
 

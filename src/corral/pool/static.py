@@ -13,9 +13,10 @@ class StaticPool(Pool):
     """Every checkout gets the same DB-API connection; check-in never closes it.
 
     Made for an in-memory SQLite database, which lives only as long as its one
-    connection; its one transaction is shared as ``shared.py`` says. The connection is reset (rolled back) only when the last
-    outstanding checkout returns, so one holder's return never undoes another's
-    work; recycle and pings likewise happen only when nobody holds it.
+    connection; its one transaction is shared as ``shared.py`` says. The connection is
+    reset (rolled back) only when the last outstanding checkout returns, so one
+    holder's return never undoes another's work; recycle and pings likewise happen
+    only when nobody holds it.
     """
 
     _shared: ConnectionRecord | None = None

@@ -139,11 +139,9 @@ class SQLiteDialect(DefaultDialect):
     def runs_before_begin(self, dbapi_connection: Any, kind: str, sql: str) -> bool:
         if self.begin_mode != "on_write":
             return False
-        if kind != "select" and (kind != "text" or text_writes(sql)):
-            return False
         # On a shared memory database, another Connection of this thread may have a
-        # transaction open: the read runs in it (the Connection refused other threads).
-        return True
+        # transaction open: a read runs in it (the Connection refused other threads).
+        return kind == "select" or (kind == "text" and not text_writes(sql))
 
     def do_begin(self, dbapi_connection: Any, write_lock: bool = False) -> None:
         if dbapi_connection.in_transaction:
