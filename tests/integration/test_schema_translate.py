@@ -6,6 +6,7 @@ databases. Each test checks where the rows really went with SQL naming the schem
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from corral import (
     Column,
     Engine,
+    Enum,
     ForeignKey,
     Integer,
     MetaData,
@@ -248,3 +250,37 @@ def test_mapping_none_to_none_keeps_the_default_schema(engine: Engine) -> None:
         connection.execute(insert(table), {"id": 7})
     with engine.connect() as connection:
         assert connection.execute(select(table.c.id)).scalars().all() == [7]
+
+
+class Mood(enum.Enum):
+    calm = "calm"
+    busy = "busy"
+
+
+def test_named_enum_types_live_in_the_mapped_schema(schemas: tuple[Engine, list[str]]) -> None:
+    """Where an Enum is a named type (PostgreSQL), create_all() creates it in the map's
+    schema and drop_all() drops that one, leaving the other schema's table and type whole."""
+    engine, (one, two) = schemas
+    if engine.dialect.features.native_enum != "named":
+        pytest.skip(f"{engine.dialect.name} has no named enum types")
+    metadata = MetaData()
+    table = Table(
+        "st_mood",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("mood", Enum(Mood, name="st_mood_kind")),
+    )
+    for schema in (one, two):
+        metadata.create_all(_in(engine, schema))
+        with _in(engine, schema).begin() as connection:
+            connection.execute(insert(table), {"id": 1, "mood": Mood.busy})
+    find_types = text(
+        "SELECT n.nspname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = t.typnamespace WHERE t.typname = 'st_mood_kind' ORDER BY 1"
+    )
+    with engine.connect() as connection:
+        assert connection.execute(find_types).scalars().all() == sorted([one, two])
+    metadata.drop_all(_in(engine, one))
+    with _in(engine, two).connect() as connection:
+        assert connection.execute(select(table.c.mood)).scalars().all() == [Mood.busy]
+        assert connection.execute(find_types).scalars().all() == [two]

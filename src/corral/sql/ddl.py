@@ -147,9 +147,15 @@ def has_table(connection: Any, table: Table | str) -> bool:
 
 
 def has_enum_type(connection: Any, name: str) -> bool:
-    """Whether the database behind ``connection`` has a named enum type ``name``."""
-    sql = connection.dialect.ddl_compiler.has_enum_type_sql
-    return connection.execute(text(sql).bindparams(name=name)).first() is not None
+    """Whether the database behind ``connection`` has a named enum type ``name`` (in the
+    schema the connection's ``schema_translate_map`` gives types, which name none)."""
+    compiler = connection.dialect.ddl_compiler
+    schema = connection.schema_for_object(None)
+    if schema is not None:
+        query = text(compiler.has_enum_type_in_schema_sql).bindparams(name=name, schema=schema)
+    else:
+        query = text(compiler.has_enum_type_sql).bindparams(name=name)
+    return connection.execute(query).first() is not None
 
 
 def index_ddl(bind: Bind, index: Index, action: str, checkfirst: bool) -> None:

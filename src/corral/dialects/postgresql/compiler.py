@@ -89,6 +89,11 @@ class PostgreSQLDDLCompiler(PostgreSQLStatementCompiler, DDLCompiler):
         "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
         "WHERE t.typname = :name AND t.typtype = 'e' AND n.nspname = current_schema()"
     )
+    has_enum_type_in_schema_sql = (
+        "SELECT t.typname FROM pg_catalog.pg_type t "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+        "WHERE t.typname = :name AND t.typtype = 'e' AND n.nspname = :schema"
+    )
     option_prefixes = ("postgresql",)
     comments = "statement"
     deferrable_kinds = frozenset({"foreign_key", "unique", "primary_key"})

@@ -53,6 +53,8 @@ class DDLCompiler(StatementCompiler):
     has_table_sql: ClassVar[str] = ""
     #: The same for a named enum type (where ``features.native_enum == "named"``).
     has_enum_type_sql: ClassVar[str] = ""
+    #: The same in the schema named by a ``:schema`` parameter (under schema_translate_map).
+    has_enum_type_in_schema_sql: ClassVar[str] = ""
     #: Where foreign keys cannot be dropped: SQL that defers their checks to COMMIT,
     #: so that tables referring to each other can be dropped in one transaction.
     defer_foreign_keys_sql: ClassVar[str | None] = None
@@ -127,11 +129,28 @@ class DDLCompiler(StatementCompiler):
     def visit_create_enum_type(self, create: Any, **kw: Any) -> str:
         type_compiler = self.dialect.type_compiler(self.dialect)
         strings = ", ".join(self.render_literal(text) for text in create.type.enums)
-        return f"CREATE TYPE {type_compiler.enum_type_name(create.type)} AS ENUM ({strings})"
+        name = self._in_schema(type_compiler.enum_type_name(create.type))
+        return f"CREATE TYPE {name} AS ENUM ({strings})"
 
     def visit_drop_enum_type(self, drop: Any, **kw: Any) -> str:
         type_compiler = self.dialect.type_compiler(self.dialect)
-        return f"DROP TYPE {type_compiler.enum_type_name(drop.type)}"
+        return f"DROP TYPE {self._in_schema(type_compiler.enum_type_name(drop.type))}"
+
+    def _in_schema(self, name: str) -> str:
+        """A named type's quoted name in the schema ``schema_translate_map`` gives it (a
+        type, like a Table, names no schema of its own)."""
+        schema = self.schema_map.get(None) if self.schema_map else None
+        return f"{self.quote(schema)}.{name}" if schema else name
+
+    def column_type(self, column: Column) -> str:
+        """The column's type in CREATE TABLE: a named enum type in the map's schema."""
+        spec = self.dialect.type_ddl(column.type)
+        if not self.schema_map or self.dialect.features.native_enum != "named":
+            return spec
+        from corral.sql.enum_ddl import column_enum
+
+        enum = column_enum(column, self.dialect)
+        return self._in_schema(spec) if enum is not None and enum.native_enum else spec
 
     def primary_key_inline(self, table: Table) -> bool:
         """Whether a column's spec carries the primary key (no table-level constraint)."""
@@ -203,7 +222,7 @@ class DDLCompiler(StatementCompiler):
     def column_spec(self, column: Column) -> str:
         if column.is_autoincrement or column.identity is not None:
             return self.autoincrement_spec(column) + self.column_suffix(column)
-        spec = f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)}"
+        spec = f"{self.quote(column.name)} {self.column_type(column)}"
         default = self.server_default(column)
         if default is not None:
             spec += f" DEFAULT {default}"
@@ -222,7 +241,7 @@ class DDLCompiler(StatementCompiler):
 
     def autoincrement_spec(self, column: Column) -> str:
         self.plain_identity_only(column, "numbers the integer primary key itself")
-        return f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)} NOT NULL"
+        return f"{self.quote(column.name)} {self.column_type(column)} NOT NULL"
 
     def plain_identity_only(self, column: Column, numbering: str) -> None:
         """Refuse an ``Identity`` this dialect cannot honour: one with options, ``always``,
