@@ -40,7 +40,6 @@ from corral.sql.execution_options import (
     carry_streaming,
     check_call_options,
     check_connection_options,
-    schema_map_of,
 )
 from corral.util.guard import OneThreadGuard
 
@@ -544,8 +543,9 @@ class Connection:
         root = stack.root
         if root is not None and root.state is not TransactionState.ACTIVE:
             self._raise_inactive()
-        if self._shared is not None and not stack.begun:
-            self._shared.check_thread("run a statement")
+        shared = self._shared
+        if shared is not None and not stack.begun and shared.thread is not None:
+            shared.check_thread("run a statement")  # another thread's transaction is open?
         if self._dbapi is None:
             self._revive()
         if root is None:
@@ -571,11 +571,16 @@ class Connection:
         parameters, keys, many = split_parameters(parameters)
         options = self._execution_options
         cache = options.get("compiled_cache", True)
-        schema_map = schema_map_of(options, statement)
+        # The connection's schema_translate_map, else the statement's (as SQLAlchemy
+        # merges them); a statement is compiled and cached once per map.
+        schema_map = options.get("schema_translate_map")
         if schema_map is None:
-            compiled, binds = compile_for(self.dialect, keys, cache)
-        else:  # compiled (and cached) once per map
+            own = getattr(statement, "_execution_options", None)
+            schema_map = own.get("schema_translate_map") if own else None
+        if schema_map:
             compiled, binds = compile_for(self.dialect, keys, cache, schema_map)
+        else:
+            compiled, binds = compile_for(self.dialect, keys, cache)
         # Without row locks, a locking read that opens the transaction takes the write lock.
         write_lock = (
             self.dialect.features.write_lock_on_begin

@@ -170,16 +170,6 @@ def check_schema_map(options: Mapping[str, Any], what: str) -> None:
             )
 
 
-def schema_map_of(options: Mapping[str, Any], statement: Any) -> Mapping[str | None, Any] | None:
-    """The ``schema_translate_map`` a statement runs under: the connection's, else the
-    statement's own (as SQLAlchemy merges them); None when there is none or it is empty."""
-    found = options.get("schema_translate_map")
-    if found is None:
-        own = getattr(statement, "_execution_options", None)
-        found = own.get("schema_translate_map") if own else None
-    return found or None
-
-
 def carry_streaming(statement: Any, options: Mapping[str, Any], what: str) -> Any:
     """``statement`` carrying one call's ``stream_results`` / ``max_row_buffer``, where the
     Connection reads them when it runs the statement."""
