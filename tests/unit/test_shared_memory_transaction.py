@@ -186,3 +186,20 @@ def test_separate_connections_of_a_file_database_are_not_shared(tmp_path: Any) -
         assert _names(engine) == ["b"]
     finally:
         engine.dispose()
+
+
+def test_a_transaction_begun_outside_corral_is_refused(engine: Engine) -> None:
+    """A transaction opened on the DB-API connection itself is not one corral can share:
+    beginning on top of it raises, saying so."""
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().execute("BEGIN")
+        with (
+            engine.connect() as connection,
+            pytest.raises(exc.InvalidRequestError, match="a transaction corral did not begin"),
+        ):
+            _insert(connection, "a")
+        raw.cursor().execute("ROLLBACK")
+    finally:
+        raw.close()
+    assert _names(engine) == []
