@@ -421,6 +421,7 @@ class Connection:
         ended = [*reversed(stack.nested), transaction]
         begun = stack.begun
         stack.clear()
+        self._inactive_reason = None
         final = TransactionState.COMMITTED if commit else TransactionState.ROLLED_BACK
         dbapi = self._dbapi
         if self.dispatch.commit or self.dispatch.rollback:
@@ -503,6 +504,8 @@ class Connection:
             "the transaction both took part in, undoing this one's work too"
         )
         self._stack.deactivate_all()
+
+    # -- running driver calls -------------------------------------------------
 
     def _control(self, sql: str, action: Any) -> None:
         """Run a transaction-control call, logging ``sql`` and translating errors."""

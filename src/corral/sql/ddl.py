@@ -150,7 +150,7 @@ def has_enum_type(connection: Any, name: str) -> bool:
     """Whether the database behind ``connection`` has a named enum type ``name`` (in the
     schema the connection's ``schema_translate_map`` gives types, which name none)."""
     compiler = connection.dialect.ddl_compiler
-    schema = connection.schema_for_object(None)
+    schema = connection.schema_for_object(None)  # where a thing naming no schema is
     if schema is not None:
         query = text(compiler.has_enum_type_in_schema_sql).bindparams(name=name, schema=schema)
     else:
