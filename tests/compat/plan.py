@@ -108,4 +108,10 @@ EXAMPLES: tuple[Example, ...] = (
         "materialized_paths/materialized_paths.py",
         postgresql_url="postgresql+psycopg2://scott:tiger@localhost/test",
     ),
+    # Horizontal sharding (issue 18): four sqlite:// memory databases; one memory database
+    # read through four engine copies (table names rewritten by an event); one memory
+    # database with four attached files under schema_translate_map.
+    Example("sharding/separate_databases.py"),
+    Example("sharding/separate_tables.py"),
+    Example("sharding/separate_schema_translates.py"),
 )

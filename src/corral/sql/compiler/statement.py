@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from corral import exc
 from corral.sql import operators as ops
@@ -82,6 +82,8 @@ class StatementCompiler(ConstructCompiler):
     alias_keyword: str = " AS "
     #: Written after a SELECT that has no FROM (Oracle's ``FROM DUAL``).
     from_nothing: str = ""
+    #: The ``schema_translate_map`` of the execution compiled for (None: names as written).
+    schema_map: Mapping[str | None, str | None] | None = None
 
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
@@ -182,8 +184,23 @@ class StatementCompiler(ConstructCompiler):
         return name
 
     def _from_name(self, from_: FromClause) -> str:
+        if from_.visit_name == "table":
+            return self.table_name(cast("TableClause", from_))
         name = from_.name if from_.name is not None else self._anon(from_)
         return self.quote(name)
+
+    def table_name(self, table: TableClause) -> str:
+        """The table as SQL names it: in the schema ``schema_translate_map`` puts it in."""
+        name = self.quote(table.name or "")
+        schema = self.schema_of(table)
+        return f"{self.quote(schema)}.{name}" if schema else name
+
+    def schema_of(self, table: TableClause) -> str | None:
+        """The schema the execution's ``schema_translate_map`` gives ``table`` (a Table has
+        no ``schema=`` of its own in corral, so only the map's None key applies)."""
+        if self.schema_map is None:
+            return None
+        return self.schema_map.get(None)
 
     # -- bind parameters -----------------------------------------------------------------
 
@@ -454,7 +471,7 @@ class StatementCompiler(ConstructCompiler):
     # -- FROM clauses --------------------------------------------------------------------
 
     def visit_table(self, table: TableClause, **kw: Any) -> str:
-        return self.quote(table.name or "")
+        return self.table_name(table)
 
     def visit_alias(self, alias: Alias, **kw: Any) -> str:
         from corral.sql.from_clause import FromClause
