@@ -72,6 +72,16 @@ DOC_GROUPS: tuple[DocGroup, ...] = (
     DocGroup("orm-composites", ("orm/composites.rst",)),
     DocGroup("orm-declarative-mixins", ("orm/declarative_mixins.rst",)),
     DocGroup("orm-large-collections", ("orm/large_collections.rst",)),
+    # The pages whose >>> blocks call Session.query() (issue 14). The Legacy Query API page
+    # (orm/queryguide/query.rst) has none: it is Query's reference, its examples plain text.
+    # In these pages the query blocks use a session and mappings the text never makes, so
+    # they do not run on SQLAlchemy either; the rest of each page (mostly Core) is compared.
+    DocGroup("faq-sessions", ("faq/sessions.rst",)),
+    DocGroup("migration-09", ("changelog/migration_09.rst",)),
+    DocGroup("migration-11", ("changelog/migration_11.rst",)),
+    DocGroup("migration-12", ("changelog/migration_12.rst",)),
+    DocGroup("migration-13", ("changelog/migration_13.rst",)),
+    DocGroup("migration-14", ("changelog/migration_14.rst",)),
 )
 
 EXAMPLES: tuple[Example, ...] = (
