@@ -151,8 +151,8 @@ class Connection:
         level = self._isolation_override
         if level is not None and level != AUTOCOMMIT:
             self._run_control(lambda dbapi: self.dialect.set_isolation_level(dbapi, level))
-        if level is not None and (level == AUTOCOMMIT) != (self.engine._isolation_level == AUTOCOMMIT):
-            on = level == AUTOCOMMIT
+        on = level == AUTOCOMMIT
+        if level is not None and on != (self.engine._isolation_level == AUTOCOMMIT):
             self._run_control(lambda dbapi: self.dialect.set_autocommit(dbapi, on))
 
     def _move(self, new: ConnectionState) -> None:
