@@ -84,6 +84,9 @@ DOC_GROUPS: tuple[DocGroup, ...] = (
     # orm/tutorial.rst; 2.0 keeps the page only as a pointer to the new tutorial). Its
     # code runs on SQLAlchemy 2.0 and on corral, as a 1.x program would after upgrading.
     DocGroup("orm-tutorial-1x", ("orm/tutorial.rst",), series="1.4"),
+    # 1.4's ORM querying guide (select() with ORM entities, the page 2.0 split into the
+    # queryguide/ pages above), with its Core tables declared in 1.x style.
+    DocGroup("queryguide-1x", ("orm/queryguide.rst",), series="1.4"),
     DocGroup("migration-09", ("changelog/migration_09.rst",)),
     DocGroup("migration-11", ("changelog/migration_11.rst",)),
     DocGroup("migration-12", ("changelog/migration_12.rst",)),
