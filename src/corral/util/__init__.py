@@ -1,1 +1,5 @@
 """Small pure helpers shared by the layers."""
+
+from corral.util.immutable import immutabledict
+
+__all__ = ["immutabledict"]
