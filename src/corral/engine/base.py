@@ -156,6 +156,9 @@ class Connection:
         level = self._isolation_override
         if level is not None and level != AUTOCOMMIT:
             self._run_control(lambda dbapi: self.dialect.set_isolation_level(dbapi, level))
+        on = level == AUTOCOMMIT
+        if level is not None and on != (self.engine._isolation_level == AUTOCOMMIT):
+            self._run_control(lambda dbapi: self.dialect.set_autocommit(dbapi, on))
 
     def _move(self, new: ConnectionState) -> None:
         if new not in TRANSITIONS[self._state]:
@@ -251,6 +254,8 @@ class Connection:
                 self.dialect.do_rollback(dbapi)
             if level is not None and level != AUTOCOMMIT:
                 self.dialect.set_isolation_level(dbapi, level)
+            if self._autocommit != (level == AUTOCOMMIT):
+                self.dialect.set_autocommit(dbapi, level == AUTOCOMMIT)
         except Exception:
             logger.warning("Could not restore the isolation level; discarding the connection")
             return False
@@ -305,6 +310,9 @@ class Connection:
         self.engine._remember_default_isolation(self)
         if normalized != AUTOCOMMIT:
             self._run_control(lambda dbapi: self.dialect.set_isolation_level(dbapi, normalized))
+        if self._autocommit != (normalized == AUTOCOMMIT):
+            on = normalized == AUTOCOMMIT
+            self._run_control(lambda dbapi: self.dialect.set_autocommit(dbapi, on))
         self._autocommit = normalized == AUTOCOMMIT
         self._isolation_override = normalized
         self._reclaimer.discard = True  # if leaked, close it rather than pool a changed level

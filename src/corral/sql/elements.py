@@ -206,6 +206,20 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
         right = (True_() if other else False_()) if isinstance(other, bool) else other
         return BinaryExpression(self, self._operand(ops.IS_NOT, right), ops.IS_NOT)
 
+    def is_distinct_from(self, other: object) -> BinaryExpression[bool]:
+        """Differs from ``other``, NULL counting as a value (NULL vs NULL: false)."""
+        return self._null_safe(ops.IS_DISTINCT_FROM, other)
+
+    def is_not_distinct_from(self, other: object) -> BinaryExpression[bool]:
+        """Equals ``other``, NULL counting as a value (NULL vs NULL: true)."""
+        return self._null_safe(ops.IS_NOT_DISTINCT_FROM, other)
+
+    isnot_distinct_from = is_not_distinct_from
+
+    def _null_safe(self, operator: ops.Operator, other: object) -> BinaryExpression[bool]:
+        right = (True_() if other else False_()) if isinstance(other, bool) else other
+        return BinaryExpression(self, self._operand(operator, right), operator)
+
     def collate(self, collation: str) -> ColumnElement[Any]:
         from corral.sql.constructs import Collate
 

@@ -28,7 +28,13 @@ from corral.orm.mapping.late_attributes import DeclarativeAttributeIntercept
 from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.mapper_lookup import REGISTRIES, dispose
-from corral.orm.mapping.properties import PENDING, MapperProperty, configure_mappers, try_configure
+from corral.orm.mapping.properties import (
+    PENDING,
+    MapperProperty,
+    configure_mappers,
+    is_mapped,
+    try_configure,
+)
 from corral.orm.mapping.query_expression import QueryExpression
 from corral.orm.mapping.validates import install_validators
 from corral.sql import types as sqltypes
@@ -493,7 +499,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry.classes_by_name[cls.__name__] = cls
     annotations = inspect.get_annotations(cls)
     for key, value in list(cls.__dict__.items()):
-        if isinstance(value, MapperProperty):
+        if isinstance(value, MapperProperty) and not is_mapped(value):  # not mapped on use
             value.key = key
             value.annotation = annotations.get(key)
             mapper.add_relationship(value, configured=False)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from corral.sql.selectable import CompoundSelect, Select
 
 _ASSOCIATIVE = frozenset({ops.AND, ops.OR, ops.ADD, ops.MUL, ops.CONCAT})
+_DISTINCT_FROM = frozenset({ops.IS_DISTINCT_FROM, ops.IS_NOT_DISTINCT_FROM})
 
 
 class StatementCompiler(ConstructCompiler):
@@ -373,6 +374,8 @@ class StatementCompiler(ConstructCompiler):
             sql = f"lower({left}) {like} lower({right})"
         elif op is ops.DIV or op is ops.FLOORDIV:
             sql = self._division(element, kw)
+        elif op in _DISTINCT_FROM and self.features.distinct_from != "standard":
+            sql = self._distinct_from(element, kw)
         elif op in (ops.IS, ops.IS_NOT) and isinstance(element.right, True_ | False_):
             left = self._operand(element.left, op, False, kw)
             keyword = self.features.native_boolean or self.features.is_boolean_keyword
@@ -386,6 +389,17 @@ class StatementCompiler(ConstructCompiler):
         if element.escape is not None:
             sql += f" ESCAPE {self.render_literal(element.escape)}"
         return sql
+
+    def _distinct_from(self, element: BinaryExpression[Any], kw: dict[str, Any]) -> str:
+        """``IS [NOT] DISTINCT FROM`` where the database spells it otherwise."""
+        distinct = element.operator is ops.IS_DISTINCT_FROM
+        if self.features.distinct_from == "is":  # SQLite: IS / IS NOT are null-safe
+            op = ops.IS_NOT if distinct else ops.IS
+            left = self._operand(element.left, op, False, kw)
+            return f"{left} {op.sql} {self._operand(element.right, op, True, kw)}"
+        left = self._operand(element.left, ops.EQ, False, kw)
+        equal = f"{left} <=> {self._operand(element.right, ops.EQ, True, kw)}"
+        return f"NOT ({equal})" if distinct else equal
 
     def _division(self, element: BinaryExpression[Any], kw: dict[str, Any]) -> str:
         """``/`` divides exactly and ``//`` rounds down on every database, as in SQLAlchemy 2.0."""
