@@ -17,7 +17,7 @@ from corral.orm.loading import polymorphic
 from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.loader_criteria import LoaderCriteriaOption
 from corral.orm.loading.user_options import UserDefinedOption
-from corral.orm.mapping.events import fire_load
+from corral.orm.mapping.events import fire_load, fire_refresh
 from corral.orm.mapping.instance_state import (
     NO_CHANGES,
     NOT_EXPIRED,
@@ -227,13 +227,33 @@ def refresh_into(obj: object, values: Any, overwrite: bool) -> None:
         state.expired = NOT_EXPIRED
         if state.session is not None:  # its unflushed changes are gone: no longer dirty
             state.session._modified.pop(id(obj), None)
+        if state.mapper.dispatch.refresh:
+            fire_refresh(state.session, obj, None)
         return
     changed = state.committed_state
+    if state.mapper.dispatch.refresh:
+        _refresh_announced(obj, state, values)
+        return
     for key, value in values:
         if key not in d and key not in changed:
             d[key] = value
     if state.expired:
         state.expired = frozenset(k for k in state.expired if k not in d)
+
+
+def _refresh_announced(obj: object, state: InstanceState, values: Any) -> None:
+    """``refresh_into`` when ``refresh`` listeners wait: they learn which attributes the
+    row filled (and are not called when it filled none)."""
+    d, changed = obj.__dict__, state.committed_state
+    filled = set()
+    for key, value in values:
+        if key not in d and key not in changed:
+            d[key] = value
+            filled.add(key)
+    if state.expired:
+        state.expired = frozenset(k for k in state.expired if k not in d)
+    if filled:
+        fire_refresh(state.session, obj, filled)
 
 
 def load_rows(
