@@ -64,9 +64,7 @@ def log() -> Iterator[list[str]]:
         event.remove(Gauge, name, fn)
 
 
-def test_refresh_refresh_flush_and_expire_fire_as_in_sqlalchemy(
-    db: Engine, log: list[str]
-) -> None:
+def test_refresh_refresh_flush_and_expire_fire_as_in_sqlalchemy(db: Engine, log: list[str]) -> None:
     """refresh_flush names the defaults a flush set, expire the attributes dropped (all on
     commit), refresh the attributes a row filled (all for Session.refresh() and
     populate_existing); a query that fills nothing fires nothing. The sequence is the one
