@@ -243,10 +243,14 @@ def test_aliased_with_polymorphic_without_flat_selects_from_subqueries(idb: Engi
                 (m.manager_name, type(e).__name__, e.engineer_info)
                 for m, e in session.execute(stmt)
             ]
-    assert found[False] == found[True] == [
-        ("Eugene", "Engineer", "fry cook"),
-        ("Eugene", "Engineer", "cashier"),
-    ]
+    assert (
+        found[False]
+        == found[True]
+        == [
+            ("Eugene", "Engineer", "fry cook"),
+            ("Eugene", "Engineer", "cashier"),
+        ]
+    )
     printed = " ".join(str(stmt).split())
     assert printed.startswith(
         "SELECT anon_1.employee_id, anon_1.employee_name, anon_1.employee_type, "
