@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from corral import AbstractConcreteBase, ForeignKey, exc, select
+from corral import AbstractConcreteBase, ForeignKey, String, exc, select
 from corral.orm import (
     DeclarativeBase,
     Mapped,
@@ -118,18 +118,68 @@ def test_single_table_subclass_cannot_redeclare_a_column() -> None:
             __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "fish"}
 
 
-def test_abstract_concrete_base_is_refused() -> None:
-    """AbstractConcreteBase is named as not supported."""
+def test_abstract_concrete_base_with_a_table_is_refused() -> None:
+    """An AbstractConcreteBase has no table: a __tablename__ on it is refused with the fix."""
 
     class Other(DeclarativeBase):
         pass
 
-    with pytest.raises(exc.MappingError, match="AbstractConcreteBase is not supported"):
+    with pytest.raises(exc.MappingError, match="AbstractConcreteBase, which has no table"):
 
         class Shape(AbstractConcreteBase, Other):
             __tablename__ = "shape"
             id: Mapped[int] = mapped_column(primary_key=True)
             __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "shape"}
+
+
+def test_abstract_concrete_base_maps_onto_the_union_when_configured() -> None:
+    """The base is mapped by registry.configure(), onto the UNION ALL of its subclasses'
+    tables (the last declared first, the discriminator written as SQL literals), printed as
+    SQLAlchemy prints it; criteria
+    on its attributes read the UNION; with strict_attrs only its declared attributes are
+    class attributes; it cannot be instantiated."""
+
+    class Drawing(DeclarativeBase):
+        pass
+
+    class Shape(AbstractConcreteBase, Drawing):
+        strict_attrs = True
+        name: Mapped[str] = mapped_column(String(20))
+
+    class Circle(Shape):
+        __tablename__ = "circle"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        radius: Mapped[int]
+        __mapper_args__: ClassVar[dict[str, Any]] = {
+            "polymorphic_identity": "circle",
+            "concrete": True,
+        }
+
+    class Square(Shape):
+        __tablename__ = "square"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        side: Mapped[int]
+        __mapper_args__: ClassVar[dict[str, Any]] = {
+            "polymorphic_identity": "square",
+            "concrete": True,
+        }
+
+    assert "__mapper__" not in Shape.__dict__
+    Drawing.registry.configure()
+    assert sorted(Drawing.metadata.tables) == ["circle", "square"]
+    printed = " ".join(str(select(Shape).where(Shape.name == "c")).split())
+    assert printed == (
+        "SELECT pjoin.id, pjoin.name, pjoin.type, pjoin.radius, pjoin.side FROM ("
+        "SELECT square.id AS id, square.side AS side, square.name AS name, "
+        "CAST(NULL AS INTEGER) AS radius, 'square' AS type FROM square UNION ALL "
+        "SELECT circle.id AS id, CAST(NULL AS INTEGER) AS side, circle.name AS name, "
+        "circle.radius AS radius, 'circle' AS type FROM circle) AS pjoin "
+        "WHERE pjoin.name = :name_1"
+    )
+    assert not hasattr(Shape, "radius")  # strict_attrs
+    assert Circle(name="c", radius=1).name == "c"  # Shape's column, copied as a mixin's
+    with pytest.raises(exc.InvalidRequestError, match="Shape is polymorphic_abstract"):
+        Shape(name="x")
 
 
 def test_concrete_subclass_needs_a_concrete_base() -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_
 
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
-from corral.orm.mapping import events, inheritance
+from corral.orm.mapping import abstract_concrete, events, inheritance
 from corral.orm.mapping.annotated import merged, split_annotated
 from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.attributes import InstrumentedAttribute
@@ -73,6 +73,13 @@ class registry:
     def dispose(self) -> None:
         """Un-map every class mapped by this registry."""
         dispose(self)
+
+    def configure(self, cascade: bool = False) -> None:
+        """Configure the mappers now: relationships resolved, abstract concrete bases
+        mapped. corral configures every registry's mappers together, which covers what
+        ``cascade`` asks for either way."""
+        del cascade
+        configure_mappers()
 
     def sql_type_for(self, python_type: Any, owner: str) -> TypeEngine:
         if _names_a_class(python_type):
@@ -406,6 +413,9 @@ def _refuse_what_would_be_ignored(cls: type) -> None:
 
 def _map_class(cls: type[DeclarativeBase]) -> None:
     if "__mapper__" in cls.__dict__:
+        return
+    if abstract_concrete.declares(cls):  # mapped later, onto its subclasses' tables
+        abstract_concrete.defer(cls)
         return
     parent = inheritance.mapped_parent(cls)
     resolve_declared_attrs(cls, _not_a_mixin)
