@@ -68,11 +68,14 @@ def test_new_object_gets_its_discriminator() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"with_polymorphic": "*"}, r"with_polymorphic.*not supported"),
+        ({"with_polymorphic": ([], "pjoin")}, r"\(classes, selectable\) pair is not supported"),
         ({"polymorphic_load": "eager"}, r"polymorphic_load.*'inline' or 'selectin'"),
         ({"polymorphic_identity": "dog"}, r"already Dog's"),
         ({"polymorphic_on": "missing"}, r"discriminator is already 'kind'"),
-        ({"polymorphic_load": "inline"}, r"polymorphic_load='inline' on a class with its own"),
+        (
+            {"polymorphic_load": "inline", "concrete": True},
+            r"polymorphic_load='inline' on a concrete class",
+        ),
     ],
 )
 def test_inheritance_arguments_are_checked(args: dict[str, Any], message: str) -> None:

@@ -487,6 +487,8 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         inheritance.set_up(mapper, parent, table, own, inherited)
     cls.__table__ = mapper.table if parent is not None else table
     cls.__mapper__ = mapper
+    if mapper.inheritance is not None:
+        inheritance.refresh_polymorphic(mapper)
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))

@@ -50,12 +50,11 @@ INHERITANCE_ARGS = (
     "polymorphic_load",
     "inherit_condition",
     "concrete",
+    "with_polymorphic",
 )
 
 #: Keys SQLAlchemy takes that corral does not implement yet, with what to do instead.
 UNSUPPORTED_ARGS = {
-    "with_polymorphic": "load subclass columns per query with selectinload()/joinedload() or "
-    "read them on access; with_polymorphic in __mapper_args__ is not supported yet",
     "inherits": "corral takes the parent from the class's bases; remove it",
     "polymorphic_map": "corral builds the map from each class's polymorphic_identity; remove it",
 }
@@ -99,6 +98,9 @@ class Inheritance:
         self.concrete_base = False
         #: That UNION's column keys (the attributes of every class, then ``type``).
         self.union_keys: tuple[str, ...] = ()
+        #: ``with_polymorphic`` in ``__mapper_args__``: "*" or the subclasses every query
+        #: of this class joins (with those mapped ``polymorphic_load="inline"``), or None.
+        self.default_polymorphic: Any = None
 
     def __repr__(self) -> str:
         return f"<Inheritance {self.mapper.class_.__name__} {self.kind}>"
@@ -203,6 +205,13 @@ def take_mapper_args(cls: type, args: dict[str, Any]) -> dict[str, Any]:
                 f"{cls.__name__}.__mapper_args__[{key!r}] is not supported: {advice}"
             )
     taken = {key: args.pop(key) for key in INHERITANCE_ARGS if key in args}
+    spec = taken.get("with_polymorphic")
+    if spec is not None and spec != "*" and not _is_class_list(spec):
+        raise exc.MappingError(
+            f"{cls.__name__}.__mapper_args__['with_polymorphic'] is {spec!r}; corral takes '*' "
+            "(every subclass) or a list of subclasses (a (classes, selectable) pair is not "
+            "supported yet)"
+        )
     load = taken.get("polymorphic_load")
     if load not in (None, "inline", "selectin"):
         raise exc.MappingError(
@@ -210,6 +219,10 @@ def take_mapper_args(cls: type, args: dict[str, Any]) -> dict[str, Any]:
             "'inline' or 'selectin'"
         )
     return taken
+
+
+def _is_class_list(spec: Any) -> bool:
+    return isinstance(spec, list | tuple) and all(isinstance(c, type) for c in spec)
 
 
 def add_to_table(table: Table, columns: dict[str, Column], owner: str) -> None:
@@ -385,6 +398,48 @@ def set_up(
             above.needs_plan = True
             above = above.inheritance.parent
     mapper.needs_plan = mapper.needs_plan or info.needs_plan
+    info.default_polymorphic = args.get("with_polymorphic")
+
+
+def refresh_polymorphic(mapper: Mapper) -> None:
+    """After ``mapper``'s class is mapped: what the queries of it and of every class above
+    it select (``polymorphic_selectable``), which a new subclass may widen."""
+    above: Mapper | None = mapper
+    while above is not None and above.inheritance is not None:
+        polymorphic_selectable(above)
+        above = above.inheritance.parent
+
+
+def polymorphic_selectable(mapper: Mapper) -> None:
+    """Set what ``select(cls)`` reads for a class whose queries load subclasses in the same
+    SELECT (``with_polymorphic`` in ``__mapper_args__``, or joined subclasses mapped with
+    ``polymorphic_load="inline"``): the LEFT OUTER JOIN of their tables and the columns
+    loaded from it. Rebuilt as subclasses are mapped."""
+    info = mapper.inheritance
+    if info is None or info.union_keys:  # a concrete base's UNION holds every class already
+        return
+    spec = info.default_polymorphic
+    below = info.descendants()
+    if spec == "*":
+        chosen = below
+    else:
+        named = {getattr(c, "__mapper__", None) for c in spec or ()}
+        chosen = [
+            sub
+            for sub in below
+            if sub in named or (sub.inheritance is not None and sub.inheritance.load == "inline")
+        ]
+    chosen = [sub for sub in chosen if sub.local_table is not mapper.local_table or spec]
+    if not chosen:
+        mapper.polymorphic_selectable = None
+        return
+    from corral.orm.mapping.with_polymorphic import with_polymorphic
+
+    entity = with_polymorphic(mapper.class_, [sub.class_ for sub in chosen])
+    mapper.polymorphic_selectable = entity.__table__
+    mapper.polymorphic_keys = entity._polymorphic_keys
+    mapper.needs_plan = True
+    info.needs_plan = True
 
 
 def _check_args(mapper: Mapper, parent: Mapper | None, kind: str, args: dict[str, Any]) -> None:
@@ -398,11 +453,10 @@ def _check_args(mapper: Mapper, parent: Mapper | None, kind: str, args: dict[str
                 f"discriminator is already {above.polymorphic_on!r}, set on its base class"
             )
         _attribute_of(mapper, args["polymorphic_on"])
-    if args.get("polymorphic_load") == "inline" and kind in (JOINED, CONCRETE):
+    if args.get("polymorphic_load") == "inline" and kind == CONCRETE:
         raise exc.MappingError(
-            f"{cls.__name__}: polymorphic_load='inline' on a class with its own table is not "
-            "supported by corral yet; use polymorphic_load='selectin' (one more SELECT after "
-            "each query of the base) or with_polymorphic() in the query"
+            f"{cls.__name__}: polymorphic_load='inline' on a concrete class is not supported: "
+            "a query of its base reads every class's table already (the UNION); remove it"
         )
     identity = args.get("polymorphic_identity")
     taken = above.identities.get(identity) if above is not None and identity is not None else None
@@ -549,7 +603,9 @@ __all__ = [
     "joined_columns",
     "mapped_parent",
     "own_expressions",
+    "polymorphic_selectable",
     "rebuild_union",
+    "refresh_polymorphic",
     "set_up",
     "stamp_identity",
     "take_mapper_args",

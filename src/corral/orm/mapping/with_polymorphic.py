@@ -15,7 +15,7 @@ from typing import Any
 
 from corral import exc
 from corral.orm.mapping.aliased import AliasedAttribute, EntityAlias, EntityView
-from corral.orm.mapping.inheritance import InheritanceJoin, _fk_target
+from corral.orm.mapping.inheritance import InheritanceJoin, _fk_target, view_for
 from corral.orm.mapping.mapper import Mapper
 from corral.sql.conditions import and_
 from corral.sql.elements import BindParameter, ColumnElement
@@ -169,7 +169,11 @@ def with_polymorphic(
     selectable_from: FromClause = base_mapper.table
     last: InheritanceJoin | None = None
     for sub in chosen:
-        for key, column in sub.columns_by_key.items():
+        # A joined class's own table, in its order: its key column too (``manager.id``,
+        # under ``id@Manager``), as SQLAlchemy selects it.
+        own = view_for(sub, sub.local_table.name)
+        source = own.columns_by_key if own is not None and own is not sub else {}
+        for key, column in [*source.items(), *sub.columns_by_key.items()]:
             taken = columns.get(key)
             if taken is None:
                 columns[key] = column
