@@ -174,3 +174,83 @@ def test_pool_reset_and_invalidate_events(make_engine: Any) -> None:
     with engine.connect() as connection:
         connection.invalidate(problem)
     assert log == ["reset", problem]
+
+
+def test_object_state_events_of_loading_commit_and_rollback(db: Engine) -> None:
+    """loaded_as_persistent fires for objects made from rows (not for those the session
+    holds); deleted_to_detached when a deletion commits; a rollback fires
+    pending_to_transient, persistent_to_transient (the INSERT undone) and
+    deleted_to_persistent (the DELETE undone), in SQLAlchemy's order."""
+    with Session(db) as session:
+        session.add_all([Gauge(name="a"), Gauge(name="b")])
+        session.commit()
+    log: list[tuple[str, str]] = []
+    names = (
+        "loaded_as_persistent",
+        "deleted_to_detached",
+        "deleted_to_persistent",
+        "persistent_to_transient",
+        "pending_to_transient",
+    )
+    with Session(db) as session:
+        for name in names:
+            event.listen(
+                session,
+                name,
+                lambda s, obj, name=name: log.append((name, obj.__dict__.get("name", "?"))),
+            )
+        first, second = session.scalars(select(Gauge).order_by(Gauge.id)).all()
+        session.scalars(select(Gauge)).all()  # already held: no event
+        assert session.get(Gauge, first.id) is first
+        log.append(("|", ""))
+        session.delete(first)
+        session.commit()
+        log.append(("|", ""))
+        second.name = "b"  # loaded again, so the events can name it
+        session.delete(second)
+        session.flush()
+        session.rollback()
+        log.append(("|", ""))
+        flushed = Gauge(name="c")
+        session.add(flushed)
+        session.flush()
+        session.add(Gauge(name="d"))
+        session.rollback()
+    assert log == [
+        ("loaded_as_persistent", "a"),
+        ("loaded_as_persistent", "b"),
+        ("|", ""),
+        ("deleted_to_detached", "a"),
+        ("|", ""),
+        ("deleted_to_persistent", "b"),
+        ("|", ""),
+        ("pending_to_transient", "d"),
+        ("persistent_to_transient", "c"),
+    ]
+    with Session(db) as session:
+        assert session.scalars(select(Gauge.name)).all() == ["b"]
+
+
+def test_load_events_fire_for_get(db: Engine) -> None:
+    """Session.get() of a row not in the session fires load and loaded_as_persistent, as
+    a query does."""
+    with Session(db) as session:
+        session.add(Gauge(name="a"))
+        session.commit()
+        key = session.scalars(select(Gauge.id)).one()
+    seen: list[str] = []
+
+    def loaded(target: Gauge, context: Any) -> None:
+        seen.append(f"load {target.name}")
+
+    event.listen(Gauge, "load", loaded)
+    try:
+        with Session(db) as session:
+            event.listen(
+                session, "loaded_as_persistent", lambda s, obj: seen.append("loaded_as_persistent")
+            )
+            gauge = session.get(Gauge, key)
+            assert gauge is not None and session.get(Gauge, key) is gauge
+    finally:
+        event.remove(Gauge, "load", loaded)
+    assert seen == ["load a", "loaded_as_persistent"]

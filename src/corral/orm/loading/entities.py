@@ -144,6 +144,8 @@ class EntityLoader:
             session.identity_map.add(key, obj)
             if mapper.dispatch.load:
                 fire_load(session, obj)
+            if session.dispatch.loaded_as_persistent:
+                fire_loaded(session, obj)
             return obj
         refresh_into(obj, values, self.populate_existing)
         return obj
@@ -152,7 +154,12 @@ class EntityLoader:
         """``load`` for many rows, with everything the loop needs bound to locals once."""
         if self.mapper.inheritance is not None:
             return polymorphic.load_rows(self, rows)
-        if len(self.pk_positions) != 1 or self.mapper.dispatch.load or self.token is not None:
+        if (
+            len(self.pk_positions) != 1
+            or self.mapper.dispatch.load
+            or self.token is not None
+            or self.session.dispatch.loaded_as_persistent
+        ):
             return [self.load(row) for row in rows]
         (pk_index,) = self.pk_positions
         mapper, session = self.mapper, self.session
@@ -211,6 +218,12 @@ def load_object(session: Session, mapper: Mapper, key: Any, values: Any, overwri
     else:
         refresh_into(obj, values, overwrite)
     return obj
+
+
+def fire_loaded(session: Session, obj: object) -> None:
+    """Run the session's ``loaded_as_persistent`` listeners for an object made from a row."""
+    for listener in session.dispatch.loaded_as_persistent:
+        listener(session, obj)
 
 
 def refresh_into(obj: object, values: Any, overwrite: bool) -> None:

@@ -79,6 +79,20 @@ class SessionEvents(Events):
     def persistent_to_detached(self, session: Any, instance: Any) -> None:
         """A persistent object left the session (expunge, close)."""
 
+    def loaded_as_persistent(self, session: Any, instance: Any) -> None:
+        """An object was made from a row and entered the session (not one it held)."""
+
+    def deleted_to_detached(self, session: Any, instance: Any) -> None:
+        """A deleted object left the session: the transaction that deleted it committed."""
+
+    def deleted_to_persistent(self, session: Any, instance: Any) -> None:
+        """A deleted object is persistent again: the transaction that deleted it (or the
+        SAVEPOINT) rolled back."""
+
+    def persistent_to_transient(self, session: Any, instance: Any) -> None:
+        """An object whose row was INSERTed is transient again: that INSERT's transaction
+        (or SAVEPOINT) rolled back."""
+
     def detached_to_persistent(self, session: Any, instance: Any) -> None:
         """A detached object was added back to the session."""
 

@@ -57,6 +57,8 @@ def get(
         or mapper.inheritance is not None
         or session.dispatch.do_orm_execute
         or session._routes
+        or mapper.dispatch.load  # the plain path below fires no load events
+        or session.dispatch.loaded_as_persistent
     ):
         result = session._execute(statement, params, {"populate_existing": overwrite})
         found = result.scalars().first()
