@@ -24,6 +24,7 @@ from corral.orm.mapping.concrete import (
     CONCRETE_DISCRIMINATOR,
     AbstractConcreteBase,
     rebuild_union,
+    select_order,
 )
 from corral.orm.mapping.inheritance import BASE, Inheritance, is_concrete
 from corral.orm.mapping.mapper import Mapper
@@ -119,24 +120,14 @@ def map_abstract(cls: type) -> Mapper:
     rebuild_union(mapper, include_base=False)
     strict = bool(getattr(cls, "strict_attrs", False))
     declared = set(getattr(cls, "__annotations__", {})) | set(cls.__dict__)
-    info.union_keys = _select_order(info.union_keys, mapper.primary_key_attrs, declared)
+    # The base's own columns: its key and the attributes declared on it.
+    own = [k for k in columns if k in mapper.primary_key_attrs]
+    own += [k for k in columns if k in declared and k not in own]
+    info.union_keys = select_order(own, members)
     for key, column in columns.items():
         if not strict or key in declared:
             setattr(cls, key, InstrumentedAttribute(cls, key, column))
     return mapper
-
-
-def _select_order(
-    keys: tuple[str, ...], primary_key: tuple[str, ...], declared: set[str]
-) -> tuple[str, ...]:
-    """The order a query of the base selects the UNION's columns in, as SQLAlchemy's:
-    the primary key, the attributes declared on the base, the discriminator, then the
-    others (the UNION's last first)."""
-    first = [k for k in keys if k in primary_key]
-    first += [k for k in keys if k in declared and k not in first]
-    first.append(CONCRETE_DISCRIMINATOR)
-    rest = [k for k in keys if k not in first]
-    return (*first, *rest[::-1])
 
 
 def _check_members(cls: type, members: list[Mapper]) -> None:

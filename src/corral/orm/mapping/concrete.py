@@ -74,12 +74,22 @@ def rebuild_union(base: Mapper, include_base: bool = True) -> None:
     # Criteria written on the member tables' columns are moved onto the UNION (of_type()).
     renamed = {id(m.local_table): union for m in [base, *members]}
     union.concrete_renamed = renamed  # type: ignore[attr-defined]
-    info.union_keys = (*columns, CONCRETE_DISCRIMINATOR)
+    info.union_keys = select_order(list(base.columns_by_key) if include_base else [], below)
     info.needs_plan = True
     base.needs_plan = True
     base.table = cast(Any, union)  # selected (and named) like a table, as a joined class's
     base.class_.__table__ = union
     base.get_statement = None
+
+
+def select_order(first: list[str], below: list[Mapper]) -> tuple[str, ...]:
+    """The order a query of a concrete base selects the UNION's columns in, as
+    SQLAlchemy's: the base's own (``first``), the discriminator, then the subclasses'
+    others, in the order the subclasses were declared."""
+    rest: list[str] = []
+    for member in below:
+        rest.extend(k for k in member.columns_by_key if k not in first and k not in rest)
+    return (*first, CONCRETE_DISCRIMINATOR, *rest)
 
 
 def _identity_sql(identity: Any) -> Any:
@@ -129,4 +139,5 @@ __all__ = [
     "concrete_tables",
     "flush_table_names",
     "rebuild_union",
+    "select_order",
 ]
