@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from corral import AbstractConcreteBase, ForeignKey, String, exc, select
+from corral import AbstractConcreteBase, ConcreteBase, ForeignKey, String, exc, select
 from corral.orm import (
     DeclarativeBase,
     Mapped,
@@ -243,3 +243,40 @@ def test_selectin_polymorphic_takes_subclasses_only() -> None:
 
     with pytest.raises(exc.ArgumentError, match="mapped subclasses of Animal"):
         selectin_polymorphic(Animal, [Plain])
+
+
+def test_concrete_base_union_prints_as_sqlalchemy_prints_it() -> None:
+    """A ConcreteBase hierarchy's query selects the base's columns, the discriminator, then
+    the subclasses' (in declaration order) from the UNION ALL of every table, the
+    discriminator written as a literal (the text SQLAlchemy 2.0 prints for this mapping)."""
+
+    class Fleet(DeclarativeBase):
+        pass
+
+    class Ship(ConcreteBase, Fleet):
+        __tablename__ = "ship"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(50))
+        __mapper_args__: ClassVar[dict[str, Any]] = {
+            "polymorphic_identity": "ship",
+            "concrete": True,
+        }
+
+    class Tanker(Ship):
+        __tablename__ = "tanker"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(50))
+        tonnage: Mapped[int]
+        __mapper_args__: ClassVar[dict[str, Any]] = {
+            "polymorphic_identity": "tanker",
+            "concrete": True,
+        }
+
+    printed = " ".join(str(select(Ship).where(Ship.name == "x")).split())
+    assert printed == (
+        "SELECT pjoin.id, pjoin.name, pjoin.type, pjoin.tonnage FROM ("
+        "SELECT ship.id AS id, ship.name AS name, CAST(NULL AS INTEGER) AS tonnage, "
+        "'ship' AS type FROM ship UNION ALL SELECT tanker.id AS id, tanker.name AS name, "
+        "tanker.tonnage AS tonnage, 'tanker' AS type FROM tanker) AS pjoin "
+        "WHERE pjoin.name = :name_1"
+    )
