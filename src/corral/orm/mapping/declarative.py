@@ -30,6 +30,7 @@ from corral.orm.mapping.mapper_lookup import REGISTRIES, dispose
 from corral.orm.mapping.properties import PENDING, MapperProperty, configure_mappers, try_configure
 from corral.orm.mapping.query_expression import QueryExpression
 from corral.orm.mapping.validates import install_validators
+from corral.orm.mapping.with_polymorphic import refresh_polymorphic
 from corral.sql import types as sqltypes
 from corral.sql.schema import Column, Constraint, ForeignKey, Index, MetaData, Table
 from corral.sql.type_api import NullType, TypeEngine
@@ -488,7 +489,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     cls.__table__ = mapper.table if parent is not None else table
     cls.__mapper__ = mapper
     if mapper.inheritance is not None:
-        inheritance.refresh_polymorphic(mapper)
+        refresh_polymorphic(mapper)
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))

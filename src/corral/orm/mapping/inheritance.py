@@ -401,47 +401,6 @@ def set_up(
     info.default_polymorphic = args.get("with_polymorphic")
 
 
-def refresh_polymorphic(mapper: Mapper) -> None:
-    """After ``mapper``'s class is mapped: what the queries of it and of every class above
-    it select (``polymorphic_selectable``), which a new subclass may widen."""
-    above: Mapper | None = mapper
-    while above is not None and above.inheritance is not None:
-        polymorphic_selectable(above)
-        above = above.inheritance.parent
-
-
-def polymorphic_selectable(mapper: Mapper) -> None:
-    """Set what ``select(cls)`` reads for a class whose queries load subclasses in the same
-    SELECT (``with_polymorphic`` in ``__mapper_args__``, or joined subclasses mapped with
-    ``polymorphic_load="inline"``): the LEFT OUTER JOIN of their tables and the columns
-    loaded from it. Rebuilt as subclasses are mapped."""
-    info = mapper.inheritance
-    if info is None or info.union_keys:  # a concrete base's UNION holds every class already
-        return
-    spec = info.default_polymorphic
-    below = info.descendants()
-    if spec == "*":
-        chosen = below
-    else:
-        named = {getattr(c, "__mapper__", None) for c in spec or ()}
-        chosen = [
-            sub
-            for sub in below
-            if sub in named or (sub.inheritance is not None and sub.inheritance.load == "inline")
-        ]
-    chosen = [sub for sub in chosen if sub.local_table is not mapper.local_table or spec]
-    if not chosen:
-        mapper.polymorphic_selectable = None
-        return
-    from corral.orm.mapping.with_polymorphic import with_polymorphic
-
-    entity = with_polymorphic(mapper.class_, [sub.class_ for sub in chosen])
-    mapper.polymorphic_selectable = entity.__table__
-    mapper.polymorphic_keys = entity._polymorphic_keys
-    mapper.needs_plan = True
-    info.needs_plan = True
-
-
 def _check_args(mapper: Mapper, parent: Mapper | None, kind: str, args: dict[str, Any]) -> None:
     """Refuse a discriminator, identity or concrete mapping the hierarchy cannot take."""
     cls = mapper.class_
@@ -603,9 +562,7 @@ __all__ = [
     "joined_columns",
     "mapped_parent",
     "own_expressions",
-    "polymorphic_selectable",
     "rebuild_union",
-    "refresh_polymorphic",
     "set_up",
     "stamp_identity",
     "take_mapper_args",

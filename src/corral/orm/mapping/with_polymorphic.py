@@ -5,7 +5,12 @@ For joined-table classes the subclasses' tables are LEFT OUTER JOINed to the
 base's (a row of another class has NULLs there); for single-table classes the
 columns are already in the base's table. The entity's attributes are the base
 class's (``poly.name``), and each subclass is reached by its name
-(``poly.Manager.manager_name``) for criteria on its columns.
+(``poly.Manager.manager_name``) for criteria on its columns. With ``aliased=True``
+the tables are aliased (``flat=True``) or enclosed in a subquery.
+
+A mapping may ask for it on every query of a class (``with_polymorphic`` in its
+``__mapper_args__``, ``polymorphic_load="inline"`` on a joined subclass): then
+``select(cls)`` itself reads that outer join (``polymorphic_selectable``).
 """
 
 from __future__ import annotations
@@ -315,6 +320,45 @@ def _enclosed(base: type, mapper: Mapper, chosen: list[Mapper]) -> WithPolymorph
     return entity
 
 
+def refresh_polymorphic(mapper: Mapper) -> None:
+    """After ``mapper``'s class is mapped: what the queries of it and of every class above
+    it select (``polymorphic_selectable``), which a new subclass may widen."""
+    above: Mapper | None = mapper
+    while above is not None and above.inheritance is not None:
+        polymorphic_selectable(above)
+        above = above.inheritance.parent
+
+
+def polymorphic_selectable(mapper: Mapper) -> None:
+    """Set what ``select(cls)`` reads for a class whose queries load subclasses in the same
+    SELECT (``with_polymorphic`` in ``__mapper_args__``, or joined subclasses mapped with
+    ``polymorphic_load="inline"``): the LEFT OUTER JOIN of their tables and the columns
+    loaded from it. Rebuilt as subclasses are mapped."""
+    info = mapper.inheritance
+    if info is None or info.union_keys:  # a concrete base's UNION holds every class already
+        return
+    spec = info.default_polymorphic
+    below = info.descendants()
+    if spec == "*":
+        chosen = below
+    else:
+        named = {getattr(c, "__mapper__", None) for c in spec or ()}
+        chosen = [
+            sub
+            for sub in below
+            if sub in named or (sub.inheritance is not None and sub.inheritance.load == "inline")
+        ]
+    chosen = [sub for sub in chosen if sub.local_table is not mapper.local_table or spec]
+    if not chosen:
+        mapper.polymorphic_selectable = None
+        return
+    entity = with_polymorphic(mapper.class_, [sub.class_ for sub in chosen])
+    mapper.polymorphic_selectable = entity.__table__
+    mapper.polymorphic_keys = entity._polymorphic_keys
+    mapper.needs_plan = True
+    info.needs_plan = True
+
+
 def _loaded(mapper: Mapper, chosen: list[Mapper]) -> set[str]:
     keys = set(mapper.loaded_keys)
     for sub in chosen:
@@ -323,4 +367,10 @@ def _loaded(mapper: Mapper, chosen: list[Mapper]) -> set[str]:
     return keys
 
 
-__all__ = ["WithPolymorphic", "with_polymorphic"]
+__all__ = [
+    "PolymorphicSubquery",
+    "WithPolymorphic",
+    "polymorphic_selectable",
+    "refresh_polymorphic",
+    "with_polymorphic",
+]
