@@ -159,3 +159,26 @@ def test_inline_subclass_joins_the_base_query(db: Engine) -> None:
         assert len(_selects(sql)) == 1
         assert isinstance(stove, Stove) and "burners" not in stove.__dict__
         assert stove.burners == 4
+
+
+def test_select_from_join_from_and_join_to_the_base_use_the_wide_select(db: Engine) -> None:
+    """select_from(Clerk), join_from(Clerk, Store) and join(Clerk) name the outer join of
+    the subclasses' tables (nested as a right side), never the base table a second time;
+    the rows are the same."""
+    stmt = select(Clerk).select_from(Clerk).where(Clerk.name == "ann")
+    assert str(stmt).count("wp_clerk LEFT OUTER JOIN") == 1
+    pairs = select(Clerk.name, Store.name).join_from(Clerk, Store).order_by(Clerk.name)
+    joined = select(Store.name, Clerk.name).join(Clerk).order_by(Clerk.name)
+    assert " ".join(str(joined).split()).endswith(
+        "FROM wp_store JOIN (wp_clerk LEFT OUTER JOIN wp_cashier ON wp_clerk.id = wp_cashier.id "
+        "LEFT OUTER JOIN wp_stocker ON wp_clerk.id = wp_stocker.id) "
+        "ON wp_store.id = wp_clerk.store_id ORDER BY wp_clerk.name"
+    )
+    with Session(db) as session:
+        assert session.scalars(stmt).one().__dict__["till"] == 3
+        assert [tuple(r) for r in session.execute(pairs)] == [
+            ("ann", "corner"),
+            ("bob", "corner"),
+            ("cy", "corner"),
+        ]
+        assert [r[1] for r in session.execute(joined)] == ["ann", "bob", "cy"]
