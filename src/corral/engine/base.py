@@ -109,8 +109,12 @@ class Connection:
     ) -> Result:
         """Execute a statement; a list of parameter dicts runs it once per dict (executemany)."""
         if execution_options:
+            dispatch = self.dispatch  # their listeners receive the call's options
             check_call_options(
-                execution_options, "Connection.execute(execution_options=)", STREAMING_OPTIONS
+                execution_options,
+                "Connection.execute(execution_options=)",
+                STREAMING_OPTIONS,
+                listened=bool(dispatch.before_execute or dispatch.after_execute),
             )
             statement = carry_streaming(statement, execution_options, "Connection.execute()")
         with self._guard:

@@ -9,9 +9,12 @@ yet). corral's rule, so that nothing is silently ignored:
 - an option SQLAlchemy defines and corral does not implement is refused
   everywhere, with what to do instead (ignoring it would change the result);
 - any other key is the application's: accepted where ``get_execution_options()``
-  reads it back (a Connection, the Engine's defaults, a statement), refused
-  where nothing could ever read it (the ``execution_options=`` of one
-  ``Session.execute()`` or ``Connection.execute()`` call).
+  reads it back (a Connection, the Engine's defaults, a statement). Given to one
+  call (the ``execution_options=`` of ``Session.execute()`` or
+  ``Connection.execute()``), it is accepted when a listener of that call reads
+  it (``do_orm_execute`` on the Session; ``before_execute`` / ``after_execute``
+  on the Connection) and refused when none is registered, since then nothing
+  could ever read it.
 """
 
 from __future__ import annotations
@@ -85,10 +88,20 @@ _SCHEMA_MAP = (
 
 #: What to say when one call's options hold a key nothing could read back.
 _PER_CALL_KEY = (
-    "an application key passed with one call could never be read back (corral has no "
-    "events yet); set it with Connection.execution_options() or on the statement, where "
-    "get_execution_options() returns it"
+    "an application key passed with one call is read only by that call's listeners "
+    "(do_orm_execute on a Session, before_execute / after_execute on a Connection), and "
+    "none is registered; register one, or set the key with Connection.execution_options() "
+    "or on the statement, where get_execution_options() returns it"
 )
+
+#: Every key corral knows by name: those it acts on, those it refuses, its own.
+_NAMED = ORM_OPTIONS | CONNECTION_OPTIONS | INTERNAL_OPTIONS | frozenset(UNSUPPORTED)
+
+
+def application_keys(options: Mapping[str, Any]) -> list[str]:
+    """The keys of ``options`` that are the application's own: not an option corral acts
+    on or refuses by name, nor a private one (a leading underscore)."""
+    return [k for k in options if k not in _NAMED and not k.startswith("_")]
 
 
 def _takes(known: Iterable[str], app_keys: bool) -> str:
@@ -129,11 +142,16 @@ def check_statement_options(options: Mapping[str, Any], what: str) -> None:
     refuse_unknown(what, refused, (), notes, takes=_takes(ORM_OPTIONS, True))
 
 
-def check_call_options(options: Mapping[str, Any], what: str, known: Iterable[str]) -> None:
-    """Options for one ``execute()`` call: only those that take effect there."""
+def check_call_options(
+    options: Mapping[str, Any], what: str, known: Iterable[str], listened: bool = False
+) -> None:
+    """Options for one ``execute()`` call: only those that take effect there, and the
+    application's keys when ``listened`` (a listener of the call receives them)."""
     if not options:
         return
     accepted = frozenset(known)
+    if listened:
+        accepted |= frozenset(application_keys(options))
     given = [k for k in options if k not in accepted and k not in INTERNAL_OPTIONS]
     if not given:
         return

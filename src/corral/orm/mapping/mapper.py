@@ -24,6 +24,11 @@ class Mapper:
     #: Whether the constructor has listeners to run: ``init``, or an attribute's (it then
     #: sets every value through the attribute). One check for the default constructor.
     constructor_events = False
+    #: What ``select(cls)`` reads when its queries load subclasses in the same SELECT
+    #: (``with_polymorphic`` in ``__mapper_args__``, ``polymorphic_load="inline"``), and
+    #: the column attributes loaded from it; None / empty otherwise.
+    polymorphic_selectable: Any = None
+    polymorphic_keys: tuple[str, ...] = ()
 
     def __init__(
         self,

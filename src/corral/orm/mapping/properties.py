@@ -88,6 +88,10 @@ def _configure_pending(strict: bool) -> None:
             # The configure events (mapping/events.py) wait for every other property.
             if getattr(prop, "last", False) and (not strict or len(PENDING) > 1):
                 continue
+            # An abstract concrete base waits for a configure of every mapper: its
+            # subclasses are mapped one by one until then.
+            if getattr(prop, "strict_only", False) and not strict:
+                continue
             classes = prop.parent.class_.registry.classes_by_name
             try:
                 prop.configure(classes)
