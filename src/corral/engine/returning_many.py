@@ -8,7 +8,7 @@ dialect's ``features.executemany_returning`` decides how:
   ``returning=True``, pipelined into about one round trip); read in order.
 - ``multi_values``: a single-row INSERT's ``(...)`` group is repeated into
   ``VALUES (...), (...), ...`` (as many sets as the bind-parameter limit allows
-  per statement), one round trip per chunk. Rows come back in VALUES order on
+  per statement, ``insert_many.py``), one round trip per chunk. Rows come back in VALUES order on
   MariaDB, which corral's flush also relies on, though MariaDB's documentation
   does not promise it. Other statements fall back to ``per_row``.
 - ``per_row``: one execution per set, in parameter order. SQLite runs in the
@@ -22,14 +22,12 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from corral.engine.insert_many import chunks, rows_per_statement
 from corral.engine.result import BufferedRows, Result
 
 if TYPE_CHECKING:
     from corral.engine.base import Connection
     from corral.sql.compiler.compiled import Compiled
-
-#: Most parameter sets one multi-row INSERT carries, whatever the bind limit allows.
-MAX_ROWS_PER_STATEMENT = 1000
 
 
 def wants_rows_per_set(compiled: Compiled) -> bool:
@@ -108,17 +106,11 @@ def _multi_values(
     assert compiled.values_span is not None
     start, end = compiled.values_span
     sql = compiled.sql
-    head, group, tail = sql[:start], sql[start:end], sql[end:]
-    width = max(1, len(args[0]))
-    per_statement = max(
-        1, min(MAX_ROWS_PER_STATEMENT, connection.dialect.features.max_bind_params // width)
-    )
+    parts = sql[:start], sql[start:end], sql[end:]
+    per_statement = rows_per_statement(connection.dialect.features, len(args[0]))
     rows: list[Any] = []
     rowcount = 0
-    for first in range(0, len(args), per_statement):
-        chunk = args[first : first + per_statement]
-        chunk_sql = head + ", ".join([group] * len(chunk)) + tail
-        flat = [value for one in chunk for value in one]
+    for chunk_sql, flat in chunks(parts, args, per_statement):
         cursor = connection._cursor_execute(chunk_sql, flat, False, write_lock, compiled.kind)
         try:
             rows.extend(_fetch(connection, cursor, chunk_sql, flat))

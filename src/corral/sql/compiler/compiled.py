@@ -56,6 +56,7 @@ class Compiled:
         "dialect_name",
         "implicit_returning",
         "kind",
+        "many_values",
         "primary_key",
         "result_keys",
         "result_processors",
@@ -79,6 +80,7 @@ class Compiled:
         primary_key: Sequence[Column] = (),
         implicit_returning: bool = False,
         values_span: tuple[int, int] | None = None,
+        many_values: tuple[str, str, str] | None = None,
         named: bool = False,
     ) -> None:
         self.sql = sql
@@ -96,6 +98,11 @@ class Compiled:
         #: A single-row INSERT: where its ``(...)`` of values is in ``sql``, when every
         #: placeholder is inside it (so the group can be repeated for several rows).
         self.values_span = values_span
+        #: An INSERT with no RETURNING of its own, as (head, row, tail): ``head`` + the
+        #: ``row`` repeated with ", " + ``tail`` inserts several parameter sets in one
+        #: statement (``tail`` leaves out an implicit RETURNING). None when that would not
+        #: mean the same as one statement per set.
+        self.many_values = many_values
         #: The bound values of the statement ``compile()`` was called on (see ``params``).
         self._binds: tuple[BindParameter[Any], ...] = ()
 

@@ -94,6 +94,7 @@ def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, An
     sql += upsert_sql(compiler, insert)
     returning = _returning(compiler, insert, compiler.features.insert_returning)
     if not returning and _wants_implicit_returning(compiler, values):
+        compiler._implicit_returning_at = len(sql)
         include_table = compiler.returning_include_table
         keys = compiler._primary_key
         pk = [compiler.process(c, include_table=include_table) for c in keys]

@@ -108,6 +108,8 @@ class StatementCompiler(ConstructCompiler):
         self._upsert_statement: Any = None
         #: A single-row INSERT's values group: (start, end, slots up to its end).
         self._values_span: tuple[int, int, int] | None = None
+        #: Where the implicit RETURNING of the generated key begins in an INSERT's text.
+        self._implicit_returning_at: int | None = None
         self._recursive = False
         #: Write every bound value into the SQL text (``compile_kwargs={"literal_binds": True}``).
         self.literal_binds = False
@@ -129,6 +131,7 @@ class StatementCompiler(ConstructCompiler):
         values = self._values_span
         # Repeatable for many rows only when every placeholder is inside the group.
         span = values[:2] if values and values[2] == len(self.slots) and not self._ctes else None
+        many_values = self._many_values(sql, span)
         if self._ctes:
             recursive = "RECURSIVE " if self._recursive else ""
             ctes = f",{self.clause_break}".join(self._ctes.values())
@@ -146,8 +149,24 @@ class StatementCompiler(ConstructCompiler):
             primary_key=self._primary_key,
             implicit_returning=self._implicit_returning,
             values_span=span,
+            many_values=many_values,
             named=self.placeholder is None,
         )
+
+    def _many_values(self, sql: str, span: tuple[int, int] | None) -> tuple[str, str, str] | None:
+        """An INSERT's text cut around its one row of values, to run many rows per statement.
+
+        Not for an upsert: PostgreSQL refuses a statement whose rows update one row twice,
+        which one statement per row would do. The implicit RETURNING of a generated key is
+        left out (an executemany reads no rows)."""
+        upsert = self._upsert_statement
+        if span is None or upsert is None or upsert._upsert is not None:
+            return None
+        if self.result_columns and not self._implicit_returning:
+            return None  # RETURNING asked for: see engine/returning_many.py
+        start, end = span
+        stop = self._implicit_returning_at
+        return sql[:start], sql[start:end], sql[end:stop]
 
     def process(self, element: ClauseElement, **kw: Any) -> str:
         method: Callable[..., str] | None = getattr(self, f"visit_{element.visit_name}", None)
