@@ -1,12 +1,15 @@
 """What SQLite (through the standard library's sqlite3) can do."""
 
+import sqlite3
+
 from corral.sql.features import Features
 
 FEATURES = Features(
     paramstyle="qmark",
     shown_paramstyle=None,
     quote_char="`",
-    max_bind_params=32766,
+    # SQLite before 3.32 allows 999 parameters a statement (SQLITE_MAX_VARIABLE_NUMBER).
+    max_bind_params=32766 if sqlite3.sqlite_version_info >= (3, 32) else 999,
     lastrowid=True,
     bulk_insert_keys="lastrowid_range",
     insert_returning=True,
