@@ -27,7 +27,7 @@ from corral import (
 )
 from corral.dialects import postgresql, sqlite
 from corral.engine.insert_many import MAX_ROWS_PER_STATEMENT
-from corral.exc import IntegrityError, ProgrammingError
+from corral.exc import IntegrityError, InvalidRequestError, ProgrammingError
 from tests.integration.orm_models import dml, recorded_sql
 
 metadata = MetaData()
@@ -61,7 +61,8 @@ def tables(engine: Engine) -> Iterator[Engine]:
 def _limit_binds(engine: Engine, limit: int) -> None:
     """Give the engine's dialect a smaller bind-parameter limit, to force many chunks."""
     features = engine.dialect.features
-    engine.dialect.features = dataclasses.replace(features, max_bind_params=limit)
+    # On this engine's dialect instance only (the class's features are shared).
+    engine.dialect.__dict__["features"] = dataclasses.replace(features, max_bind_params=limit)
 
 
 def _inserts(statements: list[str]) -> list[str]:
@@ -196,3 +197,81 @@ def test_an_upsert_stays_one_statement_per_set(tables: Engine) -> None:
                     "ON CONFLICT (id) DO UPDATE SET size = imv_notes.size + excluded.size"
                 )
             )
+
+
+def _by_key(engine: Engine) -> None:
+    if engine.dialect.features.executemany_returning != "multi_values_by_key":
+        pytest.skip("the dialect does not order multi-row RETURNING by the generated key")
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(sets=st.integers(1, 40), limit=st.integers(2, 30), gap=st.integers(0, 5))
+def test_returning_rows_come_back_in_parameter_order(
+    tables: Engine, sets: int, limit: int, gap: int
+) -> None:
+    """INSERT ... RETURNING with many sets, chunked at random: one row per set, in parameter
+    order, each carrying its own set's values and the key the database gave it."""
+    engine = tables
+    _by_key(engine)
+    _limit_binds(engine, limit)
+    with engine.begin() as connection:
+        connection.execute(notes.delete())
+        if gap:  # keys already taken: new ones start above them
+            connection.execute(insert(notes).values(id=gap * 10, title="old"))
+    params = [{"title": f"r{i}", "size": i} for i in range(sets)]
+    with recorded_sql() as sql, engine.begin() as connection:
+        rows = connection.execute(
+            insert(notes).returning(notes.c.title, notes.c.id, notes.c.size), params
+        ).all()
+    assert len(_inserts(sql)) == math.ceil(sets / max(1, limit // 2))
+    assert [(r.title, r.size) for r in rows] == [(p["title"], p["size"]) for p in params]
+    with engine.connect() as connection:
+        stored = dict(connection.execute(select(notes.c.id, notes.c.title)).tuples().all())
+    assert all(stored[r.id] == r.title for r in rows)
+
+
+def test_returning_objects_match_their_rows_in_one_statement(tables: Engine) -> None:
+    """insert(Card).returning(Card) with 300 sets: one INSERT, objects in parameter order."""
+    engine = tables
+    _by_key(engine)
+    with Session(engine) as session:
+        with recorded_sql() as sql:
+            cards = session.scalars(
+                insert(Card).returning(Card), [{"label": f"L{i}"} for i in range(300)]
+            ).all()
+        assert len(_inserts(sql)) == 1
+        assert [c.label for c in cards] == [f"L{i}" for i in range(300)]
+        pairs = [(c.id, c.label) for c in cards]
+        session.commit()
+        stored = dict(session.execute(select(Card.id, Card.label)).tuples().all())
+    assert all(stored[key] == label for key, label in pairs)
+
+
+def test_returning_without_the_key_runs_one_statement_per_set(tables: Engine) -> None:
+    """RETURNING without the generated key has nothing to order by: one INSERT per set."""
+    engine = tables
+    _by_key(engine)
+    with recorded_sql() as sql, engine.begin() as connection:
+        titles = connection.execute(
+            insert(notes).returning(notes.c.title), [{"title": "p"}, {"title": "q"}]
+        ).scalars()
+        assert titles.all() == ["p", "q"]
+    assert len(_inserts(sql)) == 2
+
+
+def test_keys_out_of_sequence_refuse_to_guess_the_order(tables: Engine) -> None:
+    """Past the largest key SQLite picks keys at random: the call fails instead of returning
+    rows in an unknown order, and the transaction's rows are rolled back."""
+    engine = tables
+    _by_key(engine)
+    with engine.begin() as connection:
+        connection.execute(insert(notes).values(id=2**63 - 1, title="last"))
+    params = [{"title": f"z{i}"} for i in range(20)]
+    with pytest.raises(InvalidRequestError, match="consecutively"), engine.begin() as connection:
+        connection.execute(insert(notes).returning(notes.c.id, notes.c.title), params)
+    with engine.connect() as connection:
+        assert connection.execute(select(notes.c.title)).scalars().all() == ["last"]

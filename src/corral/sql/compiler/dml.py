@@ -36,9 +36,13 @@ def _returning(compiler: StatementCompiler, statement: DMLStatement, supported: 
             "select the rows in the same transaction instead"
         )
     columns = []
+    key = compiler._primary_key
+    generated = key[0] if len(key) == 1 and key[0].is_autoincrement else None
     for position, column in enumerate(statement._returning):
         columns.append(compiler.process(column, include_table=compiler.returning_include_table))
         compiler.result_columns.append((column.key or f"anon_{position + 1}", column.type))
+        if column is generated and compiler._generated_key_at is None:
+            compiler._generated_key_at = position
     return compiler.returning_sql(columns, [column.type for column in statement._returning])
 
 
