@@ -19,6 +19,7 @@ from corral import exc
 from corral.engine import events, reconnect, row_logging, shared_connection
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
+from corral.engine.insert_many import execute_insert_many
 from corral.engine.inserted import cursor_result
 from corral.engine.log import log_statement, logger
 from corral.engine.meter import Meter
@@ -608,8 +609,11 @@ class Connection:
         else:
             assert parameters is None or isinstance(parameters, Mapping)
             args = compiled.construct_params(binds, parameters)
-        if many and wants_rows_per_set(compiled):
-            return execute_returning_many(self, compiled, args, write_lock)
+        if many:
+            if compiled.many_values is not None:
+                return execute_insert_many(self, compiled.many_values, args, write_lock)
+            if wants_rows_per_set(compiled):
+                return execute_returning_many(self, compiled, args, write_lock)
         buffer = row_buffer(self._execution_options, statement)
         cursor = self._cursor_execute(
             compiled.sql, args, many, write_lock, compiled.kind, stream=buffer is not None
