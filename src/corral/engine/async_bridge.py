@@ -134,14 +134,14 @@ class BridgedCursor:
         self.lastrowid = data.lastrowid
 
     def execute(self, sql: str, args: Any = None) -> None:
-        self._take(self._conn._call(self._conn.driver.execute(sql, args, False)))
+        self._take(self._conn._call(self._conn.driver.execute(sql, args, False), sql))
 
     def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> None:
         driver = self._conn.driver
-        self._take(self._conn._call(driver.execute_after_begin(begin, sql, args, many)))
+        self._take(self._conn._call(driver.execute_after_begin(begin, sql, args, many), sql))
 
     def executemany(self, sql: str, args: Any) -> None:
-        self._take(self._conn._call(self._conn.driver.execute(sql, list(args), True)))
+        self._take(self._conn._call(self._conn.driver.execute(sql, list(args), True), sql))
 
     def fetchone(self) -> tuple[Any, ...] | None:
         if self._position >= len(self._rows):
@@ -176,21 +176,28 @@ class BridgedConnection:
     def __init__(self, driver: AsyncDriverConnection, bridge: LoopBridge) -> None:
         self.driver = driver
         self.bridge = bridge
+        #: Set while the asyncio executor runs transaction control on the loop
+        #: (``async_execute.control``): driver calls are collected, to be awaited after.
+        self.collecting: list[tuple[str, Coroutine[Any, Any, Any]]] | None = None
 
-    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+    def _call(self, coro: Coroutine[Any, Any, Any], sql: str) -> Any:
+        collecting = self.collecting
+        if collecting is not None:
+            collecting.append((sql, coro))
+            return CursorData()
         return self.bridge.call(coro)
 
     def cursor(self, *args: Any, **kwargs: Any) -> BridgedCursor:
         return BridgedCursor(self)
 
     def commit(self) -> None:
-        self._call(self.driver.commit())
+        self._call(self.driver.commit(), "COMMIT")
 
     def rollback(self) -> None:
-        self._call(self.driver.rollback())
+        self._call(self.driver.rollback(), "ROLLBACK")
 
     def close(self) -> None:
-        self._call(self.driver.close())
+        self.bridge.call(self.driver.close())
 
     def __getattr__(self, name: str) -> Any:
         # Flags the dialects read without I/O (sqlite3's in_transaction, PyMySQL's

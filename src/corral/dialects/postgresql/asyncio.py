@@ -80,21 +80,7 @@ class PsycopgAsyncDialect(AsyncDialect, PostgreSQLDialect):
     features = ASYNC_FEATURES
     async_driver = "psycopg"
     async_extra = "asyncio"
-
-    def begins_with_statement(self) -> bool:
-        return True
-
-    def do_execute_after_begin(
-        self,
-        dbapi_connection: Any,
-        cursor: Any,
-        begin_sql: str,
-        sql: str,
-        args: Any,
-        many: bool,
-        returning: bool = False,
-    ) -> None:
-        cursor.execute_after_begin(begin_sql, sql, args, many)
+    pipelines_begin = True
 
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
         import psycopg

@@ -11,12 +11,14 @@ results as the sync engine; only the I/O differs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
+from corral.engine import async_execute
 from corral.engine.async_bridge import BridgedCheckout, LoopPool
 from corral.engine.base import Connection
 from corral.engine.engine import Engine
@@ -224,6 +226,23 @@ class AsyncConnection:
         with self._guard:
             return await self.engine._run(fn, *args, on_cancel=after_cancel, **kwargs)
 
+    async def _native(self, call: Awaitable[T]) -> T:
+        """Await a call run on the loop (``async_execute``); cancelled, the connection is
+        rolled back and given back before the ``CancelledError`` goes on."""
+        with self._guard:
+            try:
+                return await call
+            except asyncio.CancelledError:
+                await asyncio.shield(_roll_back_and_close(self._sync()))
+                raise
+
+    async def _control(self, step: Callable[[], T], *, commit: bool = False) -> T:
+        """A transaction-control call: on the loop when the connection allows it."""
+        connection = self._sync()
+        if async_execute.native(connection):
+            return await self._native(async_execute.control(connection, step, commit=commit))
+        return await self._run(step)
+
     @property
     def closed(self) -> bool:
         return self.sync_connection is None or self.sync_connection.closed
@@ -259,6 +278,13 @@ class AsyncConnection:
     ) -> Result:
         """Execute a statement; the rows come back read in full (``stream()`` for an
         ``AsyncResult``)."""
+        connection = self._sync()
+        if async_execute.native(connection):
+            result = await self._native(
+                async_execute.execute(connection, statement, parameters, execution_options)
+            )
+            if result is not None:
+                return result
         return await self._run(
             self._sync().execute, statement, parameters, execution_options=execution_options
         )
@@ -296,10 +322,10 @@ class AsyncConnection:
         return await self._run(fn, self._sync(), *args, **kwargs)
 
     async def commit(self) -> None:
-        await self._run(self._sync().commit)
+        await self._control(self._sync().commit, commit=True)
 
     async def rollback(self) -> None:
-        await self._run(self._sync().rollback)
+        await self._control(self._sync().rollback)
 
     def begin(self) -> AsyncTransaction:
         """``async with conn.begin():`` or ``await conn.begin()``."""
@@ -338,6 +364,9 @@ class AsyncTransactionBase:
     async def _run(self, fn: Callable[..., Any]) -> Any:
         raise NotImplementedError
 
+    async def _control(self, step: Callable[[], Any], *, commit: bool = False) -> Any:
+        return await self._run(step)
+
     async def start(self) -> Any:
         raise NotImplementedError
 
@@ -349,10 +378,10 @@ class AsyncTransactionBase:
         return self.sync_transaction is not None and self.sync_transaction.is_active
 
     async def commit(self) -> None:
-        await self._run(self.sync_transaction.commit)
+        await self._control(self.sync_transaction.commit, commit=True)
 
     async def rollback(self) -> None:
-        await self._run(self.sync_transaction.rollback)
+        await self._control(self.sync_transaction.rollback)
 
     async def __aenter__(self) -> Any:
         if self.sync_transaction is None:
@@ -383,11 +412,28 @@ class AsyncTransaction(AsyncTransactionBase):
     async def _run(self, fn: Callable[..., Any]) -> Any:
         return await self.connection._run(fn)
 
+    async def _control(self, step: Callable[[], Any], *, commit: bool = False) -> Any:
+        return await self.connection._control(step, commit=commit)
+
     async def start(self) -> AsyncTransaction:
         sync = self.connection._sync()
         begin = sync.begin_nested if self.nested else sync.begin
-        self.sync_transaction = await self.connection._run(begin)
+        self.sync_transaction = await self.connection._control(begin)
         return self
+
+
+async def _roll_back_and_close(connection: Connection) -> None:
+    """After a cancelled call on the loop: roll back and give the connection back."""
+    with contextlib.suppress(Exception):
+        if async_execute.native(connection):
+            await async_execute.control(connection, connection.rollback)
+        elif not connection.closed:
+            connection.invalidate()
+    checkout = connection._pooled
+    connection.close()
+    if isinstance(checkout, BridgedCheckout) and checkout.released is not None:
+        with contextlib.suppress(Exception):
+            await checkout.released
 
 
 async def _aiter(result: AsyncResult) -> AsyncIterator[Any]:
