@@ -213,6 +213,9 @@ class Reservation:
     record: AsyncPooledConnection | None
 
 
+#: The label of a collected call that gives the connection back to the pool.
+RELEASE = "(give back to the pool)"
+
 #: Set (in a copied context) around a call run in a worker thread: the connection to use.
 RESERVED: contextvars.ContextVar[Reservation | None] = contextvars.ContextVar(
     "corral_reserved_connection", default=None
@@ -280,6 +283,10 @@ class LoopPool:
         assert loop is not None  # a checkout exists, so the engine was used on a loop
         if discard:
             loop.call_soon_threadsafe(lambda: pool.release(record, discard=True))
+        elif _running_loop() is loop and checkout.dbapi_connection.collecting is not None:
+            # Given back by transaction control run on the loop (a session's commit):
+            # after the driver calls it collected (``async_execute.control``).
+            checkout.dbapi_connection.collecting.append((RELEASE, pool.release_after_reset(record)))
         elif _running_loop() is loop:
             # Given back on the loop (a connection closed there): reset it in a task.
             task = loop.create_task(pool.release_after_reset(record))

@@ -27,12 +27,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from corral import exc
-from corral.engine.async_bridge import BridgedCheckout, BridgedConnection, BridgedCursor
+from corral.engine.async_bridge import (
+    RELEASE,
+    BridgedCheckout,
+    BridgedConnection,
+    BridgedCursor,
+)
 from corral.engine.compiled_call import compile_call, result_of
 from corral.engine.connection_state import ConnectionState
 from corral.engine.log import log_statement, logger
@@ -142,32 +147,41 @@ async def control(connection: Connection, step: Callable[[], T], *, commit: bool
     """
     dbapi = connection._dbapi
     assert isinstance(dbapi, BridgedConnection)
-    calls: list[tuple[str, Awaitable[Any]]] = []
+    calls: list[tuple[str, Coroutine[Any, Any, Any]]] = []
     dbapi.collecting = calls
     try:
         outcome = step()
     finally:
         dbapi.collecting = None
     for index, (sql, call) in enumerate(calls):
+        if sql == RELEASE:
+            with contextlib.suppress(Exception):  # a connection that fails is dropped
+                await finish(call)
+            continue
         try:
             await finish(call)
         except asyncio.CancelledError:
-            _close_all(calls[index + 1 :])
+            await _release_only(calls[index + 1 :])
             raise
         except Exception as error:
-            _close_all(calls[index + 1 :])
             translated = connection._translate(error, sql, None, during_commit=commit)
             if commit and connection._dbapi is not None:
                 try:
                     await finish(dbapi.driver.rollback())
                 except Exception as cleanup_error:
                     connection.invalidate(cleanup_error)
+            await _release_only(calls[index + 1 :])
             raise translated from error
     return outcome
 
 
-def _close_all(calls: list[tuple[str, Awaitable[Any]]]) -> None:
-    for _, call in calls:
-        close = getattr(call, "close", None)
-        if close is not None:
-            close()
+async def _release_only(calls: list[tuple[str, Coroutine[Any, Any, Any]]]) -> None:
+    """After a failed call: skip the statements left, still give the connection back."""
+    for sql, call in calls:
+        if sql == RELEASE:
+            with contextlib.suppress(Exception):
+                await finish(call)
+        else:
+            close = getattr(call, "close", None)
+            if close is not None:
+                close()

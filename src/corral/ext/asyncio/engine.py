@@ -226,12 +226,12 @@ class AsyncConnection:
         with self._guard:
             return await self.engine._run(fn, *args, on_cancel=after_cancel, **kwargs)
 
-    async def _native(self, call: Awaitable[T]) -> T:
+    async def _native(self, call: Callable[[], Awaitable[T]]) -> T:
         """Await a call run on the loop (``async_execute``); cancelled, the connection is
         rolled back and given back before the ``CancelledError`` goes on."""
         with self._guard:
             try:
-                return await call
+                return await call()
             except asyncio.CancelledError:
                 await asyncio.shield(_roll_back_and_close(self._sync()))
                 raise
@@ -240,7 +240,9 @@ class AsyncConnection:
         """A transaction-control call: on the loop when the connection allows it."""
         connection = self._sync()
         if async_execute.native(connection):
-            return await self._native(async_execute.control(connection, step, commit=commit))
+            return await self._native(
+                lambda: async_execute.control(connection, step, commit=commit)
+            )
         return await self._run(step)
 
     @property
@@ -281,7 +283,7 @@ class AsyncConnection:
         connection = self._sync()
         if async_execute.native(connection):
             result = await self._native(
-                async_execute.execute(connection, statement, parameters, execution_options)
+                lambda: async_execute.execute(connection, statement, parameters, execution_options)
             )
             if result is not None:
                 return result

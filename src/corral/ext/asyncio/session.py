@@ -15,13 +15,16 @@ raises ``AwaitRequired`` at once, naming it and the fixes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
 from corral.engine.async_bridge import BridgedCheckout
 from corral.engine.result import Result, ScalarResult
+from corral.ext.asyncio import native_session
 from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine, AsyncTransactionBase
 from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
 from corral.ext.asyncio.runner import run_in_worker
@@ -130,26 +133,85 @@ class AsyncSession:
                 **kwargs,
             )
 
+    def _executor(self) -> ThreadPoolExecutor | None:
+        engine = self._async_engine
+        return engine._executor if engine is not None else None
+
+    async def _native(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Await a call run on the loop (``native_session``); cancelled, the session is
+        rolled back (its connection given back) before the ``CancelledError`` goes on."""
+        with self._guard:
+            try:
+                return await call()
+            except asyncio.CancelledError:
+                loop = asyncio.get_running_loop()
+                cleanup = loop.run_in_executor(self._executor(), self.sync_session.rollback)
+                with contextlib.suppress(BaseException):
+                    await asyncio.shield(cleanup)
+                raise
+
     # -- database calls ----------------------------------------------------
 
     async def execute(
-        self, statement: Any, params: Any = None, *, execution_options: Any = None, **kw: Any
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Any = None,
+        bind_arguments: Any = None,
     ) -> Result:
+        result = await self._native(
+            lambda: native_session.execute(
+                self, statement, params, execution_options, bind_arguments
+            )
+        )
+        if result is not native_session.NOT_NATIVE:
+            return result  # type: ignore[no-any-return]
+        kw: dict[str, Any] = {}
         if execution_options is not None:
             kw["execution_options"] = execution_options
+        if bind_arguments is not None:
+            kw["bind_arguments"] = bind_arguments
         return await self._run(self.sync_session.execute, statement, params, **kw)
 
     async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        return await self._run(self.sync_session.scalar, statement, params, **kw)
+        return (await self.execute(statement, params, **kw)).scalar()
 
     async def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult:
-        return await self._run(self.sync_session.scalars, statement, params, **kw)
+        return (await self.execute(statement, params, **kw)).scalars()
 
-    async def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
-        return await self._run(self.sync_session.get, entity, ident, **kw)
+    async def get(
+        self,
+        entity: Any,
+        ident: Any,
+        *,
+        with_for_update: Any = None,
+        populate_existing: bool = False,
+        **unsupported: Any,
+    ) -> Any:
+        if not unsupported:
+            found = await self._native(
+                lambda: native_session.get(self, entity, ident, with_for_update, populate_existing)
+            )
+            if found is not native_session.NOT_NATIVE:
+                return found
+        return await self._run(
+            self.sync_session.get,
+            entity,
+            ident,
+            with_for_update=with_for_update,
+            populate_existing=populate_existing,
+            **unsupported,
+        )
 
     async def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
-        return await self._run(self.sync_session.get_one, entity, ident, **kw)
+        found = await self.get(entity, ident, **kw)
+        if found is None:
+            raise exc.NoResultFound(
+                f"No {getattr(entity, '__name__', entity)} has the primary key {ident!r}; "
+                "get_one() requires one (get() returns None instead)"
+            )
+        return found
 
     async def stream(self, statement: Any, params: Any = None, **kw: Any) -> AsyncResult:
         """The result to read with ``async for`` (its rows are read before it is returned)."""
@@ -163,11 +225,18 @@ class AsyncSession:
     async def flush(self, objects: Iterable[object] | None = None) -> None:
         await self._run(self.sync_session.flush, objects)
 
+    async def _end(self, step: Callable[[], object], *, commit: bool) -> None:
+        """Commit or roll back: on the loop when possible, else in a worker thread."""
+        if not await self._native(
+            lambda: native_session.end_transaction(self, step, commit=commit)
+        ):
+            await self._run(step)
+
     async def commit(self) -> None:
-        await self._run(self.sync_session.commit)
+        await self._end(self.sync_session.commit, commit=True)
 
     async def rollback(self) -> None:
-        await self._run(self.sync_session.rollback)
+        await self._end(self.sync_session.rollback, commit=False)
 
     async def close(self) -> None:
         """Roll back, give the connection back, expunge every object (the session stays usable)."""
@@ -330,6 +399,9 @@ class AsyncSessionTransaction(AsyncTransactionBase):
 
     async def _run(self, fn: Callable[..., Any]) -> Any:
         return await self.session._run(fn)
+
+    async def _control(self, step: Callable[[], Any], *, commit: bool = False) -> Any:
+        await self.session._end(step, commit=commit)
 
     async def start(self) -> AsyncSessionTransaction:
         sync = self.session.sync_session

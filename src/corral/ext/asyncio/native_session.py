@@ -1,0 +1,167 @@
+"""An AsyncSession's calls run on the event loop, with no worker thread, where they can.
+
+The sync Session's own steps are reused, each free of I/O: ``plan_get`` and
+``load_plain_row`` for ``get()``, ``prepare_orm_select`` and ``load_orm_select``
+for an ORM select (``corral.orm.session.querying``), the transaction bookkeeping
+of ``commit()`` / ``rollback()``. Only the driver calls differ: awaited through
+``corral.engine.async_execute``.
+
+A call falls back to the thread bridge (``runner.py``; each function here returns
+``NOT_NATIVE`` before doing anything) when: the session has event listeners (sync
+code that may query), several binds, an isolation level, two-phase commit or a
+deadline; it is bound to an ``AsyncConnection``; there are changes to flush first;
+the statement is a DML or ``from_statement()`` one, or asks for streaming; or its
+rows load more by SELECT (``selectinload``: the rows are fetched on the loop, and
+the loading then runs in a worker thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from corral.engine import async_execute
+from corral.engine.async_bridge import RESERVED, Reservation
+from corral.engine.base import Connection
+from corral.engine.result import Result
+from corral.ext.asyncio.runner import release_unused, run_in_worker
+from corral.orm.loading.entities import loads_entities, mapped_entities
+from corral.orm.loading.loader_criteria import apply_criteria
+from corral.orm.session import querying
+from corral.orm.session.options import execute_options
+from corral.pool.checkout_site import capture_site
+from corral.sql.execution_options import STREAMING_OPTIONS
+from corral.sql.selectable import Select
+
+if TYPE_CHECKING:
+    from corral.ext.asyncio.session import AsyncSession
+    from corral.orm.session.session import Session
+
+#: Returned when the call must go through the thread bridge.
+NOT_NATIVE: Final = object()
+
+
+def ready(session: AsyncSession) -> bool:
+    """Whether the session's calls can run on the loop (see the module docstring)."""
+    from corral.ext.asyncio.engine import AsyncEngine
+
+    sync = session.sync_session
+    bind = session.bind
+    if not isinstance(bind, AsyncEngine):
+        return False
+    if (
+        sync.dispatch.listening
+        or sync._routes
+        or sync._extra
+        or sync.isolation_level is not None
+        or sync.twophase
+        or sync._deadline is not None
+    ):
+        return False
+    engine = bind.sync_engine
+    if engine.dispatch.listening or engine.echo == "debug":
+        return False
+    connection = sync._connection
+    return connection is None or async_execute.native(connection)
+
+
+def _nothing_to_flush(sync: Session) -> bool:
+    return not (sync._new or sync._deleted or sync._modified)
+
+
+async def connection_for(session: AsyncSession) -> Connection:
+    """The session's connection in its transaction, checked out on the loop if needed."""
+    sync = session.sync_session
+    if sync._connection is not None:
+        return sync._connection
+    transaction = sync._active_transaction()
+    pool = session.bind.pool  # type: ignore[union-attr]  # ready(): an AsyncEngine
+    reservation = Reservation(pool, await pool.acquire(capture_site()))
+    token = RESERVED.set(reservation)
+    try:
+        return sync._connection_for_transaction(transaction)
+    finally:
+        RESERVED.reset(token)
+        release_unused(reservation)
+
+
+async def get(
+    session: AsyncSession,
+    entity: Any,
+    ident: Any,
+    with_for_update: Any = None,
+    populate_existing: bool = False,
+) -> Any:
+    """``Session.get()`` on the loop, or ``NOT_NATIVE``."""
+    sync = session.sync_session
+    if not ready(session):
+        return NOT_NATIVE
+    obj, load = querying.plan_get(sync, entity, ident, with_for_update, populate_existing)
+    if load is None:
+        return obj
+    if not load.plain or (sync.autoflush and not _nothing_to_flush(sync)):
+        return NOT_NATIVE
+    connection = await connection_for(session)
+    result = await async_execute.execute(connection, load.statement, load.params)
+    if result is None:
+        return NOT_NATIVE
+    found = querying.load_plain_row(sync, load.mapper, result.raw_rows(), load.overwrite)
+    if found is None and load.cached is not None:
+        querying.vanished(sync, load.cached)
+    return found
+
+
+async def execute(
+    session: AsyncSession,
+    statement: Any,
+    params: Any = None,
+    execution_options: Any = None,
+    bind_arguments: Any = None,
+) -> Any:
+    """``Session.execute()`` of a select or a Core statement on the loop, or ``NOT_NATIVE``."""
+    sync = session.sync_session
+    if bind_arguments or not ready(session) or not isinstance(statement, Select):
+        return NOT_NATIVE
+    options = execute_options(statement, execution_options, None)
+    if any(key in STREAMING_OPTIONS for key in options):
+        return NOT_NATIVE
+    if options.get("autoflush", True) and sync.autoflush and not _nothing_to_flush(sync):
+        return NOT_NATIVE
+    if statement._with_options:  # with_loader_criteria() conditions join the WHERE
+        statement = apply_criteria(statement)
+    mappers = mapped_entities(statement)
+    if not loads_entities(statement, mappers):
+        connection = await connection_for(session)
+        core = await async_execute.execute(connection, statement, params)
+        return NOT_NATIVE if core is None else core
+    select = querying.prepare_orm_select(statement, options, mappers)
+    connection = await connection_for(session)
+    result = await async_execute.execute(connection, select.executed, params)
+    if result is None:
+        return NOT_NATIVE
+    if querying.loads_more(select):  # eager loads by SELECT: loaded in a worker thread
+        return await run_in_worker(
+            _load_in_thread, sync, select, result, params, executor=session._executor()
+        )
+    return querying.load_orm_select(sync, select, result, params)
+
+
+def _load_in_thread(sync: Session, select: querying.OrmSelect, result: Result, params: Any) -> Any:
+    with sync._guard:
+        return querying.load_orm_select(sync, select, result, params)
+
+
+async def end_transaction(
+    session: AsyncSession, step: Callable[[], object], *, commit: bool
+) -> bool:
+    """``step`` (the session's or one of its transactions' commit / rollback) on the loop;
+    False when it needs the thread bridge (nothing was done then)."""
+    sync = session.sync_session
+    if not ready(session) or (commit and not _nothing_to_flush(sync)):
+        return False
+    connection = sync._connection
+    if connection is None:
+        step()  # no connection: bookkeeping only
+        return True
+    await async_execute.control(connection, step, commit=commit)
+    return True
