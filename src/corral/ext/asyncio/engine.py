@@ -20,12 +20,13 @@ from typing import Any, TypeVar
 from corral import exc
 from corral.engine import async_execute
 from corral.engine.async_bridge import BridgedCheckout, LoopPool
+from corral.engine.async_execute import finish
 from corral.engine.base import Connection
 from corral.engine.engine import Engine
 from corral.engine.result import Result, ScalarResult
 from corral.engine.url import URL
 from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
-from corral.ext.asyncio.runner import run_in_worker
+from corral.ext.asyncio.runner import run_in_worker, with_reserved
 from corral.ext.asyncio.task_guard import OneTaskGuard
 from corral.pool.asyncio import AsyncPool
 
@@ -179,6 +180,9 @@ class AsyncConnection:
         if self.sync_connection is not None:
             raise exc.InvalidRequestError("This AsyncConnection is already started")
         sync_engine = self.sync_engine
+        if _connects_without_io(sync_engine):
+            self.sync_connection = await with_reserved(self.engine.pool, sync_engine.connect)
+            return self
 
         def open_connection() -> None:
             # Takes the connection reserved on the loop; in a worker thread because an
@@ -206,7 +210,7 @@ class AsyncConnection:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await asyncio.shield(self.close())
+        await finish(self.close())
 
     def _sync(self) -> Connection:
         if self.sync_connection is None:
@@ -233,7 +237,7 @@ class AsyncConnection:
             try:
                 return await call()
             except asyncio.CancelledError:
-                await asyncio.shield(_roll_back_and_close(self._sync()))
+                await finish(_roll_back_and_close(self._sync()))
                 raise
 
     async def _control(self, step: Callable[[], T], *, commit: bool = False) -> T:
@@ -264,7 +268,7 @@ class AsyncConnection:
             with self._guard:
                 connection.close()
             if checkout.released is not None:
-                await asyncio.shield(checkout.released)
+                await finish(checkout.released)
             return
         await self.engine._run(connection.close)
 
@@ -401,7 +405,7 @@ class AsyncTransactionBase:
         if error is None:
             await self.commit()
         else:
-            await asyncio.shield(self.rollback())
+            await finish(self.rollback())
 
 
 class AsyncTransaction(AsyncTransactionBase):
@@ -422,6 +426,17 @@ class AsyncTransaction(AsyncTransactionBase):
         begin = sync.begin_nested if self.nested else sync.begin
         self.sync_transaction = await self.connection._control(begin)
         return self
+
+
+def _connects_without_io(engine: Engine) -> bool:
+    """Whether checking a connection out of ``engine`` is bookkeeping only: no listeners,
+    no idle watchdog and no isolation level of its own to set (which are sync I/O)."""
+    level = engine._execution_options.get("isolation_level")
+    return (
+        not engine.dispatch.listening
+        and engine._watchdog is None
+        and (level is None or level == engine._isolation_level)
+    )
 
 
 async def _roll_back_and_close(connection: Connection) -> None:

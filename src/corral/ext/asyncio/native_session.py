@@ -21,15 +21,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from corral.engine import async_execute
-from corral.engine.async_bridge import RESERVED, Reservation
 from corral.engine.base import Connection
 from corral.engine.result import Result
-from corral.ext.asyncio.runner import release_unused, run_in_worker
+from corral.ext.asyncio.runner import run_in_worker, with_reserved
 from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.session import querying
 from corral.orm.session.options import execute_options
-from corral.pool.checkout_site import capture_site
 from corral.sql.execution_options import STREAMING_OPTIONS
 from corral.sql.selectable import Select
 
@@ -76,13 +74,7 @@ async def connection_for(session: AsyncSession) -> Connection:
         return sync._connection
     transaction = sync._active_transaction()
     pool = session.bind.pool  # type: ignore[union-attr]  # ready(): an AsyncEngine
-    reservation = Reservation(pool, await pool.acquire(capture_site()))
-    token = RESERVED.set(reservation)
-    try:
-        return sync._connection_for_transaction(transaction)
-    finally:
-        RESERVED.reset(token)
-        release_unused(reservation)
+    return await with_reserved(pool, lambda: sync._connection_for_transaction(transaction))
 
 
 async def get(

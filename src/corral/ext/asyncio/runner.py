@@ -73,6 +73,18 @@ async def run_in_worker(
             release_unused(reservation)
 
 
+async def with_reserved(pool: AsyncPool, connect: Callable[[], T]) -> T:
+    """``connect()`` run here on the loop with a connection of ``pool`` reserved for it
+    (its checkout takes that one: ``LoopPool.connect``); given back if unused."""
+    reservation = Reservation(pool, await pool.acquire(capture_site()))
+    token = RESERVED.set(reservation)
+    try:
+        return connect()
+    finally:
+        RESERVED.reset(token)
+        release_unused(reservation)
+
+
 def _call(context: contextvars.Context, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
     return context.run(fn, *args, **kwargs)
 

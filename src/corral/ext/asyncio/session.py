@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from corral import exc
 from corral.engine.async_bridge import BridgedCheckout
+from corral.engine.async_execute import finish
 from corral.engine.result import Result, ScalarResult
 from corral.ext.asyncio import native_session
 from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine, AsyncTransactionBase
@@ -144,11 +145,15 @@ class AsyncSession:
             try:
                 return await call()
             except asyncio.CancelledError:
-                loop = asyncio.get_running_loop()
-                cleanup = loop.run_in_executor(self._executor(), self.sync_session.rollback)
                 with contextlib.suppress(BaseException):
-                    await asyncio.shield(cleanup)
+                    await finish(self._roll_back_after_cancel())
                 raise
+
+    async def _roll_back_after_cancel(self) -> None:
+        rollback = self.sync_session.rollback
+        if not await native_session.end_transaction(self, rollback, commit=False):
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._executor(), rollback)
 
     # -- database calls ----------------------------------------------------
 
@@ -257,9 +262,9 @@ class AsyncSession:
             with self._guard:
                 sync.close()
             if checkout.released is not None:
-                await asyncio.shield(checkout.released)
+                await finish(checkout.released)
             return
-        await asyncio.shield(self._run(sync.close))
+        await finish(self._run(sync.close))
 
     async def reset(self) -> None:
         await self.close()
@@ -376,7 +381,7 @@ class AsyncSession:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await asyncio.shield(self.close())
+        await finish(self.close())
 
     @classmethod
     async def close_all(cls) -> None:

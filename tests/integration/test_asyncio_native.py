@@ -1,0 +1,212 @@
+"""The asyncio executor runs statements, gets, selects and transaction control on the
+event loop, with no worker thread, on every asyncio driver; what it cannot run falls back
+to the thread bridge. Worker-thread calls are counted by wrapping the engine's executor."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from corral import event, exc, select, text
+from corral.engine import URL
+from corral.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from corral.orm import selectinload
+from tests.integration.test_asyncio import Child, Parent, async_url, run, server_connections
+
+__all__ = ["async_url"]  # the fixture, shared with test_asyncio.py
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """A worker-thread pool that counts the calls handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=4, thread_name_prefix="counted")
+        self.calls = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.calls += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def counted(engine: AsyncEngine) -> CountingExecutor:
+    executor = CountingExecutor()
+    engine._executor = executor
+    return executor
+
+
+async def seed(engine: AsyncEngine) -> None:
+    async with async_sessionmaker(engine).begin() as session:
+        session.add_all(
+            [Parent(id=1, name="a", children=[Child(id=1), Child(id=2)]), Parent(id=2, name="b")]
+        )
+
+
+def trips(engine: AsyncEngine) -> int:
+    return int(engine.sync_engine.stats.round_trips)
+
+
+def test_connection_statements_and_transactions_run_on_the_loop(async_url: URL) -> None:
+    """execute, scalar(s), stream, commit, rollback and savepoints use no worker thread;
+    BEGIN goes with the first statement (one round trip where the driver pipelines)."""
+
+    async def body(engine: AsyncEngine) -> None:
+        table = Parent.__table__
+        async with engine.connect() as connection:
+            threads = counted(engine)
+            before = trips(engine)
+            await connection.execute(table.insert(), {"id": 1, "name": "a"})
+            assert trips(engine) - before == (1 if engine.dialect.pipelines_begin else 2)
+            await connection.execute(table.insert(), [{"id": 2, "name": "b"}])
+            await connection.commit()
+            assert await connection.scalar(select(table.c.name).where(table.c.id == 2)) == "b"
+            assert (await connection.scalars(select(table.c.id).order_by(table.c.id))).all() == [
+                1,
+                2,
+            ]
+            stream = await connection.stream(select(table.c.name).order_by(table.c.id))
+            assert [row[0] async for row in stream] == ["a", "b"]
+            await connection.execute(table.insert(), {"id": 3, "name": "rolled back"})
+            await connection.rollback()
+            async with connection.begin():
+                async with connection.begin_nested() as savepoint:
+                    await connection.execute(table.insert(), {"id": 4, "name": "undone"})
+                    await savepoint.rollback()
+                async with connection.begin_nested():
+                    await connection.execute(table.insert(), {"id": 5, "name": "released"})
+            ids = (await connection.scalars(select(table.c.id).order_by(table.c.id))).all()
+            assert ids == [1, 2, 5]
+            assert threads.calls == 0
+            # The control: run_sync goes through a worker thread, and the counter sees it.
+            await connection.run_sync(lambda sync: sync.execute(text("SELECT 1")))
+            assert threads.calls == 1
+
+    run(async_url, body)
+
+
+def test_driver_errors_on_the_loop_are_translated_and_the_connection_recovers(
+    async_url: URL,
+) -> None:
+    """A failing statement run on the loop raises corral's IntegrityError; after a
+    rollback the same connection runs statements again."""
+
+    async def body(engine: AsyncEngine) -> None:
+        table = Parent.__table__
+        async with engine.connect() as connection:
+            threads = counted(engine)
+            await connection.execute(table.insert(), {"id": 1, "name": "a"})
+            with pytest.raises(exc.IntegrityError) as caught:
+                await connection.execute(table.insert(), {"id": 1, "name": "again"})
+            assert "INSERT INTO async_parent" in str(caught.value)
+            await connection.rollback()
+            assert await connection.scalar(select(table.c.id)) is None
+            assert threads.calls == 0
+
+    run(async_url, body)
+
+
+def test_session_get_select_and_commit_run_on_the_loop(async_url: URL) -> None:
+    """get, get_one, execute/scalars of ORM and Core selects, commit and rollback use no
+    worker thread; a selectinload's follow-up SELECT is loaded in one."""
+
+    async def body(engine: AsyncEngine) -> None:
+        await seed(engine)
+        threads = counted(engine)
+        maker = async_sessionmaker(engine, expire_on_commit=False)
+        async with maker() as session:
+            parent = await session.get(Parent, 1)
+            assert parent is not None and parent.name == "a"
+            assert await session.get(Parent, 99) is None
+            assert (await session.get_one(Parent, 2)).name == "b"
+            names = (await session.scalars(select(Parent.name).order_by(Parent.id))).all()
+            assert names == ["a", "b"]
+            parents = (await session.scalars(select(Parent).order_by(Parent.id))).all()
+            assert parents[0] is parent
+            assert await session.scalar(text("SELECT 1")) == 1  # not a select: falls back
+            fallbacks = threads.calls
+            await session.commit()
+            await session.rollback()
+            assert threads.calls == fallbacks == 1
+            loaded = await session.scalars(select(Parent).options(selectinload(Parent.children)))
+            assert sorted(len(p.children) for p in loaded) == [0, 2]
+            assert threads.calls == fallbacks + 1  # the selectin load, in a worker thread
+
+    run(async_url, body)
+
+
+def test_session_work_the_loop_cannot_do_falls_back_to_a_worker_thread(async_url: URL) -> None:
+    """A flush, and any call of a session with event listeners, runs in a worker thread,
+    with the same results."""
+
+    async def body(engine: AsyncEngine) -> None:
+        await seed(engine)
+        threads = counted(engine)
+        async with AsyncSession(engine) as session:
+            parent = await session.get_one(Parent, 1)
+            parent.name = "renamed"
+            await session.commit()  # flushes first
+            assert threads.calls == 1
+        seen: list[str] = []
+        async with AsyncSession(engine) as session:
+            event.listen(session.sync_session, "after_begin", lambda *args: seen.append("begin"))
+            assert (await session.get_one(Parent, 1)).name == "renamed"
+            await session.commit()
+            assert seen == ["begin"]
+            assert threads.calls == 3
+
+    run(async_url, body)
+
+
+@pytest.mark.parametrize("work", ["get", "select", "commit", "connection"])
+def test_cancellation_at_every_await_of_a_call_on_the_loop(async_url: URL, work: str) -> None:
+    """Cancelling a task after 0, 1, 2... (then ever more) loop iterations of a call run on
+    the loop: the connection always goes back to the pool, and nothing half-done stays."""
+
+    async def one(engine: AsyncEngine) -> None:
+        if work == "connection":
+            async with engine.connect() as connection:
+                await connection.execute(Parent.__table__.insert(), {"id": 50, "name": "c"})
+                await connection.commit()
+            return
+        async with AsyncSession(engine) as session:
+            if work == "get":
+                await session.get(Parent, 1)
+            elif work == "select":
+                await session.scalars(select(Parent).order_by(Parent.id))
+            else:
+                await session.get(Parent, 1)
+                await session.commit()
+
+    async def body(engine: AsyncEngine) -> int:
+        await seed(engine)
+        threads = counted(engine)
+        cancelled = 0
+        steps = 0
+        while steps < 5000:
+            task = asyncio.create_task(one(engine))
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            if task.done():
+                break
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                cancelled += 1
+            assert engine.pool.checkedout() == 0, f"leaked after {steps} steps"
+            async with engine.connect() as connection:
+                await connection.execute(Parent.__table__.delete().where(Parent.id == 50))
+                await connection.commit()
+            steps = steps + 1 if steps < 20 else steps * 5 // 4
+        else:
+            pytest.fail("the call never finished within 5000 loop iterations")
+        await task
+        assert threads.calls == 0
+        return cancelled
+
+    before = server_connections(async_url)
+    cancelled = run(async_url, body, pool_size=2, max_overflow=0)
+    assert cancelled >= 2  # cancelled at the checkout and during a driver call, at least
+    assert server_connections(async_url, before) == before
