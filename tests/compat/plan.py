@@ -98,4 +98,12 @@ EXAMPLES: tuple[Example, ...] = (
         "materialized_paths/materialized_paths.py",
         postgresql_url="postgresql+psycopg2://scott:tiger@localhost/test",
     ),
+    # asyncio: run on psycopg's async connection (the URL is replaced by a psycopg one).
+    # async_orm, async_orm_writeonly and gather_orm_statements print timestamps or rows
+    # picked at random, so two runs never print the same; they are compared by hand.
+    Example("asyncio/basic.py", postgresql_url="postgresql+asyncpg://scott:tiger@localhost/test"),
+    Example(
+        "asyncio/greenlet_orm.py",
+        postgresql_url="postgresql+asyncpg://scott:tiger@localhost/test",
+    ),
 )

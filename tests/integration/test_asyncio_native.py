@@ -208,3 +208,34 @@ def test_cancellation_at_every_await_of_a_call_on_the_loop(async_url: URL, work:
     cancelled = run(async_url, body, pool_size=2, max_overflow=0)
     assert cancelled >= 2  # cancelled at the checkout and during a driver call, at least
     assert server_connections(async_url, before) == before
+
+
+def test_frozen_results_of_other_sessions_merge_into_one(async_url: URL) -> None:
+    """As SQLAlchemy's gather_orm_statements example: statements run concurrently in
+    their own sessions, their frozen results merged into one session without loading."""
+    from corral.orm import merge_frozen_result
+
+    async def body(engine: AsyncEngine) -> None:
+        await seed(engine)
+        maker = async_sessionmaker(engine, expire_on_commit=False)
+
+        async def out_of_band(statement: Any) -> Any:
+            async with maker() as session:
+                return (await session.execute(statement)).freeze()
+
+        statements = [select(Parent).where(Parent.id == i) for i in (2, 1, 2)]
+        frozen = await asyncio.gather(*(out_of_band(s) for s in statements))
+        async with maker() as session:
+            before = trips(engine)
+            merged = [
+                (await session.run_sync(merge_frozen_result, s, f, load=False))()
+                for s, f in zip(statements, frozen, strict=True)
+            ]
+            assert trips(engine) == before  # load=False: nothing read
+            rows = [result.scalars().one() for result in merged]
+            assert [p.name for p in rows] == ["b", "a", "b"]
+            assert rows[0] is rows[2] and rows[0] in session and rows[0] not in session.dirty
+            again = await (await session.stream(select(Parent).order_by(Parent.id))).freeze()
+            assert [p.id for p in again().scalars()] == [1, 2]
+
+    run(async_url, body)

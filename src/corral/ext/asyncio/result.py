@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
 
-from corral.engine.result import MappingResult, Result, ScalarResult
+from corral.engine.result import FrozenResult, MappingResult, Result, ScalarResult
 
 T = TypeVar("T")
 R = TypeVar("R", Result, ScalarResult, MappingResult)
@@ -98,6 +98,10 @@ class AsyncResult(_AsyncView[Result]):
 
     async def scalar(self) -> Any:
         return self._result.scalar()
+
+    async def freeze(self) -> FrozenResult:
+        """The remaining rows, kept (``Result.freeze()``)."""
+        return self._result.freeze()
 
     async def scalar_one(self) -> Any:
         return self._result.scalar_one()
