@@ -239,3 +239,42 @@ def test_frozen_results_of_other_sessions_merge_into_one(async_url: URL) -> None
             assert [p.id for p in again().scalars()] == [1, 2]
 
     run(async_url, body)
+
+
+def test_stream_reads_a_server_side_cursor_in_batches(async_url: URL) -> None:
+    """stream() fetches rows a batch at a time as they are read (fetchmany, partitions,
+    async for); the connection refuses other statements until the result ends or is
+    closed, and closing the connection closes an unread stream."""
+
+    async def body(engine: AsyncEngine) -> None:
+        table = Parent.__table__
+        async with engine.begin() as connection:
+            await connection.execute(
+                table.insert(), [{"id": i, "name": f"p{i}"} for i in range(1, 251)]
+            )
+        ordered = select(table.c.id).order_by(table.c.id)
+        async with engine.connect() as connection:
+            threads = counted(engine)
+            result = await connection.stream(
+                ordered.execution_options(stream_results=True, max_row_buffer=100)
+            )
+            stream = result._stream
+            assert stream is not None
+            assert [row[0] for row in await result.fetchmany(3)] == [1, 2, 3]
+            assert len(stream.buffer) == 97  # one batch of 100 fetched, not all 250 rows
+            with pytest.raises(exc.InvalidRequestError, match="reading a streamed result"):
+                await connection.execute(select(table.c.id))
+            sizes = [len(part) async for part in result.partitions(100)]
+            assert sizes == [100, 100, 47]
+            assert connection._streaming is None  # read to the end: statements again
+            scalars = await connection.stream_scalars(ordered)
+            seen = [value async for value in scalars]
+            assert seen == list(range(1, 251))
+            unread = await connection.stream(ordered)
+            assert await unread.first() == (1,)
+            assert connection._streaming is None  # first() closes the result
+            await connection.stream(ordered)  # left open: the connection's close ends it
+            assert threads.calls == 0
+        assert engine.pool.checkedout() == 0
+
+    run(async_url, body)

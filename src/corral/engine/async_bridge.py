@@ -71,12 +71,44 @@ class AsyncDriverConnection(ABC):
     def terminate(self) -> Any:
         """Close without waiting; may return an awaitable to finish the close on the loop."""
 
+    async def open_stream(self, sql: str, args: Any) -> AsyncDriverStream:
+        """The statement run on a cursor that reads its rows as they are fetched (a
+        server-side cursor where the database has one); inside a transaction."""
+        raise NotImplementedError
+
     async def ping(self) -> bool:
         try:
             await self.execute("SELECT 1", None, False)
         except Exception:
             return False
         return True
+
+
+class AsyncDriverStream(ABC):
+    """An open cursor of an asyncio driver whose rows are fetched a batch at a time."""
+
+    description: Sequence[tuple[Any, ...]] | None = None
+
+    @abstractmethod
+    async def fetchmany(self, size: int) -> list[Any]: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class CursorStream(AsyncDriverStream):
+    """A driver cursor with awaitable ``fetchmany`` and ``close`` (psycopg's named cursor,
+    aiomysql's unbuffered cursor, aiosqlite's cursor)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.description = cursor.description
+
+    async def fetchmany(self, size: int) -> list[Any]:
+        return list(await self.cursor.fetchmany(size))
+
+    async def close(self) -> None:
+        await self.cursor.close()
 
 
 def refuse_on_loop(what: str) -> None:

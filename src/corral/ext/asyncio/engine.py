@@ -18,9 +18,10 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
-from corral.engine import async_execute
+from corral.engine import async_execute, async_stream
 from corral.engine.async_bridge import BridgedCheckout, LoopPool
 from corral.engine.async_execute import finish
+from corral.engine.async_stream import StreamCursor
 from corral.engine.base import Connection
 from corral.engine.engine import Engine
 from corral.engine.result import Result, ScalarResult
@@ -170,6 +171,8 @@ class AsyncConnection:
         self.sync_engine = engine.sync_engine
         self.sync_connection: Connection | None = None
         self._guard = OneTaskGuard("AsyncConnection")
+        #: The streamed result being read: the connection takes no statement until it ends.
+        self._streaming: StreamCursor | None = None
 
     @property
     def dialect(self) -> Any:
@@ -220,7 +223,26 @@ class AsyncConnection:
             )
         return self.sync_connection
 
+    def _refuse_while_streaming(self) -> None:
+        if self._streaming is not None:
+            raise exc.InvalidRequestError(
+                "This AsyncConnection is reading a streamed result (stream() / "
+                "stream_scalars()) and takes no other statement until it ends: read the "
+                "result to the end or `await result.close()` first, or run the statement on "
+                "another connection"
+            )
+
+    async def _end_stream(self) -> None:
+        """Close the streamed result being read, if any (before commit, rollback, close)."""
+        stream = self._streaming
+        if stream is not None:
+            await stream.end()
+
+    def _stream_ended(self) -> None:
+        self._streaming = None
+
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        self._refuse_while_streaming()
         connection = self._sync()
 
         def after_cancel() -> None:
@@ -234,6 +256,7 @@ class AsyncConnection:
         """Await a call run on the loop (``async_execute``); cancelled, the connection is
         rolled back and given back before the ``CancelledError`` goes on."""
         with self._guard:
+            self._refuse_while_streaming()
             try:
                 return await call()
             except asyncio.CancelledError:
@@ -243,6 +266,7 @@ class AsyncConnection:
     async def _control(self, step: Callable[[], T], *, commit: bool = False) -> T:
         """A transaction-control call: on the loop when the connection allows it."""
         connection = self._sync()
+        await self._end_stream()
         if async_execute.native(connection):
             return await self._native(
                 lambda: async_execute.control(connection, step, commit=commit)
@@ -262,6 +286,7 @@ class AsyncConnection:
         connection = self.sync_connection
         if connection is None or connection.closed:
             return
+        await self._end_stream()
         checkout = connection._pooled
         if connection._isolation_override is None and isinstance(checkout, BridgedCheckout):
             # Bookkeeping, then the pool's rollback on the loop: no worker thread needed.
@@ -273,6 +298,8 @@ class AsyncConnection:
         await self.engine._run(connection.close)
 
     async def invalidate(self, exception: BaseException | None = None) -> None:
+        with contextlib.suppress(Exception):  # the connection is dropped anyway
+            await self._end_stream()
         await self._run(self._sync().invalidate, exception)
 
     async def execute(
@@ -309,10 +336,28 @@ class AsyncConnection:
         return result.scalars()
 
     async def stream(
-        self, statement: Any, parameters: Mapping[str, Any] | None = None
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
     ) -> AsyncResult:
-        """The statement's result to read with ``async for`` / ``await result.fetchmany()``."""
-        return AsyncResult(await self.execute(statement, parameters))
+        """The statement's rows read from a server-side cursor as the result is read (``async
+        for``, ``fetchmany``, ``partitions``); the connection takes no other statement until
+        the result ends or is closed."""
+        connection = self._sync()
+        if execution_options is None and async_execute.native(connection):
+            opened = await self._native(
+                lambda: async_stream.open_stream(connection, statement, parameters)
+            )
+            if opened is not None:
+                result, cursor = opened
+                self._streaming = cursor
+                cursor.on_end = self._stream_ended
+                return AsyncResult(result, cursor)
+        return AsyncResult(
+            await self.execute(statement, parameters, execution_options=execution_options)
+        )
 
     async def stream_scalars(
         self, statement: Any, parameters: Mapping[str, Any] | None = None
