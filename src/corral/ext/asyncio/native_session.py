@@ -7,12 +7,12 @@ of ``commit()`` / ``rollback()``. Only the driver calls differ: awaited through
 ``corral.engine.async_execute``.
 
 A call falls back to the thread bridge (``runner.py``; each function here returns
-``NOT_NATIVE`` before doing anything) when: the session has event listeners (sync
-code that may query), several binds, an isolation level, two-phase commit or a
-deadline; it is bound to an ``AsyncConnection``; there are changes to flush first;
-the statement is a DML or ``from_statement()`` one, or asks for streaming; or its
-rows load more by SELECT (``selectinload``: the rows are fetched on the loop, and
-the loading then runs in a worker thread).
+``NOT_NATIVE`` before running any statement) when: the session has event listeners
+(sync code that may query), several binds, an isolation level, two-phase commit or
+a deadline; it is bound to an ``AsyncConnection``; there are changes to flush
+first; the statement is a DML or ``from_statement()`` one, or asks for streaming or
+``yield_per``. When the rows load more by SELECT (``selectinload``), they are
+fetched on the loop and the loading runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -115,8 +115,8 @@ async def execute(
     if bind_arguments or not ready(session) or not isinstance(statement, Select):
         return NOT_NATIVE
     options = execute_options(statement, execution_options, None)
-    if any(key in STREAMING_OPTIONS for key in options):
-        return NOT_NATIVE
+    if "yield_per" in options or any(key in STREAMING_OPTIONS for key in options):
+        return NOT_NATIVE  # objects built batch by batch as read: their loads may query
     if options.get("autoflush", True) and sync.autoflush and not _nothing_to_flush(sync):
         return NOT_NATIVE
     if statement._with_options:  # with_loader_criteria() conditions join the WHERE
