@@ -278,3 +278,32 @@ def test_stream_reads_a_server_side_cursor_in_batches(async_url: URL) -> None:
         assert engine.pool.checkedout() == 0
 
     run(async_url, body)
+
+
+def test_session_savepoints_run_on_the_loop(async_url: URL) -> None:
+    """begin_nested() and the savepoint's rollback and release run on the loop when
+    nothing is to be flushed; a flush inside one falls back and is undone with it."""
+
+    async def body(engine: AsyncEngine) -> None:
+        await seed(engine)
+        threads = counted(engine)
+        async with AsyncSession(engine) as session:
+            await session.get_one(Parent, 1)
+            async with session.begin_nested() as savepoint:
+                await session.get_one(Parent, 2)
+                await savepoint.rollback()
+            async with session.begin_nested():
+                pass
+            assert threads.calls == 0
+            async with session.begin_nested() as savepoint:
+                session.add(Parent(id=9, name="undone"))
+                await session.flush()  # a worker thread
+                await savepoint.rollback()
+            assert threads.calls == 1
+            await session.commit()
+            assert threads.calls == 1
+        async with engine.connect() as connection:
+            ids = (await connection.scalars(select(Parent.id).order_by(Parent.id))).all()
+        assert ids == [1, 2]
+
+    run(async_url, body)

@@ -157,3 +157,12 @@ async def end_transaction(
         return True
     await async_execute.control(connection, step, commit=commit)
     return True
+
+
+async def begin_nested(session: AsyncSession) -> Any:
+    """``Session.begin_nested()`` on the loop (SAVEPOINT awaited), or ``NOT_NATIVE``."""
+    sync = session.sync_session
+    if not ready(session) or not _nothing_to_flush(sync):
+        return NOT_NATIVE
+    connection = await connection_for(session)
+    return await async_execute.control(connection, sync.begin_nested)

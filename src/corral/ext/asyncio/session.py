@@ -237,6 +237,12 @@ class AsyncSession:
         ):
             await self._run(step)
 
+    async def _begin_nested(self) -> Any:
+        nested = await self._native(lambda: native_session.begin_nested(self))
+        if nested is native_session.NOT_NATIVE:
+            return await self._run(self.sync_session.begin_nested)
+        return nested
+
     async def commit(self) -> None:
         await self._end(self.sync_session.commit, commit=True)
 
@@ -411,7 +417,7 @@ class AsyncSessionTransaction(AsyncTransactionBase):
     async def start(self) -> AsyncSessionTransaction:
         sync = self.session.sync_session
         if self.nested:
-            self.sync_transaction = await self.session._run(sync.begin_nested)
+            self.sync_transaction = await self.session._begin_nested()
         else:
             self.sync_transaction = sync.begin()  # no I/O: the connection comes on first use
         return self
