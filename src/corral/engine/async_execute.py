@@ -94,13 +94,19 @@ async def execute(
     if not native(connection):
         return None
     call = compile_call(connection, statement, parameters)
-    if call.buffer is not None or (call.many and wants_rows_per_set(call.compiled)):
+    if call.buffer is not None or (call.many and _batched_by_the_engine(call.compiled)):
         return None
     compiled = call.compiled
     cursor = await cursor_execute(
         connection, compiled.sql, call.args, call.many, call.write_lock, compiled.kind
     )
     return result_of(connection, call, cursor)
+
+
+def _batched_by_the_engine(compiled: Any) -> bool:
+    """An executemany the sync engine splits into statements of its own (RETURNING rows
+    per parameter set, or multi-row VALUES batches): run through the thread bridge."""
+    return wants_rows_per_set(compiled) or getattr(compiled, "many_values", None) is not None
 
 
 async def cursor_execute(
