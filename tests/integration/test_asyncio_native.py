@@ -307,3 +307,38 @@ def test_session_savepoints_run_on_the_loop(async_url: URL) -> None:
         assert ids == [1, 2]
 
     run(async_url, body)
+
+
+def test_session_stream_builds_objects_a_batch_at_a_time(async_url: URL) -> None:
+    """AsyncSession.stream() of a select reads a server-side cursor and builds objects a
+    batch (yield_per) at a time; the session runs no other statement meanwhile, and a
+    select with eager loads is read in full first (the buffered way)."""
+
+    async def body(engine: AsyncEngine) -> None:
+        async with async_sessionmaker(engine).begin() as session:
+            session.add_all([Parent(id=i, name=f"p{i}") for i in range(1, 121)])
+        threads = counted(engine)
+        async with AsyncSession(engine) as session:
+            ordered = select(Parent).order_by(Parent.id).execution_options(yield_per=50)
+            result = await session.stream_scalars(ordered)
+            stream = result._stream
+            assert stream is not None
+            first = await result.fetchmany(2)
+            assert [p.id for p in first] == [1, 2]
+            assert len(session.identity_map) == 50  # one batch built, not all 120 rows
+            with pytest.raises(exc.InvalidRequestError, match="reading a streamed result"):
+                await session.get(Parent, 1)
+            sizes = [len(part) async for part in result.partitions(50)]
+            assert sizes == [50, 50, 18]
+            assert session._streaming is None
+            names = await session.stream(select(Parent.name).where(Parent.id < 3))
+            assert [row.name async for row in names] == ["p1", "p2"]
+            assert threads.calls == 0
+            eager = await session.stream(select(Parent).options(selectinload(Parent.children)))
+            assert len(await eager.all()) == 120
+            assert threads.calls == 1  # the selectin load
+            unread = await session.stream_scalars(ordered)
+            assert (await unread.fetchone()).id == 1
+        assert engine.pool.checkedout() == 0  # closing the session ended the stream
+
+    run(async_url, body)

@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from corral.engine import async_execute
+from corral.engine import async_execute, async_stream
+from corral.engine.async_stream import DEFAULT_BATCH
 from corral.engine.base import Connection
 from corral.engine.result import Result
 from corral.ext.asyncio.runner import run_in_worker, with_reserved
@@ -166,3 +167,36 @@ async def begin_nested(session: AsyncSession) -> Any:
         return NOT_NATIVE
     connection = await connection_for(session)
     return await async_execute.control(connection, sync.begin_nested)
+
+
+async def stream(
+    session: AsyncSession, statement: Any, params: Any = None, execution_options: Any = None
+) -> Any:
+    """``(Result, StreamCursor)``: a select's rows read from a server-side cursor, objects
+    built a batch at a time as they are read; or ``NOT_NATIVE`` (loads by a plan, among
+    the cases of ``execute()``)."""
+    sync = session.sync_session
+    if not ready(session) or not isinstance(statement, Select):
+        return NOT_NATIVE
+    options = execute_options(statement, execution_options, None)
+    if any(key in STREAMING_OPTIONS for key in options):
+        return NOT_NATIVE
+    if options.get("autoflush", True) and sync.autoflush and not _nothing_to_flush(sync):
+        return NOT_NATIVE
+    if statement._with_options:
+        statement = apply_criteria(statement)
+    mappers = mapped_entities(statement)
+    batch = options.get("yield_per") or DEFAULT_BATCH
+    if not loads_entities(statement, mappers):
+        connection = await connection_for(session)
+        opened = await async_stream.open_stream(connection, statement, params, batch)
+        return NOT_NATIVE if opened is None else opened
+    select = querying.prepare_orm_select(statement, options, mappers)
+    if select.plan is not None:  # eager loads, several entities: the buffered way
+        return NOT_NATIVE
+    connection = await connection_for(session)
+    opened = await async_stream.open_stream(connection, select.executed, params, batch)
+    if opened is None:
+        return NOT_NATIVE
+    raw, cursor = opened
+    return querying.load_orm_select_in_batches(sync, select, raw, batch), cursor

@@ -41,6 +41,8 @@ class _AsyncView(Generic[R]):
         if stream is not None:
             if self._result._seen is not None:
                 size = None  # unique(): a read may skip any number of duplicates
+            elif size is not None:
+                size = max(size, stream.batch)  # objects are built a whole batch at a time
             await stream.fill(size)
 
     async def _settled(self) -> None:

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from corral import exc
 from corral.engine.async_bridge import BridgedCheckout
 from corral.engine.async_execute import finish
+from corral.engine.async_stream import StreamCursor
 from corral.engine.result import Result, ScalarResult
 from corral.ext.asyncio import native_session
 from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine, AsyncTransactionBase
@@ -114,6 +115,8 @@ class AsyncSession:
             bind if isinstance(bind, AsyncEngine) else bind.engine if bind is not None else None
         )
         self._guard = OneTaskGuard("AsyncSession")
+        #: The streamed result being read: the session runs no statement until it ends.
+        self._streaming: StreamCursor | None = None
 
     # -- running sync calls ------------------------------------------------
 
@@ -122,7 +125,25 @@ class AsyncSession:
             return None
         return self.bind.pool
 
+    def _refuse_while_streaming(self) -> None:
+        if self._streaming is not None:
+            raise exc.InvalidRequestError(
+                "This AsyncSession is reading a streamed result (stream() / "
+                "stream_scalars()) and runs no other statement until it ends: read the "
+                "result to the end or `await result.close()` first, or use another session"
+            )
+
+    async def _end_stream(self) -> None:
+        """Close the streamed result being read, if any (before commit, rollback, close)."""
+        stream = self._streaming
+        if stream is not None:
+            await stream.end()
+
+    def _stream_ended(self) -> None:
+        self._streaming = None
+
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        self._refuse_while_streaming()
         with self._guard:
             engine = self._async_engine
             return await run_in_worker(
@@ -142,6 +163,7 @@ class AsyncSession:
         """Await a call run on the loop (``native_session``); cancelled, the session is
         rolled back (its connection given back) before the ``CancelledError`` goes on."""
         with self._guard:
+            self._refuse_while_streaming()
             try:
                 return await call()
             except asyncio.CancelledError:
@@ -150,6 +172,7 @@ class AsyncSession:
                 raise
 
     async def _roll_back_after_cancel(self) -> None:
+        await self._end_stream()
         rollback = self.sync_session.rollback
         if not await native_session.end_transaction(self, rollback, commit=False):
             loop = asyncio.get_running_loop()
@@ -218,9 +241,24 @@ class AsyncSession:
             )
         return found
 
-    async def stream(self, statement: Any, params: Any = None, **kw: Any) -> AsyncResult:
-        """The result to read with ``async for`` (its rows are read before it is returned)."""
-        return AsyncResult(await self.execute(statement, params, **kw))
+    async def stream(
+        self, statement: Any, params: Any = None, *, execution_options: Any = None, **kw: Any
+    ) -> AsyncResult:
+        """The result to read with ``async for``: a select without eager loads reads a
+        server-side cursor (objects built a batch at a time), and the session runs no other
+        statement until it ends; otherwise its rows are read before it is returned."""
+        if not kw:
+            opened = await self._native(
+                lambda: native_session.stream(self, statement, params, execution_options)
+            )
+            if opened is not native_session.NOT_NATIVE:
+                result, cursor = opened
+                self._streaming = cursor
+                cursor.on_end = self._stream_ended
+                return AsyncResult(result, cursor)
+        return AsyncResult(
+            await self.execute(statement, params, execution_options=execution_options, **kw)
+        )
 
     async def stream_scalars(
         self, statement: Any, params: Any = None, **kw: Any
@@ -232,6 +270,7 @@ class AsyncSession:
 
     async def _end(self, step: Callable[[], object], *, commit: bool) -> None:
         """Commit or roll back: on the loop when possible, else in a worker thread."""
+        await self._end_stream()
         if not await self._native(
             lambda: native_session.end_transaction(self, step, commit=commit)
         ):
@@ -251,6 +290,7 @@ class AsyncSession:
 
     async def close(self) -> None:
         """Roll back, give the connection back, expunge every object (the session stays usable)."""
+        await self._end_stream()
         sync = self.sync_session
         connection = sync._connection
         if connection is None and sync._transaction is None:

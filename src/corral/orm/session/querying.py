@@ -249,6 +249,16 @@ def load_orm_select(session: Session, select: OrmSelect, result: Result, params:
     return loaded
 
 
+def load_orm_select_in_batches(
+    session: Session, select: OrmSelect, result: Result, size: int
+) -> Result:
+    """The objects of an ORM select's rows, built ``size`` rows at a time as the returned
+    Result is read (``yield_per``; a streamed result's rows)."""
+    statement = select.statement
+    overwrite = bool(select.options.get("populate_existing")) or statement._for_update is not None
+    return _in_batches(session, statement, select.mappers, select.plan, result, overwrite, size)
+
+
 def _in_batches(
     session: Session,
     statement: Select,
