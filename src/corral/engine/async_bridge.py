@@ -88,6 +88,10 @@ class AsyncDriverStream(ABC):
     """An open cursor of an asyncio driver whose rows are fetched a batch at a time."""
 
     description: Sequence[tuple[Any, ...]] | None = None
+    #: The connection can run no other statement until this cursor is read or closed
+    #: (an unbuffered MySQL result); a server-side cursor of PostgreSQL, or SQLite's,
+    #: lets other statements run meanwhile.
+    exclusive = False
 
     @abstractmethod
     async def fetchmany(self, size: int) -> list[Any]: ...
@@ -100,9 +104,10 @@ class CursorStream(AsyncDriverStream):
     """A driver cursor with awaitable ``fetchmany`` and ``close`` (psycopg's named cursor,
     aiomysql's unbuffered cursor, aiosqlite's cursor)."""
 
-    def __init__(self, cursor: Any) -> None:
+    def __init__(self, cursor: Any, *, exclusive: bool = False) -> None:
         self.cursor = cursor
         self.description = cursor.description
+        self.exclusive = exclusive
 
     async def fetchmany(self, size: int) -> list[Any]:
         return list(await self.cursor.fetchmany(size))

@@ -5,8 +5,8 @@ The Result is the sync engine's (``compiled_call.result_of``): it reads a
 ``StreamCursor`` whose buffer the async result fills before each read, by
 awaiting the driver. A short read reaches the Result only at the true end of the
 rows, so the Result's own bookkeeping (closing when exhausted) holds as is. The
-connection stays checked out, and refuses other statements, until the stream ends
-or is closed.
+connection stays checked out until the stream ends or is closed; where the driver
+cannot run another statement meanwhile (MySQL's unbuffered result), it refuses them.
 """
 
 from __future__ import annotations
@@ -39,13 +39,15 @@ class StreamCursor:
     ) -> None:
         self.stream: AsyncDriverStream | None = stream
         self.description = stream.description
+        #: The connection runs no other statement until this stream ends (driver's say).
+        self.exclusive = stream.exclusive
         self.rowcount = -1
         self.batch = batch
         self.buffer: list[Any] = []
         #: Every row was fetched from the driver.
         self.exhausted = False
-        #: Called once, when the stream ends (the connection takes statements again).
-        self.on_end: Callable[[], None] | None = None
+        #: Called once with this cursor when the stream ends.
+        self.on_end: Callable[[StreamCursor], None] | None = None
         self._on_error = on_error
 
     # -- read by the sync Result ------------------------------------------------
@@ -94,7 +96,7 @@ class StreamCursor:
         finally:
             on_end, self.on_end = self.on_end, None
             if on_end is not None:
-                on_end()
+                on_end(self)
 
 
 async def open_stream(

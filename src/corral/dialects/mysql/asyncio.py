@@ -52,7 +52,7 @@ class AiomysqlConnection(AsyncDriverConnection):
         except BaseException:
             await cursor.close()
             raise
-        return CursorStream(cursor)
+        return CursorStream(cursor, exclusive=True)
 
     async def commit(self) -> None:
         await self.raw.commit()

@@ -171,8 +171,8 @@ class AsyncConnection:
         self.sync_engine = engine.sync_engine
         self.sync_connection: Connection | None = None
         self._guard = OneTaskGuard("AsyncConnection")
-        #: The streamed result being read: the connection takes no statement until it ends.
-        self._streaming: StreamCursor | None = None
+        #: The streamed results being read (closed before a commit, rollback or close).
+        self._streams: set[StreamCursor] = set()
 
     @property
     def dialect(self) -> Any:
@@ -224,22 +224,21 @@ class AsyncConnection:
         return self.sync_connection
 
     def _refuse_while_streaming(self) -> None:
-        if self._streaming is not None:
+        if any(stream.exclusive for stream in self._streams):
             raise exc.InvalidRequestError(
-                "This AsyncConnection is reading a streamed result (stream() / "
-                "stream_scalars()) and takes no other statement until it ends: read the "
+                "This AsyncConnection is reading a streamed result (stream() / stream_scalars()) "
+                "from a driver that runs no other statement until it is read: read the "
                 "result to the end or `await result.close()` first, or run the statement on "
                 "another connection"
             )
 
     async def _end_stream(self) -> None:
-        """Close the streamed result being read, if any (before commit, rollback, close)."""
-        stream = self._streaming
-        if stream is not None:
+        """Close the streamed results being read (before commit, rollback, close)."""
+        for stream in list(self._streams):
             await stream.end()
 
-    def _stream_ended(self) -> None:
-        self._streaming = None
+    def _stream_ended(self, stream: StreamCursor) -> None:
+        self._streams.discard(stream)
 
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         self._refuse_while_streaming()
@@ -352,7 +351,7 @@ class AsyncConnection:
             )
             if opened is not None:
                 result, cursor = opened
-                self._streaming = cursor
+                self._streams.add(cursor)
                 cursor.on_end = self._stream_ended
                 return AsyncResult(result, cursor)
         return AsyncResult(

@@ -115,8 +115,8 @@ class AsyncSession:
             bind if isinstance(bind, AsyncEngine) else bind.engine if bind is not None else None
         )
         self._guard = OneTaskGuard("AsyncSession")
-        #: The streamed result being read: the session runs no statement until it ends.
-        self._streaming: StreamCursor | None = None
+        #: The streamed results being read (closed before a commit, rollback or close).
+        self._streams: set[StreamCursor] = set()
 
     # -- running sync calls ------------------------------------------------
 
@@ -126,21 +126,20 @@ class AsyncSession:
         return self.bind.pool
 
     def _refuse_while_streaming(self) -> None:
-        if self._streaming is not None:
+        if any(stream.exclusive for stream in self._streams):
             raise exc.InvalidRequestError(
-                "This AsyncSession is reading a streamed result (stream() / "
-                "stream_scalars()) and runs no other statement until it ends: read the "
+                "This AsyncSession is reading a streamed result (stream() / stream_scalars()) "
+                "from a driver that runs no other statement until it is read: read the "
                 "result to the end or `await result.close()` first, or use another session"
             )
 
     async def _end_stream(self) -> None:
-        """Close the streamed result being read, if any (before commit, rollback, close)."""
-        stream = self._streaming
-        if stream is not None:
+        """Close the streamed results being read (before commit, rollback, close)."""
+        for stream in list(self._streams):
             await stream.end()
 
-    def _stream_ended(self) -> None:
-        self._streaming = None
+    def _stream_ended(self, stream: StreamCursor) -> None:
+        self._streams.discard(stream)
 
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         self._refuse_while_streaming()
@@ -253,7 +252,7 @@ class AsyncSession:
             )
             if opened is not native_session.NOT_NATIVE:
                 result, cursor = opened
-                self._streaming = cursor
+                self._streams.add(cursor)
                 cursor.on_end = self._stream_ended
                 return AsyncResult(result, cursor)
         return AsyncResult(
