@@ -65,6 +65,15 @@ def native(connection: Connection) -> bool:
     )
 
 
+async def deliver_pending_cancel() -> None:
+    """Let a cancellation already asked of this task land here, before a call starts:
+    a call run on the loop may do all its work before its first real suspension, so
+    a task cancelled before the call would otherwise see it through."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        await asyncio.sleep(0)
+
+
 async def finish(awaitable: Awaitable[T]) -> T:
     """Await ``awaitable`` to its end even if the calling task is cancelled meanwhile
     (then raise ``CancelledError`` after it finished)."""

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from corral import exc
 from corral.engine import async_execute, async_stream
 from corral.engine.async_bridge import BridgedCheckout, LoopPool
-from corral.engine.async_execute import finish
+from corral.engine.async_execute import deliver_pending_cancel, finish
 from corral.engine.async_stream import StreamCursor
 from corral.engine.base import Connection
 from corral.engine.engine import Engine
@@ -257,6 +257,7 @@ class AsyncConnection:
         with self._guard:
             self._refuse_while_streaming()
             try:
+                await deliver_pending_cancel()
                 return await call()
             except asyncio.CancelledError:
                 await finish(_roll_back_and_close(self._sync()))

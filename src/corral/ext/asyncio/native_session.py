@@ -7,17 +7,20 @@ of ``commit()`` / ``rollback()``. Only the driver calls differ: awaited through
 ``corral.engine.async_execute``.
 
 A call falls back to the thread bridge (``runner.py``; each function here returns
-``NOT_NATIVE`` before running any statement) when: the session has event listeners
-(sync code that may query), several binds, an isolation level, two-phase commit or
-a deadline; it is bound to an ``AsyncConnection``; there are changes to flush
-first; the statement is a DML or ``from_statement()`` one, or asks for streaming or
-``yield_per``. When the rows load more by SELECT (``selectinload``), they are
-fetched on the loop and the loading runs in a worker thread.
+``NOT_NATIVE`` or False before running any statement) when: the session has event
+listeners (sync code that may query), several binds, an isolation level, two-phase
+commit or a deadline; it is bound to an ``AsyncConnection``; there are changes to
+flush first that ``flush()`` below cannot write on the loop; the statement is a DML
+or ``from_statement()`` one, or asks for streaming or ``yield_per``. When the rows
+load more by SELECT (``selectinload``), they are fetched on the loop and the loading
+runs in a worker thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from corral.engine import async_execute, async_stream
@@ -27,8 +30,12 @@ from corral.engine.result import Result
 from corral.ext.asyncio.runner import run_in_worker, with_reserved
 from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.loading.loader_criteria import apply_criteria
-from corral.orm.session import querying
+from corral.orm.mapping import properties
+from corral.orm.session import flush_events, flushing, querying
+from corral.orm.session.large_sessions import check_size
 from corral.orm.session.options import execute_options
+from corral.orm.unit_of_work.execute import step_statements
+from corral.orm.unit_of_work.plan import FlushPlan, plan_flush
 from corral.sql.execution_options import STREAMING_OPTIONS
 from corral.sql.selectable import Select
 
@@ -64,10 +71,6 @@ def ready(session: AsyncSession) -> bool:
     return connection is None or async_execute.native(connection)
 
 
-def _nothing_to_flush(sync: Session) -> bool:
-    return not (sync._new or sync._deleted or sync._modified)
-
-
 async def connection_for(session: AsyncSession) -> Connection:
     """The session's connection in its transaction, checked out on the loop if needed."""
     sync = session.sync_session
@@ -92,7 +95,7 @@ async def get(
     obj, load = querying.plan_get(sync, entity, ident, with_for_update, populate_existing)
     if load is None:
         return obj
-    if not load.plain or (sync.autoflush and not _nothing_to_flush(sync)):
+    if not load.plain or not await autoflush(session):
         return NOT_NATIVE
     connection = await connection_for(session)
     result = await async_execute.execute(connection, load.statement, load.params)
@@ -118,7 +121,7 @@ async def execute(
     options = execute_options(statement, execution_options, None)
     if "yield_per" in options or any(key in STREAMING_OPTIONS for key in options):
         return NOT_NATIVE  # objects built batch by batch as read: their loads may query
-    if options.get("autoflush", True) and sync.autoflush and not _nothing_to_flush(sync):
+    if options.get("autoflush", True) and not await autoflush(session):
         return NOT_NATIVE
     if statement._with_options:  # with_loader_criteria() conditions join the WHERE
         statement = apply_criteria(statement)
@@ -150,7 +153,7 @@ async def end_transaction(
     """``step`` (the session's or one of its transactions' commit / rollback) on the loop;
     False when it needs the thread bridge (nothing was done then)."""
     sync = session.sync_session
-    if not ready(session) or (commit and not _nothing_to_flush(sync)):
+    if not ready(session) or (commit and not await flush(session)):
         return False
     connection = sync._connection
     if connection is None:
@@ -163,7 +166,7 @@ async def end_transaction(
 async def begin_nested(session: AsyncSession) -> Any:
     """``Session.begin_nested()`` on the loop (SAVEPOINT awaited), or ``NOT_NATIVE``."""
     sync = session.sync_session
-    if not ready(session) or not _nothing_to_flush(sync):
+    if not ready(session) or not await flush(session):
         return NOT_NATIVE
     connection = await connection_for(session)
     return await async_execute.control(connection, sync.begin_nested)
@@ -181,7 +184,7 @@ async def stream(
     options = execute_options(statement, execution_options, None)
     if any(key in STREAMING_OPTIONS for key in options):
         return NOT_NATIVE
-    if options.get("autoflush", True) and sync.autoflush and not _nothing_to_flush(sync):
+    if options.get("autoflush", True) and not await autoflush(session):
         return NOT_NATIVE
     if statement._with_options:
         statement = apply_criteria(statement)
@@ -200,3 +203,86 @@ async def stream(
         return NOT_NATIVE
     raw, cursor = opened
     return querying.load_orm_select_in_batches(sync, select, raw, batch), cursor
+
+
+# -- flush ---------------------------------------------------------------------------
+#
+# The plan (``plan_flush``), what each step sends and does with the results
+# (``unit_of_work.execute.step_statements``), and the bookkeeping after
+# (``flushing._finalize_flush``) or after a failure (``flushing._fail_flush``, its
+# ROLLBACK awaited) are the sync Session's own. This covers the batched flush of
+# classes without relationships, inheritance or a version counter, when no listener
+# waits on the flush; any other flush runs in a worker thread.
+
+
+def pending(session: AsyncSession) -> bool:
+    """Whether the session holds changes a flush would write."""
+    sync = session.sync_session
+    return bool(sync._new or sync._deleted or sync._modified)
+
+
+async def flush(session: AsyncSession) -> bool:
+    """Flush the session's changes on the loop; False when it needs the worker thread."""
+    sync = session.sync_session
+    if not ready(session) or sync._flushing:
+        return False
+    if not pending(session):
+        return True
+    new = list(sync._new.values())
+    deleted = list(sync._deleted.values())
+    dirty: list[object] = sync.dirty
+    if not (new or deleted or dirty):
+        return True
+    if properties.PENDING:
+        return False
+    classes: set[Any] = {type(o) for o in (*new, *dirty, *deleted)}
+    for cls in classes:
+        mapper = cls.__mapper__
+        if mapper.relationships or mapper.inheritance is not None or mapper.version_id_key:
+            return False
+    if flush_events.listening(sync, classes):
+        return False
+    transaction = sync._active_transaction()
+    sync.stats.flushes += 1
+    sync._flushing = True
+    try:
+        plan = plan_flush(new, dirty, deleted)
+        connection = await connection_for(session)
+        try:
+            await _run_plan(session, connection, plan)
+        except BaseException as error:
+            fail = partial(flushing._fail_flush, sync, transaction, error)
+            with contextlib.suppress(Exception):  # the flush's error is the one to raise
+                await async_execute.control(connection, fail)
+            raise
+        flushing._finalize_flush(sync, transaction, plan, dirty)
+    finally:
+        sync._flushing = False
+    check_size(sync)
+    return True
+
+
+async def autoflush(session: AsyncSession) -> bool:
+    """The flush before a query or a commit, when the session autoflushes and has changes;
+    False when it needs the worker thread."""
+    sync = session.sync_session
+    if not sync.autoflush or sync._autoflush_suspended or not pending(session):
+        return True
+    return await flush(session)
+
+
+async def _run_plan(session: AsyncSession, connection: Connection, plan: FlushPlan) -> None:
+    dialect = connection.dialect
+    for step in plan.steps:
+        statements = step_statements(dialect, step)
+        result = None
+        while True:
+            try:
+                statement, params = statements.send(result)
+            except StopIteration:
+                break
+            result = await async_execute.execute(connection, statement, params)
+            if result is None:  # batched by the engine itself: through the worker thread
+                result = await run_in_worker(
+                    connection.execute, statement, params, executor=session._executor()
+                )

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from corral import exc
 from corral.engine.async_bridge import BridgedCheckout
-from corral.engine.async_execute import finish
+from corral.engine.async_execute import deliver_pending_cancel, finish
 from corral.engine.async_stream import StreamCursor
 from corral.engine.result import Result, ScalarResult
 from corral.ext.asyncio import native_session
@@ -164,6 +164,7 @@ class AsyncSession:
         with self._guard:
             self._refuse_while_streaming()
             try:
+                await deliver_pending_cancel()
                 return await call()
             except asyncio.CancelledError:
                 with contextlib.suppress(BaseException):
@@ -265,6 +266,8 @@ class AsyncSession:
         return (await self.stream(statement, params, **kw)).scalars()
 
     async def flush(self, objects: Iterable[object] | None = None) -> None:
+        if objects is None and await self._native(lambda: native_session.flush(self)):
+            return
         await self._run(self.sync_session.flush, objects)
 
     async def _end(self, step: Callable[[], object], *, commit: bool) -> None:
