@@ -272,9 +272,8 @@ async def autoflush(session: AsyncSession) -> bool:
 
 
 async def _run_plan(session: AsyncSession, connection: Connection, plan: FlushPlan) -> None:
-    dialect = connection.dialect
     for step in plan.steps:
-        statements = step_statements(dialect, step)
+        statements = step_statements(connection, step)
         result = None
         while True:
             try:

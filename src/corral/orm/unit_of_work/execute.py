@@ -32,7 +32,7 @@ def execute_step(connection: Any, step: Step) -> None:
     route = getattr(connection, "route", None)  # a Session over several databases
     if route is not None:
         connection = route(step.mapper)
-    statements = step_statements(connection.dialect, step)
+    statements = step_statements(connection, step)
     result = None
     while True:
         try:
@@ -42,10 +42,11 @@ def execute_step(connection: Any, step: Step) -> None:
         result = connection.execute(statement, params)
 
 
-def step_statements(dialect: Any, step: Step) -> Statements:
-    """The statements of one step, for ``dialect``; each one's Result is sent back."""
+def step_statements(connection: Any, step: Step) -> Statements:
+    """The statements of one step on ``connection`` (read for its dialect and options,
+    never executed on); each one's Result is sent back."""
     if step.kind is StepKind.INSERT:
-        yield from _insert(dialect, step)
+        yield from _insert(connection, step)
         return
     params: Any = step.params[0] if len(step.params) == 1 else step.params
     result = yield step.statement, params
@@ -77,7 +78,8 @@ def _check_rowcount(step: Step, rowcount: int) -> None:
     )
 
 
-def _insert(dialect: Any, step: Step) -> Statements:
+def _insert(connection: Any, step: Step) -> Statements:
+    dialect = connection.dialect
     mapper = step.mapper
     generated = step.generated_keys
     decided = [k for k in step.server_generated if k not in mapper.primary_key_attrs]
@@ -107,7 +109,7 @@ def _insert(dialect: Any, step: Step) -> Statements:
     strategy = dialect.features.bulk_insert_keys
     (key,) = generated
     if strategy == "sequence_prefetch":
-        yield from _prefetch_keys(dialect, step, key)
+        yield from _prefetch_keys(connection, step, key)
         yield insert(mapper.table), step.params
     elif strategy == "lastrowid_range":
         yield step.statement, step.params
@@ -117,10 +119,11 @@ def _insert(dialect: Any, step: Step) -> Statements:
         for offset, row in enumerate(step.params):
             row[key] = first + offset
     else:
-        yield from _insert_returning(dialect, step, key)
+        yield from _insert_returning(connection, step, key)
 
 
-def _prefetch_keys(dialect: Any, step: Step, key: str) -> Statements:
+def _prefetch_keys(connection: Any, step: Step, key: str) -> Statements:
+    dialect = connection.dialect
     column = step.mapper.columns_by_key[key]
     quote = dialect.statement_compiler(dialect).quote
     query = text(dialect.statement_compiler.sequence_prefetch_sql).bindparams(
@@ -131,7 +134,8 @@ def _prefetch_keys(dialect: Any, step: Step, key: str) -> Statements:
         row[key] = value
 
 
-def _insert_returning(dialect: Any, step: Step, key: str) -> Statements:
+def _insert_returning(connection: Any, step: Step, key: str) -> Statements:
+    dialect = connection.dialect
     mapper = step.mapper
     column = mapper.columns_by_key[key]
     width = max(1, len(step.params[0]))
