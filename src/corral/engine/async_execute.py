@@ -32,6 +32,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from corral import exc
+from corral.engine import insert_many
 from corral.engine.async_bridge import (
     RELEASE,
     BridgedCheckout,
@@ -103,19 +104,28 @@ async def execute(
     if not native(connection):
         return None
     call = compile_call(connection, statement, parameters)
-    if call.buffer is not None or (call.many and _batched_by_the_engine(call.compiled)):
+    if call.buffer is not None or (call.many and wants_rows_per_set(call.compiled)):
         return None
     compiled = call.compiled
+    if call.many and compiled.many_values is not None:
+        return await _insert_many(connection, compiled.many_values, call.args, call.write_lock)
     cursor = await cursor_execute(
         connection, compiled.sql, call.args, call.many, call.write_lock, compiled.kind
     )
     return result_of(connection, call, cursor)
 
 
-def _batched_by_the_engine(compiled: Any) -> bool:
-    """An executemany the sync engine splits into statements of its own (RETURNING rows
-    per parameter set, or multi-row VALUES batches): run through the thread bridge."""
-    return wants_rows_per_set(compiled) or getattr(compiled, "many_values", None) is not None
+async def _insert_many(
+    connection: Connection, parts: tuple[str, str, str], args: Any, write_lock: bool
+) -> Result:
+    """``insert_many.execute_insert_many`` with each multi-row INSERT awaited."""
+    rowcount = 0
+    for sql, flat in insert_many.statements(connection, parts, args):
+        cursor = await cursor_execute(connection, sql, flat, False, write_lock, "insert")
+        rowcount += max(cursor.rowcount, 0)
+        cursor.close()
+        write_lock = False
+    return Result(None, (), rowcount=rowcount)
 
 
 async def cursor_execute(

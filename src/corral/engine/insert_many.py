@@ -51,6 +51,14 @@ def chunks(
         yield sql, [value for one in chunk for value in one]
 
 
+def statements(
+    connection: Connection, parts: tuple[str, str, str], args: Sequence[Sequence[Any]]
+) -> Iterator[tuple[str, list[Any]]]:
+    """The multi-row statements of ``args`` on ``connection``'s database, in order."""
+    per_statement = rows_per_statement(connection.dialect.features, len(args[0]))
+    return chunks(parts, args, per_statement)
+
+
 def execute_insert_many(
     connection: Connection,
     parts: tuple[str, str, str],
@@ -58,9 +66,8 @@ def execute_insert_many(
     write_lock: bool,
 ) -> Result:
     """Insert every parameter set in ``args``; a Result with the total rowcount."""
-    per_statement = rows_per_statement(connection.dialect.features, len(args[0]))
     rowcount = 0
-    for sql, flat in chunks(parts, args, per_statement):
+    for sql, flat in statements(connection, parts, args):
         cursor = connection._cursor_execute(sql, flat, False, write_lock, "insert")
         rowcount += max(cursor.rowcount, 0)
         cursor.close()
