@@ -7,6 +7,7 @@ one ``__new__``, one ``dict.update`` and one state — no closures per row.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -158,7 +159,9 @@ class EntityLoader:
         mapper, session = self.mapper, self.session
         cls: Any = mapper.class_
         new = cls.__new__
-        identity = session.identity_map.objects
+        identity_map = session.identity_map
+        # The weak map holds a weakref.ref per object: call it (None once the object is gone).
+        identity, weak, ref = identity_map.entries, identity_map.weak, weakref.ref
         keys, start, stop = self.keys, self.start, self.stop
         persistent, overwrite = ObjectStatus.PERSISTENT, self.populate_existing
         objects: list[Any] = []
@@ -168,15 +171,18 @@ class EntityLoader:
             for row in rows:
                 key = (cls, (row[pk_index],))
                 obj = identity.get(key)
+                if obj is not None and weak:
+                    obj = obj()
                 if obj is None:
                     obj = new(cls)
                     d = obj.__dict__
                     d.update(zip(keys, row, strict=False))
                     d[STATE_ATTR] = InstanceState(mapper, persistent, key, session)
-                    identity[key] = obj
+                    identity[key] = ref(obj) if weak else obj
                 else:
                     refresh_into(obj, zip(keys, row, strict=False), overwrite)
                 append(obj)
+            identity_map.added()
             return objects
         for row in rows:
             value = row[pk_index]
@@ -185,29 +191,32 @@ class EntityLoader:
                 continue
             key = (cls, (value,))
             obj = identity.get(key)
+            if obj is not None and weak:
+                obj = obj()
             if obj is None:
                 obj = new(cls)
                 d = obj.__dict__
                 d.update(zip(keys, row[start:stop], strict=True))
                 d[STATE_ATTR] = InstanceState(mapper, persistent, key, session)
-                identity[key] = obj
+                identity[key] = ref(obj) if weak else obj
             else:
                 refresh_into(obj, zip(keys, row[start:stop], strict=True), overwrite)
             append(obj)
+        identity_map.added()
         return objects
 
 
 def load_object(session: Session, mapper: Mapper, key: Any, values: Any, overwrite: bool) -> object:
     """The object of identity ``key``, from the identity map (``values`` refreshing it) or
     new with ``values`` (``(attribute, value)`` pairs): one row of a get() by primary key."""
-    identity = session.identity_map.objects
-    obj = identity.get(key)
+    identity_map = session.identity_map
+    obj = identity_map.get(key)
     if obj is None:
         obj = mapper.new_instance()
         d = obj.__dict__
         d.update(values)
         d[STATE_ATTR] = InstanceState(mapper, ObjectStatus.PERSISTENT, key, session)
-        identity[key] = obj
+        identity_map.add(key, obj)
     else:
         refresh_into(obj, values, overwrite)
     return obj
