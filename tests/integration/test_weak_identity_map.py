@@ -252,7 +252,8 @@ def test_a_child_alone_does_not_keep_its_parent(filled: Engine) -> None:
 def test_sessionmaker_and_scoped_session_take_the_option(filled: Engine) -> None:
     """sessionmaker and scoped_session make weak sessions by default and strong ones with
     weak_identity_map=False; a value other than True/False is refused, naming it."""
-    with sessionmaker(filled)() as session:
+    default: sessionmaker[Session] = sessionmaker(filled)
+    with default() as session:
         assert session.identity_map.weak
     factory: sessionmaker[Session] = sessionmaker(filled, weak_identity_map=False)
     with factory() as session:
@@ -291,7 +292,7 @@ def test_async_session_takes_the_option(tmp_path: Path) -> None:
     dropped (aiosqlite); AsyncSession(weak_identity_map=False) a strong one."""
     pytest.importorskip("aiosqlite")
 
-    async def run() -> tuple[bool, int]:
+    async def run() -> tuple[tuple[bool, int], tuple[bool, int]]:
         engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'weak.db'}")
         async with engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)

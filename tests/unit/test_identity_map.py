@@ -4,13 +4,17 @@ references and sweeps their dead entries; the strong one holds everything (the c
 from __future__ import annotations
 
 import gc
-import weakref
 
+from corral.orm.base import STATE_ATTR
 from corral.orm.mapping.identity_map import SWEEP_AT_LEAST, IdentityMap, WeakIdentityMap
+from corral.orm.mapping.instance_state import InstanceState
 
 
 class Thing:
-    """Stands in for a mapped object: the maps need only identity and weak references."""
+    """Stands in for a mapped object: the maps need only identity and a state."""
+
+    def __init__(self) -> None:
+        self.__dict__[STATE_ATTR] = InstanceState(self)  # fields unset: the maps never read them
 
 
 def key(n: int) -> tuple[type, tuple[int]]:
@@ -85,12 +89,12 @@ def test_the_threshold_follows_the_live_objects() -> None:
     assert identity.sweep_at == 10_000
 
 
-def test_added_sweeps_after_direct_writes() -> None:
-    """Loaders write ``entries`` directly, then call added(): past the threshold it sweeps."""
+def test_adding_sweeps_before_direct_writes() -> None:
+    """Loaders call adding(), then write ``entries`` directly: at the threshold it sweeps."""
     identity = WeakIdentityMap()
     for n in range(SWEEP_AT_LEAST + 1):
-        identity.entries[key(n)] = weakref.ref(Thing())
-    identity.added()
+        identity.entries[key(n)] = Thing().__dict__[STATE_ATTR]
+    identity.adding()
     assert identity.entries == {}
 
 
@@ -104,3 +108,17 @@ def test_discard_object_leaves_another_object_of_the_key() -> None:
         identity.discard_object(key(1), current)
         assert identity.get(key(1)) is None
         identity.discard_object(None, current)  # a transient object's key: nothing to do
+
+
+def test_the_state_is_a_weak_reference_to_its_object() -> None:
+    """The weak map's entry is the object's state: calling it gives the object, and it keeps
+    the object alive no other way; states compare and hash as themselves."""
+    identity = WeakIdentityMap()
+    thing = Thing()
+    identity.add(key(1), thing)
+    state = identity.entries[key(1)]
+    assert state is thing.__dict__[STATE_ATTR] and state() is thing
+    twin = InstanceState(thing)  # a weakref to the same object: equal, were it a plain one
+    assert state != twin and hash(state) != hash(twin)
+    del thing
+    assert state() is None and identity.get(key(1)) is None

@@ -7,7 +7,6 @@ one ``__new__``, one ``dict.update`` and one state — no closures per row.
 from __future__ import annotations
 
 import contextlib
-import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from corral.orm.mapping.instance_state import (
     NOT_EXPIRED,
     IdentityKey,
     InstanceState,
+    new_state,
 )
 from corral.orm.mapping.mapper import Mapper
 from corral.util.gc_pause import PAUSE_AT, collector_pause
@@ -141,7 +141,7 @@ class EntityLoader:
             obj = mapper.new_instance()
             d = obj.__dict__
             d.update(values)
-            d[STATE_ATTR] = InstanceState(mapper, ObjectStatus.PERSISTENT, key, session)
+            d[STATE_ATTR] = new_state(obj, mapper, ObjectStatus.PERSISTENT, key, session)
             session.identity_map.add(key, obj)
             if mapper.dispatch.load:
                 fire_load(session, obj)
@@ -160,8 +160,10 @@ class EntityLoader:
         cls: Any = mapper.class_
         new = cls.__new__
         identity_map = session.identity_map
-        # The weak map holds a weakref.ref per object: call it (None once the object is gone).
-        identity, weak, ref = identity_map.entries, identity_map.weak, weakref.ref
+        # The weak map holds states, weak references: call one for its object (None once
+        # the object is gone).
+        identity, weak, make_state = identity_map.entries, identity_map.weak, InstanceState
+        identity_map.adding()
         keys, start, stop = self.keys, self.start, self.stop
         persistent, overwrite = ObjectStatus.PERSISTENT, self.populate_existing
         objects: list[Any] = []
@@ -177,12 +179,15 @@ class EntityLoader:
                     obj = new(cls)
                     d = obj.__dict__
                     d.update(zip(keys, row, strict=False))
-                    d[STATE_ATTR] = InstanceState(mapper, persistent, key, session)
-                    identity[key] = ref(obj) if weak else obj
+                    # new_state(), inline (see InstanceState)
+                    d[STATE_ATTR] = state = make_state(obj)
+                    state.mapper, state.status, state.key = mapper, persistent, key
+                    state.session, state.committed_state = session, NO_CHANGES
+                    state.expired = NOT_EXPIRED
+                    identity[key] = state if weak else obj
                 else:
                     refresh_into(obj, zip(keys, row, strict=False), overwrite)
                 append(obj)
-            identity_map.added()
             return objects
         for row in rows:
             value = row[pk_index]
@@ -197,12 +202,14 @@ class EntityLoader:
                 obj = new(cls)
                 d = obj.__dict__
                 d.update(zip(keys, row[start:stop], strict=True))
-                d[STATE_ATTR] = InstanceState(mapper, persistent, key, session)
-                identity[key] = ref(obj) if weak else obj
+                d[STATE_ATTR] = state = make_state(obj)
+                state.mapper, state.status, state.key = mapper, persistent, key
+                state.session, state.committed_state = session, NO_CHANGES
+                state.expired = NOT_EXPIRED
+                identity[key] = state if weak else obj
             else:
                 refresh_into(obj, zip(keys, row[start:stop], strict=True), overwrite)
             append(obj)
-        identity_map.added()
         return objects
 
 
@@ -215,7 +222,7 @@ def load_object(session: Session, mapper: Mapper, key: Any, values: Any, overwri
         obj = mapper.new_instance()
         d = obj.__dict__
         d.update(values)
-        d[STATE_ATTR] = InstanceState(mapper, ObjectStatus.PERSISTENT, key, session)
+        d[STATE_ATTR] = new_state(obj, mapper, ObjectStatus.PERSISTENT, key, session)
         identity_map.add(key, obj)
     else:
         refresh_into(obj, values, overwrite)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping.events import fire_load
-from corral.orm.mapping.instance_state import InstanceState
+from corral.orm.mapping.instance_state import new_state
 from corral.orm.mapping.with_polymorphic import OWNED
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
                 d.update(values)
             else:
                 d.update(_values_for(target, values, owned))
-            d[STATE_ATTR] = InstanceState(target, persistent, key, session)
+            d[STATE_ATTR] = new_state(obj, target, persistent, key, session)
             identity_map.add(key, obj)
             if target.dispatch.load:
                 fire_load(session, obj)

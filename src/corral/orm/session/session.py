@@ -770,11 +770,13 @@ class Session:
         ):
             # The common case first: a scalar key already in the map, with nothing expired.
             identity_map = self.identity_map
-            hit = identity_map.entries.get((entity, (ident,)))
-            if hit is not None and identity_map.weak:
-                hit = hit()  # the weak map's weakref.ref: None once the object is gone
-            if hit is not None and not hit.__dict__[STATE_ATTR].expired:
-                return cast(T, hit)
+            found = identity_map.entries.get((entity, (ident,)))
+            if found is not None:
+                if identity_map.weak:  # the object's state, a weak reference to it
+                    if not found.expired and (hit := found()) is not None:
+                        return cast(T, hit)
+                elif not found.__dict__[STATE_ATTR].expired:
+                    return cast(T, found)
         with self._guard:
             return querying.get(self, entity, ident, with_for_update, populate_existing)
 
