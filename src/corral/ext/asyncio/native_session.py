@@ -31,9 +31,11 @@ from corral.ext.asyncio.runner import run_in_worker, with_reserved
 from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.mapping import properties
-from corral.orm.session import flush_events, flushing, querying
+from corral.orm.session import flush_events, flushing, querying, unbatched
 from corral.orm.session.large_sessions import check_size
 from corral.orm.session.options import execute_options
+from corral.orm.unit_of_work import dependencies, needs_io, relational_flush
+from corral.orm.unit_of_work.dependencies import FlushWork
 from corral.orm.unit_of_work.execute import step_statements
 from corral.orm.unit_of_work.plan import FlushPlan, plan_flush
 from corral.sql.execution_options import STREAMING_OPTIONS
@@ -205,6 +207,15 @@ async def stream(
     return querying.load_orm_select_in_batches(sync, select, raw, batch), cursor
 
 
+async def delete(session: AsyncSession, obj: object) -> bool:
+    """``Session.delete(obj)`` on the loop (it only marks objects, when its cascade needs
+    nothing loaded); False when it needs the worker thread (nothing was done then)."""
+    if not ready(session) or needs_io.delete_reads(obj):
+        return False
+    session.sync_session.delete(obj)
+    return True
+
+
 # -- flush ---------------------------------------------------------------------------
 #
 # The plan (``plan_flush``), what each step sends and does with the results
@@ -236,12 +247,24 @@ async def flush(session: AsyncSession) -> bool:
     if properties.PENDING:
         return False
     classes: set[Any] = {type(o) for o in (*new, *dirty, *deleted)}
-    for cls in classes:
-        mapper = cls.__mapper__
-        if mapper.relationships or mapper.inheritance is not None or mapper.version_id_key:
-            return False
     if flush_events.listening(sync, classes):
         return False
+    mappers = [cls.__mapper__ for cls in classes]
+    if any(m.relationships or m.inheritance is not None for m in mappers):
+        if needs_io.presort_reads(new, dirty, deleted):
+            return False  # it loads collections: the whole flush in a worker thread
+        await _flush_related(session, new, dirty, deleted)
+        return True
+    if any(m.version_id_key for m in mappers) and needs_io.versions_read([*dirty, *deleted]):
+        return False  # an expired version is loaded first
+    await _flush_plain(session, new, dirty, deleted)
+    return True
+
+
+async def _flush_plain(
+    session: AsyncSession, new: list[object], dirty: list[object], deleted: list[object]
+) -> None:
+    sync = session.sync_session
     transaction = sync._active_transaction()
     sync.stats.flushes += 1
     sync._flushing = True
@@ -251,15 +274,72 @@ async def flush(session: AsyncSession) -> bool:
         try:
             await _run_plan(session, connection, plan)
         except BaseException as error:
-            fail = partial(flushing._fail_flush, sync, transaction, error)
-            with contextlib.suppress(Exception):  # the flush's error is the one to raise
-                await async_execute.control(connection, fail)
+            await _fail(connection, partial(flushing._fail_flush, sync, transaction, error))
             raise
         flushing._finalize_flush(sync, transaction, plan, dirty)
     finally:
         sync._flushing = False
     check_size(sync)
-    return True
+
+
+async def _flush_related(
+    session: AsyncSession, new: list[object], dirty: list[object], deleted: list[object]
+) -> None:
+    """The flush of related objects: presort on the loop, the writes awaited on the loop
+    (or, when they would load values first, run in a worker thread)."""
+    sync = session.sync_session
+    transaction = sync._active_transaction()
+    sync.stats.flushes += 1
+    sync._flushing = True
+    try:
+        work = dependencies.presort(sync, new, dirty, deleted)
+        classes: set[Any] = {type(o) for o in (*work.new, *work.dirty, *work.deleted)}
+        if (
+            unbatched.wants_one_by_one(classes)
+            or flush_events.listening(sync, classes)
+            or needs_io.writes_read(work)
+        ):
+            await run_in_worker(
+                _write_in_thread, sync, transaction, work, executor=session._executor()
+            )
+        else:
+            await _write_related(session, transaction, work)
+    finally:
+        sync._flushing = False
+    check_size(sync)
+
+
+def _write_in_thread(sync: Session, transaction: Any, work: FlushWork) -> None:
+    with sync._guard:
+        flushing.write_related(sync, transaction, work)
+
+
+async def _write_related(session: AsyncSession, transaction: Any, work: FlushWork) -> None:
+    sync = session.sync_session
+    connection = await connection_for(session)
+    executed = FlushPlan()
+    assigned: list[tuple[object, str]] = []
+    statements = relational_flush.writes(connection, work, executed, assigned)
+    result = None
+    try:
+        while True:
+            try:
+                target, statement, params = statements.send(result)
+            except StopIteration as done:
+                updated: list[object] = done.value
+                break
+            result = await _execute(session, target, statement, params)
+    except BaseException as error:
+        flushing.forget_assigned(assigned)
+        await _fail(connection, partial(flushing._fail_flush, sync, transaction, error))
+        raise
+    flushing.finish_related(sync, transaction, work, executed, updated)
+
+
+async def _fail(connection: Connection, fail: Callable[[], None]) -> None:
+    """A failed flush: the sync bookkeeping, its ROLLBACK awaited."""
+    with contextlib.suppress(Exception):  # the flush's error is the one to raise
+        await async_execute.control(connection, fail)
 
 
 async def autoflush(session: AsyncSession) -> bool:
@@ -280,8 +360,16 @@ async def _run_plan(session: AsyncSession, connection: Connection, plan: FlushPl
                 statement, params = statements.send(result)
             except StopIteration:
                 break
-            result = await async_execute.execute(connection, statement, params)
-            if result is None:  # batched by the engine itself: through the worker thread
-                result = await run_in_worker(
-                    connection.execute, statement, params, executor=session._executor()
-                )
+            result = await _execute(session, connection, statement, params)
+
+
+async def _execute(
+    session: AsyncSession, connection: Connection, statement: Any, params: Any
+) -> Result:
+    """One statement of a flush, awaited on the loop."""
+    result = await async_execute.execute(connection, statement, params)
+    if result is None:  # batched by the engine itself: through the worker thread
+        result = await run_in_worker(
+            connection.execute, statement, params, executor=session._executor()
+        )
+    return result

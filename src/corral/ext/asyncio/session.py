@@ -332,7 +332,8 @@ class AsyncSession:
         return await self._run(self.sync_session.merge, obj, load=load)
 
     async def delete(self, obj: object) -> None:
-        await self._run(self.sync_session.delete, obj)
+        if not await self._native(lambda: native_session.delete(self, obj)):
+            await self._run(self.sync_session.delete, obj)
 
     async def connection(self, execution_options: Mapping[str, Any] | None = None) -> Any:
         """The sync ``Connection`` of the current transaction (begun if needed)."""
