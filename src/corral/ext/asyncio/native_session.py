@@ -10,7 +10,8 @@ A call falls back to the thread bridge (``runner.py``; each function here return
 ``NOT_NATIVE`` or False before running any statement) when: the session has event
 listeners (sync code that may query), several binds, an isolation level, two-phase
 commit or a deadline; it is bound to an ``AsyncConnection``; there are changes to
-flush first that ``flush()`` below cannot write on the loop; the statement is a DML
+flush first that must load values before writing (``unit_of_work.needs_io``); the
+statement is a DML
 or ``from_statement()`` one, or asks for streaming or ``yield_per``. When the rows
 load more by SELECT (``selectinload``), they are fetched on the loop and the loading
 runs in a worker thread.
@@ -218,12 +219,13 @@ async def delete(session: AsyncSession, obj: object) -> bool:
 
 # -- flush ---------------------------------------------------------------------------
 #
-# The plan (``plan_flush``), what each step sends and does with the results
-# (``unit_of_work.execute.step_statements``), and the bookkeeping after
-# (``flushing._finalize_flush``) or after a failure (``flushing._fail_flush``, its
-# ROLLBACK awaited) are the sync Session's own. This covers the batched flush of
-# classes without relationships, inheritance or a version counter, when no listener
-# waits on the flush; any other flush runs in a worker thread.
+# The plan (``plan_flush``, or ``dependencies.presort`` and the relational flush's
+# ``writes`` for classes with relationships or inheritance), what each step sends and
+# does with the results, and the bookkeeping after (``flushing._finalize_flush``) or
+# after a failure (``flushing._fail_flush``, its ROLLBACK awaited) are the sync
+# Session's own. A flush that would load values between its writes (``needs_io``
+# says so from memory, before anything is sent), or that flush listeners wait on,
+# runs in a worker thread.
 
 
 def pending(session: AsyncSession) -> bool:
