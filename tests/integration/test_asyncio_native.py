@@ -123,8 +123,9 @@ def test_driver_errors_on_the_loop_are_translated_and_the_connection_recovers(
 
 
 def test_session_get_select_and_commit_run_on_the_loop(async_url: URL) -> None:
-    """get, get_one, execute/scalars of ORM and Core selects, commit and rollback use no
-    worker thread; a selectinload's follow-up SELECT is loaded in one."""
+    """get, get_one, execute/scalars of ORM and Core selects and of text(), commit and
+    rollback use no worker thread; a selectinload's follow-up SELECT is loaded in one,
+    and an update() goes through one."""
 
     async def body(engine: AsyncEngine) -> None:
         await seed(engine)
@@ -139,14 +140,16 @@ def test_session_get_select_and_commit_run_on_the_loop(async_url: URL) -> None:
             assert names == ["a", "b"]
             parents = (await session.scalars(select(Parent).order_by(Parent.id))).all()
             assert parents[0] is parent
-            assert await session.scalar(text("SELECT 1")) == 1  # not a select: falls back
-            fallbacks = threads.calls
+            assert await session.scalar(text("SELECT 1")) == 1
+            assert (await session.execute(text("SELECT :x AS x"), {"x": "two"})).one().x == "two"
             await session.commit()
             await session.rollback()
-            assert threads.calls == fallbacks == 1
+            assert threads.calls == 0
             loaded = await session.scalars(select(Parent).options(selectinload(Parent.children)))
             assert sorted(len(p.children) for p in loaded) == [0, 2]
-            assert threads.calls == fallbacks + 1  # the selectin load, in a worker thread
+            assert threads.calls == 1  # the selectin load, in a worker thread
+            await session.execute(Parent.__table__.update().values(name="x"))  # ORM DML
+            assert threads.calls == 2
 
     run(async_url, body)
 

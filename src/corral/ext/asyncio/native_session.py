@@ -41,6 +41,7 @@ from corral.orm.unit_of_work.execute import step_statements
 from corral.orm.unit_of_work.plan import FlushPlan, plan_flush
 from corral.sql.execution_options import STREAMING_OPTIONS
 from corral.sql.selectable import Select
+from corral.sql.text import TextClause
 
 if TYPE_CHECKING:
     from corral.ext.asyncio.session import AsyncSession
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
 
 #: Returned when the call must go through the thread bridge.
 NOT_NATIVE: Final = object()
+#: The statements ``execute()`` runs on the loop (ORM DML and ``from_statement()``,
+#: handled by the Session itself, do not).
+ON_THE_LOOP: Final = (Select, TextClause)
 
 
 def ready(session: AsyncSession) -> bool:
@@ -117,15 +121,20 @@ async def execute(
     execution_options: Any = None,
     bind_arguments: Any = None,
 ) -> Any:
-    """``Session.execute()`` of a select or a Core statement on the loop, or ``NOT_NATIVE``."""
+    """``Session.execute()`` of a select, ``text()`` or another Core statement on the
+    loop, or ``NOT_NATIVE``. DML and ``from_statement()`` go through the thread bridge."""
     sync = session.sync_session
-    if bind_arguments or not ready(session) or not isinstance(statement, Select):
+    if bind_arguments or not ready(session) or not isinstance(statement, ON_THE_LOOP):
         return NOT_NATIVE
     options = execute_options(statement, execution_options, None)
     if "yield_per" in options or any(key in STREAMING_OPTIONS for key in options):
         return NOT_NATIVE  # objects built batch by batch as read: their loads may query
     if options.get("autoflush", True) and not await autoflush(session):
         return NOT_NATIVE
+    if not isinstance(statement, Select):  # text(): the connection runs it
+        connection = await connection_for(session)
+        core = await async_execute.execute(connection, statement, params)
+        return NOT_NATIVE if core is None else core
     if statement._with_options:  # with_loader_criteria() conditions join the WHERE
         statement = apply_criteria(statement)
     mappers = mapped_entities(statement)
