@@ -310,6 +310,7 @@ async def _flush_related(
             or flush_events.listening(sync, classes)
             or needs_io.writes_read(work)
         ):
+            await connection_for(session)  # checked out here: the thread never waits for it
             await run_in_worker(
                 _write_in_thread, sync, transaction, work, executor=session._executor()
             )
