@@ -178,7 +178,8 @@ def test_session_work_the_loop_cannot_do_falls_back_to_a_worker_thread(async_url
 
 
 @pytest.mark.parametrize(
-    "work", ["get", "select", "commit", "flush", "related_flush", "delete", "connection"]
+    "work",
+    ["get", "select", "commit", "flush", "related_flush", "delete", "refresh", "connection"],
 )
 def test_cancellation_at_every_await_of_a_call_on_the_loop(async_url: URL, work: str) -> None:
     """Cancelling a task after 0, 1, 2... (then ever more) loop iterations of a call run on
@@ -202,6 +203,9 @@ def test_cancellation_at_every_await_of_a_call_on_the_loop(async_url: URL, work:
             elif work == "related_flush":
                 session.add(Parent(id=50, name="c", children=[Child(id=50), Child(id=51)]))
                 await session.flush()
+                await session.commit()
+            elif work == "refresh":
+                await session.refresh(await session.get_one(Parent, 1))
                 await session.commit()
             elif work == "delete":
                 note = Note(id=60, body="c")
@@ -416,5 +420,35 @@ def test_flush_of_plain_classes_runs_on_the_loop(async_url: URL) -> None:
         async with engine.connect() as connection:
             bodies = (await connection.scalars(select(Note.body).order_by(Note.id))).all()
         assert bodies == ["changed", "n2"]
+
+    run(async_url, body)
+
+
+def test_refresh_runs_on_the_loop(async_url: URL) -> None:
+    """refresh() reloads on the loop what another connection changed, keeps nothing
+    stale, and detaches an object whose row is gone (ObjectDeletedError), with no worker
+    thread; the control: refresh with an option it does not take goes to the thread."""
+
+    async def body(engine: AsyncEngine) -> None:
+        await seed(engine)
+        threads = counted(engine)
+        async with AsyncSession(engine) as session:
+            parent = await session.get_one(Parent, 1)
+            gone = await session.get_one(Parent, 2)
+            async with engine.begin() as other:
+                table = Parent.__table__
+                await other.execute(table.update().where(table.c.id == 1).values(name="new"))
+                await other.execute(table.delete().where(table.c.id == 2))
+            await session.rollback()  # a new transaction sees the other one's commit
+            parent.name = "unflushed"
+            await session.refresh(parent, ["name"])
+            assert parent.name == "new" and parent not in session.dirty
+            with pytest.raises(exc.ObjectDeletedError, match="was deleted"):
+                await session.refresh(gone)
+            assert gone not in session
+            assert threads.calls == 0
+            with pytest.raises(TypeError):
+                await session.refresh(parent, unknown=True)
+            assert threads.calls == 1
 
     run(async_url, body)

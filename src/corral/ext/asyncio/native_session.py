@@ -32,7 +32,8 @@ from corral.ext.asyncio.runner import run_in_worker, with_reserved
 from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.mapping import properties
-from corral.orm.session import flush_events, flushing, querying, unbatched
+from corral.orm.mapping.instance_state import state_of
+from corral.orm.session import expiring, flush_events, flushing, querying, unbatched
 from corral.orm.session.large_sessions import check_size
 from corral.orm.session.options import execute_options
 from corral.orm.unit_of_work import dependencies, needs_io, relational_flush
@@ -215,6 +216,30 @@ async def stream(
         return NOT_NATIVE
     raw, cursor = opened
     return querying.load_orm_select_in_batches(sync, select, raw, batch), cursor
+
+
+async def refresh(session: AsyncSession, obj: object, attribute_names: Any) -> bool:
+    """``Session.refresh()`` on the loop (its SELECT awaited); False when it needs the
+    worker thread (nothing was done then)."""
+    if not ready(session):
+        return False
+    sync = session.sync_session
+    related = expiring.expire_for_refresh(sync, obj, attribute_names)
+    whole = attribute_names is None
+    state = state_of(obj)
+    planned = querying.plan_unloaded(obj, state)
+    if planned is not None:
+        statement, wanted = planned
+        connection = await connection_for(session)
+        result = await async_execute.execute(connection, statement)
+        if result is None:  # the engine's own reasons: the load in a worker thread
+            await run_in_worker(
+                querying.load_unloaded, sync, obj, state, whole=whole, executor=session._executor()
+            )
+        else:
+            querying.fill_unloaded(sync, obj, state, wanted, result.first(), whole=whole)
+    expiring.expire_related(sync, related)
+    return True
 
 
 async def delete(session: AsyncSession, obj: object) -> bool:

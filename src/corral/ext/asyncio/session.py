@@ -326,6 +326,10 @@ class AsyncSession:
     async def refresh(
         self, obj: object, attribute_names: Iterable[str] | None = None, **kw: Any
     ) -> None:
+        if not kw and await self._native(
+            lambda: native_session.refresh(self, obj, attribute_names)
+        ):
+            return
         await self._run(self.sync_session.refresh, obj, attribute_names, **kw)
 
     async def merge(self, obj: T, *, load: bool = True) -> T:
