@@ -73,6 +73,18 @@ class Ledger(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class Shelf(Base):
+    __tablename__ = "async_shelf"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slots: Mapped[list[Slot]] = relationship(cascade="all, delete-orphan")
+
+
+class Slot(Base):
+    __tablename__ = "async_slot"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelf_id: Mapped[int] = mapped_column(ForeignKey("async_shelf.id"))
+
+
 NAMES = ["book_tag", "book", "author", "tag", "dog", "animal", "ledger"]
 TABLES = [Base.metadata.tables[f"async_{name}"] for name in NAMES]
 
@@ -266,3 +278,31 @@ def test_cancelling_a_related_flush_at_every_await_leaks_nothing(
     cancelled = run(async_url, body, pool_size=2, max_overflow=0)
     assert cancelled >= 2
     assert server_connections(async_url, before) == before
+
+
+def test_orphans_are_deleted_on_the_loop(async_url: URL) -> None:
+    """A member removed from a delete-orphan collection is deleted by a flush on the loop;
+    deleting the parent with its collection loaded cascades on the loop too; the control:
+    the parent deleted with its collection not loaded loads it in a worker thread."""
+
+    async def body(engine: AsyncEngine) -> None:
+        threads = counted(engine)
+        maker = async_sessionmaker(engine, expire_on_commit=False)
+        async with maker() as session:
+            shelf = Shelf(id=1, slots=[Slot(id=1), Slot(id=2), Slot(id=3)])
+            session.add_all([shelf, Shelf(id=2, slots=[Slot(id=4)])])
+            await session.commit()
+            shelf.slots.pop(0)
+            await session.commit()
+            await session.delete(shelf)
+            await session.commit()
+            assert threads.calls == 0
+        async with maker() as session:
+            await session.delete(await session.get_one(Shelf, 2))  # slots not loaded
+            await session.commit()
+            assert threads.calls == 1
+        async with engine.connect() as connection:
+            assert (await connection.execute(select(Slot.id))).all() == []
+            assert (await connection.execute(select(Shelf.id))).all() == []
+
+    run(async_url, body)

@@ -287,7 +287,7 @@ async def flush(session: AsyncSession) -> bool:
         return False
     mappers = [cls.__mapper__ for cls in classes]
     if any(m.relationships or m.inheritance is not None for m in mappers):
-        if needs_io.presort_reads(new, dirty, deleted):
+        if needs_io.presort_reads(sync, new, dirty, deleted):
             return False  # it loads collections: the whole flush in a worker thread
         await _flush_related(session, new, dirty, deleted)
         return True

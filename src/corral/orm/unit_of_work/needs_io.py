@@ -14,25 +14,27 @@ would not have needed after all; a no is always safe.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from corral.orm.base import ObjectStatus
 from corral.orm.mapping.instance_state import state_of
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.in_memory import related_objects
-from corral.orm.unit_of_work.dependencies import FlushWork
+from corral.orm.unit_of_work.dependencies import FlushWork, find_orphans
+
+if TYPE_CHECKING:
+    from corral.orm.session.session import Session
 
 
-def presort_reads(new: list[object], dirty: list[object], deleted: list[object]) -> bool:
+def presort_reads(
+    session: Session, new: list[object], dirty: list[object], deleted: list[object]
+) -> bool:
     """Whether ``dependencies.presort`` of these objects may load something: an unloaded
-    one-to-many collection of a deleted object (or of an orphan it would delete)."""
+    one-to-many collection of a deleted object, or of an orphan it would delete (the
+    orphans are found from memory, as presort finds them)."""
     if any(_unloaded_members(obj) for obj in deleted):
         return True
-    for obj in (*new, *dirty):
-        for rel in state_of(obj).mapper.relationships.values():
-            reverse = rel.reverse
-            if rel.cascade.delete_orphan or (reverse is not None and reverse.cascade.delete_orphan):
-                return True  # orphans may be deleted, and their collections read
-    return False
+    return any(_unloaded_members(obj) for obj in find_orphans(session, [*new, *dirty]))
 
 
 def delete_reads(obj: object) -> bool:
