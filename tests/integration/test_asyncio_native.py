@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from corral import String, event, exc, select, text
+from corral import String, delete, event, exc, insert, select, text, update
 from corral.engine import URL
 from corral.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from corral.orm import Mapped, mapped_column, selectinload
@@ -125,7 +125,7 @@ def test_driver_errors_on_the_loop_are_translated_and_the_connection_recovers(
 def test_session_get_select_and_commit_run_on_the_loop(async_url: URL) -> None:
     """get, get_one, execute/scalars of ORM and Core selects and of text(), commit and
     rollback use no worker thread; a selectinload's follow-up SELECT is loaded in one,
-    and an update() goes through one."""
+    and an ORM insert() goes through one."""
 
     async def body(engine: AsyncEngine) -> None:
         await seed(engine)
@@ -148,7 +148,7 @@ def test_session_get_select_and_commit_run_on_the_loop(async_url: URL) -> None:
             loaded = await session.scalars(select(Parent).options(selectinload(Parent.children)))
             assert sorted(len(p.children) for p in loaded) == [0, 2]
             assert threads.calls == 1  # the selectin load, in a worker thread
-            await session.execute(Parent.__table__.update().values(name="x"))  # ORM DML
+            await session.execute(insert(Parent), {"id": 7, "name": "x"})  # ORM insert
             assert threads.calls == 2
 
     run(async_url, body)
@@ -450,5 +450,35 @@ def test_refresh_runs_on_the_loop(async_url: URL) -> None:
             with pytest.raises(TypeError):
                 await session.refresh(parent, unknown=True)
             assert threads.calls == 1
+
+    run(async_url, body)
+
+
+def test_orm_update_and_delete_run_on_the_loop(async_url: URL) -> None:
+    """update() and delete() through a session run on the loop when the matching objects
+    are found by evaluating the WHERE in Python (or not synchronized): the objects in the
+    session follow; 'fetch' (a SELECT first) goes through a worker thread, the same."""
+
+    async def body(engine: AsyncEngine) -> None:
+        await seed(engine)
+        threads = counted(engine)
+        async with AsyncSession(engine) as session:
+            first, second = (await session.scalars(select(Parent).order_by(Parent.id))).all()
+            result = await session.execute(update(Parent).where(Parent.id == 1).values(name="z"))
+            assert result.rowcount == 1 and first.name == "z" and second.name == "b"
+            await session.execute(delete(Parent).where(Parent.name == "b"))
+            assert second not in session
+            quiet = update(Parent).values(name="q").execution_options(synchronize_session=False)
+            await session.execute(quiet)
+            assert first.name == "z"  # not synchronized, as asked
+            assert threads.calls == 0
+            fetch = update(Parent).where(Parent.id == 1).values(name="f")
+            await session.execute(fetch, execution_options={"synchronize_session": "fetch"})
+            assert first.name == "f"
+            assert threads.calls == 1
+            await session.commit()
+        async with engine.connect() as connection:
+            names = (await connection.scalars(select(Parent.name))).all()
+        assert names == ["f"]
 
     run(async_url, body)

@@ -11,8 +11,9 @@ A call falls back to the thread bridge (``runner.py``; each function here return
 listeners (sync code that may query), several binds, an isolation level, two-phase
 commit or a deadline; it is bound to an ``AsyncConnection``; there are changes to
 flush first that must load values before writing (``unit_of_work.needs_io``); the
-statement is a DML
-or ``from_statement()`` one, or asks for streaming or ``yield_per``. When the rows
+statement is an ``insert()``, a ``from_statement()``, an ``update()`` / ``delete()``
+that must SELECT to synchronize the session (``dml.prepare_on_loop``), or asks for
+streaming or ``yield_per``. When the rows
 load more by SELECT (``selectinload``), they are fetched on the loop and the loading
 runs in a worker thread.
 """
@@ -33,13 +34,14 @@ from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import state_of
-from corral.orm.session import expiring, flush_events, flushing, querying, unbatched
+from corral.orm.session import dml, expiring, flush_events, flushing, querying, unbatched
 from corral.orm.session.large_sessions import check_size
 from corral.orm.session.options import execute_options
 from corral.orm.unit_of_work import dependencies, needs_io, relational_flush
 from corral.orm.unit_of_work.dependencies import FlushWork
 from corral.orm.unit_of_work.execute import step_statements
 from corral.orm.unit_of_work.plan import FlushPlan, plan_flush
+from corral.sql.dml import Delete, Update
 from corral.sql.execution_options import STREAMING_OPTIONS
 from corral.sql.selectable import Select
 from corral.sql.text import TextClause
@@ -50,9 +52,9 @@ if TYPE_CHECKING:
 
 #: Returned when the call must go through the thread bridge.
 NOT_NATIVE: Final = object()
-#: The statements ``execute()`` runs on the loop (ORM DML and ``from_statement()``,
-#: handled by the Session itself, do not).
-ON_THE_LOOP: Final = (Select, TextClause)
+#: The statements ``execute()`` may run on the loop (``insert()`` and
+#: ``from_statement()`` do not).
+ON_THE_LOOP: Final = (Select, TextClause, Update, Delete)
 
 
 def ready(session: AsyncSession) -> bool:
@@ -122,8 +124,8 @@ async def execute(
     execution_options: Any = None,
     bind_arguments: Any = None,
 ) -> Any:
-    """``Session.execute()`` of a select, ``text()`` or another Core statement on the
-    loop, or ``NOT_NATIVE``. DML and ``from_statement()`` go through the thread bridge."""
+    """``Session.execute()`` of a select, ``text()``, or an ``update()`` / ``delete()``
+    whose session synchronization needs no SELECT, on the loop; or ``NOT_NATIVE``."""
     sync = session.sync_session
     if bind_arguments or not ready(session) or not isinstance(statement, ON_THE_LOOP):
         return NOT_NATIVE
@@ -132,6 +134,13 @@ async def execute(
         return NOT_NATIVE  # objects built batch by batch as read: their loads may query
     if options.get("autoflush", True) and not await autoflush(session):
         return NOT_NATIVE
+    if isinstance(statement, Update | Delete):  # matching objects found in memory
+        after = dml.prepare_on_loop(sync, statement, params, options)
+        if after is None:
+            return NOT_NATIVE
+        connection = await connection_for(session)
+        written = await async_execute.execute(connection, statement, params)
+        return NOT_NATIVE if written is None else after(written)
     if not isinstance(statement, Select):  # text(): the connection runs it
         connection = await connection_for(session)
         core = await async_execute.execute(connection, statement, params)
