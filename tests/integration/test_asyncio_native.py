@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from corral import String, event, exc, select, text
+from corral import String, delete, event, exc, insert, select, text, update
 from corral.engine import URL
 from corral.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from corral.orm import Mapped, mapped_column, selectinload
@@ -123,8 +123,9 @@ def test_driver_errors_on_the_loop_are_translated_and_the_connection_recovers(
 
 
 def test_session_get_select_and_commit_run_on_the_loop(async_url: URL) -> None:
-    """get, get_one, execute/scalars of ORM and Core selects, commit and rollback use no
-    worker thread; a selectinload's follow-up SELECT is loaded in one."""
+    """get, get_one, execute/scalars of ORM and Core selects and of text(), commit and
+    rollback use no worker thread; a selectinload's follow-up SELECT is loaded in one,
+    and an ORM insert() goes through one."""
 
     async def body(engine: AsyncEngine) -> None:
         await seed(engine)
@@ -139,21 +140,23 @@ def test_session_get_select_and_commit_run_on_the_loop(async_url: URL) -> None:
             assert names == ["a", "b"]
             parents = (await session.scalars(select(Parent).order_by(Parent.id))).all()
             assert parents[0] is parent
-            assert await session.scalar(text("SELECT 1")) == 1  # not a select: falls back
-            fallbacks = threads.calls
+            assert await session.scalar(text("SELECT 1")) == 1
+            assert (await session.execute(text("SELECT :x AS x"), {"x": "two"})).one().x == "two"
             await session.commit()
             await session.rollback()
-            assert threads.calls == fallbacks == 1
+            assert threads.calls == 0
             loaded = await session.scalars(select(Parent).options(selectinload(Parent.children)))
             assert sorted(len(p.children) for p in loaded) == [0, 2]
-            assert threads.calls == fallbacks + 1  # the selectin load, in a worker thread
+            assert threads.calls == 1  # the selectin load, in a worker thread
+            await session.execute(insert(Parent), {"id": 7, "name": "x"})  # ORM insert
+            assert threads.calls == 2
 
     run(async_url, body)
 
 
 def test_session_work_the_loop_cannot_do_falls_back_to_a_worker_thread(async_url: URL) -> None:
-    """A flush, and any call of a session with event listeners, runs in a worker thread,
-    with the same results."""
+    """Any call of a session with event listeners runs in a worker thread, with the same
+    results; the control: the same calls without listeners use no thread."""
 
     async def body(engine: AsyncEngine) -> None:
         await seed(engine)
@@ -162,19 +165,22 @@ def test_session_work_the_loop_cannot_do_falls_back_to_a_worker_thread(async_url
             parent = await session.get_one(Parent, 1)
             parent.name = "renamed"
             await session.commit()  # flushes first
-            assert threads.calls == 1
+            assert threads.calls == 0
         seen: list[str] = []
         async with AsyncSession(engine) as session:
             event.listen(session.sync_session, "after_begin", lambda *args: seen.append("begin"))
             assert (await session.get_one(Parent, 1)).name == "renamed"
             await session.commit()
             assert seen == ["begin"]
-            assert threads.calls == 3
+            assert threads.calls == 2
 
     run(async_url, body)
 
 
-@pytest.mark.parametrize("work", ["get", "select", "commit", "flush", "connection"])
+@pytest.mark.parametrize(
+    "work",
+    ["get", "select", "commit", "flush", "related_flush", "delete", "refresh", "connection"],
+)
 def test_cancellation_at_every_await_of_a_call_on_the_loop(async_url: URL, work: str) -> None:
     """Cancelling a task after 0, 1, 2... (then ever more) loop iterations of a call run on
     the loop: the connection always goes back to the pool, and nothing half-done stays."""
@@ -193,6 +199,19 @@ def test_cancellation_at_every_await_of_a_call_on_the_loop(async_url: URL, work:
             elif work == "flush":
                 session.add(Note(id=60, body="c"))
                 await session.flush()
+                await session.commit()
+            elif work == "related_flush":
+                session.add(Parent(id=50, name="c", children=[Child(id=50), Child(id=51)]))
+                await session.flush()
+                await session.commit()
+            elif work == "refresh":
+                await session.refresh(await session.get_one(Parent, 1))
+                await session.commit()
+            elif work == "delete":
+                note = Note(id=60, body="c")
+                session.add(note)
+                await session.flush()
+                await session.delete(note)
                 await session.commit()
             else:
                 await session.get(Parent, 1)
@@ -217,6 +236,7 @@ def test_cancellation_at_every_await_of_a_call_on_the_loop(async_url: URL, work:
                 cancelled += 1
             assert engine.pool.checkedout() == 0, f"leaked after {steps} steps"
             async with engine.connect() as connection:
+                await connection.execute(Child.__table__.delete().where(Child.id >= 50))
                 await connection.execute(Parent.__table__.delete().where(Parent.id == 50))
                 await connection.execute(Note.__table__.delete().where(Note.id == 60))
                 await connection.commit()
@@ -304,8 +324,8 @@ def test_stream_reads_a_server_side_cursor_in_batches(async_url: URL) -> None:
 
 
 def test_session_savepoints_run_on_the_loop(async_url: URL) -> None:
-    """begin_nested() and the savepoint's rollback and release run on the loop when
-    nothing is to be flushed; a flush inside one falls back and is undone with it."""
+    """begin_nested() and the savepoint's rollback and release run on the loop, and so
+    does a flush inside one (undone with it)."""
 
     async def body(engine: AsyncEngine) -> None:
         await seed(engine)
@@ -320,11 +340,10 @@ def test_session_savepoints_run_on_the_loop(async_url: URL) -> None:
             assert threads.calls == 0
             async with session.begin_nested() as savepoint:
                 session.add(Parent(id=9, name="undone"))
-                await session.flush()  # a worker thread
+                await session.flush()
                 await savepoint.rollback()
-            assert threads.calls == 1
             await session.commit()
-            assert threads.calls == 1
+            assert threads.calls == 0
         async with engine.connect() as connection:
             ids = (await connection.scalars(select(Parent.id).order_by(Parent.id))).all()
         assert ids == [1, 2]
@@ -373,7 +392,7 @@ def test_session_stream_builds_objects_a_batch_at_a_time(async_url: URL) -> None
 def test_flush_of_plain_classes_runs_on_the_loop(async_url: URL) -> None:
     """Inserts (keys generated by the database), updates and deletes of a class without
     relationships flush on the loop, by autoflush, flush() and commit(); a failed flush
-    rolls back and the session recovers; a class with relationships flushes in a thread."""
+    rolls back and the session recovers; delete() marks on the loop too."""
 
     async def body(engine: AsyncEngine) -> None:
         threads = counted(engine)
@@ -395,14 +414,71 @@ def test_flush_of_plain_classes_runs_on_the_loop(async_url: URL) -> None:
             await session.rollback()
             assert (await session.get_one(Note, notes[0].id)).body == "changed"
             assert threads.calls == 0
-            await session.delete(await session.get_one(Note, notes[1].id))  # a thread
-            await session.commit()  # the DELETE, on the loop
-            assert threads.calls == 1
-            session.add(Parent(id=1, name="with relationships"))
+            await session.delete(await session.get_one(Note, notes[1].id))
             await session.commit()
-            assert threads.calls == 2
+            assert threads.calls == 0
         async with engine.connect() as connection:
             bodies = (await connection.scalars(select(Note.body).order_by(Note.id))).all()
         assert bodies == ["changed", "n2"]
+
+    run(async_url, body)
+
+
+def test_refresh_runs_on_the_loop(async_url: URL) -> None:
+    """refresh() reloads on the loop what another connection changed, keeps nothing
+    stale, and detaches an object whose row is gone (ObjectDeletedError), with no worker
+    thread; the control: refresh with an option it does not take goes to the thread."""
+
+    async def body(engine: AsyncEngine) -> None:
+        await seed(engine)
+        threads = counted(engine)
+        async with AsyncSession(engine) as session:
+            parent = await session.get_one(Parent, 1)
+            gone = await session.get_one(Parent, 2)
+            async with engine.begin() as other:
+                table = Parent.__table__
+                await other.execute(table.update().where(table.c.id == 1).values(name="new"))
+                await other.execute(table.delete().where(table.c.id == 2))
+            await session.rollback()  # a new transaction sees the other one's commit
+            parent.name = "unflushed"
+            await session.refresh(parent, ["name"])
+            assert parent.name == "new" and parent not in session.dirty
+            with pytest.raises(exc.ObjectDeletedError, match="was deleted"):
+                await session.refresh(gone)
+            assert gone not in session
+            assert threads.calls == 0
+            with pytest.raises(TypeError):
+                await session.refresh(parent, unknown=True)
+            assert threads.calls == 1
+
+    run(async_url, body)
+
+
+def test_orm_update_and_delete_run_on_the_loop(async_url: URL) -> None:
+    """update() and delete() through a session run on the loop when the matching objects
+    are found by evaluating the WHERE in Python (or not synchronized): the objects in the
+    session follow; 'fetch' (a SELECT first) goes through a worker thread, the same."""
+
+    async def body(engine: AsyncEngine) -> None:
+        await seed(engine)
+        threads = counted(engine)
+        async with AsyncSession(engine) as session:
+            first, second = (await session.scalars(select(Parent).order_by(Parent.id))).all()
+            result = await session.execute(update(Parent).where(Parent.id == 1).values(name="z"))
+            assert result.rowcount == 1 and first.name == "z" and second.name == "b"
+            await session.execute(delete(Parent).where(Parent.name == "b"))
+            assert second not in session
+            quiet = update(Parent).values(name="q").execution_options(synchronize_session=False)
+            await session.execute(quiet)
+            assert first.name == "z"  # not synchronized, as asked
+            assert threads.calls == 0
+            fetch = update(Parent).where(Parent.id == 1).values(name="f")
+            await session.execute(fetch, execution_options={"synchronize_session": "fetch"})
+            assert first.name == "f"
+            assert threads.calls == 1
+            await session.commit()
+        async with engine.connect() as connection:
+            names = (await connection.scalars(select(Parent.name))).all()
+        assert names == ["f"]
 
     run(async_url, body)

@@ -10,8 +10,10 @@ A call falls back to the thread bridge (``runner.py``; each function here return
 ``NOT_NATIVE`` or False before running any statement) when: the session has event
 listeners (sync code that may query), several binds, an isolation level, two-phase
 commit or a deadline; it is bound to an ``AsyncConnection``; there are changes to
-flush first that ``flush()`` below cannot write on the loop; the statement is a DML
-or ``from_statement()`` one, or asks for streaming or ``yield_per``. When the rows
+flush first that must load values before writing (``unit_of_work.needs_io``); the
+statement is an ``insert()``, a ``from_statement()``, an ``update()`` / ``delete()``
+that must SELECT to synchronize the session (``dml.prepare_on_loop``), or asks for
+streaming or ``yield_per``. When the rows
 load more by SELECT (``selectinload``), they are fetched on the loop and the loading
 runs in a worker thread.
 """
@@ -31,13 +33,18 @@ from corral.ext.asyncio.runner import run_in_worker, with_reserved
 from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.mapping import properties
-from corral.orm.session import flush_events, flushing, querying
+from corral.orm.mapping.instance_state import state_of
+from corral.orm.session import dml, expiring, flush_events, flushing, querying, unbatched
 from corral.orm.session.large_sessions import check_size
 from corral.orm.session.options import execute_options
+from corral.orm.unit_of_work import dependencies, needs_io, relational_flush
+from corral.orm.unit_of_work.dependencies import FlushWork
 from corral.orm.unit_of_work.execute import step_statements
 from corral.orm.unit_of_work.plan import FlushPlan, plan_flush
+from corral.sql.dml import Delete, Update
 from corral.sql.execution_options import STREAMING_OPTIONS
 from corral.sql.selectable import Select
+from corral.sql.text import TextClause
 
 if TYPE_CHECKING:
     from corral.ext.asyncio.session import AsyncSession
@@ -45,6 +52,9 @@ if TYPE_CHECKING:
 
 #: Returned when the call must go through the thread bridge.
 NOT_NATIVE: Final = object()
+#: The statements ``execute()`` may run on the loop (``insert()`` and
+#: ``from_statement()`` do not).
+ON_THE_LOOP: Final = (Select, TextClause, Update, Delete)
 
 
 def ready(session: AsyncSession) -> bool:
@@ -114,15 +124,27 @@ async def execute(
     execution_options: Any = None,
     bind_arguments: Any = None,
 ) -> Any:
-    """``Session.execute()`` of a select or a Core statement on the loop, or ``NOT_NATIVE``."""
+    """``Session.execute()`` of a select, ``text()``, or an ``update()`` / ``delete()``
+    whose session synchronization needs no SELECT, on the loop; or ``NOT_NATIVE``."""
     sync = session.sync_session
-    if bind_arguments or not ready(session) or not isinstance(statement, Select):
+    if bind_arguments or not ready(session) or not isinstance(statement, ON_THE_LOOP):
         return NOT_NATIVE
     options = execute_options(statement, execution_options, None)
     if "yield_per" in options or any(key in STREAMING_OPTIONS for key in options):
         return NOT_NATIVE  # objects built batch by batch as read: their loads may query
     if options.get("autoflush", True) and not await autoflush(session):
         return NOT_NATIVE
+    if isinstance(statement, Update | Delete):  # matching objects found in memory
+        after = dml.prepare_on_loop(sync, statement, params, options)
+        if after is None:
+            return NOT_NATIVE
+        connection = await connection_for(session)
+        written = await async_execute.execute(connection, statement, params)
+        return NOT_NATIVE if written is None else after(written)
+    if not isinstance(statement, Select):  # text(): the connection runs it
+        connection = await connection_for(session)
+        core = await async_execute.execute(connection, statement, params)
+        return NOT_NATIVE if core is None else core
     if statement._with_options:  # with_loader_criteria() conditions join the WHERE
         statement = apply_criteria(statement)
     mappers = mapped_entities(statement)
@@ -205,14 +227,48 @@ async def stream(
     return querying.load_orm_select_in_batches(sync, select, raw, batch), cursor
 
 
+async def refresh(session: AsyncSession, obj: object, attribute_names: Any) -> bool:
+    """``Session.refresh()`` on the loop (its SELECT awaited); False when it needs the
+    worker thread (nothing was done then)."""
+    if not ready(session):
+        return False
+    sync = session.sync_session
+    related = expiring.expire_for_refresh(sync, obj, attribute_names)
+    whole = attribute_names is None
+    state = state_of(obj)
+    planned = querying.plan_unloaded(obj, state)
+    if planned is not None:
+        statement, wanted = planned
+        connection = await connection_for(session)
+        result = await async_execute.execute(connection, statement)
+        if result is None:  # the engine's own reasons: the load in a worker thread
+            await run_in_worker(
+                querying.load_unloaded, sync, obj, state, whole=whole, executor=session._executor()
+            )
+        else:
+            querying.fill_unloaded(sync, obj, state, wanted, result.first(), whole=whole)
+    expiring.expire_related(sync, related)
+    return True
+
+
+async def delete(session: AsyncSession, obj: object) -> bool:
+    """``Session.delete(obj)`` on the loop (it only marks objects, when its cascade needs
+    nothing loaded); False when it needs the worker thread (nothing was done then)."""
+    if not ready(session) or needs_io.delete_reads(obj):
+        return False
+    session.sync_session.delete(obj)
+    return True
+
+
 # -- flush ---------------------------------------------------------------------------
 #
-# The plan (``plan_flush``), what each step sends and does with the results
-# (``unit_of_work.execute.step_statements``), and the bookkeeping after
-# (``flushing._finalize_flush``) or after a failure (``flushing._fail_flush``, its
-# ROLLBACK awaited) are the sync Session's own. This covers the batched flush of
-# classes without relationships, inheritance or a version counter, when no listener
-# waits on the flush; any other flush runs in a worker thread.
+# The plan (``plan_flush``, or ``dependencies.presort`` and the relational flush's
+# ``writes`` for classes with relationships or inheritance), what each step sends and
+# does with the results, and the bookkeeping after (``flushing._finalize_flush``) or
+# after a failure (``flushing._fail_flush``, its ROLLBACK awaited) are the sync
+# Session's own. A flush that would load values between its writes (``needs_io``
+# says so from memory, before anything is sent), or that flush listeners wait on,
+# runs in a worker thread.
 
 
 def pending(session: AsyncSession) -> bool:
@@ -236,12 +292,24 @@ async def flush(session: AsyncSession) -> bool:
     if properties.PENDING:
         return False
     classes: set[Any] = {type(o) for o in (*new, *dirty, *deleted)}
-    for cls in classes:
-        mapper = cls.__mapper__
-        if mapper.relationships or mapper.inheritance is not None or mapper.version_id_key:
-            return False
     if flush_events.listening(sync, classes):
         return False
+    mappers = [cls.__mapper__ for cls in classes]
+    if any(m.relationships or m.inheritance is not None for m in mappers):
+        if needs_io.presort_reads(sync, new, dirty, deleted):
+            return False  # it loads collections: the whole flush in a worker thread
+        await _flush_related(session, new, dirty, deleted)
+        return True
+    if any(m.version_id_key for m in mappers) and needs_io.versions_read([*dirty, *deleted]):
+        return False  # an expired version is loaded first
+    await _flush_plain(session, new, dirty, deleted)
+    return True
+
+
+async def _flush_plain(
+    session: AsyncSession, new: list[object], dirty: list[object], deleted: list[object]
+) -> None:
+    sync = session.sync_session
     transaction = sync._active_transaction()
     sync.stats.flushes += 1
     sync._flushing = True
@@ -251,15 +319,73 @@ async def flush(session: AsyncSession) -> bool:
         try:
             await _run_plan(session, connection, plan)
         except BaseException as error:
-            fail = partial(flushing._fail_flush, sync, transaction, error)
-            with contextlib.suppress(Exception):  # the flush's error is the one to raise
-                await async_execute.control(connection, fail)
+            await _fail(connection, partial(flushing._fail_flush, sync, transaction, error))
             raise
         flushing._finalize_flush(sync, transaction, plan, dirty)
     finally:
         sync._flushing = False
     check_size(sync)
-    return True
+
+
+async def _flush_related(
+    session: AsyncSession, new: list[object], dirty: list[object], deleted: list[object]
+) -> None:
+    """The flush of related objects: presort on the loop, the writes awaited on the loop
+    (or, when they would load values first, run in a worker thread)."""
+    sync = session.sync_session
+    transaction = sync._active_transaction()
+    sync.stats.flushes += 1
+    sync._flushing = True
+    try:
+        work = dependencies.presort(sync, new, dirty, deleted)
+        classes: set[Any] = {type(o) for o in (*work.new, *work.dirty, *work.deleted)}
+        if (
+            unbatched.wants_one_by_one(classes)
+            or flush_events.listening(sync, classes)
+            or needs_io.writes_read(work)
+        ):
+            await connection_for(session)  # checked out here: the thread never waits for it
+            await run_in_worker(
+                _write_in_thread, sync, transaction, work, executor=session._executor()
+            )
+        else:
+            await _write_related(session, transaction, work)
+    finally:
+        sync._flushing = False
+    check_size(sync)
+
+
+def _write_in_thread(sync: Session, transaction: Any, work: FlushWork) -> None:
+    with sync._guard:
+        flushing.write_related(sync, transaction, work)
+
+
+async def _write_related(session: AsyncSession, transaction: Any, work: FlushWork) -> None:
+    sync = session.sync_session
+    connection = await connection_for(session)
+    executed = FlushPlan()
+    assigned: list[tuple[object, str]] = []
+    statements = relational_flush.writes(connection, work, executed, assigned)
+    result = None
+    try:
+        while True:
+            try:
+                target, statement, params = statements.send(result)
+            except StopIteration as done:
+                updated: list[object] = done.value
+                break
+            result = await _execute(session, target, statement, params)
+    except BaseException as error:
+        flushing.forget_assigned(assigned)
+        await _fail(connection, partial(flushing._fail_flush, sync, transaction, error))
+        raise
+    flushing.finish_related(sync, transaction, work, executed, updated)
+
+
+async def _fail(connection: Connection, fail: Callable[[], None]) -> None:
+    """A failed flush: the sync bookkeeping, its ROLLBACK awaited."""
+    with contextlib.suppress(Exception):  # the flush's error is the one to raise
+        await async_execute.control(connection, fail)
 
 
 async def autoflush(session: AsyncSession) -> bool:
@@ -280,8 +406,16 @@ async def _run_plan(session: AsyncSession, connection: Connection, plan: FlushPl
                 statement, params = statements.send(result)
             except StopIteration:
                 break
-            result = await async_execute.execute(connection, statement, params)
-            if result is None:  # batched by the engine itself: through the worker thread
-                result = await run_in_worker(
-                    connection.execute, statement, params, executor=session._executor()
-                )
+            result = await _execute(session, connection, statement, params)
+
+
+async def _execute(
+    session: AsyncSession, connection: Connection, statement: Any, params: Any
+) -> Result:
+    """One statement of a flush, awaited on the loop."""
+    result = await async_execute.execute(connection, statement, params)
+    if result is None:  # batched by the engine itself: through the worker thread
+        result = await run_in_worker(
+            connection.execute, statement, params, executor=session._executor()
+        )
+    return result

@@ -326,13 +326,18 @@ class AsyncSession:
     async def refresh(
         self, obj: object, attribute_names: Iterable[str] | None = None, **kw: Any
     ) -> None:
+        if not kw and await self._native(
+            lambda: native_session.refresh(self, obj, attribute_names)
+        ):
+            return
         await self._run(self.sync_session.refresh, obj, attribute_names, **kw)
 
     async def merge(self, obj: T, *, load: bool = True) -> T:
         return await self._run(self.sync_session.merge, obj, load=load)
 
     async def delete(self, obj: object) -> None:
-        await self._run(self.sync_session.delete, obj)
+        if not await self._native(lambda: native_session.delete(self, obj)):
+            await self._run(self.sync_session.delete, obj)
 
     async def connection(self, execution_options: Mapping[str, Any] | None = None) -> Any:
         """The sync ``Connection`` of the current transaction (begun if needed)."""

@@ -176,6 +176,43 @@ def execute_dml(
     return _returned_objects(session, statement, result, options)
 
 
+def prepare_on_loop(
+    session: Session, statement: DMLStatement, params: Any, options: Mapping[str, Any]
+) -> Callable[[Result], Result] | None:
+    """For the asyncio executor: when ``execute_dml`` would run just ``statement`` (an
+    UPDATE or DELETE whose matching objects are found by evaluating its WHERE in Python,
+    or that synchronizes nothing), what to do with its Result; None for anything else
+    (``execute_dml`` then runs in a worker thread). No I/O, nothing changed yet."""
+    mode = options.get("synchronize_session", "auto")
+    if (
+        mode not in MODES
+        or mode == "fetch"
+        or not isinstance(statement, Update | Delete)
+        or isinstance(params, list)
+        or statement._returning_entities
+    ):
+        return None
+    entity = statement._entity
+    if entity is not None and entity.__mapper__.inheritance is not None:
+        return None
+    mapper = _mapper_for(session, statement)
+    if not mode or mapper is None:
+        return lambda result: result
+    try:
+        matching = _evaluated(session, statement, mapper)
+    except Unevaluatable:
+        return None  # 'auto' fetches the keys first; 'evaluate' raises (the sync path says)
+
+    def after(result: Result) -> Result:
+        if isinstance(statement, Update):
+            _apply_update(session, statement, matching)
+        else:
+            _apply_delete(session, matching)
+        return result
+
+    return after
+
+
 def _returned_objects(
     session: Session, statement: DMLStatement, result: Result, options: Mapping[str, Any]
 ) -> Result:
@@ -196,17 +233,16 @@ def _matching_objects(
     mode: str,
     params: Any,
 ) -> list[object]:
-    candidates = [o for o in session.identity_map.values() if type(o).__mapper__ is mapper]
     if mode in ("auto", "evaluate"):
         try:
-            predicate = evaluator(and_(*statement._where), mapper) if statement._where else None
-            return [o for o in candidates if predicate is None or predicate(o.__dict__)]
+            return _evaluated(session, statement, mapper)
         except Unevaluatable as why:
             if mode == "evaluate":
                 raise exc.InvalidRequestError(
                     f"synchronize_session='evaluate' cannot evaluate this WHERE clause in Python "
                     f"({why}); use synchronize_session='fetch'"
                 ) from None
+    candidates = _candidates(session, mapper)
     query = select(*mapper.primary_key)
     if statement._where:
         query = query.where(*statement._where)
@@ -217,6 +253,18 @@ def _matching_objects(
         if key is not None and key[1] in keys:
             matching.append(candidate)
     return matching
+
+
+def _candidates(session: Session, mapper: Mapper) -> list[object]:
+    return [o for o in session.identity_map.values() if type(o).__mapper__ is mapper]
+
+
+def _evaluated(session: Session, statement: Update | Delete, mapper: Mapper) -> list[object]:
+    """The session's objects the WHERE matches, evaluated in Python (``Unevaluatable``
+    when it cannot be)."""
+    candidates = _candidates(session, mapper)
+    predicate = evaluator(and_(*statement._where), mapper) if statement._where else None
+    return [o for o in candidates if predicate is None or predicate(o.__dict__)]
 
 
 def _apply_update(session: Session, statement: Update, objects: list[object]) -> None:

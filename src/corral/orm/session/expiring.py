@@ -17,6 +17,17 @@ if TYPE_CHECKING:
 def refresh(session: Session, obj: object, attribute_names: Iterable[str] | None) -> None:
     """Session.refresh(): expire ``obj`` (and what cascades ``refresh-expire``), reload it."""
     state = state_of(obj)
+    related = expire_for_refresh(session, obj, attribute_names)
+    querying.load_unloaded(session, obj, state, whole=attribute_names is None)
+    expire_related(session, related)
+
+
+def expire_for_refresh(
+    session: Session, obj: object, attribute_names: Iterable[str] | None
+) -> list[object]:
+    """The first half of refresh(), no I/O: ``obj`` checked and expired; returns what the
+    ``refresh-expire`` cascade reaches (expired after the reload: ``expire_related``)."""
+    state = state_of(obj)
     if state.session is not session or state.status is not ObjectStatus.PERSISTENT:
         raise exc.InvalidRequestError(
             f"Cannot refresh {obj!r}: it is not persistent in this Session"
@@ -25,7 +36,10 @@ def refresh(session: Session, obj: object, attribute_names: Iterable[str] | None
     related = cascades.along(obj, "refresh_expire") if names is None else []
     state.expire(obj, names)
     session._modified.pop(id(obj), None)
-    querying.load_unloaded(session, obj, state, whole=names is None)
+    return related
+
+
+def expire_related(session: Session, related: list[object]) -> None:
     for item in related:
         item_state = state_of(item)
         if item_state.session is session and item_state.status is ObjectStatus.PERSISTENT:

@@ -25,6 +25,7 @@ from corral.orm.session.transaction import (
     restore_after_rollback,
 )
 from corral.orm.unit_of_work import dependencies, relational_flush
+from corral.orm.unit_of_work.dependencies import FlushWork
 from corral.orm.unit_of_work.execute import execute_plan
 from corral.orm.unit_of_work.plan import FlushPlan, Step, StepKind, plan_flush
 from corral.util.gc_pause import PAUSE_AT, collector_pause
@@ -128,6 +129,12 @@ def _flush_related(
 ) -> None:
     """A flush of objects with relationships: tables one at a time, keys copied between."""
     work = dependencies.presort(session, new, dirty, deleted)
+    write_related(session, transaction, work)
+
+
+def write_related(session: Session, transaction: SessionTransaction, work: FlushWork) -> None:
+    """The writing of a related flush, after ``dependencies.presort`` (the asyncio
+    executor calls it in a worker thread when the writing cannot run on the loop)."""
     classes: set[Any] = {type(o) for o in (*work.new, *work.dirty, *work.deleted)}
     if unbatched.wants_one_by_one(classes):
         raise exc.InvalidRequestError(
@@ -144,19 +151,37 @@ def _flush_related(
             flush_events.before_writes(connection, work.new, work.dirty, work.deleted)
         updated = relational_flush.write(connection, work, executed, assigned)
     except BaseException as error:
-        for obj, key in assigned:  # generated keys of rows that are rolled back
-            obj.__dict__.pop(key, None)
+        forget_assigned(assigned)
         _fail_flush(session, transaction, error)
         raise
     if not listening:
-        _finalize_flush(session, transaction, executed, updated)
-    else:
-        try:
-            with flush_events.after_writes(session, connection, work.new, work.dirty, work.deleted):
-                _finalize_flush(session, transaction, executed, updated)
-        except BaseException as error:
-            _fail_flush(session, transaction, error)
-            raise
+        finish_related(session, transaction, work, executed, updated)
+        return
+    try:
+        with flush_events.after_writes(session, connection, work.new, work.dirty, work.deleted):
+            _finalize_flush(session, transaction, executed, updated)
+    except BaseException as error:
+        _fail_flush(session, transaction, error)
+        raise
+    for obj in [*work.new, *updated]:
+        relational_flush.settle_write_only(obj)
+
+
+def forget_assigned(assigned: list[tuple[object, str]]) -> None:
+    """A failed related flush: the generated keys of rows that are rolled back go."""
+    for obj, key in assigned:
+        obj.__dict__.pop(key, None)
+
+
+def finish_related(
+    session: Session,
+    transaction: SessionTransaction,
+    work: FlushWork,
+    executed: FlushPlan,
+    updated: list[object],
+) -> None:
+    """After the writes of a related flush: the objects' new states."""
+    _finalize_flush(session, transaction, executed, updated)
     for obj in [*work.new, *updated]:
         relational_flush.settle_write_only(obj)
 

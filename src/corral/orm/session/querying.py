@@ -406,57 +406,85 @@ def load_unloaded(
     names loaded, or None when ``whole`` (``Session.refresh()`` of every attribute).
     """
     with session._guard:
-        if state.status is not ObjectStatus.PERSISTENT or state.key is None:
-            raise exc.InvalidRequestError(f"{type(obj).__name__} object is not persistent")
-        mapper = state.mapper
-        d = obj.__dict__
-        if key is not None and key not in d:
-            node = d.get(LOADER_ATTR)
-            if node is not None and key in node.raise_keys:
-                name = mapper.class_.__name__
-                raise exc.InvalidRequestError(
-                    f"{name}.{key} was left out by the query's raiseload=True option and "
-                    f"cannot be loaded now; load it with the query: "
-                    f".options(undefer({name}.{key}))"
-                )
-        wanted = [k for k in mapper.loaded_keys if k not in d]
-        if key is not None and key in mapper.deferred and key not in d:
-            if key in mapper.deferred_raiseload:
-                raise exc.InvalidRequestError(
-                    f"{mapper.class_.__name__}.{key} is deferred with raiseload and was not "
-                    f"loaded; load it with the query: .options(undefer({mapper.class_.__name__}"
-                    f".{key}))"
-                )
-            group = mapper.deferred[key]
-            wanted += [
-                k
-                for k, g in mapper.deferred.items()
-                if (k == key or (group is not None and g == group)) and k not in d
-            ]
-        columns = [mapper.columns_by_key[k] for k in wanted]
-        if not columns:
+        planned = plan_unloaded(obj, state, key)
+        if planned is None:
             return
-        condition = and_(*(c == v for c, v in zip(mapper.primary_key, state.key[1], strict=True)))
-        statement = select(*columns).where(condition)
-        if mapper.flush_views[0] is not mapper:  # joined inheritance: the tables joined
-            statement = statement.select_from(mapper.table)
+        statement, wanted = planned
         with session.no_autoflush:
             row = session.execute(statement).first()
-        if row is None:
-            name = type(obj).__name__
-            vanished(session, obj)
-            raise exc.ObjectDeletedError(
-                f"The {name} row with primary key {state.key[1]} was deleted, so its "
-                "attributes cannot be loaded; the object is now detached"
+        fill_unloaded(session, obj, state, wanted, row, whole=whole)
+
+
+def plan_unloaded(
+    obj: object, state: InstanceState, key: str | None = None
+) -> tuple[Select, list[str]] | None:
+    """``load_unloaded``'s SELECT and the attributes it loads, or None when nothing is
+    unloaded (no I/O: the asyncio executor awaits the statement itself)."""
+    if state.status is not ObjectStatus.PERSISTENT or state.key is None:
+        raise exc.InvalidRequestError(f"{type(obj).__name__} object is not persistent")
+    mapper = state.mapper
+    d = obj.__dict__
+    if key is not None and key not in d:
+        node = d.get(LOADER_ATTR)
+        if node is not None and key in node.raise_keys:
+            name = mapper.class_.__name__
+            raise exc.InvalidRequestError(
+                f"{name}.{key} was left out by the query's raiseload=True option and "
+                f"cannot be loaded now; load it with the query: "
+                f".options(undefer({name}.{key}))"
             )
-        changed = state.committed_state
-        for name, value in zip(wanted, row, strict=True):
-            if name not in d and name not in changed:
-                d[name] = value
-        if state.expired:
-            state.expired = frozenset(k for k in state.expired if k not in d)
-        if mapper.dispatch.refresh:
-            fire_refresh(session, obj, None if whole else set(wanted))
+    wanted = [k for k in mapper.loaded_keys if k not in d]
+    if key is not None and key in mapper.deferred and key not in d:
+        if key in mapper.deferred_raiseload:
+            raise exc.InvalidRequestError(
+                f"{mapper.class_.__name__}.{key} is deferred with raiseload and was not "
+                f"loaded; load it with the query: .options(undefer({mapper.class_.__name__}"
+                f".{key}))"
+            )
+        group = mapper.deferred[key]
+        wanted += [
+            k
+            for k, g in mapper.deferred.items()
+            if (k == key or (group is not None and g == group)) and k not in d
+        ]
+    columns = [mapper.columns_by_key[k] for k in wanted]
+    if not columns:
+        return None
+    condition = and_(*(c == v for c, v in zip(mapper.primary_key, state.key[1], strict=True)))
+    statement = select(*columns).where(condition)
+    if mapper.flush_views[0] is not mapper:  # joined inheritance: the tables joined
+        statement = statement.select_from(mapper.table)
+    return statement, wanted
+
+
+def fill_unloaded(
+    session: Session,
+    obj: object,
+    state: InstanceState,
+    wanted: list[str],
+    row: Any,
+    *,
+    whole: bool = False,
+) -> None:
+    """Put the row ``plan_unloaded``'s SELECT returned into the object (changes not
+    flushed are kept); no row: the object's row is gone, it is detached."""
+    if row is None:
+        name = type(obj).__name__
+        key = state.key[1] if state.key is not None else None
+        vanished(session, obj)
+        raise exc.ObjectDeletedError(
+            f"The {name} row with primary key {key} was deleted, so its "
+            "attributes cannot be loaded; the object is now detached"
+        )
+    d = obj.__dict__
+    changed = state.committed_state
+    for name, value in zip(wanted, row, strict=True):
+        if name not in d and name not in changed:
+            d[name] = value
+    if state.expired:
+        state.expired = frozenset(k for k in state.expired if k not in d)
+    if state.mapper.dispatch.refresh:
+        fire_refresh(session, obj, None if whole else set(wanted))
 
 
 def _mapper_of(entity: Any) -> Mapper:

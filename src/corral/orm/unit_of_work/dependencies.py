@@ -87,7 +87,7 @@ def presort(
     """Cascades and orphans, then the collection changes the writing phase needs."""
     _cascade_saves(session, [*new, *dirty])
     new = list(session._new.values())
-    orphans = _orphans(session, [*new, *dirty])
+    orphans = find_orphans(session, [*new, *dirty])
     for obj in orphans:
         session._delete(obj)
     deleted = list(session._deleted.values())
@@ -127,7 +127,7 @@ def _cascade_saves(session: Session, objects: Iterable[object]) -> None:
         cascade_saves(session, obj)
 
 
-def _orphans(session: Session, objects: Iterable[object]) -> list[object]:
+def find_orphans(session: Session, objects: Iterable[object]) -> list[object]:
     """Children removed from a ``delete-orphan`` collection and given no other parent."""
     orphans: list[object] = []
     for obj in objects:

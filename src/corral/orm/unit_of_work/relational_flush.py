@@ -5,10 +5,17 @@ written, so the primary keys they copy into their foreign keys exist (even
 those the database just generated). Rows of a self-referential table go in
 waves, parents first. Then ``post_update`` foreign keys, association rows, and
 the deletes, referring rows first.
+
+The writing is a generator (``writes``) that yields ``(connection, statement,
+parameters)`` and is sent each statement's Result, as the steps of
+``unit_of_work.execute`` are: ``write`` drives it on a sync connection, the
+asyncio executor awaits the same statements on the loop
+(``corral.ext.asyncio.native_session``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 from corral.orm.base import NO_VALUE
@@ -18,7 +25,7 @@ from corral.orm.mapping.instance_state import state_of
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.unit_of_work import dependencies
 from corral.orm.unit_of_work.dependencies import FlushWork
-from corral.orm.unit_of_work.execute import execute_step
+from corral.orm.unit_of_work.execute import step_statements
 from corral.orm.unit_of_work.plan import (
     KEY_PARAM,
     FlushPlan,
@@ -35,11 +42,33 @@ from corral.sql.dml import delete, insert, update
 from corral.sql.elements import bindparam
 from corral.sql.schema import Column
 
+#: The flush's statements: yields ``(connection, statement, parameters)``, is sent each
+#: one's Result, returns the persistent objects whose rows were (or may be) updated.
+Writes = Generator[tuple[Any, Any, Any], Any, list[object]]
+#: One part of them (a table's INSERTs, the post-updates ...): returns nothing.
+Part = Generator[tuple[Any, Any, Any], Any, None]
+
 
 def write(
     connection: Any, work: FlushWork, executed: FlushPlan, assigned: list[tuple[object, str]]
 ) -> list[object]:
     """Emit the flush; returns the persistent objects whose rows were (or may be) updated."""
+    statements = writes(connection, work, executed, assigned)
+    result = None
+    while True:
+        try:
+            target, statement, params = statements.send(result)
+        except StopIteration as done:
+            updated: list[object] = done.value
+            return updated
+        result = target.execute(statement, params)
+
+
+def writes(
+    connection: Any, work: FlushWork, executed: FlushPlan, assigned: list[tuple[object, str]]
+) -> Writes:
+    """The flush's statements on ``connection`` (a router when the session routes: each
+    step's statements name the connection they go to), in the order they must run."""
     mappers: dict[str, Mapper] = {}
     new_by_table: dict[str, list[object]] = {}
     dirty_by_table: dict[str, list[object]] = {}
@@ -70,7 +99,9 @@ def write(
         # over to a new row (one-to-one with a unique key) lets go of its key first. Rows
         # that may point at new rows of their own table wait for those INSERTs.
         if _refers_to_itself(mapper):
-            _table_inserts(connection, work, mapper, new_by_table.get(name, []), executed, assigned)
+            yield from _table_inserts(
+                connection, work, mapper, new_by_table.get(name, []), executed, assigned
+            )
         dirty = dirty_by_table.get(name, [])
         changed = dependencies.sync_foreign_keys(work, name, dirty, skip=new_ids)
         for obj in changed:
@@ -79,13 +110,15 @@ def write(
                 dirty = [*dirty, obj]
         for view, objects in _by_view(dirty, name):
             for step in _update_steps(view, objects):
-                _run(connection, step, executed)
+                yield from _run(connection, step, executed)
         if not _refers_to_itself(mapper):
-            _table_inserts(connection, work, mapper, new_by_table.get(name, []), executed, assigned)
-    _post_updates(connection, dependencies.post_update_rows(work))
+            yield from _table_inserts(
+                connection, work, mapper, new_by_table.get(name, []), executed, assigned
+            )
+    yield from _post_updates(connection, dependencies.post_update_rows(work))
     deletes, inserts = dependencies.association_rows(work)
-    _association_writes(connection, work, deletes, inserts)
-    _post_updates(connection, dependencies.pre_delete_post_updates(work))
+    yield from _association_writes(connection, work, deletes, inserts)
+    yield from _post_updates(connection, dependencies.pre_delete_post_updates(work))
     deleted_by_table: dict[str, list[object]] = {}
     for obj in work.deleted:
         for view in state_of(obj).mapper.flush_views:
@@ -94,7 +127,7 @@ def write(
         for wave in dependencies.delete_waves(deleted_by_table.get(table.name, []), table.name):
             for view, objects in _by_view(wave, table.name):
                 for step in _delete_steps(view, objects):
-                    _run(connection, step, executed)
+                    yield from _run(connection, step, executed)
     return list(updated.values())
 
 
@@ -105,14 +138,14 @@ def _table_inserts(
     objects: list[object],
     executed: FlushPlan,
     assigned: list[tuple[object, str]],
-) -> None:
+) -> Part:
     """INSERT a table's new rows, in waves of parents before children, keys copied in."""
     name = mapper.table.name
     for wave in dependencies.depth_order(objects, name):
         dependencies.sync_foreign_keys(work, name, wave, only={id(o) for o in wave})
         for view, run in _by_view(wave, name):
             for step in _insert_steps(view, run):
-                _run(connection, step, executed)
+                yield from _run(connection, step, executed)
                 _assign_keys(step, assigned)
 
 
@@ -136,8 +169,19 @@ def _refers_to_itself(mapper: Mapper) -> bool:
     return any(rel.mapper is mapper for rel in mapper.relationships.values())
 
 
-def _run(connection: Any, step: Step, executed: FlushPlan) -> None:
-    execute_step(connection, step)
+def _run(connection: Any, step: Step, executed: FlushPlan) -> Part:
+    """A step's statements, on the connection its mapper's rows go to."""
+    route = getattr(connection, "route", None)  # a Session over several databases
+    if route is not None:
+        connection = route(step.mapper)
+    statements = step_statements(connection, step)
+    result = None
+    while True:
+        try:
+            statement, params = statements.send(result)
+        except StopIteration:
+            break
+        result = yield connection, statement, params
     executed.steps.append(step)
 
 
@@ -160,7 +204,7 @@ def _post_update_columns(mappers: Any) -> frozenset[int]:
     return frozenset(skip)
 
 
-def _post_updates(connection: Any, rows: list[tuple[object, Column, Any]]) -> None:
+def _post_updates(connection: Any, rows: list[tuple[object, Column, Any]]) -> Part:
     """``UPDATE t SET fk = ? WHERE pk = ?`` per (table, column), executemany."""
     grouped: dict[tuple[str, str], tuple[Mapper, Column, list[dict[str, Any]]]] = {}
     for obj, column, value in rows:
@@ -173,7 +217,7 @@ def _post_updates(connection: Any, rows: list[tuple[object, Column, Any]]) -> No
         entry[2].append(params)
     for mapper, _column, params_list in grouped.values():
         statement = update(mapper.table).where(and_(*_key_where(mapper)))
-        connection.execute(statement, params_list[0] if len(params_list) == 1 else params_list)
+        yield connection, statement, params_list[0] if len(params_list) == 1 else params_list
 
 
 def _association_writes(
@@ -181,7 +225,7 @@ def _association_writes(
     work: FlushWork,
     deletes: dict[str, list[dict[str, Any]]],
     inserts: dict[str, list[dict[str, Any]]],
-) -> None:
+) -> Part:
     tables = {}
     for change in work.associations:
         assert change.rel.secondary is not None
@@ -194,7 +238,7 @@ def _association_writes(
         keys = sorted(rows[0])
         where = and_(*(table.c[k] == bindparam(f"corral_assoc_{k}") for k in keys))
         params = [{f"corral_assoc_{k}": row[k] for k in keys} for row in rows]
-        connection.execute(delete(table).where(where), params[0] if len(params) == 1 else params)
+        yield connection, delete(table).where(where), params[0] if len(params) == 1 else params
     owners: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
     for obj, rel in work.association_owners:
         assert rel.secondary is not None
@@ -204,9 +248,9 @@ def _association_writes(
         table = tables[name]
         where = and_(*(table.c[k] == bindparam(f"corral_assoc_{k}") for k in owner_keys))
         params = [{f"corral_assoc_{k}": row[k] for k in owner_keys} for row in rows]
-        connection.execute(delete(table).where(where), params[0] if len(params) == 1 else params)
+        yield connection, delete(table).where(where), params[0] if len(params) == 1 else params
     for name, rows in inserts.items():
-        connection.execute(insert(tables[name]), rows[0] if len(rows) == 1 else rows)
+        yield connection, insert(tables[name]), rows[0] if len(rows) == 1 else rows
 
 
 def settle_write_only(obj: object) -> None:
@@ -219,4 +263,4 @@ def settle_write_only(obj: object) -> None:
                 collection.pending_removed.clear()
 
 
-__all__ = ["StepKind", "settle_write_only", "write"]
+__all__ = ["StepKind", "Writes", "settle_write_only", "write", "writes"]
