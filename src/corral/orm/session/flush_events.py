@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def listening(session: Session, classes: Iterable[Any]) -> bool:
     """Whether a listener waits on this flush (the session's or a flushed class's)."""
     dispatch = session.dispatch
-    if (
+    if dispatch.listening and (
         dispatch.after_flush
         or dispatch.after_flush_postexec
         or dispatch.pending_to_persistent

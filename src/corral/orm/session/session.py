@@ -361,7 +361,8 @@ class Session:
             transaction.move(TransactionStatus.COMMITTED)
             transaction.fold_into_parent()
             self._transaction = transaction.parent
-            self._ended(transaction, "after_commit")
+            if self.dispatch.listening:
+                self._ended(transaction, "after_commit")
             return
         try:
             if transaction.database_transaction is not None and transaction.commits_database:
@@ -374,7 +375,8 @@ class Session:
         transaction.move(TransactionStatus.COMMITTED)
         self._transaction = None
         self._after_commit(transaction)
-        self._ended(transaction, "after_commit")
+        if self.dispatch.listening:
+            self._ended(transaction, "after_commit")
         for callback in transaction.after_commit:
             callback()
 
@@ -387,7 +389,8 @@ class Session:
             self._active_transaction().after_commit.append(callback)
 
     def _ended(self, transaction: SessionTransaction, event: str) -> None:
-        """Run the listeners of a transaction's end (``event``: after_commit/_rollback)."""
+        """Run the listeners of a transaction's end (``event``: after_commit/_rollback);
+        called only when the session's dispatch is listening at all."""
         for listener in getattr(self.dispatch, event):
             listener(self)
         if self.dispatch.after_transaction_end:
@@ -418,7 +421,8 @@ class Session:
             transaction.status = TransactionStatus.ROLLED_BACK
             self._transaction = transaction.parent
             self._restore_after_rollback(transaction)
-        self._ended(transaction, "after_rollback")
+        if self.dispatch.listening:
+            self._ended(transaction, "after_rollback")
         for listener in self.dispatch.after_soft_rollback:
             listener(self, transaction)
 
