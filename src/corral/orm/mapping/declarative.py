@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
 from corral.orm.mapping import events, inheritance
+from corral.orm.mapping import mapper_args as mapper_arguments
 from corral.orm.mapping.annotated import merged, split_annotated
 from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.attributes import InstrumentedAttribute
@@ -372,6 +373,8 @@ MAPPER_ARGS = (
     "batch",
     "check_read_values",
     "eager_defaults",
+    "inherits",
+    "properties",
     "version_id_col",
     "version_id_generator",
     *inheritance.INHERITANCE_ARGS,
@@ -442,11 +445,13 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
                 columns[item.key or item.name] = item
         extra = [item for item in extra if not isinstance(item, Column)]
         table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
+    mapper_args = dict(getattr(cls, "__mapper_args__", {}))
+    mapper_arguments.check_inherits(cls, mapper_args, parent)
+    mapper_arguments.apply_properties(cls, mapper_args, columns, parent)
     if parent is not None and table is not parent.local_table:  # joined-table inheritance
         own = columns
         if not inheritance.is_concrete(cls):  # a concrete class maps its own table alone
             columns = inheritance.joined_columns(parent, table, own)
-    mapper_args = dict(getattr(cls, "__mapper_args__", {}))
     inherited = inheritance.take_mapper_args(cls, mapper_args)
     version = mapper_args.pop("version_id_col", None)
     version_column = _find_version_column(cls, version, columns)
@@ -497,6 +502,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
             value.key = key
             value.annotation = annotations.get(key)
             mapper.add_relationship(value, configured=False)
+    events.mapper_constructed(mapper)  # the class is instrumented: listeners may extend it
     install_validators(cls, mapper)
     after_mapped(cls, mapper)
     try_configure()

@@ -26,6 +26,7 @@ from corral.orm.session.transaction import (
 from corral.orm.unit_of_work import dependencies, relational_flush
 from corral.orm.unit_of_work.execute import execute_plan
 from corral.orm.unit_of_work.plan import FlushPlan, StepKind, plan_flush
+from corral.sql.defaults import connection_source
 from corral.util.gc_pause import PAUSE_AT, collector_pause
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
     # without the pause the cyclic collector would rescan them again and again.
     pause = collector_pause if len(new) + len(dirty) >= PAUSE_AT else contextlib.nullcontext()
     try:
-        with pause:
+        with pause, connection_source(session.connection):
             _flush(session, new, dirty, deleted)
     finally:
         session._flushing = False

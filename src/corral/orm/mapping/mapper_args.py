@@ -1,0 +1,65 @@
+"""``__mapper_args__`` keys that restate or rename what declarative mapping finds itself:
+``inherits`` (the mapped parent class, or its mapper) and ``properties`` (attribute name ->
+column(s) of the class's table, as SQLAlchemy's classical mapping takes them).
+
+``inherits`` must name the class the bases already make the parent (corral takes the parent
+from the bases); ``None`` says the class has none. ``properties`` maps a table column under
+another attribute name; a tuple of columns is accepted when it is the class's own column
+followed by the inherited columns of the same attribute, which is how a joined subclass
+maps a column of its parent's name anyway.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from corral import exc
+
+if TYPE_CHECKING:
+    from corral.orm.mapping.mapper import Mapper
+    from corral.sql.schema import Column
+
+
+def check_inherits(cls: type, args: dict[str, Any], parent: Mapper | None) -> None:
+    """Take ``inherits`` out of ``args``; refuse one that is not the parent the bases give."""
+    if "inherits" not in args:
+        return
+    given = args.pop("inherits")
+    target = getattr(given, "__mapper__", given) if isinstance(given, type) else given
+    if target is parent:
+        return
+    expected = parent.class_.__name__ if parent is not None else "no mapped class"
+    raise exc.MappingError(
+        f"{cls.__name__}.__mapper_args__['inherits'] is {given!r}, but {cls.__name__}'s bases "
+        f"make it inherit from {expected}; corral takes the parent from the class's bases: "
+        "derive the class from the one it inherits"
+    )
+
+
+def apply_properties(
+    cls: type, args: dict[str, Any], columns: dict[str, Column], parent: Mapper | None
+) -> None:
+    """Take ``properties`` out of ``args`` and rename ``columns`` entries as it says."""
+    properties = args.pop("properties", None) or {}
+    if not isinstance(properties, dict):
+        raise exc.MappingError(
+            f"{cls.__name__}.__mapper_args__['properties'] takes a dict of attribute name -> "
+            f"column(s), got {properties!r}"
+        )
+    inherited = parent.columns_by_key if parent is not None else {}
+    for key, value in properties.items():
+        given = list(value) if isinstance(value, tuple | list) else [value]
+        given = [getattr(c, "expression", c) for c in given]  # a ColumnProperty's column
+        own = [c for c in given if any(c is mapped for mapped in columns.values())]
+        rest = [c for c in given if c not in own]
+        if len(own) != 1 or any(inherited.get(key) is not c for c in rest):
+            raise exc.MappingError(
+                f"{cls.__name__}.__mapper_args__['properties'][{key!r}] is {value!r}; corral "
+                "maps a property to one column of the class's table (optionally followed by "
+                "the inherited column of the same attribute name)"
+            )
+        column = own[0]
+        old_key = next(k for k, c in columns.items() if c is column)
+        if old_key != key:
+            del columns[old_key]
+            columns[key] = column
