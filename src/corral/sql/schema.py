@@ -163,7 +163,8 @@ class ForeignKey:
         what = f"ForeignKey({column!r})" if isinstance(column, str) else "ForeignKey"
         keywords.refuse_link_to_name(link_to_name, what)
         keywords.refuse_constraint_comment(comment, what)
-        self._target = column
+        element = getattr(column, "__clause_element__", None)  # ``User.id``: its column
+        self._target = element() if element is not None else column
         self.ondelete = ondelete
         self.onupdate = onupdate
         self.name = name
@@ -183,6 +184,12 @@ class ForeignKey:
         if isinstance(self._target, Column):
             return f"{getattr(self._target.table, 'name', '?')}.{self._target.name}"
         return self._target
+
+    def references(self, table: Any) -> bool:
+        """Whether this key refers to a column of ``table``."""
+        if isinstance(self._target, Column):
+            return self._target.table is table
+        return self._target.rpartition(".")[0] == getattr(table, "name", None)
 
     @property
     def column(self) -> Column:

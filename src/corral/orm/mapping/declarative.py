@@ -448,6 +448,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     mapper_args = dict(getattr(cls, "__mapper_args__", {}))
     mapper_arguments.check_inherits(cls, mapper_args, parent)
     mapper_arguments.apply_properties(cls, mapper_args, columns, parent)
+    mapper_arguments.check_inherited_columns(cls, columns, parent)
     if parent is not None and table is not parent.local_table:  # joined-table inheritance
         own = columns
         if not inheritance.is_concrete(cls):  # a concrete class maps its own table alone

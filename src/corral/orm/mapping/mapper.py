@@ -158,9 +158,22 @@ class Mapper:
         time, so a flag set on one, such as ``active_history``, stays)."""
         found = self._column_properties
         for key, col in self.columns_by_key.items():
-            if key not in found or found[key].columns[0] is not col:
-                found[key] = ColumnProperty(self, key, col)
+            prop = found.get(key)
+            if prop is None or prop.parent is not self or prop.expression is not col:
+                found[key] = ColumnProperty(self, key, col, self._columns_of(key, col))
         return ReadOnlyProperties({key: found[key] for key in self.columns_by_key})
+
+    def _columns_of(self, key: str, column: Column) -> list[Column]:
+        """Every column attribute ``key`` maps: a joined subclass's own table's column of an
+        inherited attribute first, then the inherited one (as SQLAlchemy lists them)."""
+        found: list[Column] = []
+        for view in reversed(self.flush_views):
+            mapped = view.columns_by_key.get(key)
+            if mapped is not None and all(mapped is not c for c in found):
+                found.append(mapped)
+        if all(column is not c for c in found):
+            found.append(column)
+        return found
 
     @property
     def attrs(self) -> ReadOnlyProperties:
@@ -229,8 +242,7 @@ class Mapper:
             )
         if key in self.relationships:
             raise exc.ArgumentError(
-                f"{self.class_.__name__}.{key} is a relationship; map the column under "
-                "another name"
+                f"{self.class_.__name__}.{key} is a relationship; map the column under another name"
             )
         mappers = [self]
         if self.inheritance is not None:
@@ -256,7 +268,11 @@ class Mapper:
         self.get_statement = None
         self.get_key_positions = ()
         self._column_properties.pop(key, None)
-        attribute = InstrumentedAttribute(self.class_, key, column)
+        for view in self.flush_views:
+            if view is not self and view.table is column.table:
+                view.columns_by_key[key] = column
+                view.column_keys = tuple(view.columns_by_key)
+        attribute: InstrumentedAttribute[Any] = InstrumentedAttribute(self.class_, key, column)
         setattr(self.class_, key, attribute)
         attribute_instrumented(self.class_, key, attribute)
 
@@ -319,9 +335,9 @@ class Mapper:
 
     def get_property_by_column(self, column: Any) -> ColumnProperty:
         """The column attribute mapping ``column``; UnmappedColumnError when none does."""
-        for key, mapped in self.columns_by_key.items():
-            if mapped is column:
-                return cast(ColumnProperty, self.column_attrs[key])
+        for prop in self.column_attrs.values():
+            if any(mapped is column for mapped in prop.columns):
+                return cast(ColumnProperty, prop)
         table = getattr(column, "table", None)
         where = f"{table.name}.{column.name}" if isinstance(table, Table) else column.name
         raise exc.UnmappedColumnError(
@@ -349,10 +365,12 @@ class Mapper:
 class ColumnProperty:
     """``inspect(User).attrs.name``: a mapped column attribute, as the mapper describes it."""
 
-    def __init__(self, parent: Mapper, key: str, column: Column) -> None:
+    def __init__(
+        self, parent: Mapper, key: str, column: Column, columns: list[Column] | None = None
+    ) -> None:
         self.parent = parent
         self.key = key
-        self.columns = [column]
+        self.columns = columns or [column]
         self.expression = column
 
     @property

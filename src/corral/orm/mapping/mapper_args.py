@@ -11,6 +11,7 @@ maps a column of its parent's name anyway.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
@@ -46,13 +47,12 @@ def apply_properties(
             f"{cls.__name__}.__mapper_args__['properties'] takes a dict of attribute name -> "
             f"column(s), got {properties!r}"
         )
-    inherited = parent.columns_by_key if parent is not None else {}
     for key, value in properties.items():
         given = list(value) if isinstance(value, tuple | list) else [value]
         given = [getattr(c, "expression", c) for c in given]  # a ColumnProperty's column
         own = [c for c in given if any(c is mapped for mapped in columns.values())]
         rest = [c for c in given if c not in own]
-        if len(own) != 1 or any(inherited.get(key) is not c for c in rest):
+        if len(own) != 1 or not _inherited(parent, key, rest):
             raise exc.MappingError(
                 f"{cls.__name__}.__mapper_args__['properties'][{key!r}] is {value!r}; corral "
                 "maps a property to one column of the class's table (optionally followed by "
@@ -63,3 +63,29 @@ def apply_properties(
         if old_key != key:
             del columns[old_key]
             columns[key] = column
+
+
+def check_inherited_columns(cls: type, columns: dict[str, Column], parent: Mapper | None) -> None:
+    """Check each ``column_property(own, *inherited)`` of the class: the inherited columns
+    must be what the parent maps under the attribute the own column takes."""
+    from corral.orm.mapping.column_property import take_inherited_columns
+
+    for key, column in columns.items():
+        inherited = take_inherited_columns(column)
+        if inherited and not _inherited(parent, key, inherited):
+            raise exc.MappingError(
+                f"{cls.__name__}.{key} = column_property(Column(...), ...): corral maps a "
+                "column with columns of its parent only when they are the parent's column "
+                f"for the same attribute {key!r}; name the own column after that attribute "
+                "and pass Parent.<attribute>"
+            )
+
+
+def _inherited(parent: Mapper | None, key: str, columns: Sequence[Any]) -> bool:
+    """Whether each of ``columns`` is one the parent maps under ``key``."""
+    if not columns:
+        return True
+    if parent is None or key not in parent.columns_by_key:
+        return False
+    mapped = parent.column_attrs[key].columns
+    return all(any(c is m for m in mapped) for c in columns)

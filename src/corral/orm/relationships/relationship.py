@@ -494,8 +494,10 @@ class Relationship(MapperProperty):
             return any(column is fk for _, fk in self.synchronize_pairs)
         return any(column is src for src, _ in self.synchronize_pairs)
 
+    @property
     def local_columns(self) -> list[Column]:
-        """The parent's columns whose values identify its related rows."""
+        """The parent's columns whose values identify its related rows (as SQLAlchemy's
+        ``RelationshipProperty.local_columns``)."""
         if self.custom_join is not None:
             return list(self.custom_join.local_columns)
         if self.direction is Direction.MANYTOMANY:
@@ -505,7 +507,7 @@ class Relationship(MapperProperty):
         return [src for src, _ in self.synchronize_pairs]
 
     def remote_columns(self) -> list[Column]:
-        """The columns on the other side matched against ``local_columns()``."""
+        """The columns on the other side matched against ``local_columns``."""
         if self.custom_join is not None:
             raise exc.InvalidRequestError(
                 f"{self.describe()} joins by {self.custom_join.describe()}, not by "
