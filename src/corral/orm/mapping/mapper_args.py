@@ -4,7 +4,8 @@ column(s) of the class's table, as SQLAlchemy's classical mapping takes them).
 
 ``inherits`` must name the class the bases already make the parent (corral takes the parent
 from the bases); ``None`` says the class has none. ``properties`` maps a table column under
-another attribute name; a tuple of columns is accepted when it is the class's own column
+another attribute name (the column is then keyed by it in its table, as a declarative
+``Column("name")`` under another attribute is); a tuple of columns is accepted when it is the class's own column
 followed by the inherited columns of the same attribute, which is how a joined subclass
 maps a column of its parent's name anyway.
 """
@@ -63,6 +64,19 @@ def apply_properties(
         if old_key != key:
             del columns[old_key]
             columns[key] = column
+            _rekey(column, key)
+
+
+def _rekey(column: Column, key: str) -> None:
+    """Key ``column`` by its attribute in its table, as a declarative ``Column("name")``
+    under another attribute is (``table.c.<name>`` still finds it)."""
+    table: Any = column.table
+    entries = [(key if c is column else k, c) for k, c in table.columns.items()]
+    table._columns = type(table.columns)(f"Table {table.name!r}")
+    for entry_key, entry in entries:
+        table._columns.add(entry_key, entry)
+    column.key = key
+    column.keyed_by_attribute = column.name != key
 
 
 def check_inherited_columns(cls: type, columns: dict[str, Column], parent: Mapper | None) -> None:

@@ -1,0 +1,259 @@
+"""Extending a mapping as SQLAlchemy's versioned_history example does: a listener of
+``after_mapper_constructed`` appends a column to the table, maps it with
+``Mapper.add_property()``, makes it the version counter (``mapper.version_id_col = ...``)
+and sets ``active_history``; a column default reads ``context.connection`` in the flush."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from corral import (
+    Column,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Session,
+    String,
+    Table,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
+from corral.exc import MappingError, StaleDataError
+from corral.orm import DeclarativeBase, column_property
+from corral.orm.attributes import get_history, instance_state
+from tests.integration.orm_models import dml, recorded_sql
+
+
+def _words(sql: str) -> str:
+    return re.sub(r"[`\"]", "", sql)
+
+
+def _revised_base(*, version_counter: bool, active_history: bool) -> tuple[Any, Any]:
+    """A base class whose subclasses get a ``revision`` column once mapped: its default
+    counts the rows of ``audit`` (a query on the flush's connection) plus one."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    audit = Table(
+        "audit", Base.metadata, Column("id", Integer, primary_key=True), Column("note", String(20))
+    )
+
+    def next_revision(context: Any) -> Any:
+        return context.connection.scalar(select(func.count()).select_from(audit)) + 1
+
+    class Revised:
+        def __init_subclass__(cls, **kw: Any) -> None:
+            @event.listens_for(cls, "after_mapper_constructed")
+            def extend(mapper: Any, class_: Any) -> None:
+                table = mapper.local_table
+                table.append_column(Column("revision", Integer, default=next_revision))
+                mapper.add_property("revision", table.c.revision)
+                if version_counter:
+                    mapper.version_id_col = table.c.revision
+                if active_history:
+                    for prop in mapper.column_attrs:
+                        prop.active_history = True
+
+            super().__init_subclass__(**kw)
+
+    class Document(Revised, Base):
+        __tablename__ = "document"
+        id = Column(Integer, primary_key=True)
+        title = Column(String(30))
+
+    return Base, Document
+
+
+def test_added_column_is_written_with_a_default_that_queries_the_connection(
+    engine: Engine,
+) -> None:
+    """The appended column is in CREATE TABLE and the INSERT; its default's SELECT runs on
+    the flush's connection, inside its transaction (it sees the audit row just added)."""
+    Base, Document = _revised_base(version_counter=False, active_history=False)
+    Base.metadata.create_all(engine)
+    assert "revision" in inspect(Document).columns
+    with Session(engine) as session:
+        session.execute(text("INSERT INTO audit (id, note) VALUES (1, 'one')"))
+        with recorded_sql() as statements:
+            session.add(Document(title="a"))
+            session.commit()
+    written = [_words(s) for s in dml(statements)]
+    assert written[0] == "SELECT count(*) FROM audit"
+    assert written[1].startswith("INSERT INTO document (title, revision) VALUES")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT title, revision FROM document")).all() == [("a", 2)]
+
+
+def test_version_column_set_after_mapping_guards_updates(engine: Engine) -> None:
+    """mapper.version_id_col set by the listener: UPDATE checks and bumps it, and a row
+    changed behind the session's back is a StaleDataError."""
+    Base, Document = _revised_base(version_counter=True, active_history=False)
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        doc = Document(title="a")
+        session.add(doc)
+        session.commit()
+        assert doc.revision == 1
+        doc.title = "b"
+        with recorded_sql() as statements:
+            session.commit()
+        (update,) = [_words(s) for s in dml(statements) if s.startswith("UPDATE")]
+        assert "SET title=" in update and "revision=" in update
+        assert "WHERE document.id = " in update and "AND document.revision = " in update
+        assert doc.revision == 2
+        with engine.begin() as other:
+            other.execute(text("UPDATE document SET revision = 7"))
+        doc.title = "c"
+        with pytest.raises(StaleDataError):
+            session.commit()
+
+
+@pytest.mark.parametrize("active", [True, False], ids=["active_history", "control"])
+def test_active_history_loads_the_old_value_before_it_is_replaced(
+    engine: Engine, active: bool
+) -> None:
+    """Setting an expired attribute with active_history loads the row first, so the history
+    holds the old value; without it (the control) the old value is unknown."""
+    Base, Document = _revised_base(version_counter=False, active_history=active)
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        doc = Document(title="first")
+        session.add(doc)
+        session.commit()  # expires doc
+        assert "title" not in instance_state(doc).dict
+        with recorded_sql() as statements:
+            doc.title = "second"
+        history = get_history(doc, "title")
+    assert list(history.added) == ["second"]
+    if active:
+        assert [s.split(" ", 1)[0] for s in dml(statements)] == ["SELECT"]
+        assert list(history.deleted) == ["first"]
+    else:
+        assert dml(statements) == []
+        assert list(history.deleted) == []
+
+
+def test_add_property_refuses_a_column_of_another_table(engine: Engine) -> None:
+    """add_property() maps columns of the class's table only; the mapping is unchanged."""
+    Base, Document = _revised_base(version_counter=False, active_history=False)
+    other = Table(
+        "other", MetaData(), Column("id", Integer, primary_key=True), Column("x", Integer)
+    )
+    mapper = inspect(Document)
+    with pytest.raises(Exception, match="takes a Column of table 'document'"):
+        mapper.add_property("x", other.c.x)
+    assert "x" not in mapper.columns
+    with pytest.raises(MappingError, match="not one of its mapped columns"):
+        mapper.version_id_col = other.c.x
+    assert mapper.version_id_col is None
+
+
+def test_mapper_args_inherits_and_properties(engine: Engine) -> None:
+    """__mapper_args__ inherits= (the parent the bases give) and properties= (a column
+    under another attribute name) map as in SQLAlchemy; rows round-trip on every database."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    table = Table(
+        "item",
+        Base.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("item_name", String(20)),
+    )
+
+    class Item(Base):
+        __table__ = table
+        __mapper_args__ = {"inherits": None, "properties": {"name": table.c.item_name}}
+
+    sub_table = Table(
+        "special_item",
+        Base.metadata,
+        Column("id", Integer, ForeignKey("item.id"), primary_key=True),
+        Column("extra", String(20)),
+    )
+
+    class SpecialItem(Item):
+        __table__ = sub_table
+        __mapper_args__ = {
+            "inherits": inspect(Item),
+            "properties": {"id": (sub_table.c.id, table.c.id)},
+        }
+
+    assert inspect(Item).attrs.name.columns == [table.c.item_name]
+    assert inspect(SpecialItem).attrs.id.columns == [sub_table.c.id, table.c.id]
+    assert inspect(SpecialItem).get_property_by_column(sub_table.c.id).key == "id"
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(SpecialItem(name="gear", extra="x"))
+        session.commit()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, item_name FROM item")).all() == [(1, "gear")]
+        assert connection.execute(text("SELECT id, extra FROM special_item")).all() == [(1, "x")]
+
+    with pytest.raises(MappingError, match="inherit from Item"):
+
+        class Stray(Item):
+            __tablename__ = "stray"
+            id = Column(Integer, ForeignKey("item.id"), primary_key=True)
+            __mapper_args__ = {"inherits": None}
+
+
+def test_column_property_of_own_and_inherited_column(engine: Engine) -> None:
+    """column_property(Column(...), Parent.id) in a joined subclass maps both columns under
+    ``id``; a column of another attribute is refused."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Parent(Base):
+        __tablename__ = "parent"
+        id = Column(Integer, primary_key=True)
+        code = Column(Integer)
+
+    class Child(Parent):
+        __tablename__ = "child"
+        id = column_property(Column(Integer, ForeignKey("parent.id"), primary_key=True), Parent.id)
+
+    columns = inspect(Child).attrs.id.columns
+    assert [c.table.name for c in columns] == ["child", "parent"]
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Child(code=5))
+        session.commit()
+        assert session.scalars(select(Child)).one().id == 1
+
+    with pytest.raises(MappingError, match="same attribute 'id'"):
+
+        class Wrong(Parent):
+            __tablename__ = "wrong"
+            id = column_property(
+                Column(Integer, ForeignKey("parent.id"), primary_key=True), Parent.code
+            )
+
+
+def test_inspect_of_a_table_is_the_table() -> None:
+    """inspect(table) gives the table back, as SQLAlchemy's does."""
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True))
+    assert inspect(table) is table
+
+
+def test_cached_select_sees_an_appended_column(engine: Engine) -> None:
+    """A statement over a table run before append_column() is not reused after it: the
+    second run selects the new column too."""
+    things = Table("things", MetaData(), Column("id", Integer, primary_key=True))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE things (id INTEGER PRIMARY KEY, name VARCHAR(5))"))
+        connection.execute(text("INSERT INTO things (id, name) VALUES (1, 'a')"))
+    with engine.connect() as connection:
+        assert connection.execute(select(things)).all() == [(1,)]
+        things.append_column(Column("name", String(5)))
+        assert connection.execute(select(things)).all() == [(1, "a")]
