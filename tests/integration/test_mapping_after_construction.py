@@ -143,7 +143,7 @@ def test_active_history_loads_the_old_value_before_it_is_replaced(
 
 def test_add_property_refuses_a_column_of_another_table(engine: Engine) -> None:
     """add_property() maps columns of the class's table only; the mapping is unchanged."""
-    Base, Document = _revised_base(version_counter=False, active_history=False)
+    _, Document = _revised_base(version_counter=False, active_history=False)
     other = Table(
         "other", MetaData(), Column("id", Integer, primary_key=True), Column("x", Integer)
     )
@@ -172,7 +172,7 @@ def test_mapper_args_inherits_and_properties(engine: Engine) -> None:
 
     class Item(Base):
         __table__ = table
-        __mapper_args__ = {"inherits": None, "properties": {"name": table.c.item_name}}
+        __mapper_args__: Any = {"inherits": None, "properties": {"name": table.c.item_name}}
 
     sub_table = Table(
         "special_item",
@@ -183,7 +183,7 @@ def test_mapper_args_inherits_and_properties(engine: Engine) -> None:
 
     class SpecialItem(Item):
         __table__ = sub_table
-        __mapper_args__ = {
+        __mapper_args__: Any = {
             "inherits": inspect(Item),
             "properties": {"id": (sub_table.c.id, table.c.id)},
         }
@@ -193,7 +193,9 @@ def test_mapper_args_inherits_and_properties(engine: Engine) -> None:
     assert inspect(SpecialItem).get_property_by_column(sub_table.c.id).key == "id"
     Base.metadata.create_all(engine)
     with Session(engine) as session:
-        session.add(SpecialItem(name="gear", extra="x"))
+        special: Any = SpecialItem()
+        special.name, special.extra = "gear", "x"
+        session.add(special)
         session.commit()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT id, item_name FROM item")).all() == [(1, "gear")]

@@ -3,6 +3,8 @@ constraints set (SQLAlchemy's spellings, which versioned_history's history_meta 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from corral import exc
@@ -40,7 +42,8 @@ def test_appended_column_is_in_create_table_with_its_flags() -> None:
         "PRIMARY KEY (id), FOREIGN KEY(owner_id) REFERENCES owners (id), UNIQUE (owner_id))"
     )
     assert [index.name for index in things.indexes] == ["ix_things_name"]
-    assert things.c.owner_id.table is things
+    owner_id: Any = things.c.owner_id
+    assert owner_id.table is things
 
 
 def test_appended_primary_key_column_joins_the_key() -> None:
@@ -172,7 +175,8 @@ def test_foreign_key_references_its_table() -> None:
         Column("owner_id", Integer, ForeignKey("owners.id")),
         Column("other_id", Integer, ForeignKey(other.c.id)),
     )
-    (by_name,) = things.c.owner_id.foreign_keys
-    (by_column,) = things.c.other_id.foreign_keys
+    columns: Any = things.c
+    (by_name,) = columns.owner_id.foreign_keys
+    (by_column,) = columns.other_id.foreign_keys
     assert by_name.references(owners) and not by_name.references(other)
     assert by_column.references(other) and not by_column.references(owners)

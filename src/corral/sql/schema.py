@@ -146,7 +146,7 @@ class ForeignKey:
 
     def __init__(
         self,
-        column: str | Column,
+        column: str | ColumnElement[Any],
         *,
         ondelete: str | None = None,
         onupdate: str | None = None,
@@ -164,7 +164,12 @@ class ForeignKey:
         keywords.refuse_link_to_name(link_to_name, what)
         keywords.refuse_constraint_comment(comment, what)
         element = getattr(column, "__clause_element__", None)  # ``User.id``: its column
-        self._target = element() if element is not None else column
+        target = element() if element is not None else column
+        if not isinstance(target, str | Column):
+            raise exc.ArgumentError(
+                f"ForeignKey({column!r}) takes 'table.column' or a table's Column"
+            )
+        self._target: str | Column = target
         self.ondelete = ondelete
         self.onupdate = onupdate
         self.name = name

@@ -173,6 +173,10 @@ def inspect(subject: type, raiseerr: bool = True) -> Mapper: ...  # type: ignore
 
 
 @overload
+def inspect(subject: FromClause, raiseerr: bool = True) -> FromClause: ...  # type: ignore[overload-overlap]
+
+
+@overload
 def inspect(subject: object, raiseerr: bool = True) -> InstanceInspection: ...
 
 

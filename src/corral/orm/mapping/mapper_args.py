@@ -5,9 +5,10 @@ column(s) of the class's table, as SQLAlchemy's classical mapping takes them).
 ``inherits`` must name the class the bases already make the parent (corral takes the parent
 from the bases); ``None`` says the class has none. ``properties`` maps a table column under
 another attribute name (the column is then keyed by it in its table, as a declarative
-``Column("name")`` under another attribute is); a tuple of columns is accepted when it is the class's own column
-followed by the inherited columns of the same attribute, which is how a joined subclass
-maps a column of its parent's name anyway.
+``Column("name")`` under another attribute is); a tuple of columns is accepted when it is
+the class's own column followed by the inherited columns of the same attribute, which is
+how a joined subclass maps a column of its parent's name anyway. ``column_property(own,
+Parent.id)`` says the same in a class body and is checked here too.
 """
 
 from __future__ import annotations
