@@ -259,3 +259,45 @@ def test_cached_select_sees_an_appended_column(engine: Engine) -> None:
         assert connection.execute(select(things)).all() == [(1,)]
         things.append_column(Column("name", String(5)))
         assert connection.execute(select(things)).all() == [(1, "a")]
+
+
+def test_joined_subclass_joined_on_another_column_copies_the_parent_key(engine: Engine) -> None:
+    """A joined subclass with its own key, joined by ``parent.id == child.parent_id``: the
+    flush copies the parent row's id into parent_id, so the object loads back through the
+    join (without the copy parent_id stays NULL and the row is not found)."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Vehicle(Base):
+        __tablename__ = "vehicle"
+        id = Column(Integer, primary_key=True)
+        kind = Column(String(10))
+        __mapper_args__: Any = {"polymorphic_on": kind, "polymorphic_identity": "vehicle"}
+
+    class Truck(Vehicle):
+        __tablename__ = "truck"
+        id = column_property(Column(Integer, primary_key=True), Vehicle.id)
+        vehicle_id = Column(Integer, ForeignKey("vehicle.id"))
+        payload = Column(Integer)
+        __mapper_args__: Any = {"polymorphic_identity": "truck"}
+
+    assert inspect(Truck).flush_views[-1].inherit_sync == (("id", "vehicle_id"),)
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Vehicle())
+        session.flush()
+        truck: Any = Truck()
+        truck.payload = 9
+        session.add(truck)
+        with recorded_sql() as statements:
+            session.commit()
+    inserts = [_words(s) for s in dml(statements)]
+    assert [s.split(" (", 1)[0] for s in inserts] == ["INSERT INTO vehicle", "INSERT INTO truck"]
+    assert inserts[1].startswith("INSERT INTO truck (id, vehicle_id, payload) VALUES")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, vehicle_id, payload FROM truck")).all()
+        assert [tuple(r) for r in rows] == [(2, 2, 9)]
+    with Session(engine) as session:
+        loaded: Any = session.scalars(select(Truck)).one()
+        assert (loaded.id, loaded.vehicle_id, loaded.payload) == (2, 2, 9)

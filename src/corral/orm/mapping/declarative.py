@@ -23,6 +23,7 @@ from corral.orm.mapping.dataclass_fields import refuse_outside_dataclass
 from corral.orm.mapping.declare_hooks import install_declare_hooks
 from corral.orm.mapping.declared_attr import resolve_declared_attrs
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
+from corral.orm.mapping.inherit_sync import set_inherit_sync
 from corral.orm.mapping.instance_state import InstanceState
 from corral.orm.mapping.instrumentation_hooks import after_mapped
 from corral.orm.mapping.late_attributes import DeclarativeAttributeIntercept
@@ -482,6 +483,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     mapper.batch = batch
     if parent is not None or inherited or getattr(cls, "__corral_concrete_base__", False):
         inheritance.set_up(mapper, parent, table, own, inherited)
+        set_inherit_sync(mapper, mapper.table)
     cls.__table__ = mapper.table if parent is not None else table
     cls.__mapper__ = mapper
     base_registry.mappers[cls] = mapper

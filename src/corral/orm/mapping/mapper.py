@@ -25,6 +25,9 @@ class Mapper:
     #: Whether the constructor has listeners to run: ``init``, or an attribute's (it then
     #: sets every value through the attribute). One check for the default constructor.
     constructor_events = False
+    #: A joined subclass's own table's view: (parent attribute, own attribute) pairs the
+    #: flush copies before writing its row (mapping/inherit_sync.py).
+    inherit_sync: tuple[tuple[str, str], ...] = ()
 
     def __init__(
         self,
