@@ -26,7 +26,7 @@ from corral import (
     text,
 )
 from corral.exc import MappingError, StaleDataError
-from corral.orm import DeclarativeBase, column_property
+from corral.orm import DeclarativeBase, attributes, column_property
 from corral.orm.attributes import get_history, instance_state
 from tests.integration.orm_models import dml, recorded_sql
 
@@ -301,3 +301,47 @@ def test_joined_subclass_joined_on_another_column_copies_the_parent_key(engine: 
     with Session(engine) as session:
         loaded: Any = session.scalars(select(Truck)).one()
         assert (loaded.id, loaded.vehicle_id, loaded.payload) == (2, 2, 9)
+
+
+@pytest.mark.parametrize("active", [True, False], ids=["active_history", "control"])
+def test_relationship_active_history_loads_the_replaced_object(
+    engine: Engine, active: bool
+) -> None:
+    """relationship(active_history=True): replacing an unloaded many-to-one loads the old
+    related object first (one SELECT), so the history names it; the control does not."""
+    from corral.orm import relationship
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Team(Base):
+        __tablename__ = "team"
+        id = Column(Integer, primary_key=True)
+
+    class Player(Base):
+        __tablename__ = "player"
+        id = Column(Integer, primary_key=True)
+        team_id = Column(Integer, ForeignKey("team.id"))
+        team = relationship(Team, active_history=active)
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all([Team(id=1), Team(id=2), Player(id=1, team_id=1)])
+        session.commit()
+    with Session(engine) as session:
+        player: Any = session.get(Player, 1)
+        new_team = session.get(Team, 2)
+        session.expunge(session.get(Team, 1))  # the old team is not in the identity map
+        with recorded_sql() as statements:
+            player.team = new_team
+        history = get_history(player, "team", passive=attributes.PASSIVE_NO_INITIALIZE)
+        assert list(history.added) == [new_team]
+        if active:
+            assert [s.split(" ", 1)[0] for s in dml(statements)] == ["SELECT"]
+            assert [t.id for t in history.deleted] == [1]
+        else:
+            assert dml(statements) == []
+            assert all(t is None for t in history.deleted)  # the old team is not known
+        session.commit()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT team_id FROM player")).scalar_one() == 2

@@ -124,6 +124,7 @@ class Relationship(MapperProperty):
         collection_class: type | None = None,
         viewonly: bool = False,
         innerjoin: bool = False,
+        active_history: bool = False,
     ) -> None:
         if back_populates is not None and backref is not None:
             raise exc.ArgumentError(
@@ -167,6 +168,9 @@ class Relationship(MapperProperty):
         self.dict_factory = dict_factory(collection_class)
         self.viewonly = viewonly
         self.innerjoin = innerjoin
+        #: Replacing an unloaded related object loads it first, so the attribute's history
+        #: has it (a collection's old members are always loaded when it is replaced).
+        self.active_history = active_history
         # Set when the owning class is mapped:
         self.key = ""
         self.parent: Mapper = None  # type: ignore[assignment]
