@@ -345,3 +345,42 @@ def test_relationship_active_history_loads_the_replaced_object(
         session.commit()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT team_id FROM player")).scalar_one() == 2
+
+
+def test_add_property_on_a_joined_subclass_writes_its_own_table(engine: Engine) -> None:
+    """A column added to a joined subclass's own table is written by that table's INSERT
+    and loaded back; a column of the parent's table is refused on the subclass."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Animal(Base):
+        __tablename__ = "animal"
+        id = Column(Integer, primary_key=True)
+        kind = Column(String(10))
+        __mapper_args__: Any = {"polymorphic_on": kind, "polymorphic_identity": "animal"}
+
+    class Dog(Animal):
+        __tablename__ = "dog"
+        id = Column(Integer, ForeignKey("animal.id"), primary_key=True)
+        __mapper_args__: Any = {"polymorphic_identity": "dog"}
+
+    dog_table: Any = Dog.__mapper__.local_table
+    dog_table.append_column(Column("bark", String(10)))
+    inspect(Dog).add_property("bark", dog_table.c.bark)
+    animal_table: Any = Animal.__table__
+    animal_table.append_column(Column("legs", Integer))
+    with pytest.raises(Exception, match="takes a Column of table 'dog'"):
+        inspect(Dog).add_property("legs", animal_table.c.legs)
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        dog: Any = Dog()
+        dog.bark = "woof"
+        session.add(dog)
+        with recorded_sql() as statements:
+            session.commit()
+    inserts = [_words(s) for s in dml(statements)]
+    assert inserts[1].startswith("INSERT INTO dog (id, bark) VALUES")
+    with Session(engine) as session:
+        loaded: Any = session.scalars(select(Animal)).one()
+        assert isinstance(loaded, Dog) and loaded.bark == "woof"

@@ -238,7 +238,7 @@ class Mapper:
             return
         column = prop.columns[0] if isinstance(prop, ColumnProperty) else prop
         column = getattr(column, "__clause_element__", lambda: column)()
-        if not isinstance(column, Column) or column.table not in self._own_tables():
+        if not isinstance(column, Column) or column.table is not self.local_table:
             raise exc.ArgumentError(
                 f"{self.class_.__name__}: add_property({key!r}, {prop!r}) takes a Column of "
                 f"table {self.local_table.name!r} or a relationship()"
@@ -252,9 +252,6 @@ class Mapper:
             mappers += self.inheritance.inheriting_descendants()
         for mapper in mappers:
             mapper._take_column(key, column)
-
-    def _own_tables(self) -> list[Any]:
-        return [self.local_table, *(view.table for view in self.flush_views)]
 
     def _take_column(self, key: str, column: Column) -> None:
         """Map ``column`` as ``key``: every per-mapper list of columns is made again, and
