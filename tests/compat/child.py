@@ -25,7 +25,7 @@ from pathlib import Path
 from types import CodeType, FrameType, ModuleType
 from typing import Any, TextIO
 
-from tests.compat import hook, plan
+from tests.compat import hook, plan, source
 from tests.compat.compare import Outcome, Status
 from tests.compat.extract import Block, extract_blocks
 
@@ -157,8 +157,10 @@ def run_code(code: CodeType | str, namespace: dict[str, Any], stdout: SplitStdou
 def run_group(root: Path, group: plan.DocGroup, stdout: SplitStdout) -> list[dict[str, Any]]:
     """Run a group's pages in order in one namespace; one record per block."""
 
+    docs = source.docs_root(root, group.series)
+
     def read(page: str) -> str:
-        return (root / "doc" / "build" / page).read_text(encoding="utf-8")
+        return (docs / "doc" / "build" / page).read_text(encoding="utf-8")
 
     namespace: dict[str, Any] = {"print_function": print}
     records = []

@@ -25,7 +25,7 @@ from tests.compat.causes import Failure, root_causes
 from tests.compat.compare import PRINTED_DIFFERS, Outcome, cause, judge, runs_on_reference
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-CACHE = REPOSITORY / ".cache" / "sa_compat"
+CACHE = source.CACHE
 CHILD_SECONDS = 600
 DEFAULT_POSTGRESQL = "postgresql://root@127.0.0.1:5432/test"
 CHILD_CRASHED = "ChildCrashed"
@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     root = (options.source or source.unpack(source.download(CACHE))).resolve()
     version = source.version_of(root) if options.source is None else str(options.source)
     groups = [g for g in plan.DOC_GROUPS if not options.only or g.name in options.only]
+    for series in sorted({g.series for g in groups}):
+        source.docs_root(root, series)  # downloaded here, not by each child at once
     examples = [e for e in plan.EXAMPLES if not options.only or e.path in options.only]
     with postgresql_databases(bool(any(e.postgresql_url for e in examples))) as databases:
         runnable = [e for e in examples if not e.postgresql_url or databases]

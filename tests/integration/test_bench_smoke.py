@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from corral.cli import bench
 from corral.cli.benchmark import worker
 from corral.cli.benchmark.database import Fixture, Target
 from corral.cli.benchmark.worker import CellSpec, run_cell
-from corral.cli.benchmark.workloads import WORKLOADS, Implementation
+from corral.cli.benchmark.workloads import (
+    IMPLEMENTATIONS_BY_NAME,
+    PEERS,
+    WORKLOADS,
+    Implementation,
+)
 from corral.engine import URL
 
 from .conftest import Servers
@@ -92,3 +98,29 @@ def test_a_wrong_result_is_reported_not_raised(
     assert result.error is not None
     assert "wrong result" in result.error
     assert result.times == []
+
+
+NEW_WORKLOADS = ("eager_selectin", "eager_joined", "web_requests", "web_requests_8_threads")
+
+
+@pytest.mark.parametrize("peer", PEERS)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_each_peer_runs_the_eager_and_web_workloads(
+    backend: str, peer: str, servers: Servers, tmp_path: Path
+) -> None:
+    """Each installed peer runs the eager-loading and web-request workloads with its own
+    idiom, and passes the worker's check (8 threads writing at once included)."""
+    missing = IMPLEMENTATIONS_BY_NAME[peer].missing(backend)
+    if missing:
+        pytest.skip(f"{peer} needs {', '.join(missing)}")
+    url = _url(backend, servers, tmp_path)
+    fixture = Fixture(Target.from_url(url))
+    fixture.create_table()
+    try:
+        for workload in NEW_WORKLOADS:
+            cell = bench.run_cell(CellSpec(workload, peer, url, 0.01, 1))
+            assert cell.error is None, f"{workload}: {cell.error}"
+            assert len(cell.times) == 1
+    finally:
+        fixture.drop_table()
+        fixture.close()

@@ -94,7 +94,8 @@ def _driver_settings(backend: str, dbapi: Any) -> tuple[Any, ...]:
         cursor.close()
 
 
-EXPECTED_SETTINGS = {"sqlite": (None, 1), "postgresql": (True,), "mysql": (True, True)}
+# MariaDB runs with autocommit off: the server opens each transaction (no BEGIN sent).
+EXPECTED_SETTINGS = {"sqlite": (None, 1), "postgresql": (True,), "mysql": (False, True)}
 
 
 @pytest.mark.parametrize("poolclass", [QueuePool, StaticPool])

@@ -273,3 +273,44 @@ def test_legacy_query_runs_across_shards_and_set_shard_picks_one(
         west = session.query(Store).set_shard("west").order_by(Store.name).all()
         assert [s.name for s in west] == ["Denver", "Reno"]
         assert session.query(Store).filter(Store.region == "east").count() == 1
+
+
+def test_async_sharded_session_over_sqlite_files(tmp_path: Path) -> None:
+    """async_sessionmaker(sync_session_class=ShardedSession, shards=...) with the shards'
+    sync engines, as SQLAlchemy's examples/sharding/asyncio.py sets it up: rows go to their
+    shards and come back from both, equal keys apart by identity token."""
+    from corral.ext.asyncio import async_sessionmaker, create_async_engine
+
+    async def main() -> list[Any]:
+        engines = {
+            region: create_async_engine(f"sqlite+aiosqlite:///{tmp_path / region}.db")
+            for region in REGIONS
+        }
+        try:
+            for engine in engines.values():
+                async with engine.begin() as connection:
+                    await connection.run_sync(Base.metadata.create_all)
+            maker = async_sessionmaker(
+                sync_session_class=ShardedSession,
+                shards={region: engine.sync_engine for region, engine in engines.items()},
+                shard_chooser=shard_chooser,
+                identity_chooser=identity_chooser,
+                execute_chooser=lambda state: list(REGIONS),
+            )
+            async with maker() as session:
+                session.add_all(
+                    [
+                        Store(id=1, region="east", name="Boston"),
+                        Store(id=1, region="west", name="Reno"),
+                    ]
+                )
+                await session.commit()
+                stores = (await session.scalars(select(Store))).all()
+                return sorted((inspect(s).identity_token, s.name) for s in stores)
+        finally:
+            for engine in engines.values():
+                await engine.dispose()
+
+    import asyncio
+
+    assert asyncio.run(main()) == [("east", "Boston"), ("west", "Reno")]

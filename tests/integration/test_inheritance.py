@@ -223,6 +223,53 @@ def test_aliased_with_polymorphic_joins_the_hierarchy_to_itself(idb: Engine) -> 
     assert pairs == [("krabs", "Engineer", "bob"), ("krabs", "Engineer", "squid")]
 
 
+def test_aliased_with_polymorphic_without_flat_selects_from_subqueries(idb: Engine) -> None:
+    """Without flat=True each aliased with_polymorphic() is a subquery of its tables'
+    LEFT OUTER JOIN, its columns labelled table_column (the SQL SQLAlchemy prints); the
+    rows are those of the flat form."""
+    _staff(idb)
+    found: dict[bool, list[tuple[str, str, str]]] = {}
+    for flat in (True, False):
+        managers = with_polymorphic(Employee, [Manager], aliased=True, flat=flat)
+        engineers = with_polymorphic(Employee, [Engineer], aliased=True, flat=flat)
+        stmt = (
+            select(managers, engineers)
+            .join(engineers, engineers.company_id == managers.company_id)
+            .where(managers.Manager.manager_name == "Eugene", engineers.type == "engineer")
+            .order_by(engineers.name)
+        )
+        with Session(idb) as session:
+            found[flat] = [
+                (m.manager_name, type(e).__name__, e.engineer_info)
+                for m, e in session.execute(stmt)
+            ]
+    assert (
+        found[False]
+        == found[True]
+        == [
+            ("Eugene", "Engineer", "fry cook"),
+            ("Eugene", "Engineer", "cashier"),
+        ]
+    )
+    printed = " ".join(str(stmt).split())
+    assert printed.startswith(
+        "SELECT anon_1.employee_id, anon_1.employee_name, anon_1.employee_type, "
+        "anon_1.employee_company_id, anon_1.manager_id, anon_1.manager_manager_name, "
+        "anon_2.employee_id AS employee_id_1, "
+    )
+    assert (
+        "FROM (SELECT employee.id AS employee_id, employee.name AS employee_name, "
+        "employee.type AS employee_type, employee.company_id AS employee_company_id, "
+        "manager.id AS manager_id, manager.manager_name AS manager_manager_name "
+        "FROM employee LEFT OUTER JOIN manager ON employee.id = manager.id) AS anon_1 "
+        "JOIN (SELECT " in printed
+    )
+    assert printed.endswith(
+        "WHERE anon_1.manager_manager_name = :manager_manager_name_1 "
+        "AND anon_2.employee_type = :employee_type_2 ORDER BY anon_2.employee_name"
+    )
+
+
 def test_with_polymorphic_tells_apart_sibling_columns_of_one_name(idb: Engine) -> None:
     """Two subclasses with their own ``status`` columns: each object gets its own table's."""
     with Session(idb) as session:

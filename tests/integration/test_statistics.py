@@ -35,13 +35,14 @@ class Book(Base):
 
 # What a get in a fresh session, then close, costs: (statements, round trips).
 # SQLite reads without BEGIN (the dialect begins at the first write); PostgreSQL sends
-# BEGIN in one pipeline with the SELECT; MariaDB sends BEGIN on its own. The close
-# rolls back the read transaction (the pool's reset) on the two servers.
-GET_THEN_CLOSE = {"sqlite": (1, 1), "postgresql": (3, 2), "mysql": (3, 3)}
-# add one row, commit: BEGIN, INSERT, COMMIT.
-INSERT_ONE = {"sqlite": (3, 3), "postgresql": (3, 2), "mysql": (3, 3)}
-# add three rows of one table, flush: BEGIN and one executemany.
-FLUSH_THREE = {"sqlite": (2, 2), "postgresql": (2, 1), "mysql": (2, 2)}
+# BEGIN in one pipeline with the SELECT; MariaDB sends no BEGIN (with autocommit off the
+# server opens the transaction at the SELECT). The close rolls back the read transaction
+# (the pool's reset) on the two servers.
+GET_THEN_CLOSE = {"sqlite": (1, 1), "postgresql": (3, 2), "mysql": (2, 2)}
+# add one row, commit: BEGIN (not sent on MariaDB), INSERT, COMMIT.
+INSERT_ONE = {"sqlite": (3, 3), "postgresql": (3, 2), "mysql": (2, 2)}
+# add three rows of one table, flush: BEGIN (not sent on MariaDB) and one executemany.
+FLUSH_THREE = {"sqlite": (2, 2), "postgresql": (2, 1), "mysql": (1, 1)}
 
 
 def _shelves(engine: Engine, count: int = 3) -> None:
@@ -106,19 +107,11 @@ def test_single_row_insert_transaction(engine: Engine, backend: str) -> None:
 
 @pytest.mark.parametrize("workload", ["get_then_close", "insert_one"])
 def test_short_transactions_take_at_most_two_round_trips(
-    engine: Engine, backend: str, workload: str, request: pytest.FixtureRequest
+    engine: Engine, backend: str, workload: str
 ) -> None:
     """Issue 20's promise: a short read, or a one-row insert, is at most two round trips."""
     if backend == "sqlite":
         pytest.skip("SQLite runs in the process: no network round trips to bound")
-    if backend == "mysql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="MariaDB: BEGIN is a round trip of its own (3 in all); PyMySQL cannot "
-                "pipeline it with the first statement",
-            )
-        )
     _shelves(engine)
     with Session(engine) as session:
         if workload == "get_then_close":
@@ -129,13 +122,14 @@ def test_short_transactions_take_at_most_two_round_trips(
     assert session.stats.round_trips <= 2
 
 
-def test_control_without_the_pipeline_a_get_takes_three_round_trips(
+def test_control_with_begin_on_its_own_a_get_takes_three_round_trips(
     engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Control for the bound above: with BEGIN sent on its own on PostgreSQL (no pipeline),
-    the same get-then-close counts three round trips, so the check of two is not vacuous."""
-    if backend != "postgresql":
-        pytest.skip("PostgreSQL is where BEGIN travels with the first statement")
+    """Control for the bound above: with BEGIN sent on its own (no pipeline on PostgreSQL,
+    an explicit BEGIN on MariaDB), the same get-then-close counts three round trips, so the
+    check of two is not vacuous."""
+    if backend == "sqlite":
+        pytest.skip("SQLite runs in the process: no network round trips to bound")
     _shelves(engine)
     monkeypatch.setattr(type(engine.dialect), "begins_with_statement", lambda self: False)
     with Session(engine) as session:
@@ -159,18 +153,18 @@ def test_round_trips_match_the_servers_own_count(make_engine: Callable[..., Engi
     before, ours_before = probe()
     with Session(engine) as session:
         session.get(Shelf, 1)
-    assert session.stats.round_trips == 3
+    assert session.stats.round_trips == 2
     with Session(engine) as session:
         session.add(Shelf(id=11, name="eleven"))
         session.commit()
-    assert session.stats.round_trips == 3
+    assert session.stats.round_trips == 2
     with Session(engine) as session:
         session.add_all([Shelf(id=i, name="x") for i in (12, 13, 14)])
         session.commit()
-    assert session.stats.round_trips == 3
+    assert session.stats.round_trips == 2
     after, ours_after = probe()
-    # Between the two readings: the first probe's ROLLBACK, 9 for the sessions, BEGIN and SHOW.
-    assert ours_after - ours_before == 12
+    # Between the two readings: the first probe's ROLLBACK, 6 for the sessions, the SHOW.
+    assert ours_after - ours_before == 8
     assert after - before == ours_after - ours_before
 
 

@@ -260,21 +260,3 @@ def test_close_ends_open_transactions(engine: Engine) -> None:
     connection.close()
     assert not transaction.is_valid
     assert not savepoint.is_valid
-
-
-def test_second_transaction_on_shared_memory_database_is_explained(engine: Engine) -> None:
-    """Two Connections of a memory engine cannot both be in a transaction; the error says why.
-
-    Reads begin no database transaction, so two readers share the connection; a
-    read while another Connection has written (uncommitted) is refused, not dirty.
-    """
-    with engine.connect() as first, engine.connect() as second:
-        first.exec_driver_sql("SELECT 1")
-        assert second.exec_driver_sql("SELECT 1").scalar() == 1
-        first.exec_driver_sql("INSERT INTO t (name) VALUES ('a')")
-        with pytest.raises(exc.InvalidRequestError, match="one connection shared"):
-            second.exec_driver_sql("SELECT count(*) FROM t")
-        with pytest.raises(exc.InvalidRequestError, match="one connection shared"):
-            second.exec_driver_sql("INSERT INTO t (name) VALUES ('b')")
-        first.commit()
-        assert second.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from corral import AbstractConcreteBase, ForeignKey, exc, select
+from corral import AbstractConcreteBase, ConcreteBase, ForeignKey, String, exc, select
 from corral.orm import (
     DeclarativeBase,
     Mapped,
@@ -68,11 +68,14 @@ def test_new_object_gets_its_discriminator() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"with_polymorphic": "*"}, r"with_polymorphic.*not supported"),
+        ({"with_polymorphic": ([], "pjoin")}, r"\(classes, selectable\) pair is not supported"),
         ({"polymorphic_load": "eager"}, r"polymorphic_load.*'inline' or 'selectin'"),
         ({"polymorphic_identity": "dog"}, r"already Dog's"),
         ({"polymorphic_on": "missing"}, r"discriminator is already 'kind'"),
-        ({"polymorphic_load": "inline"}, r"polymorphic_load='inline' on a class with its own"),
+        (
+            {"polymorphic_load": "inline", "concrete": True},
+            r"polymorphic_load='inline' on a concrete class",
+        ),
     ],
 )
 def test_inheritance_arguments_are_checked(args: dict[str, Any], message: str) -> None:
@@ -118,18 +121,68 @@ def test_single_table_subclass_cannot_redeclare_a_column() -> None:
             __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "fish"}
 
 
-def test_abstract_concrete_base_is_refused() -> None:
-    """AbstractConcreteBase is named as not supported."""
+def test_abstract_concrete_base_with_a_table_is_refused() -> None:
+    """An AbstractConcreteBase has no table: a __tablename__ on it is refused with the fix."""
 
     class Other(DeclarativeBase):
         pass
 
-    with pytest.raises(exc.MappingError, match="AbstractConcreteBase is not supported"):
+    with pytest.raises(exc.MappingError, match="AbstractConcreteBase, which has no table"):
 
         class Shape(AbstractConcreteBase, Other):
             __tablename__ = "shape"
             id: Mapped[int] = mapped_column(primary_key=True)
             __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "shape"}
+
+
+def test_abstract_concrete_base_maps_onto_the_union_when_configured() -> None:
+    """The base is mapped by registry.configure(), onto the UNION ALL of its subclasses'
+    tables (the last declared first, the discriminator written as SQL literals), printed as
+    SQLAlchemy prints it; criteria
+    on its attributes read the UNION; with strict_attrs only its declared attributes are
+    class attributes; it cannot be instantiated."""
+
+    class Drawing(DeclarativeBase):
+        pass
+
+    class Shape(AbstractConcreteBase, Drawing):
+        strict_attrs = True
+        name: Mapped[str] = mapped_column(String(20))
+
+    class Circle(Shape):
+        __tablename__ = "circle"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        radius: Mapped[int]
+        __mapper_args__: ClassVar[dict[str, Any]] = {
+            "polymorphic_identity": "circle",
+            "concrete": True,
+        }
+
+    class Square(Shape):
+        __tablename__ = "square"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        side: Mapped[int]
+        __mapper_args__: ClassVar[dict[str, Any]] = {
+            "polymorphic_identity": "square",
+            "concrete": True,
+        }
+
+    assert "__mapper__" not in Shape.__dict__
+    Drawing.registry.configure()
+    assert sorted(Drawing.metadata.tables) == ["circle", "square"]
+    printed = " ".join(str(select(Shape).where(Shape.name == "c")).split())
+    assert printed == (
+        "SELECT pjoin.id, pjoin.name, pjoin.type, pjoin.radius, pjoin.side FROM ("
+        "SELECT square.id AS id, square.side AS side, square.name AS name, "
+        "CAST(NULL AS INTEGER) AS radius, 'square' AS type FROM square UNION ALL "
+        "SELECT circle.id AS id, CAST(NULL AS INTEGER) AS side, circle.name AS name, "
+        "circle.radius AS radius, 'circle' AS type FROM circle) AS pjoin "
+        "WHERE pjoin.name = :name_1"
+    )
+    assert not hasattr(Shape, "radius")  # strict_attrs
+    assert Circle(name="c", radius=1).name == "c"  # Shape's column, copied as a mixin's
+    with pytest.raises(exc.InvalidRequestError, match="Shape is polymorphic_abstract"):
+        Shape(name="x")
 
 
 def test_concrete_subclass_needs_a_concrete_base() -> None:
@@ -190,3 +243,40 @@ def test_selectin_polymorphic_takes_subclasses_only() -> None:
 
     with pytest.raises(exc.ArgumentError, match="mapped subclasses of Animal"):
         selectin_polymorphic(Animal, [Plain])
+
+
+def test_concrete_base_union_prints_as_sqlalchemy_prints_it() -> None:
+    """A ConcreteBase hierarchy's query selects the base's columns, the discriminator, then
+    the subclasses' (in declaration order) from the UNION ALL of every table, the
+    discriminator written as a literal (the text SQLAlchemy 2.0 prints for this mapping)."""
+
+    class Fleet(DeclarativeBase):
+        pass
+
+    class Ship(ConcreteBase, Fleet):
+        __tablename__ = "ship"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(50))
+        __mapper_args__: ClassVar[dict[str, Any]] = {
+            "polymorphic_identity": "ship",
+            "concrete": True,
+        }
+
+    class Tanker(Ship):
+        __tablename__ = "tanker"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(50))
+        tonnage: Mapped[int]
+        __mapper_args__: ClassVar[dict[str, Any]] = {
+            "polymorphic_identity": "tanker",
+            "concrete": True,
+        }
+
+    printed = " ".join(str(select(Ship).where(Ship.name == "x")).split())
+    assert printed == (
+        "SELECT pjoin.id, pjoin.name, pjoin.type, pjoin.tonnage FROM ("
+        "SELECT ship.id AS id, ship.name AS name, CAST(NULL AS INTEGER) AS tonnage, "
+        "'ship' AS type FROM ship UNION ALL SELECT tanker.id AS id, tanker.name AS name, "
+        "tanker.tonnage AS tonnage, 'tanker' AS type FROM tanker) AS pjoin "
+        "WHERE pjoin.name = :name_1"
+    )

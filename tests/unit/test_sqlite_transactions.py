@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -135,8 +136,9 @@ def test_savepoint_begins_the_write_transaction(engine: Engine, sent: list[str])
         assert session.scalars(select(Note)).all() == []
 
 
-def test_memory_database_readers_share_the_connection(engine: Engine) -> None:
-    """On sqlite:// two reading sessions work side by side; a read beside a writer is refused."""
+def test_memory_database_sessions_share_the_connection(engine: Engine) -> None:
+    """On sqlite:// two sessions of one thread share the one connection and its transaction
+    (pool/shared.py): the second reads what the first flushed; another thread may not."""
     with Session(engine) as writer:
         writer.add(Note(id=1, body="a"))
         writer.commit()
@@ -147,10 +149,21 @@ def test_memory_database_readers_share_the_connection(engine: Engine) -> None:
         assert note is not None
         note.body = "b"
         first.flush()  # first's transaction now holds the one shared connection
-        with pytest.raises(exc.InvalidRequestError, match="one connection shared"):
-            second.scalars(select(Note.body)).all()  # would see first's uncommitted "b"
+        assert second.scalars(select(Note.body)).all() == ["b"]  # one connection, one view
+        refused: list[BaseException] = []
+
+        def read_elsewhere() -> None:
+            with Session(engine) as other:
+                try:
+                    other.scalars(select(Note.body)).all()
+                except exc.InvalidRequestError as error:
+                    refused.append(error)
+
+        thread = threading.Thread(target=read_elsewhere)
+        thread.start()
+        thread.join()
+        assert len(refused) == 1 and "another thread began" in str(refused[0])
         first.commit()
-        assert second.scalars(select(Note.body)).all() == ["b"]
 
 
 @pytest.mark.parametrize("mode", ["deferred", "immediate"])

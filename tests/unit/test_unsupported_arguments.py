@@ -106,9 +106,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ("create_engine future=False", _engine_with(future=False), exc.ArgumentError, r"future"),
     (
         "create_engine execution_options",
-        _engine_with(execution_options={"schema_translate_map": {}}),
+        _engine_with(execution_options={"logging_token": "x"}),
         exc.ArgumentError,
-        r"schema_translate_map: corral has no schema translation",
+        r"logging_token: corral's log has no per-connection tokens",
     ),
     (
         "create_engine execution_options ORM",
@@ -154,9 +154,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Connection.execution_options SQLAlchemy-only",
-        lambda e: _connection_options(e, schema_translate_map={}),
+        lambda e: _connection_options(e, logging_token="x"),
         exc.ArgumentError,
-        r"Connection.execution_options\(\) does not support schema_translate_map",
+        r"Connection.execution_options\(\) does not support logging_token",
     ),
     (
         "Connection.execution_options yield_per",
@@ -239,9 +239,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "Select.execution_options",
-        lambda: select(Owner).execution_options(schema_translate_map={}),
+        lambda: select(Owner).execution_options(logging_token="x"),
         exc.ArgumentError,
-        r"Select.execution_options\(\) does not support schema_translate_map",
+        r"Select.execution_options\(\) does not support logging_token",
     ),
     (
         "Select.execution_options isolation_level",

@@ -117,9 +117,30 @@ def test_password_query_options_are_hidden() -> None:
     )
     for text in (str(url), repr(url)):
         assert "S3cr" not in text and "=X" not in text and "=Y" not in text and ":pw@" not in text
-        assert "password=***&sslpassword=***&passwd=***&sslmode=require" in text
+        assert "passwd=***&password=***&sslmode=require&sslpassword=***" in text  # key order
     assert "password=S3cr%21t" in url.render_as_string(hide_password=False)
     assert url.query["password"] == "S3cr!t"
     with pytest.raises(exc.ArgumentError) as refused:
         make_url("postgresql://u@h:port/db?password=S3cret")
     assert "S3cret" not in str(refused.value) and "password=***" in str(refused.value)
+
+
+def test_query_options_updated_as_sqlalchemy_does() -> None:
+    """update_query_dict / _pairs / _string, difference_update_query, normalized_query; the
+    query is an immutabledict and the URL renders its options in key order."""
+    url = make_url("postgresql://u:pw@h/db?alt_host=h1&alt_host=h2&sslcert=%2Fc")
+    assert repr(url.query) == "immutabledict({'alt_host': ('h1', 'h2'), 'sslcert': '/c'})"
+    assert url.normalized_query == {"alt_host": ("h1", "h2"), "sslcert": ("/c",)}
+    with pytest.raises(TypeError):
+        url.query["x"] = "1"  # type: ignore[index]
+    appended = url.update_query_dict({"alt_host": "h3", "a": ["1", "2"]}, append=True)
+    assert appended.query == {"a": ("1", "2"), "alt_host": ("h1", "h2", "h3"), "sslcert": "/c"}
+    assert str(appended) == (
+        "postgresql://u:***@h/db?a=1&a=2&alt_host=h1&alt_host=h2&alt_host=h3&sslcert=%2Fc"
+    )
+    assert url.update_query_dict({"alt_host": "h9"}).query["alt_host"] == "h9"
+    assert url.update_query_pairs([("k", "1"), ("k", "2")]).query["k"] == ("1", "2")
+    assert url.update_query_string("sslcert=%2Fd&z=", append=True).query["sslcert"] == ("/c", "/d")
+    assert dict(url.difference_update_query(["alt_host"]).query) == {"sslcert": "/c"}
+    assert repr(url) == str(url) == "postgresql://u:***@h/db?alt_host=h1&alt_host=h2&sslcert=%2Fc"
+    assert url.query == make_url(url.render_as_string(hide_password=False)).query  # unchanged

@@ -50,6 +50,12 @@ class AsyncDialect:
     def begins_with_statement(self) -> bool:
         return False
 
+    #: The driver connections stay in the server's autocommit mode; corral sends BEGIN.
+    implicit_begin = False
+
+    def set_autocommit(self, dbapi_connection: Any, autocommit: bool) -> None:
+        """Nothing to switch: corral's AUTOCOMMIT level just sends no BEGIN."""
+
     def install_row_class(self, cursor: Any, row_class: type) -> bool:
         return False
 

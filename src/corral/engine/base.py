@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
-from corral.engine import events, reconnect, row_logging
+from corral.engine import events, reconnect, row_logging, shared_connection
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.inserted import cursor_result
@@ -87,6 +87,11 @@ class Connection:
         )
         self._forks = forking.generation  # a forked child refuses it (checkout_guard.py)
         self._reclaimer = CheckoutReclaimer(self._forks)
+        #: The transaction of a StaticPool's one connection, shared with the other
+        #: Connections using it (pool/shared.py); None for a pool of separate connections.
+        self._shared = shared_connection.of(engine.pool)
+        #: Why the transaction became inactive, when not because the connection was lost.
+        self._inactive_reason: str | None = None
         self._meter = Meter(engine)  # counts for the stats; the session's deadline
         self.dispatch = engine.dispatch  # ConnectionEvents listeners (events.py)
         self._checkout()
@@ -104,8 +109,12 @@ class Connection:
     ) -> Result:
         """Execute a statement; a list of parameter dicts runs it once per dict (executemany)."""
         if execution_options:
+            dispatch = self.dispatch  # their listeners receive the call's options
             check_call_options(
-                execution_options, "Connection.execute(execution_options=)", STREAMING_OPTIONS
+                execution_options,
+                "Connection.execute(execution_options=)",
+                STREAMING_OPTIONS,
+                listened=bool(dispatch.before_execute or dispatch.after_execute),
             )
             statement = carry_streaming(statement, execution_options, "Connection.execute()")
         with self._guard:
@@ -151,6 +160,9 @@ class Connection:
         level = self._isolation_override
         if level is not None and level != AUTOCOMMIT:
             self._run_control(lambda dbapi: self.dialect.set_isolation_level(dbapi, level))
+        on = level == AUTOCOMMIT
+        if level is not None and on != (self.engine._isolation_level == AUTOCOMMIT):
+            self._run_control(lambda dbapi: self.dialect.set_autocommit(dbapi, on))
 
     def _move(self, new: ConnectionState) -> None:
         if new not in TRANSITIONS[self._state]:
@@ -200,6 +212,8 @@ class Connection:
         self._reclaimer.pooled = None
         if pooled is not None:
             pooled.invalidate(exception)
+        if self._shared is not None:
+            self._shared.forget()
         self._stack.deactivate_all()
         if self._state is ConnectionState.OPEN:
             self._move(ConnectionState.INVALIDATED)
@@ -210,6 +224,10 @@ class Connection:
             return
         stack = self._stack
         in_transaction = stack.root is not None
+        if self._shared is not None:
+            undone = self._shared.end_rolling_back(self)
+            if undone is not None:
+                shared_connection.roll_back_on_close(self, undone)
         self._meter.closing(stack.begun and not self._autocommit)
         for savepoint in stack.nested:
             savepoint._finish(TransactionState.ROLLED_BACK)
@@ -240,6 +258,8 @@ class Connection:
                 self.dialect.do_rollback(dbapi)
             if level is not None and level != AUTOCOMMIT:
                 self.dialect.set_isolation_level(dbapi, level)
+            if self._autocommit != (level == AUTOCOMMIT):
+                self.dialect.set_autocommit(dbapi, level == AUTOCOMMIT)
         except Exception:
             logger.warning("Could not restore the isolation level; discarding the connection")
             return False
@@ -274,6 +294,16 @@ class Connection:
     def get_execution_options(self) -> dict[str, Any]:
         return dict(self._execution_options)
 
+    def schema_for_object(self, obj: Any) -> str | None:
+        """The schema ``obj`` (a Table) is in for this connection: its own ``schema`` as
+        this connection's ``schema_translate_map`` translates it (None: the default)."""
+        schema = getattr(obj, "schema", None)
+        schema_map = self._execution_options.get("schema_translate_map")
+        if schema_map and schema in schema_map:
+            translated: str | None = schema_map[schema]
+            return translated
+        return schema
+
     def _set_isolation_level(self, level: object) -> None:
         normalized = self.dialect.normalize_isolation_level(level)
         if self._stack.root is not None:  # begun, or waiting for a write to send BEGIN
@@ -284,6 +314,9 @@ class Connection:
         self.engine._remember_default_isolation(self)
         if normalized != AUTOCOMMIT:
             self._run_control(lambda dbapi: self.dialect.set_isolation_level(dbapi, normalized))
+        if self._autocommit != (normalized == AUTOCOMMIT):
+            on = normalized == AUTOCOMMIT
+            self._run_control(lambda dbapi: self.dialect.set_autocommit(dbapi, on))
         self._autocommit = normalized == AUTOCOMMIT
         self._isolation_override = normalized
         self._reclaimer.discard = True  # if leaked, close it rather than pool a changed level
@@ -328,6 +361,9 @@ class Connection:
         about to run, leave it in ``_unsent_begin`` for ``_cursor_execute``.
         """
         dbapi = self._dbapi if self._dbapi is not None else self._revive()
+        if not self._autocommit and self._shared is not None and not self._shared.join(self):
+            self._stack.begun = True  # it takes part in the transaction open on the connection
+            return
         if not self._autocommit:
             sql = self.dialect.begin_sql(write_lock)
             if logger.isEnabledFor(logging.INFO):
@@ -340,6 +376,8 @@ class Connection:
             try:
                 self._meter.begin(self.dialect.do_begin, dbapi, write_lock)
             except BaseException as error:
+                if self._shared is not None:
+                    self._shared.end_rolling_back(self)
                 if reconnect.replace_dead(self, error):  # dead before anything was done
                     self._emit_begin(write_lock, defer)
                     return
@@ -395,16 +433,24 @@ class Connection:
         ended = [*reversed(stack.nested), transaction]
         begun = stack.begun
         stack.clear()
+        self._inactive_reason = None
         final = TransactionState.COMMITTED if commit else TransactionState.ROLLED_BACK
         dbapi = self._dbapi
         if self.dispatch.commit or self.dispatch.rollback:
             events.fire(self, "commit" if commit else "rollback")
         try:
             if dbapi is not None and begun and not self._autocommit:
+                shared = self._shared
                 if commit:
-                    self._commit(dbapi)
-                else:
+                    if shared is None or shared.leave_committing(self):
+                        self._commit(dbapi)
+                elif shared is None:
                     self._control("ROLLBACK", self.dialect.do_rollback)
+                else:
+                    undone = shared.end_rolling_back(self)
+                    if undone is not None:
+                        shared_connection.warn_undone(undone)
+                        self._control("ROLLBACK", self.dialect.do_rollback)
         except BaseException:
             final = TransactionState.ROLLED_BACK
             raise
@@ -456,10 +502,20 @@ class Connection:
                 item._finish(final)
 
     def _raise_inactive(self) -> NoReturn:
+        reason = self._inactive_reason or "its connection was lost"
         raise exc.PendingRollbackError(
-            "This Connection's transaction is inactive (its connection was lost); "
+            f"This Connection's transaction is inactive ({reason}); "
             "call rollback() before using it again"
         )
+
+    def _shared_rolled_back(self) -> None:
+        """Another Connection sharing the one database connection rolled back the
+        transaction this one took part in (pool/shared.py)."""
+        self._inactive_reason = (
+            "another Connection sharing this engine's one database connection rolled back "
+            "the transaction both took part in, undoing this one's work too"
+        )
+        self._stack.deactivate_all()
 
     # -- running driver calls -------------------------------------------------
 
@@ -502,6 +558,9 @@ class Connection:
         root = stack.root
         if root is not None and root.state is not TransactionState.ACTIVE:
             self._raise_inactive()
+        shared = self._shared
+        if shared is not None and not stack.begun and shared.thread is not None:
+            shared.check_thread("run a statement")  # another thread's transaction is open?
         if self._dbapi is None:
             self._revive()
         if root is None:
@@ -525,8 +584,18 @@ class Connection:
     ) -> Result:
         compile_for = statement_compiler(statement)
         parameters, keys, many = split_parameters(parameters)
-        cache = self._execution_options.get("compiled_cache", True)
-        compiled, binds = compile_for(self.dialect, keys, cache)
+        options = self._execution_options
+        cache = options.get("compiled_cache", True)
+        # The connection's schema_translate_map, else the statement's (as SQLAlchemy
+        # merges them); a statement is compiled and cached once per map.
+        schema_map = options.get("schema_translate_map")
+        if schema_map is None:
+            own = getattr(statement, "_execution_options", None)
+            schema_map = own.get("schema_translate_map") if own else None
+        if schema_map:
+            compiled, binds = compile_for(self.dialect, keys, cache, schema_map)
+        else:
+            compiled, binds = compile_for(self.dialect, keys, cache)
         # Without row locks, a locking read that opens the transaction takes the write lock.
         write_lock = (
             self.dialect.features.write_lock_on_begin

@@ -231,7 +231,9 @@ def _preparer(dialect: DefaultDialect, level: str | None) -> Callable[[Any], Any
 
 
 def _set_level(dialect: DefaultDialect, level: str | None, dbapi_connection: Any) -> None:
-    if level is not None and level != "AUTOCOMMIT":
+    if level == "AUTOCOMMIT":
+        dialect.set_autocommit(dbapi_connection, True)
+    elif level is not None:
         dialect.set_isolation_level(dbapi_connection, level)
 
 

@@ -107,7 +107,6 @@ def mysql(
     left: float,
 ) -> Plan:
     dialect = connection.dialect
-    assert begin is None  # MariaDB sends BEGIN on its own
     if "mariadb" not in str(dbapi.get_server_info()).lower():
         raise exc.NotSupportedError(
             sql,
@@ -119,15 +118,22 @@ def mysql(
             ),
         )
     seconds = f"{max(left, 0.000001):.6f}"
+
+    def execute(statement: str) -> None:
+        if begin is None:
+            dialect.do_execute(cursor, statement, args, many, returning)
+        else:  # the server opens the transaction at the statement itself
+            dialect.do_execute_after_begin(dbapi, cursor, begin, statement, args, many, returning)
+
     if not many:
         limited = f"SET STATEMENT max_statement_time={seconds} FOR {sql}"
-        return 1, 1, 0, lambda: dialect.do_execute(cursor, limited, args, many)
+        return 1, 1, 0, lambda: execute(limited)
 
     def with_session_variable() -> None:
         # A prefix would stop PyMySQL from batching an INSERT's rows into one statement.
         dialect.run(dbapi, f"SET SESSION max_statement_time={seconds}")
         try:
-            dialect.do_execute(cursor, sql, args, many, returning)
+            execute(sql)
         finally:
             with contextlib.suppress(Exception):  # a lost connection takes the setting along
                 dialect.run(dbapi, "SET SESSION max_statement_time=DEFAULT")

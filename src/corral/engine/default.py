@@ -252,6 +252,10 @@ class DefaultDialect(SQLDialect):
         """Whether BEGIN can travel with the transaction's first statement (one round trip)."""
         return False
 
+    #: The server opens a transaction at its first statement by itself, so a BEGIN left to
+    #: go with that statement (``begins_with_statement``) is not sent at all.
+    implicit_begin: ClassVar[bool] = False
+
     def do_execute_after_begin(
         self,
         dbapi_connection: Any,
@@ -316,6 +320,12 @@ class DefaultDialect(SQLDialect):
     def get_isolation_level(self, dbapi_connection: Any) -> str:
         """The session's isolation level as the database reports it, e.g. ``READ COMMITTED``."""
         raise NotImplementedError
+
+    def set_autocommit(self, dbapi_connection: Any, autocommit: bool) -> None:
+        """Put the connection in the database's own autocommit mode (for corral's AUTOCOMMIT
+        level) or out of it. Nothing to do where the driver always autocommits and corral
+        sends BEGIN; a dialect whose server opens transactions itself (``implicit_begin``)
+        switches the server's mode."""
 
     # -- errors ------------------------------------------------------------
 

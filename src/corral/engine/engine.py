@@ -76,6 +76,16 @@ class Engine:
         """The options each new Connection starts with (create_engine's execution_options)."""
         return dict(self._execution_options)
 
+    def schema_for_object(self, obj: Any) -> str | None:
+        """The schema ``obj`` (a Table) is in for this engine's connections, after its
+        ``schema_translate_map`` execution option."""
+        schema = getattr(obj, "schema", None)
+        schema_map = self._execution_options.get("schema_translate_map")
+        if schema_map and schema in schema_map:
+            translated: str | None = schema_map[schema]
+            return translated
+        return schema
+
     def connect(self) -> Connection:
         """Check out a connection (give it back with ``close()`` or a ``with`` block)."""
         if self._watchdog is None:

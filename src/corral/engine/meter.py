@@ -156,8 +156,9 @@ class Meter:
                 dialect.do_execute_after_begin(dbapi, cursor, begin, sql, args, many, returning)
         finally:
             elapsed = perf_counter() - started
-            # BEGIN pipelined with the statement is one more statement, no more round trips.
-            statements = 1 if begin is None else 2
+            # BEGIN pipelined with the statement is one more statement, no more round trips;
+            # where the server begins by itself, it is not sent at all.
+            statements = 1 if begin is None or dialect.implicit_begin else 2
             trips = dialect.executemany_round_trips(sql, len(args)) if many else 1
             try:
                 counters: Counters = self.engine_stats._local.counters

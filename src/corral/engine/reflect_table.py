@@ -67,8 +67,10 @@ def fill_table(
 ) -> None:
     """Add what the database has for ``table`` to it (see the module's docstring)."""
     name = table.name
+    # The schema the connection's schema_translate_map puts the table in (None: default).
+    schema = inspector.bind.schema_for_object(table)
     given = {column.name for column in table.columns if isinstance(column, Column)}
-    for reflected in inspector.get_columns(name):
+    for reflected in inspector.get_columns(name, schema):
         column_name = reflected["name"]
         if include_columns is not None and column_name not in include_columns:
             continue
@@ -79,7 +81,7 @@ def fill_table(
         table.columns.add(column_name, column)
     present = {column.name: column for column in table.columns if isinstance(column, Column)}
 
-    primary_key = inspector.get_pk_constraint(name)
+    primary_key = inspector.get_pk_constraint(name, schema)
     pk_columns = [present[c] for c in primary_key["constrained_columns"] if c in present]
     if pk_columns:
         constraint = PrimaryKeyConstraint(*pk_columns, name=primary_key["name"])
@@ -89,12 +91,12 @@ def fill_table(
             column.primary_key = True
 
     metadata = table.metadata
-    for fk in inspector.get_foreign_keys(name):
+    for fk in inspector.get_foreign_keys(name, schema):
         columns = fk["constrained_columns"]
         if not all(c in present for c in columns):
             continue
         referred = fk["referred_table"]
-        if fk["referred_schema"] is not None:
+        if fk["referred_schema"] not in (None, schema):
             raise exc.NoSuchTableError(
                 f"Table {name!r}: its foreign key {fk['name'] or columns!r} refers to "
                 f"{fk['referred_schema']}.{referred}, in another schema, which corral's "
@@ -114,15 +116,15 @@ def fill_table(
             ),
         )
 
-    for unique in inspector.get_unique_constraints(name):
+    for unique in inspector.get_unique_constraints(name, schema):
         if all(c in present for c in unique["column_names"]):
             _add_constraint(table, UniqueConstraint(*unique["column_names"], name=unique["name"]))
 
-    for check in inspector.get_check_constraints(name):
+    for check in inspector.get_check_constraints(name, schema):
         _add_constraint(table, CheckConstraint(check["sqltext"], name=check["name"]))
 
     known_indexes = {index.name for index in table.indexes}
-    for index in inspector.get_indexes(name):
+    for index in inspector.get_indexes(name, schema):
         names = index["column_names"]
         if "duplicates_constraint" in index or index["name"] in known_indexes:
             continue
@@ -131,4 +133,4 @@ def fill_table(
             Index(index["name"], *(present[c] for c in names), unique=index["unique"])
 
     if table.comment is None:  # a comment given to Table() stays
-        table.comment = inspector.get_table_comment(name)["text"]
+        table.comment = inspector.get_table_comment(name, schema)["text"]

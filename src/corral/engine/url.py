@@ -12,13 +12,13 @@ lines and error messages all render it as ``***``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
 from corral import exc
+from corral.util.immutable import immutabledict
 
 _URL_PATTERN = re.compile(
     r"""
@@ -37,8 +37,11 @@ _URL_PATTERN = re.compile(
 _HIDDEN = "***"
 
 
-def _empty_query() -> Mapping[str, str | tuple[str, ...]]:
-    return MappingProxyType({})
+QueryValue = str | tuple[str, ...]
+
+
+def _empty_query() -> Mapping[str, QueryValue]:
+    return immutabledict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,7 @@ class URL:
             host,
             port,
             database,
-            MappingProxyType(dict(query or {})),
+            immutabledict(query or {}),
         )
 
     @property
@@ -94,8 +97,47 @@ class URL:
     def set(self, **parts: Any) -> URL:
         """A copy with some parts replaced."""
         if "query" in parts:
-            parts["query"] = MappingProxyType(dict(parts["query"] or {}))
+            parts["query"] = immutabledict(parts["query"] or {})
         return replace(self, **parts)
+
+    @property
+    def normalized_query(self) -> Mapping[str, tuple[str, ...]]:
+        """The query options with every value a tuple (one value: a 1-tuple)."""
+        return immutabledict(
+            {k: v if isinstance(v, tuple) else (v,) for k, v in self.query.items()}
+        )
+
+    def update_query_dict(
+        self, query_parameters: Mapping[str, str | Sequence[str]], append: bool = False
+    ) -> URL:
+        """A copy with these query options set; ``append`` adds to an option's values."""
+        pairs: list[tuple[str, str]] = []
+        for key, value in query_parameters.items():
+            values = (value,) if isinstance(value, str) else tuple(value)
+            pairs.extend((key, each) for each in values)
+        return self.update_query_pairs(pairs, append=append)
+
+    def update_query_pairs(
+        self, key_value_pairs: Iterable[tuple[str, str]], append: bool = False
+    ) -> URL:
+        """A copy with these (key, value) query options set; a key given twice gets both
+        values; ``append`` adds to the values the URL already has."""
+        given: dict[str, list[str]] = {}
+        for key, value in key_value_pairs:
+            given.setdefault(key, []).append(value)
+        query: dict[str, tuple[str, ...]] = dict(self.normalized_query)
+        for key, values in given.items():
+            query[key] = (*query.get(key, ()), *values) if append else tuple(values)
+        return self.set(query={k: v[0] if len(v) == 1 else v for k, v in query.items()})
+
+    def update_query_string(self, query_string: str, append: bool = False) -> URL:
+        """A copy with the options of ``query_string`` (``a=1&b=2``) set."""
+        return self.update_query_pairs(parse_qsl(query_string, keep_blank_values=True), append)
+
+    def difference_update_query(self, names: Iterable[str]) -> URL:
+        """A copy without the query options ``names``."""
+        gone = set(names)
+        return self.set(query={k: v for k, v in self.query.items() if k not in gone})
 
     def render_as_string(self, hide_password: bool = True) -> str:
         """The URL as text; the password is shown as ``***`` unless ``hide_password`` is False.
@@ -118,7 +160,7 @@ class URL:
             text += f"/{self.database}"
         if self.query:
             pairs: list[str] = []
-            for key, value in self.query.items():
+            for key, value in sorted(self.query.items()):  # in key order, as SQLAlchemy
                 values = value if isinstance(value, tuple) else (value,)
                 if hide_password and is_secret_option(key):
                     pairs.extend(f"{quote(key, safe='')}={_HIDDEN}" for _ in values)
@@ -131,7 +173,7 @@ class URL:
         return self.render_as_string()
 
     def __repr__(self) -> str:
-        return f"URL({self.render_as_string()!r})"
+        return self.render_as_string()  # as SQLAlchemy shows it (the password hidden)
 
 
 def make_url(name_or_url: str | URL) -> URL:

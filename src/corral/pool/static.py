@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from corral.pool.base import Pool, PoolConnection
 from corral.pool.record import ConnectionRecord, RecordState
+from corral.pool.shared import SharedTransaction
 
 
 class StaticPool(Pool):
     """Every checkout gets the same DB-API connection; check-in never closes it.
 
     Made for an in-memory SQLite database, which lives only as long as its one
-    connection. The connection is reset (rolled back) only when the last
-    outstanding checkout returns, so one holder's return never undoes another's
-    work; recycle and pings likewise happen only when nobody holds it.
+    connection; its one transaction is shared as ``shared.py`` says. The connection is
+    reset (rolled back) only when the last outstanding checkout returns, so one
+    holder's return never undoes another's work; recycle and pings likewise happen
+    only when nobody holds it.
     """
 
     _shared: ConnectionRecord | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Which Connections take part in the transaction open on the one connection.
+        self.transaction = SharedTransaction()
 
     def _acquire(self, handle: PoolConnection) -> ConnectionRecord:
         with self._lock:

@@ -135,16 +135,27 @@ def _connection(bind: Bind) -> Iterator[Any]:
             yield connection
 
 
-def has_table(connection: Any, name: str) -> bool:
-    """Whether the database behind ``connection`` has a table called ``name``."""
+def has_table(connection: Any, table: Table | str) -> bool:
+    """Whether the database behind ``connection`` has ``table`` (a Table: in the schema the
+    connection's ``schema_translate_map`` puts it in; a name: in the default schema)."""
+    name = table if isinstance(table, str) else table.name
+    schema = None if isinstance(table, str) else connection.schema_for_object(table)
+    if schema is not None:
+        return bool(connection.dialect.reflection.has_table(connection, name, schema))
     query = text(connection.dialect.ddl_compiler.has_table_sql).bindparams(name=name)
     return connection.execute(query).first() is not None
 
 
 def has_enum_type(connection: Any, name: str) -> bool:
-    """Whether the database behind ``connection`` has a named enum type ``name``."""
-    sql = connection.dialect.ddl_compiler.has_enum_type_sql
-    return connection.execute(text(sql).bindparams(name=name)).first() is not None
+    """Whether the database behind ``connection`` has a named enum type ``name`` (in the
+    schema the connection's ``schema_translate_map`` gives types, which name none)."""
+    compiler = connection.dialect.ddl_compiler
+    schema = connection.schema_for_object(None)  # where a thing naming no schema is
+    if schema is not None:
+        query = text(compiler.has_enum_type_in_schema_sql).bindparams(name=name, schema=schema)
+    else:
+        query = text(compiler.has_enum_type_sql).bindparams(name=name)
+    return connection.execute(query).first() is not None
 
 
 def index_ddl(bind: Bind, index: Index, action: str, checkfirst: bool) -> None:
@@ -189,7 +200,7 @@ def create_all(
         from corral.sql.enum_ddl import create_enum_types
 
         created: set[str] = set()
-        tables = [t for t in tables if not checkfirst or not has_table(connection, t.name)]
+        tables = [t for t in tables if not checkfirst or not has_table(connection, t)]
         create_enum_types(connection, tables)
         for table in tables:
             own = tuple(f for f in deferred if f.table is table)
@@ -214,7 +225,7 @@ def drop_all(
 ) -> None:
     tables, cycle_fks = sort_tables(_chosen(metadata, tables))
     with _connection(bind) as connection:
-        present = [t for t in tables if not checkfirst or has_table(connection, t.name)]
+        present = [t for t in tables if not checkfirst or has_table(connection, t)]
         names = {t.name for t in present}
         if connection.dialect.features.alter_add_foreign_key:
             for fkc in cycle_fks:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
-from collections.abc import Hashable, Iterable, MutableMapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from corral import exc
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from corral.sql.wrappers import Cast, Label
 
 T = TypeVar("T")
+#: A ``schema_translate_map``: schema as the Table names it (None: none) -> schema to use.
+SchemaMap = Mapping[str | None, str | None]
 
 _serials = itertools.count(1)
 
@@ -66,26 +68,35 @@ class ClauseElement:
         dialect: SQLDialect,
         keys: tuple[str, ...] | None = None,
         cache: MutableMapping[Hashable, Compiled] | bool | None = True,
+        schema_map: SchemaMap | None = None,
     ) -> tuple[Compiled, list[BindParameter[Any]]]:
         """This statement compiled for ``dialect`` (from the cache when the shape is known).
 
         ``cache``: True for the dialect's own; a dict to keep compiled statements in
-        instead (the ``compiled_cache`` execution option); None to compile afresh."""
+        instead (the ``compiled_cache`` execution option); None to compile afresh.
+        ``schema_map``: the execution's ``schema_translate_map``; the statement is compiled
+        (and cached) once per map, with its tables named in the schemas the map gives."""
         binds: list[BindParameter[Any]] = []
         if self.is_ddl:  # DDL runs rarely and has no values: not worth a cache entry
-            return dialect.ddl_compiler(dialect).compile(self, binds, keys), binds
+            ddl = dialect.ddl_compiler(dialect)
+            ddl.schema_map = schema_map
+            return ddl.compile(self, binds, keys), binds
         frozen = self.__dict__.get("_frozen_key")
         if frozen is not None:  # a statement corral reuses as is (see Select.freeze)
             shape, binds = frozen
-            cache_key = (shape, keys)
+            cache_key: Hashable = (shape, keys)
         else:
             cache_key = (self._key(binds), keys)
+        if schema_map is not None:
+            cache_key = (cache_key, "schema_translate_map", frozenset(schema_map.items()))
         if cache is not True:
             given = None if isinstance(cache, bool) else cache
-            return self._compile_in(dialect, keys, binds, cache_key, given), binds
+            return self._compile_in(dialect, keys, binds, cache_key, given, schema_map), binds
         compiled = dialect.cache_get(cache_key)
         if compiled is None:
-            compiled = dialect.statement_compiler(dialect).compile(self, binds, keys)
+            compiler = dialect.statement_compiler(dialect)
+            compiler.schema_map = schema_map
+            compiled = compiler.compile(self, binds, keys)
             dialect.cache_put(cache_key, compiled)
         return compiled, binds
 
@@ -96,12 +107,15 @@ class ClauseElement:
         binds: list[BindParameter[Any]],
         cache_key: Hashable,
         cache: MutableMapping[Hashable, Compiled] | None,
+        schema_map: SchemaMap | None = None,
     ) -> Compiled:
         """Compiled through a cache the caller gave (None: no cache at all)."""
         found = None if cache is None else cache.get((dialect.name, cache_key))
         if found is not None:
             return found
-        compiled = dialect.statement_compiler(dialect).compile(self, binds, keys)
+        compiler = dialect.statement_compiler(dialect)
+        compiler.schema_map = schema_map
+        compiled = compiler.compile(self, binds, keys)
         dialect.compile_count += 1
         if cache is not None:
             cache[(dialect.name, cache_key)] = compiled
@@ -191,6 +205,20 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
     def is_not(self, other: object) -> BinaryExpression[bool]:
         right = (True_() if other else False_()) if isinstance(other, bool) else other
         return BinaryExpression(self, self._operand(ops.IS_NOT, right), ops.IS_NOT)
+
+    def is_distinct_from(self, other: object) -> BinaryExpression[bool]:
+        """Differs from ``other``, NULL counting as a value (NULL vs NULL: false)."""
+        return self._null_safe(ops.IS_DISTINCT_FROM, other)
+
+    def is_not_distinct_from(self, other: object) -> BinaryExpression[bool]:
+        """Equals ``other``, NULL counting as a value (NULL vs NULL: true)."""
+        return self._null_safe(ops.IS_NOT_DISTINCT_FROM, other)
+
+    isnot_distinct_from = is_not_distinct_from
+
+    def _null_safe(self, operator: ops.Operator, other: object) -> BinaryExpression[bool]:
+        right = (True_() if other else False_()) if isinstance(other, bool) else other
+        return BinaryExpression(self, self._operand(operator, right), operator)
 
     def collate(self, collation: str) -> ColumnElement[Any]:
         from corral.sql.constructs import Collate

@@ -9,9 +9,12 @@ yet). corral's rule, so that nothing is silently ignored:
 - an option SQLAlchemy defines and corral does not implement is refused
   everywhere, with what to do instead (ignoring it would change the result);
 - any other key is the application's: accepted where ``get_execution_options()``
-  reads it back (a Connection, the Engine's defaults, a statement), refused
-  where nothing could ever read it (the ``execution_options=`` of one
-  ``Session.execute()`` or ``Connection.execute()`` call).
+  reads it back (a Connection, the Engine's defaults, a statement). Given to one
+  call (the ``execution_options=`` of ``Session.execute()`` or
+  ``Connection.execute()``), it is accepted when a listener of that call reads
+  it (``do_orm_execute`` on the Session; ``before_execute`` / ``after_execute``
+  on the Connection) and refused when none is registered, since then nothing
+  could ever read it.
 """
 
 from __future__ import annotations
@@ -31,7 +34,13 @@ _ISOLATION = (
 
 #: The options corral implements on a Connection (and as an Engine's defaults).
 CONNECTION_OPTIONS = frozenset(
-    {"compiled_cache", "isolation_level", "max_row_buffer", "stream_results"}
+    {
+        "compiled_cache",
+        "isolation_level",
+        "max_row_buffer",
+        "schema_translate_map",
+        "stream_results",
+    }
 )
 
 #: Where ``compiled_cache`` is read: by the connection that compiles the statement.
@@ -56,7 +65,6 @@ _NOT_YET = "corral does not implement it yet; remove it"
 
 #: SQLAlchemy's execution options corral does not implement, with what to do instead.
 UNSUPPORTED: dict[str, str] = {
-    "schema_translate_map": "corral has no schema translation; name the schema in each Table",
     "no_parameters": "corral always sends parameters to the driver; remove it",
     "logging_token": "corral's log has no per-connection tokens; remove it",
     "insertmanyvalues_page_size": "corral sends a batch of rows with executemany; remove it",
@@ -71,12 +79,29 @@ UNSUPPORTED: dict[str, str] = {
     "sa_top_level_orm_context": "an internal SQLAlchemy option; remove it",
 }
 
+#: Where ``schema_translate_map`` may be set (read where the statement is compiled).
+_SCHEMA_MAP = (
+    "set it on the engine, the connection or the statement: "
+    "Engine.execution_options(schema_translate_map={None: 'name'}), "
+    "Connection.execution_options(...) or select(...).execution_options(...)"
+)
+
 #: What to say when one call's options hold a key nothing could read back.
 _PER_CALL_KEY = (
-    "an application key passed with one call could never be read back (corral has no "
-    "events yet); set it with Connection.execution_options() or on the statement, where "
-    "get_execution_options() returns it"
+    "an application key passed with one call is read only by that call's listeners "
+    "(do_orm_execute on a Session, before_execute / after_execute on a Connection), and "
+    "none is registered; register one, or set the key with Connection.execution_options() "
+    "or on the statement, where get_execution_options() returns it"
 )
+
+#: Every key corral knows by name: those it acts on, those it refuses, its own.
+_NAMED = ORM_OPTIONS | CONNECTION_OPTIONS | INTERNAL_OPTIONS | frozenset(UNSUPPORTED)
+
+
+def application_keys(options: Mapping[str, Any]) -> list[str]:
+    """The keys of ``options`` that are the application's own: not an option corral acts
+    on or refuses by name, nor a private one (a leading underscore)."""
+    return [k for k in options if k not in _NAMED and not k.startswith("_")]
 
 
 def _takes(known: Iterable[str], app_keys: bool) -> str:
@@ -88,6 +113,7 @@ def _takes(known: Iterable[str], app_keys: bool) -> str:
 
 def check_connection_options(options: Mapping[str, Any], what: str) -> None:
     """Options for a Connection or an Engine's defaults: isolation_level and the app's keys."""
+    check_schema_map(options, what)
     cache = options.get("compiled_cache")
     if cache is not None and not isinstance(cache, MutableMapping):
         raise exc.ArgumentError(
@@ -108,6 +134,7 @@ def check_connection_options(options: Mapping[str, Any], what: str) -> None:
 
 def check_statement_options(options: Mapping[str, Any], what: str) -> None:
     """Options set on a statement: the ORM's, and the app's keys (not isolation_level)."""
+    check_schema_map(options, what)
     refused = [k for k in options if k in UNSUPPORTED or k in ("isolation_level", "compiled_cache")]
     if not refused:
         return
@@ -115,17 +142,50 @@ def check_statement_options(options: Mapping[str, Any], what: str) -> None:
     refuse_unknown(what, refused, (), notes, takes=_takes(ORM_OPTIONS, True))
 
 
-def check_call_options(options: Mapping[str, Any], what: str, known: Iterable[str]) -> None:
-    """Options for one ``execute()`` call: only those that take effect there."""
+def check_call_options(
+    options: Mapping[str, Any], what: str, known: Iterable[str], listened: bool = False
+) -> None:
+    """Options for one ``execute()`` call: only those that take effect there, and the
+    application's keys when ``listened`` (a listener of the call receives them)."""
     if not options:
         return
     accepted = frozenset(known)
+    if listened:
+        accepted |= frozenset(application_keys(options))
     given = [k for k in options if k not in accepted and k not in INTERNAL_OPTIONS]
     if not given:
         return
     notes = {**UNSUPPORTED, "isolation_level": _ISOLATION, "compiled_cache": _COMPILED_CACHE}
+    notes["schema_translate_map"] = _SCHEMA_MAP
     notes.update({k: _PER_CALL_KEY for k in given if k not in notes})
     refuse_unknown(what, given, (), notes, takes=_takes(accepted, False))
+
+
+def check_schema_map(options: Mapping[str, Any], what: str) -> None:
+    """``schema_translate_map``: a dict from None (the schema of a Table that names none)
+    to the schema name its tables are in (None: the connection's default)."""
+    if "schema_translate_map" not in options:
+        return
+    given = options["schema_translate_map"]
+    if given is None:
+        return
+    if not isinstance(given, Mapping):
+        raise exc.ArgumentError(
+            f"{what}: schema_translate_map must be a dict such as {{None: 'tenant_1'}}, "
+            f"got {type(given).__name__}"
+        )
+    for key, value in given.items():
+        if key is not None:
+            raise exc.ArgumentError(
+                f"{what}: schema_translate_map key {key!r} can match no table, since corral's "
+                "Tables take no schema= yet (every table is in the connection's default "
+                "schema); map None instead: schema_translate_map={None: 'name'}"
+            )
+        if value is not None and not isinstance(value, str):
+            raise exc.ArgumentError(
+                f"{what}: schema_translate_map maps None to a schema name (a string) or to "
+                f"None (the default schema), got {value!r}"
+            )
 
 
 def carry_streaming(statement: Any, options: Mapping[str, Any], what: str) -> Any:

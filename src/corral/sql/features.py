@@ -144,6 +144,10 @@ class Features:
     table_functions: bool = True
     #: ``x IS true`` is written with the keyword though booleans are stored as integers.
     is_boolean_keyword: bool = False
+    #: How ``is_distinct_from()`` is spelled: ``standard`` (``IS DISTINCT FROM``), ``is``
+    #: (SQLite's ``IS NOT`` compares NULLs as values) or ``null_safe_equal`` (MySQL's
+    #: ``NOT a <=> b``).
+    distinct_from: Literal["standard", "is", "null_safe_equal"] = "standard"
     #: A backslash in a string literal is an escape character, so it is doubled (MySQL).
     backslash_escapes: bool = False
     #: How ``Enum(native_enum=True)`` is spelled: ``named`` (a type created apart,

@@ -426,6 +426,10 @@ def _as_from(entity: Any) -> FromClause:
     """A FROM clause from a table, alias, join or mapped class."""
     if isinstance(entity, FromClause):
         return entity
+    # A class whose mapping selects its subclasses' tables with it: that outer join.
+    wide = getattr(getattr(entity, "__mapper__", None), "polymorphic_selectable", None)
+    if isinstance(wide, FromClause) and isinstance(entity, type):
+        return wide
     mapped_table = getattr(entity, "__table__", None)
     if isinstance(mapped_table, FromClause):
         return mapped_table

@@ -31,6 +31,8 @@ GT = Operator("gt", ">", 5)
 GE = Operator("ge", ">=", 5)
 IS = Operator("is", "IS", 5)
 IS_NOT = Operator("is_not", "IS NOT", 5)
+IS_DISTINCT_FROM = Operator("is_distinct_from", "IS DISTINCT FROM", 5)
+IS_NOT_DISTINCT_FROM = Operator("is_not_distinct_from", "IS NOT DISTINCT FROM", 5)
 LIKE = Operator("like", "LIKE", 5)
 NOT_LIKE = Operator("not_like", "NOT LIKE", 5)
 ILIKE = Operator("ilike", "ILIKE", 5)
@@ -62,6 +64,8 @@ NEGATIONS: dict[Operator, Operator] = {
     LE: GT,
     IS: IS_NOT,
     IS_NOT: IS,
+    IS_DISTINCT_FROM: IS_NOT_DISTINCT_FROM,
+    IS_NOT_DISTINCT_FROM: IS_DISTINCT_FROM,
     LIKE: NOT_LIKE,
     NOT_LIKE: LIKE,
     ILIKE: NOT_ILIKE,
@@ -94,4 +98,6 @@ ilike_op = ILIKE
 not_ilike_op = NOT_ILIKE
 is_ = IS
 is_not = IS_NOT
+is_distinct_from = IS_DISTINCT_FROM
+is_not_distinct_from = IS_NOT_DISTINCT_FROM
 between_op = BETWEEN

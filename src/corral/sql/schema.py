@@ -59,6 +59,8 @@ def split_column_arguments(
             name = arg
         elif isinstance(arg, TypeEngine) or (isinstance(arg, type) and issubclass(arg, TypeEngine)):
             type_ = to_instance(arg)
+        elif arg is None and type_ is None and not foreign_keys:
+            pass  # ``Column("x", None, ForeignKey(...))``: no type, the foreign key gives it
         elif isinstance(arg, ForeignKey | Identity):
             foreign_keys.append(arg)  # type: ignore[arg-type]  # Identity: Column takes it out
         else:

@@ -283,6 +283,17 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
             None,
         )
         joined = parent if index is None else clone._from_obj[index]
+        if index is None:  # a selected join holding the parent's table (a class selected
+            # with its subclasses' tables) is what the relationship joins onto
+            joined = next(
+                (
+                    f
+                    for raw in clone._raw_columns
+                    for f in raw._from_objects()
+                    if f is not parent and any(x is parent for x in f._covers())
+                ),
+                parent,
+            )
         right = None if target is None else _as_from(target)
         steps = path._join_steps(joined, right)
         if index is None:
@@ -570,7 +581,12 @@ def _column_or_from(entity: Any) -> ColumnElement[Any] | FromClause:
         return entity.__clause_element__()
     if isinstance(entity, FromClause):
         return entity
-    mapped_table = getattr(entity, "__table__", None)  # a mapped class selects its table
+    # A mapped class selects its table, or the outer join of its subclasses' tables when
+    # its mapping loads them with it (``with_polymorphic`` in its ``__mapper_args__``).
+    wide = getattr(getattr(entity, "__mapper__", None), "polymorphic_selectable", None)
+    if isinstance(wide, FromClause) and isinstance(entity, type):
+        return wide
+    mapped_table = getattr(entity, "__table__", None)
     if isinstance(mapped_table, FromClause):
         return mapped_table
     if isinstance(entity, SelectBase):

@@ -13,9 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from corral.cli.benchmark.workloads import UPDATED_SUFFIX, Workload, customer_row
+from corral.cli.benchmark.workloads import (
+    UPDATED_SUFFIX,
+    VISITED,
+    Workload,
+    customer_row,
+    purchase_item,
+)
 
 TABLE = "customer"
+#: Each customer's purchases (filled for the eager-loading workloads only).
+CHILD_TABLE = "purchase"
 
 
 @dataclass(frozen=True)
@@ -102,16 +110,24 @@ class Fixture:
         self.connection.commit()
 
     def create_table(self) -> None:
-        """Drop and create the table."""
+        """Drop and create the tables."""
         key = "id INTEGER PRIMARY KEY" if self.target.kind == "sqlite" else "id SERIAL PRIMARY KEY"
         with self._cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {CHILD_TABLE}")
             cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
             cursor.execute(
                 f"CREATE TABLE {TABLE} ({key}, name VARCHAR(255) NOT NULL, description TEXT)"
             )
+            cursor.execute(
+                f"CREATE TABLE {CHILD_TABLE} ({key}, "
+                f"customer_id INTEGER NOT NULL REFERENCES {TABLE} (id), "
+                "item VARCHAR(100) NOT NULL)"
+            )
+            cursor.execute(f"CREATE INDEX {CHILD_TABLE}_customer ON {CHILD_TABLE} (customer_id)")
 
     def drop_table(self) -> None:
         with self._cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {CHILD_TABLE}")
             cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 
     def server_version(self) -> str:
@@ -121,27 +137,40 @@ class Fixture:
             cursor.execute("SHOW server_version")
             return f"PostgreSQL {cursor.fetchone()[0]}"
 
-    def fill(self, count: int) -> None:
-        """Empty the table and insert ``count`` customers with ids 1..count."""
+    def fill(self, count: int, children: int = 0) -> None:
+        """Empty the tables, insert ``count`` customers with ids 1..count and ``children``
+        purchases for each."""
+        marker = self.marker
         with self._cursor() as cursor:
             if self.target.kind == "sqlite":
+                cursor.execute(f"DELETE FROM {CHILD_TABLE}")
                 cursor.execute(f"DELETE FROM {TABLE}")
             else:
-                cursor.execute(f"TRUNCATE {TABLE} RESTART IDENTITY")
+                cursor.execute(f"TRUNCATE {CHILD_TABLE}, {TABLE} RESTART IDENTITY")
             if count:
                 cursor.executemany(
-                    f"INSERT INTO {TABLE} (name, description) "
-                    f"VALUES ({self.marker}, {self.marker})",
+                    f"INSERT INTO {TABLE} (name, description) VALUES ({marker}, {marker})",
                     [customer_row(number) for number in range(1, count + 1)],
+                )
+            if count and children:
+                cursor.executemany(
+                    f"INSERT INTO {CHILD_TABLE} (customer_id, item) VALUES ({marker}, {marker})",
+                    [
+                        (customer, purchase_item(customer, number))
+                        for customer in range(1, count + 1)
+                        for number in range(1, children + 1)
+                    ],
                 )
         if self.target.kind == "postgresql":
             # Every run then reads rows whose visibility is already settled, instead of
             # the first reader paying to set hint bits on fresh rows.
             self.connection.execute(f"VACUUM ANALYZE {TABLE}")
+            self.connection.execute(f"VACUUM ANALYZE {CHILD_TABLE}")
 
     def prepare(self, workload: Workload, size: int) -> None:
-        """The table as ``workload`` starts: empty, or ``size`` rows."""
-        self.fill(size if workload.seeded else 0)
+        """The tables as ``workload`` starts: empty, or ``size`` customers (with their
+        purchases where it loads them)."""
+        self.fill(size if workload.seeded else 0, workload.children)
 
     def check(self, workload: Workload, size: int, result: Any, ids: Sequence[int]) -> None:
         """Raise AssertionError unless the run did what the workload asks."""
@@ -153,6 +182,10 @@ class Fixture:
                 ("%" + UPDATED_SUFFIX,),
             )
             (renamed,) = cursor.fetchone()
+            cursor.execute(
+                f"SELECT count(*) FROM {TABLE} WHERE description = {self.marker}", (VISITED,)
+            )
+            (visited,) = cursor.fetchone()
         _expect(count == size, f"{size} rows in the table afterwards, found {count}")
         _expect(distinct == size, f"{size} distinct names, found {distinct}")
         if workload.name == "update_objects":
@@ -161,6 +194,14 @@ class Fixture:
             _expect(renamed == 0, f"no renamed customers, found {renamed}")
         if workload.name in {"load_objects", "load_tuples"}:
             _expect(len(result) == size, f"{size} rows loaded, got {len(result)}")
+        web = workload.name.startswith("web_requests")
+        _expect(visited == (size if web else 0), f"{size if web else 0} visited customers")
+        if workload.children:
+            expected_pairs = [(customer_row(n)[0], workload.children) for n in range(1, size + 1)]
+            _expect(
+                sorted(result) == sorted(expected_pairs),
+                f"{size} customers with {workload.children} purchases each",
+            )
         if workload.wants_ids:
             expected = [customer_row(number)[0] for number in ids]
             _expect(list(result) == expected, "the names of the customers asked for")

@@ -9,7 +9,13 @@ import django
 from django.conf import settings
 
 from corral.cli.benchmark.database import Target
-from corral.cli.benchmark.workloads import UPDATED_SUFFIX, Implementation
+from corral.cli.benchmark.workloads import (
+    PAGE_SIZE,
+    UPDATED_SUFFIX,
+    VISITED,
+    Implementation,
+    spread_requests,
+)
 
 # Django has no identity map: ``objects.get`` always queries. It runs in autocommit mode,
 # so single statements commit by themselves; ``transaction.atomic()`` groups work.
@@ -18,7 +24,13 @@ BATCH_SIZE = 500
 
 def _database_settings(target: Target) -> dict[str, Any]:
     if target.kind == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": target.sqlite_path}
+        # IMMEDIATE: a transaction that reads, then writes, takes the write lock up front,
+        # as Django's documentation advises where threads write at once (web_requests).
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": target.sqlite_path,
+            "OPTIONS": {"transaction_mode": "IMMEDIATE"},
+        }
     params = target.params
     return {
         "ENGINE": "django.db.backends.postgresql",
@@ -50,6 +62,16 @@ class DjangoOrm(Implementation):
             class Meta:
                 app_label = "corral_bench"
                 db_table = "customer"
+
+        class Purchase(models.Model):
+            customer = models.ForeignKey(
+                Customer, models.CASCADE, related_name="purchases", db_column="customer_id"
+            )
+            item = models.CharField(max_length=100)
+
+            class Meta:
+                app_label = "corral_bench"
+                db_table = "purchase"
 
         self.customer: Any = Customer
         self.transaction: Any = transaction
@@ -91,6 +113,34 @@ class DjangoOrm(Implementation):
             names = [manager.get(pk=customer_id).name for customer_id in ids]
         assert len(loaded) >= len(ids)
         return names
+
+    def eager_selectin(self) -> list[tuple[str, int]]:
+        """``prefetch_related()``: a second query for the purchases of every customer."""
+        loaded = self.customer.objects.prefetch_related("purchases")
+        return [(each.name, len(each.purchases.all())) for each in loaded]
+
+    def eager_joined(self) -> list[tuple[str, int]]:
+        """Django joins no reverse foreign key into the parents' query (``select_related``
+        follows only forward ones): ``prefetch_related()`` again."""
+        return self.eager_selectin()
+
+    def web_requests(self, ids: Sequence[int], threads: int = 1) -> list[str]:
+        manager, atomic = self.customer.objects, self.transaction.atomic
+
+        def request(customer_id: int) -> str:
+            with atomic():
+                found = manager.get(pk=customer_id)
+                page = list(manager.filter(id__gt=customer_id).order_by("id")[:PAGE_SIZE])
+                assert len(page) <= PAGE_SIZE
+                found.description = VISITED
+                found.save(update_fields=["description"])
+            name: str = found.name
+            return name
+
+        def thread_done() -> None:
+            self.connection.close()  # the proxy finds this thread's own connection
+
+        return spread_requests(ids, threads, request, thread_done)
 
     def close(self) -> None:
         self.connection.close()

@@ -8,7 +8,13 @@ from typing import Any
 import peewee
 
 from corral.cli.benchmark.database import Target
-from corral.cli.benchmark.workloads import UPDATED_SUFFIX, Implementation
+from corral.cli.benchmark.workloads import (
+    PAGE_SIZE,
+    UPDATED_SUFFIX,
+    VISITED,
+    Implementation,
+    spread_requests,
+)
 
 # peewee has no identity map and no unit of work: ``get_by_id`` always queries, changed
 # objects are saved explicitly (``bulk_update`` for many), inserts commit one by one
@@ -43,7 +49,18 @@ class PeeweeOrm(Implementation):
                 database = self.database
                 table_name = "customer"
 
+        class Purchase(peewee.Model):
+            customer = peewee.ForeignKeyField(
+                Customer, backref="purchases", column_name="customer_id"
+            )
+            item = peewee.CharField(max_length=100)
+
+            class Meta:
+                database = self.database
+                table_name = "purchase"
+
         self.customer: Any = Customer
+        self.purchase: Any = Purchase
         self.database.connect()
 
     def bulk_insert(self, rows: Sequence[tuple[str, str]]) -> None:
@@ -81,6 +98,48 @@ class PeeweeOrm(Implementation):
             names = [customer.get_by_id(customer_id).name for customer_id in ids]
         assert len(loaded) >= len(ids)
         return names
+
+    def eager_selectin(self) -> list[tuple[str, int]]:
+        """``prefetch()``: a second query (WHERE customer_id IN the first's subquery)."""
+        with self.database.atomic():
+            loaded = peewee.prefetch(self.customer.select(), self.purchase.select())
+            return [(each.name, len(each.purchases)) for each in loaded]
+
+    def eager_joined(self) -> list[tuple[str, int]]:
+        """peewee joins no collection into its parents' query: ``prefetch()`` with its JOIN
+        strategy (the second query joins the first as a subquery) is the nearest idiom."""
+        with self.database.atomic():
+            loaded = peewee.prefetch(
+                self.customer.select(),
+                self.purchase.select(),
+                prefetch_type=peewee.PREFETCH_TYPE.JOIN,
+            )
+            return [(each.name, len(each.purchases)) for each in loaded]
+
+    def web_requests(self, ids: Sequence[int], threads: int = 1) -> list[str]:
+        customer, database = self.customer, self.database
+        # On SQLite a transaction that reads, then writes, must take the write lock up front
+        # (IMMEDIATE) when other threads write: else two deadlock and one fails at once.
+        lock = ("IMMEDIATE",) if isinstance(database, peewee.SqliteDatabase) else ()
+
+        def request(customer_id: int) -> str:
+            if database.is_closed():
+                database.connect()  # an extra thread: its own connection (peewee's are per thread)
+            with database.atomic(*lock):
+                found = customer.get_by_id(customer_id)
+                page = list(
+                    customer.select()
+                    .where(customer.id > customer_id)
+                    .order_by(customer.id)
+                    .limit(PAGE_SIZE)
+                )
+                assert len(page) <= PAGE_SIZE
+                found.description = VISITED
+                found.save(only=[customer.description])
+            name: str = found.name
+            return name
+
+        return spread_requests(ids, threads, request, database.close)
 
     def close(self) -> None:
         self.database.close()

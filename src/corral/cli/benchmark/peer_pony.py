@@ -8,7 +8,13 @@ from typing import Any
 from pony import orm
 
 from corral.cli.benchmark.database import Target
-from corral.cli.benchmark.workloads import UPDATED_SUFFIX, Implementation
+from corral.cli.benchmark.workloads import (
+    PAGE_SIZE,
+    UPDATED_SUFFIX,
+    VISITED,
+    Implementation,
+    spread_requests,
+)
 
 
 class PonyOrm(Implementation):
@@ -23,6 +29,13 @@ class PonyOrm(Implementation):
             id = orm.PrimaryKey(int, auto=True)
             name = orm.Required(str, 255)
             description = orm.Optional(str, nullable=True)
+            purchases = orm.Set("Purchase")
+
+        class Purchase(entity):
+            _table_ = "purchase"
+            id = orm.PrimaryKey(int, auto=True)
+            customer = orm.Required(Customer, column="customer_id")
+            item = orm.Required(str, 100)
 
         if target.kind == "sqlite":
             database.bind(provider="sqlite", filename=target.sqlite_path)
@@ -73,6 +86,35 @@ class PonyOrm(Implementation):
             names = [customer[customer_id].name for customer_id in ids]
         assert len(loaded) >= len(ids)
         return names
+
+    def eager_selectin(self) -> list[tuple[str, int]]:
+        """``prefetch()`` of the collection: a second query for every customer's purchases."""
+        customer = self.customer
+        with orm.db_session:
+            loaded = customer.select().prefetch(customer.purchases)[:]
+            return [(each.name, len(each.purchases)) for each in loaded]
+
+    def eager_joined(self) -> list[tuple[str, int]]:
+        """Pony joins no collection into its parents' query: ``prefetch()`` again."""
+        return self.eager_selectin()
+
+    def web_requests(self, ids: Sequence[int], threads: int = 1) -> list[str]:
+        customer = self.customer
+
+        def request(customer_id: int) -> str:
+            with orm.db_session:
+                found = customer[customer_id]
+                page = (
+                    customer.select(lambda c: c.id > customer_id)
+                    .order_by(customer.id)
+                    .limit(PAGE_SIZE)[:]
+                )
+                assert len(page) <= PAGE_SIZE
+                found.description = VISITED
+                name: str = found.name
+            return name
+
+        return spread_requests(ids, threads, request)
 
     def close(self) -> None:
         self.database.disconnect()

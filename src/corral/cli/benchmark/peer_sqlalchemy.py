@@ -21,6 +21,10 @@ API = SimpleNamespace(
     Text=sqlalchemy.Text,
     create_engine=sqlalchemy.create_engine,
     select=sqlalchemy.select,
+    ForeignKey=sqlalchemy.ForeignKey,
+    relationship=sqlalchemy.orm.relationship,
+    selectinload=sqlalchemy.orm.selectinload,
+    joinedload=sqlalchemy.orm.joinedload,
     package="sqlalchemy",
 )
 

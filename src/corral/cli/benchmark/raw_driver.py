@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,8 +12,11 @@ from corral.cli.benchmark.database import Target
 from corral.cli.benchmark.workloads import (
     ASYNC_POOL_SIZE,
     ASYNC_TASKS,
+    PAGE_SIZE,
     UPDATED_SUFFIX,
+    VISITED,
     Implementation,
+    spread_requests,
 )
 
 
@@ -23,18 +27,26 @@ class RawDriver(Implementation):
         self.target = target
         self.connection: Any
         self.returning = target.kind == "postgresql"
-        if target.kind == "sqlite":
-            self.connection = sqlite3.connect(target.sqlite_path)
-            marker = "?"
-        else:
-            import psycopg
-
-            self.connection = psycopg.connect(target.libpq_url)
-            marker = "%s"
+        self.connection = self._connect()
+        marker = "?" if target.kind == "sqlite" else "%s"
+        #: The connection of each extra thread of ``web_requests``.
+        self.local = threading.local()
         self.insert = f"INSERT INTO customer (name, description) VALUES ({marker}, {marker})"
         self.select_all = "SELECT id, name, description FROM customer"
         self.select_one = f"SELECT id, name, description FROM customer WHERE id = {marker}"
         self.update_name = f"UPDATE customer SET name = {marker} WHERE id = {marker}"
+        self.select_page = (
+            f"SELECT id, name, description FROM customer WHERE id > {marker} "
+            f"ORDER BY id LIMIT {PAGE_SIZE}"
+        )
+        self.update_description = f"UPDATE customer SET description = {marker} WHERE id = {marker}"
+
+    def _connect(self) -> Any:
+        if self.target.kind == "sqlite":
+            return sqlite3.connect(self.target.sqlite_path)
+        import psycopg
+
+        return psycopg.connect(self.target.libpq_url)
 
     def bulk_insert(self, rows: Sequence[tuple[str, str]]) -> None:
         cursor = self.connection.cursor()
@@ -91,6 +103,52 @@ class RawDriver(Implementation):
         self.connection.rollback()
         cursor.close()
         return names
+
+    def _eager(self) -> list[tuple[str, int]]:
+        """Customers, then every purchase, grouped by customer in Python."""
+        cursor = self.connection.cursor()
+        cursor.execute(self.select_all)
+        customers = cursor.fetchall()
+        cursor.execute("SELECT id, customer_id, item FROM purchase")
+        purchases: dict[int, list[Any]] = {}
+        for row in cursor.fetchall():
+            purchases.setdefault(row[1], []).append(row)
+        self.connection.rollback()
+        cursor.close()
+        return [(row[1], len(purchases.get(row[0], ()))) for row in customers]
+
+    def eager_selectin(self) -> list[tuple[str, int]]:
+        return self._eager()
+
+    def eager_joined(self) -> list[tuple[str, int]]:
+        return self._eager()
+
+    def web_requests(self, ids: Sequence[int], threads: int = 1) -> list[str]:
+        main = threading.get_ident()
+
+        def request(customer_id: int) -> str:
+            if threading.get_ident() == main:
+                connection = self.connection
+            else:
+                connection = getattr(self.local, "connection", None) or self._connect()
+                self.local.connection = connection
+            cursor = connection.cursor()
+            cursor.execute(self.select_one, (customer_id,))
+            name: str = cursor.fetchone()[1]
+            cursor.execute(self.select_page, (customer_id,))
+            assert len(cursor.fetchall()) <= PAGE_SIZE
+            cursor.execute(self.update_description, (VISITED, customer_id))
+            connection.commit()
+            cursor.close()
+            return name
+
+        def thread_done() -> None:
+            connection = getattr(self.local, "connection", None)
+            if connection is not None:
+                connection.close()
+                self.local.connection = None
+
+        return spread_requests(ids, threads, request, thread_done)
 
     async def _async_connect(self) -> Any:
         """An asyncio connection of the driver corral's async engine uses for this database."""

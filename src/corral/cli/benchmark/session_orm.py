@@ -15,15 +15,20 @@ from typing import Any
 from corral.cli.benchmark.workloads import (
     ASYNC_POOL_SIZE,
     ASYNC_TASKS,
+    PAGE_SIZE,
     UPDATED_SUFFIX,
+    VISITED,
     Implementation,
+    spread_requests,
 )
 
 
-def customer_model(api: Any) -> Any:
-    """``customer(id, name, description)`` mapped with ``api``'s declarative names."""
+def customer_model(api: Any) -> tuple[Any, Any]:
+    """``customer(id, name, description)`` with its ``purchases`` (``purchase(id,
+    customer_id, item)``), mapped with ``api``'s declarative names: both classes (keep
+    both: SQLAlchemy's registry holds them weakly)."""
     base = type("Base", (api.DeclarativeBase,), {})
-    return type(
+    customer = type(
         "Customer",
         (base,),
         {
@@ -36,8 +41,25 @@ def customer_model(api: Any) -> Any:
             "id": api.mapped_column(primary_key=True),
             "name": api.mapped_column(api.String(255)),
             "description": api.mapped_column(api.Text),
+            "purchases": api.relationship("Purchase"),
         },
     )
+    purchase = type(
+        "Purchase",
+        (base,),
+        {
+            "__tablename__": "purchase",
+            "__annotations__": {
+                "id": api.Mapped[int],
+                "customer_id": api.Mapped[int],
+                "item": api.Mapped[str],
+            },
+            "id": api.mapped_column(primary_key=True),
+            "customer_id": api.mapped_column(api.ForeignKey("customer.id")),
+            "item": api.mapped_column(api.String(100)),
+        },
+    )
+    return customer, purchase
 
 
 class SessionOrm(Implementation):
@@ -47,8 +69,7 @@ class SessionOrm(Implementation):
         self.api = api
         self.async_url = async_url
         self.engine = api.create_engine(url)
-        Customer = customer_model(api)
-        self.Customer = Customer
+        self.Customer, self.Purchase = customer_model(api)
 
     def bulk_insert(self, rows: Sequence[tuple[str, str]]) -> None:
         with self.api.Session(self.engine) as session:
@@ -100,6 +121,40 @@ class SessionOrm(Implementation):
                 names.append(customer.name)
             assert len(loaded) >= len(ids)
             return names
+
+    def eager_selectin(self) -> list[tuple[str, int]]:
+        customer = self.Customer
+        statement = self.api.select(customer).options(self.api.selectinload(customer.purchases))
+        with self.api.Session(self.engine) as session:
+            return [(each.name, len(each.purchases)) for each in session.scalars(statement)]
+
+    def eager_joined(self) -> list[tuple[str, int]]:
+        customer = self.Customer
+        statement = self.api.select(customer).options(self.api.joinedload(customer.purchases))
+        with self.api.Session(self.engine) as session:
+            loaded = session.scalars(statement).unique().all()
+            return [(each.name, len(each.purchases)) for each in loaded]
+
+    def web_requests(self, ids: Sequence[int], threads: int = 1) -> list[str]:
+        api, customer = self.api, self.Customer
+
+        def request(customer_id: int) -> str:
+            with api.Session(self.engine) as session:
+                found = session.get(customer, customer_id)
+                assert found is not None
+                page = session.scalars(
+                    api.select(customer)
+                    .where(customer.id > customer_id)
+                    .order_by(customer.id)
+                    .limit(PAGE_SIZE)
+                ).all()
+                assert len(page) <= PAGE_SIZE
+                name: str = found.name
+                found.description = VISITED
+                session.commit()
+                return name
+
+        return spread_requests(ids, threads, request)
 
     def _async_api(self) -> Any:
         package = getattr(self.api, "package", None) or self.api.__name__

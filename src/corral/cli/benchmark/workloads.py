@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,8 @@ class Workload:
     new_rows: bool = False
     wants_ids: bool = False
     measures_memory: bool = False
+    #: Purchases seeded for each customer (the eager-loading workloads).
+    children: int = 0
     notes: list[str] = field(default_factory=list)
     #: Only the implementations with an asyncio API run it (the raw driver, corral,
     #: SQLAlchemy).
@@ -87,6 +90,45 @@ def customer_row(number: int) -> tuple[str, str]:
 
 
 UPDATED_SUFFIX = " (renamed)"
+#: What the web-request workloads write into each customer's description.
+VISITED = "visited by a request"
+#: Purchases per customer in the eager-loading workloads.
+PURCHASES_PER_CUSTOMER = 5
+#: Customers the small query of a web request reads (those after the one it gets).
+PAGE_SIZE = 5
+#: Threads of the ``web_requests_8_threads`` workload.
+WEB_THREADS = 8
+
+
+def purchase_item(customer_id: int, number: int) -> str:
+    """The item of a customer's ``number``-th purchase."""
+    return f"item {number} of customer {customer_id}"
+
+
+def spread_requests(
+    ids: Sequence[int],
+    threads: int,
+    request: Callable[[int], str],
+    thread_done: Callable[[], None] | None = None,
+) -> list[str]:
+    """``request(id)`` for each of ``ids``, on ``threads`` threads (one: this thread), each
+    taking every ``threads``-th id; what each returned, in ``ids``'s order. ``thread_done``
+    runs in each extra thread after its share (to close its own connection)."""
+    if threads == 1:
+        return [request(each) for each in ids]
+    got: dict[int, str] = {}
+
+    def share(part: Sequence[int]) -> None:
+        try:
+            for each in part:
+                got[each] = request(each)
+        finally:
+            if thread_done is not None:
+                thread_done()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(share, [ids[k::threads] for k in range(threads)]))
+    return [got[each] for each in ids]
 
 
 WORKLOADS: tuple[Workload, ...] = (
@@ -145,6 +187,40 @@ WORKLOADS: tuple[Workload, ...] = (
         run=lambda impl, inputs: impl.identity_get(inputs.ids),
     ),
     Workload(
+        "eager_selectin",
+        "10,000 customers with their 5 purchases each, eager: selectinload or the "
+        "library's prefetch",
+        10_000,
+        seeded=True,
+        children=PURCHASES_PER_CUSTOMER,
+        run=lambda impl, inputs: impl.eager_selectin(),
+    ),
+    Workload(
+        "eager_joined",
+        "10,000 customers with their 5 purchases each, eager in one query: joinedload + "
+        "unique() (the peers' own idiom where they have no joined collection load)",
+        10_000,
+        seeded=True,
+        children=PURCHASES_PER_CUSTOMER,
+        run=lambda impl, inputs: impl.eager_joined(),
+    ),
+    Workload(
+        "web_requests",
+        "1,000 requests: new session, get one customer, read the next 5, update the one, commit",
+        1_000,
+        seeded=True,
+        wants_ids=True,
+        run=lambda impl, inputs: impl.web_requests(inputs.ids),
+    ),
+    Workload(
+        "web_requests_8_threads",
+        "the same 1,000 requests spread over 8 threads",
+        1_000,
+        seeded=True,
+        wants_ids=True,
+        run=lambda impl, inputs: impl.web_requests_8_threads(inputs.ids),
+    ),
+    Workload(
         "async_get_by_pk",
         "1,000 gets by primary key from 50 asyncio tasks, each get in a new session",
         1_000,
@@ -200,6 +276,27 @@ class Implementation:
     def identity_get(self, ids: Sequence[int]) -> list[str]:
         """Load every customer, then get each of ``ids`` again in the same session."""
         raise NotImplementedError
+
+    def eager_selectin(self) -> list[tuple[str, int]]:
+        """Every customer with its purchases loaded eagerly (a second query, the library's
+        usual idiom): ``(name, number of purchases)`` for each."""
+        raise NotImplementedError
+
+    def eager_joined(self) -> list[tuple[str, int]]:
+        """As ``eager_selectin``, the purchases joined into the customers' query where the
+        library can (each customer once); otherwise its own eager idiom."""
+        raise NotImplementedError
+
+    def web_requests(self, ids: Sequence[int], threads: int = 1) -> list[str]:
+        """One request per id, spread over ``threads`` threads: in a new session (or
+        transaction), get the customer, read the ``PAGE_SIZE`` customers after it in id
+        order, set its description to ``VISITED``, commit. The names got, in ``ids``'s
+        order."""
+        raise NotImplementedError
+
+    def web_requests_8_threads(self, ids: Sequence[int]) -> list[str]:
+        """``web_requests`` on 8 threads (each with its own session and connection)."""
+        return self.web_requests(ids, threads=WEB_THREADS)
 
     def async_get_by_pk(self, ids: Sequence[int]) -> list[str]:
         """The name of each customer in ``ids`` read by ``ASYNC_TASKS`` asyncio tasks, each

@@ -1,8 +1,18 @@
 """The MariaDB / MySQL dialect, through PyMySQL.
 
-The session runs with the server's autocommit on and corral sends BEGIN
-itself, so work outside a corral transaction never holds locks. ``rowcount``
-counts matched rows (the FOUND_ROWS client flag), as the other databases do.
+The session runs with the server's autocommit off, and corral sends no BEGIN:
+the server opens a transaction at the first statement that touches a table, so a
+short transaction costs its statements and its COMMIT or ROLLBACK, no round trip
+more (PostgreSQL gets the same by pipelining BEGIN). Statements that touch no
+table (``SET``, ``SELECT @@...``, which corral runs on a connection outside its
+transactions) open none. A transaction that starts with a SAVEPOINT still sends
+BEGIN first. The AUTOCOMMIT isolation level turns the server's autocommit on for
+that connection. PyMySQL's copy of the server status is refreshed by OK packets
+only, not by a result set, so it cannot tell that a SELECT opened a transaction:
+the connection carries its own mark (``IMPLICIT_MARK``) from the first statement
+to the COMMIT or ROLLBACK, and ROLLBACK is sent when either says one is open.
+``rowcount`` counts matched rows (the FOUND_ROWS client flag), as the other
+databases do.
 
 Each new connection adds ``STRICT_ALL_TABLES`` to its session ``sql_mode``
 (keeping the modes already set): without a strict mode the server cuts a
@@ -46,6 +56,8 @@ _INT_OPTIONS = frozenset(
 _CLIENT_FOUND_ROWS = 2
 #: The server status bit saying a transaction is open (``SERVER_STATUS_IN_TRANS``).
 _SERVER_STATUS_IN_TRANS = 1
+#: The attribute set on a PyMySQL connection whose transaction the server opened by itself.
+IMPLICIT_MARK = "_corral_implicit_transaction"
 #: Adds STRICT_ALL_TABLES to the session's sql_mode, keeping the modes already set.
 _STRICT_SQL_MODE = (
     "SET SESSION sql_mode = IF(FIND_IN_SET('STRICT_ALL_TABLES', @@session.sql_mode) > 0, "
@@ -54,7 +66,7 @@ _STRICT_SQL_MODE = (
 
 
 class MySQLDialect(DefaultDialect):
-    """MariaDB and MySQL through PyMySQL, utf8mb4, autocommit session with explicit BEGIN."""
+    """MariaDB and MySQL through PyMySQL, utf8mb4; the server opens each transaction itself."""
 
     corral_mode_args = frozenset({"autocommit"})
 
@@ -95,7 +107,7 @@ class MySQLDialect(DefaultDialect):
         args.update({key: value for key, value in parts.items() if value is not None})
         args.setdefault("charset", "utf8mb4")
         args["client_flag"] = args.get("client_flag", 0) | _CLIENT_FOUND_ROWS
-        args["autocommit"] = True
+        args["autocommit"] = False
         args["binary_prefix"] = False
         # No read_timeout by default: it would cut off a legitimately long query.
         return with_tcp_defaults(args)
@@ -129,7 +141,7 @@ class MySQLDialect(DefaultDialect):
                 "FOUND_ROWS flag, which corral needs to count the rows an UPDATE matched; "
                 "connect with client_flag=pymysql.constants.CLIENT.FOUND_ROWS"
             )
-        dbapi_connection.autocommit(True)  # corral sends BEGIN itself
+        dbapi_connection.autocommit(False)  # the server opens transactions (module docstring)
 
     def on_connect(self, dbapi_connection: Any) -> None:
         self.run(dbapi_connection, _STRICT_SQL_MODE)
@@ -154,11 +166,49 @@ class MySQLDialect(DefaultDialect):
 
         return 1 if pymysql.cursors.RE_INSERT_VALUES.match(sql) else sets
 
+    implicit_begin = True
+
+    def begins_with_statement(self) -> bool:
+        """BEGIN is left to go with the first statement, where the server begins by itself."""
+        return True
+
+    def do_execute_after_begin(
+        self,
+        dbapi_connection: Any,
+        cursor: Any,
+        begin_sql: str,
+        sql: str,
+        args: Any,
+        many: bool,
+        returning: bool = False,
+    ) -> None:
+        """The statement alone: with autocommit off it opens the transaction itself."""
+        self.begin_implicitly(dbapi_connection, begin_sql)
+        self.do_execute(cursor, sql, args, many, returning)
+
+    def begin_implicitly(self, dbapi_connection: Any, begin_sql: str) -> None:
+        """Mark the transaction the next statement opens; send ``begin_sql`` only if the
+        server would not open one (its autocommit is on: a connection changed behind
+        corral's back)."""
+        if dbapi_connection.get_autocommit():
+            self.run(dbapi_connection, begin_sql)
+        setattr(dbapi_connection, IMPLICIT_MARK, True)
+
+    def set_autocommit(self, dbapi_connection: Any, autocommit: bool) -> None:
+        dbapi_connection.autocommit(autocommit)  # PyMySQL sends nothing when already so
+
+    def do_commit(self, dbapi_connection: Any) -> None:
+        dbapi_connection.commit()
+        setattr(dbapi_connection, IMPLICIT_MARK, False)
+
     def do_rollback(self, dbapi_connection: Any) -> None:
-        """ROLLBACK only when the server says a transaction is open (PyMySQL would send it
-        anyway: a round trip each time the pool takes back a connection)."""
-        if dbapi_connection.server_status & _SERVER_STATUS_IN_TRANS:
+        """ROLLBACK only when a transaction is open, by the server's last status or our mark
+        (PyMySQL would send it anyway: a round trip each time the pool takes one back)."""
+        if dbapi_connection.server_status & _SERVER_STATUS_IN_TRANS or getattr(
+            dbapi_connection, IMPLICIT_MARK, False
+        ):
             dbapi_connection.rollback()
+            setattr(dbapi_connection, IMPLICIT_MARK, False)
 
     def check_connect_args(self, args: Mapping[str, Any]) -> None:
         super().check_connect_args(args)

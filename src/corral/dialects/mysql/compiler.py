@@ -183,9 +183,8 @@ class MySQLDDLCompiler(MySQLStatementCompiler, DDLCompiler):
                 f"{prefix} index cannot be unique, so give one of them"
             )
         kind = "UNIQUE " if index.unique else f"{prefix} " if prefix else ""
-        table = index.table.name if index.table is not None else ""
         sql = (
-            f"CREATE {kind}INDEX {self.quote(index.name)} ON {self.quote(table or '')} "
+            f"CREATE {kind}INDEX {self.quote(index.name)} ON {self.index_table(index)} "
             f"({self.index_columns(index)})"
         )
         using = self.option(index, "using")
@@ -197,8 +196,7 @@ class MySQLDDLCompiler(MySQLStatementCompiler, DDLCompiler):
         return sql
 
     def visit_drop_index(self, drop: DropIndex, **kw: object) -> str:
-        table = drop.index.table.name if drop.index.table is not None else ""
-        return f"DROP INDEX {self.quote(drop.index.name)} ON {self.quote(table or '')}"
+        return f"DROP INDEX {self.quote(drop.index.name)} ON {self.index_table(drop.index)}"
 
     def drop_foreign_key_keyword(self) -> str:
         return "DROP FOREIGN KEY"

@@ -52,5 +52,6 @@ FEATURES = Features(
     lateral=False,
     table_functions=False,
     is_boolean_keyword=True,
+    distinct_from="null_safe_equal",
     backslash_escapes=True,
 )

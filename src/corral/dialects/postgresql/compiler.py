@@ -91,6 +91,11 @@ class PostgreSQLDDLCompiler(PostgreSQLStatementCompiler, DDLCompiler):
         "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
         "WHERE t.typname = :name AND t.typtype = 'e' AND n.nspname = current_schema()"
     )
+    has_enum_type_in_schema_sql = (
+        "SELECT t.typname FROM pg_catalog.pg_type t "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+        "WHERE t.typname = :name AND t.typtype = 'e' AND n.nspname = :schema"
+    )
     option_prefixes = ("postgresql",)
     comments = "statement"
     deferrable_kinds = frozenset({"foreign_key", "unique", "primary_key"})
@@ -173,8 +178,7 @@ class PostgreSQLDDLCompiler(PostgreSQLStatementCompiler, DDLCompiler):
         sql = "CREATE UNIQUE INDEX " if index.unique else "CREATE INDEX "
         if self.option(index, "concurrently"):
             sql += "CONCURRENTLY "
-        table = index.table.name if index.table is not None else ""
-        sql += f"{self.quote(index.name)} ON {self.quote(table or '')} "
+        sql += f"{self.quote(index.name)} ON {self.index_table(index)} "
         using = self.option(index, "using")
         if using is not None:
             sql += f"USING {using} "

@@ -139,13 +139,9 @@ class SQLiteDialect(DefaultDialect):
     def runs_before_begin(self, dbapi_connection: Any, kind: str, sql: str) -> bool:
         if self.begin_mode != "on_write":
             return False
-        if kind != "select" and (kind != "text" or text_writes(sql)):
-            return False
-        if dbapi_connection.in_transaction:
-            # Only a shared memory database gets here: a read must not see another
-            # Connection's uncommitted work.
-            self._refuse_shared_transaction()
-        return True
+        # On a shared memory database, another Connection of this thread may have a
+        # transaction open: a read runs in it (the Connection refused other threads).
+        return kind == "select" or (kind == "text" and not text_writes(sql))
 
     def do_begin(self, dbapi_connection: Any, write_lock: bool = False) -> None:
         if dbapi_connection.in_transaction:
@@ -153,12 +149,13 @@ class SQLiteDialect(DefaultDialect):
         super().do_begin(dbapi_connection, write_lock)
 
     def _refuse_shared_transaction(self) -> None:
+        # Connections sharing a memory database take part in its one transaction instead
+        # of beginning another (pool/shared.py); only a transaction corral did not begin
+        # (BEGIN sent as SQL text) gets here.
         raise exc.InvalidRequestError(
-            "This SQLite connection is already in a transaction begun by another "
-            "Connection: a sqlite:// memory database is one connection shared by all of "
-            "the engine's Connections, so while one of them is in a transaction the others "
-            "can neither begin one nor read. Finish the other transaction first, or use a "
-            "file database (sqlite:///file.db) for concurrent connections."
+            "This SQLite connection is already in a transaction corral did not begin (a "
+            "BEGIN sent as SQL text?); end it with COMMIT or ROLLBACK, or let corral begin "
+            "transactions (connection.begin(), or just execute)"
         )
 
     def create_connect_args(self, url: URL) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from corral.sql.compiler.statement import StatementCompiler
 from corral.sql.compiler.upsert import OnConflictCompiler
 from corral.sql.ddl import CreateIndex
 from corral.sql.json_ops import JSONIndex
-from corral.sql.schema import Column, PrimaryKeyConstraint, Table, UniqueConstraint
+from corral.sql.schema import Column, Index, PrimaryKeyConstraint, Table, UniqueConstraint
 
 #: Words SQLite reserves (quoted with backticks when used as names).
 RESERVED_WORDS = frozenset(
@@ -144,6 +144,17 @@ class SQLiteDDLCompiler(SQLiteStatementCompiler, DDLCompiler):
         if self.option(table, "strict"):
             options.append("STRICT")
         return " " + ", ".join(options) if options else ""
+
+    # An attached database (a schema) is named on the index, never on its table, and a
+    # foreign key refers to a table of its own database by the bare name.
+    def created_index_name(self, index: Index) -> str:
+        return self.index_name(index)
+
+    def index_table(self, index: Index) -> str:
+        return self.quote(index.table.name if index.table is not None else "")
+
+    def referred_name(self, table: Table) -> str:
+        return self.quote(table.name or "")
 
     def visit_create_index(self, create: CreateIndex, **kw: Any) -> str:
         sql = super().visit_create_index(create, **kw)

@@ -3,6 +3,7 @@
 from corral.sql.features import Features
 
 FEATURES = Features(
+    distinct_from="is",
     paramstyle="qmark",
     shown_paramstyle=None,
     quote_char="`",

@@ -104,7 +104,7 @@ class AsyncSession:
         if not issubclass(cls, AsyncBackedSession):
             cls = type(f"AsyncBacked{cls.__name__}", (AsyncBackedSession, cls), {})
         self.bind = bind
-        self.sync_session: Session = cls(_sync_bind(bind), **kw)
+        self.sync_session: Session = cls(bind=_sync_bind(bind), **kw)
         self.sync_session.async_owner = self  # type: ignore[attr-defined]
         self._async_engine = (
             bind if isinstance(bind, AsyncEngine) else bind.engine if bind is not None else None

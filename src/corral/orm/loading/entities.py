@@ -17,7 +17,7 @@ from corral.orm.loading import polymorphic
 from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.loader_criteria import LoaderCriteriaOption
 from corral.orm.loading.user_options import UserDefinedOption
-from corral.orm.mapping.events import fire_load
+from corral.orm.mapping.events import fire_load, fire_refresh
 from corral.orm.mapping.instance_state import (
     NO_CHANGES,
     NOT_EXPIRED,
@@ -144,6 +144,8 @@ class EntityLoader:
             session.identity_map.add(key, obj)
             if mapper.dispatch.load:
                 fire_load(session, obj)
+            if session.dispatch.loaded_as_persistent:
+                fire_loaded(session, obj)
             return obj
         refresh_into(obj, values, self.populate_existing)
         return obj
@@ -152,7 +154,12 @@ class EntityLoader:
         """``load`` for many rows, with everything the loop needs bound to locals once."""
         if self.mapper.inheritance is not None:
             return polymorphic.load_rows(self, rows)
-        if len(self.pk_positions) != 1 or self.mapper.dispatch.load or self.token is not None:
+        if (
+            len(self.pk_positions) != 1
+            or self.mapper.dispatch.load
+            or self.token is not None
+            or self.session.dispatch.loaded_as_persistent
+        ):
             return [self.load(row) for row in rows]
         (pk_index,) = self.pk_positions
         mapper, session = self.mapper, self.session
@@ -213,6 +220,12 @@ def load_object(session: Session, mapper: Mapper, key: Any, values: Any, overwri
     return obj
 
 
+def fire_loaded(session: Session, obj: object) -> None:
+    """Run the session's ``loaded_as_persistent`` listeners for an object made from a row."""
+    for listener in session.dispatch.loaded_as_persistent:
+        listener(session, obj)
+
+
 def refresh_into(obj: object, values: Any, overwrite: bool) -> None:
     """Put loaded values into an object already in the identity map.
 
@@ -227,13 +240,33 @@ def refresh_into(obj: object, values: Any, overwrite: bool) -> None:
         state.expired = NOT_EXPIRED
         if state.session is not None:  # its unflushed changes are gone: no longer dirty
             state.session._modified.pop(id(obj), None)
+        if state.mapper.dispatch.refresh:
+            fire_refresh(state.session, obj, None)
         return
     changed = state.committed_state
+    if state.mapper.dispatch.refresh:
+        _refresh_announced(obj, state, values)
+        return
     for key, value in values:
         if key not in d and key not in changed:
             d[key] = value
     if state.expired:
         state.expired = frozenset(k for k in state.expired if k not in d)
+
+
+def _refresh_announced(obj: object, state: InstanceState, values: Any) -> None:
+    """``refresh_into`` when ``refresh`` listeners wait: they learn which attributes the
+    row filled (and are not called when it filled none)."""
+    d, changed = obj.__dict__, state.committed_state
+    filled = set()
+    for key, value in values:
+        if key not in d and key not in changed:
+            d[key] = value
+            filled.add(key)
+    if state.expired:
+        state.expired = frozenset(k for k in state.expired if k not in d)
+    if filled:
+        fire_refresh(state.session, obj, filled)
 
 
 def load_rows(

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
     """Objects of ``loader``'s mapper (or the subclasses their rows name), in row order."""
-    from corral.orm.loading.entities import refresh_into
+    from corral.orm.loading.entities import fire_loaded, refresh_into
 
     mapper = loader.mapper
     info = mapper.inheritance
@@ -65,6 +65,8 @@ def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
             identity[key] = obj
             if target.dispatch.load:
                 fire_load(session, obj)
+            if session.dispatch.loaded_as_persistent:
+                fire_loaded(session, obj)
         else:
             refresh_into(obj, _values_for(type(obj).__mapper__, values, owned), overwrite)
         objects.append(obj)

@@ -220,7 +220,12 @@ def prepare(
         getattr(getattr(e, "__table__", None), "partial_keys", None) for e in statement._entities
     ]
     # with_polymorphic(): the base class with its subclasses' columns.
-    wide = [getattr(e, "_polymorphic_keys", None) for e in statement._entities]
+    # with_polymorphic(), or a class whose mapping selects it so (``polymorphic_keys``).
+    wide = [
+        getattr(e, "_polymorphic_keys", None)
+        or (m.polymorphic_keys if m is not None and isinstance(e, type) else None)
+        for e, m in zip(statement._entities, mappers, strict=True)
+    ]
     if (
         root is None
         and not options

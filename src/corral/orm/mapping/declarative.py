@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_
 
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
-from corral.orm.mapping import events, inheritance
+from corral.orm.mapping import abstract_concrete, events, inheritance
 from corral.orm.mapping import mapper_args as mapper_arguments
 from corral.orm.mapping.annotated import merged, split_annotated
 from corral.orm.mapping.attribute_events import attribute_instrumented
@@ -30,9 +30,16 @@ from corral.orm.mapping.late_attributes import DeclarativeAttributeIntercept
 from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.mapping.mapper_lookup import REGISTRIES, dispose
-from corral.orm.mapping.properties import PENDING, MapperProperty, configure_mappers, try_configure
+from corral.orm.mapping.properties import (
+    PENDING,
+    MapperProperty,
+    configure_mappers,
+    is_mapped,
+    try_configure,
+)
 from corral.orm.mapping.query_expression import QueryExpression
 from corral.orm.mapping.validates import install_validators
+from corral.orm.mapping.with_polymorphic import refresh_polymorphic
 from corral.sql import types as sqltypes
 from corral.sql.schema import Column, Constraint, ForeignKey, Index, MetaData, Table
 from corral.sql.type_api import NullType, TypeEngine
@@ -76,6 +83,13 @@ class registry:
     def dispose(self) -> None:
         """Un-map every class mapped by this registry."""
         dispose(self)
+
+    def configure(self, cascade: bool = False) -> None:
+        """Configure the mappers now: relationships resolved, abstract concrete bases
+        mapped. corral configures every registry's mappers together, which covers what
+        ``cascade`` asks for either way."""
+        del cascade
+        configure_mappers()
 
     def sql_type_for(self, python_type: Any, owner: str) -> TypeEngine:
         if _names_a_class(python_type):
@@ -412,6 +426,9 @@ def _refuse_what_would_be_ignored(cls: type) -> None:
 def _map_class(cls: type[DeclarativeBase]) -> None:
     if "__mapper__" in cls.__dict__:
         return
+    if abstract_concrete.declares(cls):  # mapped later, onto its subclasses' tables
+        abstract_concrete.defer(cls)
+        return
     parent = inheritance.mapped_parent(cls)
     resolve_declared_attrs(cls, _not_a_mixin)
     refuse_outside_dataclass(cls)
@@ -486,6 +503,8 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         set_inherit_sync(mapper, mapper.table)
     cls.__table__ = mapper.table if parent is not None else table
     cls.__mapper__ = mapper
+    if mapper.inheritance is not None:
+        refresh_polymorphic(mapper)
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))
@@ -501,7 +520,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry.classes_by_name[cls.__name__] = cls
     annotations = inspect.get_annotations(cls)
     for key, value in list(cls.__dict__.items()):
-        if isinstance(value, MapperProperty):
+        if isinstance(value, MapperProperty) and not is_mapped(value):  # not mapped on use
             value.key = key
             value.annotation = annotations.get(key)
             mapper.add_relationship(value, configured=False)

@@ -89,7 +89,8 @@ class MapperEvents(Events):
 
 
 class InstanceEvents(Events):
-    """What happens to instances of a mapped class: construction and loading."""
+    """What happens to instances of a mapped class: construction, loading, refreshing and
+    expiring."""
 
     family_name = "InstanceEvents"
     on_models = True
@@ -101,6 +102,19 @@ class InstanceEvents(Events):
 
     def load(self, target: Any, context: Any) -> None:
         """An object was created from a row (not when the identity map already held it)."""
+
+    def refresh(self, target: Any, context: Any, attrs: Any) -> None:
+        """Values from a row were put into an object the session already held: its expired
+        or unloaded attributes (``attrs``, their names), or all of them (``attrs`` None:
+        ``Session.refresh()`` without names, a ``populate_existing`` query)."""
+
+    def refresh_flush(self, target: Any, flush_context: Any, attrs: Any) -> None:
+        """A flush wrote the object's row and set attributes it did not give: Python-side
+        defaults and onupdate values, a new version id, server defaults fetched with the
+        row (``attrs``, their names; never the primary key)."""
+
+    def expire(self, target: Any, attrs: Any) -> None:
+        """The object's attributes were expired (``attrs`` their names, None for all)."""
 
     @classmethod
     def _dispatch_for(cls, target: Any) -> Dispatch | None:
@@ -341,6 +355,14 @@ def fire_load(session: Any, obj: object) -> None:
         listener(obj, context)
 
 
+def fire_refresh(session: Any, obj: object, attrs: Any) -> None:
+    """Run the ``refresh`` listeners of an object whose attributes a row just filled."""
+    dispatch = obj.__dict__[STATE_ATTR].mapper.dispatch
+    context = LoadContext(session)
+    for listener in dispatch.refresh:
+        listener(obj, context, attrs)
+
+
 def fire_init(mapper: Mapper, obj: object, kwargs: dict[str, Any]) -> None:
     """Run the ``init`` listeners before the default constructor sets ``kwargs``."""
     for listener in mapper.dispatch.init:
@@ -372,6 +394,7 @@ __all__ = [
     "announce",
     "fire_init",
     "fire_load",
+    "fire_refresh",
     "mapper",
     "mapper_constructed",
     "mapper_dispatch",

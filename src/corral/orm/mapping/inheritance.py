@@ -11,7 +11,9 @@ Three ways to store a hierarchy, as SQLAlchemy names them:
   columns by attribute name), and a flush writes one row per table: parent
   first on INSERT (its generated key is copied into the child's row), child
   first on DELETE.
-* **concrete**: not supported yet (refused by name).
+* **concrete**: each class has a complete table of its own; the base derives from
+  ``ConcreteBase`` (a table of its own too) or ``AbstractConcreteBase`` (none: see
+  ``abstract_concrete``), and querying it reads the UNION ALL of the tables.
 
 Every class of a hierarchy keys its identity map entries by the base class,
 so one row is one object whichever class it was loaded through, and loading
@@ -24,6 +26,15 @@ import copy
 from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
+from corral.orm.mapping.concrete import (
+    CONCRETE,
+    CONCRETE_DISCRIMINATOR,
+    AbstractConcreteBase,
+    ConcreteBase,
+    concrete_tables,
+    flush_table_names,
+    rebuild_union,
+)
 from corral.sql.conditions import and_
 from corral.sql.from_clause import ColumnCollection, FromClause, Join
 from corral.sql.schema import Column, ForeignKeyConstraint, Table, UniqueConstraint
@@ -39,12 +50,11 @@ INHERITANCE_ARGS = (
     "polymorphic_load",
     "inherit_condition",
     "concrete",
+    "with_polymorphic",
 )
 
 #: Keys SQLAlchemy takes that corral does not implement yet, with what to do instead.
 UNSUPPORTED_ARGS = {
-    "with_polymorphic": "load subclass columns per query with selectinload()/joinedload() or "
-    "read them on access; with_polymorphic in __mapper_args__ is not supported yet",
     "inherits": "corral takes the parent from the class's bases; remove it",
     "polymorphic_map": "corral builds the map from each class's polymorphic_identity; remove it",
 }
@@ -52,24 +62,6 @@ UNSUPPORTED_ARGS = {
 SINGLE = "single"
 JOINED = "joined"
 BASE = "base"
-CONCRETE = "concrete"
-#: The discriminator column of a concrete hierarchy's UNION (as SQLAlchemy names it).
-CONCRETE_DISCRIMINATOR = "type"
-
-
-class ConcreteBase:
-    """Mixin for the base class of a concrete-table hierarchy: each subclass (mapped with
-    ``"concrete": True``) has a complete table of its own, and querying the base reads
-    the UNION ALL of every class's table (``pjoin``), with a ``type`` column saying which
-    class each row is."""
-
-    __corral_concrete_base__ = True
-
-
-class AbstractConcreteBase(ConcreteBase):
-    """SQLAlchemy's abstract concrete base; corral refuses it when mapped (not supported)."""
-
-    __corral_abstract_concrete__ = True
 
 
 class Inheritance:
@@ -106,6 +98,9 @@ class Inheritance:
         self.concrete_base = False
         #: That UNION's column keys (the attributes of every class, then ``type``).
         self.union_keys: tuple[str, ...] = ()
+        #: ``with_polymorphic`` in ``__mapper_args__``: "*" or the subclasses every query
+        #: of this class joins (with those mapped ``polymorphic_load="inline"``), or None.
+        self.default_polymorphic: Any = None
 
     def __repr__(self) -> str:
         return f"<Inheritance {self.mapper.class_.__name__} {self.kind}>"
@@ -210,6 +205,13 @@ def take_mapper_args(cls: type, args: dict[str, Any]) -> dict[str, Any]:
                 f"{cls.__name__}.__mapper_args__[{key!r}] is not supported: {advice}"
             )
     taken = {key: args.pop(key) for key in INHERITANCE_ARGS if key in args}
+    spec = taken.get("with_polymorphic")
+    if spec is not None and spec != "*" and not _is_class_list(spec):
+        raise exc.MappingError(
+            f"{cls.__name__}.__mapper_args__['with_polymorphic'] is {spec!r}; corral takes '*' "
+            "(every subclass) or a list of subclasses (a (classes, selectable) pair is not "
+            "supported yet)"
+        )
     load = taken.get("polymorphic_load")
     if load not in (None, "inline", "selectin"):
         raise exc.MappingError(
@@ -217,6 +219,10 @@ def take_mapper_args(cls: type, args: dict[str, Any]) -> dict[str, Any]:
             "'inline' or 'selectin'"
         )
     return taken
+
+
+def _is_class_list(spec: Any) -> bool:
+    return isinstance(spec, list | tuple) and all(isinstance(c, type) for c in spec)
 
 
 def add_to_table(table: Table, columns: dict[str, Column], owner: str) -> None:
@@ -309,11 +315,6 @@ def set_up(
 ) -> None:
     """Attach ``mapper`` to its hierarchy (``parent`` None: it is a polymorphic base)."""
     cls = mapper.class_
-    if getattr(cls, "__corral_abstract_concrete__", False):
-        raise exc.MappingError(
-            f"{cls.__name__}: AbstractConcreteBase is not supported by corral yet; use "
-            "ConcreteBase on a mapped base class (with its own table)"
-        )
     if parent is None:
         kind = BASE
     elif args.get("concrete"):
@@ -328,7 +329,11 @@ def set_up(
     info = Inheritance(mapper, parent, kind)
     mapper.inheritance = info
     mapper.local_table = local
-    if kind == BASE and getattr(cls, "__corral_concrete_base__", False):
+    if (
+        kind == BASE
+        and getattr(cls, "__corral_concrete_base__", False)
+        and not issubclass(cls, AbstractConcreteBase)  # mapped later (abstract_concrete)
+    ):
         info.concrete_base = True
         info.polymorphic_on = CONCRETE_DISCRIMINATOR
         mapper.flush_views = (_table_view(mapper, local),)
@@ -384,7 +389,8 @@ def set_up(
         mapper.flush_views = (*others, view)
         mapper.table = parent.table
     if kind == CONCRETE:
-        _rebuild_union(info.base)
+        top = info.base.inheritance
+        rebuild_union(info.base, include_base=top is None or not top.abstract)
     if info.load is not None:  # the queries of every class above load this one too
         above = parent
         while above is not None and above.inheritance is not None:
@@ -392,6 +398,7 @@ def set_up(
             above.needs_plan = True
             above = above.inheritance.parent
     mapper.needs_plan = mapper.needs_plan or info.needs_plan
+    info.default_polymorphic = args.get("with_polymorphic")
 
 
 def _check_args(mapper: Mapper, parent: Mapper | None, kind: str, args: dict[str, Any]) -> None:
@@ -405,11 +412,10 @@ def _check_args(mapper: Mapper, parent: Mapper | None, kind: str, args: dict[str
                 f"discriminator is already {above.polymorphic_on!r}, set on its base class"
             )
         _attribute_of(mapper, args["polymorphic_on"])
-    if args.get("polymorphic_load") == "inline" and kind in (JOINED, CONCRETE):
+    if args.get("polymorphic_load") == "inline" and kind == CONCRETE:
         raise exc.MappingError(
-            f"{cls.__name__}: polymorphic_load='inline' on a class with its own table is not "
-            "supported by corral yet; use polymorphic_load='selectin' (one more SELECT after "
-            "each query of the base) or with_polymorphic() in the query"
+            f"{cls.__name__}: polymorphic_load='inline' on a concrete class is not supported: "
+            "a query of its base reads every class's table already (the UNION); remove it"
         )
     identity = args.get("polymorphic_identity")
     taken = above.identities.get(identity) if above is not None and identity is not None else None
@@ -436,75 +442,6 @@ def _table_view(mapper: Mapper, table: Table) -> Mapper:
     view.table = table
     view.flush_views = (view,)
     return view
-
-
-def _rebuild_union(base: Mapper) -> None:
-    """The concrete base's UNION ALL of its own and every concrete subclass's table."""
-    from corral.sql.elements import literal, null
-    from corral.sql.selectable import select, union_all
-    from corral.sql.wrappers import cast as sql_cast
-
-    info = base.inheritance
-    assert info is not None
-    if not info.concrete_base:
-        raise exc.MappingError(
-            f"{base.class_.__name__}: a concrete subclass needs its base class to derive from "
-            "ConcreteBase (from corral.orm import ConcreteBase), which queries the UNION"
-        )
-    members = [base] + [
-        m for m in info.descendants() if m.inheritance and m.inheritance.kind == CONCRETE
-    ]
-    columns: dict[str, Column] = {}
-    for member in members:
-        for key, column in member.columns_by_key.items():
-            columns.setdefault(key, column)
-    selects = []
-    for member in members:
-        items: list[Any] = []
-        for key, first in columns.items():
-            own = member.columns_by_key.get(key)
-            items.append(
-                own.label(key) if own is not None else sql_cast(null(), first.type).label(key)
-            )
-        assert member.inheritance is not None
-        items.append(literal(member.inheritance.identity).label(CONCRETE_DISCRIMINATOR))
-        selects.append(select(*items))
-    union = union_all(*selects).subquery("pjoin")
-    union.local_table = base.local_table  # type: ignore[attr-defined]
-    # Criteria written on the member tables' columns are moved onto the UNION (of_type()).
-    union.concrete_renamed = {id(m.local_table): union for m in members}  # type: ignore[attr-defined]
-    info.union_keys = (*columns, CONCRETE_DISCRIMINATOR)
-    info.needs_plan = True
-    base.needs_plan = True
-    base.table = cast(Any, union)  # selected (and named) like a table, as a joined class's
-    base.class_.__table__ = union
-    base.get_statement = None
-
-
-def flush_table_names(mapper: Mapper) -> list[str]:
-    """The tables a flush writes objects of ``mapper`` (or, for a concrete base, of any
-    class of its hierarchy) into, by name: where their foreign keys are copied."""
-    info = mapper.inheritance
-    if info is None or not info.concrete_base:
-        return [mapper.table.name]
-    return [mapper.local_table.name] + [
-        sub.local_table.name
-        for sub in info.descendants()
-        if sub.inheritance is not None and sub.inheritance.kind == CONCRETE
-    ]
-
-
-def concrete_tables(mapper: Mapper) -> dict[int, FromClause]:
-    """For a query of a concrete base: each member table's id -> the UNION (to adapt
-    criteria written on the tables' columns onto it); empty for other mappers."""
-    info = mapper.inheritance
-    if info is None or not info.concrete_base or not info.union_keys:
-        return {}
-    found: dict[int, FromClause] = {id(mapper.local_table): mapper.table}
-    for sub in info.descendants():
-        if sub.inheritance is not None and sub.inheritance.kind == CONCRETE:
-            found[id(sub.local_table)] = mapper.table
-    return found
 
 
 def _mark_single(mapper: Mapper) -> None:
@@ -625,6 +562,7 @@ __all__ = [
     "joined_columns",
     "mapped_parent",
     "own_expressions",
+    "rebuild_union",
     "set_up",
     "stamp_identity",
     "take_mapper_args",

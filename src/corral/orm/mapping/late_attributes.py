@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from corral import exc
-from corral.orm.mapping.properties import MapperProperty
+from corral.orm.mapping.properties import MapperProperty, map_late
 
 
 class DeclarativeAttributeIntercept(type):
@@ -30,9 +30,7 @@ class DeclarativeAttributeIntercept(type):
                 f"{cls.__name__}.{key} is already the relationship {existing.describe()}; "
                 "a mapped class's relationship is not replaced: choose another name"
             )
-        value.key = key
-        value.annotation = None
-        mapper.add_relationship(value, configured=False)  # configured on next use
+        map_late(cls, key, value)  # configured on next use
 
 
 __all__ = ["DeclarativeAttributeIntercept"]

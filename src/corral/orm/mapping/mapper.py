@@ -28,6 +28,11 @@ class Mapper:
     #: A joined subclass's own table's view: (parent attribute, own attribute) pairs the
     #: flush copies before writing its row (mapping/inherit_sync.py).
     inherit_sync: tuple[tuple[str, str], ...] = ()
+    #: What ``select(cls)`` reads when its queries load subclasses in the same SELECT
+    #: (``with_polymorphic`` in ``__mapper_args__``, ``polymorphic_load="inline"``), and
+    #: the column attributes loaded from it; None / empty otherwise.
+    polymorphic_selectable: Any = None
+    polymorphic_keys: tuple[str, ...] = ()
 
     def __init__(
         self,

@@ -9,8 +9,9 @@ only knows the protocol they follow, so the mapping layer needs nothing above it
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
 
@@ -38,6 +39,25 @@ class MapperProperty(ABC):
     def link(self, classes: dict[str, type]) -> None:
         """After ``configure()``: connect to other properties (a relationship's other side)."""
 
+    # A property assigned to a class already mapped (``User.addresses = relationship(...)``)
+    # sits in the class as itself until configuration (``_adopt_late_assignments``) or the
+    # first use of the attribute, here, maps it. (Hidden from the type checker, for which
+    # an attribute typed as a property stays the property.)
+    if not TYPE_CHECKING:
+
+        def __get__(self, instance: object, owner: type | None = None) -> Any:
+            attribute = _adopt(self, owner if owner is not None else type(instance))
+            return self if attribute is None else attribute.__get__(instance, owner)
+
+        def __set__(self, instance: object, value: Any) -> None:
+            attribute = _adopt(self, type(instance))
+            if attribute is None:
+                raise AttributeError(
+                    f"{type(instance).__name__}: a relationship() is not mapped before its "
+                    "class is; assign the attribute once the class is declared"
+                )
+            attribute.__set__(instance, value)
+
 
 #: Properties declared but not configured yet, across registries.
 PENDING: list[MapperProperty] = []
@@ -60,12 +80,17 @@ def try_configure() -> None:
 
 
 def _configure_pending(strict: bool) -> None:
+    _adopt_late_assignments()
     progress = True
     while PENDING and progress:
         progress = False
         for prop in list(PENDING):
             # The configure events (mapping/events.py) wait for every other property.
             if getattr(prop, "last", False) and (not strict or len(PENDING) > 1):
+                continue
+            # An abstract concrete base waits for a configure of every mapper: its
+            # subclasses are mapped one by one until then.
+            if getattr(prop, "strict_only", False) and not strict:
                 continue
             classes = prop.parent.class_.registry.classes_by_name
             try:
@@ -80,4 +105,53 @@ def _configure_pending(strict: bool) -> None:
             progress = True
 
 
-__all__ = ["PENDING", "MapperProperty", "configure_mappers", "try_configure"]
+def _adopt(prop: MapperProperty, owner: type) -> Any:
+    """The class attribute ``prop`` becomes once mapped onto the mapped class whose dict
+    holds it; None while that class is not mapped (still being declared)."""
+    if is_mapped(prop):
+        return None
+    for klass in owner.__mro__:
+        for key, value in vars(klass).items():
+            if value is prop:
+                if "__mapper__" not in vars(klass):
+                    return None
+                map_late(klass, key, prop)
+                configure_mappers()
+                return vars(klass)[key]
+    return None
+
+
+def is_mapped(prop: MapperProperty) -> bool:
+    """Whether ``prop`` was attached to its class's mapper (its ``parent`` is None until)."""
+    return cast("Mapper | None", prop.parent) is not None
+
+
+def map_late(cls: type, key: str, prop: MapperProperty) -> None:
+    """Add ``prop``, assigned to the mapped ``cls`` as ``key``, to its mapper (configured on
+    next use); the declarative metaclass calls it at the assignment, otherwise
+    configuration or the attribute's first use does."""
+    prop.key = key
+    prop.annotation = inspect.get_annotations(cls).get(key)
+    vars(cls)["__mapper__"].add_relationship(prop, configured=False)
+
+
+def _adopt_late_assignments() -> None:
+    """Map the relationships assigned to a mapped class after its declaration
+    (``User.addresses = relationship(...)`` once ``Address`` exists, as SQLAlchemy's
+    declarative allows): the class holds the bare property until configuration finds it."""
+    registries = {id(r): r for r in (prop.parent.class_.registry for prop in PENDING)}
+    for registry in registries.values():
+        for cls in list(registry.classes_by_name.values()):
+            for key, value in list(vars(cls).items()):
+                if isinstance(value, MapperProperty) and not is_mapped(value):
+                    map_late(cls, key, value)
+
+
+__all__ = [
+    "PENDING",
+    "MapperProperty",
+    "configure_mappers",
+    "is_mapped",
+    "map_late",
+    "try_configure",
+]

@@ -5,7 +5,12 @@ For joined-table classes the subclasses' tables are LEFT OUTER JOINed to the
 base's (a row of another class has NULLs there); for single-table classes the
 columns are already in the base's table. The entity's attributes are the base
 class's (``poly.name``), and each subclass is reached by its name
-(``poly.Manager.manager_name``) for criteria on its columns.
+(``poly.Manager.manager_name``) for criteria on its columns. With ``aliased=True``
+the tables are aliased (``flat=True``) or enclosed in a subquery.
+
+A mapping may ask for it on every query of a class (``with_polymorphic`` in its
+``__mapper_args__``, ``polymorphic_load="inline"`` on a joined subclass): then
+``select(cls)`` itself reads that outer join (``polymorphic_selectable``).
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from corral import exc
-from corral.orm.mapping.aliased import AliasedAttribute, EntityAlias
-from corral.orm.mapping.inheritance import InheritanceJoin, _fk_target
+from corral.orm.mapping.aliased import AliasedAttribute, EntityAlias, EntityView
+from corral.orm.mapping.inheritance import InheritanceJoin, _fk_target, view_for
 from corral.orm.mapping.mapper import Mapper
 from corral.sql.conditions import and_
-from corral.sql.from_clause import FromClause, Join
+from corral.sql.elements import BindParameter, ColumnElement
+from corral.sql.from_clause import ColumnCollection, FromClause, Join, origin_column
 from corral.sql.schema import Column, Table
 
 #: Joins an attribute name and its class's name in a row key when two subclasses each have
@@ -66,7 +72,20 @@ class WithPolymorphic:
                 f"{self._describe()} has no column attribute {key!r} of {cls.__name__} "
                 "(relationships of an aliased with_polymorphic() are not supported yet)"
             )
+        if isinstance(self.__dict__["__table__"], PolymorphicSubquery):
+            return SubqueryAttribute(self, key, column)  # type: ignore[arg-type]
         return AliasedAttribute(self, key, column)  # type: ignore[arg-type]
+
+
+class SubqueryAttribute(AliasedAttribute):
+    """An attribute of a non-flat aliased ``with_polymorphic()``: a value compared with it
+    is numbered after the subquery's column (``:employee_name_1``), as SQLAlchemy's is."""
+
+    def _operand(self, op: Any, other: object) -> ColumnElement[Any]:
+        operand = super()._operand(op, other)
+        if isinstance(operand, BindParameter) and operand.display_name == self.key:
+            operand.display_name = self.column.key
+        return operand
 
 
 class _AliasedSubclass:
@@ -116,7 +135,6 @@ def with_polymorphic(
                 "base class and load subclass columns with selectin_polymorphic(), or use "
                 "with_polymorphic() without it"
             )
-    del flat  # without aliased=True, flat changes nothing
     below = info.descendants()
     if classes == "*":
         chosen = below
@@ -144,7 +162,10 @@ def with_polymorphic(
                 above = above.inheritance.parent if above.inheritance else None
         chosen.sort(key=below.index)
     if aliased and not info.concrete_base:
-        return _aliased(base, base_mapper, chosen)
+        joined = [sub for sub in chosen if sub.local_table is not base_mapper.local_table]
+        if flat or not joined:  # (a single table is aliased as it is: no join to enclose)
+            return _aliased(base, base_mapper, chosen)
+        return _enclosed(base, base_mapper, chosen)
     if info.concrete_base:  # the UNION of every class's table already holds them all
         entity = WithPolymorphic(base, [m.class_ for m in chosen], base_mapper.table)
         entity._polymorphic_keys = info.union_keys
@@ -153,7 +174,11 @@ def with_polymorphic(
     selectable_from: FromClause = base_mapper.table
     last: InheritanceJoin | None = None
     for sub in chosen:
-        for key, column in sub.columns_by_key.items():
+        # A joined class's own table, in its order: its key column too (``manager.id``,
+        # under ``id@Manager``), as SQLAlchemy selects it.
+        own = view_for(sub, sub.local_table.name)
+        source = own.columns_by_key if own is not None and own is not sub else {}
+        for key, column in [*source.items(), *sub.columns_by_key.items()]:
             taken = columns.get(key)
             if taken is None:
                 columns[key] = column
@@ -232,6 +257,108 @@ def _aliased(base: type, mapper: Mapper, chosen: list[Mapper]) -> WithPolymorphi
     return entity
 
 
+class PolymorphicSubquery(EntityView):
+    """The subquery an aliased, non-flat ``with_polymorphic()`` selects from: the base
+    table LEFT OUTER JOINed to the subclasses' tables, every column labelled
+    ``<table>_<column>``; its columns keyed by attribute as the entity reads them."""
+
+    def __init__(self, mapper: Mapper, selectable: FromClause, columns: dict[str, Any]) -> None:
+        self.selectable = selectable
+        self.name = selectable.name
+        self._table = mapper.table
+        self._columns = ColumnCollection(f"with_polymorphic({mapper.class_.__name__})")
+        for key, column in columns.items():
+            self._columns.add(key, column)
+        self.partial_keys = None
+
+
+def _enclosed(base: type, mapper: Mapper, chosen: list[Mapper]) -> WithPolymorphic:
+    """``with_polymorphic(..., aliased=True)`` without ``flat``: the join of the hierarchy's
+    tables inside an anonymous subquery (as SQLAlchemy encloses it), so the entity can be
+    joined to the same tables again."""
+    from corral.sql.selectable import select
+
+    tables: list[Table] = [mapper.local_table]
+    joined: FromClause = mapper.table
+    for sub in chosen:
+        local = sub.local_table
+        if local in tables:
+            continue  # single-table: its columns are in a table already joined
+        assert isinstance(sub.table, InheritanceJoin)
+        joined = Join(joined, local, sub.table.onclause, isouter=True)
+        tables.append(local)
+    labels = [
+        column.label(f"{table.name}_{column.name}")
+        for table in tables
+        for column in table.columns
+        if isinstance(column, Column)
+    ]
+    subquery = select(*labels).select_from(joined).subquery()
+    # Each table column's attribute (and class): a subclass's own primary key column,
+    # which maps under the base's attribute, is found through its table's flush view.
+    attribute_of: dict[int, tuple[str, Mapper]] = {}
+    for owner in [mapper, *chosen]:
+        for view in (owner, *owner.flush_views):
+            for key, column in view.columns_by_key.items():
+                attribute_of.setdefault(id(column), (key, owner))
+    columns: dict[str, Any] = {}
+    for label in subquery.columns:
+        found = attribute_of.get(id(origin_column(label)))
+        if found is None:
+            continue  # a column no chosen class maps
+        key, owner = found
+        if key not in columns:
+            columns[key] = label
+        else:
+            columns[f"{key}{OWNED}{owner.class_.__name__}"] = label
+    entity = WithPolymorphic(
+        base, [m.class_ for m in chosen], PolymorphicSubquery(mapper, subquery, columns)
+    )
+    entity._aliased_columns = columns
+    loaded = _loaded(mapper, chosen)
+    entity._polymorphic_keys = tuple(k for k in columns if k in loaded)
+    return entity
+
+
+def refresh_polymorphic(mapper: Mapper) -> None:
+    """After ``mapper``'s class is mapped: what the queries of it and of every class above
+    it select (``polymorphic_selectable``), which a new subclass may widen."""
+    above: Mapper | None = mapper
+    while above is not None and above.inheritance is not None:
+        polymorphic_selectable(above)
+        above = above.inheritance.parent
+
+
+def polymorphic_selectable(mapper: Mapper) -> None:
+    """Set what ``select(cls)`` reads for a class whose queries load subclasses in the same
+    SELECT (``with_polymorphic`` in ``__mapper_args__``, or joined subclasses mapped with
+    ``polymorphic_load="inline"``): the LEFT OUTER JOIN of their tables and the columns
+    loaded from it. Rebuilt as subclasses are mapped."""
+    info = mapper.inheritance
+    if info is None or info.union_keys:  # a concrete base's UNION holds every class already
+        return
+    spec = info.default_polymorphic
+    below = info.descendants()
+    if spec == "*":
+        chosen = below
+    else:
+        named = {getattr(c, "__mapper__", None) for c in spec or ()}
+        chosen = [
+            sub
+            for sub in below
+            if sub in named or (sub.inheritance is not None and sub.inheritance.load == "inline")
+        ]
+    chosen = [sub for sub in chosen if sub.local_table is not mapper.local_table or spec]
+    if not chosen:
+        mapper.polymorphic_selectable = None
+        return
+    entity = with_polymorphic(mapper.class_, [sub.class_ for sub in chosen])
+    mapper.polymorphic_selectable = entity.__table__
+    mapper.polymorphic_keys = entity._polymorphic_keys
+    mapper.needs_plan = True
+    info.needs_plan = True
+
+
 def _loaded(mapper: Mapper, chosen: list[Mapper]) -> set[str]:
     keys = set(mapper.loaded_keys)
     for sub in chosen:
@@ -240,4 +367,10 @@ def _loaded(mapper: Mapper, chosen: list[Mapper]) -> set[str]:
     return keys
 
 
-__all__ = ["WithPolymorphic", "with_polymorphic"]
+__all__ = [
+    "PolymorphicSubquery",
+    "WithPolymorphic",
+    "polymorphic_selectable",
+    "refresh_polymorphic",
+    "with_polymorphic",
+]

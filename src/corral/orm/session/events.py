@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.event.dispatch import Dispatch
 from corral.event.families import Events, class_dispatch, instance_dispatch
+from corral.sql.execution_options import application_keys
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -77,6 +78,20 @@ class SessionEvents(Events):
 
     def persistent_to_detached(self, session: Any, instance: Any) -> None:
         """A persistent object left the session (expunge, close)."""
+
+    def loaded_as_persistent(self, session: Any, instance: Any) -> None:
+        """An object was made from a row and entered the session (not one it held)."""
+
+    def deleted_to_detached(self, session: Any, instance: Any) -> None:
+        """A deleted object left the session: the transaction that deleted it committed."""
+
+    def deleted_to_persistent(self, session: Any, instance: Any) -> None:
+        """A deleted object is persistent again: the transaction that deleted it (or the
+        SAVEPOINT) rolled back."""
+
+    def persistent_to_transient(self, session: Any, instance: Any) -> None:
+        """An object whose row was INSERTed is transient again: that INSERT's transaction
+        (or SAVEPOINT) rolled back."""
 
     def detached_to_persistent(self, session: Any, instance: Any) -> None:
         """A detached object was added back to the session."""
@@ -301,10 +316,14 @@ class ORMExecuteState:
             if result is not None:
                 return result
             self._position += 1
+        # The application's keys were for the listeners, which have read them; the rest
+        # (the options corral acts on, or refuses) go on to be checked.
+        mine = application_keys(self.local_execution_options)
+        options = {k: v for k, v in self.local_execution_options.items() if k not in mine}
         return self.session._execute(
             self.statement,
             self.parameters,
-            self.local_execution_options or None,
+            options or None,
             self.bind_arguments or None,
             events=False,
         )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from corral import exc
 from corral.orm.base import ObjectStatus
 from corral.orm.mapping.instance_state import state_of
-from corral.orm.session import cascades
+from corral.orm.session import cascades, querying
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -25,7 +25,7 @@ def refresh(session: Session, obj: object, attribute_names: Iterable[str] | None
     related = cascades.along(obj, "refresh_expire") if names is None else []
     state.expire(obj, names)
     session._modified.pop(id(obj), None)
-    session._load_unloaded(obj, state)
+    querying.load_unloaded(session, obj, state, whole=names is None)
     for item in related:
         item_state = state_of(item)
         if item_state.session is session and item_state.status is ObjectStatus.PERSISTENT:

@@ -35,7 +35,7 @@ def listening(session: Session, classes: Iterable[Any]) -> bool:
     return False
 
 
-#: The mapper events a flush fires (a configure-time listener on ``Mapper`` makes every
+#: The mapper and instance events a flush fires (a configure-time listener on ``Mapper`` makes every
 #: mapper's dispatch "listening" without asking anything of a flush).
 WRITE_EVENTS = (
     "before_insert",
@@ -44,6 +44,7 @@ WRITE_EVENTS = (
     "after_update",
     "before_delete",
     "after_delete",
+    "refresh_flush",
 )
 
 

@@ -17,6 +17,7 @@ from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import IdentityKey, InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.session import flush_events, unbatched
+from corral.orm.session.events import FlushContext
 from corral.orm.session.large_sessions import check_size
 from corral.orm.session.transaction import (
     SessionTransaction,
@@ -25,7 +26,7 @@ from corral.orm.session.transaction import (
 )
 from corral.orm.unit_of_work import dependencies, relational_flush
 from corral.orm.unit_of_work.execute import execute_plan
-from corral.orm.unit_of_work.plan import FlushPlan, StepKind, plan_flush
+from corral.orm.unit_of_work.plan import FlushPlan, Step, StepKind, plan_flush
 from corral.sql.defaults import connection_source
 from corral.util.gc_pause import PAUSE_AT, collector_pause
 
@@ -208,7 +209,11 @@ def _finalize_flush(
             _finish_inserts(
                 session, transaction, mapper, step.objects, step.params, step.server_generated
             )
+            if mapper.dispatch.refresh_flush:
+                _refresh_flush(session, step, fetched_keys(step))
         elif step.kind is StepKind.UPDATE:
+            if mapper.dispatch.refresh_flush:
+                _refresh_flush(session, step, ())
             # Values the database wrote (a server-side version), and column_property
             # expressions of the changed row, reload on read.
             reload = set(step.server_generated) | mapper.expire_on_flush
@@ -231,6 +236,24 @@ def _finalize_flush(
         # Flushed in this transaction even when no column differed (SQLAlchemy
         # counts it too): a SAVEPOINT rollback expires it.
         transaction.touched[id(obj)] = obj
+
+
+def fetched_keys(step: Step) -> tuple[str, ...]:
+    """The server-decided attributes of an INSERT step that came back with its rows."""
+    keys = step.mapper.primary_key_attrs
+    first = step.params[0] if step.params else {}
+    return tuple(k for k in step.server_generated if k not in keys and k in first)
+
+
+def _refresh_flush(session: Session, step: Step, fetched: tuple[str, ...]) -> None:
+    """Run ``refresh_flush`` for each object of a step the flush set attributes of."""
+    context = FlushContext(session)
+    listeners = step.mapper.dispatch.refresh_flush
+    for obj, defaulted in zip(step.objects, step.defaulted, strict=False):
+        attrs = [*defaulted, *fetched]
+        if attrs:
+            for listener in listeners:
+                listener(obj, context, attrs)
 
 
 def _finish_inserts(

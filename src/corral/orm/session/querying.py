@@ -12,6 +12,7 @@ from corral.orm.loading import batches, polymorphic, query_plan
 from corral.orm.loading import eager as eager_loading
 from corral.orm.loading import entities as loading
 from corral.orm.mapping import properties
+from corral.orm.mapping.events import fire_refresh
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.relationships.unloaded import LOADER_ATTR
@@ -56,6 +57,8 @@ def get(
         or mapper.inheritance is not None
         or session.dispatch.do_orm_execute
         or session._routes
+        or mapper.dispatch.load  # the plain path below fires no load events
+        or session.dispatch.loaded_as_persistent
     ):
         result = session._execute(statement, params, {"populate_existing": overwrite})
         found = result.scalars().first()
@@ -304,13 +307,19 @@ def vanished(session: Session, obj: object) -> None:
 
 
 def load_unloaded(
-    session: Session, obj: object, state: InstanceState, key: str | None = None
+    session: Session,
+    obj: object,
+    state: InstanceState,
+    key: str | None = None,
+    *,
+    whole: bool = False,
 ) -> None:
     """Load an object's unloaded columns (one SELECT by primary key).
 
     The columns a query would load come back together; a deferred column loads
     only when it is ``key``, the one being read (with the rest of its group).
-    Values changed and not flushed are kept.
+    Values changed and not flushed are kept. ``refresh`` listeners receive the
+    names loaded, or None when ``whole`` (``Session.refresh()`` of every attribute).
     """
     with session._guard:
         if state.status is not ObjectStatus.PERSISTENT or state.key is None:
@@ -362,6 +371,8 @@ def load_unloaded(
                 d[name] = value
         if state.expired:
             state.expired = frozenset(k for k in state.expired if k not in d)
+        if mapper.dispatch.refresh:
+            fire_refresh(session, obj, None if whole else set(wanted))
 
 
 def _mapper_of(entity: Any) -> Mapper:

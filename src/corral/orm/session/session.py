@@ -396,6 +396,9 @@ class Session:
             state = state_of(obj)
             state.move(ObjectStatus.DETACHED)
             state.session = None
+        if self.dispatch.deleted_to_detached:
+            for obj in transaction.deleted.values():
+                fire_object(self, "deleted_to_detached", obj)
         if self.expire_on_commit:
             for obj in self.identity_map.values():
                 state_of(obj).expire(obj)

@@ -144,17 +144,41 @@ class SessionTransaction:
             self.rollback()
 
 
+def _announce_restored(
+    session: Session,
+    transaction: SessionTransaction,
+    inserted: list[object],
+    pending: list[object],
+    restored: list[object],
+) -> None:
+    """The object-state events of a rollback, as SQLAlchemy fires them: objects never
+    flushed, then those whose INSERT was rolled back, leave the session (nothing for one
+    also deleted in it); deleted objects come back."""
+    from corral.orm.session.events import fire_object
+
+    flushed = {id(obj) for obj in inserted}
+    seen: set[int] = set()
+    for obj in pending:
+        if id(obj) not in flushed and id(obj) not in seen:
+            seen.add(id(obj))
+            fire_object(session, "pending_to_transient", obj)
+    for obj in inserted:
+        if id(obj) not in transaction.deleted:
+            fire_object(session, "persistent_to_transient", obj)
+    for obj in restored:
+        fire_object(session, "deleted_to_persistent", obj)
+
+
 def restore_after_rollback(session: Session, transaction: SessionTransaction) -> None:
     """What a rollback does to the objects: new ones leave, deleted ones return, the rest expire."""
     # As in SQLAlchemy, for a SAVEPOINT as for the whole transaction: objects
     # still pending are expunged, deletions marked but not flushed are
     # cancelled, and an object both inserted and deleted here never existed.
-    for obj in [
-        *transaction.inserted.values(),
-        *transaction.added.values(),
-        *session._new.values(),
-    ]:
+    inserted = list(transaction.inserted.values())
+    pending = [*transaction.added.values(), *session._new.values()]
+    for obj in [*inserted, *pending]:
         session._make_transient(obj)
+    restored = []
     for obj in transaction.deleted.values():
         if id(obj) in transaction.inserted:
             continue
@@ -162,7 +186,15 @@ def restore_after_rollback(session: Session, transaction: SessionTransaction) ->
         state.move(ObjectStatus.PERSISTENT)
         if state.key is not None:
             session.identity_map.add(state.key, obj)
+        restored.append(obj)
     session._deleted.clear()
+    dispatch = session.dispatch
+    if (
+        dispatch.pending_to_transient
+        or dispatch.persistent_to_transient
+        or dispatch.deleted_to_persistent
+    ):
+        _announce_restored(session, transaction, inserted, pending, restored)
     if transaction.nested:
         # Only what changed inside the SAVEPOINT expires: objects flushed in it
         # and objects with changes not flushed yet (SQLAlchemy does the same).

@@ -100,8 +100,10 @@ def _insert(connection: Any, step: Step) -> None:
 def _prefetch_keys(connection: Any, step: Step, key: str) -> None:
     dialect = connection.dialect
     column = step.mapper.columns_by_key[key]
-    quote = dialect.statement_compiler(dialect).quote
-    table = quote(step.mapper.table.name).replace("'", "''")  # inside a string literal
+    compiler = dialect.statement_compiler(dialect)
+    compiler.schema_map = connection.get_execution_options().get("schema_translate_map")
+    # in the SQL text, where a listener rewriting table names reaches it (a string literal)
+    table = compiler.table_name(step.mapper.table).replace("'", "''")
     sql = dialect.statement_compiler.sequence_prefetch_sql.format(table=table)
     query = text(sql).bindparams(column=column.name, count=len(step.params))
     keys = connection.execute(query).scalars().all()

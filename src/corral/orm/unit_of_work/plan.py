@@ -53,6 +53,9 @@ class Step:
     server_generated: tuple[str, ...] = ()
     #: Whether the rowcount must equal the number of parameter sets (version checks).
     check_rowcount: bool = False
+    #: Per object, the attributes the flush set itself (defaults, onupdate values, a new
+    #: version id); filled only while ``refresh_flush`` listeners wait, else empty.
+    defaulted: list[tuple[str, ...]] = field(default_factory=list)
 
     def describe(self) -> str:
         return f"{self.kind.value} {self.mapper.table.name} x{len(self.params)}"
@@ -149,9 +152,13 @@ def _insert_specs(mapper: Mapper) -> list[_ColumnSpec]:
 
 
 def _insert_row(
-    mapper: Mapper, obj: object, specs: list[_ColumnSpec] | None = None
+    mapper: Mapper,
+    obj: object,
+    specs: list[_ColumnSpec] | None = None,
+    defaulted: list[str] | None = None,
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The INSERT parameters of one object, filling Python-side defaults into the object."""
+    """The INSERT parameters of one object, filling Python-side defaults into the object
+    (and naming them in ``defaulted`` when given)."""
     d = obj.__dict__
     params: dict[str, Any] = {}
     server_generated: list[str] = []
@@ -161,6 +168,8 @@ def _insert_row(
             if default is not None:
                 value = default.value(params)
                 d[key] = value
+                if defaulted is not None and not primary_key:
+                    defaulted.append(key)
             elif database_decides:
                 server_generated.append(key)
                 continue
@@ -174,6 +183,8 @@ def _insert_row(
             value = generator(None)
             params[mapper.version_id_key] = value
             d[mapper.version_id_key] = value
+            if defaulted is not None:
+                defaulted.append(mapper.version_id_key)
     return params, tuple(server_generated)
 
 
@@ -184,19 +195,25 @@ def _insert_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
     specs = _insert_specs(mapper)
     last_shape: tuple[object, ...] | None = None
     step: Step | None = None
+    announce = bool(mapper.dispatch.refresh_flush)
+    defaulted: list[str] | None = None
     for obj in objects:
-        params, server_generated = _insert_row(mapper, obj, specs)
+        if announce:
+            defaulted = []
+        params, server_generated = _insert_row(mapper, obj, specs, defaulted)
         shape = (*params, None, *server_generated)
         if step is not None and shape == last_shape:
             step.params.append(params)
             step.objects.append(obj)
-            continue
-        generated = tuple(k for k in server_generated if k in mapper.primary_key_attrs)
-        step = Step(
-            StepKind.INSERT, mapper, statement, [params], [obj], generated, server_generated
-        )
-        steps.append(step)
-        last_shape = shape
+        else:
+            generated = tuple(k for k in server_generated if k in mapper.primary_key_attrs)
+            step = Step(
+                StepKind.INSERT, mapper, statement, [params], [obj], generated, server_generated
+            )
+            steps.append(step)
+            last_shape = shape
+        if defaulted is not None:
+            step.defaulted.append(tuple(defaulted))
     return steps
 
 
@@ -272,17 +289,20 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
     in_sql = tuple(k for k, default in on_update if default.is_clause_element)
     on_update = [(k, default) for k, default in on_update if not default.is_clause_element]
     key_names = [KEY_PARAM + k for k in mapper.primary_key_attrs]
+    announce = bool(mapper.dispatch.refresh_flush)
     for obj in _pk_order(objects):
         state = _state(obj)
         changes = changed_values(mapper, obj, state)
         if not changes:
             continue
         read_checks = _read_checks(mapper, state, changes)
+        defaulted: list[str] = []
         for key, default in on_update:
             if key not in changes:
                 value = default.value(changes)
                 changes[key] = value
                 obj.__dict__[key] = value
+                defaulted.append(key)
         params = dict(changes)
         assert state.key is not None
         params.update(zip(key_names, state.key[1], strict=True))
@@ -293,6 +313,7 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
                 new_version = generator(old_version)
                 params[version_key] = new_version
                 obj.__dict__[version_key] = new_version
+                defaulted.append(version_key)
             params[VERSION_PARAM] = old_version
         for key, read in read_checks:
             if read is not None:
@@ -328,6 +349,8 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
             last_shape = shape
         step.params.append(params)
         step.objects.append(obj)
+        if announce:
+            step.defaulted.append(tuple(defaulted))
     return steps
 
 

@@ -53,6 +53,8 @@ class DDLCompiler(StatementCompiler):
     has_table_sql: ClassVar[str] = ""
     #: The same for a named enum type (where ``features.native_enum == "named"``).
     has_enum_type_sql: ClassVar[str] = ""
+    #: The same in the schema named by a ``:schema`` parameter (under schema_translate_map).
+    has_enum_type_in_schema_sql: ClassVar[str] = ""
     #: Where foreign keys cannot be dropped: SQL that defers their checks to COMMIT,
     #: so that tables referring to each other can be dropped in one transaction.
     defer_foreign_keys_sql: ClassVar[str | None] = None
@@ -97,7 +99,7 @@ class DDLCompiler(StatementCompiler):
         parts.extend(self.enum_checks(table))
         prefixes = "".join(f"{p.upper()} " for p in table.prefixes)
         return (
-            f"CREATE {prefixes}TABLE {self.quote(table.name or '')} ({', '.join(parts)})"
+            f"CREATE {prefixes}TABLE {self.table_name(table)} ({', '.join(parts)})"
             + self.table_options(table)
         )
 
@@ -127,11 +129,28 @@ class DDLCompiler(StatementCompiler):
     def visit_create_enum_type(self, create: Any, **kw: Any) -> str:
         type_compiler = self.dialect.type_compiler(self.dialect)
         strings = ", ".join(self.render_literal(text) for text in create.type.enums)
-        return f"CREATE TYPE {type_compiler.enum_type_name(create.type)} AS ENUM ({strings})"
+        name = self._in_schema(type_compiler.enum_type_name(create.type))
+        return f"CREATE TYPE {name} AS ENUM ({strings})"
 
     def visit_drop_enum_type(self, drop: Any, **kw: Any) -> str:
         type_compiler = self.dialect.type_compiler(self.dialect)
-        return f"DROP TYPE {type_compiler.enum_type_name(drop.type)}"
+        return f"DROP TYPE {self._in_schema(type_compiler.enum_type_name(drop.type))}"
+
+    def _in_schema(self, name: str) -> str:
+        """A named type's quoted name in the schema ``schema_translate_map`` gives it (a
+        type, like a Table, names no schema of its own)."""
+        schema = self.schema_map.get(None) if self.schema_map else None
+        return f"{self.quote(schema)}.{name}" if schema else name
+
+    def column_type(self, column: Column) -> str:
+        """The column's type in CREATE TABLE: a named enum type in the map's schema."""
+        spec = self.dialect.type_ddl(column.type)
+        if not self.schema_map or self.dialect.features.native_enum != "named":
+            return spec
+        from corral.sql.enum_ddl import column_enum
+
+        enum = column_enum(column, self.dialect)
+        return self._in_schema(spec) if enum is not None and enum.native_enum else spec
 
     def primary_key_inline(self, table: Table) -> bool:
         """Whether a column's spec carries the primary key (no table-level constraint)."""
@@ -203,7 +222,7 @@ class DDLCompiler(StatementCompiler):
     def column_spec(self, column: Column) -> str:
         if column.is_autoincrement or column.identity is not None:
             return self.autoincrement_spec(column) + self.column_suffix(column)
-        spec = f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)}"
+        spec = f"{self.quote(column.name)} {self.column_type(column)}"
         default = self.server_default(column)
         if default is not None:
             spec += f" DEFAULT {default}"
@@ -222,7 +241,7 @@ class DDLCompiler(StatementCompiler):
 
     def autoincrement_spec(self, column: Column) -> str:
         self.plain_identity_only(column, "numbers the integer primary key itself")
-        return f"{self.quote(column.name)} {self.dialect.type_ddl(column.type)} NOT NULL"
+        return f"{self.quote(column.name)} {self.column_type(column)} NOT NULL"
 
     def plain_identity_only(self, column: Column, numbering: str) -> None:
         """Refuse an ``Identity`` this dialect cannot honour: one with options, ``always``,
@@ -269,7 +288,7 @@ class DDLCompiler(StatementCompiler):
         targets = ", ".join(self.quote(fk.column.name) for fk in constraint.elements)
         spec = (
             f"FOREIGN KEY({self._names(constraint.columns)}) "
-            f"REFERENCES {self.quote(referred.name or '')} ({targets})"
+            f"REFERENCES {self.referred_name(referred)} ({targets})"
         )
         if constraint.ondelete:
             spec += f" ON DELETE {_action(constraint.ondelete)}"
@@ -287,19 +306,36 @@ class DDLCompiler(StatementCompiler):
 
     def visit_drop_table(self, drop: DropTable, **kw: Any) -> str:
         exists = "IF EXISTS " if drop.if_exists else ""
-        return f"DROP TABLE {exists}{self.quote(drop.table.name or '')}"
+        return f"DROP TABLE {exists}{self.table_name(drop.table)}"
 
     def visit_create_index(self, create: CreateIndex, **kw: Any) -> str:
         index = create.index
         unique = "UNIQUE " if index.unique else ""
-        table = index.table.name if index.table is not None else ""
         return (
-            f"CREATE {unique}INDEX {self.quote(index.name)} ON {self.quote(table or '')} "
+            f"CREATE {unique}INDEX {self.created_index_name(index)} ON {self.index_table(index)} "
             f"({self.index_columns(index)})"
         )
 
+    def index_table(self, index: Index) -> str:
+        """The table an index is on, as CREATE INDEX ... ON names it."""
+        return self.table_name(index.table) if index.table is not None else self.quote("")
+
+    def created_index_name(self, index: Index) -> str:
+        """The index as CREATE INDEX names it (SQLite puts the schema here, not on the table)."""
+        return self.quote(index.name)
+
+    def index_name(self, index: Index) -> str:
+        """The index as DROP INDEX names it: in its table's schema."""
+        schema = self.schema_of(index.table) if index.table is not None else None
+        name = self.quote(index.name)
+        return f"{self.quote(schema)}.{name}" if schema else name
+
+    def referred_name(self, table: Table) -> str:
+        """The table a foreign key refers to, as REFERENCES names it."""
+        return self.table_name(table)
+
     def visit_comment_on(self, comment: CommentOn, **kw: Any) -> str:
-        target = self.quote(comment.table.name or "")
+        target = self.table_name(comment.table)
         text = comment.table.comment
         if comment.column is not None:
             target += f".{self.quote(comment.column.name)}"
@@ -309,21 +345,21 @@ class DDLCompiler(StatementCompiler):
         )
 
     def visit_drop_index(self, drop: DropIndex, **kw: Any) -> str:
-        return f"DROP INDEX {self.quote(drop.index.name)}"
+        return f"DROP INDEX {self.index_name(drop.index)}"
 
     def visit_add_constraint(self, add: AddConstraint, **kw: Any) -> str:
         constraint = add.constraint
-        table = constraint.table.name if constraint.table is not None else ""
+        table = self.table_name(constraint.table) if constraint.table is not None else ""
         return (
-            f"ALTER TABLE {self.quote(table or '')} ADD CONSTRAINT "
+            f"ALTER TABLE {table} ADD CONSTRAINT "
             f"{self.quote(foreign_key_name(constraint))} {self.foreign_key_spec(constraint)}"
         )
 
     def visit_drop_constraint(self, drop: DropConstraint, **kw: Any) -> str:
         constraint = drop.constraint
-        table = constraint.table.name if constraint.table is not None else ""
+        table = self.table_name(constraint.table) if constraint.table is not None else ""
         return (
-            f"ALTER TABLE {self.quote(table or '')} "
+            f"ALTER TABLE {table} "
             f"{self.drop_foreign_key_keyword()} {self.quote(foreign_key_name(constraint))}"
         )
 

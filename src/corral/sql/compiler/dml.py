@@ -63,7 +63,7 @@ def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, An
     _start(compiler, insert, "insert")
     compiler._upsert_statement = insert
     table = insert.table
-    name = compiler.quote(table.name or "")
+    name = compiler.table_name(table)
     compiler._primary_key = list(getattr(getattr(table, "primary_key", None), "columns", ()))
     if insert._from_select is not None:
         names, select = insert._from_select
@@ -217,7 +217,7 @@ def compile_update(compiler: StatementCompiler, update: Update) -> str:
     table = update.table
     extra = update._extra_froms()
     correlated = _correlated_to(table, extra)
-    name = compiler.quote(table.name or "")
+    name = compiler.table_name(table)
     comma_style = bool(extra) and compiler.features.multi_table_update == "comma"
     if comma_style:  # UPDATE t, other SET t.x=... (the FROMs come first in the text)
         name = ", ".join([name, *(compiler.process(f, asfrom=True, **correlated) for f in extra)])
@@ -233,7 +233,7 @@ def compile_update(compiler: StatementCompiler, update: Update) -> str:
             f"update() of table {table.name!r} has no values to SET; use .values(...) "
             "or pass them to execute()"
         )
-    prefix = compiler.quote(table.name or "") + "." if comma_style else ""
+    prefix = compiler.table_name(table) + "." if comma_style else ""
     sets = ", ".join(
         [
             *others,
@@ -279,7 +279,7 @@ def _other_tables_sets(
 
 def compile_delete(compiler: StatementCompiler, delete: Delete) -> str:
     _start(compiler, delete, "delete")
-    name = compiler.quote(delete.table.name or "")
+    name = compiler.table_name(delete.table)
     extra = delete._extra_froms()
     correlated = _correlated_to(delete.table, extra)
     sql = f"DELETE FROM {name}"

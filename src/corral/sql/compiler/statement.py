@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from corral import exc
 from corral.sql import operators as ops
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from corral.sql.selectable import CompoundSelect, Select
 
 _ASSOCIATIVE = frozenset({ops.AND, ops.OR, ops.ADD, ops.MUL, ops.CONCAT})
+_DISTINCT_FROM = frozenset({ops.IS_DISTINCT_FROM, ops.IS_NOT_DISTINCT_FROM})
 
 
 class StatementCompiler(ConstructCompiler):
@@ -82,6 +83,8 @@ class StatementCompiler(ConstructCompiler):
     alias_keyword: str = " AS "
     #: Written after a SELECT that has no FROM (Oracle's ``FROM DUAL``).
     from_nothing: str = ""
+    #: The ``schema_translate_map`` of the execution compiled for (None: names as written).
+    schema_map: Mapping[str | None, str | None] | None = None
 
     def __init__(self, dialect: SQLDialect) -> None:
         self.dialect = dialect
@@ -182,8 +185,23 @@ class StatementCompiler(ConstructCompiler):
         return name
 
     def _from_name(self, from_: FromClause) -> str:
+        if from_.visit_name == "table":
+            return self.table_name(cast("TableClause", from_))
         name = from_.name if from_.name is not None else self._anon(from_)
         return self.quote(name)
+
+    def table_name(self, table: TableClause) -> str:
+        """The table as SQL names it: in the schema ``schema_translate_map`` puts it in."""
+        name = self.quote(table.name or "")
+        schema = self.schema_of(table)
+        return f"{self.quote(schema)}.{name}" if schema else name
+
+    def schema_of(self, table: TableClause) -> str | None:
+        """The schema the execution's ``schema_translate_map`` gives ``table`` (a Table has
+        no ``schema=`` of its own in corral, so only the map's None key applies)."""
+        if self.schema_map is None:
+            return None
+        return self.schema_map.get(None)
 
     # -- bind parameters -----------------------------------------------------------------
 
@@ -356,6 +374,8 @@ class StatementCompiler(ConstructCompiler):
             sql = f"lower({left}) {like} lower({right})"
         elif op is ops.DIV or op is ops.FLOORDIV:
             sql = self._division(element, kw)
+        elif op in _DISTINCT_FROM and self.features.distinct_from != "standard":
+            sql = self._distinct_from(element, kw)
         elif op in (ops.IS, ops.IS_NOT) and isinstance(element.right, True_ | False_):
             left = self._operand(element.left, op, False, kw)
             keyword = self.features.native_boolean or self.features.is_boolean_keyword
@@ -369,6 +389,17 @@ class StatementCompiler(ConstructCompiler):
         if element.escape is not None:
             sql += f" ESCAPE {self.render_literal(element.escape)}"
         return sql
+
+    def _distinct_from(self, element: BinaryExpression[Any], kw: dict[str, Any]) -> str:
+        """``IS [NOT] DISTINCT FROM`` where the database spells it otherwise."""
+        distinct = element.operator is ops.IS_DISTINCT_FROM
+        if self.features.distinct_from == "is":  # SQLite: IS / IS NOT are null-safe
+            op = ops.IS_NOT if distinct else ops.IS
+            left = self._operand(element.left, op, False, kw)
+            return f"{left} {op.sql} {self._operand(element.right, op, True, kw)}"
+        left = self._operand(element.left, ops.EQ, False, kw)
+        equal = f"{left} <=> {self._operand(element.right, ops.EQ, True, kw)}"
+        return f"NOT ({equal})" if distinct else equal
 
     def _division(self, element: BinaryExpression[Any], kw: dict[str, Any]) -> str:
         """``/`` divides exactly and ``//`` rounds down on every database, as in SQLAlchemy 2.0."""
@@ -454,7 +485,7 @@ class StatementCompiler(ConstructCompiler):
     # -- FROM clauses --------------------------------------------------------------------
 
     def visit_table(self, table: TableClause, **kw: Any) -> str:
-        return self.quote(table.name or "")
+        return self.table_name(table)
 
     def visit_alias(self, alias: Alias, **kw: Any) -> str:
         from corral.sql.from_clause import FromClause
