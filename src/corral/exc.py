@@ -419,7 +419,8 @@ class TransactionLostError(OperationalError, RetryableError):
 
 def describe_params(params: Any) -> str:
     """Render statement parameters for a message, elided past ``PARAMS_REPR_LIMIT``."""
-    if isinstance(params, list) and params and isinstance(params[0], Sequence | Mapping):
+    first = params[0] if isinstance(params, list) and params else None
+    if isinstance(first, Sequence | Mapping) and not isinstance(first, str | bytes):
         shown = ", ".join(_short_repr(p) for p in params[:PARAMS_SETS_SHOWN])
         hidden = len(params) - PARAMS_SETS_SHOWN
         suffix = f" ... and {hidden} more parameter sets" if hidden > 0 else ""

@@ -134,4 +134,12 @@ EXAMPLES: tuple[Example, ...] = (
     Example("sharding/separate_databases.py"),
     Example("sharding/separate_tables.py"),
     Example("sharding/separate_schema_translates.py"),
+    # asyncio: run on psycopg's async connection (the URL is replaced by a psycopg one).
+    # async_orm, async_orm_writeonly and gather_orm_statements print timestamps or rows
+    # picked at random, so two runs never print the same; they are compared by hand.
+    Example("asyncio/basic.py", postgresql_url="postgresql+asyncpg://scott:tiger@localhost/test"),
+    Example(
+        "asyncio/greenlet_orm.py",
+        postgresql_url="postgresql+asyncpg://scott:tiger@localhost/test",
+    ),
 )

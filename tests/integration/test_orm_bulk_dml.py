@@ -256,7 +256,7 @@ def test_core_update_of_the_table_is_not_by_primary_key(session: Session) -> Non
 
 
 def test_bulk_insert_uses_attribute_names_and_keeps_every_value(session: Session) -> None:
-    """Sets with different keys run as separate executemanys; no value is dropped."""
+    """Sets with different keys run as separate statements; no value is dropped."""
     params: list[dict[str, Any]] = [
         {"id": 10, "name": "j"},
         {"id": 11, "name": "k"},
@@ -266,7 +266,7 @@ def test_bulk_insert_uses_attribute_names_and_keeps_every_value(session: Session
         session.execute(insert(Member), params)
         session.commit()
     assert dml(sql) == [
-        "INSERT INTO bulk_members (id, member_name) VALUES (?, ?)",
+        "INSERT INTO bulk_members (id, member_name) VALUES (?, ?), (?, ?)",
         "INSERT INTO bulk_members (id, member_name, email) VALUES (?, ?, ?)",
     ]
     assert _members(session.get_bind())[3:] == [(10, "j", None), (11, "k", None), (12, "l", "l@x")]

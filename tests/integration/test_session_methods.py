@@ -44,7 +44,7 @@ def _seed(session: Session) -> tuple[User, User]:
 
 
 def test_flush_orders_parents_first_and_batches_rows(session: Session) -> None:
-    """Rows of one shape go in one executemany; referred tables are inserted first."""
+    """Rows of one shape go in one multi-row INSERT; referred tables are inserted first."""
     session.add(Address(user_id=1, email="a@x"))  # added before its user
     session.add_all([User(id=1, name="ann"), User(id=2, name="bob")])
     with recorded_sql() as sql:
@@ -52,7 +52,7 @@ def test_flush_orders_parents_first_and_batches_rows(session: Session) -> None:
     # Without lastrowid, one generated key comes back through RETURNING.
     returning = "" if session.get_bind().dialect.features.lastrowid else " RETURNING id"
     assert dml(sql) == [
-        "INSERT INTO users (id, name, nickname, status) VALUES (?, ?, ?, ?)",
+        "INSERT INTO users (id, name, nickname, status) VALUES (?, ?, ?, ?), (?, ?, ?, ?)",
         "INSERT INTO addresses (user_id, email) VALUES (?, ?)" + returning,
     ]
     assert session.get(Address, 1) is not None

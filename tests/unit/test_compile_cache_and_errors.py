@@ -37,6 +37,31 @@ def test_same_shape_with_other_values_hits_the_cache() -> None:
     assert second.construct_params(second_binds) == (2,)
 
 
+def test_a_reused_select_computes_its_cache_key_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Executing one Select again reuses its key; a statement derived from it gets its own
+    (the key is not copied), and each compiles to its own SQL with its own values."""
+    dialect = compile_dialect("sqlite")
+    computed: list[int] = []
+    original_key = type(select(users))._key
+
+    def counting_key(self: Any, binds: list[Any]) -> Any:
+        computed.append(id(self))
+        return original_key(self, binds)
+
+    monkeypatch.setattr(type(select(users)), "_key", counting_key)
+    statement = select(users).where(users.c.id == 1)
+    cache: dict[Any, Any] = {}  # as execution_options(compiled_cache=...) gives
+    first, binds = statement._compile_for(dialect, None, cache)
+    again, again_binds = statement._compile_for(dialect, None, cache)
+    assert computed == [id(statement)]
+    assert again is first and again_binds == binds
+    derived = statement.where(users.c.name == "x")
+    compiled, derived_binds = derived._compile_for(dialect, None, cache)
+    assert computed == [id(statement), id(derived)]
+    assert compiled.sql != first.sql
+    assert compiled.construct_params(derived_binds) == (1, "x")
+
+
 def test_different_shapes_compile_separately() -> None:
     """A different operator, column or IN-list length is a different shape."""
     dialect = compile_dialect("sqlite")

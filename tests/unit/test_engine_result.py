@@ -268,3 +268,20 @@ def test_fetch_error_is_translated_and_cursor_released(iterate: bool) -> None:
         result.all()
     assert cursor.closed
     assert result.closed
+
+
+def test_freeze_keeps_the_rows_and_makes_new_results_from_them() -> None:
+    """freeze() reads the remaining rows once; each call of the FrozenResult is a fresh
+    Result over them, and with_new_rows() swaps the rows, keeping the columns."""
+    result = Result(FakeCursor([(1, "a"), (2, "b"), (1, "a")]), ["id", "name"]).unique()
+    frozen = result.freeze()
+    assert result.all() == []  # the original is exhausted
+    assert frozen.data == [(1, "a"), (2, "b")]
+    first, second = frozen(), frozen()
+    assert [tuple(row) for row in first.all()] == [(1, "a"), (2, "b")]
+    assert second.scalars().all() == [1, 2]
+    assert first.keys() == ["id", "name"]
+    rows = frozen.rewrite_rows()
+    rows[0][1] = "changed"
+    assert frozen.with_new_rows(rows)().all()[0].name == "changed"
+    assert frozen.data[0] == (1, "a")

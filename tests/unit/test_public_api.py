@@ -33,8 +33,8 @@ INTENDED = {
     "TIMESTAMP", "VARCHAR",
     # engine
     "create_engine", "make_url", "URL", "Engine", "Connection", "Transaction",
-    "NestedTransaction", "Result", "CursorResult", "ScalarResult", "MappingResult", "Row",
-    "RowMapping", "Inspector",
+    "NestedTransaction", "Result", "CursorResult", "ScalarResult", "FrozenResult",
+    "MappingResult", "Row", "RowMapping", "Inspector",
     # pool
     "Pool", "QueuePool", "StaticPool", "NullPool",
     # ORM

@@ -5,7 +5,7 @@ from corral.engine.create import create_engine
 from corral.engine.default import DefaultDialect
 from corral.engine.engine import Engine
 from corral.engine.reflection import Inspector
-from corral.engine.result import MappingResult, Result, ScalarResult
+from corral.engine.result import FrozenResult, MappingResult, Result, ScalarResult
 from corral.engine.row import Row, RowMapping
 from corral.engine.transaction import NestedTransaction, Transaction
 from corral.engine.url import URL, make_url
@@ -23,6 +23,7 @@ __all__ = [
     "CursorResult",
     "DefaultDialect",
     "Engine",
+    "FrozenResult",
     "Inspector",
     "MappingResult",
     "NestedTransaction",

@@ -71,12 +71,49 @@ class AsyncDriverConnection(ABC):
     def terminate(self) -> Any:
         """Close without waiting; may return an awaitable to finish the close on the loop."""
 
+    async def open_stream(self, sql: str, args: Any) -> AsyncDriverStream:
+        """The statement run on a cursor that reads its rows as they are fetched (a
+        server-side cursor where the database has one); inside a transaction."""
+        raise NotImplementedError
+
     async def ping(self) -> bool:
         try:
             await self.execute("SELECT 1", None, False)
         except Exception:
             return False
         return True
+
+
+class AsyncDriverStream(ABC):
+    """An open cursor of an asyncio driver whose rows are fetched a batch at a time."""
+
+    description: Sequence[tuple[Any, ...]] | None = None
+    #: The connection can run no other statement until this cursor is read or closed
+    #: (an unbuffered MySQL result); a server-side cursor of PostgreSQL, or SQLite's,
+    #: lets other statements run meanwhile.
+    exclusive = False
+
+    @abstractmethod
+    async def fetchmany(self, size: int) -> list[Any]: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class CursorStream(AsyncDriverStream):
+    """A driver cursor with awaitable ``fetchmany`` and ``close`` (psycopg's named cursor,
+    aiomysql's unbuffered cursor, aiosqlite's cursor)."""
+
+    def __init__(self, cursor: Any, *, exclusive: bool = False) -> None:
+        self.cursor = cursor
+        self.description = cursor.description
+        self.exclusive = exclusive
+
+    async def fetchmany(self, size: int) -> list[Any]:
+        return list(await self.cursor.fetchmany(size))
+
+    async def close(self) -> None:
+        await self.cursor.close()
 
 
 def refuse_on_loop(what: str) -> None:
@@ -134,14 +171,14 @@ class BridgedCursor:
         self.lastrowid = data.lastrowid
 
     def execute(self, sql: str, args: Any = None) -> None:
-        self._take(self._conn._call(self._conn.driver.execute(sql, args, False)))
+        self._take(self._conn._call(self._conn.driver.execute(sql, args, False), sql))
 
     def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> None:
         driver = self._conn.driver
-        self._take(self._conn._call(driver.execute_after_begin(begin, sql, args, many)))
+        self._take(self._conn._call(driver.execute_after_begin(begin, sql, args, many), sql))
 
     def executemany(self, sql: str, args: Any) -> None:
-        self._take(self._conn._call(self._conn.driver.execute(sql, list(args), True)))
+        self._take(self._conn._call(self._conn.driver.execute(sql, list(args), True), sql))
 
     def fetchone(self) -> tuple[Any, ...] | None:
         if self._position >= len(self._rows):
@@ -176,21 +213,28 @@ class BridgedConnection:
     def __init__(self, driver: AsyncDriverConnection, bridge: LoopBridge) -> None:
         self.driver = driver
         self.bridge = bridge
+        #: Set while the asyncio executor runs transaction control on the loop
+        #: (``async_execute.control``): driver calls are collected, to be awaited after.
+        self.collecting: list[tuple[str, Coroutine[Any, Any, Any]]] | None = None
 
-    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+    def _call(self, coro: Coroutine[Any, Any, Any], sql: str) -> Any:
+        collecting = self.collecting
+        if collecting is not None:
+            collecting.append((sql, coro))
+            return CursorData()
         return self.bridge.call(coro)
 
     def cursor(self, *args: Any, **kwargs: Any) -> BridgedCursor:
         return BridgedCursor(self)
 
     def commit(self) -> None:
-        self._call(self.driver.commit())
+        self._call(self.driver.commit(), "COMMIT")
 
     def rollback(self) -> None:
-        self._call(self.driver.rollback())
+        self._call(self.driver.rollback(), "ROLLBACK")
 
     def close(self) -> None:
-        self._call(self.driver.close())
+        self.bridge.call(self.driver.close())
 
     def __getattr__(self, name: str) -> Any:
         # Flags the dialects read without I/O (sqlite3's in_transaction, PyMySQL's
@@ -205,6 +249,9 @@ class Reservation:
     pool: AsyncPool
     record: AsyncPooledConnection | None
 
+
+#: The label of a collected call that gives the connection back to the pool.
+RELEASE = "(give back to the pool)"
 
 #: Set (in a copied context) around a call run in a worker thread: the connection to use.
 RESERVED: contextvars.ContextVar[Reservation | None] = contextvars.ContextVar(
@@ -273,6 +320,10 @@ class LoopPool:
         assert loop is not None  # a checkout exists, so the engine was used on a loop
         if discard:
             loop.call_soon_threadsafe(lambda: pool.release(record, discard=True))
+        elif _running_loop() is loop and checkout.dbapi_connection.collecting is not None:
+            # Given back by transaction control run on the loop (a session's commit):
+            # after the driver calls it collected (``async_execute.control``).
+            checkout.dbapi_connection.collecting.append((RELEASE, pool.release_after_reset(record)))
         elif _running_loop() is loop:
             # Given back on the loop (a connection closed there): reset it in a task.
             task = loop.create_task(pool.release_after_reset(record))

@@ -47,8 +47,26 @@ class AsyncDialect:
             f"synchronous driver for create_engine() (e.g. drop '+{driver}' from the URL)"
         )
 
+    #: A driver sends BEGIN and the statement as two round trips unless it pipelines.
+    pipelines_begin = False
+
     def begins_with_statement(self) -> bool:
-        return False
+        """BEGIN waits for the transaction's first statement and goes out with it (one
+        awaited driver call): so the bookkeeping before a statement never does I/O, and a
+        statement can be run on the loop (``async_execute.py``)."""
+        return True
+
+    def do_execute_after_begin(
+        self,
+        dbapi_connection: Any,
+        cursor: Any,
+        begin_sql: str,
+        sql: str,
+        args: Any,
+        many: bool,
+        returning: bool = False,
+    ) -> None:
+        cursor.execute_after_begin(begin_sql, sql, args, many)
 
     #: The driver connections stay in the server's autocommit mode; corral sends BEGIN.
     implicit_begin = False

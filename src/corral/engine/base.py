@@ -18,15 +18,14 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from corral import exc
 from corral.engine import events, reconnect, row_logging, shared_connection
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
+from corral.engine.compiled_call import compile_call, result_of
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
-from corral.engine.inserted import cursor_result
+from corral.engine.insert_many import execute_insert_many
 from corral.engine.log import log_statement, logger
 from corral.engine.meter import Meter
-from corral.engine.parameters import split_parameters, statement_compiler
 from corral.engine.result import Result, ScalarResult
 from corral.engine.returning_many import execute_returning_many, wants_rows_per_set
 from corral.engine.row import row_class
-from corral.engine.streaming import row_buffer
 from corral.engine.transaction import (
     NestedTransaction,
     Transaction,
@@ -582,45 +581,24 @@ class Connection:
         statement: Any,
         parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Result:
-        compile_for = statement_compiler(statement)
-        parameters, keys, many = split_parameters(parameters)
-        options = self._execution_options
-        cache = options.get("compiled_cache", True)
-        # The connection's schema_translate_map, else the statement's (as SQLAlchemy
-        # merges them); a statement is compiled and cached once per map.
-        schema_map = options.get("schema_translate_map")
-        if schema_map is None:
-            own = getattr(statement, "_execution_options", None)
-            schema_map = own.get("schema_translate_map") if own else None
-        if schema_map:
-            compiled, binds = compile_for(self.dialect, keys, cache, schema_map)
-        else:
-            compiled, binds = compile_for(self.dialect, keys, cache)
-        # Without row locks, a locking read that opens the transaction takes the write lock.
-        write_lock = (
-            self.dialect.features.write_lock_on_begin
-            and not self._stack.begun
-            and getattr(statement, "_for_update", None) is not None
-        )
-        if many:
-            assert isinstance(parameters, list | tuple)
-            args: Any = compiled.construct_params_many(binds, parameters)
-        else:
-            assert parameters is None or isinstance(parameters, Mapping)
-            args = compiled.construct_params(binds, parameters)
-        if many and wants_rows_per_set(compiled):
-            return execute_returning_many(self, compiled, args, write_lock)
-        buffer = row_buffer(self._execution_options, statement)
+        call = compile_call(self, statement, parameters)
+        if call.many:
+            if call.compiled.many_values is not None:
+                return execute_insert_many(
+                    self, call.compiled.many_values, call.args, call.write_lock
+                )
+            if wants_rows_per_set(call.compiled):
+                return execute_returning_many(self, call.compiled, call.args, call.write_lock)
+        compiled = call.compiled
         cursor = self._cursor_execute(
-            compiled.sql, args, many, write_lock, compiled.kind, stream=buffer is not None
+            compiled.sql,
+            call.args,
+            call.many,
+            call.write_lock,
+            compiled.kind,
+            stream=call.buffer is not None,
         )
-        on_error = partial(self._translate, statement=compiled.sql, params=args)
-        result = cursor_result(
-            self.dialect, cursor, compiled, binds, parameters, many, on_error, self._meter
-        )
-        if buffer is not None:
-            result._source.yield_per = buffer
-        return result
+        return result_of(self, call, cursor)
 
     def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
         if self._state is ConnectionState.CLOSED:

@@ -248,6 +248,10 @@ class DefaultDialect(SQLDialect):
             "features.executemany_returning must not be 'driver'"
         )
 
+    #: Whether BEGIN sent along with a statement (``begins_with_statement()``) shares its
+    #: round trip (a pipeline) rather than costing one of its own.
+    pipelines_begin = True
+
     def begins_with_statement(self) -> bool:
         """Whether BEGIN can travel with the transaction's first statement (one round trip)."""
         return False

@@ -155,25 +155,33 @@ class Meter:
             else:
                 dialect.do_execute_after_begin(dbapi, cursor, begin, sql, args, many, returning)
         finally:
-            elapsed = perf_counter() - started
-            # BEGIN pipelined with the statement is one more statement, no more round trips;
-            # where the server begins by itself, it is not sent at all.
-            statements = 1 if begin is None or dialect.implicit_begin else 2
-            trips = dialect.executemany_round_trips(sql, len(args)) if many else 1
-            try:
-                counters: Counters = self.engine_stats._local.counters
-            except AttributeError:
-                counters = self.engine_stats.mine()
-            counters.statements += statements
-            counters.round_trips += trips
-            counters.db_time += elapsed
-            session = self.session
-            if session is not None:
-                session.statements += statements
-                session.round_trips += trips
-                session.db_time += elapsed
-            if self.slow is not None and elapsed >= self.slow:
-                self._log_slow(sql, args, elapsed)
+            self.count(dialect, begin, sql, args, many, perf_counter() - started)
+
+    def count(
+        self, dialect: Any, begin: str | None, sql: str, args: Any, many: bool, elapsed: float
+    ) -> None:
+        """Count one statement (with the BEGIN sent along with it) that took ``elapsed``."""
+        # BEGIN pipelined with the statement is one more statement, no more round trips;
+        # where the server begins by itself, it is not sent at all.
+        sent_begin = begin is not None and not dialect.implicit_begin
+        statements = 2 if sent_begin else 1
+        trips = dialect.executemany_round_trips(sql, len(args)) if many else 1
+        if sent_begin and not dialect.pipelines_begin:
+            trips += 1
+        try:
+            counters: Counters = self.engine_stats._local.counters
+        except AttributeError:
+            counters = self.engine_stats.mine()
+        counters.statements += statements
+        counters.round_trips += trips
+        counters.db_time += elapsed
+        session = self.session
+        if session is not None:
+            session.statements += statements
+            session.round_trips += trips
+            session.db_time += elapsed
+        if self.slow is not None and elapsed >= self.slow:
+            self._log_slow(sql, args, elapsed)
 
     def _log_slow(self, sql: str, args: Any, elapsed: float) -> None:
         for counters in self._targets():

@@ -517,6 +517,37 @@ class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
             )
         return keys.index(key)
 
+    def freeze(self) -> FrozenResult:
+        """The remaining rows, read and kept: call the ``FrozenResult`` for a new Result
+        over them, as often as needed (this result is exhausted)."""
+        keys = list(self._source.keys)
+        return FrozenResult(keys, [tuple(row) for row in self.all()])
+
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
         return f"<Result {state} keys={list(self._source.keys)} rowcount={self.rowcount}>"
+
+
+class FrozenResult:
+    """Rows read from a result and kept (``Result.freeze()``); each call makes a new
+    ``Result`` over them. ``data`` holds the rows as tuples."""
+
+    __slots__ = ("data", "keys")
+
+    def __init__(self, keys: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        self.keys = list(keys)
+        self.data = rows
+
+    def rewrite_rows(self) -> list[list[Any]]:
+        """The rows as lists, to change before ``with_new_rows()``."""
+        return [list(row) for row in self.data]
+
+    def with_new_rows(self, rows: Sequence[Sequence[Any]]) -> FrozenResult:
+        """A FrozenResult with the same columns and these rows."""
+        return FrozenResult(self.keys, [tuple(row) for row in rows])
+
+    def __call__(self) -> Result:
+        return Result(BufferedRows(list(self.data)), self.keys)
+
+    def __repr__(self) -> str:
+        return f"<FrozenResult keys={self.keys} rows={len(self.data)}>"

@@ -8,12 +8,20 @@ dialect's ``features.executemany_returning`` decides how:
   ``returning=True``, pipelined into about one round trip); read in order.
 - ``multi_values``: a single-row INSERT's ``(...)`` group is repeated into
   ``VALUES (...), (...), ...`` (as many sets as the bind-parameter limit allows
-  per statement), one round trip per chunk. Rows come back in VALUES order on
+  per statement, ``insert_many.py``), one round trip per chunk. Rows come back in VALUES order on
   MariaDB, which corral's flush also relies on, though MariaDB's documentation
   does not promise it. Other statements fall back to ``per_row``.
+- ``multi_values_by_key``: as ``multi_values``, for an INSERT whose RETURNING
+  carries the table's integer key and which leaves that key to the database
+  (``Compiled.generated_key_at``): each chunk's rows are sorted by it. SQLite's
+  documentation leaves the order of RETURNING rows unspecified, but it numbers
+  the rows of one INSERT in VALUES order (one writer at a time, each new key one
+  above the largest): sorted by key, the rows are in parameter order. Should a
+  chunk's keys not run consecutively (a table whose largest key reached the
+  maximum gets random ones), the order is unknown and the call fails. Other
+  statements fall back to ``per_row``.
 - ``per_row``: one execution per set, in parameter order. SQLite runs in the
-  process, so this costs no network round trips; its documentation leaves the
-  order of a multi-row RETURNING unspecified, which is why it is not used there.
+  process, so this costs no network round trips.
 """
 
 from __future__ import annotations
@@ -22,14 +30,13 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from corral import exc
+from corral.engine.insert_many import chunks, rows_per_statement
 from corral.engine.result import BufferedRows, Result
 
 if TYPE_CHECKING:
     from corral.engine.base import Connection
     from corral.sql.compiler.compiled import Compiled
-
-#: Most parameter sets one multi-row INSERT carries, whatever the bind limit allows.
-MAX_ROWS_PER_STATEMENT = 1000
 
 
 def wants_rows_per_set(compiled: Compiled) -> bool:
@@ -50,6 +57,9 @@ def execute_returning_many(
         rows, rowcount = _driver(connection, compiled.sql, args, write_lock)
     elif strategy == "multi_values" and compiled.values_span is not None:
         rows, rowcount = _multi_values(connection, compiled, args, write_lock)
+    elif strategy == "multi_values_by_key" and compiled.generated_key_at is not None:
+        key_at = compiled.generated_key_at
+        rows, rowcount = _multi_values(connection, compiled, args, write_lock, key_at)
     else:
         rows, rowcount = _per_row(connection, compiled.sql, args, write_lock)
     return Result(
@@ -103,27 +113,43 @@ def _per_row(
 
 
 def _multi_values(
-    connection: Connection, compiled: Compiled, args: Sequence[Any], write_lock: bool
+    connection: Connection,
+    compiled: Compiled,
+    args: Sequence[Any],
+    write_lock: bool,
+    key_at: int | None = None,
 ) -> tuple[list[Any], int]:
+    """Multi-row INSERTs; with ``key_at``, each chunk's rows sorted by the key there."""
     assert compiled.values_span is not None
     start, end = compiled.values_span
     sql = compiled.sql
-    head, group, tail = sql[:start], sql[start:end], sql[end:]
-    width = max(1, len(args[0]))
-    per_statement = max(
-        1, min(MAX_ROWS_PER_STATEMENT, connection.dialect.features.max_bind_params // width)
-    )
+    parts = sql[:start], sql[start:end], sql[end:]
+    per_statement = rows_per_statement(connection.dialect.features, len(args[0]))
     rows: list[Any] = []
     rowcount = 0
-    for first in range(0, len(args), per_statement):
-        chunk = args[first : first + per_statement]
-        chunk_sql = head + ", ".join([group] * len(chunk)) + tail
-        flat = [value for one in chunk for value in one]
+    for chunk_sql, flat in chunks(parts, args, per_statement):
         cursor = connection._cursor_execute(chunk_sql, flat, False, write_lock, compiled.kind)
         try:
-            rows.extend(_fetch(connection, cursor, chunk_sql, flat))
+            fetched = _fetch(connection, cursor, chunk_sql, flat)
             rowcount += max(cursor.rowcount, 0)
         finally:
             cursor.close()
+        if key_at is not None:
+            fetched = _in_key_order(fetched, key_at, chunk_sql)
+        rows.extend(fetched)
         write_lock = False
     return rows, rowcount
+
+
+def _in_key_order(rows: list[Any], key_at: int, sql: str) -> list[Any]:
+    """``rows`` sorted by the generated key at ``key_at``, which must run consecutively."""
+    ordered = sorted(rows, key=lambda row: row[key_at])
+    if ordered and ordered[-1][key_at] - ordered[0][key_at] != len(ordered) - 1:
+        raise exc.InvalidRequestError(
+            f"The {len(ordered)} rows of one multi-row INSERT got keys that do not run "
+            f"consecutively ({ordered[0][key_at]} to {ordered[-1][key_at]}), so the order "
+            "of its RETURNING rows is unknown (the table's largest key may have reached the "
+            f"maximum, after which SQLite picks keys at random): {sql[:200]!r}. Execute the "
+            "parameter sets one at a time, or give the keys yourself"
+        )
+    return ordered

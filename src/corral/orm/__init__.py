@@ -74,6 +74,7 @@ from corral.orm.session import (
     sessionmaker,
 )
 from corral.orm.session.events import ORMExecuteState, SessionEvents
+from corral.orm.session.merging import merge_frozen_result
 from corral.orm.session.query import Query
 from corral.orm.session.retry import Backoff
 from corral.orm.session.scoping import scoped_session
@@ -141,6 +142,7 @@ __all__ = [
     "make_transient_to_detached",
     "mapped_collection",
     "mapped_column",
+    "merge_frozen_result",
     "noload",
     "object_mapper",
     "object_session",

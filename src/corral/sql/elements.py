@@ -51,6 +51,9 @@ class ClauseElement:
     visit_name: ClassVar[str] = "clause"
     #: DDL elements compile with the dialect's DDL compiler.
     is_ddl: ClassVar[bool] = False
+    #: The element is never changed once built (its builders return changed copies, which
+    #: do not inherit the key): its cache key is computed at its first execution and kept.
+    keeps_cache_key: ClassVar[bool] = False
     precedence: int = ops.ATOM
 
     __hash__ = object.__hash__
@@ -86,7 +89,10 @@ class ClauseElement:
             shape, binds = frozen
             cache_key: Hashable = (shape, keys)
         else:
-            cache_key = (self._key(binds), keys)
+            shape = self._key(binds)
+            if self.keeps_cache_key:
+                self.__dict__["_frozen_key"] = (shape, binds)
+            cache_key = (shape, keys)
         if schema_map is not None:
             cache_key = (cache_key, "schema_translate_map", frozenset(schema_map.items()))
         if cache is not True:

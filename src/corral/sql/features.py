@@ -50,8 +50,10 @@ class Features:
     #: INSERT becomes ``VALUES (...), (...)`` in chunks, one round trip each; rows come
     #: back in VALUES order, which MariaDB does not document as guaranteed) or
     #: ``per_row`` (one execution per set, in order; cheap where the database is
-    #: in-process, as SQLite is).
-    executemany_returning: Literal["driver", "multi_values", "per_row"]
+    #: in-process, as SQLite is), or ``multi_values_by_key`` (``multi_values`` where the
+    #: rows carry the table's generated integer key, put in VALUES order by it: SQLite
+    #: numbers the rows of one INSERT in VALUES order; ``per_row`` otherwise).
+    executemany_returning: Literal["driver", "multi_values", "multi_values_by_key", "per_row"]
 
     savepoints: bool
     #: DDL statements take part in transactions (rolled back with them).

@@ -125,6 +125,7 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     """``SELECT columns FROM ... WHERE ... GROUP BY ... HAVING ... ORDER BY ... LIMIT``."""
 
     visit_name = "select"
+    keeps_cache_key = True  # every builder returns a clone, which drops the key
 
     #: Set by ``corral.orm``: the statement an ORM select runs (its loader options and
     #: deferred columns applied), so ``str(select(User).options(...))`` shows that SQL.

@@ -11,7 +11,12 @@ from typing import Any
 
 from corral.dialects.mysql import galera
 from corral.dialects.mysql.base import MariaDBDialect, MySQLDialect
-from corral.engine.async_bridge import AsyncDriverConnection, CursorData
+from corral.engine.async_bridge import (
+    AsyncDriverConnection,
+    AsyncDriverStream,
+    CursorData,
+    CursorStream,
+)
 from corral.engine.async_dialect import AsyncDialect
 from corral.engine.network import pop_tcp_settings
 
@@ -37,6 +42,18 @@ class AiomysqlConnection(AsyncDriverConnection):
             return CursorData(description, rows, cursor.rowcount, cursor.lastrowid)
         finally:
             await cursor.close()
+
+    async def open_stream(self, sql: str, args: Any) -> AsyncDriverStream:
+        """aiomysql's unbuffered cursor: rows are read off the socket as they are fetched."""
+        import aiomysql  # type: ignore[import-untyped]
+
+        cursor = await self.raw.cursor(aiomysql.SSCursor)
+        try:
+            await cursor.execute(sql, args)
+        except BaseException:
+            await cursor.close()
+            raise
+        return CursorStream(cursor, exclusive=True)
 
     async def commit(self) -> None:
         await self.raw.commit()
@@ -71,7 +88,7 @@ class AiomysqlDialect(AsyncDialect, MySQLDialect):
         return None  # aiomysql judges its keywords when connecting
 
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
-        import aiomysql  # type: ignore[import-untyped]
+        import aiomysql
 
         args = dict(connect_args)
         pop_tcp_settings(args)

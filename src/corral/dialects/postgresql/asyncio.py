@@ -9,6 +9,7 @@ with the prepared statement, per connection.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import types
 from collections import OrderedDict
@@ -17,7 +18,12 @@ from typing import Any
 
 from corral.dialects.postgresql.base import PostgreSQLDialect
 from corral.dialects.postgresql.features import FEATURES
-from corral.engine.async_bridge import AsyncDriverConnection, CursorData
+from corral.engine.async_bridge import (
+    AsyncDriverConnection,
+    AsyncDriverStream,
+    CursorData,
+    CursorStream,
+)
 from corral.engine.async_dialect import AsyncDialect
 
 #: Without psycopg's pipelined executemany, RETURNING rows of many sets come from one
@@ -30,6 +36,17 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
+        self._streams = itertools.count(1)
+
+    async def open_stream(self, sql: str, args: Any) -> AsyncDriverStream:
+        """A named (server-side) cursor: DECLARE, then FETCH a batch at a time."""
+        cursor = self.raw.cursor(name=f"corral_stream_{next(self._streams)}")
+        try:
+            await cursor.execute(sql, args)
+        except BaseException:
+            await cursor.close()
+            raise
+        return CursorStream(cursor)
 
     async def execute(self, sql: str, args: Any, many: bool) -> CursorData:
         cursor = self.raw.cursor()
@@ -80,21 +97,7 @@ class PsycopgAsyncDialect(AsyncDialect, PostgreSQLDialect):
     features = ASYNC_FEATURES
     async_driver = "psycopg"
     async_extra = "asyncio"
-
-    def begins_with_statement(self) -> bool:
-        return True
-
-    def do_execute_after_begin(
-        self,
-        dbapi_connection: Any,
-        cursor: Any,
-        begin_sql: str,
-        sql: str,
-        args: Any,
-        many: bool,
-        returning: bool = False,
-    ) -> None:
-        cursor.execute_after_begin(begin_sql, sql, args, many)
+    pipelines_begin = True
 
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
         import psycopg
@@ -164,6 +167,11 @@ class AsyncpgConnection(AsyncDriverConnection):
         rows = records  # asyncpg Records index and unpack like tuples
         return CursorData(description, rows, _rowcount(statement.get_statusmsg(), len(rows)))
 
+    async def open_stream(self, sql: str, args: Any) -> AsyncDriverStream:
+        """An asyncpg cursor (a portal) of the prepared statement, fetched in batches."""
+        statement, description = await self._prepared(sql)
+        return AsyncpgStream(await statement.cursor(*(args or ())), description)
+
     async def commit(self) -> None:
         if self.raw.is_in_transaction():
             await self.raw.execute("COMMIT")
@@ -177,6 +185,20 @@ class AsyncpgConnection(AsyncDriverConnection):
 
     def terminate(self) -> None:
         self.raw.terminate()
+
+
+class AsyncpgStream(AsyncDriverStream):
+    """An asyncpg cursor; it ends with the transaction (asyncpg has no close for it)."""
+
+    def __init__(self, cursor: Any, description: Any) -> None:
+        self.cursor = cursor
+        self.description = description
+
+    async def fetchmany(self, size: int) -> list[Any]:
+        return list(await self.cursor.fetch(size))
+
+    async def close(self) -> None:
+        self.cursor = None
 
 
 def _rowcount(status: str | None, rows: int) -> int:

@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from corral.dialects.sqlite.base import SQLiteDialect
-from corral.engine.async_bridge import AsyncDriverConnection, CursorData
+from corral.engine.async_bridge import (
+    AsyncDriverConnection,
+    AsyncDriverStream,
+    CursorData,
+    CursorStream,
+)
 from corral.engine.async_dialect import AsyncDialect
 
 
@@ -33,6 +38,10 @@ class AiosqliteConnection(AsyncDriverConnection):
             return CursorData(description, rows, cursor.rowcount, cursor.lastrowid)
         finally:
             await cursor.close()
+
+    async def open_stream(self, sql: str, args: Any) -> AsyncDriverStream:
+        """sqlite3's cursor steps through the result as rows are fetched."""
+        return CursorStream(await self.raw.execute(sql, () if args is None else args))
 
     async def commit(self) -> None:
         if self.raw.in_transaction:

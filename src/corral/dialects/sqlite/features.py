@@ -1,5 +1,7 @@
 """What SQLite (through the standard library's sqlite3) can do."""
 
+import sqlite3
+
 from corral.sql.features import Features
 
 FEATURES = Features(
@@ -7,14 +9,15 @@ FEATURES = Features(
     paramstyle="qmark",
     shown_paramstyle=None,
     quote_char="`",
-    max_bind_params=32766,
+    # SQLite before 3.32 allows 999 parameters a statement (SQLITE_MAX_VARIABLE_NUMBER).
+    max_bind_params=32766 if sqlite3.sqlite_version_info >= (3, 32) else 999,
     lastrowid=True,
     bulk_insert_keys="lastrowid_range",
     insert_returning=True,
     update_returning=True,
     delete_returning=True,
     insert_many_returning=True,
-    executemany_returning="per_row",
+    executemany_returning="multi_values_by_key",
     savepoints=True,
     transactional_ddl=True,
     alter_add_foreign_key=False,

@@ -11,19 +11,23 @@ results as the sync engine; only the I/O differs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
+from corral.engine import async_execute, async_stream
 from corral.engine.async_bridge import BridgedCheckout, LoopPool
+from corral.engine.async_execute import deliver_pending_cancel, finish
+from corral.engine.async_stream import StreamCursor
 from corral.engine.base import Connection
 from corral.engine.engine import Engine
 from corral.engine.result import Result, ScalarResult
 from corral.engine.url import URL
 from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
-from corral.ext.asyncio.runner import run_in_worker
+from corral.ext.asyncio.runner import run_in_worker, with_reserved
 from corral.ext.asyncio.task_guard import OneTaskGuard
 from corral.pool.asyncio import AsyncPool
 
@@ -167,6 +171,8 @@ class AsyncConnection:
         self.sync_engine = engine.sync_engine
         self.sync_connection: Connection | None = None
         self._guard = OneTaskGuard("AsyncConnection")
+        #: The streamed results being read (closed before a commit, rollback or close).
+        self._streams: set[StreamCursor] = set()
 
     @property
     def dialect(self) -> Any:
@@ -177,6 +183,9 @@ class AsyncConnection:
         if self.sync_connection is not None:
             raise exc.InvalidRequestError("This AsyncConnection is already started")
         sync_engine = self.sync_engine
+        if _connects_without_io(sync_engine):
+            self.sync_connection = await with_reserved(self.engine.pool, sync_engine.connect)
+            return self
 
         def open_connection() -> None:
             # Takes the connection reserved on the loop; in a worker thread because an
@@ -204,7 +213,7 @@ class AsyncConnection:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await asyncio.shield(self.close())
+        await finish(self.close())
 
     def _sync(self) -> Connection:
         if self.sync_connection is None:
@@ -214,7 +223,25 @@ class AsyncConnection:
             )
         return self.sync_connection
 
+    def _refuse_while_streaming(self) -> None:
+        if any(stream.exclusive for stream in self._streams):
+            raise exc.InvalidRequestError(
+                "This AsyncConnection is reading a streamed result (stream() / stream_scalars()) "
+                "from a driver that runs no other statement until it is read: read the "
+                "result to the end or `await result.close()` first, or run the statement on "
+                "another connection"
+            )
+
+    async def _end_stream(self) -> None:
+        """Close the streamed results being read (before commit, rollback, close)."""
+        for stream in list(self._streams):
+            await stream.end()
+
+    def _stream_ended(self, stream: StreamCursor) -> None:
+        self._streams.discard(stream)
+
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        self._refuse_while_streaming()
         connection = self._sync()
 
         def after_cancel() -> None:
@@ -223,6 +250,28 @@ class AsyncConnection:
 
         with self._guard:
             return await self.engine._run(fn, *args, on_cancel=after_cancel, **kwargs)
+
+    async def _native(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Await a call run on the loop (``async_execute``); cancelled, the connection is
+        rolled back and given back before the ``CancelledError`` goes on."""
+        with self._guard:
+            self._refuse_while_streaming()
+            try:
+                await deliver_pending_cancel()
+                return await call()
+            except asyncio.CancelledError:
+                await finish(_roll_back_and_close(self._sync()))
+                raise
+
+    async def _control(self, step: Callable[[], T], *, commit: bool = False) -> T:
+        """A transaction-control call: on the loop when the connection allows it."""
+        connection = self._sync()
+        await self._end_stream()
+        if async_execute.native(connection):
+            return await self._native(
+                lambda: async_execute.control(connection, step, commit=commit)
+            )
+        return await self._run(step)
 
     @property
     def closed(self) -> bool:
@@ -237,17 +286,20 @@ class AsyncConnection:
         connection = self.sync_connection
         if connection is None or connection.closed:
             return
+        await self._end_stream()
         checkout = connection._pooled
         if connection._isolation_override is None and isinstance(checkout, BridgedCheckout):
             # Bookkeeping, then the pool's rollback on the loop: no worker thread needed.
             with self._guard:
                 connection.close()
             if checkout.released is not None:
-                await asyncio.shield(checkout.released)
+                await finish(checkout.released)
             return
         await self.engine._run(connection.close)
 
     async def invalidate(self, exception: BaseException | None = None) -> None:
+        with contextlib.suppress(Exception):  # the connection is dropped anyway
+            await self._end_stream()
         await self._run(self._sync().invalidate, exception)
 
     async def execute(
@@ -259,6 +311,13 @@ class AsyncConnection:
     ) -> Result:
         """Execute a statement; the rows come back read in full (``stream()`` for an
         ``AsyncResult``)."""
+        connection = self._sync()
+        if async_execute.native(connection):
+            result = await self._native(
+                lambda: async_execute.execute(connection, statement, parameters, execution_options)
+            )
+            if result is not None:
+                return result
         return await self._run(
             self._sync().execute, statement, parameters, execution_options=execution_options
         )
@@ -277,10 +336,28 @@ class AsyncConnection:
         return result.scalars()
 
     async def stream(
-        self, statement: Any, parameters: Mapping[str, Any] | None = None
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
     ) -> AsyncResult:
-        """The statement's result to read with ``async for`` / ``await result.fetchmany()``."""
-        return AsyncResult(await self.execute(statement, parameters))
+        """The statement's rows read from a server-side cursor as the result is read (``async
+        for``, ``fetchmany``, ``partitions``); the connection takes no other statement until
+        the result ends or is closed."""
+        connection = self._sync()
+        if execution_options is None and async_execute.native(connection):
+            opened = await self._native(
+                lambda: async_stream.open_stream(connection, statement, parameters)
+            )
+            if opened is not None:
+                result, cursor = opened
+                self._streams.add(cursor)
+                cursor.on_end = self._stream_ended
+                return AsyncResult(result, cursor)
+        return AsyncResult(
+            await self.execute(statement, parameters, execution_options=execution_options)
+        )
 
     async def stream_scalars(
         self, statement: Any, parameters: Mapping[str, Any] | None = None
@@ -296,10 +373,10 @@ class AsyncConnection:
         return await self._run(fn, self._sync(), *args, **kwargs)
 
     async def commit(self) -> None:
-        await self._run(self._sync().commit)
+        await self._control(self._sync().commit, commit=True)
 
     async def rollback(self) -> None:
-        await self._run(self._sync().rollback)
+        await self._control(self._sync().rollback)
 
     def begin(self) -> AsyncTransaction:
         """``async with conn.begin():`` or ``await conn.begin()``."""
@@ -338,6 +415,9 @@ class AsyncTransactionBase:
     async def _run(self, fn: Callable[..., Any]) -> Any:
         raise NotImplementedError
 
+    async def _control(self, step: Callable[[], Any], *, commit: bool = False) -> Any:
+        return await self._run(step)
+
     async def start(self) -> Any:
         raise NotImplementedError
 
@@ -349,10 +429,10 @@ class AsyncTransactionBase:
         return self.sync_transaction is not None and self.sync_transaction.is_active
 
     async def commit(self) -> None:
-        await self._run(self.sync_transaction.commit)
+        await self._control(self.sync_transaction.commit, commit=True)
 
     async def rollback(self) -> None:
-        await self._run(self.sync_transaction.rollback)
+        await self._control(self.sync_transaction.rollback)
 
     async def __aenter__(self) -> Any:
         if self.sync_transaction is None:
@@ -370,7 +450,7 @@ class AsyncTransactionBase:
         if error is None:
             await self.commit()
         else:
-            await asyncio.shield(self.rollback())
+            await finish(self.rollback())
 
 
 class AsyncTransaction(AsyncTransactionBase):
@@ -383,11 +463,39 @@ class AsyncTransaction(AsyncTransactionBase):
     async def _run(self, fn: Callable[..., Any]) -> Any:
         return await self.connection._run(fn)
 
+    async def _control(self, step: Callable[[], Any], *, commit: bool = False) -> Any:
+        return await self.connection._control(step, commit=commit)
+
     async def start(self) -> AsyncTransaction:
         sync = self.connection._sync()
         begin = sync.begin_nested if self.nested else sync.begin
-        self.sync_transaction = await self.connection._run(begin)
+        self.sync_transaction = await self.connection._control(begin)
         return self
+
+
+def _connects_without_io(engine: Engine) -> bool:
+    """Whether checking a connection out of ``engine`` is bookkeeping only: no listeners,
+    no idle watchdog and no isolation level of its own to set (which are sync I/O)."""
+    level = engine._execution_options.get("isolation_level")
+    return (
+        not engine.dispatch.listening
+        and engine._watchdog is None
+        and (level is None or level == engine._isolation_level)
+    )
+
+
+async def _roll_back_and_close(connection: Connection) -> None:
+    """After a cancelled call on the loop: roll back and give the connection back."""
+    with contextlib.suppress(Exception):
+        if async_execute.native(connection):
+            await async_execute.control(connection, connection.rollback)
+        elif not connection.closed:
+            connection.invalidate()
+    checkout = connection._pooled
+    connection.close()
+    if isinstance(checkout, BridgedCheckout) and checkout.released is not None:
+        with contextlib.suppress(Exception):
+            await checkout.released
 
 
 async def _aiter(result: AsyncResult) -> AsyncIterator[Any]:

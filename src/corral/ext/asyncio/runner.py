@@ -70,14 +70,26 @@ async def run_in_worker(
         raise
     finally:
         if reservation is not None and future.done():
-            _return_unused(reservation)
+            release_unused(reservation)
+
+
+async def with_reserved(pool: AsyncPool, connect: Callable[[], T]) -> T:
+    """``connect()`` run here on the loop with a connection of ``pool`` reserved for it
+    (its checkout takes that one: ``LoopPool.connect``); given back if unused."""
+    reservation = Reservation(pool, await pool.acquire(capture_site()))
+    token = RESERVED.set(reservation)
+    try:
+        return connect()
+    finally:
+        RESERVED.reset(token)
+        release_unused(reservation)
 
 
 def _call(context: contextvars.Context, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
     return context.run(fn, *args, **kwargs)
 
 
-def _return_unused(reservation: Reservation) -> None:
+def release_unused(reservation: Reservation) -> None:
     record, reservation.record = reservation.record, None
     if record is not None:
         reservation.pool.release(record)
@@ -93,7 +105,7 @@ async def _after_cancel(
     with contextlib.suppress(BaseException):
         await future
     if reservation is not None:
-        _return_unused(reservation)
+        release_unused(reservation)
     if on_cancel is not None:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(Exception):

@@ -15,13 +15,18 @@ raises ``AwaitRequired`` at once, naming it and the fixes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
 from corral.engine.async_bridge import BridgedCheckout
+from corral.engine.async_execute import deliver_pending_cancel, finish
+from corral.engine.async_stream import StreamCursor
 from corral.engine.result import Result, ScalarResult
+from corral.ext.asyncio import native_session
 from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine, AsyncTransactionBase
 from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
 from corral.ext.asyncio.runner import run_in_worker
@@ -110,6 +115,8 @@ class AsyncSession:
             bind if isinstance(bind, AsyncEngine) else bind.engine if bind is not None else None
         )
         self._guard = OneTaskGuard("AsyncSession")
+        #: The streamed results being read (closed before a commit, rollback or close).
+        self._streams: set[StreamCursor] = set()
 
     # -- running sync calls ------------------------------------------------
 
@@ -118,7 +125,24 @@ class AsyncSession:
             return None
         return self.bind.pool
 
+    def _refuse_while_streaming(self) -> None:
+        if any(stream.exclusive for stream in self._streams):
+            raise exc.InvalidRequestError(
+                "This AsyncSession is reading a streamed result (stream() / stream_scalars()) "
+                "from a driver that runs no other statement until it is read: read the "
+                "result to the end or `await result.close()` first, or use another session"
+            )
+
+    async def _end_stream(self) -> None:
+        """Close the streamed results being read (before commit, rollback, close)."""
+        for stream in list(self._streams):
+            await stream.end()
+
+    def _stream_ended(self, stream: StreamCursor) -> None:
+        self._streams.discard(stream)
+
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        self._refuse_while_streaming()
         with self._guard:
             engine = self._async_engine
             return await run_in_worker(
@@ -130,30 +154,111 @@ class AsyncSession:
                 **kwargs,
             )
 
+    def _executor(self) -> ThreadPoolExecutor | None:
+        engine = self._async_engine
+        return engine._executor if engine is not None else None
+
+    async def _native(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Await a call run on the loop (``native_session``); cancelled, the session is
+        rolled back (its connection given back) before the ``CancelledError`` goes on."""
+        with self._guard:
+            self._refuse_while_streaming()
+            try:
+                await deliver_pending_cancel()
+                return await call()
+            except asyncio.CancelledError:
+                with contextlib.suppress(BaseException):
+                    await finish(self._roll_back_after_cancel())
+                raise
+
+    async def _roll_back_after_cancel(self) -> None:
+        await self._end_stream()
+        rollback = self.sync_session.rollback
+        if not await native_session.end_transaction(self, rollback, commit=False):
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._executor(), rollback)
+
     # -- database calls ----------------------------------------------------
 
     async def execute(
-        self, statement: Any, params: Any = None, *, execution_options: Any = None, **kw: Any
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Any = None,
+        bind_arguments: Any = None,
     ) -> Result:
+        result = await self._native(
+            lambda: native_session.execute(
+                self, statement, params, execution_options, bind_arguments
+            )
+        )
+        if result is not native_session.NOT_NATIVE:
+            return result  # type: ignore[no-any-return]
+        kw: dict[str, Any] = {}
         if execution_options is not None:
             kw["execution_options"] = execution_options
+        if bind_arguments is not None:
+            kw["bind_arguments"] = bind_arguments
         return await self._run(self.sync_session.execute, statement, params, **kw)
 
     async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        return await self._run(self.sync_session.scalar, statement, params, **kw)
+        return (await self.execute(statement, params, **kw)).scalar()
 
     async def scalars(self, statement: Any, params: Any = None, **kw: Any) -> ScalarResult:
-        return await self._run(self.sync_session.scalars, statement, params, **kw)
+        return (await self.execute(statement, params, **kw)).scalars()
 
-    async def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
-        return await self._run(self.sync_session.get, entity, ident, **kw)
+    async def get(
+        self,
+        entity: Any,
+        ident: Any,
+        *,
+        with_for_update: Any = None,
+        populate_existing: bool = False,
+        **unsupported: Any,
+    ) -> Any:
+        if not unsupported:
+            found = await self._native(
+                lambda: native_session.get(self, entity, ident, with_for_update, populate_existing)
+            )
+            if found is not native_session.NOT_NATIVE:
+                return found
+        return await self._run(
+            self.sync_session.get,
+            entity,
+            ident,
+            with_for_update=with_for_update,
+            populate_existing=populate_existing,
+            **unsupported,
+        )
 
     async def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
-        return await self._run(self.sync_session.get_one, entity, ident, **kw)
+        found = await self.get(entity, ident, **kw)
+        if found is None:
+            raise exc.NoResultFound(
+                f"No {getattr(entity, '__name__', entity)} has the primary key {ident!r}; "
+                "get_one() requires one (get() returns None instead)"
+            )
+        return found
 
-    async def stream(self, statement: Any, params: Any = None, **kw: Any) -> AsyncResult:
-        """The result to read with ``async for`` (its rows are read before it is returned)."""
-        return AsyncResult(await self.execute(statement, params, **kw))
+    async def stream(
+        self, statement: Any, params: Any = None, *, execution_options: Any = None, **kw: Any
+    ) -> AsyncResult:
+        """The result to read with ``async for``: a select without eager loads reads a
+        server-side cursor (objects built a batch at a time), and the session runs no other
+        statement until it ends; otherwise its rows are read before it is returned."""
+        if not kw:
+            opened = await self._native(
+                lambda: native_session.stream(self, statement, params, execution_options)
+            )
+            if opened is not native_session.NOT_NATIVE:
+                result, cursor = opened
+                self._streams.add(cursor)
+                cursor.on_end = self._stream_ended
+                return AsyncResult(result, cursor)
+        return AsyncResult(
+            await self.execute(statement, params, execution_options=execution_options, **kw)
+        )
 
     async def stream_scalars(
         self, statement: Any, params: Any = None, **kw: Any
@@ -161,16 +266,33 @@ class AsyncSession:
         return (await self.stream(statement, params, **kw)).scalars()
 
     async def flush(self, objects: Iterable[object] | None = None) -> None:
+        if objects is None and await self._native(lambda: native_session.flush(self)):
+            return
         await self._run(self.sync_session.flush, objects)
 
+    async def _end(self, step: Callable[[], object], *, commit: bool) -> None:
+        """Commit or roll back: on the loop when possible, else in a worker thread."""
+        await self._end_stream()
+        if not await self._native(
+            lambda: native_session.end_transaction(self, step, commit=commit)
+        ):
+            await self._run(step)
+
+    async def _begin_nested(self) -> Any:
+        nested = await self._native(lambda: native_session.begin_nested(self))
+        if nested is native_session.NOT_NATIVE:
+            return await self._run(self.sync_session.begin_nested)
+        return nested
+
     async def commit(self) -> None:
-        await self._run(self.sync_session.commit)
+        await self._end(self.sync_session.commit, commit=True)
 
     async def rollback(self) -> None:
-        await self._run(self.sync_session.rollback)
+        await self._end(self.sync_session.rollback, commit=False)
 
     async def close(self) -> None:
         """Roll back, give the connection back, expunge every object (the session stays usable)."""
+        await self._end_stream()
         sync = self.sync_session
         connection = sync._connection
         if connection is None and sync._transaction is None:
@@ -188,9 +310,9 @@ class AsyncSession:
             with self._guard:
                 sync.close()
             if checkout.released is not None:
-                await asyncio.shield(checkout.released)
+                await finish(checkout.released)
             return
-        await asyncio.shield(self._run(sync.close))
+        await finish(self._run(sync.close))
 
     async def reset(self) -> None:
         await self.close()
@@ -307,7 +429,7 @@ class AsyncSession:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await asyncio.shield(self.close())
+        await finish(self.close())
 
     @classmethod
     async def close_all(cls) -> None:
@@ -331,10 +453,13 @@ class AsyncSessionTransaction(AsyncTransactionBase):
     async def _run(self, fn: Callable[..., Any]) -> Any:
         return await self.session._run(fn)
 
+    async def _control(self, step: Callable[[], Any], *, commit: bool = False) -> Any:
+        await self.session._end(step, commit=commit)
+
     async def start(self) -> AsyncSessionTransaction:
         sync = self.session.sync_session
         if self.nested:
-            self.sync_transaction = await self.session._run(sync.begin_nested)
+            self.sync_transaction = await self.session._begin_nested()
         else:
             self.sync_transaction = sync.begin()  # no I/O: the connection comes on first use
         return self

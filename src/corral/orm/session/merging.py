@@ -25,10 +25,33 @@ from corral.orm.mapping.instance_state import IdentityKey, InstanceState, state_
 from corral.orm.mapping.mapper import Mapper
 
 if TYPE_CHECKING:
+    from corral.engine.result import FrozenResult
     from corral.orm.relationships.relationship import Relationship
     from corral.orm.session.session import Session
 
 T = TypeVar("T")
+
+
+def merge_frozen_result(
+    session: Session, statement: Any, frozen_result: FrozenResult, load: bool = True
+) -> FrozenResult:
+    """The rows of ``frozen_result`` (an ORM result's ``freeze()``, possibly from another
+    session) with each mapped object replaced by its merge into ``session``; call the
+    returned FrozenResult for a Result. ``statement`` is the one that produced the rows."""
+    if load:
+        session._autoflush()
+    merged: list[tuple[Any, ...]] = []
+    with session.no_autoflush:
+        for row in frozen_result.data:
+            merged.append(
+                tuple(
+                    merge(session, value, load=load)
+                    if STATE_ATTR in getattr(value, "__dict__", ())
+                    else value
+                    for value in row
+                )
+            )
+    return frozen_result.with_new_rows(merged)
 
 
 def merge(session: Session, obj: T, *, load: bool = True) -> T:

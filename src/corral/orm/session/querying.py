@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from corral import exc
@@ -36,48 +37,78 @@ def get(
     populate_existing: bool,
 ) -> T | None:
     """Session.get() past the identity-map fast path: normalise the key, then one SELECT."""
+    obj, load = plan_get(session, entity, ident, with_for_update, populate_existing)
+    if load is None:
+        return cast(T, obj)
+    if load.plain:
+        session._autoflush()
+        connection = session._connection_for_transaction(session._active_transaction())
+        rows = connection.execute(load.statement, load.params).raw_rows()
+        found = load_plain_row(session, load.mapper, rows, load.overwrite)
+    else:
+        result = session._execute(
+            load.statement, load.params, {"populate_existing": load.overwrite}
+        )
+        found = result.scalars().first()
+    if found is None and load.cached is not None:
+        vanished(session, load.cached)
+    return cast(T, found)
+
+
+@dataclass(slots=True)
+class GetLoad:
+    """The SELECT a get() needs (``plan_get``)."""
+
+    mapper: Mapper
+    statement: Select
+    params: dict[str, Any]
+    overwrite: bool
+    #: The object of that key in the identity map (expired, or to reload), if any.
+    cached: object | None
+    #: Without a load plan (``load_plain_row``), else through ``Session._execute``.
+    plain: bool
+
+
+def plan_get(
+    session: Session,
+    entity: type[T],
+    ident: Any,
+    with_for_update: bool | Mapping[str, Any] | None,
+    populate_existing: bool,
+) -> tuple[T | None, GetLoad | None]:
+    """The object from the identity map, or the SELECT to run for it (no I/O)."""
     mapper = _mapper_of(entity)
     pk = _primary_key_tuple(mapper, ident)
     key = mapper.identity_key(pk)
     obj = session.identity_map.get(key)
     if obj is not None and mapper.inheritance is not None and not isinstance(obj, entity):
-        return None  # the row is another class of the hierarchy
+        return None, None  # the row is another class of the hierarchy
     if obj is not None and not populate_existing and not with_for_update:
         state = state_of(obj)
         if not state.expired:
-            return cast(T, obj)
+            return cast(T, obj), None
     statement, params = _by_primary_key(mapper, pk)
     if with_for_update:
         lock = with_for_update if isinstance(with_for_update, Mapping) else {}
         statement = statement.with_for_update(**lock)
     overwrite = populate_existing or bool(with_for_update)
-    if (  # deferred columns, eager loads, a hierarchy, listeners, several binds: the full way
+    # Deferred columns, eager loads, a hierarchy, listeners, several binds: the full way.
+    plain = not (
         properties.PENDING
         or mapper.needs_plan
         or mapper.inheritance is not None
         or session.dispatch.do_orm_execute
         or session._routes
-        or mapper.dispatch.load  # the plain path below fires no load events
+        or mapper.dispatch.load  # the plain path fires no load events
         or session.dispatch.loaded_as_persistent
-    ):
-        result = session._execute(statement, params, {"populate_existing": overwrite})
-        found = result.scalars().first()
-    else:
-        found = _load_plainly(session, mapper, statement, params, overwrite)
-    if found is None and obj is not None:
-        vanished(session, obj)
-    return found
+    )
+    return None, GetLoad(mapper, statement, params, overwrite, obj, plain)
 
 
-def _load_plainly(
-    session: Session, mapper: Mapper, statement: Select, params: Any, overwrite: bool
-) -> Any:
-    """get()'s SELECT of a mapper without a load plan: what ``Session._execute`` and
-    ``execute_orm_select`` would do with it, without the steps such a statement skips
+def load_plain_row(session: Session, mapper: Mapper, rows: list[Any], overwrite: bool) -> Any:
+    """The object of get()'s SELECT of a mapper without a load plan: what
+    ``execute_orm_select`` would make of it, without the steps such a statement skips
     (no options to check or merge, one entity, no eager loads, at most one row)."""
-    session._autoflush()
-    connection = session._connection_for_transaction(session._active_transaction())
-    rows = connection.execute(statement, params).raw_rows()
     if not rows:
         return None
     row = rows[0]  # mapper.column_keys in order (get_statement, or it FOR UPDATE)
@@ -135,6 +166,27 @@ def execute_orm_select(
     ``corral_load_node`` (set by a selectin/subquery load) gives the load tree
     of the first entity; that caller finishes its objects itself.
     """
+    select = prepare_orm_select(statement, options, mappers)
+    result = connection.execute(select.executed, params)
+    return load_orm_select(session, select, result, params)
+
+
+@dataclass(slots=True)
+class OrmSelect:
+    """An ORM select ready to execute (``prepare_orm_select``)."""
+
+    statement: Select
+    mappers: list[Mapper | None]
+    options: dict[str, Any]
+    plan: query_plan.QueryPlan | None
+    #: The statement sent: ``statement`` rewritten for the plan's joined loads.
+    executed: Select
+
+
+def prepare_orm_select(
+    statement: Select, options: dict[str, Any], mappers: list[Mapper | None]
+) -> OrmSelect:
+    """The load plan and the statement to send (no I/O)."""
     if properties.PENDING:
         properties.configure_mappers()
     node = options.get("corral_load_node")
@@ -146,7 +198,29 @@ def execute_orm_select(
     if yield_per is not None and node is None:
         batches.check_yield_per(yield_per)
         batches.refuse_buffering_loads(plan)
-    result = connection.execute(executed, params)
+    return OrmSelect(statement, mappers, options, plan, executed)
+
+
+def loads_more(select: OrmSelect) -> bool:
+    """Whether loading the rows runs further statements (eager loads by SELECT)."""
+    plan = select.plan
+    return (
+        plan is not None
+        and select.options.get("corral_load_node") is None
+        and any(node is not None for node in plan.nodes)
+    )
+
+
+def load_orm_select(session: Session, select: OrmSelect, result: Result, params: Any) -> Result:
+    """The objects of an ORM select's rows, with their eager loads."""
+    statement, mappers, options, plan = (
+        select.statement,
+        select.mappers,
+        select.options,
+        select.plan,
+    )
+    node = options.get("corral_load_node")
+    yield_per = options.get("yield_per")
     keys = result.keys()
     # A locking read returns the locked row's values: objects already in the
     # identity map take them, or the caller would act on stale state under a lock.
@@ -176,6 +250,16 @@ def execute_orm_select(
     else:
         eager_loading.finish_joined(session, plan, rows, overwrite)
     return loaded
+
+
+def load_orm_select_in_batches(
+    session: Session, select: OrmSelect, result: Result, size: int
+) -> Result:
+    """The objects of an ORM select's rows, built ``size`` rows at a time as the returned
+    Result is read (``yield_per``; a streamed result's rows)."""
+    statement = select.statement
+    overwrite = bool(select.options.get("populate_existing")) or statement._for_update is not None
+    return _in_batches(session, statement, select.mappers, select.plan, result, overwrite, size)
 
 
 def _in_batches(

@@ -1,13 +1,24 @@
-"""Runs a flush plan on a connection: the thin I/O half of the unit of work."""
+"""Runs a flush plan on a connection: the thin I/O half of the unit of work.
+
+What each step sends, and what it does with the results (generated keys into the rows'
+parameters, rowcount checks), is written once as a generator (``step_statements``):
+it yields ``(statement, parameters)`` and is sent back each statement's Result. The
+sync driver below executes them on a Connection; the asyncio executor awaits them
+(``corral.ext.asyncio.native_session``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 from corral import exc
 from corral.orm.unit_of_work.plan import FlushPlan, Step, StepKind
 from corral.sql.dml import insert
 from corral.sql.text import text
+
+#: A step's statements: yields ``(statement, parameters)``, is sent each one's Result.
+Statements = Generator[tuple[Any, Any], Any, None]
 
 
 def execute_plan(connection: Any, plan: FlushPlan) -> None:
@@ -21,11 +32,24 @@ def execute_step(connection: Any, step: Step) -> None:
     route = getattr(connection, "route", None)  # a Session over several databases
     if route is not None:
         connection = route(step.mapper)
+    statements = step_statements(connection, step)
+    result = None
+    while True:
+        try:
+            statement, params = statements.send(result)
+        except StopIteration:
+            return
+        result = connection.execute(statement, params)
+
+
+def step_statements(connection: Any, step: Step) -> Statements:
+    """The statements of one step on ``connection`` (read for its dialect and options,
+    never executed on); each one's Result is sent back."""
     if step.kind is StepKind.INSERT:
-        _insert(connection, step)
+        yield from _insert(connection, step)
         return
     params: Any = step.params[0] if len(step.params) == 1 else step.params
-    result = connection.execute(step.statement, params)
+    result = yield step.statement, params
     if step.check_rowcount:
         _check_rowcount(step, result.rowcount)
 
@@ -54,50 +78,51 @@ def _check_rowcount(step: Step, rowcount: int) -> None:
     )
 
 
-def _insert(connection: Any, step: Step) -> None:
+def _insert(connection: Any, step: Step) -> Statements:
+    dialect = connection.dialect
     mapper = step.mapper
     generated = step.generated_keys
     decided = [k for k in step.server_generated if k not in mapper.primary_key_attrs]
-    if decided and connection.dialect.features.insert_returning:
+    if decided and dialect.features.insert_returning:
         # Values the database decided (server defaults, SQL expressions) come back with
         # the row, as SQLAlchemy's eager_defaults="auto" fetches them: no later SELECT.
-        _insert_fetching(connection, step, [*generated, *decided])
+        yield from _insert_fetching(step, [*generated, *decided])
         return
     if not generated:
         params: Any = step.params[0] if len(step.params) == 1 else step.params
-        connection.execute(step.statement, params)
+        yield step.statement, params
         return
     if len(step.params) == 1:
-        result = connection.execute(step.statement, step.params[0])
+        result = yield step.statement, step.params[0]
         values = tuple(result.inserted_primary_key)
         pk_values = dict(zip(mapper.primary_key_attrs, values, strict=True))
         step.params[0].update({k: pk_values[k] for k in generated})
         return
     if len(generated) != 1:
         for row in step.params:  # composite generated keys: one row at a time
-            result = connection.execute(step.statement, row)
+            result = yield step.statement, row
             pk_values = dict(
                 zip(mapper.primary_key_attrs, result.inserted_primary_key, strict=True)
             )
             row.update({k: pk_values[k] for k in generated})
         return
-    strategy = connection.dialect.features.bulk_insert_keys
+    strategy = dialect.features.bulk_insert_keys
     (key,) = generated
     if strategy == "sequence_prefetch":
-        _prefetch_keys(connection, step, key)
-        connection.execute(insert(mapper.table), step.params)
+        yield from _prefetch_keys(connection, step, key)
+        yield insert(mapper.table), step.params
     elif strategy == "lastrowid_range":
-        connection.execute(step.statement, step.params)
-        sql = connection.dialect.statement_compiler.last_insert_id_sql
-        last = connection.execute(text(sql)).scalar()
+        yield step.statement, step.params
+        sql = dialect.statement_compiler.last_insert_id_sql
+        last = (yield text(sql), None).scalar()
         first = last - len(step.params) + 1
         for offset, row in enumerate(step.params):
             row[key] = first + offset
     else:
-        _insert_returning(connection, step, key)
+        yield from _insert_returning(connection, step, key)
 
 
-def _prefetch_keys(connection: Any, step: Step, key: str) -> None:
+def _prefetch_keys(connection: Any, step: Step, key: str) -> Statements:
     dialect = connection.dialect
     column = step.mapper.columns_by_key[key]
     compiler = dialect.statement_compiler(dialect)
@@ -106,29 +131,30 @@ def _prefetch_keys(connection: Any, step: Step, key: str) -> None:
     table = compiler.table_name(step.mapper.table).replace("'", "''")
     sql = dialect.statement_compiler.sequence_prefetch_sql.format(table=table)
     query = text(sql).bindparams(column=column.name, count=len(step.params))
-    keys = connection.execute(query).scalars().all()
+    keys = (yield query, None).scalars().all()
     for row, value in zip(step.params, keys, strict=True):
         row[key] = value
 
 
-def _insert_returning(connection: Any, step: Step, key: str) -> None:
+def _insert_returning(connection: Any, step: Step, key: str) -> Statements:
+    dialect = connection.dialect
     mapper = step.mapper
     column = mapper.columns_by_key[key]
     width = max(1, len(step.params[0]))
-    per_statement = max(1, min(1000, connection.dialect.features.max_bind_params // width))
+    per_statement = max(1, min(1000, dialect.features.max_bind_params // width))
     for start in range(0, len(step.params), per_statement):
         chunk = step.params[start : start + per_statement]
         statement = insert(mapper.table).values(chunk).returning(column)
-        values = connection.execute(statement).scalars().all()
+        values = (yield statement, None).scalars().all()
         for row, value in zip(chunk, values, strict=True):
             row[key] = value
 
 
-def _insert_fetching(connection: Any, step: Step, keys: list[str]) -> None:
+def _insert_fetching(step: Step, keys: list[str]) -> Statements:
     """INSERT ... RETURNING the columns in ``keys``; their values go into the rows' params."""
     columns = [step.mapper.columns_by_key[k] for k in keys]
     statement = insert(step.mapper.table).returning(*columns)
     params: Any = step.params[0] if len(step.params) == 1 else step.params
-    rows = connection.execute(statement, params).all()
+    rows = (yield statement, params).all()
     for row_params, row in zip(step.params, rows, strict=True):
         row_params.update(zip(keys, row, strict=True))

@@ -54,8 +54,10 @@ class Compiled:
     __slots__ = (
         "_binds",
         "dialect_name",
+        "generated_key_at",
         "implicit_returning",
         "kind",
+        "many_values",
         "primary_key",
         "result_keys",
         "result_processors",
@@ -79,6 +81,8 @@ class Compiled:
         primary_key: Sequence[Column] = (),
         implicit_returning: bool = False,
         values_span: tuple[int, int] | None = None,
+        many_values: tuple[str, str, str] | None = None,
+        generated_key_at: int | None = None,
         named: bool = False,
     ) -> None:
         self.sql = sql
@@ -96,6 +100,20 @@ class Compiled:
         #: A single-row INSERT: where its ``(...)`` of values is in ``sql``, when every
         #: placeholder is inside it (so the group can be repeated for several rows).
         self.values_span = values_span
+        #: An INSERT with no RETURNING of its own, as (head, row, tail): ``head`` + the
+        #: ``row`` repeated with ", " + ``tail`` inserts several parameter sets in one
+        #: statement (``tail`` leaves out an implicit RETURNING). None when that would not
+        #: mean the same as one statement per set.
+        self.many_values = many_values
+        #: A single-row INSERT ... RETURNING: where among the returned columns the table's
+        #: integer key is, when the database generates it (the statement gives no value for
+        #: it), so rows of a multi-row INSERT can be put back in VALUES order by it.
+        self.generated_key_at = (
+            generated_key_at
+            if generated_key_at is not None
+            and not any(slot.key in {c.key for c in self.primary_key} for slot in self.slots)
+            else None
+        )
         #: The bound values of the statement ``compile()`` was called on (see ``params``).
         self._binds: tuple[BindParameter[Any], ...] = ()
 

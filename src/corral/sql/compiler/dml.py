@@ -36,9 +36,13 @@ def _returning(compiler: StatementCompiler, statement: DMLStatement, supported: 
             "select the rows in the same transaction instead"
         )
     columns = []
+    key = compiler._primary_key
+    generated = key[0] if len(key) == 1 and key[0].is_autoincrement else None
     for position, column in enumerate(statement._returning):
         columns.append(compiler.process(column, include_table=compiler.returning_include_table))
         compiler.result_columns.append((column.key or f"anon_{position + 1}", column.type))
+        if column is generated and compiler._generated_key_at is None:
+            compiler._generated_key_at = position
     return compiler.returning_sql(columns, [column.type for column in statement._returning])
 
 
@@ -94,6 +98,7 @@ def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, An
     sql += upsert_sql(compiler, insert)
     returning = _returning(compiler, insert, compiler.features.insert_returning)
     if not returning and _wants_implicit_returning(compiler, values):
+        compiler._implicit_returning_at = len(sql)
         include_table = compiler.returning_include_table
         keys = compiler._primary_key
         pk = [compiler.process(c, include_table=include_table) for c in keys]

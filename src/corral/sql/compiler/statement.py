@@ -111,6 +111,10 @@ class StatementCompiler(ConstructCompiler):
         self._upsert_statement: Any = None
         #: A single-row INSERT's values group: (start, end, slots up to its end).
         self._values_span: tuple[int, int, int] | None = None
+        #: Where the implicit RETURNING of the generated key begins in an INSERT's text.
+        self._implicit_returning_at: int | None = None
+        #: The place of the table's generated integer key among an INSERT's RETURNING columns.
+        self._generated_key_at: int | None = None
         self._recursive = False
         #: Write every bound value into the SQL text (``compile_kwargs={"literal_binds": True}``).
         self.literal_binds = False
@@ -132,6 +136,7 @@ class StatementCompiler(ConstructCompiler):
         values = self._values_span
         # Repeatable for many rows only when every placeholder is inside the group.
         span = values[:2] if values and values[2] == len(self.slots) and not self._ctes else None
+        many_values = self._many_values(sql, span)
         if self._ctes:
             recursive = "RECURSIVE " if self._recursive else ""
             ctes = f",{self.clause_break}".join(self._ctes.values())
@@ -149,8 +154,31 @@ class StatementCompiler(ConstructCompiler):
             primary_key=self._primary_key,
             implicit_returning=self._implicit_returning,
             values_span=span,
+            many_values=many_values,
+            generated_key_at=self._generated_key_at if self._plain_insert(span) else None,
             named=self.placeholder is None,
         )
+
+    def _plain_insert(self, span: tuple[int, int] | None) -> bool:
+        """An INSERT of one row of values that is no upsert (an upsert's rows may update
+        rows already there, in any order)."""
+        upsert = self._upsert_statement
+        return span is not None and upsert is not None and upsert._upsert is None
+
+    def _many_values(self, sql: str, span: tuple[int, int] | None) -> tuple[str, str, str] | None:
+        """An INSERT's text cut around its one row of values, to run many rows per statement.
+
+        Not for an upsert: PostgreSQL refuses a statement whose rows update one row twice,
+        which one statement per row would do. The implicit RETURNING of a generated key is
+        left out (an executemany reads no rows)."""
+        if not self._plain_insert(span):
+            return None
+        if self.result_columns and not self._implicit_returning:
+            return None  # RETURNING asked for: see engine/returning_many.py
+        assert span is not None
+        start, end = span
+        stop = self._implicit_returning_at
+        return sql[:start], sql[start:end], sql[end:stop]
 
     def process(self, element: ClauseElement, **kw: Any) -> str:
         method: Callable[..., str] | None = getattr(self, f"visit_{element.visit_name}", None)

@@ -1,0 +1,212 @@
+"""The asyncio executor: a sync ``Connection``'s statements and transaction control run
+on the event loop, the driver call awaited directly (no worker thread).
+
+Everything around a driver call is the sync engine's and free of I/O: compiling
+and the Result (``compiled_call.py``), the transaction bookkeeping (``_prepare``
+leaves BEGIN to go out with the statement: ``AsyncDialect.begins_with_statement``),
+error translation and counting (``Meter.count``). Only the driver call differs:
+``await driver.execute(...)`` here, ``bridge.call(...)`` from a worker thread.
+
+``native(connection)`` says when this applies: a connection of an async engine with
+no event listeners (they are sync code that may run statements), no session deadline
+and no ``echo="debug"``; anything else goes through the thread bridge
+(``corral.ext.asyncio.runner``), as do streamed results and executemany with
+RETURNING rows per set.
+
+Transaction control (commit, rollback, savepoints) runs the sync bookkeeping on the
+loop with the connection *collecting* its driver calls (``BridgedConnection.collect``),
+then awaits them in order; those calls return nothing the bookkeeping reads.
+
+A driver call is shielded from cancellation: it runs to its end (the connection must
+not be left mid-statement), then the ``CancelledError`` reaches the caller, whose
+clean-up rolls back and gives the connection back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from time import perf_counter
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from corral import exc
+from corral.engine import insert_many
+from corral.engine.async_bridge import (
+    RELEASE,
+    BridgedCheckout,
+    BridgedConnection,
+    BridgedCursor,
+)
+from corral.engine.compiled_call import compile_call, result_of
+from corral.engine.connection_state import ConnectionState
+from corral.engine.log import log_statement, logger
+from corral.engine.result import Result
+from corral.engine.returning_many import wants_rows_per_set
+from corral.pool import forking
+from corral.sql.execution_options import STREAMING_OPTIONS, check_call_options
+
+if TYPE_CHECKING:
+    from corral.engine.base import Connection
+
+T = TypeVar("T")
+
+
+def native(connection: Connection) -> bool:
+    """Whether ``connection``'s calls can run on the loop (see the module docstring)."""
+    return (
+        isinstance(connection._pooled, BridgedCheckout)
+        and connection._state is ConnectionState.OPEN
+        and connection._dbapi is not None
+        and not connection.dispatch.listening
+        and connection._meter.deadline is None
+        and connection.engine.echo != "debug"
+        and connection._forks == forking.generation
+    )
+
+
+async def deliver_pending_cancel() -> None:
+    """Let a cancellation already asked of this task land here, before a call starts:
+    a call run on the loop may do all its work before its first real suspension, so
+    a task cancelled before the call would otherwise see it through."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        await asyncio.sleep(0)
+
+
+async def finish(awaitable: Awaitable[T]) -> T:
+    """Await ``awaitable`` to its end even if the calling task is cancelled meanwhile
+    (then raise ``CancelledError`` after it finished)."""
+    task = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await task
+        raise
+
+
+async def execute(
+    connection: Connection,
+    statement: Any,
+    parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    execution_options: Mapping[str, Any] | None = None,
+) -> Result | None:
+    """``connection.execute(...)`` with the driver call awaited; None when this statement
+    needs the thread bridge (nothing was done then)."""
+    if execution_options:
+        if any(key in STREAMING_OPTIONS for key in execution_options):
+            return None
+        check_call_options(
+            execution_options, "Connection.execute(execution_options=)", STREAMING_OPTIONS
+        )
+    if not native(connection):
+        return None
+    call = compile_call(connection, statement, parameters)
+    if call.buffer is not None or (call.many and wants_rows_per_set(call.compiled)):
+        return None
+    compiled = call.compiled
+    if call.many and compiled.many_values is not None:
+        return await _insert_many(connection, compiled.many_values, call.args, call.write_lock)
+    cursor = await cursor_execute(
+        connection, compiled.sql, call.args, call.many, call.write_lock, compiled.kind
+    )
+    return result_of(connection, call, cursor)
+
+
+async def _insert_many(
+    connection: Connection, parts: tuple[str, str, str], args: Any, write_lock: bool
+) -> Result:
+    """``insert_many.execute_insert_many`` with each multi-row INSERT awaited."""
+    rowcount = 0
+    for sql, flat in insert_many.statements(connection, parts, args):
+        cursor = await cursor_execute(connection, sql, flat, False, write_lock, "insert")
+        rowcount += max(cursor.rowcount, 0)
+        cursor.close()
+        write_lock = False
+    return Result(None, (), rowcount=rowcount)
+
+
+async def cursor_execute(
+    connection: Connection, sql: str, args: Any, many: bool, write_lock: bool, kind: str
+) -> BridgedCursor:
+    """The statement run on a cursor whose rows are read: ``Connection._cursor_execute``
+    with its driver call awaited."""
+    if connection._state is ConnectionState.CLOSED:
+        raise exc.ResourceClosedError(
+            "This Connection is closed; get a new one with engine.connect()"
+        )
+    dbapi: BridgedConnection = connection._prepare(write_lock, sql=(kind, sql))
+    begin, connection._unsent_begin = connection._unsent_begin, None
+    if connection.engine.echo or logger.isEnabledFor(logging.INFO):
+        log_statement(sql, args, connection.dialect.hide_parameters)
+    driver = dbapi.driver
+    meter = connection._meter
+    started = perf_counter()
+    try:
+        if begin is None:
+            data = await finish(driver.execute(sql, args, many))
+        else:
+            data = await finish(driver.execute_after_begin(begin, sql, args, many))
+    except asyncio.CancelledError:
+        connection._work_done = True
+        raise
+    except Exception as error:
+        connection._work_done = True
+        meter.count(connection.dialect, begin, sql, args, many, perf_counter() - started)
+        raise meter.failed(connection._translate(error, sql, args)) from error
+    meter.count(connection.dialect, begin, sql, args, many, perf_counter() - started)
+    connection._work_done = True
+    cursor = BridgedCursor(dbapi)
+    cursor._take(data)
+    return cursor
+
+
+async def control(connection: Connection, step: Callable[[], T], *, commit: bool = False) -> T:
+    """Run ``step`` (a commit, rollback or savepoint call of ``connection``) on the loop,
+    then await the driver calls it made, in order.
+
+    ``commit``: a failure of the last call is a failed COMMIT: the connection is rolled
+    back (as the sync connection does) and the error raised as it would raise it.
+    """
+    dbapi = connection._dbapi
+    assert isinstance(dbapi, BridgedConnection)
+    calls: list[tuple[str, Coroutine[Any, Any, Any]]] = []
+    dbapi.collecting = calls
+    try:
+        outcome = step()
+    finally:
+        dbapi.collecting = None
+    for index, (sql, call) in enumerate(calls):
+        if sql == RELEASE:
+            with contextlib.suppress(Exception):  # a connection that fails is dropped
+                await finish(call)
+            continue
+        try:
+            await finish(call)
+        except asyncio.CancelledError:
+            await _release_only(calls[index + 1 :])
+            raise
+        except Exception as error:
+            translated = connection._translate(error, sql, None, during_commit=commit)
+            if commit and connection._dbapi is not None:
+                try:
+                    await finish(dbapi.driver.rollback())
+                except Exception as cleanup_error:
+                    connection.invalidate(cleanup_error)
+            await _release_only(calls[index + 1 :])
+            raise translated from error
+    return outcome
+
+
+async def _release_only(calls: list[tuple[str, Coroutine[Any, Any, Any]]]) -> None:
+    """After a failed call: skip the statements left, still give the connection back."""
+    for sql, call in calls:
+        if sql == RELEASE:
+            with contextlib.suppress(Exception):
+                await finish(call)
+        else:
+            close = getattr(call, "close", None)
+            if close is not None:
+                close()

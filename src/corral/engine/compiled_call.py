@@ -1,0 +1,85 @@
+"""One ``Connection.execute`` call before and after its driver call: compiled, and turned
+into a ``Result``. Both halves are free of I/O, so the sync connection and the asyncio
+executor (``async_execute.py``) run the same code around their own driver call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from corral.engine.inserted import cursor_result
+from corral.engine.parameters import split_parameters, statement_compiler
+from corral.engine.result import Result
+from corral.engine.streaming import row_buffer
+
+if TYPE_CHECKING:
+    from corral.engine.base import Connection
+
+
+class CompiledCall(NamedTuple):
+    """A statement compiled for one execution, with its driver arguments."""
+
+    statement: Any
+    compiled: Any
+    binds: Any
+    parameters: Any
+    args: Any
+    many: bool
+    write_lock: bool
+    #: Rows to buffer at a time (``yield_per`` / ``stream_results``), None to read all.
+    buffer: int | None
+
+
+def compile_call(
+    connection: Connection,
+    statement: Any,
+    parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None,
+) -> CompiledCall:
+    compile_for = statement_compiler(statement)
+    parameters, keys, many = split_parameters(parameters)
+    options = connection._execution_options
+    cache = options.get("compiled_cache", True)
+    # The connection's schema_translate_map, else the statement's (as SQLAlchemy merges
+    # them); a statement is compiled and cached once per map.
+    schema_map = options.get("schema_translate_map")
+    if schema_map is None:
+        own = getattr(statement, "_execution_options", None)
+        schema_map = own.get("schema_translate_map") if own else None
+    if schema_map:
+        compiled, binds = compile_for(connection.dialect, keys, cache, schema_map)
+    else:
+        compiled, binds = compile_for(connection.dialect, keys, cache)
+    # Without row locks, a locking read that opens the transaction takes the write lock.
+    write_lock = (
+        connection.dialect.features.write_lock_on_begin
+        and not connection._stack.begun
+        and getattr(statement, "_for_update", None) is not None
+    )
+    if many:
+        assert isinstance(parameters, list | tuple)
+        args: Any = compiled.construct_params_many(binds, parameters)
+    else:
+        assert parameters is None or isinstance(parameters, Mapping)
+        args = compiled.construct_params(binds, parameters)
+    buffer = row_buffer(options, statement)
+    return CompiledCall(statement, compiled, binds, parameters, args, many, write_lock, buffer)
+
+
+def result_of(connection: Connection, call: CompiledCall, cursor: Any) -> Result:
+    """The Result of ``call`` from the cursor its driver call ran on."""
+    compiled = call.compiled
+    on_error = partial(connection._translate, statement=compiled.sql, params=call.args)
+    result = cursor_result(
+        connection.dialect,
+        cursor,
+        compiled,
+        call.binds,
+        call.parameters,
+        call.many,
+        on_error,
+        connection._meter,
+    )
+    if call.buffer is not None:
+        result._source.yield_per = call.buffer
+    return result

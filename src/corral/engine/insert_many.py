@@ -1,0 +1,75 @@
+"""An INSERT executed with many parameter sets, as INSERTs of many rows each.
+
+``conn.execute(insert(t), [p1, p2, ...])``, the flush's batches and the ORM's bulk
+INSERTs all arrive here when the statement returns no rows. Instead of the driver's
+``executemany`` (one statement per set for the database to parse and run: psycopg
+pipelines them, but the server still runs each), the statement's row of values is
+repeated: ``INSERT INTO t (a, b) VALUES (?, ?), (?, ?), ...``, as many sets per
+statement as the database's bind-parameter limit allows (at most
+``MAX_ROWS_PER_STATEMENT``). SQLAlchemy calls the same idea "insertmanyvalues".
+
+The chunks run in parameter order inside the connection's transaction, so the rows
+are those the sets would have made one by one; an upsert never comes here (see
+``Compiled.many_values``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from corral.engine.result import Result
+
+if TYPE_CHECKING:
+    from corral.engine.base import Connection
+    from corral.sql.features import Features
+
+#: Most parameter sets one multi-row INSERT carries, whatever the bind limit allows.
+MAX_ROWS_PER_STATEMENT = 1000
+
+
+def rows_per_statement(features: Features, width: int) -> int:
+    """How many parameter sets of ``width`` values one statement may carry."""
+    return max(1, min(MAX_ROWS_PER_STATEMENT, features.max_bind_params // max(1, width)))
+
+
+def chunks(
+    parts: tuple[str, str, str], args: Sequence[Sequence[Any]], per_statement: int
+) -> Iterator[tuple[str, list[Any]]]:
+    """(SQL, flat parameters) of each multi-row statement, in parameter order.
+
+    ``parts`` is (head, row, tail); full chunks share one SQL string."""
+    head, row, tail = parts
+    full = ""
+    for first in range(0, len(args), per_statement):
+        chunk = args[first : first + per_statement]
+        if len(chunk) == per_statement:
+            full = full or head + ", ".join([row] * per_statement) + tail
+            sql = full
+        else:
+            sql = head + ", ".join([row] * len(chunk)) + tail
+        yield sql, [value for one in chunk for value in one]
+
+
+def statements(
+    connection: Connection, parts: tuple[str, str, str], args: Sequence[Sequence[Any]]
+) -> Iterator[tuple[str, list[Any]]]:
+    """The multi-row statements of ``args`` on ``connection``'s database, in order."""
+    per_statement = rows_per_statement(connection.dialect.features, len(args[0]))
+    return chunks(parts, args, per_statement)
+
+
+def execute_insert_many(
+    connection: Connection,
+    parts: tuple[str, str, str],
+    args: Sequence[Sequence[Any]],
+    write_lock: bool,
+) -> Result:
+    """Insert every parameter set in ``args``; a Result with the total rowcount."""
+    rowcount = 0
+    for sql, flat in statements(connection, parts, args):
+        cursor = connection._cursor_execute(sql, flat, False, write_lock, "insert")
+        rowcount += max(cursor.rowcount, 0)
+        cursor.close()
+        write_lock = False
+    return Result(None, (), rowcount=rowcount)
