@@ -385,3 +385,20 @@ def test_add_property_on_a_joined_subclass_writes_its_own_table(engine: Engine) 
         loaded: Any = session.scalars(select(Animal)).one()
         assert type(loaded).__name__ == "Dog"
         assert loaded.bark == "woof"
+
+
+def test_context_connection_outside_a_flush_says_so(engine: Engine) -> None:
+    """A default reading context.connection in a Core INSERT raises, naming the way out,
+    and writes no row."""
+    metadata = MetaData()
+    table = Table(
+        "counted",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("n", Integer, default=lambda context: context.connection.scalar(select(1))),
+    )
+    metadata.create_all(engine)
+    with engine.begin() as connection, pytest.raises(Exception, match="pass it as a parameter"):
+        connection.execute(table.insert().values(id=1))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM counted")).scalar_one() == 0

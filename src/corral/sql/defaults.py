@@ -98,9 +98,10 @@ class DefaultContext:
         """The connection the row is written on (in a session's flush)."""
         if self._source is None:
             raise exc.InvalidRequestError(
-                "A column default read context.connection outside a Session flush; corral "
-                "computes defaults of Core statements before executing them, with no "
-                "connection. Compute the value first and pass it as a parameter"
+                "A column default read context.connection, which corral gives only while a "
+                "Session flushes (not to defaults of Core statements, computed before they "
+                "execute, nor in an AsyncSession flush run on the event loop). Compute the "
+                "value first and pass it as a parameter"
             )
         return self._source()
 
