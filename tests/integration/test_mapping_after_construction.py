@@ -402,3 +402,39 @@ def test_context_connection_outside_a_flush_says_so(engine: Engine) -> None:
         connection.execute(table.insert().values(id=1))
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM counted")).scalar_one() == 0
+
+
+def test_mapped_column_active_history(engine: Engine) -> None:
+    """mapped_column(active_history=True) loads the old value before replacing an expired
+    one (a subclass inherits the flag); the attribute without it does not."""
+    from corral.orm import Mapped, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Account(Base):
+        __tablename__ = "account"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        balance: Mapped[int] = mapped_column(active_history=True)
+        note: Mapped[str] = mapped_column(String(10))
+        kind: Mapped[str] = mapped_column(String(10))
+        __mapper_args__: Any = {"polymorphic_on": "kind", "polymorphic_identity": "account"}
+
+    class Savings(Account):
+        __mapper_args__: Any = {"polymorphic_identity": "savings"}
+
+    assert inspect(Savings).attrs.balance.active_history
+    assert not inspect(Savings).attrs.note.active_history
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        account = Savings(balance=10, note="a")
+        session.add(account)
+        session.commit()
+        with recorded_sql() as statements:
+            account.note = "b"  # expired, not active: nothing is loaded
+        assert dml(statements) == []
+        session.commit()
+        with recorded_sql() as statements:
+            account.balance = 20  # expired, active: the row is loaded first
+        assert [s.split(" ", 1)[0] for s in dml(statements)] == ["SELECT"]
+        assert list(get_history(account, "balance").deleted) == [10]

@@ -218,7 +218,10 @@ def _single_table(cls: type) -> object:
 
 
 def _declared_columns(
-    cls: type, base_registry: registry, deferred: dict[str, tuple[str | None, bool]]
+    cls: type,
+    base_registry: registry,
+    deferred: dict[str, tuple[str | None, bool]],
+    active_history: set[str],
 ) -> dict[str, Column]:
     """Columns from the class's (and its mixins') annotations, ``mapped_column()``\\ s and
     plain ``Column``\\ s; an annotation that maps nothing is refused."""
@@ -283,6 +286,8 @@ def _declared_columns(
             columns[name] = declared.make_column(name, type_, nullable)
             if declared.deferred is not None:
                 deferred[name] = declared.deferred
+            if declared.active_history:
+                active_history.add(name)
     return _class_first(columns, sources)
 
 
@@ -438,10 +443,11 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
     deferred: dict[str, tuple[str | None, bool]] = {}
+    active_history: set[str] = set()  # mapped_column(active_history=True) attributes
     own: dict[str, Column] = {}
     if parent is not None and not explicit and not cls.__dict__.get("__tablename__"):
         # Single-table inheritance: the subclass's columns go into its parent's table.
-        own = _declared_columns(cls, base_registry, deferred)
+        own = _declared_columns(cls, base_registry, deferred, active_history)
         table = parent.local_table
         inheritance.add_to_table(table, own, cls.__name__)
         columns = {**parent.columns_by_key, **own}
@@ -456,7 +462,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
                 f"{cls.__name__} needs __tablename__ (or __table__) to be mapped; mark "
                 "base or mixin classes with __abstract__ = True"
             )
-        columns = _declared_columns(cls, base_registry, deferred)
+        columns = _declared_columns(cls, base_registry, deferred, active_history)
         extra, options = _table_args(cls)
         for item in extra:
             if isinstance(item, Column):  # a column given in __table_args__ is mapped too
@@ -507,8 +513,13 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         refresh_polymorphic(mapper)
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
-        setattr(cls, key, InstrumentedAttribute(cls, key, column))
-        attribute_instrumented(cls, key, cls.__dict__[key])  # InstrumentationEvents
+        attribute: InstrumentedAttribute[Any] = InstrumentedAttribute(cls, key, column)
+        parent_attribute = parent.class_.__dict__.get(key) if parent is not None else None
+        attribute.active_history = key in active_history or bool(
+            getattr(parent_attribute, "active_history", False)
+        )
+        setattr(cls, key, attribute)
+        attribute_instrumented(cls, key, attribute)  # InstrumentationEvents
     for key, column in inheritance.own_expressions(mapper, own).items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))
         attribute_instrumented(cls, key, cls.__dict__[key])
