@@ -78,10 +78,11 @@ def _check_replaceable(table: Table, old: Any, what: str) -> None:
         if item in made_by_flags:
             continue
         if any(c is old for c in getattr(item, "columns", ())):
+            name = getattr(item, "name", None)
+            described = f"{type(item).__name__} {name!r}" if name else type(item).__name__
             raise exc.ArgumentError(
-                f"{what}: column {old.name!r} is named by {type(item).__name__} "
-                f"{getattr(item, 'name', None) or ''!s}of the table; replacing the column "
-                "would leave it naming a column no longer there. Remove it first "
+                f"{what}: column {old.name!r} is named by the table's {described}; replacing "
+                "the column would leave it naming a column no longer there. Remove it first "
                 "(table.constraints.discard(...) / table.indexes.remove(...))"
             )
 
