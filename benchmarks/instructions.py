@@ -17,6 +17,8 @@ Workloads (default all):
 - ``tuples``: one row of a 2,000-row ``select()`` of columns.
 
 Compare two source trees by running it with each on ``PYTHONPATH`` (it needs valgrind).
+``--identity-map strong`` or ``weak`` runs every session with ``weak_identity_map=False`` or
+``True`` (default: the session's default), to compare the two maps in one tree.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from typing import Any
 
 VALGRIND = ("valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null")
 ROWS = 2000
+#: Keyword arguments of every Session the workloads make (``--identity-map``).
+SESSION_OPTIONS: dict[str, Any] = {}
+IDENTITY_MAPS = {"strong": False, "weak": True}
 
 
 def _setup(folder: str) -> tuple[Any, Any, Any]:
@@ -55,7 +60,7 @@ def _setup(folder: str) -> tuple[Any, Any, Any]:
 def _fill(engine: Any, item: Any) -> None:
     from corral.orm import Session
 
-    with Session(engine) as session:
+    with Session(engine, **SESSION_OPTIONS) as session:
         session.add_all([item(id=i, name=f"n{i}") for i in range(1, ROWS + 1)])
         session.commit()
 
@@ -65,7 +70,7 @@ def _get(engine: Any, item: Any, count: int) -> None:
 
     _fill(engine, item)
     for i in range(count):
-        with Session(engine) as session:
+        with Session(engine, **SESSION_OPTIONS) as session:
             session.get(item, i % ROWS + 1)
 
 
@@ -73,7 +78,7 @@ def _insert(engine: Any, item: Any, count: int) -> None:
     from corral.orm import Session
 
     for i in range(count):
-        with Session(engine) as session:
+        with Session(engine, **SESSION_OPTIONS) as session:
             session.add(item(id=i + 1, name=f"n{i}"))
             session.commit()
 
@@ -83,7 +88,7 @@ def _load(engine: Any, item: Any, count: int) -> None:
     from corral.orm import Session
 
     _fill(engine, item)
-    with Session(engine) as session:
+    with Session(engine, **SESSION_OPTIONS) as session:
         # a fresh identity map per load, so each load builds every object
         for _ in range(count // ROWS):
             session.scalars(select(item)).all()
@@ -95,7 +100,7 @@ def _update(engine: Any, item: Any, count: int) -> None:
     from corral.orm import Session
 
     _fill(engine, item)
-    with Session(engine) as session:
+    with Session(engine, **SESSION_OPTIONS) as session:
         objects = session.scalars(select(item).order_by(item.id)).all()
         for obj in objects[:count]:
             obj.name = obj.name + "x"
@@ -107,7 +112,7 @@ def _tuples(engine: Any, item: Any, count: int) -> None:
     from corral.orm import Session
 
     _fill(engine, item)
-    with Session(engine) as session:
+    with Session(engine, **SESSION_OPTIONS) as session:
         for _ in range(count // ROWS):
             session.execute(select(item.id, item.name)).all()
 
@@ -130,9 +135,10 @@ def _run(workload: str, count: int) -> None:
         engine.dispose()
 
 
-def _instructions(workload: str, count: int) -> int:
+def _instructions(workload: str, count: int, identity_map: str | None) -> int:
+    chosen = [] if identity_map is None else [identity_map]
     run = subprocess.run(
-        [*VALGRIND, sys.executable, __file__, "--run", workload, str(count)],
+        [*VALGRIND, sys.executable, __file__, "--run", workload, str(count), *chosen],
         capture_output=True,
         text=True,
         check=True,
@@ -147,6 +153,11 @@ def _instructions(workload: str, count: int) -> int:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=ROWS, help="operations per workload")
+    parser.add_argument(
+        "--identity-map",
+        choices=list(IDENTITY_MAPS),
+        help="run the sessions with weak_identity_map=False (strong) or True (weak)",
+    )
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD", help=", ".join(WORKLOADS))
     args = parser.parse_args(argv)
     unknown = [name for name in args.workloads if name not in WORKLOADS]
@@ -158,12 +169,15 @@ def main(argv: list[str]) -> None:
             count = max(ROWS, count - count % ROWS)
         if workload == "update":
             count = min(count, ROWS)
-        per_op = (_instructions(workload, count) - _instructions(workload, 0)) // count
+        total = _instructions(workload, count, args.identity_map)
+        per_op = (total - _instructions(workload, 0, args.identity_map)) // count
         print(f"{workload:8} {per_op:>10,} instructions per operation (SQLite, {count} ops)")
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--run"]:
+        if sys.argv[4:5]:
+            SESSION_OPTIONS["weak_identity_map"] = IDENTITY_MAPS[sys.argv[4]]
         _run(sys.argv[2], int(sys.argv[3]))
     else:
         main(sys.argv[1:])

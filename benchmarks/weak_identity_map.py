@@ -1,6 +1,6 @@
-"""What ``Session(weak_identity_map=True)`` costs: CPU time of loading 50,000 objects and of
-50,000 ``get()`` calls answered from the identity map, weak against the default map, best
-of five rounds on SQLite (docs/sessions.md quotes it):
+"""What the weak identity map (the default) costs: CPU time of loading 50,000 objects and of
+50,000 ``get()`` calls answered from the identity map, weak against the strong map of
+``Session(weak_identity_map=False)``, best of five rounds on SQLite (docs/sessions.md):
 
     PYTHONPATH=src python benchmarks/weak_identity_map.py
 """

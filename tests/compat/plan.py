@@ -111,6 +111,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("graphs/directed_graph.py"),
     Example("nested_sets/nested_sets.py"),
     Example("extending_query/temporal_range.py"),
+    Example("extending_query/filter_public.py"),
     Example("custom_attributes/active_column_defaults.py"),
     Example("custom_attributes/listen_for_events.py"),
     Example("generic_associations/discriminator_on_association.py"),

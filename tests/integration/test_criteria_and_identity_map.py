@@ -1,11 +1,11 @@
 """A ``with_loader_criteria`` filter added in ``do_orm_execute`` and the identity map.
 
 SQLAlchemy's ``extending_query/filter_public.py`` expects a many-to-one whose target row is
-filtered out to read None, "assuming the User isn't already in the Session". Under
-SQLAlchemy that holds once the program drops the objects it created (its identity map is
-weak). corral's map is strong by default: the parent stays in it, and the many-to-one finds
-it there without a query. With ``weak_identity_map=True`` it behaves as SQLAlchemy's. On
-SQLite, PostgreSQL and MariaDB.
+filtered out to read None, "assuming the User isn't already in the Session". That holds once
+the program drops the objects it created, because the identity map is weak: corral's is, by
+default, as SQLAlchemy's. With ``weak_identity_map=False`` the session keeps the parent, and
+the many-to-one finds it there without a query (the control). On SQLite, PostgreSQL and
+MariaDB.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 
 from corral import Boolean, Engine, ForeignKey, String, event, orm, select, true
 from corral.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from tests.integration.orm_models import dml, recorded_sql
 
 
 class CriteriaBase(DeclarativeBase):
@@ -47,7 +48,12 @@ class Pet(HasVisibility, CriteriaBase):
 
 
 def _only_visible(state: Any) -> None:
-    if state.is_select and not state.is_column_load and not state.is_relationship_load:
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.is_relationship_load
+        and not state.execution_options.get("include_hidden", False)
+    ):
         state.statement = state.statement.options(
             orm.with_loader_criteria(HasVisibility, lambda cls: cls.visible == true())
         )
@@ -76,12 +82,33 @@ def _owner_of_visible_pet(engine: Engine, **options: Any) -> str | None:
         session.close()
 
 
-def test_weak_map_leaves_the_filtered_parent_out(cdb: Engine) -> None:
-    """With a weak map the dropped owner has left it: the lazy load is a query, filtered."""
-    assert _owner_of_visible_pet(cdb, weak_identity_map=True) is None
+@pytest.mark.parametrize("options", [{}, {"weak_identity_map": True}], ids=["default", "weak"])
+def test_weak_map_leaves_the_filtered_parent_out(cdb: Engine, options: dict[str, Any]) -> None:
+    """With the default (weak) map the dropped owner has left it: the lazy load is a query,
+    filtered, and reads None; the same with weak_identity_map=True."""
+    assert _owner_of_visible_pet(cdb, **options) is None
 
 
 def test_strong_map_still_holds_the_parent(cdb: Engine) -> None:
-    """Control: the default map still holds the owner, which the many-to-one returns
-    (as SQLAlchemy's does while the program holds the owner)."""
-    assert _owner_of_visible_pet(cdb) == "ann"
+    """Control: a strong map still holds the owner, which the many-to-one returns (as
+    SQLAlchemy's does while the program holds the owner)."""
+    assert _owner_of_visible_pet(cdb, weak_identity_map=False) == "ann"
+
+
+def test_a_held_parent_is_returned_by_the_many_to_one(cdb: Engine) -> None:
+    """With the weak map, an owner the program loaded (past the filter) and still holds is the
+    one the many-to-one returns, without a query, as in filter_public.py's last lines."""
+    make_pet: Any = Pet
+    make_owner: Any = Owner
+    with Session(cdb) as session:
+        event.listen(session, "do_orm_execute", _only_visible)
+        session.add(make_pet(name="rex", visible=True, owner=make_owner(name="ann", visible=False)))
+        session.commit()
+        gc.collect()
+        pet = session.scalars(select(Pet)).one()
+        assert len(session.identity_map) == 1  # the pet alone
+        assert session.scalars(select(Owner)).one_or_none() is None  # hidden by the filter
+        owner = session.scalars(select(Owner).execution_options(include_hidden=True)).one()
+        with recorded_sql() as sql:
+            assert pet.owner is owner
+        assert dml(sql) == []

@@ -50,13 +50,26 @@ def test_loading_past_the_limit_warns_once(
     messages = large(record)
     assert len(messages) == 1
     assert "holds 12 objects" in messages[0] and "identity_map_warn=10" in messages[0]
-    assert "Session(weak_identity_map=True)" in messages[0]  # the way out it offers
+    assert "still referenced by your program" in messages[0]  # the weak map's way out
     assert site in messages[0]
     assert record[0].filename == __file__  # pointed at the caller's line
     session.scalars(select(User)).all()
     assert session.get(User, 1) is users[0]
     assert len(large(record)) == 1
     session.close()
+
+
+def test_a_strong_map_warning_offers_the_weak_map(
+    twelve_users: Engine, record: list[warnings.WarningMessage]
+) -> None:
+    """With weak_identity_map=False the warning says the session keeps every object and
+    offers the default weak map as a way out."""
+    with Session(twelve_users, identity_map_warn=10, weak_identity_map=False) as session:
+        session.scalars(select(User)).all()  # kept by the strong map, not by the program
+    messages = large(record)
+    assert len(messages) == 1 and "holds 12 objects" in messages[0]
+    assert "keeps every object it loaded" in messages[0]
+    assert "weak_identity_map at its default (True)" in messages[0]
 
 
 def test_flushing_past_the_limit_warns(

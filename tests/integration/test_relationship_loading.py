@@ -241,8 +241,8 @@ def test_raiseload_noload_and_lazyload_options(shop: Engine) -> None:
         ).one()
         with pytest.raises(exc.RaiseLoadError, match="would emit SQL"):
             _ = order.customer
-        session.get(Customer, order.customer_id)  # now in the identity map: no SQL needed
-        assert order.customer is not None and order.customer.name == "c0"
+        held = session.get(Customer, order.customer_id)  # in the identity map: no SQL
+        assert order.customer is held and held is not None and held.name == "c0"
     with rel_session(shop) as session, recorded_sql() as sql:
         statement = select(Customer).options(
             selectinload(Customer.orders), lazyload(Customer.orders)

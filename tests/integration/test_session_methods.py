@@ -219,7 +219,8 @@ def test_bulk_delete_synchronizes_session(session: Session, mode: str) -> None:
 def test_evaluate_refuses_what_it_cannot_evaluate(session: Session) -> None:
     """synchronize_session='evaluate' explains when the WHERE is beyond it."""
     _seed(session)
-    session.execute(select(User)).all()
+    users = session.execute(select(User)).all()  # held: objects the UPDATE must evaluate
+    assert users
     with pytest.raises(exc.InvalidRequestError, match="fetch"):
         session.execute(
             update(User).where(User.name.like("a%")).values(nickname="x"),

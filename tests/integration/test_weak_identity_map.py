@@ -1,5 +1,6 @@
-"""``Session(weak_identity_map=True)``: unchanged objects nobody references leave the map, so a
-long read-only session stays bounded; objects with unflushed changes stay until flushed."""
+"""The weak identity map, the default (``Session()``, or ``weak_identity_map=True``):
+unchanged objects nobody references leave the map, so a long read-only session stays bounded;
+objects with unflushed changes stay until flushed. ``weak_identity_map=False`` is the control."""
 
 from __future__ import annotations
 
@@ -87,12 +88,13 @@ def read_in_batches(session: Session) -> list[int]:
 
 
 def test_a_long_read_loop_stays_bounded(filled: Engine) -> None:
-    """Reading ROWS objects in batches, dropping each batch, leaves the weak map empty after
-    every batch; the default (strong) map grows to ROWS: the control."""
-    with Session(filled, weak_identity_map=True) as session:
-        assert session.identity_map.weak
-        assert read_in_batches(session) == [0] * (ROWS // BATCH)
-    with Session(filled) as session:
+    """Reading ROWS objects in batches, dropping each batch, leaves the weak map (the default,
+    or asked for) empty after every batch; the strong map grows to ROWS: the control."""
+    for session in (Session(filled), Session(filled, weak_identity_map=True)):
+        with session:
+            assert session.identity_map.weak
+            assert read_in_batches(session) == [0] * (ROWS // BATCH)
+    with Session(filled, weak_identity_map=False) as session:
         assert not session.identity_map.weak
         assert read_in_batches(session) == list(range(BATCH, ROWS + 1, BATCH))
 
@@ -100,7 +102,7 @@ def test_a_long_read_loop_stays_bounded(filled: Engine) -> None:
 def test_one_object_per_row_while_referenced(filled: Engine) -> None:
     """A referenced object is the one every query and get() returns; once dropped, get() loads
     a new one with a SELECT."""
-    with Session(filled, weak_identity_map=True) as session:
+    with Session(filled) as session:
         first = session.get(Shelf, 1)
         assert first is not None
         again = session.scalars(select(Shelf).order_by(Shelf.id).limit(3)).all()
@@ -125,7 +127,7 @@ def test_one_object_per_row_while_referenced(filled: Engine) -> None:
 def test_a_modified_object_dropped_is_still_flushed(filled: Engine) -> None:
     """An attribute change, a delete and an add survive the program dropping its only
     reference and a gc.collect(): commit writes all three."""
-    with Session(filled, weak_identity_map=True) as session:
+    with Session(filled) as session:
         shelf = session.get(Shelf, 1)
         doomed = session.get(Book, 22)  # before the change: a get() that loads autoflushes
         assert shelf is not None
@@ -152,7 +154,7 @@ def test_a_modified_object_dropped_is_still_flushed(filled: Engine) -> None:
 def test_a_changed_collection_dropped_is_still_flushed(filled: Engine) -> None:
     """Removing a book from a shelf's collection, then dropping both, still nulls the book's
     foreign key at the flush."""
-    with Session(filled, weak_identity_map=True) as session:
+    with Session(filled) as session:
         shelf = session.get(Shelf, 2)
         assert shelf is not None
         shelf.books.remove(shelf.books[0])
@@ -168,7 +170,7 @@ def test_a_changed_collection_dropped_is_still_flushed(filled: Engine) -> None:
 def test_flushed_objects_are_held_until_the_transaction_ends(filled: Engine) -> None:
     """A flushed change stays in the map until commit (a rollback must be able to expire it),
     then leaves it when dropped."""
-    with Session(filled, weak_identity_map=True) as session:
+    with Session(filled) as session:
         shelf = session.get(Shelf, 4)
         assert shelf is not None
         shelf.name = "flushed"
@@ -184,7 +186,7 @@ def test_flushed_objects_are_held_until_the_transaction_ends(filled: Engine) -> 
 def test_expire_refresh_and_rollback(filled: Engine) -> None:
     """expire() and refresh() discard a change (the object is no longer held), rollback()
     discards it too; a referenced object reloads its values afterwards."""
-    with Session(filled, weak_identity_map=True) as session:
+    with Session(filled) as session:
         shelf = session.get(Shelf, 5)
         assert shelf is not None
         shelf.name = "gone"
@@ -213,7 +215,7 @@ def test_expire_refresh_and_rollback(filled: Engine) -> None:
 def test_a_parent_keeps_its_loaded_children(filled: Engine) -> None:
     """A referenced shelf keeps its loaded books in the map through its collection; dropping
     the shelf lets all of them go."""
-    with Session(filled, weak_identity_map=True) as session:
+    with Session(filled) as session:
         shelves = session.scalars(
             select(Shelf).where(Shelf.id <= 3).options(selectinload(Shelf.books))
         ).all()
@@ -234,7 +236,7 @@ def test_a_parent_keeps_its_loaded_children(filled: Engine) -> None:
 def test_a_child_alone_does_not_keep_its_parent(filled: Engine) -> None:
     """A book whose shelf was never read from it does not keep the shelf: the shelf leaves the
     map when dropped, and book.shelf loads it again."""
-    with Session(filled, weak_identity_map=True) as session:
+    with Session(filled) as session:
         shelf = session.get(Shelf, 6)
         book = session.get(Book, 61)
         assert shelf is not None and book is not None
@@ -248,16 +250,24 @@ def test_a_child_alone_does_not_keep_its_parent(filled: Engine) -> None:
 
 
 def test_sessionmaker_and_scoped_session_take_the_option(filled: Engine) -> None:
-    """sessionmaker(weak_identity_map=True) and scoped_session make weak sessions; a value
-    other than True/False is refused, naming it."""
-    factory: sessionmaker[Session] = sessionmaker(filled, weak_identity_map=True)
-    with factory() as session:
+    """sessionmaker and scoped_session make weak sessions by default and strong ones with
+    weak_identity_map=False; a value other than True/False is refused, naming it."""
+    default: sessionmaker[Session] = sessionmaker(filled)
+    with default() as session:
         assert session.identity_map.weak
+    factory: sessionmaker[Session] = sessionmaker(filled, weak_identity_map=False)
+    with factory() as session:
+        assert not session.identity_map.weak
+        with factory(weak_identity_map=True) as weak_again:
+            assert weak_again.identity_map.weak
     registry: scoped_session[Session] = scoped_session(sessionmaker(filled), scopefunc=lambda: 1)
-    assert registry(weak_identity_map=True).identity_map.weak
+    assert not registry(weak_identity_map=False).identity_map.weak
     registry.remove()
-    with pytest.raises(exc.ArgumentError, match=r"weak_identity_map=.*got 'yes'"):
-        Session(filled, weak_identity_map="yes")  # type: ignore[arg-type]
+    assert registry().identity_map.weak
+    registry.remove()
+    for bad in ("yes", None, 0):
+        with pytest.raises(exc.ArgumentError, match=rf"weak_identity_map=.*got {bad!r}"):
+            Session(filled, weak_identity_map=bad)  # type: ignore[arg-type]
 
 
 def test_identity_map_warn_counts_only_what_is_held(filled: Engine) -> None:
@@ -265,35 +275,39 @@ def test_identity_map_warn_counts_only_what_is_held(filled: Engine) -> None:
     keeps its objects warns once, saying the map is weak and what holds the objects."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with Session(filled, weak_identity_map=True, identity_map_warn=BATCH) as session:
+        with Session(filled, identity_map_warn=BATCH) as session:
             read_in_batches(session)
         assert [w for w in caught if w.category is exc.LargeSessionWarning] == []
-        with Session(filled, weak_identity_map=True, identity_map_warn=BATCH) as session:
+        with Session(filled, identity_map_warn=BATCH) as session:
             kept = session.scalars(select(Shelf).limit(BATCH + 1)).all()
             assert len(kept) == BATCH + 1
         messages = [str(w.message) for w in caught if w.category is exc.LargeSessionWarning]
     assert len(messages) == 1
     assert f"holds {BATCH + 1} objects" in messages[0]
-    assert "weak_identity_map=True" in messages[0] and "still referenced" in messages[0]
+    assert "weak (the default)" in messages[0] and "still referenced" in messages[0]
 
 
 def test_async_session_takes_the_option(tmp_path: Path) -> None:
-    """AsyncSession(weak_identity_map=True) gives its sync session a weak map that lets go of
-    the objects a read dropped (aiosqlite)."""
+    """AsyncSession() gives its sync session a weak map that lets go of the objects a read
+    dropped (aiosqlite); AsyncSession(weak_identity_map=False) a strong one."""
     pytest.importorskip("aiosqlite")
 
-    async def run() -> tuple[bool, int]:
+    async def run() -> tuple[tuple[bool, int], tuple[bool, int]]:
         engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'weak.db'}")
         async with engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
-        async with AsyncSession(engine, weak_identity_map=True) as session:
+        async with AsyncSession(engine) as session:
             session.add_all([Shelf(id=i, name=f"s{i}") for i in range(1, 4)])
             await session.commit()
             names = [shelf.name for shelf in (await session.scalars(select(Shelf))).all()]
             assert names == ["s1", "s2", "s3"]
             gc.collect()
             result = session.sync_session.identity_map.weak, len(session.identity_map)
+        async with AsyncSession(engine, weak_identity_map=False) as strong:
+            assert len((await strong.scalars(select(Shelf))).all()) == 3
+            gc.collect()
+            control = strong.sync_session.identity_map.weak, len(strong.identity_map)
         await engine.dispose()
-        return result
+        return result, control
 
-    assert asyncio.run(run()) == (True, 0)
+    assert asyncio.run(run()) == ((True, 0), (False, 3))

@@ -23,6 +23,7 @@ from corral.orm.mapping.instance_state import (
     NOT_EXPIRED,
     IdentityKey,
     InstanceState,
+    new_state,
 )
 from corral.orm.mapping.mapper import Mapper
 from corral.util.gc_pause import PAUSE_AT, collector_pause
@@ -140,7 +141,7 @@ class EntityLoader:
             obj = mapper.new_instance()
             d = obj.__dict__
             d.update(values)
-            d[STATE_ATTR] = InstanceState(mapper, ObjectStatus.PERSISTENT, key, session)
+            d[STATE_ATTR] = new_state(obj, mapper, ObjectStatus.PERSISTENT, key, session)
             session.identity_map.add(key, obj)
             if mapper.dispatch.load:
                 fire_load(session, obj)
@@ -165,7 +166,11 @@ class EntityLoader:
         mapper, session = self.mapper, self.session
         cls: Any = mapper.class_
         new = cls.__new__
-        identity = session.identity_map.objects
+        identity_map = session.identity_map
+        # The weak map holds states, weak references: call one for its object (None once
+        # the object is gone).
+        identity, weak, make_state = identity_map.entries, identity_map.weak, InstanceState
+        identity_map.adding()
         keys, start, stop = self.keys, self.start, self.stop
         persistent, overwrite = ObjectStatus.PERSISTENT, self.populate_existing
         objects: list[Any] = []
@@ -175,12 +180,18 @@ class EntityLoader:
             for row in rows:
                 key = (cls, (row[pk_index],))
                 obj = identity.get(key)
+                if obj is not None and weak:
+                    obj = obj()
                 if obj is None:
                     obj = new(cls)
                     d = obj.__dict__
                     d.update(zip(keys, row, strict=False))
-                    d[STATE_ATTR] = InstanceState(mapper, persistent, key, session)
-                    identity[key] = obj
+                    # new_state(), inline (see InstanceState)
+                    d[STATE_ATTR] = state = make_state(obj)
+                    state.mapper, state.status, state.key = mapper, persistent, key
+                    state.session, state.committed_state = session, NO_CHANGES
+                    state.expired = NOT_EXPIRED
+                    identity[key] = state if weak else obj
                 else:
                     refresh_into(obj, zip(keys, row, strict=False), overwrite)
                 append(obj)
@@ -192,12 +203,17 @@ class EntityLoader:
                 continue
             key = (cls, (value,))
             obj = identity.get(key)
+            if obj is not None and weak:
+                obj = obj()
             if obj is None:
                 obj = new(cls)
                 d = obj.__dict__
                 d.update(zip(keys, row[start:stop], strict=True))
-                d[STATE_ATTR] = InstanceState(mapper, persistent, key, session)
-                identity[key] = obj
+                d[STATE_ATTR] = state = make_state(obj)
+                state.mapper, state.status, state.key = mapper, persistent, key
+                state.session, state.committed_state = session, NO_CHANGES
+                state.expired = NOT_EXPIRED
+                identity[key] = state if weak else obj
             else:
                 refresh_into(obj, zip(keys, row[start:stop], strict=True), overwrite)
             append(obj)
@@ -207,14 +223,14 @@ class EntityLoader:
 def load_object(session: Session, mapper: Mapper, key: Any, values: Any, overwrite: bool) -> object:
     """The object of identity ``key``, from the identity map (``values`` refreshing it) or
     new with ``values`` (``(attribute, value)`` pairs): one row of a get() by primary key."""
-    identity = session.identity_map.objects
-    obj = identity.get(key)
+    identity_map = session.identity_map
+    obj = identity_map.get(key)
     if obj is None:
         obj = mapper.new_instance()
         d = obj.__dict__
         d.update(values)
-        d[STATE_ATTR] = InstanceState(mapper, ObjectStatus.PERSISTENT, key, session)
-        identity[key] = obj
+        d[STATE_ATTR] = new_state(obj, mapper, ObjectStatus.PERSISTENT, key, session)
+        identity_map.add(key, obj)
     else:
         refresh_into(obj, values, overwrite)
     return obj

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping.events import fire_load
-from corral.orm.mapping.instance_state import InstanceState
+from corral.orm.mapping.instance_state import new_state
 from corral.orm.mapping.with_polymorphic import OWNED
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
     discriminator = info.polymorphic_on
     position = keys.index(discriminator) + start if discriminator in keys else None
     identities = info.identities
-    identity = loader.session.identity_map.objects
+    identity_map = loader.session.identity_map
     session = loader.session
     cls = mapper.identity_class
     persistent, overwrite = ObjectStatus.PERSISTENT, loader.populate_existing
@@ -53,7 +53,7 @@ def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
         # A concrete class keys its own identities (its table numbers its own rows).
         key = (cls if target.identity_class is cls else target.identity_class, pk)
         values = list(zip(keys, row[start:stop], strict=True))
-        obj = identity.get(key)
+        obj = identity_map.get(key)
         if obj is None:
             obj = target.new_instance()
             d = obj.__dict__
@@ -61,8 +61,8 @@ def load_rows(loader: EntityLoader, rows: Sequence[Sequence[Any]]) -> list[Any]:
                 d.update(values)
             else:
                 d.update(_values_for(target, values, owned))
-            d[STATE_ATTR] = InstanceState(target, persistent, key, session)
-            identity[key] = obj
+            d[STATE_ATTR] = new_state(obj, target, persistent, key, session)
+            identity_map.add(key, obj)
             if target.dispatch.load:
                 fire_load(session, obj)
             if session.dispatch.loaded_as_persistent:

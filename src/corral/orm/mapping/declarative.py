@@ -24,7 +24,7 @@ from corral.orm.mapping.declare_hooks import install_declare_hooks
 from corral.orm.mapping.declared_attr import resolve_declared_attrs
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
 from corral.orm.mapping.inherit_sync import set_inherit_sync
-from corral.orm.mapping.instance_state import InstanceState
+from corral.orm.mapping.instance_state import new_state
 from corral.orm.mapping.instrumentation_hooks import after_mapped
 from corral.orm.mapping.late_attributes import DeclarativeAttributeIntercept
 from corral.orm.mapping.mapped_column import MappedColumn, mapped_column
@@ -154,7 +154,7 @@ class DeclarativeBase(metaclass=DeclarativeAttributeIntercept):
         if PENDING:
             configure_mappers()
         d = self.__dict__
-        d[STATE_ATTR] = InstanceState(mapper)  # transient: no history to record yet
+        d[STATE_ATTR] = new_state(self, mapper)  # transient: no history to record yet
         direct = mapper.direct_set_keys
         if mapper.constructor_events:  # init listeners may change kwargs (mapping/events.py)
             events.fire_init(mapper, self, kwargs)

@@ -1,12 +1,15 @@
 """The bookkeeping corral keeps for each mapped object, stored in the object's ``__dict__``.
 
-The state holds no reference back to its object, so loading an object creates
-no reference cycle: the session reaches objects through its identity map and
-collections, and each object reaches its state.
+The state is a weak reference to its object (``state()`` is the object, or None once it
+was freed) and holds it no other way, so loading an object creates no reference cycle:
+the session reaches objects through its identity map and collections, and each object
+reaches its state. The weak identity map (mapping/identity_map.py) holds states, so
+holding an object weakly costs no object besides the state it has anyway.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -27,26 +30,27 @@ NO_CHANGES: dict[str, Any] = {}
 NOT_EXPIRED: frozenset[str] = frozenset()
 
 
-class InstanceState:
-    """Status, identity, session and change history of one mapped object."""
+class InstanceState(weakref.ref[Any]):
+    """Status, identity, session and change history of one mapped object, and a weak
+    reference to it. Made by ``new_state`` (the loaders' per-row path sets the same
+    fields inline: a Python call per row would cost as much as the rest of the row)."""
 
     __slots__ = ("committed_state", "expired", "key", "mapper", "session", "status")
 
-    def __init__(
-        self,
-        mapper: Mapper,
-        status: ObjectStatus = ObjectStatus.TRANSIENT,
-        key: IdentityKey | None = None,
-        session: Session | None = None,
-    ) -> None:
-        self.mapper = mapper
-        self.status = status
-        self.key = key
-        self.session = session
-        #: Values as loaded from the database, for the attributes changed since.
-        self.committed_state: dict[str, Any] = NO_CHANGES
-        #: Attributes whose values were dropped and reload on next access.
-        self.expired: frozenset[str] = NOT_EXPIRED
+    mapper: Mapper
+    status: ObjectStatus
+    key: IdentityKey | None
+    session: Session | None
+    #: Values as loaded from the database, for the attributes changed since.
+    committed_state: dict[str, Any]
+    #: Attributes whose values were dropped and reload on next access.
+    expired: frozenset[str]
+
+    # A state is compared, hashed and shown as itself, not as its object (a weakref's way).
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+    __repr__ = object.__repr__
 
     def move(self, status: ObjectStatus) -> None:
         """Change status along a declared transition."""
@@ -172,6 +176,24 @@ class History:
         return f"History(added={added}, unchanged={unchanged}, deleted={deleted})"
 
 
+def new_state(
+    obj: object,
+    mapper: Mapper,
+    status: ObjectStatus = ObjectStatus.TRANSIENT,
+    key: IdentityKey | None = None,
+    session: Session | None = None,
+) -> InstanceState:
+    """The state of ``obj``, with no recorded change and nothing expired."""
+    state = InstanceState(obj)
+    state.mapper = mapper
+    state.status = status
+    state.key = key
+    state.session = session
+    state.committed_state = NO_CHANGES
+    state.expired = NOT_EXPIRED
+    return state
+
+
 def state_of(obj: object) -> InstanceState:
     """The state of a mapped object (created, transient, on first need)."""
     try:
@@ -185,6 +207,6 @@ def state_of(obj: object) -> InstanceState:
             f"{type(obj).__name__} is not a mapped class; map it by subclassing your "
             "DeclarativeBase with a __tablename__"
         )
-    new_state = InstanceState(mapper)
-    obj.__dict__[STATE_ATTR] = new_state
-    return new_state
+    state = new_state(obj, mapper)
+    obj.__dict__[STATE_ATTR] = state
+    return state

@@ -269,7 +269,7 @@ def _finish_inserts(
     cls = mapper.identity_class
     # Values the database decided (server defaults) reload when read; the same for every row.
     others = {k for k in server_generated if k not in pk_names}
-    identity, new, inserted = session.identity_map.objects, session._new, transaction.inserted
+    identity_map, new, inserted = session.identity_map, session._new, transaction.inserted
     # Those fetched with the row (INSERT ... RETURNING) are set, not expired.
     fetched = [k for k in others if rows and k in rows[0]]
     others -= set(fetched)
@@ -289,6 +289,6 @@ def _finish_inserts(
         state.commit_all()
         if others:
             state.expire(obj, others)
-        identity[key] = obj
+        identity_map.add(key, obj)
         new.pop(id(obj), None)
         inserted[id(obj)] = obj

@@ -1,15 +1,14 @@
 """Long sessions: ``Session(identity_map_warn=N)``, one warning when a session holds more
-than N objects, and ``Session(weak_identity_map=True)``, a map that lets go of objects.
+than N objects, and ``Session(weak_identity_map=False)``, a map that holds every object.
 
-A session keeps every object it loaded until it is closed (corral's identity
-map holds them strongly; see docs/sessions.md), so a long-lived session that
-reads in a loop grows without bound. With the option set, the session records
-where it was created and, the first time its identity map holds more than N
-objects after a query or a flush, warns with the count and that place
-(``LargeSessionWarning``). Without it, nothing is recorded or checked.
-
-With ``weak_identity_map=True`` the map holds unchanged persistent objects weakly
-(mapping/identity_map.py), so a read loop that drops its references stays bounded.
+The identity map is weak by default (mapping/identity_map.py): it holds unchanged
+persistent objects weakly, so a read loop that drops its references stays bounded, as
+in SQLAlchemy 2.0. ``weak_identity_map=False`` makes it a plain dict that keeps every
+object the session loaded until it is closed, so a long-lived session that reads in a
+loop grows without bound. With ``identity_map_warn`` set, the session records where it
+was created and, the first time its identity map holds more than N objects after a
+query or a flush, warns with the count and that place (``LargeSessionWarning``).
+Without it, nothing is recorded or checked.
 """
 
 from __future__ import annotations
@@ -43,23 +42,25 @@ class SizeWatch:
 
     def check(self, session: Session) -> None:
         """Warn the first time the session's identity map holds more than ``limit`` objects."""
+        if self.warned or len(session.identity_map.entries) <= self.limit:
+            return  # (the entries of a weak map overcount: dead ones wait for a sweep)
         count = len(session.identity_map)
-        if count <= self.limit or self.warned:
+        if count <= self.limit:
             return
         self.warned = True
         if session.identity_map.weak:
             why = (
-                "Its map is weak (weak_identity_map=True), so these objects are still "
+                "Its map is weak (the default), so these objects are still "
                 "referenced by your program or have changes not yet committed: drop the "
                 "references you no longer need, or commit more often"
             )
         else:
             why = (
-                "A session keeps every object it loaded until close(), expunge() or "
-                "expunge_all(), so a long session that keeps reading grows without bound: use "
-                "one session per unit of work, expunge_all() between batches, or "
-                "Session(weak_identity_map=True), which lets go of unchanged objects you no "
-                "longer reference"
+                "With weak_identity_map=False a session keeps every object it loaded until "
+                "close(), expunge() or expunge_all(), so a long session that keeps reading "
+                "grows without bound: use one session per unit of work, expunge_all() between "
+                "batches, or leave weak_identity_map at its default (True), which lets go of "
+                "unchanged objects you no longer reference"
             )
         warnings.warn(
             f"This Session holds {count} objects in its identity map, more than "
@@ -71,13 +72,15 @@ class SizeWatch:
         )
 
 
-def weak_map(flag: object) -> IdentityMap:
-    """The identity map of ``Session(weak_identity_map=flag)`` when ``flag`` is not False."""
-    if flag is not True:
+def strong_map(flag: object) -> IdentityMap:
+    """The identity map of ``Session(weak_identity_map=flag)`` when ``flag`` is not True."""
+    if flag is not False:
         raise exc.ArgumentError(
-            f"Session(weak_identity_map=...) must be True or False, got {flag!r}"
+            f"Session(weak_identity_map=...) must be True (the default: unchanged objects you "
+            f"no longer reference leave the session) or False (it keeps every object until "
+            f"close()), got {flag!r}"
         )
-    return IdentityMap(weak=True)
+    return IdentityMap()
 
 
 def watch_for(limit: int | None) -> SizeWatch | None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from corral import exc
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
-from corral.orm.mapping.instance_state import IdentityKey, InstanceState, state_of
+from corral.orm.mapping.instance_state import IdentityKey, InstanceState, new_state, state_of
 from corral.orm.mapping.mapper import Mapper
 
 if TYPE_CHECKING:
@@ -139,7 +139,9 @@ class _Merge:
         if session._transaction is None:
             session._autobegin()
         target = mapper.new_instance()
-        target.__dict__[STATE_ATTR] = InstanceState(mapper, ObjectStatus.PERSISTENT, key, session)
+        target.__dict__[STATE_ATTR] = new_state(
+            target, mapper, ObjectStatus.PERSISTENT, key, session
+        )
         session.identity_map.add(key, target)
         return target
 

@@ -119,10 +119,10 @@ def detach_all(session: Session) -> None:
     detached, transient = ObjectStatus.DETACHED, ObjectStatus.TRANSIENT
     dispatch = session.dispatch
     if dispatch.persistent_to_detached or dispatch.pending_to_transient:
-        leaving = [*session.identity_map.objects.values()], [*session._new.values()]
+        leaving = session.identity_map.values(), [*session._new.values()]
     else:
         leaving = None
-    for obj in session.identity_map.objects.values():
+    for obj in session.identity_map.values():
         state = obj.__dict__[STATE_ATTR]
         state.session = None
         if state.status is not transient:

@@ -24,7 +24,7 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import lazy
 from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.loading.loader_criteria import apply_criteria
-from corral.orm.mapping.identity_map import IdentityMap
+from corral.orm.mapping.identity_map import IdentityMap, WeakIdentityMap
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.session import (
     binding,
@@ -87,7 +87,7 @@ class Session:
         n_plus_one_threshold: int = 10,
         join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
         identity_map_warn: int | None = None,
-        weak_identity_map: bool = False,
+        weak_identity_map: bool = True,
         deadline: float | None = None,
         binds: Mapping[Any, Any] | None = None,
         twophase: bool = False,
@@ -117,10 +117,12 @@ class Session:
         self.expire_on_commit = expire_on_commit
         self.autobegin = autobegin
         self.info: dict[str, Any] = info if info is not None else {}
-        self.identity_map = (  # weak: unchanged objects nobody references leave the map
-            IdentityMap()
-            if weak_identity_map is False
-            else large_sessions.weak_map(weak_identity_map)
+        # Weak by default, as SQLAlchemy's: unchanged objects nobody references leave the
+        # map; weak_identity_map=False holds every object until close() or expunge().
+        self.identity_map: IdentityMap = (
+            WeakIdentityMap()
+            if weak_identity_map is True
+            else large_sessions.strong_map(weak_identity_map)
         )
         #: What this session cost (docs/statistics.md); ``deadline``: its time budget.
         self.stats = SessionStats(self.identity_map.__len__)
@@ -770,9 +772,14 @@ class Session:
             type(ident) is int or not isinstance(ident, tuple | list | Mapping)
         ):
             # The common case first: a scalar key already in the map, with nothing expired.
-            hit = self.identity_map.objects.get((entity, (ident,)))
-            if hit is not None and not hit.__dict__[STATE_ATTR].expired:
-                return cast(T, hit)
+            identity_map = self.identity_map
+            found = identity_map.entries.get((entity, (ident,)))
+            if found is not None:
+                if identity_map.weak:  # the object's state, a weak reference to it
+                    if not found.expired and (hit := found()) is not None:
+                        return cast(T, hit)
+                elif not found.__dict__[STATE_ATTR].expired:
+                    return cast(T, found)
         with self._guard:
             return querying.get(self, entity, ident, with_for_update, populate_existing)
 
