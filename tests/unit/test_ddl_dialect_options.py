@@ -366,15 +366,25 @@ def test_mysql_writes_column_comments_inline() -> None:
     )
 
 
+def test_sqlite_autoincrement_on_a_composite_key_writes_the_key_as_usual() -> None:
+    """sqlite_autoincrement=True has no single numbered column to apply to on a two-column
+    key (a history copy of a table, say): the key is written as a PRIMARY KEY clause."""
+    table = Table(
+        "things",
+        MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("version", Integer, primary_key=True, autoincrement=False),
+        sqlite_autoincrement=True,
+    )
+    assert sql(CreateTable(table), "sqlite") == (
+        "CREATE TABLE things (id INTEGER NOT NULL, version INTEGER NOT NULL, "
+        "PRIMARY KEY (id, version))"
+    )
+
+
 @pytest.mark.parametrize(
     ("build", "dialect", "message"),
     [
-        pytest.param(
-            _create(Column("other", Integer, primary_key=True), sqlite_autoincrement=True),
-            "sqlite",
-            "sqlite_autoincrement=True on table 'things' needs a single integer primary key",
-            id="sqlite_autoincrement-composite-key",
-        ),
         pytest.param(
             lambda: CreateTable(
                 Table(

@@ -49,7 +49,7 @@ def _add_constraint(table: Table, constraint: Constraint) -> None:
     for existing in table.constraints:
         if type(existing) is type(constraint) and _signature(existing) == _signature(constraint):
             return
-    table.constraints.append(constraint)
+    table.constraints.add(constraint)
 
 
 def _signature(constraint: Constraint) -> tuple[object, ...]:

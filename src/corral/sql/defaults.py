@@ -8,8 +8,10 @@ makes the database number the column (``GENERATED ... AS IDENTITY``).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from corral import exc
@@ -63,14 +65,45 @@ class ColumnDefault:
         return f"ColumnDefault({self.arg!r})"
 
 
+#: Where a default callable's ``context.connection`` comes from while a flush writes rows
+#: (set by the session around its flush; see ``connection_source``).
+_connection_source: ContextVar[Callable[[], Any] | None] = ContextVar(
+    "corral_default_connection", default=None
+)
+
+
+@contextlib.contextmanager
+def connection_source(source: Callable[[], Any]) -> Iterator[None]:
+    """Within the block, default callables reach ``source()`` as ``context.connection``."""
+    token = _connection_source.set(source)
+    try:
+        yield
+    finally:
+        _connection_source.reset(token)
+
+
 class DefaultContext:
     """What a column default callable taking one argument is given: the row being written
-    (``get_current_parameters()``, ``current_parameters``)."""
+    (``get_current_parameters()``, ``current_parameters``) and, in a session's flush, the
+    connection writing it (``connection``)."""
 
-    __slots__ = ("current_parameters",)
+    __slots__ = ("_source", "current_parameters")
 
     def __init__(self, parameters: Mapping[str, Any] | None) -> None:
         self.current_parameters: dict[str, Any] = dict(parameters or {})
+        self._source = _connection_source.get()
+
+    @property
+    def connection(self) -> Any:
+        """The connection the row is written on (in a session's flush)."""
+        if self._source is None:
+            raise exc.InvalidRequestError(
+                "A column default read context.connection, which corral gives only while a "
+                "Session flushes (not to defaults of Core statements, computed before they "
+                "execute, nor in an AsyncSession flush run on the event loop). Compute the "
+                "value first and pass it as a parameter"
+            )
+        return self._source()
 
     def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict[str, Any]:
         return self.current_parameters

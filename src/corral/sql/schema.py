@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.sql import schema_keywords as keywords
 from corral.sql.columns import NamedColumn
+from corral.sql.constraint_set import ConstraintSet
 from corral.sql.defaults import ColumnDefault, Identity, take_identity
 from corral.sql.dialect_options import flat as flat_dialect_options
 from corral.sql.elements import ColumnElement
@@ -15,6 +16,7 @@ from corral.sql.foreign_key_types import adopt_referred_types
 from corral.sql.from_clause import ColumnCollection, TableClause
 from corral.sql.reflect import reflect_metadata, reflect_table
 from corral.sql.schema_repr import column_repr, index_ddl, table_repr
+from corral.sql.table_alter import append_column, append_constraint, attach_column_flags
 from corral.sql.text import TextClause
 from corral.sql.type_api import TypeEngine, to_instance
 
@@ -146,7 +148,7 @@ class ForeignKey:
 
     def __init__(
         self,
-        column: str | Column,
+        column: str | ColumnElement[Any],
         *,
         ondelete: str | None = None,
         onupdate: str | None = None,
@@ -163,7 +165,13 @@ class ForeignKey:
         what = f"ForeignKey({column!r})" if isinstance(column, str) else "ForeignKey"
         keywords.refuse_link_to_name(link_to_name, what)
         keywords.refuse_constraint_comment(comment, what)
-        self._target = column
+        element = getattr(column, "__clause_element__", None)  # ``User.id``: its column
+        target = element() if element is not None else column
+        if not isinstance(target, str | Column):
+            raise exc.ArgumentError(
+                f"ForeignKey({column!r}) takes 'table.column' or a table's Column"
+            )
+        self._target: str | Column = target
         self.ondelete = ondelete
         self.onupdate = onupdate
         self.name = name
@@ -183,6 +191,12 @@ class ForeignKey:
         if isinstance(self._target, Column):
             return f"{getattr(self._target.table, 'name', '?')}.{self._target.name}"
         return self._target
+
+    def references(self, table: Any) -> bool:
+        """Whether this key refers to a column of ``table``."""
+        if isinstance(self._target, Column):
+            return self._target.table is table
+        return self._target.rpartition(".")[0] == getattr(table, "name", None)
 
     @property
     def column(self) -> Column:
@@ -259,6 +273,15 @@ class _ColumnsConstraint(Constraint):
     def _set_table(self, table: Table) -> None:
         super()._set_table(table)
         self.columns = [_resolve(table, ref) for ref in self._column_refs]
+
+    def __iter__(self) -> Iterator[Column]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def __contains__(self, column: object) -> bool:
+        return any(c is column for c in self.columns)
 
 
 ColumnRef = str | ColumnElement[Any]
@@ -473,7 +496,7 @@ class Table(TableClause):
                 )
         super().__init__(name, *columns)
         self.metadata = metadata
-        self.constraints: list[Constraint] = []
+        self.constraints = ConstraintSet()
         self.indexes: list[Index] = []
         pk_columns = [c for c in columns if c.primary_key]
         explicit_pk = [i for i in items if isinstance(i, PrimaryKeyConstraint)]
@@ -485,7 +508,7 @@ class Table(TableClause):
                 item._set_table(self)
                 self.indexes.append(item)
             elif isinstance(item, Constraint):
-                self.constraints.append(item)
+                self.constraints.add(item)
             else:
                 raise exc.ArgumentError(f"Table {name!r} does not understand the argument {item!r}")
         self.primary_key._set_table(self)
@@ -495,15 +518,7 @@ class Table(TableClause):
         for constraint in self.constraints:
             constraint._set_table(self)
         for col in columns:
-            for fk in col.foreign_keys:
-                if fk.constraint is None:
-                    self.constraints.append(ForeignKeyConstraint._from_foreign_key(fk, col, self))
-            if col.unique:
-                unique = UniqueConstraint(col)
-                unique._set_table(self)
-                self.constraints.append(unique)
-            if col.index:
-                Index(f"ix_{name}_{col.name}", col)  # attaches itself to this table
+            attach_column_flags(self, col)
         metadata.tables[name] = self
         if options.reflection is not None:
             try:
@@ -527,6 +542,14 @@ class Table(TableClause):
     @property
     def foreign_keys(self) -> list[ForeignKey]:
         return [fk for c in self.foreign_key_constraints for fk in c.elements]
+
+    def append_column(self, column: Column, replace_existing: bool = False) -> None:
+        """Add ``column`` as if given to ``Table()``; see table_alter.py."""
+        append_column(self, column, replace_existing)
+
+    def append_constraint(self, constraint: Constraint | Index) -> None:
+        """Add a constraint or an index; see table_alter.py."""
+        append_constraint(self, constraint)
 
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(f"Table {self.name!r} is not iterable; iterate table.c for its columns")

@@ -94,16 +94,13 @@ class SQLiteDDLCompiler(SQLiteStatementCompiler, DDLCompiler):
         return spec
 
     def primary_key_inline(self, table: Table) -> bool:
+        # sqlite_autoincrement=True applies to a key SQLite numbers (one integer column); on
+        # any other key it has nothing to apply to and the key is written as usual, as
+        # SQLAlchemy does (a table copied with to_metadata() may gain key columns).
         if not self.option(table, "autoincrement"):
             return False
         columns = table.primary_key.columns
-        if len(columns) != 1 or not columns[0].is_autoincrement:
-            raise exc.CompileError(
-                f"sqlite_autoincrement=True on table {table.name!r} needs a single integer "
-                "primary key column that the database numbers; this table's primary key is "
-                f"({', '.join(c.name for c in columns)})"
-            )
-        return True
+        return len(columns) == 1 and columns[0].is_autoincrement
 
     def not_null_suffix(self, column: Column) -> str:
         return self._conflict(None, column, "on_conflict_not_null")

@@ -173,7 +173,7 @@ def _target_statement(rel: Relationship, node: LoadNode, criteria: tuple[Any, ..
 def _by_key(rel: Relationship, parents: list[Any]) -> dict[tuple[Any, ...], list[Any]]:
     """Parents by the values of their key columns for ``rel``; a parent with a NULL key
     has nothing to load and gets its empty value now."""
-    local = rel.local_columns()
+    local = rel.local_columns
     by_key: dict[tuple[Any, ...], list[Any]] = {}
     for parent in parents:
         key = _key_of(parent, local)
@@ -250,7 +250,7 @@ def _subquery(
     by_key = _by_key(rel, _parents_to_load(rel, objects, populate_existing))
     if not by_key:
         return
-    local = rel.local_columns()
+    local = rel.local_columns
     inner = plan.statement.with_only_columns(*local).distinct()
     inner._with_options = ()
     if inner._limit is None and inner._offset is None:

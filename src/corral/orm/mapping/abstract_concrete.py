@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from corral import exc
-from corral.orm.mapping import properties
+from corral.orm.mapping import events, properties
 from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.concrete import (
     CONCRETE,
@@ -127,6 +127,7 @@ def map_abstract(cls: type) -> Mapper:
     for key, column in columns.items():
         if not strict or key in declared:
             setattr(cls, key, InstrumentedAttribute(cls, key, column))
+    events.mapper_constructed(mapper)  # the class is instrumented: listeners may extend it
     return mapper
 
 

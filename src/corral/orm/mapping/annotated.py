@@ -59,6 +59,7 @@ def merged(template: MappedColumn, own: MappedColumn | None) -> MappedColumn:
         {**template.options, **own.options},
     )
     result.deferred = own.deferred or template.deferred
+    result.active_history = own.active_history or template.active_history
     return result
 
 

@@ -30,6 +30,8 @@ class InstrumentedAttribute(ColumnElement[T]):
     key: str
     #: AttributeEvents listeners (attribute_events.py); this attribute's own once listened to.
     dispatch: Dispatch = NO_LISTENERS
+    #: Load the old value before replacing an unloaded one (``ColumnProperty.active_history``).
+    active_history = False
 
     def __init__(self, class_: type, key: str, column: Column) -> None:
         self.class_ = class_
@@ -68,6 +70,8 @@ class InstrumentedAttribute(ColumnElement[T]):
         state = d.get(STATE_ATTR)
         if state is None:
             state = state_of(instance)
+        if self.active_history and self.key not in d and state.status is ObjectStatus.PERSISTENT:
+            _load_missing(instance, self.key)  # the old value, for the attribute's history
         if self.has_listeners:
             value = fire_set(self, instance, value, d.get(self.key, NO_VALUE))
         if state.status in _TRACKED:

@@ -110,6 +110,8 @@ def column_property(
     ``expire_on_flush=False`` keeps the value loaded when a flush UPDATEs the row."""
     dataclass_options = take_dataclass_options(kwargs, with_default=True)
     unknown = sorted(set(kwargs) - _ACCEPTED)
+    if more and not unknown and isinstance(expression, Column) and not dataclass_options:
+        return _with_inherited(expression, more)
     if unknown or more:
         extra = ", ".join(unknown) or "more than one column"
         raise exc.ArgumentError(
@@ -146,6 +148,37 @@ def column_property(
             "query_expression() and load it with with_expression() when wanted"
         )
     return ColumnPropertyDeclaration(expression, dataclass_options, expire_on_flush)
+
+
+#: Columns given to ``column_property(own, *inherited)``: id -> (own, inherited columns),
+#: taken and checked when the class is mapped (``take_inherited_columns``).
+_INHERITED: dict[int, tuple[Column, tuple[Column, ...]]] = {}
+
+
+def _with_inherited(column: Column, more: tuple[Any, ...]) -> Column:
+    """``column_property(Column(...), Parent.id)``: a joined subclass's own column mapped
+    under the attribute of the inherited one, which corral does for a column of the
+    inherited attribute's name; the inherited columns are checked at mapping."""
+    inherited: list[Column] = []
+    for given in more:
+        element = getattr(given, "__clause_element__", None)
+        found = element() if element is not None else given
+        if not isinstance(found, Column):
+            raise exc.ArgumentError(
+                f"column_property(Column(...), {given!r}): the columns after the first must "
+                "be inherited mapped columns (Parent.id)"
+            )
+        inherited.append(found)
+    _INHERITED[id(column)] = (column, tuple(inherited))
+    return column
+
+
+def take_inherited_columns(column: Column) -> tuple[Column, ...]:
+    """The inherited columns ``column_property()`` mapped with ``column`` (usually none)."""
+    if not _INHERITED:
+        return ()
+    entry = _INHERITED.pop(id(column), None)
+    return entry[1] if entry is not None and entry[0] is column else ()
 
 
 def _deferred(column: Any, group: str | None, raiseload: bool) -> Any:

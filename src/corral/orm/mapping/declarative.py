@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
 from corral.orm.mapping import abstract_concrete, events, inheritance
+from corral.orm.mapping import mapper_args as mapper_arguments
 from corral.orm.mapping.annotated import merged, split_annotated
 from corral.orm.mapping.attribute_events import attribute_instrumented
 from corral.orm.mapping.attributes import InstrumentedAttribute
@@ -22,6 +23,7 @@ from corral.orm.mapping.dataclass_fields import refuse_outside_dataclass
 from corral.orm.mapping.declare_hooks import install_declare_hooks
 from corral.orm.mapping.declared_attr import resolve_declared_attrs
 from corral.orm.mapping.declared_column import copy_mixin_column, plain_column
+from corral.orm.mapping.inherit_sync import set_inherit_sync
 from corral.orm.mapping.instance_state import new_state
 from corral.orm.mapping.instrumentation_hooks import after_mapped
 from corral.orm.mapping.late_attributes import DeclarativeAttributeIntercept
@@ -216,7 +218,10 @@ def _single_table(cls: type) -> object:
 
 
 def _declared_columns(
-    cls: type, base_registry: registry, deferred: dict[str, tuple[str | None, bool]]
+    cls: type,
+    base_registry: registry,
+    deferred: dict[str, tuple[str | None, bool]],
+    active_history: set[str],
 ) -> dict[str, Column]:
     """Columns from the class's (and its mixins') annotations, ``mapped_column()``\\ s and
     plain ``Column``\\ s; an annotation that maps nothing is refused."""
@@ -281,6 +286,8 @@ def _declared_columns(
             columns[name] = declared.make_column(name, type_, nullable)
             if declared.deferred is not None:
                 deferred[name] = declared.deferred
+            if declared.active_history:
+                active_history.add(name)
     return _class_first(columns, sources)
 
 
@@ -386,6 +393,8 @@ MAPPER_ARGS = (
     "batch",
     "check_read_values",
     "eager_defaults",
+    "inherits",
+    "properties",
     "version_id_col",
     "version_id_generator",
     *inheritance.INHERITANCE_ARGS,
@@ -434,10 +443,11 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
     deferred: dict[str, tuple[str | None, bool]] = {}
+    active_history: set[str] = set()  # mapped_column(active_history=True) attributes
     own: dict[str, Column] = {}
     if parent is not None and not explicit and not cls.__dict__.get("__tablename__"):
         # Single-table inheritance: the subclass's columns go into its parent's table.
-        own = _declared_columns(cls, base_registry, deferred)
+        own = _declared_columns(cls, base_registry, deferred, active_history)
         table = parent.local_table
         inheritance.add_to_table(table, own, cls.__name__)
         columns = {**parent.columns_by_key, **own}
@@ -452,18 +462,21 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
                 f"{cls.__name__} needs __tablename__ (or __table__) to be mapped; mark "
                 "base or mixin classes with __abstract__ = True"
             )
-        columns = _declared_columns(cls, base_registry, deferred)
+        columns = _declared_columns(cls, base_registry, deferred, active_history)
         extra, options = _table_args(cls)
         for item in extra:
             if isinstance(item, Column):  # a column given in __table_args__ is mapped too
                 columns[item.key or item.name] = item
         extra = [item for item in extra if not isinstance(item, Column)]
         table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
+    mapper_args = dict(getattr(cls, "__mapper_args__", {}))
+    mapper_arguments.check_inherits(cls, mapper_args, parent)
+    mapper_arguments.apply_properties(cls, mapper_args, columns, parent)
+    mapper_arguments.check_inherited_columns(cls, columns, parent)
     if parent is not None and table is not parent.local_table:  # joined-table inheritance
         own = columns
         if not inheritance.is_concrete(cls):  # a concrete class maps its own table alone
             columns = inheritance.joined_columns(parent, table, own)
-    mapper_args = dict(getattr(cls, "__mapper_args__", {}))
     inherited = inheritance.take_mapper_args(cls, mapper_args)
     version = mapper_args.pop("version_id_col", None)
     version_column = _find_version_column(cls, version, columns)
@@ -493,14 +506,20 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     mapper.batch = batch
     if parent is not None or inherited or getattr(cls, "__corral_concrete_base__", False):
         inheritance.set_up(mapper, parent, table, own, inherited)
+        set_inherit_sync(mapper, mapper.table)
     cls.__table__ = mapper.table if parent is not None else table
     cls.__mapper__ = mapper
     if mapper.inheritance is not None:
         refresh_polymorphic(mapper)
     base_registry.mappers[cls] = mapper
     for key, column in columns.items():
-        setattr(cls, key, InstrumentedAttribute(cls, key, column))
-        attribute_instrumented(cls, key, cls.__dict__[key])  # InstrumentationEvents
+        attribute: InstrumentedAttribute[Any] = InstrumentedAttribute(cls, key, column)
+        parent_attribute = parent.class_.__dict__.get(key) if parent is not None else None
+        attribute.active_history = key in active_history or bool(
+            getattr(parent_attribute, "active_history", False)
+        )
+        setattr(cls, key, attribute)
+        attribute_instrumented(cls, key, attribute)  # InstrumentationEvents
     for key, column in inheritance.own_expressions(mapper, own).items():
         setattr(cls, key, InstrumentedAttribute(cls, key, column))
         attribute_instrumented(cls, key, cls.__dict__[key])
@@ -516,6 +535,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
             value.key = key
             value.annotation = annotations.get(key)
             mapper.add_relationship(value, configured=False)
+    events.mapper_constructed(mapper)  # the class is instrumented: listeners may extend it
     install_validators(cls, mapper)
     after_mapped(cls, mapper)
     try_configure()

@@ -11,6 +11,7 @@ from corral.engine.reflection import Inspector
 from corral.orm.base import ObjectStatus
 from corral.orm.mapping.instance_state import History, InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
+from corral.sql.from_clause import FromClause
 
 
 class AttributeState:
@@ -139,6 +140,13 @@ class InstanceInspection:
         return self._state.modified
 
     @property
+    def dict(self) -> dict[str, Any]:
+        """The object's ``__dict__``: the attribute values it holds (an unloaded or expired
+        attribute is absent)."""
+        found: dict[str, Any] = self.object.__dict__
+        return found
+
+    @property
     def attrs(self) -> _Attributes:
         return _Attributes(self.object, self._state)
 
@@ -151,7 +159,7 @@ def _inspect_mapped(subject: Any) -> Any:
         if not isinstance(mapper, Mapper):
             raise exc.UnmappedClassError(f"{subject.__name__} is not a mapped class")
         return mapper
-    if isinstance(subject, Mapper):
+    if isinstance(subject, Mapper | FromClause):  # a table or other FROM inspects as itself
         return subject
     return InstanceInspection(subject, state_of(subject))
 
@@ -162,6 +170,10 @@ def inspect(subject: Engine | Connection, raiseerr: bool = True) -> Inspector: .
 
 @overload
 def inspect(subject: type, raiseerr: bool = True) -> Mapper: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def inspect(subject: FromClause, raiseerr: bool = True) -> FromClause: ...  # type: ignore[overload-overlap]
 
 
 @overload
@@ -185,4 +197,4 @@ def inspect(subject: Any, raiseerr: bool = True) -> Any:
 
 
 #: What ``inspect()`` does not take for a mapped object.
-_NOT_INSTANCES = (type, Mapper, Engine, Connection)
+_NOT_INSTANCES = (type, Mapper, Engine, Connection, FromClause)

@@ -15,7 +15,6 @@ from corral.util.arguments import refuse_unknown
 #: SQLAlchemy's mapped_column() keywords corral does not implement, with what to do instead.
 UNSUPPORTED_MAPPED_COLUMN_OPTIONS: dict[str, str] = {
     "type_": "give the type as a positional argument: mapped_column(String(50))",
-    "active_history": "corral does not implement it yet; remove it",
     "use_existing_column": "corral has no single-table inheritance; remove it",
     "sort_order": "columns follow the order of the class body (mixins first); remove it",
     "key": "the attribute name is the key; remove it",
@@ -26,6 +25,7 @@ class MappedColumn:
     """What ``mapped_column()`` returns: Column arguments waiting for the class to be mapped."""
 
     __slots__ = (
+        "active_history",
         "column",
         "dataclass_options",
         "deferred",
@@ -58,6 +58,8 @@ class MappedColumn:
         self.stand_in: Column | None = None
         #: ``init=``, ``default_factory=``... for ``MappedAsDataclass`` (see dataclass_fields).
         self.dataclass_options: dict[str, Any] = {}
+        #: Setting the attribute loads an unloaded old value first (its history keeps it).
+        self.active_history = False
 
     def make_column(
         self, attribute: str, type_: TypeEngine, nullable_from_annotation: bool | None
@@ -158,6 +160,7 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
     deferred_flag = bool(kwargs.pop("deferred", False))
     group: str | None = kwargs.pop("deferred_group", None)
     raiseload = bool(kwargs.pop("deferred_raiseload", False))
+    active_history = bool(kwargs.pop("active_history", False))
     known = COLUMN_OPTIONS | {"name", "deferred", "deferred_group", "deferred_raiseload"}
     # SQLAlchemy keywords corral lacks are refused with advice; anything else not a Column
     # option must be a dialect option (checked now, raising otherwise).
@@ -170,6 +173,7 @@ def mapped_column(*args: Any, **kwargs: Any) -> Any:
     )
     declared = MappedColumn(name, type_, foreign_keys, kwargs)
     declared.dataclass_options = dataclass_options
+    declared.active_history = active_history
     if deferred_flag or group is not None or raiseload:
         declared.deferred = (group, raiseload)
     return declared

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from corral import exc
 from corral.orm.mapping import events
 from corral.orm.mapping.attribute_events import attribute_instrumented
+from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.instance_state import IdentityKey
 from corral.orm.mapping.properties import PENDING, MapperProperty
 from corral.sql.from_clause import ColumnCollection
@@ -24,6 +25,9 @@ class Mapper:
     #: Whether the constructor has listeners to run: ``init``, or an attribute's (it then
     #: sets every value through the attribute). One check for the default constructor.
     constructor_events = False
+    #: A joined subclass's own table's view: (parent attribute, own attribute) pairs the
+    #: flush copies before writing its row (mapping/inherit_sync.py).
+    inherit_sync: tuple[tuple[str, str], ...] = ()
     #: What ``select(cls)`` reads when its queries load subclasses in the same SELECT
     #: (``with_polymorphic`` in ``__mapper_args__``, ``polymorphic_load="inline"``), and
     #: the column attributes loaded from it; None / empty otherwise.
@@ -58,11 +62,10 @@ class Mapper:
             )
         key_of = {id(col): key for key, col in columns.items()}
         self.primary_key_attrs: tuple[str, ...] = tuple(key_of[id(c)] for c in self.primary_key)
-        self.version_id_col = version_id_col
-        self.version_id_key = key_of[id(version_id_col)] if version_id_col is not None else None
-        if version_id_col is not None and version_id_generator is None:
-            version_id_generator = _next_version
         self.version_id_generator = version_id_generator
+        self._version_id_col: Column | None = None
+        self.version_id_key: str | None = None
+        self.version_id_col = version_id_col
         #: UPDATEs also check that each changed column still holds the value read.
         self.check_read_values = check_read_values
         #: False: each object's before_insert/update/delete fires right before its SQL.
@@ -108,10 +111,30 @@ class Mapper:
         self.direct_set_keys: frozenset[str] = self.column_key_set
         #: Listeners of MapperEvents and InstanceEvents for this class (mapping/events.py).
         self.dispatch = events.mapper_dispatch(self)
-        events.mapper_constructed(self)
+        self._column_properties: dict[str, ColumnProperty] = {}
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"
+
+    @property
+    def version_id_col(self) -> Column | None:
+        """The column whose value UPDATEs and DELETEs check (None: no version counter)."""
+        return self._version_id_col
+
+    @version_id_col.setter
+    def version_id_col(self, column: Column | None) -> None:
+        key = None
+        if column is not None:
+            key = next((k for k, c in self.columns_by_key.items() if c is column), None)
+            if key is None:
+                raise exc.MappingError(
+                    f"{self.class_.__name__}: version_id_col {column!r} is not one of its "
+                    "mapped columns; map it first (mapper.add_property(key, column))"
+                )
+            if self.version_id_generator is None:
+                self.version_id_generator = _next_version
+        self._version_id_col = column
+        self.version_id_key = key
 
     @property
     def columns(self) -> ColumnCollection:
@@ -139,10 +162,26 @@ class Mapper:
 
     @property
     def column_attrs(self) -> ReadOnlyProperties:
-        """A ``ColumnProperty`` per mapped column, by attribute name."""
-        return ReadOnlyProperties(
-            {key: ColumnProperty(self, key, col) for key, col in self.columns_by_key.items()}
-        )
+        """A ``ColumnProperty`` per mapped column, by attribute name (the same object each
+        time, so a flag set on one, such as ``active_history``, stays)."""
+        found = self._column_properties
+        for key, col in self.columns_by_key.items():
+            prop = found.get(key)
+            if prop is None or prop.parent is not self or prop.expression is not col:
+                found[key] = ColumnProperty(self, key, col, self._columns_of(key, col))
+        return ReadOnlyProperties({key: found[key] for key in self.columns_by_key})
+
+    def _columns_of(self, key: str, column: Column) -> list[Column]:
+        """Every column attribute ``key`` maps: a joined subclass's own table's column of an
+        inherited attribute first, then the inherited one (as SQLAlchemy lists them)."""
+        found: list[Column] = []
+        for view in reversed(self.flush_views):
+            mapped = view.columns_by_key.get(key)
+            if mapped is not None and all(mapped is not c for c in found):
+                found.append(mapped)
+        if all(column is not c for c in found):
+            found.append(column)
+        return found
 
     @property
     def attrs(self) -> ReadOnlyProperties:
@@ -193,6 +232,54 @@ class Mapper:
             or self._default_exprs()
             or (self.inheritance is not None and self.inheritance.needs_plan)
         )
+
+    def add_property(self, key: str, prop: Any) -> None:
+        """Map one more attribute on the already-mapped class: a ``Column`` of its table (or
+        a ``ColumnProperty`` of one), or a relationship (configured on next use)."""
+        if isinstance(prop, MapperProperty):
+            prop.key = key
+            prop.annotation = None
+            self.add_relationship(prop, configured=False)
+            return
+        column = prop.columns[0] if isinstance(prop, ColumnProperty) else prop
+        column = getattr(column, "__clause_element__", lambda: column)()
+        if not isinstance(column, Column) or column.table is not self.local_table:
+            raise exc.ArgumentError(
+                f"{self.class_.__name__}: add_property({key!r}, {prop!r}) takes a Column of "
+                f"table {self.local_table.name!r} or a relationship()"
+            )
+        if key in self.relationships:
+            raise exc.ArgumentError(
+                f"{self.class_.__name__}.{key} is a relationship; map the column under another name"
+            )
+        mappers = [self]
+        if self.inheritance is not None:
+            mappers += self.inheritance.inheriting_descendants()
+        for mapper in mappers:
+            mapper._take_column(key, column)
+
+    def _take_column(self, key: str, column: Column) -> None:
+        """Map ``column`` as ``key``: every per-mapper list of columns is made again, and
+        the statement built for ``get()`` is dropped so the next one selects it."""
+        self.columns_by_key[key] = column
+        self.column_keys = tuple(self.columns_by_key)
+        self.column_key_set = frozenset(self.column_keys)
+        self.loaded_keys = tuple(k for k in self.column_keys if k not in self.deferred)
+        self.loaded_key_set = frozenset(self.loaded_keys)
+        self.expire_keys = (*self.column_keys, *self.relationships, *self.query_expressions)
+        self.direct_set_keys = self.direct_set_keys | {key}
+        key_of = {id(col): k for k, col in self.columns_by_key.items()}
+        self.primary_key_attrs = tuple(key_of[id(c)] for c in self.primary_key)
+        self.get_statement = None
+        self.get_key_positions = ()
+        self._column_properties.pop(key, None)
+        for view in self.flush_views:
+            if view is not self and view.table is column.table:
+                view.columns_by_key[key] = column
+                view.column_keys = tuple(view.columns_by_key)
+        attribute: InstrumentedAttribute[Any] = InstrumentedAttribute(self.class_, key, column)
+        setattr(self.class_, key, attribute)
+        attribute_instrumented(self.class_, key, attribute)
 
     def add_query_expression(self, key: str, default_expr: Any) -> None:
         """Map a ``query_expression()`` attribute (loaded by ``with_expression()``)."""
@@ -253,9 +340,9 @@ class Mapper:
 
     def get_property_by_column(self, column: Any) -> ColumnProperty:
         """The column attribute mapping ``column``; UnmappedColumnError when none does."""
-        for key, mapped in self.columns_by_key.items():
-            if mapped is column:
-                return ColumnProperty(self, key, mapped)
+        for prop in self.column_attrs.values():
+            if any(mapped is column for mapped in prop.columns):
+                return cast(ColumnProperty, prop)
         table = getattr(column, "table", None)
         where = f"{table.name}.{column.name}" if isinstance(table, Table) else column.name
         raise exc.UnmappedColumnError(
@@ -283,15 +370,27 @@ class Mapper:
 class ColumnProperty:
     """``inspect(User).attrs.name``: a mapped column attribute, as the mapper describes it."""
 
-    def __init__(self, parent: Mapper, key: str, column: Column) -> None:
+    def __init__(
+        self, parent: Mapper, key: str, column: Column, columns: list[Column] | None = None
+    ) -> None:
         self.parent = parent
         self.key = key
-        self.columns = [column]
+        self.columns = columns or [column]
         self.expression = column
 
     @property
     def class_attribute(self) -> Any:
         return getattr(self.parent.class_, self.key)
+
+    @property
+    def active_history(self) -> bool:
+        """Whether setting the attribute on an object that has not loaded it loads the
+        old value first, so the attribute's history has it (``get_history()``)."""
+        return bool(getattr(self.class_attribute, "active_history", False))
+
+    @active_history.setter
+    def active_history(self, value: bool) -> None:
+        self.class_attribute.active_history = bool(value)
 
     def __repr__(self) -> str:  # as SQLAlchemy's
         return f"<ColumnProperty at {id(self):#x}; {self.key}>"

@@ -87,6 +87,8 @@ class RelationshipAttribute(Generic[T]):
                 fire_collection(self.dispatch, self, "bulk_replace", instance, value)
             set_collection(instance, rel, value)
         else:
+            if rel.active_history and self.key not in instance.__dict__:
+                _load_old_value(self, instance)
             if self.dispatch.set or self.dispatch.modified:
                 old = instance.__dict__.get(self.key, NO_VALUE)
                 value = fire_set(self, instance, value, old)
@@ -151,6 +153,16 @@ class KeyedRelationshipAttribute(RelationshipAttribute[T]):
         from corral.orm.relationships.keyed_collections import members_of
 
         super().__set__(instance, members_of(self.rel, value))
+
+
+def _load_old_value(attribute: RelationshipAttribute[Any], instance: object) -> None:
+    """``active_history``: load the related object about to be replaced (a persistent
+    object's only; a new one has none)."""
+    from corral.orm.base import ObjectStatus
+    from corral.orm.mapping.instance_state import state_of
+
+    if state_of(instance).status is ObjectStatus.PERSISTENT:
+        RelationshipAttribute.__get__(attribute, instance, type(instance))
 
 
 def _fill_write_only(owner: Any, rel: Relationship, value: Any) -> None:

@@ -19,7 +19,6 @@ UNSUPPORTED_RELATIONSHIP_OPTIONS: dict[str, str] = {
     "one level; load deeper levels with selectinload() options",
     "passive_updates": "corral does not cascade primary key changes to children; rely on the "
     "database's ON UPDATE CASCADE and remove it",
-    "active_history": _NOT_YET,
     "distinct_target_key": _NOT_YET,
     "load_on_pending": _NOT_YET,
     "enable_typechecks": _NOT_YET,

@@ -124,6 +124,7 @@ class Relationship(MapperProperty):
         collection_class: type | None = None,
         viewonly: bool = False,
         innerjoin: bool = False,
+        active_history: bool = False,
     ) -> None:
         if back_populates is not None and backref is not None:
             raise exc.ArgumentError(
@@ -167,6 +168,9 @@ class Relationship(MapperProperty):
         self.dict_factory = dict_factory(collection_class)
         self.viewonly = viewonly
         self.innerjoin = innerjoin
+        #: Replacing an unloaded related object loads it first, so the attribute's history
+        #: has it (a collection's old members are always loaded when it is replaced).
+        self.active_history = active_history
         # Set when the owning class is mapped:
         self.key = ""
         self.parent: Mapper = None  # type: ignore[assignment]
@@ -494,8 +498,10 @@ class Relationship(MapperProperty):
             return any(column is fk for _, fk in self.synchronize_pairs)
         return any(column is src for src, _ in self.synchronize_pairs)
 
+    @property
     def local_columns(self) -> list[Column]:
-        """The parent's columns whose values identify its related rows."""
+        """The parent's columns whose values identify its related rows (as SQLAlchemy's
+        ``RelationshipProperty.local_columns``)."""
         if self.custom_join is not None:
             return list(self.custom_join.local_columns)
         if self.direction is Direction.MANYTOMANY:
@@ -505,7 +511,7 @@ class Relationship(MapperProperty):
         return [src for src, _ in self.synchronize_pairs]
 
     def remote_columns(self) -> list[Column]:
-        """The columns on the other side matched against ``local_columns()``."""
+        """The columns on the other side matched against ``local_columns``."""
         if self.custom_join is not None:
             raise exc.InvalidRequestError(
                 f"{self.describe()} joins by {self.custom_join.describe()}, not by "

@@ -137,7 +137,7 @@ def _column_value(obj: Any, column: Any) -> Any:
 
 def _local_values(obj: Any, rel: Relationship) -> dict[str, Any] | None:
     params = {}
-    for i, column in enumerate(rel.local_columns()):
+    for i, column in enumerate(rel.local_columns):
         value = _column_value(obj, column)
         if value is None:
             return None

@@ -28,6 +28,7 @@ from corral.orm.unit_of_work import dependencies, relational_flush
 from corral.orm.unit_of_work.dependencies import FlushWork
 from corral.orm.unit_of_work.execute import execute_plan
 from corral.orm.unit_of_work.plan import FlushPlan, Step, StepKind, plan_flush
+from corral.sql.defaults import connection_source
 from corral.util.gc_pause import PAUSE_AT, collector_pause
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def flush_pending(session: Session, objects: Iterable[object] | None = None) -> 
     # without the pause the cyclic collector would rescan them again and again.
     pause = collector_pause if len(new) + len(dirty) >= PAUSE_AT else contextlib.nullcontext()
     try:
-        with pause:
+        with pause, connection_source(session.connection):
             _flush(session, new, dirty, deleted)
     finally:
         session._flushing = False

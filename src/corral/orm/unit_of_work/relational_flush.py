@@ -20,6 +20,7 @@ from typing import Any
 
 from corral.orm.base import NO_VALUE
 from corral.orm.mapping import inheritance
+from corral.orm.mapping.inherit_sync import copy_inherited_values
 from corral.orm.mapping.inheritance import view_for
 from corral.orm.mapping.instance_state import state_of
 from corral.orm.mapping.mapper import Mapper
@@ -144,6 +145,8 @@ def _table_inserts(
     for wave in dependencies.depth_order(objects, name):
         dependencies.sync_foreign_keys(work, name, wave, only={id(o) for o in wave})
         for view, run in _by_view(wave, name):
+            if view.inherit_sync:
+                copy_inherited_values(view, run)
             for step in _insert_steps(view, run):
                 yield from _run(connection, step, executed)
                 _assign_keys(step, assigned)
