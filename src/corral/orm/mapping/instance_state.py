@@ -52,6 +52,17 @@ class InstanceState(weakref.ref[Any]):
     __hash__ = object.__hash__
     __repr__ = object.__repr__
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its object (``pickle.dumps(obj)``): the object comes back detached
+        (or transient, if it had no identity), with its loaded values and change history,
+        and belongs to no session until it is added or merged into one."""
+        obj = self()
+        if obj is None:
+            raise exc.InvalidRequestError(
+                "this instance state's object was freed; pickle the object, not its state"
+            )
+        return (_unpickled_state, (obj, self.key, dict(self.committed_state), self.expired))
+
     def move(self, status: ObjectStatus) -> None:
         """Change status along a declared transition."""
         if status is not self.status and status not in TRANSITIONS[self.status]:
@@ -191,6 +202,18 @@ def new_state(
     state.session = session
     state.committed_state = NO_CHANGES
     state.expired = NOT_EXPIRED
+    return state
+
+
+def _unpickled_state(
+    obj: object, key: IdentityKey | None, committed: dict[str, Any], expired: frozenset[str]
+) -> InstanceState:
+    """The state of an unpickled object: detached if it had an identity, else transient."""
+    mapper = getattr(type(obj), "__mapper__")
+    status = ObjectStatus.TRANSIENT if key is None else ObjectStatus.DETACHED
+    state = new_state(obj, mapper, status, key)
+    state.committed_state = committed or NO_CHANGES
+    state.expired = expired
     return state
 
 
