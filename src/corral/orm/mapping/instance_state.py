@@ -206,10 +206,10 @@ def new_state(
 
 
 def _unpickled_state(
-    obj: object, key: IdentityKey | None, committed: dict[str, Any], expired: frozenset[str]
+    obj: Any, key: IdentityKey | None, committed: dict[str, Any], expired: frozenset[str]
 ) -> InstanceState:
     """The state of an unpickled object: detached if it had an identity, else transient."""
-    mapper = getattr(type(obj), "__mapper__")
+    mapper = type(obj).__mapper__
     status = ObjectStatus.TRANSIENT if key is None else ObjectStatus.DETACHED
     state = new_state(obj, mapper, status, key)
     state.committed_state = committed or NO_CHANGES
