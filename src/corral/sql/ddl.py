@@ -178,7 +178,7 @@ def _chosen(metadata: MetaData, tables: Sequence[Table] | None) -> list[Table]:
     if tables is None:
         return list(metadata.tables.values())
     for table in tables:
-        if metadata.tables.get(table.name) is not table:
+        if metadata.tables.get(table.fullname) is not table:
             raise exc.ArgumentError(
                 f"tables= holds {table!r}, which is not a table of this MetaData; pass "
                 "tables of the MetaData whose create_all/drop_all you call"
