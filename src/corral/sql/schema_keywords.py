@@ -135,7 +135,7 @@ def reuses_existing(name: str, items: tuple[Any, ...], kwargs: dict[str, Any]) -
         )
     if keep:
         return True
-    others = set(kwargs) - {"extend_existing", "must_exist"}
+    others = set(kwargs) - {"extend_existing", "must_exist", "schema"}
     if not items and kwargs.get("autoload_with") is not None and others <= REFLECTION_KEYWORDS:
         return True  # the existing table; with extend_existing, reflected again into it
     if extend and (items or others):
