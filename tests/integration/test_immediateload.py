@@ -34,8 +34,8 @@ def test_immediateload_chain_runs_one_select_per_parent_with_the_query(shop: Eng
     with rel_session(shop) as session:
         option = immediateload(Customer.orders).immediateload(Order.lines)
         with recorded_sql() as sql:
-            customers = session.scalars(select(Customer).order_by(Customer.id).options(option))
-            customers = customers.all()
+            statement = select(Customer).order_by(Customer.id).options(option)
+            customers = list(session.scalars(statement))
         selects = dml(sql)
         assert len(selects) == 1 + 4 + 6
         assert sum("WHERE orders.customer_id = " in s for s in selects) == 4
