@@ -114,4 +114,6 @@ EXAMPLES: tuple[Example, ...] = (
     Example("sharding/separate_databases.py"),
     Example("sharding/separate_tables.py"),
     Example("sharding/separate_schema_translates.py"),
+    # The same over AsyncSession, with immediateload() of the reports.
+    Example("sharding/asyncio.py"),
 )
