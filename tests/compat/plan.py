@@ -143,4 +143,6 @@ EXAMPLES: tuple[Example, ...] = (
         "asyncio/greenlet_orm.py",
         postgresql_url="postgresql+asyncpg://scott:tiger@localhost/test",
     ),
+    # The same over AsyncSession, with immediateload() of the reports.
+    Example("sharding/asyncio.py"),
 )

@@ -348,7 +348,8 @@ def test_a_view_reflects_with_a_primary_key_given(engine: Engine) -> None:
 
 def test_tables_of_another_schema(engine: Engine, backend: str) -> None:
     """schema= reads another schema's tables; reflecting a table whose foreign key refers
-    into another schema raises naming it, and include_columns leaves that key out."""
+    into another schema reads the referred table into 'schema.name', and include_columns
+    leaves that key out."""
     with engine.connect() as connection:
         own = inspect(connection).default_schema_name
         other = f"{own}_other" if backend == "mysql" else "other"
@@ -378,8 +379,10 @@ def test_tables_of_another_schema(engine: Engine, backend: str) -> None:
                 )
                 (fk,) = inspect(connection).get_foreign_keys("children")
                 assert (fk["referred_schema"], fk["referred_table"]) == (other, "parents")
-                with pytest.raises(exc.NoSuchTableError, match=f"refers to {other}.parents"):
-                    Table("children", MetaData(), autoload_with=connection)
+                metadata = MetaData()
+                reflected = Table("children", metadata, autoload_with=connection)
+                assert sorted(metadata.tables) == ["children", f"{other}.parents"]
+                assert [fk.target for fk in reflected.foreign_keys] == [f"{other}.parents.id"]
                 children = Table(
                     "children", MetaData(), autoload_with=connection, include_columns=["id"]
                 )

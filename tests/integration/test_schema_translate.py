@@ -93,7 +93,7 @@ def schemas(
         yield engine, names
     finally:
         engine.dispose()
-        for name in names:
+        for name in reversed(names):  # a table of the second may refer to one of the first
             _admin(engine, f"DROP {kind} IF EXISTS {name}{drop}")
         engine.dispose()
 

@@ -80,7 +80,7 @@ REFUSED: dict[str, tuple[Callable[[], object], str]] = {
         lambda: Table("t", MetaData(), autoload_with=object(), autoload_replace=False),
         r"autoload_replace=False is not supported",
     ),
-    "table-schema": (lambda: _table(schema="other"), r"schema='other' is not supported yet"),
+    "table-schema": (lambda: _table(schema=5), r"schema= takes a schema name \(a string\), got 5"),
     "table-quote_schema": (lambda: _table(quote_schema=True), r"quote_schema="),
     "table-quote": (lambda: _table(quote=True), r"quote= is not supported"),
     "table-listeners": (
@@ -191,7 +191,7 @@ REFUSED: dict[str, tuple[Callable[[], object], str]] = {
         r"initially= takes 'DEFERRED' or 'IMMEDIATE'",
     ),
     "foreign_key-match": (lambda: ForeignKey("b.id", match="some"), r"match= takes 'FULL'"),
-    "metadata-schema": (lambda: MetaData(schema="x"), r"MetaData\(\): schema='x' is not supported"),
+    "metadata-schema": (lambda: MetaData(schema=""), r"MetaData\(\): schema= takes a schema name"),
     "metadata-naming_convention": (
         lambda: MetaData(naming_convention={"ix": "ix_%(column_0_label)s"}),
         r"naming_convention=\.\.\.\) is not supported yet; give constraints and indexes",

@@ -117,6 +117,18 @@ class DefaultDialect(SQLDialect):
                 ) from error
         return self._dbapi
 
+    def has_table(
+        self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
+    ) -> bool:
+        """Whether ``table_name`` exists in ``schema`` (None: the connection's default), as
+        SQLAlchemy's ``dialect.has_table()``; ``inspect(engine).has_table()`` asks the same."""
+        if kw:
+            raise exc.ArgumentError(
+                f"dialect.has_table() takes connection, table_name and schema=; got "
+                f"{', '.join(sorted(kw))}"
+            )
+        return bool(self.reflection.has_table(connection, table_name, schema))
+
     def create_connect_args(self, url: URL) -> dict[str, Any]:
         """Keyword arguments for the driver's ``connect()`` from ``url``."""
         raise NotImplementedError

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from corral import exc
 from corral.engine.reflected import ReflectedColumn
 from corral.sql.schema import (
     CheckConstraint,
@@ -24,6 +23,7 @@ from corral.sql.schema import (
     Table,
     UniqueConstraint,
 )
+from corral.sql.schema_names import table_key
 from corral.sql.text import text
 
 if TYPE_CHECKING:
@@ -96,20 +96,20 @@ def fill_table(
         if not all(c in present for c in columns):
             continue
         referred = fk["referred_table"]
-        if fk["referred_schema"] not in (None, schema):
-            raise exc.NoSuchTableError(
-                f"Table {name!r}: its foreign key {fk['name'] or columns!r} refers to "
-                f"{fk['referred_schema']}.{referred}, in another schema, which corral's "
-                "Tables cannot name yet; leave its columns out with include_columns=[...]"
-            )
-        if resolve_fks and referred not in metadata.tables:
-            Table(referred, metadata, autoload_with=inspector.bind)
+        # A table in the same schema as this one is named as this one is (the schema as
+        # the Table gives it, before schema_translate_map); another schema by its name.
+        referred_schema = fk["referred_schema"]
+        if referred_schema in (None, schema):
+            referred_schema = table.schema
+        if resolve_fks and table_key(referred, referred_schema) not in metadata.tables:
+            Table(referred, metadata, schema=referred_schema, autoload_with=inspector.bind)
+        prefix = table_key(referred, referred_schema)
         options = fk["options"]
         _add_constraint(
             table,
             ForeignKeyConstraint(
                 list(columns),
-                [f"{referred}.{c}" for c in fk["referred_columns"]],
+                [f"{prefix}.{c}" for c in fk["referred_columns"]],
                 name=fk["name"],
                 ondelete=options.get("ondelete"),
                 onupdate=options.get("onupdate"),

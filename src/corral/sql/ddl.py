@@ -9,6 +9,7 @@ from typing import Any
 from corral import exc
 from corral.sql.elements import BindParameter, ClauseElement
 from corral.sql.schema import Column, ForeignKeyConstraint, Index, MetaData, Table
+from corral.sql.schema_names import foreign_key_target
 from corral.sql.text import text
 from corral.util import topological
 
@@ -98,17 +99,24 @@ class DropConstraint(DDLElement):
         self.constraint = constraint
 
 
+def _referred_key(table: Table, constraint: ForeignKeyConstraint) -> str:
+    """The MetaData key of the table ``constraint`` refers to ('schema.name' or 'name')."""
+    target = constraint.elements[0].target
+    if target.count(".") not in (1, 2):
+        return ""  # malformed: ForeignKey.column says so when it is resolved
+    return foreign_key_target(target, getattr(table.metadata, "schema", None))[0]
+
+
 def sort_tables(tables: list[Table]) -> tuple[list[Table], list[ForeignKeyConstraint]]:
     """Tables with referred ones first, and the foreign keys that close a cycle."""
-    names = {t.name: t for t in tables}
+    names = {t.fullname: t for t in tables}
 
     def edges(skip: set[int]) -> list[tuple[str, str]]:
         return [
-            (target, table.name)
+            (target, table.fullname)
             for table in tables
             for fkc in table.foreign_key_constraints
-            if id(fkc) not in skip
-            and (target := fkc.elements[0].target.rpartition(".")[0]) in names
+            if id(fkc) not in skip and (target := _referred_key(table, fkc)) in names
         ]
 
     cyclic_fks: list[ForeignKeyConstraint] = [
@@ -119,7 +127,7 @@ def sort_tables(tables: list[Table]) -> tuple[list[Table], list[ForeignKeyConstr
         on_cycle = set(topological.cycle_members(list(names), edges({id(f) for f in cyclic_fks})))
         for name in cyclic:
             for fkc in names[name].foreign_key_constraints:
-                target = fkc.elements[0].target.rpartition(".")[0]
+                target = _referred_key(names[name], fkc)
                 if name in on_cycle and target in on_cycle and fkc not in cyclic_fks:
                     cyclic_fks.append(fkc)
         ordered, _ = topological.sort(list(names), edges({id(f) for f in cyclic_fks}))
@@ -178,7 +186,7 @@ def _chosen(metadata: MetaData, tables: Sequence[Table] | None) -> list[Table]:
     if tables is None:
         return list(metadata.tables.values())
     for table in tables:
-        if metadata.tables.get(table.name) is not table:
+        if metadata.tables.get(table.fullname) is not table:
             raise exc.ArgumentError(
                 f"tables= holds {table!r}, which is not a table of this MetaData; pass "
                 "tables of the MetaData whose create_all/drop_all you call"

@@ -162,8 +162,9 @@ def check_call_options(
 
 
 def check_schema_map(options: Mapping[str, Any], what: str) -> None:
-    """``schema_translate_map``: a dict from None (the schema of a Table that names none)
-    to the schema name its tables are in (None: the connection's default)."""
+    """``schema_translate_map``: a dict from a schema name that Tables give (None: the
+    schema of a Table that names none) to the schema they are in when the statement runs
+    (None: the connection's default)."""
     if "schema_translate_map" not in options:
         return
     given = options["schema_translate_map"]
@@ -175,16 +176,15 @@ def check_schema_map(options: Mapping[str, Any], what: str) -> None:
             f"got {type(given).__name__}"
         )
     for key, value in given.items():
-        if key is not None:
+        if key is not None and not isinstance(key, str):
             raise exc.ArgumentError(
-                f"{what}: schema_translate_map key {key!r} can match no table, since corral's "
-                "Tables take no schema= yet (every table is in the connection's default "
-                "schema); map None instead: schema_translate_map={None: 'name'}"
+                f"{what}: schema_translate_map keys are schema names that Tables give "
+                f"(strings) or None (a Table naming no schema), got {key!r}"
             )
         if value is not None and not isinstance(value, str):
             raise exc.ArgumentError(
-                f"{what}: schema_translate_map maps None to a schema name (a string) or to "
-                f"None (the default schema), got {value!r}"
+                f"{what}: schema_translate_map maps {key!r} to a schema name (a string) or "
+                f"to None (the default schema), got {value!r}"
             )
 
 

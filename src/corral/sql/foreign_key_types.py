@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from corral.sql.schema_names import foreign_key_target
 from corral.sql.type_api import NullType
 
 if TYPE_CHECKING:
@@ -31,7 +32,11 @@ def adopt_referred_types(table: Table) -> None:
 def _adopt(column: ColumnElement[Any], tables: dict[str, Table]) -> bool:
     foreign_keys: list[ForeignKey] = getattr(column, "foreign_keys", [])
     for fk in foreign_keys:
-        table_name, _, column_name = fk.target.rpartition(".")
+        if fk.target.count(".") not in (1, 2):
+            continue  # a malformed target: ForeignKey.column says so when it is used
+        metadata = getattr(getattr(column, "table", None), "metadata", None)
+        default_schema = getattr(metadata, "schema", None)
+        table_name, column_name = foreign_key_target(fk.target, default_schema)
         target_table = tables.get(table_name)
         target = target_table.columns.get(column_name) if target_table is not None else None
         if target is not None and not isinstance(target.type, NullType):

@@ -164,9 +164,13 @@ class TableClause(FromClause):
 
     visit_name = "table"
     name: str
+    #: The schema (PostgreSQL), database (MariaDB) or attached database (SQLite) the
+    #: table is in; None: the connection's default.
+    schema: str | None = None
 
-    def __init__(self, name: str, *columns: NamedColumn[Any]) -> None:
+    def __init__(self, name: str, *columns: NamedColumn[Any], schema: str | None = None) -> None:
         self.name = name
+        self.schema = schema
         self._columns = ColumnCollection(f"Table {name!r}")
         self._serial = next_serial()
         for col in columns:
@@ -176,6 +180,11 @@ class TableClause(FromClause):
     @property
     def columns(self) -> ColumnCollection:
         return self._columns
+
+    @property
+    def fullname(self) -> str:
+        """``schema.name``, or the name alone for a table in the default schema."""
+        return f"{self.schema}.{self.name}" if self.schema is not None else self.name
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("table", self._serial)
@@ -196,9 +205,9 @@ class TableClause(FromClause):
         return Delete(self)
 
 
-def table(name: str, *columns: NamedColumn[Any]) -> TableClause:
-    """A lightweight table: a name and columns, no metadata."""
-    return TableClause(name, *columns)
+def table(name: str, *columns: NamedColumn[Any], schema: str | None = None) -> TableClause:
+    """A lightweight table: a name and columns (in ``schema``), no metadata."""
+    return TableClause(name, *columns, schema=schema)
 
 
 def _exported_name(column: ColumnElement[Any], position: int) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.inspection import inspect
+from corral.sql.schema_names import table_key
 
 if TYPE_CHECKING:
     from corral.sql.schema import MetaData, Table
@@ -36,6 +37,7 @@ def reflect_table(table: Table, reflection: Reflection | None) -> None:
 def reflect_metadata(
     metadata: MetaData,
     bind: Any,
+    schema: str | None,
     views: bool,
     only: Sequence[str] | Callable[[str, MetaData], bool] | None,
     extend_existing: bool,
@@ -56,10 +58,11 @@ def reflect_metadata(
             "MetaData.reflect(autoload_replace=False) is not supported; tables this MetaData "
             "already has are kept as they are unless extend_existing=True"
         )
+    in_schema = schema if schema is not None else metadata.schema
     inspector = inspect(bind)
-    available = inspector.get_table_names()
+    available = inspector.get_table_names(in_schema)
     if views:
-        available += inspector.get_view_names()
+        available += inspector.get_view_names(in_schema)
     if only is None:
         names = available
     elif callable(only):
@@ -75,11 +78,12 @@ def reflect_metadata(
             )
         names = list(only)
     for name in names:
-        if name in metadata.tables and not extend_existing:
+        if table_key(name, in_schema) in metadata.tables and not extend_existing:
             continue
         Table(
             name,
             metadata,
+            schema=in_schema,
             autoload_with=bind,
             extend_existing=extend_existing,
             resolve_fks=resolve_fks,

@@ -15,6 +15,12 @@ from corral.sql.elements import ColumnElement
 from corral.sql.foreign_key_types import adopt_referred_types
 from corral.sql.from_clause import ColumnCollection, TableClause
 from corral.sql.reflect import reflect_metadata, reflect_table
+from corral.sql.schema_names import (
+    foreign_key_target,
+    metadata_schema,
+    table_key,
+    table_schema,
+)
 from corral.sql.schema_repr import column_repr, index_ddl, table_repr
 from corral.sql.table_alter import append_column, append_constraint, attach_column_flags
 from corral.sql.text import TextClause
@@ -23,6 +29,9 @@ from corral.sql.type_api import TypeEngine, to_instance
 if TYPE_CHECKING:
     from corral.sql.ddl import Bind
 
+
+#: ``Table.to_metadata(schema=)``'s default: the copy stays in the original's schema.
+RETAIN_SCHEMA: Any = type("RetainSchema", (), {"__repr__": lambda self: "RETAIN_SCHEMA"})()
 
 #: Keyword options of ``Column()`` (and of ``mapped_column()``) besides ``key``, ``name``
 #: and ``type_``; dialect options (``sqlite_on_conflict_not_null=...``) come on top.
@@ -189,27 +198,28 @@ class ForeignKey:
     @property
     def target(self) -> str:
         if isinstance(self._target, Column):
-            return f"{getattr(self._target.table, 'name', '?')}.{self._target.name}"
+            return f"{getattr(self._target.table, 'fullname', '?')}.{self._target.name}"
         return self._target
 
     def references(self, table: Any) -> bool:
         """Whether this key refers to a column of ``table``."""
         if isinstance(self._target, Column):
             return self._target.table is table
-        return self._target.rpartition(".")[0] == getattr(table, "name", None)
+        referred = self._target.rpartition(".")[0]
+        return referred in (getattr(table, "fullname", None), getattr(table, "name", None))
 
     @property
     def column(self) -> Column:
         """The referred column, resolved through the parent table's MetaData."""
         if isinstance(self._target, Column):
             return self._target
-        table_name, _, column_name = self._target.rpartition(".")
         parent_table = self.parent.table if self.parent is not None else None
         metadata = getattr(parent_table, "metadata", None)
-        if not table_name or metadata is None:
+        if "." not in self._target or metadata is None:
             raise exc.ArgumentError(
                 f"ForeignKey({self._target!r}) must name 'table.column' and belong to a Table"
             )
+        table_name, column_name = foreign_key_target(self._target, metadata.schema)
         target_table = metadata.tables.get(table_name)
         if target_table is None:
             raise exc.InvalidRequestError(
@@ -452,7 +462,10 @@ class Table(TableClause):
     """A table in a MetaData: columns, primary key, foreign keys, constraints, indexes."""
 
     def __new__(cls, name: str, metadata: MetaData, *items: Any, **kwargs: Any) -> Table:
-        existing = metadata.tables.get(name) if isinstance(metadata, MetaData) else None
+        existing = None
+        if isinstance(metadata, MetaData):
+            schema = kwargs.get("schema") or metadata.schema
+            existing = metadata.tables.get(table_key(name, schema))
         if existing is not None and keywords.reuses_existing(name, items, kwargs):
             return existing
         if existing is None and kwargs.get("must_exist"):
@@ -462,7 +475,7 @@ class Table(TableClause):
         return super().__new__(cls)
 
     def __init__(self, name: str, metadata: MetaData, *items: Any, **kwargs: Any) -> None:
-        if getattr(self, "metadata", None) is metadata and metadata.tables.get(name) is self:
+        if getattr(self, "metadata", None) is metadata and self in metadata.tables.values():
             if kwargs.get("extend_existing") and kwargs.get("autoload_with") is not None:
                 reflect_table(self, keywords.reflection(dict(kwargs), f"Table {name!r}"))
             return  # Table(name, metadata) again: the existing table (extended when asked)
@@ -471,12 +484,14 @@ class Table(TableClause):
                 f"Table({name!r}, ...) takes a MetaData as its second argument, "
                 f"got {type(metadata).__name__}"
             )
-        if name in metadata.tables:
-            raise exc.InvalidRequestError(
-                f"Table {name!r} is already defined in this MetaData; use "
-                f"metadata.tables[{name!r}] to reach it (or pass keep_existing=True)"
-            )
         what = f"Table {name!r}"
+        schema = table_schema(kwargs, metadata, what)
+        key = table_key(name, schema)
+        if key in metadata.tables:
+            raise exc.InvalidRequestError(
+                f"Table {key!r} is already defined in this MetaData; use "
+                f"metadata.tables[{key!r}] to reach it (or pass keep_existing=True)"
+            )
         options = keywords.table_keywords(kwargs, what)
         self.comment: str | None = options.comment
         self.info: dict[Any, Any] = options.info
@@ -494,7 +509,7 @@ class Table(TableClause):
                     f"Column {col.name!r} already belongs to table {col.table.name!r}; "
                     "give each table its own Column objects"
                 )
-        super().__init__(name, *columns)
+        super().__init__(name, *columns, schema=schema)
         self.metadata = metadata
         self.constraints = ConstraintSet()
         self.indexes: list[Index] = []
@@ -519,12 +534,12 @@ class Table(TableClause):
             constraint._set_table(self)
         for col in columns:
             attach_column_flags(self, col)
-        metadata.tables[name] = self
+        metadata.tables[key] = self
         if options.reflection is not None:
             try:
                 reflect_table(self, options.reflection)
             except BaseException:
-                del metadata.tables[name]
+                del metadata.tables[key]
                 raise
         adopt_referred_types(self)
 
@@ -555,19 +570,23 @@ class Table(TableClause):
         raise TypeError(f"Table {self.name!r} is not iterable; iterate table.c for its columns")
 
     def to_metadata(
-        self, metadata: MetaData, schema: Any = None, name: str | None = None, **unsupported: Any
+        self,
+        metadata: MetaData,
+        schema: Any = RETAIN_SCHEMA,
+        name: str | None = None,
+        **unsupported: Any,
     ) -> Table:
         """A copy of this table (new columns, constraints and indexes) in ``metadata``, named
-        ``name`` (this table's name by default): see table_copy.py."""
+        ``name`` (this table's name by default), in ``schema`` (by default this table's;
+        None: the MetaData's default): see table_copy.py."""
         from corral.sql.table_copy import copy_table
 
-        if schema is not None or unsupported:
-            given = ", ".join(sorted([*unsupported, *(["schema"] if schema is not None else [])]))
+        if unsupported:
             raise exc.ArgumentError(
-                f"Table.to_metadata() does not support {given}: corral tables have no schema "
-                "(use schema_translate_map); it takes metadata and name="
+                f"Table.to_metadata() does not support {', '.join(sorted(unsupported))}; "
+                "it takes metadata, schema= and name="
             )
-        return copy_table(self, metadata, name)
+        return copy_table(self, metadata, name, self.schema if schema is RETAIN_SCHEMA else schema)
 
     def create(self, bind: Bind, checkfirst: bool = False) -> None:
         """CREATE this table and its indexes (with ``checkfirst``, only when it is absent)."""
@@ -588,7 +607,7 @@ class MetaData:
         naming_convention: dict[str, Any] | None = None,
         info: dict[Any, Any] | None = None,
     ) -> None:
-        keywords.refuse_schema(schema, quote_schema, "MetaData()")
+        self.schema = metadata_schema(schema, quote_schema)
         if naming_convention is not None:
             raise exc.ArgumentError(
                 "MetaData(naming_convention=...) is not supported yet; give constraints and "
@@ -638,16 +657,23 @@ class MetaData:
         """Add a Table for each table (and view, with ``views``) of the database, or those
         in ``only``, read from it; tables this MetaData has stay (``extend_existing``
         adds what they lack)."""
-        keywords.refuse_schema(schema, None, "MetaData.reflect()")
         reflect_metadata(
-            self, bind, views, only, extend_existing, autoload_replace, resolve_fks, dialect_kwargs
+            self,
+            bind,
+            schema,
+            views,
+            only,
+            extend_existing,
+            autoload_replace,
+            resolve_fks,
+            dialect_kwargs,
         )
 
     def clear(self) -> None:
         self.tables.clear()
 
     def remove(self, table: Table) -> None:
-        self.tables.pop(table.name, None)
+        self.tables.pop(table.fullname, None)
 
 
 #: Callables usable as ``Column(default=...)``; listed for readers of the types.

@@ -93,17 +93,6 @@ def refuse_quote(kwargs: dict[str, Any], what: str) -> None:
         )
 
 
-def refuse_schema(schema: str | None, quote_schema: bool | None, what: str) -> None:
-    if schema is not None:
-        raise exc.ArgumentError(
-            f"{what}: schema={schema!r} is not supported yet; corral uses the connection's "
-            "default schema (PostgreSQL) or database (MariaDB). Name it in the URL or the "
-            "search_path instead"
-        )
-    if quote_schema is not None:
-        raise exc.ArgumentError(f"{what}: quote_schema= is not supported (there is no schema=)")
-
-
 def refuse_link_to_name(link_to_name: bool, what: str) -> None:
     if link_to_name:
         raise exc.ArgumentError(
@@ -146,7 +135,7 @@ def reuses_existing(name: str, items: tuple[Any, ...], kwargs: dict[str, Any]) -
         )
     if keep:
         return True
-    others = set(kwargs) - {"extend_existing", "must_exist"}
+    others = set(kwargs) - {"extend_existing", "must_exist", "schema"}
     if not items and kwargs.get("autoload_with") is not None and others <= REFLECTION_KEYWORDS:
         return True  # the existing table; with extend_existing, reflected again into it
     if extend and (items or others):
@@ -209,7 +198,6 @@ def reflection(kwargs: dict[str, Any], what: str) -> Reflection | None:
 def table_keywords(kwargs: dict[str, Any], what: str) -> TableKeywords:
     """Take Table's own keywords out of ``kwargs``: honoured ones returned, others refused."""
     reflect = reflection(kwargs, what)
-    refuse_schema(kwargs.pop("schema", None), kwargs.pop("quote_schema", None), what)
     refuse_quote(kwargs, what)
     if kwargs.pop("listeners", None):
         raise exc.ArgumentError(

@@ -15,13 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.sql.elements import next_serial
+from corral.sql.schema_names import table_key
 
 if TYPE_CHECKING:
     from corral.sql.schema import Column, MetaData, Table
 
 
-def copy_table(table: Table, metadata: MetaData, name: str | None = None) -> Table:
-    """``table`` copied into ``metadata`` as ``name`` (its own name by default)."""
+def copy_table(
+    table: Table, metadata: MetaData, name: str | None = None, schema: str | None = None
+) -> Table:
+    """``table`` copied into ``metadata`` as ``name`` (its own name by default), in
+    ``schema`` (None: the target MetaData's default schema)."""
     from corral.sql.schema import (
         CheckConstraint,
         Column,
@@ -33,7 +37,7 @@ def copy_table(table: Table, metadata: MetaData, name: str | None = None) -> Tab
     )
 
     new_name = name or table.name
-    if new_name in metadata.tables:
+    if table_key(new_name, schema or metadata.schema) in metadata.tables:
         raise exc.InvalidRequestError(
             f"Table.to_metadata(): the MetaData already has a table {new_name!r}; give "
             "name= another name"
@@ -92,6 +96,7 @@ def copy_table(table: Table, metadata: MetaData, name: str | None = None) -> Tab
         new_name,
         metadata,
         *items,
+        schema=schema,
         comment=table.comment,
         info=dict(table.info),
         prefixes=list(table.prefixes),

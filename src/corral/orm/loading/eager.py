@@ -1,11 +1,13 @@
-"""Loading relationships together with their parents: joined, selectin, subquery.
+"""Loading relationships together with their parents: joined, selectin, subquery,
+immediate.
 
 After the rows of an ORM select become objects, each ``LoadNode`` of the query
 plan is finished here: ``joinedload`` / ``contains_eager`` targets are built
 from the same rows; ``selectinload`` runs one more SELECT per relationship with
 the parents' keys in ``IN (...)`` (in chunks under the dialect's bind-parameter
 limit); ``subqueryload`` runs one more SELECT joined to the original query as a
-subquery. The loaded targets are finished the same way, level by level, so
+subquery; ``immediateload`` runs each parent's lazy SELECT right away (lazy.py). The
+loaded targets are finished the same way, level by level, so
 chained options load a whole graph in one statement per relationship.
 """
 
@@ -81,6 +83,10 @@ def finish_node(
             _subquery(session, node, rel, objects, populate_existing, plan, params)
         elif strategy == "subquery":  # below a selectin/subquery level: the keys are known
             _selectin(session, node, rel, objects, populate_existing)
+        elif strategy == "immediate":
+            from corral.orm.loading.lazy import load_immediately  # lazy.py imports this module
+
+            load_immediately(session, node, rel, _parents_to_load(rel, objects, populate_existing))
 
 
 def _unique(objects: list[Any]) -> list[Any]:

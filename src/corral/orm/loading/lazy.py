@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.orm.loading.eager import finish_node
 from corral.orm.relationships.expressions import lazy_statement
-from corral.orm.relationships.unloaded import LOADER_ATTR, set_loaded
+from corral.orm.relationships.unloaded import LOADER_ATTR, lazy_params, set_loaded
 
 if TYPE_CHECKING:
+    from corral.orm.loading.query_plan import LoadNode
     from corral.orm.relationships.relationship import Relationship
     from corral.orm.session.session import Session
 
@@ -47,8 +48,26 @@ def environment_mode() -> str | None:
 def load(session: Session, obj: Any, rel: Relationship, params: dict[str, Any]) -> Any:
     """Run ``rel``'s lazy SELECT for ``obj`` with the key ``params``, and store the result."""
     session._lazy_loads.count(rel, obj)
+    return _select(session, obj, rel, params, obj.__dict__.get(LOADER_ATTR))
+
+
+def load_immediately(
+    session: Session, node: LoadNode, rel: Relationship, objects: list[Any]
+) -> None:
+    """``immediateload`` / ``lazy="immediate"``: ``rel`` of each of ``objects`` loaded now,
+    as reading it would load it (from the identity map for a many-to-one it holds, else
+    by the lazy SELECT, one per object), with the options ``node`` sets further along the
+    path. Not counted as N+1 loading: the option asks for a SELECT per parent."""
+    for obj in objects:
+        params = lazy_params(session, obj, rel)
+        if params is not None:
+            _select(session, obj, rel, params, node)
+
+
+def _select(
+    session: Session, obj: Any, rel: Relationship, params: dict[str, Any], node: Any
+) -> Any:
     session.stats.note_lazy_load(rel.describe())
-    node = obj.__dict__.get(LOADER_ATTR)
     child = node.children.get(rel.key) if node is not None else None
     options: dict[str, Any] = {"corral_lazy_load": True}
     if child is not None:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper
 
 #: Strategies that load with the parents' query (the others load on access).
-EAGER = frozenset({"selectin", "joined", "joined_inner", "subquery", "contains_eager"})
+EAGER = frozenset({"selectin", "joined", "joined_inner", "subquery", "immediate", "contains_eager"})
 
 
 class LoadNode:

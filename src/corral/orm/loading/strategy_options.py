@@ -172,6 +172,9 @@ class Load:
     def lazyload(self, attribute: Any) -> Load:
         return self._step(attribute, "select")
 
+    def immediateload(self, attribute: Any, *, recursion_depth: int | None = None) -> Load:
+        return self._step(attribute, "immediate", recursion_depth=recursion_depth)
+
     def raiseload(self, attribute: Any, *, sql_only: bool = False) -> Load:
         return self._step(attribute, "raise_on_sql" if sql_only else "raise")
 
@@ -327,6 +330,7 @@ def _option_name(strategy: str) -> str:
         "joined": "joinedload",
         "joined_inner": "joinedload",
         "subquery": "subqueryload",
+        "immediate": "immediateload",
         "select": "lazyload",
         "raise": "raiseload",
         "raise_on_sql": "raiseload",
@@ -354,6 +358,12 @@ def subqueryload(attribute: Any) -> Load:
 def lazyload(attribute: Any) -> Load:
     """Load the relationship on first access (one SELECT per parent)."""
     return Load(None).lazyload(attribute)
+
+
+def immediateload(attribute: Any, *, recursion_depth: int | None = None) -> Load:
+    """Load the relationship right after its parents are loaded, by the lazy SELECT, one
+    per parent (none for a many-to-one target already in the session)."""
+    return Load(None).immediateload(attribute, recursion_depth=recursion_depth)
 
 
 def raiseload(attribute: Any, *, sql_only: bool = False) -> Load:
@@ -417,6 +427,7 @@ __all__ = [
     "contains_eager",
     "defaultload",
     "defer",
+    "immediateload",
     "joinedload",
     "lazyload",
     "load_only",

@@ -222,7 +222,7 @@ class Mapper:
     def _take_relationship(self, rel: Relationship) -> None:
         self.relationships[rel.key] = rel
         self.expire_keys = (*self.column_keys, *self.relationships, *self.query_expressions)
-        eager = ("selectin", "joined", "subquery")
+        eager = ("selectin", "joined", "subquery", "immediate")
         self.eager_relationships = tuple(
             key for key, r in self.relationships.items() if r.lazy in eager
         )

@@ -55,6 +55,7 @@ LAZY_STRATEGIES = {
     "joined": "joined",
     False: "joined",
     "subquery": "subquery",
+    "immediate": "immediate",
     "raise": "raise",
     "raise_on_sql": "raise_on_sql",
     "noload": "noload",

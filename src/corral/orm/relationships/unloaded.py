@@ -92,6 +92,19 @@ def _empty(obj: Any, rel: Relationship, *, store: bool) -> Any:
     return collection
 
 
+def lazy_params(session: Session, obj: Any, rel: Relationship) -> dict[str, Any] | None:
+    """The key values of ``obj.<rel>``'s lazy SELECT; None when it needs none (the identity
+    map holds the many-to-one target, or the key is NULL), the value then stored."""
+    found = _identity_map_target(session, obj, rel)
+    if found is not NO_VALUE:
+        obj.__dict__[rel.key] = found
+        return None
+    params = _local_values(obj, rel)
+    if params is None:
+        _empty(obj, rel, store=True)
+    return params
+
+
 def current_value(obj: Any, rel: Relationship) -> Any:
     """The present value of a persistent object's unloaded scalar ``rel``, for a reassignment.
 

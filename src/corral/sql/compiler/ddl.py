@@ -138,7 +138,7 @@ class DDLCompiler(StatementCompiler):
 
     def _in_schema(self, name: str) -> str:
         """A named type's quoted name in the schema ``schema_translate_map`` gives it (a
-        type, like a Table, names no schema of its own)."""
+        type names no schema of its own in corral)."""
         schema = self.schema_map.get(None) if self.schema_map else None
         return f"{self.quote(schema)}.{name}" if schema else name
 

@@ -225,11 +225,12 @@ class StatementCompiler(ConstructCompiler):
         return f"{self.quote(schema)}.{name}" if schema else name
 
     def schema_of(self, table: TableClause) -> str | None:
-        """The schema the execution's ``schema_translate_map`` gives ``table`` (a Table has
-        no ``schema=`` of its own in corral, so only the map's None key applies)."""
-        if self.schema_map is None:
-            return None
-        return self.schema_map.get(None)
+        """The schema ``table`` is in: its own ``schema`` (None: the default), as the
+        execution's ``schema_translate_map`` translates it."""
+        schema = table.schema
+        if self.schema_map is not None and schema in self.schema_map:
+            return self.schema_map[schema]
+        return schema
 
     # -- bind parameters -----------------------------------------------------------------
 
