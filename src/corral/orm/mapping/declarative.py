@@ -471,12 +471,12 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
     mapper_args = dict(getattr(cls, "__mapper_args__", {}))
     mapper_arguments.check_inherits(cls, mapper_args, parent)
-    mapper_arguments.apply_properties(cls, mapper_args, columns, parent)
-    mapper_arguments.check_inherited_columns(cls, columns, parent)
+    explicit = mapper_arguments.apply_properties(cls, mapper_args, columns, parent)
+    explicit |= mapper_arguments.check_inherited_columns(cls, columns, parent)
     if parent is not None and table is not parent.local_table:  # joined-table inheritance
         own = columns
         if not inheritance.is_concrete(cls):  # a concrete class maps its own table alone
-            columns = inheritance.joined_columns(parent, table, own)
+            columns = inheritance.joined_columns(parent, table, own, explicit)
     inherited = inheritance.take_mapper_args(cls, mapper_args)
     version = mapper_args.pop("version_id_col", None)
     version_column = _find_version_column(cls, version, columns)

@@ -152,9 +152,16 @@ class DisplayForm(StatementCompiler):
         out = []
         used: set[str] = set()
         table_labels = top and select._tablename_labels
+        selected: set[int] = set()
         for position, (_name, column) in enumerate(select._columns_plus_names()):
             key = (id(select), position)
             label = self._table_label(column, key, used) if table_labels else None
+            again = id(column) in selected
+            selected.add(id(column))
+            if label is None and again and _is_table_column(column):
+                # The very column selected again: id__1 (another column named id: id_1).
+                assert isinstance(column, NamedColumn)
+                label = self._anon_name(key, column.name + "_")
             if label is None:
                 label = self._column_label(column, key, used)
             sql = self.process(column, in_columns=True, **ckw)
@@ -246,6 +253,10 @@ def display_compiler(base: type[StatementCompiler]) -> type[StatementCompiler]:
         combined = type(f"Display{base.__name__}", (DisplayForm, base), namespace)
         _display_compilers[base] = combined
     return combined
+
+
+def _is_table_column(column: ColumnElement[Any]) -> bool:
+    return isinstance(column, NamedColumn) and not column.is_literal
 
 
 def _is_literal(column: ColumnElement[Any]) -> bool:
