@@ -37,18 +37,18 @@ def test_module_path_of_sqlalchemy_gives_the_same_class() -> None:
 
 
 def test_query_renders_the_select_it_wraps() -> None:
-    """A Query's SQL is that of the equivalent select()."""
+    """A Query's statement is the equivalent select()."""
     query: Query[Owner] = Query(Owner).filter(Owner.name == "x").order_by(Owner.id).limit(2)
     expected = select(Owner).where(Owner.name == "x").order_by(Owner.id).limit(2)
-    assert sql(query) == sql(expected)
+    assert sql(query.statement) == sql(expected)
 
 
 def test_join_and_filter_by_target_the_joined_class() -> None:
     """After join(Pet), filter_by() names Pet's attributes."""
     query: Query[Owner] = Query(Owner).join(Pet).filter_by(id=5)
     assert sql(query) == (
-        "SELECT owners.id, owners.name FROM owners JOIN pets ON owners.id = pets.owner_id "
-        "WHERE pets.id = :id_1"
+        "SELECT owners.id AS owners_id, owners.name AS owners_name "
+        "FROM owners JOIN pets ON owners.id = pets.owner_id WHERE pets.id = :id_1"
     )
 
 
@@ -65,7 +65,9 @@ def test_union_selects_from_the_compound_and_moves_criteria_onto_it() -> None:
         Query(Owner).filter(Owner.id == 1).union(Query(Owner).filter(Owner.id == 2))
     )
     text = sql(union.filter(Owner.name == "x"))
-    assert text.startswith("SELECT anon_1.id, anon_1.name FROM (SELECT owners.id")
+    assert text.startswith(
+        "SELECT anon_1.id AS anon_1_id, anon_1.name AS anon_1_name FROM (SELECT owners.id"
+    )
     assert text.endswith("WHERE anon_1.name = :name_1")
 
 
@@ -95,3 +97,43 @@ def test_union_criteria_keep_columns_of_other_tables() -> None:
     union: Query[Owner] = Query(Owner).union(Query(Owner).filter(Owner.id == 2))
     text = sql(union.filter(Owner.id == Pet.owner_id))
     assert text.endswith("WHERE anon_1.id = pets.owner_id")
+
+
+def test_str_labels_each_table_column_with_its_table_name() -> None:
+    """str(query) labels table columns <table>_<column> (SQLAlchemy's legacy Query
+    labels); a column given a label, a function and a literal keep select()'s form."""
+    from corral import func, literal_column
+    from corral.orm import aliased
+
+    other = aliased(Owner, name="o2")
+    query: Query[object] = Query(
+        [Owner.id, Owner.name.label("nm"), func.count(Pet.id), other.name, literal_column("1")]
+    )
+    assert sql(query) == (
+        "SELECT owners.id AS owners_id, owners.name AS nm, count(pets.id) AS count_1, "
+        "o2.name AS o2_name, 1 FROM owners, pets, owners AS o2"
+    )
+
+
+def test_statement_and_select_keep_their_own_labels() -> None:
+    """query.statement prints as select() does; the labels are str(query)'s alone."""
+    query: Query[Owner] = Query(Owner)
+    assert sql(query.statement) == "SELECT owners.id, owners.name FROM owners"
+    assert sql(select(Owner)) == "SELECT owners.id, owners.name FROM owners"
+    assert sql(query) == "SELECT owners.id AS owners_id, owners.name AS owners_name FROM owners"
+
+
+def test_a_repeated_table_label_is_numbered() -> None:
+    """The same column twice: the second label gets a number, as SQLAlchemy's does."""
+    query: Query[object] = Query([Owner.id, Owner.id])
+    assert sql(query) == "SELECT owners.id AS owners_id, owners.id AS owners_id__1 FROM owners"
+
+
+def test_assert_compile_of_a_query_uses_its_printed_labels() -> None:
+    """corral.testing's assert_compile() compiles a Query as str(query) prints it."""
+    from corral.testing import AssertsCompiledSQL
+
+    AssertsCompiledSQL().assert_compile(
+        Query(Pet).filter(Pet.id == 3),
+        "SELECT pets.id AS pets_id, pets.owner_id AS pets_owner_id FROM pets WHERE pets.id = :id_1",
+    )

@@ -130,6 +130,9 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     #: Set by ``corral.orm``: the statement an ORM select runs (its loader options and
     #: deferred columns applied), so ``str(select(User).options(...))`` shows that SQL.
     _orm_statement: ClassVar[Callable[[Select], Select] | None] = None
+    #: Printed with a legacy ``Query``'s labels (``users.id AS users_id``): set only on the
+    #: statement ``str(query)`` prints; what runs is compiled without it.
+    _tablename_labels = False
     #: Set by ``corral.orm``: ``column_descriptions`` (it knows mapped classes).
     _describe_columns: ClassVar[Callable[[Select], list[dict[str, Any]]] | None] = None
 

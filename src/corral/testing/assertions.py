@@ -109,7 +109,8 @@ class AssertsCompiledSQL:
                 f"assert_compile() does not support {', '.join(sorted(unsupported))}; it "
                 "takes params=, checkparams= and dialect="
             )
-        statement = getattr(clause, "statement", clause)  # a legacy Query: its select()
+        printed = getattr(clause, "_printed_statement", None)  # a legacy Query
+        statement = getattr(clause, "statement", clause) if printed is None else printed()
         if params:
             statement = statement.params(**params)
         compiled = _compile(statement, dialect or self.__dialect__)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.orm.loading import polymorphic
+from corral.orm.loading import polymorphic, printed_columns
 from corral.orm.loading.loader_criteria import LoaderCriteriaOption
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
 from corral.orm.loading.user_options import UserDefinedOption
@@ -615,7 +615,10 @@ def statement_to_run(statement: Select) -> Select:
     if properties.PENDING:
         properties.configure_mappers()
     plan = prepare(statement, mappers)
-    return statement if plan is None else rewrite(plan)
+    if plan is None:
+        return printed_columns.with_every_column(statement, statement, mappers, None)
+    shown = rewrite(plan)
+    return printed_columns.with_every_column(shown, statement, mappers, plan.layout)
 
 
 Select._orm_statement = statement_to_run

@@ -112,6 +112,15 @@ def column_property(
     unknown = sorted(set(kwargs) - _ACCEPTED)
     if more and not unknown and isinstance(expression, Column) and not dataclass_options:
         return _with_inherited(expression, more)
+    if more and not unknown and not dataclass_options:
+        raise exc.ArgumentError(
+            f"column_property({', '.join(_describe(c) for c in (expression, *more))}) maps "
+            "several columns under one attribute; "
+            "corral supports that only as column_property(Column(...), Parent.attr) in a "
+            "joined-inheritance subclass. A class mapped against a join of tables (SQLAlchemy's "
+            "'Mapping a Class against Multiple Tables') is not supported: map each table to "
+            "its own class and relate them with relationship()"
+        )
     if unknown or more:
         extra = ", ".join(unknown) or "more than one column"
         raise exc.ArgumentError(
@@ -148,6 +157,17 @@ def column_property(
             "query_expression() and load it with with_expression() when wanted"
         )
     return ColumnPropertyDeclaration(expression, dataclass_options, expire_on_flush)
+
+
+def _describe(given: Any) -> str:
+    """``Class.attr`` for a mapped attribute, ``table.column`` for a column."""
+    owner, key = getattr(given, "class_", None), getattr(given, "key", None)
+    if isinstance(owner, type) and isinstance(key, str):
+        return f"{owner.__name__}.{key}"
+    table = getattr(given, "table", None)
+    if isinstance(given, Column) and table is not None:
+        return f"{table.name}.{given.name}"
+    return repr(given)
 
 
 #: Columns given to ``column_property(own, *inherited)``: id -> (own, inherited columns),

@@ -428,6 +428,18 @@ def _refuse_what_would_be_ignored(cls: type) -> None:
                 )
 
 
+def _not_a_table(cls: type, given: object) -> str:
+    """Why ``__table__ = given`` (a join, a subquery) cannot be mapped, and what to do."""
+    what = "a join of tables" if getattr(given, "visit_name", None) == "join" else repr(given)
+    return (
+        f"{cls.__name__}.__table__ is {what}; corral maps a class to one Table, and mapping "
+        "a class against several tables or a select (SQLAlchemy's 'Mapping a Class against "
+        "Multiple Tables') is not supported. Map each table to its own class and relate "
+        "them with relationship(), or use joined-table inheritance if one table's rows "
+        "extend the other's"
+    )
+
+
 def _map_class(cls: type[DeclarativeBase]) -> None:
     if "__mapper__" in cls.__dict__:
         return
@@ -442,6 +454,8 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     install_declare_hooks(cls)
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
+    if explicit is not None and not isinstance(explicit, Table):
+        raise exc.MappingError(_not_a_table(cls, explicit))
     deferred: dict[str, tuple[str | None, bool]] = {}
     active_history: set[str] = set()  # mapped_column(active_history=True) attributes
     own: dict[str, Column] = {}
@@ -471,12 +485,12 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         table = Table(tablename, base_registry.metadata, *columns.values(), *extra, **options)
     mapper_args = dict(getattr(cls, "__mapper_args__", {}))
     mapper_arguments.check_inherits(cls, mapper_args, parent)
-    mapper_arguments.apply_properties(cls, mapper_args, columns, parent)
-    mapper_arguments.check_inherited_columns(cls, columns, parent)
+    explicit = mapper_arguments.apply_properties(cls, mapper_args, columns, parent)
+    explicit |= mapper_arguments.check_inherited_columns(cls, columns, parent)
     if parent is not None and table is not parent.local_table:  # joined-table inheritance
         own = columns
         if not inheritance.is_concrete(cls):  # a concrete class maps its own table alone
-            columns = inheritance.joined_columns(parent, table, own)
+            columns = inheritance.joined_columns(parent, table, own, explicit)
     inherited = inheritance.take_mapper_args(cls, mapper_args)
     version = mapper_args.pop("version_id_col", None)
     version_column = _find_version_column(cls, version, columns)

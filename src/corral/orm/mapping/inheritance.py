@@ -23,6 +23,7 @@ through the base builds the subclass the discriminator names.
 from __future__ import annotations
 
 import copy
+from collections.abc import Set
 from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
@@ -266,14 +267,31 @@ def base_table(parent: Mapper) -> Table:
     return root.local_table
 
 
-def joined_columns(parent: Mapper, local: Table, own: dict[str, Column]) -> dict[str, Column]:
+def joined_columns(
+    parent: Mapper, local: Table, own: dict[str, Column], explicit: Set[str] = frozenset()
+) -> dict[str, Column]:
     """A joined subclass's mapped columns: the parent's, then its own (a column with the
     name of an inherited attribute, such as the key referring to the parent's, maps under
-    the parent's attribute and is written through the subclass table's view)."""
-    columns = dict(parent.columns_by_key)
-    for key, column in own.items():
-        if key not in columns:
-            columns[key] = column
+    the parent's attribute and is written through the subclass table's view).
+
+    An inherited attribute the class maps again explicitly (``properties=`` or
+    ``column_property(own, Parent.attr)``) moves, as in SQLAlchemy, to where the columns of
+    the hierarchy's tables, the base table's first, first reach one of its columns: after
+    the other inherited attributes, before the class's new ones."""
+    moved = {key for key in explicit if key in own and key in parent.columns_by_key}
+    columns = {key: c for key, c in parent.columns_by_key.items() if key not in moved}
+    walk = [c for view in parent.flush_views for c in view.table.columns]
+    walk.extend(local.columns)
+    position = {id(c): index for index, c in enumerate(walk)}
+
+    def reached(key: str) -> int:
+        mapped = [own[key]]
+        if key in moved:
+            mapped.extend(parent._columns_of(key, parent.columns_by_key[key]))
+        return min((position.get(id(c), len(walk)) for c in mapped), default=len(walk))
+
+    for key in sorted((k for k in own if k not in columns), key=reached):
+        columns[key] = parent.columns_by_key[key] if key in moved else own[key]
     return columns
 
 

@@ -41,8 +41,9 @@ def check_inherits(cls: type, args: dict[str, Any], parent: Mapper | None) -> No
 
 def apply_properties(
     cls: type, args: dict[str, Any], columns: dict[str, Column], parent: Mapper | None
-) -> None:
-    """Take ``properties`` out of ``args`` and rename ``columns`` entries as it says."""
+) -> set[str]:
+    """Take ``properties`` out of ``args`` and rename ``columns`` entries as it says; the
+    attribute names it gives."""
     properties = args.pop("properties", None) or {}
     if not isinstance(properties, dict):
         raise exc.MappingError(
@@ -66,6 +67,7 @@ def apply_properties(
             del columns[old_key]
             columns[key] = column
             _rekey(column, key)
+    return set(properties)
 
 
 def _rekey(column: Column, key: str) -> None:
@@ -80,13 +82,19 @@ def _rekey(column: Column, key: str) -> None:
     column.keyed_by_attribute = column.name != key
 
 
-def check_inherited_columns(cls: type, columns: dict[str, Column], parent: Mapper | None) -> None:
+def check_inherited_columns(
+    cls: type, columns: dict[str, Column], parent: Mapper | None
+) -> set[str]:
     """Check each ``column_property(own, *inherited)`` of the class: the inherited columns
-    must be what the parent maps under the attribute the own column takes."""
+    must be what the parent maps under the attribute the own column takes. The attribute
+    names of those that name inherited columns."""
     from corral.orm.mapping.column_property import take_inherited_columns
 
+    named: set[str] = set()
     for key, column in columns.items():
         inherited = take_inherited_columns(column)
+        if inherited:
+            named.add(key)
         if inherited and not _inherited(parent, key, inherited):
             raise exc.MappingError(
                 f"{cls.__name__}.{key} = column_property(Column(...), ...): corral maps a "
@@ -94,6 +102,7 @@ def check_inherited_columns(cls: type, columns: dict[str, Column], parent: Mappe
                 f"for the same attribute {key!r}; name the own column after that attribute "
                 "and pass Parent.<attribute>"
             )
+    return named
 
 
 def _inherited(parent: Mapper | None, key: str, columns: Sequence[Any]) -> bool:

@@ -366,8 +366,18 @@ class Query(Generic[T]):
         query._adapt = pairs
         return query
 
+    def _printed_statement(self) -> Any:
+        """The statement as ``str(query)`` prints it: each table column labelled
+        ``<table>_<column>``, as SQLAlchemy prints a legacy Query (``query.statement``
+        prints as ``select()`` does)."""
+        statement = self.statement
+        if isinstance(statement, Select):
+            statement = statement._clone()
+            statement._tablename_labels = True
+        return statement
+
     def __str__(self) -> str:
-        return str(self.statement)
+        return str(self._printed_statement())
 
     def __repr__(self) -> str:
         return f"<Query {self._statement._entities!r}>"

@@ -151,8 +151,19 @@ class DisplayForm(StatementCompiler):
             return out
         out = []
         used: set[str] = set()
+        table_labels = top and select._tablename_labels
+        selected: set[int] = set()
         for position, (_name, column) in enumerate(select._columns_plus_names()):
-            label = self._column_label(column, (id(select), position), used)
+            key = (id(select), position)
+            label = self._table_label(column, key, used) if table_labels else None
+            again = id(column) in selected
+            selected.add(id(column))
+            if label is None and again and _is_table_column(column):
+                # The very column selected again: id__1 (another column named id: id_1).
+                assert isinstance(column, NamedColumn)
+                label = self._anon_name(key, column.name + "_")
+            if label is None:
+                label = self._column_label(column, key, used)
             sql = self.process(column, in_columns=True, **ckw)
             out.append(sql if label is None else f"{sql} AS {self.quote(label)}")
         return out
@@ -180,6 +191,21 @@ class DisplayForm(StatementCompiler):
             return self._anon_name(key, natural)
         used.add(natural)
         return None if isinstance(column, NamedColumn) else natural
+
+    def _table_label(self, column: ColumnElement[Any], key: Hashable, used: set[str]) -> str | None:
+        """A legacy ``Query``'s label for a table column: ``<table>_<column>`` (None for any
+        other column, labelled as ``select()`` labels it)."""
+        table = column.table if isinstance(column, NamedColumn) else None
+        if table is None or not isinstance(column, NamedColumn) or column.is_literal:
+            return None
+        table_name = table.name if table.name is not None else self._from_name(table)
+        schema = getattr(table, "schema", None)
+        prefix = f"{schema.replace('.', '_')}_{table_name}" if schema else table_name
+        label = f"{prefix}_{column.name}"
+        if label in used:  # the same column again: owners_id__1
+            return self._anon_name(key, label + "_")
+        used.add(label)
+        return label
 
     # -- clauses written differently -----------------------------------------------------
 
@@ -227,6 +253,10 @@ def display_compiler(base: type[StatementCompiler]) -> type[StatementCompiler]:
         combined = type(f"Display{base.__name__}", (DisplayForm, base), namespace)
         _display_compilers[base] = combined
     return combined
+
+
+def _is_table_column(column: ColumnElement[Any]) -> bool:
+    return isinstance(column, NamedColumn) and not column.is_literal
 
 
 def _is_literal(column: ColumnElement[Any]) -> bool:
