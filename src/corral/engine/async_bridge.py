@@ -17,6 +17,7 @@ caller reserved before leaving the loop when there is one.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import contextvars
 import time
@@ -146,7 +147,34 @@ class LoopBridge:
                 "This AsyncEngine has not been used on an event loop yet; await its "
                 "connect() / an AsyncSession call in a coroutine first"
             )
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+        loop = self.loop
+        if loop.is_closed():
+            coro.close()
+            raise _loop_gone(what)
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        while True:
+            try:
+                return future.result(timeout=LOOP_CHECK_SECONDS)
+            except concurrent.futures.TimeoutError:
+                # A loop that stopped (asyncio.run() returned) never runs the call: a
+                # worker thread waiting for it would hold the interpreter's exit forever.
+                if loop.is_closed() or not loop.is_running():
+                    future.cancel()
+                    with contextlib.suppress(RuntimeError):  # not running: nothing to stop
+                        coro.close()
+                    raise _loop_gone(what) from None
+
+
+#: How often a worker thread waiting on the loop checks that the loop still runs.
+LOOP_CHECK_SECONDS = 0.5
+
+
+def _loop_gone(what: str) -> exc.InvalidRequestError:
+    return exc.InvalidRequestError(
+        f"{what} was left waiting for the event loop of its AsyncEngine, which has stopped "
+        "(its asyncio.run() returned or the loop was closed); run all of an AsyncEngine's "
+        "work inside the loop it was first used on, and await it before the loop ends"
+    )
 
 
 class BridgedCursor:

@@ -8,6 +8,7 @@ gives it a pool of one.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ class AiosqliteConnection(AsyncDriverConnection):
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
+        _open_connections.add(self)
 
     async def execute(self, sql: str, args: Any, many: bool) -> CursorData:
         if many:
@@ -52,6 +54,7 @@ class AiosqliteConnection(AsyncDriverConnection):
             await self.raw.rollback()
 
     async def close(self) -> None:
+        _open_connections.discard(self)
         await self.raw.close()
 
     def terminate(self) -> None:
@@ -59,9 +62,28 @@ class AiosqliteConnection(AsyncDriverConnection):
         from a short-lived thread with no event loop, so aiosqlite's thread has no future to
         answer: the loop that would get the answer may be closed by then (a connection
         dropped when a second ``asyncio.run`` takes the engine over)."""
+        _open_connections.discard(self)
         stopper = threading.Thread(target=self.raw.stop, name="corral-aiosqlite-stop")
         stopper.start()
         stopper.join()
+
+
+#: aiosqlite connections not closed yet. Each runs a thread of aiosqlite's that is not a
+#: daemon, and the interpreter waits for such threads before it exits: a connection left
+#: open when its event loop ended (an error escaped ``asyncio.run()`` with the engine not
+#: disposed) would keep the program from ever exiting.
+_open_connections: weakref.WeakSet[AiosqliteConnection] = weakref.WeakSet()
+
+
+def _stop_left_open() -> None:
+    """At interpreter exit, before the wait for non-daemon threads: stop what is still open."""
+    for connection in list(_open_connections):
+        connection.terminate()
+
+
+# threading's own exit hook runs before the interpreter joins non-daemon threads (atexit
+# runs after, too late); concurrent.futures stops its workers the same way.
+getattr(threading, "_register_atexit", lambda hook: None)(_stop_left_open)
 
 
 class AiosqliteDialect(AsyncDialect, SQLiteDialect):
