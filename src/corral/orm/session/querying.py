@@ -42,7 +42,12 @@ def get(
         return cast(T, obj)
     if load.plain:
         session._autoflush()
-        connection = session._connection_for_transaction(session._active_transaction())
+        transaction = session._active_transaction()
+        if session._routes:  # _routes_plain_get: the bind Session._execute would choose
+            bind = session._bind_for(load.statement, None)
+            connection = session._connection_for_transaction(transaction, None, bind)
+        else:
+            connection = session._connection_for_transaction(transaction)
         rows = connection.execute(load.statement, load.params).raw_rows()
         found = load_plain_row(session, load.mapper, rows, load.overwrite)
     else:
@@ -98,7 +103,7 @@ def plan_get(
         or mapper.needs_plan
         or mapper.inheritance is not None
         or session.dispatch.do_orm_execute
-        or session._routes
+        or (session._routes and not session._routes_plain_get)
         or mapper.dispatch.load  # the plain path fires no load events
         or session.dispatch.loaded_as_persistent
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, Self, TypeVar, cast, overload
+from typing import Any, ClassVar, Literal, Self, TypeVar, cast, overload
 
 from corral import exc
 from corral.engine.base import Connection
@@ -70,6 +70,11 @@ class Session:
     #: The listeners of SessionEvents (orm/session/events.py): of the class, of the
     #: sessionmaker that made the session, or of this session.
     dispatch: Dispatch = Dispatch(SESSION_EVENTS)
+
+    #: Whether get() may take its lean path (one SELECT, the row made an object directly)
+    #: when the session routes statements: only where the route of that SELECT is all that
+    #: differs (a ReplicaSession), not where get() itself works differently (sharding).
+    _routes_plain_get: ClassVar[bool] = False
     #: The identity token objects loaded or inserted now get (the shard, for a sharded
     #: session): their identity keys are ``(class, primary key, token)``. None: no token.
     _load_token: Any = None
