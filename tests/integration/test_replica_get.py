@@ -1,11 +1,11 @@
 """ReplicaSession.get() takes the lean get path, routed as any other read.
 
-A session that routes its statements takes the general ORM path for get() (its bind may
-depend on the mapper, or get() may work differently, as in sharding). A ReplicaSession's
-get() differs only in where its SELECT goes, so it keeps the lean path: the SELECT goes
-to a replica and is counted there, and no general ORM execution runs (the control: a
-session class that does not opt in does run it). Two engines on one SQLite file stand in
-for a primary and its replica: only the routing is under test.
+A session that routes its statements (several binds, a get_bind() override) keeps the
+lean get() path, its SELECT routed as any other statement; only a class whose get() works
+differently (ShardedSession) opts out. Here: the SELECT goes to a replica and is counted
+there, and no general ORM execution runs (the control: a class that opts out runs it).
+Two engines on one SQLite file stand in for a primary and its replica: only the routing
+is under test.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Gadget(ReplicaGetBase):
 
 
 class FullPathReplicaSession(ReplicaSession):
-    _routes_plain_get = False  # the control: get() by the general ORM path
+    _routes_plain_get = False  # the control: opted out, get() by the general ORM path
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_get_takes_the_lean_path_and_reads_from_the_replica(
     assert (_replica_reads(replica_set), replica_set.stats.primary_reads) == (1, 0)
 
 
-def test_control_a_session_that_does_not_opt_in_runs_the_general_path(
+def test_control_a_session_that_opts_out_runs_the_general_path(
     replica_set: ReplicaSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert _general_executions(monkeypatch, FullPathReplicaSession, replica_set) == (1, "lever")

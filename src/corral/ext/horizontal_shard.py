@@ -92,6 +92,9 @@ class ShardExecuteState(ORMExecuteState):
 class ShardedSession(Session):
     """A Session whose objects live on several shards (databases of the same schema)."""
 
+    #: get() asks the shards identity_chooser names: not the lean get path.
+    _routes_plain_get = False
+
     def __init__(
         self,
         shard_chooser: ShardChooser,

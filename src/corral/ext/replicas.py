@@ -222,9 +222,6 @@ class ReplicaSet:
 class ReplicaSession(Session):
     """A Session reading from a ReplicaSet's replicas and writing to its primary."""
 
-    #: get() keeps the lean path: its SELECT is routed as any other read (``_bind_for``).
-    _routes_plain_get = True
-
     def __init__(
         self, replica_set: ReplicaSet, *, after: CommitToken | None = None, **kwargs: Any
     ) -> None:

@@ -45,14 +45,14 @@ def abstract_base_of(cls: type) -> type | None:
     return None
 
 
-def defer(cls: type) -> None:
+def defer(cls: Any) -> None:
     """Record the abstract base ``cls``; it is mapped when the mappers are configured."""
     if cls.__dict__.get("__tablename__") or cls.__dict__.get("__table__") is not None:
         raise exc.MappingError(
             f"{cls.__name__} derives from AbstractConcreteBase, which has no table: remove its "
             "__tablename__ (or derive from ConcreteBase to map a base class with a table)"
         )
-    cls.__corral_abstract_pending__ = True  # type: ignore[attr-defined]
+    cls.__corral_abstract_pending__ = True
     properties.PENDING.append(_Deferred(cls))
 
 
@@ -86,9 +86,9 @@ class _Deferred(properties.MapperProperty):
         return None
 
 
-def map_abstract(cls: type) -> Mapper:
+def map_abstract(cls: Any) -> Mapper:
     """Map the abstract base ``cls`` onto the UNION of its concrete subclasses' tables."""
-    registry: Any = cls.registry  # type: ignore[attr-defined]
+    registry: Any = cls.registry
     members: list[Mapper] = [
         mapper
         for klass, mapper in registry.mappers.items()
@@ -113,8 +113,8 @@ def map_abstract(cls: type) -> Mapper:
     mapper.inheritance = info
     for member in members:
         _attach(member, mapper)
-    del cls.__corral_abstract_pending__  # type: ignore[attr-defined]
-    cls.__mapper__ = mapper  # type: ignore[attr-defined]
+    del cls.__corral_abstract_pending__
+    cls.__mapper__ = mapper
     registry.mappers[cls] = mapper
     registry.classes_by_name.setdefault(cls.__name__, cls)
     rebuild_union(mapper, include_base=False)

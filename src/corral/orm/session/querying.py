@@ -43,7 +43,7 @@ def get(
     if load.plain:
         session._autoflush()
         transaction = session._active_transaction()
-        if session._routes:  # _routes_plain_get: the bind Session._execute would choose
+        if session._routes:  # the bind Session._execute would choose for the SELECT
             bind = session._bind_for(load.statement, None)
             connection = session._connection_for_transaction(transaction, None, bind)
         else:

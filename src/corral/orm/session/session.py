@@ -72,9 +72,10 @@ class Session:
     dispatch: Dispatch = Dispatch(SESSION_EVENTS)
 
     #: Whether get() may take its lean path (one SELECT, the row made an object directly)
-    #: when the session routes statements: only where the route of that SELECT is all that
-    #: differs (a ReplicaSession), not where get() itself works differently (sharding).
-    _routes_plain_get: ClassVar[bool] = False
+    #: when the session routes statements (several binds, a get_bind() override): its
+    #: SELECT is routed as any other (``_bind_for``). False where get() itself works
+    #: differently (a ShardedSession asks each shard).
+    _routes_plain_get: ClassVar[bool] = True
     #: The identity token objects loaded or inserted now get (the shard, for a sharded
     #: session): their identity keys are ``(class, primary key, token)``. None: no token.
     _load_token: Any = None
