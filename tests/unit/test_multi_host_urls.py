@@ -93,3 +93,26 @@ def test_wsrep_sync_wait_becomes_the_init_command() -> None:
         create_engine(
             "mysql://root@h/test?wsrep_sync_wait=3", connect_args={"init_command": "SET x = 1"}
         )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@[::1]:5432,[::2]:5433/db", {"host": "::1,::2", "port": "5432,5433"}),
+        ("postgresql://u@[::1],[::2]/db", {"host": "::1,::2"}),
+        ("postgresql://u@[fe80::1]:5432,h2/db", {"host": "fe80::1,h2", "port": "5432,"}),
+        ("postgresql://u@h1,[::2]:5433/db", {"host": "h1,::2", "port": ",5433"}),
+    ],
+)
+def test_ipv6_hosts_in_a_list_are_bracketed(url: str, expected: dict[str, Any]) -> None:
+    """An IPv6 address in a host list is written in brackets, with or without a port, and
+    reaches libpq without them."""
+    assert _libpq_args(url) == expected
+    assert make_url(make_url(url).render_as_string(hide_password=False)) == make_url(url)
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@[::1:5432,h2/db", "postgresql://u@[::1]x,h2/db"])
+def test_a_malformed_ipv6_host_in_a_list_is_refused(url: str) -> None:
+    """A bracket left open, or text after the bracket that is no port: the error names it."""
+    with pytest.raises(exc.ArgumentError, match="Could not"):
+        _libpq_args(url)

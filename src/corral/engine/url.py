@@ -25,7 +25,7 @@ _URL_PATTERN = re.compile(
     ^(?P<scheme>[A-Za-z][\w.+-]*)://
     (?:
         (?:(?P<username>[^:/@?]*)(?::(?P<password>[^@?]*))?@)?
-        (?P<host>\[[^\]]+\]|[^:/?]*)?
+        (?P<host>(?:\[[^\]]+\]|[^:/?,\[]*)(?:,(?:\[[^\]]+\]|[^:/?,\[]*))*)?
         (?::(?P<port>[^/?]*))?
     )?
     (?:/(?P<database>[^?]*))?
@@ -199,7 +199,7 @@ def make_url(name_or_url: str | URL) -> URL:
             query[key] = value
         else:
             query[key] = (*(previous if isinstance(previous, tuple) else (previous,)), value)
-    if parts["port"] and "," in parts["port"]:
+    if (parts["port"] and "," in parts["port"]) or "[" in (parts["host"] or "").partition(",")[2]:
         _move_hosts_to_query(name_or_url, parts, query)
     port: int | None = None
     if parts["port"]:
@@ -237,17 +237,37 @@ def _move_hosts_to_query(
             f"Database URL {_redact(text)!r} lists several hosts both before the database "
             "and in ?host= / ?port=: name them in one place only"
         )
-    hosts = f"{parts['host'] or ''}:{parts['port']}".split(",")
+    netloc = parts["host"] or ""
+    if parts["port"] is not None:
+        netloc += f":{parts['port']}"
+    hosts = netloc.split(",")
     for token in hosts:
-        host, _, port = token.rpartition(":") if ":" in token else (token, "", "")
-        if not host or (port and not port.isdigit()):
+        try:
+            split_host_port(token)
+        except ValueError:
             raise exc.ArgumentError(
                 f"Could not read host {token!r} of the multi-host database URL "
-                f"{_redact(text)!r}: each host is written host or host:port, separated "
-                "by commas"
-            )
+                f"{_redact(text)!r}: each host is written host, host:port, [IPv6] or "
+                "[IPv6]:port, separated by commas"
+            ) from None
     query["host"] = tuple(unquote(token) for token in hosts)
     parts["host"] = parts["port"] = None
+
+
+def split_host_port(token: str) -> tuple[str, str]:
+    """``host`` and ``port`` (``""`` when absent) of one host of a list: ``h``, ``h:5432``,
+    ``[::1]`` or ``[::1]:5432`` (an IPv6 address is bracketed, and comes back without its
+    brackets). ``ValueError`` when the host is empty or the port not a number."""
+    if token.startswith("["):
+        address, bracket, rest = token[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(token)
+        host, port = address, rest[1:]
+    else:
+        host, _, port = token.rpartition(":") if ":" in token else (token, "", "")
+    if not host or (port and not port.isdigit()):
+        raise ValueError(token)
+    return host, port
 
 
 def is_secret_option(key: str) -> bool:

@@ -20,7 +20,7 @@ from corral.dialects.postgresql.reflection import PostgreSQLReflection
 from corral.dialects.postgresql.types import PostgreSQLTypeCompiler
 from corral.engine.default import Classification, DefaultDialect
 from corral.engine.network import with_tcp_defaults
-from corral.engine.url import URL
+from corral.engine.url import URL, split_host_port
 
 #: ``psycopg.connect()`` keywords that are not libpq connection options.
 _PSYCOPG_CONNECT_KEYWORDS = frozenset(
@@ -184,9 +184,13 @@ def libpq_hosts(url: URL) -> dict[str, str]:
     names: list[str] = []
     numbers: list[str] = []
     for token in tokens:
-        name, _, port = token.partition(":")
-        if port and not port.isdigit():
-            raise exc.ArgumentError(f"The port of host {token!r} in the URL {url} is not a number")
+        try:
+            name, port = split_host_port(token)
+        except ValueError:
+            raise exc.ArgumentError(
+                f"Host {token!r} in the URL {url} is not host, host:port, [IPv6] or "
+                "[IPv6]:port (the port a number)"
+            ) from None
         names.append(name)
         numbers.append(port)
     args = {"host": ",".join(names)}
