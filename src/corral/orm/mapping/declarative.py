@@ -9,7 +9,7 @@ import inspect
 import sys
 import typing
 import uuid
-from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_origin
+from typing import Annotated, Any, ClassVar, cast, dataclass_transform, get_args, get_origin
 
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
@@ -434,16 +434,6 @@ def _refuse_what_would_be_ignored(cls: type) -> None:
                 )
 
 
-def _not_a_table(cls: type, given: object) -> str:
-    """Why ``__table__ = given`` (a join, a subquery) cannot be mapped, and what to do."""
-    return (
-        f"{cls.__name__}.__table__ is {given!r}; corral maps a class to a Table or a join "
-        "of Tables (join(a, b)), and mapping a class against a select (SQLAlchemy's "
-        "'Mapping a Class against Arbitrary Subqueries') is not supported. Map the tables "
-        "and query the select with select(...).from_statement() or aliased(cls, subquery)"
-    )
-
-
 def _map_class(cls: type[DeclarativeBase]) -> None:
     if "__mapper__" in cls.__dict__:
         return
@@ -459,17 +449,12 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
     if multi_table.is_mappable_join(explicit):
-        if parent is not None:
-            raise exc.MappingError(
-                f"{cls.__name__} maps a join of tables and derives from the mapped class "
-                f"{parent.class_.__name__}; corral maps a class against a join only at the "
-                "root of a hierarchy (derive it from the declarative base)"
-            )
-        explicit = multi_table.map_join(cls, explicit)
+        explicit = mapped_join = multi_table.map_join(cls, explicit, parent)
     else:
+        mapped_join = None
         multi_table.refuse_outside_join(cls)
     if explicit is not None and not isinstance(explicit, Table | multi_table.MappedJoin):
-        raise exc.MappingError(_not_a_table(cls, explicit))
+        raise exc.MappingError(multi_table.not_a_table(cls, explicit))
     deferred: dict[str, tuple[str | None, bool]] = {}
     active_history: set[str] = set()  # mapped_column(active_history=True) attributes
     own: dict[str, Column] = {}
@@ -480,8 +465,8 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         inheritance.add_to_table(table, own, cls.__name__)
         columns = {**parent.columns_by_key, **own}
     elif isinstance(explicit, Table | multi_table.MappedJoin):
-        table = explicit
-        _check_explicit_table(cls, table)
+        _check_explicit_table(cls, explicit)
+        table = cast(Any, explicit)  # a MappedJoin is selected and named like a Table
         columns = {key: col for key, col in table.columns.items() if isinstance(col, Column)}
     else:
         tablename = cls.__dict__.get("__tablename__")
@@ -532,8 +517,8 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         deferred_raiseload=frozenset(key for key, (_, r) in deferred.items() if r),
     )
     mapper.batch = batch
-    if isinstance(table, multi_table.MappedJoin):
-        multi_table.set_up(mapper, table)
+    if mapped_join is not None:
+        multi_table.set_up(mapper, mapped_join)
     if parent is not None or inherited or getattr(cls, "__corral_concrete_base__", False):
         inheritance.set_up(mapper, parent, table, own, inherited)
         set_inherit_sync(mapper, mapper.table)

@@ -27,6 +27,7 @@ from collections.abc import Set
 from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
+from corral.orm.mapping.attribute_join import AttributeJoin
 from corral.orm.mapping.concrete import (
     CONCRETE,
     CONCRETE_DISCRIMINATOR,
@@ -37,7 +38,6 @@ from corral.orm.mapping.concrete import (
     rebuild_union,
 )
 from corral.sql.conditions import and_
-from corral.orm.mapping.attribute_join import AttributeJoin
 from corral.sql.from_clause import FromClause, Join
 from corral.sql.schema import Column, ForeignKeyConstraint, Table, UniqueConstraint
 

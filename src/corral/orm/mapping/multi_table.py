@@ -20,7 +20,7 @@ statements' parameters are the attributes' names.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from corral import exc
 from corral.orm.mapping.attribute_join import AttributeJoin
@@ -54,7 +54,8 @@ def joined_columns(given: tuple[Any, ...]) -> JoinedColumns:
     columns: list[Column] = []
     for item in given:
         found = item.column if isinstance(item, InstrumentedAttribute) else item
-        found = getattr(found, "__clause_element__", lambda: found)()
+        element = getattr(found, "__clause_element__", None)
+        found = element() if element is not None else found
         if not isinstance(found, Column) or not isinstance(found.table, Table):
             raise exc.ArgumentError(
                 f"column_property() of several columns takes columns of tables (or mapped "
@@ -109,14 +110,20 @@ class JoinPrimaryKey:
         return len(self.columns)
 
 
-def is_mappable_join(given: object) -> bool:
+def is_mappable_join(given: object) -> TypeGuard[Join]:
     """Whether ``__table__`` is a join this module maps (not an inheritance join)."""
     return isinstance(given, Join) and not isinstance(given, AttributeJoin)
 
 
-def map_join(cls: type, given: Join) -> MappedJoin:
+def map_join(cls: type, given: Join, parent: Mapper | None) -> MappedJoin:
     """The join ``cls`` maps, with its attributes: column keys, or the names the class body
     gives columns (``address_id = address.c.id``, ``id = column_property(a, b)``)."""
+    if parent is not None:
+        raise exc.MappingError(
+            f"{cls.__name__} maps a join of tables and derives from the mapped class "
+            f"{parent.class_.__name__}; corral maps a class against a join only at the "
+            "root of a hierarchy (derive it from the declarative base)"
+        )
     tables = _tables(cls, given)
     named: dict[int, str] = {}
     joined: dict[str, tuple[Column, ...]] = {}
@@ -147,8 +154,7 @@ def map_join(cls: type, given: Join) -> MappedJoin:
             joined[name] = columns
     mapped: dict[str, Column] = {}
     for table in tables:
-        for column in table.columns:
-            assert isinstance(column, Column)
+        for column in [c for c in table.columns if isinstance(c, Column)]:
             key = named.get(id(column), column.key)
             if key in mapped:
                 if key in joined:
@@ -169,18 +175,28 @@ def set_up(mapper: Mapper, join: MappedJoin) -> None:
     """Give ``mapper`` its per-table flush views and its multi-column attributes."""
     mapper.multi_table = True
     mapper.joined_columns = dict(join.joined)
-    mapper.local_table = join.given
+    mapper.local_table = cast(Any, join.given)  # SQLAlchemy's local_table: the join given
     by_table: dict[int, dict[str, Column]] = {id(table): {} for table in join.tables}
     for key, column in mapper.columns_by_key.items():
         for each in join.joined.get(key, (column,)):
             by_table[id(each.table)][key] = each
     views = []
     for table in join.tables:
-        own = by_table[id(table)]
+        written, own = table, by_table[id(table)]
         if any(column.key != key for key, column in own.items()):
-            table, own = _keyed_copy(table, own)
-        views.append(local_view(mapper, table, own))
+            written, own = _keyed_copy(table, own)
+        views.append(local_view(mapper, written, own))
     mapper.flush_views = tuple(views)
+
+
+def not_a_table(cls: type, given: object) -> str:
+    """Why ``__table__ = given`` (a subquery, a select) cannot be mapped, and what to do."""
+    return (
+        f"{cls.__name__}.__table__ is {given!r}; corral maps a class to a Table or a join "
+        "of Tables (join(a, b)), and mapping a class against a select (SQLAlchemy's "
+        "'Mapping a Class against Arbitrary Subqueries') is not supported. Map the tables "
+        "and query the select with select(...).from_statement() or aliased(cls, subquery)"
+    )
 
 
 def refuse_outside_join(cls: type) -> None:
@@ -223,7 +239,7 @@ def _reduced_key(tables: list[Table], onclause: Any) -> tuple[Column, ...]:
 def _same_value(column: Column, other: Column, equated: list[tuple[int, int]]) -> bool:
     if (id(column), id(other)) in equated or (id(other), id(column)) in equated:
         return True
-    return any(fk.target == f"{other.table.name}.{other.name}" for fk in column.foreign_keys)
+    return any(fk.target == _qualified(other) for fk in column.foreign_keys)
 
 
 def _keyed_copy(table: Table, own: dict[str, Column]) -> tuple[Table, dict[str, Column]]:
@@ -245,8 +261,8 @@ def _keyed_copy(table: Table, own: dict[str, Column]) -> tuple[Table, dict[str, 
 
 
 def _qualified(column: Column) -> str:
-    table = column.table
-    return f"{table.name}.{column.name}" if table is not None else column.name
+    table_name = getattr(column.table, "name", None)
+    return f"{table_name}.{column.name}" if table_name is not None else column.name
 
 
 __all__ = [
@@ -255,6 +271,7 @@ __all__ = [
     "is_mappable_join",
     "joined_columns",
     "map_join",
+    "not_a_table",
     "refuse_outside_join",
     "set_up",
 ]
