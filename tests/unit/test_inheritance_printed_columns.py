@@ -126,35 +126,3 @@ def test_a_subclass_of_it_keeps_its_parents_order() -> None:
 def test_an_inherited_attribute_not_remapped_keeps_its_place() -> None:
     """A plain ForeignKey primary key column under the inherited name: id stays first."""
     assert list(inspect(Coder).column_attrs.keys()) == ["id", "name", "kind", "lang"]
-
-
-def test_a_class_mapped_against_a_join_is_refused_with_what_to_do() -> None:
-    """__table__ = join(...) (SQLAlchemy's "Mapping a Class against Multiple Tables") is
-    not supported: the error says so and names the alternatives; nothing is mapped."""
-    import pytest
-
-    from corral import exc, join
-
-    joined: Any = join(Staff.__table__, Coder.__table__)  # as a program would, untyped
-    with pytest.raises(exc.MappingError) as caught:
-
-        class StaffCoder(Base):
-            __table__ = joined
-
-    message = str(caught.value)
-    assert "StaffCoder.__table__ is a join of tables" in message
-    assert "Multiple Tables" in message and "relationship()" in message
-    assert all(cls.__name__ != "StaffCoder" for cls in Base.registry.mappers)
-
-
-def test_several_columns_of_other_classes_under_one_attribute_are_refused() -> None:
-    """column_property(A.id, B.id) names both columns and what corral supports instead."""
-    import pytest
-
-    from corral import exc
-
-    with pytest.raises(exc.ArgumentError) as caught:
-        column_property(Staff.id, Coder.lang)
-    message = str(caught.value)
-    assert message.startswith("column_property(Staff.id, Coder.lang) maps several columns")
-    assert "column_property(Column(...), Parent.attr)" in message

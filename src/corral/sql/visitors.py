@@ -11,14 +11,16 @@ every column of their tables); a SELECT's FROM list is.
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from corral.sql.columns import NamedColumn
 from corral.sql.elements import ClauseElement, ColumnElement
 from corral.sql.from_clause import FromClause
 
-__all__ = ["iterate", "traverse"]
+__all__ = ["iterate", "substitute", "traverse"]
 
 #: Attributes that point back up or sideways (a column's table, an attribute's class), not
 #: at the parts of an expression.
@@ -68,3 +70,37 @@ def traverse(
         if visit is not None:
             visit(element)
     return obj
+
+
+def substitute(element: Any, replace: Callable[[NamedColumn[Any]], Any]) -> Any:
+    """``element`` with each column replaced by ``replace(column)`` (a clone where changed)."""
+    if isinstance(element, NamedColumn):
+        return replace(element)
+    if isinstance(element, list | tuple):
+        items = [substitute(item, replace) for item in element]
+        if all(new is old for new, old in zip(items, element, strict=True)):
+            return element
+        return type(element)(items)
+    if (
+        not isinstance(element, ClauseElement)
+        or isinstance(element, FromClause)
+        or _is_select(element)
+    ):
+        return element
+    changed = {}
+    for name, value in vars(element).items():
+        if isinstance(value, ClauseElement | list | tuple):
+            new = substitute(value, replace)
+            if new is not value:
+                changed[name] = new
+    if not changed:
+        return element
+    clone = copy.copy(element)
+    clone.__dict__.update(changed)
+    return clone
+
+
+def _is_select(element: Any) -> bool:
+    from corral.sql.selectable import SelectBase
+
+    return isinstance(element, SelectBase)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from corral.orm.mapping.inheritance import InheritanceJoin
+from corral.orm.mapping.attribute_join import AttributeJoin
 
 if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper
@@ -40,7 +40,7 @@ def with_every_column(
     Unchanged when no entity has such an attribute."""
     extra: dict[int, dict[int, list[Any]]] = {}  # by entity position
     for position, (raw, mapper) in enumerate(zip(original._raw_columns, mappers, strict=True)):
-        if mapper is not None and isinstance(raw, InheritanceJoin):
+        if mapper is not None and isinstance(raw, AttributeJoin):
             found = _extra_columns(mapper)
             if found:
                 extra[position] = found
@@ -50,7 +50,7 @@ def with_every_column(
     columns: list[Any] = []
     if layout is None:
         for position, raw in enumerate(statement._raw_columns):
-            if position not in extra or not isinstance(raw, InheritanceJoin):
+            if position not in extra or not isinstance(raw, AttributeJoin):
                 columns.append(raw)
                 continue
             columns.extend(c for own in raw.columns for c in extra[position].get(id(own), [own]))

@@ -472,6 +472,8 @@ def _columns(table: FromClause, node: LoadNode) -> list[ColumnElement[Any]]:
     if node.mapper.inheritance is not None:  # subclasses' columns may load inline too
         by_key = node.mapper.inheritance.all_columns()
         return [table.columns[k if k not in by_key else by_key[k].key] for k in node.column_keys]
+    if node.mapper.multi_table:  # a join's columns are keyed by attribute (multi_table.py)
+        return [table.columns[k] for k in node.column_keys]
     return [table.columns[by_key[k].key] for k in node.column_keys]
 
 

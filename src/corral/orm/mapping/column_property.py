@@ -20,6 +20,7 @@ from corral.orm.base import ObjectStatus
 from corral.orm.mapping.dataclass_fields import take_dataclass_options
 from corral.orm.mapping.instance_state import state_of
 from corral.orm.mapping.mapped_column import MappedColumn, deferred
+from corral.orm.mapping.multi_table import joined_columns
 from corral.orm.mapping.query_expression import QueryExpression, QueryExpressionAttribute
 from corral.sql.elements import ColumnElement
 from corral.sql.schema import Column
@@ -110,17 +111,16 @@ def column_property(
     ``expire_on_flush=False`` keeps the value loaded when a flush UPDATEs the row."""
     dataclass_options = take_dataclass_options(kwargs, with_default=True)
     unknown = sorted(set(kwargs) - _ACCEPTED)
-    if more and not unknown and isinstance(expression, Column) and not dataclass_options:
-        return _with_inherited(expression, more)
     if more and not unknown and not dataclass_options:
-        raise exc.ArgumentError(
-            f"column_property({', '.join(_describe(c) for c in (expression, *more))}) maps "
-            "several columns under one attribute; "
-            "corral supports that only as column_property(Column(...), Parent.attr) in a "
-            "joined-inheritance subclass. A class mapped against a join of tables (SQLAlchemy's "
-            "'Mapping a Class against Multiple Tables') is not supported: map each table to "
-            "its own class and relate them with relationship()"
-        )
+        if deferred or group is not None or raiseload or not expire_on_flush:
+            raise exc.ArgumentError(
+                f"column_property({', '.join(_describe(c) for c in (expression, *more))}) "
+                "maps several columns under one attribute, which corral does without "
+                "deferred=, group=, raiseload= or expire_on_flush=; remove them"
+            )
+        if isinstance(expression, Column) and expression.table is None:
+            return _with_inherited(expression, more)  # a joined subclass's own column
+        return joined_columns((expression, *more))  # a class mapped against a join
     if unknown or more:
         extra = ", ".join(unknown) or "more than one column"
         raise exc.ArgumentError(

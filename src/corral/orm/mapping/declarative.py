@@ -9,11 +9,11 @@ import inspect
 import sys
 import typing
 import uuid
-from typing import Annotated, Any, ClassVar, dataclass_transform, get_args, get_origin
+from typing import Annotated, Any, ClassVar, cast, dataclass_transform, get_args, get_origin
 
 from corral import exc
 from corral.orm.base import STATE_ATTR, Mapped
-from corral.orm.mapping import abstract_concrete, events, inheritance
+from corral.orm.mapping import abstract_concrete, events, inheritance, multi_table
 from corral.orm.mapping import mapper_args as mapper_arguments
 from corral.orm.mapping.annotated import merged, split_annotated
 from corral.orm.mapping.attribute_events import attribute_instrumented
@@ -365,11 +365,17 @@ def _table_args(cls: type) -> tuple[list[Any], dict[str, Any]]:
     return items, options
 
 
-def _check_explicit_table(cls: type, table: Table) -> None:
-    """Refuse what a class mapping ``__table__`` declares besides that table."""
-    keys = {col.key for col in table.columns}
+def _check_explicit_table(cls: type, table: Table | multi_table.MappedJoin) -> None:
+    """Refuse what a class mapping ``__table__`` declares besides that table (a class
+    mapped against a join may name the join's columns: ``map_join`` checked them)."""
+    keys = set(table.columns.keys())
     own = cls.__dict__
-    extra = [n for n, v in own.items() if isinstance(v, MappedColumn | Column)]
+    renames = isinstance(table, multi_table.MappedJoin)
+    extra = [
+        n
+        for n, v in own.items()
+        if isinstance(v, MappedColumn) or (isinstance(v, Column) and not renames)
+    ]
     if "__table_args__" in own:
         extra.append("__table_args__")
     for name, annotation in inspect.get_annotations(cls).items():
@@ -428,18 +434,6 @@ def _refuse_what_would_be_ignored(cls: type) -> None:
                 )
 
 
-def _not_a_table(cls: type, given: object) -> str:
-    """Why ``__table__ = given`` (a join, a subquery) cannot be mapped, and what to do."""
-    what = "a join of tables" if getattr(given, "visit_name", None) == "join" else repr(given)
-    return (
-        f"{cls.__name__}.__table__ is {what}; corral maps a class to one Table, and mapping "
-        "a class against several tables or a select (SQLAlchemy's 'Mapping a Class against "
-        "Multiple Tables') is not supported. Map each table to its own class and relate "
-        "them with relationship(), or use joined-table inheritance if one table's rows "
-        "extend the other's"
-    )
-
-
 def _map_class(cls: type[DeclarativeBase]) -> None:
     if "__mapper__" in cls.__dict__:
         return
@@ -454,8 +448,13 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
     install_declare_hooks(cls)
     base_registry = cls.registry
     explicit = cls.__dict__.get("__table__")
-    if explicit is not None and not isinstance(explicit, Table):
-        raise exc.MappingError(_not_a_table(cls, explicit))
+    if multi_table.is_mappable_join(explicit):
+        explicit = mapped_join = multi_table.map_join(cls, explicit, parent)
+    else:
+        mapped_join = None
+        multi_table.refuse_outside_join(cls)
+    if explicit is not None and not isinstance(explicit, Table | multi_table.MappedJoin):
+        raise exc.MappingError(multi_table.not_a_table(cls, explicit))
     deferred: dict[str, tuple[str | None, bool]] = {}
     active_history: set[str] = set()  # mapped_column(active_history=True) attributes
     own: dict[str, Column] = {}
@@ -465,10 +464,10 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         table = parent.local_table
         inheritance.add_to_table(table, own, cls.__name__)
         columns = {**parent.columns_by_key, **own}
-    elif isinstance(explicit, Table):
-        table = explicit
-        _check_explicit_table(cls, table)
-        columns = {col.key or col.name: col for col in table.columns if isinstance(col, Column)}
+    elif isinstance(explicit, Table | multi_table.MappedJoin):
+        _check_explicit_table(cls, explicit)
+        table = cast(Any, explicit)  # a MappedJoin is selected and named like a Table
+        columns = {key: col for key, col in table.columns.items() if isinstance(col, Column)}
     else:
         tablename = cls.__dict__.get("__tablename__")
         if not tablename:
@@ -518,6 +517,8 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         deferred_raiseload=frozenset(key for key, (_, r) in deferred.items() if r),
     )
     mapper.batch = batch
+    if mapped_join is not None:
+        multi_table.set_up(mapper, mapped_join)
     if parent is not None or inherited or getattr(cls, "__corral_concrete_base__", False):
         inheritance.set_up(mapper, parent, table, own, inherited)
         set_inherit_sync(mapper, mapper.table)

@@ -33,7 +33,7 @@ def set_inherit_sync(mapper: Mapper, join: Any) -> None:
         for key, column in source.columns_by_key.items():
             inherited.setdefault(id(column), key)
     pairs: list[tuple[str, str]] = []
-    for left, right in _equalities(join.onclause):
+    for left, right in equalities(join.onclause):
         for mine, theirs in ((left, right), (right, left)):
             if id(mine) in own and id(theirs) in inherited:
                 source_key, own_key = inherited[id(theirs)], own[id(mine)]
@@ -42,9 +42,9 @@ def set_inherit_sync(mapper: Mapper, join: Any) -> None:
     view.inherit_sync = tuple(pairs)
 
 
-def _equalities(condition: Any) -> list[tuple[Any, Any]]:
+def equalities(condition: Any) -> list[tuple[Any, Any]]:
     if isinstance(condition, BooleanClauseList):
-        return [pair for clause in condition.clauses for pair in _equalities(clause)]
+        return [pair for clause in condition.clauses for pair in equalities(clause)]
     if isinstance(condition, BinaryExpression) and condition.operator is operators.eq:
         return [(condition.left, condition.right)]
     return []

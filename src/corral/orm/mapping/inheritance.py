@@ -27,6 +27,7 @@ from collections.abc import Set
 from typing import TYPE_CHECKING, Any, cast
 
 from corral import exc
+from corral.orm.mapping.attribute_join import AttributeJoin
 from corral.orm.mapping.concrete import (
     CONCRETE,
     CONCRETE_DISCRIMINATOR,
@@ -37,7 +38,7 @@ from corral.orm.mapping.concrete import (
     rebuild_union,
 )
 from corral.sql.conditions import and_
-from corral.sql.from_clause import ColumnCollection, FromClause, Join
+from corral.sql.from_clause import FromClause, Join
 from corral.sql.schema import Column, ForeignKeyConstraint, Table, UniqueConstraint
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class Inheritance:
         return target.in_(self.identities_below())
 
 
-class InheritanceJoin(Join):
+class InheritanceJoin(AttributeJoin):
     """``parent JOIN child`` selected for a joined subclass, its columns keyed by attribute."""
 
     def __init__(
@@ -165,20 +166,9 @@ class InheritanceJoin(Join):
         *,
         isouter: bool = False,
     ) -> None:
-        super().__init__(left, right, onclause, isouter=isouter)
+        super().__init__(left, right, onclause, columns, isouter=isouter)
         self.name = right.name
         self.local_table = right
-        self._columns = ColumnCollection(f"the columns of {right.name}")
-        for key, column in columns.items():
-            self._columns.add(key, column)
-
-    @property
-    def foreign_keys(self) -> list[Any]:
-        found: list[Any] = []
-        for table in self._covers():
-            if isinstance(table, Table):
-                found.extend(table.foreign_keys)
-        return found
 
     @property
     def primary_key(self) -> Any:
@@ -396,7 +386,7 @@ def set_up(
         condition = join_condition(parent, local, args.get("inherit_condition"))
         join = InheritanceJoin(parent.table, local, condition, mapper.columns_by_key)
         mapper.table = cast(Any, join)  # selected (and named) like a table: see the class
-        mapper.flush_views = (*parent.flush_views, _local_view(mapper, local, own))
+        mapper.flush_views = (*parent.flush_views, local_view(mapper, local, own))
     if kind == SINGLE and parent is not None and len(parent.flush_views) > 1:
         # A single-table subclass of a joined class: its columns go into the last table.
         *others, last = parent.flush_views
@@ -473,7 +463,7 @@ def _mark_single(mapper: Mapper) -> None:
             other.needs_plan = True
 
 
-def _local_view(mapper: Mapper, local: Table, own: dict[str, Column]) -> Mapper:
+def local_view(mapper: Mapper, local: Table, own: dict[str, Column]) -> Mapper:
     """The joined subclass as its own table's flush sees it: that table's columns only,
     keyed by the attribute each one is written from."""
     view = copy.copy(mapper)
@@ -578,6 +568,7 @@ __all__ = [
     "flush_table_names",
     "is_concrete",
     "joined_columns",
+    "local_view",
     "mapped_parent",
     "own_expressions",
     "rebuild_union",

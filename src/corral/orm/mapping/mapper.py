@@ -33,6 +33,8 @@ class Mapper:
     #: the column attributes loaded from it; None / empty otherwise.
     polymorphic_selectable: Any = None
     polymorphic_keys: tuple[str, ...] = ()
+    #: Mapped against a join of tables (mapping/multi_table.py): one flush view per table.
+    multi_table = False
 
     def __init__(
         self,
@@ -112,6 +114,9 @@ class Mapper:
         #: Listeners of MapperEvents and InstanceEvents for this class (mapping/events.py).
         self.dispatch = events.mapper_dispatch(self)
         self._column_properties: dict[str, ColumnProperty] = {}
+        #: A class mapped against a join: attributes mapping several columns -> those
+        #: columns, in the order given (``column_property(a.c.id, b.c.a_id)``).
+        self.joined_columns: dict[str, tuple[Column, ...]] = {}
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"
@@ -147,13 +152,22 @@ class Mapper:
 
     @property
     def persist_selectable(self) -> Table:
-        """The table rows are written to (the base table, for single-table inheritance)."""
-        return self.table
+        """The table rows are written to (the base table, for single-table inheritance;
+        the join given, for a class mapped against several tables)."""
+        return self.local_table if self.multi_table else self.table
 
     @property
     def mapped_table(self) -> Table:
         """SQLAlchemy 1.x's name for ``persist_selectable``."""
-        return self.table
+        return self.persist_selectable
+
+    @property
+    def tables(self) -> list[Table]:
+        """The tables the class's rows are stored in, referred tables first."""
+        given = getattr(self.table, "tables", None)
+        if isinstance(given, list):  # a class mapped against a join: its tables
+            return list(given)
+        return [view.table for view in self.flush_views]
 
     @property
     def c(self) -> ColumnCollection:
@@ -173,7 +187,10 @@ class Mapper:
 
     def _columns_of(self, key: str, column: Column) -> list[Column]:
         """Every column attribute ``key`` maps: a joined subclass's own table's column of an
-        inherited attribute first, then the inherited one (as SQLAlchemy lists them)."""
+        inherited attribute first, then the inherited one (as SQLAlchemy lists them); for a
+        class mapped against a join, the columns as ``column_property()`` named them."""
+        if self.multi_table:
+            return list(self.joined_columns.get(key, (column,)))
         found: list[Column] = []
         for view in reversed(self.flush_views):
             mapped = view.columns_by_key.get(key)
@@ -243,6 +260,12 @@ class Mapper:
             return
         column = prop.columns[0] if isinstance(prop, ColumnProperty) else prop
         column = getattr(column, "__clause_element__", lambda: column)()
+        if self.multi_table:
+            raise exc.ArgumentError(
+                f"{self.class_.__name__}: add_property({key!r}, ...) of a column is not "
+                "supported on a class mapped against a join; name the column in the class "
+                "body (or map a relationship)"
+            )
         if not isinstance(column, Column) or column.table is not self.local_table:
             raise exc.ArgumentError(
                 f"{self.class_.__name__}: add_property({key!r}, {prop!r}) takes a Column of "

@@ -66,20 +66,22 @@ def apply_properties(
         if old_key != key:
             del columns[old_key]
             columns[key] = column
-            _rekey(column, key)
+            rekey_columns(column.table, {id(column): key})
     return set(properties)
 
 
-def _rekey(column: Column, key: str) -> None:
-    """Key ``column`` by its attribute in its table, as a declarative ``Column("name")``
-    under another attribute is (``table.c.<name>`` still finds it)."""
-    table: Any = column.table
-    entries = [(key if c is column else k, c) for k, c in table.columns.items()]
+def rekey_columns(table: Any, keys: dict[int, str]) -> None:
+    """Key columns of ``table`` (by id) by their attributes, as a declarative
+    ``Column("name")`` under another attribute is (``table.c.<name>`` still finds it)."""
+    entries = [(keys.get(id(c), k), c) for k, c in table.columns.items()]
     table._columns = type(table.columns)(f"Table {table.name!r}")
     for entry_key, entry in entries:
         table._columns.add(entry_key, entry)
-    column.key = key
-    column.keyed_by_attribute = column.name != key
+    for column in table.columns:
+        key = keys.get(id(column))
+        if key is not None:
+            column.key = key
+            column.keyed_by_attribute = column.name != key
 
 
 def check_inherited_columns(

@@ -16,9 +16,8 @@ from typing import Any
 
 from corral import exc
 from corral.sql.columns import NamedColumn
-from corral.sql.elements import ClauseElement, ColumnElement
-from corral.sql.from_clause import FromClause
-from corral.sql.selectable import SelectBase
+from corral.sql.elements import ColumnElement
+from corral.sql.visitors import substitute
 
 _ROLES = "_corral_join_roles"
 _ORIGINAL = "_corral_join_original"
@@ -56,30 +55,6 @@ def roles_of(column: Any) -> frozenset[str]:
 
 def original_of(column: Any) -> Any:
     return getattr(column, _ORIGINAL, column)
-
-
-def substitute(element: Any, replace: Callable[[NamedColumn[Any]], Any]) -> Any:
-    """``element`` with each column replaced by ``replace(column)`` (a clone where changed)."""
-    if isinstance(element, NamedColumn):
-        return replace(element)
-    if isinstance(element, list | tuple):
-        items = [substitute(item, replace) for item in element]
-        if all(new is old for new, old in zip(items, element, strict=True)):
-            return element
-        return type(element)(items)
-    if not isinstance(element, ClauseElement) or isinstance(element, FromClause | SelectBase):
-        return element
-    changed = {}
-    for name, value in vars(element).items():
-        if isinstance(value, ClauseElement | list | tuple):
-            new = substitute(value, replace)
-            if new is not value:
-                changed[name] = new
-    if not changed:
-        return element
-    clone = copy.copy(element)
-    clone.__dict__.update(changed)
-    return clone
 
 
 def unmark(condition: Any) -> tuple[Any, set[Any], set[Any]]:

@@ -248,6 +248,30 @@ def foreign_key_pairs(
     return pairs
 
 
+def stored_tables(mapper: Mapper) -> list[Table]:
+    """The tables a relationship of ``mapper`` may link through: its own table, or each
+    table of a class mapped against a join."""
+    return mapper.tables if mapper.multi_table else [mapper.local_table]
+
+
+def pairs_between(
+    parents: list[Table], targets: list[Table], only: set[Column]
+) -> list[tuple[Column, Column]]:
+    """``foreign_key_pairs`` both ways between each parent and each target table."""
+    pairs: list[tuple[Column, Column]] = []
+    for parent in parents:
+        for target in targets:
+            pairs += foreign_key_pairs(parent, target, only)
+            if target is not parent:
+                pairs += foreign_key_pairs(target, parent, only)
+    return pairs
+
+
+def names(tables: list[Table]) -> str:
+    """``'orders'``, or ``'user' and 'address'`` for the tables of a join."""
+    return " and ".join(repr(table.name) for table in tables)
+
+
 def one_constraint(
     rel: Relationship, pairs: list[tuple[Column, Column]]
 ) -> list[tuple[Column, Column]]:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.mapping.aliased import EntityAlias
-from corral.orm.relationships.annotations import substitute
 from corral.orm.relationships.direction import Direction
 from corral.sql.columns import NamedColumn, literal_column
 from corral.sql.conditions import _condition, and_, not_, or_
@@ -27,6 +26,7 @@ from corral.sql.elements import (
 from corral.sql.from_clause import FromClause
 from corral.sql.select_values import Exists
 from corral.sql.selectable import Select, select
+from corral.sql.visitors import substitute
 
 if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper

@@ -27,11 +27,14 @@ from corral.orm.relationships.configuration import (
     from_annotation,
     has_column_pair,
     lazy_from_annotation,
+    names,
     one_constraint,
+    pairs_between,
     pairs_from_condition,
     resolve_mapper,
     resolve_order_by,
     resolve_secondary,
+    stored_tables,
 )
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.keyed_collections import dict_factory
@@ -361,6 +364,7 @@ class Relationship(MapperProperty):
 
     def _configure_direct(self, namespace: dict[str, Any]) -> None:
         parent_table, target_table = self.parent.local_table, self.mapper.local_table
+        parents, targets = stored_tables(self.parent), stored_tables(self.mapper)
         explicit_fks = column_set(self, self.foreign_keys_argument, namespace, "foreign_keys")
         remote = column_set(self, self.remote_side_argument, namespace, "remote_side")
         if self.primaryjoin_argument is not None:
@@ -373,16 +377,11 @@ class Relationship(MapperProperty):
                 return
             pairs, self.extra_criteria = pairs_from_condition(self, condition, explicit_fks)
         else:
-            pairs = foreign_key_pairs(parent_table, target_table, explicit_fks) + [
-                p
-                for p in foreign_key_pairs(target_table, parent_table, explicit_fks)
-                if target_table is not parent_table
-            ]
-            pairs = one_constraint(self, pairs)
+            pairs = one_constraint(self, pairs_between(parents, targets, explicit_fks))
         if not pairs:
             raise exc.ArgumentError(
-                f"{self.describe()}: no foreign key links {parent_table.name!r} and "
-                f"{target_table.name!r}. Add a ForeignKey to the column that refers to the "
+                f"{self.describe()}: no foreign key links {names(parents)} and "
+                f"{names(targets)}. Add a ForeignKey to the column that refers to the "
                 "other table, or give primaryjoin= and foreign_keys="
             )
         # pairs are (referenced column, foreign-key column)
@@ -390,14 +389,14 @@ class Relationship(MapperProperty):
         if parent_table is target_table:
             referenced_remote = any(src in remote for src, _ in pairs) if remote else False
             self.direction = Direction.MANYTOONE if referenced_remote else Direction.ONETOMANY
-        elif fk_tables == {id(target_table)}:
+        elif fk_tables <= {id(table) for table in targets}:
             self.direction = Direction.ONETOMANY
-        elif fk_tables == {id(parent_table)}:
+        elif fk_tables <= {id(table) for table in parents}:
             self.direction = Direction.MANYTOONE
         else:
             raise exc.ArgumentError(
-                f"{self.describe()}: foreign keys on both {parent_table.name!r} and "
-                f"{target_table.name!r} link them; say which to use with foreign_keys="
+                f"{self.describe()}: foreign keys on both {names(parents)} and "
+                f"{names(targets)} link them; say which to use with foreign_keys="
             )
         self.synchronize_pairs = pairs
 

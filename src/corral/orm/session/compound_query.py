@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from corral.orm.mapping.aliased import aliased
-from corral.orm.relationships.annotations import substitute
 from corral.sql.elements import ClauseElement, ColumnElement
 from corral.sql.from_clause import Subquery
 from corral.sql.selectable import Select, SelectBase
+from corral.sql.visitors import substitute
 
 
 def is_entity(entity: Any) -> bool:

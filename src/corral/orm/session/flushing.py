@@ -79,7 +79,10 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
         properties.configure_mappers()
     classes: set[Any] = {type(o) for o in (*new, *dirty, *deleted)}
     if any(
-        cls.__mapper__.relationships or cls.__mapper__.inheritance is not None for cls in classes
+        cls.__mapper__.relationships
+        or cls.__mapper__.inheritance is not None
+        or cls.__mapper__.multi_table
+        for cls in classes
     ):
         _flush_related(session, transaction, new, dirty, deleted)
         return
@@ -291,6 +294,9 @@ def _finish_inserts(
 ) -> None:
     """The inserted objects become persistent: keys assigned, into the identity map."""
     pk_names = mapper.primary_key_attrs
+    # The identity is the class's primary key: a table's own key when a class mapped
+    # against several tables writes one row per table (mapping/multi_table.py).
+    identity_names = state_of(objects[0]).mapper.primary_key_attrs if objects else pk_names
     cls = mapper.identity_class
     # Values the database decided (server defaults) reload when read; the same for every row.
     others = {k for k in server_generated if k not in pk_names}
@@ -307,7 +313,7 @@ def _finish_inserts(
         for name in fetched:
             d[name] = params[name]
         state: InstanceState = d[STATE_ATTR]
-        pk = tuple([d[k] for k in pk_names])
+        pk = tuple([d[k] for k in identity_names])
         key: IdentityKey = (cls, pk) if token is None else (cls, pk, token)
         state.key = key
         state.move(ObjectStatus.PERSISTENT)

@@ -224,9 +224,25 @@ def _key_where(mapper: Mapper) -> list[Any]:
     ]
 
 
-def _identity_params(mapper: Mapper, state: InstanceState) -> dict[str, Any]:
+def _identity_params(mapper: Mapper, obj: object, state: InstanceState) -> dict[str, Any]:
+    values = _key_values(mapper, obj, state)
+    return {KEY_PARAM + k: v for k, v in zip(mapper.primary_key_attrs, values, strict=True)}
+
+
+def _key_values(mapper: Mapper, obj: object, state: InstanceState) -> tuple[Any, ...]:
+    """The row's primary key as loaded, for ``mapper``'s table: the identity, or (one
+    table of a class mapped against several) the identity's values of that table's key
+    attributes, a key the identity lacks as loaded."""
     assert state.key is not None
-    return {KEY_PARAM + k: v for k, v in zip(mapper.primary_key_attrs, state.key[1], strict=True)}
+    identity = state.mapper.primary_key_attrs
+    if identity is mapper.primary_key_attrs or identity == mapper.primary_key_attrs:
+        return tuple(state.key[1])
+    loaded = dict(zip(identity, state.key[1], strict=True))
+    d = obj.__dict__
+    return tuple(
+        loaded[k] if k in loaded else state.committed_state.get(k, d.get(k))
+        for k in mapper.primary_key_attrs
+    )
 
 
 def _state(obj: object) -> InstanceState:
@@ -305,7 +321,7 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
                 defaulted.append(key)
         params = dict(changes)
         assert state.key is not None
-        params.update(zip(key_names, state.key[1], strict=True))
+        params.update(zip(key_names, _key_values(mapper, obj, state), strict=True))
         if version_key is not None:
             old_version = _loaded_version(obj, state, version_key)
             generator = mapper.version_id_generator
@@ -388,7 +404,7 @@ def _delete_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
     ordered = _pk_order(objects)
     for obj in ordered:
         state = _state(obj)
-        row = _identity_params(mapper, state)
+        row = _identity_params(mapper, obj, state)
         if version_key is not None:
             row[VERSION_PARAM] = _loaded_version(obj, state, version_key)
         params.append(row)
