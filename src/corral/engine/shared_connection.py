@@ -25,6 +25,13 @@ def of(pool: Pool | LoopPool) -> SharedTransaction | None:
     return None
 
 
+def takes_part(connection: Connection) -> bool:
+    """Whether ``connection`` takes part in its pool's shared transaction (closing it
+    without a commit rolls that back: I/O, which code on the event loop must not do)."""
+    shared = connection._shared
+    return shared is not None and shared.takes_part(connection)
+
+
 def warn_undone(undone: int) -> None:
     """A rollback of a shared transaction undoes what other Connections committed into it."""
     if undone:
