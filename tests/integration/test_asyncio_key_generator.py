@@ -29,7 +29,12 @@ from corral import (
     update,
 )
 from corral.engine import URL, make_url
-from corral.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from corral.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from corral.ext.horizontal_shard import ShardedSession
 from corral.orm import DeclarativeBase, Mapped, mapped_column
 from tests.integration.conftest import Servers, require_driver
@@ -185,3 +190,49 @@ def test_control_a_pool_of_one_separate_connection_waits_for_itself(
                 pool_timeout=0.2,
             )
         )
+
+
+class Note(Base):
+    """Its key from a generator that takes no context: it runs on the event loop."""
+
+    __tablename__ = "keyed_note"
+    id: Mapped[int] = mapped_column(
+        primary_key=True, autoincrement=False, default=lambda: next_key(None)
+    )
+
+
+async def _session_with_generated_keys(url: URL, *rows: City | Note) -> list[int]:
+    """``rows`` committed by an AsyncSession bound to one engine, which also hands out
+    the keys; the keys given."""
+    engine = create_async_engine(url, pool_timeout=2)
+    KEY_SOURCE[:] = [engine]
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+            await connection.execute(insert(counter), {"next_id": 1})
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            session.add_all(rows)
+            await session.commit()
+            return sorted(row.id for row in rows)
+    finally:
+        KEY_SOURCE.clear()
+        await engine.dispose()
+
+
+def test_a_default_taking_the_context_flushes_in_a_worker_thread(
+    shard_urls: dict[str, URL],
+) -> None:
+    """An AsyncSession's flush runs on the event loop, except when a column default takes
+    the execution context (it may query, as this key generator does): then in a worker
+    thread, where its own transaction works."""
+    rows = [City(region="east", name="Boston"), City(region="east", name="Albany")]
+    assert asyncio.run(_session_with_generated_keys(shard_urls["east"], *rows)) == [1, 2]
+
+
+def test_a_default_without_the_context_that_queries_is_refused_on_the_loop(
+    shard_urls: dict[str, URL],
+) -> None:
+    """A default taking no argument runs on the loop with the flush; querying from there
+    is refused at once (AwaitRequired), never blocking the loop."""
+    with pytest.raises(exc.AwaitRequired, match="event loop's thread without await"):
+        asyncio.run(_session_with_generated_keys(shard_urls["east"], Note()))
