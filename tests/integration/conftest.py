@@ -16,6 +16,7 @@ table with foreign key checks off.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,6 +71,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def servers_required() -> bool:
     """Whether an unreachable server fails the tests (CI) instead of skipping them."""
     return os.environ.get("CORRAL_REQUIRE_SERVERS") == "1"
+
+
+def require_driver(module: str) -> None:
+    """Skip the test when the driver ``module`` is not installed (fail under
+    ``CORRAL_REQUIRE_SERVERS=1``, where every driver must be there)."""
+    if importlib.util.find_spec(module) is None:
+        message = f"the {module} driver is not installed (pip install corral[test])"
+        if servers_required():
+            pytest.fail(f"{message} (CORRAL_REQUIRE_SERVERS=1)")
+        pytest.skip(message)
 
 
 def configured_url(backend: str) -> URL:

@@ -4,7 +4,6 @@ async connection and asyncpg) and MariaDB (aiomysql). Coroutines run with asynci
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
@@ -25,7 +24,7 @@ from corral.ext.asyncio import (
     run_transaction,
 )
 from corral.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
-from tests.integration.conftest import Servers, _raw_connect, _run, servers_required
+from tests.integration.conftest import Servers, _raw_connect, _run, require_driver
 
 DRIVERS = [
     ("sqlite", "aiosqlite", "aiosqlite"),
@@ -57,11 +56,7 @@ class Child(Base):
 def async_url(request: pytest.FixtureRequest, servers: Servers, tmp_path: Path) -> Iterator[URL]:
     """An empty database for this test, as a URL naming the asyncio driver."""
     backend, driver, module = request.param
-    if importlib.util.find_spec(module) is None:
-        message = f"the {module} driver is not installed (pip install corral[test])"
-        if servers_required():
-            pytest.fail(f"{message} (CORRAL_REQUIRE_SERVERS=1)")
-        pytest.skip(message)
+    require_driver(module)
     if backend == "sqlite":
         yield make_url(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
         return

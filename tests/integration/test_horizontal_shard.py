@@ -21,7 +21,14 @@ from corral import (
     update,
 )
 from corral.ext.horizontal_shard import ShardedSession, ShardExecuteState, set_shard_id
-from corral.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+from corral.orm import (
+    DeclarativeBase,
+    Mapped,
+    mapped_column,
+    relationship,
+    selectinload,
+    sessionmaker,
+)
 from tests.integration.conftest import EngineFactory
 from tests.integration.orm_models import dml, recorded_sql
 
@@ -181,6 +188,28 @@ def test_get_searches_the_identity_choosers_shards(maker: sessionmaker[ShardedSe
         assert found is not None and found.name == "Reno"
         assert inspect(found).identity_token == "west"
         assert session.get(Store, 99) is None
+
+
+def test_get_finds_an_object_of_any_shard_in_the_identity_map_without_a_select(
+    maker: sessionmaker[ShardedSession],
+) -> None:
+    """get() looks in the identity map under each of identity_chooser's shards before it
+    queries one: an object of the second shard, loaded already, costs no SELECT on the first.
+    Loader options apply when it does query."""
+    _seed(maker)
+    with maker() as session:
+        reno = session.scalars(select(Store).where(Store.name == "Reno")).one()
+        with recorded_sql() as statements:
+            assert session.get(Store, 2, options=[selectinload(Store.clerks)]) is reno
+        assert dml(statements) == []
+        with recorded_sql() as statements:
+            boston = session.get(Store, 1, options=[selectinload(Store.clerks)])
+        assert boston is not None and boston.name == "Boston"
+        selects = dml(statements)
+        assert len(selects) == 2 and "shard_clerk" in selects[1]  # the clerks came with it
+        with recorded_sql() as statements:
+            assert [c.name for c in boston.clerks] == ["Ann"]
+        assert dml(statements) == []
 
 
 def test_choosing_one_shard(maker: sessionmaker[ShardedSession]) -> None:

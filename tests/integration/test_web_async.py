@@ -6,7 +6,6 @@ its requests on one event loop (asyncio.run), where the AsyncEngine's connection
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from corral.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, cr
 from corral.ext.fastapi import session_depends
 from corral.ext.request_sessions import AsyncRequestSessions, RequestReport, RequestSessions
 from corral.orm import Session, selectinload, sessionmaker
-from tests.integration.conftest import Servers, servers_required
+from tests.integration.conftest import Servers, require_driver
 from tests.integration.web_models import Customer, Order, WebBase
 
 DRIVERS = [
@@ -40,11 +39,7 @@ DRIVERS = [
 def async_url(request: pytest.FixtureRequest, servers: Servers, tmp_path: Path) -> Iterator[URL]:
     """An empty database for this test, as a URL naming the asyncio driver."""
     backend, driver = request.param
-    if importlib.util.find_spec(driver) is None:
-        message = f"the {driver} driver is not installed (pip install corral[test])"
-        if servers_required():
-            pytest.fail(f"{message} (CORRAL_REQUIRE_SERVERS=1)")
-        pytest.skip(message)
+    require_driver(driver)
     if backend == "sqlite":
         yield make_url(f"sqlite+aiosqlite:///{tmp_path / 'web.db'}")
         return

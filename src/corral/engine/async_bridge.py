@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from corral import exc
+from corral.pool.async_static import current_owner
 from corral.pool.asyncio import AsyncPool, AsyncPooledConnection
 from corral.pool.checkout_site import CheckoutSite, capture_site
 
@@ -338,7 +339,7 @@ class LoopPool:
                 reservation.record = None
                 return BridgedCheckout(self, record, site)
         refuse_on_loop("Checking out a connection")
-        record = self.bridge.call(self.async_pool.acquire(site))
+        record = self.bridge.call(self.async_pool.acquire(site, owner=current_owner()))
         return BridgedCheckout(self, record, site)
 
     def give_back(self, checkout: BridgedCheckout, *, discard: bool) -> None:

@@ -558,7 +558,7 @@ class Connection:
         if root is not None and root.state is not TransactionState.ACTIVE:
             self._raise_inactive()
         shared = self._shared
-        if shared is not None and not stack.begun and shared.thread is not None:
+        if shared is not None and not stack.begun and shared.owner is not None:
             shared.check_thread("run a statement")  # another thread's transaction is open?
         if self._dbapi is None:
             self._revive()

@@ -1,21 +1,35 @@
-"""A Connection on a StaticPool's one DB-API connection (a ``sqlite://`` memory database):
-the transaction it shares with the other Connections of its thread (``pool/shared.py``)."""
+"""A Connection on a StaticPool's one DB-API connection (a ``sqlite://`` memory database),
+or on the one connection of an async engine's memory database (``AsyncStaticPool``): the
+transaction it shares with the other Connections of its thread or task (``pool/shared.py``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from corral.engine.async_bridge import LoopPool
 from corral.engine.log import logger
 from corral.pool import Pool, StaticPool
+from corral.pool.async_static import AsyncStaticPool
 from corral.pool.shared import SharedTransaction
 
 if TYPE_CHECKING:
     from corral.engine.base import Connection
 
 
-def of(pool: Pool) -> SharedTransaction | None:
+def of(pool: Pool | LoopPool) -> SharedTransaction | None:
     """The shared transaction of ``pool``'s one connection; None for separate connections."""
-    return pool.transaction if isinstance(pool, StaticPool) else None
+    if isinstance(pool, StaticPool):
+        return pool.transaction
+    if isinstance(pool, LoopPool) and isinstance(pool.async_pool, AsyncStaticPool):
+        return pool.async_pool.transaction
+    return None
+
+
+def takes_part(connection: Connection) -> bool:
+    """Whether ``connection`` takes part in its pool's shared transaction (closing it
+    without a commit rolls that back: I/O, which code on the event loop must not do)."""
+    shared = connection._shared
+    return shared is not None and shared.takes_part(connection)
 
 
 def warn_undone(undone: int) -> None:

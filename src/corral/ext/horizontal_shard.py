@@ -291,6 +291,7 @@ class ShardedSession(Session):
         entity: type[T],
         ident: Any,
         *,
+        options: Sequence[Any] | None = None,
         with_for_update: bool | Mapping[str, Any] | None = None,
         populate_existing: bool = False,
         identity_token: Any = None,
@@ -315,19 +316,19 @@ class ShardedSession(Session):
                 execution_options=dict(execution_options or {}),
                 bind_arguments=dict(bind_arguments or {}),
             )
+        shards = list(shards)
+        if not (populate_existing or with_for_update):
+            # Every shard's identity map first: no SELECT when one of them has it loaded.
+            for shard_id in shards:
+                hit = self.identity_map.get((mapper.class_, pk, shard_id))
+                if hit is not None and not state_of(hit).expired:
+                    return hit  # type: ignore[no-any-return]
         for shard_id in shards:
-            hit = self.identity_map.get((mapper.class_, pk, shard_id))
-            if (
-                hit is not None
-                and not populate_existing
-                and not with_for_update
-                and not state_of(hit).expired
-            ):
-                return hit  # type: ignore[no-any-return]
             with self._guard, self._running_on(shard_id):
                 found = super().get(
                     entity,
                     pk,
+                    options=options,
                     with_for_update=with_for_update,
                     populate_existing=populate_existing,
                 )
@@ -340,6 +341,7 @@ class ShardedSession(Session):
         entity: type[T],
         ident: Any,
         *,
+        options: Sequence[Any] | None = None,
         with_for_update: bool | Mapping[str, Any] | None = None,
         populate_existing: bool = False,
         identity_token: Any = None,
@@ -350,6 +352,7 @@ class ShardedSession(Session):
         found = self.get(
             entity,
             ident,
+            options=options,
             with_for_update=with_for_update,
             populate_existing=populate_existing,
             identity_token=identity_token,

@@ -14,7 +14,7 @@ import collections
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Protocol
 
 from corral import exc
@@ -131,8 +131,14 @@ class AsyncPool:
 
     # -- checkout and check-in --------------------------------------------------
 
-    async def acquire(self, site: CheckoutSite | None = None) -> AsyncPooledConnection:
-        """A ready connection; waits (on the loop) up to ``timeout`` seconds for one."""
+    async def acquire(
+        self, site: CheckoutSite | None = None, *, owner: Hashable | None = None
+    ) -> AsyncPooledConnection:
+        """A ready connection; waits (on the loop) up to ``timeout`` seconds for one.
+
+        ``owner``, the task the checkout is for, matters to ``AsyncStaticPool`` only: here
+        every checkout gets a connection of its own.
+        """
         if site is None:
             site = capture_site()
         while True:

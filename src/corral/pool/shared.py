@@ -13,12 +13,17 @@ at a time whichever Connection began it. The rule (``docs/engine.md``):
 - a Connection of another thread may neither begin nor read while it is open: it
   would see or end work that is not its own, so that raises.
 
+"Thread" is the owner a pool names: the calling thread for ``StaticPool``, the asyncio
+task for the one connection of an async engine's memory database (``async_static.py``),
+whose checkouts run in whichever worker thread serves the task's call.
+
 Pure bookkeeping: the Connection asks and sends the SQL itself.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from typing import Protocol
 
 from corral import exc
@@ -33,27 +38,33 @@ class Member(Protocol):
 class SharedTransaction:
     """Who takes part in the transaction open on the shared connection, if any."""
 
-    __slots__ = ("_lock", "committed", "members", "thread")
+    __slots__ = ("_lock", "_owner_of_caller", "committed", "kind", "members", "owner")
 
-    def __init__(self) -> None:
+    def __init__(
+        self, owner: Callable[[], Hashable] = threading.get_ident, kind: str = "thread"
+    ) -> None:
         self._lock = threading.Lock()
-        #: The thread that began the open transaction (None: none is open).
-        self.thread: int | None = None
+        #: Who is calling: the current thread, or the current asyncio task (``kind`` names it).
+        self._owner_of_caller = owner
+        self.kind = kind
+        #: The owner that began the open transaction (None: none is open).
+        self.owner: Hashable | None = None
         #: The Connections taking part, in the order they joined (the first sent BEGIN).
         self.members: list[Member] = []
         #: How many Connections committed into the open transaction and left it.
         self.committed = 0
 
     def check_thread(self, what: str) -> None:
-        """Raise if the open transaction belongs to another thread."""
-        thread = self.thread
-        if thread is not None and thread != threading.get_ident():
+        """Raise if the open transaction belongs to another thread (or task)."""
+        owner = self.owner
+        if owner is not None and owner != self._owner_of_caller():
+            kind = self.kind
             raise exc.InvalidRequestError(
                 f"Cannot {what}: this engine's one database connection (a sqlite:// memory "
-                "database, or a StaticPool) is in a transaction another thread began, and "
-                "work here would see or end that thread's uncommitted changes. Finish it "
+                f"database, or a StaticPool) is in a transaction another {kind} began, and "
+                f"work here would see or end that {kind}'s uncommitted changes. Finish it "
                 "there first, or use a file database (sqlite:///file.db) or a QueuePool so "
-                "that each thread has its own connection"
+                f"that each {kind} has its own connection"
             )
 
     def join(self, member: Member) -> bool:
@@ -62,8 +73,8 @@ class SharedTransaction:
         with self._lock:
             self.check_thread("begin a transaction")
             self.members.append(member)
-            if self.thread is None:
-                self.thread = threading.get_ident()
+            if self.owner is None:
+                self.owner = self._owner_of_caller()
                 return True
             return False
 
@@ -77,7 +88,7 @@ class SharedTransaction:
             if self.members:
                 self.committed += 1
                 return False
-            self.thread = None
+            self.owner = None
             self.committed = 0
             return True
 
@@ -91,7 +102,7 @@ class SharedTransaction:
             others = [m for m in self.members if m is not member]
             undone, self.committed = self.committed, 0
             self.members = []
-            self.thread = None
+            self.owner = None
         for other in others:
             other._shared_rolled_back()
         return undone
@@ -99,7 +110,7 @@ class SharedTransaction:
     def forget(self) -> None:
         """The connection was lost or replaced: no transaction is open on it any more."""
         with self._lock:
-            others, self.members, self.thread = self.members, [], None
+            others, self.members, self.owner = self.members, [], None
             self.committed = 0
         for other in others:
             other._shared_rolled_back()

@@ -11,9 +11,11 @@ from typing import Any
 
 from corral import exc
 from corral.engine.async_bridge import LoopBridge
+from corral.engine.log import enable_echo
 from corral.engine.url import URL, make_url
 from corral.ext.asyncio.engine import AsyncEngine
 from corral.ext.asyncio.runner import shared_executor
+from corral.pool.async_static import AsyncStaticPool
 from corral.pool.asyncio import AsyncPool
 
 #: (database, driver) -> (module, dialect class); driver None is the URL's default.
@@ -108,7 +110,6 @@ def _make_pool(
 ) -> AsyncPool:
     """The AsyncPool of ``parsed``'s driver; new connections get the dialect's settings."""
     connect_args = {**dialect.create_connect_args(parsed), **kwargs.get("connect_args", {})}
-    memory = dialect.is_memory_database(parsed)
 
     async def open_connection() -> Any:
         connection = await dialect.connect_async(connect_args)
@@ -128,13 +129,29 @@ def _make_pool(
     async def reset(connection: Any) -> None:
         await connection.rollback()
 
+    timeout = float(kwargs.get("pool_timeout", 30.0))
+    recycle = float(kwargs.get("pool_recycle", -1))
+    pre_ping = kwargs.get("pool_pre_ping", False)
+    if dialect.is_memory_database(parsed):
+        # One database in one connection, which every checkout must see (a StaticPool).
+        sizing = sorted(set(kwargs) & {"pool_size", "max_overflow", "pool_use_lifo"})
+        if sizing:
+            raise exc.ArgumentError(
+                f"{', '.join(sizing)} cannot apply to {parsed}: a memory database lives in "
+                "one connection, which every checkout of the engine shares (one task at a "
+                "time). Leave them out, or use a file database (sqlite+aiosqlite:///file.db) "
+                "for a pool of connections"
+            )
+        return AsyncStaticPool(
+            open_connection, timeout=timeout, recycle=recycle, pre_ping=pre_ping, reset=reset
+        )
     return AsyncPool(
         open_connection,
-        pool_size=1 if memory else kwargs.get("pool_size", 5),
-        max_overflow=0 if memory else kwargs.get("max_overflow", 10),
-        timeout=float(kwargs.get("pool_timeout", 30.0)),
-        recycle=float(kwargs.get("pool_recycle", -1)),
-        pre_ping=kwargs.get("pool_pre_ping", False),
+        pool_size=kwargs.get("pool_size", 5),
+        max_overflow=kwargs.get("max_overflow", 10),
+        timeout=timeout,
+        recycle=recycle,
+        pre_ping=pre_ping,
         use_lifo=kwargs.get("pool_use_lifo", False),
         reset=reset,
     )
@@ -156,6 +173,8 @@ def create_async_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         thread_name_prefix="corral-async",
     )
     pool = _make_pool(parsed, dialect, kwargs, level, executor)
+    if kwargs.get("echo"):
+        enable_echo()
     return AsyncEngine(
         parsed,
         dialect,

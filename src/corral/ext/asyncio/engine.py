@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
-from corral.engine import async_execute, async_stream
+from corral.engine import async_execute, async_stream, shared_connection
 from corral.engine.async_bridge import BridgedCheckout, LoopPool
 from corral.engine.async_execute import deliver_pending_cancel, finish
 from corral.engine.async_stream import StreamCursor
@@ -288,7 +288,11 @@ class AsyncConnection:
             return
         await self._end_stream()
         checkout = connection._pooled
-        if connection._isolation_override is None and isinstance(checkout, BridgedCheckout):
+        if (
+            connection._isolation_override is None
+            and isinstance(checkout, BridgedCheckout)
+            and not shared_connection.takes_part(connection)
+        ):
             # Bookkeeping, then the pool's rollback on the loop: no worker thread needed.
             with self._guard:
                 connection.close()

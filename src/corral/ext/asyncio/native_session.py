@@ -10,7 +10,8 @@ A call falls back to the thread bridge (``runner.py``; each function here return
 ``NOT_NATIVE`` or False before running any statement) when: the session has event
 listeners (sync code that may query), several binds, an isolation level, two-phase
 commit or a deadline; it is bound to an ``AsyncConnection``; there are changes to
-flush first that must load values before writing (``unit_of_work.needs_io``); the
+flush first that must load values before writing, or whose column defaults take the
+execution context and may query (``unit_of_work.needs_io``); the
 statement is an ``insert()``, a ``from_statement()``, an ``update()`` / ``delete()``
 that must SELECT to synchronize the session (``dml.prepare_on_loop``), or asks for
 streaming or ``yield_per``. When the rows
@@ -295,6 +296,8 @@ async def flush(session: AsyncSession) -> bool:
     if flush_events.listening(sync, classes):
         return False
     mappers = [cls.__mapper__ for cls in classes]
+    if needs_io.defaults_may_query(mappers):
+        return False  # a default taking the context may query: in a worker thread
     if any(m.relationships or m.inheritance is not None for m in mappers):
         if needs_io.presort_reads(sync, new, dirty, deleted):
             return False  # it loads collections: the whole flush in a worker thread

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from corral.engine.async_bridge import RESERVED, Reservation
+from corral.pool.async_static import CALLING_TASK, current_owner
 from corral.pool.asyncio import AsyncPool
 from corral.pool.checkout_site import capture_site
 
@@ -52,6 +53,7 @@ async def run_in_worker(
     """``fn(*args, **kwargs)`` in a worker thread; a connection from ``reserve`` ready for it."""
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
+    context.run(CALLING_TASK.set, current_owner())  # the worker's checkouts are this task's
     reservation: Reservation | None = None
     if reserve is not None:
         record = await reserve.acquire(capture_site())

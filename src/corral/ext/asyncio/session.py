@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from corral import exc
+from corral.engine import shared_connection
 from corral.engine.async_bridge import BridgedCheckout
 from corral.engine.async_execute import deliver_pending_cancel, finish
 from corral.engine.async_stream import StreamCursor
@@ -304,6 +305,7 @@ class AsyncSession:
             and sync._owns_connection
             and connection._isolation_override is None
             and isinstance(checkout, BridgedCheckout)
+            and not shared_connection.takes_part(connection)
         ):
             # Closing is bookkeeping plus the pool's rollback, which runs on the loop: no
             # worker thread needed. Wait for the connection to be back in the pool.

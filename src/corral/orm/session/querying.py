@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -35,9 +35,10 @@ def get(
     ident: Any,
     with_for_update: bool | Mapping[str, Any] | None,
     populate_existing: bool,
+    options: Sequence[Any] = (),
 ) -> T | None:
     """Session.get() past the identity-map fast path: normalise the key, then one SELECT."""
-    obj, load = plan_get(session, entity, ident, with_for_update, populate_existing)
+    obj, load = plan_get(session, entity, ident, with_for_update, populate_existing, options)
     if load is None:
         return cast(T, obj)
     if load.plain:
@@ -80,8 +81,10 @@ def plan_get(
     ident: Any,
     with_for_update: bool | Mapping[str, Any] | None,
     populate_existing: bool,
+    options: Sequence[Any] = (),
 ) -> tuple[T | None, GetLoad | None]:
-    """The object from the identity map, or the SELECT to run for it (no I/O)."""
+    """The object from the identity map, or the SELECT to run for it (no I/O); loader
+    ``options`` apply when it is loaded (an object already in the map is returned as is)."""
     mapper = _mapper_of(entity)
     pk = _primary_key_tuple(mapper, ident)
     key = mapper.identity_key(pk)
@@ -96,10 +99,14 @@ def plan_get(
     if with_for_update:
         lock = with_for_update if isinstance(with_for_update, Mapping) else {}
         statement = statement.with_for_update(**lock)
+    if options:
+        statement = statement.options(*options)
     overwrite = populate_existing or bool(with_for_update)
-    # Deferred columns, eager loads, a hierarchy, listeners, several binds: the full way.
+    # Options, deferred columns, eager loads, a hierarchy, listeners, several binds: the
+    # full way.
     plain = not (
-        properties.PENDING
+        options
+        or properties.PENDING
         or mapper.needs_plan
         or mapper.inheritance is not None
         or session.dispatch.do_orm_execute

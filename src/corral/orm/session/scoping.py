@@ -348,11 +348,16 @@ class scoped_session(Generic[S]):
         entity: type[T],
         ident: Any,
         *,
+        options: Sequence[Any] | None = None,
         with_for_update: bool | Mapping[str, Any] | None = None,
         populate_existing: bool = False,
     ) -> T | None:
         return self.registry().get(
-            entity, ident, with_for_update=with_for_update, populate_existing=populate_existing
+            entity,
+            ident,
+            options=options,
+            with_for_update=with_for_update,
+            populate_existing=populate_existing,
         )
 
     def get_one(
@@ -360,11 +365,16 @@ class scoped_session(Generic[S]):
         entity: type[T],
         ident: Any,
         *,
+        options: Sequence[Any] | None = None,
         with_for_update: bool | Mapping[str, Any] | None = None,
         populate_existing: bool = False,
     ) -> T:
         return self.registry().get_one(
-            entity, ident, with_for_update=with_for_update, populate_existing=populate_existing
+            entity,
+            ident,
+            options=options,
+            with_for_update=with_for_update,
+            populate_existing=populate_existing,
         )
 
     def get_bind(

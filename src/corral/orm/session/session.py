@@ -774,10 +774,12 @@ class Session:
         entity: type[T],
         ident: Any,
         *,
+        options: Sequence[Any] | None = None,
         with_for_update: bool | Mapping[str, Any] | None = None,
         populate_existing: bool = False,
     ) -> T | None:
-        """The object with this primary key: from the identity map, else one SELECT."""
+        """The object with this primary key: from the identity map, else one SELECT (with
+        the loader ``options``, such as ``selectinload(A.bs)``)."""
         if not (with_for_update or populate_existing) and (
             type(ident) is int or not isinstance(ident, tuple | list | Mapping)
         ):
@@ -791,19 +793,26 @@ class Session:
                 elif not found.__dict__[STATE_ATTR].expired:
                     return cast(T, found)
         with self._guard:
-            return querying.get(self, entity, ident, with_for_update, populate_existing)
+            return querying.get(
+                self, entity, ident, with_for_update, populate_existing, options or ()
+            )
 
     def get_one(
         self,
         entity: type[T],
         ident: Any,
         *,
+        options: Sequence[Any] | None = None,
         with_for_update: bool | Mapping[str, Any] | None = None,
         populate_existing: bool = False,
     ) -> T:
         """Like ``get()``, but raises ``NoResultFound`` instead of returning None."""
         found = self.get(
-            entity, ident, with_for_update=with_for_update, populate_existing=populate_existing
+            entity,
+            ident,
+            options=options,
+            with_for_update=with_for_update,
+            populate_existing=populate_existing,
         )
         if found is None:
             raise exc.NoResultFound(

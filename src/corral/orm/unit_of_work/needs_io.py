@@ -5,7 +5,8 @@ a version to match) from the objects; a value that was expired or never loaded i
 loaded on the spot, and deleting a parent loads its unloaded collections. The sync
 Session does that through its connection. The asyncio executor drives the flush's
 statements on the event loop, where such a load cannot run: it asks these questions
-first and hands the flush (or its writing) to a worker thread when either says yes.
+first and hands the flush (or its writing) to a worker thread when one says yes; so
+does a column default that may query (``defaults_may_query``).
 
 Both answer conservatively from memory, with no I/O: a yes may be a load the flush
 would not have needed after all; a no is always safe.
@@ -23,6 +24,7 @@ from corral.orm.relationships.in_memory import related_objects
 from corral.orm.unit_of_work.dependencies import FlushWork, find_orphans
 
 if TYPE_CHECKING:
+    from corral.orm.mapping.mapper import Mapper
     from corral.orm.session.session import Session
 
 
@@ -78,6 +80,19 @@ def versions_read(objects: Iterable[object]) -> bool:
         key = state.mapper.version_id_key
         if key is not None and key not in obj.__dict__ and key not in state.committed_state:
             return True
+    return False
+
+
+def defaults_may_query(mappers: Iterable[Mapper]) -> bool:
+    """Whether writing rows of these mappers may run a Python column default (or onupdate)
+    that takes the execution context: such a default may query, through
+    ``context.connection`` or an engine of its own (a key generator, as in SQLAlchemy's
+    sharding examples), which cannot happen on the event loop."""
+    for mapper in mappers:
+        for column in mapper.columns_by_key.values():
+            for default in (column.default, column.onupdate):
+                if default is not None and default.takes_context:
+                    return True
     return False
 
 
