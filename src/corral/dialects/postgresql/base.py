@@ -118,7 +118,13 @@ class PostgreSQLDialect(DefaultDialect):
         returning: bool = False,
     ) -> None:
         with dbapi_connection.pipeline():
-            dbapi_connection.execute(begin_sql)
+            if many:
+                # An executemany's cursor would count BEGIN's result among its own.
+                dbapi_connection.execute(begin_sql)
+            else:
+                # The statement's result replaces BEGIN's on the one cursor: no second
+                # cursor made and closed (about 20,000 instructions of psycopg's).
+                cursor.execute(begin_sql)
             self.do_execute(cursor, sql, args, many, returning)
 
     def do_executemany_returning(self, cursor: Any, sql: str, args: Any) -> None:
