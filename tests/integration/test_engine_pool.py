@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -180,7 +181,7 @@ def test_pre_ping_replaces_a_killed_idle_connection(
         assert connection.execute(text(SESSION_ID[server])).scalar() != session_id
 
 
-def _driver_connection_class(backend: str) -> type:
+def _driver_connection_class(backend: str) -> Any:
     if backend == "postgresql":
         import psycopg
 
