@@ -7,7 +7,18 @@ from typing import Any
 
 import pytest
 
-from corral import Column, Engine, Integer, MetaData, Table, exc, insert, select
+from corral import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    exc,
+    insert,
+    select,
+    update,
+)
 from tests.integration.orm_models import recorded_sql
 
 metadata = MetaData()
@@ -56,3 +67,47 @@ def test_a_failing_first_statement_still_leaves_a_transaction_to_roll_back(
         connection.execute(insert(items), {"id": 2})
         connection.commit()
         assert connection.execute(select(items.c.id)).scalars().all() == [1, 2]
+
+
+def test_the_first_statement_reads_as_its_own_result(
+    engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL BEGIN runs on the first statement's own cursor (none made for it alone);
+    what that cursor reports afterwards (rows, rowcount) is the statement's. An executemany
+    keeps a cursor of its own for BEGIN: its counts stay whole."""
+    metadata.create_all(engine)
+    calls: list[tuple[Any, str]] = []  # the cursors kept: no id reused
+    if backend == "postgresql":
+        import psycopg
+
+        def spy(method: Any) -> Any:
+            def record(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+                calls.append((cursor, str(query).split(maxsplit=1)[0]))
+                return method(cursor, query, *args, **kwargs)
+
+            return record
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", spy(psycopg.Cursor.execute))
+        monkeypatch.setattr(psycopg.Cursor, "executemany", spy(psycopg.Cursor.executemany))
+    with engine.connect() as connection:
+        inserted = connection.execute(insert(items).returning(items.c.id), {"id": 7})
+        assert inserted.scalars().all() == [7]
+        connection.commit()
+        connection.execute(insert(items), [{"id": 8}, {"id": 9}])
+        connection.commit()
+        moved = (
+            update(items).where(items.c.id == bindparam("old_id")).values(id=bindparam("new_id"))
+        )
+        many = connection.execute(moved, [{"old_id": 8, "new_id": 18}, {"old_id": 9, "new_id": 19}])
+        assert many.rowcount == 2
+        connection.commit()
+        assert connection.execute(select(items.c.id)).scalars().all() == [7, 18, 19]
+        connection.commit()
+    if backend == "postgresql":
+        cursors = {cursor: f"c{n}" for n, cursor in enumerate(dict.fromkeys(c for c, _ in calls))}
+        assert [(cursors[c], word) for c, word in calls] == [
+            ("c0", "BEGIN"), ("c0", "INSERT"),  # one cursor: BEGIN and INSERT ... RETURNING
+            ("c1", "BEGIN"), ("c1", "INSERT"),  # the two rows in one INSERT
+            ("c2", "BEGIN"), ("c3", "UPDATE"),  # an executemany: a cursor of its own for BEGIN
+            ("c4", "BEGIN"), ("c4", "SELECT"),
+        ]  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -178,3 +179,42 @@ def test_pre_ping_replaces_a_killed_idle_connection(
     time.sleep(0.1)
     with engine.connect() as connection:
         assert connection.execute(text(SESSION_ID[server])).scalar() != session_id
+
+
+def _driver_connection_class(backend: str) -> Any:
+    if backend == "postgresql":
+        import psycopg
+
+        return psycopg.Connection
+    import pymysql
+
+    return pymysql.connections.Connection
+
+
+def test_check_in_sends_rollback_only_for_an_open_transaction(
+    engine: Engine, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool resets each connection it takes back; the driver's rollback is called only
+    when the server reports a transaction open (an idle one costs no driver call)."""
+    rollbacks: list[object] = []
+    driver_class = _driver_connection_class(server)
+    original = driver_class.rollback
+
+    def spy(dbapi_connection: object) -> None:
+        rollbacks.append(dbapi_connection)
+        original(dbapi_connection)
+
+    monkeypatch.setattr(driver_class, "rollback", spy)
+    with engine.connect() as connection:
+        connection.execute(text("CREATE TABLE reset_probe (id INTEGER)"))
+        connection.commit()
+    assert rollbacks == []  # committed, then taken back idle
+    engine.raw_connection().close()
+    assert rollbacks == []
+    with engine.connect() as connection:
+        connection.execute(text("INSERT INTO reset_probe (id) VALUES (1)"))
+    assert len(rollbacks) == 1  # left open: rolled back once
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM reset_probe")).scalar() == 0
+        assert connection.in_transaction()
+    assert len(rollbacks) == 2  # the SELECT's transaction, rolled back at close

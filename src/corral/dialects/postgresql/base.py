@@ -32,6 +32,10 @@ _PSYCOPG_CONNECT_KEYWORDS = frozenset(
 CONNECT_TIMEOUT = 10
 
 
+#: libpq's PQTransactionStatus for a connection outside a transaction (PQTRANS_IDLE).
+_IDLE = 0
+
+
 #: Names of server-side cursors, unique in the process (one connection holds several).
 _stream_names = itertools.count(1)
 
@@ -118,8 +122,20 @@ class PostgreSQLDialect(DefaultDialect):
         returning: bool = False,
     ) -> None:
         with dbapi_connection.pipeline():
-            dbapi_connection.execute(begin_sql)
+            if many:
+                # An executemany's cursor would count BEGIN's result among its own.
+                dbapi_connection.execute(begin_sql)
+            else:
+                # The statement's result replaces BEGIN's on the one cursor: no second
+                # cursor made and closed (about 20,000 instructions of psycopg's).
+                cursor.execute(begin_sql)
             self.do_execute(cursor, sql, args, many, returning)
+
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        """ROLLBACK unless libpq reports the connection idle, outside a transaction (the pool
+        resets each connection taken back; psycopg's own check costs a lock and a generator)."""
+        if dbapi_connection.pgconn.transaction_status != _IDLE:
+            dbapi_connection.rollback()
 
     def do_executemany_returning(self, cursor: Any, sql: str, args: Any) -> None:
         """psycopg keeps one result per parameter set, read in order with ``nextset()``;
