@@ -93,6 +93,8 @@ DOC_GROUPS: tuple[DocGroup, ...] = (
     # 1.4's ORM querying guide (select() with ORM entities, the page 2.0 split into the
     # queryguide/ pages above), with its Core tables declared in 1.x style.
     DocGroup("queryguide-1x", ("orm/queryguide.rst",), series="1.4"),
+    # asyncio (issue 16): the page's >>> synopses run on aiosqlite memory databases.
+    DocGroup("orm-asyncio", ("orm/extensions/asyncio.rst",)),
     DocGroup("migration-09", ("changelog/migration_09.rst",)),
     DocGroup("migration-11", ("changelog/migration_11.rst",)),
     DocGroup("migration-12", ("changelog/migration_12.rst",)),
