@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any, cast
 from corral import exc
 from corral.orm.mapping import events
 from corral.orm.mapping.attribute_events import attribute_instrumented
+from corral.orm.mapping.attribute_join import AttributeJoin
 from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.instance_state import IdentityKey
 from corral.orm.mapping.properties import PENDING, MapperProperty
-from corral.sql.from_clause import ColumnCollection
+from corral.sql.elements import ColumnElement
+from corral.sql.from_clause import ColumnCollection, FromClause
 from corral.sql.schema import Column, Table
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ class Mapper:
     polymorphic_keys: tuple[str, ...] = ()
     #: Mapped against a join of tables (mapping/multi_table.py): one flush view per table.
     multi_table = False
+    #: Column (by id) -> the attribute holding its value, made on first use (attribute_of).
+    _attributes_by_column: dict[int, str] | None = None
 
     def __init__(
         self,
@@ -200,6 +204,30 @@ class Mapper:
             found.append(column)
         return found
 
+    def attribute_of(self, column: Column) -> str:
+        """The attribute holding ``column``'s value: the one mapping it (every column of a
+        multi-column attribute, a joined subclass's own key column, a column mapped under
+        another name), else the column's key."""
+        found = self._attributes_by_column
+        if found is None:
+            found = {}
+            for key, mapped in self.columns_by_key.items():
+                found.setdefault(id(mapped), key)
+                for each in self._columns_of(key, mapped):
+                    found.setdefault(id(each), key)
+            self._attributes_by_column = found
+        return found.get(id(column), column.key)
+
+    def selected_key(self, column: Column) -> str:
+        """The key of ``column`` in the class's table and its aliases: the attribute in a
+        join of tables (keyed by attribute), the column's key in a table."""
+        return self.attribute_of(column) if isinstance(self.table, AttributeJoin) else column.key
+
+    def selected_column(self, selectable: FromClause, column: Column) -> ColumnElement[Any]:
+        """``selectable``'s column for ``column`` of this class's tables, ``selectable``
+        being the class's table or an alias of it (keyed as the table: ``selected_key``)."""
+        return selectable.columns[self.selected_key(column)]
+
     @property
     def attrs(self) -> ReadOnlyProperties:
         """Every mapped attribute's property by name: relationships, then columns."""
@@ -296,6 +324,7 @@ class Mapper:
         self.get_statement = None
         self.get_key_positions = ()
         self._column_properties.pop(key, None)
+        self._attributes_by_column = None
         for view in self.flush_views:
             if view is not self and view.table is column.table:
                 view.columns_by_key[key] = column
