@@ -313,12 +313,20 @@ def sync_foreign_keys(
                     changed[id(child)] = child
     for obj in objects:
         state = state_of(obj)
+        several_tables = len(state.mapper.flush_views) > 1
         for rel in state.mapper.relationships.values():
             if rel.direction is not Direction.MANYTOONE or rel.viewonly or rel.post_update:
                 continue
+            if several_tables and not _written_to(rel, table_name):
+                continue  # the row of another of its tables holds that foreign key
             if _assign_many_to_one(obj, state, rel):
                 changed[id(obj)] = obj
     return list(changed.values())
+
+
+def _written_to(rel: Relationship, table_name: str) -> bool:
+    """Whether a many-to-one's foreign key columns are in table ``table_name``."""
+    return any(getattr(fk.table, "name", None) == table_name for _, fk in rel.synchronize_pairs)
 
 
 def _assign_many_to_one(obj: object, state: InstanceState, rel: Relationship) -> bool:
