@@ -149,9 +149,16 @@ class Mapper:
     def columns(self) -> ColumnCollection:
         """The mapped columns keyed by attribute name (``mapper.columns.name``); iterating
         gives the columns."""
-        collection = ColumnCollection(f"the columns of {self.class_.__name__}")
+        collection = MapperColumns(f"the columns of {self.class_.__name__}")
         for key, column in self.columns_by_key.items():
             collection.add(key, column)
+        if self.multi_table:  # every column of the join, under its attribute (as SQLAlchemy)
+            collection.entries = [
+                (key, self.columns_by_key[key])
+                for table in self.tables
+                for each in table.columns
+                if (key := self.attribute_of(cast(Column, each))) in self.columns_by_key
+            ]
         return collection
 
     @property
@@ -446,6 +453,33 @@ class ColumnProperty:
 
     def __repr__(self) -> str:  # as SQLAlchemy's
         return f"<ColumnProperty at {id(self):#x}; {self.key}>"
+
+
+class MapperColumns(ColumnCollection):
+    """``mapper.columns``: the mapped columns by attribute; for a class mapped against a
+    join, iterating lists one entry per column of its tables, an attribute mapping several
+    columns once per column (with its first column), as SQLAlchemy lists them."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, owner: str) -> None:
+        super().__init__(owner)
+        self.entries: list[tuple[str, ColumnElement[Any]]] | None = None
+
+    def __iter__(self) -> Iterator[ColumnElement[Any]]:
+        return iter(self.values())
+
+    def __len__(self) -> int:
+        return len(self.entries) if self.entries is not None else super().__len__()
+
+    def keys(self) -> list[str]:
+        return [k for k, _ in self.entries] if self.entries is not None else super().keys()
+
+    def values(self) -> list[ColumnElement[Any]]:
+        return [c for _, c in self.entries] if self.entries is not None else super().values()
+
+    def items(self) -> list[tuple[str, ColumnElement[Any]]]:
+        return list(self.entries) if self.entries is not None else super().items()
 
 
 class ReadOnlyProperties(Mapping[str, Any]):
