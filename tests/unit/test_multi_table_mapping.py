@@ -32,6 +32,32 @@ def test_attributes_follow_the_join_columns_with_the_named_ones() -> None:
     ]
 
 
+def test_mapper_columns_list_every_column_of_the_join_under_its_attribute() -> None:
+    """inspect(cls).columns: one entry per table column, in join order; address.user_id is
+    listed as 'id' with id's first column (user.id), as SQLAlchemy lists it."""
+    columns = inspect(AddressUser).columns
+    assert columns.keys() == ["id", "name", "address_id", "id", "email"]
+    assert [str(c) for c in columns] == [
+        "mt_user.id",
+        "mt_user.name",
+        "mt_address.id",
+        "mt_user.id",
+        "mt_address.email",
+    ]
+    assert len(columns) == 5
+    assert columns["id"] is user_table.c.id
+    assert columns.address_id is address_table.c.id
+
+
+def test_attribute_of_a_column_follows_the_mapping_not_the_key() -> None:
+    """mt_address.id is held by address_id and mt_address.user_id by id (not their keys)."""
+    mapper = inspect(AddressUser)
+    user_id, address_id = mapper.primary_key
+    assert mapper.attribute_of(address_id) == "address_id"
+    assert mapper.attribute_of(mapper.joined_columns["id"][1]) == "id"  # mt_address.user_id
+    assert mapper.attribute_of(user_id) == "id"
+
+
 def test_primary_key_tables_and_selectables_are_sqlalchemys() -> None:
     """Primary key (user.id, address.id); tables both; local_table the join given."""
     mapper = inspect(AddressUser)

@@ -144,13 +144,13 @@ def _parents_to_load(rel: Relationship, objects: list[Any], populate_existing: b
     return [o for o in objects if populate_existing or rel.key not in o.__dict__]
 
 
-def _key_of(obj: Any, columns: Sequence[Any]) -> tuple[Any, ...] | None:
+def _key_of(obj: Any, keys: Sequence[str]) -> tuple[Any, ...] | None:
     values = []
     d = obj.__dict__
-    for column in columns:
-        value = d.get(column.key)
-        if value is None and column.key not in d:
-            value = getattr(obj, column.key)
+    for key in keys:
+        value = d.get(key)
+        if value is None and key not in d:
+            value = getattr(obj, key)
         if value is None:
             return None
         values.append(value)
@@ -161,7 +161,7 @@ def _target_statement(rel: Relationship, node: LoadNode, criteria: tuple[Any, ..
     """``SELECT target`` (with the secondary's key columns for a many-to-many)."""
     remote = rel.remote_columns()
     on_target = rel.direction is not Direction.MANYTOMANY and all(
-        c.key in node.column_keys for c in remote
+        rel.mapper.attribute_of(c) in node.column_keys for c in remote
     )
     statement = select(rel.mapper.class_) if on_target else select(rel.mapper.class_, *remote)
     if rel.direction is Direction.MANYTOMANY:
@@ -179,7 +179,7 @@ def _target_statement(rel: Relationship, node: LoadNode, criteria: tuple[Any, ..
 def _by_key(rel: Relationship, parents: list[Any]) -> dict[tuple[Any, ...], list[Any]]:
     """Parents by the values of their key columns for ``rel``; a parent with a NULL key
     has nothing to load and gets its empty value now."""
-    local = rel.local_columns
+    local = [rel.parent.attribute_of(column) for column in rel.local_columns]
     by_key: dict[tuple[Any, ...], list[Any]] = {}
     for parent in parents:
         key = _key_of(parent, local)
@@ -285,7 +285,9 @@ def _collect(
         statement = statement.options(*node.propagated)
     with session.no_autoflush:
         result = session._execute(statement, params, options)
-    remote = None if len(statement._entities) > 1 else [c.key for c in rel.remote_columns()]
+    remote = None
+    if len(statement._entities) == 1:
+        remote = [rel.mapper.attribute_of(column) for column in rel.remote_columns()]
     for row in result.all():
         target = row[0]
         key = tuple(row[1:]) if remote is None else tuple(target.__dict__[k] for k in remote)

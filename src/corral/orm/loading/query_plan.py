@@ -24,6 +24,7 @@ from corral.orm.loading.loader_criteria import LoaderCriteriaOption
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
 from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping import properties
+from corral.orm.mapping.attribute_join import table_aliases
 from corral.orm.mapping.inheritance import concrete_tables
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.expressions import adapt
@@ -497,17 +498,15 @@ def _add_joins(
             target_from = _named_alias(plan, rel.mapper.table)
             inner = strategy == "joined_inner" or (rel.innerjoin and strategy != "joined")
             criteria = node.criteria.get(rel.key, ())
+            renamed = table_aliases(rel.mapper.table, target_from)
             if criteria:  # joinedload(User.addresses.and_(...)): on the alias joined
-                renamed = {id(rel.mapper.table): target_from}
                 criteria = tuple(adapt(c, renamed) for c in criteria)
             _join_into(
                 plan, statement, rel, parent_from, target_from, isouter=not inner, extra=criteria
             )
             if rel.uselist:
                 plan.unique_required = True
-            statement._order_by.extend(
-                _adapt(o, rel.mapper.table, target_from) for o in rel.order_by
-            )
+            statement._order_by.extend(adapt(o, renamed) for o in rel.order_by)
         load = JoinedLoad(parent_position, node, rel, child, position)
         out.append(load)
         statement._raw_columns.extend(_columns(target_from, child))
@@ -554,12 +553,15 @@ def _join_into(
         secondary = _named_alias(plan, rel.secondary)
         first = and_(
             *(
-                parent_from.columns[p.key] == secondary.columns[s.key]
+                rel.parent.selected_column(parent_from, p) == secondary.columns[s.key]
                 for p, s in rel.secondary_pairs
             )
         )
         second = and_(
-            *(target_from.columns[t.key] == secondary.columns[s.key] for t, s in rel.target_pairs),
+            *(
+                rel.mapper.selected_column(target_from, t) == secondary.columns[s.key]
+                for t, s in rel.target_pairs
+            ),
             *rel.extra_criteria,
             *extra,
         )

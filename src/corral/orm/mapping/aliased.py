@@ -64,7 +64,7 @@ class EntityView(FromClause):
             if found is None and adapt_on_names:
                 found = selectable.columns.get(column.name)
             if found is not None:
-                self._columns.add(column.key, found)
+                self._columns.add(mapper.selected_key(column), found)
                 found_keys.append(key)
         missing = [k for k in mapper.primary_key_attrs if k not in found_keys]
         if missing:

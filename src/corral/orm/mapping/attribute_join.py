@@ -17,6 +17,9 @@ from corral.sql.visitors import substitute
 class AttributeJoin(Join):
     """``left JOIN right`` whose ``columns`` are the mapped columns by attribute name."""
 
+    #: An alias of such a join (``alias()``): each original table (by id) -> its alias.
+    aliased_tables: dict[int, FromClause] | None = None
+
     def __init__(
         self,
         left: FromClause,
@@ -71,6 +74,7 @@ class AttributeJoin(Join):
         for key, column in columns.items():
             aliased._columns.add(key, column)
         aliased.name = name
+        aliased.aliased_tables = renamed
         return aliased
 
     @property
@@ -80,6 +84,15 @@ class AttributeJoin(Join):
             if isinstance(table, Table):
                 found.extend(table.foreign_keys)
         return found
+
+
+def table_aliases(selectable: Any, alias: FromClause) -> dict[int, FromClause]:
+    """Each table (by id) of ``selectable`` -> its alias in ``alias``, an alias of it: the
+    alias itself for a table, each table's alias for a join of tables."""
+    aliased = getattr(alias, "aliased_tables", None)
+    if isinstance(alias, AttributeJoin) and aliased is not None:
+        return dict(aliased)
+    return {id(selectable): alias}
 
 
 def _moved(clause: Any, renamed: dict[int, FromClause]) -> Any:
@@ -93,4 +106,4 @@ def _moved(clause: Any, renamed: dict[int, FromClause]) -> Any:
     return substitute(clause, aliased_column)
 
 
-__all__ = ["AttributeJoin"]
+__all__ = ["AttributeJoin", "table_aliases"]

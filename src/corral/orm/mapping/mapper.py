@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any, cast
 from corral import exc
 from corral.orm.mapping import events
 from corral.orm.mapping.attribute_events import attribute_instrumented
+from corral.orm.mapping.attribute_join import AttributeJoin
 from corral.orm.mapping.attributes import InstrumentedAttribute
 from corral.orm.mapping.instance_state import IdentityKey
 from corral.orm.mapping.properties import PENDING, MapperProperty
-from corral.sql.from_clause import ColumnCollection
+from corral.sql.elements import ColumnElement
+from corral.sql.from_clause import ColumnCollection, FromClause
 from corral.sql.schema import Column, Table
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ class Mapper:
     polymorphic_keys: tuple[str, ...] = ()
     #: Mapped against a join of tables (mapping/multi_table.py): one flush view per table.
     multi_table = False
+    #: Column (by id) -> the attribute holding its value, made on first use (attribute_of).
+    _attributes_by_column: dict[int, str] | None = None
 
     def __init__(
         self,
@@ -145,9 +149,16 @@ class Mapper:
     def columns(self) -> ColumnCollection:
         """The mapped columns keyed by attribute name (``mapper.columns.name``); iterating
         gives the columns."""
-        collection = ColumnCollection(f"the columns of {self.class_.__name__}")
+        collection = MapperColumns(f"the columns of {self.class_.__name__}")
         for key, column in self.columns_by_key.items():
             collection.add(key, column)
+        if self.multi_table:  # every column of the join, under its attribute (as SQLAlchemy)
+            collection.entries = [
+                (key, self.columns_by_key[key])
+                for table in self.tables
+                for each in table.columns
+                if (key := self.attribute_of(cast(Column, each))) in self.columns_by_key
+            ]
         return collection
 
     @property
@@ -199,6 +210,30 @@ class Mapper:
         if all(column is not c for c in found):
             found.append(column)
         return found
+
+    def attribute_of(self, column: Column) -> str:
+        """The attribute holding ``column``'s value: the one mapping it (every column of a
+        multi-column attribute, a joined subclass's own key column, a column mapped under
+        another name), else the column's key."""
+        found = self._attributes_by_column
+        if found is None:
+            found = {}
+            for key, mapped in self.columns_by_key.items():
+                found.setdefault(id(mapped), key)
+                for each in self._columns_of(key, mapped):
+                    found.setdefault(id(each), key)
+            self._attributes_by_column = found
+        return found.get(id(column), column.key)
+
+    def selected_key(self, column: Column) -> str:
+        """The key of ``column`` in the class's table and its aliases: the attribute in a
+        join of tables (keyed by attribute), the column's key in a table."""
+        return self.attribute_of(column) if isinstance(self.table, AttributeJoin) else column.key
+
+    def selected_column(self, selectable: FromClause, column: Column) -> ColumnElement[Any]:
+        """``selectable``'s column for ``column`` of this class's tables, ``selectable``
+        being the class's table or an alias of it (keyed as the table: ``selected_key``)."""
+        return selectable.columns[self.selected_key(column)]
 
     @property
     def attrs(self) -> ReadOnlyProperties:
@@ -296,6 +331,7 @@ class Mapper:
         self.get_statement = None
         self.get_key_positions = ()
         self._column_properties.pop(key, None)
+        self._attributes_by_column = None
         for view in self.flush_views:
             if view is not self and view.table is column.table:
                 view.columns_by_key[key] = column
@@ -417,6 +453,33 @@ class ColumnProperty:
 
     def __repr__(self) -> str:  # as SQLAlchemy's
         return f"<ColumnProperty at {id(self):#x}; {self.key}>"
+
+
+class MapperColumns(ColumnCollection):
+    """``mapper.columns``: the mapped columns by attribute; for a class mapped against a
+    join, iterating lists one entry per column of its tables, an attribute mapping several
+    columns once per column (with its first column), as SQLAlchemy lists them."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, owner: str) -> None:
+        super().__init__(owner)
+        self.entries: list[tuple[str, ColumnElement[Any]]] | None = None
+
+    def __iter__(self) -> Iterator[ColumnElement[Any]]:
+        return iter(self.values())
+
+    def __len__(self) -> int:
+        return len(self.entries) if self.entries is not None else super().__len__()
+
+    def keys(self) -> list[str]:
+        return [k for k, _ in self.entries] if self.entries is not None else super().keys()
+
+    def values(self) -> list[ColumnElement[Any]]:
+        return [c for _, c in self.entries] if self.entries is not None else super().values()
+
+    def items(self) -> list[tuple[str, ColumnElement[Any]]]:
+        return list(self.entries) if self.entries is not None else super().items()
 
 
 class ReadOnlyProperties(Mapping[str, Any]):

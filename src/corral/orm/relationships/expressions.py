@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.mapping.aliased import EntityAlias
+from corral.orm.mapping.attribute_join import table_aliases
 from corral.orm.relationships.direction import Direction
 from corral.sql.columns import NamedColumn, literal_column
 from corral.sql.conditions import _condition, and_, not_, or_
@@ -154,7 +155,9 @@ class RelationshipPath:
         rel, parent = self.rel, self.parent_from
         if other is None or isinstance(other, Null):
             if rel.direction is Direction.MANYTOONE:
-                columns = [parent.columns[fk.key] for _, fk in rel.synchronize_pairs]
+                columns = [
+                    rel.parent.selected_column(parent, fk) for _, fk in rel.synchronize_pairs
+                ]
                 if negate:
                     if len(columns) == 1:
                         return columns[0] != None  # noqa: E711 (SQL IS NOT NULL)
@@ -168,11 +171,12 @@ class RelationshipPath:
                 f"{self.describe()}.contains(obj) to test membership, or == None / .any()"
             )
         self._check_object(other, "==" if not negate else "!=")
+        on_parent = rel.parent.selected_column
         if negate:
             if rel.direction is Direction.MANYTOONE:
                 return and_(
                     *(
-                        or_(parent.columns[fk.key] != bind, parent.columns[fk.key] == None)  # noqa: E711
+                        or_(on_parent(parent, fk) != bind, on_parent(parent, fk) == None)  # noqa: E711
                         for fk, bind in self._many_to_one_binds(other, named_by_column=True)
                     )
                 )
@@ -180,7 +184,7 @@ class RelationshipPath:
         if rel.direction is Direction.MANYTOONE:
             return and_(
                 *(
-                    _shown_reversed(parent.columns[fk.key] == bind)
+                    _shown_reversed(on_parent(parent, fk) == bind)
                     for fk, bind in self._many_to_one_binds(other)
                 )
             )
@@ -214,7 +218,7 @@ class RelationshipPath:
             secondary = EntityAlias(rel.secondary, None)
             return and_(
                 *(
-                    parent.columns[p.key] == secondary.columns[s.key]
+                    rel.parent.selected_column(parent, p) == secondary.columns[s.key]
                     for p, s in rel.secondary_pairs
                 ),
                 *(
@@ -223,19 +227,18 @@ class RelationshipPath:
                     for t, s in rel.target_pairs
                 ),
             )
-        return and_(
-            *(
-                parent.columns[src.key] == _value_of(other, mapper, fk, parent.columns[src.key])
-                for src, fk in rel.synchronize_pairs
-            )
-        )
+        terms = []
+        for src, fk in rel.synchronize_pairs:
+            column = rel.parent.selected_column(parent, src)
+            terms.append(column == _value_of(other, mapper, fk, column))
+        return and_(*terms)
 
     def _is_object(self, other: object) -> ColumnElement[bool]:
         """The target row is ``other``: its primary key columns equal the object's."""
         mapper = self.rel.mapper
         return and_(
             *(
-                self.target_from.columns[col.key] == _value_of(other, mapper, col, col)
+                mapper.selected_column(self.target_from, col) == _value_of(other, mapper, col, col)
                 for col in mapper.primary_key
             )
         )
@@ -337,8 +340,8 @@ def _value_of(
     obj: object, mapper: Mapper, column: Column, compared: ColumnElement[Any]
 ) -> BindParameter[Any]:
     """A parameter holding ``obj``'s value of ``column``, read when the statement runs."""
-    key = next((k for k, c in mapper.columns_by_key.items() if c is column), None)
-    if key is None:
+    key = mapper.attribute_of(column)
+    if key not in mapper.columns_by_key:
         raise exc.InvalidRequestError(
             f"{type(obj).__name__} maps no attribute to column {column.describe()}; "
             "map it to compare objects through this relationship"
@@ -376,12 +379,13 @@ def direct_condition(
     """The ON clause of a one-to-many or many-to-one between two FROMs (tables or aliases)."""
     if rel.custom_join is not None:
         return rel.join_condition(parent, target)
+    on_parent, on_target = rel.parent.selected_column, rel.mapper.selected_column
     terms: list[ColumnElement[Any]] = []
     for src, fk in rel.synchronize_pairs:
         if rel.direction is Direction.MANYTOONE:
-            terms.append(target.columns[src.key] == parent.columns[fk.key])
+            terms.append(on_target(target, src) == on_parent(parent, fk))
         else:
-            terms.append(parent.columns[src.key] == target.columns[fk.key])
+            terms.append(on_parent(parent, src) == on_target(target, fk))
     return and_(*terms, *_extra_criteria(rel, parent, target, None))
 
 
@@ -390,10 +394,16 @@ def secondary_conditions(
 ) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """ON clauses of a many-to-many: parent to the secondary, target to the secondary."""
     to_secondary = and_(
-        *(parent.columns[p.key] == secondary.columns[s.key] for p, s in rel.secondary_pairs)
+        *(
+            rel.parent.selected_column(parent, p) == secondary.columns[s.key]
+            for p, s in rel.secondary_pairs
+        )
     )
     to_target = and_(
-        *(target.columns[t.key] == secondary.columns[s.key] for t, s in rel.target_pairs),
+        *(
+            rel.mapper.selected_column(target, t) == secondary.columns[s.key]
+            for t, s in rel.target_pairs
+        ),
         *_extra_criteria(rel, parent, target, secondary),
     )
     return to_secondary, to_target
@@ -403,8 +413,9 @@ def _extra_criteria(
     rel: Relationship, parent: FromClause, target: FromClause, secondary: FromClause | None
 ) -> list[ColumnElement[Any]]:
     """``primaryjoin`` conditions beyond the column pairs, moved onto the FROMs used."""
-    renamed: dict[int, FromClause] = {id(rel.parent.table): parent}
-    renamed[id(rel.mapper.table)] = target  # self-referential: the conditions name the target
+    renamed = table_aliases(rel.parent.table, parent)
+    # self-referential: the conditions name the target
+    renamed.update(table_aliases(rel.mapper.table, target))
     if secondary is not None and rel.secondary is not None:
         renamed[id(rel.secondary)] = secondary
     return [adapt(condition, renamed) for condition in rel.extra_criteria]

@@ -476,27 +476,22 @@ class Relationship(MapperProperty):
         """The ON clause from the parent's FROM to the target's (tables or their aliases)."""
         parent_from = parent if parent is not None else self.parent.table
         target_from = target if target is not None else self.mapper.table
+        parent_mapper, target_mapper = self.parent, self.mapper
         if self.custom_join is not None:
             condition: ColumnElement[bool] = self.custom_join.render(
-                lambda c: parent_from.columns[c.key], lambda c: target_from.columns[c.key]
+                lambda c: parent_mapper.selected_column(parent_from, c),
+                lambda c: target_mapper.selected_column(target_from, c),
             )
             return condition
-
-        def on(column: Column) -> Any:
-            if column.table is self.parent.table and (
-                column.table is not self.mapper.table or self._is_local(column)
-            ):
-                return parent_from.columns[column.key]
-            return target_from.columns[column.key]
-
-        conditions: list[ColumnElement[Any]] = [on(a) == on(b) for a, b in self.synchronize_pairs]
+        local_is_source = self.direction is not Direction.MANYTOONE
+        conditions: list[ColumnElement[Any]] = []
+        for source, foreign in self.synchronize_pairs:
+            local, remote = (source, foreign) if local_is_source else (foreign, source)
+            on_parent = parent_mapper.selected_column(parent_from, local)
+            on_target = target_mapper.selected_column(target_from, remote)
+            pair = (on_parent, on_target) if local_is_source else (on_target, on_parent)
+            conditions.append(pair[0] == pair[1])
         return and_(*conditions, *self.extra_criteria)
-
-    def _is_local(self, column: Column) -> bool:
-        """For a self-referential relationship: whether ``column`` names the parent row."""
-        if self.direction is Direction.MANYTOONE:
-            return any(column is fk for _, fk in self.synchronize_pairs)
-        return any(column is src for src, _ in self.synchronize_pairs)
 
     @property
     def local_columns(self) -> list[Column]:

@@ -142,9 +142,10 @@ def _identity_map_target(session: Session, obj: Any, rel: Relationship) -> Any:
 
 
 def _column_value(obj: Any, column: Any) -> Any:
-    value = obj.__dict__.get(column.key, NO_VALUE)
+    key = state_of(obj).mapper.attribute_of(column)
+    value = obj.__dict__.get(key, NO_VALUE)
     if value is NO_VALUE:
-        value = getattr(obj, column.key)  # expired: loads the columns
+        value = getattr(obj, key)  # expired: loads the columns
     return value
 
 

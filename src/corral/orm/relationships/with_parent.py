@@ -45,7 +45,10 @@ def with_parent(instance: object, prop: Any, from_entity: Any = None) -> ColumnE
         assert rel.secondary is not None
         secondary = rel.secondary
         return and_(
-            *(target.columns[t.key] == secondary.columns[s.key] for t, s in rel.target_pairs),
+            *(
+                rel.mapper.selected_column(target, t) == secondary.columns[s.key]
+                for t, s in rel.target_pairs
+            ),
             *(
                 secondary.columns[s.key]
                 == _value_of(instance, parent_mapper, p, secondary.columns[s.key])
@@ -55,9 +58,9 @@ def with_parent(instance: object, prop: Any, from_entity: Any = None) -> ColumnE
     terms = []
     for src, fk in rel.synchronize_pairs:
         if rel.direction is Direction.MANYTOONE:  # the target's key is in the parent's FK
-            column = target.columns[src.key]
+            column = rel.mapper.selected_column(target, src)
             terms.append(column == _value_of(instance, parent_mapper, fk, column))
         else:  # the targets' FK holds the parent's key
-            column = target.columns[fk.key]
+            column = rel.mapper.selected_column(target, fk)
             terms.append(_shown_reversed(column == _value_of(instance, parent_mapper, src, column)))
     return and_(*terms)

@@ -100,7 +100,7 @@ class WriteOnlyCollection(Generic[T]):
                 f"{rel.describe()}.{what} needs the {type(self._owner).__name__} to have a "
                 "row; flush the session first"
             )
-        values = [getattr(self._owner, column.key) for column in rel.local_columns]
+        values = [getattr(self._owner, rel.parent.attribute_of(c)) for c in rel.local_columns]
         conditions = [
             literal(value, column.type) == column
             for column, value in zip(rel.remote_columns(), values, strict=True)
@@ -134,7 +134,7 @@ class WriteOnlyCollection(Generic[T]):
                 "row; flush the session first"
             )
         values = {
-            remote.key: getattr(self._owner, local.key)
+            rel.mapper.attribute_of(remote): getattr(self._owner, rel.parent.attribute_of(local))
             for local, remote in zip(rel.local_columns, rel.remote_columns(), strict=True)
         }
         return insert(rel.mapper.class_).values(values)

@@ -222,11 +222,13 @@ def _cascade_delete(session: Session, obj: object) -> None:
 
 def _values_of(obj: object, columns: Iterable[Column]) -> list[Any] | None:
     d = obj.__dict__
+    mapper = state_of(obj).mapper
     values = []
     for column in columns:
-        value = d.get(column.key, NO_VALUE)
+        key = mapper.attribute_of(column)
+        value = d.get(key, NO_VALUE)
         if value is NO_VALUE:
-            value = getattr(obj, column.key)
+            value = getattr(obj, key)
         values.append(value)
     return values
 
@@ -235,15 +237,16 @@ def _assign(obj: object, column: Column, value: Any) -> bool:
     """Set one foreign-key column; True when a persistent object's row must change."""
     d = obj.__dict__
     state = state_of(obj)
+    key = state.mapper.attribute_of(column)
     if state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
-        d[column.key] = value
+        d[key] = value
         return False
-    current = d.get(column.key, NO_VALUE)
+    current = d.get(key, NO_VALUE)
     if current is NO_VALUE:
-        current = getattr(obj, column.key)
+        current = getattr(obj, key)
     if current == value and type(current) is type(value):
         return False
-    setattr(obj, column.key, value)
+    setattr(obj, key, value)
     return True
 
 
@@ -310,12 +313,20 @@ def sync_foreign_keys(
                     changed[id(child)] = child
     for obj in objects:
         state = state_of(obj)
+        several_tables = len(state.mapper.flush_views) > 1
         for rel in state.mapper.relationships.values():
             if rel.direction is not Direction.MANYTOONE or rel.viewonly or rel.post_update:
                 continue
+            if several_tables and not _written_to(rel, table_name):
+                continue  # the row of another of its tables holds that foreign key
             if _assign_many_to_one(obj, state, rel):
                 changed[id(obj)] = obj
     return list(changed.values())
+
+
+def _written_to(rel: Relationship, table_name: str) -> bool:
+    """Whether a many-to-one's foreign key columns are in table ``table_name``."""
+    return any(getattr(fk.table, "name", None) == table_name for _, fk in rel.synchronize_pairs)
 
 
 def _assign_many_to_one(obj: object, state: InstanceState, rel: Relationship) -> bool:
@@ -380,7 +391,7 @@ def pre_delete_post_updates(work: FlushWork) -> list[tuple[object, Column, Any]]
         for rel in state_of(obj).mapper.relationships.values():
             if rel.post_update and rel.direction is Direction.MANYTOONE:
                 for _, fk in rel.synchronize_pairs:
-                    if obj.__dict__.get(fk.key) is not None:
+                    if obj.__dict__.get(rel.parent.attribute_of(fk)) is not None:
                         rows.append((obj, fk, None))
     return rows
 
@@ -493,7 +504,9 @@ def delete_waves(objects: list[object], table_name: str) -> list[list[object]]:
     parent_of: dict[int, object] = {}
     for obj in objects:
         for rel in links:
-            values = tuple(obj.__dict__.get(fk.key) for _, fk in rel.synchronize_pairs)
+            values = tuple(
+                obj.__dict__.get(mapper.attribute_of(fk)) for _, fk in rel.synchronize_pairs
+            )
             parent = by_key.get((mapper.class_, values))
             if parent is not None and parent is not obj:
                 parent_of[id(obj)] = parent

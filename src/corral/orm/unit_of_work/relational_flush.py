@@ -209,18 +209,32 @@ def _post_update_columns(mappers: Any) -> frozenset[int]:
 
 def _post_updates(connection: Any, rows: list[tuple[object, Column, Any]]) -> Part:
     """``UPDATE t SET fk = ? WHERE pk = ?`` per (table, column), executemany."""
-    grouped: dict[tuple[str, str], tuple[Mapper, Column, list[dict[str, Any]]]] = {}
+    grouped: dict[tuple[str, str], tuple[Mapper, list[dict[str, Any]]]] = {}
     for obj, column, value in rows:
         mapper = state_of(obj).mapper
+        view, written = _view_writing(mapper, column)
         d = obj.__dict__
-        params = {column.key: value}
-        params.update({KEY_PARAM + k: d[k] for k in mapper.primary_key_attrs})
-        d[column.key] = value
-        entry = grouped.setdefault((mapper.table.name, column.key), (mapper, column, []))
-        entry[2].append(params)
-    for mapper, _column, params_list in grouped.values():
-        statement = update(mapper.table).where(and_(*_key_where(mapper)))
+        params = {written.key: value}
+        params.update({KEY_PARAM + k: d[k] for k in view.primary_key_attrs})
+        d[mapper.attribute_of(column)] = value
+        entry = grouped.setdefault((view.table.name, written.key), (view, []))
+        entry[1].append(params)
+    for view, params_list in grouped.values():
+        statement = update(view.table).where(and_(*_key_where(view)))
         yield connection, statement, params_list[0] if len(params_list) == 1 else params_list
+
+
+def _view_writing(mapper: Mapper, column: Column) -> tuple[Mapper, Column]:
+    """The flush view of ``mapper`` whose table holds ``column``, and the column as that
+    view writes it (a table's own, or its copy keyed by attribute: mapping/multi_table.py)."""
+    for view in mapper.flush_views:
+        for written in view.columns_by_key.values():
+            if written is column or (
+                written.name == column.name
+                and view.table.name == getattr(column.table, "name", None)
+            ):
+                return view, written
+    return mapper, column
 
 
 def _association_writes(
