@@ -154,7 +154,7 @@ def test_hybrid_property_reads_python_on_objects_and_sql_on_the_class() -> None:
     interval = Interval(start=2, end=7)
     assert interval.length == 5
     sql = str(select(Interval.id).where(Interval.length > 3))
-    assert "ext_interval.end - ext_interval.start > :param_1" in sql
+    assert 'ext_interval."end" - ext_interval.start > :param_1' in sql
 
 
 def test_hybrid_setter_and_deleter_write_through_the_functions() -> None:
@@ -175,14 +175,14 @@ def test_hybrid_without_setter_refuses_assignment_naming_it() -> None:
 def test_hybrid_expression_replaces_the_class_level_sql() -> None:
     """``.expression`` (given as a classmethod via inplace) builds the class's SQL."""
     assert Interval(start=0, end=-4).radius == 2
-    assert "abs(ext_interval.end - ext_interval.start) / " in str(select(Interval.radius))
+    assert 'abs(ext_interval."end" - ext_interval.start) / ' in str(select(Interval.radius))
 
 
 def test_hybrid_method_takes_arguments_on_objects_and_class() -> None:
     """A hybrid method is a method on objects and builds a condition on the class."""
     assert Interval(start=1, end=5).contains(3)
     sql = str(select(Interval.id).where(Interval.contains(3)))
-    assert "ext_interval.start <= :start_1 AND ext_interval.end >= :end_1" in sql
+    assert 'ext_interval.start <= :start_1 AND ext_interval."end" >= :end_1' in sql
 
 
 def test_hybrid_comparator_redefines_the_operators() -> None:

@@ -158,3 +158,19 @@ def test_a_join_of_a_subquery_is_refused() -> None:
             __table__ = untyped_join(user_table, subquery, user_table.c.id == subquery.c.user_id)
 
     assert "not a Table" in str(caught.value)
+
+
+def test_expressions_lists_every_column_of_a_shared_attribute() -> None:
+    """``AddressUser.id.expressions`` is both columns the attribute maps, for a GROUP BY that
+    must name each; a one-column attribute lists its column."""
+    group = _flat(select(AddressUser).group_by(*AddressUser.id.expressions))
+    assert group.endswith("GROUP BY mt_user.id, mt_address.user_id")
+    assert [str(c) for c in AddressUser.name.expressions] == ["mt_user.name"]
+
+
+def test_the_generic_compiler_quotes_sql_reserved_words() -> None:
+    """``str()`` with no dialect quotes a name that standard SQL reserves (user, end, order),
+    as SQLAlchemy's default compiler does; other lower-case names stay bare."""
+    table = Table("user", MetaData(), Column("id", Integer), Column("end", Integer))
+    assert _flat(select(table.c.end)) == 'SELECT "user"."end" FROM "user"'
+    assert _flat(select(user_table.c.name)) == "SELECT mt_user.name FROM mt_user"

@@ -71,6 +71,11 @@ class AsyncDialect:
     #: The driver connections stay in the server's autocommit mode; corral sends BEGIN.
     implicit_begin = False
 
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        """ROLLBACK through the adapted connection: a sync dialect's shortcut that reads the
+        driver's transaction status first needs the driver's sync connection."""
+        dbapi_connection.rollback()
+
     def set_autocommit(self, dbapi_connection: Any, autocommit: bool) -> None:
         """Nothing to switch: corral's AUTOCOMMIT level just sends no BEGIN."""
 

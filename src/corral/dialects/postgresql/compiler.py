@@ -10,6 +10,7 @@ from corral.sql import operators as ops
 from corral.sql.array_type import ArrayIndex, ArrayOperation
 from corral.sql.compiler import flags
 from corral.sql.compiler.ddl import DDLCompiler
+from corral.sql.compiler.reserved import SQL_RESERVED_WORDS
 from corral.sql.compiler.statement import StatementCompiler
 from corral.sql.compiler.upsert import OnConflictCompiler
 from corral.sql.ddl import CreateIndex
@@ -24,19 +25,12 @@ from corral.sql.schema import (
     UniqueConstraint,
 )
 
-#: Words PostgreSQL reserves (quoted with double quotes when used as names).
-RESERVED_WORDS = frozenset(
+#: Words PostgreSQL reserves (quoted with double quotes when used as names): standard SQL's,
+#: less five it lets through as names, and its own.
+RESERVED_WORDS = (SQL_RESERVED_WORDS - {"between", "new", "off", "old", "set"}) | frozenset(
     """
-    all analyse analyze and any array as asc asymmetric authorization binary both case
-    cast check collate collation column concurrently constraint create cross
-    current_catalog current_date current_role current_schema current_time
-    current_timestamp current_user default deferrable desc distinct do else end except
-    false fetch for foreign freeze from full grant group having ilike in initially inner
-    intersect into is isnull join lateral leading left like limit localtime
-    localtimestamp natural not notnull null offset on only or order outer overlaps
-    placing primary references returning right select session_user similar some
-    symmetric system_user table tablesample then to trailing true union unique user
-    using variadic verbose when where window with
+    collation concurrently current_catalog current_schema fetch lateral returning
+    system_user tablesample variadic window with
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 

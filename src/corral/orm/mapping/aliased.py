@@ -115,6 +115,18 @@ class AliasedAttribute(ColumnElement[Any]):
     def describe(self) -> str:
         return f"{self.entity._describe()}.{self.key}"
 
+    @property
+    def expressions(self) -> list[ColumnElement[Any]]:
+        """The alias's column for the attribute (``InstrumentedAttribute.expressions``)."""
+        mapped = self.entity.__mapper__.column_attrs[str(self.key)].columns
+        if len(mapped) > 1:
+            raise exc.InvalidRequestError(
+                f"{self.describe()} maps {len(mapped)} columns of a join, and an alias of the "
+                "class keeps one column per attribute: group or order by the columns of the "
+                "aliased tables themselves"
+            )
+        return [self.column]
+
     def __repr__(self) -> str:
         return f"<AliasedAttribute {self.describe()}>"
 

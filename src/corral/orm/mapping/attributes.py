@@ -47,6 +47,12 @@ class InstrumentedAttribute(ColumnElement[T]):
     def describe(self) -> str:
         return f"{self.class_.__name__}.{self.key}"
 
+    @property
+    def expressions(self) -> list[ColumnElement[Any]]:
+        """Every column the attribute maps: one, or several for ``column_property(a.c.id,
+        b.c.a_id)`` over a join (``group_by(*AddressUser.id.expressions)``)."""
+        return list(self.class_.__mapper__.column_attrs[self.key].columns)  # type: ignore[attr-defined]
+
     # repr: the default object repr, as SQLAlchemy's (programs print column_descriptions).
 
     @overload

@@ -19,6 +19,7 @@ from corral.sql.compiler import dml, flags
 from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
 from corral.sql.compiler.constructs import ConstructCompiler
 from corral.sql.compiler.literals import literal_sql
+from corral.sql.compiler.reserved import SQL_RESERVED_WORDS
 from corral.sql.conditions import BooleanClauseList
 from corral.sql.elements import (
     BinaryExpression,
@@ -53,8 +54,8 @@ _DISTINCT_FROM = frozenset({ops.IS_DISTINCT_FROM, ops.IS_NOT_DISTINCT_FROM})
 class StatementCompiler(ConstructCompiler):
     """Walks a statement and writes SQL text with positional placeholders."""
 
-    #: Words that must be quoted when used as names (set per dialect).
-    reserved_words: frozenset[str] = frozenset()
+    #: Words that must be quoted when used as names (each dialect sets its own).
+    reserved_words: frozenset[str] = SQL_RESERVED_WORDS
     #: SQL returning the last key this connection inserted, where the dialect needs it.
     last_insert_id_sql: str | None = None
     #: SQL taking ``:count`` keys from ``:column``'s sequence of ``:table``, where used.
