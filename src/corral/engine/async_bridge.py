@@ -30,6 +30,7 @@ from corral import exc
 from corral.pool.async_static import current_owner
 from corral.pool.asyncio import AsyncPool, AsyncPooledConnection
 from corral.pool.checkout_site import CheckoutSite, capture_site
+from corral.pool.events import POOL_OF
 
 T = TypeVar("T")
 
@@ -265,6 +266,15 @@ class BridgedConnection:
     def close(self) -> None:
         self.bridge.call(self.driver.close())
 
+    @property
+    def driver_connection(self) -> Any:
+        """The asyncio driver's own connection (its methods are coroutines)."""
+        return self.driver.raw
+
+    def __repr__(self) -> str:
+        # SQLAlchemy's name for a sync-style connection over an asyncio driver's.
+        return f"<AdaptedConnection {self.driver.raw!r}>"
+
     def __getattr__(self, name: str) -> Any:
         # Flags the dialects read without I/O (sqlite3's in_transaction, PyMySQL's
         # server_status) come from the driver's connection.
@@ -386,6 +396,14 @@ class LoopPool:
 
     def __repr__(self) -> str:
         return f"<LoopPool {self.async_pool.status()}>"
+
+
+def _async_pool_of(target: Any) -> AsyncPool | None:
+    """Pool events given for a sync engine's ``LoopPool`` go to its ``AsyncPool``."""
+    return target.async_pool if isinstance(target, LoopPool) else None
+
+
+POOL_OF.append(_async_pool_of)
 
 
 #: Tasks started from synchronous code on the loop, kept until done.

@@ -81,15 +81,25 @@ def _family(target: Any, identifier: str) -> type[Events]:
         if identifier in family.event_names():
             return family
     if not accepting:
+        synced = [name for name in _SYNC_SIDES if hasattr(type(target), name)]
+        hint = (
+            f"; asyncio objects fire no events of their own: listen on its {synced[0]}"
+            if synced
+            else ""
+        )
         raise exc.InvalidRequestError(
             f"No events are defined for {target!r}; events attach to a Session, sessionmaker, "
             "scoped_session, mapped class, Mapper, attribute, Engine, Connection or Pool "
-            "(or their classes)"
+            f"(or their classes){hint}"
         )
     offered = sorted({name for family in accepting for name in family.event_names()})
     raise exc.InvalidRequestError(
         f"No such event {identifier!r} for target {target!r}; it offers: {', '.join(offered)}"
     )
+
+
+#: The sync object under an asyncio one (AsyncEngine, AsyncConnection, AsyncSession).
+_SYNC_SIDES = ("sync_engine", "sync_connection", "sync_session")
 
 
 def _describe(fn: Callable[..., Any]) -> str:

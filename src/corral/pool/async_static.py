@@ -23,7 +23,13 @@ import contextvars
 import threading
 from collections.abc import Awaitable, Callable, Hashable
 
-from corral.pool.asyncio import AsyncDriverConnection, AsyncPool, AsyncPooledConnection
+from corral.pool.asyncio import (
+    AsyncDriverConnection,
+    AsyncPool,
+    AsyncPooledConnection,
+    ListenerRunner,
+    run_on_loop,
+)
 from corral.pool.checkout_site import CheckoutSite
 from corral.pool.shared import SharedTransaction
 
@@ -66,6 +72,7 @@ class AsyncStaticPool(AsyncPool):
         recycle: float = -1,
         pre_ping: bool = False,
         reset: Callable[[AsyncDriverConnection], Awaitable[None]] | None = None,
+        run_listeners: ListenerRunner = run_on_loop,
     ) -> None:
         super().__init__(
             open_connection,
@@ -75,6 +82,7 @@ class AsyncStaticPool(AsyncPool):
             recycle=recycle,
             pre_ping=pre_ping,
             reset=reset,
+            run_listeners=run_listeners,
         )
         self.transaction = SharedTransaction(owner=current_owner, kind="task")
         #: The owner holding the connection and how many checkouts it has (0: nobody).

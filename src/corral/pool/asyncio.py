@@ -18,7 +18,10 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Protocol
 
 from corral import exc
+from corral.event.dispatch import Dispatch
+from corral.pool.base import Pool
 from corral.pool.checkout_site import CheckoutSite, capture_site
+from corral.pool.events import ResetState
 
 logger = logging.getLogger("corral.pool")
 
@@ -39,15 +42,40 @@ class AsyncDriverConnection(Protocol):
 class AsyncPooledConnection:
     """One open driver connection and its checkout bookkeeping."""
 
-    __slots__ = ("checked_out_at", "connection", "created_at", "generation", "site", "task_name")
+    __slots__ = (
+        "checked_out_at",
+        "connection",
+        "created_at",
+        "generation",
+        "info",
+        "site",
+        "task_name",
+    )
 
     def __init__(self, connection: AsyncDriverConnection, generation: int) -> None:
         self.connection = connection
+        #: Free for the application (pool event listeners keep per-connection state here).
+        self.info: dict[Any, Any] = {}
         self.generation = generation
         self.created_at = time.monotonic()
         self.checked_out_at = 0.0
         self.site: CheckoutSite | None = None
         self.task_name = ""
+
+
+#: Runs the listeners of a pool event (``dispatch``'s, for ``event``) for a connection:
+#: ``(dispatch, event, record, extra arguments)``. ``create_async_engine`` runs them in a
+#: worker thread, with a connection whose sync calls are awaited on the loop.
+ListenerRunner = Callable[[Dispatch, str, AsyncPooledConnection, tuple[Any, ...]], Awaitable[None]]
+
+
+async def run_on_loop(
+    dispatch: Dispatch, event: str, record: AsyncPooledConnection, args: tuple[Any, ...]
+) -> None:
+    """Listeners run here on the loop, given the driver connection (a pool made without an
+    engine: they must not wait for the database)."""
+    for listener in getattr(dispatch, event):
+        listener(record.connection, record, *args)
 
 
 def _task_name() -> str:
@@ -57,6 +85,11 @@ def _task_name() -> str:
 
 class AsyncPool:
     """Up to ``pool_size`` idle connections kept, ``max_overflow`` more opened under load."""
+
+    #: The listeners of PoolEvents (pool/events.py), under those of every ``Pool``.
+    dispatch: Dispatch = Pool.dispatch._child()
+    #: The pool events an AsyncPool fires (the others are refused by ``listen()``).
+    FIRED_EVENTS = frozenset({"connect", "first_connect", "checkout", "checkin", "reset"})
 
     def __init__(
         self,
@@ -69,6 +102,7 @@ class AsyncPool:
         pre_ping: bool = False,
         use_lifo: bool = False,
         reset: Callable[[AsyncDriverConnection], Awaitable[None]] | None = None,
+        run_listeners: ListenerRunner = run_on_loop,
     ) -> None:
         if pool_size < 0 or (max_overflow < 0 and max_overflow != -1) or timeout < 0:
             raise exc.ArgumentError(
@@ -77,6 +111,8 @@ class AsyncPool:
             )
         self._open = open_connection
         self._reset = reset
+        self._run_listeners = run_listeners
+        self._opened_any = False
         self.pool_size = pool_size
         self.max_overflow = max_overflow
         self.timeout = timeout
@@ -149,6 +185,8 @@ class AsyncPool:
                 record.site = site
                 record.task_name = _task_name()
                 record.checked_out_at = time.monotonic()
+                if self.dispatch.checkout:
+                    await self._fire_or_drop(record, [("checkout", (record,))])
                 return record
 
     async def _take(self, site: CheckoutSite) -> AsyncPooledConnection | None:
@@ -192,7 +230,41 @@ class AsyncPool:
         self._opening -= 1
         record = AsyncPooledConnection(connection, self._generation)
         self._out.add(record)
+        await self._fire_or_drop(record, self._open_events())
         return record
+
+    def _open_events(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """The events to fire for a connection just opened (none when nothing listens)."""
+        first, self._opened_any = not self._opened_any, True
+        dispatch = self.dispatch
+        events: list[tuple[str, tuple[Any, ...]]] = []
+        if first and dispatch.first_connect:
+            events.append(("first_connect", ()))
+        if dispatch.connect:
+            events.append(("connect", ()))
+        return events
+
+    async def _fire(
+        self, record: AsyncPooledConnection, events: list[tuple[str, tuple[Any, ...]]]
+    ) -> None:
+        """Run the listeners of each (event, extra arguments) for ``record``."""
+        for event, extra in events:
+            await self._run_listeners(self.dispatch, event, record, extra)
+
+    async def _fire_or_drop(
+        self, record: AsyncPooledConnection, events: list[tuple[str, tuple[Any, ...]]]
+    ) -> None:
+        """``_fire()`` for a checked-out connection: if a listener raises (or the task is
+        cancelled), the connection is dropped and the error goes on."""
+        if not events:
+            return
+        try:
+            await self._fire(record, events)
+        except BaseException:
+            self._out.discard(record)
+            self._terminate(record.connection)
+            self._wake_one(None)
+            raise
 
     async def _ready(self, record: AsyncPooledConnection) -> bool:
         """Recycle an old connection, ping if asked; False if it had to be dropped."""
@@ -202,10 +274,12 @@ class AsyncPool:
                     await record.connection.close()
                 record.connection = await self._open()
                 record.created_at = time.monotonic()
+                await self._fire(record, self._open_events())
             elif self.pre_ping and not await record.connection.ping():
                 self._terminate(record.connection)
                 record.connection = await self._open()
                 record.created_at = time.monotonic()
+                await self._fire(record, self._open_events())
         except BaseException:
             self._out.discard(record)
             self._terminate(record.connection)
@@ -227,8 +301,22 @@ class AsyncPool:
     async def release_after_reset(self, record: AsyncPooledConnection) -> None:
         """Roll back whatever is open, then give back; a connection that fails is dropped."""
         try:
+            if self.dispatch.reset:
+                await self._fire(record, [("reset", (ResetState(),))])
             if self._reset is not None:
                 await self._reset(record.connection)
+            if self.dispatch.checkin:
+                await self._fire(record, [("checkin", ())])
+        except BaseException:
+            self.release(record, discard=True)
+            raise
+        self.release(record)
+
+    async def release_unused(self, record: AsyncPooledConnection) -> None:
+        """Give back a connection checked out for a call that did not use it (no reset)."""
+        try:
+            if self.dispatch.checkin:
+                await self._fire(record, [("checkin", ())])
         except BaseException:
             self.release(record, discard=True)
             raise

@@ -1,8 +1,10 @@
 """The pool's events (SQLAlchemy's ``PoolEvents``): connections opened, checked out,
 checked in, reset, invalidated and closed.
 
-Listeners attach to a Pool, a Pool class, or (through ``engine/events.py``) an
-Engine, meaning its pool. The pool checks ``self.dispatch.<event>`` first.
+Listeners attach to a Pool, a Pool class, an ``AsyncPool``, or (through
+``engine/events.py``) an Engine, meaning its pool: an async engine's
+``sync_engine`` stands for its ``AsyncPool``. The pool checks
+``self.dispatch.<event>`` first.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from corral.event.dispatch import Dispatch
+from corral import exc
+from corral.event.dispatch import Dispatch, Listener
 from corral.event.families import Events, class_dispatch, instance_dispatch
 
 
@@ -44,22 +47,51 @@ class PoolEvents(Events):
 
     @classmethod
     def _dispatch_for(cls, target: Any) -> Dispatch | None:
-        from corral.pool.base import Pool
+        pool = _pool(target)
+        if pool is None:
+            return None
+        if isinstance(pool, type):
+            return class_dispatch(pool, POOL_EVENTS)
+        return instance_dispatch(pool, POOL_EVENTS)
 
-        if isinstance(target, type) and issubclass(target, Pool):
-            return class_dispatch(target, POOL_EVENTS)
-        if isinstance(target, Pool):
-            return instance_dispatch(target, POOL_EVENTS)
-        for resolve in POOL_OF:
-            pool = resolve(target)
-            if pool is not None:
-                return cls._dispatch_for(pool)
-        return None
+    @classmethod
+    def _add(cls, target: Any, listener: Listener, insert: bool) -> None:
+        from corral.pool.asyncio import AsyncPool
+
+        pool = _pool(target)
+        is_async = isinstance(pool, AsyncPool) or (
+            isinstance(pool, type) and issubclass(pool, AsyncPool)
+        )
+        if is_async and listener.name not in AsyncPool.FIRED_EVENTS:
+            raise exc.InvalidRequestError(
+                f"The pool of an async engine does not fire {listener.name!r}; it fires "
+                f"{', '.join(sorted(AsyncPool.FIRED_EVENTS))}. Listen to those, or to "
+                f"{listener.name!r} on a sync engine's pool"
+            )
+        super()._add(target, listener, insert)
+
+
+def _pool(target: Any) -> Any:
+    """The pool (or pool class) ``target`` stands for, or None."""
+    from corral.pool.asyncio import AsyncPool
+    from corral.pool.base import Pool
+
+    if isinstance(target, type):
+        if issubclass(target, Pool | AsyncPool):
+            return target
+    elif isinstance(target, Pool | AsyncPool):
+        return target
+    for resolve in POOL_OF:
+        pool = resolve(target)
+        if pool is not None:
+            return _pool(pool)
+    return None
 
 
 POOL_EVENTS = PoolEvents.event_names()
 
-#: Ways to find the pool a target stands for (the engine layer adds "an Engine's pool").
+#: Ways to find the pool a target stands for (the engine layer adds "an Engine's pool",
+#: and "the AsyncPool under an async engine's sync pool").
 POOL_OF: list[Callable[[Any], Any]] = []
 
 

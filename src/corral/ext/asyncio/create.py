@@ -7,16 +7,17 @@ import asyncio
 import importlib
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from corral import exc
-from corral.engine.async_bridge import LoopBridge
+from corral.engine.async_bridge import AsyncDriverConnection, BridgedConnection, LoopBridge
 from corral.engine.log import enable_echo
 from corral.engine.url import URL, make_url
 from corral.ext.asyncio.engine import AsyncEngine
-from corral.ext.asyncio.runner import shared_executor
+from corral.ext.asyncio.runner import run_in_worker, shared_executor
 from corral.pool.async_static import AsyncStaticPool
-from corral.pool.asyncio import AsyncPool
+from corral.pool.asyncio import AsyncPool, AsyncPooledConnection
+from corral.pool.events import fire
 
 #: (database, driver) -> (module, dialect class); driver None is the URL's default.
 ASYNC_DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
@@ -129,6 +130,15 @@ def _make_pool(
     async def reset(connection: Any) -> None:
         await connection.rollback()
 
+    async def run_listeners(
+        dispatch: Any, event: str, record: AsyncPooledConnection, extra: tuple[Any, ...]
+    ) -> None:
+        # Listeners are sync code that may use the connection (cursor().execute(...)):
+        # they run in a worker thread, given a connection whose calls are awaited here.
+        driver = cast(AsyncDriverConnection, record.connection)  # made by open_connection
+        adapted = BridgedConnection(driver, LoopBridge(asyncio.get_running_loop()))
+        await run_in_worker(fire, dispatch, event, adapted, record, *extra, executor=executor)
+
     timeout = float(kwargs.get("pool_timeout", 30.0))
     recycle = float(kwargs.get("pool_recycle", -1))
     pre_ping = kwargs.get("pool_pre_ping", False)
@@ -143,7 +153,12 @@ def _make_pool(
                 "for a pool of connections"
             )
         return AsyncStaticPool(
-            open_connection, timeout=timeout, recycle=recycle, pre_ping=pre_ping, reset=reset
+            open_connection,
+            timeout=timeout,
+            recycle=recycle,
+            pre_ping=pre_ping,
+            reset=reset,
+            run_listeners=run_listeners,
         )
     return AsyncPool(
         open_connection,
@@ -154,6 +169,7 @@ def _make_pool(
         pre_ping=pre_ping,
         use_lifo=kwargs.get("pool_use_lifo", False),
         reset=reset,
+        run_listeners=run_listeners,
     )
 
 
@@ -238,8 +254,6 @@ def async_engine_from_config(
 
 def _prepare(bridge: Any, dialect: Any, level: str | None, connection: Any) -> None:
     """A new connection's on_connect settings and isolation level (in a worker thread)."""
-    from corral.engine.async_bridge import BridgedConnection
-
     facade = BridgedConnection(connection, bridge)
     dialect.on_connect(facade)
     if level is not None and level != "AUTOCOMMIT":

@@ -56,35 +56,42 @@ class AsyncEngine:
         self._level = isolation_level
         self._options = execution_options
         self._sync_engine: Engine | None = None
+        #: The sync engine's pool (its bridge names the loop the engine is used on).
+        self._loop_pool: LoopPool | None = None
 
     @property
     def sync_engine(self) -> Engine:
         """The Engine whose Connections run in worker threads, bound to the running loop
         (to the first loop that uses it when made outside one)."""
+        return self._on_running_loop()
+
+    def _on_running_loop(self) -> Engine:
+        """``sync_engine``, first bound to the running loop if it is not yet."""
         try:
             loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
         engine = self._sync_engine
-        if engine is not None:
-            loop_pool: LoopPool = engine.pool  # type: ignore[assignment]
-            bridge = loop_pool.bridge
-            if loop is None or bridge.loop is loop:
-                return engine
-            if bridge.loop is None:
-                bridge.loop = loop
-                return engine
-            self._leave_old_loop()
-        loop_pool = LoopPool(self.pool, loop)
-        self._sync_engine = Engine(
-            self.url,
-            self.dialect,
-            loop_pool,  # type: ignore[arg-type]
-            echo=self._echo,
-            isolation_level=self._level,
-            execution_options=self._options,
-        )
-        return self._sync_engine
+        if engine is None:
+            loop_pool = self._loop_pool = LoopPool(self.pool, loop)
+            engine = self._sync_engine = Engine(
+                self.url,
+                self.dialect,
+                loop_pool,  # type: ignore[arg-type]
+                echo=self._echo,
+                isolation_level=self._level,
+                execution_options=self._options,
+            )
+            return engine
+        assert self._loop_pool is not None  # made with the engine
+        bridge = self._loop_pool.bridge
+        if loop is not None and bridge.loop is not loop:
+            # Made outside a loop (module level), or used from a new one: the same Engine
+            # (its listeners, and the sessions bound to it) moves to the running loop.
+            if bridge.loop is not None:
+                self._leave_old_loop()
+            bridge.loop = loop
+        return engine
 
     def _leave_old_loop(self) -> None:
         """Used from a new event loop (a second asyncio.run): the old loop's connections

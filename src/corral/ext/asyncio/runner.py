@@ -71,8 +71,8 @@ async def run_in_worker(
             await asyncio.shield(cleanup)
         raise
     finally:
-        if reservation is not None and future.done():
-            release_unused(reservation)
+        if reservation is not None and reservation.record is not None and future.done():
+            await release_unused(reservation)
 
 
 async def with_reserved(pool: AsyncPool, connect: Callable[[], T]) -> T:
@@ -84,17 +84,18 @@ async def with_reserved(pool: AsyncPool, connect: Callable[[], T]) -> T:
         return connect()
     finally:
         RESERVED.reset(token)
-        release_unused(reservation)
+        if reservation.record is not None:
+            await release_unused(reservation)
 
 
 def _call(context: contextvars.Context, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
     return context.run(fn, *args, **kwargs)
 
 
-def release_unused(reservation: Reservation) -> None:
+async def release_unused(reservation: Reservation) -> None:
     record, reservation.record = reservation.record, None
     if record is not None:
-        reservation.pool.release(record)
+        await reservation.pool.release_unused(record)
 
 
 async def _after_cancel(
@@ -107,7 +108,7 @@ async def _after_cancel(
     with contextlib.suppress(BaseException):
         await future
     if reservation is not None:
-        release_unused(reservation)
+        await release_unused(reservation)
     if on_cancel is not None:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(Exception):

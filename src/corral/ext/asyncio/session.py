@@ -32,6 +32,7 @@ from corral.ext.asyncio.engine import AsyncConnection, AsyncEngine, AsyncTransac
 from corral.ext.asyncio.result import AsyncResult, AsyncScalarResult
 from corral.ext.asyncio.runner import run_in_worker
 from corral.ext.asyncio.task_guard import OneTaskGuard
+from corral.orm.session.maker import sessionmaker
 from corral.orm.session.session import Session
 from corral.pool.asyncio import AsyncPool
 
@@ -77,6 +78,22 @@ class AsyncBackedSession(Session):
         super()._load_unloaded(obj, state, key)
 
 
+#: The AsyncBackedSession subclass made for each Session class (``_async_backed``).
+_ASYNC_BACKED: dict[type[Session], type[AsyncBackedSession]] = {}
+
+
+def _async_backed(cls: type[Session]) -> type[AsyncBackedSession]:
+    """``cls`` made to refuse attribute loads on the loop (one class per Session class)."""
+    if issubclass(cls, AsyncBackedSession):
+        return cls
+    made = _ASYNC_BACKED.get(cls)
+    if made is None:
+        made = _ASYNC_BACKED[cls] = type(
+            f"AsyncBacked{cls.__name__}", (AsyncBackedSession, cls), {}
+        )
+    return made
+
+
 def _sync_bind(bind: Any) -> Any:
     if isinstance(bind, AsyncEngine):
         return bind.sync_engine
@@ -99,19 +116,28 @@ class AsyncSession:
         self,
         bind: AsyncEngine | AsyncConnection | None = None,
         *,
-        sync_session_class: type[Session] | None = None,
+        sync_session_class: type[Session] | sessionmaker[Any] | None = None,
         **kw: Any,
     ) -> None:
         if "binds" in kw:
             raise exc.ArgumentError(
                 "AsyncSession(binds=...) is not supported: bind the session to one AsyncEngine"
             )
-        cls = sync_session_class or self.sync_session_class
-        if not issubclass(cls, AsyncBackedSession):
-            cls = type(f"AsyncBacked{cls.__name__}", (AsyncBackedSession, cls), {})
+        factory = sync_session_class or self.sync_session_class
         self.bind = bind
-        self.sync_session: Session = cls(bind=_sync_bind(bind), **kw)
-        self.sync_session.async_owner = self  # type: ignore[attr-defined]
+        if isinstance(factory, sessionmaker):
+            # Its options and its listeners apply (SQLAlchemy takes any Session factory).
+            cls = _async_backed(factory.class_)
+            self.sync_session = factory._make(cls, bind=_sync_bind(bind), **kw)
+        elif isinstance(factory, type) and issubclass(factory, Session):
+            self.sync_session = _async_backed(factory)(bind=_sync_bind(bind), **kw)
+        else:
+            raise exc.ArgumentError(
+                f"AsyncSession(sync_session_class={factory!r}): give a Session subclass or a "
+                "sessionmaker (whose options and event listeners then apply to the "
+                "AsyncSession's sync_session)"
+            )
+        self.sync_session.async_owner = self
         self._async_engine = (
             bind if isinstance(bind, AsyncEngine) else bind.engine if bind is not None else None
         )
@@ -146,6 +172,8 @@ class AsyncSession:
         self._refuse_while_streaming()
         with self._guard:
             engine = self._async_engine
+            if engine is not None:
+                engine._on_running_loop()  # a session made outside the loop: bind it here
             return await run_in_worker(
                 fn,
                 *args,

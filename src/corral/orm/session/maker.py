@@ -12,6 +12,7 @@ from corral.orm.session.retry import run_transaction
 from corral.orm.session.session import Session
 
 S = TypeVar("S", bound=Session)
+T = TypeVar("T", bound=Session)
 R = TypeVar("R")
 P = ParamSpec("P")
 
@@ -25,7 +26,12 @@ class sessionmaker(Generic[S]):
         self.kw: dict[str, Any] = {"bind": bind, **options}
 
     def __call__(self, **local_options: Any) -> S:
-        session = self.class_(**{**self.kw, **local_options})
+        return self._make(self.class_, **local_options)
+
+    def _make(self, class_: type[T], **local_options: Any) -> T:
+        """A session of ``class_`` (the maker's class or a subclass of it, such as the
+        AsyncSession's) with this maker's options and listeners."""
+        session = class_(**{**self.kw, **local_options})
         dispatch = self.__dict__.get("dispatch")  # listeners on this maker (events.py)
         if dispatch is not None:
             session.dispatch = dispatch
