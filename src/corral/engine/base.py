@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from corral import exc
 from corral.engine import events, reconnect, row_logging, shared_connection
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
-from corral.engine.compiled_call import compile_call, result_of
+from corral.engine.compiled_call import compile_call, result_of, rows_of
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.insert_many import execute_insert_many
 from corral.engine.log import log_statement, logger
@@ -599,6 +599,27 @@ class Connection:
             stream=call.buffer is not None,
         )
         return result_of(self, call, cursor)
+
+    def _execute_rows(self, statement: Any, parameters: Mapping[str, Any] | None) -> list[Any]:
+        """``execute(statement, parameters).raw_rows()`` of a SELECT run once, without
+        building its Result unless an execute listener is given it (the ORM's get())."""
+        with self._guard:
+            if self.dispatch.listening:  # before_execute / after_execute, if any
+                result: Result = events.execute(self, statement, parameters, None)
+                return result.raw_rows()
+            call = compile_call(self, statement, parameters)
+            if call.many:  # (not a dict: no single SELECT)
+                return self._execute(statement, parameters).raw_rows()
+            compiled = call.compiled
+            cursor = self._cursor_execute(
+                compiled.sql,
+                call.args,
+                False,
+                call.write_lock,
+                compiled.kind,
+                stream=call.buffer is not None,
+            )
+            return rows_of(self, call, cursor)
 
     def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
         if self._state is ConnectionState.CLOSED:

@@ -3,7 +3,7 @@ the transaction it shares with the other Connections of its thread (``pool/share
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from corral.engine.log import logger
 from corral.pool import Pool, StaticPool
@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 def of(pool: Pool) -> SharedTransaction | None:
     """The shared transaction of ``pool``'s one connection; None for separate connections."""
-    return pool.transaction if isinstance(pool, StaticPool) else None
+    # The class's own MRO rather than isinstance(), which Pool's ABCMeta runs in Python.
+    if StaticPool in type(pool).__mro__:
+        return cast(StaticPool, pool).transaction
+    return None
 
 
 def warn_undone(undone: int) -> None:

@@ -48,7 +48,7 @@ def get(
             connection = session._connection_for_transaction(transaction, None, bind)
         else:
             connection = session._connection_for_transaction(transaction)
-        rows = connection.execute(load.statement, load.params).raw_rows()
+        rows = connection._execute_rows(load.statement, load.params)
         found = load_plain_row(session, load.mapper, rows, load.overwrite)
     else:
         result = session._execute(
