@@ -88,7 +88,7 @@ class Connection:
         self._reclaimer = CheckoutReclaimer(self._forks)
         #: The transaction of a StaticPool's one connection, shared with the other
         #: Connections using it (pool/shared.py); None for a pool of separate connections.
-        self._shared = shared_connection.of(engine.pool)
+        self._shared = shared_connection.of(engine._pool)  # (the property costs a call)
         #: Why the transaction became inactive, when not because the connection was lost.
         self._inactive_reason: str | None = None
         self._meter = Meter(engine)  # counts for the stats; the session's deadline
@@ -145,7 +145,7 @@ class Connection:
 
     def _checkout(self) -> None:
         try:
-            pooled: PooledConnection = self.engine.pool.connect()
+            pooled: PooledConnection = self.engine._pool.connect()
         except Exception as error:
             if self.dialect.is_dbapi_error(error):
                 wrapped = reconnect.connect_error(self.dialect, error)
@@ -230,8 +230,9 @@ class Connection:
         self._meter.closing(stack.begun and not self._autocommit)
         for savepoint in stack.nested:
             savepoint._finish(TransactionState.ROLLED_BACK)
-        if stack.root is not None:
-            stack.root._finish(TransactionState.ROLLED_BACK)
+        root = stack.root
+        if root is not None and root.state is not TransactionState.ROLLED_BACK:
+            root._move(TransactionState.ROLLED_BACK)  # (``_finish``, one call fewer)
         stack.clear()
         pooled, self._pooled = self._pooled, None
         dbapi, self._dbapi = self._dbapi, None

@@ -49,7 +49,7 @@ def get(
         else:
             connection = session._connection_for_transaction(transaction)
         rows = connection._execute_rows(load.statement, load.params)
-        found = load_plain_row(session, load.mapper, rows, load.overwrite)
+        found: T | None = load_plain_row(session, load.mapper, rows, load.overwrite)
     else:
         result = session._execute(
             load.statement, load.params, {"populate_existing": load.overwrite}
@@ -57,7 +57,7 @@ def get(
         found = result.scalars().first()
     if found is None and load.cached is not None:
         vanished(session, load.cached)
-    return cast(T, found)
+    return found  # (no cast(): a Python call on every get)
 
 
 @dataclass(slots=True)

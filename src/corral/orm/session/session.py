@@ -244,7 +244,8 @@ class Session:
                 if key not in inserted:  # its DELETE was rolled back: it has a row again
                     self._expunge(obj, state_of(obj))
             object_states.detach_all(self)
-            self._lazy_loads.reset()  # N+1 counts are per use of the session, close to close
+            if self._lazy_loads.counts:  # N+1 counts are per use of the session, close to close
+                self._lazy_loads.reset()
             while ending is not None and self.dispatch.after_transaction_end:
                 fire_transaction_end(self, ending)
                 ending = ending.parent
