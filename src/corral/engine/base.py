@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from corral import exc
 from corral.engine import events, reconnect, row_logging, shared_connection
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
-from corral.engine.compiled_call import compile_call, result_of
+from corral.engine.compiled_call import compile_call, result_of, rows_of
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.insert_many import execute_insert_many
 from corral.engine.log import log_statement, logger
@@ -88,7 +88,7 @@ class Connection:
         self._reclaimer = CheckoutReclaimer(self._forks)
         #: The transaction of a StaticPool's one connection, shared with the other
         #: Connections using it (pool/shared.py); None for a pool of separate connections.
-        self._shared = shared_connection.of(engine.pool)
+        self._shared = shared_connection.of(engine._pool)  # (the property costs a call)
         #: Why the transaction became inactive, when not because the connection was lost.
         self._inactive_reason: str | None = None
         self._meter = Meter(engine)  # counts for the stats; the session's deadline
@@ -145,7 +145,7 @@ class Connection:
 
     def _checkout(self) -> None:
         try:
-            pooled: PooledConnection = self.engine.pool.connect()
+            pooled: PooledConnection = self.engine._pool.connect()
         except Exception as error:
             if self.dialect.is_dbapi_error(error):
                 wrapped = reconnect.connect_error(self.dialect, error)
@@ -230,8 +230,9 @@ class Connection:
         self._meter.closing(stack.begun and not self._autocommit)
         for savepoint in stack.nested:
             savepoint._finish(TransactionState.ROLLED_BACK)
-        if stack.root is not None:
-            stack.root._finish(TransactionState.ROLLED_BACK)
+        root = stack.root
+        if root is not None and root.state is not TransactionState.ROLLED_BACK:
+            root._move(TransactionState.ROLLED_BACK)  # (``_finish``, one call fewer)
         stack.clear()
         pooled, self._pooled = self._pooled, None
         dbapi, self._dbapi = self._dbapi, None
@@ -599,6 +600,27 @@ class Connection:
             stream=call.buffer is not None,
         )
         return result_of(self, call, cursor)
+
+    def _execute_rows(self, statement: Any, parameters: Mapping[str, Any] | None) -> list[Any]:
+        """``execute(statement, parameters).raw_rows()`` of a SELECT run once, without
+        building its Result unless an execute listener is given it (the ORM's get())."""
+        with self._guard:
+            if self.dispatch.listening:  # before_execute / after_execute, if any
+                result: Result = events.execute(self, statement, parameters, None)
+                return result.raw_rows()
+            call = compile_call(self, statement, parameters)
+            if call.many:  # (not a dict: no single SELECT)
+                return self._execute(statement, parameters).raw_rows()
+            compiled = call.compiled
+            cursor = self._cursor_execute(
+                compiled.sql,
+                call.args,
+                False,
+                call.write_lock,
+                compiled.kind,
+                stream=call.buffer is not None,
+            )
+            return rows_of(self, call, cursor)
 
     def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
         if self._state is ConnectionState.CLOSED:

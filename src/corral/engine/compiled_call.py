@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from corral.engine.inserted import cursor_result
 from corral.engine.parameters import split_parameters, statement_compiler
-from corral.engine.result import Result
+from corral.engine.result import CursorSource, Result
 from corral.engine.streaming import row_buffer
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def compile_call(
         assert isinstance(parameters, list | tuple)
         args: Any = compiled.construct_params_many(binds, parameters)
     else:
-        assert parameters is None or isinstance(parameters, Mapping)
+        assert parameters is None or type(parameters) is dict or isinstance(parameters, Mapping)
         args = compiled.construct_params(binds, parameters)
     buffer = row_buffer(options, statement)
     return CompiledCall(statement, compiled, binds, parameters, args, many, write_lock, buffer)
@@ -83,3 +83,14 @@ def result_of(connection: Connection, call: CompiledCall, cursor: Any) -> Result
     if call.buffer is not None:
         result._source.yield_per = call.buffer
     return result
+
+
+def rows_of(connection: Connection, call: CompiledCall, cursor: Any) -> list[Any]:
+    """``result_of(connection, call, cursor).raw_rows()`` without building the Result: the
+    rows of a SELECT as the loader reads them, counted, the cursor closed."""
+    compiled = call.compiled
+    if compiled.kind == "insert" or cursor.description is None:  # no plain rows: the Result
+        return result_of(connection, call, cursor).raw_rows()  # says so, or holds the key
+    on_error = partial(connection._translate, statement=compiled.sql, params=call.args)
+    processors = compiled.result_processors
+    return CursorSource(cursor, (), processors, False, on_error, connection._meter).fetchall()

@@ -38,7 +38,7 @@ def split_parameters(parameters: Parameters) -> tuple[Parameters, tuple[str, ...
     """
     if parameters is None:
         return None, None, False
-    if isinstance(parameters, Mapping):
+    if type(parameters) is dict or isinstance(parameters, Mapping):  # dict: no ABC check
         return parameters, tuple(parameters), False
     if isinstance(parameters, list | tuple) and all(isinstance(p, Mapping) for p in parameters):
         if not parameters:

@@ -64,7 +64,7 @@ class BufferedRows:
         self._position = 0
 
 
-class _CursorSource:
+class CursorSource:
     """Hands out raw row tuples from a DB-API cursor, closing it when exhausted or closed."""
 
     __slots__ = (
@@ -199,7 +199,7 @@ class _ResultView(Generic[T]):
 
     __slots__ = ("_make", "_seen", "_source")
 
-    _source: _CursorSource
+    _source: CursorSource
     #: None when the driver already returns finished rows.
     _make: Callable[[Any], T] | None
     _seen: set[Any] | None
@@ -334,7 +334,7 @@ class ScalarResult(_ResultView[TV]):
 
     __slots__ = ()
 
-    def __init__(self, source: _CursorSource, seen: set[Any] | None, index: int = 0) -> None:
+    def __init__(self, source: CursorSource, seen: set[Any] | None, index: int = 0) -> None:
         self._source = source
         self._make = _first_column if index == 0 else itemgetter(index)
         self._seen = seen
@@ -350,7 +350,7 @@ class MappingResult(_ResultView[RowMapping]):
 
     __slots__ = ()
 
-    def __init__(self, source: _CursorSource, seen: set[Any] | None) -> None:
+    def __init__(self, source: CursorSource, seen: set[Any] | None) -> None:
         self._source = source
         row = row_class(source.keys)
         self._make = lambda raw: RowMapping(row(raw))
@@ -399,7 +399,7 @@ class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
         on_error: ErrorTranslator | None = None,
         meter: Meter | None = None,
     ) -> None:
-        self._source = _CursorSource(cursor, tuple(keys), processors, iterate, on_error, meter)
+        self._source = CursorSource(cursor, tuple(keys), processors, iterate, on_error, meter)
         #: ``prebuilt``: the cursor already yields ``row_class(keys)`` rows.
         # Rows hold what the statement selected; TP_co only names it for type checkers.
         self._make = None if prebuilt else row_class(self._source.keys)  # type: ignore[assignment]

@@ -4,7 +4,7 @@ transaction it shares with the other Connections of its thread or task (``pool/s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from corral.engine.async_bridge import LoopPool
 from corral.engine.log import logger
@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
 def of(pool: Pool | LoopPool) -> SharedTransaction | None:
     """The shared transaction of ``pool``'s one connection; None for separate connections."""
-    if isinstance(pool, StaticPool):
-        return pool.transaction
+    # The class's own MRO rather than isinstance(), which Pool's ABCMeta runs in Python.
+    if StaticPool in type(pool).__mro__:
+        return cast(StaticPool, pool).transaction
     if isinstance(pool, LoopPool) and isinstance(pool.async_pool, AsyncStaticPool):
         return pool.async_pool.transaction
     return None

@@ -150,7 +150,8 @@ class QueuePool(Pool):
             if keep:
                 record.move_to(RecordState.IDLE)
                 self._idle.append(record)
-                self._wake_one_locked()
+                if self._waiting:  # (``_wake_one_locked``, without its call when none waits)
+                    self._available.notify()
                 return
             record.move_to(RecordState.DISCARDED)
             self._slot_freed_locked(record)

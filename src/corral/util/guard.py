@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from _thread import RLock
 from types import TracebackType
 
 from corral import exc
@@ -25,7 +26,7 @@ class OneThreadGuard:
         self.what = what
         #: What to do instead, for the error message.
         self.advice = advice
-        self._lock = threading.RLock()
+        self._lock = RLock()  # the C lock itself, without threading.RLock()'s Python call
         self._owner = 0
         #: Set while a watchdog holds, or is about to hold, the guard (``hold_if_free``).
         self._yielding = False

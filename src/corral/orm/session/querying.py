@@ -49,8 +49,8 @@ def get(
             connection = session._connection_for_transaction(transaction, None, bind)
         else:
             connection = session._connection_for_transaction(transaction)
-        rows = connection.execute(load.statement, load.params).raw_rows()
-        found = load_plain_row(session, load.mapper, rows, load.overwrite)
+        rows = connection._execute_rows(load.statement, load.params)
+        found: T | None = load_plain_row(session, load.mapper, rows, load.overwrite)
     else:
         result = session._execute(
             load.statement, load.params, {"populate_existing": load.overwrite}
@@ -58,7 +58,7 @@ def get(
         found = result.scalars().first()
     if found is None and load.cached is not None:
         vanished(session, load.cached)
-    return cast(T, found)
+    return found  # (no cast(): a Python call on every get)
 
 
 @dataclass(slots=True)

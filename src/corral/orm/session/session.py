@@ -116,7 +116,11 @@ class Session:
         self._connection_bind: Any = None
         self._extra: list[routing.ExtraConnection] = []
         #: How the session takes part in a transaction its Connection is already in.
-        self.join_transaction_mode = binding.check_join_transaction_mode(join_transaction_mode)
+        self.join_transaction_mode = (
+            join_transaction_mode
+            if join_transaction_mode == "conditional_savepoint"  # the default, checked
+            else binding.check_join_transaction_mode(join_transaction_mode)
+        )
         #: The isolation level of this session's transactions (None: the engine's).
         self.isolation_level = isolation_level
         self.autoflush = autoflush
@@ -147,7 +151,9 @@ class Session:
         self._guard = OneThreadGuard(
             "Session", "give each thread its own session (scoped_session does this)"
         )
-        self._size_watch = large_sessions.watch_for(identity_map_warn)  # None when not set
+        self._size_watch = (
+            None if identity_map_warn is None else large_sessions.watch_for(identity_map_warn)
+        )
 
     def __repr__(self) -> str:
         return f"<Session {len(self.identity_map)} objects, transaction={self._transaction}>"
@@ -238,7 +244,8 @@ class Session:
                 if key not in inserted:  # its DELETE was rolled back: it has a row again
                     self._expunge(obj, state_of(obj))
             object_states.detach_all(self)
-            self._lazy_loads.reset()  # N+1 counts are per use of the session, close to close
+            if self._lazy_loads.counts:  # N+1 counts are per use of the session, close to close
+                self._lazy_loads.reset()
             while ending is not None and self.dispatch.after_transaction_end:
                 fire_transaction_end(self, ending)
                 ending = ending.parent
@@ -633,7 +640,12 @@ class Session:
             self._autoflush_suspended -= 1
 
     def _autoflush(self) -> None:
-        if self.autoflush and not self._autoflush_suspended and not self._flushing:
+        if (
+            self.autoflush
+            and not self._autoflush_suspended
+            and not self._flushing
+            and (self._new or self._deleted or self._modified)  # (flush_pending's own check)
+        ):
             flushing.flush_pending(self)
 
     def flush(self, objects: Iterable[object] | None = None) -> None:

@@ -200,7 +200,8 @@ class Compiled:
                 if slot.default is None:
                     raise self._missing(slot, params)
                 value = slot.default.value(params)
-            out.append(self._process(slot, value))
+            processor = slot.processor
+            out.append(value if processor is None or value is None else processor(value))
         return tuple(out)
 
     def construct_params_many(
@@ -258,11 +259,6 @@ class Compiled:
             None,
             message=f"{error} (nothing was sent to the database)",
         )
-
-    def _process(self, slot: ParamSlot, value: Any) -> Any:
-        if slot.processor is None or value is None:
-            return value
-        return slot.processor(value)
 
     def _missing(self, slot: ParamSlot, params: Mapping[str, Any] | None) -> exc.ArgumentError:
         given = ", ".join(sorted(params)) if params else "none"
