@@ -474,3 +474,28 @@ def test_backref_order_by_names_classes_of_the_registry(pending_restored: None) 
 
     assert [str(c) for c in _rel(Shelf, "volumes").order_by] == ["volume_x.title"]
     assert [str(c) for c in _rel(Shelf, "tomes").order_by] == ["tome_x.title DESC"]
+
+
+def test_a_quoted_optional_target_in_an_evaluated_annotation() -> None:
+    """Without ``from __future__ import annotations``, ``Mapped["Parent | None"]`` reaches
+    the mapping as a ForwardRef of the whole text: its target is Parent, one object."""
+    namespace: dict[str, Any] = {}
+    exec(  # a module of its own, whose annotations Python evaluates
+        "from corral import ForeignKey\n"
+        "from corral.orm import DeclarativeBase, Mapped, mapped_column, relationship\n"
+        "class Base(DeclarativeBase):\n"
+        "    pass\n"
+        "class Parent(Base):\n"
+        "    __tablename__ = 'fr_parent'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    kids: Mapped[list['Kid']] = relationship(back_populates='parent')\n"
+        "class Kid(Base):\n"
+        "    __tablename__ = 'fr_kid'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    parent_id: Mapped[int | None] = mapped_column(ForeignKey('fr_parent.id'))\n"
+        "    parent: Mapped['Parent | None'] = relationship(back_populates='kids')\n",
+        namespace,
+    )
+    kid_parent = inspect(namespace["Kid"]).relationships["parent"]
+    assert kid_parent.mapper.class_ is namespace["Parent"]
+    assert kid_parent.uselist is False

@@ -115,8 +115,8 @@ def _from_type(rel: Relationship, annotation: Any) -> tuple[Any, type | None, bo
         if len(members) == 1:
             target, collection, _ = _from_type(rel, members[0])
             return target, collection, True
-    if isinstance(annotation, ForwardRef):
-        return annotation.__forward_arg__, None, False
+    if isinstance(annotation, ForwardRef):  # Mapped["Parent"], Mapped["Parent | None"]
+        return _from_annotation_text(rel, annotation.__forward_arg__)
     if isinstance(annotation, str):
         return _from_annotation_text(rel, annotation)
     return annotation, None, False
