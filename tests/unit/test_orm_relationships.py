@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Iterator
 from typing import Any, Optional
 
@@ -479,8 +481,10 @@ def test_backref_order_by_names_classes_of_the_registry(pending_restored: None) 
 def test_a_quoted_optional_target_in_an_evaluated_annotation() -> None:
     """Without ``from __future__ import annotations``, ``Mapped["Parent | None"]`` reaches
     the mapping as a ForwardRef of the whole text: its target is Parent, one object."""
-    namespace: dict[str, Any] = {}
-    exec(  # a module of its own, whose annotations Python evaluates
+    module = types.ModuleType("quoted_optional_models")
+    namespace: dict[str, Any] = module.__dict__
+    sys.modules[module.__name__] = module
+    source = (
         "from corral import ForeignKey\n"
         "from corral.orm import DeclarativeBase, Mapped, mapped_column, relationship\n"
         "class Base(DeclarativeBase):\n"
@@ -493,9 +497,14 @@ def test_a_quoted_optional_target_in_an_evaluated_annotation() -> None:
         "    __tablename__ = 'fr_kid'\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
         "    parent_id: Mapped[int | None] = mapped_column(ForeignKey('fr_parent.id'))\n"
-        "    parent: Mapped['Parent | None'] = relationship(back_populates='kids')\n",
-        namespace,
+        "    parent: Mapped['Parent | None'] = relationship(back_populates='kids')\n"
     )
-    kid_parent = inspect(namespace["Kid"]).relationships["parent"]
-    assert kid_parent.mapper.class_ is namespace["Parent"]
-    assert kid_parent.uselist is False
+    # dont_inherit: this file's ``from __future__ import annotations`` must not reach it.
+    exec(compile(source, module.__name__, "exec", dont_inherit=True), namespace)
+    try:
+        configure_mappers()
+        kid_parent = inspect(namespace["Kid"]).relationships["parent"]
+        assert kid_parent.mapper.class_ is namespace["Parent"]
+        assert kid_parent.uselist is False
+    finally:
+        del sys.modules[module.__name__]
