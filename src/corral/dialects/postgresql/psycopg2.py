@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from decimal import Decimal
+from typing import Any, ClassVar
 
 from corral import exc
 from corral.dialects.postgresql.base import (
@@ -39,7 +40,9 @@ from corral.dialects.postgresql.base import (
     stream_names,
 )
 from corral.dialects.postgresql.features import FEATURES
+from corral.dialects.postgresql.types import PostgreSQLTypeCompiler
 from corral.engine.url import URL
+from corral.sql.type_api import Processor, ProcessorFactory, TypeEngine
 
 #: psycopg2's executemany keeps no RETURNING rows: those of many sets come from one
 #: multi-row INSERT.
@@ -52,6 +55,26 @@ _PSYCOPG2_CONNECT_KEYWORDS = frozenset({"dsn", "connection_factory", "cursor_fac
 _BYTEA, _BYTEA_ARRAY, _UUID, _UUID_ARRAY = 17, 1001, 2950, 2951
 
 
+def _numeric_bind(type_: TypeEngine, dialect: Any) -> Processor | None:
+    """Decimal infinities sent as numeric ones: psycopg2's own adapter sends them as NaN."""
+    generic = type_.generic_bind_processor(dialect)
+
+    def bind(value: Any) -> Any:
+        if isinstance(value, Decimal) and value.is_infinite():
+            from psycopg2.extensions import AsIs
+
+            return AsIs("'-Infinity'::numeric" if value < 0 else "'Infinity'::numeric")
+        return value if generic is None else generic(value)
+
+    return bind
+
+
+class Psycopg2TypeCompiler(PostgreSQLTypeCompiler):
+    """PostgreSQL's type DDL, and psycopg2's conversions."""
+
+    bind_processors: ClassVar[Mapping[str, ProcessorFactory]] = {"numeric": _numeric_bind}
+
+
 class Psycopg2Dialect(PostgreSQLDialect):
     """PostgreSQL through psycopg2."""
 
@@ -60,6 +83,7 @@ class Psycopg2Dialect(PostgreSQLDialect):
     driver = "psycopg2"
     driver_extra = "psycopg2"
     features = PSYCOPG2_FEATURES
+    type_compiler = Psycopg2TypeCompiler
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -201,3 +225,6 @@ class Psycopg2Dialect(PostgreSQLDialect):
 
     def install_row_class(self, cursor: Any, row_class: type) -> bool:
         return False  # psycopg2 has no row factory; it makes tuples
+
+
+dialect = Psycopg2Dialect  # as SQLAlchemy's ``dialects.postgresql.psycopg2.dialect``
