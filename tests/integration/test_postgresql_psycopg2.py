@@ -57,6 +57,7 @@ values = Table(
     Column("nums", postgresql.ARRAY(Integer)),
     Column("keys", postgresql.ARRAY(Uuid)),
     Column("amount", Numeric(12, 4)),
+    Column("exact", Numeric),
     Column("at", DateTime(timezone=True)),
     Column("span", Interval),
 )
@@ -118,6 +119,7 @@ def test_values_round_trip_with_the_same_python_types(pg: Engine) -> None:
         "nums": [3, 1, 2],
         "keys": [key, other],
         "amount": Decimal("12345678.1234"),
+        "exact": Decimal("1e-30"),
         "at": at,
         "span": datetime.timedelta(days=2, seconds=5),
     }
@@ -134,6 +136,16 @@ def test_values_round_trip_with_the_same_python_types(pg: Engine) -> None:
     assert by_key == 1
     # Untyped text() results too: the driver itself reads uuid and bytea.
     assert (type(raw[0]), type(raw[1]), raw[2]) == (uuid.UUID, bytes, row["docb"])
+
+
+def test_decimal_infinities_and_nan_read_back_unchanged(pg: Engine) -> None:
+    """Decimal('Infinity'), '-Infinity' and 'NaN' are stored as such (psycopg2's own adapter
+    would send an infinity as NaN)."""
+    specials = [Decimal("Infinity"), Decimal("-Infinity"), Decimal("NaN")]
+    with pg.begin() as conn:
+        conn.execute(insert(values), [{"id": i, "exact": v} for i, v in enumerate(specials)])
+        read = conn.execute(select(values.c.exact).order_by(values.c.id)).scalars().all()
+    assert read[:2] == specials[:2] and read[2].is_nan()
 
 
 def test_null_values_read_back_as_none(pg: Engine) -> None:
