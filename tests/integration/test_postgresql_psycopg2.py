@@ -5,7 +5,6 @@ streaming, reflection, lost connections), plus psycopg2's own URL and connect ch
 from __future__ import annotations
 
 import datetime
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -41,6 +40,7 @@ from corral.dialects import postgresql
 from corral.engine import Connection
 from tests.integration.conftest import Servers, require_driver
 from tests.integration.orm_models import recorded_sql
+from tests.integration.test_engine_errors import lock_in_opposite_orders
 
 DRIVERS = ("psycopg", "psycopg2")
 
@@ -197,28 +197,11 @@ def test_opposite_lock_order_is_a_deadlock(pg: Engine) -> None:
     """Two transactions locking two rows in opposite order: one gets DeadlockDetected."""
     with pg.begin() as conn:
         conn.execute(insert(parents), [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
-    both_locked = threading.Barrier(2, timeout=10)
-    errors: list[BaseException] = []
 
     def lock(conn: Connection, row: int) -> None:
         conn.execute(update(parents).where(parents.c.id == row).values(name=parents.c.name))
 
-    def transfer(first: int, second: int) -> None:
-        with pg.connect() as conn:
-            try:
-                lock(conn, first)
-                both_locked.wait()
-                lock(conn, second)
-                conn.commit()
-            except exc.DBAPIError as error:
-                errors.append(error)
-                conn.rollback()
-
-    threads = [threading.Thread(target=transfer, args=pair) for pair in ((1, 2), (2, 1))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = lock_in_opposite_orders(pg, lock)
     assert len(errors) == 1
     assert isinstance(errors[0], exc.DeadlockDetected)
 
