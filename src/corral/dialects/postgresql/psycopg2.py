@@ -27,6 +27,7 @@ OIDs, never a generated key, so corral reads keys with RETURNING, as with psycop
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -41,6 +42,7 @@ from corral.dialects.postgresql.base import (
 )
 from corral.dialects.postgresql.features import FEATURES
 from corral.dialects.postgresql.types import PostgreSQLTypeCompiler
+from corral.engine.default import DefaultDialect
 from corral.engine.url import URL
 from corral.sql.type_api import Processor, ProcessorFactory, TypeEngine
 
@@ -170,20 +172,21 @@ class Psycopg2Dialect(PostgreSQLDialect):
         many: bool,
         returning: bool = False,
     ) -> None:
-        if many:  # executemany would repeat them for every set
-            for control in controls:
-                self.run(dbapi_connection, control)
-            self.do_execute(cursor, sql, args, many, returning)
+        if many:  # one by one: executemany would repeat them for every set
+            DefaultDialect.do_execute_after(
+                self, dbapi_connection, cursor, controls, sql, args, many, returning
+            )
             return
         try:
             # One text, one round trip; the cursor's result is the last statement's.
             self.do_execute(cursor, "; ".join((*controls, sql)), args, many, returning)
         except BaseException:
             # A syntax error stops the whole text before BEGIN runs: open the transaction
-            # corral now counts as open (a lost connection raises again here, harmlessly).
+            # corral now counts as open. The statement's error is the one to report.
             if dbapi_connection.info.transaction_status == IDLE and not dbapi_connection.closed:
-                for control in controls:
-                    self.run(dbapi_connection, control)
+                with contextlib.suppress(Exception):
+                    for control in controls:
+                        self.run(dbapi_connection, control)
             raise
 
     def executemany_round_trips(self, sql: str, sets: int) -> int:
