@@ -60,6 +60,12 @@ def _driver_connect(url: URL) -> Callable[[], Any]:
         import sqlite3
 
         return lambda: sqlite3.connect(url.database or ":memory:", check_same_thread=False)
+    if url.drivername == "postgresql+psycopg2":
+        import psycopg2
+
+        return lambda: psycopg2.connect(
+            host=url.host or "", port=url.port or 5432, user=url.username or "", dbname=url.database
+        )
     if url.backend_name == "postgresql":
         import psycopg
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -84,31 +85,37 @@ def test_deadlock_is_detected(tables: Engine) -> None:
     _needs_row_locks(tables)
     with tables.begin() as connection:
         connection.execute(text("INSERT INTO parent (id, name) VALUES (2, 'b')"))
+    errors = lock_in_opposite_orders(tables, _touch)
+    assert len(errors) == 1
+    assert isinstance(errors[0], exc.DeadlockDetected)
+    assert isinstance(errors[0], exc.RetryableError)
+
+
+def lock_in_opposite_orders(
+    engine: Engine, lock: Callable[[Connection, int], object]
+) -> list[exc.DBAPIError]:
+    """Two transactions each locking row 1 and row 2 (``lock``), in opposite orders, at once;
+    the errors they raised."""
     both_locked_first_row = threading.Barrier(2, timeout=10)
-    errors: list[BaseException] = []
+    errors: list[exc.DBAPIError] = []
 
     def transfer(first: int, second: int) -> None:
-        with tables.connect() as connection:
+        with engine.connect() as connection:
             try:
-                _touch(connection, first)
+                lock(connection, first)
                 both_locked_first_row.wait()
-                _touch(connection, second)
+                lock(connection, second)
                 connection.commit()
             except exc.DBAPIError as error:
                 errors.append(error)
                 connection.rollback()
 
-    threads = [
-        threading.Thread(target=transfer, args=(1, 2)),
-        threading.Thread(target=transfer, args=(2, 1)),
-    ]
+    threads = [threading.Thread(target=transfer, args=pair) for pair in ((1, 2), (2, 1))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(errors) == 1
-    assert isinstance(errors[0], exc.DeadlockDetected)
-    assert isinstance(errors[0], exc.RetryableError)
+    return errors
 
 
 def _touch(connection: Connection, row_id: int) -> None:

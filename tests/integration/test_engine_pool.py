@@ -191,12 +191,19 @@ def _driver_connection_class(backend: str) -> Any:
     return pymysql.connections.Connection
 
 
-def test_check_in_sends_rollback_only_for_an_open_transaction(
-    engine: Engine, server: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The pool resets each connection it takes back; the driver's rollback is called only
-    when the server reports a transaction open (an idle one costs no driver call)."""
+def _spy_rollbacks(engine: Engine, server: str, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The connections the driver is asked to roll back, in order."""
     rollbacks: list[object] = []
+    if engine.dialect.driver == "psycopg2":  # its rollback() sends nothing: corral sends it
+        run = engine.dialect.run
+
+        def spy_run(dbapi_connection: object, sql: str) -> None:
+            if sql == "ROLLBACK":
+                rollbacks.append(dbapi_connection)
+            run(dbapi_connection, sql)
+
+        monkeypatch.setattr(engine.dialect, "run", spy_run)
+        return rollbacks
     driver_class = _driver_connection_class(server)
     original = driver_class.rollback
 
@@ -205,6 +212,15 @@ def test_check_in_sends_rollback_only_for_an_open_transaction(
         original(dbapi_connection)
 
     monkeypatch.setattr(driver_class, "rollback", spy)
+    return rollbacks
+
+
+def test_check_in_sends_rollback_only_for_an_open_transaction(
+    engine: Engine, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool resets each connection it takes back; the driver's rollback is called only
+    when the server reports a transaction open (an idle one costs no driver call)."""
+    rollbacks = _spy_rollbacks(engine, server, monkeypatch)
     with engine.connect() as connection:
         connection.execute(text("CREATE TABLE reset_probe (id INTEGER)"))
         connection.commit()

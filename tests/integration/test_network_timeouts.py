@@ -96,8 +96,10 @@ def _tcp_option(engine: Engine, name: str) -> int:
     """A TCP-level socket option as set on a pooled connection's socket."""
     with engine.connect() as connection:
         dbapi = connection.connection
-        if engine.dialect.name == "postgresql":
+        if engine.dialect.driver == "psycopg":
             fileno = dbapi.pgconn.socket
+        elif engine.dialect.driver == "psycopg2":
+            fileno = dbapi.fileno()
         else:
             fileno = dbapi._sock.fileno()
         sock = socket.socket(fileno=os.dup(fileno))

@@ -24,7 +24,13 @@ from corral import (
 from tests.integration.orm_models import recorded_sql
 
 #: The cursor class each database's streamed result reads from.
-STREAMING_CURSOR = {"sqlite": "Cursor", "postgresql": "ServerCursor", "mysql": "SSCursor"}
+#: The streaming cursor's class by driver (psycopg2's: corral's named-cursor subclass).
+STREAMING_CURSOR = {
+    "sqlite3": "Cursor",
+    "psycopg": "ServerCursor",
+    "psycopg2": "StreamCursor",
+    "pymysql": "SSCursor",
+}
 
 
 class StreamBase(DeclarativeBase):
@@ -73,7 +79,7 @@ def test_orm_select_streams_in_rounds_of_max_row_buffer(
     monkeypatch.setattr(readings.dialect, "streaming_cursor", spy)
     with Session(readings) as session, recorded_sql() as statements:
         labels = [r.label for r in session.scalars(stmt).yield_per(10)]
-    assert made == [STREAMING_CURSOR[readings.dialect.name]]
+    assert made == [STREAMING_CURSOR[readings.dialect.driver]]
     assert labels == [f"r{i}" for i in range(1, 24)]
     selects = [s for s in statements if s.startswith("SELECT")]
     assert len(selects) == 1
@@ -92,7 +98,7 @@ def test_connection_option_streams_core_rows(readings: Engine) -> None:
     with readings.connect() as connection:
         connection.execution_options(stream_results=True, max_row_buffer=6)
         result = connection.execute(select(table.c.id).order_by(table.c.id))
-        assert _cursor_name(result) == STREAMING_CURSOR[readings.dialect.name]
+        assert _cursor_name(result) == STREAMING_CURSOR[readings.dialect.driver]
         sizes = [len(part) for part in result.partitions()]
         assert sizes == [6, 6, 6, 5]
         connection.execution_options(stream_results=False)
@@ -161,4 +167,4 @@ def test_per_call_options_stream_too(readings: Engine, monkeypatch: pytest.Monke
         assert [len(p) for p in result.partitions()] == [4, 4, 4, 4, 4, 3]
         with pytest.raises(exc.ArgumentError, match=r"not to TextClause.*Connection"):
             connection.execute(text("SELECT 1"), execution_options=streaming)
-    assert made == [STREAMING_CURSOR[readings.dialect.name]] * 2
+    assert made == [STREAMING_CURSOR[readings.dialect.driver]] * 2

@@ -29,8 +29,8 @@ def test_unknown_dialect_is_named() -> None:
 
 def test_unknown_driver_is_named() -> None:
     """A known database with an unknown driver names the driver."""
-    with pytest.raises(exc.ArgumentError, match="Unknown database driver 'postgresql\\+psycopg2'"):
-        create_engine("postgresql+psycopg2://h/d")
+    with pytest.raises(exc.ArgumentError, match="Unknown database driver 'postgresql\\+pg8000'"):
+        create_engine("postgresql+pg8000://h/d")
 
 
 @pytest.mark.parametrize(

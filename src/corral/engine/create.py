@@ -26,6 +26,7 @@ _DIALECTS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("sqlite", "pysqlite"): ("corral.dialects.sqlite.base", "SQLiteDialect"),
     ("postgresql", None): ("corral.dialects.postgresql.base", "PostgreSQLDialect"),
     ("postgresql", "psycopg"): ("corral.dialects.postgresql.base", "PostgreSQLDialect"),
+    ("postgresql", "psycopg2"): ("corral.dialects.postgresql.psycopg2", "Psycopg2Dialect"),
     ("mysql", None): ("corral.dialects.mysql.base", "MySQLDialect"),
     ("mysql", "pymysql"): ("corral.dialects.mysql.base", "MySQLDialect"),
     ("mariadb", None): ("corral.dialects.mysql.base", "MariaDBDialect"),

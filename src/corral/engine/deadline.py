@@ -77,22 +77,14 @@ def postgresql(
     limit = f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}"
     statements = 2 if begin is None else 3
 
-    def pipelined() -> None:
-        with dbapi.pipeline():
-            if begin is not None:
-                dbapi.execute(begin)
-            dbapi.execute(limit)
-            dialect.do_execute(cursor, sql, args, many, returning)
+    controls = (limit,) if begin is None else (begin, limit)
 
-    def one_by_one() -> None:  # pragma: no cover - libpq without pipeline mode
-        if begin is not None:
-            dialect.run(dbapi, begin)
-        dialect.run(dbapi, limit)
-        dialect.do_execute(cursor, sql, args, many, returning)
+    def run() -> None:  # one pipeline (one round trip) where the driver has one
+        dialect.do_execute_after(dbapi, cursor, controls, sql, args, many, returning)
 
     if dialect.begins_with_statement():
-        return statements, 1, 0, pipelined
-    return statements, statements, 1, one_by_one  # pragma: no cover
+        return statements, 1, 0, run
+    return statements, statements, 1, run
 
 
 def mysql(

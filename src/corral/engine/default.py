@@ -10,7 +10,7 @@ The driver module is imported on first connect, never when the dialect is built.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -283,7 +283,22 @@ class DefaultDialect(SQLDialect):
         returning: bool = False,
     ) -> None:
         """BEGIN, then the statement, sent together (where ``begins_with_statement()``)."""
-        self.run(dbapi_connection, begin_sql)
+        self.do_execute_after(dbapi_connection, cursor, (begin_sql,), sql, args, many, returning)
+
+    def do_execute_after(
+        self,
+        dbapi_connection: Any,
+        cursor: Any,
+        controls: Sequence[str],
+        sql: str,
+        args: Any,
+        many: bool,
+        returning: bool = False,
+    ) -> None:
+        """Control statements (BEGIN, SET LOCAL ...), then the statement; in one round trip
+        where the driver can (``begins_with_statement()``), else one by one."""
+        for control in controls:
+            self.run(dbapi_connection, control)
         self.do_execute(cursor, sql, args, many, returning)
 
     def do_commit(self, dbapi_connection: Any) -> None:

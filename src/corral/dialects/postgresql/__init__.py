@@ -1,4 +1,5 @@
-"""PostgreSQL, through psycopg 3 (``pip install corral[postgresql]``): the dialect, its
+"""PostgreSQL, through psycopg 3 (``pip install corral[postgresql]``; psycopg2's dialect is
+``corral.dialects.postgresql.psycopg2``, ``postgresql+psycopg2://``): the dialect, its
 ``insert()`` with ``ON CONFLICT``, and its types."""
 
 from corral.dialects.postgresql.base import PostgreSQLDialect

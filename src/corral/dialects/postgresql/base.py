@@ -9,7 +9,7 @@ mode), so it costs no round trip of its own.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from corral import exc
@@ -32,12 +32,12 @@ _PSYCOPG_CONNECT_KEYWORDS = frozenset(
 CONNECT_TIMEOUT = 10
 
 
-#: libpq's PQTransactionStatus for a connection outside a transaction (PQTRANS_IDLE).
-_IDLE = 0
+#: libpq's PQTransactionStatus for a connection outside a transaction (PQTRANSIDLE).
+IDLE = 0
 
 
 #: Names of server-side cursors, unique in the process (one connection holds several).
-_stream_names = itertools.count(1)
+stream_names = itertools.count(1)
 
 
 class PostgreSQLDialect(DefaultDialect):
@@ -55,27 +55,9 @@ class PostgreSQLDialect(DefaultDialect):
     reflection = PostgreSQLReflection()
 
     def create_connect_args(self, url: URL) -> dict[str, Any]:
-        args: dict[str, Any] = libpq_hosts(url)
-        for key, value in url.query.items():
-            if key in ("host", "port"):
-                continue
-            if not isinstance(value, str):
-                raise exc.ArgumentError(
-                    f"The PostgreSQL URL gives option {key!r} {len(value)} times "
-                    f"({', '.join(map(repr, value))}); libpq takes one value"
-                )
-            args[key] = value
-        parts = {
-            "host": url.host,
-            "port": url.port,
-            "user": url.username,
-            "password": url.password,
-            "dbname": url.database,
-        }
-        args.update({key: value for key, value in parts.items() if value is not None})
+        args = libpq_connect_args(url)
         args["autocommit"] = True
-        args.setdefault("connect_timeout", CONNECT_TIMEOUT)
-        return with_tcp_defaults(args)  # libpq's keepalives and tcp_user_timeout (network.py)
+        return args
 
     def adopt_connection(self, dbapi_connection: Any) -> None:
         super().adopt_connection(dbapi_connection)
@@ -111,30 +93,34 @@ class PostgreSQLDialect(DefaultDialect):
             )
         return supported
 
-    def do_execute_after_begin(
+    def do_execute_after(
         self,
         dbapi_connection: Any,
         cursor: Any,
-        begin_sql: str,
+        controls: Sequence[str],
         sql: str,
         args: Any,
         many: bool,
         returning: bool = False,
     ) -> None:
+        if not self.begins_with_statement():  # libpq without pipeline mode
+            super().do_execute_after(dbapi_connection, cursor, controls, sql, args, many, returning)
+            return
         with dbapi_connection.pipeline():
-            if many:
+            if many or len(controls) > 1:
                 # An executemany's cursor would count BEGIN's result among its own.
-                dbapi_connection.execute(begin_sql)
+                for control in controls:
+                    dbapi_connection.execute(control)
             else:
                 # The statement's result replaces BEGIN's on the one cursor: no second
                 # cursor made and closed (about 20,000 instructions of psycopg's).
-                cursor.execute(begin_sql)
+                cursor.execute(controls[0])
             self.do_execute(cursor, sql, args, many, returning)
 
     def do_rollback(self, dbapi_connection: Any) -> None:
         """ROLLBACK unless libpq reports the connection idle, outside a transaction (the pool
         resets each connection taken back; psycopg's own check costs a lock and a generator)."""
-        if dbapi_connection.pgconn.transaction_status != _IDLE:
+        if dbapi_connection.pgconn.transaction_status != IDLE:
             dbapi_connection.rollback()
 
     def do_executemany_returning(self, cursor: Any, sql: str, args: Any) -> None:
@@ -145,7 +131,7 @@ class PostgreSQLDialect(DefaultDialect):
     def streaming_cursor(self, dbapi_connection: Any) -> Any:
         """A psycopg server-side cursor: ``DECLARE`` on execute, ``FETCH`` per round. Outside
         a transaction (AUTOCOMMIT) it is declared ``WITH HOLD`` so that it outlives one."""
-        name = f"corral_stream_{next(_stream_names)}"
+        name = f"corral_stream_{next(stream_names)}"
         return dbapi_connection.cursor(name=name, withhold=bool(dbapi_connection.autocommit))
 
     def install_row_class(self, cursor: Any, row_class: type) -> bool:
@@ -169,6 +155,31 @@ class PostgreSQLDialect(DefaultDialect):
 
     def classify_error(self, error: BaseException) -> Classification:
         return errors.classify(error)
+
+
+def libpq_connect_args(url: URL) -> dict[str, Any]:
+    """libpq's connection options from the URL (host, port, user, password, dbname and the
+    query's options), with corral's connect timeout and TCP defaults."""
+    args: dict[str, Any] = libpq_hosts(url)
+    for key, value in url.query.items():
+        if key in ("host", "port"):
+            continue
+        if not isinstance(value, str):
+            raise exc.ArgumentError(
+                f"The PostgreSQL URL gives option {key!r} {len(value)} times "
+                f"({', '.join(map(repr, value))}); libpq takes one value"
+            )
+        args[key] = value
+    parts = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "password": url.password,
+        "dbname": url.database,
+    }
+    args.update({key: value for key, value in parts.items() if value is not None})
+    args.setdefault("connect_timeout", CONNECT_TIMEOUT)
+    return with_tcp_defaults(args)  # libpq's keepalives and tcp_user_timeout (network.py)
 
 
 def libpq_hosts(url: URL) -> dict[str, str]:

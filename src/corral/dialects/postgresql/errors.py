@@ -1,4 +1,5 @@
-"""PostgreSQL's errors (from psycopg 3) classified into corral's tree by SQLSTATE."""
+"""PostgreSQL's errors classified into corral's tree by SQLSTATE (psycopg 3 calls it
+``sqlstate``, psycopg2 ``pgcode``; the messages are libpq's for both)."""
 
 from __future__ import annotations
 
@@ -38,11 +39,17 @@ _DISCONNECT_MESSAGES = (
 )
 
 
+def sqlstate_of(error: BaseException) -> str | None:
+    """The error's SQLSTATE, from psycopg 3 (``sqlstate``) or psycopg2 (``pgcode``)."""
+    sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    return sqlstate if isinstance(sqlstate, str) else None
+
+
 def classify(error: BaseException) -> Classification:
-    """The corral class for a psycopg error and the constraint it names, if any."""
-    sqlstate = getattr(error, "sqlstate", None)
+    """The corral class for a psycopg or psycopg2 error and the constraint it names, if any."""
+    sqlstate = sqlstate_of(error)
     corral_class: type[exc.DBAPIError] | None = None
-    if isinstance(sqlstate, str):
+    if sqlstate is not None:
         corral_class = _BY_SQLSTATE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2])
     if sqlstate == "57014" and "statement timeout" in str(error):
         corral_class = exc.DeadlineExceeded  # statement_timeout (a Session's deadline)
@@ -57,10 +64,10 @@ def classify(error: BaseException) -> Classification:
 
 def is_disconnect(error: BaseException) -> bool:
     """Whether the error means the session with the server is gone."""
-    if getattr(error, "sqlstate", None) in _DISCONNECT_SQLSTATES:
+    sqlstate = sqlstate_of(error)
+    if sqlstate in _DISCONNECT_SQLSTATES:
         return True
-    sqlstate = getattr(error, "sqlstate", None)
-    if isinstance(sqlstate, str) and sqlstate.startswith("08"):
+    if sqlstate is not None and sqlstate.startswith("08"):
         return True
     names = {klass.__name__ for klass in type(error).__mro__}
     if not names & {"OperationalError", "InterfaceError"}:
@@ -87,7 +94,7 @@ _UNREACHABLE_MESSAGES = (
 
 def is_unreachable(error: BaseException) -> bool:
     """Whether a failed connect means the server could not be reached or take it now."""
-    if getattr(error, "sqlstate", None) == "57P03":  # cannot_connect_now
+    if sqlstate_of(error) == "57P03":  # cannot_connect_now
         return True
     names = {klass.__name__ for klass in type(error).__mro__}
     if "OperationalError" not in names:
