@@ -422,3 +422,19 @@ def test_creator_must_return_a_psycopg2_connection(psycopg2_url: Any) -> None:
             engine.connect()
     finally:
         engine.dispose()
+
+
+def test_raw_connection_runs_in_the_drivers_transactions(pg: Engine) -> None:
+    """engine.raw_connection() on either driver: rollback() undoes, commit() keeps, and
+    closing without a commit rolls back (test_raw_connection.py has the control)."""
+    raw = pg.raw_connection()
+    cursor = raw.cursor()
+    cursor.execute("INSERT INTO pg2_parents (id, name) VALUES (1, 'undone')")
+    raw.rollback()
+    cursor.execute("INSERT INTO pg2_parents (id, name) VALUES (2, 'kept')")
+    raw.commit()
+    cursor.execute("INSERT INTO pg2_parents (id, name) VALUES (3, 'left open')")
+    raw.close()
+    with pg.connect() as connection:
+        names = connection.execute(text("SELECT name FROM pg2_parents ORDER BY id")).scalars()
+        assert list(names) == ["kept"]

@@ -71,6 +71,10 @@ class AsyncDialect:
     #: The driver connections stay in the server's autocommit mode; corral sends BEGIN.
     implicit_begin = False
 
+    def driver_transactions(self, dbapi_connection: Any, on: bool) -> bool:
+        """An adapted async connection keeps corral's BEGIN (nothing to switch)."""
+        return False
+
     def do_rollback(self, dbapi_connection: Any) -> None:
         """ROLLBACK through the adapted connection: a sync dialect's shortcut that reads the
         driver's transaction status first needs the driver's sync connection."""

@@ -352,6 +352,13 @@ class DefaultDialect(SQLDialect):
         """The session's isolation level as the database reports it, e.g. ``READ COMMITTED``."""
         raise NotImplementedError
 
+    def driver_transactions(self, dbapi_connection: Any, on: bool) -> bool:
+        """Switch the driver's own transaction handling on for a raw DB-API checkout
+        (``engine.raw_connection()``: a raw program's ``rollback()`` must undo its work, as
+        under SQLAlchemy) or back off; whether anything was switched. Nothing to do where
+        the server opens transactions itself (MariaDB)."""
+        return False
+
     def set_autocommit(self, dbapi_connection: Any, autocommit: bool) -> None:
         """Put the connection in the database's own autocommit mode (for corral's AUTOCOMMIT
         level) or out of it. Nothing to do where the driver always autocommits and corral

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from corral.engine.base import AUTOCOMMIT, Connection
@@ -107,8 +108,15 @@ class Engine:
 
     def raw_connection(self) -> PoolConnection:
         """A DB-API connection checked out of the pool (``cursor()``, ``commit()``);
-        ``close()`` gives it back."""
-        return self.pool.connect()
+        ``close()`` gives it back. It runs in the driver's own transactions, as under
+        SQLAlchemy: ``rollback()`` undoes what the raw program did since its last
+        ``commit()``, and closing without a commit rolls back. (corral's own connections
+        run the driver in autocommit mode and send BEGIN themselves.)"""
+        connection = self.pool.connect()
+        dialect = self.dialect
+        if dialect.driver_transactions(connection.dbapi_connection, True):
+            connection._before_check_in = partial(dialect.driver_transactions, on=False)
+        return connection
 
     def execution_options(self, **options: Any) -> OptionEngine:
         """A copy of this Engine, sharing its pool, whose connections carry ``options`` too

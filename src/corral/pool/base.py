@@ -100,6 +100,7 @@ class PoolConnection:
 
     __slots__ = (
         "__weakref__",
+        "_before_check_in",
         "_checked_out_at",
         "_pool",
         "_record",
@@ -113,9 +114,13 @@ class PoolConnection:
     _site: CheckoutSite | None
     _checked_out_at: float
     _state: CheckoutState
+    #: Run on the DB-API connection when this checkout closes, before the pool takes it
+    #: back (``Engine.raw_connection()`` puts the driver back in corral's mode).
+    _before_check_in: Callable[[Any], object] | None
 
     def __init__(self, pool: Pool, site: CheckoutSite | None) -> None:
         self._pool = pool
+        self._before_check_in = None
         self._site = site
         self._checked_out_at = time.monotonic()
         self._state = CheckoutState.CHECKED_OUT
@@ -177,6 +182,13 @@ class PoolConnection:
         pool = self._pool
         if pool._forks != forking.generation:  # no system call on the way back
             pool._leave_parent_connections()
+        if self._before_check_in is not None and self.is_valid:
+            before, self._before_check_in = self._before_check_in, None
+            try:
+                before(self._record.dbapi_connection)
+            except Exception as error:  # a connection that cannot be put back is discarded
+                self.invalidate(error)
+                return
         with pool._lock:
             if self._state is not CheckoutState.CHECKED_OUT:
                 return

@@ -63,6 +63,14 @@ class PostgreSQLDialect(DefaultDialect):
         super().adopt_connection(dbapi_connection)
         dbapi_connection.autocommit = True  # corral sends BEGIN itself
 
+    def driver_transactions(self, dbapi_connection: Any, on: bool) -> bool:
+        """psycopg out of autocommit mode: it sends BEGIN before a raw program's first
+        statement, and ``commit()`` / ``rollback()`` end that transaction."""
+        if not on:
+            self.do_rollback(dbapi_connection)  # the mode cannot change inside a transaction
+        dbapi_connection.autocommit = not on
+        return True
+
     def check_connect_args(self, args: Mapping[str, Any]) -> None:
         try:
             from psycopg import ProgrammingError

@@ -185,6 +185,21 @@ class SQLiteDialect(DefaultDialect):
             dbapi_connection.autocommit = True
         dbapi_connection.isolation_level = None
 
+    def driver_transactions(self, dbapi_connection: Any, on: bool) -> bool:
+        """sqlite3's own transactions (a BEGIN before each first INSERT, UPDATE or DELETE, as
+        its default mode does), unless a corral transaction is open on a shared memory
+        connection: that one stays as it is. Off again: setting ``isolation_level = None``
+        would commit an open transaction, so that is rolled back first."""
+        if on:
+            if dbapi_connection.in_transaction:
+                return False
+            dbapi_connection.isolation_level = ""
+            return True
+        if dbapi_connection.in_transaction:
+            dbapi_connection.rollback()
+        dbapi_connection.isolation_level = None
+        return True
+
     def on_connect(self, dbapi_connection: Any) -> None:
         self.run(dbapi_connection, "PRAGMA foreign_keys = ON")
         if not self._wal:
