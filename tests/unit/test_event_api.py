@@ -39,7 +39,7 @@ def test_instance_listener_stays_on_the_instance() -> None:
     event.listen(first, "before_commit", lambda s: None)
     assert first.dispatch.before_commit
     assert not second.dispatch.before_commit
-    assert not Session.dispatch.before_commit
+    assert not Session._class_dispatch.before_commit
 
 
 def test_maker_listener_reaches_only_its_sessions() -> None:

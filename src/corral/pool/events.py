@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from corral.event.dispatch import Dispatch
-from corral.event.families import Events, class_dispatch, instance_dispatch
+from corral.event.families import Events, instance_dispatch
 
 
 class PoolEvents(Events):
@@ -47,7 +47,7 @@ class PoolEvents(Events):
         from corral.pool.base import Pool
 
         if isinstance(target, type) and issubclass(target, Pool):
-            return class_dispatch(target, POOL_EVENTS)
+            return target._class_dispatch
         if isinstance(target, Pool):
             return instance_dispatch(target, POOL_EVENTS)
         for resolve in POOL_OF:
