@@ -18,12 +18,16 @@ Workloads (default all):
 
 Compare two source trees by running it with each on ``PYTHONPATH`` (it needs valgrind).
 ``--identity-map strong`` or ``weak`` runs every session with ``weak_identity_map=False`` or
-``True`` (default: the session's default), to compare the two maps in one tree.
+``True`` (default: the session's default), to compare the two maps in one tree. ``--no-gc``
+turns the cyclic garbage collector off for the run: its collections fall at different
+operations for different counts and trees (a few thousand instructions per operation at
+1,000 operations), so a difference smaller than that is read with it off.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import subprocess
@@ -135,10 +139,11 @@ def _run(workload: str, count: int) -> None:
         engine.dispose()
 
 
-def _instructions(workload: str, count: int, identity_map: str | None) -> int:
+def _instructions(workload: str, count: int, identity_map: str | None, no_gc: bool) -> int:
     chosen = [] if identity_map is None else [identity_map]
+    flags = ["--no-gc"] if no_gc else []
     run = subprocess.run(
-        [*VALGRIND, sys.executable, __file__, "--run", workload, str(count), *chosen],
+        [*VALGRIND, sys.executable, __file__, "--run", *flags, workload, str(count), *chosen],
         capture_output=True,
         text=True,
         check=True,
@@ -158,6 +163,7 @@ def main(argv: list[str]) -> None:
         choices=list(IDENTITY_MAPS),
         help="run the sessions with weak_identity_map=False (strong) or True (weak)",
     )
+    parser.add_argument("--no-gc", action="store_true", help="run with gc.disable()")
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD", help=", ".join(WORKLOADS))
     args = parser.parse_args(argv)
     unknown = [name for name in args.workloads if name not in WORKLOADS]
@@ -169,13 +175,16 @@ def main(argv: list[str]) -> None:
             count = max(ROWS, count - count % ROWS)
         if workload == "update":
             count = min(count, ROWS)
-        total = _instructions(workload, count, args.identity_map)
-        per_op = (total - _instructions(workload, 0, args.identity_map)) // count
+        total = _instructions(workload, count, args.identity_map, args.no_gc)
+        per_op = (total - _instructions(workload, 0, args.identity_map, args.no_gc)) // count
         print(f"{workload:8} {per_op:>10,} instructions per operation (SQLite, {count} ops)")
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--run"]:
+        if sys.argv[2:3] == ["--no-gc"]:
+            gc.disable()
+            del sys.argv[2]
         if sys.argv[4:5]:
             SESSION_OPTIONS["weak_identity_map"] = IDENTITY_MAPS[sys.argv[4]]
         _run(sys.argv[2], int(sys.argv[3]))

@@ -39,7 +39,7 @@ def test_instance_listener_stays_on_the_instance() -> None:
     event.listen(first, "before_commit", lambda s: None)
     assert first.dispatch.before_commit
     assert not second.dispatch.before_commit
-    assert not Session.dispatch.before_commit
+    assert not Session._class_dispatch.before_commit
 
 
 def test_maker_listener_reaches_only_its_sessions() -> None:
@@ -196,3 +196,62 @@ def test_a_configure_listener_on_mapper_leaves_flushes_on_their_plain_path() -> 
         event.remove(Plain, "before_insert", before_insert)
     finally:
         event.remove(Mapper, "mapper_configured", configured)
+
+
+def test_class_listener_reaches_sessions_made_before() -> None:
+    """A listener added to a Session subclass later reaches that subclass's existing
+    sessions, and no session of another class."""
+
+    class Mine(Session):
+        pass
+
+    made_before = Mine()
+
+    def hook(session: Session) -> None:
+        pass
+
+    event.listen(Mine, "before_commit", hook)
+    try:
+        assert made_before.dispatch.before_commit
+        assert Mine().dispatch.before_commit
+        assert not Session().dispatch.before_commit
+    finally:
+        event.remove(Mine, "before_commit", hook)
+    assert not made_before.dispatch.before_commit
+
+
+def test_pool_class_listener_reaches_pools_made_before() -> None:
+    """A listener on a pool class reaches a pool of that class made before it."""
+    from corral.pool import QueuePool, StaticPool
+
+    engine = create_engine("sqlite://")
+    pool = engine.pool
+
+    def hook(*args: Any) -> None:
+        pass
+
+    event.listen(type(pool), "checkout", hook)
+    try:
+        assert pool.dispatch.checkout
+        other = StaticPool if type(pool) is QueuePool else QueuePool
+        assert not other._class_dispatch.checkout
+    finally:
+        event.remove(type(pool), "checkout", hook)
+    assert not pool.dispatch.checkout
+
+
+def test_hot_classes_have_no_class_level_dispatch() -> None:
+    """Session, the pools and Mapper keep the attributes their hot paths check on the
+    instance only: CPython 3.11 never specializes reading an instance attribute that a
+    class attribute of the same name shadows (several times the cost of each check)."""
+    from corral.orm import Mapper
+    from corral.pool import NullPool, QueuePool, StaticPool
+
+    for cls, name in [
+        (Session, "dispatch"),
+        (QueuePool, "dispatch"),
+        (StaticPool, "dispatch"),
+        (NullPool, "dispatch"),
+        (Mapper, "constructor_events"),
+    ]:
+        assert all(name not in vars(base) for base in cls.__mro__), (cls, name)

@@ -87,7 +87,7 @@ class AsyncPool:
     """Up to ``pool_size`` idle connections kept, ``max_overflow`` more opened under load."""
 
     #: The listeners of PoolEvents (pool/events.py), under those of every ``Pool``.
-    dispatch: Dispatch = Pool.dispatch._child()
+    dispatch: Dispatch = Pool._class_dispatch._child()
     #: The pool events an AsyncPool fires (the others are refused by ``listen()``).
     FIRED_EVENTS = frozenset({"connect", "first_connect", "checkout", "checkin", "reset"})
 

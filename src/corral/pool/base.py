@@ -20,7 +20,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
-from corral.event.dispatch import Dispatch
+from corral.event.families import DispatchHolder
 from corral.exc import ArgumentError, DisconnectionError, ResourceClosedError
 from corral.pool import forking
 from corral.pool.checkout_site import CheckoutSite, capture_site, describe_holders
@@ -251,11 +251,12 @@ def check_number(name: str, value: object, *, minimum: float) -> float:
     return value
 
 
-class Pool(ABC):
+class Pool(DispatchHolder, ABC):
     """Hands out DB-API connections made by ``creator`` and takes them back."""
 
-    #: The listeners of PoolEvents (pool/events.py): of the class or of this pool.
-    dispatch: Dispatch = Dispatch(POOL_EVENTS)
+    #: ``dispatch`` holds the listeners of PoolEvents (pool/events.py): of the class or of
+    #: this pool.
+    _event_names = POOL_EVENTS
 
     def __init__(
         self,
@@ -283,6 +284,7 @@ class Pool(ABC):
             raise ArgumentError(
                 f"recycle must be a number of seconds (-1 to never recycle), not {recycle!r}"
             )
+        self.dispatch = self._class_dispatch
         #: The function given (SQLAlchemy programs call ``pool._creator()`` for a DB-API
         #: connection of the driver's own making); ``_open_new`` is what the pool opens with.
         self._creator = creator
@@ -635,5 +637,5 @@ class Pool(ABC):
             len(records),
         )
 
-    def _after_fork_new_lock(self) -> None:  # noqa: B027 - optional hook, empty by default
+    def _after_fork_new_lock(self) -> None:  # optional hook, empty by default
         """Rebuild anything bound to the old ``_lock`` (QueuePool's condition)."""

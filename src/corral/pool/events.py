@@ -51,6 +51,10 @@ class PoolEvents(Events):
         if pool is None:
             return None
         if isinstance(pool, type):
+            from corral.pool.base import Pool
+
+            if issubclass(pool, Pool):  # a DispatchHolder: its class's own listeners
+                return pool._class_dispatch
             return class_dispatch(pool, POOL_EVENTS)
         return instance_dispatch(pool, POOL_EVENTS)
 

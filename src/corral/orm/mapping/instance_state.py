@@ -110,8 +110,9 @@ class InstanceState(weakref.ref[Any]):
             self.expired = self.expired.union(mapper.loaded_key_set)
         else:
             self.expired = self.expired.union(k for k in names if k in mapper.column_key_set)
-        for listener in mapper.dispatch.expire:
-            listener(obj, keys)
+        if mapper.dispatch.expire:
+            for listener in mapper.dispatch.expire:
+                listener(obj, keys)
 
     def unloaded(self, obj: object) -> set[str]:
         """Column attributes with no value in the object."""

@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 class Mapper:
     """Columns by attribute, primary key and version column of a mapped class."""
 
-    #: Whether the constructor has listeners to run: ``init``, or an attribute's (it then
-    #: sets every value through the attribute). One check for the default constructor.
-    constructor_events = False
     #: A joined subclass's own table's view: (parent attribute, own attribute) pairs the
     #: flush copies before writing its row (mapping/inherit_sync.py).
     inherit_sync: tuple[tuple[str, str], ...] = ()
@@ -115,6 +112,10 @@ class Mapper:
         #: Column attributes the constructor stores directly (the others go through their
         #: descriptor: validated or mutable-tracked values).
         self.direct_set_keys: frozenset[str] = self.column_key_set
+        #: Whether the constructor has listeners to run: ``init``, or an attribute's (it then
+        #: sets every value through the attribute). One check for the default constructor
+        #: (an instance attribute: a class-level default would make each read slower).
+        self.constructor_events = False
         #: Listeners of MapperEvents and InstanceEvents for this class (mapping/events.py).
         self.dispatch = events.mapper_dispatch(self)
         self._column_properties: dict[str, ColumnProperty] = {}

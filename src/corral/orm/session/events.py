@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.event.dispatch import Dispatch
-from corral.event.families import Events, class_dispatch, instance_dispatch
+from corral.event.families import Events, instance_dispatch
 from corral.sql.execution_options import application_keys
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ class SessionEvents(Events):
         from corral.orm.session.session import Session
 
         if isinstance(target, type) and issubclass(target, Session):
-            return class_dispatch(target, SESSION_EVENTS)
+            return target._class_dispatch
         if isinstance(target, Session):
             return instance_dispatch(target, SESSION_EVENTS)
         if isinstance(target, scoped_session):
@@ -136,7 +136,7 @@ def maker_dispatch(maker: Any) -> Dispatch:
     """The dispatch the sessions of one sessionmaker share (created on first listen)."""
     dispatch: Dispatch | None = maker.__dict__.get("dispatch")
     if dispatch is None:
-        dispatch = class_dispatch(maker.class_, SESSION_EVENTS)._child(maker)
+        dispatch = maker.class_._class_dispatch._child(maker)
         maker.__dict__["dispatch"] = dispatch
     return dispatch
 

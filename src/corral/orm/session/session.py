@@ -19,7 +19,7 @@ from corral.engine.base import Connection
 from corral.engine.deadline import deadline_at
 from corral.engine.result import Result, ScalarResult
 from corral.engine.stats import SessionStats
-from corral.event.dispatch import Dispatch
+from corral.event.families import DispatchHolder
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import lazy
 from corral.orm.loading.entities import loads_entities, mapped_entities
@@ -64,12 +64,12 @@ from corral.util.row_typing import TP_co
 T = TypeVar("T")
 
 
-class Session:
+class Session(DispatchHolder):
     """Tracks objects, flushes their changes in order, and owns one transaction at a time."""
 
-    #: The listeners of SessionEvents (orm/session/events.py): of the class, of the
-    #: sessionmaker that made the session, or of this session.
-    dispatch: Dispatch = Dispatch(SESSION_EVENTS)
+    #: ``dispatch`` holds the listeners of SessionEvents (orm/session/events.py): of the
+    #: class, of the sessionmaker that made the session, or of this session.
+    _event_names = SESSION_EVENTS
 
     #: Whether get() may take its lean path (one SELECT, the row made an object directly)
     #: when the session routes statements (several binds, a get_bind() override): its
@@ -107,6 +107,7 @@ class Session:
                 {"autocommit": autocommit, "future": future, **unsupported},
                 f"{type(self).__name__}()",
             )
+        self.dispatch = self._class_dispatch  # a sessionmaker's listeners replace it
         self.bind = bind
         #: Engines per class, base class or table (binds.py); ``twophase``: prepare, then commit.
         self._binds = routing.bind_map(binds) if binds else {}
@@ -320,8 +321,9 @@ class Session:
             self._connection, self._owns_connection = binding.open_connection(
                 self, root, options, bind
             )
-            for listener in self.dispatch.after_begin:
-                listener(self, root, self._connection)
+            if self.dispatch.after_begin:
+                for listener in self.dispatch.after_begin:
+                    listener(self, root, self._connection)
             return self._connection
         if bind is None or bind is self._connection_bind:
             return connection
@@ -336,8 +338,9 @@ class Session:
             )
         extra = routing.ExtraConnection(self, bind)
         self._extra.append(extra)
-        for listener in self.dispatch.after_begin:
-            listener(self, transaction, extra.connection)
+        if self.dispatch.after_begin:
+            for listener in self.dispatch.after_begin:
+                listener(self, transaction, extra.connection)
         return extra.connection
 
     def connection(
@@ -366,8 +369,9 @@ class Session:
                 self._commit_transaction(self._transaction)
         if transaction.status is TransactionStatus.FAILED:
             raise self._pending_rollback_error(transaction)
-        for listener in self.dispatch.before_commit:
-            listener(self)
+        if self.dispatch.before_commit:
+            for listener in self.dispatch.before_commit:
+                listener(self)
         self.flush()
         if transaction.nested:
             transaction.database_transaction.commit()
@@ -436,8 +440,9 @@ class Session:
             self._restore_after_rollback(transaction)
         if self.dispatch.listening:
             self._ended(transaction, "after_rollback")
-        for listener in self.dispatch.after_soft_rollback:
-            listener(self, transaction)
+        if self.dispatch.after_soft_rollback:
+            for listener in self.dispatch.after_soft_rollback:
+                listener(self, transaction)
 
     def _release_connection(self, unfinished: Sequence[SessionTransaction] = ()) -> None:
         """Close a connection the session checked out (the pool rolls back what is open);

@@ -62,8 +62,9 @@ class SessionTransaction:
         self.failure: BaseException | None = None
         #: Callbacks to run once the outermost transaction has committed.
         self.after_commit: list[Callable[[], object]] = []
-        for listener in session.dispatch.after_transaction_create:
-            listener(session, self)
+        if session.dispatch.after_transaction_create:
+            for listener in session.dispatch.after_transaction_create:
+                listener(session, self)
 
     def __repr__(self) -> str:
         kind = "savepoint" if self.nested else "transaction"
