@@ -190,7 +190,8 @@ async def control(connection: Connection, step: Callable[[], T], *, commit: bool
     back (as the sync connection does) and the error raised as it would raise it.
     """
     dbapi = connection._dbapi
-    assert isinstance(dbapi, BridgedConnection)
+    if not isinstance(dbapi, BridgedConnection):  # invalidated: nothing left to await
+        return step()
     calls: list[tuple[str, Coroutine[Any, Any, Any]]] = []
     dbapi.collecting = calls
     try:
