@@ -17,59 +17,45 @@ async def _call(steps: list[str], gate: asyncio.Event) -> str:
     return "result"
 
 
-def test_cancelled_caller_lets_the_call_finish_first() -> None:
-    """Cancelled while awaiting, the call still ends; the caller is cancelled only after."""
+def _cancel_during_call(*, through_finish: bool, cancels: int) -> tuple[list[str], bool]:
+    """Cancel the task awaiting a call ``cancels`` times while the call waits, then let
+    the call end: the steps the call got through, and whether the task had ended before
+    the call could end."""
 
-    async def main() -> list[str]:
+    async def main() -> tuple[list[str], bool]:
         steps: list[str] = []
         gate = asyncio.Event()
-        caller = asyncio.create_task(finish(_call(steps, gate)))
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
-        caller.cancel()
-        await asyncio.sleep(0)
-        assert not caller.done()  # still waiting for the call
+        call = _call(steps, gate)
+        caller = asyncio.create_task(finish(call) if through_finish else call)
+        for _ in range(2):  # into the call
+            await asyncio.sleep(0)
+        for _ in range(cancels):
+            caller.cancel()
+            await asyncio.sleep(0)
+        for _ in range(3):  # time for a cancellation to reach the caller
+            await asyncio.sleep(0)
+        ended_early = caller.done()
         gate.set()
         with pytest.raises(asyncio.CancelledError):
             await caller
-        return steps
+        return steps, ended_early
 
-    assert asyncio.run(main()) == ["sent", "done"]
+    return asyncio.run(main())
+
+
+def test_cancelled_caller_lets_the_call_finish_first() -> None:
+    """Cancelled while awaiting, the call still ends; the caller is cancelled only after."""
+    assert _cancel_during_call(through_finish=True, cancels=1) == (["sent", "done"], False)
 
 
 def test_without_finish_the_call_is_interrupted() -> None:
     """The control: the same call awaited directly is cut off by the cancellation."""
-
-    async def main() -> list[str]:
-        steps: list[str] = []
-        gate = asyncio.Event()
-        caller = asyncio.create_task(_call(steps, gate))
-        await asyncio.sleep(0)
-        caller.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await caller
-        return steps
-
-    assert asyncio.run(main()) == ["sent"]
+    assert _cancel_during_call(through_finish=False, cancels=1) == (["sent"], True)
 
 
 def test_a_second_cancel_interrupts_the_call() -> None:
     """The first cancel waits for the call; a second one (asyncio.run's clean-up) ends it."""
-
-    async def main() -> list[str]:
-        steps: list[str] = []
-        gate = asyncio.Event()
-        caller = asyncio.create_task(finish(_call(steps, gate)))
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
-        caller.cancel()
-        await asyncio.sleep(0)
-        caller.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await caller
-        return steps
-
-    assert asyncio.run(main()) == ["sent"]
+    assert _cancel_during_call(through_finish=True, cancels=2) == (["sent"], True)
 
 
 def test_result_and_error_pass_through() -> None:
