@@ -222,6 +222,28 @@ def test_one_session_used_by_two_tasks_is_refused(async_url: URL) -> None:
     run(async_url, body)
 
 
+def test_two_tasks_error_names_where_the_first_call_waits(async_url: URL) -> None:
+    """The refusal names the call the first task is suspended in and the line of the
+    user's code that made it (read from the suspended task when the clash happens)."""
+
+    async def first_call(session: AsyncSession) -> object:
+        return await session.execute(select(Parent))  # the line the error names
+
+    async def body(engine: AsyncEngine) -> None:
+        async with AsyncSession(engine) as session:
+            first = asyncio.ensure_future(first_call(session))
+            await asyncio.sleep(0)
+            with pytest.raises(exc.ConcurrentUseError) as refused:
+                await session.get(Parent, 1)
+            await first
+        line = first_call.__code__.co_firstlineno + 1
+        assert f"awaiting AsyncSession.execute called from {__file__}:{line} in first_call" in (
+            str(refused.value)
+        )
+
+    run(async_url, body)
+
+
 def test_one_connection_used_by_two_tasks_is_refused(async_url: URL) -> None:
     """Two tasks awaiting calls on one AsyncConnection at once: the second is refused."""
 

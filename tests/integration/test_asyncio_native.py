@@ -12,7 +12,7 @@ import pytest
 
 from corral import String, delete, event, exc, insert, select, text, update
 from corral.engine import URL
-from corral.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from corral.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from corral.orm import Mapped, mapped_column, selectinload
 from tests.integration.test_asyncio import (
     Base,
@@ -482,3 +482,38 @@ def test_orm_update_and_delete_run_on_the_loop(async_url: URL) -> None:
         assert names == ["f"]
 
     run(async_url, body)
+
+
+def test_new_connections_use_a_worker_thread_only_to_send_settings(async_url: URL) -> None:
+    """A new connection is prepared in a worker thread only when the dialect sends
+    settings on connect (SQLite's PRAGMAs, MariaDB's session variables: the control);
+    PostgreSQL's open on the loop alone."""
+    sends_settings = async_url.backend_name != "postgresql"
+
+    async def main() -> tuple[int, int]:
+        engine = create_async_engine(async_url, pool_size=2, max_overflow=0)
+        executor = engine._executor
+        assert executor is not None
+        submitted = 0
+        submit = executor.submit
+
+        def counting(fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            nonlocal submitted
+            submitted += 1
+            return submit(fn, *args, **kwargs)
+
+        executor.submit = counting  # type: ignore[method-assign]  # counts this engine's
+        try:
+            async with engine.connect() as first, engine.connect() as second:
+                values = [
+                    await first.scalar(text("SELECT 1")),
+                    await second.scalar(text("SELECT 2")),
+                ]
+            assert values == [1, 2]
+            return submitted, engine.pool.checkedin()
+        finally:
+            await engine.dispose()
+
+    submitted, idle = asyncio.run(main())
+    assert idle == 2
+    assert submitted == (2 if sends_settings else 0)

@@ -118,6 +118,29 @@ def test_timeout_names_the_holding_task_and_the_fix() -> None:
     asyncio.run(main())
 
 
+def test_each_waiter_times_out_at_its_own_deadline() -> None:
+    """Waiters share one timer, yet each gets its full timeout: a waiter that came later
+    is not failed when the first one's deadline passes, and a served one never is."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        pool = make_pool(pool_size=1, max_overflow=0, timeout=0.3)
+        held = await pool.acquire()
+        first = asyncio.create_task(pool.acquire())
+        await asyncio.sleep(0.15)
+        started = loop.time()
+        second = asyncio.create_task(pool.acquire())
+        await asyncio.sleep(0.05)
+        pool.release(held)  # the first waiter is served before its deadline
+        assert (await first) is held
+        with pytest.raises(exc.TimeoutError):
+            await second
+        waited = loop.time() - started
+        assert 0.28 <= waited < 1.0, waited
+
+    asyncio.run(main())
+
+
 def test_cancelled_waiter_leaves_no_trace() -> None:
     """A waiting checkout that is cancelled does not swallow the next returned connection."""
 

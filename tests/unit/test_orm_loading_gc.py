@@ -74,3 +74,36 @@ def test_overlapping_pauses_from_two_threads() -> None:
         thread.join(10)
     assert seen == [False]
     assert gc.isenabled()
+
+
+def _tracked(obj: object, generation: int) -> bool:
+    return any(each is obj for each in gc.get_objects(generation=generation))
+
+
+def test_objects_built_during_the_pause_are_not_left_young() -> None:
+    """After the pause, what was built is in the oldest generation (not scanned again as
+    young); the control, built without the pause, starts young."""
+    pause = CollectorPause()
+    with pause:
+        built = [[index] for index in range(1000)]
+    assert _tracked(built[500], 2) and not _tracked(built[500], 0)
+    gc.disable()
+    try:
+        control = [[index] for index in range(10)]
+        assert _tracked(control[5], 0)
+    finally:
+        gc.enable()
+
+
+def test_a_programs_frozen_objects_stay_frozen() -> None:
+    """Objects the program froze (gc.freeze() before forking) are not released by a pause."""
+    frozen = [object()]
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with CollectorPause():
+            built = [[1] for _ in range(100)]
+        assert gc.get_freeze_count() == before and built
+    finally:
+        gc.unfreeze()
+    assert frozen

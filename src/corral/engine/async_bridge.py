@@ -341,14 +341,15 @@ class LoopPool:
         self.logging_name = "asyncio"
 
     def connect(self) -> BridgedCheckout:
-        site = capture_site()
         reservation = RESERVED.get()
         if reservation is not None and reservation.pool is self.async_pool:
             record = reservation.record
             if record is not None:
+                # Checked out on the loop for this call, where its site was recorded.
                 reservation.record = None
-                return BridgedCheckout(self, record, site)
+                return BridgedCheckout(self, record, record.site or capture_site())
         refuse_on_loop("Checking out a connection")
+        site = capture_site()
         record = self.bridge.call(self.async_pool.acquire(site, owner=current_owner()))
         return BridgedCheckout(self, record, site)
 

@@ -75,9 +75,28 @@ async def deliver_pending_cancel() -> None:
         await asyncio.sleep(0)
 
 
+class RunToEnd(asyncio.Task[T]):
+    """A task that lets the first request to cancel it pass: the task awaiting it is
+    cancelled once its coroutine ended (the driver call is not left half-done); a second
+    request (``asyncio.run`` cancelling every task at exit, say) interrupts it."""
+
+    _refused = False
+
+    def cancel(self, msg: Any = None) -> bool:
+        if self._refused:
+            return super().cancel(msg)
+        # False: the awaiting task, asked to cancel, waits for this one to end, then
+        # raises CancelledError (asyncio's contract for a waiter that refuses).
+        self._refused = True
+        return False
+
+
 async def finish(awaitable: Awaitable[T]) -> T:
     """Await ``awaitable`` to its end even if the calling task is cancelled meanwhile
     (then raise ``CancelledError`` after it finished)."""
+    if isinstance(awaitable, Coroutine):
+        # Two loop iterations (start the task, wake the caller), not shield()'s three.
+        return await RunToEnd(awaitable)
     task = asyncio.ensure_future(awaitable)
     try:
         return await asyncio.shield(task)
@@ -171,7 +190,8 @@ async def control(connection: Connection, step: Callable[[], T], *, commit: bool
     back (as the sync connection does) and the error raised as it would raise it.
     """
     dbapi = connection._dbapi
-    assert isinstance(dbapi, BridgedConnection)
+    if not isinstance(dbapi, BridgedConnection):  # invalidated: nothing left to await
+        return step()
     calls: list[tuple[str, Coroutine[Any, Any, Any]]] = []
     dbapi.collecting = calls
     try:

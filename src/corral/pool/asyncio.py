@@ -78,6 +78,10 @@ async def run_on_loop(
         listener(record.connection, record, *args)
 
 
+#: A task waiting for a connection, and when it times out (``loop.time()``).
+Waiter = tuple[asyncio.Future[AsyncPooledConnection | None], float]
+
+
 def _task_name() -> str:
     task = asyncio.current_task()
     return task.get_name() if task is not None else "(no task)"
@@ -122,9 +126,11 @@ class AsyncPool:
         self._idle: collections.deque[AsyncPooledConnection] = collections.deque()
         self._out: set[AsyncPooledConnection] = set()
         self._opening = 0
-        self._waiters: collections.deque[asyncio.Future[AsyncPooledConnection | None]] = (
-            collections.deque()
-        )
+        #: Tasks waiting for a connection, first come first served, with their deadlines.
+        self._waiters: collections.deque[Waiter] = collections.deque()
+        #: The one timer that fails the waiters past their deadline (``_expire``).
+        self._expiry: asyncio.TimerHandle | None = None
+        self._expiry_loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         #: Bumped by dispose(): connections of an older generation are dropped on return.
         self._generation = 0
@@ -198,26 +204,38 @@ class AsyncPool:
             return record
         if self._may_open():
             return await self._open_record()
-        waiter: asyncio.Future[AsyncPooledConnection | None] = (
-            asyncio.get_running_loop().create_future()
-        )
-        self._waiters.append(waiter)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[AsyncPooledConnection | None] = loop.create_future()
+        self._waiters.append((waiter, loop.time() + self.timeout))
+        if self._expiry is None or self._expiry_loop is not loop:
+            self._watch(loop)
         try:
-            async with asyncio.timeout(self.timeout):
-                return await waiter
-        except TimeoutError:
-            raise exc.TimeoutError(self._timeout_message()) from None
+            return await waiter
         except BaseException:
-            # Cancelled (or timed out) just as a connection was handed over: pass it on.
-            if waiter.done() and not waiter.cancelled():
+            # Cancelled just as a connection was handed over: pass it on. (A waiter that
+            # ends here is done: check-in and _expire drop it from the queue.)
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 handed = waiter.result()
                 if handed is not None:
                     self._out.discard(handed)
                     self._check_in(handed)
             raise
-        finally:
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(waiter)
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Time the first waiter out at its deadline (later ones are timed from there)."""
+        self._expiry, self._expiry_loop = None, loop
+        if self._waiters:
+            self._expiry = loop.call_at(self._waiters[0][1], self._expire, loop)
+
+    def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Fail the waiters whose deadline passed with the holders named; one timer for
+        all of them, rather than one per wait."""
+        now = loop.time()
+        while self._waiters and self._waiters[0][1] <= now:
+            waiter = self._waiters.popleft()[0]
+            if not waiter.done():
+                waiter.set_exception(exc.TimeoutError(self._timeout_message()))
+        self._watch(loop)
 
     async def _open_record(self) -> AsyncPooledConnection:
         self._opening += 1
@@ -324,7 +342,7 @@ class AsyncPool:
 
     def _check_in(self, record: AsyncPooledConnection) -> None:
         while self._waiters:
-            waiter = self._waiters.popleft()
+            waiter = self._waiters.popleft()[0]
             if not waiter.done():
                 self._out.add(record)
                 waiter.set_result(record)
@@ -337,7 +355,7 @@ class AsyncPool:
     def _wake_one(self, value: AsyncPooledConnection | None) -> None:
         """Tell a waiter to try again (a slot was freed without a connection to hand over)."""
         while self._waiters:
-            waiter = self._waiters.popleft()
+            waiter = self._waiters.popleft()[0]
             if not waiter.done():
                 waiter.set_result(value)
                 return

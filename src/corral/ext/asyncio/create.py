@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from corral import exc
 from corral.engine.async_bridge import AsyncDriverConnection, BridgedConnection, LoopBridge
+from corral.engine.default import DefaultDialect
 from corral.engine.log import enable_echo
 from corral.engine.url import URL, make_url
 from corral.ext.asyncio.engine import AsyncEngine
@@ -111,9 +112,16 @@ def _make_pool(
 ) -> AsyncPool:
     """The AsyncPool of ``parsed``'s driver; new connections get the dialect's settings."""
     connect_args = {**dialect.create_connect_args(parsed), **kwargs.get("connect_args", {})}
+    # Settings to send on each new connection, by the sync dialect in a worker thread; a
+    # dialect without on_connect statements and no isolation level: nothing to send.
+    settings = type(dialect).on_connect is not DefaultDialect.on_connect or (
+        level is not None and level != "AUTOCOMMIT"
+    )
 
     async def open_connection() -> Any:
         connection = await dialect.connect_async(connect_args)
+        if not settings:
+            return connection
         try:
             loop = asyncio.get_running_loop()
             bridge = LoopBridge(loop)

@@ -220,7 +220,7 @@ class AsyncConnection:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await finish(self.close())
+        await self.close()
 
     def _sync(self) -> Connection:
         if self.sync_connection is None:
@@ -289,11 +289,13 @@ class AsyncConnection:
         return self.sync_connection is not None and self.sync_connection.invalidated
 
     async def close(self) -> None:
-        """Roll back anything open and give the connection back to the pool."""
+        """Roll back anything open and give the connection back to the pool. Cancelled
+        meanwhile, it still ends, then raises ``CancelledError``."""
         connection = self.sync_connection
         if connection is None or connection.closed:
             return
-        await self._end_stream()
+        if self._streams:
+            await finish(self._end_stream())
         checkout = connection._pooled
         if (
             connection._isolation_override is None
@@ -302,11 +304,9 @@ class AsyncConnection:
         ):
             # Bookkeeping, then the pool's rollback on the loop: no worker thread needed.
             with self._guard:
-                connection.close()
-            if checkout.released is not None:
-                await finish(checkout.released)
+                await async_execute.control(connection, connection.close)
             return
-        await self.engine._run(connection.close)
+        await finish(self.engine._run(connection.close))
 
     async def invalidate(self, exception: BaseException | None = None) -> None:
         with contextlib.suppress(Exception):  # the connection is dropped anyway

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from corral import exc
 from corral.engine import shared_connection
 from corral.engine.async_bridge import BridgedCheckout
-from corral.engine.async_execute import deliver_pending_cancel, finish
+from corral.engine.async_execute import control, deliver_pending_cancel, finish
 from corral.engine.async_stream import StreamCursor
 from corral.engine.result import Result, ScalarResult
 from corral.ext.asyncio import native_session
@@ -320,8 +320,10 @@ class AsyncSession:
         await self._end(self.sync_session.rollback, commit=False)
 
     async def close(self) -> None:
-        """Roll back, give the connection back, expunge every object (the session stays usable)."""
-        await self._end_stream()
+        """Roll back, give the connection back, expunge every object (the session stays
+        usable). Cancelled meanwhile, it still ends, then raises ``CancelledError``."""
+        if self._streams:
+            await finish(self._end_stream())
         sync = self.sync_session
         connection = sync._connection
         if connection is None and sync._transaction is None:
@@ -338,9 +340,7 @@ class AsyncSession:
             # Closing is bookkeeping plus the pool's rollback, which runs on the loop: no
             # worker thread needed. Wait for the connection to be back in the pool.
             with self._guard:
-                sync.close()
-            if checkout.released is not None:
-                await finish(checkout.released)
+                await control(connection, sync.close)
             return
         await finish(self._run(sync.close))
 
@@ -464,7 +464,7 @@ class AsyncSession:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await finish(self.close())
+        await self.close()
 
     @classmethod
     async def close_all(cls) -> None:

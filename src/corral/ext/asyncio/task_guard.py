@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 from corral import exc
@@ -19,8 +19,18 @@ from corral.pool.checkout_site import CORRAL_DIR
 _ASYNCIO_DIR = asyncio.__file__.rsplit("/", 1)[0]
 
 
+def _frame_line(frame: FrameType) -> str:
+    code = frame.f_code
+    return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
+
+
+def _described(method: str, kept: list[str]) -> str:
+    where = " <- ".join(kept) if kept else "a task started by asyncio (gather / create_task)"
+    return f"{method} called from {where}"
+
+
 def call_site() -> str:
-    """``AsyncSession.get called at file:line in function`` (innermost frames outside corral
+    """``AsyncSession.get called from file:line in function`` (innermost frames outside corral
     and asyncio; a call started by ``gather`` has none, then only the method is named)."""
     frame = sys._getframe(1)
     method = ""
@@ -31,10 +41,39 @@ def call_site() -> str:
             if not kept:
                 method = code.co_qualname
         elif not code.co_filename.startswith(_ASYNCIO_DIR):
-            kept.append(f"{code.co_filename}:{frame.f_lineno} in {code.co_name}")
+            kept.append(_frame_line(frame))
         frame = frame.f_back  # type: ignore[assignment]
-    where = " <- ".join(kept) if kept else "a task started by asyncio (gather / create_task)"
-    return f"{method} called from {where}"
+    return _described(method, kept)
+
+
+def _suspended_frames(task: asyncio.Task[Any]) -> list[FrameType]:
+    """The frames of the coroutines ``task`` is suspended in, outermost first (following
+    what each awaits, which ``Task.get_stack()`` does not)."""
+    frames: list[FrameType] = []
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return frames
+
+
+def awaiting_site(task: asyncio.Task[Any] | None) -> str:
+    """``call_site()`` of the corral call ``task`` is suspended in, read from its stack when
+    asked (nothing is recorded while all goes well)."""
+    frames = _suspended_frames(task) if task is not None else []
+    for index, frame in enumerate(frames):
+        code = frame.f_code
+        if code.co_filename.startswith(CORRAL_DIR):
+            callers = [
+                _frame_line(caller)
+                for caller in frames[:index]
+                if not caller.f_code.co_filename.startswith(_ASYNCIO_DIR)
+            ]
+            return _described(code.co_qualname, callers[::-1][:2])
+    return "(unknown)"
 
 
 def _task_name(task: asyncio.Task[Any] | None) -> str:
@@ -44,19 +83,18 @@ def _task_name(task: asyncio.Task[Any] | None) -> str:
 class OneTaskGuard:
     """Marks an object busy for the duration of one awaited call."""
 
-    __slots__ = ("_depth", "_site", "_task", "what")
+    __slots__ = ("_depth", "_task", "what")
 
     def __init__(self, what: str) -> None:
         self.what = what
         self._task: asyncio.Task[Any] | None = None
-        self._site: str | None = None
         self._depth = 0
 
     def enter(self) -> None:
         task = asyncio.current_task()
         if self._depth and self._task is not task:
             site = call_site()
-            held = self._site or "(unknown)"
+            held = awaiting_site(self._task)
             raise exc.ConcurrentUseError(
                 f"This {self.what} is in use by task {_task_name(self._task)!r} "
                 f"(awaiting {held}) and was called from task {_task_name(task)!r} ({site}) "
@@ -66,7 +104,6 @@ class OneTaskGuard:
             )
         if not self._depth:
             self._task = task
-            self._site = call_site()
         self._depth += 1
 
     def __enter__(self) -> None:
@@ -81,4 +118,3 @@ class OneTaskGuard:
         self._depth -= 1
         if not self._depth:
             self._task = None
-            self._site = None

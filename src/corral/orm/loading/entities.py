@@ -1,7 +1,8 @@
 """Turns result rows into objects through the session's identity map.
 
 The per-row path is kept flat: one identity-map lookup, and for a new object
-one ``__new__``, one ``dict.update`` and one state — no closures per row.
+one ``__new__``, one call of the layout's ``row_filler`` and one state — no
+closures per row.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import polymorphic
 from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.loader_criteria import LoaderCriteriaOption
+from corral.orm.loading.row_filler import row_filler
 from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping.events import fire_load, fire_refresh
 from corral.orm.mapping.instance_state import (
@@ -172,6 +174,7 @@ class EntityLoader:
         identity, weak, make_state = identity_map.entries, identity_map.weak, InstanceState
         identity_map.adding()
         keys, start, stop = self.keys, self.start, self.stop
+        fill = row_filler(tuple(keys), start)
         persistent, overwrite = ObjectStatus.PERSISTENT, self.populate_existing
         objects: list[Any] = []
         append = objects.append
@@ -185,7 +188,7 @@ class EntityLoader:
                 if obj is None:
                     obj = new(cls)
                     d = obj.__dict__
-                    d.update(zip(keys, row, strict=False))
+                    fill(d, row)
                     # new_state(), inline (see InstanceState)
                     d[STATE_ATTR] = state = make_state(obj)
                     state.mapper, state.status, state.key = mapper, persistent, key
@@ -208,7 +211,7 @@ class EntityLoader:
             if obj is None:
                 obj = new(cls)
                 d = obj.__dict__
-                d.update(zip(keys, row[start:stop], strict=True))
+                fill(d, row)
                 d[STATE_ATTR] = state = make_state(obj)
                 state.mapper, state.status, state.key = mapper, persistent, key
                 state.session, state.committed_state = session, NO_CHANGES

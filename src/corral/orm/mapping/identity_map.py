@@ -95,6 +95,11 @@ class IdentityMap:
     def items(self) -> list[tuple[IdentityKey, Any]]:
         return list(self.entries.items())
 
+    def states(self) -> list[Any]:
+        """The ``InstanceState`` of each entry (of a weak map: also those whose object is
+        gone, which nothing else refers to)."""
+        return [obj.__dict__[STATE_ATTR] for obj in self.entries.values()]
+
     def clear(self) -> None:
         self.entries.clear()
 
@@ -147,3 +152,6 @@ class WeakIdentityMap(IdentityMap):
 
     def items(self) -> list[tuple[IdentityKey, Any]]:
         return [(key, obj) for key, found in self.entries.items() if (obj := found()) is not None]
+
+    def states(self) -> list[Any]:
+        return list(self.entries.values())

@@ -122,8 +122,7 @@ def detach_all(session: Session) -> None:
         leaving = session.identity_map.values(), [*session._new.values()]
     else:
         leaving = None
-    for obj in session.identity_map.values():
-        state = obj.__dict__[STATE_ATTR]
+    for state in session.identity_map.states():
         state.session = None
         if state.status is not transient:
             state.status = detached
