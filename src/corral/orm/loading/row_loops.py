@@ -76,7 +76,7 @@ def _compile(
         "    objects = []",
         "    append = objects.append",
         "    get = entries.get",
-    "    last = None",
+        "    last = None",
         "    for row in rows:",
         *(f"        {line}" for line in pk_lines),
         "            append(None)",
