@@ -14,7 +14,9 @@ Workloads (default all):
 - ``insert``: one object added, flushed and committed in a new Session;
 - ``load``: one object of a 2,000-row ``select()`` (the whole load divided by 2,000);
 - ``update``: one changed attribute flushed (2,000 objects changed, one commit);
-- ``tuples``: one row of a 2,000-row ``select()`` of columns.
+- ``tuples``: one row of a 2,000-row ``select()`` of columns;
+- ``selectin``: one parent of 2,000 loaded with its 5 children by ``selectinload``;
+- ``joined``: the same by ``joinedload`` (``unique()``: 10,000 rows, 2,000 parents).
 
 Compare two source trees by running it with each on ``PYTHONPATH`` (it needs valgrind).
 ``--identity-map strong`` or ``weak`` runs every session with ``weak_identity_map=False`` or
@@ -121,15 +123,70 @@ def _tuples(engine: Any, item: Any, count: int) -> None:
             session.execute(select(item.id, item.name)).all()
 
 
+def _eager(engine: Any, count: int, joined: bool) -> None:
+    from corral import ForeignKey, Integer, String, select
+    from corral.orm import (
+        DeclarativeBase,
+        Mapped,
+        Session,
+        joinedload,
+        mapped_column,
+        relationship,
+        selectinload,
+    )
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Child(Base):
+        __tablename__ = "child"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        parent_id: Mapped[int] = mapped_column(ForeignKey("parent.id"))
+        name: Mapped[str] = mapped_column(String(50))
+
+    class Parent(Base):
+        __tablename__ = "parent"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        name: Mapped[str] = mapped_column(String(50))
+        children: Mapped[list[Child]] = relationship()
+
+    Base.metadata.create_all(engine)
+    with Session(engine, **SESSION_OPTIONS) as session:
+        session.add_all(
+            [
+                Parent(id=i, name=f"p{i}", children=[Child(name=f"c{i}.{k}") for k in range(5)])
+                for i in range(1, ROWS + 1)
+            ]
+        )
+        session.commit()
+    option = joinedload(Parent.children) if joined else selectinload(Parent.children)
+    with Session(engine, **SESSION_OPTIONS) as session:
+        for _ in range(count // ROWS):
+            result = session.scalars(select(Parent).options(option))
+            (result.unique() if joined else result).all()
+            session.expunge_all()
+
+
+def _selectin(engine: Any, item: Any, count: int) -> None:
+    _eager(engine, count, joined=False)
+
+
+def _joined(engine: Any, item: Any, count: int) -> None:
+    _eager(engine, count, joined=True)
+
+
 WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
     "get": _get,
     "insert": _insert,
     "load": _load,
     "update": _update,
     "tuples": _tuples,
+    "selectin": _selectin,
+    "joined": _joined,
 }
-# load and tuples run whole 2,000-row selects: their counts are in rows, rounded to a multiple
-BATCHED = {"load", "tuples"}
+# load, tuples and the eager loads run whole 2,000-row (or -parent) selects: their counts are
+# in rows (parents), rounded to a multiple
+BATCHED = {"load", "tuples", "selectin", "joined"}
 
 
 def _run(workload: str, count: int) -> None:

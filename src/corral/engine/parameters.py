@@ -40,7 +40,10 @@ def split_parameters(parameters: Parameters) -> tuple[Parameters, tuple[str, ...
         return None, None, False
     if type(parameters) is dict or isinstance(parameters, Mapping):  # dict: no ABC check
         return parameters, tuple(parameters), False
-    if isinstance(parameters, list | tuple) and all(isinstance(p, Mapping) for p in parameters):
+    if isinstance(parameters, list | tuple) and (
+        # dicts, nearly always: checked in C, without an ABC check per set
+        set(map(type, parameters)) <= {dict} or all(isinstance(p, Mapping) for p in parameters)
+    ):
         if not parameters:
             return None, None, False
         if len(parameters) == 1:

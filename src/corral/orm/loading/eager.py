@@ -109,23 +109,29 @@ def _populate_joined(
     parent_loader = _loader(session, load.parent_node, load.parent_position, populate_existing)
     child_loader = _loader(session, load.node, load.position, populate_existing)
     rel = load.rel
-    grouped: dict[int, tuple[Any, list[Any]]] = {}
+    # Each row's parent, then each row's child, through the loaders' row loops (a parent
+    # repeated on consecutive rows is looked up, not refreshed again).
+    rows = rows if isinstance(rows, list) else list(rows)
+    parents = parent_loader.load_all(rows)
+    kept = [row for row, parent in zip(rows, parents, strict=True) if parent is not None]
+    kids = child_loader.load_all(kept)
+    # Per parent: the parent, its children in row order, and their ids (rows repeat a
+    # child when a nested collection is joined too).
+    grouped: dict[int, tuple[Any, list[Any], set[int]]] = {}
     children: list[Any] = []
     child_rows: list[Any] = []
-    for row in rows:
-        parent = parent_loader.load(row)
-        if parent is None:
-            continue
+    parents = [parent for parent in parents if parent is not None]
+    for row, parent, child in zip(kept, parents, kids, strict=True):
         entry = grouped.get(id(parent))
         if entry is None:
-            entry = grouped[id(parent)] = (parent, [])
-        child = child_loader.load(row)
+            entry = grouped[id(parent)] = (parent, [], set())
         if child is not None:
             child_rows.append(row)
-            if not any(c is child for c in entry[1]):
+            if id(child) not in entry[2]:
+                entry[2].add(id(child))
                 entry[1].append(child)
                 children.append(child)
-    for parent, members in grouped.values():
+    for parent, members, _ in grouped.values():
         if populate_existing or rel.key not in parent.__dict__:
             set_loaded(parent, rel, members)
     for nested in load.nested:
@@ -285,13 +291,23 @@ def _collect(
         statement = statement.options(*node.propagated)
     with session.no_autoflush:
         result = session._execute(statement, params, options)
-    remote = None
-    if len(statement._entities) == 1:
-        remote = [rel.mapper.attribute_of(column) for column in rel.remote_columns()]
-    for row in result.all():
-        target = row[0]
-        key = tuple(row[1:]) if remote is None else tuple(target.__dict__[k] for k in remote)
-        members = found.get(key)
-        if members is not None and not any(m is target for m in members):
+    if len(statement._entities) > 1:  # the parent key in the row's other columns
+        for row in result.all():
+            target = row[0]
+            members = found.get(tuple(row[1:]))
+            if members is not None and not any(m is target for m in members):
+                members.append(target)
+            loaded.append(target)
+        return
+    # The parent key in the target's own attributes: one key per target, so a target is
+    # filed once (``seen``) whatever rows repeat it.
+    remote = [rel.mapper.attribute_of(column) for column in rel.remote_columns()]
+    targets = result.scalars().all()
+    seen: set[int] = set()
+    for target in targets:
+        d = target.__dict__
+        members = found.get(tuple([d[k] for k in remote]))
+        if members is not None and id(target) not in seen:
+            seen.add(id(target))
             members.append(target)
-        loaded.append(target)
+    loaded.extend(targets)

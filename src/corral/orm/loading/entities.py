@@ -1,8 +1,8 @@
 """Turns result rows into objects through the session's identity map.
 
-The per-row path is kept flat: one identity-map lookup, and for a new object
-one ``__new__``, one call of the layout's ``row_filler`` and one state — no
-closures per row.
+Many rows go through a loop generated once per row shape (``row_loops.py``): one
+identity-map lookup per row, and for a new object one ``__new__``, its values stored
+straight from the row and one state — no closures per row.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import polymorphic
 from corral.orm.loading.bundle import Bundle
 from corral.orm.loading.loader_criteria import LoaderCriteriaOption
-from corral.orm.loading.row_filler import row_filler
+from corral.orm.loading.row_loops import row_loop
 from corral.orm.loading.user_options import UserDefinedOption
 from corral.orm.mapping.events import fire_load, fire_refresh
 from corral.orm.mapping.instance_state import (
@@ -154,73 +154,29 @@ class EntityLoader:
         return obj
 
     def load_all(self, rows: list[Any]) -> list[Any]:
-        """``load`` for many rows, with everything the loop needs bound to locals once."""
-        if self.mapper.inheritance is not None:
-            return polymorphic.load_rows(self, rows)
-        if (
-            len(self.pk_positions) != 1
-            or self.mapper.dispatch.load
-            or self.token is not None
-            or self.session.dispatch.loaded_as_persistent
-        ):
-            return [self.load(row) for row in rows]
-        (pk_index,) = self.pk_positions
+        """``load`` for many rows: through the loop compiled for this row shape
+        (row_loops.py) unless listeners or an inheritance hierarchy need the general path."""
         mapper, session = self.mapper, self.session
-        cls: Any = mapper.class_
-        new = cls.__new__
+        if mapper.inheritance is not None:
+            return polymorphic.load_rows(self, rows)
+        if mapper.dispatch.load or session.dispatch.loaded_as_persistent:
+            return [self.load(row) for row in rows]
+        if not rows:
+            return []
         identity_map = session.identity_map
-        # The weak map holds states, weak references: call one for its object (None once
-        # the object is gone).
-        identity, weak, make_state = identity_map.entries, identity_map.weak, InstanceState
+        loop = row_loop(
+            mapper,
+            self.keys,
+            self.start,
+            self.pk_positions,
+            whole_row=self.start == 0 and len(rows[0]) == self.stop,
+            weak=identity_map.weak,
+            tokened=self.token is not None,
+        )
         identity_map.adding()
-        keys, start, stop = self.keys, self.start, self.stop
-        fill = row_filler(tuple(keys), start)
-        persistent, overwrite = ObjectStatus.PERSISTENT, self.populate_existing
-        objects: list[Any] = []
-        append = objects.append
-        if start == 0 and rows and len(rows[0]) == stop:
-            # The rows hold exactly this entity's columns: pair them up without slicing.
-            for row in rows:
-                key = (cls, (row[pk_index],))
-                obj = identity.get(key)
-                if obj is not None and weak:
-                    obj = obj()
-                if obj is None:
-                    obj = new(cls)
-                    d = obj.__dict__
-                    fill(d, row)
-                    # new_state(), inline (see InstanceState)
-                    d[STATE_ATTR] = state = make_state(obj)
-                    state.mapper, state.status, state.key = mapper, persistent, key
-                    state.session, state.committed_state = session, NO_CHANGES
-                    state.expired = NOT_EXPIRED
-                    identity[key] = state if weak else obj
-                else:
-                    refresh_into(obj, zip(keys, row, strict=False), overwrite)
-                append(obj)
-            return objects
-        for row in rows:
-            value = row[pk_index]
-            if value is None:  # no row on this side of an outer join
-                append(None)
-                continue
-            key = (cls, (value,))
-            obj = identity.get(key)
-            if obj is not None and weak:
-                obj = obj()
-            if obj is None:
-                obj = new(cls)
-                d = obj.__dict__
-                fill(d, row)
-                d[STATE_ATTR] = state = make_state(obj)
-                state.mapper, state.status, state.key = mapper, persistent, key
-                state.session, state.committed_state = session, NO_CHANGES
-                state.expired = NOT_EXPIRED
-                identity[key] = state if weak else obj
-            else:
-                refresh_into(obj, zip(keys, row[start:stop], strict=True), overwrite)
-            append(obj)
-        return objects
+        return loop(
+            rows, identity_map.entries, session, self.token, self.populate_existing, refresh_into
+        )
 
 
 def load_object(session: Session, mapper: Mapper, key: Any, values: Any, overwrite: bool) -> object:

@@ -122,6 +122,8 @@ class Mapper:
         #: A class mapped against a join: attributes mapping several columns -> those
         #: columns, in the order given (``column_property(a.c.id, b.c.a_id)``).
         self.joined_columns: dict[str, tuple[Column, ...]] = {}
+        #: The compiled per-row loops of plain loads, by row shape (loading/row_loops.py).
+        self.row_loops: dict[tuple[Any, ...], Callable[..., list[Any]]] = {}
 
     def __repr__(self) -> str:
         return f"<Mapper {self.class_.__name__} -> {self.table.name}>"

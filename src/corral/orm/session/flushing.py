@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping import properties
-from corral.orm.mapping.instance_state import IdentityKey, InstanceState, state_of
+from corral.orm.mapping.instance_state import NO_CHANGES, IdentityKey, InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
 from corral.orm.session import flush_events, unbatched
 from corral.orm.session.events import FlushContext
@@ -86,7 +86,8 @@ def _flush(session: Session, new: list[object], dirty: list[object], deleted: li
     ):
         _flush_related(session, transaction, new, dirty, deleted)
         return
-    _load_expired_versions(session, [*dirty, *deleted])
+    if any(cls.__mapper__.version_id_key is not None for cls in classes):
+        _load_expired_versions(session, [*dirty, *deleted])
     listening = flush_events.listening(session, classes)
     if listening and unbatched.wants_one_by_one(classes):
         connection = _connection(session, transaction)
@@ -245,12 +246,12 @@ def _finalize_flush(
             # Values the database wrote (a server-side version), and column_property
             # expressions of the changed row, reload on read.
             reload = set(step.server_generated) | mapper.expire_on_flush
-            for obj in step.objects:
-                state = state_of(obj)
-                state.commit_all()
-                if reload:
+            if reload:
+                for obj in step.objects:
+                    state = state_of(obj)
+                    state.commit_all()
                     state.expire(obj, reload)
-                transaction.touched[id(obj)] = obj
+            # (their change history goes with the dirty objects' below: they are among them)
         else:
             for obj in step.objects:
                 state = state_of(obj)
@@ -258,12 +259,13 @@ def _finalize_flush(
                 session.identity_map.discard(state.key)
                 session._deleted.pop(id(obj), None)
                 transaction.deleted[id(obj)] = obj
+    modified, touched = session._modified, transaction.touched
     for obj in dirty:
-        state_of(obj).commit_all()
-        session._modified.pop(id(obj), None)
+        obj.__dict__[STATE_ATTR].committed_state = NO_CHANGES  # InstanceState.commit_all
+        modified.pop(id(obj), None)
         # Flushed in this transaction even when no column differed (SQLAlchemy
         # counts it too): a SAVEPOINT rollback expires it.
-        transaction.touched[id(obj)] = obj
+        touched[id(obj)] = obj
 
 
 def fetched_keys(step: Step) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from corral.orm.loading import lazy
 from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.mapping.identity_map import IdentityMap, WeakIdentityMap
-from corral.orm.mapping.instance_state import InstanceState, state_of
+from corral.orm.mapping.instance_state import InstanceState, expire_objects, state_of
 from corral.orm.session import (
     binding,
     bulk_persistence,
@@ -422,8 +422,7 @@ class Session(DispatchHolder):
             for obj in transaction.deleted.values():
                 fire_object(self, "deleted_to_detached", obj)
         if self.expire_on_commit:
-            for obj in self.identity_map.values():
-                state_of(obj).expire(obj)
+            expire_objects(self.identity_map.values())
 
     def _rollback_transaction(self, transaction: SessionTransaction) -> None:
         while self._transaction is not None and self._transaction is not transaction:
@@ -613,10 +612,14 @@ class Session(DispatchHolder):
     @property
     def dirty(self) -> IdentitySet:
         """Persistent objects with attribute changes not yet flushed."""
+        deleted, persistent = self._deleted, ObjectStatus.PERSISTENT
         return IdentitySet(
-            obj
-            for obj in self._modified.values()
-            if state_of(obj).status is ObjectStatus.PERSISTENT and id(obj) not in self._deleted
+            [
+                obj
+                for obj in self._modified.values()
+                # every object in _modified has its state (record_change put it there)
+                if obj.__dict__[STATE_ATTR].status is persistent and id(obj) not in deleted
+            ]
         )
 
     def __contains__(self, obj: object) -> bool:
@@ -854,8 +857,7 @@ class Session(DispatchHolder):
 
     def expire_all(self) -> None:
         with self._guard:
-            for obj in self.identity_map.values():
-                state_of(obj).expire(obj)
+            expire_objects(self.identity_map.values())
             self._modified.clear()
 
     def is_modified(self, instance: object, include_collections: bool = True) -> bool:

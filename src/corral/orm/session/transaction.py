@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import ObjectStatus
-from corral.orm.mapping.instance_state import state_of
+from corral.orm.mapping.instance_state import expire_objects, state_of
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -207,5 +207,4 @@ def restore_after_rollback(session: Session, transaction: SessionTransaction) ->
             session._modified.pop(id(obj), None)
         return
     session._modified.clear()
-    for obj in session.identity_map.values():
-        state_of(obj).expire(obj)
+    expire_objects(session.identity_map.values())

@@ -252,7 +252,7 @@ def _state(obj: object) -> InstanceState:
 
 def _pk_order(objects: list[object]) -> list[object]:
     """Objects in primary-key order (by plain comparison; mixed types sort by type first)."""
-    values = [key[1] if (key := _state(obj).key) else () for obj in objects]
+    values = [key[1] if (key := obj.__dict__[STATE_ATTR].key) else () for obj in objects]
     order = range(len(objects))
     try:
         ranked = sorted(order, key=values.__getitem__)
@@ -271,24 +271,23 @@ def _pk_order(objects: list[object]) -> list[object]:
 def changed_values(mapper: Mapper, obj: object, state: InstanceState) -> dict[str, Any]:
     """The columns whose values differ from the loaded ones."""
     d = obj.__dict__
+    columns = mapper.columns_by_key
     changes: dict[str, Any] = {}
     for key, original in state.committed_state.items():
-        if key not in mapper.columns_by_key:
+        if key not in columns:
             continue
         current = d.get(key, NO_VALUE)
         if current is NO_VALUE or current is original:
             continue
-        if original is not NO_VALUE and _same(current, original):
-            continue
+        if original is not NO_VALUE:
+            try:  # (inline: this runs per changed attribute of every flushed object)
+                same = bool(current == original) and type(current) is type(original)
+            except Exception:  # a value whose == raises or gives no truth value: changed
+                same = False
+            if same:
+                continue
         changes[key] = current
     return changes
-
-
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b) and type(a) is type(b)
-    except Exception:
-        return False
 
 
 def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
@@ -306,22 +305,34 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
     on_update = [(k, default) for k, default in on_update if not default.is_clause_element]
     key_names = [KEY_PARAM + k for k in mapper.primary_key_attrs]
     announce = bool(mapper.dispatch.refresh_flush)
+    # Without versions, read checks or onupdate defaults (the common case) the changes
+    # dict itself becomes the row's parameters: no copy, no per-row extras.
+    extras = bool(on_update or in_sql or version_key is not None or mapper.check_read_values)
+    read_checks: list[tuple[str, Any]] = []
+    defaulted: list[str] = []
     for obj in _pk_order(objects):
-        state = _state(obj)
+        state: InstanceState = obj.__dict__[STATE_ATTR]
         changes = changed_values(mapper, obj, state)
         if not changes:
             continue
-        read_checks = _read_checks(mapper, state, changes)
-        defaulted: list[str] = []
-        for key, default in on_update:
-            if key not in changes:
-                value = default.value(changes)
-                changes[key] = value
-                obj.__dict__[key] = value
-                defaulted.append(key)
-        params = dict(changes)
+        if extras:
+            read_checks = _read_checks(mapper, state, changes)
+            defaulted = []
+            for key, default in on_update:
+                if key not in changes:
+                    value = default.value(changes)
+                    changes[key] = value
+                    obj.__dict__[key] = value
+                    defaulted.append(key)
+        shape: tuple[object, ...] = tuple(changes) if len(changes) == 1 else tuple(sorted(changes))
+        if read_checks:
+            shape += tuple(key for key, _ in read_checks)
+            shape += tuple(read is None for _, read in read_checks)
+        params = dict(changes) if extras else changes
         assert state.key is not None
-        params.update(zip(key_names, _key_values(mapper, obj, state), strict=True))
+        # The identity holds the row's key as loaded, unless the class spans several tables.
+        loaded_key = state.key[1] if state.mapper is mapper else _key_values(mapper, obj, state)
+        params.update(zip(key_names, loaded_key, strict=True))
         if version_key is not None:
             old_version = _loaded_version(obj, state, version_key)
             generator = mapper.version_id_generator
@@ -334,10 +345,6 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
         for key, read in read_checks:
             if read is not None:
                 params[READ_PARAM + key] = read
-        shape: tuple[object, ...] = tuple(sorted(changes))
-        if read_checks:
-            shape += tuple(key for key, _ in read_checks)
-            shape += tuple(read is None for _, read in read_checks)
         step = steps[-1] if steps and shape == last_shape else None
         if step is None:
             where = _key_where(mapper)
