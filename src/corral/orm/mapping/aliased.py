@@ -130,6 +130,9 @@ class AliasedAttribute(ColumnElement[Any]):
     def __repr__(self) -> str:
         return f"<AliasedAttribute {self.describe()}>"
 
+    def __str__(self) -> str:  # as SQLAlchemy's, which leaves out the alias's name
+        return f"aliased({self.entity._class.__name__}).{self.key}"
+
 
 class AliasedClass(Generic[T]):
     """A mapped class read from an alias of its table: ``select(aliased(Node))`` loads Nodes."""

@@ -47,6 +47,9 @@ class InstrumentedAttribute(ColumnElement[T]):
     def describe(self) -> str:
         return f"{self.class_.__name__}.{self.key}"
 
+    def __str__(self) -> str:  # as SQLAlchemy's: the attribute's name, not its SQL
+        return self.describe()
+
     @property
     def expressions(self) -> list[ColumnElement[Any]]:
         """Every column the attribute maps: one, or several for ``column_property(a.c.id,
