@@ -82,6 +82,20 @@ def test_single_table_subclass_columns_in_aggregates(cdb: Engine) -> None:
         assert len(ids) == 2
 
 
+def test_expressions_built_on_a_subclass_attribute_read_its_rows(cdb: Engine) -> None:
+    """func.count(Car.id), a label, arithmetic: the first attribute's class decides (before:
+    every vehicle counted)."""
+    with Session(cdb) as session:
+        assert session.scalar(select(func.count(Car.id))) == 2
+        assert session.scalar(select(func.count(Manager.id))) == 1
+        labelled = session.scalars(select(Car.name.label("n")).order_by("n")).all()
+        assert labelled == ["fiat", "mini"]
+        assert sorted(session.scalars(select(Car.id + 0))) == sorted(
+            session.scalars(select(Car.id))
+        )
+        assert session.query(func.max(Truck.payload), func.count()).one() == (20, 1)
+
+
 def test_single_table_criteria_once_per_class(cdb: Engine) -> None:
     """Several columns of one class, or the class and its columns: one criterion."""
     shown = str(select(Car, Car.name, Car.id))

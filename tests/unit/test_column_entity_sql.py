@@ -39,6 +39,16 @@ def test_single_table_subclass_column_adds_the_discriminator() -> None:
     assert "kind IN" not in str(select(Vehicle.name).order_by(Car.seats))
 
 
+def test_expressions_carry_the_class_of_their_first_attribute() -> None:
+    """func.count(Car.id) and Car.name.label("n") select Car's rows; a join-mapped or joined
+    class's FROM comes with them too."""
+    assert "vehicle.kind IN" in str(select(func.count(Car.id)))
+    assert "vehicle.kind IN" in str(select(Car.name.label("n")))
+    assert "vehicle.kind IN" in str(select(func.lower(Car.name) + "x"))
+    assert "FROM employee JOIN manager" in str(select(func.count(Manager.id)))
+    assert "kind IN" not in str(select(func.count(Vehicle.id)))
+
+
 def test_joined_subclass_columns_select_from_the_join() -> None:
     """select(Manager.name) and select(Manager.manager_name): FROM employee JOIN manager."""
     joined = "FROM employee JOIN manager ON employee.id = manager.id"

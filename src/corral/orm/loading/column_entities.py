@@ -12,8 +12,8 @@ The SQL layer asks for both while it compiles and keys a select, so subqueries
 (``query.count()``, ``in_(select(Engineer.id))``) and Core execution get them too,
 and the statement's own ``whereclause`` stays what its builder gave.
 
-Only attributes selected as they are count: ``func.count(Engineer.id)`` or a label
-keeps no trace of its class in corral's expressions (SQLAlchemy finds it there too).
+An expression counts through the first attribute it is built on (``func.count(Engineer.id)``,
+``Engineer.name.label("n")``; ``ColumnElement._selected_through`` carries the class up).
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from corral.orm.mapping.aliased import AliasedAttribute, AliasedClass
-from corral.orm.mapping.attributes import InstrumentedAttribute
+from corral.orm.mapping.aliased import AliasedClass
 from corral.orm.mapping.mapper import Mapper
 from corral.sql.from_clause import FromClause, _as_from
 
@@ -31,39 +30,39 @@ if TYPE_CHECKING:
     from corral.sql.selectable import Select
 
 
-def _parents(statement: Select) -> Iterator[tuple[Mapper, FromClause, Any]]:
-    """Per selected class or class attribute: the class's mapper, the FROM the class
-    selects, and the attribute's column (None for a class)."""
+def _parents(statement: Select) -> Iterator[tuple[Mapper, FromClause, list[FromClause] | None]]:
+    """Per selected class, or expression built on a class's attribute (the first one):
+    the class's mapper, the FROM the class selects, and the FROMs the expression reads
+    (None for a class)."""
     for entity in statement._entities:
-        if isinstance(entity, InstrumentedAttribute):
-            owner: Any = entity.class_
-            column: Any = entity.column
-        elif isinstance(entity, AliasedAttribute):
-            owner, column = entity.entity, entity.column
-        elif isinstance(entity, type | AliasedClass):
-            owner, column = entity, None
+        if isinstance(entity, type | AliasedClass):
+            owner: Any = entity
+            reads = None
         else:
-            continue
+            owner = getattr(entity, "_selected_through", None)
+            if owner is None:
+                continue
+            reads = entity.__clause_element__()._from_objects()
         mapper = getattr(owner, "__mapper__", None)
         if isinstance(mapper, Mapper):
-            yield mapper, _as_from(owner), column
+            yield mapper, _as_from(owner), reads
 
 
 def entity_froms(statement: Select) -> list[FromClause]:
     """The FROMs of the classes of the selected attributes whose own table is only part of
     what the class selects, for a statement without FROMs of its own."""
-    selected = {id(f) for _m, f, column in _parents(statement) if column is None}
+    selected = {id(f) for _m, f, reads in _parents(statement) if reads is None}
     out: list[FromClause] = []
-    for _mapper, selectable, column in _parents(statement):
-        table = getattr(column, "table", None)
+    for _mapper, selectable, reads in _parents(statement):
         if (
-            table is None
-            or selectable is table
+            not reads
+            or any(f is selectable for f in reads)
             or id(selectable) in selected
             or any(f is selectable for f in out)
         ):
             continue
-        if any(f is table for f in selectable._covers()):
+        covered = selectable._covers()
+        if any(f is table for table in reads for f in covered):
             out.append(selectable)
     return out
 

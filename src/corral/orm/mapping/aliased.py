@@ -108,6 +108,7 @@ class AliasedAttribute(ColumnElement[Any]):
         self.key = key
         self.column = column
         self.type = column.type
+        self._selected_through = entity
 
     def __clause_element__(self) -> ColumnElement[Any]:
         return self.column

@@ -38,6 +38,7 @@ class InstrumentedAttribute(ColumnElement[T]):
         self.key = key
         self.column = column
         self.type = column.type
+        self._selected_through = class_
         #: Whether any listener was added to ``dispatch`` (one check in ``__set__``).
         self.has_listeners = False
 
