@@ -135,6 +135,14 @@ def test_subqueries_of_a_single_table_subclass_carry_its_criteria(cdb: Engine) -
         assert session.scalar(select(func.count()).select_from(select(Car).subquery())) == 2
 
 
+def test_select_from_a_single_table_subclass_counts_its_rows(cdb: Engine) -> None:
+    """select(func.count()).select_from(Car) counts cars (before: every vehicle)."""
+    with Session(cdb) as session:
+        assert session.scalar(select(func.count()).select_from(Car)) == 2
+        assert session.query(func.count()).select_from(Truck).scalar() == 1
+        assert session.scalar(select(func.count()).select_from(Vehicle)) == 3
+
+
 def test_joined_subclass_base_column_reads_the_subclass_rows(cdb: Engine) -> None:
     """select(Manager.name) reads FROM employee JOIN manager: managers' names only
     (before: FROM employee, every employee's)."""

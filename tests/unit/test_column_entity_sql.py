@@ -49,6 +49,14 @@ def test_expressions_carry_the_class_of_their_first_attribute() -> None:
     assert "kind IN" not in str(select(func.count(Vehicle.id)))
 
 
+def test_select_from_a_subclass_adds_its_criteria() -> None:
+    """select_from(Car) brings Car's criteria; select_from(its table) does not."""
+    assert _flat(select(func.count()).select_from(Car)) == (
+        "SELECT count(*) AS count_1 FROM vehicle WHERE vehicle.kind IN (__[POSTCOMPILE_kind_1])"
+    )
+    assert "kind IN" not in str(select(func.count()).select_from(Vehicle.__table__))
+
+
 def test_joined_subclass_columns_select_from_the_join() -> None:
     """select(Manager.name) and select(Manager.manager_name): FROM employee JOIN manager."""
     joined = "FROM employee JOIN manager ON employee.id = manager.id"

@@ -143,6 +143,8 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     #: subclass's ``type IN (...)``), compiled with its WHERE.
     _entity_froms: ClassVar[Callable[[Select], list[FromClause]] | None] = None
     _entity_criteria: ClassVar[Callable[[Select], list[ColumnElement[Any]]] | None] = None
+    #: The mapped classes given to ``select_from()`` (their FROMs are in ``_from_obj``).
+    _from_entities: tuple[Any, ...] = ()
     #: Set by ``corral.orm``: ``column_descriptions`` (it knows mapped classes).
     _describe_columns: ClassVar[Callable[[Select], list[dict[str, Any]]] | None] = None
 
@@ -265,6 +267,11 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     def select_from(self, *froms: Any) -> Select[TP_co]:
         clone = self._clone()
         clone._from_obj.extend(_as_from(f) for f in froms)
+        # A mapped class named here brings its criteria, as a selected one (``_entity_criteria``).
+        clone._from_entities = (
+            *self._from_entities,
+            *(f for f in froms if not isinstance(f, FromClause)),
+        )
         return clone
 
     def join(

@@ -5,8 +5,9 @@ as SQLAlchemy does, a selected attribute brings the FROM its class selects
 (``employee JOIN manager``; the join a class mapped against a join selects) when
 the statement names no FROM of its own, and every selected class or attribute of a
 single-table subclass brings ``type IN (...)`` on the class's FROM (an aliased
-class's alias), once per class and FROM. A column named only in WHERE or ORDER BY
-adds neither.
+class's alias), once per class and FROM; so does a class named by ``select_from()``
+(``select(func.count()).select_from(Engineer)``). A column named only in WHERE or
+ORDER BY adds neither.
 
 The SQL layer asks for both while it compiles and keys a select, so subqueries
 (``query.count()``, ``in_(select(Engineer.id))``) and Core execution get them too,
@@ -31,10 +32,11 @@ if TYPE_CHECKING:
 
 
 def _parents(statement: Select) -> Iterator[tuple[Mapper, FromClause, list[FromClause] | None]]:
-    """Per selected class, or expression built on a class's attribute (the first one):
+    """Per class selected or named by ``select_from()``, or expression selected that is
+    built on a class's attribute (the first one):
     the class's mapper, the FROM the class selects, and the FROMs the expression reads
     (None for a class)."""
-    for entity in statement._entities:
+    for entity in (*statement._entities, *statement._from_entities):
         if isinstance(entity, type | AliasedClass):
             owner: Any = entity
             reads = None
