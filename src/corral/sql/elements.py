@@ -151,12 +151,25 @@ class ClauseElement:
         return self.compile().sql
 
 
+def carried_entity(*operands: object) -> Any:
+    """The first ``_selected_through`` among an expression's operands, else None."""
+    for operand in operands:
+        through = getattr(operand, "_selected_through", None)
+        if through is not None:
+            return through
+    return None
+
+
 class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
     """An expression that has a value and a type: columns, binds, operations, functions."""
 
     type: TypeEngine = NULLTYPE
     #: Name under which the value appears in result rows, when it has one.
     key: str | None = None
+    #: The mapped class (or aliased class) of the first ORM attribute this expression is
+    #: built on: set by the ORM's attributes, carried up by the expressions made of them,
+    #: so that ``select(func.count(Engineer.id))`` reads Engineer's rows (``carried_entity``).
+    _selected_through: Any = None
 
     # Defining __eq__ would otherwise make expressions unhashable; they hash by identity.
     __hash__ = ClauseElement.__hash__
@@ -651,6 +664,7 @@ class BinaryExpression(ColumnElement[T]):
     ) -> None:
         self.left = left.__clause_element__()
         self.right = right.__clause_element__()
+        self._selected_through = carried_entity(left, right)
         self.operator = operator
         self.escape = escape
         self.precedence = operator.precedence
@@ -700,6 +714,7 @@ class UnaryExpression(ColumnElement[T]):
         self.element = (
             element.__clause_element__() if isinstance(element, ColumnElement) else element
         )
+        self._selected_through = carried_entity(element)
         self.operator = operator
         self.modifier = modifier
         self.type = type_ or NULLTYPE

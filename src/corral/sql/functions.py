@@ -7,7 +7,7 @@ from typing import Any
 
 from corral import exc
 from corral.sql.conditions import _condition
-from corral.sql.elements import BindParameter, ClauseList, ColumnElement
+from corral.sql.elements import BindParameter, ClauseList, ColumnElement, carried_entity
 from corral.sql.from_clause import FromClause
 from corral.sql.table_valued import TableValuedAlias, table_valued_columns
 from corral.sql.type_api import NULLTYPE, TypeEngine, to_instance
@@ -73,6 +73,7 @@ class Function(WindowCapable):
             self.star_argument = BindParameter(None, "*", type_for_value("*"))
             self.star_argument.display_name = self.key
         self.arguments = ClauseList([_argument(a) for a in args])
+        self._selected_through = carried_entity(*args)
         for argument in self.arguments.clauses:
             if isinstance(argument, BindParameter) and argument.anonymous:
                 argument.display_name = self.key

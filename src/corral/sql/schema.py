@@ -137,6 +137,11 @@ class Column(NamedColumn[Any]):
     def __repr__(self) -> str:
         return column_repr(self)
 
+    def __str__(self) -> str:
+        """As SQLAlchemy's: ``user.id``, the table's and the column's names as they are,
+        unquoted (any other expression prints as compiled SQL)."""
+        return self.describe() if self.name else "(no name)"
+
     @property
     def is_autoincrement(self) -> bool:
         """Whether the database generates this column's value (an integer primary key)."""

@@ -121,6 +121,10 @@ def _limit_bind(value: int | None, what: str) -> BindParameter[Any] | None:
     return bind
 
 
+#: Computed from a statement, not copied to its clones (which may select other things).
+_NOT_CLONED = frozenset({"_frozen_key", "_entity_where"})
+
+
 class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     """``SELECT columns FROM ... WHERE ... GROUP BY ... HAVING ... ORDER BY ... LIMIT``."""
 
@@ -133,6 +137,14 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     #: Printed with a legacy ``Query``'s labels (``users.id AS users_id``): set only on the
     #: statement ``str(query)`` prints; what runs is compiled without it.
     _tablename_labels = False
+    #: Set by ``corral.orm``: the FROMs that the classes of selected attributes select
+    #: (``employee JOIN manager`` for ``select(Manager.name)``), used when the statement
+    #: names none of its own, and the criteria its selected classes bring (a single-table
+    #: subclass's ``type IN (...)``), compiled with its WHERE.
+    _entity_froms: ClassVar[Callable[[Select], list[FromClause]] | None] = None
+    _entity_criteria: ClassVar[Callable[[Select], list[ColumnElement[Any]]] | None] = None
+    #: The mapped classes given to ``select_from()`` (their FROMs are in ``_from_obj``).
+    _from_entities: tuple[Any, ...] = ()
     #: Set by ``corral.orm``: ``column_descriptions`` (it knows mapped classes).
     _describe_columns: ClassVar[Callable[[Select], list[dict[str, Any]]] | None] = None
 
@@ -174,7 +186,7 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
         clone.__dict__ = {
             key: list(value) if isinstance(value, list) else value
             for key, value in self.__dict__.items()
-            if key != "_frozen_key"
+            if key not in _NOT_CLONED
         }
         return clone
 
@@ -255,6 +267,11 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     def select_from(self, *froms: Any) -> Select[TP_co]:
         clone = self._clone()
         clone._from_obj.extend(_as_from(f) for f in froms)
+        # A mapped class named here brings its criteria, as a selected one (``_entity_criteria``).
+        clone._from_entities = (
+            *self._from_entities,
+            *(f for f in froms if not isinstance(f, FromClause)),
+        )
         return clone
 
     def join(
@@ -475,6 +492,15 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
             out.append((unique, column))
         return out
 
+    def _compiled_where(self) -> list[ColumnElement[Any]]:
+        """The WHERE conditions compiled: the statement's, then its classes' criteria."""
+        found: list[ColumnElement[Any]] | None = self.__dict__.get("_entity_where")
+        if found is None:
+            # Kept: the cache key and the compiled SQL must hold the same bind parameters.
+            hook = Select._entity_criteria
+            found = self.__dict__["_entity_where"] = [] if hook is None else hook(self)
+        return [*self._where, *found] if found else self._where
+
     def _froms(
         self, correlate: frozenset[int] = frozenset(), enclosing: frozenset[int] = frozenset()
     ) -> list[FromClause]:
@@ -495,6 +521,8 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
             froms.append(f)
             covered.update(id(x) for x in f._covers())
         implicit: list[FromClause] = []
+        if not self._from_obj and Select._entity_froms is not None:
+            implicit.extend(Select._entity_froms(self))
         for raw in self._raw_columns:
             implicit.extend(raw._from_objects())
         for condition in self._where:
@@ -531,7 +559,7 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
             # Every FROM, also those reached only through a column (a subquery, a CTE):
             # their bodies carry bind parameters of their own.
             tuple(f._key(binds) for f in self._froms()),
-            tuple(w._key(binds) for w in self._where),
+            tuple(w._key(binds) for w in self._compiled_where()),
             tuple(g._key(binds) for g in self._group_by),
             tuple(h._key(binds) for h in self._having),
             tuple(o._key(binds) for o in self._order_by),

@@ -24,7 +24,9 @@ __all__ = ["iterate", "substitute", "traverse"]
 
 #: Attributes that point back up or sideways (a column's table, an attribute's class), not
 #: at the parts of an expression.
-_NOT_PARTS = frozenset({"table", "parent", "class_", "comparator", "type", "_annotations"})
+_NOT_PARTS = frozenset(
+    {"table", "parent", "class_", "comparator", "type", "_annotations", "_selected_through"}
+)
 
 
 def _children(element: Any) -> list[ClauseElement]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
+from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, carried_entity
 from corral.sql.type_api import TypeEngine, to_instance
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ class Label(ColumnElement[T]):
         self.name = name
         self.key = name
         self.element = element.__clause_element__()
+        self._selected_through = carried_entity(element)
         self.type = element.type
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
@@ -62,6 +63,7 @@ class Cast(ColumnElement[T]):
             if isinstance(expression, ColumnElement)
             else BindParameter(None, expression, None)
         )
+        self._selected_through = carried_entity(expression)
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("cast", self.type.cache_key(), self.element._key(binds))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.orm.loading import polymorphic, printed_columns
+from corral.orm.loading import column_entities, polymorphic, printed_columns
 from corral.orm.loading.loader_criteria import LoaderCriteriaOption
 from corral.orm.loading.strategy_options import DEFAULT, ColumnOption, Load, _is_wildcard
 from corral.orm.loading.user_options import UserDefinedOption
@@ -407,10 +407,6 @@ def rewrite(plan: QueryPlan) -> Select:
             table is f for existing in statement._from_obj for f in existing._covers()
         ):  # a joined subclass's tables: their columns alone would not join them
             statement._from_obj.insert(0, table)
-        if node.mapper.inheritance is not None:  # a single-table subclass: its rows only
-            criteria = node.mapper.inheritance.single_criteria(table)
-            if criteria is not None:
-                statement._where.append(criteria)
         keys = node.column_keys
         if node.expressions:  # with_expression(): loaded as if columns of the entity
             raw.extend(_labelled(e, k) for k, e in node.expressions.items())
@@ -626,3 +622,7 @@ def statement_to_run(statement: Select) -> Select:
 
 
 Select._orm_statement = statement_to_run
+# A single-table subclass's criteria and a joined subclass's FROM, for selected
+# attributes as for classes (column_entities.py).
+Select._entity_froms = column_entities.entity_froms
+Select._entity_criteria = column_entities.entity_criteria

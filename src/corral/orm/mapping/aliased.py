@@ -108,6 +108,7 @@ class AliasedAttribute(ColumnElement[Any]):
         self.key = key
         self.column = column
         self.type = column.type
+        self._selected_through = entity
 
     def __clause_element__(self) -> ColumnElement[Any]:
         return self.column
@@ -129,6 +130,9 @@ class AliasedAttribute(ColumnElement[Any]):
 
     def __repr__(self) -> str:
         return f"<AliasedAttribute {self.describe()}>"
+
+    def __str__(self) -> str:  # as SQLAlchemy's, which leaves out the alias's name
+        return f"aliased({self.entity._class.__name__}).{self.key}"
 
 
 class AliasedClass(Generic[T]):

@@ -38,6 +38,7 @@ class InstrumentedAttribute(ColumnElement[T]):
         self.key = key
         self.column = column
         self.type = column.type
+        self._selected_through = class_
         #: Whether any listener was added to ``dispatch`` (one check in ``__set__``).
         self.has_listeners = False
 
@@ -46,6 +47,9 @@ class InstrumentedAttribute(ColumnElement[T]):
 
     def describe(self) -> str:
         return f"{self.class_.__name__}.{self.key}"
+
+    def __str__(self) -> str:  # as SQLAlchemy's: the attribute's name, not its SQL
+        return self.describe()
 
     @property
     def expressions(self) -> list[ColumnElement[Any]]:

@@ -590,8 +590,9 @@ class StatementCompiler(ConstructCompiler):
             sql += f"{brk}FROM " + ", ".join(self.process(f, asfrom=True, **ckw) for f in froms)
         else:
             sql += self.from_nothing
-        if select._where:
-            sql += f"{brk}WHERE " + self._conditions(select._where, ckw)
+        where = select._compiled_where()
+        if where:
+            sql += f"{brk}WHERE " + self._conditions(where, ckw)
         scope = {"label_scope": select._columns_plus_names()}
         if select._group_by:
             sql += " GROUP BY " + ", ".join(
