@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from corral import exc
 from corral.engine.inserted import cursor_result
 from corral.engine.parameters import split_parameters, statement_compiler
 from corral.engine.result import CursorSource, Result
@@ -56,9 +57,18 @@ def compile_call(
         and not connection._stack.begun
         and getattr(statement, "_for_update", None) is not None
     )
-    if many:
+    args: Any
+    if compiled.expanding is not None:  # IN lists written for this execution's lengths
+        if many:
+            raise exc.ArgumentError(
+                f"The statement {compiled.sql!r} has an expanding IN parameter, which takes "
+                "one list per execution: run each parameter set with its own execute() "
+                "(nothing was sent to the database)"
+            )
+        compiled, args = compiled.construct_expanded(binds, parameters)
+    elif many:
         assert isinstance(parameters, list | tuple)
-        args: Any = compiled.construct_params_many(binds, parameters)
+        args = compiled.construct_params_many(binds, parameters)
     else:
         assert parameters is None or type(parameters) is dict or isinstance(parameters, Mapping)
         args = compiled.construct_params(binds, parameters)

@@ -165,6 +165,9 @@ class Tuple(ColumnElement[Any]):
         return BinaryExpression(self, self._row(op, other), op)
 
     def _in(self, op: ops.Operator, values: Any) -> ColumnElement[bool]:
+        if isinstance(values, BindParameter) and values.expanding:
+            typed = values._expanding_for([c.type for c in self.clauses], rows=True)
+            return BinaryExpression(self, typed, op)
         if isinstance(values, ClauseElement):
             return super()._in(op, values)
         rows = [self._row(op, row) for row in values]

@@ -440,6 +440,8 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
             from corral.sql.wrappers import Grouping
 
             return BinaryExpression(self, Grouping(values), op)
+        if isinstance(values, BindParameter) and values.expanding:
+            return BinaryExpression(self, values._expanding_for([self.type], rows=False), op)
         if isinstance(values, ColumnElement):
             return BinaryExpression(self, values.__clause_element__(), op)
         if isinstance(values, str | bytes) or not isinstance(values, Iterable):
@@ -553,6 +555,7 @@ class BindParameter(ColumnElement[T]):
         *,
         callable_: Any = None,
         origin: str | None = None,
+        expanding: bool = False,
     ) -> None:
         self.key = key
         self.anonymous = key is None
@@ -561,8 +564,14 @@ class BindParameter(ColumnElement[T]):
         self.callable = callable_
         #: Which column the value is compared with or assigned to, for messages.
         self.origin = origin or key
+        #: The value is a list that ``IN`` expands when the statement runs: the statement is
+        #: compiled once whatever the list's length (see compiler/expanding.py).
+        self.expanding = expanding
+        #: The types of the values in each row of an expanding ``tuple_(...).in_()``.
+        self.row_types: tuple[TypeEngine, ...] | None = None
         if type_ is None:
-            self.type = type_for_value(self.value) if self._has_value else NULLTYPE
+            value_type = self.value if not expanding else None
+            self.type = type_for_value(value_type) if self._has_value else NULLTYPE
         else:
             self.type = to_instance(type_)
 
@@ -579,7 +588,21 @@ class BindParameter(ColumnElement[T]):
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         binds.append(self)
+        if self.expanding:
+            rows = None if self.row_types is None else tuple(t.cache_key() for t in self.row_types)
+            return ("bind", self.key, self.type.cache_key(), "expanding", rows)
         return ("bind", self.key, self.type.cache_key())
+
+    def _expanding_for(self, types: Sequence[TypeEngine], rows: bool) -> BindParameter[T]:
+        """This expanding parameter typed by what ``IN`` compares it with: one type for a
+        column's values (a type given stays), one per element for a ``tuple_()``'s rows."""
+        clone: BindParameter[T] = BindParameter.__new__(BindParameter)
+        clone.__dict__ = dict(self.__dict__)
+        if rows:
+            clone.row_types = builtins.tuple(types)
+        elif isinstance(self.type, NullType):
+            clone.type = types[0]
+        return clone
 
 
 def bindparam(
@@ -588,9 +611,11 @@ def bindparam(
     type_: TypeEngine | type[TypeEngine] | None = None,
     *,
     callable_: Any = None,
+    expanding: bool = False,
 ) -> BindParameter[Any]:
-    """A named parameter whose value comes from ``execute``'s parameters (or ``value``)."""
-    return BindParameter(key, value, type_, callable_=callable_)
+    """A named parameter whose value comes from ``execute``'s parameters (or ``value``);
+    ``expanding=True``: a list of values for ``in_()``, compiled once for any length."""
+    return BindParameter(key, value, type_, callable_=callable_, expanding=expanding)
 
 
 def literal(value: Any, type_: TypeEngine | type[TypeEngine] | None = None) -> BindParameter[Any]:

@@ -4,11 +4,12 @@ immediate.
 After the rows of an ORM select become objects, each ``LoadNode`` of the query
 plan is finished here: ``joinedload`` / ``contains_eager`` targets are built
 from the same rows; ``selectinload`` runs one more SELECT per relationship with
-the parents' keys in ``IN (...)`` (in chunks under the dialect's bind-parameter
-limit); ``subqueryload`` runs one more SELECT joined to the original query as a
-subquery; ``immediateload`` runs each parent's lazy SELECT right away (lazy.py). The
-loaded targets are finished the same way, level by level, so
-chained options load a whole graph in one statement per relationship.
+the parents' keys in one expanding ``IN`` parameter (a statement built and compiled
+once, run in chunks under the dialect's bind-parameter limit); ``subqueryload`` runs
+one more SELECT joined to the original query as a subquery; ``immediateload`` runs
+each parent's lazy SELECT right away (lazy.py). The loaded targets are finished the
+same way, level by level, so chained options load a whole graph in one statement per
+relationship.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from corral.orm.loading.query_plan import JoinedLoad, LoadNode, QueryPlan
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.relationship import Relationship
 from corral.orm.relationships.unloaded import LOADER_ATTR, set_loaded
-from corral.sql.conditions import and_, or_
+from corral.sql.conditions import and_
+from corral.sql.constructs import tuple_
+from corral.sql.elements import bindparam
 from corral.sql.selectable import Select, select
 
 if TYPE_CHECKING:
@@ -165,11 +168,8 @@ def _key_of(obj: Any, keys: Sequence[str]) -> tuple[Any, ...] | None:
 
 def _target_statement(rel: Relationship, node: LoadNode, criteria: tuple[Any, ...] = ()) -> Select:
     """``SELECT target`` (with the secondary's key columns for a many-to-many)."""
-    remote = rel.remote_columns()
-    on_target = rel.direction is not Direction.MANYTOMANY and all(
-        rel.mapper.attribute_of(c) in node.column_keys for c in remote
-    )
-    statement = select(rel.mapper.class_) if on_target else select(rel.mapper.class_, *remote)
+    cls = rel.mapper.class_
+    statement = select(cls) if _key_on_target(rel, node) else select(cls, *rel.remote_columns())
     if rel.direction is Direction.MANYTOMANY:
         assert rel.secondary is not None
         statement = statement.join(rel.secondary, and_(*(t == s for t, s in rel.target_pairs)))
@@ -179,6 +179,34 @@ def _target_statement(rel: Relationship, node: LoadNode, criteria: tuple[Any, ..
         statement = statement.where(*criteria)
     if rel.order_by:
         statement = statement.order_by(*rel.order_by)
+    return statement
+
+
+def _key_on_target(rel: Relationship, node: LoadNode) -> bool:
+    """Whether the parent's key is among the target's loaded attributes (else the
+    statement selects the remote columns too)."""
+    return rel.direction is not Direction.MANYTOMANY and all(
+        rel.mapper.attribute_of(c) in node.column_keys for c in rel.remote_columns()
+    )
+
+
+#: The name of selectinload's expanding parameter: the parents' keys.
+_KEYS = "corral_selectin_keys"
+
+
+def _selectin_statement(rel: Relationship, node: LoadNode, criteria: tuple[Any, ...]) -> Select:
+    """``SELECT target WHERE key IN (:keys)`` with one expanding parameter: compiled once
+    whatever the number of parents; built once per relationship unless criteria are given."""
+    on_target = _key_on_target(rel, node)
+    cached: Select | None = None if criteria else rel.selectin_selects.get(on_target)
+    if cached is not None:
+        return cached
+    remote = rel.remote_columns()
+    keys = bindparam(_KEYS, expanding=True)
+    condition = remote[0].in_(keys) if len(remote) == 1 else tuple_(*remote).in_(keys)
+    statement = _target_statement(rel, node, criteria).where(condition)
+    if not criteria:
+        rel.selectin_selects[on_target] = statement.freeze()
     return statement
 
 
@@ -201,16 +229,16 @@ def _load_into(
     node: LoadNode,
     rel: Relationship,
     by_key: dict[tuple[Any, ...], list[Any]],
-    statements: list[Select],
+    statement: Select,
+    batches: list[Any],
     populate_existing: bool,
-    params: Any = None,
 ) -> None:
-    """Run the statements loading ``rel``'s targets; give each parent its own, then finish
-    the targets' own loads."""
+    """Run the statement loading ``rel``'s targets once per parameter set of ``batches``;
+    give each parent its own, then finish the targets' own loads."""
     child = node.child(rel)
     found: dict[tuple[Any, ...], list[Any]] = {k: [] for k in by_key}
     loaded: list[Any] = []
-    for statement in statements:
+    for params in batches:
         _collect(session, rel, statement, child, found, loaded, populate_existing, params)
     for key, members in found.items():
         for parent in by_key[key]:
@@ -230,22 +258,15 @@ def _selectin(
     if not by_key:
         return
     keys = list(by_key)
-    remote = rel.remote_columns()
+    width = len(rel.remote_columns())
     # A little headroom for the binds of the relationship's own extra criteria.
-    limit = session.get_bind().dialect.features.max_bind_params // len(remote) - 10
+    limit = session.get_bind().dialect.features.max_bind_params // width - 10
     chunk = max(1, limit)
-    base = _target_statement(rel, node.child(rel), node.criteria.get(rel.key, ()))
-    statements = []
-    for start in range(0, len(keys), chunk):
-        part = keys[start : start + chunk]
-        if len(remote) == 1:
-            condition = remote[0].in_([k[0] for k in part])
-        else:
-            condition = or_(
-                *(and_(*(c == v for c, v in zip(remote, k, strict=True))) for k in part)
-            )
-        statements.append(base.where(condition))
-    _load_into(session, node, rel, by_key, statements, populate_existing)
+    statement = _selectin_statement(rel, node.child(rel), node.criteria.get(rel.key, ()))
+    if width == 1:
+        keys = [k[0] for k in keys]
+    batches = [{_KEYS: keys[start : start + chunk]} for start in range(0, len(keys), chunk)]
+    _load_into(session, node, rel, by_key, statement, batches, populate_existing)
 
 
 def _subquery(
@@ -272,7 +293,7 @@ def _subquery(
     statement = _target_statement(rel, node.child(rel), node.criteria.get(rel.key, ())).join(
         keys_of, and_(*(r == keys_of.columns[c.key] for r, c in zip(remote, local, strict=True)))
     )
-    _load_into(session, node, rel, by_key, [statement], populate_existing, params)
+    _load_into(session, node, rel, by_key, statement, [params], populate_existing)
 
 
 def _collect(

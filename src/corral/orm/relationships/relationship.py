@@ -199,6 +199,9 @@ class Relationship(MapperProperty):
         self.reverse: Relationship | None = None
         #: The lazy loader's SELECT, built on first use (see unloaded.lazy_statement).
         self.lazy_select: Any = None
+        #: selectinload's SELECTs with an expanding IN of the parents' keys, built on first
+        #: use, by whether the target's rows carry the key (see loading/eager.py).
+        self.selectin_selects: dict[bool, Any] = {}
 
     def __repr__(self) -> str:
         return f"<Relationship {self.describe()}>"

@@ -17,6 +17,7 @@ from corral import exc
 from corral.sql.type_api import Processor, UnstorableValue
 
 if TYPE_CHECKING:
+    from corral.sql.compiler.expanding import ExpandingSQL
     from corral.sql.elements import BindParameter
     from corral.sql.from_clause import TableClause
     from corral.sql.schema import Column, ColumnDefault
@@ -54,6 +55,7 @@ class Compiled:
     __slots__ = (
         "_binds",
         "dialect_name",
+        "expanding",
         "generated_key_at",
         "implicit_returning",
         "kind",
@@ -84,8 +86,11 @@ class Compiled:
         many_values: tuple[str, str, str] | None = None,
         generated_key_at: int | None = None,
         named: bool = False,
+        expanding: ExpandingSQL | None = None,
     ) -> None:
         self.sql = sql
+        #: ``IN`` lists expanded as the statement runs (see expanding.py); None for most.
+        self.expanding = expanding
         self.sql_named = named
         self.slots = tuple(slots)
         self.dialect_name = dialect_name
@@ -203,6 +208,23 @@ class Compiled:
             processor = slot.processor
             out.append(value if processor is None or value is None else processor(value))
         return tuple(out)
+
+    def construct_expanded(
+        self,
+        binds: Sequence[BindParameter[Any]],
+        params: Mapping[str, Any] | None = None,
+    ) -> tuple[Compiled, tuple[Any, ...]]:
+        """A statement with expanding ``IN`` lists: a copy with the SQL for this execution's
+        list lengths, and the positional parameters."""
+        expanding = self.expanding
+        assert expanding is not None
+        try:
+            args, counts = expanding.arguments(self._construct(binds, params))
+        except UnstorableValue as error:
+            raise self._unstorable(error, params) from None
+        clone = copy.copy(self)
+        clone.sql = expanding.sql(counts)
+        return clone, args
 
     def construct_params_many(
         self,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from corral import exc
 from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
-from corral.sql.compiler import dml, flags
+from corral.sql.compiler import dml, expanding, flags
 from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
 from corral.sql.compiler.constructs import ConstructCompiler
 from corral.sql.compiler.literals import literal_sql
@@ -117,6 +117,8 @@ class StatementCompiler(ConstructCompiler):
         #: The place of the table's generated integer key among an INSERT's RETURNING columns.
         self._generated_key_at: int | None = None
         self._recursive = False
+        #: The ``IN`` expressions with an expanding parameter, in the order of their slots.
+        self._expansions: list[expanding.Expansion] = []
         #: Write every bound value into the SQL text (``compile_kwargs={"literal_binds": True}``).
         self.literal_binds = False
 
@@ -144,6 +146,10 @@ class StatementCompiler(ConstructCompiler):
             sql = f"WITH {recursive}{ctes}{self.after_with_break}{sql}"
         keys_out = [name for name, _ in self.result_columns]
         processors = [t.result_processor(self.dialect, None) for _, t in self.result_columns]
+        expanding_sql = None
+        if self._expansions:
+            sql, expanding_sql = expanding.split(sql, self._expansions, self.slots)
+            span = many_values = None
         return Compiled(
             sql,
             self.slots,
@@ -158,6 +164,7 @@ class StatementCompiler(ConstructCompiler):
             many_values=many_values,
             generated_key_at=self._generated_key_at if self._plain_insert(span) else None,
             named=self.placeholder is None,
+            expanding=expanding_sql,
         )
 
     def _plain_insert(self, span: tuple[int, int] | None) -> bool:
@@ -304,14 +311,19 @@ class StatementCompiler(ConstructCompiler):
         ):
             placeholder = self.visit_bindparam(bind)
             return f"CAST({placeholder} AS {self.function_string_cast})"
+        key = self._bind_key(bind)
+        stored = bool(kw.get("stored"))
+        return self._add_slot(key, bind.type, bind.origin or key, bind=bind, stored=stored)
+
+    def _bind_key(self, bind: BindParameter[Any]) -> str:
+        """The name of the parameter: its key, else one made from what it is compared with."""
         key = bind.key
         if key is None:
             base = re.sub(r"\W", "", (bind.origin or "").rpartition(".")[2]) or "param"
             count = self._bind_counters.get(base, 0) + 1
             self._bind_counters[base] = count
             key = f"{base}_{count}"
-        stored = bool(kw.get("stored"))
-        return self._add_slot(key, bind.type, bind.origin or key, bind=bind, stored=stored)
+        return key
 
     def render_literal(self, value: Any) -> str:
         """A value written into SQL text (DDL, and statements compiled with literal_binds)."""
@@ -394,6 +406,8 @@ class StatementCompiler(ConstructCompiler):
 
     def visit_binary(self, element: BinaryExpression[Any], **kw: Any) -> str:
         op = element.operator
+        if type(element.right) is BindParameter and element.right.expanding:
+            return expanding.compile_in(self, element, kw)
         if op is ops.CONCAT and not self.features.concat_operator:
             parts = ", ".join(self.process(p, **flags.plain(kw)) for p in _concatenated(element))
             return f"concat({parts})"
