@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
-from typing import TYPE_CHECKING, Any, overload
+from collections.abc import Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from corral import exc
 from corral.sql.columns import ColumnClause, NamedColumn
+from corral.sql.conditions import and_
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
@@ -305,6 +306,12 @@ class Join(FromClause):
     """``left [LEFT OUTER | FULL OUTER] JOIN right ON condition``."""
 
     visit_name = "join"
+    #: The mapped class (or aliased class) the right side was named by, when a join was
+    #: given one (``select(Company).join(Engineer, ...)``, a relationship's target).
+    _right_entity: Any = None
+    #: Set by ``corral.orm``: the criteria ``_right_entity`` brings to the ON clause (a
+    #: single-table subclass's ``type IN (...)``), as a selected class brings them to WHERE.
+    _entity_criteria: ClassVar[Callable[[Join], list[ColumnElement[Any]]] | None] = None
 
     def __init__(
         self,
@@ -314,12 +321,15 @@ class Join(FromClause):
         *,
         isouter: bool = False,
         full: bool = False,
+        entity: Any = None,
     ) -> None:
         self.left = left
         self.right = right
         self.isouter = isouter or full
         self.full = full
         self.onclause = onclause if onclause is not None else infer_join_condition(left, right)
+        if entity is not None:
+            self._right_entity = entity
         self._columns = ColumnCollection("join")
         for side in (left, right):
             for key, col in side.columns.items():
@@ -335,6 +345,21 @@ class Join(FromClause):
     def _covers(self) -> list[FromClause]:
         return [self, *self.left._covers(), *self.right._covers()]
 
+    def _compiled_onclause(self) -> ColumnElement[Any]:
+        """The ON clause compiled: the join's, and the right side's class's criteria."""
+        # Kept: the cache key and the compiled SQL must hold the same bind parameters. Kept
+        # with the ON clause it extends, so a copy given another one does not reuse it.
+        kept: tuple[ColumnElement[Any], ColumnElement[Any]] | None = self.__dict__.get(
+            "_entity_on"
+        )
+        if kept is not None and kept[0] is self.onclause:
+            return kept[1]
+        hook = Join._entity_criteria
+        extra = [] if hook is None or self._right_entity is None else hook(self)
+        found = and_(self.onclause, *extra) if extra else self.onclause
+        self.__dict__["_entity_on"] = (self.onclause, found)
+        return found
+
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return (
             "join",
@@ -342,7 +367,7 @@ class Join(FromClause):
             self.full,
             self.left._key(binds),
             self.right._key(binds),
-            self.onclause._key(binds),
+            self._compiled_onclause()._key(binds),
         )
 
 
