@@ -349,9 +349,7 @@ class Join(FromClause):
         """The ON clause compiled: the join's, and the right side's class's criteria."""
         # Kept: the cache key and the compiled SQL must hold the same bind parameters. Kept
         # with the ON clause it extends, so a copy given another one does not reuse it.
-        kept: tuple[ColumnElement[Any], ColumnElement[Any]] | None = self.__dict__.get(
-            "_entity_on"
-        )
+        kept: tuple[ColumnElement[Any], ColumnElement[Any]] | None = self.__dict__.get("_entity_on")
         if kept is not None and kept[0] is self.onclause:
             return kept[1]
         hook = Join._entity_criteria
