@@ -379,6 +379,34 @@ def holding_from(froms: list[FromClause], start: FromClause) -> tuple[int | None
     return None, start
 
 
+def named_entity(target: Any) -> Any:
+    """The mapped class (or aliased class) a join target names; None for a table, alias or
+    subquery."""
+    return None if isinstance(target, FromClause) else target
+
+
+def path_entity(path: Any, target: Any) -> Any:
+    """The class a join along a relationship reaches: the target given with it, else the
+    relationship's (``_join_entity``, duck-typed as ``_join_steps``)."""
+    given = named_entity(target)
+    return given if given is not None else path._join_entity()
+
+
+def chain_joins(
+    joined: FromClause,
+    steps: list[tuple[FromClause, ColumnElement[Any]]],
+    entity: Any,
+    isouter: bool,
+    full: bool,
+) -> FromClause:
+    """``joined`` joined to each step's FROM in turn; the last step's is ``entity``'s."""
+    last = len(steps) - 1
+    for i, (step, on) in enumerate(steps):
+        named = entity if i == last else None
+        joined = Join(joined, step, on, isouter=isouter, full=full, entity=named)
+    return joined
+
+
 def infer_join_condition(left: FromClause, right: FromClause) -> ColumnElement[bool]:
     """The ON clause from the one foreign key between ``left`` and ``right``."""
     pairs = _foreign_key_pairs(left, right) + _foreign_key_pairs(right, left)

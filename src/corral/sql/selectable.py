@@ -22,8 +22,11 @@ from corral.sql.from_clause import (
     Subquery,
     _as_from,
     _exported_name,
+    chain_joins,
     holding_from,
     infer_join_condition,
+    named_entity,
+    path_entity,
 )
 from corral.sql.text import LabelReference, TextClause, TextColumn
 from corral.sql.wrappers import Label
@@ -290,7 +293,7 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
         path = _relationship_path(target, onclause)
         if path is not None:
             return self._join_along(path, None if path is target else target, isouter, full)
-        entity = _entity_of(target)
+        entity = named_entity(target)
         target = _as_from(target)
         clone = self._clone()
         left = clone._from_obj.pop() if clone._from_obj else clone._join_left_side(target, onclause)
@@ -330,7 +333,7 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
             # the FROM named by select_from(); listing it again would cross-join it.
             arriving = {id(step) for step, _ in steps}
             clone._from_obj = [f for f in clone._from_obj if id(f) not in arriving]
-        joined = _join_steps(joined, steps, _path_entity(path, target), isouter, full)
+        joined = chain_joins(joined, steps, path_entity(path, target), isouter, full)
         if index is None:
             clone._from_obj.append(joined)
         else:
@@ -376,14 +379,14 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
                 )
             target = None if path is right else _as_from(right)
             steps = path._join_steps(start, target)
-            entity = _path_entity(path, None if path is right else right)
+            entity = path_entity(path, None if path is right else right)
         else:
             start, target = _as_from(left), _as_from(right)
             inferred = onclause is None
             steps = [(target, infer_join_condition(start, target) if inferred else onclause)]
-            entity = _entity_of(right)
+            entity = named_entity(right)
         index, joined = holding_from(clone._from_obj, start)
-        joined = _join_steps(joined, steps, entity, isouter, full)
+        joined = chain_joins(joined, steps, entity, isouter, full)
         if index is None:
             clone._from_obj.append(joined)
         else:
@@ -606,34 +609,6 @@ def _relationship_path(target: Any, onclause: Any) -> Any:
             )
         return target
     return None
-
-
-def _entity_of(target: Any) -> Any:
-    """The mapped class (or aliased class) a join target names; None for a table, alias or
-    subquery."""
-    return None if isinstance(target, FromClause) else target
-
-
-def _path_entity(path: Any, target: Any) -> Any:
-    """The class a join along a relationship reaches: the target given with it, else the
-    relationship's (``_join_entity``, duck-typed as ``_join_steps``)."""
-    given = _entity_of(target)
-    return given if given is not None else path._join_entity()
-
-
-def _join_steps(
-    joined: FromClause,
-    steps: list[tuple[FromClause, ColumnElement[Any]]],
-    entity: Any,
-    isouter: bool,
-    full: bool,
-) -> FromClause:
-    """``joined`` joined to each step's FROM in turn; the last step's is ``entity``'s."""
-    last = len(steps) - 1
-    for i, (step, on) in enumerate(steps):
-        named = entity if i == last else None
-        joined = Join(joined, step, on, isouter=isouter, full=full, entity=named)
-    return joined
 
 
 def _expand_collections(entities: Sequence[Any]) -> tuple[Any, ...]:

@@ -6,10 +6,14 @@ as SQLAlchemy does, a selected attribute brings the FROM its class selects
 the statement names no FROM of its own, and every selected class or attribute of a
 single-table subclass brings ``type IN (...)`` on the class's FROM (an aliased
 class's alias), once per class and FROM; so does a class named by ``select_from()``
-(``select(func.count()).select_from(Engineer)``). A column named only in WHERE or
-ORDER BY adds neither.
+(``select(func.count()).select_from(Engineer)``), and the related class of an
+``any()``/``has()`` subquery. A column named only in WHERE or ORDER BY adds neither.
 
-The SQL layer asks for both while it compiles and keys a select, so subqueries
+A class a join leads to (``join(Engineer, on)``, ``join(Company.engineers)``, an
+aliased class, joinedload's alias) brings its criteria to that join's ON clause
+instead (``join_criteria``), and then not to WHERE as well.
+
+The SQL layer asks for all of them while it compiles and keys a statement, so subqueries
 (``query.count()``, ``in_(select(Engineer.id))``) and Core execution get them too,
 and the statement's own ``whereclause`` stays what its builder gave.
 
