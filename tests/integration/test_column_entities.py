@@ -202,3 +202,26 @@ def test_join_mapped_class_columns_read_from_its_join(cdb: Engine) -> None:
             )
         ).all()
         assert [tuple(r) for r in counted] == [("ada", 1)]
+
+
+def test_aliased_joined_subclass_aliases_each_table(cdb: Engine) -> None:
+    """aliased(Manager): its columns, its objects and a join to it read employee AS ... JOIN
+    manager AS ..., each table aliased (before: invalid SQL, the join itself aliased)."""
+    boss = aliased(Manager)
+    statement = select(boss.name, boss.manager_name)
+    shown = " ".join(str(statement).split())
+    assert shown == (
+        "SELECT employee_1.name, manager_1.manager_name "
+        "FROM employee AS employee_1 JOIN manager AS manager_1 ON employee_1.id = manager_1.id"
+    )
+    with Session(cdb) as session:
+        assert [tuple(r) for r in session.execute(statement)] == [("krabs", "Eugene")]
+        (loaded,) = session.scalars(select(boss)).all()
+        assert isinstance(loaded, Manager)
+        assert loaded.manager_name == "Eugene"
+        joined = (
+            select(Paperwork.document_name, boss.name)
+            .join(boss, boss.id == Paperwork.manager_id)
+            .where(boss.manager_name == "Eugene")
+        )
+        assert [tuple(r) for r in session.execute(joined)] == [("plan", "krabs")]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
-from typing import TYPE_CHECKING, Any, overload
+from collections.abc import Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from corral import exc
 from corral.sql.columns import ColumnClause, NamedColumn
+from corral.sql.conditions import and_
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
@@ -305,6 +306,12 @@ class Join(FromClause):
     """``left [LEFT OUTER | FULL OUTER] JOIN right ON condition``."""
 
     visit_name = "join"
+    #: The mapped class (or aliased class) the right side was named by, when a join was
+    #: given one (``select(Company).join(Engineer, ...)``, a relationship's target).
+    _right_entity: Any = None
+    #: Set by ``corral.orm``: the criteria ``_right_entity`` brings to the ON clause (a
+    #: single-table subclass's ``type IN (...)``), as a selected class brings them to WHERE.
+    _entity_criteria: ClassVar[Callable[[Join], list[ColumnElement[Any]]] | None] = None
 
     def __init__(
         self,
@@ -314,12 +321,15 @@ class Join(FromClause):
         *,
         isouter: bool = False,
         full: bool = False,
+        entity: Any = None,
     ) -> None:
         self.left = left
         self.right = right
         self.isouter = isouter or full
         self.full = full
         self.onclause = onclause if onclause is not None else infer_join_condition(left, right)
+        if entity is not None:
+            self._right_entity = entity
         self._columns = ColumnCollection("join")
         for side in (left, right):
             for key, col in side.columns.items():
@@ -335,6 +345,19 @@ class Join(FromClause):
     def _covers(self) -> list[FromClause]:
         return [self, *self.left._covers(), *self.right._covers()]
 
+    def _compiled_onclause(self) -> ColumnElement[Any]:
+        """The ON clause compiled: the join's, and the right side's class's criteria."""
+        # Kept: the cache key and the compiled SQL must hold the same bind parameters. Kept
+        # with the ON clause it extends, so a copy given another one does not reuse it.
+        kept: tuple[ColumnElement[Any], ColumnElement[Any]] | None = self.__dict__.get("_entity_on")
+        if kept is not None and kept[0] is self.onclause:
+            return kept[1]
+        hook = Join._entity_criteria
+        extra = [] if hook is None or self._right_entity is None else hook(self)
+        found = and_(self.onclause, *extra) if extra else self.onclause
+        self.__dict__["_entity_on"] = (self.onclause, found)
+        return found
+
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return (
             "join",
@@ -342,7 +365,7 @@ class Join(FromClause):
             self.full,
             self.left._key(binds),
             self.right._key(binds),
-            self.onclause._key(binds),
+            self._compiled_onclause()._key(binds),
         )
 
 
@@ -354,6 +377,34 @@ def holding_from(froms: list[FromClause], start: FromClause) -> tuple[int | None
         if any(f is start for f in froms[index]._covers()):
             return index, froms[index]
     return None, start
+
+
+def named_entity(target: Any) -> Any:
+    """The mapped class (or aliased class) a join target names; None for a table, alias or
+    subquery."""
+    return None if isinstance(target, FromClause) else target
+
+
+def path_entity(path: Any, target: Any) -> Any:
+    """The class a join along a relationship reaches: the target given with it, else the
+    relationship's (``_join_entity``, duck-typed as ``_join_steps``)."""
+    given = named_entity(target)
+    return given if given is not None else path._join_entity()
+
+
+def chain_joins(
+    joined: FromClause,
+    steps: list[tuple[FromClause, ColumnElement[Any]]],
+    entity: Any,
+    isouter: bool,
+    full: bool,
+) -> FromClause:
+    """``joined`` joined to each step's FROM in turn; the last step's is ``entity``'s."""
+    last = len(steps) - 1
+    for i, (step, on) in enumerate(steps):
+        named = entity if i == last else None
+        joined = Join(joined, step, on, isouter=isouter, full=full, entity=named)
+    return joined
 
 
 def infer_join_condition(left: FromClause, right: FromClause) -> ColumnElement[bool]:

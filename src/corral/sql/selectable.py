@@ -22,8 +22,11 @@ from corral.sql.from_clause import (
     Subquery,
     _as_from,
     _exported_name,
+    chain_joins,
     holding_from,
     infer_join_condition,
+    named_entity,
+    path_entity,
 )
 from corral.sql.text import LabelReference, TextClause, TextColumn
 from corral.sql.wrappers import Label
@@ -143,8 +146,12 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     #: subclass's ``type IN (...)``), compiled with its WHERE.
     _entity_froms: ClassVar[Callable[[Select], list[FromClause]] | None] = None
     _entity_criteria: ClassVar[Callable[[Select], list[ColumnElement[Any]]] | None] = None
-    #: The mapped classes given to ``select_from()`` (their FROMs are in ``_from_obj``).
-    _from_entities: tuple[Any, ...] = ()
+    #: The mapped classes given to ``select_from()``, each with the FROM it stands for (in
+    #: ``_from_obj``); an ``any()``/``has()`` subquery names its related class so.
+    _from_entities: tuple[tuple[Any, FromClause], ...] = ()
+    #: Where the classes' criteria go among the WHERE conditions: after this many of them
+    #: (None: after all). ``any()``/``has()`` puts them after the relationship's condition.
+    _entity_criteria_at: int | None = None
     #: Set by ``corral.orm``: ``column_descriptions`` (it knows mapped classes).
     _describe_columns: ClassVar[Callable[[Select], list[dict[str, Any]]] | None] = None
 
@@ -266,11 +273,12 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
 
     def select_from(self, *froms: Any) -> Select[TP_co]:
         clone = self._clone()
-        clone._from_obj.extend(_as_from(f) for f in froms)
+        named = [(f, _as_from(f)) for f in froms]
+        clone._from_obj.extend(from_ for _f, from_ in named)
         # A mapped class named here brings its criteria, as a selected one (``_entity_criteria``).
         clone._from_entities = (
             *self._from_entities,
-            *(f for f in froms if not isinstance(f, FromClause)),
+            *((f, from_) for f, from_ in named if not isinstance(f, FromClause)),
         )
         return clone
 
@@ -285,10 +293,13 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
         path = _relationship_path(target, onclause)
         if path is not None:
             return self._join_along(path, None if path is target else target, isouter, full)
+        entity = named_entity(target)
         target = _as_from(target)
         clone = self._clone()
         left = clone._from_obj.pop() if clone._from_obj else clone._join_left_side(target, onclause)
-        clone._from_obj.append(Join(left, target, onclause, isouter=isouter, full=full))
+        clone._from_obj.append(
+            Join(left, target, onclause, isouter=isouter, full=full, entity=entity)
+        )
         return clone
 
     def _join_along(self, path: Any, target: Any, isouter: bool, full: bool) -> Select[TP_co]:
@@ -322,8 +333,7 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
             # the FROM named by select_from(); listing it again would cross-join it.
             arriving = {id(step) for step, _ in steps}
             clone._from_obj = [f for f in clone._from_obj if id(f) not in arriving]
-        for step, on in steps:
-            joined = Join(joined, step, on, isouter=isouter, full=full)
+        joined = chain_joins(joined, steps, path_entity(path, target), isouter, full)
         if index is None:
             clone._from_obj.append(joined)
         else:
@@ -369,13 +379,14 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
                 )
             target = None if path is right else _as_from(right)
             steps = path._join_steps(start, target)
+            entity = path_entity(path, None if path is right else right)
         else:
             start, target = _as_from(left), _as_from(right)
             inferred = onclause is None
             steps = [(target, infer_join_condition(start, target) if inferred else onclause)]
+            entity = named_entity(right)
         index, joined = holding_from(clone._from_obj, start)
-        for step, on in steps:
-            joined = Join(joined, step, on, isouter=isouter, full=full)
+        joined = chain_joins(joined, steps, entity, isouter, full)
         if index is None:
             clone._from_obj.append(joined)
         else:
@@ -493,13 +504,17 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
         return out
 
     def _compiled_where(self) -> list[ColumnElement[Any]]:
-        """The WHERE conditions compiled: the statement's, then its classes' criteria."""
+        """The WHERE conditions compiled: the statement's, and its classes' criteria (after
+        them, or after the first ``_entity_criteria_at``)."""
         found: list[ColumnElement[Any]] | None = self.__dict__.get("_entity_where")
         if found is None:
             # Kept: the cache key and the compiled SQL must hold the same bind parameters.
             hook = Select._entity_criteria
             found = self.__dict__["_entity_where"] = [] if hook is None else hook(self)
-        return [*self._where, *found] if found else self._where
+        if not found:
+            return self._where
+        at = len(self._where) if self._entity_criteria_at is None else self._entity_criteria_at
+        return [*self._where[:at], *found, *self._where[at:]]
 
     def _froms(
         self, correlate: frozenset[int] = frozenset(), enclosing: frozenset[int] = frozenset()

@@ -6,10 +6,14 @@ as SQLAlchemy does, a selected attribute brings the FROM its class selects
 the statement names no FROM of its own, and every selected class or attribute of a
 single-table subclass brings ``type IN (...)`` on the class's FROM (an aliased
 class's alias), once per class and FROM; so does a class named by ``select_from()``
-(``select(func.count()).select_from(Engineer)``). A column named only in WHERE or
-ORDER BY adds neither.
+(``select(func.count()).select_from(Engineer)``), and the related class of an
+``any()``/``has()`` subquery. A column named only in WHERE or ORDER BY adds neither.
 
-The SQL layer asks for both while it compiles and keys a select, so subqueries
+A class a join leads to (``join(Engineer, on)``, ``join(Company.engineers)``, an
+aliased class, joinedload's alias) brings its criteria to that join's ON clause
+instead (``join_criteria``), and then not to WHERE as well.
+
+The SQL layer asks for all of them while it compiles and keys a statement, so subqueries
 (``query.count()``, ``in_(select(Engineer.id))``) and Core execution get them too,
 and the statement's own ``whereclause`` stays what its builder gave.
 
@@ -24,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral.orm.mapping.aliased import AliasedClass
 from corral.orm.mapping.mapper import Mapper
-from corral.sql.from_clause import FromClause, _as_from
+from corral.sql.from_clause import FromClause, Join, _as_from
 
 if TYPE_CHECKING:
     from corral.sql.elements import ColumnElement
@@ -36,7 +40,7 @@ def _parents(statement: Select) -> Iterator[tuple[Mapper, FromClause, list[FromC
     built on a class's attribute (the first one):
     the class's mapper, the FROM the class selects, and the FROMs the expression reads
     (None for a class)."""
-    for entity in (*statement._entities, *statement._from_entities):
+    for entity in statement._entities:
         if isinstance(entity, type | AliasedClass):
             owner: Any = entity
             reads = None
@@ -45,9 +49,18 @@ def _parents(statement: Select) -> Iterator[tuple[Mapper, FromClause, list[FromC
             if owner is None:
                 continue
             reads = entity.__clause_element__()._from_objects()
-        mapper = getattr(owner, "__mapper__", None)
-        if isinstance(mapper, Mapper):
+        mapper = _mapper_of(owner)
+        if mapper is not None:
             yield mapper, _as_from(owner), reads
+    for owner, selectable in statement._from_entities:
+        mapper = _mapper_of(owner)
+        if mapper is not None:
+            yield mapper, selectable, None
+
+
+def _mapper_of(entity: Any) -> Mapper | None:
+    mapper = getattr(entity, "__mapper__", None)
+    return mapper if isinstance(mapper, Mapper) else None
 
 
 def entity_froms(statement: Select) -> list[FromClause]:
@@ -71,18 +84,38 @@ def entity_froms(statement: Select) -> list[FromClause]:
 
 def entity_criteria(statement: Select) -> list[ColumnElement[Any]]:
     """``type IN (...)`` for each single-table subclass selected, or with an attribute
-    selected, on the FROM it selects; once per class and FROM."""
-    seen: set[tuple[int, int]] = set()
+    selected, on the FROM it selects; once per class and FROM, and not for one the
+    statement joins to (its ON clause has them, ``join_criteria``)."""
+    seen = {
+        (id(mapper), id(join.right))
+        for f in statement._from_obj
+        for join in f._covers()
+        if isinstance(join, Join) and (mapper := _mapper_of(join._right_entity)) is not None
+    }
     out: list[ColumnElement[Any]] = []
     for mapper, selectable, _column in _parents(statement):
-        info = mapper.inheritance
-        if info is None or (id(mapper), id(selectable)) in seen:
+        if (id(mapper), id(selectable)) in seen:
             continue
         seen.add((id(mapper), id(selectable)))
-        condition = info.single_criteria(selectable)
+        condition = _criteria(mapper, selectable)
         if condition is not None:
             out.append(condition)
     return out
 
 
-__all__ = ["entity_criteria", "entity_froms"]
+def join_criteria(join: Join) -> list[ColumnElement[Any]]:
+    """``type IN (...)`` on the right side of a join to a single-table subclass (named as the
+    join's target, or the class a relationship leads to), for its ON clause."""
+    mapper = _mapper_of(join._right_entity)
+    condition = None if mapper is None else _criteria(mapper, join.right)
+    return [] if condition is None else [condition]
+
+
+def _criteria(mapper: Mapper, selectable: FromClause) -> ColumnElement[Any] | None:
+    """What reading ``mapper``'s rows from ``selectable`` adds: a single-table subclass's
+    ``type IN (...)``, else nothing."""
+    info = mapper.inheritance
+    return None if info is None else info.single_criteria(selectable)
+
+
+__all__ = ["entity_criteria", "entity_froms", "join_criteria"]

@@ -575,7 +575,9 @@ def _join_into(
             break
     current: FromClause = parent_from if covering is None else statement._from_obj[covering]
     for target, on in steps:
-        current = Join(current, target, on, isouter=isouter)
+        # the target's step names its class, whose criteria join its ON clause
+        entity = rel.mapper.class_ if target is target_from else None
+        current = Join(current, target, on, isouter=isouter, entity=entity)
     if covering is None:
         statement._from_obj.append(current)
     else:
@@ -626,3 +628,4 @@ Select._orm_statement = statement_to_run
 # attributes as for classes (column_entities.py).
 Select._entity_froms = column_entities.entity_froms
 Select._entity_criteria = column_entities.entity_criteria
+Join._entity_criteria = column_entities.join_criteria

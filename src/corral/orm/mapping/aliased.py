@@ -11,6 +11,7 @@ from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
 from corral import exc
+from corral.orm.mapping.attribute_join import AttributeJoin
 from corral.orm.mapping.mapper import Mapper
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, next_serial
 from corral.sql.from_clause import (
@@ -153,11 +154,16 @@ class AliasedClass(Generic[T]):
         self.__mapper__ = mapper
         # Over a subquery or CTE the name keys the entity in result rows (row.name); the
         # selectable keeps its own name in SQL.
-        self.__table__: FromClause = (
-            EntityAlias(mapper.table, name)
-            if selectable is None
-            else EntityView(mapper, selectable, adapt_on_names)
-        )
+        self.__table__: FromClause
+        if selectable is not None:
+            self.__table__ = EntityView(mapper, selectable, adapt_on_names)
+        elif isinstance(mapper.table, AttributeJoin):
+            # A joined subclass's tables, each aliased (``dept AS dept_1 JOIN lab AS lab_1``):
+            # SQL cannot alias a join itself. SQLAlchemy's flat=True; its default, a subquery
+            # of the join, reads the same rows.
+            self.__table__ = mapper.table.alias(name)
+        else:
+            self.__table__ = EntityAlias(mapper.table, name)
         # Underscored: every plain name may be a mapped attribute of the class.
         self._class = cls
         self._name = name
@@ -174,7 +180,9 @@ class AliasedClass(Generic[T]):
         mapper: Mapper = self.__dict__["__mapper__"]
         column = mapper.columns_by_key.get(key)
         if column is not None:
-            attribute: Any = AliasedAttribute(self, key, self.__table__.columns[column.key])
+            attribute: Any = AliasedAttribute(
+                self, key, mapper.selected_column(self.__table__, column)
+            )
         else:
             from corral.orm.mapping.properties import configure_mappers
 
@@ -214,7 +222,7 @@ def aliased(
                 "aliased(..., adapt_on_names=True) matches the columns of a subquery or CTE by "
                 "name; pass that selectable as the second argument"
             )
-        return AliasedClass(element, name)  # flat only changes joined inheritance: none here
+        return AliasedClass(element, name)  # a joined subclass is always aliased flat
     if isinstance(alias, str):
         raise exc.ArgumentError(
             f"aliased({getattr(element, '__name__', element)}, {alias!r}): the second argument "

@@ -137,6 +137,9 @@ class RelationshipAttribute(Generic[T]):
     ) -> list[tuple[FromClause, ColumnElement[bool]]]:
         return expressions.path(self.prop)._join_steps(left, target)
 
+    def _join_entity(self) -> Any:
+        return expressions.path(self.prop)._join_entity()
+
 
 class KeyedRelationshipAttribute(RelationshipAttribute[T]):
     """The class attribute of a dict collection: on objects, a dict view of the members."""

@@ -97,6 +97,10 @@ class RelationshipPath:
         """The FROM the path starts at: the join attaches to the FROM holding it."""
         return self.parent_from
 
+    def _join_entity(self) -> Any:
+        """The class the path ends at: its criteria join the last ON clause."""
+        return self.target_entity
+
     def _join_steps(
         self, left: FromClause, target: FromClause | None = None
     ) -> list[tuple[FromClause, ColumnElement[bool]]]:
@@ -303,6 +307,10 @@ class RelationshipPath:
             .where(on, *terms)
             .correlate_except(*froms)  # the related rows are always the subquery's own
         )
+        # The related class's criteria (a single-table subclass's), after the relationship's
+        # condition, as SQLAlchemy writes them.
+        inner._from_entities = ((entity, target),)
+        inner._entity_criteria_at = 1
         return Exists(inner)
 
     def of_type(self, target: Any) -> RelationshipPath:
@@ -320,13 +328,11 @@ class RelationshipPath:
                 f"{self.describe()}.of_type({target!r}): {self.describe()} leads to {name}; "
                 f"pass {name}, a mapped subclass of it, aliased({name}) or with_polymorphic()"
             )
+        # A single-table subclass's criteria come with it where it is joined (the ON clause,
+        # an any()'s subquery), not as conditions of the relationship: a loader option's
+        # of_type(Sub) loads every related row, Sub's columns too.
         renamed = {id(self.target_from): target.__table__}
         criteria = tuple(adapt(c, renamed) for c in self.criteria)
-        if subclass:  # a single-table subclass: its rows only
-            assert target_mapper is not None and target_mapper.inheritance is not None
-            only = target_mapper.inheritance.single_criteria(target.__table__)
-            if only is not None:
-                criteria = (*criteria, only)
         return RelationshipPath(
             self.rel,
             parent=self.parent_from,

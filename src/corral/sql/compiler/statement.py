@@ -578,7 +578,7 @@ class StatementCompiler(ConstructCompiler):
         right = self.process(join.right, **kw)
         if join.right.visit_name == "join":  # a join joined on the right: its own ON first
             right = f"({right})"
-        on = self.process(join.onclause, **flags.plain(kw))
+        on = self.process(join._compiled_onclause(), **flags.plain(kw))
         return f"{left} {keyword} {right} ON {on}"
 
     def join_keyword(self, join: Join) -> str:
