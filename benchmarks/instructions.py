@@ -15,6 +15,8 @@ Workloads (default all):
 - ``load``: one object of a 2,000-row ``select()`` (the whole load divided by 2,000);
 - ``update``: one changed attribute flushed (2,000 objects changed, one commit);
 - ``tuples``: one row of a 2,000-row ``select()`` of columns;
+- ``select``: one short ``select()`` of two columns by primary key, in one Session (what
+  a statement costs apart from its rows);
 - ``selectin``: one parent of 2,000 loaded with its 5 children by ``selectinload``;
 - ``joined``: the same by ``joinedload`` (``unique()``: 10,000 rows, 2,000 parents).
 
@@ -123,6 +125,16 @@ def _tuples(engine: Any, item: Any, count: int) -> None:
             session.execute(select(item.id, item.name)).all()
 
 
+def _select(engine: Any, item: Any, count: int) -> None:
+    from corral import select
+    from corral.orm import Session
+
+    _fill(engine, item)
+    with Session(engine, **SESSION_OPTIONS) as session:
+        for number in range(count):
+            session.execute(select(item.id, item.name).where(item.id == number % ROWS + 1)).all()
+
+
 def _eager(engine: Any, count: int, joined: bool) -> None:
     from corral import ForeignKey, Integer, String, select
     from corral.orm import (
@@ -181,6 +193,7 @@ WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
     "load": _load,
     "update": _update,
     "tuples": _tuples,
+    "select": _select,
     "selectin": _selectin,
     "joined": _joined,
 }

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from corral.orm.mapping.aliased import AliasedClass
 from corral.orm.mapping.mapper import Mapper
 from corral.sql.from_clause import FromClause, Join, _as_from
+from corral.sql.schema import Table
 
 if TYPE_CHECKING:
     from corral.sql.elements import ColumnElement
@@ -43,18 +44,18 @@ def _parents(statement: Select) -> Iterator[tuple[Mapper, FromClause, list[FromC
     for entity in statement._entities:
         if isinstance(entity, type | AliasedClass):
             owner: Any = entity
-            reads = None
         else:
             owner = getattr(entity, "_selected_through", None)
             if owner is None:
                 continue
-            reads = entity.__clause_element__()._from_objects()
         mapper = _mapper_of(owner)
-        if mapper is not None:
-            yield mapper, _as_from(owner), reads
+        if mapper is None or not _adds_anything(mapper):
+            continue
+        reads = None if owner is entity else entity.__clause_element__()._from_objects()
+        yield mapper, _as_from(owner), reads
     for owner, selectable in statement._from_entities:
         mapper = _mapper_of(owner)
-        if mapper is not None:
+        if mapper is not None and _adds_anything(mapper):
             yield mapper, selectable, None
 
 
@@ -63,12 +64,22 @@ def _mapper_of(entity: Any) -> Mapper | None:
     return mapper if isinstance(mapper, Mapper) else None
 
 
+def _adds_anything(mapper: Mapper) -> bool:
+    """Whether reading ``mapper``'s rows can add a FROM or criteria: a class in an
+    inheritance hierarchy, or one mapped against a join. A plain class (the common case)
+    selects its own table and adds neither, and is passed over cheaply."""
+    return mapper.inheritance is not None or not isinstance(mapper.table, Table)
+
+
 def entity_froms(statement: Select) -> list[FromClause]:
     """The FROMs of the classes of the selected attributes whose own table is only part of
     what the class selects, for a statement without FROMs of its own."""
-    selected = {id(f) for _m, f, reads in _parents(statement) if reads is None}
+    parents = list(_parents(statement))
+    if not parents:  # plain classes only: nothing to add
+        return []
+    selected = {id(f) for _m, f, reads in parents if reads is None}
     out: list[FromClause] = []
-    for _mapper, selectable, reads in _parents(statement):
+    for _mapper, selectable, reads in parents:
         if (
             not reads
             or any(f is selectable for f in reads)
@@ -86,6 +97,9 @@ def entity_criteria(statement: Select) -> list[ColumnElement[Any]]:
     """``type IN (...)`` for each single-table subclass selected, or with an attribute
     selected, on the FROM it selects; once per class and FROM, and not for one the
     statement joins to (its ON clause has them, ``join_criteria``)."""
+    parents = list(_parents(statement))
+    if not parents:  # plain classes only: nothing to add
+        return []
     seen = {
         (id(mapper), id(join.right))
         for f in statement._from_obj
@@ -93,7 +107,7 @@ def entity_criteria(statement: Select) -> list[ColumnElement[Any]]:
         if isinstance(join, Join) and (mapper := _mapper_of(join._right_entity)) is not None
     }
     out: list[ColumnElement[Any]] = []
-    for mapper, selectable, _column in _parents(statement):
+    for mapper, selectable, _column in parents:
         if (id(mapper), id(selectable)) in seen:
             continue
         seen.add((id(mapper), id(selectable)))
