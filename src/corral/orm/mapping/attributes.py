@@ -55,7 +55,8 @@ class InstrumentedAttribute(ColumnElement[T]):
     def expressions(self) -> list[ColumnElement[Any]]:
         """Every column the attribute maps: one, or several for ``column_property(a.c.id,
         b.c.a_id)`` over a join (``group_by(*AddressUser.id.expressions)``)."""
-        return list(self.class_.__mapper__.column_attrs[self.key].columns)  # type: ignore[attr-defined]
+        mapped_class: Any = self.class_  # a mapped class: its __mapper__ is set
+        return list(mapped_class.__mapper__.column_attrs[self.key].columns)
 
     # repr: the default object repr, as SQLAlchemy's (programs print column_descriptions).
 
