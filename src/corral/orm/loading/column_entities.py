@@ -36,7 +36,19 @@ if TYPE_CHECKING:
     from corral.sql.selectable import Select
 
 
-def _parents(statement: Select) -> Iterator[tuple[Mapper, FromClause, list[FromClause] | None]]:
+Parent = tuple[Mapper, FromClause, list[FromClause] | None]
+
+
+def _selected_parents(statement: Select) -> list[Parent]:
+    """``_parents`` of ``statement``, found once per statement (both hooks ask; a clone,
+    which may select other things, finds its own)."""
+    found: list[Parent] | None = statement.__dict__.get("_entity_parents")
+    if found is None:
+        found = statement.__dict__["_entity_parents"] = list(_parents(statement))
+    return found
+
+
+def _parents(statement: Select) -> Iterator[Parent]:
     """Per class selected or named by ``select_from()``, or expression selected that is
     built on a class's attribute (the first one):
     the class's mapper, the FROM the class selects, and the FROMs the expression reads
@@ -74,7 +86,7 @@ def _adds_anything(mapper: Mapper) -> bool:
 def entity_froms(statement: Select) -> list[FromClause]:
     """The FROMs of the classes of the selected attributes whose own table is only part of
     what the class selects, for a statement without FROMs of its own."""
-    parents = list(_parents(statement))
+    parents = _selected_parents(statement)
     if not parents:  # plain classes only: nothing to add
         return []
     selected = {id(f) for _m, f, reads in parents if reads is None}
@@ -97,7 +109,7 @@ def entity_criteria(statement: Select) -> list[ColumnElement[Any]]:
     """``type IN (...)`` for each single-table subclass selected, or with an attribute
     selected, on the FROM it selects; once per class and FROM, and not for one the
     statement joins to (its ON clause has them, ``join_criteria``)."""
-    parents = list(_parents(statement))
+    parents = _selected_parents(statement)
     if not parents:  # plain classes only: nothing to add
         return []
     seen = {
