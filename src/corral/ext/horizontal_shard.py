@@ -321,8 +321,9 @@ class ShardedSession(Session):
             # Every shard's identity map first: no SELECT when one of them has it loaded.
             for shard_id in shards:
                 hit = self.identity_map.get((mapper.class_, pk, shard_id))
-                if hit is not None and not state_of(hit).expired:
-                    return hit  # type: ignore[no-any-return]
+                # (an entry of another class of the hierarchy is not the one asked for)
+                if isinstance(hit, entity) and not state_of(hit).expired:
+                    return hit
         for shard_id in shards:
             with self._guard, self._running_on(shard_id):
                 found = super().get(
