@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from corral import exc
 from corral.engine import events, reconnect, row_logging, shared_connection
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
-from corral.engine.compiled_call import compile_call, result_of, rows_of
+from corral.engine.compiled_call import CompiledCall, compile_call, result_of, rows_of
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.insert_many import execute_insert_many
 from corral.engine.log import log_statement, logger
@@ -40,6 +40,7 @@ from corral.sql.execution_options import (
     check_call_options,
     check_connection_options,
 )
+from corral.util.gc_pause import PAUSE_AT, collector_pause
 from corral.util.guard import OneThreadGuard
 
 if TYPE_CHECKING:
@@ -582,7 +583,14 @@ class Connection:
         statement: Any,
         parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Result:
-        call = compile_call(self, statement, parameters)
+        if type(parameters) is list and len(parameters) >= PAUSE_AT:
+            # Thousands of parameter sets are converted and sent with the cyclic collector
+            # paused, as corral builds large results and flushes (util/gc_pause.py).
+            with collector_pause:
+                return self._run(compile_call(self, statement, parameters))
+        return self._run(compile_call(self, statement, parameters))
+
+    def _run(self, call: CompiledCall) -> Result:
         if call.many:
             if call.compiled.many_values is not None:
                 return execute_insert_many(

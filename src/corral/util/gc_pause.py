@@ -1,9 +1,9 @@
 """Pausing the cyclic garbage collector while many objects are built (pure; no corral imports).
 
-Rows and loaded objects are containers the collector tracks, so building tens
-of thousands of them triggers repeated collections that rescan every live
-object. None of them can be garbage yet, so pausing the collector only saves
-work; when it resumes they go straight to the oldest generation (``_promote_young``).
+Rows, loaded objects and an executemany's converted parameter sets are containers
+the collector tracks, so building tens of thousands of them triggers repeated
+collections that rescan every live object. None of them can be garbage yet, so
+pausing the collector only saves work; when it resumes they go straight to the oldest generation (``_promote_young``).
 A depth count under a lock makes nested and concurrent pauses restore the
 collector exactly once, and only if it was enabled to begin with.
 """
@@ -14,7 +14,8 @@ import gc
 import threading
 from types import TracebackType
 
-#: Batches of at least this many rows or objects are built with the collector paused.
+#: Batches of at least this many rows, objects or parameter sets are built with the collector
+#: paused.
 PAUSE_AT = 2000
 
 
