@@ -5,9 +5,11 @@ streaming, reflection, lost connections), plus psycopg2's own URL and connect ch
 from __future__ import annotations
 
 import datetime
+import enum
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +19,7 @@ from corral import (
     Column,
     DateTime,
     Engine,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -29,6 +32,7 @@ from corral import (
     Uuid,
     bindparam,
     create_engine,
+    delete,
     exc,
     insert,
     inspect,
@@ -37,9 +41,11 @@ from corral import (
     update,
 )
 from corral.dialects import postgresql
+from corral.dialects.postgresql.batched_dml import SETS_PER_TEXT
 from corral.engine import Connection
+from corral.orm import Session
 from tests.integration.conftest import Servers, require_driver
-from tests.integration.orm_models import recorded_sql
+from tests.integration.orm_models import Counter, PlainCounter, recorded_sql
 from tests.integration.test_engine_errors import lock_in_opposite_orders
 
 DRIVERS = ("psycopg", "psycopg2")
@@ -74,6 +80,26 @@ children = Table(
     Column("parent_id", Integer, ForeignKey("pg2_parents.id", ondelete="CASCADE")),
     Column("label", String(30)),
     Index("ix_pg2_children_label_parent", "label", "parent_id"),
+)
+
+
+class Mood(enum.Enum):
+    sad = "sad"
+    fine = "so, so"
+
+
+#: Labels PostgreSQL quotes in an array's text: space, comma, quote, backslash, braces, NULL.
+LABELS = ("plain", "two words", "x,y", 'say "hi"', "back\\slash", "{br}", "NULL")
+letters = postgresql.ENUM(*LABELS, name="pg2_letters")
+moods = Table(
+    "pg2_moods",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("letter", letters),  # (creates the enum type the arrays use)
+    Column("letters", postgresql.ARRAY(letters)),
+    Column("grid", postgresql.ARRAY(letters, dimensions=2)),
+    Column("mood", Enum(Mood, name="pg2_mood")),
+    Column("moods", postgresql.ARRAY(Enum(Mood, name="pg2_mood"), as_tuple=True)),
 )
 
 
@@ -294,6 +320,184 @@ def test_executemany_updates_count_every_row(pg: Engine) -> None:
     assert _names(pg) == ["m1", "n2", "m3", "n4", "m5"]
 
 
+@contextmanager
+def driver_calls(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The round trips psycopg2's cursors make while the block runs: 1 per ``execute()``
+    (one text), one per set of an ``executemany()``."""
+    with engine.connect() as conn:
+        factory = conn.connection.cursor_factory
+    trips: list[int] = []
+    execute, executemany = factory.execute, factory.executemany
+
+    def counted_execute(cursor: Any, sql: Any, args: Any = None) -> Any:
+        trips.append(1)
+        return execute(cursor, sql, args)
+
+    def counted_executemany(cursor: Any, sql: Any, args: Any) -> Any:
+        args = list(args)
+        trips.append(len(args))
+        return executemany(cursor, sql, args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(factory, "execute", counted_execute)
+        patch.setattr(factory, "executemany", counted_executemany)
+        yield trips
+
+
+def test_executemany_update_sends_one_text_per_page_of_sets(
+    psycopg2_url: Any, servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On psycopg2 an UPDATE of 250 sets makes 3 round trips (BEGIN in the first), not 250,
+    and reports the 249 rows matched; a statement it cannot wrap (a comment) is the control:
+    one round trip per set through executemany."""
+    engine = create_engine(psycopg2_url)
+    metadata.create_all(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(parents), [{"id": i, "name": f"n{i}"} for i in range(1, 250)])
+        renames = [{"pid": i, "new": f"m{i}"} for i in range(1, 251)]  # 250: no such row
+        statement = update(parents).where(parents.c.id == bindparam("pid"))
+        with driver_calls(engine, monkeypatch) as trips, engine.begin() as conn:
+            before = engine.stats.round_trips
+            result = conn.execute(statement.values(name=bindparam("new")), renames)
+            counted = engine.stats.round_trips - before
+        assert trips[:-1] == [1, 1, 1] and result.rowcount == 249  # (the last: COMMIT)
+        assert counted == 3 == -(-250 // SETS_PER_TEXT)
+        commented = "UPDATE pg2_parents SET name = %(new)s WHERE id = %(pid)s -- note"
+        with driver_calls(engine, monkeypatch) as trips, engine.begin() as conn:
+            control = conn.exec_driver_sql(commented, renames[:10])
+        assert trips[:-1] == [1, 10] and control.rowcount == 10  # BEGIN; then one per set
+        assert _names(engine)[:3] == ["m1", "m2", "m3"] and len(_names(engine)) == 249
+    finally:
+        engine.dispose()
+        servers.get("postgresql").clean()
+
+
+def test_executemany_sets_run_in_order_each_seeing_the_last(pg: Engine) -> None:
+    """Sets of one batch touching the same row apply one after another, as executemany
+    applies them, and each counts: 3 sets on one row and 1 on another match 4 rows."""
+    with pg.begin() as conn:
+        conn.execute(insert(children), [{"id": 1, "label": "a"}, {"id": 2, "label": "b"}])
+        statement = (
+            update(children)
+            .where(children.c.id == bindparam("cid"))
+            .values(label=children.c.label + bindparam("more"))
+        )
+        sets = [{"cid": 1, "more": "1"}, {"cid": 2, "more": "x"}, {"cid": 1, "more": "2"}]
+        result = conn.execute(statement, [*sets, {"cid": 1, "more": "3"}])
+        assert result.rowcount == 4
+        removed = conn.execute(
+            delete(children).where(children.c.id == bindparam("cid")),
+            [{"cid": 2}, {"cid": 2}, {"cid": 7}],
+        )
+        assert removed.rowcount == 1
+        labels = conn.execute(select(children.c.label).order_by(children.c.id)).scalars()
+        assert list(labels) == ["a123"]
+
+
+def test_a_failing_set_in_a_batch_raises_the_drivers_error_and_undoes_the_batch(
+    pg: Engine,
+) -> None:
+    """A unique violation in the second set is an IntegrityError naming the constraint; the
+    transaction rolls back the first set too."""
+    with pg.begin() as conn:
+        conn.execute(insert(parents), [{"id": i, "name": f"n{i}"} for i in range(1, 4)])
+    statement = update(parents).where(parents.c.id == bindparam("pid"))
+    with pytest.raises(exc.IntegrityError) as raised, pg.begin() as conn:
+        conn.execute(
+            statement.values(name=bindparam("new")),
+            [{"pid": 1, "new": "x"}, {"pid": 2, "new": "n3"}, {"pid": 3, "new": "y"}],
+        )
+    assert raised.value.constraint_name == "pg2_parents_name_key"
+    assert _names(pg) == ["n1", "n2", "n3"]
+
+
+def _counters(engine: Engine, count: int) -> Session:
+    """A session holding ``count`` versioned Counter rows, loaded; the caller closes it."""
+    Counter.__table__.create(engine)
+    with Session(engine) as session, session.begin():
+        session.add_all([Counter(id=i, value=0) for i in range(1, count + 1)])
+    session = Session(engine)
+    loaded = session.scalars(select(Counter).order_by(Counter.id)).all()
+    assert len(loaded) == count
+    session.commit()  # (the objects stay loaded: their next flush checks the versions)
+    return session
+
+
+@pytest.mark.parametrize("change", ["update", "delete"])
+def test_flush_of_many_versioned_rows_notices_one_deleted_underneath(
+    pg: Engine, change: str
+) -> None:
+    """A flush updating (deleting) 150 versioned objects in one batch raises StaleDataError
+    when another transaction deleted one of the rows; the control without that deletion
+    flushes all of them in 2 round trips of the batch on psycopg2."""
+    session = _counters(pg, 150)
+    with session:
+        objects = session.scalars(select(Counter).order_by(Counter.id)).all()
+        for obj in objects:
+            if change == "update":
+                obj.value = 1
+            else:
+                session.delete(obj)
+        with pg.begin() as rival:
+            rival.execute(delete(Counter).where(Counter.id == 77))
+        stale = r"expected to match 150 row\(s\) but matched 149"
+        with pytest.raises(exc.StaleDataError, match=stale):
+            session.flush()
+        session.rollback()
+    control = _counters_again(pg, 150)
+    with control:
+        objects = control.scalars(select(Counter).order_by(Counter.id)).all()
+        for obj in objects:
+            if change == "update":
+                obj.value = 2
+            else:
+                control.delete(obj)
+        before = pg.stats.round_trips
+        control.flush()
+        expected = 2 if pg.dialect.driver == "psycopg2" else 1
+        assert pg.stats.round_trips - before == expected
+        control.commit()
+    with Session(pg) as check:
+        values = check.scalars(select(Counter.value)).all()
+    assert values == ([2] * 150 if change == "update" else [])
+
+
+def _counters_again(engine: Engine, count: int) -> Session:
+    """A session over ``count`` fresh Counter rows (the table made by ``_counters``)."""
+    with Session(engine) as session, session.begin():
+        session.execute(delete(Counter))
+        session.add_all([Counter(id=i, value=0) for i in range(1, count + 1)])
+    session = Session(engine)
+    session.scalars(select(Counter)).all()
+    session.commit()
+    return session
+
+
+def test_orm_bulk_update_by_primary_key_goes_in_pages(
+    psycopg2_url: Any, servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """session.execute(update(PlainCounter), [dicts]) and bulk_update_mappings of 120 rows
+    each make 2 round trips on psycopg2 (BEGIN with the first)."""
+    engine = create_engine(psycopg2_url)
+    try:
+        PlainCounter.__table__.create(engine)
+        with Session(engine) as session, session.begin():
+            session.add_all([PlainCounter(id=i, value=0) for i in range(1, 121)])
+        rows = [{"id": i, "value": i} for i in range(1, 121)]
+        with driver_calls(engine, monkeypatch) as trips, Session(engine) as session:
+            session.execute(update(PlainCounter), rows)
+            session.bulk_update_mappings(PlainCounter, [{**r, "value": -r["value"]} for r in rows])
+            session.commit()
+        assert trips == [1, 1, 1, 1, 1]  # two texts for each; COMMIT
+        with Session(engine) as session:
+            read = session.scalars(select(PlainCounter.value).order_by(PlainCounter.id)).all()
+        assert read == [-i for i in range(1, 121)]
+    finally:
+        engine.dispose()
+        servers.get("postgresql").clean()
+
+
 def test_executemany_with_returning_gives_one_row_per_set_in_order(pg: Engine) -> None:
     with pg.begin() as conn:
         conn.execute(insert(parents), [{"id": 1, "name": "p"}])
@@ -303,6 +507,54 @@ def test_executemany_with_returning_gives_one_row_per_set_in_order(pg: Engine) -
         ).all()
     assert [label for _, label in rows] == [f"c{i}" for i in range(25)]
     assert len({key for key, _ in rows}) == 25
+
+
+# -- arrays of enum types ---------------------------------------------------------------
+
+
+def test_arrays_of_enums_read_back_as_lists_of_their_values(pg: Engine) -> None:
+    """ARRAY(ENUM) gives lists of the labels (quoted ones, NULL items, two dimensions) and
+    ARRAY(Enum(PythonEnum), as_tuple=True) tuples of members, on both drivers; they also
+    bind (psycopg2: cast to the enum's array type) and compare in WHERE."""
+    rows: list[dict[str, Any]] = [
+        {
+            "id": 1,
+            "letter": "plain",
+            "letters": list(LABELS),
+            "grid": [["x,y", "plain"], ["NULL", 'say "hi"']],
+            "mood": Mood.sad,
+            "moods": (Mood.fine, Mood.sad),
+        },
+        {"id": 2, "letter": None, "letters": [], "grid": None, "mood": None, "moods": ()},
+        {
+            "id": 3,
+            "letter": None,
+            "letters": ["plain", None],
+            "grid": None,
+            "mood": None,
+            "moods": None,
+        },
+    ]
+    with pg.begin() as conn:
+        conn.execute(insert(moods), rows)
+        conn.execute(insert(moods), {**rows[1], "id": 4})  # one row: not a multi-row INSERT
+    with pg.connect() as conn:
+        read = [dict(r) for r in conn.execute(select(moods).order_by(moods.c.id)).mappings()]
+        found = (
+            conn.execute(select(moods.c.id).where(moods.c.letters == ["plain", None]))
+            .scalars()
+            .all()
+        )
+        containing = (
+            conn.execute(select(moods.c.id).where(moods.c.letters.contains(["x,y"])))
+            .scalars()
+            .all()
+        )
+        raw = conn.execute(text("SELECT letters FROM pg2_moods WHERE id = 1")).scalar()
+    assert read == [*rows, {**rows[1], "id": 4}]
+    assert all(type(r["letters"]) is list for r in read) and type(read[0]["moods"]) is tuple
+    assert found == [3] and containing == [1]
+    assert isinstance(raw, str)  # the control: untyped, the driver gives the server's text
 
 
 # -- streaming -------------------------------------------------------------------------

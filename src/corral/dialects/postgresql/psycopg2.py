@@ -15,9 +15,13 @@ in the driver:
   psycopg2's UUID adapter, which psycopg2 keeps process-wide: the first
   connection registers it, as SQLAlchemy's psycopg2 dialect does.
 - Many parameter sets: INSERTs become multi-row INSERTs (``insert_many.py``) as on
-  every dialect; psycopg2's ``executemany`` runs anything else once per set,
-  keeping the summed row count the flush checks; RETURNING rows of many sets
-  come from multi-row INSERTs (psycopg2's executemany keeps no results).
+  every dialect; RETURNING rows of many sets come from multi-row INSERTs
+  (psycopg2's executemany keeps no results). An UPDATE or DELETE with many sets
+  (the flush's batches, ``bulk_update_mappings``) travels as texts of up to
+  ``SETS_PER_TEXT`` statements, one round trip each, that still report the rows
+  matched in total, which the flush's stale-data check compares with the number
+  of sets (see ``batched_dml``). Other statements go through psycopg2's
+  ``executemany``: one round trip per set.
 - Streaming: a named (server-side) cursor, declared ``WITH HOLD`` because psycopg2
   refuses a named cursor on an autocommit connection otherwise.
 
@@ -34,6 +38,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from corral import exc
+from corral.dialects.postgresql import batched_dml
 from corral.dialects.postgresql.base import (
     IDLE,
     PostgreSQLDialect,
@@ -44,6 +49,8 @@ from corral.dialects.postgresql.features import FEATURES
 from corral.dialects.postgresql.types import PostgreSQLTypeCompiler
 from corral.engine.default import DefaultDialect
 from corral.engine.url import URL
+from corral.sql.array_type import ARRAY
+from corral.sql.enum_type import Enum
 from corral.sql.type_api import Processor, ProcessorFactory, TypeEngine
 
 #: psycopg2's executemany keeps no RETURNING rows: those of many sets come from one
@@ -71,10 +78,54 @@ def _numeric_bind(type_: TypeEngine, dialect: Any) -> Processor | None:
     return bind
 
 
+class _CastArray:
+    """A list psycopg2 sends as its ARRAY literal cast to the enum's array type: PostgreSQL
+    types ``ARRAY['a']`` as ``text[]``, which it does not assign to an enum array column."""
+
+    __slots__ = ("adapted", "cast")
+
+    def __init__(self, adapted: Any, cast: bytes) -> None:
+        self.adapted = adapted
+        self.cast = cast
+
+    def __conform__(self, protocol: object) -> _CastArray:
+        return self
+
+    def prepare(self, connection: Any) -> None:
+        """Let the list's adapter quote its strings in the connection's encoding."""
+        prepare = getattr(self.adapted, "prepare", None)
+        if prepare is not None:
+            prepare(connection)
+
+    def getquoted(self) -> bytes:
+        quoted: bytes = self.adapted.getquoted()
+        return quoted + self.cast
+
+
+def _array_bind(type_: TypeEngine, dialect: Any) -> Processor | None:
+    """An array of a native enum cast to its type (``%s::mood[]``), as SQLAlchemy casts it."""
+    assert isinstance(type_, ARRAY)
+    generic = type_.generic_bind_processor(dialect)
+    item = type_.item_type.dialect_impl(dialect)
+    if not (isinstance(item, Enum) and item.native_enum):
+        return generic
+    cast = f"::{dialect.type_compiler(dialect).process(item)}[]".encode()
+
+    def bind(value: Any) -> Any:
+        from psycopg2.extensions import adapt
+
+        return _CastArray(adapt(value if generic is None else generic(value)), cast)
+
+    return bind
+
+
 class Psycopg2TypeCompiler(PostgreSQLTypeCompiler):
     """PostgreSQL's type DDL, and psycopg2's conversions."""
 
-    bind_processors: ClassVar[Mapping[str, ProcessorFactory]] = {"numeric": _numeric_bind}
+    bind_processors: ClassVar[Mapping[str, ProcessorFactory]] = {
+        "numeric": _numeric_bind,
+        "array": _array_bind,
+    }
 
 
 class Psycopg2Dialect(PostgreSQLDialect):
@@ -91,6 +142,7 @@ class Psycopg2Dialect(PostgreSQLDialect):
         super().__init__(**options)
         self._casters: tuple[Any, ...] | None = None
         self._stream_cursor: type | None = None
+        self._batching_cursors: dict[type, type] = {}
 
     def create_connect_args(self, url: URL) -> dict[str, Any]:
         return libpq_connect_args(url)
@@ -129,6 +181,18 @@ class Psycopg2Dialect(PostgreSQLDialect):
         dbapi_connection.autocommit = True  # corral sends BEGIN itself
         for caster in self._type_casters():
             self.dbapi.extensions.register_type(caster, dbapi_connection)
+        # Cursors that can report a batch's rows matched (a connect_args cursor_factory kept).
+        factory = dbapi_connection.cursor_factory or self.dbapi.extensions.cursor
+        dbapi_connection.cursor_factory = self._batching_cursor(factory)
+
+    def _batching_cursor(self, factory: type) -> type:
+        """``factory`` (psycopg2's cursor or a connect_args one) able to stand for a batch."""
+        if getattr(factory, "counted_class", None) is not None:
+            return factory  # already one (a creator's connection made by this engine)
+        batching = self._batching_cursors.get(factory)
+        if batching is None:
+            batching = self._batching_cursors[factory] = batched_dml.batching_cursor(factory)
+        return batching
 
     def _type_casters(self) -> tuple[Any, ...]:
         """psycopg2 type casters reading uuid and bytea (and their arrays) as psycopg 3 does."""
@@ -162,6 +226,14 @@ class Psycopg2Dialect(PostgreSQLDialect):
         """BEGIN travels in the text of the transaction's first statement."""
         return True
 
+    def do_execute(
+        self, cursor: Any, sql: str, args: Any, many: bool, returning: bool = False
+    ) -> None:
+        if many and not returning and batched_dml.batches(cursor, sql, args):
+            batched_dml.execute(cursor, (), sql, args)
+        else:
+            DefaultDialect.do_execute(self, cursor, sql, args, many, returning)
+
     def do_execute_after(
         self,
         dbapi_connection: Any,
@@ -172,14 +244,18 @@ class Psycopg2Dialect(PostgreSQLDialect):
         many: bool,
         returning: bool = False,
     ) -> None:
-        if many:  # one by one: executemany would repeat them for every set
+        batched = many and not returning and batched_dml.batches(cursor, sql, args)
+        if many and not batched:  # one by one: executemany would repeat them for every set
             DefaultDialect.do_execute_after(
                 self, dbapi_connection, cursor, controls, sql, args, many, returning
             )
             return
         try:
-            # One text, one round trip; the cursor's result is the last statement's.
-            self.do_execute(cursor, "; ".join((*controls, sql)), args, many, returning)
+            if batched:  # the controls lead the first text of the batch
+                batched_dml.execute(cursor, controls, sql, args)
+            else:
+                # One text, one round trip; the cursor's result is the last statement's.
+                self.do_execute(cursor, "; ".join((*controls, sql)), args, many, returning)
         except BaseException:
             # A syntax error stops the whole text before BEGIN runs: open the transaction
             # corral now counts as open. The statement's error is the one to report.
@@ -190,8 +266,8 @@ class Psycopg2Dialect(PostgreSQLDialect):
             raise
 
     def executemany_round_trips(self, sql: str, sets: int) -> int:
-        """psycopg2's executemany sends one statement per set."""
-        return sets
+        """One per text of a batched UPDATE / DELETE; else one per set (psycopg2's executemany)."""
+        return batched_dml.round_trips(sql, sets)
 
     def do_commit(self, dbapi_connection: Any) -> None:
         # psycopg2's commit() sends nothing on an autocommit connection.

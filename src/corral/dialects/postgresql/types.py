@@ -9,6 +9,9 @@ in) follows from ``Features`` in the types themselves.
 reads back as an ``int``; ``JSON`` keeps the text, so every value round-trips.
 ``JSONB`` is there for who asks for it by name.
 
+An array of an enum type comes back from psycopg 3 and psycopg2 as the server's
+text (``{a,b}``); its result processor reads it as a list (``array_text.py``).
+
 ``INET`` and ``CIDR`` values are text both ways (psycopg's ``ipaddress`` objects
 are accepted and read back as their text), as with SQLAlchemy's default.
 """
@@ -16,13 +19,15 @@ are accepted and read back as their text), as with SQLAlchemy's default.
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from corral import exc
+from corral.dialects.postgresql.array_text import parse_array
 from corral.sql import types as sqltypes
 from corral.sql.array_type import ARRAY as _GenericARRAY
 from corral.sql.compiler.types import TypeCompiler
-from corral.sql.type_api import Processor, TypeEngine
+from corral.sql.type_api import Processor, ProcessorFactory, TypeEngine
 
 if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
@@ -108,8 +113,26 @@ class ENUM(sqltypes.Enum):
         self.create_type = create_type
 
 
+def _array_result(type_: TypeEngine, dialect: SQLDialect) -> Processor | None:
+    """An array of a native enum read from the server's text where the driver gives that."""
+    assert isinstance(type_, _GenericARRAY)
+    generic = type_.generic_result_processor(dialect)
+    item = type_.item_type.dialect_impl(dialect)
+    if not (isinstance(item, sqltypes.Enum) and item.native_enum):
+        return generic
+
+    def from_text(value: Any) -> Any:
+        if isinstance(value, str):  # psycopg 3 and psycopg2 do not know the enum's array
+            value = parse_array(value)
+        return value if generic is None or value is None else generic(value)
+
+    return from_text
+
+
 class PostgreSQLTypeCompiler(TypeCompiler):
     """Type DDL as PostgreSQL spells it."""
+
+    result_processors: ClassVar[Mapping[str, ProcessorFactory]] = {"array": _array_result}
 
     def visit_datetime(self, type_: sqltypes.DateTime) -> str:
         return "TIMESTAMP WITH TIME ZONE" if type_.timezone else "TIMESTAMP WITHOUT TIME ZONE"
