@@ -145,7 +145,7 @@ def test_str_of_a_query_writes_its_sessions_dialect() -> None:
     from corral import create_engine
     from corral.orm import Session
 
-    query = Query([Owner]).filter(Owner.name.ilike("a%")).limit(2)
+    query: Query[Owner] = Query([Owner]).filter(Owner.name.ilike("a%")).limit(2)
     with Session(create_engine("sqlite://")) as session:
         assert sql(query.with_session(session)) == (
             "SELECT owners.id AS owners_id, owners.name AS owners_name FROM owners "

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from corral import Boolean, Integer, and_, case, column, exists, not_, or_, select, table, true
+from corral.sql.select_values import Exists
 from tests.unit.compile_helpers import compile_dialect, compiled
 
 t = table("t", column("x", Integer), column("flag", Boolean))
@@ -11,7 +12,7 @@ u = table("u", column("t_x", Integer))
 SUB = "EXISTS (SELECT * FROM u WHERE u.t_x = t.x)"
 
 
-def _has_u() -> object:
+def _has_u() -> Exists:
     return exists().where(u.c.t_x == t.c.x)
 
 

@@ -681,9 +681,9 @@ class StatementCompiler(ConstructCompiler):
         if self.limit_offset_as_parameters and (limit is not None or offset is not None):
             from corral.sql.types import Integer
 
-            count = self.process(limit if limit is not None else self._added_bind(-1, Integer()))
-            skip = self.process(offset if offset is not None else self._added_bind(0, Integer()))
-            return f"{self.limit_break}LIMIT {count} OFFSET {skip}"
+            shown = self.process(limit if limit is not None else self._added_bind(-1, Integer()))
+            start = self.process(offset if offset is not None else self._added_bind(0, Integer()))
+            return f"{self.limit_break}LIMIT {shown} OFFSET {start}"
         if offset is not None and self.features.limit_offset_comma:
             skip = self.process(offset)  # its placeholder comes first
             count = (
