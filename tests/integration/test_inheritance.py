@@ -498,6 +498,34 @@ def test_orm_dml_of_a_single_table_subclass_reaches_its_rows_only(idb: Engine) -
     ]
 
 
+def test_single_table_subclass_dml_through_a_connection_and_synchronizing(idb: Engine) -> None:
+    """update(Car) run on a Connection reaches cars only (as SQLAlchemy's does); through a
+    session, 'evaluate' and 'fetch' update the cars in the session and not the truck; a
+    bulk UPDATE by primary key names rows by key alone (no kind criteria in its SQL)."""
+    with Session(idb) as session:
+        session.execute(insert(Car), [{"name": "a", "seats": 2}])
+        session.execute(insert(Truck), [{"name": "t", "payload": 1}])
+        session.commit()
+    with idb.begin() as conn:
+        assert conn.execute(update(Car).values(name="c1")).rowcount == 1
+    assert rows(idb, "SELECT name, kind FROM vehicle ORDER BY id") == [
+        ("c1", "car"),
+        ("t", "truck"),
+    ]
+    with Session(idb) as session:
+        car, truck = session.scalars(select(Vehicle).order_by(Vehicle.id)).all()
+        for mode in ("evaluate", "fetch"):
+            statement = update(Car).where(Car.id > 0).values(name=f"c-{mode}")
+            session.execute(statement, execution_options={"synchronize_session": mode})
+            assert (car.name, truck.name) == (f"c-{mode}", "t")
+        with recorded_sql() as sql:
+            session.execute(update(Car), [{"id": car.id, "name": "by-key"}])
+        assert [s for s in sql if s.startswith("UPDATE")] and not any("kind" in s for s in sql)
+        assert car.name == "by-key"
+        session.commit()
+    assert rows(idb, "SELECT name FROM vehicle ORDER BY id") == [("by-key",), ("t",)]
+
+
 def test_selectin_polymorphic_load_follows_every_query_of_the_base(idb: Engine) -> None:
     """polymorphic_load='selectin' (Plumber): select(Worker) is followed by one SELECT of
     the plumbers' columns; reading them sends nothing more."""

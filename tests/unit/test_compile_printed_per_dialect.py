@@ -215,3 +215,20 @@ def test_oracle_returning_goes_into_out_parameters() -> None:
         "UPDATE user_account SET name=:name RETURNING user_account.id, user_account.name "
         "INTO :ret_0, :ret_1"
     )
+
+
+def test_sqlite_prints_limit_and_offset_as_parameters() -> None:
+    """SQLite's printed LIMIT always has an OFFSET (0 when none given) and an OFFSET alone a
+    LIMIT of -1, each a parameter with its value, as SQLAlchemy prints them."""
+    from corral import Integer, column, select, table
+
+    t = table("t", column("x", Integer))
+    for statement, params in [
+        (select(t.c.x).limit(2), {"param_1": 2, "param_2": 0}),
+        (select(t.c.x).offset(3), {"param_1": -1, "param_2": 3}),
+        (select(t.c.x).limit(2).offset(3), {"param_1": 2, "param_2": 3}),
+    ]:
+        printed = statement.compile(dialect=sqlite.dialect())
+        assert " ".join(str(printed).split()) == "SELECT t.x FROM t LIMIT ? OFFSET ?"
+        assert printed.params == params
+    assert "OFFSET" not in str(select(t.c.x).limit(2))

@@ -137,3 +137,29 @@ def test_assert_compile_of_a_query_uses_its_printed_labels() -> None:
         Query(Pet).filter(Pet.id == 3),
         "SELECT pets.id AS pets_id, pets.owner_id AS pets_owner_id FROM pets WHERE pets.id = :id_1",
     )
+
+
+def test_str_of_a_query_writes_its_sessions_dialect() -> None:
+    """str(session.query(...)) is written for the engine the session would run it on (as
+    SQLAlchemy prints a Query); an unbound session's query prints in the default form."""
+    from corral import create_engine
+    from corral.orm import Session
+
+    query: Query[Owner] = Query([Owner]).filter(Owner.name.ilike("a%")).limit(2)
+    with Session(create_engine("sqlite://")) as session:
+        assert sql(query.with_session(session)) == (
+            "SELECT owners.id AS owners_id, owners.name AS owners_name FROM owners "
+            "WHERE lower(owners.name) LIKE lower(?) LIMIT ? OFFSET ?"
+        )
+    pg = create_engine("postgresql+psycopg2://root@127.0.0.1/test")
+    with Session(binds={Owner: pg}) as session:
+        assert sql(query.with_session(session)) == (
+            "SELECT owners.id AS owners_id, owners.name AS owners_name FROM owners "
+            "WHERE owners.name ILIKE %(name_1)s LIMIT %(param_1)s"
+        )
+    with Session() as session:
+        assert sql(query.with_session(session)) == (
+            "SELECT owners.id AS owners_id, owners.name AS owners_name FROM owners "
+            "WHERE lower(owners.name) LIKE lower(:name_1) LIMIT :param_1"
+        )
+    pg.dispose()

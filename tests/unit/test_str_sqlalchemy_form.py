@@ -473,7 +473,7 @@ def test_executed_sql_keeps_positional_placeholders() -> None:
     assert executed.positional is True
     printed = statement.compile(dialect=compile_dialect("sqlite"))
     assert str(printed) == (
-        "SELECT count(*) AS count_1 \nFROM team \nWHERE team.city = ?\n LIMIT ?"
+        "SELECT count(*) AS count_1 \nFROM team \nWHERE team.city = ?\n LIMIT ? OFFSET ?"
     )
 
 

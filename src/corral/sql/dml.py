@@ -225,6 +225,13 @@ class Insert(DMLStatement):
 
 
 class _FilteredDML(DMLStatement):
+    #: Set by ``corral.orm``: the criteria writing a mapped class's rows adds to the WHERE
+    #: (``update(Engineer)``: a single-table subclass's ``type IN (...)``), compiled with it.
+    _entity_criteria: ClassVar[Callable[[_FilteredDML], list[ColumnElement[Any]]] | None] = None
+    #: False for the UPDATE a bulk UPDATE by primary key runs, which SQLAlchemy writes
+    #: without the class's criteria (the keys name the rows).
+    _adds_entity_criteria = True
+
     def __init__(self, table: TableClause, entity: Any = None) -> None:
         super().__init__(table, entity)
         self._where: list[ColumnElement[Any]] = []
@@ -239,12 +246,26 @@ class _FilteredDML(DMLStatement):
     def filter_by(self, **values: Any) -> Any:
         return self.where(*(self.table.columns[k] == v for k, v in values.items()))
 
+    def _compiled_where(self) -> list[ColumnElement[Any]]:
+        """The WHERE conditions compiled: the statement's, then its class's criteria."""
+        if self._entity is None or not self._adds_entity_criteria:
+            return self._where
+        hook = type(self)._entity_criteria
+        cached: tuple[Any, list[ColumnElement[Any]]] | None = self.__dict__.get("_entity_where")
+        if cached is None or cached[0] is not self._entity:
+            # Kept (clones share it): the cache key and the SQL must hold the same binds.
+            cached = self.__dict__["_entity_where"] = (
+                self._entity,
+                [] if hook is None else hook(self),
+            )
+        return [*self._where, *cached[1]] if cached[1] else self._where
+
     def _extra_froms(self) -> list[FromClause]:
         """The FROMs other than the target table that the WHERE names: ``UPDATE ... FROM``
         / multi-table ``DELETE``, as SQLAlchemy writes them."""
         covered = {id(f) for f in self.table._covers()}
         extra: list[FromClause] = []
-        for condition in self._where:
+        for condition in self._compiled_where():
             for from_ in condition._from_objects():
                 if id(from_) not in covered:
                     covered.update(id(f) for f in from_._covers())
@@ -256,7 +277,7 @@ class _FilteredDML(DMLStatement):
         return (
             *self._base_key(binds),
             tuple(f._key(binds) for f in self._extra_froms()),
-            tuple(w._key(binds) for w in self._where),
+            tuple(w._key(binds) for w in self._compiled_where()),
         )
 
 

@@ -546,6 +546,9 @@ class BindParameter(ColumnElement[T]):
     #: What ``str()`` numbers this value's parameter from (``name_1``): the key of what it
     #: is compared with or passed to; None where the key (or the origin) is the name.
     display_name: str | None = None
+    #: Anonymous parameters with one ``display_key`` print under one name, as SQLAlchemy
+    #: names one parameter object met twice in a statement (a class's ``type IN (...)``).
+    display_key: Hashable | None = None
 
     def __init__(
         self,

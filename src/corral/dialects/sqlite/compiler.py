@@ -58,6 +58,7 @@ class SQLiteStatementCompiler(OnConflictCompiler, StatementCompiler):
     shown_as: ClassVar[Mapping[str, object]] = {
         "now_as_current_timestamp": True,
         "returning_include_table": False,
+        "limit_offset_as_parameters": True,
     }
 
     #: The key of the last row this connection inserted (for ``lastrowid_range``).

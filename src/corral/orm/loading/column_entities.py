@@ -9,6 +9,10 @@ class's alias), once per class and FROM; so does a class named by ``select_from(
 (``select(func.count()).select_from(Engineer)``), and the related class of an
 ``any()``/``has()`` subquery. A column named only in WHERE or ORDER BY adds neither.
 
+An ``update()`` or ``delete()`` of a single-table subclass (``update(Engineer)``) brings
+its ``type IN (...)`` to the statement's WHERE likewise (``target_criteria``), however it
+runs or prints; a bulk UPDATE by primary key goes without.
+
 A class a join leads to (``join(Engineer, on)``, ``join(Company.engineers)``, an
 aliased class, joinedload's alias) brings its criteria to that join's ON clause
 instead (``join_criteria``), and then not to WHERE as well.
@@ -137,6 +141,14 @@ def join_criteria(join: Join) -> list[ColumnElement[Any]]:
     return [] if condition is None else [condition]
 
 
+def target_criteria(statement: Any) -> list[ColumnElement[Any]]:
+    """``type IN (...)`` for the rows an ``update()`` / ``delete()`` of a single-table
+    subclass writes (``update(Engineer)``), after its own WHERE, as SQLAlchemy adds them."""
+    mapper = _mapper_of(statement._entity)
+    condition = None if mapper is None else _criteria(mapper, statement.table)
+    return [] if condition is None else [condition]
+
+
 def _criteria(mapper: Mapper, selectable: FromClause) -> ColumnElement[Any] | None:
     """What reading ``mapper``'s rows from ``selectable`` adds: a single-table subclass's
     ``type IN (...)``, else nothing."""
@@ -144,4 +156,4 @@ def _criteria(mapper: Mapper, selectable: FromClause) -> ColumnElement[Any] | No
     return None if info is None else info.single_criteria(selectable)
 
 
-__all__ = ["entity_criteria", "entity_froms", "join_criteria"]
+__all__ = ["entity_criteria", "entity_froms", "join_criteria", "target_criteria"]

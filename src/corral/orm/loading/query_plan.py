@@ -30,6 +30,7 @@ from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.expressions import adapt
 from corral.orm.relationships.relationship import Relationship
 from corral.sql.conditions import and_
+from corral.sql.dml import Delete, Update
 from corral.sql.elements import ColumnElement, UnaryExpression
 from corral.sql.from_clause import FromClause, Join
 from corral.sql.selectable import Select
@@ -629,3 +630,4 @@ Select._orm_statement = statement_to_run
 Select._entity_froms = column_entities.entity_froms
 Select._entity_criteria = column_entities.entity_criteria
 Join._entity_criteria = column_entities.join_criteria
+Update._entity_criteria = Delete._entity_criteria = column_entities.target_criteria

@@ -38,8 +38,10 @@ from corral.orm.mapping.concrete import (
     rebuild_union,
 )
 from corral.sql.conditions import and_
+from corral.sql.elements import BinaryExpression, BindParameter, ClauseList, ColumnElement
 from corral.sql.from_clause import FromClause, Join
 from corral.sql.schema import Column, ForeignKeyConstraint, Table, UniqueConstraint
+from corral.sql.wrappers import Grouping
 
 if TYPE_CHECKING:
     from corral.orm.mapping.mapper import Mapper
@@ -151,7 +153,23 @@ class Inheritance:
         target = selectable.columns.get(column.key) if selectable is not None else None
         if target is None:
             target = column
-        return target.in_(self.identities_below())
+        condition = target.in_(self.identities_below())
+        if target is column:
+            # On the class's own table, every copy prints as one parameter, as SQLAlchemy
+            # prints its one criteria object; on an alias each is its own (it adapts a copy).
+            for bind in _binds_of(condition):
+                bind.display_key = self
+        return condition
+
+
+def _binds_of(condition: ColumnElement[Any]) -> list[BindParameter[Any]]:
+    """The values of ``column IN (values)``."""
+    if not isinstance(condition, BinaryExpression) or not isinstance(condition.right, Grouping):
+        return []
+    values = condition.right.element
+    if not isinstance(values, ClauseList):
+        return []
+    return [v for v in values.clauses if isinstance(v, BindParameter)]
 
 
 class InheritanceJoin(AttributeJoin):

@@ -145,6 +145,7 @@ def _update_batches(
         column = mapper.columns_by_key[mapper.version_id_key]
         conditions.append(column == bindparam(VERSION_BIND, type_=column.type))
     by_primary_key: Update = statement.where(*conditions)
+    by_primary_key._adds_entity_criteria = False  # the keys name the rows, as in SQLAlchemy
     batches: list[tuple[Update, list[dict[str, Any]]]] = []
     last_shape: frozenset[str] | None = None
     for values, where in rows:

@@ -244,8 +244,9 @@ def _matching_objects(
                 ) from None
     candidates = _candidates(session, mapper)
     query = select(*mapper.primary_key)
-    if statement._where:
-        query = query.where(*statement._where)
+    where = statement._compiled_where()  # a single-table subclass's criteria too
+    if where:
+        query = query.where(*where)
     keys = {tuple(row) for row in connection.execute(query, params)}
     matching = []
     for candidate in candidates:
@@ -263,7 +264,8 @@ def _evaluated(session: Session, statement: Update | Delete, mapper: Mapper) -> 
     """The session's objects the WHERE matches, evaluated in Python (``Unevaluatable``
     when it cannot be)."""
     candidates = _candidates(session, mapper)
-    predicate = evaluator(and_(*statement._where), mapper) if statement._where else None
+    where = statement._compiled_where()
+    predicate = evaluator(and_(*where), mapper) if where else None
     return [o for o in candidates if predicate is None or predicate(o.__dict__)]
 
 

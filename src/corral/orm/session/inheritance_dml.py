@@ -36,29 +36,26 @@ def writes_several_tables(statement: Any) -> bool:
 
 
 def for_single_table(statement: Any, params: Any) -> tuple[Any, Any]:
-    """A single-table subclass's ORM statement: an INSERT's rows get the class's
-    discriminator; an UPDATE or DELETE with criteria reaches that class's rows only."""
+    """A single-table subclass's ORM INSERT: its rows get the class's discriminator (an
+    UPDATE or DELETE compiles with the class's criteria: ``column_entities.target_criteria``)."""
     mapper = getattr(statement._entity, "__mapper__", None)
     info = mapper.inheritance if isinstance(mapper, Mapper) else None
     if info is None or info.polymorphic_on is None:
         return statement, params
-    if isinstance(statement, Insert):
-        key, identity = info.polymorphic_on, info.identity
-        if identity is None or key not in mapper.columns_by_key:  # type: ignore[union-attr]
-            return statement, params
+    if not isinstance(statement, Insert):
+        return statement, params
+    key, identity = info.polymorphic_on, info.identity
+    if identity is None or key not in mapper.columns_by_key:  # type: ignore[union-attr]
+        return statement, params
 
-        def stamped(given: Any) -> Any:
-            if isinstance(given, Mapping) and given.get(key) is None:
-                return {**given, key: identity}
-            return given
+    def stamped(given: Any) -> Any:
+        if isinstance(given, Mapping) and given.get(key) is None:
+            return {**given, key: identity}
+        return given
 
-        if isinstance(params, list):
-            return statement, [stamped(p) for p in params]
-        return statement, stamped(params if params is not None else {})
-    criteria = info.single_criteria(statement.table)
-    if criteria is not None and not isinstance(params, list):
-        return statement.where(criteria), params
-    return statement, params
+    if isinstance(params, list):
+        return statement, [stamped(p) for p in params]
+    return statement, stamped(params if params is not None else {})
 
 
 def joined_insert(

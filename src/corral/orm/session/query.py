@@ -377,7 +377,18 @@ class Query(Generic[T]):
         return statement
 
     def __str__(self) -> str:
-        return str(self._printed_statement())
+        statement = self._printed_statement()
+        return str(statement.compile(self._printing_bind(statement)))
+
+    def _printing_bind(self, statement: Any) -> Any:
+        """The Engine the session would run ``statement`` on, whose dialect ``str(query)``
+        writes in (as SQLAlchemy prints a Query); None without a session or a bind."""
+        if self.session is None:
+            return None
+        try:
+            return self.session._bind_for(statement, None)
+        except exc.UnboundExecutionError:
+            return None
 
     def __repr__(self) -> str:
         return f"<Query {self._statement._entities!r}>"

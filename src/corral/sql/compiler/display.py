@@ -34,6 +34,7 @@ from corral.sql.elements import (
     UnaryExpression,
 )
 from corral.sql.functions import Function
+from corral.sql.select_values import Exists
 from corral.sql.text import TextColumn
 from corral.sql.wrappers import Cast, Grouping, Label
 
@@ -98,7 +99,7 @@ class DisplayForm(StatementCompiler):
             return self._add_slot(key, bind.type, bind.origin or key, bind=bind)
         if not bind.anonymous and bind.display_name is None:
             return super().visit_bindparam(bind, **kw)
-        key = self._anon_name(id(bind), _bind_prefix(bind))
+        key = self._anon_name(_shown_as(bind), _bind_prefix(bind))
         return self._add_slot(key, bind.type, bind.origin or key, bind=bind)
 
     def visit_binary(self, element: BinaryExpression[Any], **kw: Any) -> str:
@@ -114,7 +115,7 @@ class DisplayForm(StatementCompiler):
             left = self._operand(element.left, element.operator, False, kw)
             first = right.element.clauses[0]
             prefix = _bind_prefix(first) if isinstance(first, BindParameter) else "param"
-            key = self._anon_name(id(first), prefix)
+            key = self._anon_name(_shown_as(first), prefix)
             rows = tuple(self._expanded_row(c) for c in right.element.clauses)
             self.slots.append(ParamSlot(key, -1, None, key, True, expanding=rows))
             sql = f"{left} {element.operator.sql} (__[POSTCOMPILE_{key}])"
@@ -127,6 +128,18 @@ class DisplayForm(StatementCompiler):
         if element.shown_grouped:
             return f"({super().visit_binary(element, **kw)})"
         return super().visit_binary(element, **kw)
+
+    def _operand(
+        self, element: ClauseElement, operator: ops.Operator, right_side: bool, kw: dict[str, Any]
+    ) -> str:
+        if isinstance(element, Exists):  # SQLAlchemy groups EXISTS as any operator's operand
+            return f"({self.process(element, **flags.plain(kw))})"
+        return super()._operand(element, operator, right_side, kw)
+
+    def visit_unary(self, element: UnaryExpression[Any], **kw: Any) -> str:
+        if element.operator == ops.NOT.sql and isinstance(element.element, Exists):
+            return f"NOT ({self.process(element.element, **flags.plain(kw))})"
+        return super().visit_unary(element, **kw)
 
     def _expanded_row(self, value: ClauseElement) -> int | tuple[int, ...]:
         """Where one value of an expanding IN is among the statement's binds (a tuple of
@@ -181,8 +194,10 @@ class DisplayForm(StatementCompiler):
         if isinstance(column, Label):
             used.add(column.name if column.name is not None else self._anon(column))
             return None
-        if isinstance(column, UnaryExpression | TextColumn) or _is_literal(column):
+        if isinstance(column, TextColumn) or _is_literal(column):
             return None
+        if isinstance(column, UnaryExpression) and isinstance(column.element, NamedColumn):
+            return None  # -x, x DESC, DISTINCT x: the column's own name (others: anon_1)
         natural = _natural_name(column)
         if natural is None:
             prefix = column.key if isinstance(column, Function) else "anon"
@@ -221,7 +236,7 @@ class DisplayForm(StatementCompiler):
             parts.append(self.process(element.value, **flags.plain(kw)))
         for condition, result in element.whens:
             when = self.process(condition, **flags.plain(kw))
-            if isinstance(condition, BinaryExpression | BooleanClauseList):
+            if isinstance(condition, BinaryExpression | BooleanClauseList | Exists):
                 when = f"({when})"
             parts.append(f"WHEN {when} THEN {self.process(result, **flags.plain(kw))}")
         if element.else_ is not None:
@@ -279,6 +294,12 @@ def _natural_name(column: ColumnElement[Any]) -> str | None:
     if isinstance(column, NamedColumn):
         return column.name
     return None
+
+
+def _shown_as(element: ClauseElement) -> Hashable:
+    """What names an anonymous parameter: its ``display_key``, else the very object."""
+    key = element.display_key if isinstance(element, BindParameter) else None
+    return id(element) if key is None else key
 
 
 def _bind_prefix(bind: BindParameter[Any]) -> str:

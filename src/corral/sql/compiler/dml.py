@@ -248,8 +248,9 @@ def compile_update(compiler: StatementCompiler, update: Update) -> str:
     sql = f"UPDATE {name} SET {sets}"
     if extra and not comma_style:
         sql += " FROM " + ", ".join(compiler.process(f, asfrom=True, **correlated) for f in extra)
-    if update._where:
-        sql += " WHERE " + compiler._conditions(update._where, correlated)
+    where = update._compiled_where()
+    if where:
+        sql += " WHERE " + compiler._conditions(where, correlated)
     return sql + _returning(compiler, update, compiler.features.update_returning)
 
 
@@ -299,8 +300,9 @@ def compile_delete(compiler: StatementCompiler, delete: Delete) -> str:
             )
         using = [compiler.process(f, asfrom=True, **correlated) for f in extra]
         sql += " USING " + ", ".join([name, *using] if style == "using_all" else using)
-    if delete._where:
-        sql += " WHERE " + compiler._conditions(delete._where, correlated)
+    where = delete._compiled_where()
+    if where:
+        sql += " WHERE " + compiler._conditions(where, correlated)
     return sql + _returning(compiler, delete, compiler.features.delete_returning)
 
 

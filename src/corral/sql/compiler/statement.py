@@ -78,6 +78,9 @@ class StatementCompiler(ConstructCompiler):
     shown_as: ClassVar[Mapping[str, object]] = {}
     #: Parameters written in the dialect's ``shown_paramstyle`` (printed SQL, never executed).
     shows_paramstyle: bool = False
+    #: LIMIT and OFFSET both written as parameters whenever either is given, a missing one
+    #: as -1 / 0 (SQLAlchemy prints SQLite's so: ``LIMIT ? OFFSET ?``).
+    limit_offset_as_parameters: bool = False
     #: How an inner join is written (SQLAlchemy prints ``INNER JOIN`` for MySQL).
     inner_join_keyword: str = "JOIN"
     #: What comes between a subquery (or aliased table) in FROM and its name (Oracle: a space).
@@ -99,6 +102,8 @@ class StatementCompiler(ConstructCompiler):
         self.slots: list[ParamSlot] = []
         self.result_columns: list[tuple[str, TypeEngine]] = []
         self._bind_index: dict[int, int] = {}
+        #: The statement's bind parameters, in the order its cache key found them.
+        self._binds: list[BindParameter[Any]] = []
         self._named_binds: set[str] = set()
         self._keys: tuple[str, ...] | None = None
         self._anon_names: dict[int, str] = {}
@@ -130,6 +135,7 @@ class StatementCompiler(ConstructCompiler):
         binds: list[BindParameter[Any]],
         keys: tuple[str, ...] | None = None,
     ) -> Compiled:
+        self._binds = binds
         for index, bind in enumerate(binds):
             self._bind_index.setdefault(id(bind), index)
             if not bind.anonymous and bind.key is not None:
@@ -324,6 +330,14 @@ class StatementCompiler(ConstructCompiler):
             self._bind_counters[base] = count
             key = f"{base}_{count}"
         return key
+
+    def _added_bind(self, value: Any, type_: TypeEngine) -> BindParameter[Any]:
+        """A parameter the SQL has and the statement does not (printed SQLite's OFFSET 0),
+        its value put among the statement's."""
+        bind: BindParameter[Any] = BindParameter(None, value, type_)
+        self._bind_index[id(bind)] = len(self._binds)
+        self._binds.append(bind)
+        return bind
 
     def render_literal(self, value: Any) -> str:
         """A value written into SQL text (DDL, and statements compiled with literal_binds)."""
@@ -664,6 +678,12 @@ class StatementCompiler(ConstructCompiler):
     ) -> str:
         """``LIMIT n OFFSET m`` (or what the dialect writes instead), after ORDER BY."""
         sql = ""
+        if self.limit_offset_as_parameters and (limit is not None or offset is not None):
+            from corral.sql.types import Integer
+
+            shown = self.process(limit if limit is not None else self._added_bind(-1, Integer()))
+            start = self.process(offset if offset is not None else self._added_bind(0, Integer()))
+            return f"{self.limit_break}LIMIT {shown} OFFSET {start}"
         if offset is not None and self.features.limit_offset_comma:
             skip = self.process(offset)  # its placeholder comes first
             count = (
