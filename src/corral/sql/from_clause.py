@@ -39,17 +39,21 @@ class ColumnCollection:
         return self[key]
 
     @overload
-    def __getitem__(self, key: str) -> ColumnElement[Any]: ...
+    def __getitem__(self, key: str | int) -> ColumnElement[Any]: ...
 
     @overload
-    def __getitem__(self, key: tuple[str, ...]) -> ColumnCollection: ...
+    def __getitem__(self, key: tuple[str, ...] | slice) -> ColumnCollection: ...
 
-    def __getitem__(self, key: str | tuple[str, ...]) -> ColumnElement[Any] | ColumnCollection:
+    def __getitem__(
+        self, key: str | int | tuple[str, ...] | slice
+    ) -> ColumnElement[Any] | ColumnCollection:
         if isinstance(key, tuple):  # c["a", "b"]: a collection of just those columns
             subset = ColumnCollection(self._owner)
             for name in key:
                 subset.add(name, self[name])
             return subset
+        if isinstance(key, int | slice):
+            return self._by_position(key)
         try:
             return self._columns[key]
         except KeyError:
@@ -60,6 +64,27 @@ class ColumnCollection:
                 f"{self._owner} has no column {key!r}; its columns are "
                 f"{', '.join(self._columns) or '(none)'}"
             ) from None
+
+    def _by_position(self, key: int | slice) -> ColumnElement[Any] | ColumnCollection:
+        """``c[2]``: the third column (where two share a name); ``c[1:3]``: a collection."""
+        items = list(self._columns.items())
+        if isinstance(key, slice):
+            subset = ColumnCollection(self._owner)
+            for name, column in items[key]:
+                subset.add(name, column)
+            return subset
+        try:
+            return items[key][1]
+        except IndexError:  # IndexError, as SQLAlchemy raises for a position
+            raise IndexError(
+                f"{self._owner} has {len(items)} column(s), so no column at position {key}; "
+                "count from 0 (or from -1 backwards)"
+            ) from None
+
+    @property
+    def _all_columns(self) -> list[ColumnElement[Any]]:
+        """Every column in order (SQLAlchemy's name, which programs use to spread them)."""
+        return list(self._columns.values())
 
     def get(self, key: str, default: ColumnElement[Any] | None = None) -> ColumnElement[Any] | None:
         found = self._columns.get(key)
@@ -124,6 +149,10 @@ class FromClause(ClauseElement):
 
     def describe(self) -> str:
         return self.name or type(self).__name__.lower()
+
+    @property
+    def description(self) -> str | None:
+        return self.name
 
     def _from_objects(self) -> list[FromClause]:
         return [self]
@@ -248,6 +277,14 @@ class Alias(FromClause):
     @property
     def columns(self) -> ColumnCollection:
         return self._columns
+
+    @property
+    def description(self) -> str | None:
+        if self.name is not None:
+            return self.name
+        if isinstance(self.element, FromClause):
+            return f"Anonymous alias of {self.element.description}"
+        return "anon_1"  # as SQLAlchemy names any unnamed subquery here
 
     def _underlying(self) -> FromClause:
         return self.element._underlying() if isinstance(self.element, FromClause) else self
