@@ -135,6 +135,9 @@ class DisplayForm(StatementCompiler):
             return tuple(self._bind_index.get(id(c), -1) for c in value.element.clauses)
         return self._bind_index.get(id(value), -1)
 
+    def _frame_offset(self, offset: BindParameter[int]) -> str:
+        return self.process(offset)  # ROWS BETWEEN :param_1 PRECEDING ..., as SQLAlchemy shows
+
     # -- SELECT list ---------------------------------------------------------------------
 
     def _select_columns(
