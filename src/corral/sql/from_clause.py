@@ -15,6 +15,7 @@ from corral.sql.elements import (
     ColumnElement,
     next_serial,
 )
+from corral.sql.wrappers import Label
 
 if TYPE_CHECKING:
     from corral.sql.schema import Column
@@ -248,10 +249,27 @@ def _exported_name(column: ColumnElement[Any], position: int) -> str:
     return f"anon_{position + 1}"
 
 
+def written_name(key: str, column: ColumnElement[Any]) -> str:
+    """The name a SELECT's column has in its SQL as a subquery: a label's own, a free-standing
+    or literal column's (SQLAlchemy never labels those), else ``key``, which labels it."""
+    if isinstance(column, NamedColumn) and (column.table is None or column.is_literal):
+        return column.name
+    if isinstance(column, Label) and column.name is not None:
+        return column.name
+    return key
+
+
+def is_free_standing(column: ColumnElement[Any]) -> bool:
+    """A ``column("x")`` of no table: written bare in a SELECT list, never labelled."""
+    return isinstance(column, NamedColumn) and column.table is None and not column.is_literal
+
+
 class Alias(FromClause):
     """A FROM under another name: ``table AS name`` or ``(SELECT ...) AS name``."""
 
     visit_name = "alias"
+    #: Its columns are named as the SELECT writes them (a recursive CTE renames them all).
+    _names_as_written = True
 
     def __init__(self, element: FromClause | SelectBase, name: str | None) -> None:
         self.element = element
@@ -266,9 +284,10 @@ class Alias(FromClause):
             # is ``alias.lft`` in SQL), and its key. (A join's columns are named by key.)
             of_table = isinstance(element, FromClause) and not isinstance(element, Join)
             named = col if isinstance(col, NamedColumn) and of_table else None
-            column: ColumnClause[Any] = ColumnClause(
-                key if named is None else named.name, col.type, table=self
-            )
+            sql_name = named.name if named is not None else key
+            if not isinstance(element, FromClause) and self._names_as_written:
+                sql_name = written_name(key, col)
+            column: ColumnClause[Any] = ColumnClause(sql_name, col.type, table=self)
             column.key = key
             column.keyed_by_attribute = named is not None and named.keyed_by_attribute
             self._columns.add(key, column)
@@ -321,8 +340,9 @@ class CTE(Alias):
     visit_name = "cte"
 
     def __init__(self, element: SelectBase, name: str | None, recursive: bool = False) -> None:
-        super().__init__(element, name)
         self.recursive = recursive
+        self._names_as_written = not recursive  # WITH name(a, b, ...) names them by key
+        super().__init__(element, name)
 
     def _for_display(self) -> ClauseElement:
         return self

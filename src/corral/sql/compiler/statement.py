@@ -634,6 +634,7 @@ class StatementCompiler(ConstructCompiler):
                 and in_subquery
                 and name != column.name
                 and not column.is_literal
+                and column.table is not None  # column("x") is written bare, as in SQLAlchemy
             ):
                 sql = f"{sql} AS {self.quote(name)}"
             columns.append(sql)
