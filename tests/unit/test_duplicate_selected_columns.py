@@ -31,7 +31,7 @@ def test_a_subquery_names_its_columns_as_the_select_writes_them() -> None:
         "FROM (SELECT c1, c2, c3 AS c2, c2, c4) AS anon_1"
     )
     assert subquery.c.keys() == ["c1", "c2", "c2_1", "c2_2", "c4"]
-    assert [c.name for c in subquery.c] == ["c1", "c2", "c2", "c2", "c4"]
+    assert [c.description for c in subquery.c] == ["c1", "c2", "c2", "c2", "c4"]
 
 
 def test_a_label_named_like_an_earlier_column_is_referred_to_by_its_own_name() -> None:
@@ -39,7 +39,7 @@ def test_a_label_named_like_an_earlier_column_is_referred_to_by_its_own_name() -
     written (``a``), never by a name the inner SELECT does not have."""
     t = table("t", column("a"), column("b"))
     subquery = select(t.c.a, t.c.b.label("z"), t.c.b.label("a")).subquery("s")
-    assert [c.name for c in subquery.c] == ["a", "z", "a"]
+    assert [c.description for c in subquery.c] == ["a", "z", "a"]
     assert "s.a_1" not in sql(subquery.select(), "sqlite")
 
 
