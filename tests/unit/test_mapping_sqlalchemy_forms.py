@@ -42,7 +42,8 @@ owner_fk = Annotated[int, mapped_column(ForeignKey("owner.id"))]
 
 
 def ddl(table: Table, dialect: str) -> str:
-    return str(CreateTable(table).compile(dialect=compile_dialect(dialect)))
+    """The CREATE TABLE ``dialect`` runs (on one line; ``str()`` lays it out as printed)."""
+    return CreateTable(table)._compile_for(compile_dialect(dialect))[0].sql
 
 
 # --- declarative_base() -------------------------------------------------------------------

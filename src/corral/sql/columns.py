@@ -45,6 +45,10 @@ class NamedColumn(ColumnElement[T]):
         self.is_literal = is_literal
         self._serial = next_serial()
 
+    @property
+    def description(self) -> str:
+        return self.name
+
     def describe(self) -> str:
         table_name = getattr(self.table, "name", None)
         return f"{table_name}.{self.name}" if table_name else self.name

@@ -58,6 +58,18 @@ class ClauseElement:
 
     __hash__ = object.__hash__
 
+    @property
+    def description(self) -> str | None:
+        """A short name for the element (a column's, a label's, a table's), or None."""
+        return None
+
+    def __repr__(self) -> str:
+        # As SQLAlchemy shows a named element: <module.Class at 0x...; name>.
+        name = self.description
+        if name is None:
+            return object.__repr__(self)
+        return f"<{type(self).__module__}.{type(self).__qualname__} at {id(self):#x}; {name}>"
+
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         """The element's shape; appends its bind parameters to ``binds`` in traversal order."""
         raise NotImplementedError(f"{type(self).__name__} has no cache key")

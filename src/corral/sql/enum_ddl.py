@@ -25,6 +25,11 @@ class CreateEnumType(DDLElement):
     def __init__(self, type_: Enum) -> None:
         self.type = type_
 
+    @property
+    def element(self) -> Enum:
+        """The enum type, under SQLAlchemy's name for what a CREATE / DROP construct acts on."""
+        return self.type
+
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return (type(self).__name__, self.type.cache_key())
 
@@ -36,6 +41,11 @@ class DropEnumType(DDLElement):
 
     def __init__(self, type_: Enum) -> None:
         self.type = type_
+
+    @property
+    def element(self) -> Enum:
+        """The enum type, under SQLAlchemy's name for what a CREATE / DROP construct acts on."""
+        return self.type
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return (type(self).__name__, self.type.cache_key())

@@ -15,6 +15,7 @@ from corral.sql.elements import (
     ColumnElement,
     next_serial,
 )
+from corral.sql.wrappers import Label
 
 if TYPE_CHECKING:
     from corral.sql.schema import Column
@@ -39,17 +40,21 @@ class ColumnCollection:
         return self[key]
 
     @overload
-    def __getitem__(self, key: str) -> ColumnElement[Any]: ...
+    def __getitem__(self, key: str | int) -> ColumnElement[Any]: ...
 
     @overload
-    def __getitem__(self, key: tuple[str, ...]) -> ColumnCollection: ...
+    def __getitem__(self, key: tuple[str, ...] | slice) -> ColumnCollection: ...
 
-    def __getitem__(self, key: str | tuple[str, ...]) -> ColumnElement[Any] | ColumnCollection:
+    def __getitem__(
+        self, key: str | int | tuple[str, ...] | slice
+    ) -> ColumnElement[Any] | ColumnCollection:
         if isinstance(key, tuple):  # c["a", "b"]: a collection of just those columns
             subset = ColumnCollection(self._owner)
             for name in key:
                 subset.add(name, self[name])
             return subset
+        if isinstance(key, int | slice):
+            return self._by_position(key)
         try:
             return self._columns[key]
         except KeyError:
@@ -60,6 +65,27 @@ class ColumnCollection:
                 f"{self._owner} has no column {key!r}; its columns are "
                 f"{', '.join(self._columns) or '(none)'}"
             ) from None
+
+    def _by_position(self, key: int | slice) -> ColumnElement[Any] | ColumnCollection:
+        """``c[2]``: the third column (where two share a name); ``c[1:3]``: a collection."""
+        items = list(self._columns.items())
+        if isinstance(key, slice):
+            subset = ColumnCollection(self._owner)
+            for name, column in items[key]:
+                subset.add(name, column)
+            return subset
+        try:
+            return items[key][1]
+        except IndexError:  # IndexError, as SQLAlchemy raises for a position
+            raise IndexError(
+                f"{self._owner} has {len(items)} column(s), so no column at position {key}; "
+                "count from 0 (or from -1 backwards)"
+            ) from None
+
+    @property
+    def _all_columns(self) -> list[ColumnElement[Any]]:
+        """Every column in order (SQLAlchemy's name, which programs use to spread them)."""
+        return list(self._columns.values())
 
     def get(self, key: str, default: ColumnElement[Any] | None = None) -> ColumnElement[Any] | None:
         found = self._columns.get(key)
@@ -124,6 +150,10 @@ class FromClause(ClauseElement):
 
     def describe(self) -> str:
         return self.name or type(self).__name__.lower()
+
+    @property
+    def description(self) -> str | None:
+        return self.name
 
     def _from_objects(self) -> list[FromClause]:
         return [self]
@@ -219,10 +249,27 @@ def _exported_name(column: ColumnElement[Any], position: int) -> str:
     return f"anon_{position + 1}"
 
 
+def written_name(key: str, column: ColumnElement[Any]) -> str:
+    """The name a SELECT's column has in its SQL as a subquery: a label's own, a free-standing
+    or literal column's (SQLAlchemy never labels those), else ``key``, which labels it."""
+    if isinstance(column, NamedColumn) and (column.table is None or column.is_literal):
+        return column.name
+    if isinstance(column, Label) and column.name is not None:
+        return column.name
+    return key
+
+
+def is_free_standing(column: ColumnElement[Any]) -> bool:
+    """A ``column("x")`` of no table: written bare in a SELECT list, never labelled."""
+    return isinstance(column, NamedColumn) and column.table is None and not column.is_literal
+
+
 class Alias(FromClause):
     """A FROM under another name: ``table AS name`` or ``(SELECT ...) AS name``."""
 
     visit_name = "alias"
+    #: Its columns are named as the SELECT writes them (a recursive CTE renames them all).
+    _names_as_written = True
 
     def __init__(self, element: FromClause | SelectBase, name: str | None) -> None:
         self.element = element
@@ -237,9 +284,10 @@ class Alias(FromClause):
             # is ``alias.lft`` in SQL), and its key. (A join's columns are named by key.)
             of_table = isinstance(element, FromClause) and not isinstance(element, Join)
             named = col if isinstance(col, NamedColumn) and of_table else None
-            column: ColumnClause[Any] = ColumnClause(
-                key if named is None else named.name, col.type, table=self
-            )
+            sql_name = named.name if named is not None else key
+            if not isinstance(element, FromClause) and self._names_as_written:
+                sql_name = written_name(key, col)
+            column: ColumnClause[Any] = ColumnClause(sql_name, col.type, table=self)
             column.key = key
             column.keyed_by_attribute = named is not None and named.keyed_by_attribute
             self._columns.add(key, column)
@@ -248,6 +296,14 @@ class Alias(FromClause):
     @property
     def columns(self) -> ColumnCollection:
         return self._columns
+
+    @property
+    def description(self) -> str | None:
+        if self.name is not None:
+            return self.name
+        if isinstance(self.element, FromClause):
+            return f"Anonymous alias of {self.element.description}"
+        return "anon_1"  # as SQLAlchemy names any unnamed subquery here
 
     def _underlying(self) -> FromClause:
         return self.element._underlying() if isinstance(self.element, FromClause) else self
@@ -284,8 +340,9 @@ class CTE(Alias):
     visit_name = "cte"
 
     def __init__(self, element: SelectBase, name: str | None, recursive: bool = False) -> None:
-        super().__init__(element, name)
         self.recursive = recursive
+        self._names_as_written = not recursive  # WITH name(a, b, ...) names them by key
+        super().__init__(element, name)
 
     def _for_display(self) -> ClauseElement:
         return self

@@ -97,6 +97,10 @@ class Function(WindowCapable):
     def no_parentheses(self) -> bool:
         return self.key.lower() in _NO_PARENTHESES and not self.arguments.clauses
 
+    @property
+    def description(self) -> str:
+        return self.name
+
     def describe(self) -> str:
         return f"{self.name}()"
 

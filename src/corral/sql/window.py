@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
+from corral.sql.types import Integer
 
 if TYPE_CHECKING:
     from corral.sql.from_clause import FromClause
@@ -15,6 +16,23 @@ if TYPE_CHECKING:
 #: One end of a window frame: None is UNBOUNDED, 0 the current row, -n n PRECEDING,
 #: n n FOLLOWING (the meaning SQLAlchemy gives the ``rows=`` / ``range_=`` tuples).
 FrameBound = int | None
+
+
+class WindowName(ColumnElement[Any]):
+    """A string in ``over(partition_by=..., order_by=...)``: a column of the enclosing SELECT
+    found by name when it compiles (in its ORDER BY / GROUP BY, a selected column's label or
+    name first); in a window that stands alone, written as given, as SQLAlchemy does."""
+
+    visit_name = "window_name"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def describe(self) -> str:
+        return repr(self.name)
+
+    def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
+        return ("window_name", self.name)
 
 
 def _elements(value: object, what: str) -> list[ColumnElement[Any]]:
@@ -30,7 +48,7 @@ def _elements(value: object, what: str) -> list[ColumnElement[Any]]:
             raise exc.ArgumentError(
                 f"over({what}=...) takes column expressions, got {type(item).__name__}"
             )
-        out.append(_order_element(item))
+        out.append(WindowName(item) if isinstance(item, str) else _order_element(item))
     return out
 
 
@@ -77,6 +95,15 @@ class Over(ColumnElement[Any]):
         self.order_by = _elements(order_by, "order_by")
         self.rows = _frame(rows, "rows")
         self.range_ = _frame(range_, "range_")
+        #: Each ``n PRECEDING`` / ``n FOLLOWING`` count as a value, by (keyword, 0 start or
+        #: 1 end): printed SQL shows it as a parameter, as SQLAlchemy does.
+        self.offsets: dict[tuple[str, int], BindParameter[int]] = {
+            (keyword, end): BindParameter(None, abs(bound), Integer())
+            for keyword, frame in (("ROWS", self.rows), ("RANGE", self.range_))
+            if frame is not None
+            for end, bound in enumerate(frame)
+            if bound
+        }
         self.type = element.type
 
     def describe(self) -> str:
@@ -90,6 +117,7 @@ class Over(ColumnElement[Any]):
             tuple(o._key(binds) for o in self.order_by),
             self.rows,
             self.range_,
+            tuple(offset._key(binds) for offset in self.offsets.values()),
         )
 
     def _from_objects(self) -> list[FromClause]:

@@ -44,6 +44,10 @@ class Label(ColumnElement[T]):
         self._selected_through = carried_entity(element)
         self.type = element.type
 
+    @property
+    def description(self) -> str | None:
+        return self.name
+
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         return ("label", self.name, self.element._key(binds))
 

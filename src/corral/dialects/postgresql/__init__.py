@@ -5,6 +5,7 @@
 from corral.dialects.postgresql.base import PostgreSQLDialect
 from corral.dialects.postgresql.dml import Insert, insert
 from corral.dialects.postgresql.types import ARRAY, CIDR, ENUM, INET, JSON, JSONB, UUID
+from corral.sql.enum_ddl import CreateEnumType, DropEnumType
 
 dialect = PostgreSQLDialect
 
@@ -16,6 +17,8 @@ __all__ = [
     "JSON",
     "JSONB",
     "UUID",
+    "CreateEnumType",
+    "DropEnumType",
     "Insert",
     "PostgreSQLDialect",
     "dialect",

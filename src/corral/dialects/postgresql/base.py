@@ -21,6 +21,8 @@ from corral.dialects.postgresql.types import PostgreSQLTypeCompiler
 from corral.engine.default import Classification, DefaultDialect
 from corral.engine.network import with_tcp_defaults
 from corral.engine.url import URL, split_host_port
+from corral.sql.enum_ddl import CreateEnumType as CreateEnumType  # noqa: PLC0414 (SQLAlchemy's path)
+from corral.sql.enum_ddl import DropEnumType as DropEnumType  # noqa: PLC0414
 
 #: ``psycopg.connect()`` keywords that are not libpq connection options.
 _PSYCOPG_CONNECT_KEYWORDS = frozenset(

@@ -78,8 +78,9 @@ def compile_element(
     keys = element._display_keys()
     binds: list[BindParameter[Any]]
     if element.is_ddl:
-        compiled, binds = element._compile_for(target, keys)
-        return compiled.with_binds(binds)
+        ddl = target.ddl_compiler(target)
+        ddl.shown = True  # laid out on several lines, as SQLAlchemy prints DDL
+        return ddl.compile(element, [], keys).with_binds([])
     # Compiled afresh, never cached, by the dialect's compiler writing SQL as SQLAlchemy
     # prints it (named parameters, labels, line breaks; see display.py). What runs is
     # compiled apart (``_compile_for``) and may be spelled more compactly.

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.sql.compiler import flags
-from corral.sql.elements import ClauseElement, ColumnElement
+from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
+from corral.sql.window import WindowName
 from corral.sql.wrappers import Label
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from corral.sql.compiler.dialect import SQLDialect
     from corral.sql.constructs import Collate, Extract, Tuple, TypeCoerce
     from corral.sql.features import Features
+    from corral.sql.from_clause import FromClause
     from corral.sql.json_ops import JSONIndex
     from corral.sql.table_valued import Lateral, TableValuedAlias, TableValuedColumn
     from corral.sql.text import LabelReference, TextColumn
@@ -86,32 +88,61 @@ class ConstructCompiler:
 
     def visit_over(self, element: Over, **kw: Any) -> str:
         plain = flags.plain(kw)
+        # The function first: its parameters come first in the SQL.
+        inner = self.process(element.element, **plain, window_function=True)
         parts = []
         if element.partition_by:
             parts.append(
-                "PARTITION BY " + ", ".join(self.process(p, **plain) for p in element.partition_by)
+                "PARTITION BY "
+                + ", ".join(self._window_item(p, plain, kw) for p in element.partition_by)
             )
         if element.order_by:
+            ordering = flags.keep_order(plain)
             parts.append(
                 "ORDER BY "
-                + ", ".join(self.process(o, **flags.keep_order(plain)) for o in element.order_by)
+                + ", ".join(self._window_item(o, ordering, kw) for o in element.order_by)
             )
         for keyword, frame in (("ROWS", element.rows), ("RANGE", element.range_)):
             if frame is not None:
                 start, end = frame
-                parts.append(
-                    f"{keyword} BETWEEN {self._frame_bound(start, 'PRECEDING')} "
-                    f"AND {self._frame_bound(end, 'FOLLOWING')}"
-                )
-        inner = self.process(element.element, **plain, window_function=True)
+                first = self._frame_bound(start, "PRECEDING", element.offsets.get((keyword, 0)))
+                last = self._frame_bound(end, "FOLLOWING", element.offsets.get((keyword, 1)))
+                parts.append(f"{keyword} BETWEEN {first} AND {last}")
         return f"{inner} OVER ({' '.join(parts)})"
 
-    def _frame_bound(self, bound: FrameBound, unbounded: str) -> str:
+    def _window_item(self, item: ColumnElement[Any], item_kw: Any, over_kw: Any) -> str:
+        """A PARTITION BY / ORDER BY item of a window; a string names a column in scope."""
+        if not isinstance(item, WindowName):
+            return self.process(item, **item_kw)
+        froms: list[FromClause] | None = over_kw.get("window_scope")
+        if froms is None:  # the window alone, in no SELECT: the text as given
+            return item.name
+        # In the SELECT's ORDER BY / GROUP BY a selected column's label or name comes first.
+        for name, column in over_kw.get("label_scope") or ():
+            if name == item.name:
+                if isinstance(column, Label) and column.name is not None:
+                    return self.quote(column.name)
+                return self.process(column, **flags.plain(item_kw))
+        found = [c for f in froms if (c := f.columns.get(item.name)) is not None]
+        if not found:
+            raise exc.CompileError(
+                f"over() got the string {item.name!r}, which names no column of this "
+                "SELECT's FROM tables; pass the column, or text() for raw SQL"
+            )
+        return self.process(found[-1], **flags.plain(item_kw))
+
+    def _frame_bound(
+        self, bound: FrameBound, unbounded: str, offset: BindParameter[int] | None
+    ) -> str:
         if bound is None:
             return f"UNBOUNDED {unbounded}"
-        if bound == 0:
+        if bound == 0 or offset is None:
             return "CURRENT ROW"
-        return f"{abs(bound)} {'PRECEDING' if bound < 0 else 'FOLLOWING'}"
+        return f"{self._frame_offset(offset)} {'PRECEDING' if bound < 0 else 'FOLLOWING'}"
+
+    def _frame_offset(self, offset: BindParameter[int]) -> str:
+        """The n of ``n PRECEDING``: the number itself (printed SQL shows a parameter)."""
+        return str(offset.value)
 
     def visit_within_group(self, element: WithinGroup, **kw: Any) -> str:
         if not self.features.within_group:

@@ -68,6 +68,10 @@ class DDLCompiler(StatementCompiler):
     #: The database enforces a foreign key's MATCH FULL / PARTIAL / SIMPLE.
     foreign_key_match: ClassVar[bool] = False
 
+    #: Written to be printed (``str()`` / ``compile()``), laid out as SQLAlchemy shows DDL;
+    #: what runs stays on one line.
+    shown = False
+
     def compile(
         self,
         statement: ClauseElement,
@@ -98,10 +102,18 @@ class DDLCompiler(StatementCompiler):
                 parts.append(self._named(constraint.name) + self.foreign_key_spec(constraint))
         parts.extend(self.enum_checks(table))
         prefixes = "".join(f"{p.upper()} " for p in table.prefixes)
-        return (
-            f"CREATE {prefixes}TABLE {self.table_name(table)} ({', '.join(parts)})"
+        sql = (
+            f"CREATE {prefixes}TABLE {self.table_name(table)} {self.table_body(parts)}"
             + self.table_options(table)
         )
+        return f"\n{sql}\n\n" if self.shown else sql
+
+    def table_body(self, parts: list[str]) -> str:
+        """The parenthesised column and constraint list: one line to run; printed, a line
+        and a tab each, the closing parenthesis on its own line, as SQLAlchemy shows it."""
+        if not self.shown:
+            return f"({', '.join(parts)})"
+        return "(\n\t" + ", \n\t".join(parts) + "\n)" if parts else "(\n)"
 
     def table_options(self, table: Table) -> str:
         return ""
@@ -306,7 +318,8 @@ class DDLCompiler(StatementCompiler):
 
     def visit_drop_table(self, drop: DropTable, **kw: Any) -> str:
         exists = "IF EXISTS " if drop.if_exists else ""
-        return f"DROP TABLE {exists}{self.table_name(drop.table)}"
+        sql = f"DROP TABLE {exists}{self.table_name(drop.table)}"
+        return f"\n{sql}" if self.shown else sql
 
     def visit_create_index(self, create: CreateIndex, **kw: Any) -> str:
         index = create.index

@@ -148,6 +148,9 @@ class DisplayForm(StatementCompiler):
             return tuple(self._bind_index.get(id(c), -1) for c in value.element.clauses)
         return self._bind_index.get(id(value), -1)
 
+    def _frame_offset(self, offset: BindParameter[int]) -> str:
+        return self.process(offset)  # ROWS BETWEEN :param_1 PRECEDING ..., as SQLAlchemy shows
+
     # -- SELECT list ---------------------------------------------------------------------
 
     def _select_columns(
@@ -271,11 +274,12 @@ def display_compiler(base: type[StatementCompiler]) -> type[StatementCompiler]:
 
 
 def _is_table_column(column: ColumnElement[Any]) -> bool:
-    return isinstance(column, NamedColumn) and not column.is_literal
+    return isinstance(column, NamedColumn) and not column.is_literal and column.table is not None
 
 
 def _is_literal(column: ColumnElement[Any]) -> bool:
-    return isinstance(column, NamedColumn) and column.is_literal
+    """A literal column, or a ``column("x")`` of no table: both are written bare, unlabelled."""
+    return isinstance(column, NamedColumn) and (column.is_literal or column.table is None)
 
 
 def _is_value(element: ClauseElement) -> bool:

@@ -10,7 +10,15 @@ def plain(kw: dict[str, Any]) -> dict[str, Any]:
     return {
         k: v
         for k, v in kw.items()
-        if k in ("correlate", "enclosing", "literal_binds", "include_table", "names_only")
+        if k
+        in (
+            "correlate",
+            "enclosing",
+            "literal_binds",
+            "include_table",
+            "names_only",
+            "window_scope",
+        )
     }
 
 
@@ -27,6 +35,7 @@ def keep_order(kw: dict[str, Any]) -> dict[str, Any]:
             "in_order_by",
             "names_only",
             "label_scope",
+            "window_scope",
         )
     }
 

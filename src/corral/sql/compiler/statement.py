@@ -608,6 +608,7 @@ class StatementCompiler(ConstructCompiler):
         froms = select._froms(kw.get("correlate", frozenset()), enclosing)
         own = frozenset(id(x) for f in froms for x in f._covers())
         ckw = flags.correlating(own, enclosing)
+        ckw["window_scope"] = froms  # where over(order_by="name") finds its column
         columns = self._select_columns(select, bool(kw.get("in_subquery")), top, ckw)
         sql = "SELECT "
         if select._distinct:
@@ -647,6 +648,7 @@ class StatementCompiler(ConstructCompiler):
                 and in_subquery
                 and name != column.name
                 and not column.is_literal
+                and column.table is not None  # column("x") is written bare, as in SQLAlchemy
             ):
                 sql = f"{sql} AS {self.quote(name)}"
             columns.append(sql)
