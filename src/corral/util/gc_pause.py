@@ -3,7 +3,8 @@
 Rows, loaded objects and an executemany's converted parameter sets are containers
 the collector tracks, so building tens of thousands of them triggers repeated
 collections that rescan every live object. None of them can be garbage yet, so
-pausing the collector only saves work; when it resumes they go straight to the oldest generation (``_promote_young``).
+pausing the collector only saves work; when it resumes they go straight to the
+oldest generation (``_promote_young``).
 A depth count under a lock makes nested and concurrent pauses restore the
 collector exactly once, and only if it was enabled to begin with.
 """
