@@ -259,8 +259,9 @@ def cascade_save(owner: Any, rel: Relationship, item: Any) -> None:
     session = owner_state.session if owner_state is not None else None
     if session is not None:
         item_state = state_of(item)
-        if item_state.status is ObjectStatus.DELETED and item_state.session is session:
-            session._add(item)
+        deleted_here = item_state.status is ObjectStatus.DELETED
+        if deleted_here and item_state.session is not None and item_state.session is session:
+            item_state.session._add(item)  # raises: it was deleted in this transaction
         join_session(session, item)
 
 
