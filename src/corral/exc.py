@@ -57,6 +57,7 @@ __all__ = [
     "RaiseLoadError",
     "ResourceClosedError",
     "RetryableError",
+    "SAWarning",
     "SQLAlchemyError",
     "SerializationFailure",
     "SessionLeakWarning",
@@ -200,6 +201,11 @@ class RaiseLoadError(InvalidRequestError):
 
 class NPlusOneError(InvalidRequestError):
     """One relationship was lazy-loaded for too many objects in one session (N+1 queries)."""
+
+
+class SAWarning(RuntimeWarning):
+    """Something the ORM did not do, or did differently than the program may expect (the
+    name SQLAlchemy gives its warnings)."""
 
 
 class NPlusOneWarning(UserWarning):

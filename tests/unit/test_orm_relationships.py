@@ -208,6 +208,7 @@ def test_delete_orphan_on_many_to_one_is_refused(pending_restored: None) -> None
 
     message = _configure_error()
     assert "Spoke.hub" in message and "one-to-many side" in message
+    assert "single_parent=True" in message
 
 
 def test_bad_cascade_word_lists_the_cascades() -> None:

@@ -301,9 +301,9 @@ REFUSALS: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ),
     (
         "relationship SQLAlchemy-only",
-        lambda: relationship("Pet", single_parent=True),
+        lambda: relationship("Pet", distinct_target_key=True),
         exc.ArgumentError,
-        r"single_parent: corral does not implement it yet",
+        r"distinct_target_key: corral does not implement it yet",
     ),
     (
         "relationship overlaps not a string",

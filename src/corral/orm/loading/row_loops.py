@@ -95,6 +95,7 @@ def _compile(
         "            state.session = session",
         "            state.committed_state = NO_CHANGES",
         "            state.expired = NOT_EXPIRED",
+        "            state.parents = None",
         f"            entries[key] = {'state' if weak else 'obj'}",
         # A row repeating the previous row's object (a joined collection's parent) has
         # nothing more to give it, unless populate_existing overwrites it again.

@@ -400,6 +400,7 @@ MAPPER_ARGS = (
     "check_read_values",
     "eager_defaults",
     "inherits",
+    "legacy_is_orphan",
     "properties",
     "version_id_col",
     "version_id_generator",
@@ -501,6 +502,12 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
             f"{cls.__name__}.__mapper_args__['batch'] takes True or False, got {batch!r}"
         )
     _check_eager_defaults(cls, mapper_args.pop("eager_defaults", "auto"))
+    legacy_is_orphan = mapper_args.pop("legacy_is_orphan", False)
+    if not isinstance(legacy_is_orphan, bool):
+        raise exc.MappingError(
+            f"{cls.__name__}.__mapper_args__['legacy_is_orphan'] takes True or False, "
+            f"got {legacy_is_orphan!r}"
+        )
     if mapper_args:
         raise exc.MappingError(
             f"{cls.__name__}.__mapper_args__ has keys corral does not support: "
@@ -517,6 +524,7 @@ def _map_class(cls: type[DeclarativeBase]) -> None:
         deferred_raiseload=frozenset(key for key, (_, r) in deferred.items() if r),
     )
     mapper.batch = batch
+    mapper.legacy_is_orphan = legacy_is_orphan
     if mapped_join is not None:
         multi_table.set_up(mapper, mapped_join)
     if parent is not None or inherited or getattr(cls, "__corral_concrete_base__", False):

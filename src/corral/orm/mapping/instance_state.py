@@ -30,12 +30,30 @@ NO_CHANGES: dict[str, Any] = {}
 NOT_EXPIRED: frozenset[str] = frozenset()
 
 
+class ParentLinks:
+    """Which parent an object was last attached to, or detached from, along the relationships
+    that need to know (``delete-orphan``, ``single_parent``): SQLAlchemy's "has parent" flags.
+
+    A relationship with no entry has seen no change in memory: a loaded object then counts
+    as having its parent (the database says so), a new one as having none.
+    """
+
+    __slots__ = ("by_relationship", "orphaned_outside_session")
+
+    def __init__(self) -> None:
+        #: Relationship -> the parent's state, or False once it was removed from that parent.
+        self.by_relationship: dict[object, InstanceState | bool] = {}
+        #: Removed from a ``delete-orphan`` parent outside its session since it was last added:
+        #: a new object then is not inserted by the flush (it is expunged).
+        self.orphaned_outside_session = False
+
+
 class InstanceState(weakref.ref[Any]):
     """Status, identity, session and change history of one mapped object, and a weak
     reference to it. Made by ``new_state`` (the loaders' per-row path sets the same
     fields inline: a Python call per row would cost as much as the rest of the row)."""
 
-    __slots__ = ("committed_state", "expired", "key", "mapper", "session", "status")
+    __slots__ = ("committed_state", "expired", "key", "mapper", "parents", "session", "status")
 
     mapper: Mapper
     status: ObjectStatus
@@ -45,6 +63,9 @@ class InstanceState(weakref.ref[Any]):
     committed_state: dict[str, Any]
     #: Attributes whose values were dropped and reload on next access.
     expired: frozenset[str]
+    #: Parent bookkeeping, made on an object's first attach or detach along a relationship
+    #: that tracks its parents (None for nearly every object); reset when all is expired.
+    parents: ParentLinks | None
 
     # A state is compared, hashed and shown as itself, not as its object (a weakref's way).
     __eq__ = object.__eq__
@@ -99,6 +120,8 @@ class InstanceState(weakref.ref[Any]):
         names = mapper.expire_keys if keys is None else keys
         for key in names:
             d.pop(key, None)
+        if keys is None:
+            self.parents = None  # the collections that said so are gone too
         if self.committed_state:
             self.committed_state = {
                 k: v for k, v in self.committed_state.items() if k not in names
@@ -205,6 +228,7 @@ def new_state(
     state.session = session
     state.committed_state = NO_CHANGES
     state.expired = NOT_EXPIRED
+    state.parents = None
     return state
 
 
@@ -216,7 +240,7 @@ def expire_objects(objects: Iterable[object]) -> None:
         d = obj.__dict__
         state: InstanceState = d[STATE_ATTR]
         mapper = state.mapper
-        if state.expired or state.committed_state or mapper.dispatch.expire:
+        if state.expired or state.committed_state or state.parents or mapper.dispatch.expire:
             state.expire(obj)
             continue
         pop = d.pop

@@ -73,6 +73,10 @@ class Mapper:
         self.check_read_values = check_read_values
         #: False: each object's before_insert/update/delete fires right before its SQL.
         self.batch = True
+        #: An object is an orphan only when every ``delete-orphan`` parent lacks it (not any).
+        self.legacy_is_orphan = False
+        #: The ``delete-orphan`` relationships whose members are objects of this class.
+        self.delete_orphan_parents: list[Relationship] = []
         #: Deferred column attributes -> their group (None: loads alone).
         self.deferred: dict[str, str | None] = dict(deferred or {})
         #: Deferred columns that raise when read instead of loading.

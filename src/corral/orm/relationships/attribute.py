@@ -87,7 +87,9 @@ class RelationshipAttribute(Generic[T]):
                 fire_collection(self.dispatch, self, "bulk_replace", instance, value)
             set_collection(instance, rel, value)
         else:
-            if rel.active_history and self.key not in instance.__dict__:
+            if (
+                rel.active_history or rel.cascade.delete_orphan
+            ) and self.key not in instance.__dict__:
                 _load_old_value(self, instance)
             if self.dispatch.set or self.dispatch.modified:
                 old = instance.__dict__.get(self.key, NO_VALUE)
@@ -159,13 +161,15 @@ class KeyedRelationshipAttribute(RelationshipAttribute[T]):
 
 
 def _load_old_value(attribute: RelationshipAttribute[Any], instance: object) -> None:
-    """``active_history``: load the related object about to be replaced (a persistent
-    object's only; a new one has none)."""
+    """``active_history`` (and ``delete-orphan``, whose flush must know what was replaced):
+    load the related object about to be replaced (a persistent object's only)."""
     from corral.orm.base import ObjectStatus
     from corral.orm.mapping.instance_state import state_of
 
-    if state_of(instance).status is ObjectStatus.PERSISTENT:
-        RelationshipAttribute.__get__(attribute, instance, type(instance))
+    state = state_of(instance)
+    if state.status is ObjectStatus.PERSISTENT and state.session is not None:
+        with state.session.no_autoflush:  # the change half made must not flush yet
+            RelationshipAttribute.__get__(attribute, instance, type(instance))
 
 
 def _fill_write_only(owner: Any, rel: Relationship, value: Any) -> None:

@@ -17,6 +17,7 @@ from corral import exc
 from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
 from corral.orm.mapping.attribute_events import fire_collection, fire_set
 from corral.orm.mapping.instance_state import state_of
+from corral.orm.relationships import parents
 
 if TYPE_CHECKING:
     from corral.orm.relationships.relationship import Relationship
@@ -36,11 +37,16 @@ def check_member(rel: Relationship, item: Any) -> None:
         )
 
 
-def validated(owner: Any, rel: Relationship, item: Any) -> Any:
-    """``item`` checked as a member, through the relationship's ``@validates`` method if any."""
+def validated(owner: Any, rel: Relationship, item: Any, *, joining: bool = True) -> Any:
+    """``item`` checked as a member, through the relationship's ``@validates`` method if any;
+    ``joining`` a collection, it may not have another parent along a ``single_parent`` one."""
     check_member(rel, item)
     validator = rel.parent.validators.get(rel.key)
-    return item if validator is None else validator(owner, rel.key, item)
+    if validator is not None:
+        item = validator(owner, rel.key, item)
+    if joining and rel.single_parent:
+        parents.check_single_parent(rel, owner, item)
+    return item
 
 
 def before_collection_change(owner: Any, rel: Relationship, collection: Any) -> None:
@@ -67,10 +73,12 @@ def appended(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` joined ``owner``'s collection ``rel``."""
     if rel.dispatch.append or rel.dispatch.modified:
         fire_collection(rel.dispatch, getattr(type(owner), rel.key), "append", owner, item)
+    parents.attached(item, rel, owner)
     reverse = rel.reverse
     if reverse is not None:
         _validate_other_side(item, reverse, owner)
         if reverse.uselist:
+            parents.attached(owner, reverse, item)
             other = collection_for_update(item, reverse)
             if other is not None:
                 other._quiet_append(owner)
@@ -85,10 +93,12 @@ def removed(owner: Any, rel: Relationship, item: Any) -> None:
     """``item`` left ``owner``'s collection ``rel``."""
     if rel.dispatch.remove or rel.dispatch.modified:
         fire_collection(rel.dispatch, getattr(type(owner), rel.key), "remove", owner, item)
+    _left(item, rel, owner, from_collection=True)
     reverse = rel.reverse
     if reverse is None:
         return
     if reverse.uselist:
+        _left(owner, reverse, item, from_collection=True)
         other = loaded_collection(item, reverse)
         if other is not None:
             other._quiet_remove(owner)
@@ -99,12 +109,30 @@ def removed(owner: Any, rel: Relationship, item: Any) -> None:
     ):  # unloaded: it pointed at owner, whose member it was
         _record_scalar(item, reverse.key, owner)
         item.__dict__[reverse.key] = None
+        _left(owner, reverse, item, from_collection=False)
+
+
+def _left(item: Any, rel: Relationship, parent: Any, *, from_collection: bool) -> None:
+    """``item`` is no longer held by ``parent`` along ``rel``.
+
+    A new object this leaves with no ``delete-orphan`` parent is forgotten at once if it is
+    new in the parent's session (it was only there to be that parent's member); removed
+    from a collection of a parent outside that session, it is marked so the flush forgets it.
+    """
+    parents.detached(item, rel, parent)
+    if not rel.cascade.delete_orphan or not parents.is_orphan(item):
+        return
+    session = state_of(parent).session
+    if session is not None and parents.is_new_in_session(item, session):
+        session.expunge(item)
+    elif from_collection:
+        parents.orphaned_outside_session(item)
 
 
 def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
     """``obj.<rel> = value`` for a relationship holding one object."""
     if value is not None:
-        value = validated(obj, rel, value)
+        value = validated(obj, rel, value, joining=False)
     d = obj.__dict__
     loaded = rel.key in d
     old = d.get(rel.key, NO_VALUE) if loaded else present_value(obj, rel)
@@ -112,21 +140,31 @@ def set_scalar(obj: Any, rel: Relationship, value: Any) -> None:
         # An unloaded many-to-one not in memory reads as None; set to None it must
         # still be recorded, so the flush empties its foreign key.
         return
+    if rel.single_parent:
+        parents.check_single_parent(rel, obj, value, old)
     _record_scalar(obj, rel.key, old)
     d[rel.key] = value
+    known_old = old is not None and old is not NO_VALUE
+    if known_old:
+        _left(old, rel, obj, from_collection=False)
+    if value is not None:
+        parents.attached(value, rel, obj)
     reverse = rel.reverse
     if reverse is not None:
-        if old is not None and old is not NO_VALUE:
+        if known_old:
             if reverse.uselist:
+                _left(obj, reverse, old, from_collection=True)
                 previous = loaded_collection(old, reverse)
                 if previous is not None:
                     previous._quiet_remove(obj)
             elif old.__dict__.get(reverse.key, obj) is obj:  # unloaded: it pointed at obj
                 _record_scalar(old, reverse.key, obj)
                 old.__dict__[reverse.key] = None
+                _left(obj, reverse, old, from_collection=False)
         if value is not None:
             _validate_other_side(value, reverse, obj)
             if reverse.uselist:
+                parents.attached(obj, reverse, value)
                 other = collection_for_update(value, reverse)
                 if other is not None:
                     other._quiet_append(obj)
@@ -144,6 +182,7 @@ def _set_quietly(item: Any, reverse: Relationship, owner: Any, rel: Relationship
     if reverse.dispatch.listening:
         _backref_event(item, reverse, "set", owner, d.get(reverse.key, NO_VALUE))
     previous = d[reverse.key] if reverse.key in d else present_value(item, reverse)
+    parents.attached(owner, reverse, item)
     if previous is owner:
         d[reverse.key] = owner
         return
@@ -151,13 +190,16 @@ def _set_quietly(item: Any, reverse: Relationship, owner: Any, rel: Relationship
     d[reverse.key] = owner
     if previous is None or previous is NO_VALUE:
         return
+    _left(previous, reverse, item, from_collection=False)
     if rel.uselist:
+        _left(item, rel, previous, from_collection=True)
         collection = loaded_collection(previous, rel)
         if collection is not None:
             collection._quiet_remove(item)
     elif previous.__dict__.get(rel.key, item) is item:  # unloaded: it pointed at item
         _record_scalar(previous, rel.key, item)
         previous.__dict__[rel.key] = None
+        _left(item, rel, previous, from_collection=False)
 
 
 def _backref_event(target: Any, rel: Relationship, event: str, value: Any, old: Any = None) -> None:
@@ -209,12 +251,17 @@ def collection_for_update(obj: Any, rel: Relationship) -> Any:
 
 
 def cascade_save(owner: Any, rel: Relationship, item: Any) -> None:
-    """``save-update``: a related object joins the session its owner is in."""
+    """``save-update``: a related object joins the session its owner is in (one its flush
+    deleted is refused, as session.add() refuses it)."""
     if not rel.cascade.save_update:
         return
     owner_state = owner.__dict__.get(STATE_ATTR)
     session = owner_state.session if owner_state is not None else None
     if session is not None:
+        item_state = state_of(item)
+        deleted_here = item_state.status is ObjectStatus.DELETED
+        if deleted_here and item_state.session is not None and item_state.session is session:
+            item_state.session._add(item)  # raises: it was deleted in this transaction
         join_session(session, item)
 
 
@@ -231,6 +278,29 @@ def cascade_saves(session: Any, obj: Any) -> None:
         if rel.cascade.save_update:
             for item in related_objects(obj, rel):
                 join_session(session, item)
+
+
+def cascade_add(session: Any, obj: Any) -> None:
+    """``session.add(obj)``: what it holds joins the session, and what it held before its
+    unflushed changes too (the flush decides their fate: a ``delete-orphan`` one is deleted)."""
+    state = state_of(obj)
+    for rel in state.mapper.relationships.values():
+        if rel.cascade.save_update:
+            for item in [*related_objects(obj, rel), *removed_objects(obj, rel)]:
+                join_session(session, item)
+
+
+def removed_objects(obj: Any, rel: Relationship) -> list[Any]:
+    """The objects ``obj`` held through ``rel`` before its unflushed changes, and no longer."""
+    value = obj.__dict__.get(rel.key, NO_VALUE)
+    if hasattr(value, "pending_removed"):  # a write-only collection
+        return list(value.pending_removed)
+    before = state_of(obj).committed_state.get(rel.key, NO_VALUE)
+    if before is NO_VALUE or before is None:
+        return []
+    held = related_objects(obj, rel)
+    was = list(before) if rel.uselist else [before]
+    return [o for o in was if not any(o is h for h in held)]
 
 
 def related_objects(obj: Any, rel: Relationship) -> list[Any]:

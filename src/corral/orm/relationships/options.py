@@ -14,7 +14,6 @@ _NOT_YET = "corral does not implement it yet; remove it"
 
 #: SQLAlchemy's relationship() keywords corral does not implement, with what to do instead.
 UNSUPPORTED_RELATIONSHIP_OPTIONS: dict[str, str] = {
-    "single_parent": _NOT_YET,
     "join_depth": "eager loading does not follow a self-referential relationship more than "
     "one level; load deeper levels with selectinload() options",
     "passive_updates": "corral does not cascade primary key changes to children; rely on the "

@@ -129,6 +129,7 @@ class Relationship(MapperProperty):
         viewonly: bool = False,
         innerjoin: bool = False,
         active_history: bool = False,
+        single_parent: bool = False,
     ) -> None:
         if back_populates is not None and backref is not None:
             raise exc.ArgumentError(
@@ -175,6 +176,8 @@ class Relationship(MapperProperty):
         #: Replacing an unloaded related object loads it first, so the attribute's history
         #: has it (a collection's old members are always loaded when it is replaced).
         self.active_history = active_history
+        #: An object may be held by one parent at a time along this relationship.
+        self.single_parent = single_parent
         # Set when the owning class is mapped:
         self.key = ""
         self.parent: Mapper = None  # type: ignore[assignment]
@@ -282,10 +285,17 @@ class Relationship(MapperProperty):
                 f"{self.describe()}: lazy='write_only' is for collections; this relationship "
                 "holds one object"
             )
-        if self.direction is Direction.MANYTOONE and self.cascade.delete_orphan:
+        if (
+            self.direction is not Direction.ONETOMANY
+            and self.cascade.delete_orphan
+            and not self.single_parent
+        ):
+            kind = "many-to-one" if self.direction is Direction.MANYTOONE else "many-to-many"
             raise exc.ArgumentError(
-                f"{self.describe()}: delete-orphan cascade belongs on the one-to-many side "
-                f"(the collection), not on the many-to-one {self.describe()}"
+                f"{self.describe()} is {kind}: delete-orphan cascade belongs on the one-to-many "
+                f"side, unless each {self.mapper.class_.__name__} may have only one "
+                f"{self.parent.class_.__name__} through it; then pass single_parent=True, "
+                "which enforces that"
             )
         self.order_by = resolve_order_by(self, namespace)
         self.configured = True
@@ -320,6 +330,13 @@ class Relationship(MapperProperty):
             self.reverse = other
             other.reverse = self
             self.mapper.add_relationship(other)
+            other.register_orphan_parent()
+        self.register_orphan_parent()
+
+    def register_orphan_parent(self) -> None:
+        """A ``delete-orphan`` relationship: its target class learns it needs this parent."""
+        if self.cascade.delete_orphan and self not in self.mapper.delete_orphan_parents:
+            self.mapper.delete_orphan_parents.append(self)
 
     def class_attribute(self) -> Any:
         """``User.addresses``: the descriptor for the class and its objects."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from corral.orm.mapping.instance_state import state_of
-from corral.orm.relationships.in_memory import cascade_saves as cascade_add
-from corral.orm.relationships.in_memory import related_objects
+from corral.orm.relationships.in_memory import cascade_add, related_objects
 from corral.orm.unit_of_work.dependencies import cascade_delete
 
 __all__ = ["along", "cascade_add", "cascade_delete"]

@@ -26,6 +26,7 @@ from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.mapping.identity_map import IdentityMap, WeakIdentityMap
 from corral.orm.mapping.instance_state import InstanceState, expire_objects, state_of
+from corral.orm.relationships.parents import added_to_session
 from corral.orm.session import (
     binding,
     bulk_persistence,
@@ -487,6 +488,8 @@ class Session(DispatchHolder):
 
     def _add(self, obj: object) -> None:
         state = state_of(obj)
+        if state.parents is not None:
+            added_to_session(state)
         if state.session is not None and state.session is not self:
             raise exc.InvalidRequestError(
                 f"{obj!r} is already attached to another Session; expunge it there or "

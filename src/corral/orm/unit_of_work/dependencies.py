@@ -12,6 +12,7 @@ many-to-many association rows are deleted and inserted (``association_rows``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from corral import exc
 from corral.orm.base import NO_VALUE, ObjectStatus
 from corral.orm.mapping.inheritance import flush_table_names
 from corral.orm.mapping.instance_state import InstanceState, state_of
+from corral.orm.relationships import parents
 from corral.orm.relationships.direction import Direction
 from corral.orm.relationships.in_memory import cascade_saves, related_objects
 from corral.orm.relationships.relationship import Relationship
@@ -86,6 +88,7 @@ def presort(
 ) -> FlushWork:
     """Cascades and orphans, then the collection changes the writing phase needs."""
     _cascade_saves(session, [*new, *dirty])
+    _forget_pending_orphans(session)
     new = list(session._new.values())
     orphans = find_orphans(session, [*new, *dirty])
     for obj in orphans:
@@ -106,6 +109,8 @@ def presort(
             if rel.viewonly or rel.direction is Direction.MANYTOONE:
                 continue
             added, removed = history(obj, state, rel)
+            if removed and rel.direction is Direction.ONETOMANY:
+                removed = _in_session(session, rel, removed)
             if not (added or removed):
                 continue
             change = CollectionChange(obj, rel, added, removed)
@@ -128,39 +133,55 @@ def _cascade_saves(session: Session, objects: Iterable[object]) -> None:
 
 
 def find_orphans(session: Session, objects: Iterable[object]) -> list[object]:
-    """Children removed from a ``delete-orphan`` collection and given no other parent."""
-    orphans: list[object] = []
+    """The persistent objects a flush deletes as orphans (see relationships/parents.py).
+
+    Among ``objects``, those memory saw taken from a ``delete-orphan`` parent they need;
+    and the members removed from their ``delete-orphan`` relationships and put in no other
+    parent along it (a removed member outside the session is left alone).
+    """
+    orphans: dict[int, object] = {}
     for obj in objects:
         state = state_of(obj)
+        if state.status is ObjectStatus.PERSISTENT and (
+            parents.is_orphan(obj) or parents.was_removed(obj)
+        ):
+            orphans[id(obj)] = obj
         for rel in state.mapper.relationships.values():
-            if rel.direction is Direction.MANYTOONE and rel.reverse is not None:
-                if (
-                    rel.reverse.cascade.delete_orphan
-                    and rel.key in state.committed_state
-                    and obj.__dict__.get(rel.key) is None
-                    and _persistent(obj)
-                ):
-                    orphans.append(obj)
-                continue
             if not rel.cascade.delete_orphan:
                 continue
-            _, removed = history(obj, state, rel)
-            for child in removed:
-                if _persistent(child) and not _has_parent(child, rel):
-                    orphans.append(child)
-    return orphans
+            for child in history(obj, state, rel)[1]:
+                if child is None or parents.has_parent(child, rel, optimistic=False):
+                    continue
+                child_state = state_of(child)
+                if child_state.session is session and child_state.status is ObjectStatus.PERSISTENT:
+                    orphans[id(child)] = child
+    return list(orphans.values())
 
 
-def _persistent(obj: object) -> bool:
-    return state_of(obj).status is ObjectStatus.PERSISTENT
+def _forget_pending_orphans(session: Session) -> None:
+    """New objects a parent outside the session orphaned are not inserted (expunged)."""
+    for obj in list(session._new.values()):
+        state = state_of(obj)
+        links = state.parents
+        if links is not None and links.orphaned_outside_session and parents.is_orphan(obj):
+            session._expunge(obj, state)
 
 
-def _has_parent(child: object, rel: Relationship) -> bool:
-    """Whether ``child`` was given another parent along ``rel`` (through its other side)."""
-    reverse = rel.reverse
-    if reverse is None or reverse.uselist:
-        return False
-    return child.__dict__.get(reverse.key) not in (None, NO_VALUE)
+def _in_session(session: Session, rel: Relationship, removed: list[object]) -> list[object]:
+    """The removed members the flush can write: one outside the session is left alone."""
+    kept = []
+    for child in removed:
+        if state_of(child).session is session:
+            kept.append(child)
+        else:
+            warnings.warn(
+                f"{child!r} was removed from {rel.describe()} but is not in this session, so "
+                "the flush neither deletes it nor empties its foreign key; add it to the "
+                "session (session.add) before flushing to have that done",
+                exc.SAWarning,
+                stacklevel=4,
+            )
+    return kept
 
 
 def _release_children(session: Session, work: FlushWork, parent: object) -> None:
@@ -411,7 +432,9 @@ def association_rows(
         assert rel.secondary is not None
         for members, out in ((change.removed, to_delete), (change.added, to_insert)):
             for member in members:
-                if id(member) in work.deleted_ids or id(change.owner) in work.deleted_ids:
+                if id(change.owner) in work.deleted_ids:
+                    continue  # the owner's rows all go (association_owners)
+                if out is to_insert and id(member) in work.deleted_ids:
                     continue
                 row = _association_row(rel, change.owner, member)
                 key = (rel.secondary_table.name, *sorted(row.items()))
