@@ -103,7 +103,7 @@ class Session(DispatchHolder):
         info: dict[str, Any] | None = None,
         isolation_level: str | None = None,
         n_plus_one: str | None = lazy.FROM_ENVIRONMENT,
-        n_plus_one_threshold: int = 10,
+        n_plus_one_threshold: int = lazy.DEFAULT_THRESHOLD,
         join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
         identity_map_warn: int | None = None,
         weak_identity_map: bool = True,
@@ -161,7 +161,7 @@ class Session(DispatchHolder):
         self._flushing = False
         self._autoflush_suspended = 0
         #: Lazy loads per relationship, for N+1 detection (``n_plus_one="warn" | "raise"``).
-        self._lazy_loads = lazy.LazyLoadCounter(n_plus_one, n_plus_one_threshold)
+        self._lazy_loads = lazy.counter_for(n_plus_one, n_plus_one_threshold)
         self._guard = OneThreadGuard(
             "Session", "give each thread its own session (scoped_session does this)"
         )
