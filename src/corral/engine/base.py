@@ -47,6 +47,17 @@ if TYPE_CHECKING:
     from corral.engine.default import DefaultDialect
     from corral.engine.engine import Engine
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_ACTIVE = TransactionState.ACTIVE
+_CLOSED = ConnectionState.CLOSED
+_COMMITTED = TransactionState.COMMITTED
+_DEACTIVATED = TransactionState.DEACTIVATED
+_INVALIDATED = ConnectionState.INVALIDATED
+_OPEN = ConnectionState.OPEN
+_ROLLED_BACK = TransactionState.ROLLED_BACK
+
 AUTOCOMMIT = "AUTOCOMMIT"
 
 
@@ -67,7 +78,7 @@ class Connection:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect: DefaultDialect = engine.dialect
-        self._state = ConnectionState.OPEN
+        self._state = _OPEN
         self._stack = TransactionStack()
         #: The engine's own dict until execution_options() replaces it (never updated in place).
         self._execution_options: dict[str, Any] = engine._execution_options
@@ -173,18 +184,18 @@ class Connection:
 
     def _revive(self) -> Any:
         """The DB-API connection, checking out a fresh one after an invalidation."""
-        if self._state is ConnectionState.CLOSED:
+        if self._state is _CLOSED:
             raise exc.ResourceClosedError(
                 "This Connection is closed; get a new one with engine.connect()"
             )
         root = self._stack.root
-        if root is not None and root.state is TransactionState.DEACTIVATED:
+        if root is not None and root.state is _DEACTIVATED:
             raise exc.PendingRollbackError(
                 "The connection was lost inside a transaction; call rollback() before using "
                 "this Connection again (the transaction's work is gone)"
             )
         self._checkout()
-        self._move(ConnectionState.OPEN)
+        self._move(_OPEN)
         return self._dbapi
 
     @property
@@ -198,15 +209,15 @@ class Connection:
 
     @property
     def closed(self) -> bool:
-        return self._state is ConnectionState.CLOSED
+        return self._state is _CLOSED
 
     @property
     def invalidated(self) -> bool:
-        return self._state is ConnectionState.INVALIDATED
+        return self._state is _INVALIDATED
 
     def invalidate(self, exception: BaseException | None = None) -> None:
         """Discard the DB-API connection; any open transaction must be rolled back."""
-        if self._state is ConnectionState.CLOSED:
+        if self._state is _CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
         pooled, self._pooled, self._dbapi = self._pooled, None, None
         self._reclaimer.pooled = None
@@ -215,12 +226,12 @@ class Connection:
         if self._shared is not None:
             self._shared.forget()
         self._stack.deactivate_all()
-        if self._state is ConnectionState.OPEN:
-            self._move(ConnectionState.INVALIDATED)
+        if self._state is _OPEN:
+            self._move(_INVALIDATED)
 
     def close(self) -> None:
         """Roll back anything open and give the connection back to the pool."""
-        if self._state is ConnectionState.CLOSED:
+        if self._state is _CLOSED:
             return
         stack = self._stack
         in_transaction = stack.root is not None
@@ -230,15 +241,15 @@ class Connection:
                 shared_connection.roll_back_on_close(self, undone)
         self._meter.closing(stack.begun and not self._autocommit)
         for savepoint in stack.nested:
-            savepoint._finish(TransactionState.ROLLED_BACK)
+            savepoint._finish(_ROLLED_BACK)
         root = stack.root
-        if root is not None and root.state is not TransactionState.ROLLED_BACK:
-            root._move(TransactionState.ROLLED_BACK)  # (``_finish``, one call fewer)
+        if root is not None and root.state is not _ROLLED_BACK:
+            root._move(_ROLLED_BACK)  # (``_finish``, one call fewer)
         stack.clear()
         pooled, self._pooled = self._pooled, None
         dbapi, self._dbapi = self._dbapi, None
         self._reclaimer.pooled = None
-        self._move(ConnectionState.CLOSED)
+        self._move(_CLOSED)
         if pooled is None:
             return
         if self._forks != forking.generation:
@@ -284,7 +295,7 @@ class Connection:
 
     def execution_options(self, **options: Any) -> Connection:
         """Set options on this connection (``isolation_level=``) and return it."""
-        if self._state is ConnectionState.CLOSED:
+        if self._state is _CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
         check_connection_options(options, "Connection.execution_options()")
         if "isolation_level" in options:
@@ -342,7 +353,7 @@ class Connection:
         never runs one costs no round trip, and a first statement that is a
         locking read can ask for the write lock where the database needs that.
         """
-        if self._state is ConnectionState.CLOSED:
+        if self._state is _CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
         if self._stack.root is not None:
             raise exc.InvalidRequestError(
@@ -412,13 +423,13 @@ class Connection:
         return self._stack.nested[-1] if self._stack.nested else None
 
     def _commit_current(self) -> None:
-        if self._state is ConnectionState.CLOSED:
+        if self._state is _CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
         if self._stack.root is not None:
             self._stack.root.commit()
 
     def _rollback_current(self) -> None:
-        if self._state is ConnectionState.CLOSED:
+        if self._state is _CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
         if self._stack.root is not None:
             self._stack.root.rollback()
@@ -435,7 +446,7 @@ class Connection:
         begun = stack.begun
         stack.clear()
         self._inactive_reason = None
-        final = TransactionState.COMMITTED if commit else TransactionState.ROLLED_BACK
+        final = _COMMITTED if commit else _ROLLED_BACK
         dbapi = self._dbapi
         if self.dispatch.commit or self.dispatch.rollback:
             events.fire(self, "commit" if commit else "rollback")
@@ -453,7 +464,7 @@ class Connection:
                         shared_connection.warn_undone(undone)
                         self._control("ROLLBACK", self.dialect.do_rollback)
         except BaseException:
-            final = TransactionState.ROLLED_BACK
+            final = _ROLLED_BACK
             raise
         finally:
             for item in ended:
@@ -478,9 +489,9 @@ class Connection:
         stack = self._stack
         inner = stack.inner_to(savepoint)
         stack.pop_to(savepoint)
-        final = TransactionState.COMMITTED if commit else TransactionState.ROLLED_BACK
+        final = _COMMITTED if commit else _ROLLED_BACK
         try:
-            if savepoint.state is TransactionState.ACTIVE and self._dbapi is not None:
+            if savepoint.state is _ACTIVE and self._dbapi is not None:
                 name = savepoint.name
                 if self.dispatch.release_savepoint or self.dispatch.rollback_savepoint:
                     event = "release_savepoint" if commit else "rollback_savepoint"
@@ -496,7 +507,7 @@ class Connection:
                         lambda dbapi: self.dialect.do_rollback_to_savepoint(dbapi, name),
                     )
         except BaseException:
-            final = TransactionState.ROLLED_BACK
+            final = _ROLLED_BACK
             raise
         finally:
             for item in inner:
@@ -557,7 +568,7 @@ class Connection:
             refuse_inherited(self)
         stack = self._stack
         root = stack.root
-        if root is not None and root.state is not TransactionState.ACTIVE:
+        if root is not None and root.state is not _ACTIVE:
             self._raise_inactive()
         shared = self._shared
         if shared is not None and not stack.begun and shared.owner is not None:
@@ -631,7 +642,7 @@ class Connection:
             return rows_of(self, call, cursor)
 
     def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
-        if self._state is ConnectionState.CLOSED:
+        if self._state is _CLOSED:
             raise exc.ResourceClosedError("This Connection is closed")
         many = isinstance(parameters, list) and bool(parameters)
         if isinstance(parameters, list) and not parameters:
@@ -672,7 +683,7 @@ class Connection:
         returning: bool = False,
         stream: bool = False,
     ) -> Any:
-        if self._state is ConnectionState.CLOSED:
+        if self._state is _CLOSED:
             raise exc.ResourceClosedError(
                 "This Connection is closed; get a new one with engine.connect()"
             )

@@ -30,6 +30,15 @@ class TransactionState(enum.Enum):
     __hash__ = object.__hash__  # members are singletons: hash in C, not by name
 
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_ACTIVE = TransactionState.ACTIVE
+_COMMITTED = TransactionState.COMMITTED
+_DEACTIVATED = TransactionState.DEACTIVATED
+_ROLLED_BACK = TransactionState.ROLLED_BACK
+
+
 _TRANSITIONS: dict[TransactionState, frozenset[TransactionState]] = {
     TransactionState.ACTIVE: frozenset(
         {
@@ -53,7 +62,7 @@ class Transaction:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.state = TransactionState.ACTIVE
+        self.state = _ACTIVE
 
     def _move(self, new: TransactionState) -> None:
         if new not in _TRANSITIONS[self.state]:
@@ -73,29 +82,29 @@ class Transaction:
     @property
     def is_active(self) -> bool:
         """Whether statements may still run in this transaction."""
-        return self.state is TransactionState.ACTIVE
+        return self.state is _ACTIVE
 
     @property
     def is_valid(self) -> bool:
         """Whether the transaction has not ended (it may still need a rollback)."""
-        return self.state in (TransactionState.ACTIVE, TransactionState.DEACTIVATED)
+        return self.state in (_ACTIVE, _DEACTIVATED)
 
     def commit(self) -> None:
         """Commit the transaction (releasing a savepoint, for a nested one)."""
-        if self.state is TransactionState.DEACTIVATED:
+        if self.state is _DEACTIVATED:
             if not self.is_nested:
                 self.connection._raise_inactive()  # it says why (lost, or the watchdog)
             raise exc.PendingRollbackError(
                 f"This {self._noun()} is inactive (its connection was lost or an enclosing "
                 "savepoint rolled back); call rollback() before using the connection again"
             )
-        if self.state is not TransactionState.ACTIVE:
+        if self.state is not _ACTIVE:
             raise exc.InvalidRequestError(f"This {self._noun()} is already {self.state.value}")
         self.connection._end_transaction(self, commit=True)
 
     def rollback(self) -> None:
         """Roll the transaction back; does nothing if it already ended."""
-        if self.state in (TransactionState.COMMITTED, TransactionState.ROLLED_BACK):
+        if self.state in (_COMMITTED, _ROLLED_BACK):
             return
         self.connection._end_transaction(self, commit=False)
 
@@ -112,7 +121,7 @@ class Transaction:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if exc_type is None and self.state is TransactionState.ACTIVE:
+        if exc_type is None and self.state is _ACTIVE:
             try:
                 self.commit()
             except BaseException:
@@ -179,7 +188,7 @@ class TransactionStack:
     def deactivate_all(self) -> None:
         """Mark every open transaction as needing a rollback (the connection was lost)."""
         for savepoint in self.nested:
-            if savepoint.state is TransactionState.ACTIVE:
-                savepoint._move(TransactionState.DEACTIVATED)
-        if self.root is not None and self.root.state is TransactionState.ACTIVE:
-            self.root._move(TransactionState.DEACTIVATED)
+            if savepoint.state is _ACTIVE:
+                savepoint._move(_DEACTIVATED)
+        if self.root is not None and self.root.state is _ACTIVE:
+            self.root._move(_DEACTIVATED)

@@ -90,6 +90,17 @@ class CheckoutState(enum.Enum):
     __hash__ = object.__hash__  # members are singletons: hash in C, not by name
 
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_CHECKED_OUT = CheckoutState.CHECKED_OUT
+_DISCARDED = RecordState.DISCARDED
+_INVALIDATED = CheckoutState.INVALIDATED
+_LEFT_TO_PARENT = RecordState.LEFT_TO_PARENT
+_RECORD_CHECKED_OUT = RecordState.CHECKED_OUT
+_RETURNED = CheckoutState.RETURNED
+
+
 def describe_connection(dbapi_connection: Any) -> str:
     """Name a DB-API connection for logs without its ``repr`` (which may carry a DSN)."""
     return f"{type(dbapi_connection).__name__}@{id(dbapi_connection):#x}"
@@ -123,7 +134,7 @@ class PoolConnection:
         self._before_check_in = None
         self._site = site
         self._checked_out_at = time.monotonic()
-        self._state = CheckoutState.CHECKED_OUT
+        self._state = _CHECKED_OUT
         #: Seconds this checkout waited for a connection to be given back (0.0: none).
         self.waited = 0.0
 
@@ -132,8 +143,8 @@ class PoolConnection:
         """The DB-API connection this checkout holds."""
         record = self._record
         if (
-            self._state is CheckoutState.CHECKED_OUT
-            and record.state is RecordState.CHECKED_OUT
+            self._state is _CHECKED_OUT
+            and record.state is _RECORD_CHECKED_OUT
             and self._pool._forks == forking.generation  # (connect() compares process ids)
         ):
             return record.dbapi_connection
@@ -141,9 +152,9 @@ class PoolConnection:
 
     def _unusable_error(self) -> ResourceClosedError:
         self._pool._leave_parent_connections_if_forked()
-        if self._state is not CheckoutState.CHECKED_OUT:
+        if self._state is not _CHECKED_OUT:
             why = f"was {self._state.value}"
-        elif self._record.state is RecordState.LEFT_TO_PARENT:
+        elif self._record.state is _LEFT_TO_PARENT:
             why = "was checked out before os.fork() and belongs to the parent process"
         else:
             why = "was discarded (another checkout of the same connection invalidated it)"
@@ -160,8 +171,8 @@ class PoolConnection:
     def is_valid(self) -> bool:
         """True while this checkout holds a usable connection (not closed, not invalidated)."""
         return (
-            self._state is CheckoutState.CHECKED_OUT
-            and self._record.state is RecordState.CHECKED_OUT
+            self._state is _CHECKED_OUT
+            and self._record.state is _RECORD_CHECKED_OUT
             and self._pool._pid == os.getpid()
         )
 
@@ -190,11 +201,11 @@ class PoolConnection:
                 self.invalidate(error)
                 return
         with pool._lock:
-            if self._state is not CheckoutState.CHECKED_OUT:
+            if self._state is not _CHECKED_OUT:
                 return
-            self._state = CheckoutState.RETURNED
+            self._state = _RETURNED
             pool._out.pop(self, None)
-        if self._record.state is RecordState.CHECKED_OUT:
+        if self._record.state is _RECORD_CHECKED_OUT:
             if pool.dispatch.checkin:
                 fire(pool.dispatch, "checkin", self._record.dbapi_connection, self._record)
             pool._check_in(self._record)
@@ -204,9 +215,9 @@ class PoolConnection:
         pool = self._pool
         pool._leave_parent_connections_if_forked()
         with pool._lock:
-            if self._state is not CheckoutState.CHECKED_OUT:
+            if self._state is not _CHECKED_OUT:
                 return
-            self._state = CheckoutState.INVALIDATED
+            self._state = _INVALIDATED
             pool._out.pop(self, None)
         pool._suspect_connections_through(None)
         log.debug(
@@ -338,7 +349,7 @@ class Pool(DispatchHolder, ABC):
                 fire(self.dispatch, "checkout", record.dbapi_connection, record, handle)
         except BaseException:
             with self._lock:
-                handle._state = CheckoutState.INVALIDATED
+                handle._state = _INVALIDATED
                 self._out.pop(handle, None)
             self._discard(record)
             raise
@@ -358,7 +369,7 @@ class Pool(DispatchHolder, ABC):
             self._dispose_epoch += 1
             idle = self._take_all_idle_locked()
             for record in idle:
-                record.move_to(RecordState.DISCARDED)
+                record.move_to(_DISCARDED)
                 self._slot_freed_locked(record)
         for record in idle:
             if close:
@@ -570,7 +581,7 @@ class Pool(DispatchHolder, ABC):
         with self._lock:
             if record.state.is_final:
                 return
-            record.move_to(RecordState.DISCARDED)
+            record.move_to(_DISCARDED)
             self._slot_freed_locked(record)
         self._close_quietly(record)
 
@@ -622,7 +633,7 @@ class Pool(DispatchHolder, ABC):
             records += [handle._record for handle in self._out if hasattr(handle, "_record")]
             for record in records:
                 if not record.state.is_final:
-                    record.move_to(RecordState.LEFT_TO_PARENT)
+                    record.move_to(_LEFT_TO_PARENT)
                 if record.dbapi_connection is not None:
                     self._left_to_parent.append(record.dbapi_connection)
             self._forget_all_locked()

@@ -16,7 +16,8 @@ from types import CodeType, FrameType
 
 #: Frames from files under this directory are corral's own and are skipped.
 CORRAL_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-#: How many frames outside corral a checkout site keeps, innermost first.
+#: How many frames outside corral a checkout site keeps, innermost first (``_outside``
+#: reads three without a loop).
 FRAMES_KEPT = 3
 #: The walk gives up after this many frames, so deep recursion costs no more.
 FRAMES_SCANNED = 40
@@ -133,8 +134,28 @@ def _walk() -> CheckoutSite:
     return CheckoutSite(tuple(kept), threading.get_ident(), entry)
 
 
-def _outside(frame: FrameType | None) -> tuple[Frame, ...]:
-    """Up to ``FRAMES_KEPT`` frames outside corral from ``frame`` (outside corral) outwards."""
+def _outside(frame: FrameType) -> tuple[Frame, ...]:
+    """Up to ``FRAMES_KEPT`` frames outside corral from ``frame`` (outside corral) outwards.
+
+    The usual stack (callers outside corral all the way out) is read without a loop;
+    a corral frame among the outer two (a callback corral made) takes the loop.
+    """
+    first = (frame.f_code, frame.f_lasti)
+    second_frame = frame.f_back
+    if second_frame is None:
+        return (first,)
+    code = second_frame.f_code
+    third_frame = second_frame.f_back
+    if third_frame is None or code.co_filename.startswith(CORRAL_DIR):
+        return (first, *_outside_loop(second_frame, FRAMES_KEPT - 1))
+    third = third_frame.f_code
+    if third.co_filename.startswith(CORRAL_DIR):
+        return (first, (code, second_frame.f_lasti), *_outside_loop(third_frame, 1))
+    return first, (code, second_frame.f_lasti), (third, third_frame.f_lasti)
+
+
+def _outside_loop(frame: FrameType | None, wanted: int) -> list[Frame]:
+    """Up to ``wanted`` frames outside corral from ``frame`` outwards, corral's skipped."""
     kept: list[Frame] = []
     for _ in range(FRAMES_SCANNED):
         if frame is None:
@@ -142,10 +163,10 @@ def _outside(frame: FrameType | None) -> tuple[Frame, ...]:
         code = frame.f_code
         if not code.co_filename.startswith(CORRAL_DIR):
             kept.append((code, frame.f_lasti))
-            if len(kept) == FRAMES_KEPT:
+            if len(kept) == wanted:
                 break
         frame = frame.f_back
-    return tuple(kept)
+    return kept
 
 
 def describe_holders(

@@ -18,6 +18,13 @@ from corral.pool.base import (
 )
 from corral.pool.record import ConnectionRecord, RecordState
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_CHECKED_OUT = RecordState.CHECKED_OUT
+_DISCARDED = RecordState.DISCARDED
+_IDLE = RecordState.IDLE
+
 
 class QueuePool(Pool):
     """Keeps up to ``pool_size`` idle connections and opens up to ``max_overflow`` more on demand.
@@ -105,11 +112,11 @@ class QueuePool(Pool):
             while True:
                 record = self._take_idle_locked()
                 if record is not None:
-                    record.move_to(RecordState.CHECKED_OUT)
+                    record.move_to(_CHECKED_OUT)
                     break
                 if self._limit is None or self._total < self._limit:
                     self._total += 1
-                    record = ConnectionRecord(RecordState.CHECKED_OUT, self._dispose_epoch)
+                    record = ConnectionRecord(_CHECKED_OUT, self._dispose_epoch)
                     break
                 now = time.monotonic()
                 if deadline is None:
@@ -140,7 +147,7 @@ class QueuePool(Pool):
     def _check_in(self, record: ConnectionRecord) -> None:
         reset = self._reset(record)
         with self._lock:
-            if record.state is not RecordState.CHECKED_OUT:
+            if record.state is not _CHECKED_OUT:
                 return
             keep = (
                 reset
@@ -148,12 +155,12 @@ class QueuePool(Pool):
                 and (self._pool_size == 0 or len(self._idle) < self._pool_size)
             )
             if keep:
-                record.move_to(RecordState.IDLE)
+                record.move_to(_IDLE)
                 self._idle.append(record)
                 if self._waiting:  # (``_wake_one_locked``, without its call when none waits)
                     self._available.notify()
                 return
-            record.move_to(RecordState.DISCARDED)
+            record.move_to(_DISCARDED)
             self._slot_freed_locked(record)
         log.debug(
             "%s: not keeping %s (%s)",

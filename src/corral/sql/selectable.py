@@ -12,7 +12,7 @@ from typing import TypeVar as _TypeVar
 
 from corral import exc
 from corral.sql.conditions import _condition
-from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
+from corral.sql.elements import BindParameter, ClauseElement, ColumnElement, HashedShape
 from corral.sql.execution_options import HasExecutionOptions
 from corral.sql.from_clause import (
     CTE,
@@ -201,7 +201,7 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
         """Compute this statement's cache key once, for a statement executed again and again
         unchanged (its values given as parameters by name). Derived statements recompute."""
         binds: list[BindParameter[Any]] = []
-        self.__dict__["_frozen_key"] = (self._key(binds), binds)
+        self.__dict__["_frozen_key"] = (HashedShape(self._key(binds)), binds)
         return self
 
     # -- generative builders -------------------------------------------------------------

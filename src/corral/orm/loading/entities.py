@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from corral.orm.session.session import Session
     from corral.sql.selectable import Select
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_PERSISTENT = ObjectStatus.PERSISTENT
+
 
 class _ObjectRows(BufferedRows):
     """Rows of one object each, made into 1-tuples only if asked for as rows:
@@ -143,7 +148,7 @@ class EntityLoader:
             obj = mapper.new_instance()
             d = obj.__dict__
             d.update(values)
-            d[STATE_ATTR] = new_state(obj, mapper, ObjectStatus.PERSISTENT, key, session)
+            d[STATE_ATTR] = new_state(obj, mapper, _PERSISTENT, key, session)
             session.identity_map.add(key, obj)
             if mapper.dispatch.load:
                 fire_load(session, obj)
@@ -188,7 +193,7 @@ def load_object(session: Session, mapper: Mapper, key: Any, values: Any, overwri
         obj = mapper.new_instance()
         d = obj.__dict__
         d.update(values)
-        d[STATE_ATTR] = new_state(obj, mapper, ObjectStatus.PERSISTENT, key, session)
+        d[STATE_ATTR] = new_state(obj, mapper, _PERSISTENT, key, session)
         identity_map.add(key, obj)
     else:
         refresh_into(obj, values, overwrite)

@@ -35,6 +35,8 @@ _CORRAL_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__
 #: The variable is read when the first Session is made, not when corral is imported, so that
 #: a program (or a conftest, after pytest plugins imported corral) may set it before then.
 FROM_ENVIRONMENT: Any = "CORRAL_N_PLUS_ONE"
+#: The default of ``Session(n_plus_one_threshold=...)``.
+DEFAULT_THRESHOLD = 10
 _environment_mode: list[str | None] = []
 
 
@@ -144,3 +146,17 @@ class LazyLoadCounter:
     def reset(self) -> None:
         self.counts.clear()
         self.warned.clear()
+
+
+#: The counter of every session without N+1 detection and with the default threshold
+#: (most sessions): it never counts (``count`` returns at once), so one serves them all.
+_NOT_DETECTING = LazyLoadCounter(None, DEFAULT_THRESHOLD)
+
+
+def counter_for(mode: str | None, threshold: int) -> LazyLoadCounter:
+    """The lazy-load counter of a new session (``Session(n_plus_one=, n_plus_one_threshold=)``)."""
+    if threshold == DEFAULT_THRESHOLD and (
+        mode is None or (mode is FROM_ENVIRONMENT and environment_mode() is None)
+    ):
+        return _NOT_DETECTING
+    return LazyLoadCounter(mode, threshold)

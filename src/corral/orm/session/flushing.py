@@ -34,6 +34,15 @@ from corral.util.gc_pause import PAUSE_AT, collector_pause
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_DELETED = ObjectStatus.DELETED
+_FAILED = TransactionStatus.FAILED
+_INSERT = StepKind.INSERT
+_PERSISTENT = ObjectStatus.PERSISTENT
+_UPDATE = StepKind.UPDATE
+
 
 def flush_pending(session: Session, objects: Iterable[object] | None = None) -> None:
     if session._flushing:
@@ -225,7 +234,7 @@ def _fail_flush(session: Session, transaction: SessionTransaction, error: BaseEx
         transaction.database_transaction.rollback()
     if not transaction.nested:
         session._release_connection()
-    transaction.move(TransactionStatus.FAILED)
+    transaction.move(_FAILED)
     restore_after_rollback(session, transaction)
 
 
@@ -234,13 +243,13 @@ def _finalize_flush(
 ) -> None:
     for step in plan.steps:
         mapper = step.mapper
-        if step.kind is StepKind.INSERT:
+        if step.kind is _INSERT:
             _finish_inserts(
                 session, transaction, mapper, step.objects, step.params, step.server_generated
             )
             if mapper.dispatch.refresh_flush:
                 _refresh_flush(session, step, fetched_keys(step))
-        elif step.kind is StepKind.UPDATE:
+        elif step.kind is _UPDATE:
             if mapper.dispatch.refresh_flush:
                 _refresh_flush(session, step, ())
             # Values the database wrote (a server-side version), and column_property
@@ -255,7 +264,7 @@ def _finalize_flush(
         else:
             for obj in step.objects:
                 state = state_of(obj)
-                state.move(ObjectStatus.DELETED)
+                state.move(_DELETED)
                 session.identity_map.discard(state.key)
                 session._deleted.pop(id(obj), None)
                 transaction.deleted[id(obj)] = obj
@@ -318,7 +327,7 @@ def _finish_inserts(
         pk = tuple([d[k] for k in identity_names])
         key: IdentityKey = (cls, pk) if token is None else (cls, pk, token)
         state.key = key
-        state.move(ObjectStatus.PERSISTENT)
+        state.move(_PERSISTENT)
         state.commit_all()
         if others:
             state.expire(obj, others)

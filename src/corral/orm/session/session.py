@@ -62,6 +62,19 @@ from corral.util.guard import OneThreadGuard
 from corral.util.identity_set import IdentitySet
 from corral.util.row_typing import TP_co
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_ACTIVE = TransactionStatus.ACTIVE
+_COMMITTED = TransactionStatus.COMMITTED
+_DELETED = ObjectStatus.DELETED
+_DETACHED = ObjectStatus.DETACHED
+_FAILED = TransactionStatus.FAILED
+_PENDING = ObjectStatus.PENDING
+_PERSISTENT = ObjectStatus.PERSISTENT
+_ROLLED_BACK = TransactionStatus.ROLLED_BACK
+_TRANSIENT = ObjectStatus.TRANSIENT
+
 T = TypeVar("T")
 
 
@@ -91,7 +104,7 @@ class Session(DispatchHolder):
         info: dict[str, Any] | None = None,
         isolation_level: str | None = None,
         n_plus_one: str | None = lazy.FROM_ENVIRONMENT,
-        n_plus_one_threshold: int = 10,
+        n_plus_one_threshold: int = lazy.DEFAULT_THRESHOLD,
         join_transaction_mode: binding.JoinTransactionMode = "conditional_savepoint",
         identity_map_warn: int | None = None,
         weak_identity_map: bool = True,
@@ -149,7 +162,7 @@ class Session(DispatchHolder):
         self._flushing = False
         self._autoflush_suspended = 0
         #: Lazy loads per relationship, for N+1 detection (``n_plus_one="warn" | "raise"``).
-        self._lazy_loads = lazy.LazyLoadCounter(n_plus_one, n_plus_one_threshold)
+        self._lazy_loads = lazy.counter_for(n_plus_one, n_plus_one_threshold)
         self._guard = OneThreadGuard(
             "Session", "give each thread its own session (scoped_session does this)"
         )
@@ -234,9 +247,9 @@ class Session(DispatchHolder):
             while transaction is not None:
                 inserted.update(transaction.inserted)
                 deleted.update(transaction.deleted)
-                if transaction.status is TransactionStatus.ACTIVE:
+                if transaction.status is _ACTIVE:
                     unfinished.append(transaction)
-                transaction.status = TransactionStatus.ROLLED_BACK
+                transaction.status = _ROLLED_BACK
                 transaction = transaction.parent
             self._transaction = None
             self._release_connection(unfinished)  # roll back what was not committed
@@ -261,7 +274,7 @@ class Session(DispatchHolder):
     @property
     def is_active(self) -> bool:
         """False only while a failed flush waits for ``rollback()``."""
-        return self._transaction is None or self._transaction.status is TransactionStatus.ACTIVE
+        return self._transaction is None or self._transaction.status is _ACTIVE
 
     def get_transaction(self) -> SessionTransaction | None:
         return self._transaction
@@ -276,7 +289,7 @@ class Session(DispatchHolder):
 
     def _active_transaction(self) -> SessionTransaction:
         transaction = self._transaction or self._autobegin()
-        if transaction.status is TransactionStatus.FAILED:
+        if transaction.status is _FAILED:
             raise self._pending_rollback_error(transaction)
         return transaction
 
@@ -368,7 +381,7 @@ class Session(DispatchHolder):
             # Committing an outer transaction commits what is inside it first.
             while self._transaction is not None and self._transaction is not transaction:
                 self._commit_transaction(self._transaction)
-        if transaction.status is TransactionStatus.FAILED:
+        if transaction.status is _FAILED:
             raise self._pending_rollback_error(transaction)
         if self.dispatch.before_commit:
             for listener in self.dispatch.before_commit:
@@ -376,7 +389,7 @@ class Session(DispatchHolder):
         self.flush()
         if transaction.nested:
             transaction.database_transaction.commit()
-            transaction.move(TransactionStatus.COMMITTED)
+            transaction.move(_COMMITTED)
             transaction.fold_into_parent()
             self._transaction = transaction.parent
             if self.dispatch.listening:
@@ -390,7 +403,7 @@ class Session(DispatchHolder):
                     transaction.database_transaction.commit()
         finally:
             self._release_connection()
-        transaction.move(TransactionStatus.COMMITTED)
+        transaction.move(_COMMITTED)
         self._transaction = None
         self._after_commit(transaction)
         if self.dispatch.listening:
@@ -417,7 +430,7 @@ class Session(DispatchHolder):
     def _after_commit(self, transaction: SessionTransaction) -> None:
         for obj in transaction.deleted.values():
             state = state_of(obj)
-            state.move(ObjectStatus.DETACHED)
+            state.move(_DETACHED)
             state.session = None
         if self.dispatch.deleted_to_detached:
             for obj in transaction.deleted.values():
@@ -430,12 +443,12 @@ class Session(DispatchHolder):
             self._rollback_transaction(self._transaction)
         database = transaction.database_transaction
         try:
-            if database is not None and transaction.status is not TransactionStatus.FAILED:
+            if database is not None and transaction.status is not _FAILED:
                 database.rollback()
         finally:
             if not transaction.nested:
                 self._release_connection()
-            transaction.status = TransactionStatus.ROLLED_BACK
+            transaction.status = _ROLLED_BACK
             self._transaction = transaction.parent
             self._restore_after_rollback(transaction)
         if self.dispatch.listening:
@@ -472,7 +485,7 @@ class Session(DispatchHolder):
         state.key = None
         state.session = None
         state.committed_state = {}
-        state.status = ObjectStatus.TRANSIENT
+        state.status = _TRANSIENT
 
     # -- the holding zone ---------------------------------------------------------------
 
@@ -498,19 +511,19 @@ class Session(DispatchHolder):
         # As in SQLAlchemy, adding begins the session's transaction (no connection yet),
         # so a rollback before any flush still expunges what was added.
         transaction = self._transaction or self._autobegin()
-        if state.status is ObjectStatus.TRANSIENT:
+        if state.status is _TRANSIENT:
             if self.dispatch.before_attach:
                 fire_object(self, "before_attach", obj)
             state.session = self
-            state.move(ObjectStatus.PENDING)
+            state.move(_PENDING)
             self._new[id(obj)] = obj
             transaction.added[id(obj)] = obj
             if self.dispatch.transient_to_pending or self.dispatch.after_attach:
                 fire_object(self, "transient_to_pending", obj)
                 fire_object(self, "after_attach", obj)
-        elif state.status is ObjectStatus.DETACHED:
+        elif state.status is _DETACHED:
             self._attach(obj, state)
-        elif state.status is ObjectStatus.DELETED:
+        elif state.status is _DELETED:
             raise exc.InvalidRequestError(
                 f"{obj!r} was deleted in this transaction and cannot be added back; "
                 "roll back to restore it"
@@ -530,7 +543,7 @@ class Session(DispatchHolder):
         if self.dispatch.before_attach:
             fire_object(self, "before_attach", obj)
         state.session = self
-        state.move(ObjectStatus.PERSISTENT)
+        state.move(_PERSISTENT)
         self.identity_map.add(state.key, obj)
         if state.committed_state:
             self._modified[id(obj)] = obj
@@ -547,7 +560,7 @@ class Session(DispatchHolder):
         if id(obj) in self._deleted:
             return
         state = state_of(obj)
-        if state.status in (ObjectStatus.TRANSIENT, ObjectStatus.PENDING):
+        if state.status in (_TRANSIENT, _PENDING):
             raise exc.InvalidRequestError(
                 f"{obj!r} is not persisted (it is {state.status.value}), so there is no row "
                 "to delete; use session.expunge(obj) to forget a pending object"
@@ -556,9 +569,9 @@ class Session(DispatchHolder):
             raise exc.InvalidRequestError(f"{obj!r} belongs to another Session")
         if self._transaction is None:  # a rollback() before the flush cancels the delete
             self._autobegin()
-        if state.status is ObjectStatus.DETACHED:
+        if state.status is _DETACHED:
             self._attach(obj, state)
-        if state.status is ObjectStatus.PERSISTENT:
+        if state.status is _PERSISTENT:
             self._deleted[id(obj)] = obj
             if state.mapper.relationships:
                 cascades.cascade_delete(self, obj)
@@ -580,12 +593,12 @@ class Session(DispatchHolder):
         self._deleted.pop(id(obj), None)
         self._modified.pop(id(obj), None)
         state.session = None
-        if state.status is ObjectStatus.PENDING:
-            state.status = ObjectStatus.TRANSIENT
+        if state.status is _PENDING:
+            state.status = _TRANSIENT
             if self.dispatch.pending_to_transient:
                 fire_object(self, "pending_to_transient", obj)
-        elif state.status in (ObjectStatus.PERSISTENT, ObjectStatus.DELETED):
-            state.status = ObjectStatus.DETACHED
+        elif state.status in (_PERSISTENT, _DELETED):
+            state.status = _DETACHED
             if self.dispatch.persistent_to_detached:
                 fire_object(self, "persistent_to_detached", obj)
 
@@ -615,7 +628,7 @@ class Session(DispatchHolder):
     @property
     def dirty(self) -> IdentitySet:
         """Persistent objects with attribute changes not yet flushed."""
-        deleted, persistent = self._deleted, ObjectStatus.PERSISTENT
+        deleted, persistent = self._deleted, _PERSISTENT
         return IdentitySet(
             [
                 obj
@@ -631,8 +644,8 @@ class Session(DispatchHolder):
         except exc.UnmappedInstanceError:
             return False
         return state.session is self and state.status in (
-            ObjectStatus.PENDING,
-            ObjectStatus.PERSISTENT,
+            _PENDING,
+            _PERSISTENT,
         )
 
     def __iter__(self) -> Iterator[object]:

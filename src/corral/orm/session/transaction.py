@@ -25,6 +25,15 @@ class TransactionStatus(enum.Enum):
     __hash__ = object.__hash__  # members are singletons: hash in C, not by name
 
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_ACTIVE = TransactionStatus.ACTIVE
+_COMMITTED = TransactionStatus.COMMITTED
+_PERSISTENT = ObjectStatus.PERSISTENT
+_ROLLED_BACK = TransactionStatus.ROLLED_BACK
+
+
 _TRANSITIONS = {
     TransactionStatus.ACTIVE: frozenset(
         {TransactionStatus.FAILED, TransactionStatus.COMMITTED, TransactionStatus.ROLLED_BACK}
@@ -50,7 +59,7 @@ class SessionTransaction:
         self.session = session
         self.parent = parent
         self.nested = parent is not None
-        self.status = TransactionStatus.ACTIVE
+        self.status = _ACTIVE
         self.database_transaction: Any = None
         #: False when the Session joined a Connection's transaction in "rollback_only" mode:
         #: its commit then leaves that transaction to its owner.
@@ -79,7 +88,7 @@ class SessionTransaction:
 
     @property
     def is_active(self) -> bool:
-        return self.status is TransactionStatus.ACTIVE
+        return self.status is _ACTIVE
 
     def pending_rollback_error(self) -> exc.PendingRollbackError:
         """The error for work asked of a transaction whose flush failed."""
@@ -129,9 +138,9 @@ class SessionTransaction:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self.status in (TransactionStatus.COMMITTED, TransactionStatus.ROLLED_BACK):
+        if self.status in (_COMMITTED, _ROLLED_BACK):
             return
-        if exc_type is None and self.status is TransactionStatus.ACTIVE:
+        if exc_type is None and self.status is _ACTIVE:
             try:
                 self.commit()
             except BaseException:
@@ -184,7 +193,7 @@ def restore_after_rollback(session: Session, transaction: SessionTransaction) ->
         if id(obj) in transaction.inserted:
             continue
         state = state_of(obj)
-        state.move(ObjectStatus.PERSISTENT)
+        state.move(_PERSISTENT)
         if state.key is not None:
             session.identity_map.add(state.key, obj)
         restored.append(obj)
@@ -202,7 +211,7 @@ def restore_after_rollback(session: Session, transaction: SessionTransaction) ->
         changed = [*transaction.touched.values(), *session._modified.values()]
         for obj in changed:
             state = state_of(obj)
-            if state.status is ObjectStatus.PERSISTENT:
+            if state.status is _PERSISTENT:
                 state.expire(obj)
             session._modified.pop(id(obj), None)
         return

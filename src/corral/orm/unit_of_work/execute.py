@@ -17,6 +17,12 @@ from corral.orm.unit_of_work.plan import FlushPlan, Step, StepKind
 from corral.sql.dml import insert
 from corral.sql.text import text
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_INSERT = StepKind.INSERT
+_UPDATE = StepKind.UPDATE
+
 #: A step's statements: yields ``(statement, parameters)``, is sent each one's Result.
 Statements = Generator[tuple[Any, Any], Any, None]
 
@@ -45,7 +51,7 @@ def execute_step(connection: Any, step: Step) -> None:
 def step_statements(connection: Any, step: Step) -> Statements:
     """The statements of one step on ``connection`` (read for its dialect and options,
     never executed on); each one's Result is sent back."""
-    if step.kind is StepKind.INSERT:
+    if step.kind is _INSERT:
         yield from _insert(connection, step)
         return
     params: Any = step.params[0] if len(step.params) == 1 else step.params
@@ -59,7 +65,7 @@ def _check_rowcount(step: Step, rowcount: int) -> None:
         return
     mapper = step.mapper
     version = mapper.version_id_key
-    what = "update" if step.kind is StepKind.UPDATE else "delete"
+    what = "update" if step.kind is _UPDATE else "delete"
     detail = ""
     if len(step.params) == 1:
         from corral.orm.unit_of_work.plan import KEY_PARAM, VERSION_PARAM

@@ -38,6 +38,14 @@ class StepKind(enum.Enum):
     __hash__ = object.__hash__  # members are singletons: hash in C, not by name
 
 
+# Enum members the functions below read, as module globals: on Python 3.11 reading
+# ``Enum.MEMBER`` runs EnumType.__getattr__'s slow hook (about 1,000 instructions),
+# reading a global is a cached dict hit.
+_DELETE = StepKind.DELETE
+_INSERT = StepKind.INSERT
+_UPDATE = StepKind.UPDATE
+
+
 @dataclass(slots=True)
 class Step:
     """One statement executed with one or many parameter sets."""
@@ -207,9 +215,7 @@ def _insert_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
             step.objects.append(obj)
         else:
             generated = tuple(k for k in server_generated if k in mapper.primary_key_attrs)
-            step = Step(
-                StepKind.INSERT, mapper, statement, [params], [obj], generated, server_generated
-            )
+            step = Step(_INSERT, mapper, statement, [params], [obj], generated, server_generated)
             steps.append(step)
             last_shape = shape
         if defaulted is not None:
@@ -360,7 +366,7 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
             server_version: tuple[str, ...] = (version_key,) if server_side and version_key else ()
             server_version += tuple(k for k in in_sql if k not in changes)
             step = Step(
-                StepKind.UPDATE,
+                _UPDATE,
                 mapper,
                 update(mapper.table).where(and_(*where)),
                 [],
@@ -418,7 +424,7 @@ def _delete_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
     statement = delete(mapper.table).where(and_(*where))
     # Like SQLAlchemy, a vanished row is an error for versioned rows only.
     versioned = version_key is not None
-    return [Step(StepKind.DELETE, mapper, statement, params, ordered, check_rowcount=versioned)]
+    return [Step(_DELETE, mapper, statement, params, ordered, check_rowcount=versioned)]
 
 
 __all__ = ["KEY_PARAM", "VERSION_PARAM", "FlushPlan", "Step", "StepKind", "plan_flush"]
