@@ -2,8 +2,8 @@
 
 Connections run in psycopg's autocommit mode and corral sends BEGIN itself,
 so a connection outside a corral transaction is never left idle in one. BEGIN
-goes out together with the transaction's first statement (psycopg's pipeline
-mode), so it costs no round trip of its own.
+goes out together with the transaction's first statement, in one libpq pipeline
+written at once (``pipeline.py``), so it costs no round trip of its own.
 """
 
 from __future__ import annotations
