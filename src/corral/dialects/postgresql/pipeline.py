@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from typing import Any
 
-#: psycopg releases (major, minor) whose cursor internals this module uses as they are.
-TESTED_PSYCOPG = frozenset({(3, 2), (3, 3)})
+#: psycopg releases (major, minor) whose cursor internals this module was checked against;
+#: add one after reading its ``_cursor_base.py`` and running tests/integration's pipeline tests.
+TESTED_PSYCOPG = frozenset({(3, 3)})
 
 #: The cursor steps used, checked by ``supported()``.
 _CURSOR_STEPS = (
