@@ -90,6 +90,14 @@ def test_the_first_statement_reads_as_its_own_result(
 
             return record
 
+        from corral.dialects.postgresql import pipeline
+
+        def spy_exchange(cursor: Any, controls: Any, sql: str, args: Any) -> Any:
+            calls.extend((cursor, str(text).split(maxsplit=1)[0]) for text in (*controls, sql))
+            return exchange(cursor, controls, sql, args)
+
+        exchange = pipeline.exchange  # BEGIN and the statement written at once (one cursor)
+        monkeypatch.setattr(pipeline, "exchange", spy_exchange)
         monkeypatch.setattr(psycopg.Cursor, "execute", spy(psycopg.Cursor.execute))
         monkeypatch.setattr(psycopg.Cursor, "executemany", spy(psycopg.Cursor.executemany))
     with engine.connect() as connection:

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from corral.dialects.postgresql import pipeline
 from corral.dialects.postgresql.base import PostgreSQLDialect
 from corral.dialects.postgresql.features import FEATURES
 from corral.engine.async_bridge import (
@@ -34,9 +35,11 @@ ASYNC_FEATURES = dataclasses.replace(FEATURES, executemany_returning="multi_valu
 class PsycopgAsyncConnection(AsyncDriverConnection):
     """A ``psycopg.AsyncConnection``."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, writes_at_once: bool) -> None:
         self.raw = raw
         self._streams = itertools.count(1)
+        #: Whether ``pipeline.exchange`` can drive this psycopg's cursors.
+        self.writes_at_once = writes_at_once
 
     async def open_stream(self, sql: str, args: Any) -> AsyncDriverStream:
         """A named (server-side) cursor: DECLARE, then FETCH a batch at a time."""
@@ -62,9 +65,16 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
             await cursor.close()
 
     async def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> CursorData:
-        """BEGIN and the statement in one round trip (psycopg's pipeline mode)."""
+        """BEGIN and the statement in one round trip: written at once (``pipeline.py``),
+        or through psycopg's pipeline mode for an executemany."""
         cursor = self.raw.cursor()
         try:
+            if not many and self.writes_at_once and pipeline.plain_cursor(cursor):
+                async with self.raw.lock:
+                    await self.raw.wait(pipeline.exchange(cursor, (begin,), sql, args))
+                description = cursor.description
+                rows = await cursor.fetchall() if description is not None else []
+                return CursorData(description, rows, cursor.rowcount)
             async with self.raw.pipeline():
                 await self.raw.execute(begin)
                 if many:
@@ -104,7 +114,8 @@ class PsycopgAsyncDialect(AsyncDialect, PostgreSQLDialect):
 
         args = dict(connect_args)
         args["autocommit"] = True
-        return PsycopgAsyncConnection(await psycopg.AsyncConnection.connect(**args))
+        raw = await psycopg.AsyncConnection.connect(**args)
+        return PsycopgAsyncConnection(raw, self.writes_pipeline_at_once())
 
 
 _PLACEHOLDER = re.compile(r"%s|%%")

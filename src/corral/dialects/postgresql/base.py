@@ -2,8 +2,8 @@
 
 Connections run in psycopg's autocommit mode and corral sends BEGIN itself,
 so a connection outside a corral transaction is never left idle in one. BEGIN
-goes out together with the transaction's first statement (psycopg's pipeline
-mode), so it costs no round trip of its own.
+goes out together with the transaction's first statement, in one libpq pipeline
+written at once (``pipeline.py``), so it costs no round trip of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from corral import exc
-from corral.dialects.postgresql import errors
+from corral.dialects.postgresql import errors, pipeline
 from corral.dialects.postgresql.compiler import PostgreSQLDDLCompiler, PostgreSQLStatementCompiler
 from corral.dialects.postgresql.features import FEATURES
 from corral.dialects.postgresql.reflection import PostgreSQLReflection
@@ -103,6 +103,14 @@ class PostgreSQLDialect(DefaultDialect):
             )
         return supported
 
+    def writes_pipeline_at_once(self) -> bool:
+        """Whether this psycopg's cursors can be driven by ``pipeline.exchange`` (one write
+        and one read for BEGIN and the statement) rather than psycopg's pipeline."""
+        supported: bool | None = self.__dict__.get("_exchange_supported")
+        if supported is None:
+            supported = self.__dict__["_exchange_supported"] = pipeline.supported(self.dbapi)
+        return supported
+
     def do_execute_after(
         self,
         dbapi_connection: Any,
@@ -116,7 +124,11 @@ class PostgreSQLDialect(DefaultDialect):
         if not self.begins_with_statement():  # libpq without pipeline mode
             super().do_execute_after(dbapi_connection, cursor, controls, sql, args, many, returning)
             return
-        with dbapi_connection.pipeline():
+        if not many and self.writes_pipeline_at_once() and pipeline.plain_cursor(cursor):
+            with dbapi_connection.lock:
+                dbapi_connection.wait(pipeline.exchange(cursor, controls, sql, args))
+            return
+        with dbapi_connection.pipeline():  # psycopg's own: an executemany's batches
             if many or len(controls) > 1:
                 # An executemany's cursor would count BEGIN's result among its own.
                 for control in controls:

@@ -1,0 +1,130 @@
+"""BEGIN (and other control statements) and a transaction's first statement written to
+PostgreSQL at once: one libpq pipeline, one write, one wait, one read.
+
+psycopg's ``Connection.pipeline()`` writes each queued command on its own and waits for
+the socket before each one, then asks the server to flush (measured per BEGIN + INSERT:
+3 writes and 6 polls before the one read). Here the control statements and the statement
+go into libpq's output buffer behind a single Sync, which libpq writes in one call; their
+results arrive together. The statement itself is still adapted, prepared and given its
+results by psycopg's cursor, through the cursor's internal steps (``_convert_query``,
+``_get_prepared``, ``_set_results``...): ``supported()`` checks that the installed psycopg
+is one whose steps this module was written against, else the dialect keeps psycopg's
+public pipeline.
+
+The exchange is a generator of psycopg's waits, written once: the sync dialect drives it
+with ``Connection.wait``, the asyncio one with ``AsyncConnection.wait``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from typing import Any
+
+#: psycopg releases (major, minor) whose cursor internals this module was checked against;
+#: add one after reading its ``_cursor_base.py`` and running tests/integration's pipeline tests.
+TESTED_PSYCOPG = frozenset({(3, 3)})
+
+#: The cursor steps used, checked by ``supported()``.
+_CURSOR_STEPS = (
+    "_start_query",
+    "_convert_query",
+    "_get_prepared",
+    "_execute_send",
+    "_send_prepare",
+    "_send_query_prepared",
+    "_check_results",
+    "_set_results",
+)
+
+
+def supported(psycopg: Any) -> bool:
+    """Whether this psycopg's plain cursors can be driven here (else: its own pipeline)."""
+    try:
+        version = tuple(int(part) for part in psycopg.__version__.split(".")[:2])
+    except (AttributeError, ValueError):
+        return False
+    if version not in TESTED_PSYCOPG:
+        return False
+    from psycopg import generators, pq
+    from psycopg._preparing import Prepare, PrepareManager
+
+    return (
+        all(hasattr(psycopg.Cursor, step) for step in _CURSOR_STEPS)
+        and hasattr(PrepareManager, "maybe_add_to_cache")
+        and hasattr(generators, "fetch_many")
+        and hasattr(pq.ExecStatus, "PIPELINE_SYNC")
+        and hasattr(Prepare, "SHOULD")
+    )
+
+
+def plain_cursor(cursor: Any) -> bool:
+    """Whether ``cursor`` is psycopg's own client cursor class (not a subclass that binds
+    parameters differently, such as ``ClientCursor``, nor a server-side cursor)."""
+    from psycopg import AsyncCursor, Cursor
+
+    return type(cursor) is Cursor or type(cursor) is AsyncCursor
+
+
+def exchange(
+    cursor: Any, controls: Sequence[str], sql: str, args: Any
+) -> Generator[Any, Any, None]:
+    """Send ``controls`` then ``sql`` with ``args`` in one pipeline and give the statement's
+    results to ``cursor``; a failing control or statement raises psycopg's error once the
+    pipeline is read to its end (the transaction then open and failed, to roll back)."""
+    from psycopg import errors, pq
+    from psycopg._preparing import Prepare
+    from psycopg.generators import fetch_many, send
+
+    connection = cursor.connection
+    pgconn = connection.pgconn
+    yield from cursor._start_query(sql)  # nothing to send in autocommit mode
+    query = cursor._convert_query(sql, args)
+    prepare, name = cursor._get_prepared(query)
+    encoding = pgconn._encoding
+    pgconn.enter_pipeline_mode()
+    try:
+        for control in controls:
+            pgconn.send_query_params(control.encode(encoding), None)
+        if prepare is Prepare.NO:
+            cursor._execute_send(query, force_extended=True)
+        else:
+            if prepare is Prepare.SHOULD:
+                cursor._send_prepare(name, query)
+            cursor._send_query_prepared(name, query)
+        key = connection._prepared.maybe_add_to_cache(query, prepare, name)
+        pgconn.pipeline_sync()  # libpq writes the buffer here
+        yield from send(pgconn)  # the rest, if the socket took only part of it
+        controlled = []
+        for _ in controls:
+            controlled.append((yield from fetch_many(pgconn)))
+        parsed = (yield from fetch_many(pgconn)) if prepare is Prepare.SHOULD else None
+        results = yield from fetch_many(pgconn)
+        synced = yield from fetch_many(pgconn)
+    except BaseException:
+        _abandon(pgconn)
+        raise
+    pgconn.exit_pipeline_mode()
+    if len(synced) != 1 or synced[0].status != pq.ExecStatus.PIPELINE_SYNC:
+        raise errors.InternalError("the pipeline of BEGIN and a statement ended out of order")
+    for outcome in (*controlled, parsed or ()):
+        for result in outcome:
+            if result.status == pq.ExecStatus.FATAL_ERROR:
+                raise errors.error_from_result(result, encoding=encoding)
+    if key is not None:
+        connection._prepared.validate(key, prepare, name, results)
+    cursor._check_results(results)
+    cursor._set_results(results)
+    cursor._last_query = sql
+    yield from connection._prepared.maintain_gen(connection)
+
+
+def _abandon(pgconn: Any) -> None:
+    """Close a connection whose pipeline was not read to its end (interrupted, or the
+    server went away): libpq would stay in pipeline mode with results pending."""
+    from psycopg import pq
+
+    if pgconn.status == pq.ConnStatus.OK and pgconn.pipeline_status != pq.PipelineStatus.OFF:
+        try:
+            pgconn.exit_pipeline_mode()
+        except Exception:  # results left unread: the connection's state is unknown
+            pgconn.finish()
