@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from corral.dialects.postgresql import pipeline
-from corral.dialects.postgresql.base import PostgreSQLDialect
+from corral.dialects.postgresql.base import IDLE, PostgreSQLDialect
 from corral.dialects.postgresql.features import FEATURES
 from corral.engine.async_bridge import (
     AsyncDriverConnection,
@@ -26,6 +26,7 @@ from corral.engine.async_bridge import (
     CursorStream,
 )
 from corral.engine.async_dialect import AsyncDialect
+from corral.util.gc_pause import PAUSE_AT, collector_pause
 
 #: Without psycopg's pipelined executemany, RETURNING rows of many sets come from one
 #: multi-row INSERT.
@@ -58,9 +59,7 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
                 await cursor.executemany(sql, args)
             else:
                 await cursor.execute(sql, args)
-            description = cursor.description
-            rows = await cursor.fetchall() if description is not None else []
-            return CursorData(description, rows, cursor.rowcount)
+            return await read_all(cursor)
         finally:
             await cursor.close()
 
@@ -72,18 +71,14 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
             if not many and self.writes_at_once and pipeline.plain_cursor(cursor):
                 async with self.raw.lock:
                     await self.raw.wait(pipeline.exchange(cursor, (begin,), sql, args))
-                description = cursor.description
-                rows = await cursor.fetchall() if description is not None else []
-                return CursorData(description, rows, cursor.rowcount)
+                return await read_all(cursor)
             async with self.raw.pipeline():
                 await self.raw.execute(begin)
                 if many:
                     await cursor.executemany(sql, args)
                 else:
                     await cursor.execute(sql, args)
-            description = cursor.description
-            rows = await cursor.fetchall() if description is not None else []
-            return CursorData(description, rows, cursor.rowcount)
+            return await read_all(cursor)
         finally:
             await cursor.close()
 
@@ -91,6 +86,8 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
         await self.raw.commit()
 
     async def rollback(self) -> None:
+        if self.raw.pgconn.transaction_status == IDLE:
+            return  # nothing open (the pool's reset after a session's ROLLBACK): no lock taken
         await self.raw.rollback()
 
     async def close(self) -> None:
@@ -98,6 +95,19 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
 
     def terminate(self) -> None:
         self.raw.pgconn.finish()
+
+
+async def read_all(cursor: Any) -> CursorData:
+    """The rows of the cursor's current result, already received: built with the
+    collector paused when there are many, as the sync engine builds them."""
+    description = cursor.description
+    if description is None:
+        return CursorData(None, [], cursor.rowcount)
+    if cursor.rowcount < PAUSE_AT:
+        return CursorData(description, await cursor.fetchall(), cursor.rowcount)
+    with collector_pause:
+        rows = await cursor.fetchall()
+    return CursorData(description, rows, cursor.rowcount)
 
 
 class PsycopgAsyncDialect(AsyncDialect, PostgreSQLDialect):
