@@ -41,8 +41,8 @@ class Address(Base):
     email: Mapped[str] = mapped_column(String(50))
 
 
-users: Table = User.__table__  # type: ignore[assignment]
-addresses: Table = Address.__table__  # type: ignore[assignment]
+users: Table = User.__table__
+addresses: Table = Address.__table__
 
 
 @pytest.fixture
