@@ -138,6 +138,12 @@ def _object_position(row: Row, key: object) -> int:
 @lru_cache(maxsize=512)
 def row_class(fields: tuple[str, ...]) -> type[Row]:
     """The ``Row`` subclass for rows with these column names (one per distinct key tuple)."""
+    return type("Row", (Row,), _row_namespace(fields))
+
+
+def _row_namespace(fields: tuple[str, ...]) -> dict[str, Any]:
+    """The class data of a ``Row`` subclass for these names: the name-to-index map and a
+    fast property per plain name."""
     index: dict[str, int] = {}
     for position, name in enumerate(fields):
         index[name] = _AMBIGUOUS if name in index else position
@@ -148,7 +154,7 @@ def row_class(fields: tuple[str, ...]) -> type[Row]:
             continue
         if name in _COLUMN_OVER_METHOD or not hasattr(Row, name):
             namespace[name] = property(itemgetter(position))
-    return type("Row", (Row,), namespace)
+    return namespace
 
 
 def keyed_row_class(fields: tuple[str, ...], columns: tuple[Any, ...]) -> type[Row]:
@@ -178,8 +184,11 @@ def statement_row_class(fields: tuple[str, ...], objects: ResultObjects | None) 
 
 def objects_row_class(fields: tuple[str, ...], objects: ResultObjects) -> type[Row]:
     """A ``Row`` subclass for rows with these names, looked up by ``objects`` too."""
-    namespace: dict[str, Any] = {"__slots__": (), "_objects": objects}
-    return type("Row", (row_class(fields),), namespace)
+    # A direct subclass of Row, as row_class(fields) is: one more class level would cost
+    # every row a step more when it is freed.
+    namespace = _row_namespace(fields)
+    namespace["_objects"] = objects
+    return type("Row", (Row,), namespace)
 
 
 def make_row(fields: Sequence[str], values: Sequence[Any]) -> Row:
