@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from corral.engine.result import ErrorTranslator, Result
-from corral.engine.row import Row, make_row, row_class
+from corral.engine.row import Row, make_row, statement_row_class
 
 if TYPE_CHECKING:
     from corral.engine.default import DefaultDialect
@@ -32,9 +32,10 @@ def cursor_result(
         rowcount = cursor.rowcount
         cursor.close()
         return Result(None, (), rowcount=rowcount)
-    keys = compiled.result_keys or [d[0] for d in description]
+    keys = compiled.result_keys or tuple([d[0] for d in description])
+    row_type = statement_row_class(keys, compiled.result_objects)
     processors = compiled.result_processors
-    prebuilt = processors is None and dialect.install_row_class(cursor, row_class(tuple(keys)))
+    prebuilt = processors is None and dialect.install_row_class(cursor, row_type)
     return Result(
         cursor,
         keys,
@@ -44,6 +45,7 @@ def cursor_result(
         iterate=dialect.cursor_iteration_is_cheap,
         on_error=on_error,
         meter=meter,
+        row_type=row_type,
     )
 
 
@@ -61,7 +63,7 @@ def insert_result(
         meter.rows(1)  # the new key, read here
     primary_key = inserted_primary_key(cursor, compiled, binds, parameters)
     if not compiled.implicit_returning and cursor.description is not None:
-        keys = compiled.result_keys or [d[0] for d in cursor.description]
+        keys = compiled.result_keys or tuple([d[0] for d in cursor.description])
         return Result(
             cursor,
             keys,
@@ -70,6 +72,7 @@ def insert_result(
             inserted_primary_key=primary_key,
             on_error=on_error,
             meter=meter,
+            row_type=statement_row_class(keys, compiled.result_objects),
         )
     cursor.close()
     return Result(None, (), rowcount=rowcount, inserted_primary_key=primary_key)

@@ -14,7 +14,8 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from corral import exc
-from corral.engine.row import Row, RowMapping, row_class
+from corral.engine.row import Row, RowMapping, keyed_row_class, row_class
+from corral.sql.compiler.result_objects import AMBIGUOUS, describe_key
 from corral.sql.type_api import Processor
 from corral.util.gc_pause import PAUSE_AT, collector_pause
 from corral.util.row_typing import TV, TP_co
@@ -350,9 +351,11 @@ class MappingResult(_ResultView[RowMapping]):
 
     __slots__ = ()
 
-    def __init__(self, source: CursorSource, seen: set[Any] | None) -> None:
+    def __init__(
+        self, source: CursorSource, seen: set[Any] | None, row_type: type[Row] | None = None
+    ) -> None:
         self._source = source
-        row = row_class(source.keys)
+        row = row_class(source.keys) if row_type is None else row_type
         self._make = lambda raw: RowMapping(row(raw))
         self._seen = seen
 
@@ -384,7 +387,7 @@ def _first_column(raw: Any) -> Any:
 class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
     """The outcome of one execution: its rows (if any), rowcount and generated keys."""
 
-    __slots__ = ("_inserted_primary_key", "rowcount")
+    __slots__ = ("_inserted_primary_key", "_row_type", "rowcount")
 
     def __init__(
         self,
@@ -398,11 +401,17 @@ class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
         iterate: bool = False,
         on_error: ErrorTranslator | None = None,
         meter: Meter | None = None,
+        row_type: type[Row] | None = None,
     ) -> None:
         self._source = CursorSource(cursor, tuple(keys), processors, iterate, on_error, meter)
-        #: ``prebuilt``: the cursor already yields ``row_class(keys)`` rows.
+        #: The rows' class: ``row_type`` (a compiled statement's, which also knows the
+        #: objects it selected), else the one for the keys.
+        if row_type is None:
+            row_type = row_class(self._source.keys)
+        self._row_type = row_type
+        #: ``prebuilt``: the cursor already yields ``row_type`` rows.
         # Rows hold what the statement selected; TP_co only names it for type checkers.
-        self._make = None if prebuilt else row_class(self._source.keys)  # type: ignore[assignment]
+        self._make = None if prebuilt else row_type  # type: ignore[assignment]
         self._seen = None
         #: Rows matched by an UPDATE or DELETE (or inserted), as the driver reports it.
         self.rowcount = rowcount
@@ -434,15 +443,17 @@ class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
             )
         return self._inserted_primary_key
 
-    def scalars(self, index: int = 0) -> ScalarResult:
-        """A view of this result yielding one column (the first by default) of each row."""
+    def scalars(self, index: Any = 0) -> ScalarResult:
+        """A view of this result yielding one column of each row: the first by default, else
+        the one at ``index``, of that name, or selected as that object (``users.c.name``)."""
         self._check_rows()
-        return ScalarResult(self._source, self._seen, index)
+        position = index if type(index) is int and index >= 0 else self._position_of(index)
+        return ScalarResult(self._source, self._seen, position)
 
     def mappings(self) -> MappingResult:
         """A view of this result yielding each row as a mapping."""
         self._check_rows()
-        return MappingResult(self._source, self._seen)
+        return MappingResult(self._source, self._seen, self._row_type)
 
     def unique(self) -> Result[TP_co]:
         """Skip rows equal to one already returned."""
@@ -480,8 +491,9 @@ class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
         """This result, typed as plain tuples (rows are tuples already)."""
         return self
 
-    def columns(self, *columns: str | int) -> Result:
-        """This result with only the given columns (by name or position), in that order."""
+    def columns(self, *columns: Any) -> Result:
+        """This result with only the given columns (by name, position or selected object),
+        in that order."""
         self._check_rows()
         keys = self._source.keys
         positions = [self._position_of(column) for column in columns]
@@ -499,29 +511,50 @@ class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
         )
         self._source.iterate = False
         self._source.keys = tuple(keys[p] for p in positions)
-        self._make = row_class(self._source.keys)  # type: ignore[assignment]
+        objects = self._row_type._objects
+        if objects is None:
+            self._row_type = row_class(self._source.keys)
+        else:  # the rows are still looked up by the objects of the columns kept
+            kept = tuple(objects.columns[p] for p in positions)
+            self._row_type = keyed_row_class(self._source.keys, kept)
+        self._make = self._row_type  # type: ignore[assignment]
         return self
 
-    def _position_of(self, column: str | int) -> int:
+    def _position_of(self, column: Any) -> int:
+        """The position of a column given by position, name or selected object."""
         keys = self._source.keys
         if isinstance(column, int) and not isinstance(column, bool):
             if not -len(keys) <= column < len(keys):
                 raise exc.NoSuchColumnError(
-                    f"columns({column}): the rows have {len(keys)} columns ({', '.join(keys)})"
+                    f"Column {column} is out of range: the rows have {len(keys)} columns "
+                    f"({', '.join(keys)})"
                 )
             return column % len(keys)
-        key = getattr(column, "key", column)  # a Column or attribute names its key
-        if key not in keys:
+        row_type = self._row_type
+        position = row_type._index.get(column) if isinstance(column, str) else None
+        objects = row_type._objects
+        if position is None and objects is not None and not isinstance(column, str):
+            position = objects.position_of(column)
+        elif position is None and objects is None:
+            key = getattr(column, "key", column)  # rows that know no objects: by its name
+            position = row_type._index.get(key) if isinstance(key, str) else None
+        if position is None:
             raise exc.NoSuchColumnError(
-                f"columns({column!r}): no column of that name; the rows have {', '.join(keys)}"
+                f"The rows have no column {describe_key(column)}; they have "
+                f"{', '.join(keys) or 'none'}"
             )
-        return keys.index(key)
+        if position == AMBIGUOUS:
+            raise exc.InvalidRequestError(
+                f"Ambiguous column name {describe_key(column)}: several columns of the rows "
+                "have it; pick the column by its object or position"
+            )
+        return position
 
     def freeze(self) -> FrozenResult:
         """The remaining rows, read and kept: call the ``FrozenResult`` for a new Result
         over them, as often as needed (this result is exhausted)."""
         keys = list(self._source.keys)
-        return FrozenResult(keys, [tuple(row) for row in self.all()])
+        return FrozenResult(keys, [tuple(row) for row in self.all()], self._row_type)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
@@ -532,11 +565,18 @@ class FrozenResult:
     """Rows read from a result and kept (``Result.freeze()``); each call makes a new
     ``Result`` over them. ``data`` holds the rows as tuples."""
 
-    __slots__ = ("data", "keys")
+    __slots__ = ("_row_type", "data", "keys")
 
-    def __init__(self, keys: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    def __init__(
+        self,
+        keys: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        row_type: type[Row] | None = None,
+    ) -> None:
         self.keys = list(keys)
         self.data = rows
+        #: The rows' class (with the objects they are looked up by), kept for new Results.
+        self._row_type = row_type
 
     def rewrite_rows(self) -> list[list[Any]]:
         """The rows as lists, to change before ``with_new_rows()``."""
@@ -544,10 +584,10 @@ class FrozenResult:
 
     def with_new_rows(self, rows: Sequence[Sequence[Any]]) -> FrozenResult:
         """A FrozenResult with the same columns and these rows."""
-        return FrozenResult(self.keys, [tuple(row) for row in rows])
+        return FrozenResult(self.keys, [tuple(row) for row in rows], self._row_type)
 
     def __call__(self) -> Result:
-        return Result(BufferedRows(list(self.data)), self.keys)
+        return Result(BufferedRows(list(self.data)), self.keys, row_type=self._row_type)
 
     def __repr__(self) -> str:
         return f"<FrozenResult keys={self.keys} rows={len(self.data)}>"

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from corral import exc
 from corral.engine.insert_many import chunks, rows_per_statement
 from corral.engine.result import BufferedRows, Result
+from corral.engine.row import statement_row_class
 
 if TYPE_CHECKING:
     from corral.engine.base import Connection
@@ -68,6 +69,7 @@ def execute_returning_many(
         compiled.result_processors,
         rowcount=rowcount,
         meter=connection._meter,
+        row_type=statement_row_class(compiled.result_keys, compiled.result_objects),
     )
 
 

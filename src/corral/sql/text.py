@@ -82,7 +82,9 @@ class TextClause(ClauseElement):
         for name in sorted(self.binds):
             bind_keys.append((name, self.binds[name]._key(binds)))
         column_keys = tuple((n, t.cache_key()) for n, t in self.column_types)
-        return ("text", self.text, tuple(bind_keys), column_keys)
+        # The columns' own shapes too: rows are looked up by those objects.
+        column_shapes = tuple(column._key([]) for _, column in self.column_elements)
+        return ("text", self.text, tuple(bind_keys), column_keys, column_shapes)
 
 
 def text(sql: str) -> TextClause:

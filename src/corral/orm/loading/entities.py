@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.engine.result import BufferedRows, Result
+from corral.engine.row import keyed_row_class
 from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.loading import polymorphic
 from corral.orm.loading.bundle import Bundle
@@ -60,9 +61,14 @@ class _ObjectRows(BufferedRows):
         return super().fetchall()
 
 
-def result_from_rows(rows: list[Any], keys: Sequence[str]) -> Result:
-    """A Result over rows already in memory."""
-    return Result(BufferedRows(rows), keys)
+def result_from_rows(
+    rows: list[Any], keys: Sequence[str], selected: tuple[Any, ...] | None = None
+) -> Result:
+    """A Result over rows already in memory; ``selected``: the entity or column selected at
+    each position, which the rows are also looked up by (``row._mapping[User]``)."""
+    if selected is None:
+        return Result(BufferedRows(rows), keys)
+    return Result(BufferedRows(rows), keys, row_type=keyed_row_class(tuple(keys), selected))
 
 
 def mapped_entities(statement: Select) -> list[Mapper | None]:
@@ -272,11 +278,14 @@ def load_rows(
             pause = collector_pause if len(rows) >= PAUSE_AT else contextlib.nullcontext()
             with pause:
                 objects = single.load_all(rows)
-            key = _entity_key(statement._entities[0], mapper)
-            return Result(_ObjectRows(objects), (key,)), [objects]
+            entity = statement._entities[0]
+            entity_keys = (_entity_key(entity, mapper),)
+            row_type = keyed_row_class(entity_keys, (entity,))
+            return Result(_ObjectRows(objects), entity_keys, row_type=row_type), [objects]
     steps: list[tuple[str, Any]] = []
     entity_steps: list[int | None] = []  # per entity: the step of its object, if mapped
     out_keys: list[str] = []
+    selected: list[Any] = []  # what each position of the rows is looked up by
     position = 0
     for index, (mapper, raw) in enumerate(zip(mappers, statement._raw_columns, strict=True)):
         if mapper is not None:
@@ -285,15 +294,22 @@ def load_rows(
             entity_steps.append(len(steps))
             steps.append(("object", loader))
             out_keys.append(_entity_key(statement._entities[index], mapper))
+            selected.append(statement._entities[index])
             position = loader.stop
         elif isinstance(raw, Bundle):
             entity_steps.append(None)
             steps.append(("value", raw._row_processor(statement, position)))
             out_keys.append(raw.name or "")
+            selected.append(raw)
             position += len(raw.columns)
         else:
             entity_steps.append(None)
-            width = len(raw.columns) if hasattr(raw, "columns") and not hasattr(raw, "type") else 1
+            if hasattr(raw, "columns") and not hasattr(raw, "type"):  # a table or subquery
+                selected.extend(raw.columns)
+                width = len(raw.columns)
+            else:
+                selected.append(statement._entities[index])
+                width = 1
             for offset in range(width):
                 steps.append(("column", position + offset))
                 out_keys.append(keys[position + offset] if position + offset < len(keys) else "")
@@ -313,4 +329,4 @@ def load_rows(
                 )
             )
         per_entity = [[] if i is None else [row[i] for row in built] for i in entity_steps]
-        return result_from_rows(built, out_keys), per_entity
+        return result_from_rows(built, out_keys, tuple(selected)), per_entity

@@ -295,8 +295,10 @@ def _in_batches(
                 eager_loading.finish(session, plan, rows, objects, overwrite)
             return loaded.raw_rows()
 
-    out_keys = loading.load_rows(session, statement, mappers, [], keys, overwrite, plan)[0].keys()
-    batched = Result(batches.BatchedRows(result, size, build), out_keys)
+    empty = loading.load_rows(session, statement, mappers, [], keys, overwrite, plan)[0]
+    batched = Result(
+        batches.BatchedRows(result, size, build), empty.keys(), row_type=empty._row_type
+    )
     batched.refuse_unique(batches.NO_UNIQUE)
     batched.yield_per(size)
     return batched

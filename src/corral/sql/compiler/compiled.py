@@ -18,6 +18,7 @@ from corral.sql.type_api import Processor, UnstorableValue
 
 if TYPE_CHECKING:
     from corral.sql.compiler.expanding import ExpandingSQL
+    from corral.sql.compiler.result_objects import ResultObjects
     from corral.sql.elements import BindParameter
     from corral.sql.from_clause import TableClause
     from corral.sql.schema import Column, ColumnDefault
@@ -62,6 +63,7 @@ class Compiled:
         "many_values",
         "primary_key",
         "result_keys",
+        "result_objects",
         "result_processors",
         "slots",
         "sql",
@@ -79,6 +81,7 @@ class Compiled:
         kind: StatementKind,
         result_keys: Sequence[str] = (),
         result_processors: Sequence[Processor | None] = (),
+        result_objects: ResultObjects | None = None,
         table: TableClause | None = None,
         primary_key: Sequence[Column] = (),
         implicit_returning: bool = False,
@@ -96,6 +99,9 @@ class Compiled:
         self.dialect_name = dialect_name
         self.kind = kind
         self.result_keys = tuple(result_keys)
+        #: The objects (columns, labels, expressions) the result's columns are looked up
+        #: by, besides their names; None when the compiler did not record them.
+        self.result_objects = result_objects
         processors = tuple(result_processors)
         #: None when no column needs converting, so the engine can skip the work.
         self.result_processors = processors if any(p is not None for p in processors) else None

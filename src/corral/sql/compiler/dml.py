@@ -41,6 +41,7 @@ def _returning(compiler: StatementCompiler, statement: DMLStatement, supported: 
     for position, column in enumerate(statement._returning):
         columns.append(compiler.process(column, include_table=compiler.returning_include_table))
         compiler.result_columns.append((column.key or f"anon_{position + 1}", column.type))
+        compiler.result_elements.append(column)
         if column is generated and compiler._generated_key_at is None:
             compiler._generated_key_at = position
     return compiler.returning_sql(columns, [column.type for column in statement._returning])
@@ -105,6 +106,7 @@ def compile_insert(compiler: StatementCompiler, insert: Insert, kw: dict[str, An
         returning = compiler.returning_sql(pk, [c.type for c in keys])
         compiler._implicit_returning = True
         compiler.result_columns = [(c.key or c.name, c.type) for c in compiler._primary_key]
+        compiler.result_elements = list(compiler._primary_key)
     return sql + returning
 
 

@@ -20,6 +20,7 @@ from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
 from corral.sql.compiler.constructs import ConstructCompiler
 from corral.sql.compiler.literals import literal_sql
 from corral.sql.compiler.reserved import SQL_RESERVED_WORDS
+from corral.sql.compiler.result_objects import ResultObjects
 from corral.sql.conditions import BooleanClauseList
 from corral.sql.elements import (
     BinaryExpression,
@@ -101,6 +102,8 @@ class StatementCompiler(ConstructCompiler):
         self.placeholder = {"qmark": "?", "format": "%s"}.get(style)
         self.slots: list[ParamSlot] = []
         self.result_columns: list[tuple[str, TypeEngine]] = []
+        #: The element selected at each of ``result_columns`` (None where unknown).
+        self.result_elements: list[Any] = []
         self._bind_index: dict[int, int] = {}
         #: The statement's bind parameters, in the order its cache key found them.
         self._binds: list[BindParameter[Any]] = []
@@ -151,6 +154,8 @@ class StatementCompiler(ConstructCompiler):
             ctes = f",{self.clause_break}".join(self._ctes.values())
             sql = f"WITH {recursive}{ctes}{self.after_with_break}{sql}"
         keys_out = [name for name, _ in self.result_columns]
+        elements = self.result_elements
+        objects = ResultObjects(elements) if keys_out and len(elements) == len(keys_out) else None
         processors = [t.result_processor(self.dialect, None) for _, t in self.result_columns]
         expanding_sql = None
         if self._expansions:
@@ -163,6 +168,7 @@ class StatementCompiler(ConstructCompiler):
             kind=self._kind,
             result_keys=keys_out,
             result_processors=processors,
+            result_objects=objects,
             table=self._table,
             primary_key=self._primary_key,
             implicit_returning=self._implicit_returning,
@@ -371,6 +377,7 @@ class StatementCompiler(ConstructCompiler):
         if kw.get("top"):
             self._kind = "text"
             self.result_columns = list(element.column_types)
+            self.result_elements = [column for _, column in element.column_elements]
 
         def replace(match: Any) -> str:
             name = match.group(1)
@@ -654,6 +661,7 @@ class StatementCompiler(ConstructCompiler):
             columns.append(sql)
             if top:
                 self.result_columns.append((name or f"anon_{position + 1}", column.type))
+                self.result_elements.append(column)
         return columns
 
     def _conditions(self, conditions: list[ColumnElement[Any]], kw: dict[str, Any]) -> str:
@@ -752,6 +760,7 @@ class StatementCompiler(ConstructCompiler):
         if kw.get("top"):
             for name, column in compound._exported_columns():
                 self.result_columns.append((name, column.type))
+                self.result_elements.append(column)
         sql = f" {compound.keyword} ".join(parts)
         scope = {"label_scope": compound._exported_columns()}
         return sql + self._order_limit(

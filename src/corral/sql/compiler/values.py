@@ -36,6 +36,7 @@ def compile_values(compiler: StatementCompiler, values: Values, kw: dict[str, An
     body = "VALUES " + ", ".join(rows) if derived else " UNION ALL ".join(rows)
     if top:
         compiler.result_columns.extend((c.key or "", c.type) for c in values.columns)
+        compiler.result_elements.extend(values.columns)
         return body
     columns = f" ({', '.join(names)})" if derived else ""
     return f"({body}){compiler.alias_keyword}{compiler._from_name(values)}{columns}"
