@@ -92,7 +92,7 @@ def _append_to_one(session: Session) -> None:
 
 def _remove(session: Session) -> None:
     apple = session.get(Apple, 21)
-    session.get(Crate, 2).apples.remove(apple)  # type: ignore[union-attr]
+    session.get(Crate, 2).apples.remove(apple)  # type: ignore[union-attr, arg-type]
 
 
 def _kept_collection(session: Session) -> None:
