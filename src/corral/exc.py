@@ -51,6 +51,7 @@ __all__ = [
     "NoSuchTableError",
     "NotSupportedError",
     "ObjectDeletedError",
+    "ObjectDereferencedError",
     "OperationalError",
     "PendingRollbackError",
     "ProgrammingError",
@@ -184,6 +185,10 @@ class DetachedInstanceError(InvalidRequestError):
 
 class ObjectDeletedError(InvalidRequestError):
     """The row behind an expired object was deleted, so its attributes cannot be reloaded."""
+
+
+class ObjectDereferencedError(CorralError):
+    """A collection was changed after Python freed the object that owns it."""
 
 
 class AwaitRequired(InvalidRequestError):

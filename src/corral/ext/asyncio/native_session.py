@@ -234,9 +234,23 @@ async def refresh(session: AsyncSession, obj: object, attribute_names: Any) -> b
     if not ready(session):
         return False
     sync = session.sync_session
-    related = expiring.expire_for_refresh(sync, obj, attribute_names)
-    whole = attribute_names is None
+    names = None if attribute_names is None else set(attribute_names)
+    related = expiring.expire_for_refresh(sync, obj, names)
+    whole = names is None
     state = state_of(obj)
+    expired = state.expired
+    if not await autoflush(session):  # (as the sync refresh: after the expire, before the load)
+        await run_in_worker(
+            expiring.finish_refresh,
+            sync,
+            obj,
+            names,
+            expired,
+            related,
+            executor=session._executor(),
+        )
+        return True
+    expiring.expire_again(obj, names, expired)
     planned = querying.plan_unloaded(obj, state)
     if planned is not None:
         statement, wanted = planned

@@ -113,8 +113,9 @@ class InstanceState(weakref.ref[Any]):
         """The current values are now the database's: forget the change history."""
         self.committed_state = NO_CHANGES
 
-    def expire(self, obj: object, keys: set[str] | None = None) -> None:
-        """Drop loaded values (all column attributes, or ``keys``) so they reload on access."""
+    def expire(self, obj: object, keys: set[str] | None = None, *, announce: bool = True) -> None:
+        """Drop loaded values (all column attributes, or ``keys``) so they reload on access;
+        ``expire`` listeners hear of it unless ``announce`` is False (expired again)."""
         d = obj.__dict__
         mapper = self.mapper
         names = mapper.expire_keys if keys is None else keys
@@ -135,7 +136,7 @@ class InstanceState(weakref.ref[Any]):
             self.expired = self.expired.union(mapper.loaded_key_set)
         else:
             self.expired = self.expired.union(k for k in names if k in mapper.column_key_set)
-        if mapper.dispatch.expire:
+        if announce and mapper.dispatch.expire:
             for listener in mapper.dispatch.expire:
                 listener(obj, keys)
 

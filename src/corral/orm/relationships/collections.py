@@ -5,7 +5,8 @@ adds or removes a member calls back into ``in_memory``, which keeps
 the other side of the relationship in step, cascades the new member into the
 owner's session, and remembers what the collection held before its first change
 (the flush compares the two). The owner is held by weak reference, so a loaded
-object and its collection form no reference cycle.
+object and its collection form no reference cycle; a collection changed after its
+owner was freed raises ``ObjectDereferencedError``, as in SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -30,8 +31,17 @@ class _Collection:
 
     def _owner(self) -> Any:
         owner = self._owner_ref()
-        if owner is None:  # pragma: no cover - the collection outlived its object
-            raise ReferenceError("the object owning this collection no longer exists")
+        if owner is None:  # the collection outlived its object: SQLAlchemy raises the same
+            rel = self._rel
+            raise exc.ObjectDereferencedError(
+                f"Cannot change {rel.describe()}: Python freed the "
+                f"{rel.parent.class_.__name__} object that owns this collection (nothing "
+                "referenced it, and the session holds unchanged objects weakly, as "
+                "SQLAlchemy's does). Keep a reference to the object while you change its "
+                f"collection (obj = session.get({rel.parent.class_.__name__}, ...), then "
+                f"change obj.{rel.key}), or use Session(weak_identity_map=False), which "
+                "holds every loaded object until the session closes"
+            )
         return owner
 
     def _before_change(self, *, quiet: bool = False) -> Any:

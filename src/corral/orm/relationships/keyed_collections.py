@@ -65,9 +65,9 @@ class KeyFuncDict(dict[K, V]):
 
     def __delitem__(self, key: K) -> None:
         value = self[key]
-        super().__delitem__(key)
-        if self._members is not None:
+        if self._members is not None:  # first: a refused change leaves the view as it was
             self._members.remove(value)
+        super().__delitem__(key)
 
     def pop(self, key: K, *default: Any) -> Any:
         if key not in self:

@@ -15,17 +15,48 @@ if TYPE_CHECKING:
 
 
 def refresh(session: Session, obj: object, attribute_names: Iterable[str] | None) -> None:
-    """Session.refresh(): expire ``obj`` (and what cascades ``refresh-expire``), reload it."""
+    """Session.refresh(): expire ``obj`` (and what cascades ``refresh-expire``), autoflush,
+    reload it.
+
+    As in SQLAlchemy, the autoflush comes after the expire, so the object's own discarded
+    changes are not written, and before the SELECT, so it reads the flushed rows by the
+    primary key the flush left.
+    """
+    names = None if attribute_names is None else set(attribute_names)
+    related = expire_for_refresh(session, obj, names)
+    finish_refresh(session, obj, names, state_of(obj).expired, related)
+
+
+def finish_refresh(
+    session: Session,
+    obj: object,
+    names: set[str] | None,
+    expired: frozenset[str],
+    related: list[object],
+) -> None:
+    """The second half of refresh(), after ``expire_for_refresh`` (which left ``expired``):
+    the autoflush, ``obj``'s SELECT, then the ``refresh-expire`` cascade's objects expired."""
+    with session._guard:
+        session._autoflush()
+        expire_again(obj, names, expired)
+        querying.load_unloaded(session, obj, state_of(obj), whole=names is None)
+        expire_related(session, related)
+
+
+def expire_again(obj: object, names: set[str] | None, expired: frozenset[str]) -> None:
+    """After refresh()'s autoflush: if the flush loaded or wrote some of ``obj``'s expired
+    attributes (it changed ``expired``), expire them again, so the refresh SELECT reads them
+    all (its ``expire`` listeners heard once)."""
     state = state_of(obj)
-    related = expire_for_refresh(session, obj, attribute_names)
-    querying.load_unloaded(session, obj, state, whole=attribute_names is None)
-    expire_related(session, related)
+    if state.expired is not expired:
+        state.expire(obj, names, announce=False)
 
 
 def expire_for_refresh(
     session: Session, obj: object, attribute_names: Iterable[str] | None
 ) -> list[object]:
-    """The first half of refresh(), no I/O: ``obj`` checked and expired; returns what the
+    """The first half of refresh(), no I/O: ``obj`` checked and expired (it stays among the
+    modified objects only for changes to attributes not refreshed); returns what the
     ``refresh-expire`` cascade reaches (expired after the reload: ``expire_related``)."""
     state = state_of(obj)
     if state.session is not session or state.status is not ObjectStatus.PERSISTENT:
@@ -35,7 +66,8 @@ def expire_for_refresh(
     names = set(attribute_names) if attribute_names is not None else None
     related = cascades.along(obj, "refresh_expire") if names is None else []
     state.expire(obj, names)
-    session._modified.pop(id(obj), None)
+    if not state.committed_state:
+        session._modified.pop(id(obj), None)
     return related
 
 
