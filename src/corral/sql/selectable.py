@@ -140,6 +140,9 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     #: Printed with a legacy ``Query``'s labels (``users.id AS users_id``): set only on the
     #: statement ``str(query)`` prints; what runs is compiled without it.
     _tablename_labels = False
+    #: A legacy ``Query``'s statement: its rows keep each column's own key, repeated names
+    #: included (``('id', 'id')``), as SQLAlchemy's Query rows do.
+    _legacy_names = False
     #: Set by ``corral.orm``: the FROMs that the classes of selected attributes select
     #: (``employee JOIN manager`` for ``select(Manager.name)``), used when the statement
     #: names none of its own, and the criteria its selected classes bring (a single-table
@@ -589,6 +592,7 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
             None
             if f is None
             else (f.nowait, f.read, f.skip_locked, tuple(t._key(binds) for t in f.of)),
+            self._legacy_names,
         )
 
 

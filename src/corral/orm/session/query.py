@@ -50,6 +50,7 @@ class Query(Generic[T]):
         given = list(entities) if isinstance(entities, list | tuple) else [entities]
         self.session = session
         self._statement: Select = select(*given)
+        self._statement._legacy_names = True
         self._from_statement: FromStatement | None = None
         self._params: dict[str, Any] = {}
         self._execution_options: dict[str, Any] = {}

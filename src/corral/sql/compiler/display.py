@@ -64,10 +64,14 @@ class DisplayForm(StatementCompiler):
     def __init__(self, dialect: Any) -> None:
         super().__init__(dialect)
         self._anon_keys: dict[Hashable, str] = {}
+        #: The top-level SELECT's column names as its rows are keyed: label, else own name.
+        self.shown_names: list[str] = []
 
     # -- anonymous names -----------------------------------------------------------------
 
     def _anon(self, element: object, prefix: str = "anon") -> str:
+        if prefix == "anon" and isinstance(element, Label):
+            prefix = _natural_name(element.element) or prefix  # label(None) of x: x_1
         return self._anon_name(id(element), prefix)
 
     def _anon_name(self, key: Hashable, prefix: str) -> str:
@@ -169,7 +173,8 @@ class DisplayForm(StatementCompiler):
         used: set[str] = set()
         table_labels = top and select._tablename_labels
         selected: set[int] = set()
-        for position, (_name, column) in enumerate(select._columns_plus_names()):
+        names = self.shown_names if top else []
+        for position, (name, column) in enumerate(select._columns_plus_names()):
             key = (id(select), position)
             label = self._table_label(column, key, used) if table_labels else None
             again = id(column) in selected
@@ -182,6 +187,10 @@ class DisplayForm(StatementCompiler):
                 label = self._column_label(column, key, used)
             sql = self.process(column, in_columns=True, **ckw)
             out.append(sql if label is None else f"{sql} AS {self.quote(label)}")
+            if top:
+                if label is None and isinstance(column, Label):
+                    label = column.name or self._anon(column)
+                names.append(label or name)
         return out
 
     def compound_part_flags(self, kw: dict[str, Any]) -> dict[str, Any]:

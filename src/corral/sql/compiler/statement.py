@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from corral import exc
 from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
-from corral.sql.compiler import dml, expanding, flags
+from corral.sql.compiler import dml, expanding, flags, result_names
 from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
 from corral.sql.compiler.constructs import ConstructCompiler
 from corral.sql.compiler.literals import literal_sql
@@ -648,6 +648,7 @@ class StatementCompiler(ConstructCompiler):
         columns = []
         # A subquery names its columns as its FROM exposes them (duplicates made unique).
         named = select._exported_columns() if in_subquery else select._columns_plus_names()
+        keys = self._result_names(select, named) if top else None
         for position, (name, column) in enumerate(named):
             sql = self.process(column, in_columns=True, **ckw)
             if (in_subquery and not isinstance(column, NamedColumn | Label)) or (
@@ -660,9 +661,37 @@ class StatementCompiler(ConstructCompiler):
                 sql = f"{sql} AS {self.quote(name)}"
             columns.append(sql)
             if top:
-                self.result_columns.append((name or f"anon_{position + 1}", column.type))
+                key = keys[position] if keys is not None else None
+                self.result_columns.append((key or name or f"anon_{position + 1}", column.type))
                 self.result_elements.append(column)
         return columns
+
+    def _result_names(
+        self, select: Select, named: list[tuple[str, ColumnElement[Any]]]
+    ) -> list[str | None] | None:
+        """The keys of a top-level SELECT's rows where they differ from its plain names (None:
+        they do not), by SQLAlchemy's conventions (see ``result_names``)."""
+        if select._tablename_labels or select._legacy_names:
+            return None  # a legacy Query: each column by its own key, repeated as it is
+        if result_names.is_orm(select):
+            entities = select._entities
+            columns: list[ColumnElement[Any] | None] = []
+            for index, raw in enumerate(select._raw_columns):
+                if isinstance(raw, ColumnElement):
+                    columns.append(raw)
+                elif isinstance(entities[index], ClauseElement):  # a table or subquery
+                    columns.extend(raw.columns)
+                else:  # a mapped entity: its columns are its object's, not keys
+                    columns.extend(None for _ in raw.columns)
+            return result_names.entity_names(columns) if len(columns) == len(named) else None
+        if not result_names.needs_labels(named):
+            return None
+        from corral.sql.compiler.display import display_compiler
+
+        shown = display_compiler(type(self))(self.dialect)
+        shown.process(select, top=True)
+        names: list[str | None] = list(getattr(shown, "shown_names", []))
+        return names if len(names) == len(named) else None
 
     def _conditions(self, conditions: list[ColumnElement[Any]], kw: dict[str, Any]) -> str:
         if len(conditions) == 1:
