@@ -261,8 +261,12 @@ class _ResultView(Generic[T]):
 
     def fetchmany(self, size: int = ITERATION_BATCH) -> list[T]:
         """Up to ``size`` more rows; an empty list when none remain."""
-        self._check_rows()
         self._check_unique()
+        return self._fetch(size)
+
+    def _fetch(self, size: int) -> list[T]:
+        """``fetchmany()`` without the unique() requirement (``first()`` reads one row)."""
+        self._check_rows()
         make = self._make
         batch = self._filter(_build(make, self._source.fetchmany(size)))
         while self._seen is not None and len(batch) < size and self._source.cursor is not None:
@@ -286,9 +290,14 @@ class _ResultView(Generic[T]):
             yield batch
 
     def first(self) -> T | None:
-        """The first row or None, then close the result."""
+        """The first row or None, then close the result.
+
+        As in SQLAlchemy, a result of joined collections needs no ``unique()`` here: the
+        first row's object is whole, and the repeats that follow it are discarded.
+        """
         try:
-            return self.fetchone()
+            rows = self._fetch(1)
+            return rows[0] if rows else None
         finally:
             self._source.close()
 

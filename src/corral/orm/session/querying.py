@@ -418,8 +418,11 @@ def load_unloaded(
     only when it is ``key``, the one being read (with the rest of its group).
     Values changed and not flushed are kept. ``refresh`` listeners receive the
     names loaded, or None when ``whole`` (``Session.refresh()`` of every attribute).
+    As in SQLAlchemy, the session autoflushes first (unless autoflush is off or
+    suspended, or it is flushing), so the SELECT reads what the session holds.
     """
     with session._guard:
+        session._autoflush()
         planned = plan_unloaded(obj, state, key)
         if planned is None:
             return
