@@ -123,9 +123,8 @@ def test_get_of_a_joined_many_to_one(shelves: Engine) -> None:
 def test_query_get_merge_and_refresh_of_a_joined_collection(shelves: Engine) -> None:
     """Query.get(), merge() loading by key, and refresh() return the shelf with its books;
     refresh() sees a book added by another session."""
-    with Session(shelves) as session:
-        with pytest.warns(exc.LegacyAPIWarning):
-            assert _books(session.query(Shelf).get(1)) == [(1, "o1"), (2, None)]
+    with Session(shelves) as session, pytest.warns(exc.LegacyAPIWarning):
+        assert _books(session.query(Shelf).get(1)) == [(1, "o1"), (2, None)]
     with Session(shelves) as session:
         merged = session.merge(Shelf(id=1, name="renamed"))
         assert merged.name == "renamed"
