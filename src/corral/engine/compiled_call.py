@@ -102,5 +102,9 @@ def rows_of(connection: Connection, call: CompiledCall, cursor: Any) -> list[Any
     if compiled.kind == "insert" or cursor.description is None:  # no plain rows: the Result
         return result_of(connection, call, cursor).raw_rows()  # says so, or holds the key
     on_error = partial(connection._translate, statement=compiled.sql, params=call.args)
-    processors = compiled.result_processors
+    textual = compiled.textual
+    if textual is not None:
+        processors = textual.layout(cursor.description).processors
+    else:
+        processors = compiled.result_processors
     return CursorSource(cursor, (), processors, False, on_error, connection._meter).fetchall()

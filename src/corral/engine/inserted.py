@@ -32,9 +32,16 @@ def cursor_result(
         rowcount = cursor.rowcount
         cursor.close()
         return Result(None, (), rowcount=rowcount)
-    keys = compiled.result_keys or tuple([d[0] for d in description])
-    row_type = statement_row_class(keys, compiled.result_objects)
-    processors = compiled.result_processors
+    textual = compiled.textual
+    if textual is not None:  # text().columns(): laid out by the cursor's columns
+        layout = textual.layout(description)
+        keys = layout.keys
+        row_type = statement_row_class(keys, layout.objects)
+        processors = layout.processors
+    else:
+        keys = compiled.result_keys or tuple([d[0] for d in description])
+        row_type = statement_row_class(keys, compiled.result_objects)
+        processors = compiled.result_processors
     prebuilt = processors is None and dialect.install_row_class(cursor, row_type)
     return Result(
         cursor,

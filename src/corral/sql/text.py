@@ -25,6 +25,8 @@ class TextClause(ClauseElement):
         self.column_types: list[tuple[str, TypeEngine]] = []
         #: The columns given to ``columns()``, as a subquery of the text exposes them.
         self.column_elements: list[tuple[str, ColumnElement[Any]]] = []
+        #: Every column was given positionally: rows match them by position, else by name.
+        self.positional = False
 
     def bindparams(self, *binds: BindParameter[Any], **values: Any) -> TextClause:
         """Attach values (or typed ``bindparam``\\ s) to the text's ``:name`` parameters."""
@@ -32,6 +34,7 @@ class TextClause(ClauseElement):
         clone.binds = dict(self.binds)
         clone.column_types = list(self.column_types)
         clone.column_elements = list(self.column_elements)
+        clone.positional = self.positional
         for bind in binds:
             clone._attach(bind.key or "", bind)
         for name, value in values.items():
@@ -50,16 +53,25 @@ class TextClause(ClauseElement):
     def columns(
         self, *cols: ColumnElement[Any], **types: TypeEngine | type[TypeEngine]
     ) -> TextClause:
-        """Declare the result columns' types so values are converted like a select's."""
-        clone = self.bindparams()
-        clone.column_types = [(c.key or "", c.type) for c in cols] + [
-            (name, to_instance(t)) for name, t in types.items()
-        ]
+        """Declare the result columns (their types convert values, as a select's do).
+
+        Rows keep every column the SQL returns, keyed by the cursor's names; columns given
+        only positionally match the cursor's by position, else by name."""
         from corral.sql.columns import ColumnClause
 
-        clone.column_elements = [(c.key or "", c.__clause_element__()) for c in cols] + [
-            (name, ColumnClause(name, t)) for name, t in types.items()
-        ]
+        remaining = {name: to_instance(t) for name, t in types.items()}
+        elements: list[tuple[str, ColumnElement[Any]]] = []
+        for col in cols:
+            key = col.key or ""
+            given = remaining.pop(key, None)  # a keyword type for it replaces the column
+            own = col.__clause_element__() if given is None else ColumnClause(key, given)
+            elements.append((key, own))
+        positional = bool(elements) and not remaining
+        elements += [(name, ColumnClause(name, t)) for name, t in remaining.items()]
+        clone = self.bindparams()
+        clone.column_elements = elements
+        clone.column_types = [(name, column.type) for name, column in elements]
+        clone.positional = positional
         return clone
 
     def _exported_columns(self) -> list[tuple[str, ColumnElement[Any]]]:
@@ -84,7 +96,7 @@ class TextClause(ClauseElement):
         column_keys = tuple((n, t.cache_key()) for n, t in self.column_types)
         # The columns' own shapes too: rows are looked up by those objects.
         column_shapes = tuple(column._key([]) for _, column in self.column_elements)
-        return ("text", self.text, tuple(bind_keys), column_keys, column_shapes)
+        return ("text", self.text, tuple(bind_keys), column_keys, column_shapes, self.positional)
 
 
 def text(sql: str) -> TextClause:

@@ -19,6 +19,7 @@ from corral.sql.type_api import Processor, UnstorableValue
 if TYPE_CHECKING:
     from corral.sql.compiler.expanding import ExpandingSQL
     from corral.sql.compiler.result_objects import ResultObjects
+    from corral.sql.compiler.textual_columns import TextualColumns
     from corral.sql.elements import BindParameter
     from corral.sql.from_clause import TableClause
     from corral.sql.schema import Column, ColumnDefault
@@ -69,6 +70,7 @@ class Compiled:
         "sql",
         "sql_named",
         "table",
+        "textual",
         "values_span",
     )
 
@@ -90,10 +92,14 @@ class Compiled:
         generated_key_at: int | None = None,
         named: bool = False,
         expanding: ExpandingSQL | None = None,
+        textual: TextualColumns | None = None,
     ) -> None:
         self.sql = sql
         #: ``IN`` lists expanded as the statement runs (see expanding.py); None for most.
         self.expanding = expanding
+        #: A ``text().columns()`` statement's columns, whose rows are laid out by the
+        #: cursor's description (see textual_columns.py); None for every other statement.
+        self.textual = textual
         self.sql_named = named
         self.slots = tuple(slots)
         self.dialect_name = dialect_name

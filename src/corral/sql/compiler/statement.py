@@ -21,6 +21,7 @@ from corral.sql.compiler.constructs import ConstructCompiler
 from corral.sql.compiler.literals import literal_sql
 from corral.sql.compiler.reserved import SQL_RESERVED_WORDS
 from corral.sql.compiler.result_objects import ResultObjects
+from corral.sql.compiler.textual_columns import TextualColumns
 from corral.sql.conditions import BooleanClauseList
 from corral.sql.elements import (
     BinaryExpression,
@@ -129,6 +130,8 @@ class StatementCompiler(ConstructCompiler):
         self._expansions: list[expanding.Expansion] = []
         #: Write every bound value into the SQL text (``compile_kwargs={"literal_binds": True}``).
         self.literal_binds = False
+        #: A ``text().columns()`` statement's declared columns, matched to the cursor's.
+        self._textual: TextualColumns | None = None
 
     # -- entry point ---------------------------------------------------------------------
 
@@ -177,6 +180,7 @@ class StatementCompiler(ConstructCompiler):
             generated_key_at=self._generated_key_at if self._plain_insert(span) else None,
             named=self.placeholder is None,
             expanding=expanding_sql,
+            textual=self._textual,
         )
 
     def _plain_insert(self, span: tuple[int, int] | None) -> bool:
@@ -378,6 +382,13 @@ class StatementCompiler(ConstructCompiler):
             self._kind = "text"
             self.result_columns = list(element.column_types)
             self.result_elements = [column for _, column in element.column_elements]
+            if element.column_elements:
+                self._textual = TextualColumns(
+                    [name for name, _ in element.column_types],
+                    self.result_elements,
+                    [t.result_processor(self.dialect, None) for _, t in element.column_types],
+                    element.positional,
+                )
 
         def replace(match: Any) -> str:
             name = match.group(1)
