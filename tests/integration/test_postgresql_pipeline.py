@@ -13,6 +13,7 @@ import pytest
 
 from corral import Column, Engine, Integer, MetaData, String, Table, exc, insert, select, text
 from corral.dialects.postgresql import pipeline
+from corral.dialects.postgresql.base import PostgreSQLDialect
 from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 metadata = MetaData()
@@ -71,7 +72,9 @@ def test_the_installed_psycopg_is_driven_directly(engine: Engine) -> None:
     import psycopg
 
     assert pipeline.supported(psycopg)
-    assert engine.dialect.writes_pipeline_at_once()  # type: ignore[attr-defined]
+    dialect = engine.dialect
+    assert isinstance(dialect, PostgreSQLDialect)
+    assert dialect.writes_pipeline_at_once()
 
 
 def test_an_untested_psycopg_release_keeps_psycopgs_pipeline() -> None:

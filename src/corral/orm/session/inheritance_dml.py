@@ -39,13 +39,13 @@ def for_single_table(statement: Any, params: Any) -> tuple[Any, Any]:
     """A single-table subclass's ORM INSERT: its rows get the class's discriminator (an
     UPDATE or DELETE compiles with the class's criteria: ``column_entities.target_criteria``)."""
     mapper = getattr(statement._entity, "__mapper__", None)
-    info = mapper.inheritance if isinstance(mapper, Mapper) else None
+    if not isinstance(mapper, Mapper) or not isinstance(statement, Insert):
+        return statement, params
+    info = mapper.inheritance
     if info is None or info.polymorphic_on is None:
         return statement, params
-    if not isinstance(statement, Insert):
-        return statement, params
     key, identity = info.polymorphic_on, info.identity
-    if identity is None or key not in mapper.columns_by_key:  # type: ignore[union-attr]
+    if identity is None or key not in mapper.columns_by_key:
         return statement, params
 
     def stamped(given: Any) -> Any:
