@@ -170,6 +170,13 @@ from corral.sql.expression import (
     UnaryExpression,
     WithinGroup,
 )
+from corral.sql.label_style import (
+    LABEL_STYLE_DEFAULT,
+    LABEL_STYLE_DISAMBIGUATE_ONLY,
+    LABEL_STYLE_NONE,
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    SelectLabelStyle,
+)
 from corral.sql.standard_types import (
     BIGINT,
     BLOB,
@@ -228,6 +235,10 @@ __all__ = [
     "FLOAT",
     "INTEGER",
     "JSON",
+    "LABEL_STYLE_DEFAULT",
+    "LABEL_STYLE_DISAMBIGUATE_ONLY",
+    "LABEL_STYLE_NONE",
+    "LABEL_STYLE_TABLENAME_PLUS_COL",
     "NUMERIC",
     "REAL",
     "SMALLINT",
@@ -317,6 +328,7 @@ __all__ = [
     "ScalarSelect",
     "Select",
     "SelectBase",
+    "SelectLabelStyle",
     "Session",
     "SessionLeakWarning",
     "SessionTransaction",

@@ -24,6 +24,9 @@ INTENDED = {
     "Function", "Grouping", "Label", "Null", "True_", "False_", "FromClause", "TableClause",
     "SelectBase", "ScalarSelect", "ColumnDefault", "Constraint", "DDLElement", "Compiled",
     "TypeCompiler",
+    # how a SELECT names its columns (set_label_style)
+    "LABEL_STYLE_DEFAULT", "LABEL_STYLE_DISAMBIGUATE_ONLY", "LABEL_STYLE_NONE",
+    "LABEL_STYLE_TABLENAME_PLUS_COL", "SelectLabelStyle",
     # types
     "Integer", "BigInteger", "SmallInteger", "String", "Text", "Boolean", "Float", "Numeric",
     "Date", "DateTime", "Time", "Interval", "LargeBinary", "JSON", "Uuid", "Enum",

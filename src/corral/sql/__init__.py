@@ -49,6 +49,13 @@ from corral.sql.from_clause import (
     table,
 )
 from corral.sql.functions import case, func
+from corral.sql.label_style import (
+    LABEL_STYLE_DEFAULT,
+    LABEL_STYLE_DISAMBIGUATE_ONLY,
+    LABEL_STYLE_NONE,
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    SelectLabelStyle,
+)
 from corral.sql.schema import (
     CheckConstraint,
     Column,
@@ -70,6 +77,10 @@ from corral.sql.wrappers import cast
 
 __all__ = [
     "CTE",
+    "LABEL_STYLE_DEFAULT",
+    "LABEL_STYLE_DISAMBIGUATE_ONLY",
+    "LABEL_STYLE_NONE",
+    "LABEL_STYLE_TABLENAME_PLUS_COL",
     "AddConstraint",
     "Alias",
     "BindParameter",
@@ -97,6 +108,7 @@ __all__ = [
     "MetaData",
     "PrimaryKeyConstraint",
     "Select",
+    "SelectLabelStyle",
     "Subquery",
     "Table",
     "TableClause",

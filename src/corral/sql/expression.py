@@ -52,6 +52,13 @@ from corral.sql.from_clause import (
     table,
 )
 from corral.sql.functions import Case, Function, case, func
+from corral.sql.label_style import (
+    LABEL_STYLE_DEFAULT,
+    LABEL_STYLE_DISAMBIGUATE_ONLY,
+    LABEL_STYLE_NONE,
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    SelectLabelStyle,
+)
 from corral.sql.select_values import Exists, ScalarSelect, exists
 from corral.sql.selectable import (
     CompoundSelect,
@@ -76,6 +83,10 @@ from corral.sql.wrappers import Cast, Grouping, Label, cast
 
 __all__ = [
     "CTE",
+    "LABEL_STYLE_DEFAULT",
+    "LABEL_STYLE_DISAMBIGUATE_ONLY",
+    "LABEL_STYLE_NONE",
+    "LABEL_STYLE_TABLENAME_PLUS_COL",
     "Alias",
     "BinaryExpression",
     "BindParameter",
@@ -105,6 +116,7 @@ __all__ = [
     "ScalarSelect",
     "Select",
     "SelectBase",
+    "SelectLabelStyle",
     "Subquery",
     "TableClause",
     "TableValuedAlias",

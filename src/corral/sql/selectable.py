@@ -28,6 +28,13 @@ from corral.sql.from_clause import (
     named_entity,
     path_entity,
 )
+from corral.sql.label_style import (
+    LABEL_STYLE_DEFAULT,
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    SelectLabelStyle,
+    checked,
+    table_label,
+)
 from corral.sql.text import LabelReference, TextClause, TextColumn
 from corral.sql.wrappers import Label
 from corral.util.row_typing import TP_co
@@ -143,6 +150,8 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     #: A legacy ``Query``'s statement: its rows keep each column's own key, repeated names
     #: included (``('id', 'id')``), as SQLAlchemy's Query rows do.
     _legacy_names = False
+    #: How the columns are named (``set_label_style()``; see ``corral.sql.label_style``).
+    _label_style: SelectLabelStyle = LABEL_STYLE_DEFAULT
     #: Set by ``corral.orm``: the FROMs that the classes of selected attributes select
     #: (``employee JOIN manager`` for ``select(Manager.name)``), used when the statement
     #: names none of its own, and the criteria its selected classes bring (a single-table
@@ -471,6 +480,17 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
         clone._raw_columns = [_column_or_from(c) for c in columns]
         return clone
 
+    def set_label_style(self, style: SelectLabelStyle) -> Select[TP_co]:
+        """This select with its columns named by ``style``: ``LABEL_STYLE_TABLENAME_PLUS_COL``
+        (``a.id AS a_id``), ``LABEL_STYLE_NONE`` (repeated names left alone) or
+        ``LABEL_STYLE_DISAMBIGUATE_ONLY`` (the default)."""
+        clone = self._clone()
+        clone._label_style = checked(style)
+        return clone
+
+    def get_label_style(self) -> SelectLabelStyle:
+        return self._label_style
+
     def union(self, *others: SelectBase) -> CompoundSelect:
         return CompoundSelect("UNION", [self, *others])
 
@@ -484,6 +504,14 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
         return self if rewrite is None else rewrite(self)
 
     def _columns_plus_names(self) -> list[tuple[str, ColumnElement[Any]]]:
+        """Each selected column with its name, as the label style names it."""
+        out = self._columns_plus_own_names()
+        if self._label_style is LABEL_STYLE_TABLENAME_PLUS_COL:
+            return [(table_label(column) or name, column) for name, column in out]
+        return out
+
+    def _columns_plus_own_names(self) -> list[tuple[str, ColumnElement[Any]]]:
+        """Each selected column with its own name (a table's columns spread out)."""
         out: list[tuple[str, ColumnElement[Any]]] = []
         for raw in self._raw_columns:
             if isinstance(raw, FromClause):
@@ -593,6 +621,7 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
             if f is None
             else (f.nowait, f.read, f.skip_locked, tuple(t._key(binds) for t in f.of)),
             self._legacy_names,
+            self._label_style,
         )
 
 
@@ -703,6 +732,24 @@ class CompoundSelect(SelectBase):
         clone._order_by = list(self._order_by)
         clone._limit, clone._offset = self._limit, self._offset
         return clone
+
+    def set_label_style(self, style: SelectLabelStyle) -> CompoundSelect:
+        """The union with its first SELECT's columns, which name the union's, named by
+        ``style``. As in SQLAlchemy, ``get_label_style()`` of the union itself stays the
+        default."""
+        style = checked(style)
+        clone = self._clone()
+        first = clone.selects[0]
+        if not isinstance(first, Select | CompoundSelect):
+            raise exc.ArgumentError(
+                f"set_label_style(): the union's first part is a {type(first).__name__}, "
+                "whose columns have the names its SQL gives them; label them there"
+            )
+        clone.selects = [first.set_label_style(style), *clone.selects[1:]]
+        return clone
+
+    def get_label_style(self) -> SelectLabelStyle:
+        return LABEL_STYLE_DEFAULT
 
     def order_by(self, *columns: Any) -> CompoundSelect:
         clone = self._clone()

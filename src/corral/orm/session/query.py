@@ -26,6 +26,11 @@ from corral.sql.elements import ColumnElement
 from corral.sql.from_clause import CTE, Subquery
 from corral.sql.from_statement import FromStatement
 from corral.sql.functions import func
+from corral.sql.label_style import (
+    LABEL_STYLE_LEGACY_ORM,
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    SelectLabelStyle,
+)
 from corral.sql.select_values import Exists
 from corral.sql.selectable import CompoundSelect, Select, select
 
@@ -51,6 +56,7 @@ class Query(Generic[T]):
         self.session = session
         self._statement: Select = select(*given)
         self._statement._legacy_names = True
+        self._statement._label_style = LABEL_STYLE_LEGACY_ORM
         self._from_statement: FromStatement | None = None
         self._params: dict[str, Any] = {}
         self._execution_options: dict[str, Any] = {}
@@ -281,6 +287,17 @@ class Query(Generic[T]):
         return statement
 
     @property
+    def get_label_style(self) -> SelectLabelStyle:
+        """How the query names its columns (a property, as on SQLAlchemy's Query):
+        ``LABEL_STYLE_LEGACY_ORM`` unless ``set_label_style()`` said otherwise."""
+        return self._statement._label_style
+
+    def set_label_style(self, style: SelectLabelStyle) -> Query[T]:
+        """The query with its statement's columns named by ``style`` (see
+        ``Select.set_label_style``); its rows keep each column's own name."""
+        return self._with(self._statement.set_label_style(style))
+
+    @property
     def whereclause(self) -> ColumnElement[Any] | None:
         """The WHERE criteria joined by AND, or None."""
         from corral.sql.conditions import and_
@@ -313,12 +330,15 @@ class Query(Generic[T]):
         self, name: str | None = None, with_labels: bool = False, reduce_columns: bool = False
     ) -> Subquery:
         """The query as a subquery to select from (``.c`` holds its columns)."""
-        if with_labels or reduce_columns:
+        if reduce_columns:
             raise exc.ArgumentError(
-                "Query.subquery(with_labels=/reduce_columns=) are not supported by corral; "
-                "label the columns with .label() in the query instead"
+                "Query.subquery(reduce_columns=True) is not supported by corral; select the "
+                "columns the subquery should have instead"
             )
-        return self._plain_select().subquery(name)
+        statement = self._plain_select()
+        if with_labels:
+            statement = statement.set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+        return statement.subquery(name)
 
     def cte(self, name: str | None = None, recursive: bool = False, nesting: bool = False) -> CTE:
         """The query as a common table expression (WITH ...)."""
@@ -372,7 +392,7 @@ class Query(Generic[T]):
         ``<table>_<column>``, as SQLAlchemy prints a legacy Query (``query.statement``
         prints as ``select()`` does)."""
         statement = self.statement
-        if isinstance(statement, Select):
+        if isinstance(statement, Select) and statement._label_style is LABEL_STYLE_LEGACY_ORM:
             statement = statement._clone()
             statement._tablename_labels = True
         return statement

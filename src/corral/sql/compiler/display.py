@@ -34,6 +34,7 @@ from corral.sql.elements import (
     UnaryExpression,
 )
 from corral.sql.functions import Function
+from corral.sql.label_style import LABEL_STYLE_NONE, LABEL_STYLE_TABLENAME_PLUS_COL, table_label
 from corral.sql.select_values import Exists
 from corral.sql.text import TextColumn
 from corral.sql.wrappers import Cast, Grouping, Label
@@ -171,7 +172,11 @@ class DisplayForm(StatementCompiler):
             return out
         out = []
         used: set[str] = set()
-        table_labels = top and select._tablename_labels
+        style = select._label_style
+        # A legacy Query's labels show at the top; a label style's in a UNION's SELECTs too.
+        table_labels = (top and select._tablename_labels) or style is LABEL_STYLE_TABLENAME_PLUS_COL
+        # LABEL_STYLE_NONE: a name repeated is written as it is (SELECT a.id, b.id).
+        apart = style is not LABEL_STYLE_NONE
         selected: set[int] = set()
         names = self.shown_names if top else []
         for position, (name, column) in enumerate(select._columns_plus_names()):
@@ -179,12 +184,12 @@ class DisplayForm(StatementCompiler):
             label = self._table_label(column, key, used) if table_labels else None
             again = id(column) in selected
             selected.add(id(column))
-            if label is None and again and _is_table_column(column):
+            if label is None and again and apart and _is_table_column(column):
                 # The very column selected again: id__1 (another column named id: id_1).
                 assert isinstance(column, NamedColumn)
                 label = self._anon_name(key, column.name + "_")
             if label is None:
-                label = self._column_label(column, key, used)
+                label = self._column_label(column, key, used, apart)
             sql = self.process(column, in_columns=True, **ckw)
             out.append(sql if label is None else f"{sql} AS {self.quote(label)}")
             if top:
@@ -198,7 +203,7 @@ class DisplayForm(StatementCompiler):
         return {"in_subquery": True} if kw.get("in_subquery") else {}
 
     def _column_label(
-        self, column: ColumnElement[Any], key: Hashable, used: set[str]
+        self, column: ColumnElement[Any], key: Hashable, used: set[str], apart: bool = True
     ) -> str | None:
         """The label a top-level SELECT gives ``column`` (None: it is written bare).
 
@@ -214,21 +219,21 @@ class DisplayForm(StatementCompiler):
         if natural is None:
             prefix = column.key if isinstance(column, Function) else "anon"
             return self._anon_name(key, prefix or "anon")
-        if natural in used:
+        if natural in used and apart:
             return self._anon_name(key, natural)
         used.add(natural)
         return None if isinstance(column, NamedColumn) else natural
 
     def _table_label(self, column: ColumnElement[Any], key: Hashable, used: set[str]) -> str | None:
-        """A legacy ``Query``'s label for a table column: ``<table>_<column>`` (None for any
-        other column, labelled as ``select()`` labels it)."""
-        table = column.table if isinstance(column, NamedColumn) else None
-        if table is None or not isinstance(column, NamedColumn) or column.is_literal:
+        """The ``<table>_<column>`` label of a legacy ``Query`` or of
+        ``LABEL_STYLE_TABLENAME_PLUS_COL`` (None for any other column, labelled as ``select()``
+        labels it); an unnamed alias's columns take the name it is printed with."""
+        label = table_label(column)
+        if label is None and isinstance(column, NamedColumn) and not column.is_literal:
+            table = column.table
+            label = None if table is None else f"{self._from_name(table)}_{column.name}"
+        if label is None:
             return None
-        table_name = table.name if table.name is not None else self._from_name(table)
-        schema = getattr(table, "schema", None)
-        prefix = f"{schema.replace('.', '_')}_{table_name}" if schema else table_name
-        label = f"{prefix}_{column.name}"
         if label in used:  # the same column again: owners_id__1
             return self._anon_name(key, label + "_")
         used.add(label)

@@ -16,6 +16,13 @@ from corral.sql.columns import NamedColumn
 from corral.sql.constructs import TypeCoerce
 from corral.sql.elements import ClauseElement, ColumnElement
 from corral.sql.functions import Function
+from corral.sql.label_style import (
+    LABEL_STYLE_DEFAULT,
+    LABEL_STYLE_NONE,
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    SelectLabelStyle,
+    table_label,
+)
 from corral.sql.text import TextColumn
 from corral.sql.wrappers import Cast, Label
 
@@ -46,9 +53,15 @@ def own_name(column: ColumnElement[Any]) -> str | None:
     return None
 
 
-def entity_names(columns: list[ColumnElement[Any] | None]) -> list[str | None]:
+def entity_names(
+    columns: list[ColumnElement[Any] | None], style: SelectLabelStyle = LABEL_STYLE_DEFAULT
+) -> list[str | None]:
     """The ORM's row keys for ``columns`` (None: a mapped entity's place, not named here): each
-    its own name, ``_no_label`` for none; a name taken again gets ``_1``, ``_2`` per name."""
+    its own name (a table column's ``<table>_<column>`` under ``LABEL_STYLE_TABLENAME_PLUS_COL``),
+    ``_no_label`` for none; a name taken again gets ``_1``, ``_2`` per name, except under
+    ``LABEL_STYLE_NONE``."""
+    tables = style is LABEL_STYLE_TABLENAME_PLUS_COL
+    apart = style is not LABEL_STYLE_NONE
     taken: set[str] = set()
     counters: dict[str, int] = {}
     out: list[str | None] = []
@@ -56,8 +69,8 @@ def entity_names(columns: list[ColumnElement[Any] | None]) -> list[str | None]:
         if column is None:
             out.append(None)
             continue
-        name = own_name(column) or NO_LABEL
-        if name in taken:
+        name = (table_label(column) if tables else None) or own_name(column) or NO_LABEL
+        if apart and name in taken:
             while True:
                 counters[name] = counters.get(name, 0) + 1
                 unique = f"{name}_{counters[name]}"

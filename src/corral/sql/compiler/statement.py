@@ -35,6 +35,7 @@ from corral.sql.elements import (
     True_,
     UnaryExpression,
 )
+from corral.sql.label_style import LABEL_STYLE_TABLENAME_PLUS_COL
 from corral.sql.text import _TEXT_BIND, TextClause
 from corral.sql.type_api import NullType, Processor, TypeEngine, UnstorableValue, describe_value
 from corral.sql.wrappers import Cast, Grouping, Label
@@ -683,7 +684,11 @@ class StatementCompiler(ConstructCompiler):
         """The keys of a top-level SELECT's rows where they differ from its plain names (None:
         they do not), by SQLAlchemy's conventions (see ``result_names``)."""
         if select._tablename_labels or select._legacy_names:
-            return None  # a legacy Query: each column by its own key, repeated as it is
+            # A legacy Query: each column by its own key, repeated as it is, whatever the
+            # label style names its columns in the SQL and in a subquery.
+            if select._label_style is LABEL_STYLE_TABLENAME_PLUS_COL:
+                return [name for name, _ in select._columns_plus_own_names()]
+            return None
         if result_names.is_orm(select):
             entities = select._entities
             columns: list[ColumnElement[Any] | None] = []
@@ -694,7 +699,9 @@ class StatementCompiler(ConstructCompiler):
                     columns.extend(raw.columns)
                 else:  # a mapped entity: its columns are its object's, not keys
                     columns.extend(None for _ in raw.columns)
-            return result_names.entity_names(columns) if len(columns) == len(named) else None
+            if len(columns) != len(named):
+                return None
+            return result_names.entity_names(columns, select._label_style)
         if not result_names.needs_labels(named):
             return None
         from corral.sql.compiler.display import display_compiler
