@@ -97,6 +97,7 @@ def create_engine(
     idle_in_transaction_abort: float | None = None,
     slow_statement_threshold: float | None = None,
     query_cache_size: int = COMPILED_CACHE_SIZE,
+    enable_from_linting: bool = True,
     **dialect_options: Any,
 ) -> Engine:
     """An Engine for ``url`` (e.g. ``sqlite:///app.db``, ``postgresql://user@host/db``).
@@ -113,6 +114,8 @@ def create_engine(
     to the ``corral.engine.slow`` logger at WARNING (``docs/statistics.md``).
     ``query_cache_size``: how many compiled statements the engine keeps (0: compile every
     statement each time it runs).
+    ``enable_from_linting``: a statement about to run warns (``SAWarning``) when it reads FROM
+    elements that nothing joins, a cartesian product (``sql/compiler/from_linting.py``).
     """
     parsed = make_url(url)
     idle_in_transaction = check_thresholds(idle_in_transaction_warn, idle_in_transaction_abort)
@@ -125,6 +128,7 @@ def create_engine(
     _check("pool_pre_ping", pool_pre_ping, (bool,), "True or False")
     _check("pool_use_lifo", pool_use_lifo, (bool,), "True or False")
     _check("hide_parameters", hide_parameters, (bool,), "True or False")
+    _check("enable_from_linting", enable_from_linting, (bool,), "True or False")
     if pool_size < 0:
         raise exc.ArgumentError(f"create_engine(pool_size=...) must be >= 0, got {pool_size}")
     if max_overflow < -1:
@@ -188,6 +192,7 @@ def create_engine(
     dialect = cls(**check_engine_options(dialect_options, _ENGINE_KEYWORDS, cls))
     dialect.hide_parameters = hide_parameters  # errors and log lines leave parameters out
     dialect.compiled_cache_size = query_cache_size
+    dialect.from_linting = enable_from_linting
     options = dict(execution_options or {})
     check_connection_options(options, "create_engine(execution_options=)")
     if isolation_level is None:

@@ -24,7 +24,6 @@ UNSUPPORTED_ENGINE_OPTIONS: dict[str, str] = {
     "max_identifier_length": _NOT_YET,
     "insertmanyvalues_page_size": "corral sends many rows with executemany; remove it",
     "use_insertmanyvalues": "corral sends many rows with executemany; remove it",
-    "enable_from_linting": "corral has no FROM linting; remove it",
     "module": "corral imports the driver the URL names (dialect+driver://); remove it",
     "implicit_returning": "corral uses RETURNING wherever the database has it; remove it",
     "executemany_mode": "corral sends many rows with executemany; remove it",

@@ -47,6 +47,7 @@ _ACCEPTED = frozenset(
         "execution_options",
         "connect_args",
         "hide_parameters",
+        "enable_from_linting",
         "future",
     }
 )
@@ -93,6 +94,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "pool_use_lifo": (bool,),
     "echo": (bool,),
     "hide_parameters": (bool,),
+    "enable_from_linting": (bool,),
 }
 
 
@@ -100,6 +102,7 @@ def _dialect_for(parsed: URL, kwargs: Mapping[str, Any]) -> Any:
     dialect = async_dialect_class(parsed)()
     dialect.check_async_driver()
     dialect.hide_parameters = bool(kwargs.get("hide_parameters", False))
+    dialect.from_linting = bool(kwargs.get("enable_from_linting", True))
     return dialect
 
 

@@ -243,7 +243,8 @@ def _matching_objects(
                     f"({why}); use synchronize_session='fetch'"
                 ) from None
     candidates = _candidates(session, mapper)
-    query = select(*mapper.primary_key)
+    # From the class's tables joined (a joined subclass's WHERE names its own table).
+    query = select(*mapper.primary_key).select_from(mapper.persist_selectable)
     where = statement._compiled_where()  # a single-table subclass's criteria too
     if where:
         query = query.where(*where)

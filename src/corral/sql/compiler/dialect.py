@@ -30,6 +30,9 @@ class SQLDialect:
     statement_compiler: ClassVar[type[StatementCompiler]]
     ddl_compiler: ClassVar[type[DDLCompiler]]
     type_compiler: ClassVar[type[TypeCompiler]]
+    #: Warn when a statement about to run reads FROMs nothing joins (``from_linting``); an
+    #: engine's dialect does unless ``create_engine(enable_from_linting=False)``.
+    from_linting = False
 
     def __init__(self) -> None:
         self.compiled_cache: OrderedDict[Hashable, Compiled] = OrderedDict()

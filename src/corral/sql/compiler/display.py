@@ -54,6 +54,7 @@ class DisplayForm(StatementCompiler):
 
     clause_break = " \n"
     limit_break = "\n "
+    lints_froms = False  # str() shows a statement; only running one warns
     after_with_break = "\n "
     returning_include_table = True
     group_assigned_expressions = True

@@ -251,6 +251,8 @@ def compile_update(compiler: StatementCompiler, update: Update) -> str:
     if extra and not comma_style:
         sql += " FROM " + ", ".join(compiler.process(f, asfrom=True, **correlated) for f in extra)
     where = update._compiled_where()
+    if extra:
+        compiler.lint_froms([table, *extra], where, "UPDATE")
     if where:
         sql += " WHERE " + compiler._conditions(where, correlated)
     return sql + _returning(compiler, update, compiler.features.update_returning)
@@ -303,6 +305,8 @@ def compile_delete(compiler: StatementCompiler, delete: Delete) -> str:
         using = [compiler.process(f, asfrom=True, **correlated) for f in extra]
         sql += " USING " + ", ".join([name, *using] if style == "using_all" else using)
     where = delete._compiled_where()
+    if extra:
+        compiler.lint_froms([delete.table, *extra], where, "DELETE")
     if where:
         sql += " WHERE " + compiler._conditions(where, correlated)
     return sql + _returning(compiler, delete, compiler.features.delete_returning)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from corral import exc
 from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
-from corral.sql.compiler import dml, expanding, flags, result_names
+from corral.sql.compiler import dml, expanding, flags, from_linting, result_names
 from corral.sql.compiler.compiled import Compiled, ParamSlot, StatementKind
 from corral.sql.compiler.constructs import ConstructCompiler
 from corral.sql.compiler.literals import literal_sql
@@ -59,6 +59,9 @@ class StatementCompiler(ConstructCompiler):
 
     #: Words that must be quoted when used as names (each dialect sets its own).
     reserved_words: frozenset[str] = SQL_RESERVED_WORDS
+    #: Whether statements compiled to run are checked for a cartesian product
+    #: (``from_linting``); never when printed.
+    lints_froms = True
     #: SQL returning the last key this connection inserted, where the dialect needs it.
     last_insert_id_sql: str | None = None
     #: SQL taking ``:count`` keys from ``:column``'s sequence of ``:table``, where used.
@@ -236,6 +239,20 @@ class StatementCompiler(ConstructCompiler):
             name = f"{prefix}_{len(self._anon_names) + 1}"
             self._anon_names[id(element)] = name
         return name
+
+    def lint_froms(
+        self, froms: list[FromClause], where: list[ColumnElement[Any]], kind: str = "SELECT"
+    ) -> None:
+        """Warn of a cartesian product among ``froms`` (``from_linting``)."""
+        if self.lints_froms and self.dialect.from_linting:
+            from_linting.warn_cartesian(from_linting.graph_of(froms, where), self._lint_name, kind)
+
+    def _lint_name(self, from_: FromClause) -> str:
+        if from_.visit_name == "table":
+            table = cast("TableClause", from_)
+            schema = self.schema_of(table)
+            return f"{schema}.{table.name}" if schema else str(table.name)
+        return from_.name if from_.name is not None else self._anon(from_)
 
     def _from_name(self, from_: FromClause) -> str:
         if from_.visit_name == "table":
@@ -629,6 +646,9 @@ class StatementCompiler(ConstructCompiler):
         ckw = flags.correlating(own, enclosing)
         ckw["window_scope"] = froms  # where over(order_by="name") finds its column
         columns = self._select_columns(select, bool(kw.get("in_subquery")), top, ckw)
+        where = select._compiled_where()
+        if len(froms) > 1:
+            self.lint_froms(froms, where)
         sql = "SELECT "
         if select._distinct:
             sql += "DISTINCT "
@@ -638,7 +658,6 @@ class StatementCompiler(ConstructCompiler):
             sql += f"{brk}FROM " + ", ".join(self.process(f, asfrom=True, **ckw) for f in froms)
         else:
             sql += self.from_nothing
-        where = select._compiled_where()
         if where:
             sql += f"{brk}WHERE " + self._conditions(where, ckw)
         scope = {"label_scope": select._columns_plus_names()}
