@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -72,11 +73,11 @@ def db(engine: Engine) -> Iterator[Engine]:
     Base.metadata.drop_all(engine)
 
 
-def run_quietly(engine: Engine, statement: object) -> list[warnings.WarningMessage]:
+def run_quietly(engine: Engine, statement: Any) -> list[warnings.WarningMessage]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with engine.connect() as connection:
-            connection.execute(statement).all()  # type: ignore[call-overload]
+            connection.execute(statement).all()
     return caught
 
 
