@@ -56,6 +56,7 @@ from corral.sql.label_style import (
     LABEL_STYLE_TABLENAME_PLUS_COL,
     SelectLabelStyle,
 )
+from corral.sql.linting import FROM_LINTING, NO_LINTING, WARN_LINTING
 from corral.sql.schema import (
     CheckConstraint,
     Column,
@@ -77,10 +78,13 @@ from corral.sql.wrappers import cast
 
 __all__ = [
     "CTE",
+    "FROM_LINTING",
     "LABEL_STYLE_DEFAULT",
     "LABEL_STYLE_DISAMBIGUATE_ONLY",
     "LABEL_STYLE_NONE",
     "LABEL_STYLE_TABLENAME_PLUS_COL",
+    "NO_LINTING",
+    "WARN_LINTING",
     "AddConstraint",
     "Alias",
     "BindParameter",

@@ -165,11 +165,13 @@ class ClauseElement:
         dialect: SQLDialect | builtins.type[SQLDialect] | None = None,
         *,
         compile_kwargs: dict[str, Any] | None = None,
+        linting: int = 0,
     ) -> Compiled:
-        """The SQL for ``dialect`` or ``bind``'s (generic when neither); see compile_api."""
+        """The SQL for ``dialect`` or ``bind``'s (generic when neither); see compile_api.
+        ``linting=FROM_LINTING`` warns of a cartesian product, as running it would."""
         from corral.sql.compiler.compile_api import compile_element
 
-        return compile_element(self, bind, dialect, compile_kwargs)
+        return compile_element(self, bind, dialect, compile_kwargs, linting)
 
     def _for_display(self) -> ClauseElement:
         """The statement ``compile()`` / ``str()`` shows: the one that would run."""

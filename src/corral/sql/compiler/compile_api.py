@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.sql.compiler.display import display_compiler
+from corral.sql.linting import FROM_LINTING
 
 if TYPE_CHECKING:
     from corral.sql.compiler.compiled import Compiled
@@ -59,6 +60,7 @@ def compile_element(
     bind: Any,
     dialect: Any,
     compile_kwargs: dict[str, Any] | None,
+    linting: int = 0,
 ) -> Compiled:
     """``element`` compiled for the dialect, with its values attached (``Compiled.params``)."""
     if bind is None and dialect is None:
@@ -88,4 +90,5 @@ def compile_element(
     element._key(binds)
     compiler = display_compiler(target.statement_compiler)(target)
     compiler.literal_binds = bool(options.get("literal_binds"))
+    compiler.linting = linting & FROM_LINTING == FROM_LINTING
     return compiler.compile(element, binds, keys).with_binds(binds)

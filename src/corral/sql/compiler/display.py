@@ -54,7 +54,7 @@ class DisplayForm(StatementCompiler):
 
     clause_break = " \n"
     limit_break = "\n "
-    lints_froms = False  # str() shows a statement; only running one warns
+    linting = False  # str() shows a statement; running one, or compile(linting=), warns
     after_with_break = "\n "
     returning_include_table = True
     group_assigned_expressions = True

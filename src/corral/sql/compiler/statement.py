@@ -59,9 +59,10 @@ class StatementCompiler(ConstructCompiler):
 
     #: Words that must be quoted when used as names (each dialect sets its own).
     reserved_words: frozenset[str] = SQL_RESERVED_WORDS
-    #: Whether statements compiled to run are checked for a cartesian product
-    #: (``from_linting``); never when printed.
-    lints_froms = True
+    #: Whether the statement is checked for a cartesian product (``from_linting``): None
+    #: follows the dialect (an engine's checks what it runs unless
+    #: ``enable_from_linting=False``); ``compile(linting=FROM_LINTING)`` sets it.
+    linting: bool | None = None
     #: SQL returning the last key this connection inserted, where the dialect needs it.
     last_insert_id_sql: str | None = None
     #: SQL taking ``:count`` keys from ``:column``'s sequence of ``:table``, where used.
@@ -244,7 +245,7 @@ class StatementCompiler(ConstructCompiler):
         self, froms: list[FromClause], where: list[ColumnElement[Any]], kind: str = "SELECT"
     ) -> None:
         """Warn of a cartesian product among ``froms`` (``from_linting``)."""
-        if self.lints_froms and self.dialect.from_linting:
+        if self.dialect.from_linting if self.linting is None else self.linting:
             from_linting.warn_cartesian(from_linting.graph_of(froms, where), self._lint_name, kind)
 
     def _lint_name(self, from_: FromClause) -> str:
