@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from corral import DateTime, Engine, Integer, Numeric, String, event, exc, select, update
+from corral.engine.compiled_call import PLAN_ATTR
 from corral.engine.result import Result
 from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -74,3 +75,35 @@ def test_rows_of_a_statement_without_rows_are_refused(engine: Engine) -> None:
         assert connection.execute(select(Reading.label)).scalar_one() == "changed"
         rows = connection._execute_rows(select(Reading.id, Reading.label), None)
         assert [tuple(row) for row in rows] == [(1, "changed")]
+
+
+def test_get_compiles_its_select_once_per_dialect(engine: Engine) -> None:
+    """The second get() runs the SELECT the first compiled (kept on the frozen statement for
+    this dialect), with the same converted values; a statement derived from it keeps none."""
+    _one_reading(engine)
+    with Session(engine) as session:
+        assert session.get(Reading, 1) is not None
+    statement = Reading.__mapper__.get_statement
+    assert statement is not None
+    plan = statement.__dict__[PLAN_ATTR]
+    assert plan.dialect is engine.dialect and plan.keys == ("corral_pk_0",)
+    with Session(engine) as session:
+        reading = session.get(Reading, 1)
+        assert reading is not None and session.get(Reading, 2) is None
+        assert session.stats.rows_fetched == 1 and session.stats.objects_loaded == 1
+    assert (reading.taken, reading.value) == (TAKEN, decimal.Decimal("12.50"))
+    assert (type(reading.taken), type(reading.value)) == (datetime.datetime, decimal.Decimal)
+    assert PLAN_ATTR not in statement.where(Reading.id > 0).__dict__
+
+
+def test_a_connection_with_execution_options_compiles_as_usual(engine: Engine) -> None:
+    """A get() on a connection with execution options (a compiled_cache here) takes the
+    general way, which honours them, even once the statement has its compiled plan."""
+    _one_reading(engine)
+    with Session(engine) as session:
+        assert session.get(Reading, 1) is not None
+    cache: dict[Any, Any] = {}
+    with Session(engine.execution_options(compiled_cache=cache)) as session:
+        reading = session.get(Reading, 1)
+        assert reading is not None and reading.label == "first"
+    assert any("get_rows_reading" in compiled.sql for compiled in cache.values())

@@ -141,3 +141,30 @@ def test_functions_are_exported_where_sqlalchemy_has_them() -> None:
     assert orm_session.make_transient is make_transient
     assert orm_session.make_transient_to_detached is make_transient_to_detached
     assert orm_session.object_session is object_session
+
+
+def test_close_undoes_what_its_one_transaction_flushed(users: Engine) -> None:
+    """close() of a session whose one transaction flushed an INSERT and a DELETE: the new
+    object becomes transient, the deleted one detached again, and neither row changed."""
+    session = Session(users)
+    carl = User(id=3, name="carl")
+    session.add(carl)
+    ann = session.get(User, 1)
+    assert ann is not None
+    session.delete(ann)
+    session.flush()
+    session.close()
+    assert inspect(carl).transient and inspect(carl).identity is None
+    assert inspect(ann).detached and inspect(ann).identity == (1,)
+    assert _rows(users) == [(1, "ann", None), (2, "bob", None)]
+
+
+def test_close_of_a_session_that_only_read_detaches_its_objects(users: Engine) -> None:
+    """close() after a get(): the object keeps its values, detached; the session is empty."""
+    session = Session(users)
+    bob = session.get(User, 2)
+    assert bob is not None
+    session.close()
+    assert inspect(bob).detached and bob.name == "bob"
+    assert object_session(bob) is None and list(session.identity_map.values()) == []
+    assert not session.in_transaction()

@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from corral import exc
 from corral.engine import events, reconnect, row_logging, shared_connection
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
-from corral.engine.compiled_call import CompiledCall, compile_call, result_of, rows_of
+from corral.engine.compiled_call import (
+    PLAN_ATTR,
+    CompiledCall,
+    RowsPlan,
+    compile_call,
+    plan_rows,
+    planned_rows,
+    result_of,
+    rows_of,
+)
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
 from corral.engine.insert_many import execute_insert_many
 from corral.engine.log import log_statement, logger
@@ -627,6 +636,19 @@ class Connection:
             if self.dispatch.listening:  # before_execute / after_execute, if any
                 result: Result = events.execute(self, statement, parameters, None)
                 return result.raw_rows()
+            # A frozen SELECT run before on this dialect: compiled once (``plan_rows``).
+            plan: RowsPlan | None = getattr(statement, PLAN_ATTR, None)
+            if (
+                plan is not None
+                and plan.dialect is self.dialect
+                and not self._execution_options
+                and type(parameters) is dict
+                and plan.keys == tuple(parameters)
+            ):
+                compiled = plan.compiled
+                args = compiled.construct_params(plan.binds, parameters)
+                cursor = self._cursor_execute(compiled.sql, args, False, False, "select")
+                return planned_rows(self, plan, args, cursor)
             call = compile_call(self, statement, parameters)
             if call.many:  # (not a dict: no single SELECT)
                 return self._execute(statement, parameters).raw_rows()
@@ -639,7 +661,9 @@ class Connection:
                 compiled.kind,
                 stream=call.buffer is not None,
             )
-            return rows_of(self, call, cursor)
+            rows = rows_of(self, call, cursor)
+            plan_rows(self, statement, call)
+            return rows
 
     def _exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
         if self._state is _CLOSED:

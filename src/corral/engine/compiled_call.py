@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from corral import exc
 from corral.engine.inserted import cursor_result
 from corral.engine.parameters import split_parameters, statement_compiler
-from corral.engine.result import CursorSource, Result
+from corral.engine.result import CursorSource, Result, row_processing
 from corral.engine.streaming import row_buffer
 
 if TYPE_CHECKING:
@@ -108,3 +108,65 @@ def rows_of(connection: Connection, call: CompiledCall, cursor: Any) -> list[Any
     else:
         processors = compiled.result_processors
     return CursorSource(cursor, (), processors, False, on_error, connection._meter).fetchall()
+
+
+#: Where a frozen SELECT keeps its ``RowsPlan`` (``Select._clone`` leaves it behind).
+PLAN_ATTR = "_rows_plan"
+
+
+class RowsPlan:
+    """What running a frozen SELECT for its rows needs besides its parameters, worked out
+    once per dialect (``_execute_rows``): the compiled statement, its binds, the parameter
+    names it was compiled for and the function converting its rows (None: none converts)."""
+
+    __slots__ = ("binds", "compiled", "dialect", "frozen", "keys", "process")
+
+    def __init__(self, frozen: Any, dialect: Any, keys: Any, call: CompiledCall) -> None:
+        self.frozen = frozen
+        self.dialect = dialect
+        self.keys = keys
+        self.compiled = call.compiled
+        self.binds = call.binds
+        processors = call.compiled.result_processors
+        self.process = None if processors is None else row_processing(processors)
+
+
+def plan_rows(connection: Connection, statement: Any, call: CompiledCall) -> None:
+    """Keep ``call``'s compiled form on ``statement`` for its next executions on this dialect,
+    when nothing of it varies by execution but the values: a frozen SELECT of plain rows
+    (no FOR UPDATE, expanding IN, streaming, schema map or options of its own), run on a
+    connection without execution options with one dict of parameters."""
+    compiled = call.compiled
+    frozen = statement.__dict__.get("_frozen_key")
+    if (
+        frozen is None
+        or call.many
+        or type(call.parameters) is not dict
+        or compiled.kind != "select"
+        or compiled.expanding is not None
+        or compiled.textual is not None
+        or call.write_lock
+        or call.buffer is not None
+        or connection._execution_options
+        or getattr(statement, "_execution_options", None)
+        or getattr(statement, "_for_update", None) is not None
+    ):
+        return
+    statement.__dict__[PLAN_ATTR] = RowsPlan(
+        frozen, connection.dialect, tuple(call.parameters), call
+    )
+
+
+def planned_rows(connection: Connection, plan: RowsPlan, args: Any, cursor: Any) -> list[Any]:
+    """``rows_of`` for a statement run from its ``RowsPlan``: its rows, converted, counted,
+    the cursor closed (a fetch error is translated as a Result's would be)."""
+    try:
+        rows = cursor.fetchall()
+    except Exception as error:
+        on_error = partial(connection._translate, statement=plan.compiled.sql, params=args)
+        raise CursorSource(cursor, (), None, False, on_error, connection._meter)._failed(
+            error
+        ) from error
+    cursor.close()
+    connection._meter.rows(len(rows))
+    return rows if plan.process is None else plan.process(rows)

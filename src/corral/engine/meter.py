@@ -161,13 +161,16 @@ class Meter:
         self, dialect: Any, begin: str | None, sql: str, args: Any, many: bool, elapsed: float
     ) -> None:
         """Count one statement (with the BEGIN sent along with it) that took ``elapsed``."""
-        # BEGIN pipelined with the statement is one more statement, no more round trips;
-        # where the server begins by itself, it is not sent at all.
-        sent_begin = begin is not None and not dialect.implicit_begin
-        statements = 2 if sent_begin else 1
-        trips = dialect.executemany_round_trips(sql, len(args)) if many else 1
-        if sent_begin and not dialect.pipelines_begin:
-            trips += 1
+        if begin is None and not many:  # most statements: one, in one round trip
+            statements = trips = 1
+        else:
+            # BEGIN pipelined with the statement is one more statement, no more round
+            # trips; where the server begins by itself, it is not sent at all.
+            sent_begin = begin is not None and not dialect.implicit_begin
+            statements = 2 if sent_begin else 1
+            trips = dialect.executemany_round_trips(sql, len(args)) if many else 1
+            if sent_begin and not dialect.pipelines_begin:
+                trips += 1
         try:
             counters: Counters = self.engine_stats._local.counters
         except AttributeError:

@@ -95,7 +95,7 @@ class CursorSource:
         #: Turns a driver error raised while fetching into corral's (from the Connection).
         self.on_error = on_error
         self.keys = keys
-        self.processed = _processing(processors) if processors is not None else None
+        self.processed = row_processing(processors) if processors is not None else None
         #: Iterating the cursor is as fast as ``fetchall()`` (a C iterator), so rows can
         #: be built straight from it without a list of raw tuples in between.
         self.iterate = iterate
@@ -177,7 +177,7 @@ class CursorSource:
         return translated if self.meter is None else self.meter.failed(translated)
 
 
-def _processing(processors: Sequence[Processor | None]) -> Callable[[list[Any]], list[Any]]:
+def row_processing(processors: Sequence[Processor | None]) -> Callable[[list[Any]], list[Any]]:
     """A function converting a batch of raw rows with the columns' result processors."""
     pairs = [(i, p) for i, p in enumerate(processors) if p is not None]
 

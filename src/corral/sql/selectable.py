@@ -132,7 +132,7 @@ def _limit_bind(value: int | None, what: str) -> BindParameter[Any] | None:
 
 
 #: Computed from a statement, not copied to its clones (which may select other things).
-_NOT_CLONED = frozenset({"_frozen_key", "_entity_where", "_entity_parents"})
+_NOT_CLONED = frozenset({"_frozen_key", "_entity_where", "_entity_parents", "_rows_plan"})
 
 
 class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):

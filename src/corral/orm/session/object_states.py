@@ -132,14 +132,16 @@ def detach_all(session: Session) -> None:
         state.session = None
         if state.status is not transient:
             state.status = detached
-    for obj in session._new.values():
-        state = obj.__dict__[STATE_ATTR]
-        state.session = None
-        state.status = transient
     session.identity_map.clear()
-    session._new.clear()
-    session._deleted.clear()
-    session._modified.clear()
+    if session._new:
+        for obj in session._new.values():
+            state = obj.__dict__[STATE_ATTR]
+            state.session = None
+            state.status = transient
+        session._new.clear()
+    if session._deleted or session._modified:  # (what a read-only session never has)
+        session._deleted.clear()
+        session._modified.clear()
     if leaving is not None:
         for obj in leaving[0]:
             if obj.__dict__[STATE_ATTR].status is detached:

@@ -241,23 +241,29 @@ class Session(DispatchHolder):
         """
         with self._guard:
             transaction = ending = self._transaction
-            inserted: dict[int, object] = {}
-            deleted: dict[int, object] = {}
-            unfinished = []
-            while transaction is not None:
-                inserted.update(transaction.inserted)
-                deleted.update(transaction.deleted)
-                if transaction.status is _ACTIVE:
-                    unfinished.append(transaction)
+            if transaction is not None and transaction.parent is None:
+                # One transaction, the usual case: its own dicts, nothing merged.
+                inserted = transaction.inserted
+                deleted = transaction.deleted
+                unfinished = [transaction] if transaction.status is _ACTIVE else []
                 transaction.status = _ROLLED_BACK
-                transaction = transaction.parent
+            else:
+                inserted, deleted, unfinished = {}, {}, []
+                while transaction is not None:
+                    inserted.update(transaction.inserted)
+                    deleted.update(transaction.deleted)
+                    if transaction.status is _ACTIVE:
+                        unfinished.append(transaction)
+                    transaction.status = _ROLLED_BACK
+                    transaction = transaction.parent
             self._transaction = None
             self._release_connection(unfinished)  # roll back what was not committed
-            for obj in inserted.values():
-                self._make_transient(obj)
-            for key, obj in deleted.items():
-                if key not in inserted:  # its DELETE was rolled back: it has a row again
-                    self._expunge(obj, state_of(obj))
+            if inserted or deleted:
+                for obj in list(inserted.values()):
+                    self._make_transient(obj)
+                for key, obj in list(deleted.items()):
+                    if key not in inserted:  # its DELETE was rolled back: it has a row again
+                        self._expunge(obj, state_of(obj))
             object_states.detach_all(self)
             if self._lazy_loads.counts:  # N+1 counts are per use of the session, close to close
                 self._lazy_loads.reset()
