@@ -112,8 +112,10 @@ def inserted_primary_key(
             ]
         return make_row(keys, values)
     given: dict[str, Any] = {}
+    # (a dict answers at once; isinstance() of an ABC is a Python-level check)
+    mapping = type(parameters) is dict or isinstance(parameters, Mapping)
     for slot in compiled.slots:
-        if isinstance(parameters, Mapping) and slot.key in parameters:
+        if mapping and slot.key in parameters:
             given[slot.key] = parameters[slot.key]
         elif slot.bind_index >= 0:
             bind = binds[slot.bind_index]

@@ -91,10 +91,15 @@ class Meter:
             return action(*args)
         finally:
             elapsed = perf_counter() - started
-            for counters in self._targets():
-                counters.statements += 1
-                counters.round_trips += 1
-                counters.db_time += elapsed
+            counters = self._mine()
+            counters.statements += 1
+            counters.round_trips += 1
+            counters.db_time += elapsed
+            session = self.session
+            if session is not None:
+                session.statements += 1
+                session.round_trips += 1
+                session.db_time += elapsed
 
     def begin(self, action: Any, *args: Any) -> Any:
         """Send BEGIN on its own (``control``), unless the session's deadline has passed."""

@@ -56,8 +56,16 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
         clone.__dict__ = {
             key: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
             for key, v in self.__dict__.items()
+            if key != "_frozen_key"  # a changed copy has its own key
         }
         return clone
+
+    def freeze(self) -> Self:
+        """Compute the cache key once, for a statement executed again and again unchanged
+        (the INSERT a flush runs for a mapper); its changed copies compute their own."""
+        binds: list[BindParameter[Any]] = []
+        self.__dict__["_frozen_key"] = (self._key(binds), binds)
+        return self
 
     def returning(self, *columns: Any, sort_by_parameter_order: bool = False) -> Any:
         """Columns (or mapped classes) the statement returns. ``sort_by_parameter_order``:

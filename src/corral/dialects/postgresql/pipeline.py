@@ -18,6 +18,7 @@ with ``Connection.wait``, the asyncio one with ``AsyncConnection.wait``.
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
+from functools import cache
 from typing import Any
 
 #: psycopg releases (major, minor) whose cursor internals this module was checked against;
@@ -57,12 +58,22 @@ def supported(psycopg: Any) -> bool:
     )
 
 
+@cache
+def _psycopg() -> tuple[Any, ...]:
+    """The psycopg names used here, imported once: an import statement run per execution
+    costs about 9,000 instructions even when the module is loaded (the dialect itself
+    loads without psycopg 3)."""
+    from psycopg import AsyncCursor, Cursor, errors, pq
+    from psycopg._preparing import Prepare
+    from psycopg.generators import fetch_many, send
+
+    return (Cursor, AsyncCursor), errors, pq, Prepare, fetch_many, send
+
+
 def plain_cursor(cursor: Any) -> bool:
     """Whether ``cursor`` is psycopg's own client cursor class (not a subclass that binds
     parameters differently, such as ``ClientCursor``, nor a server-side cursor)."""
-    from psycopg import AsyncCursor, Cursor
-
-    return type(cursor) is Cursor or type(cursor) is AsyncCursor
+    return type(cursor) in _psycopg()[0]
 
 
 def exchange(
@@ -71,10 +82,7 @@ def exchange(
     """Send ``controls`` then ``sql`` with ``args`` in one pipeline and give the statement's
     results to ``cursor``; a failing control or statement raises psycopg's error once the
     pipeline is read to its end (the transaction then open and failed, to roll back)."""
-    from psycopg import errors, pq
-    from psycopg._preparing import Prepare
-    from psycopg.generators import fetch_many, send
-
+    _, errors, pq, Prepare, fetch_many, send = _psycopg()
     connection = cursor.connection
     pgconn = connection.pgconn
     yield from cursor._start_query(sql)  # nothing to send in autocommit mode

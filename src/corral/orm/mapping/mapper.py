@@ -101,6 +101,9 @@ class Mapper:
         self.get_statement: Any = None
         #: Where the primary key sits in a row of ``get_statement`` (set with it).
         self.get_key_positions: tuple[int, ...] = ()
+        #: The flush's INSERT into ``table``, with the columns and table it was built from
+        #: (unit_of_work/plan.py, on the first flush).
+        self.insert_statement: Any = None
         #: ``query_expression()`` attributes -> their default SQL expression (or None).
         self.query_expressions: dict[str, Any] = {}
         #: Inheritance mapping (see mapping/inheritance.py); None for a class mapped alone.
@@ -337,12 +340,14 @@ class Mapper:
         self.primary_key_attrs = tuple(key_of[id(c)] for c in self.primary_key)
         self.get_statement = None
         self.get_key_positions = ()
+        self.insert_statement = None
         self._column_properties.pop(key, None)
         self._attributes_by_column = None
         for view in self.flush_views:
             if view is not self and view.table is column.table:
                 view.columns_by_key[key] = column
                 view.column_keys = tuple(view.columns_by_key)
+                view.insert_statement = None
         attribute: InstrumentedAttribute[Any] = InstrumentedAttribute(self.class_, key, column)
         setattr(self.class_, key, attribute)
         attribute_instrumented(self.class_, key, attribute)

@@ -18,7 +18,7 @@ from corral.orm.base import NO_VALUE, STATE_ATTR
 from corral.orm.mapping.instance_state import InstanceState
 from corral.orm.mapping.mapper import Mapper
 from corral.sql.conditions import and_
-from corral.sql.dml import delete, insert, update
+from corral.sql.dml import Insert, delete, insert, update
 from corral.sql.elements import ClauseElement, bindparam
 from corral.sql.schema import Table
 from corral.util import topological
@@ -92,6 +92,8 @@ def table_order(mappers: Iterable[Mapper], skip: frozenset[int] = frozenset()) -
     tables: dict[str, Table] = {}
     for mapper in mappers:
         tables.setdefault(mapper.table.name, mapper.table)
+    if len(tables) == 1:  # one table (referring to itself or not) has one order
+        return list(tables.values())
     edges = [
         (fk.target.rpartition(".")[0], table.name)
         for table in tables.values()
@@ -129,8 +131,10 @@ def plan_flush(
     plan = FlushPlan()
     for table in order:
         mapper, (inserts, updates, _) = by_table[table.name]
-        plan.steps.extend(_insert_steps(mapper, inserts))
-        plan.steps.extend(_update_steps(mapper, updates))
+        if inserts:
+            plan.steps.extend(_insert_steps(mapper, inserts))
+        if updates:
+            plan.steps.extend(_update_steps(mapper, updates))
     for table in reversed(order):
         mapper, (_, _, deletes) = by_table[table.name]
         if deletes:
@@ -141,6 +145,19 @@ def plan_flush(
 #: Per column of an INSERT: attribute, Python default, whether the database may decide
 #: the value when none is given (server default or generated key), primary key or not.
 _ColumnSpec = tuple[str, Any, bool, bool]
+
+
+def _insert_statement(mapper: Mapper) -> Insert:
+    """The INSERT of ``mapper``'s table: built once per mapper (again when its columns or
+    table change), its cache key computed once. (The columns' specs are read at each flush:
+    a column's default may be replaced after mapping.)"""
+    cached = mapper.insert_statement
+    if cached is not None and cached[0] is mapper.columns_by_key and cached[1] is mapper.table:
+        statement: Insert = cached[2]
+        return statement
+    statement = insert(mapper.table).freeze()
+    mapper.insert_statement = (mapper.columns_by_key, mapper.table, statement)
+    return statement
 
 
 def _insert_specs(mapper: Mapper) -> list[_ColumnSpec]:
@@ -199,7 +216,7 @@ def _insert_row(
 def _insert_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
     """Consecutive rows with the same columns share one executemany, in the order added."""
     steps: list[Step] = []
-    statement = insert(mapper.table)
+    statement = _insert_statement(mapper)
     specs = _insert_specs(mapper)
     last_shape: tuple[object, ...] | None = None
     step: Step | None = None

@@ -24,6 +24,7 @@ from corral.orm.mapping.inherit_sync import copy_inherited_values
 from corral.orm.mapping.inheritance import view_for
 from corral.orm.mapping.instance_state import state_of
 from corral.orm.mapping.mapper import Mapper
+from corral.orm.relationships.direction import Direction
 from corral.orm.unit_of_work import dependencies
 from corral.orm.unit_of_work.dependencies import FlushWork
 from corral.orm.unit_of_work.execute import step_statements
@@ -36,12 +37,16 @@ from corral.orm.unit_of_work.plan import (
     _insert_steps,
     _key_where,
     _update_steps,
+    plan_flush,
     table_order,
 )
 from corral.sql.conditions import and_
 from corral.sql.dml import delete, insert, update
 from corral.sql.elements import bindparam
 from corral.sql.schema import Column
+
+# Read as a module global: on Python 3.11 ``Enum.MEMBER`` runs EnumType's slow hook.
+_MANYTOONE = Direction.MANYTOONE
 
 #: The flush's statements: yields ``(connection, statement, parameters)``, is sent each
 #: one's Result, returns the persistent objects whose rows were (or may be) updated.
@@ -70,6 +75,10 @@ def writes(
 ) -> Writes:
     """The flush's statements on ``connection`` (a router when the session routes: each
     step's statements name the connection they go to), in the order they must run."""
+    if inserts_alone(work):
+        for step in plan_flush(work.new, (), ()).steps:
+            yield from _run(connection, step, executed)
+        return []
     mappers: dict[str, Mapper] = {}
     new_by_table: dict[str, list[object]] = {}
     dirty_by_table: dict[str, list[object]] = {}
@@ -130,6 +139,29 @@ def writes(
                 for step in _delete_steps(view, objects):
                     yield from _run(connection, step, executed)
     return list(updated.values())
+
+
+def inserts_alone(work: FlushWork) -> bool:
+    """Whether the flush only inserts rows that relationships have nothing to do for: no
+    collection changes, and no class with a many-to-one, ``post_update`` or write-only
+    relationship, inheritance or several tables. The plain plan then writes it, with the
+    statements the table-by-table writing would send, in the same order."""
+    if work.dirty or work.deleted or work.children or work.associations:
+        return False
+    last = None
+    for obj in work.new:
+        mapper = state_of(obj).mapper
+        if mapper is last:
+            continue
+        last = mapper
+        if mapper.inheritance is not None or mapper.multi_table or len(mapper.flush_views) > 1:
+            return False
+        for rel in mapper.relationships.values():
+            if not rel.viewonly and (
+                rel.direction is _MANYTOONE or rel.post_update or rel.lazy == "write_only"
+            ):
+                return False
+    return True
 
 
 def _table_inserts(
