@@ -155,7 +155,8 @@ def write_related(session: Session, transaction: SessionTransaction, work: Flush
             "__mapper_args__ batch=False is supported for classes without relationships or "
             "inheritance; remove batch=False, or do the per-row work in before_flush"
         )
-    _load_expired_versions(session, [*work.dirty, *work.deleted])
+    if any(cls.__mapper__.version_id_key is not None for cls in classes):
+        _load_expired_versions(session, [*work.dirty, *work.deleted])
     connection = _connection(session, transaction)
     executed = FlushPlan()
     assigned: list[tuple[object, str]] = []
@@ -177,8 +178,7 @@ def write_related(session: Session, transaction: SessionTransaction, work: Flush
     except BaseException as error:
         _fail_flush(session, transaction, error)
         raise
-    for obj in [*work.new, *updated]:
-        relational_flush.settle_write_only(obj)
+    _settle_write_only(work, updated)
 
 
 def forget_assigned(assigned: list[tuple[object, str]]) -> None:
@@ -196,7 +196,15 @@ def finish_related(
 ) -> None:
     """After the writes of a related flush: the objects' new states."""
     _finalize_flush(session, transaction, executed, updated)
-    for obj in [*work.new, *updated]:
+    _settle_write_only(work, updated)
+
+
+def _settle_write_only(work: FlushWork, updated: list[object]) -> None:
+    """After a related flush: the written objects' write-only collections forget their
+    pending changes. Only objects holding relationship values can hold one: those of the
+    flush (``work.linked``), and those the writing updated besides (listed after them)."""
+    beyond = dependencies.holding_related(updated[len(work.dirty) :])
+    for obj in [*work.linked, *beyond]:
         relational_flush.settle_write_only(obj)
 
 
