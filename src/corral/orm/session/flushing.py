@@ -8,7 +8,9 @@ session: which objects go in, what a failure does, and what success changes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
@@ -42,6 +44,8 @@ _FAILED = TransactionStatus.FAILED
 _INSERT = StepKind.INSERT
 _PERSISTENT = ObjectStatus.PERSISTENT
 _UPDATE = StepKind.UPDATE
+#: Runs an iterator to its end, keeping nothing (a loop in C).
+_consume: Callable[[Iterable[Any]], None] = deque[Any](maxlen=0).extend
 
 
 def flush_pending(session: Session, objects: Iterable[object] | None = None) -> None:
@@ -276,13 +280,13 @@ def _finalize_flush(
                 session.identity_map.discard(state.key)
                 session._deleted.pop(id(obj), None)
                 transaction.deleted[id(obj)] = obj
-    modified, touched = session._modified, transaction.touched
     for obj in dirty:
         obj.__dict__[STATE_ATTR].committed_state = NO_CHANGES  # InstanceState.commit_all
-        modified.pop(id(obj), None)
-        # Flushed in this transaction even when no column differed (SQLAlchemy
-        # counts it too): a SAVEPOINT rollback expires it.
-        touched[id(obj)] = obj
+    ids = list(map(id, dirty))
+    _consume(map(session._modified.pop, ids, repeat(None)))  # pop(id, None) each, in C
+    # Flushed in this transaction even when no column differed (SQLAlchemy
+    # counts it too): a SAVEPOINT rollback expires it.
+    transaction.touched.update(zip(ids, dirty, strict=True))
 
 
 def fetched_keys(step: Step) -> tuple[str, ...]:
