@@ -280,6 +280,8 @@ def _finalize_flush(
                 session.identity_map.discard(state.key)
                 session._deleted.pop(id(obj), None)
                 transaction.deleted[id(obj)] = obj
+    if not dirty:
+        return
     for obj in dirty:
         obj.__dict__[STATE_ATTR].committed_state = NO_CHANGES  # InstanceState.commit_all
     ids = list(map(id, dirty))

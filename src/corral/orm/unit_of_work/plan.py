@@ -135,7 +135,8 @@ def plan_flush(
     for table in order:
         mapper, (inserts, updates, _) = by_table[table.name]
         plan.steps.extend(_insert_steps(mapper, inserts))
-        plan.steps.extend(_update_steps(mapper, updates))
+        if updates:
+            plan.steps.extend(_update_steps(mapper, updates))
     for table in reversed(order):
         mapper, (_, _, deletes) = by_table[table.name]
         if deletes:
