@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from corral import ObjectStatus
+from corral import ObjectStatus, String
+from corral.orm import DeclarativeBase, Mapped, mapped_column
 from corral.orm.mapping.instance_state import state_of
 from corral.orm.unit_of_work.plan import (
     KEY_PARAM,
@@ -201,3 +202,42 @@ def test_planning_leaves_object_states_alone() -> None:
     assert state_of(new).key is None
     assert state_of(changed).status is ObjectStatus.PERSISTENT
     assert state_of(changed).committed_state == {"nickname": None}
+
+
+class _PlanBase(DeclarativeBase):
+    pass
+
+
+class _Stock(_PlanBase):
+    """A row keyed by two columns."""
+
+    __tablename__ = "stock"
+
+    shop: Mapped[str] = mapped_column(String(10), primary_key=True)
+    item: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column()
+    note: Mapped[str | None] = mapped_column(String(20))
+
+
+def test_update_of_a_composite_key_carries_each_loaded_key_column() -> None:
+    """Each row's WHERE takes every key column as loaded; rows in key order, batched by shape."""
+    rows = [persistent(_Stock(shop=s, item=i, count=0, note=None)) for s, i in [("b", 1), ("a", 2)]]
+    for row in rows:
+        row.count = 5
+    rows[0].item = 9  # the key as loaded is matched, not the new value
+    plan = plan_flush([], rows, [])
+    assert summary(plan) == [("update", "stock", 1), ("update", "stock", 1)]
+    assert [step.params for step in plan.steps] == [
+        [{"count": 5, KEY_PARAM + "shop": "a", KEY_PARAM + "item": 2}],
+        [{"count": 5, "item": 9, KEY_PARAM + "shop": "b", KEY_PARAM + "item": 1}],
+    ]
+    assert [step.objects for step in plan.steps] == [[rows[1]], [rows[0]]]
+
+
+def test_rows_changing_the_same_columns_in_any_order_share_a_step() -> None:
+    """Two rows changing the same two columns (set in different orders) are one executemany."""
+    first, second = loaded_user(1), loaded_user(2)
+    first.name, first.nickname = "a", "b"
+    second.nickname, second.name = "c", "d"
+    plan = plan_flush([], [first, second], [])
+    assert summary(plan) == [("update", "users", 2)]

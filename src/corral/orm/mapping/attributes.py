@@ -12,7 +12,7 @@ from corral.orm.mapping.attribute_events import (
     fire_remove,
     fire_set,
 )
-from corral.orm.mapping.instance_state import state_of
+from corral.orm.mapping.instance_state import NO_CHANGES, state_of
 from corral.sql.elements import ColumnElement
 
 if TYPE_CHECKING:
@@ -86,7 +86,16 @@ class InstrumentedAttribute(ColumnElement[T]):
         if self.has_listeners:
             value = fire_set(self, instance, value, d.get(self.key, NO_VALUE))
         if state.status in _TRACKED:
-            state.record_change(instance, self.key, d.get(self.key, NO_VALUE))
+            # InstanceState.record_change, inline: this runs for every attribute set.
+            key = self.key
+            committed = state.committed_state
+            if key not in committed:
+                if state.session is not None:
+                    state.session._note_modified(instance)
+                if committed is NO_CHANGES:
+                    state.committed_state = {key: d.get(key, NO_VALUE)}
+                else:
+                    committed[key] = d.get(key, NO_VALUE)
         d[self.key] = value
 
     def __delete__(self, instance: object) -> None:

@@ -8,7 +8,9 @@ session: which objects go in, what a failure does, and what success changes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
@@ -42,6 +44,8 @@ _FAILED = TransactionStatus.FAILED
 _INSERT = StepKind.INSERT
 _PERSISTENT = ObjectStatus.PERSISTENT
 _UPDATE = StepKind.UPDATE
+#: Runs an iterator to its end, keeping nothing (a loop in C).
+_consume: Callable[[Iterable[Any]], None] = deque[Any](maxlen=0).extend
 
 
 def flush_pending(session: Session, objects: Iterable[object] | None = None) -> None:
@@ -155,7 +159,8 @@ def write_related(session: Session, transaction: SessionTransaction, work: Flush
             "__mapper_args__ batch=False is supported for classes without relationships or "
             "inheritance; remove batch=False, or do the per-row work in before_flush"
         )
-    _load_expired_versions(session, [*work.dirty, *work.deleted])
+    if any(cls.__mapper__.version_id_key is not None for cls in classes):
+        _load_expired_versions(session, [*work.dirty, *work.deleted])
     connection = _connection(session, transaction)
     executed = FlushPlan()
     assigned: list[tuple[object, str]] = []
@@ -177,8 +182,7 @@ def write_related(session: Session, transaction: SessionTransaction, work: Flush
     except BaseException as error:
         _fail_flush(session, transaction, error)
         raise
-    for obj in [*work.new, *updated]:
-        relational_flush.settle_write_only(obj)
+    _settle_write_only(work, updated)
 
 
 def forget_assigned(assigned: list[tuple[object, str]]) -> None:
@@ -196,7 +200,15 @@ def finish_related(
 ) -> None:
     """After the writes of a related flush: the objects' new states."""
     _finalize_flush(session, transaction, executed, updated)
-    for obj in [*work.new, *updated]:
+    _settle_write_only(work, updated)
+
+
+def _settle_write_only(work: FlushWork, updated: list[object]) -> None:
+    """After a related flush: the written objects' write-only collections forget their
+    pending changes. Only objects holding relationship values can hold one: those of the
+    flush (``work.linked``), and those the writing updated besides (listed after them)."""
+    beyond = dependencies.holding_related(updated[len(work.dirty) :])
+    for obj in [*work.linked, *beyond]:
         relational_flush.settle_write_only(obj)
 
 
@@ -268,13 +280,15 @@ def _finalize_flush(
                 session.identity_map.discard(state.key)
                 session._deleted.pop(id(obj), None)
                 transaction.deleted[id(obj)] = obj
-    modified, touched = session._modified, transaction.touched
+    if not dirty:
+        return
     for obj in dirty:
         obj.__dict__[STATE_ATTR].committed_state = NO_CHANGES  # InstanceState.commit_all
-        modified.pop(id(obj), None)
-        # Flushed in this transaction even when no column differed (SQLAlchemy
-        # counts it too): a SAVEPOINT rollback expires it.
-        touched[id(obj)] = obj
+    ids = list(map(id, dirty))
+    _consume(map(session._modified.pop, ids, repeat(None)))  # pop(id, None) each, in C
+    # Flushed in this transaction even when no column differed (SQLAlchemy
+    # counts it too): a SAVEPOINT rollback expires it.
+    transaction.touched.update(zip(ids, dirty, strict=True))
 
 
 def fetched_keys(step: Step) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.orm.base import NO_VALUE, ObjectStatus
+from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
 from corral.orm.mapping.inheritance import flush_table_names
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.relationships import parents
@@ -55,6 +55,9 @@ class FlushWork:
     #: Objects whose association rows all go (deleted owners of many-to-many collections).
     association_owners: list[tuple[object, Relationship]] = field(default_factory=list)
     deleted_ids: set[int] = field(default_factory=set)
+    #: Those of ``new`` and ``dirty`` holding relationship values (``holding_related``):
+    #: the only ones the relationship passes of the writing visit.
+    linked: list[object] = field(default_factory=list)
 
 
 def history(obj: object, state: InstanceState, rel: Relationship) -> tuple[list[Any], list[Any]]:
@@ -86,21 +89,34 @@ def history(obj: object, state: InstanceState, rel: Relationship) -> tuple[list[
 def presort(
     session: Session, new: list[object], dirty: list[object], deleted: list[object]
 ) -> FlushWork:
-    """Cascades and orphans, then the collection changes the writing phase needs."""
-    _cascade_saves(session, [*new, *dirty])
-    _forget_pending_orphans(session)
-    new = list(session._new.values())
-    orphans = find_orphans(session, [*new, *dirty])
+    """Cascades and orphans, then the collection changes the writing phase needs.
+
+    Only the objects holding relationship values (``holding_related``) are visited:
+    the others have no related objects to cascade to, no collection history, and
+    no parent record that could make them orphans.
+    """
+    count, modified = len(session._new), len(session._modified)
+    linked = holding_related([*new, *dirty])
+    _cascade_saves(session, linked)
+    if _forget_pending_orphans(session) or len(session._new) != count or len(new) != count:
+        new = list(session._new.values())  # the cascades brought some in, or left some out
+        linked = holding_related([*new, *dirty])
+    orphans = _find_orphans(session, linked)
     for obj in orphans:
         session._delete(obj)
     deleted = list(session._deleted.values())
-    dirty = session.dirty
-    work = FlushWork(new, dirty, deleted)
+    changed = dirty
+    # ``dirty`` is every changed object unless it was chosen among them (flush(objects))
+    # or a cascade re-attached or deleted some: then they are counted again.
+    if orphans or len(dirty) != modified or len(session._modified) != modified:
+        changed = session.dirty
+        linked = holding_related([*new, *changed])
+    work = FlushWork(new, changed, deleted, linked=linked)
     work.deleted_ids = {id(o) for o in deleted}
     for obj in deleted:
         _release_children(session, work, obj)
     seen: set[int] = set()
-    for obj in [*work.new, *work.dirty]:
+    for obj in linked:
         if id(obj) in seen:
             continue
         seen.add(id(obj))
@@ -132,6 +148,23 @@ def _cascade_saves(session: Session, objects: Iterable[object]) -> None:
         cascade_saves(session, obj)
 
 
+def holding_related(objects: Iterable[object]) -> list[object]:
+    """The objects that hold a relationship attribute's value in memory (loaded, assigned
+    or appended to), or a record of a parent (relationships/parents.py).
+
+    Only these concern a flush's relationship work: an object holding no relationship
+    value has nothing to cascade to, no collection history and no many-to-one to copy
+    keys from, and a persistent one with no parent record is no orphan. (A flush of
+    objects whose relationships were never touched, the common case, skips it all.)
+    """
+    return [
+        obj
+        for obj in objects
+        if (state := (d := obj.__dict__)[STATE_ATTR]).parents is not None
+        or not state.mapper.relationships.keys().isdisjoint(d)
+    ]
+
+
 def find_orphans(session: Session, objects: Iterable[object]) -> list[object]:
     """The persistent objects a flush deletes as orphans (see relationships/parents.py).
 
@@ -139,6 +172,11 @@ def find_orphans(session: Session, objects: Iterable[object]) -> list[object]:
     and the members removed from their ``delete-orphan`` relationships and put in no other
     parent along it (a removed member outside the session is left alone).
     """
+    return _find_orphans(session, holding_related(objects))
+
+
+def _find_orphans(session: Session, objects: list[object]) -> list[object]:
+    """``find_orphans`` of objects already filtered by ``holding_related``."""
     orphans: dict[int, object] = {}
     for obj in objects:
         state = state_of(obj)
@@ -158,13 +196,17 @@ def find_orphans(session: Session, objects: Iterable[object]) -> list[object]:
     return list(orphans.values())
 
 
-def _forget_pending_orphans(session: Session) -> None:
-    """New objects a parent outside the session orphaned are not inserted (expunged)."""
+def _forget_pending_orphans(session: Session) -> bool:
+    """New objects a parent outside the session orphaned are not inserted (expunged);
+    whether there were any."""
+    forgotten = False
     for obj in list(session._new.values()):
         state = state_of(obj)
         links = state.parents
         if links is not None and links.orphaned_outside_session and parents.is_orphan(obj):
             session._expunge(obj, state)
+            forgotten = True
+    return forgotten
 
 
 def _in_session(session: Session, rel: Relationship, removed: list[object]) -> list[object]:
@@ -332,7 +374,7 @@ def sync_foreign_keys(
             for (_, fk), value in zip(rel.synchronize_pairs, parent_values, strict=True):
                 if _assign(child, fk, value):
                     changed[id(child)] = child
-    for obj in objects:
+    for obj in holding_related(objects):
         state = state_of(obj)
         several_tables = len(state.mapper.flush_views) > 1
         for rel in state.mapper.relationships.values():
@@ -373,7 +415,7 @@ def _assign_many_to_one(obj: object, state: InstanceState, rel: Relationship) ->
 def post_update_rows(work: FlushWork) -> list[tuple[object, Column, Any]]:
     """(row holder, foreign-key column, value) for ``post_update`` relationships."""
     rows: list[tuple[object, Column, Any]] = []
-    for obj in [*work.new, *work.dirty]:
+    for obj in work.linked:
         state = state_of(obj)
         for rel in state.mapper.relationships.values():
             if not rel.post_update or rel.viewonly:

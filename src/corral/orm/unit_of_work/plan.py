@@ -121,12 +121,17 @@ def plan_flush(
     # Per table name: its mapper, and the objects to insert, update and delete.
     by_table: dict[str, tuple[Mapper, list[list[object]]]] = {}
     for kind, objects in enumerate((new, dirty, deleted)):
+        last: Mapper | None = None
+        bucket: list[object] = []
         for obj in objects:
-            mapper = _state(obj).mapper
-            entry = by_table.get(mapper.table.name)
-            if entry is None:
-                entry = by_table[mapper.table.name] = (mapper, [[], [], []])
-            entry[1][kind].append(obj)
+            mapper = obj.__dict__[STATE_ATTR].mapper
+            if mapper is not last:  # (objects of one class come in runs: look up once per run)
+                last = mapper
+                entry = by_table.get(mapper.table.name)
+                if entry is None:
+                    entry = by_table[mapper.table.name] = (mapper, [[], [], []])
+                bucket = entry[1][kind]
+            bucket.append(obj)
     order = table_order(mapper for mapper, _ in by_table.values())
     plan = FlushPlan()
     for table in order:
@@ -288,7 +293,7 @@ def _pk_order(objects: list[object]) -> list[object]:
             ranked = sorted(order, key=tolerant)
         except TypeError:
             return objects
-    return [objects[i] for i in ranked]
+    return list(map(objects.__getitem__, ranked))
 
 
 def changed_values(mapper: Mapper, obj: object, state: InstanceState) -> dict[str, Any]:
@@ -304,11 +309,10 @@ def changed_values(mapper: Mapper, obj: object, state: InstanceState) -> dict[st
             continue
         if original is not NO_VALUE:
             try:  # (inline: this runs per changed attribute of every flushed object)
-                same = bool(current == original) and type(current) is type(original)
+                if current == original and type(current) is type(original):
+                    continue
             except Exception:  # a value whose == raises or gives no truth value: changed
-                same = False
-            if same:
-                continue
+                pass
         changes[key] = current
     return changes
 
@@ -331,6 +335,8 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
     # Without versions, read checks or onupdate defaults (the common case) the changes
     # dict itself becomes the row's parameters: no copy, no per-row extras.
     extras = bool(on_update or in_sql or version_key is not None or mapper.check_read_values)
+    if not (extras or announce):
+        return _plain_update_steps(mapper, objects, key_names)
     read_checks: list[tuple[str, Any]] = []
     defaulted: list[str] = []
     for obj in _pk_order(objects):
@@ -397,6 +403,41 @@ def _update_steps(mapper: Mapper, objects: list[object]) -> list[Step]:
         step.objects.append(obj)
         if announce:
             step.defaulted.append(tuple(defaulted))
+    return steps
+
+
+def _plain_update_steps(mapper: Mapper, objects: list[object], key_names: list[str]) -> list[Step]:
+    """``_update_steps`` of a mapper with nothing to add to the changed columns (no
+    version, onupdate default, read check or ``refresh_flush`` listener): each row's
+    parameters are its changes and its primary key as loaded."""
+    steps: list[Step] = []
+    # Rows of one shape set the same columns: their parameters have the same keys.
+    last_shape: Any = None
+    single_key = key_names[0] if len(key_names) == 1 else None
+    add_params: Any = None
+    add_object: Any = None
+    for obj in _pk_order(objects):
+        state: InstanceState = obj.__dict__[STATE_ATTR]
+        params = changed_values(mapper, obj, state)
+        if not params:
+            continue
+        identity: Any = state.key  # (persistent: set)
+        # The identity holds the row's key as loaded, unless the class spans several tables.
+        if state.mapper is not mapper:
+            params.update(zip(key_names, _key_values(mapper, obj, state), strict=True))
+        elif single_key is not None:
+            params[single_key] = identity[1][0]
+        else:
+            params.update(zip(key_names, identity[1], strict=True))
+        shape = params.keys()
+        if shape != last_shape:
+            statement = update(mapper.table).where(and_(*_key_where(mapper)))
+            step = Step(_UPDATE, mapper, statement, [], [], check_rowcount=True)
+            steps.append(step)
+            add_params, add_object = step.params.append, step.objects.append
+            last_shape = shape
+        add_params(params)
+        add_object(obj)
     return steps
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from corral.orm.base import NO_VALUE
+from corral.orm.base import NO_VALUE, STATE_ATTR
 from corral.orm.mapping import inheritance
 from corral.orm.mapping.inherit_sync import copy_inherited_values
 from corral.orm.mapping.inheritance import view_for
@@ -83,11 +83,18 @@ def writes(
     new_by_table: dict[str, list[object]] = {}
     dirty_by_table: dict[str, list[object]] = {}
     for objects, grouped in ((work.new, new_by_table), (work.dirty, dirty_by_table)):
+        last: Mapper | None = None
+        buckets: list[list[object]] = []
         for obj in objects:
-            # One view per table the object's row spans (itself unless it inherits).
-            for view in state_of(obj).mapper.flush_views:
-                mappers.setdefault(view.table.name, view)
-                grouped.setdefault(view.table.name, []).append(obj)
+            mapper = obj.__dict__[STATE_ATTR].mapper
+            if mapper is not last:  # (objects of one class come in runs: look up once per run)
+                last, buckets = mapper, []
+                # One view per table the object's row spans (itself unless it inherits).
+                for view in mapper.flush_views:
+                    mappers.setdefault(view.table.name, view)
+                    buckets.append(grouped.setdefault(view.table.name, []))
+            for bucket in buckets:
+                bucket.append(obj)
     for obj in work.new:
         mapper = state_of(obj).mapper
         if mapper.inheritance is not None:
@@ -100,7 +107,9 @@ def writes(
             mappers.setdefault(table_name, change.rel.mapper)
     order = table_order(mappers.values(), _post_update_columns(mappers.values()))
     new_ids = {id(o) for o in work.new}
-    updated: dict[int, object] = {id(o): o for o in work.dirty}
+    updated: dict[int, object] = dict(zip(map(id, work.dirty), work.dirty, strict=True))
+    # Only these may point at another object whose key they copy (dependencies.holding_related).
+    linked_ids = {id(o) for o in work.linked}
     for table in order:
         name = table.name
         mapper = mappers[name]
@@ -113,7 +122,8 @@ def writes(
                 connection, work, mapper, new_by_table.get(name, []), executed, assigned
             )
         dirty = dirty_by_table.get(name, [])
-        changed = dependencies.sync_foreign_keys(work, name, dirty, skip=new_ids)
+        pointing = [o for o in dirty if id(o) in linked_ids] if linked_ids else []
+        changed = dependencies.sync_foreign_keys(work, name, pointing, skip=new_ids)
         for obj in changed:
             if id(obj) not in updated:
                 updated[id(obj)] = obj
@@ -188,15 +198,19 @@ def _by_view(objects: list[object], table_name: str) -> list[tuple[Mapper, list[
     """Consecutive runs of objects written through the same view of one table (classes of
     a single-table hierarchy share the table but not their columns)."""
     runs: list[tuple[Mapper, list[object]]] = []
+    last: Mapper | None = None
+    run: list[object] = []
     for obj in objects:
-        mapper = state_of(obj).mapper
-        views = mapper.flush_views
-        view = views[0] if len(views) == 1 else view_for(mapper, table_name)
-        assert view is not None
-        if runs and runs[-1][0] is view:
-            runs[-1][1].append(obj)
-        else:
-            runs.append((view, [obj]))
+        mapper = obj.__dict__[STATE_ATTR].mapper
+        if mapper is not last:
+            last = mapper
+            views = mapper.flush_views
+            view = views[0] if len(views) == 1 else view_for(mapper, table_name)
+            assert view is not None
+            if not runs or runs[-1][0] is not view:
+                run = []
+                runs.append((view, run))
+        run.append(obj)
     return runs
 
 
