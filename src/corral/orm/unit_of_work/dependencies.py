@@ -15,15 +15,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
-from corral.orm.base import NO_VALUE, ObjectStatus
+from corral.orm.base import NO_VALUE, STATE_ATTR, ObjectStatus
 from corral.orm.mapping.inheritance import flush_table_names
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.relationships import parents
 from corral.orm.relationships.direction import Direction
-from corral.orm.relationships.in_memory import cascade_saves, related_objects
+from corral.orm.relationships.in_memory import cascade_saves, holding_related, related_objects
 from corral.orm.relationships.relationship import Relationship
 from corral.sql.schema import Column
 
@@ -55,6 +56,9 @@ class FlushWork:
     #: Objects whose association rows all go (deleted owners of many-to-many collections).
     association_owners: list[tuple[object, Relationship]] = field(default_factory=list)
     deleted_ids: set[int] = field(default_factory=set)
+    #: The new and changed objects that hold a relationship value (``holding_related``):
+    #: the only ones whose own relationships the flush has anything to do for.
+    related: list[object] = field(default_factory=list)
 
 
 def history(obj: object, state: InstanceState, rel: Relationship) -> tuple[list[Any], list[Any]]:
@@ -86,11 +90,18 @@ def history(obj: object, state: InstanceState, rel: Relationship) -> tuple[list[
 def presort(
     session: Session, new: list[object], dirty: list[object], deleted: list[object]
 ) -> FlushWork:
-    """Cascades and orphans, then the collection changes the writing phase needs."""
-    _cascade_saves(session, [*new, *dirty])
+    """Cascades and orphans, then the collection changes the writing phase needs.
+
+    Objects that hold no relationship value (``holding_related``) are passed over: they
+    have nothing to cascade, orphan or record."""
+    related_new, related_dirty = holding_related(new), holding_related(dirty)
+    _cascade_saves(session, [*related_new, *related_dirty])
     _forget_pending_orphans(session)
-    new = list(session._new.values())
-    orphans = find_orphans(session, [*new, *dirty])
+    pending = list(session._new.values())
+    if len(pending) != len(new) or not all(map(is_, pending, new)):
+        # objects joined by the cascade, or orphans forgotten
+        new, related_new = pending, holding_related(pending)
+    orphans = find_orphans(session, [*related_new, *related_dirty])
     for obj in orphans:
         session._delete(obj)
     deleted = list(session._deleted.values())
@@ -100,10 +111,11 @@ def presort(
     for obj in deleted:
         _release_children(session, work, obj)
     seen: set[int] = set()
-    for obj in [*work.new, *work.dirty]:
+    for obj in [*related_new, *holding_related(work.dirty)]:
         if id(obj) in seen:
             continue
         seen.add(id(obj))
+        work.related.append(obj)
         state = state_of(obj)
         for rel in state.mapper.relationships.values():
             if rel.viewonly or rel.direction is Direction.MANYTOONE:
@@ -161,7 +173,7 @@ def find_orphans(session: Session, objects: Iterable[object]) -> list[object]:
 def _forget_pending_orphans(session: Session) -> None:
     """New objects a parent outside the session orphaned are not inserted (expunged)."""
     for obj in list(session._new.values()):
-        state = state_of(obj)
+        state: InstanceState = obj.__dict__[STATE_ATTR]
         links = state.parents
         if links is not None and links.orphaned_outside_session and parents.is_orphan(obj):
             session._expunge(obj, state)
@@ -332,12 +344,21 @@ def sync_foreign_keys(
             for (_, fk), value in zip(rel.synchronize_pairs, parent_values, strict=True):
                 if _assign(child, fk, value):
                     changed[id(child)] = child
+    mapper = None
+    many_to_ones: list[Relationship] = []
     for obj in objects:
-        state = state_of(obj)
+        state = obj.__dict__[STATE_ATTR]
+        if state.mapper is not mapper:  # objects of one class come in runs
+            mapper = state.mapper
+            many_to_ones = [
+                rel
+                for rel in mapper.relationships.values()
+                if rel.direction is Direction.MANYTOONE and not (rel.viewonly or rel.post_update)
+            ]
+        if not many_to_ones:
+            continue
         several_tables = len(state.mapper.flush_views) > 1
-        for rel in state.mapper.relationships.values():
-            if rel.direction is not Direction.MANYTOONE or rel.viewonly or rel.post_update:
-                continue
+        for rel in many_to_ones:
             if several_tables and not _written_to(rel, table_name):
                 continue  # the row of another of its tables holds that foreign key
             if _assign_many_to_one(obj, state, rel):
@@ -373,7 +394,7 @@ def _assign_many_to_one(obj: object, state: InstanceState, rel: Relationship) ->
 def post_update_rows(work: FlushWork) -> list[tuple[object, Column, Any]]:
     """(row holder, foreign-key column, value) for ``post_update`` relationships."""
     rows: list[tuple[object, Column, Any]] = []
-    for obj in [*work.new, *work.dirty]:
+    for obj in work.related:
         state = state_of(obj)
         for rel in state.mapper.relationships.values():
             if not rel.post_update or rel.viewonly:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from corral.orm.base import NO_VALUE
+from corral.orm.base import NO_VALUE, STATE_ATTR
 from corral.orm.mapping import inheritance
 from corral.orm.mapping.inherit_sync import copy_inherited_values
 from corral.orm.mapping.inheritance import view_for
@@ -74,15 +74,20 @@ def writes(
     new_by_table: dict[str, list[object]] = {}
     dirty_by_table: dict[str, list[object]] = {}
     for objects, grouped in ((work.new, new_by_table), (work.dirty, dirty_by_table)):
+        last: Mapper | None = None
+        lists: list[list[object]] = []
         for obj in objects:
-            # One view per table the object's row spans (itself unless it inherits).
-            for view in state_of(obj).mapper.flush_views:
-                mappers.setdefault(view.table.name, view)
-                grouped.setdefault(view.table.name, []).append(obj)
-    for obj in work.new:
-        mapper = state_of(obj).mapper
-        if mapper.inheritance is not None:
-            inheritance.stamp_identity(mapper, obj)
+            mapper = obj.__dict__[STATE_ATTR].mapper
+            if mapper is not last:  # objects of one class come in runs: look up once per run
+                last, lists = mapper, []
+                # One view per table the object's row spans (itself unless it inherits).
+                for view in mapper.flush_views:
+                    mappers.setdefault(view.table.name, view)
+                    lists.append(grouped.setdefault(view.table.name, []))
+            for grouped_list in lists:
+                grouped_list.append(obj)
+            if grouped is new_by_table and mapper.inheritance is not None:
+                inheritance.stamp_identity(mapper, obj)
     for obj in work.deleted:
         for view in state_of(obj).mapper.flush_views:
             mappers.setdefault(view.table.name, view)
@@ -90,7 +95,8 @@ def writes(
         for change in work.children[table_name]:
             mappers.setdefault(table_name, change.rel.mapper)
     order = table_order(mappers.values(), _post_update_columns(mappers.values()))
-    new_ids = {id(o) for o in work.new}
+    # (``skip`` restricts collection changes, to the rows already written: none, no set)
+    new_ids = {id(o) for o in work.new} if work.children else set()
     updated: dict[int, object] = {id(o): o for o in work.dirty}
     for table in order:
         name = table.name
@@ -143,7 +149,9 @@ def _table_inserts(
     """INSERT a table's new rows, in waves of parents before children, keys copied in."""
     name = mapper.table.name
     for wave in dependencies.depth_order(objects, name):
-        dependencies.sync_foreign_keys(work, name, wave, only={id(o) for o in wave})
+        # (``only`` restricts the collection changes of this table: none, no set to build)
+        only = {id(o) for o in wave} if name in work.children else None
+        dependencies.sync_foreign_keys(work, name, wave, only=only)
         for view, run in _by_view(wave, name):
             if view.inherit_sync:
                 copy_inherited_values(view, run)
@@ -156,15 +164,19 @@ def _by_view(objects: list[object], table_name: str) -> list[tuple[Mapper, list[
     """Consecutive runs of objects written through the same view of one table (classes of
     a single-table hierarchy share the table but not their columns)."""
     runs: list[tuple[Mapper, list[object]]] = []
+    last: Mapper | None = None
+    run: list[object] = []
     for obj in objects:
-        mapper = state_of(obj).mapper
-        views = mapper.flush_views
-        view = views[0] if len(views) == 1 else view_for(mapper, table_name)
-        assert view is not None
-        if runs and runs[-1][0] is view:
-            runs[-1][1].append(obj)
-        else:
-            runs.append((view, [obj]))
+        mapper = obj.__dict__[STATE_ATTR].mapper
+        if mapper is not last:
+            last = mapper
+            views = mapper.flush_views
+            view = views[0] if len(views) == 1 else view_for(mapper, table_name)
+            assert view is not None
+            if not runs or runs[-1][0] is not view:
+                run = []
+                runs.append((view, run))
+        run.append(obj)
     return runs
 
 
