@@ -96,11 +96,13 @@ def presort(
     have nothing to cascade, orphan or record."""
     related_new, related_dirty = holding_related(new), holding_related(dirty)
     _cascade_saves(session, [*related_new, *related_dirty])
-    _forget_pending_orphans(session)
     pending = list(session._new.values())
     if len(pending) != len(new) or not all(map(is_, pending, new)):
-        # objects joined by the cascade, or orphans forgotten
-        new, related_new = pending, holding_related(pending)
+        new, related_new = pending, holding_related(pending)  # the cascade joined objects
+    # (an object with parent bookkeeping holds "related": the others cannot be forgotten)
+    if _forget_pending_orphans(session, related_new):
+        new = list(session._new.values())
+        related_new = holding_related(new)
     orphans = find_orphans(session, [*related_new, *related_dirty])
     for obj in orphans:
         session._delete(obj)
@@ -170,13 +172,17 @@ def find_orphans(session: Session, objects: Iterable[object]) -> list[object]:
     return list(orphans.values())
 
 
-def _forget_pending_orphans(session: Session) -> None:
-    """New objects a parent outside the session orphaned are not inserted (expunged)."""
-    for obj in list(session._new.values()):
+def _forget_pending_orphans(session: Session, candidates: list[object]) -> bool:
+    """New objects a parent outside the session orphaned are not inserted (expunged);
+    True when there were some. ``candidates`` holds every new object with parent records."""
+    forgotten = False
+    for obj in candidates:
         state: InstanceState = obj.__dict__[STATE_ATTR]
         links = state.parents
         if links is not None and links.orphaned_outside_session and parents.is_orphan(obj):
             session._expunge(obj, state)
+            forgotten = True
+    return forgotten
 
 
 def _in_session(session: Session, rel: Relationship, removed: list[object]) -> list[object]:
