@@ -18,7 +18,10 @@ Workloads (default all):
 - ``select``: one short ``select()`` of two columns by primary key, in one Session (what
   a statement costs apart from its rows);
 - ``selectin``: one parent of 2,000 loaded with its 5 children by ``selectinload``;
-- ``joined``: the same by ``joinedload`` (``unique()``: 10,000 rows, 2,000 parents).
+- ``joined``: the same by ``joinedload`` (``unique()``: 10,000 rows, 2,000 parents);
+- ``bulk``: one new object of many (``--count``) constructed with keyword arguments,
+  ``add_all()``-ed and committed at once, its integer primary key made by the database
+  (the benchmark's ``bulk_insert``: a class with a one-to-many relationship left unset).
 
 Compare two source trees by running it with each on ``PYTHONPATH`` (it needs valgrind).
 ``--identity-map strong`` or ``weak`` runs every session with ``weak_identity_map=False`` or
@@ -187,6 +190,32 @@ def _joined(engine: Any, item: Any, count: int) -> None:
     _eager(engine, count, joined=True)
 
 
+def _bulk(engine: Any, item: Any, count: int) -> None:
+    from corral import ForeignKey, Integer, String, Text
+    from corral.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Purchase(Base):
+        __tablename__ = "purchase"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+
+    class Customer(Base):
+        __tablename__ = "customer"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        name: Mapped[str] = mapped_column(String(255))
+        description: Mapped[str | None] = mapped_column(Text)
+        purchases: Mapped[list[Purchase]] = relationship()
+
+    Base.metadata.create_all(engine)
+    rows = [(f"name{i}", f"description {i}") for i in range(count)]
+    with Session(engine, **SESSION_OPTIONS) as session:
+        session.add_all([Customer(name=name, description=text) for name, text in rows])
+        session.commit()
+
+
 WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
     "get": _get,
     "insert": _insert,
@@ -196,6 +225,7 @@ WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
     "select": _select,
     "selectin": _selectin,
     "joined": _joined,
+    "bulk": _bulk,
 }
 # load, tuples and the eager loads run whole 2,000-row (or -parent) selects: their counts are
 # in rows (parents), rounded to a multiple

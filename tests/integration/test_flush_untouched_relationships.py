@@ -1,7 +1,7 @@
 """A flush of objects with relationships, most of which were never touched.
 
 The relationship passes of a flush (cascades, orphans, collection history, key copying)
-visit only the objects holding a relationship value (``dependencies.holding_related``):
+visit only the objects holding a relationship value (``in_memory.holding_related``):
 these tests mix such objects with many that hold none, and check that what is written,
 in which statements, is the same as ever.
 """

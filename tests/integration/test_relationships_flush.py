@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from corral import Engine, exc, select
+from corral import Engine, exc, inspect, select
 from tests.integration.orm_models import recorded_sql
 from tests.integration.relationship_models import (
     Author,
@@ -313,4 +313,31 @@ def test_line_orders_child_rows_after_parents_across_three_tables(db: Engine) ->
     assert rows(db, "SELECT product, order_id FROM order_line ORDER BY product") == [
         ("x", order_id),
         ("y", order_id),
+    ]
+
+
+def test_many_new_parents_mostly_without_children_insert_in_two_batches(db: Engine) -> None:
+    """Forty new customers, most never given orders (the flush passes over their
+    relationships, having nothing to do for them), three given orders in different ways:
+    one INSERT of the customers and one of the orders, each order carrying the key of the
+    customer it was given, every customer persistent under its own key."""
+    with rel_session(db) as session:
+        customers = [Customer(name=f"c{i:02}") for i in range(40)]
+        session.add_all(customers)
+        customers[3].orders.append(Order(reference="appended"))  # after add: cascaded
+        customers[7].orders = [Order(reference="assigned")]
+        session.add(Order(reference="many-to-one", customer=customers[30]))
+        with recorded_sql() as sql:
+            session.commit()
+        assert shape(sql) == ["INSERT customer", "INSERT orders"]
+        assert all(inspect(c).persistent and inspect(c).session is session for c in customers)
+        keys = [inspect(c).identity for c in customers]
+        ids = {c.name: c.id for c in customers}
+        assert keys == [(ids[c.name],) for c in customers]
+        assert len(set(ids.values())) == 40
+    assert rows(db, "SELECT name, id FROM customer ORDER BY name") == sorted(ids.items())
+    assert rows(db, "SELECT reference, customer_id FROM orders ORDER BY reference") == [
+        ("appended", ids["c03"]),
+        ("assigned", ids["c07"]),
+        ("many-to-one", ids["c30"]),
     ]

@@ -215,6 +215,23 @@ class UnstorableValue(ValueError):
     statement turns it into ``DataError`` with the statement and parameters."""
 
 
+def unchanged_classes(
+    type_: TypeEngine, dialect: SQLDialect, *, stored: bool
+) -> tuple[type, ...] | None:
+    """The classes whose values a bind processor of ``type_`` passes on as they are, after
+    checking them by class alone (no conversion, no storage check, the plain ``accepts``):
+    an executemany checks a column of such values at once instead of calling it on each.
+    None when the processor does more."""
+    if (
+        isinstance(type_, NullType)
+        or type(type_).accepts is not TypeEngine.accepts
+        or type_.bind_processor(dialect) is not None
+        or type_.storage_check(dialect, stored=stored) is not None
+    ):
+        return None
+    return type_.python_types
+
+
 class NullType(TypeEngine):
     """The type of an expression whose type is unknown; accepts anything."""
 

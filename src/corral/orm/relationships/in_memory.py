@@ -11,6 +11,7 @@ other side's update is not cascaded into the session.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
@@ -283,11 +284,36 @@ def cascade_saves(session: Any, obj: Any) -> None:
 def cascade_add(session: Any, obj: Any) -> None:
     """``session.add(obj)``: what it holds joins the session, and what it held before its
     unflushed changes too (the flush decides their fate: a ``delete-orphan`` one is deleted)."""
+    d = obj.__dict__
     state = state_of(obj)
+    committed = state.committed_state
     for rel in state.mapper.relationships.values():
+        key = rel.key
+        if key not in d and key not in committed:
+            continue  # neither holds nor held anything in memory (a new object's usual case)
         if rel.cascade.save_update:
             for item in [*related_objects(obj, rel), *removed_objects(obj, rel)]:
                 join_session(session, item)
+
+
+def holding_related(objects: Iterable[Any]) -> list[Any]:
+    """The ``objects`` a flush's relationship work can concern: those holding a relationship
+    value in memory (loaded, assigned or appended to), a change history of one, or parent
+    bookkeeping (relationships/parents.py). The others (objects whose relationships were
+    never touched: a bulk insert, a rename) have no cascade, orphan or collection change to
+    find, and no many-to-one key to copy."""
+    kept = []
+    for obj in objects:
+        d = obj.__dict__
+        state = d[STATE_ATTR]
+        keys = state.mapper.relationships.keys()
+        if (
+            state.parents is not None
+            or not keys.isdisjoint(d)
+            or (state.committed_state and not keys.isdisjoint(state.committed_state))
+        ):
+            kept.append(obj)
+    return kept
 
 
 def removed_objects(obj: Any, rel: Relationship) -> list[Any]:

@@ -18,6 +18,7 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import NO_CHANGES, IdentityKey, InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
+from corral.orm.relationships.in_memory import holding_related
 from corral.orm.session import flush_events, unbatched
 from corral.orm.session.events import FlushContext
 from corral.orm.session.large_sessions import check_size
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 _DELETED = ObjectStatus.DELETED
 _FAILED = TransactionStatus.FAILED
 _INSERT = StepKind.INSERT
+_PENDING = ObjectStatus.PENDING
 _PERSISTENT = ObjectStatus.PERSISTENT
 _UPDATE = StepKind.UPDATE
 #: Runs an iterator to its end, keeping nothing (a loop in C).
@@ -206,9 +208,9 @@ def finish_related(
 def _settle_write_only(work: FlushWork, updated: list[object]) -> None:
     """After a related flush: the written objects' write-only collections forget their
     pending changes. Only objects holding relationship values can hold one: those of the
-    flush (``work.linked``), and those the writing updated besides (listed after them)."""
-    beyond = dependencies.holding_related(updated[len(work.dirty) :])
-    for obj in [*work.linked, *beyond]:
+    flush (``work.related``), and those the writing updated (settling one twice is
+    harmless)."""
+    for obj in [*work.related, *holding_related(updated)]:
         relational_flush.settle_write_only(obj)
 
 
@@ -330,6 +332,11 @@ def _finish_inserts(
     fetched = [k for k in others if rows and k in rows[0]]
     others -= set(fetched)
     token = session._load_token  # a sharded session's shard: part of the identity key
+    # The identity map's entries are written directly, as the loaders do (a weak map holds
+    # the state, a strong one the object), after one sweep check for the whole batch.
+    identity_map.adding()
+    entries, weak = identity_map.entries, identity_map.weak
+    only_key = identity_names[0] if len(identity_names) == 1 else None  # (no list to build)
     for obj, params in zip(objects, rows, strict=True):
         d = obj.__dict__
         for name in pk_names:
@@ -338,13 +345,16 @@ def _finish_inserts(
         for name in fetched:
             d[name] = params[name]
         state: InstanceState = d[STATE_ATTR]
-        pk = tuple([d[k] for k in identity_names])
+        pk = (d[only_key],) if only_key is not None else tuple([d[k] for k in identity_names])
         key: IdentityKey = (cls, pk) if token is None else (cls, pk, token)
         state.key = key
-        state.move(_PERSISTENT)
-        state.commit_all()
+        if state.status is _PENDING:  # (a valid transition: no check to make)
+            state.status = _PERSISTENT
+        else:
+            state.move(_PERSISTENT)
+        state.committed_state = NO_CHANGES  # InstanceState.commit_all
         if others:
             state.expire(obj, others)
-        identity_map.add(key, obj)
+        entries[key] = state if weak else obj
         new.pop(id(obj), None)
         inserted[id(obj)] = obj

@@ -506,7 +506,10 @@ class Session(DispatchHolder):
                 self._add(obj)
 
     def _add(self, obj: object) -> None:
-        state = state_of(obj)
+        try:
+            state: InstanceState = obj.__dict__[STATE_ATTR]
+        except (KeyError, AttributeError):
+            state = state_of(obj)  # made now, or the error for an unmapped object
         if state.parents is not None:
             added_to_session(state)
         if state.session is not None and state.session is not self:
@@ -521,7 +524,7 @@ class Session(DispatchHolder):
             if self.dispatch.before_attach:
                 fire_object(self, "before_attach", obj)
             state.session = self
-            state.move(_PENDING)
+            state.status = _PENDING  # (InstanceState.move: transient to pending is allowed)
             self._new[id(obj)] = obj
             transaction.added[id(obj)] = obj
             if self.dispatch.transient_to_pending or self.dispatch.after_attach:

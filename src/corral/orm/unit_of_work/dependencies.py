@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
@@ -23,7 +24,7 @@ from corral.orm.mapping.inheritance import flush_table_names
 from corral.orm.mapping.instance_state import InstanceState, state_of
 from corral.orm.relationships import parents
 from corral.orm.relationships.direction import Direction
-from corral.orm.relationships.in_memory import cascade_saves, related_objects
+from corral.orm.relationships.in_memory import cascade_saves, holding_related, related_objects
 from corral.orm.relationships.relationship import Relationship
 from corral.sql.schema import Column
 
@@ -55,9 +56,9 @@ class FlushWork:
     #: Objects whose association rows all go (deleted owners of many-to-many collections).
     association_owners: list[tuple[object, Relationship]] = field(default_factory=list)
     deleted_ids: set[int] = field(default_factory=set)
-    #: Those of ``new`` and ``dirty`` holding relationship values (``holding_related``):
-    #: the only ones the relationship passes of the writing visit.
-    linked: list[object] = field(default_factory=list)
+    #: The new and changed objects that hold a relationship value (``holding_related``):
+    #: the only ones whose own relationships the flush has anything to do for.
+    related: list[object] = field(default_factory=list)
 
 
 def history(obj: object, state: InstanceState, rel: Relationship) -> tuple[list[Any], list[Any]]:
@@ -91,17 +92,19 @@ def presort(
 ) -> FlushWork:
     """Cascades and orphans, then the collection changes the writing phase needs.
 
-    Only the objects holding relationship values (``holding_related``) are visited:
-    the others have no related objects to cascade to, no collection history, and
-    no parent record that could make them orphans.
-    """
-    count, modified = len(session._new), len(session._modified)
-    linked = holding_related([*new, *dirty])
-    _cascade_saves(session, linked)
-    if _forget_pending_orphans(session) or len(session._new) != count or len(new) != count:
-        new = list(session._new.values())  # the cascades brought some in, or left some out
-        linked = holding_related([*new, *dirty])
-    orphans = _find_orphans(session, linked)
+    Objects that hold no relationship value (``holding_related``) are passed over: they
+    have nothing to cascade, orphan or record."""
+    modified = len(session._modified)
+    related_new, related_dirty = holding_related(new), holding_related(dirty)
+    _cascade_saves(session, [*related_new, *related_dirty])
+    pending = list(session._new.values())
+    if len(pending) != len(new) or not all(map(is_, pending, new)):
+        new, related_new = pending, holding_related(pending)  # the cascade joined objects
+    # (an object with parent bookkeeping holds "related": the others cannot be forgotten)
+    if _forget_pending_orphans(session, related_new):
+        new = list(session._new.values())
+        related_new = holding_related(new)
+    orphans = _find_orphans(session, [*related_new, *related_dirty])
     for obj in orphans:
         session._delete(obj)
     deleted = list(session._deleted.values())
@@ -110,16 +113,17 @@ def presort(
     # or a cascade re-attached or deleted some: then they are counted again.
     if orphans or len(dirty) != modified or len(session._modified) != modified:
         changed = session.dirty
-        linked = holding_related([*new, *changed])
-    work = FlushWork(new, changed, deleted, linked=linked)
+        related_dirty = holding_related(changed)
+    work = FlushWork(new, changed, deleted)
     work.deleted_ids = {id(o) for o in deleted}
     for obj in deleted:
         _release_children(session, work, obj)
     seen: set[int] = set()
-    for obj in linked:
+    for obj in [*related_new, *related_dirty]:
         if id(obj) in seen:
             continue
         seen.add(id(obj))
+        work.related.append(obj)
         state = state_of(obj)
         for rel in state.mapper.relationships.values():
             if rel.viewonly or rel.direction is Direction.MANYTOONE:
@@ -146,23 +150,6 @@ def _cascade_saves(session: Session, objects: Iterable[object]) -> None:
     """Related objects not yet in the session join it along ``save-update`` relationships."""
     for obj in objects:
         cascade_saves(session, obj)
-
-
-def holding_related(objects: Iterable[object]) -> list[object]:
-    """The objects that hold a relationship attribute's value in memory (loaded, assigned
-    or appended to), or a record of a parent (relationships/parents.py).
-
-    Only these concern a flush's relationship work: an object holding no relationship
-    value has nothing to cascade to, no collection history and no many-to-one to copy
-    keys from, and a persistent one with no parent record is no orphan. (A flush of
-    objects whose relationships were never touched, the common case, skips it all.)
-    """
-    return [
-        obj
-        for obj in objects
-        if (state := (d := obj.__dict__)[STATE_ATTR]).parents is not None
-        or not state.mapper.relationships.keys().isdisjoint(d)
-    ]
 
 
 def find_orphans(session: Session, objects: Iterable[object]) -> list[object]:
@@ -196,12 +183,12 @@ def _find_orphans(session: Session, objects: list[object]) -> list[object]:
     return list(orphans.values())
 
 
-def _forget_pending_orphans(session: Session) -> bool:
+def _forget_pending_orphans(session: Session, candidates: list[object]) -> bool:
     """New objects a parent outside the session orphaned are not inserted (expunged);
-    whether there were any."""
+    True when there were some. ``candidates`` holds every new object with parent records."""
     forgotten = False
-    for obj in list(session._new.values()):
-        state = state_of(obj)
+    for obj in candidates:
+        state: InstanceState = obj.__dict__[STATE_ATTR]
         links = state.parents
         if links is not None and links.orphaned_outside_session and parents.is_orphan(obj):
             session._expunge(obj, state)
@@ -374,12 +361,21 @@ def sync_foreign_keys(
             for (_, fk), value in zip(rel.synchronize_pairs, parent_values, strict=True):
                 if _assign(child, fk, value):
                     changed[id(child)] = child
+    mapper = None
+    many_to_ones: list[Relationship] = []
     for obj in holding_related(objects):
-        state = state_of(obj)
+        state = obj.__dict__[STATE_ATTR]
+        if state.mapper is not mapper:  # objects of one class come in runs
+            mapper = state.mapper
+            many_to_ones = [
+                rel
+                for rel in mapper.relationships.values()
+                if rel.direction is Direction.MANYTOONE and not (rel.viewonly or rel.post_update)
+            ]
+        if not many_to_ones:
+            continue
         several_tables = len(state.mapper.flush_views) > 1
-        for rel in state.mapper.relationships.values():
-            if rel.direction is not Direction.MANYTOONE or rel.viewonly or rel.post_update:
-                continue
+        for rel in many_to_ones:
             if several_tables and not _written_to(rel, table_name):
                 continue  # the row of another of its tables holds that foreign key
             if _assign_many_to_one(obj, state, rel):
@@ -415,7 +411,7 @@ def _assign_many_to_one(obj: object, state: InstanceState, rel: Relationship) ->
 def post_update_rows(work: FlushWork) -> list[tuple[object, Column, Any]]:
     """(row holder, foreign-key column, value) for ``post_update`` relationships."""
     rows: list[tuple[object, Column, Any]] = []
-    for obj in work.linked:
+    for obj in work.related:
         state = state_of(obj)
         for rel in state.mapper.relationships.values():
             if not rel.post_update or rel.viewonly:

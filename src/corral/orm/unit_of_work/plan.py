@@ -193,19 +193,23 @@ def _insert_row(
     params: dict[str, Any] = {}
     server_generated: list[str] = []
     for key, default, database_decides, primary_key in specs or _insert_specs(mapper):
-        value = d.get(key, NO_VALUE)
-        if value is NO_VALUE or (value is None and primary_key):
-            if default is not None:
-                value = default.value(params)
-                d[key] = value
-                if defaulted is not None and not primary_key:
-                    defaulted.append(key)
-            elif database_decides:
-                server_generated.append(key)
+        if key in d:
+            value = d[key]
+            if value is not None or not primary_key:  # (the usual case: a value to write)
+                params[key] = value
                 continue
-            else:
-                d[key] = None
-                value = None
+        # No value (or a None primary key): a Python default, the database's, or None.
+        if default is not None:
+            value = default.value(params)
+            d[key] = value
+            if defaulted is not None and not primary_key:
+                defaulted.append(key)
+        elif database_decides:
+            server_generated.append(key)
+            continue
+        else:
+            d[key] = None
+            value = None
         params[key] = value
     if mapper.version_id_key is not None and params.get(mapper.version_id_key) is None:
         generator = mapper.version_id_generator

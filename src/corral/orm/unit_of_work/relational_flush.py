@@ -84,21 +84,19 @@ def writes(
     dirty_by_table: dict[str, list[object]] = {}
     for objects, grouped in ((work.new, new_by_table), (work.dirty, dirty_by_table)):
         last: Mapper | None = None
-        buckets: list[list[object]] = []
+        lists: list[list[object]] = []
         for obj in objects:
             mapper = obj.__dict__[STATE_ATTR].mapper
-            if mapper is not last:  # (objects of one class come in runs: look up once per run)
-                last, buckets = mapper, []
+            if mapper is not last:  # objects of one class come in runs: look up once per run
+                last, lists = mapper, []
                 # One view per table the object's row spans (itself unless it inherits).
                 for view in mapper.flush_views:
                     mappers.setdefault(view.table.name, view)
-                    buckets.append(grouped.setdefault(view.table.name, []))
-            for bucket in buckets:
-                bucket.append(obj)
-    for obj in work.new:
-        mapper = state_of(obj).mapper
-        if mapper.inheritance is not None:
-            inheritance.stamp_identity(mapper, obj)
+                    lists.append(grouped.setdefault(view.table.name, []))
+            for grouped_list in lists:
+                grouped_list.append(obj)
+            if grouped is new_by_table and mapper.inheritance is not None:
+                inheritance.stamp_identity(mapper, obj)
     for obj in work.deleted:
         for view in state_of(obj).mapper.flush_views:
             mappers.setdefault(view.table.name, view)
@@ -106,10 +104,11 @@ def writes(
         for change in work.children[table_name]:
             mappers.setdefault(table_name, change.rel.mapper)
     order = table_order(mappers.values(), _post_update_columns(mappers.values()))
-    new_ids = {id(o) for o in work.new}
+    # (``skip`` restricts collection changes, to the rows already written: none, no set)
+    new_ids = {id(o) for o in work.new} if work.children else set()
     updated: dict[int, object] = dict(zip(map(id, work.dirty), work.dirty, strict=True))
-    # Only these may point at another object whose key they copy (dependencies.holding_related).
-    linked_ids = {id(o) for o in work.linked}
+    # Only these may point at another object whose key they copy (``holding_related``).
+    related_ids = {id(o) for o in work.related}
     for table in order:
         name = table.name
         mapper = mappers[name]
@@ -122,7 +121,7 @@ def writes(
                 connection, work, mapper, new_by_table.get(name, []), executed, assigned
             )
         dirty = dirty_by_table.get(name, [])
-        pointing = [o for o in dirty if id(o) in linked_ids] if linked_ids else []
+        pointing = [o for o in dirty if id(o) in related_ids] if related_ids else []
         changed = dependencies.sync_foreign_keys(work, name, pointing, skip=new_ids)
         for obj in changed:
             if id(obj) not in updated:
@@ -185,7 +184,9 @@ def _table_inserts(
     """INSERT a table's new rows, in waves of parents before children, keys copied in."""
     name = mapper.table.name
     for wave in dependencies.depth_order(objects, name):
-        dependencies.sync_foreign_keys(work, name, wave, only={id(o) for o in wave})
+        # (``only`` restricts the collection changes of this table: none, no set to build)
+        only = {id(o) for o in wave} if name in work.children else None
+        dependencies.sync_foreign_keys(work, name, wave, only=only)
         for view, run in _by_view(wave, name):
             if view.inherit_sync:
                 copy_inherited_values(view, run)

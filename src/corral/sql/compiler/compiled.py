@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Literal
 
 from corral import exc
@@ -49,6 +50,9 @@ class ParamSlot:
     #: Printed SQL's expanding IN parameter (``IN (__[POSTCOMPILE_id_1])``): where each of
     #: its values is among the bind parameters (a tuple of places for a row of values).
     expanding: tuple[int | tuple[int, ...], ...] | None = None
+    #: Classes whose values ``processor`` returns unchanged once it checked their class
+    #: (``type_api.unchanged_classes``), or None.
+    unchanged: tuple[type, ...] | None = None
 
 
 class Compiled:
@@ -245,13 +249,37 @@ class Compiled:
     ) -> list[tuple[Any, ...]]:
         """The positional parameters for an executemany, one tuple per parameter set."""
         recipe = [(slot.key, slot.processor) for slot in self.slots]
-        p: Mapping[str, Any] | None = None
         if max(map(len, params_list)) > len(params_list[0]):
             self._refuse_extra_keys(params_list)
         try:
             if all(processor is None for _, processor in recipe):
                 keys = [key for key, _ in recipe]
                 return [tuple([p[k] for k in keys]) for p in params_list]
+            if recipe:
+                # Column by column: one comprehension per slot costs far less per value
+                # than a loop per parameter set; the columns are zipped into rows at the end.
+                columns = []
+                for slot in self.slots:
+                    key, processor, unchanged = slot.key, slot.processor, slot.unchanged
+                    values = [p[key] for p in params_list]
+                    if processor is not None and not (
+                        unchanged is not None and all(map(isinstance, values, repeat(unchanged)))
+                    ):  # (values all of classes it passes unchanged: checked at once)
+                        values = [v if v is None else processor(v) for v in values]
+                    columns.append(values)
+                return list(zip(*columns, strict=True))
+        except (KeyError, UnstorableValue, exc.ArgumentError):
+            pass  # a key missing or a value refused: set by set, for the first set's error
+        return self._params_set_by_set(binds, params_list, recipe)
+
+    def _params_set_by_set(
+        self,
+        binds: Sequence[BindParameter[Any]],
+        params_list: Sequence[Mapping[str, Any]],
+        recipe: list[tuple[str, Processor | None]],
+    ) -> list[tuple[Any, ...]]:
+        p: Mapping[str, Any] | None = None
+        try:
             rows = []
             for p in params_list:
                 row = []

@@ -37,7 +37,14 @@ from corral.sql.elements import (
 )
 from corral.sql.label_style import LABEL_STYLE_TABLENAME_PLUS_COL
 from corral.sql.text import _TEXT_BIND, TextClause
-from corral.sql.type_api import NullType, Processor, TypeEngine, UnstorableValue, describe_value
+from corral.sql.type_api import (
+    NullType,
+    Processor,
+    TypeEngine,
+    UnstorableValue,
+    describe_value,
+    unchanged_classes,
+)
 from corral.sql.wrappers import Cast, Grouping, Label
 
 if TYPE_CHECKING:
@@ -325,7 +332,9 @@ class StatementCompiler(ConstructCompiler):
         index = self._bind_index.get(id(bind), -1) if bind is not None else -1
         has_value = bind is not None and bind.has_value()
         processor = self._slot_processor(type_, label, stored)
-        self.slots.append(ParamSlot(key, index, processor, label, has_value, default))
+        unchanged = unchanged_classes(type_, self.dialect, stored=stored) if processor else None
+        slot = ParamSlot(key, index, processor, label, has_value, default, unchanged=unchanged)
+        self.slots.append(slot)
         if self.placeholder is not None:
             return self.placeholder
         return f"%({key})s" if self.paramstyle == "pyformat" else f":{key}"
