@@ -657,8 +657,6 @@ class StatementCompiler(ConstructCompiler):
         ckw["window_scope"] = froms  # where over(order_by="name") finds its column
         columns = self._select_columns(select, bool(kw.get("in_subquery")), top, ckw)
         where = select._compiled_where()
-        if len(froms) > 1:
-            self.lint_froms(froms, where)
         sql = "SELECT "
         if select._distinct:
             sql += "DISTINCT "
@@ -670,6 +668,8 @@ class StatementCompiler(ConstructCompiler):
             sql += self.from_nothing
         if where:
             sql += f"{brk}WHERE " + self._conditions(where, ckw)
+        if len(froms) > 1:  # (after the FROMs compiled: a FROM refused warns of nothing)
+            self.lint_froms(froms, where)
         scope = {"label_scope": select._columns_plus_names()}
         if select._group_by:
             sql += " GROUP BY " + ", ".join(
