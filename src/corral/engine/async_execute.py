@@ -39,7 +39,7 @@ from corral.engine.async_bridge import (
     BridgedConnection,
     BridgedCursor,
 )
-from corral.engine.compiled_call import compile_call, result_of
+from corral.engine.compiled_call import compile_call, result_of, rows_of
 from corral.engine.connection_state import ConnectionState
 from corral.engine.log import log_statement, logger
 from corral.engine.result import Result
@@ -132,6 +132,24 @@ async def execute(
         connection, compiled.sql, call.args, call.many, call.write_lock, compiled.kind
     )
     return result_of(connection, call, cursor)
+
+
+async def execute_rows(
+    connection: Connection, statement: Any, parameters: Mapping[str, Any] | None
+) -> list[Any] | None:
+    """``(await execute(connection, statement, parameters)).raw_rows()`` of a SELECT run
+    once, without building its Result (the ORM's get(), as ``Connection._execute_rows``);
+    None when it needs the thread bridge (nothing was done then)."""
+    if not native(connection):
+        return None
+    call = compile_call(connection, statement, parameters)
+    if call.many or call.buffer is not None:
+        return None
+    compiled = call.compiled
+    cursor = await cursor_execute(
+        connection, compiled.sql, call.args, False, call.write_lock, compiled.kind
+    )
+    return rows_of(connection, call, cursor)
 
 
 async def _insert_many(
