@@ -517,3 +517,27 @@ def test_new_connections_use_a_worker_thread_only_to_send_settings(async_url: UR
     submitted, idle = asyncio.run(main())
     assert idle == 2
     assert submitted == (2 if sends_settings else 0)
+
+
+def test_get_on_the_loop_reads_its_rows_without_a_result(
+    async_url: URL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A get's SELECT hands its rows to the loader without building a Result (as the sync
+    get does); the rows are still counted, and a missing key gives None."""
+    from corral.engine import async_execute
+
+    def no_result(*args: Any) -> Any:
+        raise AssertionError("a Result was built for get()")
+
+    async def body(engine: AsyncEngine) -> None:
+        await seed(engine)
+        monkeypatch.setattr(async_execute, "result_of", no_result)
+        threads = counted(engine)
+        async with AsyncSession(engine) as session:
+            parent = await session.get(Parent, 1)
+            assert parent is not None and parent.name == "a"
+            assert await session.get(Parent, 3) is None
+            assert session.sync_session.stats.rows_fetched == 1
+        assert threads.calls == 0
+
+    run(async_url, body)

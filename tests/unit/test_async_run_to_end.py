@@ -72,3 +72,24 @@ def test_result_and_error_pass_through() -> None:
         return await finish(_call([], gate))
 
     assert asyncio.run(main()) == "result"
+
+
+def test_a_call_that_never_waits_runs_in_the_callers_task() -> None:
+    """A call ending without waiting (nothing to roll back when giving a connection back)
+    is run by the caller itself, with no task made for it; a call that waits goes on in a
+    task of its own after its first step."""
+
+    async def tasks_seen(wait: bool) -> list[asyncio.Task[object] | None]:
+        seen = [asyncio.current_task()]
+        if wait:
+            await asyncio.sleep(0)
+            seen.append(asyncio.current_task())
+        return seen
+
+    async def main() -> None:
+        caller = asyncio.current_task()
+        assert await finish(tasks_seen(False)) == [caller]
+        first, after_wait = await finish(tasks_seen(True))
+        assert first is caller and after_wait is not caller
+
+    asyncio.run(main())

@@ -27,9 +27,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+import types
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping, Sequence
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from corral import exc
 from corral.engine import insert_many
@@ -39,7 +40,7 @@ from corral.engine.async_bridge import (
     BridgedConnection,
     BridgedCursor,
 )
-from corral.engine.compiled_call import compile_call, result_of
+from corral.engine.compiled_call import compile_call, result_of, rows_of
 from corral.engine.connection_state import ConnectionState
 from corral.engine.log import log_statement, logger
 from corral.engine.result import Result
@@ -95,8 +96,14 @@ async def finish(awaitable: Awaitable[T]) -> T:
     """Await ``awaitable`` to its end even if the calling task is cancelled meanwhile
     (then raise ``CancelledError`` after it finished)."""
     if isinstance(awaitable, Coroutine):
-        # Two loop iterations (start the task, wake the caller), not shield()'s three.
-        return await RunToEnd(awaitable)
+        # Its first step runs here: a call that ends without waiting (giving back a
+        # connection with nothing to roll back) needs no task. One that waits goes on in
+        # a task: two loop iterations (start the task, wake the caller), not shield()'s.
+        try:
+            waiting = awaitable.send(None)
+        except StopIteration as done:
+            return cast(T, done.value)
+        return await RunToEnd(_resumed(awaitable, waiting))
     task = asyncio.ensure_future(awaitable)
     try:
         return await asyncio.shield(task)
@@ -104,6 +111,25 @@ async def finish(awaitable: Awaitable[T]) -> T:
         with contextlib.suppress(BaseException):
             await task
         raise
+
+
+@types.coroutine
+def _resumed(coroutine: Coroutine[Any, Any, T], waiting: Any) -> Generator[Any, Any, T]:
+    """The rest of ``coroutine``, suspended on ``waiting`` (what its first step yielded):
+    what it awaits is awaited, what the task is sent or thrown goes on to it."""
+    while True:
+        try:
+            sent = yield waiting
+        except BaseException as error:
+            try:
+                waiting = coroutine.throw(error)
+            except StopIteration as done:
+                return cast(T, done.value)
+        else:
+            try:
+                waiting = coroutine.send(sent)
+            except StopIteration as done:
+                return cast(T, done.value)
 
 
 async def execute(
@@ -132,6 +158,24 @@ async def execute(
         connection, compiled.sql, call.args, call.many, call.write_lock, compiled.kind
     )
     return result_of(connection, call, cursor)
+
+
+async def execute_rows(
+    connection: Connection, statement: Any, parameters: Mapping[str, Any] | None
+) -> list[Any] | None:
+    """``(await execute(connection, statement, parameters)).raw_rows()`` of a SELECT run
+    once, without building its Result (the ORM's get(), as ``Connection._execute_rows``);
+    None when it needs the thread bridge (nothing was done then)."""
+    if not native(connection):
+        return None
+    call = compile_call(connection, statement, parameters)
+    if call.many or call.buffer is not None:
+        return None
+    compiled = call.compiled
+    cursor = await cursor_execute(
+        connection, compiled.sql, call.args, False, call.write_lock, compiled.kind
+    )
+    return rows_of(connection, call, cursor)
 
 
 async def _insert_many(

@@ -184,10 +184,15 @@ class AsyncPool:
         if site is None:
             site = capture_site()
         while True:
-            record = await self._take(site)
-            if record is None:
-                continue
-            if await self._ready(record):
+            if self._idle and not self._closed:  # the usual case, without a coroutine
+                record = self._idle.pop() if self.use_lifo else self._idle.popleft()
+                self._out.add(record)
+            else:
+                taken = await self._take(site)
+                if taken is None:
+                    continue
+                record = taken
+            if (self.recycle < 0 and not self.pre_ping) or await self._ready(record):
                 record.site = site
                 record.task_name = _task_name()
                 record.checked_out_at = time.monotonic()

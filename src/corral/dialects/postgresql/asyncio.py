@@ -37,7 +37,11 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
     """A ``psycopg.AsyncConnection``."""
 
     def __init__(self, raw: Any, writes_at_once: bool) -> None:
+        from psycopg import AsyncCursor
+
         self.raw = raw
+        #: psycopg's own cursor class, which ``pipeline.exchange`` can drive.
+        self._plain_cursor = AsyncCursor
         self._streams = itertools.count(1)
         #: Whether ``pipeline.exchange`` can drive this psycopg's cursors.
         self.writes_at_once = writes_at_once
@@ -68,7 +72,7 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
         or through psycopg's pipeline mode for an executemany."""
         cursor = self.raw.cursor()
         try:
-            if not many and self.writes_at_once and pipeline.plain_cursor(cursor):
+            if not many and self.writes_at_once and type(cursor) is self._plain_cursor:
                 async with self.raw.lock:
                     await self.raw.wait(pipeline.exchange(cursor, (begin,), sql, args))
                 return await read_all(cursor)

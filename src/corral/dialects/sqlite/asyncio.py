@@ -3,6 +3,13 @@
 Errors are sqlite3's, so the sync dialect's classification applies as is.
 A memory database lives as long as its one connection: the async engine
 gives it a pool of one.
+
+Each aiosqlite call is a round trip to its thread and back (a queue put, the thread
+woken, the answer handed to the loop with ``call_soon_threadsafe``). A statement
+through aiosqlite's public calls takes three: execute, fetchall, close the cursor
+(four after a BEGIN). Here the whole statement, BEGIN included, is one function run
+in aiosqlite's thread (``Connection._execute``, the step every aiosqlite call is made
+of): one round trip.
 """
 
 from __future__ import annotations
@@ -22,14 +29,50 @@ from corral.engine.async_bridge import (
 from corral.engine.async_dialect import AsyncDialect
 
 
+def run_statement(raw: Any, begin: str | None, sql: str, args: Any, many: bool) -> CursorData:
+    """In aiosqlite's thread: ``begin`` (if any), the statement, its rows read and its
+    cursor closed."""
+    connection = raw._conn
+    if begin is not None:
+        connection.execute(begin)
+    if many:
+        cursor = connection.executemany(sql, args)
+    else:
+        cursor = connection.execute(sql, () if args is None else args)
+    try:
+        description = cursor.description
+        rows = cursor.fetchall() if description is not None else []
+        return CursorData(description, rows, cursor.rowcount, cursor.lastrowid)
+    finally:
+        cursor.close()
+
+
 class AiosqliteConnection(AsyncDriverConnection):
     """An ``aiosqlite.Connection``."""
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
+        #: aiosqlite's step that runs a function in its thread (None: an aiosqlite
+        #: without it, whose public calls are used instead).
+        self._in_thread = getattr(raw, "_execute", None)
         _open_connections.add(self)
 
     async def execute(self, sql: str, args: Any, many: bool) -> CursorData:
+        in_thread = self._in_thread
+        if in_thread is not None:
+            data: CursorData = await in_thread(run_statement, self.raw, None, sql, args, many)
+            return data
+        return await self._execute_public(sql, args, many)
+
+    async def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> CursorData:
+        in_thread = self._in_thread
+        if in_thread is not None:
+            data: CursorData = await in_thread(run_statement, self.raw, begin, sql, args, many)
+            return data
+        await self._execute_public(begin, None, False)
+        return await self._execute_public(sql, args, many)
+
+    async def _execute_public(self, sql: str, args: Any, many: bool) -> CursorData:
         if many:
             cursor = await self.raw.executemany(sql, args)
         else:

@@ -109,10 +109,10 @@ async def get(
     if not load.plain or not await autoflush(session):
         return NOT_NATIVE
     connection = await connection_for(session)
-    result = await async_execute.execute(connection, load.statement, load.params)
-    if result is None:
+    rows = await async_execute.execute_rows(connection, load.statement, load.params)
+    if rows is None:
         return NOT_NATIVE
-    found = querying.load_plain_row(sync, load.mapper, result.raw_rows(), load.overwrite)
+    found = querying.load_plain_row(sync, load.mapper, rows, load.overwrite)
     if found is None and load.cached is not None:
         querying.vanished(sync, load.cached)
     return found

@@ -153,7 +153,7 @@ class AsyncSession:
         return self.bind.pool
 
     def _refuse_while_streaming(self) -> None:
-        if any(stream.exclusive for stream in self._streams):
+        if self._streams and any(stream.exclusive for stream in self._streams):
             raise exc.InvalidRequestError(
                 "This AsyncSession is reading a streamed result (stream() / stream_scalars()) "
                 "from a driver that runs no other statement until it is read: read the "
