@@ -141,14 +141,15 @@ def test_update_uses_the_loaded_key() -> None:
 
 
 def test_deletes_come_last_referring_tables_first() -> None:
-    """DELETEs follow inserts and updates, and rows referring to others go first."""
+    """DELETEs follow updates and inserts (a table's UPDATEs before its INSERTs, as in
+    SQLAlchemy), and rows referring to others go first."""
     parent, child = loaded_user(1), loaded_address(5)
     changed = loaded_user(2)
     changed.nickname = "x"
     plan = plan_flush([User(id=3, name="new")], [changed], [parent, child])
     assert summary(plan) == [
-        ("insert", "users", 1),
         ("update", "users", 1),
+        ("insert", "users", 1),
         ("delete", "addresses", 1),
         ("delete", "users", 1),
     ]

@@ -136,10 +136,12 @@ def plan_flush(
     plan = FlushPlan()
     for table in order:
         mapper, (inserts, updates, _) = by_table[table.name]
-        if inserts:
-            plan.steps.extend(_insert_steps(mapper, inserts))
+        # A table's UPDATEs before its INSERTs, as SQLAlchemy orders them: a row renamed
+        # lets go of a unique value that a new row takes in the same flush.
         if updates:
             plan.steps.extend(_update_steps(mapper, updates))
+        if inserts:
+            plan.steps.extend(_insert_steps(mapper, inserts))
     for table in reversed(order):
         mapper, (_, _, deletes) = by_table[table.name]
         if deletes:
