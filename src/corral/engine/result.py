@@ -443,6 +443,18 @@ class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
         self._check_rows()
         return self._source.fetchall()
 
+    def raw_row_chunks(self, size: int) -> Iterator[list[Any]]:
+        """``raw_rows()`` read ``size`` rows at a time: a consumer that is done with each
+        chunk before the next holds the raw rows of only one chunk. The cursor is released
+        once its rows are read, or if the consumer fails or stops early."""
+        self._check_rows()
+        source = self._source
+        try:
+            while rows := source.fetchmany(size):
+                yield rows
+        finally:
+            source.close()
+
     @property
     def inserted_primary_key(self) -> Row:
         """The primary key of the row a single-row INSERT created."""

@@ -21,6 +21,7 @@ from corral.orm.session.large_sessions import check_size
 from corral.sql.conditions import and_
 from corral.sql.elements import bindparam
 from corral.sql.selectable import Select, select
+from corral.util.gc_pause import PAUSE_AT
 
 if TYPE_CHECKING:
     from corral.orm.session.session import Session
@@ -239,8 +240,21 @@ def load_orm_select(session: Session, select: OrmSelect, result: Result, params:
     overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
     if yield_per is not None and node is None:
         return _in_batches(session, statement, mappers, plan, result, overwrite, yield_per)
-    rows = result.raw_rows()
-    loaded, objects = loading.load_rows(session, statement, mappers, rows, keys, overwrite, plan)
+    if plan is None and len(mappers) == 1 and mappers[0] is not None:
+        # One class, nothing loaded after: rows are read and made objects chunk by chunk
+        # (and not kept: only a plan's eager loads read them again).
+        chunks = result.raw_row_chunks(PAUSE_AT)
+        try:
+            loaded, objects = loading.load_chunks(session, statement, mappers[0], chunks, overwrite)
+        except BaseException:
+            result.close()  # a listener's error leaves no open cursor behind
+            raise
+        rows: list[Any] = []
+    else:
+        rows = result.raw_rows()
+        loaded, objects = loading.load_rows(
+            session, statement, mappers, rows, keys, overwrite, plan
+        )
     session.stats.objects_loaded += len(objects[0]) if len(objects) == 1 else sum(map(len, objects))
     check_size(session)
     if plan is None:
