@@ -10,7 +10,7 @@ from corral.sql.columns import NamedColumn
 from corral.sql.conditions import _condition
 from corral.sql.elements import BindParameter, ClauseElement, ColumnElement
 from corral.sql.execution_options import HasExecutionOptions
-from corral.sql.from_clause import ColumnCollection, FromClause, TableClause
+from corral.sql.from_clause import CTE, ColumnCollection, FromClause, TableClause
 from corral.sql.selectable import SelectBase, _column_or_from
 from corral.sql.text import TextClause
 
@@ -86,6 +86,24 @@ class DMLStatement(ClauseElement, HasExecutionOptions):
                 if hasattr(col, "__mapper__"):
                     clone._returning_entities.append((col, first, len(clone._returning)))
         return clone
+
+    def cte(self, name: str | None = None, recursive: bool = False) -> CTE:
+        """The statement as a common table expression, ``WITH name AS (UPDATE ...
+        RETURNING ...)``, whose columns are its RETURNING columns (PostgreSQL runs such
+        data-modifying CTEs; SQLite and MariaDB have none)."""
+        if recursive:
+            raise exc.ArgumentError(
+                f"{type(self).__name__.lower()}().cte(recursive=True): a data-modifying CTE "
+                "cannot refer to itself; leave recursive out"
+            )
+        return CTE(self, name)
+
+    def _exported_columns(self) -> list[tuple[str, ColumnElement[Any]]]:
+        """The RETURNING columns, as a CTE of this statement names them."""
+        return [
+            (column.key or f"anon_{position + 1}", column)
+            for position, column in enumerate(self._returning)
+        ]
 
     #: Set by ``corral.orm``: ``entity_description`` / ``returning_column_descriptions``.
     _describe_entity: ClassVar[Callable[[DMLStatement], dict[str, Any]] | None] = None

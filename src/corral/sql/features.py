@@ -144,6 +144,8 @@ class Features:
     lateral: bool = True
     #: Functions returning rows in FROM, ``json_each(x) AS t`` (MariaDB has only JSON_TABLE).
     table_functions: bool = True
+    #: ``WITH u AS (UPDATE ... RETURNING ...)``: INSERT, UPDATE or DELETE as a CTE (PostgreSQL).
+    data_modifying_ctes: bool = False
     #: ``x IS true`` is written with the keyword though booleans are stored as integers.
     is_boolean_keyword: bool = False
     #: How ``is_distinct_from()`` is spelled: ``standard`` (``IS DISTINCT FROM``), ``is``

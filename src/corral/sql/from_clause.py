@@ -18,6 +18,7 @@ from corral.sql.elements import (
 from corral.sql.wrappers import Label
 
 if TYPE_CHECKING:
+    from corral.sql.dml import DMLStatement
     from corral.sql.schema import Column
     from corral.sql.selectable import Select, SelectBase
 
@@ -271,7 +272,7 @@ class Alias(FromClause):
     #: Its columns are named as the SELECT writes them (a recursive CTE renames them all).
     _names_as_written = True
 
-    def __init__(self, element: FromClause | SelectBase, name: str | None) -> None:
+    def __init__(self, element: FromClause | SelectBase | DMLStatement, name: str | None) -> None:
         self.element = element
         self.name = name
         self._shape: Hashable | None = None
@@ -339,7 +340,9 @@ class CTE(Alias):
 
     visit_name = "cte"
 
-    def __init__(self, element: SelectBase, name: str | None, recursive: bool = False) -> None:
+    def __init__(
+        self, element: SelectBase | DMLStatement, name: str | None, recursive: bool = False
+    ) -> None:
         self.recursive = recursive
         self._names_as_written = not recursive  # WITH name(a, b, ...) names them by key
         super().__init__(element, name)
@@ -352,7 +355,7 @@ class CTE(Alias):
 
 
 def _element_columns(
-    element: FromClause | SelectBase,
+    element: FromClause | SelectBase | DMLStatement,
 ) -> list[tuple[str, ColumnElement[Any]]]:
     if isinstance(element, FromClause):
         return [(key, col) for key, col in element.columns.items()]

@@ -3,6 +3,7 @@
 from corral.sql.features import Features
 
 FEATURES = Features(
+    data_modifying_ctes=True,
     paramstyle="format",
     shown_paramstyle="pyformat",
     quote_char='"',

@@ -16,6 +16,7 @@ from corral.sql.features import Features
 from corral.sql.type_api import TypeEngine
 
 GENERIC_FEATURES = Features(
+    data_modifying_ctes=True,
     paramstyle="named",
     shown_paramstyle=None,
     quote_char='"',

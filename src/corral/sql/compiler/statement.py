@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from corral import exc
@@ -23,6 +24,7 @@ from corral.sql.compiler.reserved import SQL_RESERVED_WORDS
 from corral.sql.compiler.result_objects import ResultObjects
 from corral.sql.compiler.textual_columns import TextualColumns
 from corral.sql.conditions import BooleanClauseList
+from corral.sql.dml import DMLStatement
 from corral.sql.elements import (
     BinaryExpression,
     BindParameter,
@@ -125,6 +127,8 @@ class StatementCompiler(ConstructCompiler):
         self._anon_names: dict[int, str] = {}
         self._bind_counters: dict[str, int] = {}
         self._ctes: dict[int, str] = {}
+        #: Per CTE, the range of ``slots`` its body made (its text goes first: ``_slots_in_text``).
+        self._cte_slots: dict[int, tuple[int, int]] = {}
         self._kind: StatementKind = "select"
         self._table: TableClause | None = None
         self._primary_key: list[Any] = []
@@ -168,6 +172,7 @@ class StatementCompiler(ConstructCompiler):
             recursive = "RECURSIVE " if self._recursive else ""
             ctes = f",{self.clause_break}".join(self._ctes.values())
             sql = f"WITH {recursive}{ctes}{self.after_with_break}{sql}"
+            self._slots_in_text()
         keys_out = [name for name, _ in self.result_columns]
         elements = self.result_elements
         objects = ResultObjects(elements) if keys_out and len(elements) == len(keys_out) else None
@@ -193,6 +198,25 @@ class StatementCompiler(ConstructCompiler):
             named=self.placeholder is None,
             expanding=expanding_sql,
             textual=self._textual,
+        )
+
+    def _slots_in_text(self) -> None:
+        """Put the placeholders in the order of the text once the WITH clause is written
+        before the statement: each CTE's body's first (in the WITH clause's order), then
+        the statement's own. A CTE's body is compiled where the statement first names it,
+        so its placeholders were made among the statement's."""
+        owner: list[int | None] = [None] * len(self.slots)
+        # Outer bodies before the bodies compiled inside them, which then claim their own.
+        for key, (start, end) in sorted(self._cte_slots.items(), key=lambda i: (i[1][0], -i[1][1])):
+            owner[start:end] = [key] * (end - start)
+        order = [i for key in self._ctes for i in range(len(owner)) if owner[i] == key]
+        order += [i for i in range(len(owner)) if owner[i] is None]
+        if order == list(range(len(order))):
+            return
+        moved_to = {old: new for new, old in enumerate(order)}
+        self.slots = [self.slots[i] for i in order]
+        self._expansions = sorted(
+            (replace(e, slot=moved_to[e.slot]) for e in self._expansions), key=lambda e: e.slot
         )
 
     def _plain_insert(self, span: tuple[int, int] | None) -> bool:
@@ -621,16 +645,54 @@ class StatementCompiler(ConstructCompiler):
         name = self._from_name(cte)
         if id(cte) not in self._ctes:
             self._ctes[id(cte)] = ""  # reserve the position before compiling the body
-            body = self.process(cte.element, in_subquery=True)  # a CTE correlates to nothing
+            first_slot = len(self.slots)
+            if isinstance(cte.element, DMLStatement):
+                body = self._data_modifying(cte.element)
+            else:  # a CTE correlates to nothing
+                body = self.process(cte.element, in_subquery=True)
             columns = ""
             if cte.recursive:
                 assert not isinstance(cte.element, FromClause)
                 names = ", ".join(self.quote(k) for k, _ in cte.element._exported_columns())
                 columns = f"({names})"
             self._ctes[id(cte)] = f"{name}{columns} AS{self.clause_break}({body})"
+            self._cte_slots[id(cte)] = (first_slot, len(self.slots))
             if cte.recursive:
                 self._recursive = True
         return name
+
+    #: What compiling an INSERT, UPDATE or DELETE sets about the statement that runs.
+    _DML_STATE = (
+        "_kind",
+        "_table",
+        "_primary_key",
+        "_implicit_returning",
+        "_upsert_statement",
+        "_values_span",
+        "_implicit_returning_at",
+        "_generated_key_at",
+        "_keys",
+    )
+
+    def _data_modifying(self, statement: DMLStatement) -> str:
+        """The body of a data-modifying CTE (``WITH u AS (UPDATE ... RETURNING ...)``):
+        compiled as its own statement, its values its own (not the execution's parameters),
+        leaving what the compiler knows of the statement that runs as it was."""
+        if not self.features.data_modifying_ctes:
+            raise exc.CompileError(
+                f"{self.dialect.name} has no data-modifying CTEs ({statement.visit_name.upper()} "
+                "... RETURNING in a WITH clause); run the statement on its own, then the one "
+                "that reads its rows, in one transaction"
+            )
+        saved = {name: getattr(self, name) for name in self._DML_STATE}
+        columns, elements = len(self.result_columns), len(self.result_elements)
+        self._keys = None
+        try:
+            return self.process(statement)
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
+            del self.result_columns[columns:], self.result_elements[elements:]
 
     def visit_join(self, join: Join, **kw: Any) -> str:
         keyword = self.join_keyword(join)
