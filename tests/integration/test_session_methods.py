@@ -155,6 +155,30 @@ def test_get_with_for_update_and_populate_existing(session: Session) -> None:
     assert session.get(User, 1, populate_existing=True) is user
 
 
+def test_refresh_with_for_update_locks_the_row_it_reads(session: Session) -> None:
+    """refresh(obj, with_for_update=...) reloads by a SELECT ... FOR UPDATE (the keywords
+    of with_for_update() passed through), where the database locks rows (not SQLite)."""
+    _seed(session)
+    user = session.get(User, 1)
+    assert user is not None
+    session.execute(
+        update(User).where(User.id == 1).values(name="changed"),
+        execution_options={"synchronize_session": False},
+    )
+    with recorded_sql() as statements:
+        session.refresh(user, with_for_update=True)
+    assert user.name == "changed"
+    selects = [s for s in statements if s.startswith("SELECT")]
+    assert len(selects) == 1
+    locks = session.get_bind().dialect.name != "sqlite"
+    assert selects[0].endswith(" FOR UPDATE") is locks
+    with recorded_sql() as statements:
+        session.refresh(user, ["name"], with_for_update={"read": True})
+    (select_sql,) = [s for s in statements if s.startswith("SELECT")]
+    shared = {"postgresql": " FOR SHARE", "mysql": " LOCK IN SHARE MODE"}
+    assert select_sql.endswith(shared.get(session.get_bind().dialect.name, "?"))
+
+
 def test_get_with_wrong_key_shape(session: Session) -> None:
     """get() with the wrong number of key values says what the key is."""
     with pytest.raises(exc.InvalidRequestError, match="primary key of 1 column"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from corral import exc
 from corral.orm.base import ObjectStatus
@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     from corral.orm.session.session import Session
 
 
-def refresh(session: Session, obj: object, attribute_names: Iterable[str] | None) -> None:
+def refresh(
+    session: Session,
+    obj: object,
+    attribute_names: Iterable[str] | None,
+    with_for_update: bool | Mapping[str, Any] | None = None,
+) -> None:
     """Session.refresh(): expire ``obj`` (and what cascades ``refresh-expire``), autoflush,
     reload it.
 
@@ -24,7 +29,7 @@ def refresh(session: Session, obj: object, attribute_names: Iterable[str] | None
     """
     names = None if attribute_names is None else set(attribute_names)
     related = expire_for_refresh(session, obj, names)
-    finish_refresh(session, obj, names, state_of(obj).expired, related)
+    finish_refresh(session, obj, names, state_of(obj).expired, related, with_for_update)
 
 
 def finish_refresh(
@@ -33,13 +38,18 @@ def finish_refresh(
     names: set[str] | None,
     expired: frozenset[str],
     related: list[object],
+    with_for_update: bool | Mapping[str, Any] | None = None,
 ) -> None:
     """The second half of refresh(), after ``expire_for_refresh`` (which left ``expired``):
-    the autoflush, ``obj``'s SELECT, then the ``refresh-expire`` cascade's objects expired."""
+    the autoflush, ``obj``'s SELECT (locking its row with ``with_for_update``), then the
+    ``refresh-expire`` cascade's objects expired."""
     with session._guard:
         session._autoflush()
         expire_again(obj, names, expired)
-        querying.load_unloaded(session, obj, state_of(obj), whole=names is None)
+        state = state_of(obj)
+        querying.load_unloaded(
+            session, obj, state, whole=names is None, with_for_update=with_for_update
+        )
         expire_related(session, related)
 
 

@@ -98,8 +98,7 @@ def plan_get(
             return cast(T, obj), None
     statement, params = _by_primary_key(mapper, pk)
     if with_for_update:
-        lock = with_for_update if isinstance(with_for_update, Mapping) else {}
-        statement = statement.with_for_update(**lock)
+        statement = statement.with_for_update(**_lock_arguments(with_for_update))
     if options:
         statement = statement.options(*options)
     overwrite = populate_existing or bool(with_for_update)
@@ -418,6 +417,12 @@ def vanished(session: Session, obj: object) -> None:
     state.status = ObjectStatus.DETACHED
 
 
+def _lock_arguments(with_for_update: bool | Mapping[str, Any]) -> Mapping[str, Any]:
+    """``with_for_update=`` of get() or refresh(): True, or the keywords of
+    ``Select.with_for_update()`` (``{"nowait": True}``)."""
+    return with_for_update if isinstance(with_for_update, Mapping) else {}
+
+
 def load_unloaded(
     session: Session,
     obj: object,
@@ -425,8 +430,10 @@ def load_unloaded(
     key: str | None = None,
     *,
     whole: bool = False,
+    with_for_update: bool | Mapping[str, Any] | None = None,
 ) -> None:
-    """Load an object's unloaded columns (one SELECT by primary key).
+    """Load an object's unloaded columns (one SELECT by primary key, ``FOR UPDATE`` with
+    ``with_for_update``).
 
     The columns a query would load come back together; a deferred column loads
     only when it is ``key``, the one being read (with the rest of its group).
@@ -441,6 +448,8 @@ def load_unloaded(
         if planned is None:
             return
         statement, wanted = planned
+        if with_for_update:
+            statement = statement.with_for_update(**_lock_arguments(with_for_update))
         with session.no_autoflush:
             row = session.execute(statement).first()
         fill_unloaded(session, obj, state, wanted, row, whole=whole)

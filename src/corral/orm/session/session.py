@@ -870,10 +870,16 @@ class Session(DispatchHolder):
         """Load an object's expired attributes, and ``key`` if deferred (one SELECT)."""
         querying.load_unloaded(self, obj, state, key)
 
-    def refresh(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
-        """Reload the object's attributes from the database, discarding unflushed changes."""
+    def refresh(
+        self,
+        obj: object,
+        attribute_names: Iterable[str] | None = None,
+        with_for_update: bool | Mapping[str, Any] | None = None,
+    ) -> None:
+        """Reload the object's attributes from the database, discarding unflushed changes;
+        ``with_for_update`` (True or ``{"nowait": True, ...}``) locks its row as it reads."""
         with self._guard:
-            expiring.refresh(self, obj, attribute_names)
+            expiring.refresh(self, obj, attribute_names, with_for_update)
 
     def expire(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
         """Drop loaded values so they reload on next access (unflushed changes are lost)."""
