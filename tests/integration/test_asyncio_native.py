@@ -448,8 +448,10 @@ def test_refresh_runs_on_the_loop(async_url: URL) -> None:
             assert gone not in session
             assert threads.calls == 0
             with pytest.raises(TypeError):
-                await session.refresh(parent, unknown=True)
-            assert threads.calls == 1
+                await session.refresh(parent, unknown=True)  # type: ignore[call-arg]
+            assert threads.calls == 0
+            await session.refresh(parent, with_for_update=True)  # the sync way, in a thread
+            assert parent.name == "new" and threads.calls == 1
 
     run(async_url, body)
 

@@ -354,13 +354,17 @@ class AsyncSession:
         await self.close()
 
     async def refresh(
-        self, obj: object, attribute_names: Iterable[str] | None = None, **kw: Any
+        self,
+        obj: object,
+        attribute_names: Iterable[str] | None = None,
+        with_for_update: bool | Mapping[str, Any] | None = None,
     ) -> None:
-        if not kw and await self._native(
+        # A locking refresh goes the sync way, in the worker thread (rare; not worth a copy).
+        if not with_for_update and await self._native(
             lambda: native_session.refresh(self, obj, attribute_names)
         ):
             return
-        await self._run(self.sync_session.refresh, obj, attribute_names, **kw)
+        await self._run(self.sync_session.refresh, obj, attribute_names, with_for_update)
 
     async def merge(self, obj: T, *, load: bool = True) -> T:
         return await self._run(self.sync_session.merge, obj, load=load)

@@ -400,8 +400,13 @@ class scoped_session(Generic[S]):
     def on_commit(self, callback: Callable[[], object]) -> None:
         self.registry().on_commit(callback)
 
-    def refresh(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
-        self.registry().refresh(obj, attribute_names)
+    def refresh(
+        self,
+        obj: object,
+        attribute_names: Iterable[str] | None = None,
+        with_for_update: bool | Mapping[str, Any] | None = None,
+    ) -> None:
+        self.registry().refresh(obj, attribute_names, with_for_update)
 
     def query(self, *entities: Any, **unsupported: Any) -> Query[Any]:
         return self.registry().query(*entities, **unsupported)
