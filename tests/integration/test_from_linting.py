@@ -97,7 +97,7 @@ def test_joined_or_compared_froms_do_not_warn(db: Engine) -> None:
         select(authors.c.id, books.c.id).join_from(authors, books),
         select(authors.c.id, books.c.id).where(authors.c.id == books.c.author_id),
         select(authors.c.id).join(books, true()),
-        select(Author, Book).join(Author.__mapper__.class_, Book.author_id == Author.id),
+        select(Author, Book).join_from(Author, Book, Book.author_id == Author.id),
     ]
     for statement in linked:
         assert run_quietly(db, statement) == [], str(statement)
