@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from corral import exc
+from corral.engine.key_views import RMKeyView
 from corral.engine.row import Row, RowMapping, keyed_row_class, row_class
 from corral.sql.compiler.result_objects import AMBIGUOUS, describe_key
 from corral.sql.type_api import Processor
@@ -205,6 +206,12 @@ class _ResultView(Generic[T]):
     _make: Callable[[Any], T] | None
     _seen: set[Any] | None
 
+    @property
+    def _key_names(self) -> tuple[str, ...]:
+        """The column names as a tuple, for corral's own readers (``keys()`` is the view
+        SQLAlchemy's programs print and compare)."""
+        return self._source.keys
+
     def _check_rows(self) -> None:
         if self._source.cursor is None and not self._source.keys:
             raise exc.ResourceClosedError(
@@ -358,7 +365,7 @@ class ScalarResult(_ResultView[TV]):
 class MappingResult(_ResultView[RowMapping]):
     """A result yielding each row as a mapping from column name to value."""
 
-    __slots__ = ()
+    __slots__ = ("_row_type",)
 
     def __init__(
         self, source: CursorSource, seen: set[Any] | None, row_type: type[Row] | None = None
@@ -367,9 +374,11 @@ class MappingResult(_ResultView[RowMapping]):
         row = row_class(source.keys) if row_type is None else row_type
         self._make = lambda raw: RowMapping(row(raw))
         self._seen = seen
+        self._row_type = row
 
-    def keys(self) -> list[str]:
-        return list(self._source.keys)
+    def keys(self) -> RMKeyView:
+        """The column names of the rows (a view: ``list(result.keys())`` for a list)."""
+        return RMKeyView(self._row_type)
 
     def unique(self) -> MappingResult:
         """Skip rows equal to one already returned."""
@@ -431,9 +440,9 @@ class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
         """Whether the statement produced rows (a SELECT, or DML with RETURNING)."""
         return bool(self._source.keys)
 
-    def keys(self) -> list[str]:
-        """The column names of the rows."""
-        return list(self._source.keys)
+    def keys(self) -> RMKeyView:
+        """The column names of the rows (a view: ``list(result.keys())`` for a list)."""
+        return RMKeyView(self._row_type)
 
     def raw_rows(self) -> list[Any]:
         """Every remaining row as converted values in a plain sequence, no ``Row`` built.

@@ -15,6 +15,12 @@ from operator import itemgetter
 from typing import Any, ClassVar, Generic, cast
 
 from corral import exc
+from corral.engine.key_views import (
+    RMKeyView,
+    ROMappingItemsView,
+    ROMappingKeysValuesView,
+    ROMappingView,  # noqa: F401 (SQLAlchemy's module path for it)
+)
 from corral.sql.compiler.result_objects import AMBIGUOUS, ResultObjects, describe_key
 from corral.util.row_typing import TP_co
 
@@ -117,6 +123,19 @@ class RowMapping(Mapping[Any, Any]):
 
     def __repr__(self) -> str:
         return repr(self._row._asdict())
+
+    def keys(self) -> RMKeyView:
+        """The column names, in order (SQLAlchemy's ``RMKeyView``)."""
+        return RMKeyView(type(self._row))
+
+    def values(self) -> ROMappingKeysValuesView:
+        """The values, in the row's order."""
+        return ROMappingKeysValuesView(self, tuple(self._row))
+
+    def items(self) -> ROMappingItemsView:
+        """The ``(name, value)`` pairs, in the row's order."""
+        row = self._row
+        return ROMappingItemsView(self, tuple(zip(row._fields, row, strict=False)))
 
 
 def _named(key: object) -> str:

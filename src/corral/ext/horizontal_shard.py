@@ -412,7 +412,7 @@ def _merge(results: list[Result]) -> Result:
         return results[0]
     if results[0].returns_rows:
         rows = [row for result in results for row in result.raw_rows()]
-        return result_from_rows(rows, results[0].keys())
+        return result_from_rows(rows, results[0]._key_names)
     merged = result_from_rows([], [])
     merged.rowcount = sum(max(result.rowcount, 0) for result in results)
     return merged

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
 
 from corral.engine.async_stream import StreamCursor
+from corral.engine.key_views import RMKeyView
 from corral.engine.result import (
     ITERATION_BATCH,
     FrozenResult,
@@ -143,7 +144,7 @@ class AsyncResult(_AsyncView[Result]):
 
     __slots__ = ()
 
-    def keys(self) -> list[str]:
+    def keys(self) -> RMKeyView:
         return self._result.keys()
 
     def unique(self) -> AsyncResult:
@@ -213,7 +214,7 @@ class AsyncMappingResult(_AsyncView[MappingResult]):
 
     __slots__ = ()
 
-    def keys(self) -> list[str]:
+    def keys(self) -> RMKeyView:
         return self._result.keys()
 
     def unique(self) -> AsyncMappingResult:

@@ -269,12 +269,12 @@ def _insert_runs(connection: Connection, statement: Insert, params: list[Any]) -
         return connection.execute(statement, runs[0])
     rows: list[Any] = []
     rowcount = 0
-    keys: list[str] = []
+    keys: Sequence[str] = ()
     for run in runs:
         result = connection.execute(statement, run)
         rowcount += max(result.rowcount, 0)
         if result.returns_rows:
-            keys = result.keys()
+            keys = result._key_names
             rows.extend(result.raw_rows())
     if not statement._returning:
         return Result(None, (), rowcount=rowcount)
@@ -287,7 +287,7 @@ def returned_objects(
     session: Session, statement: DMLStatement, result: Result, overwrite: bool
 ) -> Result:
     """The RETURNING rows with each mapped class's columns replaced by its object."""
-    keys = result.keys()
+    keys = result._key_names
     rows = result.raw_rows()
     spans = {first: (entity, stop) for entity, first, stop in statement._returning_entities}
     out_keys: list[str] = []

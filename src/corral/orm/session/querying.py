@@ -233,7 +233,7 @@ def load_orm_select(session: Session, select: OrmSelect, result: Result, params:
     )
     node = options.get("corral_load_node")
     yield_per = options.get("yield_per")
-    keys = result.keys()
+    keys = result._key_names
     # A locking read returns the locked row's values: objects already in the
     # identity map take them, or the caller would act on stale state under a lock.
     overwrite = bool(options.get("populate_existing")) or statement._for_update is not None
@@ -297,7 +297,7 @@ def _in_batches(
     size: int,
 ) -> Result:
     """``yield_per``: a Result building its objects ``size`` rows at a time."""
-    keys = result.keys()
+    keys = result._key_names
 
     def build(rows: list[Any]) -> list[Any]:
         with session._guard:
@@ -310,7 +310,7 @@ def _in_batches(
 
     empty = loading.load_rows(session, statement, mappers, [], keys, overwrite, plan)[0]
     batched = Result(
-        batches.BatchedRows(result, size, build), empty.keys(), row_type=empty._row_type
+        batches.BatchedRows(result, size, build), empty._key_names, row_type=empty._row_type
     )
     batched.refuse_unique(batches.NO_UNIQUE)
     batched.yield_per(size)
@@ -328,7 +328,7 @@ def execute_from_statement(
     if properties.PENDING:
         properties.configure_mappers()
     result = connection.execute(statement.element, params)
-    keys = result.keys()
+    keys = result._key_names
     rows = result.raw_rows()
     where: dict[str, int] = {}
     for position, key in enumerate(keys):
