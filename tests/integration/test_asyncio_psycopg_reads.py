@@ -49,13 +49,13 @@ def test_an_idle_connection_rolls_back_without_the_driver(
     import psycopg
 
     calls: list[int] = []
-    original = psycopg.AsyncConnection.rollback
+    original = psycopg.AsyncConnection._rollback_gen
 
-    async def counting(connection: Any) -> None:
+    def counting(connection: Any) -> Any:
         calls.append(connection.pgconn.transaction_status)
-        await original(connection)
+        return original(connection)
 
-    monkeypatch.setattr(psycopg.AsyncConnection, "rollback", counting)
+    monkeypatch.setattr(psycopg.AsyncConnection, "_rollback_gen", counting)
 
     async def body(engine: AsyncEngine) -> None:
         async with engine.connect() as connection:

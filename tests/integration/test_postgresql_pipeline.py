@@ -194,11 +194,13 @@ def test_an_async_short_transaction_waits_twice(
     engine: Engine, monkeypatch: pytest.MonkeyPatch, direct: bool
 ) -> None:
     """The asyncio driver drives the same exchange: an AsyncSession's get then close, and
-    an insert then commit, each wait on the socket twice. Control: psycopg's pipeline."""
+    an insert then commit, each wait on the socket twice (corral drives the waits itself,
+    ``async_wait.run_to_end``). Control: psycopg's pipeline, driven by psycopg."""
     import asyncio
 
     import psycopg
 
+    from corral.dialects.postgresql import asyncio as psycopg_async
     from corral.ext.asyncio import AsyncSession, create_async_engine
 
     Base.metadata.create_all(engine)
@@ -218,6 +220,12 @@ def test_an_async_short_transaction_waits_twice(
         return await original(self, counted(gen), *args, **kwargs)
 
     monkeypatch.setattr(psycopg.AsyncConnection, "wait", wait)
+    from corral.dialects.postgresql.async_wait import run_to_end
+
+    async def driven(gen: Any, fileno: int) -> Any:
+        return await run_to_end(counted(gen), fileno)
+
+    monkeypatch.setattr(psycopg_async, "run_to_end", driven)
 
     async def body() -> list[int]:
         async_engine = create_async_engine(engine.url.set(drivername="postgresql+psycopg_async"))

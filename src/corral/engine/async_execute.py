@@ -76,6 +76,12 @@ async def deliver_pending_cancel() -> None:
         await asyncio.sleep(0)
 
 
+class HeldFuture(asyncio.Future[None]):
+    """A future a driver call waits on while it holds back the task's cancellation itself
+    (it goes on to its end, then raises ``CancelledError``): ``finish`` sees the call
+    safe and runs it in the calling task, no ``RunToEnd`` task of its own."""
+
+
 class RunToEnd(asyncio.Task[T]):
     """A task that lets the first request to cancel it pass: the task awaiting it is
     cancelled once its coroutine ended (the driver call is not left half-done); a second
@@ -103,6 +109,8 @@ async def finish(awaitable: Awaitable[T]) -> T:
             waiting = awaitable.send(None)
         except StopIteration as done:
             return cast(T, done.value)
+        if type(waiting) is HeldFuture:  # the call ends what it began by itself
+            return await _resumed(awaitable, waiting)
         return await RunToEnd(_resumed(awaitable, waiting))
     task = asyncio.ensure_future(awaitable)
     try:

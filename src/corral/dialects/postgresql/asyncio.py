@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from corral.dialects.postgresql import pipeline
+from corral.dialects.postgresql.async_wait import run_to_end
 from corral.dialects.postgresql.base import IDLE, PostgreSQLDialect
 from corral.dialects.postgresql.features import FEATURES
 from corral.engine.async_bridge import (
@@ -73,8 +74,10 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
         cursor = self.raw.cursor()
         try:
             if not many and self.writes_at_once and type(cursor) is self._plain_cursor:
-                async with self.raw.lock:
-                    await self.raw.wait(pipeline.exchange(cursor, (begin,), sql, args))
+                raw = self.raw
+                async with raw.lock:
+                    exchange = pipeline.exchange(cursor, (begin,), sql, args)
+                    await run_to_end(exchange, raw.pgconn.socket)
                 return await read_all(cursor)
             async with self.raw.pipeline():
                 await self.raw.execute(begin)
@@ -87,12 +90,22 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
             await cursor.close()
 
     async def commit(self) -> None:
-        await self.raw.commit()
+        raw = self.raw
+        if not self.writes_at_once:
+            await raw.commit()
+            return
+        async with raw.lock:
+            await run_to_end(raw._commit_gen(), raw.pgconn.socket)
 
     async def rollback(self) -> None:
-        if self.raw.pgconn.transaction_status == IDLE:
+        raw = self.raw
+        if raw.pgconn.transaction_status == IDLE:
             return  # nothing open (the pool's reset after a session's ROLLBACK): no lock taken
-        await self.raw.rollback()
+        if not self.writes_at_once:
+            await raw.rollback()
+            return
+        async with raw.lock:
+            await run_to_end(raw._rollback_gen(), raw.pgconn.socket)
 
     async def close(self) -> None:
         await self.raw.close()

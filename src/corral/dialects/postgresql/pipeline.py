@@ -37,6 +37,9 @@ _CURSOR_STEPS = (
     "_set_results",
 )
 
+#: The connection steps the asyncio dialect drives itself (``async_wait.run_to_end``).
+_CONNECTION_STEPS = ("_commit_gen", "_rollback_gen")
+
 
 def supported(psycopg: Any) -> bool:
     """Whether this psycopg's plain cursors can be driven here (else: its own pipeline)."""
@@ -46,11 +49,13 @@ def supported(psycopg: Any) -> bool:
         return False
     if version not in TESTED_PSYCOPG:
         return False
-    from psycopg import generators, pq
+    from psycopg import generators, pq, waiting
     from psycopg._preparing import Prepare, PrepareManager
 
     return (
         all(hasattr(psycopg.Cursor, step) for step in _CURSOR_STEPS)
+        and all(hasattr(psycopg.AsyncConnection, step) for step in _CONNECTION_STEPS)
+        and all(hasattr(waiting, flag) for flag in ("WAIT_R", "WAIT_W", "READY_R", "READY_W"))
         and hasattr(PrepareManager, "maybe_add_to_cache")
         and hasattr(generators, "fetch_many")
         and hasattr(pq.ExecStatus, "PIPELINE_SYNC")
