@@ -12,13 +12,15 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from corral import Engine, Session, exc, select, text
+from corral import Engine, Session, exc, inspect, select, text
 from corral.engine.checkout_guard import CheckoutReclaimer
+from corral.orm import object_session
 from tests.integration.orm_models import User, create_schema, dml, recorded_sql
 
 EngineFactory = Callable[..., Engine]
@@ -120,6 +122,75 @@ def test_control_without_cleanup_the_lock_stays(users: Engine, no_cleanup: None)
     for handle in list(users.pool._out):  # end the leak by hand: close the lost connection
         handle.invalidate()
     assert rename(users, "second") == "ok"
+
+
+def keep_a_locking_object(engine: Engine) -> tuple[User, weakref.ref[Session]]:
+    """The object a forgotten session locked and changed, kept by the program as a web
+    application keeps objects in a cache; and a weak reference to the session."""
+    session = leave_a_locking_session(engine, [])
+    user = session.get(User, 1)
+    assert user is not None
+    return user, weakref.ref(session)
+
+
+def test_an_object_kept_does_not_keep_its_forgotten_session(users: Engine) -> None:
+    """The object does not hold its session (it refers to it weakly, as in SQLAlchemy):
+    the session is collected, its lock and connection go, and the object is detached."""
+    with pytest.warns(exc.SessionLeakWarning):
+        user, lost = keep_a_locking_object(users)
+        gc.collect()
+    assert lost() is None
+    assert users.pool.checkedout() == 0
+    assert rename(users, "second") == "ok"
+    assert inspect(user).detached and object_session(user) is None
+    assert user.name == "leaked"  # its values stay readable (the flushed one rolled back)
+    user.name = "renamed"
+    with Session(users) as other:  # added to another session: the change is written
+        other.add(user)
+        assert inspect(user).persistent and user in other.dirty
+        other.commit()
+    assert committed_name(users) == "renamed"
+
+
+def test_an_object_inserted_by_a_forgotten_session_is_transient_again(users: Engine) -> None:
+    """The INSERT the forgotten session flushed is rolled back with its transaction: the
+    object kept is transient (no identity), and another session inserts it anew."""
+
+    def insert_and_forget() -> User:
+        session = Session(users)
+        user = User(id=2, name="b")
+        session.add(user)
+        session.flush()
+        assert inspect(user).persistent
+        return user
+
+    with pytest.warns(exc.SessionLeakWarning):
+        user = insert_and_forget()
+        gc.collect()
+    assert inspect(user).transient and inspect(user).identity is None
+    with Session(users) as session:
+        session.add(user)
+        session.commit()
+    with Session(users) as session:
+        assert session.scalar(select(User.name).where(User.id == 2)) == "b"
+
+
+def test_control_an_object_holding_its_session_keeps_the_lock(users: Engine) -> None:
+    """Control: an object that held its session strongly (as corral's did) keeps it alive
+    after gc.collect(), with its connection, transaction and row lock."""
+    user, session = keep_a_locking_object(users)
+    held = session()
+    assert held is not None
+    user.__dict__["_holds"] = held  # what the state's strong reference did
+    del held
+    gc.collect()
+    assert session() is not None
+    assert users.pool.checkedout() == 1
+    assert rename(users, "second") in {cls.__name__ for cls in LOCK_ERRORS}
+    with pytest.warns(exc.SessionLeakWarning):
+        del user.__dict__["_holds"]
+        gc.collect()
+    assert users.pool.checkedout() == 0
 
 
 def test_dropped_connection_releases_its_lock(users: Engine) -> None:

@@ -16,6 +16,7 @@ Listeners (``load``, ``loaded_as_persistent``) and inheritance are not handled h
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ _CONSTANTS = (
     "PERSISTENT",
     "NO_CHANGES",
     "NOT_EXPIRED",
+    "weak",
 )
 
 
@@ -90,6 +92,7 @@ def _compile(
     body = [
         f"def loop(rows, entries, session, token, overwrite, refresh, *, {constants}):",
         "    objects = []",
+        "    session_ref = None if session is None else weak(session)",
         "    append = objects.append",
         "    get = entries.get",
         "    last = None",
@@ -108,7 +111,7 @@ def _compile(
         "            state.mapper = mapper",
         "            state.status = PERSISTENT",
         "            state.key = key",
-        "            state.session = session",
+        "            state._session = session_ref",
         "            state.committed_state = NO_CHANGES",
         "            state.expired = NOT_EXPIRED",
         "            state.parents = None",
@@ -131,6 +134,7 @@ def _compile(
         "PERSISTENT": ObjectStatus.PERSISTENT,
         "NO_CHANGES": NO_CHANGES,
         "NOT_EXPIRED": NOT_EXPIRED,
+        "weak": weakref.ref,
     }
     filename = f"<corral row loop of {cls.__name__}>"
     exec(compile("\n".join(body), filename, "exec"), namespace)  # source built above

@@ -90,8 +90,10 @@ class InstrumentedAttribute(ColumnElement[T]):
             key = self.key
             committed = state.committed_state
             if key not in committed:
-                if state.session is not None:
-                    state.session._note_modified(instance)
+                ref = state._session
+                session = None if ref is None else ref()
+                if session is not None:
+                    session._note_modified(instance)
                 if committed is NO_CHANGES:
                     state.committed_state = {key: d.get(key, NO_VALUE)}
                 else:

@@ -4,7 +4,9 @@ The state is a weak reference to its object (``state()`` is the object, or None 
 was freed) and holds it no other way, so loading an object creates no reference cycle:
 the session reaches objects through its identity map and collections, and each object
 reaches its state. The weak identity map (mapping/identity_map.py) holds states, so
-holding an object weakly costs no object besides the state it has anyway.
+holding an object weakly costs no object besides the state it has anyway. A state refers
+to its session weakly too: an object outliving a session the program forgot does not keep
+that session (its connection, its transaction) alive.
 """
 
 from __future__ import annotations
@@ -57,12 +59,13 @@ class InstanceState(weakref.ref[Any]):
     reference to it. Made by ``new_state`` (the loaders' per-row path sets the same
     fields inline: a Python call per row would cost as much as the rest of the row)."""
 
-    __slots__ = ("committed_state", "expired", "key", "mapper", "parents", "session", "status")
+    __slots__ = ("_session", "committed_state", "expired", "key", "mapper", "parents", "status")
 
     mapper: Mapper
     status: ObjectStatus
     key: IdentityKey | None
-    session: Session | None
+    #: A weak reference to the session holding the object (``session``), or None.
+    _session: weakref.ref[Session] | None
     #: Values as loaded from the database, for the attributes changed since.
     committed_state: dict[str, Any]
     #: Attributes whose values were dropped and reload on next access.
@@ -88,6 +91,23 @@ class InstanceState(weakref.ref[Any]):
             )
         return (_unpickled_state, (obj, self.key, dict(self.committed_state), self.expired))
 
+    @property
+    def session(self) -> Session | None:
+        """The session holding the object; None when it belongs to none, or its session
+        was garbage collected.
+
+        Held weakly, as SQLAlchemy holds it: an object the program keeps does not keep a
+        session it forgot to close alive, with its connection and transaction. That session
+        is collected like any other, its connection given back (``checkout_guard.py``),
+        and the object is left detached.
+        """
+        ref = self._session
+        return None if ref is None else ref()
+
+    @session.setter
+    def session(self, session: Session | None) -> None:
+        self._session = None if session is None else weakref.ref(session)
+
     def move(self, status: ObjectStatus) -> None:
         """Change status along a declared transition."""
         if status is not self.status and status not in TRANSITIONS[self.status]:
@@ -105,9 +125,11 @@ class InstanceState(weakref.ref[Any]):
         """Remember the loaded value of ``key`` before its first change since the last flush."""
         committed = self.committed_state
         if key not in committed:
-            if self.session is not None:
+            ref = self._session
+            session = None if ref is None else ref()
+            if session is not None:
                 # First: the session may begin its transaction here, or refuse the change.
-                self.session._note_modified(obj)
+                session._note_modified(obj)
             if committed is NO_CHANGES:
                 self.committed_state = {key: old}
             else:
@@ -230,7 +252,7 @@ def new_state(
     state.mapper = mapper
     state.status = status
     state.key = key
-    state.session = session
+    state._session = None if session is None else weakref.ref(session)
     state.committed_state = NO_CHANGES
     state.expired = NOT_EXPIRED
     state.parents = None

@@ -129,14 +129,14 @@ def detach_all(session: Session) -> None:
     else:
         leaving = None
     for state in session.identity_map.states():
-        state.session = None
+        state._session = None
         if state.status is not transient:
             state.status = detached
     session.identity_map.clear()
     if session._new:
         for obj in session._new.values():
             state = obj.__dict__[STATE_ATTR]
-            state.session = None
+            state._session = None
             state.status = transient
         session._new.clear()
     if session._deleted or session._modified:  # (what a read-only session never has)
@@ -148,3 +148,29 @@ def detach_all(session: Session) -> None:
                 fire_object(session, "persistent_to_detached", obj)
         for obj in leaving[1]:
             fire_object(session, "pending_to_transient", obj)
+
+
+def forget_collected(session: Session) -> None:
+    """The objects of a session garbage collected without ``close()`` are left as close()
+    would leave them, without events (the program let the session go): detached, or
+    transient when their INSERT was in the transaction the lost connection's clean-up
+    rolls back (``checkout_guard.py``), or when they were never flushed."""
+    inserted: dict[int, object] = {}
+    transaction = session._transaction
+    while transaction is not None:
+        inserted.update(transaction.inserted)
+        transaction = transaction.parent
+    for state in session.identity_map.states():
+        state._session = None
+        if state.status is _TRANSIENT:
+            continue
+        if id(state()) in inserted:
+            state.key = None
+            state.committed_state = NO_CHANGES
+            state.status = _TRANSIENT
+        else:
+            state.status = _DETACHED
+    for obj in session._new.values():
+        state = obj.__dict__[STATE_ATTR]
+        state._session = None
+        state.status = _TRANSIENT

@@ -413,7 +413,7 @@ def vanished(session: Session, obj: object) -> None:
     state = state_of(obj)
     session.identity_map.discard(state.key)
     session._modified.pop(id(obj), None)
-    state.session = None
+    state._session = None
     state.status = ObjectStatus.DETACHED
 
 

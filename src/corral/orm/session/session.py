@@ -233,6 +233,17 @@ class Session(DispatchHolder):
                 root = root.parent
             self._rollback_transaction(root)
 
+    def __del__(self) -> None:
+        # Collected without close(): objects do not keep their session (they refer to it
+        # weakly), so one the program let go ends here, its connection given back by the
+        # Connection's own clean-up. What it held is left as close() leaves it.
+        try:
+            if self._transaction is None and not self._new and not self.identity_map.entries:
+                return  # closed, or never used: nothing held
+        except AttributeError:
+            return  # __init__ did not get that far (refused options)
+        object_states.forget_collected(self)
+
     def close(self) -> None:
         """Roll back what was not committed, give back the connection, detach every object.
 
@@ -437,7 +448,7 @@ class Session(DispatchHolder):
         for obj in transaction.deleted.values():
             state = state_of(obj)
             state.move(_DETACHED)
-            state.session = None
+            state._session = None
         if self.dispatch.deleted_to_detached:
             for obj in transaction.deleted.values():
                 fire_object(self, "deleted_to_detached", obj)
@@ -489,7 +500,7 @@ class Session(DispatchHolder):
         self._new.pop(id(obj), None)
         self._modified.pop(id(obj), None)
         state.key = None
-        state.session = None
+        state._session = None
         state.committed_state = {}
         state.status = _TRANSIENT
 
@@ -601,7 +612,7 @@ class Session(DispatchHolder):
         self._new.pop(id(obj), None)
         self._deleted.pop(id(obj), None)
         self._modified.pop(id(obj), None)
-        state.session = None
+        state._session = None
         if state.status is _PENDING:
             state.status = _TRANSIENT
             if self.dispatch.pending_to_transient:
