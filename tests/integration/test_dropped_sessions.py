@@ -175,6 +175,30 @@ def test_an_object_inserted_by_a_forgotten_session_is_transient_again(users: Eng
         assert session.scalar(select(User.name).where(User.id == 2)) == "b"
 
 
+def test_an_object_deleted_by_a_forgotten_session_is_detached_again(users: Engine) -> None:
+    """The DELETE the forgotten session flushed is rolled back with its transaction: the
+    object kept is detached (its row is there again), and another session can change it."""
+
+    def delete_and_forget() -> User:
+        session = Session(users)
+        user = session.get(User, 1)
+        assert user is not None
+        session.delete(user)
+        session.flush()
+        assert inspect(user).deleted
+        return user
+
+    with pytest.warns(exc.SessionLeakWarning):
+        user = delete_and_forget()
+        gc.collect()
+    assert inspect(user).detached and inspect(user).identity == (1,)
+    user.name = "back"
+    with Session(users) as session:
+        session.add(user)
+        session.commit()
+    assert committed_name(users) == "back"
+
+
 def test_control_an_object_holding_its_session_keeps_the_lock(users: Engine) -> None:
     """Control: an object that held its session strongly (as corral's did) keeps it alive
     after gc.collect(), with its connection, transaction and row lock."""

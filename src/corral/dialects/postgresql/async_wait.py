@@ -9,7 +9,8 @@ while the operation goes on, and raised once it ended, so the connection is left
 statements and the caller's clean-up can roll back and give it back. That is what
 ``finish`` otherwise buys with a task per call (``RunToEnd``); a call whose waits are
 ``HeldFuture`` runs in the calling task. A second cancellation interrupts the operation
-(the connection is then closed by the clean-up).
+(``asyncio.run`` sends one to every task it ends); an exchange left unread then closes its
+connection (``pipeline._abandon``).
 """
 
 from __future__ import annotations

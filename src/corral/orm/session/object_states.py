@@ -156,15 +156,20 @@ def forget_collected(session: Session) -> None:
     transient when their INSERT was in the transaction the lost connection's clean-up
     rolls back (``checkout_guard.py``), or when they were never flushed."""
     inserted: dict[int, object] = {}
+    deleted: dict[int, object] = {}
     transaction = session._transaction
     while transaction is not None:
         inserted.update(transaction.inserted)
+        deleted.update(transaction.deleted)
         transaction = transaction.parent
-    for state in session.identity_map.states():
+    # Deleted in that transaction: out of the map, and their DELETE is rolled back too.
+    states = [obj.__dict__[STATE_ATTR] for obj in deleted.values()]
+    states += session.identity_map.states()
+    for state in states:
         state._session = None
         if state.status is _TRANSIENT:
             continue
-        if id(state()) in inserted:
+        if id(state()) in inserted:  # its row goes with the rolled-back transaction
             state.key = None
             state.committed_state = NO_CHANGES
             state.status = _TRANSIENT
