@@ -301,6 +301,17 @@ def db_url(backend: str, servers: Servers, tmp_path: Path) -> Iterator[URL]:
     database.clean()
 
 
+@pytest.fixture
+def psycopg_url(servers: Servers) -> Iterator[URL]:
+    """An empty PostgreSQL database, as a URL naming psycopg's asyncio driver."""
+    require_driver("psycopg")
+    database = servers.get("postgresql")
+    if database.dirty:
+        database.clean()
+    yield database.url.set(drivername="postgresql+psycopg")
+    database.clean()
+
+
 EngineFactory = Callable[..., Engine]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,18 +13,6 @@ from corral import text
 from corral.engine import URL
 from corral.ext.asyncio import AsyncEngine, create_async_engine
 from corral.util.gc_pause import PAUSE_AT
-from tests.integration.conftest import Servers, require_driver
-
-
-@pytest.fixture
-def psycopg_url(servers: Servers) -> Iterator[URL]:
-    """An empty PostgreSQL database, as a URL naming psycopg's asyncio driver."""
-    require_driver("psycopg")
-    database = servers.get("postgresql")
-    if database.dirty:
-        database.clean()
-    yield database.url.set(drivername="postgresql+psycopg")
-    database.clean()
 
 
 def run(url: URL, body: Any) -> Any:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,22 +16,10 @@ from corral.dialects.postgresql import pipeline
 from corral.dialects.postgresql.async_wait import run_to_end
 from corral.engine import URL, async_execute
 from corral.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from tests.integration.conftest import Servers, require_driver
 
 #: How long the server sleeps in the statement that is cancelled (the cancellation comes a
 #: third of the way in: the margins hold on a slow machine).
 SLEEP = 1.0
-
-
-@pytest.fixture
-def psycopg_url(servers: Servers) -> Iterator[URL]:
-    """An empty PostgreSQL database, as a URL naming psycopg's asyncio driver."""
-    require_driver("psycopg")
-    database = servers.get("postgresql")
-    if database.dirty:
-        database.clean()
-    yield database.url.set(drivername="postgresql+psycopg")
-    database.clean()
 
 
 def run(url: URL, body: Any) -> Any:
@@ -134,9 +121,8 @@ def test_a_get_makes_no_task_of_its_own(psycopg_url: URL, monkeypatch: pytest.Mo
     """A session's get and close wait on ``HeldFuture`` only: no ``RunToEnd`` task. The
     control: with psycopg's own pipeline (``writes_at_once`` off) each call needs one."""
     made: list[object] = []
-    original = async_execute.RunToEnd
 
-    class Counted(original):  # type: ignore[valid-type,misc]
+    class Counted(async_execute.RunToEnd[Any]):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             made.append(self)
             super().__init__(*args, **kwargs)

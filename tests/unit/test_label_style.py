@@ -171,7 +171,7 @@ def test_a_style_that_is_not_one_is_refused() -> None:
         joined().set_label_style("tablename")  # type: ignore[arg-type]
     textual = text("SELECT 1 AS a").columns(corral.column("a", Integer))
     with pytest.raises(exc.ArgumentError, match="first part"):
-        union_all(textual, select(parents.c.id)).set_label_style(LABEL_STYLE_NONE)  # type: ignore[arg-type]
+        union_all(textual, select(parents.c.id)).set_label_style(LABEL_STYLE_NONE)
 
 
 def test_legacy_query_reports_and_prints_its_own_style() -> None:

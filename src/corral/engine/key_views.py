@@ -17,24 +17,39 @@ if TYPE_CHECKING:
     from corral.engine.row import Row
 
 
-class RMKeyView(KeysView[Any]):
+class _InOrder:  # noqa: PLW1641 (unhashable, as Python makes a class that defines __eq__)
+    """What every view here shares: its items in order (``_items``), counted, iterated
+    and compared with any iterable element by element (unhashable, as a list is)."""
+
+    __slots__ = ()
+
+    _items: Sequence[Any]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        return _same_sequence(self._items, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not _same_sequence(self._items, other)
+
+
+class RMKeyView(_InOrder, KeysView[Any]):
     """The column names of a result's rows, in order (``Result.keys()``).
 
     ``in`` finds a name, and also an object the statement selected
     (``users.c.id in result.keys()``); a position is never a key (``0 in keys`` is False).
     """
 
-    __slots__ = ("_keys", "_row_type")
+    __slots__ = ("_items", "_row_type")
 
     def __init__(self, row_type: type[Row]) -> None:
         self._row_type = row_type
-        self._keys = row_type._fields
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
+        self._items = row_type._fields
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, int):
@@ -52,43 +67,19 @@ class RMKeyView(KeysView[Any]):
             and objects.position_of(key) is not None
         )
 
-    def __eq__(self, other: object) -> bool:
-        return _same_sequence(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not _same_sequence(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({list(self._keys)!r})"
+        return f"{type(self).__name__}({list(self._items)!r})"
 
 
-class ROMappingView:
-    """What the two row-mapping views share: the mapping they came from, for the repr,
-    and the items they list, in the row's order."""
+class ROMappingView(_InOrder):
+    """What the two row-mapping views share: the mapping they came from, for the repr."""
 
     __slots__ = ()
 
     _mapping: Mapping[Any, Any]
-    _items: Sequence[Any]
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._items)
 
     def __contains__(self, item: object) -> bool:
         return item in self._items
-
-    def __eq__(self, other: object) -> bool:
-        return _same_sequence(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not _same_sequence(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({dict(self._mapping)!r})"
@@ -114,11 +105,11 @@ class ROMappingItemsView(ROMappingView, ItemsView[Any, Any]):
         self._items = items
 
 
-def _same_sequence(view: Any, other: object) -> bool:
+def _same_sequence(items: Sequence[Any], other: Any) -> bool:
     """``view == other`` as the views define it: the same elements in the same order
     (False for something that cannot be iterated)."""
     try:
-        others: list[Any] = list(other)  # type: ignore[call-overload]
+        others = list(other)
     except TypeError:
         return False
-    return others == list(view)
+    return others == list(items)

@@ -491,10 +491,10 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
     def get_label_style(self) -> SelectLabelStyle:
         return self._label_style
 
-    def union(self, *others: SelectBase) -> CompoundSelect:
+    def union(self, *others: CompoundPart) -> CompoundSelect:
         return CompoundSelect("UNION", [self, *others])
 
-    def union_all(self, *others: SelectBase) -> CompoundSelect:
+    def union_all(self, *others: CompoundPart) -> CompoundSelect:
         return CompoundSelect("UNION ALL", [self, *others])
 
     # -- introspection -------------------------------------------------------------------
@@ -712,12 +712,17 @@ def select(*entities: Any) -> Select[Any]:
     return Select(entities)
 
 
+#: What a UNION joins: SELECTs, other unions, and SQL text with declared columns
+#: (``text(...).columns(...)``), as SQLAlchemy's TextualSelect.
+CompoundPart = SelectBase | TextClause
+
+
 class CompoundSelect(SelectBase):
     """``SELECT ... UNION [ALL] SELECT ...`` with its own ORDER BY and LIMIT."""
 
     visit_name = "compound_select"
 
-    def __init__(self, keyword: str, selects: Sequence[SelectBase]) -> None:
+    def __init__(self, keyword: str, selects: Sequence[CompoundPart]) -> None:
         self.keyword = keyword
         self.selects = list(selects)
         self._order_by: list[ColumnElement[Any]] = []
@@ -777,9 +782,9 @@ class CompoundSelect(SelectBase):
         )
 
 
-def union(*selects: SelectBase) -> CompoundSelect:
+def union(*selects: CompoundPart) -> CompoundSelect:
     return CompoundSelect("UNION", selects)
 
 
-def union_all(*selects: SelectBase) -> CompoundSelect:
+def union_all(*selects: CompoundPart) -> CompoundSelect:
     return CompoundSelect("UNION ALL", selects)

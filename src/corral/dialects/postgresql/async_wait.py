@@ -38,7 +38,8 @@ async def run_to_end(operation: Generator[Any, Any, T], fileno: int) -> T:
     try:
         state = next(operation)
     except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
+        value: T = done.value
+        return value
     wait_r, wait_w, ready_r, ready_w = _flags()
     loop = asyncio.get_running_loop()
     held: BaseException | None = None
@@ -77,7 +78,8 @@ async def run_to_end(operation: Generator[Any, Any, T], fileno: int) -> T:
             except StopIteration as done:
                 if held is not None:
                     raise held from None
-                return done.value  # type: ignore[no-any-return]
+                value = done.value
+                return value
     except BaseException:
         operation.close()  # a pipeline left unread gives its connection up (pipeline.py)
         raise
