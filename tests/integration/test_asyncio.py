@@ -16,6 +16,7 @@ from corral import ForeignKey, String, create_engine, exc, select, text
 from corral.engine import URL, make_url
 from corral.ext.asyncio import (
     AsyncAttrs,
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_scoped_session,
@@ -438,7 +439,12 @@ def test_session_merge_delete_stream_nested_and_connection(async_url: URL) -> No
                 async with session.begin_nested():
                     session.add(Parent(id=3, name="kept in savepoint"))
                 connection = await session.connection()
+                assert isinstance(connection, AsyncConnection)  # as SQLAlchemy's
                 assert connection.dialect.name == engine.dialect.name
+                assert connection.sync_connection is session.sync_session.connection()
+                # In the session's transaction: it sees the savepoint's uncommitted row.
+                names = await connection.scalars(select(Parent.name).order_by(Parent.id))
+                assert names.all() == ["merged", "kept in savepoint"]
             streamed = await session.stream_scalars(select(Parent.name).order_by(Parent.id))
             assert [name async for name in streamed] == ["merged", "kept in savepoint"]
             result = await session.stream(select(Parent.id).order_by(Parent.id))

@@ -181,6 +181,13 @@ class AsyncConnection:
         #: The streamed results being read (closed before a commit, rollback or close).
         self._streams: set[StreamCursor] = set()
 
+    @classmethod
+    def of_session(cls, engine: AsyncEngine, sync_connection: Connection) -> AsyncConnection:
+        """An AsyncSession's connection (``await session.connection()``), already started."""
+        connection = cls(engine)
+        connection.sync_connection = sync_connection
+        return connection
+
     @property
     def dialect(self) -> Any:
         return self.engine.dialect

@@ -373,9 +373,16 @@ class AsyncSession:
         if not await self._native(lambda: native_session.delete(self, obj)):
             await self._run(self.sync_session.delete, obj)
 
-    async def connection(self, execution_options: Mapping[str, Any] | None = None) -> Any:
-        """The sync ``Connection`` of the current transaction (begun if needed)."""
-        return await self._run(self.sync_session.connection, execution_options)
+    async def connection(
+        self, execution_options: Mapping[str, Any] | None = None
+    ) -> AsyncConnection:
+        """The ``AsyncConnection`` of the current transaction (begun if needed); its
+        ``sync_connection`` is the session's ``Connection``."""
+        sync_connection = await self._run(self.sync_session.connection, execution_options)
+        engine = self._async_engine
+        if engine is None:  # unbound: connection() raised above
+            raise exc.UnboundExecutionError("This AsyncSession is not bound to an AsyncEngine")
+        return AsyncConnection.of_session(engine, sync_connection)
 
     async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(sync_session, *args, **kwargs)`` in a worker thread, its I/O on the loop:
