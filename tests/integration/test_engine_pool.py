@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Generator
 from typing import Any
 
 import pytest
 
 from corral import exc
+from corral.dialects.postgresql import pipeline
 from corral.engine import Connection, Engine
 from corral.sql.text import text
 
@@ -204,6 +206,17 @@ def _spy_rollbacks(engine: Engine, server: str, monkeypatch: pytest.MonkeyPatch)
 
         monkeypatch.setattr(engine.dialect, "run", spy_run)
         return rollbacks
+    if engine.dialect.driver == "psycopg":
+        # The pool's reset writes ROLLBACK itself (its answer is read at the next checkout).
+        send = pipeline.send_rollback
+
+        def spy_send(dbapi_connection: object) -> Generator[Any, Any, bool]:
+            sent = yield from send(dbapi_connection)
+            if sent:
+                rollbacks.append(dbapi_connection)
+            return sent
+
+        monkeypatch.setattr(pipeline, "send_rollback", spy_send)
     driver_class = _driver_connection_class(server)
     original = driver_class.rollback
 

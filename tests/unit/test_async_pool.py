@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from corral import exc
+from corral import event, exc
 from corral.pool.asyncio import AsyncPool
 
 
@@ -23,12 +23,22 @@ class FakeConnection:
         self.alive = True
         self.closed = False
         self.rollbacks = 0
+        #: Whether a reset left an answer unread, and the answers read (``settle``).
+        self.unread = False
+        self.settled = 0
 
     async def ping(self) -> bool:
         return self.alive
 
     async def rollback(self) -> None:
         self.rollbacks += 1
+
+    async def settle(self) -> None:
+        assert self.unread, "settle() without an answer left unread"
+        self.unread = False
+        if not self.alive:
+            raise ConnectionError("the server closed the connection")
+        self.settled += 1
 
     async def close(self) -> None:
         self.closed = True
@@ -37,15 +47,59 @@ class FakeConnection:
         self.closed = True
 
 
-def make_pool(**options: Any) -> AsyncPool:
+def make_pool(*, unread: bool = False, **options: Any) -> AsyncPool:
+    """A pool of FakeConnections; ``unread``: the reset leaves its answer to ``settle``."""
+
     async def open_connection() -> FakeConnection:
         await asyncio.sleep(0)
         return FakeConnection()
 
-    async def reset(connection: Any) -> None:
+    async def reset(connection: Any) -> bool:
         await connection.rollback()
+        connection.unread = unread
+        return unread
 
     return AsyncPool(open_connection, reset=reset, **options)
+
+
+def test_an_answer_left_unread_by_the_reset_is_read_at_the_next_checkout() -> None:
+    """A reset that leaves its answer unread: the next checkout settles the connection
+    first (once), and a connection that fails there is replaced, not handed out."""
+
+    async def main() -> None:
+        pool = make_pool(unread=True, pool_size=1)
+        first = await pool.acquire()
+        connection = first.connection
+        await pool.release_after_reset(first)
+        assert connection.unread and connection.settled == 0  # type: ignore[attr-defined]
+        again = await pool.acquire()
+        assert again.connection is connection
+        assert connection.settled == 1  # type: ignore[attr-defined]
+        pool.release(again)  # given back without a reset: nothing to settle
+        third = await pool.acquire()
+        assert connection.settled == 1  # type: ignore[attr-defined]
+        await pool.release_after_reset(third)
+        connection.alive = False  # type: ignore[attr-defined]  # the server ended it
+        replaced = await pool.acquire()
+        assert replaced.connection is not connection and connection.closed  # type: ignore[attr-defined]
+        assert pool.checkedout() == 1
+
+    asyncio.run(main())
+
+
+def test_checkin_listeners_get_a_settled_connection() -> None:
+    """Listeners of ``checkin`` may use the connection: the answer is read before them."""
+
+    async def main() -> None:
+        pool = make_pool(unread=True, pool_size=1)
+        seen: list[bool] = []
+        event.listen(pool, "checkin", lambda connection, record: seen.append(connection.unread))
+        record = await pool.acquire()
+        await pool.release_after_reset(record)
+        assert seen == [False]
+        assert record.connection.settled == 1  # type: ignore[attr-defined]
+
+    asyncio.run(main())
 
 
 def test_reuses_idle_connections_and_resets_them_on_return() -> None:

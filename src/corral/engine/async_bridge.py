@@ -67,6 +67,15 @@ class AsyncDriverConnection(ABC):
     @abstractmethod
     async def rollback(self) -> None: ...
 
+    async def reset(self) -> bool:
+        """The pool's reset of a connection it takes back; True if the ROLLBACK's answer was
+        left unread, for ``settle`` to read before the next checkout."""
+        await self.rollback()
+        return False
+
+    async def settle(self) -> None:  # noqa: B027 (optional: most drivers leave nothing)
+        """Read the answer ``reset`` left unread (nothing here)."""
+
     @abstractmethod
     async def close(self) -> None: ...
 

@@ -248,7 +248,9 @@ class Connection:
             undone = self._shared.end_rolling_back(self)
             if undone is not None:
                 shared_connection.roll_back_on_close(self, undone)
-        self._meter.closing(stack.begun and not self._autocommit)
+        self._meter.closing(
+            stack.begun and not self._autocommit, not self.dialect.resets_without_waiting()
+        )
         for savepoint in stack.nested:
             savepoint._finish(_ROLLED_BACK)
         root = stack.root

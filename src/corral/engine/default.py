@@ -308,6 +308,19 @@ class DefaultDialect(SQLDialect):
         """Roll back whatever is open; harmless outside a transaction (used by the pool too)."""
         dbapi_connection.rollback()
 
+    def do_rollback_on_return(self, dbapi_connection: Any) -> None:
+        """The pool's reset of a connection it takes back (a dialect may write the ROLLBACK
+        and leave its answer to ``do_settle``)."""
+        self.do_rollback(dbapi_connection)
+
+    def resets_without_waiting(self) -> bool:
+        """Whether ``do_rollback_on_return`` leaves the ROLLBACK's answer unread."""
+        return False
+
+    def do_settle(self, dbapi_connection: Any) -> None:
+        """Finish what ``do_rollback_on_return`` left, before the connection is checked out
+        again (nothing here)."""
+
     def do_close(self, dbapi_connection: Any) -> None:
         dbapi_connection.close()
 

@@ -109,20 +109,21 @@ class Meter:
             )
         return self.control(action, *args)
 
-    def closing(self, rolls_back: bool) -> None:
+    def closing(self, rolls_back: bool, waits: bool) -> None:
         """The connection goes back to the pool (and the Session lets go of it);
-        ``rolls_back``: the pool's reset will send ROLLBACK for the transaction left open."""
+        ``rolls_back``: the pool's reset will send ROLLBACK for the transaction left open,
+        ``waits``: and wait for its answer (a round trip)."""
         if self._armed is not None:
             self._disarm()
         self.deadline = None
         if rolls_back:
             counters = self._mine()
             counters.statements += 1
-            counters.round_trips += 1
+            counters.round_trips += waits
             session = self.session
             if session is not None:
                 session.statements += 1
-                session.round_trips += 1
+                session.round_trips += waits
         self.session = None
 
     def rows(self, count: int) -> None:

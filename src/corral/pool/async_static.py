@@ -71,7 +71,7 @@ class AsyncStaticPool(AsyncPool):
         timeout: float = 30.0,
         recycle: float = -1,
         pre_ping: bool = False,
-        reset: Callable[[AsyncDriverConnection], Awaitable[None]] | None = None,
+        reset: Callable[[AsyncDriverConnection], Awaitable[bool | None]] | None = None,
         run_listeners: ListenerRunner = run_on_loop,
     ) -> None:
         super().__init__(

@@ -33,6 +33,9 @@ class AsyncDriverConnection(Protocol):
 
     async def rollback(self) -> None: ...
 
+    async def settle(self) -> None:
+        """Read the answer a reset left unread (``AsyncDriverConnection.reset``)."""
+
     async def close(self) -> None: ...
 
     def terminate(self) -> Any:
@@ -50,6 +53,7 @@ class AsyncPooledConnection:
         "info",
         "site",
         "task_name",
+        "unread",
     )
 
     def __init__(self, connection: AsyncDriverConnection, generation: int) -> None:
@@ -61,6 +65,8 @@ class AsyncPooledConnection:
         self.checked_out_at = 0.0
         self.site: CheckoutSite | None = None
         self.task_name = ""
+        #: Whether the reset at check-in left its ROLLBACK's answer to be read (``settle``).
+        self.unread = False
 
 
 #: Runs the listeners of a pool event (``dispatch``'s, for ``event``) for a connection:
@@ -105,7 +111,7 @@ class AsyncPool:
         recycle: float = -1,
         pre_ping: bool = False,
         use_lifo: bool = False,
-        reset: Callable[[AsyncDriverConnection], Awaitable[None]] | None = None,
+        reset: Callable[[AsyncDriverConnection], Awaitable[bool | None]] | None = None,
         run_listeners: ListenerRunner = run_on_loop,
     ) -> None:
         if pool_size < 0 or (max_overflow < 0 and max_overflow != -1) or timeout < 0:
@@ -192,6 +198,8 @@ class AsyncPool:
                 if taken is None:
                     continue
                 record = taken
+            if record.unread:
+                await self._settle(record)
             if (self.recycle < 0 and not self.pre_ping) or await self._ready(record):
                 record.site = site
                 record.task_name = _task_name()
@@ -289,6 +297,30 @@ class AsyncPool:
             self._wake_one(None)
             raise
 
+    async def _settle(self, record: AsyncPooledConnection) -> None:
+        """Read what the reset at check-in left unread; a connection that fails there is
+        replaced by a new one."""
+        record.unread = False
+        try:
+            try:
+                await record.connection.settle()
+            except Exception as error:
+                logger.debug(
+                    "asyncio pool: a connection failed on reading the answer to its reset "
+                    "(%s: %s); replacing it",
+                    type(error).__name__,
+                    error,
+                )
+                self._terminate(record.connection)
+                record.connection = await self._open()
+                record.created_at = time.monotonic()
+                await self._fire(record, self._open_events())
+        except BaseException:
+            self._out.discard(record)
+            self._terminate(record.connection)
+            self._wake_one(None)
+            raise
+
     async def _ready(self, record: AsyncPooledConnection) -> bool:
         """Recycle an old connection, ping if asked; False if it had to be dropped."""
         try:
@@ -327,8 +359,11 @@ class AsyncPool:
             if self.dispatch.reset:
                 await self._fire(record, [("reset", (ResetState(),))])
             if self._reset is not None:
-                await self._reset(record.connection)
+                record.unread = bool(await self._reset(record.connection))
             if self.dispatch.checkin:
+                if record.unread:  # the listeners may use the connection
+                    record.unread = False
+                    await record.connection.settle()
                 await self._fire(record, [("checkin", ())])
         except BaseException:
             self.release(record, discard=True)

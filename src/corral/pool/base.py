@@ -32,7 +32,13 @@ log = logging.getLogger("corral.pool")
 
 @runtime_checkable
 class PoolDialect(Protocol):
-    """The four things a pool asks of a dialect."""
+    """The four things a pool asks of a dialect.
+
+    A dialect whose ``resets_without_waiting()`` is true also has
+    ``do_rollback_on_return(dbapi_connection)``, the reset of a connection taken back,
+    which may leave the ROLLBACK's answer unread, and ``do_settle(dbapi_connection)``,
+    which the pool calls before the connection's next checkout to read it.
+    """
 
     def do_ping(self, dbapi_connection: Any, /) -> bool:
         """Return True if the connection is alive (may raise instead of returning False)."""
@@ -300,7 +306,7 @@ class Pool(DispatchHolder, ABC):
         #: connection of the driver's own making); ``_open_new`` is what the pool opens with.
         self._creator = creator
         self._open_new: Creator = creator
-        self._dialect = dialect
+        self._use_dialect(dialect)
         #: Whether an Engine uses this pool (create_engine(pool=...) or its own).
         self._serves_engine = False
         self._opened_any = False
@@ -446,8 +452,19 @@ class Pool(DispatchHolder, ABC):
             )
         creator = self._open_new
         self._open_new = lambda: prepare(creator())
-        self._dialect = dialect
+        self._use_dialect(dialect)
         self._serves_engine = True
+
+    def _use_dialect(self, dialect: PoolDialect) -> None:
+        self._dialect = dialect
+        #: The reset at check-in, and what reads the answer it left unread (None: nothing).
+        self._rollback_on_return: Callable[[Any], None] = dialect.do_rollback
+        self._settle: Callable[[Any], None] | None = None
+        # (optional methods: a pool may be given any object with the four above)
+        resets_without_waiting = getattr(dialect, "resets_without_waiting", None)
+        if resets_without_waiting is not None and resets_without_waiting():
+            self._rollback_on_return = getattr(dialect, "do_rollback_on_return")  # noqa: B009
+            self._settle = getattr(dialect, "do_settle")  # noqa: B009
 
     # -- what subclasses provide ---------------------------------------------
 
@@ -491,6 +508,9 @@ class Pool(DispatchHolder, ABC):
             )
             self._reopen(record)
             return
+        if self._settle is not None and not self._settled(record):
+            self._reopen(record)
+            return
         if not self._pre_ping and record.generation > self._suspect_through:
             return
         generation = self._generation
@@ -505,6 +525,24 @@ class Pool(DispatchHolder, ABC):
                 f"{self.logging_name}: a pooled connection failed its ping and so did the new "
                 "connection opened to replace it; is the database reachable?"
             )
+
+    def _settled(self, record: ConnectionRecord) -> bool:
+        """Read what the reset at check-in left unread; False if the connection failed."""
+        assert self._settle is not None
+        try:
+            self._settle(record.dbapi_connection)
+        except Exception as error:
+            if self._is_disconnect(error):
+                self._suspect_connections_through(record.generation)
+            log.debug(
+                "%s: %s failed on reading the answer to its reset (%s: %s); replacing it",
+                self.logging_name,
+                describe_connection(record.dbapi_connection),
+                type(error).__name__,
+                error,
+            )
+            return False
+        return True
 
     def _suspect_connections_through(self, generation: int | None) -> None:
         """Have connections stamped at or before ``generation`` (None: all so far) pinged first."""
@@ -556,7 +594,7 @@ class Pool(DispatchHolder, ABC):
         try:
             if self.dispatch.reset:
                 fire(self.dispatch, "reset", record.dbapi_connection, record, ResetState())
-            self._dialect.do_rollback(record.dbapi_connection)
+            self._rollback_on_return(record.dbapi_connection)
         except Exception as error:
             if self._is_disconnect(error):
                 self._suspect_connections_through(record.generation)

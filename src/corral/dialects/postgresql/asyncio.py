@@ -107,6 +107,25 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
         async with raw.lock:
             await run_to_end(raw._rollback_gen(), raw.pgconn.socket)
 
+    async def reset(self) -> bool:
+        """ROLLBACK written without waiting for its answer (``pipeline.send_rollback``);
+        ``settle`` reads it at the next checkout."""
+        raw = self.raw
+        if raw.pgconn.transaction_status == IDLE:
+            return False
+        if self.writes_at_once:
+            async with raw.lock:
+                if await run_to_end(pipeline.send_rollback(raw), raw.pgconn.socket):
+                    return True
+        await self.rollback()
+        return False
+
+    async def settle(self) -> None:
+        raw = self.raw
+        if self.writes_at_once and pipeline.rollback_unread(raw):
+            async with raw.lock:
+                await run_to_end(pipeline.read_rollback(raw), raw.pgconn.socket)
+
     async def close(self) -> None:
         await self.raw.close()
 

@@ -145,6 +145,25 @@ class PostgreSQLDialect(DefaultDialect):
         if dbapi_connection.pgconn.transaction_status != IDLE:
             dbapi_connection.rollback()
 
+    def do_rollback_on_return(self, dbapi_connection: Any) -> None:
+        """The ROLLBACK of a connection the pool takes back is written, not waited for: the
+        server ends the transaction on reading it, and ``do_settle`` reads its answer when
+        the connection is next checked out (a session's close costs no round trip)."""
+        if self.writes_pipeline_at_once():
+            with dbapi_connection.lock:
+                if dbapi_connection.wait(pipeline.send_rollback(dbapi_connection)):
+                    return
+        self.do_rollback(dbapi_connection)
+
+    def resets_without_waiting(self) -> bool:
+        return self.writes_pipeline_at_once()
+
+    def do_settle(self, dbapi_connection: Any) -> None:
+        """Read the answer to a ROLLBACK written at check-in, if one is unread."""
+        if self.writes_pipeline_at_once() and pipeline.rollback_unread(dbapi_connection):
+            with dbapi_connection.lock:
+                dbapi_connection.wait(pipeline.read_rollback(dbapi_connection))
+
     def do_executemany_returning(self, cursor: Any, sql: str, args: Any) -> None:
         """psycopg keeps one result per parameter set, read in order with ``nextset()``;
         it pipelines the sets, so the batch costs about one round trip."""

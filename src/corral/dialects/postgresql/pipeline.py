@@ -40,6 +40,9 @@ _CURSOR_STEPS = (
 #: The connection steps the asyncio dialect drives itself (``async_wait.run_to_end``).
 _CONNECTION_STEPS = ("_commit_gen", "_rollback_gen")
 
+#: libpq's PQTransactionStatus inside a transaction block: PQTRANS_INTRANS, PQTRANS_INERROR.
+_IN_TRANSACTION = frozenset({2, 3})
+
 
 def supported(psycopg: Any) -> bool:
     """Whether this psycopg's plain cursors can be driven here (else: its own pipeline)."""
@@ -57,6 +60,7 @@ def supported(psycopg: Any) -> bool:
         and all(hasattr(psycopg.AsyncConnection, step) for step in _CONNECTION_STEPS)
         and all(hasattr(waiting, flag) for flag in ("WAIT_R", "WAIT_W", "READY_R", "READY_W"))
         and hasattr(PrepareManager, "maybe_add_to_cache")
+        and all(hasattr(PrepareManager, step) for step in ("clear", "maintain_gen"))
         and hasattr(generators, "fetch_many")
         and hasattr(pq.ExecStatus, "PIPELINE_SYNC")
         and hasattr(Prepare, "SHOULD")
@@ -128,6 +132,69 @@ def exchange(
     cursor._check_results(results)
     cursor._set_results(results)
     cursor._last_query = sql
+    yield from connection._prepared.maintain_gen(connection)
+
+
+def send_rollback(connection: Any) -> Generator[Any, Any, bool]:
+    """Write ROLLBACK and a Sync without waiting for the answer (the pool's reset of a
+    connection it takes back: the server ends the transaction as soon as it reads it,
+    and the answer is read at the next checkout by ``read_rollback``). False, having
+    sent nothing, unless the connection is plainly in a transaction of corral's: outside
+    one there is nothing to roll back, and psycopg's own ``rollback()`` handles the rest
+    (a query still running, psycopg's transaction blocks, two-phase commits)."""
+    pgconn = connection.pgconn
+    if (
+        pgconn.transaction_status not in _IN_TRANSACTION
+        or pgconn.pipeline_status
+        # psycopg's own state, set per connection (absent: leave it to ``rollback()``)
+        or getattr(connection, "_num_transactions", True)
+        or getattr(connection, "_tpc", True)
+        or getattr(connection, "_pipeline", True)
+    ):
+        return False
+    _, _, _, _, _, send = _psycopg()
+    pgconn.enter_pipeline_mode()
+    try:
+        pgconn.send_query_params(b"ROLLBACK", None)
+        pgconn.pipeline_sync()
+        yield from send(pgconn)
+    except BaseException:
+        _abandon(pgconn)
+        raise
+    return True
+
+
+def rollback_unread(connection: Any) -> bool:
+    """Whether ``send_rollback`` left an answer to read (libpq still in pipeline mode)."""
+    return bool(connection.pgconn.pipeline_status)
+
+
+def read_rollback(connection: Any) -> Generator[Any, Any, None]:
+    """Read the answer ``send_rollback`` left, then do what psycopg's ``rollback()`` does
+    after its ROLLBACK (forget the statements it counted or prepared); psycopg's error if
+    the ROLLBACK failed (the connection is then not fit to reuse)."""
+    _, errors, pq, _, fetch_many, _ = _psycopg()
+    pgconn = connection.pgconn
+    try:
+        # What has arrived (usually all of it, by the next checkout) is read without a
+        # wait on the socket; fetch_many waits only for the rest.
+        pgconn.consume_input()
+        rolled_back = yield from fetch_many(pgconn)
+        synced = yield from fetch_many(pgconn)
+        # A server session ended while the connection sat in the pool has sent its last
+        # message and closed the socket: reading again finds that now (psycopg raises
+        # OperationalError), so the pool opens a new connection instead of handing it out.
+        pgconn.consume_input()
+    except BaseException:
+        _abandon(pgconn)
+        raise
+    pgconn.exit_pipeline_mode()
+    if len(synced) != 1 or synced[0].status != pq.ExecStatus.PIPELINE_SYNC:
+        raise errors.InternalError("the answer to a ROLLBACK sent at check-in was out of order")
+    for result in rolled_back:
+        if result.status == pq.ExecStatus.FATAL_ERROR:
+            raise errors.error_from_result(result, encoding=pgconn._encoding)
+    connection._prepared.clear()
     yield from connection._prepared.maintain_gen(connection)
 
 

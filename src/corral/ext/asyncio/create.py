@@ -138,8 +138,8 @@ def _make_pool(
             raise
         return connection
 
-    async def reset(connection: Any) -> None:
-        await connection.rollback()
+    async def reset(connection: Any) -> bool:
+        return bool(await connection.reset())
 
     async def run_listeners(
         dispatch: Any, event: str, record: AsyncPooledConnection, extra: tuple[Any, ...]

@@ -1,0 +1,195 @@
+"""On PostgreSQL through psycopg 3 the pool's reset writes ROLLBACK and goes on without
+waiting for the answer, which the next checkout reads (``pipeline.send_rollback`` /
+``read_rollback``): the server ends the transaction when it reads the ROLLBACK, so locks
+go at close, a session that only read costs one round trip, and a connection that died
+while its answer was unread is replaced at checkout."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from corral import Engine, exc, select
+from corral.dialects.postgresql import pipeline
+from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from .conftest import EngineFactory
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Seat(Base):
+    __tablename__ = "unread_rollback_seat"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    holder: Mapped[str]
+
+
+@pytest.fixture(params=["postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """PostgreSQL only: the unread ROLLBACK is libpq's pipeline mode."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def one_connection(make_engine: EngineFactory) -> Engine:
+    """An engine of one pooled connection, with two seats."""
+    engine = make_engine(pool_size=1, max_overflow=0)
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all([Seat(id=1, holder="ann"), Seat(id=2, holder="bob")])
+        session.commit()
+    return engine
+
+
+def _idle_connection(engine: Engine) -> Any:
+    """The psycopg connection idle in the pool of one."""
+    with engine.connect() as connection:
+        dbapi = connection.connection
+    return dbapi
+
+
+def _lock_is_free(make_engine: EngineFactory, seat_id: int) -> bool:
+    """Whether another connection can lock the seat's row at once."""
+    other = make_engine(pool_size=1, max_overflow=0)
+    with Session(other) as session:
+        statement = select(Seat).where(Seat.id == seat_id).with_for_update(nowait=True)
+        try:
+            session.scalars(statement).one()
+        except exc.OperationalError:
+            return False
+    return True
+
+
+def _terminate(make_engine: EngineFactory, pid: int) -> None:
+    """End the server session ``pid`` and wait until it is gone (the server signals the
+    backend and answers at once; the backend exits, and closes its socket, after)."""
+    admin = make_engine(pool_size=1, max_overflow=0)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        connection.commit()
+        gone = f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(pid)}"
+        for _ in range(500):
+            if connection.exec_driver_sql(gone).scalar() == 0:
+                # It leaves pg_stat_activity on its way out, just before the process
+                # exits and its socket closes: a margin for that last step.
+                time.sleep(0.2)
+                return
+            connection.rollback()
+            time.sleep(0.01)
+    raise AssertionError(f"the server session {pid} did not end")
+
+
+def test_close_ends_the_transaction_before_the_answer_is_read(
+    one_connection: Engine, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row locked in a session is free right after close, while the ROLLBACK's answer is
+    still unread. Control: a reset that writes nothing leaves the lock held."""
+    dbapi = _idle_connection(one_connection)
+    with Session(one_connection) as session:
+        session.scalars(select(Seat).where(Seat.id == 1).with_for_update()).one()
+    assert session.stats.round_trips == 1
+    assert pipeline.rollback_unread(dbapi)  # nothing read since the close
+    assert _lock_is_free(make_engine, 1)
+    assert pipeline.rollback_unread(dbapi)
+
+    def writes_nothing(connection: Any) -> Generator[Any, Any, bool]:
+        yield from ()  # a generator, as the real one, that waits for nothing
+        return True
+
+    monkeypatch.setattr(pipeline, "send_rollback", writes_nothing)
+    with Session(one_connection) as session:
+        session.scalars(select(Seat).where(Seat.id == 2).with_for_update()).one()
+    assert not _lock_is_free(make_engine, 2)
+    one_connection.dispose()  # closing the connection ends its transaction
+
+
+def test_the_next_checkout_reads_the_answer_and_reuses_the_connection(
+    one_connection: Engine,
+) -> None:
+    """Sessions in a row on one pooled connection: each begins on the same server session
+    after reading the previous ROLLBACK's answer, and sees committed data."""
+    dbapi = _idle_connection(one_connection)
+    backends = set()
+    for holder in ("cy", "di", "ed"):
+        with Session(one_connection) as session:
+            seat = session.get(Seat, 1)
+            assert seat is not None
+            backends.add(dbapi.info.backend_pid)
+            seat.holder = holder
+            session.commit()
+            assert not pipeline.rollback_unread(dbapi)
+            assert session.scalars(select(Seat.holder).where(Seat.id == 1)).one() == holder
+        assert pipeline.rollback_unread(dbapi)  # the read after the commit, rolled back
+    assert len(backends) == 1
+    with one_connection.connect() as connection:
+        assert connection.connection is dbapi
+        assert not pipeline.rollback_unread(dbapi)
+        assert dbapi.pgconn.pipeline_status == 0  # out of pipeline mode
+
+
+def test_a_connection_killed_before_its_answer_is_read_is_replaced(
+    one_connection: Engine, make_engine: EngineFactory
+) -> None:
+    """The server session is ended while the answer is unread: the next checkout fails to
+    read it, opens a new connection, and the session's get works on it."""
+    dbapi = _idle_connection(one_connection)
+    with Session(one_connection) as session:
+        assert session.get(Seat, 1) is not None
+    assert pipeline.rollback_unread(dbapi)
+    killed = dbapi.info.backend_pid
+    _terminate(make_engine, killed)
+    with Session(one_connection) as session:
+        seat = session.get(Seat, 2)
+        assert seat is not None and seat.holder == "bob"
+        replacement = session.connection().connection
+    assert replacement is not dbapi
+    assert replacement.info.backend_pid != killed
+
+
+def test_checked_out_outside_a_transaction_nothing_is_written(one_connection: Engine) -> None:
+    """A connection given back after its commit is idle on the server: no ROLLBACK."""
+    dbapi = _idle_connection(one_connection)
+    with Session(one_connection) as session:
+        session.add(Seat(id=3, holder="fay"))
+        session.commit()
+    assert not pipeline.rollback_unread(dbapi)
+    assert session.stats.as_dict()["statements"] == 3  # BEGIN, INSERT, COMMIT
+
+
+def test_asyncio_close_frees_the_lock_and_a_killed_connection_is_replaced(
+    one_connection: Engine, make_engine: EngineFactory
+) -> None:
+    """The same through psycopg's AsyncConnection: the lock goes at close with the answer
+    unread; a server session ended meanwhile is replaced at the next checkout."""
+    import asyncio
+
+    from corral.ext.asyncio import AsyncSession, create_async_engine
+
+    async def body() -> None:
+        url = one_connection.url.set(drivername="postgresql+psycopg_async")
+        async_engine = create_async_engine(url, pool_size=1, max_overflow=0)
+        try:
+            async with AsyncSession(async_engine) as session:
+                statement = select(Seat).where(Seat.id == 1).with_for_update()
+                assert (await session.scalars(statement)).one().holder == "ann"
+                raw = (await (await session.connection()).get_raw_connection()).driver.raw
+            assert session.sync_session.stats.round_trips == 1
+            assert pipeline.rollback_unread(raw)
+            assert _lock_is_free(make_engine, 1)
+            killed = raw.info.backend_pid
+            _terminate(make_engine, killed)
+            async with AsyncSession(async_engine) as session:
+                seat = await session.get(Seat, 2)
+                assert seat is not None and seat.holder == "bob"
+                replacement = (await (await session.connection()).get_raw_connection()).driver.raw
+            assert replacement.info.backend_pid != killed
+        finally:
+            await async_engine.dispose()
+
+    asyncio.run(body())
