@@ -217,6 +217,20 @@ def _spy_rollbacks(engine: Engine, server: str, monkeypatch: pytest.MonkeyPatch)
             return sent
 
         monkeypatch.setattr(pipeline, "send_rollback", spy_send)
+    if server == "mysql":
+        # PyMySQL's rollback() and the pool's reset (which reads the answer later) both
+        # write the ROLLBACK through _execute_command.
+        import pymysql
+
+        execute_command = pymysql.connections.Connection._execute_command
+
+        def spy_command(dbapi_connection: Any, command: int, sql: Any) -> Any:
+            if sql == "ROLLBACK":
+                rollbacks.append(dbapi_connection)
+            return execute_command(dbapi_connection, command, sql)
+
+        monkeypatch.setattr(pymysql.connections.Connection, "_execute_command", spy_command)
+        return rollbacks
     driver_class = _driver_connection_class(server)
     original = driver_class.rollback
 

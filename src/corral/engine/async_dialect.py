@@ -80,6 +80,11 @@ class AsyncDialect:
         driver's transaction status first needs the driver's sync connection."""
         dbapi_connection.rollback()
 
+    def resets_without_waiting(self) -> bool:
+        """Whether the asyncio pool's reset leaves the ROLLBACK's answer unread (the
+        driver connection's ``reset``); statistics then count it as no round trip."""
+        return False
+
     def set_autocommit(self, dbapi_connection: Any, autocommit: bool) -> None:
         """Nothing to switch: corral's AUTOCOMMIT level just sends no BEGIN."""
 

@@ -7,10 +7,16 @@ as is. The connection runs in autocommit mode; corral sends BEGIN.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from corral.dialects.mysql import galera
-from corral.dialects.mysql.base import MariaDBDialect, MySQLDialect
+from corral.dialects.mysql.base import (
+    COM_QUERY,
+    PYMYSQL_ROLLBACK_STEPS,
+    MariaDBDialect,
+    MySQLDialect,
+)
 from corral.engine.async_bridge import (
     AsyncDriverConnection,
     AsyncDriverStream,
@@ -22,6 +28,15 @@ from corral.engine.network import pop_tcp_settings
 
 #: PyMySQL's SERVER_STATUS_IN_TRANS flag.
 _IN_TRANSACTION = 1
+
+
+@cache
+def _rollback_splits() -> bool:
+    """Whether aiomysql's ``Connection.rollback()`` is still its two steps (sending, then
+    reading the OK packet), which the pool's reset takes one at a time."""
+    import aiomysql  # type: ignore[import-untyped]
+
+    return all(hasattr(aiomysql.Connection, step) for step in PYMYSQL_ROLLBACK_STEPS)
 
 
 class AiomysqlConnection(AsyncDriverConnection):
@@ -45,7 +60,7 @@ class AiomysqlConnection(AsyncDriverConnection):
 
     async def open_stream(self, sql: str, args: Any) -> AsyncDriverStream:
         """aiomysql's unbuffered cursor: rows are read off the socket as they are fetched."""
-        import aiomysql  # type: ignore[import-untyped]
+        import aiomysql
 
         cursor = await self.raw.cursor(aiomysql.SSCursor)
         try:
@@ -61,6 +76,30 @@ class AiomysqlConnection(AsyncDriverConnection):
     async def rollback(self) -> None:
         if self.raw.server_status & _IN_TRANSACTION:
             await self.raw.rollback()
+
+    async def reset(self) -> bool:
+        """aiomysql's ``rollback()`` split in two: the ROLLBACK written here, its OK packet
+        read by ``settle`` at the next checkout (the server ends the transaction, and lets
+        go of its locks, on reading it)."""
+        raw = self.raw
+        if not raw.server_status & _IN_TRANSACTION:
+            return False
+        if not _rollback_splits():
+            await raw.rollback()
+            return False
+        await raw._execute_command(COM_QUERY, "ROLLBACK")
+        return True
+
+    async def settle(self) -> None:
+        raw = self.raw
+        await raw._read_ok_packet()
+        reader = getattr(raw, "_reader", None)
+        if reader is not None and reader.at_eof():
+            # The server closed the connection while it sat in the pool (after answering):
+            # the pool replaces it now, before a statement finds it dead.
+            from pymysql.err import OperationalError
+
+            raise OperationalError(2013, "Lost connection to server while in the pool")
 
     async def close(self) -> None:
         await self.raw.ensure_closed()
@@ -87,6 +126,9 @@ class AiomysqlDialect(AsyncDialect, MySQLDialect):
     def connect_keywords(self) -> frozenset[str] | None:
         return None  # aiomysql judges its keywords when connecting
 
+    def resets_without_waiting(self) -> bool:
+        return _rollback_splits()  # AiomysqlConnection.reset
+
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
         import aiomysql
 
@@ -111,4 +153,5 @@ class AiomysqlMariaDBDialect(AsyncDialect, MariaDBDialect):
     def connect_keywords(self) -> frozenset[str] | None:
         return None
 
+    resets_without_waiting = AiomysqlDialect.resets_without_waiting
     connect_async = AiomysqlDialect.connect_async

@@ -58,6 +58,22 @@ _CLIENT_FOUND_ROWS = 2
 _SERVER_STATUS_IN_TRANS = 1
 #: The attribute set on a PyMySQL connection whose transaction the server opened by itself.
 IMPLICIT_MARK = "_corral_implicit_transaction"
+#: Set on a connection whose ROLLBACK was written at check-in and its answer not read.
+UNREAD_MARK = "_corral_rollback_unread"
+#: PyMySQL's COM_QUERY command (``pymysql.constants.COMMAND.COM_QUERY``).
+COM_QUERY = 3
+#: The two steps of PyMySQL's ``Connection.rollback()``, which the pool's reset splits.
+PYMYSQL_ROLLBACK_STEPS = ("_execute_command", "_read_ok_packet")
+
+
+def _in_transaction(dbapi_connection: Any) -> bool:
+    """Whether a transaction is open, by the server's last status or corral's mark."""
+    return bool(
+        dbapi_connection.server_status & _SERVER_STATUS_IN_TRANS
+        or getattr(dbapi_connection, IMPLICIT_MARK, False)
+    )
+
+
 #: Adds STRICT_ALL_TABLES to the session's sql_mode, keeping the modes already set.
 _STRICT_SQL_MODE = (
     "SET SESSION sql_mode = IF(FIND_IN_SET('STRICT_ALL_TABLES', @@session.sql_mode) > 0, "
@@ -204,11 +220,38 @@ class MySQLDialect(DefaultDialect):
     def do_rollback(self, dbapi_connection: Any) -> None:
         """ROLLBACK only when a transaction is open, by the server's last status or our mark
         (PyMySQL would send it anyway: a round trip each time the pool takes one back)."""
-        if dbapi_connection.server_status & _SERVER_STATUS_IN_TRANS or getattr(
-            dbapi_connection, IMPLICIT_MARK, False
-        ):
+        if _in_transaction(dbapi_connection):
             dbapi_connection.rollback()
             setattr(dbapi_connection, IMPLICIT_MARK, False)
+
+    def resets_without_waiting(self) -> bool:
+        """PyMySQL's ``rollback()`` is its two steps, sending and reading the OK packet:
+        the pool's reset sends, and the next checkout reads (when both steps are there)."""
+        supported: bool | None = self.__dict__.get("_rollback_splits")
+        if supported is None:
+            connections = getattr(self.dbapi, "connections", None)
+            supported = self.__dict__["_rollback_splits"] = all(
+                hasattr(getattr(connections, "Connection", None), step)
+                for step in PYMYSQL_ROLLBACK_STEPS
+            )
+        return supported
+
+    def do_rollback_on_return(self, dbapi_connection: Any) -> None:
+        """ROLLBACK written and not waited for (the server ends the transaction, and lets
+        go of its locks, on reading it); ``do_settle`` reads the answer at the next checkout."""
+        if not self.resets_without_waiting():
+            self.do_rollback(dbapi_connection)
+        elif _in_transaction(dbapi_connection):
+            dbapi_connection._execute_command(COM_QUERY, "ROLLBACK")
+            setattr(dbapi_connection, IMPLICIT_MARK, False)
+            setattr(dbapi_connection, UNREAD_MARK, True)
+
+    def do_settle(self, dbapi_connection: Any) -> None:
+        """Read the OK packet of a ROLLBACK written at check-in (the server's error if it
+        failed, PyMySQL's OperationalError if the connection was lost meanwhile)."""
+        if getattr(dbapi_connection, UNREAD_MARK, False):
+            setattr(dbapi_connection, UNREAD_MARK, False)
+            dbapi_connection._read_ok_packet()
 
     def check_connect_args(self, args: Mapping[str, Any]) -> None:
         super().check_connect_args(args)

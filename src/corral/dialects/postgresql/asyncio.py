@@ -155,6 +155,9 @@ class PsycopgAsyncDialect(AsyncDialect, PostgreSQLDialect):
     async_extra = "asyncio"
     pipelines_begin = True
 
+    def resets_without_waiting(self) -> bool:
+        return self.writes_pipeline_at_once()  # PsycopgAsyncConnection.reset
+
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
         import psycopg
 

@@ -160,7 +160,7 @@ class PostgreSQLDialect(DefaultDialect):
 
     def do_settle(self, dbapi_connection: Any) -> None:
         """Read the answer to a ROLLBACK written at check-in, if one is unread."""
-        if self.writes_pipeline_at_once() and pipeline.rollback_unread(dbapi_connection):
+        if hasattr(dbapi_connection, "pgconn") and pipeline.rollback_unread(dbapi_connection):
             with dbapi_connection.lock:
                 dbapi_connection.wait(pipeline.read_rollback(dbapi_connection))
 

@@ -1,18 +1,19 @@
-"""On PostgreSQL through psycopg 3 the pool's reset writes ROLLBACK and goes on without
-waiting for the answer, which the next checkout reads (``pipeline.send_rollback`` /
-``read_rollback``): the server ends the transaction when it reads the ROLLBACK, so locks
-go at close, a session that only read costs one round trip, and a connection that died
+"""The pool's reset writes ROLLBACK and goes on without waiting for the answer, which the
+next checkout reads: on PostgreSQL through psycopg 3 (``pipeline.send_rollback`` /
+``read_rollback``, sync and asyncio) and on MariaDB through PyMySQL (its ``rollback()``
+split in two). The server ends the transaction when it reads the ROLLBACK, so locks go
+at close, a session that only read costs one round trip, and a connection that died
 while its answer was unread is replaced at checkout."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
 from typing import Any
 
 import pytest
 
-from corral import Engine, exc, select
+from corral import Engine, String, exc, select
+from corral.dialects.mysql.base import UNREAD_MARK
 from corral.dialects.postgresql import pipeline
 from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -26,14 +27,28 @@ class Base(DeclarativeBase):
 class Seat(Base):
     __tablename__ = "unread_rollback_seat"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    holder: Mapped[str]
+    holder: Mapped[str] = mapped_column(String(20))
 
 
-@pytest.fixture(params=["postgresql"])
+@pytest.fixture(params=["postgresql", "mysql"])
 def backend(request: pytest.FixtureRequest) -> str:
-    """PostgreSQL only: the unread ROLLBACK is libpq's pipeline mode."""
+    """The two servers (SQLite runs in the process: nothing to wait for)."""
     name: str = request.param
     return name
+
+
+def _unread(dbapi: Any) -> bool:
+    """Whether the ROLLBACK written at check-in has an answer not yet read."""
+    if hasattr(dbapi, "pgconn"):
+        return pipeline.rollback_unread(dbapi)
+    return bool(getattr(dbapi, UNREAD_MARK, False))
+
+
+def _server_session(dbapi: Any) -> int:
+    """The server's id of the connection's session."""
+    if hasattr(dbapi, "pgconn"):
+        return int(dbapi.info.backend_pid)
+    return int(dbapi.thread_id())
 
 
 @pytest.fixture
@@ -71,9 +86,13 @@ def _terminate(make_engine: EngineFactory, pid: int) -> None:
     backend and answers at once; the backend exits, and closes its socket, after)."""
     admin = make_engine(pool_size=1, max_overflow=0)
     with admin.connect() as connection:
-        connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        if admin.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+            gone = f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(pid)}"
+        else:
+            connection.exec_driver_sql(f"KILL {int(pid)}")
+            gone = f"SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = {int(pid)}"
         connection.commit()
-        gone = f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(pid)}"
         for _ in range(500):
             if connection.exec_driver_sql(gone).scalar() == 0:
                 # It leaves pg_stat_activity on its way out, just before the process
@@ -94,15 +113,11 @@ def test_close_ends_the_transaction_before_the_answer_is_read(
     with Session(one_connection) as session:
         session.scalars(select(Seat).where(Seat.id == 1).with_for_update()).one()
     assert session.stats.round_trips == 1
-    assert pipeline.rollback_unread(dbapi)  # nothing read since the close
+    assert _unread(dbapi)  # nothing read since the close
     assert _lock_is_free(make_engine, 1)
-    assert pipeline.rollback_unread(dbapi)
+    assert _unread(dbapi)
 
-    def writes_nothing(connection: Any) -> Generator[Any, Any, bool]:
-        yield from ()  # a generator, as the real one, that waits for nothing
-        return True
-
-    monkeypatch.setattr(pipeline, "send_rollback", writes_nothing)
+    monkeypatch.setattr(one_connection.pool, "_rollback_on_return", lambda dbapi: None)
     with Session(one_connection) as session:
         session.scalars(select(Seat).where(Seat.id == 2).with_for_update()).one()
     assert not _lock_is_free(make_engine, 2)
@@ -110,7 +125,7 @@ def test_close_ends_the_transaction_before_the_answer_is_read(
 
 
 def test_the_next_checkout_reads_the_answer_and_reuses_the_connection(
-    one_connection: Engine,
+    one_connection: Engine, backend: str
 ) -> None:
     """Sessions in a row on one pooled connection: each begins on the same server session
     after reading the previous ROLLBACK's answer, and sees committed data."""
@@ -120,17 +135,18 @@ def test_the_next_checkout_reads_the_answer_and_reuses_the_connection(
         with Session(one_connection) as session:
             seat = session.get(Seat, 1)
             assert seat is not None
-            backends.add(dbapi.info.backend_pid)
+            backends.add(_server_session(dbapi))
             seat.holder = holder
             session.commit()
-            assert not pipeline.rollback_unread(dbapi)
+            assert not _unread(dbapi)
             assert session.scalars(select(Seat.holder).where(Seat.id == 1)).one() == holder
-        assert pipeline.rollback_unread(dbapi)  # the read after the commit, rolled back
+        assert _unread(dbapi)  # the read after the commit, rolled back
     assert len(backends) == 1
     with one_connection.connect() as connection:
         assert connection.connection is dbapi
-        assert not pipeline.rollback_unread(dbapi)
-        assert dbapi.pgconn.pipeline_status == 0  # out of pipeline mode
+        assert not _unread(dbapi)
+        if backend == "postgresql":
+            assert dbapi.pgconn.pipeline_status == 0  # out of pipeline mode
 
 
 def test_a_connection_killed_before_its_answer_is_read_is_replaced(
@@ -141,54 +157,68 @@ def test_a_connection_killed_before_its_answer_is_read_is_replaced(
     dbapi = _idle_connection(one_connection)
     with Session(one_connection) as session:
         assert session.get(Seat, 1) is not None
-    assert pipeline.rollback_unread(dbapi)
-    killed = dbapi.info.backend_pid
+    assert _unread(dbapi)
+    killed = _server_session(dbapi)
     _terminate(make_engine, killed)
     with Session(one_connection) as session:
         seat = session.get(Seat, 2)
         assert seat is not None and seat.holder == "bob"
         replacement = session.connection().connection
     assert replacement is not dbapi
-    assert replacement.info.backend_pid != killed
+    assert _server_session(replacement) != killed
 
 
-def test_checked_out_outside_a_transaction_nothing_is_written(one_connection: Engine) -> None:
+def test_checked_out_outside_a_transaction_nothing_is_written(
+    one_connection: Engine, backend: str
+) -> None:
     """A connection given back after its commit is idle on the server: no ROLLBACK."""
     dbapi = _idle_connection(one_connection)
     with Session(one_connection) as session:
         session.add(Seat(id=3, holder="fay"))
         session.commit()
-    assert not pipeline.rollback_unread(dbapi)
-    assert session.stats.as_dict()["statements"] == 3  # BEGIN, INSERT, COMMIT
+    assert not _unread(dbapi)
+    # BEGIN (not sent on MariaDB: the INSERT opens the transaction), INSERT, COMMIT
+    assert session.stats.as_dict()["statements"] == (3 if backend == "postgresql" else 2)
 
 
 def test_asyncio_close_frees_the_lock_and_a_killed_connection_is_replaced(
-    one_connection: Engine, make_engine: EngineFactory
+    one_connection: Engine, make_engine: EngineFactory, backend: str
 ) -> None:
-    """The same through psycopg's AsyncConnection: the lock goes at close with the answer
-    unread; a server session ended meanwhile is replaced at the next checkout."""
+    """The same through psycopg's AsyncConnection and aiomysql: the lock goes at close with
+    the answer unread (the async pool marks the connection); a server session ended
+    meanwhile is replaced at the next checkout."""
     import asyncio
 
     from corral.ext.asyncio import AsyncSession, create_async_engine
 
+    driver = "postgresql+psycopg_async" if backend == "postgresql" else "mysql+aiomysql"
+
+    async def raw_of(session: AsyncSession) -> Any:
+        return (await (await session.connection()).get_raw_connection()).driver.raw
+
     async def body() -> None:
-        url = one_connection.url.set(drivername="postgresql+psycopg_async")
+        url = one_connection.url.set(drivername=driver)
         async_engine = create_async_engine(url, pool_size=1, max_overflow=0)
         try:
             async with AsyncSession(async_engine) as session:
                 statement = select(Seat).where(Seat.id == 1).with_for_update()
                 assert (await session.scalars(statement)).one().holder == "ann"
-                raw = (await (await session.connection()).get_raw_connection()).driver.raw
-            assert session.sync_session.stats.round_trips == 1
-            assert pipeline.rollback_unread(raw)
+                raw = await raw_of(session)
+            # BEGIN is sent on its own on MariaDB (aiomysql has no pipeline)
+            trips = 1 if backend == "postgresql" else 2
+            assert session.sync_session.stats.round_trips == trips
+            [idle] = async_engine.pool._idle
+            assert idle.unread
             assert _lock_is_free(make_engine, 1)
-            killed = raw.info.backend_pid
-            _terminate(make_engine, killed)
+            killed = _server_session(raw)
+            # (in a thread: the loop runs meanwhile, as in a real program, and sees the
+            # socket close)
+            await asyncio.to_thread(_terminate, make_engine, killed)
             async with AsyncSession(async_engine) as session:
                 seat = await session.get(Seat, 2)
                 assert seat is not None and seat.holder == "bob"
-                replacement = (await (await session.connection()).get_raw_connection()).driver.raw
-            assert replacement.info.backend_pid != killed
+                replacement = await raw_of(session)
+            assert _server_session(replacement) != killed
         finally:
             await async_engine.dispose()
 
