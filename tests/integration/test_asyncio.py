@@ -4,6 +4,7 @@ async connection and asyncpg) and MariaDB (aiomysql). Coroutines run with asynci
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
@@ -454,6 +455,36 @@ def test_session_merge_delete_stream_nested_and_connection(async_url: URL) -> No
             await session.rollback()
 
     run(async_url, body)
+
+
+DRIVER_CLASSES = {
+    "aiosqlite": "aiosqlite.core.Connection",
+    "psycopg": "psycopg.AsyncConnection",
+    "asyncpg": "asyncpg.connection.Connection",
+    "aiomysql": "aiomysql.connection.Connection",
+}
+
+
+def test_raw_connection_has_sqlalchemys_surface(async_url: URL) -> None:
+    """``get_raw_connection()`` is the pooled connection: ``driver_connection`` the asyncio
+    driver's own connection, ``dbapi_connection`` the adapted one; ``info`` stays with the
+    driver connection across checkouts (a pool of one here)."""
+    driver = async_url.drivername.partition("+")[2]
+
+    async def body(engine: AsyncEngine) -> None:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            own = raw.driver_connection
+            module, _, name = DRIVER_CLASSES[driver].rpartition(".")
+            assert isinstance(own, getattr(importlib.import_module(module), name))
+            assert raw.dbapi_connection is not own  # the adapted connection
+            raw.info["seen"] = True
+        async with engine.connect() as connection:
+            again = await connection.get_raw_connection()
+            assert again.driver_connection is own
+            assert again.info == {"seen": True}
+
+    run(async_url, body, pool_size=1, max_overflow=0)
 
 
 def test_exec_driver_sql_fetchmany_and_invalidate(async_url: URL) -> None:

@@ -195,7 +195,7 @@ def test_control_without_the_check_the_child_commits_the_parents_transaction(
 def test_dispose_close_argument(engine: Engine, close: bool) -> None:
     """engine.dispose(close=False) forgets idle connections without closing them; True closes."""
     with engine.connect() as connection:
-        dbapi = connection.connection
+        dbapi = connection.connection.dbapi_connection
     engine.dispose(close=close)
     assert engine.pool.checkedout() == 0
     closed = attempt(lambda: dbapi.cursor().execute("SELECT 1")) != "ok"

@@ -95,7 +95,7 @@ def _bounded(call: Callable[[], Any], limit: float) -> tuple[BaseException | Non
 def _tcp_option(engine: Engine, name: str) -> int:
     """A TCP-level socket option as set on a pooled connection's socket."""
     with engine.connect() as connection:
-        dbapi = connection.connection
+        dbapi = connection.connection.dbapi_connection
         if engine.dialect.driver == "psycopg":
             fileno = dbapi.pgconn.socket
         elif engine.dialect.driver == "psycopg2":

@@ -282,7 +282,7 @@ def test_driver_commit_alone_would_not_end_the_transaction(psycopg2_url: Any) ->
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            dbapi: Any = conn.connection
+            dbapi: Any = conn.connection.dbapi_connection
             assert dbapi.info.transaction_status != 0
             conn.commit()
             assert dbapi.info.transaction_status == 0  # corral's COMMIT ended it
@@ -296,7 +296,7 @@ def test_a_syntax_error_first_still_leaves_the_transaction_open(pg: Engine) -> N
     with pg.connect() as conn:
         with pytest.raises(exc.ProgrammingError):
             conn.execute(text("SELEC 1"))
-        dbapi: Any = conn.connection
+        dbapi: Any = conn.connection.dbapi_connection
         status = dbapi.info.transaction_status
         assert status != 0  # in a transaction (failed, or open and idle)
         conn.rollback()
@@ -628,7 +628,7 @@ def test_psycopg2_url_names_the_psycopg2_driver(psycopg2_url: Any) -> None:
     engine = create_engine(psycopg2_url)
     try:
         with engine.connect() as conn:
-            dbapi: Any = conn.connection
+            dbapi: Any = conn.connection.dbapi_connection
             assert type(dbapi).__module__.startswith("psycopg2")
             assert dbapi.autocommit is True
         assert engine.driver == "psycopg2"

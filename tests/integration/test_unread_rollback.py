@@ -65,7 +65,7 @@ def one_connection(make_engine: EngineFactory) -> Engine:
 def _idle_connection(engine: Engine) -> Any:
     """The psycopg connection idle in the pool of one."""
     with engine.connect() as connection:
-        dbapi = connection.connection
+        dbapi = connection.connection.dbapi_connection
     return dbapi
 
 
@@ -143,7 +143,7 @@ def test_the_next_checkout_reads_the_answer_and_reuses_the_connection(
         assert _unread(dbapi)  # the read after the commit, rolled back
     assert len(backends) == 1
     with one_connection.connect() as connection:
-        assert connection.connection is dbapi
+        assert connection.connection.dbapi_connection is dbapi
         assert not _unread(dbapi)
         if backend == "postgresql":
             assert dbapi.pgconn.pipeline_status == 0  # out of pipeline mode
@@ -163,7 +163,7 @@ def test_a_connection_killed_before_its_answer_is_read_is_replaced(
     with Session(one_connection) as session:
         seat = session.get(Seat, 2)
         assert seat is not None and seat.holder == "bob"
-        replacement = session.connection().connection
+        replacement = session.connection().connection.dbapi_connection
     assert replacement is not dbapi
     assert _server_session(replacement) != killed
 
@@ -194,7 +194,7 @@ def test_asyncio_close_frees_the_lock_and_a_killed_connection_is_replaced(
     driver = "postgresql+psycopg_async" if backend == "postgresql" else "mysql+aiomysql"
 
     async def raw_of(session: AsyncSession) -> Any:
-        return (await (await session.connection()).get_raw_connection()).driver.raw
+        return (await (await session.connection()).get_raw_connection()).driver_connection
 
     async def body() -> None:
         url = one_connection.url.set(drivername=driver)

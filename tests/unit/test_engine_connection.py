@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -260,3 +262,34 @@ def test_close_ends_open_transactions(engine: Engine) -> None:
     connection.close()
     assert not transaction.is_valid
     assert not savepoint.is_valid
+
+
+def test_connection_connection_is_the_pooled_connection_as_in_sqlalchemy(tmp_path: Path) -> None:
+    """``Connection.connection`` is the pooled connection, not the DB-API one: its
+    ``dbapi_connection`` and ``driver_connection`` are the sqlite3 connection, whose public
+    attributes read through; ``info`` (also ``Connection.info``) stays with the DB-API
+    connection across checkouts; ``engine.raw_connection()`` gives the same surface."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'raw.db'}", pool_size=1, max_overflow=0)
+    with engine.connect() as connection:
+        pooled = connection.connection
+        assert isinstance(pooled.dbapi_connection, sqlite3.Connection)
+        assert pooled.driver_connection is pooled.dbapi_connection
+        assert pooled.in_transaction is pooled.dbapi_connection.in_transaction  # read through
+        assert pooled.cursor().execute("SELECT 7").fetchone() == (7,)
+        assert pooled.is_valid
+        connection.info["tenant"] = "acme"
+        assert pooled.info is connection.info
+        first = pooled.dbapi_connection
+        with pytest.raises(AttributeError, match="_private"):
+            pooled._private  # noqa: B018 - the checkout's own names are not read through
+    with engine.connect() as connection:
+        assert connection.connection.dbapi_connection is first  # the pool's one connection
+        assert connection.info == {"tenant": "acme"}
+    raw = engine.raw_connection()
+    try:
+        assert raw.dbapi_connection is first and raw.driver_connection is first
+        assert raw.info == {"tenant": "acme"}
+        assert raw.total_changes == first.total_changes  # read through
+    finally:
+        raw.close()
+    engine.dispose()

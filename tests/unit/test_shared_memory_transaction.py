@@ -179,7 +179,7 @@ def test_separate_connections_of_a_file_database_are_not_shared(tmp_path: Any) -
         with engine.connect() as first:
             first.exec_driver_sql("SELECT 1")
             with engine.connect() as second:
-                assert first.connection is not second.connection
+                assert first.connection.dbapi_connection is not second.connection.dbapi_connection
                 _insert(second, "b")
                 second.commit()
             first.rollback()

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from corral import exc
 from corral.pool.async_static import current_owner
 from corral.pool.asyncio import AsyncPool, AsyncPooledConnection
+from corral.pool.base import ProxiedDriver
 from corral.pool.checkout_site import CheckoutSite, capture_site
 from corral.pool.events import POOL_OF
 
@@ -307,14 +308,15 @@ RESERVED: contextvars.ContextVar[Reservation | None] = contextvars.ContextVar(
 )
 
 
-class BridgedCheckout:
-    """One checkout of the sync engine's ``LoopPool``: what a ``Connection`` holds."""
+class BridgedCheckout(ProxiedDriver):
+    """One checkout of the sync engine's ``LoopPool``: what a ``Connection`` holds
+    (``driver_connection``: the asyncio driver's own connection)."""
 
     __slots__ = (
+        "_bridged",
         "_checked_out_at",
         "_pool",
         "_site",
-        "dbapi_connection",
         "info",
         "record",
         "released",
@@ -326,12 +328,18 @@ class BridgedCheckout:
         self.record = record
         self._site = site
         self._checked_out_at = time.monotonic()
-        self.info: dict[Any, Any] = {}
+        #: Kept with the driver connection across checkouts, as the sync pool's.
+        self.info: dict[Any, Any] = record.info
         #: Seconds spent waiting for the pool (the wait happened on the loop, not counted).
         self.waited = 0.0
         #: Given back on the loop: the task resetting it and returning it to the pool.
         self.released: asyncio.Task[None] | None = None
-        self.dbapi_connection = BridgedConnection(record.connection, pool.bridge)  # type: ignore[arg-type]
+        self._bridged = BridgedConnection(record.connection, pool.bridge)  # type: ignore[arg-type]
+
+    @property
+    def dbapi_connection(self) -> BridgedConnection:
+        """The connection corral's sync layer calls, its calls awaited on the loop."""
+        return self._bridged
 
     def close(self) -> None:
         """Roll back and give the connection back to the async pool."""

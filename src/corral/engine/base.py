@@ -209,12 +209,22 @@ class Connection:
 
     @property
     def connection(self) -> Any:
-        """The DB-API connection underneath (checked out again after an invalidation)."""
+        """The pooled connection underneath, as SQLAlchemy's: ``dbapi_connection`` is the
+        DB-API connection, ``driver_connection`` the driver's own, ``info`` a dict kept with
+        it, and the DB-API connection's attributes read through (``cursor()``...); checked
+        out again after an invalidation."""
         if self._forks != forking.generation:
             refuse_inherited(self)
         if self._dbapi is None:
-            return self._revive()
-        return self._dbapi
+            self._revive()
+        return self._pooled
+
+    @property
+    def info(self) -> dict[Any, Any]:
+        """A dict kept with the DB-API connection across checkouts (SQLAlchemy's
+        ``Connection.info``), for the program's own per-connection state."""
+        info: dict[Any, Any] = self.connection.info
+        return info
 
     @property
     def closed(self) -> bool:

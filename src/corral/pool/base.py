@@ -112,7 +112,32 @@ def describe_connection(dbapi_connection: Any) -> str:
     return f"{type(dbapi_connection).__name__}@{id(dbapi_connection):#x}"
 
 
-class PoolConnection:
+class ProxiedDriver:
+    """SQLAlchemy's pooled-connection surface over ``dbapi_connection`` (its
+    ``PoolProxiedConnection``): ``driver_connection``, the connection of the driver itself
+    (the asyncio driver's, under an asyncio engine), and the DB-API connection's own public
+    attributes, read through (``raw.cursor()``, ``raw.autocommit``...)."""
+
+    __slots__ = ()
+
+    @property
+    def dbapi_connection(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def driver_connection(self) -> Any:
+        dbapi = self.dbapi_connection
+        return getattr(dbapi, "driver_connection", dbapi)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only what is not found on the checkout itself; never its own private names (one
+        # not set yet would otherwise look itself up here again).
+        if name.startswith("_"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(self.dbapi_connection, name)
+
+
+class PoolConnection(ProxiedDriver):
     """One checkout of a DB-API connection; ``close()`` gives it back to the pool."""
 
     __slots__ = (

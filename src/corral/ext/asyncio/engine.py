@@ -414,6 +414,9 @@ class AsyncConnection:
         return self._sync().get_transaction()
 
     async def get_raw_connection(self) -> Any:
+        """The pooled connection, as SQLAlchemy's: ``driver_connection`` is the asyncio
+        driver's own (psycopg's ``AsyncConnection``, asyncpg's...), ``dbapi_connection``
+        the adapted one corral's sync layer calls."""
         return self._sync().connection
 
     async def execution_options(self, **options: Any) -> AsyncConnection:
