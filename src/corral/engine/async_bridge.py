@@ -29,7 +29,6 @@ from typing import Any, TypeVar
 from corral import exc
 from corral.pool.async_static import current_owner
 from corral.pool.asyncio import AsyncPool, AsyncPooledConnection
-from corral.pool.base import ProxiedDriver
 from corral.pool.checkout_site import CheckoutSite, capture_site
 from corral.pool.events import POOL_OF
 
@@ -308,9 +307,8 @@ RESERVED: contextvars.ContextVar[Reservation | None] = contextvars.ContextVar(
 )
 
 
-class BridgedCheckout(ProxiedDriver):
-    """One checkout of the sync engine's ``LoopPool``: what a ``Connection`` holds
-    (``driver_connection``: the asyncio driver's own connection)."""
+class BridgedCheckout:
+    """One checkout of the sync engine's ``LoopPool``: what a ``Connection`` holds."""
 
     __slots__ = (
         "_bridged",

@@ -43,6 +43,7 @@ from corral.engine.transaction import (
 )
 from corral.engine.translate import translate_error
 from corral.pool import forking
+from corral.pool.base import ProxiedConnection
 from corral.sql.execution_options import (
     STREAMING_OPTIONS,
     carry_streaming,
@@ -208,7 +209,7 @@ class Connection:
         return self._dbapi
 
     @property
-    def connection(self) -> Any:
+    def connection(self) -> ProxiedConnection:
         """The pooled connection underneath, as SQLAlchemy's: ``dbapi_connection`` is the
         DB-API connection, ``driver_connection`` the driver's own, ``info`` a dict kept with
         it, and the DB-API connection's attributes read through (``cursor()``...); checked
@@ -217,14 +218,13 @@ class Connection:
             refuse_inherited(self)
         if self._dbapi is None:
             self._revive()
-        return self._pooled
+        return ProxiedConnection(self._pooled)
 
     @property
     def info(self) -> dict[Any, Any]:
         """A dict kept with the DB-API connection across checkouts (SQLAlchemy's
         ``Connection.info``), for the program's own per-connection state."""
-        info: dict[Any, Any] = self.connection.info
-        return info
+        return self.connection.info
 
     @property
     def closed(self) -> bool:

@@ -16,7 +16,7 @@ from corral.engine.url import URL
 from corral.engine.watchdog import IdleWatchdog
 from corral.event.dispatch import Dispatch
 from corral.pool import Pool
-from corral.pool.base import PoolConnection
+from corral.pool.base import ProxiedConnection
 from corral.sql.execution_options import check_connection_options
 
 
@@ -106,8 +106,9 @@ class Engine:
             pool.serve_engine(self.dialect, self._prepare_connection)
         self._pool = pool
 
-    def raw_connection(self) -> PoolConnection:
-        """A DB-API connection checked out of the pool (``cursor()``, ``commit()``);
+    def raw_connection(self) -> ProxiedConnection:
+        """A DB-API connection checked out of the pool (``cursor()``, ``commit()``,
+        ``dbapi_connection``, and the DB-API connection's attributes read through);
         ``close()`` gives it back. It runs in the driver's own transactions, as under
         SQLAlchemy: ``rollback()`` undoes what the raw program did since its last
         ``commit()``, and closing without a commit rolls back. (corral's own connections
@@ -116,7 +117,7 @@ class Engine:
         dialect = self.dialect
         if dialect.driver_transactions(connection.dbapi_connection, True):
             connection._before_check_in = partial(dialect.driver_transactions, on=False)
-        return connection
+        return ProxiedConnection(connection)
 
     def execution_options(self, **options: Any) -> OptionEngine:
         """A copy of this Engine, sharing its pool, whose connections carry ``options`` too

@@ -112,32 +112,7 @@ def describe_connection(dbapi_connection: Any) -> str:
     return f"{type(dbapi_connection).__name__}@{id(dbapi_connection):#x}"
 
 
-class ProxiedDriver:
-    """SQLAlchemy's pooled-connection surface over ``dbapi_connection`` (its
-    ``PoolProxiedConnection``): ``driver_connection``, the connection of the driver itself
-    (the asyncio driver's, under an asyncio engine), and the DB-API connection's own public
-    attributes, read through (``raw.cursor()``, ``raw.autocommit``...)."""
-
-    __slots__ = ()
-
-    @property
-    def dbapi_connection(self) -> Any:
-        raise NotImplementedError
-
-    @property
-    def driver_connection(self) -> Any:
-        dbapi = self.dbapi_connection
-        return getattr(dbapi, "driver_connection", dbapi)
-
-    def __getattr__(self, name: str) -> Any:
-        # Only what is not found on the checkout itself; never its own private names (one
-        # not set yet would otherwise look itself up here again).
-        if name.startswith("_"):
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return getattr(self.dbapi_connection, name)
-
-
-class PoolConnection(ProxiedDriver):
+class PoolConnection:
     """One checkout of a DB-API connection; ``close()`` gives it back to the pool."""
 
     __slots__ = (
@@ -278,6 +253,71 @@ class PoolConnection(ProxiedDriver):
 
     def __repr__(self) -> str:
         return f"<PoolConnection {self._record!r} {self._state.value}>"
+
+
+class ProxiedConnection:
+    """A checkout as SQLAlchemy hands one to a program (its ``PoolProxiedConnection``):
+    ``Connection.connection`` and ``engine.raw_connection()``. ``dbapi_connection`` is
+    the DB-API connection, ``driver_connection`` the driver's own (under asyncio, the
+    asyncio driver's connection), ``info`` a dict kept with the DB-API connection; the
+    DB-API connection's other public attributes read through. Made on request, apart from
+    the checkout corral's own code uses: a class with ``__getattr__`` makes every
+    attribute read on its instances slower."""
+
+    __slots__ = ("_checkout",)
+
+    def __init__(self, checkout: Any) -> None:
+        self._checkout = checkout
+
+    @property
+    def dbapi_connection(self) -> Any:
+        return self._checkout.dbapi_connection
+
+    @property
+    def driver_connection(self) -> Any:
+        dbapi = self._checkout.dbapi_connection
+        return getattr(dbapi, "driver_connection", dbapi)
+
+    @property
+    def info(self) -> dict[Any, Any]:
+        info: dict[Any, Any] = self._checkout.info
+        return info
+
+    @property
+    def is_valid(self) -> bool:
+        return bool(getattr(self._checkout, "is_valid", True))
+
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        return self._checkout.dbapi_connection.cursor(*args, **kwargs)
+
+    def commit(self) -> None:
+        self._checkout.dbapi_connection.commit()
+
+    def rollback(self) -> None:
+        self._checkout.dbapi_connection.rollback()
+
+    def close(self) -> None:
+        """Give the connection back to the pool (SQLAlchemy's ``close()`` of a checkout)."""
+        self._checkout.close()
+
+    def invalidate(self, exception: BaseException | None = None) -> None:
+        self._checkout.invalidate(exception)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only names not found above; never private ones (``_checkout`` not yet set, in a
+        # copy or unpickling, would otherwise look itself up here again).
+        if name.startswith("_"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(self._checkout.dbapi_connection, name)
+
+    def __enter__(self) -> ProxiedConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<ProxiedConnection {self._checkout!r}>"
 
 
 def _check_bool(name: str, value: object) -> bool:
