@@ -1,9 +1,9 @@
 """The pool's reset writes ROLLBACK and goes on without waiting for the answer, which the
 next checkout reads: on PostgreSQL through psycopg 3 (``pipeline.send_rollback`` /
-``read_rollback``, sync and asyncio) and on MariaDB through PyMySQL (its ``rollback()``
-split in two). The server ends the transaction when it reads the ROLLBACK, so locks go
-at close, a session that only read costs one round trip, and a connection that died
-while its answer was unread is replaced at checkout."""
+``read_rollback``, sync and asyncio) and on MariaDB through PyMySQL and aiomysql (their
+``rollback()`` split in two). The server ends the transaction when it reads the ROLLBACK,
+so locks go at close, a session that only read costs one round trip, and a connection
+that died while its answer was unread is replaced at checkout."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def one_connection(make_engine: EngineFactory) -> Engine:
 
 
 def _idle_connection(engine: Engine) -> Any:
-    """The psycopg connection idle in the pool of one."""
+    """The DB-API connection idle in the pool of one."""
     with engine.connect() as connection:
         dbapi = connection.connection.dbapi_connection
     return dbapi
@@ -95,8 +95,8 @@ def _terminate(make_engine: EngineFactory, pid: int) -> None:
         connection.commit()
         for _ in range(500):
             if connection.exec_driver_sql(gone).scalar() == 0:
-                # It leaves pg_stat_activity on its way out, just before the process
-                # exits and its socket closes: a margin for that last step.
+                # It leaves the server's list of sessions on its way out, just before
+                # its socket closes: a margin for that last step.
                 time.sleep(0.2)
                 return
             connection.rollback()
