@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from corral import event, exc
-from corral.pool.asyncio import AsyncPool
+from corral.pool.asyncio import AsyncPool, AsyncPooledConnection
 
 
 class FakeConnection:
@@ -62,6 +62,12 @@ def make_pool(*, unread: bool = False, **options: Any) -> AsyncPool:
     return AsyncPool(open_connection, reset=reset, **options)
 
 
+def fake(record: AsyncPooledConnection) -> FakeConnection:
+    """The record's connection, which make_pool's pools make as FakeConnections."""
+    assert isinstance(record.connection, FakeConnection)
+    return record.connection
+
+
 def test_an_answer_left_unread_by_the_reset_is_read_at_the_next_checkout() -> None:
     """A reset that leaves its answer unread: the next checkout settles the connection
     first (once), and a connection that fails there is replaced, not handed out."""
@@ -69,19 +75,19 @@ def test_an_answer_left_unread_by_the_reset_is_read_at_the_next_checkout() -> No
     async def main() -> None:
         pool = make_pool(unread=True, pool_size=1)
         first = await pool.acquire()
-        connection = first.connection
+        connection = fake(first)
         await pool.release_after_reset(first)
-        assert connection.unread and connection.settled == 0  # type: ignore[attr-defined]
+        assert connection.unread and connection.settled == 0
         again = await pool.acquire()
         assert again.connection is connection
-        assert connection.settled == 1  # type: ignore[attr-defined]
+        assert connection.settled == 1
         pool.release(again)  # given back without a reset: nothing to settle
         third = await pool.acquire()
-        assert connection.settled == 1  # type: ignore[attr-defined]
+        assert connection.settled == 1
         await pool.release_after_reset(third)
-        connection.alive = False  # type: ignore[attr-defined]  # the server ended it
+        connection.alive = False  # the server ended it
         replaced = await pool.acquire()
-        assert replaced.connection is not connection and connection.closed  # type: ignore[attr-defined]
+        assert replaced.connection is not connection and connection.closed
         assert pool.checkedout() == 1
 
     asyncio.run(main())
@@ -97,7 +103,7 @@ def test_checkin_listeners_get_a_settled_connection() -> None:
         record = await pool.acquire()
         await pool.release_after_reset(record)
         assert seen == [False]
-        assert record.connection.settled == 1  # type: ignore[attr-defined]
+        assert fake(record).settled == 1
 
     asyncio.run(main())
 

@@ -24,7 +24,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from corral import exc
 from corral.pool.async_static import current_owner
@@ -332,7 +332,9 @@ class BridgedCheckout:
         self.waited = 0.0
         #: Given back on the loop: the task resetting it and returning it to the pool.
         self.released: asyncio.Task[None] | None = None
-        self._bridged = BridgedConnection(record.connection, pool.bridge)  # type: ignore[arg-type]
+        # The async pool's records hold what create_async_engine's open_connection made.
+        driver = cast(AsyncDriverConnection, record.connection)
+        self._bridged = BridgedConnection(driver, pool.bridge)
 
     @property
     def dbapi_connection(self) -> BridgedConnection:

@@ -198,9 +198,8 @@ class AsyncPool:
                 if taken is None:
                     continue
                 record = taken
-            if record.unread:
-                await self._settle(record)
-            if (self.recycle < 0 and not self.pre_ping) or await self._ready(record):
+            as_is = self.recycle < 0 and not self.pre_ping and not record.unread
+            if as_is or await self._ready(record):
                 record.site = site
                 record.task_name = _task_name()
                 record.checked_out_at = time.monotonic()
@@ -297,50 +296,43 @@ class AsyncPool:
             self._wake_one(None)
             raise
 
-    async def _settle(self, record: AsyncPooledConnection) -> None:
-        """Read what the reset at check-in left unread; a connection that fails there is
-        replaced by a new one."""
-        record.unread = False
-        try:
-            try:
-                await record.connection.settle()
-            except Exception as error:
-                logger.debug(
-                    "asyncio pool: a connection failed on reading the answer to its reset "
-                    "(%s: %s); replacing it",
-                    type(error).__name__,
-                    error,
-                )
-                self._terminate(record.connection)
-                record.connection = await self._open()
-                record.created_at = time.monotonic()
-                await self._fire(record, self._open_events())
-        except BaseException:
-            self._out.discard(record)
-            self._terminate(record.connection)
-            self._wake_one(None)
-            raise
-
     async def _ready(self, record: AsyncPooledConnection) -> bool:
-        """Recycle an old connection, ping if asked; False if it had to be dropped."""
+        """Read what the reset at check-in left unread, recycle an old connection, ping if
+        asked; a connection that fails is replaced by a new one."""
         try:
+            if record.unread:
+                record.unread = False
+                try:
+                    await record.connection.settle()
+                except Exception as error:
+                    logger.debug(
+                        "asyncio pool: a connection failed on reading the answer to its "
+                        "reset (%s: %s); replacing it",
+                        type(error).__name__,
+                        error,
+                    )
+                    self._terminate(record.connection)
+                    await self._open_in_place(record)
+                    return True
             if self.recycle >= 0 and time.monotonic() - record.created_at > self.recycle:
                 with contextlib.suppress(Exception):
                     await record.connection.close()
-                record.connection = await self._open()
-                record.created_at = time.monotonic()
-                await self._fire(record, self._open_events())
+                await self._open_in_place(record)
             elif self.pre_ping and not await record.connection.ping():
                 self._terminate(record.connection)
-                record.connection = await self._open()
-                record.created_at = time.monotonic()
-                await self._fire(record, self._open_events())
+                await self._open_in_place(record)
         except BaseException:
             self._out.discard(record)
             self._terminate(record.connection)
             self._wake_one(None)
             raise
         return True
+
+    async def _open_in_place(self, record: AsyncPooledConnection) -> None:
+        """A new driver connection for ``record``, whose old one is closed."""
+        record.connection = await self._open()
+        record.created_at = time.monotonic()
+        await self._fire(record, self._open_events())
 
     def release(self, record: AsyncPooledConnection, *, discard: bool = False) -> None:
         """Give a connection back (already reset by the caller), or drop it (``discard``)."""

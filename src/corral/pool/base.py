@@ -597,17 +597,24 @@ class Pool(DispatchHolder, ABC):
         try:
             self._settle(record.dbapi_connection)
         except Exception as error:
-            if self._is_disconnect(error):
-                self._suspect_connections_through(record.generation)
-            log.debug(
-                "%s: %s failed on reading the answer to its reset (%s: %s); replacing it",
-                self.logging_name,
-                describe_connection(record.dbapi_connection),
-                type(error).__name__,
-                error,
-            )
+            self._failed(record, "reading the answer to the reset", error, "replacing it")
             return False
         return True
+
+    def _failed(self, record: ConnectionRecord, doing: str, error: Exception, then: str) -> None:
+        """``doing`` failed on the record's connection: if the database dropped it, those
+        opened as early get pinged before reuse; logged at DEBUG with what happens ``then``."""
+        if self._is_disconnect(error):
+            self._suspect_connections_through(record.generation)
+        log.debug(
+            "%s: %s of %s failed (%s: %s); %s",
+            self.logging_name,
+            doing,
+            describe_connection(record.dbapi_connection),
+            type(error).__name__,
+            error,
+            then,
+        )
 
     def _suspect_connections_through(self, generation: int | None) -> None:
         """Have connections stamped at or before ``generation`` (None: all so far) pinged first."""
@@ -661,15 +668,7 @@ class Pool(DispatchHolder, ABC):
                 fire(self.dispatch, "reset", record.dbapi_connection, record, ResetState())
             self._rollback_on_return(record.dbapi_connection)
         except Exception as error:
-            if self._is_disconnect(error):
-                self._suspect_connections_through(record.generation)
-            log.debug(
-                "%s: reset of %s failed (%s: %s); discarding it",
-                self.logging_name,
-                describe_connection(record.dbapi_connection),
-                type(error).__name__,
-                error,
-            )
+            self._failed(record, "reset", error, "discarding it")
             return False
         return True
 
