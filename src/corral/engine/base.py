@@ -99,6 +99,8 @@ class Connection:
         self._dbapi: Any = None
         #: BEGIN that ``_prepare`` left to go out with the statement being executed.
         self._unsent_begin: str | None = None
+        #: The statement being executed carries the COMMIT (``_execute_then_commit``).
+        self._then_commit = False
         #: A statement of the current transaction reached the server; the transaction
         #: whose dead connection was replaced already (once each: reconnect.py).
         self._work_done = False
@@ -497,14 +499,71 @@ class Connection:
         try:
             self._meter.control(self.dialect.do_commit, dbapi)
         except BaseException as error:
-            translated = self._translate(error, "COMMIT", None, during_commit=True)
-            if self._dbapi is not None:
-                # The commit failed but the connection lives: make sure nothing stays open.
-                try:
-                    self.dialect.do_rollback(self._dbapi)
-                except Exception as cleanup_error:
-                    self.invalidate(cleanup_error)
-            raise translated from error
+            raise self._commit_failed(error) from error
+
+    def _commit_failed(self, error: BaseException) -> BaseException:
+        """The COMMIT's error, translated; the connection lives on with nothing open."""
+        translated = self._translate(error, "COMMIT", None, during_commit=True)
+        if self._dbapi is not None:
+            try:
+                self.dialect.do_rollback(self._dbapi)
+            except Exception as cleanup_error:
+                self.invalidate(cleanup_error)
+        return translated
+
+    def _execute_then_commit(self, statement: Any, parameters: Any) -> Result | None:
+        """Execute ``statement`` and commit the root transaction in the same round trip,
+        where the dialect writes both at once (a Session's commit whose flush is one
+        INSERT). None, having run nothing, where it cannot or where anything would see
+        the difference (a savepoint open, a shared connection, listeners on the
+        connection): the caller then executes and commits as usual. Otherwise the
+        transaction has ended when it returns.
+
+        A statement that fails leaves the transaction open and failed, as ``execute``
+        does; a COMMIT the server refuses ends it, and raises as ``commit()`` would."""
+        stack = self._stack
+        root = stack.root
+        if (
+            root is None
+            or stack.nested
+            or self._autocommit
+            or self._shared is not None
+            or (self._meter.deadline is not None and self.dialect.name != "postgresql")
+            or self.dispatch.listening
+            or self.dispatch.commit
+            or self._state is not _OPEN
+            or not self.dialect.commits_with_statement()
+        ):
+            return None
+        # Defaults that run statements of their own run here, before the COMMIT is armed.
+        call = compile_call(self, statement, parameters)
+        if call.many or call.buffer is not None:  # (not one statement on a plain cursor)
+            result = self._run(call)
+            root.commit()
+            return result
+        compiled = call.compiled
+        self._then_commit = True
+        try:
+            cursor = self._cursor_execute(
+                compiled.sql, call.args, False, call.write_lock, compiled.kind
+            )
+        finally:
+            self._then_commit = False
+        return result_of(self, call, cursor)
+
+    def _end_committed(self, refused: BaseException | None) -> None:
+        """The root transaction ended with the statement that carried its COMMIT; raises
+        the COMMIT's error if the server refused it."""
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("COMMIT")
+        stack = self._stack
+        root = stack.root
+        stack.clear()
+        self._inactive_reason = None
+        if root is not None:
+            root._finish(_COMMITTED if refused is None else _ROLLED_BACK)
+        if refused is not None:
+            raise self._commit_failed(refused) from refused
 
     def _end_savepoint(self, savepoint: NestedTransaction, *, commit: bool) -> None:
         stack = self._stack
@@ -732,15 +791,23 @@ class Connection:
             sql, args, context = events.before_cursor(self, cursor, sql, args, many)
         if echo or logger.isEnabledFor(logging.INFO):  # what is sent, after any listener
             log_statement(sql, args, self.dialect.hide_parameters)
+        committing = self._then_commit
         try:  # the meter counts and times it, and applies a session's deadline
             if begin is not None and stream:  # BEGIN on its own: no pipelining a named cursor
                 self._meter.begin(self.dialect.run, dbapi, begin)
                 begin = None
-            self._meter.execute(self, dbapi, cursor, begin, sql, args, many, returning)
+            if committing:  # (``_execute_then_commit``: no listener, no deadline)
+                self._then_commit = False
+                refused = self._meter.execute_then_commit(
+                    self, dbapi, cursor, begin, sql, args, returning
+                )
+            else:
+                self._meter.execute(self, dbapi, cursor, begin, sql, args, many, returning)
         except BaseException as error:
             with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
                 cursor.close()
             if reconnect.replace_dead(self, error):  # dead before anything was done
+                self._then_commit = committing
                 return self._cursor_execute(sql, args, many, write_lock, kind, returning, stream)
             self._work_done = True
             failure = self._meter.failed(self._translate(error, sql, args))
@@ -748,6 +815,8 @@ class Connection:
                 failure = events.handle_error(self, error, failure, sql, args, cursor)
             raise failure from error
         self._work_done = True
+        if committing:
+            self._end_committed(refused)
         if context is not None and self.dispatch.after_cursor_execute:
             events.after_cursor(self, cursor, sql, args, many, context)
         if echo and echo == "debug":

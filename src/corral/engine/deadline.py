@@ -74,7 +74,7 @@ def postgresql(
     left: float,
 ) -> Plan:
     dialect = connection.dialect
-    limit = f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}"
+    limit = postgresql_limit(left)
     statements = 2 if begin is None else 3
 
     controls = (limit,) if begin is None else (begin, limit)
@@ -85,6 +85,11 @@ def postgresql(
     if dialect.begins_with_statement():
         return statements, 1, 0, run
     return statements, statements, 1, run
+
+
+def postgresql_limit(left: float) -> str:
+    """PostgreSQL's limit for the rest of the transaction, ``left`` seconds."""
+    return f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}"
 
 
 def mysql(

@@ -301,6 +301,35 @@ class DefaultDialect(SQLDialect):
             self.run(dbapi_connection, control)
         self.do_execute(cursor, sql, args, many, returning)
 
+    def commits_with_statement(self) -> bool:
+        """Whether ``do_execute_then_commit`` writes the statement and COMMIT at once (one
+        round trip): a Session's commit whose flush is one INSERT asks for it."""
+        return False
+
+    def do_execute_then_commit(
+        self,
+        dbapi_connection: Any,
+        cursor: Any,
+        controls: Sequence[str],
+        sql: str,
+        args: Any,
+        returning: bool = False,
+    ) -> BaseException | None:
+        """The statement (after ``controls``: a BEGIN left to go with it...), then COMMIT.
+
+        Raises the statement's error (the transaction is then still open, to roll back);
+        returns the COMMIT's, not raised: the statement ran, and the transaction ended
+        without it."""
+        if controls:
+            self.do_execute_after(dbapi_connection, cursor, controls, sql, args, False, returning)
+        else:
+            self.do_execute(cursor, sql, args, False, returning)
+        try:
+            self.do_commit(dbapi_connection)
+        except Exception as error:
+            return error
+        return None
+
     def do_commit(self, dbapi_connection: Any) -> None:
         dbapi_connection.commit()
 

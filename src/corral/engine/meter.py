@@ -11,7 +11,8 @@ the connection. What counts as a round trip:
   and so is the ROLLBACK the pool sends when a connection in a transaction is
   given back;
 - on PostgreSQL BEGIN travels with the transaction's first statement in one
-  pipeline: two statements, one round trip.
+  pipeline: two statements, one round trip; so does a COMMIT sent behind a
+  Session's last statement (``execute_then_commit``).
 
 Slow statements: ``create_engine(slow_statement_threshold=seconds)`` logs each
 statement that took at least that long to the ``corral.engine.slow`` logger, at
@@ -163,6 +164,38 @@ class Meter:
         finally:
             self.count(dialect, begin, sql, args, many, perf_counter() - started)
 
+    def execute_then_commit(
+        self,
+        connection: Connection,
+        dbapi: Any,
+        cursor: Any,
+        begin: str | None,
+        sql: str,
+        args: Any,
+        returning: bool,
+    ) -> BaseException | None:
+        """Run one statement and COMMIT behind it (``do_execute_then_commit``), counted: the
+        COMMIT is one more statement, in the statement's round trip where the dialect
+        writes both at once, and so is a deadline's limit (only PostgreSQL commits with a
+        statement: its ``SET LOCAL statement_timeout``). Returns the COMMIT's error, if
+        the server refused it."""
+        dialect = connection.dialect
+        controls: tuple[str, ...] = () if begin is None else (begin,)
+        if self.deadline is not None:
+            controls = (*controls, limits.postgresql_limit(self._time_left(connection, sql, args)))
+        started = perf_counter()
+        try:
+            refused = dialect.do_execute_then_commit(dbapi, cursor, controls, sql, args, returning)
+        finally:
+            self.count(dialect, begin, sql, args, False, perf_counter() - started)
+        more = 1 + (self.deadline is not None)  # the COMMIT, the limit
+        trips = 0 if dialect.commits_with_statement() else more
+        for counters in self._targets():
+            counters.statements += more
+            counters.round_trips += trips
+            counters.deadline_round_trips += trips and more - 1
+        return refused
+
     def count(
         self, dialect: Any, begin: str | None, sql: str, args: Any, many: bool, elapsed: float
     ) -> None:
@@ -238,24 +271,11 @@ class Meter:
     ) -> bool:
         """Apply the deadline to the statement about to run: raise when no time is left;
         run it here (and return True) when the dialect needs a different call, else False."""
-        assert self.deadline is not None
-        left = self.deadline - perf_counter()
-        if left <= 0:
-            raise exc.DeadlineExceeded(
-                sql,
-                args,
-                None,
-                message=_expired_message(self.deadline, "the statement was not sent"),
-            )
-        if connection._autocommit:
-            raise exc.InvalidRequestError(
-                "Session(deadline=...) needs a transaction to scope the database's statement "
-                "timeout to, and this connection is in AUTOCOMMIT mode; drop the deadline or "
-                "the AUTOCOMMIT isolation level"
-            )
+        left = self._time_left(connection, sql, args)
         name = connection.dialect.name
         if name == "sqlite":
             if self._armed is not dbapi:
+                assert self.deadline is not None  # (as _time_left found it)
                 limits.arm_sqlite(dbapi, self.deadline)
                 self._armed = dbapi
             return False
@@ -277,6 +297,25 @@ class Meter:
             if self.slow is not None and elapsed >= self.slow:
                 self._log_slow(sql, args, elapsed)
         return True
+
+    def _time_left(self, connection: Connection, sql: str, args: Any) -> float:
+        """Seconds until the deadline, for the statement about to run; raises when none."""
+        assert self.deadline is not None
+        left = self.deadline - perf_counter()
+        if left <= 0:
+            raise exc.DeadlineExceeded(
+                sql,
+                args,
+                None,
+                message=_expired_message(self.deadline, "the statement was not sent"),
+            )
+        if connection._autocommit:
+            raise exc.InvalidRequestError(
+                "Session(deadline=...) needs a transaction to scope the database's statement "
+                "timeout to, and this connection is in AUTOCOMMIT mode; drop the deadline or "
+                "the AUTOCOMMIT isolation level"
+            )
+        return left
 
     def _disarm(self) -> None:
         armed, self._armed = self._armed, None

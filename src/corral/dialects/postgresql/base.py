@@ -37,6 +37,9 @@ CONNECT_TIMEOUT = 10
 #: libpq's PQTransactionStatus for a connection outside a transaction (PQTRANSIDLE).
 IDLE = 0
 
+#: What ``do_execute_then_commit`` writes behind the statement.
+COMMIT = ("COMMIT",)
+
 
 #: Names of server-side cursors, unique in the process (one connection holds several).
 stream_names = itertools.count(1)
@@ -138,6 +141,30 @@ class PostgreSQLDialect(DefaultDialect):
                 # cursor made and closed (about 20,000 instructions of psycopg's).
                 cursor.execute(controls[0])
             self.do_execute(cursor, sql, args, many, returning)
+
+    def commits_with_statement(self) -> bool:
+        return self.writes_pipeline_at_once()
+
+    def do_execute_then_commit(
+        self,
+        dbapi_connection: Any,
+        cursor: Any,
+        controls: Sequence[str],
+        sql: str,
+        args: Any,
+        returning: bool = False,
+    ) -> BaseException | None:
+        """BEGIN (if left to go with it), the statement and COMMIT in one pipeline: one
+        write, one wait. The server skips the COMMIT if the statement fails."""
+        if self.writes_pipeline_at_once() and pipeline.plain_cursor(cursor):
+            with dbapi_connection.lock:
+                refused: BaseException | None = dbapi_connection.wait(
+                    pipeline.exchange(cursor, controls, sql, args, COMMIT)
+                )
+            return refused
+        return super().do_execute_then_commit(
+            dbapi_connection, cursor, controls, sql, args, returning
+        )
 
     def do_rollback(self, dbapi_connection: Any) -> None:
         """ROLLBACK unless libpq reports the connection idle, outside a transaction (the pool

@@ -86,11 +86,15 @@ def plain_cursor(cursor: Any) -> bool:
 
 
 def exchange(
-    cursor: Any, controls: Sequence[str], sql: str, args: Any
-) -> Generator[Any, Any, None]:
-    """Send ``controls`` then ``sql`` with ``args`` in one pipeline and give the statement's
-    results to ``cursor``; a failing control or statement raises psycopg's error once the
-    pipeline is read to its end (the transaction then open and failed, to roll back)."""
+    cursor: Any, controls: Sequence[str], sql: str, args: Any, after: Sequence[str] = ()
+) -> Generator[Any, Any, BaseException | None]:
+    """Send ``controls``, then ``sql`` with ``args``, then ``after`` in one pipeline and give
+    the statement's results to ``cursor``; a failing control or statement raises psycopg's
+    error once the pipeline is read to its end (the transaction then open and failed, to
+    roll back, and ``after`` not run: the server skips the rest of a failed pipeline).
+
+    Returns the error of a failing ``after`` statement, not raised: the statement itself
+    ran (a COMMIT sent behind it that the server refused, say)."""
     _, errors, pq, Prepare, fetch_many, send = _psycopg()
     connection = cursor.connection
     pgconn = connection.pgconn
@@ -108,6 +112,8 @@ def exchange(
             if prepare is Prepare.SHOULD:
                 cursor._send_prepare(name, query)
             cursor._send_query_prepared(name, query)
+        for control in after:
+            pgconn.send_query_params(control.encode(encoding), None)
         key = connection._prepared.maybe_add_to_cache(query, prepare, name)
         pgconn.pipeline_sync()  # libpq writes the buffer here
         yield from send(pgconn)  # the rest, if the socket took only part of it
@@ -116,6 +122,9 @@ def exchange(
             controlled.append((yield from fetch_many(pgconn)))
         parsed = (yield from fetch_many(pgconn)) if prepare is Prepare.SHOULD else None
         results = yield from fetch_many(pgconn)
+        followed = []
+        for _ in after:
+            followed.append((yield from fetch_many(pgconn)))
         synced = yield from fetch_many(pgconn)
     except BaseException:
         _abandon(pgconn)
@@ -133,6 +142,12 @@ def exchange(
     cursor._set_results(results)
     cursor._last_query = sql
     yield from connection._prepared.maintain_gen(connection)
+    for outcome in followed:
+        for result in outcome:
+            if result.status == pq.ExecStatus.FATAL_ERROR:
+                refused: BaseException = errors.error_from_result(result, encoding=encoding)
+                return refused
+    return None
 
 
 def send_rollback(connection: Any) -> Generator[Any, Any, bool]:

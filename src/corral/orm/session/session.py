@@ -403,7 +403,18 @@ class Session(DispatchHolder):
         if self.dispatch.before_commit:
             for listener in self.dispatch.before_commit:
                 listener(self)
-        self.flush()
+        committed = False
+        if type(self).flush is not Session.flush:  # a subclass's own flush() runs
+            self.flush()
+        else:
+            with self._guard:
+                # The COMMIT may go with the flush's last statement where nothing else
+                # commits alongside: no savepoint, no second database (flush_pending).
+                committed = flushing.flush_pending(
+                    self,
+                    None,
+                    not (transaction.nested or self._extra or self.twophase or self._routes),
+                )
         if transaction.nested:
             transaction.database_transaction.commit()
             transaction.move(_COMMITTED)
@@ -413,7 +424,11 @@ class Session(DispatchHolder):
                 self._ended(transaction, "after_commit")
             return
         try:
-            if transaction.database_transaction is not None and transaction.commits_database:
+            if (
+                transaction.database_transaction is not None
+                and transaction.commits_database
+                and not committed
+            ):
                 if self._extra or self.twophase:
                     routing.commit_all(transaction.database_transaction, self._extra)
                 else:

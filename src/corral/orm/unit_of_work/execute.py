@@ -27,10 +27,23 @@ _UPDATE = StepKind.UPDATE
 Statements = Generator[tuple[Any, Any], Any, None]
 
 
-def execute_plan(connection: Any, plan: FlushPlan) -> None:
-    """Execute every step in order; fill generated keys into the rows' parameters."""
-    for step in plan.steps:
+def execute_plan(connection: Any, plan: FlushPlan, commit: bool = False) -> bool:
+    """Execute every step in order; fill generated keys into the rows' parameters.
+
+    ``commit``: the transaction commits right after (a Session's commit, nothing
+    listening in between). Where the last step is one statement that the database alone
+    judges (an INSERT of one row: no row count to check after it), the COMMIT goes with
+    it, in its round trip where the dialect can. Returns whether the transaction was
+    committed here."""
+    steps = plan.steps
+    last = None
+    if commit and steps and _one_insert(steps[-1]) and connection.dialect.commits_with_statement():
+        last = steps[-1]
+    for step in steps:
+        if step is last:
+            return _execute_committing(connection, step)
         execute_step(connection, step)
+    return False
 
 
 def execute_step(connection: Any, step: Step) -> None:
@@ -46,6 +59,31 @@ def execute_step(connection: Any, step: Step) -> None:
         except StopIteration:
             return
         result = connection.execute(statement, params)
+
+
+def _one_insert(step: Step) -> bool:
+    """Whether ``step`` is an INSERT of one row: one statement (``_insert``), whose
+    success the database alone decides."""
+    return step.kind is _INSERT and len(step.params) == 1
+
+
+def _execute_committing(connection: Any, step: Step) -> bool:
+    """The one statement of ``step`` with the COMMIT behind it, where the connection
+    can (``Connection._execute_then_commit``); else executed alone. Whether it committed."""
+    statements = step_statements(connection, step)
+    statement, params = next(statements)
+    result = connection._execute_then_commit(statement, params)
+    committed = result is not None
+    if not committed:
+        result = connection.execute(statement, params)
+    try:
+        statements.send(result)
+    except StopIteration:
+        return committed
+    raise exc.InvalidRequestError(  # (``_one_insert`` says it is one statement)
+        f"corral internal error: the INSERT of one {step.mapper.class_.__name__} row "
+        "became several statements after its transaction committed; please report it"
+    )
 
 
 def step_statements(connection: Any, step: Step) -> Statements:

@@ -1,0 +1,216 @@
+"""A Session's commit whose flush ends with the INSERT of one row sends the COMMIT with
+that INSERT: on PostgreSQL BEGIN, INSERT and COMMIT go in one pipeline, one round trip
+(``Connection._execute_then_commit``, ``pipeline.exchange``'s ``after``).
+
+Each test that changes what reaches the server compares with the same work done with the
+COMMIT sent on its own (``separate_commit``): the rows, the errors and the session's
+state after them are the same; only the round trips differ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from corral import Engine, String, event, exc, select, text
+from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
+from tests.integration.orm_models import recorded_sql
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Ticket(Base):
+    __tablename__ = "commit_with_ticket"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+
+
+class Stub(Base):
+    __tablename__ = "commit_with_stub"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note: Mapped[str] = mapped_column(String(20))
+
+
+@pytest.fixture(params=["postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The dialect whose ``commits_with_statement()`` is true."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(params=[False, True], ids=["with_insert", "separate_commit"])
+def separate_commit(request: pytest.FixtureRequest, engine: Engine, monkeypatch: Any) -> bool:
+    """Run the test as is, and again with the COMMIT sent on its own (the control)."""
+    separate: bool = request.param
+    if separate:
+        monkeypatch.setattr(type(engine.dialect), "commits_with_statement", lambda self: False)
+    Base.metadata.create_all(engine)
+    return separate
+
+
+def _codes(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.scalars(select(Ticket.code).order_by(Ticket.id)))
+
+
+def test_one_insert_and_its_commit_take_one_round_trip(
+    engine: Engine, separate_commit: bool
+) -> None:
+    """BEGIN, INSERT and COMMIT are sent in that order, in one round trip; the row is
+    committed (another connection reads it) and the object has its generated key."""
+    with recorded_sql() as sql, Session(engine) as session:
+        ticket = Ticket(code="a1")
+        session.add(ticket)
+        session.commit()
+        assert [s.split(" ", 1)[0] for s in sql] == ["BEGIN", "INSERT", "COMMIT"]
+        assert session.stats.statements == 3
+        assert session.stats.round_trips == (2 if separate_commit else 1)
+        assert not session.in_transaction()
+        assert ticket.id is not None and ticket.code == "a1"  # (loaded again: expired)
+    assert _codes(engine) == ["a1"]
+
+
+def test_later_statements_of_the_transaction_keep_their_round_trips(
+    engine: Engine, separate_commit: bool
+) -> None:
+    """After a read, and in a flush of two tables, only the last INSERT carries the
+    COMMIT: the statements before it run as they would have."""
+    with Session(engine) as session:
+        assert session.scalar(select(Ticket.id).limit(1)) is None
+        session.add_all([Ticket(code="b1"), Stub(note="n")])
+        with recorded_sql() as sql:
+            session.commit()
+        assert [s.split(" (")[0] for s in sql] == [
+            "INSERT INTO commit_with_ticket",
+            "INSERT INTO commit_with_stub",
+            "COMMIT",
+        ]
+        # the SELECT with its BEGIN, the two INSERTs, the COMMIT
+        assert session.stats.round_trips == (4 if separate_commit else 3)
+    assert _codes(engine) == ["b1"]
+
+
+def test_a_failing_insert_commits_nothing(engine: Engine, separate_commit: bool) -> None:
+    """The INSERT breaks a unique key: the server skips the COMMIT behind it. commit()
+    raises the IntegrityError, the new object is pending again, nothing of the
+    transaction is committed (not the row an earlier flush wrote either), and after
+    rollback() the session and its connection work."""
+    with Session(engine) as session:
+        session.add(Ticket(code="c1"))
+        session.commit()
+    with Session(engine) as session:
+        session.add(Ticket(code="c2"))
+        session.flush()
+        clash = Ticket(code="c1")
+        session.add(clash)
+        trips = session.stats.round_trips
+        with pytest.raises(exc.IntegrityError):
+            session.commit()
+        # the INSERT (with the COMMIT the server skipped, or none), the failed flush's ROLLBACK
+        assert session.stats.round_trips - trips == 2
+        with pytest.raises(exc.PendingRollbackError):
+            session.execute(select(Ticket))
+        session.rollback()
+        assert clash not in session
+        session.add(Ticket(code="c3"))
+        session.commit()
+    assert _codes(engine) == ["c1", "c3"]
+
+
+def test_a_commit_the_server_refuses_raises_from_commit(
+    engine: Engine, separate_commit: bool
+) -> None:
+    """The INSERT runs, the COMMIT fails (a deferred foreign key checked at COMMIT):
+    commit() raises the IntegrityError, the row is not there, and the session rolls back
+    and goes on, on a connection that is not left in a transaction."""
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE commit_with_parent (id integer PRIMARY KEY)"))
+        connection.execute(
+            text(
+                "ALTER TABLE commit_with_stub ADD CONSTRAINT commit_with_stub_parent "
+                "FOREIGN KEY (id) REFERENCES commit_with_parent (id) "
+                "DEFERRABLE INITIALLY DEFERRED"
+            )
+        )
+    try:
+        with Session(engine) as session:
+            session.add(Stub(id=5, note="orphan"))
+            with pytest.raises(exc.IntegrityError) as raised:
+                session.commit()
+            assert "commit_with_stub_parent" in str(raised.value)
+            assert session.stats.round_trips == (2 if separate_commit else 1)
+            session.rollback()
+            assert session.scalar(select(Stub).where(Stub.id == 5)) is None
+            dbapi = session.connection().connection.dbapi_connection
+            assert dbapi.pgconn.transaction_status == 2  # in the session's new transaction
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM commit_with_stub")) == 0
+    finally:
+        with engine.begin() as connection:
+            connection.execute(
+                text("ALTER TABLE commit_with_stub DROP CONSTRAINT commit_with_stub_parent")
+            )
+            connection.execute(text("DROP TABLE commit_with_parent"))
+
+
+def test_a_flush_listener_keeps_the_commit_apart(engine: Engine) -> None:
+    """An after_flush listener writes in the same transaction, after the INSERT and
+    before the COMMIT: the COMMIT waits for it, and both rows are committed."""
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+
+        @event.listens_for(session, "after_flush")
+        def audit(flushed: Session, context: Any) -> None:
+            flushed.connection().execute(
+                text("INSERT INTO commit_with_stub (note) VALUES ('audit')")
+            )
+
+        session.add(Ticket(code="d1"))
+        with recorded_sql() as sql:
+            session.commit()
+        assert [s.split(" ", 1)[0] for s in sql] == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
+        assert session.stats.round_trips == 3
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT note FROM commit_with_stub")) == "audit"
+    assert _codes(engine) == ["d1"]
+
+
+def test_a_savepoint_or_an_update_keeps_the_commit_apart(engine: Engine) -> None:
+    """The COMMIT goes only with an INSERT of one row at the root transaction: with a
+    SAVEPOINT open, the INSERT is flushed inside it and the COMMIT follows the release on
+    its own; with an UPDATE (whose matched rows the session checks after it runs) too."""
+    Base.metadata.create_all(engine)
+    with Session(engine) as session, recorded_sql() as sql:
+        session.begin_nested()
+        session.add(Ticket(code="e1"))
+        session.commit()  # the SAVEPOINT's work, then the transaction
+        assert [s.split(" ", 1)[0] for s in sql] == [
+            "BEGIN",
+            "SAVEPOINT",
+            "INSERT",
+            "RELEASE",
+            "COMMIT",
+        ]
+        assert session.stats.round_trips == 5  # each on its own
+    with Session(engine) as session:
+        ticket = session.scalars(select(Ticket)).one()
+        ticket.code = "e2"
+        trips = session.stats.round_trips
+        session.commit()
+        assert session.stats.round_trips - trips == 2  # UPDATE, then COMMIT
+    assert _codes(engine) == ["e2"]
+
+
+def test_a_deadline_goes_in_the_same_round_trip(engine: Engine) -> None:
+    """With a deadline the statement timeout goes in the pipeline too: BEGIN, the limit,
+    INSERT and COMMIT, one round trip, none of them the deadline's own."""
+    Base.metadata.create_all(engine)
+    with Session(engine, deadline=60.0) as session:
+        session.add(Ticket(code="f1"))
+        session.commit()
+        assert session.stats.statements == 4
+        assert session.stats.round_trips == 1
+        assert session.stats.deadline_round_trips == 0
+    assert _codes(engine) == ["f1"]
