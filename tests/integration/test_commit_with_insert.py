@@ -16,6 +16,9 @@ from corral import Engine, String, event, exc, select, text
 from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
 from tests.integration.orm_models import recorded_sql
 
+from .conftest import EngineFactory
+from .server_sessions import terminate
+
 
 class Base(DeclarativeBase):
     pass
@@ -214,3 +217,30 @@ def test_a_deadline_goes_in_the_same_round_trip(engine: Engine) -> None:
         assert session.stats.round_trips == 1
         assert session.stats.deadline_round_trips == 0
     assert _codes(engine) == ["f1"]
+
+
+@pytest.mark.parametrize("checked", [True, False], ids=["checked", "unchecked_control"])
+def test_a_connection_the_server_closed_is_replaced_before_the_commit_is_written(
+    make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch, checked: bool
+) -> None:
+    """The server session of the pooled connection ended while it sat in the pool (a
+    restart): before writing INSERT and COMMIT, corral sees the closed socket and takes
+    a new connection, on which the row is committed once. Control, without that look:
+    the pipeline is written to the dead connection, and since a COMMIT was in it,
+    commit() can only say that the outcome is unknown, though the server never saw it."""
+    engine = make_engine(pool_size=1, max_overflow=0)
+    Base.metadata.create_all(engine)
+    with engine.connect() as connection:
+        pid = connection.connection.dbapi_connection.info.backend_pid
+    terminate(make_engine, pid)
+    if not checked:
+        monkeypatch.setattr(type(engine.dialect), "closed_by_server", lambda self, dbapi: None)
+    with Session(engine) as session:
+        session.add(Ticket(code="g1"))
+        if checked:
+            session.commit()
+            assert session.stats.round_trips == 1
+        else:
+            with pytest.raises(exc.CommitOutcomeUnknownError):
+                session.commit()
+    assert _codes(engine) == (["g1"] if checked else [])

@@ -7,7 +7,6 @@ that died while its answer was unread is replaced at checkout."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from corral.dialects.postgresql import pipeline
 from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from .conftest import EngineFactory
+from .server_sessions import terminate
 
 
 class Base(DeclarativeBase):
@@ -81,29 +81,6 @@ def _lock_is_free(make_engine: EngineFactory, seat_id: int) -> bool:
     return True
 
 
-def _terminate(make_engine: EngineFactory, pid: int) -> None:
-    """End the server session ``pid`` and wait until it is gone (the server signals the
-    backend and answers at once; the backend exits, and closes its socket, after)."""
-    admin = make_engine(pool_size=1, max_overflow=0)
-    with admin.connect() as connection:
-        if admin.dialect.name == "postgresql":
-            connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
-            gone = f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(pid)}"
-        else:
-            connection.exec_driver_sql(f"KILL {int(pid)}")
-            gone = f"SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = {int(pid)}"
-        connection.commit()
-        for _ in range(500):
-            if connection.exec_driver_sql(gone).scalar() == 0:
-                # It leaves the server's list of sessions on its way out, just before
-                # its socket closes: a margin for that last step.
-                time.sleep(0.2)
-                return
-            connection.rollback()
-            time.sleep(0.01)
-    raise AssertionError(f"the server session {pid} did not end")
-
-
 def test_close_ends_the_transaction_before_the_answer_is_read(
     one_connection: Engine, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -159,7 +136,7 @@ def test_a_connection_killed_before_its_answer_is_read_is_replaced(
         assert session.get(Seat, 1) is not None
     assert _unread(dbapi)
     killed = _server_session(dbapi)
-    _terminate(make_engine, killed)
+    terminate(make_engine, killed)
     with Session(one_connection) as session:
         seat = session.get(Seat, 2)
         assert seat is not None and seat.holder == "bob"
@@ -213,7 +190,7 @@ def test_asyncio_close_frees_the_lock_and_a_killed_connection_is_replaced(
             killed = _server_session(raw)
             # (in a thread: the loop runs meanwhile, as in a real program, and sees the
             # socket close)
-            await asyncio.to_thread(_terminate, make_engine, killed)
+            await asyncio.to_thread(terminate, make_engine, killed)
             async with AsyncSession(async_engine) as session:
                 seat = await session.get(Seat, 2)
                 assert seat is not None and seat.holder == "bob"

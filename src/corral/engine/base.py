@@ -520,7 +520,11 @@ class Connection:
         transaction has ended when it returns.
 
         A statement that fails leaves the transaction open and failed, as ``execute``
-        does; a COMMIT the server refuses ends it, and raises as ``commit()`` would."""
+        does; a COMMIT the server refuses ends it, and raises as ``commit()`` would. Once
+        the COMMIT is written, a lost connection is a ``CommitOutcomeUnknownError`` (the
+        server may have committed), never run again on a new connection: so a connection
+        the server has already closed is replaced first, where the transaction did nothing
+        yet (else the transaction is lost, ``TransactionLostError``)."""
         stack = self._stack
         root = stack.root
         if (
@@ -542,6 +546,10 @@ class Connection:
             root.commit()
             return result
         compiled = call.compiled
+        dbapi = self._dbapi if self._dbapi is not None else self._revive()
+        closed = self.dialect.closed_by_server(dbapi)
+        if closed is not None and not reconnect.replace_dead(self, closed):
+            raise self._translate(closed, compiled.sql, call.args) from closed
         self._then_commit = True
         try:
             cursor = self._cursor_execute(
@@ -806,11 +814,12 @@ class Connection:
         except BaseException as error:
             with contextlib.suppress(Exception):  # a dead connection's cursor may refuse
                 cursor.close()
-            if reconnect.replace_dead(self, error):  # dead before anything was done
-                self._then_commit = committing
+            # (not with a COMMIT written: the server may have run it)
+            if not committing and reconnect.replace_dead(self, error):  # dead before anything
                 return self._cursor_execute(sql, args, many, write_lock, kind, returning, stream)
             self._work_done = True
-            failure = self._meter.failed(self._translate(error, sql, args))
+            translated = self._translate(error, sql, args, during_commit=committing)
+            failure = self._meter.failed(translated)
             if self.dispatch.handle_error:
                 failure = events.handle_error(self, error, failure, sql, args, cursor)
             raise failure from error

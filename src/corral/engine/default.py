@@ -306,6 +306,12 @@ class DefaultDialect(SQLDialect):
         round trip): a Session's commit whose flush is one INSERT asks for it."""
         return False
 
+    def closed_by_server(self, dbapi_connection: Any) -> BaseException | None:
+        """The driver's error if the server has already closed the connection (it
+        restarted while the connection sat in the pool), seen without waiting; None
+        where it has not, or where that cannot be told."""
+        return None
+
     def do_execute_then_commit(
         self,
         dbapi_connection: Any,

@@ -145,6 +145,20 @@ class PostgreSQLDialect(DefaultDialect):
     def commits_with_statement(self) -> bool:
         return self.writes_pipeline_at_once()
 
+    def closed_by_server(self, dbapi_connection: Any) -> BaseException | None:
+        """libpq reads what has arrived, without waiting: a server session that ended
+        has sent its last message (read by the first call) and closed the socket (found
+        by the second: psycopg raises)."""
+        pgconn = dbapi_connection.pgconn
+        try:
+            pgconn.consume_input()
+            pgconn.consume_input()
+        except Exception as error:
+            if self.is_disconnect(error):
+                return error
+            raise
+        return None
+
     def do_execute_then_commit(
         self,
         dbapi_connection: Any,
