@@ -137,6 +137,25 @@ def test_core_execute_scalar_stream_and_run_sync(async_url: URL) -> None:
     run(async_url, body)
 
 
+def test_a_sync_commit_in_run_sync_adds_one_row(async_url: URL) -> None:
+    """Sync code given to ``AsyncSession.run_sync`` adds one object and commits: the
+    commit of one INSERT that the sync PostgreSQL dialect sends in one pipeline takes the
+    plain way through the asyncio driver (it has no sync connection to write it on)."""
+
+    def add_and_commit(sync: Any) -> None:
+        sync.add(Parent(id=1, name="a"))
+        sync.commit()
+
+    async def body(engine: AsyncEngine) -> None:
+        async with AsyncSession(engine) as session:
+            await session.run_sync(add_and_commit)
+            assert not session.in_transaction()
+        async with AsyncSession(engine) as session:
+            assert (await session.get(Parent, 1)) is not None
+
+    run(async_url, body)
+
+
 def test_transactions_commit_rollback_and_savepoint(async_url: URL) -> None:
     """begin() commits, rollback() discards, begin_nested() undoes only its own work."""
 

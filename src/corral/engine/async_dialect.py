@@ -71,6 +71,11 @@ class AsyncDialect:
     #: The driver connections stay in the server's autocommit mode; corral sends BEGIN.
     implicit_begin = False
 
+    def commits_with_statement(self) -> bool:
+        """No COMMIT behind a statement from sync code (``run_sync``, the worker thread):
+        the dialect's way of writing both needs the driver's sync connection."""
+        return False
+
     def driver_transactions(self, dbapi_connection: Any, on: bool) -> bool:
         """An adapted async connection keeps corral's BEGIN (nothing to switch)."""
         return False
