@@ -244,3 +244,21 @@ def test_a_connection_the_server_closed_is_replaced_before_the_commit_is_written
             with pytest.raises(exc.CommitOutcomeUnknownError):
                 session.commit()
     assert _codes(engine) == (["g1"] if checked else [])
+
+
+def test_a_cursor_class_of_the_users_keeps_the_commit_apart(
+    make_engine: EngineFactory,
+) -> None:
+    """psycopg's ClientCursor given as ``cursor_factory`` binds parameters itself, and
+    the pipeline is written for psycopg's own cursor: the COMMIT goes on its own, and the
+    round trips counted are the ones made."""
+    import psycopg
+
+    engine = make_engine(connect_args={"cursor_factory": psycopg.ClientCursor})
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Ticket(code="h1"))
+        session.commit()
+        assert session.stats.statements == 3
+        assert session.stats.round_trips == 2
+    assert _codes(engine) == ["h1"]

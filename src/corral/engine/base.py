@@ -536,8 +536,10 @@ class Connection:
             or self.dispatch.listening
             or self.dispatch.commit
             or self._state is not _OPEN
-            or not self.dialect.commits_with_statement()
         ):
+            return None
+        dbapi = self._dbapi if self._dbapi is not None else self._revive()
+        if not self.dialect.commits_with_statement(dbapi):
             return None
         # Defaults that run statements of their own run here, before the COMMIT is armed.
         call = compile_call(self, statement, parameters)
@@ -546,7 +548,6 @@ class Connection:
             root.commit()
             return result
         compiled = call.compiled
-        dbapi = self._dbapi if self._dbapi is not None else self._revive()
         closed = self.dialect.closed_by_server(dbapi)
         if closed is not None and not reconnect.replace_dead(self, closed):
             raise self._translate(closed, compiled.sql, call.args) from closed

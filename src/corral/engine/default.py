@@ -301,9 +301,10 @@ class DefaultDialect(SQLDialect):
             self.run(dbapi_connection, control)
         self.do_execute(cursor, sql, args, many, returning)
 
-    def commits_with_statement(self) -> bool:
+    def commits_with_statement(self, dbapi_connection: Any = None) -> bool:
         """Whether ``do_execute_then_commit`` writes the statement and COMMIT at once (one
-        round trip): a Session's commit whose flush is one INSERT asks for it."""
+        round trip), on ``dbapi_connection`` where one is given: a Session's commit whose
+        flush is one INSERT asks for it."""
         return False
 
     def closed_by_server(self, dbapi_connection: Any) -> BaseException | None:

@@ -174,11 +174,11 @@ class Meter:
         args: Any,
         returning: bool,
     ) -> BaseException | None:
-        """Run one statement and COMMIT behind it (``do_execute_then_commit``), counted: the
-        COMMIT is one more statement, in the statement's round trip where the dialect
-        writes both at once, and so is a deadline's limit (only PostgreSQL commits with a
-        statement: its ``SET LOCAL statement_timeout``). Returns the COMMIT's error, if
-        the server refused it."""
+        """Run one statement and COMMIT behind it (``do_execute_then_commit``, asked for
+        only where the dialect writes both at once), counted: the COMMIT is one more
+        statement in the statement's round trip, and so is a deadline's limit (only
+        PostgreSQL commits with a statement: its ``SET LOCAL statement_timeout``). Returns
+        the COMMIT's error, if the server refused it."""
         dialect = connection.dialect
         controls: tuple[str, ...] = () if begin is None else (begin,)
         if self.deadline is not None:
@@ -188,12 +188,9 @@ class Meter:
             refused = dialect.do_execute_then_commit(dbapi, cursor, controls, sql, args, returning)
         finally:
             self.count(dialect, begin, sql, args, False, perf_counter() - started)
-        more = 1 + (self.deadline is not None)  # the COMMIT, the limit
-        trips = 0 if dialect.commits_with_statement() else more
+        more = 1 if self.deadline is None else 2  # the COMMIT, the limit
         for counters in self._targets():
             counters.statements += more
-            counters.round_trips += trips
-            counters.deadline_round_trips += trips and more - 1
         return refused
 
     def count(

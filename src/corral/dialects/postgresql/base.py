@@ -142,8 +142,12 @@ class PostgreSQLDialect(DefaultDialect):
                 cursor.execute(controls[0])
             self.do_execute(cursor, sql, args, many, returning)
 
-    def commits_with_statement(self) -> bool:
-        return self.writes_pipeline_at_once()
+    def commits_with_statement(self, dbapi_connection: Any = None) -> bool:
+        """Where ``pipeline.exchange`` drives the connection's cursors: psycopg's own
+        class (not a ``cursor_factory`` given in the connect arguments)."""
+        return self.writes_pipeline_at_once() and (
+            dbapi_connection is None or dbapi_connection.cursor_factory is self.dbapi.Cursor
+        )
 
     def closed_by_server(self, dbapi_connection: Any) -> BaseException | None:
         """libpq reads what has arrived, without waiting: a server session that ended
