@@ -1,6 +1,7 @@
 """A Session's commit whose flush ends with the INSERT of one row sends the COMMIT with
 that INSERT: on PostgreSQL BEGIN, INSERT and COMMIT go in one pipeline, one round trip
-(``Connection._execute_then_commit``, ``pipeline.exchange``'s ``after``).
+(``Connection._execute_then_commit``, ``pipeline.exchange``'s ``after``); an AsyncSession's
+too, through psycopg's AsyncConnection (``async_execute.execute_then_commit``).
 
 Each test that changes what reaches the server compares with the same work done with the
 COMMIT sent on its own (``separate_commit``): the rows, the errors and the session's
@@ -8,12 +9,17 @@ state after them are the same; only the round trips differ."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from corral import Engine, String, event, exc, select, text
-from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
+from corral import Engine, ForeignKey, String, event, exc, select, text
+from corral.dialects.postgresql.asyncio import PsycopgAsyncConnection
+from corral.engine import URL
+from corral.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from corral.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from tests.integration.orm_models import recorded_sql
 
 from .conftest import EngineFactory
@@ -262,3 +268,158 @@ def test_a_cursor_class_of_the_users_keeps_the_commit_apart(
         assert session.stats.statements == 3
         assert session.stats.round_trips == 2
     assert _codes(engine) == ["h1"]
+
+
+# -- the same under asyncio (psycopg's AsyncConnection: async_execute.execute_then_commit)
+
+
+class Shelf(Base):
+    """A class with a one-to-many relationship: its flush is the relational one."""
+
+    __tablename__ = "commit_with_shelf"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(20))
+    books: Mapped[list[Book]] = relationship()
+
+
+class Book(Base):
+    __tablename__ = "commit_with_book"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelf_id: Mapped[int] = mapped_column(ForeignKey("commit_with_shelf.id"))
+
+
+@pytest.fixture(params=[False, True], ids=["with_insert", "separate_commit"])
+def async_separate(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Run the asyncio test as is, and again with the COMMIT sent on its own."""
+    separate: bool = request.param
+    if separate:
+        monkeypatch.setattr(PsycopgAsyncConnection, "commits_with_statement", lambda self: False)
+    return separate
+
+
+def _run_async(url: URL, body: Callable[[AsyncEngine], Awaitable[None]], **options: Any) -> None:
+    async def main() -> None:
+        engine = create_async_engine(url, **options)
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(Base.metadata.create_all)
+            await body(engine)
+            assert engine.pool.checkedout() == 0
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+async def _async_codes(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        return list(await connection.scalars(select(Ticket.code).order_by(Ticket.id)))
+
+
+def test_asyncio_one_insert_and_its_commit_take_one_round_trip(
+    psycopg_url: URL, async_separate: bool
+) -> None:
+    """An AsyncSession's commit of one new object, and of one object of a class with a
+    relationship: BEGIN, INSERT and COMMIT in one round trip, the rows committed."""
+
+    async def body(engine: AsyncEngine) -> None:
+        for obj in (Ticket(code="i1"), Shelf(label="s")):
+            with recorded_sql() as sql:
+                async with AsyncSession(engine) as session:
+                    session.add(obj)
+                    await session.commit()
+                    assert session.sync_session.stats.statements == 3
+                    assert session.sync_session.stats.round_trips == (2 if async_separate else 1)
+            assert [s.split(" ", 1)[0] for s in sql] == ["BEGIN", "INSERT", "COMMIT"]
+        assert await _async_codes(engine) == ["i1"]
+
+    _run_async(psycopg_url, body)
+
+
+def test_asyncio_failing_insert_and_refused_commit(psycopg_url: URL, async_separate: bool) -> None:
+    """A failing INSERT: the COMMIT is skipped, commit() raises its IntegrityError, the
+    row an earlier flush wrote is not committed either. A refused COMMIT (a deferred
+    foreign key): commit() raises, the row is not there. After rollback() the session
+    goes on."""
+
+    async def body(engine: AsyncEngine) -> None:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "ALTER TABLE commit_with_stub ADD CONSTRAINT commit_with_stub_ticket "
+                    "FOREIGN KEY (id) REFERENCES commit_with_ticket (id) "
+                    "DEFERRABLE INITIALLY DEFERRED"
+                )
+            )
+        async with AsyncSession(engine) as session:
+            session.add(Ticket(code="j1"))
+            await session.commit()
+        async with AsyncSession(engine) as session:
+            session.add(Ticket(code="j2"))
+            await session.flush()
+            session.add(Ticket(code="j1"))
+            with pytest.raises(exc.IntegrityError):
+                await session.commit()
+            await session.rollback()
+            session.add(Stub(id=99, note="orphan"))
+            with pytest.raises(exc.IntegrityError) as raised:
+                await session.commit()
+            assert "commit_with_stub_ticket" in str(raised.value)
+            await session.rollback()
+            session.add(Ticket(code="j3"))
+            await session.commit()
+        assert await _async_codes(engine) == ["j1", "j3"]
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT count(*) FROM commit_with_stub")) == 0
+
+    _run_async(psycopg_url, body)
+
+
+def test_asyncio_a_savepoint_keeps_the_commit_apart(psycopg_url: URL) -> None:
+    """With a SAVEPOINT open, the INSERT is flushed inside it, the COMMIT goes alone."""
+
+    async def body(engine: AsyncEngine) -> None:
+        with recorded_sql() as sql:
+            async with AsyncSession(engine) as session:
+                await session.begin_nested()
+                session.add(Ticket(code="k1"))
+                await session.commit()
+        assert [s.split(" ", 1)[0] for s in sql] == [
+            "BEGIN",
+            "SAVEPOINT",
+            "INSERT",
+            "RELEASE",
+            "COMMIT",
+        ]
+        assert await _async_codes(engine) == ["k1"]
+
+    _run_async(psycopg_url, body)
+
+
+@pytest.mark.parametrize("checked", [True, False], ids=["checked", "unchecked_control"])
+def test_asyncio_a_connection_the_server_closed_gets_no_commit_written(
+    psycopg_url: URL,
+    make_engine: EngineFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    checked: bool,
+) -> None:
+    """The pooled connection's server session ended while it sat in the pool: corral
+    sees the closed socket and writes no COMMIT; the statement meets the dead connection
+    as it would have, a TransactionLostError (retryable: nothing ran). Control, without
+    that look: the COMMIT was in the pipeline written, so the outcome is unknown."""
+    if not checked:
+        monkeypatch.setattr(PsycopgAsyncConnection, "closed_by_server", lambda self: None)
+
+    async def body(engine: AsyncEngine) -> None:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            pid = raw.driver_connection.info.backend_pid
+        await asyncio.to_thread(terminate, make_engine, pid)
+        async with AsyncSession(engine) as session:
+            session.add(Ticket(code="l1"))
+            expected = exc.TransactionLostError if checked else exc.CommitOutcomeUnknownError
+            with pytest.raises(expected):
+                await session.commit()
+        assert await _async_codes(engine) == []
+
+    _run_async(psycopg_url, body, pool_size=1, max_overflow=0)

@@ -61,6 +61,23 @@ class AsyncDriverConnection(ABC):
         await self.execute(begin, None, False)
         return await self.execute(sql, args, many)
 
+    def commits_with_statement(self) -> bool:
+        """Whether ``execute_then_commit`` writes a statement and COMMIT at once."""
+        return False
+
+    async def execute_then_commit(
+        self, controls: Sequence[str], sql: str, args: Any
+    ) -> tuple[CursorData, BaseException | None]:
+        """``controls`` (a BEGIN left to go with it), the statement and COMMIT, written
+        at once (only where ``commits_with_statement()``): the statement's rows, and the
+        COMMIT's error if the server refused it (the statement's own error is raised)."""
+        raise NotImplementedError
+
+    def closed_by_server(self) -> BaseException | None:
+        """The driver's error if the server has already closed the connection, seen
+        without waiting (``DefaultDialect.closed_by_server``); None where it cannot tell."""
+        return None
+
     @abstractmethod
     async def commit(self) -> None: ...
 

@@ -199,11 +199,42 @@ async def _insert_many(
     return Result(None, (), rowcount=rowcount)
 
 
+async def execute_then_commit(
+    connection: Connection, statement: Any, parameters: Mapping[str, Any]
+) -> Result | None:
+    """``connection._execute_then_commit(...)`` with the driver call awaited: the
+    statement and the COMMIT of the root transaction written at once. None where they
+    cannot be (nothing was done then: the caller executes and commits as usual), also
+    when the server has closed the connection (the plain path meets that as it would
+    have; here a lost connection would leave the COMMIT's outcome unknown)."""
+    if not native(connection) or not connection._may_commit_with_statement():
+        return None
+    driver = cast(BridgedConnection, connection._dbapi).driver
+    if not driver.commits_with_statement() or driver.closed_by_server() is not None:
+        return None
+    call = compile_call(connection, statement, parameters)
+    if call.many or call.buffer is not None:
+        return None
+    compiled = call.compiled
+    cursor = await cursor_execute(
+        connection, compiled.sql, call.args, False, call.write_lock, compiled.kind, commit=True
+    )
+    return result_of(connection, call, cursor)
+
+
 async def cursor_execute(
-    connection: Connection, sql: str, args: Any, many: bool, write_lock: bool, kind: str
+    connection: Connection,
+    sql: str,
+    args: Any,
+    many: bool,
+    write_lock: bool,
+    kind: str,
+    *,
+    commit: bool = False,
 ) -> BridgedCursor:
     """The statement run on a cursor whose rows are read: ``Connection._cursor_execute``
-    with its driver call awaited."""
+    with its driver call awaited; ``commit``: with the root transaction's COMMIT behind
+    it (``execute_then_commit``)."""
     if connection._state is ConnectionState.CLOSED:
         raise exc.ResourceClosedError(
             "This Connection is closed; get a new one with engine.connect()"
@@ -214,9 +245,13 @@ async def cursor_execute(
         log_statement(sql, args, connection.dialect.hide_parameters)
     driver = dbapi.driver
     meter = connection._meter
+    refused: BaseException | None = None
     started = perf_counter()
     try:
-        if begin is None:
+        if commit:
+            controls = () if begin is None else (begin,)
+            data, refused = await finish(driver.execute_then_commit(controls, sql, args))
+        elif begin is None:
             data = await finish(driver.execute(sql, args, many))
         else:
             data = await finish(driver.execute_after_begin(begin, sql, args, many))
@@ -226,11 +261,20 @@ async def cursor_execute(
     except Exception as error:
         connection._work_done = True
         meter.count(connection.dialect, begin, sql, args, many, perf_counter() - started)
-        raise meter.failed(connection._translate(error, sql, args)) from error
+        # (with a COMMIT written, a lost connection leaves its outcome unknown)
+        translated = connection._translate(error, sql, args, during_commit=commit)
+        raise meter.failed(translated) from error
     meter.count(connection.dialect, begin, sql, args, many, perf_counter() - started)
     connection._work_done = True
     cursor = BridgedCursor(dbapi)
     cursor._take(data)
+    if commit:
+        meter.count_commit()
+        connection._finish_committed(refused is None)
+        if refused is not None:
+            translated = connection._translate(refused, "COMMIT", None, during_commit=True)
+            await _clean_up_failed_commit(connection, dbapi)
+            raise translated from refused
     return cursor
 
 
@@ -262,14 +306,22 @@ async def control(connection: Connection, step: Callable[[], T], *, commit: bool
             raise
         except Exception as error:
             translated = connection._translate(error, sql, None, during_commit=commit)
-            if commit and connection._dbapi is not None:
-                try:
-                    await finish(dbapi.driver.rollback())
-                except Exception as cleanup_error:
-                    connection.invalidate(cleanup_error)
+            if commit:
+                await _clean_up_failed_commit(connection, dbapi)
             await _release_only(calls[index + 1 :])
             raise translated from error
     return outcome
+
+
+async def _clean_up_failed_commit(connection: Connection, dbapi: BridgedConnection) -> None:
+    """After a failed COMMIT, a connection that lives has nothing left open (as the sync
+    connection makes sure); one that cannot roll back is dropped."""
+    if connection._dbapi is None:
+        return
+    try:
+        await finish(dbapi.driver.rollback())
+    except Exception as cleanup_error:
+        connection.invalidate(cleanup_error)
 
 
 async def _release_only(calls: list[tuple[str, Coroutine[Any, Any, Any]]]) -> None:

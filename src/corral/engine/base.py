@@ -525,18 +525,8 @@ class Connection:
         server may have committed), never run again on a new connection: so a connection
         the server has already closed is replaced first, where the transaction did nothing
         yet (else the transaction is lost, ``TransactionLostError``)."""
-        stack = self._stack
-        root = stack.root
-        if (
-            root is None
-            or stack.nested
-            or self._autocommit
-            or self._shared is not None
-            or (self._meter.deadline is not None and self.dialect.name != "postgresql")
-            or self.dispatch.listening
-            or self.dispatch.commit
-            or self._state is not _OPEN
-        ):
+        root = self._stack.root
+        if root is None or not self._may_commit_with_statement():
             return None
         dbapi = self._dbapi if self._dbapi is not None else self._revive()
         if not self.dialect.commits_with_statement(dbapi):
@@ -560,9 +550,33 @@ class Connection:
             self._then_commit = False
         return result_of(self, call, cursor)
 
+    def _may_commit_with_statement(self) -> bool:
+        """Whether the COMMIT of the root transaction may go behind the statement about to
+        run: nothing would see the difference (a savepoint open, a shared connection, a
+        listener on the connection, a deadline other than PostgreSQL's, which goes in the
+        same pipeline)."""
+        stack = self._stack
+        return not (
+            stack.root is None
+            or stack.nested
+            or self._autocommit
+            or self._shared is not None
+            or (self._meter.deadline is not None and self.dialect.name != "postgresql")
+            or self.dispatch.listening
+            or self.dispatch.commit
+            or self._state is not _OPEN
+        )
+
     def _end_committed(self, refused: BaseException | None) -> None:
         """The root transaction ended with the statement that carried its COMMIT; raises
         the COMMIT's error if the server refused it."""
+        self._finish_committed(refused is None)
+        if refused is not None:
+            raise self._commit_failed(refused) from refused
+
+    def _finish_committed(self, committed: bool) -> None:
+        """The bookkeeping of a root transaction that ended with its last statement:
+        committed, or rolled back by the server that refused the COMMIT."""
         if logger.isEnabledFor(logging.INFO):
             logger.info("COMMIT")
         stack = self._stack
@@ -570,9 +584,7 @@ class Connection:
         stack.clear()
         self._inactive_reason = None
         if root is not None:
-            root._finish(_COMMITTED if refused is None else _ROLLED_BACK)
-        if refused is not None:
-            raise self._commit_failed(refused) from refused
+            root._finish(_COMMITTED if committed else _ROLLED_BACK)
 
     def _end_savepoint(self, savepoint: NestedTransaction, *, commit: bool) -> None:
         stack = self._stack

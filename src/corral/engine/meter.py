@@ -188,10 +188,14 @@ class Meter:
             refused = dialect.do_execute_then_commit(dbapi, cursor, controls, sql, args, returning)
         finally:
             self.count(dialect, begin, sql, args, False, perf_counter() - started)
-        more = 1 if self.deadline is None else 2  # the COMMIT, the limit
+        self.count_commit()
+        return refused
+
+    def count_commit(self) -> None:
+        """The COMMIT (and a deadline's limit) sent in a counted statement's round trip."""
+        more = 1 if self.deadline is None else 2
         for counters in self._targets():
             counters.statements += more
-        return refused
 
     def count(
         self, dialect: Any, begin: str | None, sql: str, args: Any, many: bool, elapsed: float

@@ -13,12 +13,12 @@ import itertools
 import re
 import types
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from corral.dialects.postgresql import pipeline
 from corral.dialects.postgresql.async_wait import run_to_end
-from corral.dialects.postgresql.base import IDLE, PostgreSQLDialect
+from corral.dialects.postgresql.base import COMMIT, IDLE, PostgreSQLDialect
 from corral.dialects.postgresql.features import FEATURES
 from corral.engine.async_bridge import (
     AsyncDriverConnection,
@@ -88,6 +88,26 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
             return await read_all(cursor)
         finally:
             await cursor.close()
+
+    def commits_with_statement(self) -> bool:
+        return self.writes_at_once and self.raw.cursor_factory is self._plain_cursor
+
+    async def execute_then_commit(
+        self, controls: Sequence[str], sql: str, args: Any
+    ) -> tuple[CursorData, BaseException | None]:
+        """One pipeline, as the sync dialect's ``do_execute_then_commit``."""
+        raw = self.raw
+        cursor = raw.cursor()
+        try:
+            async with raw.lock:
+                exchange = pipeline.exchange(cursor, controls, sql, args, COMMIT)
+                refused = await run_to_end(exchange, raw.pgconn.socket)
+            return await read_all(cursor), refused
+        finally:
+            await cursor.close()
+
+    def closed_by_server(self) -> BaseException | None:
+        return pipeline.closed_by_server(self.raw)
 
     async def commit(self) -> None:
         raw = self.raw

@@ -150,18 +150,7 @@ class PostgreSQLDialect(DefaultDialect):
         )
 
     def closed_by_server(self, dbapi_connection: Any) -> BaseException | None:
-        """libpq reads what has arrived, without waiting: a server session that ended
-        has sent its last message (read by the first call) and closed the socket (found
-        by the second: psycopg raises)."""
-        pgconn = dbapi_connection.pgconn
-        try:
-            pgconn.consume_input()
-            pgconn.consume_input()
-        except Exception as error:
-            if self.is_disconnect(error):
-                return error
-            raise
-        return None
+        return pipeline.closed_by_server(dbapi_connection)
 
     def do_execute_then_commit(
         self,

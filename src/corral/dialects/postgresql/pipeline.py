@@ -150,6 +150,21 @@ def exchange(
     return None
 
 
+def closed_by_server(connection: Any) -> BaseException | None:
+    """psycopg's error if the server has closed the connection, else None. libpq reads
+    what has arrived, without waiting: a server session that ended has sent its last
+    message (read by the first call) and closed the socket (found by the second)."""
+    errors = _psycopg()[1]
+    pgconn = connection.pgconn
+    try:
+        pgconn.consume_input()
+        pgconn.consume_input()
+    except errors.OperationalError as error:
+        closed: BaseException = error
+        return closed
+    return None
+
+
 def send_rollback(connection: Any) -> Generator[Any, Any, bool]:
     """Write ROLLBACK and a Sync without waiting for the answer (the pool's reset of a
     connection it takes back: the server ends the transaction as soon as it reads it,

@@ -40,7 +40,7 @@ from corral.orm.session.large_sessions import check_size
 from corral.orm.session.options import execute_options
 from corral.orm.unit_of_work import dependencies, needs_io, relational_flush
 from corral.orm.unit_of_work.dependencies import FlushWork
-from corral.orm.unit_of_work.execute import step_statements
+from corral.orm.unit_of_work.execute import committing_step, more_after_commit, step_statements
 from corral.orm.unit_of_work.plan import FlushPlan, plan_flush
 from corral.sql.dml import Delete, Update
 from corral.sql.execution_options import STREAMING_OPTIONS
@@ -176,7 +176,10 @@ async def end_transaction(
     """``step`` (the session's or one of its transactions' commit / rollback) on the loop;
     False when it needs the thread bridge (nothing was done then)."""
     sync = session.sync_session
-    if not ready(session) or (commit and not await flush(session)):
+    # The commit of the outermost transaction: the flush may send the COMMIT with its
+    # last statement, as the sync Session's commit does.
+    alone = commit and sync._commits_alone(sync._transaction)
+    if not ready(session) or (commit and not await flush(session, commit=alone)):
         return False
     connection = sync._connection
     if connection is None:
@@ -292,8 +295,9 @@ def pending(session: AsyncSession) -> bool:
     return bool(sync._new or sync._deleted or sync._modified)
 
 
-async def flush(session: AsyncSession) -> bool:
-    """Flush the session's changes on the loop; False when it needs the worker thread."""
+async def flush(session: AsyncSession, *, commit: bool = False) -> bool:
+    """Flush the session's changes on the loop; False when it needs the worker thread.
+    ``commit``: the session's commit follows (``flushing.flush_pending``)."""
     sync = session.sync_session
     if not ready(session) or sync._flushing:
         return False
@@ -315,16 +319,20 @@ async def flush(session: AsyncSession) -> bool:
     if any(m.relationships or m.inheritance is not None for m in mappers):
         if needs_io.presort_reads(sync, new, dirty, deleted):
             return False  # it loads collections: the whole flush in a worker thread
-        await _flush_related(session, new, dirty, deleted)
+        await _flush_related(session, new, dirty, deleted, commit)
         return True
     if any(m.version_id_key for m in mappers) and needs_io.versions_read([*dirty, *deleted]):
         return False  # an expired version is loaded first
-    await _flush_plain(session, new, dirty, deleted)
+    await _flush_plain(session, new, dirty, deleted, commit)
     return True
 
 
 async def _flush_plain(
-    session: AsyncSession, new: list[object], dirty: list[object], deleted: list[object]
+    session: AsyncSession,
+    new: list[object],
+    dirty: list[object],
+    deleted: list[object],
+    commit: bool,
 ) -> None:
     sync = session.sync_session
     transaction = sync._active_transaction()
@@ -334,7 +342,11 @@ async def _flush_plain(
         plan = plan_flush(new, dirty, deleted)
         connection = await connection_for(session)
         try:
-            await _run_plan(session, connection, plan)
+            # (no listener waits on a flush run here: ``flush`` sent those to the thread)
+            if await _run_plan(
+                session, connection, plan, flushing.commits(commit, transaction, False)
+            ):
+                transaction.committed_by_flush = True
         except BaseException as error:
             await _fail(connection, partial(flushing._fail_flush, sync, transaction, error))
             raise
@@ -345,7 +357,11 @@ async def _flush_plain(
 
 
 async def _flush_related(
-    session: AsyncSession, new: list[object], dirty: list[object], deleted: list[object]
+    session: AsyncSession,
+    new: list[object],
+    dirty: list[object],
+    deleted: list[object],
+    commit: bool,
 ) -> None:
     """The flush of related objects: presort on the loop, the writes awaited on the loop
     (or, when they would load values first, run in a worker thread)."""
@@ -366,7 +382,7 @@ async def _flush_related(
                 _write_in_thread, sync, transaction, work, executor=session._executor()
             )
         else:
-            await _write_related(session, transaction, work)
+            await _write_related(session, transaction, work, commit)
     finally:
         sync._flushing = False
     check_size(sync)
@@ -377,9 +393,23 @@ def _write_in_thread(sync: Session, transaction: Any, work: FlushWork) -> None:
         flushing.write_related(sync, transaction, work)
 
 
-async def _write_related(session: AsyncSession, transaction: Any, work: FlushWork) -> None:
+async def _write_related(
+    session: AsyncSession, transaction: Any, work: FlushWork, commit: bool
+) -> None:
     sync = session.sync_session
     connection = await connection_for(session)
+    if flushing.commits(commit, transaction, False) and relational_flush.inserts_alone(work):
+        # (the plan ``relational_flush.writes`` runs for such a flush, as the sync
+        # ``flushing.write_related`` does)
+        plan = plan_flush(work.new, (), ())
+        try:
+            if await _run_plan(session, connection, plan, commit=True):
+                transaction.committed_by_flush = True
+        except BaseException as error:
+            await _fail(connection, partial(flushing._fail_flush, sync, transaction, error))
+            raise
+        flushing.finish_related(sync, transaction, work, plan, [])
+        return
     executed = FlushPlan()
     assigned: list[tuple[object, str]] = []
     statements = relational_flush.writes(connection, work, executed, assigned)
@@ -414,16 +444,30 @@ async def autoflush(session: AsyncSession) -> bool:
     return await flush(session)
 
 
-async def _run_plan(session: AsyncSession, connection: Connection, plan: FlushPlan) -> None:
+async def _run_plan(
+    session: AsyncSession, connection: Connection, plan: FlushPlan, commit: bool = False
+) -> bool:
+    """The plan's statements awaited in order (``execute_plan``, whose COMMIT may go with
+    the last one: then True)."""
+    last = committing_step(plan) if commit else None
+    committed = False
     for step in plan.steps:
         statements = step_statements(connection, step)
-        result = None
+        result: Result | None = None
         while True:
             try:
                 statement, params = statements.send(result)
             except StopIteration:
                 break
-            result = await _execute(session, connection, statement, params)
+            if committed:
+                raise more_after_commit(step)
+            result = None
+            if step is last:
+                result = await async_execute.execute_then_commit(connection, statement, params)
+                committed = result is not None
+            if result is None:
+                result = await _execute(session, connection, statement, params)
+    return committed
 
 
 async def _execute(

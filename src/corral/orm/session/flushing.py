@@ -52,18 +52,18 @@ _consume: Callable[[Iterable[Any]], None] = deque[Any](maxlen=0).extend
 
 def flush_pending(
     session: Session, objects: Iterable[object] | None = None, commit: bool = False
-) -> bool:
+) -> None:
     """Flush the session's changes (of ``objects`` only, if given).
 
-    ``commit``: the session's commit follows at once (no savepoint, one database): the
-    flush may send the COMMIT with its last statement (``execute_plan``). Returns whether
-    it did, the database transaction then committed."""
+    ``commit``: the session's commit follows at once (``Session._commits_alone``): the
+    flush may send the COMMIT with its last statement (``execute_plan``), and then marks
+    the transaction ``committed_by_flush``."""
     if session._flushing:
         raise exc.InvalidRequestError(
             "Session is already flushing; flush() was called from inside a flush"
         )
     if not (session._new or session._deleted or session._modified):
-        return False  # nothing pending (an autoflush before most reads): no lists, no events
+        return  # nothing pending (an autoflush before most reads): no lists, no events
     if session.dispatch.before_flush and (session._new or session._deleted or session.dirty):
         # It may add, change or delete objects; what it reads must not autoflush (the
         # flush it is part of would start again from inside itself).
@@ -81,7 +81,7 @@ def flush_pending(
         deleted = [o for o in deleted if id(o) in chosen]
         dirty = [o for o in dirty if id(o) in chosen]
     if not (new or deleted or dirty):
-        return False
+        return
     session.stats.flushes += 1
     session._flushing = True
     # A large flush allocates per object (parameters, keys) while every object is alive:
@@ -89,16 +89,15 @@ def flush_pending(
     pause = collector_pause if len(new) + len(dirty) >= PAUSE_AT else contextlib.nullcontext()
     try:
         with pause, connection_source(session.connection):
-            committed = _flush(session, new, dirty, deleted, commit)
+            _flush(session, new, dirty, deleted, commit)
     finally:
         session._flushing = False
     check_size(session)
-    return committed
 
 
 def _flush(
     session: Session, new: list[object], dirty: list[object], deleted: list[object], commit: bool
-) -> bool:
+) -> None:
     transaction = session._active_transaction()
     if properties.PENDING:
         properties.configure_mappers()
@@ -109,7 +108,8 @@ def _flush(
         or cls.__mapper__.multi_table
         for cls in classes
     ):
-        return _flush_related(session, transaction, new, dirty, deleted, commit)
+        _flush_related(session, transaction, new, dirty, deleted, commit)
+        return
     if any(cls.__mapper__.version_id_key is not None for cls in classes):
         _load_expired_versions(session, [*dirty, *deleted])
     listening = flush_events.listening(session, classes)
@@ -122,7 +122,7 @@ def _flush(
             raise
         with flush_events.after_writes(session, connection, new, dirty, deleted):
             _finalize_flush(session, transaction, plan, dirty)
-        return False
+        return
     if listening:
         connection = _connection(session, transaction)
         try:
@@ -134,20 +134,20 @@ def _flush(
     if not listening:
         connection = _connection(session, transaction)
     try:  # (a listener runs between the writes and the commit: nothing goes with them)
-        committed = execute_plan(connection, plan, _commits(commit, transaction, listening))
+        if execute_plan(connection, plan, commits(commit, transaction, listening)):
+            transaction.committed_by_flush = True
     except BaseException as error:
         _fail_flush(session, transaction, error)
         raise
     if not listening:
         _finalize_flush(session, transaction, plan, dirty)
-        return committed
+        return
     try:
         with flush_events.after_writes(session, connection, new, dirty, deleted):
             _finalize_flush(session, transaction, plan, dirty)
     except BaseException as error:
         _fail_flush(session, transaction, error)
         raise
-    return False
 
 
 def _flush_related(
@@ -157,18 +157,18 @@ def _flush_related(
     dirty: list[object],
     deleted: list[object],
     commit: bool,
-) -> bool:
+) -> None:
     """A flush of objects with relationships: tables one at a time, keys copied between."""
     work = dependencies.presort(session, new, dirty, deleted)
-    return write_related(session, transaction, work, commit)
+    write_related(session, transaction, work, commit)
 
 
 def write_related(
     session: Session, transaction: SessionTransaction, work: FlushWork, commit: bool = False
-) -> bool:
+) -> None:
     """The writing of a related flush, after ``dependencies.presort`` (the asyncio
     executor calls it in a worker thread when the writing cannot run on the loop);
-    whether the COMMIT went with its last statement (``commit``: see ``flush_pending``)."""
+    ``commit``: see ``flush_pending``."""
     classes: set[Any] = {type(o) for o in (*work.new, *work.dirty, *work.deleted)}
     if unbatched.wants_one_by_one(classes):
         raise exc.InvalidRequestError(
@@ -181,14 +181,14 @@ def write_related(
     executed = FlushPlan()
     assigned: list[tuple[object, str]] = []
     listening = flush_events.listening(session, classes)
-    committed = False
     try:
         if listening:
             flush_events.before_writes(connection, work.new, work.dirty, work.deleted)
-        if _commits(commit, transaction, listening) and relational_flush.inserts_alone(work):
+        if commits(commit, transaction, listening) and relational_flush.inserts_alone(work):
             # (the plan ``relational_flush.writes`` runs for such a flush, run here)
             plan = plan_flush(work.new, (), ())
-            committed = execute_plan(connection, plan, commit=True)
+            if execute_plan(connection, plan, commit=True):
+                transaction.committed_by_flush = True
             executed.steps.extend(plan.steps)
             updated: list[object] = []
         else:
@@ -199,7 +199,7 @@ def write_related(
         raise
     if not listening:
         finish_related(session, transaction, work, executed, updated)
-        return committed
+        return
     try:
         with flush_events.after_writes(session, connection, work.new, work.dirty, work.deleted):
             _finalize_flush(session, transaction, executed, updated)
@@ -207,10 +207,9 @@ def write_related(
         _fail_flush(session, transaction, error)
         raise
     _settle_write_only(work, updated)
-    return False
 
 
-def _commits(commit: bool, transaction: SessionTransaction, listening: bool) -> bool:
+def commits(commit: bool, transaction: SessionTransaction, listening: bool) -> bool:
     """Whether the flush may send the COMMIT with its last statement: the session commits
     next, no listener runs in between, and the transaction is the session's to commit
     (not one of a Connection the session was given)."""

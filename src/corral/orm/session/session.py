@@ -403,18 +403,11 @@ class Session(DispatchHolder):
         if self.dispatch.before_commit:
             for listener in self.dispatch.before_commit:
                 listener(self)
-        committed = False
-        if type(self).flush is not Session.flush:  # a subclass's own flush() runs
-            self.flush()
-        else:
+        if self._commits_alone(transaction):
             with self._guard:
-                # The COMMIT may go with the flush's last statement where nothing else
-                # commits alongside: no savepoint, no second database (flush_pending).
-                committed = flushing.flush_pending(
-                    self,
-                    None,
-                    not (transaction.nested or self._extra or self.twophase or self._routes),
-                )
+                flushing.flush_pending(self, None, commit=True)
+        else:
+            self.flush()
         if transaction.nested:
             transaction.database_transaction.commit()
             transaction.move(_COMMITTED)
@@ -427,7 +420,7 @@ class Session(DispatchHolder):
             if (
                 transaction.database_transaction is not None
                 and transaction.commits_database
-                and not committed
+                and not transaction.committed_by_flush
             ):
                 if self._extra or self.twophase:
                     routing.commit_all(transaction.database_transaction, self._extra)
@@ -442,6 +435,19 @@ class Session(DispatchHolder):
             self._ended(transaction, "after_commit")
         for callback in transaction.after_commit:
             callback()
+
+    def _commits_alone(self, transaction: SessionTransaction | None) -> bool:
+        """Whether committing ``transaction`` (the current one; None: the one the flush
+        will begin) is one COMMIT, which the flush before it may send with its last
+        statement (``flushing.flush_pending``): the outermost transaction, of one
+        database, without two-phase commit, flushed by the Session's own ``flush()``."""
+        return not (
+            (transaction is not None and transaction.parent is not None)
+            or self._extra
+            or self.twophase
+            or self._routes
+            or type(self).flush is not Session.flush
+        )
 
     def on_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the current transaction commits (never if it rolls back).

@@ -64,6 +64,8 @@ class SessionTransaction:
         #: False when the Session joined a Connection's transaction in "rollback_only" mode:
         #: its commit then leaves that transaction to its owner.
         self.commits_database = True
+        #: The flush of the session's commit sent the COMMIT with its last statement.
+        self.committed_by_flush = False
         self.inserted: dict[int, object] = {}
         self.deleted: dict[int, object] = {}
         self.touched: dict[int, object] = {}

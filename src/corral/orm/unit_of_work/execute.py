@@ -35,11 +35,10 @@ def execute_plan(connection: Any, plan: FlushPlan, commit: bool = False) -> bool
     judges (an INSERT of one row: no row count to check after it), the COMMIT goes with
     it, in its round trip where the dialect can. Returns whether the transaction was
     committed here."""
-    steps = plan.steps
-    last = None
-    if commit and steps and _one_insert(steps[-1]) and connection.dialect.commits_with_statement():
-        last = steps[-1]
-    for step in steps:
+    last = committing_step(plan) if commit else None
+    if last is not None and not connection.dialect.commits_with_statement():
+        last = None  # (known before any statement: no step is run differently)
+    for step in plan.steps:
         if step is last:
             return _execute_committing(connection, step)
         execute_step(connection, step)
@@ -61,10 +60,22 @@ def execute_step(connection: Any, step: Step) -> None:
         result = connection.execute(statement, params)
 
 
-def _one_insert(step: Step) -> bool:
-    """Whether ``step`` is an INSERT of one row: one statement (``_insert``), whose
-    success the database alone decides."""
-    return step.kind is _INSERT and len(step.params) == 1
+def committing_step(plan: FlushPlan) -> Step | None:
+    """The plan's last step if the COMMIT may go with it: an INSERT of one row, one
+    statement (``_insert``), whose success the database alone decides."""
+    steps = plan.steps
+    if steps and steps[-1].kind is _INSERT and len(steps[-1].params) == 1:
+        return steps[-1]
+    return None
+
+
+def more_after_commit(step: Step) -> exc.InvalidRequestError:
+    """The error for a step that ``committing_step`` chose and that sends a second
+    statement after its transaction committed (which must not happen)."""
+    return exc.InvalidRequestError(
+        f"corral internal error: the INSERT of one {step.mapper.class_.__name__} row "
+        "became several statements after its transaction committed; please report it"
+    )
 
 
 def _execute_committing(connection: Any, step: Step) -> bool:
@@ -80,10 +91,7 @@ def _execute_committing(connection: Any, step: Step) -> bool:
         statements.send(result)
     except StopIteration:
         return committed
-    raise exc.InvalidRequestError(  # (``_one_insert`` says it is one statement)
-        f"corral internal error: the INSERT of one {step.mapper.class_.__name__} row "
-        "became several statements after its transaction committed; please report it"
-    )
+    raise more_after_commit(step)
 
 
 def step_statements(connection: Any, step: Step) -> Statements:
