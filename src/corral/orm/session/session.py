@@ -403,7 +403,12 @@ class Session(DispatchHolder):
         if self.dispatch.before_commit:
             for listener in self.dispatch.before_commit:
                 listener(self)
-        if self._commits_alone(transaction):
+        bind = self.bind  # (the dialect asked first: a SQLite session skips the rest)
+        if (
+            bind is not None
+            and bind.dialect.commits_with_statement()
+            and self._commits_alone(transaction)
+        ):
             with self._guard:
                 flushing.flush_pending(self, None, commit=True)
         else:
