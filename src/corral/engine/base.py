@@ -817,7 +817,7 @@ class Connection:
             if begin is not None and stream:  # BEGIN on its own: no pipelining a named cursor
                 self._meter.begin(self.dialect.run, dbapi, begin)
                 begin = None
-            if committing:  # (``_execute_then_commit``: no listener, no deadline)
+            if committing:  # (``_execute_then_commit``: no listener to run here)
                 self._then_commit = False
                 refused = self._meter.execute_then_commit(
                     self, dbapi, cursor, begin, sql, args, returning
@@ -838,6 +838,8 @@ class Connection:
             raise failure from error
         self._work_done = True
         if committing:
+            if refused is not None:
+                cursor.close()
             self._end_committed(refused)
         if context is not None and self.dispatch.after_cursor_execute:
             events.after_cursor(self, cursor, sql, args, many, context)

@@ -37,7 +37,7 @@ def execute_plan(connection: Any, plan: FlushPlan, commit: bool = False) -> bool
     committed here."""
     last = committing_step(plan) if commit else None
     if last is not None and not connection.dialect.commits_with_statement():
-        last = None  # (known before any statement: no step is run differently)
+        last = None  # (a dialect that cannot: every step runs as usual)
     for step in plan.steps:
         if step is last:
             return _execute_committing(connection, step)
