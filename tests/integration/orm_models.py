@@ -168,7 +168,9 @@ def create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
 
 
-_PLACEHOLDER = re.compile(r"%s|\?")
+#: psycopg's ``%s``, SQLite's ``?``, PostgreSQL's own ``$1`` (multi-row INSERTs, which
+#: corral gives psycopg in that form: ``dialect.native_placeholders``).
+_PLACEHOLDER = re.compile(r"%s|\?|\$\d+")
 
 
 def normalize(sql: str) -> str:

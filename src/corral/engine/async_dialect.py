@@ -71,6 +71,10 @@ class AsyncDialect:
     #: The driver connections stay in the server's autocommit mode; corral sends BEGIN.
     implicit_begin = False
 
+    def native_placeholders(self, sql: str) -> str | None:
+        """The adapted connection takes the SQL as compiled (no driver cursor classes)."""
+        return None
+
     def commits_with_statement(self, dbapi_connection: Any = None) -> bool:
         """No COMMIT behind a statement from sync code (``run_sync``, the worker thread):
         the dialect's way of writing both needs the driver's sync connection."""

@@ -798,6 +798,7 @@ class Connection:
         kind: str = "text",
         returning: bool = False,
         stream: bool = False,
+        native: bool = False,
     ) -> Any:
         if self._state is _CLOSED:
             raise exc.ResourceClosedError(
@@ -806,7 +807,12 @@ class Connection:
         dbapi = self._prepare(write_lock, sql=(kind, sql))
         begin, self._unsent_begin = self._unsent_begin, None
         echo = self.engine.echo
-        cursor = self.dialect.streaming_cursor(dbapi) if stream else dbapi.cursor()
+        if stream:
+            cursor = self.dialect.streaming_cursor(dbapi)
+        elif native:  # (SQL from dialect.native_placeholders)
+            cursor = self.dialect.native_cursor(dbapi)
+        else:
+            cursor = dbapi.cursor()
         context = None
         if self.dispatch.listening:  # before_cursor_execute, if any; the context for after
             sql, args, context = events.before_cursor(self, cursor, sql, args, many)
@@ -829,7 +835,9 @@ class Connection:
                 cursor.close()
             # (not with a COMMIT written: the server may have run it)
             if not committing and reconnect.replace_dead(self, error):  # dead before anything
-                return self._cursor_execute(sql, args, many, write_lock, kind, returning, stream)
+                return self._cursor_execute(
+                    sql, args, many, write_lock, kind, returning, stream, native
+                )
             self._work_done = True
             translated = self._translate(error, sql, args, during_commit=committing)
             failure = self._meter.failed(translated)

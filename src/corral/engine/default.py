@@ -379,6 +379,18 @@ class DefaultDialect(SQLDialect):
     def do_rollback_to_savepoint(self, dbapi_connection: Any, name: str) -> None:
         self.run(dbapi_connection, f"ROLLBACK TO SAVEPOINT {name}")
 
+    def native_placeholders(self, sql: str) -> str | None:
+        """``sql`` (compiled, in the driver's paramstyle) with the database's own
+        positional placeholders, for ``native_cursor``; None where the driver has no
+        cursor that takes them (the multi-row INSERTs then go as compiled)."""
+        return None
+
+    def native_cursor(self, dbapi_connection: Any) -> Any:
+        """A cursor that sends SQL from ``native_placeholders`` as it is, its parameters a
+        flat sequence (the driver parses nothing: a multi-row INSERT of 1,000 rows is
+        thousands of placeholders)."""
+        raise NotImplementedError
+
     def streaming_cursor(self, dbapi_connection: Any) -> Any:
         """A cursor that reads rows from the database as they are fetched
         (``stream_results=True``); the driver's plain cursor where that already holds."""

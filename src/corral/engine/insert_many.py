@@ -65,10 +65,28 @@ def execute_insert_many(
     args: Sequence[Sequence[Any]],
     write_lock: bool,
 ) -> Result:
-    """Insert every parameter set in ``args``; a Result with the total rowcount."""
+    """Insert every parameter set in ``args``; a Result with the total rowcount.
+
+    Where the driver has a cursor that takes the database's own placeholders
+    (``dialect.native_placeholders``), each statement's SQL is given to it in that form,
+    written once for the full chunks: the driver parses none of them. Not when a
+    listener on the connection would see the SQL (it expects it as compiled)."""
+    dialect = connection.dialect
+    listening = connection.dispatch.listening
+    natives: dict[str, str | None] = {}
     rowcount = 0
     for sql, flat in statements(connection, parts, args):
-        cursor = connection._cursor_execute(sql, flat, False, write_lock, "insert")
+        native = None
+        if not listening:
+            if sql not in natives:
+                natives[sql] = dialect.native_placeholders(sql)
+            native = natives[sql]
+        if native is not None:
+            cursor = connection._cursor_execute(
+                native, flat, False, write_lock, "insert", native=True
+            )
+        else:
+            cursor = connection._cursor_execute(sql, flat, False, write_lock, "insert")
         rowcount += max(cursor.rowcount, 0)
         cursor.close()
         write_lock = False

@@ -203,6 +203,17 @@ class PostgreSQLDialect(DefaultDialect):
         it pipelines the sets, so the batch costs about one round trip."""
         cursor.executemany(sql, args, returning=True)
 
+    def native_placeholders(self, sql: str) -> str | None:
+        """``$1, $2, ...`` for psycopg's ``RawCursor`` (psycopg 3.2 and later): psycopg
+        parses a query for its ``%s`` on every execution, and caches the result only for
+        queries under 4 KB and 50 parameters, which a multi-row INSERT is not."""
+        if getattr(self.dbapi, "RawCursor", None) is None:  # (psycopg2, an older psycopg)
+            return None
+        return pipeline.dollar_placeholders(sql)
+
+    def native_cursor(self, dbapi_connection: Any) -> Any:
+        return self.dbapi.RawCursor(dbapi_connection)
+
     def streaming_cursor(self, dbapi_connection: Any) -> Any:
         """A psycopg server-side cursor: ``DECLARE`` on execute, ``FETCH`` per round. Outside
         a transaction (AUTOCOMMIT) it is declared ``WITH HOLD`` so that it outlives one."""

@@ -72,16 +72,17 @@ def _psycopg() -> tuple[Any, ...]:
     """The psycopg names used here, imported once: an import statement run per execution
     costs about 9,000 instructions even when the module is loaded (the dialect itself
     loads without psycopg 3)."""
-    from psycopg import AsyncCursor, Cursor, errors, pq
+    from psycopg import AsyncCursor, AsyncRawCursor, Cursor, RawCursor, errors, pq
     from psycopg._preparing import Prepare
     from psycopg.generators import fetch_many, send
 
-    return (Cursor, AsyncCursor), errors, pq, Prepare, fetch_many, send
+    return (Cursor, AsyncCursor, RawCursor, AsyncRawCursor), errors, pq, Prepare, fetch_many, send
 
 
 def plain_cursor(cursor: Any) -> bool:
-    """Whether ``cursor`` is psycopg's own client cursor class (not a subclass that binds
-    parameters differently, such as ``ClientCursor``, nor a server-side cursor)."""
+    """Whether ``cursor`` is psycopg's own client cursor class, or its ``RawCursor`` (not
+    a subclass that binds parameters differently, such as ``ClientCursor``, nor a
+    server-side cursor)."""
     return type(cursor) in _psycopg()[0]
 
 
@@ -148,6 +149,22 @@ def exchange(
                 refused: BaseException = errors.error_from_result(result, encoding=encoding)
                 return refused
     return None
+
+
+def dollar_placeholders(sql: str) -> str:
+    """``sql`` in psycopg's format paramstyle (``%s``, a literal ``%`` doubled) with
+    PostgreSQL's ``$1, $2, ...`` instead, as psycopg's ``RawCursor`` sends it."""
+    number = 0
+    pieces = []
+    for piece in sql.split("%%"):
+        parts = piece.split("%s")
+        out = [parts[0]]
+        for part in parts[1:]:
+            number += 1
+            out.append(f"${number}")
+            out.append(part)
+        pieces.append("".join(out))
+    return "%".join(pieces)
 
 
 def closed_by_server(connection: Any) -> BaseException | None:

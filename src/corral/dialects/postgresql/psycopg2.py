@@ -305,5 +305,8 @@ class Psycopg2Dialect(PostgreSQLDialect):
     def install_row_class(self, cursor: Any, row_class: type) -> bool:
         return False  # psycopg2 has no row factory; it makes tuples
 
+    def native_placeholders(self, sql: str) -> str | None:
+        return None  # psycopg2 binds on the client, into the text
+
 
 dialect = Psycopg2Dialect  # as SQLAlchemy's ``dialects.postgresql.psycopg2.dialect``
