@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -270,6 +271,50 @@ def test_bulk_insert_uses_attribute_names_and_keeps_every_value(session: Session
         "INSERT INTO bulk_members (id, member_name, email) VALUES (?, ?, ?)",
     ]
     assert _members(session.get_bind())[3:] == [(10, "j", None), (11, "k", None), (12, "l", "l@x")]
+
+
+def test_bulk_insert_runs_sets_by_their_keys_whatever_their_order(session: Session) -> None:
+    """Consecutive sets with the same keys share one statement, whatever the order of their
+    keys and whether they are dicts or other mappings; a None value is left out of its set,
+    which then starts a run of its own (the column's default applies)."""
+    params: list[Mapping[str, Any]] = [
+        {"id": 20, "name": "a", "email": "a@x"},
+        {"email": "b@x", "name": "b", "id": 21},
+        MappingProxyType({"id": 22, "name": "c", "email": "c@x"}),
+        {"id": 23, "name": "d", "email": None},
+        {"name": "e", "id": 24},
+        {"id": 25, "name": "f", "email": "f@x"},
+    ]
+    with recorded_sql() as sql:
+        session.execute(insert(Member), params)
+        session.commit()
+    assert dml(sql) == [
+        "INSERT INTO bulk_members (id, member_name, email) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)",
+        "INSERT INTO bulk_members (id, member_name) VALUES (?, ?), (?, ?)",
+        "INSERT INTO bulk_members (id, member_name, email) VALUES (?, ?, ?)",
+    ]
+    assert _members(session.get_bind())[3:] == [
+        (20, "a", "a@x"),
+        (21, "b", "b@x"),
+        (22, "c", "c@x"),
+        (23, "d", None),
+        (24, "e", None),
+        (25, "f", "f@x"),
+    ]
+    assert params[3] == {"id": 23, "name": "d", "email": None}  # the caller's set untouched
+
+
+def test_bulk_insert_refuses_a_set_that_is_not_a_mapping_before_any_sql(
+    session: Session,
+) -> None:
+    """A list holding something other than a mapping raises, naming its position, before the
+    sets ahead of it are inserted: the transaction holds nothing of the failed call."""
+    params: list[Any] = [{"id": 30, "name": "x"}, ("y",), {"id": 31, "name": "z"}]
+    with recorded_sql() as sql, pytest.raises(exc.ArgumentError, match="item 1 is a tuple"):
+        session.execute(insert(Member), params)
+    assert dml(sql) == []
+    session.commit()
+    assert [row[0] for row in _members(session.get_bind())] == [1, 2, 3]
 
 
 def test_bulk_insert_of_versioned_rows_starts_the_version(session: Session) -> None:

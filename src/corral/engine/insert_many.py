@@ -16,6 +16,7 @@ are those the sets would have made one by one; an upsert never comes here (see
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from corral.engine.result import Result
@@ -48,7 +49,7 @@ def chunks(
             sql = full
         else:
             sql = head + ", ".join([row] * len(chunk)) + tail
-        yield sql, [value for one in chunk for value in one]
+        yield sql, list(chain.from_iterable(chunk))
 
 
 def statements(

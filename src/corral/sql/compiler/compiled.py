@@ -12,6 +12,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from corral import exc
@@ -253,15 +254,14 @@ class Compiled:
             self._refuse_extra_keys(params_list)
         try:
             if all(processor is None for _, processor in recipe):
-                keys = [key for key, _ in recipe]
-                return [tuple([p[k] for k in keys]) for p in params_list]
+                return _value_tuples(params_list, [key for key, _ in recipe])
             if recipe:
                 # Column by column: one comprehension per slot costs far less per value
                 # than a loop per parameter set; the columns are zipped into rows at the end.
                 columns = []
                 for slot in self.slots:
                     key, processor, unchanged = slot.key, slot.processor, slot.unchanged
-                    values = [p[key] for p in params_list]
+                    values = list(map(itemgetter(key), params_list))
                     if processor is not None and not (
                         unchanged is not None and all(map(isinstance, values, repeat(unchanged)))
                     ):  # (values all of classes it passes unchanged: checked at once)
@@ -328,3 +328,15 @@ class Compiled:
             f"No value for the bind parameter {slot.key!r} ({slot.label}) of {self.sql!r}; "
             f"parameters given: {given}. Pass it in execute(statement, {{{slot.key!r}: ...}})."
         )
+
+
+def _value_tuples(
+    params_list: Sequence[Mapping[str, Any]], keys: list[str]
+) -> list[tuple[Any, ...]]:
+    """The values of ``keys`` of each parameter set, as a tuple a set (KeyError if one lacks
+    a key): ``itemgetter`` reads them at C speed, a few times faster than a comprehension."""
+    if len(keys) > 1:
+        return list(map(itemgetter(*keys), params_list))
+    if keys:
+        return [(value,) for value in map(itemgetter(keys[0]), params_list)]
+    return [() for _ in params_list]
