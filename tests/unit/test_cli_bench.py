@@ -171,3 +171,18 @@ def test_asyncio_workloads_run_only_where_there_is_an_asyncio_api() -> None:
     asyncio_workloads = {w.name for w in WORKLOADS if w.asyncio}
     assert asyncio_workloads == {"async_get_by_pk", "async_load_objects"}
     assert frozenset({RAW, "corral", "sqlalchemy"}) == ASYNCIO_IMPLEMENTATIONS
+
+
+def test_a_workload_without_an_api_is_left_empty_and_noted() -> None:
+    """Pony has no INSERT of rows without objects: its bulk_insert_fast cell is not run,
+    shows "-", and the notes say why; the asyncio workloads stay the three APIs' own."""
+    from corral.cli.benchmark.workloads import measured
+
+    assert not measured("bulk_insert_fast", "pony")
+    assert measured("bulk_insert_fast", "peewee") and measured("bulk_insert", "pony")
+    assert not measured("async_get_by_pk", "pony") and measured("async_get_by_pk", "corral")
+    run = _run([Cell("bulk_insert_fast", RAW, [0.1]), Cell("bulk_insert_fast", "corral", [0.2])])
+    run.implementations.append("pony")
+    assert report.rows(run)[1] == ["bulk_insert_fast", "1.00 (100.0 ms)", "2.00", "-"]
+    text = report.terminal(run)
+    assert "Pony has no bulk_insert_fast (it inserts rows only as new entity objects)." in text

@@ -27,12 +27,11 @@ from corral.cli.benchmark.database import Fixture, Target
 from corral.cli.benchmark.report import Cell, Run
 from corral.cli.benchmark.worker import RESULT_MARKER, CellSpec
 from corral.cli.benchmark.workloads import (
-    ASYNCIO_IMPLEMENTATIONS,
     IMPLEMENTATIONS,
     PEERS,
     RAW,
     WORKLOADS,
-    WORKLOADS_BY_NAME,
+    measured,
 )
 
 POSTGRESQL_URL_VARIABLE = "CORRAL_BENCH_POSTGRESQL_URL"
@@ -207,8 +206,8 @@ def bench(target: Target, args: argparse.Namespace) -> Run:
     try:
         for workload in args.only:
             for name in implementations:
-                if WORKLOADS_BY_NAME[workload].asyncio and name not in ASYNCIO_IMPLEMENTATIONS:
-                    continue  # no asyncio API to measure
+                if not measured(workload, name):
+                    continue  # no API for it to measure
                 spec = CellSpec(workload, name, target.url, args.scale, args.repeat, memory=True)
                 cell = run_cell(spec)
                 run.cells[(workload, name)] = cell

@@ -83,6 +83,10 @@ class DjangoOrm(Implementation):
         with self.transaction.atomic():
             customer.objects.bulk_create(objects, batch_size=BATCH_SIZE)
 
+    def bulk_insert_fast(self, rows: Sequence[tuple[str, str]]) -> None:
+        """``bulk_create`` is Django's only bulk INSERT: it takes model instances."""
+        self.bulk_insert(rows)
+
     def single_inserts(self, rows: Sequence[tuple[str, str]]) -> None:
         manager = self.customer.objects
         for name, description in rows:

@@ -69,6 +69,15 @@ class PeeweeOrm(Implementation):
         with self.database.atomic():
             customer.bulk_create(objects, batch_size=BATCH_SIZE)
 
+    def bulk_insert_fast(self, rows: Sequence[tuple[str, str]]) -> None:
+        """``insert_many`` of tuples, in batches (SQLite refuses a statement of 40,000
+        parameters), as peewee's documentation shows for bulk loading."""
+        customer = self.customer
+        fields = [customer.name, customer.description]
+        with self.database.atomic():
+            for batch in peewee.chunked(rows, BATCH_SIZE):
+                customer.insert_many(batch, fields=fields).execute()
+
     def single_inserts(self, rows: Sequence[tuple[str, str]]) -> None:
         for name, description in rows:
             self.customer.create(name=name, description=description)

@@ -21,6 +21,7 @@ API = SimpleNamespace(
     Text=sqlalchemy.Text,
     create_engine=sqlalchemy.create_engine,
     select=sqlalchemy.select,
+    insert=sqlalchemy.insert,
     ForeignKey=sqlalchemy.ForeignKey,
     relationship=sqlalchemy.orm.relationship,
     selectinload=sqlalchemy.orm.selectinload,

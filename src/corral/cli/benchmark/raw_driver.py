@@ -54,6 +54,9 @@ class RawDriver(Implementation):
         self.connection.commit()
         cursor.close()
 
+    def bulk_insert_fast(self, rows: Sequence[tuple[str, str]]) -> None:
+        self.bulk_insert(rows)
+
     def single_inserts(self, rows: Sequence[tuple[str, str]]) -> None:
         insert = self.insert + " RETURNING id" if self.returning else self.insert
         for name, description in rows:

@@ -128,6 +128,11 @@ def _notes(run: Run) -> list[str]:
     ]
     for name, why in run.skipped.items():
         notes.append(f"{IMPLEMENTATIONS_BY_NAME[name].label} skipped: {why}.")
+    for name in run.implementations:
+        info = IMPLEMENTATIONS_BY_NAME[name]
+        for workload, why in info.lacks:
+            if workload in run.workloads:
+                notes.append(f"{info.label} has no {workload} ({why}).")
     for cell in run.errors():
         label = IMPLEMENTATIONS_BY_NAME[cell.implementation].label
         notes.append(f"{label} failed on {cell.workload}: {cell.error}")

@@ -78,6 +78,14 @@ class SessionOrm(Implementation):
             )
             session.commit()
 
+    def bulk_insert_fast(self, rows: Sequence[tuple[str, str]]) -> None:
+        with self.api.Session(self.engine) as session:
+            session.execute(
+                self.api.insert(self.Customer),
+                [{"name": name, "description": description} for name, description in rows],
+            )
+            session.commit()
+
     def single_inserts(self, rows: Sequence[tuple[str, str]]) -> None:
         for name, description in rows:
             with self.api.Session(self.engine) as session:

@@ -21,6 +21,8 @@ class ImplementationInfo:
     module: str
     needs: tuple[str, ...] = ()
     is_peer: bool = True
+    #: Workloads this library has no API for, with the reason (shown as "-" in the table).
+    lacks: tuple[tuple[str, str], ...] = ()
 
     def missing(self, database: str) -> list[str]:
         """The Python packages this implementation needs on ``database`` that aren't installed."""
@@ -45,7 +47,13 @@ IMPLEMENTATIONS: tuple[ImplementationInfo, ...] = (
         "sqlalchemy", "SQLAlchemy", "corral.cli.benchmark.peer_sqlalchemy", ("sqlalchemy",)
     ),
     ImplementationInfo("peewee", "peewee", "corral.cli.benchmark.peer_peewee", ("peewee",)),
-    ImplementationInfo("pony", "Pony", "corral.cli.benchmark.peer_pony", ("pony",)),
+    ImplementationInfo(
+        "pony",
+        "Pony",
+        "corral.cli.benchmark.peer_pony",
+        ("pony",),
+        lacks=(("bulk_insert_fast", "it inserts rows only as new entity objects"),),
+    ),
     ImplementationInfo("django", "Django", "corral.cli.benchmark.peer_django", ("django",)),
 )
 IMPLEMENTATIONS_BY_NAME = {info.name: info for info in IMPLEMENTATIONS}
@@ -139,6 +147,14 @@ WORKLOADS: tuple[Workload, ...] = (
         seeded=False,
         new_rows=True,
         run=lambda impl, inputs: impl.bulk_insert(inputs.rows),
+    ),
+    Workload(
+        "bulk_insert_fast",
+        "20,000 rows through the library's bulk INSERT without objects, one commit",
+        20_000,
+        seeded=False,
+        new_rows=True,
+        run=lambda impl, inputs: impl.bulk_insert_fast(inputs.rows),
     ),
     Workload(
         "single_inserts",
@@ -246,6 +262,13 @@ ASYNC_POOL_SIZE = 5
 WORKLOADS_BY_NAME = {workload.name: workload for workload in WORKLOADS}
 
 
+def measured(workload: str, implementation: str) -> bool:
+    """Whether ``implementation`` has an API for ``workload`` (else its cell stays empty)."""
+    if WORKLOADS_BY_NAME[workload].asyncio and implementation not in ASYNCIO_IMPLEMENTATIONS:
+        return False
+    return workload not in dict(IMPLEMENTATIONS_BY_NAME[implementation].lacks)
+
+
 class Implementation:
     """One library's way of doing every workload; the database's table already exists.
 
@@ -254,6 +277,11 @@ class Implementation:
     """
 
     def bulk_insert(self, rows: Sequence[tuple[str, str]]) -> None:
+        raise NotImplementedError
+
+    def bulk_insert_fast(self, rows: Sequence[tuple[str, str]]) -> None:
+        """Insert ``rows`` by the library's bulk path that builds no objects (SQLAlchemy's
+        ``session.execute(insert(Customer), [dict, ...])``), in one transaction."""
         raise NotImplementedError
 
     def single_inserts(self, rows: Sequence[tuple[str, str]]) -> None:
