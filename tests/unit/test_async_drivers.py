@@ -1,19 +1,14 @@
-"""The asyncio drivers' pure helpers: asyncpg placeholders and row counts, URL to dialect."""
+"""The asyncio drivers' pure helpers: asyncpg's row counts, URL to dialect (asyncpg's
+placeholders are ``pipeline.dollar_placeholders``: test_dollar_placeholders.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from corral import exc
-from corral.dialects.postgresql.asyncio import _rowcount, dollar_placeholders
+from corral.dialects.postgresql.asyncio import _rowcount
 from corral.engine import make_url
 from corral.ext.asyncio.create import async_dialect_class
-
-
-def test_format_placeholders_become_numbered() -> None:
-    """%s placeholders are numbered $1, $2 in order and %% becomes a literal %."""
-    sql = "SELECT a FROM t WHERE a = %s AND b LIKE 'x%%' AND c = %s"
-    assert dollar_placeholders(sql) == "SELECT a FROM t WHERE a = $1 AND b LIKE 'x%' AND c = $2"
 
 
 def test_rowcount_is_read_from_the_command_tag() -> None:

@@ -1,5 +1,6 @@
 """``pipeline.dollar_placeholders``: psycopg's format paramstyle as PostgreSQL's own
-``$n`` placeholders, the form psycopg's RawCursor sends without parsing."""
+``$n`` placeholders, the form psycopg's RawCursor sends without parsing and the form
+asyncpg prepares."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from corral.dialects.postgresql.pipeline import dollar_placeholders
 def test_positional_placeholders_are_numbered_in_order() -> None:
     sql = "INSERT INTO t (a, b) VALUES (%s, %s), (%s, %s)"
     assert dollar_placeholders(sql) == "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+    sql = "SELECT a FROM t WHERE a = %s AND b LIKE 'x%%' AND c = %s"
+    assert dollar_placeholders(sql) == "SELECT a FROM t WHERE a = $1 AND b LIKE 'x%' AND c = $2"
 
 
 def test_a_doubled_percent_is_a_literal_percent() -> None:

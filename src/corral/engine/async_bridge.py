@@ -61,6 +61,16 @@ class AsyncDriverConnection(ABC):
         await self.execute(begin, None, False)
         return await self.execute(sql, args, many)
 
+    def native_placeholders(self, sql: str) -> str | None:
+        """``sql`` with the database's own placeholders, for ``execute_native``; None where
+        the driver has no cursor that takes them (``DefaultDialect.native_placeholders``)."""
+        return None
+
+    async def execute_native(self, begin: str | None, sql: str, args: Any) -> CursorData:
+        """``sql`` from ``native_placeholders`` with its parameters a flat sequence, after
+        ``begin`` if given (only where ``native_placeholders`` gives SQL)."""
+        raise NotImplementedError
+
     def commits_with_statement(self) -> bool:
         """Whether ``execute_then_commit`` writes a statement and COMMIT at once."""
         return False
@@ -208,10 +218,21 @@ def _loop_gone(what: str) -> exc.InvalidRequestError:
 class BridgedCursor:
     """A DB-API cursor whose statements run on the loop; rows are read there in full."""
 
-    __slots__ = ("_conn", "_position", "_rows", "arraysize", "description", "lastrowid", "rowcount")
+    __slots__ = (
+        "_conn",
+        "_native",
+        "_position",
+        "_rows",
+        "arraysize",
+        "description",
+        "lastrowid",
+        "rowcount",
+    )
 
-    def __init__(self, connection: BridgedConnection) -> None:
+    def __init__(self, connection: BridgedConnection, native: bool = False) -> None:
         self._conn = connection
+        #: Its SQL comes from the driver's ``native_placeholders`` (``execute_native``).
+        self._native = native
         self._rows: list[tuple[Any, ...]] = []
         self._position = 0
         self.description: Sequence[tuple[Any, ...]] | None = None
@@ -227,11 +248,18 @@ class BridgedCursor:
         self.lastrowid = data.lastrowid
 
     def execute(self, sql: str, args: Any = None) -> None:
-        self._take(self._conn._call(self._conn.driver.execute(sql, args, False), sql))
+        driver = self._conn.driver
+        if self._native:
+            self._take(self._conn._call(driver.execute_native(None, sql, args), sql))
+        else:
+            self._take(self._conn._call(driver.execute(sql, args, False), sql))
 
     def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> None:
         driver = self._conn.driver
-        self._take(self._conn._call(driver.execute_after_begin(begin, sql, args, many), sql))
+        if self._native and not many:
+            self._take(self._conn._call(driver.execute_native(begin, sql, args), sql))
+        else:
+            self._take(self._conn._call(driver.execute_after_begin(begin, sql, args, many), sql))
 
     def executemany(self, sql: str, args: Any) -> None:
         self._take(self._conn._call(self._conn.driver.execute(sql, list(args), True), sql))

@@ -189,10 +189,22 @@ async def execute_rows(
 async def _insert_many(
     connection: Connection, parts: tuple[str, str, str], args: Any, write_lock: bool
 ) -> Result:
-    """``insert_many.execute_insert_many`` with each multi-row INSERT awaited."""
+    """``insert_many.execute_insert_many`` with each multi-row INSERT awaited (its SQL in
+    the database's own placeholders where the driver takes them, written once a chunk
+    size: ``native(connection)`` has already said no listener would see it)."""
+    driver = cast(BridgedConnection, connection._dbapi).driver
+    natives: dict[str, str | None] = {}
     rowcount = 0
     for sql, flat in insert_many.statements(connection, parts, args):
-        cursor = await cursor_execute(connection, sql, flat, False, write_lock, "insert")
+        if sql not in natives:
+            natives[sql] = driver.native_placeholders(sql)
+        native = natives[sql]
+        if native is None:
+            cursor = await cursor_execute(connection, sql, flat, False, write_lock, "insert")
+        else:
+            cursor = await cursor_execute(
+                connection, native, flat, False, write_lock, "insert", native=True
+            )
         rowcount += max(cursor.rowcount, 0)
         cursor.close()
         write_lock = False
@@ -231,10 +243,12 @@ async def cursor_execute(
     kind: str,
     *,
     commit: bool = False,
+    native: bool = False,
 ) -> BridgedCursor:
     """The statement run on a cursor whose rows are read: ``Connection._cursor_execute``
     with its driver call awaited; ``commit``: with the root transaction's COMMIT behind
-    it (``execute_then_commit``)."""
+    it (``execute_then_commit``); ``native``: ``sql`` from the driver's
+    ``native_placeholders``."""
     if connection._state is ConnectionState.CLOSED:
         raise exc.ResourceClosedError(
             "This Connection is closed; get a new one with engine.connect()"
@@ -251,6 +265,8 @@ async def cursor_execute(
         if commit:
             controls = () if begin is None else (begin,)
             data, refused = await finish(driver.execute_then_commit(controls, sql, args))
+        elif native:
+            data = await finish(driver.execute_native(begin, sql, args))
         elif begin is None:
             data = await finish(driver.execute(sql, args, many))
         else:

@@ -23,6 +23,7 @@ from corral.dialects.postgresql.features import FEATURES
 from corral.engine.async_bridge import (
     AsyncDriverConnection,
     AsyncDriverStream,
+    BridgedCursor,
     CursorData,
     CursorStream,
 )
@@ -38,11 +39,13 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
     """A ``psycopg.AsyncConnection``."""
 
     def __init__(self, raw: Any, writes_at_once: bool) -> None:
-        from psycopg import AsyncCursor
+        import psycopg
 
         self.raw = raw
         #: psycopg's own cursor class, which ``pipeline.exchange`` can drive.
-        self._plain_cursor = AsyncCursor
+        self._plain_cursor = psycopg.AsyncCursor
+        #: psycopg's cursor that sends ``$n`` SQL as it is (psycopg 3.2 and later), or None.
+        self._raw_cursor: Any = getattr(psycopg, "AsyncRawCursor", None)
         self._streams = itertools.count(1)
         #: Whether ``pipeline.exchange`` can drive this psycopg's cursors.
         self.writes_at_once = writes_at_once
@@ -58,33 +61,45 @@ class PsycopgAsyncConnection(AsyncDriverConnection):
         return CursorStream(cursor)
 
     async def execute(self, sql: str, args: Any, many: bool) -> CursorData:
-        cursor = self.raw.cursor()
-        try:
-            if many:
-                await cursor.executemany(sql, args)
-            else:
-                await cursor.execute(sql, args)
-            return await read_all(cursor)
-        finally:
-            await cursor.close()
+        return await self._run(self.raw.cursor(), None, sql, args, many)
 
     async def execute_after_begin(self, begin: str, sql: str, args: Any, many: bool) -> CursorData:
-        """BEGIN and the statement in one round trip: written at once (``pipeline.py``),
-        or through psycopg's pipeline mode for an executemany."""
-        cursor = self.raw.cursor()
+        return await self._run(self.raw.cursor(), begin, sql, args, many)
+
+    def native_placeholders(self, sql: str) -> str | None:
+        """``$1, $2, ...`` for psycopg's ``AsyncRawCursor``, as the sync dialect's
+        ``native_placeholders``: psycopg parses no multi-row INSERT's thousands of ``%s``."""
+        if self._raw_cursor is None:
+            return None
+        return pipeline.dollar_placeholders(sql)
+
+    async def execute_native(self, begin: str | None, sql: str, args: Any) -> CursorData:
+        return await self._run(self._raw_cursor(self.raw), begin, sql, args, False)
+
+    async def _run(
+        self, cursor: Any, begin: str | None, sql: str, args: Any, many: bool
+    ) -> CursorData:
+        """The statement on ``cursor`` (closed after), its rows read. After a ``begin``,
+        BEGIN and the statement go in one round trip: written at once
+        (``pipeline.py``), or through psycopg's pipeline mode for an executemany."""
+        raw = self.raw
         try:
-            if not many and self.writes_at_once and type(cursor) is self._plain_cursor:
-                raw = self.raw
-                async with raw.lock:
-                    exchange = pipeline.exchange(cursor, (begin,), sql, args)
-                    await run_to_end(exchange, raw.pgconn.socket)
-                return await read_all(cursor)
-            async with self.raw.pipeline():
-                await self.raw.execute(begin)
+            if begin is None:
                 if many:
                     await cursor.executemany(sql, args)
                 else:
                     await cursor.execute(sql, args)
+            elif not many and self.writes_at_once and pipeline.plain_cursor(cursor):
+                async with raw.lock:
+                    exchange = pipeline.exchange(cursor, (begin,), sql, args)
+                    await run_to_end(exchange, raw.pgconn.socket)
+            else:
+                async with raw.pipeline():
+                    await raw.execute(begin)
+                    if many:
+                        await cursor.executemany(sql, args)
+                    else:
+                        await cursor.execute(sql, args)
             return await read_all(cursor)
         finally:
             await cursor.close()
@@ -178,6 +193,14 @@ class PsycopgAsyncDialect(AsyncDialect, PostgreSQLDialect):
     def resets_without_waiting(self) -> bool:
         return self.writes_pipeline_at_once()  # PsycopgAsyncConnection.reset
 
+    def native_placeholders(self, sql: str) -> str | None:
+        """As the sync dialect's, for the statements of sync code in a worker thread (an
+        AsyncSession's ORM bulk INSERT): they go to psycopg's ``AsyncRawCursor`` too."""
+        return PostgreSQLDialect.native_placeholders(self, sql)
+
+    def native_cursor(self, dbapi_connection: Any) -> Any:
+        return BridgedCursor(dbapi_connection, native=True)
+
     async def connect_async(self, connect_args: Mapping[str, Any]) -> AsyncDriverConnection:
         import psycopg
 
@@ -187,25 +210,10 @@ class PsycopgAsyncDialect(AsyncDialect, PostgreSQLDialect):
         return PsycopgAsyncConnection(raw, self.writes_pipeline_at_once())
 
 
-_PLACEHOLDER = re.compile(r"%s|%%")
 #: Statements asyncpg runs with its simple protocol (no prepare, no parameters).
 _CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET|START)\b", re.I)
 #: Prepared statements kept per connection.
 STATEMENT_CACHE_SIZE = 200
-
-
-def dollar_placeholders(sql: str) -> str:
-    """``%s`` placeholders numbered ``$1, $2...``; ``%%`` back to ``%``."""
-    count = 0
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal count
-        if match.group() == "%%":
-            return "%"
-        count += 1
-        return f"${count}"
-
-    return _PLACEHOLDER.sub(replace, sql)
 
 
 class AsyncpgConnection(AsyncDriverConnection):
@@ -222,7 +230,7 @@ class AsyncpgConnection(AsyncDriverConnection):
         if entry is not None:
             self._statements.move_to_end(sql)
             return entry
-        statement = await self.raw.prepare(dollar_placeholders(sql))
+        statement = await self.raw.prepare(pipeline.dollar_placeholders(sql))
         attributes = statement.get_attributes()
         description = (
             tuple((a.name, a.type.oid, None, None, None, None, None) for a in attributes)
