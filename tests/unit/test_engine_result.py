@@ -246,12 +246,55 @@ def test_rows_built_from_cursor_iterator() -> None:
     assert cursor.closed
 
 
-def test_prebuilt_rows_are_returned_as_the_driver_made_them() -> None:
-    """With ``prebuilt=True`` the cursor's own row objects are returned unchanged."""
-    made = [make_row(["id", "name"], raw) for raw in ROWS]
-    result = Result(FakeCursor(list(made)), ("id", "name"), prebuilt=True)
-    rows = result.all()
-    assert all(a is b for a, b in zip(rows, made, strict=True))
+class RowBuildingCursor(FakeCursor):
+    """A cursor that builds rows of the class installed on it (as psycopg's row_factory)."""
+
+    row_class: Any = None
+
+    def _made(self, rows: list[tuple[Any, ...]]) -> list[Any]:
+        return rows if self.row_class is None else [self.row_class(raw) for raw in rows]
+
+    def fetchall(self) -> list[Any]:
+        return self._made(super().fetchall())
+
+    def fetchmany(self, size: int) -> list[Any]:
+        return self._made(super().fetchmany(size))
+
+
+class Installer:
+    """A dialect's ``install_row_class``: records the classes it was asked to install."""
+
+    def __init__(self) -> None:
+        self.installed: list[type] = []
+
+    def install_row_class(self, cursor: RowBuildingCursor, row_class: type) -> bool:
+        cursor.row_class = row_class
+        self.installed.append(row_class)
+        return True
+
+
+def test_rows_the_driver_builds_are_returned_as_it_made_them() -> None:
+    """With a ``row_builder`` the cursor is asked at the first fetch of Rows to build them
+    itself, once; its rows are then returned unchanged (not made into Rows again)."""
+    dialect = Installer()
+    cursor = RowBuildingCursor(list(ROWS))
+    result = Result(cursor, ("id", "name"), row_builder=dialect)
+    first = result.fetchmany(1)
+    rest = result.all()
+    assert dialect.installed == [type(first[0])]
+    assert all(type(row) is dialect.installed[0] for row in first + rest)
+    assert [row.name for row in first + rest] == ["a", "b", "c"]
+
+
+def test_raw_and_scalar_reads_leave_the_rows_to_corral() -> None:
+    """The ORM's raw reads and a scalars() view get the driver's plain tuples: no row class
+    is installed for them (it would build a Row per row for nothing)."""
+    dialect = Installer()
+    result = Result(RowBuildingCursor(list(ROWS)), ("id", "name"), row_builder=dialect)
+    assert result.raw_batch(1) == [(1, "a")]
+    assert type(result.raw_batch(1)[0]) is tuple
+    assert result.scalars().all() == [3]
+    assert dialect.installed == []
 
 
 @pytest.mark.parametrize("iterate", [False, True])

@@ -34,7 +34,6 @@ from corral.engine.log import log_statement, logger
 from corral.engine.meter import Meter
 from corral.engine.result import Result, ScalarResult
 from corral.engine.returning_many import execute_returning_many, wants_rows_per_set
-from corral.engine.row import row_class
 from corral.engine.transaction import (
     NestedTransaction,
     Transaction,
@@ -770,12 +769,11 @@ class Connection:
             cursor.close()
             return Result(None, (), rowcount=rowcount)
         keys = tuple(d[0] for d in description)
-        prebuilt = self.dialect.install_row_class(cursor, row_class(keys))
         return Result(
             cursor,
             keys,
             rowcount=cursor.rowcount,
-            prebuilt=prebuilt,
+            row_builder=self.dialect,
             iterate=self.dialect.cursor_iteration_is_cheap,
             on_error=partial(self._translate, statement=statement, params=parameters),
             meter=self._meter,

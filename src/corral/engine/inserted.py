@@ -42,13 +42,12 @@ def cursor_result(
         keys = compiled.result_keys or tuple([d[0] for d in description])
         row_type = statement_row_class(keys, compiled.result_objects)
         processors = compiled.result_processors
-    prebuilt = processors is None and dialect.install_row_class(cursor, row_type)
     return Result(
         cursor,
         keys,
         processors,
         rowcount=cursor.rowcount,
-        prebuilt=prebuilt,
+        row_builder=dialect if processors is None else None,
         iterate=dialect.cursor_iteration_is_cheap,
         on_error=on_error,
         meter=meter,

@@ -76,6 +76,7 @@ class CursorSource:
         "meter",
         "on_error",
         "processed",
+        "row_builder",
         "unique_refused",
         "unique_required",
         "yield_per",
@@ -106,6 +107,24 @@ class CursorSource:
         self.unique_refused: str | None = None
         #: ``yield_per(n)``: rows fetched per round when iterating or partitioning.
         self.yield_per: int | None = None
+        #: The dialect to ask, at the first fetch of the Result's own rows, to have the
+        #: cursor build them itself (``install_row_class``), and the class of those rows;
+        #: None once asked, or where nobody may ask.
+        self.row_builder: tuple[Any, type] | None = None
+
+    def driver_builds(self, make: Callable[[Any], Any]) -> bool:
+        """Whether the cursor now builds ``make``'s rows itself. Asked when rows are fetched
+        as the Result's Rows (not by a view, nor by a raw read such as the ORM's, which
+        turns rows into objects: those get the driver's plain tuples, no Row made)."""
+        builder = self.row_builder
+        if builder is None or make is not builder[1]:
+            return False
+        self.row_builder = None
+        return (
+            self.processed is None
+            and self.cursor is not None
+            and bool(builder[0].install_row_class(self.cursor, make))
+        )
 
     def fetchall_as(self, make: Callable[[Any], T] | None) -> list[T]:
         """Every remaining row, each passed through ``make`` unless it is None."""
@@ -256,11 +275,19 @@ class _ResultView(Generic[T]):
         if reason is not None and self._seen is None:
             raise exc.InvalidRequestError(f"Call unique() first: {reason}")
 
+    def _maker(self) -> Callable[[Any], T] | None:
+        """``_make``, or None from now on if the cursor will build those rows itself."""
+        make = self._make
+        source = self._source
+        if source.row_builder is not None and make is not None and source.driver_builds(make):
+            self._make = make = None
+        return make
+
     def all(self) -> list[T]:
         """Every remaining row."""
         self._check_rows()
         self._check_unique()
-        return self._filter(self._source.fetchall_as(self._make))
+        return self._filter(self._source.fetchall_as(self._maker()))
 
     def fetchall(self) -> list[T]:
         """Every remaining row (DB-API spelling of ``all()``)."""
@@ -274,7 +301,7 @@ class _ResultView(Generic[T]):
     def _fetch(self, size: int) -> list[T]:
         """``fetchmany()`` without the unique() requirement (``first()`` reads one row)."""
         self._check_rows()
-        make = self._make
+        make = self._maker()
         batch = self._filter(_build(make, self._source.fetchmany(size)))
         while self._seen is not None and len(batch) < size and self._source.cursor is not None:
             batch.extend(self._filter(_build(make, self._source.fetchmany(size - len(batch)))))
@@ -415,7 +442,7 @@ class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
         *,
         rowcount: int = -1,
         inserted_primary_key: Row | None = None,
-        prebuilt: bool = False,
+        row_builder: Any = None,
         iterate: bool = False,
         on_error: ErrorTranslator | None = None,
         meter: Meter | None = None,
@@ -427,9 +454,10 @@ class Result(_ResultView[Row[TP_co]], Generic[TP_co]):
         if row_type is None:
             row_type = row_class(self._source.keys)
         self._row_type = row_type
-        #: ``prebuilt``: the cursor already yields ``row_type`` rows.
         # Rows hold what the statement selected; TP_co only names it for type checkers.
-        self._make = None if prebuilt else row_type  # type: ignore[assignment]
+        self._make = row_type  # type: ignore[assignment]
+        if row_builder is not None:  # (asked at the first fetch of Rows: driver_builds)
+            self._source.row_builder = (row_builder, row_type)
         self._seen = None
         #: Rows matched by an UPDATE or DELETE (or inserted), as the driver reports it.
         self.rowcount = rowcount
