@@ -208,3 +208,19 @@ def recorded_sql() -> Iterator[list[str]]:
 def dml(statements: list[str]) -> list[str]:
     """Only the SELECT/INSERT/UPDATE/DELETE statements."""
     return [s for s in statements if s.split(" ", 1)[0] in ("SELECT", "INSERT", "UPDATE", "DELETE")]
+
+
+def joined_update(table: str, sets: list[str], keys: list[str], casts: list[str], rows: int) -> str:
+    """An UPDATE of ``rows`` parameter sets joined to their values, as PostgreSQL gets it
+    (engine/update_many.py), normalized as ``dml`` shows it: ``sets`` and ``keys`` the
+    columns set and compared, ``casts`` the types of their values in that order."""
+    names = [f"p{i}" for i in range(len(casts))]
+    assigned = ", ".join(f"{column}=corral_rows.{names[i]}" for i, column in enumerate(sets))
+    row = "(" + ", ".join(f"CAST(? AS {cast})" for cast in casts) + ")"
+    matches = " AND ".join(
+        f"{table}.{column} = corral_rows.{names[len(sets) + i]}" for i, column in enumerate(keys)
+    )
+    return (
+        f"UPDATE {table} SET {assigned} FROM (VALUES {', '.join([row] * rows)}) "
+        f"AS corral_rows ({', '.join(names)}) WHERE {matches}"
+    )

@@ -9,7 +9,7 @@ import pytest
 
 from corral import Engine, Integer, String, exc, select, text
 from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
-from tests.integration.orm_models import recorded_sql
+from tests.integration.orm_models import joined_update, recorded_sql
 
 
 class Base(DeclarativeBase):
@@ -92,7 +92,8 @@ def test_no_extra_round_trip_for_a_deadline_on_single_statements(
 
 def test_an_executemany_under_a_deadline(engine: Engine, backend: str) -> None:
     """Under a deadline, three new rows go out as one multi-row INSERT, which carries the
-    limit itself; an UPDATE of the three is an executemany: MariaDB pays two round trips."""
+    limit itself; an UPDATE of the three is one statement joined to their values on
+    PostgreSQL, an executemany elsewhere: MariaDB pays two round trips."""
     Base.metadata.create_all(engine)
     with recorded_sql() as sql, Session(engine, deadline=60.0) as session:
         notes = [Note(id=i, body=f"n{i}") for i in (1, 2, 3)]
@@ -107,9 +108,10 @@ def test_an_executemany_under_a_deadline(engine: Engine, backend: str) -> None:
         session.commit()
         extra = session.stats.deadline_round_trips
     assert extra == (2 if backend == "mysql" else 0)
-    assert [s for s in sql if s.startswith("UPDATE")] == [
-        "UPDATE deadline_note SET body=? WHERE deadline_note.id = ?"
-    ]
+    one_row = "UPDATE deadline_note SET body=? WHERE deadline_note.id = ?"
+    joined = joined_update("deadline_note", ["body"], ["id"], ["VARCHAR", "INTEGER"], 3)
+    updates = [s for s in sql if s.startswith("UPDATE")]
+    assert updates == [joined if backend == "postgresql" else one_row]
     with Session(engine) as session:
         assert session.scalars(select(Note.body).order_by(Note.id)).all() == ["N1", "N2", "N3"]
 

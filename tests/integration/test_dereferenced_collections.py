@@ -12,7 +12,7 @@ import pytest
 from corral import Engine, ForeignKey, Mapped, Session, String, mapped_column, relationship, select
 from corral.orm import DeclarativeBase, attribute_keyed_dict
 from corral.orm import exc as orm_exc
-from tests.integration.orm_models import dml, recorded_sql
+from tests.integration.orm_models import dml, joined_update, recorded_sql
 
 
 class Base(DeclarativeBase):
@@ -188,7 +188,11 @@ def test_iterating_a_freed_owners_collection_changes_its_members(filled: Engine)
             apple.name = apple.name + "!"
         with recorded_sql() as sql:
             session.commit()
-        assert dml(sql) == ["UPDATE dr_apples SET name=? WHERE dr_apples.id = ?"]
+        assert dml(sql) == [
+            joined_update("dr_apples", ["name"], ["id"], ["VARCHAR", "INTEGER"], 2)
+            if filled.dialect.name == "postgresql"
+            else "UPDATE dr_apples SET name=? WHERE dr_apples.id = ?"
+        ]
     with Session(filled) as check:
         names = check.scalars(select(Apple.name).where(Apple.crate_id == 2).order_by(Apple.id))
         assert names.all() == ["n21!", "n22!"]

@@ -21,7 +21,7 @@ from corral import (
     select,
     update,
 )
-from tests.integration.orm_models import dml, recorded_sql
+from tests.integration.orm_models import dml, joined_update, recorded_sql
 
 
 class BulkBase(DeclarativeBase):
@@ -73,12 +73,21 @@ def _members(engine: Engine | Any) -> list[tuple[Any, ...]]:
 UPDATE_NAME = "UPDATE bulk_members SET member_name=? WHERE bulk_members.id = ?"
 
 
+def _update(session: Session, one_row: str, sets: list[str], keys: list[str], rows: int) -> str:
+    """``one_row``, the UPDATE of each parameter set; on PostgreSQL, the UPDATE of all
+    ``rows`` sets joined to their values (the columns all VARCHAR, but ``id``)."""
+    if session.get_bind().dialect.name != "postgresql" or rows == 1:
+        return one_row
+    casts = ["INTEGER" if column == "id" else "VARCHAR" for column in [*sets, *keys]]
+    return joined_update("bulk_members", sets, keys, casts, rows)
+
+
 def test_bulk_update_puts_primary_key_in_where(session: Session) -> None:
     """Each parameter set updates only the row of its primary key, in one executemany."""
     with recorded_sql() as sql:
         result = session.execute(update(Member), [{"id": 1, "name": "A"}, {"id": 2, "name": "B"}])
         session.commit()
-    assert dml(sql) == [UPDATE_NAME]
+    assert dml(sql) == [_update(session, UPDATE_NAME, ["member_name"], ["id"], 2)]
     assert result.rowcount == 2
     assert _members(session.get_bind()) == [
         (1, "A", "ann@x"),
@@ -99,7 +108,7 @@ def test_bulk_update_runs_consecutive_sets_of_one_shape_together(session: Sessio
         session.execute(update(Member), params)
         session.commit()
     assert dml(sql) == [
-        UPDATE_NAME,
+        _update(session, UPDATE_NAME, ["member_name"], ["id"], 2),
         "UPDATE bulk_members SET email=? WHERE bulk_members.id = ?",
         "UPDATE bulk_members SET member_name=?, email=? WHERE bulk_members.id = ?",
     ]
@@ -142,9 +151,10 @@ def test_bulk_update_where_criteria_join_each_rows_key(session: Session) -> None
             execution_options={"synchronize_session": False},
         )
         session.commit()
-    assert dml(sql) == [
+    one_row = (
         "UPDATE bulk_members SET member_name=? WHERE bulk_members.email = ? AND bulk_members.id = ?"
-    ]
+    )
+    assert dml(sql) == [_update(session, one_row, ["member_name"], ["email", "id"], 2)]
     assert result.rowcount == 1
     assert [row[1] for row in _members(session.get_bind())] == ["A", "bob", "cid"]
 
@@ -172,7 +182,8 @@ def test_bulk_update_values_are_set_in_every_row(session: Session) -> None:
             update(Member).values(email="same@x"), [{"id": 1, "name": "A"}, {"id": 3, "name": "C"}]
         )
         session.commit()
-    assert dml(sql) == ["UPDATE bulk_members SET member_name=?, email=? WHERE bulk_members.id = ?"]
+    one_row = "UPDATE bulk_members SET member_name=?, email=? WHERE bulk_members.id = ?"
+    assert dml(sql) == [_update(session, one_row, ["member_name", "email"], ["id"], 2)]
     assert _members(session.get_bind()) == [
         (1, "A", "same@x"),
         (2, "bob", "bob@x"),

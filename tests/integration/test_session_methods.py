@@ -20,7 +20,15 @@ from corral import (
     update,
 )
 from corral.sql.schema import ColumnDefault
-from tests.integration.orm_models import Address, Counter, User, create_schema, dml, recorded_sql
+from tests.integration.orm_models import (
+    Address,
+    Counter,
+    User,
+    create_schema,
+    dml,
+    joined_update,
+    recorded_sql,
+)
 
 
 @pytest.fixture
@@ -88,7 +96,11 @@ def test_update_only_changed_columns_in_key_order(session: Session) -> None:
     bob.name = name  # assigning the same value is not a change
     with recorded_sql() as sql:
         session.flush()
-    assert dml(sql) == ["UPDATE users SET nickname=? WHERE users.id = ?"]
+    assert dml(sql) == [
+        joined_update("users", ["nickname"], ["id"], ["VARCHAR", "INTEGER"], 2)
+        if session.get_bind().dialect.name == "postgresql"
+        else "UPDATE users SET nickname=? WHERE users.id = ?"
+    ]
     assert session.execute(select(User.nickname).order_by(User.id)).scalars().all() == ["a", "b"]
 
 

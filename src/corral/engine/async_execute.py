@@ -33,7 +33,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from corral import exc
-from corral.engine import insert_many
+from corral.engine import insert_many, update_many
 from corral.engine.async_bridge import (
     RELEASE,
     BridgedCheckout,
@@ -162,6 +162,10 @@ async def execute(
     compiled = call.compiled
     if call.many and compiled.many_values is not None:
         return await _insert_many(connection, compiled.many_values, call.args, call.write_lock)
+    many_update = compiled.many_update
+    if call.many and many_update is not None and update_many.applies(call.args, many_update[3]):
+        parts = many_update[:3]
+        return await _insert_many(connection, parts, call.args, call.write_lock, "update")
     cursor = await cursor_execute(
         connection, compiled.sql, call.args, call.many, call.write_lock, compiled.kind
     )
@@ -187,7 +191,11 @@ async def execute_rows(
 
 
 async def _insert_many(
-    connection: Connection, parts: tuple[str, str, str], args: Any, write_lock: bool
+    connection: Connection,
+    parts: tuple[str, str, str],
+    args: Any,
+    write_lock: bool,
+    kind: str = "insert",
 ) -> Result:
     """``insert_many.execute_insert_many`` with each multi-row INSERT awaited (its SQL in
     the database's own placeholders where the driver takes them, written once a chunk
@@ -200,10 +208,10 @@ async def _insert_many(
             natives[sql] = driver.native_placeholders(sql)
         native = natives[sql]
         if native is None:
-            cursor = await cursor_execute(connection, sql, flat, False, write_lock, "insert")
+            cursor = await cursor_execute(connection, sql, flat, False, write_lock, kind)
         else:
             cursor = await cursor_execute(
-                connection, native, flat, False, write_lock, "insert", native=True
+                connection, native, flat, False, write_lock, kind, native=True
             )
         rowcount += max(cursor.rowcount, 0)
         cursor.close()

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from corral import exc
-from corral.engine import events, reconnect, row_logging, shared_connection
+from corral.engine import events, reconnect, row_logging, shared_connection, update_many
 from corral.engine.checkout_guard import CheckoutReclaimer, refuse_inherited
 from corral.engine.compiled_call import (
     PLAN_ATTR,
@@ -709,6 +709,10 @@ class Connection:
                 )
             if wants_rows_per_set(call.compiled):
                 return execute_returning_many(self, call.compiled, call.args, call.write_lock)
+            many_update = call.compiled.many_update
+            if many_update is not None and update_many.applies(call.args, many_update[3]):
+                parts = many_update[:3]
+                return execute_insert_many(self, parts, call.args, call.write_lock, "update")
         compiled = call.compiled
         cursor = self._cursor_execute(
             compiled.sql,

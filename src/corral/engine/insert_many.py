@@ -65,8 +65,10 @@ def execute_insert_many(
     parts: tuple[str, str, str],
     args: Sequence[Sequence[Any]],
     write_lock: bool,
+    kind: str = "insert",
 ) -> Result:
-    """Insert every parameter set in ``args``; a Result with the total rowcount.
+    """Insert every parameter set in ``args``; a Result with the total rowcount. (An
+    UPDATE of many rows, ``kind`` "update", runs here too: see update_many.py.)
 
     Where the driver has a cursor that takes the database's own placeholders
     (``dialect.native_placeholders``), each statement's SQL is given to it in that form,
@@ -83,11 +85,9 @@ def execute_insert_many(
                 natives[sql] = dialect.native_placeholders(sql)
             native = natives[sql]
         if native is not None:
-            cursor = connection._cursor_execute(
-                native, flat, False, write_lock, "insert", native=True
-            )
+            cursor = connection._cursor_execute(native, flat, False, write_lock, kind, native=True)
         else:
-            cursor = connection._cursor_execute(sql, flat, False, write_lock, "insert")
+            cursor = connection._cursor_execute(sql, flat, False, write_lock, kind)
         rowcount += max(cursor.rowcount, 0)
         cursor.close()
         write_lock = False

@@ -124,6 +124,10 @@ class Features:
     #: (``UPDATE t SET ... FROM other WHERE``: PostgreSQL, SQLite 3.33+) or ``comma``
     #: (``UPDATE t, other SET t.x=... WHERE``: MariaDB/MySQL's multi-table UPDATE).
     multi_table_update: Literal["from", "comma"] = "from"
+    #: An UPDATE run with many parameter sets may join a list of them instead:
+    #: ``UPDATE t SET a=v.p0 FROM (VALUES (...), ...) AS v (p0, p1) WHERE t.id = v.p1``
+    #: (``Compiled.many_update``). PostgreSQL only: SQLite runs its own executemany faster.
+    update_many_values: bool = False
     #: Likewise for DELETE: ``using`` (``DELETE FROM t USING other``: PostgreSQL),
     #: ``using_all`` (``DELETE FROM t USING t, other``: MariaDB/MySQL) or None (SQLite
     #: has no multi-table DELETE).

@@ -12,6 +12,7 @@ FEATURES = Features(
     bulk_insert_keys="sequence_prefetch",
     insert_returning=True,
     update_returning=True,
+    update_many_values=True,
     delete_returning=True,
     insert_many_returning=True,
     executemany_returning="driver",

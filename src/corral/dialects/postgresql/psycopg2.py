@@ -16,8 +16,9 @@ in the driver:
   connection registers it, as SQLAlchemy's psycopg2 dialect does.
 - Many parameter sets: INSERTs become multi-row INSERTs (``insert_many.py``) as on
   every dialect; RETURNING rows of many sets come from multi-row INSERTs
-  (psycopg2's executemany keeps no results). An UPDATE or DELETE with many sets
-  (the flush's batches, ``bulk_update_mappings``) travels as texts of up to
+  (psycopg2's executemany keeps no results). An UPDATE by key with many sets is one
+  UPDATE joined to their values (``update_many.py``), as on psycopg 3. Another UPDATE
+  or a DELETE with many sets (the flush's batches of deletes) travels as texts of up to
   ``SETS_PER_TEXT`` statements, one round trip each, that still report the rows
   matched in total, which the flush's stale-data check compares with the number
   of sets (see ``batched_dml``). Other statements go through psycopg2's

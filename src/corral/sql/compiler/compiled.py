@@ -66,6 +66,7 @@ class Compiled:
         "generated_key_at",
         "implicit_returning",
         "kind",
+        "many_update",
         "many_values",
         "primary_key",
         "result_keys",
@@ -94,6 +95,7 @@ class Compiled:
         implicit_returning: bool = False,
         values_span: tuple[int, int] | None = None,
         many_values: tuple[str, str, str] | None = None,
+        many_update: tuple[str, str, str, tuple[int, ...]] | None = None,
         generated_key_at: int | None = None,
         named: bool = False,
         expanding: ExpandingSQL | None = None,
@@ -127,6 +129,12 @@ class Compiled:
         #: statement (``tail`` leaves out an implicit RETURNING). None when that would not
         #: mean the same as one statement per set.
         self.many_values = many_values
+        #: An UPDATE that sets bound values in the rows whose columns equal bound values,
+        #: as (head, row, tail, keys): the sets of an executemany as rows of a VALUES list
+        #: the UPDATE joins, ``keys`` the positions of the values that tell which rows a
+        #: set matches (see engine/update_many.py). None for any other statement, or
+        #: where the database cannot (``features.update_many_values``).
+        self.many_update = many_update
         #: A single-row INSERT ... RETURNING: where among the returned columns the table's
         #: integer key is, when the database generates it (the statement gives no value for
         #: it), so rows of a multi-row INSERT can be put back in VALUES order by it.

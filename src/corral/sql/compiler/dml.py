@@ -6,20 +6,26 @@ column is written, so placeholders and parameter slots always line up.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from corral import exc
+from corral.sql import operators as ops
 from corral.sql.columns import NamedColumn
 from corral.sql.compiler import flags
 from corral.sql.compiler.compiled import StatementKind
 from corral.sql.compiler.upsert import upsert_sql
+from corral.sql.conditions import BooleanClauseList
 from corral.sql.elements import BinaryExpression, BindParameter, ClauseElement
+from corral.sql.enum_type import Enum
 
 if TYPE_CHECKING:
     from corral.sql.compiler.statement import StatementCompiler
     from corral.sql.dml import Delete, DMLStatement, Insert, Update
+    from corral.sql.elements import ColumnElement
     from corral.sql.from_clause import FromClause, TableClause
+    from corral.sql.type_api import TypeEngine
 
 
 def _start(compiler: StatementCompiler, statement: DMLStatement, kind: StatementKind) -> None:
@@ -255,7 +261,138 @@ def compile_update(compiler: StatementCompiler, update: Update) -> str:
         compiler.lint_froms([table, *extra], where, "UPDATE")
     if where:
         sql += " WHERE " + compiler._conditions(where, correlated)
+    if compiler.features.update_many_values and not (extra or others or update._returning):
+        compiler._update_many = _many_update(compiler, table, name, assignments, where)
     return sql + _returning(compiler, update, compiler.features.update_returning)
+
+
+#: The name of the list of parameter sets an UPDATE of many rows joins (``_many_update``).
+ROWS = "corral_rows"
+
+
+def _many_update(
+    compiler: StatementCompiler,
+    table: TableClause,
+    name: str,
+    assignments: list[tuple[str, str]],
+    where: list[ColumnElement[Any]],
+) -> tuple[str, str, str, tuple[int, ...]] | None:
+    """An UPDATE setting bound values in the rows whose columns equal bound values, as
+    (head, row, tail, keys): ``head`` + ``row`` repeated with ", " + ``tail`` updates the
+    rows of many parameter sets in one statement,
+
+        UPDATE t SET a=corral_rows.p0 FROM (VALUES (CAST(%s AS TEXT), CAST(%s AS
+        INTEGER)), ...) AS corral_rows (p0, p1) WHERE t.id = corral_rows.p1
+
+    each set's values in the order of the one-set statement's placeholders. ``keys``: the
+    positions among them of the values the WHERE compares with a column the SET leaves
+    alone; sets that differ in those match different rows, which nothing in the
+    statement moves (see engine/update_many.py).
+
+    Each value is cast to its column's type without modifiers (a VALUES list's
+    parameters have no type of their own; ``VARCHAR(30)`` would cut a longer string
+    where assigning it fails, ``NUMERIC(10, 2)`` would round a key before comparing),
+    so the column's own modifiers apply on assignment as in the one-set UPDATE. None
+    for any other UPDATE (RETURNING, a SET of an expression, other conditions, a key
+    only the SET changes) and for a column of a type not known to cast that way."""
+    placeholder = compiler.placeholder
+    conditions = _bound_equalities(table, where)
+    if (
+        placeholder is None
+        or conditions is None
+        or not assignments
+        or any(value != placeholder for _, value in assignments)
+        or len(compiler.slots) != len(assignments) + len(conditions)
+    ):
+        return None
+    set_columns = [table.columns[key] for key, _ in assignments]
+    kept = {id(column) for column in set_columns}
+    keys = tuple(
+        len(assignments) + i for i, column in enumerate(conditions) if id(column) not in kept
+    )
+    casts = [_plain_cast(compiler, column.type) for column in [*set_columns, *conditions]]
+    if not keys or None in casts:
+        return None
+    names = [f"p{i}" for i in range(len(casts))]
+    sets = ", ".join(
+        f"{compiler.quote(_column_name(table, key))}={ROWS}.{names[i]}"
+        for i, (key, _) in enumerate(assignments)
+    )
+    row = ", ".join(f"CAST({placeholder} AS {cast})" for cast in casts)
+    matches = " AND ".join(
+        f"{name}.{compiler.quote(column.name)} = {ROWS}.{names[len(assignments) + i]}"
+        for i, column in enumerate(conditions)
+    )
+    head = f"UPDATE {name} SET {sets} FROM (VALUES "
+    tail = f") AS {ROWS} ({', '.join(names)}) WHERE {matches}"
+    return head, f"({row})", tail, keys
+
+
+#: Types whose name without modifiers casts a value to the same kind of value, and
+#: constrains it no further (``CHAR`` and ``BIT`` alone mean one character or bit).
+_PLAIN_CASTS = frozenset(
+    {
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "BOOLEAN",
+        "REAL",
+        "FLOAT",
+        "DOUBLE PRECISION",
+        "NUMERIC",
+        "DECIMAL",
+        "VARCHAR",
+        "TEXT",
+        "DATE",
+        "TIMESTAMP",
+        "TIMESTAMP WITHOUT TIME ZONE",
+        "TIMESTAMP WITH TIME ZONE",
+        "TIME",
+        "TIME WITHOUT TIME ZONE",
+        "TIME WITH TIME ZONE",
+        "INTERVAL",
+        "UUID",
+        "JSON",
+        "JSONB",
+        "BYTEA",
+    }
+)
+#: A type's modifiers as its name is written: ``(30)``, ``(10, 2)``.
+_MODIFIERS = re.compile(r"\(\s*\d+(?:\s*,\s*\d+)?\s*\)")
+
+
+def _plain_cast(compiler: StatementCompiler, type_: TypeEngine) -> str | None:
+    """What a value for a column of ``type_`` is cast to in an UPDATE of many rows (its
+    type without modifiers, an array of one, a native enum's name), or None."""
+    written = compiler.cast_type(type_)
+    if isinstance(type_, Enum) and type_.native_enum and "(" not in written:
+        return written
+    plain = _MODIFIERS.sub("", written)
+    element = plain.removesuffix("[]")
+    return plain if element.upper() in _PLAIN_CASTS else None
+
+
+def _bound_equalities(table: TableClause, where: list[ColumnElement[Any]]) -> list[Any] | None:
+    """The columns of ``table`` that the conditions, joined by AND, each compare with a
+    bound parameter, in order; None if they hold anything else (or nothing)."""
+    columns: list[Any] = []
+    pending = list(reversed(where))
+    while pending:
+        condition = pending.pop()
+        if isinstance(condition, BooleanClauseList) and condition.operator is ops.AND:
+            pending.extend(reversed(condition.clauses))
+            continue
+        if not (
+            isinstance(condition, BinaryExpression)
+            and condition.operator is ops.EQ
+            and isinstance(condition.right, BindParameter)
+            and isinstance(condition.left, NamedColumn)
+            and condition.left.table is table
+            and not condition.left.is_literal
+        ):
+            return None
+        columns.append(condition.left)
+    return columns or None
 
 
 def _other_tables_sets(

@@ -137,6 +137,8 @@ class StatementCompiler(ConstructCompiler):
         self._upsert_statement: Any = None
         #: A single-row INSERT's values group: (start, end, slots up to its end).
         self._values_span: tuple[int, int, int] | None = None
+        #: An UPDATE by bound keys written for many parameter sets (dml._many_update).
+        self._update_many: tuple[str, str, str, tuple[int, ...]] | None = None
         #: Where the implicit RETURNING of the generated key begins in an INSERT's text.
         self._implicit_returning_at: int | None = None
         #: The place of the table's generated integer key among an INSERT's RETURNING columns.
@@ -194,6 +196,7 @@ class StatementCompiler(ConstructCompiler):
             implicit_returning=self._implicit_returning,
             values_span=span,
             many_values=many_values,
+            many_update=self._update_many if not (self._ctes or self._expansions) else None,
             generated_key_at=self._generated_key_at if self._plain_insert(span) else None,
             named=self.placeholder is None,
             expanding=expanding_sql,
@@ -669,6 +672,7 @@ class StatementCompiler(ConstructCompiler):
         "_implicit_returning",
         "_upsert_statement",
         "_values_span",
+        "_update_many",
         "_implicit_returning_at",
         "_generated_key_at",
         "_keys",
