@@ -199,8 +199,10 @@ def test_an_async_short_transaction_waits_at_most_twice(
     """The asyncio driver drives the same exchange: an AsyncSession's insert then commit
     waits on the socket once (BEGIN, INSERT and COMMIT in one pipeline), a get then close
     once (its ROLLBACK's answer is read, having arrived, at the next checkout); corral
-    drives the waits itself (``async_wait.run_to_end``). Control: psycopg's pipeline,
-    driven by psycopg."""
+    drives the waits itself (``async_wait.run_to_end``). An answer that reaches the
+    socket in two parts wakes a wait twice (seen once in a full run on a loaded
+    machine), so each is allowed two. Control: psycopg's pipeline, driven by psycopg,
+    four waits or more."""
     import asyncio
 
     import psycopg
@@ -258,6 +260,6 @@ def test_an_async_short_transaction_waits_at_most_twice(
 
     counts = asyncio.run(body())
     if direct:
-        assert counts == [1, 1]
+        assert all(1 <= count <= 2 for count in counts), counts
     else:
         assert min(counts) >= 4
