@@ -281,7 +281,7 @@ def _many_update(
     (head, row, tail, keys): ``head`` + ``row`` repeated with ", " + ``tail`` updates the
     rows of many parameter sets in one statement,
 
-        UPDATE t SET a=corral_rows.p0 FROM (VALUES (CAST(%s AS TEXT), CAST(%s AS
+        UPDATE t SET a=corral_rows.p0 FROM (VALUES (CAST(%s AS VARCHAR), CAST(%s AS
         INTEGER)), ...) AS corral_rows (p0, p1) WHERE t.id = corral_rows.p1
 
     each set's values in the order of the one-set statement's placeholders. ``keys``: the
