@@ -217,21 +217,28 @@ def test_a_row_changed_by_another_transaction_raises_and_nothing_is_written(
     assert sorted(tuple(row) for row in rows) == [(1, 0, 1), (2, 99, 2), (3, 0, 1)]
 
 
-def test_a_core_executemany_joins_its_sets_unless_a_key_repeats(engine: Engine) -> None:
-    """``update(t).where(t.c.id == bindparam(...))`` with many sets: joined when each set
-    names another row (the rowcount counts the rows matched: a missing key matches
-    none); run set by set when a key repeats, so the last set wins as it would."""
+def _two_rows(engine: Engine, name: str) -> Table:
+    """A Core table ``name`` (id, name) holding (1, "a") and (2, "b")."""
     metadata = MetaData()
     table = Table(
-        "many_update_core",
+        name,
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=False),
         Column("name", String(10)),
     )
     metadata.create_all(engine)
-    statement = update(table).where(table.c.id == bindparam("key")).values(name=bindparam("n"))
     with engine.begin() as connection:
         connection.execute(table.insert(), [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+    return table
+
+
+def test_a_core_executemany_joins_its_sets_unless_a_key_repeats(engine: Engine) -> None:
+    """``update(t).where(t.c.id == bindparam(...))`` with many sets: joined when each set
+    names another row (the rowcount counts the rows matched: a missing key matches
+    none); run set by set when a key repeats, so the last set wins as it would."""
+    table = _two_rows(engine, "many_update_core")
+    statement = update(table).where(table.c.id == bindparam("key")).values(name=bindparam("n"))
+    with engine.begin() as connection:
         with recorded_sql() as joined:
             result = connection.execute(
                 statement, [{"key": 1, "n": "A"}, {"key": 2, "n": "B"}, {"key": 3, "n": "C"}]
@@ -279,17 +286,9 @@ def test_sets_moving_a_key_another_set_looks_for_run_in_order(engine: Engine) ->
     """An executemany whose SET changes the column its WHERE compares is never joined:
     set by set, the row moved to key 5 by the first set is found by the second, as one
     statement per set finds it (joined, the second would match no row)."""
-    metadata = MetaData()
-    table = Table(
-        "many_update_moved",
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=False),
-        Column("name", String(10)),
-    )
-    metadata.create_all(engine)
+    table = _two_rows(engine, "many_update_moved")
     moved = update(table).where(table.c.id == bindparam("old")).values(id=bindparam("new"))
     with engine.begin() as connection:
-        connection.execute(table.insert(), [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
         with recorded_sql() as sql:
             result = connection.execute(moved, [{"old": 1, "new": 5}, {"old": 5, "new": 6}])
         assert result.rowcount == 2
