@@ -1,9 +1,9 @@
 """On PostgreSQL through psycopg 3 a multi-row INSERT (an executemany of an INSERT, a
 flush of many new objects) goes to psycopg's RawCursor with ``$n`` placeholders, written
 once per chunk size: psycopg parses none of its thousands of placeholders
-(``dialect.native_placeholders``, ``insert_many.execute_insert_many``); under asyncio to
+(``dialect.native_placeholders``, ``insert_many.execute_many_rows``); under asyncio to
 its AsyncRawCursor (``PsycopgAsyncConnection.native_placeholders``,
-``async_execute._insert_many``)."""
+``async_execute._many_rows``)."""
 
 from __future__ import annotations
 

@@ -161,11 +161,11 @@ async def execute(
         return None
     compiled = call.compiled
     if call.many and compiled.many_values is not None:
-        return await _insert_many(connection, compiled.many_values, call.args, call.write_lock)
+        return await _many_rows(connection, compiled.many_values, call.args, call.write_lock)
     many_update = compiled.many_update
     if call.many and many_update is not None and update_many.applies(call.args, many_update[3]):
         parts = many_update[:3]
-        return await _insert_many(connection, parts, call.args, call.write_lock, "update")
+        return await _many_rows(connection, parts, call.args, call.write_lock, "update")
     cursor = await cursor_execute(
         connection, compiled.sql, call.args, call.many, call.write_lock, compiled.kind
     )
@@ -190,14 +190,14 @@ async def execute_rows(
     return rows_of(connection, call, cursor)
 
 
-async def _insert_many(
+async def _many_rows(
     connection: Connection,
     parts: tuple[str, str, str],
     args: Any,
     write_lock: bool,
     kind: str = "insert",
 ) -> Result:
-    """``insert_many.execute_insert_many`` with each multi-row INSERT awaited (its SQL in
+    """``insert_many.execute_many_rows`` with each multi-row statement awaited (its SQL in
     the database's own placeholders where the driver takes them, written once a chunk
     size: ``native(connection)`` has already said no listener would see it)."""
     driver = cast(BridgedConnection, connection._dbapi).driver

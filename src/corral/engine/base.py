@@ -29,7 +29,7 @@ from corral.engine.compiled_call import (
     rows_of,
 )
 from corral.engine.connection_state import TRANSITIONS, ConnectionState
-from corral.engine.insert_many import execute_insert_many
+from corral.engine.insert_many import execute_many_rows
 from corral.engine.log import log_statement, logger
 from corral.engine.meter import Meter
 from corral.engine.result import Result, ScalarResult
@@ -704,7 +704,7 @@ class Connection:
     def _run(self, call: CompiledCall) -> Result:
         if call.many:
             if call.compiled.many_values is not None:
-                return execute_insert_many(
+                return execute_many_rows(
                     self, call.compiled.many_values, call.args, call.write_lock
                 )
             if wants_rows_per_set(call.compiled):
@@ -712,7 +712,7 @@ class Connection:
             many_update = call.compiled.many_update
             if many_update is not None and update_many.applies(call.args, many_update[3]):
                 parts = many_update[:3]
-                return execute_insert_many(self, parts, call.args, call.write_lock, "update")
+                return execute_many_rows(self, parts, call.args, call.write_lock, "update")
         compiled = call.compiled
         cursor = self._cursor_execute(
             compiled.sql,

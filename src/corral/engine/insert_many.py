@@ -60,15 +60,16 @@ def statements(
     return chunks(parts, args, per_statement)
 
 
-def execute_insert_many(
+def execute_many_rows(
     connection: Connection,
     parts: tuple[str, str, str],
     args: Sequence[Sequence[Any]],
     write_lock: bool,
     kind: str = "insert",
 ) -> Result:
-    """Insert every parameter set in ``args``; a Result with the total rowcount. (An
-    UPDATE of many rows, ``kind`` "update", runs here too: see update_many.py.)
+    """Run every parameter set in ``args`` as multi-row statements of ``kind``: an INSERT's
+    (``Compiled.many_values``) or an UPDATE's joined to its values (``Compiled.many_update``,
+    see update_many.py); a Result with the total rowcount.
 
     Where the driver has a cursor that takes the database's own placeholders
     (``dialect.native_placeholders``), each statement's SQL is given to it in that form,
