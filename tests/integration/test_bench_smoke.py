@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -75,6 +76,24 @@ def test_every_workload_checks_out(
     finally:
         fixture.drop_table()
         fixture.close()
+
+
+def test_the_raw_driver_runs_on_the_file_mode_corral_runs_on(tmp_path: Path) -> None:
+    """The SQLite file is in WAL mode before any cell runs, so the raw driver's first
+    cell is not timed on the rollback journal while every later cell runs on the WAL
+    that corral's engine turned on."""
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    control = sqlite3.connect(tmp_path / "control.db")
+    assert control.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    control.close()
+    fixture = Fixture(Target.from_url(url))
+    fixture.create_table()
+    fixture.close()
+    raw = sqlite3.connect(tmp_path / "bench.db")
+    try:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        raw.close()
 
 
 class _Broken(Implementation):

@@ -126,6 +126,8 @@ def _notes(run: Run) -> list[str]:
         f"ratios are to the raw driver's median (lower is faster); scale {run.scale:g} "
         "of the full row counts.",
     ]
+    if run.database == "sqlite":
+        notes.append("The SQLite file is in WAL mode for every implementation.")
     for name, why in run.skipped.items():
         notes.append(f"{IMPLEMENTATIONS_BY_NAME[name].label} skipped: {why}.")
     for name in run.implementations:
