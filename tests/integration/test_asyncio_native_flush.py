@@ -15,6 +15,7 @@ from corral import Column, ForeignKey, Integer, String, Table, event, exc, selec
 from corral.engine import URL
 from corral.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from corral.orm import Mapped, mapped_column, relationship
+from corral.orm.unit_of_work import dependencies
 from tests.integration.test_asyncio import Base, async_url, run, server_connections
 from tests.integration.test_asyncio_native import counted
 
@@ -304,5 +305,43 @@ def test_orphans_are_deleted_on_the_loop(async_url: URL) -> None:
         async with engine.connect() as connection:
             assert (await connection.execute(select(Slot.id))).all() == []
             assert (await connection.execute(select(Shelf.id))).all() == []
+
+    run(async_url, body)
+
+
+def test_new_rows_holding_no_relationship_value_skip_the_presort(
+    async_url: URL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new Shelf whose slots were never touched is written by the plain plan on the loop,
+    without the presort (``flushing.writes_related``); the control, a Shelf given a
+    slot, goes through it. Both end as rows with their keys."""
+    presorted: list[list[object]] = []
+    presort = dependencies.presort
+
+    def spy(session: Any, new: list[object], dirty: list[object], deleted: list[object]) -> Any:
+        presorted.append(new)
+        return presort(session, new, dirty, deleted)
+
+    monkeypatch.setattr(dependencies, "presort", spy)
+
+    async def body(engine: AsyncEngine) -> None:
+        threads = counted(engine)
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            bare = Shelf()
+            session.add(bare)
+            await session.commit()
+            assert presorted == []
+            control = Shelf(slots=[Slot()])
+            session.add(control)
+            await session.commit()
+            assert len(presorted) == 1
+        assert threads.calls == 0
+        async with engine.begin() as connection:
+            shelves = (await connection.execute(select(Shelf.id).order_by(Shelf.id))).all()
+            slots = (await connection.execute(select(Slot.shelf_id))).all()
+            await connection.execute(Slot.__table__.delete())
+            await connection.execute(Shelf.__table__.delete())
+        assert shelves == [(bare.id,), (control.id,)]
+        assert slots == [(control.id,)]
 
     run(async_url, body)

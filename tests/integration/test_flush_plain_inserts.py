@@ -7,9 +7,12 @@ its verb and table.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from corral import Engine, exc, inspect, select
+from corral.orm.unit_of_work import dependencies
 from tests.integration.orm_models import recorded_sql
 from tests.integration.relationship_models import (
     Customer,
@@ -91,3 +94,35 @@ def test_failed_insert_leaves_the_object_pending_again(db: Engine) -> None:
         assert inspect(duplicate).transient and inspect(other).transient
         assert other.__dict__.get("id") is None  # the key it was given is gone
         assert session.scalars(select(Customer.name)).all() == ["ann"]
+
+
+def test_new_rows_holding_no_relationship_value_skip_the_presort(
+    db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new Customer whose orders were never touched: the plain plan, decided before the
+    presort (``flushing.writes_related``), one INSERT; the control, a Customer given an
+    order, is presorted and written table by table."""
+    presorted: list[list[object]] = []
+    presort = dependencies.presort
+
+    def spy(session: Any, new: list[object], dirty: list[object], deleted: list[object]) -> Any:
+        presorted.append(new)
+        return presort(session, new, dirty, deleted)
+
+    monkeypatch.setattr(dependencies, "presort", spy)
+    with rel_session(db) as session:
+        bare = Customer(name="ann")
+        session.add(bare)
+        with recorded_sql() as sql:
+            session.commit()
+        assert shape(sql) == ["INSERT customer"]
+        assert presorted == []
+        control = Customer(name="bo", orders=[Order(reference="o-1")])
+        session.add(control)
+        with recorded_sql() as sql:
+            session.commit()
+        assert shape(sql) == ["INSERT customer", "INSERT orders"]
+        assert len(presorted) == 1
+        keys = [(bare.id, "ann"), (control.id, "bo")]
+    assert rows(db, "SELECT id, name FROM customer ORDER BY id") == keys
+    assert rows(db, "SELECT reference, customer_id FROM orders") == [("o-1", control.id)]

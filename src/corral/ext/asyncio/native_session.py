@@ -316,7 +316,7 @@ async def flush(session: AsyncSession, *, commit: bool = False) -> bool:
     mappers = [cls.__mapper__ for cls in classes]
     if needs_io.defaults_may_query(mappers):
         return False  # a default taking the context may query: in a worker thread
-    if any(m.relationships or m.inheritance is not None for m in mappers):
+    if flushing.writes_related(classes, new, dirty, deleted):
         if needs_io.presort_reads(sync, new, dirty, deleted):
             return False  # it loads collections: the whole flush in a worker thread
         await _flush_related(session, new, dirty, deleted, commit)

@@ -296,24 +296,25 @@ def cascade_add(session: Any, obj: Any) -> None:
                 join_session(session, item)
 
 
-def holding_related(objects: Iterable[Any]) -> list[Any]:
-    """The ``objects`` a flush's relationship work can concern: those holding a relationship
+def holds_related(obj: Any) -> bool:
+    """Whether a flush's relationship work can concern ``obj``: it holds a relationship
     value in memory (loaded, assigned or appended to), a change history of one, or parent
     bookkeeping (relationships/parents.py). The others (objects whose relationships were
     never touched: a bulk insert, a rename) have no cascade, orphan or collection change to
     find, and no many-to-one key to copy."""
-    kept = []
-    for obj in objects:
-        d = obj.__dict__
-        state = d[STATE_ATTR]
-        keys = state.mapper.relationships.keys()
-        if (
-            state.parents is not None
-            or not keys.isdisjoint(d)
-            or (state.committed_state and not keys.isdisjoint(state.committed_state))
-        ):
-            kept.append(obj)
-    return kept
+    d = obj.__dict__
+    state = d[STATE_ATTR]
+    keys = state.mapper.relationships.keys()
+    return (
+        state.parents is not None
+        or not keys.isdisjoint(d)
+        or bool(state.committed_state and not keys.isdisjoint(state.committed_state))
+    )
+
+
+def holding_related(objects: Iterable[Any]) -> list[Any]:
+    """The ``objects`` that ``holds_related``."""
+    return list(filter(holds_related, objects))
 
 
 def removed_objects(obj: Any, rel: Relationship) -> list[Any]:

@@ -18,7 +18,7 @@ from corral.orm.base import STATE_ATTR, ObjectStatus
 from corral.orm.mapping import properties
 from corral.orm.mapping.instance_state import NO_CHANGES, IdentityKey, InstanceState, state_of
 from corral.orm.mapping.mapper import Mapper
-from corral.orm.relationships.in_memory import holding_related
+from corral.orm.relationships.in_memory import holding_related, holds_related
 from corral.orm.session import flush_events, unbatched
 from corral.orm.session.events import FlushContext
 from corral.orm.session.large_sessions import check_size
@@ -102,12 +102,7 @@ def _flush(
     if properties.PENDING:
         properties.configure_mappers()
     classes: set[Any] = {type(o) for o in (*new, *dirty, *deleted)}
-    if any(
-        cls.__mapper__.relationships
-        or cls.__mapper__.inheritance is not None
-        or cls.__mapper__.multi_table
-        for cls in classes
-    ):
+    if writes_related(classes, new, dirty, deleted):
         _flush_related(session, transaction, new, dirty, deleted, commit)
         return
     if any(cls.__mapper__.version_id_key is not None for cls in classes):
@@ -148,6 +143,29 @@ def _flush(
     except BaseException as error:
         _fail_flush(session, transaction, error)
         raise
+
+
+def writes_related(
+    classes: set[Any], new: list[object], dirty: list[object], deleted: list[object]
+) -> bool:
+    """Whether the flush needs the relational writing (``dependencies.presort``, then the
+    tables one at a time): classes with inheritance or several tables, or with
+    relationships, unless the flush only inserts objects that hold no relationship
+    value (``holds_related``) of classes whose new rows the plain plan writes
+    (``relational_flush.inserts_plainly``): presort would find nothing to do for them,
+    and the writing would run the plain plan (``relational_flush.inserts_alone``)."""
+    mappers = [cls.__mapper__ for cls in classes]
+    if any(m.inheritance is not None or m.multi_table for m in mappers):
+        return True
+    if not any(m.relationships for m in mappers):
+        return False
+    return bool(
+        dirty
+        or deleted
+        or unbatched.wants_one_by_one(classes)
+        or not all(map(relational_flush.inserts_plainly, mappers))
+        or any(map(holds_related, new))
+    )
 
 
 def _flush_related(

@@ -152,9 +152,9 @@ def writes(
 
 def inserts_alone(work: FlushWork) -> bool:
     """Whether the flush only inserts rows that relationships have nothing to do for: no
-    collection changes, and no class with a many-to-one, ``post_update`` or write-only
-    relationship, inheritance or several tables. The plain plan then writes it, with the
-    statements the table-by-table writing would send, in the same order."""
+    collection changes, and only classes whose new rows the plain plan writes
+    (``inserts_plainly``). The plain plan then writes it, with the statements the
+    table-by-table writing would send, in the same order."""
     if work.dirty or work.deleted or work.children or work.associations:
         return False
     last = None
@@ -163,14 +163,22 @@ def inserts_alone(work: FlushWork) -> bool:
         if mapper is last:
             continue
         last = mapper
-        if mapper.inheritance is not None or mapper.multi_table or len(mapper.flush_views) > 1:
+        if not inserts_plainly(mapper):
             return False
-        for rel in mapper.relationships.values():
-            if not rel.viewonly and (
-                rel.direction is _MANYTOONE or rel.post_update or rel.lazy == "write_only"
-            ):
-                return False
     return True
+
+
+def inserts_plainly(mapper: Mapper) -> bool:
+    """Whether the plain plan writes ``mapper``'s new rows as the table-by-table writing
+    would, when the flush has no collection change for them: no many-to-one,
+    ``post_update`` or write-only relationship, no inheritance, one table."""
+    if mapper.inheritance is not None or mapper.multi_table or len(mapper.flush_views) > 1:
+        return False
+    return not any(
+        not rel.viewonly
+        and (rel.direction is _MANYTOONE or rel.post_update or rel.lazy == "write_only")
+        for rel in mapper.relationships.values()
+    )
 
 
 def _table_inserts(
