@@ -99,9 +99,9 @@ def test_failed_insert_leaves_the_object_pending_again(db: Engine) -> None:
 def test_new_rows_holding_no_relationship_value_skip_the_presort(
     db: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A new Customer whose orders were never touched: the plain plan, decided before the
-    presort (``flushing.writes_related``), one INSERT; the control, a Customer given an
-    order, is presorted and written table by table."""
+    """A new Customer whose orders were never touched, then the same Customer renamed: the
+    plain plan, decided before the presort (``flushing.writes_related``), one INSERT, one
+    UPDATE; the control, a Customer given an order, is presorted each time."""
     presorted: list[list[object]] = []
     presort = dependencies.presort
 
@@ -123,6 +123,17 @@ def test_new_rows_holding_no_relationship_value_skip_the_presort(
             session.commit()
         assert shape(sql) == ["INSERT customer", "INSERT orders"]
         assert len(presorted) == 1
-        keys = [(bare.id, "ann"), (control.id, "bo")]
+        bare.name = "ann-2"  # changed, its orders never loaded: the plain plan too
+        with recorded_sql() as sql:
+            session.commit()
+        assert shape(sql) == ["UPDATE customer"]
+        assert len(presorted) == 1
+        assert [order.reference for order in control.orders] == ["o-1"]
+        control.name = "bo-2"  # control: it holds its orders, loaded
+        with recorded_sql() as sql:
+            session.commit()
+        assert shape(sql) == ["UPDATE customer"]
+        assert len(presorted) == 2
+        keys = [(bare.id, "ann-2"), (control.id, "bo-2")]
     assert rows(db, "SELECT id, name FROM customer ORDER BY id") == keys
     assert rows(db, "SELECT reference, customer_id FROM orders") == [("o-1", control.id)]

@@ -41,25 +41,29 @@ def test_collection_changes_or_other_work_need_the_relational_writing() -> None:
     assert not inserts_alone(FlushWork([customer], [], [Customer(name="bo")]))
 
 
-def test_new_rows_holding_no_relationship_value_skip_the_presort() -> None:
+def test_rows_holding_no_relationship_value_skip_the_presort() -> None:
     """``writes_related`` decides before the presort: new Customers and Posts whose
     collections were never touched go to the plain plan, as ``inserts_alone`` would send
-    them there after a presort that found nothing."""
+    them there after a presort that found nothing; so do changed objects alone."""
     new: list[object] = [Customer(name="ann"), Post(title="p")]
     assert not writes_related({Customer, Post}, new, [], [])
     assert inserts_alone(FlushWork(new, [], []))
+    assert not writes_related({Customer, Post}, [], new, [])
 
 
 def test_a_relationship_value_or_other_work_keeps_the_relational_writing() -> None:
-    """Control: a collection touched (even left empty), a changed or deleted object, a
-    many-to-one or post_update class: the presort and the relational writing, as before."""
+    """Control: a collection touched (even left empty), new and changed objects together,
+    a deleted object, a many-to-one or post_update class: the presort and the relational
+    writing, as before."""
     touched = Customer(name="ann")
     assert touched.orders == []  # loading the empty collection puts it in the object
     assert writes_related({Customer}, [touched], [], [])
+    assert writes_related({Customer}, [], [touched], [])
     with_order = Customer(name="bo", orders=[Order(reference="o")])
     assert writes_related({Customer, Order}, [with_order], [], [])
-    plain = Customer(name="cy")
-    assert writes_related({Customer}, [], [plain], [])
+    plain, other = Customer(name="cy"), Customer(name="di")
+    assert writes_related({Customer}, [plain], [other], [])
     assert writes_related({Customer}, [], [], [plain])
     assert writes_related({Order}, [Order(reference="o")], [], [])
+    assert writes_related({Order}, [], [Order(reference="o")], [])
     assert writes_related({Widget}, [Widget(name="w")], [], [])

@@ -31,7 +31,7 @@ from corral.orm.unit_of_work import dependencies, relational_flush
 from corral.orm.unit_of_work.dependencies import FlushWork
 from corral.orm.unit_of_work.execute import execute_plan
 from corral.orm.unit_of_work.plan import FlushPlan, Step, StepKind, plan_flush
-from corral.sql.defaults import connection_source
+from corral.sql.defaults import ConnectionSource
 from corral.util.gc_pause import PAUSE_AT, collector_pause
 
 if TYPE_CHECKING:
@@ -86,10 +86,13 @@ def flush_pending(
     session._flushing = True
     # A large flush allocates per object (parameters, keys) while every object is alive:
     # without the pause the cyclic collector would rescan them again and again.
-    pause = collector_pause if len(new) + len(dirty) >= PAUSE_AT else contextlib.nullcontext()
     try:
-        with pause, connection_source(session.connection):
-            _flush(session, new, dirty, deleted, commit)
+        with ConnectionSource(session.connection):
+            if len(new) + len(dirty) >= PAUSE_AT:
+                with collector_pause:
+                    _flush(session, new, dirty, deleted, commit)
+            else:
+                _flush(session, new, dirty, deleted, commit)
     finally:
         session._flushing = False
     check_size(session)
@@ -150,21 +153,22 @@ def writes_related(
 ) -> bool:
     """Whether the flush needs the relational writing (``dependencies.presort``, then the
     tables one at a time): classes with inheritance or several tables, or with
-    relationships, unless the flush only inserts objects that hold no relationship
-    value (``holds_related``) of classes whose new rows the plain plan writes
-    (``relational_flush.inserts_plainly``): presort would find nothing to do for them,
-    and the writing would run the plain plan (``relational_flush.inserts_alone``)."""
+    relationships, unless the flush only inserts, or only updates, objects that hold no
+    relationship value (``holds_related``) of classes the plain plan writes as that
+    writing would (``relational_flush.writes_plainly``): the presort would find nothing
+    to do for them, and the writing would send the plain plan's statements."""
     mappers = [cls.__mapper__ for cls in classes]
     if any(m.inheritance is not None or m.multi_table for m in mappers):
         return True
     if not any(m.relationships for m in mappers):
         return False
     return bool(
-        dirty
-        or deleted
+        deleted
+        or (new and dirty)
         or unbatched.wants_one_by_one(classes)
-        or not all(map(relational_flush.inserts_plainly, mappers))
+        or not all(map(relational_flush.writes_plainly, mappers))
         or any(map(holds_related, new))
+        or any(map(holds_related, dirty))
     )
 
 

@@ -152,9 +152,9 @@ def writes(
 
 def inserts_alone(work: FlushWork) -> bool:
     """Whether the flush only inserts rows that relationships have nothing to do for: no
-    collection changes, and only classes whose new rows the plain plan writes
-    (``inserts_plainly``). The plain plan then writes it, with the statements the
-    table-by-table writing would send, in the same order."""
+    collection changes, and only classes the plain plan writes (``writes_plainly``). The
+    plain plan then writes it, with the statements the table-by-table writing would
+    send, in the same order."""
     if work.dirty or work.deleted or work.children or work.associations:
         return False
     last = None
@@ -163,15 +163,17 @@ def inserts_alone(work: FlushWork) -> bool:
         if mapper is last:
             continue
         last = mapper
-        if not inserts_plainly(mapper):
+        if not writes_plainly(mapper):
             return False
     return True
 
 
-def inserts_plainly(mapper: Mapper) -> bool:
-    """Whether the plain plan writes ``mapper``'s new rows as the table-by-table writing
-    would, when the flush has no collection change for them: no many-to-one,
-    ``post_update`` or write-only relationship, no inheritance, one table."""
+def writes_plainly(mapper: Mapper) -> bool:
+    """Whether the plain plan writes ``mapper``'s new rows, or its changed rows, as the
+    table-by-table writing would, when the flush has no relationship work for them: no
+    many-to-one, ``post_update`` or write-only relationship, no inheritance, one table.
+    (New and changed rows together are not: a table that refers to itself gets its
+    INSERTs before its UPDATEs here, after them in the plain plan.)"""
     if mapper.inheritance is not None or mapper.multi_table or len(mapper.flush_views) > 1:
         return False
     return not any(
