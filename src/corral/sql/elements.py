@@ -433,35 +433,36 @@ class ColumnElement(ContainerComparators, ClauseElement, Generic[T]):
 
     def _operand(self, op: ops.Operator, other: object) -> ColumnElement[Any]:
         """Turn the right side of an operator into an element, checking a plain value's type."""
-        if isinstance(other, ColumnElement):
-            return other.__clause_element__()
-        from corral.sql.selectable import Select
-
-        if isinstance(other, Select):
-            return other.scalar_subquery()
         if isinstance(other, ClauseElement):
+            if isinstance(other, ColumnElement):
+                return other.__clause_element__()
+            from corral.sql.selectable import Select
+
+            if isinstance(other, Select):
+                return other.scalar_subquery()
             raise exc.ArgumentError(
                 f"{type(other).__name__} cannot be used as a value with {op.sql} "
                 f"on {self.describe()}"
             )
         if other is None:
             return Null()
-        untyped = isinstance(self.type, NullType)
-        if (untyped or not self.type.accepts(other)) and hasattr(type(other), "__clause_element__"):
-            # Not a value but SQL (a mapped_column() used in the class body declaring it).
-            element: ColumnElement[Any] = other.__clause_element__()  # type: ignore[attr-defined]
-            return element
-        if not untyped and not self.type.accepts(other):
-            raise exc.ArgumentError(
-                f"Bad value to compare with {self.describe()} ({op.sql}): "
-                f"{self.type.rejection(other)}"
-            )
+        # A plain value, the usual case: checked against the column's type once.
+        type_ = self.type
+        untyped = isinstance(type_, NullType)
+        if untyped or not type_.accepts(other):
+            if hasattr(type(other), "__clause_element__"):
+                # Not a value but SQL (a mapped_column() used in the class body declaring it).
+                element: ColumnElement[Any] = other.__clause_element__()  # type: ignore[attr-defined]
+                return element
+            if not untyped:
+                raise exc.ArgumentError(
+                    f"Bad value to compare with {self.describe()} ({op.sql}): "
+                    f"{type_.rejection(other)}"
+                )
         bind: BindParameter[Any] = BindParameter(
             None,
             other,
-            self.type.coerce_compared_value(op, other)
-            if not isinstance(self.type, NullType)
-            else None,
+            None if untyped else type_.coerce_compared_value(op, other),
             origin=self.describe(),
         )
         bind.display_name = self.key or "param"

@@ -36,6 +36,7 @@ from corral.sql.label_style import (
     table_label,
 )
 from corral.sql.text import LabelReference, TextClause, TextColumn
+from corral.sql.types import Integer
 from corral.sql.wrappers import Label
 from corral.util.row_typing import TP_co
 
@@ -124,8 +125,6 @@ def _limit_bind(value: int | None, what: str) -> BindParameter[Any] | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise exc.ArgumentError(f"{what}() takes a non-negative int, got {value!r}")
-    from corral.sql.types import Integer
-
     bind: BindParameter[Any] = BindParameter(f"param_{what}", value, Integer())
     bind.display_name = "param"  # str() numbers it as SQLAlchemy does: LIMIT :param_1
     return bind
@@ -202,11 +201,16 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
 
     def _clone(self) -> Select[TP_co]:
         clone = Select.__new__(Select)
-        clone.__dict__ = {
-            key: list(value) if isinstance(value, list) else value
-            for key, value in self.__dict__.items()
-            if key not in _NOT_CLONED
-        }
+        # (a copy of the dict, then its lists: cheaper than a comprehension over it, and
+        # every generative method clones)
+        d = self.__dict__.copy()
+        for key, value in d.items():
+            if type(value) is list:
+                d[key] = value.copy()
+        if not _NOT_CLONED.isdisjoint(d):
+            for key in _NOT_CLONED.intersection(d):
+                del d[key]
+        clone.__dict__ = d
         return clone
 
     def freeze(self) -> Select[TP_co]:
@@ -599,27 +603,30 @@ class Select(SelectBase, HasExecutionOptions, Generic[TP_co]):
 
     def _key(self, binds: list[BindParameter[Any]]) -> Hashable:
         f = self._for_update
+        # (list comprehensions, and none for the clauses left empty: a statement's key is
+        # computed at every execution unless it was frozen)
+        group_by, having, order_by = self._group_by, self._having, self._order_by
         return (
             "select",
-            tuple(c._key(binds) for c in self._raw_columns),
+            tuple([c._key(binds) for c in self._raw_columns]),
             # Every FROM, also those reached only through a column (a subquery, a CTE):
             # their bodies carry bind parameters of their own.
-            tuple(f._key(binds) for f in self._froms()),
-            tuple(w._key(binds) for w in self._compiled_where()),
-            tuple(g._key(binds) for g in self._group_by),
-            tuple(h._key(binds) for h in self._having),
-            tuple(o._key(binds) for o in self._order_by),
+            tuple([f._key(binds) for f in self._froms()]),
+            tuple([w._key(binds) for w in self._compiled_where()]),
+            tuple([g._key(binds) for g in group_by]) if group_by else (),
+            tuple([h._key(binds) for h in having]) if having else (),
+            tuple([o._key(binds) for o in order_by]) if order_by else (),
             self._limit._key(binds) if self._limit is not None else None,
             self._offset._key(binds) if self._offset is not None else None,
             self._distinct,
             self._auto_correlate,
-            tuple(c._key(binds) for c in self._correlate),
+            tuple([c._key(binds) for c in self._correlate]) if self._correlate else (),
             None
             if self._correlate_except is None
-            else tuple(c._key(binds) for c in self._correlate_except),
+            else tuple([c._key(binds) for c in self._correlate_except]),
             None
             if f is None
-            else (f.nowait, f.read, f.skip_locked, tuple(t._key(binds) for t in f.of)),
+            else (f.nowait, f.read, f.skip_locked, tuple([t._key(binds) for t in f.of])),
             self._legacy_names,
             self._label_style,
         )
