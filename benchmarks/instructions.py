@@ -21,7 +21,10 @@ Workloads (default all):
 - ``joined``: the same by ``joinedload`` (``unique()``: 10,000 rows, 2,000 parents);
 - ``bulk``: one new object of many (``--count``) constructed with keyword arguments,
   ``add_all()``-ed and committed at once, its integer primary key made by the database
-  (the benchmark's ``bulk_insert``: a class with a one-to-many relationship left unset).
+  (the benchmark's ``bulk_insert``: a class with a one-to-many relationship left unset);
+- ``related_insert``: ``insert`` with that class (the benchmark's ``single_inserts``);
+- ``web``: one request of the benchmark's ``web_requests`` with that class: a new Session,
+  ``get()``, a ten-row ``select()``, one attribute changed, commit.
 
 Compare two source trees by running it with each on ``PYTHONPATH`` (it needs valgrind).
 ``--identity-map strong`` or ``weak`` runs every session with ``weak_identity_map=False`` or
@@ -190,9 +193,11 @@ def _joined(engine: Any, item: Any, count: int) -> None:
     _eager(engine, count, joined=True)
 
 
-def _bulk(engine: Any, item: Any, count: int) -> None:
+def _customers(engine: Any) -> Any:
+    """The benchmark's ``Customer`` (a one-to-many ``purchases`` it leaves unset), its
+    tables created."""
     from corral import ForeignKey, Integer, String, Text
-    from corral.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+    from corral.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
     class Base(DeclarativeBase):
         pass
@@ -210,10 +215,45 @@ def _bulk(engine: Any, item: Any, count: int) -> None:
         purchases: Mapped[list[Purchase]] = relationship()
 
     Base.metadata.create_all(engine)
+    return Customer
+
+
+def _bulk(engine: Any, item: Any, count: int) -> None:
+    from corral.orm import Session
+
+    customer = _customers(engine)
     rows = [(f"name{i}", f"description {i}") for i in range(count)]
     with Session(engine, **SESSION_OPTIONS) as session:
-        session.add_all([Customer(name=name, description=text) for name, text in rows])
+        session.add_all([customer(name=name, description=text) for name, text in rows])
         session.commit()
+
+
+def _related_insert(engine: Any, item: Any, count: int) -> None:
+    from corral.orm import Session
+
+    customer = _customers(engine)
+    for i in range(count):
+        with Session(engine, **SESSION_OPTIONS) as session:
+            session.add(customer(name=f"name{i}", description=f"description {i}"))
+            session.commit()
+
+
+def _web(engine: Any, item: Any, count: int) -> None:
+    from corral import select
+    from corral.orm import Session
+
+    customer = _customers(engine)
+    with Session(engine, **SESSION_OPTIONS) as session:
+        session.add_all([customer(id=i, name=f"n{i}") for i in range(1, ROWS + 1)])
+        session.commit()
+    for i in range(count):
+        key = i % (ROWS - 10) + 1
+        with Session(engine, **SESSION_OPTIONS) as session:
+            found = session.get(customer, key)
+            page = select(customer).where(customer.id > key).order_by(customer.id).limit(10)
+            session.scalars(page).all()
+            found.description = "visited"
+            session.commit()
 
 
 WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
@@ -226,6 +266,8 @@ WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
     "selectin": _selectin,
     "joined": _joined,
     "bulk": _bulk,
+    "related_insert": _related_insert,
+    "web": _web,
 }
 # load, tuples and the eager loads run whole 2,000-row (or -parent) selects: their counts are
 # in rows (parents), rounded to a multiple
