@@ -8,7 +8,9 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Optional
+from typing import Any, Optional
+
+import pytest
 
 from corral import (
     DeclarativeBase,
@@ -19,6 +21,7 @@ from corral import (
     String,
     mapped_column,
 )
+from corral.orm.unit_of_work import dependencies
 
 
 class Base(DeclarativeBase):
@@ -203,6 +206,20 @@ def recorded_sql() -> Iterator[list[str]]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+
+
+def presorted_flushes(monkeypatch: pytest.MonkeyPatch) -> list[list[object]]:
+    """The new objects of each flush that goes through ``dependencies.presort`` (the
+    relational writing) from now on in the test, one list per flush."""
+    presorted: list[list[object]] = []
+    presort = dependencies.presort
+
+    def spy(session: Any, new: list[object], dirty: list[object], deleted: list[object]) -> Any:
+        presorted.append(new)
+        return presort(session, new, dirty, deleted)
+
+    monkeypatch.setattr(dependencies, "presort", spy)
+    return presorted
 
 
 def dml(statements: list[str]) -> list[str]:

@@ -15,7 +15,7 @@ from corral import Column, ForeignKey, Integer, String, Table, event, exc, selec
 from corral.engine import URL
 from corral.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from corral.orm import Mapped, mapped_column, relationship
-from corral.orm.unit_of_work import dependencies
+from tests.integration.orm_models import presorted_flushes
 from tests.integration.test_asyncio import Base, async_url, run, server_connections
 from tests.integration.test_asyncio_native import counted
 
@@ -315,14 +315,7 @@ def test_new_rows_holding_no_relationship_value_skip_the_presort(
     """A new Shelf whose slots were never touched is written by the plain plan on the loop,
     without the presort (``flushing.writes_related``); the control, a Shelf given a
     slot, goes through it. Both end as rows with their keys."""
-    presorted: list[list[object]] = []
-    presort = dependencies.presort
-
-    def spy(session: Any, new: list[object], dirty: list[object], deleted: list[object]) -> Any:
-        presorted.append(new)
-        return presort(session, new, dirty, deleted)
-
-    monkeypatch.setattr(dependencies, "presort", spy)
+    presorted = presorted_flushes(monkeypatch)
 
     async def body(engine: AsyncEngine) -> None:
         threads = counted(engine)

@@ -7,13 +7,10 @@ its verb and table.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from corral import Engine, exc, inspect, select
-from corral.orm.unit_of_work import dependencies
-from tests.integration.orm_models import recorded_sql
+from tests.integration.orm_models import presorted_flushes, recorded_sql
 from tests.integration.relationship_models import (
     Customer,
     Order,
@@ -102,14 +99,7 @@ def test_new_rows_holding_no_relationship_value_skip_the_presort(
     """A new Customer whose orders were never touched, then the same Customer renamed: the
     plain plan, decided before the presort (``flushing.writes_related``), one INSERT, one
     UPDATE; the control, a Customer given an order, is presorted each time."""
-    presorted: list[list[object]] = []
-    presort = dependencies.presort
-
-    def spy(session: Any, new: list[object], dirty: list[object], deleted: list[object]) -> Any:
-        presorted.append(new)
-        return presort(session, new, dirty, deleted)
-
-    monkeypatch.setattr(dependencies, "presort", spy)
+    presorted = presorted_flushes(monkeypatch)
     with rel_session(db) as session:
         bare = Customer(name="ann")
         session.add(bare)

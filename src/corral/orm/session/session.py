@@ -26,6 +26,7 @@ from corral.orm.loading.entities import loads_entities, mapped_entities
 from corral.orm.loading.loader_criteria import apply_criteria
 from corral.orm.mapping.identity_map import IdentityMap, WeakIdentityMap
 from corral.orm.mapping.instance_state import InstanceState, expire_objects, state_of
+from corral.orm.relationships.in_memory import holds_related
 from corral.orm.relationships.parents import added_to_session
 from corral.orm.session import (
     binding,
@@ -575,7 +576,8 @@ class Session(DispatchHolder):
                 "roll back to restore it"
             )
         # pending or persistent in this session already: nothing to do
-        if state.mapper.relationships:
+        # (an object holding no relationship value, a new one's usual case: nothing to cascade)
+        if state.mapper.relationships and holds_related(obj):
             cascades.cascade_add(self, obj)
 
     def _attach(self, obj: object, state: InstanceState) -> None:
