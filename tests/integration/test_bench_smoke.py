@@ -151,3 +151,25 @@ def test_each_peer_runs_the_bulk_eager_and_web_workloads(
     finally:
         fixture.drop_table()
         fixture.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_tortoise_runs_the_asyncio_workloads(
+    backend: str, servers: Servers, tmp_path: Path
+) -> None:
+    """Tortoise ORM, the asyncio-only peer, runs both asyncio workloads (50 tasks on its
+    pool for the gets) and passes the worker's check of names and row counts."""
+    missing = IMPLEMENTATIONS_BY_NAME["tortoise"].missing(backend)
+    if missing:
+        pytest.skip(f"tortoise needs {', '.join(missing)}")
+    url = _url(backend, servers, tmp_path)
+    fixture = Fixture(Target.from_url(url))
+    fixture.create_table()
+    try:
+        for workload in ("async_get_by_pk", "async_load_objects"):
+            cell = bench.run_cell(CellSpec(workload, "tortoise", url, 0.01, 1))
+            assert cell.error is None, f"{workload}: {cell.error}"
+            assert len(cell.times) == 1
+    finally:
+        fixture.drop_table()
+        fixture.close()

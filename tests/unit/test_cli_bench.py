@@ -165,12 +165,45 @@ def test_report_markdown_and_json_carry_the_same_numbers() -> None:
 
 
 def test_asyncio_workloads_run_only_where_there_is_an_asyncio_api() -> None:
-    """The asyncio workloads are measured for the raw driver, corral and SQLAlchemy only."""
-    from corral.cli.benchmark.workloads import ASYNCIO_IMPLEMENTATIONS
+    """The asyncio workloads are measured for the raw driver, corral, SQLAlchemy and
+    Tortoise ORM; Tortoise, which has only an asyncio API, runs nothing else."""
+    from corral.cli.benchmark.workloads import ASYNCIO_IMPLEMENTATIONS, measured
 
     asyncio_workloads = {w.name for w in WORKLOADS if w.asyncio}
     assert asyncio_workloads == {"async_get_by_pk", "async_load_objects"}
-    assert frozenset({RAW, "corral", "sqlalchemy"}) == ASYNCIO_IMPLEMENTATIONS
+    assert frozenset({RAW, "corral", "sqlalchemy", "tortoise"}) == ASYNCIO_IMPLEMENTATIONS
+    assert "tortoise" in PEERS
+    tortoise = {w.name for w in WORKLOADS if measured(w.name, "tortoise")}
+    assert tortoise == asyncio_workloads
+    assert all(measured(w.name, "sqlalchemy") for w in WORKLOADS)
+
+
+def test_a_peer_with_nothing_to_measure_gets_no_column() -> None:
+    """With only synchronous workloads asked for, Tortoise ORM is left out of the table
+    (not reported as skipped); with an asyncio workload it is in, and noted."""
+    from corral.cli.bench import chosen
+
+    target = Target.from_url("sqlite:///bench.db")
+    sync_only = _bench_parser().parse_args(["--only", "load_objects", "--peers", "tortoise"])
+    assert chosen(target, sync_only) == ([RAW, "corral"], {})
+    both = _bench_parser().parse_args(
+        ["--only", "load_objects,async_load_objects", "--peers", "tortoise"]
+    )
+    implementations, skipped = chosen(target, both)
+    assert "tortoise" in implementations + list(skipped)
+    run = _run(
+        [
+            Cell("load_objects", RAW, [0.1]),
+            Cell("async_load_objects", RAW, [0.1]),
+            Cell("async_load_objects", "tortoise", [0.3]),
+        ]
+    )
+    assert report.rows(run)[1:3] == [
+        ["load_objects", "1.00 (100.0 ms)", "-"],
+        ["async_load_objects", "1.00 (100.0 ms)", "3.00"],
+    ]
+    text = report.terminal(run)
+    assert "Tortoise ORM has only an asyncio API: it runs the asyncio workloads." in text
 
 
 def test_a_workload_without_an_api_is_left_empty_and_noted() -> None:

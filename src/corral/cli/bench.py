@@ -172,18 +172,26 @@ def run_cell(spec: CellSpec) -> Cell:
     return cell
 
 
-def bench(target: Target, args: argparse.Namespace) -> Run:
-    """Measure every chosen cell on ``target``."""
+def chosen(target: Target, args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
+    """The implementations to measure on ``target`` (the raw driver, corral and the peers
+    asked for, less those with an API for none of the workloads asked for), and those
+    skipped as not installed, with why."""
     wanted = [RAW, "corral", *args.peers]
     implementations, skipped = [], {}
     for info in IMPLEMENTATIONS:
-        if info.name not in wanted:
+        if info.name not in wanted or not any(measured(w, info.name) for w in args.only):
             continue
         missing = info.missing(target.kind)
         if missing:
             skipped[info.name] = f"not installed ({', '.join(missing)}); pip install -e '.[bench]'"
         else:
             implementations.append(info.name)
+    return implementations, skipped
+
+
+def bench(target: Target, args: argparse.Namespace) -> Run:
+    """Measure every chosen cell on ``target``."""
+    implementations, skipped = chosen(target, args)
     fixture = Fixture(target)
     try:
         server = fixture.server_version()

@@ -198,7 +198,7 @@ class Fixture:
             _expect(renamed == size, f"{size} renamed customers, found {renamed}")
         else:
             _expect(renamed == 0, f"no renamed customers, found {renamed}")
-        if workload.name in {"load_objects", "load_tuples"}:
+        if workload.name in {"load_objects", "load_tuples", "async_load_objects"}:
             _expect(len(result) == size, f"{size} rows loaded, got {len(result)}")
         web = workload.name.startswith("web_requests")
         _expect(visited == (size if web else 0), f"{size if web else 0} visited customers")

@@ -132,6 +132,8 @@ def _notes(run: Run) -> list[str]:
         notes.append(f"{IMPLEMENTATIONS_BY_NAME[name].label} skipped: {why}.")
     for name in run.implementations:
         info = IMPLEMENTATIONS_BY_NAME[name]
+        if info.asyncio_only:
+            notes.append(f"{info.label} has only an asyncio API: it runs the asyncio workloads.")
         for workload, why in info.lacks:
             if workload in run.workloads:
                 notes.append(f"{info.label} has no {workload} ({why}).")

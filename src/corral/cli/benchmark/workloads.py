@@ -23,6 +23,8 @@ class ImplementationInfo:
     is_peer: bool = True
     #: Workloads this library has no API for, with the reason (shown as "-" in the table).
     lacks: tuple[tuple[str, str], ...] = ()
+    #: It has only an asyncio API, so it runs the asyncio workloads alone.
+    asyncio_only: bool = False
 
     def missing(self, database: str) -> list[str]:
         """The Python packages this implementation needs on ``database`` that aren't installed."""
@@ -38,6 +40,8 @@ _DRIVER_NEEDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("django", "postgresql"): ("psycopg",),
     ("peewee", "postgresql"): ("psycopg2",),
     ("pony", "postgresql"): ("psycopg2",),
+    ("tortoise", "postgresql"): ("psycopg", "psycopg_pool"),
+    ("tortoise", "sqlite"): ("aiosqlite",),
 }
 
 IMPLEMENTATIONS: tuple[ImplementationInfo, ...] = (
@@ -55,6 +59,13 @@ IMPLEMENTATIONS: tuple[ImplementationInfo, ...] = (
         lacks=(("bulk_insert_fast", "it inserts rows only as new entity objects"),),
     ),
     ImplementationInfo("django", "Django", "corral.cli.benchmark.peer_django", ("django",)),
+    ImplementationInfo(
+        "tortoise",
+        "Tortoise ORM",
+        "corral.cli.benchmark.peer_tortoise",
+        ("tortoise",),
+        asyncio_only=True,
+    ),
 )
 IMPLEMENTATIONS_BY_NAME = {info.name: info for info in IMPLEMENTATIONS}
 PEERS = tuple(info.name for info in IMPLEMENTATIONS if info.is_peer)
@@ -83,8 +94,7 @@ class Workload:
     #: Purchases seeded for each customer (the eager-loading workloads).
     children: int = 0
     notes: list[str] = field(default_factory=list)
-    #: Only the implementations with an asyncio API run it (the raw driver, corral,
-    #: SQLAlchemy).
+    #: Only the implementations with an asyncio API run it (``ASYNCIO_IMPLEMENTATIONS``).
     asyncio: bool = False
 
     def size(self, scale: float) -> int:
@@ -255,7 +265,9 @@ WORKLOADS: tuple[Workload, ...] = (
     ),
 )
 #: Implementations with an asyncio API.
-ASYNCIO_IMPLEMENTATIONS = frozenset({RAW, "corral", "sqlalchemy"})
+ASYNCIO_IMPLEMENTATIONS = frozenset(
+    {RAW, "corral", "sqlalchemy", *(info.name for info in IMPLEMENTATIONS if info.asyncio_only)}
+)
 #: Concurrent tasks of ``async_get_by_pk``, sharing a pool of this many connections.
 ASYNC_TASKS = 50
 ASYNC_POOL_SIZE = 5
@@ -264,9 +276,13 @@ WORKLOADS_BY_NAME = {workload.name: workload for workload in WORKLOADS}
 
 def measured(workload: str, implementation: str) -> bool:
     """Whether ``implementation`` has an API for ``workload`` (else its cell stays empty)."""
-    if WORKLOADS_BY_NAME[workload].asyncio and implementation not in ASYNCIO_IMPLEMENTATIONS:
+    info = IMPLEMENTATIONS_BY_NAME[implementation]
+    if WORKLOADS_BY_NAME[workload].asyncio:
+        if implementation not in ASYNCIO_IMPLEMENTATIONS:
+            return False
+    elif info.asyncio_only:
         return False
-    return workload not in dict(IMPLEMENTATIONS_BY_NAME[implementation].lacks)
+    return workload not in dict(info.lacks)
 
 
 class Implementation:
