@@ -164,9 +164,10 @@ class EntityLoader:
         refresh_into(obj, values, self.populate_existing)
         return obj
 
-    def load_all(self, rows: list[Any]) -> list[Any]:
+    def load_all(self, rows: list[Any], *, sweep: bool = True) -> list[Any]:
         """``load`` for many rows: through the loop compiled for this row shape
-        (row_loops.py) unless listeners or an inheritance hierarchy need the general path."""
+        (row_loops.py) unless listeners or an inheritance hierarchy need the general path.
+        ``sweep=False``: the weak identity map does not sweep its dead references first."""
         mapper, session = self.mapper, self.session
         if mapper.inheritance is not None:
             return polymorphic.load_rows(self, rows)
@@ -184,7 +185,8 @@ class EntityLoader:
             weak=identity_map.weak,
             tokened=self.token is not None,
         )
-        identity_map.adding()
+        if sweep:
+            identity_map.adding()
         return loop(
             rows, identity_map.entries, session, self.token, self.populate_existing, refresh_into
         )
@@ -275,7 +277,10 @@ def load_chunks(
         objects = loader.load_all(first)
         del first
         for rows in chunks:
-            objects += loader.load_all(rows)
+            # No sweep of the weak map between chunks: it would scan every object built
+            # so far, all alive in ``objects``, to free only what was dead before the
+            # load (the next load or add sweeps that).
+            objects += loader.load_all(rows, sweep=False)
     entity = statement._entities[0]
     entity_keys = (_entity_key(entity, mapper),)
     row_type = keyed_row_class(entity_keys, (entity,))
