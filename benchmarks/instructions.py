@@ -26,6 +26,16 @@ Workloads (default all):
 - ``web``: one request of the benchmark's ``web_requests`` with that class: a new Session,
   ``get()``, a ten-row ``select()``, one attribute changed, commit.
 
+And the floors they are measured against, through sqlite3 alone on its own connection:
+
+- ``raw_fetch``: one row of the 2,000-row ``SELECT id, name`` (``fetchall()``);
+- ``raw_objects``: the same, each row then made an object of a plain class (``__new__`` and
+  its ``__dict__`` filled, as corral's row loop does): what one object per row costs with no
+  ORM at all, against ``load``;
+- ``raw_get``: one row by primary key, then ``rollback()`` (the benchmark raw driver's
+  ``get_by_pk``), against ``get``;
+- ``raw_insert``: one INSERT and ``commit()``, against ``insert``.
+
 Compare two source trees by running it with each on ``PYTHONPATH`` (it needs valgrind).
 ``--identity-map strong`` or ``weak`` runs every session with ``weak_identity_map=False`` or
 ``True`` (default: the session's default), to compare the two maps in one tree. ``--no-gc``
@@ -256,6 +266,56 @@ def _web(engine: Any, item: Any, count: int) -> None:
             session.commit()
 
 
+def _driver(engine: Any) -> Any:
+    """A sqlite3 connection of its own to the engine's file (the raw workloads)."""
+    import sqlite3
+
+    return sqlite3.connect(engine.url.database)
+
+
+class _Plain:
+    """A class with nothing mapped: what an object per row costs with no ORM at all."""
+
+
+def _raw_fetch(engine: Any, item: Any, count: int) -> None:
+    _fill(engine, item)
+    connection = _driver(engine)
+    for _ in range(count // ROWS):
+        connection.execute("SELECT id, name FROM item").fetchall()
+    connection.close()
+
+
+def _raw_objects(engine: Any, item: Any, count: int) -> None:
+    _fill(engine, item)
+    connection = _driver(engine)
+    new = _Plain.__new__
+    for _ in range(count // ROWS):
+        objects = []
+        for row in connection.execute("SELECT id, name FROM item").fetchall():
+            obj = new(_Plain)
+            d = obj.__dict__
+            d["id"], d["name"] = row
+            objects.append(obj)
+    connection.close()
+
+
+def _raw_get(engine: Any, item: Any, count: int) -> None:
+    _fill(engine, item)
+    connection = _driver(engine)
+    for i in range(count):
+        connection.execute("SELECT id, name FROM item WHERE id = ?", (i % ROWS + 1,)).fetchone()
+        connection.rollback()
+    connection.close()
+
+
+def _raw_insert(engine: Any, item: Any, count: int) -> None:
+    connection = _driver(engine)
+    for i in range(count):
+        connection.execute("INSERT INTO item (id, name) VALUES (?, ?)", (i + 1, f"n{i}"))
+        connection.commit()
+    connection.close()
+
+
 WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
     "get": _get,
     "insert": _insert,
@@ -268,10 +328,14 @@ WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
     "bulk": _bulk,
     "related_insert": _related_insert,
     "web": _web,
+    "raw_fetch": _raw_fetch,
+    "raw_objects": _raw_objects,
+    "raw_get": _raw_get,
+    "raw_insert": _raw_insert,
 }
-# load, tuples and the eager loads run whole 2,000-row (or -parent) selects: their counts are
-# in rows (parents), rounded to a multiple
-BATCHED = {"load", "tuples", "selectin", "joined"}
+# load, tuples, the eager loads and the raw reads run whole 2,000-row (or -parent) selects:
+# their counts are in rows (parents), rounded to a multiple
+BATCHED = {"load", "tuples", "selectin", "joined", "raw_fetch", "raw_objects"}
 
 
 def _run(workload: str, count: int) -> None:
