@@ -219,3 +219,12 @@ def test_a_workload_without_an_api_is_left_empty_and_noted() -> None:
     assert report.rows(run)[1] == ["bulk_insert_fast", "1.00 (100.0 ms)", "2.00", "-"]
     text = report.terminal(run)
     assert "Pony has no bulk_insert_fast (it inserts rows only as new entity objects)." in text
+
+
+def test_the_versions_name_every_library_measured() -> None:
+    """The results' versions line names each implementation's installed distribution."""
+    from corral.cli.bench import _DISTRIBUTIONS, _versions
+
+    assert set(_DISTRIBUTIONS) == {info.name for info in IMPLEMENTATIONS} - {RAW}
+    versions = _versions(["corral"])
+    assert versions["corral"] and "python" in versions

@@ -42,6 +42,7 @@ _DISTRIBUTIONS = {
     "peewee": "peewee",
     "pony": "pony",
     "django": "Django",
+    "tortoise": "tortoise-orm",
 }
 
 
