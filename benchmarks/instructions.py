@@ -34,7 +34,9 @@ And the floors they are measured against, through sqlite3 alone on its own conne
   ORM at all, against ``load``;
 - ``raw_get``: one row by primary key, then ``rollback()`` (the benchmark raw driver's
   ``get_by_pk``), against ``get``;
-- ``raw_insert``: one INSERT and ``commit()``, against ``insert``.
+- ``raw_insert``: one INSERT and ``commit()``, against ``insert``;
+- ``raw_bulk``: one row of many (``--count``) inserted by one ``executemany()`` and a
+  commit (the benchmark raw driver's ``bulk_insert``), against ``bulk``.
 
 Compare two source trees by running it with each on ``PYTHONPATH`` (it needs valgrind).
 ``--identity-map strong`` or ``weak`` runs every session with ``weak_identity_map=False`` or
@@ -316,6 +318,15 @@ def _raw_insert(engine: Any, item: Any, count: int) -> None:
     connection.close()
 
 
+def _raw_bulk(engine: Any, item: Any, count: int) -> None:
+    _customers(engine)
+    rows = [(f"name{i}", f"description {i}") for i in range(count)]
+    connection = _driver(engine)
+    connection.executemany("INSERT INTO customer (name, description) VALUES (?, ?)", rows)
+    connection.commit()
+    connection.close()
+
+
 WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
     "get": _get,
     "insert": _insert,
@@ -332,6 +343,7 @@ WORKLOADS: dict[str, Callable[[Any, Any, int], None]] = {
     "raw_objects": _raw_objects,
     "raw_get": _raw_get,
     "raw_insert": _raw_insert,
+    "raw_bulk": _raw_bulk,
 }
 # load, tuples, the eager loads and the raw reads run whole 2,000-row (or -parent) selects:
 # their counts are in rows (parents), rounded to a multiple

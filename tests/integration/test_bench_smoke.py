@@ -129,7 +129,9 @@ NEW_WORKLOADS = (
 )
 
 
-@pytest.mark.parametrize("peer", PEERS)
+@pytest.mark.parametrize(
+    "peer", [peer for peer in PEERS if not IMPLEMENTATIONS_BY_NAME[peer].asyncio_only]
+)
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_each_peer_runs_the_bulk_eager_and_web_workloads(
     backend: str, peer: str, servers: Servers, tmp_path: Path

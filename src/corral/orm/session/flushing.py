@@ -407,5 +407,5 @@ def _finish_inserts(
         if others:
             state.expire(obj, others)
         entries[key] = state if weak else obj
-        new.pop(id(obj), None)
-        inserted[id(obj)] = obj
+        new.pop(oid := id(obj), None)
+        inserted[oid] = obj

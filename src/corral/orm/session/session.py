@@ -550,7 +550,8 @@ class Session(DispatchHolder):
             state = state_of(obj)  # made now, or the error for an unmapped object
         if state.parents is not None:
             added_to_session(state)
-        if state.session is not None and state.session is not self:
+        held = state._session  # (InstanceState.session's weak reference, read once)
+        if held is not None and (holder := held()) is not None and holder is not self:
             raise exc.InvalidRequestError(
                 f"{obj!r} is already attached to another Session; expunge it there or "
                 "use session.merge(obj) to copy its state into this one"
@@ -563,8 +564,8 @@ class Session(DispatchHolder):
                 fire_object(self, "before_attach", obj)
             state.session = self
             state.status = _PENDING  # (InstanceState.move: transient to pending is allowed)
-            self._new[id(obj)] = obj
-            transaction.added[id(obj)] = obj
+            self._new[oid := id(obj)] = obj
+            transaction.added[oid] = obj
             if self.dispatch.transient_to_pending or self.dispatch.after_attach:
                 fire_object(self, "transient_to_pending", obj)
                 fire_object(self, "after_attach", obj)
