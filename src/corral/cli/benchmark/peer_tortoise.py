@@ -1,6 +1,6 @@
 """Tortoise ORM, written as its documentation shows: Models registered by ``Tortoise.init``,
 awaited queries, no session. It has only an asyncio API, so it runs the asyncio workloads
-alone (``ASYNCIO_ONLY`` in ``workloads``)."""
+alone (``ImplementationInfo.asyncio_only``)."""
 
 from __future__ import annotations
 
