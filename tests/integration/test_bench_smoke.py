@@ -129,6 +129,27 @@ NEW_WORKLOADS = (
 )
 
 
+def _peer_runs(
+    peer: str, workloads: Sequence[str], backend: str, servers: Servers, tmp_path: Path
+) -> None:
+    """Each of ``workloads`` that ``peer`` has an API for runs at 1% and passes the worker's
+    check (skipped where the peer is not installed)."""
+    missing = IMPLEMENTATIONS_BY_NAME[peer].missing(backend)
+    if missing:
+        pytest.skip(f"{peer} needs {', '.join(missing)}")
+    url = _url(backend, servers, tmp_path)
+    fixture = Fixture(Target.from_url(url))
+    fixture.create_table()
+    try:
+        for workload in [name for name in workloads if measured(name, peer)]:
+            cell = bench.run_cell(CellSpec(workload, peer, url, 0.01, 1))
+            assert cell.error is None, f"{workload}: {cell.error}"
+            assert len(cell.times) == 1
+    finally:
+        fixture.drop_table()
+        fixture.close()
+
+
 @pytest.mark.parametrize(
     "peer", [peer for peer in PEERS if not IMPLEMENTATIONS_BY_NAME[peer].asyncio_only]
 )
@@ -139,20 +160,7 @@ def test_each_peer_runs_the_bulk_eager_and_web_workloads(
     """Each installed peer runs the bulk-path, eager-loading and web-request workloads it
     has an API for with its own idiom, and passes the worker's check (8 threads writing at
     once included)."""
-    missing = IMPLEMENTATIONS_BY_NAME[peer].missing(backend)
-    if missing:
-        pytest.skip(f"{peer} needs {', '.join(missing)}")
-    url = _url(backend, servers, tmp_path)
-    fixture = Fixture(Target.from_url(url))
-    fixture.create_table()
-    try:
-        for workload in [name for name in NEW_WORKLOADS if measured(name, peer)]:
-            cell = bench.run_cell(CellSpec(workload, peer, url, 0.01, 1))
-            assert cell.error is None, f"{workload}: {cell.error}"
-            assert len(cell.times) == 1
-    finally:
-        fixture.drop_table()
-        fixture.close()
+    _peer_runs(peer, NEW_WORKLOADS, backend, servers, tmp_path)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -161,17 +169,4 @@ def test_tortoise_runs_the_asyncio_workloads(
 ) -> None:
     """Tortoise ORM, the asyncio-only peer, runs both asyncio workloads (50 tasks on its
     pool for the gets) and passes the worker's check of names and row counts."""
-    missing = IMPLEMENTATIONS_BY_NAME["tortoise"].missing(backend)
-    if missing:
-        pytest.skip(f"tortoise needs {', '.join(missing)}")
-    url = _url(backend, servers, tmp_path)
-    fixture = Fixture(Target.from_url(url))
-    fixture.create_table()
-    try:
-        for workload in ("async_get_by_pk", "async_load_objects"):
-            cell = bench.run_cell(CellSpec(workload, "tortoise", url, 0.01, 1))
-            assert cell.error is None, f"{workload}: {cell.error}"
-            assert len(cell.times) == 1
-    finally:
-        fixture.drop_table()
-        fixture.close()
+    _peer_runs("tortoise", ("async_get_by_pk", "async_load_objects"), backend, servers, tmp_path)
