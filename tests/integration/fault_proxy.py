@@ -10,6 +10,10 @@ connection to ``127.0.0.1:target_port``. Its ``mode`` can change at any time:
 - ``"reset"``: close every connection abruptly (RST), and each new one at once;
 - ``"delay"``: forward, but hold each chunk ``delay`` seconds first.
 
+``requests`` counts the client's requests as the wire shows them: each run of bytes a
+client sends after it last heard from the server (or first) is one, however many
+statements it holds or segments it spans. A request the client awaits is a round trip.
+
 ``drop_one()`` closes a single connection, picked at random, with a reset,
 leaving the others alone. A server that refuses connections (it is
 restarting) gets each new client connection reset. ``faults`` counts what was
@@ -50,6 +54,10 @@ class FaultProxy:
         self._closed = False
         #: Faults injected so far, by kind (``set_mode`` and ``drop_one`` count them).
         self.faults: dict[str, int] = {}
+        #: Requests clients sent (see the module docstring), counted before forwarding.
+        self.requests = 0
+        #: The client side of each connection, and whether it sent last.
+        self._client_sent_last: dict[socket.socket, bool] = {}
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._listener, selectors.EVENT_READ)
         self._thread = threading.Thread(target=self._run, name="fault-proxy", daemon=True)
@@ -125,6 +133,7 @@ class FaultProxy:
         server.settimeout(None)
         with self._lock:
             self._peers[client], self._peers[server] = server, client
+            self._client_sent_last[client] = False
         self._selector.register(client, selectors.EVENT_READ)
         self._selector.register(server, selectors.EVENT_READ)
 
@@ -141,6 +150,12 @@ class FaultProxy:
         peer = self._peers.get(sock)
         if peer is None:
             return
+        if sock in self._client_sent_last:
+            if not self._client_sent_last[sock]:
+                self.requests += 1
+            self._client_sent_last[sock] = True
+        elif peer in self._client_sent_last:
+            self._client_sent_last[peer] = False
         try:
             peer.sendall(data)
         except OSError:
@@ -152,6 +167,9 @@ class FaultProxy:
             peer = self._peers.pop(sock, None)
             if peer is not None:
                 self._peers.pop(peer, None)
+            self._client_sent_last.pop(sock, None)
+            if peer is not None:
+                self._client_sent_last.pop(peer, None)
         for item in (sock, peer):
             if item is None:
                 continue
