@@ -6,16 +6,19 @@ The count comes from a loopback proxy between the pool and the server
 server is one request), not from corral's own statistics, so a regression in what the
 meter reports cannot hide one in what the driver sends. Each count is taken between two
 probes, so every byte of the measured work has passed the proxy: a probe's reply comes
-back on the same connection, after what was sent before it."""
+back on the same connection, after what was sent before it. The asyncio Session's
+requests are counted too: the same on PostgreSQL, one more on MariaDB (``ASYNC_EXTRA``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from corral import Engine, Integer, String, create_engine, delete, text
 from corral.engine import URL
+from corral.ext.asyncio import AsyncSession, create_async_engine
 from corral.orm import DeclarativeBase, Mapped, Session, mapped_column
 from tests.integration.fault_proxy import FaultProxy
 
@@ -119,3 +122,68 @@ def test_control_the_same_get_one_statement_at_a_time_sends_more(
 
     one_at_a_time()
     assert _requests(engine, proxy, one_at_a_time) == 3
+
+
+#: The asyncio driver of each database (corral's native AsyncSession, no greenlet).
+ASYNC_DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+aiomysql"}
+#: Where the asyncio path sends more than the synchronous one: aiomysql's connections stay
+#: in the server's autocommit mode and corral sends BEGIN as a request of its own (the
+#: synchronous PyMySQL path turns autocommit off and lets the statement begin), so a
+#: short transaction on MariaDB costs a third request there.
+ASYNC_EXTRA = {"postgresql": 0, "mysql": 1}
+
+
+@pytest.mark.parametrize("insert", [False, True], ids=["get_then_close", "insert_one"])
+def test_an_asyncio_short_transaction_counts_its_requests(
+    db_url: URL, backend: str, insert: bool
+) -> None:
+    """The same two transactions through ``AsyncSession``: on PostgreSQL the same requests
+    as the synchronous Session's above; on MariaDB one more (``ASYNC_EXTRA``)."""
+    if backend == "sqlite":
+        pytest.skip("SQLite runs in the process: nothing goes over a network")
+    proxy = FaultProxy(db_url.port or 0)
+    url = db_url.set(drivername=ASYNC_DRIVERS[backend], port=proxy.port)
+
+    async def main() -> int:
+        engine = create_async_engine(url, pool_size=1, max_overflow=0)
+
+        async def probe() -> None:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+                await connection.commit()
+
+        async def work() -> None:
+            async with AsyncSession(engine) as session:
+                if insert:
+                    session.add(Crate(id=10, label="ten"))
+                    await session.commit()
+                else:
+                    assert await session.get(Crate, 2) is not None
+
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(Base.metadata.create_all)
+            async with AsyncSession(engine) as session:
+                session.add_all([Crate(id=n, label=f"c{n}") for n in (1, 2, 3)])
+                await session.commit()
+            await work()  # warm
+            async with AsyncSession(engine) as session:
+                await session.execute(delete(Crate).where(Crate.id == 10))
+                await session.commit()
+            await probe()
+            before = proxy.requests
+            await probe()
+            cost = proxy.requests - before
+            before = proxy.requests
+            await work()
+            await probe()
+            return proxy.requests - before - cost
+        finally:
+            await engine.dispose()
+
+    try:
+        count = asyncio.run(main())
+    finally:
+        proxy.close()
+    expected = EXPECTED[backend, "_insert_one" if insert else "_get_then_close"]
+    assert count == expected + ASYNC_EXTRA[backend]
